@@ -1,0 +1,612 @@
+//! Architectures as layer descriptions, and the operator lists they become for a given input.
+//!
+//! Parameters and FLOPs are derived from the layer shapes (hidden size, heads, FFN size, vocabulary, convolution
+//! channels), so sequence length, image size, batch size and precision change the work the way they do in the
+//! real network. An [`Op`] is one kernel-sized piece of work: a GEMM, an attention block, or a memory-bound
+//! operator (normalisation, activation, residual add, gather, pooling, depthwise convolution). Whether the
+//! memory-bound epilogues run as their own kernels, and whether attention is one fused kernel, is decided later
+//! by the runtime profile, not here.
+
+/// What kind of kernel an [`Op`] is; the runtime decides how some of them fuse.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpClass {
+    /// Dense matrix multiply `batches × (m×k · k×n)`; convolutions are lowered to this (implicit GEMM).
+    Gemm,
+    /// Scaled dot-product attention over `batches` heads: `m` queries, `n` keys, head size `k`.
+    Attention,
+    /// Element-wise work after a GEMM (bias, activation, residual add, batch norm): fusible into the producer.
+    Epilogue,
+    /// Layer/RMS/group normalisation: a reduction, its own kernel in every runtime.
+    Norm,
+    /// Embedding-table lookup: reads only the rows it gathers.
+    Gather,
+    /// Pooling or squeeze-excite reductions.
+    Pool,
+    /// Depthwise convolution: too little reuse for a GEMM, bound by memory traffic.
+    Depthwise,
+}
+
+/// One kernel-sized unit of work, repeated `repeat` times (e.g. once per layer).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Op {
+    /// Kind of kernel.
+    pub class: OpClass,
+    /// Independent problems in the kernel (attention heads × items, or 1).
+    pub batches: f64,
+    /// Rows (GEMM M: tokens or pixels × batch; attention: query length).
+    pub m: f64,
+    /// Columns (GEMM N: output features; attention: key length).
+    pub n: f64,
+    /// Reduction length (GEMM K; attention: head size).
+    pub k: f64,
+    /// Floating-point operations (a multiply-add counts 2).
+    pub flops: f64,
+    /// Activation elements read plus written.
+    pub act_elems: f64,
+    /// Weight elements read.
+    pub weight_elems: f64,
+    /// How many identical copies of this op run one after another.
+    pub repeat: f64,
+}
+
+impl Op {
+    fn gemm(batches: f64, m: f64, n: f64, k: f64, weights: f64) -> Self {
+        Op {
+            class: OpClass::Gemm,
+            batches,
+            m,
+            n,
+            k,
+            flops: 2.0 * batches * m * n * k,
+            act_elems: batches * (m * k + m * n),
+            weight_elems: weights,
+            repeat: 1.0,
+        }
+    }
+
+    /// A layer's linear projection of `rows` activations from `k` to `n` features.
+    pub fn linear(rows: f64, k: f64, n: f64) -> Self {
+        Self::gemm(1.0, rows, n, k, k * n)
+    }
+
+    fn memory(class: OpClass, act_elems: f64, flops: f64) -> Self {
+        Op {
+            class,
+            batches: 1.0,
+            m: 0.0,
+            n: 0.0,
+            k: 0.0,
+            flops,
+            act_elems,
+            weight_elems: 0.0,
+            repeat: 1.0,
+        }
+    }
+
+    /// Element-wise epilogue touching `elems` activation elements (reads plus writes).
+    pub fn epilogue(elems: f64) -> Self {
+        Self::memory(OpClass::Epilogue, elems, elems)
+    }
+
+    /// Normalisation over `elems` elements (read once, written once).
+    pub fn norm(elems: f64) -> Self {
+        Self::memory(OpClass::Norm, 2.0 * elems, 5.0 * elems)
+    }
+
+    /// Attention for `heads` (already multiplied by the batch), `q` queries over `kv` keys of size `dh`.
+    pub fn attention(heads: f64, q: f64, kv: f64, dh: f64) -> Self {
+        Op {
+            class: OpClass::Attention,
+            batches: heads,
+            m: q,
+            n: kv,
+            k: dh,
+            flops: 4.0 * heads * q * kv * dh,
+            // Q and output (q × dh each) plus K and V (kv × dh each) per head.
+            act_elems: heads * dh * (2.0 * q + 2.0 * kv),
+            weight_elems: 0.0,
+            repeat: 1.0,
+        }
+    }
+
+    fn times(mut self, repeat: f64) -> Self {
+        self.repeat *= repeat;
+        self
+    }
+}
+
+/// Which bias vectors the attention projections carry (they differ between model families).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttnBias {
+    /// No biases (Llama, T5).
+    None,
+    /// Bias on Q, K and V only (Qwen2).
+    Qkv,
+    /// Bias on Q, V and output, not on K (Whisper).
+    QvO,
+    /// Bias on Q, K, V and output (BERT, GPT-2, ViT).
+    All,
+}
+
+/// A stack of identical transformer layers.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TxStack {
+    /// Number of layers.
+    pub layers: u32,
+    /// Residual width.
+    pub d_model: u32,
+    /// Query heads.
+    pub heads: u32,
+    /// Key/value heads (fewer than `heads` under grouped-query attention).
+    pub kv_heads: u32,
+    /// Size of one head.
+    pub head_dim: u32,
+    /// FFN inner width.
+    pub d_ff: u32,
+    /// Gated FFN (SwiGLU: gate, up and down matrices) instead of two matrices.
+    pub gated_ffn: bool,
+    /// Attention projection biases.
+    pub attn_bias: AttnBias,
+    /// Biases on the FFN matrices.
+    pub ffn_bias: bool,
+    /// Norms carry a bias (LayerNorm) or not (RMSNorm).
+    pub norm_bias: bool,
+    /// Each layer also attends to an encoder's output (encoder-decoder models).
+    pub cross_attention: bool,
+}
+
+impl TxStack {
+    /// A BERT-style encoder stack: biases everywhere, LayerNorm, `d_ff = 4·d`, 64-wide heads.
+    pub const fn bert(layers: u32, d_model: u32, heads: u32, d_ff: u32) -> Self {
+        TxStack {
+            layers,
+            d_model,
+            heads,
+            kv_heads: heads,
+            head_dim: d_model / heads,
+            d_ff,
+            gated_ffn: false,
+            attn_bias: AttnBias::All,
+            ffn_bias: true,
+            norm_bias: true,
+            cross_attention: false,
+        }
+    }
+
+    fn q_width(&self) -> f64 {
+        f64::from(self.heads) * f64::from(self.head_dim)
+    }
+
+    fn kv_width(&self) -> f64 {
+        f64::from(self.kv_heads) * f64::from(self.head_dim)
+    }
+
+    fn d(&self) -> f64 {
+        f64::from(self.d_model)
+    }
+
+    fn norm_params(&self) -> f64 {
+        self.d() * if self.norm_bias { 2.0 } else { 1.0 }
+    }
+
+    fn attention_params(&self) -> f64 {
+        let (q, kv, d) = (self.q_width(), self.kv_width(), self.d());
+        let weights = d * q + 2.0 * d * kv + q * d;
+        let bias = match self.attn_bias {
+            AttnBias::None => 0.0,
+            AttnBias::Qkv => q + 2.0 * kv,
+            AttnBias::QvO => q + kv + d,
+            AttnBias::All => q + 2.0 * kv + d,
+        };
+        weights + bias
+    }
+
+    fn ffn_params(&self) -> f64 {
+        let (d, ff) = (self.d(), f64::from(self.d_ff));
+        let mats = if self.gated_ffn { 3.0 } else { 2.0 };
+        let bias = if self.ffn_bias {
+            ff * (mats - 1.0) + d
+        } else {
+            0.0
+        };
+        mats * d * ff + bias
+    }
+
+    /// Parameters of the whole stack (not counting embeddings or a final norm).
+    pub fn params(&self) -> f64 {
+        let attn = self.attention_params() * if self.cross_attention { 2.0 } else { 1.0 };
+        let norms = self.norm_params() * if self.cross_attention { 3.0 } else { 2.0 };
+        f64::from(self.layers) * (attn + self.ffn_params() + norms)
+    }
+
+    /// Key+value elements cached per token across all layers (self-attention only).
+    pub fn kv_elems_per_token(&self) -> f64 {
+        2.0 * f64::from(self.layers) * self.kv_width()
+    }
+
+    /// Operators for `items` sequences of `q_len` new tokens attending to `kv_len` tokens (the new ones
+    /// included). `cross` is the encoder length for cross-attention and whether its K/V must be projected now
+    /// (true on the first decoder pass, false when cached).
+    pub fn ops(
+        &self,
+        items: f64,
+        q_len: f64,
+        kv_len: f64,
+        cross: Option<(f64, bool)>,
+        out: &mut Vec<Op>,
+    ) {
+        let layers = f64::from(self.layers);
+        let rows = items * q_len;
+        let (d, q, kv, ff) = (
+            self.d(),
+            self.q_width(),
+            self.kv_width(),
+            f64::from(self.d_ff),
+        );
+        let heads = items * f64::from(self.heads);
+        let dh = f64::from(self.head_dim);
+        let mut layer = vec![
+            Op::norm(rows * d),
+            Op::linear(rows, d, q + 2.0 * kv),
+            self.cached_attention(heads, q_len, kv_len, dh, kv_len - q_len, items),
+            Op::linear(rows, q, d),
+            Op::epilogue(3.0 * rows * d),
+        ];
+        if let (true, Some((enc_len, project))) = (self.cross_attention, cross) {
+            layer.push(Op::norm(rows * d));
+            layer.push(Op::linear(rows, d, q));
+            if project {
+                layer.push(Op::linear(items * enc_len, d, 2.0 * kv));
+                layer.push(Op::attention(heads, q_len, enc_len, dh));
+            } else {
+                layer.push(self.cached_attention(heads, q_len, enc_len, dh, enc_len, items));
+            }
+            layer.push(Op::linear(rows, q, d));
+            layer.push(Op::epilogue(3.0 * rows * d));
+        }
+        let up = if self.gated_ffn { 2.0 * ff } else { ff };
+        layer.extend([
+            Op::norm(rows * d),
+            Op::linear(rows, d, up),
+            Op::epilogue(rows * (up + ff)),
+            Op::linear(rows, ff, d),
+            Op::epilogue(3.0 * rows * d),
+        ]);
+        out.extend(layer.into_iter().map(|op| op.times(layers)));
+    }
+
+    /// Attention whose keys and values partly come from a cache: the cached part is read from memory.
+    fn cached_attention(
+        &self,
+        heads: f64,
+        q: f64,
+        kv: f64,
+        dh: f64,
+        cached: f64,
+        items: f64,
+    ) -> Op {
+        let mut op = Op::attention(heads, q, kv, dh);
+        // K and V of cached tokens are read from the cache (per KV head, not per query head).
+        let cache_reads = 2.0 * items * f64::from(self.kv_heads) * dh * cached;
+        let fresh = heads * dh * 2.0 * (kv - cached);
+        op.act_elems = heads * dh * 2.0 * q + fresh + cache_reads;
+        op
+    }
+}
+
+/// Token (and position) embeddings in front of a transformer stack.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Embedding {
+    /// Vocabulary size.
+    pub vocab: u32,
+    /// Embedding width.
+    pub dim: u32,
+    /// Learned absolute positions (0 for rotary or relative positions).
+    pub positions: u32,
+    /// Token-type (segment) embeddings.
+    pub token_types: u32,
+    /// LayerNorm (with bias) right after the embedding sum.
+    pub norm: bool,
+}
+
+impl Embedding {
+    /// Parameters of the tables and the norm.
+    pub fn params(&self) -> f64 {
+        let d = f64::from(self.dim);
+        let tables =
+            f64::from(self.vocab) + f64::from(self.positions) + f64::from(self.token_types);
+        tables * d + if self.norm { 2.0 * d } else { 0.0 }
+    }
+
+    /// Gather `rows` embedding rows (plus the norm when present).
+    pub fn ops(&self, rows: f64, out: &mut Vec<Op>) {
+        let d = f64::from(self.dim);
+        let mut gather = Op::memory(OpClass::Gather, rows * d, 0.0);
+        gather.weight_elems = rows * d;
+        out.push(gather);
+        if self.norm {
+            out.push(Op::norm(rows * d));
+        }
+    }
+}
+
+/// A convolutional layer stack, built by [`Cnn`] for one input resolution.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CnnFamily {
+    /// ResNet-50 v1.5 (torchvision): bottleneck blocks [3, 4, 6, 3], stride on the 3×3 convolution.
+    ResNet50,
+    /// MobileNetV2 (torchvision), width 1.0.
+    MobileNetV2,
+    /// EfficientNet-B0 (torchvision), MBConv blocks with squeeze-excite.
+    EfficientNetB0,
+}
+
+/// Walks a CNN layer by layer, tracking the feature-map shape, counting parameters and emitting operators.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cnn {
+    items: f64,
+    channels: u32,
+    height: u32,
+    width: u32,
+    /// Parameters counted so far.
+    pub params: f64,
+    /// Operators emitted so far.
+    pub ops: Vec<Op>,
+    /// Largest activation working set (input + output elements of one layer) seen so far, per item.
+    pub peak_act_elems: f64,
+}
+
+impl Cnn {
+    fn new(items: f64, image: u32) -> Self {
+        Cnn {
+            items,
+            channels: 3,
+            height: image,
+            width: image,
+            params: 0.0,
+            ops: Vec::new(),
+            peak_act_elems: 0.0,
+        }
+    }
+
+    fn pixels(&self) -> f64 {
+        f64::from(self.height) * f64::from(self.width)
+    }
+
+    fn elems(&self) -> f64 {
+        self.pixels() * f64::from(self.channels)
+    }
+
+    /// Convolution with "same" padding; `groups == channels` is depthwise.
+    fn conv(&mut self, out: u32, kernel: u32, stride: u32, groups: u32, bias: bool) -> &mut Self {
+        let cin = self.channels;
+        let input = self.elems();
+        self.height = self.height.div_ceil(stride);
+        self.width = self.width.div_ceil(stride);
+        self.channels = out;
+        let kk = f64::from(kernel * kernel);
+        let per_group_in = f64::from(cin / groups.max(1));
+        self.params += kk * per_group_in * f64::from(out) + if bias { f64::from(out) } else { 0.0 };
+        let rows = self.items * self.pixels();
+        let output = self.elems();
+        self.peak_act_elems = self.peak_act_elems.max(input + output);
+        if groups > 1 && groups == cin {
+            let mut op = Op::memory(OpClass::Depthwise, self.items * (input + output), 0.0);
+            op.flops = 2.0 * rows * f64::from(out) * kk;
+            op.weight_elems = kk * f64::from(out);
+            self.ops.push(op);
+        } else {
+            let mut op = Op::gemm(1.0, rows, f64::from(out), kk * per_group_in, 0.0);
+            op.weight_elems = kk * per_group_in * f64::from(out);
+            // Implicit GEMM reads the input feature map once, not the k×k-expanded im2col matrix.
+            op.act_elems = self.items * (input + output);
+            self.ops.push(op);
+        }
+        self
+    }
+
+    /// Batch norm (scale and shift per channel) as an epilogue.
+    fn bn(&mut self) -> &mut Self {
+        self.params += 2.0 * f64::from(self.channels);
+        self.ops.push(Op::epilogue(2.0 * self.items * self.elems()));
+        self
+    }
+
+    /// Activation (ReLU, ReLU6, SiLU) as an epilogue.
+    fn act(&mut self) -> &mut Self {
+        self.ops.push(Op::epilogue(2.0 * self.items * self.elems()));
+        self
+    }
+
+    fn residual_add(&mut self) {
+        self.ops.push(Op::epilogue(3.0 * self.items * self.elems()));
+    }
+
+    fn pool(&mut self, kernel: u32, stride: u32) {
+        let input = self.elems();
+        self.height = self.height.div_ceil(stride);
+        self.width = self.width.div_ceil(stride);
+        let flops = self.items * self.elems() * f64::from(kernel * kernel);
+        self.ops.push(Op::memory(
+            OpClass::Pool,
+            self.items * (input + self.elems()),
+            flops,
+        ));
+    }
+
+    fn global_pool(&mut self) {
+        let input = self.elems();
+        self.ops.push(Op::memory(
+            OpClass::Pool,
+            self.items * input,
+            self.items * input,
+        ));
+        self.height = 1;
+        self.width = 1;
+    }
+
+    fn linear(&mut self, out: u32) {
+        let cin = f64::from(self.channels);
+        self.params += cin * f64::from(out) + f64::from(out);
+        self.ops.push(Op::linear(self.items, cin, f64::from(out)));
+        self.channels = out;
+    }
+
+    /// Squeeze-excite: global pool, two 1×1 convolutions with bias, then a channel-wise scale.
+    fn squeeze_excite(&mut self, squeeze: u32) {
+        let c = self.channels;
+        let cf = f64::from(c);
+        self.params += 2.0 * cf * f64::from(squeeze) + f64::from(squeeze) + cf;
+        let elems = self.items * self.elems();
+        self.ops.push(Op::memory(OpClass::Pool, elems, elems));
+        self.ops
+            .push(Op::linear(self.items, cf, f64::from(squeeze)));
+        self.ops
+            .push(Op::linear(self.items, f64::from(squeeze), cf));
+        self.ops.push(Op::epilogue(3.0 * elems));
+    }
+
+    /// Builds `family` for `items` images of `image`×`image` pixels.
+    pub fn build(family: CnnFamily, items: f64, image: u32) -> Self {
+        let mut net = Cnn::new(items, image);
+        match family {
+            CnnFamily::ResNet50 => net.resnet50(),
+            CnnFamily::MobileNetV2 => net.mobilenet_v2(),
+            CnnFamily::EfficientNetB0 => net.efficientnet_b0(),
+        }
+        net
+    }
+
+    fn resnet50(&mut self) {
+        self.conv(64, 7, 2, 1, false).bn().act();
+        self.pool(3, 2);
+        for (width, blocks, stride) in [(64, 3, 1), (128, 4, 2), (256, 6, 2), (512, 3, 2)] {
+            for block in 0..blocks {
+                let s = if block == 0 { stride } else { 1 };
+                let (c, h, w) = (self.channels, self.height, self.width);
+                self.conv(width, 1, 1, 1, false).bn().act();
+                self.conv(width, 3, s, 1, false).bn().act();
+                self.conv(width * 4, 1, 1, 1, false).bn();
+                if block == 0 {
+                    // Projection shortcut on the block input.
+                    let (oc, oh, ow) = (self.channels, self.height, self.width);
+                    (self.channels, self.height, self.width) = (c, h, w);
+                    self.conv(width * 4, 1, s, 1, false).bn();
+                    (self.channels, self.height, self.width) = (oc, oh, ow);
+                }
+                self.residual_add();
+                self.act();
+            }
+        }
+        self.global_pool();
+        self.linear(1000);
+    }
+
+    fn mobilenet_v2(&mut self) {
+        self.conv(32, 3, 2, 1, false).bn().act();
+        let blocks = [
+            (1, 16, 1, 1),
+            (6, 24, 2, 2),
+            (6, 32, 3, 2),
+            (6, 64, 4, 2),
+            (6, 96, 3, 1),
+            (6, 160, 3, 2),
+            (6, 320, 1, 1),
+        ];
+        for (t, c, n, s) in blocks {
+            for i in 0..n {
+                let stride = if i == 0 { s } else { 1 };
+                let input = self.channels;
+                let hidden = input * t;
+                if t != 1 {
+                    self.conv(hidden, 1, 1, 1, false).bn().act();
+                }
+                self.conv(hidden, 3, stride, hidden, false).bn().act();
+                self.conv(c, 1, 1, 1, false).bn();
+                if stride == 1 && input == c {
+                    self.residual_add();
+                }
+            }
+        }
+        self.conv(1280, 1, 1, 1, false).bn().act();
+        self.global_pool();
+        self.linear(1000);
+    }
+
+    fn efficientnet_b0(&mut self) {
+        self.conv(32, 3, 2, 1, false).bn().act();
+        let stages = [
+            (1, 3, 1, 16, 1),
+            (6, 3, 2, 24, 2),
+            (6, 5, 2, 40, 2),
+            (6, 3, 2, 80, 3),
+            (6, 5, 1, 112, 3),
+            (6, 5, 2, 192, 4),
+            (6, 3, 1, 320, 1),
+        ];
+        for (expand, kernel, s, out, n) in stages {
+            for i in 0..n {
+                let stride = if i == 0 { s } else { 1 };
+                let input = self.channels;
+                let hidden = input * expand;
+                if expand != 1 {
+                    self.conv(hidden, 1, 1, 1, false).bn().act();
+                }
+                self.conv(hidden, kernel, stride, hidden, false).bn().act();
+                self.squeeze_excite((input / 4).max(1));
+                self.conv(out, 1, 1, 1, false).bn();
+                if stride == 1 && input == out {
+                    self.residual_add();
+                }
+            }
+        }
+        self.conv(1280, 1, 1, 1, false).bn().act();
+        self.global_pool();
+        self.linear(1000);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bert_base_layer_flops_match_the_closed_form() {
+        // 2n(4d² + 2d·ff) + 4n²d per layer, d=768, ff=3072, n=128 (REFERENCE-FACTS: 22.4 GFLOPs for 12 layers).
+        let stack = TxStack::bert(12, 768, 12, 3072);
+        let mut ops = Vec::new();
+        stack.ops(1.0, 128.0, 128.0, None, &mut ops);
+        let matmul: f64 = ops
+            .iter()
+            .filter(|o| matches!(o.class, OpClass::Gemm | OpClass::Attention))
+            .map(|o| o.flops * o.repeat)
+            .sum();
+        let closed = 12.0
+            * (2.0 * 128.0 * (4.0 * 768.0f64.powi(2) + 2.0 * 768.0 * 3072.0)
+                + 4.0 * 128.0f64.powi(2) * 768.0);
+        assert!((matmul - closed).abs() < 1.0, "{matmul} vs {closed}");
+    }
+
+    #[test]
+    fn resnet50_macs_match_torchvision() {
+        // torchvision resnet50 weights meta: 4.089 GMACs at 224², 25,557,032 parameters.
+        let net = Cnn::build(CnnFamily::ResNet50, 1.0, 224);
+        let gemm: f64 = net
+            .ops
+            .iter()
+            .filter(|o| o.class == OpClass::Gemm)
+            .map(|o| o.flops)
+            .sum();
+        assert!((gemm / 2e9 - 4.089).abs() < 0.02, "{} GMACs", gemm / 2e9);
+        assert_eq!(net.params, 25_557_032.0);
+    }
+
+    #[test]
+    fn batch_scales_rows_not_weights() {
+        let one = Cnn::build(CnnFamily::MobileNetV2, 1.0, 224);
+        let four = Cnn::build(CnnFamily::MobileNetV2, 4.0, 224);
+        let flops = |n: &Cnn| n.ops.iter().map(|o| o.flops).sum::<f64>();
+        assert!((flops(&four) / flops(&one) - 4.0).abs() < 1e-9);
+        assert_eq!(one.params, four.params);
+    }
+}
