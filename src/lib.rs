@@ -1,2 +1,3 @@
 pub mod catalog;
 pub mod error;
+pub mod predict;

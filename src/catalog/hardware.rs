@@ -139,6 +139,9 @@ pub struct DeviceProfile {
     pub memory_pool: MemoryPool,
     /// Board/package power, W.
     pub tdp_w: f64,
+    /// Clock sustained under full load relative to the boost clock the peaks are quoted at (power-capped
+    /// cards throttle); scales the compute peaks, not the memory bandwidth.
+    pub sustained_clock_ratio: f64,
     /// Streaming multiprocessors, compute units, execution-unit groups or CPU cores.
     pub compute_units: u32,
     /// Tile shapes of its GEMM kernels.
@@ -170,18 +173,19 @@ impl DeviceProfile {
     pub fn peak_for(&self, precision: super::Precision) -> (f64, super::Precision) {
         use super::Precision::*;
         let p = &self.peak_tflops;
-        let chain: &[(f64, super::Precision)] = match precision {
+        let chain_at_boost: &[(f64, super::Precision)] = match precision {
             Fp32 => &[(p.fp32, Fp32)],
             Fp16 => &[(p.fp16, Fp16), (p.fp32, Fp32)],
             Bf16 => &[(p.bf16, Bf16), (p.fp32, Fp32)],
             Int8 => &[(p.int8, Int8), (p.fp16, Fp16), (p.fp32, Fp32)],
             Int4 => &[(p.int4, Int4), (p.fp16, Fp16), (p.fp32, Fp32)],
         };
-        chain
+        let (peak, used) = chain_at_boost
             .iter()
             .copied()
             .find(|(peak, _)| *peak > 0.0)
-            .unwrap_or((p.fp32, Fp32))
+            .unwrap_or((p.fp32, Fp32));
+        (peak * self.sustained_clock_ratio, used)
     }
 }
 
@@ -240,6 +244,10 @@ const CPU_INTERFERENCE: f64 = 0.08;
 /// ONNX Runtime and OpenMP spin before sleeping (ORT allow_spinning default on; KMP_BLOCKTIME 200 ms), so
 /// about half of an oversubscribed thread's wait is burnt. To be refitted by `mmperf calibrate`.
 const SPIN_WAIT_SHARE: f64 = 0.5;
+/// The 70 W, passively cooled T4 cannot hold its 1,590 MHz boost under load: Jia et al., "Dissecting the
+/// NVidia Turing T4 GPU via Microbenchmarking" (2019) show compute-heavy kernels hitting the power limit and
+/// throttling; ~1.1 GHz sustained is assumed (U).
+const T4_SUSTAINED_CLOCK: f64 = 0.7;
 /// PCIe 4.0 x16 ≈ 32 GB/s per direction; ~25 GB/s achieved for host-to-device copies.
 const PCIE4_GBPS: f64 = 25.0;
 
@@ -252,6 +260,7 @@ struct Dev {
     mem_gb: f64,
     pool: MemoryPool,
     tdp: f64,
+    clock: f64,
     units: u32,
     kind: Kind,
     host_cores: u32,
@@ -279,31 +288,31 @@ const fn peaks(fp32: f64, fp16: f64, bf16: f64, int8: f64, int4: f64) -> Peaks {
 use MemoryPool::{Dedicated, Host};
 
 const DEVICES: [Dev; 25] = [
-    Dev { id: "cuda:h100-sxm", name: "NVIDIA H100 SXM5 80GB", peaks: peaks(66.9, 989.4, 989.4, 1978.9, 0.0), bw: 3350.0, bw_eff: 0.62, mem_gb: 80.0, pool: Dedicated, tdp: 700.0, units: 132, kind: Kind::Gpu, host_cores: 16, source: "NVIDIA H100 datasheet via glennklockwood.com/garden/processors/h100; bandwidth efficiency 2,090/3,350 GB/s measured by Habitat" },
-    Dev { id: "cuda:a100-40gb", name: "NVIDIA A100 SXM4 40GB", peaks: peaks(19.5, 312.0, 312.0, 624.0, 1248.0), bw: 1555.0, bw_eff: 0.75, mem_gb: 40.0, pool: Dedicated, tdp: 400.0, units: 108, kind: Kind::Gpu, host_cores: 16, source: "NVIDIA A100 datasheet (glennklockwood A100); bandwidth efficiency 1,160/1,555 GB/s measured by Habitat" },
-    Dev { id: "cuda:a100-80gb", name: "NVIDIA A100 SXM4 80GB", peaks: peaks(19.5, 312.0, 312.0, 624.0, 1248.0), bw: 2039.0, bw_eff: 0.75, mem_gb: 80.0, pool: Dedicated, tdp: 400.0, units: 108, kind: Kind::Gpu, host_cores: 16, source: "NVIDIA A100 datasheet (80GB SXM: 2,039 GB/s); bandwidth efficiency as A100-40GB (Habitat)" },
-    Dev { id: "cuda:a30", name: "NVIDIA A30 24GB", peaks: peaks(10.3, 165.0, 165.0, 330.0, 661.0), bw: 933.0, bw_eff: DEFAULT_BW_EFF, mem_gb: 24.0, pool: Dedicated, tdp: 165.0, units: 56, kind: Kind::Gpu, host_cores: 16, source: "NVIDIA A30 datasheet: FP32 10.3 TF, FP16/BF16 165 TF, INT8 330 TOPS, 933 GB/s HBM2, 165 W, 56 SMs" },
-    Dev { id: "cuda:v100", name: "NVIDIA V100 SXM2 32GB", peaks: peaks(15.7, 125.0, 0.0, 62.8, 0.0), bw: 900.0, bw_eff: DEFAULT_BW_EFF, mem_gb: 32.0, pool: Dedicated, tdp: 300.0, units: 80, kind: Kind::Gpu, host_cores: 16, source: "NVIDIA V100 datasheet: FP32 15.7 TF, tensor FP16 125 TF, INT8 via DP4A = 4x FP32, 900 GB/s, 300 W, 80 SMs; no BF16" },
-    Dev { id: "cuda:t4", name: "NVIDIA T4 16GB", peaks: peaks(8.1, 65.0, 0.0, 130.0, 260.0), bw: 320.0, bw_eff: 239.0 / 320.0, mem_gb: 16.0, pool: Dedicated, tdp: 70.0, units: 40, kind: Kind::Gpu, host_cores: 16, source: "NVIDIA T4 datasheet: FP32 8.1 TF, FP16 65 TF, INT8 130 TOPS, INT4 260 TOPS, 320 GB/s GDDR6, 70 W, 40 SMs; bandwidth efficiency 239/320 measured by Habitat; no BF16" },
-    Dev { id: "cuda:l4", name: "NVIDIA L4 24GB", peaks: peaks(30.3, 121.0, 121.0, 242.5, 0.0), bw: 300.0, bw_eff: 254.0 / 300.0, mem_gb: 24.0, pool: Dedicated, tdp: 72.0, units: 58, kind: Kind::Gpu, host_cores: 16, source: "NVIDIA L4 datasheet: FP32 30.3 TF, FP16 242 TF and INT8 485 TOPS with sparsity (halved for dense), 300 GB/s, 72 W, 58 SMs; bandwidth efficiency 254/300 measured by Habitat" },
-    Dev { id: "cuda:rtx4090", name: "NVIDIA GeForce RTX 4090", peaks: peaks(82.6, 165.2, 165.2, 660.6, 1321.2), bw: 1008.0, bw_eff: DEFAULT_BW_EFF, mem_gb: 24.0, pool: Dedicated, tdp: 450.0, units: 128, kind: Kind::Gpu, host_cores: 16, source: "Ada whitepaper via waredb.com/gigagpu.com: FP32 82.6 TF, FP16 tensor 165.2 TF with FP32 accumulate, INT8 660.6 TOPS, 1,008 GB/s, 450 W, 128 SMs" },
-    Dev { id: "rocm:mi250", name: "AMD Instinct MI250 (one GCD)", peaks: peaks(22.6, 181.0, 181.0, 181.0, 0.0), bw: 1638.4, bw_eff: DEFAULT_BW_EFF, mem_gb: 64.0, pool: Dedicated, tdp: 250.0, units: 104, kind: Kind::Gpu, host_cores: 16, source: "AMD MI250 datasheet (package: FP32 vector 45.3 TF, FP16/BF16/INT8 362 TF, 3,277 GB/s, 128 GB, 500 W, 208 CUs) halved: frameworks see each of the two GCDs as one device" },
-    Dev { id: "mps:m1", name: "Apple M1 (8-core GPU)", peaks: peaks(2.6, 2.6, 0.0, 0.0, 0.0), bw: 68.25, bw_eff: DEFAULT_BW_EFF, mem_gb: 16.0, pool: Host, tdp: 20.0, units: 8, kind: Kind::SerialGpu(10.0), host_cores: 8, source: "Apple M1: 8-core GPU 2.6 TF FP32 (FP16 same rate), LPDDR4X-4266 128-bit 68.25 GB/s unified; PyTorch MPS uses one command queue per process" },
-    Dev { id: "mps:m2", name: "Apple M2 (10-core GPU)", peaks: peaks(3.578, 3.578, 0.0, 0.0, 0.0), bw: 100.0, bw_eff: DEFAULT_BW_EFF, mem_gb: 16.0, pool: Host, tdp: 22.0, units: 10, kind: Kind::SerialGpu(10.0), host_cores: 8, source: "askgeek.io M2 10-core GPU 3.578 TF FP32, FP16 same rate (U); LPDDR5-6400 100 GB/s unified (Apple); PyTorch MPS uses one command queue per process" },
-    Dev { id: "openvino:cpu", name: "Intel Core i7-1185G7 (4 cores, AVX-512 VNNI)", peaks: peaks(0.384, 0.0, 0.0, 1.536, 0.0), bw: 68.3, bw_eff: DEFAULT_BW_EFF, mem_gb: 16.0, pool: Host, tdp: 28.0, units: 4, kind: Kind::Cpu(20.0), host_cores: 4, source: "Intel ark i7-1185G7: 4 cores, 3.0 GHz base, one 512-bit FMA port per core = 32 FP32 FLOP/cycle (384 GFLOP/s), VNNI int8 4x; LPDDR4x-4266 128-bit 68.3 GB/s, 28 W" },
-    Dev { id: "openvino:gpu", name: "Intel Iris Xe 96EU (Tiger Lake iGPU)", peaks: peaks(2.1, 4.2, 0.0, 8.3, 0.0), bw: 68.3, bw_eff: DEFAULT_BW_EFF, mem_gb: 16.0, pool: Host, tdp: 28.0, units: 96, kind: Kind::SerialGpu(5.0), host_cores: 4, source: "Iris Xe 96 EU: 768 lanes x 2 x 1.35 GHz = 2.1 TF FP32, FP16 2:1, DP4a int8 ~8 TOPS (U); shares LPDDR4x 68.3 GB/s and RAM with the CPU" },
-    Dev { id: "qnn:x-elite-npu", name: "Qualcomm Snapdragon X Elite Hexagon NPU", peaks: peaks(0.0, 22.5, 0.0, 45.0, 45.0), bw: 135.0, bw_eff: DEFAULT_BW_EFF, mem_gb: 16.0, pool: Host, tdp: 10.0, units: 1, kind: Kind::Npu(50.0), host_cores: 12, source: "Qualcomm Snapdragon X Elite: Hexagon NPU 45 TOPS INT8; FP16 at half the INT8 rate (U); LPDDR5x-8448 135 GB/s shared; no FP32 on the HTP" },
-    Dev { id: "cpu:desktop-8c", name: "AMD Ryzen 7 7700X (8 cores, AVX-512)", peaks: peaks(1.152, 0.0, 2.304, 2.304, 0.0), bw: 83.2, bw_eff: 0.8, mem_gb: 32.0, pool: Host, tdp: 105.0, units: 8, kind: Kind::Cpu(25.0), host_cores: 8, source: "AMD Ryzen 7 7700X: 8 Zen 4 cores at 4.5 GHz, 2x256-bit FMA = 32 FP32 FLOP/cycle/core (1.15 TF), AVX512-BF16/VNNI 2x; DDR5-5200 dual channel 83.2 GB/s; 105 W" },
-    Dev { id: "cpu:laptop-4c", name: "Intel Core i7-1185G7 (4 cores)", peaks: peaks(0.384, 0.0, 0.0, 1.536, 0.0), bw: 68.3, bw_eff: DEFAULT_BW_EFF, mem_gb: 16.0, pool: Host, tdp: 28.0, units: 4, kind: Kind::Cpu(20.0), host_cores: 4, source: "as openvino:cpu" },
-    Dev { id: "cpu:server-32c", name: "AMD EPYC 7543 (32 cores, AVX2)", peaks: peaks(2.867, 0.0, 0.0, 5.734, 0.0), bw: 204.8, bw_eff: DEFAULT_BW_EFF, mem_gb: 256.0, pool: Host, tdp: 225.0, units: 32, kind: Kind::Cpu(20.0), host_cores: 32, source: "AMD EPYC 7543: 32 Zen 3 cores at 2.8 GHz, 2x256-bit FMA = 32 FP32 FLOP/cycle/core; 8x DDR4-3200 204.8 GB/s; 225 W" },
-    Dev { id: "webgpu:integrated", name: "Integrated GPU via WebGPU (Iris Xe class)", peaks: peaks(2.1, 4.2, 0.0, 0.0, 0.0), bw: 68.3, bw_eff: 0.6, mem_gb: 4.0, pool: Host, tdp: 28.0, units: 96, kind: Kind::SerialGpu(15.0), host_cores: 4, source: "Iris Xe 96EU peaks (see openvino:gpu); shader-f16 needed for the FP16 rate; one GPUQueue per device; ~15 µs per dispatch through Dawn validation and command encoding (U); browsers cap usable memory well below RAM" },
-    Dev { id: "webgpu:discrete", name: "Discrete GPU via WebGPU (RTX 3060 class)", peaks: peaks(12.7, 12.7, 0.0, 0.0, 0.0), bw: 360.0, bw_eff: 0.7, mem_gb: 12.0, pool: Dedicated, tdp: 170.0, units: 28, kind: Kind::SerialGpu(10.0), host_cores: 8, source: "NVIDIA RTX 3060: 12.7 TF FP32, WGSL f16 runs at the FP32 rate (no tensor cores from WebGPU), 360 GB/s, 12 GB, 170 W, 28 SMs" },
-    Dev { id: "webgpu:fallback", name: "Software WebGPU adapter (SwiftShader)", peaks: peaks(0.001, 0.0, 0.0, 0.0, 0.0), bw: 5.0, bw_eff: 1.0, mem_gb: 2.0, pool: Host, tdp: 15.0, units: 2, kind: Kind::SerialGpu(50.0), host_cores: 2, source: "measured here: SwiftShader compute shaders run f32 matmul at 0.5-1.3 GFLOP/s in headless Chromium (TOOLCHAIN.md); isFallbackAdapter = true: a CPU in disguise" },
-    Dev { id: "webnn:cpu", name: "WebNN CPU context (laptop CPU, XNNPACK)", peaks: peaks(0.384, 0.0, 0.0, 1.536, 0.0), bw: 68.3, bw_eff: DEFAULT_BW_EFF, mem_gb: 4.0, pool: Host, tdp: 28.0, units: 4, kind: Kind::Cpu(20.0), host_cores: 4, source: "as cpu:laptop-4c, through the browser's WebNN CPU backend (TFLite/XNNPACK)" },
-    Dev { id: "webnn:gpu", name: "WebNN GPU context (Iris Xe class, DirectML)", peaks: peaks(2.1, 4.2, 0.0, 8.3, 0.0), bw: 68.3, bw_eff: DEFAULT_BW_EFF, mem_gb: 4.0, pool: Host, tdp: 28.0, units: 96, kind: Kind::SerialGpu(5.0), host_cores: 4, source: "Iris Xe 96EU peaks, native DirectML kernels through WebNN" },
-    Dev { id: "webnn:npu", name: "WebNN NPU context (Intel Core Ultra NPU, 11 TOPS)", peaks: peaks(0.0, 5.5, 0.0, 11.0, 0.0), bw: 89.6, bw_eff: DEFAULT_BW_EFF, mem_gb: 4.0, pool: Host, tdp: 8.0, units: 1, kind: Kind::Npu(50.0), host_cores: 6, source: "Intel Core Ultra (Meteor Lake) NPU: 11 TOPS INT8 (Intel), FP16 at half rate (U); LPDDR5x-5600 89.6 GB/s shared" },
-    Dev { id: "wasm:laptop-4c", name: "WebAssembly SIMD on a 4-core laptop CPU", peaks: peaks(0.096, 0.0, 0.0, 0.192, 0.0), bw: 68.3, bw_eff: 0.6, mem_gb: 4.0, pool: Host, tdp: 28.0, units: 4, kind: Kind::Cpu(15.0), host_cores: 4, source: "wasm SIMD is 128-bit: 4 FP32 lanes x 2 (mul+add, relaxed-simd FMA) x 2 ports x 3.0 GHz = 48 GFLOP/s per core, half used in practice (U); threads need cross-origin isolation; 4 GB wasm32 address space" },
-    Dev { id: "wasm:desktop-8c", name: "WebAssembly SIMD on an 8-core desktop CPU", peaks: peaks(0.288, 0.0, 0.0, 0.576, 0.0), bw: 83.2, bw_eff: 0.6, mem_gb: 4.0, pool: Host, tdp: 105.0, units: 8, kind: Kind::Cpu(20.0), host_cores: 8, source: "Ryzen 7 7700X with 128-bit wasm SIMD: 4 lanes x 2 x 2 ports x 4.5 GHz = 72 GFLOP/s per core, half used in practice (U)" },
+    Dev { id: "cuda:h100-sxm", name: "NVIDIA H100 SXM5 80GB", peaks: peaks(66.9, 989.4, 989.4, 1978.9, 0.0), bw: 3350.0, bw_eff: 0.62, mem_gb: 80.0, pool: Dedicated, tdp: 700.0, clock: 1.0, units: 132, kind: Kind::Gpu, host_cores: 16, source: "NVIDIA H100 datasheet via glennklockwood.com/garden/processors/h100; bandwidth efficiency 2,090/3,350 GB/s measured by Habitat" },
+    Dev { id: "cuda:a100-40gb", name: "NVIDIA A100 SXM4 40GB", peaks: peaks(19.5, 312.0, 312.0, 624.0, 1248.0), bw: 1555.0, bw_eff: 0.75, mem_gb: 40.0, pool: Dedicated, tdp: 400.0, clock: 1.0, units: 108, kind: Kind::Gpu, host_cores: 16, source: "NVIDIA A100 datasheet (glennklockwood A100); bandwidth efficiency 1,160/1,555 GB/s measured by Habitat" },
+    Dev { id: "cuda:a100-80gb", name: "NVIDIA A100 SXM4 80GB", peaks: peaks(19.5, 312.0, 312.0, 624.0, 1248.0), bw: 2039.0, bw_eff: 0.75, mem_gb: 80.0, pool: Dedicated, tdp: 400.0, clock: 1.0, units: 108, kind: Kind::Gpu, host_cores: 16, source: "NVIDIA A100 datasheet (80GB SXM: 2,039 GB/s); bandwidth efficiency as A100-40GB (Habitat)" },
+    Dev { id: "cuda:a30", name: "NVIDIA A30 24GB", peaks: peaks(10.3, 165.0, 165.0, 330.0, 661.0), bw: 933.0, bw_eff: DEFAULT_BW_EFF, mem_gb: 24.0, pool: Dedicated, tdp: 165.0, clock: 1.0, units: 56, kind: Kind::Gpu, host_cores: 16, source: "NVIDIA A30 datasheet: FP32 10.3 TF, FP16/BF16 165 TF, INT8 330 TOPS, 933 GB/s HBM2, 165 W, 56 SMs" },
+    Dev { id: "cuda:v100", name: "NVIDIA V100 SXM2 32GB", peaks: peaks(15.7, 125.0, 0.0, 62.8, 0.0), bw: 900.0, bw_eff: DEFAULT_BW_EFF, mem_gb: 32.0, pool: Dedicated, tdp: 300.0, clock: 1.0, units: 80, kind: Kind::Gpu, host_cores: 16, source: "NVIDIA V100 datasheet: FP32 15.7 TF, tensor FP16 125 TF, INT8 via DP4A = 4x FP32, 900 GB/s, 300 W, 80 SMs; no BF16" },
+    Dev { id: "cuda:t4", name: "NVIDIA T4 16GB", peaks: peaks(8.1, 65.0, 0.0, 130.0, 260.0), bw: 320.0, bw_eff: 239.0 / 320.0, mem_gb: 16.0, pool: Dedicated, tdp: 70.0, clock: T4_SUSTAINED_CLOCK, units: 40, kind: Kind::Gpu, host_cores: 16, source: "NVIDIA T4 datasheet: FP32 8.1 TF, FP16 65 TF, INT8 130 TOPS, INT4 260 TOPS, 320 GB/s GDDR6, 70 W, 40 SMs; bandwidth efficiency 239/320 measured by Habitat; no BF16" },
+    Dev { id: "cuda:l4", name: "NVIDIA L4 24GB", peaks: peaks(30.3, 121.0, 121.0, 242.5, 0.0), bw: 300.0, bw_eff: 254.0 / 300.0, mem_gb: 24.0, pool: Dedicated, tdp: 72.0, clock: 1.0, units: 58, kind: Kind::Gpu, host_cores: 16, source: "NVIDIA L4 datasheet: FP32 30.3 TF, FP16 242 TF and INT8 485 TOPS with sparsity (halved for dense), 300 GB/s, 72 W, 58 SMs; bandwidth efficiency 254/300 measured by Habitat" },
+    Dev { id: "cuda:rtx4090", name: "NVIDIA GeForce RTX 4090", peaks: peaks(82.6, 165.2, 165.2, 660.6, 1321.2), bw: 1008.0, bw_eff: DEFAULT_BW_EFF, mem_gb: 24.0, pool: Dedicated, tdp: 450.0, clock: 1.0, units: 128, kind: Kind::Gpu, host_cores: 16, source: "Ada whitepaper via waredb.com/gigagpu.com: FP32 82.6 TF, FP16 tensor 165.2 TF with FP32 accumulate, INT8 660.6 TOPS, 1,008 GB/s, 450 W, 128 SMs" },
+    Dev { id: "rocm:mi250", name: "AMD Instinct MI250 (one GCD)", peaks: peaks(22.6, 181.0, 181.0, 181.0, 0.0), bw: 1638.4, bw_eff: DEFAULT_BW_EFF, mem_gb: 64.0, pool: Dedicated, tdp: 250.0, clock: 1.0, units: 104, kind: Kind::Gpu, host_cores: 16, source: "AMD MI250 datasheet (package: FP32 vector 45.3 TF, FP16/BF16/INT8 362 TF, 3,277 GB/s, 128 GB, 500 W, 208 CUs) halved: frameworks see each of the two GCDs as one device" },
+    Dev { id: "mps:m1", name: "Apple M1 (8-core GPU)", peaks: peaks(2.6, 2.6, 0.0, 0.0, 0.0), bw: 68.25, bw_eff: DEFAULT_BW_EFF, mem_gb: 16.0, pool: Host, tdp: 20.0, clock: 1.0, units: 8, kind: Kind::SerialGpu(10.0), host_cores: 8, source: "Apple M1: 8-core GPU 2.6 TF FP32 (FP16 same rate), LPDDR4X-4266 128-bit 68.25 GB/s unified; PyTorch MPS uses one command queue per process" },
+    Dev { id: "mps:m2", name: "Apple M2 (10-core GPU)", peaks: peaks(3.578, 3.578, 0.0, 0.0, 0.0), bw: 100.0, bw_eff: DEFAULT_BW_EFF, mem_gb: 16.0, pool: Host, tdp: 22.0, clock: 1.0, units: 10, kind: Kind::SerialGpu(10.0), host_cores: 8, source: "askgeek.io M2 10-core GPU 3.578 TF FP32, FP16 same rate (U); LPDDR5-6400 100 GB/s unified (Apple); PyTorch MPS uses one command queue per process" },
+    Dev { id: "openvino:cpu", name: "Intel Core i7-1185G7 (4 cores, AVX-512 VNNI)", peaks: peaks(0.384, 0.0, 0.0, 1.536, 0.0), bw: 68.3, bw_eff: DEFAULT_BW_EFF, mem_gb: 16.0, pool: Host, tdp: 28.0, clock: 1.0, units: 4, kind: Kind::Cpu(20.0), host_cores: 4, source: "Intel ark i7-1185G7: 4 cores, 3.0 GHz base, one 512-bit FMA port per core = 32 FP32 FLOP/cycle (384 GFLOP/s), VNNI int8 4x; LPDDR4x-4266 128-bit 68.3 GB/s, 28 W" },
+    Dev { id: "openvino:gpu", name: "Intel Iris Xe 96EU (Tiger Lake iGPU)", peaks: peaks(2.1, 4.2, 0.0, 8.3, 0.0), bw: 68.3, bw_eff: DEFAULT_BW_EFF, mem_gb: 16.0, pool: Host, tdp: 28.0, clock: 1.0, units: 96, kind: Kind::SerialGpu(5.0), host_cores: 4, source: "Iris Xe 96 EU: 768 lanes x 2 x 1.35 GHz = 2.1 TF FP32, FP16 2:1, DP4a int8 ~8 TOPS (U); shares LPDDR4x 68.3 GB/s and RAM with the CPU" },
+    Dev { id: "qnn:x-elite-npu", name: "Qualcomm Snapdragon X Elite Hexagon NPU", peaks: peaks(0.0, 22.5, 0.0, 45.0, 45.0), bw: 135.0, bw_eff: DEFAULT_BW_EFF, mem_gb: 16.0, pool: Host, tdp: 10.0, clock: 1.0, units: 1, kind: Kind::Npu(50.0), host_cores: 12, source: "Qualcomm Snapdragon X Elite: Hexagon NPU 45 TOPS INT8; FP16 at half the INT8 rate (U); LPDDR5x-8448 135 GB/s shared; no FP32 on the HTP" },
+    Dev { id: "cpu:desktop-8c", name: "AMD Ryzen 7 7700X (8 cores, AVX-512)", peaks: peaks(1.152, 0.0, 2.304, 2.304, 0.0), bw: 83.2, bw_eff: 0.8, mem_gb: 32.0, pool: Host, tdp: 105.0, clock: 1.0, units: 8, kind: Kind::Cpu(25.0), host_cores: 8, source: "AMD Ryzen 7 7700X: 8 Zen 4 cores at 4.5 GHz, 2x256-bit FMA = 32 FP32 FLOP/cycle/core (1.15 TF), AVX512-BF16/VNNI 2x; DDR5-5200 dual channel 83.2 GB/s; 105 W" },
+    Dev { id: "cpu:laptop-4c", name: "Intel Core i7-1185G7 (4 cores)", peaks: peaks(0.384, 0.0, 0.0, 1.536, 0.0), bw: 68.3, bw_eff: DEFAULT_BW_EFF, mem_gb: 16.0, pool: Host, tdp: 28.0, clock: 1.0, units: 4, kind: Kind::Cpu(20.0), host_cores: 4, source: "as openvino:cpu" },
+    Dev { id: "cpu:server-32c", name: "AMD EPYC 7543 (32 cores, AVX2)", peaks: peaks(2.867, 0.0, 0.0, 5.734, 0.0), bw: 204.8, bw_eff: DEFAULT_BW_EFF, mem_gb: 256.0, pool: Host, tdp: 225.0, clock: 1.0, units: 32, kind: Kind::Cpu(20.0), host_cores: 32, source: "AMD EPYC 7543: 32 Zen 3 cores at 2.8 GHz, 2x256-bit FMA = 32 FP32 FLOP/cycle/core; 8x DDR4-3200 204.8 GB/s; 225 W" },
+    Dev { id: "webgpu:integrated", name: "Integrated GPU via WebGPU (Iris Xe class)", peaks: peaks(2.1, 4.2, 0.0, 0.0, 0.0), bw: 68.3, bw_eff: 0.6, mem_gb: 4.0, pool: Host, tdp: 28.0, clock: 1.0, units: 96, kind: Kind::SerialGpu(15.0), host_cores: 4, source: "Iris Xe 96EU peaks (see openvino:gpu); shader-f16 needed for the FP16 rate; one GPUQueue per device; ~15 µs per dispatch through Dawn validation and command encoding (U); browsers cap usable memory well below RAM" },
+    Dev { id: "webgpu:discrete", name: "Discrete GPU via WebGPU (RTX 3060 class)", peaks: peaks(12.7, 12.7, 0.0, 0.0, 0.0), bw: 360.0, bw_eff: 0.7, mem_gb: 12.0, pool: Dedicated, tdp: 170.0, clock: 1.0, units: 28, kind: Kind::SerialGpu(10.0), host_cores: 8, source: "NVIDIA RTX 3060: 12.7 TF FP32, WGSL f16 runs at the FP32 rate (no tensor cores from WebGPU), 360 GB/s, 12 GB, 170 W, 28 SMs" },
+    Dev { id: "webgpu:fallback", name: "Software WebGPU adapter (SwiftShader)", peaks: peaks(0.001, 0.0, 0.0, 0.0, 0.0), bw: 5.0, bw_eff: 1.0, mem_gb: 2.0, pool: Host, tdp: 15.0, clock: 1.0, units: 2, kind: Kind::SerialGpu(50.0), host_cores: 2, source: "measured here: SwiftShader compute shaders run f32 matmul at 0.5-1.3 GFLOP/s in headless Chromium (TOOLCHAIN.md); isFallbackAdapter = true: a CPU in disguise" },
+    Dev { id: "webnn:cpu", name: "WebNN CPU context (laptop CPU, XNNPACK)", peaks: peaks(0.384, 0.0, 0.0, 1.536, 0.0), bw: 68.3, bw_eff: DEFAULT_BW_EFF, mem_gb: 4.0, pool: Host, tdp: 28.0, clock: 1.0, units: 4, kind: Kind::Cpu(20.0), host_cores: 4, source: "as cpu:laptop-4c, through the browser's WebNN CPU backend (TFLite/XNNPACK)" },
+    Dev { id: "webnn:gpu", name: "WebNN GPU context (Iris Xe class, DirectML)", peaks: peaks(2.1, 4.2, 0.0, 8.3, 0.0), bw: 68.3, bw_eff: DEFAULT_BW_EFF, mem_gb: 4.0, pool: Host, tdp: 28.0, clock: 1.0, units: 96, kind: Kind::SerialGpu(5.0), host_cores: 4, source: "Iris Xe 96EU peaks, native DirectML kernels through WebNN" },
+    Dev { id: "webnn:npu", name: "WebNN NPU context (Intel Core Ultra NPU, 11 TOPS)", peaks: peaks(0.0, 5.5, 0.0, 11.0, 0.0), bw: 89.6, bw_eff: DEFAULT_BW_EFF, mem_gb: 4.0, pool: Host, tdp: 8.0, clock: 1.0, units: 1, kind: Kind::Npu(50.0), host_cores: 6, source: "Intel Core Ultra (Meteor Lake) NPU: 11 TOPS INT8 (Intel), FP16 at half rate (U); LPDDR5x-5600 89.6 GB/s shared" },
+    Dev { id: "wasm:laptop-4c", name: "WebAssembly SIMD on a 4-core laptop CPU", peaks: peaks(0.096, 0.0, 0.0, 0.192, 0.0), bw: 68.3, bw_eff: 0.6, mem_gb: 4.0, pool: Host, tdp: 28.0, clock: 1.0, units: 4, kind: Kind::Cpu(15.0), host_cores: 4, source: "wasm SIMD is 128-bit: 4 FP32 lanes x 2 (mul+add, relaxed-simd FMA) x 2 ports x 3.0 GHz = 48 GFLOP/s per core, half used in practice (U); threads need cross-origin isolation; 4 GB wasm32 address space" },
+    Dev { id: "wasm:desktop-8c", name: "WebAssembly SIMD on an 8-core desktop CPU", peaks: peaks(0.288, 0.0, 0.0, 0.576, 0.0), bw: 83.2, bw_eff: 0.6, mem_gb: 4.0, pool: Host, tdp: 105.0, clock: 1.0, units: 8, kind: Kind::Cpu(20.0), host_cores: 8, source: "Ryzen 7 7700X with 128-bit wasm SIMD: 4 lanes x 2 x 2 ports x 4.5 GHz = 72 GFLOP/s per core, half used in practice (U)" },
 ];
 
 /// The device each bare platform name stands for.
@@ -400,6 +409,7 @@ fn build(d: &Dev) -> DeviceProfile {
         memory_capacity_mb: d.mem_gb * 1024.0,
         memory_pool: d.pool,
         tdp_w: d.tdp,
+        sustained_clock_ratio: d.clock,
         compute_units: d.units,
         gemm_tiles: tiles,
         kernel_overhead_us: kernel_us,
@@ -479,9 +489,10 @@ mod tests {
         let t4 = find("cuda:t4").unwrap();
         assert_eq!(
             t4.peak_for(crate::catalog::Precision::Bf16),
-            (8.1, crate::catalog::Precision::Fp32)
+            (8.1 * T4_SUSTAINED_CLOCK, crate::catalog::Precision::Fp32)
         );
         let cpu = find("cpu").unwrap();
+        assert_eq!(cpu.peak_for(crate::catalog::Precision::Fp32).0, 1.152);
         assert_eq!(
             cpu.peak_for(crate::catalog::Precision::Fp16).1,
             crate::catalog::Precision::Fp32

@@ -1,0 +1,394 @@
+//! One model on one device: a roofline per operator plus dispatch overheads.
+//!
+//! For each operator the device time is `max(compute, memory) + kernel overhead`, where compute comes from the
+//! GEMM tile the kernel would use (wave quantisation over the device's compute units) and memory from the
+//! bytes moved at the achievable bandwidth. The host pays the runtime's dispatch cost per kernel; on
+//! asynchronous accelerators host and device overlap (an op costs the slower of the two), on CPUs the same
+//! cores do both (they add). Generation is a prefill plus `output_tokens − 1` decode steps that re-read the
+//! weights and the KV cache.
+
+use super::spec::ResolvedModel;
+use crate::catalog::arch::{Op, OpClass};
+use crate::catalog::hardware::{Concurrency, DeviceProfile};
+use crate::catalog::runtime::RuntimeProfile;
+use crate::catalog::Precision;
+
+/// Bytes in one MB as reported everywhere (MiB).
+pub const MB: f64 = 1024.0 * 1024.0;
+
+/// Where a model's memory goes.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct MemoryBreakdown {
+    /// Weights at their stored precision, MB.
+    pub weights_mb: f64,
+    /// Largest live activation working set, MB.
+    pub activations_mb: f64,
+    /// Key/value cache at the end of generation, MB.
+    pub kv_cache_mb: f64,
+    /// Runtime scratch (workspaces, arenas), MB.
+    pub workspace_mb: f64,
+    /// Runtime copies and allocator overhead proportional to the weights, MB.
+    pub runtime_overhead_mb: f64,
+}
+
+impl MemoryBreakdown {
+    /// Everything resident while the model runs.
+    pub fn total_mb(&self) -> f64 {
+        self.weights_mb
+            + self.activations_mb
+            + self.kv_cache_mb
+            + self.workspace_mb
+            + self.runtime_overhead_mb
+    }
+
+    /// What stays resident between runs when the model is kept loaded.
+    pub fn resident_mb(&self) -> f64 {
+        self.weights_mb + self.runtime_overhead_mb
+    }
+
+    /// What exists only while the model runs.
+    pub fn transient_mb(&self) -> f64 {
+        self.activations_mb + self.kv_cache_mb + self.workspace_mb
+    }
+}
+
+/// What dominated a model's time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bound {
+    /// Arithmetic.
+    Compute,
+    /// Memory traffic.
+    Memory,
+    /// Launch/dispatch overheads.
+    Overhead,
+}
+
+impl Bound {
+    /// Lower-case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Compute => "compute",
+            Self::Memory => "memory",
+            Self::Overhead => "overhead",
+        }
+    }
+}
+
+/// The prediction for one model alone on its device.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SinglePrediction {
+    /// Time for one batch, ms.
+    pub latency_ms: f64,
+    /// Items per second.
+    pub throughput: f64,
+    /// Encoder / prefill part, ms.
+    pub prefill_ms: f64,
+    /// Decode part (all steps), ms.
+    pub decode_ms: f64,
+    /// Kernels launched per batch.
+    pub kernels: f64,
+    /// Floating-point work per batch, GFLOP.
+    pub gflops: f64,
+    /// Bytes moved per batch, MB.
+    pub traffic_mb: f64,
+    /// Memory needed.
+    pub memory: MemoryBreakdown,
+    /// Precision the arithmetic really runs in.
+    pub compute_precision: Precision,
+    /// Dominant limit.
+    pub bound: Bound,
+    /// Fraction of the device's compute units busy over the run, averaged.
+    pub compute_share: f64,
+    /// Fraction of the achievable memory bandwidth used over the run, averaged.
+    pub bandwidth_share: f64,
+    /// Fraction of the run the device's queue is busy with this model's kernels.
+    pub queue_share: f64,
+    /// Fraction of the run one host core spends dispatching.
+    pub host_share: f64,
+    /// CPU threads the model uses (CPU devices), else 0.
+    pub threads: u32,
+    /// Notes about fallbacks.
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct Tally {
+    wall_us: f64,
+    device_us: f64,
+    unit_us: f64,
+    memory_us: f64,
+    host_us: f64,
+    kernels: f64,
+    flops: f64,
+    bytes: f64,
+    compute_bound_us: f64,
+    memory_bound_us: f64,
+    overhead_us: f64,
+    peak_act_bytes: f64,
+}
+
+impl Tally {
+    fn add(&mut self, other: &Tally, times: f64) {
+        self.wall_us += other.wall_us * times;
+        self.device_us += other.device_us * times;
+        self.unit_us += other.unit_us * times;
+        self.memory_us += other.memory_us * times;
+        self.host_us += other.host_us * times;
+        self.kernels += other.kernels * times;
+        self.flops += other.flops * times;
+        self.bytes += other.bytes * times;
+        self.compute_bound_us += other.compute_bound_us * times;
+        self.memory_bound_us += other.memory_bound_us * times;
+        self.overhead_us += other.overhead_us * times;
+        self.peak_act_bytes = self.peak_act_bytes.max(other.peak_act_bytes);
+    }
+}
+
+/// Device, runtime and threads one model runs with.
+#[derive(Debug, Clone, Copy)]
+pub struct Placement<'a> {
+    /// The device.
+    pub device: &'a DeviceProfile,
+    /// The runtime.
+    pub runtime: &'a RuntimeProfile,
+    /// CPU threads (ignored on accelerators); clamped to the device's cores.
+    pub threads: u32,
+}
+
+struct Rates {
+    units: f64,
+    unit_flops: f64,
+    vector_flops: f64,
+    bandwidth: f64,
+    act_bytes: f64,
+    weight_bytes: f64,
+    cpu: bool,
+}
+
+impl Placement<'_> {
+    fn is_cpu(&self) -> bool {
+        self.device.concurrency == Concurrency::CpuThreads
+    }
+
+    /// Threads actually used: on CPUs between 1 and the core count.
+    pub fn effective_threads(&self) -> u32 {
+        if self.is_cpu() {
+            self.threads.clamp(1, self.device.compute_units.max(1))
+        } else {
+            0
+        }
+    }
+
+    fn rates(&self, precision: Precision) -> (Rates, Precision) {
+        let dev = self.device;
+        let (peak, compute) = dev.peak_for(precision);
+        let all_units = f64::from(dev.compute_units.max(1));
+        let cpu = self.is_cpu();
+        let units = if cpu {
+            f64::from(self.effective_threads())
+        } else {
+            all_units
+        };
+        let unit_flops = peak * 1e12 / all_units;
+        let mut bandwidth = dev.memory_bandwidth_gbps * 1e9 * dev.bandwidth_efficiency;
+        if dev.per_unit_bandwidth_gbps > 0.0 {
+            bandwidth = bandwidth.min(units * dev.per_unit_bandwidth_gbps * 1e9);
+        }
+        let smallest_tile = dev
+            .gemm_tiles
+            .iter()
+            .map(|t| t.efficiency)
+            .fold(1.0, f64::min);
+        let fp32_peak = if dev.peak_tflops.fp32 > 0.0 {
+            dev.peak_for(Precision::Fp32).0
+        } else {
+            peak
+        };
+        let vector_flops =
+            fp32_peak * 1e12 * units / all_units * smallest_tile * self.runtime.kernel_efficiency;
+        let act = if precision == Precision::Int4 {
+            Precision::Fp16
+        } else {
+            compute
+        };
+        let rates = Rates {
+            units,
+            unit_flops,
+            vector_flops,
+            bandwidth,
+            act_bytes: act.activation_bytes(),
+            weight_bytes: precision.weight_bytes(),
+            cpu,
+        };
+        (rates, compute)
+    }
+
+    /// GEMM time (s) and occupancy with the best tile of the device.
+    fn gemm(&self, r: &Rates, op: &Op) -> (f64, f64) {
+        let mut best = (f64::INFINITY, 0.0);
+        for tile in &self.device.gemm_tiles {
+            let tiles = op.batches
+                * (op.m / f64::from(tile.m)).ceil().max(1.0)
+                * (op.n / f64::from(tile.n)).ceil().max(1.0);
+            let waves = (tiles / r.units).ceil().max(1.0);
+            let rate = r.unit_flops * tile.efficiency * self.runtime.kernel_efficiency;
+            let t = waves * (op.flops / tiles) / rate;
+            if t < best.0 {
+                best = (t, (tiles / (waves * r.units)).min(1.0));
+            }
+        }
+        best
+    }
+
+    fn op(&self, r: &Rates, op: &Op) -> Tally {
+        let bytes = op.act_elems * r.act_bytes + op.weight_elems * r.weight_bytes;
+        let memory = bytes / r.bandwidth;
+        let (compute, occupancy) = match op.class {
+            OpClass::Gemm | OpClass::Attention => self.gemm(r, op),
+            _ => (op.flops / r.vector_flops, 1.0),
+        };
+        let overhead = self.device.kernel_overhead_us * 1e-6;
+        let device = compute.max(memory) + overhead;
+        let host = self.runtime.host_overhead_us * 1e-6;
+        let wall = if r.cpu {
+            device + host
+        } else {
+            device.max(host)
+        };
+        let busy = compute.max(memory);
+        let (mut cb, mut mb) = (0.0, 0.0);
+        if compute >= memory {
+            cb = busy
+        } else {
+            mb = busy
+        }
+        Tally {
+            wall_us: wall * 1e6,
+            device_us: device * 1e6,
+            unit_us: compute * occupancy * 1e6,
+            memory_us: memory * 1e6,
+            host_us: host * 1e6,
+            kernels: 1.0,
+            flops: op.flops,
+            bytes,
+            compute_bound_us: cb * 1e6,
+            memory_bound_us: mb * 1e6,
+            overhead_us: (wall - busy) * 1e6,
+            peak_act_bytes: op.act_elems * r.act_bytes,
+        }
+    }
+
+    /// The kernels an op becomes under this runtime: epilogues vanish into their producer when the runtime
+    /// fuses them; unfused attention is two GEMMs around a scale/mask and a softmax that write the scores.
+    fn expand(&self, op: &Op, out: &mut Vec<Op>) {
+        match op.class {
+            OpClass::Epilogue if self.runtime.fuses_epilogues => {}
+            OpClass::Attention if !self.runtime.fused_attention => {
+                let scores = op.batches * op.m * op.n;
+                let half = Op {
+                    flops: op.flops / 2.0,
+                    act_elems: op.act_elems / 2.0 + scores,
+                    class: OpClass::Gemm,
+                    ..*op
+                };
+                let qk = Op {
+                    n: op.n,
+                    k: op.k,
+                    ..half
+                };
+                let av = Op {
+                    n: op.k,
+                    k: op.n,
+                    ..half
+                };
+                let mut softmax = Op::norm(scores);
+                softmax.repeat = op.repeat;
+                let mut scale = Op::epilogue(2.0 * scores);
+                scale.repeat = op.repeat;
+                out.extend([qk, scale, softmax, av]);
+            }
+            _ => out.push(*op),
+        }
+    }
+
+    fn phase(&self, r: &Rates, ops: &[Op]) -> Tally {
+        let mut total = Tally::default();
+        let mut kernels = Vec::with_capacity(ops.len() + 8);
+        for op in ops {
+            kernels.clear();
+            self.expand(op, &mut kernels);
+            for k in &kernels {
+                total.add(&self.op(r, k), k.repeat);
+            }
+        }
+        let call = self.runtime.call_overhead_us;
+        total.wall_us += call;
+        total.host_us += call;
+        total.overhead_us += call;
+        total
+    }
+
+    /// Predicts one resolved model alone on this placement.
+    pub fn predict(&self, model: &ResolvedModel) -> SinglePrediction {
+        let (r, compute_precision) = self.rates(model.precision);
+        let mut warnings = Vec::new();
+        if compute_precision != model.precision && model.precision != Precision::Int4 {
+            warnings.push(format!(
+                "{}: {} has no native {} rate; computed at the {} rate",
+                model.name,
+                self.device.id,
+                model.precision.name(),
+                compute_precision.name()
+            ));
+        }
+        let work = model.arch.work(&model.input);
+        let prefill = self.phase(&r, &work.prefill);
+        let mut total = prefill;
+        if work.decode_steps > 0 {
+            let step = self.phase(&r, &work.decode_step);
+            total.add(&step, f64::from(work.decode_steps));
+        }
+        let latency_us = total.wall_us.max(1e-3);
+        let weights_mb = model.arch.params() * model.precision.weight_bytes() / MB;
+        let act_bytes = total
+            .peak_act_bytes
+            .max(work.cnn_peak_act_elems * f64::from(model.input.batch) * r.act_bytes);
+        let memory = MemoryBreakdown {
+            weights_mb,
+            activations_mb: act_bytes / MB,
+            kv_cache_mb: work.kv_cache_elems * r.act_bytes / MB,
+            workspace_mb: self.runtime.workspace_mb,
+            runtime_overhead_mb: weights_mb * (self.runtime.memory_overhead_factor - 1.0),
+        };
+        let bound = if total.overhead_us >= total.compute_bound_us.max(total.memory_bound_us) {
+            Bound::Overhead
+        } else if total.compute_bound_us >= total.memory_bound_us {
+            Bound::Compute
+        } else {
+            Bound::Memory
+        };
+        let threads = self.effective_threads();
+        SinglePrediction {
+            latency_ms: latency_us / 1000.0,
+            throughput: f64::from(model.input.batch) / (latency_us * 1e-6),
+            prefill_ms: prefill.wall_us / 1000.0,
+            decode_ms: (total.wall_us - prefill.wall_us) / 1000.0,
+            kernels: total.kernels,
+            gflops: total.flops / 1e9,
+            traffic_mb: total.bytes / MB,
+            memory,
+            compute_precision,
+            bound,
+            compute_share: if r.cpu {
+                1.0
+            } else {
+                (total.unit_us / latency_us).min(1.0)
+            },
+            bandwidth_share: (total.memory_us / latency_us).min(1.0),
+            queue_share: (total.device_us / latency_us).min(1.0),
+            host_share: (total.host_us / latency_us).min(1.0),
+            threads,
+            warnings,
+        }
+    }
+}

@@ -1,0 +1,498 @@
+//! Validated inputs: one model entry ([`ModelSpec`]) and its resolution to an architecture and an input shape
+//! ([`ResolvedModel`]), with a warning whenever something had to be estimated.
+
+use crate::catalog::arch::{AttnBias, Embedding, TxStack};
+use crate::catalog::models::{self, Architecture, InputShape};
+use crate::catalog::{ModelType, Precision};
+use crate::error::{Error, Result};
+
+/// Architecture given explicitly for a model outside the catalog.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ArchSpec {
+    /// `encoder` (BERT-like) or `decoder` (GPT/Llama-like).
+    pub decoder: bool,
+    /// Layers.
+    pub layers: u32,
+    /// Hidden size.
+    pub hidden: u32,
+    /// Attention heads.
+    pub heads: u32,
+    /// Key/value heads (grouped-query attention); defaults to `heads`.
+    pub kv_heads: Option<u32>,
+    /// FFN width; defaults to 4·hidden.
+    pub ffn: Option<u32>,
+    /// Vocabulary; defaults to 32,000.
+    pub vocab: Option<u32>,
+    /// Gated (SwiGLU) FFN.
+    pub gated: bool,
+}
+
+/// How a model outside the catalog is described.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CustomModel {
+    /// Parameter count in millions and, optionally, GFLOPs per item.
+    Size {
+        /// Parameters, millions.
+        params_m: f64,
+        /// Work per item, GFLOPs.
+        gflops: Option<f64>,
+    },
+    /// Layer shapes.
+    Arch(ArchSpec),
+}
+
+/// One model entry of a workload, validated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelSpec {
+    /// Name (catalog name, alias, or anything for custom models).
+    pub name: String,
+    /// Declared type; the catalog's when absent.
+    pub model_type: Option<ModelType>,
+    /// Items per run, ≥ 1.
+    pub batch_size: u32,
+    /// Weight (and activation) precision.
+    pub precision: Precision,
+    /// Text tokens per item (prompt length for generation).
+    pub sequence_length: Option<u32>,
+    /// Image side in pixels.
+    pub image_size: Option<u32>,
+    /// Audio length in seconds.
+    pub audio_seconds: Option<f64>,
+    /// Tokens to generate.
+    pub output_tokens: Option<u32>,
+    /// CPU threads for this model (default: every core of the device).
+    pub threads: Option<u32>,
+    /// Device this model is placed on (`platform:device`); the workload's hardware when absent.
+    pub device: Option<String>,
+    /// Description of a model outside the catalog.
+    pub custom: Option<CustomModel>,
+}
+
+impl ModelSpec {
+    /// A catalog model with every option at its default.
+    pub fn named(name: &str) -> Self {
+        ModelSpec {
+            name: name.to_string(),
+            model_type: None,
+            batch_size: 1,
+            precision: Precision::Fp32,
+            sequence_length: None,
+            image_size: None,
+            audio_seconds: None,
+            output_tokens: None,
+            threads: None,
+            device: None,
+            custom: None,
+        }
+    }
+
+    /// Same spec with another batch size.
+    pub fn with_batch(mut self, batch: u32) -> Self {
+        self.batch_size = batch;
+        self
+    }
+
+    /// Same spec with another precision.
+    pub fn with_precision(mut self, precision: Precision) -> Self {
+        self.precision = precision;
+        self
+    }
+
+    /// A key that identifies the entry's content, used to order models canonically so that the order in
+    /// which a user lists them never changes a result.
+    pub fn canonical_key(&self) -> String {
+        format!("{self:?}")
+    }
+}
+
+/// A model entry turned into an architecture and a concrete input.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResolvedModel {
+    /// Name as given.
+    pub name: String,
+    /// Type used for sharing rules.
+    pub model_type: ModelType,
+    /// Layers.
+    pub arch: Architecture,
+    /// Concrete input with the batch.
+    pub input: InputShape,
+    /// Weight precision.
+    pub precision: Precision,
+    /// What was estimated or adjusted.
+    pub warnings: Vec<String>,
+}
+
+/// Default output tokens for generation models (the seed's default).
+pub const DEFAULT_OUTPUT_TOKENS: u32 = 32;
+
+/// Resolves an entry; `field` is its path in the workload (e.g. `models[1]`).
+pub fn resolve(spec: &ModelSpec, field: &str) -> Result<ResolvedModel> {
+    let mut warnings = Vec::new();
+    let (arch, catalog_type, mut input) = match (&spec.custom, models::find(&spec.name)) {
+        (Some(custom), _) => custom_arch(spec, custom, field, &mut warnings)?,
+        (None, Some(m)) => (m.arch, m.model_type, m.default_input),
+        (None, None) => estimate(spec, field, &mut warnings)?,
+    };
+    input.batch = spec.batch_size;
+    if let Some(s) = spec.sequence_length {
+        input.sequence_length = s;
+    }
+    if let Some(s) = spec.image_size {
+        input.image_size = s;
+    }
+    if let Some(s) = spec.audio_seconds {
+        input.audio_seconds = s;
+    }
+    input.output_tokens = if arch.generates() {
+        spec.output_tokens.unwrap_or(DEFAULT_OUTPUT_TOKENS)
+    } else {
+        0
+    };
+    if spec.output_tokens.is_some() && !arch.generates() {
+        warnings.push(format!(
+            "{field}.output_tokens ignored: '{}' does not generate tokens",
+            spec.name
+        ));
+    }
+    clamp_positions(&arch, &mut input, field, &mut warnings);
+    Ok(ResolvedModel {
+        name: spec.name.clone(),
+        model_type: spec.model_type.unwrap_or(catalog_type),
+        arch,
+        input,
+        precision: spec.precision,
+        warnings,
+    })
+}
+
+/// Models with a learned position table cannot read past it; the input is cut and a warning says so.
+fn clamp_positions(
+    arch: &Architecture,
+    input: &mut InputShape,
+    field: &str,
+    warnings: &mut Vec<String>,
+) {
+    let limit = match arch {
+        Architecture::Encoder { embed, .. } if embed.positions > 0 => embed.positions,
+        Architecture::Decoder { embed, .. } if embed.positions > 0 => embed.positions,
+        _ => return,
+    };
+    let needed = input.sequence_length + input.output_tokens;
+    if needed > limit {
+        let cut = limit.saturating_sub(input.output_tokens).max(1);
+        warnings.push(format!("{field}.sequence_length {} (+{} output tokens) exceeds the model's {limit} positions: truncated to {cut}", input.sequence_length, input.output_tokens));
+        input.sequence_length = cut;
+    }
+}
+
+fn default_input() -> InputShape {
+    InputShape {
+        batch: 1,
+        sequence_length: 128,
+        image_size: 224,
+        audio_seconds: 10.0,
+        output_tokens: 0,
+    }
+}
+
+/// A transformer stack of about `params` parameters with the usual proportions (64-wide heads, FFN 4×,
+/// one layer per 64 of width as in BERT-base and GPT-2).
+fn synth_stack(params: f64) -> TxStack {
+    let d = ((params * 64.0 / 12.0).cbrt() / 64.0).round().max(1.0) * 64.0;
+    let layers = (params / (12.0 * d * d)).round().clamp(1.0, 1000.0);
+    let d = d as u32;
+    TxStack::bert(layers as u32, d, (d / 64).max(1), 4 * d)
+}
+
+fn custom_arch(
+    spec: &ModelSpec,
+    custom: &CustomModel,
+    field: &str,
+    warnings: &mut Vec<String>,
+) -> Result<(Architecture, ModelType, InputShape)> {
+    let ty = spec.model_type;
+    match custom {
+        CustomModel::Size { params_m, gflops } => {
+            let params = params_m * 1e6;
+            let stack = synth_stack(params);
+            let mut input = default_input();
+            if let Some(g) = gflops {
+                // Tokens per item such that the linear layers do `gflops` of work: 2 · params · tokens.
+                input.sequence_length = ((g * 1e9) / (2.0 * params)).round().clamp(1.0, 1e6) as u32;
+            }
+            let decoder = ty == Some(ModelType::TextGeneration);
+            warnings.push(format!(
+                "{field}: '{}' is not in the catalog: modelled as a generic {} of {params_m} M parameters ({} layers × {} wide){}",
+                spec.name,
+                if decoder { "decoder" } else { "encoder" },
+                stack.layers,
+                stack.d_model,
+                gflops.map_or(String::new(), |g| format!(", {g} GFLOPs per item"))
+            ));
+            Ok(generic(stack, decoder, 0, ty, input))
+        }
+        CustomModel::Arch(a) => {
+            let heads = a.heads;
+            if heads == 0 || a.hidden % heads != 0 {
+                return Err(Error::invalid(
+                    format!("{field}.architecture.heads"),
+                    heads,
+                    format!("a divisor of hidden ({})", a.hidden),
+                ));
+            }
+            let kv = a.kv_heads.unwrap_or(heads);
+            if kv == 0 || heads % kv != 0 {
+                return Err(Error::invalid(
+                    format!("{field}.architecture.kv_heads"),
+                    kv,
+                    format!("a divisor of heads ({heads})"),
+                ));
+            }
+            let stack = TxStack {
+                kv_heads: kv,
+                gated_ffn: a.gated,
+                attn_bias: if a.decoder && a.gated {
+                    AttnBias::None
+                } else {
+                    AttnBias::All
+                },
+                ffn_bias: !a.gated,
+                norm_bias: !a.gated,
+                ..TxStack::bert(a.layers, a.hidden, heads, a.ffn.unwrap_or(4 * a.hidden))
+            };
+            Ok(generic(
+                stack,
+                a.decoder,
+                a.vocab.unwrap_or(32_000),
+                ty,
+                default_input(),
+            ))
+        }
+    }
+}
+
+fn generic(
+    stack: TxStack,
+    decoder: bool,
+    vocab: u32,
+    ty: Option<ModelType>,
+    input: InputShape,
+) -> (Architecture, ModelType, InputShape) {
+    let embed = Embedding {
+        vocab,
+        dim: stack.d_model,
+        positions: 0,
+        token_types: 0,
+        norm: !decoder,
+    };
+    if decoder {
+        (
+            Architecture::Decoder {
+                embed,
+                stack,
+                tied_head: true,
+            },
+            ModelType::TextGeneration,
+            input,
+        )
+    } else {
+        (
+            Architecture::Encoder {
+                embed,
+                stack,
+                pooler: false,
+            },
+            ty.unwrap_or(ModelType::TextEmbedding),
+            input,
+        )
+    }
+}
+
+/// Parameter counts for size words, from the usual members of each family (BERT, GPT-2, ViT).
+const SIZE_WORDS: [(&str, f64, f64, f64); 8] = [
+    // word, encoder (text), decoder (text generation), vision transformer
+    ("tiny", 4.4e6, 30e6, 5.7e6),
+    ("mini", 11.3e6, 60e6, 11e6),
+    ("small", 29e6, 124e6, 22e6),
+    ("base", 110e6, 124e6, 86e6),
+    ("medium", 41e6, 355e6, 86e6),
+    ("large", 335e6, 774e6, 304e6),
+    ("xl", 1.3e9, 1.5e9, 632e6),
+    ("huge", 1.3e9, 1.5e9, 632e6),
+];
+
+const DECODER_WORDS: [&str; 12] = [
+    "gpt",
+    "llama",
+    "qwen",
+    "mistral",
+    "phi",
+    "gemma",
+    "opt",
+    "bloom",
+    "falcon",
+    "smollm",
+    "tinyllama",
+    "mpt",
+];
+const VISION_WORDS: [&str; 8] = [
+    "vit", "deit", "swin", "beit", "dino", "convnext", "resnet", "image",
+];
+const TEXT_WORDS: [&str; 8] = [
+    "bert", "roberta", "minilm", "bge", "e5", "gte", "mpnet", "electra",
+];
+const AUDIO_WORDS: [&str; 4] = ["whisper", "wav2vec", "hubert", "audio"];
+
+/// Explicit sizes in the name: `7b`, `0.5b`, `125m`.
+fn size_in_name(name: &str) -> Option<f64> {
+    name.split(|c: char| !(c.is_ascii_alphanumeric() || c == '.'))
+        .find_map(|tok| {
+            let (num, unit) = tok.split_at(tok.len().checked_sub(1)?);
+            let scale = match unit {
+                "b" => 1e9,
+                "m" => 1e6,
+                _ => return None,
+            };
+            num.parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite() && *v > 0.0)
+                .map(|v| v * scale)
+        })
+}
+
+fn estimate(
+    spec: &ModelSpec,
+    field: &str,
+    warnings: &mut Vec<String>,
+) -> Result<(Architecture, ModelType, InputShape)> {
+    let lower = spec.name.to_ascii_lowercase();
+    let has = |words: &[&str]| words.iter().any(|w| lower.contains(w));
+    let ty = spec.model_type.or_else(|| {
+        if has(&DECODER_WORDS) {
+            Some(ModelType::TextGeneration)
+        } else if has(&VISION_WORDS) {
+            Some(ModelType::Vision)
+        } else if has(&AUDIO_WORDS) {
+            Some(ModelType::Audio)
+        } else if has(&TEXT_WORDS) {
+            Some(ModelType::TextEmbedding)
+        } else {
+            None
+        }
+    });
+    let Some(ty) = ty else {
+        let names: Vec<&str> = models::catalog().iter().map(|m| m.name).collect();
+        return Err(Error::invalid(
+            format!("{field}.model_name"),
+            &spec.name,
+            format!("a catalog model ({}), or give model_type, params (millions) or an architecture for other models", names.join(", ")),
+        ));
+    };
+    let word = SIZE_WORDS.iter().find(|(w, ..)| {
+        lower
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .any(|t| t == *w)
+    });
+    let column = |row: &(&str, f64, f64, f64)| match ty {
+        ModelType::TextGeneration => row.2,
+        ModelType::Vision | ModelType::Multimodal => row.3,
+        _ => row.1,
+    };
+    let (params, basis) = match (size_in_name(&lower), word) {
+        (Some(p), _) => (p, format!("the size '{}' in its name", fmt_params(p))),
+        (None, Some(row)) => (column(row), format!("the size word '{}'", row.0)),
+        (None, None) => (
+            column(&SIZE_WORDS[3]),
+            "no size word (assumed 'base')".to_string(),
+        ),
+    };
+    let stack = synth_stack(params);
+    warnings.push(format!(
+        "{field}: unknown model '{}': estimated as a {} {} of {} parameters from its type and {basis}; give params, gflops or an architecture for a real prediction",
+        spec.name,
+        ty.name(),
+        if ty == ModelType::TextGeneration { "decoder" } else { "encoder" },
+        fmt_params(params)
+    ));
+    let mut input = default_input();
+    if matches!(ty, ModelType::Vision | ModelType::Multimodal) {
+        input.sequence_length = 197; // 14×14 patches + class token at 224².
+    } else if ty == ModelType::Audio {
+        input.sequence_length = 500; // 10 s at 50 frames/s.
+    }
+    let vocab = if ty == ModelType::TextGeneration {
+        50_257
+    } else {
+        0
+    };
+    Ok(generic(
+        stack,
+        ty == ModelType::TextGeneration,
+        vocab,
+        Some(ty),
+        input,
+    ))
+}
+
+fn fmt_params(p: f64) -> String {
+    if p >= 1e9 {
+        format!("{:.1}B", p / 1e9)
+    } else {
+        format!("{:.0}M", p / 1e6)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_names_are_estimated_with_a_warning() {
+        let mut spec = ModelSpec::named("acme-llama-7b-chat");
+        spec.model_type = None;
+        let r = resolve(&spec, "models[0]").unwrap();
+        assert_eq!(r.model_type, ModelType::TextGeneration);
+        assert!(
+            (r.arch.params() / 7e9 - 1.0).abs() < 0.25,
+            "{}",
+            r.arch.params()
+        );
+        assert!(
+            r.warnings[0].contains("unknown model 'acme-llama-7b-chat'"),
+            "{:?}",
+            r.warnings
+        );
+    }
+
+    #[test]
+    fn a_name_without_any_hint_is_an_error_naming_the_field() {
+        let err = resolve(&ModelSpec::named("foo"), "models[3]")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("models[3].model_name") && err.contains("bert-base-uncased"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn explicit_size_and_gflops_set_the_work() {
+        let mut spec = ModelSpec::named("in-house-ranker");
+        spec.custom = Some(CustomModel::Size {
+            params_m: 100.0,
+            gflops: Some(20.0),
+        });
+        let r = resolve(&spec, "models[0]").unwrap();
+        assert_eq!(r.input.sequence_length, 100);
+        assert!((r.arch.params() / 100e6 - 1.0).abs() < 0.3);
+    }
+
+    #[test]
+    fn positions_limit_the_sequence() {
+        let mut spec = ModelSpec::named("bert-base-uncased");
+        spec.sequence_length = Some(4096);
+        let r = resolve(&spec, "m").unwrap();
+        assert_eq!(r.input.sequence_length, 512);
+        assert!(r.warnings[0].contains("truncated"));
+    }
+}
