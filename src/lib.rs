@@ -1,3 +1,45 @@
+//! # multimodel-perf
+//!
+//! Predicts, plans and measures several AI models running at once on one device, natively (library and the
+//! `mmperf` CLI) and in the browser (the `multimodel-perf` npm package, built from this crate).
+//!
+//! ## Bird's-eye view
+//!
+//! A workload is a list of model entries (name, batch, precision, input size) and a target device. The
+//! [`catalog`] knows each model's layers and each device's datasheet; [`predict::single`] turns one model on
+//! one device into a per-operator roofline with dispatch overheads; [`sim`] runs several models under a plan
+//! (parallel, sequential, batched groups) on virtual time with processor sharing of compute units, memory
+//! bandwidth, device queues and CPU cores; [`plan`] searches groupings and thread splits and recommends the
+//! best feasible plan for a goal; [`wire`] is the JSON boundary shared by the CLI and the WebAssembly build.
+//!
+//! ## Code map
+//!
+//! - `catalog/`: `arch.rs` (layers → operators), `models.rs` (published architectures), `hardware.rs`
+//!   (device profiles with sources), `runtime.rs` (runtime profiles), `sharing.rs` (sharing table).
+//! - `predict/`: `spec.rs` (validated inputs), `single.rs` (one model), `multi.rs` (workload + plan →
+//!   simulation), `report.rs` (schedule → report).
+//! - `sim/`: the discrete-event simulator. `plan/`: grouping search and recommendation.
+//! - `wire.rs`: serde DTOs (snake_case and camelCase in, camelCase out). `api.rs`: [`MultiModelPredictor`].
+//! - `main.rs`: the `mmperf` CLI.
+//!
+//! ## Invariants
+//!
+//! - The core (catalog, predict, sim, plan) does no I/O, reads no clock and has no randomness; it gives the
+//!   same answer for the same input, natively and in wasm. A tidy test enforces it.
+//! - The order of model entries never changes a total: models are ordered canonically by content.
+//! - Per-model start/end, the timeline, the makespan and peak memory come from one simulation.
+//! - User input never panics: it is validated at the boundary into typed errors naming the field.
+
+pub mod api;
 pub mod catalog;
 pub mod error;
+pub mod plan;
 pub mod predict;
+pub mod sim;
+pub mod wire;
+
+pub use api::MultiModelPredictor;
+pub use error::{Error, Result};
+pub use plan::{Goal, Recommendation};
+pub use predict::multi::{Constraints, MultiPrediction, Plan, Strategy, Target, Workload};
+pub use predict::spec::ModelSpec;

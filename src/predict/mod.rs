@@ -1,4 +1,7 @@
-//! Predictions: one model alone ([`single`]), and several together under a strategy ([`multi`]).
+//! Predictions: one model alone ([`single`]), and several together under a plan ([`multi`], assembled by
+//! [`report`] from the simulated schedule).
 
+pub mod multi;
+pub mod report;
 pub mod single;
 pub mod spec;

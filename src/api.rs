@@ -1,0 +1,67 @@
+//! The entry point most callers want: [`MultiModelPredictor`], named after the seed's class, with the seed's
+//! two operations. It resolves the workload once and hands it to the simulator and the planner.
+//!
+//! ```
+//! use multimodel_perf::{MultiModelPredictor, Strategy, Target, wire};
+//!
+//! let workload = wire::parse_workload(r#"[
+//!     {"model_name": "bert-base-uncased", "batch_size": 4},
+//!     {"model_name": "vit-base-patch16-224"},
+//!     {"model_name": "t5-small", "batch_size": 2}
+//! ]"#)?.workload;
+//! let predictor = MultiModelPredictor::default();
+//! let target = Target::new("cuda:a100-40gb")?;
+//! let parallel = predictor.predict(&workload, &target, Strategy::Parallel)?;
+//! let sequential = predictor.predict(&workload, &target, Strategy::Sequential)?;
+//! // The schedule and the totals come from one simulation, so they agree.
+//! let last_end = parallel.models.iter().map(|m| m.end_ms).fold(0.0, f64::max);
+//! assert!((last_end - parallel.combined_latency_ms).abs() < 1e-9);
+//! assert!(parallel.combined_memory_mb >= sequential.combined_memory_mb);
+//! # Ok::<(), multimodel_perf::Error>(())
+//! ```
+
+use crate::catalog::sharing::SharingConfig;
+use crate::error::Result;
+use crate::plan::{self, Goal, Recommendation};
+use crate::predict::multi::{prepare, MultiPrediction, Prepared, Strategy, Target, Workload};
+
+/// Predicts and plans multi-model workloads with one sharing table.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MultiModelPredictor {
+    /// Cross-model sharing rules (empty: only identical weights are shared).
+    pub sharing: SharingConfig,
+}
+
+impl MultiModelPredictor {
+    /// A predictor with a sharing table.
+    pub fn new(sharing: SharingConfig) -> Self {
+        MultiModelPredictor { sharing }
+    }
+
+    /// Resolves a workload once, for evaluating several plans.
+    pub fn prepare(&self, workload: &Workload, target: &Target) -> Result<Prepared> {
+        prepare(workload, target, &self.sharing)
+    }
+
+    /// The seed's `predict_multi_model_performance`: one strategy, simulated.
+    pub fn predict(
+        &self,
+        workload: &Workload,
+        target: &Target,
+        strategy: Strategy,
+    ) -> Result<MultiPrediction> {
+        let prep = self.prepare(workload, target)?;
+        Ok(prep.evaluate(&prep.plan(strategy)))
+    }
+
+    /// The seed's `recommend_execution_strategy`: every strategy evaluated, the best feasible one for `goal`.
+    pub fn recommend(
+        &self,
+        workload: &Workload,
+        target: &Target,
+        goal: Goal,
+    ) -> Result<Recommendation> {
+        let prep = self.prepare(workload, target)?;
+        Ok(plan::recommend(&prep, goal))
+    }
+}

@@ -1,0 +1,411 @@
+//! Planning: the grouping search behind `batched`, CPU thread splits, and the recommendation that evaluates
+//! every strategy and picks the best feasible one for a goal.
+
+use crate::catalog::hardware::Concurrency;
+use crate::error::{Error, Result};
+use crate::predict::multi::{MultiPrediction, Plan, Prepared, Residency, Strategy};
+use crate::predict::single::SinglePrediction;
+use crate::sim::Scenario;
+
+/// What a recommendation optimises.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Goal {
+    /// Most items per second over one round of every model (= shortest makespan).
+    Throughput,
+    /// Shortest mean time until a model's result is ready (what each caller waits), then shortest makespan.
+    Latency,
+    /// Lowest peak memory, then shortest makespan.
+    Memory,
+}
+
+impl Goal {
+    /// Every goal.
+    pub const ALL: [Goal; 3] = [Self::Throughput, Self::Latency, Self::Memory];
+
+    /// Lower-case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Throughput => "throughput",
+            Self::Latency => "latency",
+            Self::Memory => "memory",
+        }
+    }
+
+    /// Parses a goal name.
+    pub fn parse(field: &str, text: &str) -> Result<Self> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "throughput" => Ok(Self::Throughput),
+            "latency" => Ok(Self::Latency),
+            "memory" => Ok(Self::Memory),
+            _ => Err(Error::invalid(
+                field,
+                text,
+                "one of throughput, latency, memory",
+            )),
+        }
+    }
+
+    /// Goal metric of a prediction, smaller is better.
+    pub fn cost(self, p: &MultiPrediction) -> (f64, f64) {
+        match self {
+            Self::Throughput => (-p.combined_throughput, p.mean_latency_ms),
+            Self::Latency => (p.mean_latency_ms, p.combined_latency_ms),
+            Self::Memory => (p.combined_memory_mb, p.combined_latency_ms),
+        }
+    }
+}
+
+/// Workloads up to this size get an exact partition search (Bell(8) = 4,140 partitions, via subset DP).
+pub const EXACT_GROUPING_LIMIT: usize = 8;
+
+struct GroupSearch<'a> {
+    prep: &'a Prepared,
+    scenario: Scenario,
+}
+
+impl GroupSearch<'_> {
+    /// Makespan (ns) of `group` run alone, or `None` when its memory does not fit.
+    fn cost(&mut self, group: Vec<usize>) -> Option<u64> {
+        self.scenario.groups = vec![group];
+        let s = self.scenario.run();
+        let fits_pools = self
+            .prep
+            .pools
+            .iter()
+            .enumerate()
+            .all(|(p, (_, cap))| s.peak_mb[p] <= *cap);
+        let total = s
+            .memory
+            .iter()
+            .map(|m| m.mb.iter().sum::<f64>())
+            .fold(0.0, f64::max);
+        let fits_budget = self
+            .prep
+            .constraints
+            .max_memory_mb
+            .is_none_or(|b| total <= b);
+        (fits_pools && fits_budget).then_some(s.makespan_ns)
+    }
+}
+
+/// The `batched` plan: a partition of the models into groups that run one after another, found exactly for up
+/// to [`EXACT_GROUPING_LIMIT`] models (minimum total makespan among partitions whose every group fits in
+/// memory) and greedily beyond (largest model first, into the group it lengthens least, or a new group).
+pub fn batched(prep: &Prepared, goal: Goal, threads: &[Option<u32>]) -> Plan {
+    let template = Plan {
+        strategy: Strategy::Batched,
+        groups: vec![],
+        threads: threads.to_vec(),
+        residency: Residency::Resident,
+    };
+    let singles: Vec<SinglePrediction> = (0..prep.models.len())
+        .map(|i| prep.single(i, thread_count(prep, i, &template)))
+        .collect();
+    let mut search = GroupSearch {
+        prep,
+        scenario: prep.scenario(&template, &singles),
+    };
+    let order = &prep.canonical;
+    let mut groups = if order.len() <= EXACT_GROUPING_LIMIT {
+        exact(&mut search, order)
+    } else {
+        greedy(&mut search, order, &singles)
+    };
+    let span: Vec<u64> = groups
+        .iter()
+        .map(|g| search.cost(g.clone()).unwrap_or(u64::MAX))
+        .collect();
+    let mut idx: Vec<usize> = (0..groups.len()).collect();
+    if goal == Goal::Latency {
+        // Smith's rule: groups with the least time per model first minimise the mean completion time.
+        idx.sort_by(|&a, &b| {
+            (span[a] as f64 / groups[a].len() as f64)
+                .total_cmp(&(span[b] as f64 / groups[b].len() as f64))
+        });
+    }
+    groups = idx
+        .into_iter()
+        .map(|k| std::mem::take(&mut groups[k]))
+        .collect();
+    Plan { groups, ..template }
+}
+
+fn thread_count(prep: &Prepared, i: usize, plan: &Plan) -> u32 {
+    let dev = &prep.devices[prep.models[i].device];
+    if dev.concurrency != Concurrency::CpuThreads {
+        return 0;
+    }
+    plan.threads
+        .get(i)
+        .copied()
+        .flatten()
+        .or(prep.models[i].spec.threads)
+        .unwrap_or(dev.compute_units)
+        .clamp(1, dev.compute_units.max(1))
+}
+
+fn exact(search: &mut GroupSearch, order: &[usize]) -> Vec<Vec<usize>> {
+    let n = order.len();
+    let full = (1usize << n) - 1;
+    let members = |mask: usize| {
+        (0..n)
+            .filter(|b| mask >> b & 1 == 1)
+            .map(|b| order[b])
+            .collect::<Vec<_>>()
+    };
+    let cost: Vec<Option<u64>> = (0..=full)
+        .map(|mask| {
+            if mask == 0 {
+                Some(0)
+            } else {
+                search.cost(members(mask))
+            }
+        })
+        .collect();
+    // best[mask] = (total makespan, first group) over partitions of `mask` into feasible groups.
+    let mut best: Vec<Option<(u64, usize)>> = vec![None; full + 1];
+    best[0] = Some((0, 0));
+    for mask in 1..=full {
+        let low = mask & mask.wrapping_neg();
+        let rest = mask ^ low;
+        let mut sub = rest;
+        loop {
+            let group = sub | low;
+            if let (Some(c), Some((tail, _))) = (cost[group], best[mask ^ group]) {
+                let total = c.saturating_add(tail);
+                if best[mask].is_none_or(|(b, _)| total < b) {
+                    best[mask] = Some((total, group));
+                }
+            }
+            if sub == 0 {
+                break;
+            }
+            sub = (sub - 1) & rest;
+        }
+    }
+    if best[full].is_none() {
+        // Nothing fits even alone: one model per group is the least memory a plan can need.
+        return order.iter().map(|&i| vec![i]).collect();
+    }
+    let mut groups = Vec::new();
+    let mut mask = full;
+    while mask != 0 {
+        let Some((_, group)) = best[mask] else { break };
+        groups.push(members(group));
+        mask ^= group;
+    }
+    groups
+}
+
+fn greedy(
+    search: &mut GroupSearch,
+    order: &[usize],
+    singles: &[SinglePrediction],
+) -> Vec<Vec<usize>> {
+    let mut by_size = order.to_vec();
+    by_size.sort_by(|&a, &b| singles[b].latency_ms.total_cmp(&singles[a].latency_ms));
+    let mut groups: Vec<(Vec<usize>, u64)> = Vec::new();
+    for i in by_size {
+        let alone = search
+            .cost(vec![i])
+            .unwrap_or((singles[i].latency_ms * 1e6) as u64);
+        let mut choice: Option<(usize, u64, u64)> = None;
+        for (g, (members, span)) in groups.iter().enumerate() {
+            let mut trial = members.clone();
+            trial.push(i);
+            if let Some(c) = search.cost(trial) {
+                let added = c.saturating_sub(*span);
+                if added < alone && choice.is_none_or(|(_, best, _)| added < best) {
+                    choice = Some((g, added, c));
+                }
+            }
+        }
+        match choice {
+            Some((g, _, c)) => {
+                groups[g].0.push(i);
+                groups[g].1 = c;
+            }
+            None => groups.push((vec![i], alone)),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(mut g, _)| {
+            g.sort_by_key(|i| order.iter().position(|x| x == i));
+            g
+        })
+        .collect()
+}
+
+/// One evaluated option of a recommendation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Candidate {
+    /// Short label (`parallel`, `sequential`, `batched`, `parallel-split-threads`, `sequential-unload`).
+    pub label: String,
+    /// Its prediction.
+    pub prediction: MultiPrediction,
+}
+
+/// A recommendation: every option evaluated, the chosen one, and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Recommendation {
+    /// Goal.
+    pub goal: Goal,
+    /// Options in evaluation order.
+    pub candidates: Vec<Candidate>,
+    /// Index of the chosen option.
+    pub chosen: usize,
+    /// Why.
+    pub reason: String,
+    /// Whether the grouping search was exact.
+    pub exact_grouping: bool,
+}
+
+impl Recommendation {
+    /// The chosen option.
+    pub fn best(&self) -> &Candidate {
+        &self.candidates[self.chosen]
+    }
+}
+
+/// Evaluates every strategy (with its best grouping and, on CPUs, a split of the cores) and picks the best
+/// feasible one for `goal`; when nothing fits, the one that overflows least.
+pub fn recommend(prep: &Prepared, goal: Goal) -> Recommendation {
+    let n = prep.models.len();
+    let default_threads = vec![None; n];
+    let mut options: Vec<(String, Plan)> = vec![
+        ("parallel".into(), prep.plan(Strategy::Parallel)),
+        ("sequential".into(), prep.plan(Strategy::Sequential)),
+        ("batched".into(), batched(prep, goal, &default_threads)),
+    ];
+    if let Some(split) = split_threads(prep) {
+        let mut p = prep.plan(Strategy::Parallel);
+        p.threads = split.clone();
+        options.push(("parallel-split-threads".into(), p));
+        options.push(("batched-split-threads".into(), batched(prep, goal, &split)));
+    }
+    let mut candidates: Vec<Candidate> = options
+        .into_iter()
+        .map(|(label, plan)| Candidate {
+            prediction: prep.evaluate(&plan),
+            label,
+        })
+        .collect();
+    if !candidates[1].prediction.feasible {
+        let mut p = candidates[1].prediction.plan.clone();
+        p.residency = Residency::Unload;
+        candidates.push(Candidate {
+            label: "sequential-unload".into(),
+            prediction: prep.evaluate(&p),
+        });
+    }
+    let feasible: Vec<usize> = (0..candidates.len())
+        .filter(|&k| candidates[k].prediction.feasible)
+        .collect();
+    let pick = |pool: &[usize], key: &dyn Fn(&MultiPrediction) -> (f64, f64)| {
+        pool.iter()
+            .copied()
+            .fold(None::<usize>, |best, k| match best {
+                Some(b)
+                    if lexi_less(
+                        key(&candidates[b].prediction),
+                        key(&candidates[k].prediction),
+                    ) || key(&candidates[b].prediction) == key(&candidates[k].prediction) =>
+                {
+                    Some(b)
+                }
+                _ => Some(k),
+            })
+    };
+    let (chosen, reason) = match pick(&feasible, &|p| goal.cost(p)) {
+        Some(k) => (k, explain(goal, &candidates, k, &feasible)),
+        None => {
+            let all: Vec<usize> = (0..candidates.len()).collect();
+            let k = pick(&all, &|p| (p.overflow_mb, p.combined_latency_ms)).unwrap_or(0);
+            let p = &candidates[k].prediction;
+            (k, format!("no option fits in memory; {} overflows least ({:.0} MB over): lower the precision, drop a model, or raise the memory limit", candidates[k].label, p.overflow_mb))
+        }
+    };
+    Recommendation {
+        goal,
+        candidates,
+        chosen,
+        reason,
+        exact_grouping: n <= EXACT_GROUPING_LIMIT,
+    }
+}
+
+fn lexi_less(a: (f64, f64), b: (f64, f64)) -> bool {
+    const REL: f64 = 1e-9;
+    let close = |x: f64, y: f64| (x - y).abs() <= REL * x.abs().max(y.abs());
+    if close(a.0, b.0) {
+        a.1 < b.1 && !close(a.1, b.1)
+    } else {
+        a.0 < b.0
+    }
+}
+
+/// Cores split between the models of each CPU device, when at least two models share a CPU.
+fn split_threads(prep: &Prepared) -> Option<Vec<Option<u32>>> {
+    let mut out = vec![None; prep.models.len()];
+    let mut any = false;
+    for (d, dev) in prep.devices.iter().enumerate() {
+        if dev.concurrency != Concurrency::CpuThreads {
+            continue;
+        }
+        let on: Vec<usize> = (0..prep.models.len())
+            .filter(|&i| prep.models[i].device == d && prep.models[i].spec.threads.is_none())
+            .collect();
+        if on.len() < 2 {
+            continue;
+        }
+        any = true;
+        let cores = dev.compute_units.max(1) as usize;
+        for (k, &i) in on.iter().enumerate() {
+            // Even split; the first `cores % n` models get one more core; at least one thread each.
+            let share = cores / on.len() + usize::from(k < cores % on.len());
+            out[i] = Some(share.max(1) as u32);
+        }
+    }
+    any.then_some(out)
+}
+
+fn explain(goal: Goal, c: &[Candidate], k: usize, feasible: &[usize]) -> String {
+    let metric = |p: &MultiPrediction| match goal {
+        Goal::Throughput => format!("{:.1} items/s", p.combined_throughput),
+        Goal::Latency => format!("{:.2} ms mean latency", p.mean_latency_ms),
+        Goal::Memory => format!("{:.0} MB peak", p.combined_memory_mb),
+    };
+    let best = &c[k];
+    let others: Vec<String> = c
+        .iter()
+        .enumerate()
+        .filter(|(j, _)| *j != k)
+        .map(|(j, o)| {
+            format!(
+                "{} {}{}",
+                o.label,
+                metric(&o.prediction),
+                if feasible.contains(&j) {
+                    ""
+                } else {
+                    " (does not fit)"
+                }
+            )
+        })
+        .collect();
+    let p = &best.prediction;
+    let plan = if p.plan.groups.len() > 1 && p.plan.groups.iter().any(|g| g.len() > 1) {
+        format!(" in {} groups", p.plan.groups.len())
+    } else {
+        String::new()
+    };
+    format!(
+        "{}{plan} is best for {}: {} (vs {}); peak memory {:.0} MB fits",
+        best.label,
+        goal.name(),
+        metric(p),
+        others.join(", "),
+        p.combined_memory_mb
+    )
+}

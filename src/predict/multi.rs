@@ -1,0 +1,647 @@
+//! Several models on one machine under a plan: resolve every model, predict each alone, deduplicate shared
+//! weights, then let the simulator ([`crate::sim`]) run the plan so that per-model start/end times, the
+//! timeline, the makespan and peak memory come from one schedule and always agree.
+
+use super::single::{Placement, SinglePrediction};
+use super::spec::{resolve, ModelSpec, ResolvedModel};
+use crate::catalog::hardware::{self, Concurrency, DeviceProfile, MemoryPool};
+use crate::catalog::runtime::RuntimeProfile;
+use crate::catalog::sharing::SharingConfig;
+use crate::error::{Error, Result};
+use crate::sim::{self, Job, Resource, ResourceKind, Scenario, Schedule, MAX_POOLS};
+
+/// Limits the user puts on a plan.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Constraints {
+    /// Memory budget across all pools, MB.
+    pub max_memory_mb: Option<f64>,
+    /// Share of each device's compute (or CPU cores) the models may use, 0 < x ≤ 1.
+    pub max_compute: Option<f64>,
+}
+
+/// How the models of a workload are run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Strategy {
+    /// All at once.
+    Parallel,
+    /// One after another.
+    Sequential,
+    /// Groups run one after another; the models of a group run together.
+    Batched,
+}
+
+impl Strategy {
+    /// Every strategy.
+    pub const ALL: [Strategy; 3] = [Self::Parallel, Self::Sequential, Self::Batched];
+
+    /// Lower-case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Parallel => "parallel",
+            Self::Sequential => "sequential",
+            Self::Batched => "batched",
+        }
+    }
+
+    /// Parses a strategy name.
+    pub fn parse(field: &str, text: &str) -> Result<Self> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "parallel" => Ok(Self::Parallel),
+            "sequential" => Ok(Self::Sequential),
+            "batched" => Ok(Self::Batched),
+            _ => Err(Error::invalid(
+                field,
+                text,
+                "one of parallel, sequential, batched",
+            )),
+        }
+    }
+}
+
+/// Whether weights stay loaded between runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Residency {
+    /// Every model's weights are loaded before the run and stay (what a page or server normally does).
+    Resident,
+    /// Each model loads its weights when it starts and frees them when it ends (pays the load time).
+    Unload,
+}
+
+/// What to do: groups in order (indices into the workload's models), threads per model, residency.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    /// Strategy the plan implements.
+    pub strategy: Strategy,
+    /// Groups run one after another.
+    pub groups: Vec<Vec<usize>>,
+    /// CPU threads per model (`None`: the entry's own `threads`, else every core).
+    pub threads: Vec<Option<u32>>,
+    /// Weight residency.
+    pub residency: Residency,
+}
+
+/// A workload: models and constraints.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Workload {
+    /// Model entries.
+    pub models: Vec<ModelSpec>,
+    /// Limits.
+    pub constraints: Constraints,
+}
+
+/// Where the workload runs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Target {
+    /// Device for models without their own `device`.
+    pub device: DeviceProfile,
+    /// Runtime for models on that device (its platform's default when `None`).
+    pub runtime: Option<RuntimeProfile>,
+}
+
+impl Target {
+    /// A catalog device with its default runtime.
+    pub fn new(hardware: &str) -> Result<Self> {
+        Ok(Target {
+            device: hardware::find(hardware)?,
+            runtime: None,
+        })
+    }
+}
+
+/// One model, resolved and placed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PreparedModel {
+    /// The entry.
+    pub spec: ModelSpec,
+    /// Its architecture and input.
+    pub resolved: ResolvedModel,
+    /// Index into [`Prepared::devices`].
+    pub device: usize,
+    /// Runtime it runs under.
+    pub runtime: RuntimeProfile,
+    /// Memory pool index.
+    pub pool: usize,
+    /// Weights (MB) not counted because another model holds the same or shareable tensors.
+    pub shared_mb: f64,
+}
+
+/// A workload resolved once, ready to be evaluated under many plans.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prepared {
+    /// Models in the user's order.
+    pub models: Vec<PreparedModel>,
+    /// Devices used, the target's first.
+    pub devices: Vec<DeviceProfile>,
+    /// Memory pools: name and capacity (MB).
+    pub pools: Vec<(String, f64)>,
+    /// Limits.
+    pub constraints: Constraints,
+    /// Model indices in canonical (content) order.
+    pub canonical: Vec<usize>,
+    /// Pairs that share weights: (model a, model b, MB saved, why).
+    pub sharing_pairs: Vec<(usize, usize, f64, String)>,
+    /// Warnings from resolution.
+    pub warnings: Vec<String>,
+}
+
+/// Largest workload accepted in one call.
+pub const MAX_MODELS: usize = 10_000;
+
+/// Validates and resolves a workload for a target.
+pub fn prepare(workload: &Workload, target: &Target, sharing: &SharingConfig) -> Result<Prepared> {
+    if workload.models.is_empty() {
+        return Err(Error::invalid("models", "[]", "at least one model entry"));
+    }
+    if workload.models.len() > MAX_MODELS {
+        return Err(Error::invalid(
+            "models",
+            format!("{} entries", workload.models.len()),
+            format!("at most {MAX_MODELS} entries"),
+        ));
+    }
+    let c = workload.constraints;
+    if let Some(m) = c.max_memory_mb {
+        if !(m.is_finite() && m > 0.0) {
+            return Err(Error::invalid(
+                "constraints.max_memory",
+                m,
+                "a positive number of MB",
+            ));
+        }
+    }
+    if let Some(x) = c.max_compute {
+        if !(x.is_finite() && x > 0.0 && x <= 1.0) {
+            return Err(Error::invalid(
+                "constraints.max_compute",
+                x,
+                "a number in (0, 1]",
+            ));
+        }
+    }
+    let mut devices = vec![target.device.clone()];
+    let mut pools: Vec<(String, f64)> = Vec::new();
+    let mut models = Vec::with_capacity(workload.models.len());
+    let mut warnings = Vec::new();
+    for (i, spec) in workload.models.iter().enumerate() {
+        let field = format!("models[{i}]");
+        let resolved = resolve(spec, &field)?;
+        warnings.extend(resolved.warnings.iter().cloned());
+        let device = match &spec.device {
+            None => 0,
+            Some(id) => device_index(&mut devices, id, &field)?,
+        };
+        let dev = &devices[device];
+        let runtime = match (&target.runtime, device) {
+            (Some(rt), 0) => rt.clone(),
+            _ => RuntimeProfile::find(&dev.default_runtime)?,
+        };
+        if !runtime.platforms.contains(&dev.platform) {
+            let allowed: Vec<String> = RuntimeProfile::all()
+                .into_iter()
+                .filter(|r| r.platforms.contains(&dev.platform))
+                .map(|r| r.name)
+                .collect();
+            return Err(Error::invalid(
+                "runtime",
+                &runtime.name,
+                format!(
+                    "a runtime that runs on {} ({})",
+                    dev.platform.name(),
+                    allowed.join(", ")
+                ),
+            ));
+        }
+        let pool = pool_index(&mut pools, dev, &field)?;
+        models.push(PreparedModel {
+            spec: spec.clone(),
+            resolved,
+            device,
+            runtime,
+            pool,
+            shared_mb: 0.0,
+        });
+    }
+    let mut canonical: Vec<usize> = (0..models.len()).collect();
+    let keys: Vec<String> = models
+        .iter()
+        .map(|m| format!("{}|{}", m.spec.canonical_key(), m.device))
+        .collect();
+    canonical.sort_by(|&a, &b| keys[a].cmp(&keys[b]).then(a.cmp(&b)));
+    let mut prepared = Prepared {
+        models,
+        devices,
+        pools,
+        constraints: c,
+        canonical,
+        sharing_pairs: Vec::new(),
+        warnings,
+    };
+    prepared.apply_sharing(sharing);
+    Ok(prepared)
+}
+
+fn device_index(devices: &mut Vec<DeviceProfile>, id: &str, field: &str) -> Result<usize> {
+    let dev = hardware::find(id).map_err(|_| {
+        Error::invalid(
+            format!("{field}.device"),
+            id,
+            "a catalog device such as cpu, cuda:a100-40gb or webgpu:integrated",
+        )
+    })?;
+    if let Some(k) = devices.iter().position(|d| d.id == dev.id) {
+        return Ok(k);
+    }
+    devices.push(dev);
+    Ok(devices.len() - 1)
+}
+
+fn pool_index(pools: &mut Vec<(String, f64)>, dev: &DeviceProfile, field: &str) -> Result<usize> {
+    let name = match dev.memory_pool {
+        MemoryPool::Host => "host".to_string(),
+        MemoryPool::Dedicated => dev.id.clone(),
+    };
+    if let Some(k) = pools.iter().position(|(n, _)| *n == name) {
+        let cap = &mut pools[k].1;
+        *cap = cap.max(dev.memory_capacity_mb);
+        return Ok(k);
+    }
+    if pools.len() == MAX_POOLS {
+        return Err(Error::invalid(format!("{field}.device"), &dev.id, format!("at most {MAX_POOLS} memory pools (devices with their own memory, plus host RAM) in one workload")));
+    }
+    pools.push((name, dev.memory_capacity_mb));
+    Ok(pools.len() - 1)
+}
+
+impl Prepared {
+    /// Identical weights count once; then the type table lets a smaller model share `memory_reduction` of
+    /// its weights with a larger compatible one. Every decision is taken in canonical order, so the result
+    /// does not depend on the order of the entries.
+    fn apply_sharing(&mut self, config: &SharingConfig) {
+        let order = self.canonical.clone();
+        let weights: Vec<f64> = self
+            .models
+            .iter()
+            .map(|m| {
+                m.resolved.arch.params() * m.resolved.precision.weight_bytes() / super::single::MB
+            })
+            .collect();
+        let ident = |m: &PreparedModel| {
+            format!(
+                "{:?}|{:?}|{}",
+                m.resolved.arch, m.resolved.precision, m.pool
+            )
+        };
+        let mut owner: Vec<Option<usize>> = vec![None; self.models.len()];
+        for (pos, &i) in order.iter().enumerate() {
+            if let Some(&j) = order[..pos]
+                .iter()
+                .find(|&&j| owner[j].is_none() && ident(&self.models[j]) == ident(&self.models[i]))
+            {
+                owner[i] = Some(j);
+                self.models[i].shared_mb = weights[i];
+                self.sharing_pairs
+                    .push((j, i, weights[i], "identical weights".to_string()));
+            }
+        }
+        if config.rules.is_empty() {
+            return;
+        }
+        for &i in &order {
+            if owner[i].is_some() {
+                continue;
+            }
+            let (ty, pool) = (self.models[i].resolved.model_type, self.models[i].pool);
+            let larger = |j: usize| {
+                weights[j] > weights[i]
+                    || (weights[j] == weights[i]
+                        && order.iter().position(|&x| x == j) < order.iter().position(|&x| x == i))
+            };
+            let best = order
+                .iter()
+                .filter(|&&j| {
+                    j != i && owner[j].is_none() && self.models[j].pool == pool && larger(j)
+                })
+                .filter_map(|&j| {
+                    config
+                        .pair(ty, self.models[j].resolved.model_type)
+                        .map(|(_, red)| (j, red * weights[i]))
+                })
+                .fold(None::<(usize, f64)>, |acc, x| {
+                    if acc.is_none_or(|a| x.1 > a.1) {
+                        Some(x)
+                    } else {
+                        acc
+                    }
+                });
+            if let Some((j, saved)) = best.filter(|b| b.1 > 0.0) {
+                self.models[i].shared_mb = saved;
+                let why = format!(
+                    "{} ↔ {} compatible types",
+                    self.models[j].resolved.model_type.name(),
+                    ty.name()
+                );
+                self.sharing_pairs.push((j, i, saved, why));
+            }
+        }
+    }
+
+    /// Threads model `i` runs with under `plan` (0 on accelerators).
+    fn threads(&self, i: usize, plan: &Plan) -> u32 {
+        let dev = &self.devices[self.models[i].device];
+        if dev.concurrency != Concurrency::CpuThreads {
+            return 0;
+        }
+        plan.threads
+            .get(i)
+            .copied()
+            .flatten()
+            .or(self.models[i].spec.threads)
+            .unwrap_or(dev.compute_units)
+            .clamp(1, dev.compute_units.max(1))
+    }
+
+    /// Model `i` alone with `threads` CPU threads.
+    pub fn single(&self, i: usize, threads: u32) -> SinglePrediction {
+        let m = &self.models[i];
+        Placement {
+            device: &self.devices[m.device],
+            runtime: &m.runtime,
+            threads,
+        }
+        .predict(&m.resolved)
+    }
+
+    /// Simulates `plan` and reports.
+    pub fn evaluate(&self, plan: &Plan) -> MultiPrediction {
+        let singles: Vec<SinglePrediction> = (0..self.models.len())
+            .map(|i| self.single(i, self.threads(i, plan)))
+            .collect();
+        self.evaluate_with(plan, singles)
+    }
+
+    /// Simulates `plan` with single-model predictions computed beforehand (`singles[i]` for model `i`).
+    pub fn evaluate_with(&self, plan: &Plan, singles: Vec<SinglePrediction>) -> MultiPrediction {
+        let scenario = self.scenario(plan, &singles);
+        let schedule = scenario.run();
+        super::report::build(self, plan, singles, &scenario, schedule)
+    }
+
+    /// Load time of model `i`'s weights over its device's host link, ns.
+    pub fn load_ns(&self, i: usize, resident_mb: f64) -> u64 {
+        let dev = &self.devices[self.models[i].device];
+        (resident_mb * super::single::MB / (dev.host_link_gbps * 1e9) * 1e9).round() as u64
+    }
+
+    /// Builds the simulator input for a plan.
+    pub fn scenario(&self, plan: &Plan, singles: &[SinglePrediction]) -> Scenario {
+        let cap = self.constraints.max_compute.unwrap_or(1.0);
+        let nd = self.devices.len();
+        // Resources: per device [compute or queue or cores], per pool [bandwidth], then the host.
+        let mut resources = Vec::with_capacity(nd + self.pools.len() + 1);
+        for d in &self.devices {
+            let kind = match d.concurrency {
+                Concurrency::CpuThreads => ResourceKind::Cores {
+                    spin_wait_share: d.spin_wait_share,
+                },
+                _ => ResourceKind::Shared,
+            };
+            resources.push(Resource {
+                kind,
+                capacity: cap,
+            });
+        }
+        for _ in &self.pools {
+            resources.push(Resource {
+                kind: ResourceKind::Shared,
+                capacity: 1.0,
+            });
+        }
+        let host = resources.len();
+        resources.push(Resource {
+            kind: ResourceKind::Shared,
+            capacity: 1.0,
+        });
+        let pool_bw: Vec<f64> = (0..self.pools.len())
+            .map(|p| {
+                self.models
+                    .iter()
+                    .filter(|m| m.pool == p)
+                    .map(|m| achievable_bw(&self.devices[m.device]))
+                    .fold(0.0, f64::max)
+            })
+            .collect();
+        let host_cores = f64::from(self.devices[0].host_cores.max(1));
+        let mut base_mb = vec![0.0; self.pools.len()];
+        let mut contexts: Vec<(usize, &str)> = Vec::new();
+        let mut jobs = Vec::with_capacity(self.models.len());
+        for (i, (m, s)) in self.models.iter().zip(singles).enumerate() {
+            let dev = &self.devices[m.device];
+            let mut demands = Vec::with_capacity(3);
+            match dev.concurrency {
+                Concurrency::ConcurrentKernels => demands.push((m.device, s.compute_share)),
+                Concurrency::SerialQueue => demands.push((m.device, s.queue_share)),
+                Concurrency::CpuThreads => demands.push((
+                    m.device,
+                    f64::from(s.threads) / f64::from(dev.compute_units.max(1)),
+                )),
+            }
+            demands.push((
+                nd + m.pool,
+                s.bandwidth_share * achievable_bw(dev) / pool_bw[m.pool].max(1.0),
+            ));
+            if dev.concurrency != Concurrency::CpuThreads {
+                demands.push((host, s.host_share / host_cores));
+            }
+            if !contexts.contains(&(m.device, m.runtime.name.as_str())) {
+                contexts.push((m.device, m.runtime.name.as_str()));
+                base_mb[m.pool] += m.runtime.context_mb;
+            }
+            let weights = (s.memory.resident_mb() - m.shared_mb).max(0.0);
+            let solo = (s.latency_ms * 1e6).round().max(1.0) as u64;
+            let job = match plan.residency {
+                Residency::Resident => Job {
+                    solo_ns: solo,
+                    demands,
+                    domain: m.device,
+                    pool: m.pool,
+                    resident_mb: weights,
+                    running_mb: s.memory.transient_mb(),
+                },
+                Residency::Unload => {
+                    let full = s.memory.resident_mb();
+                    Job {
+                        solo_ns: solo + self.load_ns(i, full),
+                        demands,
+                        domain: m.device,
+                        pool: m.pool,
+                        resident_mb: 0.0,
+                        running_mb: full + s.memory.transient_mb(),
+                    }
+                }
+            };
+            jobs.push(job);
+        }
+        let domains = self
+            .devices
+            .iter()
+            .map(|d| sim::Domain {
+                interference_per_job: d.interference_per_model,
+            })
+            .collect();
+        Scenario {
+            resources,
+            domains,
+            jobs,
+            groups: plan.groups.clone(),
+            base_mb,
+        }
+    }
+
+    /// The plan of a strategy with default threads; `batched` uses the grouping search for throughput.
+    pub fn plan(&self, strategy: Strategy) -> Plan {
+        let threads = vec![None; self.models.len()];
+        match strategy {
+            Strategy::Parallel => Plan {
+                strategy,
+                groups: vec![self.canonical.clone()],
+                threads,
+                residency: Residency::Resident,
+            },
+            Strategy::Sequential => {
+                let base = Plan {
+                    strategy,
+                    groups: vec![],
+                    threads,
+                    residency: Residency::Resident,
+                };
+                let mut order = self.canonical.clone();
+                let lat: Vec<f64> = (0..self.models.len())
+                    .map(|i| self.single(i, self.threads(i, &base)).latency_ms)
+                    .collect();
+                // Shortest first minimises the mean wait; the makespan is the same in any order.
+                order.sort_by(|&a, &b| lat[a].total_cmp(&lat[b]));
+                Plan {
+                    groups: order.into_iter().map(|i| vec![i]).collect(),
+                    ..base
+                }
+            }
+            Strategy::Batched => {
+                crate::plan::batched(self, crate::plan::Goal::Throughput, &threads)
+            }
+        }
+    }
+}
+
+/// Achievable bandwidth of a device, bytes/s.
+fn achievable_bw(d: &DeviceProfile) -> f64 {
+    d.memory_bandwidth_gbps * 1e9 * d.bandwidth_efficiency
+}
+
+/// One model's part of a multi-model prediction.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelResult {
+    /// Name as given.
+    pub name: String,
+    /// Type used for sharing.
+    pub model_type: crate::catalog::ModelType,
+    /// Weight precision.
+    pub precision: crate::catalog::Precision,
+    /// Weights not counted thanks to sharing, MB.
+    pub shared_mb: f64,
+    /// Device id.
+    pub device: String,
+    /// Runtime name.
+    pub runtime: String,
+    /// Batch size.
+    pub batch_size: u32,
+    /// The model alone.
+    pub solo: SinglePrediction,
+    /// Start in the schedule, ms.
+    pub start_ms: f64,
+    /// End in the schedule, ms.
+    pub end_ms: f64,
+    /// Time from its start to its end, ms.
+    pub latency_ms: f64,
+    /// Items per second over its own run.
+    pub throughput: f64,
+    /// Memory it holds, after sharing, MB.
+    pub memory_mb: f64,
+    /// Time in the schedule divided by time alone.
+    pub slowdown: f64,
+    /// Group index in the plan.
+    pub group: usize,
+}
+
+/// Resource pressure, with the seed's names.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Contention {
+    /// Highest Σ compute share (or CPU threads / cores) among models running together.
+    pub compute: f64,
+    /// Highest Σ bandwidth share among models running together.
+    pub memory_bandwidth: f64,
+    /// Peak memory / capacity (worst pool).
+    pub memory: f64,
+    /// Makespan over the longest model alone.
+    pub makespan_over_longest: f64,
+}
+
+/// What sharing saved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SharingBenefits {
+    /// MB not counted thanks to sharing.
+    pub memory_saved_mb: f64,
+    /// Memory with sharing over memory without (≤ 1).
+    pub memory_benefit: f64,
+    /// Compute with sharing over compute without: 1.0, sharing weights saves no arithmetic.
+    pub compute_benefit: f64,
+    /// (model a, model b, MB saved, why).
+    pub pairs: Vec<(String, String, f64, String)>,
+}
+
+/// One memory pool after the run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PoolReport {
+    /// `host` or the device id.
+    pub name: String,
+    /// Capacity, MB.
+    pub capacity_mb: f64,
+    /// Peak, MB.
+    pub peak_mb: f64,
+    /// Peak above capacity, MB (0 when it fits).
+    pub overflow_mb: f64,
+}
+
+/// The result of a multi-model prediction.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MultiPrediction {
+    /// The plan evaluated.
+    pub plan: Plan,
+    /// Per model, in the user's order.
+    pub models: Vec<ModelResult>,
+    /// Makespan, ms.
+    pub combined_latency_ms: f64,
+    /// Items per second over the makespan.
+    pub combined_throughput: f64,
+    /// Peak resident memory, MB (all pools together).
+    pub combined_memory_mb: f64,
+    /// Mean time from the start until a model's result is ready, ms.
+    pub mean_latency_ms: f64,
+    /// Memory pools.
+    pub pools: Vec<PoolReport>,
+    /// Whether every pool and the `max_memory` budget hold.
+    pub feasible: bool,
+    /// Largest overflow (pool or budget), MB.
+    pub overflow_mb: f64,
+    /// Resource pressure.
+    pub contention: Contention,
+    /// Sharing.
+    pub sharing: SharingBenefits,
+    /// Memory curve: (ms, MB across pools).
+    pub memory_curve: Vec<(f64, f64)>,
+    /// Devices used.
+    pub devices: Vec<String>,
+    /// Notes.
+    pub warnings: Vec<String>,
+    /// The raw schedule.
+    pub schedule: Schedule,
+}

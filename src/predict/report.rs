@@ -1,0 +1,170 @@
+//! Turns a simulated schedule into the reported prediction: per-model times, totals, pools, contention and
+//! sharing. Everything is read off the one schedule, so the parts cannot disagree.
+
+use super::multi::{
+    Contention, ModelResult, MultiPrediction, Plan, PoolReport, Prepared, SharingBenefits,
+};
+use super::single::SinglePrediction;
+use crate::catalog::hardware::Concurrency;
+use crate::sim::{Scenario, Schedule};
+
+const NS_PER_MS: f64 = 1e6;
+
+/// Assembles the report of `plan` from its schedule.
+pub fn build(
+    prep: &Prepared,
+    plan: &Plan,
+    singles: Vec<SinglePrediction>,
+    scenario: &Scenario,
+    schedule: Schedule,
+) -> MultiPrediction {
+    let makespan_ms = schedule.makespan_ns as f64 / NS_PER_MS;
+    let group_of = |i: usize| plan.groups.iter().position(|g| g.contains(&i)).unwrap_or(0);
+    let models: Vec<ModelResult> = prep
+        .models
+        .iter()
+        .zip(singles)
+        .enumerate()
+        .map(|(i, (m, solo))| {
+            let span = schedule.spans[i];
+            let latency_ms = (span.end_ns - span.start_ns) as f64 / NS_PER_MS;
+            let job = &scenario.jobs[i];
+            ModelResult {
+                name: m.spec.name.clone(),
+                model_type: m.resolved.model_type,
+                precision: m.resolved.precision,
+                shared_mb: m.shared_mb,
+                device: prep.devices[m.device].id.clone(),
+                runtime: m.runtime.name.clone(),
+                batch_size: m.spec.batch_size,
+                start_ms: span.start_ns as f64 / NS_PER_MS,
+                end_ms: span.end_ns as f64 / NS_PER_MS,
+                latency_ms,
+                throughput: f64::from(m.spec.batch_size) / (latency_ms / 1000.0).max(1e-12),
+                memory_mb: job.resident_mb + job.running_mb,
+                slowdown: latency_ms / solo.latency_ms.max(1e-12),
+                group: group_of(i),
+                solo,
+            }
+        })
+        .collect();
+    let items: f64 = models.iter().map(|m| f64::from(m.batch_size)).sum();
+    let combined_memory_mb = schedule
+        .memory
+        .iter()
+        .map(|s| s.mb.iter().sum::<f64>())
+        .fold(0.0, f64::max);
+    let pools: Vec<PoolReport> = prep
+        .pools
+        .iter()
+        .enumerate()
+        .map(|(p, (name, cap))| PoolReport {
+            name: name.clone(),
+            capacity_mb: *cap,
+            peak_mb: schedule.peak_mb[p],
+            overflow_mb: (schedule.peak_mb[p] - cap).max(0.0),
+        })
+        .collect();
+    let budget_overflow = prep
+        .constraints
+        .max_memory_mb
+        .map_or(0.0, |b| (combined_memory_mb - b).max(0.0));
+    let overflow_mb = pools
+        .iter()
+        .map(|p| p.overflow_mb)
+        .fold(budget_overflow, f64::max);
+    let mut warnings = prep.warnings.clone();
+    for m in &models {
+        warnings.extend(m.solo.warnings.iter().cloned());
+    }
+    if overflow_mb > 0.0 {
+        warnings.push(format!(
+            "infeasible: needs {overflow_mb:.0} MB more memory than available"
+        ));
+    }
+    let contention = contention(prep, plan, &models, &pools, makespan_ms);
+    let sharing = sharing(prep, &models);
+    let memory_curve = schedule
+        .memory
+        .iter()
+        .map(|s| (s.time_ns as f64 / NS_PER_MS, s.mb.iter().sum()))
+        .collect();
+    let mean_latency_ms = models.iter().map(|m| m.end_ms).sum::<f64>() / models.len().max(1) as f64;
+    MultiPrediction {
+        plan: plan.clone(),
+        combined_latency_ms: makespan_ms,
+        combined_throughput: items / (makespan_ms / 1000.0).max(1e-12),
+        combined_memory_mb,
+        mean_latency_ms,
+        feasible: overflow_mb <= 0.0,
+        overflow_mb,
+        pools,
+        contention,
+        sharing,
+        memory_curve,
+        devices: prep.devices.iter().map(|d| d.id.clone()).collect(),
+        warnings,
+        models,
+        schedule,
+    }
+}
+
+fn contention(
+    prep: &Prepared,
+    plan: &Plan,
+    models: &[ModelResult],
+    pools: &[PoolReport],
+    makespan_ms: f64,
+) -> Contention {
+    let share = |i: usize| {
+        let dev = &prep.devices[prep.models[i].device];
+        let s = &models[i].solo;
+        match dev.concurrency {
+            Concurrency::CpuThreads => f64::from(s.threads) / f64::from(dev.compute_units.max(1)),
+            Concurrency::SerialQueue => s.queue_share,
+            Concurrency::ConcurrentKernels => s.compute_share,
+        }
+    };
+    let worst = |f: &dyn Fn(usize) -> f64| {
+        plan.groups
+            .iter()
+            .map(|g| g.iter().map(|&i| f(i)).sum::<f64>())
+            .fold(0.0, f64::max)
+    };
+    let longest = models.iter().map(|m| m.solo.latency_ms).fold(0.0, f64::max);
+    Contention {
+        compute: worst(&share),
+        memory_bandwidth: worst(&|i| models[i].solo.bandwidth_share),
+        memory: pools
+            .iter()
+            .map(|p| p.peak_mb / p.capacity_mb.max(1e-9))
+            .fold(0.0, f64::max),
+        makespan_over_longest: makespan_ms / longest.max(1e-12),
+    }
+}
+
+fn sharing(prep: &Prepared, models: &[ModelResult]) -> SharingBenefits {
+    let saved: f64 = prep.models.iter().map(|m| m.shared_mb).sum();
+    let total: f64 = models.iter().map(|m| m.memory_mb).sum();
+    SharingBenefits {
+        memory_saved_mb: saved,
+        memory_benefit: if total + saved > 0.0 {
+            total / (total + saved)
+        } else {
+            1.0
+        },
+        compute_benefit: 1.0,
+        pairs: prep
+            .sharing_pairs
+            .iter()
+            .map(|(a, b, mb, why)| {
+                (
+                    prep.models[*a].spec.name.clone(),
+                    prep.models[*b].spec.name.clone(),
+                    *mb,
+                    why.clone(),
+                )
+            })
+            .collect(),
+    }
+}
