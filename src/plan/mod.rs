@@ -91,7 +91,7 @@ impl GroupSearch<'_> {
 /// The `batched` plan: a partition of the models into groups that run one after another, found exactly for up
 /// to [`EXACT_GROUPING_LIMIT`] models (minimum total makespan among partitions whose every group fits in
 /// memory) and greedily beyond (largest model first, into the group it lengthens least, or a new group).
-pub fn batched(prep: &Prepared, goal: Goal, threads: &[Option<u32>]) -> Plan {
+pub fn batched(prep: &Prepared, threads: &[Option<u32>]) -> Plan {
     let template = Plan {
         strategy: Strategy::Batched,
         groups: vec![],
@@ -116,8 +116,9 @@ pub fn batched(prep: &Prepared, goal: Goal, threads: &[Option<u32>]) -> Plan {
         .map(|g| search.cost(g.clone()).unwrap_or(u64::MAX))
         .collect();
     let mut idx: Vec<usize> = (0..groups.len()).collect();
-    if goal == Goal::Latency {
-        // Smith's rule: groups with the least time per model first minimise the mean completion time.
+    {
+        // Smith's rule: groups with the least time per model first minimise the mean completion time; the
+        // makespan, and so throughput and peak memory, do not depend on the order.
         idx.sort_by(|&a, &b| {
             (span[a] as f64 / groups[a].len() as f64)
                 .total_cmp(&(span[b] as f64 / groups[b].len() as f64))
@@ -276,13 +277,13 @@ pub fn recommend(prep: &Prepared, goal: Goal) -> Recommendation {
     let mut options: Vec<(String, Plan)> = vec![
         ("parallel".into(), prep.plan(Strategy::Parallel)),
         ("sequential".into(), prep.plan(Strategy::Sequential)),
-        ("batched".into(), batched(prep, goal, &default_threads)),
+        ("batched".into(), batched(prep, &default_threads)),
     ];
     if let Some(split) = split_threads(prep) {
         let mut p = prep.plan(Strategy::Parallel);
         p.threads = split.clone();
         options.push(("parallel-split-threads".into(), p));
-        options.push(("batched-split-threads".into(), batched(prep, goal, &split)));
+        options.push(("batched-split-threads".into(), batched(prep, &split)));
     }
     let mut candidates: Vec<Candidate> = options
         .into_iter()
@@ -345,7 +346,9 @@ fn lexi_less(a: (f64, f64), b: (f64, f64)) -> bool {
     }
 }
 
-/// Cores split between the models of each CPU device, when at least two models share a CPU.
+/// Cores split between the models of each CPU device in proportion to their single-thread work (largest
+/// remainder, at least one thread each), so that models running side by side finish together instead of
+/// leaving cores idle; only when at least two models share a CPU.
 fn split_threads(prep: &Prepared) -> Option<Vec<Option<u32>>> {
     let mut out = vec![None; prep.models.len()];
     let mut any = false;
@@ -353,18 +356,28 @@ fn split_threads(prep: &Prepared) -> Option<Vec<Option<u32>>> {
         if dev.concurrency != Concurrency::CpuThreads {
             continue;
         }
-        let on: Vec<usize> = (0..prep.models.len())
-            .filter(|&i| prep.models[i].device == d && prep.models[i].spec.threads.is_none())
-            .collect();
+        let on: Vec<usize> = prep.canonical.iter().copied().filter(|&i| prep.models[i].device == d && prep.models[i].spec.threads.is_none()).collect();
         if on.len() < 2 {
             continue;
         }
         any = true;
         let cores = dev.compute_units.max(1) as usize;
+        let work: Vec<f64> = on.iter().map(|&i| prep.single(i, 1).latency_ms).collect();
+        let total: f64 = work.iter().sum();
+        let ideal: Vec<f64> = work.iter().map(|w| cores as f64 * w / total.max(1e-12)).collect();
+        let mut given: Vec<usize> = ideal.iter().map(|x| (x.floor() as usize).max(1)).collect();
+        let mut left = cores.saturating_sub(given.iter().sum());
+        let mut by_remainder: Vec<usize> = (0..on.len()).collect();
+        by_remainder.sort_by(|&a, &b| (ideal[b] - ideal[b].floor()).total_cmp(&(ideal[a] - ideal[a].floor())));
+        for &k in by_remainder.iter().cycle().take(on.len() * cores) {
+            if left == 0 {
+                break;
+            }
+            given[k] += 1;
+            left -= 1;
+        }
         for (k, &i) in on.iter().enumerate() {
-            // Even split; the first `cores % n` models get one more core; at least one thread each.
-            let share = cores / on.len() + usize::from(k < cores % on.len());
-            out[i] = Some(share.max(1) as u32);
+            out[i] = Some(given[k] as u32);
         }
     }
     any.then_some(out)

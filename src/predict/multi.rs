@@ -526,7 +526,7 @@ impl Prepared {
                 }
             }
             Strategy::Batched => {
-                crate::plan::batched(self, crate::plan::Goal::Throughput, &threads)
+                crate::plan::batched(self, &threads)
             }
         }
     }

@@ -1,0 +1,318 @@
+//! The `mmperf` binary end to end: JSON shapes the JavaScript API shares, determinism, order independence,
+//! table output, catalog listings, Chrome traces, key spellings and custom hardware profiles.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn manifest_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn seed() -> String {
+    manifest_dir()
+        .join("examples/seed.json")
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// A fresh directory for one test: its name and the process id keep parallel tests and runs apart.
+fn scratch(test: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("mmperf-cli-{test}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create scratch dir");
+    dir
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("write scratch file");
+    path.to_string_lossy().into_owned()
+}
+
+fn mmperf(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_mmperf"))
+        .args(args)
+        .output()
+        .expect("run mmperf")
+}
+
+/// Runs and expects success; returns stdout.
+fn ok(args: &[&str]) -> String {
+    let out = mmperf(args);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "mmperf {args:?} failed: {stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    String::from_utf8(out.stdout).expect("utf-8 stdout")
+}
+
+fn ok_json(args: &[&str]) -> Value {
+    let stdout = ok(args);
+    serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("mmperf {args:?}: not JSON ({e}): {stdout}"))
+}
+
+fn num(v: &Value, path: &str) -> f64 {
+    v.pointer(path)
+        .and_then(Value::as_f64)
+        .unwrap_or_else(|| panic!("{path} is not a number in {v}"))
+}
+
+fn array<'a>(v: &'a Value, path: &str) -> &'a Vec<Value> {
+    v.pointer(path)
+        .and_then(Value::as_array)
+        .unwrap_or_else(|| panic!("{path} is not an array in {v}"))
+}
+
+const SEED_MODELS: [&str; 3] = ["bert-base-uncased", "vit-base-patch16-224", "t5-small"];
+
+#[test]
+fn predict_json_has_the_seed_shape_and_consistent_totals() {
+    let v = ok_json(&["predict", &seed(), "--json"]);
+    for key in [
+        "combinedThroughput",
+        "combinedLatency",
+        "combinedMemory",
+    ] {
+        let x = num(&v, &format!("/totalMetrics/{key}"));
+        assert!(x.is_finite() && x > 0.0, "totalMetrics.{key} = {x}");
+    }
+    assert!(v.pointer("/totalMetrics/feasible").is_some_and(Value::is_boolean));
+
+    let individual = array(&v, "/individualPredictions");
+    assert_eq!(individual.len(), SEED_MODELS.len());
+    let names: Vec<&str> = individual
+        .iter()
+        .map(|m| m["modelName"].as_str().expect("modelName is a string"))
+        .collect();
+    assert_eq!(names, SEED_MODELS, "individualPredictions keep the user's order");
+    for m in individual {
+        for key in ["latency", "throughput", "memory"] {
+            let x = m[key].as_f64().unwrap_or_else(|| panic!("{key} missing in {m}"));
+            assert!(x.is_finite() && x > 0.0, "{key} = {x} in {m}");
+        }
+    }
+
+    for key in [
+        "computeContention",
+        "memoryBandwidthContention",
+        "memoryContention",
+    ] {
+        let x = num(&v, &format!("/contentionFactors/{key}"));
+        assert!(x.is_finite() && x >= 0.0, "contentionFactors.{key} = {x}");
+    }
+    assert!(v["sharingBenefits"].is_object(), "sharingBenefits: {v}");
+
+    let timeline = array(&v, "/executionSchedule/timeline");
+    assert_eq!(timeline.len(), SEED_MODELS.len());
+    let mut last_end: f64 = 0.0;
+    for bar in timeline {
+        assert!(SEED_MODELS.contains(&bar["model"].as_str().expect("model")), "{bar}");
+        let (start, end, duration) = (
+            bar["startTime"].as_f64().expect("startTime"),
+            bar["endTime"].as_f64().expect("endTime"),
+            bar["duration"].as_f64().expect("duration"),
+        );
+        assert!(start >= 0.0 && end > start, "{bar}");
+        assert!((end - start - duration).abs() <= 2e-4, "{bar}");
+        last_end = last_end.max(end);
+    }
+    let total = num(&v, "/executionSchedule/totalExecutionTime");
+    assert_eq!(total, num(&v, "/totalMetrics/combinedLatency"));
+    assert_eq!(total, last_end, "the last bar ends at the makespan");
+
+    assert_eq!(v["executionStrategy"], "parallel");
+    assert_eq!(v["hardwarePlatform"], "cuda:a100-40gb", "the seed's 'cuda' is the A100 default");
+    assert!(v["warnings"].is_array(), "warnings: {v}");
+}
+
+#[test]
+fn predict_twice_gives_identical_bytes() {
+    let a = ok(&["predict", &seed(), "--json"]);
+    let b = ok(&["predict", &seed(), "--json"]);
+    assert_eq!(a, b);
+    let a = ok(&["recommend", &seed(), "--json"]);
+    let b = ok(&["recommend", &seed(), "--json"]);
+    assert_eq!(a, b);
+}
+
+#[test]
+fn a_reordered_workload_gives_identical_totals() {
+    let dir = scratch("reordered");
+    let reordered = write(
+        &dir,
+        "reordered.json",
+        r#"{"hardware": "cuda", "models": [
+            {"model_name": "t5-small", "model_type": "text_generation", "batch_size": 2},
+            {"model_name": "bert-base-uncased", "model_type": "text_embedding", "batch_size": 4},
+            {"model_name": "vit-base-patch16-224", "model_type": "vision", "batch_size": 1}
+        ]}"#,
+    );
+    for strategy in ["parallel", "sequential", "batched"] {
+        let a = ok_json(&["predict", &seed(), "--json", "--strategy", strategy]);
+        let b = ok_json(&["predict", &reordered, "--json", "--strategy", strategy]);
+        assert_eq!(a["totalMetrics"], b["totalMetrics"], "{strategy}");
+        assert_eq!(
+            a["executionSchedule"]["totalExecutionTime"],
+            b["executionSchedule"]["totalExecutionTime"],
+            "{strategy}"
+        );
+    }
+    let a = ok_json(&["recommend", &seed(), "--json"]);
+    let b = ok_json(&["recommend", &reordered, "--json"]);
+    assert_eq!(a["recommendedStrategy"], b["recommendedStrategy"]);
+    assert_eq!(a["allPredictions"], b["allPredictions"]);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn recommend_json_explains_the_choice_for_the_goal() {
+    let v = ok_json(&["recommend", &seed(), "--json", "--goal", "memory"]);
+    assert_eq!(v["optimizationGoal"], "memory");
+    let chosen = v["recommendedStrategy"].as_str().expect("recommendedStrategy");
+    let groups = array(&v, "/plan/groups");
+    let mut planned: Vec<&str> = groups
+        .iter()
+        .flat_map(|g| g.as_array().expect("a group is an array"))
+        .map(|m| m.as_str().expect("model name"))
+        .collect();
+    planned.sort_unstable();
+    let mut expected = SEED_MODELS.to_vec();
+    expected.sort_unstable();
+    assert_eq!(planned, expected, "every model appears once in the plan");
+    let all = v["allPredictions"].as_object().expect("allPredictions");
+    for key in ["parallel", "sequential", "batched"] {
+        assert!(all.contains_key(key), "allPredictions lacks {key}: {all:?}");
+    }
+    let best = &all[chosen];
+    assert_eq!(best, &v["prediction"]["totalMetrics"]);
+    for (label, t) in all {
+        if t["feasible"] == true {
+            assert!(
+                num(best, "/combinedMemory") <= num(t, "/combinedMemory"),
+                "memory goal chose {chosen} over {label}: {all:?}"
+            );
+        }
+    }
+    assert!(!v["reason"].as_str().expect("reason").trim().is_empty());
+}
+
+#[test]
+fn tables_name_every_model() {
+    let predict = ok(&["predict", &seed()]);
+    let recommend = ok(&["recommend", &seed()]);
+    let schedule = ok(&["schedule", &seed()]);
+    for name in SEED_MODELS {
+        assert!(predict.contains(name), "predict table lacks {name}:\n{predict}");
+        assert!(recommend.contains(name), "recommend table lacks {name}:\n{recommend}");
+        assert!(schedule.contains(name), "schedule chart lacks {name}:\n{schedule}");
+    }
+}
+
+#[test]
+fn catalogs_list_models_and_devices() {
+    let models = ok(&["models"]);
+    for name in ["bert-base-uncased", "t5-small", "llama-3.2-1b"] {
+        assert!(models.contains(name), "{models}");
+    }
+    let hardware = ok(&["hardware"]);
+    for id in ["cuda:a100-40gb", "cuda:t4", "webgpu:integrated"] {
+        assert!(hardware.contains(id), "{hardware}");
+    }
+    let models: Value = serde_json::from_str(&ok(&["models", "--json"])).expect("models --json");
+    assert!(array(&models, "")
+        .iter()
+        .any(|m| m["name"] == "bert-base-uncased"));
+    let devices: Value = serde_json::from_str(&ok(&["hardware", "--json"])).expect("hardware --json");
+    assert!(array(&devices, "").iter().any(|d| d["id"] == "cuda:a100-40gb"));
+}
+
+#[test]
+fn schedule_writes_a_chrome_trace() {
+    let dir = scratch("trace");
+    let trace = dir.join("trace.json");
+    let trace_arg = trace.to_string_lossy().into_owned();
+    ok(&["schedule", &seed(), "--trace", &trace_arg]);
+    let text = std::fs::read_to_string(&trace).expect("trace file written");
+    let v: Value = serde_json::from_str(&text).expect("trace is JSON");
+    let events = array(&v, "/traceEvents");
+    for name in SEED_MODELS {
+        let e = events
+            .iter()
+            .find(|e| e["name"] == name && e["ph"] == "X")
+            .unwrap_or_else(|| panic!("no complete event for {name}: {text}"));
+        assert!(e["dur"].as_f64().is_some_and(|d| d > 0.0), "{e}");
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn snake_and_camel_case_keys_give_the_same_output() {
+    let dir = scratch("keys");
+    let snake = write(
+        &dir,
+        "snake.json",
+        r#"{"models": [
+            {"model_name": "gpt2", "model_type": "text_generation", "batch_size": 2, "sequence_length": 64, "output_tokens": 8},
+            {"model_name": "vit-base-patch16-224", "batch_size": 3, "image_size": 224, "precision": "fp16"}
+        ], "resource_constraints": {"max_memory": 30000, "max_compute": 0.8}, "hardware": "cuda:t4"}"#,
+    );
+    let camel = write(
+        &dir,
+        "camel.json",
+        r#"{"models": [
+            {"modelName": "gpt2", "modelType": "text_generation", "batchSize": 2, "sequenceLength": 64, "outputTokens": 8},
+            {"modelName": "vit-base-patch16-224", "batchSize": 3, "imageSize": 224, "precision": "fp16"}
+        ], "resourceConstraints": {"maxMemory": 30000, "maxCompute": 0.8}, "hardware": "cuda:t4"}"#,
+    );
+    for cmd in ["predict", "recommend"] {
+        let a = ok(&[cmd, &snake, "--json"]);
+        let b = ok(&[cmd, &camel, "--json"]);
+        assert_eq!(a, b, "{cmd}");
+    }
+    // The keys are read, not ignored: a different batch gives a different answer.
+    let other = write(
+        &dir,
+        "other.json",
+        r#"{"models": [
+            {"modelName": "gpt2", "modelType": "text_generation", "batchSize": 4, "sequenceLength": 64, "outputTokens": 8},
+            {"modelName": "vit-base-patch16-224", "batchSize": 3, "imageSize": 224, "precision": "fp16"}
+        ], "resourceConstraints": {"maxMemory": 30000, "maxCompute": 0.8}, "hardware": "cuda:t4"}"#,
+    );
+    assert_ne!(ok(&["predict", &snake, "--json"]), ok(&["predict", &other, "--json"]));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn a_small_custom_profile_makes_a_big_workload_infeasible() {
+    let dir = scratch("profile");
+    let profile = write(
+        &dir,
+        "small-gpu.json",
+        r#"{"base": "cuda:a100-40gb", "memory_capacity_mb": 1000}"#,
+    );
+    let big = write(
+        &dir,
+        "big.json",
+        r#"[{"model_name": "llama-3.2-1b", "batch_size": 4}, {"model_name": "bert-large-uncased", "batch_size": 8}]"#,
+    );
+    let v = ok_json(&["predict", &big, "--hardware", &profile, "--json"]);
+    assert_eq!(v["totalMetrics"]["feasible"], false, "{}", v["totalMetrics"]);
+    let overflow = num(&v, "/totalMetrics/overflowMb");
+    let memory = num(&v, "/totalMetrics/combinedMemory");
+    assert!(overflow > 0.0, "{}", v["totalMetrics"]);
+    assert!(
+        (overflow - (memory - 1000.0)).abs() <= 1e-3,
+        "overflow {overflow} MB should be memory {memory} − 1000 MB"
+    );
+    let pools = array(&v, "/memoryPools");
+    assert!(pools.iter().all(|p| p["capacityMb"] == 1000.0), "{pools:?}");
+    // The same workload fits on the catalog A100 the profile starts from.
+    let base = ok_json(&["predict", &big, "--hardware", "cuda:a100-40gb", "--json"]);
+    assert_eq!(base["totalMetrics"]["feasible"], true, "{}", base["totalMetrics"]);
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -1,0 +1,65 @@
+//! Layout rules the compiler cannot check: the core stays platform-free, every source file says what it is
+//! for, and no test is skipped or expected to panic.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn core_modules_are_platform_free() {
+    const CORE: [&str; 7] = ["src/catalog", "src/predict", "src/sim", "src/plan", "src/calibrate", "src/workload", "src/wire.rs"];
+    const FORBIDDEN: [&str; 8] = ["wasm_bindgen", "web_sys", "js_sys", "std::fs", "Instant::now", "SystemTime", "thread::spawn", "std::process"];
+    let mut files = Vec::new();
+    for c in CORE {
+        let p = root().join(c);
+        if p.is_dir() {
+            rust_files(&p, &mut files);
+        } else if p.is_file() {
+            files.push(p);
+        }
+    }
+    assert!(files.len() > 5, "core files not found");
+    for f in files {
+        let text = fs::read_to_string(&f).unwrap();
+        for word in FORBIDDEN {
+            assert!(!text.contains(word), "{} uses {word}: the core must stay platform-free", f.display());
+        }
+    }
+}
+
+#[test]
+fn every_source_file_opens_with_a_module_doc() {
+    let mut files = Vec::new();
+    rust_files(&root().join("src"), &mut files);
+    for f in files {
+        let text = fs::read_to_string(&f).unwrap();
+        assert!(text.starts_with("//!"), "{} does not start with a //! doc comment", f.display());
+    }
+}
+
+#[test]
+fn no_test_is_ignored_or_expected_to_panic() {
+    let mut files = Vec::new();
+    rust_files(&root().join("src"), &mut files);
+    rust_files(&root().join("tests"), &mut files);
+    let ignore = ["#[", "ignore]"].concat();
+    let should_panic = ["#[", "should_panic"].concat();
+    for f in files {
+        let text = fs::read_to_string(&f).unwrap();
+        assert!(!text.contains(&ignore) && !text.contains(&should_panic), "{} skips a test or expects a panic", f.display());
+    }
+}
