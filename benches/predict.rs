@@ -8,13 +8,22 @@ use multimodel_perf::{plan, Goal, ModelSpec, MultiModelPredictor, Strategy, Targ
 
 fn workload(n: usize) -> Workload {
     let names: Vec<&str> = catalog().iter().map(|m| m.name).collect();
-    let models = (0..n).map(|i| ModelSpec::named(names[i % names.len()]).with_batch(1 + (i as u32 % 4))).collect();
-    Workload { models, constraints: Default::default() }
+    let models = (0..n)
+        .map(|i| ModelSpec::named(names[i % names.len()]).with_batch(1 + (i as u32 % 4)))
+        .collect();
+    Workload {
+        models,
+        constraints: Default::default(),
+    }
 }
 
 fn seed() -> Workload {
     let mut w = workload(0);
-    w.models = vec![ModelSpec::named("bert-base-uncased").with_batch(4), ModelSpec::named("vit-base-patch16-224"), ModelSpec::named("t5-small").with_batch(2)];
+    w.models = vec![
+        ModelSpec::named("bert-base-uncased").with_batch(4),
+        ModelSpec::named("vit-base-patch16-224"),
+        ModelSpec::named("t5-small").with_batch(2),
+    ];
     w
 }
 
@@ -25,13 +34,45 @@ fn benches(c: &mut Criterion) {
     let three = seed();
     let eight = workload(8);
     let fifty = workload(50);
-    c.bench_function("predict/3-models/parallel", |b| b.iter(|| predictor.predict(black_box(&three), &gpu, Strategy::Parallel).unwrap()));
-    c.bench_function("predict/50-models/parallel", |b| b.iter(|| predictor.predict(black_box(&fifty), &gpu, Strategy::Parallel).unwrap()));
-    c.bench_function("recommend/8-models/cuda", |b| b.iter(|| predictor.recommend(black_box(&eight), &gpu, Goal::Throughput).unwrap()));
-    c.bench_function("recommend/50-models/cuda", |b| b.iter(|| predictor.recommend(black_box(&fifty), &gpu, Goal::Throughput).unwrap()));
-    c.bench_function("recommend/8-models/cpu", |b| b.iter(|| predictor.recommend(black_box(&eight), &cpu, Goal::Throughput).unwrap()));
+    c.bench_function("predict/3-models/parallel", |b| {
+        b.iter(|| {
+            predictor
+                .predict(black_box(&three), &gpu, Strategy::Parallel)
+                .unwrap()
+        })
+    });
+    c.bench_function("predict/50-models/parallel", |b| {
+        b.iter(|| {
+            predictor
+                .predict(black_box(&fifty), &gpu, Strategy::Parallel)
+                .unwrap()
+        })
+    });
+    c.bench_function("recommend/8-models/cuda", |b| {
+        b.iter(|| {
+            predictor
+                .recommend(black_box(&eight), &gpu, Goal::Throughput)
+                .unwrap()
+        })
+    });
+    c.bench_function("recommend/50-models/cuda", |b| {
+        b.iter(|| {
+            predictor
+                .recommend(black_box(&fifty), &gpu, Goal::Throughput)
+                .unwrap()
+        })
+    });
+    c.bench_function("recommend/8-models/cpu", |b| {
+        b.iter(|| {
+            predictor
+                .recommend(black_box(&eight), &cpu, Goal::Throughput)
+                .unwrap()
+        })
+    });
     let prep = predictor.prepare(&fifty, &gpu).unwrap();
-    c.bench_function("batched-search/50-models", |b| b.iter(|| plan::batched(black_box(&prep), &vec![None; 50])));
+    c.bench_function("batched-search/50-models", |b| {
+        b.iter(|| plan::batched(black_box(&prep), &vec![None; 50]))
+    });
 }
 
 criterion_group! {

@@ -2,7 +2,16 @@
 //! library's strict types, calls the library and prints a table or the JSON the JavaScript API returns.
 //! Bad input exits with code 2 and one line naming the field, the value and what is allowed.
 
+use std::fmt::Write as _;
+use std::io::Write as _;
 use std::path::Path;
+
+/// `writeln!` into the output buffer (writing to a String cannot fail).
+macro_rules! w {
+    ($out:expr, $($arg:tt)*) => {{
+        let _ = writeln!($out, $($arg)*);
+    }};
+}
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -130,7 +139,8 @@ fn load(c: &Common) -> Result<Loaded, String> {
     })
 }
 
-fn run(cli: Cli) -> Result<(), String> {
+fn run(cli: Cli) -> Result<String, String> {
+    let mut out = String::new();
     match cli.command {
         Command::Predict { common, strategy } => {
             let strategy = Strategy::parse("--strategy", &strategy).map_err(|e| e.to_string())?;
@@ -140,9 +150,9 @@ fn run(cli: Cli) -> Result<(), String> {
                 .predict(&l.workload.workload, &l.target, strategy)
                 .map_err(|e| e.to_string())?;
             if common.json {
-                println!("{}", wire::to_json(&wire::prediction_dto(&p)));
+                w!(out, "{}", wire::to_json(&wire::prediction_dto(&p)));
             } else {
-                print_prediction(&p);
+                print_prediction(&mut out, &p);
             }
         }
         Command::Recommend { common, goal } => {
@@ -153,9 +163,9 @@ fn run(cli: Cli) -> Result<(), String> {
                 .recommend(&l.workload.workload, &l.target, goal)
                 .map_err(|e| e.to_string())?;
             if common.json {
-                println!("{}", wire::to_json(&wire::recommendation_dto(&r)));
+                w!(out, "{}", wire::to_json(&wire::recommendation_dto(&r)));
             } else {
-                print_recommendation(&r);
+                print_recommendation(&mut out, &r);
             }
         }
         Command::Schedule {
@@ -177,25 +187,32 @@ fn run(cli: Cli) -> Result<(), String> {
                 );
             }
             if common.json {
-                println!(
+                w!(
+                    out,
                     "{}",
                     wire::to_json(&wire::prediction_dto(&p).execution_schedule)
                 );
             } else {
-                print_gantt(&p);
+                print_gantt(&mut out, &p);
             }
         }
         Command::Models { json } => {
             let models = wire::catalog_models();
             if json {
-                println!("{}", wire::to_json(&models));
+                w!(out, "{}", wire::to_json(&models));
             } else {
-                println!(
+                w!(
+                    out,
                     "{:<26} {:<16} {:>12} {:>12} {:>10}",
-                    "model", "type", "params (M)", "published", "GFLOP/item"
+                    "model",
+                    "type",
+                    "params (M)",
+                    "published",
+                    "GFLOP/item"
                 );
                 for m in models {
-                    println!(
+                    w!(
+                        out,
                         "{:<26} {:<16} {:>12.2} {:>12.2} {:>10.2}",
                         m.name,
                         m.model_type,
@@ -209,11 +226,19 @@ fn run(cli: Cli) -> Result<(), String> {
         Command::Hardware { json } => {
             let devices = wire::catalog_devices();
             if json {
-                println!("{}", wire::to_json(&devices));
+                w!(out, "{}", wire::to_json(&devices));
             } else {
-                println!(
+                w!(
+                    out,
                     "{:<20} {:<44} {:>9} {:>9} {:>9} {:>9} {:>8}  {:<18} runtime",
-                    "id", "name", "fp32 TF", "fp16 TF", "int8 TOPS", "GB/s", "GB", "concurrency"
+                    "id",
+                    "name",
+                    "fp32 TF",
+                    "fp16 TF",
+                    "int8 TOPS",
+                    "GB/s",
+                    "GB",
+                    "concurrency"
                 );
                 for d in devices {
                     let peak = |k: &str| {
@@ -222,7 +247,8 @@ fn run(cli: Cli) -> Result<(), String> {
                             .map_or("-".to_string(), |v| format!("{v:.1}"))
                     };
                     let mark = if d.platform_default { "*" } else { " " };
-                    println!(
+                    w!(
+                        out,
                         "{:<20} {:<44} {:>9} {:>9} {:>9} {:>9.0} {:>8.0}  {:<18} {}{mark}",
                         d.id,
                         d.name,
@@ -235,17 +261,24 @@ fn run(cli: Cli) -> Result<(), String> {
                         d.default_runtime
                     );
                 }
-                println!("* the device a bare platform name selects");
+                w!(out, "* the device a bare platform name selects");
             }
         }
         Command::Runtimes => {
-            println!(
+            w!(
+                out,
                 "{:<16} {:>9} {:>9} {:>6} {:>6} {:>6}  platforms",
-                "runtime", "host µs", "call µs", "fuse", "flash", "eff"
+                "runtime",
+                "host µs",
+                "call µs",
+                "fuse",
+                "flash",
+                "eff"
             );
             for r in RuntimeProfile::all() {
                 let platforms: Vec<&str> = r.platforms.iter().map(|p| p.name()).collect();
-                println!(
+                w!(
+                    out,
                     "{:<16} {:>9.1} {:>9.1} {:>6} {:>6} {:>6.2}  {}",
                     r.name,
                     r.host_overhead_us,
@@ -258,24 +291,26 @@ fn run(cli: Cli) -> Result<(), String> {
             }
         }
     }
-    Ok(())
+    Ok(out)
 }
 
-fn print_prediction(p: &MultiPrediction) {
+fn print_prediction(out: &mut String, p: &MultiPrediction) {
     let runtimes: Vec<&str> = {
         let mut v: Vec<&str> = p.models.iter().map(|m| m.runtime.as_str()).collect();
         v.sort_unstable();
         v.dedup();
         v
     };
-    println!(
+    w!(
+        out,
         "{} on {} ({})",
         p.plan.strategy.name(),
         p.devices.join(" + "),
         runtimes.join(", ")
     );
     let cap: f64 = p.pools.iter().map(|x| x.capacity_mb).sum();
-    println!(
+    w!(
+        out,
         "combined: latency {:.3} ms | throughput {:.1} items/s | memory {:.0} of {:.0} MB | {}",
         p.combined_latency_ms,
         p.combined_throughput,
@@ -287,12 +322,21 @@ fn print_prediction(p: &MultiPrediction) {
             format!("DOES NOT FIT ({:.0} MB over)", p.overflow_mb)
         }
     );
-    println!(
+    w!(
+        out,
         "{:<24} {:>5} {:>10} {:>10} {:>10} {:>10} {:>8} {:>10}  bound",
-        "model", "batch", "start ms", "end ms", "alone ms", "items/s", "slowdown", "memory MB"
+        "model",
+        "batch",
+        "start ms",
+        "end ms",
+        "alone ms",
+        "items/s",
+        "slowdown",
+        "memory MB"
     );
     for m in &p.models {
-        println!(
+        w!(
+            out,
             "{:<24} {:>5} {:>10.3} {:>10.3} {:>10.3} {:>10.1} {:>8.2} {:>10.1}  {}",
             m.name,
             m.batch_size,
@@ -306,25 +350,31 @@ fn print_prediction(p: &MultiPrediction) {
         );
     }
     let c = &p.contention;
-    println!("contention: compute {:.2} | bandwidth {:.2} | memory {:.2} | makespan / longest alone {:.2}", c.compute, c.memory_bandwidth, c.memory, c.makespan_over_longest);
+    w!(out, "contention: compute {:.2} | bandwidth {:.2} | memory {:.2} | makespan / longest alone {:.2}", c.compute, c.memory_bandwidth, c.memory, c.makespan_over_longest);
     if p.sharing.memory_saved_mb > 0.0 {
-        println!("sharing: {:.0} MB saved", p.sharing.memory_saved_mb);
+        w!(out, "sharing: {:.0} MB saved", p.sharing.memory_saved_mb);
     }
     for w in &p.warnings {
-        println!("warning: {w}");
+        w!(out, "warning: {w}");
     }
 }
 
-fn print_recommendation(r: &Recommendation) {
-    println!("goal: {}", r.goal.name());
-    println!(
+fn print_recommendation(out: &mut String, r: &Recommendation) {
+    w!(out, "goal: {}", r.goal.name());
+    w!(
+        out,
         "   {:<24} {:>12} {:>12} {:>12} {:>10}  fits",
-        "option", "items/s", "makespan ms", "mean ms", "memory MB"
+        "option",
+        "items/s",
+        "makespan ms",
+        "mean ms",
+        "memory MB"
     );
     for (k, c) in r.candidates.iter().enumerate() {
         let p = &c.prediction;
         let mark = if k == r.chosen { "->" } else { "  " };
-        println!(
+        w!(
+            out,
             "{mark} {:<24} {:>12.1} {:>12.3} {:>12.3} {:>10.0}  {}",
             c.label,
             p.combined_throughput,
@@ -335,7 +385,7 @@ fn print_recommendation(r: &Recommendation) {
         );
     }
     let best = &r.best().prediction;
-    println!("recommended: {}", r.best().label);
+    w!(out, "recommended: {}", r.best().label);
     for (g, group) in best.plan.groups.iter().enumerate() {
         let names: Vec<String> = group
             .iter()
@@ -348,15 +398,15 @@ fn print_recommendation(r: &Recommendation) {
                 }
             })
             .collect();
-        println!("  step {}: {}", g + 1, names.join(" + "));
+        w!(out, "  step {}: {}", g + 1, names.join(" + "));
     }
-    println!("why: {}", r.reason);
+    w!(out, "why: {}", r.reason);
 }
 
-fn print_gantt(p: &MultiPrediction) {
+fn print_gantt(out: &mut String, p: &MultiPrediction) {
     const WIDTH: usize = 60;
     let total = p.combined_latency_ms.max(1e-9);
-    println!("{} schedule, {:.3} ms", p.plan.strategy.name(), total);
+    w!(out, "{} schedule, {:.3} ms", p.plan.strategy.name(), total);
     for m in &p.models {
         let a = ((m.start_ms / total) * WIDTH as f64).round() as usize;
         let b = (((m.end_ms / total) * WIDTH as f64).round() as usize)
@@ -365,18 +415,34 @@ fn print_gantt(p: &MultiPrediction) {
         let bar: String = (0..WIDTH)
             .map(|x| if x >= a && x < b { '#' } else { '.' })
             .collect();
-        println!(
+        w!(
+            out,
             "{:<24} |{bar}| {:>9.3} -> {:>9.3} ms",
-            m.name, m.start_ms, m.end_ms
+            m.name,
+            m.start_ms,
+            m.end_ms
         );
     }
-    println!("peak memory {:.0} MB", p.combined_memory_mb);
+    w!(out, "peak memory {:.0} MB", p.combined_memory_mb);
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(text) => {
+            // A closed pipe (`mmperf hardware | head`) is the reader's choice, not an error.
+            let mut stdout = std::io::stdout().lock();
+            match stdout
+                .write_all(text.as_bytes())
+                .and_then(|()| stdout.flush())
+            {
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                    eprintln!("error: cannot write output: {e}");
+                    ExitCode::from(1)
+                }
+                _ => ExitCode::SUCCESS,
+            }
+        }
         Err(msg) => {
             eprintln!("error: {msg}");
             ExitCode::from(2)

@@ -53,7 +53,8 @@ fn ok(args: &[&str]) -> String {
 
 fn ok_json(args: &[&str]) -> Value {
     let stdout = ok(args);
-    serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("mmperf {args:?}: not JSON ({e}): {stdout}"))
+    serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("mmperf {args:?}: not JSON ({e}): {stdout}"))
 }
 
 fn num(v: &Value, path: &str) -> f64 {
@@ -73,15 +74,13 @@ const SEED_MODELS: [&str; 3] = ["bert-base-uncased", "vit-base-patch16-224", "t5
 #[test]
 fn predict_json_has_the_seed_shape_and_consistent_totals() {
     let v = ok_json(&["predict", &seed(), "--json"]);
-    for key in [
-        "combinedThroughput",
-        "combinedLatency",
-        "combinedMemory",
-    ] {
+    for key in ["combinedThroughput", "combinedLatency", "combinedMemory"] {
         let x = num(&v, &format!("/totalMetrics/{key}"));
         assert!(x.is_finite() && x > 0.0, "totalMetrics.{key} = {x}");
     }
-    assert!(v.pointer("/totalMetrics/feasible").is_some_and(Value::is_boolean));
+    assert!(v
+        .pointer("/totalMetrics/feasible")
+        .is_some_and(Value::is_boolean));
 
     let individual = array(&v, "/individualPredictions");
     assert_eq!(individual.len(), SEED_MODELS.len());
@@ -89,10 +88,15 @@ fn predict_json_has_the_seed_shape_and_consistent_totals() {
         .iter()
         .map(|m| m["modelName"].as_str().expect("modelName is a string"))
         .collect();
-    assert_eq!(names, SEED_MODELS, "individualPredictions keep the user's order");
+    assert_eq!(
+        names, SEED_MODELS,
+        "individualPredictions keep the user's order"
+    );
     for m in individual {
         for key in ["latency", "throughput", "memory"] {
-            let x = m[key].as_f64().unwrap_or_else(|| panic!("{key} missing in {m}"));
+            let x = m[key]
+                .as_f64()
+                .unwrap_or_else(|| panic!("{key} missing in {m}"));
             assert!(x.is_finite() && x > 0.0, "{key} = {x} in {m}");
         }
     }
@@ -111,7 +115,10 @@ fn predict_json_has_the_seed_shape_and_consistent_totals() {
     assert_eq!(timeline.len(), SEED_MODELS.len());
     let mut last_end: f64 = 0.0;
     for bar in timeline {
-        assert!(SEED_MODELS.contains(&bar["model"].as_str().expect("model")), "{bar}");
+        assert!(
+            SEED_MODELS.contains(&bar["model"].as_str().expect("model")),
+            "{bar}"
+        );
         let (start, end, duration) = (
             bar["startTime"].as_f64().expect("startTime"),
             bar["endTime"].as_f64().expect("endTime"),
@@ -126,7 +133,10 @@ fn predict_json_has_the_seed_shape_and_consistent_totals() {
     assert_eq!(total, last_end, "the last bar ends at the makespan");
 
     assert_eq!(v["executionStrategy"], "parallel");
-    assert_eq!(v["hardwarePlatform"], "cuda:a100-40gb", "the seed's 'cuda' is the A100 default");
+    assert_eq!(
+        v["hardwarePlatform"], "cuda:a100-40gb",
+        "the seed's 'cuda' is the A100 default"
+    );
     assert!(v["warnings"].is_array(), "warnings: {v}");
 }
 
@@ -173,7 +183,9 @@ fn a_reordered_workload_gives_identical_totals() {
 fn recommend_json_explains_the_choice_for_the_goal() {
     let v = ok_json(&["recommend", &seed(), "--json", "--goal", "memory"]);
     assert_eq!(v["optimizationGoal"], "memory");
-    let chosen = v["recommendedStrategy"].as_str().expect("recommendedStrategy");
+    let chosen = v["recommendedStrategy"]
+        .as_str()
+        .expect("recommendedStrategy");
     let groups = array(&v, "/plan/groups");
     let mut planned: Vec<&str> = groups
         .iter()
@@ -207,9 +219,18 @@ fn tables_name_every_model() {
     let recommend = ok(&["recommend", &seed()]);
     let schedule = ok(&["schedule", &seed()]);
     for name in SEED_MODELS {
-        assert!(predict.contains(name), "predict table lacks {name}:\n{predict}");
-        assert!(recommend.contains(name), "recommend table lacks {name}:\n{recommend}");
-        assert!(schedule.contains(name), "schedule chart lacks {name}:\n{schedule}");
+        assert!(
+            predict.contains(name),
+            "predict table lacks {name}:\n{predict}"
+        );
+        assert!(
+            recommend.contains(name),
+            "recommend table lacks {name}:\n{recommend}"
+        );
+        assert!(
+            schedule.contains(name),
+            "schedule chart lacks {name}:\n{schedule}"
+        );
     }
 }
 
@@ -227,8 +248,11 @@ fn catalogs_list_models_and_devices() {
     assert!(array(&models, "")
         .iter()
         .any(|m| m["name"] == "bert-base-uncased"));
-    let devices: Value = serde_json::from_str(&ok(&["hardware", "--json"])).expect("hardware --json");
-    assert!(array(&devices, "").iter().any(|d| d["id"] == "cuda:a100-40gb"));
+    let devices: Value =
+        serde_json::from_str(&ok(&["hardware", "--json"])).expect("hardware --json");
+    assert!(array(&devices, "")
+        .iter()
+        .any(|d| d["id"] == "cuda:a100-40gb"));
 }
 
 #[test]
@@ -283,7 +307,10 @@ fn snake_and_camel_case_keys_give_the_same_output() {
             {"modelName": "vit-base-patch16-224", "batchSize": 3, "imageSize": 224, "precision": "fp16"}
         ], "resourceConstraints": {"maxMemory": 30000, "maxCompute": 0.8}, "hardware": "cuda:t4"}"#,
     );
-    assert_ne!(ok(&["predict", &snake, "--json"]), ok(&["predict", &other, "--json"]));
+    assert_ne!(
+        ok(&["predict", &snake, "--json"]),
+        ok(&["predict", &other, "--json"])
+    );
     let _ = std::fs::remove_dir_all(dir);
 }
 
@@ -301,7 +328,11 @@ fn a_small_custom_profile_makes_a_big_workload_infeasible() {
         r#"[{"model_name": "llama-3.2-1b", "batch_size": 4}, {"model_name": "bert-large-uncased", "batch_size": 8}]"#,
     );
     let v = ok_json(&["predict", &big, "--hardware", &profile, "--json"]);
-    assert_eq!(v["totalMetrics"]["feasible"], false, "{}", v["totalMetrics"]);
+    assert_eq!(
+        v["totalMetrics"]["feasible"], false,
+        "{}",
+        v["totalMetrics"]
+    );
     let overflow = num(&v, "/totalMetrics/overflowMb");
     let memory = num(&v, "/totalMetrics/combinedMemory");
     assert!(overflow > 0.0, "{}", v["totalMetrics"]);
@@ -313,6 +344,10 @@ fn a_small_custom_profile_makes_a_big_workload_infeasible() {
     assert!(pools.iter().all(|p| p["capacityMb"] == 1000.0), "{pools:?}");
     // The same workload fits on the catalog A100 the profile starts from.
     let base = ok_json(&["predict", &big, "--hardware", "cuda:a100-40gb", "--json"]);
-    assert_eq!(base["totalMetrics"]["feasible"], true, "{}", base["totalMetrics"]);
+    assert_eq!(
+        base["totalMetrics"]["feasible"], true,
+        "{}",
+        base["totalMetrics"]
+    );
     let _ = std::fs::remove_dir_all(dir);
 }

@@ -353,7 +353,10 @@ proptest! {
 #[test]
 fn the_seed_example_satisfies_the_invariants() {
     let parsed = wire::parse_workload(include_str!("data/seed-example.json")).expect("seed parses");
-    let hardware = parsed.hardware.clone().expect("the seed names its hardware");
+    let hardware = parsed
+        .hardware
+        .clone()
+        .expect("the seed names its hardware");
     assert_eq!(parsed.workload.models.len(), 3);
     check_workload(&parsed.workload, &hardware);
     let mut reversed = parsed.workload.clone();

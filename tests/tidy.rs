@@ -21,8 +21,25 @@ fn root() -> PathBuf {
 
 #[test]
 fn core_modules_are_platform_free() {
-    const CORE: [&str; 7] = ["src/catalog", "src/predict", "src/sim", "src/plan", "src/calibrate", "src/workload", "src/wire.rs"];
-    const FORBIDDEN: [&str; 8] = ["wasm_bindgen", "web_sys", "js_sys", "std::fs", "Instant::now", "SystemTime", "thread::spawn", "std::process"];
+    const CORE: [&str; 7] = [
+        "src/catalog",
+        "src/predict",
+        "src/sim",
+        "src/plan",
+        "src/calibrate",
+        "src/workload",
+        "src/wire.rs",
+    ];
+    const FORBIDDEN: [&str; 8] = [
+        "wasm_bindgen",
+        "web_sys",
+        "js_sys",
+        "std::fs",
+        "Instant::now",
+        "SystemTime",
+        "thread::spawn",
+        "std::process",
+    ];
     let mut files = Vec::new();
     for c in CORE {
         let p = root().join(c);
@@ -36,7 +53,11 @@ fn core_modules_are_platform_free() {
     for f in files {
         let text = fs::read_to_string(&f).unwrap();
         for word in FORBIDDEN {
-            assert!(!text.contains(word), "{} uses {word}: the core must stay platform-free", f.display());
+            assert!(
+                !text.contains(word),
+                "{} uses {word}: the core must stay platform-free",
+                f.display()
+            );
         }
     }
 }
@@ -47,7 +68,11 @@ fn every_source_file_opens_with_a_module_doc() {
     rust_files(&root().join("src"), &mut files);
     for f in files {
         let text = fs::read_to_string(&f).unwrap();
-        assert!(text.starts_with("//!"), "{} does not start with a //! doc comment", f.display());
+        assert!(
+            text.starts_with("//!"),
+            "{} does not start with a //! doc comment",
+            f.display()
+        );
     }
 }
 
@@ -60,6 +85,10 @@ fn no_test_is_ignored_or_expected_to_panic() {
     let should_panic = ["#[", "should_panic"].concat();
     for f in files {
         let text = fs::read_to_string(&f).unwrap();
-        assert!(!text.contains(&ignore) && !text.contains(&should_panic), "{} skips a test or expects a panic", f.display());
+        assert!(
+            !text.contains(&ignore) && !text.contains(&should_panic),
+            "{} skips a test or expects a panic",
+            f.display()
+        );
     }
 }

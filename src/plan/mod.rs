@@ -5,7 +5,7 @@ use crate::catalog::hardware::Concurrency;
 use crate::error::{Error, Result};
 use crate::predict::multi::{MultiPrediction, Plan, Prepared, Residency, Strategy};
 use crate::predict::single::SinglePrediction;
-use crate::sim::Scenario;
+use crate::sim::{ResourceKind, Scenario};
 
 /// What a recommendation optimises.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -90,7 +90,8 @@ impl GroupSearch<'_> {
 
 /// The `batched` plan: a partition of the models into groups that run one after another, found exactly for up
 /// to [`EXACT_GROUPING_LIMIT`] models (minimum total makespan among partitions whose every group fits in
-/// memory) and greedily beyond (largest model first, into the group it lengthens least, or a new group).
+/// memory) and greedily beyond (longest model first, into the group whose estimated makespan it lengthens
+/// least, or a group of its own).
 pub fn batched(prep: &Prepared, threads: &[Option<u32>]) -> Plan {
     let template = Plan {
         strategy: Strategy::Batched,
@@ -198,42 +199,140 @@ fn exact(search: &mut GroupSearch, order: &[usize]) -> Vec<Vec<usize>> {
     groups
 }
 
+/// Running totals of a candidate group, for the closed-form makespan estimate the greedy search uses.
+#[derive(Clone)]
+struct GroupLoad {
+    members: Vec<usize>,
+    longest_ns: f64,
+    /// Σ solo time × demand per resource (resource-time the group needs).
+    work: Vec<f64>,
+    /// Σ demand per resource (how oversubscribed it is while all run).
+    load: Vec<f64>,
+    per_domain: Vec<usize>,
+    running_mb: Vec<f64>,
+}
+
+impl GroupLoad {
+    fn new(sc: &Scenario, pools: usize) -> Self {
+        GroupLoad {
+            members: Vec::new(),
+            longest_ns: 0.0,
+            work: vec![0.0; sc.resources.len()],
+            load: vec![0.0; sc.resources.len()],
+            per_domain: vec![0; sc.domains.len()],
+            running_mb: vec![0.0; pools],
+        }
+    }
+
+    fn with(&self, sc: &Scenario, i: usize) -> Self {
+        let mut g = self.clone();
+        let job = &sc.jobs[i];
+        g.members.push(i);
+        g.longest_ns = g.longest_ns.max(job.solo_ns as f64);
+        for &(r, d) in &job.demands {
+            g.work[r] += job.solo_ns as f64 * d;
+            g.load[r] += d;
+        }
+        if let Some(c) = g.per_domain.get_mut(job.domain) {
+            *c += 1;
+        }
+        if let Some(m) = g.running_mb.get_mut(job.pool) {
+            *m += job.running_mb;
+        }
+        g
+    }
+
+    /// Makespan estimate: the longest member slowed by interference, or the busiest resource's work at the
+    /// rate the simulator would give it (a lower bound of processor sharing, tight when members are alike).
+    fn estimate_ns(&self, sc: &Scenario) -> f64 {
+        let interference = sc
+            .domains
+            .iter()
+            .zip(&self.per_domain)
+            .map(|(d, &k)| 1.0 + d.interference_per_job * k.saturating_sub(1) as f64)
+            .fold(1.0, f64::max);
+        let busiest = sc
+            .resources
+            .iter()
+            .enumerate()
+            .map(|(r, res)| {
+                let over = self.load[r] / res.capacity.max(1e-9);
+                let efficiency = match res.kind {
+                    ResourceKind::Cores { spin_wait_share } if over > 1.0 => {
+                        1.0 - spin_wait_share * (1.0 - 1.0 / over)
+                    }
+                    _ => 1.0,
+                };
+                self.work[r] / (res.capacity.max(1e-9) * efficiency)
+            })
+            .fold(0.0, f64::max);
+        (self.longest_ns * interference).max(busiest)
+    }
+
+    fn fits(&self, resident: &[f64], prep: &Prepared) -> bool {
+        let per_pool = prep
+            .pools
+            .iter()
+            .enumerate()
+            .all(|(p, (_, cap))| resident[p] + self.running_mb[p] <= *cap);
+        let total: f64 = resident
+            .iter()
+            .zip(&self.running_mb)
+            .map(|(a, b)| a + b)
+            .sum();
+        per_pool && prep.constraints.max_memory_mb.is_none_or(|b| total <= b)
+    }
+}
+
 fn greedy(
     search: &mut GroupSearch,
     order: &[usize],
     singles: &[SinglePrediction],
 ) -> Vec<Vec<usize>> {
+    let sc = &search.scenario;
+    let pools = search.prep.pools.len();
+    let mut resident = vec![0.0; pools];
+    for (p, base) in sc.base_mb.iter().enumerate().take(pools) {
+        resident[p] += base;
+    }
+    for &i in order {
+        let j = &sc.jobs[i];
+        resident[j.pool.min(pools - 1)] += j.resident_mb;
+    }
     let mut by_size = order.to_vec();
     by_size.sort_by(|&a, &b| singles[b].latency_ms.total_cmp(&singles[a].latency_ms));
-    let mut groups: Vec<(Vec<usize>, u64)> = Vec::new();
+    let empty = GroupLoad::new(sc, pools);
+    let mut groups: Vec<(GroupLoad, f64)> = Vec::new();
     for i in by_size {
-        let alone = search
-            .cost(vec![i])
-            .unwrap_or((singles[i].latency_ms * 1e6) as u64);
-        let mut choice: Option<(usize, u64, u64)> = None;
-        for (g, (members, span)) in groups.iter().enumerate() {
-            let mut trial = members.clone();
-            trial.push(i);
-            if let Some(c) = search.cost(trial) {
-                let added = c.saturating_sub(*span);
-                if added < alone && choice.is_none_or(|(_, best, _)| added < best) {
-                    choice = Some((g, added, c));
-                }
+        let solo = empty.with(sc, i);
+        let alone = solo.estimate_ns(sc);
+        let mut choice: Option<(usize, f64, GroupLoad, f64)> = None;
+        for (g, (load, span)) in groups.iter().enumerate() {
+            let trial = load.with(sc, i);
+            if !trial.fits(&resident, search.prep) {
+                continue;
+            }
+            let est = trial.estimate_ns(sc);
+            let added = est - span;
+            if added < alone && choice.as_ref().is_none_or(|c| added < c.1) {
+                choice = Some((g, added, trial, est));
             }
         }
         match choice {
-            Some((g, _, c)) => {
-                groups[g].0.push(i);
-                groups[g].1 = c;
-            }
-            None => groups.push((vec![i], alone)),
+            Some((g, _, trial, est)) => groups[g] = (trial, est),
+            None => groups.push((solo, alone)),
         }
+    }
+    let mut rank = vec![0usize; sc.jobs.len()];
+    for (pos, &i) in order.iter().enumerate() {
+        rank[i] = pos;
     }
     groups
         .into_iter()
-        .map(|(mut g, _)| {
-            g.sort_by_key(|i| order.iter().position(|x| x == i));
-            g
+        .map(|(g, _)| {
+            let mut m = g.members;
+            m.sort_by_key(|&i| rank[i]);
+            m
         })
         .collect()
 }
@@ -356,7 +455,12 @@ fn split_threads(prep: &Prepared) -> Option<Vec<Option<u32>>> {
         if dev.concurrency != Concurrency::CpuThreads {
             continue;
         }
-        let on: Vec<usize> = prep.canonical.iter().copied().filter(|&i| prep.models[i].device == d && prep.models[i].spec.threads.is_none()).collect();
+        let on: Vec<usize> = prep
+            .canonical
+            .iter()
+            .copied()
+            .filter(|&i| prep.models[i].device == d && prep.models[i].spec.threads.is_none())
+            .collect();
         if on.len() < 2 {
             continue;
         }
@@ -364,11 +468,16 @@ fn split_threads(prep: &Prepared) -> Option<Vec<Option<u32>>> {
         let cores = dev.compute_units.max(1) as usize;
         let work: Vec<f64> = on.iter().map(|&i| prep.single(i, 1).latency_ms).collect();
         let total: f64 = work.iter().sum();
-        let ideal: Vec<f64> = work.iter().map(|w| cores as f64 * w / total.max(1e-12)).collect();
+        let ideal: Vec<f64> = work
+            .iter()
+            .map(|w| cores as f64 * w / total.max(1e-12))
+            .collect();
         let mut given: Vec<usize> = ideal.iter().map(|x| (x.floor() as usize).max(1)).collect();
         let mut left = cores.saturating_sub(given.iter().sum());
         let mut by_remainder: Vec<usize> = (0..on.len()).collect();
-        by_remainder.sort_by(|&a, &b| (ideal[b] - ideal[b].floor()).total_cmp(&(ideal[a] - ideal[a].floor())));
+        by_remainder.sort_by(|&a, &b| {
+            (ideal[b] - ideal[b].floor()).total_cmp(&(ideal[a] - ideal[a].floor()))
+        });
         for &k in by_remainder.iter().cycle().take(on.len() * cores) {
             if left == 0 {
                 break;

@@ -278,49 +278,60 @@ impl Prepared {
     /// does not depend on the order of the entries.
     fn apply_sharing(&mut self, config: &SharingConfig) {
         let order = self.canonical.clone();
+        let mut rank = vec![0usize; order.len()];
+        for (pos, &i) in order.iter().enumerate() {
+            rank[i] = pos;
+        }
+        // What sharing removes is everything resident per byte of weights: the weights and the runtime's
+        // copies of them.
         let weights: Vec<f64> = self
             .models
             .iter()
             .map(|m| {
                 m.resolved.arch.params() * m.resolved.precision.weight_bytes() / super::single::MB
+                    * m.runtime.memory_overhead_factor
             })
             .collect();
-        let ident = |m: &PreparedModel| {
-            format!(
+        let mut holders: std::collections::BTreeMap<String, usize> =
+            std::collections::BTreeMap::new();
+        let mut owner: Vec<Option<usize>> = vec![None; self.models.len()];
+        for &i in &order {
+            let m = &self.models[i];
+            let ident = format!(
                 "{:?}|{:?}|{}",
                 m.resolved.arch, m.resolved.precision, m.pool
-            )
-        };
-        let mut owner: Vec<Option<usize>> = vec![None; self.models.len()];
-        for (pos, &i) in order.iter().enumerate() {
-            if let Some(&j) = order[..pos]
-                .iter()
-                .find(|&&j| owner[j].is_none() && ident(&self.models[j]) == ident(&self.models[i]))
-            {
-                owner[i] = Some(j);
-                self.models[i].shared_mb = weights[i];
-                self.sharing_pairs
-                    .push((j, i, weights[i], "identical weights".to_string()));
+            );
+            match holders.get(&ident) {
+                Some(&j) => {
+                    owner[i] = Some(j);
+                    self.models[i].shared_mb = weights[i];
+                    self.sharing_pairs
+                        .push((j, i, weights[i], "identical weights".to_string()));
+                }
+                None => {
+                    holders.insert(ident, i);
+                }
             }
         }
         if config.rules.is_empty() {
             return;
         }
-        for &i in &order {
-            if owner[i].is_some() {
-                continue;
-            }
+        // Distinct weight holders, largest first; each smaller model shares with its best larger partner.
+        let mut distinct: Vec<usize> = order
+            .iter()
+            .copied()
+            .filter(|&i| owner[i].is_none())
+            .collect();
+        distinct.sort_by(|&a, &b| {
+            weights[b]
+                .total_cmp(&weights[a])
+                .then(rank[a].cmp(&rank[b]))
+        });
+        for (pos, &i) in distinct.iter().enumerate() {
             let (ty, pool) = (self.models[i].resolved.model_type, self.models[i].pool);
-            let larger = |j: usize| {
-                weights[j] > weights[i]
-                    || (weights[j] == weights[i]
-                        && order.iter().position(|&x| x == j) < order.iter().position(|&x| x == i))
-            };
-            let best = order
+            let best = distinct[..pos]
                 .iter()
-                .filter(|&&j| {
-                    j != i && owner[j].is_none() && self.models[j].pool == pool && larger(j)
-                })
+                .filter(|&&j| self.models[j].pool == pool)
                 .filter_map(|&j| {
                     config
                         .pair(ty, self.models[j].resolved.model_type)
@@ -525,9 +536,7 @@ impl Prepared {
                     ..base
                 }
             }
-            Strategy::Batched => {
-                crate::plan::batched(self, &threads)
-            }
+            Strategy::Batched => crate::plan::batched(self, &threads),
         }
     }
 }

@@ -6,7 +6,7 @@ use super::multi::{
 };
 use super::single::SinglePrediction;
 use crate::catalog::hardware::Concurrency;
-use crate::sim::{Scenario, Schedule};
+use crate::sim::{order_free_sum, Scenario, Schedule};
 
 const NS_PER_MS: f64 = 1e6;
 
@@ -89,7 +89,8 @@ pub fn build(
         .iter()
         .map(|s| (s.time_ns as f64 / NS_PER_MS, s.mb.iter().sum()))
         .collect();
-    let mean_latency_ms = models.iter().map(|m| m.end_ms).sum::<f64>() / models.len().max(1) as f64;
+    let mean_latency_ms =
+        order_free_sum(models.iter().map(|m| m.end_ms)) / models.len().max(1) as f64;
     MultiPrediction {
         plan: plan.clone(),
         combined_latency_ms: makespan_ms,
@@ -144,8 +145,8 @@ fn contention(
 }
 
 fn sharing(prep: &Prepared, models: &[ModelResult]) -> SharingBenefits {
-    let saved: f64 = prep.models.iter().map(|m| m.shared_mb).sum();
-    let total: f64 = models.iter().map(|m| m.memory_mb).sum();
+    let saved = order_free_sum(prep.models.iter().map(|m| m.shared_mb));
+    let total = order_free_sum(models.iter().map(|m| m.memory_mb));
     SharingBenefits {
         memory_saved_mb: saved,
         memory_benefit: if total + saved > 0.0 {

@@ -8,6 +8,14 @@
 //! of a core and a share of that is burnt spinning at barriers. Memory is sampled at every event, so the
 //! reported peak is the true maximum of the piecewise-constant memory curve.
 
+/// Sum that does not depend on the order of its terms (they are sorted first), so that listing the same
+/// models in another order gives bit-identical totals.
+pub fn order_free_sum(values: impl Iterator<Item = f64>) -> f64 {
+    let mut v: Vec<f64> = values.collect();
+    v.sort_by(f64::total_cmp);
+    v.into_iter().sum()
+}
+
 /// Index of a shared resource (a device's compute units or queue, a memory bus, the host CPU).
 pub type ResourceId = usize;
 
@@ -108,7 +116,7 @@ pub struct Schedule {
 }
 
 impl Scenario {
-    fn rate(&self, job: usize, active: &[usize], load: &[f64]) -> f64 {
+    fn rate(&self, job: usize, co_runners: &[usize], load: &[f64]) -> f64 {
         let j = &self.jobs[job];
         let mut rate: f64 = 1.0;
         for &(r, _) in &j.demands {
@@ -123,25 +131,37 @@ impl Scenario {
             };
             rate = rate.min(share);
         }
-        let co_runners = active
-            .iter()
-            .filter(|&&k| self.jobs[k].domain == j.domain)
-            .count();
+        let others = co_runners
+            .get(j.domain)
+            .copied()
+            .unwrap_or(1)
+            .saturating_sub(1);
         let interference = self
             .domains
             .get(j.domain)
             .map_or(0.0, |d| d.interference_per_job);
-        rate / (1.0 + interference * (co_runners.saturating_sub(1)) as f64)
+        rate / (1.0 + interference * others as f64)
     }
 
-    fn memory_now(&self, active: &[usize]) -> [f64; MAX_POOLS] {
+    /// Memory held for the whole run: runtime contexts and resident weights.
+    fn resident(&self) -> [f64; MAX_POOLS] {
         let mut mb = [0.0; MAX_POOLS];
         for (pool, base) in self.base_mb.iter().enumerate().take(MAX_POOLS) {
             mb[pool] = *base;
         }
-        for j in &self.jobs {
-            mb[j.pool.min(MAX_POOLS - 1)] += j.resident_mb;
+        for (pool, slot) in mb.iter_mut().enumerate() {
+            *slot += order_free_sum(
+                self.jobs
+                    .iter()
+                    .filter(|j| j.pool.min(MAX_POOLS - 1) == pool)
+                    .map(|j| j.resident_mb),
+            );
         }
+        mb
+    }
+
+    fn memory_now(&self, resident: [f64; MAX_POOLS], active: &[usize]) -> [f64; MAX_POOLS] {
+        let mut mb = resident;
         for &k in active {
             let j = &self.jobs[k];
             mb[j.pool.min(MAX_POOLS - 1)] += j.running_mb;
@@ -164,6 +184,8 @@ impl Scenario {
         let mut peak = [0.0; MAX_POOLS];
         let mut memory = Vec::new();
         let mut load = vec![0.0; self.resources.len()];
+        let mut co_runners = vec![0usize; self.domains.len().max(1)];
+        let resident = self.resident();
         let mut record = |t: u64, mb: [f64; MAX_POOLS], memory: &mut Vec<MemorySample>| {
             for (p, v) in peak.iter_mut().zip(mb) {
                 *p = f64::max(*p, v);
@@ -179,16 +201,20 @@ impl Scenario {
                 remaining[k] = self.jobs[k].solo_ns as f64;
             }
             while !active.is_empty() {
-                record(now, self.memory_now(&active), &mut memory);
+                record(now, self.memory_now(resident, &active), &mut memory);
                 load.iter_mut().for_each(|l| *l = 0.0);
+                co_runners.iter_mut().for_each(|c| *c = 0);
                 for &k in &active {
+                    if let Some(c) = co_runners.get_mut(self.jobs[k].domain) {
+                        *c += 1;
+                    }
                     for &(r, d) in &self.jobs[k].demands {
                         load[r] += d;
                     }
                 }
                 let rates: Vec<f64> = active
                     .iter()
-                    .map(|&k| self.rate(k, &active, &load).max(1e-12))
+                    .map(|&k| self.rate(k, &co_runners, &load).max(1e-12))
                     .collect();
                 let step = active
                     .iter()
@@ -210,7 +236,7 @@ impl Scenario {
                 active = still;
             }
         }
-        record(now, self.memory_now(&[]), &mut memory);
+        record(now, self.memory_now(resident, &[]), &mut memory);
         let mean_rate = (0..n)
             .map(|k| {
                 let took = spans[k].end_ns.saturating_sub(spans[k].start_ns);

@@ -1,0 +1,327 @@
+//! Bad input never panics: the CLI exits with code 2 and one `error:` line naming the field and the value,
+//! and the library returns a typed error naming the field. Huge and non-finite inputs are answered too.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use multimodel_perf::predict::multi::{Strategy, Target};
+use multimodel_perf::wire::{self, ConstraintsDto, ModelEntryDto};
+use multimodel_perf::MultiModelPredictor;
+
+fn seed() -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("examples/seed.json")
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// A fresh directory for one test: its name and the process id keep parallel tests and runs apart.
+fn scratch(test: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("mmperf-bad-{test}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create scratch dir");
+    dir
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("write scratch file");
+    path.to_string_lossy().into_owned()
+}
+
+/// Runs mmperf and checks the bad-input contract; returns the error line.
+fn rejected(args: &[&str], mentions: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_mmperf"))
+        .args(args)
+        .output()
+        .expect("run mmperf");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        !stderr.contains("panicked"),
+        "mmperf {args:?} panicked: {stderr}"
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "mmperf {args:?}: exit status {:?}, stderr: {stderr}",
+        out.status
+    );
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(
+        lines.len(),
+        1,
+        "mmperf {args:?}: expected one stderr line, got {lines:?}"
+    );
+    let line = lines[0];
+    assert!(line.starts_with("error:"), "{line}");
+    for m in mentions {
+        assert!(
+            line.contains(m),
+            "mmperf {args:?}: '{line}' does not mention '{m}'"
+        );
+    }
+    line.to_string()
+}
+
+/// Writes `workload` and runs `predict` on it.
+fn rejected_workload(test: &str, workload: &str, mentions: &[&str]) -> String {
+    let dir = scratch(test);
+    let path = write(&dir, "workload.json", workload);
+    let line = rejected(&["predict", &path, "--json"], mentions);
+    let _ = std::fs::remove_dir_all(dir);
+    line
+}
+
+#[test]
+fn an_empty_model_list_is_rejected() {
+    rejected_workload("empty-list", "[]", &["models: []"]);
+    rejected_workload("empty-object", r#"{"models": []}"#, &["models: []"]);
+}
+
+#[test]
+fn bad_batch_sizes_are_rejected() {
+    for (test, value) in [("batch-0", "0"), ("batch-neg", "-1"), ("batch-frac", "1.5")] {
+        rejected_workload(
+            test,
+            &format!(r#"[{{"model_name": "bert-base-uncased", "batch_size": {value}}}]"#),
+            &[&format!("models[0].batch_size: {value} ")],
+        );
+    }
+}
+
+#[test]
+fn a_negative_sequence_length_is_rejected() {
+    rejected_workload(
+        "seq-neg",
+        r#"[{"model_name": "gpt2"}, {"model_name": "bert-base-uncased", "sequence_length": -5}]"#,
+        &["models[1].sequence_length: -5 "],
+    );
+}
+
+#[test]
+fn an_unknown_precision_is_rejected() {
+    rejected_workload(
+        "precision",
+        r#"[{"model_name": "bert-base-uncased", "precision": "fp12"}]"#,
+        &["models[0].precision: fp12 "],
+    );
+}
+
+#[test]
+fn an_unknown_model_without_a_hint_is_rejected() {
+    rejected_workload(
+        "unknown-model",
+        r#"[{"model_name": "foo"}]"#,
+        &["models[0].model_name: foo "],
+    );
+}
+
+#[test]
+fn unknown_strategy_and_goal_are_rejected() {
+    rejected(
+        &["predict", &seed(), "--strategy", "diagonal"],
+        &["strategy: diagonal "],
+    );
+    rejected(
+        &["schedule", &seed(), "--strategy", "diagonal"],
+        &["strategy: diagonal "],
+    );
+    rejected(
+        &["recommend", &seed(), "--goal", "happiness"],
+        &["goal: happiness "],
+    );
+}
+
+#[test]
+fn unknown_hardware_is_rejected() {
+    rejected(
+        &["predict", &seed(), "--hardware", "tpu"],
+        &["hardware: tpu "],
+    );
+    rejected(
+        &["predict", &seed(), "--hardware", "cuda:gtx480"],
+        &["hardware: cuda:gtx480 "],
+    );
+}
+
+#[test]
+fn unknown_or_misplaced_runtimes_are_rejected() {
+    rejected(
+        &["predict", &seed(), "--runtime", "warpdrive"],
+        &["runtime: warpdrive "],
+    );
+    rejected(
+        &[
+            "predict",
+            &seed(),
+            "--runtime",
+            "tensorrt",
+            "--hardware",
+            "cpu",
+        ],
+        &["runtime: tensorrt ", "cpu"],
+    );
+}
+
+#[test]
+fn malformed_json_is_rejected_with_its_position() {
+    rejected_workload(
+        "malformed",
+        "[{\"model_name\": }",
+        &["malformed workload", "line 1"],
+    );
+}
+
+#[test]
+fn bad_constraints_are_rejected() {
+    rejected_workload(
+        "max-memory",
+        r#"{"models": [{"model_name": "gpt2"}], "constraints": {"max_memory": -100}}"#,
+        &["constraints.max_memory: -100 "],
+    );
+    rejected_workload(
+        "max-compute",
+        r#"{"models": [{"model_name": "gpt2"}], "constraints": {"max_compute": 2}}"#,
+        &["constraints.max_compute: 2 "],
+    );
+}
+
+#[test]
+fn a_missing_workload_file_is_rejected() {
+    let dir = scratch("missing");
+    let missing = dir.join("no-such-workload.json");
+    let missing = missing.to_string_lossy().into_owned();
+    rejected(&["predict", &missing], &["workload", &missing]);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn ten_thousand_identical_models_share_their_weights() {
+    const N: usize = 10_000;
+    let entries = vec![r#"{"model_name": "bert-base-uncased"}"#; N].join(",");
+    let parsed = wire::parse_workload(&format!("[{entries}]")).expect("10,000 entries parse");
+    let one = wire::parse_workload(r#"[{"model_name": "bert-base-uncased"}]"#).expect("one entry");
+    let target = Target::new("cuda:h100-sxm").expect("catalog device");
+    let predictor = MultiModelPredictor::default();
+    let p = predictor
+        .predict(&parsed.workload, &target, Strategy::Parallel)
+        .expect("10,000 models are predicted");
+    let alone = predictor
+        .predict(&one.workload, &target, Strategy::Parallel)
+        .expect("one model is predicted");
+    assert_eq!(p.models.len(), N);
+    // Identical weights count once, with the runtime's copies of them: all but one model share them.
+    let weights = alone.models[0].solo.memory.resident_mb();
+    assert!(weights > 100.0, "bert-base weights {weights} MB");
+    let sharing = p.models.iter().filter(|m| m.shared_mb == weights).count();
+    assert_eq!(sharing, N - 1);
+    let saved = p.sharing.memory_saved_mb;
+    let expected = (N - 1) as f64 * weights;
+    assert!(
+        (saved - expected).abs() <= 1e-9 * expected,
+        "saved {saved} MB, expected {} × {weights} MB",
+        N - 1
+    );
+    // Each extra copy adds at most what one model needs besides its weights.
+    let bound = alone.combined_memory_mb + (N - 1) as f64 * (alone.combined_memory_mb - weights);
+    assert!(
+        p.combined_memory_mb <= bound * (1.0 + 1e-9),
+        "combined memory {} MB exceeds one model ({} MB) plus {} copies without weights",
+        p.combined_memory_mb,
+        alone.combined_memory_mb,
+        N - 1
+    );
+    assert!(
+        p.combined_memory_mb < N as f64 * weights / 2.0,
+        "combined memory {} MB is not far below {N} × {weights} MB of weights",
+        p.combined_memory_mb
+    );
+    assert!(p.combined_memory_mb > alone.combined_memory_mb);
+    assert!(
+        p.combined_latency_ms.is_finite() && p.combined_latency_ms >= alone.combined_latency_ms
+    );
+}
+
+#[test]
+fn non_finite_numbers_name_the_field() {
+    for x in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+        let entry = || ModelEntryDto {
+            model_name: Some("bert-base-uncased".to_string()),
+            ..ModelEntryDto::default()
+        };
+        let cases: [(&str, ModelEntryDto); 6] = [
+            (
+                "models[0].batch_size",
+                ModelEntryDto {
+                    batch_size: Some(x),
+                    ..entry()
+                },
+            ),
+            (
+                "models[0].sequence_length",
+                ModelEntryDto {
+                    sequence_length: Some(x),
+                    ..entry()
+                },
+            ),
+            (
+                "models[0].image_size",
+                ModelEntryDto {
+                    image_size: Some(x),
+                    ..entry()
+                },
+            ),
+            (
+                "models[0].audio_seconds",
+                ModelEntryDto {
+                    audio_seconds: Some(x),
+                    ..entry()
+                },
+            ),
+            (
+                "models[0].threads",
+                ModelEntryDto {
+                    threads: Some(x),
+                    ..entry()
+                },
+            ),
+            (
+                "models[0].params",
+                ModelEntryDto {
+                    model_name: Some("in-house".to_string()),
+                    params: Some(x),
+                    ..entry()
+                },
+            ),
+        ];
+        for (field, dto) in cases {
+            let err = dto
+                .into_spec("models[0]")
+                .expect_err(&format!("{field} = {x} accepted"))
+                .to_string();
+            assert!(err.contains(field), "{field} = {x}: {err}");
+        }
+        for (field, dto) in [
+            (
+                "constraints.max_memory",
+                ConstraintsDto {
+                    max_memory: Some(x),
+                    max_compute: None,
+                },
+            ),
+            (
+                "constraints.max_compute",
+                ConstraintsDto {
+                    max_memory: None,
+                    max_compute: Some(x),
+                },
+            ),
+        ] {
+            let err = dto
+                .into_constraints()
+                .expect_err(&format!("{field} = {x} accepted"))
+                .to_string();
+            assert!(err.contains(field), "{field} = {x}: {err}");
+        }
+    }
+}
