@@ -112,9 +112,24 @@ pub fn batched(prep: &Prepared, threads: &[Option<u32>]) -> Plan {
     } else {
         greedy(&mut search, order, &singles)
     };
+    // One simulation of the whole plan gives every group's span (groups run back to back).
+    search.scenario.groups = groups.clone();
+    let schedule = search.scenario.run();
     let span: Vec<u64> = groups
         .iter()
-        .map(|g| search.cost(g.clone()).unwrap_or(u64::MAX))
+        .map(|g| {
+            let start = g
+                .iter()
+                .map(|&i| schedule.spans[i].start_ns)
+                .min()
+                .unwrap_or(0);
+            let end = g
+                .iter()
+                .map(|&i| schedule.spans[i].end_ns)
+                .max()
+                .unwrap_or(0);
+            end - start
+        })
         .collect();
     let mut idx: Vec<usize> = (0..groups.len()).collect();
     {
@@ -224,62 +239,71 @@ impl GroupLoad {
         }
     }
 
-    fn with(&self, sc: &Scenario, i: usize) -> Self {
-        let mut g = self.clone();
+    fn add(&mut self, sc: &Scenario, i: usize) {
         let job = &sc.jobs[i];
-        g.members.push(i);
-        g.longest_ns = g.longest_ns.max(job.solo_ns as f64);
+        self.members.push(i);
+        self.longest_ns = self.longest_ns.max(job.solo_ns as f64);
         for &(r, d) in &job.demands {
-            g.work[r] += job.solo_ns as f64 * d;
-            g.load[r] += d;
+            self.work[r] += job.solo_ns as f64 * d;
+            self.load[r] += d;
         }
-        if let Some(c) = g.per_domain.get_mut(job.domain) {
+        if let Some(c) = self.per_domain.get_mut(job.domain) {
             *c += 1;
         }
-        if let Some(m) = g.running_mb.get_mut(job.pool) {
+        if let Some(m) = self.running_mb.get_mut(job.pool) {
             *m += job.running_mb;
         }
-        g
     }
 
-    /// Makespan estimate: the longest member slowed by interference, or the busiest resource's work at the
-    /// rate the simulator would give it (a lower bound of processor sharing, tight when members are alike).
-    fn estimate_ns(&self, sc: &Scenario) -> f64 {
+    /// Makespan estimate with job `extra` added (without changing the group): the longest member slowed by
+    /// interference, or the busiest resource's work at the rate the simulator would give it (a lower bound of
+    /// processor sharing, tight when members are alike).
+    fn estimate_ns(&self, sc: &Scenario, extra: Option<usize>) -> f64 {
+        let job = extra.map(|i| &sc.jobs[i]);
+        let demand = |r: usize| {
+            job.and_then(|j| j.demands.iter().find(|(x, _)| *x == r))
+                .map_or(0.0, |(_, d)| *d)
+        };
+        let solo = job.map_or(0.0, |j| j.solo_ns as f64);
         let interference = sc
             .domains
             .iter()
             .zip(&self.per_domain)
-            .map(|(d, &k)| 1.0 + d.interference_per_job * k.saturating_sub(1) as f64)
+            .enumerate()
+            .map(|(k, (d, &n))| {
+                1.0 + d.interference_per_job
+                    * (n + usize::from(job.is_some_and(|j| j.domain == k))).saturating_sub(1) as f64
+            })
             .fold(1.0, f64::max);
         let busiest = sc
             .resources
             .iter()
             .enumerate()
             .map(|(r, res)| {
-                let over = self.load[r] / res.capacity.max(1e-9);
+                let cap = res.capacity.max(1e-9);
+                let over = (self.load[r] + demand(r)) / cap;
                 let efficiency = match res.kind {
                     ResourceKind::Cores { spin_wait_share } if over > 1.0 => {
                         1.0 - spin_wait_share * (1.0 - 1.0 / over)
                     }
                     _ => 1.0,
                 };
-                self.work[r] / (res.capacity.max(1e-9) * efficiency)
+                (self.work[r] + solo * demand(r)) / (cap * efficiency)
             })
             .fold(0.0, f64::max);
-        (self.longest_ns * interference).max(busiest)
+        (self.longest_ns.max(solo) * interference).max(busiest)
     }
 
-    fn fits(&self, resident: &[f64], prep: &Prepared) -> bool {
+    fn fits_with(&self, sc: &Scenario, i: usize, resident: &[f64], prep: &Prepared) -> bool {
+        let job = &sc.jobs[i];
+        let running =
+            |p: usize| self.running_mb[p] + if job.pool == p { job.running_mb } else { 0.0 };
         let per_pool = prep
             .pools
             .iter()
             .enumerate()
-            .all(|(p, (_, cap))| resident[p] + self.running_mb[p] <= *cap);
-        let total: f64 = resident
-            .iter()
-            .zip(&self.running_mb)
-            .map(|(a, b)| a + b)
-            .sum();
+            .all(|(p, (_, cap))| resident[p] + running(p) <= *cap);
+        let total: f64 = (0..resident.len()).map(|p| resident[p] + running(p)).sum();
         per_pool && prep.constraints.max_memory_mb.is_none_or(|b| total <= b)
     }
 }
@@ -304,24 +328,27 @@ fn greedy(
     let empty = GroupLoad::new(sc, pools);
     let mut groups: Vec<(GroupLoad, f64)> = Vec::new();
     for i in by_size {
-        let solo = empty.with(sc, i);
-        let alone = solo.estimate_ns(sc);
-        let mut choice: Option<(usize, f64, GroupLoad, f64)> = None;
+        let alone = empty.estimate_ns(sc, Some(i));
+        let mut choice: Option<(usize, f64, f64)> = None;
         for (g, (load, span)) in groups.iter().enumerate() {
-            let trial = load.with(sc, i);
-            if !trial.fits(&resident, search.prep) {
+            if !load.fits_with(sc, i, &resident, search.prep) {
                 continue;
             }
-            let est = trial.estimate_ns(sc);
+            let est = load.estimate_ns(sc, Some(i));
             let added = est - span;
-            if added < alone && choice.as_ref().is_none_or(|c| added < c.1) {
-                choice = Some((g, added, trial, est));
+            if added < alone && choice.is_none_or(|c| added < c.1) {
+                choice = Some((g, added, est));
             }
         }
-        match choice {
-            Some((g, _, trial, est)) => groups[g] = (trial, est),
-            None => groups.push((solo, alone)),
-        }
+        let (g, est) = match choice {
+            Some((g, _, est)) => (g, est),
+            None => {
+                groups.push((empty.clone(), alone));
+                (groups.len() - 1, alone)
+            }
+        };
+        groups[g].0.add(sc, i);
+        groups[g].1 = est;
     }
     let mut rank = vec![0usize; sc.jobs.len()];
     for (pos, &i) in order.iter().enumerate() {
