@@ -38,6 +38,9 @@ pub mod predict;
 pub mod sim;
 pub mod wire;
 
+#[cfg(target_arch = "wasm32")]
+pub mod web;
+
 pub use api::MultiModelPredictor;
 pub use error::{Error, Result};
 pub use plan::{Goal, Recommendation};

@@ -1,6 +1,8 @@
 //! Bad input never panics: the CLI exits with code 2 and one `error:` line naming the field and the value,
 //! and the library returns a typed error naming the field. Huge and non-finite inputs are answered too.
 
+#![cfg(not(target_arch = "wasm32"))]
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

@@ -1,6 +1,8 @@
 //! The `mmperf` binary end to end: JSON shapes the JavaScript API shares, determinism, order independence,
 //! table output, catalog listings, Chrome traces, key spellings and custom hardware profiles.
 
+#![cfg(not(target_arch = "wasm32"))]
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

@@ -1,6 +1,8 @@
 //! Property tests for the modelling contract (DESIGN.md "Several models", STYLE.md "Tests"): random workloads
 //! of catalog models on several devices, evaluated under every strategy and recommended for every goal.
 
+#![cfg(not(target_arch = "wasm32"))]
+
 use multimodel_perf::catalog::models::catalog;
 use multimodel_perf::catalog::Precision;
 use multimodel_perf::plan::{recommend, Goal};

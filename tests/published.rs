@@ -2,6 +2,8 @@
 //! a copy of the public scenario file). Each row must land within ±25 % of the published value. Nothing in the
 //! predictor is keyed on these rows: the numbers come from datasheets, architectures and runtime profiles.
 
+#![cfg(not(target_arch = "wasm32"))]
+
 use multimodel_perf::catalog::{hardware, runtime::RuntimeProfile, Precision};
 use multimodel_perf::predict::single::Placement;
 use multimodel_perf::predict::spec::{resolve, ModelSpec};

@@ -1,6 +1,8 @@
 //! Layout rules the compiler cannot check: the core stays platform-free, every source file says what it is
 //! for, and no test is skipped or expected to panic.
 
+#![cfg(not(target_arch = "wasm32"))]
+
 use std::fs;
 use std::path::{Path, PathBuf};
 

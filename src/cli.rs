@@ -1,0 +1,452 @@
+//! The `mmperf` command line (native builds only; `main.rs` calls [`main`]): the command-line face of the library. Parses arguments loosely (clap), validates them into the
+//! library's strict types, calls the library and prints a table or the JSON the JavaScript API returns.
+//! Bad input exits with code 2 and one line naming the field, the value and what is allowed.
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::Path;
+
+/// `writeln!` into the output buffer (writing to a String cannot fail).
+macro_rules! w {
+    ($out:expr, $($arg:tt)*) => {{
+        let _ = writeln!($out, $($arg)*);
+    }};
+}
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use multimodel_perf::catalog::hardware;
+use multimodel_perf::catalog::runtime::RuntimeProfile;
+use multimodel_perf::catalog::sharing::SharingConfig;
+use multimodel_perf::predict::multi::{MultiPrediction, Target};
+use multimodel_perf::wire::{self, ParsedWorkload};
+use multimodel_perf::{Goal, MultiModelPredictor, Recommendation, Strategy};
+
+#[derive(Parser)]
+#[command(
+    name = "mmperf",
+    version,
+    about = "Predict and plan several AI models running at once on one device"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Args)]
+struct Common {
+    /// Workload JSON: an array of model entries, or {"models": [...], "constraints": {...}}.
+    workload: String,
+    /// Platform (cuda), platform:device (cuda:a100-40gb) or a hardware profile JSON file.
+    #[arg(long)]
+    hardware: Option<String>,
+    /// Runtime (tensorrt, pytorch, onnxruntime, onnxruntime-web, transformersjs, tfjs, webllm, ...).
+    #[arg(long)]
+    runtime: Option<String>,
+    /// Sharing table JSON (the seed schema: compatible_types, sharing_efficiency, memory_reduction).
+    #[arg(long)]
+    sharing_config: Option<String>,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Predict one strategy.
+    Predict {
+        #[command(flatten)]
+        common: Common,
+        /// parallel, sequential or batched.
+        #[arg(long, default_value = "parallel")]
+        strategy: String,
+    },
+    /// Evaluate every strategy and recommend the best feasible one for a goal.
+    Recommend {
+        #[command(flatten)]
+        common: Common,
+        /// throughput, latency or memory.
+        #[arg(long, default_value = "throughput")]
+        goal: String,
+    },
+    /// Show the simulated schedule as a chart; optionally write a Chrome trace.
+    Schedule {
+        #[command(flatten)]
+        common: Common,
+        /// parallel, sequential or batched.
+        #[arg(long, default_value = "parallel")]
+        strategy: String,
+        /// Write the schedule in Chrome trace format to this file.
+        #[arg(long)]
+        trace: Option<String>,
+    },
+    /// List catalog models.
+    Models {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List catalog devices.
+    Hardware {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List runtimes.
+    Runtimes,
+}
+
+fn read(path: &str, what: &str) -> Result<String, String> {
+    std::fs::read_to_string(path).map_err(|e| format!("cannot read {what} file '{path}': {e}"))
+}
+
+struct Loaded {
+    workload: ParsedWorkload,
+    target: Target,
+    predictor: MultiModelPredictor,
+}
+
+fn load(c: &Common) -> Result<Loaded, String> {
+    let workload =
+        wire::parse_workload(&read(&c.workload, "workload")?).map_err(|e| e.to_string())?;
+    let hw = c
+        .hardware
+        .clone()
+        .or_else(|| workload.hardware.clone())
+        .unwrap_or_else(|| "cpu".to_string());
+    let device = if hw.ends_with(".json") || Path::new(&hw).is_file() {
+        wire::parse_hardware(&read(&hw, "hardware profile")?).map_err(|e| e.to_string())?
+    } else {
+        hardware::find(&hw).map_err(|e| e.to_string())?
+    };
+    let runtime = c
+        .runtime
+        .clone()
+        .or_else(|| workload.runtime.clone())
+        .map(|r| RuntimeProfile::find(&r))
+        .transpose()
+        .map_err(|e| e.to_string())?;
+    let sharing = match &c.sharing_config {
+        Some(path) => {
+            wire::parse_sharing(&read(path, "sharing config")?).map_err(|e| e.to_string())?
+        }
+        None => SharingConfig::default(),
+    };
+    Ok(Loaded {
+        workload,
+        target: Target { device, runtime },
+        predictor: MultiModelPredictor::new(sharing),
+    })
+}
+
+fn run(cli: Cli) -> Result<String, String> {
+    let mut out = String::new();
+    match cli.command {
+        Command::Predict { common, strategy } => {
+            let strategy = Strategy::parse("--strategy", &strategy).map_err(|e| e.to_string())?;
+            let l = load(&common)?;
+            let p = l
+                .predictor
+                .predict(&l.workload.workload, &l.target, strategy)
+                .map_err(|e| e.to_string())?;
+            if common.json {
+                w!(out, "{}", wire::to_json(&wire::prediction_dto(&p)));
+            } else {
+                print_prediction(&mut out, &p);
+            }
+        }
+        Command::Recommend { common, goal } => {
+            let goal = Goal::parse("--goal", &goal).map_err(|e| e.to_string())?;
+            let l = load(&common)?;
+            let r = l
+                .predictor
+                .recommend(&l.workload.workload, &l.target, goal)
+                .map_err(|e| e.to_string())?;
+            if common.json {
+                w!(out, "{}", wire::to_json(&wire::recommendation_dto(&r)));
+            } else {
+                print_recommendation(&mut out, &r);
+            }
+        }
+        Command::Schedule {
+            common,
+            strategy,
+            trace,
+        } => {
+            let strategy = Strategy::parse("--strategy", &strategy).map_err(|e| e.to_string())?;
+            let l = load(&common)?;
+            let p = l
+                .predictor
+                .predict(&l.workload.workload, &l.target, strategy)
+                .map_err(|e| e.to_string())?;
+            if let Some(path) = trace {
+                std::fs::write(&path, wire::chrome_trace(&p))
+                    .map_err(|e| format!("cannot write trace file '{path}': {e}"))?;
+                eprintln!(
+                    "wrote Chrome trace to {path} (open in chrome://tracing or ui.perfetto.dev)"
+                );
+            }
+            if common.json {
+                w!(
+                    out,
+                    "{}",
+                    wire::to_json(&wire::prediction_dto(&p).execution_schedule)
+                );
+            } else {
+                print_gantt(&mut out, &p);
+            }
+        }
+        Command::Models { json } => {
+            let models = wire::catalog_models();
+            if json {
+                w!(out, "{}", wire::to_json(&models));
+            } else {
+                w!(
+                    out,
+                    "{:<26} {:<16} {:>12} {:>12} {:>10}",
+                    "model",
+                    "type",
+                    "params (M)",
+                    "published",
+                    "GFLOP/item"
+                );
+                for m in models {
+                    w!(
+                        out,
+                        "{:<26} {:<16} {:>12.2} {:>12.2} {:>10.2}",
+                        m.name,
+                        m.model_type,
+                        m.params / 1e6,
+                        m.published_params / 1e6,
+                        m.gflops_per_item
+                    );
+                }
+            }
+        }
+        Command::Hardware { json } => {
+            let devices = wire::catalog_devices();
+            if json {
+                w!(out, "{}", wire::to_json(&devices));
+            } else {
+                w!(
+                    out,
+                    "{:<20} {:<44} {:>9} {:>9} {:>9} {:>9} {:>8}  {:<18} runtime",
+                    "id",
+                    "name",
+                    "fp32 TF",
+                    "fp16 TF",
+                    "int8 TOPS",
+                    "GB/s",
+                    "GB",
+                    "concurrency"
+                );
+                for d in devices {
+                    let peak = |k: &str| {
+                        d.peak_tflops
+                            .get(k)
+                            .map_or("-".to_string(), |v| format!("{v:.1}"))
+                    };
+                    let mark = if d.platform_default { "*" } else { " " };
+                    w!(
+                        out,
+                        "{:<20} {:<44} {:>9} {:>9} {:>9} {:>9.0} {:>8.0}  {:<18} {}{mark}",
+                        d.id,
+                        d.name,
+                        peak("fp32"),
+                        peak("fp16"),
+                        peak("int8"),
+                        d.memory_bandwidth_gbps,
+                        d.memory_capacity_mb / 1024.0,
+                        d.concurrency,
+                        d.default_runtime
+                    );
+                }
+                w!(out, "* the device a bare platform name selects");
+            }
+        }
+        Command::Runtimes => {
+            w!(
+                out,
+                "{:<16} {:>9} {:>9} {:>6} {:>6} {:>6}  platforms",
+                "runtime",
+                "host µs",
+                "call µs",
+                "fuse",
+                "flash",
+                "eff"
+            );
+            for r in RuntimeProfile::all() {
+                let platforms: Vec<&str> = r.platforms.iter().map(|p| p.name()).collect();
+                w!(
+                    out,
+                    "{:<16} {:>9.1} {:>9.1} {:>6} {:>6} {:>6.2}  {}",
+                    r.name,
+                    r.host_overhead_us,
+                    r.call_overhead_us,
+                    r.fuses_epilogues,
+                    r.fused_attention,
+                    r.kernel_efficiency,
+                    platforms.join(", ")
+                );
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn print_prediction(out: &mut String, p: &MultiPrediction) {
+    let runtimes: Vec<&str> = {
+        let mut v: Vec<&str> = p.models.iter().map(|m| m.runtime.as_str()).collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    };
+    w!(
+        out,
+        "{} on {} ({})",
+        p.plan.strategy.name(),
+        p.devices.join(" + "),
+        runtimes.join(", ")
+    );
+    let cap: f64 = p.pools.iter().map(|x| x.capacity_mb).sum();
+    w!(
+        out,
+        "combined: latency {:.3} ms | throughput {:.1} items/s | memory {:.0} of {:.0} MB | {}",
+        p.combined_latency_ms,
+        p.combined_throughput,
+        p.combined_memory_mb,
+        cap,
+        if p.feasible {
+            "fits".to_string()
+        } else {
+            format!("DOES NOT FIT ({:.0} MB over)", p.overflow_mb)
+        }
+    );
+    w!(
+        out,
+        "{:<24} {:>5} {:>10} {:>10} {:>10} {:>10} {:>8} {:>10}  bound",
+        "model",
+        "batch",
+        "start ms",
+        "end ms",
+        "alone ms",
+        "items/s",
+        "slowdown",
+        "memory MB"
+    );
+    for m in &p.models {
+        w!(
+            out,
+            "{:<24} {:>5} {:>10.3} {:>10.3} {:>10.3} {:>10.1} {:>8.2} {:>10.1}  {}",
+            m.name,
+            m.batch_size,
+            m.start_ms,
+            m.end_ms,
+            m.solo.latency_ms,
+            m.throughput,
+            m.slowdown,
+            m.memory_mb,
+            m.solo.bound.name()
+        );
+    }
+    let c = &p.contention;
+    w!(out, "contention: compute {:.2} | bandwidth {:.2} | memory {:.2} | makespan / longest alone {:.2}", c.compute, c.memory_bandwidth, c.memory, c.makespan_over_longest);
+    if p.sharing.memory_saved_mb > 0.0 {
+        w!(out, "sharing: {:.0} MB saved", p.sharing.memory_saved_mb);
+    }
+    for w in &p.warnings {
+        w!(out, "warning: {w}");
+    }
+}
+
+fn print_recommendation(out: &mut String, r: &Recommendation) {
+    w!(out, "goal: {}", r.goal.name());
+    w!(
+        out,
+        "   {:<24} {:>12} {:>12} {:>12} {:>10}  fits",
+        "option",
+        "items/s",
+        "makespan ms",
+        "mean ms",
+        "memory MB"
+    );
+    for (k, c) in r.candidates.iter().enumerate() {
+        let p = &c.prediction;
+        let mark = if k == r.chosen { "->" } else { "  " };
+        w!(
+            out,
+            "{mark} {:<24} {:>12.1} {:>12.3} {:>12.3} {:>10.0}  {}",
+            c.label,
+            p.combined_throughput,
+            p.combined_latency_ms,
+            p.mean_latency_ms,
+            p.combined_memory_mb,
+            if p.feasible { "yes" } else { "no" }
+        );
+    }
+    let best = &r.best().prediction;
+    w!(out, "recommended: {}", r.best().label);
+    for (g, group) in best.plan.groups.iter().enumerate() {
+        let names: Vec<String> = group
+            .iter()
+            .map(|&i| {
+                let m = &best.models[i];
+                if m.solo.threads > 0 {
+                    format!("{} ({} threads)", m.name, m.solo.threads)
+                } else {
+                    m.name.clone()
+                }
+            })
+            .collect();
+        w!(out, "  step {}: {}", g + 1, names.join(" + "));
+    }
+    w!(out, "why: {}", r.reason);
+}
+
+fn print_gantt(out: &mut String, p: &MultiPrediction) {
+    const WIDTH: usize = 60;
+    let total = p.combined_latency_ms.max(1e-9);
+    w!(out, "{} schedule, {:.3} ms", p.plan.strategy.name(), total);
+    for m in &p.models {
+        let a = ((m.start_ms / total) * WIDTH as f64).round() as usize;
+        let b = (((m.end_ms / total) * WIDTH as f64).round() as usize)
+            .max(a + 1)
+            .min(WIDTH);
+        let bar: String = (0..WIDTH)
+            .map(|x| if x >= a && x < b { '#' } else { '.' })
+            .collect();
+        w!(
+            out,
+            "{:<24} |{bar}| {:>9.3} -> {:>9.3} ms",
+            m.name,
+            m.start_ms,
+            m.end_ms
+        );
+    }
+    w!(out, "peak memory {:.0} MB", p.combined_memory_mb);
+}
+
+/// Runs the CLI on the process arguments.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(text) => {
+            // A closed pipe (`mmperf hardware | head`) is the reader's choice, not an error.
+            let mut stdout = std::io::stdout().lock();
+            match stdout
+                .write_all(text.as_bytes())
+                .and_then(|()| stdout.flush())
+            {
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                    eprintln!("error: cannot write output: {e}");
+                    ExitCode::from(1)
+                }
+                _ => ExitCode::SUCCESS,
+            }
+        }
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,268 @@
+//! The WebAssembly face of the library (`cfg(target_arch = "wasm32")`): `#[wasm_bindgen]` exports that take
+//! plain JS objects, validate them through [`crate::wire`] exactly as the CLI does, and return plain JS objects
+//! with the same camelCase shape as `mmperf … --json`. JS handles never leave this module; every export
+//! returns `Result<_, JsError>` with a message naming the field, the value and what is allowed.
+
+mod types;
+
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+use crate::catalog::hardware::{self, DeviceProfile};
+use crate::catalog::runtime::RuntimeProfile;
+use crate::catalog::sharing::SharingConfig;
+use crate::error::Error;
+use crate::predict::multi::{Constraints, Strategy, Target};
+use crate::wire::{self, ConstraintsDto, HardwareProfileDto, SharingRuleDto, WorkloadDto};
+use crate::{Goal, MultiModelPredictor};
+
+pub use types::*;
+
+/// Turns any panic into a readable `console.error` message (there should be none: inputs are validated).
+#[wasm_bindgen(start)]
+pub fn start() {
+    console_error_panic_hook::set_once();
+}
+
+fn js_error(e: Error) -> JsError {
+    JsError::new(&e.to_string())
+}
+
+fn malformed(what: &str, e: serde_wasm_bindgen::Error) -> JsError {
+    js_error(Error::Malformed {
+        what: what.to_string(),
+        detail: e.to_string(),
+    })
+}
+
+fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| JsError::new(&format!("cannot convert the result to a JS object: {e}")))
+}
+
+fn is_absent(v: &JsValue) -> bool {
+    v.is_undefined() || v.is_null()
+}
+
+/// A hardware argument: a target string, a profile object, or nothing (the default).
+fn hardware_from_js(v: &JsValue, field: &str) -> Result<Option<DeviceProfile>, JsError> {
+    if is_absent(v) {
+        return Ok(None);
+    }
+    if let Some(s) = v.as_string() {
+        return hardware::find(&s).map(Some).map_err(js_error);
+    }
+    if v.is_object() {
+        let dto: HardwareProfileDto =
+            serde_wasm_bindgen::from_value(v.clone()).map_err(|e| malformed(field, e))?;
+        return wire::hardware_from_dto(dto).map(Some).map_err(js_error);
+    }
+    Err(js_error(Error::invalid(
+        field,
+        format!("{v:?}"),
+        "a target string such as \"webgpu\" or \"cuda:a100-40gb\", or a hardware profile object",
+    )))
+}
+
+fn string_option(v: &JsValue, field: &str) -> Result<Option<String>, JsError> {
+    if is_absent(v) {
+        return Ok(None);
+    }
+    v.as_string()
+        .map(Some)
+        .ok_or_else(|| js_error(Error::invalid(field, format!("{v:?}"), "a string")))
+}
+
+fn name_arg(v: Option<JsValue>, field: &str, default: &str) -> Result<String, JsError> {
+    match v {
+        Some(v) if !is_absent(&v) => v
+            .as_string()
+            .ok_or_else(|| js_error(Error::invalid(field, format!("{v:?}"), "a string"))),
+        _ => Ok(default.to_string()),
+    }
+}
+
+/// Predicts and plans multi-model workloads; the JS twin of [`crate::MultiModelPredictor`].
+#[wasm_bindgen(js_name = MultiModelPredictor)]
+pub struct JsPredictor {
+    inner: MultiModelPredictor,
+    hardware: Option<DeviceProfile>,
+    runtime: Option<RuntimeProfile>,
+}
+
+#[wasm_bindgen(js_class = MultiModelPredictor)]
+impl JsPredictor {
+    /// `options.sharingConfig` (the seed schema), `options.hardware` (target string or profile object, default
+    /// `webgpu`), `options.runtime` (default: the platform's).
+    #[wasm_bindgen(constructor)]
+    pub fn new(options: Option<PredictorOptions>) -> Result<JsPredictor, JsError> {
+        let options: JsValue = options.map_or(JsValue::UNDEFINED, Into::into);
+        if is_absent(&options) {
+            return Ok(JsPredictor {
+                inner: MultiModelPredictor::default(),
+                hardware: None,
+                runtime: None,
+            });
+        }
+        if !options.is_object() {
+            return Err(js_error(Error::invalid(
+                "options",
+                format!("{options:?}"),
+                "an object with sharingConfig, hardware and runtime",
+            )));
+        }
+        let get = |k: &str| {
+            js_sys::Reflect::get(&options, &JsValue::from_str(k)).unwrap_or(JsValue::UNDEFINED)
+        };
+        let hardware = hardware_from_js(&get("hardware"), "options.hardware")?;
+        let runtime = string_option(&get("runtime"), "options.runtime")?
+            .map(|r| RuntimeProfile::find(&r))
+            .transpose()
+            .map_err(js_error)?;
+        let sharing_value = get("sharingConfig");
+        let sharing_value = if is_absent(&sharing_value) {
+            get("sharing_config")
+        } else {
+            sharing_value
+        };
+        let sharing = if is_absent(&sharing_value) {
+            SharingConfig::default()
+        } else {
+            let table: std::collections::BTreeMap<String, SharingRuleDto> =
+                serde_wasm_bindgen::from_value(sharing_value)
+                    .map_err(|e| malformed("options.sharingConfig", e))?;
+            wire::sharing_from_dto(table).map_err(js_error)?
+        };
+        Ok(JsPredictor {
+            inner: MultiModelPredictor::new(sharing),
+            hardware,
+            runtime,
+        })
+    }
+
+    fn target(
+        &self,
+        hardware: &JsValue,
+        workload_hw: Option<String>,
+        workload_rt: Option<String>,
+    ) -> Result<Target, JsError> {
+        let device = match hardware_from_js(hardware, "hardware")? {
+            Some(d) => d,
+            None => match (&workload_hw, &self.hardware) {
+                (Some(h), _) => hardware::find(h).map_err(js_error)?,
+                (None, Some(d)) => d.clone(),
+                (None, None) => hardware::find("webgpu").map_err(js_error)?,
+            },
+        };
+        let runtime = match (&self.runtime, workload_rt) {
+            (Some(r), _) => Some(r.clone()),
+            (None, Some(r)) => Some(RuntimeProfile::find(&r).map_err(js_error)?),
+            (None, None) => None,
+        };
+        Ok(Target { device, runtime })
+    }
+
+    fn workload(
+        &self,
+        models: &JsValue,
+        constraints: &JsValue,
+    ) -> Result<wire::ParsedWorkload, JsError> {
+        if is_absent(models) {
+            return Err(js_error(Error::missing(
+                "models",
+                "an array of model entries or {models: [...]}",
+            )));
+        }
+        let dto: WorkloadDto =
+            serde_wasm_bindgen::from_value(models.clone()).map_err(|e| malformed("models", e))?;
+        let mut parsed = wire::workload_from_dto(dto).map_err(js_error)?;
+        if !is_absent(constraints) {
+            let c: ConstraintsDto = serde_wasm_bindgen::from_value(constraints.clone())
+                .map_err(|e| malformed("constraints", e))?;
+            let c: Constraints = c.into_constraints().map_err(js_error)?;
+            parsed.workload.constraints = c;
+        }
+        Ok(parsed)
+    }
+
+    /// The seed's `predict_multi_model_performance`: one strategy (default `parallel`), simulated.
+    #[wasm_bindgen(js_name = predictMultiModelPerformance)]
+    pub fn predict(
+        &self,
+        models: ModelsArg,
+        hardware: Option<HardwareArg>,
+        strategy: Option<StrategyArg>,
+        constraints: Option<ConstraintsArg>,
+    ) -> Result<PredictionJs, JsError> {
+        let parsed = self.workload(
+            &models.into(),
+            &constraints.map_or(JsValue::UNDEFINED, Into::into),
+        )?;
+        let target = self.target(
+            &hardware.map_or(JsValue::UNDEFINED, Into::into),
+            parsed.hardware,
+            parsed.runtime,
+        )?;
+        let strategy = Strategy::parse(
+            "strategy",
+            &name_arg(strategy.map(Into::into), "strategy", "parallel")?,
+        )
+        .map_err(js_error)?;
+        let p = self
+            .inner
+            .predict(&parsed.workload, &target, strategy)
+            .map_err(js_error)?;
+        Ok(to_js(&wire::prediction_dto(&p))?.unchecked_into())
+    }
+
+    /// The seed's `recommend_execution_strategy`: every strategy evaluated, the best feasible one for `goal`
+    /// (default `throughput`).
+    #[wasm_bindgen(js_name = recommendExecutionStrategy)]
+    pub fn recommend(
+        &self,
+        models: ModelsArg,
+        hardware: Option<HardwareArg>,
+        goal: Option<GoalArg>,
+        constraints: Option<ConstraintsArg>,
+    ) -> Result<RecommendationJs, JsError> {
+        let parsed = self.workload(
+            &models.into(),
+            &constraints.map_or(JsValue::UNDEFINED, Into::into),
+        )?;
+        let target = self.target(
+            &hardware.map_or(JsValue::UNDEFINED, Into::into),
+            parsed.hardware,
+            parsed.runtime,
+        )?;
+        let goal = Goal::parse(
+            "goal",
+            &name_arg(goal.map(Into::into), "goal", "throughput")?,
+        )
+        .map_err(js_error)?;
+        let r = self
+            .inner
+            .recommend(&parsed.workload, &target, goal)
+            .map_err(js_error)?;
+        Ok(to_js(&wire::recommendation_dto(&r))?.unchecked_into())
+    }
+}
+
+/// Every catalog model with its derived and published parameter counts.
+#[wasm_bindgen(js_name = listModels)]
+pub fn list_models() -> Result<CatalogModelsJs, JsError> {
+    Ok(to_js(&wire::catalog_models())?.unchecked_into())
+}
+
+/// Every catalog device with its datasheet numbers and sources.
+#[wasm_bindgen(js_name = listHardware)]
+pub fn list_hardware() -> Result<CatalogDevicesJs, JsError> {
+    Ok(to_js(&wire::catalog_devices())?.unchecked_into())
+}
+
+/// The package version.
+#[wasm_bindgen]
+pub fn version() -> String {
+    env!("CARGO_PKG_VERSION").to_string()
+}

@@ -1,0 +1,287 @@
+//! TypeScript definitions of every input and result of the JS API, and the opaque JS types the exports use
+//! so that the generated `.d.ts` names them instead of `any`. The shapes mirror `crate::wire`; a test compiles
+//! a usage file against the generated definitions with `tsc --noEmit`.
+
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_TYPES: &'static str = r#"
+export type ModelType = "text_embedding" | "text_generation" | "vision" | "audio" | "multimodal";
+export type Precision = "fp32" | "fp16" | "bf16" | "int8" | "int4";
+export type Strategy = "parallel" | "sequential" | "batched";
+export type Goal = "throughput" | "latency" | "memory";
+
+/** Layer shapes of a model outside the catalog. */
+export interface ArchitectureSpec {
+  family?: "encoder" | "decoder";
+  layers: number;
+  hidden: number;
+  heads: number;
+  kv_heads?: number;
+  kvHeads?: number;
+  ffn?: number;
+  vocab?: number;
+  gated?: boolean;
+}
+
+/** One model of a workload; snake_case and camelCase keys are both accepted. */
+export interface ModelEntry {
+  model_name?: string;
+  modelName?: string;
+  name?: string;
+  model_type?: ModelType;
+  modelType?: ModelType;
+  batch_size?: number;
+  batchSize?: number;
+  precision?: Precision;
+  sequence_length?: number;
+  sequenceLength?: number;
+  image_size?: number;
+  imageSize?: number;
+  audio_seconds?: number;
+  audioSeconds?: number;
+  output_tokens?: number;
+  outputTokens?: number;
+  /** CPU threads (default: every core). */
+  threads?: number;
+  /** Place this model on another device, e.g. "wasm" or "webnn:npu". */
+  device?: string;
+  /** Parameters in millions, for models outside the catalog. */
+  params?: number;
+  /** GFLOPs per item, with `params`. */
+  gflops?: number;
+  architecture?: ArchitectureSpec;
+}
+
+export interface Constraints {
+  /** Memory budget across all pools, MB. */
+  max_memory?: number;
+  maxMemory?: number;
+  /** Share of each device's compute the models may use, in (0, 1]. */
+  max_compute?: number;
+  maxCompute?: number;
+}
+
+export interface WorkloadObject {
+  models: ModelEntry[];
+  constraints?: Constraints;
+  hardware?: string;
+  runtime?: string;
+  description?: string;
+}
+
+export interface GemmTile { m: number; n: number; efficiency: number; }
+
+/** A custom device: any field, optionally starting from a catalog device (`base`). */
+export interface HardwareProfile {
+  base?: string;
+  id?: string;
+  platform?: string;
+  name?: string;
+  peak_tflops?: Partial<Record<Precision, number>>;
+  memory_bandwidth_gbps?: number;
+  bandwidth_efficiency?: number;
+  memory_capacity_mb?: number;
+  memory_pool?: "dedicated" | "host";
+  tdp_w?: number;
+  sustained_clock_ratio?: number;
+  compute_units?: number;
+  gemm_tiles?: GemmTile[];
+  kernel_overhead_us?: number;
+  concurrency?: "concurrent_kernels" | "serial_queue" | "cpu_threads";
+  interference_per_model?: number;
+  per_unit_bandwidth_gbps?: number;
+  host_cores?: number;
+  host_link_gbps?: number;
+  spin_wait_share?: number;
+  default_runtime?: string;
+  sources?: Record<string, string>;
+}
+
+/** The seed's sharing schema. */
+export interface SharingRule {
+  compatible_types?: ModelType[];
+  compatibleTypes?: ModelType[];
+  sharing_efficiency?: number;
+  sharingEfficiency?: number;
+  memory_reduction?: number;
+  memoryReduction?: number;
+}
+export type SharingConfig = Partial<Record<ModelType, SharingRule>>;
+
+export interface PredictorOptions {
+  sharingConfig?: SharingConfig;
+  /** Default target: "webgpu", "cuda:a100-40gb", … or a profile. */
+  hardware?: string | HardwareProfile;
+  /** Runtime for the default target, e.g. "transformersjs", "onnxruntime-web", "tensorrt". */
+  runtime?: string;
+}
+
+export interface TotalMetrics {
+  /** Items per second over the makespan. */
+  combinedThroughput: number;
+  /** Makespan, ms. */
+  combinedLatency: number;
+  /** Peak memory, MB. */
+  combinedMemory: number;
+  /** Mean time until a model's result is ready, ms. */
+  meanLatency: number;
+  feasible: boolean;
+  overflowMb: number;
+}
+
+export interface MemoryBreakdown {
+  weights: number;
+  activations: number;
+  kvCache: number;
+  workspace: number;
+  runtimeOverhead: number;
+  shared: number;
+}
+
+export interface IndividualPrediction {
+  modelName: string;
+  modelType: ModelType;
+  device: string;
+  runtime: string;
+  batchSize: number;
+  precision: Precision;
+  computePrecision: Precision;
+  latency: number;
+  soloLatency: number;
+  throughput: number;
+  memory: number;
+  memoryBreakdown: MemoryBreakdown;
+  startTime: number;
+  endTime: number;
+  slowdown: number;
+  bound: "compute" | "memory" | "overhead";
+  kernels: number;
+  gflops: number;
+  prefillLatency: number;
+  decodeLatency: number;
+  threads: number;
+  group: number;
+}
+
+export interface NamedValue { modelName: string; value: number; }
+
+export interface ContentionFactors {
+  computeContention: number;
+  memoryBandwidthContention: number;
+  memoryContention: number;
+  makespanOverLongest: number;
+  modelSlowdowns: NamedValue[];
+}
+
+export interface SharingPair { modelA: string; modelB: string; memorySavedMb: number; reason: string; }
+
+export interface SharingBenefits {
+  memoryBenefit: number;
+  computeBenefit: number;
+  memorySavedMb: number;
+  compatiblePairs: SharingPair[];
+}
+
+export interface TimelineEntry { model: string; startTime: number; endTime: number; duration: number; group: number; device: string; }
+export interface MemoryPoint { time: number; memory: number; }
+
+export interface ExecutionSchedule {
+  timeline: TimelineEntry[];
+  totalExecutionTime: number;
+  memoryTimeline: MemoryPoint[];
+}
+
+export interface MemoryPool { name: string; capacityMb: number; peakMb: number; overflowMb: number; }
+
+export interface ExecutionPlan {
+  strategy: Strategy;
+  groups: string[][];
+  threads: NamedValue[];
+  residency: "resident" | "unload";
+}
+
+export interface PredictionResult {
+  totalMetrics: TotalMetrics;
+  individualPredictions: IndividualPrediction[];
+  contentionFactors: ContentionFactors;
+  sharingBenefits: SharingBenefits;
+  executionSchedule: ExecutionSchedule;
+  executionStrategy: Strategy;
+  plan: ExecutionPlan;
+  hardwarePlatform: string;
+  devices: string[];
+  memoryPools: MemoryPool[];
+  warnings: string[];
+}
+
+export interface Alternative { label: string; plan: ExecutionPlan; totalMetrics: TotalMetrics; }
+
+export interface RecommendationResult {
+  recommendedStrategy: string;
+  plan: ExecutionPlan;
+  optimizationGoal: Goal;
+  allPredictions: Record<string, TotalMetrics>;
+  alternatives: Alternative[];
+  reason: string;
+  exactGrouping: boolean;
+  prediction: PredictionResult;
+}
+
+export interface CatalogModel {
+  name: string;
+  modelType: ModelType;
+  params: number;
+  publishedParams: number;
+  source: string;
+  gflopsPerItem: number;
+}
+
+export interface CatalogDevice {
+  id: string;
+  name: string;
+  platform: string;
+  peakTflops: Partial<Record<Precision, number>>;
+  memoryBandwidthGbps: number;
+  memoryCapacityMb: number;
+  tdpW: number;
+  concurrency: "concurrent_kernels" | "serial_queue" | "cpu_threads";
+  defaultRuntime: string;
+  platformDefault: boolean;
+  sources: Record<string, string>;
+}
+"#;
+
+#[wasm_bindgen]
+extern "C" {
+    /// `PredictorOptions`.
+    #[wasm_bindgen(typescript_type = "PredictorOptions")]
+    pub type PredictorOptions;
+    /// A workload: entries or an object.
+    #[wasm_bindgen(typescript_type = "ModelEntry[] | WorkloadObject")]
+    pub type ModelsArg;
+    /// A target string or a profile.
+    #[wasm_bindgen(typescript_type = "string | HardwareProfile")]
+    pub type HardwareArg;
+    /// Constraints.
+    #[wasm_bindgen(typescript_type = "Constraints")]
+    pub type ConstraintsArg;
+    /// A strategy name.
+    #[wasm_bindgen(typescript_type = "Strategy")]
+    pub type StrategyArg;
+    /// A goal name.
+    #[wasm_bindgen(typescript_type = "Goal")]
+    pub type GoalArg;
+    /// Result of `predictMultiModelPerformance`.
+    #[wasm_bindgen(typescript_type = "PredictionResult")]
+    pub type PredictionJs;
+    /// Result of `recommendExecutionStrategy`.
+    #[wasm_bindgen(typescript_type = "RecommendationResult")]
+    pub type RecommendationJs;
+    /// Result of `listModels`.
+    #[wasm_bindgen(typescript_type = "CatalogModel[]")]
+    pub type CatalogModelsJs;
+    /// Result of `listHardware`.
+    #[wasm_bindgen(typescript_type = "CatalogDevice[]")]
+    pub type CatalogDevicesJs;
+}
