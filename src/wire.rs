@@ -98,14 +98,44 @@ pub struct ConstraintsDto {
     pub max_compute: Option<f64>,
 }
 
-/// A workload file: an array of entries, or an object with models and constraints.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
+/// A workload file: an array of entries, or an object with models and constraints. Deserialised by shape
+/// (sequence or map) so that errors inside an entry keep their precise message (an untagged enum would only
+/// say that no variant matched).
+#[derive(Debug, Clone)]
 pub enum WorkloadDto {
     /// `[ {...}, ... ]`
     List(Vec<ModelEntryDto>),
     /// `{ "models": [...], "constraints": {...} }`
     Object(WorkloadObjectDto),
+}
+
+impl<'de> Deserialize<'de> for WorkloadDto {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> std::result::Result<Self, D::Error> {
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = WorkloadDto;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an array of model entries or an object with \"models\"")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> std::result::Result<Self::Value, A::Error> {
+                Vec::<ModelEntryDto>::deserialize(serde::de::value::SeqAccessDeserializer::new(seq))
+                    .map(WorkloadDto::List)
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> std::result::Result<Self::Value, A::Error> {
+                WorkloadObjectDto::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(WorkloadDto::Object)
+            }
+        }
+        deserializer.deserialize_any(Shape)
+    }
 }
 
 /// Object form of a workload.
@@ -1236,6 +1266,19 @@ mod tests {
             let err = parse_workload(json).unwrap_err().to_string();
             assert!(err.contains(field), "{json}: {err}");
         }
+    }
+
+    #[test]
+    fn unknown_keys_are_named() {
+        let err = parse_workload(r#"[{"model_name":"gpt2","bogus":1}]"#)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("unknown field `bogus`") && err.contains("batch_size"),
+            "{err}"
+        );
+        let err = parse_workload(r#""gpt2""#).unwrap_err().to_string();
+        assert!(err.contains("an array of model entries"), "{err}");
     }
 
     #[test]

@@ -36,6 +36,28 @@ fn malformed(what: &str, e: serde_wasm_bindgen::Error) -> JsError {
     })
 }
 
+/// Reads a JS value into a DTO. serde-wasm-bindgen keeps NaN and ±∞ (so validation can name them) but ignores
+/// unknown keys; a JSON round trip of the same value catches unknown keys and type errors with the same
+/// messages as the CLI. Both must succeed.
+fn from_js<T: serde::de::DeserializeOwned>(v: &JsValue, what: &str) -> Result<T, JsError> {
+    let json = js_sys::JSON::stringify(v)
+        .ok()
+        .and_then(|s| s.as_string())
+        .unwrap_or_default();
+    if let Err(e) = serde_json::from_str::<T>(&json) {
+        return Err(js_error(Error::Malformed {
+            what: what.to_string(),
+            detail: e
+                .to_string()
+                .split(" at line")
+                .next()
+                .unwrap_or_default()
+                .to_string(),
+        }));
+    }
+    serde_wasm_bindgen::from_value(v.clone()).map_err(|e| malformed(what, e))
+}
+
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
     value
         .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
@@ -55,8 +77,7 @@ fn hardware_from_js(v: &JsValue, field: &str) -> Result<Option<DeviceProfile>, J
         return hardware::find(&s).map(Some).map_err(js_error);
     }
     if v.is_object() {
-        let dto: HardwareProfileDto =
-            serde_wasm_bindgen::from_value(v.clone()).map_err(|e| malformed(field, e))?;
+        let dto: HardwareProfileDto = from_js(v, field)?;
         return wire::hardware_from_dto(dto).map(Some).map_err(js_error);
     }
     Err(js_error(Error::invalid(
@@ -131,8 +152,7 @@ impl JsPredictor {
             SharingConfig::default()
         } else {
             let table: std::collections::BTreeMap<String, SharingRuleDto> =
-                serde_wasm_bindgen::from_value(sharing_value)
-                    .map_err(|e| malformed("options.sharingConfig", e))?;
+                from_js(&sharing_value, "options.sharingConfig")?;
             wire::sharing_from_dto(table).map_err(js_error)?
         };
         Ok(JsPredictor {
@@ -175,12 +195,10 @@ impl JsPredictor {
                 "an array of model entries or {models: [...]}",
             )));
         }
-        let dto: WorkloadDto =
-            serde_wasm_bindgen::from_value(models.clone()).map_err(|e| malformed("models", e))?;
+        let dto: WorkloadDto = from_js(models, "models")?;
         let mut parsed = wire::workload_from_dto(dto).map_err(js_error)?;
         if !is_absent(constraints) {
-            let c: ConstraintsDto = serde_wasm_bindgen::from_value(constraints.clone())
-                .map_err(|e| malformed("constraints", e))?;
+            let c: ConstraintsDto = from_js(constraints, "constraints")?;
             let c: Constraints = c.into_constraints().map_err(js_error)?;
             parsed.workload.constraints = c;
         }

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# `npm test`: every test, after installing what is missing. Native unit, property, CLI and published-row tests;
+# the wasm tests in node and in headless Chromium; then the built package from JavaScript (types, node and
+# browser smoke tests, native-versus-wasm equality).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
+
+echo "== native: cargo test"
+cargo test --locked
+
+echo "== wasm: wasm-pack test --node"
+wasm-pack test --node --mode no-install -- --locked --test web
+
+echo "== wasm: wasm-pack test --headless --chrome"
+CHROMEDRIVER="${CHROMEDRIVER:-$(command -v chromedriver)}" WASM_BINDGEN_TEST_TIMEOUT=120 WASM_BINDGEN_USE_BROWSER=1 \
+  wasm-pack test --headless --chrome --mode no-install -- --locked --test web
+
+echo "== package build"
+bash scripts/build.sh
+
+echo "== JavaScript: types, node and browser smoke tests, native vs wasm"
+node --test tests/js/

@@ -1,0 +1,47 @@
+// The native CLI and the wasm build give the same numbers: every fixture, every strategy and goal, through
+// `mmperf ... --json` (target/debug/mmperf, built by `cargo test`) and through the package in node. Numbers
+// are compared to 1e-9 relative (the JSON rounds to 4 decimals; libm differences could flip a last digit).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fixtures, loadPackage, root } from './load.mjs';
+
+const pkg = await loadPackage();
+const mmperf = join(root, 'target', 'debug', 'mmperf');
+
+function close(a, b, path) {
+  if (typeof a === 'number' && typeof b === 'number') {
+    const ok = a === b || Math.abs(a - b) <= 1e-9 * Math.max(Math.abs(a), Math.abs(b)) + 1e-4;
+    assert.ok(ok, `${path}: native ${b} vs wasm ${a}`);
+  } else if (Array.isArray(a)) {
+    assert.equal(a.length, b.length, `${path}: length`);
+    a.forEach((x, i) => close(x, b[i], `${path}[${i}]`));
+  } else if (a && typeof a === 'object') {
+    assert.deepEqual(Object.keys(a).sort(), Object.keys(b).sort(), `${path}: keys`);
+    for (const k of Object.keys(a)) close(a[k], b[k], `${path}.${k}`);
+  } else {
+    assert.equal(a, b, path);
+  }
+}
+
+test('native CLI and wasm agree on every fixture', () => {
+  assert.ok(existsSync(mmperf), 'target/debug/mmperf missing: run cargo test or cargo build first');
+  const predictor = new pkg.MultiModelPredictor();
+  let compared = 0;
+  for (const { path, workload } of fixtures()) {
+    for (const strategy of ['parallel', 'sequential', 'batched']) {
+      const native = JSON.parse(execFileSync(mmperf, ['predict', path, '--strategy', strategy, '--json'], { encoding: 'utf8' }));
+      const wasm = predictor.predictMultiModelPerformance(workload, undefined, strategy);
+      close(wasm, native, `${path} ${strategy}`);
+      compared++;
+    }
+    for (const goal of ['throughput', 'latency', 'memory']) {
+      const native = JSON.parse(execFileSync(mmperf, ['recommend', path, '--goal', goal, '--json'], { encoding: 'utf8' }));
+      close(predictor.recommendExecutionStrategy(workload, undefined, goal), native, `${path} ${goal}`);
+      compared++;
+    }
+  }
+  assert.ok(compared >= 30, `compared ${compared} results`);
+});

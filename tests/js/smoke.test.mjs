@@ -1,0 +1,61 @@
+// The built package imported from node as an ES module: predicts the seed workload, checks the result's shape
+// and that bad input is a catchable Error naming the field.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadPackage, root } from './load.mjs';
+
+const pkg = await loadPackage();
+const seed = JSON.parse(readFileSync(join(root, 'tests', 'data', 'seed-example.json'), 'utf8'));
+
+test('predicts the seed workload with the seed shape', () => {
+  const predictor = new pkg.MultiModelPredictor({ hardware: 'cuda' });
+  const r = predictor.predictMultiModelPerformance(seed.models, undefined, 'parallel');
+  for (const k of ['combinedThroughput', 'combinedLatency', 'combinedMemory', 'feasible']) assert.ok(k in r.totalMetrics, k);
+  assert.equal(r.individualPredictions.length, 3);
+  assert.deepEqual(r.individualPredictions.map((m) => m.modelName), seed.models.map((m) => m.model_name));
+  assert.equal(r.executionSchedule.totalExecutionTime, r.totalMetrics.combinedLatency);
+  assert.equal(Math.max(...r.executionSchedule.timeline.map((t) => t.endTime)), r.totalMetrics.combinedLatency);
+  assert.equal(r.hardwarePlatform, 'cuda:a100-40gb');
+  assert.ok(!(r.contentionFactors instanceof Map) && typeof r.contentionFactors.computeContention === 'number');
+});
+
+test('recommends for every goal with plain-object maps', () => {
+  const predictor = new pkg.MultiModelPredictor();
+  for (const goal of ['throughput', 'latency', 'memory']) {
+    const r = predictor.recommendExecutionStrategy(seed, 'cuda:t4', goal);
+    assert.equal(r.optimizationGoal, goal);
+    assert.ok(Object.keys(r.allPredictions).includes('sequential'));
+    assert.ok(r.reason.length > 10);
+    assert.ok(r.plan.groups.flat().length === 3);
+  }
+});
+
+test('bad input is an Error naming the field, the value and what is allowed', () => {
+  const predictor = new pkg.MultiModelPredictor();
+  const cases = [
+    [[{ model_name: 'bert-base-uncased', batch_size: 0 }], 'models[0].batch_size'],
+    [[{ model_name: 'bert-base-uncased', batch_size: -2 }], 'models[0].batch_size'],
+    [[{ model_name: 'bert-base-uncased', batch_size: NaN }], 'models[0].batch_size'],
+    [[], 'models'],
+    ['not a workload', 'models'],
+    [[{ model_name: 'foo' }], 'models[0].model_name'],
+  ];
+  for (const [models, field] of cases) {
+    assert.throws(() => predictor.predictMultiModelPerformance(models), (e) => e instanceof Error && e.message.includes(field), JSON.stringify(models));
+  }
+  assert.throws(() => predictor.predictMultiModelPerformance(seed.models, 'tpu'), /hardware/);
+  assert.throws(() => predictor.predictMultiModelPerformance(seed.models, 'cuda', 'diagonal'), /strategy: diagonal \(one of parallel, sequential, batched\)/);
+  assert.throws(() => predictor.recommendExecutionStrategy(seed.models, 'cuda', 'speed'), /goal/);
+  assert.throws(() => new pkg.MultiModelPredictor({ runtime: 'caffe' }), /runtime/);
+  // The predictor still works after errors: nothing panicked.
+  assert.ok(predictor.predictMultiModelPerformance(seed.models, 'cuda').totalMetrics.feasible);
+});
+
+test('catalogs and version', () => {
+  assert.equal(pkg.listModels().length, 19);
+  assert.ok(pkg.listHardware().some((d) => d.id === 'webgpu:fallback'));
+  const cargo = readFileSync(join(root, 'Cargo.toml'), 'utf8').match(/^version = "(.*)"/m)[1];
+  assert.equal(pkg.version(), cargo);
+});

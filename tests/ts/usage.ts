@@ -1,0 +1,27 @@
+// Compiled with `tsc --noEmit` against the generated definitions: every input and result is typed, so these
+// lines type-check, and the lines marked @ts-expect-error must not.
+import init, { MultiModelPredictor, listHardware, listModels, version } from '../../pkg/web/multimodel_perf.js';
+import type { ModelEntry, PredictionResult, RecommendationResult, WorkloadObject, HardwareProfile, CatalogModel } from '../../pkg/web/multimodel_perf.js';
+
+export async function example(): Promise<number> {
+  await init();
+  const models: ModelEntry[] = [
+    { model_name: 'bert-base-uncased', model_type: 'text_embedding', batch_size: 4 },
+    { modelName: 'vit-base-patch16-224', precision: 'fp16' },
+  ];
+  const predictor = new MultiModelPredictor({ hardware: 'webgpu', runtime: 'transformersjs' });
+  const p: PredictionResult = predictor.predictMultiModelPerformance(models, 'cuda:a100-40gb', 'parallel', { max_memory: 8000 });
+  const latency: number = p.totalMetrics.combinedLatency;
+  const bound: 'compute' | 'memory' | 'overhead' = p.individualPredictions[0].bound;
+  const workload: WorkloadObject = { models, constraints: { maxCompute: 0.8 } };
+  const custom: HardwareProfile = { base: 'cuda:t4', memory_capacity_mb: 8000 };
+  const r: RecommendationResult = predictor.recommendExecutionStrategy(workload, custom, 'memory');
+  const groups: string[][] = r.plan.groups;
+  const catalog: CatalogModel[] = listModels();
+  const ids: string[] = listHardware().map((d) => d.id);
+  // @ts-expect-error unknown strategy names are rejected at compile time
+  predictor.predictMultiModelPerformance(models, 'cuda', 'diagonal');
+  // @ts-expect-error precision must be one of the known formats
+  const wrong: ModelEntry = { model_name: 'gpt2', precision: 'fp12' };
+  return latency + groups.length + catalog.length + ids.length + version().length + bound.length + (wrong ? 0 : 1);
+}

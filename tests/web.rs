@@ -1,0 +1,283 @@
+//! The WebAssembly build, run by `wasm-pack test --node` and `wasm-pack test --headless --chrome`: the same
+//! fixtures as the native tests go through the JS-facing exports and must give exactly what the library gives
+//! in-process (the JS layer adds no arithmetic), the modelling invariants must hold in wasm too, published rows
+//! must be predicted within ±25 % as natively, and bad input must come back as a catchable error naming the
+//! field, never a panic. Tolerance between the JS path and the library path: none (byte-identical JSON); the
+//! native-versus-wasm comparison (`tests/js/native-vs-wasm.mjs`) allows 1e-9 relative for libm differences.
+
+#![cfg(target_arch = "wasm32")]
+
+use multimodel_perf::web::{JsPredictor, ModelsArg};
+use multimodel_perf::{wire, MultiModelPredictor, Strategy, Target};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_test::*;
+
+const FIXTURES: [(&str, &str); 6] = [
+    ("seed-example", include_str!("data/seed-example.json")),
+    ("seed", include_str!("../examples/seed.json")),
+    ("cpu-threads", include_str!("../examples/cpu-threads.json")),
+    (
+        "browser-page",
+        include_str!("../examples/browser-page.json"),
+    ),
+    ("gpu-and-cpu", include_str!("../examples/gpu-and-cpu.json")),
+    (
+        "tight-memory",
+        include_str!("../examples/tight-memory.json"),
+    ),
+];
+
+fn js(json: &str) -> JsValue {
+    js_sys::JSON::parse(json).expect("fixture is JSON")
+}
+
+fn stringify(v: &JsValue) -> String {
+    js_sys::JSON::stringify(v)
+        .expect("result is JSON")
+        .as_string()
+        .unwrap()
+}
+
+fn error_message(e: wasm_bindgen::JsError) -> String {
+    let v: JsValue = e.into();
+    v.dyn_into::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .unwrap_or_default()
+}
+
+/// Structural equality where numbers compare as f64 (JS prints 0.0 as 0, serde_json as 0.0).
+fn same(a: &serde_json::Value, b: &serde_json::Value, path: &str) {
+    use serde_json::Value::*;
+    match (a, b) {
+        (Number(x), Number(y)) => assert_eq!(x.as_f64(), y.as_f64(), "{path}"),
+        (Array(x), Array(y)) => {
+            assert_eq!(x.len(), y.len(), "{path}: length");
+            x.iter()
+                .zip(y)
+                .enumerate()
+                .for_each(|(i, (p, q))| same(p, q, &format!("{path}[{i}]")));
+        }
+        (Object(x), Object(y)) => {
+            assert_eq!(
+                x.keys().collect::<Vec<_>>(),
+                y.keys().collect::<Vec<_>>(),
+                "{path}: keys"
+            );
+            x.iter()
+                .for_each(|(k, v)| same(v, &y[k], &format!("{path}.{k}")));
+        }
+        _ => assert_eq!(a, b, "{path}"),
+    }
+}
+
+fn predict_js(p: &JsPredictor, workload: &str, strategy: &str) -> Result<JsValue, String> {
+    p.predict(
+        js(workload).unchecked_into::<ModelsArg>(),
+        None,
+        Some(JsValue::from_str(strategy).unchecked_into()),
+        None,
+    )
+    .map(Into::into)
+    .map_err(error_message)
+}
+
+#[wasm_bindgen_test]
+fn js_exports_give_the_library_numbers_for_every_fixture() {
+    let js_predictor = JsPredictor::new(None).unwrap();
+    let lib = MultiModelPredictor::default();
+    for (name, text) in FIXTURES {
+        let parsed = wire::parse_workload(text).unwrap();
+        let target = Target::new(parsed.hardware.as_deref().unwrap_or("webgpu")).unwrap();
+        for strategy in Strategy::ALL {
+            let via_js = predict_js(&js_predictor, text, strategy.name())
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+            let direct = lib.predict(&parsed.workload, &target, strategy).unwrap();
+            let direct_json = serde_json::to_string(&wire::prediction_dto(&direct)).unwrap();
+            let a: serde_json::Value = serde_json::from_str(&stringify(&via_js)).unwrap();
+            let b: serde_json::Value = serde_json::from_str(&direct_json).unwrap();
+            same(&a, &b, &format!("{name} {}", strategy.name()));
+        }
+    }
+}
+
+#[wasm_bindgen_test]
+fn invariants_hold_in_wasm() {
+    let lib = MultiModelPredictor::default();
+    for (name, text) in FIXTURES {
+        let parsed = wire::parse_workload(text).unwrap();
+        let target = Target::new(parsed.hardware.as_deref().unwrap_or("webgpu")).unwrap();
+        let par = lib
+            .predict(&parsed.workload, &target, Strategy::Parallel)
+            .unwrap();
+        let seq = lib
+            .predict(&parsed.workload, &target, Strategy::Sequential)
+            .unwrap();
+        let longest = par
+            .models
+            .iter()
+            .map(|m| m.solo.latency_ms)
+            .fold(0.0, f64::max);
+        assert!(
+            par.combined_latency_ms >= longest - 1e-6,
+            "{name}: parallel shorter than its longest model"
+        );
+        let sum: f64 = seq.models.iter().map(|m| m.solo.latency_ms).sum();
+        assert!(
+            (seq.combined_latency_ms - sum).abs() <= 1e-6 * seq.models.len() as f64,
+            "{name}: sequential {} vs Σ {sum}",
+            seq.combined_latency_ms
+        );
+        for p in [&par, &seq] {
+            let end = p.models.iter().map(|m| m.end_ms).fold(0.0, f64::max);
+            assert_eq!(end, p.combined_latency_ms, "{name}: timeline total");
+        }
+        assert!(
+            par.combined_memory_mb >= seq.combined_memory_mb - 1e-6,
+            "{name}: parallel memory below sequential"
+        );
+    }
+}
+
+#[wasm_bindgen_test]
+fn published_rows_are_within_25_percent_in_wasm() {
+    use multimodel_perf::catalog::{hardware, runtime::RuntimeProfile, Precision};
+    use multimodel_perf::predict::{single::Placement, spec::resolve, spec::ModelSpec};
+    let data: serde_json::Value =
+        serde_json::from_str(include_str!("data/published-public.json")).unwrap();
+    for row in data["rows"].as_array().unwrap() {
+        let s = |k: &str| row[k].as_str().unwrap();
+        let device = hardware::find(s("hardware")).unwrap();
+        let runtime = RuntimeProfile::find(s("runtime")).unwrap();
+        let mut spec = ModelSpec::named(s("model_name"))
+            .with_batch(row["batch_size"].as_u64().unwrap() as u32);
+        spec.precision = Precision::parse("precision", s("precision")).unwrap();
+        spec.sequence_length = row["sequence_length"].as_u64().map(|x| x as u32);
+        let p = Placement {
+            device: &device,
+            runtime: &runtime,
+            threads: device.compute_units,
+        }
+        .predict(&resolve(&spec, "row").unwrap());
+        let got = if s("metric") == "latency_ms" {
+            p.latency_ms
+        } else {
+            p.throughput
+        };
+        let want = row["value"].as_f64().unwrap();
+        assert!(
+            (got / want - 1.0).abs() <= 0.25,
+            "{}: {got} vs {want}",
+            s("id")
+        );
+    }
+}
+
+#[wasm_bindgen_test]
+fn bad_input_is_a_catchable_error_naming_the_field() {
+    let p = JsPredictor::new(None).unwrap();
+    let cases = [
+        ("[]", "parallel", "models"),
+        (
+            r#"[{"model_name":"bert-base-uncased","batch_size":0}]"#,
+            "parallel",
+            "models[0].batch_size",
+        ),
+        (
+            r#"[{"model_name":"bert-base-uncased","precision":"fp12"}]"#,
+            "parallel",
+            "models[0].precision",
+        ),
+        (
+            r#"[{"model_name":"foo"}]"#,
+            "parallel",
+            "models[0].model_name",
+        ),
+        (
+            r#"[{"model_name":"bert-base-uncased","bogus":1}]"#,
+            "parallel",
+            "bogus",
+        ),
+        (
+            r#"{"models":[{"model_name":"gpt2"}],"constraints":{"max_compute":2}}"#,
+            "parallel",
+            "constraints.max_compute",
+        ),
+        (r#"[{"model_name":"gpt2"}]"#, "diagonal", "strategy"),
+    ];
+    for (workload, strategy, field) in cases {
+        let err = predict_js(&p, workload, strategy).expect_err(workload);
+        assert!(err.contains(field), "{workload}: {err}");
+    }
+    let hw = p.predict(
+        js(r#"[{"model_name":"gpt2"}]"#).unchecked_into(),
+        Some(JsValue::from_str("tpu").unchecked_into()),
+        None,
+        None,
+    );
+    assert!(error_message(hw.err().unwrap()).contains("hardware"));
+    let nan = js_sys::Array::of1(&js_sys::Object::new());
+    let entry = nan.get(0);
+    js_sys::Reflect::set(&entry, &"model_name".into(), &"gpt2".into()).unwrap();
+    js_sys::Reflect::set(&entry, &"batch_size".into(), &JsValue::from_f64(f64::NAN)).unwrap();
+    let err = p
+        .predict(JsValue::from(nan).unchecked_into(), None, None, None)
+        .err()
+        .map(error_message)
+        .unwrap();
+    assert!(
+        err.contains("models[0].batch_size") && err.contains("NaN"),
+        "{err}"
+    );
+}
+
+#[wasm_bindgen_test]
+fn options_set_the_default_target_and_the_sharing_table() {
+    let options = js(
+        r#"{"hardware":"cuda:t4","runtime":"tensorrt","sharingConfig":{"vision":{"compatible_types":["vision"],"sharing_efficiency":0.4,"memory_reduction":0.25}}}"#,
+    );
+    let p = JsPredictor::new(Some(options.unchecked_into())).unwrap();
+    let out = predict_js(
+        &p,
+        r#"[{"model_name":"resnet-50"},{"model_name":"mobilenet-v2"}]"#,
+        "parallel",
+    )
+    .unwrap();
+    let v: serde_json::Value = serde_json::from_str(&stringify(&out)).unwrap();
+    assert_eq!(v["hardwarePlatform"], "cuda:t4");
+    assert_eq!(v["individualPredictions"][0]["runtime"], "tensorrt");
+    assert!(v["sharingBenefits"]["memorySavedMb"].as_f64().unwrap() > 0.0);
+    let bad = JsPredictor::new(Some(js(r#"{"sharingConfig":{"vision":{"compatible_types":["vision"],"sharing_efficiency":3,"memory_reduction":0.1}}}"#).unchecked_into()));
+    assert!(error_message(bad.err().unwrap()).contains("sharing_config.vision.sharing_efficiency"));
+}
+
+#[wasm_bindgen_test]
+fn recommendation_and_catalogs_are_plain_objects() {
+    let p = JsPredictor::new(None).unwrap();
+    let r: JsValue = p
+        .recommend(
+            js(include_str!("data/seed-example.json")).unchecked_into(),
+            None,
+            Some(JsValue::from_str("memory").unchecked_into()),
+            None,
+        )
+        .unwrap()
+        .into();
+    let v: serde_json::Value = serde_json::from_str(&stringify(&r)).unwrap();
+    assert_eq!(v["optimizationGoal"], "memory");
+    assert!(
+        v["allPredictions"]["sequential"]["combinedMemory"]
+            .as_f64()
+            .unwrap()
+            > 0.0,
+        "maps must be plain objects: {v}"
+    );
+    let models: JsValue = multimodel_perf::web::list_models().unwrap().into();
+    let list = js_sys::Array::from(&models);
+    assert_eq!(
+        list.length() as usize,
+        multimodel_perf::catalog::models::catalog().len()
+    );
+    let devices: JsValue = multimodel_perf::web::list_hardware().unwrap().into();
+    assert!(stringify(&devices).contains("webgpu:fallback"));
+    assert_eq!(multimodel_perf::web::version(), env!("CARGO_PKG_VERSION"));
+}
