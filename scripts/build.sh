@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 for target in bundler web; do
-  wasm-pack build --release --target "$target" --mode no-install --out-dir "pkg/$target" --out-name multimodel_perf --no-pack >&2
+  wasm-pack build --profile wasm-release --target "$target" --mode no-install --out-dir "pkg/$target" --out-name multimodel_perf --no-pack >&2
 done
 rm -rf www/pkg && mkdir -p www/pkg && cp pkg/web/multimodel_perf.js pkg/web/multimodel_perf_bg.wasm pkg/web/multimodel_perf.d.ts www/pkg/
 gz=$(gzip -9 -c pkg/web/multimodel_perf_bg.wasm | wc -c)

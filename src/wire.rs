@@ -19,6 +19,42 @@ use crate::plan::Recommendation;
 use crate::predict::multi::{Constraints, MultiPrediction, Workload};
 use crate::predict::spec::{ArchSpec, CustomModel, ModelSpec};
 
+/// JSON has no NaN or infinity. JavaScript callers' non-finite numbers reach the JSON parser as the strings
+/// `"NaN"`, `"Infinity"` and `"-Infinity"` (the wasm layer writes them so) and are read back as numbers, so
+/// that validation rejects them by field name like any other bad number.
+mod lenient {
+    use serde::{Deserialize, Deserializer};
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Num {
+        Number(f64),
+        Text(String),
+    }
+
+    fn convert<E: serde::de::Error>(n: Num) -> Result<f64, E> {
+        match n {
+            Num::Number(x) => Ok(x),
+            Num::Text(s) => match s.as_str() {
+                "NaN" => Ok(f64::NAN),
+                "Infinity" => Ok(f64::INFINITY),
+                "-Infinity" => Ok(f64::NEG_INFINITY),
+                other => Err(E::custom(format!(
+                    "expected a number, found the string \"{other}\""
+                ))),
+            },
+        }
+    }
+
+    pub fn option<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+        Option::<Num>::deserialize(d)?.map(convert).transpose()
+    }
+
+    pub fn number<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+        convert(Num::deserialize(d)?)
+    }
+}
+
 /// One model entry as written in JSON.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -31,28 +67,36 @@ pub struct ModelEntryDto {
     pub model_type: Option<String>,
     /// Batch size.
     #[serde(alias = "batchSize")]
+    #[serde(default, deserialize_with = "lenient::option")]
     pub batch_size: Option<f64>,
     /// Precision.
     pub precision: Option<String>,
     /// Tokens per item.
     #[serde(alias = "sequenceLength")]
+    #[serde(default, deserialize_with = "lenient::option")]
     pub sequence_length: Option<f64>,
     /// Image side.
     #[serde(alias = "imageSize")]
+    #[serde(default, deserialize_with = "lenient::option")]
     pub image_size: Option<f64>,
     /// Audio seconds.
     #[serde(alias = "audioSeconds")]
+    #[serde(default, deserialize_with = "lenient::option")]
     pub audio_seconds: Option<f64>,
     /// Tokens to generate.
     #[serde(alias = "outputTokens")]
+    #[serde(default, deserialize_with = "lenient::option")]
     pub output_tokens: Option<f64>,
     /// CPU threads.
+    #[serde(default, deserialize_with = "lenient::option")]
     pub threads: Option<f64>,
     /// Placement.
     pub device: Option<String>,
     /// Parameters, millions (custom models).
+    #[serde(default, deserialize_with = "lenient::option")]
     pub params: Option<f64>,
     /// GFLOPs per item (custom models).
+    #[serde(default, deserialize_with = "lenient::option")]
     pub gflops: Option<f64>,
     /// Layer shapes (custom models).
     #[serde(alias = "arch")]
@@ -66,21 +110,27 @@ pub struct ArchDto {
     /// `encoder` or `decoder`.
     pub family: Option<String>,
     /// Layers.
+    #[serde(default, deserialize_with = "lenient::option")]
     pub layers: Option<f64>,
     /// Hidden size.
     #[serde(alias = "hidden_size", alias = "hiddenSize", alias = "d_model")]
+    #[serde(default, deserialize_with = "lenient::option")]
     pub hidden: Option<f64>,
     /// Heads.
     #[serde(alias = "num_heads", alias = "numHeads")]
+    #[serde(default, deserialize_with = "lenient::option")]
     pub heads: Option<f64>,
     /// KV heads.
     #[serde(alias = "kvHeads")]
+    #[serde(default, deserialize_with = "lenient::option")]
     pub kv_heads: Option<f64>,
     /// FFN width.
     #[serde(alias = "intermediate_size", alias = "intermediateSize")]
+    #[serde(default, deserialize_with = "lenient::option")]
     pub ffn: Option<f64>,
     /// Vocabulary.
     #[serde(alias = "vocab_size", alias = "vocabSize")]
+    #[serde(default, deserialize_with = "lenient::option")]
     pub vocab: Option<f64>,
     /// Gated FFN.
     pub gated: Option<bool>,
@@ -92,9 +142,11 @@ pub struct ArchDto {
 pub struct ConstraintsDto {
     /// Memory budget, MB.
     #[serde(alias = "maxMemory")]
+    #[serde(default, deserialize_with = "lenient::option")]
     pub max_memory: Option<f64>,
     /// Compute share, 0..1.
     #[serde(alias = "maxCompute")]
+    #[serde(default, deserialize_with = "lenient::option")]
     pub max_compute: Option<f64>,
 }
 
@@ -369,9 +421,11 @@ pub struct SharingRuleDto {
     pub compatible_types: Vec<String>,
     /// Work saved on the shared part.
     #[serde(alias = "sharingEfficiency")]
+    #[serde(deserialize_with = "lenient::number")]
     pub sharing_efficiency: f64,
     /// Weights of the smaller model that are shared.
     #[serde(alias = "memoryReduction")]
+    #[serde(deserialize_with = "lenient::number")]
     pub memory_reduction: f64,
 }
 
@@ -421,34 +475,46 @@ pub struct HardwareProfileDto {
     /// Peaks, TFLOP/s by precision.
     pub peak_tflops: Option<BTreeMap<String, f64>>,
     /// Datasheet bandwidth.
+    #[serde(default, deserialize_with = "lenient::option")]
     pub memory_bandwidth_gbps: Option<f64>,
     /// Achievable fraction of it.
+    #[serde(default, deserialize_with = "lenient::option")]
     pub bandwidth_efficiency: Option<f64>,
     /// Capacity, MB.
+    #[serde(default, deserialize_with = "lenient::option")]
     pub memory_capacity_mb: Option<f64>,
     /// `dedicated` or `host`.
     pub memory_pool: Option<String>,
     /// Power.
+    #[serde(default, deserialize_with = "lenient::option")]
     pub tdp_w: Option<f64>,
     /// Sustained clock ratio.
+    #[serde(default, deserialize_with = "lenient::option")]
     pub sustained_clock_ratio: Option<f64>,
     /// Compute units.
+    #[serde(default, deserialize_with = "lenient::option")]
     pub compute_units: Option<f64>,
     /// Tiles.
     pub gemm_tiles: Option<Vec<TileDto>>,
     /// Kernel overhead.
+    #[serde(default, deserialize_with = "lenient::option")]
     pub kernel_overhead_us: Option<f64>,
     /// `concurrent_kernels`, `serial_queue` or `cpu_threads`.
     pub concurrency: Option<String>,
     /// Interference.
+    #[serde(default, deserialize_with = "lenient::option")]
     pub interference_per_model: Option<f64>,
     /// Per-unit bandwidth.
+    #[serde(default, deserialize_with = "lenient::option")]
     pub per_unit_bandwidth_gbps: Option<f64>,
     /// Host cores.
+    #[serde(default, deserialize_with = "lenient::option")]
     pub host_cores: Option<f64>,
     /// Host link.
+    #[serde(default, deserialize_with = "lenient::option")]
     pub host_link_gbps: Option<f64>,
     /// Spin share.
+    #[serde(default, deserialize_with = "lenient::option")]
     pub spin_wait_share: Option<f64>,
     /// Default runtime.
     pub default_runtime: Option<String>,
@@ -465,6 +531,7 @@ pub struct TileDto {
     /// Columns.
     pub n: u32,
     /// Efficiency.
+    #[serde(deserialize_with = "lenient::number")]
     pub efficiency: f64,
 }
 
@@ -1220,6 +1287,29 @@ pub fn catalog_devices() -> Vec<DeviceDto> {
         .collect()
 }
 
+/// The schedule in Chrome trace format (open in `chrome://tracing` or Perfetto): one complete event per model
+/// on its device's track, plus a memory counter.
+pub fn chrome_trace(p: &MultiPrediction) -> String {
+    let mut events = Vec::new();
+    for (i, m) in p.models.iter().enumerate() {
+        events.push(serde_json::json!({
+            "name": m.name, "cat": "model", "ph": "X",
+            "ts": r4(m.start_ms * 1000.0), "dur": r4((m.end_ms - m.start_ms) * 1000.0),
+            "pid": m.device, "tid": i,
+            "args": {"batch": m.batch_size, "soloMs": r4(m.solo.latency_ms), "slowdown": r4(m.slowdown), "group": m.group}
+        }));
+    }
+    for (t, mb) in &p.memory_curve {
+        events.push(serde_json::json!({"name": "memory MB", "ph": "C", "ts": r4(t * 1000.0), "pid": "memory", "args": {"MB": r4(*mb)}}));
+    }
+    serde_json::json!({"traceEvents": events, "displayTimeUnit": "ms"}).to_string()
+}
+
+/// Pretty JSON of any output DTO.
+pub fn to_json<T: Serialize>(value: &T) -> String {
+    serde_json::to_string_pretty(value).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1282,6 +1372,22 @@ mod tests {
     }
 
     #[test]
+    fn non_finite_numbers_written_as_strings_are_named() {
+        let err = parse_workload(r#"[{"model_name":"gpt2","batch_size":"NaN"}]"#)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("models[0].batch_size: NaN"), "{err}");
+        let err = parse_workload(r#"[{"model_name":"gpt2","audio_seconds":"-Infinity"}]"#)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("models[0].audio_seconds: -inf"), "{err}");
+        let err = parse_workload(r#"[{"model_name":"gpt2","batch_size":"four"}]"#)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("expected a number"), "{err}");
+    }
+
+    #[test]
     fn malformed_json_is_reported_with_position() {
         let err = parse_workload("[{\"model_name\": }")
             .unwrap_err()
@@ -1305,27 +1411,4 @@ mod tests {
             .to_string();
         assert!(err.contains("hardware.bandwidth_efficiency"), "{err}");
     }
-}
-
-/// The schedule in Chrome trace format (open in `chrome://tracing` or Perfetto): one complete event per model
-/// on its device's track, plus a memory counter.
-pub fn chrome_trace(p: &MultiPrediction) -> String {
-    let mut events = Vec::new();
-    for (i, m) in p.models.iter().enumerate() {
-        events.push(serde_json::json!({
-            "name": m.name, "cat": "model", "ph": "X",
-            "ts": r4(m.start_ms * 1000.0), "dur": r4((m.end_ms - m.start_ms) * 1000.0),
-            "pid": m.device, "tid": i,
-            "args": {"batch": m.batch_size, "soloMs": r4(m.solo.latency_ms), "slowdown": r4(m.slowdown), "group": m.group}
-        }));
-    }
-    for (t, mb) in &p.memory_curve {
-        events.push(serde_json::json!({"name": "memory MB", "ph": "C", "ts": r4(t * 1000.0), "pid": "memory", "args": {"MB": r4(*mb)}}));
-    }
-    serde_json::json!({"traceEvents": events, "displayTimeUnit": "ms"}).to_string()
-}
-
-/// Pretty JSON of any output DTO.
-pub fn to_json<T: Serialize>(value: &T) -> String {
-    serde_json::to_string_pretty(value).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
 }

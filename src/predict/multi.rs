@@ -298,8 +298,10 @@ impl Prepared {
         for &i in &order {
             let m = &self.models[i];
             let ident = format!(
-                "{:?}|{:?}|{}",
-                m.resolved.arch, m.resolved.precision, m.pool
+                "{}|{}|{}",
+                m.resolved.weights_key,
+                m.resolved.precision.name(),
+                m.pool
             );
             match holders.get(&ident) {
                 Some(&j) => {

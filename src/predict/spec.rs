@@ -41,6 +41,23 @@ pub enum CustomModel {
     Arch(ArchSpec),
 }
 
+impl CustomModel {
+    /// Identifies the described weights.
+    pub fn key(&self) -> String {
+        match self {
+            CustomModel::Size { params_m, gflops } => format!(
+                "size:{:x}:{:x}",
+                params_m.to_bits(),
+                gflops.unwrap_or(0.0).to_bits()
+            ),
+            CustomModel::Arch(a) => format!(
+                "arch:{}:{}:{}:{}:{:?}:{:?}:{:?}:{}",
+                a.decoder, a.layers, a.hidden, a.heads, a.kv_heads, a.ffn, a.vocab, a.gated
+            ),
+        }
+    }
+}
+
 /// One model entry of a workload, validated.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ModelSpec {
@@ -101,7 +118,23 @@ impl ModelSpec {
     /// A key that identifies the entry's content, used to order models canonically so that the order in
     /// which a user lists them never changes a result.
     pub fn canonical_key(&self) -> String {
-        format!("{self:?}")
+        // Floats enter by their bit patterns: exact, and no float formatting code in the wasm build.
+        let bits = |x: Option<f64>| x.map_or(String::new(), |v| format!("{:x}", v.to_bits()));
+        let num = |x: Option<u32>| x.map_or(String::new(), |v| v.to_string());
+        format!(
+            "{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}",
+            self.name,
+            self.model_type.map_or("", ModelType::name),
+            self.batch_size,
+            self.precision.name(),
+            num(self.sequence_length),
+            num(self.image_size),
+            bits(self.audio_seconds),
+            num(self.output_tokens),
+            num(self.threads),
+            self.device.as_deref().unwrap_or(""),
+            self.custom.as_ref().map_or(String::new(), CustomModel::key)
+        )
     }
 }
 
@@ -118,6 +151,9 @@ pub struct ResolvedModel {
     pub input: InputShape,
     /// Weight precision.
     pub precision: Precision,
+    /// Identifies the weights (catalog name, custom description or estimated name): two models with the same
+    /// key and precision hold identical tensors.
+    pub weights_key: String,
     /// What was estimated or adjusted.
     pub warnings: Vec<String>,
 }
@@ -128,11 +164,28 @@ pub const DEFAULT_OUTPUT_TOKENS: u32 = 32;
 /// Resolves an entry; `field` is its path in the workload (e.g. `models[1]`).
 pub fn resolve(spec: &ModelSpec, field: &str) -> Result<ResolvedModel> {
     let mut warnings = Vec::new();
-    let (arch, catalog_type, mut input) = match (&spec.custom, models::find(&spec.name)) {
-        (Some(custom), _) => custom_arch(spec, custom, field, &mut warnings)?,
-        (None, Some(m)) => (m.arch, m.model_type, m.default_input),
-        (None, None) => estimate(spec, field, &mut warnings)?,
-    };
+    let (arch, catalog_type, mut input, weights_key) =
+        match (&spec.custom, models::find(&spec.name)) {
+            (Some(custom), _) => {
+                let (a, t, i) = custom_arch(spec, custom, field, &mut warnings)?;
+                (a, t, i, format!("custom:{}:{}", t.name(), custom.key()))
+            }
+            (None, Some(m)) => (
+                m.arch,
+                m.model_type,
+                m.default_input,
+                format!("catalog:{}", m.name),
+            ),
+            (None, None) => {
+                let (a, t, i) = estimate(spec, field, &mut warnings)?;
+                (
+                    a,
+                    t,
+                    i,
+                    format!("estimated:{}:{}", t.name(), spec.name.to_ascii_lowercase()),
+                )
+            }
+        };
     input.batch = spec.batch_size;
     if let Some(s) = spec.sequence_length {
         input.sequence_length = s;
@@ -161,6 +214,7 @@ pub fn resolve(spec: &ModelSpec, field: &str) -> Result<ResolvedModel> {
         arch,
         input,
         precision: spec.precision,
+        weights_key,
         warnings,
     })
 }

@@ -29,39 +29,45 @@ fn js_error(e: Error) -> JsError {
     JsError::new(&e.to_string())
 }
 
-fn malformed(what: &str, e: serde_wasm_bindgen::Error) -> JsError {
-    js_error(Error::Malformed {
-        what: what.to_string(),
-        detail: e.to_string(),
+/// Reads a JS value into a DTO through JSON, with the same parser and the same messages as the CLI. JSON has
+/// no NaN or infinity, so non-finite numbers are written as the strings `"NaN"`, `"Infinity"`, `"-Infinity"`,
+/// which the DTOs read back as numbers for validation to reject by field name.
+fn from_js<T: serde::de::DeserializeOwned>(v: &JsValue, what: &str) -> Result<T, JsError> {
+    let replacer =
+        Closure::<dyn Fn(JsValue, JsValue) -> JsValue>::new(|_key: JsValue, value: JsValue| {
+            match value.as_f64() {
+                Some(x) if !x.is_finite() => JsValue::from_str(if x.is_nan() {
+                    "NaN"
+                } else if x > 0.0 {
+                    "Infinity"
+                } else {
+                    "-Infinity"
+                }),
+                _ => value,
+            }
+        });
+    let json = js_sys::JSON::stringify_with_replacer(v, replacer.as_ref().unchecked_ref())
+        .ok()
+        .and_then(|s| s.as_string())
+        .ok_or_else(|| {
+            js_error(Error::Malformed {
+                what: what.to_string(),
+                detail: "not representable as JSON (a function, a BigInt or a cycle?)".to_string(),
+            })
+        })?;
+    serde_json::from_str(&json).map_err(|e| {
+        js_error(Error::Malformed {
+            what: what.to_string(),
+            detail: e.to_string(),
+        })
     })
 }
 
-/// Reads a JS value into a DTO. serde-wasm-bindgen keeps NaN and ±∞ (so validation can name them) but ignores
-/// unknown keys; a JSON round trip of the same value catches unknown keys and type errors with the same
-/// messages as the CLI. Both must succeed.
-fn from_js<T: serde::de::DeserializeOwned>(v: &JsValue, what: &str) -> Result<T, JsError> {
-    let json = js_sys::JSON::stringify(v)
-        .ok()
-        .and_then(|s| s.as_string())
-        .unwrap_or_default();
-    if let Err(e) = serde_json::from_str::<T>(&json) {
-        return Err(js_error(Error::Malformed {
-            what: what.to_string(),
-            detail: e
-                .to_string()
-                .split(" at line")
-                .next()
-                .unwrap_or_default()
-                .to_string(),
-        }));
-    }
-    serde_wasm_bindgen::from_value(v.clone()).map_err(|e| malformed(what, e))
-}
-
+/// Returns a result as a plain JS object: the exact JSON the CLI prints, parsed by the JS engine.
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|e| JsError::new(&format!("cannot convert the result to a JS object: {e}")))
+    let json = serde_json::to_string(value)
+        .map_err(|e| JsError::new(&format!("cannot convert the result to JSON: {e}")))?;
+    js_sys::JSON::parse(&json).map_err(|_| JsError::new("cannot parse the result JSON"))
 }
 
 fn is_absent(v: &JsValue) -> bool {
