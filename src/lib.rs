@@ -35,6 +35,7 @@ pub mod catalog;
 pub mod error;
 pub mod plan;
 pub mod predict;
+pub mod serve;
 pub mod sim;
 pub mod wire;
 

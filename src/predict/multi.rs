@@ -472,6 +472,15 @@ impl Prepared {
             let weights = (s.memory.resident_mb() - m.shared_mb).max(0.0);
             let solo = (s.latency_ms * 1e6).round().max(1.0) as u64;
             let job = match plan.residency {
+                // A model with its own arena keeps activations and workspace allocated between runs.
+                Residency::Resident if !m.runtime.shared_allocator => Job {
+                    solo_ns: solo,
+                    demands,
+                    domain: m.device,
+                    pool: m.pool,
+                    resident_mb: weights + s.memory.transient_mb(),
+                    running_mb: 0.0,
+                },
                 Residency::Resident => Job {
                     solo_ns: solo,
                     demands,

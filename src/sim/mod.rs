@@ -79,6 +79,14 @@ pub struct Scenario {
     pub base_mb: Vec<f64>,
 }
 
+/// Reusable buffers for [`Scenario::rates`].
+#[derive(Debug, Clone, Default)]
+pub struct RateScratch {
+    load: Vec<f64>,
+    co_runners: Vec<usize>,
+    rates: Vec<f64>,
+}
+
 /// Per-job outcome.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Span {
@@ -116,6 +124,30 @@ pub struct Schedule {
 }
 
 impl Scenario {
+    /// Progress rate (solo work per unit of time, ≤ 1) of each job in `active` while exactly these jobs run.
+    /// Exposed so that other simulators over the same machine (the serving simulator) share the contention
+    /// model. `scratch` keeps the buffers between calls.
+    pub fn rates<'s>(&self, active: &[usize], scratch: &'s mut RateScratch) -> &'s [f64] {
+        scratch.load.clear();
+        scratch.load.resize(self.resources.len(), 0.0);
+        scratch.co_runners.clear();
+        scratch.co_runners.resize(self.domains.len().max(1), 0);
+        for &k in active {
+            if let Some(c) = scratch.co_runners.get_mut(self.jobs[k].domain) {
+                *c += 1;
+            }
+            for &(r, d) in &self.jobs[k].demands {
+                scratch.load[r] += d;
+            }
+        }
+        scratch.rates.clear();
+        for &k in active {
+            let r = self.rate(k, &scratch.co_runners, &scratch.load).max(1e-12);
+            scratch.rates.push(r);
+        }
+        &scratch.rates
+    }
+
     fn rate(&self, job: usize, co_runners: &[usize], load: &[f64]) -> f64 {
         let j = &self.jobs[job];
         let mut rate: f64 = 1.0;
@@ -183,8 +215,7 @@ impl Scenario {
         let mut now: u64 = 0;
         let mut peak = [0.0; MAX_POOLS];
         let mut memory = Vec::new();
-        let mut load = vec![0.0; self.resources.len()];
-        let mut co_runners = vec![0usize; self.domains.len().max(1)];
+        let mut scratch = RateScratch::default();
         let resident = self.resident();
         let mut record = |t: u64, mb: [f64; MAX_POOLS], memory: &mut Vec<MemorySample>| {
             for (p, v) in peak.iter_mut().zip(mb) {
@@ -202,20 +233,7 @@ impl Scenario {
             }
             while !active.is_empty() {
                 record(now, self.memory_now(resident, &active), &mut memory);
-                load.iter_mut().for_each(|l| *l = 0.0);
-                co_runners.iter_mut().for_each(|c| *c = 0);
-                for &k in &active {
-                    if let Some(c) = co_runners.get_mut(self.jobs[k].domain) {
-                        *c += 1;
-                    }
-                    for &(r, d) in &self.jobs[k].demands {
-                        load[r] += d;
-                    }
-                }
-                let rates: Vec<f64> = active
-                    .iter()
-                    .map(|&k| self.rate(k, &co_runners, &load).max(1e-12))
-                    .collect();
+                let rates = self.rates(&active, &mut scratch).to_vec();
                 let step = active
                     .iter()
                     .zip(&rates)
