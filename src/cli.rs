@@ -18,6 +18,9 @@ use clap::{Parser, Subcommand};
 use multimodel_perf::catalog::hardware;
 use multimodel_perf::catalog::runtime::RuntimeProfile;
 use multimodel_perf::catalog::sharing::SharingConfig;
+use multimodel_perf::predict::coldstart::{
+    cold_start, ColdStartConfig, ColdStartReport, WeightSource,
+};
 use multimodel_perf::predict::multi::{MultiPrediction, Target};
 use multimodel_perf::wire::{self, ParsedWorkload};
 use multimodel_perf::{Goal, MultiModelPredictor, Recommendation, Strategy};
@@ -65,9 +68,23 @@ enum Command {
     Recommend {
         #[command(flatten)]
         common: Common,
-        /// throughput, latency or memory.
+        /// throughput, latency, memory or energy.
         #[arg(long, default_value = "throughput")]
         goal: String,
+    },
+    /// Predict the first run (weights read, copied, kernels compiled, warm-up) against a warm run, per strategy.
+    Coldstart {
+        #[command(flatten)]
+        common: Common,
+        /// Where the weights come from: memory, disk, network or cache (browser Cache Storage).
+        #[arg(long, default_value = "disk")]
+        source: String,
+        /// Bandwidth of the source in GB/s (default: 3 for disk, 0.0125 for network, 1 for cache).
+        #[arg(long)]
+        source_gbps: Option<f64>,
+        /// Warm-up iterations before the first measured run.
+        #[arg(long, default_value_t = 0)]
+        warmup: u32,
     },
     /// Show the simulated schedule as a chart; optionally write a Chrome trace.
     Schedule {
@@ -166,6 +183,30 @@ fn run(cli: Cli) -> Result<String, String> {
                 w!(out, "{}", wire::to_json(&wire::recommendation_dto(&r)));
             } else {
                 print_recommendation(&mut out, &r);
+            }
+        }
+        Command::Coldstart {
+            common,
+            source,
+            source_gbps,
+            warmup,
+        } => {
+            let source = WeightSource::parse("--source", &source).map_err(|e| e.to_string())?;
+            let l = load(&common)?;
+            let prep = l
+                .predictor
+                .prepare(&l.workload.workload, &l.target)
+                .map_err(|e| e.to_string())?;
+            let config = ColdStartConfig {
+                source,
+                source_gbps,
+                warmup_iterations: warmup,
+            };
+            let r = cold_start(&prep, config).map_err(|e| e.to_string())?;
+            if common.json {
+                w!(out, "{}", wire::to_json(&wire::cold_start_dto(&r)));
+            } else {
+                print_cold_start(&mut out, &r);
             }
         }
         Command::Schedule {
@@ -324,7 +365,7 @@ fn print_prediction(out: &mut String, p: &MultiPrediction) {
     );
     w!(
         out,
-        "{:<24} {:>5} {:>10} {:>10} {:>10} {:>10} {:>8} {:>10}  bound",
+        "{:<24} {:>5} {:>10} {:>10} {:>10} {:>10} {:>8} {:>10} {:>9}  bound",
         "model",
         "batch",
         "start ms",
@@ -332,12 +373,13 @@ fn print_prediction(out: &mut String, p: &MultiPrediction) {
         "alone ms",
         "items/s",
         "slowdown",
-        "memory MB"
+        "memory MB",
+        "energy J"
     );
     for m in &p.models {
         w!(
             out,
-            "{:<24} {:>5} {:>10.3} {:>10.3} {:>10.3} {:>10.1} {:>8.2} {:>10.1}  {}",
+            "{:<24} {:>5} {:>10.3} {:>10.3} {:>10.3} {:>10.1} {:>8.2} {:>10.1} {:>9.3}  {}",
             m.name,
             m.batch_size,
             m.start_ms,
@@ -346,11 +388,19 @@ fn print_prediction(out: &mut String, p: &MultiPrediction) {
             m.throughput,
             m.slowdown,
             m.memory_mb,
+            m.energy_j,
             m.solo.bound.name()
         );
     }
     let c = &p.contention;
     w!(out, "contention: compute {:.2} | bandwidth {:.2} | memory {:.2} | makespan / longest alone {:.2}", c.compute, c.memory_bandwidth, c.memory, c.makespan_over_longest);
+    w!(
+        out,
+        "energy: {:.3} J per round, {:.4} J per item, {:.1} W average",
+        p.energy.total_j,
+        p.energy.per_item_j,
+        p.energy.average_power_w
+    );
     if p.sharing.memory_saved_mb > 0.0 {
         w!(out, "sharing: {:.0} MB saved", p.sharing.memory_saved_mb);
     }
@@ -359,28 +409,82 @@ fn print_prediction(out: &mut String, p: &MultiPrediction) {
     }
 }
 
+fn print_cold_start(out: &mut String, r: &ColdStartReport) {
+    w!(
+        out,
+        "weights from {} at {} GB/s, {} warm-up iteration(s)",
+        r.config.source.name(),
+        r.source_gbps,
+        r.config.warmup_iterations
+    );
+    w!(
+        out,
+        "{:<24} {:>10} {:>10} {:>11} {:>10} {:>10} {:>12}",
+        "model",
+        "read ms",
+        "copy ms",
+        "compile ms",
+        "warm-up ms",
+        "warm ms",
+        "first run ms"
+    );
+    for m in &r.models {
+        w!(
+            out,
+            "{:<24} {:>10.2} {:>10.2} {:>11.2} {:>10.2} {:>10.3} {:>12.2}",
+            m.name,
+            m.read_ms,
+            m.copy_ms,
+            m.compile_ms,
+            m.warmup_ms,
+            m.warm_ms,
+            m.first_run_ms
+        );
+    }
+    w!(
+        out,
+        "{:<12} {:>12} {:>12} {:>8}",
+        "strategy",
+        "warm ms",
+        "cold ms",
+        "ratio"
+    );
+    for s in &r.strategies {
+        w!(
+            out,
+            "{:<12} {:>12.3} {:>12.3} {:>8.1}",
+            s.strategy.name(),
+            s.warm_ms,
+            s.cold_ms,
+            s.cold_ms / s.warm_ms.max(1e-9)
+        );
+    }
+}
+
 fn print_recommendation(out: &mut String, r: &Recommendation) {
     w!(out, "goal: {}", r.goal.name());
     w!(
         out,
-        "   {:<24} {:>12} {:>12} {:>12} {:>10}  fits",
+        "   {:<24} {:>12} {:>12} {:>12} {:>10} {:>10}  fits",
         "option",
         "items/s",
         "makespan ms",
         "mean ms",
-        "memory MB"
+        "memory MB",
+        "energy J"
     );
     for (k, c) in r.candidates.iter().enumerate() {
         let p = &c.prediction;
         let mark = if k == r.chosen { "->" } else { "  " };
         w!(
             out,
-            "{mark} {:<24} {:>12.1} {:>12.3} {:>12.3} {:>10.0}  {}",
+            "{mark} {:<24} {:>12.1} {:>12.3} {:>12.3} {:>10.0} {:>10.3}  {}",
             c.label,
             p.combined_throughput,
             p.combined_latency_ms,
             p.mean_latency_ms,
             p.combined_memory_mb,
+            p.energy.total_j,
             if p.feasible { "yes" } else { "no" }
         );
     }

@@ -488,6 +488,15 @@ pub struct HardwareProfileDto {
     /// Power.
     #[serde(default, deserialize_with = "lenient::option")]
     pub tdp_w: Option<f64>,
+    /// Idle power, W.
+    #[serde(default, deserialize_with = "lenient::option")]
+    pub idle_w: Option<f64>,
+    /// Seconds of sustained load before throttling (0: never).
+    #[serde(default, deserialize_with = "lenient::option")]
+    pub throttle_after_s: Option<f64>,
+    /// Speed after throttling.
+    #[serde(default, deserialize_with = "lenient::option")]
+    pub throttled_speed: Option<f64>,
     /// Sustained clock ratio.
     #[serde(default, deserialize_with = "lenient::option")]
     pub sustained_clock_ratio: Option<f64>,
@@ -621,6 +630,29 @@ pub fn hardware_from_dto(d: HardwareProfileDto) -> Result<DeviceProfile> {
     if let Some(v) = positive(&f("tdp_w"), d.tdp_w, 1e5)? {
         p.tdp_w = v;
     }
+    if let Some(v) = d.idle_w {
+        if !(v.is_finite() && v >= 0.0 && v <= p.tdp_w) {
+            return Err(Error::invalid(
+                f("idle_w"),
+                v,
+                format!("a number of W from 0 to tdp_w ({})", p.tdp_w),
+            ));
+        }
+        p.idle_w = v;
+    }
+    if let Some(v) = d.throttle_after_s {
+        if !(v.is_finite() && v >= 0.0) {
+            return Err(Error::invalid(
+                f("throttle_after_s"),
+                v,
+                "a non-negative number of seconds (0 = never)",
+            ));
+        }
+        p.throttle_after_s = v;
+    }
+    if let Some(v) = frac("throttled_speed", d.throttled_speed)? {
+        p.throttled_speed = v.max(1e-3);
+    }
     if let Some(v) = frac("sustained_clock_ratio", d.sustained_clock_ratio)? {
         p.sustained_clock_ratio = v.max(1e-3);
     }
@@ -735,6 +767,8 @@ pub struct TotalMetricsDto {
     pub feasible: bool,
     /// Overflow, MB.
     pub overflow_mb: f64,
+    /// Energy of the round, J.
+    pub energy_j: f64,
 }
 
 /// `memoryBreakdown` of a model.
@@ -803,6 +837,8 @@ pub struct IndividualDto {
     pub threads: u32,
     /// Group in the plan.
     pub group: usize,
+    /// Energy attributed to the model, J.
+    pub energy_j: f64,
 }
 
 /// `contentionFactors`.
@@ -899,6 +935,32 @@ pub struct ScheduleDto {
     pub memory_timeline: Vec<MemoryPointDto>,
 }
 
+/// Energy of one device.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeviceEnergyDto {
+    /// Device id.
+    pub device: String,
+    /// Idle power over the makespan, J.
+    pub idle_j: f64,
+    /// Power above idle, J.
+    pub dynamic_j: f64,
+}
+
+/// `energy`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EnergyDto {
+    /// Total, J.
+    pub total_j: f64,
+    /// Per item, J.
+    pub per_item_j: f64,
+    /// Mean power, W.
+    pub average_power_w: f64,
+    /// Per device.
+    pub devices: Vec<DeviceEnergyDto>,
+}
+
 /// A memory pool.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -951,6 +1013,8 @@ pub struct PredictionDto {
     pub devices: Vec<String>,
     /// Memory pools.
     pub memory_pools: Vec<PoolDto>,
+    /// Energy of the round.
+    pub energy: EnergyDto,
     /// Notes.
     pub warnings: Vec<String>,
 }
@@ -997,6 +1061,7 @@ fn totals(p: &MultiPrediction) -> TotalMetricsDto {
         mean_latency: r4(p.mean_latency_ms),
         feasible: p.feasible,
         overflow_mb: r4(p.overflow_mb),
+        energy_j: r4(p.energy.total_j),
     }
 }
 
@@ -1064,6 +1129,7 @@ pub fn prediction_dto(p: &MultiPrediction) -> PredictionDto {
                 decode_latency: r4(m.solo.decode_ms),
                 threads: m.solo.threads,
                 group: m.group,
+                energy_j: r4(m.energy_j),
             }
         })
         .collect();
@@ -1134,6 +1200,21 @@ pub fn prediction_dto(p: &MultiPrediction) -> PredictionDto {
         plan: plan_dto(p),
         hardware_platform: p.devices.first().cloned().unwrap_or_default(),
         devices: p.devices.clone(),
+        energy: EnergyDto {
+            total_j: r4(p.energy.total_j),
+            per_item_j: r4(p.energy.per_item_j),
+            average_power_w: r4(p.energy.average_power_w),
+            devices: p
+                .energy
+                .devices
+                .iter()
+                .map(|d| DeviceEnergyDto {
+                    device: d.device.clone(),
+                    idle_j: r4(d.idle_j),
+                    dynamic_j: r4(d.dynamic_j),
+                })
+                .collect(),
+        },
         memory_pools: p
             .pools
             .iter()
@@ -1172,6 +1253,85 @@ pub fn recommendation_dto(r: &Recommendation) -> RecommendationDto {
         reason: r.reason.clone(),
         exact_grouping: r.exact_grouping,
         prediction: prediction_dto(&best.prediction),
+    }
+}
+
+/// One model's cold start.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ModelColdStartDto {
+    /// Name.
+    pub model_name: String,
+    /// Reading the weights from the source, ms.
+    pub read_ms: f64,
+    /// Copying them to the device, ms.
+    pub copy_ms: f64,
+    /// Kernel compilation on first use, ms.
+    pub compile_ms: f64,
+    /// Warm-up iterations, ms.
+    pub warmup_ms: f64,
+    /// A warm run alone, ms.
+    pub warm_ms: f64,
+    /// The first run alone from nothing, ms.
+    pub first_run_ms: f64,
+}
+
+/// Cold and warm makespan of one strategy.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StrategyColdStartDto {
+    /// Strategy.
+    pub strategy: String,
+    /// Warm makespan, ms.
+    pub warm_ms: f64,
+    /// First-round makespan, ms.
+    pub cold_ms: f64,
+}
+
+/// The result of `coldstart`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ColdStartDto {
+    /// Weight source.
+    pub source: String,
+    /// Its bandwidth, GB/s.
+    pub source_gbps: f64,
+    /// Warm-up iterations.
+    pub warmup_iterations: u32,
+    /// Per model.
+    pub models: Vec<ModelColdStartDto>,
+    /// Per strategy.
+    pub strategies: Vec<StrategyColdStartDto>,
+}
+
+/// Converts a cold-start report to its JSON shape.
+pub fn cold_start_dto(r: &crate::predict::coldstart::ColdStartReport) -> ColdStartDto {
+    ColdStartDto {
+        source: r.config.source.name().to_string(),
+        source_gbps: r.source_gbps,
+        warmup_iterations: r.config.warmup_iterations,
+        models: r
+            .models
+            .iter()
+            .map(|m| ModelColdStartDto {
+                model_name: m.name.clone(),
+                read_ms: r4(m.read_ms),
+                copy_ms: r4(m.copy_ms),
+                compile_ms: r4(m.compile_ms),
+                warmup_ms: r4(m.warmup_ms),
+                warm_ms: r4(m.warm_ms),
+                first_run_ms: r4(m.first_run_ms),
+            })
+            .collect(),
+        strategies: r
+            .strategies
+            .iter()
+            .map(|s| StrategyColdStartDto {
+                strategy: s.strategy.name().to_string(),
+                warm_ms: r4(s.warm_ms),
+                cold_ms: r4(s.cold_ms),
+            })
+            .collect(),
     }
 }
 
@@ -1236,6 +1396,12 @@ pub struct DeviceDto {
     pub memory_capacity_mb: f64,
     /// Power, W.
     pub tdp_w: f64,
+    /// Idle power, W.
+    pub idle_w: f64,
+    /// Seconds of sustained load before throttling (0: never).
+    pub throttle_after_s: f64,
+    /// Speed after throttling.
+    pub throttled_speed: f64,
     /// Concurrency model.
     pub concurrency: String,
     /// Default runtime.
@@ -1274,6 +1440,9 @@ pub fn catalog_devices() -> Vec<DeviceDto> {
                 memory_bandwidth_gbps: d.memory_bandwidth_gbps,
                 memory_capacity_mb: d.memory_capacity_mb,
                 tdp_w: d.tdp_w,
+                idle_w: d.idle_w,
+                throttle_after_s: d.throttle_after_s,
+                throttled_speed: d.throttled_speed,
                 concurrency: match d.concurrency {
                     Concurrency::ConcurrentKernels => "concurrent_kernels",
                     Concurrency::SerialQueue => "serial_queue",

@@ -142,6 +142,12 @@ pub struct DeviceProfile {
     /// Clock sustained under full load relative to the boost clock the peaks are quoted at (power-capped
     /// cards throttle); scales the compute peaks, not the memory bandwidth.
     pub sustained_clock_ratio: f64,
+    /// Power drawn with nothing running (device powered, clocks idle), W.
+    pub idle_w: f64,
+    /// Seconds of sustained load after which a passively cooled or thin device throttles (0: it does not).
+    pub throttle_after_s: f64,
+    /// Speed after throttling, relative to before (1: no throttling).
+    pub throttled_speed: f64,
     /// Streaming multiprocessors, compute units, execution-unit groups or CPU cores.
     pub compute_units: u32,
     /// Tile shapes of its GEMM kernels.
@@ -315,6 +321,40 @@ const DEVICES: [Dev; 25] = [
     Dev { id: "wasm:desktop-8c", name: "WebAssembly SIMD on an 8-core desktop CPU", peaks: peaks(0.288, 0.0, 0.0, 0.576, 0.0), bw: 83.2, bw_eff: 0.6, mem_gb: 4.0, pool: Host, tdp: 105.0, clock: 1.0, units: 8, kind: Kind::Cpu(20.0), host_cores: 8, source: "Ryzen 7 7700X with 128-bit wasm SIMD: 4 lanes x 2 x 2 ports x 4.5 GHz = 72 GFLOP/s per core, half used in practice (U)" },
 ];
 
+/// Idle power and thermal behaviour per device: (id, idle W, seconds until throttling (0 = never), speed after).
+/// Idle figures are typical readings of an idle device (nvidia-smi P8 state for NVIDIA boards; package power
+/// for CPUs and SoCs); reliability U. Throttling: fanless and thin devices drop clocks under sustained load
+/// (e.g. reviews of the fanless M1/M2 MacBook Air show GPU clocks falling after a few minutes; 28 W laptop
+/// CPUs fall from turbo to base clocks once their short power limit expires, typically within 30-60 s);
+/// reliability U.
+const POWER: [(&str, f64, f64, f64); 25] = [
+    ("cuda:h100-sxm", 70.0, 0.0, 1.0),
+    ("cuda:a100-40gb", 50.0, 0.0, 1.0),
+    ("cuda:a100-80gb", 55.0, 0.0, 1.0),
+    ("cuda:a30", 30.0, 0.0, 1.0),
+    ("cuda:v100", 40.0, 0.0, 1.0),
+    ("cuda:t4", 10.0, 0.0, 1.0),
+    ("cuda:l4", 16.0, 0.0, 1.0),
+    ("cuda:rtx4090", 25.0, 0.0, 1.0),
+    ("rocm:mi250", 45.0, 0.0, 1.0),
+    ("mps:m1", 2.0, 300.0, 0.75),
+    ("mps:m2", 2.0, 300.0, 0.75),
+    ("openvino:cpu", 3.0, 45.0, 0.7),
+    ("openvino:gpu", 3.0, 45.0, 0.7),
+    ("qnn:x-elite-npu", 0.5, 600.0, 0.85),
+    ("cpu:desktop-8c", 25.0, 0.0, 1.0),
+    ("cpu:laptop-4c", 3.0, 45.0, 0.7),
+    ("cpu:server-32c", 60.0, 0.0, 1.0),
+    ("webgpu:integrated", 3.0, 45.0, 0.7),
+    ("webgpu:discrete", 15.0, 0.0, 1.0),
+    ("webgpu:fallback", 5.0, 0.0, 1.0),
+    ("webnn:cpu", 3.0, 45.0, 0.7),
+    ("webnn:gpu", 3.0, 45.0, 0.7),
+    ("webnn:npu", 0.5, 600.0, 0.85),
+    ("wasm:laptop-4c", 3.0, 45.0, 0.7),
+    ("wasm:desktop-8c", 25.0, 0.0, 1.0),
+];
+
 /// The device each bare platform name stands for.
 pub const PLATFORM_DEFAULTS: [(Platform, &str); 9] = [
     (Platform::Cpu, "cpu:desktop-8c"),
@@ -354,6 +394,12 @@ const DEVICE_ALIASES: [(&str, &str); 8] = [
 ];
 
 fn build(d: &Dev) -> DeviceProfile {
+    let power =
+        POWER
+            .iter()
+            .copied()
+            .find(|p| p.0 == d.id)
+            .unwrap_or((d.id, d.tdp * 0.1, 0.0, 1.0));
     let platform = Platform::parse("hardware", d.id.split(':').next().unwrap_or_default())
         .unwrap_or(Platform::Cpu);
     let (tiles, kernel_us, concurrency, interference, per_unit_bw, spin, link) = match d.kind {
@@ -410,6 +456,9 @@ fn build(d: &Dev) -> DeviceProfile {
         memory_pool: d.pool,
         tdp_w: d.tdp,
         sustained_clock_ratio: d.clock,
+        idle_w: power.1,
+        throttle_after_s: power.2,
+        throttled_speed: power.3,
         compute_units: d.units,
         gemm_tiles: tiles,
         kernel_overhead_us: kernel_us,
@@ -468,6 +517,21 @@ mod tests {
         for p in Platform::ALL {
             let dev = find(p.name()).unwrap();
             assert_eq!(dev.platform, p, "{}", dev.id);
+        }
+    }
+
+    #[test]
+    fn every_device_has_a_power_row_below_its_tdp() {
+        for d in DEVICES {
+            let row = POWER
+                .iter()
+                .find(|p| p.0 == d.id)
+                .unwrap_or_else(|| panic!("{} has no power row", d.id));
+            assert!(
+                row.1 > 0.0 && row.1 < d.tdp && row.3 > 0.0 && row.3 <= 1.0,
+                "{}",
+                d.id
+            );
         }
     }
 

@@ -30,6 +30,8 @@ pub struct RuntimeProfile {
     /// TensorFlow.js's backend pool). Otherwise each model keeps its own arena (activations and workspace)
     /// allocated from its first run on (ONNX Runtime session arenas, TensorRT execution contexts).
     pub shared_allocator: bool,
+    /// First-run cost per distinct kernel: shader/pipeline compilation, kernel selection, session set-up, µs.
+    pub compile_us_per_kernel: f64,
     /// Platforms the runtime runs on.
     pub platforms: Vec<Platform>,
     /// Where the numbers come from.
@@ -47,12 +49,19 @@ struct Rt {
     workspace: f64,
     context: f64,
     shared_alloc: bool,
+    compile_us: f64,
     platforms: &'static [Platform],
     source: &'static str,
 }
 
 use Platform::*;
 
+/// First-run costs per distinct kernel (`compile_us`), reliability U: TensorRT and QNN load prebuilt
+/// engines/context binaries (their cost is the load); PyTorch pays cuBLAS/cuDNN handle creation and heuristics
+/// on first use of a shape (tens of µs); ONNX Runtime and OpenVINO build kernels when the session/model is
+/// compiled (~0.1-0.3 ms per node); browser WebGPU runtimes compile a WGSL pipeline per kernel (Tint plus the
+/// driver: milliseconds each, the main part of a page's first-inference delay).
+///
 /// The runtime catalog. Overheads are documented or measured per-op costs; efficiencies are what each
 /// runtime's kernels are reported to reach relative to the vendor libraries.
 const RUNTIMES: [Rt; 10] = [
@@ -67,6 +76,7 @@ const RUNTIMES: [Rt; 10] = [
         workspace: 64.0,
         context: 300.0,
         shared_alloc: false,
+        compile_us: 0.0,
         platforms: &[Cuda],
         source: "TensorRT Developer Guide: layer/tensor fusion (conv+bias+ReLU, BN folding), fused MHA plugins in demo/BERT, tactic autotuning; enqueue ~1 µs per kernel; CUDA context ~300 MB (NVIDIA forums)",
     },
@@ -81,6 +91,7 @@ const RUNTIMES: [Rt; 10] = [
         workspace: 32.0,
         context: 500.0,
         shared_alloc: true,
+        compile_us: 50.0,
         platforms: &[Cuda, Rocm, Mps, Cpu],
         source: "eager mode: ~5-25 µs CPU dispatch per op (Python, pybind, ATen dispatcher, cudaLaunchKernel; jiahuanglin.xyz 'From PyTorch op to kernel launch'); no epilogue fusion; SDPA flash attention (PyTorch 2 docs); cuBLAS/cuDNN heuristics; caching allocator; CUDA context + cuBLAS/cuDNN handles ~500 MB",
     },
@@ -95,6 +106,7 @@ const RUNTIMES: [Rt; 10] = [
         workspace: 32.0,
         context: 300.0,
         shared_alloc: false,
+        compile_us: 100.0,
         platforms: &[Cpu, Cuda, Rocm, Openvino],
         source: "ONNX Runtime graph optimisations (Gelu/LayerNorm/bias fusion, Attention contrib op: onnxruntime.ai/docs/performance/transformers-optimization); C++ executor, few µs per node; BFC arena",
     },
@@ -109,6 +121,7 @@ const RUNTIMES: [Rt; 10] = [
         workspace: 16.0,
         context: 0.0,
         shared_alloc: false,
+        compile_us: 300.0,
         platforms: &[Openvino, Cpu],
         source: "OpenVINO graph compiler fuses element-wise ops and SDPA (docs.openvino.ai optimisation guide); oneDNN kernels",
     },
@@ -123,6 +136,7 @@ const RUNTIMES: [Rt; 10] = [
         workspace: 16.0,
         context: 0.0,
         shared_alloc: false,
+        compile_us: 0.0,
         platforms: &[Qnn],
         source: "Qualcomm AI Engine Direct: graph compiled ahead of time for the HTP, one FastRPC call per inference (~100s of µs)",
     },
@@ -137,6 +151,7 @@ const RUNTIMES: [Rt; 10] = [
         workspace: 32.0,
         context: 0.0,
         shared_alloc: false,
+        compile_us: 1000.0,
         platforms: &[Wasm, Webgpu, Webnn],
         source: "onnxruntime-web: graph optimisations as native ORT; WASM SIMD kernels (MLAS) and WGSL shaders; async session.run round trip; browser memory overhead (arXiv 2402.05981)",
     },
@@ -151,6 +166,7 @@ const RUNTIMES: [Rt; 10] = [
         workspace: 64.0,
         context: 0.0,
         shared_alloc: false,
+        compile_us: 2000.0,
         platforms: &[Webgpu, Wasm, Webnn],
         source: "transformers.js runs on onnxruntime-web; per-kernel JS dispatch in the WebGPU EP, tokenizer and tensor marshalling per call; WGSL matmul far from vendor GEMM (transformers.js #796, #1750; gpuweb #5291); browser runtimes use several times the model size (arXiv 2402.05981)",
     },
@@ -165,6 +181,7 @@ const RUNTIMES: [Rt; 10] = [
         workspace: 32.0,
         context: 0.0,
         shared_alloc: true,
+        compile_us: 2000.0,
         platforms: &[Webgpu, Wasm],
         source: "TensorFlow.js: fusedMatMul/fusedConv2d fuse bias+activation (tfjs-core ops/fused); JS kernel dispatch per op",
     },
@@ -179,6 +196,7 @@ const RUNTIMES: [Rt; 10] = [
         workspace: 64.0,
         context: 0.0,
         shared_alloc: false,
+        compile_us: 500.0,
         platforms: &[Webgpu],
         source: "WebLLM/MLC: TVM-compiled and tuned WGSL kernels, fused attention with paged KV cache (mlc-ai/web-llm); vram_required_MB already counts its buffers",
     },
@@ -193,6 +211,7 @@ const RUNTIMES: [Rt; 10] = [
         workspace: 16.0,
         context: 0.0,
         shared_alloc: false,
+        compile_us: 300.0,
         platforms: &[Webnn],
         source: "WebNN: the whole graph is compiled by the browser to DirectML/Core ML/TFLite and run with one compute() promise (W3C WebNN spec); native kernels",
     },
@@ -211,6 +230,7 @@ impl RuntimeProfile {
             workspace_mb: r.workspace,
             context_mb: r.context,
             shared_allocator: r.shared_alloc,
+            compile_us_per_kernel: r.compile_us,
             platforms: r.platforms.to_vec(),
             source: r.source.to_string(),
         }

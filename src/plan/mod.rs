@@ -16,11 +16,13 @@ pub enum Goal {
     Latency,
     /// Lowest peak memory, then shortest makespan.
     Memory,
+    /// Least energy for the round, then shortest makespan.
+    Energy,
 }
 
 impl Goal {
     /// Every goal.
-    pub const ALL: [Goal; 3] = [Self::Throughput, Self::Latency, Self::Memory];
+    pub const ALL: [Goal; 4] = [Self::Throughput, Self::Latency, Self::Memory, Self::Energy];
 
     /// Lower-case name.
     pub fn name(self) -> &'static str {
@@ -28,6 +30,7 @@ impl Goal {
             Self::Throughput => "throughput",
             Self::Latency => "latency",
             Self::Memory => "memory",
+            Self::Energy => "energy",
         }
     }
 
@@ -37,10 +40,11 @@ impl Goal {
             "throughput" => Ok(Self::Throughput),
             "latency" => Ok(Self::Latency),
             "memory" => Ok(Self::Memory),
+            "energy" => Ok(Self::Energy),
             _ => Err(Error::invalid(
                 field,
                 text,
-                "one of throughput, latency, memory",
+                "one of throughput, latency, memory, energy",
             )),
         }
     }
@@ -51,6 +55,7 @@ impl Goal {
             Self::Throughput => (-p.combined_throughput, p.mean_latency_ms),
             Self::Latency => (p.mean_latency_ms, p.combined_latency_ms),
             Self::Memory => (p.combined_memory_mb, p.combined_latency_ms),
+            Self::Energy => (p.energy.total_j, p.combined_latency_ms),
         }
     }
 }
@@ -524,6 +529,10 @@ fn explain(goal: Goal, c: &[Candidate], k: usize, feasible: &[usize]) -> String 
         Goal::Throughput => format!("{:.1} items/s", p.combined_throughput),
         Goal::Latency => format!("{:.2} ms mean latency", p.mean_latency_ms),
         Goal::Memory => format!("{:.0} MB peak", p.combined_memory_mb),
+        Goal::Energy => format!(
+            "{:.3} J ({:.1} W average)",
+            p.energy.total_j, p.energy.average_power_w
+        ),
     };
     let best = &c[k];
     let others: Vec<String> = c

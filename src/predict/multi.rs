@@ -471,36 +471,37 @@ impl Prepared {
             }
             let weights = (s.memory.resident_mb() - m.shared_mb).max(0.0);
             let solo = (s.latency_ms * 1e6).round().max(1.0) as u64;
-            let job = match plan.residency {
-                // A model with its own arena keeps activations and workspace allocated between runs.
-                Residency::Resident if !m.runtime.shared_allocator => Job {
-                    solo_ns: solo,
-                    demands,
-                    domain: m.device,
-                    pool: m.pool,
-                    resident_mb: weights + s.memory.transient_mb(),
-                    running_mb: 0.0,
-                },
-                Residency::Resident => Job {
-                    solo_ns: solo,
-                    demands,
-                    domain: m.device,
-                    pool: m.pool,
-                    resident_mb: weights,
-                    running_mb: s.memory.transient_mb(),
-                },
-                Residency::Unload => {
-                    let full = s.memory.resident_mb();
-                    Job {
-                        solo_ns: solo + self.load_ns(i, full),
-                        demands,
-                        domain: m.device,
-                        pool: m.pool,
-                        resident_mb: 0.0,
-                        running_mb: full + s.memory.transient_mb(),
-                    }
+            let activity = match dev.concurrency {
+                Concurrency::ConcurrentKernels => s.compute_share.max(s.bandwidth_share),
+                Concurrency::SerialQueue => s.queue_share,
+                Concurrency::CpuThreads => {
+                    f64::from(s.threads) / f64::from(dev.compute_units.max(1))
                 }
             };
+            let mut job = Job {
+                solo_ns: solo,
+                demands,
+                domain: m.device,
+                pool: m.pool,
+                resident_mb: weights,
+                running_mb: s.memory.transient_mb(),
+                activity,
+            };
+            match plan.residency {
+                // A model with its own arena keeps activations and workspace allocated between runs.
+                Residency::Resident if !m.runtime.shared_allocator => {
+                    job.resident_mb += job.running_mb;
+                    job.running_mb = 0.0;
+                }
+                Residency::Resident => {}
+                // Loading the weights is part of the job; they are held only while it runs.
+                Residency::Unload => {
+                    let full = s.memory.resident_mb();
+                    job.solo_ns += self.load_ns(i, full);
+                    job.resident_mb = 0.0;
+                    job.running_mb = full + s.memory.transient_mb();
+                }
+            }
             jobs.push(job);
         }
         let domains = self
@@ -588,6 +589,8 @@ pub struct ModelResult {
     pub memory_mb: f64,
     /// Time in the schedule divided by time alone.
     pub slowdown: f64,
+    /// Energy attributed to this model (its device's energy shared by busy device-time), J.
+    pub energy_j: f64,
     /// Group index in the plan.
     pub group: usize,
 }
@@ -616,6 +619,31 @@ pub struct SharingBenefits {
     pub compute_benefit: f64,
     /// (model a, model b, MB saved, why).
     pub pairs: Vec<(String, String, f64, String)>,
+}
+
+/// Energy of one device over the run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeviceEnergy {
+    /// Device id.
+    pub device: String,
+    /// Idle power over the makespan, J.
+    pub idle_j: f64,
+    /// Power above idle while busy, J.
+    pub dynamic_j: f64,
+}
+
+/// Energy of the run: each device draws its idle power for the whole makespan plus `tdp − idle` times its
+/// utilisation (the simulator's busy device-time, capped at the whole device).
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnergyReport {
+    /// All devices, J.
+    pub total_j: f64,
+    /// Per item, J.
+    pub per_item_j: f64,
+    /// Mean power over the makespan, W.
+    pub average_power_w: f64,
+    /// Per device.
+    pub devices: Vec<DeviceEnergy>,
 }
 
 /// One memory pool after the run.
@@ -658,6 +686,8 @@ pub struct MultiPrediction {
     pub sharing: SharingBenefits,
     /// Memory curve: (ms, MB across pools).
     pub memory_curve: Vec<(f64, f64)>,
+    /// Energy.
+    pub energy: EnergyReport,
     /// Devices used.
     pub devices: Vec<String>,
     /// Notes.

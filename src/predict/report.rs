@@ -2,7 +2,8 @@
 //! sharing. Everything is read off the one schedule, so the parts cannot disagree.
 
 use super::multi::{
-    Contention, ModelResult, MultiPrediction, Plan, PoolReport, Prepared, SharingBenefits,
+    Contention, DeviceEnergy, EnergyReport, ModelResult, MultiPrediction, Plan, PoolReport,
+    Prepared, SharingBenefits,
 };
 use super::single::SinglePrediction;
 use crate::catalog::hardware::Concurrency;
@@ -43,6 +44,7 @@ pub fn build(
                 throughput: f64::from(m.spec.batch_size) / (latency_ms / 1000.0).max(1e-12),
                 memory_mb: job.resident_mb + job.running_mb,
                 slowdown: latency_ms / solo.latency_ms.max(1e-12),
+                energy_j: 0.0,
                 group: group_of(i),
                 solo,
             }
@@ -83,6 +85,11 @@ pub fn build(
         ));
     }
     let contention = contention(prep, plan, &models, &pools, makespan_ms);
+    let (energy, per_model_j) = energy(prep, scenario, &schedule, items);
+    let mut models = models;
+    for (m, e) in models.iter_mut().zip(per_model_j) {
+        m.energy_j = e;
+    }
     let sharing = sharing(prep, &models);
     let memory_curve = schedule
         .memory
@@ -103,11 +110,67 @@ pub fn build(
         contention,
         sharing,
         memory_curve,
+        energy,
         devices: prep.devices.iter().map(|d| d.id.clone()).collect(),
         warnings,
         models,
         schedule,
     }
+}
+
+/// Device energy from the schedule, and each model's share of its device's energy (by busy device-time).
+fn energy(
+    prep: &Prepared,
+    scenario: &Scenario,
+    schedule: &Schedule,
+    items: f64,
+) -> (EnergyReport, Vec<f64>) {
+    let makespan_s = schedule.makespan_ns as f64 * 1e-9;
+    let weight: Vec<f64> = scenario
+        .jobs
+        .iter()
+        .map(|j| j.activity * j.solo_ns as f64)
+        .collect();
+    let mut devices = Vec::new();
+    let mut per_model = vec![0.0; scenario.jobs.len()];
+    for (d, dev) in prep.devices.iter().enumerate() {
+        let on: Vec<usize> = (0..prep.models.len())
+            .filter(|&i| prep.models[i].device == d)
+            .collect();
+        if on.is_empty() {
+            continue;
+        }
+        let idle_j = dev.idle_w * makespan_s;
+        let dynamic_j = (dev.tdp_w - dev.idle_w).max(0.0)
+            * schedule.busy_ns.get(d).copied().unwrap_or(0.0)
+            * 1e-9;
+        let total_weight = order_free_sum(on.iter().map(|&i| weight[i]));
+        for &i in &on {
+            let share = if total_weight > 0.0 {
+                weight[i] / total_weight
+            } else {
+                1.0 / on.len() as f64
+            };
+            per_model[i] = (idle_j + dynamic_j) * share;
+        }
+        devices.push(DeviceEnergy {
+            device: dev.id.clone(),
+            idle_j,
+            dynamic_j,
+        });
+    }
+    let total_j = order_free_sum(devices.iter().map(|d| d.idle_j + d.dynamic_j));
+    let report = EnergyReport {
+        total_j,
+        per_item_j: total_j / items.max(1.0),
+        average_power_w: if makespan_s > 0.0 {
+            total_j / makespan_s
+        } else {
+            0.0
+        },
+        devices,
+    };
+    (report, per_model)
 }
 
 fn contention(

@@ -55,6 +55,9 @@ pub struct Job {
     pub resident_mb: f64,
     /// Memory held only while running (activations, KV cache, workspace; weights when unloaded), MB.
     pub running_mb: f64,
+    /// Fraction of its device the job keeps busy alone (compute units, memory bus, queue or cores): what it
+    /// adds to the device's power above idle.
+    pub activity: f64,
 }
 
 /// Per-domain interference factors.
@@ -121,6 +124,8 @@ pub struct Schedule {
     pub memory: Vec<MemorySample>,
     /// Mean rate of each job over its run (solo time / actual time).
     pub mean_rate: Vec<f64>,
+    /// Per domain (device): ∫ min(1, Σ activity of its running jobs) dt, ns: busy device-time for energy.
+    pub busy_ns: Vec<f64>,
 }
 
 impl Scenario {
@@ -216,6 +221,7 @@ impl Scenario {
         let mut peak = [0.0; MAX_POOLS];
         let mut memory = Vec::new();
         let mut scratch = RateScratch::default();
+        let mut busy_ns = vec![0.0; self.domains.len()];
         let resident = self.resident();
         let mut record = |t: u64, mb: [f64; MAX_POOLS], memory: &mut Vec<MemorySample>| {
             for (p, v) in peak.iter_mut().zip(mb) {
@@ -240,6 +246,14 @@ impl Scenario {
                     .map(|(&k, r)| remaining[k] / r)
                     .fold(f64::INFINITY, f64::min);
                 let dt = step.ceil().max(0.0) as u64;
+                for (d, busy) in busy_ns.iter_mut().enumerate() {
+                    let activity: f64 = active
+                        .iter()
+                        .filter(|&&k| self.jobs[k].domain == d)
+                        .map(|&k| self.jobs[k].activity)
+                        .sum();
+                    *busy += activity.min(1.0) * dt as f64;
+                }
                 now += dt;
                 let mut still = Vec::with_capacity(active.len());
                 for (&k, r) in active.iter().zip(&rates) {
@@ -271,6 +285,7 @@ impl Scenario {
             peak_mb: peak,
             memory,
             mean_rate,
+            busy_ns,
         }
     }
 }
@@ -287,6 +302,7 @@ mod tests {
             pool: 0,
             resident_mb: 10.0,
             running_mb: 5.0,
+            activity: compute,
         }
     }
 
@@ -332,6 +348,8 @@ mod tests {
     fn light_jobs_overlap_for_free() {
         let s = scenario(vec![job(1000, 0.3), job(1000, 0.3)], vec![vec![0, 1]]).run();
         assert_eq!(s.makespan_ns, 1000);
+        // Both keep 30 % of the device busy for 1,000 ns.
+        assert!((s.busy_ns[0] - 600.0).abs() < 1e-9);
     }
 
     #[test]

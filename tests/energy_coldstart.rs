@@ -1,0 +1,170 @@
+//! Energy and cold-start invariants: energy grows with work and is fully attributed to models, average power
+//! lies between idle and peak, the energy goal picks the least-energy feasible plan; a first run is never
+//! faster than a warm one, and a slower weight source (memory, 3 GB/s disk, 1 GB/s browser cache, 100 Mbit/s
+//! network) never makes it faster.
+
+#![cfg(not(target_arch = "wasm32"))]
+
+use multimodel_perf::predict::coldstart::{cold_start, ColdStartConfig, WeightSource};
+use multimodel_perf::{
+    plan, wire, Goal, ModelSpec, MultiModelPredictor, Strategy, Target, Workload,
+};
+
+fn seed() -> Workload {
+    wire::parse_workload(include_str!("data/seed-example.json"))
+        .unwrap()
+        .workload
+}
+
+const TARGETS: [&str; 5] = [
+    "cuda:a100-40gb",
+    "cuda:t4",
+    "cpu",
+    "mps:m2",
+    "webgpu:integrated",
+];
+
+#[test]
+fn energy_is_attributed_bounded_and_grows_with_work() {
+    let predictor = MultiModelPredictor::default();
+    for hw in TARGETS {
+        let target = Target::new(hw).unwrap();
+        for strategy in Strategy::ALL {
+            let p = predictor.predict(&seed(), &target, strategy).unwrap();
+            let e = &p.energy;
+            let attributed: f64 = p.models.iter().map(|m| m.energy_j).sum();
+            assert!(
+                (attributed - e.total_j).abs() <= 1e-9 * e.total_j,
+                "{hw} {strategy:?}: {attributed} vs {}",
+                e.total_j
+            );
+            let dev = &target.device;
+            assert!(
+                e.average_power_w >= dev.idle_w - 1e-9 && e.average_power_w <= dev.tdp_w + 1e-9,
+                "{hw}: {} W",
+                e.average_power_w
+            );
+            let mut bigger = seed();
+            for m in &mut bigger.models {
+                m.batch_size *= 2;
+            }
+            let q = predictor.predict(&bigger, &target, strategy).unwrap();
+            assert!(
+                q.energy.total_j > e.total_j,
+                "{hw} {strategy:?}: doubling the batches lowered energy"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_energy_goal_picks_the_least_energy_feasible_plan() {
+    let predictor = MultiModelPredictor::default();
+    for hw in TARGETS {
+        let prep = predictor
+            .prepare(&seed(), &Target::new(hw).unwrap())
+            .unwrap();
+        let r = plan::recommend(&prep, Goal::Energy);
+        let best = r.best().prediction.energy.total_j;
+        for c in r.candidates.iter().filter(|c| c.prediction.feasible) {
+            assert!(
+                best <= c.prediction.energy.total_j * (1.0 + 1e-9),
+                "{hw}: {} uses less than the chosen {}",
+                c.label,
+                r.best().label
+            );
+        }
+    }
+}
+
+#[test]
+fn oversubscribed_cpus_burn_more_energy_than_sequential() {
+    let models = vec![
+        ModelSpec::named("distilbert-base-uncased").with_batch(4),
+        ModelSpec::named("all-MiniLM-L6-v2").with_batch(8),
+    ];
+    let w = Workload {
+        models,
+        constraints: Default::default(),
+    };
+    let predictor = MultiModelPredictor::default();
+    let target = Target::new("cpu").unwrap();
+    let par = predictor.predict(&w, &target, Strategy::Parallel).unwrap();
+    let seq = predictor
+        .predict(&w, &target, Strategy::Sequential)
+        .unwrap();
+    assert!(par.combined_latency_ms > seq.combined_latency_ms);
+    assert!(par.energy.total_j > seq.energy.total_j);
+}
+
+#[test]
+fn cold_is_never_faster_than_warm_and_slower_sources_cost_more() {
+    let predictor = MultiModelPredictor::default();
+    for hw in TARGETS {
+        let prep = predictor
+            .prepare(&seed(), &Target::new(hw).unwrap())
+            .unwrap();
+        let mut previous: Option<Vec<f64>> = None;
+        for source in [
+            WeightSource::Memory,
+            WeightSource::Disk,
+            WeightSource::BrowserCache,
+            WeightSource::Network,
+        ] {
+            let r = cold_start(
+                &prep,
+                ColdStartConfig {
+                    source,
+                    source_gbps: None,
+                    warmup_iterations: 1,
+                },
+            )
+            .unwrap();
+            for s in &r.strategies {
+                assert!(
+                    s.cold_ms >= s.warm_ms,
+                    "{hw} {source:?} {:?}: cold {} < warm {}",
+                    s.strategy,
+                    s.cold_ms,
+                    s.warm_ms
+                );
+            }
+            for m in &r.models {
+                assert!(
+                    m.first_run_ms >= m.warm_ms + m.warmup_ms,
+                    "{hw}: {}",
+                    m.name
+                );
+            }
+            let colds: Vec<f64> = r.strategies.iter().map(|s| s.cold_ms).collect();
+            if let Some(prev) = &previous {
+                for (a, b) in prev.iter().zip(&colds) {
+                    assert!(
+                        b + 1e-9 >= *a,
+                        "{hw}: {source:?} was faster than a faster source"
+                    );
+                }
+            }
+            previous = Some(colds);
+        }
+    }
+}
+
+#[test]
+fn cold_start_rejects_a_bad_bandwidth() {
+    let prep = MultiModelPredictor::default()
+        .prepare(&seed(), &Target::new("cuda").unwrap())
+        .unwrap();
+    for bad in [0.0, -1.0, f64::NAN, f64::INFINITY] {
+        let err = cold_start(
+            &prep,
+            ColdStartConfig {
+                source: WeightSource::Disk,
+                source_gbps: Some(bad),
+                warmup_iterations: 0,
+            },
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("source_gbps"), "{err}");
+    }
+}
