@@ -1256,6 +1256,19 @@ pub fn recommendation_dto(r: &Recommendation) -> RecommendationDto {
     }
 }
 
+/// Options of a cold-start prediction from JavaScript.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ColdStartOptionsDto {
+    /// `memory`, `disk`, `network` or `cache`.
+    pub source: Option<String>,
+    /// Source bandwidth, GB/s.
+    #[serde(default, deserialize_with = "lenient::option")]
+    pub source_gbps: Option<f64>,
+    /// Warm-up iterations.
+    pub warmup_iterations: Option<u32>,
+}
+
 /// One model's cold start.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]

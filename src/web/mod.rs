@@ -13,8 +13,11 @@ use crate::catalog::hardware::{self, DeviceProfile};
 use crate::catalog::runtime::RuntimeProfile;
 use crate::catalog::sharing::SharingConfig;
 use crate::error::Error;
+use crate::predict::coldstart::{cold_start, ColdStartConfig, WeightSource};
 use crate::predict::multi::{Constraints, Strategy, Target};
-use crate::wire::{self, ConstraintsDto, HardwareProfileDto, SharingRuleDto, WorkloadDto};
+use crate::wire::{
+    self, ColdStartOptionsDto, ConstraintsDto, HardwareProfileDto, SharingRuleDto, WorkloadDto,
+};
 use crate::{Goal, MultiModelPredictor};
 
 pub use types::*;
@@ -270,6 +273,44 @@ impl JsPredictor {
             .recommend(&parsed.workload, &target, goal)
             .map_err(js_error)?;
         Ok(to_js(&wire::recommendation_dto(&r))?.unchecked_into())
+    }
+}
+
+#[wasm_bindgen(js_class = MultiModelPredictor)]
+impl JsPredictor {
+    /// First run (weights read and copied, kernels compiled, warm-up) against a warm run, per strategy.
+    #[wasm_bindgen(js_name = predictColdStart)]
+    pub fn predict_cold_start(
+        &self,
+        models: ModelsArg,
+        hardware: Option<HardwareArg>,
+        options: Option<ColdStartOptionsArg>,
+    ) -> Result<ColdStartJs, JsError> {
+        let parsed = self.workload(&models.into(), &JsValue::UNDEFINED)?;
+        let target = self.target(
+            &hardware.map_or(JsValue::UNDEFINED, Into::into),
+            parsed.hardware,
+            parsed.runtime,
+        )?;
+        let options: JsValue = options.map_or(JsValue::UNDEFINED, Into::into);
+        let o: ColdStartOptionsDto = if is_absent(&options) {
+            ColdStartOptionsDto::default()
+        } else {
+            from_js(&options, "options")?
+        };
+        let source = WeightSource::parse("options.source", o.source.as_deref().unwrap_or("disk"))
+            .map_err(js_error)?;
+        let config = ColdStartConfig {
+            source,
+            source_gbps: o.source_gbps,
+            warmup_iterations: o.warmup_iterations.unwrap_or(0),
+        };
+        let prep = self
+            .inner
+            .prepare(&parsed.workload, &target)
+            .map_err(js_error)?;
+        let report = cold_start(&prep, config).map_err(js_error)?;
+        Ok(to_js(&wire::cold_start_dto(&report))?.unchecked_into())
     }
 }
 

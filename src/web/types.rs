@@ -9,7 +9,7 @@ const TS_TYPES: &'static str = r#"
 export type ModelType = "text_embedding" | "text_generation" | "vision" | "audio" | "multimodal";
 export type Precision = "fp32" | "fp16" | "bf16" | "int8" | "int4";
 export type Strategy = "parallel" | "sequential" | "batched";
-export type Goal = "throughput" | "latency" | "memory";
+export type Goal = "throughput" | "latency" | "memory" | "energy";
 
 /** Layer shapes of a model outside the catalog. */
 export interface ArchitectureSpec {
@@ -84,6 +84,9 @@ export interface HardwareProfile {
   memory_capacity_mb?: number;
   memory_pool?: "dedicated" | "host";
   tdp_w?: number;
+  idle_w?: number;
+  throttle_after_s?: number;
+  throttled_speed?: number;
   sustained_clock_ratio?: number;
   compute_units?: number;
   gemm_tiles?: GemmTile[];
@@ -128,6 +131,8 @@ export interface TotalMetrics {
   meanLatency: number;
   feasible: boolean;
   overflowMb: number;
+  /** Energy of the round, J. */
+  energyJ: number;
 }
 
 export interface MemoryBreakdown {
@@ -162,6 +167,8 @@ export interface IndividualPrediction {
   decodeLatency: number;
   threads: number;
   group: number;
+  /** Energy attributed to the model, J. */
+  energyJ: number;
 }
 
 export interface NamedValue { modelName: string; value: number; }
@@ -201,6 +208,15 @@ export interface ExecutionPlan {
   residency: "resident" | "unload";
 }
 
+export interface DeviceEnergy { device: string; idleJ: number; dynamicJ: number; }
+
+export interface EnergyReport {
+  totalJ: number;
+  perItemJ: number;
+  averagePowerW: number;
+  devices: DeviceEnergy[];
+}
+
 export interface PredictionResult {
   totalMetrics: TotalMetrics;
   individualPredictions: IndividualPrediction[];
@@ -212,6 +228,7 @@ export interface PredictionResult {
   hardwarePlatform: string;
   devices: string[];
   memoryPools: MemoryPool[];
+  energy: EnergyReport;
   warnings: string[];
 }
 
@@ -226,6 +243,37 @@ export interface RecommendationResult {
   reason: string;
   exactGrouping: boolean;
   prediction: PredictionResult;
+}
+
+export type WeightSource = "memory" | "disk" | "network" | "cache";
+
+export interface ColdStartOptions {
+  /** Where the weights come from (default "disk"). */
+  source?: WeightSource;
+  /** Bandwidth of the source, GB/s (default: 3 disk, 0.0125 network, 1 cache). */
+  sourceGbps?: number;
+  /** Warm-up iterations before the first measured run (default 0). */
+  warmupIterations?: number;
+}
+
+export interface ModelColdStart {
+  modelName: string;
+  readMs: number;
+  copyMs: number;
+  compileMs: number;
+  warmupMs: number;
+  warmMs: number;
+  firstRunMs: number;
+}
+
+export interface StrategyColdStart { strategy: Strategy; warmMs: number; coldMs: number; }
+
+export interface ColdStartResult {
+  source: WeightSource;
+  sourceGbps: number;
+  warmupIterations: number;
+  models: ModelColdStart[];
+  strategies: StrategyColdStart[];
 }
 
 export interface CatalogModel {
@@ -245,6 +293,9 @@ export interface CatalogDevice {
   memoryBandwidthGbps: number;
   memoryCapacityMb: number;
   tdpW: number;
+  idleW: number;
+  throttleAfterS: number;
+  throttledSpeed: number;
   concurrency: "concurrent_kernels" | "serial_queue" | "cpu_threads";
   defaultRuntime: string;
   platformDefault: boolean;
@@ -278,6 +329,12 @@ extern "C" {
     /// Result of `recommendExecutionStrategy`.
     #[wasm_bindgen(typescript_type = "RecommendationResult")]
     pub type RecommendationJs;
+    /// Options of `predictColdStart`.
+    #[wasm_bindgen(typescript_type = "ColdStartOptions")]
+    pub type ColdStartOptionsArg;
+    /// Result of `predictColdStart`.
+    #[wasm_bindgen(typescript_type = "ColdStartResult")]
+    pub type ColdStartJs;
     /// Result of `listModels`.
     #[wasm_bindgen(typescript_type = "CatalogModel[]")]
     pub type CatalogModelsJs;

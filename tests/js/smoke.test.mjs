@@ -53,6 +53,21 @@ test('bad input is an Error naming the field, the value and what is allowed', ()
   assert.ok(predictor.predictMultiModelPerformance(seed.models, 'cuda').totalMetrics.feasible);
 });
 
+test('energy and cold start', () => {
+  const predictor = new pkg.MultiModelPredictor({ hardware: 'cuda' });
+  const p = predictor.predictMultiModelPerformance(seed.models);
+  const attributed = p.individualPredictions.reduce((s, m) => s + m.energyJ, 0);
+  assert.ok(Math.abs(attributed - p.energy.totalJ) < 1e-3, `${attributed} vs ${p.energy.totalJ}`);
+  assert.equal(p.totalMetrics.energyJ, p.energy.totalJ);
+  const r = predictor.recommendExecutionStrategy(seed.models, undefined, 'energy');
+  assert.equal(r.optimizationGoal, 'energy');
+  const cold = predictor.predictColdStart(seed.models, 'webgpu', { source: 'network', warmupIterations: 1 });
+  assert.equal(cold.source, 'network');
+  for (const s of cold.strategies) assert.ok(s.coldMs >= s.warmMs, JSON.stringify(s));
+  assert.throws(() => predictor.predictColdStart(seed.models, 'cuda', { source: 'floppy' }), /options\.source: floppy/);
+  assert.throws(() => predictor.predictColdStart(seed.models, 'cuda', { sourceGbps: -1 }), /source_gbps/);
+});
+
 test('catalogs and version', () => {
   assert.equal(pkg.listModels().length, 19);
   assert.ok(pkg.listHardware().some((d) => d.id === 'webgpu:fallback'));

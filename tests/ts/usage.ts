@@ -1,7 +1,7 @@
 // Compiled with `tsc --noEmit` against the generated definitions: every input and result is typed, so these
 // lines type-check, and the lines marked @ts-expect-error must not.
 import init, { MultiModelPredictor, listHardware, listModels, version } from '../../pkg/web/multimodel_perf.js';
-import type { ModelEntry, PredictionResult, RecommendationResult, WorkloadObject, HardwareProfile, CatalogModel } from '../../pkg/web/multimodel_perf.js';
+import type { ModelEntry, PredictionResult, RecommendationResult, WorkloadObject, HardwareProfile, CatalogModel, ColdStartResult } from '../../pkg/web/multimodel_perf.js';
 
 export async function example(): Promise<number> {
   await init();
@@ -17,11 +17,13 @@ export async function example(): Promise<number> {
   const custom: HardwareProfile = { base: 'cuda:t4', memory_capacity_mb: 8000 };
   const r: RecommendationResult = predictor.recommendExecutionStrategy(workload, custom, 'memory');
   const groups: string[][] = r.plan.groups;
+  const cold: ColdStartResult = predictor.predictColdStart(models, 'webgpu', { source: 'cache', warmupIterations: 2 });
+  const joules: number = p.energy.totalJ + cold.strategies[0].coldMs;
   const catalog: CatalogModel[] = listModels();
   const ids: string[] = listHardware().map((d) => d.id);
   // @ts-expect-error unknown strategy names are rejected at compile time
   predictor.predictMultiModelPerformance(models, 'cuda', 'diagonal');
   // @ts-expect-error precision must be one of the known formats
   const wrong: ModelEntry = { model_name: 'gpt2', precision: 'fp12' };
-  return latency + groups.length + catalog.length + ids.length + version().length + bound.length + (wrong ? 0 : 1);
+  return joules + latency + groups.length + catalog.length + ids.length + version().length + bound.length + (wrong ? 0 : 1);
 }
