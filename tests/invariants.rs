@@ -261,6 +261,7 @@ fn check_recommendation_optimal(prep: &Prepared) {
                 }
                 Goal::Memory => best.combined_memory_mb <= o.combined_memory_mb * (1.0 + 1e-9),
                 Goal::Latency => best.mean_latency_ms <= o.mean_latency_ms * (1.0 + 1e-9),
+                Goal::Energy => best.energy.total_j <= o.energy.total_j * (1.0 + 1e-9),
             };
             assert!(
                 ok,
