@@ -973,6 +973,8 @@ pub struct PoolDto {
     pub peak_mb: f64,
     /// Overflow, MB.
     pub overflow_mb: f64,
+    /// Extra time per round if host memory is paged to swap, ms.
+    pub swap_ms_per_round: f64,
 }
 
 /// A plan.
@@ -1223,6 +1225,7 @@ pub fn prediction_dto(p: &MultiPrediction) -> PredictionDto {
                 capacity_mb: r4(x.capacity_mb),
                 peak_mb: r4(x.peak_mb),
                 overflow_mb: r4(x.overflow_mb),
+                swap_ms_per_round: r4(x.swap_ms_per_round),
             })
             .collect(),
         warnings: p.warnings.clone(),

@@ -168,3 +168,41 @@ fn cold_start_rejects_a_bad_bandwidth() {
         assert!(err.to_string().contains("source_gbps"), "{err}");
     }
 }
+
+#[test]
+fn oversubscribed_host_memory_is_priced_as_swapping_but_device_memory_is_not() {
+    let llama = || ModelSpec::named("llama-3.2-1b").with_batch(8);
+    let w = Workload {
+        models: vec![
+            llama(),
+            llama().with_batch(4),
+            llama().with_batch(2),
+            ModelSpec::named("qwen2.5-0.5b"),
+        ],
+        constraints: Default::default(),
+    };
+    let predictor = MultiModelPredictor::default();
+    let host = predictor
+        .predict(
+            &w,
+            &Target::new("cpu:laptop-4c").unwrap(),
+            Strategy::Parallel,
+        )
+        .unwrap();
+    let pool = &host.pools[0];
+    assert!(
+        !host.feasible && pool.overflow_mb > 0.0,
+        "the workload should overflow 16 GB"
+    );
+    let expected = 2.0 * pool.overflow_mb * 1024.0 * 1024.0 / 3e9 * 1e3;
+    assert!(
+        (pool.swap_ms_per_round - expected).abs() < 1e-6,
+        "{} vs {expected}",
+        pool.swap_ms_per_round
+    );
+    assert!(host.warnings.iter().any(|w| w.contains("page it to swap")));
+    let mut small = Target::new("cuda:t4").unwrap();
+    small.device.memory_capacity_mb = 4000.0;
+    let gpu = predictor.predict(&w, &small, Strategy::Parallel).unwrap();
+    assert!(!gpu.feasible && gpu.pools[0].swap_ms_per_round == 0.0);
+}

@@ -657,6 +657,9 @@ pub struct PoolReport {
     pub peak_mb: f64,
     /// Peak above capacity, MB (0 when it fits).
     pub overflow_mb: f64,
+    /// For host memory, which the OS can oversubscribe: extra time per round if the overflow is paged out and
+    /// back in from swap on disk, ms (0 when it fits or for device memory, which cannot be oversubscribed).
+    pub swap_ms_per_round: f64,
 }
 
 /// The result of a multi-model prediction.

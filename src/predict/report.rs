@@ -5,11 +5,13 @@ use super::multi::{
     Contention, DeviceEnergy, EnergyReport, ModelResult, MultiPrediction, Plan, PoolReport,
     Prepared, SharingBenefits,
 };
-use super::single::SinglePrediction;
+use super::single::{SinglePrediction, MB};
 use crate::catalog::hardware::Concurrency;
 use crate::sim::{order_free_sum, Scenario, Schedule};
 
 const NS_PER_MS: f64 = 1e6;
+/// Swap on an NVMe SSD: ~3 GB/s sequential (PCIe 3.0 x4 class), shared by page-out and page-in.
+const SWAP_GBPS: f64 = crate::predict::coldstart::DISK_GBPS;
 
 /// Assembles the report of `plan` from its schedule.
 pub fn build(
@@ -60,11 +62,22 @@ pub fn build(
         .pools
         .iter()
         .enumerate()
-        .map(|(p, (name, cap))| PoolReport {
-            name: name.clone(),
-            capacity_mb: *cap,
-            peak_mb: schedule.peak_mb[p],
-            overflow_mb: (schedule.peak_mb[p] - cap).max(0.0),
+        .map(|(p, (name, cap))| {
+            let overflow_mb = (schedule.peak_mb[p] - cap).max(0.0);
+            // Every round touches every resident byte, so the overflow is written out and read back once per
+            // round (an LRU-like pager evicts exactly what the next model needs).
+            let swap_ms_per_round = if name == "host" {
+                2.0 * overflow_mb * MB / (SWAP_GBPS * 1e9) * 1e3
+            } else {
+                0.0
+            };
+            PoolReport {
+                name: name.clone(),
+                capacity_mb: *cap,
+                peak_mb: schedule.peak_mb[p],
+                overflow_mb,
+                swap_ms_per_round,
+            }
         })
         .collect();
     let budget_overflow = prep

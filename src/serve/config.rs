@@ -162,7 +162,11 @@ impl ServeConfig {
         }
         if let Some(t) = self.throttle {
             if !(t.speed.is_finite() && t.speed > 0.0 && t.speed <= 1.0) {
-                return Err(Error::invalid("throttle.speed", t.speed, "a number in (0, 1]"));
+                return Err(Error::invalid(
+                    "throttle.speed",
+                    t.speed,
+                    "a number in (0, 1]",
+                ));
             }
         }
         check_request_count(self.expected_requests(1.0), "arrivals")
@@ -212,7 +216,9 @@ pub(crate) fn check_request_count(expected: f64, field: &str) -> Result<()> {
     Err(Error::invalid(
         field,
         format!("about {expected:.0} requests"),
-        format!("at most {MAX_REQUESTS:.0} requests in one simulation (lower the rates or duration_s)"),
+        format!(
+            "at most {MAX_REQUESTS:.0} requests in one simulation (lower the rates or duration_s)"
+        ),
     ))
 }
 

@@ -177,7 +177,12 @@ impl Tally {
     }
 
     /// Turns the totals into the report.
-    pub(crate) fn report(self, machine: &super::Machine, policy: &Policy, events: u64) -> ServeReport {
+    pub(crate) fn report(
+        self,
+        machine: &super::Machine,
+        policy: &Policy,
+        events: u64,
+    ) -> ServeReport {
         let window_ns = (self.end_ns - self.start_ns) as f64;
         let window_s = window_ns / 1e9;
         let parallel = !policy.is_shared_slot();

@@ -199,7 +199,14 @@ export interface ExecutionSchedule {
   memoryTimeline: MemoryPoint[];
 }
 
-export interface MemoryPool { name: string; capacityMb: number; peakMb: number; overflowMb: number; }
+export interface MemoryPool {
+  name: string;
+  capacityMb: number;
+  peakMb: number;
+  overflowMb: number;
+  /** Host memory only: extra time per round if the overflow is paged to swap, ms. */
+  swapMsPerRound: number;
+}
 
 export interface ExecutionPlan {
   strategy: Strategy;
