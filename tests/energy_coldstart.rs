@@ -171,14 +171,20 @@ fn cold_start_rejects_a_bad_bandwidth() {
 
 #[test]
 fn oversubscribed_host_memory_is_priced_as_swapping_but_device_memory_is_not() {
-    let llama = || ModelSpec::named("llama-3.2-1b").with_batch(8);
+    use multimodel_perf::catalog::Precision;
+    // Long contexts at batch 64: weights plus KV caches of about 32 GB against 16 GB of RAM.
+    let long = |name: &str, p: Precision| {
+        let mut m = ModelSpec::named(name).with_batch(64).with_precision(p);
+        m.sequence_length = Some(1024);
+        m
+    };
+    let models = vec![
+        long("llama-3.2-1b", Precision::Fp32),
+        long("llama-3.2-1b", Precision::Fp16),
+        long("qwen2.5-0.5b", Precision::Fp32),
+    ];
     let w = Workload {
-        models: vec![
-            llama(),
-            llama().with_batch(4),
-            llama().with_batch(2),
-            ModelSpec::named("qwen2.5-0.5b"),
-        ],
+        models,
         constraints: Default::default(),
     };
     let predictor = MultiModelPredictor::default();
