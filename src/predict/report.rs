@@ -97,6 +97,12 @@ pub fn build(
             "infeasible: needs {overflow_mb:.0} MB more memory than available"
         ));
     }
+    for pool in pools.iter().filter(|p| p.swap_ms_per_round > 0.0) {
+        warnings.push(format!(
+            "host memory is oversubscribed by {:.0} MB: the OS would page it to swap, adding about {:.0} ms per round (out and back in at {SWAP_GBPS} GB/s)",
+            pool.overflow_mb, pool.swap_ms_per_round
+        ));
+    }
     let contention = contention(prep, plan, &models, &pools, makespan_ms);
     let (energy, per_model_j) = energy(prep, scenario, &schedule, items);
     let mut models = models;
