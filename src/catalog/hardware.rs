@@ -186,11 +186,15 @@ impl DeviceProfile {
             Int8 => &[(p.int8, Int8), (p.fp16, Fp16), (p.fp32, Fp32)],
             Int4 => &[(p.int4, Int4), (p.fp16, Fp16), (p.fp32, Fp32)],
         };
+        // Devices without the requested format or fp32 (NPUs) run what their compiler converts the model to:
+        // fp16 first, then int8.
+        let any: [(f64, super::Precision); 3] = [(p.fp16, Fp16), (p.int8, Int8), (p.bf16, Bf16)];
         let (peak, used) = chain_at_boost
             .iter()
+            .chain(any.iter())
             .copied()
             .find(|(peak, _)| *peak > 0.0)
-            .unwrap_or((p.fp32, Fp32));
+            .unwrap_or((p.fp32.max(1e-6), Fp32));
         (peak * self.sustained_clock_ratio, used)
     }
 }
@@ -557,6 +561,11 @@ mod tests {
         );
         let cpu = find("cpu").unwrap();
         assert_eq!(cpu.peak_for(crate::catalog::Precision::Fp32).0, 1.152);
+        let npu = find("qnn").unwrap();
+        assert_eq!(
+            npu.peak_for(crate::catalog::Precision::Fp32),
+            (22.5, crate::catalog::Precision::Fp16)
+        );
         assert_eq!(
             cpu.peak_for(crate::catalog::Precision::Fp16).1,
             crate::catalog::Precision::Fp32
