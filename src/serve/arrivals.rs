@@ -32,7 +32,7 @@ impl<'a> Source<'a> {
         match arrivals {
             Arrivals::Trace { times_ms } => Source::Trace { times_ms, pos: 0 },
             Arrivals::None => Source::Silent,
-            _ if !(arrivals.scalable_rate() * scale > 0.0) => Source::Silent,
+            _ if arrivals.scalable_rate() * scale <= 0.0 => Source::Silent,
             Arrivals::Poisson { rate_per_s } => Source::Poisson {
                 mean_gap_ns: 1e9 / (rate_per_s * scale),
                 clock_ns: 0.0,

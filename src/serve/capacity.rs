@@ -38,7 +38,10 @@ pub fn max_sustainable_scale(prep: &Prepared, config: &ServeConfig) -> Result<f6
 /// `k = (1 − ρ_trace) / Σ λᵢ Sᵢ`, where `Sᵢ` is model i's time alone at the throttled speed (sustained
 /// serving ends up throttled). Under [`super::Policy::Parallel`], bisection between 0 and the bound no
 /// server can pass (`min 1 / (λᵢ Sᵢ)`), with a simulation per step using the config's duration, warm-up
-/// and seed; a step is stable when [`super::ServeReport::stable`] holds.
+/// and seed; a step is stable when [`super::ServeReport::stable`] holds. The bisection stops within 1 % of
+/// the boundary the simulations see; how close that boundary is to the true one depends on the run's
+/// length (for the seed workload: k between 1.6 and 2.1 over 30 seeds with 20,000 requests, about 2.0
+/// with 200,000).
 pub fn capacity(prep: &Prepared, config: &ServeConfig) -> Result<CapacityReport> {
     config.validate(prep.models.len())?;
     let machine = Machine::new(prep);

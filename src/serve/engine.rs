@@ -81,6 +81,10 @@ pub(crate) struct Engine<'a> {
     scratch: RateScratch,
     running: usize,
     running_since: u64,
+    /// Servers an arrival or completion touched at the current instant: the ones to dispatch.
+    touched: Vec<usize>,
+    /// The running set or the speed changed at the current instant: rates must be recomputed.
+    dirty: bool,
     tally: Tally,
     events: u64,
 }
@@ -110,6 +114,8 @@ impl<'a> Engine<'a> {
             scratch: RateScratch::default(),
             running: 0,
             running_since: 0,
+            touched: Vec::with_capacity(n),
+            dirty: false,
             tally: Tally::new(n, config.warmup_ns(), config.end_ns()),
             events: 0,
         };
@@ -147,27 +153,50 @@ impl<'a> Engine<'a> {
     /// Runs until every request has completed; returns the tally and the number of events handled.
     pub(crate) fn run(mut self) -> (Tally, u64) {
         while let Some(Reverse(ev)) = self.heap.pop() {
-            let stale =
-                ev.kind == Kind::Completion && self.servers[ev.target].generation != ev.generation;
-            if stale {
+            if self.is_stale(&ev) {
                 continue;
             }
             self.now = ev.time_ns;
             self.events += 1;
-            let changed = match ev.kind {
+            match ev.kind {
                 Kind::Throttle => {
                     self.speed = self.throttle_speed;
-                    true
+                    self.dirty = true;
                 }
                 Kind::Completion => self.complete(ev.target),
                 Kind::Arrival => self.arrive(ev.target, ev.seq),
                 Kind::WindowEnd => self.snapshot_backlog(),
-            };
-            if changed {
+            }
+            // Everything that happens at one instant is seen before anyone is dispatched, so that a
+            // scheduler choosing among simultaneous arrivals really gets to choose.
+            if self.next_is_now() {
+                continue;
+            }
+            self.dispatch();
+            if self.dirty {
                 self.reschedule();
+                self.dirty = false;
             }
         }
         (self.tally, self.events)
+    }
+
+    fn is_stale(&self, ev: &Event) -> bool {
+        ev.kind == Kind::Completion && self.servers[ev.target].generation != ev.generation
+    }
+
+    /// Whether a live event remains at the current instant (stale ones on the way are dropped).
+    fn next_is_now(&mut self) -> bool {
+        while let Some(&Reverse(top)) = self.heap.peek() {
+            if top.time_ns != self.now {
+                return false;
+            }
+            if !self.is_stale(&top) {
+                return true;
+            }
+            self.heap.pop();
+        }
+        false
     }
 
     fn server_of(&self, m: usize) -> usize {
@@ -178,23 +207,21 @@ impl<'a> Engine<'a> {
         }
     }
 
-    /// Returns whether a request started (the running set changed).
-    fn arrive(&mut self, m: usize, order: u64) -> bool {
+    fn arrive(&mut self, m: usize, order: u64) {
         self.tally.arrive(m, self.now);
         self.queues[m].push_back(Request {
             arrival_ns: self.now,
             order,
         });
         self.schedule_arrival(m);
-        let s = self.server_of(m);
-        self.servers[s].job.is_none() && self.start_next(s)
+        self.touched.push(self.server_of(m));
     }
 
-    fn complete(&mut self, s: usize) -> bool {
+    fn complete(&mut self, s: usize) {
         let server = &mut self.servers[s];
         let Some(job) = server.job.take() else {
             debug_assert!(false, "completion of an idle server");
-            return false;
+            return;
         };
         server.rate = 0.0;
         server.generation += 1;
@@ -204,8 +231,17 @@ impl<'a> Engine<'a> {
         if self.running == 0 {
             self.tally.busy(self.running_since, now);
         }
-        self.start_next(s);
-        true
+        self.touched.push(s);
+        self.dirty = true;
+    }
+
+    /// Starts a request on every idle server that an arrival or completion touched.
+    fn dispatch(&mut self) {
+        while let Some(s) = self.touched.pop() {
+            if self.servers[s].job.is_none() && self.start_next(s) {
+                self.dirty = true;
+            }
+        }
     }
 
     /// The model whose queue server `s` takes its next request from.
@@ -284,7 +320,7 @@ impl<'a> Engine<'a> {
         }
     }
 
-    fn snapshot_backlog(&mut self) -> bool {
+    fn snapshot_backlog(&mut self) {
         for m in 0..self.queues.len() {
             let in_service = self
                 .servers
@@ -294,7 +330,6 @@ impl<'a> Engine<'a> {
             self.tally
                 .backlog(m, (self.queues[m].len() + in_service) as u64);
         }
-        false
     }
 }
 
@@ -306,5 +341,81 @@ fn shared_rank(policy: &Policy, machine: &Machine) -> Option<Vec<u64>> {
         Policy::Fifo => Some(vec![0; n]),
         Policy::ShortestJobFirst => Some(machine.alone_ns.clone()),
         Policy::Priority(levels) => Some(levels.iter().map(|&l| u64::from(l)).collect()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::serve::config::Arrivals;
+    use crate::sim::{Domain, Job as SimJob, Resource, ResourceKind, Scenario};
+
+    /// Two models whose requests each need the whole device for 1,000 ns.
+    fn machine() -> Machine {
+        let job = SimJob {
+            solo_ns: 1000,
+            demands: vec![(0, 1.0)],
+            domain: 0,
+            pool: 0,
+            resident_mb: 0.0,
+            running_mb: 0.0,
+            activity: 1.0,
+        };
+        Machine {
+            scenario: Scenario {
+                resources: vec![Resource {
+                    kind: ResourceKind::Shared,
+                    capacity: 1.0,
+                }],
+                domains: vec![Domain {
+                    interference_per_job: 0.0,
+                }],
+                jobs: vec![job.clone(), job],
+                groups: vec![],
+                base_mb: vec![0.0],
+            },
+            service_ns: vec![1000, 1000],
+            alone_ns: vec![1000, 1000],
+            names: vec!["a".into(), "b".into()],
+            items: vec![1, 1],
+        }
+    }
+
+    /// Largest latency of each model, ns, for one request per model at the given times (ms).
+    fn latencies(policy: Policy, at_ms: [f64; 2]) -> Vec<f64> {
+        let m = machine();
+        let arrivals = at_ms
+            .iter()
+            .map(|&t| Arrivals::Trace { times_ms: vec![t] })
+            .collect();
+        let config = ServeConfig {
+            warmup_s: 0.0,
+            ..ServeConfig::new(arrivals, policy, 1.0)
+        };
+        let (tally, _) = Engine::new(&m, &config, 1.0).run();
+        let report = tally.report(&m, &config.policy, 0);
+        report
+            .models
+            .iter()
+            .map(|r| r.latency.unwrap().max_ms * 1e6)
+            .collect()
+    }
+
+    #[test]
+    fn parallel_servers_share_the_device() {
+        // Together from 0: both run at half speed and finish at 2,000 ns.
+        assert_eq!(latencies(Policy::Parallel, [0.0, 0.0]), [2000.0, 2000.0]);
+        // b arrives at 500 ns: a has 500 ns of work left at rate 1/2 (done at 1,500 ns); b then has
+        // 1000 − 500 = 500 ns left alone (done at 2,000 ns, 1,500 ns after it arrived).
+        assert_eq!(latencies(Policy::Parallel, [0.0, 0.0005]), [1500.0, 1500.0]);
+    }
+
+    #[test]
+    fn a_shared_slot_runs_one_request_at_a_time() {
+        assert_eq!(latencies(Policy::Fifo, [0.0, 0.0]), [1000.0, 2000.0]);
+        assert_eq!(
+            latencies(Policy::Priority(vec![1, 0]), [0.0, 0.0]),
+            [2000.0, 1000.0]
+        );
     }
 }

@@ -13,6 +13,10 @@
 //! natively and in wasm. Requests that arrive during the warm-up are simulated but not measured; after
 //! `duration_s` no request arrives and the queues drain, so every measured request has a latency.
 //!
+//! Whether a queue stayed bounded is a statistical verdict on one finite run (see [`STABLE_TREND`]): near
+//! capacity the mean latency of a third of the window fluctuates by tens of percent over a few thousand
+//! requests, so verdicts and [`capacity`] within ~20 % of saturation need runs of 10⁵ requests or more.
+//!
 //! ```
 //! use multimodel_perf::serve::{self, Arrivals, Policy, ServeConfig};
 //! use multimodel_perf::{ModelSpec, MultiModelPredictor, Target, Workload};
@@ -23,10 +27,10 @@
 //! };
 //! let prep = MultiModelPredictor::default().prepare(&workload, &Target::new("cuda:a100-40gb")?)?;
 //! let arrivals = vec![
-//!     Arrivals::Poisson { rate_per_s: 50.0 },
-//!     Arrivals::Periodic { rate_per_s: 10.0 },
+//!     Arrivals::Poisson { rate_per_s: 30.0 },
+//!     Arrivals::Periodic { rate_per_s: 5.0 },
 //! ];
-//! let report = serve::simulate(&prep, &ServeConfig::new(arrivals, Policy::Fifo, 20.0))?;
+//! let report = serve::simulate(&prep, &ServeConfig::new(arrivals, Policy::Fifo, 60.0))?;
 //! let bert = report.models[0].latency.expect("bert received requests");
 //! assert!(bert.p99_ms >= bert.p50_ms && bert.p50_ms >= report.models[0].service_ms - 1e-6);
 //! assert!(report.stable);
