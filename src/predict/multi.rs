@@ -386,10 +386,12 @@ impl Prepared {
 
     /// Simulates `plan` and reports.
     pub fn evaluate(&self, plan: &Plan) -> MultiPrediction {
-        let singles: Vec<SinglePrediction> = (0..self.models.len())
-            .map(|i| self.single(i, self.threads(i, plan)))
-            .collect();
-        self.evaluate_with(plan, singles)
+        self.evaluate_with(plan, self.singles(plan))
+    }
+
+    /// Every model alone with the threads `plan` gives it.
+    pub fn singles(&self, plan: &Plan) -> Vec<SinglePrediction> {
+        (0..self.models.len()).map(|i| self.single(i, self.threads(i, plan))).collect()
     }
 
     /// Simulates `plan` with single-model predictions computed beforehand (`singles[i]` for model `i`).

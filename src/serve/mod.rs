@@ -84,13 +84,8 @@ impl Machine {
     fn new(prep: &Prepared) -> Self {
         let plan = prep.plan(Strategy::Parallel);
         // The parallel plan's own single-model predictions, so that threads and every other default are
-        // exactly those of the batch prediction (the rule that picks them is private to `predict`).
-        let singles: Vec<_> = prep
-            .evaluate(&plan)
-            .models
-            .into_iter()
-            .map(|m| m.solo)
-            .collect();
+        // exactly those of the batch prediction.
+        let singles = prep.singles(&plan);
         let scenario = prep.scenario(&plan, &singles);
         let service_ns: Vec<u64> = scenario.jobs.iter().map(|j| j.solo_ns).collect();
         let mut scratch = RateScratch::default();
