@@ -22,6 +22,7 @@ use multimodel_perf::predict::coldstart::{
     cold_start, ColdStartConfig, ColdStartReport, WeightSource,
 };
 use multimodel_perf::predict::multi::{MultiPrediction, Target};
+use multimodel_perf::serve;
 use multimodel_perf::wire::{self, ParsedWorkload};
 use multimodel_perf::{Goal, MultiModelPredictor, Recommendation, Strategy};
 
@@ -85,6 +86,42 @@ enum Command {
         /// Warm-up iterations before the first measured run.
         #[arg(long, default_value_t = 0)]
         warmup: u32,
+    },
+    /// Simulate serving under load: requests arrive at each model over time; report latency percentiles,
+    /// throughput, utilisation and the highest sustainable rates.
+    Serve {
+        #[command(flatten)]
+        common: Common,
+        /// Requests per second for every model.
+        #[arg(long)]
+        rate: Option<f64>,
+        /// Requests per second per model: NAME=RATE,NAME=RATE (overrides --rate).
+        #[arg(long)]
+        rates: Option<String>,
+        /// poisson or periodic.
+        #[arg(long, default_value = "poisson")]
+        arrivals: String,
+        /// parallel (each model its own server), fifo, sjf or priority (one shared execution slot).
+        #[arg(long, default_value = "parallel")]
+        policy: String,
+        /// Priority level per model in workload order, 0 = most urgent: 0,1,2.
+        #[arg(long)]
+        priorities: Option<String>,
+        /// Seconds of arrivals.
+        #[arg(long, default_value_t = 60.0)]
+        duration: f64,
+        /// Seconds excluded from the statistics (default: a tenth of the duration).
+        #[arg(long)]
+        warmup: Option<f64>,
+        /// Seed of the arrival processes.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Ignore the device's thermal throttling.
+        #[arg(long)]
+        no_throttle: bool,
+        /// Skip the search for the highest sustainable rates.
+        #[arg(long)]
+        no_capacity: bool,
     },
     /// Show the simulated schedule as a chart; optionally write a Chrome trace.
     Schedule {
@@ -183,6 +220,51 @@ fn run(cli: Cli) -> Result<String, String> {
                 w!(out, "{}", wire::to_json(&wire::recommendation_dto(&r)));
             } else {
                 print_recommendation(&mut out, &r);
+            }
+        }
+        Command::Serve {
+            common,
+            rate,
+            rates,
+            arrivals,
+            policy,
+            priorities,
+            duration,
+            warmup,
+            seed,
+            no_throttle,
+            no_capacity,
+        } => {
+            let l = load(&common)?;
+            let prep = l
+                .predictor
+                .prepare(&l.workload.workload, &l.target)
+                .map_err(|e| e.to_string())?;
+            let dto = wire::ServeOptionsDto {
+                rate,
+                rates: rates.as_deref().map(parse_rates).transpose()?,
+                arrivals: Some(arrivals),
+                traces: None,
+                policy: Some(policy),
+                priorities: priorities.as_deref().map(parse_priorities).transpose()?,
+                duration_s: Some(duration),
+                warmup_s: warmup,
+                seed: Some(seed),
+                throttle: Some(!no_throttle),
+                capacity: Some(!no_capacity),
+            };
+            let req = wire::serve_request(dto, &prep).map_err(|e| e.to_string())?;
+            let report = serve::simulate(&prep, &req.config).map_err(|e| e.to_string())?;
+            let cap = if req.capacity {
+                Some(serve::capacity(&prep, &req.config).map_err(|e| e.to_string())?)
+            } else {
+                None
+            };
+            let dto = wire::serve_dto(&req, &report, cap.as_ref());
+            if common.json {
+                w!(out, "{}", wire::to_json(&dto));
+            } else {
+                print_serve(&mut out, &dto);
             }
         }
         Command::Coldstart {
@@ -406,6 +488,91 @@ fn print_prediction(out: &mut String, p: &MultiPrediction) {
     }
     for w in &p.warnings {
         w!(out, "warning: {w}");
+    }
+}
+
+fn parse_rates(text: &str) -> Result<std::collections::BTreeMap<String, f64>, String> {
+    text.split(',')
+        .map(|pair| {
+            let (name, rate) = pair.rsplit_once('=').ok_or_else(|| {
+                format!("invalid --rates: {pair} (NAME=RATE pairs separated by commas)")
+            })?;
+            let rate: f64 = rate.trim().parse().map_err(|_| {
+                format!("invalid --rates.{name}: {rate} (a number of requests per second)")
+            })?;
+            Ok((name.trim().to_string(), rate))
+        })
+        .collect()
+}
+
+fn parse_priorities(text: &str) -> Result<Vec<u32>, String> {
+    text.split(',')
+        .map(|p| {
+            p.trim().parse::<u32>().map_err(|_| {
+                format!("invalid --priorities: {p} (non-negative integers separated by commas)")
+            })
+        })
+        .collect()
+}
+
+fn print_serve(out: &mut String, r: &wire::ServeDto) {
+    let scale = r.max_sustainable_scale.map_or(String::new(), |k| {
+        format!(" | rates can grow {k:.2}x before queues grow without bound")
+    });
+    let throttle = r.throttle.map_or(String::new(), |[after, speed]| {
+        format!(" | throttles to {:.0} % after {after:.0} s", speed * 100.0)
+    });
+    w!(
+        out,
+        "{} policy, {:.1} s measured, {} requests{}{}",
+        r.policy,
+        r.window_s,
+        r.requests,
+        scale,
+        throttle
+    );
+    w!(
+        out,
+        "utilisation {:.2} | {}",
+        r.utilisation,
+        if r.stable {
+            "stable"
+        } else {
+            "UNSTABLE: a queue grows without bound"
+        }
+    );
+    w!(
+        out,
+        "{:<24} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>7} {:>10}",
+        "model",
+        "offered/s",
+        "done/s",
+        "p50 ms",
+        "p95 ms",
+        "p99 ms",
+        "wait ms",
+        "util",
+        "max rate/s"
+    );
+    for m in &r.models {
+        let l = m.latency.as_ref();
+        let cell =
+            |f: fn(&wire::LatencyDto) -> f64| l.map_or("-".to_string(), |l| format!("{:.2}", f(l)));
+        w!(
+            out,
+            "{:<24} {:>9.2} {:>9.2} {:>9} {:>9} {:>9} {:>9} {:>7.2} {:>10}{}",
+            m.model_name,
+            m.offered_rps,
+            m.throughput_rps,
+            cell(|l| l.p50_ms),
+            cell(|l| l.p95_ms),
+            cell(|l| l.p99_ms),
+            cell(|l| l.mean_wait_ms),
+            m.utilisation,
+            m.max_sustainable_rps
+                .map_or("-".to_string(), |x| format!("{x:.2}")),
+            if m.kept_up { "" } else { "  (falling behind)" }
+        );
     }
 }
 

@@ -391,7 +391,9 @@ impl Prepared {
 
     /// Every model alone with the threads `plan` gives it.
     pub fn singles(&self, plan: &Plan) -> Vec<SinglePrediction> {
-        (0..self.models.len()).map(|i| self.single(i, self.threads(i, plan))).collect()
+        (0..self.models.len())
+            .map(|i| self.single(i, self.threads(i, plan)))
+            .collect()
     }
 
     /// Simulates `plan` with single-model predictions computed beforehand (`singles[i]` for model `i`).

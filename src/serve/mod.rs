@@ -62,7 +62,17 @@ pub fn simulate(prep: &Prepared, config: &ServeConfig) -> Result<ServeReport> {
 /// Runs a validated config with Poisson and Periodic rates multiplied by `scale`.
 fn run(machine: &Machine, config: &ServeConfig, scale: f64) -> ServeReport {
     let (tally, events) = engine::Engine::new(machine, config, scale).run();
-    tally.report(machine, &config.policy, events)
+    tally.report(machine, &config.policy, events, trend_allowance(config))
+}
+
+/// How much the late-window latency may exceed the early one before a queue counts as growing: a thermal
+/// throttle that starts inside the measured window slows service by `1 / speed` without any queue growing,
+/// so the allowance grows by that factor.
+fn trend_allowance(config: &ServeConfig) -> f64 {
+    match config.throttle {
+        Some(t) if t.after_ns < config.end_ns() && t.speed > 0.0 => STABLE_TREND / t.speed,
+        _ => STABLE_TREND,
+    }
 }
 
 /// The machine requests run on: the parallel plan's contention model and what each model's request costs.

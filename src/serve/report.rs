@@ -182,6 +182,7 @@ impl Tally {
         machine: &super::Machine,
         policy: &Policy,
         events: u64,
+        trend_allowance: f64,
     ) -> ServeReport {
         let window_ns = (self.end_ns - self.start_ns) as f64;
         let window_s = window_ns / 1e9;
@@ -191,7 +192,14 @@ impl Tally {
         for (m, mut t) in self.models.into_iter().enumerate() {
             total_ns += t.latencies_ns.iter().map(|&l| l as f64).sum::<f64>();
             total_n += t.latencies_ns.len() as u64;
-            models.push(model_report(&mut t, machine, m, window_s, parallel));
+            models.push(model_report(
+                &mut t,
+                machine,
+                m,
+                window_s,
+                parallel,
+                trend_allowance,
+            ));
         }
         let utilisation = self.busy_ns as f64 / window_ns;
         let slot_ok = parallel || utilisation < STABLE_UTILISATION;
@@ -215,6 +223,7 @@ fn model_report(
     m: usize,
     window_s: f64,
     parallel: bool,
+    trend_allowance: f64,
 ) -> ModelServeReport {
     let utilisation = t.busy_ns as f64 / (window_s * 1e9);
     let latency_trend = trend(&t.thirds);
@@ -232,7 +241,7 @@ fn model_report(
         utilisation,
         latency_trend,
         backlog: t.backlog,
-        kept_up: !saturated && latency_trend <= STABLE_TREND,
+        kept_up: !saturated && latency_trend <= trend_allowance,
     }
 }
 

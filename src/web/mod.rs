@@ -314,6 +314,46 @@ impl JsPredictor {
     }
 }
 
+#[wasm_bindgen(js_class = MultiModelPredictor)]
+impl JsPredictor {
+    /// Serving under load: requests arrive at each model (`options.rate`, `rates`, `traces`), queue and run
+    /// under a policy; latency percentiles, throughput, utilisation and the highest sustainable rates.
+    #[wasm_bindgen(js_name = simulateServing)]
+    pub fn simulate_serving(
+        &self,
+        models: ModelsArg,
+        hardware: Option<HardwareArg>,
+        options: ServeOptionsArg,
+    ) -> Result<ServeJs, JsError> {
+        let parsed = self.workload(&models.into(), &JsValue::UNDEFINED)?;
+        let target = self.target(
+            &hardware.map_or(JsValue::UNDEFINED, Into::into),
+            parsed.hardware,
+            parsed.runtime,
+        )?;
+        let options: JsValue = options.into();
+        if is_absent(&options) {
+            return Err(js_error(Error::missing(
+                "options",
+                "an object with rate, rates or traces",
+            )));
+        }
+        let dto: wire::ServeOptionsDto = from_js(&options, "options")?;
+        let prep = self
+            .inner
+            .prepare(&parsed.workload, &target)
+            .map_err(js_error)?;
+        let req = wire::serve_request(dto, &prep).map_err(js_error)?;
+        let report = crate::serve::simulate(&prep, &req.config).map_err(js_error)?;
+        let cap = if req.capacity {
+            Some(crate::serve::capacity(&prep, &req.config).map_err(js_error)?)
+        } else {
+            None
+        };
+        Ok(to_js(&wire::serve_dto(&req, &report, cap.as_ref()))?.unchecked_into())
+    }
+}
+
 /// Every catalog model with its derived and published parameter counts.
 #[wasm_bindgen(js_name = listModels)]
 pub fn list_models() -> Result<CatalogModelsJs, JsError> {

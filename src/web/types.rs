@@ -283,6 +283,60 @@ export interface ColdStartResult {
   strategies: StrategyColdStart[];
 }
 
+export interface ServeOptions {
+  /** Requests per second for every model. */
+  rate?: number;
+  /** Requests per second by model name. */
+  rates?: Record<string, number>;
+  arrivals?: "poisson" | "periodic";
+  /** Arrival times in ms by model name. */
+  traces?: Record<string, number[]>;
+  policy?: "parallel" | "fifo" | "sjf" | "priority";
+  /** Priority level per model in workload order, 0 = most urgent. */
+  priorities?: number[];
+  /** Seconds of arrivals (default 60). */
+  durationS?: number;
+  /** Seconds excluded from the statistics (default a tenth of the duration). */
+  warmupS?: number;
+  seed?: number;
+  /** Apply the device's thermal throttling (default true). */
+  throttle?: boolean;
+  /** Search the highest sustainable rates (default true). */
+  capacity?: boolean;
+}
+
+export interface LatencyStats { meanMs: number; p50Ms: number; p95Ms: number; p99Ms: number; maxMs: number; meanWaitMs: number; }
+
+export interface ModelServeResult {
+  modelName: string;
+  arrived: number;
+  completed: number;
+  offeredRps: number;
+  throughputRps: number;
+  throughputItemsPerS: number;
+  serviceMs: number;
+  latency: LatencyStats | null;
+  utilisation: number;
+  latencyTrend: number;
+  backlog: number;
+  keptUp: boolean;
+  maxSustainableRps: number | null;
+}
+
+export interface ServeResult {
+  policy: "parallel" | "fifo" | "shortest_job_first" | "priority";
+  windowS: number;
+  utilisation: number;
+  meanLatencyMs: number | null;
+  stable: boolean;
+  events: number;
+  requests: number;
+  maxSustainableScale: number | null;
+  /** Seconds until throttling starts, and the speed after. */
+  throttle: [number, number] | null;
+  models: ModelServeResult[];
+}
+
 export interface CatalogModel {
   name: string;
   modelType: ModelType;
@@ -342,6 +396,12 @@ extern "C" {
     /// Result of `predictColdStart`.
     #[wasm_bindgen(typescript_type = "ColdStartResult")]
     pub type ColdStartJs;
+    /// Options of `simulateServing`.
+    #[wasm_bindgen(typescript_type = "ServeOptions")]
+    pub type ServeOptionsArg;
+    /// Result of `simulateServing`.
+    #[wasm_bindgen(typescript_type = "ServeResult")]
+    pub type ServeJs;
     /// Result of `listModels`.
     #[wasm_bindgen(typescript_type = "CatalogModel[]")]
     pub type CatalogModelsJs;

@@ -68,6 +68,21 @@ test('energy and cold start', () => {
   assert.throws(() => predictor.predictColdStart(seed.models, 'cuda', { sourceGbps: -1 }), /source_gbps/);
 });
 
+test('serving under load', () => {
+  const predictor = new pkg.MultiModelPredictor({ hardware: 'cuda' });
+  const r = predictor.simulateServing(seed.models, undefined, { rate: 5, durationS: 20, seed: 3 });
+  assert.equal(r.models.length, 3);
+  for (const m of r.models) {
+    assert.ok(m.latency.p99Ms >= m.latency.p95Ms && m.latency.p95Ms >= m.latency.p50Ms, JSON.stringify(m.latency));
+    assert.ok(m.utilisation <= 1 && m.maxSustainableRps > 5 === r.stable || !r.stable);
+  }
+  const again = predictor.simulateServing(seed.models, undefined, { rate: 5, durationS: 20, seed: 3 });
+  assert.deepEqual(again, r);
+  assert.throws(() => predictor.simulateServing(seed.models, undefined, { rate: -1 }), /rate/);
+  assert.throws(() => predictor.simulateServing(seed.models, undefined, { rates: { nope: 1 } }), /serve\.rates\.nope/);
+  assert.throws(() => predictor.simulateServing(seed.models, undefined, { rate: 1, policy: 'lifo' }), /serve\.policy: lifo/);
+});
+
 test('catalogs and version', () => {
   assert.equal(pkg.listModels().length, 19);
   assert.ok(pkg.listHardware().some((d) => d.id === 'webgpu:fallback'));

@@ -1,7 +1,7 @@
 // Compiled with `tsc --noEmit` against the generated definitions: every input and result is typed, so these
 // lines type-check, and the lines marked @ts-expect-error must not.
 import init, { MultiModelPredictor, listHardware, listModels, version } from '../../pkg/web/multimodel_perf.js';
-import type { ModelEntry, PredictionResult, RecommendationResult, WorkloadObject, HardwareProfile, CatalogModel, ColdStartResult } from '../../pkg/web/multimodel_perf.js';
+import type { ModelEntry, PredictionResult, RecommendationResult, WorkloadObject, HardwareProfile, CatalogModel, ColdStartResult, ServeResult } from '../../pkg/web/multimodel_perf.js';
 
 export async function example(): Promise<number> {
   await init();
@@ -18,6 +18,8 @@ export async function example(): Promise<number> {
   const r: RecommendationResult = predictor.recommendExecutionStrategy(workload, custom, 'memory');
   const groups: string[][] = r.plan.groups;
   const cold: ColdStartResult = predictor.predictColdStart(models, 'webgpu', { source: 'cache', warmupIterations: 2 });
+  const served: ServeResult = predictor.simulateServing(models, 'cuda:t4', { rates: { 'bert-base-uncased': 20 }, policy: 'sjf', durationS: 10 });
+  const p99: number | undefined = served.models[0].latency?.p99Ms;
   const joules: number = p.energy.totalJ + cold.strategies[0].coldMs;
   const catalog: CatalogModel[] = listModels();
   const ids: string[] = listHardware().map((d) => d.id);
@@ -25,5 +27,5 @@ export async function example(): Promise<number> {
   predictor.predictMultiModelPerformance(models, 'cuda', 'diagonal');
   // @ts-expect-error precision must be one of the known formats
   const wrong: ModelEntry = { model_name: 'gpt2', precision: 'fp12' };
-  return joules + latency + groups.length + catalog.length + ids.length + version().length + bound.length + (wrong ? 0 : 1);
+  return (p99 ?? 0) + joules + latency + groups.length + catalog.length + ids.length + version().length + bound.length + (wrong ? 0 : 1);
 }
