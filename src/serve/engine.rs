@@ -393,7 +393,7 @@ mod tests {
             ..ServeConfig::new(arrivals, policy, 1.0)
         };
         let (tally, _) = Engine::new(&m, &config, 1.0).run();
-        let report = tally.report(&m, &config.policy, 0, super::STABLE_TREND);
+        let report = tally.report(&m, &config.policy, 0, crate::serve::STABLE_TREND);
         report
             .models
             .iter()
