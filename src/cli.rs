@@ -21,6 +21,7 @@ use multimodel_perf::catalog::sharing::SharingConfig;
 use multimodel_perf::predict::coldstart::{
     cold_start, ColdStartConfig, ColdStartReport, WeightSource,
 };
+use multimodel_perf::predict::memory;
 use multimodel_perf::predict::multi::{MultiPrediction, Target};
 use multimodel_perf::serve;
 use multimodel_perf::wire::{self, ParsedWorkload};
@@ -86,6 +87,17 @@ enum Command {
         /// Warm-up iterations before the first measured run.
         #[arg(long, default_value_t = 0)]
         warmup: u32,
+    },
+    /// Where memory goes and ranked, measured options to reduce it; with --apply, the prediction after them.
+    Memory {
+        #[command(flatten)]
+        common: Common,
+        /// parallel, sequential or batched.
+        #[arg(long, default_value = "parallel")]
+        strategy: String,
+        /// Apply these options (ranks from the list, comma-separated; 0 = the fit plan) and predict again.
+        #[arg(long)]
+        apply: Option<String>,
     },
     /// Simulate serving under load: requests arrive at each model over time; report latency percentiles,
     /// throughput, utilisation and the highest sustainable rates.
@@ -220,6 +232,47 @@ fn run(cli: Cli) -> Result<String, String> {
                 w!(out, "{}", wire::to_json(&wire::recommendation_dto(&r)));
             } else {
                 print_recommendation(&mut out, &r);
+            }
+        }
+        Command::Memory {
+            common,
+            strategy,
+            apply,
+        } => {
+            let strategy = Strategy::parse("--strategy", &strategy).map_err(|e| e.to_string())?;
+            let l = load(&common)?;
+            let (w, t) = (&l.workload.workload, &l.target);
+            let advice =
+                memory::advise(w, t, &l.predictor.sharing, strategy).map_err(|e| e.to_string())?;
+            match apply {
+                None if common.json => {
+                    w!(out, "{}", wire::to_json(&wire::memory_advice_dto(&advice)))
+                }
+                None => w!(out, "{}", advice.table()),
+                Some(ranks) => {
+                    let ranks = ranks
+                        .split(',')
+                        .map(|r| {
+                            r.trim().parse::<usize>().map_err(|_| {
+                                format!("invalid --apply: {r} (option ranks separated by commas)")
+                            })
+                        })
+                        .collect::<Result<Vec<_>, _>>()?;
+                    let changes =
+                        wire::memory_changes(&advice, &ranks).map_err(|e| e.to_string())?;
+                    let applied = memory::apply(w, t, &l.predictor.sharing, strategy, &changes)
+                        .map_err(|e| e.to_string())?;
+                    if common.json {
+                        w!(
+                            out,
+                            "{}",
+                            wire::to_json(&wire::prediction_dto(&applied.prediction))
+                        );
+                    } else {
+                        w!(out, "after applying option(s) {}: peak {:.0} MB (was {:.0} MB), makespan {:.3} ms (was {:.3} ms)", ranks.iter().map(|r| r.to_string()).collect::<Vec<_>>().join(", "), applied.prediction.combined_memory_mb, advice.peak_mb, applied.prediction.combined_latency_ms, advice.latency_ms);
+                        print_prediction(&mut out, &applied.prediction);
+                    }
+                }
             }
         }
         Command::Serve {

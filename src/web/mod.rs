@@ -354,6 +354,79 @@ impl JsPredictor {
     }
 }
 
+#[wasm_bindgen(js_class = MultiModelPredictor)]
+impl JsPredictor {
+    /// Where memory goes for `strategy` (default `parallel`) and ranked options to reduce it, each measured by
+    /// re-predicting with it applied; a fit plan when the workload does not fit.
+    #[wasm_bindgen(js_name = adviseMemory)]
+    pub fn advise_memory(
+        &self,
+        models: ModelsArg,
+        hardware: Option<HardwareArg>,
+        strategy: Option<StrategyArg>,
+    ) -> Result<MemoryAdviceJs, JsError> {
+        let (parsed, target, strategy) = self.memory_inputs(models, hardware, strategy)?;
+        let advice = crate::predict::memory::advise(
+            &parsed.workload,
+            &target,
+            &self.inner.sharing,
+            strategy,
+        )
+        .map_err(js_error)?;
+        Ok(to_js(&wire::memory_advice_dto(&advice))?.unchecked_into())
+    }
+
+    /// Applies the advice's options with these ranks (0 = the fit plan) and returns the new prediction.
+    #[wasm_bindgen(js_name = applyMemoryOptions)]
+    pub fn apply_memory_options(
+        &self,
+        models: ModelsArg,
+        hardware: Option<HardwareArg>,
+        strategy: Option<StrategyArg>,
+        ranks: RanksArg,
+    ) -> Result<PredictionJs, JsError> {
+        let (parsed, target, strategy) = self.memory_inputs(models, hardware, strategy)?;
+        let advice = crate::predict::memory::advise(
+            &parsed.workload,
+            &target,
+            &self.inner.sharing,
+            strategy,
+        )
+        .map_err(js_error)?;
+        let ranks: Vec<usize> = from_js(&ranks.into(), "ranks")?;
+        let changes = wire::memory_changes(&advice, &ranks).map_err(js_error)?;
+        let applied = crate::predict::memory::apply(
+            &parsed.workload,
+            &target,
+            &self.inner.sharing,
+            strategy,
+            &changes,
+        )
+        .map_err(js_error)?;
+        Ok(to_js(&wire::prediction_dto(&applied.prediction))?.unchecked_into())
+    }
+
+    fn memory_inputs(
+        &self,
+        models: ModelsArg,
+        hardware: Option<HardwareArg>,
+        strategy: Option<StrategyArg>,
+    ) -> Result<(wire::ParsedWorkload, Target, Strategy), JsError> {
+        let parsed = self.workload(&models.into(), &JsValue::UNDEFINED)?;
+        let target = self.target(
+            &hardware.map_or(JsValue::UNDEFINED, Into::into),
+            parsed.hardware.clone(),
+            parsed.runtime.clone(),
+        )?;
+        let strategy = Strategy::parse(
+            "strategy",
+            &name_arg(strategy.map(Into::into), "strategy", "parallel")?,
+        )
+        .map_err(js_error)?;
+        Ok((parsed, target, strategy))
+    }
+}
+
 /// Every catalog model with its derived and published parameter counts.
 #[wasm_bindgen(js_name = listModels)]
 pub fn list_models() -> Result<CatalogModelsJs, JsError> {

@@ -337,6 +337,46 @@ export interface ServeResult {
   models: ModelServeResult[];
 }
 
+export interface ModelMemory {
+  modelName: string;
+  precision: Precision;
+  weightsMb: number;
+  activationsMb: number;
+  kvCacheMb: number;
+  workspaceMb: number;
+  runtimeOverheadMb: number;
+  sharedMb: number;
+  heldMb: number;
+}
+
+export interface MemoryOption {
+  /** 1-based rank; pass it to applyMemoryOptions (0 = the fit plan). */
+  rank: number;
+  kind: "lower-precision" | "fused-attention" | "epilogue-fusion" | "shared-arena" | "planned-arena" | "fit-plan";
+  models: string[];
+  description: string;
+  /** Peak memory saved, MB, measured by re-prediction unless `estimated`. */
+  savedMb: number;
+  latencyDeltaMs: number;
+  estimated: boolean;
+  feasible: boolean;
+  caveat: string | null;
+}
+
+export interface MemoryAdvice {
+  strategy: Strategy;
+  peakMb: number;
+  capacityMb: number;
+  overflowMb: number;
+  feasible: boolean;
+  latencyMs: number;
+  contextMb: number;
+  models: ModelMemory[];
+  options: MemoryOption[];
+  fitPlan: { option: MemoryOption; prediction: PredictionResult } | null;
+  notes: string[];
+}
+
 export interface CatalogModel {
   name: string;
   modelType: ModelType;
@@ -402,6 +442,12 @@ extern "C" {
     /// Result of `simulateServing`.
     #[wasm_bindgen(typescript_type = "ServeResult")]
     pub type ServeJs;
+    /// Option ranks.
+    #[wasm_bindgen(typescript_type = "number[]")]
+    pub type RanksArg;
+    /// Result of `adviseMemory`.
+    #[wasm_bindgen(typescript_type = "MemoryAdvice")]
+    pub type MemoryAdviceJs;
     /// Result of `listModels`.
     #[wasm_bindgen(typescript_type = "CatalogModel[]")]
     pub type CatalogModelsJs;

@@ -83,6 +83,18 @@ test('serving under load', () => {
   assert.throws(() => predictor.simulateServing(seed.models, undefined, { rate: 1, policy: 'lifo' }), /serve\.policy: lifo/);
 });
 
+test('memory advice and applying it', () => {
+  const tight = JSON.parse(readFileSync(join(root, 'examples', 'tight-memory.json'), 'utf8'));
+  const predictor = new pkg.MultiModelPredictor();
+  const advice = predictor.adviseMemory(tight);
+  assert.equal(advice.feasible, false);
+  assert.ok(advice.fitPlan && advice.fitPlan.prediction.totalMetrics.feasible);
+  for (let k = 1; k < advice.options.length; k++) assert.ok(advice.options[k - 1].savedMb >= advice.options[k].savedMb - 1e-6);
+  const after = predictor.applyMemoryOptions(tight, undefined, 'parallel', [0]);
+  assert.equal(after.totalMetrics.feasible, true);
+  assert.throws(() => predictor.applyMemoryOptions(tight, undefined, 'parallel', [999]), /apply: 999/);
+});
+
 test('catalogs and version', () => {
   assert.equal(pkg.listModels().length, 19);
   assert.ok(pkg.listHardware().some((d) => d.id === 'webgpu:fallback'));

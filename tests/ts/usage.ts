@@ -1,7 +1,7 @@
 // Compiled with `tsc --noEmit` against the generated definitions: every input and result is typed, so these
 // lines type-check, and the lines marked @ts-expect-error must not.
 import init, { MultiModelPredictor, listHardware, listModels, version } from '../../pkg/web/multimodel_perf.js';
-import type { ModelEntry, PredictionResult, RecommendationResult, WorkloadObject, HardwareProfile, CatalogModel, ColdStartResult, ServeResult } from '../../pkg/web/multimodel_perf.js';
+import type { ModelEntry, PredictionResult, RecommendationResult, WorkloadObject, HardwareProfile, CatalogModel, ColdStartResult, ServeResult, MemoryAdvice } from '../../pkg/web/multimodel_perf.js';
 
 export async function example(): Promise<number> {
   await init();
@@ -20,7 +20,9 @@ export async function example(): Promise<number> {
   const cold: ColdStartResult = predictor.predictColdStart(models, 'webgpu', { source: 'cache', warmupIterations: 2 });
   const served: ServeResult = predictor.simulateServing(models, 'cuda:t4', { rates: { 'bert-base-uncased': 20 }, policy: 'sjf', durationS: 10 });
   const p99: number | undefined = served.models[0].latency?.p99Ms;
-  const joules: number = p.energy.totalJ + cold.strategies[0].coldMs;
+  const advice: MemoryAdvice = predictor.adviseMemory(models, 'cuda:t4', 'sequential');
+  const fitted: PredictionResult = predictor.applyMemoryOptions(models, 'cuda:t4', 'sequential', advice.options.map((o) => o.rank).slice(0, 1));
+  const joules: number = fitted.totalMetrics.combinedMemory + p.energy.totalJ + cold.strategies[0].coldMs;
   const catalog: CatalogModel[] = listModels();
   const ids: string[] = listHardware().map((d) => d.id);
   // @ts-expect-error unknown strategy names are rejected at compile time
