@@ -3,6 +3,7 @@
 //! with the same camelCase shape as `mmperf … --json`. JS handles never leave this module; every export
 //! returns `Result<_, JsError>` with a message naming the field, the value and what is allowed.
 
+mod detect;
 mod types;
 
 use serde::Serialize;
@@ -20,6 +21,7 @@ use crate::wire::{
 };
 use crate::{Goal, MultiModelPredictor};
 
+pub use detect::*;
 pub use types::*;
 
 /// Turns any panic into a readable `console.error` message (there should be none: inputs are validated).

@@ -1,0 +1,618 @@
+//! The JSON shape of [`Capabilities`] (camelCase, the `Capabilities` TypeScript interface): written by
+//! `detectCapabilities()`, read back by `detectedProfile()` so that an app may also pass a hand-written or
+//! stored capabilities object. Platform-free serde types: they belong in `crate::wire` and live here only
+//! until that move.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::catalog::detected::{
+    BrowserInfo, BrowserSource, Capabilities, ContextForm, Failure, GlobalScope, GpuAdapter,
+    GpuLimits, OpSupport, WasmSupport, WebGpu, WebNn, WebNnContext, WebNnContextInfo, WebNnKind,
+};
+use crate::catalog::hardware::{Concurrency, DeviceProfile};
+use crate::wire::{DeviceDto, HardwareProfileDto};
+
+/// `Capabilities`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CapabilitiesDto {
+    /// `window`, `worker` or `other`.
+    pub scope: ScopeDto,
+    /// `isSecureContext`.
+    #[serde(default)]
+    pub secure_context: bool,
+    /// Browser and OS.
+    pub browser: BrowserDto,
+    /// WebGPU.
+    pub webgpu: WebGpuDto,
+    /// WebNN.
+    pub webnn: WebNnDto,
+    /// WebAssembly.
+    pub wasm: WasmDto,
+    /// Logical cores.
+    pub hardware_concurrency: Option<u32>,
+    /// GB, as the browser rounds and caps it.
+    pub device_memory_gb: Option<f64>,
+    /// Bound on each await, ms.
+    #[serde(default)]
+    pub timeout_ms: u32,
+}
+
+/// The global scope.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ScopeDto {
+    /// A page.
+    Window,
+    /// A worker.
+    Worker,
+    /// Anything else.
+    Other,
+}
+
+/// `BrowserInfo`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BrowserDto {
+    /// Brand.
+    pub name: String,
+    /// Version.
+    #[serde(default)]
+    pub version: String,
+    /// OS.
+    #[serde(default)]
+    pub os: String,
+    /// OS version.
+    pub os_version: Option<String>,
+    /// Mobile.
+    pub mobile: Option<bool>,
+    /// `client-hints` or `user-agent`.
+    pub source: SourceDto,
+    /// Raw UA string.
+    #[serde(default)]
+    pub user_agent: String,
+}
+
+/// Where the browser info came from.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SourceDto {
+    /// User-Agent Client Hints.
+    ClientHints,
+    /// The UA string.
+    UserAgent,
+}
+
+/// `DetectionFailure`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FailureDto {
+    /// Error name.
+    pub name: String,
+    /// Message.
+    pub message: String,
+}
+
+/// `WebGpuCapabilities`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WebGpuDto {
+    /// `navigator.gpu` exists.
+    pub available: bool,
+    /// Why not.
+    pub reason: Option<String>,
+    /// High-performance adapter probe.
+    pub high_performance: Option<AdapterProbeDto>,
+    /// Low-power adapter probe.
+    pub low_power: Option<AdapterProbeDto>,
+    /// WGSL language features.
+    #[serde(default)]
+    pub wgsl_language_features: Vec<String>,
+}
+
+/// `WebGpuAdapterProbe`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AdapterProbeDto {
+    /// The adapter.
+    pub adapter: Option<AdapterDto>,
+    /// Why there is none.
+    pub error: Option<FailureDto>,
+}
+
+/// `WebGpuAdapterInfo`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AdapterDto {
+    /// Vendor.
+    #[serde(default)]
+    pub vendor: String,
+    /// Architecture.
+    #[serde(default)]
+    pub architecture: String,
+    /// Device.
+    #[serde(default)]
+    pub device: String,
+    /// Description.
+    #[serde(default)]
+    pub description: String,
+    /// Software adapter.
+    pub is_fallback_adapter: bool,
+    /// Sorted features.
+    #[serde(default)]
+    pub features: Vec<String>,
+    /// Limits.
+    pub limits: LimitsDto,
+}
+
+/// `WebGpuLimits`.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct LimitsDto {
+    /// Bytes.
+    pub max_buffer_size: u64,
+    /// Bytes.
+    pub max_storage_buffer_binding_size: u64,
+    /// Bytes.
+    pub max_compute_workgroup_storage_size: u32,
+    /// Count.
+    pub max_compute_invocations_per_workgroup: u32,
+    /// Count.
+    pub max_compute_workgroup_size_x: u32,
+    /// Count.
+    pub max_storage_buffers_per_shader_stage: u32,
+    /// Count.
+    pub max_compute_workgroups_per_dimension: u32,
+}
+
+/// `WebNnCapabilities`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WebNnDto {
+    /// `navigator.ml` exists.
+    pub available: bool,
+    /// Why not.
+    pub reason: Option<String>,
+    /// One report per context kind.
+    #[serde(default)]
+    pub contexts: Vec<ContextDto>,
+}
+
+/// `WebNnContextReport`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ContextDto {
+    /// `gpu`, `npu`, `cpu`.
+    pub kind: KindDto,
+    /// `options` or `deviceType`.
+    pub form: FormDto,
+    /// The dictionary passed.
+    #[serde(default)]
+    pub options: String,
+    /// A context was created.
+    pub ok: bool,
+    /// Why not.
+    pub error: Option<FailureDto>,
+    /// `MLContext.accelerated`.
+    pub accelerated: Option<bool>,
+    /// `opSupportLimits()` summary.
+    pub op_support: Option<OpSupportDto>,
+    /// Why `opSupportLimits()` could not be read.
+    pub op_support_error: Option<FailureDto>,
+    /// The current form's `TypeError`, when the older form was tried.
+    pub current_form_error: Option<FailureDto>,
+}
+
+/// Context kind.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum KindDto {
+    /// Accelerated, high performance.
+    Gpu,
+    /// Accelerated, low power.
+    Npu,
+    /// Not accelerated.
+    Cpu,
+}
+
+/// `createContext` dictionary form.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum FormDto {
+    /// `{powerPreference, accelerated}`.
+    Options,
+    /// `{deviceType}`.
+    DeviceType,
+}
+
+/// `WebNnOpSupport`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OpSupportDto {
+    /// Operators listed.
+    pub op_count: u32,
+    /// `matmul` input data types.
+    pub matmul_input_data_types: Option<Vec<String>>,
+    /// `conv2d` input data types.
+    pub conv2d_input_data_types: Option<Vec<String>>,
+    /// Bytes.
+    pub max_tensor_byte_length: Option<f64>,
+    /// `nchw` / `nhwc`.
+    pub preferred_input_layout: Option<String>,
+}
+
+/// `WasmCapabilities`.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WasmDto {
+    /// `WebAssembly` exists.
+    pub webassembly: bool,
+    /// SIMD validates.
+    pub simd: bool,
+    /// Relaxed SIMD validates.
+    #[serde(default)]
+    pub relaxed_simd: bool,
+    /// `SharedArrayBuffer` exists.
+    pub shared_array_buffer: bool,
+    /// `crossOriginIsolated`.
+    pub cross_origin_isolated: bool,
+    /// Both of the above (written out; ignored when read).
+    #[serde(default)]
+    pub threads: bool,
+}
+
+fn failure_dto(f: &Failure) -> FailureDto {
+    FailureDto {
+        name: f.name.clone(),
+        message: f.message.clone(),
+    }
+}
+
+fn failure(f: FailureDto) -> Failure {
+    Failure::new(f.name, f.message)
+}
+
+fn probe_dto(r: &Result<GpuAdapter, Failure>) -> AdapterProbeDto {
+    match r {
+        Ok(a) => AdapterProbeDto {
+            adapter: Some(AdapterDto {
+                vendor: a.vendor.clone(),
+                architecture: a.architecture.clone(),
+                device: a.device.clone(),
+                description: a.description.clone(),
+                is_fallback_adapter: a.is_fallback_adapter,
+                features: a.features.clone(),
+                limits: limits_dto(&a.limits),
+            }),
+            error: None,
+        },
+        Err(f) => AdapterProbeDto {
+            adapter: None,
+            error: Some(failure_dto(f)),
+        },
+    }
+}
+
+fn limits_dto(l: &GpuLimits) -> LimitsDto {
+    LimitsDto {
+        max_buffer_size: l.max_buffer_size,
+        max_storage_buffer_binding_size: l.max_storage_buffer_binding_size,
+        max_compute_workgroup_storage_size: l.max_compute_workgroup_storage_size,
+        max_compute_invocations_per_workgroup: l.max_compute_invocations_per_workgroup,
+        max_compute_workgroup_size_x: l.max_compute_workgroup_size_x,
+        max_storage_buffers_per_shader_stage: l.max_storage_buffers_per_shader_stage,
+        max_compute_workgroups_per_dimension: l.max_compute_workgroups_per_dimension,
+    }
+}
+
+fn probe(p: Option<AdapterProbeDto>) -> Result<GpuAdapter, Failure> {
+    let p = p.unwrap_or(AdapterProbeDto {
+        adapter: None,
+        error: None,
+    });
+    match (p.adapter, p.error) {
+        (Some(a), _) => Ok(GpuAdapter {
+            vendor: a.vendor,
+            architecture: a.architecture,
+            device: a.device,
+            description: a.description,
+            is_fallback_adapter: a.is_fallback_adapter,
+            features: a.features,
+            limits: GpuLimits {
+                max_buffer_size: a.limits.max_buffer_size,
+                max_storage_buffer_binding_size: a.limits.max_storage_buffer_binding_size,
+                max_compute_workgroup_storage_size: a.limits.max_compute_workgroup_storage_size,
+                max_compute_invocations_per_workgroup: a
+                    .limits
+                    .max_compute_invocations_per_workgroup,
+                max_compute_workgroup_size_x: a.limits.max_compute_workgroup_size_x,
+                max_storage_buffers_per_shader_stage: a.limits.max_storage_buffers_per_shader_stage,
+                max_compute_workgroups_per_dimension: a.limits.max_compute_workgroups_per_dimension,
+            },
+        }),
+        (None, Some(f)) => Err(failure(f)),
+        (None, None) => Err(Failure::new("NoAdapter", "no adapter was reported")),
+    }
+}
+
+fn context_dto(c: &WebNnContext) -> ContextDto {
+    let (ok, error, accelerated, op_support, op_support_error) = match &c.result {
+        Ok(info) => {
+            let (s, e) = match &info.op_support {
+                Ok(s) => (Some(op_support_dto(s)), None),
+                Err(f) => (None, Some(failure_dto(f))),
+            };
+            (true, None, info.accelerated, s, e)
+        }
+        Err(f) => (false, Some(failure_dto(f)), None, None, None),
+    };
+    ContextDto {
+        kind: match c.kind {
+            WebNnKind::Gpu => KindDto::Gpu,
+            WebNnKind::Npu => KindDto::Npu,
+            WebNnKind::Cpu => KindDto::Cpu,
+        },
+        form: match c.form {
+            ContextForm::Options => FormDto::Options,
+            ContextForm::DeviceType => FormDto::DeviceType,
+        },
+        options: c.options.clone(),
+        ok,
+        error,
+        accelerated,
+        op_support,
+        op_support_error,
+        current_form_error: c.current_form_error.as_ref().map(failure_dto),
+    }
+}
+
+fn op_support_dto(s: &OpSupport) -> OpSupportDto {
+    OpSupportDto {
+        op_count: s.op_count,
+        matmul_input_data_types: s.matmul_input_data_types.clone(),
+        conv2d_input_data_types: s.conv2d_input_data_types.clone(),
+        max_tensor_byte_length: s.max_tensor_byte_length,
+        preferred_input_layout: s.preferred_input_layout.clone(),
+    }
+}
+
+fn context(c: ContextDto) -> WebNnContext {
+    let result = if c.ok {
+        Ok(WebNnContextInfo {
+            accelerated: c.accelerated,
+            op_support: match (c.op_support, c.op_support_error) {
+                (Some(s), _) => Ok(OpSupport {
+                    op_count: s.op_count,
+                    matmul_input_data_types: s.matmul_input_data_types,
+                    conv2d_input_data_types: s.conv2d_input_data_types,
+                    max_tensor_byte_length: s.max_tensor_byte_length,
+                    preferred_input_layout: s.preferred_input_layout,
+                }),
+                (None, f) => Err(f.map_or_else(
+                    || Failure::new("Absent", "opSupportLimits() was not reported"),
+                    failure,
+                )),
+            },
+        })
+    } else {
+        Err(c
+            .error
+            .map_or_else(|| Failure::new("Absent", "no reason was reported"), failure))
+    };
+    WebNnContext {
+        kind: match c.kind {
+            KindDto::Gpu => WebNnKind::Gpu,
+            KindDto::Npu => WebNnKind::Npu,
+            KindDto::Cpu => WebNnKind::Cpu,
+        },
+        form: match c.form {
+            FormDto::Options => ContextForm::Options,
+            FormDto::DeviceType => ContextForm::DeviceType,
+        },
+        options: c.options,
+        result,
+        current_form_error: c.current_form_error.map(failure),
+    }
+}
+
+impl From<&Capabilities> for CapabilitiesDto {
+    fn from(c: &Capabilities) -> Self {
+        let b = &c.browser;
+        CapabilitiesDto {
+            scope: match c.scope {
+                GlobalScope::Window => ScopeDto::Window,
+                GlobalScope::Worker => ScopeDto::Worker,
+                GlobalScope::Other => ScopeDto::Other,
+            },
+            secure_context: c.secure_context,
+            browser: BrowserDto {
+                name: b.name.clone(),
+                version: b.version.clone(),
+                os: b.os.clone(),
+                os_version: b.os_version.clone(),
+                mobile: b.mobile,
+                source: match b.source {
+                    BrowserSource::ClientHints => SourceDto::ClientHints,
+                    BrowserSource::UserAgent => SourceDto::UserAgent,
+                },
+                user_agent: b.user_agent.clone(),
+            },
+            webgpu: match &c.webgpu {
+                Ok(g) => WebGpuDto {
+                    available: true,
+                    reason: None,
+                    high_performance: Some(probe_dto(&g.high_performance)),
+                    low_power: Some(probe_dto(&g.low_power)),
+                    wgsl_language_features: g.wgsl_language_features.clone(),
+                },
+                Err(why) => WebGpuDto {
+                    available: false,
+                    reason: Some(why.clone()),
+                    high_performance: None,
+                    low_power: None,
+                    wgsl_language_features: Vec::new(),
+                },
+            },
+            webnn: match &c.webnn {
+                Ok(n) => WebNnDto {
+                    available: true,
+                    reason: None,
+                    contexts: n.contexts.iter().map(context_dto).collect(),
+                },
+                Err(why) => WebNnDto {
+                    available: false,
+                    reason: Some(why.clone()),
+                    contexts: Vec::new(),
+                },
+            },
+            wasm: WasmDto {
+                webassembly: c.wasm.webassembly,
+                simd: c.wasm.simd,
+                relaxed_simd: c.wasm.relaxed_simd,
+                shared_array_buffer: c.wasm.shared_array_buffer,
+                cross_origin_isolated: c.wasm.cross_origin_isolated,
+                threads: c.wasm.threads(),
+            },
+            hardware_concurrency: c.hardware_concurrency,
+            device_memory_gb: c.device_memory_gb,
+            timeout_ms: c.timeout_ms,
+        }
+    }
+}
+
+impl From<CapabilitiesDto> for Capabilities {
+    fn from(d: CapabilitiesDto) -> Self {
+        let absent = |why: Option<String>, what: &str| {
+            why.unwrap_or_else(|| format!("{what} is absent (no reason was reported)"))
+        };
+        Capabilities {
+            scope: match d.scope {
+                ScopeDto::Window => GlobalScope::Window,
+                ScopeDto::Worker => GlobalScope::Worker,
+                ScopeDto::Other => GlobalScope::Other,
+            },
+            secure_context: d.secure_context,
+            browser: BrowserInfo {
+                name: d.browser.name,
+                version: d.browser.version,
+                os: d.browser.os,
+                os_version: d.browser.os_version,
+                mobile: d.browser.mobile,
+                source: match d.browser.source {
+                    SourceDto::ClientHints => BrowserSource::ClientHints,
+                    SourceDto::UserAgent => BrowserSource::UserAgent,
+                },
+                user_agent: d.browser.user_agent,
+            },
+            webgpu: if d.webgpu.available {
+                Ok(WebGpu {
+                    high_performance: probe(d.webgpu.high_performance),
+                    low_power: probe(d.webgpu.low_power),
+                    wgsl_language_features: d.webgpu.wgsl_language_features,
+                })
+            } else {
+                Err(absent(d.webgpu.reason, "navigator.gpu"))
+            },
+            webnn: if d.webnn.available {
+                Ok(WebNn {
+                    contexts: d.webnn.contexts.into_iter().map(context).collect(),
+                })
+            } else {
+                Err(absent(d.webnn.reason, "navigator.ml"))
+            },
+            wasm: WasmSupport {
+                webassembly: d.wasm.webassembly,
+                simd: d.wasm.simd,
+                relaxed_simd: d.wasm.relaxed_simd,
+                shared_array_buffer: d.wasm.shared_array_buffer,
+                cross_origin_isolated: d.wasm.cross_origin_isolated,
+            },
+            hardware_concurrency: d.hardware_concurrency,
+            device_memory_gb: d.device_memory_gb,
+            timeout_ms: d.timeout_ms,
+        }
+    }
+}
+
+/// `DetectedProfile`: a `listHardware()` entry for the detected device, the catalog entry it started from,
+/// the reasons, and the same profile as a `HardwareProfile` input the predictor accepts.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DetectedProfileDto {
+    /// The `CatalogDevice` fields.
+    #[serde(flatten)]
+    pub device: DeviceDto,
+    /// Catalog id the profile started from.
+    pub base: String,
+    /// One sentence per decision and change.
+    pub reasons: Vec<String>,
+    /// The profile as predictor input (snake_case `HardwareProfile`, unset fields left out).
+    pub hardware: serde_json::Value,
+}
+
+fn peaks(p: &DeviceProfile) -> BTreeMap<String, f64> {
+    let k = p.peak_tflops;
+    [
+        ("fp32", k.fp32),
+        ("fp16", k.fp16),
+        ("bf16", k.bf16),
+        ("int8", k.int8),
+        ("int4", k.int4),
+    ]
+    .into_iter()
+    .filter(|(_, v)| *v > 0.0)
+    .map(|(n, v)| (n.to_string(), v))
+    .collect()
+}
+
+/// The same fields `wire::catalog_devices()` writes for a catalog entry.
+fn device_dto(p: &DeviceProfile) -> DeviceDto {
+    DeviceDto {
+        id: p.id.clone(),
+        name: p.name.clone(),
+        platform: p.platform.name().to_string(),
+        peak_tflops: peaks(p),
+        memory_bandwidth_gbps: p.memory_bandwidth_gbps,
+        memory_capacity_mb: p.memory_capacity_mb,
+        tdp_w: p.tdp_w,
+        idle_w: p.idle_w,
+        throttle_after_s: p.throttle_after_s,
+        throttled_speed: p.throttled_speed,
+        concurrency: match p.concurrency {
+            Concurrency::ConcurrentKernels => "concurrent_kernels",
+            Concurrency::SerialQueue => "serial_queue",
+            Concurrency::CpuThreads => "cpu_threads",
+        }
+        .to_string(),
+        default_runtime: p.default_runtime.clone(),
+        platform_default: false,
+        sources: p.sources.iter().cloned().collect(),
+    }
+}
+
+/// The detected profile for JS; `base` is the catalog id it started from.
+pub fn detected_profile_dto(p: &DeviceProfile, reasons: Vec<String>) -> DetectedProfileDto {
+    let base = p.id.strip_prefix("detected:").unwrap_or(&p.id).to_string();
+    let detected = p.sources.iter().filter(|(k, _)| k == "detected").cloned();
+    let input = HardwareProfileDto {
+        base: Some(base.clone()),
+        id: Some(p.id.clone()),
+        name: Some(p.name.clone()),
+        peak_tflops: Some(peaks(p)),
+        memory_capacity_mb: Some(p.memory_capacity_mb),
+        compute_units: Some(f64::from(p.compute_units)),
+        host_cores: Some(f64::from(p.host_cores)),
+        sources: Some(detected.collect()),
+        ..HardwareProfileDto::default()
+    };
+    let mut hardware = serde_json::to_value(input).unwrap_or_default();
+    if let Some(fields) = hardware.as_object_mut() {
+        fields.retain(|_, v| !v.is_null());
+    }
+    DetectedProfileDto {
+        device: device_dto(p),
+        base,
+        reasons,
+        hardware,
+    }
+}
