@@ -17,6 +17,15 @@ echo "== wasm: wasm-pack test --headless --chrome"
 CHROMEDRIVER="${CHROMEDRIVER:-$(command -v chromedriver)}" WASM_BINDGEN_TEST_TIMEOUT=120 WASM_BINDGEN_USE_BROWSER=1 \
   wasm-pack test --headless --chrome --mode no-install -- --locked --test web
 
+echo "== wasm: capability detection in headless Chromium (page and dedicated worker)"
+CHROMEDRIVER="${CHROMEDRIVER:-$(command -v chromedriver)}" WASM_BINDGEN_TEST_TIMEOUT=120 \
+  wasm-pack test --headless --chrome --mode no-install -- --locked --test web_detect --test web_detect_worker
+
+echo "== wasm: capability detection in headless Chromium started without WebGPU"
+CHROMEDRIVER="${CHROMEDRIVER:-$(command -v chromedriver)}" WASM_BINDGEN_TEST_TIMEOUT=120 MMPERF_EXPECT_WEBGPU_ADAPTER=0 \
+  WASM_BINDGEN_TEST_WEBDRIVER_JSON=tests/data/webdriver-no-webgpu.json \
+  wasm-pack test --headless --chrome --mode no-install -- --locked --test web_detect
+
 echo "== package build"
 bash scripts/build.sh
 
