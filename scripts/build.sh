@@ -8,6 +8,11 @@ for target in bundler web; do
   wasm-pack build --profile wasm-release --target "$target" --mode no-install --out-dir "pkg/$target" --out-name multimodel_perf --no-pack >&2
 done
 rm -rf www/pkg && mkdir -p www/pkg && cp pkg/web/multimodel_perf.js pkg/web/multimodel_perf_bg.wasm pkg/web/multimodel_perf.d.ts www/pkg/
-gz=$(gzip -9 -c pkg/web/multimodel_perf_bg.wasm | wc -c)
-raw=$(wc -c < pkg/web/multimodel_perf_bg.wasm)
-echo "[build] pkg/web/multimodel_perf_bg.wasm: $raw bytes, $gz bytes gzip -9" >&2
+size() { echo "$(wc -c < "$1") bytes, $(gzip -9 -c "$1" | wc -c) bytes gzip -9"; }
+echo "[build] pkg/web/multimodel_perf_bg.wasm (whole package): $(size pkg/web/multimodel_perf_bg.wasm)" >&2
+if [ "${MMPERF_SIZE_REPORT:-1}" = "1" ]; then
+  out=$(mktemp -d)
+  wasm-pack build --profile wasm-release --target web --mode no-install --out-dir "$out" --out-name multimodel_perf --no-pack -- --features predictor-only >/dev/null 2>&1
+  echo "[build] predictor alone (--features predictor-only): $(size "$out/multimodel_perf_bg.wasm")" >&2
+  rm -rf "$out"
+fi

@@ -3,6 +3,7 @@
 //! with the same camelCase shape as `mmperf … --json`. JS handles never leave this module; every export
 //! returns `Result<_, JsError>` with a message naming the field, the value and what is allowed.
 
+#[cfg(not(feature = "predictor-only"))]
 mod detect;
 mod types;
 
@@ -14,13 +15,13 @@ use crate::catalog::hardware::{self, DeviceProfile};
 use crate::catalog::runtime::RuntimeProfile;
 use crate::catalog::sharing::SharingConfig;
 use crate::error::Error;
+#[cfg(not(feature = "predictor-only"))]
 use crate::predict::coldstart::{cold_start, ColdStartConfig, WeightSource};
 use crate::predict::multi::{Constraints, Strategy, Target};
-use crate::wire::{
-    self, ColdStartOptionsDto, ConstraintsDto, HardwareProfileDto, SharingRuleDto, WorkloadDto,
-};
+use crate::wire::{self, ConstraintsDto, HardwareProfileDto, SharingRuleDto, WorkloadDto};
 use crate::{Goal, MultiModelPredictor};
 
+#[cfg(not(feature = "predictor-only"))]
 pub use detect::*;
 pub use types::*;
 
@@ -278,6 +279,7 @@ impl JsPredictor {
     }
 }
 
+#[cfg(not(feature = "predictor-only"))]
 #[wasm_bindgen(js_class = MultiModelPredictor)]
 impl JsPredictor {
     /// First run (weights read and copied, kernels compiled, warm-up) against a warm run, per strategy.
@@ -295,8 +297,8 @@ impl JsPredictor {
             parsed.runtime,
         )?;
         let options: JsValue = options.map_or(JsValue::UNDEFINED, Into::into);
-        let o: ColdStartOptionsDto = if is_absent(&options) {
-            ColdStartOptionsDto::default()
+        let o: wire::ColdStartOptionsDto = if is_absent(&options) {
+            wire::ColdStartOptionsDto::default()
         } else {
             from_js(&options, "options")?
         };
@@ -316,6 +318,7 @@ impl JsPredictor {
     }
 }
 
+#[cfg(not(feature = "predictor-only"))]
 #[wasm_bindgen(js_class = MultiModelPredictor)]
 impl JsPredictor {
     /// Serving under load: requests arrive at each model (`options.rate`, `rates`, `traces`), queue and run
@@ -356,6 +359,7 @@ impl JsPredictor {
     }
 }
 
+#[cfg(not(feature = "predictor-only"))]
 #[wasm_bindgen(js_class = MultiModelPredictor)]
 impl JsPredictor {
     /// Where memory goes for `strategy` (default `parallel`) and ranked options to reduce it, each measured by
