@@ -15,12 +15,16 @@
 //! ## Code map
 //!
 //! - `catalog/`: `arch.rs` (layers → operators), `models.rs` (published architectures), `hardware.rs`
-//!   (device profiles with sources), `runtime.rs` (runtime profiles), `sharing.rs` (sharing table).
+//!   (device profiles with sources, idle power, throttling), `runtime.rs` (runtime profiles), `sharing.rs`
+//!   (sharing table), `detected.rs` (browser capabilities → a hardware profile, with reasons).
 //! - `predict/`: `spec.rs` (validated inputs), `single.rs` (one model), `multi.rs` (workload + plan →
-//!   simulation), `report.rs` (schedule → report).
+//!   simulation), `report.rs` (schedule → report, energy, swap), `coldstart.rs` (first run vs warm),
+//!   `memory/` (memory breakdown and ranked, re-predicted optimisation options).
 //! - `sim/`: the discrete-event simulator. `plan/`: grouping search and recommendation.
+//! - `serve/`: serving under load (arrivals, queues, schedulers, percentiles, sustainable rates).
 //! - `wire.rs`: serde DTOs (snake_case and camelCase in, camelCase out). `api.rs`: [`MultiModelPredictor`].
-//! - `main.rs`: the `mmperf` CLI.
+//! - `web/` (wasm32 only): `#[wasm_bindgen]` exports, TypeScript types, `detect.rs` (navigator.gpu/ml).
+//! - `main.rs` and `cli.rs`: the `mmperf` CLI (native only).
 //!
 //! ## Invariants
 //!
