@@ -252,7 +252,17 @@ fn default_input() -> InputShape {
 /// A transformer stack of about `params` parameters with the usual proportions (64-wide heads, FFN 4×,
 /// one layer per 64 of width as in BERT-base and GPT-2).
 fn synth_stack(params: f64) -> TxStack {
-    let d = ((params * 64.0 / 12.0).cbrt() / 64.0).round().max(1.0) * 64.0;
+    // Widths are multiples of 64; take the one whose 12·L·d² (L = d/64 layers) is closest to `params`. A
+    // search instead of a cube root keeps libm's cbrt out of the wasm build.
+    let per_width = |d: f64| 12.0 * (d / 64.0) * d * d;
+    let d = (1..=1024u32)
+        .map(|k| f64::from(k * 64))
+        .min_by(|a, b| {
+            (per_width(*a) - params)
+                .abs()
+                .total_cmp(&(per_width(*b) - params).abs())
+        })
+        .unwrap_or(64.0);
     let layers = (params / (12.0 * d * d)).round().clamp(1.0, 1000.0);
     let d = d as u32;
     TxStack::bert(layers as u32, d, (d / 64).max(1), 4 * d)
@@ -407,11 +417,25 @@ fn size_in_name(name: &str) -> Option<f64> {
                 "m" => 1e6,
                 _ => return None,
             };
-            num.parse::<f64>()
-                .ok()
-                .filter(|v| v.is_finite() && *v > 0.0)
-                .map(|v| v * scale)
+            decimal(num).filter(|v| *v > 0.0).map(|v| v * scale)
         })
+}
+
+/// Parses `12`, `0.5`, `1.25` (digits with at most one point); anything else is `None`. Written out because
+/// size words are the only place that parses text into floats, and `f64::from_str` costs 6 KB of wasm.
+fn decimal(text: &str) -> Option<f64> {
+    let (int, frac) = text.split_once('.').unwrap_or((text, ""));
+    if int.is_empty()
+        || !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit())
+        || int.len() + frac.len() > 15
+    {
+        return None;
+    }
+    let digits = |s: &str| {
+        s.bytes()
+            .fold(0.0, |acc, b| acc * 10.0 + f64::from(b - b'0'))
+    };
+    Some(digits(int) + digits(frac) / 10f64.powi(frac.len() as i32))
 }
 
 fn estimate(
@@ -516,6 +540,17 @@ mod tests {
             "{:?}",
             r.warnings
         );
+    }
+
+    #[test]
+    fn sizes_in_names_are_read_exactly() {
+        assert_eq!(size_in_name("acme-0.5b-chat"), Some(0.5e9));
+        assert_eq!(size_in_name("gpt-125m"), Some(125e6));
+        assert_eq!(size_in_name("model-1.2.3b"), None);
+        assert_eq!(size_in_name("no-size"), None);
+        // BERT-base's layers hold 85 M parameters (its embeddings another 24 M).
+        let s = synth_stack(85e6);
+        assert_eq!((s.d_model, s.layers), (768, 12), "BERT-base's layer stack");
     }
 
     #[test]
