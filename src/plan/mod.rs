@@ -105,7 +105,7 @@ pub fn batched(prep: &Prepared, threads: &[Option<u32>]) -> Plan {
         residency: Residency::Resident,
     };
     let singles: Vec<SinglePrediction> = (0..prep.models.len())
-        .map(|i| prep.single(i, thread_count(prep, i, &template)))
+        .map(|i| prep.single(i, prep.threads(i, &template)))
         .collect();
     let mut search = GroupSearch {
         prep,
@@ -150,20 +150,6 @@ pub fn batched(prep: &Prepared, threads: &[Option<u32>]) -> Plan {
         .map(|k| std::mem::take(&mut groups[k]))
         .collect();
     Plan { groups, ..template }
-}
-
-fn thread_count(prep: &Prepared, i: usize, plan: &Plan) -> u32 {
-    let dev = &prep.devices[prep.models[i].device];
-    if dev.concurrency != Concurrency::CpuThreads {
-        return 0;
-    }
-    plan.threads
-        .get(i)
-        .copied()
-        .flatten()
-        .or(prep.models[i].spec.threads)
-        .unwrap_or(dev.compute_units)
-        .clamp(1, dev.compute_units.max(1))
 }
 
 fn exact(search: &mut GroupSearch, order: &[usize]) -> Vec<Vec<usize>> {

@@ -359,7 +359,7 @@ impl Prepared {
     }
 
     /// Threads model `i` runs with under `plan` (0 on accelerators).
-    fn threads(&self, i: usize, plan: &Plan) -> u32 {
+    pub fn threads(&self, i: usize, plan: &Plan) -> u32 {
         let dev = &self.devices[self.models[i].device];
         if dev.concurrency != Concurrency::CpuThreads {
             return 0;

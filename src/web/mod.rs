@@ -196,6 +196,22 @@ impl JsPredictor {
         Ok(Target { device, runtime })
     }
 
+    /// The workload (with `constraints`) and the target: the arguments every export starts from.
+    fn inputs(
+        &self,
+        models: ModelsArg,
+        hardware: Option<HardwareArg>,
+        constraints: JsValue,
+    ) -> Result<(wire::ParsedWorkload, Target), JsError> {
+        let parsed = self.workload(&models.into(), &constraints)?;
+        let target = self.target(
+            &hardware.map_or(JsValue::UNDEFINED, Into::into),
+            parsed.hardware.clone(),
+            parsed.runtime.clone(),
+        )?;
+        Ok((parsed, target))
+    }
+
     fn workload(
         &self,
         models: &JsValue,
@@ -226,14 +242,10 @@ impl JsPredictor {
         strategy: Option<StrategyArg>,
         constraints: Option<ConstraintsArg>,
     ) -> Result<PredictionJs, JsError> {
-        let parsed = self.workload(
-            &models.into(),
-            &constraints.map_or(JsValue::UNDEFINED, Into::into),
-        )?;
-        let target = self.target(
-            &hardware.map_or(JsValue::UNDEFINED, Into::into),
-            parsed.hardware,
-            parsed.runtime,
+        let (parsed, target) = self.inputs(
+            models,
+            hardware,
+            constraints.map_or(JsValue::UNDEFINED, Into::into),
         )?;
         let strategy = Strategy::parse(
             "strategy",
@@ -257,14 +269,10 @@ impl JsPredictor {
         goal: Option<GoalArg>,
         constraints: Option<ConstraintsArg>,
     ) -> Result<RecommendationJs, JsError> {
-        let parsed = self.workload(
-            &models.into(),
-            &constraints.map_or(JsValue::UNDEFINED, Into::into),
-        )?;
-        let target = self.target(
-            &hardware.map_or(JsValue::UNDEFINED, Into::into),
-            parsed.hardware,
-            parsed.runtime,
+        let (parsed, target) = self.inputs(
+            models,
+            hardware,
+            constraints.map_or(JsValue::UNDEFINED, Into::into),
         )?;
         let goal = Goal::parse(
             "goal",
@@ -290,12 +298,7 @@ impl JsPredictor {
         hardware: Option<HardwareArg>,
         options: Option<ColdStartOptionsArg>,
     ) -> Result<ColdStartJs, JsError> {
-        let parsed = self.workload(&models.into(), &JsValue::UNDEFINED)?;
-        let target = self.target(
-            &hardware.map_or(JsValue::UNDEFINED, Into::into),
-            parsed.hardware,
-            parsed.runtime,
-        )?;
+        let (parsed, target) = self.inputs(models, hardware, JsValue::UNDEFINED)?;
         let options: JsValue = options.map_or(JsValue::UNDEFINED, Into::into);
         let o: wire::ColdStartOptionsDto = if is_absent(&options) {
             wire::ColdStartOptionsDto::default()
@@ -330,12 +333,7 @@ impl JsPredictor {
         hardware: Option<HardwareArg>,
         options: ServeOptionsArg,
     ) -> Result<ServeJs, JsError> {
-        let parsed = self.workload(&models.into(), &JsValue::UNDEFINED)?;
-        let target = self.target(
-            &hardware.map_or(JsValue::UNDEFINED, Into::into),
-            parsed.hardware,
-            parsed.runtime,
-        )?;
+        let (parsed, target) = self.inputs(models, hardware, JsValue::UNDEFINED)?;
         let options: JsValue = options.into();
         if is_absent(&options) {
             return Err(js_error(Error::missing(
@@ -418,12 +416,7 @@ impl JsPredictor {
         hardware: Option<HardwareArg>,
         strategy: Option<StrategyArg>,
     ) -> Result<(wire::ParsedWorkload, Target, Strategy), JsError> {
-        let parsed = self.workload(&models.into(), &JsValue::UNDEFINED)?;
-        let target = self.target(
-            &hardware.map_or(JsValue::UNDEFINED, Into::into),
-            parsed.hardware.clone(),
-            parsed.runtime.clone(),
-        )?;
+        let (parsed, target) = self.inputs(models, hardware, JsValue::UNDEFINED)?;
         let strategy = Strategy::parse(
             "strategy",
             &name_arg(strategy.map(Into::into), "strategy", "parallel")?,
