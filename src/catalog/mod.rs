@@ -5,6 +5,7 @@
 //! and `predict` turns the two into times.
 
 pub mod arch;
+pub mod browsers;
 pub mod detected;
 pub mod hardware;
 pub mod models;

@@ -1,6 +1,8 @@
 //! Planning: the grouping search behind `batched`, CPU thread splits, and the recommendation that evaluates
 //! every strategy and picks the best feasible one for a goal.
 
+pub mod route;
+
 use crate::catalog::hardware::Concurrency;
 use crate::error::{Error, Result};
 use crate::predict::multi::{MultiPrediction, Plan, Prepared, Residency, Strategy};

@@ -5,6 +5,8 @@
 
 #[cfg(not(feature = "predictor-only"))]
 mod detect;
+#[cfg(not(feature = "predictor-only"))]
+mod route;
 mod types;
 
 use serde::Serialize;
@@ -23,6 +25,8 @@ use crate::{Goal, MultiModelPredictor};
 
 #[cfg(not(feature = "predictor-only"))]
 pub use detect::*;
+#[cfg(not(feature = "predictor-only"))]
+pub use route::*;
 pub use types::*;
 
 /// Turns any panic into a readable `console.error` message (there should be none: inputs are validated).
