@@ -95,6 +95,17 @@ test('memory advice and applying it', () => {
   assert.throws(() => predictor.applyMemoryOptions(tight, undefined, 'parallel', [999]), /apply: 999/);
 });
 
+test('detection, routing and browser recommendation', async () => {
+  const caps = await pkg.detectCapabilities();
+  assert.ok(caps.hardwareConcurrency === undefined || caps.wasm !== undefined, 'well-formed capabilities');
+  const routes = pkg.routeModels(seed.models, caps);
+  assert.equal(routes.length, 3);
+  for (const r of routes) assert.ok(typeof r.reason === 'string' && r.reason.length > 0 && r.alternatives.length >= 1, JSON.stringify(r));
+  const rec = pkg.recommendBrowser(seed.models);
+  assert.ok(rec.reason.length > 0);
+  assert.throws(() => pkg.routeModels(seed.models), /capabilities/);
+});
+
 test('catalogs and version', () => {
   assert.equal(pkg.listModels().length, 19);
   assert.ok(pkg.listHardware().some((d) => d.id === 'webgpu:fallback'));
