@@ -172,18 +172,30 @@ struct Loaded {
     predictor: MultiModelPredictor,
 }
 
+/// Library errors become the one-line message the CLI prints.
+fn text(e: impl std::fmt::Display) -> String {
+    e.to_string()
+}
+
+impl Loaded {
+    fn prepared(&self) -> Result<multimodel_perf::predict::multi::Prepared, String> {
+        self.predictor
+            .prepare(&self.workload.workload, &self.target)
+            .map_err(text)
+    }
+}
+
 fn load(c: &Common) -> Result<Loaded, String> {
-    let workload =
-        wire::parse_workload(&read(&c.workload, "workload")?).map_err(|e| e.to_string())?;
+    let workload = wire::parse_workload(&read(&c.workload, "workload")?).map_err(text)?;
     let hw = c
         .hardware
         .clone()
         .or_else(|| workload.hardware.clone())
         .unwrap_or_else(|| "cpu".to_string());
     let device = if hw.ends_with(".json") || Path::new(&hw).is_file() {
-        wire::parse_hardware(&read(&hw, "hardware profile")?).map_err(|e| e.to_string())?
+        wire::parse_hardware(&read(&hw, "hardware profile")?).map_err(text)?
     } else {
-        hardware::find(&hw).map_err(|e| e.to_string())?
+        hardware::find(&hw).map_err(text)?
     };
     let runtime = c
         .runtime
@@ -191,11 +203,9 @@ fn load(c: &Common) -> Result<Loaded, String> {
         .or_else(|| workload.runtime.clone())
         .map(|r| RuntimeProfile::find(&r))
         .transpose()
-        .map_err(|e| e.to_string())?;
+        .map_err(text)?;
     let sharing = match &c.sharing_config {
-        Some(path) => {
-            wire::parse_sharing(&read(path, "sharing config")?).map_err(|e| e.to_string())?
-        }
+        Some(path) => wire::parse_sharing(&read(path, "sharing config")?).map_err(text)?,
         None => SharingConfig::default(),
     };
     Ok(Loaded {
@@ -209,12 +219,12 @@ fn run(cli: Cli) -> Result<String, String> {
     let mut out = String::new();
     match cli.command {
         Command::Predict { common, strategy } => {
-            let strategy = Strategy::parse("--strategy", &strategy).map_err(|e| e.to_string())?;
+            let strategy = Strategy::parse("--strategy", &strategy).map_err(text)?;
             let l = load(&common)?;
             let p = l
                 .predictor
                 .predict(&l.workload.workload, &l.target, strategy)
-                .map_err(|e| e.to_string())?;
+                .map_err(text)?;
             if common.json {
                 w!(out, "{}", wire::to_json(&wire::prediction_dto(&p)));
             } else {
@@ -222,12 +232,12 @@ fn run(cli: Cli) -> Result<String, String> {
             }
         }
         Command::Recommend { common, goal } => {
-            let goal = Goal::parse("--goal", &goal).map_err(|e| e.to_string())?;
+            let goal = Goal::parse("--goal", &goal).map_err(text)?;
             let l = load(&common)?;
             let r = l
                 .predictor
                 .recommend(&l.workload.workload, &l.target, goal)
-                .map_err(|e| e.to_string())?;
+                .map_err(text)?;
             if common.json {
                 w!(out, "{}", wire::to_json(&wire::recommendation_dto(&r)));
             } else {
@@ -239,11 +249,10 @@ fn run(cli: Cli) -> Result<String, String> {
             strategy,
             apply,
         } => {
-            let strategy = Strategy::parse("--strategy", &strategy).map_err(|e| e.to_string())?;
+            let strategy = Strategy::parse("--strategy", &strategy).map_err(text)?;
             let l = load(&common)?;
             let (w, t) = (&l.workload.workload, &l.target);
-            let advice =
-                memory::advise(w, t, &l.predictor.sharing, strategy).map_err(|e| e.to_string())?;
+            let advice = memory::advise(w, t, &l.predictor.sharing, strategy).map_err(text)?;
             match apply {
                 None if common.json => {
                     w!(out, "{}", wire::to_json(&wire::memory_advice_dto(&advice)))
@@ -258,10 +267,9 @@ fn run(cli: Cli) -> Result<String, String> {
                             })
                         })
                         .collect::<Result<Vec<_>, _>>()?;
-                    let changes =
-                        wire::memory_changes(&advice, &ranks).map_err(|e| e.to_string())?;
+                    let changes = wire::memory_changes(&advice, &ranks).map_err(text)?;
                     let applied = memory::apply(w, t, &l.predictor.sharing, strategy, &changes)
-                        .map_err(|e| e.to_string())?;
+                        .map_err(text)?;
                     if common.json {
                         w!(
                             out,
@@ -289,10 +297,7 @@ fn run(cli: Cli) -> Result<String, String> {
             no_capacity,
         } => {
             let l = load(&common)?;
-            let prep = l
-                .predictor
-                .prepare(&l.workload.workload, &l.target)
-                .map_err(|e| e.to_string())?;
+            let prep = l.prepared()?;
             let dto = wire::ServeOptionsDto {
                 rate,
                 rates: rates.as_deref().map(parse_rates).transpose()?,
@@ -306,10 +311,10 @@ fn run(cli: Cli) -> Result<String, String> {
                 throttle: Some(!no_throttle),
                 capacity: Some(!no_capacity),
             };
-            let req = wire::serve_request(dto, &prep).map_err(|e| e.to_string())?;
-            let report = serve::simulate(&prep, &req.config).map_err(|e| e.to_string())?;
+            let req = wire::serve_request(dto, &prep).map_err(text)?;
+            let report = serve::simulate(&prep, &req.config).map_err(text)?;
             let cap = if req.capacity {
-                Some(serve::capacity(&prep, &req.config).map_err(|e| e.to_string())?)
+                Some(serve::capacity(&prep, &req.config).map_err(text)?)
             } else {
                 None
             };
@@ -326,18 +331,15 @@ fn run(cli: Cli) -> Result<String, String> {
             source_gbps,
             warmup,
         } => {
-            let source = WeightSource::parse("--source", &source).map_err(|e| e.to_string())?;
+            let source = WeightSource::parse("--source", &source).map_err(text)?;
             let l = load(&common)?;
-            let prep = l
-                .predictor
-                .prepare(&l.workload.workload, &l.target)
-                .map_err(|e| e.to_string())?;
+            let prep = l.prepared()?;
             let config = ColdStartConfig {
                 source,
                 source_gbps,
                 warmup_iterations: warmup,
             };
-            let r = cold_start(&prep, config).map_err(|e| e.to_string())?;
+            let r = cold_start(&prep, config).map_err(text)?;
             if common.json {
                 w!(out, "{}", wire::to_json(&wire::cold_start_dto(&r)));
             } else {
@@ -349,12 +351,12 @@ fn run(cli: Cli) -> Result<String, String> {
             strategy,
             trace,
         } => {
-            let strategy = Strategy::parse("--strategy", &strategy).map_err(|e| e.to_string())?;
+            let strategy = Strategy::parse("--strategy", &strategy).map_err(text)?;
             let l = load(&common)?;
             let p = l
                 .predictor
                 .predict(&l.workload.workload, &l.target, strategy)
-                .map_err(|e| e.to_string())?;
+                .map_err(text)?;
             if let Some(path) = trace {
                 std::fs::write(&path, wire::chrome_trace(&p))
                     .map_err(|e| format!("cannot write trace file '{path}': {e}"))?;
