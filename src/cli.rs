@@ -22,7 +22,7 @@ use multimodel_perf::predict::coldstart::{
     cold_start, ColdStartConfig, ColdStartReport, WeightSource,
 };
 use multimodel_perf::predict::memory;
-use multimodel_perf::predict::multi::{MultiPrediction, Target};
+use multimodel_perf::predict::multi::{MultiPrediction, Residency, Target};
 use multimodel_perf::serve;
 use multimodel_perf::wire::{self, ParsedWorkload};
 use multimodel_perf::{Goal, MultiModelPredictor, Recommendation, Strategy};
@@ -665,7 +665,7 @@ fn print_cold_start(out: &mut String, r: &ColdStartReport) {
     }
     w!(
         out,
-        "{:<12} {:>12} {:>12} {:>8}",
+        "{:<18} {:>12} {:>12} {:>8}",
         "strategy",
         "warm ms",
         "cold ms",
@@ -674,8 +674,12 @@ fn print_cold_start(out: &mut String, r: &ColdStartReport) {
     for s in &r.strategies {
         w!(
             out,
-            "{:<12} {:>12.3} {:>12.3} {:>8.1}",
-            s.strategy.name(),
+            "{:<18} {:>12.3} {:>12.3} {:>8.1}",
+            if s.residency == Residency::Unload {
+                format!("{}-unload", s.strategy.name())
+            } else {
+                s.strategy.name().to_string()
+            },
             s.warm_ms,
             s.cold_ms,
             s.cold_ms / s.warm_ms.max(1e-9)

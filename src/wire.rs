@@ -1272,6 +1272,13 @@ pub struct ColdStartOptionsDto {
     pub warmup_iterations: Option<u32>,
 }
 
+fn residency_name(r: crate::predict::multi::Residency) -> &'static str {
+    match r {
+        crate::predict::multi::Residency::Resident => "resident",
+        crate::predict::multi::Residency::Unload => "unload",
+    }
+}
+
 /// One model's cold start.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -1298,6 +1305,8 @@ pub struct ModelColdStartDto {
 pub struct StrategyColdStartDto {
     /// Strategy.
     pub strategy: String,
+    /// `resident` or `unload`.
+    pub residency: String,
     /// Warm makespan, ms.
     pub warm_ms: f64,
     /// First-round makespan, ms.
@@ -1344,6 +1353,7 @@ pub fn cold_start_dto(r: &crate::predict::coldstart::ColdStartReport) -> ColdSta
             .iter()
             .map(|s| StrategyColdStartDto {
                 strategy: s.strategy.name().to_string(),
+                residency: residency_name(s.residency).to_string(),
                 warm_ms: r4(s.warm_ms),
                 cold_ms: r4(s.cold_ms),
             })

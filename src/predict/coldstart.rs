@@ -3,7 +3,7 @@
 //! its own memory), for its kernels to be compiled or selected (shader pipelines in browsers), and for any
 //! warm-up iterations. One weight source serves the models in the order they run.
 
-use super::multi::{Plan, Prepared, Strategy};
+use super::multi::{Plan, Prepared, Residency, Strategy};
 use super::single::MB;
 use crate::catalog::hardware::MemoryPool;
 use crate::error::{Error, Result};
@@ -110,6 +110,8 @@ pub struct ModelColdStart {
 pub struct StrategyColdStart {
     /// Strategy.
     pub strategy: Strategy,
+    /// Weights kept loaded, or unloaded after each model (then every round pays the copy per switch).
+    pub residency: Residency,
     /// Makespan of a warm round, ms.
     pub warm_ms: f64,
     /// Makespan of the first round from nothing, ms.
@@ -146,15 +148,19 @@ pub fn cold_start(prep: &Prepared, config: ColdStartConfig) -> Result<ColdStartR
     let models: Vec<ModelColdStart> = (0..prep.models.len())
         .map(|i| model_cold_start(prep, i, gbps, config.warmup_iterations))
         .collect();
-    let strategies = Strategy::ALL
+    let mut plans: Vec<Plan> = Strategy::ALL.iter().map(|&s| prep.plan(s)).collect();
+    let mut unload = prep.plan(Strategy::Sequential);
+    unload.residency = Residency::Unload;
+    plans.push(unload);
+    let strategies = plans
         .iter()
-        .map(|&strategy| {
-            let plan = prep.plan(strategy);
-            let warm = prep.evaluate(&plan);
+        .map(|plan| {
+            let warm = prep.evaluate(plan);
             StrategyColdStart {
-                strategy,
+                strategy: plan.strategy,
+                residency: plan.residency,
                 warm_ms: warm.combined_latency_ms,
-                cold_ms: cold_makespan(&plan, &models, &warm.models),
+                cold_ms: cold_makespan(plan, &models, &warm.models),
             }
         })
         .collect();
@@ -212,10 +218,18 @@ fn cold_makespan(
 ) -> f64 {
     let mut source_free = 0.0;
     let mut ready = vec![0.0; models.len()];
+    // With unloading, every run (warm ones too) already copies its weights to the device.
+    let copy = |m: &ModelColdStart| {
+        if plan.residency == Residency::Unload {
+            0.0
+        } else {
+            m.copy_ms
+        }
+    };
     for &i in plan.groups.iter().flatten() {
         source_free += models[i].read_ms;
         let m = &models[i];
-        ready[i] = source_free + m.copy_ms + m.compile_ms + m.warmup_ms;
+        ready[i] = source_free + copy(m) + m.compile_ms + m.warmup_ms;
     }
     let mut now: f64 = 0.0;
     for group in &plan.groups {

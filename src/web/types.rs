@@ -273,7 +273,7 @@ export interface ModelColdStart {
   firstRunMs: number;
 }
 
-export interface StrategyColdStart { strategy: Strategy; warmMs: number; coldMs: number; }
+export interface StrategyColdStart { strategy: Strategy; residency: "resident" | "unload"; warmMs: number; coldMs: number; }
 
 export interface ColdStartResult {
   source: WeightSource;
