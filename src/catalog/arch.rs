@@ -109,6 +109,12 @@ impl Op {
         }
     }
 
+    /// Elements of the `m × n` result per problem, over all problems: a GEMM's output, or for attention the
+    /// score matrix (queries × keys per head) that an unfused runtime writes to memory.
+    pub fn mn_elems(&self) -> f64 {
+        self.batches * self.m * self.n
+    }
+
     fn times(mut self, repeat: f64) -> Self {
         self.repeat *= repeat;
         self

@@ -143,11 +143,11 @@ pub fn largest_tensor_bytes(model: &ResolvedModel) -> f64 {
         .map(|op| {
             let act = match op.class {
                 OpClass::Gemm => {
-                    let output = op.batches * op.m * op.n;
+                    let output = op.mn_elems();
                     output.max(op.act_elems - output)
                 }
                 // Unfused attention materialises the score matrix; Q, K, V and the output are a quarter each.
-                OpClass::Attention => (op.batches * op.m * op.n).max(op.act_elems / 4.0),
+                OpClass::Attention => op.mn_elems().max(op.act_elems / 4.0),
                 // Element-wise and reduction operators read and write tensors of one size.
                 _ => op.act_elems / 2.0,
             };

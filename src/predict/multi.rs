@@ -125,6 +125,19 @@ pub struct PreparedModel {
     pub shared_mb: f64,
 }
 
+impl PreparedModel {
+    /// Two models with the same key hold identical tensors: same weights, same precision, same memory pool.
+    /// Weight sharing and the memory advice's grouping both rely on it.
+    pub fn weights_identity(&self) -> String {
+        format!(
+            "{}|{}|{}",
+            self.resolved.weights_key,
+            self.resolved.precision.name(),
+            self.pool
+        )
+    }
+}
+
 /// A workload resolved once, ready to be evaluated under many plans.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Prepared {
@@ -297,12 +310,7 @@ impl Prepared {
         let mut owner: Vec<Option<usize>> = vec![None; self.models.len()];
         for &i in &order {
             let m = &self.models[i];
-            let ident = format!(
-                "{}|{}|{}",
-                m.resolved.weights_key,
-                m.resolved.precision.name(),
-                m.pool
-            );
+            let ident = m.weights_identity();
             match holders.get(&ident) {
                 Some(&j) => {
                     owner[i] = Some(j);

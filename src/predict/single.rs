@@ -284,7 +284,7 @@ impl Placement<'_> {
         match op.class {
             OpClass::Epilogue if self.runtime.fuses_epilogues => {}
             OpClass::Attention if !self.runtime.fused_attention => {
-                let scores = op.batches * op.m * op.n;
+                let scores = op.mn_elems();
                 let half = Op {
                     flops: op.flops / 2.0,
                     act_elems: op.act_elems / 2.0 + scores,

@@ -63,14 +63,14 @@ fn for_each_kernel(op: &Op, rt: &RuntimeProfile, mut f: impl FnMut(&[f64])) {
             if rt.fused_attention {
                 f(&[q, kv, kv, q]);
             } else {
-                let scores = op.batches * op.m * op.n;
+                let scores = op.mn_elems();
                 f(&[q, kv, scores]);
                 f(&[scores, scores]);
                 f(&[scores, kv, q]);
             }
         }
         OpClass::Gemm => {
-            let out = op.batches * op.m * op.n;
+            let out = op.mn_elems();
             f(&[(op.act_elems - out).max(0.0), out]);
         }
         _ => f(&[op.act_elems / 2.0, op.act_elems / 2.0]),

@@ -35,7 +35,7 @@ fn fusible(ctx: &Ctx, i: usize) -> Fusible {
         match op.class {
             OpClass::Attention => {
                 f.attention_blocks += op.repeat;
-                let scores = op.batches * op.m * op.n * bytes / MB;
+                let scores = op.mn_elems() * bytes / MB;
                 f.largest_scores_mb = f.largest_scores_mb.max(scores);
             }
             OpClass::Epilogue => {

@@ -108,13 +108,7 @@ pub(super) fn all(ctx: &Ctx, notes: &mut Vec<String>) -> Result<Vec<MemoryOption
 pub(super) fn weight_groups(prep: &Prepared) -> Vec<Vec<usize>> {
     let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
     for &i in &prep.canonical {
-        let m = &prep.models[i];
-        let key = format!(
-            "{}|{}|{}",
-            m.resolved.weights_key,
-            m.resolved.precision.name(),
-            m.pool
-        );
+        let key = prep.models[i].weights_identity();
         match groups.iter_mut().find(|(k, _)| *k == key) {
             Some((_, g)) => g.push(i),
             None => groups.push((key, vec![i])),
