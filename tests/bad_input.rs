@@ -3,33 +3,15 @@
 
 #![cfg(not(target_arch = "wasm32"))]
 
-use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use multimodel_perf::predict::multi::{Strategy, Target};
 use multimodel_perf::wire::{self, ConstraintsDto, ModelEntryDto};
 use multimodel_perf::MultiModelPredictor;
 
-fn seed() -> String {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("examples/seed.json")
-        .to_string_lossy()
-        .into_owned()
-}
-
-/// A fresh directory for one test: its name and the process id keep parallel tests and runs apart.
-fn scratch(test: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("mmperf-bad-{test}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("create scratch dir");
-    dir
-}
-
-fn write(dir: &Path, name: &str, text: &str) -> String {
-    let path = dir.join(name);
-    std::fs::write(&path, text).expect("write scratch file");
-    path.to_string_lossy().into_owned()
-}
+#[path = "support/files.rs"]
+mod files;
+use files::{scratch, seed, write};
 
 /// Runs mmperf and checks the bad-input contract; returns the error line.
 fn rejected(args: &[&str], mentions: &[&str]) -> String {
