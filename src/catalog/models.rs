@@ -588,6 +588,16 @@ fn bert_like(
 
 /// Every model in the catalog, in a fixed order.
 pub fn catalog() -> Vec<CatalogModel> {
+    entries().to_vec()
+}
+
+/// The catalog, built once: every model entry of every prediction is looked up here.
+fn entries() -> &'static [CatalogModel] {
+    static CATALOG: std::sync::OnceLock<Vec<CatalogModel>> = std::sync::OnceLock::new();
+    CATALOG.get_or_init(build)
+}
+
+fn build() -> Vec<CatalogModel> {
     use ModelType::*;
     let bert_base = TxStack::bert(12, 768, 12, 3072);
     let gpt2_stack = TxStack {
@@ -853,9 +863,10 @@ pub fn find(name: &str) -> Option<CatalogModel> {
         .iter()
         .find(|(a, _)| *a == bare)
         .map_or(bare.as_str(), |(_, c)| c);
-    catalog()
-        .into_iter()
+    entries()
+        .iter()
         .find(|m| m.name.eq_ignore_ascii_case(canonical))
+        .cloned()
 }
 
 #[cfg(test)]
