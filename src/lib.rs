@@ -42,6 +42,7 @@ pub mod predict;
 pub mod serve;
 pub mod sim;
 pub mod wire;
+pub mod workload;
 
 #[cfg(target_arch = "wasm32")]
 pub mod web;

@@ -6,6 +6,17 @@
 use super::arch::{AttnBias, Cnn, CnnFamily, Embedding, Op, TxStack};
 use super::ModelType;
 
+/// One GEMM of a [`Architecture::Chain`]: `m × k` activations times a `k × n` weight matrix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChainGemm {
+    /// Rows (batch × tokens or pixels).
+    pub m: u32,
+    /// Input features.
+    pub k: u32,
+    /// Output features.
+    pub n: u32,
+}
+
 /// A network's structure.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Architecture {
@@ -78,6 +89,9 @@ pub enum Architecture {
     },
     /// A convolutional network.
     Cnn(CnnFamily),
+    /// A chain of dense GEMMs (the built-in synthetic workloads of [`crate::workload`]): each entry is one
+    /// `m × k · k × n` multiply whose rows already include the batch.
+    Chain(Vec<ChainGemm>),
 }
 
 /// The input one model entry asks for, with the batch.
@@ -204,6 +218,7 @@ impl Architecture {
                     + 1.0
             }
             Self::Cnn(family) => Cnn::build(*family, 1.0, 224).params,
+            Self::Chain(gemms) => gemms.iter().map(|g| f64::from(g.k) * f64::from(g.n)).sum(),
         }
     }
 
@@ -212,6 +227,7 @@ impl Architecture {
         match self {
             Self::Encoder { .. } => ModelType::TextEmbedding,
             Self::Vit { .. } | Self::Cnn(_) => ModelType::Vision,
+            Self::Chain(_) => ModelType::TextEmbedding,
             Self::Wav2Vec2 { .. } | Self::Whisper { .. } => ModelType::Audio,
             Self::Decoder { .. } | Self::T5 { .. } => ModelType::TextGeneration,
             Self::Clip { .. } => ModelType::Multimodal,
@@ -356,6 +372,12 @@ impl Architecture {
                 let net = Cnn::build(*family, b, input.image_size);
                 w.cnn_peak_act_elems = net.peak_act_elems;
                 w.prefill = net.ops;
+            }
+            Self::Chain(gemms) => {
+                w.prefill = gemms
+                    .iter()
+                    .map(|g| Op::linear(f64::from(g.m), f64::from(g.k), f64::from(g.n)))
+                    .collect();
             }
         }
         w

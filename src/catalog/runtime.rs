@@ -64,7 +64,7 @@ use Platform::*;
 ///
 /// The runtime catalog. Overheads are documented or measured per-op costs; efficiencies are what each
 /// runtime's kernels are reported to reach relative to the vendor libraries.
-const RUNTIMES: [Rt; 10] = [
+const RUNTIMES: [Rt; 11] = [
     Rt {
         name: "tensorrt",
         host_us: 1.0,
@@ -214,6 +214,21 @@ const RUNTIMES: [Rt; 10] = [
         compile_us: 300.0,
         platforms: &[Webnn],
         source: "WebNN: the whole graph is compiled by the browser to DirectML/Core ML/TFLite and run with one compute() promise (W3C WebNN spec); native kernels",
+    },
+    Rt {
+        name: "builtin",
+        host_us: 15.0,
+        call_us: 300.0,
+        fuse: true,
+        flash: false,
+        eff: 0.3,
+        mem: 1.0,
+        workspace: 0.0,
+        context: 0.0,
+        shared_alloc: false,
+        compile_us: 20000.0,
+        platforms: &[Webgpu, Wasm, Cpu],
+        source: "multimodel-perf's own built-in GEMM-chain workloads (src/workload): one 16×16-tiled WGSL matmul dispatch per GEMM with one submit and one read-back per run on WebGPU; a vectorised loop on one thread on WASM/CPU. Overheads and efficiency are starting assumptions (U) for calibration to refit",
     },
 ];
 

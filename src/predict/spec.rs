@@ -2,7 +2,7 @@
 //! ([`ResolvedModel`]), with a warning whenever something had to be estimated.
 
 use crate::catalog::arch::{AttnBias, Embedding, TxStack};
-use crate::catalog::models::{self, Architecture, InputShape};
+use crate::catalog::models::{self, Architecture, ChainGemm, InputShape};
 use crate::catalog::{ModelType, Precision};
 use crate::error::{Error, Result};
 
@@ -39,6 +39,8 @@ pub enum CustomModel {
     },
     /// Layer shapes.
     Arch(ArchSpec),
+    /// A GEMM chain (a built-in synthetic workload, see [`crate::workload`]).
+    Chain(Vec<ChainGemm>),
 }
 
 impl CustomModel {
@@ -54,6 +56,13 @@ impl CustomModel {
                 "arch:{}:{}:{}:{}:{:?}:{:?}:{:?}:{}",
                 a.decoder, a.layers, a.hidden, a.heads, a.kv_heads, a.ffn, a.vocab, a.gated
             ),
+            CustomModel::Chain(gemms) => {
+                let dims: Vec<String> = gemms
+                    .iter()
+                    .map(|g| format!("{}x{}x{}", g.m, g.k, g.n))
+                    .collect();
+                format!("chain:{}", dims.join(","))
+            }
         }
     }
 }
@@ -276,6 +285,18 @@ fn custom_arch(
 ) -> Result<(Architecture, ModelType, InputShape)> {
     let ty = spec.model_type;
     match custom {
+        CustomModel::Chain(gemms) => {
+            if gemms.is_empty() || gemms.iter().any(|g| g.m == 0 || g.k == 0 || g.n == 0) {
+                return Err(Error::invalid(
+                    format!("{field}.chain"),
+                    format!("{} GEMMs", gemms.len()),
+                    "at least one GEMM, every dimension ≥ 1",
+                ));
+            }
+            let arch = Architecture::Chain(gemms.clone());
+            let t = ty.unwrap_or_else(|| arch.default_type());
+            Ok((arch, t, default_input()))
+        }
         CustomModel::Size { params_m, gflops } => {
             let params = params_m * 1e6;
             let stack = synth_stack(params);
