@@ -210,7 +210,11 @@ fn load(c: &Common) -> Result<Loaded, String> {
     };
     Ok(Loaded {
         workload,
-        target: Target { device, runtime },
+        target: Target {
+            device,
+            runtime,
+            devices: Vec::new(),
+        },
         predictor: MultiModelPredictor::new(sharing),
     })
 }

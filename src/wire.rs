@@ -92,6 +92,8 @@ pub struct ModelEntryDto {
     pub threads: Option<f64>,
     /// Placement.
     pub device: Option<String>,
+    /// Runtime for this model (the device's or the workload's when absent).
+    pub runtime: Option<String>,
     /// Parameters, millions (custom models).
     #[serde(default, deserialize_with = "lenient::option")]
     pub params: Option<f64>,
@@ -303,6 +305,17 @@ impl ModelEntryDto {
             output_tokens: count(&f("output_tokens"), self.output_tokens, 0.0, 1_048_576.0)?,
             threads: count(&f("threads"), self.threads, 1.0, 4096.0)?,
             device: self.device,
+            runtime: self
+                .runtime
+                .as_deref()
+                .map(|r| {
+                    RuntimeProfile::find(r).map(|p| p.name).map_err(|_| {
+                        let names: Vec<String> =
+                            RuntimeProfile::all().into_iter().map(|p| p.name).collect();
+                        Error::invalid(f("runtime"), r, format!("one of {}", names.join(", ")))
+                    })
+                })
+                .transpose()?,
             custom,
         })
     }

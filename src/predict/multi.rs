@@ -96,6 +96,9 @@ pub struct Target {
     pub device: DeviceProfile,
     /// Runtime for models on that device (its platform's default when `None`).
     pub runtime: Option<RuntimeProfile>,
+    /// Profiles outside the catalog that a model's `device` may name by id (e.g. the browser pool's
+    /// detected WebGPU and WASM profiles); looked up before the catalog.
+    pub devices: Vec<DeviceProfile>,
 }
 
 impl Target {
@@ -104,6 +107,7 @@ impl Target {
         Ok(Target {
             device: hardware::find(hardware)?,
             runtime: None,
+            devices: Vec::new(),
         })
     }
 }
@@ -201,11 +205,12 @@ pub fn prepare(workload: &Workload, target: &Target, sharing: &SharingConfig) ->
         warnings.extend(resolved.warnings.iter().cloned());
         let device = match &spec.device {
             None => 0,
-            Some(id) => device_index(&mut devices, id, &field)?,
+            Some(id) => device_index(&mut devices, &target.devices, id, &field)?,
         };
         let dev = &devices[device];
-        let runtime = match (&target.runtime, device) {
-            (Some(rt), 0) => rt.clone(),
+        let runtime = match (&spec.runtime, &target.runtime, device) {
+            (Some(r), _, _) => RuntimeProfile::find(r)?,
+            (None, Some(rt), 0) => rt.clone(),
             _ => RuntimeProfile::find(&dev.default_runtime)?,
         };
         if !runtime.platforms.contains(&dev.platform) {
@@ -253,7 +258,19 @@ pub fn prepare(workload: &Workload, target: &Target, sharing: &SharingConfig) ->
     Ok(prepared)
 }
 
-fn device_index(devices: &mut Vec<DeviceProfile>, id: &str, field: &str) -> Result<usize> {
+fn device_index(
+    devices: &mut Vec<DeviceProfile>,
+    extra: &[DeviceProfile],
+    id: &str,
+    field: &str,
+) -> Result<usize> {
+    if let Some(k) = devices.iter().position(|d| d.id == id) {
+        return Ok(k);
+    }
+    if let Some(d) = extra.iter().find(|d| d.id == id) {
+        devices.push(d.clone());
+        return Ok(devices.len() - 1);
+    }
     let dev = hardware::find(id).map_err(|_| {
         Error::invalid(
             format!("{field}.device"),

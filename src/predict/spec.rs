@@ -90,6 +90,8 @@ pub struct ModelSpec {
     pub threads: Option<u32>,
     /// Device this model is placed on (`platform:device`); the workload's hardware when absent.
     pub device: Option<String>,
+    /// Runtime for this model (canonical name); the target's or the device's default when absent.
+    pub runtime: Option<String>,
     /// Description of a model outside the catalog.
     pub custom: Option<CustomModel>,
 }
@@ -108,6 +110,7 @@ impl ModelSpec {
             output_tokens: None,
             threads: None,
             device: None,
+            runtime: None,
             custom: None,
         }
     }
@@ -131,7 +134,7 @@ impl ModelSpec {
         let bits = |x: Option<f64>| x.map_or(String::new(), |v| format!("{:x}", v.to_bits()));
         let num = |x: Option<u32>| x.map_or(String::new(), |v| v.to_string());
         format!(
-            "{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}",
+            "{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}",
             self.name,
             self.model_type.map_or("", ModelType::name),
             self.batch_size,
@@ -142,6 +145,7 @@ impl ModelSpec {
             num(self.output_tokens),
             num(self.threads),
             self.device.as_deref().unwrap_or(""),
+            self.runtime.as_deref().unwrap_or(""),
             self.custom.as_ref().map_or(String::new(), CustomModel::key)
         )
     }

@@ -10,7 +10,7 @@
 mod dto;
 
 use futures_util::future::{join, join3};
-use js_sys::{Array, Object, Promise, Reflect, Uint8Array};
+use js_sys::{Array, Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Gpu, GpuPowerPreference, GpuRequestAdapterOptions, WorkerGlobalScope};
@@ -22,6 +22,7 @@ use crate::catalog::detected::{
 };
 use crate::error::Error;
 
+use super::js::{call, get, settle};
 pub use dto::{CapabilitiesDto, DetectedProfileDto};
 
 /// Bound on every await during detection, ms.
@@ -163,12 +164,6 @@ extern "C" {
     /// Result of `detectedProfile`.
     #[wasm_bindgen(typescript_type = "DetectedProfile")]
     pub type DetectedProfileJs;
-
-    // Global functions of both `Window` and `WorkerGlobalScope`.
-    #[wasm_bindgen(js_name = setTimeout)]
-    fn set_timeout(handler: &js_sys::Function, ms: i32, argument: &JsValue) -> JsValue;
-    #[wasm_bindgen(js_name = clearTimeout)]
-    fn clear_timeout(id: &JsValue);
 }
 
 /// Detects this browser's capabilities, in a page or a worker. Every probe is bounded by 5 s; nothing that is
@@ -234,14 +229,6 @@ fn scope_and_navigator(global: &Object) -> (GlobalScope, JsValue) {
     }
 }
 
-/// `target[key]`, or `undefined` where `target` is not an object or the getter throws.
-fn get(target: &JsValue, key: &str) -> JsValue {
-    if !target.is_object() {
-        return JsValue::UNDEFINED;
-    }
-    Reflect::get(target, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
-}
-
 fn string(target: &JsValue, key: &str) -> String {
     get(target, key).as_string().unwrap_or_default()
 }
@@ -255,49 +242,6 @@ fn strings(list: &JsValue) -> Vec<String> {
     };
     out.sort();
     out
-}
-
-/// A JS exception or rejection value as a [`Failure`].
-fn failure(e: &JsValue) -> Failure {
-    let name = get(e, "name").as_string();
-    let message = get(e, "message").as_string();
-    match (name, message) {
-        (Some(n), Some(m)) => Failure::new(n, m),
-        (n, m) => Failure::new(
-            n.unwrap_or_else(|| "Error".to_string()),
-            m.or_else(|| e.as_string())
-                .unwrap_or_else(|| format!("{e:?}")),
-        ),
-    }
-}
-
-/// Calls `target[method](...args)`, catching a missing method and a thrown exception.
-fn call(target: &JsValue, method: &str, args: &Array) -> Result<JsValue, Failure> {
-    let f = get(target, method)
-        .dyn_into::<js_sys::Function>()
-        .map_err(|_| Failure::new("TypeError", format!("{method} is not a function here")))?;
-    Reflect::apply(&f, target, args).map_err(|e| failure(&e))
-}
-
-/// Awaits `value` (a promise or a plain value) for at most `timeout_ms`.
-async fn settle(value: &JsValue, timeout_ms: u32) -> Result<JsValue, Failure> {
-    let marker = Object::new();
-    let mut timer = JsValue::UNDEFINED;
-    let ms = i32::try_from(timeout_ms).unwrap_or(i32::MAX);
-    let deadline = Promise::new(&mut |resolve, _reject| {
-        timer = set_timeout(&resolve, ms, &marker);
-    });
-    let race = Promise::race(&Array::of2(&Promise::resolve(value), &deadline));
-    let outcome = wasm_bindgen_futures::JsFuture::from(race).await;
-    clear_timeout(&timer);
-    match outcome {
-        Ok(v) if Object::is(&v, &marker) => Err(Failure::new(
-            "TimeoutError",
-            format!("no answer within {timeout_ms} ms"),
-        )),
-        Ok(v) => Ok(v),
-        Err(e) => Err(failure(&e)),
-    }
 }
 
 async fn call_async(

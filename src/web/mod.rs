@@ -6,8 +6,12 @@
 #[cfg(not(feature = "predictor-only"))]
 mod detect;
 #[cfg(not(feature = "predictor-only"))]
+mod js;
+#[cfg(not(feature = "predictor-only"))]
 mod route;
 mod types;
+#[cfg(not(feature = "predictor-only"))]
+mod webgpu;
 
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
@@ -197,7 +201,11 @@ impl JsPredictor {
             (None, Some(r)) => Some(RuntimeProfile::find(&r).map_err(js_error)?),
             (None, None) => None,
         };
-        Ok(Target { device, runtime })
+        Ok(Target {
+            device,
+            runtime,
+            devices: Vec::new(),
+        })
     }
 
     /// The workload (with `constraints`) and the target: the arguments every export starts from.

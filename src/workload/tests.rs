@@ -209,3 +209,42 @@ fn the_predictor_models_the_chain_itself() {
     let other = build(&bert(1), "m", WorkloadOptions::default()).unwrap();
     assert_ne!(w.spec().canonical_key(), other.spec().canonical_key());
 }
+
+#[test]
+fn per_model_runtime_and_extra_device_profiles_are_used() {
+    use crate::catalog::hardware;
+    use crate::predict::multi::{Strategy, Target, Workload as W};
+    let w = build(&bert(1), "m", WorkloadOptions::default()).unwrap();
+    let mut profile = hardware::find("wasm").unwrap();
+    profile.id = "pool:wasm".to_string();
+    let mut on_pool = w.spec();
+    on_pool.device = Some("pool:wasm".to_string());
+    on_pool.runtime = Some("builtin".to_string());
+    let target = Target {
+        devices: vec![profile],
+        ..Target::new("webgpu").unwrap()
+    };
+    let workload = W {
+        models: vec![on_pool.clone()],
+        constraints: Default::default(),
+    };
+    let p = crate::MultiModelPredictor::default()
+        .predict(&workload, &target, Strategy::Sequential)
+        .unwrap();
+    assert_eq!(p.models[0].device, "pool:wasm");
+    assert_eq!(p.models[0].runtime, "builtin");
+    // A device id that is neither an extra profile nor in the catalog names the field.
+    on_pool.device = Some("pool:nothing".to_string());
+    let e = crate::MultiModelPredictor::default()
+        .predict(
+            &W {
+                models: vec![on_pool],
+                constraints: Default::default(),
+            },
+            &target,
+            Strategy::Sequential,
+        )
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("models[0].device"), "{e}");
+}
