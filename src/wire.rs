@@ -22,7 +22,7 @@ use crate::predict::spec::{ArchSpec, CustomModel, ModelSpec};
 /// JSON has no NaN or infinity. JavaScript callers' non-finite numbers reach the JSON parser as the strings
 /// `"NaN"`, `"Infinity"` and `"-Infinity"` (the wasm layer writes them so) and are read back as numbers, so
 /// that validation rejects them by field name like any other bad number.
-mod lenient {
+pub mod lenient {
     use serde::{Deserialize, Deserializer};
 
     #[derive(Deserialize)]

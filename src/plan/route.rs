@@ -71,6 +71,24 @@ impl Backend {
         }
     }
 
+    /// Parses a backend name as [`Backend::name`] writes it (`webnn` alone means `webnn-gpu`).
+    pub fn parse(field: &str, text: &str) -> Result<Backend> {
+        let t = text.trim().to_ascii_lowercase();
+        if t == "webnn" {
+            return Ok(Self::WebNn(WebNnKind::Gpu));
+        }
+        Self::ALL
+            .into_iter()
+            .find(|b| b.name() == t)
+            .ok_or_else(|| {
+                Error::invalid(
+                    field,
+                    text,
+                    "webgpu, webnn-gpu, webnn-npu, webnn-cpu or wasm",
+                )
+            })
+    }
+
     /// `WebGPU`, `WebNN (gpu)`, … for sentences.
     pub fn label(self) -> String {
         match self {
@@ -538,6 +556,26 @@ pub fn route(models: &[ModelSpec], caps: &Capabilities) -> Result<Vec<RouteDecis
         .enumerate()
         .map(|(i, m)| route_one(&d, m, i))
         .collect()
+}
+
+/// The device profile a backend's predictions use under `caps` (the detected WebGPU or WASM profile, a
+/// catalog `webnn:*` device), or why the backend is unusable.
+pub fn backend_profile(
+    caps: &Capabilities,
+    backend: Backend,
+) -> std::result::Result<DeviceProfile, String> {
+    let d = devices(caps).map_err(|e| e.to_string())?;
+    match backend {
+        Backend::WebGpu => d.webgpu.map(|(p, _)| p),
+        Backend::Wasm => d.wasm,
+        Backend::WebNn(kind) => d
+            .webnn
+            .into_iter()
+            .find(|(k, _)| *k == kind)
+            .ok_or_else(|| format!("no {} context was probed", kind.name()))?
+            .1
+            .map(|(p, _, _)| p),
+    }
 }
 
 /// One browser on one operating system, with the workload routed through what it offers by default.

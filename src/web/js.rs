@@ -59,9 +59,26 @@ pub fn call(target: &JsValue, method: &str, args: &Array) -> Result<JsValue, Fai
 
 /// Awaits `value` (a promise or a plain value) for at most `timeout_ms`.
 pub async fn settle(value: &JsValue, timeout_ms: u32) -> Result<JsValue, Failure> {
+    match race_timeout(value, f64::from(timeout_ms)).await {
+        None => Err(Failure::new(
+            "TimeoutError",
+            format!("no answer within {timeout_ms} ms"),
+        )),
+        Some(Ok(v)) => Ok(v),
+        Some(Err(e)) => Err(failure(&e)),
+    }
+}
+
+/// Awaits `value` (a promise or a plain value) for at most `timeout_ms`: `None` when the time ran out,
+/// otherwise what it resolved or rejected with.
+pub async fn race_timeout(value: &JsValue, timeout_ms: f64) -> Option<Result<JsValue, JsValue>> {
     let marker = Object::new();
     let mut timer = JsValue::UNDEFINED;
-    let ms = i32::try_from(timeout_ms).unwrap_or(i32::MAX);
+    let ms = if timeout_ms.is_finite() {
+        timeout_ms.clamp(0.0, f64::from(i32::MAX)) as i32
+    } else {
+        i32::MAX
+    };
     let deadline = Promise::new(&mut |resolve, _reject| {
         timer = set_timeout(&resolve, ms, &marker);
     });
@@ -69,11 +86,7 @@ pub async fn settle(value: &JsValue, timeout_ms: u32) -> Result<JsValue, Failure
     let outcome = wasm_bindgen_futures::JsFuture::from(race).await;
     clear_timeout(&timer);
     match outcome {
-        Ok(v) if Object::is(&v, &marker) => Err(Failure::new(
-            "TimeoutError",
-            format!("no answer within {timeout_ms} ms"),
-        )),
-        Ok(v) => Ok(v),
-        Err(e) => Err(failure(&e)),
+        Ok(v) if Object::is(&v, &marker) => None,
+        other => Some(other),
     }
 }

@@ -8,6 +8,8 @@ mod detect;
 #[cfg(not(feature = "predictor-only"))]
 mod js;
 #[cfg(not(feature = "predictor-only"))]
+mod pool;
+#[cfg(not(feature = "predictor-only"))]
 mod route;
 mod types;
 #[cfg(not(feature = "predictor-only"))]
@@ -29,6 +31,8 @@ use crate::{Goal, MultiModelPredictor};
 
 #[cfg(not(feature = "predictor-only"))]
 pub use detect::*;
+#[cfg(not(feature = "predictor-only"))]
+pub use pool::*;
 #[cfg(not(feature = "predictor-only"))]
 pub use route::*;
 pub use types::*;

@@ -168,6 +168,26 @@ impl Gpu {
         Ok(buffer)
     }
 
+    /// A storage buffer of `size` bytes holding `bytes` (zeros when empty), for shared tensors.
+    pub fn upload_bytes(&self, bytes: &[u8], size: f64) -> Result<GpuBuffer, String> {
+        let padded = (size / 4.0).ceil() * 4.0;
+        if padded > self.max_binding {
+            return Err(format!(
+                "a {size} B tensor exceeds this device's maxStorageBufferBindingSize ({} B)",
+                self.max_binding
+            ));
+        }
+        let buffer = self.buffer(padded, usage::STORAGE | usage::COPY_DST | usage::COPY_SRC)?;
+        if !bytes.is_empty() {
+            let mut data = bytes.to_vec();
+            data.resize(padded as usize, 0);
+            self.queue
+                .write_buffer_with_u32_and_u8_slice(&buffer, 0, &data)
+                .map_err(|e| js_message(&e))?;
+        }
+        Ok(buffer)
+    }
+
     fn buffer(&self, size: f64, usage: u32) -> Result<GpuBuffer, String> {
         self.device
             .create_buffer(&GpuBufferDescriptor::new_with_f64(size, usage))

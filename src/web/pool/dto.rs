@@ -1,0 +1,342 @@
+//! JSON shapes of the pool's results (camelCase, like every other export) and their TypeScript definitions.
+
+use serde::{Deserialize, Serialize};
+
+use super::super::route::RouteDecisionDto;
+use crate::wire::{lenient, PredictionDto};
+
+#[wasm_bindgen::prelude::wasm_bindgen(typescript_custom_section)]
+const POOL_TS: &'static str = r#"
+/** Backend names the pool routes to. */
+export type PoolBackend = "webgpu" | "webnn-gpu" | "webnn-npu" | "webnn-cpu" | "wasm";
+
+/** What an executor receives besides the backend name. */
+export interface ExecutorInputs {
+  /** Pool model id. */
+  id: string;
+  /** The model entry it was registered with. */
+  model: ModelEntry;
+  /** The pool's GPUDevice when the backend is "webgpu" (one device, one queue for every model). */
+  device?: GPUDevice;
+  /** Shared tensors the model acquired, by name. */
+  tensors: Record<string, SharedTensor>;
+  /** Aborted when the run times out: stop work and reject. */
+  signal: AbortSignal;
+  /** 0 for the first backend tried, 1 for the first fallback, ... */
+  attempt: number;
+}
+
+/** A user executor: runs one inference of the model on `backend`, resolves to its outputs. */
+export type Executor = (backend: PoolBackend, inputs: ExecutorInputs) => Promise<unknown> | unknown;
+
+/** Options of `ResourcePool.create`. */
+export interface PoolOptions {
+  /** Capabilities to use instead of detecting them (e.g. fixtures, or a result from a worker). */
+  capabilities?: Capabilities;
+  /** Default per-model timeout for `execute`, ms (default 30000). */
+  timeoutMs?: number;
+  /** Try the next usable backend when a model fails (default true). */
+  fallback?: boolean;
+  /** At most this many models at once per backend (default: no limit; WASM runs on this thread anyway). */
+  concurrency?: Partial<Record<PoolBackend, number>>;
+}
+
+/** Sizing of a built-in workload (see the README: the model's weight-GEMM chain, scaled). */
+export interface WorkloadOptions {
+  /** Dimension scale in (0, 1]; FLOPs shrink by about scale³. */
+  scale?: number;
+  /** Budget when no scale is given, MFLOP (default 64). */
+  maxMflop?: number;
+}
+
+/** Argument of `registerModel`. */
+export interface RegisterOptions {
+  /** Unique id in this pool (default: the model name, then name#2, ...). */
+  id?: string;
+  /** The model, as in predictions. */
+  model: ModelEntry;
+  /** Your executor. Without one, the built-in workload of the model runs (WebGPU and WASM). */
+  executor?: Executor;
+  /** Extra output check: return true when fine, false or a message when the output is wrong. */
+  validate?: (outputs: unknown) => boolean | string;
+  /** Backends allowed, in the pool's ranked order (default: every usable one). */
+  backends?: PoolBackend[];
+  /** Built-in workload sizing. */
+  workload?: WorkloadOptions;
+  /** Shared tensors this model uses (acquired now, released by `unregisterModel`). */
+  tensors?: string[];
+}
+
+/** Shape of a built-in workload. */
+export interface WorkloadShape {
+  gemms: number;
+  mflop: number;
+  fullGflop: number;
+  scale: number;
+  weightBytes: number;
+  largestBufferBytes: number;
+}
+
+/** A registered model. */
+export interface RegisteredModel {
+  id: string;
+  model: string;
+  builtin: boolean;
+  /** Backend the pool will try first. */
+  backend: PoolBackend;
+  /** Then these, when fallback is on. */
+  fallbacks: PoolBackend[];
+  /** The routing decision (predicted latency per backend, reasons). */
+  route: RouteDecision;
+  workload?: WorkloadShape;
+  /** Where its work runs: "gpu-queue" (WebGPU, shared with the other WebGPU models), "main-thread"
+   * (WASM here: blocks this thread, so WASM models run one after another), "webnn-context". */
+  runsOn: string;
+  tensors: string[];
+}
+
+/** One backend tried for a model. */
+export interface Attempt {
+  backend: PoolBackend;
+  status: "ok" | "error" | "timeout" | "invalid-output";
+  ms: number;
+  error?: string;
+}
+
+/** One model in a run. */
+export interface ModelRun {
+  id: string;
+  model: string;
+  status: "ok" | "error" | "timeout" | "invalid-output";
+  /** Backend that produced the result (the last one tried when all failed). */
+  backend: PoolBackend;
+  /** Backend routing chose first. */
+  plannedBackend: PoolBackend;
+  /** Whether a fallback backend produced the result. */
+  fellBack: boolean;
+  attempts: Attempt[];
+  /** From the start of the run, ms (performance.now). */
+  startMs: number;
+  endMs: number;
+  latencyMs: number;
+  /** Items per second over its own latency (0 when it failed). */
+  throughput: number;
+  batchSize: number;
+  error?: string;
+  /** Built-in workloads: how the output compared with the CPU reference. */
+  check?: { maxRelativeError: number; tolerance: number; outputLength: number };
+  /** What the executor resolved to (user executors), or the output array (built-in). */
+  outputs?: unknown;
+  /** Predicted latency of this model in the plan, ms. */
+  predictedLatencyMs: number;
+}
+
+/** Result of `execute`. */
+export interface PoolRun {
+  strategy: "parallel" | "sequential" | "batched";
+  /** Set when strategy "auto" was asked: the recommendation's goal and reason. */
+  auto?: { goal: Goal; reason: string; label: string };
+  /** Stages run one after another; models in a stage start together. */
+  stages: string[][];
+  makespanMs: number;
+  /** Items per second over the makespan, successful models only. */
+  throughput: number;
+  models: ModelRun[];
+  succeeded: number;
+  failed: number;
+  /** The prediction made before the run, for the same plan and backends. */
+  prediction: Prediction;
+  warnings: string[];
+}
+
+/** Options of `execute`. */
+export interface ExecuteOptions {
+  strategy?: "parallel" | "sequential" | "batched" | "auto";
+  /** For "auto" (default throughput). */
+  goal?: Goal;
+  timeoutMs?: number;
+  fallback?: boolean;
+}
+
+/** A shared tensor. */
+export interface SharedTensor {
+  name: string;
+  byteLength: number;
+  refs: number;
+  users: string[];
+  /** One GPUBuffer shared by every user, when created with gpu: true. */
+  buffer?: GPUBuffer;
+  /** The data it was created with, if any. */
+  data?: ArrayBufferView;
+}
+
+/** Options of `shareTensor`. */
+export interface ShareTensorOptions {
+  data?: ArrayBufferView;
+  byteLength?: number;
+  gpu?: boolean;
+}
+
+/** Memory the pool holds. */
+export interface PoolMemory {
+  tensors: { name: string; bytes: number; refs: number; users: string[]; onGpu: boolean }[];
+  /** Bytes of shared tensors (each counted once). */
+  sharedBytes: number;
+  /** Bytes sharing saves: what each extra user would otherwise hold. */
+  savedBytes: number;
+  models: { id: string; ownBytes: number }[];
+  /** Shared tensors plus every model's own buffers. */
+  totalBytes: number;
+}
+"#;
+
+/// `ResourcePool.create` options, without functions.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PoolOptionsDto {
+    #[serde(default, deserialize_with = "lenient::option")]
+    pub timeout_ms: Option<f64>,
+    pub fallback: Option<bool>,
+    pub concurrency: Option<std::collections::BTreeMap<String, f64>>,
+    /// Read separately, as a capabilities DTO.
+    #[serde(rename = "capabilities", default)]
+    pub _capabilities: Option<serde::de::IgnoredAny>,
+}
+
+/// `execute` options.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ExecuteOptionsDto {
+    pub strategy: Option<String>,
+    pub goal: Option<String>,
+    #[serde(default, deserialize_with = "lenient::option")]
+    pub timeout_ms: Option<f64>,
+    pub fallback: Option<bool>,
+}
+
+/// Built-in workload sizing.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct WorkloadOptionsDto {
+    #[serde(default, deserialize_with = "lenient::option")]
+    pub scale: Option<f64>,
+    #[serde(default, deserialize_with = "lenient::option")]
+    pub max_mflop: Option<f64>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkloadShapeDto {
+    pub gemms: usize,
+    pub mflop: f64,
+    pub full_gflop: f64,
+    pub scale: f64,
+    pub weight_bytes: f64,
+    pub largest_buffer_bytes: f64,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RegisteredDto {
+    pub id: String,
+    pub model: String,
+    pub builtin: bool,
+    pub backend: &'static str,
+    pub fallbacks: Vec<&'static str>,
+    pub route: RouteDecisionDto,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub workload: Option<WorkloadShapeDto>,
+    pub runs_on: &'static str,
+    pub tensors: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AttemptDto {
+    pub backend: &'static str,
+    pub status: &'static str,
+    pub ms: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CheckDto {
+    pub max_relative_error: f64,
+    pub tolerance: f64,
+    pub output_length: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ModelRunDto {
+    pub id: String,
+    pub model: String,
+    pub status: &'static str,
+    pub backend: &'static str,
+    pub planned_backend: &'static str,
+    pub fell_back: bool,
+    pub attempts: Vec<AttemptDto>,
+    pub start_ms: f64,
+    pub end_ms: f64,
+    pub latency_ms: f64,
+    pub throughput: f64,
+    pub batch_size: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub check: Option<CheckDto>,
+    pub predicted_latency_ms: f64,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AutoDto {
+    pub goal: &'static str,
+    pub reason: String,
+    pub label: String,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PoolRunDto {
+    pub strategy: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auto: Option<AutoDto>,
+    pub stages: Vec<Vec<String>>,
+    pub makespan_ms: f64,
+    pub throughput: f64,
+    pub models: Vec<ModelRunDto>,
+    pub succeeded: usize,
+    pub failed: usize,
+    pub prediction: PredictionDto,
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TensorMemoryDto {
+    pub name: String,
+    pub bytes: f64,
+    pub refs: usize,
+    pub users: Vec<String>,
+    pub on_gpu: bool,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ModelMemoryDto {
+    pub id: String,
+    pub own_bytes: f64,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PoolMemoryDto {
+    pub tensors: Vec<TensorMemoryDto>,
+    pub shared_bytes: f64,
+    pub saved_bytes: f64,
+    pub models: Vec<ModelMemoryDto>,
+    pub total_bytes: f64,
+}

@@ -1,0 +1,1518 @@
+//! `ResourcePool`: registers models (a user executor, or the built-in workload of a catalog model), routes each
+//! to a backend from the detected capabilities, predicts the run, executes it with a strategy, times every
+//! model with `performance.now()`, isolates failures, falls back to the next backend, and keeps shared tensors
+//! with reference counts.
+//!
+//! Execution model (what the prediction assumes, stated in its device profiles):
+//! - WebGPU: one `GPUDevice` for the pool, so every model's GPU work goes through one queue
+//!   (`pool:webgpu` is a serial-queue device); only host work (encoding, read-back waits) overlaps.
+//! - WASM: built-in WASM workloads run synchronously on the calling thread, so two of them never overlap:
+//!   `pool:wasm-main-thread` is a serial-queue CPU device and each built-in model uses one thread.
+//! - A stage of the plan starts all its models together, limited per backend by `concurrency` (extra models
+//!   wait in lanes); stages run one after another. Sequential = one model per stage, batched = the groups.
+//! - A model's failure (throw, rejection, timeout, invalid output) is recorded on that model; with fallback
+//!   the next usable backend is tried; other models' results are never lost.
+
+mod dto;
+mod tensors;
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
+
+use futures_util::future::join_all;
+use js_sys::{Array, Float32Array, Float64Array, Function, Object, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+use super::js::{call, failure, get, now_ms, race_timeout};
+use super::route::RouteDecisionDto;
+use super::webgpu::{Gpu, GpuChain};
+use super::{from_js, is_absent, js_error, to_js, CapabilitiesDto};
+use crate::catalog::detected::Capabilities;
+use crate::catalog::hardware::{Concurrency, DeviceProfile};
+use crate::error::Error;
+use crate::plan::route::{self, Backend, RouteDecision};
+use crate::predict::multi::{Strategy, Target, Workload as PredictWorkload};
+use crate::predict::spec::ModelSpec;
+use crate::workload::{self, Workload, WorkloadOptions};
+use crate::{Goal, MultiModelPredictor};
+use dto::*;
+use tensors::{Registry, Tensor};
+
+/// Default per-model timeout, ms.
+const RUN_TIMEOUT_MS: f64 = 30_000.0;
+/// Largest relative difference a WebGPU result may show against the CPU reference (fp32, different
+/// summation order).
+pub const TOLERANCE: f64 = 1e-3;
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(typescript_type = "PoolOptions")]
+    pub type PoolOptionsArg;
+    #[wasm_bindgen(typescript_type = "RegisterOptions")]
+    pub type RegisterOptionsArg;
+    #[wasm_bindgen(typescript_type = "ExecuteOptions")]
+    pub type ExecuteOptionsArg;
+    #[wasm_bindgen(typescript_type = "string[]")]
+    pub type ModelIdsArg;
+    #[wasm_bindgen(typescript_type = "ShareTensorOptions")]
+    pub type ShareTensorOptionsArg;
+    #[wasm_bindgen(typescript_type = "RegisteredModel[]")]
+    pub type RegisteredModelsJs;
+    #[wasm_bindgen(typescript_type = "SharedTensor")]
+    pub type SharedTensorJs;
+    #[wasm_bindgen(typescript_type = "PoolMemory")]
+    pub type PoolMemoryJs;
+}
+
+enum GpuSlot {
+    Closed,
+    Open(Rc<Gpu>),
+    Failed(String),
+}
+
+struct Builtin {
+    workload: Workload,
+    weights_tensor: String,
+    cpu_weights: Rc<Vec<Vec<f32>>>,
+    reference: Rc<Vec<f32>>,
+    chain: Option<Rc<GpuChain>>,
+    chain_error: Option<String>,
+}
+
+enum Exec {
+    User(Function),
+    Builtin(Builtin),
+}
+
+struct Model {
+    id: String,
+    entry: JsValue,
+    spec: ModelSpec,
+    exec: Exec,
+    route: RouteDecision,
+    chain: Vec<Backend>,
+    validate: Option<Function>,
+    tensors: Vec<String>,
+}
+
+impl Model {
+    fn builtin(&self) -> Option<&Builtin> {
+        match &self.exec {
+            Exec::Builtin(b) => Some(b),
+            Exec::User(_) => None,
+        }
+    }
+
+    /// The entry the prediction uses: the built-in chain or the user's model, on the pool's profile of its
+    /// first backend, at the precision routing chose.
+    fn predicted_spec(&self) -> ModelSpec {
+        let backend = self.chain[0];
+        let mut s = match &self.exec {
+            Exec::Builtin(b) => {
+                let mut s = b.workload.spec();
+                s.runtime = Some("builtin".to_string());
+                if backend == Backend::Wasm {
+                    s.threads = Some(1);
+                }
+                s
+            }
+            Exec::User(_) => {
+                let mut s = self.spec.clone();
+                if s.runtime.is_none() {
+                    s.runtime = Some(self.route.runtime.clone());
+                }
+                s.precision = self.route.precision;
+                s
+            }
+        };
+        s.device = Some(profile_id(backend));
+        s
+    }
+}
+
+fn profile_id(b: Backend) -> String {
+    match b {
+        Backend::Wasm => "pool:wasm-main-thread".to_string(),
+        other => format!("pool:{}", other.name()),
+    }
+}
+
+fn runs_on(b: Backend) -> &'static str {
+    match b {
+        Backend::WebGpu => "gpu-queue",
+        Backend::Wasm => "main-thread",
+        Backend::WebNn(_) => "webnn-context",
+    }
+}
+
+struct State {
+    caps: Capabilities,
+    caps_dto: CapabilitiesDto,
+    gpu: GpuSlot,
+    models: Vec<Model>,
+    tensors: Registry,
+    timeout_ms: f64,
+    fallback: bool,
+    limits: BTreeMap<&'static str, usize>,
+}
+
+impl State {
+    fn model(&self, id: &str) -> Result<&Model, JsError> {
+        self.models
+            .iter()
+            .find(|m| m.id == id)
+            .ok_or_else(|| self.unknown(id))
+    }
+
+    fn unknown(&self, id: &str) -> JsError {
+        let ids: Vec<&str> = self.models.iter().map(|m| m.id.as_str()).collect();
+        js_error(Error::invalid(
+            "id",
+            id,
+            if ids.is_empty() {
+                "a registered model id (none registered yet)".to_string()
+            } else {
+                format!("a registered model id ({})", ids.join(", "))
+            },
+        ))
+    }
+
+    /// Pool device profiles, one per backend the capabilities offer.
+    fn profiles(&self) -> Vec<DeviceProfile> {
+        Backend::ALL
+            .iter()
+            .filter_map(|&b| {
+                let mut p = route::backend_profile(&self.caps, b).ok()?;
+                p.id = profile_id(b);
+                if b == Backend::Wasm {
+                    p.concurrency = Concurrency::SerialQueue;
+                    p.name = format!("{} (this thread)", p.name);
+                }
+                Some(p)
+            })
+            .collect()
+    }
+}
+
+/// Opens the pool's GPU device once; later calls return the same device or the same failure.
+async fn gpu(state: &Rc<RefCell<State>>) -> Result<Rc<Gpu>, String> {
+    match &state.borrow().gpu {
+        GpuSlot::Open(g) => return Ok(g.clone()),
+        GpuSlot::Failed(e) => return Err(e.clone()),
+        GpuSlot::Closed => {}
+    }
+    let opened = Gpu::open(10_000).await;
+    let mut s = state.borrow_mut();
+    if let GpuSlot::Open(g) = &s.gpu {
+        return Ok(g.clone());
+    }
+    match opened {
+        Ok(g) => {
+            let g = Rc::new(g);
+            s.gpu = GpuSlot::Open(g.clone());
+            Ok(g)
+        }
+        Err(e) => {
+            s.gpu = GpuSlot::Failed(e.clone());
+            Err(e)
+        }
+    }
+}
+
+/// Runs models in the page: route, predict, execute with a strategy, measure, survive failures.
+///
+/// ```js
+/// const pool = await ResourcePool.create();
+/// await pool.registerModel({ model: { model_name: "bert-base-uncased" } });          // built-in workload
+/// await pool.registerModel({ model: { model_name: "all-minilm-l6-v2" },
+///                            executor: async (backend, { signal }) => session.run(feeds) });
+/// const run = await pool.execute(undefined, { strategy: "auto", goal: "latency" });
+/// for (const m of run.models) console.log(m.id, m.backend, m.status, m.latencyMs, m.predictedLatencyMs);
+/// ```
+#[wasm_bindgen]
+pub struct ResourcePool {
+    state: Rc<RefCell<State>>,
+}
+
+fn reject(e: JsError) -> JsValue {
+    e.into()
+}
+
+fn parse_options(options: &JsValue) -> Result<(PoolOptionsDto, Option<CapabilitiesDto>), JsError> {
+    if is_absent(options) {
+        return Ok((PoolOptionsDto::default(), None));
+    }
+    if !options.is_object() {
+        return Err(js_error(Error::invalid(
+            "options",
+            format!("{options:?}"),
+            "an object with capabilities, timeoutMs, fallback, concurrency",
+        )));
+    }
+    let dto: PoolOptionsDto = from_js(options, "options")?;
+    let caps = get(options, "capabilities");
+    let caps = if is_absent(&caps) {
+        None
+    } else {
+        Some(from_js::<CapabilitiesDto>(&caps, "options.capabilities")?)
+    };
+    Ok((dto, caps))
+}
+
+fn timeout_field(v: Option<f64>, field: &str, default: f64) -> Result<f64, JsError> {
+    match v {
+        None => Ok(default),
+        Some(t) if t.is_finite() && t > 0.0 => Ok(t),
+        Some(t) => Err(js_error(Error::invalid(
+            field,
+            t,
+            "a positive number of milliseconds",
+        ))),
+    }
+}
+
+#[wasm_bindgen]
+impl ResourcePool {
+    /// Detects capabilities (unless `options.capabilities` is given) and creates an empty pool.
+    pub async fn create(options: Option<PoolOptionsArg>) -> Result<ResourcePool, JsError> {
+        let options: JsValue = options.map_or(JsValue::UNDEFINED, Into::into);
+        let (dto, caps) = parse_options(&options)?;
+        let caps_dto = match caps {
+            Some(c) => c,
+            None => CapabilitiesDto::from(&super::detect::detect(5_000).await),
+        };
+        let timeout_ms = timeout_field(dto.timeout_ms, "options.timeoutMs", RUN_TIMEOUT_MS)?;
+        let mut limits = BTreeMap::new();
+        for (k, v) in dto.concurrency.unwrap_or_default() {
+            let b = Backend::parse(&format!("options.concurrency.{k}"), &k).map_err(js_error)?;
+            if !(v.is_finite() && v >= 1.0 && v.fract() == 0.0) {
+                return Err(js_error(Error::invalid(
+                    format!("options.concurrency.{k}"),
+                    v,
+                    "a whole number ≥ 1",
+                )));
+            }
+            limits.insert(b.name(), v as usize);
+        }
+        Ok(ResourcePool {
+            state: Rc::new(RefCell::new(State {
+                caps: Capabilities::from(caps_dto.clone()),
+                caps_dto,
+                gpu: GpuSlot::Closed,
+                models: Vec::new(),
+                tensors: Registry::default(),
+                timeout_ms,
+                fallback: dto.fallback.unwrap_or(true),
+                limits,
+            })),
+        })
+    }
+
+    /// The capabilities the pool routes with.
+    #[wasm_bindgen(getter, unchecked_return_type = "Capabilities")]
+    pub fn capabilities(&self) -> Result<JsValue, JsError> {
+        to_js(&self.state.borrow().caps_dto)
+    }
+
+    /// Registers a model: routes it, and for built-in workloads builds its data, CPU reference and WebGPU
+    /// buffers so that runs measure steady-state work.
+    #[wasm_bindgen(js_name = registerModel, unchecked_return_type = "Promise<RegisteredModel>")]
+    pub fn register_model(&self, options: RegisterOptionsArg) -> js_sys::Promise {
+        let state = self.state.clone();
+        let options: JsValue = options.into();
+        wasm_bindgen_futures::future_to_promise(async move {
+            register(&state, &options).await.map_err(reject)
+        })
+    }
+
+    /// Releases a model's tensors and buffers.
+    #[wasm_bindgen(js_name = unregisterModel)]
+    pub fn unregister_model(&self, id: &str) -> Result<(), JsError> {
+        let mut s = self.state.borrow_mut();
+        let k = s
+            .models
+            .iter()
+            .position(|m| m.id == id)
+            .ok_or_else(|| s.unknown(id))?;
+        let m = s.models.remove(k);
+        for t in &m.tensors {
+            let _ = s.tensors.release(t, &m.id);
+        }
+        if let Exec::Builtin(b) = &m.exec {
+            let _ = s.tensors.release(&b.weights_tensor, &m.id);
+            if let Some(c) = &b.chain {
+                c.destroy();
+            }
+        }
+        Ok(())
+    }
+
+    /// Every registered model.
+    pub fn models(&self) -> Result<RegisteredModelsJs, JsError> {
+        let s = self.state.borrow();
+        let out: Vec<RegisteredDto> = s.models.iter().map(registered_dto).collect();
+        Ok(to_js(&out)?.unchecked_into())
+    }
+
+    /// Runs `ids` (default: every registered model) with `options.strategy` (`parallel`, `sequential`,
+    /// `batched` or `auto`). Resolves with per-model results and the prediction made before the run; rejects
+    /// only on bad arguments, never because a model failed.
+    #[wasm_bindgen(unchecked_return_type = "Promise<PoolRun>")]
+    pub fn execute(
+        &self,
+        ids: Option<ModelIdsArg>,
+        options: Option<ExecuteOptionsArg>,
+    ) -> js_sys::Promise {
+        let state = self.state.clone();
+        let ids: JsValue = ids.map_or(JsValue::UNDEFINED, Into::into);
+        let options: JsValue = options.map_or(JsValue::UNDEFINED, Into::into);
+        wasm_bindgen_futures::future_to_promise(async move {
+            execute(&state, &ids, &options).await.map_err(reject)
+        })
+    }
+
+    /// Creates a named shared tensor from `data` or `byteLength`; with `gpu: true` it is uploaded into one
+    /// `GPUBuffer` every user binds.
+    #[wasm_bindgen(js_name = shareTensor, unchecked_return_type = "Promise<SharedTensor>")]
+    pub fn share_tensor(
+        &self,
+        name: String,
+        options: Option<ShareTensorOptionsArg>,
+    ) -> js_sys::Promise {
+        let state = self.state.clone();
+        let options: JsValue = options.map_or(JsValue::UNDEFINED, Into::into);
+        wasm_bindgen_futures::future_to_promise(async move {
+            share_tensor(&state, &name, &options).await.map_err(reject)
+        })
+    }
+
+    /// Adds model `id` to the tensor's users and returns the tensor (with its `GPUBuffer`, if any).
+    #[wasm_bindgen(js_name = acquireTensor)]
+    pub fn acquire_tensor(&self, name: &str, id: &str) -> Result<SharedTensorJs, JsError> {
+        let mut s = self.state.borrow_mut();
+        s.model(id)?;
+        s.tensors
+            .acquire(name, id)
+            .map_err(|e| js_error(Error::invalid("name", name, e)))?;
+        tensor_js(&s.tensors, name)
+    }
+
+    /// Removes model `id` from the tensor's users; returns how many remain.
+    #[wasm_bindgen(js_name = releaseTensor)]
+    pub fn release_tensor(&self, name: &str, id: &str) -> Result<usize, JsError> {
+        let mut s = self.state.borrow_mut();
+        let left = s
+            .tensors
+            .release(name, id)
+            .map_err(|e| js_error(Error::invalid("name", name, e)))?;
+        for m in s.models.iter_mut().filter(|m| m.id == id) {
+            m.tensors.retain(|t| t != name);
+        }
+        Ok(left)
+    }
+
+    /// Frees a shared tensor nobody uses.
+    #[wasm_bindgen(js_name = dropTensor)]
+    pub fn drop_tensor(&self, name: &str) -> Result<(), JsError> {
+        self.state
+            .borrow_mut()
+            .tensors
+            .drop_unused(name)
+            .map_err(|e| js_error(Error::invalid("name", name, e)))
+    }
+
+    /// Bytes held: shared tensors once each, what sharing saves, and every model's own buffers.
+    pub fn memory(&self) -> Result<PoolMemoryJs, JsError> {
+        let s = self.state.borrow();
+        Ok(to_js(&memory_dto(&s))?.unchecked_into())
+    }
+
+    /// Frees every buffer and forgets every model.
+    pub fn destroy(&self) {
+        let mut s = self.state.borrow_mut();
+        for m in &s.models {
+            if let Some(c) = m.builtin().and_then(|b| b.chain.as_ref()) {
+                c.destroy();
+            }
+        }
+        s.models.clear();
+        s.tensors.clear();
+    }
+}
+
+fn registered_dto(m: &Model) -> RegisteredDto {
+    RegisteredDto {
+        id: m.id.clone(),
+        model: m.spec.name.clone(),
+        builtin: m.builtin().is_some(),
+        backend: m.chain[0].name(),
+        fallbacks: m.chain[1..].iter().map(|b| b.name()).collect(),
+        route: RouteDecisionDto::from(&m.route),
+        workload: m.builtin().map(|b| {
+            let w = &b.workload;
+            WorkloadShapeDto {
+                gemms: w.gemms.len(),
+                mflop: w.flops() / 1e6,
+                full_gflop: w.full_gflop,
+                scale: w.scale,
+                weight_bytes: w.weight_bytes(),
+                largest_buffer_bytes: w.largest_buffer_bytes(),
+            }
+        }),
+        runs_on: runs_on(m.chain[0]),
+        tensors: m.tensors.clone(),
+    }
+}
+
+fn memory_dto(s: &State) -> PoolMemoryDto {
+    let tensors: Vec<TensorMemoryDto> = s
+        .tensors
+        .iter()
+        .map(|(name, t)| TensorMemoryDto {
+            name: name.clone(),
+            bytes: t.bytes,
+            refs: t.users.len(),
+            users: t.users.iter().cloned().collect(),
+            on_gpu: !t.gpu.is_empty(),
+        })
+        .collect();
+    let shared: f64 = tensors.iter().map(|t| t.bytes).sum();
+    let saved: f64 = tensors
+        .iter()
+        .map(|t| t.bytes * t.refs.saturating_sub(1) as f64)
+        .sum();
+    let models: Vec<ModelMemoryDto> = s
+        .models
+        .iter()
+        .map(|m| ModelMemoryDto {
+            id: m.id.clone(),
+            own_bytes: m.builtin().map_or(0.0, |b| {
+                b.chain.as_ref().map_or(0.0, |c| c.owned_bytes())
+                    + 4.0 * (b.reference.len() + b.workload.input_len()) as f64
+            }),
+        })
+        .collect();
+    let own: f64 = models.iter().map(|m| m.own_bytes).sum();
+    PoolMemoryDto {
+        tensors,
+        shared_bytes: shared,
+        saved_bytes: saved,
+        models,
+        total_bytes: shared + own,
+    }
+}
+
+fn tensor_js(reg: &Registry, name: &str) -> Result<SharedTensorJs, JsError> {
+    let t = reg
+        .get(name)
+        .ok_or_else(|| js_error(Error::invalid("name", name, "a shared tensor's name")))?;
+    let o = Object::new();
+    let users: Array = t.users.iter().map(|u| JsValue::from_str(u)).collect();
+    let set = |k: &str, v: &JsValue| Reflect::set(&o, &JsValue::from_str(k), v).map(|_| ());
+    let result = (|| {
+        set("name", &JsValue::from_str(name))?;
+        set("byteLength", &JsValue::from_f64(t.bytes))?;
+        set("refs", &JsValue::from_f64(t.users.len() as f64))?;
+        set("users", &users)?;
+        if let Some(b) = t.gpu.first() {
+            set("buffer", b)?;
+        }
+        if !is_absent(&t.data) {
+            set("data", &t.data)?;
+        }
+        Ok::<(), JsValue>(())
+    })();
+    result.map_err(|_| JsError::new("cannot build the tensor object"))?;
+    Ok(o.unchecked_into())
+}
+
+async fn share_tensor(
+    state: &Rc<RefCell<State>>,
+    name: &str,
+    options: &JsValue,
+) -> Result<JsValue, JsError> {
+    if name.trim().is_empty() {
+        return Err(js_error(Error::invalid("name", name, "a non-empty name")));
+    }
+    let data = get(options, "data");
+    let byte_length = get(options, "byteLength");
+    let on_gpu = get(options, "gpu").as_bool().unwrap_or(false);
+    let bytes: Vec<u8> = if is_absent(&data) {
+        Vec::new()
+    } else {
+        let is_view = js_sys::ArrayBuffer::is_view(&data);
+        if !is_view {
+            return Err(js_error(Error::invalid(
+                "options.data",
+                format!("{data:?}"),
+                "a typed array or DataView",
+            )));
+        }
+        let buffer = get(&data, "buffer");
+        let offset = get(&data, "byteOffset").as_f64().unwrap_or(0.0) as u32;
+        let len = get(&data, "byteLength").as_f64().unwrap_or(0.0) as u32;
+        js_sys::Uint8Array::new_with_byte_offset_and_length(&buffer, offset, len).to_vec()
+    };
+    let size = if bytes.is_empty() {
+        match byte_length.as_f64() {
+            Some(b) if b.is_finite() && b > 0.0 && b.fract() == 0.0 => b,
+            _ => {
+                return Err(js_error(Error::invalid(
+                    "options",
+                    format!("{byte_length:?}"),
+                    "data (a non-empty typed array) or byteLength (a whole number > 0)",
+                )))
+            }
+        }
+    } else {
+        bytes.len() as f64
+    };
+    if state.borrow().tensors.get(name).is_some() {
+        return Err(js_error(Error::invalid(
+            "name",
+            name,
+            "a name not yet used by another shared tensor",
+        )));
+    }
+    let gpu_buffers = if on_gpu {
+        let g = gpu(state).await.map_err(|e| {
+            js_error(Error::invalid(
+                "options.gpu",
+                "true",
+                format!("WebGPU to be available: {e}"),
+            ))
+        })?;
+        let buffer = g
+            .upload_bytes(&bytes, size)
+            .map_err(|e| js_error(Error::invalid("options", name, e)))?;
+        vec![buffer]
+    } else {
+        Vec::new()
+    };
+    let mut s = state.borrow_mut();
+    s.tensors
+        .insert(
+            name,
+            Tensor {
+                bytes: size,
+                users: BTreeSet::new(),
+                gpu: gpu_buffers,
+                data: if is_absent(&data) {
+                    JsValue::UNDEFINED
+                } else {
+                    data
+                },
+                release_on_last: false,
+            },
+        )
+        .map_err(|e| js_error(Error::invalid("name", name, e)))?;
+    Ok(tensor_js(&s.tensors, name)?.into())
+}
+
+fn string_list(v: &JsValue, field: &str) -> Result<Option<Vec<String>>, JsError> {
+    if is_absent(v) {
+        return Ok(None);
+    }
+    let arr = v.dyn_ref::<Array>().ok_or_else(|| {
+        js_error(Error::invalid(
+            field,
+            format!("{v:?}"),
+            "an array of strings",
+        ))
+    })?;
+    arr.iter()
+        .enumerate()
+        .map(|(i, x)| {
+            x.as_string().ok_or_else(|| {
+                js_error(Error::invalid(
+                    format!("{field}[{i}]"),
+                    format!("{x:?}"),
+                    "a string",
+                ))
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map(Some)
+}
+
+async fn register(state: &Rc<RefCell<State>>, options: &JsValue) -> Result<JsValue, JsError> {
+    if !options.is_object() {
+        return Err(js_error(Error::missing(
+            "options",
+            "an object with model (a model entry) and optionally executor, id, backends, workload, tensors",
+        )));
+    }
+    let entry = get(options, "model");
+    if !entry.is_object() {
+        return Err(js_error(Error::missing(
+            "options.model",
+            "a model entry such as { model_name: \"bert-base-uncased\" }",
+        )));
+    }
+    let spec = from_js::<crate::wire::ModelEntryDto>(&entry, "options.model")?
+        .into_spec("options.model")
+        .map_err(js_error)?;
+    let executor = get(options, "executor");
+    let executor = if is_absent(&executor) {
+        None
+    } else {
+        Some(executor.dyn_into::<Function>().map_err(|v| {
+            js_error(Error::invalid(
+                "options.executor",
+                format!("{v:?}"),
+                "a function (backend, inputs) => Promise<outputs>",
+            ))
+        })?)
+    };
+    let validate = get(options, "validate");
+    let validate = if is_absent(&validate) {
+        None
+    } else {
+        Some(validate.dyn_into::<Function>().map_err(|v| {
+            js_error(Error::invalid(
+                "options.validate",
+                format!("{v:?}"),
+                "a function (outputs) => boolean | string",
+            ))
+        })?)
+    };
+    let allowed = string_list(&get(options, "backends"), "options.backends")?
+        .map(|names| {
+            names
+                .iter()
+                .enumerate()
+                .map(|(i, n)| Backend::parse(&format!("options.backends[{i}]"), n))
+                .collect::<crate::Result<Vec<_>>>()
+        })
+        .transpose()
+        .map_err(js_error)?;
+    let tensor_names =
+        string_list(&get(options, "tensors"), "options.tensors")?.unwrap_or_default();
+    let id = match get(options, "id") {
+        v if is_absent(&v) => None,
+        v => Some(
+            v.as_string()
+                .filter(|s| !s.trim().is_empty())
+                .ok_or_else(|| {
+                    js_error(Error::invalid(
+                        "options.id",
+                        format!("{v:?}"),
+                        "a non-empty string",
+                    ))
+                })?,
+        ),
+    };
+    let id = {
+        let s = state.borrow();
+        match id {
+            Some(id) if s.models.iter().any(|m| m.id == id) => {
+                return Err(js_error(Error::invalid(
+                    "options.id",
+                    &id,
+                    "an id not already registered",
+                )))
+            }
+            Some(id) => id,
+            None => {
+                let mut k = 1;
+                let mut id = spec.name.clone();
+                while s.models.iter().any(|m| m.id == id) {
+                    k += 1;
+                    id = format!("{}#{k}", spec.name);
+                }
+                id
+            }
+        }
+    };
+    for t in &tensor_names {
+        if state.borrow().tensors.get(t).is_none() {
+            return Err(js_error(Error::invalid(
+                "options.tensors",
+                t,
+                "the name of a tensor created with shareTensor",
+            )));
+        }
+    }
+
+    // Built-in workloads run on WebGPU and WASM; routing sees the chain that really runs.
+    let built = if executor.is_none() {
+        let o = get(options, "workload");
+        let wo: WorkloadOptionsDto = if is_absent(&o) {
+            WorkloadOptionsDto::default()
+        } else {
+            from_js(&o, "options.workload")?
+        };
+        let w = workload::build(
+            &spec,
+            "options.workload",
+            WorkloadOptions {
+                scale: wo.scale,
+                max_mflop: wo.max_mflop.unwrap_or(workload::DEFAULT_MAX_MFLOP),
+            },
+        )
+        .map_err(js_error)?;
+        Some(w)
+    } else {
+        None
+    };
+    let route_spec = built.as_ref().map_or_else(|| spec.clone(), Workload::spec);
+    let caps = state.borrow().caps.clone();
+    let decision = route::route(std::slice::from_ref(&route_spec), &caps)
+        .map_err(js_error)?
+        .remove(0);
+    let supported = |b: Backend| built.is_none() || matches!(b, Backend::WebGpu | Backend::Wasm);
+    let mut ranked: Vec<(Backend, bool, String)> =
+        vec![(decision.backend, true, decision.reason.clone())];
+    ranked.extend(
+        decision
+            .alternatives
+            .iter()
+            .map(|a| (a.backend, a.usable, a.reason.clone())),
+    );
+    let chain: Vec<Backend> = match &allowed {
+        // Allowed backends in the caller's order, those usable.
+        Some(list) => list
+            .iter()
+            .copied()
+            .filter(|b| ranked.iter().any(|(x, usable, _)| x == b && *usable) && supported(*b))
+            .collect(),
+        None => ranked
+            .iter()
+            .filter(|(b, usable, _)| *usable && supported(*b))
+            .map(|(b, _, _)| *b)
+            .collect(),
+    };
+    if chain.is_empty() {
+        let why: Vec<String> = ranked
+            .iter()
+            .filter(|(b, _, _)| allowed.as_ref().is_none_or(|l| l.contains(b)))
+            .map(|(b, _, reason)| {
+                if !supported(*b) {
+                    format!(
+                        "{}: the built-in workload has no {} path",
+                        b.name(),
+                        b.label()
+                    )
+                } else {
+                    format!("{}: {reason}", b.name())
+                }
+            })
+            .collect();
+        return Err(js_error(Error::invalid(
+            "options.backends",
+            allowed.map_or("(any)".to_string(), |l| {
+                l.iter().map(|b| b.name()).collect::<Vec<_>>().join(", ")
+            }),
+            format!("at least one usable backend here; {}", why.join("; ")),
+        )));
+    }
+
+    let exec = match (executor, built) {
+        (Some(f), _) => Exec::User(f),
+        (None, Some(w)) => {
+            let weights: Vec<Vec<f32>> = (0..w.gemms.len()).map(|i| w.weights(i)).collect();
+            let reference = workload::run_cpu(&w, &w.input(), &weights);
+            let key = format!(
+                "builtin-weights:{}:{}",
+                w.model,
+                w.gemms
+                    .iter()
+                    .map(|g| format!("{}x{}", g.k, g.n))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            );
+            let mut b = Builtin {
+                weights_tensor: key.clone(),
+                cpu_weights: Rc::new(weights),
+                reference: Rc::new(reference),
+                chain: None,
+                chain_error: None,
+                workload: w,
+            };
+            if chain.contains(&Backend::WebGpu) {
+                match build_chain(state, &b, &key, &id).await {
+                    Ok(c) => b.chain = Some(Rc::new(c)),
+                    Err(e) => b.chain_error = Some(e),
+                }
+            }
+            Exec::Builtin(b)
+        }
+        (None, None) => unreachable_exec()?,
+    };
+    let mut s = state.borrow_mut();
+    for t in &tensor_names {
+        s.tensors
+            .acquire(t, &id)
+            .map_err(|e| js_error(Error::invalid("options.tensors", t, e)))?;
+    }
+    let model = Model {
+        id,
+        entry,
+        spec,
+        exec,
+        route: decision,
+        chain,
+        validate,
+        tensors: tensor_names,
+    };
+    let dto = registered_dto(&model);
+    s.models.push(model);
+    to_js(&dto)
+}
+
+fn unreachable_exec() -> Result<Exec, JsError> {
+    Err(JsError::new(
+        "a model needs an executor or a built-in workload",
+    ))
+}
+
+/// Uploads (or reuses) the weights tensor and builds the model's dispatch chain.
+async fn build_chain(
+    state: &Rc<RefCell<State>>,
+    b: &Builtin,
+    key: &str,
+    id: &str,
+) -> Result<GpuChain, String> {
+    let g = gpu(state).await?;
+    let exists = state.borrow().tensors.get(key).is_some();
+    if !exists {
+        let buffers = b
+            .cpu_weights
+            .iter()
+            .map(|w| g.upload(w))
+            .collect::<Result<Vec<_>, _>>()?;
+        let bytes = b.workload.weight_bytes();
+        state.borrow_mut().tensors.insert(
+            key,
+            Tensor {
+                bytes,
+                users: BTreeSet::new(),
+                gpu: buffers,
+                data: JsValue::UNDEFINED,
+                release_on_last: true,
+            },
+        )?;
+    }
+    let buffers = state
+        .borrow()
+        .tensors
+        .get(key)
+        .map(|t| t.gpu.clone())
+        .unwrap_or_default();
+    let chain = GpuChain::new(&g, &b.workload, &buffers).await?;
+    state.borrow_mut().tensors.acquire(key, id)?;
+    Ok(chain)
+}
+
+/// What went wrong with a value an executor resolved to, if anything: nothing at all, or non-finite
+/// numbers (in a number, a float typed array, or one level of arrays/objects).
+fn output_problem(v: &JsValue, depth: u32) -> Option<String> {
+    if v.is_undefined() || v.is_null() {
+        return Some(format!(
+            "the executor resolved to {}",
+            if v.is_null() { "null" } else { "undefined" }
+        ));
+    }
+    if let Some(x) = v.as_f64() {
+        return (!x.is_finite()).then(|| format!("the output is {x}"));
+    }
+    let bad = |vals: Vec<f64>| {
+        vals.iter()
+            .position(|x| !x.is_finite())
+            .map(|i| format!("output element {i} is {}", vals[i]))
+    };
+    if let Some(a) = v.dyn_ref::<Float32Array>() {
+        return bad(a.to_vec().into_iter().map(f64::from).collect());
+    }
+    if let Some(a) = v.dyn_ref::<Float64Array>() {
+        return bad(a.to_vec());
+    }
+    if depth >= 2 || !v.is_object() || js_sys::ArrayBuffer::is_view(v) {
+        return None;
+    }
+    if let Some(a) = v.dyn_ref::<Array>() {
+        return a
+            .iter()
+            .find_map(|x| output_problem(&x, depth + 1).filter(|_| !x.is_undefined()));
+    }
+    let plain = Object::get_prototype_of(v) == Object::get_prototype_of(&Object::new());
+    if plain || depth == 0 {
+        let obj: &Object = v.unchecked_ref();
+        return Object::values(obj)
+            .iter()
+            .find_map(|x| output_problem(&x, depth + 1).filter(|_| !x.is_undefined()));
+    }
+    None
+}
+
+/// What one model's run produced.
+struct Outcome {
+    dto: ModelRunDto,
+    outputs: JsValue,
+}
+
+struct Job {
+    index: usize,
+    id: String,
+    name: String,
+    batch: u32,
+    chain: Vec<Backend>,
+    exec: JobExec,
+    entry: JsValue,
+    tensors: Vec<String>,
+    validate: Option<Function>,
+    predicted_ms: f64,
+}
+
+enum JobExec {
+    User(Function),
+    Builtin {
+        workload: Workload,
+        weights: Rc<Vec<Vec<f32>>>,
+        reference: Rc<Vec<f32>>,
+        chain: Option<Rc<GpuChain>>,
+        chain_error: Option<String>,
+    },
+}
+
+async fn execute(
+    state: &Rc<RefCell<State>>,
+    ids: &JsValue,
+    options: &JsValue,
+) -> Result<JsValue, JsError> {
+    let opts: ExecuteOptionsDto = if is_absent(options) {
+        ExecuteOptionsDto::default()
+    } else {
+        from_js(options, "options")?
+    };
+    let strategy_name = opts
+        .strategy
+        .clone()
+        .unwrap_or_else(|| "parallel".to_string());
+    let auto = strategy_name.trim().eq_ignore_ascii_case("auto");
+    let strategy = if auto {
+        None
+    } else {
+        Some(
+            Strategy::parse("options.strategy", &strategy_name).map_err(|_| {
+                js_error(Error::invalid(
+                    "options.strategy",
+                    &strategy_name,
+                    "parallel, sequential, batched or auto",
+                ))
+            })?,
+        )
+    };
+    let goal = Goal::parse("options.goal", opts.goal.as_deref().unwrap_or("throughput"))
+        .map_err(js_error)?;
+    let (timeout_ms, fallback, limits) = {
+        let s = state.borrow();
+        (
+            timeout_field(opts.timeout_ms, "options.timeoutMs", s.timeout_ms)?,
+            opts.fallback.unwrap_or(s.fallback),
+            s.limits.clone(),
+        )
+    };
+
+    // Which models, in the order given (ids) or registered.
+    let selected: Vec<usize> = {
+        let s = state.borrow();
+        match string_list(ids, "ids")? {
+            None => (0..s.models.len()).collect(),
+            Some(list) => {
+                let mut seen = BTreeSet::new();
+                let mut out = Vec::new();
+                for id in &list {
+                    let k = s
+                        .models
+                        .iter()
+                        .position(|m| &m.id == id)
+                        .ok_or_else(|| s.unknown(id))?;
+                    if seen.insert(k) {
+                        out.push(k);
+                    }
+                }
+                out
+            }
+        }
+    };
+    if selected.is_empty() {
+        return Err(js_error(Error::invalid(
+            "ids",
+            "[]",
+            "at least one registered model (registerModel first)",
+        )));
+    }
+
+    // The prediction, before anything runs.
+    let (prediction, plan, auto_dto, jobs) = {
+        let s = state.borrow();
+        let models: Vec<&Model> = selected.iter().map(|&k| &s.models[k]).collect();
+        let profiles = s.profiles();
+        let first = Backend::ALL
+            .iter()
+            .find(|b| models.iter().any(|m| m.chain[0] == **b))
+            .copied()
+            .unwrap_or(Backend::Wasm);
+        let target = Target {
+            device: profiles
+                .iter()
+                .find(|p| p.id == profile_id(first))
+                .cloned()
+                .ok_or_else(|| JsError::new("no device profile for the first backend"))?,
+            runtime: None,
+            devices: profiles,
+        };
+        let workload = PredictWorkload {
+            models: models.iter().map(|m| m.predicted_spec()).collect(),
+            constraints: Default::default(),
+        };
+        let predictor = MultiModelPredictor::default();
+        let (prediction, auto_dto) = match strategy {
+            Some(st) => (
+                predictor
+                    .predict(&workload, &target, st)
+                    .map_err(js_error)?,
+                None,
+            ),
+            None => {
+                let r = predictor
+                    .recommend(&workload, &target, goal)
+                    .map_err(js_error)?;
+                let best = r.best();
+                (
+                    best.prediction.clone(),
+                    Some(AutoDto {
+                        goal: goal.name(),
+                        reason: r.reason.clone(),
+                        label: best.label.clone(),
+                    }),
+                )
+            }
+        };
+        let plan = prediction.plan.clone();
+        let jobs: Vec<Job> = models
+            .iter()
+            .enumerate()
+            .map(|(i, m)| Job {
+                index: i,
+                id: m.id.clone(),
+                name: m.spec.name.clone(),
+                batch: m.spec.batch_size,
+                chain: m.chain.clone(),
+                exec: match &m.exec {
+                    Exec::User(f) => JobExec::User(f.clone()),
+                    Exec::Builtin(b) => JobExec::Builtin {
+                        workload: b.workload.clone(),
+                        weights: b.cpu_weights.clone(),
+                        reference: b.reference.clone(),
+                        chain: b.chain.clone(),
+                        chain_error: b.chain_error.clone(),
+                    },
+                },
+                entry: m.entry.clone(),
+                tensors: m.tensors.clone(),
+                validate: m.validate.clone(),
+                predicted_ms: prediction.models[i].latency_ms,
+            })
+            .collect();
+        (prediction, plan, auto_dto, jobs)
+    };
+
+    let needs_gpu = jobs.iter().any(|j| j.chain.contains(&Backend::WebGpu));
+    let device = if needs_gpu {
+        gpu(state).await.ok()
+    } else {
+        None
+    };
+    let jobs: Vec<Rc<Job>> = jobs.into_iter().map(Rc::new).collect();
+    let mut warnings = prediction.warnings.clone();
+    let mut outcomes: Vec<Option<Outcome>> = (0..jobs.len()).map(|_| None).collect();
+    let t0 = now_ms();
+    for group in &plan.groups {
+        // Lanes per backend: at most `limit` models of one backend at once; a lane runs its models in turn.
+        let mut by_backend: BTreeMap<&'static str, Vec<usize>> = BTreeMap::new();
+        for &i in group {
+            by_backend
+                .entry(jobs[i].chain[0].name())
+                .or_default()
+                .push(i);
+        }
+        let mut lanes: Vec<Vec<usize>> = Vec::new();
+        for (backend, members) in &by_backend {
+            let limit = limits.get(backend).copied().unwrap_or(members.len()).max(1);
+            if members.len() > 1 {
+                match *backend {
+                    "webgpu" => warnings.push(format!(
+                        "{} models on WebGPU share the pool's one device queue: their GPU work runs one after another",
+                        members.len()
+                    )),
+                    "wasm" => warnings.push(format!(
+                        "{} WASM models on this thread: each run blocks the thread, so they run one after another",
+                        members.len()
+                    )),
+                    _ => {}
+                }
+            }
+            let mut ls: Vec<Vec<usize>> = vec![Vec::new(); limit.min(members.len())];
+            for (k, &i) in members.iter().enumerate() {
+                let n = ls.len();
+                ls[k % n].push(i);
+            }
+            lanes.extend(ls);
+        }
+        let futures = lanes.into_iter().map(|lane| {
+            let jobs = jobs.clone();
+            let state = state.clone();
+            let device = device.clone();
+            async move {
+                let mut out = Vec::new();
+                for i in lane {
+                    let o =
+                        run_job(&state, &jobs[i], device.clone(), timeout_ms, fallback, t0).await;
+                    out.push((i, o));
+                }
+                out
+            }
+        });
+        for lane in join_all(futures).await {
+            for (i, o) in lane {
+                outcomes[i] = Some(o);
+            }
+        }
+    }
+    let makespan = now_ms() - t0;
+    let outcomes: Vec<Outcome> = outcomes
+        .into_iter()
+        .enumerate()
+        .map(|(i, o)| {
+            o.unwrap_or_else(|| Outcome {
+                dto: failed_dto(&jobs[i], "the plan did not include this model", t0),
+                outputs: JsValue::UNDEFINED,
+            })
+        })
+        .collect();
+    let ok_items: f64 = outcomes
+        .iter()
+        .filter(|o| o.dto.status == "ok")
+        .map(|o| f64::from(o.dto.batch_size))
+        .sum();
+    let succeeded = outcomes.iter().filter(|o| o.dto.status == "ok").count();
+    let run = PoolRunDto {
+        strategy: plan.strategy.name(),
+        auto: auto_dto,
+        stages: plan
+            .groups
+            .iter()
+            .map(|g| g.iter().map(|&i| jobs[i].id.clone()).collect())
+            .collect(),
+        makespan_ms: makespan,
+        throughput: if makespan > 0.0 {
+            ok_items / (makespan / 1e3)
+        } else {
+            0.0
+        },
+        succeeded,
+        failed: outcomes.len() - succeeded,
+        models: outcomes.iter().map(|o| o.dto.clone()).collect(),
+        prediction: crate::wire::prediction_dto(&prediction),
+        warnings,
+    };
+    let value = to_js(&run)?;
+    let list = get(&value, "models");
+    for (k, o) in outcomes.iter().enumerate() {
+        if !o.outputs.is_undefined() {
+            let _ = Reflect::set(
+                &list
+                    .dyn_ref::<Array>()
+                    .map(|a| a.get(k as u32))
+                    .unwrap_or_default(),
+                &"outputs".into(),
+                &o.outputs,
+            );
+        }
+    }
+    Ok(value)
+}
+
+fn failed_dto(job: &Job, error: &str, t0: f64) -> ModelRunDto {
+    let t = now_ms() - t0;
+    ModelRunDto {
+        id: job.id.clone(),
+        model: job.name.clone(),
+        status: "error",
+        backend: job.chain[0].name(),
+        planned_backend: job.chain[0].name(),
+        fell_back: false,
+        attempts: Vec::new(),
+        start_ms: t,
+        end_ms: t,
+        latency_ms: 0.0,
+        throughput: 0.0,
+        batch_size: job.batch,
+        error: Some(error.to_string()),
+        check: None,
+        predicted_latency_ms: job.predicted_ms,
+    }
+}
+
+/// Runs one model: its backends in order until one succeeds (or only the first without fallback).
+async fn run_job(
+    state: &Rc<RefCell<State>>,
+    job: &Job,
+    device: Option<Rc<Gpu>>,
+    timeout_ms: f64,
+    fallback: bool,
+    t0: f64,
+) -> Outcome {
+    let _ = job.index;
+    let mut attempts = Vec::new();
+    let start = now_ms() - t0;
+    let tries = if fallback { job.chain.len() } else { 1 };
+    let mut last = (
+        job.chain[0],
+        "error",
+        String::new(),
+        None,
+        JsValue::UNDEFINED,
+    );
+    let mut succeeded_at = None;
+    for (k, &backend) in job.chain.iter().take(tries).enumerate() {
+        let a0 = now_ms();
+        let (status, error, check, outputs) =
+            attempt(state, job, backend, device.clone(), timeout_ms, k).await;
+        let ms = now_ms() - a0;
+        attempts.push(AttemptDto {
+            backend: backend.name(),
+            status,
+            ms,
+            error: error.clone(),
+        });
+        last = (backend, status, error.unwrap_or_default(), check, outputs);
+        if status == "ok" {
+            succeeded_at = Some((a0 - t0, ms));
+            break;
+        }
+    }
+    let end = now_ms() - t0;
+    let (backend, status, error, check, outputs) = last;
+    // Latency of the successful attempt (what the model costs on that backend); the whole span otherwise.
+    let (run_start, latency) = succeeded_at.unwrap_or((start, end - start));
+    Outcome {
+        dto: ModelRunDto {
+            id: job.id.clone(),
+            model: job.name.clone(),
+            status,
+            backend: backend.name(),
+            planned_backend: job.chain[0].name(),
+            fell_back: status == "ok" && backend != job.chain[0],
+            attempts,
+            start_ms: run_start,
+            end_ms: end,
+            latency_ms: latency,
+            throughput: if status == "ok" && latency > 0.0 {
+                f64::from(job.batch) / (latency / 1e3)
+            } else {
+                0.0
+            },
+            batch_size: job.batch,
+            error: (status != "ok").then_some(error),
+            check,
+            predicted_latency_ms: job.predicted_ms,
+        },
+        outputs,
+    }
+}
+
+type AttemptResult = (&'static str, Option<String>, Option<CheckDto>, JsValue);
+
+/// A built-in workload's output against its CPU reference.
+fn builtin_checked(got: &[f32], reference: &[f32]) -> AttemptResult {
+    let err = workload::max_relative_error(got, reference);
+    let check = CheckDto {
+        max_relative_error: if err.is_finite() { err } else { f64::MAX },
+        tolerance: TOLERANCE,
+        output_length: got.len(),
+    };
+    let v: JsValue = Float32Array::from(got).into();
+    if err <= TOLERANCE {
+        ("ok", None, Some(check), v)
+    } else {
+        (
+            "invalid-output",
+            Some(format!(
+                "the output differs from the CPU reference by {err:.3e} (relative), over the tolerance {TOLERANCE:e}"
+            )),
+            Some(check),
+            v,
+        )
+    }
+}
+
+async fn attempt(
+    state: &Rc<RefCell<State>>,
+    job: &Job,
+    backend: Backend,
+    device: Option<Rc<Gpu>>,
+    timeout_ms: f64,
+    attempt_no: usize,
+) -> AttemptResult {
+    match &job.exec {
+        JobExec::Builtin {
+            workload,
+            weights,
+            reference,
+            chain,
+            chain_error,
+        } => {
+            let work: js_sys::Promise = match backend {
+                Backend::WebGpu => match (chain.clone(), device) {
+                    (Some(c), Some(g)) => wasm_bindgen_futures::future_to_promise(async move {
+                        c.run(&g)
+                            .await
+                            .map(|v| Float32Array::from(v.as_slice()).into())
+                            .map_err(|e| JsValue::from(js_sys::Error::new(&e)))
+                    }),
+                    _ => {
+                        let why = chain_error
+                            .clone()
+                            .unwrap_or_else(|| "the WebGPU device is unavailable".to_string());
+                        return (
+                            "error",
+                            Some(format!("WebGPU: {why}")),
+                            None,
+                            JsValue::UNDEFINED,
+                        );
+                    }
+                },
+                Backend::Wasm => {
+                    // Synchronous on this thread: it cannot be interrupted, and awaiting anything here
+                    // would add the other models' turns to its measured time.
+                    let out = workload::run_cpu(workload, &workload.input(), weights);
+                    return builtin_checked(&out, reference);
+                }
+                Backend::WebNn(_) => {
+                    return (
+                        "error",
+                        Some("the built-in workload has no WebNN path".to_string()),
+                        None,
+                        JsValue::UNDEFINED,
+                    )
+                }
+            };
+            match race_timeout(&work, timeout_ms).await {
+                None => (
+                    "timeout",
+                    Some(format!("no result within {timeout_ms} ms")),
+                    None,
+                    JsValue::UNDEFINED,
+                ),
+                Some(Err(e)) => {
+                    let f = failure(&e);
+                    (
+                        "error",
+                        Some(format!("{}: {}", f.name, f.message)),
+                        None,
+                        JsValue::UNDEFINED,
+                    )
+                }
+                Some(Ok(v)) => {
+                    let got = v
+                        .dyn_ref::<Float32Array>()
+                        .map(Float32Array::to_vec)
+                        .unwrap_or_default();
+                    builtin_checked(&got, reference)
+                }
+            }
+        }
+        JobExec::User(f) => {
+            let inputs = Object::new();
+            let controller = Reflect::get(&js_sys::global(), &"AbortController".into())
+                .ok()
+                .and_then(|c| c.dyn_into::<Function>().ok())
+                .and_then(|c| Reflect::construct(&c, &Array::new()).ok());
+            let tensors = Object::new();
+            {
+                let s = state.borrow();
+                for t in &job.tensors {
+                    if let Ok(v) = tensor_js(&s.tensors, t) {
+                        let _ = Reflect::set(&tensors, &JsValue::from_str(t), &v);
+                    }
+                }
+            }
+            let _ = Reflect::set(&inputs, &"id".into(), &JsValue::from_str(&job.id));
+            let _ = Reflect::set(&inputs, &"model".into(), &job.entry);
+            let _ = Reflect::set(&inputs, &"tensors".into(), &tensors);
+            let _ = Reflect::set(
+                &inputs,
+                &"attempt".into(),
+                &JsValue::from_f64(attempt_no as f64),
+            );
+            if let Some(c) = &controller {
+                let _ = Reflect::set(&inputs, &"signal".into(), &get(c, "signal"));
+            }
+            if backend == Backend::WebGpu {
+                if let Some(g) = &device {
+                    let _ = Reflect::set(&inputs, &"device".into(), g.device());
+                }
+            }
+            let called = f.call2(&JsValue::NULL, &JsValue::from_str(backend.name()), &inputs);
+            let outcome = match called {
+                Err(e) => Some(Err(e)),
+                Ok(v) => race_timeout(&v, timeout_ms).await,
+            };
+            match outcome {
+                None => {
+                    if let Some(c) = &controller {
+                        let _ = call(c, "abort", &Array::new());
+                    }
+                    (
+                        "timeout",
+                        Some(format!(
+                            "no result within {timeout_ms} ms (its AbortSignal was aborted)"
+                        )),
+                        None,
+                        JsValue::UNDEFINED,
+                    )
+                }
+                Some(Err(e)) => {
+                    let f = failure(&e);
+                    (
+                        "error",
+                        Some(format!("{}: {}", f.name, f.message)),
+                        None,
+                        JsValue::UNDEFINED,
+                    )
+                }
+                Some(Ok(v)) => {
+                    if let Some(p) = output_problem(&v, 0) {
+                        return ("invalid-output", Some(p), None, v);
+                    }
+                    if let Some(check) = &job.validate {
+                        match check.call1(&JsValue::NULL, &v) {
+                            Ok(r) if r.as_bool() == Some(true) => {}
+                            Ok(r) => {
+                                let why = r
+                                    .as_string()
+                                    .unwrap_or_else(|| "validate() returned false".to_string());
+                                return ("invalid-output", Some(why), None, v);
+                            }
+                            Err(e) => {
+                                let f = failure(&e);
+                                return (
+                                    "invalid-output",
+                                    Some(format!("validate() threw {}: {}", f.name, f.message)),
+                                    None,
+                                    v,
+                                );
+                            }
+                        }
+                    }
+                    ("ok", None, None, v)
+                }
+            }
+        }
+    }
+}

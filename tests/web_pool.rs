@@ -1,0 +1,547 @@
+//! `ResourcePool` in headless Chromium (`--enable-unsafe-webgpu`: WebGPU on SwiftShader): built-in workloads
+//! run for real on WebGPU and WASM with every strategy and are checked against the CPU reference; timings are
+//! checked for consistency with the plan; failures (throw, timeout, garbage) stay on their model; fallback;
+//! shared tensors with one real `GPUBuffer`; bad arguments. Run with `CHROMEDRIVER=/usr/bin/chromedriver
+//! WASM_BINDGEN_TEST_TIMEOUT=300 wasm-pack test --headless --chrome --mode no-install -- --test web_pool`.
+
+#![cfg(target_arch = "wasm32")]
+
+use multimodel_perf::web::ResourcePool;
+use serde_json::{json, Value};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn to_json(v: &JsValue) -> Value {
+    let text = js_sys::JSON::stringify(v).unwrap().as_string().unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+fn js(v: &Value) -> JsValue {
+    js_sys::JSON::parse(&v.to_string()).unwrap()
+}
+
+fn set(o: &JsValue, k: &str, v: &JsValue) {
+    js_sys::Reflect::set(o, &JsValue::from_str(k), v).unwrap();
+}
+
+fn func(args: &str, body: &str) -> JsValue {
+    js_sys::Function::new_with_args(args, body).into()
+}
+
+fn message(e: JsValue) -> String {
+    e.dyn_into::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .unwrap_or_default()
+}
+
+async fn pool(options: Value) -> ResourcePool {
+    ResourcePool::create(Some(js(&options).unchecked_into()))
+        .await
+        .map_err(|e| message(e.into()))
+        .expect("a pool")
+}
+
+async fn register(pool: &ResourcePool, options: JsValue) -> Result<Value, String> {
+    JsFuture::from(pool.register_model(options.unchecked_into()))
+        .await
+        .map(|v| to_json(&v))
+        .map_err(message)
+}
+
+async fn execute_raw(pool: &ResourcePool, options: Value) -> Result<JsValue, String> {
+    JsFuture::from(pool.execute(None, Some(js(&options).unchecked_into())))
+        .await
+        .map_err(message)
+}
+
+async fn execute(pool: &ResourcePool, options: Value) -> Value {
+    to_json(&execute_raw(pool, options).await.expect("execute resolves"))
+}
+
+fn f(v: &Value, k: &str) -> f64 {
+    v[k].as_f64().unwrap_or_else(|| panic!("{k} in {v}"))
+}
+
+fn expect_adapter() -> bool {
+    option_env!("MMPERF_EXPECT_WEBGPU_ADAPTER") != Some("0")
+}
+
+const MODELS: [&str; 3] = ["bert-base-uncased", "vit-base-patch16-224", "gpt2"];
+
+/// Slack for timer resolution and the awaits between models, ms.
+const SLACK_MS: f64 = 5.0;
+
+fn check_timings(run: &Value, backend: &str) {
+    let models = run["models"].as_array().unwrap();
+    let makespan = f(run, "makespanMs");
+    let lat: Vec<f64> = models.iter().map(|m| f(m, "latencyMs")).collect();
+    let sum: f64 = lat.iter().sum();
+    let max = lat.iter().cloned().fold(0.0, f64::max);
+    for m in models {
+        assert_eq!(m["status"], "ok", "{m}");
+        assert_eq!(m["backend"], backend, "{m}");
+        assert!(
+            f(&m["check"], "maxRelativeError") <= f(&m["check"], "tolerance"),
+            "{m}"
+        );
+        assert!(f(m, "latencyMs") > 0.0);
+        assert!(
+            f(m, "startMs") >= 0.0 && f(m, "endMs") <= makespan + 0.5,
+            "{m} vs {makespan}"
+        );
+        assert!(f(m, "throughput") > 0.0);
+        assert!(f(m, "predictedLatencyMs") > 0.0);
+    }
+    assert!(
+        makespan + 0.5 >= max,
+        "makespan {makespan} < longest model {max}"
+    );
+    match run["strategy"].as_str().unwrap() {
+        "sequential" => {
+            // One after another: the makespan is the sum of the parts plus the hand-overs.
+            assert!(sum <= makespan + 0.5, "sum {sum} > makespan {makespan}");
+            assert!(
+                makespan <= sum * 1.25 + SLACK_MS,
+                "makespan {makespan} vs sum {sum}"
+            );
+            let mut spans: Vec<(f64, f64)> = models
+                .iter()
+                .map(|m| (f(m, "startMs"), f(m, "endMs")))
+                .collect();
+            spans.sort_by(|a, b| a.0.total_cmp(&b.0));
+            for w in spans.windows(2) {
+                assert!(
+                    w[1].0 + 0.5 >= w[0].1,
+                    "overlap in a sequential run: {spans:?}"
+                );
+            }
+        }
+        "parallel" if backend == "wasm" => {
+            // Synchronous WASM runs on one thread: started together, they still run one after another.
+            assert!(sum <= makespan + 0.5, "sum {sum} > makespan {makespan}");
+            assert!(
+                makespan <= sum * 1.25 + SLACK_MS,
+                "makespan {makespan} vs sum {sum}"
+            );
+        }
+        "parallel" => {
+            // All start together on the one GPU queue: never longer than running them in turn.
+            for m in models {
+                assert!(
+                    f(m, "startMs") < max,
+                    "{m} started after the longest model could end"
+                );
+            }
+            assert!(
+                makespan <= sum * 1.25 + SLACK_MS,
+                "makespan {makespan} vs sum {sum}"
+            );
+        }
+        "batched" => {
+            let stages = run["stages"].as_array().unwrap();
+            let stage_max: f64 = stages
+                .iter()
+                .map(|s| {
+                    s.as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|id| {
+                            let m = models.iter().find(|m| m["id"] == *id).unwrap();
+                            f(m, "latencyMs")
+                        })
+                        .fold(0.0, f64::max)
+                })
+                .sum();
+            assert!(
+                makespan + 0.5 >= stage_max,
+                "makespan {makespan} < Σ stage maxima {stage_max}"
+            );
+            assert!(
+                makespan <= sum * 1.25 + SLACK_MS,
+                "makespan {makespan} vs sum {sum}"
+            );
+        }
+        other => panic!("unexpected strategy {other}"),
+    }
+}
+
+#[wasm_bindgen_test]
+async fn three_builtin_workloads_run_with_every_strategy_on_webgpu_and_wasm() {
+    let p = pool(json!({})).await;
+    let caps = to_json(&p.capabilities().unwrap());
+    let has_gpu = caps["webgpu"]["highPerformance"]["adapter"].is_object();
+    assert_eq!(has_gpu, expect_adapter(), "{}", caps["webgpu"]);
+    let backends: &[&str] = if has_gpu {
+        &["webgpu", "wasm"]
+    } else {
+        &["wasm"]
+    };
+    for backend in backends {
+        let p = pool(json!({})).await;
+        for name in MODELS {
+            let r = register(
+                &p,
+                js(&json!({
+                    "id": format!("{name}@{backend}"),
+                    "model": {"model_name": name},
+                    "backends": [backend],
+                    "workload": {"maxMflop": 4}
+                })),
+            )
+            .await
+            .unwrap();
+            assert_eq!(r["backend"], *backend);
+            assert!(r["builtin"].as_bool().unwrap());
+            let mflop = f(&r["workload"], "mflop");
+            assert!(mflop > 3.0 && mflop < 5.0, "{r}");
+            assert!(r["workload"]["gemms"].as_u64().unwrap() > 10);
+        }
+        for strategy in ["parallel", "sequential", "batched", "auto"] {
+            let run = execute(&p, json!({"strategy": strategy, "goal": "latency"})).await;
+            assert_eq!(run["succeeded"], 3, "{strategy}: {run}");
+            assert_eq!(
+                run["prediction"]["individualPredictions"]
+                    .as_array()
+                    .unwrap()
+                    .len(),
+                3
+            );
+            let device = if *backend == "webgpu" {
+                "pool:webgpu"
+            } else {
+                "pool:wasm-main-thread"
+            };
+            assert_eq!(
+                run["prediction"]["individualPredictions"][0]["device"], device,
+                "{}",
+                run["prediction"]
+            );
+            if strategy == "auto" {
+                assert!(run["auto"]["reason"].as_str().unwrap().len() > 10);
+            } else {
+                assert_eq!(run["strategy"], strategy);
+            }
+            check_timings(&run, backend);
+            let per_model: Vec<String> = run["models"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|m| {
+                    format!(
+                        "{} {:.2}/{:.2} ms",
+                        m["model"],
+                        f(m, "latencyMs"),
+                        f(m, "predictedLatencyMs")
+                    )
+                })
+                .collect();
+            console_log!(
+                "{backend} {strategy}: makespan measured {:.2} ms, predicted {:.2} ms; measured/predicted per model: {}",
+                f(&run, "makespanMs"),
+                f(&run["prediction"]["totalMetrics"], "combinedLatency"),
+                per_model.join(", ")
+            );
+            // The shared queue / the single thread is said, in the warnings, when models run together.
+            if run["strategy"] == "parallel" {
+                let w = run["warnings"].to_string();
+                assert!(w.contains("one after another"), "{w}");
+            }
+        }
+        p.destroy();
+    }
+}
+
+#[wasm_bindgen_test]
+async fn one_models_failure_never_loses_the_others() {
+    let p = pool(json!({"timeoutMs": 300, "fallback": false})).await;
+    let user = |id: &str, body: &str| {
+        let o = js(
+            &json!({"id": id, "model": {"model_name": "all-minilm-l6-v2"}, "backends": ["wasm"]}),
+        );
+        set(&o, "executor", &func("backend, inputs", body));
+        o
+    };
+    register(
+        &p,
+        user(
+            "good",
+            "return new Promise(r => setTimeout(() => r(new Float32Array([1, 2, 3])), 5));",
+        ),
+    )
+    .await
+    .unwrap();
+    register(
+        &p,
+        user("throws", "throw new RangeError('kernel exploded');"),
+    )
+    .await
+    .unwrap();
+    register(
+        &p,
+        user(
+            "hangs",
+            "globalThis.__hangSignal = inputs.signal; return new Promise(() => {});",
+        ),
+    )
+    .await
+    .unwrap();
+    register(&p, user("garbage", "return new Float32Array([1, NaN, 3]);"))
+        .await
+        .unwrap();
+    register(&p, user("nothing", "return undefined;"))
+        .await
+        .unwrap();
+    let checked = user("rejected-by-validate", "return { logits: [0.1, 0.2] };");
+    set(
+        &checked,
+        "validate",
+        &func(
+            "out",
+            "return out.logits.length === 3 || 'expected 3 logits';",
+        ),
+    );
+    register(&p, checked).await.unwrap();
+    register(&p, js(&json!({"id": "builtin", "model": {"model_name": "bert-base-uncased"}, "backends": ["wasm"], "workload": {"maxMflop": 2}}))).await.unwrap();
+
+    let raw = execute_raw(&p, json!({"strategy": "parallel"}))
+        .await
+        .unwrap();
+    let run = to_json(&raw);
+    let status = |id: &str| {
+        let m = run["models"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["id"] == id)
+            .unwrap()
+            .clone();
+        (
+            m["status"].as_str().unwrap().to_string(),
+            m["error"].as_str().unwrap_or("").to_string(),
+        )
+    };
+    assert_eq!(status("good").0, "ok");
+    assert_eq!(status("builtin").0, "ok");
+    let (s, e) = status("throws");
+    assert_eq!(s, "error");
+    assert!(
+        e.contains("RangeError") && e.contains("kernel exploded"),
+        "{e}"
+    );
+    let (s, e) = status("hangs");
+    assert_eq!(s, "timeout");
+    assert!(e.contains("300 ms"), "{e}");
+    let signal = js_sys::Reflect::get(&js_sys::global(), &"__hangSignal".into()).unwrap();
+    assert_eq!(
+        js_sys::Reflect::get(&signal, &"aborted".into()).unwrap(),
+        JsValue::TRUE
+    );
+    let (s, e) = status("garbage");
+    assert_eq!(s, "invalid-output");
+    assert!(e.contains("NaN"), "{e}");
+    assert_eq!(status("nothing").0, "invalid-output");
+    let (s, e) = status("rejected-by-validate");
+    assert_eq!(s, "invalid-output");
+    assert!(e.contains("expected 3 logits"), "{e}");
+    assert_eq!(run["succeeded"], 2);
+    assert_eq!(run["failed"], 5);
+    // The good model's outputs are there, as the executor returned them.
+    let models = js_sys::Reflect::get(&raw, &"models".into()).unwrap();
+    let good = js_sys::Array::from(&models)
+        .iter()
+        .find(|m| js_sys::Reflect::get(m, &"id".into()).unwrap() == "good")
+        .unwrap();
+    let out = js_sys::Reflect::get(&good, &"outputs".into()).unwrap();
+    assert_eq!(
+        js_sys::Float32Array::from(out).to_vec(),
+        vec![1.0, 2.0, 3.0]
+    );
+}
+
+#[wasm_bindgen_test]
+async fn fallback_moves_a_failing_model_to_the_next_backend() {
+    let p = pool(json!({})).await;
+    let o = js(
+        &json!({"id": "picky", "model": {"model_name": "all-minilm-l6-v2"}, "backends": ["webgpu", "wasm"]}),
+    );
+    set(
+        &o,
+        "executor",
+        &func(
+            "backend",
+            "if (backend !== 'wasm') throw new Error('no kernels for ' + backend); return [1, 2];",
+        ),
+    );
+    let r = register(&p, o).await;
+    if !expect_adapter() {
+        return;
+    }
+    let r = r.unwrap();
+    assert_eq!(r["backend"], "webgpu");
+    assert_eq!(r["fallbacks"], json!(["wasm"]));
+    let run = execute(&p, json!({"strategy": "sequential"})).await;
+    let m = &run["models"][0];
+    assert_eq!(m["status"], "ok", "{m}");
+    assert_eq!(m["backend"], "wasm");
+    assert_eq!(m["plannedBackend"], "webgpu");
+    assert_eq!(m["fellBack"], true);
+    assert_eq!(m["attempts"][0]["status"], "error");
+    assert!(m["attempts"][0]["error"]
+        .as_str()
+        .unwrap()
+        .contains("no kernels for webgpu"));
+    // Without fallback the failure stands.
+    let run = execute(&p, json!({"strategy": "sequential", "fallback": false})).await;
+    assert_eq!(run["models"][0]["status"], "error");
+    assert_eq!(run["models"][0]["attempts"].as_array().unwrap().len(), 1);
+}
+
+#[wasm_bindgen_test]
+async fn shared_tensors_are_counted_once_and_released_on_last_use() {
+    if !expect_adapter() {
+        return;
+    }
+    let p = pool(json!({})).await;
+    let data = js_sys::Float32Array::new_with_length(1024);
+    let opts = js_sys::Object::new();
+    set(&opts, "data", &data);
+    set(&opts, "gpu", &JsValue::TRUE);
+    let t = JsFuture::from(p.share_tensor(
+        "embeddings".into(),
+        Some(JsValue::from(opts).unchecked_into()),
+    ))
+    .await
+    .unwrap();
+    assert_eq!(
+        js_sys::Reflect::get(&t, &"byteLength".into()).unwrap(),
+        4096
+    );
+    let seen = js_sys::Array::new();
+    js_sys::Reflect::set(&js_sys::global(), &"__seenBuffers".into(), &seen).unwrap();
+    for id in ["a", "b"] {
+        let o = js(
+            &json!({"id": id, "model": {"model_name": "all-minilm-l6-v2"}, "backends": ["webgpu"], "tensors": ["embeddings"]}),
+        );
+        set(&o, "executor", &func("backend, inputs", "globalThis.__seenBuffers.push(inputs.tensors.embeddings.buffer); return [inputs.tensors.embeddings.byteLength];"));
+        register(&p, o).await.unwrap();
+    }
+    let run = execute(&p, json!({"strategy": "parallel"})).await;
+    assert_eq!(run["succeeded"], 2, "{run}");
+    assert_eq!(seen.length(), 2);
+    assert!(seen.get(0).is_instance_of::<web_sys::GpuBuffer>());
+    assert!(
+        js_sys::Object::is(&seen.get(0), &seen.get(1)),
+        "both models bind the same GPUBuffer"
+    );
+    let mem = to_json(&p.memory().unwrap().into());
+    let t = mem["tensors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "embeddings")
+        .unwrap()
+        .clone();
+    assert_eq!(t["refs"], 2);
+    assert_eq!(t["onGpu"], true);
+    assert_eq!(mem["savedBytes"], 4096.0);
+    // Two instances of one built-in model share one set of weight buffers.
+    for id in ["bert-1", "bert-2"] {
+        register(&p, js(&json!({"id": id, "model": {"model_name": "bert-base-uncased"}, "backends": ["webgpu"], "workload": {"scale": 0.05}}))).await.unwrap();
+    }
+    let mem = to_json(&p.memory().unwrap().into());
+    let weights: Vec<&Value> = mem["tensors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| {
+            t["name"]
+                .as_str()
+                .unwrap()
+                .starts_with("builtin-weights:bert-base-uncased")
+        })
+        .collect();
+    assert_eq!(weights.len(), 1, "{mem}");
+    assert_eq!(weights[0]["refs"], 2);
+    assert!(f(&mem, "totalBytes") >= f(&mem, "sharedBytes"));
+    // Release: unregistering drops references; the last one frees built-in weights.
+    p.unregister_model("bert-1").unwrap();
+    p.unregister_model("bert-2").unwrap();
+    let mem = to_json(&p.memory().unwrap().into());
+    assert!(!mem.to_string().contains("builtin-weights"), "{mem}");
+    p.unregister_model("a").unwrap();
+    assert_eq!(p.release_tensor("embeddings", "b").unwrap(), 0);
+    let e = p
+        .drop_tensor("nope")
+        .map_err(|e| message(e.into()))
+        .unwrap_err();
+    assert!(e.contains("nope"), "{e}");
+    p.drop_tensor("embeddings").unwrap();
+    assert_eq!(to_json(&p.memory().unwrap().into())["tensors"], json!([]));
+}
+
+#[wasm_bindgen_test]
+async fn bad_arguments_name_the_field() {
+    let p = pool(json!({})).await;
+    let e = register(
+        &p,
+        js(&json!({"model": {"model_name": "bert-base-uncased"}, "backends": ["cuda"]})),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        e.contains("options.backends[0]") && e.contains("webgpu"),
+        "{e}"
+    );
+    let e = register(
+        &p,
+        js(&json!({"model": {"model_name": "bert-base-uncased", "batch_size": 0}})),
+    )
+    .await
+    .unwrap_err();
+    assert!(e.contains("batch_size"), "{e}");
+    let e = register(
+        &p,
+        js(&json!({"executor": 3, "model": {"model_name": "bert-base-uncased"}})),
+    )
+    .await
+    .unwrap_err();
+    assert!(e.contains("options.executor"), "{e}");
+    let e = register(&p, js(&json!({}))).await.unwrap_err();
+    assert!(e.contains("options.model"), "{e}");
+    let e = register(
+        &p,
+        js(&json!({"model": {"model_name": "bert-base-uncased"}, "backends": ["webnn-npu"]})),
+    )
+    .await
+    .unwrap_err();
+    assert!(e.contains("options.backends"), "{e}");
+    let e = execute_raw(&p, json!({})).await.unwrap_err();
+    assert!(e.contains("ids") && e.contains("registerModel"), "{e}");
+    register(&p, js(&json!({"id": "m", "model": {"model_name": "bert-base-uncased"}, "backends": ["wasm"], "workload": {"maxMflop": 1}}))).await.unwrap();
+    let e = register(&p, js(&json!({"id": "m", "model": {"model_name": "gpt2"}})))
+        .await
+        .unwrap_err();
+    assert!(e.contains("options.id"), "{e}");
+    let e = execute_raw(&p, json!({"strategy": "fastest"}))
+        .await
+        .unwrap_err();
+    assert!(e.contains("options.strategy") && e.contains("auto"), "{e}");
+    let e = execute_raw(&p, json!({"timeoutMs": -1})).await.unwrap_err();
+    assert!(e.contains("options.timeoutMs"), "{e}");
+    let e = JsFuture::from(p.execute(Some(js(&json!(["m", "ghost"])).unchecked_into()), None))
+        .await
+        .map_err(message)
+        .unwrap_err();
+    assert!(e.contains("ghost") && e.contains("m"), "{e}");
+    let e = ResourcePool::create(Some(
+        js(&json!({"concurrency": {"webgpu": 0}})).unchecked_into(),
+    ))
+    .await
+    .map(|_| ())
+    .map_err(|e| message(e.into()))
+    .unwrap_err();
+    assert!(e.contains("options.concurrency.webgpu"), "{e}");
+}
