@@ -1,7 +1,7 @@
 // Compiled with `tsc --noEmit` against the generated definitions: every input and result is typed, so these
 // lines type-check, and the lines marked @ts-expect-error must not.
-import init, { MultiModelPredictor, listHardware, listModels, version } from '../../pkg/web/multimodel_perf.js';
-import type { ModelEntry, PredictionResult, RecommendationResult, WorkloadObject, HardwareProfile, CatalogModel, ColdStartResult, ServeResult, MemoryAdvice } from '../../pkg/web/multimodel_perf.js';
+import init, { MultiModelPredictor, ResourcePool, listHardware, listModels, version } from '../../pkg/web/multimodel_perf.js';
+import type { ModelEntry, PredictionResult, RecommendationResult, WorkloadObject, HardwareProfile, CatalogModel, ColdStartResult, ServeResult, MemoryAdvice, Capabilities, RegisteredModel, Executor, PoolBackend, ExecutorInputs, PoolRun, ModelRun, PoolMemory, SharedTensor } from '../../pkg/web/multimodel_perf.js';
 
 export async function example(): Promise<number> {
   await init();
@@ -30,4 +30,26 @@ export async function example(): Promise<number> {
   // @ts-expect-error precision must be one of the known formats
   const wrong: ModelEntry = { model_name: 'gpt2', precision: 'fp12' };
   return (p99 ?? 0) + joules + latency + groups.length + catalog.length + ids.length + version().length + bound.length + (wrong ? 0 : 1);
+}
+
+export async function poolExample(): Promise<number> {
+  await init();
+  const pool: ResourcePool = await ResourcePool.create({ timeoutMs: 5000, concurrency: { webgpu: 2 } });
+  const caps: Capabilities = pool.capabilities;
+  const builtin: RegisteredModel = await pool.registerModel({ model: { model_name: 'bert-base-uncased' }, workload: { maxMflop: 16 } });
+  const executor: Executor = async (backend: PoolBackend, inputs: ExecutorInputs) => {
+    if (inputs.signal.aborted) throw new Error('aborted');
+    return new Float32Array([backend.length, inputs.attempt]);
+  };
+  await pool.shareTensor('image', { byteLength: 4 * 224 * 224 * 3, gpu: false });
+  await pool.registerModel({ id: 'mine', model: { model_name: 'resnet-50' }, executor, backends: ['webgpu', 'wasm'], tensors: ['image'] });
+  const run: PoolRun = await pool.execute(['mine', builtin.id], { strategy: 'auto', goal: 'latency', timeoutMs: 2000 });
+  const statuses: ModelRun['status'][] = run.models.map((m) => m.status);
+  const predicted: number = run.prediction.totalMetrics.combinedLatency;
+  const memory: PoolMemory = pool.memory();
+  const shared: SharedTensor = pool.acquireTensor('image', builtin.id);
+  // @ts-expect-error strategies are a closed set
+  await pool.execute(undefined, { strategy: 'fastest' });
+  pool.destroy();
+  return statuses.length + predicted + memory.totalBytes + shared.refs + run.makespanMs + (caps.wasm ? 1 : 0);
 }

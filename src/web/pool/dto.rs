@@ -16,8 +16,9 @@ export interface ExecutorInputs {
   id: string;
   /** The model entry it was registered with. */
   model: ModelEntry;
-  /** The pool's GPUDevice when the backend is "webgpu" (one device, one queue for every model). */
-  device?: GPUDevice;
+  /** The pool's GPUDevice when the backend is "webgpu" (one device, one queue for every model); with
+   * @webgpu/types installed, use it as `inputs.device as GPUDevice`. */
+  device?: object;
   /** Shared tensors the model acquired, by name. */
   tensors: Record<string, SharedTensor>;
   /** Aborted when the run times out: stop work and reject. */
@@ -145,7 +146,7 @@ export interface PoolRun {
   succeeded: number;
   failed: number;
   /** The prediction made before the run, for the same plan and backends. */
-  prediction: Prediction;
+  prediction: PredictionResult;
   warnings: string[];
 }
 
@@ -164,8 +165,8 @@ export interface SharedTensor {
   byteLength: number;
   refs: number;
   users: string[];
-  /** One GPUBuffer shared by every user, when created with gpu: true. */
-  buffer?: GPUBuffer;
+  /** One GPUBuffer shared by every user, when created with gpu: true (`as GPUBuffer` with @webgpu/types). */
+  buffer?: object;
   /** The data it was created with, if any. */
   data?: ArrayBufferView;
 }
