@@ -285,6 +285,24 @@ async fn the_detected_profile_is_predictor_input() {
 }
 
 #[wasm_bindgen_test]
+async fn hardware_detected_predicts_with_what_detection_found() {
+    let c = capabilities().await;
+    let p = profile(&c);
+    let predictor = JsPredictor::new(Some(
+        js(&serde_json::json!({ "hardware": "detected" })).unchecked_into(),
+    ))
+    .expect("\"detected\" accepted after detectCapabilities()");
+    let models = js(&serde_json::json!([{ "model_name": "all-minilm-l6-v2" }]));
+    let result = json(
+        &predictor
+            .predict(models.unchecked_into(), None, None, None)
+            .expect("a prediction")
+            .into(),
+    );
+    assert_eq!(result["devices"][0], p["id"], "{result}");
+}
+
+#[wasm_bindgen_test]
 fn detected_profile_rejects_what_is_not_capabilities() {
     let missing = detected_profile(JsValue::UNDEFINED.unchecked_into())
         .err()

@@ -176,6 +176,7 @@ extern "C" {
 #[wasm_bindgen(js_name = detectCapabilities)]
 pub async fn detect_capabilities() -> Result<CapabilitiesJs, JsError> {
     let caps = detect(DEFAULT_TIMEOUT_MS).await;
+    super::remember_detected(&caps);
     Ok(super::to_js(&CapabilitiesDto::from(&caps))?.unchecked_into())
 }
 

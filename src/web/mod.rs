@@ -43,6 +43,19 @@ pub fn start() {
     console_error_panic_hook::set_once();
 }
 
+thread_local! {
+    /// The capabilities the last `detectCapabilities()` (or `ResourcePool.create()`) found in this global
+    /// scope: what `hardware: "detected"` predicts with.
+    static LAST_DETECTED: std::cell::RefCell<Option<crate::catalog::detected::Capabilities>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Remembers detected capabilities for `hardware: "detected"`.
+#[cfg(not(feature = "predictor-only"))]
+fn remember_detected(caps: &crate::catalog::detected::Capabilities) {
+    LAST_DETECTED.with(|d| *d.borrow_mut() = Some(caps.clone()));
+}
+
 fn js_error(e: Error) -> JsError {
     JsError::new(&e.to_string())
 }
@@ -98,6 +111,20 @@ fn hardware_from_js(v: &JsValue, field: &str) -> Result<Option<DeviceProfile>, J
         return Ok(None);
     }
     if let Some(s) = v.as_string() {
+        if s.trim().eq_ignore_ascii_case("detected") {
+            return LAST_DETECTED.with(|d| {
+                d.borrow()
+                    .as_ref()
+                    .map(|caps| Some(crate::catalog::detected::profile_from_capabilities(caps).0))
+                    .ok_or_else(|| {
+                        js_error(Error::invalid(
+                            field,
+                            "detected",
+                            "a catalog target, or \"detected\" after `await detectCapabilities()` (or ResourcePool.create()) has run in this page",
+                        ))
+                    })
+            });
+        }
         return hardware::find(&s).map(Some).map_err(js_error);
     }
     if v.is_object() {

@@ -281,7 +281,11 @@ impl ResourcePool {
         let (dto, caps) = parse_options(&options)?;
         let caps_dto = match caps {
             Some(c) => c,
-            None => CapabilitiesDto::from(&super::detect::detect(5_000).await),
+            None => {
+                let caps = super::detect::detect(5_000).await;
+                super::remember_detected(&caps);
+                CapabilitiesDto::from(&caps)
+            }
         };
         let timeout_ms = timeout_field(dto.timeout_ms, "options.timeoutMs", RUN_TIMEOUT_MS)?;
         let mut limits = BTreeMap::new();
