@@ -23,7 +23,11 @@
 //! - `sim/`: the discrete-event simulator. `plan/`: grouping search and recommendation.
 //! - `serve/`: serving under load (arrivals, queues, schedulers, percentiles, sustainable rates).
 //! - `wire.rs`: serde DTOs (snake_case and camelCase in, camelCase out). `api.rs`: [`MultiModelPredictor`].
-//! - `web/` (wasm32 only): `#[wasm_bindgen]` exports, TypeScript types, `detect.rs` (navigator.gpu/ml).
+//! - `workload/`: built-in synthetic workloads (a catalog model's weight-GEMM chain, scaled, seeded data,
+//!   CPU reference) that the browser pool and native measurement run.
+//! - `web/` (wasm32 only): `#[wasm_bindgen]` exports, TypeScript types, `detect.rs` (navigator.gpu/ml),
+//!   `pool/` (`ResourcePool`: routing, execution, timing, failures, shared tensors), `webgpu.rs` (WGSL GEMM
+//!   chains on the pool's one device), `js.rs` (safe JS property reads, calls, timeouts, `performance.now`).
 //! - `main.rs` and `cli.rs`: the `mmperf` CLI (native only).
 //!
 //! ## Invariants
