@@ -1332,6 +1332,32 @@ async fn run_job(
 
 type AttemptResult = (&'static str, Option<String>, Option<CheckDto>, JsValue);
 
+/// The timeout and rejection outcomes every attempt shares; `Ok` carries what the work resolved to.
+fn settled(
+    outcome: Option<Result<JsValue, JsValue>>,
+    timeout_ms: f64,
+    note: &str,
+) -> Result<JsValue, AttemptResult> {
+    match outcome {
+        None => Err((
+            "timeout",
+            Some(format!("no result within {timeout_ms} ms{note}")),
+            None,
+            JsValue::UNDEFINED,
+        )),
+        Some(Err(e)) => {
+            let f = failure(&e);
+            Err((
+                "error",
+                Some(format!("{}: {}", f.name, f.message)),
+                None,
+                JsValue::UNDEFINED,
+            ))
+        }
+        Some(Ok(v)) => Ok(v),
+    }
+}
+
 /// A built-in workload's output against its CPU reference.
 fn builtin_checked(got: &[f32], reference: &[f32]) -> AttemptResult {
     let err = workload::max_relative_error(got, reference);
@@ -1406,23 +1432,9 @@ async fn attempt(
                     )
                 }
             };
-            match race_timeout(&work, timeout_ms).await {
-                None => (
-                    "timeout",
-                    Some(format!("no result within {timeout_ms} ms")),
-                    None,
-                    JsValue::UNDEFINED,
-                ),
-                Some(Err(e)) => {
-                    let f = failure(&e);
-                    (
-                        "error",
-                        Some(format!("{}: {}", f.name, f.message)),
-                        None,
-                        JsValue::UNDEFINED,
-                    )
-                }
-                Some(Ok(v)) => {
+            match settled(race_timeout(&work, timeout_ms).await, timeout_ms, "") {
+                Err(failed) => failed,
+                Ok(v) => {
                     let got = v
                         .dyn_ref::<Float32Array>()
                         .map(Float32Array::to_vec)
@@ -1467,30 +1479,14 @@ async fn attempt(
                 Err(e) => Some(Err(e)),
                 Ok(v) => race_timeout(&v, timeout_ms).await,
             };
-            match outcome {
-                None => {
-                    if let Some(c) = &controller {
-                        let _ = call(c, "abort", &Array::new());
-                    }
-                    (
-                        "timeout",
-                        Some(format!(
-                            "no result within {timeout_ms} ms (its AbortSignal was aborted)"
-                        )),
-                        None,
-                        JsValue::UNDEFINED,
-                    )
+            if outcome.is_none() {
+                if let Some(c) = &controller {
+                    let _ = call(c, "abort", &Array::new());
                 }
-                Some(Err(e)) => {
-                    let f = failure(&e);
-                    (
-                        "error",
-                        Some(format!("{}: {}", f.name, f.message)),
-                        None,
-                        JsValue::UNDEFINED,
-                    )
-                }
-                Some(Ok(v)) => {
+            }
+            match settled(outcome, timeout_ms, " (its AbortSignal was aborted)") {
+                Err(failed) => failed,
+                Ok(v) => {
                     if let Some(p) = output_problem(&v, 0) {
                         return ("invalid-output", Some(p), None, v);
                     }
