@@ -267,19 +267,24 @@ async fn a_probe_that_never_answers_times_out_and_detection_still_resolves() {
     assert!(elapsed < 3.0 * 300.0, "took {elapsed} ms");
 }
 
-#[wasm_bindgen_test]
-async fn the_detected_profile_is_predictor_input() {
-    let c = capabilities().await;
-    let p = profile(&c);
-    let options = js(&serde_json::json!({ "hardware": p["hardware"] }));
-    let predictor = JsPredictor::new(Some(options.unchecked_into())).expect("profile accepted");
-    let models = js(&serde_json::json!([{ "model_name": "bert-base-uncased" }]));
-    let result = json(
+/// One model predicted by a `MultiModelPredictor` built with `hardware` as its option.
+fn predict_with(hardware: &serde_json::Value, model: &str) -> Value {
+    let options = js(&serde_json::json!({ "hardware": hardware }));
+    let predictor = JsPredictor::new(Some(options.unchecked_into())).expect("hardware accepted");
+    let models = js(&serde_json::json!([{ "model_name": model }]));
+    json(
         &predictor
             .predict(models.unchecked_into(), None, None, None)
             .expect("a prediction")
             .into(),
-    );
+    )
+}
+
+#[wasm_bindgen_test]
+async fn the_detected_profile_is_predictor_input() {
+    let c = capabilities().await;
+    let p = profile(&c);
+    let result = predict_with(&p["hardware"], "bert-base-uncased");
     assert_eq!(result["devices"][0], p["id"], "{result}");
     assert!(result["totalMetrics"]["combinedLatency"].as_f64().unwrap() > 0.0);
 }
@@ -288,17 +293,7 @@ async fn the_detected_profile_is_predictor_input() {
 async fn hardware_detected_predicts_with_what_detection_found() {
     let c = capabilities().await;
     let p = profile(&c);
-    let predictor = JsPredictor::new(Some(
-        js(&serde_json::json!({ "hardware": "detected" })).unchecked_into(),
-    ))
-    .expect("\"detected\" accepted after detectCapabilities()");
-    let models = js(&serde_json::json!([{ "model_name": "all-minilm-l6-v2" }]));
-    let result = json(
-        &predictor
-            .predict(models.unchecked_into(), None, None, None)
-            .expect("a prediction")
-            .into(),
-    );
+    let result = predict_with(&serde_json::json!("detected"), "all-minilm-l6-v2");
     assert_eq!(result["devices"][0], p["id"], "{result}");
 }
 
