@@ -23,7 +23,7 @@ CHROMEDRIVER="${CHROMEDRIVER:-$(command -v chromedriver)}" WASM_BINDGEN_TEST_TIM
 
 echo "== wasm: the resource pool in headless Chromium (WebGPU on SwiftShader, WASM, failures, shared tensors)"
 CHROMEDRIVER="${CHROMEDRIVER:-$(command -v chromedriver)}" WASM_BINDGEN_TEST_TIMEOUT=300 \
-  wasm-pack test --headless --chrome --mode no-install -- --locked --test web_pool
+  wasm-pack test --headless --chrome --mode no-install -- --locked --features own-module --test web_pool
 
 echo "== wasm: capability detection in headless Chromium started without WebGPU"
 CHROMEDRIVER="${CHROMEDRIVER:-$(command -v chromedriver)}" WASM_BINDGEN_TEST_TIMEOUT=120 MMPERF_EXPECT_WEBGPU_ADAPTER=0 \

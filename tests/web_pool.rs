@@ -545,3 +545,160 @@ async fn bad_arguments_name_the_field() {
     .unwrap_err();
     assert!(e.contains("options.concurrency.webgpu"), "{e}");
 }
+
+fn blob_url(source: &str) -> String {
+    js_sys::Function::new_with_args(
+        "src",
+        "return URL.createObjectURL(new Blob([src], { type: 'text/javascript' }));",
+    )
+    .call1(&JsValue::NULL, &JsValue::from_str(source))
+    .unwrap()
+    .as_string()
+    .unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn builtin_workers_run_off_the_main_thread_and_check_their_results() {
+    let p = pool(json!({})).await;
+    for name in ["bert-base-uncased", "gpt2"] {
+        let r = register(
+            &p,
+            js(&json!({"id": name, "model": {"model_name": name}, "worker": true, "workload": {"maxMflop": 16}})),
+        )
+        .await
+        .unwrap();
+        assert_eq!(r["runsOn"], "worker", "{r}");
+        assert_eq!(r["backend"], "wasm");
+    }
+    // A timer set just before the run fires while the workers compute: the page is not blocked.
+    let ticked = js_sys::Promise::new(&mut |resolve, _| {
+        let cb = js_sys::Function::new_with_args(
+            "resolve",
+            "setTimeout(() => resolve(performance.now()), 0)",
+        );
+        cb.call1(&JsValue::NULL, &resolve).unwrap();
+    });
+    let before = js_sys::Reflect::get(&js_sys::global(), &"performance".into())
+        .ok()
+        .and_then(|perf| {
+            js_sys::Reflect::get(&perf, &"now".into())
+                .ok()
+                .map(|f| (perf, f))
+        })
+        .and_then(|(perf, f)| js_sys::Function::from(f).call0(&perf).ok())
+        .and_then(|v| v.as_f64())
+        .unwrap();
+    let run = execute(&p, json!({"strategy": "parallel"})).await;
+    let tick = JsFuture::from(ticked).await.unwrap().as_f64().unwrap();
+    let models = run["models"].as_array().unwrap();
+    assert_eq!(run["succeeded"], 2, "{run}");
+    for m in models {
+        assert_eq!(m["runsOn"], "worker");
+        assert!(
+            f(&m["check"], "maxRelativeError") <= f(&m["check"], "tolerance"),
+            "{m}"
+        );
+        assert!(m["outputs"]["checksum"].as_f64().unwrap().is_finite());
+    }
+    let first_end = models
+        .iter()
+        .map(|m| f(m, "endMs"))
+        .fold(f64::INFINITY, f64::min);
+    assert!(
+        tick - before < first_end,
+        "timer at +{} ms, first model ended at {first_end} ms",
+        tick - before
+    );
+    // Both were in flight at once.
+    let (a, b) = (&models[0], &models[1]);
+    assert!(
+        f(a, "startMs") < f(b, "endMs") && f(b, "startMs") < f(a, "endMs"),
+        "{a} {b}"
+    );
+    // The prediction places them on the workers' profile with their thread budget.
+    assert_eq!(
+        run["prediction"]["individualPredictions"][0]["device"],
+        "pool:wasm-workers"
+    );
+    p.destroy();
+}
+
+#[wasm_bindgen_test]
+async fn user_workers_answer_fail_and_time_out_in_isolation() {
+    let p = pool(json!({"timeoutMs": 400, "fallback": false})).await;
+    let good = blob_url(
+        "self.onmessage = ({ data }) => { if (data.type === 'mmperf-run') self.postMessage({ runId: data.runId, ok: true, outputs: [data.threads, data.attempt] }); };",
+    );
+    let failing = blob_url(
+        "self.onmessage = ({ data }) => self.postMessage({ runId: data.runId, ok: false, error: { name: 'OrtError', message: 'session failed' } });",
+    );
+    let silent = blob_url("self.onmessage = () => {};");
+    // Two at a time: each worker holds one thread and this machine may have only two cores.
+    let add = |id: &'static str, url: String| {
+        let o = js(
+            &json!({"id": id, "model": {"model_name": "all-minilm-l6-v2"}, "backends": ["wasm"], "worker": {"url": url}}),
+        );
+        register(&p, o)
+    };
+    assert_eq!(add("good", good).await.unwrap()["runsOn"], "worker");
+    add("failing", failing).await.unwrap();
+    let run = execute(&p, json!({"strategy": "parallel"})).await;
+    let by_id = |run: &Value, id: &str| {
+        run["models"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["id"] == id)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(by_id(&run, "good")["status"], "ok", "{run}");
+    assert_eq!(by_id(&run, "good")["outputs"], json!([1, 0]));
+    assert_eq!(by_id(&run, "failing")["status"], "error");
+    let e = by_id(&run, "failing")["error"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(e.contains("OrtError: session failed"), "{e}");
+    p.unregister_model("failing").unwrap();
+    add("silent", silent).await.unwrap();
+    let run = execute(&p, json!({"strategy": "parallel"})).await;
+    assert_eq!(by_id(&run, "good")["status"], "ok");
+    assert_eq!(by_id(&run, "silent")["status"], "timeout");
+    let e = by_id(&run, "silent")["error"].as_str().unwrap().to_string();
+    assert!(e.contains("terminated"), "{e}");
+    // The terminated worker is started again for the next run (and times out again; the other is unharmed).
+    let again = execute(&p, json!({"strategy": "sequential"})).await;
+    assert_eq!(again["succeeded"], 1);
+    assert_eq!(by_id(&again, "silent")["status"], "timeout");
+    p.destroy();
+}
+
+#[wasm_bindgen_test]
+async fn worker_threads_stay_within_the_cores() {
+    let p = pool(json!({})).await;
+    let cores = to_json(&p.capabilities().unwrap())["hardwareConcurrency"]
+        .as_u64()
+        .unwrap_or(4);
+    register(
+        &p,
+        js(&json!({"id": "all", "model": {"model_name": "gpt2"}, "worker": {"threads": cores}, "workload": {"maxMflop": 1}})),
+    )
+    .await
+    .unwrap();
+    let e = register(&p, js(&json!({"id": "more", "model": {"model_name": "gpt2"}, "worker": true, "workload": {"maxMflop": 1}})))
+        .await
+        .unwrap_err();
+    assert!(
+        e.contains("options.worker.threads") && e.contains("at most 0"),
+        "{e}"
+    );
+    let o = js(&json!({"model": {"model_name": "gpt2"}, "worker": true}));
+    set(&o, "executor", &func("", "return 1;"));
+    let e = register(&p, o).await.unwrap_err();
+    assert!(
+        e.contains("options.worker") && e.contains("worker.url"),
+        "{e}"
+    );
+    p.destroy();
+}

@@ -614,7 +614,8 @@ pub fn catalog() -> Vec<CatalogModel> {
 }
 
 /// The catalog, built once: every model entry of every prediction is looked up here.
-fn entries() -> &'static [CatalogModel] {
+/// The catalog, built once, in its fixed order.
+pub fn entries() -> &'static [CatalogModel] {
     static CATALOG: std::sync::OnceLock<Vec<CatalogModel>> = std::sync::OnceLock::new();
     CATALOG.get_or_init(build)
 }

@@ -14,6 +14,8 @@ mod route;
 mod types;
 #[cfg(not(feature = "predictor-only"))]
 mod webgpu;
+#[cfg(not(feature = "predictor-only"))]
+mod worker;
 
 use serde::Serialize;
 use wasm_bindgen::prelude::*;

@@ -17,7 +17,7 @@
 //! layer. The first GEMM reads the seeded input. Weights are uniform in `±√(3/k)` (variance `1/k`), which
 //! keeps activations at unit scale through any number of layers, so fp32 results stay comparable.
 //!
-//! **Data.** Input and weights come from SplitMix64 seeded by the model name and layer index: the same
+//! **Data.** Input and weights come from SplitMix64 seeded by the model's canonical name and layer index: the same
 //! workload has the same numbers everywhere, and [`run_cpu`] is the reference any other backend is checked
 //! against ([`max_relative_error`]).
 
@@ -115,13 +115,17 @@ pub fn build(spec: &ModelSpec, field: &str, options: WorkloadOptions) -> Result<
             n: dim(n),
         })
         .collect();
+    // Catalog models are named canonically, so aliases give the same data (and share weights).
+    let name = crate::catalog::models::find(&spec.name)
+        .filter(|_| spec.custom.is_none())
+        .map_or_else(|| spec.name.clone(), |m| m.name.to_string());
     Ok(Workload {
-        model: spec.name.clone(),
+        seed: fnv1a(name.as_bytes()),
+        model: name,
         batch: spec.batch_size,
         gemms,
         scale,
         full_gflop: full_flops / 1e9,
-        seed: fnv1a(spec.name.as_bytes()),
     })
 }
 

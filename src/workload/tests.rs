@@ -248,3 +248,12 @@ fn per_model_runtime_and_extra_device_profiles_are_used() {
         .to_string();
     assert!(e.contains("models[0].device"), "{e}");
 }
+
+#[test]
+fn aliases_give_the_same_workload() {
+    let o = WorkloadOptions::default();
+    let a = build(&ModelSpec::named("bert-base"), "m", o).unwrap();
+    let b = build(&ModelSpec::named("google-bert/BERT-base-uncased"), "m", o).unwrap();
+    assert_eq!(a.model, "bert-base-uncased");
+    assert_eq!(a, b);
+}

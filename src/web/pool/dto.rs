@@ -40,6 +40,18 @@ export interface PoolOptions {
   fallback?: boolean;
   /** At most this many models at once per backend (default: no limit; WASM runs on this thread anyway). */
   concurrency?: Partial<Record<PoolBackend, number>>;
+  /** This package's compiled `multimodel_perf_bg.wasm`, for built-in workers with the bundler build
+   * ('multimodel-perf/web' finds its own). */
+  wasmModule?: WebAssembly.Module;
+}
+
+/** Run the model in its own Web Worker: `true` for a built-in workload (WASM path), or your module worker
+ * script, which answers `{ type: "mmperf-run", runId, id, backend, model, threads, attempt }` messages with
+ * `{ runId, ok: true, outputs }` or `{ runId, ok: false, error: { name, message } }`. */
+export interface WorkerOptions {
+  url?: string;
+  /** Threads this worker may use; the pool keeps the workers' total within hardwareConcurrency (default 1). */
+  threads?: number;
 }
 
 /** Sizing of a built-in workload (see the README: the model's weight-GEMM chain, scaled). */
@@ -66,6 +78,8 @@ export interface RegisterOptions {
   workload?: WorkloadOptions;
   /** Shared tensors this model uses (acquired now, released by `unregisterModel`). */
   tensors?: string[];
+  /** Run in a Web Worker (real CPU concurrency; terminated on timeout). */
+  worker?: boolean | WorkerOptions;
 }
 
 /** Shape of a built-in workload. */
@@ -91,10 +105,14 @@ export interface RegisteredModel {
   route: RouteDecision;
   workload?: WorkloadShape;
   /** Where its work runs: "gpu-queue" (WebGPU, shared with the other WebGPU models), "main-thread"
-   * (WASM here: blocks this thread, so WASM models run one after another), "webnn-context". */
-  runsOn: string;
+   * (WASM here: blocks this thread, so WASM models run one after another), "worker" (its own Web Worker),
+   * "webnn-context". */
+  runsOn: RunsOn;
   tensors: string[];
 }
+
+/** Where a model's work runs. */
+export type RunsOn = "gpu-queue" | "main-thread" | "worker" | "webnn-context";
 
 /** One backend tried for a model. */
 export interface Attempt {
@@ -123,6 +141,7 @@ export interface ModelRun {
   /** Items per second over its own latency (0 when it failed). */
   throughput: number;
   batchSize: number;
+  runsOn: RunsOn;
   error?: string;
   /** Built-in workloads: how the output compared with the CPU reference. */
   check?: { maxRelativeError: number; tolerance: number; outputLength: number };
@@ -202,6 +221,9 @@ pub struct PoolOptionsDto {
     /// Read separately, as a capabilities DTO.
     #[serde(rename = "capabilities", default)]
     pub _capabilities: Option<serde::de::IgnoredAny>,
+    /// Read separately, as a `WebAssembly.Module`.
+    #[serde(rename = "wasmModule", default)]
+    pub _wasm_module: Option<serde::de::IgnoredAny>,
 }
 
 /// `execute` options.
@@ -284,6 +306,7 @@ pub struct ModelRunDto {
     pub latency_ms: f64,
     pub throughput: f64,
     pub batch_size: u32,
+    pub runs_on: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]

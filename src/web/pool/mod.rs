@@ -28,6 +28,7 @@ use wasm_bindgen::JsCast;
 use super::js::{call, failure, get, now_ms, race_timeout};
 use super::route::RouteDecisionDto;
 use super::webgpu::{Gpu, GpuChain};
+use super::worker;
 use super::{from_js, is_absent, js_error, to_js, CapabilitiesDto};
 use crate::catalog::detected::Capabilities;
 use crate::catalog::hardware::{Concurrency, DeviceProfile};
@@ -45,6 +46,9 @@ const RUN_TIMEOUT_MS: f64 = 30_000.0;
 /// Largest relative difference a WebGPU result may show against the CPU reference (fp32, different
 /// summation order).
 pub const TOLERANCE: f64 = 1e-3;
+/// Built-in workers run the same code on the same data as the reference: their output sums agree to
+/// rounding of the f64 sum.
+pub const WORKER_TOLERANCE: f64 = 1e-9;
 
 #[wasm_bindgen]
 extern "C" {
@@ -83,6 +87,8 @@ struct Builtin {
 
 enum Exec {
     User(Function),
+    /// The user's executor lives in their module worker.
+    UserWorker,
     Builtin(Builtin),
 }
 
@@ -95,13 +101,68 @@ struct Model {
     chain: Vec<Backend>,
     validate: Option<Function>,
     tensors: Vec<String>,
+    worker: Option<Rc<WorkerSlot>>,
+}
+
+/// A model that runs in its own Web Worker.
+struct WorkerSlot {
+    kind: WorkerKind,
+    /// Threads the worker may use (its share of the cores).
+    threads: u32,
+    /// The running worker; `None` after a timeout terminated it.
+    handle: RefCell<Option<web_sys::Worker>>,
+    /// Built-in workers: the prepared workload's handle in the worker's instance.
+    prepared: std::cell::Cell<i32>,
+}
+
+enum WorkerKind {
+    /// The built-in workload in this module, instantiated in the worker.
+    Builtin { module: JsValue, args: Array },
+    /// The user's module worker script.
+    Module { url: String },
+}
+
+impl WorkerSlot {
+    /// Starts the worker (again, after a timeout) and prepares a built-in workload in it.
+    async fn ensure(&self) -> Result<web_sys::Worker, String> {
+        if let Some(w) = self.handle.borrow().as_ref() {
+            return Ok(w.clone());
+        }
+        let message = |e: JsValue| {
+            let f = failure(&e);
+            format!("{}: {}", f.name, f.message)
+        };
+        let w = match &self.kind {
+            WorkerKind::Module { url } => worker::start_module(url).map_err(message)?,
+            WorkerKind::Builtin { module, args } => {
+                let w = worker::start_builtin(module).await.map_err(message)?;
+                let msg = Object::new();
+                let _ = Reflect::set(&msg, &"type".into(), &"prepare".into());
+                let _ = Reflect::set(&msg, &"args".into(), args);
+                let reply = wasm_bindgen_futures::JsFuture::from(worker::call(&w, &msg.into()))
+                    .await
+                    .map_err(message)?;
+                self.prepared
+                    .set(get(&reply, "handle").as_f64().unwrap_or(-1.0) as i32);
+                w
+            }
+        };
+        *self.handle.borrow_mut() = Some(w.clone());
+        Ok(w)
+    }
+
+    fn terminate(&self) {
+        if let Some(w) = self.handle.borrow_mut().take() {
+            w.terminate();
+        }
+    }
 }
 
 impl Model {
     fn builtin(&self) -> Option<&Builtin> {
         match &self.exec {
             Exec::Builtin(b) => Some(b),
-            Exec::User(_) => None,
+            Exec::User(_) | Exec::UserWorker => None,
         }
     }
 
@@ -118,7 +179,7 @@ impl Model {
                 }
                 s
             }
-            Exec::User(_) => {
+            Exec::User(_) | Exec::UserWorker => {
                 let mut s = self.spec.clone();
                 if s.runtime.is_none() {
                     s.runtime = Some(self.route.runtime.clone());
@@ -128,9 +189,26 @@ impl Model {
             }
         };
         s.device = Some(profile_id(backend));
+        if let Some(w) = &self.worker {
+            if backend == Backend::Wasm {
+                s.device = Some(WORKERS_PROFILE.to_string());
+            }
+            s.threads = Some(w.threads);
+        }
         s
     }
+
+    fn runs_on(&self) -> &'static str {
+        if self.worker.is_some() {
+            "worker"
+        } else {
+            runs_on(self.chain[0])
+        }
+    }
 }
+
+/// The pool's profile for models in Web Workers: the detected WASM CPU, cores shared by the OS.
+const WORKERS_PROFILE: &str = "pool:wasm-workers";
 
 fn profile_id(b: Backend) -> String {
     match b {
@@ -156,6 +234,8 @@ struct State {
     timeout_ms: f64,
     fallback: bool,
     limits: BTreeMap<&'static str, usize>,
+    /// This WebAssembly module, for built-in workers (`wasmModule` or the build's own).
+    wasm_module: Option<JsValue>,
 }
 
 impl State {
@@ -192,7 +272,31 @@ impl State {
                 }
                 Some(p)
             })
+            .chain(
+                route::backend_profile(&self.caps, Backend::Wasm)
+                    .ok()
+                    .map(|mut p| {
+                        p.id = WORKERS_PROFILE.to_string();
+                        p.concurrency = Concurrency::CpuThreads;
+                        p.name = format!("{} (Web Workers)", p.name);
+                        p
+                    }),
+            )
             .collect()
+    }
+
+    /// Cores the page may use: `hardwareConcurrency`, or 4 where the browser does not say.
+    fn cores(&self) -> u32 {
+        self.caps.hardware_concurrency.unwrap_or(4).max(1)
+    }
+
+    /// Threads already promised to workers.
+    fn worker_threads(&self) -> u32 {
+        self.models
+            .iter()
+            .filter_map(|m| m.worker.as_ref())
+            .map(|w| w.threads)
+            .sum()
     }
 }
 
@@ -300,6 +404,17 @@ impl ResourcePool {
             }
             limits.insert(b.name(), v as usize);
         }
+        let wasm_module = match get(&options, "wasmModule") {
+            m if is_absent(&m) => None,
+            m if m.is_instance_of::<js_sys::WebAssembly::Module>() => Some(m),
+            m => {
+                return Err(js_error(Error::invalid(
+                    "options.wasmModule",
+                    format!("{m:?}"),
+                    "the WebAssembly.Module of multimodel_perf_bg.wasm (for built-in workers)",
+                )))
+            }
+        };
         Ok(ResourcePool {
             state: Rc::new(RefCell::new(State {
                 caps: Capabilities::from(caps_dto.clone()),
@@ -310,6 +425,7 @@ impl ResourcePool {
                 timeout_ms,
                 fallback: dto.fallback.unwrap_or(true),
                 limits,
+                wasm_module,
             })),
         })
     }
@@ -343,6 +459,9 @@ impl ResourcePool {
         let m = s.models.remove(k);
         for t in &m.tensors {
             let _ = s.tensors.release(t, &m.id);
+        }
+        if let Some(w) = &m.worker {
+            w.terminate();
         }
         if let Exec::Builtin(b) = &m.exec {
             let _ = s.tensors.release(&b.weights_tensor, &m.id);
@@ -440,6 +559,9 @@ impl ResourcePool {
             if let Some(c) = m.builtin().and_then(|b| b.chain.as_ref()) {
                 c.destroy();
             }
+            if let Some(w) = &m.worker {
+                w.terminate();
+            }
         }
         s.models.clear();
         s.tensors.clear();
@@ -465,7 +587,7 @@ fn registered_dto(m: &Model) -> RegisteredDto {
                 largest_buffer_bytes: w.largest_buffer_bytes(),
             }
         }),
-        runs_on: runs_on(m.chain[0]),
+        runs_on: m.runs_on(),
         tensors: m.tensors.clone(),
     }
 }
@@ -694,6 +816,14 @@ async fn register(state: &Rc<RefCell<State>>, options: &JsValue) -> Result<JsVal
         .map_err(js_error)?;
     let tensor_names =
         string_list(&get(options, "tensors"), "options.tensors")?.unwrap_or_default();
+    let (worker_url, worker_threads, wants_worker) = worker_option(&get(options, "worker"))?;
+    if wants_worker && executor.is_some() {
+        return Err(js_error(Error::invalid(
+            "options.worker",
+            "with an executor",
+            "no executor: a function cannot move to a worker; give worker.url (a module worker script that answers mmperf-run messages) instead",
+        )));
+    }
     let id = match get(options, "id") {
         v if is_absent(&v) => None,
         v => Some(
@@ -741,7 +871,7 @@ async fn register(state: &Rc<RefCell<State>>, options: &JsValue) -> Result<JsVal
     }
 
     // Built-in workloads run on WebGPU and WASM; routing sees the chain that really runs.
-    let built = if executor.is_none() {
+    let built = if executor.is_none() && worker_url.is_none() {
         let o = get(options, "workload");
         let wo: WorkloadOptionsDto = if is_absent(&o) {
             WorkloadOptionsDto::default()
@@ -813,8 +943,83 @@ async fn register(state: &Rc<RefCell<State>>, options: &JsValue) -> Result<JsVal
         )));
     }
 
+    let mut chain = chain;
+    let threads = worker_threads.unwrap_or(1);
+    if wants_worker {
+        let s = state.borrow();
+        let free = s.cores().saturating_sub(s.worker_threads());
+        if threads > free {
+            return Err(js_error(Error::invalid(
+                "options.worker.threads",
+                threads,
+                format!(
+                    "at most {free}: this page has {} cores and other workers hold {} threads",
+                    s.cores(),
+                    s.worker_threads()
+                ),
+            )));
+        }
+        if built.is_some() {
+            if !chain.contains(&Backend::Wasm) {
+                return Err(js_error(Error::invalid(
+                    "options.worker",
+                    "true",
+                    "a model that may run on WASM (built-in workers run the WASM path)",
+                )));
+            }
+            chain = vec![Backend::Wasm];
+        }
+    }
+    let worker = match (wants_worker, &worker_url, &built) {
+        (false, _, _) => None,
+        (true, Some(url), _) => Some(WorkerKind::Module { url: url.clone() }),
+        (true, None, Some(w)) => {
+            let module = state
+                .borrow()
+                .wasm_module
+                .clone()
+                .or_else(worker::own_module)
+                .ok_or_else(|| {
+                    js_error(Error::invalid(
+                        "options.worker",
+                        "true",
+                        "a build that can hand its WebAssembly module to a worker: import 'multimodel-perf/web', or pass wasmModule (WebAssembly.Module of multimodel_perf_bg.wasm) to ResourcePool.create",
+                    ))
+                })?;
+            let args = worker::prepare_args(&spec, w).ok_or_else(|| {
+                js_error(Error::invalid(
+                    "options.worker",
+                    &spec.name,
+                    "a catalog model (built-in workers rebuild the workload from the catalog)",
+                ))
+            })?;
+            Some(WorkerKind::Builtin { module, args })
+        }
+        (true, None, None) => None,
+    };
+    let worker = match worker {
+        None => None,
+        Some(kind) => {
+            let slot = Rc::new(WorkerSlot {
+                kind,
+                threads,
+                handle: RefCell::new(None),
+                prepared: std::cell::Cell::new(-1),
+            });
+            slot.ensure().await.map_err(|e| {
+                js_error(Error::invalid(
+                    "options.worker",
+                    "(worker start)",
+                    format!("a worker that starts: {e}"),
+                ))
+            })?;
+            Some(slot)
+        }
+    };
+
     let exec = match (executor, built) {
         (Some(f), _) => Exec::User(f),
+        (None, None) if worker.is_some() => Exec::UserWorker,
         (None, Some(w)) => {
             let weights: Vec<Vec<f32>> = (0..w.gemms.len()).map(|i| w.weights(i)).collect();
             let reference = workload::run_cpu(&w, &w.input(), &weights);
@@ -860,10 +1065,57 @@ async fn register(state: &Rc<RefCell<State>>, options: &JsValue) -> Result<JsVal
         chain,
         validate,
         tensors: tensor_names,
+        worker,
     };
     let dto = registered_dto(&model);
     s.models.push(model);
     to_js(&dto)
+}
+
+/// `worker`: absent/false, `true`, or `{ url?, threads? }` → (url, threads, wanted).
+fn worker_option(v: &JsValue) -> Result<(Option<String>, Option<u32>, bool), JsError> {
+    if is_absent(v) || v.as_bool() == Some(false) {
+        return Ok((None, None, false));
+    }
+    if v.as_bool() == Some(true) {
+        return Ok((None, None, true));
+    }
+    if !v.is_object() {
+        return Err(js_error(Error::invalid(
+            "options.worker",
+            format!("{v:?}"),
+            "true, or { url?: string, threads?: number }",
+        )));
+    }
+    let url = match get(v, "url") {
+        u if is_absent(&u) => None,
+        u => Some(
+            u.as_string()
+                .filter(|s| !s.trim().is_empty())
+                .ok_or_else(|| {
+                    js_error(Error::invalid(
+                        "options.worker.url",
+                        format!("{u:?}"),
+                        "a module worker script URL",
+                    ))
+                })?,
+        ),
+    };
+    let threads = match get(v, "threads") {
+        t if is_absent(&t) => None,
+        t => Some(
+            t.as_f64()
+                .filter(|x| x.is_finite() && *x >= 1.0 && x.fract() == 0.0 && *x <= 1024.0)
+                .ok_or_else(|| {
+                    js_error(Error::invalid(
+                        "options.worker.threads",
+                        format!("{t:?}"),
+                        "a whole number from 1 to 1024",
+                    ))
+                })? as u32,
+        ),
+    };
+    Ok((url, threads, true))
 }
 
 fn unreachable_exec() -> Result<Exec, JsError> {
@@ -968,10 +1220,13 @@ struct Job {
     tensors: Vec<String>,
     validate: Option<Function>,
     predicted_ms: f64,
+    worker: Option<Rc<WorkerSlot>>,
+    runs_on: &'static str,
 }
 
 enum JobExec {
     User(Function),
+    UserWorker,
     Builtin {
         workload: Workload,
         weights: Rc<Vec<Vec<f32>>>,
@@ -1106,8 +1361,11 @@ async fn execute(
                 name: m.spec.name.clone(),
                 batch: m.spec.batch_size,
                 chain: m.chain.clone(),
+                worker: m.worker.clone(),
+                runs_on: m.runs_on(),
                 exec: match &m.exec {
                     Exec::User(f) => JobExec::User(f.clone()),
+                    Exec::UserWorker => JobExec::UserWorker,
                     Exec::Builtin(b) => JobExec::Builtin {
                         workload: b.workload.clone(),
                         weights: b.cpu_weights.clone(),
@@ -1134,6 +1392,12 @@ async fn execute(
     let jobs: Vec<Rc<Job>> = jobs.into_iter().map(Rc::new).collect();
     let mut warnings = prediction.warnings.clone();
     let mut outcomes: Vec<Option<Outcome>> = (0..jobs.len()).map(|_| None).collect();
+    // Workers a timeout terminated start again before the clock starts.
+    for job in &jobs {
+        if let Some(w) = &job.worker {
+            let _ = w.ensure().await;
+        }
+    }
     let t0 = now_ms();
     for group in &plan.groups {
         // Lanes per backend: at most `limit` models of one backend at once; a lane runs its models in turn.
@@ -1256,6 +1520,7 @@ fn failed_dto(job: &Job, error: &str, t0: f64) -> ModelRunDto {
         latency_ms: 0.0,
         throughput: 0.0,
         batch_size: job.batch,
+        runs_on: job.runs_on,
         error: Some(error.to_string()),
         check: None,
         predicted_latency_ms: job.predicted_ms,
@@ -1322,6 +1587,7 @@ async fn run_job(
                 0.0
             },
             batch_size: job.batch,
+            runs_on: job.runs_on,
             error: (status != "ok").then_some(error),
             check,
             predicted_latency_ms: job.predicted_ms,
@@ -1389,6 +1655,9 @@ async fn attempt(
     timeout_ms: f64,
     attempt_no: usize,
 ) -> AttemptResult {
+    if let Some(slot) = &job.worker {
+        return worker_attempt(job, slot, backend, timeout_ms, attempt_no).await;
+    }
     match &job.exec {
         JobExec::Builtin {
             workload,
@@ -1486,33 +1755,123 @@ async fn attempt(
             }
             match settled(outcome, timeout_ms, " (its AbortSignal was aborted)") {
                 Err(failed) => failed,
-                Ok(v) => {
-                    if let Some(p) = output_problem(&v, 0) {
-                        return ("invalid-output", Some(p), None, v);
-                    }
-                    if let Some(check) = &job.validate {
-                        match check.call1(&JsValue::NULL, &v) {
-                            Ok(r) if r.as_bool() == Some(true) => {}
-                            Ok(r) => {
-                                let why = r
-                                    .as_string()
-                                    .unwrap_or_else(|| "validate() returned false".to_string());
-                                return ("invalid-output", Some(why), None, v);
-                            }
-                            Err(e) => {
-                                let f = failure(&e);
-                                return (
-                                    "invalid-output",
-                                    Some(format!("validate() threw {}: {}", f.name, f.message)),
-                                    None,
-                                    v,
-                                );
-                            }
-                        }
-                    }
-                    ("ok", None, None, v)
-                }
+                Ok(v) => user_checked(job, v),
             }
         }
+        JobExec::UserWorker => (
+            "error",
+            Some("this model's worker is missing".to_string()),
+            None,
+            JsValue::UNDEFINED,
+        ),
+    }
+}
+
+/// A user executor's (or user worker's) outputs through the garbage check and the model's `validate`.
+fn user_checked(job: &Job, v: JsValue) -> AttemptResult {
+    if let Some(p) = output_problem(&v, 0) {
+        return ("invalid-output", Some(p), None, v);
+    }
+    if let Some(check) = &job.validate {
+        match check.call1(&JsValue::NULL, &v) {
+            Ok(r) if r.as_bool() == Some(true) => {}
+            Ok(r) => {
+                let why = r
+                    .as_string()
+                    .unwrap_or_else(|| "validate() returned false".to_string());
+                return ("invalid-output", Some(why), None, v);
+            }
+            Err(e) => {
+                let f = failure(&e);
+                return (
+                    "invalid-output",
+                    Some(format!("validate() threw {}: {}", f.name, f.message)),
+                    None,
+                    v,
+                );
+            }
+        }
+    }
+    ("ok", None, None, v)
+}
+
+/// One run in the model's worker: posted, raced against the timeout (the worker is terminated when it
+/// loses), and checked (built-in: the checksum against the reference's; user: as a user executor's outputs).
+async fn worker_attempt(
+    job: &Job,
+    slot: &WorkerSlot,
+    backend: Backend,
+    timeout_ms: f64,
+    attempt_no: usize,
+) -> AttemptResult {
+    let w = match slot.ensure().await {
+        Ok(w) => w,
+        Err(e) => {
+            return (
+                "error",
+                Some(format!("the worker did not start: {e}")),
+                None,
+                JsValue::UNDEFINED,
+            )
+        }
+    };
+    let msg = Object::new();
+    let put = |k: &str, v: &JsValue| {
+        let _ = Reflect::set(&msg, &JsValue::from_str(k), v);
+    };
+    match &slot.kind {
+        WorkerKind::Builtin { .. } => {
+            put("type", &"run".into());
+            put("handle", &JsValue::from_f64(f64::from(slot.prepared.get())));
+        }
+        WorkerKind::Module { .. } => {
+            put("type", &"mmperf-run".into());
+            put("id", &JsValue::from_str(&job.id));
+            put("backend", &JsValue::from_str(backend.name()));
+            put("model", &job.entry);
+            put("threads", &JsValue::from_f64(f64::from(slot.threads)));
+            put("attempt", &JsValue::from_f64(attempt_no as f64));
+        }
+    }
+    let outcome = race_timeout(&worker::call(&w, &msg.into()), timeout_ms).await;
+    if outcome.is_none() {
+        slot.terminate();
+    }
+    let v = match settled(outcome, timeout_ms, " (the worker was terminated)") {
+        Err(failed) => return failed,
+        Ok(v) => v,
+    };
+    match (&slot.kind, &job.exec) {
+        (WorkerKind::Builtin { .. }, JobExec::Builtin { reference, .. }) => {
+            let got = get(&v, "checksum").as_f64().unwrap_or(f64::NAN);
+            let want = worker::checksum(reference);
+            let scale: f64 = reference
+                .iter()
+                .map(|x| f64::from(x.abs()))
+                .sum::<f64>()
+                .max(f64::MIN_POSITIVE);
+            let err = (got - want).abs() / scale;
+            let check = CheckDto {
+                max_relative_error: if err.is_finite() { err } else { f64::MAX },
+                tolerance: WORKER_TOLERANCE,
+                output_length: reference.len(),
+            };
+            let out = Object::new();
+            let _ = Reflect::set(&out, &"checksum".into(), &JsValue::from_f64(got));
+            let _ = Reflect::set(&out, &"workerMs".into(), &get(&v, "ms"));
+            if err <= WORKER_TOLERANCE {
+                ("ok", None, Some(check), out.into())
+            } else {
+                (
+                    "invalid-output",
+                    Some(format!(
+                        "the worker's output sum {got} differs from the reference's {want}"
+                    )),
+                    Some(check),
+                    out.into(),
+                )
+            }
+        }
+        _ => user_checked(job, get(&v, "outputs")),
     }
 }

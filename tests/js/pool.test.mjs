@@ -1,0 +1,30 @@
+// The release package's ResourcePool in a static page in headless Chromium: built-in workloads run in Web
+// Workers (the worker instantiates this very wasm with stub imports) and on the main thread, every run
+// succeeds, and nothing is logged as an error. The timings are printed (not asserted: this is a shared
+// 2-core machine).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { openBrowser } from './browser.mjs';
+
+test('the release pool runs built-in workloads in workers and on the main thread', async () => {
+  const { browser, base, close } = await openBrowser();
+  try {
+    const page = await browser.newPage();
+    const consoleErrors = [];
+    page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
+    page.on('pageerror', (e) => consoleErrors.push(String(e)));
+    await page.goto(`${base}/tests/js/pool.html`);
+    await page.waitForFunction(() => window.__result !== undefined, null, { timeout: 120_000 });
+    const result = await page.evaluate(() => window.__result);
+    assert.equal(result.fatal, undefined, result.fatal);
+    for (const [key, run] of Object.entries(result.runs)) {
+      assert.deepEqual(run.statuses, ['ok', 'ok'], key);
+      assert.deepEqual(run.runsOn, key.startsWith('worker') ? ['worker', 'worker'] : ['main-thread', 'main-thread'], key);
+      console.log(`pool ${key}: makespan ${run.makespanMs.toFixed(2)} ms (predicted ${run.predictedMs.toFixed(2)} ms), per model ${run.latencies.map((l) => l.toFixed(2)).join(' / ')} ms`);
+    }
+    console.log(`cores: ${result.cores}`);
+    assert.deepEqual(consoleErrors, []);
+  } finally {
+    await close();
+  }
+});
