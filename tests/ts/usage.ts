@@ -1,7 +1,7 @@
 // Compiled with `tsc --noEmit` against the generated definitions: every input and result is typed, so these
 // lines type-check, and the lines marked @ts-expect-error must not.
 import init, { MultiModelPredictor, ResourcePool, listHardware, listModels, version } from '../../pkg/web/multimodel_perf.js';
-import type { ModelEntry, PredictionResult, RecommendationResult, WorkloadObject, HardwareProfile, CatalogModel, ColdStartResult, ServeResult, MemoryAdvice, Capabilities, RegisteredModel, Executor, PoolBackend, ExecutorInputs, PoolRun, ModelRun, PoolMemory, SharedTensor } from '../../pkg/web/multimodel_perf.js';
+import type { ModelEntry, PredictionResult, RecommendationResult, WorkloadObject, HardwareProfile, CatalogModel, ColdStartResult, ServeResult, MemoryAdvice, Capabilities, RegisteredModel, Executor, PoolBackend, ExecutorInputs, PoolRun, ModelRun, PoolMemory, SharedTensor, RunsOn } from '../../pkg/web/multimodel_perf.js';
 
 export async function example(): Promise<number> {
   await init();
@@ -42,6 +42,9 @@ export async function poolExample(): Promise<number> {
     return new Float32Array([backend.length, inputs.attempt]);
   };
   await pool.shareTensor('image', { byteLength: 4 * 224 * 224 * 3, gpu: false });
+  const inWorker: RegisteredModel = await pool.registerModel({ model: { model_name: 'gpt2' }, worker: { threads: 1 } });
+  const where: RunsOn = inWorker.runsOn;
+  await pool.registerModel({ id: 'ort-worker', model: { model_name: 'all-MiniLM-L6-v2' }, worker: { url: '/ort-worker.js', threads: 2 } });
   await pool.registerModel({ id: 'mine', model: { model_name: 'resnet-50' }, executor, backends: ['webgpu', 'wasm'], tensors: ['image'] });
   const run: PoolRun = await pool.execute(['mine', builtin.id], { strategy: 'auto', goal: 'latency', timeoutMs: 2000 });
   const statuses: ModelRun['status'][] = run.models.map((m) => m.status);
@@ -51,5 +54,5 @@ export async function poolExample(): Promise<number> {
   // @ts-expect-error strategies are a closed set
   await pool.execute(undefined, { strategy: 'fastest' });
   pool.destroy();
-  return statuses.length + predicted + memory.totalBytes + shared.refs + run.makespanMs + (caps.wasm ? 1 : 0);
+  return where.length + statuses.length + predicted + memory.totalBytes + shared.refs + run.makespanMs + (caps.wasm ? 1 : 0);
 }
