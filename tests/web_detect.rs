@@ -14,6 +14,10 @@
 
 #[path = "support/detect_shape.rs"]
 mod detect_shape;
+#[path = "support/shadow.rs"]
+mod shadow;
+
+use shadow::{script, Shadow};
 
 use multimodel_perf::web::{detect, detect_capabilities, detected_profile, JsPredictor};
 use serde_json::Value;
@@ -53,41 +57,6 @@ fn error_message(e: wasm_bindgen::JsError) -> String {
     v.dyn_into::<js_sys::Error>()
         .map(|e| String::from(e.message()))
         .unwrap_or_default()
-}
-
-/// Replaces `navigator[key]` for the duration of one test (an own property shadows the prototype getter).
-struct Shadow(&'static str);
-
-impl Shadow {
-    fn new(key: &'static str, value: &JsValue) -> Shadow {
-        let navigator = js_sys::Reflect::get(&js_sys::global(), &"navigator".into()).unwrap();
-        let descriptor = js_sys::Object::new();
-        js_sys::Reflect::set(&descriptor, &"value".into(), value).unwrap();
-        js_sys::Reflect::set(&descriptor, &"configurable".into(), &true.into()).unwrap();
-        js_sys::Reflect::define_property(
-            navigator.unchecked_ref::<js_sys::Object>(),
-            &key.into(),
-            &descriptor,
-        )
-        .unwrap();
-        Shadow(key)
-    }
-}
-
-impl Drop for Shadow {
-    fn drop(&mut self) {
-        let navigator = js_sys::Reflect::get(&js_sys::global(), &"navigator".into()).unwrap();
-        let _ = js_sys::Reflect::delete_property(
-            navigator.unchecked_ref::<js_sys::Object>(),
-            &self.0.into(),
-        );
-    }
-}
-
-fn script(body: &str) -> JsValue {
-    js_sys::Function::new_no_args(body)
-        .call0(&JsValue::NULL)
-        .unwrap()
 }
 
 #[wasm_bindgen_test]

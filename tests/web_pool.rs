@@ -6,8 +6,12 @@
 
 #![cfg(target_arch = "wasm32")]
 
+#[path = "support/shadow.rs"]
+mod shadow;
+
 use multimodel_perf::web::ResourcePool;
 use serde_json::{json, Value};
+use shadow::{script, Shadow};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
@@ -701,4 +705,105 @@ async fn worker_threads_stay_within_the_cores() {
         "{e}"
     );
     p.destroy();
+}
+
+/// A software WebNN (current spec: tensors and `dispatch`) whose only context is the NPU one; the graph ops
+/// compute in JS and count themselves, so the test sees which ops the pool's graph used. Chromium here has
+/// `navigator.ml` but cannot create a context, so the graph path is checked against this stand-in.
+const SOFTWARE_WEBNN: &str = r#"
+globalThis.__nnOps = {};
+const count = (op) => { globalThis.__nnOps[op] = (globalThis.__nnOps[op] || 0) + 1; };
+const node = (f, shape) => ({ f, shape });
+globalThis.MLGraphBuilder = class {
+  constructor(context) { if (!context || !context.isSoftware) throw new TypeError('not a context'); }
+  input(name, d) { count('input'); return node((env) => env[name], d.shape); }
+  constant(d, data) { count('constant'); const v = Float32Array.from(data); return node(() => v, d.shape); }
+  matmul(a, b) {
+    count('matmul');
+    const [m, k] = a.shape, n = b.shape[1];
+    if (b.shape[0] !== k) throw new TypeError(`matmul shapes ${a.shape} x ${b.shape}`);
+    return node((env) => {
+      const x = a.f(env), w = b.f(env), y = new Float32Array(m * n);
+      for (let r = 0; r < m; r++) for (let p = 0; p < k; p++) {
+        const xv = x[r * k + p];
+        for (let c = 0; c < n; c++) y[r * n + c] += xv * w[p * n + c];
+      }
+      return y;
+    }, [m, n]);
+  }
+  tile(a, reps) {
+    count('tile');
+    const [m, n] = a.shape, M = m * reps[0], N = n * reps[1];
+    return node((env) => {
+      const x = a.f(env), y = new Float32Array(M * N);
+      for (let r = 0; r < M; r++) for (let c = 0; c < N; c++) y[r * N + c] = x[(r % m) * n + (c % n)];
+      return y;
+    }, [M, N]);
+  }
+  slice(a, starts, sizes) {
+    count('slice');
+    const n = a.shape[1], [M, N] = sizes;
+    if (starts[0] + M > a.shape[0] || starts[1] + N > n) throw new RangeError('slice out of bounds');
+    return node((env) => {
+      const x = a.f(env), y = new Float32Array(M * N);
+      for (let r = 0; r < M; r++) for (let c = 0; c < N; c++) y[r * N + c] = x[(r + starts[0]) * n + c + starts[1]];
+      return y;
+    }, [M, N]);
+  }
+  async build(outputs) { count('build'); return { outputs }; }
+};
+const context = {
+  isSoftware: true,
+  opSupportLimits() {
+    return { input: { dataTypes: ['float32'] }, constant: { dataTypes: ['float32'] }, output: { dataTypes: ['float32'] },
+             matmul: { a: { dataTypes: ['float32', 'float16'] }, b: { dataTypes: ['float32', 'float16'] } } };
+  },
+  async createTensor(d) { return { shape: d.shape, data: null, destroy() {} }; },
+  writeTensor(t, data) { t.data = Float32Array.from(data); },
+  dispatch(graph, inputs, outputs) {
+    const env = {};
+    for (const k in inputs) env[k] = inputs[k].data;
+    for (const k in outputs) outputs[k].data = graph.outputs[k].f(env);
+  },
+  async readTensor(t) { return t.data.buffer; },
+  destroy() {},
+};
+return {
+  async createContext(options) {
+    if (options.powerPreference !== 'low-power') throw new DOMException('only the NPU context exists here', 'NotSupportedError');
+    return context;
+  },
+};
+"#;
+
+#[wasm_bindgen_test]
+async fn builtin_workloads_run_as_webnn_graphs_where_a_context_exists() {
+    let _ml = Shadow::new("ml", &script(SOFTWARE_WEBNN));
+    let p = pool(json!({})).await;
+    for name in ["bert-base-uncased", "resnet-50"] {
+        let r = register(
+            &p,
+            js(&json!({"id": name, "model": {"model_name": name}, "backends": ["webnn-npu", "wasm"], "workload": {"maxMflop": 1}})),
+        )
+        .await
+        .unwrap();
+        assert_eq!(r["backend"], "webnn-npu", "{r}");
+        assert_eq!(r["runsOn"], "webnn-context");
+    }
+    let run = execute(&p, json!({"strategy": "sequential"})).await;
+    for m in run["models"].as_array().unwrap() {
+        assert_eq!(m["status"], "ok", "{m}");
+        assert_eq!(m["backend"], "webnn-npu");
+        assert!(
+            f(&m["check"], "maxRelativeError") <= f(&m["check"], "tolerance"),
+            "{m}"
+        );
+    }
+    let ops = to_json(&js_sys::Reflect::get(&js_sys::global(), &"__nnOps".into()).unwrap());
+    // One graph per model; ResNet's widening layers need tile, every shape change a slice.
+    assert_eq!(ops["build"], 2, "{ops}");
+    assert!(ops["tile"].as_u64().unwrap_or(0) > 0, "{ops}");
+    assert!(ops["slice"].as_u64().unwrap_or(0) > 0, "{ops}");
+    p.destroy();
+    js_sys::Reflect::delete_property(&js_sys::global(), &"MLGraphBuilder".into()).unwrap();
 }

@@ -227,8 +227,8 @@ const RUNTIMES: [Rt; 11] = [
         context: 0.0,
         shared_alloc: false,
         compile_us: 20000.0,
-        platforms: &[Webgpu, Wasm, Cpu],
-        source: "multimodel-perf's own built-in GEMM-chain workloads (src/workload): one 16×16-tiled WGSL matmul dispatch per GEMM with one submit and one read-back per run on WebGPU; a vectorised loop on one thread on WASM/CPU. Overheads and efficiency are starting assumptions (U) for calibration to refit",
+        platforms: &[Webgpu, Wasm, Webnn, Cpu],
+        source: "multimodel-perf's own built-in GEMM-chain workloads (src/workload): one 16×16-tiled WGSL matmul dispatch per GEMM with one submit and one read-back per run on WebGPU; one MLGraph (matmul, tile, slice) per model on WebNN; a vectorised loop on one thread on WASM/CPU. Overheads and efficiency are starting assumptions (U) for calibration to refit",
     },
 ];
 

@@ -15,6 +15,8 @@ mod types;
 #[cfg(not(feature = "predictor-only"))]
 mod webgpu;
 #[cfg(not(feature = "predictor-only"))]
+mod webnn;
+#[cfg(not(feature = "predictor-only"))]
 mod worker;
 
 use serde::Serialize;

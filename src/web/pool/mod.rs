@@ -28,9 +28,11 @@ use wasm_bindgen::JsCast;
 use super::js::{call, failure, get, now_ms, race_timeout};
 use super::route::RouteDecisionDto;
 use super::webgpu::{Gpu, GpuChain};
+use super::webnn::NnChain;
 use super::worker;
 use super::{from_js, is_absent, js_error, to_js, CapabilitiesDto};
 use crate::catalog::detected::Capabilities;
+use crate::catalog::detected::WebNnKind;
 use crate::catalog::hardware::{Concurrency, DeviceProfile};
 use crate::error::Error;
 use crate::plan::route::{self, Backend, RouteDecision};
@@ -83,7 +85,11 @@ struct Builtin {
     reference: Rc<Vec<f32>>,
     chain: Option<Rc<GpuChain>>,
     chain_error: Option<String>,
+    /// WebNN graphs per context kind in the model's backend chain, or why one could not be built.
+    nn: NnChains,
 }
+
+type NnChains = Vec<(WebNnKind, Result<Rc<NnChain>, String>)>;
 
 enum Exec {
     User(Function),
@@ -896,7 +902,6 @@ async fn register(state: &Rc<RefCell<State>>, options: &JsValue) -> Result<JsVal
     let decision = route::route(std::slice::from_ref(&route_spec), &caps)
         .map_err(js_error)?
         .remove(0);
-    let supported = |b: Backend| built.is_none() || matches!(b, Backend::WebGpu | Backend::Wasm);
     let mut ranked: Vec<(Backend, bool, String)> =
         vec![(decision.backend, true, decision.reason.clone())];
     ranked.extend(
@@ -910,11 +915,11 @@ async fn register(state: &Rc<RefCell<State>>, options: &JsValue) -> Result<JsVal
         Some(list) => list
             .iter()
             .copied()
-            .filter(|b| ranked.iter().any(|(x, usable, _)| x == b && *usable) && supported(*b))
+            .filter(|b| ranked.iter().any(|(x, usable, _)| x == b && *usable))
             .collect(),
         None => ranked
             .iter()
-            .filter(|(b, usable, _)| *usable && supported(*b))
+            .filter(|(_, usable, _)| *usable)
             .map(|(b, _, _)| *b)
             .collect(),
     };
@@ -922,17 +927,7 @@ async fn register(state: &Rc<RefCell<State>>, options: &JsValue) -> Result<JsVal
         let why: Vec<String> = ranked
             .iter()
             .filter(|(b, _, _)| allowed.as_ref().is_none_or(|l| l.contains(b)))
-            .map(|(b, _, reason)| {
-                if !supported(*b) {
-                    format!(
-                        "{}: the built-in workload has no {} path",
-                        b.name(),
-                        b.label()
-                    )
-                } else {
-                    format!("{}: {reason}", b.name())
-                }
-            })
+            .map(|(b, _, reason)| format!("{}: {reason}", b.name()))
             .collect();
         return Err(js_error(Error::invalid(
             "options.backends",
@@ -1038,12 +1033,21 @@ async fn register(state: &Rc<RefCell<State>>, options: &JsValue) -> Result<JsVal
                 reference: Rc::new(reference),
                 chain: None,
                 chain_error: None,
+                nn: Vec::new(),
                 workload: w,
             };
             if chain.contains(&Backend::WebGpu) {
                 match build_chain(state, &b, &key, &id).await {
                     Ok(c) => b.chain = Some(Rc::new(c)),
                     Err(e) => b.chain_error = Some(e),
+                }
+            }
+            for backend in &chain {
+                if let Backend::WebNn(kind) = *backend {
+                    let built = NnChain::new(kind, &b.workload, &b.cpu_weights, 10_000)
+                        .await
+                        .map(Rc::new);
+                    b.nn.push((kind, built));
                 }
             }
             Exec::Builtin(b)
@@ -1233,6 +1237,7 @@ enum JobExec {
         reference: Rc<Vec<f32>>,
         chain: Option<Rc<GpuChain>>,
         chain_error: Option<String>,
+        nn: NnChains,
     },
 }
 
@@ -1372,6 +1377,7 @@ async fn execute(
                         reference: b.reference.clone(),
                         chain: b.chain.clone(),
                         chain_error: b.chain_error.clone(),
+                        nn: b.nn.clone(),
                     },
                 },
                 entry: m.entry.clone(),
@@ -1665,6 +1671,7 @@ async fn attempt(
             reference,
             chain,
             chain_error,
+            nn,
         } => {
             let work: js_sys::Promise = match backend {
                 Backend::WebGpu => match (chain.clone(), device) {
@@ -1692,14 +1699,34 @@ async fn attempt(
                     let out = workload::run_cpu(workload, &workload.input(), weights);
                     return builtin_checked(&out, reference);
                 }
-                Backend::WebNn(_) => {
-                    return (
-                        "error",
-                        Some("the built-in workload has no WebNN path".to_string()),
-                        None,
-                        JsValue::UNDEFINED,
-                    )
-                }
+                Backend::WebNn(kind) => match nn.iter().find(|(k, _)| *k == kind) {
+                    Some((_, Ok(g))) => {
+                        let g = g.clone();
+                        let ms = timeout_ms.clamp(1.0, f64::from(u32::MAX)) as u32;
+                        wasm_bindgen_futures::future_to_promise(async move {
+                            g.run(ms)
+                                .await
+                                .map(|v| Float32Array::from(v.as_slice()).into())
+                                .map_err(|e| JsValue::from(js_sys::Error::new(&e)))
+                        })
+                    }
+                    Some((_, Err(why))) => {
+                        return (
+                            "error",
+                            Some(format!("WebNN: {why}")),
+                            None,
+                            JsValue::UNDEFINED,
+                        )
+                    }
+                    None => {
+                        return (
+                            "error",
+                            Some(format!("no WebNN {} graph was built", kind.name())),
+                            None,
+                            JsValue::UNDEFINED,
+                        )
+                    }
+                },
             };
             match settled(race_timeout(&work, timeout_ms).await, timeout_ms, "") {
                 Err(failed) => failed,
