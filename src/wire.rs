@@ -540,6 +540,11 @@ pub struct HardwareProfileDto {
     pub spin_wait_share: Option<f64>,
     /// Default runtime.
     pub default_runtime: Option<String>,
+    /// Multiplier of the runtime's dispatch and call overheads on this device (calibration).
+    #[serde(default, deserialize_with = "lenient::option")]
+    pub overhead_scale: Option<f64>,
+    /// Per-model latency factors from calibration, by model name.
+    pub latency_corrections: Option<BTreeMap<String, f64>>,
     /// Sources per field.
     pub sources: Option<BTreeMap<String, String>>,
 }
@@ -750,10 +755,98 @@ pub fn hardware_from_dto(d: HardwareProfileDto) -> Result<DeviceProfile> {
             })?
             .name;
     }
+    if let Some(v) = d.overhead_scale {
+        if !(v.is_finite() && v > 0.0 && v <= 1e3) {
+            return Err(Error::invalid(
+                f("overhead_scale"),
+                v,
+                "a positive number up to 1000",
+            ));
+        }
+        p.overhead_scale = v;
+    }
+    if let Some(c) = d.latency_corrections {
+        let mut out = Vec::with_capacity(c.len());
+        for (k, v) in c {
+            if !(v.is_finite() && v > 0.0 && v <= 100.0) {
+                return Err(Error::invalid(
+                    f(&format!("latency_corrections.{k}")),
+                    v,
+                    "a positive factor up to 100",
+                ));
+            }
+            out.push((k.to_ascii_lowercase(), v));
+        }
+        p.latency_corrections = out;
+    }
     if let Some(src) = d.sources {
+        p.sources.retain(|(k, _)| !src.contains_key(k));
         p.sources.extend(src);
     }
     Ok(p)
+}
+
+/// Every field of a profile, so that [`hardware_from_dto`] rebuilds it exactly (a calibrated profile saved
+/// as JSON and given back as `--hardware FILE`).
+pub fn profile_to_dto(p: &DeviceProfile) -> HardwareProfileDto {
+    let peaks = BTreeMap::from([
+        ("fp32".to_string(), p.peak_tflops.fp32),
+        ("fp16".to_string(), p.peak_tflops.fp16),
+        ("bf16".to_string(), p.peak_tflops.bf16),
+        ("int8".to_string(), p.peak_tflops.int8),
+        ("int4".to_string(), p.peak_tflops.int4),
+    ]);
+    HardwareProfileDto {
+        base: None,
+        id: Some(p.id.clone()),
+        platform: Some(p.platform.name().to_string()),
+        name: Some(p.name.clone()),
+        peak_tflops: Some(peaks),
+        memory_bandwidth_gbps: Some(p.memory_bandwidth_gbps),
+        bandwidth_efficiency: Some(p.bandwidth_efficiency),
+        memory_capacity_mb: Some(p.memory_capacity_mb),
+        memory_pool: Some(
+            match p.memory_pool {
+                MemoryPool::Dedicated => "dedicated",
+                MemoryPool::Host => "host",
+            }
+            .to_string(),
+        ),
+        tdp_w: Some(p.tdp_w),
+        idle_w: Some(p.idle_w),
+        throttle_after_s: Some(p.throttle_after_s),
+        throttled_speed: Some(p.throttled_speed),
+        sustained_clock_ratio: Some(p.sustained_clock_ratio),
+        compute_units: Some(f64::from(p.compute_units)),
+        gemm_tiles: Some(
+            p.gemm_tiles
+                .iter()
+                .map(|t| TileDto {
+                    m: t.m,
+                    n: t.n,
+                    efficiency: t.efficiency,
+                })
+                .collect(),
+        ),
+        kernel_overhead_us: Some(p.kernel_overhead_us),
+        concurrency: Some(
+            match p.concurrency {
+                Concurrency::ConcurrentKernels => "concurrent_kernels",
+                Concurrency::SerialQueue => "serial_queue",
+                Concurrency::CpuThreads => "cpu_threads",
+            }
+            .to_string(),
+        ),
+        interference_per_model: Some(p.interference_per_model),
+        per_unit_bandwidth_gbps: Some(p.per_unit_bandwidth_gbps),
+        host_cores: Some(f64::from(p.host_cores)),
+        host_link_gbps: Some(p.host_link_gbps),
+        spin_wait_share: Some(p.spin_wait_share),
+        default_runtime: Some(p.default_runtime.clone()),
+        overhead_scale: Some(p.overhead_scale),
+        latency_corrections: Some(p.latency_corrections.iter().cloned().collect()),
+        sources: Some(p.sources.iter().cloned().collect()),
+    }
 }
 
 fn r4(x: f64) -> f64 {

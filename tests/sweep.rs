@@ -42,6 +42,14 @@ fn every_model_device_and_precision_gives_finite_numbers() {
                 ] {
                     assert!((0.0..=1.0).contains(&share), "{what}: share {share}");
                 }
+                // The decomposition calibration fits against adds up to the latency.
+                let parts = p.compute_ms + p.memory_ms + p.overhead_ms;
+                assert!(
+                    (parts - p.latency_ms).abs() <= 1e-9 * p.latency_ms.max(1.0),
+                    "{what}: {parts} vs {}",
+                    p.latency_ms
+                );
+                assert!(p.compute_ms >= 0.0 && p.memory_ms >= 0.0 && p.overhead_ms >= 0.0);
                 checked += 1;
             }
         }

@@ -168,11 +168,25 @@ pub struct DeviceProfile {
     pub spin_wait_share: f64,
     /// Runtime used when none is given.
     pub default_runtime: String,
+    /// Multiplies the runtime's host dispatch and per-call overheads on this device (1 = as the runtime
+    /// profile says; refitted by calibration from measured runs).
+    pub overhead_scale: f64,
+    /// Bounded per-model latency factors from calibration, by model name (lower case); none by default.
+    pub latency_corrections: Vec<(String, f64)>,
     /// Where each number comes from.
     pub sources: Vec<(String, String)>,
 }
 
 impl DeviceProfile {
+    /// The calibrated latency factor for a model (1 when there is none).
+    pub fn correction_for(&self, model: &str) -> f64 {
+        let key = model.to_ascii_lowercase();
+        self.latency_corrections
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map_or(1.0, |(_, f)| *f)
+    }
+
     /// Peak for `precision` and the precision really computed in (falls back to fp32 rates where a precision
     /// has no native support: fp16 on most CPUs, bf16 without bf16 units is emulated in fp32, int4 without int4 units computes in int8
     /// or fp16 after dequantisation).
@@ -473,6 +487,8 @@ fn build(d: &Dev) -> DeviceProfile {
         host_link_gbps: link,
         spin_wait_share: spin,
         default_runtime: default_runtime(platform).to_string(),
+        overhead_scale: 1.0,
+        latency_corrections: Vec::new(),
         sources: vec![
             ("datasheet".to_string(), d.source.to_string()),
             ("gemm_tiles".to_string(), tiles_src.to_string()),

@@ -87,6 +87,12 @@ pub struct SinglePrediction {
     pub decode_ms: f64,
     /// Kernels launched per batch.
     pub kernels: f64,
+    /// Part of the latency spent where compute limits, ms (`compute + memory + overhead = latency`).
+    pub compute_ms: f64,
+    /// Part of the latency spent where memory bandwidth limits, ms.
+    pub memory_ms: f64,
+    /// Part of the latency spent in launch, dispatch and per-call overheads, ms.
+    pub overhead_ms: f64,
     /// Floating-point work per batch, GFLOP.
     pub gflops: f64,
     /// Bytes moved per batch, MB.
@@ -128,6 +134,22 @@ struct Tally {
 }
 
 impl Tally {
+    /// Every time in the tally times `k` (a calibrated per-model correction).
+    fn scale_time(&mut self, k: f64) {
+        for t in [
+            &mut self.wall_us,
+            &mut self.device_us,
+            &mut self.unit_us,
+            &mut self.memory_us,
+            &mut self.host_us,
+            &mut self.compute_bound_us,
+            &mut self.memory_bound_us,
+            &mut self.overhead_us,
+        ] {
+            *t *= k;
+        }
+    }
+
     fn add(&mut self, other: &Tally, times: f64) {
         self.wall_us += other.wall_us * times;
         self.device_us += other.device_us * times;
@@ -249,7 +271,7 @@ impl Placement<'_> {
         };
         let overhead = self.device.kernel_overhead_us * 1e-6;
         let device = compute.max(memory) + overhead;
-        let host = self.runtime.host_overhead_us * 1e-6;
+        let host = self.runtime.host_overhead_us * self.device.overhead_scale * 1e-6;
         let wall = if r.cpu {
             device + host
         } else {
@@ -321,7 +343,7 @@ impl Placement<'_> {
                 total.add(&self.op(r, k), k.repeat);
             }
         }
-        let call = self.runtime.call_overhead_us;
+        let call = self.runtime.call_overhead_us * self.device.overhead_scale;
         total.wall_us += call;
         total.host_us += call;
         total.overhead_us += call;
@@ -347,6 +369,10 @@ impl Placement<'_> {
         if work.decode_steps > 0 {
             let step = self.phase(&r, &work.decode_step);
             total.add(&step, f64::from(work.decode_steps));
+        }
+        let correction = self.device.correction_for(&model.name);
+        if correction != 1.0 {
+            total.scale_time(correction);
         }
         let latency_us = total.wall_us.max(1e-3);
         let weights_mb = model.arch.params() * model.precision.weight_bytes() / MB;
@@ -374,6 +400,9 @@ impl Placement<'_> {
             prefill_ms: prefill.wall_us / 1000.0,
             decode_ms: (total.wall_us - prefill.wall_us) / 1000.0,
             kernels: total.kernels,
+            compute_ms: total.compute_bound_us / 1000.0,
+            memory_ms: total.memory_bound_us / 1000.0,
+            overhead_ms: total.overhead_us / 1000.0,
             gflops: total.flops / 1e9,
             traffic_mb: total.bytes / MB,
             memory,
