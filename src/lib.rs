@@ -39,6 +39,7 @@
 //! - User input never panics: it is validated at the boundary into typed errors naming the field.
 
 pub mod api;
+pub mod calibrate;
 pub mod catalog;
 pub mod error;
 pub mod plan;
