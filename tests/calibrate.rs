@@ -180,7 +180,8 @@ fn too_little_data_is_refused_with_the_reason() {
 #[test]
 fn invalid_measurements_are_rejected_naming_the_field() {
     let good = measurements().remove(0);
-    let cases: Vec<(Box<dyn Fn(&mut Measurement)>, &str)> = vec![
+    type Change = Box<dyn Fn(&mut Measurement)>;
+    let cases: Vec<(Change, &str)> = vec![
         (
             Box::new(|m| m.models[1].measured_ms = f64::NAN),
             "models[1].measured_ms",
@@ -206,9 +207,13 @@ fn invalid_measurements_are_rejected_naming_the_field() {
         change(&mut m);
         let e = m.validate().unwrap_err().to_string();
         assert!(e.contains(field), "{field}: {e}");
-        let e = calibrate::refit(&cpu(), &[m.clone(), good.clone()], &[good.clone()])
-            .unwrap_err()
-            .to_string();
+        let e = calibrate::refit(
+            &cpu(),
+            &[m.clone(), good.clone()],
+            std::slice::from_ref(&good),
+        )
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("measurements[0]") && e.contains(field), "{e}");
     }
     assert!(good.validate().is_ok());
