@@ -14,6 +14,8 @@ macro_rules! w {
 }
 use std::process::ExitCode;
 
+mod calibration;
+
 use clap::{Parser, Subcommand};
 use multimodel_perf::catalog::hardware;
 use multimodel_perf::catalog::runtime::RuntimeProfile;
@@ -160,6 +162,100 @@ enum Command {
     },
     /// List runtimes.
     Runtimes,
+    /// Microbenchmark this CPU (GEMM per thread count, memory bandwidth, dispatch) into a hardware profile.
+    Calibrate {
+        /// Also write the profile JSON here (usable as --hardware FILE).
+        #[arg(long)]
+        out: Option<String>,
+        /// Measurement store (SQLite; default $MMPERF_DB or ./mmperf.sqlite).
+        #[arg(long)]
+        db: Option<String>,
+        /// Short runs (seconds instead of tens of seconds; less precise).
+        #[arg(long)]
+        quick: bool,
+        /// Print the profile JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run the models' built-in workloads on this CPU with a strategy; compare with the prediction; store.
+    Measure {
+        /// Workload JSON.
+        workload: String,
+        /// parallel, sequential or batched.
+        #[arg(long, default_value = "parallel")]
+        strategy: String,
+        /// Run every strategy, rank them by measured makespan, check the recommendation.
+        #[arg(long)]
+        all_strategies: bool,
+        /// Profile JSON file or stored profile id (default: the newest cpu:calibrated).
+        #[arg(long)]
+        hardware: Option<String>,
+        /// Measurement store.
+        #[arg(long)]
+        db: Option<String>,
+        /// Budget per model's workload, MFLOP (default 64).
+        #[arg(long)]
+        max_mflop: Option<f64>,
+        /// Dimension scale of the workloads instead of a budget, in (0, 1].
+        #[arg(long)]
+        scale: Option<f64>,
+        /// Runs per strategy; the median makespan is kept.
+        #[arg(long, default_value_t = 3)]
+        repeat: usize,
+        /// Do not store the measurement.
+        #[arg(long)]
+        no_store: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Prediction error over the stored measurements, trend, and whether a refit is due.
+    Validate {
+        /// Measurement store.
+        #[arg(long)]
+        db: Option<String>,
+        /// Only measurements on this profile id.
+        #[arg(long)]
+        hardware: Option<String>,
+        /// Refit when the mean makespan error exceeds this fraction.
+        #[arg(long, default_value_t = 0.15)]
+        threshold: f64,
+        /// Trend window, measurements.
+        #[arg(long, default_value_t = 10)]
+        window: usize,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Refit a stored profile on half of its measurements and check it on the other half.
+    Refit {
+        /// Measurement store.
+        #[arg(long)]
+        db: Option<String>,
+        /// Profile id (default cpu:calibrated).
+        #[arg(long)]
+        hardware: Option<String>,
+        /// Also write the refitted profile JSON here.
+        #[arg(long)]
+        out: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the whole store (profiles, measurements, fits) as JSON.
+    Export {
+        /// Measurement store.
+        #[arg(long)]
+        db: Option<String>,
+    },
+    /// Add an export's content to the store.
+    Import {
+        /// Export JSON file.
+        file: String,
+        /// Measurement store.
+        #[arg(long)]
+        db: Option<String>,
+    },
 }
 
 fn read(path: &str, what: &str) -> Result<String, String> {
@@ -446,6 +542,52 @@ fn run(cli: Cli) -> Result<String, String> {
                 w!(out, "* the device a bare platform name selects");
             }
         }
+        Command::Calibrate {
+            out: file,
+            db,
+            quick,
+            json,
+        } => return calibration::calibrate(&file, &db, quick, json),
+        Command::Measure {
+            workload,
+            strategy,
+            all_strategies,
+            hardware,
+            db,
+            max_mflop,
+            scale,
+            repeat,
+            no_store,
+            json,
+        } => {
+            return calibration::measure(calibration::MeasureArgs {
+                workload: &workload,
+                strategy: &strategy,
+                all_strategies,
+                hardware: &hardware,
+                db: &db,
+                max_mflop,
+                scale,
+                repeat,
+                no_store,
+                json,
+            })
+        }
+        Command::Validate {
+            db,
+            hardware,
+            threshold,
+            window,
+            json,
+        } => return calibration::validate(&db, &hardware, threshold, window, json),
+        Command::Refit {
+            db,
+            hardware,
+            out: file,
+            json,
+        } => return calibration::refit(&db, &hardware, &file, json),
+        Command::Export { db } => return calibration::export(&db),
+        Command::Import { file, db } => return calibration::import(&file, &db),
         Command::Runtimes => {
             w!(
                 out,

@@ -33,6 +33,14 @@ pub enum Error {
         /// The parser's own explanation, with line and column where known.
         detail: String,
     },
+    /// A measurement store (SQLite file, IndexedDB) could not be opened, read or written.
+    #[error("measurement store {location}: {detail}")]
+    Storage {
+        /// The file path or database name.
+        location: String,
+        /// What went wrong and what to do about it.
+        detail: String,
+    },
 }
 
 impl Error {

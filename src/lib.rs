@@ -42,6 +42,8 @@ pub mod api;
 pub mod calibrate;
 pub mod catalog;
 pub mod error;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod native;
 pub mod plan;
 pub mod predict;
 pub mod serve;

@@ -11,6 +11,7 @@ use crate::catalog::hardware::{
     self, Concurrency, DeviceProfile, GemmTile, MemoryPool, Peaks, Platform,
 };
 use crate::catalog::models;
+use crate::catalog::models::ChainGemm;
 use crate::catalog::runtime::RuntimeProfile;
 use crate::catalog::sharing::{SharingConfig, SharingRule};
 use crate::catalog::{ModelType, Precision};
@@ -18,6 +19,8 @@ use crate::error::{Error, Result};
 use crate::plan::Recommendation;
 use crate::predict::multi::{Constraints, MultiPrediction, Workload};
 use crate::predict::spec::{ArchSpec, CustomModel, ModelSpec};
+
+pub mod calibration;
 
 /// JSON has no NaN or infinity. JavaScript callers' non-finite numbers reach the JSON parser as the strings
 /// `"NaN"`, `"Infinity"` and `"-Infinity"` (the wasm layer writes them so) and are read back as numbers, so
@@ -103,6 +106,8 @@ pub struct ModelEntryDto {
     /// Layer shapes (custom models).
     #[serde(alias = "arch")]
     pub architecture: Option<ArchDto>,
+    /// A GEMM chain `[m, k, n]` per GEMM (the built-in synthetic workloads).
+    pub chain: Option<Vec<[u32; 3]>>,
 }
 
 /// Layer shapes of a custom model.
@@ -247,6 +252,12 @@ fn positive(field: &str, v: Option<f64>, max: f64) -> Result<Option<f64>> {
 impl ModelEntryDto {
     /// Validates the entry found at `field` (e.g. `models[2]`).
     pub fn into_spec(self, field: &str) -> Result<ModelSpec> {
+        self.into_spec_on(field, &[])
+    }
+
+    /// Like [`ModelEntryDto::into_spec`], where `device` may also name one of `devices` (profiles outside
+    /// the catalog that come with the entry, as in a stored measurement).
+    pub fn into_spec_on(self, field: &str, devices: &[String]) -> Result<ModelSpec> {
         let name = self
             .model_name
             .filter(|n| !n.trim().is_empty())
@@ -258,6 +269,13 @@ impl ModelEntryDto {
             })?;
         let f = |k: &str| format!("{field}.{k}");
         let custom = match (self.params, self.architecture) {
+            _ if self.chain.is_some() => Some(CustomModel::Chain(
+                self.chain
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|[m, k, n]| ChainGemm { m, k, n })
+                    .collect(),
+            )),
             (_, Some(a)) => Some(CustomModel::Arch(a.into_spec(&f("architecture"))?)),
             (Some(p), None) => Some(CustomModel::Size {
                 params_m: positive(&f("params"), Some(p), 1e7)?.unwrap_or(p),
@@ -271,7 +289,7 @@ impl ModelEntryDto {
             }
             (None, None) => None,
         };
-        if let Some(d) = &self.device {
+        if let Some(d) = self.device.as_ref().filter(|d| !devices.contains(d)) {
             hardware::find(d).map_err(|_| {
                 Error::invalid(
                     f("device"),
@@ -538,6 +556,9 @@ pub struct HardwareProfileDto {
     /// Spin share.
     #[serde(default, deserialize_with = "lenient::option")]
     pub spin_wait_share: Option<f64>,
+    /// Amdahl serial fraction of CPU kernels.
+    #[serde(default, deserialize_with = "lenient::option")]
+    pub serial_fraction: Option<f64>,
     /// Default runtime.
     pub default_runtime: Option<String>,
     /// Multiplier of the runtime's dispatch and call overheads on this device (calibration).
@@ -744,6 +765,9 @@ pub fn hardware_from_dto(d: HardwareProfileDto) -> Result<DeviceProfile> {
     if let Some(v) = frac("spin_wait_share", d.spin_wait_share)? {
         p.spin_wait_share = v;
     }
+    if let Some(v) = frac("serial_fraction", d.serial_fraction)? {
+        p.serial_fraction = v;
+    }
     if let Some(rt) = d.default_runtime {
         p.default_runtime = RuntimeProfile::find(&rt)
             .map_err(|_| {
@@ -842,6 +866,7 @@ pub fn profile_to_dto(p: &DeviceProfile) -> HardwareProfileDto {
         host_cores: Some(f64::from(p.host_cores)),
         host_link_gbps: Some(p.host_link_gbps),
         spin_wait_share: Some(p.spin_wait_share),
+        serial_fraction: Some(p.serial_fraction),
         default_runtime: Some(p.default_runtime.clone()),
         overhead_scale: Some(p.overhead_scale),
         latency_corrections: Some(p.latency_corrections.iter().cloned().collect()),

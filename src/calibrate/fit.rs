@@ -4,7 +4,8 @@
 //! time where compute limits `C`, where memory bandwidth limits `M`, and launch/dispatch/call overheads `O`.
 //! The fit finds time multipliers `x = (x_C, x_M, x_O) ≥ 0` with `x·(C, M, O) ≈ measured` over every
 //! single-model timing (models that ran alone) on the profile: non-negative least squares on relative
-//! residuals `(x·a − y) / y` (first-order log space), made robust with Huber weights (δ = 10 %), over every
+//! residuals `(x·a − y) / y` (first-order log space) plus a ridge prior `0.5·Σ(x − 1)²` that keeps parts the
+//! timings cannot separate near the profile, made robust with Huber weights (δ = 10 %), over every
 //! subset of free parameters (three at most, so the active set is enumerated exactly). A part that is under
 //! 2 % of the measured times on average cannot be identified and keeps multiplier 1. Because each operator's
 //! bound can change when the rates change, the decomposition is recomputed with the fitted profile and the
@@ -27,6 +28,10 @@ use crate::error::{Error, Result};
 
 /// Huber threshold on relative residuals.
 const HUBER: f64 = 0.10;
+/// Weight of the prior that pulls each multiplier towards 1 (a ridge in relative-residual units): parts
+/// that the timings cannot tell apart (every model with the same share of overheads, say) stay near the
+/// profile instead of trading off against each other.
+const PRIOR: f64 = 0.5;
 /// Multipliers are kept within these bounds.
 const SCALE_RANGE: (f64, f64) = (0.05, 20.0);
 /// Per-model corrections are kept within these bounds.
@@ -201,15 +206,24 @@ fn nnls(rows: &[([f64; 3], f64, String)], free: [bool; 3]) -> ([f64; 3], Vec<f64
                 .map(|(_, &j)| j)
                 .collect();
             // Relative rows: divide by the measured time; fixed parts move to the right-hand side.
-            let a: Vec<Vec<f64>> = rows
+            let mut a: Vec<Vec<f64>> = rows
                 .iter()
                 .map(|(r, y, _)| vars.iter().map(|&j| r[j] / y).collect())
                 .collect();
-            let rhs: Vec<f64> = rows
+            let mut rhs: Vec<f64> = rows
                 .iter()
                 .map(|(r, y, _)| 1.0 - (0..3).filter(|j| !free[*j]).map(|j| r[j] / y).sum::<f64>())
                 .collect();
-            let Some(x) = least_squares(&a, &rhs, &weights) else {
+            let mut w = weights.clone();
+            // The prior: one pseudo-row per fitted multiplier pulling it towards 1.
+            for b in 0..vars.len() {
+                let mut row = vec![0.0; vars.len()];
+                row[b] = 1.0;
+                a.push(row);
+                rhs.push(1.0);
+                w.push(PRIOR);
+            }
+            let Some(x) = least_squares(&a, &rhs, &w) else {
                 continue;
             };
             if x.iter().any(|v| *v < 0.0 || !v.is_finite()) {
@@ -224,11 +238,13 @@ fn nnls(rows: &[([f64; 3], f64, String)], free: [bool; 3]) -> ([f64; 3], Vec<f64
             for (v, &j) in x.iter().zip(&vars) {
                 full[j] = *v;
             }
+            let prior: f64 = idx.iter().map(|&j| PRIOR * (full[j] - 1.0).powi(2)).sum();
             let loss: f64 = rows
                 .iter()
                 .zip(&weights)
                 .map(|((r, y, _), w)| w * (residual(r, *y, full)).powi(2))
-                .sum();
+                .sum::<f64>()
+                + prior;
             if choice.is_none_or(|(_, l)| loss < l) {
                 choice = Some((full, loss));
             }

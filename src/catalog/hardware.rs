@@ -166,6 +166,9 @@ pub struct DeviceProfile {
     pub host_link_gbps: f64,
     /// Share of a waiting thread's time slice burnt spinning when cores are oversubscribed (CPU only).
     pub spin_wait_share: f64,
+    /// Share of a CPU kernel's work that does not speed up with more threads (Amdahl; 0 = perfect scaling):
+    /// `T` threads do the work of `1 / (s + (1 − s) / T)` cores.
+    pub serial_fraction: f64,
     /// Runtime used when none is given.
     pub default_runtime: String,
     /// Multiplies the runtime's host dispatch and per-call overheads on this device (1 = as the runtime
@@ -486,6 +489,7 @@ fn build(d: &Dev) -> DeviceProfile {
         host_cores: d.host_cores,
         host_link_gbps: link,
         spin_wait_share: spin,
+        serial_fraction: 0.0,
         default_runtime: default_runtime(platform).to_string(),
         overhead_scale: 1.0,
         latency_corrections: Vec::new(),

@@ -482,10 +482,9 @@ impl Prepared {
             match dev.concurrency {
                 Concurrency::ConcurrentKernels => demands.push((m.device, s.compute_share)),
                 Concurrency::SerialQueue => demands.push((m.device, s.queue_share)),
-                Concurrency::CpuThreads => demands.push((
-                    m.device,
-                    f64::from(s.threads) / f64::from(dev.compute_units.max(1)),
-                )),
+                Concurrency::CpuThreads => {
+                    demands.push((m.device, s.busy_cores / f64::from(dev.compute_units.max(1))))
+                }
             }
             demands.push((
                 nd + m.pool,
@@ -503,9 +502,7 @@ impl Prepared {
             let activity = match dev.concurrency {
                 Concurrency::ConcurrentKernels => s.compute_share.max(s.bandwidth_share),
                 Concurrency::SerialQueue => s.queue_share,
-                Concurrency::CpuThreads => {
-                    f64::from(s.threads) / f64::from(dev.compute_units.max(1))
-                }
+                Concurrency::CpuThreads => s.busy_cores / f64::from(dev.compute_units.max(1)),
             };
             let mut job = Job {
                 solo_ns: solo,

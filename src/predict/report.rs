@@ -203,7 +203,7 @@ fn contention(
         let dev = &prep.devices[prep.models[i].device];
         let s = &models[i].solo;
         match dev.concurrency {
-            Concurrency::CpuThreads => f64::from(s.threads) / f64::from(dev.compute_units.max(1)),
+            Concurrency::CpuThreads => s.busy_cores / f64::from(dev.compute_units.max(1)),
             Concurrency::SerialQueue => s.queue_share,
             Concurrency::ConcurrentKernels => s.compute_share,
         }

@@ -113,6 +113,9 @@ pub struct SinglePrediction {
     pub host_share: f64,
     /// CPU threads the model uses (CPU devices), else 0.
     pub threads: u32,
+    /// Cores those threads keep busy on average (CPU devices: fewer than `threads` when part of each
+    /// kernel does not scale, see `serial_fraction`), else 0.
+    pub busy_cores: f64,
     /// Notes about fallbacks.
     pub warnings: Vec<String>,
 }
@@ -192,6 +195,16 @@ impl Placement<'_> {
         self.device.concurrency == Concurrency::CpuThreads
     }
 
+    /// Cores `T` threads are worth on a CPU: `1 / (s + (1 − s) / T)` with the device's serial fraction.
+    pub fn busy_cores(&self) -> f64 {
+        let t = f64::from(self.effective_threads());
+        if t <= 0.0 {
+            return 0.0;
+        }
+        let s = self.device.serial_fraction.clamp(0.0, 1.0);
+        1.0 / (s + (1.0 - s) / t)
+    }
+
     /// Threads actually used: on CPUs between 1 and the core count.
     pub fn effective_threads(&self) -> u32 {
         if self.is_cpu() {
@@ -206,11 +219,7 @@ impl Placement<'_> {
         let (peak, compute) = dev.peak_for(precision);
         let all_units = f64::from(dev.compute_units.max(1));
         let cpu = self.is_cpu();
-        let units = if cpu {
-            f64::from(self.effective_threads())
-        } else {
-            all_units
-        };
+        let units = if cpu { self.busy_cores() } else { all_units };
         let unit_flops = peak * 1e12 / all_units;
         let mut bandwidth = dev.memory_bandwidth_gbps * 1e9 * dev.bandwidth_efficiency;
         if dev.per_unit_bandwidth_gbps > 0.0 {
@@ -269,7 +278,12 @@ impl Placement<'_> {
             OpClass::Gemm | OpClass::Attention => self.gemm(r, op),
             _ => (op.flops / r.vector_flops, 1.0),
         };
-        let overhead = self.device.kernel_overhead_us * 1e-6;
+        // On CPUs the device-side cost is the fork and join of the kernel's threads: none on one thread.
+        let overhead = if r.cpu && self.effective_threads() <= 1 {
+            0.0
+        } else {
+            self.device.kernel_overhead_us * 1e-6
+        };
         let device = compute.max(memory) + overhead;
         let host = self.runtime.host_overhead_us * self.device.overhead_scale * 1e-6;
         let wall = if r.cpu {
@@ -417,6 +431,7 @@ impl Placement<'_> {
             queue_share: (total.device_us / latency_us).min(1.0),
             host_share: (total.host_us / latency_us).min(1.0),
             threads,
+            busy_cores: if r.cpu { self.busy_cores() } else { 0.0 },
             warnings,
         }
     }

@@ -210,10 +210,15 @@ pub fn chain_input(y: &[f32], prev_m: u32, prev_n: u32, g: ChainGemm, x: &mut Ve
 /// `y = x · w` for `x: m × k`, `w: k × n`, all row-major; `y` is overwritten. The inner loop runs over `n`
 /// contiguously so the compiler vectorises it (WASM SIMD in the browser build).
 pub fn gemm(x: &[f32], w: &[f32], g: ChainGemm, y: &mut Vec<f32>) {
-    let (m, k, n) = (g.m as usize, g.k as usize, g.n as usize);
+    let (m, n) = (g.m as usize, g.n as usize);
     y.clear();
     y.resize(m * n, 0.0);
-    for (xr, yr) in x.chunks_exact(k).zip(y.chunks_exact_mut(n)).take(m) {
+    gemm_rows(x, w, g.k as usize, n, y);
+}
+
+/// `y += x · w` for the rows `y` holds (`y.len() / n` rows of `x`, `k` wide): the unit that threads split.
+pub fn gemm_rows(x: &[f32], w: &[f32], k: usize, n: usize, y: &mut [f32]) {
+    for (xr, yr) in x.chunks_exact(k).zip(y.chunks_exact_mut(n)) {
         for (&a, wr) in xr.iter().zip(w.chunks_exact(n)) {
             for (o, &b) in yr.iter_mut().zip(wr) {
                 *o += a * b;

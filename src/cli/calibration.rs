@@ -1,0 +1,452 @@
+//! `mmperf calibrate | measure | validate | refit | export | import`: measuring this CPU, comparing with the
+//! predictions, refitting the profile, and moving the measurement store around.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use multimodel_perf::calibrate::{self, metrics, Measurement};
+use multimodel_perf::catalog::hardware::DeviceProfile;
+use multimodel_perf::native::{bench, measure, store::Store};
+use multimodel_perf::wire::{self, calibration as wc};
+use multimodel_perf::workload::{WorkloadOptions, DEFAULT_MAX_MFLOP};
+use multimodel_perf::{Goal, MultiModelPredictor, Strategy};
+
+use super::{read, text};
+
+macro_rules! w {
+    ($out:expr, $($arg:tt)*) => {{
+        let _ = writeln!($out, $($arg)*);
+    }};
+}
+
+/// The store path: `--db`, else `$MMPERF_DB`, else `mmperf.sqlite` here.
+pub fn db_path(db: &Option<String>) -> PathBuf {
+    db.clone()
+        .or_else(|| std::env::var("MMPERF_DB").ok())
+        .map_or_else(|| PathBuf::from("mmperf.sqlite"), PathBuf::from)
+}
+
+fn open(db: &Option<String>) -> Result<Store, String> {
+    Store::open(&db_path(db)).map_err(text)
+}
+
+fn progress(line: &str) {
+    eprintln!("[mmperf] {line}");
+}
+
+/// `mmperf calibrate`.
+pub fn calibrate(
+    out_file: &Option<String>,
+    db: &Option<String>,
+    quick: bool,
+    json: bool,
+) -> Result<String, String> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as u32;
+    progress(&format!(
+        "microbenchmarks on {cores} cores{}",
+        if quick { " (quick)" } else { "" }
+    ));
+    let b = bench::bench(cores, quick, &mut |l| progress(l)).map_err(text)?;
+    let p = bench::profile(&b).map_err(text)?;
+    let store = open(db)?;
+    let version = store.save_profile(&p, "mmperf calibrate").map_err(text)?;
+    let dto = wire::profile_to_dto(&p);
+    if let Some(f) = out_file {
+        std::fs::write(f, wire::to_json(&dto)).map_err(|e| format!("cannot write '{f}': {e}"))?;
+        progress(&format!(
+            "profile written to {f} (use it as --hardware {f})"
+        ));
+    }
+    let mut out = String::new();
+    if json {
+        w!(out, "{}", wire::to_json(&dto));
+    } else {
+        w!(
+            out,
+            "profile {} v{version} stored in {}",
+            p.id,
+            db_path(db).display()
+        );
+        w!(out, "cores               {}", b.cores);
+        for (t, (g, c)) in b.gemm_gflops.iter().zip(&b.chain_gflops).enumerate() {
+            w!(out, "fp32, {} thread(s)     {:>8.2} GFLOP/s one GEMM, {:>8.2} GFLOP/s model-shaped chains", t + 1, g, c);
+        }
+        w!(
+            out,
+            "read bandwidth      {:>8.2} GB/s ({:.2} on 1 thread)",
+            b.bandwidth_all,
+            b.bandwidth_1
+        );
+        w!(out, "dispatch per GEMM   {:>8.1} µs", b.dispatch_us);
+    }
+    Ok(out)
+}
+
+/// The profile to measure with: a JSON file, a stored id, or the newest `cpu:calibrated`.
+fn profile(hardware: &Option<String>, store: &Store) -> Result<(u32, DeviceProfile), String> {
+    match hardware {
+        Some(h) if h.ends_with(".json") || Path::new(h).is_file() => {
+            let p = wire::parse_hardware(&read(h, "hardware profile")?).map_err(text)?;
+            Ok((0, p))
+        }
+        Some(id) => store
+            .latest_profile(id)
+            .map_err(text)?
+            .ok_or_else(|| format!("no profile '{id}' in the store: run mmperf calibrate, or pass a profile JSON file")),
+        None => store
+            .latest_profile("cpu:calibrated")
+            .map_err(text)?
+            .ok_or_else(|| "no calibrated profile in the store yet: run `mmperf calibrate` first (or pass --hardware FILE)".to_string()),
+    }
+}
+
+/// Options of `mmperf measure`.
+pub struct MeasureArgs<'a> {
+    pub workload: &'a str,
+    pub strategy: &'a str,
+    pub all_strategies: bool,
+    pub hardware: &'a Option<String>,
+    pub db: &'a Option<String>,
+    pub max_mflop: Option<f64>,
+    pub scale: Option<f64>,
+    pub repeat: usize,
+    pub no_store: bool,
+    pub json: bool,
+}
+
+/// `mmperf measure`.
+pub fn measure(a: MeasureArgs<'_>) -> Result<String, String> {
+    let parsed = wire::parse_workload(&read(a.workload, "workload")?).map_err(text)?;
+    let models = parsed.workload.models;
+    let store = open(a.db)?;
+    let (version, profile) = profile(a.hardware, &store)?;
+    let strategies: Vec<Strategy> = if a.all_strategies {
+        vec![Strategy::Parallel, Strategy::Sequential, Strategy::Batched]
+    } else {
+        vec![Strategy::parse("--strategy", a.strategy).map_err(text)?]
+    };
+    let options = WorkloadOptions {
+        scale: a.scale,
+        max_mflop: a.max_mflop.unwrap_or(DEFAULT_MAX_MFLOP),
+    };
+    let mut out = String::new();
+    let mut results = Vec::new();
+    for strategy in &strategies {
+        let req = measure::MeasureRequest {
+            models: &models,
+            profile: &profile,
+            strategy: *strategy,
+            options,
+            repeat: a.repeat,
+        };
+        let m = measure::measure(&req, &mut |l| progress(l)).map_err(text)?;
+        if m.max_error > 1e-5 {
+            return Err(format!(
+                "the threaded run's output differs from the single-thread reference by {:.2e}: not stored",
+                m.max_error
+            ));
+        }
+        let id = if a.no_store {
+            None
+        } else {
+            Some(store.add_measurement(&m.measurement).map_err(text)?)
+        };
+        results.push((id, m.measurement));
+    }
+    if a.json {
+        let list: Vec<wc::MeasurementDto> = results
+            .iter()
+            .map(|(id, m)| wc::measurement_dto(m, *id))
+            .collect();
+        w!(out, "{}", wire::to_json(&list));
+        return Ok(out);
+    }
+    w!(
+        out,
+        "on {} (v{version}); measured vs predicted before the run",
+        profile.id
+    );
+    for (id, m) in &results {
+        print_measurement(&mut out, m, *id);
+    }
+    if results.len() > 1 {
+        compare(&mut out, &results, &models, &profile, options)?;
+    }
+    Ok(out)
+}
+
+fn pct(pred: f64, meas: f64) -> String {
+    format!("{:+.1} %", 100.0 * (pred - meas) / meas)
+}
+
+fn print_measurement(out: &mut String, m: &Measurement, id: Option<i64>) {
+    w!(
+        out,
+        "\n{}: makespan {:.2} ms measured, {:.2} ms predicted ({}){}",
+        m.strategy.name(),
+        m.measured_makespan_ms,
+        m.predicted_makespan_ms,
+        pct(m.predicted_makespan_ms, m.measured_makespan_ms),
+        id.map_or(String::new(), |i| format!("  [stored as measurement {i}]"))
+    );
+    w!(
+        out,
+        "  {:<40} {:>7} {:>11} {:>11} {:>9}",
+        "model",
+        "threads",
+        "measured",
+        "predicted",
+        "error"
+    );
+    for x in &m.models {
+        w!(
+            out,
+            "  {:<40} {:>7} {:>8.2} ms {:>8.2} ms {:>9}",
+            x.spec.name,
+            x.spec.threads.unwrap_or(0),
+            x.measured_ms,
+            x.predicted_ms,
+            pct(x.predicted_ms, x.measured_ms)
+        );
+    }
+}
+
+/// Ranks the strategies by measured makespan and checks what the recommendation would have chosen.
+fn compare(
+    out: &mut String,
+    results: &[(Option<i64>, Measurement)],
+    models: &[multimodel_perf::ModelSpec],
+    profile: &DeviceProfile,
+    options: WorkloadOptions,
+) -> Result<(), String> {
+    let mut ranked: Vec<&Measurement> = results.iter().map(|(_, m)| m).collect();
+    ranked.sort_by(|a, b| a.measured_makespan_ms.total_cmp(&b.measured_makespan_ms));
+    w!(out, "\nstrategies by measured makespan (throughput goal):");
+    for (i, m) in ranked.iter().enumerate() {
+        w!(
+            out,
+            "  {}. {:<10} {:>8.2} ms",
+            i + 1,
+            m.strategy.name(),
+            m.measured_makespan_ms
+        );
+    }
+    // What the recommender picks for the same models.
+    let specs: Vec<_> = results[0].1.models.iter().map(|x| x.spec.clone()).collect();
+    let _ = (models, options);
+    let workload = multimodel_perf::Workload {
+        models: specs,
+        constraints: Default::default(),
+    };
+    let target = multimodel_perf::Target {
+        device: profile.clone(),
+        runtime: None,
+        devices: vec![profile.clone()],
+    };
+    let r = MultiModelPredictor::default()
+        .recommend(&workload, &target, Goal::Throughput)
+        .map_err(text)?;
+    let chosen = r.best().prediction.plan.strategy;
+    let best = ranked[0];
+    match ranked.iter().find(|m| m.strategy == chosen) {
+        Some(m) if m.strategy == best.strategy => w!(
+            out,
+            "recommendation: {} ({}) — the measured best",
+            chosen.name(),
+            r.best().label
+        ),
+        Some(m) => w!(
+            out,
+            "recommendation: {} ({}) — measured {:.1} % slower than the best, {}",
+            chosen.name(),
+            r.best().label,
+            100.0 * (m.measured_makespan_ms / best.measured_makespan_ms - 1.0),
+            best.strategy.name()
+        ),
+        None => w!(
+            out,
+            "recommendation: {} ({}) — not measured",
+            chosen.name(),
+            r.best().label
+        ),
+    }
+    Ok(())
+}
+
+/// `mmperf validate`.
+pub fn validate(
+    db: &Option<String>,
+    hardware: &Option<String>,
+    threshold: f64,
+    window: usize,
+    json: bool,
+) -> Result<String, String> {
+    if !(threshold.is_finite() && threshold > 0.0) {
+        return Err(format!(
+            "invalid --threshold: {threshold} (a positive fraction, e.g. 0.15)"
+        ));
+    }
+    let store = open(db)?;
+    let ms: Vec<Measurement> = store
+        .measurements(hardware.as_deref())
+        .map_err(text)?
+        .into_iter()
+        .map(|(_, m)| m)
+        .collect();
+    let v = calibrate::validate(&ms, threshold, window);
+    let mut out = String::new();
+    if json {
+        w!(out, "{}", wire::to_json(&wc::validation_dto(&v)));
+        return Ok(out);
+    }
+    w!(
+        out,
+        "{} measurements in {}",
+        v.measurements,
+        db_path(db).display()
+    );
+    let line = |out: &mut String, name: &str, s: &metrics::ErrorStats| {
+        w!(
+            out,
+            "  {:<38} n={:<4} mean {:>6.1} %  median {:>6.1} %  bias {:>+6.3}  ±10 % {:>5.0} %  ±25 % {:>5.0} %",
+            name,
+            s.n,
+            100.0 * s.mean_ape,
+            100.0 * s.median_ape,
+            s.log_bias,
+            100.0 * s.within_10,
+            100.0 * s.within_25
+        );
+    };
+    line(&mut out, "makespan", &v.makespan);
+    line(&mut out, "model latency", &v.latency);
+    line(&mut out, "model throughput", &v.throughput);
+    for (k, s) in &v.by_hardware {
+        line(&mut out, &format!("makespan on {k}"), s);
+    }
+    for (k, s) in &v.by_strategy {
+        line(&mut out, &format!("makespan, {k}"), s);
+    }
+    for (k, s) in &v.by_model {
+        line(&mut out, &format!("latency of {k}"), s);
+    }
+    if let Some(t) = &v.trend {
+        w!(
+            out,
+            "trend over the last {} measurements: {} ({:.1} % → {:.1} %)",
+            t.window,
+            t.direction.name(),
+            100.0 * t.earlier,
+            100.0 * t.recent
+        );
+    }
+    w!(
+        out,
+        "refit due: {} ({})",
+        if v.refit_due { "yes" } else { "no" },
+        v.reason
+    );
+    Ok(out)
+}
+
+/// `mmperf refit`.
+pub fn refit(
+    db: &Option<String>,
+    hardware: &Option<String>,
+    out_file: &Option<String>,
+    json: bool,
+) -> Result<String, String> {
+    let store = open(db)?;
+    let id = hardware
+        .clone()
+        .unwrap_or_else(|| "cpu:calibrated".to_string());
+    let (version, profile) = store
+        .latest_profile(&id)
+        .map_err(text)?
+        .ok_or_else(|| format!("no profile '{id}' in the store: run mmperf calibrate first"))?;
+    let ms: Vec<Measurement> = store
+        .measurements(Some(&id))
+        .map_err(text)?
+        .into_iter()
+        .map(|(_, m)| m)
+        .collect();
+    let (train, test) = calibrate::split_half(&ms);
+    let fit = calibrate::refit(&profile, &train, &test).map_err(text)?;
+    let dto = wc::fit_dto(&fit);
+    let report = serde_json::to_value(&dto).map_err(|e| e.to_string())?;
+    let new_version = store
+        .save_profile(
+            &fit.fitted,
+            &format!("refit from v{version} on {} measurements", fit.train),
+        )
+        .map_err(text)?;
+    store
+        .add_fit(&id, version, new_version, &report)
+        .map_err(text)?;
+    if let Some(f) = out_file {
+        std::fs::write(f, wire::to_json(&dto.fitted))
+            .map_err(|e| format!("cannot write '{f}': {e}"))?;
+    }
+    let mut out = String::new();
+    if json {
+        w!(out, "{}", wire::to_json(&dto));
+        return Ok(out);
+    }
+    w!(out, "refit {id} v{version} → v{new_version} (v{version} kept) on {} measurements ({} single-model timings, {} outliers)", fit.train, fit.rows, fit.outliers);
+    w!(
+        out,
+        "  compute time ×{:.3}, memory time ×{:.3}, overheads ×{:.3}",
+        fit.scales.compute,
+        fit.scales.memory,
+        fit.scales.overhead
+    );
+    match fit.interference.1 {
+        Some(v) => w!(
+            out,
+            "  interference per co-running model {:.3} → {:.3}",
+            fit.interference.0,
+            v
+        ),
+        None => w!(
+            out,
+            "  interference unchanged ({:.3}): no runs with models together",
+            fit.interference.0
+        ),
+    }
+    for (m, f) in &fit.corrections {
+        w!(out, "  correction for {m}: ×{f:.3}");
+    }
+    w!(
+        out,
+        "  held-out makespan error ({} measurements): mean {:.1} % → {:.1} %, median {:.1} % → {:.1} %",
+        fit.test,
+        100.0 * fit.before.mean_ape,
+        100.0 * fit.after.mean_ape,
+        100.0 * fit.before.median_ape,
+        100.0 * fit.after.median_ape
+    );
+    w!(
+        out,
+        "  training makespan error: mean {:.1} % → {:.1} %",
+        100.0 * fit.train_before.mean_ape,
+        100.0 * fit.train_after.mean_ape
+    );
+    Ok(out)
+}
+
+/// `mmperf export`.
+pub fn export(db: &Option<String>) -> Result<String, String> {
+    let e = open(db)?.export().map_err(text)?;
+    Ok(format!("{}\n", wire::to_json(&e)))
+}
+
+/// `mmperf import`.
+pub fn import(file: &str, db: &Option<String>) -> Result<String, String> {
+    let e = serde_json::from_str(&read(file, "export")?)
+        .map_err(|e| format!("malformed export '{file}': {e}"))?;
+    let (p, m, f) = open(db)?.import(e).map_err(text)?;
+    Ok(format!(
+        "imported {p} profile versions, {m} measurements, {f} fits into {}\n",
+        db_path(db).display()
+    ))
+}

@@ -1,0 +1,7 @@
+//! Native only (`cfg(not(target_arch = "wasm32"))`): measuring on the CPU the CLI runs on (threads, clocks),
+//! the microbenchmarks of `mmperf calibrate`, and the SQLite measurement store.
+
+pub mod bench;
+pub mod measure;
+pub mod run;
+pub mod store;

@@ -1,0 +1,326 @@
+//! JSON of calibration: measurements (read and written: they are stored, exported and imported), and the
+//! validation and refit reports. camelCase out; snake_case accepted in.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::{hardware_from_dto, lenient, profile_to_dto, HardwareProfileDto, ModelEntryDto};
+use crate::calibrate::{ErrorStats, Fit, MeasuredModel, Measurement, Validation};
+use crate::catalog::models::ChainGemm;
+use crate::error::{Error, Result};
+use crate::predict::multi::Strategy;
+use crate::predict::spec::{CustomModel, ModelSpec};
+
+/// A model entry with everything explicit (for storage).
+pub fn spec_to_dto(s: &ModelSpec) -> ModelEntryDto {
+    let mut d = ModelEntryDto {
+        model_name: Some(s.name.clone()),
+        model_type: s.model_type.map(|t| t.name().to_string()),
+        batch_size: Some(f64::from(s.batch_size)),
+        precision: Some(s.precision.name().to_string()),
+        sequence_length: s.sequence_length.map(f64::from),
+        image_size: s.image_size.map(f64::from),
+        audio_seconds: s.audio_seconds,
+        output_tokens: s.output_tokens.map(f64::from),
+        threads: s.threads.map(f64::from),
+        device: s.device.clone(),
+        runtime: s.runtime.clone(),
+        ..ModelEntryDto::default()
+    };
+    match &s.custom {
+        None => {}
+        Some(CustomModel::Size { params_m, gflops }) => {
+            d.params = Some(*params_m);
+            d.gflops = *gflops;
+        }
+        Some(CustomModel::Arch(a)) => {
+            d.architecture = Some(super::ArchDto {
+                family: Some(if a.decoder { "decoder" } else { "encoder" }.to_string()),
+                layers: Some(f64::from(a.layers)),
+                hidden: Some(f64::from(a.hidden)),
+                heads: Some(f64::from(a.heads)),
+                kv_heads: a.kv_heads.map(f64::from),
+                ffn: a.ffn.map(f64::from),
+                vocab: a.vocab.map(f64::from),
+                gated: Some(a.gated),
+            });
+        }
+        Some(CustomModel::Chain(g)) => {
+            d.chain = Some(g.iter().map(|ChainGemm { m, k, n }| [*m, *k, *n]).collect());
+        }
+    }
+    d
+}
+
+/// One measured model.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MeasuredModelDto {
+    /// The entry as predicted.
+    pub model: ModelEntryDto,
+    /// Predicted latency before the run, ms.
+    #[serde(alias = "predicted_ms", deserialize_with = "lenient::number")]
+    pub predicted_ms: f64,
+    /// Measured latency, ms.
+    #[serde(alias = "measured_ms", deserialize_with = "lenient::number")]
+    pub measured_ms: f64,
+}
+
+/// A measurement.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MeasurementDto {
+    /// Store id (absent until stored).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<i64>,
+    /// ms since the Unix epoch.
+    #[serde(alias = "timestamp_ms", deserialize_with = "lenient::number")]
+    pub timestamp_ms: f64,
+    /// Who measured.
+    #[serde(default = "external")]
+    pub source: String,
+    /// Profile id the run is attributed to.
+    pub hardware: String,
+    /// Every profile used.
+    pub profiles: Vec<HardwareProfileDto>,
+    /// Strategy.
+    pub strategy: String,
+    /// Groups run one after another.
+    pub groups: Vec<Vec<usize>>,
+    /// Models.
+    pub models: Vec<MeasuredModelDto>,
+    /// Predicted makespan, ms.
+    #[serde(alias = "predicted_makespan_ms", deserialize_with = "lenient::number")]
+    pub predicted_makespan_ms: f64,
+    /// Measured makespan, ms.
+    #[serde(alias = "measured_makespan_ms", deserialize_with = "lenient::number")]
+    pub measured_makespan_ms: f64,
+    /// Peak memory, MB.
+    #[serde(default, alias = "memory_mb", deserialize_with = "lenient::option")]
+    pub memory_mb: Option<f64>,
+}
+
+fn external() -> String {
+    "external".to_string()
+}
+
+/// A measurement as JSON.
+pub fn measurement_dto(m: &Measurement, id: Option<i64>) -> MeasurementDto {
+    MeasurementDto {
+        id,
+        timestamp_ms: m.timestamp_ms,
+        source: m.source.clone(),
+        hardware: m.hardware.clone(),
+        profiles: m.profiles.iter().map(profile_to_dto).collect(),
+        strategy: m.strategy.name().to_string(),
+        groups: m.groups.clone(),
+        models: m
+            .models
+            .iter()
+            .map(|x| MeasuredModelDto {
+                model: spec_to_dto(&x.spec),
+                predicted_ms: x.predicted_ms,
+                measured_ms: x.measured_ms,
+            })
+            .collect(),
+        predicted_makespan_ms: m.predicted_makespan_ms,
+        measured_makespan_ms: m.measured_makespan_ms,
+        memory_mb: m.memory_mb,
+    }
+}
+
+/// Reads and validates a measurement (`field` names it in errors).
+pub fn measurement_from_dto(d: MeasurementDto, field: &str) -> Result<Measurement> {
+    let f = |k: &str| format!("{field}.{k}");
+    let mut profiles = Vec::with_capacity(d.profiles.len());
+    for p in d.profiles {
+        profiles.push(
+            hardware_from_dto(p)
+                .map_err(|e| Error::invalid(f("profiles"), "a profile", e.to_string()))?,
+        );
+    }
+    let ids: Vec<String> = profiles.iter().map(|p| p.id.clone()).collect();
+    let mut models = Vec::with_capacity(d.models.len());
+    for (i, m) in d.models.into_iter().enumerate() {
+        models.push(MeasuredModel {
+            spec: m.model.into_spec_on(&f(&format!("models[{i}]")), &ids)?,
+            predicted_ms: m.predicted_ms,
+            measured_ms: m.measured_ms,
+        });
+    }
+    let m = Measurement {
+        timestamp_ms: d.timestamp_ms,
+        source: d.source,
+        hardware: d.hardware,
+        profiles,
+        strategy: Strategy::parse(&f("strategy"), &d.strategy)?,
+        groups: d.groups,
+        models,
+        predicted_makespan_ms: d.predicted_makespan_ms,
+        measured_makespan_ms: d.measured_makespan_ms,
+        memory_mb: d.memory_mb,
+    };
+    m.validate()
+        .map_err(|e| Error::invalid(field, "rejected", e.to_string()))?;
+    Ok(m)
+}
+
+/// Error statistics.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ErrorStatsDto {
+    /// Pairs.
+    pub n: usize,
+    /// Mean absolute percentage error (0.1 = 10 %).
+    pub mean_ape: f64,
+    /// Median absolute percentage error.
+    pub median_ape: f64,
+    /// Mean ln(predicted / measured).
+    pub log_bias: f64,
+    /// Share within ±10 %.
+    pub within10: f64,
+    /// Share within ±25 %.
+    pub within25: f64,
+}
+
+impl From<&ErrorStats> for ErrorStatsDto {
+    fn from(s: &ErrorStats) -> Self {
+        ErrorStatsDto {
+            n: s.n,
+            mean_ape: s.mean_ape,
+            median_ape: s.median_ape,
+            log_bias: s.log_bias,
+            within10: s.within_10,
+            within25: s.within_25,
+        }
+    }
+}
+
+/// The trend.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TrendDto {
+    /// Window size.
+    pub window: usize,
+    /// Mean APE before.
+    pub earlier: f64,
+    /// Mean APE recently.
+    pub recent: f64,
+    /// Difference.
+    pub change: f64,
+    /// improving, worsening or steady.
+    pub direction: &'static str,
+}
+
+/// A validation report.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ValidationDto {
+    /// Measurements.
+    pub measurements: usize,
+    /// Makespan error.
+    pub makespan: ErrorStatsDto,
+    /// Per-model latency error.
+    pub latency: ErrorStatsDto,
+    /// Per-model throughput error.
+    pub throughput: ErrorStatsDto,
+    /// Makespan error per profile.
+    pub by_hardware: BTreeMap<String, ErrorStatsDto>,
+    /// Makespan error per strategy.
+    pub by_strategy: BTreeMap<String, ErrorStatsDto>,
+    /// Latency error per model.
+    pub by_model: BTreeMap<String, ErrorStatsDto>,
+    /// Trend.
+    pub trend: Option<TrendDto>,
+    /// Whether to refit.
+    pub refit_due: bool,
+    /// Why.
+    pub reason: String,
+}
+
+fn stats_map(m: &BTreeMap<String, ErrorStats>) -> BTreeMap<String, ErrorStatsDto> {
+    m.iter().map(|(k, v)| (k.clone(), v.into())).collect()
+}
+
+/// A validation report as JSON.
+pub fn validation_dto(v: &Validation) -> ValidationDto {
+    ValidationDto {
+        measurements: v.measurements,
+        makespan: (&v.makespan).into(),
+        latency: (&v.latency).into(),
+        throughput: (&v.throughput).into(),
+        by_hardware: stats_map(&v.by_hardware),
+        by_strategy: stats_map(&v.by_strategy),
+        by_model: stats_map(&v.by_model),
+        trend: v.trend.as_ref().map(|t| TrendDto {
+            window: t.window,
+            earlier: t.earlier,
+            recent: t.recent,
+            change: t.change,
+            direction: t.direction.name(),
+        }),
+        refit_due: v.refit_due,
+        reason: v.reason.clone(),
+    }
+}
+
+/// A refit report.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FitDto {
+    /// Profile id.
+    pub profile: String,
+    /// Multiplier of compute-limited time.
+    pub compute_scale: f64,
+    /// Multiplier of bandwidth-limited time.
+    pub memory_scale: f64,
+    /// Multiplier of overheads.
+    pub overhead_scale: f64,
+    /// Interference per co-running model before.
+    pub interference_before: f64,
+    /// After (absent: nothing ran together to fit it on).
+    pub interference_after: Option<f64>,
+    /// Per-model corrections set.
+    pub corrections: BTreeMap<String, f64>,
+    /// Single-model timings used.
+    pub rows: usize,
+    /// Down-weighted as outliers.
+    pub outliers: usize,
+    /// Measurements fitted on.
+    pub train: usize,
+    /// Measurements held out.
+    pub test: usize,
+    /// Held-out makespan error before.
+    pub before: ErrorStatsDto,
+    /// Held-out makespan error after.
+    pub after: ErrorStatsDto,
+    /// Training makespan error before.
+    pub train_before: ErrorStatsDto,
+    /// Training makespan error after.
+    pub train_after: ErrorStatsDto,
+    /// The new profile (same id), usable as `--hardware FILE`.
+    pub fitted: HardwareProfileDto,
+}
+
+/// A refit as JSON.
+pub fn fit_dto(f: &Fit) -> FitDto {
+    FitDto {
+        profile: f.fitted.id.clone(),
+        compute_scale: f.scales.compute,
+        memory_scale: f.scales.memory,
+        overhead_scale: f.scales.overhead,
+        interference_before: f.interference.0,
+        interference_after: f.interference.1,
+        corrections: f.corrections.iter().cloned().collect(),
+        rows: f.rows,
+        outliers: f.outliers,
+        train: f.train,
+        test: f.test,
+        before: (&f.before).into(),
+        after: (&f.after).into(),
+        train_before: (&f.train_before).into(),
+        train_after: (&f.train_after).into(),
+        fitted: profile_to_dto(&f.fitted),
+    }
+}
