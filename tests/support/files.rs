@@ -1,4 +1,5 @@
 //! Files for the CLI tests: the repository's seed workload and per-test scratch directories.
+#![allow(dead_code)] // each test binary uses part of these helpers
 
 use std::path::{Path, PathBuf};
 

@@ -1,0 +1,212 @@
+//! `mmperf calibrate | measure | validate | refit | export | import` end to end on this machine, with tiny
+//! workloads (the numbers are real but not asserted: the machine is shared), the SQLite store and its
+//! failure cases (corrupt file, another database, NaN measurements, too little data).
+
+#[path = "support/files.rs"]
+mod files;
+
+use std::process::{Command, Output};
+
+fn mmperf(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_mmperf"))
+        .args(args)
+        .env_remove("MMPERF_DB")
+        .output()
+        .expect("run mmperf")
+}
+
+fn ok(args: &[&str]) -> String {
+    let out = mmperf(args);
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn fails(args: &[&str]) -> String {
+    let out = mmperf(args);
+    assert_eq!(out.status.code(), Some(2), "{args:?} should fail");
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(
+        err.lines().filter(|l| l.starts_with("error:")).count(),
+        1,
+        "{err}"
+    );
+    err
+}
+
+const TWO: &str = r#"[{"model_name": "bert-base-uncased"}, {"model_name": "resnet-50"}]"#;
+const THREE: &str = r#"[{"model_name": "all-MiniLM-L6-v2", "batch_size": 2}, {"model_name": "mobilenet-v2"}, {"model_name": "gpt2", "threads": 1}]"#;
+
+#[test]
+fn calibrate_measure_validate_refit_export_import() {
+    let dir = files::scratch("calibration");
+    let db = dir.join("m.sqlite").to_string_lossy().into_owned();
+    let profile = dir.join("cpu.json").to_string_lossy().into_owned();
+    // Nothing calibrated yet: measure says what to do.
+    let two = files::write(&dir, "two.json", TWO);
+    let e = fails(&["measure", &two, "--db", &db]);
+    assert!(e.contains("mmperf calibrate"), "{e}");
+
+    let out = mmperf(&["calibrate", "--quick", "--db", &db, "--out", &profile]);
+    assert!(out.status.success());
+    let progress = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        progress.contains("GEMM") && progress.contains("GB/s"),
+        "{progress}"
+    );
+    let p: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&profile).unwrap()).unwrap();
+    assert_eq!(p["id"], "cpu:calibrated");
+    assert!(p["peak_tflops"]["fp32"].as_f64().unwrap() > 0.0);
+    assert!(p["serial_fraction"].as_f64().is_some());
+
+    let three = files::write(&dir, "three.json", THREE);
+    for w in [&two, &three] {
+        let text = ok(&[
+            "measure",
+            w,
+            "--all-strategies",
+            "--max-mflop",
+            "2",
+            "--repeat",
+            "1",
+            "--db",
+            &db,
+        ]);
+        for s in [
+            "parallel:",
+            "sequential:",
+            "batched:",
+            "stored as measurement",
+            "recommendation:",
+        ] {
+            assert!(text.contains(s), "{s}: {text}");
+        }
+    }
+    let json = ok(&[
+        "measure",
+        &two,
+        "--strategy",
+        "sequential",
+        "--max-mflop",
+        "2",
+        "--repeat",
+        "1",
+        "--db",
+        &db,
+        "--json",
+        "--hardware",
+        &profile,
+    ]);
+    let runs: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let m = &runs[0];
+    assert_eq!(m["strategy"], "sequential");
+    assert!(m["measuredMakespanMs"].as_f64().unwrap() > 0.0);
+    assert!(m["models"][0]["measuredMs"].as_f64().unwrap() > 0.0);
+    assert!(m["models"][0]["model"]["chain"].is_array());
+
+    let v: serde_json::Value =
+        serde_json::from_str(&ok(&["validate", "--db", &db, "--json"])).unwrap();
+    assert_eq!(v["measurements"], 7);
+    assert_eq!(v["makespan"]["n"], 7);
+    assert!(v["byStrategy"]["parallel"]["n"].as_u64().unwrap() >= 2);
+    assert!(ok(&["validate", "--db", &db]).contains("refit due:"));
+
+    let fit = ok(&["refit", "--db", &db]);
+    assert!(
+        fit.contains("v1 → v2 (v1 kept)") && fit.contains("held-out makespan error"),
+        "{fit}"
+    );
+
+    let export = ok(&["export", "--db", &db]);
+    let e: serde_json::Value = serde_json::from_str(&export).unwrap();
+    assert_eq!(e["measurements"].as_array().unwrap().len(), 7);
+    let versions: Vec<u64> = e["profiles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["version"].as_u64().unwrap())
+        .collect();
+    assert_eq!(versions, vec![1, 2]);
+    assert_eq!(e["fits"].as_array().unwrap().len(), 1);
+
+    // Import into a fresh store: the same content.
+    let file = files::write(&dir, "export.json", &export);
+    let db2 = dir.join("copy.sqlite").to_string_lossy().into_owned();
+    assert!(ok(&["import", &file, "--db", &db2]).contains("7 measurements"));
+    let v2: serde_json::Value =
+        serde_json::from_str(&ok(&["validate", "--db", &db2, "--json"])).unwrap();
+    assert_eq!(v2["makespan"], v["makespan"]);
+
+    // A NaN or negative measurement is rejected by name, and nothing of that import is written.
+    let mut bad = e.clone();
+    bad["measurements"][3]["models"][1]["measuredMs"] = serde_json::json!("NaN");
+    let bad_file = files::write(&dir, "bad.json", &bad.to_string());
+    let err = fails(&["import", &bad_file, "--db", &db2]);
+    assert!(
+        err.contains("measurements[3]") && err.contains("models[1].measured_ms"),
+        "{err}"
+    );
+    bad["measurements"][3]["models"][1]["measuredMs"] = serde_json::json!(-2.0);
+    let err = fails(&[
+        "import",
+        &files::write(&dir, "neg.json", &bad.to_string()),
+        "--db",
+        &db2,
+    ]);
+    assert!(err.contains("measured_ms"), "{err}");
+    let still: serde_json::Value =
+        serde_json::from_str(&ok(&["validate", "--db", &db2, "--json"])).unwrap();
+    assert_eq!(still["measurements"], 7);
+}
+
+#[test]
+fn a_corrupt_or_foreign_store_is_reported_and_left_untouched() {
+    let dir = files::scratch("corrupt");
+    let junk: Vec<u8> = (0..4096u32).map(|i| (i * 7 % 251) as u8).collect();
+    let path = dir.join("corrupt.sqlite");
+    std::fs::write(&path, &junk).unwrap();
+    let db = path.to_string_lossy().into_owned();
+    let e = fails(&["validate", "--db", &db]);
+    assert!(
+        e.contains(&db) && e.contains("not an SQLite database"),
+        "{e}"
+    );
+    assert_eq!(std::fs::read(&path).unwrap(), junk, "the file was changed");
+    // An SQLite database of something else.
+    let other = dir.join("other.sqlite");
+    {
+        let c = rusqlite::Connection::open(&other).unwrap();
+        c.execute_batch("CREATE TABLE notes (text TEXT); INSERT INTO notes VALUES ('mine');")
+            .unwrap();
+    }
+    let e = fails(&["validate", "--db", &other.to_string_lossy()]);
+    assert!(e.contains("something else"), "{e}");
+}
+
+#[test]
+fn a_fit_from_one_measurement_is_refused() {
+    let dir = files::scratch("onefit");
+    let db = dir.join("m.sqlite").to_string_lossy().into_owned();
+    ok(&["calibrate", "--quick", "--db", &db]);
+    let two = files::write(&dir, "two.json", TWO);
+    ok(&[
+        "measure",
+        &two,
+        "--strategy",
+        "sequential",
+        "--max-mflop",
+        "1",
+        "--repeat",
+        "1",
+        "--db",
+        &db,
+    ]);
+    let e = fails(&["refit", "--db", &db]);
+    assert!(e.contains("at least 2 measurements"), "{e}");
+    let e = fails(&["measure", &two, "--strategy", "fastest", "--db", &db]);
+    assert!(e.contains("--strategy"), "{e}");
+}
