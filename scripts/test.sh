@@ -21,9 +21,9 @@ echo "== wasm: capability detection in headless Chromium (page and dedicated wor
 CHROMEDRIVER="${CHROMEDRIVER:-$(command -v chromedriver)}" WASM_BINDGEN_TEST_TIMEOUT=120 \
   wasm-pack test --headless --chrome --mode no-install -- --locked --test web_detect --test web_detect_worker
 
-echo "== wasm: the resource pool in headless Chromium (WebGPU on SwiftShader, WASM, failures, shared tensors)"
+echo "== wasm: the resource pool in headless Chromium (WebGPU on SwiftShader, WASM, workers, failures, shared tensors, calibration)"
 CHROMEDRIVER="${CHROMEDRIVER:-$(command -v chromedriver)}" WASM_BINDGEN_TEST_TIMEOUT=300 \
-  wasm-pack test --headless --chrome --mode no-install -- --locked --features own-module --test web_pool
+  wasm-pack test --headless --chrome --mode no-install -- --locked --features own-module --test web_pool --test web_calibration
 
 echo "== wasm: capability detection in headless Chromium started without WebGPU"
 CHROMEDRIVER="${CHROMEDRIVER:-$(command -v chromedriver)}" WASM_BINDGEN_TEST_TIMEOUT=120 MMPERF_EXPECT_WEBGPU_ADAPTER=0 \

@@ -1,6 +1,8 @@
 //! Calibration: profiles round-trip through JSON, measurements are validated, metrics are exact on
 //! hand-made data, and a refit on half of a set of measurements lowers the error on the other half.
 
+#![cfg(not(target_arch = "wasm32"))]
+
 use multimodel_perf::catalog::hardware;
 use multimodel_perf::wire;
 

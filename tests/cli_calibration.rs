@@ -2,6 +2,8 @@
 //! workloads (the numbers are real but not asserted: the machine is shared), the SQLite store and its
 //! failure cases (corrupt file, another database, NaN measurements, too little data).
 
+#![cfg(not(target_arch = "wasm32"))]
+
 #[path = "support/files.rs"]
 mod files;
 

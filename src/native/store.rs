@@ -8,12 +8,13 @@
 use std::path::{Path, PathBuf};
 
 use rusqlite::{params, Connection, OpenFlags};
-use serde::{Deserialize, Serialize};
 
 use crate::calibrate::Measurement;
 use crate::catalog::hardware::DeviceProfile;
 use crate::error::{Error, Result};
-use crate::wire::calibration::{measurement_dto, measurement_from_dto, MeasurementDto};
+use crate::wire::calibration::{
+    measurement_dto, measurement_from_dto, Export, MeasurementDto, StoredFit, StoredProfile, FORMAT,
+};
 use crate::wire::{self, HardwareProfileDto};
 
 const SCHEMA: &str = "
@@ -29,55 +30,6 @@ CREATE TABLE IF NOT EXISTS fits (
   from_version INTEGER NOT NULL, to_version INTEGER NOT NULL, json TEXT NOT NULL);
 INSERT OR IGNORE INTO mmperf_meta (key, value) VALUES ('format', 'mmperf-measurements-1');
 ";
-
-/// A stored profile version.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct StoredProfile {
-    /// Profile id.
-    pub id: String,
-    /// Version (1 = first stored).
-    pub version: u32,
-    /// When stored, ms since the Unix epoch.
-    pub created_ms: f64,
-    /// Where it came from.
-    pub note: String,
-    /// The profile.
-    pub profile: HardwareProfileDto,
-}
-
-/// A stored fit.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct StoredFit {
-    /// When, ms since the Unix epoch.
-    pub created_ms: f64,
-    /// Profile id.
-    pub profile: String,
-    /// Version fitted from.
-    pub from_version: u32,
-    /// Version written.
-    pub to_version: u32,
-    /// The fit report (`FitDto`).
-    pub report: serde_json::Value,
-}
-
-/// Everything in a store, as JSON.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Export {
-    /// Format tag.
-    pub format: String,
-    /// Profile versions.
-    pub profiles: Vec<StoredProfile>,
-    /// Measurements.
-    pub measurements: Vec<MeasurementDto>,
-    /// Fit history.
-    pub fits: Vec<StoredFit>,
-}
-
-/// Format tag of stores and exports.
-pub const FORMAT: &str = "mmperf-measurements-1";
 
 /// An open store.
 pub struct Store {

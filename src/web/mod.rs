@@ -11,6 +11,8 @@ mod js;
 mod pool;
 #[cfg(not(feature = "predictor-only"))]
 mod route;
+#[cfg(not(feature = "predictor-only"))]
+mod store;
 mod types;
 #[cfg(not(feature = "predictor-only"))]
 mod webgpu;

@@ -324,3 +324,52 @@ pub fn fit_dto(f: &Fit) -> FitDto {
         fitted: profile_to_dto(&f.fitted),
     }
 }
+
+/// A stored profile version.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StoredProfile {
+    /// Profile id.
+    pub id: String,
+    /// Version (1 = first stored).
+    pub version: u32,
+    /// When stored, ms since the Unix epoch.
+    pub created_ms: f64,
+    /// Where it came from.
+    pub note: String,
+    /// The profile.
+    pub profile: HardwareProfileDto,
+}
+
+/// A stored fit.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StoredFit {
+    /// When, ms since the Unix epoch.
+    pub created_ms: f64,
+    /// Profile id.
+    pub profile: String,
+    /// Version fitted from.
+    pub from_version: u32,
+    /// Version written.
+    pub to_version: u32,
+    /// The fit report (`FitDto`).
+    pub report: serde_json::Value,
+}
+
+/// Everything in a store, as JSON.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Export {
+    /// Format tag.
+    pub format: String,
+    /// Profile versions.
+    pub profiles: Vec<StoredProfile>,
+    /// Measurements.
+    pub measurements: Vec<MeasurementDto>,
+    /// Fit history.
+    pub fits: Vec<StoredFit>,
+}
+
+/// Format tag of stores and exports.
+pub const FORMAT: &str = "mmperf-measurements-1";

@@ -43,6 +43,11 @@ export interface PoolOptions {
   /** This package's compiled `multimodel_perf_bg.wasm`, for built-in workers with the bundler build
    * ('multimodel-perf/web' finds its own). */
   wasmModule?: WebAssembly.Module;
+  /** Where measurements, refitted profiles and fits are kept: "indexeddb" (default; falls back to memory
+   * with a warning when unavailable) or "memory". */
+  storage?: "indexeddb" | "memory";
+  /** IndexedDB database name (default "multimodel-perf"). */
+  dbName?: string;
 }
 
 /** Run the model in its own Web Worker: `true` for a built-in workload (WASM path), or your module worker
@@ -166,6 +171,8 @@ export interface PoolRun {
   failed: number;
   /** The prediction made before the run, for the same plan and backends. */
   prediction: PredictionResult;
+  /** Whether the run was recorded as a measurement (only runs where every model succeeded are). */
+  recorded: boolean;
   warnings: string[];
 }
 
@@ -224,6 +231,10 @@ pub struct PoolOptionsDto {
     /// Read separately, as a `WebAssembly.Module`.
     #[serde(rename = "wasmModule", default)]
     pub _wasm_module: Option<serde::de::IgnoredAny>,
+    /// `indexeddb` (default) or `memory`.
+    pub storage: Option<String>,
+    /// IndexedDB database name (default `multimodel-perf`).
+    pub db_name: Option<String>,
 }
 
 /// `execute` options.
@@ -335,6 +346,7 @@ pub struct PoolRunDto {
     pub succeeded: usize,
     pub failed: usize,
     pub prediction: PredictionDto,
+    pub recorded: bool,
     pub warnings: Vec<String>,
 }
 

@@ -13,6 +13,7 @@
 //! - A model's failure (throw, rejection, timeout, invalid output) is recorded on that model; with fallback
 //!   the next usable backend is tried; other models' results are never lost.
 
+mod calibration;
 mod dto;
 mod tensors;
 
@@ -31,6 +32,7 @@ use super::webgpu::{Gpu, GpuChain};
 use super::webnn::NnChain;
 use super::worker;
 use super::{from_js, is_absent, js_error, to_js, CapabilitiesDto};
+use crate::calibrate::{MeasuredModel, Measurement};
 use crate::catalog::detected::Capabilities;
 use crate::catalog::detected::WebNnKind;
 use crate::catalog::hardware::{Concurrency, DeviceProfile};
@@ -242,6 +244,8 @@ struct State {
     limits: BTreeMap<&'static str, usize>,
     /// This WebAssembly module, for built-in workers (`wasmModule` or the build's own).
     wasm_module: Option<JsValue>,
+    /// Measurements, refitted profiles and their storage.
+    calibration: calibration::Calibration,
 }
 
 impl State {
@@ -278,6 +282,7 @@ impl State {
                 }
                 Some(p)
             })
+            .map(|p| self.calibration.calibrated.get(&p.id).cloned().unwrap_or(p))
             .chain(
                 route::backend_profile(&self.caps, Backend::Wasm)
                     .ok()
@@ -288,6 +293,7 @@ impl State {
                         p
                     }),
             )
+            .map(|p| self.calibration.calibrated.get(&p.id).cloned().unwrap_or(p))
             .collect()
     }
 
@@ -410,6 +416,8 @@ impl ResourcePool {
             }
             limits.insert(b.name(), v as usize);
         }
+        let calibration =
+            calibration::Calibration::open(dto.storage.as_deref(), dto.db_name.as_deref()).await?;
         let wasm_module = match get(&options, "wasmModule") {
             m if is_absent(&m) => None,
             m if m.is_instance_of::<js_sys::WebAssembly::Module>() => Some(m),
@@ -432,6 +440,7 @@ impl ResourcePool {
                 fallback: dto.fallback.unwrap_or(true),
                 limits,
                 wasm_module,
+                calibration,
             })),
         })
     }
@@ -1241,6 +1250,82 @@ enum JobExec {
     },
 }
 
+/// The registered models `ids` names (all when absent), in that order, each once.
+fn select(s: &State, ids: &JsValue) -> Result<Vec<usize>, JsError> {
+    Ok(match string_list(ids, "ids")? {
+        None => (0..s.models.len()).collect(),
+        Some(list) => {
+            let mut seen = BTreeSet::new();
+            let mut out = Vec::new();
+            for id in &list {
+                let k = s
+                    .models
+                    .iter()
+                    .position(|m| &m.id == id)
+                    .ok_or_else(|| s.unknown(id))?;
+                if seen.insert(k) {
+                    out.push(k);
+                }
+            }
+            out
+        }
+    })
+}
+
+/// What the prediction of a run of `selected` starts from: the models' predicted entries on the pool's
+/// profiles (refitted ones where there are).
+fn run_inputs(s: &State, selected: &[usize]) -> Result<(PredictWorkload, Target), JsError> {
+    let models: Vec<&Model> = selected.iter().map(|&k| &s.models[k]).collect();
+    let specs: Vec<ModelSpec> = models.iter().map(|m| m.predicted_spec()).collect();
+    let profiles = s.profiles();
+    // The run is attributed to the device most of its models use (ties: the smallest id).
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for sp in &specs {
+        *counts
+            .entry(sp.device.clone().unwrap_or_default())
+            .or_default() += 1;
+    }
+    let main = counts
+        .iter()
+        .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+        .map(|(k, _)| k.clone())
+        .unwrap_or_default();
+    let target = Target {
+        device: profiles
+            .iter()
+            .find(|p| p.id == main)
+            .cloned()
+            .ok_or_else(|| JsError::new("no device profile for the run's models"))?,
+        runtime: None,
+        devices: profiles,
+    };
+    Ok((
+        PredictWorkload {
+            models: specs,
+            constraints: Default::default(),
+        },
+        target,
+    ))
+}
+
+/// The strategy the recommendation picks for `goal` on the models `ids` names.
+fn recommended_strategy(
+    state: &Rc<RefCell<State>>,
+    ids: &JsValue,
+    goal: Goal,
+) -> Result<&'static str, JsValue> {
+    let s = state.borrow();
+    let selected = select(&s, ids)?;
+    if selected.is_empty() {
+        return Err(js_error(Error::invalid("ids", "[]", "at least one registered model")).into());
+    }
+    let (workload, target) = run_inputs(&s, &selected)?;
+    let r = MultiModelPredictor::default()
+        .recommend(&workload, &target, goal)
+        .map_err(js_error)?;
+    Ok(r.best().prediction.plan.strategy.name())
+}
+
 async fn execute(
     state: &Rc<RefCell<State>>,
     ids: &JsValue,
@@ -1281,27 +1366,7 @@ async fn execute(
     };
 
     // Which models, in the order given (ids) or registered.
-    let selected: Vec<usize> = {
-        let s = state.borrow();
-        match string_list(ids, "ids")? {
-            None => (0..s.models.len()).collect(),
-            Some(list) => {
-                let mut seen = BTreeSet::new();
-                let mut out = Vec::new();
-                for id in &list {
-                    let k = s
-                        .models
-                        .iter()
-                        .position(|m| &m.id == id)
-                        .ok_or_else(|| s.unknown(id))?;
-                    if seen.insert(k) {
-                        out.push(k);
-                    }
-                }
-                out
-            }
-        }
-    };
+    let selected = select(&state.borrow(), ids)?;
     if selected.is_empty() {
         return Err(js_error(Error::invalid(
             "ids",
@@ -1311,28 +1376,10 @@ async fn execute(
     }
 
     // The prediction, before anything runs.
-    let (prediction, plan, auto_dto, jobs) = {
+    let (prediction, plan, auto_dto, jobs, basis) = {
         let s = state.borrow();
         let models: Vec<&Model> = selected.iter().map(|&k| &s.models[k]).collect();
-        let profiles = s.profiles();
-        let first = Backend::ALL
-            .iter()
-            .find(|b| models.iter().any(|m| m.chain[0] == **b))
-            .copied()
-            .unwrap_or(Backend::Wasm);
-        let target = Target {
-            device: profiles
-                .iter()
-                .find(|p| p.id == profile_id(first))
-                .cloned()
-                .ok_or_else(|| JsError::new("no device profile for the first backend"))?,
-            runtime: None,
-            devices: profiles,
-        };
-        let workload = PredictWorkload {
-            models: models.iter().map(|m| m.predicted_spec()).collect(),
-            constraints: Default::default(),
-        };
+        let (workload, target) = run_inputs(&s, &selected)?;
         let predictor = MultiModelPredictor::default();
         let (prediction, auto_dto) = match strategy {
             Some(st) => (
@@ -1386,7 +1433,12 @@ async fn execute(
                 predicted_ms: prediction.models[i].latency_ms,
             })
             .collect();
-        (prediction, plan, auto_dto, jobs)
+        let basis = (
+            workload.models.clone(),
+            target.devices.clone(),
+            target.device.id.clone(),
+        );
+        (prediction, plan, auto_dto, jobs, basis)
     };
 
     let needs_gpu = jobs.iter().any(|j| j.chain.contains(&Backend::WebGpu));
@@ -1474,6 +1526,49 @@ async fn execute(
         .map(|o| f64::from(o.dto.batch_size))
         .sum();
     let succeeded = outcomes.iter().filter(|o| o.dto.status == "ok").count();
+    // Every fully successful run becomes a measurement (kept in memory and in IndexedDB).
+    let recorded = if succeeded == outcomes.len() {
+        let (specs, profiles, hardware) = basis;
+        let m = Measurement {
+            timestamp_ms: js_sys::Date::now(),
+            source: "pool".to_string(),
+            hardware,
+            profiles,
+            strategy: plan.strategy,
+            groups: plan.groups.clone(),
+            models: specs
+                .into_iter()
+                .zip(&outcomes)
+                .zip(&prediction.models)
+                .map(|((spec, o), p)| MeasuredModel {
+                    spec,
+                    predicted_ms: p.latency_ms,
+                    measured_ms: o.dto.latency_ms.max(1e-3),
+                })
+                .collect(),
+            predicted_makespan_ms: prediction.combined_latency_ms,
+            measured_makespan_ms: makespan.max(1e-3),
+            memory_mb: None,
+        };
+        match calibration::record(state, m).await {
+            Ok(_) => true,
+            Err(e) => {
+                warnings.push(format!("the run was not recorded: {e}"));
+                false
+            }
+        }
+    } else {
+        warnings.push(format!(
+            "not recorded as a measurement: {} of {} models failed",
+            outcomes.len() - succeeded,
+            outcomes.len()
+        ));
+        false
+    };
+    let storage_warning = state.borrow().calibration.warning_text();
+    if let Some(w) = storage_warning {
+        warnings.push(w);
+    }
     let run = PoolRunDto {
         strategy: plan.strategy.name(),
         auto: auto_dto,
@@ -1492,6 +1587,7 @@ async fn execute(
         failed: outcomes.len() - succeeded,
         models: outcomes.iter().map(|o| o.dto.clone()).collect(),
         prediction: crate::wire::prediction_dto(&prediction),
+        recorded,
         warnings,
     };
     let value = to_js(&run)?;

@@ -1,0 +1,704 @@
+//! The pool's validation and self-calibration: every fully successful run is recorded as a measurement
+//! (kept in memory and in IndexedDB), `validate` reports the prediction error, `refit` refits the pool's
+//! device profiles from those measurements (held-out check, previous version kept) and later predictions use
+//! the refitted profiles; `compareStrategies` runs every strategy and checks the recommendation. The JSON is
+//! the same as the native store's (`mmperf export` / `import`).
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use js_sys::Reflect;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+use super::super::store::{Idb, Kind};
+use super::{from_js, get, is_absent, js_error, to_js, ResourcePool, State};
+use crate::calibrate::{self, Measurement};
+use crate::catalog::hardware::DeviceProfile;
+use crate::error::Error;
+use crate::wire;
+use crate::wire::calibration::{
+    fit_dto, measurement_dto, measurement_from_dto, validation_dto, Export, MeasurementDto,
+    StoredFit, StoredProfile, FORMAT,
+};
+use crate::Goal;
+
+#[wasm_bindgen(typescript_custom_section)]
+const CALIBRATION_TS: &'static str = r#"
+/** A stored measurement (the same JSON as `mmperf export`). */
+export interface MeasurementRecord {
+  id?: number;
+  timestampMs: number;
+  source: string;
+  hardware: string;
+  profiles: HardwareProfile[];
+  strategy: Strategy;
+  groups: number[][];
+  models: { model: ModelEntry; predictedMs: number; measuredMs: number }[];
+  predictedMakespanMs: number;
+  measuredMakespanMs: number;
+  memoryMb?: number;
+}
+
+export interface ErrorStats { n: number; meanApe: number; medianApe: number; logBias: number; within10: number; within25: number; }
+
+/** Result of `validate`. */
+export interface ValidationReport {
+  measurements: number;
+  makespan: ErrorStats;
+  latency: ErrorStats;
+  throughput: ErrorStats;
+  byHardware: Record<string, ErrorStats>;
+  byStrategy: Record<string, ErrorStats>;
+  byModel: Record<string, ErrorStats>;
+  trend: { window: number; earlier: number; recent: number; change: number; direction: "improving" | "worsening" | "steady" } | null;
+  refitDue: boolean;
+  reason: string;
+}
+
+/** Result of `refit`. */
+export interface FitReport {
+  profile: string;
+  computeScale: number;
+  memoryScale: number;
+  overheadScale: number;
+  interferenceBefore: number;
+  interferenceAfter: number | null;
+  corrections: Record<string, number>;
+  rows: number;
+  outliers: number;
+  train: number;
+  test: number;
+  before: ErrorStats;
+  after: ErrorStats;
+  trainBefore: ErrorStats;
+  trainAfter: ErrorStats;
+  fitted: HardwareProfile;
+}
+
+/** Everything stored (the same JSON as `mmperf export`). */
+export interface MeasurementExport {
+  format: string;
+  profiles: { id: string; version: number; createdMs: number; note: string; profile: HardwareProfile }[];
+  measurements: MeasurementRecord[];
+  fits: { createdMs: number; profile: string; fromVersion: number; toVersion: number; report: FitReport }[];
+}
+
+/** Where measurements are kept. */
+export interface StorageState {
+  backend: "indexeddb" | "memory";
+  name: string;
+  /** False when IndexedDB was asked for but could not be used (see warning). */
+  persistent: boolean;
+  warning?: string;
+  measurements: number;
+  profiles: number;
+  fits: number;
+}
+
+/** Result of `compareStrategies`. */
+export interface StrategyComparison {
+  goal: Goal;
+  runs: PoolRun[];
+  /** Strategies by the measured goal metric, best first. */
+  ranked: { strategy: Strategy; measured: number; predicted: number }[];
+  recommended: Strategy;
+  measuredBest: Strategy;
+  /** Whether the recommendation was the measured best. */
+  hit: boolean;
+  /** How much worse the recommended strategy measured than the best (0 when it was the best). */
+  loss: number;
+  /** Over every comparison this pool made. */
+  accuracy: { hits: number; comparisons: number };
+}
+"#;
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(typescript_type = "MeasurementRecord[]")]
+    pub type MeasurementRecordsJs;
+    #[wasm_bindgen(typescript_type = "ValidationReport")]
+    pub type ValidationReportJs;
+    #[wasm_bindgen(typescript_type = "StorageState")]
+    pub type StorageStateJs;
+    #[wasm_bindgen(typescript_type = "MeasurementExport")]
+    pub type MeasurementExportJs;
+    #[wasm_bindgen(typescript_type = "MeasurementRecord")]
+    pub type MeasurementRecordArg;
+    #[wasm_bindgen(typescript_type = "MeasurementExport")]
+    pub type MeasurementExportArg;
+    #[wasm_bindgen(typescript_type = "{ threshold?: number; window?: number; hardware?: string }")]
+    pub type ValidateOptionsArg;
+    #[wasm_bindgen(typescript_type = "{ hardware?: string }")]
+    pub type RefitOptionsArg;
+    #[wasm_bindgen(typescript_type = "{ goal?: Goal; timeoutMs?: number }")]
+    pub type CompareOptionsArg;
+}
+
+/// The pool's measurements, profile versions and storage.
+pub struct Calibration {
+    measurements: Vec<Measurement>,
+    profiles: Vec<StoredProfile>,
+    fits: Vec<StoredFit>,
+    /// Newest refitted profile per id: used instead of the derived one.
+    pub calibrated: BTreeMap<String, DeviceProfile>,
+    idb: Option<Rc<Idb>>,
+    backend: &'static str,
+    name: String,
+    warning: Option<String>,
+    hits: u32,
+    comparisons: u32,
+}
+
+fn now_ms() -> f64 {
+    js_sys::Date::now()
+}
+
+impl Calibration {
+    /// Opens the store (`storage` = `indexeddb`, the default, or `memory`) and loads what it holds.
+    pub async fn open(storage: Option<&str>, name: Option<&str>) -> Result<Calibration, JsError> {
+        let name = name.unwrap_or("multimodel-perf").to_string();
+        let mut c = Calibration {
+            measurements: Vec::new(),
+            profiles: Vec::new(),
+            fits: Vec::new(),
+            calibrated: BTreeMap::new(),
+            idb: None,
+            backend: "memory",
+            name: name.clone(),
+            warning: None,
+            hits: 0,
+            comparisons: 0,
+        };
+        match storage.unwrap_or("indexeddb") {
+            "memory" => return Ok(c),
+            "indexeddb" => {}
+            other => {
+                return Err(js_error(Error::invalid(
+                    "options.storage",
+                    other,
+                    "indexeddb or memory",
+                )))
+            }
+        }
+        c.backend = "indexeddb";
+        let idb = match Idb::open(&name).await {
+            Ok(db) => db,
+            Err(e) => {
+                c.warning = Some(format!(
+                    "IndexedDB is unavailable ({e}): measurements are kept in memory for this session only"
+                ));
+                return Ok(c);
+            }
+        };
+        let mut skipped = 0;
+        for text in idb.all(Kind::Profiles).await.unwrap_or_default() {
+            match serde_json::from_str::<StoredProfile>(&text) {
+                Ok(p) => c.profiles.push(p),
+                Err(_) => skipped += 1,
+            }
+        }
+        for text in idb.all(Kind::Measurements).await.unwrap_or_default() {
+            let parsed = serde_json::from_str::<MeasurementDto>(&text)
+                .ok()
+                .and_then(|d| measurement_from_dto(d, "stored measurement").ok());
+            match parsed {
+                Some(m) => c.measurements.push(m),
+                None => skipped += 1,
+            }
+        }
+        for text in idb.all(Kind::Fits).await.unwrap_or_default() {
+            match serde_json::from_str::<StoredFit>(&text) {
+                Ok(f) => c.fits.push(f),
+                Err(_) => skipped += 1,
+            }
+        }
+        if skipped > 0 {
+            c.warning = Some(format!(
+                "{skipped} stored records could not be read and were skipped"
+            ));
+        }
+        c.rebuild_calibrated();
+        c.idb = Some(Rc::new(idb));
+        Ok(c)
+    }
+
+    fn rebuild_calibrated(&mut self) {
+        self.calibrated.clear();
+        let mut newest: BTreeMap<String, u32> = BTreeMap::new();
+        for p in &self.profiles {
+            if newest.get(&p.id).is_none_or(|v| p.version > *v) {
+                if let Ok(profile) = wire::hardware_from_dto(p.profile.clone()) {
+                    newest.insert(p.id.clone(), p.version);
+                    self.calibrated.insert(p.id.clone(), profile);
+                }
+            }
+        }
+    }
+
+    fn version_of(&self, id: &str) -> u32 {
+        self.profiles
+            .iter()
+            .filter(|p| p.id == id)
+            .map(|p| p.version)
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// The storage warning, if any.
+    pub fn warning_text(&self) -> Option<String> {
+        self.warning.clone()
+    }
+
+    fn storage_dto(&self) -> StorageDto {
+        StorageDto {
+            backend: self.backend,
+            name: self.name.clone(),
+            persistent: self.idb.is_some(),
+            warning: self.warning.clone(),
+            measurements: self.measurements.len(),
+            profiles: self.profiles.len(),
+            fits: self.fits.len(),
+        }
+    }
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct StorageDto {
+    backend: &'static str,
+    name: String,
+    persistent: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    warning: Option<String>,
+    measurements: usize,
+    profiles: usize,
+    fits: usize,
+}
+
+/// Writes `text` to the store; a failure becomes the storage warning (the record stays in memory).
+async fn persist(state: &Rc<RefCell<State>>, kind: Kind, text: String) -> bool {
+    let idb = state.borrow().calibration.idb.clone();
+    let Some(idb) = idb else { return false };
+    match idb.add(kind, &text).await {
+        Ok(()) => true,
+        Err(e) => {
+            state.borrow_mut().calibration.warning = Some(format!(
+                "IndexedDB write failed ({e}): kept in memory for this session only"
+            ));
+            false
+        }
+    }
+}
+
+/// Records a measurement (validated) in memory and in the store; returns whether it was persisted.
+pub async fn record(state: &Rc<RefCell<State>>, m: Measurement) -> Result<bool, Error> {
+    m.validate()?;
+    let text = serde_json::to_string(&measurement_dto(&m, None)).unwrap_or_default();
+    state.borrow_mut().calibration.measurements.push(m);
+    Ok(persist(state, Kind::Measurements, text).await)
+}
+
+fn options(v: &JsValue) -> JsValue {
+    if is_absent(v) {
+        js_sys::Object::new().into()
+    } else {
+        v.clone()
+    }
+}
+
+#[wasm_bindgen]
+impl ResourcePool {
+    /// Every measurement the pool holds (its runs, imported and added ones), oldest first.
+    pub fn measurements(&self) -> Result<MeasurementRecordsJs, JsError> {
+        let s = self.state.borrow();
+        let list: Vec<MeasurementDto> = s
+            .calibration
+            .measurements
+            .iter()
+            .map(|m| measurement_dto(m, None))
+            .collect();
+        Ok(to_js(&list)?.unchecked_into())
+    }
+
+    /// Where measurements are kept, how many, and any storage warning.
+    #[wasm_bindgen(getter)]
+    pub fn storage(&self) -> Result<StorageStateJs, JsError> {
+        Ok(to_js(&self.state.borrow().calibration.storage_dto())?.unchecked_into())
+    }
+
+    /// Adds a measurement taken elsewhere (e.g. your own framework's timings); rejected with the field
+    /// named when a time is NaN, negative or zero.
+    #[wasm_bindgen(js_name = addMeasurement, unchecked_return_type = "Promise<StorageState>")]
+    pub fn add_measurement(&self, measurement: MeasurementRecordArg) -> js_sys::Promise {
+        let state = self.state.clone();
+        let v: JsValue = measurement.into();
+        wasm_bindgen_futures::future_to_promise(async move {
+            let dto: MeasurementDto = from_js(&v, "measurement")?;
+            let m = measurement_from_dto(dto, "measurement").map_err(js_error)?;
+            record(&state, m).await.map_err(js_error)?;
+            let out = to_js(&state.borrow().calibration.storage_dto())?;
+            Ok(out)
+        })
+    }
+
+    /// Prediction error over the measurements: per metric, profile, strategy and model, the trend, and
+    /// whether a refit is due (`threshold`, default 0.15; `window`, default 10).
+    pub fn validate(
+        &self,
+        options: Option<ValidateOptionsArg>,
+    ) -> Result<ValidationReportJs, JsError> {
+        let o = self::options(&options.map_or(JsValue::UNDEFINED, Into::into));
+        let threshold = get(&o, "threshold")
+            .as_f64()
+            .unwrap_or(calibrate::metrics::DEFAULT_THRESHOLD);
+        if !(threshold.is_finite() && threshold > 0.0) {
+            return Err(js_error(Error::invalid(
+                "options.threshold",
+                threshold,
+                "a positive fraction such as 0.15",
+            )));
+        }
+        let window = get(&o, "window")
+            .as_f64()
+            .unwrap_or(calibrate::metrics::DEFAULT_WINDOW as f64);
+        if !(window.is_finite() && window >= 1.0) {
+            return Err(js_error(Error::invalid(
+                "options.window",
+                window,
+                "a whole number ≥ 1",
+            )));
+        }
+        let hardware = get(&o, "hardware").as_string();
+        let s = self.state.borrow();
+        let ms: Vec<Measurement> = s
+            .calibration
+            .measurements
+            .iter()
+            .filter(|m| hardware.as_ref().is_none_or(|h| &m.hardware == h))
+            .cloned()
+            .collect();
+        let v = calibrate::validate(&ms, threshold, window as usize);
+        Ok(to_js(&validation_dto(&v))?.unchecked_into())
+    }
+
+    /// Refits a profile (`hardware`, default: the one with the most measurements) on half of its
+    /// measurements, checks it on the other half, keeps the previous version, and predicts with the new one
+    /// from now on. Rejects with the reason when there is too little data.
+    #[wasm_bindgen(unchecked_return_type = "Promise<FitReport>")]
+    pub fn refit(&self, options: Option<RefitOptionsArg>) -> js_sys::Promise {
+        let state = self.state.clone();
+        let o = self::options(&options.map_or(JsValue::UNDEFINED, Into::into));
+        wasm_bindgen_futures::future_to_promise(async move {
+            let (fit, id, from) = {
+                let s = state.borrow();
+                let c = &s.calibration;
+                let id = match get(&o, "hardware").as_string() {
+                    Some(h) => h,
+                    None => {
+                        let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+                        for m in &c.measurements {
+                            *counts.entry(m.hardware.as_str()).or_default() += 1;
+                        }
+                        counts
+                            .into_iter()
+                            .max_by_key(|(_, n)| *n)
+                            .map(|(h, _)| h.to_string())
+                            .ok_or_else(|| {
+                                js_error(Error::invalid(
+                                    "measurements",
+                                    0,
+                                    "at least 2 measurements: run the pool first",
+                                ))
+                            })?
+                    }
+                };
+                let profile = c
+                    .calibrated
+                    .get(&id)
+                    .cloned()
+                    .or_else(|| s.profiles().into_iter().find(|p| p.id == id))
+                    .or_else(|| {
+                        c.measurements
+                            .iter()
+                            .flat_map(|m| m.profiles.iter())
+                            .find(|p| p.id == id)
+                            .cloned()
+                    })
+                    .ok_or_else(|| {
+                        js_error(Error::invalid(
+                            "options.hardware",
+                            &id,
+                            "the id of a profile the measurements used",
+                        ))
+                    })?;
+                let mine: Vec<Measurement> = c
+                    .measurements
+                    .iter()
+                    .filter(|m| m.hardware == id)
+                    .cloned()
+                    .collect();
+                let (train, test) = calibrate::split_half(&mine);
+                let fit = calibrate::refit(&profile, &train, &test).map_err(js_error)?;
+                (fit, id, c.version_of(&profile.id))
+            };
+            let report = fit_dto(&fit);
+            let report_json = serde_json::to_value(&report).unwrap_or_default();
+            let previous = StoredProfile {
+                id: id.clone(),
+                version: from.max(1),
+                created_ms: now_ms(),
+                note: "derived from the detected capabilities".to_string(),
+                profile: wire::profile_to_dto(&fit.previous),
+            };
+            let to = from.max(1) + 1;
+            let stored = StoredProfile {
+                id: id.clone(),
+                version: to,
+                created_ms: now_ms(),
+                note: format!("refit on {} measurements", fit.train),
+                profile: wire::profile_to_dto(&fit.fitted),
+            };
+            let fit_record = StoredFit {
+                created_ms: now_ms(),
+                profile: id.clone(),
+                from_version: from.max(1),
+                to_version: to,
+                report: report_json,
+            };
+            let mut writes = Vec::new();
+            {
+                let mut s = state.borrow_mut();
+                let c = &mut s.calibration;
+                if from == 0 {
+                    writes.push((
+                        Kind::Profiles,
+                        serde_json::to_string(&previous).unwrap_or_default(),
+                    ));
+                    c.profiles.push(previous);
+                }
+                writes.push((
+                    Kind::Profiles,
+                    serde_json::to_string(&stored).unwrap_or_default(),
+                ));
+                writes.push((
+                    Kind::Fits,
+                    serde_json::to_string(&fit_record).unwrap_or_default(),
+                ));
+                c.profiles.push(stored);
+                c.fits.push(fit_record);
+                c.calibrated.insert(id, fit.fitted.clone());
+            }
+            for (kind, text) in writes {
+                persist(&state, kind, text).await;
+            }
+            Ok(to_js(&report)?)
+        })
+    }
+
+    /// Everything held (profile versions, measurements, fits): the same JSON as `mmperf export`.
+    #[wasm_bindgen(js_name = exportMeasurements)]
+    pub fn export_measurements(&self) -> Result<MeasurementExportJs, JsError> {
+        let s = self.state.borrow();
+        let c = &s.calibration;
+        let e = Export {
+            format: FORMAT.to_string(),
+            profiles: c.profiles.clone(),
+            measurements: c
+                .measurements
+                .iter()
+                .map(|m| measurement_dto(m, None))
+                .collect(),
+            fits: c.fits.clone(),
+        };
+        Ok(to_js(&e)?.unchecked_into())
+    }
+
+    /// Adds an export's content (from `exportMeasurements` or `mmperf export`), all validated first.
+    #[wasm_bindgen(js_name = importMeasurements, unchecked_return_type = "Promise<StorageState>")]
+    pub fn import_measurements(&self, export: MeasurementExportArg) -> js_sys::Promise {
+        let state = self.state.clone();
+        let v: JsValue = export.into();
+        wasm_bindgen_futures::future_to_promise(async move {
+            let e: Export = from_js(&v, "export")?;
+            if e.format != FORMAT {
+                return Err(js_error(Error::invalid("export.format", &e.format, FORMAT)).into());
+            }
+            let mut ms = Vec::new();
+            for (i, m) in e.measurements.into_iter().enumerate() {
+                ms.push(
+                    measurement_from_dto(m, &format!("export.measurements[{i}]"))
+                        .map_err(js_error)?,
+                );
+            }
+            for (i, p) in e.profiles.iter().enumerate() {
+                wire::hardware_from_dto(p.profile.clone()).map_err(|x| {
+                    js_error(Error::invalid(
+                        format!("export.profiles[{i}]"),
+                        "rejected",
+                        x.to_string(),
+                    ))
+                })?;
+            }
+            for m in ms {
+                record(&state, m).await.map_err(js_error)?;
+            }
+            let mut writes = Vec::new();
+            {
+                let mut s = state.borrow_mut();
+                let c = &mut s.calibration;
+                for mut p in e.profiles {
+                    p.version = c.version_of(&p.id) + 1;
+                    writes.push((
+                        Kind::Profiles,
+                        serde_json::to_string(&p).unwrap_or_default(),
+                    ));
+                    c.profiles.push(p);
+                }
+                for f in e.fits {
+                    writes.push((Kind::Fits, serde_json::to_string(&f).unwrap_or_default()));
+                    c.fits.push(f);
+                }
+                c.rebuild_calibrated();
+            }
+            for (kind, text) in writes {
+                persist(&state, kind, text).await;
+            }
+            let out = to_js(&state.borrow().calibration.storage_dto())?;
+            Ok(out)
+        })
+    }
+
+    /// Forgets every measurement, profile version and fit, in memory and in the store.
+    #[wasm_bindgen(js_name = clearMeasurements, unchecked_return_type = "Promise<StorageState>")]
+    pub fn clear_measurements(&self) -> js_sys::Promise {
+        let state = self.state.clone();
+        wasm_bindgen_futures::future_to_promise(async move {
+            let idb = {
+                let mut s = state.borrow_mut();
+                let c = &mut s.calibration;
+                c.measurements.clear();
+                c.profiles.clear();
+                c.fits.clear();
+                c.calibrated.clear();
+                c.idb.clone()
+            };
+            if let Some(db) = idb {
+                if let Err(e) = db.clear().await {
+                    state.borrow_mut().calibration.warning =
+                        Some(format!("IndexedDB clear failed: {e}"));
+                }
+            }
+            let out = to_js(&state.borrow().calibration.storage_dto())?;
+            Ok(out)
+        })
+    }
+
+    /// Runs `ids` with every strategy (parallel, sequential, batched), ranks them by the measured `goal`
+    /// metric (throughput: makespan; latency: mean time to each result) and says whether the
+    /// recommendation was the measured best, and by how much it lost when it was not.
+    #[wasm_bindgen(js_name = compareStrategies, unchecked_return_type = "Promise<StrategyComparison>")]
+    pub fn compare_strategies(
+        &self,
+        ids: Option<super::ModelIdsArg>,
+        options: Option<CompareOptionsArg>,
+    ) -> js_sys::Promise {
+        let state = self.state.clone();
+        let ids: JsValue = ids.map_or(JsValue::UNDEFINED, Into::into);
+        let o = self::options(&options.map_or(JsValue::UNDEFINED, Into::into));
+        wasm_bindgen_futures::future_to_promise(async move {
+            let goal_name = get(&o, "goal")
+                .as_string()
+                .unwrap_or_else(|| "throughput".to_string());
+            let goal = Goal::parse("options.goal", &goal_name).map_err(js_error)?;
+            let timeout = get(&o, "timeoutMs");
+            let recommended = super::recommended_strategy(&state, &ids, goal)?;
+            let runs = js_sys::Array::new();
+            let mut ranked = Vec::new();
+            for strategy in ["parallel", "sequential", "batched"] {
+                let opts = js_sys::Object::new();
+                let _ = Reflect::set(&opts, &"strategy".into(), &JsValue::from_str(strategy));
+                if !is_absent(&timeout) {
+                    let _ = Reflect::set(&opts, &"timeoutMs".into(), &timeout);
+                }
+                let run = super::execute(&state, &ids, &opts.into()).await?;
+                let metric = |key: &str| -> f64 {
+                    let models = js_sys::Array::from(&get(&run, "models"));
+                    match goal {
+                        Goal::Latency => {
+                            let ends: Vec<f64> = models
+                                .iter()
+                                .map(|m| get(&m, key).as_f64().unwrap_or(0.0))
+                                .collect();
+                            ends.iter().sum::<f64>() / ends.len().max(1) as f64
+                        }
+                        _ => get(&run, "makespanMs").as_f64().unwrap_or(f64::INFINITY),
+                    }
+                };
+                let measured = metric("endMs");
+                let predicted = match goal {
+                    Goal::Latency => get(
+                        &get(&get(&run, "prediction"), "totalMetrics"),
+                        "meanLatency",
+                    )
+                    .as_f64(),
+                    _ => get(
+                        &get(&get(&run, "prediction"), "totalMetrics"),
+                        "combinedLatency",
+                    )
+                    .as_f64(),
+                }
+                .unwrap_or(0.0);
+                ranked.push((strategy, measured, predicted));
+                runs.push(&run);
+            }
+            ranked.sort_by(|a, b| a.1.total_cmp(&b.1));
+            let best = ranked[0];
+            let rec = ranked
+                .iter()
+                .find(|r| r.0 == recommended)
+                .copied()
+                .unwrap_or(best);
+            let hit = rec.0 == best.0;
+            let loss = if hit { 0.0 } else { rec.1 / best.1 - 1.0 };
+            let (hits, comparisons) = {
+                let mut s = state.borrow_mut();
+                let c = &mut s.calibration;
+                c.comparisons += 1;
+                if hit {
+                    c.hits += 1;
+                }
+                (c.hits, c.comparisons)
+            };
+            let out = js_sys::Object::new();
+            let set = |k: &str, v: &JsValue| {
+                let _ = Reflect::set(&out, &JsValue::from_str(k), v);
+            };
+            set("goal", &JsValue::from_str(goal.name()));
+            set("runs", &runs);
+            let list = js_sys::Array::new();
+            for (s, m, p) in &ranked {
+                let r = js_sys::Object::new();
+                let _ = Reflect::set(&r, &"strategy".into(), &JsValue::from_str(s));
+                let _ = Reflect::set(&r, &"measured".into(), &JsValue::from_f64(*m));
+                let _ = Reflect::set(&r, &"predicted".into(), &JsValue::from_f64(*p));
+                list.push(&r);
+            }
+            set("ranked", &list);
+            set("recommended", &JsValue::from_str(recommended));
+            set("measuredBest", &JsValue::from_str(best.0));
+            set("hit", &JsValue::from_bool(hit));
+            set("loss", &JsValue::from_f64(loss));
+            let acc = js_sys::Object::new();
+            let _ = Reflect::set(&acc, &"hits".into(), &JsValue::from_f64(f64::from(hits)));
+            let _ = Reflect::set(
+                &acc,
+                &"comparisons".into(),
+                &JsValue::from_f64(f64::from(comparisons)),
+            );
+            set("accuracy", &acc);
+            Ok(out.into())
+        })
+    }
+}

@@ -1,0 +1,140 @@
+//! The browser measurement store: IndexedDB (database `multimodel-perf` by default) with the same content
+//! as the native SQLite file: profile versions, measurements and fits, each kept as the JSON text the
+//! native store and `export` use. When IndexedDB is missing, blocked or over quota the pool keeps working
+//! in memory and says so; nothing measured in the session is dropped.
+
+use js_sys::{Array, Promise};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+use super::js::failure;
+
+#[wasm_bindgen(inline_js = r#"
+export function idb_open(name) {
+  return new Promise((resolve, reject) => {
+    const factory = globalThis.indexedDB;
+    if (!factory || typeof factory.open !== 'function') {
+      reject(new Error('indexedDB is not available in this context'));
+      return;
+    }
+    let req;
+    try { req = factory.open(name, 1); } catch (e) { reject(e); return; }
+    req.onupgradeneeded = () => {
+      const db = req.result;
+      for (const store of ['profiles', 'measurements', 'fits']) {
+        if (!db.objectStoreNames.contains(store)) db.createObjectStore(store, { autoIncrement: true });
+      }
+    };
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error || new Error('indexedDB.open failed'));
+    req.onblocked = () => reject(new Error('indexedDB.open is blocked by another tab holding an older version'));
+  });
+}
+
+export function idb_add(db, store, text) {
+  return new Promise((resolve, reject) => {
+    let tx;
+    try { tx = db.transaction(store, 'readwrite'); } catch (e) { reject(e); return; }
+    const req = tx.objectStore(store).add(text);
+    let key = null;
+    req.onsuccess = () => { key = req.result; };
+    tx.oncomplete = () => resolve(key);
+    tx.onerror = () => reject(tx.error || req.error || new Error('write failed'));
+    tx.onabort = () => reject(tx.error || new Error('write aborted (quota exceeded?)'));
+  });
+}
+
+export function idb_all(db, store) {
+  return new Promise((resolve, reject) => {
+    let tx;
+    try { tx = db.transaction(store, 'readonly'); } catch (e) { reject(e); return; }
+    const req = tx.objectStore(store).getAll();
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error || new Error('read failed'));
+  });
+}
+
+export function idb_clear(db) {
+  return new Promise((resolve, reject) => {
+    let tx;
+    try { tx = db.transaction(['profiles', 'measurements', 'fits'], 'readwrite'); } catch (e) { reject(e); return; }
+    for (const s of ['profiles', 'measurements', 'fits']) tx.objectStore(s).clear();
+    tx.oncomplete = () => resolve(true);
+    tx.onerror = () => reject(tx.error || new Error('clear failed'));
+  });
+}
+"#)]
+extern "C" {
+    fn idb_open(name: &str) -> Promise;
+    fn idb_add(db: &JsValue, store: &str, text: &str) -> Promise;
+    fn idb_all(db: &JsValue, store: &str) -> Promise;
+    fn idb_clear(db: &JsValue) -> Promise;
+}
+
+fn message(e: &JsValue) -> String {
+    let f = failure(e);
+    format!("{}: {}", f.name, f.message)
+}
+
+/// An open IndexedDB database.
+pub struct Idb {
+    db: JsValue,
+}
+
+/// The three stores.
+#[derive(Debug, Clone, Copy)]
+pub enum Kind {
+    /// Profile versions.
+    Profiles,
+    /// Measurements.
+    Measurements,
+    /// Fits.
+    Fits,
+}
+
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Profiles => "profiles",
+            Self::Measurements => "measurements",
+            Self::Fits => "fits",
+        }
+    }
+}
+
+impl Idb {
+    /// Opens (creating) the database, or says why it cannot.
+    pub async fn open(name: &str) -> Result<Idb, String> {
+        let db = JsFuture::from(idb_open(name))
+            .await
+            .map_err(|e| message(&e))?;
+        Ok(Idb { db })
+    }
+
+    /// Adds one JSON text.
+    pub async fn add(&self, kind: Kind, text: &str) -> Result<(), String> {
+        JsFuture::from(idb_add(&self.db, kind.name(), text))
+            .await
+            .map(|_| ())
+            .map_err(|e| message(&e))
+    }
+
+    /// Every JSON text of a store, in insertion order.
+    pub async fn all(&self, kind: Kind) -> Result<Vec<String>, String> {
+        let v = JsFuture::from(idb_all(&self.db, kind.name()))
+            .await
+            .map_err(|e| message(&e))?;
+        Ok(Array::from(&v)
+            .iter()
+            .filter_map(|x| x.as_string())
+            .collect())
+    }
+
+    /// Empties every store.
+    pub async fn clear(&self) -> Result<(), String> {
+        JsFuture::from(idb_clear(&self.db))
+            .await
+            .map(|_| ())
+            .map_err(|e| message(&e))
+    }
+}
