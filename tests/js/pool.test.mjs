@@ -1,6 +1,7 @@
 // The release package's ResourcePool in a static page in headless Chromium: built-in workloads run in Web
 // Workers (the worker instantiates this very wasm with stub imports) and on the main thread, every run
-// succeeds, and nothing is logged as an error. The timings are printed (not asserted: this is a shared
+// succeeds and is recorded in IndexedDB, a reload finds the measurements again, and nothing is logged as an
+// error. The timings are printed (not asserted: this is a shared
 // 2-core machine).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -23,6 +24,18 @@ test('the release pool runs built-in workloads in workers and on the main thread
       console.log(`pool ${key}: makespan ${run.makespanMs.toFixed(2)} ms (predicted ${run.predictedMs.toFixed(2)} ms), per model ${run.latencies.map((l) => l.toFixed(2)).join(' / ')} ms`);
     }
     console.log(`cores: ${result.cores}`);
+    // Every run was recorded, in IndexedDB, and a reloaded page finds them.
+    assert.equal(result.stored.persistent, true, JSON.stringify(result.stored));
+    assert.equal(result.stored.measurements, 4);
+    assert.equal(result.validation.measurements, 4);
+    console.log(`makespan error over the 4 runs (uncalibrated): mean ${(100 * result.validation.makespan.meanApe).toFixed(1)} %`);
+    await page.goto(`${base}/tests/js/pool.html?reload`);
+    await page.waitForFunction(() => window.__result !== undefined, null, { timeout: 60_000 });
+    const after = await page.evaluate(() => window.__result);
+    assert.equal(after.fatal, undefined, after.fatal);
+    assert.equal(after.count, 4, JSON.stringify(after));
+    assert.equal(after.storage.persistent, true);
+    assert.deepEqual(after.validation.makespan, result.validation.makespan);
     assert.deepEqual(consoleErrors, []);
   } finally {
     await close();

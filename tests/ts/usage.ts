@@ -1,7 +1,7 @@
 // Compiled with `tsc --noEmit` against the generated definitions: every input and result is typed, so these
 // lines type-check, and the lines marked @ts-expect-error must not.
 import init, { MultiModelPredictor, ResourcePool, listHardware, listModels, version } from '../../pkg/web/multimodel_perf.js';
-import type { ModelEntry, PredictionResult, RecommendationResult, WorkloadObject, HardwareProfile, CatalogModel, ColdStartResult, ServeResult, MemoryAdvice, Capabilities, RegisteredModel, Executor, PoolBackend, ExecutorInputs, PoolRun, ModelRun, PoolMemory, SharedTensor, RunsOn } from '../../pkg/web/multimodel_perf.js';
+import type { ModelEntry, PredictionResult, RecommendationResult, WorkloadObject, HardwareProfile, CatalogModel, ColdStartResult, ServeResult, MemoryAdvice, Capabilities, RegisteredModel, Executor, PoolBackend, ExecutorInputs, PoolRun, ModelRun, PoolMemory, SharedTensor, RunsOn, MeasurementRecord, ValidationReport, FitReport, StrategyComparison, StorageState, MeasurementExport } from '../../pkg/web/multimodel_perf.js';
 
 export async function example(): Promise<number> {
   await init();
@@ -51,8 +51,17 @@ export async function poolExample(): Promise<number> {
   const predicted: number = run.prediction.totalMetrics.combinedLatency;
   const memory: PoolMemory = pool.memory();
   const shared: SharedTensor = pool.acquireTensor('image', builtin.id);
+  const records: MeasurementRecord[] = pool.measurements();
+  const report: ValidationReport = pool.validate({ threshold: 0.2, window: 5 });
+  const fit: FitReport = await pool.refit({ hardware: 'pool:wasm-main-thread' });
+  const comparison: StrategyComparison = await pool.compareStrategies(undefined, { goal: 'latency' });
+  const storage: StorageState = pool.storage;
+  const exported: MeasurementExport = pool.exportMeasurements();
+  await pool.importMeasurements(exported);
+  await pool.addMeasurement(records[0]);
+  const persisted: boolean = storage.persistent && report.refitDue && fit.after.meanApe >= 0 && comparison.hit;
   // @ts-expect-error strategies are a closed set
   await pool.execute(undefined, { strategy: 'fastest' });
   pool.destroy();
-  return where.length + statuses.length + predicted + memory.totalBytes + shared.refs + run.makespanMs + (caps.wasm ? 1 : 0);
+  return (persisted ? 1 : 0) + where.length + statuses.length + predicted + memory.totalBytes + shared.refs + run.makespanMs + (caps.wasm ? 1 : 0);
 }
