@@ -66,7 +66,7 @@ fn calibrate_measure_validate_refit_export_import() {
     assert!(p["serial_fraction"].as_f64().is_some());
 
     let three = files::write(&dir, "three.json", THREE);
-    for w in [&two, &three] {
+    for (k, w) in [&two, &three].into_iter().enumerate() {
         let text = ok(&[
             "measure",
             w,
@@ -87,6 +87,11 @@ fn calibrate_measure_validate_refit_export_import() {
         ] {
             assert!(text.contains(s), "{s}: {text}");
         }
+        // The recommendation's accuracy accumulates over the stored comparisons.
+        assert!(
+            text.contains(&format!("of {} comparisons", k + 1)),
+            "{text}"
+        );
     }
     let json = ok(&[
         "measure",
@@ -134,6 +139,7 @@ fn calibrate_measure_validate_refit_export_import() {
         .collect();
     assert_eq!(versions, vec![1, 2]);
     assert_eq!(e["fits"].as_array().unwrap().len(), 1);
+    assert_eq!(e["comparisons"].as_array().unwrap().len(), 2);
 
     // Import into a fresh store: the same content.
     let file = files::write(&dir, "export.json", &export);

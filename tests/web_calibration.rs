@@ -260,6 +260,14 @@ async fn strategies_are_compared_by_what_they_measure() {
     assert_eq!(c["measuredBest"], ranked[0]["strategy"]);
     assert_eq!(c["hit"], c["recommended"] == c["measuredBest"]);
     assert_eq!(c["accuracy"]["comparisons"], 1);
+    assert!(c["accuracy"]["meanLossWhenMissed"].as_f64().unwrap() >= 0.0);
+    assert_eq!(
+        to_json(&p.export_measurements().unwrap().into())["comparisons"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
     assert_eq!(c["runs"].as_array().unwrap().len(), 3);
     assert_eq!(
         to_json(&p.measurements().unwrap().into())

@@ -82,17 +82,21 @@ pub fn calibrate(
     Ok(out)
 }
 
-/// The profile to measure with: a JSON file, a stored id, or the newest `cpu:calibrated`.
+/// The profile to measure with: a JSON file, a stored id, a catalog device (uncalibrated), or the newest
+/// `cpu:calibrated`.
 fn profile(hardware: &Option<String>, store: &Store) -> Result<(u32, DeviceProfile), String> {
     match hardware {
         Some(h) if h.ends_with(".json") || Path::new(h).is_file() => {
             let p = wire::parse_hardware(&read(h, "hardware profile")?).map_err(text)?;
             Ok((0, p))
         }
-        Some(id) => store
-            .latest_profile(id)
-            .map_err(text)?
-            .ok_or_else(|| format!("no profile '{id}' in the store: run mmperf calibrate, or pass a profile JSON file")),
+        Some(id) => match store.latest_profile(id).map_err(text)? {
+            Some(found) => Ok(found),
+            // A catalog device: predictions before any calibration.
+            None => multimodel_perf::catalog::hardware::find(id)
+                .map(|p| (0, p))
+                .map_err(|_| format!("no profile '{id}' in the store or the catalog: run mmperf calibrate, or pass a profile JSON file")),
+        },
         None => store
             .latest_profile("cpu:calibrated")
             .map_err(text)?
@@ -170,7 +174,14 @@ pub fn measure(a: MeasureArgs<'_>) -> Result<String, String> {
         print_measurement(&mut out, m, *id);
     }
     if results.len() > 1 {
-        compare(&mut out, &results, &models, &profile, options)?;
+        compare(
+            &mut out,
+            &results,
+            &models,
+            &profile,
+            options,
+            (!a.no_store).then_some(&store),
+        )?;
     }
     Ok(out)
 }
@@ -218,6 +229,7 @@ fn compare(
     models: &[multimodel_perf::ModelSpec],
     profile: &DeviceProfile,
     options: WorkloadOptions,
+    store: Option<&Store>,
 ) -> Result<(), String> {
     let mut ranked: Vec<&Measurement> = results.iter().map(|(_, m)| m).collect();
     ranked.sort_by(|a, b| a.measured_makespan_ms.total_cmp(&b.measured_makespan_ms));
@@ -248,6 +260,29 @@ fn compare(
         .map_err(text)?;
     let chosen = r.best().prediction.plan.strategy;
     let best = ranked[0];
+    let loss = ranked
+        .iter()
+        .find(|m| m.strategy == chosen)
+        .map_or(0.0, |m| {
+            m.measured_makespan_ms / best.measured_makespan_ms - 1.0
+        });
+    if let Some(store) = store {
+        store
+            .add_comparison(&wc::ComparisonRecord {
+                created_ms: results[0].1.timestamp_ms,
+                goal: "throughput".to_string(),
+                models: results[0]
+                    .1
+                    .models
+                    .iter()
+                    .map(|x| x.spec.name.clone())
+                    .collect(),
+                recommended: chosen.name().to_string(),
+                measured_best: best.strategy.name().to_string(),
+                loss,
+            })
+            .map_err(text)?;
+    }
     match ranked.iter().find(|m| m.strategy == chosen) {
         Some(m) if m.strategy == best.strategy => w!(
             out,
@@ -269,6 +304,14 @@ fn compare(
             chosen.name(),
             r.best().label
         ),
+    }
+    if let Some(store) = store {
+        let (hits, n, mean_loss) = wc::accuracy(&store.comparisons().map_err(text)?);
+        w!(
+            out,
+            "recommendation accuracy so far: {hits} of {n} comparisons picked the measured best; {:.1} % mean loss when not",
+            100.0 * mean_loss
+        );
     }
     Ok(())
 }

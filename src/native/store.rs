@@ -13,7 +13,8 @@ use crate::calibrate::Measurement;
 use crate::catalog::hardware::DeviceProfile;
 use crate::error::{Error, Result};
 use crate::wire::calibration::{
-    measurement_dto, measurement_from_dto, Export, MeasurementDto, StoredFit, StoredProfile, FORMAT,
+    measurement_dto, measurement_from_dto, ComparisonRecord, Export, MeasurementDto, StoredFit,
+    StoredProfile, FORMAT,
 };
 use crate::wire::{self, HardwareProfileDto};
 
@@ -25,6 +26,8 @@ CREATE TABLE IF NOT EXISTS profiles (
 CREATE TABLE IF NOT EXISTS measurements (
   id INTEGER PRIMARY KEY AUTOINCREMENT, timestamp_ms REAL NOT NULL, hardware TEXT NOT NULL,
   strategy TEXT NOT NULL, json TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS comparisons (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, json TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS fits (
   id INTEGER PRIMARY KEY AUTOINCREMENT, created_ms REAL NOT NULL, profile TEXT NOT NULL,
   from_version INTEGER NOT NULL, to_version INTEGER NOT NULL, json TEXT NOT NULL);
@@ -73,7 +76,13 @@ impl Store {
             |r| r.get(0),
         );
         match format {
-            Ok(Some(f)) if f == FORMAT => {}
+            Ok(Some(f)) if f == FORMAT => {
+                // Tables added since the file was made (all `IF NOT EXISTS`).
+                store
+                    .conn
+                    .execute_batch(SCHEMA)
+                    .map_err(|e| fail(format!("cannot update the tables: {e}")))?;
+            }
             Ok(other) => {
                 return Err(fail(format!(
                     "holds format {other:?}, not {FORMAT}: use another --db file"
@@ -206,6 +215,32 @@ impl Store {
         Ok(())
     }
 
+    /// Records a strategy comparison.
+    pub fn add_comparison(&self, c: &ComparisonRecord) -> Result<()> {
+        let json = serde_json::to_string(c).map_err(|e| self.err(e))?;
+        self.conn
+            .execute("INSERT INTO comparisons (json) VALUES (?1)", params![json])
+            .map_err(|e| self.err(format!("cannot write the comparison: {e}")))?;
+        Ok(())
+    }
+
+    /// Every strategy comparison, oldest first.
+    pub fn comparisons(&self) -> Result<Vec<ComparisonRecord>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT json FROM comparisons ORDER BY id")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| r.get::<_, String>(0))
+            .map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let json = row.map_err(|e| self.err(e))?;
+            out.push(serde_json::from_str(&json).map_err(|e| self.err(e))?);
+        }
+        Ok(out)
+    }
+
     /// Everything, as JSON.
     pub fn export(&self) -> Result<Export> {
         let mut out = Export {
@@ -271,6 +306,7 @@ impl Store {
                 report: serde_json::from_str(&json).map_err(|e| self.err(e))?,
             });
         }
+        out.comparisons = self.comparisons()?;
         Ok(out)
     }
 
@@ -330,6 +366,11 @@ impl Store {
                 params![f.created_ms, f.profile, f.from_version, f.to_version, f.report.to_string()],
             )
             .map_err(st)?;
+        }
+        for c in &e.comparisons {
+            let json = serde_json::to_string(c).unwrap_or_default();
+            tx.execute("INSERT INTO comparisons (json) VALUES (?1)", params![json])
+                .map_err(st)?;
         }
         tx.commit().map_err(st)?;
         Ok(counts)

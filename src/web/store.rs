@@ -18,10 +18,10 @@ export function idb_open(name) {
       return;
     }
     let req;
-    try { req = factory.open(name, 1); } catch (e) { reject(e); return; }
+    try { req = factory.open(name, 2); } catch (e) { reject(e); return; }
     req.onupgradeneeded = () => {
       const db = req.result;
-      for (const store of ['profiles', 'measurements', 'fits']) {
+      for (const store of ['profiles', 'measurements', 'fits', 'comparisons']) {
         if (!db.objectStoreNames.contains(store)) db.createObjectStore(store, { autoIncrement: true });
       }
     };
@@ -57,8 +57,9 @@ export function idb_all(db, store) {
 export function idb_clear(db) {
   return new Promise((resolve, reject) => {
     let tx;
-    try { tx = db.transaction(['profiles', 'measurements', 'fits'], 'readwrite'); } catch (e) { reject(e); return; }
-    for (const s of ['profiles', 'measurements', 'fits']) tx.objectStore(s).clear();
+    const all = ['profiles', 'measurements', 'fits', 'comparisons'];
+    try { tx = db.transaction(all, 'readwrite'); } catch (e) { reject(e); return; }
+    for (const s of all) tx.objectStore(s).clear();
     tx.oncomplete = () => resolve(true);
     tx.onerror = () => reject(tx.error || new Error('clear failed'));
   });
@@ -90,6 +91,8 @@ pub enum Kind {
     Measurements,
     /// Fits.
     Fits,
+    /// Strategy comparisons.
+    Comparisons,
 }
 
 impl Kind {
@@ -98,6 +101,7 @@ impl Kind {
             Self::Profiles => "profiles",
             Self::Measurements => "measurements",
             Self::Fits => "fits",
+            Self::Comparisons => "comparisons",
         }
     }
 }

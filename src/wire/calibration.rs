@@ -357,6 +357,43 @@ pub struct StoredFit {
     pub report: serde_json::Value,
 }
 
+/// One comparison of strategies by measurement: did the recommendation pick the measured best?
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ComparisonRecord {
+    /// When, ms since the Unix epoch.
+    pub created_ms: f64,
+    /// Goal compared on.
+    pub goal: String,
+    /// The models (names).
+    pub models: Vec<String>,
+    /// What the recommendation picked.
+    pub recommended: String,
+    /// What measured best.
+    pub measured_best: String,
+    /// How much worse the recommended strategy measured (0 when it was the best).
+    pub loss: f64,
+}
+
+/// Recommendation accuracy over comparisons: (hits, comparisons, mean loss when missed).
+pub fn accuracy(records: &[ComparisonRecord]) -> (usize, usize, f64) {
+    let hits = records
+        .iter()
+        .filter(|r| r.recommended == r.measured_best)
+        .count();
+    let misses: Vec<f64> = records
+        .iter()
+        .filter(|r| r.recommended != r.measured_best)
+        .map(|r| r.loss)
+        .collect();
+    let mean_loss = if misses.is_empty() {
+        0.0
+    } else {
+        misses.iter().sum::<f64>() / misses.len() as f64
+    };
+    (hits, records.len(), mean_loss)
+}
+
 /// Everything in a store, as JSON.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -369,6 +406,9 @@ pub struct Export {
     pub measurements: Vec<MeasurementDto>,
     /// Fit history.
     pub fits: Vec<StoredFit>,
+    /// Strategy comparisons (recommendation accuracy over time).
+    #[serde(default)]
+    pub comparisons: Vec<ComparisonRecord>,
 }
 
 /// Format tag of stores and exports.

@@ -19,8 +19,8 @@ use crate::catalog::hardware::DeviceProfile;
 use crate::error::Error;
 use crate::wire;
 use crate::wire::calibration::{
-    fit_dto, measurement_dto, measurement_from_dto, validation_dto, Export, MeasurementDto,
-    StoredFit, StoredProfile, FORMAT,
+    accuracy, fit_dto, measurement_dto, measurement_from_dto, validation_dto, ComparisonRecord,
+    Export, MeasurementDto, StoredFit, StoredProfile, FORMAT,
 };
 use crate::Goal;
 
@@ -83,6 +83,7 @@ export interface MeasurementExport {
   profiles: { id: string; version: number; createdMs: number; note: string; profile: HardwareProfile }[];
   measurements: MeasurementRecord[];
   fits: { createdMs: number; profile: string; fromVersion: number; toVersion: number; report: FitReport }[];
+  comparisons: { createdMs: number; goal: Goal; models: string[]; recommended: Strategy; measuredBest: Strategy; loss: number }[];
 }
 
 /** Where measurements are kept. */
@@ -109,8 +110,8 @@ export interface StrategyComparison {
   hit: boolean;
   /** How much worse the recommended strategy measured than the best (0 when it was the best). */
   loss: number;
-  /** Over every comparison this pool made. */
-  accuracy: { hits: number; comparisons: number };
+  /** Over every comparison stored (this session and earlier ones on the same database). */
+  accuracy: { hits: number; comparisons: number; meanLossWhenMissed: number };
 }
 "#;
 
@@ -141,14 +142,13 @@ pub struct Calibration {
     measurements: Vec<Measurement>,
     profiles: Vec<StoredProfile>,
     fits: Vec<StoredFit>,
+    comparisons: Vec<ComparisonRecord>,
     /// Newest refitted profile per id: used instead of the derived one.
     pub calibrated: BTreeMap<String, DeviceProfile>,
     idb: Option<Rc<Idb>>,
     backend: &'static str,
     name: String,
     warning: Option<String>,
-    hits: u32,
-    comparisons: u32,
 }
 
 fn now_ms() -> f64 {
@@ -163,13 +163,12 @@ impl Calibration {
             measurements: Vec::new(),
             profiles: Vec::new(),
             fits: Vec::new(),
+            comparisons: Vec::new(),
             calibrated: BTreeMap::new(),
             idb: None,
             backend: "memory",
             name: name.clone(),
             warning: None,
-            hits: 0,
-            comparisons: 0,
         };
         match storage.unwrap_or("indexeddb") {
             "memory" => return Ok(c),
@@ -211,6 +210,12 @@ impl Calibration {
         for text in idb.all(Kind::Fits).await.unwrap_or_default() {
             match serde_json::from_str::<StoredFit>(&text) {
                 Ok(f) => c.fits.push(f),
+                Err(_) => skipped += 1,
+            }
+        }
+        for text in idb.all(Kind::Comparisons).await.unwrap_or_default() {
+            match serde_json::from_str::<ComparisonRecord>(&text) {
+                Ok(r) => c.comparisons.push(r),
                 Err(_) => skipped += 1,
             }
         }
@@ -511,6 +516,7 @@ impl ResourcePool {
                 .map(|m| measurement_dto(m, None))
                 .collect(),
             fits: c.fits.clone(),
+            comparisons: c.comparisons.clone(),
         };
         Ok(to_js(&e)?.unchecked_into())
     }
@@ -560,6 +566,13 @@ impl ResourcePool {
                     writes.push((Kind::Fits, serde_json::to_string(&f).unwrap_or_default()));
                     c.fits.push(f);
                 }
+                for r in e.comparisons {
+                    writes.push((
+                        Kind::Comparisons,
+                        serde_json::to_string(&r).unwrap_or_default(),
+                    ));
+                    c.comparisons.push(r);
+                }
                 c.rebuild_calibrated();
             }
             for (kind, text) in writes {
@@ -581,6 +594,7 @@ impl ResourcePool {
                 c.measurements.clear();
                 c.profiles.clear();
                 c.fits.clear();
+                c.comparisons.clear();
                 c.calibrated.clear();
                 c.idb.clone()
             };
@@ -662,15 +676,25 @@ impl ResourcePool {
                 .unwrap_or(best);
             let hit = rec.0 == best.0;
             let loss = if hit { 0.0 } else { rec.1 / best.1 - 1.0 };
-            let (hits, comparisons) = {
-                let mut s = state.borrow_mut();
-                let c = &mut s.calibration;
-                c.comparisons += 1;
-                if hit {
-                    c.hits += 1;
-                }
-                (c.hits, c.comparisons)
+            let models: Vec<String> = {
+                let s = state.borrow();
+                super::select(&s, &ids)?
+                    .into_iter()
+                    .map(|k| s.models[k].spec.name.clone())
+                    .collect()
             };
+            let record = ComparisonRecord {
+                created_ms: now_ms(),
+                goal: goal.name().to_string(),
+                models,
+                recommended: recommended.to_string(),
+                measured_best: best.0.to_string(),
+                loss,
+            };
+            let text = serde_json::to_string(&record).unwrap_or_default();
+            state.borrow_mut().calibration.comparisons.push(record);
+            persist(&state, Kind::Comparisons, text).await;
+            let (hits, comparisons, mean_loss) = accuracy(&state.borrow().calibration.comparisons);
             let out = js_sys::Object::new();
             let set = |k: &str, v: &JsValue| {
                 let _ = Reflect::set(&out, &JsValue::from_str(k), v);
@@ -691,11 +715,16 @@ impl ResourcePool {
             set("hit", &JsValue::from_bool(hit));
             set("loss", &JsValue::from_f64(loss));
             let acc = js_sys::Object::new();
-            let _ = Reflect::set(&acc, &"hits".into(), &JsValue::from_f64(f64::from(hits)));
+            let _ = Reflect::set(&acc, &"hits".into(), &JsValue::from_f64(hits as f64));
             let _ = Reflect::set(
                 &acc,
                 &"comparisons".into(),
-                &JsValue::from_f64(f64::from(comparisons)),
+                &JsValue::from_f64(comparisons as f64),
+            );
+            let _ = Reflect::set(
+                &acc,
+                &"meanLossWhenMissed".into(),
+                &JsValue::from_f64(mean_loss),
             );
             set("accuracy", &acc);
             Ok(out.into())
