@@ -22,18 +22,24 @@
 //!   `memory/` (memory breakdown and ranked, re-predicted optimisation options).
 //! - `sim/`: the discrete-event simulator. `plan/`: grouping search and recommendation.
 //! - `serve/`: serving under load (arrivals, queues, schedulers, percentiles, sustainable rates).
-//! - `wire.rs`: serde DTOs (snake_case and camelCase in, camelCase out). `api.rs`: [`MultiModelPredictor`].
+//! - `calibrate/`: measurements (re-predictable with any profile), validation metrics and trend, and the
+//!   refit of a profile from measurements with a held-out check.
+//! - `native/` (native only): threaded runs of the built-in workloads, `mmperf calibrate` microbenchmarks,
+//!   the SQLite measurement store.
+//! - `wire.rs` (+ `wire/calibration.rs`): serde DTOs (snake_case and camelCase in, camelCase out), the same
+//!   JSON for the CLI, the JS API and the stores. `api.rs`: [`MultiModelPredictor`].
 //! - `workload/`: built-in synthetic workloads (a catalog model's weight-GEMM chain, scaled, seeded data,
 //!   CPU reference) that the browser pool and native measurement run.
 //! - `web/` (wasm32 only): `#[wasm_bindgen]` exports, TypeScript types, `detect.rs` (navigator.gpu/ml),
 //!   `pool/` (`ResourcePool`: routing, execution, timing, failures, shared tensors), `webgpu.rs` (WGSL GEMM
 //!   chains on the pool's one device), `js.rs` (safe JS property reads, calls, timeouts, `performance.now`).
-//! - `main.rs` and `cli.rs`: the `mmperf` CLI (native only).
+//! - `main.rs` and `cli.rs` (+ `cli/calibration.rs`): the `mmperf` CLI (native only).
 //!
 //! ## Invariants
 //!
-//! - The core (catalog, predict, sim, plan) does no I/O, reads no clock and has no randomness; it gives the
-//!   same answer for the same input, natively and in wasm. A tidy test enforces it.
+//! - The core (catalog, predict, sim, plan, calibrate, workload) does no I/O, reads no clock and has no
+//!   randomness but explicitly seeded streams; it gives the same answer for the same input, natively and in
+//!   wasm. A tidy test enforces it.
 //! - The order of model entries never changes a total: models are ordered canonically by content.
 //! - Per-model start/end, the timeline, the makespan and peak memory come from one simulation.
 //! - User input never panics: it is validated at the boundary into typed errors naming the field.
