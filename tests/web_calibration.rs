@@ -7,6 +7,10 @@
 
 #![cfg(target_arch = "wasm32")]
 
+#[path = "support/jsvalues.rs"]
+mod jsvalues;
+
+use jsvalues::{js, message, to_json};
 use multimodel_perf::web::ResourcePool;
 use serde_json::{json, Value};
 use wasm_bindgen::{JsCast, JsValue};
@@ -14,20 +18,6 @@ use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
-
-fn to_json(v: &JsValue) -> Value {
-    serde_json::from_str(&js_sys::JSON::stringify(v).unwrap().as_string().unwrap()).unwrap()
-}
-
-fn js(v: &Value) -> JsValue {
-    js_sys::JSON::parse(&v.to_string()).unwrap()
-}
-
-fn message(e: JsValue) -> String {
-    e.dyn_into::<js_sys::Error>()
-        .map(|e| String::from(e.message()))
-        .unwrap_or_default()
-}
 
 async fn pool(options: Value) -> ResourcePool {
     ResourcePool::create(Some(js(&options).unchecked_into()))

@@ -9,6 +9,10 @@
 #[path = "support/shadow.rs"]
 mod shadow;
 
+#[path = "support/jsvalues.rs"]
+mod jsvalues;
+
+use jsvalues::{js, message, to_json};
 use multimodel_perf::web::ResourcePool;
 use serde_json::{json, Value};
 use shadow::{script, Shadow};
@@ -18,27 +22,12 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-fn to_json(v: &JsValue) -> Value {
-    let text = js_sys::JSON::stringify(v).unwrap().as_string().unwrap();
-    serde_json::from_str(&text).unwrap()
-}
-
-fn js(v: &Value) -> JsValue {
-    js_sys::JSON::parse(&v.to_string()).unwrap()
-}
-
 fn set(o: &JsValue, k: &str, v: &JsValue) {
     js_sys::Reflect::set(o, &JsValue::from_str(k), v).unwrap();
 }
 
 fn func(args: &str, body: &str) -> JsValue {
     js_sys::Function::new_with_args(args, body).into()
-}
-
-fn message(e: JsValue) -> String {
-    e.dyn_into::<js_sys::Error>()
-        .map(|e| String::from(e.message()))
-        .unwrap_or_default()
 }
 
 async fn pool(options: Value) -> ResourcePool {

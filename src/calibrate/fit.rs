@@ -108,16 +108,7 @@ pub fn split_half(measurements: &[Measurement]) -> (Vec<Measurement>, Vec<Measur
 /// The profile with the time multipliers applied.
 pub fn apply_scales(p: &DeviceProfile, s: Scales) -> DeviceProfile {
     let mut q = p.clone();
-    let k = &mut q.peak_tflops;
-    for v in [
-        &mut k.fp32,
-        &mut k.fp16,
-        &mut k.bf16,
-        &mut k.int8,
-        &mut k.int4,
-    ] {
-        *v /= s.compute;
-    }
+    q.scale_peaks(1.0 / s.compute);
     let eff = q.bandwidth_efficiency / s.memory;
     if eff > 1.0 {
         q.memory_bandwidth_gbps *= eff;

@@ -351,20 +351,6 @@ fn catalog(id: &str) -> DeviceProfile {
     })
 }
 
-/// Multiplies every peak by `factor` (more or fewer cores than the catalog entry).
-fn scale_peaks(p: &mut DeviceProfile, factor: f64) {
-    let k = &mut p.peak_tflops;
-    for v in [
-        &mut k.fp32,
-        &mut k.fp16,
-        &mut k.bf16,
-        &mut k.int8,
-        &mut k.int4,
-    ] {
-        *v *= factor;
-    }
-}
-
 fn fallback_gpu(a: &GpuAdapter, cores: Option<u32>, reasons: &mut Vec<String>) -> DeviceProfile {
     let mut p = catalog("webgpu:fallback");
     reasons.push(format!(
@@ -377,7 +363,7 @@ fn fallback_gpu(a: &GpuAdapter, cores: Option<u32>, reasons: &mut Vec<String>) -
     if let Some(n) = cores {
         // SwiftShader spreads a dispatch over a worker thread per core; linear scaling is assumed (U).
         let factor = f64::from(n) / f64::from(p.compute_units.max(1));
-        scale_peaks(&mut p, factor);
+        p.scale_peaks(factor);
         p.compute_units = n;
         p.host_cores = n;
         reasons.push(format!(
@@ -506,14 +492,14 @@ fn wasm_cpu(
             1
         }
     };
-    scale_peaks(&mut p, f64::from(units) / base_units);
+    p.scale_peaks(f64::from(units) / base_units);
     p.compute_units = units;
     if let Some(n) = cores {
         p.host_cores = n;
     }
     if !wasm.simd {
         // 128-bit SIMD carries 4 FP32 lanes; scalar code does one.
-        scale_peaks(&mut p, 0.25);
+        p.scale_peaks(0.25);
         reasons.push("No WebAssembly SIMD: scalar code, a quarter of the SIMD peak.".to_string());
     }
     p

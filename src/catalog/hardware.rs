@@ -181,6 +181,20 @@ pub struct DeviceProfile {
 }
 
 impl DeviceProfile {
+    /// Multiplies every peak by `factor` (more or fewer cores than a catalog entry, a calibrated rate).
+    pub fn scale_peaks(&mut self, factor: f64) {
+        let k = &mut self.peak_tflops;
+        for v in [
+            &mut k.fp32,
+            &mut k.fp16,
+            &mut k.bf16,
+            &mut k.int8,
+            &mut k.int4,
+        ] {
+            *v *= factor;
+        }
+    }
+
     /// The calibrated latency factor for a model (1 when there is none).
     pub fn correction_for(&self, model: &str) -> f64 {
         let key = model.to_ascii_lowercase();

@@ -16,3 +16,18 @@ export async function openBrowser() {
   const base = `http://127.0.0.1:${server.address().port}`;
   return { browser, base, close: async () => { await browser.close(); server.close(); } };
 }
+
+// A page of the browser that records console errors and page errors, and a way to load a test page and wait
+// for the `window.__result` it sets.
+export async function openPage(browser, base) {
+  const page = await browser.newPage();
+  const consoleErrors = [];
+  page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
+  page.on('pageerror', (e) => consoleErrors.push(String(e)));
+  const result = async (path, timeout = 60_000) => {
+    await page.goto(`${base}${path}`);
+    await page.waitForFunction(() => window.__result !== undefined, null, { timeout });
+    return page.evaluate(() => window.__result);
+  };
+  return { page, consoleErrors, result };
+}

@@ -5,18 +5,13 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadPackage, root } from './load.mjs';
-import { openBrowser } from './browser.mjs';
+import { openBrowser, openPage } from './browser.mjs';
 
 test('the package works in a page and matches node', async () => {
   const { browser, base, close } = await openBrowser();
   try {
-    const page = await browser.newPage();
-    const consoleErrors = [];
-    page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
-    page.on('pageerror', (e) => consoleErrors.push(String(e)));
-    await page.goto(`${base}/tests/js/smoke.html`);
-    await page.waitForFunction(() => window.__result !== undefined, null, { timeout: 60_000 });
-    const result = await page.evaluate(() => window.__result);
+    const { consoleErrors, result: load } = await openPage(browser, base);
+    const result = await load('/tests/js/smoke.html');
     assert.equal(result.fatal, undefined, result.fatal);
     assert.match(result.error, /models\[0\]\.batch_size: 0/);
     const seed = JSON.parse(readFileSync(join(root, 'tests', 'data', 'seed-example.json'), 'utf8'));

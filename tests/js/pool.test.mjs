@@ -5,18 +5,13 @@
 // 2-core machine).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { openBrowser } from './browser.mjs';
+import { openBrowser, openPage } from './browser.mjs';
 
 test('the release pool runs built-in workloads in workers and on the main thread', async () => {
   const { browser, base, close } = await openBrowser();
   try {
-    const page = await browser.newPage();
-    const consoleErrors = [];
-    page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
-    page.on('pageerror', (e) => consoleErrors.push(String(e)));
-    await page.goto(`${base}/tests/js/pool.html`);
-    await page.waitForFunction(() => window.__result !== undefined, null, { timeout: 120_000 });
-    const result = await page.evaluate(() => window.__result);
+    const { consoleErrors, result: load } = await openPage(browser, base);
+    const result = await load('/tests/js/pool.html', 120_000);
     assert.equal(result.fatal, undefined, result.fatal);
     for (const [key, run] of Object.entries(result.runs)) {
       assert.deepEqual(run.statuses, ['ok', 'ok'], key);
@@ -29,9 +24,7 @@ test('the release pool runs built-in workloads in workers and on the main thread
     assert.equal(result.stored.measurements, 4);
     assert.equal(result.validation.measurements, 4);
     console.log(`makespan error over the 4 runs (uncalibrated): mean ${(100 * result.validation.makespan.meanApe).toFixed(1)} %`);
-    await page.goto(`${base}/tests/js/pool.html?reload`);
-    await page.waitForFunction(() => window.__result !== undefined, null, { timeout: 60_000 });
-    const after = await page.evaluate(() => window.__result);
+    const after = await load('/tests/js/pool.html?reload');
     assert.equal(after.fatal, undefined, after.fatal);
     assert.equal(after.count, 4, JSON.stringify(after));
     assert.equal(after.storage.persistent, true);
