@@ -309,3 +309,38 @@ fn a_hand_written_discrete_gpu_maps_to_the_discrete_profile() {
         .unwrap()
         .contains("discrete"));
 }
+
+#[wasm_bindgen_test]
+async fn hardware_browser_places_each_model_on_its_routed_backend() {
+    let c = capabilities().await;
+    let models = serde_json::json!([
+        { "model_name": "all-minilm-l6-v2", "batch_size": 4 },
+        { "model_name": "resnet-50" }
+    ]);
+    let routes = json(
+        &multimodel_perf::web::route_models(js(&models).unchecked_into(), js(&c).unchecked_into())
+            .expect("routes")
+            .into(),
+    );
+    let predictor = JsPredictor::new(None).unwrap();
+    let p = json(
+        &predictor
+            .predict(
+                js(&models).unchecked_into(),
+                Some(JsValue::from_str("browser").unchecked_into()),
+                None,
+                None,
+            )
+            .expect("a prediction on this browser's backends")
+            .into(),
+    );
+    for (i, r) in routes.as_array().unwrap().iter().enumerate() {
+        let m = &p["individualPredictions"][i];
+        assert_eq!(
+            m["device"],
+            format!("browser:{}", r["backend"].as_str().unwrap()),
+            "{m}"
+        );
+        assert_eq!(m["runtime"], r["runtime"], "{m}");
+    }
+}

@@ -27,7 +27,7 @@ const DEFAULT = {
     { model_name: 'vit-base-patch16-224', batch_size: 1 },
     { model_name: 'whisper-tiny', batch_size: 1 },
   ],
-  hardware: 'detected',
+  hardware: 'browser',
   runtime: '',
   maxMemory: null,
   goal: 'latency',
@@ -235,7 +235,7 @@ function renderTimeline() {
 }
 
 function hardware() {
-  return state.hardware === 'detected' ? 'detected' : state.hardware;
+  return state.hardware;
 }
 
 function update() {
@@ -358,7 +358,8 @@ $('catalog').replaceChildren(...catalog.map((m) => el('option', { value: m.name,
 caps = await detectCapabilities();
 renderCaps();
 const hw = $('hardware');
-hw.append(new Option('this browser (as detected)', 'detected'));
+hw.append(new Option('this browser: each model on the backend routing picks', 'browser'));
+hw.append(new Option("this browser's detected profile (WebGPU where there is an adapter)", 'detected'));
 for (const d of listHardware()) hw.append(new Option(`${d.id} — ${d.name}`, d.id));
 hw.value = state.hardware;
 for (const r of ['onnxruntime-web', 'transformersjs', 'webllm', 'webnn', 'tfjs', 'tensorrt', 'pytorch', 'onnxruntime', 'openvino', 'qnn']) $('runtime').append(new Option(r, r));

@@ -56,6 +56,46 @@ thread_local! {
         const { std::cell::RefCell::new(None) };
 }
 
+/// `hardware: "browser"`: every model on the backend routing picks for it in this browser (the detected WebGPU
+/// or WASM profile, or a WebNN context), with that backend's runtime and precision, as the resource pool
+/// predicts its runs.
+fn browser_placement(workload: &mut crate::Workload) -> Result<Target, JsError> {
+    let caps = LAST_DETECTED.with(|d| d.borrow().clone()).ok_or_else(|| {
+        js_error(Error::invalid(
+            "hardware",
+            "browser",
+            "a catalog target, or \"browser\" after `await detectCapabilities()` (or ResourcePool.create()) has run in this page",
+        ))
+    })?;
+    let decisions = crate::plan::route::route(&workload.models, &caps).map_err(js_error)?;
+    let mut devices: Vec<DeviceProfile> = Vec::new();
+    for (spec, d) in workload.models.iter_mut().zip(&decisions) {
+        let mut profile = crate::plan::route::backend_profile(&caps, d.backend).map_err(|why| {
+            js_error(Error::invalid(
+                "hardware",
+                "browser",
+                format!("a usable {}: {why}", d.backend.label()),
+            ))
+        })?;
+        profile.id = format!("browser:{}", d.backend.name());
+        spec.device = Some(profile.id.clone());
+        spec.runtime = Some(d.runtime.clone());
+        spec.precision = d.precision;
+        if !devices.iter().any(|p| p.id == profile.id) {
+            devices.push(profile);
+        }
+    }
+    let device = devices
+        .first()
+        .cloned()
+        .ok_or_else(|| js_error(Error::invalid("models", "[]", "at least one model entry")))?;
+    Ok(Target {
+        device,
+        runtime: None,
+        devices,
+    })
+}
+
 /// Remembers detected capabilities for `hardware: "detected"`.
 #[cfg(not(feature = "predictor-only"))]
 fn remember_detected(caps: &crate::catalog::detected::Capabilities) {
@@ -252,12 +292,17 @@ impl JsPredictor {
         hardware: Option<HardwareArg>,
         constraints: JsValue,
     ) -> Result<(wire::ParsedWorkload, Target), JsError> {
-        let parsed = self.workload(&models.into(), &constraints)?;
-        let target = self.target(
-            &hardware.map_or(JsValue::UNDEFINED, Into::into),
-            parsed.hardware.clone(),
-            parsed.runtime.clone(),
-        )?;
+        let mut parsed = self.workload(&models.into(), &constraints)?;
+        let hardware: JsValue = hardware.map_or(JsValue::UNDEFINED, Into::into);
+        let browser =
+            |v: Option<String>| v.is_some_and(|h| h.trim().eq_ignore_ascii_case("browser"));
+        if browser(hardware.as_string())
+            || (is_absent(&hardware) && browser(parsed.hardware.clone()))
+        {
+            let target = browser_placement(&mut parsed.workload)?;
+            return Ok((parsed, target));
+        }
+        let target = self.target(&hardware, parsed.hardware.clone(), parsed.runtime.clone())?;
         Ok((parsed, target))
     }
 
