@@ -1,0 +1,405 @@
+//! Registering a model in the pool: validating the options, routing it (built-in workloads are routed as
+//! the chain that really runs), building a built-in workload's data, CPU reference, WebGPU chain and WebNN
+//! graphs, and starting its worker, so that runs measure steady-state work.
+
+use super::*;
+
+pub(super) async fn register(
+    state: &Rc<RefCell<State>>,
+    options: &JsValue,
+) -> Result<JsValue, JsError> {
+    if !options.is_object() {
+        return Err(js_error(Error::missing(
+            "options",
+            "an object with model (a model entry) and optionally executor, id, backends, workload, tensors",
+        )));
+    }
+    let entry = get(options, "model");
+    if !entry.is_object() {
+        return Err(js_error(Error::missing(
+            "options.model",
+            "a model entry such as { model_name: \"bert-base-uncased\" }",
+        )));
+    }
+    let spec = from_js::<crate::wire::ModelEntryDto>(&entry, "options.model")?
+        .into_spec("options.model")
+        .map_err(js_error)?;
+    let executor = get(options, "executor");
+    let executor = if is_absent(&executor) {
+        None
+    } else {
+        Some(executor.dyn_into::<Function>().map_err(|v| {
+            js_error(Error::invalid(
+                "options.executor",
+                format!("{v:?}"),
+                "a function (backend, inputs) => Promise<outputs>",
+            ))
+        })?)
+    };
+    let validate = get(options, "validate");
+    let validate = if is_absent(&validate) {
+        None
+    } else {
+        Some(validate.dyn_into::<Function>().map_err(|v| {
+            js_error(Error::invalid(
+                "options.validate",
+                format!("{v:?}"),
+                "a function (outputs) => boolean | string",
+            ))
+        })?)
+    };
+    let allowed = string_list(&get(options, "backends"), "options.backends")?
+        .map(|names| {
+            names
+                .iter()
+                .enumerate()
+                .map(|(i, n)| Backend::parse(&format!("options.backends[{i}]"), n))
+                .collect::<crate::Result<Vec<_>>>()
+        })
+        .transpose()
+        .map_err(js_error)?;
+    let tensor_names =
+        string_list(&get(options, "tensors"), "options.tensors")?.unwrap_or_default();
+    let (worker_url, worker_threads, wants_worker) = worker_option(&get(options, "worker"))?;
+    if wants_worker && executor.is_some() {
+        return Err(js_error(Error::invalid(
+            "options.worker",
+            "with an executor",
+            "no executor: a function cannot move to a worker; give worker.url (a module worker script that answers mmperf-run messages) instead",
+        )));
+    }
+    let id = match get(options, "id") {
+        v if is_absent(&v) => None,
+        v => Some(
+            v.as_string()
+                .filter(|s| !s.trim().is_empty())
+                .ok_or_else(|| {
+                    js_error(Error::invalid(
+                        "options.id",
+                        format!("{v:?}"),
+                        "a non-empty string",
+                    ))
+                })?,
+        ),
+    };
+    let id = {
+        let s = state.borrow();
+        match id {
+            Some(id) if s.models.iter().any(|m| m.id == id) => {
+                return Err(js_error(Error::invalid(
+                    "options.id",
+                    &id,
+                    "an id not already registered",
+                )))
+            }
+            Some(id) => id,
+            None => {
+                let mut k = 1;
+                let mut id = spec.name.clone();
+                while s.models.iter().any(|m| m.id == id) {
+                    k += 1;
+                    id = format!("{}#{k}", spec.name);
+                }
+                id
+            }
+        }
+    };
+    for t in &tensor_names {
+        if state.borrow().tensors.get(t).is_none() {
+            return Err(js_error(Error::invalid(
+                "options.tensors",
+                t,
+                "the name of a tensor created with shareTensor",
+            )));
+        }
+    }
+
+    // Built-in workloads run on WebGPU and WASM; routing sees the chain that really runs.
+    let built = if executor.is_none() && worker_url.is_none() {
+        let o = get(options, "workload");
+        let wo: WorkloadOptionsDto = if is_absent(&o) {
+            WorkloadOptionsDto::default()
+        } else {
+            from_js(&o, "options.workload")?
+        };
+        let w = workload::build(
+            &spec,
+            "options.workload",
+            WorkloadOptions {
+                scale: wo.scale,
+                max_mflop: wo.max_mflop.unwrap_or(workload::DEFAULT_MAX_MFLOP),
+            },
+        )
+        .map_err(js_error)?;
+        Some(w)
+    } else {
+        None
+    };
+    let route_spec = built.as_ref().map_or_else(|| spec.clone(), Workload::spec);
+    let caps = state.borrow().caps.clone();
+    let decision = route::route(std::slice::from_ref(&route_spec), &caps)
+        .map_err(js_error)?
+        .remove(0);
+    let mut ranked: Vec<(Backend, bool, String)> =
+        vec![(decision.backend, true, decision.reason.clone())];
+    ranked.extend(
+        decision
+            .alternatives
+            .iter()
+            .map(|a| (a.backend, a.usable, a.reason.clone())),
+    );
+    let chain: Vec<Backend> = match &allowed {
+        // Allowed backends in the caller's order, those usable.
+        Some(list) => list
+            .iter()
+            .copied()
+            .filter(|b| ranked.iter().any(|(x, usable, _)| x == b && *usable))
+            .collect(),
+        None => ranked
+            .iter()
+            .filter(|(_, usable, _)| *usable)
+            .map(|(b, _, _)| *b)
+            .collect(),
+    };
+    if chain.is_empty() {
+        let why: Vec<String> = ranked
+            .iter()
+            .filter(|(b, _, _)| allowed.as_ref().is_none_or(|l| l.contains(b)))
+            .map(|(b, _, reason)| format!("{}: {reason}", b.name()))
+            .collect();
+        return Err(js_error(Error::invalid(
+            "options.backends",
+            allowed.map_or("(any)".to_string(), |l| {
+                l.iter().map(|b| b.name()).collect::<Vec<_>>().join(", ")
+            }),
+            format!("at least one usable backend here; {}", why.join("; ")),
+        )));
+    }
+
+    let mut chain = chain;
+    let threads = worker_threads.unwrap_or(1);
+    if wants_worker {
+        let s = state.borrow();
+        let free = s.cores().saturating_sub(s.worker_threads());
+        if threads > free {
+            return Err(js_error(Error::invalid(
+                "options.worker.threads",
+                threads,
+                format!(
+                    "at most {free}: this page has {} cores and other workers hold {} threads",
+                    s.cores(),
+                    s.worker_threads()
+                ),
+            )));
+        }
+        if built.is_some() {
+            if !chain.contains(&Backend::Wasm) {
+                return Err(js_error(Error::invalid(
+                    "options.worker",
+                    "true",
+                    "a model that may run on WASM (built-in workers run the WASM path)",
+                )));
+            }
+            chain = vec![Backend::Wasm];
+        }
+    }
+    let worker = match (wants_worker, &worker_url, &built) {
+        (false, _, _) => None,
+        (true, Some(url), _) => Some(WorkerKind::Module { url: url.clone() }),
+        (true, None, Some(w)) => {
+            let module = state
+                .borrow()
+                .wasm_module
+                .clone()
+                .or_else(worker::own_module)
+                .ok_or_else(|| {
+                    js_error(Error::invalid(
+                        "options.worker",
+                        "true",
+                        "a build that can hand its WebAssembly module to a worker: import 'multimodel-perf/web', or pass wasmModule (WebAssembly.Module of multimodel_perf_bg.wasm) to ResourcePool.create",
+                    ))
+                })?;
+            let args = worker::prepare_args(&spec, w).ok_or_else(|| {
+                js_error(Error::invalid(
+                    "options.worker",
+                    &spec.name,
+                    "a catalog model (built-in workers rebuild the workload from the catalog)",
+                ))
+            })?;
+            Some(WorkerKind::Builtin { module, args })
+        }
+        (true, None, None) => None,
+    };
+    let worker = match worker {
+        None => None,
+        Some(kind) => {
+            let slot = Rc::new(WorkerSlot {
+                kind,
+                threads,
+                handle: RefCell::new(None),
+                prepared: std::cell::Cell::new(-1),
+            });
+            slot.ensure().await.map_err(|e| {
+                js_error(Error::invalid(
+                    "options.worker",
+                    "(worker start)",
+                    format!("a worker that starts: {e}"),
+                ))
+            })?;
+            Some(slot)
+        }
+    };
+
+    let exec = match (executor, built) {
+        (Some(f), _) => Exec::User(f),
+        (None, None) if worker.is_some() => Exec::UserWorker,
+        (None, Some(w)) => {
+            let weights: Vec<Vec<f32>> = (0..w.gemms.len()).map(|i| w.weights(i)).collect();
+            let reference = workload::run_cpu(&w, &w.input(), &weights);
+            let key = format!(
+                "builtin-weights:{}:{}",
+                w.model,
+                w.gemms
+                    .iter()
+                    .map(|g| format!("{}x{}", g.k, g.n))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            );
+            let mut b = Builtin {
+                weights_tensor: key.clone(),
+                cpu_weights: Rc::new(weights),
+                reference: Rc::new(reference),
+                chain: None,
+                chain_error: None,
+                nn: Vec::new(),
+                workload: w,
+            };
+            if chain.contains(&Backend::WebGpu) {
+                match build_chain(state, &b, &key, &id).await {
+                    Ok(c) => b.chain = Some(Rc::new(c)),
+                    Err(e) => b.chain_error = Some(e),
+                }
+            }
+            for backend in &chain {
+                if let Backend::WebNn(kind) = *backend {
+                    let built = NnChain::new(kind, &b.workload, &b.cpu_weights, 10_000)
+                        .await
+                        .map(Rc::new);
+                    b.nn.push((kind, built));
+                }
+            }
+            Exec::Builtin(b)
+        }
+        (None, None) => unreachable_exec()?,
+    };
+    let mut s = state.borrow_mut();
+    for t in &tensor_names {
+        s.tensors
+            .acquire(t, &id)
+            .map_err(|e| js_error(Error::invalid("options.tensors", t, e)))?;
+    }
+    let model = Model {
+        id,
+        entry,
+        spec,
+        exec,
+        route: decision,
+        chain,
+        validate,
+        tensors: tensor_names,
+        worker,
+    };
+    let dto = registered_dto(&model);
+    s.models.push(model);
+    to_js(&dto)
+}
+
+/// `worker`: absent/false, `true`, or `{ url?, threads? }` → (url, threads, wanted).
+fn worker_option(v: &JsValue) -> Result<(Option<String>, Option<u32>, bool), JsError> {
+    if is_absent(v) || v.as_bool() == Some(false) {
+        return Ok((None, None, false));
+    }
+    if v.as_bool() == Some(true) {
+        return Ok((None, None, true));
+    }
+    if !v.is_object() {
+        return Err(js_error(Error::invalid(
+            "options.worker",
+            format!("{v:?}"),
+            "true, or { url?: string, threads?: number }",
+        )));
+    }
+    let url = match get(v, "url") {
+        u if is_absent(&u) => None,
+        u => Some(
+            u.as_string()
+                .filter(|s| !s.trim().is_empty())
+                .ok_or_else(|| {
+                    js_error(Error::invalid(
+                        "options.worker.url",
+                        format!("{u:?}"),
+                        "a module worker script URL",
+                    ))
+                })?,
+        ),
+    };
+    let threads = match get(v, "threads") {
+        t if is_absent(&t) => None,
+        t => Some(
+            t.as_f64()
+                .filter(|x| x.is_finite() && *x >= 1.0 && x.fract() == 0.0 && *x <= 1024.0)
+                .ok_or_else(|| {
+                    js_error(Error::invalid(
+                        "options.worker.threads",
+                        format!("{t:?}"),
+                        "a whole number from 1 to 1024",
+                    ))
+                })? as u32,
+        ),
+    };
+    Ok((url, threads, true))
+}
+
+fn unreachable_exec() -> Result<Exec, JsError> {
+    Err(JsError::new(
+        "a model needs an executor or a built-in workload",
+    ))
+}
+
+/// Uploads (or reuses) the weights tensor and builds the model's dispatch chain.
+async fn build_chain(
+    state: &Rc<RefCell<State>>,
+    b: &Builtin,
+    key: &str,
+    id: &str,
+) -> Result<GpuChain, String> {
+    let g = gpu(state).await?;
+    let exists = state.borrow().tensors.get(key).is_some();
+    if !exists {
+        let buffers = b
+            .cpu_weights
+            .iter()
+            .map(|w| g.upload(w))
+            .collect::<Result<Vec<_>, _>>()?;
+        let bytes = b.workload.weight_bytes();
+        state.borrow_mut().tensors.insert(
+            key,
+            Tensor {
+                bytes,
+                users: BTreeSet::new(),
+                gpu: buffers,
+                data: JsValue::UNDEFINED,
+                release_on_last: true,
+            },
+        )?;
+    }
+    let buffers = state
+        .borrow()
+        .tensors
+        .get(key)
+        .map(|t| t.gpu.clone())
+        .unwrap_or_default();
+    let chain = GpuChain::new(&g, &b.workload, &buffers).await?;
+    state.borrow_mut().tensors.acquire(key, id)?;
+    Ok(chain)
+}
