@@ -77,7 +77,7 @@ pub fn calibrate(
             b.bandwidth_all,
             b.bandwidth_1
         );
-        w!(out, "dispatch per GEMM   {:>8.1} µs", b.dispatch_us);
+        w!(out, "fork-join per GEMM  {:>8.1} µs", b.dispatch_us());
     }
     Ok(out)
 }
@@ -177,9 +177,7 @@ pub fn measure(a: MeasureArgs<'_>) -> Result<String, String> {
         compare(
             &mut out,
             &results,
-            &models,
             &profile,
-            options,
             (!a.no_store).then_some(&store),
         )?;
     }
@@ -226,9 +224,7 @@ fn print_measurement(out: &mut String, m: &Measurement, id: Option<i64>) {
 fn compare(
     out: &mut String,
     results: &[(Option<i64>, Measurement)],
-    models: &[multimodel_perf::ModelSpec],
     profile: &DeviceProfile,
-    options: WorkloadOptions,
     store: Option<&Store>,
 ) -> Result<(), String> {
     let mut ranked: Vec<&Measurement> = results.iter().map(|(_, m)| m).collect();
@@ -245,7 +241,6 @@ fn compare(
     }
     // What the recommender picks for the same models.
     let specs: Vec<_> = results[0].1.models.iter().map(|x| x.spec.clone()).collect();
-    let _ = (models, options);
     let workload = multimodel_perf::Workload {
         models: specs,
         constraints: Default::default(),

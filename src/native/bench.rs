@@ -41,8 +41,13 @@ pub struct CpuBench {
     pub bandwidth_1: f64,
     /// Read bandwidth on every core, GB/s.
     pub bandwidth_all: f64,
-    /// One fork-join around a GEMM (all cores), µs.
-    pub dispatch_us: f64,
+}
+
+impl CpuBench {
+    /// One fork-join around a GEMM on every core, µs (the last thread count's measurement).
+    pub fn dispatch_us(&self) -> f64 {
+        self.chain_overhead_us.last().copied().unwrap_or(0.0)
+    }
 }
 
 /// How long each measurement repeats, s (quick: for tests).
@@ -175,10 +180,6 @@ pub fn bench(cores: u32, quick: bool, progress: &mut dyn FnMut(&str)) -> Result<
     progress(&format!(
         "memory read, {cores} threads: {bandwidth_all:.2} GB/s"
     ));
-    let dispatch_us = dispatch_us(cores as usize, quick);
-    progress(&format!(
-        "fork-join of {cores} threads around one GEMM: {dispatch_us:.1} µs"
-    ));
     Ok(CpuBench {
         cores,
         gemm_gflops,
@@ -186,7 +187,6 @@ pub fn bench(cores: u32, quick: bool, progress: &mut dyn FnMut(&str)) -> Result<
         chain_overhead_us,
         bandwidth_1,
         bandwidth_all,
-        dispatch_us,
     })
 }
 
@@ -223,7 +223,7 @@ pub fn profile(b: &CpuBench) -> Result<DeviceProfile> {
     p.bandwidth_efficiency = 1.0;
     p.per_unit_bandwidth_gbps = b.bandwidth_1;
     // The fork-join on every core (CPU kernels on one thread pay none).
-    p.kernel_overhead_us = b.chain_overhead_us.last().copied().unwrap_or(b.dispatch_us);
+    p.kernel_overhead_us = b.dispatch_us();
     // Measured rates already run at the clocks this machine sustains, and the runner's threads block in
     // joins instead of spinning.
     p.sustained_clock_ratio = 1.0;
@@ -233,16 +233,15 @@ pub fn profile(b: &CpuBench) -> Result<DeviceProfile> {
     p.sources.push((
         "calibration".to_string(),
         format!(
-            "mmperf calibrate: model-shaped GEMM chains {:.2} GFLOP/s with a {:.1} µs fork-join per GEMM on {} threads ({:.2} GFLOP/s on 1; one 256×512×512 GEMM {:.2} / {:.2}), peak = cores × the 1-thread chain rate ÷ builtin kernel efficiency {eff}, serial fraction {serial:.3} from the {cores}-thread speed-up, kernel overhead = that fork-join; read bandwidth {:.2} GB/s ({:.2} on 1 thread); empty fork-join {:.1} µs",
+            "mmperf calibrate: model-shaped GEMM chains {:.2} GFLOP/s with a {:.1} µs fork-join per GEMM on {} threads ({:.2} GFLOP/s on 1; one 256×512×512 GEMM {:.2} / {:.2}), peak = cores × the 1-thread chain rate ÷ builtin kernel efficiency {eff}, serial fraction {serial:.3} from the {cores}-thread speed-up, kernel overhead = that fork-join; read bandwidth {:.2} GB/s ({:.2} on 1 thread)",
             all,
-            b.chain_overhead_us.last().copied().unwrap_or(0.0),
+            b.dispatch_us(),
             b.cores,
             b.chain_gflops[0],
             b.gemm_gflops.last().copied().unwrap_or(0.0),
             b.gemm_gflops[0],
             b.bandwidth_all,
-            b.bandwidth_1,
-            b.dispatch_us
+            b.bandwidth_1
         ),
     ));
     Ok(p)

@@ -85,7 +85,7 @@ pub fn measure(req: &MeasureRequest<'_>, progress: &mut dyn FnMut(&str)) -> Resu
     // Warm-up (page faults, caches) and the reference outputs.
     let mut max_error = 0.0f64;
     for (r, &t) in ready.iter().zip(&threads) {
-        let reference = workload::run_cpu(&r.workload, &r.workload.input(), &weights_of(r));
+        let reference = r.reference();
         let out = r.run(t);
         max_error = max_error.max(workload::max_relative_error(&out, &reference));
     }
@@ -136,12 +136,6 @@ pub fn measure(req: &MeasureRequest<'_>, progress: &mut dyn FnMut(&str)) -> Resu
         measurement,
         max_error,
     })
-}
-
-fn weights_of(r: &Ready) -> Vec<Vec<f32>> {
-    (0..r.workload.gemms.len())
-        .map(|i| r.workload.weights(i))
-        .collect()
 }
 
 /// Runs the groups one after another, the models of a group at once; returns the makespan and each

@@ -31,6 +31,11 @@ impl Ready {
         }
     }
 
+    /// The single-thread reference output (`workload::run_cpu` on this data).
+    pub fn reference(&self) -> Vec<f32> {
+        workload::run_cpu(&self.workload, &self.input, &self.weights)
+    }
+
     /// Runs the chain once on `threads` threads; returns the output.
     pub fn run(&self, threads: usize) -> Vec<f32> {
         let threads = threads.max(1);
