@@ -192,33 +192,24 @@ impl Calibration {
             }
         };
         let mut skipped = 0;
-        for text in idb.all(Kind::Profiles).await.unwrap_or_default() {
-            match serde_json::from_str::<StoredProfile>(&text) {
-                Ok(p) => c.profiles.push(p),
-                Err(_) => skipped += 1,
-            }
-        }
-        for text in idb.all(Kind::Measurements).await.unwrap_or_default() {
-            let parsed = serde_json::from_str::<MeasurementDto>(&text)
+        c.profiles = read_all(&idb, Kind::Profiles, &mut skipped, |t| {
+            serde_json::from_str(t).ok()
+        })
+        .await;
+        c.measurements = read_all(&idb, Kind::Measurements, &mut skipped, |t| {
+            serde_json::from_str::<MeasurementDto>(t)
                 .ok()
-                .and_then(|d| measurement_from_dto(d, "stored measurement").ok());
-            match parsed {
-                Some(m) => c.measurements.push(m),
-                None => skipped += 1,
-            }
-        }
-        for text in idb.all(Kind::Fits).await.unwrap_or_default() {
-            match serde_json::from_str::<StoredFit>(&text) {
-                Ok(f) => c.fits.push(f),
-                Err(_) => skipped += 1,
-            }
-        }
-        for text in idb.all(Kind::Comparisons).await.unwrap_or_default() {
-            match serde_json::from_str::<ComparisonRecord>(&text) {
-                Ok(r) => c.comparisons.push(r),
-                Err(_) => skipped += 1,
-            }
-        }
+                .and_then(|d| measurement_from_dto(d, "stored measurement").ok())
+        })
+        .await;
+        c.fits = read_all(&idb, Kind::Fits, &mut skipped, |t| {
+            serde_json::from_str(t).ok()
+        })
+        .await;
+        c.comparisons = read_all(&idb, Kind::Comparisons, &mut skipped, |t| {
+            serde_json::from_str(t).ok()
+        })
+        .await;
         if skipped > 0 {
             c.warning = Some(format!(
                 "{skipped} stored records could not be read and were skipped"
@@ -271,6 +262,35 @@ impl Calibration {
 
 #[derive(serde::Serialize)]
 #[serde(rename_all = "camelCase")]
+struct RankedDto {
+    strategy: &'static str,
+    measured: f64,
+    predicted: f64,
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AccuracyDto {
+    hits: usize,
+    comparisons: usize,
+    mean_loss_when_missed: f64,
+}
+
+/// `compareStrategies`' result without the runs (attached as JS objects, with their outputs).
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ComparisonDto {
+    goal: &'static str,
+    ranked: Vec<RankedDto>,
+    recommended: &'static str,
+    measured_best: &'static str,
+    hit: bool,
+    loss: f64,
+    accuracy: AccuracyDto,
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 struct StorageDto {
     backend: &'static str,
     name: String,
@@ -280,6 +300,23 @@ struct StorageDto {
     measurements: usize,
     profiles: usize,
     fits: usize,
+}
+
+/// Every record of a store that `parse` reads; the others are counted in `skipped`.
+async fn read_all<T>(
+    idb: &Idb,
+    kind: Kind,
+    skipped: &mut usize,
+    parse: impl Fn(&str) -> Option<T>,
+) -> Vec<T> {
+    let mut out = Vec::new();
+    for text in idb.all(kind).await.unwrap_or_default() {
+        match parse(&text) {
+            Some(v) => out.push(v),
+            None => *skipped += 1,
+        }
+    }
+    out
 }
 
 /// Writes `text` to the store; a failure becomes the storage warning (the record stays in memory).
@@ -636,36 +673,18 @@ impl ResourcePool {
                 if !is_absent(&timeout) {
                     let _ = Reflect::set(&opts, &"timeoutMs".into(), &timeout);
                 }
-                let run = super::execute(&state, &ids, &opts.into()).await?;
-                let metric = |key: &str| -> f64 {
-                    let models = js_sys::Array::from(&get(&run, "models"));
-                    match goal {
-                        Goal::Latency => {
-                            let ends: Vec<f64> = models
-                                .iter()
-                                .map(|m| get(&m, key).as_f64().unwrap_or(0.0))
-                                .collect();
-                            ends.iter().sum::<f64>() / ends.len().max(1) as f64
-                        }
-                        _ => get(&run, "makespanMs").as_f64().unwrap_or(f64::INFINITY),
-                    }
+                let (run, outputs) = super::run_plan(&state, &ids, &opts.into()).await?;
+                let totals = &run.prediction.total_metrics;
+                let (measured, predicted) = match goal {
+                    Goal::Latency => (
+                        run.models.iter().map(|m| m.end_ms).sum::<f64>()
+                            / run.models.len().max(1) as f64,
+                        totals.mean_latency,
+                    ),
+                    _ => (run.makespan_ms, totals.combined_latency),
                 };
-                let measured = metric("endMs");
-                let predicted = match goal {
-                    Goal::Latency => get(
-                        &get(&get(&run, "prediction"), "totalMetrics"),
-                        "meanLatency",
-                    )
-                    .as_f64(),
-                    _ => get(
-                        &get(&get(&run, "prediction"), "totalMetrics"),
-                        "combinedLatency",
-                    )
-                    .as_f64(),
-                }
-                .unwrap_or(0.0);
+                runs.push(&super::run_js(&run, &outputs)?);
                 ranked.push((strategy, measured, predicted));
-                runs.push(&run);
             }
             ranked.sort_by(|a, b| a.1.total_cmp(&b.1));
             let best = ranked[0];
@@ -695,39 +714,28 @@ impl ResourcePool {
             state.borrow_mut().calibration.comparisons.push(record);
             persist(&state, Kind::Comparisons, text).await;
             let (hits, comparisons, mean_loss) = accuracy(&state.borrow().calibration.comparisons);
-            let out = js_sys::Object::new();
-            let set = |k: &str, v: &JsValue| {
-                let _ = Reflect::set(&out, &JsValue::from_str(k), v);
-            };
-            set("goal", &JsValue::from_str(goal.name()));
-            set("runs", &runs);
-            let list = js_sys::Array::new();
-            for (s, m, p) in &ranked {
-                let r = js_sys::Object::new();
-                let _ = Reflect::set(&r, &"strategy".into(), &JsValue::from_str(s));
-                let _ = Reflect::set(&r, &"measured".into(), &JsValue::from_f64(*m));
-                let _ = Reflect::set(&r, &"predicted".into(), &JsValue::from_f64(*p));
-                list.push(&r);
-            }
-            set("ranked", &list);
-            set("recommended", &JsValue::from_str(recommended));
-            set("measuredBest", &JsValue::from_str(best.0));
-            set("hit", &JsValue::from_bool(hit));
-            set("loss", &JsValue::from_f64(loss));
-            let acc = js_sys::Object::new();
-            let _ = Reflect::set(&acc, &"hits".into(), &JsValue::from_f64(hits as f64));
-            let _ = Reflect::set(
-                &acc,
-                &"comparisons".into(),
-                &JsValue::from_f64(comparisons as f64),
-            );
-            let _ = Reflect::set(
-                &acc,
-                &"meanLossWhenMissed".into(),
-                &JsValue::from_f64(mean_loss),
-            );
-            set("accuracy", &acc);
-            Ok(out.into())
+            let out = to_js(&ComparisonDto {
+                goal: goal.name(),
+                ranked: ranked
+                    .iter()
+                    .map(|&(strategy, measured, predicted)| RankedDto {
+                        strategy,
+                        measured,
+                        predicted,
+                    })
+                    .collect(),
+                recommended,
+                measured_best: best.0,
+                hit,
+                loss,
+                accuracy: AccuracyDto {
+                    hits,
+                    comparisons,
+                    mean_loss_when_missed: mean_loss,
+                },
+            })?;
+            let _ = Reflect::set(&out, &"runs".into(), &runs);
+            Ok(out)
         })
     }
 }

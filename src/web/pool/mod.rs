@@ -46,7 +46,7 @@ use crate::workload::{self, Workload, WorkloadOptions};
 use crate::{Goal, MultiModelPredictor};
 use dto::*;
 use register::register;
-use run::execute;
+use run::{execute, run_js, run_plan};
 use tensors::{Registry, Tensor};
 
 /// Default per-model timeout, ms.

@@ -79,11 +79,41 @@ enum JobExec {
     },
 }
 
+/// A run as JS: the result, with each model's outputs (as its executor returned them) attached.
 pub(super) async fn execute(
     state: &Rc<RefCell<State>>,
     ids: &JsValue,
     options: &JsValue,
 ) -> Result<JsValue, JsError> {
+    let (run, outputs) = run_plan(state, ids, options).await?;
+    run_js(&run, &outputs)
+}
+
+/// The result object of a run, with the outputs attached to their models.
+pub(super) fn run_js(run: &PoolRunDto, outputs: &[JsValue]) -> Result<JsValue, JsError> {
+    let value = to_js(run)?;
+    let list = get(&value, "models");
+    for (k, o) in outputs.iter().enumerate() {
+        if !o.is_undefined() {
+            let _ = Reflect::set(
+                &list
+                    .dyn_ref::<Array>()
+                    .map(|a| a.get(k as u32))
+                    .unwrap_or_default(),
+                &"outputs".into(),
+                o,
+            );
+        }
+    }
+    Ok(value)
+}
+
+/// Runs the selected models with the options' strategy: the result and each model's outputs.
+pub(super) async fn run_plan(
+    state: &Rc<RefCell<State>>,
+    ids: &JsValue,
+    options: &JsValue,
+) -> Result<(PoolRunDto, Vec<JsValue>), JsError> {
     let opts: ExecuteOptionsDto = if is_absent(options) {
         ExecuteOptionsDto::default()
     } else {
@@ -343,21 +373,7 @@ pub(super) async fn execute(
         recorded,
         warnings,
     };
-    let value = to_js(&run)?;
-    let list = get(&value, "models");
-    for (k, o) in outcomes.iter().enumerate() {
-        if !o.outputs.is_undefined() {
-            let _ = Reflect::set(
-                &list
-                    .dyn_ref::<Array>()
-                    .map(|a| a.get(k as u32))
-                    .unwrap_or_default(),
-                &"outputs".into(),
-                &o.outputs,
-            );
-        }
-    }
-    Ok(value)
+    Ok((run, outcomes.into_iter().map(|o| o.outputs).collect()))
 }
 
 fn failed_dto(job: &Job, error: &str, t0: f64) -> ModelRunDto {
