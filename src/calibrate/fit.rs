@@ -26,18 +26,33 @@ use super::record::Measurement;
 use crate::catalog::hardware::DeviceProfile;
 use crate::error::{Error, Result};
 
-/// Huber threshold on relative residuals.
+/// Huber threshold on relative residuals: the run-to-run spread of the same measurement on the 2-core
+/// development machine (±10-15 %, `mmperf measure --repeat 5`), so only timings further off than noise are
+/// down-weighted.
 const HUBER: f64 = 0.10;
 /// Weight of the prior that pulls each multiplier towards 1 (a ridge in relative-residual units): parts
 /// that the timings cannot tell apart (every model with the same share of overheads, say) stay near the
-/// profile instead of trading off against each other.
+/// profile instead of trading off against each other. At 0.5, doubling one multiplier costs as much as one
+/// timing off by 71 %: a handful of consistent timings outweighs it, a collinear pair does not (on the
+/// recorded measurements, without it the fit traded compute ×0.05 for overheads ×1.4).
 const PRIOR: f64 = 0.5;
-/// Multipliers are kept within these bounds.
+/// Multipliers are kept within these bounds: a profile further off than 20× is the wrong profile, not one
+/// to rescale (uncalibrated catalog profiles were within 3× of the measured runs here).
 const SCALE_RANGE: (f64, f64) = (0.05, 20.0);
-/// Per-model corrections are kept within these bounds.
+/// Per-model corrections are kept within these bounds (the issue asks for bounded corrections; a model
+/// more than 2× off after the profile fit points at its architecture description, not at calibration).
 pub const CORRECTION_RANGE: (f64, f64) = (0.5, 2.0);
-/// Fewest single-model timings a fit accepts.
+/// Fewest single-model timings a fit accepts: one per fitted part.
 pub const MIN_ROWS: usize = 3;
+/// A part averaging less than this share of the measured times cannot be identified and keeps multiplier 1
+/// (it moves the fit by less than the timings' noise).
+const MIN_SHARE: f64 = 0.02;
+/// Interference per co-running model is searched in [0, this]: the catalog's assumed 5-8 % per co-runner
+/// times 6, beyond which co-running would be slower than running in turn for two models.
+const MAX_INTERFERENCE: f64 = 0.5;
+/// Pseudo-count shrinking per-model corrections towards 1: with n timings of a model the log correction is
+/// `median · n / (n + PSEUDO)`, so one or two timings move it little.
+const PSEUDO: f64 = 2.0;
 
 /// Time multipliers of the three parts of a latency.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -321,7 +336,7 @@ pub fn refit(profile: &DeviceProfile, train: &[Measurement], test: &[Measurement
         let mut free = [false; 3];
         for (j, f) in free.iter_mut().enumerate() {
             let share = rows.iter().map(|(r, y, _)| r[j] / y).sum::<f64>() / n;
-            *f = share >= 0.02;
+            *f = share >= MIN_SHARE;
         }
         let (x, res) = nnls(&rows, free);
         n_rows = rows.len();
@@ -344,7 +359,7 @@ pub fn refit(profile: &DeviceProfile, train: &[Measurement], test: &[Measurement
     let fitted_interference = if concurrent.is_empty() {
         None
     } else {
-        let (mut lo, mut hi) = (0.0f64, 0.5f64);
+        let (mut lo, mut hi) = (0.0f64, MAX_INTERFERENCE);
         let g = 0.618_033_988_749_895;
         let at = |v: f64, p: &DeviceProfile| {
             let mut q = p.clone();
@@ -383,7 +398,7 @@ pub fn refit(profile: &DeviceProfile, train: &[Measurement], test: &[Measurement
         }
         logs.sort_by(f64::total_cmp);
         let n = logs.len() as f64;
-        let f = (super::metrics::median_sorted(&logs) * n / (n + 2.0))
+        let f = (super::metrics::median_sorted(&logs) * n / (n + PSEUDO))
             .exp()
             .clamp(CORRECTION_RANGE.0, CORRECTION_RANGE.1);
         if (f.ln()).abs() > 0.01 {

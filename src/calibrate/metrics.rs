@@ -127,10 +127,13 @@ pub struct Validation {
     pub reason: String,
 }
 
-/// Default refit threshold: mean makespan APE above 15 %.
+/// Default refit threshold: mean makespan APE above 15 % (the default).
 pub const DEFAULT_THRESHOLD: f64 = 0.15;
-/// Default trend window.
+/// Default trend window: 10 measurements (about three `--all-strategies` runs), enough that one noisy run
+/// (±15 % here) moves the window mean by about 1.5 points, under [`TREND_POINTS`].
 pub const DEFAULT_WINDOW: usize = 10;
+/// A window mean this much (fraction) better or worse than the one before is a trend.
+pub const TREND_POINTS: f64 = 0.02;
 
 /// Validation metrics of `measurements` (ordered by time here, so the input order does not matter).
 pub fn validate(measurements: &[Measurement], threshold: f64, window: usize) -> Validation {
@@ -181,9 +184,9 @@ pub fn validate(measurements: &[Measurement], threshold: f64, window: usize) -> 
             earlier,
             recent,
             change,
-            direction: if change > 0.02 {
+            direction: if change > TREND_POINTS {
                 Direction::Worsening
-            } else if change < -0.02 {
+            } else if change < -TREND_POINTS {
                 Direction::Improving
             } else {
                 Direction::Steady

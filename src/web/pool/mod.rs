@@ -49,10 +49,12 @@ use register::register;
 use run::{execute, run_js, run_plan};
 use tensors::{Registry, Tensor};
 
-/// Default per-model timeout, ms.
+/// Default per-model timeout, ms: longer than a first WebGPU run with pipeline compilation on a software
+/// adapter (the slowest runs seen here took about 0.5 s), short enough that a hung executor does not hold a page.
 const RUN_TIMEOUT_MS: f64 = 30_000.0;
-/// Largest relative difference a WebGPU result may show against the CPU reference (fp32, different
-/// summation order).
+/// Largest relative difference a WebGPU or WebNN result may show against the CPU reference: fp32 sums of up
+/// to a few thousand terms in another order (16-wide tiles) differ by about k·2⁻²⁴ ≈ 1e-4 relative; 1e-3
+/// leaves a margin and still catches a wrong element.
 pub const TOLERANCE: f64 = 1e-3;
 /// Built-in workers run the same code on the same data as the reference: their output sums agree to
 /// rounding of the f64 sum.
