@@ -99,11 +99,12 @@ struct Builtin {
 
 type NnChains = Vec<(WebNnKind, Result<Rc<NnChain>, String>)>;
 
+#[derive(Clone)]
 enum Exec {
     User(Function),
     /// The user's executor lives in their module worker.
     UserWorker,
-    Builtin(Builtin),
+    Builtin(Rc<Builtin>),
 }
 
 struct Model {
@@ -175,7 +176,7 @@ impl WorkerSlot {
 impl Model {
     fn builtin(&self) -> Option<&Builtin> {
         match &self.exec {
-            Exec::Builtin(b) => Some(b),
+            Exec::Builtin(b) => Some(b.as_ref()),
             Exec::User(_) | Exec::UserWorker => None,
         }
     }

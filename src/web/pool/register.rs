@@ -288,7 +288,7 @@ pub(super) async fn register(
                     b.nn.push((kind, built));
                 }
             }
-            Exec::Builtin(b)
+            Exec::Builtin(Rc::new(b))
         }
         (None, None) => unreachable_exec()?,
     };

@@ -57,26 +57,13 @@ struct Job {
     name: String,
     batch: u32,
     chain: Vec<Backend>,
-    exec: JobExec,
+    exec: Exec,
     entry: JsValue,
     tensors: Vec<String>,
     validate: Option<Function>,
     predicted_ms: f64,
     worker: Option<Rc<WorkerSlot>>,
     runs_on: &'static str,
-}
-
-enum JobExec {
-    User(Function),
-    UserWorker,
-    Builtin {
-        workload: Workload,
-        weights: Rc<Vec<Vec<f32>>>,
-        reference: Rc<Vec<f32>>,
-        chain: Option<Rc<GpuChain>>,
-        chain_error: Option<String>,
-        nn: NnChains,
-    },
 }
 
 /// A run as JS: the result, with each model's outputs (as its executor returned them) attached.
@@ -198,18 +185,7 @@ pub(super) async fn run_plan(
                 chain: m.chain.clone(),
                 worker: m.worker.clone(),
                 runs_on: m.runs_on(),
-                exec: match &m.exec {
-                    Exec::User(f) => JobExec::User(f.clone()),
-                    Exec::UserWorker => JobExec::UserWorker,
-                    Exec::Builtin(b) => JobExec::Builtin {
-                        workload: b.workload.clone(),
-                        weights: b.cpu_weights.clone(),
-                        reference: b.reference.clone(),
-                        chain: b.chain.clone(),
-                        chain_error: b.chain_error.clone(),
-                        nn: b.nn.clone(),
-                    },
-                },
+                exec: m.exec.clone(),
                 entry: m.entry.clone(),
                 tensors: m.tensors.clone(),
                 validate: m.validate.clone(),
@@ -530,14 +506,16 @@ async fn attempt(
         return worker_attempt(job, slot, backend, timeout_ms, attempt_no).await;
     }
     match &job.exec {
-        JobExec::Builtin {
-            workload,
-            weights,
-            reference,
-            chain,
-            chain_error,
-            nn,
-        } => {
+        Exec::Builtin(b) => {
+            let Builtin {
+                workload,
+                cpu_weights: weights,
+                reference,
+                chain,
+                chain_error,
+                nn,
+                ..
+            } = b.as_ref();
             let work: js_sys::Promise = match backend {
                 Backend::WebGpu => match (chain.clone(), device) {
                     (Some(c), Some(g)) => wasm_bindgen_futures::future_to_promise(async move {
@@ -604,7 +582,7 @@ async fn attempt(
                 }
             }
         }
-        JobExec::User(f) => {
+        Exec::User(f) => {
             let inputs = Object::new();
             let controller = Reflect::get(&js_sys::global(), &"AbortController".into())
                 .ok()
@@ -650,7 +628,7 @@ async fn attempt(
                 Ok(v) => user_checked(job, v),
             }
         }
-        JobExec::UserWorker => (
+        Exec::UserWorker => (
             "error",
             Some("this model's worker is missing".to_string()),
             None,
@@ -734,7 +712,8 @@ async fn worker_attempt(
         Ok(v) => v,
     };
     match (&slot.kind, &job.exec) {
-        (WorkerKind::Builtin { .. }, JobExec::Builtin { reference, .. }) => {
+        (WorkerKind::Builtin { .. }, Exec::Builtin(b)) => {
+            let reference = &b.reference;
             let got = get(&v, "checksum").as_f64().unwrap_or(f64::NAN);
             let want = worker::checksum(reference);
             let scale: f64 = reference
