@@ -152,7 +152,10 @@ pub struct DeviceProfile {
     pub compute_units: u32,
     /// Tile shapes of its GEMM kernels.
     pub gemm_tiles: Vec<GemmTile>,
-    /// Device-side fixed cost of one kernel (launch latency, ramp-up, barrier), µs.
+    /// Device-side fixed cost of one kernel (launch latency, ramp-up, barrier), µs. On CPUs: the cost of a
+    /// parallel region per thread beyond the first on a spinning pool (waking a core and meeting it at the
+    /// join: cross-core cache-line round trips, higher under a hypervisor); a runtime adds its own
+    /// `region_us_per_thread`, and a kernel on one thread pays neither.
     pub kernel_overhead_us: f64,
     /// How concurrent work shares the device.
     pub concurrency: Concurrency,
@@ -166,6 +169,11 @@ pub struct DeviceProfile {
     pub host_link_gbps: f64,
     /// Share of a waiting thread's time slice burnt spinning when cores are oversubscribed (CPU only).
     pub spin_wait_share: f64,
+    /// CPUs: compute rate of each core while every core is busy, relative to one busy core (1 = no loss;
+    /// below 1 where cores are SMT siblings, the all-core clock is lower than the one-core boost, or cores
+    /// share a cache or power budget). With `B` of `N` cores busy a core runs at
+    /// `1 − (1 − all_core_rate)·(B − 1)/(N − 1)`; measured by `mmperf calibrate`'s concurrency probe.
+    pub all_core_rate: f64,
     /// Share of a CPU kernel's work that does not speed up with more threads (Amdahl; 0 = perfect scaling):
     /// `T` threads do the work of `1 / (s + (1 − s) / T)` cores.
     pub serial_fraction: f64,
@@ -180,7 +188,28 @@ pub struct DeviceProfile {
     pub sources: Vec<(String, String)>,
 }
 
+/// Rate of one core while `busy` of `cores` are busy, relative to one busy core: linear from 1 down to
+/// `all_core_rate` with every core busy (`DeviceProfile::all_core_rate`).
+pub fn core_rate(busy: f64, cores: f64, all_core_rate: f64) -> f64 {
+    if cores <= 1.0 {
+        return 1.0;
+    }
+    let x = ((busy - 1.0) / (cores - 1.0)).clamp(0.0, 1.0);
+    1.0 - (1.0 - all_core_rate.clamp(0.0, 1.0)) * x
+}
+
 impl DeviceProfile {
+    /// Compute rate of one core while `busy` of the device's cores are busy, relative to one busy core
+    /// (CPUs; see `all_core_rate`). Linear between 1 busy core and all of them; beyond all cores the
+    /// all-core rate holds (oversubscription is the scheduler's business, not the cores').
+    pub fn core_rate(&self, busy: f64) -> f64 {
+        core_rate(
+            busy,
+            f64::from(self.compute_units.max(1)),
+            self.all_core_rate,
+        )
+    }
+
     /// Multiplies every peak by `factor` (more or fewer cores than a catalog entry, a calibrated rate).
     pub fn scale_peaks(&mut self, factor: f64) {
         let k = &mut self.peak_tflops;
@@ -280,6 +309,10 @@ const DEFAULT_BW_EFF: f64 = 0.75;
 /// Co-running slowdown per extra model on GPUs from L2 and scheduler sharing: a few percent per co-runner
 /// (reported for concurrent CUDA streams/MPS in GPU-sharing studies); to be refitted by calibration.
 const GPU_INTERFERENCE: f64 = 0.05;
+/// A parallel region on a spinning pool costs about half a microsecond per extra thread on a bare-metal
+/// core (a wake-up flag and a join barrier: two cross-core cache-line transfers of ~100-200 ns each, plus
+/// the work hand-out). Reliability U; `mmperf calibrate` measures it.
+const CPU_REGION_US_PER_THREAD: f64 = 0.5;
 /// On CPUs co-runners thrash the shared L3 harder.
 const CPU_INTERFERENCE: f64 = 0.08;
 /// ONNX Runtime and OpenMP spin before sleeping (ORT allow_spinning default on; KMP_BLOCKTIME 200 ms), so
@@ -458,7 +491,7 @@ fn build(d: &Dev) -> DeviceProfile {
         ),
         Kind::Cpu(core_bw) => (
             CPU_TILES.to_vec(),
-            1.0,
+            CPU_REGION_US_PER_THREAD,
             Concurrency::CpuThreads,
             CPU_INTERFERENCE,
             core_bw,
@@ -504,6 +537,7 @@ fn build(d: &Dev) -> DeviceProfile {
         host_link_gbps: link,
         spin_wait_share: spin,
         serial_fraction: 0.0,
+        all_core_rate: 1.0,
         default_runtime: default_runtime(platform).to_string(),
         overhead_scale: 1.0,
         latency_corrections: Vec::new(),

@@ -32,6 +32,13 @@ pub struct RuntimeProfile {
     pub shared_allocator: bool,
     /// First-run cost per distinct kernel: shader/pipeline compilation, kernel selection, session set-up, µs.
     pub compile_us_per_kernel: f64,
+    /// CPUs: cost of one parallel region (waking the intra-op pool's threads and joining them at the end) per
+    /// thread beyond the first, µs; a kernel on one thread pays none. Multiplied by the device's
+    /// `overhead_scale` like the other host costs.
+    pub region_us_per_thread: f64,
+    /// CPUs: element-wise and normalisation kernels with fewer output elements than this run on one thread
+    /// (the runtime does not split them: too little work per thread to pay for the fork-join).
+    pub parallel_grain_elems: f64,
     /// Platforms the runtime runs on.
     pub platforms: Vec<Platform>,
     /// Where the numbers come from.
@@ -50,11 +57,33 @@ struct Rt {
     context: f64,
     shared_alloc: bool,
     compile_us: f64,
+    region_us: f64,
+    grain: f64,
     platforms: &'static [Platform],
     source: &'static str,
 }
 
 use Platform::*;
+
+/// PyTorch's intra-op pool is OpenMP (libgomp in the PyPI wheels): workers spin between regions
+/// (GOMP_SPINCOUNT), so a region costs a wake-up signal and a barrier per thread, about a microsecond on a
+/// server core (EPCC OpenMP microbenchmarks: PARALLEL overhead of a few µs on 8-16 threads). Reliability U:
+/// `mmperf calibrate` and the real-runtime harness (bench/real) measure it.
+const PYTORCH_REGION_US: f64 = 1.0;
+/// ONNX Runtime's own pool (Eigen-derived, `allow_spinning` on by default) hands out work without a full
+/// OpenMP fork; about half PyTorch's per-thread cost (U).
+const ORT_REGION_US: f64 = 0.5;
+/// WebAssembly threads are Web Workers woken with `Atomics.notify` through the browser's event machinery:
+/// several µs per worker (U).
+const WASM_REGION_US: f64 = 5.0;
+/// The built-in CPU runner starts scoped OS threads for every GEMM (src/native/run.rs): thread creation
+/// and join, ~30 µs per thread (measured by `mmperf calibrate` as the fork-join; 64 µs for 2 threads on the
+/// development VM).
+const BUILTIN_REGION_US: f64 = 30.0;
+/// ATen's `at::internal::GRAIN_SIZE` (aten/src/ATen/Parallel.h): element-wise kernels below 32,768
+/// elements run on the calling thread. ONNX Runtime's cost-model split and XNNPACK's tiling keep similar
+/// minimum chunks; the same figure is used for them (U).
+const ATEN_GRAIN_SIZE: f64 = 32768.0;
 
 /// First-run costs per distinct kernel (`compile_us`), reliability U: TensorRT and QNN load prebuilt
 /// engines/context binaries (their cost is the load); PyTorch pays cuBLAS/cuDNN handle creation and heuristics
@@ -77,6 +106,8 @@ const RUNTIMES: [Rt; 11] = [
         context: 300.0,
         shared_alloc: false,
         compile_us: 0.0,
+        region_us: 0.0,
+        grain: 0.0,
         platforms: &[Cuda],
         source: "TensorRT Developer Guide: layer/tensor fusion (conv+bias+ReLU, BN folding), fused MHA plugins in demo/BERT, tactic autotuning; enqueue ~1 µs per kernel; CUDA context ~300 MB (NVIDIA forums)",
     },
@@ -92,6 +123,8 @@ const RUNTIMES: [Rt; 11] = [
         context: 500.0,
         shared_alloc: true,
         compile_us: 50.0,
+        region_us: PYTORCH_REGION_US,
+        grain: ATEN_GRAIN_SIZE,
         platforms: &[Cuda, Rocm, Mps, Cpu],
         source: "eager mode: ~5-25 µs CPU dispatch per op (Python, pybind, ATen dispatcher, cudaLaunchKernel; jiahuanglin.xyz 'From PyTorch op to kernel launch'); no epilogue fusion; SDPA flash attention (PyTorch 2 docs); cuBLAS/cuDNN heuristics; caching allocator; CUDA context + cuBLAS/cuDNN handles ~500 MB",
     },
@@ -107,6 +140,8 @@ const RUNTIMES: [Rt; 11] = [
         context: 300.0,
         shared_alloc: false,
         compile_us: 100.0,
+        region_us: ORT_REGION_US,
+        grain: ATEN_GRAIN_SIZE,
         platforms: &[Cpu, Cuda, Rocm, Openvino],
         source: "ONNX Runtime graph optimisations (Gelu/LayerNorm/bias fusion, Attention contrib op: onnxruntime.ai/docs/performance/transformers-optimization); C++ executor, few µs per node; BFC arena",
     },
@@ -122,6 +157,8 @@ const RUNTIMES: [Rt; 11] = [
         context: 0.0,
         shared_alloc: false,
         compile_us: 300.0,
+        region_us: ORT_REGION_US,
+        grain: ATEN_GRAIN_SIZE,
         platforms: &[Openvino, Cpu],
         source: "OpenVINO graph compiler fuses element-wise ops and SDPA (docs.openvino.ai optimisation guide); oneDNN kernels",
     },
@@ -137,6 +174,8 @@ const RUNTIMES: [Rt; 11] = [
         context: 0.0,
         shared_alloc: false,
         compile_us: 0.0,
+        region_us: 0.0,
+        grain: 0.0,
         platforms: &[Qnn],
         source: "Qualcomm AI Engine Direct: graph compiled ahead of time for the HTP, one FastRPC call per inference (~100s of µs)",
     },
@@ -152,6 +191,8 @@ const RUNTIMES: [Rt; 11] = [
         context: 0.0,
         shared_alloc: false,
         compile_us: 1000.0,
+        region_us: WASM_REGION_US,
+        grain: ATEN_GRAIN_SIZE,
         platforms: &[Wasm, Webgpu, Webnn],
         source: "onnxruntime-web: graph optimisations as native ORT; WASM SIMD kernels (MLAS) and WGSL shaders; async session.run round trip; browser memory overhead (arXiv 2402.05981)",
     },
@@ -167,6 +208,8 @@ const RUNTIMES: [Rt; 11] = [
         context: 0.0,
         shared_alloc: false,
         compile_us: 2000.0,
+        region_us: WASM_REGION_US,
+        grain: ATEN_GRAIN_SIZE,
         platforms: &[Webgpu, Wasm, Webnn],
         source: "transformers.js runs on onnxruntime-web; per-kernel JS dispatch in the WebGPU EP, tokenizer and tensor marshalling per call; WGSL matmul far from vendor GEMM (transformers.js #796, #1750; gpuweb #5291); browser runtimes use several times the model size (arXiv 2402.05981)",
     },
@@ -182,6 +225,8 @@ const RUNTIMES: [Rt; 11] = [
         context: 0.0,
         shared_alloc: true,
         compile_us: 2000.0,
+        region_us: WASM_REGION_US,
+        grain: ATEN_GRAIN_SIZE,
         platforms: &[Webgpu, Wasm],
         source: "TensorFlow.js: fusedMatMul/fusedConv2d fuse bias+activation (tfjs-core ops/fused); JS kernel dispatch per op",
     },
@@ -197,6 +242,8 @@ const RUNTIMES: [Rt; 11] = [
         context: 0.0,
         shared_alloc: false,
         compile_us: 500.0,
+        region_us: 0.0,
+        grain: 0.0,
         platforms: &[Webgpu],
         source: "WebLLM/MLC: TVM-compiled and tuned WGSL kernels, fused attention with paged KV cache (mlc-ai/web-llm); vram_required_MB already counts its buffers",
     },
@@ -212,6 +259,8 @@ const RUNTIMES: [Rt; 11] = [
         context: 0.0,
         shared_alloc: false,
         compile_us: 300.0,
+        region_us: ORT_REGION_US,
+        grain: ATEN_GRAIN_SIZE,
         platforms: &[Webnn],
         source: "WebNN: the whole graph is compiled by the browser to DirectML/Core ML/TFLite and run with one compute() promise (W3C WebNN spec); native kernels",
     },
@@ -227,6 +276,8 @@ const RUNTIMES: [Rt; 11] = [
         context: 0.0,
         shared_alloc: false,
         compile_us: 20000.0,
+        region_us: BUILTIN_REGION_US,
+        grain: 0.0,
         platforms: &[Webgpu, Wasm, Webnn, Cpu],
         source: "multimodel-perf's own built-in GEMM-chain workloads (src/workload): one 16×16-tiled WGSL matmul dispatch per GEMM with one submit and one read-back per run on WebGPU; one MLGraph (matmul, tile, slice) per model on WebNN; a vectorised loop on one thread on WASM/CPU. Overheads and efficiency are starting assumptions (U) for calibration to refit",
     },
@@ -246,6 +297,8 @@ impl RuntimeProfile {
             context_mb: r.context,
             shared_allocator: r.shared_alloc,
             compile_us_per_kernel: r.compile_us,
+            region_us_per_thread: r.region_us,
+            parallel_grain_elems: r.grain,
             platforms: r.platforms.to_vec(),
             source: r.source.to_string(),
         }

@@ -2,12 +2,14 @@
 //! every strategy and picks the best feasible one for a goal.
 
 pub mod route;
+pub mod threads;
 
 use crate::catalog::hardware::Concurrency;
 use crate::error::{Error, Result};
 use crate::predict::multi::{MultiPrediction, Plan, Prepared, Residency, Strategy};
 use crate::predict::single::SinglePrediction;
 use crate::sim::{ResourceKind, Scenario};
+use threads::SingleTable;
 
 /// What a recommendation optimises.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -68,11 +70,19 @@ pub const EXACT_GROUPING_LIMIT: usize = 8;
 struct GroupSearch<'a> {
     prep: &'a Prepared,
     scenario: Scenario,
+    /// With thread splits: each group tried gets its own split of the cores (`threads::fill`).
+    split: Option<SingleTable>,
 }
 
 impl GroupSearch<'_> {
     /// Makespan (ns) of `group` run alone, or `None` when its memory does not fit.
     fn cost(&mut self, group: Vec<usize>) -> Option<u64> {
+        if let Some(table) = self.split.as_mut() {
+            for (i, t) in threads::fill(self.prep, &group, table) {
+                let single = table.get(self.prep, i, t);
+                self.scenario.jobs[i] = self.prep.job(i, single, Residency::Resident);
+            }
+        }
         self.scenario.groups = vec![group];
         let s = self.scenario.run();
         let fits_pools = self
@@ -100,10 +110,42 @@ impl GroupSearch<'_> {
 /// memory) and greedily beyond (longest model first, into the group whose estimated makespan it lengthens
 /// least, or a group of its own).
 pub fn batched(prep: &Prepared, threads: &[Option<u32>]) -> Plan {
+    batched_with(prep, threads.to_vec(), None)
+}
+
+/// The `batched` plan where the models of each group split the CPU cores between them (`threads::fill`,
+/// chosen per group during the search).
+pub fn batched_split(prep: &Prepared) -> Plan {
+    let mut table = SingleTable::new(prep);
+    let mut threads = vec![None; prep.models.len()];
+    for (i, t) in threads::fill(prep, &prep.canonical, &mut table) {
+        threads[i] = Some(t);
+    }
+    let mut plan = batched_with(prep, threads, Some(table));
+    let mut table = SingleTable::new(prep);
+    for g in &plan.groups {
+        for (i, t) in threads::fill(prep, g, &mut table) {
+            plan.threads[i] = Some(t);
+        }
+    }
+    plan
+}
+
+/// The whole set split as one group: every model runs at once on its share of the cores.
+pub fn parallel_split(prep: &Prepared) -> Plan {
+    let mut plan = prep.plan(Strategy::Parallel);
+    let mut table = SingleTable::new(prep);
+    for (i, t) in threads::fill(prep, &prep.canonical, &mut table) {
+        plan.threads[i] = Some(t);
+    }
+    plan
+}
+
+fn batched_with(prep: &Prepared, threads: Vec<Option<u32>>, split: Option<SingleTable>) -> Plan {
     let template = Plan {
         strategy: Strategy::Batched,
         groups: vec![],
-        threads: threads.to_vec(),
+        threads,
         residency: Residency::Resident,
     };
     let singles: Vec<SinglePrediction> = (0..prep.models.len())
@@ -112,6 +154,7 @@ pub fn batched(prep: &Prepared, threads: &[Option<u32>]) -> Plan {
     let mut search = GroupSearch {
         prep,
         scenario: prep.scenario(&template, &singles),
+        split,
     };
     let order = &prep.canonical;
     let mut groups = if order.len() <= EXACT_GROUPING_LIMIT {
@@ -119,7 +162,13 @@ pub fn batched(prep: &Prepared, threads: &[Option<u32>]) -> Plan {
     } else {
         greedy(&mut search, order, &singles)
     };
-    // One simulation of the whole plan gives every group's span (groups run back to back).
+    // One simulation of the whole plan gives every group's span (groups run back to back); with thread
+    // splits each group's jobs are set to its own split first.
+    if search.split.is_some() {
+        for g in &groups {
+            let _ = search.cost(g.clone());
+        }
+    }
     search.scenario.groups = groups.clone();
     let schedule = search.scenario.run();
     let span: Vec<u64> = groups
@@ -276,9 +325,9 @@ impl GroupLoad {
                 let cap = res.capacity.max(1e-9);
                 let over = (self.load[r] + demand(r)) / cap;
                 let efficiency = match res.kind {
-                    ResourceKind::Cores { spin_wait_share } if over > 1.0 => {
-                        1.0 - spin_wait_share * (1.0 - 1.0 / over)
-                    }
+                    ResourceKind::Cores {
+                        spin_wait_share, ..
+                    } if over > 1.0 => 1.0 - spin_wait_share * (1.0 - 1.0 / over),
                     _ => 1.0,
                 };
                 (self.work[r] + solo * demand(r)) / (cap * efficiency)
@@ -398,11 +447,9 @@ pub fn recommend(prep: &Prepared, goal: Goal) -> Recommendation {
         ("sequential".into(), prep.plan(Strategy::Sequential)),
         ("batched".into(), batched(prep, &default_threads)),
     ];
-    if let Some(split) = split_threads(prep) {
-        let mut p = prep.plan(Strategy::Parallel);
-        p.threads = split.clone();
-        options.push(("parallel-split-threads".into(), p));
-        options.push(("batched-split-threads".into(), batched(prep, &split)));
+    if shares_a_cpu(prep) {
+        options.push(("parallel-split-threads".into(), parallel_split(prep)));
+        options.push(("batched-split-threads".into(), batched_split(prep)));
     }
     let mut candidates: Vec<Candidate> = options
         .into_iter()
@@ -465,51 +512,18 @@ fn lexi_less(a: (f64, f64), b: (f64, f64)) -> bool {
     }
 }
 
-/// Cores split between the models of each CPU device in proportion to their single-thread work (largest
-/// remainder, at least one thread each), so that models running side by side finish together instead of
-/// leaving cores idle; only when at least two models share a CPU.
-fn split_threads(prep: &Prepared) -> Option<Vec<Option<u32>>> {
-    let mut out = vec![None; prep.models.len()];
-    let mut any = false;
-    for (d, dev) in prep.devices.iter().enumerate() {
-        if dev.concurrency != Concurrency::CpuThreads {
-            continue;
-        }
-        let on: Vec<usize> = prep
-            .canonical
-            .iter()
-            .copied()
-            .filter(|&i| prep.models[i].device == d && prep.models[i].spec.threads.is_none())
-            .collect();
-        if on.len() < 2 {
-            continue;
-        }
-        any = true;
-        let cores = dev.compute_units.max(1) as usize;
-        let work: Vec<f64> = on.iter().map(|&i| prep.single(i, 1).latency_ms).collect();
-        let total: f64 = work.iter().sum();
-        let ideal: Vec<f64> = work
-            .iter()
-            .map(|w| cores as f64 * w / total.max(1e-12))
-            .collect();
-        let mut given: Vec<usize> = ideal.iter().map(|x| (x.floor() as usize).max(1)).collect();
-        let mut left = cores.saturating_sub(given.iter().sum());
-        let mut by_remainder: Vec<usize> = (0..on.len()).collect();
-        by_remainder.sort_by(|&a, &b| {
-            (ideal[b] - ideal[b].floor()).total_cmp(&(ideal[a] - ideal[a].floor()))
-        });
-        for &k in by_remainder.iter().cycle().take(on.len() * cores) {
-            if left == 0 {
-                break;
-            }
-            given[k] += 1;
-            left -= 1;
-        }
-        for (k, &i) in on.iter().enumerate() {
-            out[i] = Some(given[k] as u32);
-        }
-    }
-    any.then_some(out)
+/// Whether at least two models without their own thread count run on one CPU (so that splitting its
+/// cores between them is an option).
+fn shares_a_cpu(prep: &Prepared) -> bool {
+    prep.devices.iter().enumerate().any(|(d, dev)| {
+        dev.concurrency == Concurrency::CpuThreads
+            && prep
+                .models
+                .iter()
+                .filter(|m| m.device == d && m.spec.threads.is_none())
+                .count()
+                >= 2
+    })
 }
 
 fn explain(goal: Goal, c: &[Candidate], k: usize, feasible: &[usize]) -> String {

@@ -25,7 +25,7 @@ use crate::catalog::detected::{
     profile_from_capabilities, BrowserInfo, BrowserSource, Capabilities, GlobalScope, GpuAdapter,
     GpuLimits, WasmSupport, WebGpu, WebNn, WebNnContext, WebNnContextInfo, WebNnKind,
 };
-use crate::catalog::hardware::{self, DeviceProfile};
+use crate::catalog::hardware::{self, Concurrency, DeviceProfile};
 use crate::catalog::runtime::RuntimeProfile;
 use crate::catalog::Precision;
 use crate::error::{Error, Result};
@@ -301,13 +301,27 @@ fn predict(
     spec: &ModelSpec,
     model: &ResolvedModel,
 ) -> Run {
-    let threads = spec.threads.unwrap_or(device.compute_units);
-    let p = Placement {
-        device,
-        runtime,
-        threads,
-    }
-    .predict(model);
+    let on = |threads| {
+        Placement {
+            device,
+            runtime,
+            threads,
+        }
+        .predict(model)
+    };
+    // On a CPU without a thread count of its own the model gets the count that runs it fastest: a small
+    // model pays more in fork-joins than extra threads save.
+    let cores = device.compute_units.max(1);
+    let (threads, p) = match spec.threads {
+        Some(t) => (t, on(t)),
+        None if device.concurrency == Concurrency::CpuThreads => (1..=cores)
+            .map(|t| (t, on(t)))
+            .min_by(|a, b| a.1.latency_ms.total_cmp(&b.1.latency_ms))
+            .unwrap_or_else(|| (cores, on(cores))),
+        None => (cores, on(cores)),
+    };
+    let note = (device.concurrency == Concurrency::CpuThreads && spec.threads.is_none() && threads < cores)
+        .then(|| format!("fastest on {threads} of {cores} threads (fork-joins cost more than more threads save)"));
     Run {
         device: device.id.clone(),
         runtime: runtime.name.clone(),
@@ -316,7 +330,7 @@ fn predict(
         memory: p.memory,
         tensor_bytes: largest_tensor_bytes(model),
         warnings: p.warnings,
-        note: None,
+        note,
     }
 }
 

@@ -444,6 +444,8 @@ impl Prepared {
             let kind = match d.concurrency {
                 Concurrency::CpuThreads => ResourceKind::Cores {
                     spin_wait_share: d.spin_wait_share,
+                    cores: f64::from(d.compute_units.max(1)),
+                    all_core_rate: d.all_core_rate,
                 },
                 _ => ResourceKind::Shared,
             };
@@ -458,77 +460,19 @@ impl Prepared {
                 capacity: 1.0,
             });
         }
-        let host = resources.len();
         resources.push(Resource {
             kind: ResourceKind::Shared,
             capacity: 1.0,
         });
-        let pool_bw: Vec<f64> = (0..self.pools.len())
-            .map(|p| {
-                self.models
-                    .iter()
-                    .filter(|m| m.pool == p)
-                    .map(|m| achievable_bw(&self.devices[m.device]))
-                    .fold(0.0, f64::max)
-            })
-            .collect();
-        let host_cores = f64::from(self.devices[0].host_cores.max(1));
         let mut base_mb = vec![0.0; self.pools.len()];
         let mut contexts: Vec<(usize, &str)> = Vec::new();
         let mut jobs = Vec::with_capacity(self.models.len());
         for (i, (m, s)) in self.models.iter().zip(singles).enumerate() {
-            let dev = &self.devices[m.device];
-            let mut demands = Vec::with_capacity(3);
-            match dev.concurrency {
-                Concurrency::ConcurrentKernels => demands.push((m.device, s.compute_share)),
-                Concurrency::SerialQueue => demands.push((m.device, s.queue_share)),
-                Concurrency::CpuThreads => {
-                    demands.push((m.device, s.busy_cores / f64::from(dev.compute_units.max(1))))
-                }
-            }
-            demands.push((
-                nd + m.pool,
-                s.bandwidth_share * achievable_bw(dev) / pool_bw[m.pool].max(1.0),
-            ));
-            if dev.concurrency != Concurrency::CpuThreads {
-                demands.push((host, s.host_share / host_cores));
-            }
             if !contexts.contains(&(m.device, m.runtime.name.as_str())) {
                 contexts.push((m.device, m.runtime.name.as_str()));
                 base_mb[m.pool] += m.runtime.context_mb;
             }
-            let weights = (s.memory.resident_mb() - m.shared_mb).max(0.0);
-            let solo = (s.latency_ms * 1e6).round().max(1.0) as u64;
-            let activity = match dev.concurrency {
-                Concurrency::ConcurrentKernels => s.compute_share.max(s.bandwidth_share),
-                Concurrency::SerialQueue => s.queue_share,
-                Concurrency::CpuThreads => s.busy_cores / f64::from(dev.compute_units.max(1)),
-            };
-            let mut job = Job {
-                solo_ns: solo,
-                demands,
-                domain: m.device,
-                pool: m.pool,
-                resident_mb: weights,
-                running_mb: s.memory.transient_mb(),
-                activity,
-            };
-            match plan.residency {
-                // A model with its own arena keeps activations and workspace allocated between runs.
-                Residency::Resident if !m.runtime.shared_allocator => {
-                    job.resident_mb += job.running_mb;
-                    job.running_mb = 0.0;
-                }
-                Residency::Resident => {}
-                // Loading the weights is part of the job; they are held only while it runs.
-                Residency::Unload => {
-                    let full = s.memory.resident_mb();
-                    job.solo_ns += self.load_ns(i, full);
-                    job.resident_mb = 0.0;
-                    job.running_mb = full + s.memory.transient_mb();
-                }
-            }
-            jobs.push(job);
+            jobs.push(self.job(i, s, plan.residency));
         }
         let domains = self
             .devices
@@ -544,6 +488,71 @@ impl Prepared {
             groups: plan.groups.clone(),
             base_mb,
         }
+    }
+
+    /// The simulator's job for model `i` running as `s` predicts, with `residency`.
+    pub fn job(&self, i: usize, s: &SinglePrediction, residency: Residency) -> Job {
+        let m = &self.models[i];
+        let dev = &self.devices[m.device];
+        let nd = self.devices.len();
+        let host = nd + self.pools.len();
+        let host_cores = f64::from(self.devices[0].host_cores.max(1));
+        let pool_bw = self
+            .models
+            .iter()
+            .filter(|o| o.pool == m.pool)
+            .map(|o| achievable_bw(&self.devices[o.device]))
+            .fold(0.0, f64::max);
+        let mut demands = Vec::with_capacity(3);
+        match dev.concurrency {
+            Concurrency::ConcurrentKernels => demands.push((m.device, s.compute_share)),
+            Concurrency::SerialQueue => demands.push((m.device, s.queue_share)),
+            // A model's threads hold their cores for its whole run (they spin or wait at each region's
+            // join), so it claims one core per thread.
+            Concurrency::CpuThreads => demands.push((
+                m.device,
+                f64::from(s.threads) / f64::from(dev.compute_units.max(1)),
+            )),
+        }
+        demands.push((
+            nd + m.pool,
+            s.bandwidth_share * achievable_bw(dev) / pool_bw.max(1.0),
+        ));
+        if dev.concurrency != Concurrency::CpuThreads {
+            demands.push((host, s.host_share / host_cores));
+        }
+        let weights = (s.memory.resident_mb() - m.shared_mb).max(0.0);
+        let solo = (s.latency_ms * 1e6).round().max(1.0) as u64;
+        let activity = match dev.concurrency {
+            Concurrency::ConcurrentKernels => s.compute_share.max(s.bandwidth_share),
+            Concurrency::SerialQueue => s.queue_share,
+            Concurrency::CpuThreads => s.busy_cores / f64::from(dev.compute_units.max(1)),
+        };
+        let mut job = Job {
+            solo_ns: solo,
+            demands,
+            domain: m.device,
+            pool: m.pool,
+            resident_mb: weights,
+            running_mb: s.memory.transient_mb(),
+            activity,
+        };
+        match residency {
+            // A model with its own arena keeps activations and workspace allocated between runs.
+            Residency::Resident if !m.runtime.shared_allocator => {
+                job.resident_mb += job.running_mb;
+                job.running_mb = 0.0;
+            }
+            Residency::Resident => {}
+            // Loading the weights is part of the job; they are held only while it runs.
+            Residency::Unload => {
+                let full = s.memory.resident_mb();
+                job.solo_ns += self.load_ns(i, full);
+                job.resident_mb = 0.0;
+                job.running_mb = full + s.memory.transient_mb();
+            }
+        }
+        job
     }
 
     /// The plan of a strategy with default threads; `batched` uses the grouping search for throughput.

@@ -195,14 +195,15 @@ impl Placement<'_> {
         self.device.concurrency == Concurrency::CpuThreads
     }
 
-    /// Cores `T` threads are worth on a CPU: `1 / (s + (1 − s) / T)` with the device's serial fraction.
+    /// Cores `T` threads are worth on a CPU: `T` threads at the per-core rate of `T` busy cores, less the
+    /// Amdahl serial fraction if a profile sets one.
     pub fn busy_cores(&self) -> f64 {
         let t = f64::from(self.effective_threads());
         if t <= 0.0 {
             return 0.0;
         }
         let s = self.device.serial_fraction.clamp(0.0, 1.0);
-        1.0 / (s + (1.0 - s) / t)
+        self.device.core_rate(t) / (s + (1.0 - s) / t)
     }
 
     /// Threads actually used: on CPUs between 1 and the core count.
@@ -212,6 +213,14 @@ impl Placement<'_> {
         } else {
             0
         }
+    }
+
+    /// CPUs: cost of one parallel region on `threads` threads, s (none on one thread): the machine's
+    /// per-thread wake-up and join plus the runtime pool's own.
+    fn region_s(&self, threads: f64) -> f64 {
+        let per_thread = self.device.kernel_overhead_us
+            + self.runtime.region_us_per_thread * self.device.overhead_scale;
+        (threads - 1.0).max(0.0) * per_thread * 1e-6
     }
 
     fn rates(&self, precision: Precision) -> (Rates, Precision) {
@@ -274,15 +283,29 @@ impl Placement<'_> {
     fn op(&self, r: &Rates, op: &Op) -> Tally {
         let bytes = op.act_elems * r.act_bytes + op.weight_elems * r.weight_bytes;
         let memory = bytes / r.bandwidth;
+        // On CPUs an element-wise kernel smaller than the runtime's grain is not split: one thread, no
+        // fork-join, and only one core's share of the bandwidth.
+        let serial = r.cpu
+            && !matches!(op.class, OpClass::Gemm | OpClass::Attention)
+            && op.act_elems < self.runtime.parallel_grain_elems;
         let (compute, occupancy) = match op.class {
             OpClass::Gemm | OpClass::Attention => self.gemm(r, op),
+            _ if serial => (op.flops / r.vector_flops * r.units, 1.0),
             _ => (op.flops / r.vector_flops, 1.0),
         };
-        // On CPUs the device-side cost is the fork and join of the kernel's threads: none on one thread.
-        let overhead = if r.cpu && self.effective_threads() <= 1 {
+        let memory = if serial && r.units > 1.0 && self.device.per_unit_bandwidth_gbps > 0.0 {
+            memory.max(bytes / (self.device.per_unit_bandwidth_gbps * 1e9).max(1.0))
+        } else {
+            memory
+        };
+        // The device-side cost: a kernel launch on accelerators, the fork and join of the kernel's threads on
+        // CPUs (none on one thread).
+        let overhead = if !r.cpu {
+            self.device.kernel_overhead_us * 1e-6
+        } else if serial {
             0.0
         } else {
-            self.device.kernel_overhead_us * 1e-6
+            self.region_s(f64::from(self.effective_threads()))
         };
         let device = compute.max(memory) + overhead;
         let host = self.runtime.host_overhead_us * self.device.overhead_scale * 1e-6;

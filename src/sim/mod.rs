@@ -28,6 +28,10 @@ pub enum ResourceKind {
     Cores {
         /// Share of a waiting thread's slice burnt spinning.
         spin_wait_share: f64,
+        /// Cores of the device.
+        cores: f64,
+        /// Per-core rate with every core busy relative to one busy core (`DeviceProfile::all_core_rate`).
+        all_core_rate: f64,
     },
 }
 
@@ -156,15 +160,28 @@ impl Scenario {
     fn rate(&self, job: usize, co_runners: &[usize], load: &[f64]) -> f64 {
         let j = &self.jobs[job];
         let mut rate: f64 = 1.0;
-        for &(r, _) in &j.demands {
+        for &(r, own) in &j.demands {
             let res = &self.resources[r];
             let total = load[r] / res.capacity.max(1e-9);
             let share = match res.kind {
                 ResourceKind::Shared => 1.0 / total.max(1.0),
-                ResourceKind::Cores { spin_wait_share } if total > 1.0 => {
-                    (1.0 / total) * (1.0 - spin_wait_share * (1.0 - 1.0 / total))
+                ResourceKind::Cores {
+                    spin_wait_share,
+                    cores,
+                    all_core_rate,
+                } => {
+                    // Each core slows as more of them are busy (clock, SMT, shared caches); the job's solo
+                    // time already holds the rate at its own thread count.
+                    let core =
+                        |busy: f64| crate::catalog::hardware::core_rate(busy, cores, all_core_rate);
+                    let clock = core(total.min(1.0) * cores) / core(own * cores);
+                    let sched = if total > 1.0 {
+                        (1.0 / total) * (1.0 - spin_wait_share * (1.0 - 1.0 / total))
+                    } else {
+                        1.0
+                    };
+                    clock * sched
                 }
-                ResourceKind::Cores { .. } => 1.0,
             };
             rate = rate.min(share);
         }
@@ -357,6 +374,8 @@ mod tests {
         let mut sc = scenario(vec![job(1000, 1.0), job(1000, 1.0)], vec![vec![0, 1]]);
         sc.resources[0].kind = ResourceKind::Cores {
             spin_wait_share: 0.5,
+            cores: 2.0,
+            all_core_rate: 1.0,
         };
         // Each gets half the cores, and a quarter of that half is burnt: rate 0.375.
         assert_eq!(sc.run().makespan_ns, 2667);

@@ -1,0 +1,85 @@
+//! Thread splits for models that run together on a CPU.
+//!
+//! Models that share a CPU finish when their slowest member does, so the cores are handed out to even
+//! out finish times: every model starts with one thread, and each further core goes to the model that is
+//! predicted to finish last, as long as one more thread still shortens it (a kernel whose tiles or
+//! element-wise grain cannot use another thread, or whose fork-joins cost more than it gains, keeps what
+//! it has). With more models than cores each gets one thread and the scheduler shares the cores. The
+//! single-model predictions behind the choice are computed once per (model, threads) and reused by every
+//! group the search tries.
+
+use crate::catalog::hardware::Concurrency;
+use crate::predict::multi::Prepared;
+use crate::predict::single::SinglePrediction;
+
+/// Single-model predictions by (model, threads), computed on first use.
+#[derive(Debug, Clone, Default)]
+pub struct SingleTable {
+    /// `rows[i][t − 1]`: model `i` alone on `t` threads (threads 0 stands for accelerators).
+    rows: Vec<Vec<Option<SinglePrediction>>>,
+}
+
+impl SingleTable {
+    /// An empty table for `prep`'s models.
+    pub fn new(prep: &Prepared) -> Self {
+        SingleTable {
+            rows: vec![Vec::new(); prep.models.len()],
+        }
+    }
+
+    /// Model `i` alone on `threads` threads.
+    pub fn get(&mut self, prep: &Prepared, i: usize, threads: u32) -> &SinglePrediction {
+        let slot = threads as usize;
+        let row = &mut self.rows[i];
+        if row.len() <= slot {
+            row.resize(slot + 1, None);
+        }
+        row[slot].get_or_insert_with(|| prep.single(i, threads))
+    }
+}
+
+/// Threads for each member of `group` that runs on a CPU and has no thread count of its own, water-filled
+/// as the module says; `(model, threads)` pairs in the group's order.
+pub fn fill(prep: &Prepared, group: &[usize], table: &mut SingleTable) -> Vec<(usize, u32)> {
+    let mut out = Vec::new();
+    for (d, dev) in prep.devices.iter().enumerate() {
+        if dev.concurrency != Concurrency::CpuThreads {
+            continue;
+        }
+        let on: Vec<usize> = group
+            .iter()
+            .copied()
+            .filter(|&i| prep.models[i].device == d && prep.models[i].spec.threads.is_none())
+            .collect();
+        if on.is_empty() {
+            continue;
+        }
+        let fixed: u32 = group
+            .iter()
+            .filter(|&&i| prep.models[i].device == d)
+            .filter_map(|&i| prep.models[i].spec.threads)
+            .sum();
+        let cores = dev.compute_units.max(1);
+        let mut given = vec![1u32; on.len()];
+        let mut left = cores.saturating_sub(fixed).saturating_sub(on.len() as u32);
+        let mut open = vec![true; on.len()];
+        while left > 0 {
+            let slowest = (0..on.len()).filter(|&k| open[k]).max_by(|&a, &b| {
+                let ta = table.get(prep, on[a], given[a]).latency_ms;
+                let tb = table.get(prep, on[b], given[b]).latency_ms;
+                ta.total_cmp(&tb).then(b.cmp(&a))
+            });
+            let Some(k) = slowest else { break };
+            let now = table.get(prep, on[k], given[k]).latency_ms;
+            let more = table.get(prep, on[k], given[k] + 1).latency_ms;
+            if more < now {
+                given[k] += 1;
+                left -= 1;
+            } else {
+                open[k] = false;
+            }
+        }
+        out.extend(on.into_iter().zip(given));
+    }
+    out
+}
