@@ -559,6 +559,9 @@ pub struct HardwareProfileDto {
     /// Amdahl serial fraction of CPU kernels.
     #[serde(default, deserialize_with = "lenient::option")]
     pub serial_fraction: Option<f64>,
+    /// CPUs: per-core rate with every core busy relative to one busy core, in (0, 1].
+    #[serde(default, deserialize_with = "lenient::option")]
+    pub all_core_rate: Option<f64>,
     /// Default runtime.
     pub default_runtime: Option<String>,
     /// Multiplier of the runtime's dispatch and call overheads on this device (calibration).
@@ -566,6 +569,9 @@ pub struct HardwareProfileDto {
     pub overhead_scale: Option<f64>,
     /// Per-model latency factors from calibration, by model name.
     pub latency_corrections: Option<BTreeMap<String, f64>>,
+    /// Measured kernel efficiency per runtime on this device, in (0, 1].
+    #[serde(default)]
+    pub runtime_efficiency: Option<BTreeMap<String, f64>>,
     /// Sources per field.
     pub sources: Option<BTreeMap<String, String>>,
 }
@@ -768,6 +774,17 @@ pub fn hardware_from_dto(d: HardwareProfileDto) -> Result<DeviceProfile> {
     if let Some(v) = frac("serial_fraction", d.serial_fraction)? {
         p.serial_fraction = v;
     }
+    match frac("all_core_rate", d.all_core_rate)? {
+        Some(v) if v <= 0.0 => {
+            return Err(Error::invalid(
+                f("all_core_rate"),
+                v,
+                "a number above 0 and at most 1",
+            ))
+        }
+        Some(v) => p.all_core_rate = v,
+        None => {}
+    }
     if let Some(rt) = d.default_runtime {
         p.default_runtime = RuntimeProfile::find(&rt)
             .map_err(|_| {
@@ -802,6 +819,19 @@ pub fn hardware_from_dto(d: HardwareProfileDto) -> Result<DeviceProfile> {
             out.push((k.to_ascii_lowercase(), v));
         }
         p.latency_corrections = out;
+    }
+    if let Some(c) = d.runtime_efficiency {
+        let mut out = Vec::with_capacity(c.len());
+        for (k, v) in c {
+            let field = f(&format!("runtime_efficiency.{k}"));
+            let rt =
+                RuntimeProfile::find(&k).map_err(|e| Error::invalid(&field, &k, e.to_string()))?;
+            if !(v.is_finite() && v > 0.0 && v <= 1.0) {
+                return Err(Error::invalid(field, v, "a number above 0 and at most 1"));
+            }
+            out.push((rt.name, v));
+        }
+        p.runtime_efficiency = out;
     }
     if let Some(src) = d.sources {
         p.sources.retain(|(k, _)| !src.contains_key(k));
@@ -867,9 +897,11 @@ pub fn profile_to_dto(p: &DeviceProfile) -> HardwareProfileDto {
         host_link_gbps: Some(p.host_link_gbps),
         spin_wait_share: Some(p.spin_wait_share),
         serial_fraction: Some(p.serial_fraction),
+        all_core_rate: Some(p.all_core_rate),
         default_runtime: Some(p.default_runtime.clone()),
         overhead_scale: Some(p.overhead_scale),
         latency_corrections: Some(p.latency_corrections.iter().cloned().collect()),
+        runtime_efficiency: Some(p.runtime_efficiency.iter().cloned().collect()),
         sources: Some(p.sources.iter().cloned().collect()),
     }
 }

@@ -184,6 +184,10 @@ pub struct DeviceProfile {
     pub overhead_scale: f64,
     /// Bounded per-model latency factors from calibration, by model name (lower case); none by default.
     pub latency_corrections: Vec<(String, f64)>,
+    /// Measured kernel efficiency of a runtime on this device (fraction of the device's tuned GEMM rate its
+    /// kernels reach), by runtime name; replaces the runtime catalog's `kernel_efficiency` for that runtime
+    /// here. Empty by default; `mmperf calibrate` measures the built-in workloads' kernel.
+    pub runtime_efficiency: Vec<(String, f64)>,
     /// Where each number comes from.
     pub sources: Vec<(String, String)>,
 }
@@ -222,6 +226,14 @@ impl DeviceProfile {
         ] {
             *v *= factor;
         }
+    }
+
+    /// Kernel efficiency of `runtime` on this device: measured where the profile has it, else the runtime's.
+    pub fn kernel_efficiency(&self, runtime: &super::runtime::RuntimeProfile) -> f64 {
+        self.runtime_efficiency
+            .iter()
+            .find(|(k, _)| *k == runtime.name)
+            .map_or(runtime.kernel_efficiency, |(_, e)| *e)
     }
 
     /// The calibrated latency factor for a model (1 when there is none).
@@ -541,6 +553,7 @@ fn build(d: &Dev) -> DeviceProfile {
         default_runtime: default_runtime(platform).to_string(),
         overhead_scale: 1.0,
         latency_corrections: Vec::new(),
+        runtime_efficiency: Vec::new(),
         sources: vec![
             ("datasheet".to_string(), d.source.to_string()),
             ("gemm_tiles".to_string(), tiles_src.to_string()),

@@ -244,8 +244,9 @@ impl Placement<'_> {
         } else {
             peak
         };
-        let vector_flops =
-            fp32_peak * 1e12 * units / all_units * smallest_tile * self.runtime.kernel_efficiency;
+        let vector_flops = fp32_peak * 1e12 * units / all_units
+            * smallest_tile
+            * dev.kernel_efficiency(self.runtime);
         let act = if precision == Precision::Int4 {
             Precision::Fp16
         } else {
@@ -271,7 +272,7 @@ impl Placement<'_> {
                 * (op.m / f64::from(tile.m)).ceil().max(1.0)
                 * (op.n / f64::from(tile.n)).ceil().max(1.0);
             let waves = (tiles / r.units).ceil().max(1.0);
-            let rate = r.unit_flops * tile.efficiency * self.runtime.kernel_efficiency;
+            let rate = r.unit_flops * tile.efficiency * self.device.kernel_efficiency(self.runtime);
             let t = waves * (op.flops / tiles) / rate;
             if t < best.0 {
                 best = (t, (tiles / (waves * r.units)).min(1.0));

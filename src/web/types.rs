@@ -97,6 +97,8 @@ export interface HardwareProfile {
   host_cores?: number;
   host_link_gbps?: number;
   spin_wait_share?: number;
+  /** CPUs: per-core rate with every core busy relative to one busy core, in (0, 1]. */
+  all_core_rate?: number;
   default_runtime?: string;
   sources?: Record<string, string>;
 }
