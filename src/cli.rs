@@ -15,6 +15,7 @@ macro_rules! w {
 use std::process::ExitCode;
 
 mod calibration;
+mod real;
 
 use clap::{Parser, Subcommand};
 use multimodel_perf::catalog::hardware;
@@ -209,6 +210,15 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Predictions against measured runs of a real runtime (bench/real/run.py results): each plan's
+    /// measured and predicted makespan, the pick, its regret, solo-run errors.
+    CheckReal {
+        /// Results JSON written by bench/real/run.py.
+        results: String,
+        /// Profile JSON file (e.g. from `mmperf calibrate`) or catalog id of this machine.
+        #[arg(long, default_value = "cpu")]
+        hardware: String,
+    },
     /// Prediction error over the stored measurements, trend, and whether a refit is due.
     Validate {
         /// Measurement store.
@@ -258,7 +268,7 @@ enum Command {
     },
 }
 
-fn read(path: &str, what: &str) -> Result<String, String> {
+pub(crate) fn read(path: &str, what: &str) -> Result<String, String> {
     std::fs::read_to_string(path).map_err(|e| format!("cannot read {what} file '{path}': {e}"))
 }
 
@@ -269,7 +279,7 @@ struct Loaded {
 }
 
 /// Library errors become the one-line message the CLI prints.
-fn text(e: impl std::fmt::Display) -> String {
+pub(crate) fn text(e: impl std::fmt::Display) -> String {
     e.to_string()
 }
 
@@ -573,6 +583,7 @@ fn run(cli: Cli) -> Result<String, String> {
                 json,
             })
         }
+        Command::CheckReal { results, hardware } => return real::check_real(&results, &hardware),
         Command::Validate {
             db,
             hardware,

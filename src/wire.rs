@@ -21,6 +21,7 @@ use crate::predict::multi::{Constraints, MultiPrediction, Workload};
 use crate::predict::spec::{ArchSpec, CustomModel, ModelSpec};
 
 pub mod calibration;
+pub mod real;
 
 /// JSON has no NaN or infinity. JavaScript callers' non-finite numbers reach the JSON parser as the strings
 /// `"NaN"`, `"Infinity"` and `"-Infinity"` (the wasm layer writes them so) and are read back as numbers, so

@@ -5,6 +5,7 @@
 
 pub mod fit;
 pub mod metrics;
+pub mod real;
 pub mod record;
 
 pub use fit::{refit, split_half, Fit, Scales};
