@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use multimodel_perf::calibrate::{self, metrics, Measurement};
 use multimodel_perf::catalog::hardware::DeviceProfile;
 use multimodel_perf::native::{bench, measure, store::Store};
+use multimodel_perf::predict::spec::ModelSpec;
 use multimodel_perf::wire::{self, calibration as wc};
 use multimodel_perf::workload::{WorkloadOptions, DEFAULT_MAX_MFLOP};
 use multimodel_perf::{Goal, MultiModelPredictor, Strategy};
@@ -68,16 +69,45 @@ pub fn calibrate(
             db_path(db).display()
         );
         w!(out, "cores               {}", b.cores);
-        for (t, (g, c)) in b.gemm_gflops.iter().zip(&b.chain_gflops).enumerate() {
-            w!(out, "fp32, {} thread(s)     {:>8.2} GFLOP/s one GEMM, {:>8.2} GFLOP/s model-shaped chains", t + 1, g, c);
+        w!(out, "ISA                 {}", b.isa.name);
+        for sh in &b.shapes {
+            for (t, f) in b.threads.iter().zip(&sh.gflops) {
+                w!(
+                    out,
+                    "fp32 {:<5} {}×{}×{}, {t} thread(s) {:>8.2} GFLOP/s (IQR {:.1} %)",
+                    sh.label,
+                    sh.gemm.m,
+                    sh.gemm.k,
+                    sh.gemm.n,
+                    f.median,
+                    f.iqr_pct
+                );
+            }
         }
         w!(
             out,
-            "read bandwidth      {:>8.2} GB/s ({:.2} on 1 thread)",
-            b.bandwidth_all,
-            b.bandwidth_1
+            "peak fp32           {:>8.3} TFLOP/s",
+            p.peak_tflops.fp32
         );
-        w!(out, "fork-join per GEMM  {:>8.1} µs", b.dispatch_us());
+        w!(out, "all-core rate       {:>8.3}", p.all_core_rate);
+        w!(
+            out,
+            "region per thread   {:>8.3} µs (spinning pool)",
+            p.kernel_overhead_us
+        );
+        w!(
+            out,
+            "read bandwidth      {:>8.2} GB/s ({:.2} on 1 thread)",
+            p.memory_bandwidth_gbps,
+            p.per_unit_bandwidth_gbps
+        );
+        w!(
+            out,
+            "built-in runtime    {:>8.3} kernel efficiency, {:.1} µs fork-join per extra thread",
+            b.builtin_efficiency(),
+            b.builtin_fork_join_per_thread_us()
+        );
+        w!(out, "calibration took    {:>8.1} s", b.elapsed_s);
     }
     Ok(out)
 }
@@ -124,10 +154,23 @@ pub fn measure(a: MeasureArgs<'_>) -> Result<String, String> {
     let models = parsed.workload.models;
     let store = open(a.db)?;
     let (version, profile) = profile(a.hardware, &store)?;
-    let strategies: Vec<Strategy> = if a.all_strategies {
-        vec![Strategy::Parallel, Strategy::Sequential, Strategy::Batched]
+    // With --all-strategies: every strategy, and parallel and batched also with the cores split between
+    // the models of each group (the plans `recommend` weighs).
+    let strategies: Vec<(Strategy, bool)> = if a.all_strategies {
+        let mut v = vec![
+            (Strategy::Parallel, false),
+            (Strategy::Sequential, false),
+            (Strategy::Batched, false),
+        ];
+        if models.len() > 1 && profile.compute_units > 1 {
+            v.extend([(Strategy::Parallel, true), (Strategy::Batched, true)]);
+        }
+        v
     } else {
-        vec![Strategy::parse("--strategy", a.strategy).map_err(text)?]
+        vec![(
+            Strategy::parse("--strategy", a.strategy).map_err(text)?,
+            false,
+        )]
     };
     let options = WorkloadOptions {
         scale: a.scale,
@@ -135,11 +178,12 @@ pub fn measure(a: MeasureArgs<'_>) -> Result<String, String> {
     };
     let mut out = String::new();
     let mut results = Vec::new();
-    for strategy in &strategies {
+    for &(strategy, split_threads) in &strategies {
         let req = measure::MeasureRequest {
             models: &models,
             profile: &profile,
-            strategy: *strategy,
+            strategy,
+            split_threads,
             options,
             repeat: a.repeat,
         };
@@ -177,6 +221,7 @@ pub fn measure(a: MeasureArgs<'_>) -> Result<String, String> {
         compare(
             &mut out,
             &results,
+            &models,
             &profile,
             (!a.no_store).then_some(&store),
         )?;
@@ -224,23 +269,41 @@ fn print_measurement(out: &mut String, m: &Measurement, id: Option<i64>) {
 fn compare(
     out: &mut String,
     results: &[(Option<i64>, Measurement)],
+    models: &[ModelSpec],
     profile: &DeviceProfile,
     store: Option<&Store>,
 ) -> Result<(), String> {
-    let mut ranked: Vec<&Measurement> = results.iter().map(|(_, m)| m).collect();
-    ranked.sort_by(|a, b| a.measured_makespan_ms.total_cmp(&b.measured_makespan_ms));
+    let mut ranked: Vec<(String, &Measurement)> = results
+        .iter()
+        .map(|(_, m)| (label(m, profile.compute_units), m))
+        .collect();
+    ranked.sort_by(|a, b| {
+        a.1.measured_makespan_ms
+            .total_cmp(&b.1.measured_makespan_ms)
+    });
     w!(out, "\nstrategies by measured makespan (throughput goal):");
-    for (i, m) in ranked.iter().enumerate() {
+    for (i, (l, m)) in ranked.iter().enumerate() {
         w!(
             out,
-            "  {}. {:<10} {:>8.2} ms",
+            "  {}. {:<24} {:>8.2} ms (predicted {:.2} ms)",
             i + 1,
-            m.strategy.name(),
-            m.measured_makespan_ms
+            l,
+            m.measured_makespan_ms,
+            m.predicted_makespan_ms
         );
     }
-    // What the recommender picks for the same models.
-    let specs: Vec<_> = results[0].1.models.iter().map(|x| x.spec.clone()).collect();
+    // What the recommender picks for the same models, with the thread counts the workload gave (the
+    // recorded ones are the plans' choices).
+    let specs: Vec<_> = results[0]
+        .1
+        .models
+        .iter()
+        .zip(models)
+        .map(|(x, given)| ModelSpec {
+            threads: given.threads,
+            ..x.spec.clone()
+        })
+        .collect();
     let workload = multimodel_perf::Workload {
         models: specs,
         constraints: Default::default(),
@@ -253,14 +316,12 @@ fn compare(
     let r = MultiModelPredictor::default()
         .recommend(&workload, &target, Goal::Throughput)
         .map_err(text)?;
-    let chosen = r.best().prediction.plan.strategy;
-    let best = ranked[0];
-    let loss = ranked
-        .iter()
-        .find(|m| m.strategy == chosen)
-        .map_or(0.0, |m| {
-            m.measured_makespan_ms / best.measured_makespan_ms - 1.0
-        });
+    let chosen = r.best().label.as_str();
+    let (best_label, best) = (&ranked[0].0, ranked[0].1);
+    let measured = ranked.iter().find(|(l, _)| l == chosen);
+    let loss = measured.map_or(0.0, |(_, m)| {
+        m.measured_makespan_ms / best.measured_makespan_ms - 1.0
+    });
     if let Some(store) = store {
         store
             .add_comparison(&wc::ComparisonRecord {
@@ -272,33 +333,22 @@ fn compare(
                     .iter()
                     .map(|x| x.spec.name.clone())
                     .collect(),
-                recommended: chosen.name().to_string(),
-                measured_best: best.strategy.name().to_string(),
+                recommended: chosen.to_string(),
+                measured_best: best_label.clone(),
                 loss,
             })
             .map_err(text)?;
     }
-    match ranked.iter().find(|m| m.strategy == chosen) {
-        Some(m) if m.strategy == best.strategy => w!(
+    match measured {
+        Some((l, _)) if l == best_label => {
+            w!(out, "recommendation: {chosen} — the measured best")
+        }
+        Some(_) => w!(
             out,
-            "recommendation: {} ({}) — the measured best",
-            chosen.name(),
-            r.best().label
+            "recommendation: {chosen} — measured {:.1} % slower than the best, {best_label}",
+            100.0 * loss
         ),
-        Some(m) => w!(
-            out,
-            "recommendation: {} ({}) — measured {:.1} % slower than the best, {}",
-            chosen.name(),
-            r.best().label,
-            100.0 * (m.measured_makespan_ms / best.measured_makespan_ms - 1.0),
-            best.strategy.name()
-        ),
-        None => w!(
-            out,
-            "recommendation: {} ({}) — not measured",
-            chosen.name(),
-            r.best().label
-        ),
+        None => w!(out, "recommendation: {chosen} — not measured"),
     }
     if let Some(store) = store {
         let (hits, n, mean_loss) = wc::accuracy(&store.comparisons().map_err(text)?);
@@ -309,6 +359,20 @@ fn compare(
         );
     }
     Ok(())
+}
+
+/// The recommendation's name for a measured plan: the strategy, with `-split-threads` when parallel or
+/// batched models ran on fewer than all cores.
+fn label(m: &Measurement, cores: u32) -> String {
+    let split = matches!(m.strategy, Strategy::Parallel | Strategy::Batched)
+        && m.models
+            .iter()
+            .any(|x| x.spec.threads.is_some_and(|t| t < cores));
+    format!(
+        "{}{}",
+        m.strategy.name(),
+        if split { "-split-threads" } else { "" }
+    )
 }
 
 /// `mmperf validate`.

@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 use crate::predict::multi::{Strategy, Target, Workload};
 use crate::predict::spec::ModelSpec;
 use crate::workload::{self, WorkloadOptions};
-use crate::MultiModelPredictor;
+use crate::{plan, MultiModelPredictor};
 
 /// What to measure.
 pub struct MeasureRequest<'a> {
@@ -21,6 +21,9 @@ pub struct MeasureRequest<'a> {
     pub profile: &'a DeviceProfile,
     /// Strategy.
     pub strategy: Strategy,
+    /// Parallel or batched with the cores split between the models of each group (`plan::parallel_split`,
+    /// `plan::batched_split`) instead of every model on all cores.
+    pub split_threads: bool,
     /// Workload sizing.
     pub options: WorkloadOptions,
     /// Runs; the one with the median makespan is kept (≥ 1).
@@ -46,7 +49,7 @@ pub fn measure(req: &MeasureRequest<'_>, progress: &mut dyn FnMut(&str)) -> Resu
     for (i, s) in req.models.iter().enumerate() {
         let w = workload::build(s, &format!("models[{i}]"), req.options)?;
         let mut spec = w.spec();
-        spec.threads = Some(s.threads.unwrap_or(cores).clamp(1, cores));
+        spec.threads = s.threads.map(|t| t.clamp(1, cores));
         spec.device = Some(req.profile.id.clone());
         spec.runtime = Some("builtin".to_string());
         progress(&format!(
@@ -68,19 +71,15 @@ pub fn measure(req: &MeasureRequest<'_>, progress: &mut dyn FnMut(&str)) -> Resu
         models: specs.clone(),
         constraints: Default::default(),
     };
-    let predicted = MultiModelPredictor::default().predict(&workload, &target, req.strategy)?;
-    let plan = predicted.plan.clone();
-    let threads: Vec<usize> = specs
-        .iter()
-        .enumerate()
-        .map(|(i, s)| {
-            plan.threads
-                .get(i)
-                .copied()
-                .flatten()
-                .or(s.threads)
-                .unwrap_or(cores) as usize
-        })
+    let prep = MultiModelPredictor::default().prepare(&workload, &target)?;
+    let plan = match (req.strategy, req.split_threads) {
+        (Strategy::Parallel, true) => plan::parallel_split(&prep),
+        (Strategy::Batched, true) => plan::batched_split(&prep),
+        (s, _) => prep.plan(s),
+    };
+    let predicted = prep.evaluate(&plan);
+    let threads: Vec<usize> = (0..specs.len())
+        .map(|i| prep.threads(i, &plan) as usize)
         .collect();
     // Warm-up (page faults, caches) and the reference outputs.
     let mut max_error = 0.0f64;
@@ -93,8 +92,13 @@ pub fn measure(req: &MeasureRequest<'_>, progress: &mut dyn FnMut(&str)) -> Resu
     for k in 0..req.repeat.max(1) {
         let (makespan, lat) = run_plan(&ready, &plan.groups, &threads);
         progress(&format!(
-            "{} run {}: {:.2} ms",
+            "{}{} run {}: {:.2} ms",
             req.strategy.name(),
+            if req.split_threads {
+                " (split threads)"
+            } else {
+                ""
+            },
             k + 1,
             makespan
         ));
