@@ -167,7 +167,8 @@ pub struct DeviceProfile {
     pub host_cores: u32,
     /// Link to load weights over (PCIe, or the memory bus for host-memory devices), GB/s.
     pub host_link_gbps: f64,
-    /// Share of a waiting thread's time slice burnt spinning when cores are oversubscribed (CPU only).
+    /// Share of a waiting thread's time slice burnt spinning when cores are oversubscribed (CPU only), for
+    /// runtimes whose pools spin while they wait (`RuntimeProfile::spins_while_waiting`).
     pub spin_wait_share: f64,
     /// CPUs: compute rate of each core while every core is busy, relative to one busy core (1 = no loss;
     /// below 1 where cores are SMT siblings, the all-core clock is lower than the one-core boost, or cores

@@ -39,6 +39,10 @@ pub struct RuntimeProfile {
     /// CPUs: element-wise and normalisation kernels with fewer output elements than this run on one thread
     /// (the runtime does not split them: too little work per thread to pay for the fork-join).
     pub parallel_grain_elems: f64,
+    /// CPUs: the intra-op pool's threads spin while they wait for work or at a join before they sleep
+    /// (ONNX Runtime's `allow_spinning` default, OpenMP's spin-wait), so on oversubscribed cores they burn
+    /// part of each waiting slice (the device's `spin_wait_share`); threads that block do not.
+    pub spins_while_waiting: bool,
     /// Platforms the runtime runs on.
     pub platforms: Vec<Platform>,
     /// Where the numbers come from.
@@ -59,6 +63,7 @@ struct Rt {
     compile_us: f64,
     region_us: f64,
     grain: f64,
+    spins: bool,
     platforms: &'static [Platform],
     source: &'static str,
 }
@@ -108,6 +113,7 @@ const RUNTIMES: [Rt; 11] = [
         compile_us: 0.0,
         region_us: 0.0,
         grain: 0.0,
+        spins: false,
         platforms: &[Cuda],
         source: "TensorRT Developer Guide: layer/tensor fusion (conv+bias+ReLU, BN folding), fused MHA plugins in demo/BERT, tactic autotuning; enqueue ~1 µs per kernel; CUDA context ~300 MB (NVIDIA forums)",
     },
@@ -125,6 +131,7 @@ const RUNTIMES: [Rt; 11] = [
         compile_us: 50.0,
         region_us: PYTORCH_REGION_US,
         grain: ATEN_GRAIN_SIZE,
+        spins: true,
         platforms: &[Cuda, Rocm, Mps, Cpu],
         source: "eager mode: ~5-25 µs CPU dispatch per op (Python, pybind, ATen dispatcher, cudaLaunchKernel; jiahuanglin.xyz 'From PyTorch op to kernel launch'); no epilogue fusion; SDPA flash attention (PyTorch 2 docs); cuBLAS/cuDNN heuristics; caching allocator; CUDA context + cuBLAS/cuDNN handles ~500 MB",
     },
@@ -142,6 +149,7 @@ const RUNTIMES: [Rt; 11] = [
         compile_us: 100.0,
         region_us: ORT_REGION_US,
         grain: ATEN_GRAIN_SIZE,
+        spins: true,
         platforms: &[Cpu, Cuda, Rocm, Openvino],
         source: "ONNX Runtime graph optimisations (Gelu/LayerNorm/bias fusion, Attention contrib op: onnxruntime.ai/docs/performance/transformers-optimization); C++ executor, few µs per node; BFC arena",
     },
@@ -159,6 +167,7 @@ const RUNTIMES: [Rt; 11] = [
         compile_us: 300.0,
         region_us: ORT_REGION_US,
         grain: ATEN_GRAIN_SIZE,
+        spins: true,
         platforms: &[Openvino, Cpu],
         source: "OpenVINO graph compiler fuses element-wise ops and SDPA (docs.openvino.ai optimisation guide); oneDNN kernels",
     },
@@ -176,6 +185,7 @@ const RUNTIMES: [Rt; 11] = [
         compile_us: 0.0,
         region_us: 0.0,
         grain: 0.0,
+        spins: false,
         platforms: &[Qnn],
         source: "Qualcomm AI Engine Direct: graph compiled ahead of time for the HTP, one FastRPC call per inference (~100s of µs)",
     },
@@ -193,6 +203,7 @@ const RUNTIMES: [Rt; 11] = [
         compile_us: 1000.0,
         region_us: WASM_REGION_US,
         grain: ATEN_GRAIN_SIZE,
+        spins: true,
         platforms: &[Wasm, Webgpu, Webnn],
         source: "onnxruntime-web: graph optimisations as native ORT; WASM SIMD kernels (MLAS) and WGSL shaders; async session.run round trip; browser memory overhead (arXiv 2402.05981)",
     },
@@ -210,6 +221,7 @@ const RUNTIMES: [Rt; 11] = [
         compile_us: 2000.0,
         region_us: WASM_REGION_US,
         grain: ATEN_GRAIN_SIZE,
+        spins: true,
         platforms: &[Webgpu, Wasm, Webnn],
         source: "transformers.js runs on onnxruntime-web; per-kernel JS dispatch in the WebGPU EP, tokenizer and tensor marshalling per call; WGSL matmul far from vendor GEMM (transformers.js #796, #1750; gpuweb #5291); browser runtimes use several times the model size (arXiv 2402.05981)",
     },
@@ -227,6 +239,7 @@ const RUNTIMES: [Rt; 11] = [
         compile_us: 2000.0,
         region_us: WASM_REGION_US,
         grain: ATEN_GRAIN_SIZE,
+        spins: false,
         platforms: &[Webgpu, Wasm],
         source: "TensorFlow.js: fusedMatMul/fusedConv2d fuse bias+activation (tfjs-core ops/fused); JS kernel dispatch per op",
     },
@@ -244,6 +257,7 @@ const RUNTIMES: [Rt; 11] = [
         compile_us: 500.0,
         region_us: 0.0,
         grain: 0.0,
+        spins: false,
         platforms: &[Webgpu],
         source: "WebLLM/MLC: TVM-compiled and tuned WGSL kernels, fused attention with paged KV cache (mlc-ai/web-llm); vram_required_MB already counts its buffers",
     },
@@ -261,6 +275,7 @@ const RUNTIMES: [Rt; 11] = [
         compile_us: 300.0,
         region_us: ORT_REGION_US,
         grain: ATEN_GRAIN_SIZE,
+        spins: false,
         platforms: &[Webnn],
         source: "WebNN: the whole graph is compiled by the browser to DirectML/Core ML/TFLite and run with one compute() promise (W3C WebNN spec); native kernels",
     },
@@ -278,6 +293,7 @@ const RUNTIMES: [Rt; 11] = [
         compile_us: 20000.0,
         region_us: BUILTIN_REGION_US,
         grain: 0.0,
+        spins: false,
         platforms: &[Webgpu, Wasm, Webnn, Cpu],
         source: "multimodel-perf's own built-in GEMM-chain workloads (src/workload): one 16×16-tiled WGSL matmul dispatch per GEMM with one submit and one read-back per run on WebGPU; one MLGraph (matmul, tile, slice) per model on WebNN; a vectorised loop on one thread on WASM/CPU. Overheads and efficiency are starting assumptions (U) for calibration to refit",
     },
@@ -299,6 +315,7 @@ impl RuntimeProfile {
             compile_us_per_kernel: r.compile_us,
             region_us_per_thread: r.region_us,
             parallel_grain_elems: r.grain,
+            spins_while_waiting: r.spins,
             platforms: r.platforms.to_vec(),
             source: r.source.to_string(),
         }

@@ -536,6 +536,7 @@ impl Prepared {
             resident_mb: weights,
             running_mb: s.memory.transient_mb(),
             activity,
+            spins: m.runtime.spins_while_waiting,
         };
         match residency {
             // A model with its own arena keeps activations and workspace allocated between runs.

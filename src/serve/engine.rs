@@ -360,6 +360,7 @@ mod tests {
             resident_mb: 0.0,
             running_mb: 0.0,
             activity: 1.0,
+            spins: false,
         };
         Machine {
             scenario: Scenario {

@@ -62,6 +62,9 @@ pub struct Job {
     /// Fraction of its device the job keeps busy alone (compute units, memory bus, queue or cores): what it
     /// adds to the device's power above idle.
     pub activity: f64,
+    /// CPUs: the job's runtime spins while its threads wait (ONNX Runtime, OpenMP), so on oversubscribed
+    /// cores it burns part of each waiting slice; a runtime whose threads block does not.
+    pub spins: bool,
 }
 
 /// Per-domain interference factors.
@@ -90,6 +93,8 @@ pub struct Scenario {
 #[derive(Debug, Clone, Default)]
 pub struct RateScratch {
     load: Vec<f64>,
+    /// Per resource, the demand of jobs whose runtime spins while waiting.
+    spinning: Vec<f64>,
     co_runners: Vec<usize>,
     rates: Vec<f64>,
 }
@@ -139,6 +144,8 @@ impl Scenario {
     pub fn rates<'s>(&self, active: &[usize], scratch: &'s mut RateScratch) -> &'s [f64] {
         scratch.load.clear();
         scratch.load.resize(self.resources.len(), 0.0);
+        scratch.spinning.clear();
+        scratch.spinning.resize(self.resources.len(), 0.0);
         scratch.co_runners.clear();
         scratch.co_runners.resize(self.domains.len().max(1), 0);
         for &k in active {
@@ -147,17 +154,22 @@ impl Scenario {
             }
             for &(r, d) in &self.jobs[k].demands {
                 scratch.load[r] += d;
+                if self.jobs[k].spins {
+                    scratch.spinning[r] += d;
+                }
             }
         }
         scratch.rates.clear();
         for &k in active {
-            let r = self.rate(k, &scratch.co_runners, &scratch.load).max(1e-12);
+            let r = self
+                .rate(k, &scratch.co_runners, &scratch.load, &scratch.spinning)
+                .max(1e-12);
             scratch.rates.push(r);
         }
         &scratch.rates
     }
 
-    fn rate(&self, job: usize, co_runners: &[usize], load: &[f64]) -> f64 {
+    fn rate(&self, job: usize, co_runners: &[usize], load: &[f64], spinning: &[f64]) -> f64 {
         let j = &self.jobs[job];
         let mut rate: f64 = 1.0;
         for &(r, own) in &j.demands {
@@ -175,8 +187,10 @@ impl Scenario {
                     let core =
                         |busy: f64| crate::catalog::hardware::core_rate(busy, cores, all_core_rate);
                     let clock = core(total.min(1.0) * cores) / core(own * cores);
+                    // Only the threads of spinning runtimes burn their waiting slices.
+                    let spin = spin_wait_share * spinning[r] / load[r].max(1e-12);
                     let sched = if total > 1.0 {
-                        (1.0 / total) * (1.0 - spin_wait_share * (1.0 - 1.0 / total))
+                        (1.0 / total) * (1.0 - spin * (1.0 - 1.0 / total))
                     } else {
                         1.0
                     };
@@ -320,6 +334,7 @@ mod tests {
             resident_mb: 10.0,
             running_mb: 5.0,
             activity: compute,
+            spins: true,
         }
     }
 
