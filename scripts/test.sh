@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `npm test`: every test, after installing what is missing. Native unit, property, CLI and published-row tests;
 # the wasm tests in node and in headless Chromium; then the built package from JavaScript (types, node and
-# browser smoke tests, native-versus-wasm equality).
+# browser smoke tests, native-versus-wasm equality); last the packed tarball as users install it
+# (tests/consumers/run.mjs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -35,3 +36,6 @@ bash scripts/build.sh
 
 echo "== JavaScript: types, node and browser smoke tests, native vs wasm"
 node --test tests/js/
+
+echo "== npm package: npm pack, the tarball installed into scratch Vite 8 and 7 (dev and build), webpack, esbuild, plain-page, Node and TypeScript projects running the package README's examples"
+node tests/consumers/run.mjs

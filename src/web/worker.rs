@@ -105,7 +105,7 @@ pub fn own_module() -> Option<JsValue> {
     Some(wasm_bindgen::module())
 }
 
-/// This module's `WebAssembly.Module`, where the build can name it (not in the bundler build: pass
+/// This module's `WebAssembly.Module`, where the build can name it (not without feature `own-module`: pass
 /// `wasmModule` to `ResourcePool.create` there).
 #[cfg(not(feature = "own-module"))]
 pub fn own_module() -> Option<JsValue> {

@@ -40,8 +40,8 @@ export interface PoolOptions {
   fallback?: boolean;
   /** At most this many models at once per backend (default: no limit; WASM runs on this thread anyway). */
   concurrency?: Partial<Record<PoolBackend, number>>;
-  /** This package's compiled `multimodel_perf_bg.wasm`, for built-in workers with the bundler build
-   * ('multimodel-perf/web' finds its own). */
+  /** A compiled `multimodel_perf_bg.wasm` for built-in workers. Not needed with the npm package, which hands
+   * workers its own module; only a build without feature `own-module` (e.g. wasm-pack --target bundler) needs it. */
   wasmModule?: WebAssembly.Module;
   /** Where measurements, refitted profiles and fits are kept: "indexeddb" (default; falls back to memory
    * with a warning when unavailable) or "memory". */
