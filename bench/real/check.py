@@ -52,15 +52,16 @@ def check(name: str) -> bool:
         print(f"{name:24s} EXPORT FAILED: {failed[entry.key()]}", flush=True)
         return False
     torch_runner = models.TorchRunner(entry, SEED)
+    a = _first(torch_runner.run())
+    t_torch = _timed(torch_runner.run)  # before any ORT session (and its thread pool) exists
     ort_runner = models.OrtRunner(entry, [cores])
-    a, b = _first(torch_runner.run()), _first(ort_runner.run(cores))
+    b = _first(ort_runner.run(cores))
+    t_ort = _timed(lambda: ort_runner.run(cores))
     if a.dtype == np.int64:
         ok, detail = bool((a == b).all()), f"tokens equal {int((a == b).sum())}/{a.size}"
     else:
         err = float(np.abs(a - b).max() / (np.abs(a).max() + 1e-9))
         ok, detail = err < 1e-3, f"max rel err {err:.1e}"
-    t_torch = _timed(torch_runner.run)
-    t_ort = _timed(lambda: ort_runner.run(cores))
     print(f"{name:24s} {'OK ' if ok else 'BAD'} {detail:24s} torch {t_torch:7.1f} ms  ort {t_ort:7.1f} ms  "
           f"(export {export_s:.0f} s) — {entry.describe()}", flush=True)
     return ok
