@@ -353,8 +353,8 @@ def _export_all(entries) -> dict:
 
 
 def export_in_child(entries) -> dict:
-    """Exports the entries not yet cached in a spawned child process (the tracer leaves state behind that
-    slows later PyTorch runs of the same process); returns {entry key: error} for failures."""
+    """Exports the entries not yet cached in a spawned child process, so that no measuring process carries the
+    exporter's memory, threads or tracer state; returns {entry key: error} for failures."""
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
 
