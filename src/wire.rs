@@ -563,6 +563,12 @@ pub struct HardwareProfileDto {
     /// CPUs: per-core rate with every core busy relative to one busy core, in (0, 1].
     #[serde(default, deserialize_with = "lenient::option")]
     pub all_core_rate: Option<f64>,
+    /// CPUs: scheduler time slice, µs.
+    #[serde(default, deserialize_with = "lenient::option")]
+    pub sched_slice_us: Option<f64>,
+    /// CPUs: wake-up latency of a blocked thread, µs.
+    #[serde(default, deserialize_with = "lenient::option")]
+    pub wake_us: Option<f64>,
     /// Default runtime.
     pub default_runtime: Option<String>,
     /// Multiplier of the runtime's dispatch and call overheads on this device (calibration).
@@ -786,6 +792,18 @@ pub fn hardware_from_dto(d: HardwareProfileDto) -> Result<DeviceProfile> {
         Some(v) => p.all_core_rate = v,
         None => {}
     }
+    for (k, v, slot) in [
+        ("sched_slice_us", d.sched_slice_us, &mut p.sched_slice_us),
+        ("wake_us", d.wake_us, &mut p.wake_us),
+    ] {
+        match v {
+            Some(x) if !(x.is_finite() && (0.0..=1e6).contains(&x)) => {
+                return Err(Error::invalid(f(k), x, "a time from 0 to 1000000 µs"))
+            }
+            Some(x) => *slot = x,
+            None => {}
+        }
+    }
     if let Some(rt) = d.default_runtime {
         p.default_runtime = RuntimeProfile::find(&rt)
             .map_err(|_| {
@@ -899,6 +917,8 @@ pub fn profile_to_dto(p: &DeviceProfile) -> HardwareProfileDto {
         spin_wait_share: Some(p.spin_wait_share),
         serial_fraction: Some(p.serial_fraction),
         all_core_rate: Some(p.all_core_rate),
+        sched_slice_us: Some(p.sched_slice_us),
+        wake_us: Some(p.wake_us),
         default_runtime: Some(p.default_runtime.clone()),
         overhead_scale: Some(p.overhead_scale),
         latency_corrections: Some(p.latency_corrections.iter().cloned().collect()),

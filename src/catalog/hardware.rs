@@ -175,6 +175,14 @@ pub struct DeviceProfile {
     /// share a cache or power budget). With `B` of `N` cores busy a core runs at
     /// `1 − (1 − all_core_rate)·(B − 1)/(N − 1)`; measured by `mmperf calibrate`'s concurrency probe.
     pub all_core_rate: f64,
+    /// CPUs: the scheduler's time slice, µs: how long a spinning thread keeps a core that another runnable
+    /// thread is waiting for, and so how long a parallel region's join waits for a thread taken off its core
+    /// when the cores are oversubscribed. Linux's EEVDF/CFS base slice is 0.75 ms × (1 + log2 cores)
+    /// (`sched_base_slice_ns` / `sched_min_granularity_ns` with logarithmic tunable scaling).
+    pub sched_slice_us: f64,
+    /// CPUs: wake-up latency of a blocked thread (futex wake, context switch), µs: what a blocking pool's
+    /// join waits for a thread taken off its core when the cores are oversubscribed.
+    pub wake_us: f64,
     /// Share of a CPU kernel's work that does not speed up with more threads (Amdahl; 0 = perfect scaling):
     /// `T` threads do the work of `1 / (s + (1 − s) / T)` cores.
     pub serial_fraction: f64,
@@ -326,6 +334,17 @@ const GPU_INTERFERENCE: f64 = 0.05;
 /// core (a wake-up flag and a join barrier: two cross-core cache-line transfers of ~100-200 ns each, plus
 /// the work hand-out). Reliability U; `mmperf calibrate` measures it.
 const CPU_REGION_US_PER_THREAD: f64 = 0.5;
+/// A blocked thread's wake-up: futex wake, IPI and context switch, a few µs on bare metal and tens under a
+/// hypervisor (vCPU wake-up through the host scheduler). Reliability U.
+const CPU_WAKE_US: f64 = 30.0;
+
+/// Linux's scheduler slice for `cores` CPUs: 0.75 ms × (1 + ⌊log2 cores⌋), capped at 8 CPUs as the kernel's
+/// `sched_update_scaling` does (kernel/sched/fair.c: `sysctl_sched_base_slice`, SCHED_TUNABLESCALING_LOG).
+pub fn linux_slice_us(cores: u32) -> f64 {
+    let n = cores.clamp(1, 8);
+    750.0 * f64::from(1 + n.ilog2())
+}
+
 /// On CPUs co-runners thrash the shared L3 harder.
 const CPU_INTERFERENCE: f64 = 0.08;
 /// ONNX Runtime and OpenMP spin before sleeping (ORT allow_spinning default on; KMP_BLOCKTIME 200 ms), so
@@ -551,6 +570,8 @@ fn build(d: &Dev) -> DeviceProfile {
         spin_wait_share: spin,
         serial_fraction: 0.0,
         all_core_rate: 1.0,
+        sched_slice_us: linux_slice_us(d.units),
+        wake_us: CPU_WAKE_US,
         default_runtime: default_runtime(platform).to_string(),
         overhead_scale: 1.0,
         latency_corrections: Vec::new(),

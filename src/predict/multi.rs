@@ -446,6 +446,7 @@ impl Prepared {
                     spin_wait_share: d.spin_wait_share,
                     cores: f64::from(d.compute_units.max(1)),
                     all_core_rate: d.all_core_rate,
+                    preempted_wait_ns: [d.wake_us * 1e3, d.sched_slice_us * 1e3],
                 },
                 _ => ResourceKind::Shared,
             };
@@ -537,6 +538,7 @@ impl Prepared {
             running_mb: s.memory.transient_mb(),
             activity,
             spins: m.runtime.spins_while_waiting,
+            regions: s.regions,
         };
         match residency {
             // A model with its own arena keeps activations and workspace allocated between runs.

@@ -87,6 +87,8 @@ pub struct SinglePrediction {
     pub decode_ms: f64,
     /// Kernels launched per batch.
     pub kernels: f64,
+    /// CPUs: parallel regions per batch (kernels split over more than one thread; each joins all of them).
+    pub regions: f64,
     /// Part of the latency spent where compute limits, ms (`compute + memory + overhead = latency`).
     pub compute_ms: f64,
     /// Part of the latency spent where memory bandwidth limits, ms.
@@ -128,6 +130,7 @@ struct Tally {
     memory_us: f64,
     host_us: f64,
     kernels: f64,
+    regions: f64,
     flops: f64,
     bytes: f64,
     compute_bound_us: f64,
@@ -160,6 +163,7 @@ impl Tally {
         self.memory_us += other.memory_us * times;
         self.host_us += other.host_us * times;
         self.kernels += other.kernels * times;
+        self.regions += other.regions * times;
         self.flops += other.flops * times;
         self.bytes += other.bytes * times;
         self.compute_bound_us += other.compute_bound_us * times;
@@ -329,6 +333,11 @@ impl Placement<'_> {
             memory_us: memory * 1e6,
             host_us: host * 1e6,
             kernels: 1.0,
+            regions: if r.cpu && !serial && self.effective_threads() > 1 {
+                1.0
+            } else {
+                0.0
+            },
             flops: op.flops,
             bytes,
             compute_bound_us: cb * 1e6,
@@ -438,6 +447,7 @@ impl Placement<'_> {
             prefill_ms: prefill.wall_us / 1000.0,
             decode_ms: (total.wall_us - prefill.wall_us) / 1000.0,
             kernels: total.kernels,
+            regions: total.regions,
             compute_ms: total.compute_bound_us / 1000.0,
             memory_ms: total.memory_bound_us / 1000.0,
             overhead_ms: total.overhead_us / 1000.0,

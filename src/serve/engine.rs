@@ -361,6 +361,7 @@ mod tests {
             running_mb: 0.0,
             activity: 1.0,
             spins: false,
+            regions: 0.0,
         };
         Machine {
             scenario: Scenario {

@@ -32,6 +32,11 @@ pub enum ResourceKind {
         cores: f64,
         /// Per-core rate with every core busy relative to one busy core (`DeviceProfile::all_core_rate`).
         all_core_rate: f64,
+        /// How long a region's join waits for a thread the scheduler has taken off its core, ns, for a
+        /// blocking and a spinning runtime: a blocking pool's waiters give their cores up and the thread
+        /// returns after a wake-up (`DeviceProfile::wake_us`); a spinning one's keep them for a scheduler
+        /// slice (`DeviceProfile::sched_slice_us`).
+        preempted_wait_ns: [f64; 2],
     },
 }
 
@@ -65,6 +70,8 @@ pub struct Job {
     /// CPUs: the job's runtime spins while its threads wait (ONNX Runtime, OpenMP), so on oversubscribed
     /// cores it burns part of each waiting slice; a runtime whose threads block does not.
     pub spins: bool,
+    /// CPUs: parallel regions per run (each waits at its join for every one of the job's threads).
+    pub regions: f64,
 }
 
 /// Per-domain interference factors.
@@ -181,6 +188,7 @@ impl Scenario {
                     spin_wait_share,
                     cores,
                     all_core_rate,
+                    preempted_wait_ns,
                 } => {
                     // Each core slows as more of them are busy (clock, SMT, shared caches); the job's solo
                     // time already holds the rate at its own thread count.
@@ -194,7 +202,16 @@ impl Scenario {
                     } else {
                         1.0
                     };
-                    clock * sched
+                    // Oversubscribed, a multi-thread job's regions find one of their threads off-core with the
+                    // probability that a thread is waiting (1 − 1/total), and wait for it.
+                    let wait = if total > 1.0 && j.regions > 0.0 {
+                        let per_region = preempted_wait_ns[usize::from(j.spins)];
+                        let solo = j.solo_ns as f64;
+                        solo / (solo + j.regions * per_region * (1.0 - 1.0 / total))
+                    } else {
+                        1.0
+                    };
+                    clock * sched * wait
                 }
             };
             rate = rate.min(share);
@@ -335,6 +352,7 @@ mod tests {
             running_mb: 5.0,
             activity: compute,
             spins: true,
+            regions: 0.0,
         }
     }
 
@@ -391,6 +409,7 @@ mod tests {
             spin_wait_share: 0.5,
             cores: 2.0,
             all_core_rate: 1.0,
+            preempted_wait_ns: [0.0, 0.0],
         };
         // Each gets half the cores, and a quarter of that half is burnt: rate 0.375.
         assert_eq!(sc.run().makespan_ns, 2667);
