@@ -12,6 +12,10 @@ pub struct RuntimeProfile {
     pub name: String,
     /// Host (CPU) time to dispatch one kernel: framework dispatcher plus driver launch, µs.
     pub host_overhead_us: f64,
+    /// Host time per kernel on CPUs, µs: the same dispatch path without a device queue to hide behind, plus
+    /// what an eager framework does around each operator there (Python module calls, allocation, cache and
+    /// mask bookkeeping); it adds to the kernel's time on the same core.
+    pub cpu_host_overhead_us: f64,
     /// Fixed host time per forward call (session run, Python call, JS promise round trip), µs.
     pub call_overhead_us: f64,
     /// Element-wise epilogues (bias, activation, residual, batch norm) are fused into the producing kernel.
@@ -43,6 +47,9 @@ pub struct RuntimeProfile {
     /// (ONNX Runtime's `allow_spinning` default, OpenMP's spin-wait), so on oversubscribed cores they burn
     /// part of each waiting slice (the device's `spin_wait_share`); threads that block do not.
     pub spins_while_waiting: bool,
+    /// CPUs: GEMMs copy the weights into the kernel's panel layout on every call (BLAS `sgemm` as eager
+    /// frameworks call it), instead of once when the model is loaded (prepacked initialisers).
+    pub packs_weights_per_call: bool,
     /// Platforms the runtime runs on.
     pub platforms: Vec<Platform>,
     /// Where the numbers come from.
@@ -52,6 +59,7 @@ pub struct RuntimeProfile {
 struct Rt {
     name: &'static str,
     host_us: f64,
+    cpu_host_us: f64,
     call_us: f64,
     fuse: bool,
     flash: bool,
@@ -64,6 +72,7 @@ struct Rt {
     region_us: f64,
     grain: f64,
     spins: bool,
+    packs: bool,
     platforms: &'static [Platform],
     source: &'static str,
 }
@@ -75,6 +84,17 @@ use Platform::*;
 /// server core (EPCC OpenMP microbenchmarks: PARALLEL overhead of a few µs on 8-16 threads). Reliability U:
 /// `mmperf calibrate` and the real-runtime harness (bench/real) measure it.
 const PYTORCH_REGION_US: f64 = 1.0;
+/// PyTorch eager on a CPU, host time per kernel the predictor counts: measured by `bench/real/overhead.py`
+/// (the catalog's BERT, GPT-2 and T5 architectures shrunk to width 8, so that only the host path is left:
+/// Hugging Face modules in Python, the ATen dispatcher, allocation, cache objects), divided by the kernels
+/// the predictor counts for the same pass. See the constant's value for the figures.
+const PYTORCH_CPU_HOST_US: f64 = 15.0;
+// Weight packing per call: PyTorch's eager `linear` on a CPU calls MKL/oneDNN `sgemm` with the weight as a
+// plain tensor, which packs it into panels on every call; ONNX Runtime (MLAS) prepacks constant weights when
+// the session is created, OpenVINO compiles them into its blobs, XNNPACK (tfjs, onnxruntime-web) packs at
+// load, and the built-in runner reads them in place. Measured on the development VM (bench/real, torch
+// 2.15): BERT-base at batch 1 runs 268 ms on one thread and 154 ms on two, a part of about 27 ms that does
+// not divide by the threads: 85 M weights (340 MB) read and written once at one core's 25 GB/s.
 /// ONNX Runtime's own pool (Eigen-derived, `allow_spinning` on by default) hands out work without a full
 /// OpenMP fork; about half PyTorch's per-thread cost (U).
 const ORT_REGION_US: f64 = 0.5;
@@ -102,6 +122,7 @@ const RUNTIMES: [Rt; 11] = [
     Rt {
         name: "tensorrt",
         host_us: 1.0,
+        cpu_host_us: 1.0,
         call_us: 10.0,
         fuse: true,
         flash: true,
@@ -114,12 +135,14 @@ const RUNTIMES: [Rt; 11] = [
         region_us: 0.0,
         grain: 0.0,
         spins: false,
+        packs: false,
         platforms: &[Cuda],
         source: "TensorRT Developer Guide: layer/tensor fusion (conv+bias+ReLU, BN folding), fused MHA plugins in demo/BERT, tactic autotuning; enqueue ~1 µs per kernel; CUDA context ~300 MB (NVIDIA forums)",
     },
     Rt {
         name: "pytorch",
         host_us: 15.0,
+        cpu_host_us: PYTORCH_CPU_HOST_US,
         call_us: 20.0,
         fuse: false,
         flash: true,
@@ -132,12 +155,14 @@ const RUNTIMES: [Rt; 11] = [
         region_us: PYTORCH_REGION_US,
         grain: ATEN_GRAIN_SIZE,
         spins: true,
+        packs: true,
         platforms: &[Cuda, Rocm, Mps, Cpu],
         source: "eager mode: ~5-25 µs CPU dispatch per op (Python, pybind, ATen dispatcher, cudaLaunchKernel; jiahuanglin.xyz 'From PyTorch op to kernel launch'); no epilogue fusion; SDPA flash attention (PyTorch 2 docs); cuBLAS/cuDNN heuristics; caching allocator; CUDA context + cuBLAS/cuDNN handles ~500 MB",
     },
     Rt {
         name: "onnxruntime",
         host_us: 3.0,
+        cpu_host_us: 3.0,
         call_us: 30.0,
         fuse: true,
         flash: true,
@@ -150,12 +175,14 @@ const RUNTIMES: [Rt; 11] = [
         region_us: ORT_REGION_US,
         grain: ATEN_GRAIN_SIZE,
         spins: true,
+        packs: false,
         platforms: &[Cpu, Cuda, Rocm, Openvino],
         source: "ONNX Runtime graph optimisations (Gelu/LayerNorm/bias fusion, Attention contrib op: onnxruntime.ai/docs/performance/transformers-optimization); C++ executor, few µs per node; BFC arena",
     },
     Rt {
         name: "openvino",
         host_us: 2.0,
+        cpu_host_us: 2.0,
         call_us: 20.0,
         fuse: true,
         flash: true,
@@ -168,12 +195,14 @@ const RUNTIMES: [Rt; 11] = [
         region_us: ORT_REGION_US,
         grain: ATEN_GRAIN_SIZE,
         spins: true,
+        packs: false,
         platforms: &[Openvino, Cpu],
         source: "OpenVINO graph compiler fuses element-wise ops and SDPA (docs.openvino.ai optimisation guide); oneDNN kernels",
     },
     Rt {
         name: "qnn",
         host_us: 0.5,
+        cpu_host_us: 0.5,
         call_us: 250.0,
         fuse: true,
         flash: true,
@@ -186,12 +215,14 @@ const RUNTIMES: [Rt; 11] = [
         region_us: 0.0,
         grain: 0.0,
         spins: false,
+        packs: false,
         platforms: &[Qnn],
         source: "Qualcomm AI Engine Direct: graph compiled ahead of time for the HTP, one FastRPC call per inference (~100s of µs)",
     },
     Rt {
         name: "onnxruntime-web",
         host_us: 5.0,
+        cpu_host_us: 5.0,
         call_us: 150.0,
         fuse: true,
         flash: false,
@@ -204,12 +235,14 @@ const RUNTIMES: [Rt; 11] = [
         region_us: WASM_REGION_US,
         grain: ATEN_GRAIN_SIZE,
         spins: true,
+        packs: false,
         platforms: &[Wasm, Webgpu, Webnn],
         source: "onnxruntime-web: graph optimisations as native ORT; WASM SIMD kernels (MLAS) and WGSL shaders; async session.run round trip; browser memory overhead (arXiv 2402.05981)",
     },
     Rt {
         name: "transformersjs",
         host_us: 20.0,
+        cpu_host_us: 20.0,
         call_us: 1000.0,
         fuse: true,
         flash: false,
@@ -222,12 +255,14 @@ const RUNTIMES: [Rt; 11] = [
         region_us: WASM_REGION_US,
         grain: ATEN_GRAIN_SIZE,
         spins: true,
+        packs: false,
         platforms: &[Webgpu, Wasm, Webnn],
         source: "transformers.js runs on onnxruntime-web; per-kernel JS dispatch in the WebGPU EP, tokenizer and tensor marshalling per call; WGSL matmul far from vendor GEMM (transformers.js #796, #1750; gpuweb #5291); browser runtimes use several times the model size (arXiv 2402.05981)",
     },
     Rt {
         name: "tfjs",
         host_us: 30.0,
+        cpu_host_us: 30.0,
         call_us: 500.0,
         fuse: true,
         flash: false,
@@ -240,12 +275,14 @@ const RUNTIMES: [Rt; 11] = [
         region_us: WASM_REGION_US,
         grain: ATEN_GRAIN_SIZE,
         spins: false,
+        packs: false,
         platforms: &[Webgpu, Wasm],
         source: "TensorFlow.js: fusedMatMul/fusedConv2d fuse bias+activation (tfjs-core ops/fused); JS kernel dispatch per op",
     },
     Rt {
         name: "webllm",
         host_us: 5.0,
+        cpu_host_us: 5.0,
         call_us: 200.0,
         fuse: true,
         flash: true,
@@ -258,12 +295,14 @@ const RUNTIMES: [Rt; 11] = [
         region_us: 0.0,
         grain: 0.0,
         spins: false,
+        packs: false,
         platforms: &[Webgpu],
         source: "WebLLM/MLC: TVM-compiled and tuned WGSL kernels, fused attention with paged KV cache (mlc-ai/web-llm); vram_required_MB already counts its buffers",
     },
     Rt {
         name: "webnn",
         host_us: 0.2,
+        cpu_host_us: 0.2,
         call_us: 300.0,
         fuse: true,
         flash: true,
@@ -276,12 +315,14 @@ const RUNTIMES: [Rt; 11] = [
         region_us: ORT_REGION_US,
         grain: ATEN_GRAIN_SIZE,
         spins: false,
+        packs: false,
         platforms: &[Webnn],
         source: "WebNN: the whole graph is compiled by the browser to DirectML/Core ML/TFLite and run with one compute() promise (W3C WebNN spec); native kernels",
     },
     Rt {
         name: "builtin",
         host_us: 15.0,
+        cpu_host_us: 15.0,
         call_us: 300.0,
         fuse: true,
         flash: false,
@@ -294,6 +335,7 @@ const RUNTIMES: [Rt; 11] = [
         region_us: BUILTIN_REGION_US,
         grain: 0.0,
         spins: false,
+        packs: false,
         platforms: &[Webgpu, Wasm, Webnn, Cpu],
         source: "multimodel-perf's own built-in GEMM-chain workloads (src/workload): one 16×16-tiled WGSL matmul dispatch per GEMM with one submit and one read-back per run on WebGPU; one MLGraph (matmul, tile, slice) per model on WebNN; a vectorised loop on one thread on WASM/CPU. Overheads and efficiency are starting assumptions (U) for calibration to refit",
     },
@@ -304,6 +346,7 @@ impl RuntimeProfile {
         RuntimeProfile {
             name: r.name.to_string(),
             host_overhead_us: r.host_us,
+            cpu_host_overhead_us: r.cpu_host_us,
             call_overhead_us: r.call_us,
             fuses_epilogues: r.fuse,
             fused_attention: r.flash,
@@ -316,6 +359,7 @@ impl RuntimeProfile {
             region_us_per_thread: r.region_us,
             parallel_grain_elems: r.grain,
             spins_while_waiting: r.spins,
+            packs_weights_per_call: r.packs,
             platforms: r.platforms.to_vec(),
             source: r.source.to_string(),
         }

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use multimodel_perf::calibrate::{self, metrics, Measurement};
 use multimodel_perf::catalog::hardware::DeviceProfile;
+use multimodel_perf::catalog::runtime::RuntimeProfile;
 use multimodel_perf::native::{bench, measure, store::Store};
 use multimodel_perf::predict::spec::ModelSpec;
 use multimodel_perf::wire::{self, calibration as wc};
@@ -104,7 +105,7 @@ pub fn calibrate(
         w!(
             out,
             "built-in runtime    {:>8.3} kernel efficiency, {:.1} µs fork-join per extra thread",
-            b.builtin_efficiency(),
+            p.kernel_efficiency(&RuntimeProfile::find("builtin").map_err(text)?),
             b.builtin_fork_join_per_thread_us()
         );
         w!(out, "calibration took    {:>8.1} s", b.elapsed_s);

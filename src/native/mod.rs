@@ -2,6 +2,8 @@
 //! the microbenchmarks of `mmperf calibrate`, and the SQLite measurement store.
 
 pub mod bench;
+pub mod machine;
 pub mod measure;
+mod pool;
 pub mod run;
 pub mod store;

@@ -2,7 +2,8 @@
 //!
 //! Models that share a CPU finish when their slowest member does, so the cores are handed out to even
 //! out finish times: every model starts with one thread, and each further core goes to the model that is
-//! predicted to finish last, as long as one more thread still shortens it (a kernel whose tiles or
+//! predicted to finish last, as long as more threads still shorten it (the fewest that do: with tile
+//! quantisation the next thread can be useless while a later one completes a wave; a kernel whose tiles or
 //! element-wise grain cannot use another thread, or whose fork-joins cost more than it gains, keeps what
 //! it has). With more models than cores each gets one thread and the scheduler shares the cores. The
 //! single-model predictions behind the choice are computed once per (model, threads) and reused by every
@@ -71,12 +72,17 @@ pub fn fill(prep: &Prepared, group: &[usize], table: &mut SingleTable) -> Vec<(u
             });
             let Some(k) = slowest else { break };
             let now = table.get(prep, on[k], given[k]).latency_ms;
-            let more = table.get(prep, on[k], given[k] + 1).latency_ms;
-            if more < now {
-                given[k] += 1;
-                left -= 1;
-            } else {
-                open[k] = false;
+            // The fewest further threads that shorten it: tile quantisation can make the next thread
+            // useless while a later one completes a wave.
+            let step = (1..=left).find(|&extra| {
+                table.get(prep, on[k], given[k] + extra).latency_ms < now
+            });
+            match step {
+                Some(extra) => {
+                    given[k] += extra;
+                    left -= extra;
+                }
+                None => open[k] = false,
             }
         }
         out.extend(on.into_iter().zip(given));

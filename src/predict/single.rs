@@ -13,6 +13,10 @@ use crate::catalog::hardware::{Concurrency, DeviceProfile};
 use crate::catalog::runtime::RuntimeProfile;
 use crate::catalog::Precision;
 
+/// CPU GEMMs with at most this many rows (decode steps at small batch) run as matrix-vector kernels that
+/// stream the weights without padding to a tile (MKL/oneDNN/MLAS GEMV paths).
+const GEMV_ROWS: f64 = 4.0;
+
 /// Bytes in one MB as reported everywhere (MiB).
 pub const MB: f64 = 1024.0 * 1024.0;
 
@@ -185,6 +189,12 @@ pub struct Placement<'a> {
 }
 
 struct Rates {
+    /// Compute units the work is dealt out to: all of an accelerator's, or a CPU model's threads.
+    lanes: f64,
+    /// Speed of each lane relative to one unit alone (CPUs: the per-core rate with this many cores busy and
+    /// any Amdahl serial fraction; 1 on accelerators).
+    lane_speed: f64,
+    /// `lanes × lane_speed`: units' worth of work done at once.
     units: f64,
     unit_flops: f64,
     vector_flops: f64,
@@ -232,11 +242,16 @@ impl Placement<'_> {
         let (peak, compute) = dev.peak_for(precision);
         let all_units = f64::from(dev.compute_units.max(1));
         let cpu = self.is_cpu();
+        let lanes = if cpu {
+            f64::from(self.effective_threads())
+        } else {
+            all_units
+        };
         let units = if cpu { self.busy_cores() } else { all_units };
         let unit_flops = peak * 1e12 / all_units;
         let mut bandwidth = dev.memory_bandwidth_gbps * 1e9 * dev.bandwidth_efficiency;
         if dev.per_unit_bandwidth_gbps > 0.0 {
-            bandwidth = bandwidth.min(units * dev.per_unit_bandwidth_gbps * 1e9);
+            bandwidth = bandwidth.min(lanes * dev.per_unit_bandwidth_gbps * 1e9);
         }
         let smallest_tile = dev
             .gemm_tiles
@@ -257,6 +272,8 @@ impl Placement<'_> {
             compute
         };
         let rates = Rates {
+            lanes,
+            lane_speed: units / lanes,
             units,
             unit_flops,
             vector_flops,
@@ -268,18 +285,28 @@ impl Placement<'_> {
         (rates, compute)
     }
 
-    /// GEMM time (s) and occupancy with the best tile of the device.
+    /// GEMM time (s) and occupancy with the best tile of the device: the tiles are dealt out to the lanes in
+    /// waves. On CPUs a partial tile costs a whole one (the microkernel computes its padded block), except
+    /// for matrix-vector products of a few rows, which stream the weights through a GEMV kernel instead.
     fn gemm(&self, r: &Rates, op: &Op) -> (f64, f64) {
         let mut best = (f64::INFINITY, 0.0);
         for tile in &self.device.gemm_tiles {
-            let tiles = op.batches
-                * (op.m / f64::from(tile.m)).ceil().max(1.0)
-                * (op.n / f64::from(tile.n)).ceil().max(1.0);
-            let waves = (tiles / r.units).ceil().max(1.0);
-            let rate = r.unit_flops * tile.efficiency * self.device.kernel_efficiency(self.runtime);
-            let t = waves * (op.flops / tiles) / rate;
+            let (tm, tn) = (f64::from(tile.m), f64::from(tile.n));
+            let (rows, cols) = ((op.m / tm).ceil().max(1.0), (op.n / tn).ceil().max(1.0));
+            let tiles = op.batches * rows * cols;
+            let work = if r.cpu && op.m > GEMV_ROWS {
+                op.flops * (rows * tm / op.m).max(1.0) * (cols * tn / op.n).max(1.0)
+            } else {
+                op.flops
+            };
+            let waves = (tiles / r.lanes).ceil().max(1.0);
+            let rate = r.unit_flops
+                * r.lane_speed
+                * tile.efficiency
+                * self.device.kernel_efficiency(self.runtime);
+            let t = waves * (work / tiles) / rate;
             if t < best.0 {
-                best = (t, (tiles / (waves * r.units)).min(1.0));
+                best = (t, (tiles / (waves * r.lanes)).min(1.0));
             }
         }
         best
@@ -298,8 +325,28 @@ impl Placement<'_> {
             _ if serial => (op.flops / r.vector_flops * r.units, 1.0),
             _ => (op.flops / r.vector_flops, 1.0),
         };
-        let memory = if serial && r.units > 1.0 && self.device.per_unit_bandwidth_gbps > 0.0 {
-            memory.max(bytes / (self.device.per_unit_bandwidth_gbps * 1e9).max(1.0))
+        let core_bw = self.device.per_unit_bandwidth_gbps * 1e9;
+        let memory = if serial && r.lanes > 1.0 && core_bw > 0.0 {
+            memory.max(bytes / core_bw)
+        } else {
+            memory
+        };
+        // A runtime that packs the weights on every call (BLAS sgemm without prepacked weights) first copies
+        // them into its panel layout on one core, reading them from memory and writing the panels: twice the
+        // weight bytes at one core's bandwidth, before and apart from the threads' arithmetic, which then
+        // reads the panels from cache.
+        let pack = if r.cpu
+            && self.runtime.packs_weights_per_call
+            && op.class == OpClass::Gemm
+            && op.weight_elems > 0.0
+            && core_bw > 0.0
+        {
+            2.0 * op.weight_elems * r.weight_bytes / core_bw
+        } else {
+            0.0
+        };
+        let memory = if pack > 0.0 {
+            op.act_elems * r.act_bytes / r.bandwidth
         } else {
             memory
         };
@@ -312,25 +359,30 @@ impl Placement<'_> {
         } else {
             self.region_s(f64::from(self.effective_threads()))
         };
-        let device = compute.max(memory) + overhead;
-        let host = self.runtime.host_overhead_us * self.device.overhead_scale * 1e-6;
+        let device = compute.max(memory) + pack + overhead;
+        let per_kernel = if r.cpu {
+            self.runtime.cpu_host_overhead_us
+        } else {
+            self.runtime.host_overhead_us
+        };
+        let host = per_kernel * self.device.overhead_scale * 1e-6;
         let wall = if r.cpu {
             device + host
         } else {
             device.max(host)
         };
-        let busy = compute.max(memory);
-        let (mut cb, mut mb) = (0.0, 0.0);
+        let busy = compute.max(memory) + pack;
+        let (mut cb, mut mb) = (0.0, pack);
         if compute >= memory {
-            cb = busy
+            cb = compute
         } else {
-            mb = busy
+            mb += memory
         }
         Tally {
             wall_us: wall * 1e6,
             device_us: device * 1e6,
             unit_us: compute * occupancy * 1e6,
-            memory_us: memory * 1e6,
+            memory_us: (memory + pack) * 1e6,
             host_us: host * 1e6,
             kernels: 1.0,
             regions: if r.cpu && !serial && self.effective_threads() > 1 {

@@ -1,0 +1,238 @@
+//! The per-operator CPU thread model and the thread-split search: what one more thread costs and gains,
+//! how models that share the cores are split, and what oversubscription does to spinning and blocking pools.
+
+#![cfg(not(target_arch = "wasm32"))]
+
+use multimodel_perf::catalog::hardware::{self, DeviceProfile};
+use multimodel_perf::catalog::models::ChainGemm;
+use multimodel_perf::catalog::runtime::RuntimeProfile;
+use multimodel_perf::plan::{recommend, threads, Goal};
+use multimodel_perf::predict::multi::{prepare, Plan, Residency, Strategy, Target, Workload};
+use multimodel_perf::predict::single::{Placement, SinglePrediction};
+use multimodel_perf::predict::spec::{resolve, CustomModel, ModelSpec};
+
+/// A chain of `count` square GEMMs of `rows` × `dim` × `dim`.
+fn chain(name: &str, rows: u32, dim: u32, count: usize) -> ModelSpec {
+    ModelSpec {
+        custom: Some(CustomModel::Chain(vec![
+            ChainGemm {
+                m: rows,
+                k: dim,
+                n: dim
+            };
+            count
+        ])),
+        ..ModelSpec::named(name)
+    }
+}
+
+fn single(dev: &DeviceProfile, runtime: &str, spec: &ModelSpec, threads: u32) -> SinglePrediction {
+    let runtime = RuntimeProfile::find(runtime).unwrap();
+    Placement {
+        device: dev,
+        runtime: &runtime,
+        threads,
+    }
+    .predict(&resolve(spec, "m").unwrap())
+}
+
+fn laptop() -> DeviceProfile {
+    hardware::find("cpu:laptop-4c").unwrap()
+}
+
+#[test]
+fn one_thread_pays_no_fork_join_and_more_threads_pay_per_region() {
+    let dev = laptop();
+    let big = chain("big", 512, 1024, 4);
+    let one = single(&dev, "pytorch", &big, 1);
+    let four = single(&dev, "pytorch", &big, 4);
+    assert_eq!(one.regions, 0.0);
+    assert_eq!(four.regions, 4.0);
+    // Large GEMMs: four threads are nearly four times as fast (tiles divide evenly, regions are µs).
+    let speedup = one.latency_ms / four.latency_ms;
+    assert!(speedup > 3.5 && speedup <= 4.0, "{speedup}");
+    // A runtime that starts threads per kernel (the built-in runner, ~30 µs per thread) gains far less on
+    // tiny GEMMs than it loses: one thread is fastest.
+    let tiny = chain("tiny", 8, 64, 200);
+    let t1 = single(&dev, "builtin", &tiny, 1).latency_ms;
+    let t4 = single(&dev, "builtin", &tiny, 4).latency_ms;
+    assert!(t4 > t1, "4 threads {t4} ms vs 1 thread {t1} ms");
+}
+
+#[test]
+fn the_region_cost_is_the_machines_plus_the_runtimes_per_extra_thread() {
+    let mut dev = laptop();
+    let small = chain("small", 16, 64, 100);
+    let base2 = single(&dev, "onnxruntime", &small, 2).latency_ms;
+    dev.kernel_overhead_us += 10.0;
+    // 100 regions on 2 threads: one extra thread each, 10 µs more per region = 1 ms.
+    let slower2 = single(&dev, "onnxruntime", &small, 2).latency_ms;
+    assert!((slower2 - base2 - 1.0).abs() < 1e-6, "{base2} → {slower2}");
+    let base1 = single(&laptop(), "onnxruntime", &small, 1).latency_ms;
+    let slower1 = single(&dev, "onnxruntime", &small, 1).latency_ms;
+    assert_eq!(base1, slower1);
+}
+
+#[test]
+fn a_short_gemm_pays_for_its_padded_tile_on_a_cpu() {
+    let dev = laptop();
+    // Same FLOPs: 8 GEMMs of 512 rows against 128 GEMMs of 32 rows (half a 64-row tile, so the small tile).
+    let long = single(&dev, "onnxruntime", &chain("long", 512, 768, 8), 1);
+    let short = single(&dev, "onnxruntime", &chain("short", 32, 768, 128), 1);
+    assert!((long.gflops - short.gflops).abs() < 1e-9);
+    assert!(
+        short.compute_ms > 1.2 * long.compute_ms,
+        "{} vs {}",
+        short.compute_ms,
+        long.compute_ms
+    );
+}
+
+#[test]
+fn the_all_core_rate_slows_every_thread_when_all_cores_are_busy() {
+    let mut dev = laptop();
+    let big = chain("big", 512, 1024, 4);
+    let one = single(&dev, "pytorch", &big, 1).latency_ms;
+    let four = single(&dev, "pytorch", &big, 4).latency_ms;
+    dev.all_core_rate = 0.8;
+    assert_eq!(single(&dev, "pytorch", &big, 1).latency_ms, one);
+    let slower = single(&dev, "pytorch", &big, 4).latency_ms;
+    assert!(
+        slower > four * 1.2 && slower < four * 1.3,
+        "{four} → {slower}"
+    );
+}
+
+fn prepared(
+    models: Vec<ModelSpec>,
+    device: &str,
+    runtime: &str,
+) -> multimodel_perf::predict::multi::Prepared {
+    let target = Target {
+        runtime: Some(RuntimeProfile::find(runtime).unwrap()),
+        ..Target::new(device).unwrap()
+    };
+    let workload = Workload {
+        models,
+        constraints: Default::default(),
+    };
+    prepare(&workload, &target, &Default::default()).unwrap()
+}
+
+#[test]
+fn cores_go_to_the_model_that_would_finish_last() {
+    let prep = prepared(
+        vec![chain("light", 256, 512, 2), chain("heavy", 256, 512, 14)],
+        "cpu:desktop-8c",
+        "onnxruntime",
+    );
+    let mut table = threads::SingleTable::new(&prep);
+    let split = threads::fill(&prep, &[0, 1], &mut table);
+    let get = |i: usize| split.iter().find(|(m, _)| *m == i).unwrap().1;
+    assert_eq!(get(0) + get(1), 8);
+    assert!(get(1) >= 6, "{split:?}");
+    // The same models listed the other way round get the same threads.
+    let swapped = prepared(
+        vec![chain("heavy", 256, 512, 14), chain("light", 256, 512, 2)],
+        "cpu:desktop-8c",
+        "onnxruntime",
+    );
+    let mut table = threads::SingleTable::new(&swapped);
+    let other = threads::fill(&swapped, &[0, 1], &mut table);
+    let get2 = |i: usize| other.iter().find(|(m, _)| *m == i).unwrap().1;
+    assert_eq!((get2(1), get2(0)), (get(0), get(1)));
+}
+
+#[test]
+fn more_models_than_cores_get_one_thread_each() {
+    let models = (0..5)
+        .map(|i| chain(&format!("m{i}"), 64, 256, 4))
+        .collect();
+    let prep = prepared(models, "cpu:laptop-4c", "pytorch");
+    let mut table = threads::SingleTable::new(&prep);
+    let split = threads::fill(&prep, &[0, 1, 2, 3, 4], &mut table);
+    assert!(split.iter().all(|&(_, t)| t == 1), "{split:?}");
+}
+
+fn makespan(
+    prep: &multimodel_perf::predict::multi::Prepared,
+    groups: Vec<Vec<usize>>,
+    threads: Vec<u32>,
+) -> f64 {
+    let plan = Plan {
+        strategy: if groups.len() == 1 {
+            Strategy::Parallel
+        } else {
+            Strategy::Sequential
+        },
+        groups,
+        threads: threads.into_iter().map(Some).collect(),
+        residency: Residency::Resident,
+    };
+    prep.evaluate(&plan).combined_latency_ms
+}
+
+#[test]
+fn oversubscribed_spinning_pools_lose_a_slice_per_region_blocking_ones_a_wake_up() {
+    // Two models of many small regions, two threads each on a 2-core machine: 4 threads on 2 cores.
+    let mut dev = laptop();
+    dev.id = "cpu:two".into();
+    dev.compute_units = 2;
+    let models = || vec![chain("a", 64, 256, 200), chain("b", 64, 256, 200)];
+    let run = |runtime: &str| {
+        let target = Target {
+            device: dev.clone(),
+            runtime: Some(RuntimeProfile::find(runtime).unwrap()),
+            devices: vec![dev.clone()],
+        };
+        let w = Workload {
+            models: models(),
+            constraints: Default::default(),
+        };
+        let prep = prepare(&w, &target, &Default::default()).unwrap();
+        let seq = makespan(&prep, vec![vec![0], vec![1]], vec![2, 2]);
+        let naive = makespan(&prep, vec![vec![0, 1]], vec![2, 2]);
+        let split = makespan(&prep, vec![vec![0, 1]], vec![1, 1]);
+        (seq, naive, split)
+    };
+    let (seq, naive, split) = run("onnxruntime");
+    // 200 regions each waiting half the time for a 1.5 ms slice: far slower than either alternative.
+    assert!(naive > 2.0 * seq, "naive {naive} vs sequential {seq}");
+    assert!(split < seq, "one thread each {split} vs sequential {seq}");
+    let (_, blocking_naive, _) = run("builtin");
+    let (blocking_seq, _, _) = run("builtin");
+    // Blocking joins lose only a wake-up per region.
+    assert!(
+        blocking_naive < 2.0 * blocking_seq,
+        "{blocking_naive} vs {blocking_seq}"
+    );
+}
+
+#[test]
+fn the_recommendation_offers_thread_splits_and_says_the_threads() {
+    let prep = prepared(
+        vec![
+            ModelSpec::named("all-MiniLM-L6-v2").with_batch(8),
+            ModelSpec::named("mobilenet-v2").with_batch(4),
+        ],
+        "cpu:laptop-4c",
+        "pytorch",
+    );
+    let r = recommend(&prep, Goal::Throughput);
+    let labels: Vec<&str> = r.candidates.iter().map(|c| c.label.as_str()).collect();
+    assert!(labels.contains(&"parallel-split-threads"), "{labels:?}");
+    assert!(labels.contains(&"batched-split-threads"), "{labels:?}");
+    let split = r
+        .candidates
+        .iter()
+        .find(|c| c.label == "parallel-split-threads")
+        .unwrap();
+    let t: Vec<u32> = (0..2)
+        .map(|i| prep.threads(i, &split.prediction.plan))
+        .collect();
+    // Each model at least one thread, together no more than the cores.
+    assert!(
+        t.iter().all(|&x| x >= 1) && t.iter().sum::<u32>() <= 4,
+        "{t:?}"
+    );
+}
