@@ -276,7 +276,7 @@ fn compare(
 ) -> Result<(), String> {
     let mut ranked: Vec<(String, &Measurement)> = results
         .iter()
-        .map(|(_, m)| (label(m, profile.compute_units), m))
+        .map(|(_, m)| (label(m, models, profile.compute_units), m))
         .collect();
     ranked.sort_by(|a, b| {
         a.1.measured_makespan_ms
@@ -319,10 +319,39 @@ fn compare(
         .map_err(text)?;
     let chosen = r.best().label.as_str();
     let (best_label, best) = (&ranked[0].0, ranked[0].1);
-    let measured = ranked.iter().find(|(l, _)| l == chosen);
+    // The recommended plan is found among the measured ones by what runs (groups and threads), not by its
+    // label: batched with one group is parallel, a split can give every model all cores.
+    let cores = profile.compute_units.max(1);
+    let plan = &r.best().prediction.plan;
+    let threads: Vec<u32> = (0..models.len())
+        .map(|i| {
+            plan.threads
+                .get(i)
+                .copied()
+                .flatten()
+                .or(models[i].threads)
+                .unwrap_or(cores)
+                .clamp(1, cores)
+        })
+        .collect();
+    let wanted = plan_key(&plan.groups, threads);
+    let measured = ranked.iter().find(|(_, m)| {
+        plan_key(
+            &m.groups,
+            m.models
+                .iter()
+                .map(|x| x.spec.threads.unwrap_or(cores))
+                .collect(),
+        ) == wanted
+    });
     let loss = measured.map_or(0.0, |(_, m)| {
         m.measured_makespan_ms / best.measured_makespan_ms - 1.0
     });
+    let best_label = if loss <= 0.0 && measured.is_some() {
+        chosen.to_string()
+    } else {
+        best_label.clone()
+    };
     if let Some(store) = store {
         store
             .add_comparison(&wc::ComparisonRecord {
@@ -341,7 +370,7 @@ fn compare(
             .map_err(text)?;
     }
     match measured {
-        Some((l, _)) if l == best_label => {
+        Some(_) if loss <= 0.0 => {
             w!(out, "recommendation: {chosen} — the measured best")
         }
         Some(_) => w!(
@@ -362,13 +391,29 @@ fn compare(
     Ok(())
 }
 
+/// What a plan runs, independent of how it is listed: each group's models sorted, the groups sorted (the
+/// makespan does not depend on their order), and each model's threads.
+fn plan_key(groups: &[Vec<usize>], threads: Vec<u32>) -> (Vec<Vec<usize>>, Vec<u32>) {
+    let mut g: Vec<Vec<usize>> = groups
+        .iter()
+        .map(|x| {
+            let mut x = x.clone();
+            x.sort_unstable();
+            x
+        })
+        .collect();
+    g.sort();
+    (g, threads)
+}
+
 /// The recommendation's name for a measured plan: the strategy, with `-split-threads` when parallel or
 /// batched models ran on fewer than all cores.
-fn label(m: &Measurement, cores: u32) -> String {
+fn label(m: &Measurement, given: &[ModelSpec], cores: u32) -> String {
     let split = matches!(m.strategy, Strategy::Parallel | Strategy::Batched)
         && m.models
             .iter()
-            .any(|x| x.spec.threads.is_some_and(|t| t < cores));
+            .zip(given)
+            .any(|(x, g)| x.spec.threads != Some(g.threads.unwrap_or(cores)));
     format!(
         "{}{}",
         m.strategy.name(),

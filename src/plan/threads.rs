@@ -74,9 +74,8 @@ pub fn fill(prep: &Prepared, group: &[usize], table: &mut SingleTable) -> Vec<(u
             let now = table.get(prep, on[k], given[k]).latency_ms;
             // The fewest further threads that shorten it: tile quantisation can make the next thread
             // useless while a later one completes a wave.
-            let step = (1..=left).find(|&extra| {
-                table.get(prep, on[k], given[k] + extra).latency_ms < now
-            });
+            let step =
+                (1..=left).find(|&extra| table.get(prep, on[k], given[k] + extra).latency_ms < now);
             match step {
                 Some(extra) => {
                     given[k] += extra;

@@ -289,6 +289,14 @@ impl Placement<'_> {
     /// waves. On CPUs a partial tile costs a whole one (the microkernel computes its padded block), except
     /// for matrix-vector products of a few rows, which stream the weights through a GEMV kernel instead.
     fn gemm(&self, r: &Rates, op: &Op) -> (f64, f64) {
+        let efficiency = self.device.kernel_efficiency(self.runtime);
+        if r.cpu && !self.runtime.tiled_gemm {
+            // Rows split evenly over the threads: the slowest thread has ⌈m / T⌉ rows of every batch.
+            let rows = (op.m / r.lanes).ceil().max(1.0);
+            let share = (rows / op.m.max(1.0)).min(1.0);
+            let t = op.flops * share / (r.unit_flops * r.lane_speed * efficiency);
+            return (t, (op.m / (rows * r.lanes)).min(1.0));
+        }
         let mut best = (f64::INFINITY, 0.0);
         for tile in &self.device.gemm_tiles {
             let (tm, tn) = (f64::from(tile.m), f64::from(tile.n));
@@ -300,10 +308,7 @@ impl Placement<'_> {
                 op.flops
             };
             let waves = (tiles / r.lanes).ceil().max(1.0);
-            let rate = r.unit_flops
-                * r.lane_speed
-                * tile.efficiency
-                * self.device.kernel_efficiency(self.runtime);
+            let rate = r.unit_flops * r.lane_speed * tile.efficiency * efficiency;
             let t = waves * (work / tiles) / rate;
             if t < best.0 {
                 best = (t, (tiles / (waves * r.lanes)).min(1.0));
