@@ -18,6 +18,8 @@ pub struct RuntimeProfile {
     pub cpu_host_overhead_us: f64,
     /// Fixed host time per forward call (session run, Python call, JS promise round trip), µs.
     pub call_overhead_us: f64,
+    /// The same on CPUs, µs (no device submission or read-back to wait for).
+    pub cpu_call_overhead_us: f64,
     /// Element-wise epilogues (bias, activation, residual, batch norm) are fused into the producing kernel.
     pub fuses_epilogues: bool,
     /// Attention runs as one fused kernel that never writes the score matrix to memory.
@@ -65,6 +67,7 @@ struct Rt {
     host_us: f64,
     cpu_host_us: f64,
     call_us: f64,
+    cpu_call_us: f64,
     fuse: bool,
     flash: bool,
     eff: f64,
@@ -116,6 +119,9 @@ const BUILTIN_REGION_US: f64 = 30.0;
 /// (`workload::chain_input`) and calls the next loop, about a microsecond (U; the copy's bytes are the GEMM's
 /// activation traffic).
 const BUILTIN_CPU_HOST_US: f64 = 1.0;
+/// The built-in CPU runner's call: a copy of the input and a loop over the chain, a few µs (U); the 300 µs of
+/// its WebGPU path are a submit and a read-back that a CPU run does not have.
+const BUILTIN_CPU_CALL_US: f64 = 5.0;
 /// ATen's `at::internal::GRAIN_SIZE` (aten/src/ATen/Parallel.h): element-wise kernels below 32,768
 /// elements run on the calling thread. ONNX Runtime's cost-model split and XNNPACK's tiling keep similar
 /// minimum chunks; the same figure is used for them (U).
@@ -135,6 +141,7 @@ const RUNTIMES: [Rt; 11] = [
         host_us: 1.0,
         cpu_host_us: 1.0,
         call_us: 10.0,
+        cpu_call_us: 10.0,
         fuse: true,
         flash: true,
         eff: 1.0,
@@ -156,6 +163,7 @@ const RUNTIMES: [Rt; 11] = [
         host_us: 15.0,
         cpu_host_us: PYTORCH_CPU_HOST_US,
         call_us: 20.0,
+        cpu_call_us: 20.0,
         fuse: false,
         flash: true,
         eff: 0.9,
@@ -177,6 +185,7 @@ const RUNTIMES: [Rt; 11] = [
         host_us: 3.0,
         cpu_host_us: 3.0,
         call_us: 30.0,
+        cpu_call_us: 30.0,
         fuse: true,
         flash: true,
         eff: 0.85,
@@ -198,6 +207,7 @@ const RUNTIMES: [Rt; 11] = [
         host_us: 2.0,
         cpu_host_us: 2.0,
         call_us: 20.0,
+        cpu_call_us: 20.0,
         fuse: true,
         flash: true,
         eff: 0.9,
@@ -219,6 +229,7 @@ const RUNTIMES: [Rt; 11] = [
         host_us: 0.5,
         cpu_host_us: 0.5,
         call_us: 250.0,
+        cpu_call_us: 250.0,
         fuse: true,
         flash: true,
         eff: 0.6,
@@ -240,6 +251,7 @@ const RUNTIMES: [Rt; 11] = [
         host_us: 5.0,
         cpu_host_us: 5.0,
         call_us: 150.0,
+        cpu_call_us: 150.0,
         fuse: true,
         flash: false,
         eff: 0.5,
@@ -261,6 +273,7 @@ const RUNTIMES: [Rt; 11] = [
         host_us: 20.0,
         cpu_host_us: 20.0,
         call_us: 1000.0,
+        cpu_call_us: 1000.0,
         fuse: true,
         flash: false,
         eff: 0.35,
@@ -282,6 +295,7 @@ const RUNTIMES: [Rt; 11] = [
         host_us: 30.0,
         cpu_host_us: 30.0,
         call_us: 500.0,
+        cpu_call_us: 500.0,
         fuse: true,
         flash: false,
         eff: 0.25,
@@ -303,6 +317,7 @@ const RUNTIMES: [Rt; 11] = [
         host_us: 5.0,
         cpu_host_us: 5.0,
         call_us: 200.0,
+        cpu_call_us: 200.0,
         fuse: true,
         flash: true,
         eff: 0.6,
@@ -324,6 +339,7 @@ const RUNTIMES: [Rt; 11] = [
         host_us: 0.2,
         cpu_host_us: 0.2,
         call_us: 300.0,
+        cpu_call_us: 300.0,
         fuse: true,
         flash: true,
         eff: 0.6,
@@ -345,6 +361,7 @@ const RUNTIMES: [Rt; 11] = [
         host_us: 15.0,
         cpu_host_us: BUILTIN_CPU_HOST_US,
         call_us: 300.0,
+        cpu_call_us: BUILTIN_CPU_CALL_US,
         fuse: true,
         flash: false,
         eff: 0.3,
@@ -370,6 +387,7 @@ impl RuntimeProfile {
             host_overhead_us: r.host_us,
             cpu_host_overhead_us: r.cpu_host_us,
             call_overhead_us: r.call_us,
+            cpu_call_overhead_us: r.cpu_call_us,
             fuses_epilogues: r.fuse,
             fused_attention: r.flash,
             kernel_efficiency: r.eff,

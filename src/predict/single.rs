@@ -447,7 +447,11 @@ impl Placement<'_> {
                 total.add(&self.op(r, k), k.repeat);
             }
         }
-        let call = self.runtime.call_overhead_us * self.device.overhead_scale;
+        let call = if r.cpu {
+            self.runtime.cpu_call_overhead_us
+        } else {
+            self.runtime.call_overhead_us
+        } * self.device.overhead_scale;
         total.wall_us += call;
         total.host_us += call;
         total.overhead_us += call;
