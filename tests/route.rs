@@ -378,12 +378,12 @@ fn browsers_without_default_webgpu_rank_below_for_large_batch_vision() {
 fn a_tiny_model_at_batch_1_runs_on_wasm_and_says_why() {
     use multimodel_perf::catalog::ModelType;
     use multimodel_perf::predict::spec::CustomModel;
-    // 1 M parameters, 4 MFLOP per item: dispatch overhead, not arithmetic, decides. (At 10 MFLOP WebGPU
-    // wins since WASM threads pay a fork-join per operator.)
+    // 250 k parameters, 1 MFLOP per item: dispatch overhead, not arithmetic, decides. (Around 4 MFLOP
+    // WebGPU wins: WASM threads pay a fork-join per operator and matrix-vector products run on one thread.)
     let tiny = ModelSpec {
         custom: Some(CustomModel::Size {
-            params_m: 1.0,
-            gflops: Some(0.004),
+            params_m: 0.25,
+            gflops: Some(0.001),
         }),
         model_type: Some(ModelType::TextEmbedding),
         ..ModelSpec::named("tiny-embedder")

@@ -56,6 +56,9 @@ pub struct RuntimeProfile {
     /// and tiles are dealt out to the threads. Otherwise (the built-in CPU runner) each thread takes an
     /// equal block of rows of a plain loop, with no tile shape to pad to.
     pub tiled_gemm: bool,
+    /// CPUs: how long the intra-op pool's workers keep spinning after a run returns before they block, µs;
+    /// meanwhile they hold their cores against whatever runs next.
+    pub spin_after_run_us: f64,
     /// Platforms the runtime runs on.
     pub platforms: Vec<Platform>,
     /// Where the numbers come from.
@@ -81,6 +84,7 @@ struct Rt {
     spins: bool,
     packs: bool,
     tiled: bool,
+    spin_after_us: f64,
     platforms: &'static [Platform],
     source: &'static str,
 }
@@ -105,6 +109,13 @@ const PYTORCH_CPU_HOST_US: f64 = 17.4;
 // load, and the built-in runner reads them in place. Measured on the development VM (bench/real, torch
 // 2.15): BERT-base at batch 1 runs 268 ms on one thread and 154 ms on two, a part of about 27 ms that does
 // not divide by the threads: 85 M weights (340 MB) read and written once at one core's 25 GB/s.
+/// After a run, a spinning pool's workers keep spinning before they block: measured by
+/// `bench/real/spin_probe.py` (CPU time the process burns while its caller sleeps right after a run, per
+/// worker) on the 2-core development VM: ONNX Runtime 1.32 38.8 ms (38.2-46.1), PyTorch 2.15's OpenMP pool
+/// 8.6 ms (8.0-9.1). Other runtimes: not measured, taken as blocking at once.
+const ORT_SPIN_AFTER_US: f64 = 38_800.0;
+/// See `ORT_SPIN_AFTER_US`.
+const PYTORCH_SPIN_AFTER_US: f64 = 8_600.0;
 /// ONNX Runtime's own pool (Eigen-derived, `allow_spinning` on by default) hands out work without a full
 /// OpenMP fork; about half PyTorch's per-thread cost (U).
 const ORT_REGION_US: f64 = 0.5;
@@ -155,6 +166,7 @@ const RUNTIMES: [Rt; 11] = [
         spins: false,
         packs: false,
         tiled: true,
+        spin_after_us: 0.0,
         platforms: &[Cuda],
         source: "TensorRT Developer Guide: layer/tensor fusion (conv+bias+ReLU, BN folding), fused MHA plugins in demo/BERT, tactic autotuning; enqueue ~1 µs per kernel; CUDA context ~300 MB (NVIDIA forums)",
     },
@@ -177,6 +189,7 @@ const RUNTIMES: [Rt; 11] = [
         spins: true,
         packs: true,
         tiled: true,
+        spin_after_us: PYTORCH_SPIN_AFTER_US,
         platforms: &[Cuda, Rocm, Mps, Cpu],
         source: "eager mode: ~5-25 µs CPU dispatch per op (Python, pybind, ATen dispatcher, cudaLaunchKernel; jiahuanglin.xyz 'From PyTorch op to kernel launch'); no epilogue fusion; SDPA flash attention (PyTorch 2 docs); cuBLAS/cuDNN heuristics; caching allocator; CUDA context + cuBLAS/cuDNN handles ~500 MB",
     },
@@ -199,6 +212,7 @@ const RUNTIMES: [Rt; 11] = [
         spins: true,
         packs: false,
         tiled: true,
+        spin_after_us: ORT_SPIN_AFTER_US,
         platforms: &[Cpu, Cuda, Rocm, Openvino],
         source: "ONNX Runtime graph optimisations (Gelu/LayerNorm/bias fusion, Attention contrib op: onnxruntime.ai/docs/performance/transformers-optimization); C++ executor, few µs per node; BFC arena",
     },
@@ -221,6 +235,7 @@ const RUNTIMES: [Rt; 11] = [
         spins: true,
         packs: false,
         tiled: true,
+        spin_after_us: 0.0,
         platforms: &[Openvino, Cpu],
         source: "OpenVINO graph compiler fuses element-wise ops and SDPA (docs.openvino.ai optimisation guide); oneDNN kernels",
     },
@@ -243,6 +258,7 @@ const RUNTIMES: [Rt; 11] = [
         spins: false,
         packs: false,
         tiled: true,
+        spin_after_us: 0.0,
         platforms: &[Qnn],
         source: "Qualcomm AI Engine Direct: graph compiled ahead of time for the HTP, one FastRPC call per inference (~100s of µs)",
     },
@@ -265,6 +281,7 @@ const RUNTIMES: [Rt; 11] = [
         spins: true,
         packs: false,
         tiled: true,
+        spin_after_us: 0.0,
         platforms: &[Wasm, Webgpu, Webnn],
         source: "onnxruntime-web: graph optimisations as native ORT; WASM SIMD kernels (MLAS) and WGSL shaders; async session.run round trip; browser memory overhead (arXiv 2402.05981)",
     },
@@ -287,6 +304,7 @@ const RUNTIMES: [Rt; 11] = [
         spins: true,
         packs: false,
         tiled: true,
+        spin_after_us: 0.0,
         platforms: &[Webgpu, Wasm, Webnn],
         source: "transformers.js runs on onnxruntime-web; per-kernel JS dispatch in the WebGPU EP, tokenizer and tensor marshalling per call; WGSL matmul far from vendor GEMM (transformers.js #796, #1750; gpuweb #5291); browser runtimes use several times the model size (arXiv 2402.05981)",
     },
@@ -309,6 +327,7 @@ const RUNTIMES: [Rt; 11] = [
         spins: false,
         packs: false,
         tiled: true,
+        spin_after_us: 0.0,
         platforms: &[Webgpu, Wasm],
         source: "TensorFlow.js: fusedMatMul/fusedConv2d fuse bias+activation (tfjs-core ops/fused); JS kernel dispatch per op",
     },
@@ -331,6 +350,7 @@ const RUNTIMES: [Rt; 11] = [
         spins: false,
         packs: false,
         tiled: true,
+        spin_after_us: 0.0,
         platforms: &[Webgpu],
         source: "WebLLM/MLC: TVM-compiled and tuned WGSL kernels, fused attention with paged KV cache (mlc-ai/web-llm); vram_required_MB already counts its buffers",
     },
@@ -353,6 +373,7 @@ const RUNTIMES: [Rt; 11] = [
         spins: false,
         packs: false,
         tiled: true,
+        spin_after_us: 0.0,
         platforms: &[Webnn],
         source: "WebNN: the whole graph is compiled by the browser to DirectML/Core ML/TFLite and run with one compute() promise (W3C WebNN spec); native kernels",
     },
@@ -375,6 +396,7 @@ const RUNTIMES: [Rt; 11] = [
         spins: false,
         packs: false,
         tiled: false,
+        spin_after_us: 0.0,
         platforms: &[Webgpu, Wasm, Webnn, Cpu],
         source: "multimodel-perf's own built-in GEMM-chain workloads (src/workload): one 16×16-tiled WGSL matmul dispatch per GEMM with one submit and one read-back per run on WebGPU; one MLGraph (matmul, tile, slice) per model on WebNN; a vectorised loop on one thread on WASM/CPU. Overheads and efficiency are starting assumptions (U) for calibration to refit",
     },
@@ -401,6 +423,7 @@ impl RuntimeProfile {
             spins_while_waiting: r.spins,
             packs_weights_per_call: r.packs,
             tiled_gemm: r.tiled,
+            spin_after_run_us: r.spin_after_us,
             platforms: r.platforms.to_vec(),
             source: r.source.to_string(),
         }

@@ -539,6 +539,14 @@ impl Prepared {
             activity,
             spins: m.runtime.spins_while_waiting,
             regions: s.regions,
+            spin_after_ns: if dev.concurrency == Concurrency::CpuThreads && s.threads > 1 {
+                (m.runtime.spin_after_run_us * 1e3).round() as u64
+            } else {
+                0
+            },
+            // The caller's thread returns to the program; the pool's workers spin.
+            spin_share: f64::from(s.threads.saturating_sub(1))
+                / f64::from(dev.compute_units.max(1)),
         };
         match residency {
             // A model with its own arena keeps activations and workspace allocated between runs.

@@ -188,6 +188,7 @@ pub struct Placement<'a> {
     pub threads: u32,
 }
 
+#[derive(Clone, Copy)]
 struct Rates {
     /// Compute units the work is dealt out to: all of an accelerator's, or a CPU model's threads.
     lanes: f64,
@@ -322,10 +323,28 @@ impl Placement<'_> {
         let memory = bytes / r.bandwidth;
         // On CPUs an element-wise kernel smaller than the runtime's grain is not split: one thread, no
         // fork-join, and only one core's share of the bandwidth.
+        // Matrix-vector products (decode steps at small batch) gain nothing from more threads either: one
+        // thread already streams the weights at what a core's share of the memory system gives, and
+        // splitting them costs more than it saves (measured: `mmperf calibrate`'s 1×768×3072 GEMV runs at
+        // 12.2 GFLOP/s on one thread and 8.1 on two on the development VM; ONNX Runtime's t5-small with 31
+        // decode steps 135 ms on one thread, 132 on two).
+        let gemv = op.class == OpClass::Gemm && op.m <= GEMV_ROWS;
         let serial = r.cpu
-            && !matches!(op.class, OpClass::Gemm | OpClass::Attention)
-            && op.act_elems < self.runtime.parallel_grain_elems;
+            && (gemv
+                || (!matches!(op.class, OpClass::Gemm | OpClass::Attention)
+                    && op.act_elems < self.runtime.parallel_grain_elems));
         let (compute, occupancy) = match op.class {
+            // On the calling thread alone, at one busy core's rate.
+            OpClass::Gemm if serial => {
+                let one = Rates {
+                    lanes: 1.0,
+                    lane_speed: 1.0,
+                    units: 1.0,
+                    ..*r
+                };
+                let (t, _) = self.gemm(&one, op);
+                (t, 1.0 / r.lanes)
+            }
             OpClass::Gemm | OpClass::Attention => self.gemm(r, op),
             _ if serial => (op.flops / r.vector_flops * r.units, 1.0),
             _ => (op.flops / r.vector_flops, 1.0),

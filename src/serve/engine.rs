@@ -362,6 +362,8 @@ mod tests {
             activity: 1.0,
             spins: false,
             regions: 0.0,
+            spin_after_ns: 0,
+            spin_share: 0.0,
         };
         Machine {
             scenario: Scenario {

@@ -72,6 +72,11 @@ pub struct Job {
     pub spins: bool,
     /// CPUs: parallel regions per run (each waits at its join for every one of the job's threads).
     pub regions: f64,
+    /// CPUs: after the job ends its pool's workers keep spinning this long before they block, ns, holding
+    /// `spin_share` of its device's cores (0: they block at once).
+    pub spin_after_ns: u64,
+    /// Share of the device's cores the spinning workers hold (workers / cores).
+    pub spin_share: f64,
 }
 
 /// Per-domain interference factors.
@@ -149,10 +154,25 @@ impl Scenario {
     /// Exposed so that other simulators over the same machine (the serving simulator) share the contention
     /// model. `scratch` keeps the buffers between calls.
     pub fn rates<'s>(&self, active: &[usize], scratch: &'s mut RateScratch) -> &'s [f64] {
+        self.rates_beside(active, &[], scratch)
+    }
+
+    /// [`Scenario::rates`] with pools that finished but still spin (`(resource, share of it)`) taking their
+    /// part of the cores.
+    fn rates_beside<'s>(
+        &self,
+        active: &[usize],
+        spinning_after: &[(ResourceId, f64)],
+        scratch: &'s mut RateScratch,
+    ) -> &'s [f64] {
         scratch.load.clear();
         scratch.load.resize(self.resources.len(), 0.0);
         scratch.spinning.clear();
         scratch.spinning.resize(self.resources.len(), 0.0);
+        for &(r, d) in spinning_after {
+            scratch.load[r] += d;
+            scratch.spinning[r] += d;
+        }
         scratch.co_runners.clear();
         scratch.co_runners.resize(self.domains.len().max(1), 0);
         for &k in active {
@@ -279,6 +299,8 @@ impl Scenario {
                 memory.push(MemorySample { time_ns: t, mb });
             }
         };
+        // Pools that finished and still spin: (resource, share of it, until ns).
+        let mut spinning: Vec<(ResourceId, f64, u64)> = Vec::new();
         for group in &self.groups {
             let mut active: Vec<usize> = group.iter().copied().filter(|&k| k < n).collect();
             for &k in &active {
@@ -287,12 +309,19 @@ impl Scenario {
             }
             while !active.is_empty() {
                 record(now, self.memory_now(resident, &active), &mut memory);
-                let rates = self.rates(&active, &mut scratch).to_vec();
+                spinning.retain(|s| s.2 > now);
+                let beside: Vec<(ResourceId, f64)> = spinning.iter().map(|s| (s.0, s.1)).collect();
+                let rates = self.rates_beside(&active, &beside, &mut scratch).to_vec();
+                // Rates hold until the next job ends or the next spinning pool blocks.
+                let until_spin_ends = spinning
+                    .iter()
+                    .map(|s| (s.2 - now) as f64)
+                    .fold(f64::INFINITY, f64::min);
                 let step = active
                     .iter()
                     .zip(&rates)
                     .map(|(&k, r)| remaining[k] / r)
-                    .fold(f64::INFINITY, f64::min);
+                    .fold(until_spin_ends, f64::min);
                 let dt = step.ceil().max(0.0) as u64;
                 for (d, busy) in busy_ns.iter_mut().enumerate() {
                     let activity: f64 = active
@@ -309,6 +338,12 @@ impl Scenario {
                     // Jobs within half a nanosecond of done finish in this event (ties in seq order).
                     if remaining[k] <= 0.5 {
                         spans[k].end_ns = now;
+                        let job = &self.jobs[k];
+                        if job.spin_after_ns > 0 && job.spin_share > 0.0 {
+                            if let Some(&(r, _)) = job.demands.first() {
+                                spinning.push((r, job.spin_share, now + job.spin_after_ns));
+                            }
+                        }
                     } else {
                         still.push(k);
                     }
@@ -353,6 +388,8 @@ mod tests {
             activity: compute,
             spins: true,
             regions: 0.0,
+            spin_after_ns: 0,
+            spin_share: 0.0,
         }
     }
 
