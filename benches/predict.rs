@@ -69,6 +69,13 @@ fn benches(c: &mut Criterion) {
                 .unwrap()
         })
     });
+    c.bench_function("recommend/50-models/cpu", |b| {
+        b.iter(|| {
+            predictor
+                .recommend(black_box(&fifty), &cpu, Goal::Throughput)
+                .unwrap()
+        })
+    });
     let prep = predictor.prepare(&fifty, &gpu).unwrap();
     c.bench_function("batched-search/50-models", |b| {
         b.iter(|| plan::batched(black_box(&prep), &vec![None; 50]))

@@ -458,6 +458,31 @@ pub fn recommend(prep: &Prepared, goal: Goal) -> Recommendation {
             label,
         })
         .collect();
+    // The grouping search adds up groups run alone; whole plans also carry what one group leaves to the
+    // next (pools still spinning after their runs). Sequential and the one-group split are groupings too,
+    // so batched is never reported worse than the best of them that fits.
+    for (grouped, alternatives) in [
+        ("batched", &["sequential"][..]),
+        (
+            "batched-split-threads",
+            &["parallel-split-threads", "sequential"][..],
+        ),
+    ] {
+        let Some(g) = candidates.iter().position(|c| c.label == grouped) else {
+            continue;
+        };
+        for alt in alternatives {
+            let Some(a) = candidates.iter().position(|c| c.label == *alt) else {
+                continue;
+            };
+            let (pg, pa) = (&candidates[g].prediction, &candidates[a].prediction);
+            if pa.feasible && pa.combined_latency_ms < pg.combined_latency_ms {
+                let mut plan = pa.plan.clone();
+                plan.strategy = Strategy::Batched;
+                candidates[g].prediction = prep.evaluate(&plan);
+            }
+        }
+    }
     if !candidates[1].prediction.feasible {
         let mut p = candidates[1].prediction.plan.clone();
         p.residency = Residency::Unload;
