@@ -72,9 +72,10 @@ pub fn measure(req: &MeasureRequest<'_>, progress: &mut dyn FnMut(&str)) -> Resu
         constraints: Default::default(),
     };
     let prep = MultiModelPredictor::default().prepare(&workload, &target)?;
+    let mut table = plan::threads::SingleTable::new(&prep);
     let plan = match (req.strategy, req.split_threads) {
-        (Strategy::Parallel, true) => plan::parallel_split(&prep),
-        (Strategy::Batched, true) => plan::batched_split(&prep),
+        (Strategy::Parallel, true) => plan::parallel_split(&prep, &mut table),
+        (Strategy::Batched, true) => plan::batched_split(&prep, &mut table),
         (s, _) => prep.plan(s),
     };
     let predicted = prep.evaluate(&plan);

@@ -71,7 +71,7 @@ struct GroupSearch<'a> {
     prep: &'a Prepared,
     scenario: Scenario,
     /// With thread splits: each group tried gets its own split of the cores (`threads::fill`).
-    split: Option<SingleTable>,
+    split: Option<&'a mut SingleTable>,
 }
 
 impl GroupSearch<'_> {
@@ -115,16 +115,15 @@ pub fn batched(prep: &Prepared, threads: &[Option<u32>]) -> Plan {
 
 /// The `batched` plan where the models of each group split the CPU cores between them (`threads::fill`,
 /// chosen per group during the search).
-pub fn batched_split(prep: &Prepared) -> Plan {
-    let mut table = SingleTable::new(prep);
+/// `table` holds single-model predictions by thread count, shared with other searches over `prep`.
+pub fn batched_split(prep: &Prepared, table: &mut SingleTable) -> Plan {
     let mut threads = vec![None; prep.models.len()];
-    for (i, t) in threads::fill(prep, &prep.canonical, &mut table) {
+    for (i, t) in threads::fill(prep, &prep.canonical, table) {
         threads[i] = Some(t);
     }
-    let mut plan = batched_with(prep, threads, Some(table));
-    let mut table = SingleTable::new(prep);
+    let mut plan = batched_with(prep, threads, Some(&mut *table));
     for g in &plan.groups {
-        for (i, t) in threads::fill(prep, g, &mut table) {
+        for (i, t) in threads::fill(prep, g, table) {
             plan.threads[i] = Some(t);
         }
     }
@@ -132,16 +131,19 @@ pub fn batched_split(prep: &Prepared) -> Plan {
 }
 
 /// The whole set split as one group: every model runs at once on its share of the cores.
-pub fn parallel_split(prep: &Prepared) -> Plan {
+pub fn parallel_split(prep: &Prepared, table: &mut SingleTable) -> Plan {
     let mut plan = prep.plan(Strategy::Parallel);
-    let mut table = SingleTable::new(prep);
-    for (i, t) in threads::fill(prep, &prep.canonical, &mut table) {
+    for (i, t) in threads::fill(prep, &prep.canonical, table) {
         plan.threads[i] = Some(t);
     }
     plan
 }
 
-fn batched_with(prep: &Prepared, threads: Vec<Option<u32>>, split: Option<SingleTable>) -> Plan {
+fn batched_with(
+    prep: &Prepared,
+    threads: Vec<Option<u32>>,
+    split: Option<&mut SingleTable>,
+) -> Plan {
     let template = Plan {
         strategy: Strategy::Batched,
         groups: vec![],
@@ -442,19 +444,27 @@ impl Recommendation {
 pub fn recommend(prep: &Prepared, goal: Goal) -> Recommendation {
     let n = prep.models.len();
     let default_threads = vec![None; n];
+    // Single-model predictions by thread count, computed once for every option below.
+    let mut table = SingleTable::new(prep);
     let mut options: Vec<(String, Plan)> = vec![
         ("parallel".into(), prep.plan(Strategy::Parallel)),
         ("sequential".into(), prep.plan(Strategy::Sequential)),
         ("batched".into(), batched(prep, &default_threads)),
     ];
     if shares_a_cpu(prep) {
-        options.push(("parallel-split-threads".into(), parallel_split(prep)));
-        options.push(("batched-split-threads".into(), batched_split(prep)));
+        options.push((
+            "parallel-split-threads".into(),
+            parallel_split(prep, &mut table),
+        ));
+        options.push((
+            "batched-split-threads".into(),
+            batched_split(prep, &mut table),
+        ));
     }
     let mut candidates: Vec<Candidate> = options
         .into_iter()
         .map(|(label, plan)| Candidate {
-            prediction: prep.evaluate(&plan),
+            prediction: evaluate(prep, &plan, &mut table),
             label,
         })
         .collect();
@@ -479,7 +489,7 @@ pub fn recommend(prep: &Prepared, goal: Goal) -> Recommendation {
             if pa.feasible && pa.combined_latency_ms < pg.combined_latency_ms {
                 let mut plan = pa.plan.clone();
                 plan.strategy = Strategy::Batched;
-                candidates[g].prediction = prep.evaluate(&plan);
+                candidates[g].prediction = evaluate(prep, &plan, &mut table);
             }
         }
     }
@@ -535,6 +545,14 @@ fn lexi_less(a: (f64, f64), b: (f64, f64)) -> bool {
     } else {
         a.0 < b.0
     }
+}
+
+/// `prep.evaluate(plan)` with the single-model predictions taken from `table`.
+fn evaluate(prep: &Prepared, plan: &Plan, table: &mut SingleTable) -> MultiPrediction {
+    let singles = (0..prep.models.len())
+        .map(|i| table.get(prep, i, prep.threads(i, plan)).clone())
+        .collect();
+    prep.evaluate_with(plan, singles)
 }
 
 /// Whether at least two models without their own thread count run on one CPU (so that splitting its

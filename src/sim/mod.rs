@@ -157,19 +157,19 @@ impl Scenario {
         self.rates_beside(active, &[], scratch)
     }
 
-    /// [`Scenario::rates`] with pools that finished but still spin (`(resource, share of it)`) taking their
-    /// part of the cores.
+    /// [`Scenario::rates`] with pools that finished but still spin (`(resource, share of it, until)`) taking
+    /// their part of the cores.
     fn rates_beside<'s>(
         &self,
         active: &[usize],
-        spinning_after: &[(ResourceId, f64)],
+        spinning_after: &[(ResourceId, f64, u64)],
         scratch: &'s mut RateScratch,
     ) -> &'s [f64] {
         scratch.load.clear();
         scratch.load.resize(self.resources.len(), 0.0);
         scratch.spinning.clear();
         scratch.spinning.resize(self.resources.len(), 0.0);
-        for &(r, d) in spinning_after {
+        for &(r, d, _) in spinning_after {
             scratch.load[r] += d;
             scratch.spinning[r] += d;
         }
@@ -310,8 +310,7 @@ impl Scenario {
             while !active.is_empty() {
                 record(now, self.memory_now(resident, &active), &mut memory);
                 spinning.retain(|s| s.2 > now);
-                let beside: Vec<(ResourceId, f64)> = spinning.iter().map(|s| (s.0, s.1)).collect();
-                let rates = self.rates_beside(&active, &beside, &mut scratch).to_vec();
+                let rates = self.rates_beside(&active, &spinning, &mut scratch).to_vec();
                 // Rates hold until the next job ends or the next spinning pool blocks.
                 let until_spin_ends = spinning
                     .iter()
