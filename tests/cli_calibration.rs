@@ -267,3 +267,51 @@ fn the_calibrated_profile_separates_the_machine_from_the_builtin_runtime() {
         "{sources}"
     );
 }
+
+/// Two `mmperf measure` processes writing one store at the same moment both succeed and both runs are
+/// stored (write-ahead log and a busy timeout instead of "database is locked").
+#[test]
+fn two_measure_processes_writing_one_store_at_once_lose_nothing() {
+    let dir = files::scratch("concurrent");
+    let db = dir.join("m.sqlite").to_string_lossy().into_owned();
+    ok(&["calibrate", "--quick", "--db", &db]);
+    let two = files::write(&dir, "two.json", TWO);
+    let spawn = || {
+        Command::new(env!("CARGO_BIN_EXE_mmperf"))
+            .args([
+                "measure",
+                &two,
+                "--all-strategies",
+                "--max-mflop",
+                "1",
+                "--repeat",
+                "1",
+                "--db",
+                &db,
+            ])
+            .env_remove("MMPERF_DB")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("start mmperf")
+    };
+    let (a, b) = (spawn(), spawn());
+    for child in [a, b] {
+        let out = child.wait_with_output().expect("wait for mmperf");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    // Each run stores one measurement per plan (5 with splits on a multi-core machine, 3 on one core) and
+    // one comparison; the export must hold both runs' worth.
+    let export: serde_json::Value = serde_json::from_str(&ok(&["export", "--db", &db])).unwrap();
+    let measurements = export["measurements"].as_array().unwrap().len();
+    let comparisons = export["comparisons"].as_array().unwrap().len();
+    assert_eq!(comparisons, 2, "{export}");
+    assert!(
+        measurements == 10 || measurements == 6,
+        "{measurements} measurements"
+    );
+}

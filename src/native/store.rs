@@ -34,6 +34,10 @@ CREATE TABLE IF NOT EXISTS fits (
 INSERT OR IGNORE INTO mmperf_meta (key, value) VALUES ('format', 'mmperf-measurements-1');
 ";
 
+/// How long a write waits for another process's write to the same store before it fails: a measurement is
+/// a few kB, written in well under a second even on a slow disk.
+const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// An open store.
 pub struct Store {
     conn: Connection,
@@ -65,6 +69,10 @@ impl Store {
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE,
         )
         .map_err(|e| fail(format!("cannot open: {e}")))?;
+        // Two runs writing the same store at once (two `mmperf measure` processes) wait for each other's
+        // write instead of failing with "database is locked".
+        conn.busy_timeout(BUSY_TIMEOUT)
+            .map_err(|e| fail(format!("cannot set a busy timeout: {e}")))?;
         let store = Store {
             conn,
             path: path.to_path_buf(),
@@ -118,6 +126,12 @@ impl Store {
                 )))
             }
         }
+        // Write-ahead logging: readers do not block the writer and a crash mid-write leaves the last
+        // committed state. Set only once the file is known to be an mmperf store (it rewrites the header).
+        let _mode: String = store
+            .conn
+            .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
+            .map_err(|e| fail(format!("cannot switch to write-ahead logging: {e}")))?;
         Ok(store)
     }
 
