@@ -332,7 +332,8 @@ const DEFAULT_BW_EFF: f64 = 0.75;
 const GPU_INTERFERENCE: f64 = 0.05;
 /// A parallel region on a spinning pool costs about half a microsecond per extra thread on a bare-metal
 /// core (a wake-up flag and a join barrier: two cross-core cache-line transfers of ~100-200 ns each, plus
-/// the work hand-out). Reliability U; `mmperf calibrate` measures it.
+/// the work hand-out). Reliability U for catalog devices; `mmperf calibrate` measures it (0.07-0.12 µs on the
+/// 2-core development VM over this session's quiet runs).
 const CPU_REGION_US_PER_THREAD: f64 = 0.5;
 /// A blocked thread's wake-up: futex wake, IPI and context switch, a few µs on bare metal and tens under a
 /// hypervisor (vCPU wake-up through the host scheduler). Reliability U.

@@ -68,9 +68,7 @@ pub struct RuntimeProfile {
 struct Rt {
     name: &'static str,
     host_us: f64,
-    cpu_host_us: f64,
     call_us: f64,
-    cpu_call_us: f64,
     fuse: bool,
     flash: bool,
     eff: f64,
@@ -79,64 +77,128 @@ struct Rt {
     context: f64,
     shared_alloc: bool,
     compile_us: f64,
-    region_us: f64,
-    grain: f64,
-    spins: bool,
-    packs: bool,
-    tiled: bool,
-    spin_after_us: f64,
+    cpu: CpuRules,
     platforms: &'static [Platform],
     source: &'static str,
 }
 
 use Platform::*;
 
-/// PyTorch's intra-op pool is OpenMP (libgomp in the PyPI wheels): workers spin between regions
-/// (GOMP_SPINCOUNT), so a region costs a wake-up signal and a barrier per thread, about a microsecond on a
-/// server core (EPCC OpenMP microbenchmarks: PARALLEL overhead of a few µs on 8-16 threads). Reliability U:
-/// `mmperf calibrate` and the real-runtime harness (bench/real) measure it.
-const PYTORCH_REGION_US: f64 = 1.0;
-/// PyTorch eager on a CPU, host time per kernel the predictor counts: measured by `bench/real/overhead.py`
-/// on the catalog's BERT-base, GPT-2 and T5-small architectures shrunk to width 8 (every layer kept, so only
-/// the host path is left: Hugging Face modules in Python, the ATen dispatcher, allocation, cache objects),
-/// one thread, torch 2.15 on the 2-core development VM: a BERT forward 2.13 ms over the 123 kernels the
-/// predictor counts (17.3 µs), a GPT-2 decode step 2.14 ms over 123 (17.4 µs), a T5 decode step 1.98 ms
-/// over 93 (21.3 µs); the median, 17.4 µs.
-const PYTORCH_CPU_HOST_US: f64 = 17.4;
-// Weight packing per call: PyTorch's eager `linear` on a CPU calls MKL/oneDNN `sgemm` with the weight as a
-// plain tensor, which packs it into panels on every call; ONNX Runtime (MLAS) prepacks constant weights when
-// the session is created, OpenVINO compiles them into its blobs, XNNPACK (tfjs, onnxruntime-web) packs at
-// load, and the built-in runner reads them in place. Measured on the development VM (bench/real, torch
-// 2.15): BERT-base at batch 1 runs 268 ms on one thread and 154 ms on two, a part of about 27 ms that does
-// not divide by the threads: 85 M weights (340 MB) read and written once at one core's 25 GB/s.
-/// After a run, a spinning pool's workers keep spinning before they block: measured by
-/// `bench/real/spin_probe.py` (CPU time the process burns while its caller sleeps right after a run, per
-/// worker) on the 2-core development VM: ONNX Runtime 1.32 38.8 ms (38.2-46.1), PyTorch 2.15's OpenMP pool
-/// 8.6 ms (8.0-9.1). Other runtimes: not measured, taken as blocking at once.
-const ORT_SPIN_AFTER_US: f64 = 38_800.0;
-/// See `ORT_SPIN_AFTER_US`.
-const PYTORCH_SPIN_AFTER_US: f64 = 8_600.0;
-/// ONNX Runtime's own pool (Eigen-derived, `allow_spinning` on by default) hands out work without a full
-/// OpenMP fork; about half PyTorch's per-thread cost (U).
-const ORT_REGION_US: f64 = 0.5;
-/// WebAssembly threads are Web Workers woken with `Atomics.notify` through the browser's event machinery:
-/// several µs per worker (U).
-const WASM_REGION_US: f64 = 5.0;
-/// The built-in CPU runner starts scoped OS threads for every GEMM (src/native/run.rs): thread creation
-/// and join, ~30 µs per thread (measured by `mmperf calibrate` as the fork-join; 64 µs for 2 threads on the
-/// development VM).
-const BUILTIN_REGION_US: f64 = 30.0;
-/// The built-in CPU runner between two GEMMs: it copies the previous output into the next input
-/// (`workload::chain_input`) and calls the next loop, about a microsecond (U; the copy's bytes are the GEMM's
-/// activation traffic).
-const BUILTIN_CPU_HOST_US: f64 = 1.0;
-/// The built-in CPU runner's call: a copy of the input and a loop over the chain, a few µs (U); the 300 µs of
-/// its WebGPU path are a submit and a read-back that a CPU run does not have.
-const BUILTIN_CPU_CALL_US: f64 = 5.0;
+/// How a runtime uses a CPU's cores; the `RuntimeProfile` fields of the same meaning say what each is.
+#[derive(Clone, Copy)]
+struct CpuRules {
+    /// Host time per kernel on a CPU, µs (`None`: the runtime's `host_us`).
+    host_us: Option<f64>,
+    /// Host time per call on a CPU, µs (`None`: the runtime's `call_us`).
+    call_us: Option<f64>,
+    region_us: f64,
+    grain: f64,
+    spins: bool,
+    packs: bool,
+    tiled: bool,
+    spin_after_us: f64,
+}
+
+/// Runtimes that never run kernels on a CPU (TensorRT, QNN, WebLLM): no pool, nothing measured.
+const NOT_ON_CPU: CpuRules = CpuRules {
+    host_us: None,
+    call_us: None,
+    region_us: 0.0,
+    grain: 0.0,
+    spins: false,
+    packs: false,
+    tiled: true,
+    spin_after_us: 0.0,
+};
+
 /// ATen's `at::internal::GRAIN_SIZE` (aten/src/ATen/Parallel.h): element-wise kernels below 32,768
 /// elements run on the calling thread. ONNX Runtime's cost-model split and XNNPACK's tiling keep similar
 /// minimum chunks; the same figure is used for them (U).
 const ATEN_GRAIN_SIZE: f64 = 32768.0;
+
+/// ONNX Runtime's own pool (Eigen-derived, `allow_spinning` on by default) hands out work without a full
+/// OpenMP fork: about half PyTorch's per-thread cost, 0.5 µs (U, not measured). Its workers keep spinning
+/// 38.8 ms after a run (38.2-46.1 over 15 repeats), measured by `bench/real/spin_probe.py` (CPU time the
+/// process burns while its caller sleeps right after a run, per worker; onnxruntime 1.32 on the 2-core
+/// development VM). MLAS prepacks constant weights when the session is created.
+const ORT_CPU: CpuRules = CpuRules {
+    region_us: 0.5,
+    grain: ATEN_GRAIN_SIZE,
+    spins: true,
+    spin_after_us: 38_800.0,
+    ..NOT_ON_CPU
+};
+
+/// PyTorch eager on a CPU.
+/// - Host time per kernel 17.4 µs: measured by `bench/real/overhead.py` on the catalog's BERT-base, GPT-2
+///   and T5-small architectures shrunk to width 8 (every layer kept, so only the host path is left: Hugging
+///   Face modules in Python, the ATen dispatcher, allocation, cache objects), one thread, torch 2.15 on the
+///   development VM: a BERT forward 2.13 ms over the 123 kernels the predictor counts (17.3 µs), a GPT-2
+///   decode step 2.14 ms over 123 (17.4 µs), a T5 decode step 1.98 ms over 93 (21.3 µs); the median.
+/// - Region 1 µs per extra thread: the pool is OpenMP (libgomp in the PyPI wheels), whose workers spin
+///   between regions (GOMP_SPINCOUNT), so a region costs a wake-up signal and a barrier per thread, about a
+///   microsecond on a server core (EPCC OpenMP microbenchmarks: PARALLEL overhead of a few µs on 8-16
+///   threads). Reliability U: not measured here.
+/// - Weights packed per call: eager `linear` calls MKL/oneDNN `sgemm` with the weight as a plain tensor,
+///   which packs it into panels on every call. On the development VM BERT-base at batch 1 runs 268 ms on one
+///   thread and 154 ms on two: a part of about 27 ms does not divide by the threads, 85 M weights (340 MB)
+///   read and written once at one core's 25 GB/s (bench/real results).
+/// - Workers spin 8.6 ms after a run (8.0-9.1), measured as for ONNX Runtime above.
+const PYTORCH_CPU: CpuRules = CpuRules {
+    host_us: Some(17.4),
+    region_us: 1.0,
+    packs: true,
+    spin_after_us: 8_600.0,
+    ..ORT_CPU
+};
+
+/// OpenVINO's CPU plugin (oneDNN, TBB): region cost and grain taken as ONNX Runtime's (U); it compiles the
+/// weights into its blobs (no packing per call); spin after a run not measured (taken as none).
+const OPENVINO_CPU: CpuRules = CpuRules {
+    spin_after_us: 0.0,
+    ..ORT_CPU
+};
+
+/// WebAssembly threads are Web Workers woken with `Atomics.notify` through the browser's event machinery:
+/// several µs per worker, 5 µs (U). onnxruntime-web (and transformers.js on it) runs ORT's spinning pool;
+/// XNNPACK packs weights at load. Spin after a run not measured in a browser (taken as none).
+const WASM_SPINNING_CPU: CpuRules = CpuRules {
+    region_us: 5.0,
+    grain: ATEN_GRAIN_SIZE,
+    spins: true,
+    ..NOT_ON_CPU
+};
+
+/// TensorFlow.js's WASM backend: XNNPACK's pthreadpool, whose waiting threads block (U).
+const WASM_BLOCKING_CPU: CpuRules = CpuRules {
+    spins: false,
+    ..WASM_SPINNING_CPU
+};
+
+/// A WebNN CPU context (TFLite/XNNPACK inside the browser): native threads, ONNX Runtime's region cost and
+/// grain taken for it (U), blocking waits.
+const WEBNN_CPU: CpuRules = CpuRules {
+    spins: false,
+    spin_after_us: 0.0,
+    ..ORT_CPU
+};
+
+/// The built-in CPU runner (src/native/run.rs).
+/// - It starts scoped OS threads for every GEMM and joins them: thread creation and join, 30 µs per extra
+///   thread (`mmperf calibrate` measured 29.7-47.9 µs per extra thread over this session's runs on the
+///   development VM; it prints the figure); the joins block.
+/// - Between two GEMMs it copies the previous output into the next input (`workload::chain_input`) and calls
+///   the next loop, about a microsecond (U; the copy's bytes are the GEMM's activation traffic); a call is a
+///   copy of the input and a loop over the chain, a few µs (U), not the 300 µs submit and read-back of its
+///   WebGPU path.
+/// - Its GEMMs are row loops read in place: no tiles, no packing.
+const BUILTIN_CPU: CpuRules = CpuRules {
+    host_us: Some(1.0),
+    call_us: Some(5.0),
+    region_us: 30.0,
+    tiled: false,
+    ..NOT_ON_CPU
+};
 
 /// First-run costs per distinct kernel (`compile_us`), reliability U: TensorRT and QNN load prebuilt
 /// engines/context binaries (their cost is the load); PyTorch pays cuBLAS/cuDNN handle creation and heuristics
@@ -150,9 +212,7 @@ const RUNTIMES: [Rt; 11] = [
     Rt {
         name: "tensorrt",
         host_us: 1.0,
-        cpu_host_us: 1.0,
         call_us: 10.0,
-        cpu_call_us: 10.0,
         fuse: true,
         flash: true,
         eff: 1.0,
@@ -161,21 +221,14 @@ const RUNTIMES: [Rt; 11] = [
         context: 300.0,
         shared_alloc: false,
         compile_us: 0.0,
-        region_us: 0.0,
-        grain: 0.0,
-        spins: false,
-        packs: false,
-        tiled: true,
-        spin_after_us: 0.0,
+        cpu: NOT_ON_CPU,
         platforms: &[Cuda],
         source: "TensorRT Developer Guide: layer/tensor fusion (conv+bias+ReLU, BN folding), fused MHA plugins in demo/BERT, tactic autotuning; enqueue ~1 µs per kernel; CUDA context ~300 MB (NVIDIA forums)",
     },
     Rt {
         name: "pytorch",
         host_us: 15.0,
-        cpu_host_us: PYTORCH_CPU_HOST_US,
         call_us: 20.0,
-        cpu_call_us: 20.0,
         fuse: false,
         flash: true,
         eff: 0.9,
@@ -184,21 +237,14 @@ const RUNTIMES: [Rt; 11] = [
         context: 500.0,
         shared_alloc: true,
         compile_us: 50.0,
-        region_us: PYTORCH_REGION_US,
-        grain: ATEN_GRAIN_SIZE,
-        spins: true,
-        packs: true,
-        tiled: true,
-        spin_after_us: PYTORCH_SPIN_AFTER_US,
+        cpu: PYTORCH_CPU,
         platforms: &[Cuda, Rocm, Mps, Cpu],
         source: "eager mode: ~5-25 µs CPU dispatch per op (Python, pybind, ATen dispatcher, cudaLaunchKernel; jiahuanglin.xyz 'From PyTorch op to kernel launch'); no epilogue fusion; SDPA flash attention (PyTorch 2 docs); cuBLAS/cuDNN heuristics; caching allocator; CUDA context + cuBLAS/cuDNN handles ~500 MB",
     },
     Rt {
         name: "onnxruntime",
         host_us: 3.0,
-        cpu_host_us: 3.0,
         call_us: 30.0,
-        cpu_call_us: 30.0,
         fuse: true,
         flash: true,
         eff: 0.85,
@@ -207,21 +253,14 @@ const RUNTIMES: [Rt; 11] = [
         context: 300.0,
         shared_alloc: false,
         compile_us: 100.0,
-        region_us: ORT_REGION_US,
-        grain: ATEN_GRAIN_SIZE,
-        spins: true,
-        packs: false,
-        tiled: true,
-        spin_after_us: ORT_SPIN_AFTER_US,
+        cpu: ORT_CPU,
         platforms: &[Cpu, Cuda, Rocm, Openvino],
         source: "ONNX Runtime graph optimisations (Gelu/LayerNorm/bias fusion, Attention contrib op: onnxruntime.ai/docs/performance/transformers-optimization); C++ executor, few µs per node; BFC arena",
     },
     Rt {
         name: "openvino",
         host_us: 2.0,
-        cpu_host_us: 2.0,
         call_us: 20.0,
-        cpu_call_us: 20.0,
         fuse: true,
         flash: true,
         eff: 0.9,
@@ -230,21 +269,14 @@ const RUNTIMES: [Rt; 11] = [
         context: 0.0,
         shared_alloc: false,
         compile_us: 300.0,
-        region_us: ORT_REGION_US,
-        grain: ATEN_GRAIN_SIZE,
-        spins: true,
-        packs: false,
-        tiled: true,
-        spin_after_us: 0.0,
+        cpu: OPENVINO_CPU,
         platforms: &[Openvino, Cpu],
         source: "OpenVINO graph compiler fuses element-wise ops and SDPA (docs.openvino.ai optimisation guide); oneDNN kernels",
     },
     Rt {
         name: "qnn",
         host_us: 0.5,
-        cpu_host_us: 0.5,
         call_us: 250.0,
-        cpu_call_us: 250.0,
         fuse: true,
         flash: true,
         eff: 0.6,
@@ -253,21 +285,14 @@ const RUNTIMES: [Rt; 11] = [
         context: 0.0,
         shared_alloc: false,
         compile_us: 0.0,
-        region_us: 0.0,
-        grain: 0.0,
-        spins: false,
-        packs: false,
-        tiled: true,
-        spin_after_us: 0.0,
+        cpu: NOT_ON_CPU,
         platforms: &[Qnn],
         source: "Qualcomm AI Engine Direct: graph compiled ahead of time for the HTP, one FastRPC call per inference (~100s of µs)",
     },
     Rt {
         name: "onnxruntime-web",
         host_us: 5.0,
-        cpu_host_us: 5.0,
         call_us: 150.0,
-        cpu_call_us: 150.0,
         fuse: true,
         flash: false,
         eff: 0.5,
@@ -276,21 +301,14 @@ const RUNTIMES: [Rt; 11] = [
         context: 0.0,
         shared_alloc: false,
         compile_us: 1000.0,
-        region_us: WASM_REGION_US,
-        grain: ATEN_GRAIN_SIZE,
-        spins: true,
-        packs: false,
-        tiled: true,
-        spin_after_us: 0.0,
+        cpu: WASM_SPINNING_CPU,
         platforms: &[Wasm, Webgpu, Webnn],
         source: "onnxruntime-web: graph optimisations as native ORT; WASM SIMD kernels (MLAS) and WGSL shaders; async session.run round trip; browser memory overhead (arXiv 2402.05981)",
     },
     Rt {
         name: "transformersjs",
         host_us: 20.0,
-        cpu_host_us: 20.0,
         call_us: 1000.0,
-        cpu_call_us: 1000.0,
         fuse: true,
         flash: false,
         eff: 0.35,
@@ -299,21 +317,14 @@ const RUNTIMES: [Rt; 11] = [
         context: 0.0,
         shared_alloc: false,
         compile_us: 2000.0,
-        region_us: WASM_REGION_US,
-        grain: ATEN_GRAIN_SIZE,
-        spins: true,
-        packs: false,
-        tiled: true,
-        spin_after_us: 0.0,
+        cpu: WASM_SPINNING_CPU,
         platforms: &[Webgpu, Wasm, Webnn],
         source: "transformers.js runs on onnxruntime-web; per-kernel JS dispatch in the WebGPU EP, tokenizer and tensor marshalling per call; WGSL matmul far from vendor GEMM (transformers.js #796, #1750; gpuweb #5291); browser runtimes use several times the model size (arXiv 2402.05981)",
     },
     Rt {
         name: "tfjs",
         host_us: 30.0,
-        cpu_host_us: 30.0,
         call_us: 500.0,
-        cpu_call_us: 500.0,
         fuse: true,
         flash: false,
         eff: 0.25,
@@ -322,21 +333,14 @@ const RUNTIMES: [Rt; 11] = [
         context: 0.0,
         shared_alloc: true,
         compile_us: 2000.0,
-        region_us: WASM_REGION_US,
-        grain: ATEN_GRAIN_SIZE,
-        spins: false,
-        packs: false,
-        tiled: true,
-        spin_after_us: 0.0,
+        cpu: WASM_BLOCKING_CPU,
         platforms: &[Webgpu, Wasm],
         source: "TensorFlow.js: fusedMatMul/fusedConv2d fuse bias+activation (tfjs-core ops/fused); JS kernel dispatch per op",
     },
     Rt {
         name: "webllm",
         host_us: 5.0,
-        cpu_host_us: 5.0,
         call_us: 200.0,
-        cpu_call_us: 200.0,
         fuse: true,
         flash: true,
         eff: 0.6,
@@ -345,21 +349,14 @@ const RUNTIMES: [Rt; 11] = [
         context: 0.0,
         shared_alloc: false,
         compile_us: 500.0,
-        region_us: 0.0,
-        grain: 0.0,
-        spins: false,
-        packs: false,
-        tiled: true,
-        spin_after_us: 0.0,
+        cpu: NOT_ON_CPU,
         platforms: &[Webgpu],
         source: "WebLLM/MLC: TVM-compiled and tuned WGSL kernels, fused attention with paged KV cache (mlc-ai/web-llm); vram_required_MB already counts its buffers",
     },
     Rt {
         name: "webnn",
         host_us: 0.2,
-        cpu_host_us: 0.2,
         call_us: 300.0,
-        cpu_call_us: 300.0,
         fuse: true,
         flash: true,
         eff: 0.6,
@@ -368,21 +365,14 @@ const RUNTIMES: [Rt; 11] = [
         context: 0.0,
         shared_alloc: false,
         compile_us: 300.0,
-        region_us: ORT_REGION_US,
-        grain: ATEN_GRAIN_SIZE,
-        spins: false,
-        packs: false,
-        tiled: true,
-        spin_after_us: 0.0,
+        cpu: WEBNN_CPU,
         platforms: &[Webnn],
         source: "WebNN: the whole graph is compiled by the browser to DirectML/Core ML/TFLite and run with one compute() promise (W3C WebNN spec); native kernels",
     },
     Rt {
         name: "builtin",
         host_us: 15.0,
-        cpu_host_us: BUILTIN_CPU_HOST_US,
         call_us: 300.0,
-        cpu_call_us: BUILTIN_CPU_CALL_US,
         fuse: true,
         flash: false,
         eff: 0.3,
@@ -391,12 +381,7 @@ const RUNTIMES: [Rt; 11] = [
         context: 0.0,
         shared_alloc: false,
         compile_us: 20000.0,
-        region_us: BUILTIN_REGION_US,
-        grain: 0.0,
-        spins: false,
-        packs: false,
-        tiled: false,
-        spin_after_us: 0.0,
+        cpu: BUILTIN_CPU,
         platforms: &[Webgpu, Wasm, Webnn, Cpu],
         source: "multimodel-perf's own built-in GEMM-chain workloads (src/workload): one 16×16-tiled WGSL matmul dispatch per GEMM with one submit and one read-back per run on WebGPU; one MLGraph (matmul, tile, slice) per model on WebNN; a vectorised loop on one thread on WASM/CPU. Overheads and efficiency are starting assumptions (U) for calibration to refit",
     },
@@ -407,9 +392,9 @@ impl RuntimeProfile {
         RuntimeProfile {
             name: r.name.to_string(),
             host_overhead_us: r.host_us,
-            cpu_host_overhead_us: r.cpu_host_us,
+            cpu_host_overhead_us: r.cpu.host_us.unwrap_or(r.host_us),
             call_overhead_us: r.call_us,
-            cpu_call_overhead_us: r.cpu_call_us,
+            cpu_call_overhead_us: r.cpu.call_us.unwrap_or(r.call_us),
             fuses_epilogues: r.fuse,
             fused_attention: r.flash,
             kernel_efficiency: r.eff,
@@ -418,12 +403,12 @@ impl RuntimeProfile {
             context_mb: r.context,
             shared_allocator: r.shared_alloc,
             compile_us_per_kernel: r.compile_us,
-            region_us_per_thread: r.region_us,
-            parallel_grain_elems: r.grain,
-            spins_while_waiting: r.spins,
-            packs_weights_per_call: r.packs,
-            tiled_gemm: r.tiled,
-            spin_after_run_us: r.spin_after_us,
+            region_us_per_thread: r.cpu.region_us,
+            parallel_grain_elems: r.cpu.grain,
+            spins_while_waiting: r.cpu.spins,
+            packs_weights_per_call: r.cpu.packs,
+            tiled_gemm: r.cpu.tiled,
+            spin_after_run_us: r.cpu.spin_after_us,
             platforms: r.platforms.to_vec(),
             source: r.source.to_string(),
         }
