@@ -8,6 +8,7 @@
 //! The pick is made among the plans that were measured (a recommendation of an unmeasured plan could not be
 //! judged); what `recommend` itself would choose is reported beside it.
 
+use super::metrics::ErrorStats;
 use crate::error::{Error, Result};
 use crate::plan::{recommend, Goal};
 use crate::predict::multi::{prepare, Plan, Residency, Strategy, Target, Workload};
@@ -61,6 +62,8 @@ pub struct PlanCheck {
     pub label: String,
     /// Threads of each model.
     pub threads: Vec<u32>,
+    /// Whether some group runs several models at once.
+    pub concurrent: bool,
     /// Measured makespan, ms.
     pub measured_ms: f64,
     /// Predicted makespan, ms.
@@ -148,6 +151,7 @@ fn check_one(s: &RealScenario, target: &Target, field: &str) -> Result<ScenarioC
         plans.push(PlanCheck {
             label: p.label.clone(),
             threads: p.threads.clone(),
+            concurrent: p.groups.iter().any(|g| g.len() > 1),
             measured_ms: p.measured_ms,
             predicted_ms: prep.evaluate(&plan).combined_latency_ms,
         });
@@ -229,59 +233,32 @@ fn to_plan(p: &RealPlan, n: usize, field: &str) -> Result<Plan> {
     })
 }
 
-fn ape(predicted: f64, measured: f64) -> f64 {
-    (predicted - measured).abs() / measured.max(1e-9)
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    if v.is_empty() {
-        return 0.0;
-    }
-    v.sort_by(f64::total_cmp);
-    let m = v.len() / 2;
-    if v.len() % 2 == 1 {
-        v[m]
-    } else {
-        (v[m - 1] + v[m]) / 2.0
-    }
-}
-
 fn summarise(scenarios: Vec<ScenarioCheck>) -> RealReport {
     let hits = scenarios
         .iter()
         .filter(|s| s.regret <= HIT_TOLERANCE)
         .count();
     let regrets: Vec<f64> = scenarios.iter().map(|s| s.regret).collect();
-    let alone: Vec<f64> = scenarios
+    let alone: Vec<(f64, f64)> = scenarios
         .iter()
-        .flat_map(|s| s.alone.iter().map(|a| ape(a.predicted_ms, a.measured_ms)))
+        .flat_map(|s| s.alone.iter().map(|a| (a.predicted_ms, a.measured_ms)))
         .collect();
-    let concurrent: Vec<f64> = scenarios
-        .iter()
-        .flat_map(|s| {
-            s.plans
-                .iter()
-                .filter(|p| p.label != "sequential")
-                .map(|p| ape(p.predicted_ms, p.measured_ms))
-        })
+    let plans = || scenarios.iter().flat_map(|s| s.plans.iter());
+    let concurrent: Vec<(f64, f64)> = plans()
+        .filter(|p| p.concurrent)
+        .map(|p| (p.predicted_ms, p.measured_ms))
         .collect();
-    let all: Vec<f64> = scenarios
-        .iter()
-        .flat_map(|s| s.plans.iter().map(|p| ape(p.predicted_ms, p.measured_ms)))
+    let all: Vec<(f64, f64)> = plans()
+        .map(|p| (p.predicted_ms, p.measured_ms))
         .chain(alone.iter().copied())
         .collect();
-    let within_25 = if all.is_empty() {
-        0.0
-    } else {
-        all.iter().filter(|&&e| e <= 0.25).count() as f64 / all.len() as f64
-    };
     RealReport {
         hits,
         mean_regret: regrets.iter().sum::<f64>() / regrets.len().max(1) as f64,
         max_regret: regrets.iter().copied().fold(0.0, f64::max),
-        median_ape_alone: median(alone),
-        median_ape_concurrent: median(concurrent),
-        within_25,
+        median_ape_alone: ErrorStats::of(&alone).median_ape,
+        median_ape_concurrent: ErrorStats::of(&concurrent).median_ape,
+        within_25: ErrorStats::of(&all).within_25,
         scenarios,
     }
 }
