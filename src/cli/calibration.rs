@@ -314,26 +314,17 @@ fn compare(
         runtime: None,
         devices: vec![profile.clone()],
     };
-    let r = MultiModelPredictor::default()
-        .recommend(&workload, &target, Goal::Throughput)
+    let prep = MultiModelPredictor::default()
+        .prepare(&workload, &target)
         .map_err(text)?;
+    let r = multimodel_perf::plan::recommend(&prep, Goal::Throughput);
     let chosen = r.best().label.as_str();
     let (best_label, best) = (&ranked[0].0, ranked[0].1);
     // The recommended plan is found among the measured ones by what runs (groups and threads), not by its
     // label: batched with one group is parallel, a split can give every model all cores.
     let cores = profile.compute_units.max(1);
     let plan = &r.best().prediction.plan;
-    let threads: Vec<u32> = (0..models.len())
-        .map(|i| {
-            plan.threads
-                .get(i)
-                .copied()
-                .flatten()
-                .or(models[i].threads)
-                .unwrap_or(cores)
-                .clamp(1, cores)
-        })
-        .collect();
+    let threads: Vec<u32> = (0..models.len()).map(|i| prep.threads(i, plan)).collect();
     let wanted = plan_key(&plan.groups, threads);
     let measured = ranked.iter().find(|(_, m)| {
         plan_key(

@@ -70,16 +70,18 @@ pub const EXACT_GROUPING_LIMIT: usize = 8;
 struct GroupSearch<'a> {
     prep: &'a Prepared,
     scenario: Scenario,
+    /// Single-model predictions by thread count, shared with the caller's other searches.
+    table: &'a mut SingleTable,
     /// With thread splits: each group tried gets its own split of the cores (`threads::fill`).
-    split: Option<&'a mut SingleTable>,
+    split: bool,
 }
 
 impl GroupSearch<'_> {
     /// Makespan (ns) of `group` run alone, or `None` when its memory does not fit.
     fn cost(&mut self, group: Vec<usize>) -> Option<u64> {
-        if let Some(table) = self.split.as_mut() {
-            for (i, t) in threads::fill(self.prep, &group, table) {
-                let single = table.get(self.prep, i, t);
+        if self.split {
+            for (i, t) in threads::fill(self.prep, &group, self.table) {
+                let single = self.table.get(self.prep, i, t);
                 self.scenario.jobs[i] = self.prep.job(i, single, Residency::Resident);
             }
         }
@@ -110,7 +112,7 @@ impl GroupSearch<'_> {
 /// memory) and greedily beyond (longest model first, into the group whose estimated makespan it lengthens
 /// least, or a group of its own).
 pub fn batched(prep: &Prepared, threads: &[Option<u32>]) -> Plan {
-    batched_with(prep, threads.to_vec(), None)
+    batched_with(prep, threads.to_vec(), &mut SingleTable::new(prep), false)
 }
 
 /// The `batched` plan where the models of each group split the CPU cores between them (`threads::fill`,
@@ -121,7 +123,7 @@ pub fn batched_split(prep: &Prepared, table: &mut SingleTable) -> Plan {
     for (i, t) in threads::fill(prep, &prep.canonical, table) {
         threads[i] = Some(t);
     }
-    let mut plan = batched_with(prep, threads, Some(&mut *table));
+    let mut plan = batched_with(prep, threads, table, true);
     for g in &plan.groups {
         for (i, t) in threads::fill(prep, g, table) {
             plan.threads[i] = Some(t);
@@ -142,7 +144,8 @@ pub fn parallel_split(prep: &Prepared, table: &mut SingleTable) -> Plan {
 fn batched_with(
     prep: &Prepared,
     threads: Vec<Option<u32>>,
-    split: Option<&mut SingleTable>,
+    table: &mut SingleTable,
+    split: bool,
 ) -> Plan {
     let template = Plan {
         strategy: Strategy::Batched,
@@ -151,11 +154,12 @@ fn batched_with(
         residency: Residency::Resident,
     };
     let singles: Vec<SinglePrediction> = (0..prep.models.len())
-        .map(|i| prep.single(i, prep.threads(i, &template)))
+        .map(|i| table.get(prep, i, prep.threads(i, &template)).clone())
         .collect();
     let mut search = GroupSearch {
         prep,
         scenario: prep.scenario(&template, &singles),
+        table,
         split,
     };
     let order = &prep.canonical;
@@ -166,7 +170,7 @@ fn batched_with(
     };
     // One simulation of the whole plan gives every group's span (groups run back to back); with thread
     // splits each group's jobs are set to its own split first.
-    if search.split.is_some() {
+    if search.split {
         for g in &groups {
             let _ = search.cost(g.clone());
         }
@@ -443,13 +447,15 @@ impl Recommendation {
 /// feasible one for `goal`; when nothing fits, the one that overflows least.
 pub fn recommend(prep: &Prepared, goal: Goal) -> Recommendation {
     let n = prep.models.len();
-    let default_threads = vec![None; n];
     // Single-model predictions by thread count, computed once for every option below.
     let mut table = SingleTable::new(prep);
     let mut options: Vec<(String, Plan)> = vec![
         ("parallel".into(), prep.plan(Strategy::Parallel)),
         ("sequential".into(), prep.plan(Strategy::Sequential)),
-        ("batched".into(), batched(prep, &default_threads)),
+        (
+            "batched".into(),
+            batched_with(prep, vec![None; n], &mut table, false),
+        ),
     ];
     if shares_a_cpu(prep) {
         options.push((

@@ -465,6 +465,9 @@ impl Prepared {
             kind: ResourceKind::Shared,
             capacity: 1.0,
         });
+        let pool_bw: Vec<f64> = (0..self.pools.len())
+            .map(|p| self.pool_bandwidth(p))
+            .collect();
         let mut base_mb = vec![0.0; self.pools.len()];
         let mut contexts: Vec<(usize, &str)> = Vec::new();
         let mut jobs = Vec::with_capacity(self.models.len());
@@ -473,7 +476,7 @@ impl Prepared {
                 contexts.push((m.device, m.runtime.name.as_str()));
                 base_mb[m.pool] += m.runtime.context_mb;
             }
-            jobs.push(self.job(i, s, plan.residency));
+            jobs.push(self.job_in(i, s, plan.residency, pool_bw[m.pool]));
         }
         let domains = self
             .devices
@@ -493,17 +496,26 @@ impl Prepared {
 
     /// The simulator's job for model `i` running as `s` predicts, with `residency`.
     pub fn job(&self, i: usize, s: &SinglePrediction, residency: Residency) -> Job {
+        self.job_in(i, s, residency, self.pool_bandwidth(self.models[i].pool))
+    }
+
+    /// The bus rate of memory pool `pool`: the highest achievable bandwidth among the devices of the models
+    /// whose memory lives there.
+    fn pool_bandwidth(&self, pool: usize) -> f64 {
+        self.models
+            .iter()
+            .filter(|o| o.pool == pool)
+            .map(|o| achievable_bw(&self.devices[o.device]))
+            .fold(0.0, f64::max)
+    }
+
+    /// [`Prepared::job`] with its pool's bandwidth already known.
+    fn job_in(&self, i: usize, s: &SinglePrediction, residency: Residency, pool_bw: f64) -> Job {
         let m = &self.models[i];
         let dev = &self.devices[m.device];
         let nd = self.devices.len();
         let host = nd + self.pools.len();
         let host_cores = f64::from(self.devices[0].host_cores.max(1));
-        let pool_bw = self
-            .models
-            .iter()
-            .filter(|o| o.pool == m.pool)
-            .map(|o| achievable_bw(&self.devices[o.device]))
-            .fold(0.0, f64::max);
         let mut demands = Vec::with_capacity(3);
         match dev.concurrency {
             Concurrency::ConcurrentKernels => demands.push((m.device, s.compute_share)),
