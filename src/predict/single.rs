@@ -205,6 +205,25 @@ struct Rates {
     cpu: bool,
 }
 
+impl Rates {
+    /// The same device as one thread alone sees it: one lane at one busy core's rate, with one core's
+    /// bandwidth (`core_bw`, B/s; 0 = no per-core limit).
+    fn one_thread(&self, core_bw: f64) -> Rates {
+        Rates {
+            lanes: 1.0,
+            lane_speed: 1.0,
+            units: 1.0,
+            vector_flops: self.vector_flops / self.units,
+            bandwidth: if core_bw > 0.0 {
+                self.bandwidth.min(core_bw)
+            } else {
+                self.bandwidth
+            },
+            ..*self
+        }
+    }
+}
+
 impl Placement<'_> {
     fn is_cpu(&self) -> bool {
         self.device.concurrency == Concurrency::CpuThreads
@@ -319,8 +338,6 @@ impl Placement<'_> {
     }
 
     fn op(&self, r: &Rates, op: &Op) -> Tally {
-        let bytes = op.act_elems * r.act_bytes + op.weight_elems * r.weight_bytes;
-        let memory = bytes / r.bandwidth;
         // On CPUs an element-wise kernel smaller than the runtime's grain is not split: one thread, no
         // fork-join, and only one core's share of the bandwidth.
         // Matrix-vector products (decode steps at small batch) gain nothing from more threads either: one
@@ -333,27 +350,14 @@ impl Placement<'_> {
             && (gemv
                 || (!matches!(op.class, OpClass::Gemm | OpClass::Attention)
                     && op.act_elems < self.runtime.parallel_grain_elems));
-        let (compute, occupancy) = match op.class {
-            // On the calling thread alone, at one busy core's rate.
-            OpClass::Gemm if serial => {
-                let one = Rates {
-                    lanes: 1.0,
-                    lane_speed: 1.0,
-                    units: 1.0,
-                    ..*r
-                };
-                let (t, _) = self.gemm(&one, op);
-                (t, 1.0 / r.lanes)
-            }
-            OpClass::Gemm | OpClass::Attention => self.gemm(r, op),
-            _ if serial => (op.flops / r.vector_flops * r.units, 1.0),
-            _ => (op.flops / r.vector_flops, 1.0),
-        };
         let core_bw = self.device.per_unit_bandwidth_gbps * 1e9;
-        let memory = if serial && r.lanes > 1.0 && core_bw > 0.0 {
-            memory.max(bytes / core_bw)
-        } else {
-            memory
+        // A kernel that is not split runs as on one thread: the calling thread alone, at one busy core's rate.
+        let r = &if serial { r.one_thread(core_bw) } else { *r };
+        let bytes = op.act_elems * r.act_bytes + op.weight_elems * r.weight_bytes;
+        let memory = bytes / r.bandwidth;
+        let (compute, occupancy) = match op.class {
+            OpClass::Gemm | OpClass::Attention => self.gemm(r, op),
+            _ => (op.flops / r.vector_flops, 1.0),
         };
         // A runtime that packs the weights on every call (BLAS sgemm without prepacked weights) first copies
         // them into its panel layout on one core, reading them from memory and writing the panels: twice the
