@@ -331,9 +331,9 @@ impl GroupLoad {
                 let cap = res.capacity.max(1e-9);
                 let over = (self.load[r] + demand(r)) / cap;
                 let efficiency = match res.kind {
-                    ResourceKind::Cores {
-                        spin_wait_share, ..
-                    } if over > 1.0 => 1.0 - spin_wait_share * (1.0 - 1.0 / over),
+                    ResourceKind::Cores(c) if over > 1.0 => {
+                        1.0 - c.spin_wait_share * (1.0 - 1.0 / over)
+                    }
                     _ => 1.0,
                 };
                 (self.work[r] + solo * demand(r)) / (cap * efficiency)

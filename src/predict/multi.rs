@@ -442,12 +442,13 @@ impl Prepared {
         let mut resources = Vec::with_capacity(nd + self.pools.len() + 1);
         for d in &self.devices {
             let kind = match d.concurrency {
-                Concurrency::CpuThreads => ResourceKind::Cores {
+                Concurrency::CpuThreads => ResourceKind::Cores(sim::Cores {
                     spin_wait_share: d.spin_wait_share,
                     cores: f64::from(d.compute_units.max(1)),
                     all_core_rate: d.all_core_rate,
-                    preempted_wait_ns: [d.wake_us * 1e3, d.sched_slice_us * 1e3],
-                },
+                    blocking_wait_ns: d.wake_us * 1e3,
+                    spinning_wait_ns: d.sched_slice_us * 1e3,
+                }),
                 _ => ResourceKind::Shared,
             };
             resources.push(Resource {

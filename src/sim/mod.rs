@@ -25,19 +25,52 @@ pub enum ResourceKind {
     /// Capacity shared in proportion (compute units, queue time, bandwidth, host cores).
     Shared,
     /// CPU cores under an OS scheduler: oversubscription wastes `spin_wait_share` of each waiting slice.
-    Cores {
-        /// Share of a waiting thread's slice burnt spinning.
-        spin_wait_share: f64,
-        /// Cores of the device.
-        cores: f64,
-        /// Per-core rate with every core busy relative to one busy core (`DeviceProfile::all_core_rate`).
-        all_core_rate: f64,
-        /// How long a region's join waits for a thread the scheduler has taken off its core, ns, for a
-        /// blocking and a spinning runtime: a blocking pool's waiters give their cores up and the thread
-        /// returns after a wake-up (`DeviceProfile::wake_us`); a spinning one's keep them for a scheduler
-        /// slice (`DeviceProfile::sched_slice_us`).
-        preempted_wait_ns: [f64; 2],
-    },
+    Cores(Cores),
+}
+
+/// A CPU's cores as the scheduler shares them.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Cores {
+    /// Share of a waiting thread's slice burnt spinning.
+    pub spin_wait_share: f64,
+    /// Cores of the device.
+    pub cores: f64,
+    /// Per-core rate with every core busy relative to one busy core (`DeviceProfile::all_core_rate`).
+    pub all_core_rate: f64,
+    /// How long a region's join of a blocking pool waits for a thread taken off its core, ns: the thread
+    /// comes back after a wake-up (`DeviceProfile::wake_us`).
+    pub blocking_wait_ns: f64,
+    /// The same for a spinning pool, ns: its waiters keep their cores for a scheduler slice
+    /// (`DeviceProfile::sched_slice_us`).
+    pub spinning_wait_ns: f64,
+}
+
+impl Cores {
+    /// Rate of `job` (its own share `own` of the cores) while the cores carry `total` of their capacity, of
+    /// which `spinning` belongs to pools that spin while they wait.
+    fn rate(&self, job: &Job, own: f64, total: f64, spinning: f64) -> f64 {
+        // Each core slows as more of them are busy (clock, SMT, shared caches); the job's solo time already
+        // holds the rate at its own thread count.
+        let core =
+            |busy: f64| crate::catalog::hardware::core_rate(busy, self.cores, self.all_core_rate);
+        let clock = core(total.min(1.0) * self.cores) / core(own * self.cores);
+        if total <= 1.0 {
+            return clock;
+        }
+        // Only the threads of spinning runtimes burn their waiting slices.
+        let spin = self.spin_wait_share * spinning;
+        let sched = (1.0 / total) * (1.0 - spin * (1.0 - 1.0 / total));
+        // A multi-thread job's regions find one of their threads off-core with the probability that a thread
+        // is waiting (1 − 1/total), and wait for it.
+        let per_region = if job.spins {
+            self.spinning_wait_ns
+        } else {
+            self.blocking_wait_ns
+        };
+        let solo = job.solo_ns as f64;
+        let wait = solo / (solo + job.regions * per_region * (1.0 - 1.0 / total));
+        clock * sched * wait
+    }
 }
 
 /// A resource with its capacity (1.0 = the whole thing).
@@ -204,35 +237,7 @@ impl Scenario {
             let total = load[r] / res.capacity.max(1e-9);
             let share = match res.kind {
                 ResourceKind::Shared => 1.0 / total.max(1.0),
-                ResourceKind::Cores {
-                    spin_wait_share,
-                    cores,
-                    all_core_rate,
-                    preempted_wait_ns,
-                } => {
-                    // Each core slows as more of them are busy (clock, SMT, shared caches); the job's solo
-                    // time already holds the rate at its own thread count.
-                    let core =
-                        |busy: f64| crate::catalog::hardware::core_rate(busy, cores, all_core_rate);
-                    let clock = core(total.min(1.0) * cores) / core(own * cores);
-                    // Only the threads of spinning runtimes burn their waiting slices.
-                    let spin = spin_wait_share * spinning[r] / load[r].max(1e-12);
-                    let sched = if total > 1.0 {
-                        (1.0 / total) * (1.0 - spin * (1.0 - 1.0 / total))
-                    } else {
-                        1.0
-                    };
-                    // Oversubscribed, a multi-thread job's regions find one of their threads off-core with the
-                    // probability that a thread is waiting (1 − 1/total), and wait for it.
-                    let wait = if total > 1.0 && j.regions > 0.0 {
-                        let per_region = preempted_wait_ns[usize::from(j.spins)];
-                        let solo = j.solo_ns as f64;
-                        solo / (solo + j.regions * per_region * (1.0 - 1.0 / total))
-                    } else {
-                        1.0
-                    };
-                    clock * sched * wait
-                }
+                ResourceKind::Cores(c) => c.rate(j, own, total, spinning[r] / load[r].max(1e-12)),
             };
             rate = rate.min(share);
         }
@@ -441,12 +446,13 @@ mod tests {
     #[test]
     fn oversubscribed_cores_lose_to_spinning() {
         let mut sc = scenario(vec![job(1000, 1.0), job(1000, 1.0)], vec![vec![0, 1]]);
-        sc.resources[0].kind = ResourceKind::Cores {
+        sc.resources[0].kind = ResourceKind::Cores(Cores {
             spin_wait_share: 0.5,
             cores: 2.0,
             all_core_rate: 1.0,
-            preempted_wait_ns: [0.0, 0.0],
-        };
+            blocking_wait_ns: 0.0,
+            spinning_wait_ns: 0.0,
+        });
         // Each gets half the cores, and a quarter of that half is burnt: rate 0.375.
         assert_eq!(sc.run().makespan_ns, 2667);
     }
