@@ -291,6 +291,15 @@ impl Loaded {
     }
 }
 
+/// `--hardware`: a profile JSON file (a path ending in `.json` or naming a file) or a catalog id.
+pub(crate) fn device(hw: &str) -> Result<hardware::DeviceProfile, String> {
+    if hw.ends_with(".json") || Path::new(hw).is_file() {
+        wire::parse_hardware(&read(hw, "hardware profile")?).map_err(text)
+    } else {
+        hardware::find(hw).map_err(text)
+    }
+}
+
 fn load(c: &Common) -> Result<Loaded, String> {
     let workload = wire::parse_workload(&read(&c.workload, "workload")?).map_err(text)?;
     let hw = c
@@ -298,11 +307,7 @@ fn load(c: &Common) -> Result<Loaded, String> {
         .clone()
         .or_else(|| workload.hardware.clone())
         .unwrap_or_else(|| "cpu".to_string());
-    let device = if hw.ends_with(".json") || Path::new(&hw).is_file() {
-        wire::parse_hardware(&read(&hw, "hardware profile")?).map_err(text)?
-    } else {
-        hardware::find(&hw).map_err(text)?
-    };
+    let device = device(&hw)?;
     let runtime = c
         .runtime
         .clone()

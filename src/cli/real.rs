@@ -14,10 +14,7 @@ use super::{read, text};
 /// measured runtime, and prints the report.
 pub fn check_real(path: &str, hardware: &str) -> Result<String, String> {
     let (runtime, scenarios) = wire::real::parse_real_run(&read(path, "results")?).map_err(text)?;
-    let device = match std::fs::read_to_string(hardware) {
-        Ok(json) => wire::parse_hardware(&json).map_err(text)?,
-        Err(_) => multimodel_perf::catalog::hardware::find(hardware).map_err(text)?,
-    };
+    let device = super::device(hardware)?;
     let target = Target {
         runtime: Some(RuntimeProfile::find(&runtime).map_err(text)?),
         devices: vec![device.clone()],
