@@ -14,7 +14,9 @@ use crate::catalog::runtime::RuntimeProfile;
 use crate::catalog::Precision;
 
 /// CPU GEMMs with at most this many rows (decode steps at small batch) run as matrix-vector kernels that
-/// stream the weights without padding to a tile (MKL/oneDNN/MLAS GEMV paths).
+/// stream the weights without padding to a tile (MKL/oneDNN/MLAS GEMV paths). Reliability U: libraries
+/// switch kernels at a few rows (the GEMV path proper at 1); 4 covers decode at batch 1-4, the batches the
+/// catalog's generating models are run at.
 const GEMV_ROWS: f64 = 4.0;
 
 /// Bytes in one MB as reported everywhere (MiB).
