@@ -3,29 +3,8 @@
 //! 2 ms for a 50-model recommend natively.
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
-use multimodel_perf::catalog::models::catalog;
-use multimodel_perf::{plan, Goal, ModelSpec, MultiModelPredictor, Strategy, Target, Workload};
-
-fn workload(n: usize) -> Workload {
-    let names: Vec<&str> = catalog().iter().map(|m| m.name).collect();
-    let models = (0..n)
-        .map(|i| ModelSpec::named(names[i % names.len()]).with_batch(1 + (i as u32 % 4)))
-        .collect();
-    Workload {
-        models,
-        constraints: Default::default(),
-    }
-}
-
-fn seed() -> Workload {
-    let mut w = workload(0);
-    w.models = vec![
-        ModelSpec::named("bert-base-uncased").with_batch(4),
-        ModelSpec::named("vit-base-patch16-224"),
-        ModelSpec::named("t5-small").with_batch(2),
-    ];
-    w
-}
+use multimodel_perf::bench::{catalog_mix as workload, seed};
+use multimodel_perf::{plan, Goal, MultiModelPredictor, Strategy, Target};
 
 fn benches(c: &mut Criterion) {
     let predictor = MultiModelPredictor::default();

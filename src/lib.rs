@@ -45,6 +45,7 @@
 //! - User input never panics: it is validated at the boundary into typed errors naming the field.
 
 pub mod api;
+pub mod bench;
 pub mod calibrate;
 pub mod catalog;
 pub mod error;
