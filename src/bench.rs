@@ -32,3 +32,93 @@ pub fn catalog_mix(n: usize) -> Workload {
         constraints: Default::default(),
     }
 }
+
+/// The call a speed case times.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Call {
+    /// `predict` under the parallel strategy.
+    Predict,
+    /// `recommend` for throughput.
+    Recommend,
+}
+
+/// One timed call: `name` is `call/N-models/target`, the same in every benchmark's output.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Case {
+    /// `predict/3-models/cuda`, …
+    pub name: String,
+    /// What is called.
+    pub call: Call,
+    /// Models in the workload: 3 is [`seed`], any other count [`catalog_mix`].
+    pub models: usize,
+    /// Catalog device id.
+    pub device: &'static str,
+}
+
+impl Case {
+    /// The case's workload.
+    pub fn workload(&self) -> Workload {
+        if self.models == 3 {
+            seed()
+        } else {
+            catalog_mix(self.models)
+        }
+    }
+}
+
+/// The GPU and the CPU every case runs on, by short name and catalog id.
+pub const DEVICES: [(&str, &str); 2] = [("cuda", "cuda:a100-40gb"), ("cpu", "cpu")];
+
+/// Every speed case: predict 3 and 50 models, recommend 3, 8 and 50 models, on each of [`DEVICES`].
+pub fn cases() -> Vec<Case> {
+    let calls = [
+        (Call::Predict, 3),
+        (Call::Predict, 50),
+        (Call::Recommend, 3),
+        (Call::Recommend, 8),
+        (Call::Recommend, 50),
+    ];
+    DEVICES
+        .iter()
+        .flat_map(|&(short, device)| {
+            calls.iter().map(move |&(call, models)| Case {
+                name: format!(
+                    "{}/{models}-models/{short}",
+                    match call {
+                        Call::Predict => "predict",
+                        Call::Recommend => "recommend",
+                    }
+                ),
+                call,
+                models,
+                device,
+            })
+        })
+        .collect()
+}
+
+/// The serving simulator's benchmark: [`seed`] on `cuda:a100-40gb` at 90 % of its sustainable load under
+/// `policy`, for about `requests` requests in all (equal Poisson rates).
+pub fn serve_config(
+    prep: &crate::predict::multi::Prepared,
+    policy: crate::serve::Policy,
+    requests: f64,
+) -> crate::error::Result<crate::serve::ServeConfig> {
+    use crate::serve::{max_sustainable_scale, Arrivals, ServeConfig};
+    let n = prep.models.len();
+    // Equal request rates whose one-at-a-time load is 1; the capacity search then scales them to 90 %.
+    let load: f64 = (0..n).map(|i| prep.single(i, 0).latency_ms / 1e3).sum();
+    let arrivals = vec![
+        Arrivals::Poisson {
+            rate_per_s: 1.0 / load
+        };
+        n
+    ];
+    let probe = ServeConfig::new(arrivals, policy.clone(), 2_000.0 * load);
+    let rate = 0.9 * max_sustainable_scale(prep, &probe)? / load;
+    Ok(ServeConfig::new(
+        vec![Arrivals::Poisson { rate_per_s: rate }; n],
+        policy,
+        requests / (rate * n as f64),
+    ))
+}

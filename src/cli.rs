@@ -69,6 +69,19 @@ enum Command {
         #[arg(long, default_value = "parallel")]
         strategy: String,
     },
+    /// Time the predictor's own calls (predict 3 / 50 models, recommend 3 / 8 / 50 models on a GPU and a
+    /// CPU) and the serving simulator's events per second; `npm run bench` prints the same cases for wasm.
+    Bench {
+        /// Seconds to time each case for.
+        #[arg(long, default_value_t = 1.0)]
+        seconds: f64,
+        /// Only the cases whose name contains this (e.g. `recommend/8`).
+        #[arg(long)]
+        only: Option<String>,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
     /// Evaluate every strategy and recommend the best feasible one for a goal.
     Recommend {
         #[command(flatten)]
@@ -557,6 +570,11 @@ fn run(cli: Cli) -> Result<String, String> {
                 w!(out, "* the device a bare platform name selects");
             }
         }
+        Command::Bench {
+            seconds,
+            only,
+            json,
+        } => return bench(seconds, only.as_deref(), json),
         Command::Calibrate {
             out: file,
             db,
@@ -941,4 +959,65 @@ pub fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// `mmperf bench`.
+fn bench(seconds: f64, only: Option<&str>, json: bool) -> Result<String, String> {
+    if !(seconds.is_finite() && seconds > 0.0 && seconds <= 60.0) {
+        return Err(format!(
+            "--seconds: got {seconds}; expected a number of seconds in (0, 60]"
+        ));
+    }
+    let r = multimodel_perf::native::speed::run(seconds, only).map_err(|e| e.to_string())?;
+    if json {
+        let cases: Vec<serde_json::Value> = r
+            .cases
+            .iter()
+            .map(|c| {
+                serde_json::json!({"name": c.name, "medianUs": c.median_us, "minUs": c.min_us,
+                    "samples": c.samples, "callsPerSample": c.calls_per_sample})
+            })
+            .collect();
+        let serve: Vec<serde_json::Value> = r
+            .serve
+            .iter()
+            .map(|s| {
+                serde_json::json!({"name": s.name, "events": s.events, "medianMs": s.median_ms,
+                    "eventsPerS": s.events_per_s})
+            })
+            .collect();
+        let v = serde_json::json!({"build": r.build, "secondsPerCase": r.seconds_per_case,
+            "cases": cases, "serve": serve});
+        return Ok(serde_json::to_string_pretty(&v).unwrap_or_default() + "\n");
+    }
+    let mut out = String::new();
+    w!(
+        out,
+        "{:<28} {:>12} {:>12} {:>8}",
+        "case (native)",
+        "median µs",
+        "fastest µs",
+        "samples"
+    );
+    for c in &r.cases {
+        w!(
+            out,
+            "{:<28} {:>12.2} {:>12.2} {:>8}",
+            c.name,
+            c.median_us,
+            c.min_us,
+            c.samples
+        );
+    }
+    for s in &r.serve {
+        w!(
+            out,
+            "{:<28} {:>10.0} events/s ({} events per run, {:.1} ms)",
+            s.name,
+            s.events_per_s,
+            s.events,
+            s.median_ms
+        );
+    }
+    Ok(out)
 }

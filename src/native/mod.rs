@@ -6,4 +6,5 @@ pub mod machine;
 pub mod measure;
 mod pool;
 pub mod run;
+pub mod speed;
 pub mod store;

@@ -8,7 +8,7 @@ use crate::catalog::hardware::Concurrency;
 use crate::error::{Error, Result};
 use crate::predict::multi::{MultiPrediction, Plan, Prepared, Residency, Strategy};
 use crate::predict::single::SinglePrediction;
-use crate::sim::{ResourceKind, Scenario};
+use crate::sim::{ResourceKind, Scenario, Workspace};
 use threads::SingleTable;
 
 /// What a recommendation optimises.
@@ -74,35 +74,31 @@ struct GroupSearch<'a> {
     table: &'a mut SingleTable,
     /// With thread splits: each group tried gets its own split of the cores (`threads::fill`).
     split: bool,
+    /// The simulator's buffers, reused by every group tried.
+    workspace: Workspace,
 }
 
 impl GroupSearch<'_> {
     /// Makespan (ns) of `group` run alone, or `None` when its memory does not fit.
-    fn cost(&mut self, group: Vec<usize>) -> Option<u64> {
+    fn cost(&mut self, group: &[usize]) -> Option<u64> {
         if self.split {
-            for (i, t) in threads::fill(self.prep, &group, self.table) {
+            for (i, t) in threads::fill(self.prep, group, self.table) {
                 let single = self.table.get(self.prep, i, t);
                 self.scenario.jobs[i] = self.prep.job(i, single, Residency::Resident);
             }
         }
-        self.scenario.groups = vec![group];
-        let s = self.scenario.run();
+        let s = self.scenario.run_group(group, &mut self.workspace);
         let fits_pools = self
             .prep
             .pools
             .iter()
             .enumerate()
             .all(|(p, (_, cap))| s.peak_mb[p] <= *cap);
-        let total = s
-            .memory
-            .iter()
-            .map(|m| m.mb.iter().sum::<f64>())
-            .fold(0.0, f64::max);
         let fits_budget = self
             .prep
             .constraints
             .max_memory_mb
-            .is_none_or(|b| total <= b);
+            .is_none_or(|b| s.peak_total_mb <= b);
         (fits_pools && fits_budget).then_some(s.makespan_ns)
     }
 }
@@ -161,6 +157,7 @@ fn batched_with(
         scenario: prep.scenario(&template, &singles),
         table,
         split,
+        workspace: Workspace::default(),
     };
     let order = &prep.canonical;
     let mut groups = if order.len() <= EXACT_GROUPING_LIMIT {
@@ -172,7 +169,7 @@ fn batched_with(
     // splits each group's jobs are set to its own split first.
     if search.split {
         for g in &groups {
-            let _ = search.cost(g.clone());
+            let _ = search.cost(g);
         }
     }
     search.scenario.groups = groups.clone();
@@ -212,18 +209,18 @@ fn batched_with(
 fn exact(search: &mut GroupSearch, order: &[usize]) -> Vec<Vec<usize>> {
     let n = order.len();
     let full = (1usize << n) - 1;
-    let members = |mask: usize| {
-        (0..n)
-            .filter(|b| mask >> b & 1 == 1)
-            .map(|b| order[b])
-            .collect::<Vec<_>>()
+    let members = |mask: usize, out: &mut Vec<usize>| {
+        out.clear();
+        out.extend((0..n).filter(|b| mask >> b & 1 == 1).map(|b| order[b]));
     };
+    let mut group = Vec::with_capacity(n);
     let cost: Vec<Option<u64>> = (0..=full)
         .map(|mask| {
             if mask == 0 {
                 Some(0)
             } else {
-                search.cost(members(mask))
+                members(mask, &mut group);
+                search.cost(&group)
             }
         })
         .collect();
@@ -255,9 +252,10 @@ fn exact(search: &mut GroupSearch, order: &[usize]) -> Vec<Vec<usize>> {
     let mut groups = Vec::new();
     let mut mask = full;
     while mask != 0 {
-        let Some((_, group)) = best[mask] else { break };
-        groups.push(members(group));
-        mask ^= group;
+        let Some((_, first)) = best[mask] else { break };
+        members(first, &mut group);
+        groups.push(group.clone());
+        mask ^= first;
     }
     groups
 }

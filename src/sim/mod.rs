@@ -253,19 +253,23 @@ impl Scenario {
         rate / (1.0 + interference * others as f64)
     }
 
-    /// Memory held for the whole run: runtime contexts and resident weights.
-    fn resident(&self) -> [f64; MAX_POOLS] {
+    /// Memory held for the whole run: runtime contexts and resident weights (each pool's sum order-free,
+    /// sorted in `buf`).
+    fn resident(&self, buf: &mut Vec<f64>) -> [f64; MAX_POOLS] {
         let mut mb = [0.0; MAX_POOLS];
         for (pool, base) in self.base_mb.iter().enumerate().take(MAX_POOLS) {
             mb[pool] = *base;
         }
         for (pool, slot) in mb.iter_mut().enumerate() {
-            *slot += order_free_sum(
+            buf.clear();
+            buf.extend(
                 self.jobs
                     .iter()
                     .filter(|j| j.pool.min(MAX_POOLS - 1) == pool)
                     .map(|j| j.resident_mb),
             );
+            buf.sort_by(f64::total_cmp);
+            *slot += buf.iter().sum::<f64>();
         }
         mb
     }
@@ -282,83 +286,26 @@ impl Scenario {
     /// Runs the simulation.
     pub fn run(&self) -> Schedule {
         let n = self.jobs.len();
-        let mut spans = vec![
-            Span {
-                start_ns: 0,
-                end_ns: 0
-            };
-            n
-        ];
-        let mut remaining = vec![0.0f64; n];
-        let mut now: u64 = 0;
-        let mut peak = [0.0; MAX_POOLS];
-        let mut memory = Vec::new();
-        let mut scratch = RateScratch::default();
-        let mut busy_ns = vec![0.0; self.domains.len()];
-        let resident = self.resident();
-        let mut record = |t: u64, mb: [f64; MAX_POOLS], memory: &mut Vec<MemorySample>| {
-            for (p, v) in peak.iter_mut().zip(mb) {
-                *p = f64::max(*p, v);
-            }
-            if memory.last().map(|s: &MemorySample| s.mb) != Some(mb) {
-                memory.push(MemorySample { time_ns: t, mb });
-            }
+        let mut full = Full {
+            spans: vec![
+                Span {
+                    start_ns: 0,
+                    end_ns: 0
+                };
+                n
+            ],
+            peak: [0.0; MAX_POOLS],
+            memory: Vec::new(),
+            busy_ns: vec![0.0; self.domains.len()],
         };
-        // Pools that finished and still spin: (resource, share of it, until ns).
-        let mut spinning: Vec<(ResourceId, f64, u64)> = Vec::new();
-        for group in &self.groups {
-            let mut active: Vec<usize> = group.iter().copied().filter(|&k| k < n).collect();
-            for &k in &active {
-                spans[k].start_ns = now;
-                remaining[k] = self.jobs[k].solo_ns as f64;
-            }
-            while !active.is_empty() {
-                record(now, self.memory_now(resident, &active), &mut memory);
-                spinning.retain(|s| s.2 > now);
-                let rates = self.rates_beside(&active, &spinning, &mut scratch).to_vec();
-                // Rates hold until the next job ends or the next spinning pool blocks.
-                let until_spin_ends = spinning
-                    .iter()
-                    .map(|s| (s.2 - now) as f64)
-                    .fold(f64::INFINITY, f64::min);
-                let step = active
-                    .iter()
-                    .zip(&rates)
-                    .map(|(&k, r)| remaining[k] / r)
-                    .fold(until_spin_ends, f64::min);
-                let dt = step.ceil().max(0.0) as u64;
-                for (d, busy) in busy_ns.iter_mut().enumerate() {
-                    let activity: f64 = active
-                        .iter()
-                        .filter(|&&k| self.jobs[k].domain == d)
-                        .map(|&k| self.jobs[k].activity)
-                        .sum();
-                    *busy += activity.min(1.0) * dt as f64;
-                }
-                now += dt;
-                let mut still = Vec::with_capacity(active.len());
-                for (&k, r) in active.iter().zip(&rates) {
-                    remaining[k] -= r * step;
-                    // Jobs within half a nanosecond of done finish in this event (ties in seq order).
-                    if remaining[k] <= 0.5 {
-                        spans[k].end_ns = now;
-                        let job = &self.jobs[k];
-                        if job.spin_after_ns > 0 && job.spin_share > 0.0 {
-                            if let Some(&(r, _)) = job.demands.first() {
-                                spinning.push((r, job.spin_share, now + job.spin_after_ns));
-                            }
-                        }
-                    } else {
-                        still.push(k);
-                    }
-                }
-                active = still;
-            }
-        }
-        record(now, self.memory_now(resident, &[]), &mut memory);
+        let now = self.play(
+            self.groups.iter().map(Vec::as_slice),
+            &mut Workspace::default(),
+            &mut full,
+        );
         let mean_rate = (0..n)
             .map(|k| {
-                let took = spans[k].end_ns.saturating_sub(spans[k].start_ns);
+                let took = full.spans[k].end_ns.saturating_sub(full.spans[k].start_ns);
                 if took == 0 {
                     1.0
                 } else {
@@ -367,12 +314,173 @@ impl Scenario {
             })
             .collect();
         Schedule {
-            spans,
+            spans: full.spans,
             makespan_ns: now,
-            peak_mb: peak,
-            memory,
+            peak_mb: full.peak,
+            memory: full.memory,
             mean_rate,
-            busy_ns,
+            busy_ns: full.busy_ns,
+        }
+    }
+
+    /// Runs `group` alone (the scenario's own groups ignored) and keeps only what a grouping search needs:
+    /// the same makespan and memory peaks as [`Scenario::run`] gives for that one group, without building a
+    /// schedule. `ws` keeps the buffers between calls.
+    pub fn run_group(&self, group: &[usize], ws: &mut Workspace) -> Peaks {
+        let mut peaks = Peaks::default();
+        peaks.makespan_ns = self.play(std::iter::once(group), ws, &mut peaks);
+        peaks
+    }
+
+    /// Plays `groups` one after another; `obs` sees every start, end, memory sample and busy interval.
+    /// Returns the makespan, ns.
+    fn play<'g, O: Observer>(
+        &self,
+        groups: impl Iterator<Item = &'g [usize]>,
+        ws: &mut Workspace,
+        obs: &mut O,
+    ) -> u64 {
+        let n = self.jobs.len();
+        ws.remaining.clear();
+        ws.remaining.resize(n, 0.0);
+        ws.spinning.clear();
+        let resident = self.resident(&mut ws.sums);
+        let mut now: u64 = 0;
+        for group in groups {
+            ws.active.clear();
+            ws.active.extend(group.iter().copied().filter(|&k| k < n));
+            for &k in &ws.active {
+                obs.start(k, now);
+                ws.remaining[k] = self.jobs[k].solo_ns as f64;
+            }
+            while !ws.active.is_empty() {
+                obs.sample(now, self.memory_now(resident, &ws.active));
+                // Pools that finished and still spin: (resource, share of it, until ns).
+                ws.spinning.retain(|s| s.2 > now);
+                ws.step_rates.clear();
+                ws.step_rates.extend_from_slice(self.rates_beside(
+                    &ws.active,
+                    &ws.spinning,
+                    &mut ws.rates,
+                ));
+                // Rates hold until the next job ends or the next spinning pool blocks.
+                let until_spin_ends = ws
+                    .spinning
+                    .iter()
+                    .map(|s| (s.2 - now) as f64)
+                    .fold(f64::INFINITY, f64::min);
+                let step = ws
+                    .active
+                    .iter()
+                    .zip(&ws.step_rates)
+                    .map(|(&k, r)| ws.remaining[k] / r)
+                    .fold(until_spin_ends, f64::min);
+                let dt = step.ceil().max(0.0) as u64;
+                obs.busy(self, &ws.active, dt);
+                now += dt;
+                ws.still.clear();
+                for (&k, r) in ws.active.iter().zip(&ws.step_rates) {
+                    ws.remaining[k] -= r * step;
+                    // Jobs within half a nanosecond of done finish in this event (ties in seq order).
+                    if ws.remaining[k] <= 0.5 {
+                        obs.end(k, now);
+                        let job = &self.jobs[k];
+                        if job.spin_after_ns > 0 && job.spin_share > 0.0 {
+                            if let Some(&(r, _)) = job.demands.first() {
+                                ws.spinning
+                                    .push((r, job.spin_share, now + job.spin_after_ns));
+                            }
+                        }
+                    } else {
+                        ws.still.push(k);
+                    }
+                }
+                std::mem::swap(&mut ws.active, &mut ws.still);
+            }
+        }
+        obs.sample(now, self.memory_now(resident, &[]));
+        now
+    }
+}
+
+/// Buffers of a simulation, kept between runs by a caller that simulates many groups of one scenario.
+#[derive(Debug, Clone, Default)]
+pub struct Workspace {
+    rates: RateScratch,
+    step_rates: Vec<f64>,
+    active: Vec<usize>,
+    still: Vec<usize>,
+    remaining: Vec<f64>,
+    spinning: Vec<(ResourceId, f64, u64)>,
+    sums: Vec<f64>,
+}
+
+/// What [`Scenario::run_group`] keeps of a run.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Peaks {
+    /// Time until the last job ends, ns.
+    pub makespan_ns: u64,
+    /// Highest memory per pool, MB.
+    pub peak_mb: [f64; MAX_POOLS],
+    /// Highest memory summed over the pools at one instant, MB.
+    pub peak_total_mb: f64,
+}
+
+/// What a simulation reports as it goes.
+trait Observer {
+    /// From `now` on the pools hold `mb`.
+    fn sample(&mut self, now: u64, mb: [f64; MAX_POOLS]);
+    /// Job `k` starts.
+    fn start(&mut self, _k: usize, _now: u64) {}
+    /// Job `k` ends.
+    fn end(&mut self, _k: usize, _now: u64) {}
+    /// `active` run for `dt` ns from here.
+    fn busy(&mut self, _sc: &Scenario, _active: &[usize], _dt: u64) {}
+}
+
+impl Observer for Peaks {
+    fn sample(&mut self, _now: u64, mb: [f64; MAX_POOLS]) {
+        for (p, v) in self.peak_mb.iter_mut().zip(mb) {
+            *p = f64::max(*p, v);
+        }
+        self.peak_total_mb = self.peak_total_mb.max(mb.iter().sum::<f64>());
+    }
+}
+
+/// Everything [`Scenario::run`] reports.
+struct Full {
+    spans: Vec<Span>,
+    peak: [f64; MAX_POOLS],
+    memory: Vec<MemorySample>,
+    busy_ns: Vec<f64>,
+}
+
+impl Observer for Full {
+    fn sample(&mut self, now: u64, mb: [f64; MAX_POOLS]) {
+        for (p, v) in self.peak.iter_mut().zip(mb) {
+            *p = f64::max(*p, v);
+        }
+        if self.memory.last().map(|s| s.mb) != Some(mb) {
+            self.memory.push(MemorySample { time_ns: now, mb });
+        }
+    }
+
+    fn start(&mut self, k: usize, now: u64) {
+        self.spans[k].start_ns = now;
+    }
+
+    fn end(&mut self, k: usize, now: u64) {
+        self.spans[k].end_ns = now;
+    }
+
+    fn busy(&mut self, sc: &Scenario, active: &[usize], dt: u64) {
+        for (d, busy) in self.busy_ns.iter_mut().enumerate() {
+            let activity: f64 = active
+                .iter()
+                .filter(|&&k| sc.jobs[k].domain == d)
+                .map(|&k| sc.jobs[k].activity)
+                .sum();
+            *busy += activity.min(1.0) * dt as f64;
         }
     }
 }

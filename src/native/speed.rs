@@ -1,0 +1,144 @@
+//! `mmperf bench`: how long the predictor's own calls take natively, for the speed cases every benchmark of
+//! the project shares ([`crate::bench::cases`]), and how many events per second the serving simulator
+//! processes. `npm run bench` prints the same cases for the wasm build in node and in headless Chromium.
+//!
+//! Each case is warmed up, then timed in samples of enough calls to last about 2 ms each; the figure is the
+//! median time per call over the samples (robust to the odd slow sample on a shared machine), with the
+//! fastest sample beside it.
+
+use std::time::{Duration, Instant};
+
+use crate::bench::{self, Call};
+use crate::error::Result;
+use crate::serve::{self, Policy};
+use crate::{Goal, MultiModelPredictor, Strategy, Target};
+
+/// Requests per serving-simulator run.
+const SERVE_REQUESTS: f64 = 200_000.0;
+
+/// One case's timing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaseTiming {
+    /// `predict/3-models/cuda`, …
+    pub name: String,
+    /// Median time per call, µs.
+    pub median_us: f64,
+    /// Fastest sample's time per call, µs.
+    pub min_us: f64,
+    /// Samples taken.
+    pub samples: usize,
+    /// Calls per sample.
+    pub calls_per_sample: u64,
+}
+
+/// The serving simulator's speed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServeTiming {
+    /// `serve/parallel`, `serve/fifo`.
+    pub name: String,
+    /// Events one run simulates.
+    pub events: u64,
+    /// Median time per run, ms.
+    pub median_ms: f64,
+    /// Simulated events per second of wall time, at the median.
+    pub events_per_s: f64,
+}
+
+/// Everything `mmperf bench` reports.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BenchReport {
+    /// `native` (this build).
+    pub build: String,
+    /// Time each case was measured for, s.
+    pub seconds_per_case: f64,
+    /// Predictor calls.
+    pub cases: Vec<CaseTiming>,
+    /// Serving simulator runs.
+    pub serve: Vec<ServeTiming>,
+}
+
+/// Median and minimum time per call of `f` over `seconds`, µs.
+fn time(seconds: f64, mut f: impl FnMut()) -> (f64, f64, usize, u64) {
+    let warm = Instant::now();
+    let mut calls = 0u64;
+    while warm.elapsed() < Duration::from_millis(50) || calls < 3 {
+        f();
+        calls += 1;
+    }
+    let per_call = warm.elapsed().as_secs_f64() / calls as f64;
+    let batch = ((2e-3 / per_call) as u64).max(1);
+    let mut samples = Vec::new();
+    let start = Instant::now();
+    while start.elapsed().as_secs_f64() < seconds || samples.len() < 5 {
+        let t = Instant::now();
+        for _ in 0..batch {
+            f();
+        }
+        samples.push(t.elapsed().as_secs_f64() * 1e6 / batch as f64);
+    }
+    samples.sort_by(f64::total_cmp);
+    let median = samples[samples.len() / 2];
+    (median, samples[0], samples.len(), batch)
+}
+
+/// Runs every case for about `seconds` each; `only` keeps the cases whose name contains it.
+pub fn run(seconds: f64, only: Option<&str>) -> Result<BenchReport> {
+    let predictor = MultiModelPredictor::default();
+    let mut cases = Vec::new();
+    for case in bench::cases() {
+        if only.is_some_and(|o| !case.name.contains(o)) {
+            continue;
+        }
+        let target = Target::new(case.device)?;
+        let workload = case.workload();
+        // A failing call is reported before anything is timed.
+        match case.call {
+            Call::Predict => drop(predictor.predict(&workload, &target, Strategy::Parallel)?),
+            Call::Recommend => drop(predictor.recommend(&workload, &target, Goal::Throughput)?),
+        }
+        let (median_us, min_us, samples, calls_per_sample) = time(seconds, || match case.call {
+            Call::Predict => {
+                std::hint::black_box(predictor.predict(&workload, &target, Strategy::Parallel))
+                    .ok();
+            }
+            Call::Recommend => {
+                std::hint::black_box(predictor.recommend(&workload, &target, Goal::Throughput))
+                    .ok();
+            }
+        });
+        cases.push(CaseTiming {
+            name: case.name,
+            median_us,
+            min_us,
+            samples,
+            calls_per_sample,
+        });
+    }
+    let mut serve_timings = Vec::new();
+    let prep = predictor.prepare(&bench::seed(), &Target::new("cuda:a100-40gb")?)?;
+    for (name, policy) in [
+        ("serve/parallel", Policy::Parallel),
+        ("serve/fifo", Policy::Fifo),
+    ] {
+        if only.is_some_and(|o| !name.contains(o)) {
+            continue;
+        }
+        let config = bench::serve_config(&prep, policy, SERVE_REQUESTS)?;
+        let events = serve::simulate(&prep, &config)?.events;
+        let (median_us, ..) = time(seconds, || {
+            std::hint::black_box(serve::simulate(&prep, &config)).ok();
+        });
+        serve_timings.push(ServeTiming {
+            name: name.to_string(),
+            events,
+            median_ms: median_us / 1e3,
+            events_per_s: events as f64 / (median_us * 1e-6),
+        });
+    }
+    Ok(BenchReport {
+        build: "native".to_string(),
+        seconds_per_case: seconds,
+        cases,
+        serve: serve_timings,
+    })
+}
