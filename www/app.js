@@ -40,6 +40,7 @@ let predictor = null;
 let pool = null;
 let lastRec = null;
 let current = 'parallel';
+let hardwareList = [];
 const runs = [];
 
 // ---------- URL state ----------
@@ -93,9 +94,50 @@ function renderCaps() {
   const w = caps.wasm;
   fact(list, 'WebAssembly', `SIMD ${w.simd ? 'yes' : 'no'}, threads ${w.threads ? 'yes' : `no${w.crossOriginIsolated ? '' : ' (page not cross-origin isolated)'}`}`);
   fact(list, 'Cores / memory', `${caps.hardwareConcurrency ?? '?'} logical cores${caps.deviceMemoryGb ? `, about ${caps.deviceMemoryGb} GB` : ''}`);
+  for (const { label, profile } of browserMemory()) {
+    fact(list, `Memory for ${label} models`, `${fmt(profile.memoryCapacityMb, 0)} MB — ${memorySource(profile)}`);
+  }
   const p = detectedProfile(caps);
   $('caps-meaning').textContent = `Predictions for "this browser" use ${p.id}: ${p.reasons.join(' ')}`;
   $('caps-status').textContent = 'Detected.';
+}
+
+// ---------- memory capacity and where it comes from ----------
+// The detected WebGPU profile and the WASM backend's profile are two different quantities: WebGPU on host
+// memory gets a share of navigator.deviceMemory (or at least the adapter's maxBufferSize), WASM is also
+// capped by wasm32's 4 GiB address space. Each figure is shown with the library's own reason for it.
+function wasmProfile() {
+  return detectedProfile({ ...caps, webgpu: { available: false, reason: 'profile of the WASM backend' } });
+}
+function browserMemory() {
+  const out = [];
+  if (caps.webgpu.available && (caps.webgpu.highPerformance?.adapter ?? caps.webgpu.lowPower?.adapter)) out.push({ label: 'WebGPU', profile: detectedProfile(caps) });
+  if (caps.wasm.webassembly !== false) out.push({ label: 'WASM', profile: wasmProfile() });
+  return out;
+}
+const DEVICE_WORDS = { 'browser:wasm': "this browser's WASM backend", 'browser:webgpu': "this browser's WebGPU backend" };
+const deviceWords = (id) => DEVICE_WORDS[id] ?? (id.startsWith('detected:') ? "this browser's detected profile" : id.startsWith('browser:') ? `this browser's ${id.slice(8)} backend` : 'catalog device');
+/** The sentence that set a profile's memory capacity: a detection reason, or the catalog datasheet. */
+function memorySource(profile) {
+  const figure = `${Math.round(profile.memoryCapacityMb)} MB`;
+  const why = (profile.reasons ?? []).filter((r) => r.includes(figure) && !r.includes('maxStorageBufferBindingSize')).at(-1);
+  return why ?? `${profile.name}; ${profile.sources?.datasheet ?? 'catalog profile'}`;
+}
+/** The profile of a device a prediction names: this browser's backends, the detected profile or a catalog device. */
+function deviceProfile(id) {
+  if (id === 'browser:wasm') return wasmProfile();
+  if (id === 'browser:webgpu' || id.startsWith('detected:')) return detectedProfile(caps);
+  return hardwareList.find((d) => d.id === id) ?? null;
+}
+/** Each memory pool of a prediction with the device whose capacity it has and the source of that figure. */
+function poolSources(p) {
+  const dedicated = new Set(p.memoryPools.map((x) => x.name));
+  return p.memoryPools.map((pool) => {
+    const ids = pool.name === 'host' ? p.devices.filter((d) => !dedicated.has(d)) : [pool.name];
+    const profiles = ids.map((id) => [id, deviceProfile(id)]);
+    const [id, profile] = profiles.find(([, pr]) => pr && Math.round(pr.memoryCapacityMb) === Math.round(pool.capacityMb)) ?? profiles[0] ?? [pool.name, null];
+    return { pool, device: id, source: profile ? memorySource(profile) : `the profile of ${id}` };
+  });
 }
 
 // ---------- editor ----------
@@ -191,8 +233,11 @@ function renderTimeline() {
   } catch (e) { showError(e.message); return; }
   const bars = p.executionSchedule.timeline;
   const total = p.executionSchedule.totalExecutionTime || 1;
-  const cap = Math.max(...p.memoryPools.map((x) => x.capacityMb), 1);
-  const peak = Math.max(...p.executionSchedule.memoryTimeline.map((x) => x.memory), 1);
+  // memoryTimeline sums every pool, so it is drawn against the pools' capacities together.
+  const pools = poolSources(p);
+  const cap = Math.max(pools.reduce((sum, x) => sum + x.pool.capacityMb, 0), 1);
+  const steps = memorySteps(p);
+  const peak = Math.max(...steps.map((x) => x.memory), 1);
   const W = 760, label = 170, right = 14, rowH = 26, memH = 90;
   const H = bars.length * rowH + memH + 44;
   const plotW = W - label - right;
@@ -219,10 +264,9 @@ function renderTimeline() {
   root.append(svg('rect', { x: label, y: top, width: plotW, height: memH, class: 'mem-bg' }));
   const capLine = svg('line', { x1: label, x2: label + plotW, y1: yOf(cap), y2: yOf(cap), class: 'cap' });
   const capText = svg('text', { x: label + plotW, y: yOf(cap) - 3, 'text-anchor': 'end', class: 'small' });
-  capText.textContent = `capacity ${fmt(cap, 0)} MB`;
-  const pts = p.executionSchedule.memoryTimeline;
-  let d = '';
-  pts.forEach((pt, i) => { d += `${i ? 'L' : 'M'}${x(pt.time).toFixed(1)},${yOf(pt.memory).toFixed(1)}`; if (pts[i + 1]) d += `H${x(pts[i + 1].time).toFixed(1)}`; });
+  capText.textContent = `capacity ${fmt(cap, 0)} MB (${pools.map((x) => x.device).join(' + ')})`;
+  // One point per event; memory holds its value until the next event, hence the steps (H, then V).
+  const d = steps.map((s, i) => `${i ? 'H' : 'M'}${x(s.time).toFixed(1)}${i ? 'V' : ','}${yOf(s.memory).toFixed(1)}`).join('');
   const path = svg('path', { d, class: 'mem' });
   const memLabel = svg('text', { x: 0, y: top + memH / 2, class: 'label' });
   memLabel.textContent = `memory (peak ${fmt(peak, 0)} MB)`;
@@ -232,6 +276,42 @@ function renderTimeline() {
   zero.textContent = '0';
   root.append(capLine, capText, path, memLabel, axis, zero);
   $('timeline').replaceChildren(root);
+  $('capacity').textContent = pools.length === 1
+    ? `Capacity ${fmt(cap, 0)} MB — ${pools[0].device} (${deviceWords(pools[0].device)}): ${pools[0].source}`
+    : `Memory is summed over ${pools.length} pools, capacity ${fmt(cap, 0)} MB in all: `
+      + pools.map((x) => `${x.pool.name} ${fmt(x.pool.capacityMb, 0)} MB — ${x.device} (${deviceWords(x.device)}): ${x.source}`).join('; ');
+  refreshScrollCues();
+}
+
+/** Memory in use after each event of the schedule (every start and every end of a model), in time order. */
+function memorySteps(p) {
+  // memoryTimeline holds a point where the total changes: from `time` on, `memory` MB are in use.
+  const curve = p.executionSchedule.memoryTimeline;
+  const at = (t) => curve.filter((s) => s.time <= t).at(-1)?.memory ?? 0;
+  return p.executionSchedule.timeline.flatMap((b) => [b.startTime, b.endTime]).sort((a, b) => a - b).map((time) => ({ time, memory: at(time) }));
+}
+
+// ---------- sideways scrolling ----------
+// Wide tables and the timeline scroll sideways in their own box at a readable scale; whenever the content is
+// wider than the box, its frame shows "scroll sideways →" and a fade on each side that has more to see.
+const scrollFrames = [];
+function scrollFrame(box) {
+  const frame = el('div', { className: 'scroll-frame' });
+  const cue = el('p', { className: 'scroll-cue', textContent: 'scroll sideways →' });
+  cue.setAttribute('aria-hidden', 'true');
+  box.replaceWith(frame);
+  frame.append(cue, box);
+  const update = () => {
+    frame.dataset.overflow = String(box.scrollWidth > box.clientWidth + 1);
+    frame.dataset.start = String(box.scrollLeft <= 1);
+    frame.dataset.end = String(box.scrollLeft + box.clientWidth >= box.scrollWidth - 1);
+  };
+  box.addEventListener('scroll', update, { passive: true });
+  new ResizeObserver(update).observe(box);
+  scrollFrames.push(update);
+}
+function refreshScrollCues() {
+  for (const update of scrollFrames) update();
 }
 
 function hardware() {
@@ -247,6 +327,7 @@ function update() {
     renderPredictions(lastRec);
     renderRouting();
     renderTimeline();
+    refreshScrollCues();
   } catch (e) {
     showError(e.message);
   }
@@ -258,7 +339,9 @@ function renderCalibration() {
   list.replaceChildren();
   const s = pool.storage;
   const v = pool.validate();
-  fact(list, 'Measurements', `${s.measurements} (${s.persistent ? `kept in IndexedDB "${s.name}"` : 'memory only'})`);
+  const where = s.persistent ? `kept in IndexedDB "${s.name}"`
+    : s.unsaved ? `${s.unsaved} only in memory: ${s.writeError?.name ?? 'the write failed'}` : 'memory only';
+  fact(list, 'Measurements', `${s.measurements} (${where})`, s.unsaved ? 'warn' : '');
   if (s.warning) fact(list, 'Storage', s.warning, 'warn');
   fact(list, 'Makespan error', v.makespan.n ? `mean ${fmt(100 * v.makespan.meanApe)} %, median ${fmt(100 * v.makespan.medianApe)} %` : 'no runs yet');
   fact(list, 'Refit due', `${v.refitDue ? 'yes' : 'no'}: ${v.reason}`);
@@ -321,7 +404,8 @@ async function runInPage() {
     renderRunBars(run);
     renderScatter();
     renderCalibration();
-    $('run-status').textContent = `Done: ${run.succeeded} of ${run.models.length} models ran; ${run.recorded ? 'recorded as a measurement' : 'not recorded'}.`;
+    const unsaved = pool.storage.unsaved ? ` in memory only (${pool.storage.writeError?.name ?? 'the IndexedDB write failed'})` : '';
+    $('run-status').textContent = `Done: ${run.succeeded} of ${run.models.length} models ran; ${run.recorded ? `recorded as a measurement${unsaved}` : 'not recorded'}.`;
     $('run').dataset.runs = String(runs.length);
   } catch (e) {
     $('run-status').textContent = `The run failed: ${e.message}`;
@@ -355,12 +439,14 @@ $('version').textContent = `multimodel-perf ${version()}`;
 load();
 catalog = listModels();
 $('catalog').replaceChildren(...catalog.map((m) => el('option', { value: m.name, label: `${m.modelType.replace('_', ' ')}, ${fmt(m.params / 1e6, 0)} M parameters` })));
+hardwareList = listHardware();
+for (const box of document.querySelectorAll('.scroll')) scrollFrame(box);
 caps = await detectCapabilities();
 renderCaps();
 const hw = $('hardware');
 hw.append(new Option('this browser: each model on the backend routing picks', 'browser'));
 hw.append(new Option("this browser's detected profile (WebGPU where there is an adapter)", 'detected'));
-for (const d of listHardware()) hw.append(new Option(`${d.id} — ${d.name}`, d.id));
+for (const d of hardwareList) hw.append(new Option(`${d.id} — ${d.name}`, d.id));
 hw.value = state.hardware;
 for (const r of ['onnxruntime-web', 'transformersjs', 'webllm', 'webnn', 'tfjs', 'tensorrt', 'pytorch', 'onnxruntime', 'openvino', 'qnn']) $('runtime').append(new Option(r, r));
 $('runtime').value = state.runtime ?? '';

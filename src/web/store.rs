@@ -1,7 +1,8 @@
 //! The browser measurement store: IndexedDB (database `multimodel-perf` by default) with the same content
 //! as the native SQLite file: profile versions, measurements and fits, each kept as the JSON text the
 //! native store and `export` use. When IndexedDB is missing, blocked or over quota the pool keeps working
-//! in memory and says so; nothing measured in the session is dropped.
+//! in memory and says so; nothing measured in the session is dropped. Failures come back as a [`StoreError`],
+//! which tells an origin over its storage quota apart from every other failure.
 
 use js_sys::{Array, Promise};
 use wasm_bindgen::prelude::*;
@@ -72,17 +73,60 @@ extern "C" {
     fn idb_clear(db: &JsValue) -> Promise;
 }
 
-fn message(e: &JsValue) -> String {
-    let f = failure(e);
-    format!("{}: {}", f.name, f.message)
+/// Why IndexedDB refused an operation.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The origin is over its storage quota: the browser aborted the write (`QuotaExceededError`) and
+    /// nothing of it was stored.
+    #[error("the origin is over its storage quota (QuotaExceededError) writing to IndexedDB store \"{store}\"")]
+    QuotaExceeded {
+        /// The object store written to.
+        store: &'static str,
+    },
+    /// Any other failure, with the exception's name and message as the browser gave them.
+    #[error("{name}: {message}")]
+    Failed {
+        /// `InvalidStateError`, `UnknownError`, …
+        name: String,
+        /// The browser's message.
+        message: String,
+    },
 }
+
+impl StoreError {
+    /// The exception's name (`QuotaExceededError` for [`StoreError::QuotaExceeded`]).
+    pub fn name(&self) -> &str {
+        match self {
+            Self::QuotaExceeded { .. } => QUOTA_EXCEEDED,
+            Self::Failed { name, .. } => name,
+        }
+    }
+
+    /// Reads a rejection of `store`'s operation: a `QuotaExceededError` by its name (its message is often
+    /// empty), anything else as it came.
+    fn from_js(e: &JsValue, store: &'static str) -> StoreError {
+        let f = failure(e);
+        if f.name == QUOTA_EXCEEDED {
+            StoreError::QuotaExceeded { store }
+        } else {
+            StoreError::Failed {
+                name: f.name,
+                message: f.message,
+            }
+        }
+    }
+}
+
+/// The `DOMException` name of a write over the origin's quota.
+const QUOTA_EXCEEDED: &str = "QuotaExceededError";
 
 /// An open IndexedDB database.
 pub struct Idb {
     db: JsValue,
 }
 
-/// The three stores.
+/// The object stores.
 #[derive(Debug, Clone, Copy)]
 pub enum Kind {
     /// Profile versions.
@@ -96,7 +140,8 @@ pub enum Kind {
 }
 
 impl Kind {
-    fn name(self) -> &'static str {
+    /// The object store's name.
+    pub fn name(self) -> &'static str {
         match self {
             Self::Profiles => "profiles",
             Self::Measurements => "measurements",
@@ -108,26 +153,26 @@ impl Kind {
 
 impl Idb {
     /// Opens (creating) the database, or says why it cannot.
-    pub async fn open(name: &str) -> Result<Idb, String> {
+    pub async fn open(name: &str) -> Result<Idb, StoreError> {
         let db = JsFuture::from(idb_open(name))
             .await
-            .map_err(|e| message(&e))?;
+            .map_err(|e| StoreError::from_js(&e, "(open)"))?;
         Ok(Idb { db })
     }
 
-    /// Adds one JSON text.
-    pub async fn add(&self, kind: Kind, text: &str) -> Result<(), String> {
+    /// Adds one JSON text; on any failure nothing of it is stored.
+    pub async fn add(&self, kind: Kind, text: &str) -> Result<(), StoreError> {
         JsFuture::from(idb_add(&self.db, kind.name(), text))
             .await
             .map(|_| ())
-            .map_err(|e| message(&e))
+            .map_err(|e| StoreError::from_js(&e, kind.name()))
     }
 
     /// Every JSON text of a store, in insertion order.
-    pub async fn all(&self, kind: Kind) -> Result<Vec<String>, String> {
+    pub async fn all(&self, kind: Kind) -> Result<Vec<String>, StoreError> {
         let v = JsFuture::from(idb_all(&self.db, kind.name()))
             .await
-            .map_err(|e| message(&e))?;
+            .map_err(|e| StoreError::from_js(&e, kind.name()))?;
         Ok(Array::from(&v)
             .iter()
             .filter_map(|x| x.as_string())
@@ -135,10 +180,10 @@ impl Idb {
     }
 
     /// Empties every store.
-    pub async fn clear(&self) -> Result<(), String> {
+    pub async fn clear(&self) -> Result<(), StoreError> {
         JsFuture::from(idb_clear(&self.db))
             .await
             .map(|_| ())
-            .map_err(|e| message(&e))
+            .map_err(|e| StoreError::from_js(&e, "(all stores)"))
     }
 }

@@ -2,7 +2,9 @@
 //! (kept in memory and in IndexedDB), `validate` reports the prediction error, `refit` refits the pool's
 //! device profiles from those measurements (held-out check, previous version kept) and later predictions use
 //! the refitted profiles; `compareStrategies` runs every strategy and checks the recommendation. The JSON is
-//! the same as the native store's (`mmperf export` / `import`).
+//! the same as the native store's (`mmperf export` / `import`). A record whose IndexedDB write fails (over
+//! quota, say) stays in memory, is counted as unsaved with the typed reason, and is written again before
+//! the next record, so the store catches up once it accepts writes.
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -12,7 +14,7 @@ use js_sys::Reflect;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::super::store::{Idb, Kind};
+use super::super::store::{Idb, Kind, StoreError};
 use super::{from_js, get, is_absent, js_error, to_js, ResourcePool, State};
 use crate::calibrate::{self, Measurement};
 use crate::catalog::hardware::DeviceProfile;
@@ -90,9 +92,13 @@ export interface MeasurementExport {
 export interface StorageState {
   backend: "indexeddb" | "memory";
   name: string;
-  /** False when IndexedDB was asked for but could not be used (see warning). */
+  /** False when IndexedDB was asked for but could not be used, or while some records are unsaved (see warning). */
   persistent: boolean;
   warning?: string;
+  /** Records held in memory only because their IndexedDB write failed; written again before the next record. */
+  unsaved: number;
+  /** Why the last write failed, while records are unsaved: `name` is "QuotaExceededError" when the origin is over its storage quota. */
+  writeError?: { name: string; message: string };
   measurements: number;
   profiles: number;
   fits: number;
@@ -148,7 +154,12 @@ pub struct Calibration {
     idb: Option<Rc<Idb>>,
     backend: &'static str,
     name: String,
+    /// Why the store could not be opened or read.
     warning: Option<String>,
+    /// Records (store, JSON text) whose write failed, oldest first: in memory only until written.
+    unsaved: Vec<(Kind, String)>,
+    /// Why the last write failed; cleared when every unsaved record is written.
+    write_error: Option<StoreError>,
 }
 
 fn now_ms() -> f64 {
@@ -169,6 +180,8 @@ impl Calibration {
             backend: "memory",
             name: name.clone(),
             warning: None,
+            unsaved: Vec::new(),
+            write_error: None,
         };
         match storage.unwrap_or("indexeddb") {
             "memory" => return Ok(c),
@@ -242,17 +255,31 @@ impl Calibration {
             .unwrap_or(0)
     }
 
-    /// The storage warning, if any.
+    /// The storage warning, if any: why the store could not be opened or read, and why records are unsaved.
     pub fn warning_text(&self) -> Option<String> {
-        self.warning.clone()
+        let unsaved = self.write_error.as_ref().map(|e| {
+            format!(
+                "IndexedDB write failed ({e}): {} record(s) kept in memory only, written again before the next record",
+                self.unsaved.len()
+            )
+        });
+        match (self.warning.clone(), unsaved) {
+            (Some(a), Some(b)) => Some(format!("{a}; {b}")),
+            (a, b) => a.or(b),
+        }
     }
 
     fn storage_dto(&self) -> StorageDto {
         StorageDto {
             backend: self.backend,
             name: self.name.clone(),
-            persistent: self.idb.is_some(),
-            warning: self.warning.clone(),
+            persistent: self.idb.is_some() && self.unsaved.is_empty(),
+            warning: self.warning_text(),
+            unsaved: self.unsaved.len(),
+            write_error: self.write_error.as_ref().map(|e| WriteErrorDto {
+                name: e.name().to_string(),
+                message: e.to_string(),
+            }),
             measurements: self.measurements.len(),
             profiles: self.profiles.len(),
             fits: self.fits.len(),
@@ -297,9 +324,18 @@ struct StorageDto {
     persistent: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     warning: Option<String>,
+    unsaved: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    write_error: Option<WriteErrorDto>,
     measurements: usize,
     profiles: usize,
     fits: usize,
+}
+
+#[derive(serde::Serialize)]
+struct WriteErrorDto {
+    name: String,
+    message: String,
 }
 
 /// Every record of a store that `parse` reads; the others are counted in `skipped`.
@@ -319,19 +355,39 @@ async fn read_all<T>(
     out
 }
 
-/// Writes `text` to the store; a failure becomes the storage warning (the record stays in memory).
+/// Writes the unsaved records, then `text`, to the store, in that order; returns whether all were written.
+/// A failed write keeps that record and the ones after it as unsaved, with the error (each stays in memory).
 async fn persist(state: &Rc<RefCell<State>>, kind: Kind, text: String) -> bool {
-    let idb = state.borrow().calibration.idb.clone();
-    let Some(idb) = idb else { return false };
-    match idb.add(kind, &text).await {
-        Ok(()) => true,
-        Err(e) => {
-            state.borrow_mut().calibration.warning = Some(format!(
-                "IndexedDB write failed ({e}): kept in memory for this session only"
-            ));
-            false
+    let (idb, queue) = {
+        let mut s = state.borrow_mut();
+        let c = &mut s.calibration;
+        let Some(idb) = c.idb.clone() else {
+            return false;
+        };
+        let mut queue = std::mem::take(&mut c.unsaved);
+        queue.push((kind, text));
+        (idb, queue)
+    };
+    let mut queue = queue.into_iter();
+    while let Some((kind, text)) = queue.next() {
+        if let Err(e) = idb.add(kind, &text).await {
+            let mut s = state.borrow_mut();
+            let c = &mut s.calibration;
+            // Writes that started meanwhile queued theirs behind ours: keep the session's order.
+            let later = std::mem::take(&mut c.unsaved);
+            c.unsaved = std::iter::once((kind, text))
+                .chain(queue)
+                .chain(later)
+                .collect();
+            c.write_error = Some(e);
+            return false;
         }
     }
+    let mut s = state.borrow_mut();
+    if s.calibration.unsaved.is_empty() {
+        s.calibration.write_error = None;
+    }
+    true
 }
 
 /// Records a measurement (validated) in memory and in the store; returns whether it was persisted.
@@ -633,6 +689,8 @@ impl ResourcePool {
                 c.fits.clear();
                 c.comparisons.clear();
                 c.calibrated.clear();
+                c.unsaved.clear();
+                c.write_error = None;
                 c.idb.clone()
             };
             if let Some(db) = idb {
