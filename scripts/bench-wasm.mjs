@@ -1,43 +1,108 @@
-// Prediction speed of the wasm build: calls per second for the seed workload (predict, parallel) and for a
-// recommendation, in node and in headless Chromium. A benchmark, not a test: it only reports.
-import { readFileSync } from 'node:fs';
+// `npm run bench`: the speed cases of `mmperf bench` (src/bench.rs) through the package's public JS API, in
+// node and in headless Chromium, beside the native build measured in the same run, as JSON on stdout (a
+// table on stderr). A benchmark, not a test: it only reports.
+//
+// Cases: predict (parallel) of 3 and 50 models, recommend (throughput) of 3, 8 and 50 models, on
+// `cuda:a100-40gb` and `cpu`. 3 models = the seed workload; N models = the catalog (listModels() order)
+// cycled, model i at batch 1 + i mod 4 (src/bench.rs `catalog_mix`). Each case: 50 ms of warm-up, then
+// samples of about 2 ms of calls for `--seconds` (default 1); the figure is the median time per call.
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadPackage, root } from '../tests/js/load.mjs';
 import { openBrowser } from '../tests/js/browser.mjs';
 
-const seed = JSON.parse(readFileSync(join(root, 'tests', 'data', 'seed-example.json'), 'utf8'));
+const arg = (name, dflt) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1] : dflt;
+};
+const seconds = Number(arg('--seconds', '1'));
+const only = arg('--only', '');
+// `--pkg DIR`: time another wasm-bindgen web build (DIR/multimodel_perf.js) in node only, e.g. to compare
+// optimisation levels side by side.
+const otherPkg = arg('--pkg', '');
+const seed = JSON.parse(readFileSync(join(root, 'tests', 'data', 'seed-example.json'), 'utf8')).models;
 
-function measure(pkg, seed, seconds) {
-  const p = new pkg.MultiModelPredictor({ hardware: seed.hardware });
-  const rate = (fn) => {
-    for (let i = 0; i < 50; i++) fn();
-    let n = 0;
-    const t0 = performance.now();
-    while (performance.now() - t0 < seconds * 1000) { fn(); n++; }
-    return n / ((performance.now() - t0) / 1000);
+// Runs in node and, as source text, in the page: everything it needs comes in as arguments.
+function measureAll(pkg, seed, seconds, only) {
+  const names = pkg.listModels().map((m) => m.name);
+  const mix = (n) => Array.from({ length: n }, (_, i) => ({ model_name: names[i % names.length], batch_size: 1 + (i % 4) }));
+  const time = (f) => {
+    let calls = 0;
+    const warm = performance.now();
+    while (performance.now() - warm < 50 || calls < 3) { f(); calls++; }
+    const perCall = (performance.now() - warm) / calls;
+    const batch = Math.max(1, Math.floor(2 / perCall));
+    const samples = [];
+    const start = performance.now();
+    while (performance.now() - start < seconds * 1000 || samples.length < 5) {
+      const t = performance.now();
+      for (let i = 0; i < batch; i++) f();
+      samples.push(((performance.now() - t) * 1000) / batch);
+    }
+    samples.sort((a, b) => a - b);
+    return { medianUs: samples[samples.length >> 1], minUs: samples[0], samples: samples.length, callsPerSample: batch };
   };
-  return {
-    predictPerSecond: rate(() => p.predictMultiModelPerformance(seed.models, undefined, 'parallel')),
-    recommendPerSecond: rate(() => p.recommendExecutionStrategy(seed.models, undefined, 'throughput')),
-  };
+  const out = [];
+  for (const [short, device] of [['cuda', 'cuda:a100-40gb'], ['cpu', 'cpu']]) {
+    const p = new pkg.MultiModelPredictor({ hardware: device });
+    for (const [call, n] of [['predict', 3], ['predict', 50], ['recommend', 3], ['recommend', 8], ['recommend', 50]]) {
+      const name = `${call}/${n}-models/${short}`;
+      if (only && !name.includes(only)) continue;
+      const models = n === 3 ? seed : mix(n);
+      const f = call === 'predict'
+        ? () => p.predictMultiModelPerformance(models, undefined, 'parallel')
+        : () => p.recommendExecutionStrategy(models, undefined, 'throughput');
+      out.push({ name, ...time(f) });
+    }
+    p.free();
+  }
+  return out;
+}
+
+const report = { secondsPerCase: seconds, builds: {} };
+
+const mmperf = join(root, 'target', 'release', 'mmperf');
+try {
+  execFileSync('cargo', ['build', '--release', '--locked', '--bin', 'mmperf'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+} catch (e) {
+  console.error(`native build failed (${e.message}); reporting wasm only`);
+}
+if (existsSync(mmperf)) {
+  const args = ['bench', '--json', '--seconds', String(seconds), ...(only ? ['--only', only] : [])];
+  report.builds.native = JSON.parse(execFileSync(mmperf, args, { encoding: 'utf8' })).cases;
 }
 
 const pkg = await loadPackage();
-const node = measure(pkg, seed, 2);
-console.log(`node:     predict ${node.predictPerSecond.toFixed(0)} calls/s, recommend ${node.recommendPerSecond.toFixed(0)} calls/s (seed workload)`);
+report.builds.node = measureAll(pkg, seed, seconds, only);
+if (otherPkg) {
+  const { readFileSync: read } = await import('node:fs');
+  const other = await import(join(otherPkg, 'multimodel_perf.js'));
+  await other.default({ module_or_path: read(join(otherPkg, 'multimodel_perf_bg.wasm')) });
+  report.builds.other = measureAll(other, seed, seconds, only);
+  for (const c of report.builds.other) console.error(`${otherPkg}: ${c.name.padEnd(24)} ${c.medianUs.toFixed(1)} µs`);
+}
 
 const { browser, base, close } = await openBrowser();
 try {
   const page = await browser.newPage();
   await page.goto(`${base}/tests/js/smoke.html`);
   await page.waitForFunction(() => window.__result !== undefined);
-  const chrome = await page.evaluate(async ({ seed, src }) => {
+  report.builds.chromium = await page.evaluate(async ({ seed, seconds, only, src }) => {
     const pkg = await import('/pkg/web/multimodel_perf.js');
     await pkg.default();
-    const measure = new Function('return ' + src)();
-    return measure(pkg, seed, 2);
-  }, { seed, src: measure.toString() });
-  console.log(`chromium: predict ${chrome.predictPerSecond.toFixed(0)} calls/s, recommend ${chrome.recommendPerSecond.toFixed(0)} calls/s (seed workload)`);
+    return new Function('return ' + src)()(pkg, seed, seconds, only);
+  }, { seed, seconds, only, src: measureAll.toString() });
 } finally {
   await close();
 }
+
+const native = Object.fromEntries((report.builds.native ?? []).map((c) => [c.name, c.medianUs]));
+const rows = report.builds.node.map((c, i) => ({ name: c.name, native: native[c.name], node: c.medianUs, chromium: report.builds.chromium[i]?.medianUs }));
+report.ratios = rows.map((r) => ({ name: r.name, nodeOverNative: r.node / r.native, chromiumOverNative: r.chromium / r.native }));
+console.error(`${'case'.padEnd(24)} ${'native µs'.padStart(10)} ${'node µs'.padStart(10)} ${'chromium µs'.padStart(12)}  node/native chromium/native`);
+for (const r of rows) {
+  const f = (x, w) => (x === undefined ? '-' : x.toFixed(1)).padStart(w);
+  console.error(`${r.name.padEnd(24)} ${f(r.native, 10)} ${f(r.node, 10)} ${f(r.chromium, 12)}  ${f(r.node / r.native, 11)} ${f(r.chromium / r.native, 15)}`);
+}
+console.log(JSON.stringify(report, null, 2));

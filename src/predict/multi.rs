@@ -242,7 +242,12 @@ pub fn prepare(workload: &Workload, target: &Target, sharing: &SharingConfig) ->
     let mut canonical: Vec<usize> = (0..models.len()).collect();
     let keys: Vec<String> = models
         .iter()
-        .map(|m| format!("{}|{}", m.spec.canonical_key(), m.device))
+        .map(|m| {
+            let mut k = m.spec.canonical_key();
+            k.push('|');
+            k.push_str(&m.device.to_string());
+            k
+        })
         .collect();
     canonical.sort_by(|&a, &b| keys[a].cmp(&keys[b]).then(a.cmp(&b)));
     let mut prepared = Prepared {

@@ -130,24 +130,42 @@ impl ModelSpec {
     /// A key that identifies the entry's content, used to order models canonically so that the order in
     /// which a user lists them never changes a result.
     pub fn canonical_key(&self) -> String {
-        // Floats enter by their bit patterns: exact, and no float formatting code in the wasm build.
-        let bits = |x: Option<f64>| x.map_or(String::new(), |v| format!("{:x}", v.to_bits()));
-        let num = |x: Option<u32>| x.map_or(String::new(), |v| v.to_string());
-        format!(
-            "{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}",
+        use std::fmt::Write;
+        // Floats enter by their bit patterns: exact, and no float formatting code in the wasm build. Written
+        // into one string (absent values as empty fields).
+        let mut k = String::with_capacity(self.name.len() + 48);
+        let _ = write!(
+            k,
+            "{}|{}|{}|{}|",
             self.name,
             self.model_type.map_or("", ModelType::name),
             self.batch_size,
-            self.precision.name(),
-            num(self.sequence_length),
-            num(self.image_size),
-            bits(self.audio_seconds),
-            num(self.output_tokens),
-            num(self.threads),
-            self.device.as_deref().unwrap_or(""),
-            self.runtime.as_deref().unwrap_or(""),
-            self.custom.as_ref().map_or(String::new(), CustomModel::key)
-        )
+            self.precision.name()
+        );
+        for x in [self.sequence_length, self.image_size] {
+            if let Some(v) = x {
+                let _ = write!(k, "{v}");
+            }
+            k.push('|');
+        }
+        if let Some(v) = self.audio_seconds {
+            let _ = write!(k, "{:x}", v.to_bits());
+        }
+        k.push('|');
+        for x in [self.output_tokens, self.threads] {
+            if let Some(v) = x {
+                let _ = write!(k, "{v}");
+            }
+            k.push('|');
+        }
+        for x in [&self.device, &self.runtime] {
+            k.push_str(x.as_deref().unwrap_or(""));
+            k.push('|');
+        }
+        if let Some(c) = &self.custom {
+            k.push_str(&c.key());
+        }
+        k
     }
 }
 
