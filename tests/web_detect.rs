@@ -236,6 +236,62 @@ async fn a_probe_that_never_answers_times_out_and_detection_still_resolves() {
     assert!(elapsed < 3.0 * 300.0, "took {elapsed} ms");
 }
 
+#[wasm_bindgen_test]
+async fn the_longest_timeout_still_waits_for_a_slow_answer() {
+    // u32::MAX ms is past what `setTimeout` takes (i32::MAX): clamped it waits, wrapped it would fire at once.
+    let _ml = Shadow::new(
+        "ml",
+        &script(
+            "return { createContext() { return new Promise(r => setTimeout(() => r({ accelerated: false }), 20)); } };",
+        ),
+    );
+    let c = detect(u32::MAX).await;
+    for ctx in &c.webnn.expect("navigator.ml is there").contexts {
+        assert!(ctx.result.is_ok(), "{:?}", ctx.result);
+    }
+}
+
+/// Wraps `setTimeout`/`clearTimeout` to count the timers of `ms` milliseconds set and cleared.
+const TIMER_COUNTER: &str = r#"
+const t = { set: 0, cleared: 0, ids: new Set(), setTimeout: globalThis.setTimeout, clearTimeout: globalThis.clearTimeout };
+globalThis.setTimeout = function (f, ms, ...rest) {
+  const id = t.setTimeout.call(globalThis, f, ms, ...rest);
+  if (ms === MS) { t.set++; t.ids.add(id); }
+  return id;
+};
+globalThis.clearTimeout = function (id) {
+  if (t.ids.delete(id)) t.cleared++;
+  return t.clearTimeout.call(globalThis, id);
+};
+t.restore = () => { globalThis.setTimeout = t.setTimeout; globalThis.clearTimeout = t.clearTimeout; };
+return t;
+"#;
+
+#[wasm_bindgen_test]
+async fn a_probe_that_answers_clears_its_timer() {
+    let timers = script(&TIMER_COUNTER.replace("MS", "60000"));
+    let _ml = Shadow::new(
+        "ml",
+        &script("return { createContext() { return Promise.resolve({ accelerated: false }); } };"),
+    );
+    let c = detect(60_000).await;
+    let count = |k: &str| {
+        js_sys::Reflect::get(&timers, &k.into())
+            .unwrap()
+            .as_f64()
+            .unwrap()
+    };
+    let (set, cleared) = (count("set"), count("cleared"));
+    let restore: js_sys::Function = js_sys::Reflect::get(&timers, &"restore".into())
+        .unwrap()
+        .unchecked_into();
+    restore.call0(&timers).unwrap();
+    assert_eq!(c.webnn.expect("navigator.ml is there").contexts.len(), 3);
+    // One timer per awaited probe (three WebNN contexts at least), every one cleared when its answer came.
+    assert!(set >= 3.0, "{set} timers set");
+    assert_eq!(cleared, set);
+}
+
 /// One model predicted by a `MultiModelPredictor` built with `hardware` as its option.
 fn predict_with(hardware: &serde_json::Value, model: &str) -> Value {
     let options = js(&serde_json::json!({ "hardware": hardware }));

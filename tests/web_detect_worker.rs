@@ -7,8 +7,12 @@
 
 #[path = "support/detect_shape.rs"]
 mod detect_shape;
+#[path = "support/shadow.rs"]
+mod shadow;
 
-use multimodel_perf::web::{detect_capabilities, detected_profile};
+use shadow::{script, Shadow};
+
+use multimodel_perf::web::{detect, detect_capabilities, detected_profile};
 use serde_json::Value;
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
@@ -42,4 +46,17 @@ async fn detection_in_a_worker_resolves_with_the_page_shape() {
     );
     assert!(p["id"].as_str().unwrap().starts_with("detected:"), "{p}");
     assert!(!p["reasons"].as_array().unwrap().is_empty());
+}
+
+#[wasm_bindgen_test]
+async fn a_probe_that_never_answers_times_out_in_a_worker_too() {
+    let _ml = Shadow::new(
+        "ml",
+        &script("return { createContext() { return new Promise(() => {}); } };"),
+    );
+    let c = detect(300).await;
+    for ctx in &c.webnn.expect("navigator.ml is there").contexts {
+        let e = ctx.result.as_ref().expect_err("never resolves");
+        assert_eq!(e.name, "TimeoutError", "{e:?}");
+    }
 }

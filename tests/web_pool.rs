@@ -668,6 +668,31 @@ async fn user_workers_answer_fail_and_time_out_in_isolation() {
 }
 
 #[wasm_bindgen_test]
+async fn a_worker_that_throws_fails_its_run_with_a_worker_error() {
+    let p = pool(json!({"timeoutMs": 5000, "fallback": false})).await;
+    let throws = blob_url(
+        "self.onmessage = () => { throw new RangeError('kernel exploded in the worker'); };",
+    );
+    let o = js(
+        &json!({"id": "throws", "model": {"model_name": "all-minilm-l6-v2"}, "backends": ["wasm"], "worker": {"url": throws}}),
+    );
+    register(&p, o).await.unwrap();
+    let start = js_sys::Date::now();
+    let run = execute(&p, json!({})).await;
+    let elapsed = js_sys::Date::now() - start;
+    let m = &run["models"][0];
+    // The error event rejects the run at once (not after the 5 s timeout), and the pool handled it.
+    assert_eq!(m["status"], "error", "{run}");
+    let e = m["error"].as_str().unwrap();
+    assert!(
+        e.starts_with("WorkerError") && e.contains("kernel exploded"),
+        "{e}"
+    );
+    assert!(elapsed < 5000.0, "took {elapsed} ms");
+    p.destroy();
+}
+
+#[wasm_bindgen_test]
 async fn worker_threads_stay_within_the_cores() {
     let p = pool(json!({})).await;
     let cores = to_json(&p.capabilities().unwrap())["hardwareConcurrency"]

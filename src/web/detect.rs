@@ -1,8 +1,9 @@
 //! `detectCapabilities()`: what this browser offers for running models, read from `navigator` in a page or a
 //! worker. WebGPU goes through web-sys (`--cfg=web_sys_unstable_apis`); WebNN, Client Hints and the
 //! fields some browsers lack go through `js_sys::Reflect`, so a missing property is an answer, never a
-//! thrown exception. Every promise is raced against a `setTimeout` (5 s by default) so that a WebGPU or WebNN
-//! call that never settles cannot hang detection, and independent probes run concurrently.
+//! thrown exception. Every promise is raced against a timer (gloo-timers on the global `setTimeout`, 5 s by
+//! default) so that a WebGPU or WebNN call that never settles cannot hang detection, and independent probes
+//! run concurrently.
 //!
 //! The result is plain data ([`crate::catalog::detected::Capabilities`]); `detectedProfile()` maps it onto a
 //! catalog device with the reasons for every change.

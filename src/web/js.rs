@@ -2,21 +2,16 @@
 //! property reads that never throw, calls that turn exceptions into [`Failure`]s, awaits bounded by a timer,
 //! and `performance.now()`.
 
-use js_sys::{Array, Object, Promise, Reflect};
+use std::pin::pin;
+
+use futures_util::future::{select, Either};
+use gloo_timers::future::TimeoutFuture;
+use js_sys::{Array, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
 
 use crate::catalog::detected::Failure;
-
-#[wasm_bindgen]
-extern "C" {
-
-    // Global functions of both `Window` and `WorkerGlobalScope`.
-    #[wasm_bindgen(js_name = setTimeout)]
-    fn set_timeout(handler: &js_sys::Function, ms: i32, argument: &JsValue) -> JsValue;
-    #[wasm_bindgen(js_name = clearTimeout)]
-    fn clear_timeout(id: &JsValue);
-}
 
 /// `performance.now()` of this global scope (window or worker), ms; 0 where there is no `performance`.
 pub fn now_ms() -> f64 {
@@ -70,23 +65,24 @@ pub async fn settle(value: &JsValue, timeout_ms: u32) -> Result<JsValue, Failure
 }
 
 /// Awaits `value` (a promise or a plain value) for at most `timeout_ms`: `None` when the time ran out,
-/// otherwise what it resolved or rejected with.
+/// otherwise what it resolved or rejected with. The timer is gloo's `TimeoutFuture` on the global
+/// `setTimeout`, so this works in a page, a worker and Node; the side that loses the race is dropped, and a
+/// dropped `TimeoutFuture` clears its timer.
 pub async fn race_timeout(value: &JsValue, timeout_ms: f64) -> Option<Result<JsValue, JsValue>> {
-    let marker = Object::new();
-    let mut timer = JsValue::UNDEFINED;
-    let ms = if timeout_ms.is_finite() {
-        timeout_ms.clamp(0.0, f64::from(i32::MAX)) as i32
+    let answer = pin!(JsFuture::from(Promise::resolve(value)));
+    match select(answer, TimeoutFuture::new(timer_ms(timeout_ms))).await {
+        Either::Left((outcome, _timer)) => Some(outcome),
+        Either::Right(((), _answer)) => None,
+    }
+}
+
+/// A timeout as `setTimeout` can take it: 0 to `i32::MAX` ms (about 24.8 days), and the longest for one that
+/// is not finite (no limit). Browsers fire a longer delay at once, and gloo-timers casts its `u32` to `i32`.
+fn timer_ms(timeout_ms: f64) -> u32 {
+    const LONGEST_MS: u32 = i32::MAX as u32;
+    if timeout_ms.is_finite() {
+        timeout_ms.clamp(0.0, f64::from(LONGEST_MS)) as u32
     } else {
-        i32::MAX
-    };
-    let deadline = Promise::new(&mut |resolve, _reject| {
-        timer = set_timeout(&resolve, ms, &marker);
-    });
-    let race = Promise::race(&Array::of2(&Promise::resolve(value), &deadline));
-    let outcome = wasm_bindgen_futures::JsFuture::from(race).await;
-    clear_timeout(&timer);
-    match outcome {
-        Ok(v) if Object::is(&v, &marker) => None,
-        other => Some(other),
+        LONGEST_MS
     }
 }
