@@ -84,7 +84,11 @@ impl GroupSearch<'_> {
         if self.split {
             for (i, t) in threads::fill(self.prep, group, self.table) {
                 let single = self.table.get(self.prep, i, t);
-                self.scenario.jobs[i] = self.prep.job(i, single, Residency::Resident);
+                let job = self.prep.job(i, single, Residency::Resident);
+                if job.resident_mb != self.scenario.jobs[i].resident_mb {
+                    self.workspace.jobs_changed();
+                }
+                self.scenario.jobs[i] = job;
             }
         }
         let s = self.scenario.run_group(group, &mut self.workspace);

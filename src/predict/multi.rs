@@ -5,6 +5,7 @@
 use super::single::{Placement, SinglePrediction};
 use super::spec::{resolve, ModelSpec, ResolvedModel};
 use crate::catalog::hardware::{self, Concurrency, DeviceProfile, MemoryPool};
+use crate::catalog::models::Work;
 use crate::catalog::runtime::RuntimeProfile;
 use crate::catalog::sharing::SharingConfig;
 use crate::error::{Error, Result};
@@ -127,6 +128,9 @@ pub struct PreparedModel {
     pub pool: usize,
     /// Weights (MB) not counted because another model holds the same or shareable tensors.
     pub shared_mb: f64,
+    /// The operators of one batch (independent of device, runtime and threads): built once here and read
+    /// by every single-model prediction of the call.
+    pub work: Work,
 }
 
 impl PreparedModel {
@@ -232,6 +236,7 @@ pub fn prepare(workload: &Workload, target: &Target, sharing: &SharingConfig) ->
         let pool = pool_index(&mut pools, dev, &field)?;
         models.push(PreparedModel {
             spec: spec.clone(),
+            work: resolved.arch.work(&resolved.input),
             resolved,
             device,
             runtime,
@@ -323,7 +328,7 @@ impl Prepared {
             .models
             .iter()
             .map(|m| {
-                m.resolved.arch.params() * m.resolved.precision.weight_bytes() / super::single::MB
+                m.resolved.params * m.resolved.precision.weight_bytes() / super::single::MB
                     * m.runtime.memory_overhead_factor
             })
             .collect();
@@ -411,7 +416,7 @@ impl Prepared {
             runtime: &m.runtime,
             threads,
         }
-        .predict(&m.resolved)
+        .predict_with(&m.resolved, &m.work)
     }
 
     /// Simulates `plan` and reports.

@@ -10,6 +10,7 @@
 use super::spec::ResolvedModel;
 use crate::catalog::arch::{Op, OpClass};
 use crate::catalog::hardware::{Concurrency, DeviceProfile};
+use crate::catalog::models::Work;
 use crate::catalog::runtime::RuntimeProfile;
 use crate::catalog::Precision;
 
@@ -18,6 +19,14 @@ use crate::catalog::Precision;
 /// switch kernels at a few rows (the GEMV path proper at 1); 4 covers decode at batch 1-4, the batches the
 /// catalog's generating models are run at.
 const GEMV_ROWS: f64 = 4.0;
+
+/// `x.ceil().max(1.0)` for the counts of tiles and waves (finite, positive, far below 2^53): the same value,
+/// without the libm call that `f64::ceil` is on x86-64 targets without SSE4.1 (the GEMM loop calls it for
+/// every tile shape of every operator of every prediction).
+fn count_ceil(x: f64) -> f64 {
+    let t = x as i64 as f64;
+    (if t < x { t + 1.0 } else { t }).max(1.0)
+}
 
 /// Bytes in one MB as reported everywhere (MiB).
 pub const MB: f64 = 1024.0 * 1024.0;
@@ -314,7 +323,7 @@ impl Placement<'_> {
         let efficiency = self.device.kernel_efficiency(self.runtime);
         if r.cpu && !self.runtime.tiled_gemm {
             // Rows split evenly over the threads: the slowest thread has ⌈m / T⌉ rows of every batch.
-            let rows = (op.m / r.lanes).ceil().max(1.0);
+            let rows = count_ceil(op.m / r.lanes);
             let share = (rows / op.m.max(1.0)).min(1.0);
             let t = op.flops * share / (r.unit_flops * r.lane_speed * efficiency);
             return (t, (op.m / (rows * r.lanes)).min(1.0));
@@ -322,14 +331,14 @@ impl Placement<'_> {
         let mut best = (f64::INFINITY, 0.0);
         for tile in &self.device.gemm_tiles {
             let (tm, tn) = (f64::from(tile.m), f64::from(tile.n));
-            let (rows, cols) = ((op.m / tm).ceil().max(1.0), (op.n / tn).ceil().max(1.0));
+            let (rows, cols) = (count_ceil(op.m / tm), count_ceil(op.n / tn));
             let tiles = op.batches * rows * cols;
             let work = if r.cpu && op.m > GEMV_ROWS {
                 op.flops * (rows * tm / op.m).max(1.0) * (cols * tn / op.n).max(1.0)
             } else {
                 op.flops
             };
-            let waves = (tiles / r.lanes).ceil().max(1.0);
+            let waves = count_ceil(tiles / r.lanes);
             let rate = r.unit_flops * r.lane_speed * tile.efficiency * efficiency;
             let t = waves * (work / tiles) / rate;
             if t < best.0 {
@@ -485,6 +494,11 @@ impl Placement<'_> {
 
     /// Predicts one resolved model alone on this placement.
     pub fn predict(&self, model: &ResolvedModel) -> SinglePrediction {
+        self.predict_with(model, &model.arch.work(&model.input))
+    }
+
+    /// [`Placement::predict`] with the model's operators already built (`model.arch.work(&model.input)`).
+    pub fn predict_with(&self, model: &ResolvedModel, work: &Work) -> SinglePrediction {
         let (r, compute_precision) = self.rates(model.precision);
         let mut warnings = Vec::new();
         if compute_precision != model.precision && model.precision != Precision::Int4 {
@@ -496,7 +510,6 @@ impl Placement<'_> {
                 compute_precision.name()
             ));
         }
-        let work = model.arch.work(&model.input);
         let prefill = self.phase(&r, &work.prefill);
         let mut total = prefill;
         if work.decode_steps > 0 {
@@ -508,7 +521,7 @@ impl Placement<'_> {
             total.scale_time(correction);
         }
         let latency_us = total.wall_us.max(1e-3);
-        let weights_mb = model.arch.params() * model.precision.weight_bytes() / MB;
+        let weights_mb = model.params * model.precision.weight_bytes() / MB;
         let act_bytes = total
             .peak_act_bytes
             .max(work.cnn_peak_act_elems * f64::from(model.input.batch) * r.act_bytes);
@@ -554,5 +567,28 @@ impl Placement<'_> {
             busy_cores: if r.cpu { self.busy_cores() } else { 0.0 },
             warnings,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::count_ceil;
+
+    #[test]
+    fn count_ceil_is_ceil_at_least_one() {
+        let mut x: f64 = 1e-9;
+        while x < 1e13 {
+            for v in [
+                x,
+                f64::from_bits(x.to_bits() + 1),
+                f64::from_bits(x.to_bits() - 1),
+                x.round(),
+                x.round() + 0.5,
+            ] {
+                assert_eq!(count_ceil(v), v.ceil().max(1.0), "{v}");
+            }
+            x *= 1.37;
+        }
+        assert_eq!(count_ceil(0.0), 1.0);
     }
 }

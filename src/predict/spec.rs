@@ -178,6 +178,8 @@ pub struct ResolvedModel {
     pub model_type: ModelType,
     /// Layers.
     pub arch: Architecture,
+    /// Parameters (`arch.params()`, counted once: a CNN walks its layers to count them).
+    pub params: f64,
     /// Concrete input with the batch.
     pub input: InputShape,
     /// Weight precision.
@@ -242,6 +244,7 @@ pub fn resolve(spec: &ModelSpec, field: &str) -> Result<ResolvedModel> {
     Ok(ResolvedModel {
         name: spec.name.clone(),
         model_type: spec.model_type.unwrap_or(catalog_type),
+        params: arch.params(),
         arch,
         input,
         precision: spec.precision,

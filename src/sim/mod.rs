@@ -298,9 +298,12 @@ impl Scenario {
             memory: Vec::new(),
             busy_ns: vec![0.0; self.domains.len()],
         };
+        let mut ws = Workspace::default();
+        let resident = self.resident(&mut ws.sums);
         let now = self.play(
             self.groups.iter().map(Vec::as_slice),
-            &mut Workspace::default(),
+            resident,
+            &mut ws,
             &mut full,
         );
         let mean_rate = (0..n)
@@ -325,10 +328,15 @@ impl Scenario {
 
     /// Runs `group` alone (the scenario's own groups ignored) and keeps only what a grouping search needs:
     /// the same makespan and memory peaks as [`Scenario::run`] gives for that one group, without building a
-    /// schedule. `ws` keeps the buffers between calls.
+    /// schedule. `ws` keeps the buffers between calls, and the memory every job keeps resident as computed on
+    /// the first call: call [`Workspace::jobs_changed`] after changing a job's memory.
     pub fn run_group(&self, group: &[usize], ws: &mut Workspace) -> Peaks {
+        let resident = match ws.resident {
+            Some(r) => r,
+            None => *ws.resident.insert(self.resident(&mut ws.sums)),
+        };
         let mut peaks = Peaks::default();
-        peaks.makespan_ns = self.play(std::iter::once(group), ws, &mut peaks);
+        peaks.makespan_ns = self.play(std::iter::once(group), resident, ws, &mut peaks);
         peaks
     }
 
@@ -337,6 +345,7 @@ impl Scenario {
     fn play<'g, O: Observer>(
         &self,
         groups: impl Iterator<Item = &'g [usize]>,
+        resident: [f64; MAX_POOLS],
         ws: &mut Workspace,
         obs: &mut O,
     ) -> u64 {
@@ -344,7 +353,6 @@ impl Scenario {
         ws.remaining.clear();
         ws.remaining.resize(n, 0.0);
         ws.spinning.clear();
-        let resident = self.resident(&mut ws.sums);
         let mut now: u64 = 0;
         for group in groups {
             ws.active.clear();
@@ -413,6 +421,15 @@ pub struct Workspace {
     remaining: Vec<f64>,
     spinning: Vec<(ResourceId, f64, u64)>,
     sums: Vec<f64>,
+    /// What the jobs keep resident per pool, once computed by [`Scenario::run_group`].
+    resident: Option<[f64; MAX_POOLS]>,
+}
+
+impl Workspace {
+    /// A job's memory changed: [`Scenario::run_group`] computes the resident memory again.
+    pub fn jobs_changed(&mut self) {
+        self.resident = None;
+    }
 }
 
 /// What [`Scenario::run_group`] keeps of a run.

@@ -98,7 +98,7 @@ pub(super) fn options(ctx: &Ctx, notes: &mut Vec<String>) -> Result<Vec<MemoryOp
 fn describe(ctx: &Ctx, group: &[usize], to: Precision) -> String {
     let m = &ctx.prep.models[group[0]];
     let from = m.resolved.precision;
-    let weights_mb = |p: Precision| m.resolved.arch.params() * p.weight_bytes() / MB;
+    let weights_mb = |p: Precision| m.resolved.params * p.weight_bytes() / MB;
     let copies = match group.len() {
         1 => String::new(),
         n => format!(" (all {n} entries)"),
