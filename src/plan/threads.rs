@@ -63,25 +63,33 @@ pub fn fill(prep: &Prepared, group: &[usize], table: &mut SingleTable) -> Vec<(u
         let cores = dev.compute_units.max(1);
         let mut given = vec![1u32; on.len()];
         let mut left = cores.saturating_sub(fixed).saturating_sub(on.len() as u32);
-        let mut open = vec![true; on.len()];
+        // Each open model's latency at its current threads (None: closed, more threads do not help).
+        let mut now: Vec<Option<f64>> = if left > 0 {
+            on.iter()
+                .map(|&i| Some(table.get(prep, i, 1).latency_ms))
+                .collect()
+        } else {
+            Vec::new()
+        };
         while left > 0 {
-            let slowest = (0..on.len()).filter(|&k| open[k]).max_by(|&a, &b| {
-                let ta = table.get(prep, on[a], given[a]).latency_ms;
-                let tb = table.get(prep, on[b], given[b]).latency_ms;
-                ta.total_cmp(&tb).then(b.cmp(&a))
-            });
-            let Some(k) = slowest else { break };
-            let now = table.get(prep, on[k], given[k]).latency_ms;
+            // The slowest open model; on equal times the first.
+            let slowest = (0..on.len())
+                .filter_map(|k| now[k].map(|t| (k, t)))
+                .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
+            let Some((k, t)) = slowest else { break };
             // The fewest further threads that shorten it: tile quantisation can make the next thread
             // useless while a later one completes a wave.
-            let step =
-                (1..=left).find(|&extra| table.get(prep, on[k], given[k] + extra).latency_ms < now);
+            let step = (1..=left).find_map(|extra| {
+                let l = table.get(prep, on[k], given[k] + extra).latency_ms;
+                (l < t).then_some((extra, l))
+            });
             match step {
-                Some(extra) => {
+                Some((extra, l)) => {
                     given[k] += extra;
                     left -= extra;
+                    now[k] = Some(l);
                 }
-                None => open[k] = false,
+                None => now[k] = None,
             }
         }
         out.extend(on.into_iter().zip(given));
