@@ -78,6 +78,9 @@ enum Command {
         /// Only the cases whose name contains this (e.g. `recommend/8`).
         #[arg(long)]
         only: Option<String>,
+        /// Also time one predict and one recommend on 1, 10, 100, 1,000 and 10,000 models (about a minute).
+        #[arg(long)]
+        scaling: bool,
         /// Print JSON instead of a table.
         #[arg(long)]
         json: bool,
@@ -573,8 +576,9 @@ fn run(cli: Cli) -> Result<String, String> {
         Command::Bench {
             seconds,
             only,
+            scaling,
             json,
-        } => return bench(seconds, only.as_deref(), json),
+        } => return bench(seconds, only.as_deref(), scaling, json),
         Command::Calibrate {
             out: file,
             db,
@@ -962,13 +966,16 @@ pub fn main() -> ExitCode {
 }
 
 /// `mmperf bench`.
-fn bench(seconds: f64, only: Option<&str>, json: bool) -> Result<String, String> {
+fn bench(seconds: f64, only: Option<&str>, scaling: bool, json: bool) -> Result<String, String> {
     if !(seconds.is_finite() && seconds > 0.0 && seconds <= 60.0) {
         return Err(format!(
             "--seconds: got {seconds}; expected a number of seconds in (0, 60]"
         ));
     }
-    let r = multimodel_perf::native::speed::run(seconds, only).map_err(|e| e.to_string())?;
+    let mut r = multimodel_perf::native::speed::run(seconds, only).map_err(|e| e.to_string())?;
+    if scaling {
+        r.scaling = multimodel_perf::native::speed::scaling().map_err(|e| e.to_string())?;
+    }
     if json {
         let cases: Vec<serde_json::Value> = r
             .cases
@@ -986,8 +993,16 @@ fn bench(seconds: f64, only: Option<&str>, json: bool) -> Result<String, String>
                     "eventsPerS": s.events_per_s})
             })
             .collect();
+        let rows: Vec<serde_json::Value> = r
+            .scaling
+            .iter()
+            .map(|s| {
+                serde_json::json!({"device": s.device, "models": s.models, "predictMs": s.predict_ms,
+                    "recommendMs": s.recommend_ms})
+            })
+            .collect();
         let v = serde_json::json!({"build": r.build, "secondsPerCase": r.seconds_per_case,
-            "cases": cases, "serve": serve});
+            "cases": cases, "serve": serve, "scaling": rows});
         return Ok(serde_json::to_string_pretty(&v).unwrap_or_default() + "\n");
     }
     let mut out = String::new();
@@ -1018,6 +1033,26 @@ fn bench(seconds: f64, only: Option<&str>, json: bool) -> Result<String, String>
             s.events,
             s.median_ms
         );
+    }
+    if !r.scaling.is_empty() {
+        w!(
+            out,
+            "\n{:<8} {:>8} {:>14} {:>16}",
+            "device",
+            "models",
+            "predict ms",
+            "recommend ms"
+        );
+        for s in &r.scaling {
+            w!(
+                out,
+                "{:<8} {:>8} {:>14.3} {:>16.3}",
+                s.device,
+                s.models,
+                s.predict_ms,
+                s.recommend_ms
+            );
+        }
     }
     Ok(out)
 }

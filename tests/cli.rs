@@ -331,3 +331,32 @@ fn a_small_custom_profile_makes_a_big_workload_infeasible() {
     );
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn bench_times_the_shared_speed_cases_and_rejects_a_bad_duration() {
+    let v = ok_json(&["bench", "--json", "--seconds", "0.01", "--only", "3-models"]);
+    let cases = v["cases"].as_array().expect("cases");
+    let names: Vec<&str> = cases.iter().map(|c| c["name"].as_str().unwrap()).collect();
+    // Every 3-model case of src/bench.rs on both devices, and nothing else.
+    let want: Vec<String> = multimodel_perf::bench::cases()
+        .into_iter()
+        .filter(|c| c.models == 3)
+        .map(|c| c.name)
+        .collect();
+    assert_eq!(names, want);
+    for c in cases {
+        let (median, min) = (
+            c["medianUs"].as_f64().unwrap(),
+            c["minUs"].as_f64().unwrap(),
+        );
+        assert!(min > 0.0 && min <= median, "{c}");
+        assert!(c["samples"].as_u64().unwrap() >= 5, "{c}");
+    }
+    assert!(
+        v["serve"].as_array().unwrap().is_empty(),
+        "--only keeps no serve case"
+    );
+    let out = mmperf(&["bench", "--seconds", "0"]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--seconds"));
+}

@@ -44,6 +44,19 @@ pub struct ServeTiming {
     pub events_per_s: f64,
 }
 
+/// One size of the scaling table: one call of each kind on `n` models ([`bench::catalog_mix`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScalingRow {
+    /// `cuda` or `cpu`.
+    pub device: String,
+    /// Models.
+    pub models: usize,
+    /// predict (parallel), median of the calls made, ms.
+    pub predict_ms: f64,
+    /// recommend (throughput), ms.
+    pub recommend_ms: f64,
+}
+
 /// Everything `mmperf bench` reports.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BenchReport {
@@ -55,6 +68,8 @@ pub struct BenchReport {
     pub cases: Vec<CaseTiming>,
     /// Serving simulator runs.
     pub serve: Vec<ServeTiming>,
+    /// With `--scaling`: predict and recommend on 1 to 10,000 models.
+    pub scaling: Vec<ScalingRow>,
 }
 
 /// Median and minimum time per call of `f` over `seconds`, µs.
@@ -79,6 +94,46 @@ fn time(seconds: f64, mut f: impl FnMut()) -> (f64, f64, usize, u64) {
     samples.sort_by(f64::total_cmp);
     let median = samples[samples.len() / 2];
     (median, samples[0], samples.len(), batch)
+}
+
+/// Model counts of the scaling table.
+pub const SCALING_MODELS: [usize; 5] = [1, 10, 100, 1_000, 10_000];
+
+/// Median wall time of `f` over at least 3 calls and about 0.3 s, ms.
+fn time_few(mut f: impl FnMut()) -> f64 {
+    let mut samples = Vec::new();
+    let start = Instant::now();
+    while samples.len() < 3 || (start.elapsed().as_secs_f64() < 0.3 && samples.len() < 101) {
+        let t = Instant::now();
+        f();
+        samples.push(t.elapsed().as_secs_f64() * 1e3);
+    }
+    samples.sort_by(f64::total_cmp);
+    samples[samples.len() / 2]
+}
+
+/// The scaling table: predict and recommend on [`SCALING_MODELS`] models, on each of [`bench::DEVICES`].
+pub fn scaling() -> Result<Vec<ScalingRow>> {
+    let predictor = MultiModelPredictor::default();
+    let mut rows = Vec::new();
+    for (short, device) in bench::DEVICES {
+        let target = Target::new(device)?;
+        for n in SCALING_MODELS {
+            let w = bench::catalog_mix(n);
+            predictor.recommend(&w, &target, Goal::Throughput)?;
+            rows.push(ScalingRow {
+                device: short.to_string(),
+                models: n,
+                predict_ms: time_few(|| {
+                    std::hint::black_box(predictor.predict(&w, &target, Strategy::Parallel)).ok();
+                }),
+                recommend_ms: time_few(|| {
+                    std::hint::black_box(predictor.recommend(&w, &target, Goal::Throughput)).ok();
+                }),
+            });
+        }
+    }
+    Ok(rows)
 }
 
 /// Runs every case for about `seconds` each; `only` keeps the cases whose name contains it.
@@ -140,5 +195,6 @@ pub fn run(seconds: f64, only: Option<&str>) -> Result<BenchReport> {
         seconds_per_case: seconds,
         cases,
         serve: serve_timings,
+        scaling: Vec::new(),
     })
 }
