@@ -247,6 +247,9 @@ impl DeviceProfile {
 
     /// The calibrated latency factor for a model (1 when there is none).
     pub fn correction_for(&self, model: &str) -> f64 {
+        if self.latency_corrections.is_empty() {
+            return 1.0;
+        }
         let key = model.to_ascii_lowercase();
         self.latency_corrections
             .iter()

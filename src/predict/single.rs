@@ -214,6 +214,8 @@ struct Rates {
     act_bytes: f64,
     weight_bytes: f64,
     cpu: bool,
+    /// The runtime's kernel efficiency on this device (`DeviceProfile::kernel_efficiency`).
+    efficiency: f64,
 }
 
 impl Rates {
@@ -294,9 +296,8 @@ impl Placement<'_> {
         } else {
             peak
         };
-        let vector_flops = fp32_peak * 1e12 * units / all_units
-            * smallest_tile
-            * dev.kernel_efficiency(self.runtime);
+        let efficiency = dev.kernel_efficiency(self.runtime);
+        let vector_flops = fp32_peak * 1e12 * units / all_units * smallest_tile * efficiency;
         let act = if precision == Precision::Int4 {
             Precision::Fp16
         } else {
@@ -312,6 +313,7 @@ impl Placement<'_> {
             act_bytes: act.activation_bytes(),
             weight_bytes: precision.weight_bytes(),
             cpu,
+            efficiency,
         };
         (rates, compute)
     }
@@ -320,7 +322,7 @@ impl Placement<'_> {
     /// waves. On CPUs a partial tile costs a whole one (the microkernel computes its padded block), except
     /// for matrix-vector products of a few rows, which stream the weights through a GEMV kernel instead.
     fn gemm(&self, r: &Rates, op: &Op) -> (f64, f64) {
-        let efficiency = self.device.kernel_efficiency(self.runtime);
+        let efficiency = r.efficiency;
         if r.cpu && !self.runtime.tiled_gemm {
             // Rows split evenly over the threads: the slowest thread has ⌈m / T⌉ rows of every batch.
             let rows = count_ceil(op.m / r.lanes);
