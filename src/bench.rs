@@ -1,10 +1,12 @@
 //! The workloads every speed measurement of the predictor uses, so that `mmperf bench`, `cargo bench`,
-//! `npm run bench` (which builds the same lists from `catalogModels()`) and the prediction snapshot test
+//! `npm run bench` (which builds the same lists from `listModels()`) and the prediction snapshot test
 //! time and pin the same calls:
 //!
 //! - [`seed`]: the three-model workload of the original design (`examples/seed.json`);
 //! - [`catalog_mix`]: `n` models cycling through the catalog in its order, batch `1 + i mod 4`, every other
 //!   option at its default. Its 8- and 50-model lists are the "recommend 8 / 50 models" of the speed targets.
+//!
+//! [`BenchReport`] holds what `mmperf bench` measured (the timing itself is native: `native::speed`).
 
 use crate::catalog::models::catalog;
 use crate::predict::multi::Workload;
@@ -121,4 +123,60 @@ pub fn serve_config(
         policy,
         requests / (rate * n as f64),
     ))
+}
+
+/// One case's timing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaseTiming {
+    /// `predict/3-models/cuda`, …
+    pub name: String,
+    /// Median time per call, µs.
+    pub median_us: f64,
+    /// Fastest sample's time per call, µs.
+    pub min_us: f64,
+    /// Samples taken.
+    pub samples: usize,
+    /// Calls per sample.
+    pub calls_per_sample: u64,
+}
+
+/// The serving simulator's speed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServeTiming {
+    /// `serve/parallel`, `serve/fifo`.
+    pub name: String,
+    /// Events one run simulates.
+    pub events: u64,
+    /// Median time per run, ms.
+    pub median_ms: f64,
+    /// Simulated events per second of wall time, at the median.
+    pub events_per_s: f64,
+}
+
+/// One size of the scaling table: one call of each kind on `n` models ([`bench::catalog_mix`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScalingRow {
+    /// `cuda` or `cpu`.
+    pub device: String,
+    /// Models.
+    pub models: usize,
+    /// predict (parallel), median of the calls made, ms.
+    pub predict_ms: f64,
+    /// recommend (throughput), ms.
+    pub recommend_ms: f64,
+}
+
+/// Everything `mmperf bench` reports.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BenchReport {
+    /// `native` (this build).
+    pub build: String,
+    /// Time each case was measured for, s.
+    pub seconds_per_case: f64,
+    /// Predictor calls.
+    pub cases: Vec<CaseTiming>,
+    /// Serving simulator runs.
+    pub serve: Vec<ServeTiming>,
+    /// With `--scaling`: predict and recommend on 1 to 10,000 models.
+    pub scaling: Vec<ScalingRow>,
 }

@@ -977,32 +977,7 @@ fn bench(seconds: f64, only: Option<&str>, scaling: bool, json: bool) -> Result<
         r.scaling = multimodel_perf::native::speed::scaling().map_err(|e| e.to_string())?;
     }
     if json {
-        let cases: Vec<serde_json::Value> = r
-            .cases
-            .iter()
-            .map(|c| {
-                serde_json::json!({"name": c.name, "medianUs": c.median_us, "minUs": c.min_us,
-                    "samples": c.samples, "callsPerSample": c.calls_per_sample})
-            })
-            .collect();
-        let serve: Vec<serde_json::Value> = r
-            .serve
-            .iter()
-            .map(|s| {
-                serde_json::json!({"name": s.name, "events": s.events, "medianMs": s.median_ms,
-                    "eventsPerS": s.events_per_s})
-            })
-            .collect();
-        let rows: Vec<serde_json::Value> = r
-            .scaling
-            .iter()
-            .map(|s| {
-                serde_json::json!({"device": s.device, "models": s.models, "predictMs": s.predict_ms,
-                    "recommendMs": s.recommend_ms})
-            })
-            .collect();
-        let v = serde_json::json!({"build": r.build, "secondsPerCase": r.seconds_per_case,
-            "cases": cases, "serve": serve, "scaling": rows});
+        let v = multimodel_perf::wire::bench::BenchReportDto::from(&r);
         return Ok(serde_json::to_string_pretty(&v).unwrap_or_default() + "\n");
     }
     let mut out = String::new();

@@ -20,6 +20,7 @@ use crate::plan::Recommendation;
 use crate::predict::multi::{Constraints, MultiPrediction, Workload};
 use crate::predict::spec::{ArchSpec, CustomModel, ModelSpec};
 
+pub mod bench;
 pub mod calibration;
 pub mod real;
 

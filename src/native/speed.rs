@@ -8,69 +8,13 @@
 
 use std::time::{Duration, Instant};
 
-use crate::bench::{self, Call};
+use crate::bench::{self, BenchReport, Call, CaseTiming, ScalingRow, ServeTiming};
 use crate::error::Result;
 use crate::serve::{self, Policy};
 use crate::{Goal, MultiModelPredictor, Strategy, Target};
 
 /// Requests per serving-simulator run.
 const SERVE_REQUESTS: f64 = 200_000.0;
-
-/// One case's timing.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CaseTiming {
-    /// `predict/3-models/cuda`, …
-    pub name: String,
-    /// Median time per call, µs.
-    pub median_us: f64,
-    /// Fastest sample's time per call, µs.
-    pub min_us: f64,
-    /// Samples taken.
-    pub samples: usize,
-    /// Calls per sample.
-    pub calls_per_sample: u64,
-}
-
-/// The serving simulator's speed.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ServeTiming {
-    /// `serve/parallel`, `serve/fifo`.
-    pub name: String,
-    /// Events one run simulates.
-    pub events: u64,
-    /// Median time per run, ms.
-    pub median_ms: f64,
-    /// Simulated events per second of wall time, at the median.
-    pub events_per_s: f64,
-}
-
-/// One size of the scaling table: one call of each kind on `n` models ([`bench::catalog_mix`]).
-#[derive(Debug, Clone, PartialEq)]
-pub struct ScalingRow {
-    /// `cuda` or `cpu`.
-    pub device: String,
-    /// Models.
-    pub models: usize,
-    /// predict (parallel), median of the calls made, ms.
-    pub predict_ms: f64,
-    /// recommend (throughput), ms.
-    pub recommend_ms: f64,
-}
-
-/// Everything `mmperf bench` reports.
-#[derive(Debug, Clone, PartialEq)]
-pub struct BenchReport {
-    /// `native` (this build).
-    pub build: String,
-    /// Time each case was measured for, s.
-    pub seconds_per_case: f64,
-    /// Predictor calls.
-    pub cases: Vec<CaseTiming>,
-    /// Serving simulator runs.
-    pub serve: Vec<ServeTiming>,
-    /// With `--scaling`: predict and recommend on 1 to 10,000 models.
-    pub scaling: Vec<ScalingRow>,
-}
 
 /// Median and minimum time per call of `f` over `seconds`, µs.
 fn time(seconds: f64, mut f: impl FnMut()) -> (f64, f64, usize, u64) {
