@@ -153,7 +153,7 @@ pub struct ServeTiming {
     pub events_per_s: f64,
 }
 
-/// One size of the scaling table: one call of each kind on `n` models ([`bench::catalog_mix`]).
+/// One size of the scaling table: one call of each kind on `n` models ([`catalog_mix`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScalingRow {
     /// `cuda` or `cpu`.
