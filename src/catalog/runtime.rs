@@ -160,19 +160,17 @@ const OPENVINO_CPU: CpuRules = CpuRules {
 };
 
 /// WebAssembly threads are Web Workers woken with `Atomics.notify` through the browser's event machinery:
-/// several µs per worker, 5 µs (U). onnxruntime-web (and transformers.js on it) runs ORT's spinning pool;
-/// XNNPACK packs weights at load. Spin after a run not measured in a browser (taken as none).
-const WASM_SPINNING_CPU: CpuRules = CpuRules {
+/// several µs per worker, 5 µs (U). XNNPACK packs weights at load. Their waits do not burn the cores:
+/// measured in headless Chromium on the 2-core development VM (`bench/web`, onnxruntime-web 1.30.0), two
+/// models each running a 2-thread ORT pool in its own worker took 2-44 % longer than the same models one after
+/// another, where pools that spin through a scheduler slice at every preempted join would take 1.7-3.5x; so
+/// onnxruntime-web (and transformers.js on it) and TensorFlow.js's XNNPACK pthreadpool are taken to block.
+/// Spin after a run not measured in a browser (taken as none).
+const WASM_CPU: CpuRules = CpuRules {
     region_us: 5.0,
     grain: ATEN_GRAIN_SIZE,
-    spins: true,
-    ..NOT_ON_CPU
-};
-
-/// TensorFlow.js's WASM backend: XNNPACK's pthreadpool, whose waiting threads block (U).
-const WASM_BLOCKING_CPU: CpuRules = CpuRules {
     spins: false,
-    ..WASM_SPINNING_CPU
+    ..NOT_ON_CPU
 };
 
 /// A WebNN CPU context (TFLite/XNNPACK inside the browser): native threads, ONNX Runtime's region cost and
@@ -301,7 +299,7 @@ const RUNTIMES: [Rt; 11] = [
         context: 0.0,
         shared_alloc: false,
         compile_us: 1000.0,
-        cpu: WASM_SPINNING_CPU,
+        cpu: WASM_CPU,
         platforms: &[Wasm, Webgpu, Webnn],
         source: "onnxruntime-web: graph optimisations as native ORT; WASM SIMD kernels (MLAS) and WGSL shaders; async session.run round trip; browser memory overhead (arXiv 2402.05981)",
     },
@@ -317,7 +315,7 @@ const RUNTIMES: [Rt; 11] = [
         context: 0.0,
         shared_alloc: false,
         compile_us: 2000.0,
-        cpu: WASM_SPINNING_CPU,
+        cpu: WASM_CPU,
         platforms: &[Webgpu, Wasm, Webnn],
         source: "transformers.js runs on onnxruntime-web; per-kernel JS dispatch in the WebGPU EP, tokenizer and tensor marshalling per call; WGSL matmul far from vendor GEMM (transformers.js #796, #1750; gpuweb #5291); browser runtimes use several times the model size (arXiv 2402.05981)",
     },
@@ -333,7 +331,7 @@ const RUNTIMES: [Rt; 11] = [
         context: 0.0,
         shared_alloc: true,
         compile_us: 2000.0,
-        cpu: WASM_BLOCKING_CPU,
+        cpu: WASM_CPU,
         platforms: &[Webgpu, Wasm],
         source: "TensorFlow.js: fusedMatMul/fusedConv2d fuse bias+activation (tfjs-core ops/fused); JS kernel dispatch per op",
     },
