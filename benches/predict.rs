@@ -1,6 +1,7 @@
 //! Time per `predict` (3 and 50 models) and per `recommend` (8 and 50 models) on a GPU target, and a CPU
 //! target where recommend also searches thread splits. Targets: under 20 µs for a 3-model predict and under
 //! 2 ms for a 50-model recommend natively.
+#![allow(missing_docs)] // criterion's macros generate undocumented public functions
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use multimodel_perf::bench::{catalog_mix as workload, seed};

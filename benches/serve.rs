@@ -2,6 +2,7 @@
 //! ViT, T5-small batch 2 on an A100) at 90 % of its sustainable load, under `Parallel` (rates recomputed
 //! by processor sharing at every start and finish) and `Fifo` (one shared slot). Target: at least one
 //! million events per second natively. Each run's event count is printed, so events/s = events / time.
+#![allow(missing_docs)] // criterion's macros generate undocumented public functions
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use multimodel_perf::serve::{self, Policy};

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `npm test`: every test, after installing what is missing. Native unit, property, CLI and published-row tests;
+# `npm test`: every test, after installing what is missing. Lints first (rustfmt, clippy, rustdoc, warnings
+# denied; the crate's [lints] in Cargo.toml); native unit, property, CLI and published-row tests;
 # the wasm tests in node and in headless Chromium; then the built package from JavaScript (types, node and
 # browser smoke tests, native-versus-wasm equality); last the packed tarball as users install it
 # (tests/consumers/run.mjs).
@@ -7,6 +8,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
+
+echo "== lint: cargo fmt --check, clippy native and wasm32 (warnings denied), cargo doc (warnings denied)"
+cargo fmt --all -- --check
+cargo clippy --locked --all-targets -- -D warnings
+cargo clippy --locked --target wasm32-unknown-unknown --lib --tests --features own-module -- -D warnings
+RUSTDOCFLAGS="-D warnings" cargo doc --locked --no-deps --lib
 
 echo "== native: cargo test"
 cargo test --locked

@@ -51,10 +51,12 @@ pub mod lenient {
         }
     }
 
+    /// An optional number, or one of those strings.
     pub fn option<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
         Option::<Num>::deserialize(d)?.map(convert).transpose()
     }
 
+    /// A number, or one of those strings.
     pub fn number<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
         convert(Num::deserialize(d)?)
     }

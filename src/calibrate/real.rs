@@ -213,7 +213,7 @@ fn to_plan(p: &RealPlan, n: usize, field: &str) -> Result<Plan> {
     }
     if seen.contains(&false) || p.threads.len() != n || p.threads.contains(&0) {
         return Err(Error::invalid(
-            format!("{field}"),
+            field.to_string(),
             format!("groups {:?}, threads {:?}", p.groups, p.threads),
             format!("every one of the {n} models in a group and a thread count of at least 1 each"),
         ));
@@ -267,7 +267,10 @@ fn summarise(scenarios: Vec<ScenarioCheck>) -> RealReport {
 mod tests {
     use super::*;
 
-    fn scenario(plans: Vec<(&str, Vec<Vec<usize>>, Vec<u32>, f64)>) -> RealScenario {
+    /// A measured plan as the tests write it: label, groups, threads, measured ms.
+    type PlanRow<'a> = (&'a str, Vec<Vec<usize>>, Vec<u32>, f64);
+
+    fn scenario(plans: Vec<PlanRow>) -> RealScenario {
         RealScenario {
             name: "two".into(),
             models: vec![

@@ -195,8 +195,10 @@ fn sgemm(g: ChainGemm, a: &[f32], b: &[f32], ldb: usize, c: &mut [f32]) {
             && (k == 0 || b.len() >= (k - 1) * ldb + n),
         "sgemm operands too short for {m}×{k}×{n}"
     );
+    // The crate's one unsafe block (`unsafe_code` is denied everywhere else, Cargo.toml [lints]).
     // SAFETY: the assert keeps every element matrixmultiply addresses (row < m, column < n, depth < k with
     // these strides) inside the three slices; `c` is a distinct `&mut`, so it aliases neither input.
+    #[allow(unsafe_code)]
     unsafe {
         matrixmultiply::sgemm(
             m,

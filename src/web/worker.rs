@@ -165,6 +165,8 @@ thread_local! {
 
 /// Worker side: builds the workload [`prepare_args`] describes (data and weights included) and returns a
 /// handle, or a negative code: -1 unknown catalog index, -2 invalid arguments.
+// The worker script calls it by this export name (`unsafe_code` flags a fixed symbol name).
+#[allow(unsafe_code)]
 #[no_mangle]
 pub extern "C" fn mmperf_builtin_prepare(
     index: f64,
@@ -204,6 +206,8 @@ pub extern "C" fn mmperf_builtin_prepare(
 
 /// Worker side: runs a prepared workload once on this thread; returns the sum of its outputs (NaN for an
 /// unknown handle).
+// The worker script calls it by this export name.
+#[allow(unsafe_code)]
 #[no_mangle]
 pub extern "C" fn mmperf_builtin_run(handle: i32) -> f64 {
     PREPARED.with(|p| {

@@ -62,20 +62,28 @@ pub const WORKER_TOLERANCE: f64 = 1e-9;
 
 #[wasm_bindgen]
 extern "C" {
+    /// A JS value of the TypeScript type `PoolOptions`.
     #[wasm_bindgen(typescript_type = "PoolOptions")]
     pub type PoolOptionsArg;
+    /// A JS value of the TypeScript type `RegisterOptions`.
     #[wasm_bindgen(typescript_type = "RegisterOptions")]
     pub type RegisterOptionsArg;
+    /// A JS value of the TypeScript type `ExecuteOptions`.
     #[wasm_bindgen(typescript_type = "ExecuteOptions")]
     pub type ExecuteOptionsArg;
+    /// A JS value of the TypeScript type `string[]`.
     #[wasm_bindgen(typescript_type = "string[]")]
     pub type ModelIdsArg;
+    /// A JS value of the TypeScript type `ShareTensorOptions`.
     #[wasm_bindgen(typescript_type = "ShareTensorOptions")]
     pub type ShareTensorOptionsArg;
+    /// A JS value of the TypeScript type `RegisteredModel[]`.
     #[wasm_bindgen(typescript_type = "RegisteredModel[]")]
     pub type RegisteredModelsJs;
+    /// A JS value of the TypeScript type `SharedTensor`.
     #[wasm_bindgen(typescript_type = "SharedTensor")]
     pub type SharedTensorJs;
+    /// A JS value of the TypeScript type `PoolMemory`.
     #[wasm_bindgen(typescript_type = "PoolMemory")]
     pub type PoolMemoryJs;
 }
