@@ -251,34 +251,44 @@ impl TxStack {
         );
         let heads = items * f64::from(self.heads);
         let dh = f64::from(self.head_dim);
-        let mut layer = vec![
+        let attention = [
             Op::norm(rows * d),
             Op::linear(rows, d, q + 2.0 * kv),
             self.cached_attention(heads, q_len, kv_len, dh, kv_len - q_len, items),
             Op::linear(rows, q, d),
             Op::epilogue(3.0 * rows * d),
         ];
+        out.extend(attention.into_iter().map(|op| op.times(layers)));
         if let (true, Some((enc_len, project))) = (self.cross_attention, cross) {
-            layer.push(Op::norm(rows * d));
-            layer.push(Op::linear(rows, d, q));
-            if project {
-                layer.push(Op::linear(items * enc_len, d, 2.0 * kv));
-                layer.push(Op::attention(heads, q_len, enc_len, dh));
+            let cross_attention = if project {
+                [
+                    Op::linear(items * enc_len, d, 2.0 * kv),
+                    Op::attention(heads, q_len, enc_len, dh),
+                ]
+                .to_vec()
             } else {
-                layer.push(self.cached_attention(heads, q_len, enc_len, dh, enc_len, items));
-            }
-            layer.push(Op::linear(rows, q, d));
-            layer.push(Op::epilogue(3.0 * rows * d));
+                vec![self.cached_attention(heads, q_len, enc_len, dh, enc_len, items)]
+            };
+            out.extend(
+                [Op::norm(rows * d), Op::linear(rows, d, q)]
+                    .into_iter()
+                    .chain(cross_attention)
+                    .chain([Op::linear(rows, q, d), Op::epilogue(3.0 * rows * d)])
+                    .map(|op| op.times(layers)),
+            );
         }
         let up = if self.gated_ffn { 2.0 * ff } else { ff };
-        layer.extend([
-            Op::norm(rows * d),
-            Op::linear(rows, d, up),
-            Op::epilogue(rows * (up + ff)),
-            Op::linear(rows, ff, d),
-            Op::epilogue(3.0 * rows * d),
-        ]);
-        out.extend(layer.into_iter().map(|op| op.times(layers)));
+        out.extend(
+            [
+                Op::norm(rows * d),
+                Op::linear(rows, d, up),
+                Op::epilogue(rows * (up + ff)),
+                Op::linear(rows, ff, d),
+                Op::epilogue(3.0 * rows * d),
+            ]
+            .into_iter()
+            .map(|op| op.times(layers)),
+        );
     }
 
     /// Attention whose keys and values partly come from a cache: the cached part is read from memory.

@@ -245,9 +245,14 @@ impl Architecture {
     /// The work of one batch with this input.
     pub fn work(&self, input: &InputShape) -> Work {
         let b = f64::from(input.batch);
+        // Room for a transformer stack's operators (CNNs and cross-attention stacks grow past it once).
         let mut w = Work {
-            prefill: Vec::new(),
-            decode_step: Vec::new(),
+            prefill: Vec::with_capacity(32),
+            decode_step: if self.generates() {
+                Vec::with_capacity(32)
+            } else {
+                Vec::new()
+            },
             decode_steps: 0,
             kv_cache_elems: 0.0,
             cnn_peak_act_elems: 0.0,
