@@ -135,7 +135,7 @@ pub struct PreparedModel {
 
 impl PreparedModel {
     /// Two models with the same key hold identical tensors: same weights, same precision, same memory pool.
-    /// Weight sharing and the memory advice's grouping both rely on it.
+    /// Weight sharing (which compares these three fields directly) and the memory advice's grouping rely on it.
     pub fn weights_identity(&self) -> String {
         format!(
             "{}|{}|{}",
@@ -332,22 +332,29 @@ impl Prepared {
                     * m.runtime.memory_overhead_factor
             })
             .collect();
-        let mut holders: std::collections::BTreeMap<String, usize> =
+        // Holders by identity (the fields of `weights_identity`, compared without formatting them).
+        let mut holders: std::collections::BTreeMap<(&str, &str, usize), usize> =
             std::collections::BTreeMap::new();
         let mut owner: Vec<Option<usize>> = vec![None; self.models.len()];
         for &i in &order {
             let m = &self.models[i];
-            let ident = m.weights_identity();
+            let ident = (
+                m.resolved.weights_key.as_str(),
+                m.resolved.precision.name(),
+                m.pool,
+            );
             match holders.get(&ident) {
-                Some(&j) => {
-                    owner[i] = Some(j);
-                    self.models[i].shared_mb = weights[i];
-                    self.sharing_pairs
-                        .push((j, i, weights[i], "identical weights".to_string()));
-                }
+                Some(&j) => owner[i] = Some(j),
                 None => {
                     holders.insert(ident, i);
                 }
+            }
+        }
+        for &i in &order {
+            if let Some(j) = owner[i] {
+                self.models[i].shared_mb = weights[i];
+                self.sharing_pairs
+                    .push((j, i, weights[i], "identical weights".to_string()));
             }
         }
         if config.rules.is_empty() {
