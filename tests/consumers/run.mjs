@@ -78,6 +78,11 @@ function freePort() {
 
 /** `npm pack` of pkg/: what it holds, its sizes, and the README's stated size against the real one. */
 async function pack(dest) {
+  // `npm pack` in the repository root would pack the development workspace (no .wasm): it must refuse and
+  // point to pkg/.
+  const refused = await sh('npm pack --dry-run', root);
+  must(refused.code !== 0 && refused.stderr.includes('npm pack ./pkg'),
+    `\`npm pack\` in the repository root should refuse and point to pkg/ (exit ${refused.code}):\n${(refused.stdout + refused.stderr).slice(-800)}`);
   const r = await mustRun(`npm pack ${JSON.stringify(pkgDir)} --pack-destination ${JSON.stringify(dest)} --json`, root);
   const [info] = JSON.parse(r.stdout.slice(r.stdout.indexOf('[')));
   const files = info.files.map((f) => f.path).sort();
