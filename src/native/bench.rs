@@ -885,6 +885,20 @@ fn fitted_builtin_efficiency(p: &DeviceProfile, b: &CpuBench) -> Result<f64> {
     Ok((lo * hi).sqrt())
 }
 
+/// `1T a; 2T b; …`: one figure per thread count, each written by `show`.
+fn per_thread<'a, F: 'a>(
+    threads: impl IntoIterator<Item = &'a usize>,
+    figures: impl IntoIterator<Item = &'a F>,
+    show: impl Fn(&F) -> String,
+) -> String {
+    threads
+        .into_iter()
+        .zip(figures)
+        .map(|(t, f)| format!("{t}T {}", show(f)))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 fn sources_text(b: &CpuBench, builtin_efficiency: f64) -> String {
     let mut parts = vec![format!(
         "mmperf calibrate ({:.0} s, medians with IQR and range; other processes kept {:.2} cores busy meanwhile) on {} cores, ISA {} ({} FP32 FLOP/cycle{})",
@@ -898,19 +912,13 @@ fn sources_text(b: &CpuBench, builtin_efficiency: f64) -> String {
             .map_or(String::new(), |p| format!(", {p:.1} GFLOP/s per core; large 1-thread GEMM at {:.0} %", 100.0 * b.large_1() / p))
     )];
     for sh in &b.shapes {
-        let per: Vec<String> = b
-            .threads
-            .iter()
-            .zip(&sh.gflops)
-            .map(|(t, f)| format!("{t}T {}", f.show(1)))
-            .collect();
         parts.push(format!(
             "tuned GEMM (matrixmultiply) {} {}×{}×{} GFLOP/s: {}",
             sh.label,
             sh.gemm.m,
             sh.gemm.k,
             sh.gemm.n,
-            per.join("; ")
+            per_thread(&b.threads, &sh.gflops, |f| f.show(1))
         ));
     }
     parts.push(format!(
@@ -925,38 +933,19 @@ fn sources_text(b: &CpuBench, builtin_efficiency: f64) -> String {
         b.stream_all.show(1),
         b.stream_alone.show(1)
     ));
-    let regions: Vec<String> = b
-        .threads
-        .iter()
-        .zip(&b.region_us)
-        .map(|(t, f)| format!("{t}T {}", f.show(2)))
-        .collect();
     parts.push(format!(
         "kernel_overhead_us {:.3} = parallel region on a spinning pool per thread beyond the first (fit over 2..{} threads to each count's least-disturbed sample median; µs per region: {})",
         b.region_us_per_thread(),
         b.cores,
-        regions.join("; ")
+        per_thread(&b.threads, &b.region_us, |f| f.show(2))
     ));
-    let bw: Vec<String> = b
-        .threads
-        .iter()
-        .zip(&b.bandwidth)
-        .map(|(t, f)| format!("{t}T {} best {:.2}", f.show(2), f.max))
-        .collect();
     parts.push(format!(
         "memory_bandwidth_gbps {:.2} (best pass of any thread count), per_unit_bandwidth_gbps {:.2} (1 thread), streaming read of {:.0} MB: {}",
         b.bandwidth_best(),
         b.bandwidth_1(),
         b.stream_mb,
-        bw.join("; ")
+        per_thread(&b.threads, &b.bandwidth, |f| format!("{} best {:.2}", f.show(2), f.max))
     ));
-    let fj: Vec<String> = b
-        .threads
-        .iter()
-        .skip(1)
-        .zip(&b.builtin_fork_join_us)
-        .map(|(t, f)| format!("{t}T {}", f.show(1)))
-        .collect();
     parts.push(format!(
         "runtime_efficiency builtin {:.3}: fitted so that this profile reproduces the built-in kernel's {} GFLOP/s on RoBERTa-base + CLIP ViT-B/32 chains at {:.0} MFLOP, 1 thread (bisection on the predicted time); on the same chains the tuned GEMM runs {} GFLOP/s ({:.0} % of the large GEMM: small shapes, packing), so the built-in kernel alone is {:.3} of it; built-in runner's fork-join {:.1} µs per extra thread (µs: {})",
         builtin_efficiency,
@@ -966,7 +955,7 @@ fn sources_text(b: &CpuBench, builtin_efficiency: f64) -> String {
         100.0 * b.tuned_chain.median / b.large_1().max(1e-9),
         b.builtin_vs_tuned(),
         b.builtin_fork_join_per_thread_us(),
-        fj.join("; ")
+        per_thread(b.threads.iter().skip(1), &b.builtin_fork_join_us, |f| f.show(1))
     ));
     parts.push("serial_fraction 0 (per-op region cost instead of Amdahl); spin_wait_share the catalog's; sustained_clock_ratio 1 (measured at sustained clocks)".to_string());
     parts.join(". ")
