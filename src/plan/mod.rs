@@ -451,9 +451,10 @@ pub fn recommend(prep: &Prepared, goal: Goal) -> Recommendation {
     let n = prep.models.len();
     // Single-model predictions by thread count, computed once for every option below.
     let mut table = SingleTable::new(prep);
+    let sequential = prep.sequential_plan(|i, t| table.get(prep, i, t).latency_ms);
     let mut options: Vec<(String, Plan)> = vec![
         ("parallel".into(), prep.plan(Strategy::Parallel)),
-        ("sequential".into(), prep.plan(Strategy::Sequential)),
+        ("sequential".into(), sequential),
         (
             "batched".into(),
             batched_with(prep, vec![None; n], &mut table, false),

@@ -606,25 +606,29 @@ impl Prepared {
                 threads,
                 residency: Residency::Resident,
             },
-            Strategy::Sequential => {
-                let base = Plan {
-                    strategy,
-                    groups: vec![],
-                    threads,
-                    residency: Residency::Resident,
-                };
-                let mut order = self.canonical.clone();
-                let lat: Vec<f64> = (0..self.models.len())
-                    .map(|i| self.single(i, self.threads(i, &base)).latency_ms)
-                    .collect();
-                // Shortest first minimises the mean wait; the makespan is the same in any order.
-                order.sort_by(|&a, &b| lat[a].total_cmp(&lat[b]));
-                Plan {
-                    groups: order.into_iter().map(|i| vec![i]).collect(),
-                    ..base
-                }
-            }
+            Strategy::Sequential => self.sequential_plan(|i, t| self.single(i, t).latency_ms),
             Strategy::Batched => crate::plan::batched(self, &threads),
+        }
+    }
+
+    /// The sequential plan with default threads, shortest model first; `latency_ms(i, threads)` is model `i`
+    /// alone on that many threads (a caller holding single predictions passes its own table).
+    pub fn sequential_plan(&self, mut latency_ms: impl FnMut(usize, u32) -> f64) -> Plan {
+        let base = Plan {
+            strategy: Strategy::Sequential,
+            groups: vec![],
+            threads: vec![None; self.models.len()],
+            residency: Residency::Resident,
+        };
+        let mut order = self.canonical.clone();
+        let lat: Vec<f64> = (0..self.models.len())
+            .map(|i| latency_ms(i, self.threads(i, &base)))
+            .collect();
+        // Shortest first minimises the mean wait; the makespan is the same in any order.
+        order.sort_by(|&a, &b| lat[a].total_cmp(&lat[b]));
+        Plan {
+            groups: order.into_iter().map(|i| vec![i]).collect(),
+            ..base
         }
     }
 }
