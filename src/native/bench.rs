@@ -110,7 +110,8 @@ pub struct Figure {
 }
 
 impl Figure {
-    fn of(all: &[f64], window: usize) -> Figure {
+    /// The figure of the last `window` of `all` samples (`mmperf bench` passes all of them).
+    pub(crate) fn of(all: &[f64], window: usize) -> Figure {
         let mut w: Vec<f64> = all[all.len().saturating_sub(window)..].to_vec();
         w.sort_by(f64::total_cmp);
         let median = quantile(&w, 0.5);

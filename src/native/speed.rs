@@ -8,6 +8,7 @@
 
 use std::time::{Duration, Instant};
 
+use super::bench::Figure;
 use crate::bench::{self, BenchReport, Call, CaseTiming, ScalingRow, ServeTiming};
 use crate::error::Result;
 use crate::serve::{self, Policy};
@@ -16,8 +17,24 @@ use crate::{Goal, MultiModelPredictor, Strategy, Target};
 /// Requests per serving-simulator run.
 const SERVE_REQUESTS: f64 = 200_000.0;
 
-/// Median and minimum time per call of `f` over `seconds`, µs.
-fn time(seconds: f64, mut f: impl FnMut()) -> (f64, f64, usize, u64) {
+/// Times `batch` calls of `f` per sample, for at least `seconds` and `min_samples` samples: the figure (median,
+/// min, spread: the calibration's [`Figure`]) of the time per call, µs.
+fn sample(seconds: f64, min_samples: usize, batch: u64, mut f: impl FnMut()) -> Figure {
+    let mut samples = Vec::new();
+    let start = Instant::now();
+    while start.elapsed().as_secs_f64() < seconds || samples.len() < min_samples {
+        let t = Instant::now();
+        for _ in 0..batch {
+            f();
+        }
+        samples.push(t.elapsed().as_secs_f64() * 1e6 / batch as f64);
+    }
+    Figure::of(&samples, samples.len())
+}
+
+/// Time per call of `f` over `seconds` after 50 ms of warm-up, in samples of about 2 ms of calls: the figure
+/// (µs) and the calls per sample.
+fn time(seconds: f64, mut f: impl FnMut()) -> (Figure, u64) {
     let warm = Instant::now();
     let mut calls = 0u64;
     while warm.elapsed() < Duration::from_millis(50) || calls < 3 {
@@ -26,34 +43,15 @@ fn time(seconds: f64, mut f: impl FnMut()) -> (f64, f64, usize, u64) {
     }
     let per_call = warm.elapsed().as_secs_f64() / calls as f64;
     let batch = ((2e-3 / per_call) as u64).max(1);
-    let mut samples = Vec::new();
-    let start = Instant::now();
-    while start.elapsed().as_secs_f64() < seconds || samples.len() < 5 {
-        let t = Instant::now();
-        for _ in 0..batch {
-            f();
-        }
-        samples.push(t.elapsed().as_secs_f64() * 1e6 / batch as f64);
-    }
-    samples.sort_by(f64::total_cmp);
-    let median = samples[samples.len() / 2];
-    (median, samples[0], samples.len(), batch)
+    (sample(seconds, 5, batch, f), batch)
 }
 
 /// Model counts of the scaling table.
 pub const SCALING_MODELS: [usize; 5] = [1, 10, 100, 1_000, 10_000];
 
-/// Median wall time of `f` over at least 3 calls and about 0.3 s, ms.
-fn time_few(mut f: impl FnMut()) -> f64 {
-    let mut samples = Vec::new();
-    let start = Instant::now();
-    while samples.len() < 3 || (start.elapsed().as_secs_f64() < 0.3 && samples.len() < 101) {
-        let t = Instant::now();
-        f();
-        samples.push(t.elapsed().as_secs_f64() * 1e3);
-    }
-    samples.sort_by(f64::total_cmp);
-    samples[samples.len() / 2]
+/// Median wall time of one call of `f` over at least 3 calls and about 0.3 s, ms.
+fn time_few(f: impl FnMut()) -> f64 {
+    sample(0.3, 3, 1, f).median / 1e3
 }
 
 /// The scaling table: predict and recommend on [`SCALING_MODELS`] models, on each of [`bench::DEVICES`].
@@ -95,7 +93,7 @@ pub fn run(seconds: f64, only: Option<&str>) -> Result<BenchReport> {
             Call::Predict => drop(predictor.predict(&workload, &target, Strategy::Parallel)?),
             Call::Recommend => drop(predictor.recommend(&workload, &target, Goal::Throughput)?),
         }
-        let (median_us, min_us, samples, calls_per_sample) = time(seconds, || match case.call {
+        let (figure, calls_per_sample) = time(seconds, || match case.call {
             Call::Predict => {
                 std::hint::black_box(predictor.predict(&workload, &target, Strategy::Parallel))
                     .ok();
@@ -107,9 +105,9 @@ pub fn run(seconds: f64, only: Option<&str>) -> Result<BenchReport> {
         });
         cases.push(CaseTiming {
             name: case.name,
-            median_us,
-            min_us,
-            samples,
+            median_us: figure.median,
+            min_us: figure.min,
+            samples: figure.samples,
             calls_per_sample,
         });
     }
@@ -124,14 +122,14 @@ pub fn run(seconds: f64, only: Option<&str>) -> Result<BenchReport> {
         }
         let config = bench::serve_config(&prep, policy, SERVE_REQUESTS)?;
         let events = serve::simulate(&prep, &config)?.events;
-        let (median_us, ..) = time(seconds, || {
+        let (figure, _) = time(seconds, || {
             std::hint::black_box(serve::simulate(&prep, &config)).ok();
         });
         serve_timings.push(ServeTiming {
             name: name.to_string(),
             events,
-            median_ms: median_us / 1e3,
-            events_per_s: events as f64 / (median_us * 1e-6),
+            median_ms: figure.median / 1e3,
+            events_per_s: events as f64 / (figure.median * 1e-6),
         });
     }
     Ok(BenchReport {
