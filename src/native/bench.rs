@@ -809,6 +809,9 @@ pub fn profile(b: &CpuBench) -> Result<DeviceProfile> {
     p.peak_tflops.int8 = 0.0;
     p.peak_tflops.int4 = 0.0;
     p.all_core_rate = b.all_core_rate();
+    // Co-runners' slowdown is what the concurrency probe measures (a stream on every core, each reading its
+    // own weights) and the bandwidth shares model; a per-model factor on top would count it twice.
+    p.interference_per_model = 0.0;
     p.kernel_overhead_us = b.region_us_per_thread();
     p.memory_bandwidth_gbps = b.bandwidth_best();
     p.bandwidth_efficiency = 1.0;
@@ -831,7 +834,12 @@ pub fn profile(b: &CpuBench) -> Result<DeviceProfile> {
     ];
     let builtin_efficiency = fitted_builtin_efficiency(&p, b)?;
     p.runtime_efficiency = vec![("builtin".to_string(), builtin_efficiency)];
-    p.sources.retain(|(k, _)| k != "datasheet");
+    p.sources
+        .retain(|(k, _)| k != "datasheet" && k != "interference_per_model");
+    p.sources.push((
+        "interference_per_model".to_string(),
+        "0: co-running models slow each other by the measured all_core_rate (clocks, shared caches) and by their shares of the measured bandwidth, nothing more".to_string(),
+    ));
     p.sources.push((
         "calibration".to_string(),
         sources_text(b, builtin_efficiency),

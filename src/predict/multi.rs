@@ -567,7 +567,8 @@ impl Prepared {
             resident_mb: weights,
             running_mb: s.memory.transient_mb(),
             activity,
-            spins: m.runtime.spins_while_waiting,
+            // A one-thread run has no pool workers: its only thread never waits at a join, so nothing spins.
+            spins: m.runtime.spins_while_waiting && s.threads > 1,
             regions: s.regions,
             spin_after_ns: if dev.concurrency == Concurrency::CpuThreads && s.threads > 1 {
                 (m.runtime.spin_after_run_us * 1e3).round() as u64
