@@ -89,6 +89,18 @@ fn a_short_gemm_pays_for_its_padded_tile_on_a_cpu() {
 }
 
 #[test]
+fn a_gemm_longer_than_a_tile_pads_only_its_remainder_to_the_microkernel() {
+    // ViT-B/16's 197 tokens: three whole 64-row tiles and 5 rows padded to the microkernel's 16 (the
+    // laptop's smallest tile), 208 rows of work, not the 256 of four whole tiles.
+    let dev = laptop();
+    assert_eq!(dev.gemm_tiles.iter().map(|t| t.m).min(), Some(16));
+    let vit = single(&dev, "onnxruntime", &chain("vit", 197, 768, 8), 1);
+    let full = single(&dev, "onnxruntime", &chain("full", 256, 768, 8), 1);
+    let ratio = vit.compute_ms / full.compute_ms;
+    assert!((ratio - 208.0 / 256.0).abs() < 0.01, "{ratio}");
+}
+
+#[test]
 fn the_all_core_rate_slows_every_thread_when_all_cores_are_busy() {
     let mut dev = laptop();
     let big = chain("big", 512, 1024, 4);

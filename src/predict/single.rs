@@ -23,6 +23,15 @@ const GEMV_ROWS: f64 = 4.0;
 /// `x.ceil().max(1.0)` for the counts of tiles and waves (finite, positive, far below 2^53): the same value,
 /// without the libm call that `f64::ceil` is on x86-64 targets without SSE4.1 (the GEMM loop calls it for
 /// every tile shape of every operator of every prediction).
+/// Work factor of a CPU GEMM dimension of `len` on a tile `tile` long whose microkernel blocks are `micro`
+/// long: a dimension shorter than the tile costs the whole tile (the kernel's panels are packed and run for
+/// the full block); a longer one runs whole tiles and pads only its remainder to the microkernel's block (a
+/// cache block's last panel is just shorter).
+fn padding(len: f64, tile: f64, micro: f64) -> f64 {
+    let step = if len < tile { tile } else { micro.min(tile) };
+    (count_ceil(len / step) * step / len).max(1.0)
+}
+
 fn count_ceil(x: f64) -> f64 {
     let t = x as i64 as f64;
     (if t < x { t + 1.0 } else { t }).max(1.0)
@@ -203,6 +212,9 @@ pub struct Placement<'a> {
 struct Rates {
     /// Compute units the work is dealt out to: all of an accelerator's, or a CPU model's threads.
     lanes: f64,
+    /// CPUs: rows and columns of the microkernel's block (the device's smallest tile), to which a GEMM
+    /// longer than a tile pads its remainder.
+    micro: (f64, f64),
     /// Speed of each lane relative to one unit alone (CPUs: the per-core rate with this many cores busy and
     /// any Amdahl serial fraction; 1 on accelerators).
     lane_speed: f64,
@@ -303,7 +315,15 @@ impl Placement<'_> {
         } else {
             compute
         };
+        // The microkernel's block: the device's smallest tile.
+        let micro = dev
+            .gemm_tiles
+            .iter()
+            .fold((f64::INFINITY, f64::INFINITY), |m, t| {
+                (m.0.min(f64::from(t.m)), m.1.min(f64::from(t.n)))
+            });
         let rates = Rates {
+            micro,
             lanes,
             lane_speed: units / lanes,
             units,
@@ -336,7 +356,7 @@ impl Placement<'_> {
             let (rows, cols) = (count_ceil(op.m / tm), count_ceil(op.n / tn));
             let tiles = op.batches * rows * cols;
             let work = if r.cpu && op.m > GEMV_ROWS {
-                op.flops * (rows * tm / op.m).max(1.0) * (cols * tn / op.n).max(1.0)
+                op.flops * padding(op.m, tm, r.micro.0) * padding(op.n, tn, r.micro.1)
             } else {
                 op.flops
             };
