@@ -101,6 +101,22 @@ fn a_gemm_longer_than_a_tile_pads_only_its_remainder_to_the_microkernel() {
 }
 
 #[test]
+fn a_narrow_gemm_pads_its_columns_to_the_microkernel_not_to_the_tile() {
+    // A pointwise convolution with 24 output channels: one 64-column panel of packed weights, so a quarter
+    // of the time of 256 columns (one whole large tile), not all of it.
+    let dev = laptop();
+    assert_eq!(dev.gemm_tiles.iter().map(|t| t.n).min(), Some(64));
+    let gemm = |n: u32| ModelSpec {
+        custom: Some(CustomModel::Chain(vec![ChainGemm { m: 512, k: 768, n }; 8])),
+        ..ModelSpec::named("pointwise")
+    };
+    let narrow = single(&dev, "onnxruntime", &gemm(24), 1);
+    let wide = single(&dev, "onnxruntime", &gemm(256), 1);
+    let ratio = narrow.compute_ms / wide.compute_ms;
+    assert!((ratio - 64.0 / 256.0).abs() < 0.01, "{ratio}");
+}
+
+#[test]
 fn the_all_core_rate_slows_every_thread_when_all_cores_are_busy() {
     let mut dev = laptop();
     let big = chain("big", 512, 1024, 4);

@@ -23,13 +23,20 @@ const GEMV_ROWS: f64 = 4.0;
 /// `x.ceil().max(1.0)` for the counts of tiles and waves (finite, positive, far below 2^53): the same value,
 /// without the libm call that `f64::ceil` is on x86-64 targets without SSE4.1 (the GEMM loop calls it for
 /// every tile shape of every operator of every prediction).
-/// Work factor of a CPU GEMM dimension of `len` on a tile `tile` long whose microkernel blocks are `micro`
-/// long: a dimension shorter than the tile costs the whole tile (the kernel's panels are packed and run for
-/// the full block); a longer one runs whole tiles and pads only its remainder to the microkernel's block (a
-/// cache block's last panel is just shorter).
-fn padding(len: f64, tile: f64, micro: f64) -> f64 {
-    let step = if len < tile { tile } else { micro.min(tile) };
-    (count_ceil(len / step) * step / len).max(1.0)
+/// Work factor of a CPU GEMM's `m` rows on a tile `tile` rows high whose microkernel block is `micro` rows:
+/// fewer rows than the tile cost the whole tile (the packed weight panels serve too few rows; the device's
+/// small-tile efficiency is the measured rate of such GEMMs); more rows run whole tiles and pad only their
+/// remainder to the microkernel (a cache block's last panel is just shorter).
+fn row_padding(m: f64, tile: f64, micro: f64) -> f64 {
+    let step = if m < tile { tile } else { micro.min(tile) };
+    (count_ceil(m / step) * step / m).max(1.0)
+}
+
+/// Work factor of a CPU GEMM's `n` columns: the weights are packed into panels as wide as the microkernel's
+/// block (`micro`), so a narrow GEMM (a pointwise convolution with 24 channels) has fewer panels and pads only
+/// its last one.
+fn column_padding(n: f64, micro: f64) -> f64 {
+    (count_ceil(n / micro) * micro / n).max(1.0)
 }
 
 fn count_ceil(x: f64) -> f64 {
@@ -356,7 +363,9 @@ impl Placement<'_> {
             let (rows, cols) = (count_ceil(op.m / tm), count_ceil(op.n / tn));
             let tiles = op.batches * rows * cols;
             let work = if r.cpu && op.m > GEMV_ROWS {
-                op.flops * padding(op.m, tm, r.micro.0) * padding(op.n, tn, r.micro.1)
+                op.flops
+                    * row_padding(op.m, tm, r.micro.0)
+                    * column_padding(op.n, r.micro.1.min(tn))
             } else {
                 op.flops
             };
