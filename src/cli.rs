@@ -184,6 +184,10 @@ enum Command {
         /// Also write the profile JSON here (usable as --hardware FILE).
         #[arg(long)]
         out: Option<String>,
+        /// Also write the profile a browser page on this machine sees (platform wasm: the peak scaled from
+        /// the native ISA to WebAssembly's 128-bit SIMD) here, for onnxruntime-web and other browser runtimes.
+        #[arg(long)]
+        wasm_out: Option<String>,
         /// Measurement store (SQLite; default $MMPERF_DB or ./mmperf.sqlite).
         #[arg(long)]
         db: Option<String>,
@@ -581,10 +585,11 @@ fn run(cli: Cli) -> Result<String, String> {
         } => return bench(seconds, only.as_deref(), scaling, json),
         Command::Calibrate {
             out: file,
+            wasm_out,
             db,
             quick,
             json,
-        } => return calibration::calibrate(&file, &db, quick, json),
+        } => return calibration::calibrate(&file, &wasm_out, &db, quick, json),
         Command::Measure {
             workload,
             strategy,

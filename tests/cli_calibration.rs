@@ -236,7 +236,17 @@ fn the_calibrated_profile_separates_the_machine_from_the_builtin_runtime() {
     let dir = files::scratch("calibrated-fields");
     let db = dir.join("m.sqlite").to_string_lossy().into_owned();
     let file = dir.join("cpu.json").to_string_lossy().into_owned();
-    let out = mmperf(&["calibrate", "--quick", "--db", &db, "--out", &file]);
+    let wasm_file = dir.join("wasm.json").to_string_lossy().into_owned();
+    let out = mmperf(&[
+        "calibrate",
+        "--quick",
+        "--db",
+        &db,
+        "--out",
+        &file,
+        "--wasm-out",
+        &wasm_file,
+    ]);
     assert!(
         out.status.success(),
         "{}",
@@ -273,6 +283,36 @@ fn the_calibrated_profile_separates_the_machine_from_the_builtin_runtime() {
         sources.contains("matrixmultiply") && sources.contains("IQR"),
         "{sources}"
     );
+    // Co-runners cost what the concurrency probe and the bandwidth shares say, nothing on top.
+    assert_eq!(p["interference_per_model"].as_f64(), Some(0.0));
+
+    // The browser-page profile: the same machine with its peak scaled to WASM SIMD128, which is 4 lanes (with
+    // FMA on two pipes: 16 FLOP/cycle) against a native 8 (SSE2), 16 (AVX, NEON), 32 (AVX2, Zen 4) or 64
+    // (AVX-512 on two 512-bit units) FLOP/cycle: a ratio of 1, 1/2 or 1/4.
+    let w: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&wasm_file).unwrap()).unwrap();
+    assert_eq!(w["platform"], "wasm");
+    assert_eq!(w["id"], "wasm:calibrated");
+    assert_eq!(w["default_runtime"], "onnxruntime-web");
+    let ratio =
+        w["peak_tflops"]["fp32"].as_f64().unwrap() / p["peak_tflops"]["fp32"].as_f64().unwrap();
+    assert!(
+        [1.0, 0.5, 0.25].iter().any(|r| (ratio - r).abs() < 1e-9),
+        "{ratio}"
+    );
+    for same in [
+        "memory_bandwidth_gbps",
+        "compute_units",
+        "all_core_rate",
+        "gemm_tiles",
+    ] {
+        assert_eq!(w[same], p[same], "{same}");
+    }
+    assert!(w["sources"]["wasm"].as_str().unwrap().contains("SIMD128"));
+    let workload = dir.join("w.json").to_string_lossy().into_owned();
+    std::fs::write(&workload, r#"[{"model_name": "all-MiniLM-L6-v2"}]"#).unwrap();
+    let page = ok(&["predict", &workload, "--hardware", &wasm_file, "--json"]);
+    assert!(page.contains("onnxruntime-web"), "{page}");
 }
 
 /// Two `mmperf measure` processes writing one store at the same moment both succeed and both runs are

@@ -39,6 +39,7 @@ fn progress(line: &str) {
 /// `mmperf calibrate`.
 pub fn calibrate(
     out_file: &Option<String>,
+    wasm_file: &Option<String>,
     db: &Option<String>,
     quick: bool,
     json: bool,
@@ -53,11 +54,17 @@ pub fn calibrate(
     let store = open(db)?;
     let version = store.save_profile(&p, "mmperf calibrate").map_err(text)?;
     let dto = wire::profile_to_dto(&p);
+    let write = |f: &String, profile: &DeviceProfile, what: &str| -> Result<(), String> {
+        std::fs::write(f, wire::to_json(&wire::profile_to_dto(profile)))
+            .map_err(|e| format!("cannot write '{f}': {e}"))?;
+        progress(&format!("{what} written to {f} (use it as --hardware {f})"));
+        Ok(())
+    };
     if let Some(f) = out_file {
-        std::fs::write(f, wire::to_json(&dto)).map_err(|e| format!("cannot write '{f}': {e}"))?;
-        progress(&format!(
-            "profile written to {f} (use it as --hardware {f})"
-        ));
+        write(f, &p, "profile")?;
+    }
+    if let Some(f) = wasm_file {
+        write(f, &bench::wasm_profile(&p, &b), "browser-page profile")?;
     }
     let mut out = String::new();
     if json {

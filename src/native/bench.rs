@@ -27,7 +27,7 @@ use std::time::Instant;
 use super::machine::{detect_isa, last_level_cache_bytes, Isa, Load, BUSY_CORES};
 use super::pool::{region_seconds, with_pool};
 use super::run::Ready;
-use crate::catalog::hardware::{self, DeviceProfile, GemmTile};
+use crate::catalog::hardware::{self, DeviceProfile, GemmTile, Platform};
 use crate::catalog::models::ChainGemm;
 use crate::catalog::runtime::RuntimeProfile;
 use crate::error::Result;
@@ -845,6 +845,33 @@ pub fn profile(b: &CpuBench) -> Result<DeviceProfile> {
         sources_text(b, builtin_efficiency),
     ));
     Ok(p)
+}
+
+/// The profile a browser page on this machine sees (id `wasm:calibrated`, platform `wasm`): `cpu` (this
+/// calibration's profile) with its peaks scaled from the native ISA's FP32 FLOP per cycle to WebAssembly's
+/// 128-bit SIMD on the same cores (`Isa::simd128_flops_per_cycle`). Bandwidth, cores, tiles, the all-core rate
+/// and the region cost stay the machine's; what the browser runtime's kernels reach of that peak and its host
+/// costs are the runtime profile's (onnxruntime-web's kernel efficiency, worker wake-ups).
+pub fn wasm_profile(cpu: &DeviceProfile, b: &CpuBench) -> DeviceProfile {
+    let ratio = (b.isa.simd128_flops_per_cycle / b.isa.flops_per_cycle.max(1e-9)).min(1.0);
+    let mut p = cpu.clone();
+    p.id = "wasm:calibrated".to_string();
+    p.platform = Platform::Wasm;
+    p.name = format!(
+        "This machine in a browser page ({} cores, calibrated)",
+        b.cores
+    );
+    p.peak_tflops.fp32 *= ratio;
+    p.default_runtime = "onnxruntime-web".to_string();
+    p.runtime_efficiency.clear();
+    p.sources.push((
+        "wasm".to_string(),
+        format!(
+            "peak fp32 = the native {:.3} TFLOP/s × {ratio:.3}: WASM SIMD128 {} FP32 FLOP/cycle (4 lanes × 2 with relaxed-SIMD FMA × the FMA pipes) against {}'s {}",
+            cpu.peak_tflops.fp32, b.isa.simd128_flops_per_cycle, b.isa.name, b.isa.flops_per_cycle
+        ),
+    ));
+    p
 }
 
 /// The built-in runtime's kernel efficiency that makes `p` reproduce the measured chains: the efficiency at

@@ -11,6 +11,9 @@ pub struct Isa {
     pub name: String,
     /// FP32 FLOP per cycle per core (FMA = 2).
     pub flops_per_cycle: f64,
+    /// The same for WebAssembly's 128-bit SIMD on this core: 4 lanes × 2 (relaxed-SIMD FMA) × the FMA pipes,
+    /// or 4 lanes × an add and a multiply pipe without FMA.
+    pub simd128_flops_per_cycle: f64,
     /// Clock the peak is taken at (cpufreq's maximum, else /proc/cpuinfo's current), MHz.
     pub mhz: Option<f64>,
 }
@@ -40,7 +43,7 @@ pub(super) fn detect_isa() -> Isa {
     let family: u32 = cpuinfo_field(&info, "cpu family")
         .and_then(|f| f.parse().ok())
         .unwrap_or(0);
-    let (name, fpc) = isa_flops(amd, family);
+    let (name, fpc, simd128) = isa_flops(amd, family);
     let max_khz = std::fs::read_to_string("/sys/devices/system/cpu/cpu0/cpufreq/cpuinfo_max_freq")
         .ok()
         .and_then(|s| s.trim().parse::<f64>().ok());
@@ -51,36 +54,37 @@ pub(super) fn detect_isa() -> Isa {
     Isa {
         name: name.to_string(),
         flops_per_cycle: fpc,
+        simd128_flops_per_cycle: simd128,
         mhz,
     }
 }
 
 #[cfg(target_arch = "x86_64")]
-fn isa_flops(amd: bool, family: u32) -> (&'static str, f64) {
+fn isa_flops(amd: bool, family: u32) -> (&'static str, f64, f64) {
     if std::arch::is_x86_feature_detected!("avx512f") {
         if amd && family < 0x1a {
-            ("AVX-512 (Zen 4: 2×256-bit FMA pipes)", 32.0)
+            ("AVX-512 (Zen 4: 2×256-bit FMA pipes)", 32.0, 16.0)
         } else {
-            ("AVX-512 (2×512-bit FMA)", 64.0)
+            ("AVX-512 (2×512-bit FMA)", 64.0, 16.0)
         }
     } else if std::arch::is_x86_feature_detected!("fma")
         && std::arch::is_x86_feature_detected!("avx2")
     {
-        ("AVX2 + FMA (2×256-bit FMA)", 32.0)
+        ("AVX2 + FMA (2×256-bit FMA)", 32.0, 16.0)
     } else if std::arch::is_x86_feature_detected!("avx") {
-        ("AVX (256-bit add + mul)", 16.0)
+        ("AVX (256-bit add + mul)", 16.0, 8.0)
     } else {
-        ("SSE2 (128-bit add + mul)", 8.0)
+        ("SSE2 (128-bit add + mul)", 8.0, 8.0)
     }
 }
 
 /// NEON: 4 FP32 lanes, FMA, two pipes on Neoverse N1/V1-class cores (Apple cores have four: a lower bound).
 #[cfg(not(target_arch = "x86_64"))]
-fn isa_flops(_amd: bool, _family: u32) -> (&'static str, f64) {
+fn isa_flops(_amd: bool, _family: u32) -> (&'static str, f64, f64) {
     if cfg!(target_arch = "aarch64") {
-        ("NEON (2×128-bit FMA)", 16.0)
+        ("NEON (2×128-bit FMA)", 16.0, 16.0)
     } else {
-        ("scalar", 2.0)
+        ("scalar", 2.0, 2.0)
     }
 }
 
