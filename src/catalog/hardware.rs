@@ -242,7 +242,14 @@ impl DeviceProfile {
         self.runtime_efficiency
             .iter()
             .find(|(k, _)| *k == runtime.name)
-            .map_or(runtime.kernel_efficiency, |(_, e)| *e)
+            .map_or(
+                if self.concurrency == Concurrency::CpuThreads {
+                    runtime.cpu_kernel_efficiency
+                } else {
+                    runtime.kernel_efficiency
+                },
+                |(_, e)| *e,
+            )
     }
 
     /// The calibrated latency factor for a model (1 when there is none).
