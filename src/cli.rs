@@ -634,25 +634,27 @@ fn run(cli: Cli) -> Result<String, String> {
         Command::Runtimes => {
             w!(
                 out,
-                "{:<16} {:>9} {:>9} {:>6} {:>6} {:>6}  platforms",
+                "{:<16} {:>9} {:>9} {:>6} {:>6} {:>6} {:>7}  platforms",
                 "runtime",
                 "host µs",
                 "call µs",
                 "fuse",
                 "flash",
-                "eff"
+                "eff",
+                "cpu eff"
             );
             for r in RuntimeProfile::all() {
                 let platforms: Vec<&str> = r.platforms.iter().map(|p| p.name()).collect();
                 w!(
                     out,
-                    "{:<16} {:>9.1} {:>9.1} {:>6} {:>6} {:>6.2}  {}",
+                    "{:<16} {:>9.1} {:>9.1} {:>6} {:>6} {:>6.2} {:>7.2}  {}",
                     r.name,
                     r.host_overhead_us,
                     r.call_overhead_us,
                     r.fuses_epilogues,
                     r.fused_attention,
                     r.kernel_efficiency,
+                    r.cpu_kernel_efficiency,
                     platforms.join(", ")
                 );
             }
@@ -911,7 +913,8 @@ fn print_recommendation(out: &mut String, r: &Recommendation) {
             .map(|&i| {
                 let m = &best.models[i];
                 if m.solo.threads > 0 {
-                    format!("{} ({} threads)", m.name, m.solo.threads)
+                    let t = m.solo.threads;
+                    format!("{} ({t} thread{})", m.name, if t == 1 { "" } else { "s" })
                 } else {
                     m.name.clone()
                 }

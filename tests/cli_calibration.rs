@@ -309,6 +309,8 @@ fn the_calibrated_profile_separates_the_machine_from_the_builtin_runtime() {
         assert_eq!(w[same], p[same], "{same}");
     }
     assert!(w["sources"]["wasm"].as_str().unwrap().contains("SIMD128"));
+    // A page's memory is a wasm32 instance's.
+    assert!(w["memory_capacity_mb"].as_f64().unwrap() <= 4096.0);
     let workload = dir.join("w.json").to_string_lossy().into_owned();
     std::fs::write(&workload, r#"[{"model_name": "all-MiniLM-L6-v2"}]"#).unwrap();
     let page = ok(&["predict", &workload, "--hardware", &wasm_file, "--json"]);

@@ -377,6 +377,16 @@ pub fn refit(profile: &DeviceProfile, train: &[Measurement], test: &[Measurement
         }
         let v = (lo + hi) / 2.0;
         current.interference_per_model = v;
+        current
+            .sources
+            .retain(|(k, _)| k != "interference_per_model");
+        current.sources.push((
+            "interference_per_model".to_string(),
+            format!(
+                "{v:.3}: refitted on {} concurrent runs (golden-section search on the log error of their makespans)",
+                concurrent.len()
+            ),
+        ));
         Some(v)
     };
     // Per-model corrections from what remains.

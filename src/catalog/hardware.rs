@@ -194,8 +194,8 @@ pub struct DeviceProfile {
     /// Bounded per-model latency factors from calibration, by model name (lower case); none by default.
     pub latency_corrections: Vec<(String, f64)>,
     /// Measured kernel efficiency of a runtime on this device (fraction of the device's tuned GEMM rate its
-    /// kernels reach), by runtime name; replaces the runtime catalog's `kernel_efficiency` for that runtime
-    /// here. Empty by default; `mmperf calibrate` measures the built-in workloads' kernel.
+    /// kernels reach), by runtime name; replaces the runtime catalog's `kernel_efficiency` (on a `cpu`
+    /// platform its `cpu_kernel_efficiency`) for that runtime here. Empty by default; `mmperf calibrate` measures the built-in workloads' kernel.
     pub runtime_efficiency: Vec<(String, f64)>,
     /// Where each number comes from.
     pub sources: Vec<(String, String)>,
@@ -243,7 +243,7 @@ impl DeviceProfile {
             .iter()
             .find(|(k, _)| *k == runtime.name)
             .map_or(
-                if self.concurrency == Concurrency::CpuThreads {
+                if self.platform == Platform::Cpu {
                     runtime.cpu_kernel_efficiency
                 } else {
                     runtime.kernel_efficiency

@@ -26,7 +26,8 @@ pub struct RuntimeProfile {
     pub fused_attention: bool,
     /// Fraction of the device's tuned GEMM speed its kernels reach (1.0 = vendor-tuned, autotuned tactics).
     pub kernel_efficiency: f64,
-    /// The same on CPUs, where the reference is the tuned GEMM `mmperf calibrate` measures.
+    /// The same on `cpu` platform devices, where the reference is the tuned GEMM `mmperf calibrate` measures
+    /// (OpenVINO and browser devices keep `kernel_efficiency`: their kernels are not the runtime's own).
     pub cpu_kernel_efficiency: f64,
     /// Memory the runtime holds per byte of weights (arenas, staging copies): 1.0 = none beyond weights.
     pub memory_overhead_factor: f64,

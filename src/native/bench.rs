@@ -847,6 +847,9 @@ pub fn profile(b: &CpuBench) -> Result<DeviceProfile> {
     Ok(p)
 }
 
+/// wasm32's address space, MB.
+const WASM32_MB: f64 = 4096.0;
+
 /// The profile a browser page on this machine sees (id `wasm:calibrated`, platform `wasm`): `cpu` (this
 /// calibration's profile) with its peaks scaled from the native ISA's FP32 FLOP per cycle to WebAssembly's
 /// 128-bit SIMD on the same cores (`Isa::simd128_flops_per_cycle`). Bandwidth, cores, tiles, the all-core rate
@@ -862,12 +865,15 @@ pub fn wasm_profile(cpu: &DeviceProfile, b: &CpuBench) -> DeviceProfile {
         b.cores
     );
     p.peak_tflops.fp32 *= ratio;
+    // A page's memory is a wasm32 instance's: at most 4 GiB of address space.
+    p.memory_capacity_mb = p.memory_capacity_mb.min(WASM32_MB);
     p.default_runtime = "onnxruntime-web".to_string();
+    // The native built-in runner's efficiency does not carry over to a page.
     p.runtime_efficiency.clear();
     p.sources.push((
         "wasm".to_string(),
         format!(
-            "peak fp32 = the native {:.3} TFLOP/s × {ratio:.3}: WASM SIMD128 {} FP32 FLOP/cycle (4 lanes × 2 with relaxed-SIMD FMA × the FMA pipes) against {}'s {}",
+            "peak fp32 = the native {:.3} TFLOP/s × {ratio:.3}: WASM SIMD128 {} FP32 FLOP/cycle (4 lanes × 2 with relaxed-SIMD FMA × the FMA pipes; reliability U: without FMA it is half) against {}'s {}; memory capped at wasm32's 4 GiB; the built-in runtime's native efficiency above does not apply in a page",
             cpu.peak_tflops.fp32, b.isa.simd128_flops_per_cycle, b.isa.name, b.isa.flops_per_cycle
         ),
     ));

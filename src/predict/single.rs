@@ -20,25 +20,40 @@ use crate::catalog::Precision;
 /// catalog's generating models are run at.
 const GEMV_ROWS: f64 = 4.0;
 
-/// `x.ceil().max(1.0)` for the counts of tiles and waves (finite, positive, far below 2^53): the same value,
-/// without the libm call that `f64::ceil` is on x86-64 targets without SSE4.1 (the GEMM loop calls it for
-/// every tile shape of every operator of every prediction).
 /// Work factor of a CPU GEMM's `m` rows on a tile `tile` rows high whose microkernel block is `micro` rows:
 /// fewer rows than the tile cost the whole tile (the packed weight panels serve too few rows; the device's
 /// small-tile efficiency is the measured rate of such GEMMs); more rows run whole tiles and pad only their
 /// remainder to the microkernel (a cache block's last panel is just shorter).
 fn row_padding(m: f64, tile: f64, micro: f64) -> f64 {
-    let step = if m < tile { tile } else { micro.min(tile) };
-    (count_ceil(m / step) * step / m).max(1.0)
+    if m < tile {
+        return tile / m;
+    }
+    remainder_padding(m, tile, micro)
 }
 
-/// Work factor of a CPU GEMM's `n` columns: the weights are packed into panels as wide as the microkernel's
-/// block (`micro`), so a narrow GEMM (a pointwise convolution with 24 channels) has fewer panels and pads only
-/// its last one.
-fn column_padding(n: f64, micro: f64) -> f64 {
-    (count_ceil(n / micro) * micro / n).max(1.0)
+/// Work factor of a CPU GEMM's `n` columns on a tile `tile` wide: the weights are packed into panels as wide
+/// as the microkernel's block (`micro`), so a narrow GEMM (a pointwise convolution with 24 channels) has fewer
+/// panels and pads only its last one.
+fn column_padding(n: f64, tile: f64, micro: f64) -> f64 {
+    remainder_padding(n, tile, micro)
 }
 
+/// `len` in whole tiles plus its remainder padded to the microkernel's block (at most one more tile), over
+/// `len`.
+fn remainder_padding(len: f64, tile: f64, micro: f64) -> f64 {
+    let whole = (len / tile).floor() * tile;
+    let rest = len - whole;
+    let padded = if rest > 0.0 {
+        (count_ceil(rest / micro) * micro).min(tile)
+    } else {
+        0.0
+    };
+    ((whole + padded) / len).max(1.0)
+}
+
+/// `x.ceil().max(1.0)` for the counts of tiles and waves (finite, positive, far below 2^53): the same value,
+/// without the libm call that `f64::ceil` is on x86-64 targets without SSE4.1 (the GEMM loop calls it for
+/// every tile shape of every operator of every prediction).
 fn count_ceil(x: f64) -> f64 {
     let t = x as i64 as f64;
     (if t < x { t + 1.0 } else { t }).max(1.0)
@@ -219,8 +234,8 @@ pub struct Placement<'a> {
 struct Rates {
     /// Compute units the work is dealt out to: all of an accelerator's, or a CPU model's threads.
     lanes: f64,
-    /// CPUs: rows and columns of the microkernel's block (the device's smallest tile), to which a GEMM
-    /// longer than a tile pads its remainder.
+    /// CPUs: rows and columns of the microkernel's block (the device's smallest tile by area), to which a
+    /// GEMM pads the rows and columns beyond its whole tiles.
     micro: (f64, f64),
     /// Speed of each lane relative to one unit alone (CPUs: the per-core rate with this many cores busy and
     /// any Amdahl serial fraction; 1 on accelerators).
@@ -322,13 +337,12 @@ impl Placement<'_> {
         } else {
             compute
         };
-        // The microkernel's block: the device's smallest tile.
+        // The microkernel's block: the device's smallest tile (by area).
         let micro = dev
             .gemm_tiles
             .iter()
-            .fold((f64::INFINITY, f64::INFINITY), |m, t| {
-                (m.0.min(f64::from(t.m)), m.1.min(f64::from(t.n)))
-            });
+            .min_by_key(|t| u64::from(t.m) * u64::from(t.n))
+            .map_or((1.0, 1.0), |t| (f64::from(t.m), f64::from(t.n)));
         let rates = Rates {
             micro,
             lanes,
@@ -346,8 +360,9 @@ impl Placement<'_> {
     }
 
     /// GEMM time (s) and occupancy with the best tile of the device: the tiles are dealt out to the lanes in
-    /// waves. On CPUs a partial tile costs a whole one (the microkernel computes its padded block), except
-    /// for matrix-vector products of a few rows, which stream the weights through a GEMV kernel instead.
+    /// waves. On CPUs a GEMM shorter than a tile costs the whole tile and a longer one pads its remainder to
+    /// the microkernel's block (`row_padding`, `column_padding`), except for matrix-vector products of a few
+    /// rows, which stream the weights through a GEMV kernel instead.
     fn gemm(&self, r: &Rates, op: &Op) -> (f64, f64) {
         let efficiency = r.efficiency;
         if r.cpu && !self.runtime.tiled_gemm {
@@ -363,9 +378,7 @@ impl Placement<'_> {
             let (rows, cols) = (count_ceil(op.m / tm), count_ceil(op.n / tn));
             let tiles = op.batches * rows * cols;
             let work = if r.cpu && op.m > GEMV_ROWS {
-                op.flops
-                    * row_padding(op.m, tm, r.micro.0)
-                    * column_padding(op.n, r.micro.1.min(tn))
+                op.flops * row_padding(op.m, tm, r.micro.0) * column_padding(op.n, tn, r.micro.1)
             } else {
                 op.flops
             };
@@ -603,7 +616,21 @@ impl Placement<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::count_ceil;
+    use super::{column_padding, count_ceil, row_padding};
+
+    #[test]
+    fn padding_covers_whole_tiles_exactly_and_pads_only_the_remainder() {
+        // Whole tiles cost nothing extra, even when the microkernel's block does not divide the tile.
+        assert_eq!(row_padding(512.0, 64.0, 24.0), 1.0);
+        assert_eq!(column_padding(768.0, 256.0, 96.0), 1.0);
+        // 197 rows: three 64-row tiles and 5 rows padded to 16.
+        assert_eq!(row_padding(197.0, 64.0, 16.0), 208.0 / 197.0);
+        // Fewer rows than a tile cost the tile; fewer columns only their panel.
+        assert_eq!(row_padding(16.0, 64.0, 16.0), 4.0);
+        assert_eq!(column_padding(24.0, 256.0, 64.0), 64.0 / 24.0);
+        // A remainder never costs more than one more tile.
+        assert_eq!(row_padding(65.0, 64.0, 96.0), 128.0 / 65.0);
+    }
 
     #[test]
     fn count_ceil_is_ceil_at_least_one() {
