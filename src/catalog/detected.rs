@@ -501,6 +501,11 @@ fn wasm_cpu(
         // 128-bit SIMD carries 4 FP32 lanes; scalar code does one.
         p.scale_peaks(0.25);
         reasons.push("No WebAssembly SIMD: scalar code, a quarter of the SIMD peak.".to_string());
+    } else if !wasm.relaxed_simd {
+        // The catalog's peak counts relaxed SIMD's fused multiply-add; without it a multiply and an add
+        // each take a pipe.
+        p.scale_peaks(0.5);
+        reasons.push("No relaxed SIMD: no fused multiply-add, half the SIMD peak.".to_string());
     }
     p
 }

@@ -38,6 +38,7 @@ fn caps(webgpu: Result<WebGpu, String>) -> Capabilities {
         wasm: WasmSupport {
             webassembly: true,
             simd: true,
+            relaxed_simd: true,
             ..WasmSupport::default()
         },
         hardware_concurrency: Some(8),
@@ -199,6 +200,15 @@ fn without_webgpu_wasm_uses_cores_only_when_cross_origin_isolated() {
     let (threaded, _) = profile_from_capabilities(&c);
     assert_eq!(threaded.compute_units, 8);
     assert!((threaded.peak_tflops.fp32 - base.peak_tflops.fp32 * 2.0).abs() < 1e-12);
+    // Without relaxed SIMD there is no fused multiply-add: a multiply and an add each take a pipe.
+    c.wasm.relaxed_simd = false;
+    let (no_fma, reasons) = profile_from_capabilities(&c);
+    assert!((no_fma.peak_tflops.fp32 - threaded.peak_tflops.fp32 / 2.0).abs() < 1e-12);
+    assert!(
+        reasons.iter().any(|r| r.contains("relaxed SIMD")),
+        "{reasons:?}"
+    );
+    c.wasm.relaxed_simd = true;
     c.wasm.simd = false;
     let (scalar, reasons) = profile_from_capabilities(&c);
     assert!((scalar.peak_tflops.fp32 - threaded.peak_tflops.fp32 / 4.0).abs() < 1e-12);
