@@ -78,11 +78,22 @@ function freePort() {
 
 /** `npm pack` of pkg/: what it holds, its sizes, and the README's stated size against the real one. */
 async function pack(dest) {
-  // `npm pack` in the repository root would pack the development workspace (no .wasm): it must refuse and
-  // point to pkg/.
-  const refused = await sh('npm pack --dry-run', root);
-  must(refused.code !== 0 && refused.stderr.includes('npm pack ./pkg'),
-    `\`npm pack\` in the repository root should refuse and point to pkg/ (exit ${refused.code}):\n${(refused.stdout + refused.stderr).slice(-800)}`);
+  // `npm pack` in the repository root packs the same build: its manifest is the package's with every entry
+  // point under pkg/, and its tarball holds the one .wasm.
+  const atRoot = await mustRun('npm pack --dry-run --json', root);
+  const rootFiles = JSON.parse(atRoot.stdout.slice(atRoot.stdout.indexOf('[')))[0].files.map((f) => f.path);
+  const rootWasm = rootFiles.filter((f) => f.endsWith('.wasm'));
+  must(rootWasm.length === 1 && rootWasm[0] === 'pkg/web/multimodel_perf_bg.wasm',
+    `\`npm pack\` in the repository root should hold pkg/web/multimodel_perf_bg.wasm, found ${JSON.stringify(rootWasm)}`);
+  const rootManifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  const built = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8'));
+  const underPkg = (v) => (typeof v === 'string' ? v.replace(/^\.\/(?!package\.json$)/, './pkg/')
+    : Object.fromEntries(Object.entries(v).map(([k, x]) => [k, underPkg(x)])));
+  for (const k of ['name', 'version', 'engines', 'main', 'module', 'browser', 'types', 'exports']) {
+    const want = ['name', 'version', 'engines'].includes(k) ? built[k] : underPkg(built[k]);
+    must(JSON.stringify(rootManifest[k]) === JSON.stringify(want),
+      `the root package.json's ${k} differs from pkg/package.json's: ${JSON.stringify(rootManifest[k])} vs ${JSON.stringify(want)}`);
+  }
   const r = await mustRun(`npm pack ${JSON.stringify(pkgDir)} --pack-destination ${JSON.stringify(dest)} --json`, root);
   const [info] = JSON.parse(r.stdout.slice(r.stdout.indexOf('[')));
   const files = info.files.map((f) => f.path).sort();
