@@ -53,22 +53,26 @@ pub fn calibrate(
     let p = bench::profile(&b).map_err(text)?;
     let store = open(db)?;
     let version = store.save_profile(&p, "mmperf calibrate").map_err(text)?;
-    let dto = wire::profile_to_dto(&p);
-    let write = |f: &String, profile: &DeviceProfile, what: &str| -> Result<(), String> {
-        std::fs::write(f, wire::to_json(&wire::profile_to_dto(profile)))
-            .map_err(|e| format!("cannot write '{f}': {e}"))?;
+    let json_text = wire::to_json(&wire::profile_to_dto(&p));
+    let write = |f: &String, text: &str, what: &str| -> Result<(), String> {
+        std::fs::write(f, text).map_err(|e| format!("cannot write '{f}': {e}"))?;
         progress(&format!("{what} written to {f} (use it as --hardware {f})"));
         Ok(())
     };
     if let Some(f) = out_file {
-        write(f, &p, "profile")?;
+        write(f, &json_text, "profile")?;
     }
     if let Some(f) = wasm_file {
-        write(f, &bench::wasm_profile(&p, &b), "browser-page profile")?;
+        let page = bench::wasm_profile(&p, &b);
+        write(
+            f,
+            &wire::to_json(&wire::profile_to_dto(&page)),
+            "browser-page profile",
+        )?;
     }
     let mut out = String::new();
     if json {
-        w!(out, "{}", wire::to_json(&dto));
+        w!(out, "{json_text}");
     } else {
         w!(
             out,

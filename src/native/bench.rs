@@ -847,9 +847,6 @@ pub fn profile(b: &CpuBench) -> Result<DeviceProfile> {
     Ok(p)
 }
 
-/// wasm32's address space, MB.
-const WASM32_MB: f64 = 4096.0;
-
 /// The profile a browser page on this machine sees (id `wasm:calibrated`, platform `wasm`): `cpu` (this
 /// calibration's profile) with its peaks scaled from the native ISA's FP32 FLOP per cycle to WebAssembly's
 /// 128-bit SIMD on the same cores (`Isa::simd128_flops_per_cycle`). Bandwidth, cores, tiles, the all-core rate
@@ -866,7 +863,9 @@ pub fn wasm_profile(cpu: &DeviceProfile, b: &CpuBench) -> DeviceProfile {
     );
     p.peak_tflops.fp32 *= ratio;
     // A page's memory is a wasm32 instance's: at most 4 GiB of address space.
-    p.memory_capacity_mb = p.memory_capacity_mb.min(WASM32_MB);
+    p.memory_capacity_mb = p
+        .memory_capacity_mb
+        .min(crate::catalog::detected::WASM32_MAX_MB);
     p.default_runtime = "onnxruntime-web".to_string();
     // The native built-in runner's efficiency does not carry over to a page.
     p.runtime_efficiency.clear();

@@ -31,15 +31,10 @@ fn row_padding(m: f64, tile: f64, micro: f64) -> f64 {
     remainder_padding(m, tile, micro)
 }
 
-/// Work factor of a CPU GEMM's `n` columns on a tile `tile` wide: the weights are packed into panels as wide
-/// as the microkernel's block (`micro`), so a narrow GEMM (a pointwise convolution with 24 channels) has fewer
-/// panels and pads only its last one.
-fn column_padding(n: f64, tile: f64, micro: f64) -> f64 {
-    remainder_padding(n, tile, micro)
-}
-
 /// `len` in whole tiles plus its remainder padded to the microkernel's block (at most one more tile), over
-/// `len`.
+/// `len`. Also the work factor of a CPU GEMM's columns: the weights are packed into panels as wide as the
+/// microkernel's block, so a narrow GEMM (a pointwise convolution with 24 channels) has fewer panels and pads
+/// only its last one.
 fn remainder_padding(len: f64, tile: f64, micro: f64) -> f64 {
     let whole = (len / tile).floor() * tile;
     let rest = len - whole;
@@ -361,7 +356,7 @@ impl Placement<'_> {
 
     /// GEMM time (s) and occupancy with the best tile of the device: the tiles are dealt out to the lanes in
     /// waves. On CPUs a GEMM shorter than a tile costs the whole tile and a longer one pads its remainder to
-    /// the microkernel's block (`row_padding`, `column_padding`), except for matrix-vector products of a few
+    /// the microkernel's block (`row_padding`, `remainder_padding`), except for matrix-vector products of a few
     /// rows, which stream the weights through a GEMV kernel instead.
     fn gemm(&self, r: &Rates, op: &Op) -> (f64, f64) {
         let efficiency = r.efficiency;
@@ -378,7 +373,7 @@ impl Placement<'_> {
             let (rows, cols) = (count_ceil(op.m / tm), count_ceil(op.n / tn));
             let tiles = op.batches * rows * cols;
             let work = if r.cpu && op.m > GEMV_ROWS {
-                op.flops * row_padding(op.m, tm, r.micro.0) * column_padding(op.n, tn, r.micro.1)
+                op.flops * row_padding(op.m, tm, r.micro.0) * remainder_padding(op.n, tn, r.micro.1)
             } else {
                 op.flops
             };
@@ -616,18 +611,18 @@ impl Placement<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::{column_padding, count_ceil, row_padding};
+    use super::{count_ceil, remainder_padding, row_padding};
 
     #[test]
     fn padding_covers_whole_tiles_exactly_and_pads_only_the_remainder() {
         // Whole tiles cost nothing extra, even when the microkernel's block does not divide the tile.
         assert_eq!(row_padding(512.0, 64.0, 24.0), 1.0);
-        assert_eq!(column_padding(768.0, 256.0, 96.0), 1.0);
+        assert_eq!(remainder_padding(768.0, 256.0, 96.0), 1.0);
         // 197 rows: three 64-row tiles and 5 rows padded to 16.
         assert_eq!(row_padding(197.0, 64.0, 16.0), 208.0 / 197.0);
         // Fewer rows than a tile cost the tile; fewer columns only their panel.
         assert_eq!(row_padding(16.0, 64.0, 16.0), 4.0);
-        assert_eq!(column_padding(24.0, 256.0, 64.0), 64.0 / 24.0);
+        assert_eq!(remainder_padding(24.0, 256.0, 64.0), 64.0 / 24.0);
         // A remainder never costs more than one more tile.
         assert_eq!(row_padding(65.0, 64.0, 96.0), 128.0 / 65.0);
     }
