@@ -76,21 +76,34 @@ struct GroupSearch<'a> {
     split: bool,
     /// The simulator's buffers, reused by every group tried.
     workspace: Workspace,
+    /// Per-resource work of the group whose makespan floor is taken.
+    floor_load: Vec<f64>,
 }
 
 impl GroupSearch<'_> {
+    /// With thread splits, gives `group`'s models the split they would run with (`threads::fill`).
+    fn set_jobs(&mut self, group: &[usize]) {
+        if !self.split {
+            return;
+        }
+        for (i, t) in threads::fill(self.prep, group, self.table) {
+            let single = self.table.get(self.prep, i, t);
+            let job = self.prep.job(i, single, Residency::Resident);
+            if job.resident_mb != self.scenario.jobs[i].resident_mb {
+                self.workspace.jobs_changed();
+            }
+            self.scenario.jobs[i] = job;
+        }
+    }
+
     /// Makespan (ns) of `group` run alone, or `None` when its memory does not fit.
     fn cost(&mut self, group: &[usize]) -> Option<u64> {
-        if self.split {
-            for (i, t) in threads::fill(self.prep, group, self.table) {
-                let single = self.table.get(self.prep, i, t);
-                let job = self.prep.job(i, single, Residency::Resident);
-                if job.resident_mb != self.scenario.jobs[i].resident_mb {
-                    self.workspace.jobs_changed();
-                }
-                self.scenario.jobs[i] = job;
-            }
-        }
+        self.set_jobs(group);
+        self.simulate(group)
+    }
+
+    /// [`GroupSearch::cost`] with the jobs already set for `group`.
+    fn simulate(&mut self, group: &[usize]) -> Option<u64> {
         let s = self.scenario.run_group(group, &mut self.workspace);
         let fits_pools = self
             .prep
@@ -104,6 +117,14 @@ impl GroupSearch<'_> {
             .max_memory_mb
             .is_none_or(|b| s.peak_total_mb <= b);
         (fits_pools && fits_budget).then_some(s.makespan_ns)
+    }
+
+    /// A floor under `group`'s makespan (ns) without simulating it ([`Scenario::makespan_floor_ns`]).
+    fn floor(&mut self, group: &[usize]) -> u64 {
+        self.set_jobs(group);
+        self.scenario
+            .makespan_floor_ns(group, &mut self.floor_load)
+            .floor() as u64
     }
 }
 
@@ -162,6 +183,7 @@ fn batched_with(
         table,
         split,
         workspace: Workspace::default(),
+        floor_load: Vec::new(),
     };
     let order = &prep.canonical;
     let mut groups = if order.len() <= EXACT_GROUPING_LIMIT {
@@ -210,6 +232,13 @@ fn batched_with(
     Plan { groups, ..template }
 }
 
+/// Subset dynamic programming over the partitions of `order`: `best[mask]` is the least total makespan of a
+/// partition of `mask` into groups that fit, with its first group. The lowest model of `mask` alone followed
+/// by the best partition of the rest is tried first, so on equal makespans models run apart (a lower mean
+/// latency and peak memory for the same makespan); a later group replaces it only when strictly shorter. A
+/// group is simulated only when it can: when its makespan floor ([`Scenario::makespan_floor_ns`]) plus the
+/// best of the rest is below the best found so far. On a CPU where every model takes all the cores no group
+/// beats running apart, and most searches simulate only the single models.
 fn exact(search: &mut GroupSearch, order: &[usize]) -> Vec<Vec<usize>> {
     let n = order.len();
     let full = (1usize << n) - 1;
@@ -218,33 +247,61 @@ fn exact(search: &mut GroupSearch, order: &[usize]) -> Vec<Vec<usize>> {
         out.extend((0..n).filter(|b| mask >> b & 1 == 1).map(|b| order[b]));
     };
     let mut group = Vec::with_capacity(n);
-    let cost: Vec<Option<u64>> = (0..=full)
-        .map(|mask| {
-            if mask == 0 {
-                Some(0)
-            } else {
-                members(mask, &mut group);
-                search.cost(&group)
-            }
-        })
-        .collect();
+    // Simulated makespans and floors, by group mask, filled on first use.
+    let mut cost: Vec<Option<Option<u64>>> = vec![None; full + 1];
+    // Without thread splits the jobs never change, so every floor comes from one pass over the subsets.
+    let mut floor: Vec<Option<u64>> = if search.split {
+        vec![None; full + 1]
+    } else {
+        search
+            .scenario
+            .makespan_floors_ns(order)
+            .into_iter()
+            .map(|f| Some(f.floor() as u64))
+            .collect()
+    };
+    for b in 0..n {
+        members(1 << b, &mut group);
+        cost[1 << b] = Some(search.cost(&group));
+    }
     // best[mask] = (total makespan, first group) over partitions of `mask` into feasible groups.
     let mut best: Vec<Option<(u64, usize)>> = vec![None; full + 1];
     best[0] = Some((0, 0));
     for mask in 1..=full {
         let low = mask & mask.wrapping_neg();
         let rest = mask ^ low;
+        // The lowest model alone, then the best of the rest, is tried first: on equal makespans the partition
+        // that runs models apart wins (a lower mean latency and a lower peak memory for the same makespan).
+        if let (Some(c), Some((tail, _))) = (cost[low].flatten(), best[rest]) {
+            best[mask] = Some((c.saturating_add(tail), low));
+        }
         let mut sub = rest;
-        loop {
-            let group = sub | low;
-            if let (Some(c), Some((tail, _))) = (cost[group], best[mask ^ group]) {
-                let total = c.saturating_add(tail);
-                if best[mask].is_none_or(|(b, _)| total < b) {
-                    best[mask] = Some((total, group));
+        while sub != 0 {
+            let g = sub | low;
+            if let Some((tail, _)) = best[mask ^ g] {
+                let least = match floor[g] {
+                    Some(f) => f,
+                    None => {
+                        members(g, &mut group);
+                        *floor[g].insert(search.floor(&group))
+                    }
                 }
-            }
-            if sub == 0 {
-                break;
+                .saturating_add(tail);
+                if best[mask].is_none_or(|(b, _)| least < b) {
+                    let c = match cost[g] {
+                        Some(c) => c,
+                        None => {
+                            members(g, &mut group);
+                            *cost[g].insert(search.cost(&group))
+                        }
+                    };
+                    if let Some(c) = c {
+                        let total = c.saturating_add(tail);
+                        if best[mask].is_none_or(|(b, _)| total < b) {
+                            best[mask] = Some((total, g));
+                        }
+                    }
+                }
             }
             sub = (sub - 1) & rest;
         }
@@ -620,4 +677,124 @@ fn explain(goal: Goal, c: &[Candidate], k: usize, feasible: &[usize]) -> String 
         others.join(", "),
         p.combined_memory_mb
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::MultiModelPredictor;
+    use crate::predict::multi::Target;
+
+    /// The partition search as it was before floors: every group simulated, the same order and tie rule.
+    fn exact_simulating_every_group(
+        search: &mut GroupSearch,
+        order: &[usize],
+    ) -> Vec<(u64, usize)> {
+        let n = order.len();
+        let full = (1usize << n) - 1;
+        let cost: Vec<Option<u64>> = (0..=full)
+            .map(|mask| {
+                let group: Vec<usize> = (0..n)
+                    .filter(|b| mask >> b & 1 == 1)
+                    .map(|b| order[b])
+                    .collect();
+                if group.is_empty() {
+                    Some(0)
+                } else {
+                    search.cost(&group)
+                }
+            })
+            .collect();
+        let mut best: Vec<Option<(u64, usize)>> = vec![None; full + 1];
+        best[0] = Some((0, 0));
+        for mask in 1..=full {
+            let low = mask & mask.wrapping_neg();
+            let rest = mask ^ low;
+            let mut candidates = vec![low];
+            let mut sub = rest;
+            while sub != 0 {
+                candidates.push(sub | low);
+                sub = (sub - 1) & rest;
+            }
+            for g in candidates {
+                if let (Some(c), Some((tail, _))) = (cost[g], best[mask ^ g]) {
+                    let total = c.saturating_add(tail);
+                    if best[mask].is_none_or(|(b, _)| total < b) {
+                        best[mask] = Some((total, g));
+                    }
+                }
+            }
+        }
+        best.into_iter()
+            .map(|b| b.unwrap_or((u64::MAX, 0)))
+            .collect()
+    }
+
+    #[test]
+    fn the_partition_search_finds_what_simulating_every_group_finds() {
+        let predictor = MultiModelPredictor::default();
+        let mut checked = 0;
+        for n in 2..=EXACT_GROUPING_LIMIT {
+            for (target, budget) in [
+                ("cuda:a100-40gb", None),
+                ("cuda:t4", Some(3000.0)),
+                ("cpu:laptop-4c", None),
+                ("cpu:server-32c", Some(2000.0)),
+                ("wasm:laptop-4c", None),
+            ] {
+                let mut workload = crate::bench::catalog_mix(n);
+                workload.constraints.max_memory_mb = budget;
+                let prep = predictor
+                    .prepare(&workload, &Target::new(target).unwrap())
+                    .unwrap();
+                for split in [false, true] {
+                    let threads = vec![None; prep.models.len()];
+                    let template = Plan {
+                        strategy: Strategy::Batched,
+                        groups: vec![],
+                        threads,
+                        residency: Residency::Resident,
+                    };
+                    let mut table = SingleTable::new(&prep);
+                    let singles: Vec<SinglePrediction> = (0..prep.models.len())
+                        .map(|i| table.get(&prep, i, prep.threads(i, &template)).clone())
+                        .collect();
+                    let (mut one, mut two) = (table.clone(), table);
+                    let new_search = |table| GroupSearch {
+                        prep: &prep,
+                        scenario: prep.scenario(&template, &singles),
+                        table,
+                        split,
+                        workspace: Workspace::default(),
+                        floor_load: Vec::new(),
+                    };
+                    let mut all = new_search(&mut one);
+                    let reference = exact_simulating_every_group(&mut all, &prep.canonical);
+                    let mut pruned = new_search(&mut two);
+                    let groups = exact(&mut pruned, &prep.canonical);
+                    // Walk the reference's best partition of the whole set.
+                    let mut want = Vec::new();
+                    let mut mask = (1usize << n) - 1;
+                    if reference[mask].1 == 0 {
+                        // Nothing fits: one model per group.
+                        want = prep.canonical.iter().map(|&i| vec![i]).collect();
+                        mask = 0;
+                    }
+                    while mask != 0 {
+                        let first = reference[mask].1;
+                        want.push(
+                            (0..n)
+                                .filter(|b| first >> b & 1 == 1)
+                                .map(|b| prep.canonical[b])
+                                .collect::<Vec<_>>(),
+                        );
+                        mask ^= first;
+                    }
+                    assert_eq!(groups, want, "{n} models, split {split}");
+                    checked += 1;
+                }
+            }
+        }
+        assert_eq!(checked, 7 * 5 * 2);
+    }
 }

@@ -190,6 +190,58 @@ impl Scenario {
         self.rates_beside(active, &[], scratch)
     }
 
+    /// A floor under the makespan of `group` run alone ([`Scenario::run_group`]), ns, without simulating it:
+    /// no job runs faster than alone (every rate is at most 1), and no resource serves more than its capacity
+    /// (a job's rate is at most capacity / load on each resource it uses, so the jobs' use of a resource,
+    /// Σ demand × rate, never exceeds the capacity, while they need Σ solo time × demand of it in all).
+    /// `load` is a buffer kept between calls.
+    pub fn makespan_floor_ns(&self, group: &[usize], load: &mut Vec<f64>) -> f64 {
+        load.clear();
+        load.resize(self.resources.len(), 0.0);
+        let mut longest: f64 = 0.0;
+        for &k in group {
+            let Some(j) = self.jobs.get(k) else { continue };
+            let solo = j.solo_ns as f64;
+            longest = longest.max(solo);
+            for &(r, d) in &j.demands {
+                load[r] += solo * d;
+            }
+        }
+        load.iter()
+            .zip(&self.resources)
+            .map(|(work, res)| work / res.capacity.max(1e-9))
+            .fold(longest, f64::max)
+    }
+
+    /// [`Scenario::makespan_floor_ns`] of every subset of `order` (index: the bit mask over `order`'s
+    /// positions), built up one job at a time instead of from scratch for each subset.
+    pub fn makespan_floors_ns(&self, order: &[usize]) -> Vec<f64> {
+        let r = self.resources.len();
+        let subsets = 1usize << order.len();
+        let mut longest = vec![0.0f64; subsets];
+        let mut work = vec![0.0f64; subsets * r];
+        let mut floors = vec![0.0f64; subsets];
+        for mask in 1..subsets {
+            let b = mask.trailing_zeros() as usize;
+            let rest = mask & (mask - 1);
+            work.copy_within(rest * r..rest * r + r, mask * r);
+            longest[mask] = longest[rest];
+            if let Some(j) = self.jobs.get(order[b]) {
+                let solo = j.solo_ns as f64;
+                longest[mask] = longest[mask].max(solo);
+                for &(res, d) in &j.demands {
+                    work[mask * r + res] += solo * d;
+                }
+            }
+            floors[mask] = work[mask * r..mask * r + r]
+                .iter()
+                .zip(&self.resources)
+                .map(|(w, res)| w / res.capacity.max(1e-9))
+                .fold(longest[mask], f64::max);
+        }
+        floors
+    }
+
     /// [`Scenario::rates`] with pools that finished but still spin (`(resource, share of it, until)`) taking
     /// their part of the cores.
     fn rates_beside<'s>(
@@ -383,7 +435,7 @@ impl Scenario {
                     .zip(&ws.step_rates)
                     .map(|(&k, r)| ws.remaining[k] / r)
                     .fold(until_spin_ends, f64::min);
-                let dt = step.ceil().max(0.0) as u64;
+                let dt = ceil_ns(step);
                 obs.busy(self, &ws.active, dt);
                 now += dt;
                 ws.still.clear();
@@ -408,6 +460,17 @@ impl Scenario {
         }
         obs.sample(now, self.memory_now(resident, &[]));
         now
+    }
+}
+
+/// `t.ceil().max(0.0) as u64` for a step of the simulation, ns, without the libm call that `f64::ceil` is on
+/// x86-64 targets without SSE4.1 (every event of every group a grouping search simulates takes one).
+fn ceil_ns(t: f64) -> u64 {
+    let whole = t as u64; // saturating: negative and NaN give 0
+    if (whole as f64) < t {
+        whole.saturating_add(1)
+    } else {
+        whole
     }
 }
 
@@ -580,5 +643,82 @@ mod tests {
         });
         // Each gets half the cores, and a quarter of that half is burnt: rate 0.375.
         assert_eq!(sc.run().makespan_ns, 2667);
+    }
+
+    #[test]
+    fn event_steps_round_up_to_whole_nanoseconds() {
+        for (t, want) in [
+            (0.0, 0),
+            (-3.5, 0),
+            (f64::NAN, 0),
+            (1.0, 1),
+            (1.2, 2),
+            (2999.0001, 3000),
+        ] {
+            assert_eq!(ceil_ns(t), want, "{t}");
+            if t >= 0.0 {
+                assert_eq!(ceil_ns(t), t.ceil() as u64);
+            }
+        }
+        assert_eq!(ceil_ns(1e300), u64::MAX);
+    }
+
+    #[test]
+    fn the_makespan_floor_never_exceeds_a_simulated_run() {
+        // Jobs on a core resource (spinning and blocking pools, regions, a capped capacity) and a shared
+        // bandwidth resource, with interference: every subset's floor is at most its simulated makespan.
+        let cores = ResourceKind::Cores(Cores {
+            spin_wait_share: 0.5,
+            cores: 4.0,
+            all_core_rate: 0.8,
+            blocking_wait_ns: 30.0,
+            spinning_wait_ns: 3000.0,
+        });
+        let mut jobs = Vec::new();
+        for (k, (solo, share, bw)) in [
+            (1000u64, 1.0, 0.6),
+            (3000, 0.25, 0.1),
+            (700, 0.5, 0.9),
+            (2500, 0.75, 0.3),
+            (400, 0.25, 0.0),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let mut j = job(solo, share);
+            j.demands.push((1, bw));
+            j.spins = k % 2 == 0;
+            j.regions = (k * 3) as f64;
+            jobs.push(j);
+        }
+        let mut sc = scenario(jobs, vec![]);
+        sc.resources = vec![
+            Resource {
+                kind: cores,
+                capacity: 0.75,
+            },
+            Resource {
+                kind: ResourceKind::Shared,
+                capacity: 1.0,
+            },
+        ];
+        sc.domains[0].interference_per_job = 0.05;
+        let (mut ws, mut load) = (Workspace::default(), Vec::new());
+        for mask in 1..32usize {
+            let group: Vec<usize> = (0..5).filter(|b| mask >> b & 1 == 1).collect();
+            let floor = sc.makespan_floor_ns(&group, &mut load);
+            let run = sc.run_group(&group, &mut ws).makespan_ns as f64;
+            assert!(floor <= run, "{group:?}: floor {floor} above {run}");
+        }
+        let order = [0, 1, 2, 3, 4];
+        let all = sc.makespan_floors_ns(&order);
+        for (mask, floor) in all.iter().enumerate().skip(1) {
+            let group: Vec<usize> = (0..5).filter(|b| mask >> b & 1 == 1).collect();
+            assert_eq!(*floor, sc.makespan_floor_ns(&group, &mut load), "{group:?}");
+        }
+        // Processor sharing of one resource reaches the floor: all its capacity is used until the end.
+        let ps = scenario(vec![job(1000, 1.0), job(3000, 1.0)], vec![]);
+        assert_eq!(ps.makespan_floor_ns(&[0, 1], &mut load), 4000.0);
+        assert_eq!(ps.makespan_floor_ns(&[1], &mut load), 3000.0);
     }
 }
