@@ -482,6 +482,21 @@ impl Cnn {
         self.ops.push(Op::epilogue(3.0 * elems));
     }
 
+    /// Runs `block` once and counts its operators and parameters `times` times: the identical blocks of a
+    /// stage (same shapes in and out) become one set of operators with `repeat`, costed once per prediction.
+    fn repeated(&mut self, times: u32, block: impl FnOnce(&mut Self)) {
+        if times == 0 {
+            return;
+        }
+        let (ops, params) = (self.ops.len(), self.params);
+        block(self);
+        let t = f64::from(times);
+        self.params = params + (self.params - params) * t;
+        for op in &mut self.ops[ops..] {
+            op.repeat *= t;
+        }
+    }
+
     /// Builds `family` for `items` images of `image`×`image` pixels.
     pub fn build(family: CnnFamily, items: f64, image: u32) -> Self {
         let mut net = Cnn::new(items, image);
@@ -497,21 +512,24 @@ impl Cnn {
         self.conv(64, 7, 2, 1, false).bn().act();
         self.pool(3, 2);
         for (width, blocks, stride) in [(64, 3, 1), (128, 4, 2), (256, 6, 2), (512, 3, 2)] {
-            for block in 0..blocks {
-                let s = if block == 0 { stride } else { 1 };
-                let (c, h, w) = (self.channels, self.height, self.width);
-                self.conv(width, 1, 1, 1, false).bn().act();
-                self.conv(width, 3, s, 1, false).bn().act();
-                self.conv(width * 4, 1, 1, 1, false).bn();
-                if block == 0 {
-                    // Projection shortcut on the block input.
-                    let (oc, oh, ow) = (self.channels, self.height, self.width);
-                    (self.channels, self.height, self.width) = (c, h, w);
-                    self.conv(width * 4, 1, s, 1, false).bn();
-                    (self.channels, self.height, self.width) = (oc, oh, ow);
-                }
-                self.residual_add();
-                self.act();
+            // The first block of a stage changes the shape; the others repeat one identical block.
+            for (block, times) in [(0, 1), (1, blocks - 1)] {
+                self.repeated(times, |net| {
+                    let s = if block == 0 { stride } else { 1 };
+                    let (c, h, w) = (net.channels, net.height, net.width);
+                    net.conv(width, 1, 1, 1, false).bn().act();
+                    net.conv(width, 3, s, 1, false).bn().act();
+                    net.conv(width * 4, 1, 1, 1, false).bn();
+                    if block == 0 {
+                        // Projection shortcut on the block input.
+                        let (oc, oh, ow) = (net.channels, net.height, net.width);
+                        (net.channels, net.height, net.width) = (c, h, w);
+                        net.conv(width * 4, 1, s, 1, false).bn();
+                        (net.channels, net.height, net.width) = (oc, oh, ow);
+                    }
+                    net.residual_add();
+                    net.act();
+                });
             }
         }
         self.global_pool();
@@ -530,18 +548,21 @@ impl Cnn {
             (6, 320, 1, 1),
         ];
         for (t, c, n, s) in blocks {
-            for i in 0..n {
-                let stride = if i == 0 { s } else { 1 };
-                let input = self.channels;
-                let hidden = input * t;
-                if t != 1 {
-                    self.conv(hidden, 1, 1, 1, false).bn().act();
-                }
-                self.conv(hidden, 3, stride, hidden, false).bn().act();
-                self.conv(c, 1, 1, 1, false).bn();
-                if stride == 1 && input == c {
-                    self.residual_add();
-                }
+            // After the first block of a stage the others are identical (stride 1, `c` channels in and out).
+            for (i, times) in [(0, 1), (1, n - 1)] {
+                self.repeated(times, |net| {
+                    let stride = if i == 0 { s } else { 1 };
+                    let input = net.channels;
+                    let hidden = input * t;
+                    if t != 1 {
+                        net.conv(hidden, 1, 1, 1, false).bn().act();
+                    }
+                    net.conv(hidden, 3, stride, hidden, false).bn().act();
+                    net.conv(c, 1, 1, 1, false).bn();
+                    if stride == 1 && input == c {
+                        net.residual_add();
+                    }
+                });
             }
         }
         self.conv(1280, 1, 1, 1, false).bn().act();
@@ -561,19 +582,22 @@ impl Cnn {
             (6, 3, 1, 320, 1),
         ];
         for (expand, kernel, s, out, n) in stages {
-            for i in 0..n {
-                let stride = if i == 0 { s } else { 1 };
-                let input = self.channels;
-                let hidden = input * expand;
-                if expand != 1 {
-                    self.conv(hidden, 1, 1, 1, false).bn().act();
-                }
-                self.conv(hidden, kernel, stride, hidden, false).bn().act();
-                self.squeeze_excite((input / 4).max(1));
-                self.conv(out, 1, 1, 1, false).bn();
-                if stride == 1 && input == out {
-                    self.residual_add();
-                }
+            // After the first block of a stage the others are identical (stride 1, `out` channels in and out).
+            for (i, times) in [(0, 1), (1, n - 1)] {
+                self.repeated(times, |net| {
+                    let stride = if i == 0 { s } else { 1 };
+                    let input = net.channels;
+                    let hidden = input * expand;
+                    if expand != 1 {
+                        net.conv(hidden, 1, 1, 1, false).bn().act();
+                    }
+                    net.conv(hidden, kernel, stride, hidden, false).bn().act();
+                    net.squeeze_excite((input / 4).max(1));
+                    net.conv(out, 1, 1, 1, false).bn();
+                    if stride == 1 && input == out {
+                        net.residual_add();
+                    }
+                });
             }
         }
         self.conv(1280, 1, 1, 1, false).bn().act();
@@ -611,7 +635,7 @@ mod tests {
             .ops
             .iter()
             .filter(|o| o.class == OpClass::Gemm)
-            .map(|o| o.flops)
+            .map(|o| o.flops * o.repeat)
             .sum();
         assert!((gemm / 2e9 - 4.089).abs() < 0.02, "{} GMACs", gemm / 2e9);
         assert_eq!(net.params, 25_557_032.0);
@@ -621,7 +645,7 @@ mod tests {
     fn batch_scales_rows_not_weights() {
         let one = Cnn::build(CnnFamily::MobileNetV2, 1.0, 224);
         let four = Cnn::build(CnnFamily::MobileNetV2, 4.0, 224);
-        let flops = |n: &Cnn| n.ops.iter().map(|o| o.flops).sum::<f64>();
+        let flops = |n: &Cnn| n.ops.iter().map(|o| o.flops * o.repeat).sum::<f64>();
         assert!((flops(&four) / flops(&one) - 4.0).abs() < 1e-9);
         assert_eq!(one.params, four.params);
     }
