@@ -572,6 +572,9 @@ pub struct HardwareProfileDto {
     /// CPUs: wake-up latency of a blocked thread, µs.
     #[serde(default, deserialize_with = "lenient::option")]
     pub wake_us: Option<f64>,
+    /// CPUs: first write to a fresh 4 KiB page, µs.
+    #[serde(default, deserialize_with = "lenient::option")]
+    pub page_fault_us: Option<f64>,
     /// Default runtime.
     pub default_runtime: Option<String>,
     /// Multiplier of the runtime's dispatch and call overheads on this device (calibration).
@@ -798,6 +801,7 @@ pub fn hardware_from_dto(d: HardwareProfileDto) -> Result<DeviceProfile> {
     for (k, v, slot) in [
         ("sched_slice_us", d.sched_slice_us, &mut p.sched_slice_us),
         ("wake_us", d.wake_us, &mut p.wake_us),
+        ("page_fault_us", d.page_fault_us, &mut p.page_fault_us),
     ] {
         match v {
             Some(x) if !(x.is_finite() && (0.0..=1e6).contains(&x)) => {
@@ -922,6 +926,7 @@ pub fn profile_to_dto(p: &DeviceProfile) -> HardwareProfileDto {
         all_core_rate: Some(p.all_core_rate),
         sched_slice_us: Some(p.sched_slice_us),
         wake_us: Some(p.wake_us),
+        page_fault_us: Some(p.page_fault_us),
         default_runtime: Some(p.default_runtime.clone()),
         overhead_scale: Some(p.overhead_scale),
         latency_corrections: Some(p.latency_corrections.iter().cloned().collect()),

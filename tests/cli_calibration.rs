@@ -64,6 +64,9 @@ fn calibrate_measure_validate_refit_export_import() {
     assert_eq!(p["id"], "cpu:calibrated");
     assert!(p["peak_tflops"]["fp32"].as_f64().unwrap() > 0.0);
     assert_eq!(p["serial_fraction"].as_f64(), Some(0.0));
+    // A page fault costs something, and less than a millisecond.
+    let fault = p["page_fault_us"].as_f64().unwrap();
+    assert!(fault > 0.0 && fault < 1000.0, "page_fault_us {fault}");
 
     let three = files::write(&dir, "three.json", THREE);
     for (k, w) in [&two, &three].into_iter().enumerate() {

@@ -45,6 +45,8 @@ pub struct Op {
     pub act_elems: f64,
     /// Weight elements read.
     pub weight_elems: f64,
+    /// Elements of the tensor the op writes (part of `act_elems`): what a runtime allocates for its output.
+    pub out_elems: f64,
     /// How many identical copies of this op run one after another.
     pub repeat: f64,
 }
@@ -60,6 +62,7 @@ impl Op {
             flops: 2.0 * batches * m * n * k,
             act_elems: batches * (m * k + m * n),
             weight_elems: weights,
+            out_elems: batches * m * n,
             repeat: 1.0,
         }
     }
@@ -69,7 +72,9 @@ impl Op {
         Self::gemm(1.0, rows, n, k, k * n)
     }
 
-    fn memory(class: OpClass, act_elems: f64, flops: f64) -> Self {
+    /// A memory-bound op that moves `act_elems` activation elements (reads plus writes, `out_elems` of them
+    /// written) and does `flops` of arithmetic.
+    fn memory(class: OpClass, act_elems: f64, out_elems: f64, flops: f64) -> Self {
         Op {
             class,
             batches: 1.0,
@@ -79,18 +84,24 @@ impl Op {
             flops,
             act_elems,
             weight_elems: 0.0,
+            out_elems,
             repeat: 1.0,
         }
     }
 
-    /// Element-wise epilogue touching `elems` activation elements (reads plus writes).
+    /// Element-wise epilogue touching `elems` activation elements (reads plus writes: half of them written).
     pub fn epilogue(elems: f64) -> Self {
-        Self::memory(OpClass::Epilogue, elems, elems)
+        Self::memory(OpClass::Epilogue, elems, elems / 2.0, elems)
+    }
+
+    /// Residual add of two tensors of `elems` elements each into a third: `3 × elems` moved.
+    pub fn residual(elems: f64) -> Self {
+        Self::memory(OpClass::Epilogue, 3.0 * elems, elems, 3.0 * elems)
     }
 
     /// Normalisation over `elems` elements (read once, written once).
     pub fn norm(elems: f64) -> Self {
-        Self::memory(OpClass::Norm, 2.0 * elems, 5.0 * elems)
+        Self::memory(OpClass::Norm, 2.0 * elems, elems, 5.0 * elems)
     }
 
     /// Attention for `heads` (already multiplied by the batch), `q` queries over `kv` keys of size `dh`.
@@ -105,6 +116,7 @@ impl Op {
             // Q and output (q × dh each) plus K and V (kv × dh each) per head.
             act_elems: heads * dh * (2.0 * q + 2.0 * kv),
             weight_elems: 0.0,
+            out_elems: heads * q * dh,
             repeat: 1.0,
         }
     }
@@ -256,7 +268,7 @@ impl TxStack {
             Op::linear(rows, d, q + 2.0 * kv),
             self.cached_attention(heads, q_len, kv_len, dh, kv_len - q_len, items),
             Op::linear(rows, q, d),
-            Op::epilogue(3.0 * rows * d),
+            Op::residual(rows * d),
         ];
         out.extend(attention.into_iter().map(|op| op.times(layers)));
         if let (true, Some((enc_len, project))) = (self.cross_attention, cross) {
@@ -273,7 +285,7 @@ impl TxStack {
                 [Op::norm(rows * d), Op::linear(rows, d, q)]
                     .into_iter()
                     .chain(cross_attention)
-                    .chain([Op::linear(rows, q, d), Op::epilogue(3.0 * rows * d)])
+                    .chain([Op::linear(rows, q, d), Op::residual(rows * d)])
                     .map(|op| op.times(layers)),
             );
         }
@@ -284,7 +296,7 @@ impl TxStack {
                 Op::linear(rows, d, up),
                 Op::epilogue(rows * (up + ff)),
                 Op::linear(rows, ff, d),
-                Op::epilogue(3.0 * rows * d),
+                Op::residual(rows * d),
             ]
             .into_iter()
             .map(|op| op.times(layers)),
@@ -337,7 +349,7 @@ impl Embedding {
     /// Gather `rows` embedding rows (plus the norm when present).
     pub fn ops(&self, rows: f64, out: &mut Vec<Op>) {
         let d = f64::from(self.dim);
-        let mut gather = Op::memory(OpClass::Gather, rows * d, 0.0);
+        let mut gather = Op::memory(OpClass::Gather, rows * d, rows * d, 0.0);
         gather.weight_elems = rows * d;
         out.push(gather);
         if self.norm {
@@ -407,7 +419,12 @@ impl Cnn {
         let output = self.elems();
         self.peak_act_elems = self.peak_act_elems.max(input + output);
         if groups > 1 && groups == cin {
-            let mut op = Op::memory(OpClass::Depthwise, self.items * (input + output), 0.0);
+            let mut op = Op::memory(
+                OpClass::Depthwise,
+                self.items * (input + output),
+                self.items * output,
+                0.0,
+            );
             op.flops = 2.0 * rows * f64::from(out) * kk;
             op.weight_elems = kk * f64::from(out);
             self.ops.push(op);
@@ -428,14 +445,17 @@ impl Cnn {
         self
     }
 
-    /// Activation (ReLU, ReLU6, SiLU) as an epilogue.
+    /// Activation (ReLU, ReLU6, SiLU) as an epilogue, in place (torchvision builds these networks' activations
+    /// with `inplace=True`): it writes over its input, so it allocates no tensor of its own.
     fn act(&mut self) -> &mut Self {
-        self.ops.push(Op::epilogue(2.0 * self.items * self.elems()));
+        let mut op = Op::epilogue(2.0 * self.items * self.elems());
+        op.out_elems = 0.0;
+        self.ops.push(op);
         self
     }
 
     fn residual_add(&mut self) {
-        self.ops.push(Op::epilogue(3.0 * self.items * self.elems()));
+        self.ops.push(Op::residual(self.items * self.elems()));
     }
 
     fn pool(&mut self, kernel: u32, stride: u32) {
@@ -446,6 +466,7 @@ impl Cnn {
         self.ops.push(Op::memory(
             OpClass::Pool,
             self.items * (input + self.elems()),
+            self.items * self.elems(),
             flops,
         ));
     }
@@ -455,6 +476,7 @@ impl Cnn {
         self.ops.push(Op::memory(
             OpClass::Pool,
             self.items * input,
+            self.items * f64::from(self.channels),
             self.items * input,
         ));
         self.height = 1;
@@ -474,12 +496,13 @@ impl Cnn {
         let cf = f64::from(c);
         self.params += 2.0 * cf * f64::from(squeeze) + f64::from(squeeze) + cf;
         let elems = self.items * self.elems();
-        self.ops.push(Op::memory(OpClass::Pool, elems, elems));
+        self.ops
+            .push(Op::memory(OpClass::Pool, elems, self.items * cf, elems));
         self.ops
             .push(Op::linear(self.items, cf, f64::from(squeeze)));
         self.ops
             .push(Op::linear(self.items, f64::from(squeeze), cf));
-        self.ops.push(Op::epilogue(3.0 * elems));
+        self.ops.push(Op::residual(elems));
     }
 
     /// Runs `block` once and counts its operators and parameters `times` times: the identical blocks of a

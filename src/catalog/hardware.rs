@@ -183,6 +183,10 @@ pub struct DeviceProfile {
     /// CPUs: wake-up latency of a blocked thread (futex wake, context switch), µs: what a blocking pool's
     /// join waits for a thread taken off its core when the cores are oversubscribed.
     pub wake_us: f64,
+    /// CPUs: cost of faulting in one fresh 4 KiB page on first write, µs (trap, page allocation, zeroing):
+    /// what a runtime that maps its large outputs anew on every call (`RuntimeProfile::fresh_pages_above_mib`)
+    /// pays per page; several threads writing the output fault in parallel.
+    pub page_fault_us: f64,
     /// Share of a CPU kernel's work that does not speed up with more threads (Amdahl; 0 = perfect scaling):
     /// `T` threads do the work of `1 / (s + (1 − s) / T)` cores.
     pub serial_fraction: f64,
@@ -348,6 +352,10 @@ const CPU_REGION_US_PER_THREAD: f64 = 0.5;
 /// A blocked thread's wake-up: futex wake, IPI and context switch, a few µs on bare metal and tens under a
 /// hypervisor (vCPU wake-up through the host scheduler). Reliability U.
 const CPU_WAKE_US: f64 = 30.0;
+/// First write to a fresh anonymous 4 KiB page: the trap, the page allocation and zeroing 4 KiB, about a
+/// microsecond (Reliability U for catalog devices); `mmperf calibrate` measures it (1.5-1.6 µs on the 2-core
+/// development VM, where the hypervisor's nested page tables add to each fault).
+const CPU_PAGE_FAULT_US: f64 = 1.0;
 
 /// Linux's scheduler slice for `cores` CPUs: 0.75 ms × (1 + ⌊log2 cores⌋), capped at 8 CPUs as the kernel's
 /// `sched_update_scaling` does (kernel/sched/fair.c: `sysctl_sched_base_slice`, SCHED_TUNABLESCALING_LOG).
@@ -583,6 +591,7 @@ fn build(d: &Dev) -> DeviceProfile {
         all_core_rate: 1.0,
         sched_slice_us: linux_slice_us(d.units),
         wake_us: CPU_WAKE_US,
+        page_fault_us: CPU_PAGE_FAULT_US,
         default_runtime: default_runtime(platform).to_string(),
         overhead_scale: 1.0,
         latency_corrections: Vec::new(),

@@ -476,11 +476,7 @@ fn wav2vec2_ops(b: f64, seconds: f64, stack: &TxStack, out: &mut Vec<Op>) {
         d / WAV2VEC2_POS_GROUPS,
     );
     pos.weight_elems = d * pos_k;
-    out.extend([
-        pos,
-        Op::epilogue(3.0 * b * frames * d),
-        Op::norm(b * frames * d),
-    ]);
+    out.extend([pos, Op::residual(b * frames * d), Op::norm(b * frames * d)]);
     stack.ops(b, frames, frames, None, out);
 }
 

@@ -62,6 +62,10 @@ pub struct RuntimeProfile {
     /// CPUs: how long the intra-op pool's workers keep spinning after a run returns before they block, µs;
     /// meanwhile they hold their cores against whatever runs next.
     pub spin_after_run_us: f64,
+    /// CPUs: outputs larger than this many MiB come from fresh pages on every call, which the first write
+    /// faults in and the kernel zeroes (the device's `page_fault_us` per 4 KiB page); 0 = the runtime reuses
+    /// its memory (an arena), no such cost.
+    pub fresh_pages_above_mib: f64,
     /// Platforms the runtime runs on.
     pub platforms: Vec<Platform>,
     /// Where the numbers come from.
@@ -102,6 +106,7 @@ struct CpuRules {
     packs: bool,
     tiled: bool,
     spin_after_us: f64,
+    fresh_pages_mib: f64,
 }
 
 /// Runtimes that never run kernels on a CPU (TensorRT, QNN, WebLLM): no pool, nothing measured.
@@ -115,6 +120,7 @@ const NOT_ON_CPU: CpuRules = CpuRules {
     packs: false,
     tiled: true,
     spin_after_us: 0.0,
+    fresh_pages_mib: 0.0,
 };
 
 /// ATen's `at::internal::GRAIN_SIZE` (aten/src/ATen/Parallel.h): element-wise kernels below 32,768
@@ -156,11 +162,20 @@ const ORT_CPU: CpuRules = CpuRules {
 ///   thread and 154 ms on two: a part of about 27 ms does not divide by the threads, 85 M weights (340 MB)
 ///   read and written once at one core's 25 GB/s (bench/real results).
 /// - Workers spin 8.6 ms after a run (8.0-9.1), measured as for ONNX Runtime above.
+/// - Outputs above 32 MiB are fresh pages on every call: eager mode allocates each output through
+///   `c10::alloc_cpu` (`posix_memalign`, glibc malloc), and glibc serves blocks above its mmap threshold with
+///   `mmap` and returns them with `munmap` on free; the threshold adapts to freed blocks only up to
+///   `DEFAULT_MMAP_THRESHOLD_MAX`, 32 MiB on 64-bit systems (mallopt(3), M_MMAP_THRESHOLD). Measured on the
+///   development VM (torch 2.15, one thread): ReLU6 over 31.5 MiB 2.2 ms, over 32.5 MiB 15.1 ms against 2.0
+///   ms into a preallocated output, about 1.6 µs per 4 KiB page above the threshold (0.95 µs on two
+///   threads), which is what MobileNet-v2's and EfficientNet-B0's 112×112×96 activations at batch 8 (38.5
+///   MB) pay three times per pass. ONNX Runtime plans its activations in an arena and does not.
 const PYTORCH_CPU: CpuRules = CpuRules {
     host_us: Some(17.4),
     region_us: 1.0,
     packs: true,
     spin_after_us: 8_600.0,
+    fresh_pages_mib: 32.0,
     eff: None,
     ..ORT_CPU
 };
@@ -423,6 +438,7 @@ impl RuntimeProfile {
             packs_weights_per_call: r.cpu.packs,
             tiled_gemm: r.cpu.tiled,
             spin_after_run_us: r.cpu.spin_after_us,
+            fresh_pages_above_mib: r.cpu.fresh_pages_mib,
             platforms: r.platforms.to_vec(),
             source: r.source.to_string(),
         }

@@ -451,6 +451,27 @@ fn bandwidths(counts: &[usize], data: &[f32], s: &Settings) -> Vec<Figure> {
     converge(probes, s)
 }
 
+/// Bytes the page-fault probe maps afresh per sample: above glibc's largest mmap threshold (32 MiB), so the
+/// block is a new mapping every time, as a runtime's large outputs are.
+const PAGE_PROBE_BYTES: usize = 64 << 20;
+const PAGE_BYTES: usize = 4096;
+
+/// First write to fresh 4 KiB pages, µs per page, one thread: a zeroed block of [`PAGE_PROBE_BYTES`]
+/// (`calloc`, so its pages are mapped lazily and never touched before) gets one byte written per page.
+fn page_faults(s: &Settings) -> Figure {
+    let probe: Sampler = Box::new(|| {
+        let mut block = vec![0u8; PAGE_PROBE_BYTES];
+        let t0 = Instant::now();
+        for i in (0..block.len()).step_by(PAGE_BYTES) {
+            block[i] = 1;
+        }
+        let secs = t0.elapsed().as_secs_f64();
+        std::hint::black_box(&block);
+        secs * 1e6 / (PAGE_PROBE_BYTES / PAGE_BYTES) as f64
+    });
+    converge(vec![probe], s).remove(0)
+}
+
 /// The model-shaped chains the built-in runtime is measured on (RoBERTa-base and CLIP ViT-B/32, not among
 /// the shipped measurement examples).
 fn chains(s: &Settings) -> Result<Vec<Workload>> {
@@ -585,6 +606,8 @@ pub struct CpuBench {
     pub bandwidth: Vec<Figure>,
     /// Streaming buffer, MB.
     pub stream_mb: f64,
+    /// First write to a fresh 4 KiB page, 1 thread, µs.
+    pub page_fault_us: Figure,
     /// Size of the model-shaped chains, MFLOP each.
     pub chain_mflop: f64,
     /// Built-in kernel on the model-shaped chains, 1 thread, GFLOP/s.
@@ -739,6 +762,12 @@ pub fn bench(cores: u32, quick: bool, progress: &mut dyn FnMut(&str)) -> Result<
             f.max
         ));
     }
+    let page_fault_us = page_faults(&s);
+    progress(&format!(
+        "first write to a fresh 4 KiB page ({} MiB mapped afresh), 1 thread: {} µs",
+        PAGE_PROBE_BYTES >> 20,
+        page_fault_us.show(2)
+    ));
     let (builtin_chain, tuned_chain) = chain_rates(&s)?;
     progress(&format!(
         "model-shaped chains, 1 thread: built-in kernel {} GFLOP/s, tuned GEMM {} GFLOP/s",
@@ -762,6 +791,7 @@ pub fn bench(cores: u32, quick: bool, progress: &mut dyn FnMut(&str)) -> Result<
         region_us,
         bandwidth,
         stream_mb,
+        page_fault_us,
         chain_mflop: s.chain_mflop,
         builtin_chain,
         tuned_chain,
@@ -816,6 +846,7 @@ pub fn profile(b: &CpuBench) -> Result<DeviceProfile> {
     p.memory_bandwidth_gbps = b.bandwidth_best();
     p.bandwidth_efficiency = 1.0;
     p.per_unit_bandwidth_gbps = b.bandwidth_1();
+    p.page_fault_us = b.page_fault_us.median;
     p.serial_fraction = 0.0;
     p.sustained_clock_ratio = 1.0;
     // The catalog's large tile reproduces the large GEMM by construction; the small tile's efficiency is the
@@ -986,6 +1017,12 @@ fn sources_text(b: &CpuBench, builtin_efficiency: f64) -> String {
         b.bandwidth_1(),
         b.stream_mb,
         per_thread(&b.threads, &b.bandwidth, |f| format!("{} best {:.2}", f.show(2), f.max))
+    ));
+    parts.push(format!(
+        "page_fault_us {:.2}: first write to a fresh 4 KiB page, 1 thread, {} MiB calloc'd afresh per sample: {} µs",
+        b.page_fault_us.median,
+        PAGE_PROBE_BYTES >> 20,
+        b.page_fault_us.show(2)
     ));
     parts.push(format!(
         "runtime_efficiency builtin {:.3}: fitted so that this profile reproduces the built-in kernel's {} GFLOP/s on RoBERTa-base + CLIP ViT-B/32 chains at {:.0} MFLOP, 1 thread (bisection on the predicted time); on the same chains the tuned GEMM runs {} GFLOP/s ({:.0} % of the large GEMM: small shapes, packing), so the built-in kernel alone is {:.3} of it; built-in runner's fork-join {:.1} µs per extra thread (µs: {})",

@@ -57,6 +57,9 @@ fn count_ceil(x: f64) -> f64 {
 /// Bytes in one MB as reported everywhere (MiB).
 pub const MB: f64 = 1024.0 * 1024.0;
 
+/// A CPU memory page (x86-64 and AArch64 Linux base pages), bytes.
+const PAGE_BYTES: f64 = 4096.0;
+
 /// Where a model's memory goes.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct MemoryBreakdown {
@@ -428,6 +431,18 @@ impl Placement<'_> {
         } else {
             memory
         };
+        // A runtime that maps large outputs afresh on every call faults their pages in as the kernel first
+        // writes them; the threads writing the output fault in parallel.
+        let faults = if r.cpu
+            && self.runtime.fresh_pages_above_mib > 0.0
+            && op.out_elems * r.act_bytes > self.runtime.fresh_pages_above_mib * MB
+        {
+            count_ceil(op.out_elems * r.act_bytes / PAGE_BYTES) * self.device.page_fault_us * 1e-6
+                / r.units.max(1.0)
+        } else {
+            0.0
+        };
+        let pack = pack + faults;
         // The device-side cost: a kernel launch on accelerators, the fork and join of the kernel's threads on
         // CPUs (none on one thread).
         let overhead = if !r.cpu {
@@ -493,11 +508,13 @@ impl Placement<'_> {
                 let qk = Op {
                     n: op.n,
                     k: op.k,
+                    out_elems: scores,
                     ..half
                 };
                 let av = Op {
                     n: op.k,
                     k: op.n,
+                    out_elems: op.out_elems,
                     ..half
                 };
                 let mut softmax = Op::norm(scores);
@@ -611,7 +628,47 @@ impl Placement<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::{count_ceil, remainder_padding, row_padding};
+    use super::{count_ceil, remainder_padding, row_padding, Placement, MB};
+    use crate::catalog::arch::Op;
+    use crate::catalog::hardware;
+    use crate::catalog::runtime::RuntimeProfile;
+    use crate::catalog::Precision;
+
+    #[test]
+    fn outputs_above_the_runtimes_fresh_page_threshold_pay_their_page_faults() {
+        let mut faulting = hardware::find("cpu").unwrap();
+        faulting.page_fault_us = 1.5;
+        let mut free = faulting.clone();
+        free.page_fault_us = 0.0;
+        // The extra time of an element-wise op writing `mib` MiB on `threads` threads, µs.
+        let extra = |runtime: &str, threads: u32, mib: f64| {
+            let rt = RuntimeProfile::find(runtime).unwrap();
+            let op = Op::epilogue(2.0 * mib * MB / 4.0);
+            let wall = |device| {
+                let p = Placement {
+                    device,
+                    runtime: &rt,
+                    threads,
+                };
+                let (r, _) = p.rates(Precision::Fp32);
+                p.op(&r, &op).wall_us
+            };
+            wall(&faulting) - wall(&free)
+        };
+        // PyTorch (glibc's 32 MiB mmap threshold): 40 MiB is 10,240 fresh pages at 1.5 µs; 30 MiB is reused.
+        assert!((extra("pytorch", 1, 40.0) - 15_360.0).abs() < 1e-6);
+        assert_eq!(extra("pytorch", 1, 30.0), 0.0);
+        // Two threads fault in parallel, at the rate of the cores they keep busy.
+        let two = Placement {
+            device: &faulting,
+            runtime: &RuntimeProfile::find("pytorch").unwrap(),
+            threads: 2,
+        }
+        .busy_cores();
+        assert!((extra("pytorch", 2, 40.0) - 15_360.0 / two).abs() < 1e-6);
+        // ONNX Runtime plans its activations in an arena.
+        assert_eq!(extra("onnxruntime", 1, 40.0), 0.0);
+    }
 
     #[test]
     fn padding_covers_whole_tiles_exactly_and_pads_only_the_remainder() {
