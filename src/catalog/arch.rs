@@ -369,6 +369,15 @@ pub enum CnnFamily {
     EfficientNetB0,
 }
 
+impl CnnFamily {
+    /// Parameters of the network (they depend on neither the batch nor the image size): built once per family
+    /// and kept, since every prediction's resolve asks for them.
+    pub fn params(self) -> f64 {
+        static PARAMS: [std::sync::OnceLock<f64>; 3] = [const { std::sync::OnceLock::new() }; 3];
+        *PARAMS[self as usize].get_or_init(|| Cnn::build(self, 1.0, 224).params)
+    }
+}
+
 /// Walks a CNN layer by layer, tracking the feature-map shape, counting parameters and emitting operators.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Cnn {

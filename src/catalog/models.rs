@@ -217,7 +217,7 @@ impl Architecture {
                     + f64::from(text.d_model) * p
                     + 1.0
             }
-            Self::Cnn(family) => Cnn::build(*family, 1.0, 224).params,
+            Self::Cnn(family) => family.params(),
             Self::Chain(gemms) => gemms.iter().map(|g| f64::from(g.k) * f64::from(g.n)).sum(),
         }
     }

@@ -217,6 +217,13 @@ impl Tally {
     }
 }
 
+/// The kernels one operator becomes under a runtime (`Placement::expand`): none (a fused epilogue), the operator
+/// itself, or the four kernels of unfused attention; a fixed array, so costing a model allocates nothing.
+struct Kernels {
+    ops: [Op; 4],
+    len: usize,
+}
+
 /// Device, runtime and threads one model runs with.
 #[derive(Debug, Clone, Copy)]
 pub struct Placement<'a> {
@@ -494,9 +501,9 @@ impl Placement<'_> {
 
     /// The kernels an op becomes under this runtime: epilogues vanish into their producer when the runtime
     /// fuses them; unfused attention is two GEMMs around a scale/mask and a softmax that write the scores.
-    fn expand(&self, op: &Op, out: &mut Vec<Op>) {
+    fn expand(&self, op: &Op, out: &mut Kernels) {
         match op.class {
-            OpClass::Epilogue if self.runtime.fuses_epilogues => {}
+            OpClass::Epilogue if self.runtime.fuses_epilogues => out.len = 0,
             OpClass::Attention if !self.runtime.fused_attention => {
                 let scores = op.mn_elems();
                 let half = Op {
@@ -521,19 +528,27 @@ impl Placement<'_> {
                 softmax.repeat = op.repeat;
                 let mut scale = Op::epilogue(2.0 * scores);
                 scale.repeat = op.repeat;
-                out.extend([qk, scale, softmax, av]);
+                *out = Kernels {
+                    ops: [qk, scale, softmax, av],
+                    len: 4,
+                };
             }
-            _ => out.push(*op),
+            _ => {
+                out.ops[0] = *op;
+                out.len = 1;
+            }
         }
     }
 
     fn phase(&self, r: &Rates, ops: &[Op]) -> Tally {
         let mut total = Tally::default();
-        let mut kernels = Vec::with_capacity(ops.len() + 8);
+        let mut kernels = Kernels {
+            ops: [Op::epilogue(0.0); 4],
+            len: 0,
+        };
         for op in ops {
-            kernels.clear();
             self.expand(op, &mut kernels);
-            for k in &kernels {
+            for k in &kernels.ops[..kernels.len] {
                 total.add(&self.op(r, k), k.repeat);
             }
         }
