@@ -614,8 +614,7 @@ pub fn catalog() -> Vec<CatalogModel> {
     entries().to_vec()
 }
 
-/// The catalog, built once: every model entry of every prediction is looked up here.
-/// The catalog, built once, in its fixed order.
+/// The catalog, built once, in its fixed order: every model entry of every prediction is looked up here.
 pub fn entries() -> &'static [CatalogModel] {
     static CATALOG: std::sync::OnceLock<Vec<CatalogModel>> = std::sync::OnceLock::new();
     CATALOG.get_or_init(build)
