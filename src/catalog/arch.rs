@@ -94,7 +94,8 @@ impl Op {
         Self::memory(OpClass::Epilogue, elems, elems / 2.0, elems)
     }
 
-    /// Residual add of two tensors of `elems` elements each into a third: `3 × elems` moved.
+    /// Element-wise op over two inputs of `elems` elements into a new output (a residual add; squeeze-excite's
+    /// channel scale is counted alike): `3 × elems` moved, `elems` written.
     pub fn residual(elems: f64) -> Self {
         Self::memory(OpClass::Epilogue, 3.0 * elems, elems, 3.0 * elems)
     }
@@ -529,6 +530,13 @@ impl Cnn {
         }
     }
 
+    /// A stage of `blocks` blocks: the first with the stage's `stride` (it may change the shape), the other
+    /// `blocks − 1` identical at stride 1, built once with `repeat`. `block(net, stride, first)`.
+    fn stage(&mut self, blocks: u32, stride: u32, block: impl Fn(&mut Self, u32, bool)) {
+        self.repeated(1, |net| block(net, stride, true));
+        self.repeated(blocks.saturating_sub(1), |net| block(net, 1, false));
+    }
+
     /// Builds `family` for `items` images of `image`×`image` pixels.
     pub fn build(family: CnnFamily, items: f64, image: u32) -> Self {
         let mut net = Cnn::new(items, image);
@@ -544,33 +552,49 @@ impl Cnn {
         self.conv(64, 7, 2, 1, false).bn().act();
         self.pool(3, 2);
         for (width, blocks, stride) in [(64, 3, 1), (128, 4, 2), (256, 6, 2), (512, 3, 2)] {
-            // The first block of a stage changes the shape; the others repeat one identical block.
-            for (block, times) in [(0, 1), (1, blocks - 1)] {
-                self.repeated(times, |net| {
-                    let s = if block == 0 { stride } else { 1 };
-                    let (c, h, w) = (net.channels, net.height, net.width);
-                    net.conv(width, 1, 1, 1, false).bn().act();
-                    net.conv(width, 3, s, 1, false).bn().act();
-                    net.conv(width * 4, 1, 1, 1, false).bn();
-                    if block == 0 {
-                        // Projection shortcut on the block input.
-                        let (oc, oh, ow) = (net.channels, net.height, net.width);
-                        (net.channels, net.height, net.width) = (c, h, w);
-                        net.conv(width * 4, 1, s, 1, false).bn();
-                        (net.channels, net.height, net.width) = (oc, oh, ow);
-                    }
-                    net.residual_add();
-                    net.act();
-                });
-            }
+            self.stage(blocks, stride, |net, s, first| {
+                let (c, h, w) = (net.channels, net.height, net.width);
+                net.conv(width, 1, 1, 1, false).bn().act();
+                net.conv(width, 3, s, 1, false).bn().act();
+                net.conv(width * 4, 1, 1, 1, false).bn();
+                if first {
+                    // Projection shortcut on the block input.
+                    let (oc, oh, ow) = (net.channels, net.height, net.width);
+                    (net.channels, net.height, net.width) = (c, h, w);
+                    net.conv(width * 4, 1, s, 1, false).bn();
+                    (net.channels, net.height, net.width) = (oc, oh, ow);
+                }
+                net.residual_add();
+                net.act();
+            });
         }
         self.global_pool();
         self.linear(1000);
     }
 
+    /// An inverted residual (MobileNetV2) or MBConv (EfficientNet) block: a 1×1 expansion by `expand` (none at
+    /// 1), a `kernel`×`kernel` depthwise convolution at `stride`, squeeze-excite to a quarter of the block's
+    /// input channels when `se`, a 1×1 projection to `out`, and the residual add when the shape is unchanged.
+    fn inverted_residual(&mut self, expand: u32, kernel: u32, stride: u32, out: u32, se: bool) {
+        let input = self.channels;
+        let hidden = input * expand;
+        if expand != 1 {
+            self.conv(hidden, 1, 1, 1, false).bn().act();
+        }
+        self.conv(hidden, kernel, stride, hidden, false).bn().act();
+        if se {
+            self.squeeze_excite((input / 4).max(1));
+        }
+        self.conv(out, 1, 1, 1, false).bn();
+        if stride == 1 && input == out {
+            self.residual_add();
+        }
+    }
+
     fn mobilenet_v2(&mut self) {
         self.conv(32, 3, 2, 1, false).bn().act();
-        let blocks = [
+        // (expansion, output channels, blocks, stride of the first block)
+        for (t, c, n, s) in [
             (1, 16, 1, 1),
             (6, 24, 2, 2),
             (6, 32, 3, 2),
@@ -578,24 +602,10 @@ impl Cnn {
             (6, 96, 3, 1),
             (6, 160, 3, 2),
             (6, 320, 1, 1),
-        ];
-        for (t, c, n, s) in blocks {
-            // After the first block of a stage the others are identical (stride 1, `c` channels in and out).
-            for (i, times) in [(0, 1), (1, n - 1)] {
-                self.repeated(times, |net| {
-                    let stride = if i == 0 { s } else { 1 };
-                    let input = net.channels;
-                    let hidden = input * t;
-                    if t != 1 {
-                        net.conv(hidden, 1, 1, 1, false).bn().act();
-                    }
-                    net.conv(hidden, 3, stride, hidden, false).bn().act();
-                    net.conv(c, 1, 1, 1, false).bn();
-                    if stride == 1 && input == c {
-                        net.residual_add();
-                    }
-                });
-            }
+        ] {
+            self.stage(n, s, |net, stride, _| {
+                net.inverted_residual(t, 3, stride, c, false)
+            });
         }
         self.conv(1280, 1, 1, 1, false).bn().act();
         self.global_pool();
@@ -604,7 +614,8 @@ impl Cnn {
 
     fn efficientnet_b0(&mut self) {
         self.conv(32, 3, 2, 1, false).bn().act();
-        let stages = [
+        // (expansion, kernel, stride of the first block, output channels, blocks)
+        for (expand, kernel, s, out, n) in [
             (1, 3, 1, 16, 1),
             (6, 3, 2, 24, 2),
             (6, 5, 2, 40, 2),
@@ -612,25 +623,10 @@ impl Cnn {
             (6, 5, 1, 112, 3),
             (6, 5, 2, 192, 4),
             (6, 3, 1, 320, 1),
-        ];
-        for (expand, kernel, s, out, n) in stages {
-            // After the first block of a stage the others are identical (stride 1, `out` channels in and out).
-            for (i, times) in [(0, 1), (1, n - 1)] {
-                self.repeated(times, |net| {
-                    let stride = if i == 0 { s } else { 1 };
-                    let input = net.channels;
-                    let hidden = input * expand;
-                    if expand != 1 {
-                        net.conv(hidden, 1, 1, 1, false).bn().act();
-                    }
-                    net.conv(hidden, kernel, stride, hidden, false).bn().act();
-                    net.squeeze_excite((input / 4).max(1));
-                    net.conv(out, 1, 1, 1, false).bn();
-                    if stride == 1 && input == out {
-                        net.residual_add();
-                    }
-                });
-            }
+        ] {
+            self.stage(n, s, |net, stride, _| {
+                net.inverted_residual(expand, kernel, stride, out, true)
+            });
         }
         self.conv(1280, 1, 1, 1, false).bn().act();
         self.global_pool();

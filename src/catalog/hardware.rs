@@ -353,9 +353,12 @@ const CPU_REGION_US_PER_THREAD: f64 = 0.5;
 /// hypervisor (vCPU wake-up through the host scheduler). Reliability U.
 const CPU_WAKE_US: f64 = 30.0;
 /// First write to a fresh anonymous 4 KiB page: the trap, the page allocation and zeroing 4 KiB, about a
-/// microsecond (Reliability U for catalog devices); `mmperf calibrate` measures it (1.5-1.6 µs on the 2-core
-/// development VM, where the hypervisor's nested page tables add to each fault).
+/// microsecond (Reliability U for catalog devices); `mmperf calibrate` measures it (1.53-1.72 µs on the 2-core
+/// development VM over four calibrations, where the hypervisor's nested page tables add to each fault).
 const CPU_PAGE_FAULT_US: f64 = 1.0;
+/// A CPU memory page, bytes: the base page of x86-64 and of AArch64 Linux (4 KiB granule), the unit
+/// `page_fault_us` is measured and charged in.
+pub const PAGE_BYTES: usize = 4096;
 
 /// Linux's scheduler slice for `cores` CPUs: 0.75 ms × (1 + ⌊log2 cores⌋), capped at 8 CPUs as the kernel's
 /// `sched_update_scaling` does (kernel/sched/fair.c: `sysctl_sched_base_slice`, SCHED_TUNABLESCALING_LOG).

@@ -123,6 +123,11 @@ const NOT_ON_CPU: CpuRules = CpuRules {
     fresh_pages_mib: 0.0,
 };
 
+/// glibc serves allocations above its mmap threshold with `mmap` and returns them with `munmap` on free; the
+/// threshold rises to the size of freed mapped blocks, but only up to `DEFAULT_MMAP_THRESHOLD_MAX`, 32 MiB on
+/// 64-bit systems (mallopt(3), M_MMAP_THRESHOLD). Above it every allocation is a fresh mapping.
+pub const GLIBC_MMAP_THRESHOLD_MAX_MIB: f64 = 32.0;
+
 /// ATen's `at::internal::GRAIN_SIZE` (aten/src/ATen/Parallel.h): element-wise kernels below 32,768
 /// elements run on the calling thread. ONNX Runtime's cost-model split and XNNPACK's tiling keep similar
 /// minimum chunks; the same figure is used for them (U).
@@ -162,20 +167,20 @@ const ORT_CPU: CpuRules = CpuRules {
 ///   thread and 154 ms on two: a part of about 27 ms does not divide by the threads, 85 M weights (340 MB)
 ///   read and written once at one core's 25 GB/s (bench/real results).
 /// - Workers spin 8.6 ms after a run (8.0-9.1), measured as for ONNX Runtime above.
-/// - Outputs above 32 MiB are fresh pages on every call: eager mode allocates each output through
-///   `c10::alloc_cpu` (`posix_memalign`, glibc malloc), and glibc serves blocks above its mmap threshold with
-///   `mmap` and returns them with `munmap` on free; the threshold adapts to freed blocks only up to
-///   `DEFAULT_MMAP_THRESHOLD_MAX`, 32 MiB on 64-bit systems (mallopt(3), M_MMAP_THRESHOLD). Measured on the
-///   development VM (torch 2.15, one thread): ReLU6 over 31.5 MiB 2.2 ms, over 32.5 MiB 15.1 ms against 2.0
-///   ms into a preallocated output, about 1.6 µs per 4 KiB page above the threshold (0.95 µs on two
-///   threads), which is what MobileNet-v2's and EfficientNet-B0's 112×112×96 activations at batch 8 (38.5
-///   MB) pay three times per pass. ONNX Runtime plans its activations in an arena and does not.
+/// - Outputs above [`GLIBC_MMAP_THRESHOLD_MAX_MIB`] are fresh pages on every call: eager mode allocates each
+///   output through `c10::alloc_cpu` (`posix_memalign`, glibc malloc). Measured on the development VM by
+///   `bench/real/kernels.py` (torch 2.15, one thread; `bench/real/results/kernels-pytorch-dev-vm.json`):
+///   ReLU6 over 31.5 MiB 2.4 ms, over 32.5 MiB 16.4 ms against 2.1 ms into a preallocated output, 1.7 µs per
+///   4 KiB page above the threshold (0.9 µs on two threads: `kernels-pytorch-dev-vm-2threads.json`), which
+///   MobileNet-v2's and EfficientNet-B0's 112×112×96 feature maps at batch 8 (38.5 MB) pay twice per pass
+///   (the expansion convolution's output and its batch norm's; the activation runs in place). ONNX Runtime
+///   plans its activations in an arena and does not.
 const PYTORCH_CPU: CpuRules = CpuRules {
     host_us: Some(17.4),
     region_us: 1.0,
     packs: true,
     spin_after_us: 8_600.0,
-    fresh_pages_mib: 32.0,
+    fresh_pages_mib: GLIBC_MMAP_THRESHOLD_MAX_MIB,
     eff: None,
     ..ORT_CPU
 };

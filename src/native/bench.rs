@@ -27,9 +27,9 @@ use std::time::Instant;
 use super::machine::{detect_isa, last_level_cache_bytes, Isa, Load, BUSY_CORES};
 use super::pool::{region_seconds, with_pool};
 use super::run::Ready;
-use crate::catalog::hardware::{self, DeviceProfile, GemmTile, Platform};
+use crate::catalog::hardware::{self, DeviceProfile, GemmTile, Platform, PAGE_BYTES};
 use crate::catalog::models::ChainGemm;
-use crate::catalog::runtime::RuntimeProfile;
+use crate::catalog::runtime::{RuntimeProfile, GLIBC_MMAP_THRESHOLD_MAX_MIB};
 use crate::error::Result;
 use crate::predict::multi::{Target, Workload as PredictWorkload};
 use crate::predict::spec::ModelSpec;
@@ -451,10 +451,9 @@ fn bandwidths(counts: &[usize], data: &[f32], s: &Settings) -> Vec<Figure> {
     converge(probes, s)
 }
 
-/// Bytes the page-fault probe maps afresh per sample: above glibc's largest mmap threshold (32 MiB), so the
-/// block is a new mapping every time, as a runtime's large outputs are.
-const PAGE_PROBE_BYTES: usize = 64 << 20;
-const PAGE_BYTES: usize = 4096;
+/// Bytes the page-fault probe maps afresh per sample: twice glibc's largest mmap threshold, so the block is a
+/// new mapping every time, as a runtime's large outputs are.
+const PAGE_PROBE_BYTES: usize = (2 * GLIBC_MMAP_THRESHOLD_MAX_MIB as usize) << 20;
 
 /// First write to fresh 4 KiB pages, µs per page, one thread: a zeroed block of [`PAGE_PROBE_BYTES`]
 /// (`calloc`, so its pages are mapped lazily and never touched before) gets one byte written per page.

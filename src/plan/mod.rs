@@ -278,35 +278,34 @@ fn exact(search: &mut GroupSearch, order: &[usize]) -> Vec<Vec<usize>> {
         let mut sub = rest;
         while sub != 0 {
             let g = sub | low;
-            if let Some((tail, _)) = best[mask ^ g] {
-                // A group already simulated costs what it cost; one not yet simulated is simulated only when
-                // its floor leaves it a chance.
-                let c = match cost[g] {
-                    Some(c) => c,
-                    None => {
-                        let least = match floor[g] {
-                            Some(f) => f,
-                            None => {
-                                members(g, &mut group);
-                                *floor[g].insert(search.floor(&group))
-                            }
-                        };
-                        if best[mask].is_some_and(|(b, _)| least.saturating_add(tail) >= b) {
-                            sub = (sub - 1) & rest;
-                            continue;
-                        }
-                        members(g, &mut group);
-                        *cost[g].insert(search.cost(&group))
-                    }
-                };
-                if let Some(c) = c {
-                    let total = c.saturating_add(tail);
-                    if best[mask].is_none_or(|(b, _)| total < b) {
-                        best[mask] = Some((total, g));
-                    }
-                }
-            }
             sub = (sub - 1) & rest;
+            let Some((tail, _)) = best[mask ^ g] else {
+                continue;
+            };
+            // A group already simulated costs what it cost; one not yet simulated is simulated only when its
+            // floor leaves it a chance.
+            let c = match cost[g] {
+                Some(c) => c,
+                None => {
+                    let least = match floor[g] {
+                        Some(f) => f,
+                        None => {
+                            members(g, &mut group);
+                            *floor[g].insert(search.floor(&group))
+                        }
+                    };
+                    if best[mask].is_some_and(|(b, _)| least.saturating_add(tail) >= b) {
+                        continue;
+                    }
+                    members(g, &mut group);
+                    *cost[g].insert(search.cost(&group))
+                }
+            };
+            let Some(c) = c else { continue };
+            let total = c.saturating_add(tail);
+            if best[mask].is_none_or(|(b, _)| total < b) {
+                best[mask] = Some((total, g));
+            }
         }
     }
     if best[full].is_none() {

@@ -9,7 +9,7 @@
 
 use super::spec::ResolvedModel;
 use crate::catalog::arch::{Op, OpClass};
-use crate::catalog::hardware::{Concurrency, DeviceProfile};
+use crate::catalog::hardware::{Concurrency, DeviceProfile, PAGE_BYTES};
 use crate::catalog::models::Work;
 use crate::catalog::runtime::RuntimeProfile;
 use crate::catalog::Precision;
@@ -56,9 +56,6 @@ fn count_ceil(x: f64) -> f64 {
 
 /// Bytes in one MB as reported everywhere (MiB).
 pub const MB: f64 = 1024.0 * 1024.0;
-
-/// A CPU memory page (x86-64 and AArch64 Linux base pages), bytes.
-const PAGE_BYTES: f64 = 4096.0;
 
 /// Where a model's memory goes.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -440,15 +437,17 @@ impl Placement<'_> {
         };
         // A runtime that maps large outputs afresh on every call faults their pages in as the kernel first
         // writes them; the threads writing the output fault in parallel.
+        let out_bytes = op.out_elems * r.act_bytes;
         let faults = if r.cpu
             && self.runtime.fresh_pages_above_mib > 0.0
-            && op.out_elems * r.act_bytes > self.runtime.fresh_pages_above_mib * MB
+            && out_bytes > self.runtime.fresh_pages_above_mib * MB
         {
-            count_ceil(op.out_elems * r.act_bytes / PAGE_BYTES) * self.device.page_fault_us * 1e-6
+            count_ceil(out_bytes / PAGE_BYTES as f64) * self.device.page_fault_us * 1e-6
                 / r.units.max(1.0)
         } else {
             0.0
         };
+        // Packing and faulting are memory work outside the roofline: they add to it.
         let pack = pack + faults;
         // The device-side cost: a kernel launch on accelerators, the fork and join of the kernel's threads on
         // CPUs (none on one thread).

@@ -207,9 +207,15 @@ impl Scenario {
                 load[r] += solo * d;
             }
         }
-        load.iter()
+        self.floor_of(longest, load)
+    }
+
+    /// The floor of a group whose longest job takes `longest` ns alone and which needs `work[r]` (Σ solo time
+    /// × demand) of each resource `r`.
+    fn floor_of(&self, longest: f64, work: &[f64]) -> f64 {
+        work.iter()
             .zip(&self.resources)
-            .map(|(work, res)| work / res.capacity.max(1e-9))
+            .map(|(w, res)| w / res.capacity.max(1e-9))
             .fold(longest, f64::max)
     }
 
@@ -233,11 +239,7 @@ impl Scenario {
                     work[mask * r + res] += solo * d;
                 }
             }
-            floors[mask] = work[mask * r..mask * r + r]
-                .iter()
-                .zip(&self.resources)
-                .map(|(w, res)| w / res.capacity.max(1e-9))
-                .fold(longest[mask], f64::max);
+            floors[mask] = self.floor_of(longest[mask], &work[mask * r..mask * r + r]);
         }
         floors
     }
