@@ -15,6 +15,7 @@ macro_rules! w {
 use std::process::ExitCode;
 
 mod calibration;
+mod describe;
 mod real;
 
 use clap::{Parser, Subcommand};
@@ -165,6 +166,8 @@ enum Command {
         #[arg(long)]
         trace: Option<String>,
     },
+    /// Describe a model's own ONNX file as the predictor's operators (parameters, FLOPs, a model entry).
+    Describe(describe::Args),
     /// List catalog models.
     Models {
         /// Print JSON.
@@ -616,6 +619,7 @@ fn run(cli: Cli) -> Result<String, String> {
             })
         }
         Command::CheckReal { results, hardware } => return real::check_real(&results, &hardware),
+        Command::Describe(args) => return describe::describe(args),
         Command::Validate {
             db,
             hardware,

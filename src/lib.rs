@@ -51,6 +51,7 @@ pub mod catalog;
 pub mod error;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod native;
+pub mod onnx;
 pub mod plan;
 pub mod predict;
 pub mod serve;

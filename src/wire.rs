@@ -22,6 +22,7 @@ use crate::predict::spec::{ArchSpec, CustomModel, ModelSpec};
 
 pub mod bench;
 pub mod calibration;
+pub mod graph;
 pub mod real;
 
 /// JSON has no NaN or infinity. JavaScript callers' non-finite numbers reach the JSON parser as the strings
@@ -68,50 +69,68 @@ pub mod lenient {
 pub struct ModelEntryDto {
     /// Model name.
     #[serde(alias = "modelName", alias = "name")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub model_name: Option<String>,
     /// Model type.
     #[serde(alias = "modelType")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub model_type: Option<String>,
     /// Batch size.
     #[serde(alias = "batchSize")]
     #[serde(default, deserialize_with = "lenient::option")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub batch_size: Option<f64>,
     /// Precision.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub precision: Option<String>,
     /// Tokens per item.
     #[serde(alias = "sequenceLength")]
     #[serde(default, deserialize_with = "lenient::option")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sequence_length: Option<f64>,
     /// Image side.
     #[serde(alias = "imageSize")]
     #[serde(default, deserialize_with = "lenient::option")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub image_size: Option<f64>,
     /// Audio seconds.
     #[serde(alias = "audioSeconds")]
     #[serde(default, deserialize_with = "lenient::option")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub audio_seconds: Option<f64>,
     /// Tokens to generate.
     #[serde(alias = "outputTokens")]
     #[serde(default, deserialize_with = "lenient::option")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub output_tokens: Option<f64>,
     /// CPU threads.
     #[serde(default, deserialize_with = "lenient::option")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub threads: Option<f64>,
     /// Placement.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub device: Option<String>,
     /// Runtime for this model (the device's or the workload's when absent).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub runtime: Option<String>,
     /// Parameters, millions (custom models).
     #[serde(default, deserialize_with = "lenient::option")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub params: Option<f64>,
     /// GFLOPs per item (custom models).
     #[serde(default, deserialize_with = "lenient::option")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub gflops: Option<f64>,
     /// Layer shapes (custom models).
     #[serde(alias = "arch")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub architecture: Option<ArchDto>,
     /// A GEMM chain `[m, k, n]` per GEMM (the built-in synthetic workloads).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub chain: Option<Vec<[u32; 3]>>,
+    /// The model's operators, as `mmperf describe model.onnx` / `describeOnnx` write them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub graph: Option<graph::GraphDto>,
 }
 
 /// Layer shapes of a custom model.
@@ -272,7 +291,17 @@ impl ModelEntryDto {
                 )
             })?;
         let f = |k: &str| format!("{field}.{k}");
+        let model_type = self
+            .model_type
+            .as_deref()
+            .map(|t| ModelType::parse(&f("model_type"), t))
+            .transpose()?;
         let custom = match (self.params, self.architecture) {
+            _ if self.graph.is_some() => Some(CustomModel::Graph(
+                self.graph
+                    .unwrap_or_default()
+                    .into_graph(&f("graph"), model_type)?,
+            )),
             _ if self.chain.is_some() => Some(CustomModel::Chain(
                 self.chain
                     .unwrap_or_default()
@@ -304,11 +333,7 @@ impl ModelEntryDto {
         }
         Ok(ModelSpec {
             name,
-            model_type: self
-                .model_type
-                .as_deref()
-                .map(|t| ModelType::parse(&f("model_type"), t))
-                .transpose()?,
+            model_type,
             batch_size: count(&f("batch_size"), self.batch_size, 1.0, 65_536.0)?.unwrap_or(1),
             precision: self
                 .precision

@@ -26,6 +26,32 @@ pub enum OpClass {
     Depthwise,
 }
 
+impl OpClass {
+    /// Every class, in a fixed order.
+    pub const ALL: [OpClass; 7] = [
+        Self::Gemm,
+        Self::Attention,
+        Self::Epilogue,
+        Self::Norm,
+        Self::Gather,
+        Self::Pool,
+        Self::Depthwise,
+    ];
+
+    /// Lower-case name, as written in a model entry's `graph.ops[].class`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Gemm => "gemm",
+            Self::Attention => "attention",
+            Self::Epilogue => "epilogue",
+            Self::Norm => "norm",
+            Self::Gather => "gather",
+            Self::Pool => "pool",
+            Self::Depthwise => "depthwise",
+        }
+    }
+}
+
 /// One kernel-sized unit of work, repeated `repeat` times (e.g. once per layer).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Op {
@@ -52,7 +78,8 @@ pub struct Op {
 }
 
 impl Op {
-    fn gemm(batches: f64, m: f64, n: f64, k: f64, weights: f64) -> Self {
+    /// `batches` independent `m×k · k×n` multiplies reading `weights` weight elements.
+    pub fn gemm(batches: f64, m: f64, n: f64, k: f64, weights: f64) -> Self {
         Op {
             class: OpClass::Gemm,
             batches,
@@ -74,7 +101,7 @@ impl Op {
 
     /// A memory-bound op that moves `act_elems` activation elements (reads plus writes, `out_elems` of them
     /// written) and does `flops` of arithmetic.
-    fn memory(class: OpClass, act_elems: f64, out_elems: f64, flops: f64) -> Self {
+    pub fn memory(class: OpClass, act_elems: f64, out_elems: f64, flops: f64) -> Self {
         Op {
             class,
             batches: 1.0,
@@ -126,6 +153,22 @@ impl Op {
     /// score matrix (queries × keys per head) that an unfused runtime writes to memory.
     pub fn mn_elems(&self) -> f64 {
         self.batches * self.m * self.n
+    }
+
+    /// The same operator for `f` times as many items: a weight GEMM gets `f` times the rows, any other GEMM
+    /// and attention `f` times the problems, a memory-bound operator (an embedding gather's rows included)
+    /// `f` times the elements.
+    pub fn scaled_items(mut self, f: f64) -> Self {
+        match self.class {
+            OpClass::Gemm if self.weight_elems > 0.0 => self.m *= f,
+            OpClass::Gemm | OpClass::Attention => self.batches *= f,
+            OpClass::Gather => self.weight_elems *= f,
+            _ => {}
+        }
+        self.flops *= f;
+        self.act_elems *= f;
+        self.out_elems *= f;
+        self
     }
 
     fn times(mut self, repeat: f64) -> Self {

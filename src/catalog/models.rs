@@ -92,6 +92,62 @@ pub enum Architecture {
     /// A chain of dense GEMMs (the built-in synthetic workloads of [`crate::workload`]): each entry is one
     /// `m × k · k × n` multiply whose rows already include the batch.
     Chain(Vec<ChainGemm>),
+    /// A model described operator by operator (read from its ONNX graph by [`crate::onnx::describe`]).
+    Graph(std::sync::Arc<OpGraph>),
+}
+
+/// The operators of one forward pass of a model described from its graph, at `items` items; an entry with
+/// another batch scales them by `batch / items` (rows of weight GEMMs, problems of the other GEMMs and of
+/// attention, elements of memory-bound operators), as the catalog's architectures scale with the batch.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OpGraph {
+    /// Items (batch) the operators were described at, ≥ 1.
+    pub items: u32,
+    /// Parameters (weight elements, 4-bit packed weights counted per weight).
+    pub params: f64,
+    /// What the model serves by default.
+    pub model_type: ModelType,
+    /// The operators, identical ones merged into one with `repeat`.
+    pub ops: Vec<Op>,
+}
+
+impl OpGraph {
+    /// Identifies the described operators and weights (FNV-1a over every field's bits): two entries with the
+    /// same key describe the same graph.
+    pub fn key(&self) -> String {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        let mut eat = |x: u64| {
+            for b in x.to_le_bytes() {
+                h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+            }
+        };
+        eat(u64::from(self.items));
+        eat(self.params.to_bits());
+        eat(self.model_type as u64);
+        for op in &self.ops {
+            eat(op.class as u64);
+            for x in [
+                op.batches,
+                op.m,
+                op.n,
+                op.k,
+                op.flops,
+                op.act_elems,
+                op.weight_elems,
+                op.out_elems,
+                op.repeat,
+            ] {
+                eat(x.to_bits());
+            }
+        }
+        format!("graph:{:x}:{}", h, self.ops.len())
+    }
+
+    /// The operators for `batch` items.
+    pub fn ops_for(&self, batch: u32) -> Vec<Op> {
+        let f = f64::from(batch) / f64::from(self.items.max(1));
+        self.ops.iter().map(|op| op.scaled_items(f)).collect()
+    }
 }
 
 /// The input one model entry asks for, with the batch.
@@ -219,6 +275,7 @@ impl Architecture {
             }
             Self::Cnn(family) => family.params(),
             Self::Chain(gemms) => gemms.iter().map(|g| f64::from(g.k) * f64::from(g.n)).sum(),
+            Self::Graph(g) => g.params,
         }
     }
 
@@ -228,6 +285,7 @@ impl Architecture {
             Self::Encoder { .. } => ModelType::TextEmbedding,
             Self::Vit { .. } | Self::Cnn(_) => ModelType::Vision,
             Self::Chain(_) => ModelType::TextEmbedding,
+            Self::Graph(g) => g.model_type,
             Self::Wav2Vec2 { .. } | Self::Whisper { .. } => ModelType::Audio,
             Self::Decoder { .. } | Self::T5 { .. } => ModelType::TextGeneration,
             Self::Clip { .. } => ModelType::Multimodal,
@@ -384,6 +442,7 @@ impl Architecture {
                     .map(|g| Op::linear(f64::from(g.m), f64::from(g.k), f64::from(g.n)))
                     .collect();
             }
+            Self::Graph(g) => w.prefill = g.ops_for(input.batch),
         }
         w
     }

@@ -2,7 +2,7 @@
 //! ([`ResolvedModel`]), with a warning whenever something had to be estimated.
 
 use crate::catalog::arch::{AttnBias, Embedding, TxStack};
-use crate::catalog::models::{self, Architecture, ChainGemm, InputShape};
+use crate::catalog::models::{self, Architecture, ChainGemm, InputShape, OpGraph};
 use crate::catalog::{ModelType, Precision};
 use crate::error::{Error, Result};
 
@@ -41,6 +41,8 @@ pub enum CustomModel {
     Arch(ArchSpec),
     /// A GEMM chain (a built-in synthetic workload, see [`crate::workload`]).
     Chain(Vec<ChainGemm>),
+    /// Operators read from the model's own graph ([`crate::onnx::describe`]).
+    Graph(std::sync::Arc<OpGraph>),
 }
 
 impl CustomModel {
@@ -63,6 +65,7 @@ impl CustomModel {
                     .collect();
                 format!("chain:{}", dims.join(","))
             }
+            CustomModel::Graph(g) => g.key(),
         }
     }
 }
@@ -321,6 +324,21 @@ fn custom_arch(
             let arch = Architecture::Chain(gemms.clone());
             let t = ty.unwrap_or_else(|| arch.default_type());
             Ok((arch, t, default_input()))
+        }
+        CustomModel::Graph(g) => {
+            for (given, what) in [
+                (spec.sequence_length.is_some(), "sequence_length"),
+                (spec.image_size.is_some(), "image_size"),
+                (spec.audio_seconds.is_some(), "audio_seconds"),
+            ] {
+                if given {
+                    warnings.push(format!(
+                        "{field}.{what} ignored: the graph's operators were described at fixed input sizes (describe it again with the new size)"
+                    ));
+                }
+            }
+            let arch = Architecture::Graph(g.clone());
+            Ok((arch, ty.unwrap_or(g.model_type), default_input()))
         }
         CustomModel::Size { params_m, gflops } => {
             let params = params_m * 1e6;

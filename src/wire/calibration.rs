@@ -49,6 +49,7 @@ pub fn spec_to_dto(s: &ModelSpec) -> ModelEntryDto {
         Some(CustomModel::Chain(g)) => {
             d.chain = Some(g.iter().map(|ChainGemm { m, k, n }| [*m, *k, *n]).collect());
         }
+        Some(CustomModel::Graph(g)) => d.graph = Some(super::graph::GraphDto::of(g)),
     }
     d
 }

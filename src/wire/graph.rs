@@ -1,0 +1,300 @@
+//! A model described operator by operator (the `graph` field of a model entry) and the result of describing
+//! an ONNX file (`mmperf describe`, `describeOnnx`), as JSON.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::catalog::arch::{Op, OpClass};
+use crate::catalog::models::OpGraph;
+use crate::catalog::ModelType;
+use crate::error::{Error, Result};
+use crate::onnx::{Description, DimSource};
+
+use super::{lenient, ModelEntryDto};
+
+/// One operator of a described graph.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct OpDto {
+    /// `gemm`, `attention`, `epilogue`, `norm`, `gather`, `pool` or `depthwise`.
+    pub class: String,
+    /// Independent problems (GEMM batches, attention heads × items).
+    #[serde(default = "one", deserialize_with = "lenient::number")]
+    pub batches: f64,
+    /// GEMM rows / attention queries.
+    #[serde(default, deserialize_with = "lenient::number")]
+    pub m: f64,
+    /// GEMM columns / attention keys.
+    #[serde(default, deserialize_with = "lenient::number")]
+    pub n: f64,
+    /// GEMM reduction / attention head size.
+    #[serde(default, deserialize_with = "lenient::number")]
+    pub k: f64,
+    /// Floating-point operations (a multiply-add counts 2).
+    #[serde(deserialize_with = "lenient::number")]
+    pub flops: f64,
+    /// Activation elements read plus written.
+    #[serde(alias = "actElems", deserialize_with = "lenient::number")]
+    pub act_elems: f64,
+    /// Weight elements read.
+    #[serde(alias = "weightElems", default, deserialize_with = "lenient::number")]
+    pub weight_elems: f64,
+    /// Elements written.
+    #[serde(alias = "outElems", default, deserialize_with = "lenient::number")]
+    pub out_elems: f64,
+    /// Identical copies run one after another.
+    #[serde(default = "one", deserialize_with = "lenient::number")]
+    pub repeat: f64,
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+/// A model's operators at `items` items (what `describe` writes into a model entry).
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct GraphDto {
+    /// Items (batch) the operators were described at.
+    #[serde(deserialize_with = "lenient::number")]
+    pub items: f64,
+    /// Parameters.
+    #[serde(deserialize_with = "lenient::number")]
+    pub params: f64,
+    /// The operators.
+    pub ops: Vec<OpDto>,
+}
+
+impl From<&Op> for OpDto {
+    fn from(op: &Op) -> Self {
+        OpDto {
+            class: op.class.name().to_string(),
+            batches: op.batches,
+            m: op.m,
+            n: op.n,
+            k: op.k,
+            flops: op.flops,
+            act_elems: op.act_elems,
+            weight_elems: op.weight_elems,
+            out_elems: op.out_elems,
+            repeat: op.repeat,
+        }
+    }
+}
+
+impl GraphDto {
+    /// The graph of `g`.
+    pub fn of(g: &OpGraph) -> Self {
+        GraphDto {
+            items: f64::from(g.items),
+            params: g.params,
+            ops: g.ops.iter().map(OpDto::from).collect(),
+        }
+    }
+
+    /// Validates the graph found at `field` (e.g. `models[0].graph`); `model_type` is the entry's.
+    pub fn into_graph(self, field: &str, model_type: Option<ModelType>) -> Result<Arc<OpGraph>> {
+        let f = |k: &str| format!("{field}.{k}");
+        let items = self.items;
+        if !(items.is_finite() && items.fract() == 0.0 && (1.0..=65_536.0).contains(&items)) {
+            return Err(Error::invalid(
+                f("items"),
+                items,
+                "an integer from 1 to 65536",
+            ));
+        }
+        if !(self.params.is_finite() && self.params >= 0.0 && self.params <= 1e13) {
+            return Err(Error::invalid(
+                f("params"),
+                self.params,
+                "a number of parameters from 0 to 1e13",
+            ));
+        }
+        if self.ops.is_empty() {
+            return Err(Error::missing(
+                f("ops"),
+                "at least one operator (describe the model's ONNX file: mmperf describe model.onnx)",
+            ));
+        }
+        let ops = self
+            .ops
+            .into_iter()
+            .enumerate()
+            .map(|(i, o)| o.into_op(&f(&format!("ops[{i}]"))))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Arc::new(OpGraph {
+            items: items as u32,
+            params: self.params,
+            model_type: model_type.unwrap_or(ModelType::TextEmbedding),
+            ops,
+        }))
+    }
+}
+
+impl OpDto {
+    fn into_op(self, field: &str) -> Result<Op> {
+        let class = OpClass::ALL
+            .into_iter()
+            .find(|c| c.name().eq_ignore_ascii_case(self.class.trim()))
+            .ok_or_else(|| {
+                Error::invalid(
+                    format!("{field}.class"),
+                    &self.class,
+                    "one of gemm, attention, epilogue, norm, gather, pool, depthwise",
+                )
+            })?;
+        for (name, v) in [
+            ("batches", self.batches),
+            ("m", self.m),
+            ("n", self.n),
+            ("k", self.k),
+            ("flops", self.flops),
+            ("act_elems", self.act_elems),
+            ("weight_elems", self.weight_elems),
+            ("out_elems", self.out_elems),
+        ] {
+            if !(v.is_finite() && (0.0..=1e18).contains(&v)) {
+                return Err(Error::invalid(
+                    format!("{field}.{name}"),
+                    v,
+                    "a finite number from 0 to 1e18",
+                ));
+            }
+        }
+        if !(self.repeat.is_finite() && (1.0..=1e9).contains(&self.repeat)) {
+            return Err(Error::invalid(
+                format!("{field}.repeat"),
+                self.repeat,
+                "a number from 1 to 1e9",
+            ));
+        }
+        if matches!(class, OpClass::Gemm | OpClass::Attention)
+            && (self.batches < 1.0 || self.m <= 0.0 || self.n <= 0.0 || self.k <= 0.0)
+        {
+            return Err(Error::invalid(
+                field.to_string(),
+                format!(
+                    "batches {} m {} n {} k {}",
+                    self.batches, self.m, self.n, self.k
+                ),
+                "a GEMM or attention with batches ≥ 1 and m, n, k > 0",
+            ));
+        }
+        Ok(Op {
+            class,
+            batches: self.batches,
+            m: self.m,
+            n: self.n,
+            k: self.k,
+            flops: self.flops,
+            act_elems: self.act_elems,
+            weight_elems: self.weight_elems,
+            out_elems: self.out_elems,
+            repeat: self.repeat,
+        })
+    }
+}
+
+/// One input of the described graph with the shape it was described at.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GraphInputDto {
+    /// Input name.
+    pub name: String,
+    /// Element type (`float32`, `int64`, …).
+    pub dtype: String,
+    /// Shape used.
+    pub shape: Vec<i64>,
+}
+
+/// A dynamic dimension and the value it was given.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DimDto {
+    /// The graph's name for it (`batch_size`, `sequence_length`, …).
+    pub name: String,
+    /// The value used.
+    pub value: i64,
+    /// Where the value came from: `given` (the options' dims), `entry` (the entry's batch, sequence length or
+    /// image size), `default`.
+    pub source: String,
+}
+
+/// What describing an ONNX file found.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DescriptionDto {
+    /// A model entry holding the graph: drop it into a workload's `models`.
+    pub entry: ModelEntryDto,
+    /// The program that wrote the file (`pytorch 2.5.0`, …).
+    pub producer: String,
+    /// Default-domain operator set version.
+    pub opset: i64,
+    /// Graph inputs with the shapes used.
+    pub inputs: Vec<GraphInputDto>,
+    /// Dynamic dimensions and the values they were given.
+    pub dims: Vec<DimDto>,
+    /// Nodes in the graph.
+    pub nodes: usize,
+    /// Nodes per operator type (`domain:Op` outside the default domain).
+    pub op_types: std::collections::BTreeMap<String, usize>,
+    /// Parameters.
+    pub params: f64,
+    /// Bytes of weights as stored.
+    pub weight_bytes: f64,
+    /// Floating-point operations of one run at the described items, GFLOP.
+    pub gflops: f64,
+    /// Operators after merging identical ones.
+    pub ops: usize,
+    /// What was assumed or left out.
+    pub warnings: Vec<String>,
+}
+
+impl From<&Description> for DescriptionDto {
+    fn from(d: &Description) -> Self {
+        let g = &d.graph;
+        DescriptionDto {
+            entry: ModelEntryDto {
+                model_name: Some(d.name.clone()),
+                model_type: Some(g.model_type.name().to_string()),
+                batch_size: Some(f64::from(g.items)),
+                precision: Some(d.precision.name().to_string()),
+                graph: Some(GraphDto::of(g)),
+                ..ModelEntryDto::default()
+            },
+            producer: d.producer.clone(),
+            opset: d.opset,
+            inputs: d
+                .inputs
+                .iter()
+                .map(|i| GraphInputDto {
+                    name: i.name.clone(),
+                    dtype: i.dtype.to_string(),
+                    shape: i.shape.clone(),
+                })
+                .collect(),
+            dims: d
+                .dims
+                .iter()
+                .map(|(name, value, source)| DimDto {
+                    name: name.clone(),
+                    value: *value,
+                    source: match source {
+                        DimSource::Given => "given",
+                        DimSource::Entry => "entry",
+                        DimSource::Default => "default",
+                    }
+                    .to_string(),
+                })
+                .collect(),
+            nodes: d.nodes,
+            op_types: d.op_types.clone(),
+            params: g.params,
+            weight_bytes: d.weight_bytes,
+            gflops: g.ops.iter().map(|o| o.flops * o.repeat).sum::<f64>() / 1e9,
+            ops: g.ops.len(),
+            warnings: d.warnings.clone(),
+        }
+    }
+}
