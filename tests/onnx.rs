@@ -357,3 +357,30 @@ fn mmperf_describe_prints_a_table_an_entry_and_json() {
     let missing = run(&["describe", "no-such.onnx"]);
     assert_eq!(missing.status.code(), Some(2));
 }
+
+/// The ONNX files the JS tests describe in wasm (`tests/js/native-vs-wasm.test.mjs`), built here; set
+/// `MMPERF_UPDATE_FIXTURES=1` to write them after changing a builder.
+#[test]
+fn the_committed_onnx_fixtures_are_the_builders_output() {
+    let dir = files::manifest_dir().join("tests/data/onnx");
+    for (name, bytes) in [
+        (
+            "bert-2layer.onnx",
+            graphs::bert(2, 128, 2, 512, 1000, 64, "batch_size", "sequence_length", true, false),
+        ),
+        ("small-cnn.onnx", graphs::small_cnn("batch")),
+    ] {
+        let path = dir.join(name);
+        if std::env::var_os("MMPERF_UPDATE_FIXTURES").is_some() {
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(&path, &bytes).unwrap();
+        }
+        let committed = std::fs::read(&path).unwrap_or_default();
+        assert!(
+            committed == bytes,
+            "{} differs from its builder: MMPERF_UPDATE_FIXTURES=1 cargo test --test onnx",
+            path.display()
+        );
+        describe(bytes, &Options::default()).unwrap();
+    }
+}

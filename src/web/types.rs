@@ -51,6 +51,62 @@ export interface ModelEntry {
   /** GFLOPs per item, with `params`. */
   gflops?: number;
   architecture?: ArchitectureSpec;
+  /** Runtime for this model, e.g. "onnxruntime-web". */
+  runtime?: string;
+  /** The model's operators, as `describeOnnx` writes them (its `entry`). */
+  graph?: OpGraph;
+}
+
+/** One operator of a described model (a multiply-add counts 2 FLOPs; elements, not bytes). */
+export interface GraphOp {
+  class: "gemm" | "attention" | "epilogue" | "norm" | "gather" | "pool" | "depthwise";
+  batches?: number;
+  m?: number;
+  n?: number;
+  k?: number;
+  flops: number;
+  act_elems: number;
+  weight_elems?: number;
+  out_elems?: number;
+  repeat?: number;
+}
+
+/** A model's operators at `items` items; an entry with another batch_size scales them. */
+export interface OpGraph {
+  items: number;
+  params: number;
+  ops: GraphOp[];
+}
+
+/** How `describeOnnx` binds the graph's dynamic dimensions. */
+export interface DescribeOnnxOptions {
+  /** Name of the model entry (default "onnx-model"). */
+  name?: string;
+  /** Dynamic dimensions by their names in the graph. */
+  dims?: Record<string, number>;
+  /** Binds dimensions named like a batch (default 1). */
+  batchSize?: number;
+  /** Binds dimensions named like a sequence length (default 128). */
+  sequenceLength?: number;
+  /** Binds dimensions named like a height or width (default 224). */
+  imageSize?: number;
+  modelType?: ModelType;
+}
+
+/** What `describeOnnx` found; `entry` goes into a workload's models. */
+export interface OnnxDescription {
+  entry: ModelEntry & { model_name: string; graph: OpGraph };
+  producer: string;
+  opset: number;
+  inputs: { name: string; dtype: string; shape: number[] }[];
+  dims: { name: string; value: number; source: "given" | "entry" | "default" }[];
+  nodes: number;
+  opTypes: Record<string, number>;
+  params: number;
+  weightBytes: number;
+  gflops: number;
+  ops: number;
+  warnings: string[];
 }
 
 export interface Constraints {
@@ -456,4 +512,13 @@ extern "C" {
     /// Result of `listHardware`.
     #[wasm_bindgen(typescript_type = "CatalogDevice[]")]
     pub type CatalogDevicesJs;
+    /// The bytes of an ONNX file.
+    #[wasm_bindgen(typescript_type = "Uint8Array | ArrayBuffer")]
+    pub type OnnxBytesArg;
+    /// Options of `describeOnnx`.
+    #[wasm_bindgen(typescript_type = "DescribeOnnxOptions")]
+    pub type DescribeOnnxOptionsArg;
+    /// Result of `describeOnnx`.
+    #[wasm_bindgen(typescript_type = "OnnxDescription")]
+    pub type OnnxDescriptionJs;
 }

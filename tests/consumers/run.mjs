@@ -224,6 +224,12 @@ async function node(dir) {
   const p = esm.stdout.match(/^parallel: ([\d.]+) ms, (\d+) MB$/m);
   const r = esm.stdout.match(/^recommended: (\S+)$/m);
   must(esm.stderr === '' && p && Number(p[1]) > 0 && Number(p[2]) > 0 && STRATEGIES.includes(r?.[1]), `app.mjs printed: ${esm.stdout}${esm.stderr}`);
+  // The README's own-model recipe reads model.onnx: a 2-layer BERT-style graph built by the Rust tests.
+  writeFileSync(join(dir, 'model.onnx'), readFileSync(join(root, 'tests', 'data', 'onnx', 'bert-2layer.onnx')));
+  const own = await mustRun('node describe.mjs', dir);
+  const d = own.stdout.match(/^my-encoder: ([\d.]+) M parameters, ([\d.]+) GFLOP per run$/m);
+  const s = own.stdout.match(/^sequential with resnet-50: ([\d.]+) ms$/m);
+  must(own.stderr === '' && d && Number(d[1]) > 0 && Number(d[2]) > 0 && Number(s?.[1]) > 0, `describe.mjs printed: ${own.stdout}${own.stderr}`);
   const cjs = await mustRun('node app.cjs', dir);
   const rc = cjs.stdout.match(/^recommended: (\S+)$/m);
   must(cjs.stderr === '' && STRATEGIES.includes(rc?.[1]), `app.cjs printed: ${cjs.stdout}${cjs.stderr}`);

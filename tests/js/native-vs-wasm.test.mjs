@@ -4,7 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fixtures, loadPackage, root } from './load.mjs';
 
@@ -44,4 +45,33 @@ test('native CLI and wasm agree on every fixture', () => {
     }
   }
   assert.ok(compared >= 30, `compared ${compared} results`);
+});
+
+test('describeOnnx in wasm gives what mmperf describe gives natively, and its entry predicts the same', () => {
+  const predictor = new pkg.MultiModelPredictor();
+  for (const [file, opts, args] of [
+    ['bert-2layer.onnx', { batchSize: 2, sequenceLength: 32, name: 'bert-2layer' }, ['--batch-size', '2', '--sequence-length', '32']],
+    ['small-cnn.onnx', { dims: { batch: 4 }, name: 'cnn' }, ['--dim', 'batch=4', '--name', 'cnn']],
+  ]) {
+    const path = join(root, 'tests', 'data', 'onnx', file);
+    const native = JSON.parse(execFileSync(mmperf, ['describe', path, '--json', ...args], { encoding: 'utf8' }));
+    const wasm = pkg.describeOnnx(readFileSync(path), opts);
+    close(wasm, native, file);
+    assert.ok(wasm.gflops > 0 && wasm.entry.graph.ops.length > 0, `${file}: no work described`);
+    const dir = mkdtempSync(join(tmpdir(), 'mmperf-onnx-'));
+    const workload = join(dir, 'w.json');
+    writeFileSync(workload, JSON.stringify([wasm.entry, { model_name: 'resnet-50' }]));
+    const predicted = JSON.parse(execFileSync(mmperf, ['predict', workload, '--hardware', 'cpu', '--json'], { encoding: 'utf8' }));
+    close(predictor.predictMultiModelPerformance([wasm.entry, { model_name: 'resnet-50' }], 'cpu', 'parallel'), predicted, `${file} predicted`);
+  }
+});
+
+test('describeOnnx rejects what it cannot read with a message naming it', () => {
+  const bytes = readFileSync(join(root, 'tests', 'data', 'onnx', 'bert-2layer.onnx'));
+  assert.throws(() => pkg.describeOnnx(new Uint8Array([0xff, 0xff, 0xff, 0x07])), /malformed ONNX file/);
+  assert.throws(() => pkg.describeOnnx('model.onnx'), /invalid bytes: .*Uint8Array or an ArrayBuffer/);
+  assert.throws(() => pkg.describeOnnx(bytes, { batchSize: 0 }), /invalid batchSize: 0/);
+  assert.throws(() => pkg.describeOnnx(bytes, { dims: { sequence_length: -1 } }), /invalid dims.sequence_length/);
+  assert.throws(() => pkg.describeOnnx(bytes, { seqLen: 3 }), /unknown field `seqLen`/);
+  assert.equal(pkg.describeOnnx(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)).params, pkg.describeOnnx(bytes).params);
 });

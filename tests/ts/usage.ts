@@ -1,7 +1,7 @@
 // Compiled with `tsc --noEmit` against the generated definitions: every input and result is typed, so these
 // lines type-check, and the lines marked @ts-expect-error must not.
-import init, { MultiModelPredictor, ResourcePool, listHardware, listModels, version } from '../../pkg/web/multimodel_perf.js';
-import type { ModelEntry, PredictionResult, RecommendationResult, WorkloadObject, HardwareProfile, CatalogModel, ColdStartResult, ServeResult, MemoryAdvice, Capabilities, RegisteredModel, Executor, PoolBackend, ExecutorInputs, PoolRun, ModelRun, PoolMemory, SharedTensor, RunsOn, MeasurementRecord, ValidationReport, FitReport, StrategyComparison, StorageState, MeasurementExport } from '../../pkg/web/multimodel_perf.js';
+import init, { MultiModelPredictor, ResourcePool, describeOnnx, listHardware, listModels, version } from '../../pkg/web/multimodel_perf.js';
+import type { OnnxDescription, OpGraph, ModelEntry, PredictionResult, RecommendationResult, WorkloadObject, HardwareProfile, CatalogModel, ColdStartResult, ServeResult, MemoryAdvice, Capabilities, RegisteredModel, Executor, PoolBackend, ExecutorInputs, PoolRun, ModelRun, PoolMemory, SharedTensor, RunsOn, MeasurementRecord, ValidationReport, FitReport, StrategyComparison, StorageState, MeasurementExport } from '../../pkg/web/multimodel_perf.js';
 
 export async function example(): Promise<number> {
   await init();
@@ -23,6 +23,11 @@ export async function example(): Promise<number> {
   const advice: MemoryAdvice = predictor.adviseMemory(models, 'cuda:t4', 'sequential');
   const fitted: PredictionResult = predictor.applyMemoryOptions(models, 'cuda:t4', 'sequential', advice.options.map((o) => o.rank).slice(0, 1));
   const joules: number = fitted.totalMetrics.combinedMemory + p.energy.totalJ + cold.strategies[0].coldMs;
+  const described: OnnxDescription = describeOnnx(new Uint8Array(0), { sequenceLength: 256, dims: { batch_size: 2 } });
+  const graph: OpGraph = described.entry.graph;
+  const own: ModelEntry[] = [described.entry, { model_name: 'custom', graph }];
+  // @ts-expect-error describeOnnx takes bytes, not a URL
+  describeOnnx('/models/model.onnx');
   const catalog: CatalogModel[] = listModels();
   const ids: string[] = listHardware().map((d) => d.id);
   // @ts-expect-error unknown strategy names are rejected at compile time
