@@ -366,7 +366,18 @@ fn the_committed_onnx_fixtures_are_the_builders_output() {
     for (name, bytes) in [
         (
             "bert-2layer.onnx",
-            graphs::bert(2, 128, 2, 512, 1000, 64, "batch_size", "sequence_length", true, false),
+            graphs::bert(
+                2,
+                128,
+                2,
+                512,
+                1000,
+                64,
+                "batch_size",
+                "sequence_length",
+                true,
+                false,
+            ),
         ),
         ("small-cnn.onnx", graphs::small_cnn("batch")),
     ] {

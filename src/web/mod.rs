@@ -556,9 +556,9 @@ struct DescribeOnnxOptionsDto {
 #[cfg(not(feature = "predictor-only"))]
 fn size_option(v: Option<f64>, field: &str) -> Result<Option<u32>, Error> {
     match v {
-        Some(x) if !(x.is_finite() && x.fract() == 0.0 && (1.0..=1_048_576.0).contains(&x)) => Err(
-            Error::invalid(field, x, "an integer from 1 to 1048576"),
-        ),
+        Some(x) if !(x.is_finite() && x.fract() == 0.0 && (1.0..=1_048_576.0).contains(&x)) => {
+            Err(Error::invalid(field, x, "an integer from 1 to 1048576"))
+        }
         v => Ok(v.map(|x| x as u32)),
     }
 }
@@ -590,7 +590,11 @@ pub fn describe_onnx(
     let mut dims = std::collections::BTreeMap::new();
     for (k, v) in o.dims {
         if !(v.is_finite() && v.fract() == 0.0 && v >= 0.0) {
-            return Err(js_error(Error::invalid(format!("dims.{k}"), v, "an integer size ≥ 0")));
+            return Err(js_error(Error::invalid(
+                format!("dims.{k}"),
+                v,
+                "an integer size ≥ 0",
+            )));
         }
         dims.insert(k, v as i64);
     }
