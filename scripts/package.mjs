@@ -3,7 +3,7 @@
 //   "files", so the tarball came out empty; a package.json and README if present; the raw exports' .d.ts);
 // - makes the .d.ts compile without lib esnext (see `patchDispose`);
 // - writes pkg/package.json from npm/package.json with the version, repository and homepage of Cargo.toml (one
-//   source for both registries), and copies the npm README and the Node entry.
+//   source for both registries), and copies the npm README, the Node entry and the onnxruntime-web adapter.
 // Usage: node scripts/package.mjs (run by scripts/build.sh after wasm-pack).
 import { copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -62,7 +62,7 @@ if (cargo.repository) {
 }
 writeFileSync(join(pkg, 'package.json'), `${JSON.stringify(out, null, 2)}\n`);
 copyFileSync(join(root, 'npm', 'README.md'), join(pkg, 'README.md'));
-copyFileSync(join(root, 'npm', 'node.js'), join(pkg, 'node.js'));
+for (const f of ['node.js', 'onnxruntime-web.js', 'onnxruntime-web.d.ts', 'onnxruntime-web-worker.js']) copyFileSync(join(root, 'npm', f), join(pkg, f));
 for (const f of manifest.files) {
   if (!existsSync(join(pkg, f))) throw new Error(`package.json "files" names ${f}, which the build did not produce`);
 }

@@ -41,7 +41,9 @@ CHROMEDRIVER="${CHROMEDRIVER:-$(command -v chromedriver)}" WASM_BINDGEN_TEST_TIM
 echo "== package build"
 bash scripts/build.sh
 
-echo "== JavaScript: types, node and browser smoke tests, native vs wasm"
+echo "== JavaScript: types, node and browser smoke tests, native vs wasm, onnxruntime-web in the pool"
+# The small ONNX models (seeded weights) that tests/js/ort.test.mjs runs on onnxruntime-web.
+cargo run --locked --quiet --example onnx_models -- target/onnx-models
 node --test tests/js/
 
 echo "== npm package: npm pack, the tarball installed into scratch Vite 8 and 7 (dev and build), webpack, esbuild, plain-page, Node and TypeScript projects running the package README's examples"

@@ -83,6 +83,9 @@ pub struct AttributeProto {
     pub floats: Vec<f32>,
     #[prost(int64, repeated, tag = "8")]
     pub ints: Vec<i64>,
+    /// `AttributeType`: 1 float, 2 int, 3 string, 4 tensor, 6 floats, 7 ints (readers here go by name).
+    #[prost(int32, tag = "20")]
+    pub r#type: i32,
 }
 
 /// `TensorProto`: a weight or constant. Data is in `raw_data` (little-endian) or in the typed fields, or

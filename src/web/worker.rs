@@ -1,7 +1,10 @@
 //! Web Workers for the pool: real CPU concurrency in a page. A synchronous WASM run blocks its thread, so only
 //! models in workers overlap on the CPU.
 //!
-//! - **User workers**: a module worker script of the user's (`worker: { url }`). Per run the pool posts
+//! - **User workers**: a module worker script of the user's (`worker: { url }`); with `ready: true` the pool
+//!   waits, at registration and after every restart, for the script's `{ type: "mmperf-ready" }` (or
+//!   `{ type: "mmperf-ready", ok: false, error }`), so slow set-up (a runtime session) stays out of the
+//!   timed runs. Per run the pool posts
 //!   `{ type: "mmperf-run", runId, id, backend, model, threads, attempt }`; the worker answers
 //!   `{ runId, ok: true, outputs }` or `{ runId, ok: false, error: { name, message } }`. On timeout the pool
 //!   terminates the worker (real cancellation) and starts a new one for the next run.
@@ -64,6 +67,43 @@ export function spawn_module_worker(src) {
   return new Worker(src, { type: 'module' });
 }
 
+export function worker_ready(worker, ms) {
+  return new Promise((resolve, reject) => {
+    let timer = 0;
+    const done = () => {
+      clearTimeout(timer);
+      worker.removeEventListener('message', onMessage);
+      worker.removeEventListener('error', onError);
+    };
+    const onMessage = ({ data }) => {
+      if (!data || data.type !== 'mmperf-ready') return;
+      done();
+      if (data.ok === false) {
+        const e = new Error((data.error && data.error.message) || 'the worker could not get ready');
+        e.name = (data.error && data.error.name) || 'Error';
+        reject(e);
+      } else {
+        resolve(data);
+      }
+    };
+    const onError = (ev) => {
+      done();
+      ev.preventDefault();
+      const e = new Error(ev.message || 'the worker failed (script error or load failure)');
+      e.name = 'WorkerError';
+      reject(e);
+    };
+    timer = setTimeout(() => {
+      done();
+      const e = new Error('the worker did not post { type: "mmperf-ready" } within ' + ms + ' ms');
+      e.name = 'TimeoutError';
+      reject(e);
+    }, ms);
+    worker.addEventListener('message', onMessage);
+    worker.addEventListener('error', onError);
+  });
+}
+
 let next = 1;
 export function worker_call(worker, message) {
   const runId = next++;
@@ -102,6 +142,7 @@ extern "C" {
     #[wasm_bindgen(catch)]
     fn spawn_module_worker(src: &str) -> Result<web_sys::Worker, JsValue>;
     fn worker_call(worker: &web_sys::Worker, message: &JsValue) -> js_sys::Promise;
+    fn worker_ready(worker: &web_sys::Worker, ms: f64) -> js_sys::Promise;
 }
 
 /// This module's `WebAssembly.Module`, where the build can name it.
@@ -130,6 +171,12 @@ pub async fn start_builtin(module: &JsValue) -> Result<web_sys::Worker, JsValue>
 /// Starts a user's module worker.
 pub fn start_module(url: &str) -> Result<web_sys::Worker, JsValue> {
     spawn_module_worker(url)
+}
+
+/// The promise of the worker's `{ type: "mmperf-ready" }` (rejected on `ok: false`, a script error, or after
+/// `ms`).
+pub fn ready(worker: &web_sys::Worker, ms: f64) -> js_sys::Promise {
+    worker_ready(worker, ms)
 }
 
 /// Posts `message` and returns the promise of the matching answer.

@@ -6,8 +6,9 @@ import { root } from './load.mjs';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
 
-export async function openBrowser() {
-  const server = await serve(root, 0);
+/** Chromium and a server of the repository; `isolate` sends COOP/COEP (SharedArrayBuffer, WASM threads). */
+export async function openBrowser({ isolate = false } = {}) {
+  const server = await serve(root, 0, { isolate });
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,

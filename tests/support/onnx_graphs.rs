@@ -11,12 +11,16 @@ use prost::Message;
 /// Accumulates nodes, weights, inputs and outputs.
 #[derive(Default)]
 pub struct Builder {
+    /// Store weights in the file (seeded values, so a runtime can run the graph) instead of
+    /// declaring them external.
+    pub inline: bool,
+    pub seed: u32,
     pub nodes: Vec<NodeProto>,
     pub inits: Vec<TensorProto>,
     pub inputs: Vec<ValueInfoProto>,
     pub outputs: Vec<ValueInfoProto>,
     pub value_info: Vec<ValueInfoProto>,
-    next: usize,
+    pub next: usize,
 }
 
 /// An integer attribute.
@@ -24,6 +28,7 @@ pub fn int(name: &str, i: i64) -> AttributeProto {
     AttributeProto {
         name: name.into(),
         i,
+        r#type: 2,
         ..Default::default()
     }
 }
@@ -33,6 +38,7 @@ pub fn ints(name: &str, v: &[i64]) -> AttributeProto {
     AttributeProto {
         name: name.into(),
         ints: v.to_vec(),
+        r#type: 7,
         ..Default::default()
     }
 }
@@ -92,20 +98,41 @@ impl Builder {
         });
     }
 
-    /// A float32 weight of this shape, stored outside the file.
+    /// A float32 weight of this shape, stored outside the file (or in it, `inline`, in ±0.05).
     pub fn weight(&mut self, hint: &str, dims: &[i64]) -> String {
+        self.weight_in(hint, dims, -0.05, 0.05)
+    }
+
+    /// A float32 weight whose inline values lie in `lo..hi` (a batch norm's variance must be positive).
+    pub fn weight_in(&mut self, hint: &str, dims: &[i64], lo: f32, hi: f32) -> String {
         let name = self.fresh(hint);
-        self.inits.push(TensorProto {
+        let mut t = TensorProto {
             dims: dims.to_vec(),
             data_type: dtype::FLOAT,
             name: name.clone(),
-            external_data: vec![StringStringEntryProto {
+            ..Default::default()
+        };
+        if self.inline {
+            let n: i64 = dims.iter().product();
+            let mut raw = Vec::with_capacity(4 * n as usize);
+            for _ in 0..n {
+                // A linear congruential generator: the same file on every run.
+                self.seed = self
+                    .seed
+                    .wrapping_mul(1_664_525)
+                    .wrapping_add(1_013_904_223);
+                let x = (self.seed >> 8) as f32 / (1u32 << 24) as f32;
+                raw.extend_from_slice(&(lo + (hi - lo) * x).to_le_bytes());
+            }
+            t.raw_data = raw.into();
+        } else {
+            t.external_data = vec![StringStringEntryProto {
                 key: "location".into(),
                 value: "weights.bin".into(),
-            }],
-            data_location: 1,
-            ..Default::default()
-        });
+            }];
+            t.data_location = 1;
+        }
+        self.inits.push(t);
         name
     }
 
@@ -135,6 +162,7 @@ impl Builder {
                     float_data: vec![x],
                     ..Default::default()
                 }),
+                r#type: 4,
                 ..Default::default()
             }],
             ..Default::default()
@@ -199,7 +227,36 @@ pub fn bert(
     dynamic_reshape: bool,
     fused_qkv: bool,
 ) -> Vec<u8> {
-    let mut g = Builder::default();
+    bert_into(
+        Builder::default(),
+        layers,
+        d,
+        heads,
+        ff,
+        vocab,
+        positions,
+        batch,
+        seq,
+        dynamic_reshape,
+        fused_qkv,
+    )
+}
+
+/// [`bert`] into `g` (e.g. a builder with `inline` weights).
+#[allow(clippy::too_many_arguments)]
+pub fn bert_into(
+    mut g: Builder,
+    layers: usize,
+    d: i64,
+    heads: i64,
+    ff: i64,
+    vocab: i64,
+    positions: i64,
+    batch: &str,
+    seq: &str,
+    dynamic_reshape: bool,
+    fused_qkv: bool,
+) -> Vec<u8> {
     g.inputs
         .push(value_info("input_ids", dtype::INT64, &[batch, seq]));
     g.inputs
@@ -237,7 +294,11 @@ pub fn bert(
     let big = g.scalar(-10000.0);
     let mask = g.node("Mul", &[&inv, &big], vec![]);
     let scale = g.scalar((dh as f32).sqrt());
-    let heads_shape = g.ints_init("heads_shape", &[0, 0, heads, dh]);
+    let heads_shape = if dynamic_reshape {
+        String::new()
+    } else {
+        g.ints_init("heads_shape", &[0, 0, heads, dh])
+    };
     let merged_shape = g.ints_init("merged_shape", &[0, 0, d]);
     for _ in 0..layers {
         let split = |g: &mut Builder, x: &str| {
@@ -314,7 +375,11 @@ pub fn bert(
 /// A small CNN on (`batch`, 3, 32, 32): conv 3→16 k3 s2 p1 + BN + ReLU, depthwise 3×3 (16 groups) + ReLU,
 /// pointwise 16→32, global average pool, flatten, a 32→10 classifier.
 pub fn small_cnn(batch: &str) -> Vec<u8> {
-    let mut g = Builder::default();
+    small_cnn_into(Builder::default(), batch)
+}
+
+/// [`small_cnn`] into `g`.
+pub fn small_cnn_into(mut g: Builder, batch: &str) -> Vec<u8> {
     g.inputs.push(value_info(
         "pixels",
         dtype::FLOAT,
@@ -334,7 +399,7 @@ pub fn small_cnn(batch: &str) -> Vec<u8> {
         g.weight("bn_s", &[16]),
         g.weight("bn_b", &[16]),
         g.weight("bn_m", &[16]),
-        g.weight("bn_v", &[16]),
+        g.weight_in("bn_v", &[16], 0.5, 1.5),
     );
     let bn = g.node("BatchNormalization", &[&c1, &s, &b, &m, &v], vec![]);
     let r1 = g.node("Relu", &[&bn], vec![]);

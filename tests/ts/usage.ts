@@ -1,6 +1,7 @@
 // Compiled with `tsc --noEmit` against the generated definitions: every input and result is typed, so these
 // lines type-check, and the lines marked @ts-expect-error must not.
 import init, { MultiModelPredictor, ResourcePool, describeOnnx, listHardware, listModels, version } from '../../pkg/web/multimodel_perf.js';
+import { ortModel, ortWorkerModel, type OrtModule, type OrtRegisterOptions } from '../../pkg/onnxruntime-web.js';
 import type { OnnxDescription, OpGraph, ModelEntry, PredictionResult, RecommendationResult, WorkloadObject, HardwareProfile, CatalogModel, ColdStartResult, ServeResult, MemoryAdvice, Capabilities, RegisteredModel, Executor, PoolBackend, ExecutorInputs, PoolRun, ModelRun, PoolMemory, SharedTensor, RunsOn, MeasurementRecord, ValidationReport, FitReport, StrategyComparison, StorageState, MeasurementExport } from '../../pkg/web/multimodel_perf.js';
 
 export async function example(): Promise<number> {
@@ -28,6 +29,12 @@ export async function example(): Promise<number> {
   const own: ModelEntry[] = [described.entry, { model_name: 'custom', graph }];
   // @ts-expect-error describeOnnx takes bytes, not a URL
   describeOnnx('/models/model.onnx');
+  const ort = {} as OrtModule;
+  const onPage: OrtRegisterOptions = await ortModel(ort, { id: 'm', onnx: '/m.onnx', backends: ['webgpu', 'wasm'], describe: { batchSize: 2 } });
+  const inWorker: OrtRegisterOptions = await ortWorkerModel({ onnx: '/m.onnx', ort: '/ort.wasm.min.mjs', threads: 1 });
+  const params: number = onPage.onnx.params + inWorker.onnx.gflops;
+  // @ts-expect-error a worker needs the URL of onnxruntime-web's module build
+  await ortWorkerModel({ onnx: '/m.onnx' });
   const catalog: CatalogModel[] = listModels();
   const ids: string[] = listHardware().map((d) => d.id);
   // @ts-expect-error unknown strategy names are rejected at compile time

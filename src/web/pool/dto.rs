@@ -57,6 +57,10 @@ export interface WorkerOptions {
   url?: string;
   /** Threads this worker may use; the pool keeps the workers' total within hardwareConcurrency (default 1). */
   threads?: number;
+  /** The script posts `{ type: "mmperf-ready" }` when its set-up (e.g. a runtime session) is done, or
+   * `{ type: "mmperf-ready", ok: false, error: { name, message } }`: registration (and a restart after a
+   * timeout) waits for it, so set-up is never timed. */
+  ready?: boolean;
 }
 
 /** Sizing of a built-in workload (see the README: the model's weight-GEMM chain, scaled). */

@@ -142,8 +142,17 @@ enum WorkerKind {
     /// The built-in workload in this module, instantiated in the worker.
     Builtin { module: JsValue, args: Array },
     /// The user's module worker script.
-    Module { url: String },
+    Module {
+        /// Script URL.
+        url: String,
+        /// Wait for its `{ type: "mmperf-ready" }` (slow set-up: a runtime session) before it is used.
+        ready: bool,
+    },
 }
+
+/// How long a user worker with `ready: true` may take to post `mmperf-ready` (creating a runtime session for
+/// a large model takes seconds).
+const WORKER_READY_MS: f64 = 120_000.0;
 
 impl WorkerSlot {
     /// Starts the worker (again, after a timeout) and prepares a built-in workload in it.
@@ -156,7 +165,18 @@ impl WorkerSlot {
             format!("{}: {}", f.name, f.message)
         };
         let w = match &self.kind {
-            WorkerKind::Module { url } => worker::start_module(url).map_err(message)?,
+            WorkerKind::Module { url, ready } => {
+                let w = worker::start_module(url).map_err(message)?;
+                if *ready {
+                    wasm_bindgen_futures::JsFuture::from(worker::ready(&w, WORKER_READY_MS))
+                        .await
+                        .map_err(|e| {
+                            w.terminate();
+                            message(e)
+                        })?;
+                }
+                w
+            }
             WorkerKind::Builtin { module, args } => {
                 let w = worker::start_builtin(module).await.map_err(message)?;
                 let msg = Object::new();

@@ -60,7 +60,8 @@ pub(super) async fn register(
         .map_err(js_error)?;
     let tensor_names =
         string_list(&get(options, "tensors"), "options.tensors")?.unwrap_or_default();
-    let (worker_url, worker_threads, wants_worker) = worker_option(&get(options, "worker"))?;
+    let (worker_url, worker_threads, wants_worker, worker_ready) =
+        worker_option(&get(options, "worker"))?;
     if wants_worker && executor.is_some() {
         return Err(js_error(Error::invalid(
             "options.worker",
@@ -205,7 +206,10 @@ pub(super) async fn register(
     }
     let worker = match (wants_worker, &worker_url, &built) {
         (false, _, _) => None,
-        (true, Some(url), _) => Some(WorkerKind::Module { url: url.clone() }),
+        (true, Some(url), _) => Some(WorkerKind::Module {
+            url: url.clone(),
+            ready: worker_ready,
+        }),
         (true, None, Some(w)) => {
             let module = state
                 .borrow()
@@ -315,18 +319,21 @@ pub(super) async fn register(
 }
 
 /// `worker`: absent/false, `true`, or `{ url?, threads? }` → (url, threads, wanted).
-fn worker_option(v: &JsValue) -> Result<(Option<String>, Option<u32>, bool), JsError> {
+/// `worker`: (script URL, threads, wanted, waits for `mmperf-ready`).
+type WorkerOption = (Option<String>, Option<u32>, bool, bool);
+
+fn worker_option(v: &JsValue) -> Result<WorkerOption, JsError> {
     if is_absent(v) || v.as_bool() == Some(false) {
-        return Ok((None, None, false));
+        return Ok((None, None, false, false));
     }
     if v.as_bool() == Some(true) {
-        return Ok((None, None, true));
+        return Ok((None, None, true, false));
     }
     if !v.is_object() {
         return Err(js_error(Error::invalid(
             "options.worker",
             format!("{v:?}"),
-            "true, or { url?: string, threads?: number }",
+            "true, or { url?: string, threads?: number, ready?: boolean }",
         )));
     }
     let url = match get(v, "url") {
@@ -357,7 +364,24 @@ fn worker_option(v: &JsValue) -> Result<(Option<String>, Option<u32>, bool), JsE
                 })? as u32,
         ),
     };
-    Ok((url, threads, true))
+    let ready = match get(v, "ready") {
+        r if is_absent(&r) => false,
+        r => r.as_bool().ok_or_else(|| {
+            js_error(Error::invalid(
+                "options.worker.ready",
+                format!("{r:?}"),
+                "a boolean: true when the script posts { type: \"mmperf-ready\" } once it can run",
+            ))
+        })?,
+    };
+    if ready && url.is_none() {
+        return Err(js_error(Error::invalid(
+            "options.worker.ready",
+            "true",
+            "only with worker.url (built-in workers are ready when they start)",
+        )));
+    }
+    Ok((url, threads, true, ready))
 }
 
 fn unreachable_exec() -> Result<Exec, JsError> {

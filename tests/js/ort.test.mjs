@@ -1,0 +1,68 @@
+// The onnxruntime-web adapter (multimodel-perf/onnxruntime-web) with real onnxruntime-web 1.30 (WASM EP) in
+// headless Chromium, on the small ONNX models `cargo run --example onnx_models -- target/onnx-models` writes:
+// sessions created and warmed up at registration (never inside a run), every strategy on the main thread
+// without a failure from onnxruntime-web's concurrency rules, a runtime error that keeps the other model's
+// result and recovers with a new session, and models in Web Workers (one onnxruntime-web each). Timings are
+// printed, not asserted (a shared 2-core machine).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { openBrowser, openPage } from './browser.mjs';
+import { root } from './load.mjs';
+
+test('onnxruntime-web models run in the pool under every strategy, on the main thread and in workers', async () => {
+  assert.ok(existsSync(join(root, 'target', 'onnx-models', 'bert-tiny.onnx')),
+    'target/onnx-models missing: cargo run --example onnx_models -- target/onnx-models');
+  const { browser, base, close } = await openBrowser({ isolate: true });
+  try {
+    const { consoleErrors, result } = await openPage(browser, base);
+    const r = await result('/tests/js/ort.html', 240_000);
+    assert.equal(r.fatal, undefined, r.fatal);
+    assert.equal(r.isolated, true);
+    // describeOnnx read the graphs the sessions run.
+    assert.deepEqual(r.described.bert.inputs.map((i) => i.shape), [[2, 32], [2, 32]]);
+    assert.ok(r.described.bert.params > 0 && r.described.cnn.gflops > 0);
+    // Sessions: created (and warmed up) at registration, none inside the timed runs.
+    assert.equal(r.createdAtRegistration, 3);
+    assert.equal(r.createdDuringRuns, 0);
+    for (const [key, run] of Object.entries(r.runs)) {
+      assert.deepEqual(run.statuses, ['ok', 'ok'], `${key}: ${JSON.stringify(run.errors)}`);
+      assert.deepEqual(run.runsOn, key.startsWith('worker') ? ['worker', 'worker'] : ['main-thread', 'main-thread'], key);
+    }
+    // A runtime error: reported with what happens next, the other model kept; then a new session and ok.
+    const failed = r.broken.statuses.indexOf('error');
+    assert.ok(failed >= 0, JSON.stringify(r.broken));
+    assert.equal(r.broken.statuses[1 - failed], 'ok');
+    assert.match(r.broken.errors[failed], /onnxruntime-web failed on wasm: .*the next run starts from a new session/s);
+    assert.deepEqual(r.recovered.statuses, ['ok', 'ok']);
+    assert.equal(r.createdForRecovery, 1);
+    // Every fully successful run is a measurement: 4 strategies, the recovery, 6 worker rounds.
+    assert.equal(r.measurements, 11);
+    const show = (k) => `${r.runs[k].makespanMs.toFixed(1)} ms (predicted ${r.runs[k].predictedMs.toFixed(1)})`;
+    for (const k of Object.keys(r.runs)) console.log(`ort ${k}: ${show(k)}`);
+    const median = (xs) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    const par = median([0, 1, 2].map((i) => r.runs[`worker-parallel-${i}`].makespanMs));
+    const seq = median([0, 1, 2].map((i) => r.runs[`worker-sequential-${i}`].makespanMs));
+    console.log(`ort workers (${r.cores} cores): parallel ${par.toFixed(1)} ms, sequential ${seq.toFixed(1)} ms, ratio ${(par / seq).toFixed(2)}; uncalibrated makespan error mean ${(100 * r.validation.makespan.meanApe).toFixed(0)} %`);
+    assert.deepEqual(consoleErrors, []);
+  } finally {
+    await close();
+  }
+});
+
+for (const readmePath of ['README.md', join('npm', 'README.md')]) test(`${readmePath}'s onnxruntime-web recipe is the code this test page runs`, () => {
+  const readme = readFileSync(join(root, readmePath), 'utf8');
+  const page = readFileSync(join(root, 'tests', 'js', 'ort.html'), 'utf8');
+  const block = readme.match(/<!-- ort-recipe -->\n```js\n([\s\S]*?)```/);
+  assert.ok(block, 'README: the <!-- ort-recipe --> block is missing');
+  // Every adapter call and registration of the recipe appears verbatim in the page.
+  const calls = block[1].split('\n').map((l) => l.trim()).filter((l) => /ortModel\(|ortWorkerModel\(|registerModel\(|ResourcePool\.create\(|from '/.test(l));
+  assert.ok(calls.length >= 6, `only ${calls.length} calls in the recipe`);
+  for (const line of calls) {
+    const tested = line.replace("from 'multimodel-perf/onnxruntime-web'", "from '/pkg/onnxruntime-web.js'")
+      .replace("from 'multimodel-perf'", "from '/pkg/web/multimodel_perf.js'")
+      .replace("from 'onnxruntime-web'", "from '/node_modules/onnxruntime-web/dist/ort.wasm.min.mjs'");
+    assert.ok(page.includes(tested), `README line not in tests/js/ort.html: ${line}`);
+  }
+});
