@@ -37,14 +37,17 @@ test('onnxruntime-web models run in the pool under every strategy, on the main t
     assert.match(r.broken.errors[failed], /onnxruntime-web failed on wasm: .*the next run starts from a new session/s);
     assert.deepEqual(r.recovered.statuses, ['ok', 'ok']);
     assert.equal(r.createdForRecovery, 1);
-    // Every fully successful run is a measurement: 4 strategies, the recovery, 6 worker rounds.
-    assert.equal(r.measurements, 11);
+    // Every fully successful run is a measurement: 4 strategies and the recovery; 3 + 6 worker runs.
+    assert.equal(r.measurements, 5);
+    assert.equal(r.workerMeasurements, 9);
+    assert.equal(r.fit.profile, 'pool:wasm-workers');
     const show = (k) => `${r.runs[k].makespanMs.toFixed(1)} ms (predicted ${r.runs[k].predictedMs.toFixed(1)})`;
     for (const k of Object.keys(r.runs)) console.log(`ort ${k}: ${show(k)}`);
     const median = (xs) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     const par = median([0, 1, 2].map((i) => r.runs[`worker-parallel-${i}`].makespanMs));
     const seq = median([0, 1, 2].map((i) => r.runs[`worker-sequential-${i}`].makespanMs));
-    console.log(`ort workers (${r.cores} cores): parallel ${par.toFixed(1)} ms, sequential ${seq.toFixed(1)} ms, ratio ${(par / seq).toFixed(2)}; uncalibrated makespan error mean ${(100 * r.validation.makespan.meanApe).toFixed(0)} %`);
+    const judged = Object.entries(r.runs).filter(([k]) => /^worker-(parallel|sequential)-\d$/.test(k)).map(([, v]) => Math.abs(v.predictedMs / v.makespanMs - 1));
+    console.log(`ort workers (${r.cores} cores): parallel ${par.toFixed(1)} ms, sequential ${seq.toFixed(1)} ms (medians of 3), ratio ${(par / seq).toFixed(2)}; after refit on 3 runs (compute x${r.fit.computeScale.toFixed(2)}, overhead x${r.fit.overheadScale.toFixed(2)}): median makespan error ${(100 * median(judged)).toFixed(0)} % over ${judged.length} runs`);
     assert.deepEqual(consoleErrors, []);
   } finally {
     await close();
