@@ -2,7 +2,8 @@
 // headless Chromium, on the small ONNX models `cargo run --example onnx_models -- target/onnx-models` writes:
 // sessions created and warmed up at registration (never inside a run), every strategy on the main thread
 // without a failure from onnxruntime-web's concurrency rules, a runtime error that keeps the other model's
-// result and recovers with a new session, and models in Web Workers (one onnxruntime-web each). Timings are
+// result and recovers with a new session, models in Web Workers (one onnxruntime-web each, calibrated in the
+// page), and the same on the WebGPU build (WebGPU then WASM; SwiftShader's WebGPU). Timings are
 // printed, not asserted (a shared 2-core machine).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,44 +12,64 @@ import { join } from 'node:path';
 import { openBrowser, openPage } from './browser.mjs';
 import { root } from './load.mjs';
 
+/** Loads the page (`?ep=webgpu` for the WebGPU build) and checks what every variant must show. */
+async function page(browser, base, query) {
+  const { consoleErrors, result } = await openPage(browser, base);
+  const r = await result(`/tests/js/ort.html${query}`, 240_000);
+  assert.equal(r.fatal, undefined, r.fatal);
+  assert.equal(r.isolated, true);
+  assert.deepEqual(r.usable, [r.backends, r.backends], JSON.stringify(r.warnings));
+  // describeOnnx read the graphs the sessions run.
+  assert.deepEqual(r.described.bert.inputs.map((i) => i.shape), [[2, 32], [2, 32]]);
+  assert.ok(r.described.bert.params > 0 && r.described.cnn.gflops > 0);
+  // Sessions: created (and warmed up) at registration, one per model and backend, none inside the runs.
+  assert.equal(r.createdAtRegistration, 2 * r.backends.length);
+  assert.equal(r.createdDuringRuns, 0);
+  for (const [key, run] of Object.entries(r.runs)) {
+    assert.deepEqual(run.statuses, ['ok', 'ok'], `${key}: ${JSON.stringify(run.errors)}`);
+    assert.deepEqual(run.runsOn, key.startsWith('worker') ? ['worker', 'worker'] : [0, 1].map(() => (r.backends[0] === 'webgpu' ? 'gpu-queue' : 'main-thread')), key);
+    if (!key.startsWith('worker')) assert.deepEqual(run.backends, [r.backends[0], r.backends[0]], key);
+  }
+  // A runtime error: reported with what happens next, the other model kept; then a new session and ok.
+  const failed = r.broken.statuses.indexOf('error');
+  assert.ok(failed >= 0, JSON.stringify(r.broken));
+  assert.equal(r.broken.statuses[1 - failed], 'ok');
+  assert.match(r.broken.errors[failed], /onnxruntime-web failed on (wasm|webgpu): .*the next run starts from a new session/s);
+  assert.deepEqual(r.recovered.statuses, ['ok', 'ok']);
+  assert.equal(r.createdForRecovery, 1);
+  // Every fully successful run is a measurement: 4 strategies and the recovery.
+  assert.equal(r.measurements, 5);
+  for (const k of Object.keys(r.runs)) console.log(`ort ${r.backends[0]} ${k}: ${r.runs[k].makespanMs.toFixed(1)} ms (predicted ${r.runs[k].predictedMs.toFixed(1)})`);
+  // onnxruntime-web prints its own warnings ([W:onnxruntime:...], e.g. shape ops placed on the CPU) through
+  // console.error; anything else is an error.
+  assert.deepEqual(consoleErrors.filter((e) => !/\[W:onnxruntime:/.test(e)), []);
+  return r;
+}
+
 test('onnxruntime-web models run in the pool under every strategy, on the main thread and in workers', async () => {
   assert.ok(existsSync(join(root, 'target', 'onnx-models', 'bert-tiny.onnx')),
     'target/onnx-models missing: cargo run --example onnx_models -- target/onnx-models');
   const { browser, base, close } = await openBrowser({ isolate: true });
   try {
-    const { consoleErrors, result } = await openPage(browser, base);
-    const r = await result('/tests/js/ort.html', 240_000);
-    assert.equal(r.fatal, undefined, r.fatal);
-    assert.equal(r.isolated, true);
-    // describeOnnx read the graphs the sessions run.
-    assert.deepEqual(r.described.bert.inputs.map((i) => i.shape), [[2, 32], [2, 32]]);
-    assert.ok(r.described.bert.params > 0 && r.described.cnn.gflops > 0);
-    // Sessions: created (and warmed up) at registration, none inside the timed runs.
-    assert.equal(r.createdAtRegistration, 3);
-    assert.equal(r.createdDuringRuns, 0);
-    for (const [key, run] of Object.entries(r.runs)) {
-      assert.deepEqual(run.statuses, ['ok', 'ok'], `${key}: ${JSON.stringify(run.errors)}`);
-      assert.deepEqual(run.runsOn, key.startsWith('worker') ? ['worker', 'worker'] : ['main-thread', 'main-thread'], key);
-    }
-    // A runtime error: reported with what happens next, the other model kept; then a new session and ok.
-    const failed = r.broken.statuses.indexOf('error');
-    assert.ok(failed >= 0, JSON.stringify(r.broken));
-    assert.equal(r.broken.statuses[1 - failed], 'ok');
-    assert.match(r.broken.errors[failed], /onnxruntime-web failed on wasm: .*the next run starts from a new session/s);
-    assert.deepEqual(r.recovered.statuses, ['ok', 'ok']);
-    assert.equal(r.createdForRecovery, 1);
-    // Every fully successful run is a measurement: 4 strategies and the recovery; 3 + 6 worker runs.
-    assert.equal(r.measurements, 5);
+    const r = await page(browser, base, '');
+    // Workers: 3 calibration runs and 6 judged ones, all measurements; the fit is of the workers' profile.
     assert.equal(r.workerMeasurements, 9);
     assert.equal(r.fit.profile, 'pool:wasm-workers');
-    const show = (k) => `${r.runs[k].makespanMs.toFixed(1)} ms (predicted ${r.runs[k].predictedMs.toFixed(1)})`;
-    for (const k of Object.keys(r.runs)) console.log(`ort ${k}: ${show(k)}`);
     const median = (xs) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     const par = median([0, 1, 2].map((i) => r.runs[`worker-parallel-${i}`].makespanMs));
     const seq = median([0, 1, 2].map((i) => r.runs[`worker-sequential-${i}`].makespanMs));
     const judged = Object.entries(r.runs).filter(([k]) => /^worker-(parallel|sequential)-\d$/.test(k)).map(([, v]) => Math.abs(v.predictedMs / v.makespanMs - 1));
     console.log(`ort workers (${r.cores} cores): parallel ${par.toFixed(1)} ms, sequential ${seq.toFixed(1)} ms (medians of 3), ratio ${(par / seq).toFixed(2)}; after refit on 3 runs (compute x${r.fit.computeScale.toFixed(2)}, overhead x${r.fit.overheadScale.toFixed(2)}): median makespan error ${(100 * median(judged)).toFixed(0)} % over ${judged.length} runs`);
-    assert.deepEqual(consoleErrors, []);
+  } finally {
+    await close();
+  }
+});
+
+test('onnxruntime-web WebGPU sessions (SwiftShader) run in the pool under every strategy without overlapping', async () => {
+  const { browser, base, close } = await openBrowser({ isolate: true });
+  try {
+    const r = await page(browser, base, '?ep=webgpu');
+    assert.deepEqual(r.backends, ['webgpu', 'wasm']);
   } finally {
     await close();
   }
@@ -60,12 +81,11 @@ for (const readmePath of ['README.md', join('npm', 'README.md')]) test(`${readme
   const block = readme.match(/<!-- ort-recipe -->\n```js\n([\s\S]*?)```/);
   assert.ok(block, 'README: the <!-- ort-recipe --> block is missing');
   // Every adapter call and registration of the recipe appears verbatim in the page.
-  const calls = block[1].split('\n').map((l) => l.trim()).filter((l) => /ortModel\(|ortWorkerModel\(|registerModel\(|ResourcePool\.create\(|from '/.test(l));
+  const calls = block[1].split('\n').map((l) => l.trim()).filter((l) => /ortModel\(|ortWorkerModel\(|registerModel\(|ResourcePool\.create\(|from 'multimodel-perf/.test(l));
   assert.ok(calls.length >= 6, `only ${calls.length} calls in the recipe`);
   for (const line of calls) {
     const tested = line.replace("from 'multimodel-perf/onnxruntime-web'", "from '/pkg/onnxruntime-web.js'")
-      .replace("from 'multimodel-perf'", "from '/pkg/web/multimodel_perf.js'")
-      .replace("from 'onnxruntime-web'", "from '/node_modules/onnxruntime-web/dist/ort.wasm.min.mjs'");
+      .replace("import init, { ResourcePool } from 'multimodel-perf'", "import init, { ResourcePool, describeOnnx } from '/pkg/web/multimodel_perf.js'");
     assert.ok(page.includes(tested), `README line not in tests/js/ort.html: ${line}`);
   }
 });
