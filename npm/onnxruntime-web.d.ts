@@ -30,7 +30,7 @@ export interface OrtModelOptions {
   onnx: string | URL | Uint8Array | ArrayBuffer;
   /** Backends to create sessions for, in fallback order (default ["wasm"]). */
   backends?: PoolBackend[];
-  /** Untimed runs after creating each session (default 1). */
+  /** Untimed runs after creating each session (default 2). */
   warmup?: number;
   /** onnxruntime-web session options (executionProviders is set per backend). */
   sessionOptions?: object;
@@ -54,6 +54,7 @@ export interface OrtWorkerModelOptions {
   wasmPaths?: string;
   /** WASM threads of the worker's onnxruntime-web (default 1). */
   threads?: number;
+  /** Untimed runs after creating the session (default 2). */
   warmup?: number;
   sessionOptions?: object;
   describe?: DescribeOnnxOptions;

@@ -84,11 +84,12 @@ function entryOf(options, description) {
 /**
  * A model on this page's onnxruntime-web (`ort`, the module you imported): sessions for `backends` (default
  * `['wasm']`; `'webgpu'` and `'webnn-gpu' | 'webnn-npu' | 'webnn-cpu'` need the matching onnxruntime-web build)
- * created one at a time and run `warmup` times (default 1) now. Backends whose session cannot be created are
+ * created one at a time and run `warmup` times (default 2: onnxruntime-web's first runs after creation are
+ * slower than the steady state) now. Backends whose session cannot be created are
  * left out (with the reason in `warnings`); none left is an error.
  */
 export async function ortModel(ort, options) {
-  const { onnx, backends = ['wasm'], warmup = 1, sessionOptions = {}, describe = {}, output } = options ?? {};
+  const { onnx, backends = ['wasm'], warmup = 2, sessionOptions = {}, describe = {}, output } = options ?? {};
   const bytes = await bytesOf(onnx);
   const description = describeOnnx(bytes, { ...describe, name: options.id ?? describe.name });
   const feedsFor = typeof options.feeds === 'function' ? options.feeds
@@ -132,7 +133,7 @@ export async function ortModel(ort, options) {
  * isolated page). The worker creates its session and runs it `warmup` times before the pool uses it.
  */
 export async function ortWorkerModel(options) {
-  const { onnx, ort, threads = 1, warmup = 1, sessionOptions = {}, describe = {}, wasmPaths } = options ?? {};
+  const { onnx, ort, threads = 1, warmup = 2, sessionOptions = {}, describe = {}, wasmPaths } = options ?? {};
   if (typeof onnx !== 'string' && !(onnx instanceof URL)) throw new TypeError('onnx: the URL of the .onnx file (the worker fetches it)');
   if (typeof ort !== 'string' && !(ort instanceof URL)) throw new TypeError('ort: the URL of an onnxruntime-web ES module build (e.g. ort.wasm.min.mjs)');
   const base = globalThis.location?.href;

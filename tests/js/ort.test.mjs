@@ -59,7 +59,7 @@ test('onnxruntime-web models run in the pool under every strategy, on the main t
     const par = median([0, 1, 2].map((i) => r.runs[`worker-parallel-${i}`].makespanMs));
     const seq = median([0, 1, 2].map((i) => r.runs[`worker-sequential-${i}`].makespanMs));
     const judged = Object.entries(r.runs).filter(([k]) => /^worker-(parallel|sequential)-\d$/.test(k)).map(([, v]) => Math.abs(v.predictedMs / v.makespanMs - 1));
-    console.log(`ort workers (${r.cores} cores): parallel ${par.toFixed(1)} ms, sequential ${seq.toFixed(1)} ms (medians of 3), ratio ${(par / seq).toFixed(2)}; after refit on 3 runs (compute x${r.fit.computeScale.toFixed(2)}, overhead x${r.fit.overheadScale.toFixed(2)}): median makespan error ${(100 * median(judged)).toFixed(0)} % over ${judged.length} runs`);
+    console.log(`ort workers (${r.cores} cores): parallel ${par.toFixed(1)} ms, sequential ${seq.toFixed(1)} ms (medians of 3), ratio ${(par / seq).toFixed(2)}; after refit on 3 runs (${r.fit.train} to fit, ${r.fit.test} to check; compute x${r.fit.computeScale.toFixed(2)}, overhead x${r.fit.overheadScale.toFixed(2)}, interference ${r.fit.interferenceBefore} -> ${r.fit.interferenceAfter}): median makespan error ${(100 * median(judged)).toFixed(0)} % over ${judged.length} runs`);
   } finally {
     await close();
   }
