@@ -2,6 +2,7 @@
 // response, which WASM threads need: SharedArrayBuffer exists only in an isolated page and its workers).
 //   /ort/...     onnxruntime-web's dist files (bench/web/node_modules/onnxruntime-web/dist)
 //   /models/...  the ONNX graphs bench/real exported (bench/real/.cache/onnx)
+//   /pkg/...     this repository's npm package as scripts/build.sh builds it (pool.mjs uses it)
 //   /...         bench/web/page
 // Files are streamed (BERT's graph is 418 MB). Only 127.0.0.1 is bound.
 import { createServer } from 'node:http';
@@ -14,7 +15,9 @@ export const HERE = dirname(fileURLToPath(import.meta.url));
 export const ORT_DIST = join(HERE, 'node_modules', 'onnxruntime-web', 'dist');
 export const ONNX_CACHE = resolve(HERE, '..', 'real', '.cache', 'onnx');
 
-const ROUTES = [['/ort/', ORT_DIST], ['/models/', ONNX_CACHE], ['/', join(HERE, 'page')]];
+export const PKG = resolve(HERE, '..', '..', 'pkg');
+
+const ROUTES = [['/ort/', ORT_DIST], ['/models/', ONNX_CACHE], ['/pkg/', PKG], ['/', join(HERE, 'page')]];
 const TYPES = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8',
   '.wasm': 'application/wasm', '.json': 'application/json', '.onnx': 'application/octet-stream',
