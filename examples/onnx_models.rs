@@ -1,6 +1,8 @@
 //! Writes small ONNX models with their weights (seeded values, no download) for the browser tests that run
 //! them on onnxruntime-web (`tests/js/ort.test.mjs`): a 2-layer BERT-style encoder (width 128, 2 heads, FFN
-//! 512, vocabulary 512, dynamic `batch_size` × `sequence_length`) and the small CNN of the Rust tests.
+//! 512, vocabulary 512, dynamic `batch_size` × `sequence_length`) and the small CNN of the Rust tests; and
+//! the encoder again as a transformers.js local model folder (`transformers/bert-tiny/`: `config.json` and
+//! `onnx/model.onnx`).
 //! Usage: `cargo run --example onnx_models -- DIR` (scripts/test.sh writes them to target/onnx-models).
 
 #[path = "../tests/support/onnx_graphs.rs"]
@@ -37,6 +39,26 @@ fn main() -> std::process::ExitCode {
     if let Err(e) = std::fs::create_dir_all(&dir) {
         eprintln!("cannot create {dir}: {e}");
         return std::process::ExitCode::FAILURE;
+    }
+    let config = r#"{"model_type": "bert", "architectures": ["BertModel"], "hidden_size": 128, "num_attention_heads": 2, "num_hidden_layers": 2, "intermediate_size": 512, "vocab_size": 512, "max_position_embeddings": 128, "type_vocab_size": 2}
+"#;
+    let folder = std::path::Path::new(&dir).join("transformers/bert-tiny/onnx");
+    let files = [
+        (folder.join("model.onnx"), models[0].1.clone()),
+        (
+            folder.with_file_name("config.json"),
+            config.as_bytes().to_vec(),
+        ),
+    ];
+    if let Err(e) = std::fs::create_dir_all(&folder) {
+        eprintln!("cannot create {}: {e}", folder.display());
+        return std::process::ExitCode::FAILURE;
+    }
+    for (path, bytes) in files {
+        if let Err(e) = std::fs::write(&path, bytes) {
+            eprintln!("cannot write {}: {e}", path.display());
+            return std::process::ExitCode::FAILURE;
+        }
     }
     for (name, bytes) in models {
         let path = std::path::Path::new(&dir).join(name);

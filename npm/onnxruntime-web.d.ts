@@ -67,3 +67,28 @@ export function ortModel(ort: OrtModule, options: OrtModelOptions): Promise<OrtR
 export function ortWorkerModel(options: OrtWorkerModelOptions): Promise<OrtRegisterOptions>;
 export function syntheticFeeds(ort: OrtModule, inputs: OnnxDescription['inputs']): Record<string, unknown>;
 export function summary(outputs: Record<string, { data: ArrayLike<number | bigint>; dims: readonly number[] }>): Record<string, { dims: number[]; sum: number }>;
+
+export interface TransformersJsModelOptions {
+  id?: string;
+  /** The .onnx file transformers.js loads (URL or bytes), described for the prediction. */
+  onnx?: string | URL | Uint8Array | ArrayBuffer;
+  /** The device the model was loaded on (default "wasm"). */
+  backend?: "wasm" | "webgpu";
+  /** Untimed calls before registration (default 2). */
+  warmup?: number;
+  describe?: DescribeOnnxOptions;
+  /** The entry the prediction uses (default: the described graph). */
+  model?: ModelEntry;
+  /** What the model is called with (or a function of the backend returning it). */
+  inputs?: Record<string, unknown> | ((backend: PoolBackend) => Record<string, unknown>);
+  /** transformers.js's Tensor class: with `onnx`, inputs are made at the described shapes. */
+  Tensor?: new (type: string, data: unknown, dims: readonly number[]) => unknown;
+}
+
+/** `registerModel` options for a transformers.js model (`onnx` is null when it was registered by `model` alone). */
+export interface TransformersJsRegisterOptions extends Omit<OrtRegisterOptions, 'onnx'> {
+  onnx: OnnxDescription | null;
+}
+
+/** A transformers.js model or pipeline in the pool (see the README). */
+export function transformersJsModel(model: (inputs: Record<string, unknown>) => Promise<Record<string, unknown>>, options: TransformersJsModelOptions): Promise<TransformersJsRegisterOptions>;

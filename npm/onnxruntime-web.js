@@ -11,6 +11,9 @@
 //
 // The prediction uses the model's own graph: the entry is `describeOnnx(bytes, describe).entry` unless a
 // `model` entry is given, and inputs are synthesised from the graph's inputs unless `feeds` is given.
+//
+// transformers.js runs its models on its own onnxruntime-web: `transformersJsModel` applies the same page rules
+// (warm-up before registration, the page's one queue) to a model or pipeline you loaded with it.
 import { describeOnnx } from './web/multimodel_perf.js';
 
 let queue = Promise.resolve();
@@ -153,4 +156,38 @@ export async function ortWorkerModel(options) {
     onnx: description,
     warnings: [...description.warnings],
   };
+}
+
+/**
+ * A model loaded with transformers.js (`await AutoModel.from_pretrained(...)`, or a pipeline: anything called
+ * as `await model(inputs)`) in the pool: run `warmup` times (default 2) now, then every run through this
+ * page's queue (transformers.js runs its sessions on its own onnxruntime-web in this page). The prediction
+ * comes from `describeOnnx` of `onnx` (the URL or bytes of the .onnx file transformers.js loads, e.g.
+ * `${env.localModelPath}${name}/onnx/model.onnx`) unless a `model` entry is given; `inputs` (or a function of
+ * the backend returning them) are what the model is called with, or, with transformers.js's `Tensor`
+ * class as `Tensor`, made at the described shapes. `backend` is the device it was loaded on ('wasm' or
+ * 'webgpu', default 'wasm').
+ */
+export async function transformersJsModel(model, options) {
+  const { onnx, backend = 'wasm', warmup = 2, describe = {}, Tensor } = options ?? {};
+  if (typeof model !== 'function') throw new TypeError('model: a transformers.js model or pipeline (called as await model(inputs))');
+  const description = onnx === undefined ? null : describeOnnx(await bytesOf(onnx), { ...describe, name: options.id ?? describe.name });
+  if (!description && !options.model) throw new TypeError('onnx (the model\'s .onnx file, to describe it) or model (an entry to predict it by) is needed');
+  let inputsFor;
+  if (typeof options.inputs === 'function') inputsFor = options.inputs;
+  else if (options.inputs) inputsFor = () => options.inputs;
+  else if (Tensor && description) { const made = syntheticFeeds({ Tensor }, description.inputs); inputsFor = () => made; }
+  else throw new TypeError('inputs (what the model is called with), or Tensor (transformers.js\'s Tensor class) with onnx to make them');
+  for (let k = 0; k < warmup; k++) await exclusive(() => model(inputsFor(backend)));
+  const executor = (b, { signal }) => exclusive(async () => {
+    if (signal.aborted) throw new Error('timed out before its turn on the page\'s runtime');
+    try {
+      const out = await model(inputsFor(b));
+      return summary(Object.fromEntries(Object.entries(out).filter(([, t]) => t && t.data && t.dims)));
+    } catch (e) {
+      throw new Error(`transformers.js failed on ${b}: ${e?.message ?? e}`);
+    }
+  });
+  const entry = options.model ?? { ...description.entry, model_name: options.id ?? description.entry.model_name };
+  return { id: options.id, model: entry, backends: [backend], executor, onnx: description, warnings: [...(description?.warnings ?? [])] };
 }

@@ -3,7 +3,8 @@
 // sessions created and warmed up at registration (never inside a run), every strategy on the main thread
 // without a failure from onnxruntime-web's concurrency rules, a runtime error that keeps the other model's
 // result and recovers with a new session, models in Web Workers (one onnxruntime-web each, calibrated in the
-// page), and the same on the WebGPU build (WebGPU then WASM; SwiftShader's WebGPU). Timings are
+// page), the same on the WebGPU build (WebGPU then WASM; SwiftShader's WebGPU), and a transformers.js model
+// loaded offline from a local folder beside an onnxruntime-web one. Timings are
 // printed, not asserted (a shared 2-core machine).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -75,17 +76,52 @@ test('onnxruntime-web WebGPU sessions (SwiftShader) run in the pool under every 
   }
 });
 
-for (const readmePath of ['README.md', join('npm', 'README.md')]) test(`${readmePath}'s onnxruntime-web recipe is the code this test page runs`, () => {
-  const readme = readFileSync(join(root, readmePath), 'utf8');
-  const page = readFileSync(join(root, 'tests', 'js', 'ort.html'), 'utf8');
-  const block = readme.match(/<!-- ort-recipe -->\n```js\n([\s\S]*?)```/);
-  assert.ok(block, 'README: the <!-- ort-recipe --> block is missing');
-  // Every adapter call and registration of the recipe appears verbatim in the page.
-  const calls = block[1].split('\n').map((l) => l.trim()).filter((l) => /ortModel\(|ortWorkerModel\(|registerModel\(|ResourcePool\.create\(|from 'multimodel-perf/.test(l));
-  assert.ok(calls.length >= 6, `only ${calls.length} calls in the recipe`);
-  for (const line of calls) {
-    const tested = line.replace("from 'multimodel-perf/onnxruntime-web'", "from '/pkg/onnxruntime-web.js'")
-      .replace("import init, { ResourcePool } from 'multimodel-perf'", "import init, { ResourcePool, describeOnnx } from '/pkg/web/multimodel_perf.js'");
-    assert.ok(page.includes(tested), `README line not in tests/js/ort.html: ${line}`);
+// The README recipes are the code the test pages run: every import from the package, pool creation, adapter
+// call and registration of a recipe appears verbatim in its page (paths and package names as the page has them;
+// onnxruntime-web itself the page imports by its dist path, the ort page by build).
+const PAGE_FORMS = [
+  ["from 'multimodel-perf/onnxruntime-web'", "from '/pkg/onnxruntime-web.js'"],
+  ["import init, { ResourcePool } from 'multimodel-perf'", "import init, { ResourcePool } from '/pkg/web/multimodel_perf.js'"],
+  ["from '@huggingface/transformers'", "from '/node_modules/@huggingface/transformers/dist/transformers.web.js'"],
+  ["'/models/bert-tiny/onnx/model.onnx'", "'/target/onnx-models/transformers/bert-tiny/onnx/model.onnx'"],
+];
+for (const readmePath of ['README.md', join('npm', 'README.md')]) {
+  for (const [marker, pagePath] of [['ort-recipe', 'ort.html'], ['transformers-recipe', 'transformers.html']]) {
+    test(`${readmePath}'s ${marker} is the code tests/js/${pagePath} runs`, () => {
+      const readme = readFileSync(join(root, readmePath), 'utf8');
+      const page = readFileSync(join(root, 'tests', 'js', pagePath), 'utf8');
+      const block = readme.match(new RegExp(`<!-- ${marker} -->\\n\`\`\`js\\n([\\s\\S]*?)\`\`\``));
+      assert.ok(block, `${readmePath}: the <!-- ${marker} --> block is missing`);
+      const calls = block[1].split('\n').map((l) => l.trim())
+        .filter((l) => /ortModel\(|ortWorkerModel\(|transformersJsModel\(|registerModel\(|ResourcePool\.create\(|from_pretrained\(|^import .* from '(multimodel-perf|@huggingface)/.test(l));
+      assert.ok(calls.length >= 6, `only ${calls.length} lines to check in ${marker}`);
+      for (const line of calls) {
+        let tested = line;
+        for (const [from, to] of PAGE_FORMS) tested = tested.replace(from, to);
+        const found = page.includes(tested) || (tested.startsWith('import init, { ResourcePool }') && page.includes(tested.replace('{ ResourcePool }', '{ ResourcePool, describeOnnx }')));
+        assert.ok(found, `${readmePath} line not in tests/js/${pagePath}: ${line}`);
+      }
+    });
+  }
+}
+
+test('a transformers.js model (local files, offline) runs in the pool beside an onnxruntime-web one', async () => {
+  assert.ok(existsSync(join(root, 'target', 'onnx-models', 'transformers', 'bert-tiny', 'config.json')),
+    'target/onnx-models missing: cargo run --example onnx_models -- target/onnx-models');
+  const { browser, base, close } = await openBrowser({ isolate: true });
+  try {
+    const { consoleErrors, result } = await openPage(browser, base);
+    const r = await result('/tests/js/transformers.html', 240_000);
+    assert.equal(r.fatal, undefined, r.fatal);
+    assert.deepEqual(r.described.inputs.map((i) => [i.name, i.shape]), [['input_ids', [2, 32]], ['attention_mask', [2, 32]]]);
+    for (const [strategy, run] of Object.entries(r.runs)) {
+      assert.deepEqual(run.statuses, ['ok', 'ok'], `${strategy}: ${JSON.stringify(run.errors)}`);
+      // transformers.js's BertModel returns the hidden states at the described shape.
+      assert.deepEqual(run.outputs[0].last_hidden_state.dims, [2, 32, 128], strategy);
+      console.log(`transformers.js + onnxruntime-web ${strategy}: ${run.makespanMs.toFixed(1)} ms (predicted ${run.predictedMs.toFixed(1)})`);
+    }
+    assert.deepEqual(consoleErrors.filter((e) => !/\[W:onnxruntime:/.test(e)), []);
+  } finally {
+    await close();
   }
 });

@@ -1,7 +1,7 @@
 // Compiled with `tsc --noEmit` against the generated definitions: every input and result is typed, so these
 // lines type-check, and the lines marked @ts-expect-error must not.
 import init, { MultiModelPredictor, ResourcePool, describeOnnx, listHardware, listModels, version } from '../../pkg/web/multimodel_perf.js';
-import { ortModel, ortWorkerModel, type OrtModule, type OrtRegisterOptions } from '../../pkg/onnxruntime-web.js';
+import { ortModel, ortWorkerModel, transformersJsModel, type OrtModule, type OrtRegisterOptions, type TransformersJsRegisterOptions } from '../../pkg/onnxruntime-web.js';
 import type { OnnxDescription, OpGraph, ModelEntry, PredictionResult, RecommendationResult, WorkloadObject, HardwareProfile, CatalogModel, ColdStartResult, ServeResult, MemoryAdvice, Capabilities, RegisteredModel, Executor, PoolBackend, ExecutorInputs, PoolRun, ModelRun, PoolMemory, SharedTensor, RunsOn, MeasurementRecord, ValidationReport, FitReport, StrategyComparison, StorageState, MeasurementExport } from '../../pkg/web/multimodel_perf.js';
 
 export async function example(): Promise<number> {
@@ -33,6 +33,8 @@ export async function example(): Promise<number> {
   const onPage: OrtRegisterOptions = await ortModel(ort, { id: 'm', onnx: '/m.onnx', backends: ['webgpu', 'wasm'], describe: { batchSize: 2 } });
   const inWorker: OrtRegisterOptions = await ortWorkerModel({ onnx: '/m.onnx', ort: '/ort.wasm.min.mjs', threads: 1 });
   const params: number = onPage.onnx.params + inWorker.onnx.gflops;
+  const tjs: TransformersJsRegisterOptions = await transformersJsModel(async (inputs) => inputs, { onnx: '/m.onnx', inputs: {} });
+  const tjsParams: number | undefined = tjs.onnx?.params;
   // @ts-expect-error a worker needs the URL of onnxruntime-web's module build
   await ortWorkerModel({ onnx: '/m.onnx' });
   const catalog: CatalogModel[] = listModels();
