@@ -20,19 +20,17 @@ fn main() -> std::process::ExitCode {
     let models = [
         (
             "bert-tiny.onnx",
-            graphs::bert_into(
-                inline(),
-                2,
-                128,
-                2,
-                512,
-                512,
-                128,
-                "batch_size",
-                "sequence_length",
-                true,
-                false,
-            ),
+            graphs::Bert {
+                layers: 2,
+                d: 128,
+                heads: 2,
+                ff: 512,
+                vocab: 512,
+                positions: 128,
+                dynamic_reshape: true,
+                fused_qkv: false,
+            }
+            .encode_into(inline(), "batch_size", "sequence_length"),
         ),
         ("cnn-small.onnx", graphs::small_cnn_into(inline(), "batch")),
     ];

@@ -21,7 +21,11 @@ mod files;
 mod graphs;
 
 fn bert_base(batch: &str, seq: &str, dynamic: bool) -> Vec<u8> {
-    graphs::bert(12, 768, 12, 3072, 30522, 512, batch, seq, dynamic, false)
+    graphs::Bert {
+        dynamic_reshape: dynamic,
+        ..graphs::Bert::BASE
+    }
+    .encode(batch, seq)
 }
 
 fn total_flops(ops: &[multimodel_perf::catalog::arch::Op]) -> f64 {
@@ -196,7 +200,11 @@ fn a_small_cnn_is_counted_as_by_hand() {
 fn the_entry_predicts_like_any_model_and_as_the_catalog_model_with_the_same_kernels() {
     // With Q, K and V in one GEMM, the graph runs the catalog BERT's kernels plus one Split per layer.
     let d = describe(
-        graphs::bert(12, 768, 12, 3072, 30522, 512, "1", "128", false, true),
+        graphs::Bert {
+            fused_qkv: true,
+            ..graphs::Bert::BASE
+        }
+        .encode("1", "128"),
         &Options {
             name: Some("my-bert".into()),
             ..Options::default()
@@ -366,18 +374,17 @@ fn the_committed_onnx_fixtures_are_the_builders_output() {
     for (name, bytes) in [
         (
             "bert-2layer.onnx",
-            graphs::bert(
-                2,
-                128,
-                2,
-                512,
-                1000,
-                64,
-                "batch_size",
-                "sequence_length",
-                true,
-                false,
-            ),
+            graphs::Bert {
+                layers: 2,
+                d: 128,
+                heads: 2,
+                ff: 512,
+                vocab: 1000,
+                positions: 64,
+                dynamic_reshape: true,
+                fused_qkv: false,
+            }
+            .encode("batch_size", "sequence_length"),
         ),
         ("small-cnn.onnx", graphs::small_cnn("batch")),
     ] {

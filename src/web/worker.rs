@@ -67,7 +67,9 @@ export function spawn_module_worker(src) {
   return new Worker(src, { type: 'module' });
 }
 
-export function worker_ready(worker, ms) {
+// The worker's first message that `accepts`, as a promise: rejected when it says `ok: false` or carries an
+// `error`, when the worker fails, or after `ms` (0: never).
+function reply(worker, accepts, what, ms) {
   return new Promise((resolve, reject) => {
     let timer = 0;
     const done = () => {
@@ -76,10 +78,10 @@ export function worker_ready(worker, ms) {
       worker.removeEventListener('error', onError);
     };
     const onMessage = ({ data }) => {
-      if (!data || data.type !== 'mmperf-ready') return;
+      if (!data || !accepts(data)) return;
       done();
-      if (data.ok === false) {
-        const e = new Error((data.error && data.error.message) || 'the worker could not get ready');
+      if (data.ok === false || data.error) {
+        const e = new Error((data.error && data.error.message) || what);
         e.name = (data.error && data.error.name) || 'Error';
         reject(e);
       } else {
@@ -93,47 +95,29 @@ export function worker_ready(worker, ms) {
       e.name = 'WorkerError';
       reject(e);
     };
-    timer = setTimeout(() => {
-      done();
-      const e = new Error('the worker did not post { type: "mmperf-ready" } within ' + ms + ' ms');
-      e.name = 'TimeoutError';
-      reject(e);
-    }, ms);
+    if (ms > 0) {
+      timer = setTimeout(() => {
+        done();
+        const e = new Error('the worker did not answer within ' + ms + ' ms');
+        e.name = 'TimeoutError';
+        reject(e);
+      }, ms);
+    }
     worker.addEventListener('message', onMessage);
     worker.addEventListener('error', onError);
   });
 }
 
+export function worker_ready(worker, ms) {
+  return reply(worker, (data) => data.type === 'mmperf-ready', 'the worker could not get ready', ms);
+}
+
 let next = 1;
 export function worker_call(worker, message) {
   const runId = next++;
-  return new Promise((resolve, reject) => {
-    const done = () => {
-      worker.removeEventListener('message', onMessage);
-      worker.removeEventListener('error', onError);
-    };
-    const onMessage = ({ data }) => {
-      if (!data || data.runId !== runId) return;
-      done();
-      if (data.ok === false || data.error) {
-        const e = new Error((data.error && data.error.message) || 'the worker reported an error');
-        e.name = (data.error && data.error.name) || 'Error';
-        reject(e);
-      } else {
-        resolve(data);
-      }
-    };
-    const onError = (ev) => {
-      done();
-      ev.preventDefault();
-      const e = new Error(ev.message || 'the worker failed (script error or load failure)');
-      e.name = 'WorkerError';
-      reject(e);
-    };
-    worker.addEventListener('message', onMessage);
-    worker.addEventListener('error', onError);
-    worker.postMessage(Object.assign({ runId }, message));
-  });
+  const answer = reply(worker, (data) => data.runId === runId, 'the worker reported an error', 0);
+  worker.postMessage(Object.assign({ runId }, message));
+  return answer;
 }
 "#)]
 extern "C" {

@@ -53,6 +53,7 @@ test('onnxruntime-web models run in the pool under every strategy, on the main t
   const { browser, base, close } = await openBrowser({ isolate: true });
   try {
     const r = await page(browser, base, '');
+    assert.match(r.brokenWorker, /options\.worker.*a worker that starts: .*no\/such\/ort\.mjs/s);
     // Workers: 3 calibration runs and 6 judged ones, all measurements; the fit is of the workers' profile.
     assert.equal(r.workerMeasurements, 9);
     assert.equal(r.fit.profile, 'pool:wasm-workers');

@@ -208,168 +208,168 @@ impl Builder {
     }
 }
 
-/// BERT-style encoder: `layers` layers of width `d` with `heads` heads and FFN `ff`, vocabulary `vocab`,
-/// `positions` learned positions, 2 token types and a tanh pooler, as PyTorch exports BertModel. Inputs
-/// `input_ids` and `attention_mask` of shape (`batch`, `seq`) (names or sizes); the head reshapes are
-/// computed at run time from `Shape` (as in a graph exported with dynamic axes) when `dynamic_reshape`;
-/// `fused_qkv` projects Q, K and V with one `d × 3d` GEMM and a `Split` (as the catalog models it and ONNX
-/// Runtime's attention fusion runs it) instead of three GEMMs (as BertModel has them).
-#[allow(clippy::too_many_arguments)]
-pub fn bert(
-    layers: usize,
-    d: i64,
-    heads: i64,
-    ff: i64,
-    vocab: i64,
-    positions: i64,
-    batch: &str,
-    seq: &str,
-    dynamic_reshape: bool,
-    fused_qkv: bool,
-) -> Vec<u8> {
-    bert_into(
-        Builder::default(),
-        layers,
-        d,
-        heads,
-        ff,
-        vocab,
-        positions,
-        batch,
-        seq,
-        dynamic_reshape,
-        fused_qkv,
-    )
+/// A BERT-style encoder as PyTorch exports BertModel: `layers` layers of width `d` with `heads` heads and FFN
+/// `ff`, vocabulary `vocab`, `positions` learned positions, 2 token types and a tanh pooler. With
+/// `dynamic_reshape` the head reshapes are computed at run time from `Shape` (as in a graph exported with
+/// dynamic axes); `fused_qkv` projects Q, K and V with one `d × 3d` GEMM and a `Split` (as the catalog models
+/// it and ONNX Runtime's attention fusion runs it) instead of three GEMMs (as BertModel has them).
+#[derive(Clone, Copy)]
+pub struct Bert {
+    pub layers: usize,
+    pub d: i64,
+    pub heads: i64,
+    pub ff: i64,
+    pub vocab: i64,
+    pub positions: i64,
+    pub dynamic_reshape: bool,
+    pub fused_qkv: bool,
 }
 
-/// [`bert`] into `g` (e.g. a builder with `inline` weights).
-#[allow(clippy::too_many_arguments)]
-pub fn bert_into(
-    mut g: Builder,
-    layers: usize,
-    d: i64,
-    heads: i64,
-    ff: i64,
-    vocab: i64,
-    positions: i64,
-    batch: &str,
-    seq: &str,
-    dynamic_reshape: bool,
-    fused_qkv: bool,
-) -> Vec<u8> {
-    g.inputs
-        .push(value_info("input_ids", dtype::INT64, &[batch, seq]));
-    g.inputs
-        .push(value_info("attention_mask", dtype::INT64, &[batch, seq]));
-    let dh = d / heads;
-    // Embeddings: word + position + token type, then LayerNorm.
-    let word = g.weight("word_embeddings", &[vocab, d]);
-    let pos = g.weight("position_embeddings", &[positions, d]);
-    let types = g.weight("token_type_embeddings", &[2, d]);
-    let we = g.node("Gather", &[&word, "input_ids"], vec![]);
-    let shape = g.node("Shape", &["input_ids"], vec![]);
-    let one = g.ints_init("one", &[1]);
-    let two = g.ints_init("two", &[2]);
-    let zero_i = g.ints_init("zero", &[0]);
-    let seq_len = g.node("Slice", &[&shape, &one, &two], vec![]);
-    let start = g.ints_init("start", &[0]);
-    let step = g.ints_init("step", &[1]);
-    let seq_scalar = g.node("Squeeze", &[&seq_len, &zero_i], vec![]);
-    let start_s = g.node("Squeeze", &[&start, &zero_i], vec![]);
-    let step_s = g.node("Squeeze", &[&step, &zero_i], vec![]);
-    let ids = g.node("Range", &[&start_s, &seq_scalar, &step_s], vec![]);
-    let pe = g.node("Gather", &[&pos, &ids], vec![]);
-    let zeros = g.node("ConstantOfShape", &[&shape], vec![]);
-    let zeros_i = g.node("Cast", &[&zeros], vec![int("to", i64::from(dtype::INT64))]);
-    let te = g.node("Gather", &[&types, &zeros_i], vec![]);
-    let s1 = g.node("Add", &[&we, &te], vec![]);
-    let s2 = g.node("Add", &[&s1, &pe], vec![]);
-    let mut h = g.layer_norm(&s2, d);
-    // Extended mask: (1 - mask) * -10000, shape (batch, 1, 1, seq).
-    let axes12 = g.ints_init("axes", &[1, 2]);
-    let m4 = g.node("Unsqueeze", &["attention_mask", &axes12], vec![]);
-    let mf = g.node("Cast", &[&m4], vec![int("to", i64::from(dtype::FLOAT))]);
-    let onef = g.scalar(1.0);
-    let inv = g.node("Sub", &[&onef, &mf], vec![]);
-    let big = g.scalar(-10000.0);
-    let mask = g.node("Mul", &[&inv, &big], vec![]);
-    let scale = g.scalar((dh as f32).sqrt());
-    let heads_shape = if dynamic_reshape {
-        String::new()
-    } else {
-        g.ints_init("heads_shape", &[0, 0, heads, dh])
+impl Bert {
+    /// BERT-base's sizes (12 layers, 768 wide, 12 heads, FFN 3072, 30,522 tokens, 512 positions).
+    pub const BASE: Bert = Bert {
+        layers: 12,
+        d: 768,
+        heads: 12,
+        ff: 3072,
+        vocab: 30522,
+        positions: 512,
+        dynamic_reshape: false,
+        fused_qkv: false,
     };
-    let merged_shape = g.ints_init("merged_shape", &[0, 0, d]);
-    for _ in 0..layers {
-        let split = |g: &mut Builder, x: &str| {
-            let target = if dynamic_reshape {
-                // (batch, seq) from Shape, then the heads: Concat(Shape(x)[0:2], [heads, dh]).
-                let sx = g.node("Shape", &[x], vec![]);
-                let lead = g.node("Slice", &[&sx, &zero_i, &two], vec![]);
-                let tail = g.ints_init("tail", &[heads, dh]);
-                g.node("Concat", &[&lead, &tail], vec![int("axis", 0)])
-            } else {
-                heads_shape.clone()
-            };
-            let r = g.node("Reshape", &[x, &target], vec![]);
-            g.node("Transpose", &[&r], vec![ints("perm", &[0, 2, 1, 3])])
-        };
-        let (q, k, v) = if fused_qkv {
-            let qkv = g.linear(&h, d, 3 * d);
-            let sizes = g.ints_init("qkv_split", &[d, d, d]);
-            let names = [g.fresh("q"), g.fresh("k"), g.fresh("v")];
-            let outs: Vec<&str> = names.iter().map(String::as_str).collect();
-            g.node_out("Split", &[&qkv, &sizes], &outs, vec![int("axis", -1)]);
-            let [q, k, v] = names;
-            (q, k, v)
-        } else {
-            (g.linear(&h, d, d), g.linear(&h, d, d), g.linear(&h, d, d))
-        };
-        let (q, k, v) = (split(&mut g, &q), split(&mut g, &k), split(&mut g, &v));
-        let kt = g.node("Transpose", &[&k], vec![ints("perm", &[0, 1, 3, 2])]);
-        let scores = g.node("MatMul", &[&q, &kt], vec![]);
-        let scaled = g.node("Div", &[&scores, &scale], vec![]);
-        let masked = g.node("Add", &[&scaled, &mask], vec![]);
-        let probs = g.node("Softmax", &[&masked], vec![int("axis", -1)]);
-        let ctx = g.node("MatMul", &[&probs, &v], vec![]);
-        let ctx_t = g.node("Transpose", &[&ctx], vec![ints("perm", &[0, 2, 1, 3])]);
-        let ctx_m = g.node("Reshape", &[&ctx_t, &merged_shape], vec![]);
-        let o = g.linear(&ctx_m, d, d);
-        let r1 = g.node("Add", &[&o, &h], vec![]);
-        let h1 = g.layer_norm(&r1, d);
-        let up = g.linear(&h1, d, ff);
-        // GELU(x) = x · 0.5 · (1 + erf(x / √2)), five nodes as exported.
-        let sqrt2 = g.scalar(std::f32::consts::SQRT_2);
-        let half = g.scalar(0.5);
-        let one_b = g.scalar(1.0);
-        let a = g.node("Div", &[&up, &sqrt2], vec![]);
-        let e = g.node("Erf", &[&a], vec![]);
-        let p1 = g.node("Add", &[&e, &one_b], vec![]);
-        let m1 = g.node("Mul", &[&up, &p1], vec![]);
-        let gelu = g.node("Mul", &[&m1, &half], vec![]);
-        let down = g.linear(&gelu, ff, d);
-        let r2 = g.node("Add", &[&down, &h1], vec![]);
-        h = g.layer_norm(&r2, d);
+
+    /// The file, with inputs `input_ids` and `attention_mask` of shape (`batch`, `seq`) (names or sizes),
+    /// weights external.
+    pub fn encode(&self, batch: &str, seq: &str) -> Vec<u8> {
+        self.encode_into(Builder::default(), batch, seq)
     }
-    g.node_out("Identity", &[&h], &["last_hidden_state"], vec![]);
-    g.outputs.push(value_info(
-        "last_hidden_state",
-        dtype::FLOAT,
-        &[batch, seq, &d.to_string()],
-    ));
-    // Pooler: first token, dense, tanh.
-    let first = g.node("Gather", &[&h, &zero_i], vec![int("axis", 1)]);
-    let first2 = g.node("Squeeze", &[&first, &one], vec![]);
-    let pw = g.weight("pooler_w", &[d, d]);
-    let pb = g.weight("pooler_b", &[d]);
-    let pooled = g.node("Gemm", &[&first2, &pw, &pb], vec![]);
-    g.node_out("Tanh", &[&pooled], &["pooler_output"], vec![]);
-    g.outputs.push(value_info(
-        "pooler_output",
-        dtype::FLOAT,
-        &[batch, &d.to_string()],
-    ));
-    g.encode(17)
+
+    /// The file built in `g` (e.g. a builder with `inline` weights).
+    pub fn encode_into(&self, mut g: Builder, batch: &str, seq: &str) -> Vec<u8> {
+        let Bert {
+            layers,
+            d,
+            heads,
+            ff,
+            vocab,
+            positions,
+            dynamic_reshape,
+            fused_qkv,
+        } = *self;
+        g.inputs
+            .push(value_info("input_ids", dtype::INT64, &[batch, seq]));
+        g.inputs
+            .push(value_info("attention_mask", dtype::INT64, &[batch, seq]));
+        let dh = d / heads;
+        // Embeddings: word + position + token type, then LayerNorm.
+        let word = g.weight("word_embeddings", &[vocab, d]);
+        let pos = g.weight("position_embeddings", &[positions, d]);
+        let types = g.weight("token_type_embeddings", &[2, d]);
+        let we = g.node("Gather", &[&word, "input_ids"], vec![]);
+        let shape = g.node("Shape", &["input_ids"], vec![]);
+        let one = g.ints_init("one", &[1]);
+        let two = g.ints_init("two", &[2]);
+        let zero_i = g.ints_init("zero", &[0]);
+        let seq_len = g.node("Slice", &[&shape, &one, &two], vec![]);
+        let start = g.ints_init("start", &[0]);
+        let step = g.ints_init("step", &[1]);
+        let seq_scalar = g.node("Squeeze", &[&seq_len, &zero_i], vec![]);
+        let start_s = g.node("Squeeze", &[&start, &zero_i], vec![]);
+        let step_s = g.node("Squeeze", &[&step, &zero_i], vec![]);
+        let ids = g.node("Range", &[&start_s, &seq_scalar, &step_s], vec![]);
+        let pe = g.node("Gather", &[&pos, &ids], vec![]);
+        let zeros = g.node("ConstantOfShape", &[&shape], vec![]);
+        let zeros_i = g.node("Cast", &[&zeros], vec![int("to", i64::from(dtype::INT64))]);
+        let te = g.node("Gather", &[&types, &zeros_i], vec![]);
+        let s1 = g.node("Add", &[&we, &te], vec![]);
+        let s2 = g.node("Add", &[&s1, &pe], vec![]);
+        let mut h = g.layer_norm(&s2, d);
+        // Extended mask: (1 - mask) * -10000, shape (batch, 1, 1, seq).
+        let axes12 = g.ints_init("axes", &[1, 2]);
+        let m4 = g.node("Unsqueeze", &["attention_mask", &axes12], vec![]);
+        let mf = g.node("Cast", &[&m4], vec![int("to", i64::from(dtype::FLOAT))]);
+        let onef = g.scalar(1.0);
+        let inv = g.node("Sub", &[&onef, &mf], vec![]);
+        let big = g.scalar(-10000.0);
+        let mask = g.node("Mul", &[&inv, &big], vec![]);
+        let scale = g.scalar((dh as f32).sqrt());
+        let heads_shape = if dynamic_reshape {
+            String::new()
+        } else {
+            g.ints_init("heads_shape", &[0, 0, heads, dh])
+        };
+        let merged_shape = g.ints_init("merged_shape", &[0, 0, d]);
+        for _ in 0..layers {
+            let split = |g: &mut Builder, x: &str| {
+                let target = if dynamic_reshape {
+                    // (batch, seq) from Shape, then the heads: Concat(Shape(x)[0:2], [heads, dh]).
+                    let sx = g.node("Shape", &[x], vec![]);
+                    let lead = g.node("Slice", &[&sx, &zero_i, &two], vec![]);
+                    let tail = g.ints_init("tail", &[heads, dh]);
+                    g.node("Concat", &[&lead, &tail], vec![int("axis", 0)])
+                } else {
+                    heads_shape.clone()
+                };
+                let r = g.node("Reshape", &[x, &target], vec![]);
+                g.node("Transpose", &[&r], vec![ints("perm", &[0, 2, 1, 3])])
+            };
+            let (q, k, v) = if fused_qkv {
+                let qkv = g.linear(&h, d, 3 * d);
+                let sizes = g.ints_init("qkv_split", &[d, d, d]);
+                let names = [g.fresh("q"), g.fresh("k"), g.fresh("v")];
+                let outs: Vec<&str> = names.iter().map(String::as_str).collect();
+                g.node_out("Split", &[&qkv, &sizes], &outs, vec![int("axis", -1)]);
+                let [q, k, v] = names;
+                (q, k, v)
+            } else {
+                (g.linear(&h, d, d), g.linear(&h, d, d), g.linear(&h, d, d))
+            };
+            let (q, k, v) = (split(&mut g, &q), split(&mut g, &k), split(&mut g, &v));
+            let kt = g.node("Transpose", &[&k], vec![ints("perm", &[0, 1, 3, 2])]);
+            let scores = g.node("MatMul", &[&q, &kt], vec![]);
+            let scaled = g.node("Div", &[&scores, &scale], vec![]);
+            let masked = g.node("Add", &[&scaled, &mask], vec![]);
+            let probs = g.node("Softmax", &[&masked], vec![int("axis", -1)]);
+            let ctx = g.node("MatMul", &[&probs, &v], vec![]);
+            let ctx_t = g.node("Transpose", &[&ctx], vec![ints("perm", &[0, 2, 1, 3])]);
+            let ctx_m = g.node("Reshape", &[&ctx_t, &merged_shape], vec![]);
+            let o = g.linear(&ctx_m, d, d);
+            let r1 = g.node("Add", &[&o, &h], vec![]);
+            let h1 = g.layer_norm(&r1, d);
+            let up = g.linear(&h1, d, ff);
+            // GELU(x) = x · 0.5 · (1 + erf(x / √2)), five nodes as exported.
+            let sqrt2 = g.scalar(std::f32::consts::SQRT_2);
+            let half = g.scalar(0.5);
+            let one_b = g.scalar(1.0);
+            let a = g.node("Div", &[&up, &sqrt2], vec![]);
+            let e = g.node("Erf", &[&a], vec![]);
+            let p1 = g.node("Add", &[&e, &one_b], vec![]);
+            let m1 = g.node("Mul", &[&up, &p1], vec![]);
+            let gelu = g.node("Mul", &[&m1, &half], vec![]);
+            let down = g.linear(&gelu, ff, d);
+            let r2 = g.node("Add", &[&down, &h1], vec![]);
+            h = g.layer_norm(&r2, d);
+        }
+        g.node_out("Identity", &[&h], &["last_hidden_state"], vec![]);
+        g.outputs.push(value_info(
+            "last_hidden_state",
+            dtype::FLOAT,
+            &[batch, seq, &d.to_string()],
+        ));
+        // Pooler: first token, dense, tanh.
+        let first = g.node("Gather", &[&h, &zero_i], vec![int("axis", 1)]);
+        let first2 = g.node("Squeeze", &[&first, &one], vec![]);
+        let pw = g.weight("pooler_w", &[d, d]);
+        let pb = g.weight("pooler_b", &[d]);
+        let pooled = g.node("Gemm", &[&first2, &pw, &pb], vec![]);
+        g.node_out("Tanh", &[&pooled], &["pooler_output"], vec![]);
+        g.outputs.push(value_info(
+            "pooler_output",
+            dtype::FLOAT,
+            &[batch, &d.to_string()],
+        ));
+        g.encode(17)
+    }
 }
 
 /// A small CNN on (`batch`, 3, 32, 32): conv 3→16 k3 s2 p1 + BN + ReLU, depthwise 3×3 (16 groups) + ReLU,
