@@ -11,6 +11,7 @@ use std::process::Command;
 use multimodel_perf::catalog::arch::OpClass;
 use multimodel_perf::catalog::models::{self, InputShape};
 use multimodel_perf::catalog::{ModelType, Precision};
+use multimodel_perf::onnx::proto::dtype;
 use multimodel_perf::onnx::{describe, DimSource, Options};
 use multimodel_perf::wire::graph::DescriptionDto;
 use multimodel_perf::{wire, Error, MultiModelPredictor, Strategy, Target};
@@ -235,6 +236,82 @@ fn the_entry_predicts_like_any_model_and_as_the_catalog_model_with_the_same_kern
             "{target}: described {mine} ms, catalog {catalog} ms"
         );
     }
+}
+
+/// Quantised layers as ONNX Runtime's tools and transformers.js exports write them: int8 weights behind
+/// `DequantizeLinear`, dynamic int8 activations into `MatMulInteger`, and 4-bit blocks in `MatMulNBits`.
+#[test]
+fn quantised_weights_count_per_weight_and_set_the_precision() {
+    let (rows, d) = (16, 256);
+    let int8 = |int4_too: bool| {
+        let mut g = graphs::Builder::default();
+        g.inputs
+            .push(graphs::value_info("x", dtype::FLOAT, &["1", "16", "256"]));
+        // Static: int8 weight, dequantised, multiplied.
+        let w = g.typed_weight("w_q", &[d, d], dtype::INT8);
+        let scale = g.scalar(0.02);
+        let wf = g.node("DequantizeLinear", &[&w, &scale], vec![]);
+        let y = g.node("MatMul", &["x", &wf], vec![]);
+        // Dynamic: activations quantised at run time, integer GEMM, rescaled.
+        let q = g.fresh("xq");
+        let (s, z) = (g.fresh("xs"), g.fresh("xz"));
+        g.node_out("DynamicQuantizeLinear", &[&y], &[&q, &s, &z], vec![]);
+        let w2 = g.typed_weight("w2_q", &[d, d], dtype::INT8);
+        let acc = g.node("MatMulInteger", &[&q, &w2], vec![]);
+        let f = g.node(
+            "Cast",
+            &[&acc],
+            vec![graphs::int("to", i64::from(dtype::FLOAT))],
+        );
+        let mut out = g.node("Mul", &[&f, &s], vec![]);
+        if int4_too {
+            // 4-bit: N x (K / 32 blocks) x 16 bytes, one scale per block.
+            let b = g.typed_weight("w3_q4", &[d, d / 32, 16], dtype::UINT8);
+            let sc = g.weight("w3_scales", &[d * d / 32]);
+            out = g.node_in(
+                "com.microsoft",
+                "MatMulNBits",
+                &[&out, &b, &sc],
+                vec![
+                    graphs::int("K", d),
+                    graphs::int("N", d),
+                    graphs::int("bits", 4),
+                    graphs::int("block_size", 32),
+                ],
+            );
+        }
+        g.node_out("Identity", &[&out], &["y"], vec![]);
+        describe(g.encode(17), &Options::default()).unwrap()
+    };
+    let d8 = int8(false);
+    assert_eq!(d8.precision, Precision::Int8);
+    assert_eq!(d8.graph.params, 2.0 * (d * d) as f64);
+    assert_eq!(d8.weight_bytes, 2.0 * (d * d) as f64);
+    let gemm_flops: f64 = d8
+        .graph
+        .ops
+        .iter()
+        .filter(|o| o.class == OpClass::Gemm)
+        .map(|o| o.flops * o.repeat)
+        .sum();
+    assert_eq!(gemm_flops, 2.0 * 2.0 * (rows * d * d) as f64);
+    let d4 = int8(true);
+    // The packed 4-bit matrix counts K x N weights (not its bytes); its scales are fp32 parameters.
+    assert_eq!(d4.graph.params, 3.0 * (d * d) as f64 + (d * d / 32) as f64);
+    assert_eq!(
+        d4.precision,
+        Precision::Int8,
+        "the precision most parameters are stored in: 2 d² int8 against d² int4"
+    );
+    assert_eq!(d4.op_types.get("com.microsoft:MatMulNBits"), Some(&1));
+    let gemm4: f64 = d4
+        .graph
+        .ops
+        .iter()
+        .filter(|o| o.class == OpClass::Gemm)
+        .map(|o| o.flops * o.repeat)
+        .sum();
+    assert_eq!(gemm4, 3.0 * 2.0 * (rows * d * d) as f64);
 }
 
 #[test]

@@ -136,6 +136,38 @@ impl Builder {
         name
     }
 
+    /// A weight of element type `data_type` (int8, uint8 packed 4-bit, ...), stored outside the file.
+    pub fn typed_weight(&mut self, hint: &str, dims: &[i64], data_type: i32) -> String {
+        let name = self.fresh(hint);
+        self.inits.push(TensorProto {
+            dims: dims.to_vec(),
+            data_type,
+            name: name.clone(),
+            external_data: vec![StringStringEntryProto {
+                key: "location".into(),
+                value: "weights.bin".into(),
+            }],
+            data_location: 1,
+            ..Default::default()
+        });
+        name
+    }
+
+    /// Adds a node of another domain (`com.microsoft` contrib operators).
+    pub fn node_in(
+        &mut self,
+        domain: &str,
+        op: &str,
+        inputs: &[&str],
+        attrs: Vec<AttributeProto>,
+    ) -> String {
+        let out = self.node(op, inputs, attrs);
+        if let Some(n) = self.nodes.last_mut() {
+            n.domain = domain.into();
+        }
+        out
+    }
+
     /// An int64 constant vector (shapes, axes) as an initializer.
     pub fn ints_init(&mut self, hint: &str, v: &[i64]) -> String {
         let name = self.fresh(hint);
