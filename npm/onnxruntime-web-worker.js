@@ -3,7 +3,7 @@
 // `{ type: "mmperf-ready" }`, then one `session.run` per `mmperf-run` message of the pool. Its configuration
 // comes in the script URL (`?config=` JSON: onnx and ort URLs, threads, warmup, session options, the graph's
 // inputs with their shapes).
-import { summary, syntheticFeeds } from './onnxruntime-web.js';
+import { summary, syntheticFeeds, warmUp } from './onnxruntime-web.js';
 
 const config = JSON.parse(new URL(self.location.href).searchParams.get('config') ?? 'null');
 let session;
@@ -24,7 +24,7 @@ async function setup() {
     ...config.sessionOptions, executionProviders: ['wasm'],
   });
   feeds = syntheticFeeds(ort, config.inputs);
-  for (let k = 0; k < config.warmup; k++) await session.run(feeds);
+  await warmUp(() => session.run(feeds), config.warmup);
 }
 
 const failure = (e) => ({ name: e?.name ?? 'Error', message: String(e?.message ?? e) });

@@ -30,8 +30,9 @@ export interface OrtModelOptions {
   onnx: string | URL | Uint8Array | ArrayBuffer;
   /** Backends to create sessions for, in fallback order (default ["wasm"]). */
   backends?: PoolBackend[];
-  /** Untimed runs after creating each session (default 2). */
-  warmup?: number;
+  /** Untimed runs after creating each session: a number, or "steady" (default: at least 2, until a run is
+   * within 10 % of the one before, at most 10). */
+  warmup?: number | "steady";
   /** onnxruntime-web session options (executionProviders is set per backend). */
   sessionOptions?: object;
   /** How `describeOnnx` binds the graph's dynamic dimensions; the inputs are made at these shapes. */
@@ -54,8 +55,8 @@ export interface OrtWorkerModelOptions {
   wasmPaths?: string;
   /** WASM threads of the worker's onnxruntime-web (default 1). */
   threads?: number;
-  /** Untimed runs after creating the session (default 2). */
-  warmup?: number;
+  /** Untimed runs after creating the session: a number, or "steady" (the default). */
+  warmup?: number | "steady";
   sessionOptions?: object;
   describe?: DescribeOnnxOptions;
   model?: ModelEntry;
@@ -74,8 +75,8 @@ export interface TransformersJsModelOptions {
   onnx?: string | URL | Uint8Array | ArrayBuffer;
   /** The device the model was loaded on (default "wasm"). */
   backend?: "wasm" | "webgpu";
-  /** Untimed calls before registration (default 2). */
-  warmup?: number;
+  /** Untimed calls before registration: a number, or "steady" (the default). */
+  warmup?: number | "steady";
   describe?: DescribeOnnxOptions;
   /** The entry the prediction uses (default: the described graph). */
   model?: ModelEntry;
@@ -92,3 +93,7 @@ export interface TransformersJsRegisterOptions extends Omit<OrtRegisterOptions, 
 
 /** A transformers.js model or pipeline in the pool (see the README). */
 export function transformersJsModel(model: (inputs: Record<string, unknown>) => Promise<Record<string, unknown>>, options: TransformersJsModelOptions): Promise<TransformersJsRegisterOptions>;
+
+/** Runs `run` untimed: `warmup` times, or with "steady" at least twice and until a run is within 10 % of the
+ * one before (at most 10 runs). Resolves to the number of runs. */
+export function warmUp(run: () => Promise<unknown>, warmup?: number | "steady"): Promise<number>;

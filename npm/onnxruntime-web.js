@@ -18,6 +18,28 @@ import { describeOnnx } from './web/multimodel_perf.js';
 
 let queue = Promise.resolve();
 
+/**
+ * Untimed runs before a model is registered: `warmup` runs, or with 'steady' (the default) at least 2 and
+ * until a run takes within 10 % of the one before (at most 10): the engine's later tiers (V8 recompiles hot
+ * WebAssembly on background threads) and the runtime's first allocations settle before anything is timed.
+ */
+export async function warmUp(run, warmup = 'steady') {
+  if (warmup !== 'steady') {
+    if (!Number.isInteger(warmup) || warmup < 0) throw new TypeError(`warmup: a whole number >= 0 or 'steady', not ${warmup}`);
+    for (let k = 0; k < warmup; k++) await run();
+    return warmup;
+  }
+  let last = Infinity;
+  for (let k = 1; k <= 10; k++) {
+    const t0 = performance.now();
+    await run();
+    const ms = performance.now() - t0;
+    if (k >= 2 && Math.abs(ms - last) <= 0.1 * last) return k;
+    last = ms;
+  }
+  return 10;
+}
+
 /** Runs `fn` after everything queued before it in this page (creations and runs of every ortModel session). */
 function exclusive(fn) {
   const run = queue.then(fn, fn);
@@ -87,12 +109,12 @@ function entryOf(options, description) {
 /**
  * A model on this page's onnxruntime-web (`ort`, the module you imported): sessions for `backends` (default
  * `['wasm']`; `'webgpu'` and `'webnn-gpu' | 'webnn-npu' | 'webnn-cpu'` need the matching onnxruntime-web build)
- * created one at a time and run `warmup` times (default 2: onnxruntime-web's first runs after creation are
- * slower than the steady state) now. Backends whose session cannot be created are
+ * created one at a time and warmed up now (`warmup`: a number of runs, or 'steady', the default; see
+ * `warmUp`). Backends whose session cannot be created are
  * left out (with the reason in `warnings`); none left is an error.
  */
 export async function ortModel(ort, options) {
-  const { onnx, backends = ['wasm'], warmup = 2, sessionOptions = {}, describe = {}, output } = options ?? {};
+  const { onnx, backends = ['wasm'], warmup = 'steady', sessionOptions = {}, describe = {}, output } = options ?? {};
   const bytes = await bytesOf(onnx);
   const description = describeOnnx(bytes, { ...describe, name: options.id ?? describe.name });
   const feedsFor = typeof options.feeds === 'function' ? options.feeds
@@ -100,7 +122,7 @@ export async function ortModel(ort, options) {
   const sessions = new Map();
   const create = async (backend) => {
     const session = await ort.InferenceSession.create(bytes, { ...sessionOptions, executionProviders: [provider(backend)] });
-    for (let k = 0; k < warmup; k++) await session.run(feedsFor(backend));
+    await warmUp(() => session.run(feedsFor(backend)), warmup);
     sessions.set(backend, session);
     return session;
   };
@@ -136,7 +158,7 @@ export async function ortModel(ort, options) {
  * isolated page). The worker creates its session and runs it `warmup` times before the pool uses it.
  */
 export async function ortWorkerModel(options) {
-  const { onnx, ort, threads = 1, warmup = 2, sessionOptions = {}, describe = {}, wasmPaths } = options ?? {};
+  const { onnx, ort, threads = 1, warmup = 'steady', sessionOptions = {}, describe = {}, wasmPaths } = options ?? {};
   if (typeof onnx !== 'string' && !(onnx instanceof URL)) throw new TypeError('onnx: the URL of the .onnx file (the worker fetches it)');
   if (typeof ort !== 'string' && !(ort instanceof URL)) throw new TypeError('ort: the URL of an onnxruntime-web ES module build (e.g. ort.wasm.min.mjs)');
   const base = globalThis.location?.href;
@@ -160,7 +182,7 @@ export async function ortWorkerModel(options) {
 
 /**
  * A model loaded with transformers.js (`await AutoModel.from_pretrained(...)`, or a pipeline: anything called
- * as `await model(inputs)`) in the pool: run `warmup` times (default 2) now, then every run through this
+ * as `await model(inputs)`) in the pool: warmed up now (`warmup`, as for `ortModel`), then every run through this
  * page's queue (transformers.js runs its sessions on its own onnxruntime-web in this page). The prediction
  * comes from `describeOnnx` of `onnx` (the URL or bytes of the .onnx file transformers.js loads, e.g.
  * `${env.localModelPath}${name}/onnx/model.onnx`) unless a `model` entry is given; `inputs` (or a function of
@@ -169,7 +191,7 @@ export async function ortWorkerModel(options) {
  * 'webgpu', default 'wasm').
  */
 export async function transformersJsModel(model, options) {
-  const { onnx, backend = 'wasm', warmup = 2, describe = {}, Tensor } = options ?? {};
+  const { onnx, backend = 'wasm', warmup = 'steady', describe = {}, Tensor } = options ?? {};
   if (typeof model !== 'function') throw new TypeError('model: a transformers.js model or pipeline (called as await model(inputs))');
   const description = onnx === undefined ? null : describeOnnx(await bytesOf(onnx), { ...describe, name: options.id ?? describe.name });
   if (!description && !options.model) throw new TypeError('onnx (the model\'s .onnx file, to describe it) or model (an entry to predict it by) is needed');
@@ -178,7 +200,7 @@ export async function transformersJsModel(model, options) {
   else if (options.inputs) inputsFor = () => options.inputs;
   else if (Tensor && description) { const made = syntheticFeeds({ Tensor }, description.inputs); inputsFor = () => made; }
   else throw new TypeError('inputs (what the model is called with), or Tensor (transformers.js\'s Tensor class) with onnx to make them');
-  for (let k = 0; k < warmup; k++) await exclusive(() => model(inputsFor(backend)));
+  await exclusive(() => warmUp(() => model(inputsFor(backend)), warmup));
   const executor = (b, { signal }) => exclusive(async () => {
     if (signal.aborted) throw new Error('timed out before its turn on the page\'s runtime');
     try {
