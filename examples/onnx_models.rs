@@ -3,7 +3,10 @@
 //! 512, vocabulary 512, dynamic `batch_size` × `sequence_length`) and the small CNN of the Rust tests; and
 //! the encoder again as a transformers.js local model folder (`transformers/bert-tiny/`: `config.json` and
 //! `onnx/model.onnx`).
-//! Usage: `cargo run --example onnx_models -- DIR` (scripts/test.sh writes them to target/onnx-models).
+//! With `--chains`, also `chain-N.onnx` for N in 1, 64, 256: N element-wise `Add` nodes in a row on a
+//! 1 × 16 float tensor, whose run time is the runtime's fixed costs alone (bench/web/overhead.mjs).
+//! Usage: `cargo run --example onnx_models -- DIR [--chains]` (scripts/test.sh writes them to
+//! target/onnx-models).
 
 #[path = "../tests/support/onnx_graphs.rs"]
 mod graphs;
@@ -56,6 +59,24 @@ fn main() -> std::process::ExitCode {
         if let Err(e) = std::fs::write(&path, bytes) {
             eprintln!("cannot write {}: {e}", path.display());
             return std::process::ExitCode::FAILURE;
+        }
+    }
+    if std::env::args().any(|a| a == "--chains") {
+        for n in [1usize, 64, 256] {
+            let mut g = inline();
+            g.inputs.push(graphs::value_info("x", 1, &["1", "16"]));
+            let mut x = "x".to_string();
+            for _ in 0..n {
+                let b = g.weight("b", &[16]);
+                x = g.node("Add", &[&x, &b], vec![]);
+            }
+            g.node_out("Identity", &[&x], &["y"], vec![]);
+            g.outputs.push(graphs::value_info("y", 1, &["1", "16"]));
+            let path = std::path::Path::new(&dir).join(format!("chain-{n}.onnx"));
+            if let Err(e) = std::fs::write(&path, g.encode(17)) {
+                eprintln!("cannot write {}: {e}", path.display());
+                return std::process::ExitCode::FAILURE;
+            }
         }
     }
     for (name, bytes) in models {

@@ -3,6 +3,7 @@
 //   /ort/...     onnxruntime-web's dist files (bench/web/node_modules/onnxruntime-web/dist)
 //   /models/...  the ONNX graphs bench/real exported (bench/real/.cache/onnx)
 //   /pkg/...     this repository's npm package as scripts/build.sh builds it (pool.mjs uses it)
+//   /onnx-models/...  target/onnx-models (`cargo run --example onnx_models -- target/onnx-models --chains`)
 //   /...         bench/web/page
 // Files are streamed (BERT's graph is 418 MB). Only 127.0.0.1 is bound.
 import { createServer } from 'node:http';
@@ -17,7 +18,9 @@ export const ONNX_CACHE = resolve(HERE, '..', 'real', '.cache', 'onnx');
 
 export const PKG = resolve(HERE, '..', '..', 'pkg');
 
-const ROUTES = [['/ort/', ORT_DIST], ['/models/', ONNX_CACHE], ['/pkg/', PKG], ['/', join(HERE, 'page')]];
+export const GENERATED = resolve(HERE, '..', '..', 'target', 'onnx-models');
+
+const ROUTES = [['/ort/', ORT_DIST], ['/models/', ONNX_CACHE], ['/pkg/', PKG], ['/onnx-models/', GENERATED], ['/', join(HERE, 'page')]];
 const TYPES = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8',
   '.wasm': 'application/wasm', '.json': 'application/json', '.onnx': 'application/octet-stream',

@@ -207,6 +207,16 @@ const WASM_CPU: CpuRules = CpuRules {
     ..NOT_ON_CPU
 };
 
+/// onnxruntime-web's own fixed costs on the WASM EP (one thread, headless Chromium, the 2-core development VM,
+/// onnxruntime-web 1.30.0): `node bench/web/overhead.mjs` times chains of 1, 64 and 256 element-wise Adds on a
+/// 1 × 16 tensor, which do no measurable arithmetic; over 3 passes a kernel dispatch took 0.23-1.15 µs (median
+/// 0.47) and a `session.run` call from JS 10-35 µs (median 25), against the 5 and 150 µs assumed before.
+const ORT_WEB_CPU: CpuRules = CpuRules {
+    host_us: Some(0.5),
+    call_us: Some(25.0),
+    ..WASM_CPU
+};
+
 /// A WebNN CPU context (TFLite/XNNPACK inside the browser): native threads, ONNX Runtime's region cost and
 /// grain taken for it (U), blocking waits.
 const WEBNN_CPU: CpuRules = CpuRules {
@@ -334,7 +344,7 @@ const RUNTIMES: [Rt; 11] = [
         context: 0.0,
         shared_alloc: false,
         compile_us: 1000.0,
-        cpu: WASM_CPU,
+        cpu: ORT_WEB_CPU,
         platforms: &[Wasm, Webgpu, Webnn],
         source: "onnxruntime-web: graph optimisations as native ORT; WASM SIMD kernels (MLAS) and WGSL shaders; async session.run round trip; browser memory overhead (arXiv 2402.05981)",
     },
