@@ -2,7 +2,9 @@
 // with the thread budget it was given, one session created and warmed up before it posts
 // `{ type: "mmperf-ready" }`, then one `session.run` per `mmperf-run` message of the pool. Its configuration
 // comes in the script URL (`?config=` JSON: onnx and ort URLs, threads, warmup, session options, the graph's
-// inputs with their shapes).
+// inputs with their shapes). With `perRun`, it starts one worker of its own per thread count 1..threads (an
+// onnxruntime-web instance's thread count is fixed when it starts) and hands each run to the one with the
+// threads the run says.
 import { summary, syntheticFeeds, warmUp } from './onnxruntime-web.js';
 
 const config = JSON.parse(new URL(self.location.href).searchParams.get('config') ?? 'null');
@@ -28,14 +30,41 @@ async function setup() {
 }
 
 const failure = (e) => ({ name: e?.name ?? 'Error', message: String(e?.message ?? e) });
-const ready = setup();
+
+/** Starts the worker for `threads` threads and resolves once it is ready. */
+function start(threads) {
+  const url = new URL(self.location.href);
+  url.searchParams.set('config', JSON.stringify({ ...config, perRun: false, threads }));
+  const w = new Worker(url, { type: 'module' });
+  return new Promise((resolve, reject) => {
+    w.onmessage = ({ data }) => {
+      if (data?.type !== 'mmperf-ready') return;
+      if (data.ok === false) reject(Object.assign(new Error(data.error.message), { name: data.error.name }));
+      else {
+        w.onmessage = ({ data: reply }) => self.postMessage(reply);
+        resolve(w);
+      }
+    };
+    w.onerror = (e) => { e.preventDefault(); reject(new Error(e.message || `the ${threads}-thread worker failed`)); };
+  });
+}
+
+const byThreads = new Map();
+const ready = config?.perRun
+  ? (async () => { for (let t = 1; t <= config.threads; t++) byThreads.set(t, await start(t)); })()
+  : setup();
 ready.then(() => self.postMessage({ type: 'mmperf-ready' }), (e) => self.postMessage({ type: 'mmperf-ready', ok: false, error: failure(e) }));
 
 self.onmessage = async ({ data }) => {
   if (!data || data.type !== 'mmperf-run') return;
   try {
     await ready;
-    self.postMessage({ runId: data.runId, ok: true, outputs: summary(await session.run(feeds)) });
+    if (config.perRun) {
+      const t = Math.min(Math.max(1, Math.round(data.threads ?? config.threads)), config.threads);
+      byThreads.get(t).postMessage(data);
+      return;
+    }
+    self.postMessage({ runId: data.runId, ok: true, outputs: { threads: config.threads, ...summary(await session.run(feeds)) } });
   } catch (e) {
     self.postMessage({ runId: data.runId, ok: false, error: failure(e) });
   }

@@ -53,8 +53,11 @@ export interface OrtWorkerModelOptions {
   ort: string | URL;
   /** Where onnxruntime-web finds its .wasm files (ort.env.wasm.wasmPaths), when not beside `ort`. */
   wasmPaths?: string;
-  /** WASM threads of the worker's onnxruntime-web (default 1). */
+  /** WASM threads of the worker's onnxruntime-web (default 1; with `perRun`, the most a run gets, default every
+   * core). */
   threads?: number;
+  /** Each run gets the threads the pool's plan gives it (one onnxruntime-web per thread count in the worker). */
+  perRun?: boolean;
   /** Untimed runs after creating the session: a number, or "steady" (the default). */
   warmup?: number | "steady";
   sessionOptions?: object;

@@ -155,26 +155,31 @@ export async function ortModel(ort, options) {
 /**
  * A model in its own Web Worker with its own onnxruntime-web (`ort`: the URL of an onnxruntime-web ES module
  * build, e.g. `ort.wasm.min.mjs`) and `threads` WASM threads (default 1; more than one needs a cross-origin
- * isolated page). The worker creates its session and runs it `warmup` times before the pool uses it.
+ * isolated page). The worker creates its session and warms it up before the pool uses it. With `perRun`, each
+ * run gets the threads the pool's plan gives it (1 to `threads`, default every core): the worker holds one
+ * onnxruntime-web per thread count, so `auto` can choose between one model at a time on every core and
+ * several at once on a share each.
  */
 export async function ortWorkerModel(options) {
-  const { onnx, ort, threads = 1, warmup = 'steady', sessionOptions = {}, describe = {}, wasmPaths } = options ?? {};
+  const { onnx, ort, perRun = false, warmup = 'steady', sessionOptions = {}, describe = {}, wasmPaths } = options ?? {};
+  const threads = options?.threads ?? (perRun ? globalThis.navigator?.hardwareConcurrency ?? 1 : 1);
   if (typeof onnx !== 'string' && !(onnx instanceof URL)) throw new TypeError('onnx: the URL of the .onnx file (the worker fetches it)');
   if (typeof ort !== 'string' && !(ort instanceof URL)) throw new TypeError('ort: the URL of an onnxruntime-web ES module build (e.g. ort.wasm.min.mjs)');
   const base = globalThis.location?.href;
   const abs = (u) => new URL(u, base).href;
   const description = describeOnnx(await bytesOf(abs(onnx)), { ...describe, name: options.id ?? describe.name });
   const config = {
-    onnx: abs(onnx), ort: abs(ort), threads, warmup, sessionOptions, inputs: description.inputs,
+    onnx: abs(onnx), ort: abs(ort), threads, perRun, warmup, sessionOptions, inputs: description.inputs,
     wasmPaths: wasmPaths === undefined ? undefined : abs(wasmPaths),
   };
   const script = new URL(options.workerUrl ?? new URL('./onnxruntime-web-worker.js', import.meta.url), base);
   script.searchParams.set('config', JSON.stringify(config));
   return {
     id: options.id,
-    model: { ...entryOf(options, description), threads },
+    // A per-run worker's threads are the plan's: the entry leaves them open.
+    model: perRun ? entryOf(options, description) : { ...entryOf(options, description), threads },
     backends: ['wasm'],
-    worker: { url: script.href, threads, ready: true },
+    worker: { url: script.href, threads, ready: true, perRun },
     onnx: description,
     warnings: [...description.warnings],
   };

@@ -6,7 +6,10 @@
 // pick uncalibrated, refits, and runs them again; prints measured against predicted per scenario and writes
 // everything to --out.
 //
-//   node bench/web/pool.mjs [--scenarios FILE] [--only a,b] [--rounds K] [--out FILE]
+//   node bench/web/pool.mjs [--scenarios FILE] [--only a,b] [--rounds K] [--out FILE] [--per-run]
+//
+// --per-run: every model in a worker whose threads each plan chooses (ortWorkerModel perRun), so sequential
+// runs each model on every core, parallel on every core each, and auto on the split it recommends.
 //
 // Needs: the package built (npm run build or bash scripts/build.sh), onnxruntime-web in bench/web/node_modules
 // (cd bench/web && npm ci), Chromium, and the exported graphs (bench/real: run.py --runtime onnxruntime).
@@ -25,6 +28,7 @@ const { values } = parseArgs({
     only: { type: 'string', default: '' },
     rounds: { type: 'string', default: '3' },
     out: { type: 'string', default: join(HERE, 'results', 'pool-dev-vm.json') },
+    'per-run': { type: 'boolean', default: false },
   },
 });
 const rounds = Number(values.rounds);
@@ -52,7 +56,7 @@ const results = { date: new Date().toISOString(), rounds, scenarios: [] };
 let failed = 0;
 try {
   for (const s of scenarios) {
-    const cfg = { models: s.models, paths: s.models.map(graph), rounds };
+    const cfg = { models: s.models, paths: s.models.map(graph), rounds, perRun: values['per-run'] };
     const page = await browser.newPage();
     page.on('pageerror', (e) => log(`  page error: ${e}`));
     log(`${s.name}: ${s.models.map((m) => m.model_name).join(' + ')}`);
@@ -75,7 +79,7 @@ try {
       const [ms, mp] = ['sequential', 'parallel'].map((st) => median(by(st).map((x) => x.makespanMs)));
       const [ps, pp] = ['sequential', 'parallel'].map((st) => median(by(st).map((x) => x.predictedMs)));
       console.log(`  ${name}: ${row('sequential')}\n  ${' '.repeat(name.length)}  ${row('parallel')}`);
-      console.log(`  ${' '.repeat(name.length)}  median makespan error ${(100 * err).toFixed(0)} %; faster measured: ${mp < ms ? 'parallel' : 'sequential'} (x${(Math.max(ms, mp) / Math.min(ms, mp)).toFixed(2)}), predicted: ${pp < ps ? 'parallel' : 'sequential'} (x${(Math.max(ps, pp) / Math.min(ps, pp)).toFixed(2)}); auto picked ${p.auto.strategy} (${p.auto.makespanMs.toFixed(1)} ms)${bad.length ? `; ${bad.length} runs with failures` : ''}`);
+      console.log(`  ${' '.repeat(name.length)}  median makespan error ${(100 * err).toFixed(0)} %; faster measured: ${mp < ms ? 'parallel' : 'sequential'} (x${(Math.max(ms, mp) / Math.min(ms, mp)).toFixed(2)}), predicted: ${pp < ps ? 'parallel' : 'sequential'} (x${(Math.max(ps, pp) / Math.min(ps, pp)).toFixed(2)}); auto picked ${p.auto.strategy}${p.auto.threads?.length ? ` [${p.auto.threads.join(', ')} threads]` : ''} (${p.auto.makespanMs.toFixed(1)} ms, predicted ${p.auto.predictedMs.toFixed(1)})${bad.length ? `; ${bad.length} runs with failures` : ''}`);
     }
     if (r.fit) console.log(`  refit: ${JSON.stringify(r.fit)}`);
     mkdirSync(dirname(resolve(values.out)), { recursive: true });

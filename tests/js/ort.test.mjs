@@ -57,6 +57,13 @@ test('onnxruntime-web models run in the pool under every strategy, on the main t
     // Workers: 3 calibration runs and 6 judged ones, all measurements; the fit is of the workers' profile.
     assert.equal(r.workerMeasurements, 9);
     assert.equal(r.fit.profile, 'pool:wasm-workers');
+    // Per-run threads: every run ok, each model ran with the threads the plan gave it (every core when the plan
+    // leaves them open).
+    for (const [key, run] of Object.entries(r.perRun)) {
+      assert.deepEqual(run.statuses, ['ok', 'ok'], `${key}: ${JSON.stringify(run.errors)}`);
+      assert.deepEqual(run.ran, run.ids.map((id) => run.planned[id] ?? r.cores), `${key}: ran ${JSON.stringify(run.ran)}, planned ${JSON.stringify(run.planned)}`);
+      console.log(`ort per-run threads ${key} (${run.label}, threads ${run.ran.join('+')}): ${run.makespanMs.toFixed(1)} ms (predicted ${run.predictedMs.toFixed(1)})`);
+    }
     const median = (xs) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     const par = median([0, 1, 2].map((i) => r.runs[`worker-parallel-${i}`].makespanMs));
     const seq = median([0, 1, 2].map((i) => r.runs[`worker-sequential-${i}`].makespanMs));

@@ -61,6 +61,10 @@ export interface WorkerOptions {
    * `{ type: "mmperf-ready", ok: false, error: { name, message } }`: registration (and a restart after a
    * timeout) waits for it, so set-up is never timed. */
   ready?: boolean;
+  /** Each run's threads come from the plan (1 to `threads`, in `mmperf-run`'s `threads`) instead of a fixed
+   * share: the worker does not count against the other workers' cores, and `auto` can choose between one
+   * model at a time on every core and several at once on a share each. */
+  perRun?: boolean;
 }
 
 /** Sizing of a built-in workload (see the README: the model's weight-GEMM chain, scaled). */

@@ -130,8 +130,11 @@ struct Model {
 /// A model that runs in its own Web Worker.
 struct WorkerSlot {
     kind: WorkerKind,
-    /// Threads the worker may use (its share of the cores).
+    /// Threads the worker may use (its share of the cores; with `per_run`, the most a run may give it).
     threads: u32,
+    /// The plan decides each run's threads (1..=`threads`), passed in `mmperf-run`; the worker is not held to
+    /// a fixed share of the cores.
+    per_run: bool,
     /// The running worker; `None` after a timeout terminated it.
     handle: RefCell<Option<web_sys::Worker>>,
     /// Built-in workers: the prepared workload's handle in the worker's instance.
@@ -236,7 +239,8 @@ impl Model {
             if backend == Backend::Wasm {
                 s.device = Some(WORKERS_PROFILE.to_string());
             }
-            s.threads = Some(w.threads);
+            // A per-run worker's threads are the plan's to choose (at most its `threads`).
+            s.threads = if w.per_run { None } else { Some(w.threads) };
         }
         s
     }
@@ -337,11 +341,12 @@ impl State {
         self.caps.hardware_concurrency.unwrap_or(4).max(1)
     }
 
-    /// Threads already promised to workers.
+    /// Threads already promised to workers with a fixed share (per-run workers get theirs from each plan).
     fn worker_threads(&self) -> u32 {
         self.models
             .iter()
             .filter_map(|m| m.worker.as_ref())
+            .filter(|w| !w.per_run)
             .map(|w| w.threads)
             .sum()
     }

@@ -60,7 +60,7 @@ pub(super) async fn register(
         .map_err(js_error)?;
     let tensor_names =
         string_list(&get(options, "tensors"), "options.tensors")?.unwrap_or_default();
-    let (worker_url, worker_threads, wants_worker, worker_ready) =
+    let (worker_url, worker_threads, wants_worker, worker_ready, per_run) =
         worker_option(&get(options, "worker"))?;
     if wants_worker && executor.is_some() {
         return Err(js_error(Error::invalid(
@@ -181,7 +181,12 @@ pub(super) async fn register(
     let threads = worker_threads.unwrap_or(1);
     if wants_worker {
         let s = state.borrow();
-        let free = s.cores().saturating_sub(s.worker_threads());
+        // A per-run worker may use up to every core in a run; a fixed one holds its share.
+        let free = if per_run {
+            s.cores()
+        } else {
+            s.cores().saturating_sub(s.worker_threads())
+        };
         if threads > free {
             return Err(js_error(Error::invalid(
                 "options.worker.threads",
@@ -240,6 +245,7 @@ pub(super) async fn register(
             let slot = Rc::new(WorkerSlot {
                 kind,
                 threads,
+                per_run,
                 handle: RefCell::new(None),
                 prepared: std::cell::Cell::new(-1),
             });
@@ -319,21 +325,21 @@ pub(super) async fn register(
 }
 
 /// `worker`: absent/false, `true`, or `{ url?, threads? }` → (url, threads, wanted).
-/// `worker`: (script URL, threads, wanted, waits for `mmperf-ready`).
-type WorkerOption = (Option<String>, Option<u32>, bool, bool);
+/// `worker`: (script URL, threads, wanted, waits for `mmperf-ready`, threads chosen per run).
+type WorkerOption = (Option<String>, Option<u32>, bool, bool, bool);
 
 fn worker_option(v: &JsValue) -> Result<WorkerOption, JsError> {
     if is_absent(v) || v.as_bool() == Some(false) {
-        return Ok((None, None, false, false));
+        return Ok((None, None, false, false, false));
     }
     if v.as_bool() == Some(true) {
-        return Ok((None, None, true, false));
+        return Ok((None, None, true, false, false));
     }
     if !v.is_object() {
         return Err(js_error(Error::invalid(
             "options.worker",
             format!("{v:?}"),
-            "true, or { url?: string, threads?: number, ready?: boolean }",
+            "true, or { url?: string, threads?: number, ready?: boolean, perRun?: boolean }",
         )));
     }
     let url = match get(v, "url") {
@@ -381,7 +387,24 @@ fn worker_option(v: &JsValue) -> Result<WorkerOption, JsError> {
             "only with worker.url (built-in workers are ready when they start)",
         )));
     }
-    Ok((url, threads, true, ready))
+    let per_run = match get(v, "perRun") {
+        r if is_absent(&r) => false,
+        r => r.as_bool().ok_or_else(|| {
+            js_error(Error::invalid(
+                "options.worker.perRun",
+                format!("{r:?}"),
+                "a boolean: true when the script runs each mmperf-run with the threads it says (1 to worker.threads)",
+            ))
+        })?,
+    };
+    if per_run && url.is_none() {
+        return Err(js_error(Error::invalid(
+            "options.worker.perRun",
+            "true",
+            "only with worker.url (built-in workers run one thread)",
+        )));
+    }
+    Ok((url, threads, true, ready, per_run))
 }
 
 fn unreachable_exec() -> Result<Exec, JsError> {

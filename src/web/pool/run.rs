@@ -63,6 +63,8 @@ struct Job {
     validate: Option<Function>,
     predicted_ms: f64,
     worker: Option<Rc<WorkerSlot>>,
+    /// Threads this run gives the model's worker: the plan's for a per-run worker, else its share.
+    threads: u32,
     runs_on: &'static str,
 }
 
@@ -184,6 +186,18 @@ pub(super) async fn run_plan(
                 batch: m.spec.batch_size,
                 chain: m.chain.clone(),
                 worker: m.worker.clone(),
+                threads: m.worker.as_ref().map_or(1, |w| {
+                    if w.per_run {
+                        plan.threads
+                            .get(i)
+                            .copied()
+                            .flatten()
+                            .unwrap_or(w.threads)
+                            .clamp(1, w.threads)
+                    } else {
+                        w.threads
+                    }
+                }),
                 runs_on: m.runs_on(),
                 exec: m.exec.clone(),
                 entry: m.entry.clone(),
@@ -699,7 +713,7 @@ async fn worker_attempt(
             put("id", &JsValue::from_str(&job.id));
             put("backend", &JsValue::from_str(backend.name()));
             put("model", &job.entry);
-            put("threads", &JsValue::from_f64(f64::from(slot.threads)));
+            put("threads", &JsValue::from_f64(f64::from(job.threads)));
             put("attempt", &JsValue::from_f64(attempt_no as f64));
         }
     }
