@@ -62,6 +62,24 @@ fn main() -> std::process::ExitCode {
         }
     }
     if std::env::args().any(|a| a == "--chains") {
+        // MatMuls of 64 x 128 by 128 x 128 (2.1 MFLOP each): what a second WASM thread gains or costs per
+        // kernel.
+        for n in [1usize, 64] {
+            let mut g = inline();
+            g.inputs.push(graphs::value_info("x", 1, &["64", "128"]));
+            let mut x = "x".to_string();
+            for _ in 0..n {
+                let w = g.weight("w", &[128, 128]);
+                x = g.node("MatMul", &[&x, &w], vec![]);
+            }
+            g.node_out("Identity", &[&x], &["y"], vec![]);
+            g.outputs.push(graphs::value_info("y", 1, &["64", "128"]));
+            let path = std::path::Path::new(&dir).join(format!("matmul-chain-{n}.onnx"));
+            if let Err(e) = std::fs::write(&path, g.encode(17)) {
+                eprintln!("cannot write {}: {e}", path.display());
+                return std::process::ExitCode::FAILURE;
+            }
+        }
         for n in [1usize, 64, 256] {
             let mut g = inline();
             g.inputs.push(graphs::value_info("x", 1, &["1", "16"]));

@@ -64,7 +64,10 @@ self.onmessage = async ({ data }) => {
       byThreads.get(t).postMessage(data);
       return;
     }
-    self.postMessage({ runId: data.runId, ok: true, outputs: { threads: config.threads, ...summary(await session.run(feeds)) } });
+    const t0 = performance.now();
+    const out = await session.run(feeds);
+    const runMs = performance.now() - t0;
+    self.postMessage({ runId: data.runId, ok: true, outputs: { threads: config.threads, runMs, ...summary(out) } });
   } catch (e) {
     self.postMessage({ runId: data.runId, ok: false, error: failure(e) });
   }
