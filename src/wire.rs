@@ -248,7 +248,8 @@ pub struct ParsedWorkload {
     pub runtime: Option<String>,
 }
 
-fn count(field: &str, v: Option<f64>, min: f64, max: f64) -> Result<Option<u32>> {
+/// An optional whole number in `min..=max`, or an error naming `field`.
+pub(crate) fn count(field: &str, v: Option<f64>, min: f64, max: f64) -> Result<Option<u32>> {
     match v {
         None => Ok(None),
         Some(x) if x.is_finite() && x.fract() == 0.0 && x >= min && x <= max => Ok(Some(x as u32)),

@@ -33,6 +33,14 @@ fn total_flops(ops: &[multimodel_perf::catalog::arch::Op]) -> f64 {
     ops.iter().map(|o| o.flops * o.repeat).sum()
 }
 
+/// FLOPs of the GEMMs alone.
+fn gemm_flops(ops: &[multimodel_perf::catalog::arch::Op]) -> f64 {
+    ops.iter()
+        .filter(|o| o.class == OpClass::Gemm)
+        .map(|o| o.flops * o.repeat)
+        .sum()
+}
+
 /// FLOPs of the catalog's bert-base-uncased for `batch` × `seq` tokens.
 fn catalog_bert_flops(batch: u32, seq: u32) -> f64 {
     let m = models::find("bert-base-uncased").unwrap();
@@ -287,14 +295,8 @@ fn quantised_weights_count_per_weight_and_set_the_precision() {
     assert_eq!(d8.precision, Precision::Int8);
     assert_eq!(d8.graph.params, 2.0 * (d * d) as f64);
     assert_eq!(d8.weight_bytes, 2.0 * (d * d) as f64);
-    let gemm_flops: f64 = d8
-        .graph
-        .ops
-        .iter()
-        .filter(|o| o.class == OpClass::Gemm)
-        .map(|o| o.flops * o.repeat)
-        .sum();
-    assert_eq!(gemm_flops, 2.0 * 2.0 * (rows * d * d) as f64);
+    let gemm8 = gemm_flops(&d8.graph.ops);
+    assert_eq!(gemm8, 2.0 * 2.0 * (rows * d * d) as f64);
     let d4 = int8(true);
     // The packed 4-bit matrix counts K x N weights (not its bytes); its scales are fp32 parameters.
     assert_eq!(d4.graph.params, 3.0 * (d * d) as f64 + (d * d / 32) as f64);
@@ -304,13 +306,7 @@ fn quantised_weights_count_per_weight_and_set_the_precision() {
         "the precision most parameters are stored in: 2 d² int8 against d² int4"
     );
     assert_eq!(d4.op_types.get("com.microsoft:MatMulNBits"), Some(&1));
-    let gemm4: f64 = d4
-        .graph
-        .ops
-        .iter()
-        .filter(|o| o.class == OpClass::Gemm)
-        .map(|o| o.flops * o.repeat)
-        .sum();
+    let gemm4 = gemm_flops(&d4.graph.ops);
     assert_eq!(gemm4, 3.0 * 2.0 * (rows * d * d) as f64);
 }
 

@@ -155,6 +155,21 @@ impl Op {
         self.batches * self.m * self.n
     }
 
+    /// Every size of the operator (all fields but its class and `repeat`), in declaration order: what makes two
+    /// operators the same kernel.
+    pub fn sizes(&self) -> [f64; 8] {
+        [
+            self.batches,
+            self.m,
+            self.n,
+            self.k,
+            self.flops,
+            self.act_elems,
+            self.weight_elems,
+            self.out_elems,
+        ]
+    }
+
     /// The same operator for `f` times as many items: a weight GEMM gets `f` times the rows, any other GEMM
     /// and attention `f` times the problems, a memory-bound operator (an embedding gather's rows included)
     /// `f` times the elements.

@@ -126,19 +126,10 @@ impl OpGraph {
         eat(self.model_type as u64);
         for op in &self.ops {
             eat(op.class as u64);
-            for x in [
-                op.batches,
-                op.m,
-                op.n,
-                op.k,
-                op.flops,
-                op.act_elems,
-                op.weight_elems,
-                op.out_elems,
-                op.repeat,
-            ] {
+            for x in op.sizes() {
                 eat(x.to_bits());
             }
+            eat(op.repeat.to_bits());
         }
         format!("graph:{:x}:{}", h, self.ops.len())
     }

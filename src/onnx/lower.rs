@@ -504,17 +504,11 @@ fn node_ops(f: &Flow, i: usize, out: &mut Vec<Op>) {
 /// of first appearance.
 pub fn merge(ops: Vec<Op>) -> Vec<Op> {
     let key = |o: &Op| {
-        [
-            o.class as u64,
-            o.batches.to_bits(),
-            o.m.to_bits(),
-            o.n.to_bits(),
-            o.k.to_bits(),
-            o.flops.to_bits(),
-            o.act_elems.to_bits(),
-            o.weight_elems.to_bits(),
-            o.out_elems.to_bits(),
-        ]
+        let mut k = [o.class as u64; 9];
+        for (slot, x) in k[1..].iter_mut().zip(o.sizes()) {
+            *slot = x.to_bits();
+        }
+        k
     };
     let mut at: BTreeMap<[u64; 9], usize> = BTreeMap::new();
     let mut merged: Vec<Op> = Vec::new();

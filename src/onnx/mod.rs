@@ -45,7 +45,8 @@ pub enum DimSource {
     Given,
     /// The batch size, sequence length or image size of the options.
     Entry,
-    /// The default for its kind (batch 1, sequence 128, image 224, past length 0).
+    /// The default for its kind: a model outside the catalog's input (`predict::spec::default_input`:
+    /// batch 1, sequence 128, image 224), past length 0.
     Default,
 }
 
@@ -87,28 +88,6 @@ pub struct Description {
     pub warnings: Vec<String>,
 }
 
-fn dtype_name(t: i32) -> &'static str {
-    match t {
-        dtype::FLOAT => "float32",
-        dtype::UINT8 => "uint8",
-        dtype::INT8 => "int8",
-        dtype::UINT16 => "uint16",
-        dtype::INT16 => "int16",
-        dtype::INT32 => "int32",
-        dtype::INT64 => "int64",
-        dtype::STRING => "string",
-        dtype::BOOL => "bool",
-        dtype::FLOAT16 => "float16",
-        dtype::DOUBLE => "float64",
-        dtype::UINT32 => "uint32",
-        dtype::UINT64 => "uint64",
-        dtype::BFLOAT16 => "bfloat16",
-        dtype::UINT4 => "uint4",
-        dtype::INT4 => "int4",
-        _ => "other",
-    }
-}
-
 /// Which entry option a dynamic dimension's name refers to, by the names exporters use.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum DimRole {
@@ -147,15 +126,16 @@ impl Binder<'_> {
         let (v, src) = if let Some(&v) = self.opts.dims.get(param) {
             (v, DimSource::Given)
         } else {
-            let from = |x: Option<u32>, d: i64| {
-                x.map_or((d, DimSource::Default), |v| {
-                    (i64::from(v), DimSource::Entry)
-                })
+            let from = |x: Option<u32>, d: u32| {
+                let (v, src) = x.map_or((d, DimSource::Default), |v| (v, DimSource::Entry));
+                (i64::from(v), src)
             };
+            // Unset sizes default as for any model outside the catalog.
+            let d = crate::predict::spec::default_input();
             match role(param) {
-                Some(DimRole::Batch) => from(self.opts.batch_size, 1),
-                Some(DimRole::Sequence) => from(self.opts.sequence_length, 128),
-                Some(DimRole::Image) => from(self.opts.image_size, 224),
+                Some(DimRole::Batch) => from(self.opts.batch_size, d.batch),
+                Some(DimRole::Sequence) => from(self.opts.sequence_length, d.sequence_length),
+                Some(DimRole::Image) => from(self.opts.image_size, d.image_size),
                 Some(DimRole::Past) => (0, DimSource::Default),
                 None => {
                     return Err(Error::missing(
@@ -251,7 +231,7 @@ pub fn describe(bytes: impl Into<prost::bytes::Bytes>, opts: &Options) -> Result
         })?;
         inputs.push(InputInfo {
             name: vi.name.clone(),
-            dtype: dtype_name(dt),
+            dtype: dtype::name(dt),
             shape: shape.clone(),
         });
         values.insert(vi.name.clone(), Value::new(dt, shape, Kind::Act));

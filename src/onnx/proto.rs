@@ -211,4 +211,27 @@ pub mod dtype {
             FLOAT | FLOAT16 | DOUBLE | BFLOAT16 | FLOAT8E4M3FN | 18 | FLOAT8E5M2 | 20
         )
     }
+
+    /// The element type's name as onnxruntime-web writes it (`float32`, `int64`, ...; `other` if unknown).
+    pub fn name(t: i32) -> &'static str {
+        match t {
+            FLOAT => "float32",
+            UINT8 => "uint8",
+            INT8 => "int8",
+            UINT16 => "uint16",
+            INT16 => "int16",
+            INT32 => "int32",
+            INT64 => "int64",
+            STRING => "string",
+            BOOL => "bool",
+            FLOAT16 => "float16",
+            DOUBLE => "float64",
+            UINT32 => "uint32",
+            UINT64 => "uint64",
+            BFLOAT16 => "bfloat16",
+            UINT4 => "uint4",
+            INT4 => "int4",
+            _ => "other",
+        }
+    }
 }

@@ -553,16 +553,6 @@ struct DescribeOnnxOptionsDto {
     model_type: Option<String>,
 }
 
-#[cfg(not(feature = "predictor-only"))]
-fn size_option(v: Option<f64>, field: &str) -> Result<Option<u32>, Error> {
-    match v {
-        Some(x) if !(x.is_finite() && x.fract() == 0.0 && (1.0..=1_048_576.0).contains(&x)) => {
-            Err(Error::invalid(field, x, "an integer from 1 to 1048576"))
-        }
-        v => Ok(v.map(|x| x as u32)),
-    }
-}
-
 /// Describes a model from the bytes of its ONNX file: parameters, FLOPs, and a model entry whose `graph`
 /// holds the operators the predictor costs (see `mmperf describe`). Dynamic dimensions bind from `options`.
 #[cfg(not(feature = "predictor-only"))]
@@ -601,9 +591,10 @@ pub fn describe_onnx(
     let opts = crate::onnx::Options {
         name: o.name,
         dims,
-        batch_size: size_option(o.batch_size, "batchSize").map_err(js_error)?,
-        sequence_length: size_option(o.sequence_length, "sequenceLength").map_err(js_error)?,
-        image_size: size_option(o.image_size, "imageSize").map_err(js_error)?,
+        batch_size: wire::count("batchSize", o.batch_size, 1.0, 1_048_576.0).map_err(js_error)?,
+        sequence_length: wire::count("sequenceLength", o.sequence_length, 1.0, 1_048_576.0)
+            .map_err(js_error)?,
+        image_size: wire::count("imageSize", o.image_size, 1.0, 1_048_576.0).map_err(js_error)?,
         model_type: o
             .model_type
             .as_deref()

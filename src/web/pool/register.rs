@@ -370,41 +370,42 @@ fn worker_option(v: &JsValue) -> Result<WorkerOption, JsError> {
                 })? as u32,
         ),
     };
-    let ready = match get(v, "ready") {
-        r if is_absent(&r) => false,
-        r => r.as_bool().ok_or_else(|| {
-            js_error(Error::invalid(
-                "options.worker.ready",
-                format!("{r:?}"),
-                "a boolean: true when the script posts { type: \"mmperf-ready\" } once it can run",
-            ))
-        })?,
-    };
-    if ready && url.is_none() {
-        return Err(js_error(Error::invalid(
-            "options.worker.ready",
-            "true",
-            "only with worker.url (built-in workers are ready when they start)",
-        )));
-    }
-    let per_run = match get(v, "perRun") {
-        r if is_absent(&r) => false,
-        r => r.as_bool().ok_or_else(|| {
-            js_error(Error::invalid(
-                "options.worker.perRun",
-                format!("{r:?}"),
-                "a boolean: true when the script runs each mmperf-run with the threads it says (1 to worker.threads)",
-            ))
-        })?,
-    };
-    if per_run && url.is_none() {
-        return Err(js_error(Error::invalid(
-            "options.worker.perRun",
-            "true",
-            "only with worker.url (built-in workers run one thread)",
-        )));
-    }
+    let ready = worker_flag(
+        v,
+        "ready",
+        url.is_some(),
+        "a boolean: true when the script posts { type: \"mmperf-ready\" } once it can run",
+        "only with worker.url (built-in workers are ready when they start)",
+    )?;
+    let per_run = worker_flag(
+        v,
+        "perRun",
+        url.is_some(),
+        "a boolean: true when the script runs each mmperf-run with the threads it says (1 to worker.threads)",
+        "only with worker.url (built-in workers run one thread)",
+    )?;
     Ok((url, threads, true, ready, per_run))
+}
+
+/// A boolean of `options.worker` (absent: false) that only a user script (`has_url`) may set.
+fn worker_flag(
+    v: &JsValue,
+    key: &str,
+    has_url: bool,
+    allowed: &str,
+    without_url: &str,
+) -> Result<bool, JsError> {
+    let field = format!("options.worker.{key}");
+    let on = match get(v, key) {
+        r if is_absent(&r) => false,
+        r => r
+            .as_bool()
+            .ok_or_else(|| js_error(Error::invalid(&field, format!("{r:?}"), allowed)))?,
+    };
+    if on && !has_url {
+        return Err(js_error(Error::invalid(field, "true", without_url)));
+    }
+    Ok(on)
 }
 
 fn unreachable_exec() -> Result<Exec, JsError> {
