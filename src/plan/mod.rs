@@ -8,7 +8,7 @@ use crate::catalog::hardware::Concurrency;
 use crate::error::{Error, Result};
 use crate::predict::multi::{MultiPrediction, Plan, Prepared, Residency, Strategy};
 use crate::predict::single::SinglePrediction;
-use crate::sim::{ResourceKind, Scenario, Workspace};
+use crate::sim::{Job, ResourceKind, Scenario, Workspace};
 use threads::SingleTable;
 
 /// What a recommendation optimises.
@@ -78,22 +78,59 @@ struct GroupSearch<'a> {
     workspace: Workspace,
     /// Per-resource work of the group whose makespan floor is taken.
     floor_load: Vec<f64>,
+    /// With thread splits: the simulator's job of model `i` on `t` threads (`jobs[i][t]`), built once.
+    jobs: Vec<Vec<Option<Job>>>,
+    /// With thread splits: the threads each model's job in `scenario` is set for (0: the template's).
+    threads_now: Vec<u32>,
+    /// The split of the group last set (reused buffer).
+    split_buf: Vec<(usize, u32)>,
 }
 
-impl GroupSearch<'_> {
+impl<'a> GroupSearch<'a> {
+    fn new(
+        prep: &'a Prepared,
+        scenario: Scenario,
+        table: &'a mut SingleTable,
+        split: bool,
+    ) -> Self {
+        GroupSearch {
+            prep,
+            scenario,
+            table,
+            split,
+            workspace: Workspace::default(),
+            floor_load: Vec::new(),
+            jobs: vec![Vec::new(); prep.models.len()],
+            threads_now: vec![0; prep.models.len()],
+            split_buf: Vec::new(),
+        }
+    }
+
     /// With thread splits, gives `group`'s models the split they would run with (`threads::fill`).
     fn set_jobs(&mut self, group: &[usize]) {
         if !self.split {
             return;
         }
-        for (i, t) in threads::fill(self.prep, group, self.table) {
-            let single = self.table.get(self.prep, i, t);
-            let job = self.prep.job(i, single, Residency::Resident);
+        let mut split = std::mem::take(&mut self.split_buf);
+        threads::fill_into(self.prep, group, self.table, &mut split);
+        for &(i, t) in &split {
+            if self.threads_now[i] == t {
+                continue;
+            }
+            self.threads_now[i] = t;
+            let slot = t as usize;
+            if self.jobs[i].len() <= slot {
+                self.jobs[i].resize(slot + 1, None);
+            }
+            let (prep, table) = (self.prep, &mut *self.table);
+            let job = self.jobs[i][slot]
+                .get_or_insert_with(|| prep.job(i, table.get(prep, i, t), Residency::Resident));
             if job.resident_mb != self.scenario.jobs[i].resident_mb {
                 self.workspace.jobs_changed();
             }
-            self.scenario.jobs[i] = job;
+            self.scenario.jobs[i].clone_from(job);
         }
+        self.split_buf = split;
     }
 
     /// Makespan (ns) of `group` run alone, or `None` when its memory does not fit.
@@ -177,14 +214,7 @@ fn batched_with(
     let singles: Vec<SinglePrediction> = (0..prep.models.len())
         .map(|i| table.get(prep, i, prep.threads(i, &template)).clone())
         .collect();
-    let mut search = GroupSearch {
-        prep,
-        scenario: prep.scenario(&template, &singles),
-        table,
-        split,
-        workspace: Workspace::default(),
-        floor_load: Vec::new(),
-    };
+    let mut search = GroupSearch::new(prep, prep.scenario(&template, &singles), table, split);
     let order = &prep.canonical;
     let mut groups = if order.len() <= EXACT_GROUPING_LIMIT {
         exact(&mut search, order)
@@ -762,13 +792,8 @@ mod tests {
                         .map(|i| table.get(&prep, i, prep.threads(i, &template)).clone())
                         .collect();
                     let (mut one, mut two) = (table.clone(), table);
-                    let new_search = |table| GroupSearch {
-                        prep: &prep,
-                        scenario: prep.scenario(&template, &singles),
-                        table,
-                        split,
-                        workspace: Workspace::default(),
-                        floor_load: Vec::new(),
+                    let new_search = |table| {
+                        GroupSearch::new(&prep, prep.scenario(&template, &singles), table, split)
                     };
                     let mut all = new_search(&mut one);
                     let reference = exact_simulating_every_group(&mut all, &prep.canonical);

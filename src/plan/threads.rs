@@ -43,56 +43,63 @@ impl SingleTable {
 /// as the module says; `(model, threads)` pairs in the group's order.
 pub fn fill(prep: &Prepared, group: &[usize], table: &mut SingleTable) -> Vec<(usize, u32)> {
     let mut out = Vec::new();
+    fill_into(prep, group, table, &mut out);
+    out
+}
+
+/// [`fill`] into `out` (cleared first), so a search that splits many groups reuses one buffer.
+pub fn fill_into(
+    prep: &Prepared,
+    group: &[usize],
+    table: &mut SingleTable,
+    out: &mut Vec<(usize, u32)>,
+) {
+    out.clear();
     for (d, dev) in prep.devices.iter().enumerate() {
         if dev.concurrency != Concurrency::CpuThreads {
             continue;
         }
-        let on: Vec<usize> = group
-            .iter()
-            .copied()
-            .filter(|&i| prep.models[i].device == d && prep.models[i].spec.threads.is_none())
-            .collect();
-        if on.is_empty() {
+        // The open models on this device start with one thread each.
+        let first = out.len();
+        let mut fixed = 0u32;
+        for &i in group.iter().filter(|&&i| prep.models[i].device == d) {
+            match prep.models[i].spec.threads {
+                Some(t) => fixed += t,
+                None => out.push((i, 1)),
+            }
+        }
+        let on = &mut out[first..];
+        let cores = dev.compute_units.max(1);
+        let mut left = cores.saturating_sub(fixed).saturating_sub(on.len() as u32);
+        if on.is_empty() || left == 0 {
             continue;
         }
-        let fixed: u32 = group
-            .iter()
-            .filter(|&&i| prep.models[i].device == d)
-            .filter_map(|&i| prep.models[i].spec.threads)
-            .sum();
-        let cores = dev.compute_units.max(1);
-        let mut given = vec![1u32; on.len()];
-        let mut left = cores.saturating_sub(fixed).saturating_sub(on.len() as u32);
         // Each open model's latency at its current threads (None: closed, more threads do not help).
-        let mut now: Vec<Option<f64>> = if left > 0 {
-            on.iter()
-                .map(|&i| Some(table.get(prep, i, 1).latency_ms))
-                .collect()
-        } else {
-            Vec::new()
-        };
+        let mut now: Vec<Option<f64>> = on
+            .iter()
+            .map(|&(i, _)| Some(table.get(prep, i, 1).latency_ms))
+            .collect();
         while left > 0 {
             // The slowest open model; on equal times the first.
             let slowest = (0..on.len())
                 .filter_map(|k| now[k].map(|t| (k, t)))
                 .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
             let Some((k, t)) = slowest else { break };
+            let (i, given) = on[k];
             // The fewest further threads that shorten it: tile quantisation can make the next thread
             // useless while a later one completes a wave.
             let step = (1..=left).find_map(|extra| {
-                let l = table.get(prep, on[k], given[k] + extra).latency_ms;
+                let l = table.get(prep, i, given + extra).latency_ms;
                 (l < t).then_some((extra, l))
             });
             match step {
                 Some((extra, l)) => {
-                    given[k] += extra;
+                    on[k].1 += extra;
                     left -= extra;
                     now[k] = Some(l);
                 }
                 None => now[k] = None,
             }
         }
-        out.extend(on.into_iter().zip(given));
     }
-    out
 }

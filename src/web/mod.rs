@@ -110,20 +110,7 @@ fn js_error(e: Error) -> JsError {
 /// no NaN or infinity, so non-finite numbers are written as the strings `"NaN"`, `"Infinity"`, `"-Infinity"`,
 /// which the DTOs read back as numbers for validation to reject by field name.
 fn from_js<T: serde::de::DeserializeOwned>(v: &JsValue, what: &str) -> Result<T, JsError> {
-    let replacer =
-        Closure::<dyn Fn(JsValue, JsValue) -> JsValue>::new(|_key: JsValue, value: JsValue| {
-            match value.as_f64() {
-                Some(x) if !x.is_finite() => JsValue::from_str(if x.is_nan() {
-                    "NaN"
-                } else if x > 0.0 {
-                    "Infinity"
-                } else {
-                    "-Infinity"
-                }),
-                _ => value,
-            }
-        });
-    let json = js_sys::JSON::stringify_with_replacer(v, replacer.as_ref().unchecked_ref())
+    let json = json_text(v)
         .ok()
         .and_then(|s| s.as_string())
         .ok_or_else(|| {
@@ -140,10 +127,17 @@ fn from_js<T: serde::de::DeserializeOwned>(v: &JsValue, what: &str) -> Result<T,
     })
 }
 
-/// Returns a result as a plain JS object with the fields of the JSON the CLI prints, built directly by
-/// `serde-wasm-bindgen` (maps as plain objects, absent values as `null`, as JSON would give them) instead of
-/// JSON text parsed by the engine: measured in node on the seed workload's prediction (3.3 kB of JSON),
-/// `JSON.parse` alone took 35 µs of a 51 µs call.
+#[wasm_bindgen(inline_js = r#"
+const nonFinite = (_key, x) => (typeof x === 'number' && !Number.isFinite(x) ? (Number.isNaN(x) ? 'NaN' : x > 0 ? 'Infinity' : '-Infinity') : x);
+export function json_text(v) { return JSON.stringify(v, nonFinite); }
+"#)]
+extern "C" {
+    /// `JSON.stringify` with non-finite numbers as the strings `"NaN"`, `"Infinity"`, `"-Infinity"`; the
+    /// replacer is JavaScript, so the engine never calls back into WebAssembly per value.
+    #[wasm_bindgen(catch)]
+    fn json_text(v: &JsValue) -> Result<JsValue, JsValue>;
+}
+
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
     value
         .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
