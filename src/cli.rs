@@ -17,6 +17,7 @@ use std::process::ExitCode;
 mod calibration;
 mod describe;
 mod real;
+mod route;
 
 use clap::{Parser, Subcommand};
 use multimodel_perf::catalog::hardware;
@@ -168,6 +169,9 @@ enum Command {
     },
     /// Describe a model's own ONNX file as the predictor's operators (parameters, FLOPs, a model entry).
     Describe(describe::Args),
+    /// Route each model of a workload to a browser backend (WebGPU, WebNN, WASM) from a capabilities JSON
+    /// (what `detectCapabilities()` returned there), as `routeModels()` does in the npm package.
+    Route(route::Args),
     /// List catalog models.
     Models {
         /// Print JSON.
@@ -620,6 +624,7 @@ fn run(cli: Cli) -> Result<String, String> {
         }
         Command::CheckReal { results, hardware } => return real::check_real(&results, &hardware),
         Command::Describe(args) => return describe::describe(args),
+        Command::Route(args) => return route::route(args),
         Command::Validate {
             db,
             hardware,

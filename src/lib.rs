@@ -26,14 +26,16 @@
 //!   refit of a profile from measurements with a held-out check.
 //! - `native/` (native only): threaded runs of the built-in workloads, `mmperf calibrate` microbenchmarks,
 //!   the SQLite measurement store.
-//! - `wire.rs` (+ `wire/calibration.rs`): serde DTOs (snake_case and camelCase in, camelCase out), the same
-//!   JSON for the CLI, the JS API and the stores. `api.rs`: [`MultiModelPredictor`].
+//! - `wire.rs` (+ `wire/`: `calibration`, `capabilities`, `detected`, `route`, `graph`, `real`, `bench`): serde
+//!   DTOs (snake_case and camelCase in, camelCase out), the same JSON for the CLI, the JS API and the stores;
+//!   a tidy test keeps serde types there. `api.rs`: [`MultiModelPredictor`].
 //! - `workload/`: built-in synthetic workloads (a catalog model's weight-GEMM chain, scaled, seeded data,
 //!   CPU reference) that the browser pool and native measurement run.
 //! - `web/` (wasm32 only): `#[wasm_bindgen]` exports, TypeScript types, `detect.rs` (navigator.gpu/ml),
 //!   `pool/` (`ResourcePool`: routing, execution, timing, failures, shared tensors), `webgpu.rs` (WGSL GEMM
 //!   chains on the pool's one device), `js.rs` (safe JS property reads, calls, timeouts, `performance.now`).
-//! - `main.rs` and `cli.rs` (+ `cli/calibration.rs`): the `mmperf` CLI (native only).
+//! - `main.rs` and `cli.rs` (+ `cli/`: `calibration`, `describe`, `real`, `route`): the `mmperf` CLI (native
+//!   only).
 //!
 //! ## Invariants
 //!

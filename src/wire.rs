@@ -22,8 +22,11 @@ use crate::predict::spec::{ArchSpec, CustomModel, ModelSpec};
 
 pub mod bench;
 pub mod calibration;
+pub mod capabilities;
+pub mod detected;
 pub mod graph;
 pub mod real;
+pub mod route;
 
 /// JSON has no NaN or infinity. JavaScript callers' non-finite numbers reach the JSON parser as the strings
 /// `"NaN"`, `"Infinity"` and `"-Infinity"` (the wasm layer writes them so) and are read back as numbers, so
@@ -428,7 +431,7 @@ impl ConstraintsDto {
     }
 }
 
-fn malformed(what: &str, e: serde_json::Error) -> Error {
+pub(crate) fn malformed(what: &str, e: serde_json::Error) -> Error {
     Error::Malformed {
         what: what.to_string(),
         detail: e.to_string(),

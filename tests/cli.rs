@@ -360,3 +360,39 @@ fn bench_times_the_shared_speed_cases_and_rejects_a_bad_duration() {
     assert_eq!(out.status.code(), Some(2), "{out:?}");
     assert!(String::from_utf8_lossy(&out.stderr).contains("--seconds"));
 }
+
+#[test]
+fn route_reads_a_capabilities_file_and_prints_decisions_as_routemodels_does() {
+    let caps = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/capabilities/headless-chromium-isolated.json"
+    );
+    let seed = seed();
+    let json = ok_json(&["route", &seed, "--capabilities", caps, "--json"]);
+    let decisions = json.as_array().expect("an array of decisions");
+    assert_eq!(decisions.len(), 3);
+    for (i, d) in decisions.iter().enumerate() {
+        assert_eq!(d["index"], i);
+        assert_eq!(d["backend"], "wasm");
+        assert!(d["latencyMs"].as_f64().unwrap() > 0.0);
+        assert!(d["alternatives"].as_array().unwrap().len() == 4);
+    }
+    let table = ok(&["route", &seed, "--capabilities", caps]);
+    assert!(table.contains("routed for Chromium on Linux"), "{table}");
+    assert!(table.contains("why: WASM predicted"), "{table}");
+    // A capabilities file with an impossible value fails naming the field.
+    let dir = scratch("route-bad-caps");
+    let text = std::fs::read_to_string(caps).unwrap();
+    let bad = write(
+        &dir,
+        "caps.json",
+        &text.replace("\"hardwareConcurrency\": 2", "\"hardwareConcurrency\": 0"),
+    );
+    let out = mmperf(&["route", &seed, "--capabilities", &bad]);
+    assert_ne!(out.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("capabilities.hardwareConcurrency"),
+        "{stderr}"
+    );
+}

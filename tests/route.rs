@@ -406,3 +406,154 @@ fn a_tiny_model_at_batch_1_runs_on_wasm_and_says_why() {
     let d = &one(&[tiny.with_batch(256)], &integrated())[0];
     assert_eq!(d.backend, Backend::WebGpu, "{}", d.reason);
 }
+
+// Capabilities as `detectCapabilities()` writes them (tests/data/capabilities/, two captured from headless
+// Chromium on the development VM), read through the same validated JSON path as `mmperf route --capabilities`.
+
+fn fixture(name: &str) -> (String, Capabilities) {
+    let path = format!(
+        "{}/tests/data/capabilities/{name}.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let caps = multimodel_perf::wire::capabilities::parse_capabilities(&text)
+        .unwrap_or_else(|e| panic!("{path}: {e}"));
+    (text, caps)
+}
+
+fn seed_models() -> Vec<ModelSpec> {
+    vec![
+        ModelSpec::named("bert-base-uncased").with_batch(4),
+        ModelSpec::named("vit-base-patch16-224"),
+        ModelSpec::named("t5-small").with_batch(2),
+    ]
+}
+
+/// JSON numbers compared by value (JavaScript writes `16` where serde writes an f64's `16.0`).
+fn numbers_as_f64(v: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match v {
+        Value::Number(n) => Value::from(n.as_f64().unwrap()),
+        Value::Array(a) => Value::Array(a.into_iter().map(numbers_as_f64).collect()),
+        Value::Object(o) => {
+            Value::Object(o.into_iter().map(|(k, x)| (k, numbers_as_f64(x))).collect())
+        }
+        other => other,
+    }
+}
+
+#[test]
+fn fixtures_read_back_as_detect_capabilities_wrote_them() {
+    use multimodel_perf::wire::capabilities::CapabilitiesDto;
+    for name in [
+        "headless-chromium-isolated",
+        "headless-chromium-webnn-flag",
+        "laptop-igpu-webnn",
+    ] {
+        let (text, caps) = fixture(name);
+        let written = numbers_as_f64(serde_json::to_value(CapabilitiesDto::from(&caps)).unwrap());
+        let read = numbers_as_f64(serde_json::from_str(&text).unwrap());
+        assert_eq!(
+            written, read,
+            "{name}: capabilities changed on the way through"
+        );
+    }
+}
+
+#[test]
+fn captured_headless_chromium_routes_to_wasm_for_the_reasons_it_reported() {
+    let (_, isolated) = fixture("headless-chromium-isolated");
+    let (_, flagged) = fixture("headless-chromium-webnn-flag");
+    let with_threads = one(&seed_models(), &isolated);
+    let one_thread = one(&seed_models(), &flagged);
+    for (a, b) in with_threads.iter().zip(&one_thread) {
+        assert_eq!(a.backend, Backend::Wasm, "{}", a.model);
+        assert_eq!(b.backend, Backend::Wasm, "{}", b.model);
+        // SwiftShader's adapter is usable but predicted at CPU speed, slower than WASM.
+        assert!(a.reason.contains("fallback"), "{}", a.reason);
+        let gpu = alt(a, Backend::WebGpu);
+        assert!(gpu.usable && gpu.latency_ms.unwrap() > a.latency_ms);
+        // Without an adapter WebGPU is out, with the browser's own words; WebNN's refused contexts too.
+        let gpu = alt(b, Backend::WebGpu);
+        assert!(
+            !gpu.usable && gpu.reason.contains("NoAdapter"),
+            "{}",
+            gpu.reason
+        );
+        let npu = alt(b, Backend::WebNn(WebNnKind::Npu));
+        assert!(!npu.usable && npu.reason.contains("not supported on this platform"));
+        // The isolated page has WASM threads on its 2 cores, the other page one thread.
+        assert!(
+            a.latency_ms < 0.75 * b.latency_ms,
+            "{}: {} ms with threads vs {} ms without",
+            a.model,
+            a.latency_ms,
+            b.latency_ms
+        );
+    }
+}
+
+#[test]
+fn a_laptop_with_webnn_and_an_integrated_gpu_routes_off_wasm_to_the_fastest_usable_backend() {
+    let (_, laptop) = fixture("laptop-igpu-webnn");
+    for d in one(&seed_models(), &laptop) {
+        assert_ne!(d.backend, Backend::Wasm, "{}: {}", d.model, d.reason);
+        for a in d.alternatives.iter().filter(|a| a.usable) {
+            assert!(
+                a.latency_ms.unwrap() >= d.latency_ms,
+                "{}: {} at {:?} ms beats the chosen {} at {} ms",
+                d.model,
+                a.backend.name(),
+                a.latency_ms,
+                d.backend.name(),
+                d.latency_ms
+            );
+        }
+        assert_eq!(
+            d.alternatives.len(),
+            4,
+            "{}: every other backend ranked",
+            d.model
+        );
+    }
+}
+
+#[test]
+fn impossible_capabilities_are_errors_naming_the_field() {
+    use multimodel_perf::wire::capabilities::parse_capabilities;
+    let (text, _) = fixture("laptop-igpu-webnn");
+    let base: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let cases: [(&str, serde_json::Value, &str); 4] = [
+        (
+            "/hardwareConcurrency",
+            0.into(),
+            "capabilities.hardwareConcurrency",
+        ),
+        (
+            "/deviceMemoryGb",
+            "NaN".into(),
+            "capabilities.deviceMemoryGb",
+        ),
+        (
+            "/deviceMemoryGb",
+            (-8).into(),
+            "capabilities.deviceMemoryGb",
+        ),
+        (
+            "/webnn/contexts/1/opSupport/maxTensorByteLength",
+            0.into(),
+            "capabilities.webnn.contexts[1].opSupport.maxTensorByteLength",
+        ),
+    ];
+    for (pointer, value, field) in cases {
+        let mut doc = base.clone();
+        *doc.pointer_mut(pointer).unwrap() = value.clone();
+        let err = parse_capabilities(&doc.to_string()).expect_err(pointer);
+        assert!(
+            err.to_string().contains(field),
+            "{pointer} = {value}: {err}"
+        );
+    }
+    let err = parse_capabilities("{\"scope\": \"window\"").unwrap_err();
+    assert!(err.to_string().contains("capabilities"), "{err}");
+}

@@ -8,8 +8,6 @@
 //! The result is plain data ([`crate::catalog::detected::Capabilities`]); `detectedProfile()` maps it onto a
 //! catalog device with the reasons for every change.
 
-mod dto;
-
 use futures_util::future::{join, join3};
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
@@ -24,7 +22,8 @@ use crate::catalog::detected::{
 use crate::error::Error;
 
 use super::js::{call, get, settle};
-pub use dto::{CapabilitiesDto, DetectedProfileDto};
+pub use crate::wire::capabilities::CapabilitiesDto;
+pub use crate::wire::detected::DetectedProfileDto;
 
 /// Bound on every await during detection, ms.
 pub const DEFAULT_TIMEOUT_MS: u32 = 5_000;
@@ -192,8 +191,12 @@ pub fn detected_profile(capabilities: CapabilitiesArg) -> Result<DetectedProfile
         )));
     }
     let dto: CapabilitiesDto = super::from_js(&value, "capabilities")?;
-    let (profile, reasons) = detected::profile_from_capabilities(&Capabilities::from(dto));
-    Ok(super::to_js(&dto::detected_profile_dto(&profile, reasons))?.unchecked_into())
+    let (profile, reasons) =
+        detected::profile_from_capabilities(&Capabilities::try_from(dto).map_err(super::js_error)?);
+    Ok(super::to_js(&crate::wire::detected::detected_profile_dto(
+        &profile, reasons,
+    ))?
+    .unchecked_into())
 }
 
 /// Detection from Rust: every await bounded by `timeout_ms`.

@@ -1,19 +1,16 @@
 //! `routeModels(models, capabilities)` and `recommendBrowser(models)`: the JS face of
 //! [`crate::plan::route`]. Inputs go through the same workload DTOs as the predictor and the capability DTO of
-//! `detectCapabilities()`; results are camelCase JSON objects typed below. The serde DTOs live here for now and
-//! belong in `wire.rs`.
+//! `detectCapabilities()`; results are the camelCase JSON of [`crate::wire::route`] (the same as
+//! `mmperf route --json`), typed below.
 
-use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::{is_absent, js_error, CapabilitiesArg, CapabilitiesDto, ModelsArg};
 use crate::catalog::detected::Capabilities;
 use crate::error::Error;
-use crate::plan::route::{
-    self, Alternative, Backend, BrowserOption, BrowserRecommendation, RouteDecision,
-};
-use crate::predict::single::MemoryBreakdown;
+use crate::plan::route;
+use crate::wire::route::{BrowserRecommendationDto, RouteDecisionDto};
 use crate::wire::{self, WorkloadDto};
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -97,158 +94,6 @@ extern "C" {
     pub type BrowserRecommendationJs;
 }
 
-/// Backend names as JSON.
-#[derive(Debug, Clone, Copy, Serialize)]
-pub struct BackendDto(&'static str);
-
-impl From<Backend> for BackendDto {
-    fn from(b: Backend) -> Self {
-        BackendDto(b.name())
-    }
-}
-
-/// [`Alternative`] as JSON.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct AlternativeDto {
-    backend: BackendDto,
-    latency_ms: Option<f64>,
-    usable: bool,
-    reason: String,
-}
-
-/// [`MemoryBreakdown`] as JSON.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RouteMemoryDto {
-    weights_mb: f64,
-    activations_mb: f64,
-    kv_cache_mb: f64,
-    workspace_mb: f64,
-    runtime_overhead_mb: f64,
-    total_mb: f64,
-}
-
-/// [`RouteDecision`] as JSON.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RouteDecisionDto {
-    index: usize,
-    model: String,
-    backend: BackendDto,
-    device: String,
-    runtime: String,
-    precision: &'static str,
-    latency_ms: f64,
-    memory: RouteMemoryDto,
-    largest_tensor_bytes: f64,
-    reason: String,
-    alternatives: Vec<AlternativeDto>,
-    warnings: Vec<String>,
-}
-
-/// One entry of [`BrowserOptionDto::routes`].
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct BrowserRouteDto {
-    model: String,
-    backend: BackendDto,
-    latency_ms: f64,
-}
-
-/// [`BrowserOption`] as JSON.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct BrowserOptionDto {
-    browser: String,
-    name: String,
-    os: String,
-    backends: Vec<BackendDto>,
-    total_latency_ms: Option<f64>,
-    routes: Vec<BrowserRouteDto>,
-    notes: Vec<String>,
-    sources: Vec<String>,
-}
-
-/// [`BrowserRecommendation`] as JSON.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct BrowserRecommendationDto {
-    ranked: Vec<BrowserOptionDto>,
-    reason: String,
-    assumptions: Vec<String>,
-}
-
-fn memory_dto(m: &MemoryBreakdown) -> RouteMemoryDto {
-    RouteMemoryDto {
-        weights_mb: m.weights_mb,
-        activations_mb: m.activations_mb,
-        kv_cache_mb: m.kv_cache_mb,
-        workspace_mb: m.workspace_mb,
-        runtime_overhead_mb: m.runtime_overhead_mb,
-        total_mb: m.total_mb(),
-    }
-}
-
-impl From<&RouteDecision> for RouteDecisionDto {
-    fn from(d: &RouteDecision) -> Self {
-        RouteDecisionDto {
-            index: d.index,
-            model: d.model.clone(),
-            backend: d.backend.into(),
-            device: d.device.clone(),
-            runtime: d.runtime.clone(),
-            precision: d.precision.name(),
-            latency_ms: d.latency_ms,
-            memory: memory_dto(&d.memory),
-            largest_tensor_bytes: d.largest_tensor_bytes,
-            reason: d.reason.clone(),
-            alternatives: d.alternatives.iter().map(alternative_dto).collect(),
-            warnings: d.warnings.clone(),
-        }
-    }
-}
-
-fn alternative_dto(a: &Alternative) -> AlternativeDto {
-    AlternativeDto {
-        backend: a.backend.into(),
-        latency_ms: a.latency_ms,
-        usable: a.usable,
-        reason: a.reason.clone(),
-    }
-}
-
-fn option_dto(o: &BrowserOption) -> BrowserOptionDto {
-    BrowserOptionDto {
-        browser: o.browser.clone(),
-        name: o.name.clone(),
-        os: o.os.clone(),
-        backends: o.backends.iter().map(|&b| b.into()).collect(),
-        total_latency_ms: o.total_latency_ms,
-        routes: o
-            .routes
-            .iter()
-            .map(|(m, b, l)| BrowserRouteDto {
-                model: m.clone(),
-                backend: (*b).into(),
-                latency_ms: *l,
-            })
-            .collect(),
-        notes: o.notes.clone(),
-        sources: o.sources.clone(),
-    }
-}
-
-impl From<&BrowserRecommendation> for BrowserRecommendationDto {
-    fn from(r: &BrowserRecommendation) -> Self {
-        BrowserRecommendationDto {
-            ranked: r.ranked.iter().map(option_dto).collect(),
-            reason: r.reason.clone(),
-            assumptions: r.assumptions.clone(),
-        }
-    }
-}
-
 fn models_from_js(models: ModelsArg) -> Result<Vec<crate::ModelSpec>, JsError> {
     let value: JsValue = models.into();
     if is_absent(&value) {
@@ -284,7 +129,7 @@ pub fn route_models(
         )));
     }
     let dto: CapabilitiesDto = super::from_js(&value, "capabilities")?;
-    let caps = Capabilities::from(dto);
+    let caps = Capabilities::try_from(dto).map_err(js_error)?;
     let decisions = route::route(&specs, &caps).map_err(js_error)?;
     let out: Vec<RouteDecisionDto> = decisions.iter().map(RouteDecisionDto::from).collect();
     Ok(super::to_js(&out)?.unchecked_into())

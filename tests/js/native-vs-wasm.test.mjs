@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fixtures, loadPackage, root } from './load.mjs';
@@ -74,4 +74,23 @@ test('describeOnnx rejects what it cannot read with a message naming it', () => 
   assert.throws(() => pkg.describeOnnx(bytes, { dims: { sequence_length: -1 } }), /invalid dims.sequence_length/);
   assert.throws(() => pkg.describeOnnx(bytes, { seqLen: 3 }), /unknown field `seqLen`/);
   assert.equal(pkg.describeOnnx(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)).params, pkg.describeOnnx(bytes).params);
+});
+
+test('routeModels gives what mmperf route --capabilities gives natively, on every capabilities fixture', () => {
+  const dir = join(root, 'tests', 'data', 'capabilities');
+  const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
+  assert.ok(files.length >= 3, `capabilities fixtures: ${files}`);
+  const seedPath = join(root, 'tests', 'data', 'seed-example.json');
+  const seed = JSON.parse(readFileSync(seedPath, 'utf8'));
+  for (const file of files) {
+    const path = join(dir, file);
+    const native = JSON.parse(execFileSync(mmperf, ['route', seedPath, '--capabilities', path, '--json'], { encoding: 'utf8' }));
+    const wasm = pkg.routeModels(seed.models, JSON.parse(readFileSync(path, 'utf8')));
+    close(wasm, native, file);
+    assert.equal(wasm.length, seed.models.length, file);
+  }
+  // Impossible values are rejected by name in both.
+  const caps = JSON.parse(readFileSync(join(dir, 'laptop-igpu-webnn.json'), 'utf8'));
+  assert.throws(() => pkg.routeModels(seed.models, { ...caps, hardwareConcurrency: 0 }), /capabilities\.hardwareConcurrency/);
+  assert.throws(() => pkg.routeModels(seed.models, { ...caps, deviceMemoryGb: NaN }), /capabilities\.deviceMemoryGb/);
 });

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::super::route::RouteDecisionDto;
+use crate::wire::route::RouteDecisionDto;
 use crate::wire::{lenient, PredictionDto};
 
 #[wasm_bindgen::prelude::wasm_bindgen(typescript_custom_section)]

@@ -29,7 +29,6 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::js::{call, failure, get, now_ms, race_timeout};
-use super::route::RouteDecisionDto;
 use super::webgpu::{Gpu, GpuChain};
 use super::webnn::NnChain;
 use super::worker;
@@ -42,6 +41,7 @@ use crate::error::Error;
 use crate::plan::route::{self, Backend, RouteDecision};
 use crate::predict::multi::{Strategy, Target, Workload as PredictWorkload};
 use crate::predict::spec::ModelSpec;
+use crate::wire::route::RouteDecisionDto;
 use crate::workload::{self, Workload, WorkloadOptions};
 use crate::{Goal, MultiModelPredictor};
 use dto::*;
@@ -471,7 +471,7 @@ impl ResourcePool {
         };
         Ok(ResourcePool {
             state: Rc::new(RefCell::new(State {
-                caps: Capabilities::from(caps_dto.clone()),
+                caps: Capabilities::try_from(caps_dto.clone()).map_err(js_error)?,
                 caps_dto,
                 gpu: GpuSlot::Closed,
                 models: Vec::new(),

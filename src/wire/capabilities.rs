@@ -1,18 +1,16 @@
 //! The JSON shape of [`Capabilities`] (camelCase, the `Capabilities` TypeScript interface): written by
-//! `detectCapabilities()`, read back by `detectedProfile()` so that an app may also pass a hand-written or
-//! stored capabilities object. Platform-free serde types: they belong in `crate::wire` and live here only
-//! until that move.
-
-use std::collections::BTreeMap;
+//! `detectCapabilities()`, read back by `detectedProfile()`, `routeModels()`, the resource pool and
+//! `mmperf route --capabilities`, so that an app may also pass a hand-written or stored capabilities object.
+//! Read through [`TryFrom`], which rejects impossible numbers by field name.
 
 use serde::{Deserialize, Serialize};
 
+use super::lenient;
 use crate::catalog::detected::{
     BrowserInfo, BrowserSource, Capabilities, ContextForm, Failure, GlobalScope, GpuAdapter,
     GpuLimits, OpSupport, WasmSupport, WebGpu, WebNn, WebNnContext, WebNnContextInfo, WebNnKind,
 };
-use crate::catalog::hardware::{Concurrency, DeviceProfile};
-use crate::wire::{DeviceDto, HardwareProfileDto};
+use crate::error::{Error, Result};
 
 /// `Capabilities`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -34,6 +32,7 @@ pub struct CapabilitiesDto {
     /// Logical cores.
     pub hardware_concurrency: Option<u32>,
     /// GB, as the browser rounds and caps it.
+    #[serde(default, deserialize_with = "lenient::option")]
     pub device_memory_gb: Option<f64>,
     /// Bound on each await, ms.
     #[serde(default)]
@@ -236,6 +235,7 @@ pub struct OpSupportDto {
     /// `conv2d` input data types.
     pub conv2d_input_data_types: Option<Vec<String>>,
     /// Bytes.
+    #[serde(default, deserialize_with = "lenient::option")]
     pub max_tensor_byte_length: Option<f64>,
     /// `nchw` / `nhwc`.
     pub preferred_input_layout: Option<String>,
@@ -376,7 +376,16 @@ fn op_support_dto(s: &OpSupport) -> OpSupportDto {
     }
 }
 
-fn context(c: ContextDto) -> WebNnContext {
+fn context(c: ContextDto, field: &str) -> Result<WebNnContext> {
+    if let Some(b) = c.op_support.as_ref().and_then(|s| s.max_tensor_byte_length) {
+        if !(b.is_finite() && b > 0.0) {
+            return Err(Error::invalid(
+                format!("{field}.opSupport.maxTensorByteLength"),
+                b,
+                "a positive number of bytes",
+            ));
+        }
+    }
     let result = if c.ok {
         Ok(WebNnContextInfo {
             accelerated: c.accelerated,
@@ -399,7 +408,7 @@ fn context(c: ContextDto) -> WebNnContext {
             .error
             .map_or_else(|| Failure::new("Absent", "no reason was reported"), failure))
     };
-    WebNnContext {
+    Ok(WebNnContext {
         kind: match c.kind {
             KindDto::Gpu => WebNnKind::Gpu,
             KindDto::Npu => WebNnKind::Npu,
@@ -412,7 +421,7 @@ fn context(c: ContextDto) -> WebNnContext {
         options: c.options,
         result,
         current_form_error: c.current_form_error.map(failure),
-    }
+    })
 }
 
 impl From<&Capabilities> for CapabilitiesDto {
@@ -480,12 +489,39 @@ impl From<&Capabilities> for CapabilitiesDto {
     }
 }
 
-impl From<CapabilitiesDto> for Capabilities {
-    fn from(d: CapabilitiesDto) -> Self {
+/// Validated: a core count of at least 1, a positive finite device memory and tensor byte limit; errors
+/// name the field under `capabilities`.
+impl TryFrom<CapabilitiesDto> for Capabilities {
+    type Error = Error;
+
+    fn try_from(d: CapabilitiesDto) -> Result<Self> {
         let absent = |why: Option<String>, what: &str| {
             why.unwrap_or_else(|| format!("{what} is absent (no reason was reported)"))
         };
-        Capabilities {
+        if d.hardware_concurrency == Some(0) {
+            return Err(Error::invalid(
+                "capabilities.hardwareConcurrency",
+                0,
+                "a whole number of logical cores, at least 1 (or null when unknown)",
+            ));
+        }
+        if let Some(gb) = d.device_memory_gb {
+            if !(gb.is_finite() && gb > 0.0) {
+                return Err(Error::invalid(
+                    "capabilities.deviceMemoryGb",
+                    gb,
+                    "a positive number of GB (or null when unknown)",
+                ));
+            }
+        }
+        let contexts = d
+            .webnn
+            .contexts
+            .into_iter()
+            .enumerate()
+            .map(|(i, c)| context(c, &format!("capabilities.webnn.contexts[{i}]")))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Capabilities {
             scope: match d.scope {
                 ScopeDto::Window => GlobalScope::Window,
                 ScopeDto::Worker => GlobalScope::Worker,
@@ -514,9 +550,7 @@ impl From<CapabilitiesDto> for Capabilities {
                 Err(absent(d.webgpu.reason, "navigator.gpu"))
             },
             webnn: if d.webnn.available {
-                Ok(WebNn {
-                    contexts: d.webnn.contexts.into_iter().map(context).collect(),
-                })
+                Ok(WebNn { contexts })
             } else {
                 Err(absent(d.webnn.reason, "navigator.ml"))
             },
@@ -530,89 +564,14 @@ impl From<CapabilitiesDto> for Capabilities {
             hardware_concurrency: d.hardware_concurrency,
             device_memory_gb: d.device_memory_gb,
             timeout_ms: d.timeout_ms,
-        }
+        })
     }
 }
 
-/// `DetectedProfile`: a `listHardware()` entry for the detected device, the catalog entry it started from,
-/// the reasons, and the same profile as a `HardwareProfile` input the predictor accepts.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DetectedProfileDto {
-    /// The `CatalogDevice` fields.
-    #[serde(flatten)]
-    pub device: DeviceDto,
-    /// Catalog id the profile started from.
-    pub base: String,
-    /// One sentence per decision and change.
-    pub reasons: Vec<String>,
-    /// The profile as predictor input (snake_case `HardwareProfile`, unset fields left out).
-    pub hardware: serde_json::Value,
-}
-
-fn peaks(p: &DeviceProfile) -> BTreeMap<String, f64> {
-    let k = p.peak_tflops;
-    [
-        ("fp32", k.fp32),
-        ("fp16", k.fp16),
-        ("bf16", k.bf16),
-        ("int8", k.int8),
-        ("int4", k.int4),
-    ]
-    .into_iter()
-    .filter(|(_, v)| *v > 0.0)
-    .map(|(n, v)| (n.to_string(), v))
-    .collect()
-}
-
-/// The same fields `wire::catalog_devices()` writes for a catalog entry.
-fn device_dto(p: &DeviceProfile) -> DeviceDto {
-    DeviceDto {
-        id: p.id.clone(),
-        name: p.name.clone(),
-        platform: p.platform.name().to_string(),
-        peak_tflops: peaks(p),
-        memory_bandwidth_gbps: p.memory_bandwidth_gbps,
-        memory_capacity_mb: p.memory_capacity_mb,
-        tdp_w: p.tdp_w,
-        idle_w: p.idle_w,
-        throttle_after_s: p.throttle_after_s,
-        throttled_speed: p.throttled_speed,
-        concurrency: match p.concurrency {
-            Concurrency::ConcurrentKernels => "concurrent_kernels",
-            Concurrency::SerialQueue => "serial_queue",
-            Concurrency::CpuThreads => "cpu_threads",
-        }
-        .to_string(),
-        default_runtime: p.default_runtime.clone(),
-        platform_default: false,
-        sources: p.sources.iter().cloned().collect(),
-    }
-}
-
-/// The detected profile for JS; `base` is the catalog id it started from.
-pub fn detected_profile_dto(p: &DeviceProfile, reasons: Vec<String>) -> DetectedProfileDto {
-    let base = p.id.strip_prefix("detected:").unwrap_or(&p.id).to_string();
-    let detected = p.sources.iter().filter(|(k, _)| k == "detected").cloned();
-    let input = HardwareProfileDto {
-        base: Some(base.clone()),
-        id: Some(p.id.clone()),
-        name: Some(p.name.clone()),
-        peak_tflops: Some(peaks(p)),
-        memory_capacity_mb: Some(p.memory_capacity_mb),
-        compute_units: Some(f64::from(p.compute_units)),
-        host_cores: Some(f64::from(p.host_cores)),
-        sources: Some(detected.collect()),
-        ..HardwareProfileDto::default()
-    };
-    let mut hardware = serde_json::to_value(input).unwrap_or_default();
-    if let Some(fields) = hardware.as_object_mut() {
-        fields.retain(|_, v| !v.is_null());
-    }
-    DetectedProfileDto {
-        device: device_dto(p),
-        base,
-        reasons,
-        hardware,
-    }
+/// Reads a capabilities JSON document (what `detectCapabilities()` resolves to, e.g. saved with
+/// `JSON.stringify`), validated.
+pub fn parse_capabilities(json: &str) -> Result<Capabilities> {
+    let dto: CapabilitiesDto =
+        serde_json::from_str(json).map_err(|e| super::malformed("capabilities", e))?;
+    Capabilities::try_from(dto)
 }
