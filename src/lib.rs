@@ -26,9 +26,9 @@
 //!   refit of a profile from measurements with a held-out check.
 //! - `native/` (native only): threaded runs of the built-in workloads, `mmperf calibrate` microbenchmarks,
 //!   the SQLite measurement store.
-//! - `wire.rs` (+ `wire/`: `calibration`, `capabilities`, `detected`, `route`, `graph`, `real`, `bench`): serde
-//!   DTOs (snake_case and camelCase in, camelCase out), the same JSON for the CLI, the JS API and the stores;
-//!   a tidy test keeps serde types there. `api.rs`: [`MultiModelPredictor`].
+//! - `wire.rs` (+ `wire/`: `calibration`, `capabilities`, `detected`, `route`, `pool`, `graph`, `real`,
+//!   `bench`): serde DTOs (snake_case and camelCase in, camelCase out), the same JSON for the CLI, the JS API
+//!   and the stores; a tidy test keeps serde types there. `api.rs`: [`MultiModelPredictor`].
 //! - `workload/`: built-in synthetic workloads (a catalog model's weight-GEMM chain, scaled, seeded data,
 //!   CPU reference) that the browser pool and native measurement run.
 //! - `web/` (wasm32 only): `#[wasm_bindgen]` exports, TypeScript types, `detect.rs` (navigator.gpu/ml),

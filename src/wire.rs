@@ -25,6 +25,7 @@ pub mod calibration;
 pub mod capabilities;
 pub mod detected;
 pub mod graph;
+pub mod pool;
 pub mod real;
 pub mod route;
 
