@@ -529,24 +529,6 @@ pub fn list_hardware() -> Result<CatalogDevicesJs, JsError> {
     Ok(to_js(&wire::catalog_devices())?.unchecked_into())
 }
 
-/// Options of `describeOnnx`, as written in JS.
-#[cfg(not(feature = "predictor-only"))]
-#[derive(serde::Deserialize, Default)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct DescribeOnnxOptionsDto {
-    name: Option<String>,
-    #[serde(default)]
-    dims: std::collections::BTreeMap<String, f64>,
-    #[serde(alias = "batch_size")]
-    batch_size: Option<f64>,
-    #[serde(alias = "sequence_length")]
-    sequence_length: Option<f64>,
-    #[serde(alias = "image_size")]
-    image_size: Option<f64>,
-    #[serde(alias = "model_type")]
-    model_type: Option<String>,
-}
-
 /// Describes a model from the bytes of its ONNX file: parameters, FLOPs, and a model entry whose `graph`
 /// holds the operators the predictor costs (see `mmperf describe`). Dynamic dimensions bind from `options`.
 #[cfg(not(feature = "predictor-only"))]
@@ -567,35 +549,11 @@ pub fn describe_onnx(
             "the ONNX file as a Uint8Array or an ArrayBuffer (e.g. new Uint8Array(await (await fetch(url)).arrayBuffer()))",
         )));
     };
-    let o: DescribeOnnxOptionsDto = match options.map(JsValue::from) {
+    let o: wire::graph::DescribeOptionsDto = match options.map(JsValue::from) {
         Some(o) if !is_absent(&o) => from_js(&o, "describeOnnx options")?,
-        _ => DescribeOnnxOptionsDto::default(),
+        _ => wire::graph::DescribeOptionsDto::default(),
     };
-    let mut dims = std::collections::BTreeMap::new();
-    for (k, v) in o.dims {
-        if !(v.is_finite() && v.fract() == 0.0 && v >= 0.0) {
-            return Err(js_error(Error::invalid(
-                format!("dims.{k}"),
-                v,
-                "an integer size ≥ 0",
-            )));
-        }
-        dims.insert(k, v as i64);
-    }
-    let opts = crate::onnx::Options {
-        name: o.name,
-        dims,
-        batch_size: wire::count("batchSize", o.batch_size, 1.0, 1_048_576.0).map_err(js_error)?,
-        sequence_length: wire::count("sequenceLength", o.sequence_length, 1.0, 1_048_576.0)
-            .map_err(js_error)?,
-        image_size: wire::count("imageSize", o.image_size, 1.0, 1_048_576.0).map_err(js_error)?,
-        model_type: o
-            .model_type
-            .as_deref()
-            .map(|t| crate::catalog::ModelType::parse("modelType", t))
-            .transpose()
-            .map_err(js_error)?,
-    };
+    let opts = crate::onnx::Options::try_from(o).map_err(js_error)?;
     let d = crate::onnx::describe(data, &opts).map_err(js_error)?;
     Ok(to_js(&wire::graph::DescriptionDto::from(&d))?.unchecked_into())
 }

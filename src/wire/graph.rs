@@ -298,3 +298,58 @@ impl From<&Description> for DescriptionDto {
         }
     }
 }
+
+/// Options of `describeOnnx(bytes, options)`, as written in JS (camelCase, snake_case accepted).
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DescribeOptionsDto {
+    /// Name for the model entry.
+    pub name: Option<String>,
+    /// Dynamic dimensions by their name in the graph.
+    #[serde(default)]
+    pub dims: std::collections::BTreeMap<String, f64>,
+    /// Items per run.
+    #[serde(alias = "batch_size")]
+    pub batch_size: Option<f64>,
+    /// Tokens per item.
+    #[serde(alias = "sequence_length")]
+    pub sequence_length: Option<f64>,
+    /// Image side, pixels.
+    #[serde(alias = "image_size")]
+    pub image_size: Option<f64>,
+    /// `text_embedding`, `text_generation`, `vision`, `audio` or `multimodal`.
+    #[serde(alias = "model_type")]
+    pub model_type: Option<String>,
+}
+
+/// Validated: every dimension a whole size ≥ 0 (`dims.NAME`), the sizes whole numbers from 1 to 2^20
+/// (`batchSize`, `sequenceLength`, `imageSize`), a known `modelType`.
+impl TryFrom<DescribeOptionsDto> for crate::onnx::Options {
+    type Error = Error;
+
+    fn try_from(o: DescribeOptionsDto) -> Result<Self> {
+        let mut dims = std::collections::BTreeMap::new();
+        for (k, v) in o.dims {
+            if !(v.is_finite() && v.fract() == 0.0 && v >= 0.0) {
+                return Err(Error::invalid(
+                    format!("dims.{k}"),
+                    v,
+                    "an integer size ≥ 0",
+                ));
+            }
+            dims.insert(k, v as i64);
+        }
+        Ok(crate::onnx::Options {
+            name: o.name,
+            dims,
+            batch_size: super::count("batchSize", o.batch_size, 1.0, 1_048_576.0)?,
+            sequence_length: super::count("sequenceLength", o.sequence_length, 1.0, 1_048_576.0)?,
+            image_size: super::count("imageSize", o.image_size, 1.0, 1_048_576.0)?,
+            model_type: o
+                .model_type
+                .as_deref()
+                .map(|t| ModelType::parse("modelType", t))
+                .transpose()?,
+        })
+    }
+}
