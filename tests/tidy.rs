@@ -101,9 +101,6 @@ fn no_test_is_ignored_or_expected_to_panic() {
 
 #[test]
 fn serde_shapes_live_in_wire() {
-    // Files outside `src/wire` that still declare serde types (issue 14 moves them); the list may only shrink:
-    // a file here that no longer declares any fails too, so whoever moves the last one removes it.
-    const NOT_YET_MOVED: [&str; 1] = ["src/web/pool/calibration.rs"];
     let declares_serde = |text: &str| {
         text.lines().any(|l| {
             let l = l.trim_start();
@@ -118,18 +115,10 @@ fn serde_shapes_live_in_wire() {
             .unwrap()
             .to_string_lossy()
             .replace('\\', "/");
-        let text = fs::read_to_string(&f).unwrap();
         let in_wire = rel == "src/wire.rs" || rel.starts_with("src/wire/");
-        if NOT_YET_MOVED.contains(&rel.as_str()) {
-            assert!(
-                declares_serde(&text),
-                "{rel} has no serde types left: remove it from NOT_YET_MOVED"
-            );
-        } else {
-            assert!(
-                in_wire || !declares_serde(&text),
-                "{rel} declares serde types: JSON shapes belong in src/wire/"
-            );
-        }
+        assert!(
+            in_wire || !declares_serde(&fs::read_to_string(&f).unwrap()),
+            "{rel} declares serde types: JSON shapes belong in src/wire/"
+        );
     }
 }

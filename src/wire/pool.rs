@@ -249,3 +249,82 @@ pub struct PoolMemoryDto {
     /// Everything held, bytes.
     pub total_bytes: f64,
 }
+
+/// One strategy of `compareStrategies`, measured against predicted.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RankedDto {
+    /// `parallel`, `sequential` or `batched`.
+    pub strategy: &'static str,
+    /// Measured makespan, ms.
+    pub measured: f64,
+    /// Predicted makespan, ms.
+    pub predicted: f64,
+}
+
+/// How often the recommendation picked the measured best, over the stored comparisons.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccuracyDto {
+    /// Comparisons where it did.
+    pub hits: usize,
+    /// Comparisons stored.
+    pub comparisons: usize,
+    /// Mean loss of the recommended against the measured best when it missed, relative.
+    pub mean_loss_when_missed: f64,
+}
+
+/// `compareStrategies`' result without the runs (attached as JS objects, with their outputs).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ComparisonDto {
+    /// Goal compared for.
+    pub goal: &'static str,
+    /// Strategies by measured makespan, fastest first.
+    pub ranked: Vec<RankedDto>,
+    /// The recommended strategy.
+    pub recommended: &'static str,
+    /// The strategy that measured best.
+    pub measured_best: &'static str,
+    /// They are the same.
+    pub hit: bool,
+    /// How much slower the recommended measured than the best, relative.
+    pub loss: f64,
+    /// Over every comparison stored.
+    pub accuracy: AccuracyDto,
+}
+
+/// Where the pool keeps its measurements (`storage()`).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StorageDto {
+    /// `indexeddb` or `memory`.
+    pub backend: &'static str,
+    /// Database name.
+    pub name: String,
+    /// The browser granted persistent storage.
+    pub persistent: bool,
+    /// Why it fell back to memory.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warning: Option<String>,
+    /// Records not yet written.
+    pub unsaved: usize,
+    /// The last write's failure.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub write_error: Option<WriteErrorDto>,
+    /// Measurements held.
+    pub measurements: usize,
+    /// Profile versions held.
+    pub profiles: usize,
+    /// Fits held.
+    pub fits: usize,
+}
+
+/// A failed write to the store.
+#[derive(Debug, Serialize)]
+pub struct WriteErrorDto {
+    /// Error name (`QuotaExceededError`, …).
+    pub name: String,
+    /// Its message.
+    pub message: String,
+}

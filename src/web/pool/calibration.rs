@@ -24,6 +24,7 @@ use crate::wire::calibration::{
     accuracy, fit_dto, measurement_dto, measurement_from_dto, validation_dto, ComparisonRecord,
     Export, MeasurementDto, StoredFit, StoredProfile, FORMAT,
 };
+use crate::wire::pool::{AccuracyDto, ComparisonDto, RankedDto, StorageDto, WriteErrorDto};
 use crate::Goal;
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -285,57 +286,6 @@ impl Calibration {
             fits: self.fits.len(),
         }
     }
-}
-
-#[derive(serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-struct RankedDto {
-    strategy: &'static str,
-    measured: f64,
-    predicted: f64,
-}
-
-#[derive(serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-struct AccuracyDto {
-    hits: usize,
-    comparisons: usize,
-    mean_loss_when_missed: f64,
-}
-
-/// `compareStrategies`' result without the runs (attached as JS objects, with their outputs).
-#[derive(serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-struct ComparisonDto {
-    goal: &'static str,
-    ranked: Vec<RankedDto>,
-    recommended: &'static str,
-    measured_best: &'static str,
-    hit: bool,
-    loss: f64,
-    accuracy: AccuracyDto,
-}
-
-#[derive(serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-struct StorageDto {
-    backend: &'static str,
-    name: String,
-    persistent: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    warning: Option<String>,
-    unsaved: usize,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    write_error: Option<WriteErrorDto>,
-    measurements: usize,
-    profiles: usize,
-    fits: usize,
-}
-
-#[derive(serde::Serialize)]
-struct WriteErrorDto {
-    name: String,
-    message: String,
 }
 
 /// Every record of a store that `parse` reads; the others are counted in `skipped`.
