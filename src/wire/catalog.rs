@@ -1,0 +1,124 @@
+//! The catalogs as JSON (`listModels`, `listHardware`, `mmperf models|hardware --json`).
+
+use super::*;
+
+/// One catalog model for `models --json`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CatalogModelDto {
+    /// Name.
+    pub name: String,
+    /// Type.
+    pub model_type: String,
+    /// Derived parameters.
+    pub params: f64,
+    /// Published parameters.
+    pub published_params: f64,
+    /// Source of the published count.
+    pub source: String,
+    /// Default input GFLOPs per item.
+    pub gflops_per_item: f64,
+}
+
+/// The model catalog.
+pub fn catalog_models() -> Vec<CatalogModelDto> {
+    models::catalog()
+        .into_iter()
+        .map(|m| {
+            let work = m.arch.work(&m.default_input);
+            let gflops = work
+                .prefill
+                .iter()
+                .chain(&work.decode_step)
+                .map(|o| o.flops * o.repeat)
+                .sum::<f64>()
+                / 1e9;
+            CatalogModelDto {
+                name: m.name.to_string(),
+                model_type: m.model_type.name().to_string(),
+                params: m.arch.params(),
+                published_params: m.published_params,
+                source: m.source.to_string(),
+                gflops_per_item: r4(gflops),
+            }
+        })
+        .collect()
+}
+
+/// One device for `hardware --json`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeviceDto {
+    /// Id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Platform.
+    pub platform: String,
+    /// Peaks per precision, TFLOP/s.
+    pub peak_tflops: BTreeMap<String, f64>,
+    /// Bandwidth, GB/s.
+    pub memory_bandwidth_gbps: f64,
+    /// Capacity, MB.
+    pub memory_capacity_mb: f64,
+    /// Power, W.
+    pub tdp_w: f64,
+    /// Idle power, W.
+    pub idle_w: f64,
+    /// Seconds of sustained load before throttling (0: never).
+    pub throttle_after_s: f64,
+    /// Speed after throttling.
+    pub throttled_speed: f64,
+    /// Concurrency model.
+    pub concurrency: String,
+    /// Default runtime.
+    pub default_runtime: String,
+    /// Whether a bare platform name selects it.
+    pub platform_default: bool,
+    /// Sources.
+    pub sources: BTreeMap<String, String>,
+}
+
+/// The device catalog.
+pub fn catalog_devices() -> Vec<DeviceDto> {
+    hardware::all()
+        .into_iter()
+        .map(|d| {
+            let p = d.peak_tflops;
+            let peaks = [
+                ("fp32", p.fp32),
+                ("fp16", p.fp16),
+                ("bf16", p.bf16),
+                ("int8", p.int8),
+                ("int4", p.int4),
+            ]
+            .into_iter()
+            .filter(|(_, v)| *v > 0.0)
+            .map(|(k, v)| (k.to_string(), v))
+            .collect();
+            DeviceDto {
+                platform_default: hardware::PLATFORM_DEFAULTS
+                    .iter()
+                    .any(|(_, id)| *id == d.id),
+                id: d.id,
+                name: d.name,
+                platform: d.platform.name().to_string(),
+                peak_tflops: peaks,
+                memory_bandwidth_gbps: d.memory_bandwidth_gbps,
+                memory_capacity_mb: d.memory_capacity_mb,
+                tdp_w: d.tdp_w,
+                idle_w: d.idle_w,
+                throttle_after_s: d.throttle_after_s,
+                throttled_speed: d.throttled_speed,
+                concurrency: match d.concurrency {
+                    Concurrency::ConcurrentKernels => "concurrent_kernels",
+                    Concurrency::SerialQueue => "serial_queue",
+                    Concurrency::CpuThreads => "cpu_threads",
+                }
+                .to_string(),
+                default_runtime: d.default_runtime,
+                sources: d.sources.into_iter().collect(),
+            }
+        })
+        .collect()
+}

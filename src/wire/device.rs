@@ -1,0 +1,445 @@
+//! Hardware profiles as JSON: a catalog device with any field overridden (`--hardware FILE`, `hardware: {...}`),
+//! validated field by field, and a profile written back out.
+
+use super::*;
+
+/// A custom hardware profile: any field of a device profile, optionally starting from a catalog device
+/// (`base`). Units are in the field names.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "snake_case")]
+pub struct HardwareProfileDto {
+    /// Catalog device to start from.
+    pub base: Option<String>,
+    /// Profile id.
+    pub id: Option<String>,
+    /// Platform.
+    pub platform: Option<String>,
+    /// Name.
+    pub name: Option<String>,
+    /// Peaks, TFLOP/s by precision.
+    pub peak_tflops: Option<BTreeMap<String, f64>>,
+    /// Datasheet bandwidth.
+    #[serde(default, deserialize_with = "lenient::option")]
+    pub memory_bandwidth_gbps: Option<f64>,
+    /// Achievable fraction of it.
+    #[serde(default, deserialize_with = "lenient::option")]
+    pub bandwidth_efficiency: Option<f64>,
+    /// Capacity, MB.
+    #[serde(default, deserialize_with = "lenient::option")]
+    pub memory_capacity_mb: Option<f64>,
+    /// `dedicated` or `host`.
+    pub memory_pool: Option<String>,
+    /// Power.
+    #[serde(default, deserialize_with = "lenient::option")]
+    pub tdp_w: Option<f64>,
+    /// Idle power, W.
+    #[serde(default, deserialize_with = "lenient::option")]
+    pub idle_w: Option<f64>,
+    /// Seconds of sustained load before throttling (0: never).
+    #[serde(default, deserialize_with = "lenient::option")]
+    pub throttle_after_s: Option<f64>,
+    /// Speed after throttling.
+    #[serde(default, deserialize_with = "lenient::option")]
+    pub throttled_speed: Option<f64>,
+    /// Sustained clock ratio.
+    #[serde(default, deserialize_with = "lenient::option")]
+    pub sustained_clock_ratio: Option<f64>,
+    /// Compute units.
+    #[serde(default, deserialize_with = "lenient::option")]
+    pub compute_units: Option<f64>,
+    /// Tiles.
+    pub gemm_tiles: Option<Vec<TileDto>>,
+    /// Kernel overhead.
+    #[serde(default, deserialize_with = "lenient::option")]
+    pub kernel_overhead_us: Option<f64>,
+    /// `concurrent_kernels`, `serial_queue` or `cpu_threads`.
+    pub concurrency: Option<String>,
+    /// Interference.
+    #[serde(default, deserialize_with = "lenient::option")]
+    pub interference_per_model: Option<f64>,
+    /// Per-unit bandwidth.
+    #[serde(default, deserialize_with = "lenient::option")]
+    pub per_unit_bandwidth_gbps: Option<f64>,
+    /// Host cores.
+    #[serde(default, deserialize_with = "lenient::option")]
+    pub host_cores: Option<f64>,
+    /// Host link.
+    #[serde(default, deserialize_with = "lenient::option")]
+    pub host_link_gbps: Option<f64>,
+    /// Spin share.
+    #[serde(default, deserialize_with = "lenient::option")]
+    pub spin_wait_share: Option<f64>,
+    /// Amdahl serial fraction of CPU kernels.
+    #[serde(default, deserialize_with = "lenient::option")]
+    pub serial_fraction: Option<f64>,
+    /// CPUs: per-core rate with every core busy relative to one busy core, in (0, 1].
+    #[serde(default, deserialize_with = "lenient::option")]
+    pub all_core_rate: Option<f64>,
+    /// CPUs: scheduler time slice, µs.
+    #[serde(default, deserialize_with = "lenient::option")]
+    pub sched_slice_us: Option<f64>,
+    /// CPUs: wake-up latency of a blocked thread, µs.
+    #[serde(default, deserialize_with = "lenient::option")]
+    pub wake_us: Option<f64>,
+    /// CPUs: first write to a fresh 4 KiB page, µs.
+    #[serde(default, deserialize_with = "lenient::option")]
+    pub page_fault_us: Option<f64>,
+    /// Default runtime.
+    pub default_runtime: Option<String>,
+    /// Multiplier of the runtime's dispatch and call overheads on this device (calibration).
+    #[serde(default, deserialize_with = "lenient::option")]
+    pub overhead_scale: Option<f64>,
+    /// Per-model latency factors from calibration, by model name.
+    pub latency_corrections: Option<BTreeMap<String, f64>>,
+    /// Measured kernel efficiency per runtime on this device, in (0, 1].
+    #[serde(default)]
+    pub runtime_efficiency: Option<BTreeMap<String, f64>>,
+    /// Sources per field.
+    pub sources: Option<BTreeMap<String, String>>,
+}
+
+/// A GEMM tile in a profile.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TileDto {
+    /// Rows.
+    pub m: u32,
+    /// Columns.
+    pub n: u32,
+    /// Efficiency.
+    #[serde(deserialize_with = "lenient::number")]
+    pub efficiency: f64,
+}
+
+/// Parses a custom hardware profile.
+pub fn parse_hardware(json: &str) -> Result<DeviceProfile> {
+    let dto: HardwareProfileDto =
+        serde_json::from_str(json).map_err(|e| malformed("hardware profile", e))?;
+    hardware_from_dto(dto)
+}
+
+/// Validates a hardware profile DTO.
+pub fn hardware_from_dto(d: HardwareProfileDto) -> Result<DeviceProfile> {
+    let mut p = match (&d.base, &d.platform) {
+        (Some(b), _) => hardware::find(b)?,
+        (None, Some(pl)) => hardware::find(pl)?,
+        (None, None) => {
+            return Err(Error::missing(
+                "hardware.base",
+                "a catalog device to start from (e.g. cuda:a100-40gb) or a platform",
+            ))
+        }
+    };
+    let f = |k: &str| format!("hardware.{k}");
+    let frac = |k: &str, v: Option<f64>| -> Result<Option<f64>> {
+        match v {
+            Some(x) if !(x.is_finite() && (0.0..=1.0).contains(&x)) => {
+                Err(Error::invalid(f(k), x, "a number from 0 to 1"))
+            }
+            x => Ok(x),
+        }
+    };
+    if let Some(id) = d.id {
+        p.id = id;
+    }
+    if let Some(pl) = d.platform.as_deref() {
+        p.platform = Platform::parse(&f("platform"), pl)?;
+    }
+    if let Some(n) = d.name {
+        p.name = n;
+    }
+    if let Some(peaks) = d.peak_tflops {
+        let mut out = Peaks {
+            fp32: 0.0,
+            fp16: 0.0,
+            bf16: 0.0,
+            int8: 0.0,
+            int4: 0.0,
+        };
+        for (k, v) in peaks {
+            let field = f(&format!("peak_tflops.{k}"));
+            if !(v.is_finite() && v >= 0.0) {
+                return Err(Error::invalid(field, v, "a non-negative number of TFLOP/s"));
+            }
+            match Precision::parse(&field, &k)? {
+                Precision::Fp32 => out.fp32 = v,
+                Precision::Fp16 => out.fp16 = v,
+                Precision::Bf16 => out.bf16 = v,
+                Precision::Int8 => out.int8 = v,
+                Precision::Int4 => out.int4 = v,
+            }
+        }
+        if out.fp32 <= 0.0 && out.fp16 <= 0.0 && out.int8 <= 0.0 {
+            return Err(Error::invalid(
+                f("peak_tflops"),
+                "all zero",
+                "at least one positive peak",
+            ));
+        }
+        p.peak_tflops = out;
+    }
+    if let Some(v) = positive(&f("memory_bandwidth_gbps"), d.memory_bandwidth_gbps, 1e6)? {
+        p.memory_bandwidth_gbps = v;
+    }
+    if let Some(v) = frac("bandwidth_efficiency", d.bandwidth_efficiency)? {
+        p.bandwidth_efficiency = v.max(1e-3);
+    }
+    if let Some(v) = positive(&f("memory_capacity_mb"), d.memory_capacity_mb, 1e9)? {
+        p.memory_capacity_mb = v;
+    }
+    if let Some(pool) = d.memory_pool.as_deref() {
+        p.memory_pool = match pool {
+            "dedicated" => MemoryPool::Dedicated,
+            "host" => MemoryPool::Host,
+            other => return Err(Error::invalid(f("memory_pool"), other, "dedicated or host")),
+        };
+    }
+    if let Some(v) = positive(&f("tdp_w"), d.tdp_w, 1e5)? {
+        p.tdp_w = v;
+    }
+    if let Some(v) = d.idle_w {
+        if !(v.is_finite() && v >= 0.0 && v <= p.tdp_w) {
+            return Err(Error::invalid(
+                f("idle_w"),
+                v,
+                format!("a number of W from 0 to tdp_w ({})", p.tdp_w),
+            ));
+        }
+        p.idle_w = v;
+    }
+    if let Some(v) = d.throttle_after_s {
+        if !(v.is_finite() && v >= 0.0) {
+            return Err(Error::invalid(
+                f("throttle_after_s"),
+                v,
+                "a non-negative number of seconds (0 = never)",
+            ));
+        }
+        p.throttle_after_s = v;
+    }
+    if let Some(v) = frac("throttled_speed", d.throttled_speed)? {
+        p.throttled_speed = v.max(1e-3);
+    }
+    if let Some(v) = frac("sustained_clock_ratio", d.sustained_clock_ratio)? {
+        p.sustained_clock_ratio = v.max(1e-3);
+    }
+    if let Some(v) = count(&f("compute_units"), d.compute_units, 1.0, 1e6)? {
+        p.compute_units = v;
+    }
+    if let Some(tiles) = d.gemm_tiles {
+        if tiles.is_empty()
+            || tiles
+                .iter()
+                .any(|t| t.m == 0 || t.n == 0 || !(t.efficiency > 0.0 && t.efficiency <= 1.0))
+        {
+            return Err(Error::invalid(
+                f("gemm_tiles"),
+                format!("{} tiles", tiles.len()),
+                "at least one tile with m, n ≥ 1 and efficiency in (0, 1]",
+            ));
+        }
+        p.gemm_tiles = tiles
+            .into_iter()
+            .map(|t| GemmTile {
+                m: t.m,
+                n: t.n,
+                efficiency: t.efficiency,
+            })
+            .collect();
+    }
+    if let Some(v) = d.kernel_overhead_us {
+        if !(v.is_finite() && v >= 0.0) {
+            return Err(Error::invalid(
+                f("kernel_overhead_us"),
+                v,
+                "a non-negative number of µs",
+            ));
+        }
+        p.kernel_overhead_us = v;
+    }
+    if let Some(c) = d.concurrency.as_deref() {
+        p.concurrency = match c {
+            "concurrent_kernels" => Concurrency::ConcurrentKernels,
+            "serial_queue" => Concurrency::SerialQueue,
+            "cpu_threads" => Concurrency::CpuThreads,
+            other => {
+                return Err(Error::invalid(
+                    f("concurrency"),
+                    other,
+                    "concurrent_kernels, serial_queue or cpu_threads",
+                ))
+            }
+        };
+    }
+    if let Some(v) = frac("interference_per_model", d.interference_per_model)? {
+        p.interference_per_model = v;
+    }
+    if let Some(v) = d.per_unit_bandwidth_gbps {
+        if !(v.is_finite() && v >= 0.0) {
+            return Err(Error::invalid(
+                f("per_unit_bandwidth_gbps"),
+                v,
+                "a non-negative number (0 = no per-unit limit)",
+            ));
+        }
+        p.per_unit_bandwidth_gbps = v;
+    }
+    if let Some(v) = count(&f("host_cores"), d.host_cores, 1.0, 4096.0)? {
+        p.host_cores = v;
+    }
+    if let Some(v) = positive(&f("host_link_gbps"), d.host_link_gbps, 1e6)? {
+        p.host_link_gbps = v;
+    }
+    if let Some(v) = frac("spin_wait_share", d.spin_wait_share)? {
+        p.spin_wait_share = v;
+    }
+    if let Some(v) = frac("serial_fraction", d.serial_fraction)? {
+        p.serial_fraction = v;
+    }
+    match frac("all_core_rate", d.all_core_rate)? {
+        Some(v) if v <= 0.0 => {
+            return Err(Error::invalid(
+                f("all_core_rate"),
+                v,
+                "a number above 0 and at most 1",
+            ))
+        }
+        Some(v) => p.all_core_rate = v,
+        None => {}
+    }
+    for (k, v, slot) in [
+        ("sched_slice_us", d.sched_slice_us, &mut p.sched_slice_us),
+        ("wake_us", d.wake_us, &mut p.wake_us),
+        ("page_fault_us", d.page_fault_us, &mut p.page_fault_us),
+    ] {
+        match v {
+            Some(x) if !(x.is_finite() && (0.0..=1e6).contains(&x)) => {
+                return Err(Error::invalid(f(k), x, "a time from 0 to 1000000 µs"))
+            }
+            Some(x) => *slot = x,
+            None => {}
+        }
+    }
+    if let Some(rt) = d.default_runtime {
+        p.default_runtime = RuntimeProfile::find(&rt)
+            .map_err(|_| {
+                Error::invalid(
+                    f("default_runtime"),
+                    &rt,
+                    format!("one of {}", crate::catalog::runtime::names().join(", ")),
+                )
+            })?
+            .name;
+    }
+    if let Some(v) = d.overhead_scale {
+        if !(v.is_finite() && v > 0.0 && v <= 1e3) {
+            return Err(Error::invalid(
+                f("overhead_scale"),
+                v,
+                "a positive number up to 1000",
+            ));
+        }
+        p.overhead_scale = v;
+    }
+    if let Some(c) = d.latency_corrections {
+        let mut out = Vec::with_capacity(c.len());
+        for (k, v) in c {
+            if !(v.is_finite() && v > 0.0 && v <= 100.0) {
+                return Err(Error::invalid(
+                    f(&format!("latency_corrections.{k}")),
+                    v,
+                    "a positive factor up to 100",
+                ));
+            }
+            out.push((k.to_ascii_lowercase(), v));
+        }
+        p.latency_corrections = out;
+    }
+    if let Some(c) = d.runtime_efficiency {
+        let mut out = Vec::with_capacity(c.len());
+        for (k, v) in c {
+            let field = f(&format!("runtime_efficiency.{k}"));
+            let rt =
+                RuntimeProfile::find(&k).map_err(|e| Error::invalid(&field, &k, e.to_string()))?;
+            if !(v.is_finite() && v > 0.0 && v <= 1.0) {
+                return Err(Error::invalid(field, v, "a number above 0 and at most 1"));
+            }
+            out.push((rt.name, v));
+        }
+        p.runtime_efficiency = out;
+    }
+    if let Some(src) = d.sources {
+        p.sources.retain(|(k, _)| !src.contains_key(k));
+        p.sources.extend(src);
+    }
+    Ok(p)
+}
+
+/// Every field of a profile, so that [`hardware_from_dto`] rebuilds it exactly (a calibrated profile saved
+/// as JSON and given back as `--hardware FILE`).
+pub fn profile_to_dto(p: &DeviceProfile) -> HardwareProfileDto {
+    let peaks = BTreeMap::from([
+        ("fp32".to_string(), p.peak_tflops.fp32),
+        ("fp16".to_string(), p.peak_tflops.fp16),
+        ("bf16".to_string(), p.peak_tflops.bf16),
+        ("int8".to_string(), p.peak_tflops.int8),
+        ("int4".to_string(), p.peak_tflops.int4),
+    ]);
+    HardwareProfileDto {
+        base: None,
+        id: Some(p.id.clone()),
+        platform: Some(p.platform.name().to_string()),
+        name: Some(p.name.clone()),
+        peak_tflops: Some(peaks),
+        memory_bandwidth_gbps: Some(p.memory_bandwidth_gbps),
+        bandwidth_efficiency: Some(p.bandwidth_efficiency),
+        memory_capacity_mb: Some(p.memory_capacity_mb),
+        memory_pool: Some(
+            match p.memory_pool {
+                MemoryPool::Dedicated => "dedicated",
+                MemoryPool::Host => "host",
+            }
+            .to_string(),
+        ),
+        tdp_w: Some(p.tdp_w),
+        idle_w: Some(p.idle_w),
+        throttle_after_s: Some(p.throttle_after_s),
+        throttled_speed: Some(p.throttled_speed),
+        sustained_clock_ratio: Some(p.sustained_clock_ratio),
+        compute_units: Some(f64::from(p.compute_units)),
+        gemm_tiles: Some(
+            p.gemm_tiles
+                .iter()
+                .map(|t| TileDto {
+                    m: t.m,
+                    n: t.n,
+                    efficiency: t.efficiency,
+                })
+                .collect(),
+        ),
+        kernel_overhead_us: Some(p.kernel_overhead_us),
+        concurrency: Some(
+            match p.concurrency {
+                Concurrency::ConcurrentKernels => "concurrent_kernels",
+                Concurrency::SerialQueue => "serial_queue",
+                Concurrency::CpuThreads => "cpu_threads",
+            }
+            .to_string(),
+        ),
+        interference_per_model: Some(p.interference_per_model),
+        per_unit_bandwidth_gbps: Some(p.per_unit_bandwidth_gbps),
+        host_cores: Some(f64::from(p.host_cores)),
+        host_link_gbps: Some(p.host_link_gbps),
+        spin_wait_share: Some(p.spin_wait_share),
+        serial_fraction: Some(p.serial_fraction),
+        all_core_rate: Some(p.all_core_rate),
+        sched_slice_us: Some(p.sched_slice_us),
+        wake_us: Some(p.wake_us),
+        page_fault_us: Some(p.page_fault_us),
+        default_runtime: Some(p.default_runtime.clone()),
+        overhead_scale: Some(p.overhead_scale),
+        latency_corrections: Some(p.latency_corrections.iter().cloned().collect()),
+        runtime_efficiency: Some(p.runtime_efficiency.iter().cloned().collect()),
+        sources: Some(p.sources.iter().cloned().collect()),
+    }
+}

@@ -1,0 +1,452 @@
+//! A multi-model prediction as JSON (`predictMultiModelPerformance`, `mmperf predict --json`): the seed's
+//! `totalMetrics`, `individualPredictions`, `contentionFactors`, `sharingBenefits`, `executionSchedule`, plus
+//! the plan, devices, memory pools and energy.
+
+use super::*;
+
+/// `totalMetrics`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TotalMetricsDto {
+    /// Items/s over the makespan.
+    pub combined_throughput: f64,
+    /// Makespan, ms.
+    pub combined_latency: f64,
+    /// Peak memory, MB.
+    pub combined_memory: f64,
+    /// Mean completion time, ms.
+    pub mean_latency: f64,
+    /// Fits.
+    pub feasible: bool,
+    /// Overflow, MB.
+    pub overflow_mb: f64,
+    /// Energy of the round, J.
+    pub energy_j: f64,
+}
+
+/// `memoryBreakdown` of a model.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MemoryBreakdownDto {
+    /// Weights, MB.
+    pub weights: f64,
+    /// Activations, MB.
+    pub activations: f64,
+    /// KV cache, MB.
+    pub kv_cache: f64,
+    /// Workspace, MB.
+    pub workspace: f64,
+    /// Runtime overhead, MB.
+    pub runtime_overhead: f64,
+    /// Weights not counted thanks to sharing, MB.
+    pub shared: f64,
+}
+
+/// One entry of `individualPredictions`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IndividualDto {
+    /// Name.
+    pub model_name: String,
+    /// Type.
+    pub model_type: String,
+    /// Device id.
+    pub device: String,
+    /// Runtime.
+    pub runtime: String,
+    /// Batch size.
+    pub batch_size: u32,
+    /// Precision asked for.
+    pub precision: String,
+    /// Precision computed in.
+    pub compute_precision: String,
+    /// Time in the schedule, ms.
+    pub latency: f64,
+    /// Time alone, ms.
+    pub solo_latency: f64,
+    /// Items/s in the schedule.
+    pub throughput: f64,
+    /// Memory held, MB.
+    pub memory: f64,
+    /// Breakdown.
+    pub memory_breakdown: MemoryBreakdownDto,
+    /// Start, ms.
+    pub start_time: f64,
+    /// End, ms.
+    pub end_time: f64,
+    /// Time in schedule / time alone.
+    pub slowdown: f64,
+    /// Dominant limit.
+    pub bound: String,
+    /// Kernels per batch.
+    pub kernels: f64,
+    /// GFLOP per batch.
+    pub gflops: f64,
+    /// Prefill part alone, ms.
+    pub prefill_latency: f64,
+    /// Decode part alone, ms.
+    pub decode_latency: f64,
+    /// CPU threads (0 on accelerators).
+    pub threads: u32,
+    /// Group in the plan.
+    pub group: usize,
+    /// Energy attributed to the model, J.
+    pub energy_j: f64,
+}
+
+/// `contentionFactors`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ContentionDto {
+    /// Σ compute shares of co-running models (worst group).
+    pub compute_contention: f64,
+    /// Σ bandwidth shares (worst group).
+    pub memory_bandwidth_contention: f64,
+    /// Peak / capacity.
+    pub memory_contention: f64,
+    /// Makespan / longest model alone.
+    pub makespan_over_longest: f64,
+    /// Per model slowdown.
+    pub model_slowdowns: Vec<NamedValueDto>,
+}
+
+/// A name with a number.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NamedValueDto {
+    /// Model name.
+    pub model_name: String,
+    /// Value.
+    pub value: f64,
+}
+
+/// `sharingBenefits`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SharingDto {
+    /// Memory with / without sharing.
+    pub memory_benefit: f64,
+    /// Compute with / without sharing.
+    pub compute_benefit: f64,
+    /// MB saved.
+    pub memory_saved_mb: f64,
+    /// Pairs.
+    pub compatible_pairs: Vec<PairDto>,
+}
+
+/// A sharing pair.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PairDto {
+    /// Model holding the weights.
+    pub model_a: String,
+    /// Model reusing them.
+    pub model_b: String,
+    /// MB saved.
+    pub memory_saved_mb: f64,
+    /// Why.
+    pub reason: String,
+}
+
+/// A timeline bar.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TimelineDto {
+    /// Model name.
+    pub model: String,
+    /// Start, ms.
+    pub start_time: f64,
+    /// End, ms.
+    pub end_time: f64,
+    /// Duration, ms.
+    pub duration: f64,
+    /// Group.
+    pub group: usize,
+    /// Device.
+    pub device: String,
+}
+
+/// A point of the memory curve.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MemoryPointDto {
+    /// Time, ms.
+    pub time: f64,
+    /// MB.
+    pub memory: f64,
+}
+
+/// `executionSchedule`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ScheduleDto {
+    /// Bars.
+    pub timeline: Vec<TimelineDto>,
+    /// Makespan, ms.
+    pub total_execution_time: f64,
+    /// Memory curve.
+    pub memory_timeline: Vec<MemoryPointDto>,
+}
+
+/// Energy of one device.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeviceEnergyDto {
+    /// Device id.
+    pub device: String,
+    /// Idle power over the makespan, J.
+    pub idle_j: f64,
+    /// Power above idle, J.
+    pub dynamic_j: f64,
+}
+
+/// `energy`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EnergyDto {
+    /// Total, J.
+    pub total_j: f64,
+    /// Per item, J.
+    pub per_item_j: f64,
+    /// Mean power, W.
+    pub average_power_w: f64,
+    /// Per device.
+    pub devices: Vec<DeviceEnergyDto>,
+}
+
+/// A memory pool.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PoolDto {
+    /// Name.
+    pub name: String,
+    /// Capacity, MB.
+    pub capacity_mb: f64,
+    /// Peak, MB.
+    pub peak_mb: f64,
+    /// Overflow, MB.
+    pub overflow_mb: f64,
+    /// Extra time per round if host memory is paged to swap, ms.
+    pub swap_ms_per_round: f64,
+}
+
+/// A plan.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PlanDto {
+    /// Strategy.
+    pub strategy: String,
+    /// Groups in order, by model name.
+    pub groups: Vec<Vec<String>>,
+    /// Threads per model (CPU devices).
+    pub threads: Vec<NamedValueDto>,
+    /// `resident` or `unload`.
+    pub residency: String,
+}
+
+/// The result of `predict`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PredictionDto {
+    /// Totals.
+    pub total_metrics: TotalMetricsDto,
+    /// Per model.
+    pub individual_predictions: Vec<IndividualDto>,
+    /// Contention.
+    pub contention_factors: ContentionDto,
+    /// Sharing.
+    pub sharing_benefits: SharingDto,
+    /// Schedule.
+    pub execution_schedule: ScheduleDto,
+    /// Strategy.
+    pub execution_strategy: String,
+    /// Plan.
+    pub plan: PlanDto,
+    /// Main device id.
+    pub hardware_platform: String,
+    /// Every device used.
+    pub devices: Vec<String>,
+    /// Memory pools.
+    pub memory_pools: Vec<PoolDto>,
+    /// Energy of the round.
+    pub energy: EnergyDto,
+    /// Notes.
+    pub warnings: Vec<String>,
+}
+
+pub(super) fn totals(p: &MultiPrediction) -> TotalMetricsDto {
+    TotalMetricsDto {
+        combined_throughput: r4(p.combined_throughput),
+        combined_latency: r4(p.combined_latency_ms),
+        combined_memory: r4(p.combined_memory_mb),
+        mean_latency: r4(p.mean_latency_ms),
+        feasible: p.feasible,
+        overflow_mb: r4(p.overflow_mb),
+        energy_j: r4(p.energy.total_j),
+    }
+}
+
+pub(super) fn plan_dto(p: &MultiPrediction) -> PlanDto {
+    let name = |i: usize| p.models[i].name.clone();
+    PlanDto {
+        strategy: p.plan.strategy.name().to_string(),
+        groups: p
+            .plan
+            .groups
+            .iter()
+            .map(|g| g.iter().map(|&i| name(i)).collect())
+            .collect(),
+        threads: p
+            .models
+            .iter()
+            .filter(|m| m.solo.threads > 0)
+            .map(|m| NamedValueDto {
+                model_name: m.name.clone(),
+                value: f64::from(m.solo.threads),
+            })
+            .collect(),
+        residency: match p.plan.residency {
+            crate::predict::multi::Residency::Resident => "resident",
+            crate::predict::multi::Residency::Unload => "unload",
+        }
+        .to_string(),
+    }
+}
+
+/// Converts a prediction to its JSON shape.
+pub fn prediction_dto(p: &MultiPrediction) -> PredictionDto {
+    let individual = p
+        .models
+        .iter()
+        .map(|m| {
+            let b = &m.solo.memory;
+            IndividualDto {
+                model_name: m.name.clone(),
+                model_type: m.model_type.name().to_string(),
+                device: m.device.clone(),
+                runtime: m.runtime.clone(),
+                batch_size: m.batch_size,
+                precision: m.precision.name().to_string(),
+                compute_precision: m.solo.compute_precision.name().to_string(),
+                latency: r4(m.latency_ms),
+                solo_latency: r4(m.solo.latency_ms),
+                throughput: r4(m.throughput),
+                memory: r4(m.memory_mb),
+                memory_breakdown: MemoryBreakdownDto {
+                    weights: r4(b.weights_mb),
+                    activations: r4(b.activations_mb),
+                    kv_cache: r4(b.kv_cache_mb),
+                    workspace: r4(b.workspace_mb),
+                    runtime_overhead: r4(b.runtime_overhead_mb),
+                    shared: r4(m.shared_mb),
+                },
+                start_time: r4(m.start_ms),
+                end_time: r4(m.end_ms),
+                slowdown: r4(m.slowdown),
+                bound: m.solo.bound.name().to_string(),
+                kernels: m.solo.kernels,
+                gflops: r4(m.solo.gflops),
+                prefill_latency: r4(m.solo.prefill_ms),
+                decode_latency: r4(m.solo.decode_ms),
+                threads: m.solo.threads,
+                group: m.group,
+                energy_j: r4(m.energy_j),
+            }
+        })
+        .collect();
+    let mut timeline: Vec<TimelineDto> = p
+        .models
+        .iter()
+        .map(|m| TimelineDto {
+            model: m.name.clone(),
+            start_time: r4(m.start_ms),
+            end_time: r4(m.end_ms),
+            duration: r4(m.end_ms - m.start_ms),
+            group: m.group,
+            device: m.device.clone(),
+        })
+        .collect();
+    timeline.sort_by(|a, b| {
+        a.start_time
+            .total_cmp(&b.start_time)
+            .then(a.end_time.total_cmp(&b.end_time))
+            .then(a.model.cmp(&b.model))
+    });
+    PredictionDto {
+        total_metrics: totals(p),
+        individual_predictions: individual,
+        contention_factors: ContentionDto {
+            compute_contention: r4(p.contention.compute),
+            memory_bandwidth_contention: r4(p.contention.memory_bandwidth),
+            memory_contention: r4(p.contention.memory),
+            makespan_over_longest: r4(p.contention.makespan_over_longest),
+            model_slowdowns: p
+                .models
+                .iter()
+                .map(|m| NamedValueDto {
+                    model_name: m.name.clone(),
+                    value: r4(m.slowdown),
+                })
+                .collect(),
+        },
+        sharing_benefits: SharingDto {
+            memory_benefit: r4(p.sharing.memory_benefit),
+            compute_benefit: r4(p.sharing.compute_benefit),
+            memory_saved_mb: r4(p.sharing.memory_saved_mb),
+            compatible_pairs: p
+                .sharing
+                .pairs
+                .iter()
+                .map(|(a, b, mb, why)| PairDto {
+                    model_a: a.clone(),
+                    model_b: b.clone(),
+                    memory_saved_mb: r4(*mb),
+                    reason: why.clone(),
+                })
+                .collect(),
+        },
+        execution_schedule: ScheduleDto {
+            timeline,
+            total_execution_time: r4(p.combined_latency_ms),
+            memory_timeline: p
+                .memory_curve
+                .iter()
+                .map(|(t, mb)| MemoryPointDto {
+                    time: r4(*t),
+                    memory: r4(*mb),
+                })
+                .collect(),
+        },
+        execution_strategy: p.plan.strategy.name().to_string(),
+        plan: plan_dto(p),
+        hardware_platform: p.devices.first().cloned().unwrap_or_default(),
+        devices: p.devices.clone(),
+        energy: EnergyDto {
+            total_j: r4(p.energy.total_j),
+            per_item_j: r4(p.energy.per_item_j),
+            average_power_w: r4(p.energy.average_power_w),
+            devices: p
+                .energy
+                .devices
+                .iter()
+                .map(|d| DeviceEnergyDto {
+                    device: d.device.clone(),
+                    idle_j: r4(d.idle_j),
+                    dynamic_j: r4(d.dynamic_j),
+                })
+                .collect(),
+        },
+        memory_pools: p
+            .pools
+            .iter()
+            .map(|x| PoolDto {
+                name: x.name.clone(),
+                capacity_mb: r4(x.capacity_mb),
+                peak_mb: r4(x.peak_mb),
+                overflow_mb: r4(x.overflow_mb),
+                swap_ms_per_round: r4(x.swap_ms_per_round),
+            })
+            .collect(),
+        warnings: p.warnings.clone(),
+    }
+}
