@@ -19,8 +19,11 @@
 //!   (sharing table), `detected.rs` (browser capabilities → a hardware profile, with reasons).
 //! - `predict/`: `spec.rs` (validated inputs), `single.rs` (one model), `multi.rs` (workload + plan →
 //!   simulation), `report.rs` (schedule → report, energy, swap), `coldstart.rs` (first run vs warm),
-//!   `memory/` (memory breakdown and ranked, re-predicted optimisation options).
-//! - `sim/`: the discrete-event simulator. `plan/`: grouping search and recommendation.
+//!   `memory/` (memory breakdown and ranked, re-predicted optimisation options), `grouping.rs` (the
+//!   `batched` grouping search) and `threads.rs` (CPU thread splits).
+//! - `sim/`: the discrete-event simulator. `plan/`: the recommendation (every strategy weighed for a goal)
+//!   and browser routing (`route.rs`). Layers import downwards only (catalog < sim < predict < plan; a tidy
+//!   test checks it).
 //! - `serve/`: serving under load (arrivals, queues, schedulers, percentiles, sustainable rates).
 //! - `calibrate/`: measurements (re-predictable with any profile), validation metrics and trend, and the
 //!   refit of a profile from measurements with a held-out check.

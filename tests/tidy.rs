@@ -122,3 +122,65 @@ fn serde_shapes_live_in_wire() {
         );
     }
 }
+
+#[test]
+fn core_layers_import_only_downwards() {
+    // catalog < sim < predict (one model, a plan's schedule, the grouping search) < plan (the recommendation).
+    // Doc comments may point anywhere; code before a file's test module may not reach a layer above its own.
+    let above: [(&str, &[&str]); 4] = [
+        (
+            "src/catalog",
+            &[
+                "sim",
+                "predict",
+                "plan",
+                "calibrate",
+                "serve",
+                "wire",
+                "api",
+                "web",
+                "native",
+            ],
+        ),
+        (
+            "src/sim",
+            &[
+                "predict",
+                "plan",
+                "calibrate",
+                "serve",
+                "wire",
+                "api",
+                "web",
+                "native",
+            ],
+        ),
+        (
+            "src/predict",
+            &["plan", "calibrate", "serve", "wire", "api", "web", "native"],
+        ),
+        (
+            "src/plan",
+            &["calibrate", "serve", "wire", "api", "web", "native"],
+        ),
+    ];
+    for (dir, forbidden) in above {
+        let mut files = Vec::new();
+        rust_files(&root().join(dir), &mut files);
+        assert!(!files.is_empty(), "{dir}: no files");
+        for f in files {
+            let text = fs::read_to_string(&f).unwrap();
+            let code = text.split("#[cfg(test)]").next().unwrap_or("");
+            for line in code.lines().filter(|l| !l.trim_start().starts_with("//")) {
+                for m in forbidden {
+                    assert!(
+                        !line.contains(&format!("crate::{m}::"))
+                            && !line.contains(&format!("crate::{m};")),
+                        "{} reaches up into {m}: {line}",
+                        f.display()
+                    );
+                }
+            }
+        }
+    }
+}

@@ -1,9 +1,12 @@
 //! Predictions: one model alone ([`single`]), and several together under a plan ([`multi`], assembled by
-//! [`report`] from the simulated schedule).
+//! [`report`] from the simulated schedule); the `batched` strategy's grouping search ([`grouping`]) and CPU
+//! thread splits ([`threads`]).
 
 pub mod coldstart;
+pub mod grouping;
 pub mod memory;
 pub mod multi;
 pub mod report;
 pub mod single;
 pub mod spec;
+pub mod threads;

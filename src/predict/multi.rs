@@ -608,7 +608,7 @@ impl Prepared {
                 residency: Residency::Resident,
             },
             Strategy::Sequential => self.sequential_plan(|i, t| self.single(i, t).latency_ms),
-            Strategy::Batched => crate::plan::batched(self, &threads),
+            Strategy::Batched => super::grouping::batched(self, &threads),
         }
     }
 

@@ -1,0 +1,563 @@
+//! The grouping search behind `batched`: which models run together, group after group, found exactly for up to
+//! [`EXACT_GROUPING_LIMIT`] models and greedily beyond, optionally with the CPU cores split between the
+//! models of each group ([`super::threads`]). It lives below [`crate::plan`], which weighs its plans against
+//! the other strategies, because predicting a `batched` strategy needs it too.
+
+use super::multi::{Plan, Prepared, Residency, Strategy};
+use super::single::SinglePrediction;
+use super::threads::{self, SingleTable};
+use crate::sim::{Job, ResourceKind, Scenario, Workspace};
+
+/// Workloads up to this size get an exact partition search (Bell(8) = 4,140 partitions, via subset DP).
+pub const EXACT_GROUPING_LIMIT: usize = 8;
+
+struct GroupSearch<'a> {
+    prep: &'a Prepared,
+    scenario: Scenario,
+    /// Single-model predictions by thread count, shared with the caller's other searches.
+    table: &'a mut SingleTable,
+    /// With thread splits: each group tried gets its own split of the cores (`threads::fill`).
+    split: bool,
+    /// The simulator's buffers, reused by every group tried.
+    workspace: Workspace,
+    /// Per-resource work of the group whose makespan floor is taken.
+    floor_load: Vec<f64>,
+    /// With thread splits: the simulator's job of model `i` on `t` threads (`jobs[i][t]`), built once.
+    jobs: Vec<Vec<Option<Job>>>,
+    /// With thread splits: the threads each model's job in `scenario` is set for (0: the template's).
+    threads_now: Vec<u32>,
+    /// The split of the group last set (reused buffer).
+    split_buf: Vec<(usize, u32)>,
+}
+
+impl<'a> GroupSearch<'a> {
+    fn new(
+        prep: &'a Prepared,
+        scenario: Scenario,
+        table: &'a mut SingleTable,
+        split: bool,
+    ) -> Self {
+        GroupSearch {
+            prep,
+            scenario,
+            table,
+            split,
+            workspace: Workspace::default(),
+            floor_load: Vec::new(),
+            jobs: vec![Vec::new(); prep.models.len()],
+            threads_now: vec![0; prep.models.len()],
+            split_buf: Vec::new(),
+        }
+    }
+
+    /// With thread splits, gives `group`'s models the split they would run with (`threads::fill`).
+    fn set_jobs(&mut self, group: &[usize]) {
+        if !self.split {
+            return;
+        }
+        let mut split = std::mem::take(&mut self.split_buf);
+        threads::fill_into(self.prep, group, self.table, &mut split);
+        for &(i, t) in &split {
+            if self.threads_now[i] == t {
+                continue;
+            }
+            self.threads_now[i] = t;
+            let slot = t as usize;
+            if self.jobs[i].len() <= slot {
+                self.jobs[i].resize(slot + 1, None);
+            }
+            let (prep, table) = (self.prep, &mut *self.table);
+            let job = self.jobs[i][slot]
+                .get_or_insert_with(|| prep.job(i, table.get(prep, i, t), Residency::Resident));
+            if job.resident_mb != self.scenario.jobs[i].resident_mb {
+                self.workspace.jobs_changed();
+            }
+            self.scenario.jobs[i].clone_from(job);
+        }
+        self.split_buf = split;
+    }
+
+    /// Makespan (ns) of `group` run alone, or `None` when its memory does not fit.
+    fn cost(&mut self, group: &[usize]) -> Option<u64> {
+        self.set_jobs(group);
+        self.simulate(group)
+    }
+
+    /// [`GroupSearch::cost`] with the jobs already set for `group`.
+    fn simulate(&mut self, group: &[usize]) -> Option<u64> {
+        let s = self.scenario.run_group(group, &mut self.workspace);
+        let fits_pools = self
+            .prep
+            .pools
+            .iter()
+            .enumerate()
+            .all(|(p, (_, cap))| s.peak_mb[p] <= *cap);
+        let fits_budget = self
+            .prep
+            .constraints
+            .max_memory_mb
+            .is_none_or(|b| s.peak_total_mb <= b);
+        (fits_pools && fits_budget).then_some(s.makespan_ns)
+    }
+
+    /// A floor under `group`'s makespan (ns) without simulating it ([`Scenario::makespan_floor_ns`]).
+    fn floor(&mut self, group: &[usize]) -> u64 {
+        self.set_jobs(group);
+        self.scenario
+            .makespan_floor_ns(group, &mut self.floor_load)
+            .floor() as u64
+    }
+}
+
+/// The `batched` plan: a partition of the models into groups that run one after another, found exactly for up
+/// to [`EXACT_GROUPING_LIMIT`] models (minimum total makespan among partitions whose every group fits in
+/// memory) and greedily beyond (longest model first, into the group whose estimated makespan it lengthens
+/// least, or a group of its own).
+pub fn batched(prep: &Prepared, threads: &[Option<u32>]) -> Plan {
+    batched_with(prep, threads.to_vec(), &mut SingleTable::new(prep), false)
+}
+
+/// The `batched` plan where the models of each group split the CPU cores between them (`threads::fill`,
+/// chosen per group during the search).
+/// `table` holds single-model predictions by thread count, shared with other searches over `prep`.
+pub fn batched_split(prep: &Prepared, table: &mut SingleTable) -> Plan {
+    let mut threads = vec![None; prep.models.len()];
+    for (i, t) in threads::fill(prep, &prep.canonical, table) {
+        threads[i] = Some(t);
+    }
+    let mut plan = batched_with(prep, threads, table, true);
+    for g in &plan.groups {
+        for (i, t) in threads::fill(prep, g, table) {
+            plan.threads[i] = Some(t);
+        }
+    }
+    plan
+}
+
+/// The whole set split as one group: every model runs at once on its share of the cores.
+pub fn parallel_split(prep: &Prepared, table: &mut SingleTable) -> Plan {
+    let mut plan = prep.plan(Strategy::Parallel);
+    for (i, t) in threads::fill(prep, &prep.canonical, table) {
+        plan.threads[i] = Some(t);
+    }
+    plan
+}
+
+pub(crate) fn batched_with(
+    prep: &Prepared,
+    threads: Vec<Option<u32>>,
+    table: &mut SingleTable,
+    split: bool,
+) -> Plan {
+    let template = Plan {
+        strategy: Strategy::Batched,
+        groups: vec![],
+        threads,
+        residency: Residency::Resident,
+    };
+    let singles: Vec<SinglePrediction> = (0..prep.models.len())
+        .map(|i| table.get(prep, i, prep.threads(i, &template)).clone())
+        .collect();
+    let mut search = GroupSearch::new(prep, prep.scenario(&template, &singles), table, split);
+    let order = &prep.canonical;
+    let mut groups = if order.len() <= EXACT_GROUPING_LIMIT {
+        exact(&mut search, order)
+    } else {
+        greedy(&mut search, order, &singles)
+    };
+    // One simulation of the whole plan gives every group's span (groups run back to back); with thread
+    // splits each group's jobs are set to its own split first.
+    if search.split {
+        for g in &groups {
+            let _ = search.cost(g);
+        }
+    }
+    search.scenario.groups = groups.clone();
+    let schedule = search.scenario.run();
+    let span: Vec<u64> = groups
+        .iter()
+        .map(|g| {
+            let start = g
+                .iter()
+                .map(|&i| schedule.spans[i].start_ns)
+                .min()
+                .unwrap_or(0);
+            let end = g
+                .iter()
+                .map(|&i| schedule.spans[i].end_ns)
+                .max()
+                .unwrap_or(0);
+            end - start
+        })
+        .collect();
+    let mut idx: Vec<usize> = (0..groups.len()).collect();
+    {
+        // Smith's rule: groups with the least time per model first minimise the mean completion time; the
+        // makespan, and so throughput and peak memory, do not depend on the order.
+        idx.sort_by(|&a, &b| {
+            (span[a] as f64 / groups[a].len() as f64)
+                .total_cmp(&(span[b] as f64 / groups[b].len() as f64))
+        });
+    }
+    groups = idx
+        .into_iter()
+        .map(|k| std::mem::take(&mut groups[k]))
+        .collect();
+    Plan { groups, ..template }
+}
+
+/// Subset dynamic programming over the partitions of `order`: `best[mask]` is the least total makespan of a
+/// partition of `mask` into groups that fit, with its first group. The lowest model of `mask` alone followed
+/// by the best partition of the rest is tried first, so on equal makespans models run apart (a lower mean
+/// latency and peak memory for the same makespan); a later group replaces it only when strictly shorter. A
+/// group is simulated only when it can: when its makespan floor ([`Scenario::makespan_floor_ns`]) plus the
+/// best of the rest is below the best found so far. On a CPU where every model takes all the cores no group
+/// beats running apart, and most searches simulate only the single models.
+fn exact(search: &mut GroupSearch, order: &[usize]) -> Vec<Vec<usize>> {
+    let n = order.len();
+    let full = (1usize << n) - 1;
+    let members = |mask: usize, out: &mut Vec<usize>| {
+        out.clear();
+        out.extend((0..n).filter(|b| mask >> b & 1 == 1).map(|b| order[b]));
+    };
+    let mut group = Vec::with_capacity(n);
+    // Simulated makespans and floors, by group mask, filled on first use.
+    let mut cost: Vec<Option<Option<u64>>> = vec![None; full + 1];
+    // Without thread splits the jobs never change, so every floor comes from one pass over the subsets.
+    let mut floor: Vec<Option<u64>> = if search.split {
+        vec![None; full + 1]
+    } else {
+        search
+            .scenario
+            .makespan_floors_ns(order)
+            .into_iter()
+            .map(|f| Some(f.floor() as u64))
+            .collect()
+    };
+    for b in 0..n {
+        members(1 << b, &mut group);
+        cost[1 << b] = Some(search.cost(&group));
+    }
+    // best[mask] = (total makespan, first group) over partitions of `mask` into feasible groups.
+    let mut best: Vec<Option<(u64, usize)>> = vec![None; full + 1];
+    best[0] = Some((0, 0));
+    for mask in 1..=full {
+        let low = mask & mask.wrapping_neg();
+        let rest = mask ^ low;
+        // The lowest model alone, then the best of the rest, is tried first: on equal makespans the partition
+        // that runs models apart wins (a lower mean latency and a lower peak memory for the same makespan).
+        if let (Some(c), Some((tail, _))) = (cost[low].flatten(), best[rest]) {
+            best[mask] = Some((c.saturating_add(tail), low));
+        }
+        let mut sub = rest;
+        while sub != 0 {
+            let g = sub | low;
+            sub = (sub - 1) & rest;
+            let Some((tail, _)) = best[mask ^ g] else {
+                continue;
+            };
+            // A group already simulated costs what it cost; one not yet simulated is simulated only when its
+            // floor leaves it a chance.
+            let c = match cost[g] {
+                Some(c) => c,
+                None => {
+                    let least = match floor[g] {
+                        Some(f) => f,
+                        None => {
+                            members(g, &mut group);
+                            *floor[g].insert(search.floor(&group))
+                        }
+                    };
+                    if best[mask].is_some_and(|(b, _)| least.saturating_add(tail) >= b) {
+                        continue;
+                    }
+                    members(g, &mut group);
+                    *cost[g].insert(search.cost(&group))
+                }
+            };
+            let Some(c) = c else { continue };
+            let total = c.saturating_add(tail);
+            if best[mask].is_none_or(|(b, _)| total < b) {
+                best[mask] = Some((total, g));
+            }
+        }
+    }
+    if best[full].is_none() {
+        // Nothing fits even alone: one model per group is the least memory a plan can need.
+        return order.iter().map(|&i| vec![i]).collect();
+    }
+    let mut groups = Vec::new();
+    let mut mask = full;
+    while mask != 0 {
+        let Some((_, first)) = best[mask] else { break };
+        members(first, &mut group);
+        groups.push(group.clone());
+        mask ^= first;
+    }
+    groups
+}
+
+/// Running totals of a candidate group, for the closed-form makespan estimate the greedy search uses.
+#[derive(Clone)]
+struct GroupLoad {
+    members: Vec<usize>,
+    longest_ns: f64,
+    /// Σ solo time × demand per resource (resource-time the group needs).
+    work: Vec<f64>,
+    /// Σ demand per resource (how oversubscribed it is while all run).
+    load: Vec<f64>,
+    per_domain: Vec<usize>,
+    running_mb: Vec<f64>,
+}
+
+impl GroupLoad {
+    fn new(sc: &Scenario, pools: usize) -> Self {
+        GroupLoad {
+            members: Vec::new(),
+            longest_ns: 0.0,
+            work: vec![0.0; sc.resources.len()],
+            load: vec![0.0; sc.resources.len()],
+            per_domain: vec![0; sc.domains.len()],
+            running_mb: vec![0.0; pools],
+        }
+    }
+
+    fn add(&mut self, sc: &Scenario, i: usize) {
+        let job = &sc.jobs[i];
+        self.members.push(i);
+        self.longest_ns = self.longest_ns.max(job.solo_ns as f64);
+        for &(r, d) in &job.demands {
+            self.work[r] += job.solo_ns as f64 * d;
+            self.load[r] += d;
+        }
+        if let Some(c) = self.per_domain.get_mut(job.domain) {
+            *c += 1;
+        }
+        if let Some(m) = self.running_mb.get_mut(job.pool) {
+            *m += job.running_mb;
+        }
+    }
+
+    /// Makespan estimate with job `extra` added (without changing the group): the longest member slowed by
+    /// interference, or the busiest resource's work at the rate the simulator would give it (a lower bound of
+    /// processor sharing, tight when members are alike).
+    fn estimate_ns(&self, sc: &Scenario, extra: Option<usize>) -> f64 {
+        let job = extra.map(|i| &sc.jobs[i]);
+        let demand = |r: usize| {
+            job.and_then(|j| j.demands.iter().find(|(x, _)| *x == r))
+                .map_or(0.0, |(_, d)| *d)
+        };
+        let solo = job.map_or(0.0, |j| j.solo_ns as f64);
+        let interference = sc
+            .domains
+            .iter()
+            .zip(&self.per_domain)
+            .enumerate()
+            .map(|(k, (d, &n))| {
+                1.0 + d.interference_per_job
+                    * (n + usize::from(job.is_some_and(|j| j.domain == k))).saturating_sub(1) as f64
+            })
+            .fold(1.0, f64::max);
+        let busiest = sc
+            .resources
+            .iter()
+            .enumerate()
+            .map(|(r, res)| {
+                let cap = res.capacity.max(1e-9);
+                let over = (self.load[r] + demand(r)) / cap;
+                let efficiency = match res.kind {
+                    ResourceKind::Cores(c) if over > 1.0 => {
+                        1.0 - c.spin_wait_share * (1.0 - 1.0 / over)
+                    }
+                    _ => 1.0,
+                };
+                (self.work[r] + solo * demand(r)) / (cap * efficiency)
+            })
+            .fold(0.0, f64::max);
+        (self.longest_ns.max(solo) * interference).max(busiest)
+    }
+
+    fn fits_with(&self, sc: &Scenario, i: usize, resident: &[f64], prep: &Prepared) -> bool {
+        let job = &sc.jobs[i];
+        let running =
+            |p: usize| self.running_mb[p] + if job.pool == p { job.running_mb } else { 0.0 };
+        let per_pool = prep
+            .pools
+            .iter()
+            .enumerate()
+            .all(|(p, (_, cap))| resident[p] + running(p) <= *cap);
+        let total: f64 = (0..resident.len()).map(|p| resident[p] + running(p)).sum();
+        per_pool && prep.constraints.max_memory_mb.is_none_or(|b| total <= b)
+    }
+}
+
+fn greedy(
+    search: &mut GroupSearch,
+    order: &[usize],
+    singles: &[SinglePrediction],
+) -> Vec<Vec<usize>> {
+    let sc = &search.scenario;
+    let pools = search.prep.pools.len();
+    let mut resident = vec![0.0; pools];
+    for (p, base) in sc.base_mb.iter().enumerate().take(pools) {
+        resident[p] += base;
+    }
+    for &i in order {
+        let j = &sc.jobs[i];
+        resident[j.pool.min(pools - 1)] += j.resident_mb;
+    }
+    let mut by_size = order.to_vec();
+    by_size.sort_by(|&a, &b| singles[b].latency_ms.total_cmp(&singles[a].latency_ms));
+    let empty = GroupLoad::new(sc, pools);
+    let mut groups: Vec<(GroupLoad, f64)> = Vec::new();
+    for i in by_size {
+        let alone = empty.estimate_ns(sc, Some(i));
+        let mut choice: Option<(usize, f64, f64)> = None;
+        for (g, (load, span)) in groups.iter().enumerate() {
+            if !load.fits_with(sc, i, &resident, search.prep) {
+                continue;
+            }
+            let est = load.estimate_ns(sc, Some(i));
+            let added = est - span;
+            if added < alone && choice.is_none_or(|c| added < c.1) {
+                choice = Some((g, added, est));
+            }
+        }
+        let (g, est) = match choice {
+            Some((g, _, est)) => (g, est),
+            None => {
+                groups.push((empty.clone(), alone));
+                (groups.len() - 1, alone)
+            }
+        };
+        groups[g].0.add(sc, i);
+        groups[g].1 = est;
+    }
+    let mut rank = vec![0usize; sc.jobs.len()];
+    for (pos, &i) in order.iter().enumerate() {
+        rank[i] = pos;
+    }
+    groups
+        .into_iter()
+        .map(|(g, _)| {
+            let mut m = g.members;
+            m.sort_by_key(|&i| rank[i]);
+            m
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::MultiModelPredictor;
+    use crate::predict::multi::Target;
+
+    /// The partition search as it was before floors: every group simulated, the same order and tie rule.
+    fn exact_simulating_every_group(
+        search: &mut GroupSearch,
+        order: &[usize],
+    ) -> Vec<(u64, usize)> {
+        let n = order.len();
+        let full = (1usize << n) - 1;
+        let cost: Vec<Option<u64>> = (0..=full)
+            .map(|mask| {
+                let group: Vec<usize> = (0..n)
+                    .filter(|b| mask >> b & 1 == 1)
+                    .map(|b| order[b])
+                    .collect();
+                if group.is_empty() {
+                    Some(0)
+                } else {
+                    search.cost(&group)
+                }
+            })
+            .collect();
+        let mut best: Vec<Option<(u64, usize)>> = vec![None; full + 1];
+        best[0] = Some((0, 0));
+        for mask in 1..=full {
+            let low = mask & mask.wrapping_neg();
+            let rest = mask ^ low;
+            let mut candidates = vec![low];
+            let mut sub = rest;
+            while sub != 0 {
+                candidates.push(sub | low);
+                sub = (sub - 1) & rest;
+            }
+            for g in candidates {
+                if let (Some(c), Some((tail, _))) = (cost[g], best[mask ^ g]) {
+                    let total = c.saturating_add(tail);
+                    if best[mask].is_none_or(|(b, _)| total < b) {
+                        best[mask] = Some((total, g));
+                    }
+                }
+            }
+        }
+        best.into_iter()
+            .map(|b| b.unwrap_or((u64::MAX, 0)))
+            .collect()
+    }
+
+    #[test]
+    fn the_partition_search_finds_what_simulating_every_group_finds() {
+        let predictor = MultiModelPredictor::default();
+        let mut checked = 0;
+        for n in 2..=EXACT_GROUPING_LIMIT {
+            for (target, budget) in [
+                ("cuda:a100-40gb", None),
+                ("cuda:t4", Some(3000.0)),
+                ("cpu:laptop-4c", None),
+                ("cpu:server-32c", Some(2000.0)),
+                ("wasm:laptop-4c", None),
+            ] {
+                let mut workload = crate::bench::catalog_mix(n);
+                workload.constraints.max_memory_mb = budget;
+                let prep = predictor
+                    .prepare(&workload, &Target::new(target).unwrap())
+                    .unwrap();
+                for split in [false, true] {
+                    let threads = vec![None; prep.models.len()];
+                    let template = Plan {
+                        strategy: Strategy::Batched,
+                        groups: vec![],
+                        threads,
+                        residency: Residency::Resident,
+                    };
+                    let mut table = SingleTable::new(&prep);
+                    let singles: Vec<SinglePrediction> = (0..prep.models.len())
+                        .map(|i| table.get(&prep, i, prep.threads(i, &template)).clone())
+                        .collect();
+                    let (mut one, mut two) = (table.clone(), table);
+                    let new_search = |table| {
+                        GroupSearch::new(&prep, prep.scenario(&template, &singles), table, split)
+                    };
+                    let mut all = new_search(&mut one);
+                    let reference = exact_simulating_every_group(&mut all, &prep.canonical);
+                    let mut pruned = new_search(&mut two);
+                    let groups = exact(&mut pruned, &prep.canonical);
+                    // Walk the reference's best partition of the whole set.
+                    let mut want = Vec::new();
+                    let mut mask = (1usize << n) - 1;
+                    if reference[mask].1 == 0 {
+                        // Nothing fits: one model per group.
+                        want = prep.canonical.iter().map(|&i| vec![i]).collect();
+                        mask = 0;
+                    }
+                    while mask != 0 {
+                        let first = reference[mask].1;
+                        want.push(
+                            (0..n)
+                                .filter(|b| first >> b & 1 == 1)
+                                .map(|b| prep.canonical[b])
+                                .collect::<Vec<_>>(),
+                        );
+                        mask ^= first;
+                    }
+                    assert_eq!(groups, want, "{n} models, split {split}");
+                    checked += 1;
+                }
+            }
+        }
+        assert_eq!(checked, 7 * 5 * 2);
+    }
+}
