@@ -61,6 +61,81 @@ struct Common {
     json: bool,
 }
 
+#[derive(clap::Args)]
+struct ColdstartArgs {
+    #[command(flatten)]
+    common: Common,
+    /// Where the weights come from: memory, disk, network or cache (browser Cache Storage).
+    #[arg(long, default_value = "disk")]
+    source: String,
+    /// Bandwidth of the source in GB/s (default: 3 for disk, 0.0125 for network, 1 for cache).
+    #[arg(long)]
+    source_gbps: Option<f64>,
+    /// Warm-up iterations before the first measured run.
+    #[arg(long, default_value_t = 0)]
+    warmup: u32,
+}
+
+#[derive(clap::Args)]
+struct MemoryArgs {
+    #[command(flatten)]
+    common: Common,
+    /// parallel, sequential or batched.
+    #[arg(long, default_value = "parallel")]
+    strategy: String,
+    /// Apply these options (ranks from the list, comma-separated; 0 = the fit plan) and predict again.
+    #[arg(long)]
+    apply: Option<String>,
+}
+
+#[derive(clap::Args)]
+struct ServeArgs {
+    #[command(flatten)]
+    common: Common,
+    /// Requests per second for every model.
+    #[arg(long)]
+    rate: Option<f64>,
+    /// Requests per second per model: NAME=RATE,NAME=RATE (overrides --rate).
+    #[arg(long)]
+    rates: Option<String>,
+    /// poisson or periodic.
+    #[arg(long, default_value = "poisson")]
+    arrivals: String,
+    /// parallel (each model its own server), fifo, sjf or priority (one shared execution slot).
+    #[arg(long, default_value = "parallel")]
+    policy: String,
+    /// Priority level per model in workload order, 0 = most urgent: 0,1,2.
+    #[arg(long)]
+    priorities: Option<String>,
+    /// Seconds of arrivals.
+    #[arg(long, default_value_t = 60.0)]
+    duration: f64,
+    /// Seconds excluded from the statistics (default: a tenth of the duration).
+    #[arg(long)]
+    warmup: Option<f64>,
+    /// Seed of the arrival processes.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Ignore the device's thermal throttling.
+    #[arg(long)]
+    no_throttle: bool,
+    /// Skip the search for the highest sustainable rates.
+    #[arg(long)]
+    no_capacity: bool,
+}
+
+#[derive(clap::Args)]
+struct ScheduleArgs {
+    #[command(flatten)]
+    common: Common,
+    /// parallel, sequential or batched.
+    #[arg(long, default_value = "parallel")]
+    strategy: String,
+    /// Write the schedule in Chrome trace format to this file.
+    #[arg(long)]
+    trace: Option<String>,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Predict one strategy.
@@ -96,77 +171,14 @@ enum Command {
         goal: String,
     },
     /// Predict the first run (weights read, copied, kernels compiled, warm-up) against a warm run, per strategy.
-    Coldstart {
-        #[command(flatten)]
-        common: Common,
-        /// Where the weights come from: memory, disk, network or cache (browser Cache Storage).
-        #[arg(long, default_value = "disk")]
-        source: String,
-        /// Bandwidth of the source in GB/s (default: 3 for disk, 0.0125 for network, 1 for cache).
-        #[arg(long)]
-        source_gbps: Option<f64>,
-        /// Warm-up iterations before the first measured run.
-        #[arg(long, default_value_t = 0)]
-        warmup: u32,
-    },
+    Coldstart(ColdstartArgs),
     /// Where memory goes and ranked, measured options to reduce it; with --apply, the prediction after them.
-    Memory {
-        #[command(flatten)]
-        common: Common,
-        /// parallel, sequential or batched.
-        #[arg(long, default_value = "parallel")]
-        strategy: String,
-        /// Apply these options (ranks from the list, comma-separated; 0 = the fit plan) and predict again.
-        #[arg(long)]
-        apply: Option<String>,
-    },
+    Memory(MemoryArgs),
     /// Simulate serving under load: requests arrive at each model over time; report latency percentiles,
     /// throughput, utilisation and the highest sustainable rates.
-    Serve {
-        #[command(flatten)]
-        common: Common,
-        /// Requests per second for every model.
-        #[arg(long)]
-        rate: Option<f64>,
-        /// Requests per second per model: NAME=RATE,NAME=RATE (overrides --rate).
-        #[arg(long)]
-        rates: Option<String>,
-        /// poisson or periodic.
-        #[arg(long, default_value = "poisson")]
-        arrivals: String,
-        /// parallel (each model its own server), fifo, sjf or priority (one shared execution slot).
-        #[arg(long, default_value = "parallel")]
-        policy: String,
-        /// Priority level per model in workload order, 0 = most urgent: 0,1,2.
-        #[arg(long)]
-        priorities: Option<String>,
-        /// Seconds of arrivals.
-        #[arg(long, default_value_t = 60.0)]
-        duration: f64,
-        /// Seconds excluded from the statistics (default: a tenth of the duration).
-        #[arg(long)]
-        warmup: Option<f64>,
-        /// Seed of the arrival processes.
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
-        /// Ignore the device's thermal throttling.
-        #[arg(long)]
-        no_throttle: bool,
-        /// Skip the search for the highest sustainable rates.
-        #[arg(long)]
-        no_capacity: bool,
-    },
+    Serve(ServeArgs),
     /// Show the simulated schedule as a chart; optionally write a Chrome trace.
-    Schedule {
-        #[command(flatten)]
-        common: Common,
-        /// parallel, sequential or batched.
-        #[arg(long, default_value = "parallel")]
-        strategy: String,
-        /// Write the schedule in Chrome trace format to this file.
-        #[arg(long)]
-        trace: Option<String>,
-    },
+    Schedule(ScheduleArgs),
     /// Describe a model's own ONNX file as the predictor's operators (parameters, FLOPs, a model entry).
     Describe(describe::Args),
     /// Route each model of a workload to a browser backend (WebGPU, WebNN, WASM) from a capabilities JSON
@@ -358,245 +370,29 @@ fn load(c: &Common) -> Result<Loaded, String> {
 }
 
 fn run(cli: Cli) -> Result<String, String> {
-    let mut out = String::new();
     match cli.command {
-        Command::Predict { common, strategy } => {
-            let strategy = Strategy::parse("--strategy", &strategy).map_err(text)?;
-            let l = load(&common)?;
-            let p = l
-                .predictor
-                .predict(&l.workload.workload, &l.target, strategy)
-                .map_err(text)?;
-            if common.json {
-                w!(out, "{}", wire::to_json(&wire::prediction_dto(&p)));
-            } else {
-                print_prediction(&mut out, &p);
-            }
-        }
-        Command::Recommend { common, goal } => {
-            let goal = Goal::parse("--goal", &goal).map_err(text)?;
-            let l = load(&common)?;
-            let r = l
-                .predictor
-                .recommend(&l.workload.workload, &l.target, goal)
-                .map_err(text)?;
-            if common.json {
-                w!(out, "{}", wire::to_json(&wire::recommendation_dto(&r)));
-            } else {
-                print_recommendation(&mut out, &r);
-            }
-        }
-        Command::Memory {
-            common,
-            strategy,
-            apply,
-        } => {
-            let strategy = Strategy::parse("--strategy", &strategy).map_err(text)?;
-            let l = load(&common)?;
-            let (w, t) = (&l.workload.workload, &l.target);
-            let advice = memory::advise(w, t, &l.predictor.sharing, strategy).map_err(text)?;
-            match apply {
-                None if common.json => {
-                    w!(out, "{}", wire::to_json(&wire::memory_advice_dto(&advice)))
-                }
-                None => w!(out, "{}", advice.table()),
-                Some(ranks) => {
-                    let ranks = ranks
-                        .split(',')
-                        .map(|r| {
-                            r.trim().parse::<usize>().map_err(|_| {
-                                format!("invalid --apply: {r} (option ranks separated by commas)")
-                            })
-                        })
-                        .collect::<Result<Vec<_>, _>>()?;
-                    let changes = wire::memory_changes(&advice, &ranks).map_err(text)?;
-                    let applied = memory::apply(w, t, &l.predictor.sharing, strategy, &changes)
-                        .map_err(text)?;
-                    if common.json {
-                        w!(
-                            out,
-                            "{}",
-                            wire::to_json(&wire::prediction_dto(&applied.prediction))
-                        );
-                    } else {
-                        w!(out, "after applying option(s) {}: peak {:.0} MB (was {:.0} MB), makespan {:.3} ms (was {:.3} ms)", ranks.iter().map(|r| r.to_string()).collect::<Vec<_>>().join(", "), applied.prediction.combined_memory_mb, advice.peak_mb, applied.prediction.combined_latency_ms, advice.latency_ms);
-                        print_prediction(&mut out, &applied.prediction);
-                    }
-                }
-            }
-        }
-        Command::Serve {
-            common,
-            rate,
-            rates,
-            arrivals,
-            policy,
-            priorities,
-            duration,
-            warmup,
-            seed,
-            no_throttle,
-            no_capacity,
-        } => {
-            let l = load(&common)?;
-            let prep = l.prepared()?;
-            let dto = wire::ServeOptionsDto {
-                rate,
-                rates: rates.as_deref().map(parse_rates).transpose()?,
-                arrivals: Some(arrivals),
-                traces: None,
-                policy: Some(policy),
-                priorities: priorities.as_deref().map(parse_priorities).transpose()?,
-                duration_s: Some(duration),
-                warmup_s: warmup,
-                seed: Some(seed),
-                throttle: Some(!no_throttle),
-                capacity: Some(!no_capacity),
-            };
-            let req = wire::serve_request(dto, &prep).map_err(text)?;
-            let report = serve::simulate(&prep, &req.config).map_err(text)?;
-            let cap = if req.capacity {
-                Some(serve::capacity(&prep, &req.config).map_err(text)?)
-            } else {
-                None
-            };
-            let dto = wire::serve_dto(&req, &report, cap.as_ref());
-            if common.json {
-                w!(out, "{}", wire::to_json(&dto));
-            } else {
-                print_serve(&mut out, &dto);
-            }
-        }
-        Command::Coldstart {
-            common,
-            source,
-            source_gbps,
-            warmup,
-        } => {
-            let source = WeightSource::parse("--source", &source).map_err(text)?;
-            let l = load(&common)?;
-            let prep = l.prepared()?;
-            let config = ColdStartConfig {
-                source,
-                source_gbps,
-                warmup_iterations: warmup,
-            };
-            let r = cold_start(&prep, config).map_err(text)?;
-            if common.json {
-                w!(out, "{}", wire::to_json(&wire::cold_start_dto(&r)));
-            } else {
-                print_cold_start(&mut out, &r);
-            }
-        }
-        Command::Schedule {
-            common,
-            strategy,
-            trace,
-        } => {
-            let strategy = Strategy::parse("--strategy", &strategy).map_err(text)?;
-            let l = load(&common)?;
-            let p = l
-                .predictor
-                .predict(&l.workload.workload, &l.target, strategy)
-                .map_err(text)?;
-            if let Some(path) = trace {
-                std::fs::write(&path, wire::chrome_trace(&p))
-                    .map_err(|e| format!("cannot write trace file '{path}': {e}"))?;
-                eprintln!(
-                    "wrote Chrome trace to {path} (open in chrome://tracing or ui.perfetto.dev)"
-                );
-            }
-            if common.json {
-                w!(
-                    out,
-                    "{}",
-                    wire::to_json(&wire::prediction_dto(&p).execution_schedule)
-                );
-            } else {
-                print_gantt(&mut out, &p);
-            }
-        }
-        Command::Models { json } => {
-            let models = wire::catalog_models();
-            if json {
-                w!(out, "{}", wire::to_json(&models));
-            } else {
-                w!(
-                    out,
-                    "{:<26} {:<16} {:>12} {:>12} {:>10}",
-                    "model",
-                    "type",
-                    "params (M)",
-                    "published",
-                    "GFLOP/item"
-                );
-                for m in models {
-                    w!(
-                        out,
-                        "{:<26} {:<16} {:>12.2} {:>12.2} {:>10.2}",
-                        m.name,
-                        m.model_type,
-                        m.params / 1e6,
-                        m.published_params / 1e6,
-                        m.gflops_per_item
-                    );
-                }
-            }
-        }
-        Command::Hardware { json } => {
-            let devices = wire::catalog_devices();
-            if json {
-                w!(out, "{}", wire::to_json(&devices));
-            } else {
-                w!(
-                    out,
-                    "{:<20} {:<44} {:>9} {:>9} {:>9} {:>9} {:>8}  {:<18} runtime",
-                    "id",
-                    "name",
-                    "fp32 TF",
-                    "fp16 TF",
-                    "int8 TOPS",
-                    "GB/s",
-                    "GB",
-                    "concurrency"
-                );
-                for d in devices {
-                    let peak = |k: &str| {
-                        d.peak_tflops
-                            .get(k)
-                            .map_or("-".to_string(), |v| format!("{v:.1}"))
-                    };
-                    let mark = if d.platform_default { "*" } else { " " };
-                    w!(
-                        out,
-                        "{:<20} {:<44} {:>9} {:>9} {:>9} {:>9.0} {:>8.0}  {:<18} {}{mark}",
-                        d.id,
-                        d.name,
-                        peak("fp32"),
-                        peak("fp16"),
-                        peak("int8"),
-                        d.memory_bandwidth_gbps,
-                        d.memory_capacity_mb / 1024.0,
-                        d.concurrency,
-                        d.default_runtime
-                    );
-                }
-                w!(out, "* the device a bare platform name selects");
-            }
-        }
+        Command::Predict { common, strategy } => predict(&common, &strategy),
+        Command::Recommend { common, goal } => recommend(&common, &goal),
+        Command::Memory(a) => memory_advice(a),
+        Command::Serve(a) => serve_under_load(a),
+        Command::Coldstart(a) => coldstart(a),
+        Command::Schedule(a) => schedule(a),
+        Command::Models { json } => Ok(list_models(json)),
+        Command::Hardware { json } => Ok(list_hardware(json)),
+        Command::Runtimes => Ok(list_runtimes()),
         Command::Bench {
             seconds,
             only,
             scaling,
             json,
-        } => return bench(seconds, only.as_deref(), scaling, json),
+        } => bench(seconds, only.as_deref(), scaling, json),
         Command::Calibrate {
             out: file,
             wasm_out,
             db,
             quick,
             json,
-        } => return calibration::calibrate(&file, &wasm_out, &db, quick, json),
+        } => calibration::calibrate(&file, &wasm_out, &db, quick, json),
         Command::Measure {
             workload,
             strategy,
@@ -608,68 +404,297 @@ fn run(cli: Cli) -> Result<String, String> {
             repeat,
             no_store,
             json,
-        } => {
-            return calibration::measure(calibration::MeasureArgs {
-                workload: &workload,
-                strategy: &strategy,
-                all_strategies,
-                hardware: &hardware,
-                db: &db,
-                max_mflop,
-                scale,
-                repeat,
-                no_store,
-                json,
-            })
-        }
-        Command::CheckReal { results, hardware } => return real::check_real(&results, &hardware),
-        Command::Describe(args) => return describe::describe(args),
-        Command::Route(args) => return route::route(args),
+        } => calibration::measure(calibration::MeasureArgs {
+            workload: &workload,
+            strategy: &strategy,
+            all_strategies,
+            hardware: &hardware,
+            db: &db,
+            max_mflop,
+            scale,
+            repeat,
+            no_store,
+            json,
+        }),
+        Command::CheckReal { results, hardware } => real::check_real(&results, &hardware),
+        Command::Describe(args) => describe::describe(args),
+        Command::Route(args) => route::route(args),
         Command::Validate {
             db,
             hardware,
             threshold,
             window,
             json,
-        } => return calibration::validate(&db, &hardware, threshold, window, json),
+        } => calibration::validate(&db, &hardware, threshold, window, json),
         Command::Refit {
             db,
             hardware,
             out: file,
             json,
-        } => return calibration::refit(&db, &hardware, &file, json),
-        Command::Export { db } => return calibration::export(&db),
-        Command::Import { file, db } => return calibration::import(&file, &db),
-        Command::Runtimes => {
-            w!(
-                out,
-                "{:<16} {:>9} {:>9} {:>6} {:>6} {:>6} {:>7}  platforms",
-                "runtime",
-                "host µs",
-                "call µs",
-                "fuse",
-                "flash",
-                "eff",
-                "cpu eff"
-            );
-            for r in RuntimeProfile::all() {
-                let platforms: Vec<&str> = r.platforms.iter().map(|p| p.name()).collect();
-                w!(
-                    out,
-                    "{:<16} {:>9.1} {:>9.1} {:>6} {:>6} {:>6.2} {:>7.2}  {}",
-                    r.name,
-                    r.host_overhead_us,
-                    r.call_overhead_us,
-                    r.fuses_epilogues,
-                    r.fused_attention,
-                    r.kernel_efficiency,
-                    r.cpu_kernel_efficiency,
-                    platforms.join(", ")
-                );
-            }
-        }
+        } => calibration::refit(&db, &hardware, &file, json),
+        Command::Export { db } => calibration::export(&db),
+        Command::Import { file, db } => calibration::import(&file, &db),
+    }
+}
+
+/// `mmperf predict`.
+fn predict(common: &Common, strategy: &str) -> Result<String, String> {
+    let strategy = Strategy::parse("--strategy", strategy).map_err(text)?;
+    let l = load(common)?;
+    let p = l
+        .predictor
+        .predict(&l.workload.workload, &l.target, strategy)
+        .map_err(text)?;
+    let mut out = String::new();
+    if common.json {
+        w!(out, "{}", wire::to_json(&wire::prediction_dto(&p)));
+    } else {
+        print_prediction(&mut out, &p);
     }
     Ok(out)
+}
+
+/// `mmperf recommend`.
+fn recommend(common: &Common, goal: &str) -> Result<String, String> {
+    let goal = Goal::parse("--goal", goal).map_err(text)?;
+    let l = load(common)?;
+    let r = l
+        .predictor
+        .recommend(&l.workload.workload, &l.target, goal)
+        .map_err(text)?;
+    let mut out = String::new();
+    if common.json {
+        w!(out, "{}", wire::to_json(&wire::recommendation_dto(&r)));
+    } else {
+        print_recommendation(&mut out, &r);
+    }
+    Ok(out)
+}
+
+/// `mmperf memory`: the advice, or with `--apply` the prediction after the chosen options.
+fn memory_advice(a: MemoryArgs) -> Result<String, String> {
+    let strategy = Strategy::parse("--strategy", &a.strategy).map_err(text)?;
+    let l = load(&a.common)?;
+    let (w, t) = (&l.workload.workload, &l.target);
+    let advice = memory::advise(w, t, &l.predictor.sharing, strategy).map_err(text)?;
+    let mut out = String::new();
+    let Some(ranks) = a.apply else {
+        if a.common.json {
+            w!(out, "{}", wire::to_json(&wire::memory_advice_dto(&advice)));
+        } else {
+            w!(out, "{}", advice.table());
+        }
+        return Ok(out);
+    };
+    let ranks = ranks
+        .split(',')
+        .map(|r| {
+            r.trim()
+                .parse::<usize>()
+                .map_err(|_| format!("invalid --apply: {r} (option ranks separated by commas)"))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let changes = wire::memory_changes(&advice, &ranks).map_err(text)?;
+    let applied = memory::apply(w, t, &l.predictor.sharing, strategy, &changes).map_err(text)?;
+    if a.common.json {
+        w!(
+            out,
+            "{}",
+            wire::to_json(&wire::prediction_dto(&applied.prediction))
+        );
+    } else {
+        w!(out, "after applying option(s) {}: peak {:.0} MB (was {:.0} MB), makespan {:.3} ms (was {:.3} ms)", ranks.iter().map(|r| r.to_string()).collect::<Vec<_>>().join(", "), applied.prediction.combined_memory_mb, advice.peak_mb, applied.prediction.combined_latency_ms, advice.latency_ms);
+        print_prediction(&mut out, &applied.prediction);
+    }
+    Ok(out)
+}
+
+/// `mmperf serve`.
+fn serve_under_load(a: ServeArgs) -> Result<String, String> {
+    let l = load(&a.common)?;
+    let prep = l.prepared()?;
+    let dto = wire::ServeOptionsDto {
+        rate: a.rate,
+        rates: a.rates.as_deref().map(parse_rates).transpose()?,
+        arrivals: Some(a.arrivals),
+        traces: None,
+        policy: Some(a.policy),
+        priorities: a.priorities.as_deref().map(parse_priorities).transpose()?,
+        duration_s: Some(a.duration),
+        warmup_s: a.warmup,
+        seed: Some(a.seed),
+        throttle: Some(!a.no_throttle),
+        capacity: Some(!a.no_capacity),
+    };
+    let req = wire::serve_request(dto, &prep).map_err(text)?;
+    let report = serve::simulate(&prep, &req.config).map_err(text)?;
+    let cap = if req.capacity {
+        Some(serve::capacity(&prep, &req.config).map_err(text)?)
+    } else {
+        None
+    };
+    let dto = wire::serve_dto(&req, &report, cap.as_ref());
+    let mut out = String::new();
+    if a.common.json {
+        w!(out, "{}", wire::to_json(&dto));
+    } else {
+        print_serve(&mut out, &dto);
+    }
+    Ok(out)
+}
+
+/// `mmperf coldstart`.
+fn coldstart(a: ColdstartArgs) -> Result<String, String> {
+    let source = WeightSource::parse("--source", &a.source).map_err(text)?;
+    let l = load(&a.common)?;
+    let prep = l.prepared()?;
+    let config = ColdStartConfig {
+        source,
+        source_gbps: a.source_gbps,
+        warmup_iterations: a.warmup,
+    };
+    let r = cold_start(&prep, config).map_err(text)?;
+    let mut out = String::new();
+    if a.common.json {
+        w!(out, "{}", wire::to_json(&wire::cold_start_dto(&r)));
+    } else {
+        print_cold_start(&mut out, &r);
+    }
+    Ok(out)
+}
+
+/// `mmperf schedule`: the chart, and with `--trace` a Chrome trace file.
+fn schedule(a: ScheduleArgs) -> Result<String, String> {
+    let strategy = Strategy::parse("--strategy", &a.strategy).map_err(text)?;
+    let l = load(&a.common)?;
+    let p = l
+        .predictor
+        .predict(&l.workload.workload, &l.target, strategy)
+        .map_err(text)?;
+    if let Some(path) = a.trace {
+        std::fs::write(&path, wire::chrome_trace(&p))
+            .map_err(|e| format!("cannot write trace file '{path}': {e}"))?;
+        eprintln!("wrote Chrome trace to {path} (open in chrome://tracing or ui.perfetto.dev)");
+    }
+    let mut out = String::new();
+    if a.common.json {
+        w!(
+            out,
+            "{}",
+            wire::to_json(&wire::prediction_dto(&p).execution_schedule)
+        );
+    } else {
+        print_gantt(&mut out, &p);
+    }
+    Ok(out)
+}
+
+/// `mmperf models`.
+fn list_models(json: bool) -> String {
+    let models = wire::catalog_models();
+    let mut out = String::new();
+    if json {
+        w!(out, "{}", wire::to_json(&models));
+        return out;
+    }
+    w!(
+        out,
+        "{:<26} {:<16} {:>12} {:>12} {:>10}",
+        "model",
+        "type",
+        "params (M)",
+        "published",
+        "GFLOP/item"
+    );
+    for m in models {
+        w!(
+            out,
+            "{:<26} {:<16} {:>12.2} {:>12.2} {:>10.2}",
+            m.name,
+            m.model_type,
+            m.params / 1e6,
+            m.published_params / 1e6,
+            m.gflops_per_item
+        );
+    }
+    out
+}
+
+/// `mmperf hardware`.
+fn list_hardware(json: bool) -> String {
+    let devices = wire::catalog_devices();
+    let mut out = String::new();
+    if json {
+        w!(out, "{}", wire::to_json(&devices));
+        return out;
+    }
+    w!(
+        out,
+        "{:<20} {:<44} {:>9} {:>9} {:>9} {:>9} {:>8}  {:<18} runtime",
+        "id",
+        "name",
+        "fp32 TF",
+        "fp16 TF",
+        "int8 TOPS",
+        "GB/s",
+        "GB",
+        "concurrency"
+    );
+    for d in devices {
+        let peak = |k: &str| {
+            d.peak_tflops
+                .get(k)
+                .map_or("-".to_string(), |v| format!("{v:.1}"))
+        };
+        let mark = if d.platform_default { "*" } else { " " };
+        w!(
+            out,
+            "{:<20} {:<44} {:>9} {:>9} {:>9} {:>9.0} {:>8.0}  {:<18} {}{mark}",
+            d.id,
+            d.name,
+            peak("fp32"),
+            peak("fp16"),
+            peak("int8"),
+            d.memory_bandwidth_gbps,
+            d.memory_capacity_mb / 1024.0,
+            d.concurrency,
+            d.default_runtime
+        );
+    }
+    w!(out, "* the device a bare platform name selects");
+    out
+}
+
+/// `mmperf runtimes`.
+fn list_runtimes() -> String {
+    let mut out = String::new();
+    w!(
+        out,
+        "{:<16} {:>9} {:>9} {:>6} {:>6} {:>6} {:>7}  platforms",
+        "runtime",
+        "host µs",
+        "call µs",
+        "fuse",
+        "flash",
+        "eff",
+        "cpu eff"
+    );
+    for r in RuntimeProfile::all() {
+        let platforms: Vec<&str> = r.platforms.iter().map(|p| p.name()).collect();
+        w!(
+            out,
+            "{:<16} {:>9.1} {:>9.1} {:>6} {:>6} {:>6.2} {:>7.2}  {}",
+            r.name,
+            r.host_overhead_us,
+            r.call_overhead_us,
+            r.fuses_epilogues,
+            r.fused_attention,
+            r.kernel_efficiency,
+            r.cpu_kernel_efficiency,
+            platforms.join(", ")
+        );
+    }
+    out
 }
 
 fn print_prediction(out: &mut String, p: &MultiPrediction) {
