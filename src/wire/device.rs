@@ -118,7 +118,7 @@ pub fn parse_hardware(json: &str) -> Result<DeviceProfile> {
     hardware_from_dto(dto)
 }
 
-/// Validates a hardware profile DTO.
+/// Validates a hardware profile DTO: the catalog device it starts from, then each group of fields over it.
 pub fn hardware_from_dto(d: HardwareProfileDto) -> Result<DeviceProfile> {
     let mut p = match (&d.base, &d.platform) {
         (Some(b), _) => hardware::find(b)?,
@@ -130,116 +130,77 @@ pub fn hardware_from_dto(d: HardwareProfileDto) -> Result<DeviceProfile> {
             ))
         }
     };
-    let f = |k: &str| format!("hardware.{k}");
-    let frac = |k: &str, v: Option<f64>| -> Result<Option<f64>> {
-        match v {
-            Some(x) if !(x.is_finite() && (0.0..=1.0).contains(&x)) => {
-                Err(Error::invalid(f(k), x, "a number from 0 to 1"))
-            }
-            x => Ok(x),
+    identity(&d, &mut p)?;
+    compute(&d, &mut p)?;
+    memory(&d, &mut p)?;
+    power(&d, &mut p)?;
+    cpu_behaviour(&d, &mut p)?;
+    runtimes(d, &mut p)?;
+    Ok(p)
+}
+
+/// `hardware.<k>`.
+fn field(k: &str) -> String {
+    format!("hardware.{k}")
+}
+
+/// An optional number in [0, 1].
+fn fraction(k: &str, v: Option<f64>) -> Result<Option<f64>> {
+    match v {
+        Some(x) if !(x.is_finite() && (0.0..=1.0).contains(&x)) => {
+            Err(Error::invalid(field(k), x, "a number from 0 to 1"))
         }
-    };
-    if let Some(id) = d.id {
-        p.id = id;
+        x => Ok(x),
+    }
+}
+
+/// An optional finite number ≥ 0; `what` says what it counts.
+fn non_negative(k: &str, v: Option<f64>, what: &str) -> Result<Option<f64>> {
+    match v {
+        Some(x) if !(x.is_finite() && x >= 0.0) => Err(Error::invalid(field(k), x, what)),
+        x => Ok(x),
+    }
+}
+
+/// Id, platform and name.
+fn identity(d: &HardwareProfileDto, p: &mut DeviceProfile) -> Result<()> {
+    if let Some(id) = &d.id {
+        p.id = id.clone();
     }
     if let Some(pl) = d.platform.as_deref() {
-        p.platform = Platform::parse(&f("platform"), pl)?;
+        p.platform = Platform::parse(&field("platform"), pl)?;
     }
-    if let Some(n) = d.name {
-        p.name = n;
+    if let Some(n) = &d.name {
+        p.name = n.clone();
     }
-    if let Some(peaks) = d.peak_tflops {
-        let mut out = Peaks {
-            fp32: 0.0,
-            fp16: 0.0,
-            bf16: 0.0,
-            int8: 0.0,
-            int4: 0.0,
-        };
-        for (k, v) in peaks {
-            let field = f(&format!("peak_tflops.{k}"));
-            if !(v.is_finite() && v >= 0.0) {
-                return Err(Error::invalid(field, v, "a non-negative number of TFLOP/s"));
-            }
-            match Precision::parse(&field, &k)? {
-                Precision::Fp32 => out.fp32 = v,
-                Precision::Fp16 => out.fp16 = v,
-                Precision::Bf16 => out.bf16 = v,
-                Precision::Int8 => out.int8 = v,
-                Precision::Int4 => out.int4 = v,
-            }
-        }
-        if out.fp32 <= 0.0 && out.fp16 <= 0.0 && out.int8 <= 0.0 {
-            return Err(Error::invalid(
-                f("peak_tflops"),
-                "all zero",
-                "at least one positive peak",
-            ));
-        }
-        p.peak_tflops = out;
+    Ok(())
+}
+
+/// Peaks, GEMM tiles, compute units, launch overhead, how kernels share the device, sustained clock.
+fn compute(d: &HardwareProfileDto, p: &mut DeviceProfile) -> Result<()> {
+    if let Some(peaks) = &d.peak_tflops {
+        p.peak_tflops = peak_tflops(peaks)?;
     }
-    if let Some(v) = positive(&f("memory_bandwidth_gbps"), d.memory_bandwidth_gbps, 1e6)? {
-        p.memory_bandwidth_gbps = v;
-    }
-    if let Some(v) = frac("bandwidth_efficiency", d.bandwidth_efficiency)? {
-        p.bandwidth_efficiency = v.max(1e-3);
-    }
-    if let Some(v) = positive(&f("memory_capacity_mb"), d.memory_capacity_mb, 1e9)? {
-        p.memory_capacity_mb = v;
-    }
-    if let Some(pool) = d.memory_pool.as_deref() {
-        p.memory_pool = match pool {
-            "dedicated" => MemoryPool::Dedicated,
-            "host" => MemoryPool::Host,
-            other => return Err(Error::invalid(f("memory_pool"), other, "dedicated or host")),
-        };
-    }
-    if let Some(v) = positive(&f("tdp_w"), d.tdp_w, 1e5)? {
-        p.tdp_w = v;
-    }
-    if let Some(v) = d.idle_w {
-        if !(v.is_finite() && v >= 0.0 && v <= p.tdp_w) {
-            return Err(Error::invalid(
-                f("idle_w"),
-                v,
-                format!("a number of W from 0 to tdp_w ({})", p.tdp_w),
-            ));
-        }
-        p.idle_w = v;
-    }
-    if let Some(v) = d.throttle_after_s {
-        if !(v.is_finite() && v >= 0.0) {
-            return Err(Error::invalid(
-                f("throttle_after_s"),
-                v,
-                "a non-negative number of seconds (0 = never)",
-            ));
-        }
-        p.throttle_after_s = v;
-    }
-    if let Some(v) = frac("throttled_speed", d.throttled_speed)? {
-        p.throttled_speed = v.max(1e-3);
-    }
-    if let Some(v) = frac("sustained_clock_ratio", d.sustained_clock_ratio)? {
+    if let Some(v) = fraction("sustained_clock_ratio", d.sustained_clock_ratio)? {
         p.sustained_clock_ratio = v.max(1e-3);
     }
-    if let Some(v) = count(&f("compute_units"), d.compute_units, 1.0, 1e6)? {
+    if let Some(v) = count(&field("compute_units"), d.compute_units, 1.0, 1e6)? {
         p.compute_units = v;
     }
-    if let Some(tiles) = d.gemm_tiles {
+    if let Some(tiles) = &d.gemm_tiles {
         if tiles.is_empty()
             || tiles
                 .iter()
                 .any(|t| t.m == 0 || t.n == 0 || !(t.efficiency > 0.0 && t.efficiency <= 1.0))
         {
             return Err(Error::invalid(
-                f("gemm_tiles"),
+                field("gemm_tiles"),
                 format!("{} tiles", tiles.len()),
                 "at least one tile with m, n ≥ 1 and efficiency in (0, 1]",
             ));
         }
         p.gemm_tiles = tiles
-            .into_iter()
+            .iter()
             .map(|t| GemmTile {
                 m: t.m,
                 n: t.n,
@@ -247,14 +208,12 @@ pub fn hardware_from_dto(d: HardwareProfileDto) -> Result<DeviceProfile> {
             })
             .collect();
     }
-    if let Some(v) = d.kernel_overhead_us {
-        if !(v.is_finite() && v >= 0.0) {
-            return Err(Error::invalid(
-                f("kernel_overhead_us"),
-                v,
-                "a non-negative number of µs",
-            ));
-        }
+    let overhead = non_negative(
+        "kernel_overhead_us",
+        d.kernel_overhead_us,
+        "a non-negative number of µs",
+    )?;
+    if let Some(v) = overhead {
         p.kernel_overhead_us = v;
     }
     if let Some(c) = d.concurrency.as_deref() {
@@ -264,42 +223,139 @@ pub fn hardware_from_dto(d: HardwareProfileDto) -> Result<DeviceProfile> {
             "cpu_threads" => Concurrency::CpuThreads,
             other => {
                 return Err(Error::invalid(
-                    f("concurrency"),
+                    field("concurrency"),
                     other,
                     "concurrent_kernels, serial_queue or cpu_threads",
                 ))
             }
         };
     }
-    if let Some(v) = frac("interference_per_model", d.interference_per_model)? {
-        p.interference_per_model = v;
-    }
-    if let Some(v) = d.per_unit_bandwidth_gbps {
+    Ok(())
+}
+
+/// `peak_tflops` by precision name; at least one of fp32, fp16, int8 positive.
+fn peak_tflops(peaks: &BTreeMap<String, f64>) -> Result<Peaks> {
+    let mut out = Peaks {
+        fp32: 0.0,
+        fp16: 0.0,
+        bf16: 0.0,
+        int8: 0.0,
+        int4: 0.0,
+    };
+    for (k, &v) in peaks {
+        let name = field(&format!("peak_tflops.{k}"));
         if !(v.is_finite() && v >= 0.0) {
-            return Err(Error::invalid(
-                f("per_unit_bandwidth_gbps"),
-                v,
-                "a non-negative number (0 = no per-unit limit)",
-            ));
+            return Err(Error::invalid(name, v, "a non-negative number of TFLOP/s"));
         }
+        match Precision::parse(&name, k)? {
+            Precision::Fp32 => out.fp32 = v,
+            Precision::Fp16 => out.fp16 = v,
+            Precision::Bf16 => out.bf16 = v,
+            Precision::Int8 => out.int8 = v,
+            Precision::Int4 => out.int4 = v,
+        }
+    }
+    if out.fp32 <= 0.0 && out.fp16 <= 0.0 && out.int8 <= 0.0 {
+        return Err(Error::invalid(
+            field("peak_tflops"),
+            "all zero",
+            "at least one positive peak",
+        ));
+    }
+    Ok(out)
+}
+
+/// Bandwidth (whole and per unit), capacity, memory pool, host link.
+fn memory(d: &HardwareProfileDto, p: &mut DeviceProfile) -> Result<()> {
+    let bandwidth = positive(
+        &field("memory_bandwidth_gbps"),
+        d.memory_bandwidth_gbps,
+        1e6,
+    )?;
+    if let Some(v) = bandwidth {
+        p.memory_bandwidth_gbps = v;
+    }
+    if let Some(v) = fraction("bandwidth_efficiency", d.bandwidth_efficiency)? {
+        p.bandwidth_efficiency = v.max(1e-3);
+    }
+    if let Some(v) = positive(&field("memory_capacity_mb"), d.memory_capacity_mb, 1e9)? {
+        p.memory_capacity_mb = v;
+    }
+    if let Some(pool) = d.memory_pool.as_deref() {
+        p.memory_pool = match pool {
+            "dedicated" => MemoryPool::Dedicated,
+            "host" => MemoryPool::Host,
+            other => {
+                return Err(Error::invalid(
+                    field("memory_pool"),
+                    other,
+                    "dedicated or host",
+                ))
+            }
+        };
+    }
+    let per_unit = non_negative(
+        "per_unit_bandwidth_gbps",
+        d.per_unit_bandwidth_gbps,
+        "a non-negative number (0 = no per-unit limit)",
+    )?;
+    if let Some(v) = per_unit {
         p.per_unit_bandwidth_gbps = v;
     }
-    if let Some(v) = count(&f("host_cores"), d.host_cores, 1.0, 4096.0)? {
-        p.host_cores = v;
-    }
-    if let Some(v) = positive(&f("host_link_gbps"), d.host_link_gbps, 1e6)? {
+    if let Some(v) = positive(&field("host_link_gbps"), d.host_link_gbps, 1e6)? {
         p.host_link_gbps = v;
     }
-    if let Some(v) = frac("spin_wait_share", d.spin_wait_share)? {
+    Ok(())
+}
+
+/// TDP, idle power (at most the TDP) and thermal throttling.
+fn power(d: &HardwareProfileDto, p: &mut DeviceProfile) -> Result<()> {
+    if let Some(v) = positive(&field("tdp_w"), d.tdp_w, 1e5)? {
+        p.tdp_w = v;
+    }
+    if let Some(v) = d.idle_w {
+        if !(v.is_finite() && v >= 0.0 && v <= p.tdp_w) {
+            return Err(Error::invalid(
+                field("idle_w"),
+                v,
+                format!("a number of W from 0 to tdp_w ({})", p.tdp_w),
+            ));
+        }
+        p.idle_w = v;
+    }
+    let after = non_negative(
+        "throttle_after_s",
+        d.throttle_after_s,
+        "a non-negative number of seconds (0 = never)",
+    )?;
+    if let Some(v) = after {
+        p.throttle_after_s = v;
+    }
+    if let Some(v) = fraction("throttled_speed", d.throttled_speed)? {
+        p.throttled_speed = v.max(1e-3);
+    }
+    Ok(())
+}
+
+/// How co-running models and threads share the device: interference, host cores, spinning, serial share,
+/// the all-core rate, scheduler slice, wake-up and page-fault costs.
+fn cpu_behaviour(d: &HardwareProfileDto, p: &mut DeviceProfile) -> Result<()> {
+    if let Some(v) = fraction("interference_per_model", d.interference_per_model)? {
+        p.interference_per_model = v;
+    }
+    if let Some(v) = count(&field("host_cores"), d.host_cores, 1.0, 4096.0)? {
+        p.host_cores = v;
+    }
+    if let Some(v) = fraction("spin_wait_share", d.spin_wait_share)? {
         p.spin_wait_share = v;
     }
-    if let Some(v) = frac("serial_fraction", d.serial_fraction)? {
+    if let Some(v) = fraction("serial_fraction", d.serial_fraction)? {
         p.serial_fraction = v;
     }
-    match frac("all_core_rate", d.all_core_rate)? {
+    match fraction("all_core_rate", d.all_core_rate)? {
         Some(v) if v <= 0.0 => {
             return Err(Error::invalid(
-                f("all_core_rate"),
+                field("all_core_rate"),
                 v,
                 "a number above 0 and at most 1",
             ))
@@ -314,17 +370,22 @@ pub fn hardware_from_dto(d: HardwareProfileDto) -> Result<DeviceProfile> {
     ] {
         match v {
             Some(x) if !(x.is_finite() && (0.0..=1e6).contains(&x)) => {
-                return Err(Error::invalid(f(k), x, "a time from 0 to 1000000 µs"))
+                return Err(Error::invalid(field(k), x, "a time from 0 to 1000000 µs"))
             }
             Some(x) => *slot = x,
             None => {}
         }
     }
+    Ok(())
+}
+
+/// Default runtime, overhead scale, per-model latency corrections, per-runtime efficiencies, sources.
+fn runtimes(d: HardwareProfileDto, p: &mut DeviceProfile) -> Result<()> {
     if let Some(rt) = d.default_runtime {
         p.default_runtime = RuntimeProfile::find(&rt)
             .map_err(|_| {
                 Error::invalid(
-                    f("default_runtime"),
+                    field("default_runtime"),
                     &rt,
                     format!("one of {}", crate::catalog::runtime::names().join(", ")),
                 )
@@ -334,7 +395,7 @@ pub fn hardware_from_dto(d: HardwareProfileDto) -> Result<DeviceProfile> {
     if let Some(v) = d.overhead_scale {
         if !(v.is_finite() && v > 0.0 && v <= 1e3) {
             return Err(Error::invalid(
-                f("overhead_scale"),
+                field("overhead_scale"),
                 v,
                 "a positive number up to 1000",
             ));
@@ -346,7 +407,7 @@ pub fn hardware_from_dto(d: HardwareProfileDto) -> Result<DeviceProfile> {
         for (k, v) in c {
             if !(v.is_finite() && v > 0.0 && v <= 100.0) {
                 return Err(Error::invalid(
-                    f(&format!("latency_corrections.{k}")),
+                    field(&format!("latency_corrections.{k}")),
                     v,
                     "a positive factor up to 100",
                 ));
@@ -358,11 +419,11 @@ pub fn hardware_from_dto(d: HardwareProfileDto) -> Result<DeviceProfile> {
     if let Some(c) = d.runtime_efficiency {
         let mut out = Vec::with_capacity(c.len());
         for (k, v) in c {
-            let field = f(&format!("runtime_efficiency.{k}"));
+            let name = field(&format!("runtime_efficiency.{k}"));
             let rt =
-                RuntimeProfile::find(&k).map_err(|e| Error::invalid(&field, &k, e.to_string()))?;
+                RuntimeProfile::find(&k).map_err(|e| Error::invalid(&name, &k, e.to_string()))?;
             if !(v.is_finite() && v > 0.0 && v <= 1.0) {
-                return Err(Error::invalid(field, v, "a number above 0 and at most 1"));
+                return Err(Error::invalid(name, v, "a number above 0 and at most 1"));
             }
             out.push((rt.name, v));
         }
@@ -372,7 +433,7 @@ pub fn hardware_from_dto(d: HardwareProfileDto) -> Result<DeviceProfile> {
         p.sources.retain(|(k, _)| !src.contains_key(k));
         p.sources.extend(src);
     }
-    Ok(p)
+    Ok(())
 }
 
 /// Every field of a profile, so that [`hardware_from_dto`] rebuilds it exactly (a calibrated profile saved
