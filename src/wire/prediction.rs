@@ -3,6 +3,7 @@
 //! the plan, devices, memory pools and energy.
 
 use super::*;
+use crate::predict::multi::{EnergyReport, ModelResult, PoolReport, SharingBenefits};
 
 /// `totalMetrics`.
 #[derive(Debug, Clone, Serialize)]
@@ -315,45 +316,99 @@ pub(super) fn plan_dto(p: &MultiPrediction) -> PlanDto {
 
 /// Converts a prediction to its JSON shape.
 pub fn prediction_dto(p: &MultiPrediction) -> PredictionDto {
-    let individual = p
-        .models
-        .iter()
-        .map(|m| {
-            let b = &m.solo.memory;
-            IndividualDto {
+    PredictionDto {
+        total_metrics: totals(p),
+        individual_predictions: p.models.iter().map(IndividualDto::from).collect(),
+        contention_factors: contention_dto(p),
+        sharing_benefits: SharingDto::from(&p.sharing),
+        execution_schedule: schedule_dto(p),
+        execution_strategy: p.plan.strategy.name().to_string(),
+        plan: plan_dto(p),
+        hardware_platform: p.devices.first().cloned().unwrap_or_default(),
+        devices: p.devices.clone(),
+        energy: EnergyDto::from(&p.energy),
+        memory_pools: p.pools.iter().map(PoolDto::from).collect(),
+        warnings: p.warnings.clone(),
+    }
+}
+
+impl From<&ModelResult> for IndividualDto {
+    fn from(m: &ModelResult) -> Self {
+        let b = &m.solo.memory;
+        IndividualDto {
+            model_name: m.name.clone(),
+            model_type: m.model_type.name().to_string(),
+            device: m.device.clone(),
+            runtime: m.runtime.clone(),
+            batch_size: m.batch_size,
+            precision: m.precision.name().to_string(),
+            compute_precision: m.solo.compute_precision.name().to_string(),
+            latency: r4(m.latency_ms),
+            solo_latency: r4(m.solo.latency_ms),
+            throughput: r4(m.throughput),
+            memory: r4(m.memory_mb),
+            memory_breakdown: MemoryBreakdownDto {
+                weights: r4(b.weights_mb),
+                activations: r4(b.activations_mb),
+                kv_cache: r4(b.kv_cache_mb),
+                workspace: r4(b.workspace_mb),
+                runtime_overhead: r4(b.runtime_overhead_mb),
+                shared: r4(m.shared_mb),
+            },
+            start_time: r4(m.start_ms),
+            end_time: r4(m.end_ms),
+            slowdown: r4(m.slowdown),
+            bound: m.solo.bound.name().to_string(),
+            kernels: m.solo.kernels,
+            gflops: r4(m.solo.gflops),
+            prefill_latency: r4(m.solo.prefill_ms),
+            decode_latency: r4(m.solo.decode_ms),
+            threads: m.solo.threads,
+            group: m.group,
+            energy_j: r4(m.energy_j),
+        }
+    }
+}
+
+fn contention_dto(p: &MultiPrediction) -> ContentionDto {
+    ContentionDto {
+        compute_contention: r4(p.contention.compute),
+        memory_bandwidth_contention: r4(p.contention.memory_bandwidth),
+        memory_contention: r4(p.contention.memory),
+        makespan_over_longest: r4(p.contention.makespan_over_longest),
+        model_slowdowns: p
+            .models
+            .iter()
+            .map(|m| NamedValueDto {
                 model_name: m.name.clone(),
-                model_type: m.model_type.name().to_string(),
-                device: m.device.clone(),
-                runtime: m.runtime.clone(),
-                batch_size: m.batch_size,
-                precision: m.precision.name().to_string(),
-                compute_precision: m.solo.compute_precision.name().to_string(),
-                latency: r4(m.latency_ms),
-                solo_latency: r4(m.solo.latency_ms),
-                throughput: r4(m.throughput),
-                memory: r4(m.memory_mb),
-                memory_breakdown: MemoryBreakdownDto {
-                    weights: r4(b.weights_mb),
-                    activations: r4(b.activations_mb),
-                    kv_cache: r4(b.kv_cache_mb),
-                    workspace: r4(b.workspace_mb),
-                    runtime_overhead: r4(b.runtime_overhead_mb),
-                    shared: r4(m.shared_mb),
-                },
-                start_time: r4(m.start_ms),
-                end_time: r4(m.end_ms),
-                slowdown: r4(m.slowdown),
-                bound: m.solo.bound.name().to_string(),
-                kernels: m.solo.kernels,
-                gflops: r4(m.solo.gflops),
-                prefill_latency: r4(m.solo.prefill_ms),
-                decode_latency: r4(m.solo.decode_ms),
-                threads: m.solo.threads,
-                group: m.group,
-                energy_j: r4(m.energy_j),
-            }
-        })
-        .collect();
+                value: r4(m.slowdown),
+            })
+            .collect(),
+    }
+}
+
+impl From<&SharingBenefits> for SharingDto {
+    fn from(s: &SharingBenefits) -> Self {
+        SharingDto {
+            memory_benefit: r4(s.memory_benefit),
+            compute_benefit: r4(s.compute_benefit),
+            memory_saved_mb: r4(s.memory_saved_mb),
+            compatible_pairs: s
+                .pairs
+                .iter()
+                .map(|(a, b, mb, why)| PairDto {
+                    model_a: a.clone(),
+                    model_b: b.clone(),
+                    memory_saved_mb: r4(*mb),
+                    reason: why.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The timeline ordered by start, end and name (the seed's `executionSchedule`), and the memory curve.
+fn schedule_dto(p: &MultiPrediction) -> ScheduleDto {
     let mut timeline: Vec<TimelineDto> = p
         .models
         .iter()
@@ -372,61 +427,27 @@ pub fn prediction_dto(p: &MultiPrediction) -> PredictionDto {
             .then(a.end_time.total_cmp(&b.end_time))
             .then(a.model.cmp(&b.model))
     });
-    PredictionDto {
-        total_metrics: totals(p),
-        individual_predictions: individual,
-        contention_factors: ContentionDto {
-            compute_contention: r4(p.contention.compute),
-            memory_bandwidth_contention: r4(p.contention.memory_bandwidth),
-            memory_contention: r4(p.contention.memory),
-            makespan_over_longest: r4(p.contention.makespan_over_longest),
-            model_slowdowns: p
-                .models
-                .iter()
-                .map(|m| NamedValueDto {
-                    model_name: m.name.clone(),
-                    value: r4(m.slowdown),
-                })
-                .collect(),
-        },
-        sharing_benefits: SharingDto {
-            memory_benefit: r4(p.sharing.memory_benefit),
-            compute_benefit: r4(p.sharing.compute_benefit),
-            memory_saved_mb: r4(p.sharing.memory_saved_mb),
-            compatible_pairs: p
-                .sharing
-                .pairs
-                .iter()
-                .map(|(a, b, mb, why)| PairDto {
-                    model_a: a.clone(),
-                    model_b: b.clone(),
-                    memory_saved_mb: r4(*mb),
-                    reason: why.clone(),
-                })
-                .collect(),
-        },
-        execution_schedule: ScheduleDto {
-            timeline,
-            total_execution_time: r4(p.combined_latency_ms),
-            memory_timeline: p
-                .memory_curve
-                .iter()
-                .map(|(t, mb)| MemoryPointDto {
-                    time: r4(*t),
-                    memory: r4(*mb),
-                })
-                .collect(),
-        },
-        execution_strategy: p.plan.strategy.name().to_string(),
-        plan: plan_dto(p),
-        hardware_platform: p.devices.first().cloned().unwrap_or_default(),
-        devices: p.devices.clone(),
-        energy: EnergyDto {
-            total_j: r4(p.energy.total_j),
-            per_item_j: r4(p.energy.per_item_j),
-            average_power_w: r4(p.energy.average_power_w),
-            devices: p
-                .energy
+    ScheduleDto {
+        timeline,
+        total_execution_time: r4(p.combined_latency_ms),
+        memory_timeline: p
+            .memory_curve
+            .iter()
+            .map(|(t, mb)| MemoryPointDto {
+                time: r4(*t),
+                memory: r4(*mb),
+            })
+            .collect(),
+    }
+}
+
+impl From<&EnergyReport> for EnergyDto {
+    fn from(e: &EnergyReport) -> Self {
+        EnergyDto {
+            total_j: r4(e.total_j),
+            per_item_j: r4(e.per_item_j),
+            average_power_w: r4(e.average_power_w),
+            devices: e
                 .devices
                 .iter()
                 .map(|d| DeviceEnergyDto {
@@ -435,18 +456,18 @@ pub fn prediction_dto(p: &MultiPrediction) -> PredictionDto {
                     dynamic_j: r4(d.dynamic_j),
                 })
                 .collect(),
-        },
-        memory_pools: p
-            .pools
-            .iter()
-            .map(|x| PoolDto {
-                name: x.name.clone(),
-                capacity_mb: r4(x.capacity_mb),
-                peak_mb: r4(x.peak_mb),
-                overflow_mb: r4(x.overflow_mb),
-                swap_ms_per_round: r4(x.swap_ms_per_round),
-            })
-            .collect(),
-        warnings: p.warnings.clone(),
+        }
+    }
+}
+
+impl From<&PoolReport> for PoolDto {
+    fn from(x: &PoolReport) -> Self {
+        PoolDto {
+            name: x.name.clone(),
+            capacity_mb: r4(x.capacity_mb),
+            peak_mb: r4(x.peak_mb),
+            overflow_mb: r4(x.overflow_mb),
+            swap_ms_per_round: r4(x.swap_ms_per_round),
+        }
     }
 }
