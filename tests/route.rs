@@ -473,6 +473,15 @@ fn captured_headless_chromium_routes_to_wasm_for_the_reasons_it_reported() {
         assert!(a.reason.contains("fallback"), "{}", a.reason);
         let gpu = alt(a, Backend::WebGpu);
         assert!(gpu.usable && gpu.latency_ms.unwrap() > a.latency_ms);
+        // No navigator.ml: detection's reason is given once, not wrapped in another "is absent".
+        let nn = alt(a, Backend::WebNn(WebNnKind::Cpu));
+        assert!(!nn.usable, "{}", nn.reason);
+        assert_eq!(
+            nn.reason.matches("navigator.ml is absent").count(),
+            1,
+            "{}",
+            nn.reason
+        );
         // Without an adapter WebGPU is out, with the browser's own words; WebNN's refused contexts too.
         let gpu = alt(b, Backend::WebGpu);
         assert!(

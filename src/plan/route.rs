@@ -209,7 +209,7 @@ type WebNnDevice = std::result::Result<(DeviceProfile, Option<String>, OpTypes),
 
 fn devices(caps: &Capabilities) -> Result<Devices> {
     let webgpu = match &caps.webgpu {
-        Err(why) => Err(format!("navigator.gpu is absent ({why})")),
+        Err(why) => Err(absent("navigator.gpu", why)),
         Ok(gpu) => match gpu.adapter() {
             None => {
                 let why = [&gpu.high_performance, &gpu.low_power]
@@ -243,11 +243,20 @@ fn devices(caps: &Capabilities) -> Result<Devices> {
     })
 }
 
+/// `API is absent (why)`, or `why` alone when it already names the API (detection's own reasons do).
+fn absent(api: &str, why: &str) -> String {
+    if why.starts_with(api) {
+        why.to_string()
+    } else {
+        format!("{api} is absent ({why})")
+    }
+}
+
 fn webnn_device(caps: &Capabilities, kind: WebNnKind) -> WebNnDevice {
     let nn = caps
         .webnn
         .as_ref()
-        .map_err(|why| format!("navigator.ml is absent ({why})"))?;
+        .map_err(|why| absent("navigator.ml", why))?;
     let ctx = nn
         .contexts
         .iter()
