@@ -22,64 +22,14 @@ pub fn build(
     schedule: Schedule,
 ) -> MultiPrediction {
     let makespan_ms = schedule.makespan_ns as f64 / NS_PER_MS;
-    let group_of = |i: usize| plan.groups.iter().position(|g| g.contains(&i)).unwrap_or(0);
-    let models: Vec<ModelResult> = prep
-        .models
-        .iter()
-        .zip(singles)
-        .enumerate()
-        .map(|(i, (m, solo))| {
-            let span = schedule.spans[i];
-            let latency_ms = (span.end_ns - span.start_ns) as f64 / NS_PER_MS;
-            let job = &scenario.jobs[i];
-            ModelResult {
-                name: m.spec.name.clone(),
-                model_type: m.resolved.model_type,
-                precision: m.resolved.precision,
-                shared_mb: m.shared_mb,
-                device: prep.devices[m.device].id.clone(),
-                runtime: m.runtime.name.clone(),
-                batch_size: m.spec.batch_size,
-                start_ms: span.start_ns as f64 / NS_PER_MS,
-                end_ms: span.end_ns as f64 / NS_PER_MS,
-                latency_ms,
-                throughput: f64::from(m.spec.batch_size) / (latency_ms / 1000.0).max(1e-12),
-                memory_mb: job.resident_mb + job.running_mb,
-                slowdown: latency_ms / solo.latency_ms.max(1e-12),
-                energy_j: 0.0,
-                group: group_of(i),
-                solo,
-            }
-        })
-        .collect();
+    let mut models = model_results(prep, plan, singles, scenario, &schedule);
     let items: f64 = models.iter().map(|m| f64::from(m.batch_size)).sum();
     let combined_memory_mb = schedule
         .memory
         .iter()
         .map(|s| s.mb.iter().sum::<f64>())
         .fold(0.0, f64::max);
-    let pools: Vec<PoolReport> = prep
-        .pools
-        .iter()
-        .enumerate()
-        .map(|(p, (name, cap))| {
-            let overflow_mb = (schedule.peak_mb[p] - cap).max(0.0);
-            // Every round touches every resident byte, so the overflow is written out and read back once per
-            // round (an LRU-like pager evicts exactly what the next model needs).
-            let swap_ms_per_round = if name == "host" {
-                2.0 * overflow_mb * MB / (SWAP_GBPS * 1e9) * 1e3
-            } else {
-                0.0
-            };
-            PoolReport {
-                name: name.clone(),
-                capacity_mb: *cap,
-                peak_mb: schedule.peak_mb[p],
-                overflow_mb,
-                swap_ms_per_round,
-            }
-        })
-        .collect();
+    let pools = pool_reports(prep, &schedule);
     let budget_overflow = prep
         .constraints
         .max_memory_mb
@@ -88,24 +38,9 @@ pub fn build(
         .iter()
         .map(|p| p.overflow_mb)
         .fold(budget_overflow, f64::max);
-    let mut warnings = prep.warnings.clone();
-    for m in &models {
-        warnings.extend(m.solo.warnings.iter().cloned());
-    }
-    if overflow_mb > 0.0 {
-        warnings.push(format!(
-            "infeasible: needs {overflow_mb:.0} MB more memory than available"
-        ));
-    }
-    for pool in pools.iter().filter(|p| p.swap_ms_per_round > 0.0) {
-        warnings.push(format!(
-            "host memory is oversubscribed by {:.0} MB: the OS would page it to swap, adding about {:.0} ms per round (out and back in at {SWAP_GBPS} GB/s)",
-            pool.overflow_mb, pool.swap_ms_per_round
-        ));
-    }
+    let warnings = warnings(prep, &models, &pools, overflow_mb);
     let contention = contention(prep, plan, &models, &pools, makespan_ms);
     let (energy, per_model_j) = energy(prep, scenario, &schedule, items);
-    let mut models = models;
     for (m, e) in models.iter_mut().zip(per_model_j) {
         m.energy_j = e;
     }
@@ -135,6 +70,95 @@ pub fn build(
         models,
         schedule,
     }
+}
+
+/// Each model's times off the schedule, beside its prediction alone (energy is filled in later).
+fn model_results(
+    prep: &Prepared,
+    plan: &Plan,
+    singles: Vec<SinglePrediction>,
+    scenario: &Scenario,
+    schedule: &Schedule,
+) -> Vec<ModelResult> {
+    let group_of = |i: usize| plan.groups.iter().position(|g| g.contains(&i)).unwrap_or(0);
+    prep.models
+        .iter()
+        .zip(singles)
+        .enumerate()
+        .map(|(i, (m, solo))| {
+            let span = schedule.spans[i];
+            let latency_ms = (span.end_ns - span.start_ns) as f64 / NS_PER_MS;
+            let job = &scenario.jobs[i];
+            ModelResult {
+                name: m.spec.name.clone(),
+                model_type: m.resolved.model_type,
+                precision: m.resolved.precision,
+                shared_mb: m.shared_mb,
+                device: prep.devices[m.device].id.clone(),
+                runtime: m.runtime.name.clone(),
+                batch_size: m.spec.batch_size,
+                start_ms: span.start_ns as f64 / NS_PER_MS,
+                end_ms: span.end_ns as f64 / NS_PER_MS,
+                latency_ms,
+                throughput: f64::from(m.spec.batch_size) / (latency_ms / 1000.0).max(1e-12),
+                memory_mb: job.resident_mb + job.running_mb,
+                slowdown: latency_ms / solo.latency_ms.max(1e-12),
+                energy_j: 0.0,
+                group: group_of(i),
+                solo,
+            }
+        })
+        .collect()
+}
+
+/// Each memory pool's peak against its capacity, and the swap an oversubscribed host pool costs.
+fn pool_reports(prep: &Prepared, schedule: &Schedule) -> Vec<PoolReport> {
+    prep.pools
+        .iter()
+        .enumerate()
+        .map(|(p, (name, cap))| {
+            let overflow_mb = (schedule.peak_mb[p] - cap).max(0.0);
+            // Every round touches every resident byte, so the overflow is written out and read back once per
+            // round (an LRU-like pager evicts exactly what the next model needs).
+            let swap_ms_per_round = if name == "host" {
+                2.0 * overflow_mb * MB / (SWAP_GBPS * 1e9) * 1e3
+            } else {
+                0.0
+            };
+            PoolReport {
+                name: name.clone(),
+                capacity_mb: *cap,
+                peak_mb: schedule.peak_mb[p],
+                overflow_mb,
+                swap_ms_per_round,
+            }
+        })
+        .collect()
+}
+
+/// Resolution's and each model's warnings, then infeasibility and swapping.
+fn warnings(
+    prep: &Prepared,
+    models: &[ModelResult],
+    pools: &[PoolReport],
+    overflow_mb: f64,
+) -> Vec<String> {
+    let mut warnings = prep.warnings.clone();
+    for m in models {
+        warnings.extend(m.solo.warnings.iter().cloned());
+    }
+    if overflow_mb > 0.0 {
+        warnings.push(format!(
+            "infeasible: needs {overflow_mb:.0} MB more memory than available"
+        ));
+    }
+    for pool in pools.iter().filter(|p| p.swap_ms_per_round > 0.0) {
+        warnings.push(format!(
+            "host memory is oversubscribed by {:.0} MB: the OS would page it to swap, adding about {:.0} ms per round (out and back in at {SWAP_GBPS} GB/s)",
+            pool.overflow_mb, pool.swap_ms_per_round
+        ));
+    }
+    warnings
 }
 
 /// Device energy from the schedule, and each model's share of its device's energy (by busy device-time).
