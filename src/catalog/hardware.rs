@@ -83,6 +83,38 @@ pub enum Concurrency {
     CpuThreads,
 }
 
+impl Concurrency {
+    /// Every model.
+    pub const ALL: [Concurrency; 3] = [
+        Self::ConcurrentKernels,
+        Self::SerialQueue,
+        Self::CpuThreads,
+    ];
+
+    /// The JSON name (`concurrent_kernels`, `serial_queue`, `cpu_threads`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::ConcurrentKernels => "concurrent_kernels",
+            Self::SerialQueue => "serial_queue",
+            Self::CpuThreads => "cpu_threads",
+        }
+    }
+
+    /// Parses a JSON name (exactly as [`Concurrency::name`] writes it).
+    pub fn parse(field: &str, text: &str) -> Result<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|c| c.name() == text)
+            .ok_or_else(|| {
+                Error::invalid(
+                    field,
+                    text,
+                    "concurrent_kernels, serial_queue or cpu_threads",
+                )
+            })
+    }
+}
+
 /// Whether a device has its own memory or uses the machine's RAM.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MemoryPool {

@@ -81,44 +81,44 @@ pub struct DeviceDto {
 
 /// The device catalog.
 pub fn catalog_devices() -> Vec<DeviceDto> {
-    hardware::all()
-        .into_iter()
-        .map(|d| {
-            let p = d.peak_tflops;
-            let peaks = [
-                ("fp32", p.fp32),
-                ("fp16", p.fp16),
-                ("bf16", p.bf16),
-                ("int8", p.int8),
-                ("int4", p.int4),
-            ]
-            .into_iter()
-            .filter(|(_, v)| *v > 0.0)
-            .map(|(k, v)| (k.to_string(), v))
-            .collect();
-            DeviceDto {
-                platform_default: hardware::PLATFORM_DEFAULTS
-                    .iter()
-                    .any(|(_, id)| *id == d.id),
-                id: d.id,
-                name: d.name,
-                platform: d.platform.name().to_string(),
-                peak_tflops: peaks,
-                memory_bandwidth_gbps: d.memory_bandwidth_gbps,
-                memory_capacity_mb: d.memory_capacity_mb,
-                tdp_w: d.tdp_w,
-                idle_w: d.idle_w,
-                throttle_after_s: d.throttle_after_s,
-                throttled_speed: d.throttled_speed,
-                concurrency: match d.concurrency {
-                    Concurrency::ConcurrentKernels => "concurrent_kernels",
-                    Concurrency::SerialQueue => "serial_queue",
-                    Concurrency::CpuThreads => "cpu_threads",
-                }
-                .to_string(),
-                default_runtime: d.default_runtime,
-                sources: d.sources.into_iter().collect(),
-            }
-        })
-        .collect()
+    hardware::all().iter().map(DeviceDto::from).collect()
+}
+
+/// The positive peaks of a device by precision name (`fp32`, `fp16`, `bf16`, `int8`, `int4`), TFLOP/s.
+pub(super) fn peaks(p: &Peaks) -> BTreeMap<String, f64> {
+    [
+        ("fp32", p.fp32),
+        ("fp16", p.fp16),
+        ("bf16", p.bf16),
+        ("int8", p.int8),
+        ("int4", p.int4),
+    ]
+    .into_iter()
+    .filter(|(_, v)| *v > 0.0)
+    .map(|(k, v)| (k.to_string(), v))
+    .collect()
+}
+
+/// A `listHardware()` entry: a catalog device, or any profile (a detected one) in the same fields.
+impl From<&DeviceProfile> for DeviceDto {
+    fn from(d: &DeviceProfile) -> Self {
+        DeviceDto {
+            platform_default: hardware::PLATFORM_DEFAULTS
+                .iter()
+                .any(|(_, id)| *id == d.id),
+            id: d.id.clone(),
+            name: d.name.clone(),
+            platform: d.platform.name().to_string(),
+            peak_tflops: peaks(&d.peak_tflops),
+            memory_bandwidth_gbps: d.memory_bandwidth_gbps,
+            memory_capacity_mb: d.memory_capacity_mb,
+            tdp_w: d.tdp_w,
+            idle_w: d.idle_w,
+            throttle_after_s: d.throttle_after_s,
+            throttled_speed: d.throttled_speed,
+            concurrency: d.concurrency.name().to_string(),
+            default_runtime: d.default_runtime.clone(),
+            sources: d.sources.iter().cloned().collect(),
+        }
+    }
 }

@@ -217,18 +217,7 @@ fn compute(d: &HardwareProfileDto, p: &mut DeviceProfile) -> Result<()> {
         p.kernel_overhead_us = v;
     }
     if let Some(c) = d.concurrency.as_deref() {
-        p.concurrency = match c {
-            "concurrent_kernels" => Concurrency::ConcurrentKernels,
-            "serial_queue" => Concurrency::SerialQueue,
-            "cpu_threads" => Concurrency::CpuThreads,
-            other => {
-                return Err(Error::invalid(
-                    field("concurrency"),
-                    other,
-                    "concurrent_kernels, serial_queue or cpu_threads",
-                ))
-            }
-        };
+        p.concurrency = Concurrency::parse(&field("concurrency"), c)?;
     }
     Ok(())
 }
@@ -479,14 +468,7 @@ pub fn profile_to_dto(p: &DeviceProfile) -> HardwareProfileDto {
                 .collect(),
         ),
         kernel_overhead_us: Some(p.kernel_overhead_us),
-        concurrency: Some(
-            match p.concurrency {
-                Concurrency::ConcurrentKernels => "concurrent_kernels",
-                Concurrency::SerialQueue => "serial_queue",
-                Concurrency::CpuThreads => "cpu_threads",
-            }
-            .to_string(),
-        ),
+        concurrency: Some(p.concurrency.name().to_string()),
         interference_per_model: Some(p.interference_per_model),
         per_unit_bandwidth_gbps: Some(p.per_unit_bandwidth_gbps),
         host_cores: Some(f64::from(p.host_cores)),
