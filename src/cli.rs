@@ -437,21 +437,38 @@ fn run(cli: Cli) -> Result<String, String> {
     }
 }
 
-/// `mmperf predict`.
-fn predict(common: &Common, strategy: &str) -> Result<String, String> {
+/// `--json`: the JSON of `dto()`; otherwise what `table` writes.
+fn report<T: serde::Serialize>(
+    json: bool,
+    dto: impl FnOnce() -> T,
+    table: impl FnOnce(&mut String),
+) -> String {
+    let mut out = String::new();
+    if json {
+        w!(out, "{}", wire::to_json(&dto()));
+    } else {
+        table(&mut out);
+    }
+    out
+}
+
+/// The workload of `common` predicted under `--strategy`.
+fn predicted(common: &Common, strategy: &str) -> Result<MultiPrediction, String> {
     let strategy = Strategy::parse("--strategy", strategy).map_err(text)?;
     let l = load(common)?;
-    let p = l
-        .predictor
+    l.predictor
         .predict(&l.workload.workload, &l.target, strategy)
-        .map_err(text)?;
-    let mut out = String::new();
-    if common.json {
-        w!(out, "{}", wire::to_json(&wire::prediction_dto(&p)));
-    } else {
-        print_prediction(&mut out, &p);
-    }
-    Ok(out)
+        .map_err(text)
+}
+
+/// `mmperf predict`.
+fn predict(common: &Common, strategy: &str) -> Result<String, String> {
+    let p = predicted(common, strategy)?;
+    Ok(report(
+        common.json,
+        || wire::prediction_dto(&p),
+        |out| print_prediction(out, &p),
+    ))
 }
 
 /// `mmperf recommend`.
@@ -462,13 +479,11 @@ fn recommend(common: &Common, goal: &str) -> Result<String, String> {
         .predictor
         .recommend(&l.workload.workload, &l.target, goal)
         .map_err(text)?;
-    let mut out = String::new();
-    if common.json {
-        w!(out, "{}", wire::to_json(&wire::recommendation_dto(&r)));
-    } else {
-        print_recommendation(&mut out, &r);
-    }
-    Ok(out)
+    Ok(report(
+        common.json,
+        || wire::recommendation_dto(&r),
+        |out| print_recommendation(out, &r),
+    ))
 }
 
 /// `mmperf memory`: the advice, or with `--apply` the prediction after the chosen options.
@@ -477,14 +492,12 @@ fn memory_advice(a: MemoryArgs) -> Result<String, String> {
     let l = load(&a.common)?;
     let (w, t) = (&l.workload.workload, &l.target);
     let advice = memory::advise(w, t, &l.predictor.sharing, strategy).map_err(text)?;
-    let mut out = String::new();
     let Some(ranks) = a.apply else {
-        if a.common.json {
-            w!(out, "{}", wire::to_json(&wire::memory_advice_dto(&advice)));
-        } else {
-            w!(out, "{}", advice.table());
-        }
-        return Ok(out);
+        return Ok(report(
+            a.common.json,
+            || wire::memory_advice_dto(&advice),
+            |out| w!(out, "{}", advice.table()),
+        ));
     };
     let ranks = ranks
         .split(',')
@@ -496,17 +509,15 @@ fn memory_advice(a: MemoryArgs) -> Result<String, String> {
         .collect::<Result<Vec<_>, _>>()?;
     let changes = wire::memory_changes(&advice, &ranks).map_err(text)?;
     let applied = memory::apply(w, t, &l.predictor.sharing, strategy, &changes).map_err(text)?;
-    if a.common.json {
-        w!(
-            out,
-            "{}",
-            wire::to_json(&wire::prediction_dto(&applied.prediction))
-        );
-    } else {
-        w!(out, "after applying option(s) {}: peak {:.0} MB (was {:.0} MB), makespan {:.3} ms (was {:.3} ms)", ranks.iter().map(|r| r.to_string()).collect::<Vec<_>>().join(", "), applied.prediction.combined_memory_mb, advice.peak_mb, applied.prediction.combined_latency_ms, advice.latency_ms);
-        print_prediction(&mut out, &applied.prediction);
-    }
-    Ok(out)
+    let p = &applied.prediction;
+    Ok(report(
+        a.common.json,
+        || wire::prediction_dto(p),
+        |out| {
+            w!(out, "after applying option(s) {}: peak {:.0} MB (was {:.0} MB), makespan {:.3} ms (was {:.3} ms)", ranks.iter().map(|r| r.to_string()).collect::<Vec<_>>().join(", "), p.combined_memory_mb, advice.peak_mb, p.combined_latency_ms, advice.latency_ms);
+            print_prediction(out, p);
+        },
+    ))
 }
 
 /// `mmperf serve`.
@@ -527,20 +538,14 @@ fn serve_under_load(a: ServeArgs) -> Result<String, String> {
         capacity: Some(!a.no_capacity),
     };
     let req = wire::serve_request(dto, &prep).map_err(text)?;
-    let report = serve::simulate(&prep, &req.config).map_err(text)?;
+    let simulated = serve::simulate(&prep, &req.config).map_err(text)?;
     let cap = if req.capacity {
         Some(serve::capacity(&prep, &req.config).map_err(text)?)
     } else {
         None
     };
-    let dto = wire::serve_dto(&req, &report, cap.as_ref());
-    let mut out = String::new();
-    if a.common.json {
-        w!(out, "{}", wire::to_json(&dto));
-    } else {
-        print_serve(&mut out, &dto);
-    }
-    Ok(out)
+    let dto = wire::serve_dto(&req, &simulated, cap.as_ref());
+    Ok(report(a.common.json, || &dto, |out| print_serve(out, &dto)))
 }
 
 /// `mmperf coldstart`.
@@ -554,39 +559,26 @@ fn coldstart(a: ColdstartArgs) -> Result<String, String> {
         warmup_iterations: a.warmup,
     };
     let r = cold_start(&prep, config).map_err(text)?;
-    let mut out = String::new();
-    if a.common.json {
-        w!(out, "{}", wire::to_json(&wire::cold_start_dto(&r)));
-    } else {
-        print_cold_start(&mut out, &r);
-    }
-    Ok(out)
+    Ok(report(
+        a.common.json,
+        || wire::cold_start_dto(&r),
+        |out| print_cold_start(out, &r),
+    ))
 }
 
 /// `mmperf schedule`: the chart, and with `--trace` a Chrome trace file.
 fn schedule(a: ScheduleArgs) -> Result<String, String> {
-    let strategy = Strategy::parse("--strategy", &a.strategy).map_err(text)?;
-    let l = load(&a.common)?;
-    let p = l
-        .predictor
-        .predict(&l.workload.workload, &l.target, strategy)
-        .map_err(text)?;
+    let p = predicted(&a.common, &a.strategy)?;
     if let Some(path) = a.trace {
         std::fs::write(&path, wire::chrome_trace(&p))
             .map_err(|e| format!("cannot write trace file '{path}': {e}"))?;
         eprintln!("wrote Chrome trace to {path} (open in chrome://tracing or ui.perfetto.dev)");
     }
-    let mut out = String::new();
-    if a.common.json {
-        w!(
-            out,
-            "{}",
-            wire::to_json(&wire::prediction_dto(&p).execution_schedule)
-        );
-    } else {
-        print_gantt(&mut out, &p);
-    }
-    Ok(out)
+    Ok(report(
+        a.common.json,
+        || wire::prediction_dto(&p).execution_schedule,
+        |out| print_gantt(out, &p),
+    ))
 }
 
 /// `mmperf models`.

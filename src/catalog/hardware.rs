@@ -85,11 +85,8 @@ pub enum Concurrency {
 
 impl Concurrency {
     /// Every model.
-    pub const ALL: [Concurrency; 3] = [
-        Self::ConcurrentKernels,
-        Self::SerialQueue,
-        Self::CpuThreads,
-    ];
+    pub const ALL: [Concurrency; 3] =
+        [Self::ConcurrentKernels, Self::SerialQueue, Self::CpuThreads];
 
     /// The JSON name (`concurrent_kernels`, `serial_queue`, `cpu_threads`).
     pub fn name(self) -> &'static str {
