@@ -27,6 +27,9 @@
 //! - `serve/`: serving under load (arrivals, queues, schedulers, percentiles, sustainable rates).
 //! - `calibrate/`: measurements (re-predictable with any profile), validation metrics and trend, and the
 //!   refit of a profile from measurements with a held-out check.
+//! - `run/`: the run protocol the browser pool and `mmperf measure` share: a plan's stages and lanes, each
+//!   model's backends tried in turn (typed outcomes), and the run summed up as a measurement, behind an
+//!   executor trait (the clock and the work are the platform's).
 //! - `native/` (native only): threaded runs of the built-in workloads, `mmperf calibrate` microbenchmarks,
 //!   the SQLite measurement store.
 //! - `wire.rs` (+ `wire/`: `calibration`, `capabilities`, `detected`, `route`, `pool`, `graph`, `real`,
@@ -42,7 +45,7 @@
 //!
 //! ## Invariants
 //!
-//! - The core (catalog, predict, sim, plan, calibrate, workload) does no I/O, reads no clock and has no
+//! - The core (catalog, predict, sim, plan, calibrate, run, workload) does no I/O, reads no clock and has no
 //!   randomness but explicitly seeded streams; it gives the same answer for the same input, natively and in
 //!   wasm. A tidy test enforces it.
 //! - The order of model entries never changes a total: models are ordered canonically by content.
@@ -59,6 +62,7 @@ pub mod native;
 pub mod onnx;
 pub mod plan;
 pub mod predict;
+pub mod run;
 pub mod serve;
 pub mod sim;
 pub mod wire;

@@ -1,15 +1,19 @@
 //! `mmperf measure`: runs the built-in workloads of a workload's models on this CPU with a strategy, alone
 //! and together as the plan says, and records the run beside the prediction made before it.
 
+use std::collections::BTreeMap;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
+use futures_util::FutureExt;
+
 use super::run::Ready;
-use crate::calibrate::{MeasuredModel, Measurement};
+use crate::calibrate::Measurement;
 use crate::catalog::hardware::DeviceProfile;
 use crate::catalog::runtime::RuntimeProfile;
 use crate::error::{Error, Result};
 use crate::predict::multi::{Strategy, Target, Workload};
 use crate::predict::spec::ModelSpec;
+use crate::run::{self, Attempted, Attempts, Executor, Outcome};
 use crate::workload::{self, WorkloadOptions};
 use crate::{plan, MultiModelPredictor};
 
@@ -89,9 +93,17 @@ pub fn measure(req: &MeasureRequest<'_>, progress: &mut dyn FnMut(&str)) -> Resu
         let out = r.run(t);
         max_error = max_error.max(workload::max_relative_error(&out, &reference));
     }
+    let stages = run::stages(&plan.groups, &vec!["cpu"; ready.len()], &BTreeMap::new());
+    let exec = Threads {
+        ready: &ready,
+        threads: &threads,
+        origin: Instant::now(),
+    };
     let mut runs = Vec::new();
     for k in 0..req.repeat.max(1) {
-        let (makespan, lat) = run_plan(&ready, &plan.groups, &threads);
+        let ran = run::run(&exec, &stages, ready.len(), || ())
+            .now_or_never()
+            .expect("native stages run on threads and never wait");
         progress(&format!(
             "{}{} run {}: {:.2} ms",
             req.strategy.name(),
@@ -101,41 +113,33 @@ pub fn measure(req: &MeasureRequest<'_>, progress: &mut dyn FnMut(&str)) -> Resu
                 ""
             },
             k + 1,
-            makespan
+            ran.makespan_ms
         ));
-        runs.push((makespan, lat));
+        runs.push(ran);
     }
-    runs.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let (makespan, latencies) = runs.swap_remove(runs.len() / 2);
+    runs.sort_by(|a, b| a.makespan_ms.total_cmp(&b.makespan_ms));
+    let ran = runs.swap_remove(runs.len() / 2);
     let timestamp_ms = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0.0, |d| d.as_secs_f64() * 1e3);
-    let measurement = Measurement {
-        timestamp_ms,
-        source: "mmperf measure".to_string(),
-        hardware: req.profile.id.clone(),
-        profiles: vec![req.profile.clone()],
-        strategy: req.strategy,
-        groups: plan.groups.clone(),
-        models: specs
+    let basis = run::Basis {
+        specs: specs
             .iter()
-            .zip(&predicted.models)
-            .zip(&latencies)
             .zip(&threads)
-            .map(|(((s, p), &measured_ms), &t)| {
+            .map(|(s, &t)| {
                 let mut spec = s.clone();
                 spec.threads = Some(t as u32);
-                MeasuredModel {
-                    spec,
-                    predicted_ms: p.latency_ms,
-                    measured_ms,
-                }
+                spec
             })
             .collect(),
-        predicted_makespan_ms: predicted.combined_latency_ms,
-        measured_makespan_ms: makespan,
-        memory_mb: None,
+        profiles: vec![req.profile.clone()],
+        hardware: req.profile.id.clone(),
+        source: "mmperf measure".to_string(),
+        timestamp_ms,
     };
+    let measurement = run::summarise(&ran, &plan, &predicted, basis)
+        .measurement
+        .map_err(|why| Error::invalid("models", "a run", &why))?;
     measurement.validate()?;
     Ok(Measured {
         measurement,
@@ -143,26 +147,49 @@ pub fn measure(req: &MeasureRequest<'_>, progress: &mut dyn FnMut(&str)) -> Resu
     })
 }
 
-/// Runs the groups one after another, the models of a group at once; returns the makespan and each
-/// model's latency (its own start to end), ms.
-fn run_plan(ready: &[Ready], groups: &[Vec<usize>], threads: &[usize]) -> (f64, Vec<f64>) {
-    let mut lat = vec![0.0; ready.len()];
-    let t0 = Instant::now();
-    for g in groups {
-        let times: Vec<(usize, f64)> = std::thread::scope(|s| {
-            let handles: Vec<_> = g
+/// The built-in workloads on this CPU: a stage's lanes on scoped threads, each model at its planned
+/// thread count (one backend, no fallback: a built-in run cannot fail).
+struct Threads<'a> {
+    ready: &'a [Ready],
+    threads: &'a [usize],
+    origin: Instant,
+}
+
+impl Attempts for Threads<'_> {
+    type Output = ();
+
+    fn now_ms(&self) -> f64 {
+        self.origin.elapsed().as_secs_f64() * 1e3
+    }
+
+    fn tries(&self, _model: usize) -> usize {
+        1
+    }
+
+    async fn attempt(&self, model: usize, _backend: usize) -> Attempted<()> {
+        self.ready[model].run(self.threads[model]);
+        Attempted::ok(())
+    }
+}
+
+impl Executor for Threads<'_> {
+    async fn run_stage(&self, lanes: &[Vec<usize>], t0: f64) -> Vec<(usize, Outcome<()>)> {
+        std::thread::scope(|s| {
+            let handles: Vec<_> = lanes
                 .iter()
-                .map(|&i| {
-                    let r = &ready[i];
-                    let t = threads[i];
-                    s.spawn(move || (i, r.timed(t).0))
+                .map(|lane| {
+                    s.spawn(move || {
+                        run::run_lane(self, lane, t0)
+                            .now_or_never()
+                            .expect("a built-in run never waits")
+                    })
                 })
                 .collect();
-            handles.into_iter().filter_map(|h| h.join().ok()).collect()
-        });
-        for (i, ms) in times {
-            lat[i] = ms;
-        }
+            handles
+                .into_iter()
+                .filter_map(|h| h.join().ok())
+                .flatten()
+                .collect()
+        })
     }
-    (t0.elapsed().as_secs_f64() * 1e3, lat)
 }

@@ -33,7 +33,6 @@ use super::webgpu::{Gpu, GpuChain};
 use super::webnn::NnChain;
 use super::worker;
 use super::{from_js, is_absent, js_error, to_js, CapabilitiesDto};
-use crate::calibrate::{MeasuredModel, Measurement};
 use crate::catalog::detected::Capabilities;
 use crate::catalog::detected::WebNnKind;
 use crate::catalog::hardware::{Concurrency, DeviceProfile};

@@ -3,6 +3,7 @@
 //! run is recorded as a measurement when every model succeeded.
 
 use super::*;
+use crate::run::{self as protocol, Attempted, Attempts, Executor, Outcome, Status};
 
 /// What went wrong with a value an executor resolved to, if anything: nothing at all, or non-finite
 /// numbers (in a number, a float typed array, or one level of arrays/objects).
@@ -45,14 +46,7 @@ fn output_problem(v: &JsValue, depth: u32) -> Option<String> {
     None
 }
 
-/// What one model's run produced.
-struct Outcome {
-    dto: ModelRunDto,
-    outputs: JsValue,
-}
-
 struct Job {
-    index: usize,
     id: String,
     name: String,
     batch: u32,
@@ -67,6 +61,11 @@ struct Job {
     threads: u32,
     runs_on: &'static str,
 }
+
+/// What an attempt produced: the check of its outputs against the reference (built-in models) and the
+/// outputs as the executor returned them.
+type Produced = (Option<CheckDto>, JsValue);
+type AttemptResult = Attempted<Produced>;
 
 /// A run as JS: the result, with each model's outputs (as its executor returned them) attached.
 pub(super) async fn execute(
@@ -97,90 +96,99 @@ pub(super) fn run_js(run: &PoolRunDto, outputs: &[JsValue]) -> Result<JsValue, J
     Ok(value)
 }
 
-/// Runs the selected models with the options' strategy: the result and each model's outputs.
-pub(super) async fn run_plan(
-    state: &Rc<RefCell<State>>,
-    ids: &JsValue,
-    options: &JsValue,
-) -> Result<(PoolRunDto, Vec<JsValue>), JsError> {
+/// A run's options, read and checked: the strategy (`None`: auto), goal, timeout, fallback.
+struct RunOptions {
+    strategy: Option<Strategy>,
+    goal: Goal,
+    timeout_ms: f64,
+    fallback: bool,
+}
+
+fn run_options(state: &State, options: &JsValue) -> Result<RunOptions, JsError> {
     let opts: ExecuteOptionsDto = if is_absent(options) {
         ExecuteOptionsDto::default()
     } else {
         from_js(options, "options")?
     };
-    let strategy_name = opts
-        .strategy
-        .clone()
-        .unwrap_or_else(|| "parallel".to_string());
-    let auto = strategy_name.trim().eq_ignore_ascii_case("auto");
-    let strategy = if auto {
+    let name = opts.strategy.as_deref().unwrap_or("parallel");
+    let strategy = if name.trim().eq_ignore_ascii_case("auto") {
         None
     } else {
-        Some(
-            Strategy::parse("options.strategy", &strategy_name).map_err(|_| {
-                js_error(Error::invalid(
-                    "options.strategy",
-                    &strategy_name,
-                    "parallel, sequential, batched or auto",
-                ))
-            })?,
-        )
+        Some(Strategy::parse("options.strategy", name).map_err(|_| {
+            js_error(Error::invalid(
+                "options.strategy",
+                name,
+                "parallel, sequential, batched or auto",
+            ))
+        })?)
     };
-    let goal = Goal::parse("options.goal", opts.goal.as_deref().unwrap_or("throughput"))
-        .map_err(js_error)?;
-    let (timeout_ms, fallback, limits) = {
-        let s = state.borrow();
-        (
-            timeout_field(opts.timeout_ms, "options.timeoutMs", s.timeout_ms)?,
-            opts.fallback.unwrap_or(s.fallback),
-            s.limits.clone(),
-        )
+    Ok(RunOptions {
+        strategy,
+        goal: Goal::parse("options.goal", opts.goal.as_deref().unwrap_or("throughput"))
+            .map_err(js_error)?,
+        timeout_ms: timeout_field(opts.timeout_ms, "options.timeoutMs", state.timeout_ms)?,
+        fallback: opts.fallback.unwrap_or(state.fallback),
+    })
+}
+
+/// What a run is judged against: the prediction made before it, the auto choice, and what it records.
+struct Predicted {
+    prediction: crate::predict::multi::MultiPrediction,
+    auto: Option<AutoDto>,
+    basis: protocol::Basis,
+}
+
+/// The prediction of the selected models under the options' strategy (or the recommended plan for auto).
+fn predicted(state: &State, selected: &[usize], opts: &RunOptions) -> Result<Predicted, JsError> {
+    let (workload, target) = run_inputs(state, selected)?;
+    let predictor = MultiModelPredictor::default();
+    let (prediction, auto) = match opts.strategy {
+        Some(st) => (
+            predictor
+                .predict(&workload, &target, st)
+                .map_err(js_error)?,
+            None,
+        ),
+        None => {
+            let r = predictor
+                .recommend(&workload, &target, opts.goal)
+                .map_err(js_error)?;
+            let best = r.best();
+            let auto = AutoDto {
+                goal: opts.goal.name(),
+                reason: r.reason.clone(),
+                label: best.label.clone(),
+            };
+            (best.prediction.clone(), Some(auto))
+        }
     };
+    let basis = protocol::Basis {
+        specs: workload.models,
+        profiles: target.devices,
+        hardware: target.device.id,
+        source: "pool".to_string(),
+        timestamp_ms: js_sys::Date::now(),
+    };
+    Ok(Predicted {
+        prediction,
+        auto,
+        basis,
+    })
+}
 
-    // Which models, in the order given (ids) or registered.
-    let selected = select(&state.borrow(), ids)?;
-    if selected.is_empty() {
-        return Err(js_error(Error::invalid(
-            "ids",
-            "[]",
-            "at least one registered model (registerModel first)",
-        )));
-    }
-
-    // The prediction, before anything runs.
-    let (prediction, plan, auto_dto, jobs, basis) = {
-        let s = state.borrow();
-        let models: Vec<&Model> = selected.iter().map(|&k| &s.models[k]).collect();
-        let (workload, target) = run_inputs(&s, &selected)?;
-        let predictor = MultiModelPredictor::default();
-        let (prediction, auto_dto) = match strategy {
-            Some(st) => (
-                predictor
-                    .predict(&workload, &target, st)
-                    .map_err(js_error)?,
-                None,
-            ),
-            None => {
-                let r = predictor
-                    .recommend(&workload, &target, goal)
-                    .map_err(js_error)?;
-                let best = r.best();
-                (
-                    best.prediction.clone(),
-                    Some(AutoDto {
-                        goal: goal.name(),
-                        reason: r.reason.clone(),
-                        label: best.label.clone(),
-                    }),
-                )
-            }
-        };
-        let plan = prediction.plan.clone();
-        let jobs: Vec<Job> = models
-            .iter()
-            .enumerate()
-            .map(|(i, m)| Job {
-                index: i,
+/// One job per selected model, with the plan's threads and the predicted latency.
+fn jobs(
+    state: &State,
+    selected: &[usize],
+    prediction: &crate::predict::multi::MultiPrediction,
+) -> Vec<Job> {
+    let plan = &prediction.plan;
+    selected
+        .iter()
+        .enumerate()
+        .map(|(i, &k)| {
+            let m = &state.models[k];
+            Job {
                 id: m.id.clone(),
                 name: m.spec.name.clone(),
                 batch: m.spec.batch_size,
@@ -204,15 +212,108 @@ pub(super) async fn run_plan(
                 tensors: m.tensors.clone(),
                 validate: m.validate.clone(),
                 predicted_ms: prediction.models[i].latency_ms,
-            })
-            .collect();
-        let basis = (
-            workload.models.clone(),
-            target.devices.clone(),
-            target.device.id.clone(),
-        );
-        (prediction, plan, auto_dto, jobs, basis)
+            }
+        })
+        .collect()
+}
+
+/// The pool's executor for one run: the jobs, the GPU device, the timeout and fallback.
+struct PageRun<'a> {
+    state: &'a Rc<RefCell<State>>,
+    jobs: &'a [Job],
+    device: Option<Rc<Gpu>>,
+    timeout_ms: f64,
+    fallback: bool,
+}
+
+impl Attempts for PageRun<'_> {
+    type Output = Produced;
+
+    fn now_ms(&self) -> f64 {
+        now_ms()
+    }
+
+    fn tries(&self, model: usize) -> usize {
+        if self.fallback {
+            self.jobs[model].chain.len()
+        } else {
+            1
+        }
+    }
+
+    async fn attempt(&self, model: usize, backend: usize) -> AttemptResult {
+        let job = &self.jobs[model];
+        let device = self.device.clone();
+        attempt(
+            self.state,
+            job,
+            job.chain[backend],
+            device,
+            self.timeout_ms,
+            backend,
+        )
+        .await
+    }
+}
+
+impl Executor for PageRun<'_> {
+    async fn run_stage(&self, lanes: &[Vec<usize>], t0: f64) -> Vec<(usize, Outcome<Produced>)> {
+        join_all(lanes.iter().map(|lane| protocol::run_lane(self, lane, t0)))
+            .await
+            .into_iter()
+            .flatten()
+            .collect()
+    }
+}
+
+/// What the page tells about stages whose models share a backend that runs one model at a time.
+fn shared_warnings(stages: &[protocol::Stage]) -> Vec<String> {
+    let mut out = Vec::new();
+    for (key, n) in stages.iter().flat_map(|s| &s.shared) {
+        match key.as_str() {
+            "webgpu" => out.push(format!(
+                "{n} models on WebGPU share the pool's one device queue: their GPU work runs one after another"
+            )),
+            "wasm" => out.push(format!(
+                "{n} WASM models on this thread: each run blocks the thread, so they run one after another"
+            )),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Runs the selected models with the options' strategy: the result and each model's outputs.
+pub(super) async fn run_plan(
+    state: &Rc<RefCell<State>>,
+    ids: &JsValue,
+    options: &JsValue,
+) -> Result<(PoolRunDto, Vec<JsValue>), JsError> {
+    let (opts, limits) = {
+        let s = state.borrow();
+        (run_options(&s, options)?, s.limits.clone())
     };
+    // Which models, in the order given (ids) or registered.
+    let selected = select(&state.borrow(), ids)?;
+    if selected.is_empty() {
+        return Err(js_error(Error::invalid(
+            "ids",
+            "[]",
+            "at least one registered model (registerModel first)",
+        )));
+    }
+    // The prediction, before anything runs.
+    let (predicted, jobs) = {
+        let s = state.borrow();
+        let p = predicted(&s, &selected, &opts)?;
+        let jobs = jobs(&s, &selected, &p.prediction);
+        (p, jobs)
+    };
+    let plan = predicted.prediction.plan.clone();
+    let keys: Vec<&str> = jobs.iter().map(|j| j.chain[0].name()).collect();
+    let stages = protocol::stages(&plan.groups, &keys, &limits);
+    let mut warnings = predicted.prediction.warnings.clone();
+    warnings.extend(shared_warnings(&stages));
 
     let needs_gpu = jobs.iter().any(|j| j.chain.contains(&Backend::WebGpu));
     let device = if needs_gpu {
@@ -220,244 +321,100 @@ pub(super) async fn run_plan(
     } else {
         None
     };
-    let jobs: Vec<Rc<Job>> = jobs.into_iter().map(Rc::new).collect();
-    let mut warnings = prediction.warnings.clone();
-    let mut outcomes: Vec<Option<Outcome>> = (0..jobs.len()).map(|_| None).collect();
     // Workers a timeout terminated start again before the clock starts.
     for job in &jobs {
         if let Some(w) = &job.worker {
             let _ = w.ensure().await;
         }
     }
-    let t0 = now_ms();
-    for group in &plan.groups {
-        // Lanes per backend: at most `limit` models of one backend at once; a lane runs its models in turn.
-        let mut by_backend: BTreeMap<&'static str, Vec<usize>> = BTreeMap::new();
-        for &i in group {
-            by_backend
-                .entry(jobs[i].chain[0].name())
-                .or_default()
-                .push(i);
-        }
-        let mut lanes: Vec<Vec<usize>> = Vec::new();
-        for (backend, members) in &by_backend {
-            let limit = limits.get(backend).copied().unwrap_or(members.len()).max(1);
-            if members.len() > 1 {
-                match *backend {
-                    "webgpu" => warnings.push(format!(
-                        "{} models on WebGPU share the pool's one device queue: their GPU work runs one after another",
-                        members.len()
-                    )),
-                    "wasm" => warnings.push(format!(
-                        "{} WASM models on this thread: each run blocks the thread, so they run one after another",
-                        members.len()
-                    )),
-                    _ => {}
-                }
-            }
-            let mut ls: Vec<Vec<usize>> = vec![Vec::new(); limit.min(members.len())];
-            for (k, &i) in members.iter().enumerate() {
-                let n = ls.len();
-                ls[k % n].push(i);
-            }
-            lanes.extend(ls);
-        }
-        let futures = lanes.into_iter().map(|lane| {
-            let jobs = jobs.clone();
-            let state = state.clone();
-            let device = device.clone();
-            async move {
-                let mut out = Vec::new();
-                for i in lane {
-                    let o =
-                        run_job(&state, &jobs[i], device.clone(), timeout_ms, fallback, t0).await;
-                    out.push((i, o));
-                }
-                out
-            }
-        });
-        for lane in join_all(futures).await {
-            for (i, o) in lane {
-                outcomes[i] = Some(o);
-            }
-        }
-    }
-    let makespan = now_ms() - t0;
-    let outcomes: Vec<Outcome> = outcomes
-        .into_iter()
-        .enumerate()
-        .map(|(i, o)| {
-            o.unwrap_or_else(|| Outcome {
-                dto: failed_dto(&jobs[i], "the plan did not include this model", t0),
-                outputs: JsValue::UNDEFINED,
-            })
-        })
-        .collect();
-    let ok_items: f64 = outcomes
-        .iter()
-        .filter(|o| o.dto.status == "ok")
-        .map(|o| f64::from(o.dto.batch_size))
-        .sum();
-    let succeeded = outcomes.iter().filter(|o| o.dto.status == "ok").count();
+    let exec = PageRun {
+        state,
+        jobs: &jobs,
+        device,
+        timeout_ms: opts.timeout_ms,
+        fallback: opts.fallback,
+    };
+    let ran = protocol::run(&exec, &stages, jobs.len(), || (None, JsValue::UNDEFINED)).await;
+    let summary = protocol::summarise(&ran, &plan, &predicted.prediction, predicted.basis);
     // Every fully successful run becomes a measurement (kept in memory and in IndexedDB).
-    let recorded = if succeeded == outcomes.len() {
-        let (specs, profiles, hardware) = basis;
-        let m = Measurement {
-            timestamp_ms: js_sys::Date::now(),
-            source: "pool".to_string(),
-            hardware,
-            profiles,
-            strategy: plan.strategy,
-            groups: plan.groups.clone(),
-            models: specs
-                .into_iter()
-                .zip(&outcomes)
-                .zip(&prediction.models)
-                .map(|((spec, o), p)| MeasuredModel {
-                    spec,
-                    predicted_ms: p.latency_ms,
-                    measured_ms: o.dto.latency_ms.max(1e-3),
-                })
-                .collect(),
-            predicted_makespan_ms: prediction.combined_latency_ms,
-            measured_makespan_ms: makespan.max(1e-3),
-            memory_mb: None,
-        };
-        match calibration::record(state, m).await {
+    let recorded = match summary.measurement {
+        Ok(m) => match calibration::record(state, m).await {
             Ok(_) => true,
             Err(e) => {
                 warnings.push(format!("the run was not recorded: {e}"));
                 false
             }
+        },
+        Err(why) => {
+            warnings.push(why);
+            false
         }
-    } else {
-        warnings.push(format!(
-            "not recorded as a measurement: {} of {} models failed",
-            outcomes.len() - succeeded,
-            outcomes.len()
-        ));
-        false
     };
     let storage_warning = state.borrow().calibration.warning_text();
-    if let Some(w) = storage_warning {
-        warnings.push(w);
-    }
+    warnings.extend(storage_warning);
     let run = PoolRunDto {
         strategy: plan.strategy.name(),
-        auto: auto_dto,
+        auto: predicted.auto,
         stages: plan
             .groups
             .iter()
             .map(|g| g.iter().map(|&i| jobs[i].id.clone()).collect())
             .collect(),
-        makespan_ms: makespan,
-        throughput: if makespan > 0.0 {
-            ok_items / (makespan / 1e3)
-        } else {
-            0.0
-        },
-        succeeded,
-        failed: outcomes.len() - succeeded,
-        models: outcomes.iter().map(|o| o.dto.clone()).collect(),
-        prediction: crate::wire::prediction_dto(&prediction),
+        makespan_ms: ran.makespan_ms,
+        throughput: summary.throughput,
+        succeeded: summary.succeeded,
+        failed: summary.failed,
+        models: jobs
+            .iter()
+            .zip(&ran.outcomes)
+            .map(|(j, o)| model_run_dto(j, o))
+            .collect(),
+        prediction: crate::wire::prediction_dto(&predicted.prediction),
         recorded,
         warnings,
     };
-    Ok((run, outcomes.into_iter().map(|o| o.outputs).collect()))
+    Ok((run, ran.outcomes.into_iter().map(|o| o.output.1).collect()))
 }
 
-fn failed_dto(job: &Job, error: &str, t0: f64) -> ModelRunDto {
-    let t = now_ms() - t0;
+/// A model's outcome as the run result reports it.
+fn model_run_dto(job: &Job, o: &Outcome<Produced>) -> ModelRunDto {
     ModelRunDto {
         id: job.id.clone(),
         model: job.name.clone(),
-        status: "error",
-        backend: job.chain[0].name(),
+        status: o.status.name(),
+        backend: job.chain[o.backend].name(),
         planned_backend: job.chain[0].name(),
-        fell_back: false,
-        attempts: Vec::new(),
-        start_ms: t,
-        end_ms: t,
-        latency_ms: 0.0,
-        throughput: 0.0,
+        fell_back: o.fell_back(),
+        attempts: o
+            .attempts
+            .iter()
+            .map(|a| AttemptDto {
+                backend: job.chain[a.backend].name(),
+                status: a.status.name(),
+                ms: a.ms,
+                error: a.error.clone(),
+            })
+            .collect(),
+        start_ms: o.start_ms,
+        end_ms: o.end_ms,
+        latency_ms: o.latency_ms,
+        throughput: if o.ok() && o.latency_ms > 0.0 {
+            f64::from(job.batch) / (o.latency_ms / 1e3)
+        } else {
+            0.0
+        },
         batch_size: job.batch,
         runs_on: job.runs_on,
-        error: Some(error.to_string()),
-        check: None,
+        error: o.error.clone(),
+        check: o.output.0.clone(),
         predicted_latency_ms: job.predicted_ms,
     }
 }
 
-/// Runs one model: its backends in order until one succeeds (or only the first without fallback).
-async fn run_job(
-    state: &Rc<RefCell<State>>,
-    job: &Job,
-    device: Option<Rc<Gpu>>,
-    timeout_ms: f64,
-    fallback: bool,
-    t0: f64,
-) -> Outcome {
-    let _ = job.index;
-    let mut attempts = Vec::new();
-    let start = now_ms() - t0;
-    let tries = if fallback { job.chain.len() } else { 1 };
-    let mut last = (
-        job.chain[0],
-        "error",
-        String::new(),
-        None,
-        JsValue::UNDEFINED,
-    );
-    let mut succeeded_at = None;
-    for (k, &backend) in job.chain.iter().take(tries).enumerate() {
-        let a0 = now_ms();
-        let (status, error, check, outputs) =
-            attempt(state, job, backend, device.clone(), timeout_ms, k).await;
-        let ms = now_ms() - a0;
-        attempts.push(AttemptDto {
-            backend: backend.name(),
-            status,
-            ms,
-            error: error.clone(),
-        });
-        last = (backend, status, error.unwrap_or_default(), check, outputs);
-        if status == "ok" {
-            succeeded_at = Some((a0 - t0, ms));
-            break;
-        }
-    }
-    let end = now_ms() - t0;
-    let (backend, status, error, check, outputs) = last;
-    // Latency of the successful attempt (what the model costs on that backend); the whole span otherwise.
-    let (run_start, latency) = succeeded_at.unwrap_or((start, end - start));
-    Outcome {
-        dto: ModelRunDto {
-            id: job.id.clone(),
-            model: job.name.clone(),
-            status,
-            backend: backend.name(),
-            planned_backend: job.chain[0].name(),
-            fell_back: status == "ok" && backend != job.chain[0],
-            attempts,
-            start_ms: run_start,
-            end_ms: end,
-            latency_ms: latency,
-            throughput: if status == "ok" && latency > 0.0 {
-                f64::from(job.batch) / (latency / 1e3)
-            } else {
-                0.0
-            },
-            batch_size: job.batch,
-            runs_on: job.runs_on,
-            error: (status != "ok").then_some(error),
-            check,
-            predicted_latency_ms: job.predicted_ms,
-        },
-        outputs,
-    }
+/// An attempt that failed before producing anything.
+fn fail(status: Status, why: impl Into<String>) -> AttemptResult {
+    Attempted::failed(status, why, (None, JsValue::UNDEFINED))
 }
-
-type AttemptResult = (&'static str, Option<String>, Option<CheckDto>, JsValue);
 
 /// The timeout and rejection outcomes every attempt shares; `Ok` carries what the work resolved to.
 fn settled(
@@ -466,20 +423,13 @@ fn settled(
     note: &str,
 ) -> Result<JsValue, AttemptResult> {
     match outcome {
-        None => Err((
-            "timeout",
-            Some(format!("no result within {timeout_ms} ms{note}")),
-            None,
-            JsValue::UNDEFINED,
+        None => Err(fail(
+            Status::Timeout,
+            format!("no result within {timeout_ms} ms{note}"),
         )),
         Some(Err(e)) => {
             let f = failure(&e);
-            Err((
-                "error",
-                Some(format!("{}: {}", f.name, f.message)),
-                None,
-                JsValue::UNDEFINED,
-            ))
+            Err(fail(Status::Error, format!("{}: {}", f.name, f.message)))
         }
         Some(Ok(v)) => Ok(v),
     }
@@ -495,15 +445,14 @@ fn builtin_checked(got: &[f32], reference: &[f32]) -> AttemptResult {
     };
     let v: JsValue = Float32Array::from(got).into();
     if err <= TOLERANCE {
-        ("ok", None, Some(check), v)
+        Attempted::ok((Some(check), v))
     } else {
-        (
-            "invalid-output",
-            Some(format!(
+        Attempted::failed(
+            Status::InvalidOutput,
+            format!(
                 "the output differs from the CPU reference by {err:.3e} (relative), over the tolerance {TOLERANCE:e}"
-            )),
-            Some(check),
-            v,
+            ),
+            (Some(check), v),
         )
     }
 }
@@ -542,12 +491,7 @@ async fn attempt(
                         let why = chain_error
                             .clone()
                             .unwrap_or_else(|| "the WebGPU device is unavailable".to_string());
-                        return (
-                            "error",
-                            Some(format!("WebGPU: {why}")),
-                            None,
-                            JsValue::UNDEFINED,
-                        );
+                        return fail(Status::Error, format!("WebGPU: {why}"));
                     }
                 },
                 Backend::Wasm => {
@@ -567,20 +511,11 @@ async fn attempt(
                                 .map_err(|e| JsValue::from(js_sys::Error::new(&e)))
                         })
                     }
-                    Some((_, Err(why))) => {
-                        return (
-                            "error",
-                            Some(format!("WebNN: {why}")),
-                            None,
-                            JsValue::UNDEFINED,
-                        )
-                    }
+                    Some((_, Err(why))) => return fail(Status::Error, format!("WebNN: {why}")),
                     None => {
-                        return (
-                            "error",
-                            Some(format!("no WebNN {} graph was built", kind.name())),
-                            None,
-                            JsValue::UNDEFINED,
+                        return fail(
+                            Status::Error,
+                            format!("no WebNN {} graph was built", kind.name()),
                         )
                     }
                 },
@@ -642,19 +577,14 @@ async fn attempt(
                 Ok(v) => user_checked(job, v),
             }
         }
-        Exec::UserWorker => (
-            "error",
-            Some("this model's worker is missing".to_string()),
-            None,
-            JsValue::UNDEFINED,
-        ),
+        Exec::UserWorker => fail(Status::Error, "this model's worker is missing".to_string()),
     }
 }
 
 /// A user executor's (or user worker's) outputs through the garbage check and the model's `validate`.
 fn user_checked(job: &Job, v: JsValue) -> AttemptResult {
     if let Some(p) = output_problem(&v, 0) {
-        return ("invalid-output", Some(p), None, v);
+        return Attempted::failed(Status::InvalidOutput, p, (None, v));
     }
     if let Some(check) = &job.validate {
         match check.call1(&JsValue::NULL, &v) {
@@ -663,20 +593,19 @@ fn user_checked(job: &Job, v: JsValue) -> AttemptResult {
                 let why = r
                     .as_string()
                     .unwrap_or_else(|| "validate() returned false".to_string());
-                return ("invalid-output", Some(why), None, v);
+                return Attempted::failed(Status::InvalidOutput, why, (None, v));
             }
             Err(e) => {
                 let f = failure(&e);
-                return (
-                    "invalid-output",
-                    Some(format!("validate() threw {}: {}", f.name, f.message)),
-                    None,
-                    v,
+                return Attempted::failed(
+                    Status::InvalidOutput,
+                    format!("validate() threw {}: {}", f.name, f.message),
+                    (None, v),
                 );
             }
         }
     }
-    ("ok", None, None, v)
+    Attempted::ok((None, v))
 }
 
 /// One run in the model's worker: posted, raced against the timeout (the worker is terminated when it
@@ -690,14 +619,7 @@ async fn worker_attempt(
 ) -> AttemptResult {
     let w = match slot.ensure().await {
         Ok(w) => w,
-        Err(e) => {
-            return (
-                "error",
-                Some(format!("the worker did not start: {e}")),
-                None,
-                JsValue::UNDEFINED,
-            )
-        }
+        Err(e) => return fail(Status::Error, format!("the worker did not start: {e}")),
     };
     let msg = Object::new();
     let put = |k: &str, v: &JsValue| {
@@ -745,15 +667,12 @@ async fn worker_attempt(
             let _ = Reflect::set(&out, &"checksum".into(), &JsValue::from_f64(got));
             let _ = Reflect::set(&out, &"workerMs".into(), &get(&v, "ms"));
             if err <= WORKER_TOLERANCE {
-                ("ok", None, Some(check), out.into())
+                Attempted::ok((Some(check), out.into()))
             } else {
-                (
-                    "invalid-output",
-                    Some(format!(
-                        "the worker's output sum {got} differs from the reference's {want}"
-                    )),
-                    Some(check),
-                    out.into(),
+                Attempted::failed(
+                    Status::InvalidOutput,
+                    format!("the worker's output sum {got} differs from the reference's {want}"),
+                    (Some(check), out.into()),
                 )
             }
         }
