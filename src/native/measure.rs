@@ -11,7 +11,7 @@ use crate::calibrate::Measurement;
 use crate::catalog::hardware::DeviceProfile;
 use crate::catalog::runtime::RuntimeProfile;
 use crate::error::{Error, Result};
-use crate::predict::multi::{Strategy, Target, Workload};
+use crate::predict::multi::{MultiPrediction, Plan, Strategy, Target, Workload};
 use crate::predict::spec::ModelSpec;
 use crate::run::{self, Attempted, Attempts, Executor, Outcome};
 use crate::workload::{self, WorkloadOptions};
@@ -47,6 +47,54 @@ pub fn measure(req: &MeasureRequest<'_>, progress: &mut dyn FnMut(&str)) -> Resu
     if req.models.is_empty() {
         return Err(Error::invalid("models", "[]", "at least one model"));
     }
+    let (ready, specs) = prepare(req, progress)?;
+    let (plan, predicted, threads) = planned(req, &specs)?;
+    // Warm-up (page faults, caches) and the reference outputs.
+    let mut max_error = 0.0f64;
+    for (r, &t) in ready.iter().zip(&threads) {
+        let reference = r.reference();
+        let out = r.run(t);
+        max_error = max_error.max(workload::max_relative_error(&out, &reference));
+    }
+    let exec = Threads {
+        ready: &ready,
+        threads: &threads,
+        origin: Instant::now(),
+    };
+    let ran = median_run(req, &exec, &plan.groups, progress);
+    let timestamp_ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64() * 1e3);
+    let basis = run::Basis {
+        specs: specs
+            .iter()
+            .zip(&threads)
+            .map(|(s, &t)| ModelSpec {
+                threads: Some(t as u32),
+                ..s.clone()
+            })
+            .collect(),
+        profiles: vec![req.profile.clone()],
+        hardware: req.profile.id.clone(),
+        source: "mmperf measure".to_string(),
+        timestamp_ms,
+    };
+    let measurement = run::summarise(&ran, &plan, &predicted, basis)
+        .measurement
+        .map_err(|why| Error::invalid("models", "a run", &why))?;
+    measurement.validate()?;
+    Ok(Measured {
+        measurement,
+        max_error,
+    })
+}
+
+/// Each model's built-in workload, ready to run, and its entry as predicted (on this profile, runtime
+/// `builtin`, its own threads within the cores).
+fn prepare(
+    req: &MeasureRequest<'_>,
+    progress: &mut dyn FnMut(&str),
+) -> Result<(Vec<Ready>, Vec<ModelSpec>)> {
     let cores = req.profile.compute_units.max(1);
     let mut ready = Vec::with_capacity(req.models.len());
     let mut specs = Vec::with_capacity(req.models.len());
@@ -66,13 +114,22 @@ pub fn measure(req: &MeasureRequest<'_>, progress: &mut dyn FnMut(&str)) -> Resu
         ready.push(Ready::new(w));
         specs.push(spec);
     }
+    Ok((ready, specs))
+}
+
+/// The plan of the request's strategy (with the cores split when asked), its prediction, and each model's
+/// threads under it.
+fn planned(
+    req: &MeasureRequest<'_>,
+    specs: &[ModelSpec],
+) -> Result<(Plan, MultiPrediction, Vec<usize>)> {
     let target = Target {
         device: req.profile.clone(),
         runtime: Some(RuntimeProfile::find("builtin")?),
         devices: vec![req.profile.clone()],
     };
     let workload = Workload {
-        models: specs.clone(),
+        models: specs.to_vec(),
         constraints: Default::default(),
     };
     let prep = MultiModelPredictor::default().prepare(&workload, &target)?;
@@ -83,68 +140,40 @@ pub fn measure(req: &MeasureRequest<'_>, progress: &mut dyn FnMut(&str)) -> Resu
         (s, _) => prep.plan(s),
     };
     let predicted = prep.evaluate(&plan);
-    let threads: Vec<usize> = (0..specs.len())
+    let threads = (0..specs.len())
         .map(|i| prep.threads(i, &plan) as usize)
         .collect();
-    // Warm-up (page faults, caches) and the reference outputs.
-    let mut max_error = 0.0f64;
-    for (r, &t) in ready.iter().zip(&threads) {
-        let reference = r.reference();
-        let out = r.run(t);
-        max_error = max_error.max(workload::max_relative_error(&out, &reference));
-    }
-    let stages = run::stages(&plan.groups, &vec!["cpu"; ready.len()], &BTreeMap::new());
-    let exec = Threads {
-        ready: &ready,
-        threads: &threads,
-        origin: Instant::now(),
+    Ok((plan, predicted, threads))
+}
+
+/// Runs the plan's groups `req.repeat` times and keeps the run with the median makespan.
+fn median_run(
+    req: &MeasureRequest<'_>,
+    exec: &Threads<'_>,
+    groups: &[Vec<usize>],
+    progress: &mut dyn FnMut(&str),
+) -> run::Ran<()> {
+    let stages = run::stages(groups, &vec!["cpu"; exec.ready.len()], &BTreeMap::new());
+    let split = if req.split_threads {
+        " (split threads)"
+    } else {
+        ""
     };
     let mut runs = Vec::new();
     for k in 0..req.repeat.max(1) {
-        let ran = run::run(&exec, &stages, ready.len(), || ())
+        let ran = run::run(exec, &stages, exec.ready.len(), || ())
             .now_or_never()
             .expect("native stages run on threads and never wait");
         progress(&format!(
-            "{}{} run {}: {:.2} ms",
+            "{}{split} run {}: {:.2} ms",
             req.strategy.name(),
-            if req.split_threads {
-                " (split threads)"
-            } else {
-                ""
-            },
             k + 1,
             ran.makespan_ms
         ));
         runs.push(ran);
     }
     runs.sort_by(|a, b| a.makespan_ms.total_cmp(&b.makespan_ms));
-    let ran = runs.swap_remove(runs.len() / 2);
-    let timestamp_ms = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0.0, |d| d.as_secs_f64() * 1e3);
-    let basis = run::Basis {
-        specs: specs
-            .iter()
-            .zip(&threads)
-            .map(|(s, &t)| {
-                let mut spec = s.clone();
-                spec.threads = Some(t as u32);
-                spec
-            })
-            .collect(),
-        profiles: vec![req.profile.clone()],
-        hardware: req.profile.id.clone(),
-        source: "mmperf measure".to_string(),
-        timestamp_ms,
-    };
-    let measurement = run::summarise(&ran, &plan, &predicted, basis)
-        .measurement
-        .map_err(|why| Error::invalid("models", "a run", &why))?;
-    measurement.validate()?;
-    Ok(Measured {
-        measurement,
-        max_error,
-    })
+    runs.swap_remove(runs.len() / 2)
 }
 
 /// The built-in workloads on this CPU: a stage's lanes on scoped threads, each model at its planned

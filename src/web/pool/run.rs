@@ -457,6 +457,7 @@ fn builtin_checked(got: &[f32], reference: &[f32]) -> AttemptResult {
     }
 }
 
+/// One attempt of `job` on `backend`: in its worker, with its built-in workload, or with the user's executor.
 async fn attempt(
     state: &Rc<RefCell<State>>,
     job: &Job,
@@ -469,116 +470,151 @@ async fn attempt(
         return worker_attempt(job, slot, backend, timeout_ms, attempt_no).await;
     }
     match &job.exec {
-        Exec::Builtin(b) => {
-            let Builtin {
-                workload,
-                cpu_weights: weights,
-                reference,
-                chain,
-                chain_error,
-                nn,
-                ..
-            } = b.as_ref();
-            let work: js_sys::Promise = match backend {
-                Backend::WebGpu => match (chain.clone(), device) {
-                    (Some(c), Some(g)) => wasm_bindgen_futures::future_to_promise(async move {
-                        c.run(&g)
-                            .await
-                            .map(|v| Float32Array::from(v.as_slice()).into())
-                            .map_err(|e| JsValue::from(js_sys::Error::new(&e)))
-                    }),
-                    _ => {
-                        let why = chain_error
-                            .clone()
-                            .unwrap_or_else(|| "the WebGPU device is unavailable".to_string());
-                        return fail(Status::Error, format!("WebGPU: {why}"));
-                    }
-                },
-                Backend::Wasm => {
-                    // Synchronous on this thread: it cannot be interrupted, and awaiting anything here
-                    // would add the other models' turns to its measured time.
-                    let out = workload::run_cpu(workload, &workload.input(), weights);
-                    return builtin_checked(&out, reference);
-                }
-                Backend::WebNn(kind) => match nn.iter().find(|(k, _)| *k == kind) {
-                    Some((_, Ok(g))) => {
-                        let g = g.clone();
-                        let ms = timeout_ms.clamp(1.0, f64::from(u32::MAX)) as u32;
-                        wasm_bindgen_futures::future_to_promise(async move {
-                            g.run(ms)
-                                .await
-                                .map(|v| Float32Array::from(v.as_slice()).into())
-                                .map_err(|e| JsValue::from(js_sys::Error::new(&e)))
-                        })
-                    }
-                    Some((_, Err(why))) => return fail(Status::Error, format!("WebNN: {why}")),
-                    None => {
-                        return fail(
-                            Status::Error,
-                            format!("no WebNN {} graph was built", kind.name()),
-                        )
-                    }
-                },
-            };
-            match settled(race_timeout(&work, timeout_ms).await, timeout_ms, "") {
-                Err(failed) => failed,
-                Ok(v) => {
-                    let got = v
-                        .dyn_ref::<Float32Array>()
-                        .map(Float32Array::to_vec)
-                        .unwrap_or_default();
-                    builtin_checked(&got, reference)
-                }
-            }
-        }
-        Exec::User(f) => {
-            let inputs = Object::new();
-            let controller = Reflect::get(&js_sys::global(), &"AbortController".into())
-                .ok()
-                .and_then(|c| c.dyn_into::<Function>().ok())
-                .and_then(|c| Reflect::construct(&c, &Array::new()).ok());
-            let tensors = Object::new();
-            {
-                let s = state.borrow();
-                for t in &job.tensors {
-                    if let Ok(v) = tensor_js(&s.tensors, t) {
-                        let _ = Reflect::set(&tensors, &JsValue::from_str(t), &v);
-                    }
-                }
-            }
-            let _ = Reflect::set(&inputs, &"id".into(), &JsValue::from_str(&job.id));
-            let _ = Reflect::set(&inputs, &"model".into(), &job.entry);
-            let _ = Reflect::set(&inputs, &"tensors".into(), &tensors);
-            let _ = Reflect::set(
-                &inputs,
-                &"attempt".into(),
-                &JsValue::from_f64(attempt_no as f64),
-            );
-            if let Some(c) = &controller {
-                let _ = Reflect::set(&inputs, &"signal".into(), &get(c, "signal"));
-            }
-            if backend == Backend::WebGpu {
-                if let Some(g) = &device {
-                    let _ = Reflect::set(&inputs, &"device".into(), g.device());
-                }
-            }
-            let called = f.call2(&JsValue::NULL, &JsValue::from_str(backend.name()), &inputs);
-            let outcome = match called {
-                Err(e) => Some(Err(e)),
-                Ok(v) => race_timeout(&v, timeout_ms).await,
-            };
-            if outcome.is_none() {
-                if let Some(c) = &controller {
-                    let _ = call(c, "abort", &Array::new());
-                }
-            }
-            match settled(outcome, timeout_ms, " (its AbortSignal was aborted)") {
-                Err(failed) => failed,
-                Ok(v) => user_checked(job, v),
-            }
-        }
-        Exec::UserWorker => fail(Status::Error, "this model's worker is missing".to_string()),
+        Exec::Builtin(b) => builtin_attempt(b, backend, device, timeout_ms).await,
+        Exec::User(f) => user_attempt(state, job, f, backend, device, timeout_ms, attempt_no).await,
+        Exec::UserWorker => fail(Status::Error, "this model's worker is missing"),
     }
+}
+
+/// A built-in workload on `backend`, checked against its CPU reference.
+async fn builtin_attempt(
+    b: &Builtin,
+    backend: Backend,
+    device: Option<Rc<Gpu>>,
+    timeout_ms: f64,
+) -> AttemptResult {
+    if backend == Backend::Wasm {
+        // Synchronous on this thread: it cannot be interrupted, and awaiting anything here would add the
+        // other models' turns to its measured time.
+        let out = workload::run_cpu(&b.workload, &b.workload.input(), &b.cpu_weights);
+        return builtin_checked(&out, &b.reference);
+    }
+    let work = match builtin_work(b, backend, device, timeout_ms) {
+        Ok(p) => p,
+        Err(failed) => return failed,
+    };
+    match settled(race_timeout(&work, timeout_ms).await, timeout_ms, "") {
+        Err(failed) => failed,
+        Ok(v) => {
+            let got = v
+                .dyn_ref::<Float32Array>()
+                .map(Float32Array::to_vec)
+                .unwrap_or_default();
+            builtin_checked(&got, &b.reference)
+        }
+    }
+}
+
+/// The promise of a built-in workload's run on WebGPU (the pool's device) or WebNN (the model's graph for
+/// that context), or why it cannot run there.
+fn builtin_work(
+    b: &Builtin,
+    backend: Backend,
+    device: Option<Rc<Gpu>>,
+    timeout_ms: f64,
+) -> Result<js_sys::Promise, AttemptResult> {
+    let outputs = |r: Result<Vec<f32>, String>| {
+        r.map(|v| Float32Array::from(v.as_slice()).into())
+            .map_err(|e| JsValue::from(js_sys::Error::new(&e)))
+    };
+    match backend {
+        Backend::WebGpu => match (b.chain.clone(), device) {
+            (Some(c), Some(g)) => Ok(wasm_bindgen_futures::future_to_promise(async move {
+                outputs(c.run(&g).await)
+            })),
+            _ => {
+                let why = b
+                    .chain_error
+                    .clone()
+                    .unwrap_or_else(|| "the WebGPU device is unavailable".to_string());
+                Err(fail(Status::Error, format!("WebGPU: {why}")))
+            }
+        },
+        Backend::WebNn(kind) => match b.nn.iter().find(|(k, _)| *k == kind) {
+            Some((_, Ok(g))) => {
+                let g = g.clone();
+                let ms = timeout_ms.clamp(1.0, f64::from(u32::MAX)) as u32;
+                Ok(wasm_bindgen_futures::future_to_promise(async move {
+                    outputs(g.run(ms).await)
+                }))
+            }
+            Some((_, Err(why))) => Err(fail(Status::Error, format!("WebNN: {why}"))),
+            None => Err(fail(
+                Status::Error,
+                format!("no WebNN {} graph was built", kind.name()),
+            )),
+        },
+        Backend::Wasm => Err(fail(Status::Error, "the WASM backend runs synchronously")),
+    }
+}
+
+/// The user's executor called with `backend` and the model's inputs, raced against the timeout (its
+/// AbortSignal aborted when it loses) and its outputs checked.
+async fn user_attempt(
+    state: &Rc<RefCell<State>>,
+    job: &Job,
+    f: &Function,
+    backend: Backend,
+    device: Option<Rc<Gpu>>,
+    timeout_ms: f64,
+    attempt_no: usize,
+) -> AttemptResult {
+    let controller = Reflect::get(&js_sys::global(), &"AbortController".into())
+        .ok()
+        .and_then(|c| c.dyn_into::<Function>().ok())
+        .and_then(|c| Reflect::construct(&c, &Array::new()).ok());
+    let inputs = executor_inputs(state, job, attempt_no, controller.as_ref());
+    if backend == Backend::WebGpu {
+        if let Some(g) = &device {
+            let _ = Reflect::set(&inputs, &"device".into(), g.device());
+        }
+    }
+    let called = f.call2(&JsValue::NULL, &JsValue::from_str(backend.name()), &inputs);
+    let outcome = match called {
+        Err(e) => Some(Err(e)),
+        Ok(v) => race_timeout(&v, timeout_ms).await,
+    };
+    if outcome.is_none() {
+        if let Some(c) = &controller {
+            let _ = call(c, "abort", &Array::new());
+        }
+    }
+    match settled(outcome, timeout_ms, " (its AbortSignal was aborted)") {
+        Err(failed) => failed,
+        Ok(v) => user_checked(job, v),
+    }
+}
+
+/// What a user executor receives: the model's id and entry, its shared tensors, the attempt number and the
+/// abort signal.
+fn executor_inputs(
+    state: &Rc<RefCell<State>>,
+    job: &Job,
+    attempt_no: usize,
+    controller: Option<&JsValue>,
+) -> Object {
+    let inputs = Object::new();
+    let tensors = Object::new();
+    {
+        let s = state.borrow();
+        for t in &job.tensors {
+            if let Ok(v) = tensor_js(&s.tensors, t) {
+                let _ = Reflect::set(&tensors, &JsValue::from_str(t), &v);
+            }
+        }
+    }
+    let _ = Reflect::set(&inputs, &"id".into(), &JsValue::from_str(&job.id));
+    let _ = Reflect::set(&inputs, &"model".into(), &job.entry);
+    let _ = Reflect::set(&inputs, &"tensors".into(), &tensors);
+    let _ = Reflect::set(
+        &inputs,
+        &"attempt".into(),
+        &JsValue::from_f64(attempt_no as f64),
+    );
+    if let Some(c) = controller {
+        let _ = Reflect::set(&inputs, &"signal".into(), &get(c, "signal"));
+    }
+    inputs
 }
 
 /// A user executor's (or user worker's) outputs through the garbage check and the model's `validate`.
