@@ -24,40 +24,17 @@ pub(super) async fn register(
     let spec = from_js::<crate::wire::ModelEntryDto>(&entry, "options.model")?
         .into_spec("options.model")
         .map_err(js_error)?;
-    let executor = get(options, "executor");
-    let executor = if is_absent(&executor) {
-        None
-    } else {
-        Some(executor.dyn_into::<Function>().map_err(|v| {
-            js_error(Error::invalid(
-                "options.executor",
-                format!("{v:?}"),
-                "a function (backend, inputs) => Promise<outputs>",
-            ))
-        })?)
-    };
-    let validate = get(options, "validate");
-    let validate = if is_absent(&validate) {
-        None
-    } else {
-        Some(validate.dyn_into::<Function>().map_err(|v| {
-            js_error(Error::invalid(
-                "options.validate",
-                format!("{v:?}"),
-                "a function (outputs) => boolean | string",
-            ))
-        })?)
-    };
-    let allowed = string_list(&get(options, "backends"), "options.backends")?
-        .map(|names| {
-            names
-                .iter()
-                .enumerate()
-                .map(|(i, n)| Backend::parse(&format!("options.backends[{i}]"), n))
-                .collect::<crate::Result<Vec<_>>>()
-        })
-        .transpose()
-        .map_err(js_error)?;
+    let executor = optional_function(
+        options,
+        "executor",
+        "a function (backend, inputs) => Promise<outputs>",
+    )?;
+    let validate = optional_function(
+        options,
+        "validate",
+        "a function (outputs) => boolean | string",
+    )?;
+    let allowed = allowed_backends(options)?;
     let tensor_names =
         string_list(&get(options, "tensors"), "options.tensors")?.unwrap_or_default();
     let (worker_url, worker_threads, wants_worker, worker_ready, per_run) =
@@ -69,42 +46,7 @@ pub(super) async fn register(
             "no executor: a function cannot move to a worker; give worker.url (a module worker script that answers mmperf-run messages) instead",
         )));
     }
-    let id = match get(options, "id") {
-        v if is_absent(&v) => None,
-        v => Some(
-            v.as_string()
-                .filter(|s| !s.trim().is_empty())
-                .ok_or_else(|| {
-                    js_error(Error::invalid(
-                        "options.id",
-                        format!("{v:?}"),
-                        "a non-empty string",
-                    ))
-                })?,
-        ),
-    };
-    let id = {
-        let s = state.borrow();
-        match id {
-            Some(id) if s.models.iter().any(|m| m.id == id) => {
-                return Err(js_error(Error::invalid(
-                    "options.id",
-                    &id,
-                    "an id not already registered",
-                )))
-            }
-            Some(id) => id,
-            None => {
-                let mut k = 1;
-                let mut id = spec.name.clone();
-                while s.models.iter().any(|m| m.id == id) {
-                    k += 1;
-                    id = format!("{}#{k}", spec.name);
-                }
-                id
-            }
-        }
-    };
+    let id = model_id(&state.borrow(), options, &spec.name)?;
     for t in &tensor_names {
         if state.borrow().tensors.get(t).is_none() {
             return Err(js_error(Error::invalid(
@@ -117,22 +59,7 @@ pub(super) async fn register(
 
     // Built-in workloads run on WebGPU and WASM; routing sees the chain that really runs.
     let built = if executor.is_none() && worker_url.is_none() {
-        let o = get(options, "workload");
-        let wo: WorkloadOptionsDto = if is_absent(&o) {
-            WorkloadOptionsDto::default()
-        } else {
-            from_js(&o, "options.workload")?
-        };
-        let w = workload::build(
-            &spec,
-            "options.workload",
-            WorkloadOptions {
-                scale: wo.scale,
-                max_mflop: wo.max_mflop.unwrap_or(workload::DEFAULT_MAX_MFLOP),
-            },
-        )
-        .map_err(js_error)?;
-        Some(w)
+        Some(builtin_workload(options, &spec)?)
     } else {
         None
     };
@@ -141,63 +68,10 @@ pub(super) async fn register(
     let decision = route::route(std::slice::from_ref(&route_spec), &caps)
         .map_err(js_error)?
         .remove(0);
-    let mut ranked: Vec<(Backend, bool, String)> =
-        vec![(decision.backend, true, decision.reason.clone())];
-    ranked.extend(
-        decision
-            .alternatives
-            .iter()
-            .map(|a| (a.backend, a.usable, a.reason.clone())),
-    );
-    let chain: Vec<Backend> = match &allowed {
-        // Allowed backends in the caller's order, those usable.
-        Some(list) => list
-            .iter()
-            .copied()
-            .filter(|b| ranked.iter().any(|(x, usable, _)| x == b && *usable))
-            .collect(),
-        None => ranked
-            .iter()
-            .filter(|(_, usable, _)| *usable)
-            .map(|(b, _, _)| *b)
-            .collect(),
-    };
-    if chain.is_empty() {
-        let why: Vec<String> = ranked
-            .iter()
-            .filter(|(b, _, _)| allowed.as_ref().is_none_or(|l| l.contains(b)))
-            .map(|(b, _, reason)| format!("{}: {reason}", b.name()))
-            .collect();
-        return Err(js_error(Error::invalid(
-            "options.backends",
-            allowed.map_or("(any)".to_string(), |l| {
-                l.iter().map(|b| b.name()).collect::<Vec<_>>().join(", ")
-            }),
-            format!("at least one usable backend here; {}", why.join("; ")),
-        )));
-    }
-
-    let mut chain = chain;
+    let mut chain = backend_chain(&decision, allowed.as_deref())?;
     let threads = worker_threads.unwrap_or(1);
-    if wants_worker {
-        let s = state.borrow();
-        // A per-run worker may use up to every core in a run; a fixed one holds its share.
-        let free = if per_run {
-            s.cores()
-        } else {
-            s.cores().saturating_sub(s.worker_threads())
-        };
-        if threads > free {
-            return Err(js_error(Error::invalid(
-                "options.worker.threads",
-                threads,
-                format!(
-                    "at most {free}: this page has {} cores and other workers hold {} threads",
-                    s.cores(),
-                    s.worker_threads()
-                ),
-            )));
-        }
+    let worker = if wants_worker {
+        check_worker_threads(&state.borrow(), threads, per_run)?;
         if built.is_some() {
             if !chain.contains(&Backend::Wasm) {
                 return Err(js_error(Error::invalid(
@@ -208,98 +82,26 @@ pub(super) async fn register(
             }
             chain = vec![Backend::Wasm];
         }
-    }
-    let worker = match (wants_worker, &worker_url, &built) {
-        (false, _, _) => None,
-        (true, Some(url), _) => Some(WorkerKind::Module {
-            url: url.clone(),
-            ready: worker_ready,
-        }),
-        (true, None, Some(w)) => {
-            let module = state
-                .borrow()
-                .wasm_module
-                .clone()
-                .or_else(worker::own_module)
-                .ok_or_else(|| {
-                    js_error(Error::invalid(
-                        "options.worker",
-                        "true",
-                        "a build that can hand its WebAssembly module to a worker: import 'multimodel-perf/web', or pass wasmModule (WebAssembly.Module of multimodel_perf_bg.wasm) to ResourcePool.create",
-                    ))
-                })?;
-            let args = worker::prepare_args(&spec, w).ok_or_else(|| {
-                js_error(Error::invalid(
-                    "options.worker",
-                    &spec.name,
-                    "a catalog model (built-in workers rebuild the workload from the catalog)",
-                ))
-            })?;
-            Some(WorkerKind::Builtin { module, args })
+        let kind = match (worker_url, &built) {
+            (Some(url), _) => Some(WorkerKind::Module {
+                url,
+                ready: worker_ready,
+            }),
+            (None, Some(w)) => Some(builtin_worker(&state.borrow(), &spec, w)?),
+            (None, None) => None,
+        };
+        match kind {
+            Some(kind) => Some(start_worker(kind, threads, per_run).await?),
+            None => None,
         }
-        (true, None, None) => None,
-    };
-    let worker = match worker {
-        None => None,
-        Some(kind) => {
-            let slot = Rc::new(WorkerSlot {
-                kind,
-                threads,
-                per_run,
-                handle: RefCell::new(None),
-                prepared: std::cell::Cell::new(-1),
-            });
-            slot.ensure().await.map_err(|e| {
-                js_error(Error::invalid(
-                    "options.worker",
-                    "(worker start)",
-                    format!("a worker that starts: {e}"),
-                ))
-            })?;
-            Some(slot)
-        }
+    } else {
+        None
     };
 
     let exec = match (executor, built) {
         (Some(f), _) => Exec::User(f),
         (None, None) if worker.is_some() => Exec::UserWorker,
-        (None, Some(w)) => {
-            let weights: Vec<Vec<f32>> = (0..w.gemms.len()).map(|i| w.weights(i)).collect();
-            let reference = workload::run_cpu(&w, &w.input(), &weights);
-            let key = format!(
-                "builtin-weights:{}:{}",
-                w.model,
-                w.gemms
-                    .iter()
-                    .map(|g| format!("{}x{}", g.k, g.n))
-                    .collect::<Vec<_>>()
-                    .join(",")
-            );
-            let mut b = Builtin {
-                weights_tensor: key.clone(),
-                cpu_weights: Rc::new(weights),
-                reference: Rc::new(reference),
-                chain: None,
-                chain_error: None,
-                nn: Vec::new(),
-                workload: w,
-            };
-            if chain.contains(&Backend::WebGpu) {
-                match build_chain(state, &b, &key, &id).await {
-                    Ok(c) => b.chain = Some(Rc::new(c)),
-                    Err(e) => b.chain_error = Some(e),
-                }
-            }
-            for backend in &chain {
-                if let Backend::WebNn(kind) = *backend {
-                    let built = NnChain::new(kind, &b.workload, &b.cpu_weights, 10_000)
-                        .await
-                        .map(Rc::new);
-                    b.nn.push((kind, built));
-                }
-            }
-            Exec::Builtin(Rc::new(b))
-        }
+        (None, Some(w)) => Exec::Builtin(Rc::new(builtin(state, w, &chain, &id).await)),
         (None, None) => unreachable_exec()?,
     };
     let mut s = state.borrow_mut();
@@ -322,6 +124,242 @@ pub(super) async fn register(
     let dto = registered_dto(&model);
     s.models.push(model);
     to_js(&dto)
+}
+
+/// `options[key]` as a function, absent as `None`; anything else is an error saying what is `expected`.
+fn optional_function(
+    options: &JsValue,
+    key: &str,
+    expected: &str,
+) -> Result<Option<Function>, JsError> {
+    let v = get(options, key);
+    if is_absent(&v) {
+        return Ok(None);
+    }
+    v.dyn_into::<Function>().map(Some).map_err(|v| {
+        js_error(Error::invalid(
+            format!("options.{key}"),
+            format!("{v:?}"),
+            expected,
+        ))
+    })
+}
+
+/// `options.backends`: the backends the caller allows, in their order (absent: any).
+fn allowed_backends(options: &JsValue) -> Result<Option<Vec<Backend>>, JsError> {
+    string_list(&get(options, "backends"), "options.backends")?
+        .map(|names| {
+            names
+                .iter()
+                .enumerate()
+                .map(|(i, n)| Backend::parse(&format!("options.backends[{i}]"), n))
+                .collect::<crate::Result<Vec<_>>>()
+        })
+        .transpose()
+        .map_err(js_error)
+}
+
+/// `options.id` when given (non-empty, not registered yet), else the model's name, numbered `name#2`, ...
+/// when the name is taken.
+fn model_id(s: &State, options: &JsValue, name: &str) -> Result<String, JsError> {
+    let given = get(options, "id");
+    if is_absent(&given) {
+        let mut k = 1;
+        let mut id = name.to_string();
+        while s.models.iter().any(|m| m.id == id) {
+            k += 1;
+            id = format!("{name}#{k}");
+        }
+        return Ok(id);
+    }
+    let id = given
+        .as_string()
+        .filter(|s| !s.trim().is_empty())
+        .ok_or_else(|| {
+            js_error(Error::invalid(
+                "options.id",
+                format!("{given:?}"),
+                "a non-empty string",
+            ))
+        })?;
+    if s.models.iter().any(|m| m.id == id) {
+        return Err(js_error(Error::invalid(
+            "options.id",
+            &id,
+            "an id not already registered",
+        )));
+    }
+    Ok(id)
+}
+
+/// A catalog model's built-in workload, sized by `options.workload`.
+fn builtin_workload(options: &JsValue, spec: &ModelSpec) -> Result<Workload, JsError> {
+    let o = get(options, "workload");
+    let wo: WorkloadOptionsDto = if is_absent(&o) {
+        WorkloadOptionsDto::default()
+    } else {
+        from_js(&o, "options.workload")?
+    };
+    workload::build(
+        spec,
+        "options.workload",
+        WorkloadOptions {
+            scale: wo.scale,
+            max_mflop: wo.max_mflop.unwrap_or(workload::DEFAULT_MAX_MFLOP),
+        },
+    )
+    .map_err(js_error)
+}
+
+/// The backends a model tries in turn: the routing's pick and its usable alternatives, or the allowed ones
+/// in the caller's order that are usable; none usable is an error giving each backend's reason.
+fn backend_chain(
+    decision: &RouteDecision,
+    allowed: Option<&[Backend]>,
+) -> Result<Vec<Backend>, JsError> {
+    let mut ranked: Vec<(Backend, bool, &str)> =
+        vec![(decision.backend, true, decision.reason.as_str())];
+    ranked.extend(
+        decision
+            .alternatives
+            .iter()
+            .map(|a| (a.backend, a.usable, a.reason.as_str())),
+    );
+    let chain: Vec<Backend> = match allowed {
+        Some(list) => list
+            .iter()
+            .copied()
+            .filter(|b| ranked.iter().any(|(x, usable, _)| x == b && *usable))
+            .collect(),
+        None => ranked
+            .iter()
+            .filter(|(_, usable, _)| *usable)
+            .map(|(b, _, _)| *b)
+            .collect(),
+    };
+    if !chain.is_empty() {
+        return Ok(chain);
+    }
+    let why: Vec<String> = ranked
+        .iter()
+        .filter(|(b, _, _)| allowed.is_none_or(|l| l.contains(b)))
+        .map(|(b, _, reason)| format!("{}: {reason}", b.name()))
+        .collect();
+    Err(js_error(Error::invalid(
+        "options.backends",
+        allowed.map_or("(any)".to_string(), |l| {
+            l.iter().map(|b| b.name()).collect::<Vec<_>>().join(", ")
+        }),
+        format!("at least one usable backend here; {}", why.join("; ")),
+    )))
+}
+
+/// A worker's threads fit the page: a per-run worker may use up to every core in a run; a fixed one holds
+/// its share beside the other workers'.
+fn check_worker_threads(s: &State, threads: u32, per_run: bool) -> Result<(), JsError> {
+    let free = if per_run {
+        s.cores()
+    } else {
+        s.cores().saturating_sub(s.worker_threads())
+    };
+    if threads <= free {
+        return Ok(());
+    }
+    Err(js_error(Error::invalid(
+        "options.worker.threads",
+        threads,
+        format!(
+            "at most {free}: this page has {} cores and other workers hold {} threads",
+            s.cores(),
+            s.worker_threads()
+        ),
+    )))
+}
+
+/// A built-in worker: this build's WebAssembly module and the arguments that rebuild the workload there.
+fn builtin_worker(s: &State, spec: &ModelSpec, w: &Workload) -> Result<WorkerKind, JsError> {
+    let module = s
+        .wasm_module
+        .clone()
+        .or_else(worker::own_module)
+        .ok_or_else(|| {
+            js_error(Error::invalid(
+                "options.worker",
+                "true",
+                "a build that can hand its WebAssembly module to a worker: import 'multimodel-perf/web', or pass wasmModule (WebAssembly.Module of multimodel_perf_bg.wasm) to ResourcePool.create",
+            ))
+        })?;
+    let args = worker::prepare_args(spec, w).ok_or_else(|| {
+        js_error(Error::invalid(
+            "options.worker",
+            &spec.name,
+            "a catalog model (built-in workers rebuild the workload from the catalog)",
+        ))
+    })?;
+    Ok(WorkerKind::Builtin { module, args })
+}
+
+/// Starts a model's worker (registration waits until it runs, so runs never time its start).
+async fn start_worker(
+    kind: WorkerKind,
+    threads: u32,
+    per_run: bool,
+) -> Result<Rc<WorkerSlot>, JsError> {
+    let slot = Rc::new(WorkerSlot {
+        kind,
+        threads,
+        per_run,
+        handle: RefCell::new(None),
+        prepared: std::cell::Cell::new(-1),
+    });
+    slot.ensure().await.map_err(|e| {
+        js_error(Error::invalid(
+            "options.worker",
+            "(worker start)",
+            format!("a worker that starts: {e}"),
+        ))
+    })?;
+    Ok(slot)
+}
+
+/// A built-in workload made ready on this page: its weights, CPU reference, WebGPU chain and WebNN graphs
+/// for the backends of its chain (one that cannot be built keeps why).
+async fn builtin(state: &Rc<RefCell<State>>, w: Workload, chain: &[Backend], id: &str) -> Builtin {
+    let weights: Vec<Vec<f32>> = (0..w.gemms.len()).map(|i| w.weights(i)).collect();
+    let reference = workload::run_cpu(&w, &w.input(), &weights);
+    let key = format!(
+        "builtin-weights:{}:{}",
+        w.model,
+        w.gemms
+            .iter()
+            .map(|g| format!("{}x{}", g.k, g.n))
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    let mut b = Builtin {
+        weights_tensor: key.clone(),
+        cpu_weights: Rc::new(weights),
+        reference: Rc::new(reference),
+        chain: None,
+        chain_error: None,
+        nn: Vec::new(),
+        workload: w,
+    };
+    if chain.contains(&Backend::WebGpu) {
+        match build_chain(state, &b, &key, id).await {
+            Ok(c) => b.chain = Some(Rc::new(c)),
+            Err(e) => b.chain_error = Some(e),
+        }
+    }
+    for backend in chain {
+        if let Backend::WebNn(kind) = *backend {
+            let built = NnChain::new(kind, &b.workload, &b.cpu_weights, 10_000)
+                .await
+                .map(Rc::new);
+            b.nn.push((kind, built));
+        }
+    }
+    b
 }
 
 /// `worker`: absent/false, `true`, or `{ url?, threads? }` → (url, threads, wanted).
