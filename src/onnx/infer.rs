@@ -111,6 +111,7 @@ pub fn tensor_data(t: &TensorProto) -> Option<Vec<f64>> {
 }
 
 /// A node's attributes.
+#[derive(Clone, Copy)]
 pub struct Attrs<'a>(pub &'a [AttributeProto]);
 
 impl Attrs<'_> {
@@ -414,11 +415,58 @@ pub fn windowed(x: &[i64], kernel: &[i64], attrs: &Attrs) -> Result<Vec<i64>, Wh
 
 /// The shapes (and, where cheap, contents) of a node's outputs.
 pub fn infer(node: &NodeProto, inputs: &[Option<&Value>]) -> Result<Vec<Value>, Why> {
-    let attrs = Attrs(&node.attribute);
-    let op = node.op_type.as_str();
-    let kind = kind_of(inputs);
-    let same = |v: &Value| Value::new(v.dtype, v.shape.clone(), kind);
-    let out = match op {
+    let n = NodeCtx {
+        node,
+        op: node.op_type.as_str(),
+        attrs: Attrs(&node.attribute),
+        inputs,
+        kind: kind_of(inputs),
+    };
+    for family in [
+        elementwise,
+        linear,
+        convolved,
+        normalised,
+        reshaped,
+        rearranged,
+        indexed,
+        generated,
+        fused,
+    ] {
+        if let Some(out) = family(&n)? {
+            return Ok(out);
+        }
+    }
+    Err(format!("operator {} is not supported", n.op))
+}
+
+/// A node being inferred: its operator, attributes, input values and the kind its outputs take.
+#[derive(Clone, Copy)]
+struct NodeCtx<'a> {
+    node: &'a NodeProto,
+    op: &'a str,
+    attrs: Attrs<'a>,
+    inputs: &'a [Option<&'a Value>],
+    kind: Kind,
+}
+
+impl NodeCtx<'_> {
+    /// A value of `v`'s type and shape, of this node's kind.
+    fn same(&self, v: &Value) -> Value {
+        Value::new(v.dtype, v.shape.clone(), self.kind)
+    }
+}
+
+/// Constants and element-wise operators (unary, binary, quantise/dequantise casts). `None`: not one of these operators.
+fn elementwise(n: &NodeCtx<'_>) -> Result<Option<Vec<Value>>, Why> {
+    let NodeCtx {
+        node,
+        op,
+        attrs,
+        inputs,
+        kind,
+    } = *n;
+    Ok(Some(match op {
         "Constant" => vec![constant(&attrs)?],
         _ if UNARY.contains(&op) => {
             let x = need(inputs, 0)?;
@@ -505,6 +553,20 @@ pub fn infer(node: &NodeProto, inputs: &[Option<&Value>]) -> Result<Vec<Value>, 
             }
             vec![v]
         }
+        _ => return Ok(None),
+    }))
+}
+
+/// Matrix products: MatMul and its quantised and fused forms, MatMulNBits, Gemm. `None`: not one of these operators.
+fn linear(n: &NodeCtx<'_>) -> Result<Option<Vec<Value>>, Why> {
+    let NodeCtx {
+        op,
+        attrs,
+        inputs,
+        kind,
+        ..
+    } = *n;
+    Ok(Some(match op {
         "MatMul" | "MatMulInteger" | "FusedMatMul" | "QLinearMatMul" => {
             let (ai, bi) = if op == "QLinearMatMul" {
                 (0, 3)
@@ -553,6 +615,20 @@ pub fn infer(node: &NodeProto, inputs: &[Option<&Value>]) -> Result<Vec<Value>, 
             };
             vec![Value::new(a.dtype, vec![m, n], kind)]
         }
+        _ => return Ok(None),
+    }))
+}
+
+/// Convolutions and pools. `None`: not one of these operators.
+fn convolved(n: &NodeCtx<'_>) -> Result<Option<Vec<Value>>, Why> {
+    let NodeCtx {
+        node,
+        op,
+        attrs,
+        inputs,
+        kind,
+    } = *n;
+    Ok(Some(match op {
         "Conv" | "ConvInteger" | "QLinearConv" => {
             let (xi, wi) = if op == "QLinearConv" { (0, 3) } else { (0, 1) };
             let (x, w) = (need(inputs, xi)?, need(inputs, wi)?);
@@ -621,6 +697,21 @@ pub fn infer(node: &NodeProto, inputs: &[Option<&Value>]) -> Result<Vec<Value>, 
             }
             vec![Value::new(x.dtype, s, kind)]
         }
+        _ => return Ok(None),
+    }))
+}
+
+/// Normalisations and reductions. `None`: not one of these operators.
+fn normalised(n: &NodeCtx<'_>) -> Result<Option<Vec<Value>>, Why> {
+    let NodeCtx {
+        node,
+        op,
+        attrs,
+        inputs,
+        kind,
+    } = *n;
+    let same = |v: &Value| n.same(v);
+    Ok(Some(match op {
         _ if NORMS.contains(&op) => vec![same(need(inputs, 0)?)],
         "BatchNormalization" | "CumSum" | "Trilu" | "ReverseSequence" => {
             vec![same(need(inputs, 0)?)]
@@ -686,6 +777,20 @@ pub fn infer(node: &NodeProto, inputs: &[Option<&Value>]) -> Result<Vec<Value>, 
             }
             vec![v]
         }
+        _ => return Ok(None),
+    }))
+}
+
+/// Shape reads and views: Shape, Size, Reshape, Flatten, Squeeze, Unsqueeze. `None`: not one of these operators.
+fn reshaped(n: &NodeCtx<'_>) -> Result<Option<Vec<Value>>, Why> {
+    let NodeCtx {
+        op,
+        attrs,
+        inputs,
+        kind,
+        ..
+    } = *n;
+    Ok(Some(match op {
         "Shape" => {
             let x = need(inputs, 0)?;
             let r = x.shape.len() as i64;
@@ -749,6 +854,20 @@ pub fn infer(node: &NodeProto, inputs: &[Option<&Value>]) -> Result<Vec<Value>, 
             }
             vec![view(x, s, kind)]
         }
+        _ => return Ok(None),
+    }))
+}
+
+/// Rearranged tensors: Transpose, Concat, Split. `None`: not one of these operators.
+fn rearranged(n: &NodeCtx<'_>) -> Result<Option<Vec<Value>>, Why> {
+    let NodeCtx {
+        node,
+        op,
+        attrs,
+        inputs,
+        kind,
+    } = *n;
+    Ok(Some(match op {
         "Transpose" => {
             let x = need(inputs, 0)?;
             let r = x.shape.len();
@@ -814,6 +933,20 @@ pub fn infer(node: &NodeProto, inputs: &[Option<&Value>]) -> Result<Vec<Value>, 
                 })
                 .collect()
         }
+        _ => return Ok(None),
+    }))
+}
+
+/// Indexing: Slice, Gather, GatherElements, Expand. `None`: not one of these operators.
+fn indexed(n: &NodeCtx<'_>) -> Result<Option<Vec<Value>>, Why> {
+    let NodeCtx {
+        op,
+        attrs,
+        inputs,
+        kind,
+        ..
+    } = *n;
+    Ok(Some(match op {
         "Slice" => slice(inputs, &attrs, kind)?,
         "Gather" => {
             let (x, idx) = (need(inputs, 0)?, need(inputs, 1)?);
@@ -861,6 +994,20 @@ pub fn infer(node: &NodeProto, inputs: &[Option<&Value>]) -> Result<Vec<Value>, 
             }
             vec![v]
         }
+        _ => return Ok(None),
+    }))
+}
+
+/// Generated and padded tensors: ConstantOfShape, Range, Tile, Pad, Resize, TopK. `None`: not one of these operators.
+fn generated(n: &NodeCtx<'_>) -> Result<Option<Vec<Value>>, Why> {
+    let NodeCtx {
+        op,
+        attrs,
+        inputs,
+        kind,
+        ..
+    } = *n;
+    Ok(Some(match op {
         "ConstantOfShape" => {
             let s = ints_of(inputs, 0, "shape")?;
             let (dt, fill) = match attrs.tensor("value") {
@@ -969,6 +1116,20 @@ pub fn infer(node: &NodeProto, inputs: &[Option<&Value>]) -> Result<Vec<Value>, 
                 Value::new(dtype::INT64, s, kind),
             ]
         }
+        _ => return Ok(None),
+    }))
+}
+
+/// Quantisation and fused attention: DynamicQuantizeLinear, Attention, MultiHeadAttention. `None`: not one of these operators.
+fn fused(n: &NodeCtx<'_>) -> Result<Option<Vec<Value>>, Why> {
+    let NodeCtx {
+        op,
+        attrs,
+        inputs,
+        kind,
+        ..
+    } = *n;
+    Ok(Some(match op {
         "DynamicQuantizeLinear" => {
             let x = need(inputs, 0)?;
             vec![
@@ -1006,9 +1167,8 @@ pub fn infer(node: &NodeProto, inputs: &[Option<&Value>]) -> Result<Vec<Value>, 
                 kind,
             )]
         }
-        _ => return Err(format!("operator {op} is not supported")),
-    };
-    Ok(out)
+        _ => return Ok(None),
+    }))
 }
 
 fn view(x: &Value, shape: Vec<i64>, kind: Kind) -> Value {

@@ -351,85 +351,21 @@ fn node_ops(f: &Flow, i: usize, out: &mut Vec<Op>) {
         _ if VIEWS.contains(&op) => {}
         "Shape" | "Size" | "Constant" | "ConstantOfShape" => {}
         "MatMul" | "MatMulInteger" | "FusedMatMul" | "QLinearMatMul" | "MatMulNBits" | "Gemm" => {
-            let (ai, bi) = if op == "QLinearMatMul" {
-                (0, 3)
-            } else {
-                (0, 1)
-            };
-            let (Some(a), Some(b)) = (get(ai), get(bi)) else {
-                return;
-            };
-            let tb = matches!(op, "FusedMatMul" | "Gemm") && attrs.int("transB", 0) != 0;
-            let ta = matches!(op, "FusedMatMul" | "Gemm") && attrs.int("transA", 0) != 0;
-            let k = if op == "MatMulNBits" {
-                attrs.int("K", 0) as f64
-            } else if ta && a.shape.len() >= 2 {
-                a.shape[a.shape.len() - 2] as f64
-            } else {
-                *a.shape.last().unwrap_or(&1) as f64
-            };
-            let n_cols = if y.shape.is_empty() {
-                1.0
-            } else {
-                *y.shape.last().unwrap_or(&1) as f64
-            };
-            if op == "MatMulNBits" || (b.kind == Kind::Weight && b.shape.len() <= 2) {
-                let rows = y_elems / n_cols.max(1.0);
-                let _ = tb;
-                out.push(Op::linear(rows, k, n_cols));
-            } else {
-                let m = if y.shape.len() >= 2 {
-                    y.shape[y.shape.len() - 2] as f64
-                } else {
-                    1.0
-                };
-                let batches = y_elems / (m * n_cols).max(1.0);
-                let weights = match (a.kind, b.kind) {
-                    (_, Kind::Weight) => b.elems(),
-                    (Kind::Weight, _) => a.elems(),
-                    _ => 0.0,
-                };
-                out.push(Op::gemm(batches, m, n_cols, k, weights));
+            let bi = if op == "QLinearMatMul" { 3 } else { 1 };
+            if let (Some(a), Some(b)) = (get(0), get(bi)) {
+                out.push(matmul_op(op, &attrs, a, b, y));
             }
         }
         "Conv" | "ConvInteger" | "QLinearConv" => {
-            let (xi, wi) = if op == "QLinearConv" { (0, 3) } else { (0, 1) };
-            let (Some(x), Some(w)) = (get(xi), get(wi)) else {
-                return;
-            };
-            let g = attrs.int("group", 1).max(1) as f64;
-            let cout = w.shape[0] as f64;
-            let per_group_in = w.shape.get(1).copied().unwrap_or(1) as f64;
-            let kk = product(&w.shape[2..]);
-            let rows = y_elems / cout.max(1.0);
-            if g > 1.0 && per_group_in == 1.0 && x.shape.get(1).is_some_and(|&c| c as f64 == g) {
-                let mut d = Op::memory(
-                    OpClass::Depthwise,
-                    x.elems() + y_elems,
-                    y_elems,
-                    2.0 * rows * cout * kk,
-                );
-                d.weight_elems = w.elems();
-                out.push(d);
-            } else {
-                let mut c = Op::gemm(g, rows, cout / g, per_group_in * kk, w.elems());
-                c.act_elems = x.elems() + y_elems;
-                out.push(c);
+            let wi = if op == "QLinearConv" { 3 } else { 1 };
+            if let (Some(x), Some(w)) = (get(0), get(wi)) {
+                out.push(conv_op(&attrs, x, w, y_elems));
             }
         }
         "ConvTranspose" => {
-            let (Some(x), Some(w)) = (get(0), get(1)) else {
-                return;
-            };
-            let g = attrs.int("group", 1).max(1) as f64;
-            let cin = w.shape[0] as f64;
-            let per_group_out = w.shape.get(1).copied().unwrap_or(1) as f64;
-            let kk = product(&w.shape[2..]);
-            let rows = x.elems() / cin.max(1.0);
-            let mut c = Op::gemm(g, rows, per_group_out * kk, cin / g, w.elems());
-            c.act_elems = x.elems() + y_elems;
-            c.out_elems = y_elems;
-            out.push(c);
+            if let (Some(x), Some(w)) = (get(0), get(1)) {
+                out.push(conv_transpose_op(&attrs, x, w, y_elems));
+            }
         }
         "MaxPool" | "AveragePool" | "LpPool" => {
             let kk = attrs.ints("kernel_shape").map_or(1.0, |k| product(&k));
@@ -469,23 +405,9 @@ fn node_ops(f: &Flow, i: usize, out: &mut Vec<Op>) {
             }
         }
         "Attention" | "MultiHeadAttention" => {
-            let Some(x) = get(0) else {
-                return;
-            };
-            let heads = attrs.int("num_heads", 1).max(1) as f64;
-            let (b, s, hidden) = (x.shape[0] as f64, x.shape[1] as f64, x.shape[2] as f64);
-            let width = *y.shape.last().unwrap_or(&1) as f64;
-            if op == "Attention" {
-                if let Some(w) = get(1) {
-                    let n3 = *w.shape.last().unwrap_or(&1) as f64;
-                    out.push(Op::linear(b * s, hidden, n3));
-                }
+            if let Some(x) = get(0) {
+                attention_ops(op, &attrs, x, get(1), y, out);
             }
-            let kv = get(1)
-                .filter(|_| op == "MultiHeadAttention")
-                .and_then(|k| k.shape.get(1))
-                .map_or(s, |&l| l as f64);
-            out.push(Op::attention(b * heads, s, kv, width / heads));
         }
         _ => {
             // Concat, Split, Slice, Pad, Tile, Expand, Resize, Trilu, ...: data movement.
@@ -498,6 +420,102 @@ fn node_ops(f: &Flow, i: usize, out: &mut Vec<Op>) {
             out.push(copy(in_elems, written));
         }
     }
+}
+
+/// A matrix product: a weight GEMM (`linear`) when its second operand is a weight of at most two dimensions
+/// (or 4-bit packed), else a batched GEMM (weights counted when either operand is one).
+fn matmul_op(op: &str, attrs: &Attrs<'_>, a: &Value, b: &Value, y: &Value) -> Op {
+    let ta = matches!(op, "FusedMatMul" | "Gemm") && attrs.int("transA", 0) != 0;
+    let k = if op == "MatMulNBits" {
+        attrs.int("K", 0) as f64
+    } else if ta && a.shape.len() >= 2 {
+        a.shape[a.shape.len() - 2] as f64
+    } else {
+        *a.shape.last().unwrap_or(&1) as f64
+    };
+    let n_cols = if y.shape.is_empty() {
+        1.0
+    } else {
+        *y.shape.last().unwrap_or(&1) as f64
+    };
+    let y_elems = y.elems();
+    if op == "MatMulNBits" || (b.kind == Kind::Weight && b.shape.len() <= 2) {
+        return Op::linear(y_elems / n_cols.max(1.0), k, n_cols);
+    }
+    let m = if y.shape.len() >= 2 {
+        y.shape[y.shape.len() - 2] as f64
+    } else {
+        1.0
+    };
+    let batches = y_elems / (m * n_cols).max(1.0);
+    let weights = match (a.kind, b.kind) {
+        (_, Kind::Weight) => b.elems(),
+        (Kind::Weight, _) => a.elems(),
+        _ => 0.0,
+    };
+    Op::gemm(batches, m, n_cols, k, weights)
+}
+
+/// A convolution: depthwise (one input channel per group, as many groups as channels) as a memory-bound
+/// op with its FLOPs, else a grouped GEMM over output positions.
+fn conv_op(attrs: &Attrs<'_>, x: &Value, w: &Value, y_elems: f64) -> Op {
+    let g = attrs.int("group", 1).max(1) as f64;
+    let cout = w.shape[0] as f64;
+    let per_group_in = w.shape.get(1).copied().unwrap_or(1) as f64;
+    let kk = product(&w.shape[2..]);
+    let rows = y_elems / cout.max(1.0);
+    if g > 1.0 && per_group_in == 1.0 && x.shape.get(1).is_some_and(|&c| c as f64 == g) {
+        let mut d = Op::memory(
+            OpClass::Depthwise,
+            x.elems() + y_elems,
+            y_elems,
+            2.0 * rows * cout * kk,
+        );
+        d.weight_elems = w.elems();
+        return d;
+    }
+    let mut c = Op::gemm(g, rows, cout / g, per_group_in * kk, w.elems());
+    c.act_elems = x.elems() + y_elems;
+    c
+}
+
+/// A transposed convolution as the grouped GEMM over input positions it is.
+fn conv_transpose_op(attrs: &Attrs<'_>, x: &Value, w: &Value, y_elems: f64) -> Op {
+    let g = attrs.int("group", 1).max(1) as f64;
+    let cin = w.shape[0] as f64;
+    let per_group_out = w.shape.get(1).copied().unwrap_or(1) as f64;
+    let kk = product(&w.shape[2..]);
+    let rows = x.elems() / cin.max(1.0);
+    let mut c = Op::gemm(g, rows, per_group_out * kk, cin / g, w.elems());
+    c.act_elems = x.elems() + y_elems;
+    c.out_elems = y_elems;
+    c
+}
+
+/// A fused attention node: `Attention`'s packed QKV projection (its second input, the weights), then the
+/// attention over `num_heads` heads (`MultiHeadAttention`'s second input is the keys, whose length it takes).
+fn attention_ops(
+    op: &str,
+    attrs: &Attrs<'_>,
+    x: &Value,
+    second: Option<&Value>,
+    y: &Value,
+    out: &mut Vec<Op>,
+) {
+    let heads = attrs.int("num_heads", 1).max(1) as f64;
+    let (b, s, hidden) = (x.shape[0] as f64, x.shape[1] as f64, x.shape[2] as f64);
+    let width = *y.shape.last().unwrap_or(&1) as f64;
+    if op == "Attention" {
+        if let Some(w) = second {
+            let n3 = *w.shape.last().unwrap_or(&1) as f64;
+            out.push(Op::linear(b * s, hidden, n3));
+        }
+    }
+    let kv = second
+        .filter(|_| op == "MultiHeadAttention")
+        .and_then(|k| k.shape.get(1))
+        .map_or(s, |&l| l as f64);
+    out.push(Op::attention(b * heads, s, kv, width / heads));
 }
 
 /// Merges identical operators (same class and sizes) into one with the summed `repeat`, keeping the order

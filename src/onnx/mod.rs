@@ -191,8 +191,64 @@ pub fn describe(bytes: impl Into<prost::bytes::Bytes>, opts: &Options) -> Result
             detail: "its graph has no nodes".into(),
         });
     }
-    let mut warnings = Vec::new();
-    let mut values: BTreeMap<String, Value> = BTreeMap::new();
+    let (mut values, weight_bytes) = initializers(graph)?;
+    let mut binder = Binder {
+        opts,
+        bound: Vec::new(),
+    };
+    let inputs = graph_inputs(graph, &mut values, &mut binder)?;
+    let walked = walk(graph, &mut values, &mut binder)?;
+    let warnings = walked
+        .fallbacks
+        .iter()
+        .map(|(op, n)| {
+            format!(
+                "{n} {op} node(s): shapes taken from the file's value_info and modelled as memory-bound copies"
+            )
+        })
+        .collect();
+    let outputs: Vec<String> = graph.output.iter().map(|o| o.name.clone()).collect();
+    let flow = lower::Flow::new(&values, &graph.node, &outputs);
+    let ops = lower::merge(lower::lower(&flow));
+    if ops.is_empty() {
+        return Err(Error::Malformed {
+            what: "ONNX file".into(),
+            detail: "no node of its graph does work on its inputs".into(),
+        });
+    }
+    let (params, precision) = parameters(graph, &values, &walked.nbits);
+    let items = items(&binder.bound, &inputs);
+    let model_type = opts.model_type.unwrap_or_else(|| guess_type(&inputs));
+    Ok(Description {
+        name: opts.name.clone().unwrap_or_else(|| "onnx-model".into()),
+        graph: OpGraph {
+            items,
+            params,
+            model_type,
+            ops,
+        },
+        precision,
+        producer: format!("{} {}", model.producer_name, model.producer_version)
+            .trim()
+            .to_string(),
+        opset: model
+            .opset_import
+            .iter()
+            .find(|o| o.domain.is_empty() || o.domain == "ai.onnx")
+            .map_or(0, |o| o.version),
+        inputs,
+        dims: binder.bound,
+        nodes: graph.node.len(),
+        op_types: walked.op_types,
+        weight_bytes,
+        warnings,
+    })
+}
+
+/// Every initializer as a value (weights: float and 8/4-bit tensors with a shape; small integer tensors keep
+/// their contents) and the bytes of all of them.
+fn initializers(graph: &proto::GraphProto) -> Result<(BTreeMap<String, Value>, f64)> {
+    let mut values = BTreeMap::new();
     let mut weight_bytes = 0.0;
     for t in &graph.initializer {
         if t.dims.iter().any(|&d| d < 0) {
@@ -212,10 +268,15 @@ pub fn describe(bytes: impl Into<prost::bytes::Bytes>, opts: &Options) -> Result
         }
         values.insert(t.name.clone(), v);
     }
-    let mut binder = Binder {
-        opts,
-        bound: Vec::new(),
-    };
+    Ok((values, weight_bytes))
+}
+
+/// The graph's inputs (not initializers) with their dimensions bound, added to `values`.
+fn graph_inputs(
+    graph: &proto::GraphProto,
+    values: &mut BTreeMap<String, Value>,
+    binder: &mut Binder<'_>,
+) -> Result<Vec<InputInfo>> {
     let mut inputs = Vec::new();
     for vi in &graph.input {
         if values.contains_key(&vi.name) {
@@ -236,67 +297,55 @@ pub fn describe(bytes: impl Into<prost::bytes::Bytes>, opts: &Options) -> Result
         });
         values.insert(vi.name.clone(), Value::new(dt, shape, Kind::Act));
     }
+    Ok(inputs)
+}
+
+/// What walking the nodes counted: nodes per operator type, the operators whose shapes came from the file,
+/// and the 4-bit weights with their element counts.
+struct Walked {
+    op_types: BTreeMap<String, usize>,
+    fallbacks: BTreeMap<String, usize>,
+    nbits: Vec<(String, f64)>,
+}
+
+/// Works out every node's outputs in order into `values`.
+fn walk(
+    graph: &proto::GraphProto,
+    values: &mut BTreeMap<String, Value>,
+    binder: &mut Binder<'_>,
+) -> Result<Walked> {
     let declared: BTreeMap<&str, &ValueInfoProto> = graph
         .value_info
         .iter()
         .chain(&graph.output)
         .map(|v| (v.name.as_str(), v))
         .collect();
-    let mut op_types: BTreeMap<String, usize> = BTreeMap::new();
-    let mut fallbacks: BTreeMap<String, usize> = BTreeMap::new();
-    let mut nbits: Vec<(String, f64)> = Vec::new();
+    let mut walked = Walked {
+        op_types: BTreeMap::new(),
+        fallbacks: BTreeMap::new(),
+        nbits: Vec::new(),
+    };
     for (i, node) in graph.node.iter().enumerate() {
         let key = if node.domain.is_empty() || node.domain == "ai.onnx" {
             node.op_type.clone()
         } else {
             format!("{}:{}", node.domain, node.op_type)
         };
-        *op_types.entry(key).or_default() += 1;
-        let mut ins = Vec::with_capacity(node.input.len());
-        for x in &node.input {
-            if x.is_empty() {
-                ins.push(None);
-                continue;
-            }
-            ins.push(Some(values.get(x).ok_or_else(|| {
-                Error::invalid(
-                    format!("graph.node[{i}] ({} '{}').input", node.op_type, node.name),
-                    x,
-                    "a value produced by an earlier node, an initializer or a graph input",
-                )
-            })?));
-        }
+        *walked.op_types.entry(key).or_default() += 1;
         if node.op_type == "MatMulNBits" {
             if let Some(w) = node.input.get(1) {
                 let k = infer::Attrs(&node.attribute);
-                nbits.push((w.clone(), (k.int("K", 0) * k.int("N", 0)) as f64));
+                walked
+                    .nbits
+                    .push((w.clone(), (k.int("K", 0) * k.int("N", 0)) as f64));
             }
         }
+        let ins = node_inputs(i, node, values)?;
         let outs = match infer::infer(node, &ins) {
             Ok(o) => o,
             Err(why) => {
-                let kind = if ins.iter().flatten().any(|v| v.kind == Kind::Act) {
-                    Kind::Act
-                } else {
-                    Kind::Const
-                };
-                let mut outs = Vec::new();
-                for o in &node.output {
-                    let shape = match declared.get(o.as_str()) {
-                        Some(vi) => binder.shape(vi, &format!("value '{o}'"))?,
-                        None => None,
-                    };
-                    let Some((dt, s)) = shape else {
-                        return Err(Error::invalid(
-                            format!("graph.node[{i}] ({} '{}')", node.op_type, node.name),
-                            why,
-                            "operators whose output shapes can be worked out; store the shapes in the file \
-                             (onnx.shape_inference.infer_shapes) to describe the others",
-                        ));
-                    };
-                    outs.push(Value::new(dt, s, kind));
-                }
-                *fallbacks.entry(node.op_type.clone()).or_default() += 1;
+                let outs = declared_outputs(i, node, &ins, &declared, binder, why)?;
+                *walked.fallbacks.entry(node.op_type.clone()).or_default() += 1;
                 outs
             }
         };
@@ -306,48 +355,64 @@ pub fn describe(bytes: impl Into<prost::bytes::Bytes>, opts: &Options) -> Result
             }
         }
     }
-    for (op, n) in &fallbacks {
-        warnings.push(format!(
-            "{n} {op} node(s): shapes taken from the file's value_info and modelled as memory-bound copies"
-        ));
+    Ok(walked)
+}
+
+/// A node's input values (`None` for an omitted optional input); an unknown name is an error.
+fn node_inputs<'v>(
+    i: usize,
+    node: &proto::NodeProto,
+    values: &'v BTreeMap<String, Value>,
+) -> Result<Vec<Option<&'v Value>>> {
+    node.input
+        .iter()
+        .map(|x| {
+            if x.is_empty() {
+                return Ok(None);
+            }
+            values.get(x).map(Some).ok_or_else(|| {
+                Error::invalid(
+                    format!("graph.node[{i}] ({} '{}').input", node.op_type, node.name),
+                    x,
+                    "a value produced by an earlier node, an initializer or a graph input",
+                )
+            })
+        })
+        .collect()
+}
+
+/// The outputs of a node whose shapes could not be worked out, from the shapes the file stores for them;
+/// without them, an error saying `why`.
+fn declared_outputs(
+    i: usize,
+    node: &proto::NodeProto,
+    ins: &[Option<&Value>],
+    declared: &BTreeMap<&str, &ValueInfoProto>,
+    binder: &mut Binder<'_>,
+    why: String,
+) -> Result<Vec<Value>> {
+    let kind = if ins.iter().flatten().any(|v| v.kind == Kind::Act) {
+        Kind::Act
+    } else {
+        Kind::Const
+    };
+    let mut outs = Vec::new();
+    for o in &node.output {
+        let shape = match declared.get(o.as_str()) {
+            Some(vi) => binder.shape(vi, &format!("value '{o}'"))?,
+            None => None,
+        };
+        let Some((dt, s)) = shape else {
+            return Err(Error::invalid(
+                format!("graph.node[{i}] ({} '{}')", node.op_type, node.name),
+                why,
+                "operators whose output shapes can be worked out; store the shapes in the file \
+                 (onnx.shape_inference.infer_shapes) to describe the others",
+            ));
+        };
+        outs.push(Value::new(dt, s, kind));
     }
-    let outputs: Vec<String> = graph.output.iter().map(|o| o.name.clone()).collect();
-    let flow = lower::Flow::new(&values, &graph.node, &outputs);
-    let ops = lower::merge(lower::lower(&flow));
-    if ops.is_empty() {
-        return Err(Error::Malformed {
-            what: "ONNX file".into(),
-            detail: "no node of its graph does work on its inputs".into(),
-        });
-    }
-    let (params, precision) = parameters(graph, &values, &nbits);
-    let items = items(&binder.bound, &inputs);
-    let model_type = opts.model_type.unwrap_or_else(|| guess_type(&inputs));
-    let dims = binder.bound;
-    Ok(Description {
-        name: opts.name.clone().unwrap_or_else(|| "onnx-model".into()),
-        graph: OpGraph {
-            items,
-            params,
-            model_type,
-            ops,
-        },
-        precision,
-        producer: format!("{} {}", model.producer_name, model.producer_version)
-            .trim()
-            .to_string(),
-        opset: model
-            .opset_import
-            .iter()
-            .find(|o| o.domain.is_empty() || o.domain == "ai.onnx")
-            .map_or(0, |o| o.version),
-        inputs,
-        dims,
-        nodes: graph.node.len(),
-        op_types,
-        weight_bytes,
-        warnings,
-    })
+    Ok(outs)
 }
 
 fn is_weight_type(t: i32) -> bool {
