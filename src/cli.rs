@@ -466,7 +466,7 @@ fn predict(common: &Common, strategy: &str) -> Result<String, String> {
     let p = predicted(common, strategy)?;
     Ok(report(
         common.json,
-        || wire::prediction_dto(&p),
+        || wire::PredictionDto::from(&p),
         |out| print_prediction(out, &p),
     ))
 }
@@ -481,7 +481,7 @@ fn recommend(common: &Common, goal: &str) -> Result<String, String> {
         .map_err(text)?;
     Ok(report(
         common.json,
-        || wire::recommendation_dto(&r),
+        || wire::RecommendationDto::from(&r),
         |out| print_recommendation(out, &r),
     ))
 }
@@ -495,7 +495,7 @@ fn memory_advice(a: MemoryArgs) -> Result<String, String> {
     let Some(ranks) = a.apply else {
         return Ok(report(
             a.common.json,
-            || wire::memory_advice_dto(&advice),
+            || wire::MemoryAdviceDto::from(&advice),
             |out| w!(out, "{}", advice.table()),
         ));
     };
@@ -512,7 +512,7 @@ fn memory_advice(a: MemoryArgs) -> Result<String, String> {
     let p = &applied.prediction;
     Ok(report(
         a.common.json,
-        || wire::prediction_dto(p),
+        || wire::PredictionDto::from(p),
         |out| {
             w!(out, "after applying option(s) {}: peak {:.0} MB (was {:.0} MB), makespan {:.3} ms (was {:.3} ms)", ranks.iter().map(|r| r.to_string()).collect::<Vec<_>>().join(", "), p.combined_memory_mb, advice.peak_mb, p.combined_latency_ms, advice.latency_ms);
             print_prediction(out, p);
@@ -561,7 +561,7 @@ fn coldstart(a: ColdstartArgs) -> Result<String, String> {
     let r = cold_start(&prep, config).map_err(text)?;
     Ok(report(
         a.common.json,
-        || wire::cold_start_dto(&r),
+        || wire::ColdStartDto::from(&r),
         |out| print_cold_start(out, &r),
     ))
 }
@@ -576,7 +576,7 @@ fn schedule(a: ScheduleArgs) -> Result<String, String> {
     }
     Ok(report(
         a.common.json,
-        || wire::prediction_dto(&p).execution_schedule,
+        || wire::PredictionDto::from(&p).execution_schedule,
         |out| print_gantt(out, &p),
     ))
 }

@@ -11,8 +11,11 @@ fn every_profile_round_trips_through_json_exactly() {
     for mut p in hardware::all() {
         p.overhead_scale = 1.7;
         p.latency_corrections = vec![("bert-base-uncased".to_string(), 0.8)];
-        let json = serde_json::to_string(&wire::profile_to_dto(&p)).unwrap();
-        let back = wire::hardware_from_dto(serde_json::from_str(&json).unwrap()).unwrap();
+        let json = serde_json::to_string(&wire::HardwareProfileDto::from(&p)).unwrap();
+        let back = DeviceProfile::try_from(
+            serde_json::from_str::<wire::HardwareProfileDto>(&json).unwrap(),
+        )
+        .unwrap();
         assert_eq!(back, p, "{}", p.id);
     }
 }
@@ -296,9 +299,10 @@ fn on_recorded_measurements_a_refit_on_half_lowers_the_error_on_the_other_half()
         .iter()
         .find(|p| p["version"] == 1)
         .unwrap();
-    let profile =
-        wire::hardware_from_dto(serde_json::from_value(profile["profile"].clone()).unwrap())
-            .unwrap();
+    let profile = DeviceProfile::try_from(
+        serde_json::from_value::<wire::HardwareProfileDto>(profile["profile"].clone()).unwrap(),
+    )
+    .unwrap();
     let ms: Vec<Measurement> = export["measurements"]
         .as_array()
         .unwrap()

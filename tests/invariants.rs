@@ -192,7 +192,7 @@ fn totals(p: &MultiPrediction) -> (f64, f64, f64, f64, bool, f64) {
 }
 
 fn json(p: &MultiPrediction) -> String {
-    wire::to_json(&wire::prediction_dto(p))
+    wire::to_json(&wire::PredictionDto::from(p))
 }
 
 /// (a)–(e) and (g) for one workload on one target.

@@ -39,12 +39,12 @@ fn cases() -> BTreeMap<String, Value> {
         };
         for &s in strategies {
             let p = predictor.predict(workload, target, s).expect("predict");
-            let v = serde_json::to_value(wire::prediction_dto(&p)).unwrap();
+            let v = serde_json::to_value(wire::PredictionDto::from(&p)).unwrap();
             out.insert(format!("{name}/predict/{}", s.name()), v);
         }
         for &g in goals {
             let r = predictor.recommend(workload, target, g).expect("recommend");
-            let v = serde_json::to_value(wire::recommendation_dto(&r)).unwrap();
+            let v = serde_json::to_value(wire::RecommendationDto::from(&r)).unwrap();
             out.insert(format!("{name}/recommend/{}", g.name()), v);
         }
     };

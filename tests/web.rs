@@ -92,7 +92,7 @@ fn js_exports_give_the_library_numbers_for_every_fixture() {
             let via_js = predict_js(&js_predictor, text, strategy.name())
                 .unwrap_or_else(|e| panic!("{name}: {e}"));
             let direct = lib.predict(&parsed.workload, &target, strategy).unwrap();
-            let direct_json = serde_json::to_string(&wire::prediction_dto(&direct)).unwrap();
+            let direct_json = serde_json::to_string(&wire::PredictionDto::from(&direct)).unwrap();
             let a: serde_json::Value = serde_json::from_str(&stringify(&via_js)).unwrap();
             let b: serde_json::Value = serde_json::from_str(&direct_json).unwrap();
             same(&a, &b, &format!("{name} {}", strategy.name()));

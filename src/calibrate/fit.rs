@@ -319,102 +319,11 @@ pub fn refit(profile: &DeviceProfile, train: &[Measurement], test: &[Measurement
             "at least 2 measurements on the profile: one or more to fit on and one or more held out to check the fit",
         ));
     }
-    let mut current = profile.clone();
-    let mut scales = Scales::ONE;
-    let mut n_rows = 0;
-    let mut outliers = 0;
-    for _round in 0..3 {
-        let rows = rows(&current, &train)?;
-        if rows.len() < MIN_ROWS {
-            return Err(Error::invalid(
-                "measurements",
-                format!("{} single-model timings on {}", rows.len(), profile.id),
-                format!("at least {MIN_ROWS} timings of models that ran alone (sequential runs) to fit from"),
-            ));
-        }
-        let n = rows.len() as f64;
-        let mut free = [false; 3];
-        for (j, f) in free.iter_mut().enumerate() {
-            let share = rows.iter().map(|(r, y, _)| r[j] / y).sum::<f64>() / n;
-            *f = share >= MIN_SHARE;
-        }
-        let (x, res) = nnls(&rows, free);
-        n_rows = rows.len();
-        outliers = res.iter().filter(|e| e.abs() > 3.0 * HUBER).count();
-        let step = Scales {
-            compute: x[0],
-            memory: x[1],
-            overhead: x[2],
-        };
-        current = apply_scales(&current, step);
-        scales = Scales {
-            compute: (scales.compute * step.compute).clamp(SCALE_RANGE.0, SCALE_RANGE.1),
-            memory: (scales.memory * step.memory).clamp(SCALE_RANGE.0, SCALE_RANGE.1),
-            overhead: (scales.overhead * step.overhead).clamp(SCALE_RANGE.0, SCALE_RANGE.1),
-        };
-    }
-    // Interference, on runs where models ran together.
-    let concurrent: Vec<&Measurement> = train.iter().filter(|m| m.concurrent()).collect();
+    let scaled = fit_scales(profile, &train)?;
+    let mut current = scaled.profile;
     let before_interference = current.interference_per_model;
-    let fitted_interference = if concurrent.is_empty() {
-        None
-    } else {
-        let (mut lo, mut hi) = (0.0f64, MAX_INTERFERENCE);
-        let g = 0.618_033_988_749_895;
-        let at = |v: f64, p: &DeviceProfile| {
-            let mut q = p.clone();
-            q.interference_per_model = v;
-            log_loss(&q, &concurrent)
-        };
-        for _ in 0..30 {
-            let a = hi - g * (hi - lo);
-            let b = lo + g * (hi - lo);
-            if at(a, &current) <= at(b, &current) {
-                hi = b;
-            } else {
-                lo = a;
-            }
-        }
-        let v = (lo + hi) / 2.0;
-        current.interference_per_model = v;
-        current
-            .sources
-            .retain(|(k, _)| k != "interference_per_model");
-        current.sources.push((
-            "interference_per_model".to_string(),
-            format!(
-                "{v:.3}: refitted on {} concurrent runs (golden-section search on the log error of their makespans)",
-                concurrent.len()
-            ),
-        ));
-        Some(v)
-    };
-    // Per-model corrections from what remains.
-    let rows = rows(&current, &train)?;
-    let mut by_model: std::collections::BTreeMap<String, Vec<f64>> = Default::default();
-    for (r, y, name) in &rows {
-        let pred = r[0] + r[1] + r[2];
-        if pred > 0.0 {
-            by_model
-                .entry(name.to_ascii_lowercase())
-                .or_default()
-                .push((y / pred).ln());
-        }
-    }
-    let mut corrections = Vec::new();
-    for (name, mut logs) in by_model {
-        if logs.len() < 2 {
-            continue;
-        }
-        logs.sort_by(f64::total_cmp);
-        let n = logs.len() as f64;
-        let f = (super::metrics::median_sorted(&logs) * n / (n + PSEUDO))
-            .exp()
-            .clamp(CORRECTION_RANGE.0, CORRECTION_RANGE.1);
-        if (f.ln()).abs() > 0.01 {
-            corrections.push((name, f));
-        }
-    }
+    let fitted_interference = fit_interference(&mut current, &train);
+    let corrections = corrections(&current, &train)?;
     let mut fitted = current;
     for (name, f) in &corrections {
         let old = fitted.correction_for(name);
@@ -424,6 +333,7 @@ pub fn refit(profile: &DeviceProfile, train: &[Measurement], test: &[Measurement
             (old * f).clamp(CORRECTION_RANGE.0, CORRECTION_RANGE.1),
         ));
     }
+    let (scales, n_rows, outliers) = (scaled.scales, scaled.rows, scaled.outliers);
     let before = makespan_stats(profile, &test)?;
     let after = makespan_stats(&fitted, &test)?;
     fitted.sources.retain(|(k, _)| k != "calibration");
@@ -455,4 +365,124 @@ pub fn refit(profile: &DeviceProfile, train: &[Measurement], test: &[Measurement
         before,
         after,
     })
+}
+
+/// A profile with its compute, memory and overhead times rescaled to the single-model timings.
+struct Scaled {
+    profile: DeviceProfile,
+    scales: Scales,
+    rows: usize,
+    outliers: usize,
+}
+
+/// Three rounds of a non-negative least-squares fit of the compute, memory and overhead scales on the
+/// single-model timings of `train` (a scale stays 1 where its share of the time is too small to tell).
+fn fit_scales(profile: &DeviceProfile, train: &[Measurement]) -> Result<Scaled> {
+    let mut out = Scaled {
+        profile: profile.clone(),
+        scales: Scales::ONE,
+        rows: 0,
+        outliers: 0,
+    };
+    for _round in 0..3 {
+        let rows = rows(&out.profile, train)?;
+        if rows.len() < MIN_ROWS {
+            return Err(Error::invalid(
+                "measurements",
+                format!("{} single-model timings on {}", rows.len(), profile.id),
+                format!("at least {MIN_ROWS} timings of models that ran alone (sequential runs) to fit from"),
+            ));
+        }
+        let n = rows.len() as f64;
+        let mut free = [false; 3];
+        for (j, f) in free.iter_mut().enumerate() {
+            let share = rows.iter().map(|(r, y, _)| r[j] / y).sum::<f64>() / n;
+            *f = share >= MIN_SHARE;
+        }
+        let (x, res) = nnls(&rows, free);
+        out.rows = rows.len();
+        out.outliers = res.iter().filter(|e| e.abs() > 3.0 * HUBER).count();
+        let step = Scales {
+            compute: x[0],
+            memory: x[1],
+            overhead: x[2],
+        };
+        out.profile = apply_scales(&out.profile, step);
+        let s = out.scales;
+        out.scales = Scales {
+            compute: (s.compute * step.compute).clamp(SCALE_RANGE.0, SCALE_RANGE.1),
+            memory: (s.memory * step.memory).clamp(SCALE_RANGE.0, SCALE_RANGE.1),
+            overhead: (s.overhead * step.overhead).clamp(SCALE_RANGE.0, SCALE_RANGE.1),
+        };
+    }
+    Ok(out)
+}
+
+/// `interference_per_model` refitted on the runs of `train` where models ran together (golden-section
+/// search on the log error of their makespans), with its source; `None` (unchanged) without such runs.
+fn fit_interference(current: &mut DeviceProfile, train: &[Measurement]) -> Option<f64> {
+    let concurrent: Vec<&Measurement> = train.iter().filter(|m| m.concurrent()).collect();
+    if concurrent.is_empty() {
+        return None;
+    }
+    let (mut lo, mut hi) = (0.0f64, MAX_INTERFERENCE);
+    let g = 0.618_033_988_749_895;
+    let at = |v: f64, p: &DeviceProfile| {
+        let mut q = p.clone();
+        q.interference_per_model = v;
+        log_loss(&q, &concurrent)
+    };
+    for _ in 0..30 {
+        let a = hi - g * (hi - lo);
+        let b = lo + g * (hi - lo);
+        if at(a, current) <= at(b, current) {
+            hi = b;
+        } else {
+            lo = a;
+        }
+    }
+    let v = (lo + hi) / 2.0;
+    current.interference_per_model = v;
+    current
+        .sources
+        .retain(|(k, _)| k != "interference_per_model");
+    current.sources.push((
+        "interference_per_model".to_string(),
+        format!(
+            "{v:.3}: refitted on {} concurrent runs (golden-section search on the log error of their makespans)",
+            concurrent.len()
+        ),
+    ));
+    Some(v)
+}
+
+/// Per-model latency factors from what the fitted profile still misses: the shrunk median log ratio of
+/// measured to predicted per model with at least two timings (factors within 1 % are dropped).
+fn corrections(current: &DeviceProfile, train: &[Measurement]) -> Result<Vec<(String, f64)>> {
+    let rows = rows(current, train)?;
+    let mut by_model: std::collections::BTreeMap<String, Vec<f64>> = Default::default();
+    for (r, y, name) in &rows {
+        let pred = r[0] + r[1] + r[2];
+        if pred > 0.0 {
+            by_model
+                .entry(name.to_ascii_lowercase())
+                .or_default()
+                .push((y / pred).ln());
+        }
+    }
+    let mut corrections = Vec::new();
+    for (name, mut logs) in by_model {
+        if logs.len() < 2 {
+            continue;
+        }
+        logs.sort_by(f64::total_cmp);
+        let n = logs.len() as f64;
+        let f = (super::metrics::median_sorted(&logs) * n / (n + PSEUDO))
+            .exp()
+            .clamp(CORRECTION_RANGE.0, CORRECTION_RANGE.1);
+        if (f.ln()).abs() > 0.01 {
+            corrections.push((name, f));
+        }
+    }
+    Ok(corrections)
 }

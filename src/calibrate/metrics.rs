@@ -174,7 +174,27 @@ pub fn validate(measurements: &[Measurement], threshold: f64, window: usize) -> 
             .collect::<BTreeMap<_, _>>()
     };
     let window = window.max(1);
-    let trend = (makespan_pairs.len() >= 2 * window).then(|| {
+    let trend = trend(&makespan_pairs, window);
+    let makespan = ErrorStats::of(&makespan_pairs);
+    let (refit_due, reason) = verdict(&makespan, trend.as_ref(), threshold, window);
+    Validation {
+        measurements: ms.len(),
+        makespan,
+        latency: ErrorStats::of(&latency),
+        throughput: ErrorStats::of(&throughput),
+        by_hardware: stats(by_hardware),
+        by_strategy: stats(by_strategy),
+        by_model: stats(by_model),
+        trend,
+        refit_due,
+        reason,
+    }
+}
+
+/// The change of the mean makespan error between the last two windows of `window` measurements (oldest
+/// first), when there are two.
+fn trend(makespan_pairs: &[(f64, f64)], window: usize) -> Option<Trend> {
+    (makespan_pairs.len() >= 2 * window).then(|| {
         let n = makespan_pairs.len();
         let earlier = ErrorStats::of(&makespan_pairs[n - 2 * window..n - window]).mean_ape;
         let recent = ErrorStats::of(&makespan_pairs[n - window..]).mean_ape;
@@ -192,12 +212,18 @@ pub fn validate(measurements: &[Measurement], threshold: f64, window: usize) -> 
                 Direction::Steady
             },
         }
-    });
-    let makespan = ErrorStats::of(&makespan_pairs);
-    let worsening = trend
-        .as_ref()
-        .is_some_and(|t| t.direction == Direction::Worsening);
-    let (refit_due, reason) = if makespan.n == 0 {
+    })
+}
+
+/// Whether a refit is due, and why: the mean makespan error above `threshold`, or a worsening trend.
+fn verdict(
+    makespan: &ErrorStats,
+    trend: Option<&Trend>,
+    threshold: f64,
+    window: usize,
+) -> (bool, String) {
+    let worsening = trend.is_some_and(|t| t.direction == Direction::Worsening);
+    if makespan.n == 0 {
         (false, "no measurements yet".to_string())
     } else if makespan.mean_ape > threshold {
         (
@@ -209,7 +235,7 @@ pub fn validate(measurements: &[Measurement], threshold: f64, window: usize) -> 
             ),
         )
     } else if worsening {
-        let t = trend.as_ref().map_or(0.0, |t| t.change);
+        let t = trend.map_or(0.0, |t| t.change);
         (
             true,
             format!(
@@ -226,17 +252,5 @@ pub fn validate(measurements: &[Measurement], threshold: f64, window: usize) -> 
                 100.0 * threshold
             ),
         )
-    };
-    Validation {
-        measurements: ms.len(),
-        makespan,
-        latency: ErrorStats::of(&latency),
-        throughput: ErrorStats::of(&throughput),
-        by_hardware: stats(by_hardware),
-        by_strategy: stats(by_strategy),
-        by_model: stats(by_model),
-        trend,
-        refit_due,
-        reason,
     }
 }

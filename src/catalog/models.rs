@@ -353,56 +353,12 @@ impl Architecture {
                 vocab,
                 encoder,
                 decoder,
-            } => {
-                let d = f64::from(encoder.d_model);
-                let v = f64::from(*vocab);
-                let embed = Embedding {
-                    vocab: *vocab,
-                    dim: encoder.d_model,
-                    positions: 0,
-                    token_types: 0,
-                    norm: false,
-                };
-                embed.ops(b * seq, &mut w.prefill);
-                encoder.ops(b, seq, seq, None, &mut w.prefill);
-                w.prefill.push(Op::norm(b * seq * d));
-                // The decoder's first pass (start token) projects the encoder output into cross-attention K/V.
-                embed.ops(b, &mut w.prefill);
-                decoder.ops(b, 1.0, 1.0, Some((seq, true)), &mut w.prefill);
-                w.prefill.extend([Op::norm(b * d), Op::linear(b, d, v)]);
-                generation(input, decoder, 1.0, &mut w, |ctx, ops| {
-                    embed.ops(b, ops);
-                    decoder.ops(b, 1.0, ctx, Some((seq, false)), ops);
-                    ops.extend([Op::norm(b * d), Op::linear(b, d, v)]);
-                });
-            }
+            } => t5_work(*vocab, encoder, decoder, input, &mut w),
             Self::Whisper {
                 encoder,
                 decoder_embed,
                 decoder,
-            } => {
-                let d = f64::from(encoder.d_model);
-                let frames = f64::from(WHISPER_FRAMES);
-                let enc_len = frames / 2.0;
-                w.prefill.extend([
-                    Op::linear(b * frames, 80.0 * 3.0, d),
-                    Op::epilogue(2.0 * b * frames * d),
-                    Op::linear(b * enc_len, d * 3.0, d),
-                    Op::epilogue(2.0 * b * enc_len * d),
-                ]);
-                encoder.ops(b, enc_len, enc_len, None, &mut w.prefill);
-                w.prefill.push(Op::norm(b * enc_len * d));
-                let prompt = f64::from(WHISPER_PROMPT_TOKENS);
-                let v = f64::from(decoder_embed.vocab);
-                decoder_embed.ops(b * prompt, &mut w.prefill);
-                decoder.ops(b, prompt, prompt, Some((enc_len, true)), &mut w.prefill);
-                w.prefill.extend([Op::norm(b * d), Op::linear(b, d, v)]);
-                generation(input, decoder, prompt, &mut w, |ctx, ops| {
-                    decoder_embed.ops(b, ops);
-                    decoder.ops(b, 1.0, ctx, Some((enc_len, false)), ops);
-                    ops.extend([Op::norm(b * d), Op::linear(b, d, v)]);
-                });
-            }
+            } => whisper_work(encoder, decoder_embed, decoder, input, &mut w),
             Self::Clip {
                 vision,
                 patch,
@@ -410,18 +366,13 @@ impl Architecture {
                 text,
                 projection,
                 ..
-            } => {
-                let p = f64::from(*projection);
-                vit_ops(b, input.image_size, *patch, vision, &mut w.prefill);
-                w.prefill.push(Op::linear(b, f64::from(vision.d_model), p));
-                let tokens = f64::from(text_embed.positions).min(seq);
-                text_embed.ops(b * tokens, &mut w.prefill);
-                text.ops(b, tokens, tokens, None, &mut w.prefill);
-                w.prefill.extend([
-                    Op::norm(b * tokens * f64::from(text.d_model)),
-                    Op::linear(b, f64::from(text.d_model), p),
-                ]);
-            }
+            } => clip_ops(
+                input,
+                (vision, *patch),
+                (text_embed, text),
+                *projection,
+                &mut w.prefill,
+            ),
             Self::Cnn(family) => {
                 let net = Cnn::build(*family, b, input.image_size);
                 w.cnn_peak_act_elems = net.peak_act_elems;
@@ -437,6 +388,89 @@ impl Architecture {
         }
         w
     }
+}
+
+/// CLIP's work: the vision transformer and the text encoder, each projected into the shared embedding.
+fn clip_ops(
+    input: &InputShape,
+    (vision, patch): (&TxStack, u32),
+    (text_embed, text): (&Embedding, &TxStack),
+    projection: u32,
+    prefill: &mut Vec<Op>,
+) {
+    let b = f64::from(input.batch);
+    let seq = f64::from(input.sequence_length);
+    let p = f64::from(projection);
+    vit_ops(b, input.image_size, patch, vision, prefill);
+    prefill.push(Op::linear(b, f64::from(vision.d_model), p));
+    let tokens = f64::from(text_embed.positions).min(seq);
+    text_embed.ops(b * tokens, prefill);
+    text.ops(b, tokens, tokens, None, prefill);
+    prefill.extend([
+        Op::norm(b * tokens * f64::from(text.d_model)),
+        Op::linear(b, f64::from(text.d_model), p),
+    ]);
+}
+
+/// T5's work: the encoder over the input, the decoder's first pass (the start token, projecting the encoder
+/// output into cross-attention keys and values), then the generated tokens.
+fn t5_work(vocab: u32, encoder: &TxStack, decoder: &TxStack, input: &InputShape, w: &mut Work) {
+    let b = f64::from(input.batch);
+    let seq = f64::from(input.sequence_length);
+    let d = f64::from(encoder.d_model);
+    let v = f64::from(vocab);
+    let embed = Embedding {
+        vocab,
+        dim: encoder.d_model,
+        positions: 0,
+        token_types: 0,
+        norm: false,
+    };
+    embed.ops(b * seq, &mut w.prefill);
+    encoder.ops(b, seq, seq, None, &mut w.prefill);
+    w.prefill.push(Op::norm(b * seq * d));
+    // The decoder's first pass (start token) projects the encoder output into cross-attention K/V.
+    embed.ops(b, &mut w.prefill);
+    decoder.ops(b, 1.0, 1.0, Some((seq, true)), &mut w.prefill);
+    w.prefill.extend([Op::norm(b * d), Op::linear(b, d, v)]);
+    generation(input, decoder, 1.0, w, |ctx, ops| {
+        embed.ops(b, ops);
+        decoder.ops(b, 1.0, ctx, Some((seq, false)), ops);
+        ops.extend([Op::norm(b * d), Op::linear(b, d, v)]);
+    });
+}
+
+/// Whisper's work: the two-convolution stem over the mel frames, the encoder, the decoder over the prompt,
+/// then the generated tokens.
+fn whisper_work(
+    encoder: &TxStack,
+    decoder_embed: &Embedding,
+    decoder: &TxStack,
+    input: &InputShape,
+    w: &mut Work,
+) {
+    let b = f64::from(input.batch);
+    let d = f64::from(encoder.d_model);
+    let frames = f64::from(WHISPER_FRAMES);
+    let enc_len = frames / 2.0;
+    w.prefill.extend([
+        Op::linear(b * frames, 80.0 * 3.0, d),
+        Op::epilogue(2.0 * b * frames * d),
+        Op::linear(b * enc_len, d * 3.0, d),
+        Op::epilogue(2.0 * b * enc_len * d),
+    ]);
+    encoder.ops(b, enc_len, enc_len, None, &mut w.prefill);
+    w.prefill.push(Op::norm(b * enc_len * d));
+    let prompt = f64::from(WHISPER_PROMPT_TOKENS);
+    let v = f64::from(decoder_embed.vocab);
+    decoder_embed.ops(b * prompt, &mut w.prefill);
+    decoder.ops(b, prompt, prompt, Some((enc_len, true)), &mut w.prefill);
+    w.prefill.extend([Op::norm(b * d), Op::linear(b, d, v)]);
+    generation(input, decoder, prompt, w, |ctx, ops| {
+        decoder_embed.ops(b, ops);
+        decoder.ops(b, 1.0, ctx, Some((enc_len, false)), ops);
+        ops.extend([Op::norm(b * d), Op::linear(b, d, v)]);
+    });
 }
 
 /// Fills the decode part of `w`: `output_tokens − 1` steps after the prefill, evaluated at the mean context.

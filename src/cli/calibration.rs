@@ -53,7 +53,7 @@ pub fn calibrate(
     let p = bench::profile(&b).map_err(text)?;
     let store = open(db)?;
     let version = store.save_profile(&p, "mmperf calibrate").map_err(text)?;
-    let json_text = wire::to_json(&wire::profile_to_dto(&p));
+    let json_text = wire::to_json(&wire::HardwareProfileDto::from(&p));
     let write = |f: &String, text: &str, what: &str| -> Result<(), String> {
         std::fs::write(f, text).map_err(|e| format!("cannot write '{f}': {e}"))?;
         progress(&format!("{what} written to {f} (use it as --hardware {f})"));
@@ -66,7 +66,7 @@ pub fn calibrate(
         let page = bench::wasm_profile(&p, &b);
         write(
             f,
-            &wire::to_json(&wire::profile_to_dto(&page)),
+            &wire::to_json(&wire::HardwareProfileDto::from(&page)),
             "browser-page profile",
         )?;
     }
@@ -304,39 +304,10 @@ fn compare(
             m.predicted_makespan_ms
         );
     }
-    // What the recommender picks for the same models, with the thread counts the workload gave (the
-    // recorded ones are the plans' choices).
-    let specs: Vec<_> = results[0]
-        .1
-        .models
-        .iter()
-        .zip(models)
-        .map(|(x, given)| ModelSpec {
-            threads: given.threads,
-            ..x.spec.clone()
-        })
-        .collect();
-    let workload = multimodel_perf::Workload {
-        models: specs,
-        constraints: Default::default(),
-    };
-    let target = multimodel_perf::Target {
-        device: profile.clone(),
-        runtime: None,
-        devices: vec![profile.clone()],
-    };
-    let prep = MultiModelPredictor::default()
-        .prepare(&workload, &target)
-        .map_err(text)?;
-    let r = multimodel_perf::plan::recommend(&prep, Goal::Throughput);
-    let chosen = r.best().label.as_str();
+    let (chosen, wanted) = recommended(results, models, profile)?;
+    let chosen = chosen.as_str();
     let (best_label, best) = (&ranked[0].0, ranked[0].1);
-    // The recommended plan is found among the measured ones by what runs (groups and threads), not by its
-    // label: batched with one group is parallel, a split can give every model all cores.
     let cores = profile.compute_units.max(1);
-    let plan = &r.best().prediction.plan;
-    let threads: Vec<u32> = (0..models.len()).map(|i| prep.threads(i, plan)).collect();
-    let wanted = plan_key(&plan.groups, threads);
     let measured = ranked.iter().find(|(_, m)| {
         plan_key(
             &m.groups,
@@ -393,9 +364,49 @@ fn compare(
     Ok(())
 }
 
+/// What the recommender picks for the models of `results` (with the thread counts the workload gave; the
+/// recorded ones are the plans' choices): its label, and what it runs (groups and threads) to find it among
+/// the measured plans by, not by its label: batched with one group is parallel, a split can give every
+/// model all cores.
+fn recommended(
+    results: &[(Option<i64>, Measurement)],
+    models: &[ModelSpec],
+    profile: &DeviceProfile,
+) -> Result<(String, PlanKey), String> {
+    let specs: Vec<_> = results[0]
+        .1
+        .models
+        .iter()
+        .zip(models)
+        .map(|(x, given)| ModelSpec {
+            threads: given.threads,
+            ..x.spec.clone()
+        })
+        .collect();
+    let workload = multimodel_perf::Workload {
+        models: specs,
+        constraints: Default::default(),
+    };
+    let target = multimodel_perf::Target {
+        device: profile.clone(),
+        runtime: None,
+        devices: vec![profile.clone()],
+    };
+    let prep = MultiModelPredictor::default()
+        .prepare(&workload, &target)
+        .map_err(text)?;
+    let r = multimodel_perf::plan::recommend(&prep, Goal::Throughput);
+    let plan = &r.best().prediction.plan;
+    let threads: Vec<u32> = (0..models.len()).map(|i| prep.threads(i, plan)).collect();
+    Ok((r.best().label.clone(), plan_key(&plan.groups, threads)))
+}
+
+/// A plan as what it runs: sorted groups and each model's threads.
+type PlanKey = (Vec<Vec<usize>>, Vec<u32>);
+
 /// What a plan runs, independent of how it is listed: each group's models sorted, the groups sorted (the
 /// makespan does not depend on their order), and each model's threads.
-fn plan_key(groups: &[Vec<usize>], threads: Vec<u32>) -> (Vec<Vec<usize>>, Vec<u32>) {
+fn plan_key(groups: &[Vec<usize>], threads: Vec<u32>) -> PlanKey {
     let mut g: Vec<Vec<usize>> = groups
         .iter()
         .map(|x| {
@@ -446,7 +457,7 @@ pub fn validate(
     let v = calibrate::validate(&ms, threshold, window);
     let mut out = String::new();
     if json {
-        w!(out, "{}", wire::to_json(&wc::validation_dto(&v)));
+        w!(out, "{}", wire::to_json(&wc::ValidationDto::from(&v)));
         return Ok(out);
     }
     w!(
@@ -522,7 +533,7 @@ pub fn refit(
         .collect();
     let (train, test) = calibrate::split_half(&ms);
     let fit = calibrate::refit(&profile, &train, &test).map_err(text)?;
-    let dto = wc::fit_dto(&fit);
+    let dto = wc::FitDto::from(&fit);
     let report = serde_json::to_value(&dto).map_err(|e| e.to_string())?;
     let new_version = store
         .save_profile(

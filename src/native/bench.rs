@@ -709,36 +709,7 @@ pub fn bench(cores: u32, quick: bool, progress: &mut dyn FnMut(&str)) -> Result<
         .map(|i| ((i % 7) as f32 - 3.0) * 0.01)
         .collect();
     let stream_mb = (data.len() * 4) as f64 / f64::from(1 << 20);
-    let mut shapes = Vec::new();
-    for (label, g) in [("large", LARGE), ("small", SMALL), ("GEMV", GEMV)] {
-        let gflops = gemm_rates(g, &counts, &data, &s);
-        for (t, f) in counts.iter().zip(&gflops) {
-            progress(&format!(
-                "GEMM {}×{}×{} fp32 ({label}), {t} thread(s): {} GFLOP/s",
-                g.m,
-                g.k,
-                g.n,
-                f.show(1)
-            ));
-        }
-        shapes.push(ShapeRates {
-            label,
-            gemm: g,
-            gflops,
-        });
-    }
-    if let (Some(p), Some(f)) = (isa.peak_gflops(), shapes[0].gflops.first()) {
-        progress(&format!(
-            "large GEMM on 1 thread: {:.0} % of the {} peak ({p:.1} GFLOP/s){}",
-            100.0 * f.median / p,
-            isa.name,
-            if f.median > p {
-                ": above 100 %, so the core runs above the clock read (a VM shows the nominal clock, not the boost)"
-            } else {
-                ""
-            }
-        ));
-    }
+    let shapes = shape_rates(&counts, &data, &s, &isa, progress);
     let (stream_alone, stream_all) = concurrency(cores as usize, &data, &s);
     progress(&format!(
         "concurrency: one 1-thread GEMM stream alone {} GFLOP/s; {cores} at once {} GFLOP/s each",
@@ -798,6 +769,55 @@ pub fn bench(cores: u32, quick: bool, progress: &mut dyn FnMut(&str)) -> Result<
         others_cores: load.others_cores(),
         elapsed_s: start.elapsed().as_secs_f64(),
     };
+    report(&b, progress);
+    Ok(b)
+}
+
+/// GEMM rates of the large, small and GEMV shapes on each thread count, and how the large one on one thread
+/// compares with the ISA's datasheet peak.
+fn shape_rates(
+    counts: &[usize],
+    data: &[f32],
+    s: &Settings,
+    isa: &Isa,
+    progress: &mut dyn FnMut(&str),
+) -> Vec<ShapeRates> {
+    let mut shapes = Vec::new();
+    for (label, g) in [("large", LARGE), ("small", SMALL), ("GEMV", GEMV)] {
+        let gflops = gemm_rates(g, counts, data, s);
+        for (t, f) in counts.iter().zip(&gflops) {
+            progress(&format!(
+                "GEMM {}×{}×{} fp32 ({label}), {t} thread(s): {} GFLOP/s",
+                g.m,
+                g.k,
+                g.n,
+                f.show(1)
+            ));
+        }
+        shapes.push(ShapeRates {
+            label,
+            gemm: g,
+            gflops,
+        });
+    }
+    if let (Some(p), Some(f)) = (isa.peak_gflops(), shapes[0].gflops.first()) {
+        progress(&format!(
+            "large GEMM on 1 thread: {:.0} % of the {} peak ({p:.1} GFLOP/s){}",
+            100.0 * f.median / p,
+            isa.name,
+            if f.median > p {
+                ": above 100 %, so the core runs above the clock read (a VM shows the nominal clock, not the boost)"
+            } else {
+                ""
+            }
+        ));
+    }
+    shapes
+}
+
+/// The summary line, and a warning when other processes kept the cores busy.
+fn report(b: &CpuBench, progress: &mut dyn FnMut(&str)) {
+    let cores = b.cores;
     progress(&format!(
         "all-core rate {:.3}; region {:.3} µs per extra thread; built-in kernel {:.3} of the tuned GEMM on the same chains; built-in fork-join {:.1} µs per extra thread; {:.1} s",
         b.all_core_rate(),
@@ -812,7 +832,6 @@ pub fn bench(cores: u32, quick: bool, progress: &mut dyn FnMut(&str)) -> Result<
             b.others_cores
         ));
     }
-    Ok(b)
 }
 
 /// The profile the measurements imply (id `cpu:calibrated`): the machine's peaks, all-core rate, region

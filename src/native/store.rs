@@ -173,7 +173,8 @@ impl Store {
     /// Stores a new version of `p` (never replacing an old one); returns the version.
     pub fn save_profile(&self, p: &DeviceProfile, note: &str) -> Result<u32> {
         let version = self.latest_version(&p.id)? + 1;
-        let json = serde_json::to_string(&wire::profile_to_dto(p)).map_err(|e| self.err(e))?;
+        let json =
+            serde_json::to_string(&wire::HardwareProfileDto::from(p)).map_err(|e| self.err(e))?;
         self.conn
             .execute(
                 "INSERT INTO profiles (id, version, created_ms, note, json) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -209,7 +210,7 @@ impl Store {
             .map_err(|e| self.err(e))?;
         let dto: HardwareProfileDto = serde_json::from_str(&json)
             .map_err(|e| self.err(format!("profile {id} v{v} is not readable: {e}")))?;
-        Ok(Some((v, wire::hardware_from_dto(dto)?)))
+        Ok(Some((v, DeviceProfile::try_from(dto)?)))
     }
 
     /// Records a fit.
@@ -336,7 +337,7 @@ impl Store {
         }
         let mut profiles = Vec::new();
         for (i, p) in e.profiles.into_iter().enumerate() {
-            let profile = wire::hardware_from_dto(p.profile)
+            let profile = DeviceProfile::try_from(p.profile)
                 .map_err(|x| Error::invalid(format!("profiles[{i}]"), "rejected", x.to_string()))?;
             profiles.push((profile, p.note));
         }
@@ -359,7 +360,8 @@ impl Store {
                     |r| r.get(0),
                 )
                 .map_err(st)?;
-            let json = serde_json::to_string(&wire::profile_to_dto(p)).unwrap_or_default();
+            let json =
+                serde_json::to_string(&wire::HardwareProfileDto::from(p)).unwrap_or_default();
             tx.execute(
                 "INSERT INTO profiles (id, version, created_ms, note, json) VALUES (?1, ?2, ?3, ?4, ?5)",
                 params![p.id, v + 1, now_ms(), format!("imported: {note}"), json],

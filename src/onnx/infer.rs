@@ -431,6 +431,7 @@ pub fn infer(node: &NodeProto, inputs: &[Option<&Value>]) -> Result<Vec<Value>, 
         rearranged,
         indexed,
         generated,
+        padded,
         fused,
     ] {
         if let Some(out) = family(&n)? {
@@ -998,7 +999,7 @@ fn indexed(n: &NodeCtx<'_>) -> Result<Option<Vec<Value>>, Why> {
     }))
 }
 
-/// Generated and padded tensors: ConstantOfShape, Range, Tile, Pad, Resize, TopK. `None`: not one of these operators.
+/// Generated tensors: ConstantOfShape, Range, Tile. `None`: not one of these operators.
 fn generated(n: &NodeCtx<'_>) -> Result<Option<Vec<Value>>, Why> {
     let NodeCtx {
         op,
@@ -1053,6 +1054,20 @@ fn generated(n: &NodeCtx<'_>) -> Result<Option<Vec<Value>>, Why> {
             let s = x.shape.iter().zip(&reps).map(|(d, r)| d * r).collect();
             vec![Value::new(x.dtype, s, kind)]
         }
+        _ => return Ok(None),
+    }))
+}
+
+/// Padded, resized and selected tensors: Pad, Resize, Upsample, TopK. `None`: not one of these operators.
+fn padded(n: &NodeCtx<'_>) -> Result<Option<Vec<Value>>, Why> {
+    let NodeCtx {
+        op,
+        attrs,
+        inputs,
+        kind,
+        ..
+    } = *n;
+    Ok(Some(match op {
         "Pad" => {
             let x = need(inputs, 0)?;
             let pads = ints_input_or_attr(inputs, 1, &attrs, "pads")?.ok_or("Pad has no pads")?;

@@ -488,6 +488,57 @@ fn route_one(d: &Devices, spec: &ModelSpec, index: usize) -> Result<RouteDecisio
         ));
     }
     let (backend, run) = usable.remove(0);
+    let reason = route_reason(d, spec, backend, &run, &usable, &excluded);
+    let mut alternatives: Vec<Alternative> = usable
+        .iter()
+        .map(|(b, r)| Alternative {
+            backend: *b,
+            latency_ms: Some(r.latency_ms),
+            usable: true,
+            reason: format!(
+                "predicted {}, {:.1}x the chosen {}'s {}{}",
+                ms(r.latency_ms),
+                r.latency_ms / run.latency_ms.max(1e-12),
+                backend.label(),
+                ms(run.latency_ms),
+                r.note.as_ref().map_or(String::new(), |n| format!("; {n}"))
+            ),
+        })
+        .collect();
+    alternatives.extend(excluded.into_iter().map(|(b, why)| Alternative {
+        backend: b,
+        latency_ms: None,
+        usable: false,
+        reason: format!("excluded: {why}"),
+    }));
+    let mut warnings = model.warnings.clone();
+    warnings.extend(run.warnings);
+    Ok(RouteDecision {
+        index,
+        model: spec.name.clone(),
+        backend,
+        device: run.device,
+        runtime: run.runtime,
+        precision: run.precision,
+        latency_ms: run.latency_ms,
+        memory: run.memory,
+        largest_tensor_bytes: run.tensor_bytes,
+        reason,
+        alternatives,
+        warnings,
+    })
+}
+
+/// Why `backend` was chosen for `spec` (the fastest of `usable`, with the known exceptions where WASM beats
+/// WebGPU), with the run's note and why WebGPU was excluded, if it was.
+fn route_reason(
+    d: &Devices,
+    spec: &ModelSpec,
+    backend: Backend,
+    run: &Run,
+    usable: &[(Backend, Run)],
+    excluded: &[(Backend, String)],
+) -> String {
     let gpu = usable
         .iter()
         .find(|(b, _)| *b == Backend::WebGpu)
@@ -527,44 +578,7 @@ fn route_one(d: &Devices, spec: &ModelSpec, index: usize) -> Result<RouteDecisio
     if let Some((_, why)) = excluded.iter().find(|(b, _)| *b == Backend::WebGpu) {
         reason.push_str(&format!(" WebGPU excluded: {why}."));
     }
-    let mut alternatives: Vec<Alternative> = usable
-        .iter()
-        .map(|(b, r)| Alternative {
-            backend: *b,
-            latency_ms: Some(r.latency_ms),
-            usable: true,
-            reason: format!(
-                "predicted {}, {:.1}x the chosen {}'s {}{}",
-                ms(r.latency_ms),
-                r.latency_ms / run.latency_ms.max(1e-12),
-                backend.label(),
-                ms(run.latency_ms),
-                r.note.as_ref().map_or(String::new(), |n| format!("; {n}"))
-            ),
-        })
-        .collect();
-    alternatives.extend(excluded.into_iter().map(|(b, why)| Alternative {
-        backend: b,
-        latency_ms: None,
-        usable: false,
-        reason: format!("excluded: {why}"),
-    }));
-    let mut warnings = model.warnings.clone();
-    warnings.extend(run.warnings);
-    Ok(RouteDecision {
-        index,
-        model: spec.name.clone(),
-        backend,
-        device: run.device,
-        runtime: run.runtime,
-        precision: run.precision,
-        latency_ms: run.latency_ms,
-        memory: run.memory,
-        largest_tensor_bytes: run.tensor_bytes,
-        reason,
-        alternatives,
-        warnings,
-    })
+    reason
 }
 
 /// Routes every model to a backend. Decisions come in input order; each depends only on its own model and

@@ -416,36 +416,11 @@ impl Placement<'_> {
             OpClass::Gemm | OpClass::Attention => self.gemm(r, op),
             _ => (op.flops / r.vector_flops, 1.0),
         };
-        // A runtime that packs the weights on every call (BLAS sgemm without prepacked weights) first copies
-        // them into its panel layout on one core, reading them from memory and writing the panels: twice the
-        // weight bytes at one core's bandwidth, before and apart from the threads' arithmetic, which then
-        // reads the panels from cache.
-        let pack = if r.cpu
-            && self.runtime.packs_weights_per_call
-            && op.class == OpClass::Gemm
-            && op.weight_elems > 0.0
-            && core_bw > 0.0
-        {
-            2.0 * op.weight_elems * r.weight_bytes / core_bw
-        } else {
-            0.0
-        };
+        let (pack, faults) = self.outside_roofline(r, op, core_bw);
         let memory = if pack > 0.0 {
             op.act_elems * r.act_bytes / r.bandwidth
         } else {
             memory
-        };
-        // A runtime that maps large outputs afresh on every call faults their pages in as the kernel first
-        // writes them; the threads writing the output fault in parallel.
-        let out_bytes = op.out_elems * r.act_bytes;
-        let faults = if r.cpu
-            && self.runtime.fresh_pages_above_mib > 0.0
-            && out_bytes > self.runtime.fresh_pages_above_mib * MB
-        {
-            count_ceil(out_bytes / PAGE_BYTES as f64) * self.device.page_fault_us * 1e-6
-                / r.units.max(1.0)
-        } else {
-            0.0
         };
         // Packing and faulting are memory work outside the roofline: they add to it.
         let pack = pack + faults;
@@ -496,6 +471,38 @@ impl Placement<'_> {
             overhead_us: (wall - busy) * 1e6,
             peak_act_bytes: op.act_elems * r.act_bytes,
         }
+    }
+
+    /// Memory work outside the roofline, s: the weights packed on every call, and fresh output pages faulted
+    /// in.
+    fn outside_roofline(&self, r: &Rates, op: &Op, core_bw: f64) -> (f64, f64) {
+        // A runtime that packs the weights on every call (BLAS sgemm without prepacked weights) first copies
+        // them into its panel layout on one core, reading them from memory and writing the panels: twice the
+        // weight bytes at one core's bandwidth, before and apart from the threads' arithmetic, which then
+        // reads the panels from cache.
+        let pack = if r.cpu
+            && self.runtime.packs_weights_per_call
+            && op.class == OpClass::Gemm
+            && op.weight_elems > 0.0
+            && core_bw > 0.0
+        {
+            2.0 * op.weight_elems * r.weight_bytes / core_bw
+        } else {
+            0.0
+        };
+        // A runtime that maps large outputs afresh on every call faults their pages in as the kernel first
+        // writes them; the threads writing the output fault in parallel.
+        let out_bytes = op.out_elems * r.act_bytes;
+        let faults = if r.cpu
+            && self.runtime.fresh_pages_above_mib > 0.0
+            && out_bytes > self.runtime.fresh_pages_above_mib * MB
+        {
+            count_ceil(out_bytes / PAGE_BYTES as f64) * self.device.page_fault_us * 1e-6
+                / r.units.max(1.0)
+        } else {
+            0.0
+        };
+        (pack, faults)
     }
 
     /// The kernels an op becomes under this runtime: epilogues vanish into their producer when the runtime

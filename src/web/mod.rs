@@ -172,7 +172,7 @@ fn hardware_from_js(v: &JsValue, field: &str) -> Result<Option<DeviceProfile>, J
     }
     if v.is_object() {
         let dto: HardwareProfileDto = from_js(v, field)?;
-        return wire::hardware_from_dto(dto).map(Some).map_err(js_error);
+        return DeviceProfile::try_from(dto).map(Some).map_err(js_error);
     }
     Err(js_error(Error::invalid(
         field,
@@ -247,7 +247,7 @@ impl JsPredictor {
         } else {
             let table: std::collections::BTreeMap<String, SharingRuleDto> =
                 from_js(&sharing_value, "options.sharingConfig")?;
-            wire::sharing_from_dto(table).map_err(js_error)?
+            SharingConfig::try_from(table).map_err(js_error)?
         };
         Ok(JsPredictor {
             inner: MultiModelPredictor::new(sharing),
@@ -315,7 +315,7 @@ impl JsPredictor {
             )));
         }
         let dto: WorkloadDto = from_js(models, "models")?;
-        let mut parsed = wire::workload_from_dto(dto).map_err(js_error)?;
+        let mut parsed = crate::wire::ParsedWorkload::try_from(dto).map_err(js_error)?;
         if !is_absent(constraints) {
             let c: ConstraintsDto = from_js(constraints, "constraints")?;
             let c: Constraints = c.into_constraints().map_err(js_error)?;
@@ -347,7 +347,7 @@ impl JsPredictor {
             .inner
             .predict(&parsed.workload, &target, strategy)
             .map_err(js_error)?;
-        Ok(to_js(&wire::prediction_dto(&p))?.unchecked_into())
+        Ok(to_js(&wire::PredictionDto::from(&p))?.unchecked_into())
     }
 
     /// The seed's `recommend_execution_strategy`: every strategy evaluated, the best feasible one for `goal`
@@ -374,7 +374,7 @@ impl JsPredictor {
             .inner
             .recommend(&parsed.workload, &target, goal)
             .map_err(js_error)?;
-        Ok(to_js(&wire::recommendation_dto(&r))?.unchecked_into())
+        Ok(to_js(&wire::RecommendationDto::from(&r))?.unchecked_into())
     }
 }
 
@@ -408,7 +408,7 @@ impl JsPredictor {
             .prepare(&parsed.workload, &target)
             .map_err(js_error)?;
         let report = cold_start(&prep, config).map_err(js_error)?;
-        Ok(to_js(&wire::cold_start_dto(&report))?.unchecked_into())
+        Ok(to_js(&wire::ColdStartDto::from(&report))?.unchecked_into())
     }
 }
 
@@ -468,7 +468,7 @@ impl JsPredictor {
             strategy,
         )
         .map_err(js_error)?;
-        Ok(to_js(&wire::memory_advice_dto(&advice))?.unchecked_into())
+        Ok(to_js(&wire::MemoryAdviceDto::from(&advice))?.unchecked_into())
     }
 
     /// Applies the advice's options with these ranks (0 = the fit plan) and returns the new prediction.
@@ -498,7 +498,7 @@ impl JsPredictor {
             &changes,
         )
         .map_err(js_error)?;
-        Ok(to_js(&wire::prediction_dto(&applied.prediction))?.unchecked_into())
+        Ok(to_js(&wire::PredictionDto::from(&applied.prediction))?.unchecked_into())
     }
 
     fn memory_inputs(

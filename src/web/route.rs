@@ -103,7 +103,7 @@ fn models_from_js(models: ModelsArg) -> Result<Vec<crate::ModelSpec>, JsError> {
         )));
     }
     let dto: WorkloadDto = super::from_js(&value, "models")?;
-    let parsed = wire::workload_from_dto(dto).map_err(js_error)?;
+    let parsed = wire::ParsedWorkload::try_from(dto).map_err(js_error)?;
     Ok(parsed.workload.models)
 }
 

@@ -5,53 +5,56 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::{hardware_from_dto, lenient, profile_to_dto, HardwareProfileDto, ModelEntryDto};
+use super::{lenient, HardwareProfileDto, ModelEntryDto};
 use crate::calibrate::{ErrorStats, Fit, MeasuredModel, Measurement, Validation};
+use crate::catalog::hardware::DeviceProfile;
 use crate::catalog::models::ChainGemm;
 use crate::error::{Error, Result};
 use crate::predict::multi::Strategy;
 use crate::predict::spec::{CustomModel, ModelSpec};
 
 /// A model entry with everything explicit (for storage).
-pub fn spec_to_dto(s: &ModelSpec) -> ModelEntryDto {
-    let mut d = ModelEntryDto {
-        model_name: Some(s.name.clone()),
-        model_type: s.model_type.map(|t| t.name().to_string()),
-        batch_size: Some(f64::from(s.batch_size)),
-        precision: Some(s.precision.name().to_string()),
-        sequence_length: s.sequence_length.map(f64::from),
-        image_size: s.image_size.map(f64::from),
-        audio_seconds: s.audio_seconds,
-        output_tokens: s.output_tokens.map(f64::from),
-        threads: s.threads.map(f64::from),
-        device: s.device.clone(),
-        runtime: s.runtime.clone(),
-        ..ModelEntryDto::default()
-    };
-    match &s.custom {
-        None => {}
-        Some(CustomModel::Size { params_m, gflops }) => {
-            d.params = Some(*params_m);
-            d.gflops = *gflops;
+impl From<&ModelSpec> for ModelEntryDto {
+    fn from(s: &ModelSpec) -> ModelEntryDto {
+        let mut d = ModelEntryDto {
+            model_name: Some(s.name.clone()),
+            model_type: s.model_type.map(|t| t.name().to_string()),
+            batch_size: Some(f64::from(s.batch_size)),
+            precision: Some(s.precision.name().to_string()),
+            sequence_length: s.sequence_length.map(f64::from),
+            image_size: s.image_size.map(f64::from),
+            audio_seconds: s.audio_seconds,
+            output_tokens: s.output_tokens.map(f64::from),
+            threads: s.threads.map(f64::from),
+            device: s.device.clone(),
+            runtime: s.runtime.clone(),
+            ..ModelEntryDto::default()
+        };
+        match &s.custom {
+            None => {}
+            Some(CustomModel::Size { params_m, gflops }) => {
+                d.params = Some(*params_m);
+                d.gflops = *gflops;
+            }
+            Some(CustomModel::Arch(a)) => {
+                d.architecture = Some(super::ArchDto {
+                    family: Some(if a.decoder { "decoder" } else { "encoder" }.to_string()),
+                    layers: Some(f64::from(a.layers)),
+                    hidden: Some(f64::from(a.hidden)),
+                    heads: Some(f64::from(a.heads)),
+                    kv_heads: a.kv_heads.map(f64::from),
+                    ffn: a.ffn.map(f64::from),
+                    vocab: a.vocab.map(f64::from),
+                    gated: Some(a.gated),
+                });
+            }
+            Some(CustomModel::Chain(g)) => {
+                d.chain = Some(g.iter().map(|ChainGemm { m, k, n }| [*m, *k, *n]).collect());
+            }
+            Some(CustomModel::Graph(g)) => d.graph = Some(super::graph::GraphDto::of(g)),
         }
-        Some(CustomModel::Arch(a)) => {
-            d.architecture = Some(super::ArchDto {
-                family: Some(if a.decoder { "decoder" } else { "encoder" }.to_string()),
-                layers: Some(f64::from(a.layers)),
-                hidden: Some(f64::from(a.hidden)),
-                heads: Some(f64::from(a.heads)),
-                kv_heads: a.kv_heads.map(f64::from),
-                ffn: a.ffn.map(f64::from),
-                vocab: a.vocab.map(f64::from),
-                gated: Some(a.gated),
-            });
-        }
-        Some(CustomModel::Chain(g)) => {
-            d.chain = Some(g.iter().map(|ChainGemm { m, k, n }| [*m, *k, *n]).collect());
-        }
-        Some(CustomModel::Graph(g)) => d.graph = Some(super::graph::GraphDto::of(g)),
+        d
     }
-    d
 }
 
 /// One measured model.
@@ -113,14 +116,14 @@ pub fn measurement_dto(m: &Measurement, id: Option<i64>) -> MeasurementDto {
         timestamp_ms: m.timestamp_ms,
         source: m.source.clone(),
         hardware: m.hardware.clone(),
-        profiles: m.profiles.iter().map(profile_to_dto).collect(),
+        profiles: m.profiles.iter().map(HardwareProfileDto::from).collect(),
         strategy: m.strategy.name().to_string(),
         groups: m.groups.clone(),
         models: m
             .models
             .iter()
             .map(|x| MeasuredModelDto {
-                model: spec_to_dto(&x.spec),
+                model: ModelEntryDto::from(&x.spec),
                 predicted_ms: x.predicted_ms,
                 measured_ms: x.measured_ms,
             })
@@ -137,7 +140,7 @@ pub fn measurement_from_dto(d: MeasurementDto, field: &str) -> Result<Measuremen
     let mut profiles = Vec::with_capacity(d.profiles.len());
     for p in d.profiles {
         profiles.push(
-            hardware_from_dto(p)
+            DeviceProfile::try_from(p)
                 .map_err(|e| Error::invalid(f("profiles"), "a profile", e.to_string()))?,
         );
     }
@@ -245,24 +248,26 @@ fn stats_map(m: &BTreeMap<String, ErrorStats>) -> BTreeMap<String, ErrorStatsDto
 }
 
 /// A validation report as JSON.
-pub fn validation_dto(v: &Validation) -> ValidationDto {
-    ValidationDto {
-        measurements: v.measurements,
-        makespan: (&v.makespan).into(),
-        latency: (&v.latency).into(),
-        throughput: (&v.throughput).into(),
-        by_hardware: stats_map(&v.by_hardware),
-        by_strategy: stats_map(&v.by_strategy),
-        by_model: stats_map(&v.by_model),
-        trend: v.trend.as_ref().map(|t| TrendDto {
-            window: t.window,
-            earlier: t.earlier,
-            recent: t.recent,
-            change: t.change,
-            direction: t.direction.name(),
-        }),
-        refit_due: v.refit_due,
-        reason: v.reason.clone(),
+impl From<&Validation> for ValidationDto {
+    fn from(v: &Validation) -> ValidationDto {
+        ValidationDto {
+            measurements: v.measurements,
+            makespan: (&v.makespan).into(),
+            latency: (&v.latency).into(),
+            throughput: (&v.throughput).into(),
+            by_hardware: stats_map(&v.by_hardware),
+            by_strategy: stats_map(&v.by_strategy),
+            by_model: stats_map(&v.by_model),
+            trend: v.trend.as_ref().map(|t| TrendDto {
+                window: t.window,
+                earlier: t.earlier,
+                recent: t.recent,
+                change: t.change,
+                direction: t.direction.name(),
+            }),
+            refit_due: v.refit_due,
+            reason: v.reason.clone(),
+        }
     }
 }
 
@@ -305,24 +310,26 @@ pub struct FitDto {
 }
 
 /// A refit as JSON.
-pub fn fit_dto(f: &Fit) -> FitDto {
-    FitDto {
-        profile: f.fitted.id.clone(),
-        compute_scale: f.scales.compute,
-        memory_scale: f.scales.memory,
-        overhead_scale: f.scales.overhead,
-        interference_before: f.interference.0,
-        interference_after: f.interference.1,
-        corrections: f.corrections.iter().cloned().collect(),
-        rows: f.rows,
-        outliers: f.outliers,
-        train: f.train,
-        test: f.test,
-        before: (&f.before).into(),
-        after: (&f.after).into(),
-        train_before: (&f.train_before).into(),
-        train_after: (&f.train_after).into(),
-        fitted: profile_to_dto(&f.fitted),
+impl From<&Fit> for FitDto {
+    fn from(f: &Fit) -> FitDto {
+        FitDto {
+            profile: f.fitted.id.clone(),
+            compute_scale: f.scales.compute,
+            memory_scale: f.scales.memory,
+            overhead_scale: f.scales.overhead,
+            interference_before: f.interference.0,
+            interference_after: f.interference.1,
+            corrections: f.corrections.iter().cloned().collect(),
+            rows: f.rows,
+            outliers: f.outliers,
+            train: f.train,
+            test: f.test,
+            before: (&f.before).into(),
+            after: (&f.after).into(),
+            train_before: (&f.train_before).into(),
+            train_after: (&f.train_after).into(),
+            fitted: HardwareProfileDto::from(&f.fitted),
+        }
     }
 }
 

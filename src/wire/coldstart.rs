@@ -74,33 +74,35 @@ pub struct ColdStartDto {
 }
 
 /// Converts a cold-start report to its JSON shape.
-pub fn cold_start_dto(r: &crate::predict::coldstart::ColdStartReport) -> ColdStartDto {
-    ColdStartDto {
-        source: r.config.source.name().to_string(),
-        source_gbps: r.source_gbps,
-        warmup_iterations: r.config.warmup_iterations,
-        models: r
-            .models
-            .iter()
-            .map(|m| ModelColdStartDto {
-                model_name: m.name.clone(),
-                read_ms: r4(m.read_ms),
-                copy_ms: r4(m.copy_ms),
-                compile_ms: r4(m.compile_ms),
-                warmup_ms: r4(m.warmup_ms),
-                warm_ms: r4(m.warm_ms),
-                first_run_ms: r4(m.first_run_ms),
-            })
-            .collect(),
-        strategies: r
-            .strategies
-            .iter()
-            .map(|s| StrategyColdStartDto {
-                strategy: s.strategy.name().to_string(),
-                residency: residency_name(s.residency).to_string(),
-                warm_ms: r4(s.warm_ms),
-                cold_ms: r4(s.cold_ms),
-            })
-            .collect(),
+impl From<&crate::predict::coldstart::ColdStartReport> for ColdStartDto {
+    fn from(r: &crate::predict::coldstart::ColdStartReport) -> ColdStartDto {
+        ColdStartDto {
+            source: r.config.source.name().to_string(),
+            source_gbps: r.source_gbps,
+            warmup_iterations: r.config.warmup_iterations,
+            models: r
+                .models
+                .iter()
+                .map(|m| ModelColdStartDto {
+                    model_name: m.name.clone(),
+                    read_ms: r4(m.read_ms),
+                    copy_ms: r4(m.copy_ms),
+                    compile_ms: r4(m.compile_ms),
+                    warmup_ms: r4(m.warmup_ms),
+                    warm_ms: r4(m.warm_ms),
+                    first_run_ms: r4(m.first_run_ms),
+                })
+                .collect(),
+            strategies: r
+                .strategies
+                .iter()
+                .map(|s| StrategyColdStartDto {
+                    strategy: s.strategy.name().to_string(),
+                    residency: residency_name(s.residency).to_string(),
+                    warm_ms: r4(s.warm_ms),
+                    cold_ms: r4(s.cold_ms),
+                })
+                .collect(),
+        }
     }
 }

@@ -115,28 +115,32 @@ pub struct TileDto {
 pub fn parse_hardware(json: &str) -> Result<DeviceProfile> {
     let dto: HardwareProfileDto =
         serde_json::from_str(json).map_err(|e| malformed("hardware profile", e))?;
-    hardware_from_dto(dto)
+    DeviceProfile::try_from(dto)
 }
 
 /// Validates a hardware profile DTO: the catalog device it starts from, then each group of fields over it.
-pub fn hardware_from_dto(d: HardwareProfileDto) -> Result<DeviceProfile> {
-    let mut p = match (&d.base, &d.platform) {
-        (Some(b), _) => hardware::find(b)?,
-        (None, Some(pl)) => hardware::find(pl)?,
-        (None, None) => {
-            return Err(Error::missing(
-                "hardware.base",
-                "a catalog device to start from (e.g. cuda:a100-40gb) or a platform",
-            ))
-        }
-    };
-    identity(&d, &mut p)?;
-    compute(&d, &mut p)?;
-    memory(&d, &mut p)?;
-    power(&d, &mut p)?;
-    cpu_behaviour(&d, &mut p)?;
-    runtimes(d, &mut p)?;
-    Ok(p)
+impl TryFrom<HardwareProfileDto> for DeviceProfile {
+    type Error = Error;
+
+    fn try_from(d: HardwareProfileDto) -> Result<DeviceProfile> {
+        let mut p = match (&d.base, &d.platform) {
+            (Some(b), _) => hardware::find(b)?,
+            (None, Some(pl)) => hardware::find(pl)?,
+            (None, None) => {
+                return Err(Error::missing(
+                    "hardware.base",
+                    "a catalog device to start from (e.g. cuda:a100-40gb) or a platform",
+                ))
+            }
+        };
+        identity(&d, &mut p)?;
+        compute(&d, &mut p)?;
+        memory(&d, &mut p)?;
+        power(&d, &mut p)?;
+        cpu_behaviour(&d, &mut p)?;
+        runtimes(d, &mut p)?;
+        Ok(p)
+    }
 }
 
 /// `hardware.<k>`.
@@ -425,64 +429,66 @@ fn runtimes(d: HardwareProfileDto, p: &mut DeviceProfile) -> Result<()> {
     Ok(())
 }
 
-/// Every field of a profile, so that [`hardware_from_dto`] rebuilds it exactly (a calibrated profile saved
+/// Every field of a profile, so that [``] rebuilds it exactly (a calibrated profile saved
 /// as JSON and given back as `--hardware FILE`).
-pub fn profile_to_dto(p: &DeviceProfile) -> HardwareProfileDto {
-    let peaks = BTreeMap::from([
-        ("fp32".to_string(), p.peak_tflops.fp32),
-        ("fp16".to_string(), p.peak_tflops.fp16),
-        ("bf16".to_string(), p.peak_tflops.bf16),
-        ("int8".to_string(), p.peak_tflops.int8),
-        ("int4".to_string(), p.peak_tflops.int4),
-    ]);
-    HardwareProfileDto {
-        base: None,
-        id: Some(p.id.clone()),
-        platform: Some(p.platform.name().to_string()),
-        name: Some(p.name.clone()),
-        peak_tflops: Some(peaks),
-        memory_bandwidth_gbps: Some(p.memory_bandwidth_gbps),
-        bandwidth_efficiency: Some(p.bandwidth_efficiency),
-        memory_capacity_mb: Some(p.memory_capacity_mb),
-        memory_pool: Some(
-            match p.memory_pool {
-                MemoryPool::Dedicated => "dedicated",
-                MemoryPool::Host => "host",
-            }
-            .to_string(),
-        ),
-        tdp_w: Some(p.tdp_w),
-        idle_w: Some(p.idle_w),
-        throttle_after_s: Some(p.throttle_after_s),
-        throttled_speed: Some(p.throttled_speed),
-        sustained_clock_ratio: Some(p.sustained_clock_ratio),
-        compute_units: Some(f64::from(p.compute_units)),
-        gemm_tiles: Some(
-            p.gemm_tiles
-                .iter()
-                .map(|t| TileDto {
-                    m: t.m,
-                    n: t.n,
-                    efficiency: t.efficiency,
-                })
-                .collect(),
-        ),
-        kernel_overhead_us: Some(p.kernel_overhead_us),
-        concurrency: Some(p.concurrency.name().to_string()),
-        interference_per_model: Some(p.interference_per_model),
-        per_unit_bandwidth_gbps: Some(p.per_unit_bandwidth_gbps),
-        host_cores: Some(f64::from(p.host_cores)),
-        host_link_gbps: Some(p.host_link_gbps),
-        spin_wait_share: Some(p.spin_wait_share),
-        serial_fraction: Some(p.serial_fraction),
-        all_core_rate: Some(p.all_core_rate),
-        sched_slice_us: Some(p.sched_slice_us),
-        wake_us: Some(p.wake_us),
-        page_fault_us: Some(p.page_fault_us),
-        default_runtime: Some(p.default_runtime.clone()),
-        overhead_scale: Some(p.overhead_scale),
-        latency_corrections: Some(p.latency_corrections.iter().cloned().collect()),
-        runtime_efficiency: Some(p.runtime_efficiency.iter().cloned().collect()),
-        sources: Some(p.sources.iter().cloned().collect()),
+impl From<&DeviceProfile> for HardwareProfileDto {
+    fn from(p: &DeviceProfile) -> HardwareProfileDto {
+        let peaks = BTreeMap::from([
+            ("fp32".to_string(), p.peak_tflops.fp32),
+            ("fp16".to_string(), p.peak_tflops.fp16),
+            ("bf16".to_string(), p.peak_tflops.bf16),
+            ("int8".to_string(), p.peak_tflops.int8),
+            ("int4".to_string(), p.peak_tflops.int4),
+        ]);
+        HardwareProfileDto {
+            base: None,
+            id: Some(p.id.clone()),
+            platform: Some(p.platform.name().to_string()),
+            name: Some(p.name.clone()),
+            peak_tflops: Some(peaks),
+            memory_bandwidth_gbps: Some(p.memory_bandwidth_gbps),
+            bandwidth_efficiency: Some(p.bandwidth_efficiency),
+            memory_capacity_mb: Some(p.memory_capacity_mb),
+            memory_pool: Some(
+                match p.memory_pool {
+                    MemoryPool::Dedicated => "dedicated",
+                    MemoryPool::Host => "host",
+                }
+                .to_string(),
+            ),
+            tdp_w: Some(p.tdp_w),
+            idle_w: Some(p.idle_w),
+            throttle_after_s: Some(p.throttle_after_s),
+            throttled_speed: Some(p.throttled_speed),
+            sustained_clock_ratio: Some(p.sustained_clock_ratio),
+            compute_units: Some(f64::from(p.compute_units)),
+            gemm_tiles: Some(
+                p.gemm_tiles
+                    .iter()
+                    .map(|t| TileDto {
+                        m: t.m,
+                        n: t.n,
+                        efficiency: t.efficiency,
+                    })
+                    .collect(),
+            ),
+            kernel_overhead_us: Some(p.kernel_overhead_us),
+            concurrency: Some(p.concurrency.name().to_string()),
+            interference_per_model: Some(p.interference_per_model),
+            per_unit_bandwidth_gbps: Some(p.per_unit_bandwidth_gbps),
+            host_cores: Some(f64::from(p.host_cores)),
+            host_link_gbps: Some(p.host_link_gbps),
+            spin_wait_share: Some(p.spin_wait_share),
+            serial_fraction: Some(p.serial_fraction),
+            all_core_rate: Some(p.all_core_rate),
+            sched_slice_us: Some(p.sched_slice_us),
+            wake_us: Some(p.wake_us),
+            page_fault_us: Some(p.page_fault_us),
+            default_runtime: Some(p.default_runtime.clone()),
+            overhead_scale: Some(p.overhead_scale),
+            latency_corrections: Some(p.latency_corrections.iter().cloned().collect()),
+            runtime_efficiency: Some(p.runtime_efficiency.iter().cloned().collect()),
+            sources: Some(p.sources.iter().cloned().collect()),
+        }
     }
 }

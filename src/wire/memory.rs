@@ -112,44 +112,46 @@ pub(super) fn memory_option_dto(
 }
 
 /// Converts memory advice to its JSON shape.
-pub fn memory_advice_dto(a: &crate::predict::memory::MemoryAdvice) -> MemoryAdviceDto {
-    let names: Vec<String> = a.models.iter().map(|m| m.name.clone()).collect();
-    MemoryAdviceDto {
-        strategy: a.strategy.name().to_string(),
-        peak_mb: r4(a.peak_mb),
-        capacity_mb: r4(a.capacity_mb),
-        overflow_mb: r4(a.overflow_mb),
-        feasible: a.feasible,
-        latency_ms: r4(a.latency_ms),
-        context_mb: r4(a.context_mb),
-        models: a
-            .models
-            .iter()
-            .map(|m| ModelMemoryDto {
-                model_name: m.name.clone(),
-                precision: m.precision.name().to_string(),
-                weights_mb: r4(m.weights_mb),
-                activations_mb: r4(m.activations_mb),
-                kv_cache_mb: r4(m.kv_cache_mb),
-                workspace_mb: r4(m.workspace_mb),
-                runtime_overhead_mb: r4(m.runtime_overhead_mb),
-                shared_mb: r4(m.shared_mb),
-                held_mb: r4(m.held_mb),
-            })
-            .collect(),
-        options: a
-            .options
-            .iter()
-            .enumerate()
-            .map(|(k, o)| memory_option_dto(k + 1, o, &names))
-            .collect(),
-        fit_plan: a.fit_plan.as_ref().map(|f| {
-            Box::new(FitPlanDto {
-                option: memory_option_dto(0, &f.option, &names),
-                prediction: prediction_dto(&f.prediction),
-            })
-        }),
-        notes: a.notes.clone(),
+impl From<&crate::predict::memory::MemoryAdvice> for MemoryAdviceDto {
+    fn from(a: &crate::predict::memory::MemoryAdvice) -> MemoryAdviceDto {
+        let names: Vec<String> = a.models.iter().map(|m| m.name.clone()).collect();
+        MemoryAdviceDto {
+            strategy: a.strategy.name().to_string(),
+            peak_mb: r4(a.peak_mb),
+            capacity_mb: r4(a.capacity_mb),
+            overflow_mb: r4(a.overflow_mb),
+            feasible: a.feasible,
+            latency_ms: r4(a.latency_ms),
+            context_mb: r4(a.context_mb),
+            models: a
+                .models
+                .iter()
+                .map(|m| ModelMemoryDto {
+                    model_name: m.name.clone(),
+                    precision: m.precision.name().to_string(),
+                    weights_mb: r4(m.weights_mb),
+                    activations_mb: r4(m.activations_mb),
+                    kv_cache_mb: r4(m.kv_cache_mb),
+                    workspace_mb: r4(m.workspace_mb),
+                    runtime_overhead_mb: r4(m.runtime_overhead_mb),
+                    shared_mb: r4(m.shared_mb),
+                    held_mb: r4(m.held_mb),
+                })
+                .collect(),
+            options: a
+                .options
+                .iter()
+                .enumerate()
+                .map(|(k, o)| memory_option_dto(k + 1, o, &names))
+                .collect(),
+            fit_plan: a.fit_plan.as_ref().map(|f| {
+                Box::new(FitPlanDto {
+                    option: memory_option_dto(0, &f.option, &names),
+                    prediction: PredictionDto::from(&f.prediction),
+                })
+            }),
+            notes: a.notes.clone(),
+        }
     }
 }
 

@@ -315,20 +315,22 @@ pub(super) fn plan_dto(p: &MultiPrediction) -> PlanDto {
 }
 
 /// Converts a prediction to its JSON shape.
-pub fn prediction_dto(p: &MultiPrediction) -> PredictionDto {
-    PredictionDto {
-        total_metrics: totals(p),
-        individual_predictions: p.models.iter().map(IndividualDto::from).collect(),
-        contention_factors: contention_dto(p),
-        sharing_benefits: SharingDto::from(&p.sharing),
-        execution_schedule: schedule_dto(p),
-        execution_strategy: p.plan.strategy.name().to_string(),
-        plan: plan_dto(p),
-        hardware_platform: p.devices.first().cloned().unwrap_or_default(),
-        devices: p.devices.clone(),
-        energy: EnergyDto::from(&p.energy),
-        memory_pools: p.pools.iter().map(PoolDto::from).collect(),
-        warnings: p.warnings.clone(),
+impl From<&MultiPrediction> for PredictionDto {
+    fn from(p: &MultiPrediction) -> PredictionDto {
+        PredictionDto {
+            total_metrics: totals(p),
+            individual_predictions: p.models.iter().map(IndividualDto::from).collect(),
+            contention_factors: contention_dto(p),
+            sharing_benefits: SharingDto::from(&p.sharing),
+            execution_schedule: schedule_dto(p),
+            execution_strategy: p.plan.strategy.name().to_string(),
+            plan: plan_dto(p),
+            hardware_platform: p.devices.first().cloned().unwrap_or_default(),
+            devices: p.devices.clone(),
+            energy: EnergyDto::from(&p.energy),
+            memory_pools: p.pools.iter().map(PoolDto::from).collect(),
+            warnings: p.warnings.clone(),
+        }
     }
 }
 

@@ -38,28 +38,30 @@ pub struct RecommendationDto {
 }
 
 /// Converts a recommendation to its JSON shape.
-pub fn recommendation_dto(r: &Recommendation) -> RecommendationDto {
-    let best = r.best();
-    RecommendationDto {
-        recommended_strategy: best.label.clone(),
-        plan: plan_dto(&best.prediction),
-        optimization_goal: r.goal.name().to_string(),
-        all_predictions: r
-            .candidates
-            .iter()
-            .map(|c| (c.label.clone(), totals(&c.prediction)))
-            .collect(),
-        alternatives: r
-            .candidates
-            .iter()
-            .map(|c| AlternativeDto {
-                label: c.label.clone(),
-                plan: plan_dto(&c.prediction),
-                total_metrics: totals(&c.prediction),
-            })
-            .collect(),
-        reason: r.reason.clone(),
-        exact_grouping: r.exact_grouping,
-        prediction: prediction_dto(&best.prediction),
+impl From<&Recommendation> for RecommendationDto {
+    fn from(r: &Recommendation) -> RecommendationDto {
+        let best = r.best();
+        RecommendationDto {
+            recommended_strategy: best.label.clone(),
+            plan: plan_dto(&best.prediction),
+            optimization_goal: r.goal.name().to_string(),
+            all_predictions: r
+                .candidates
+                .iter()
+                .map(|c| (c.label.clone(), totals(&c.prediction)))
+                .collect(),
+            alternatives: r
+                .candidates
+                .iter()
+                .map(|c| AlternativeDto {
+                    label: c.label.clone(),
+                    plan: plan_dto(&c.prediction),
+                    total_metrics: totals(&c.prediction),
+                })
+                .collect(),
+            reason: r.reason.clone(),
+            exact_grouping: r.exact_grouping,
+            prediction: PredictionDto::from(&best.prediction),
+        }
     }
 }

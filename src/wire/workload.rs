@@ -346,39 +346,43 @@ impl ConstraintsDto {
 /// Parses a workload document.
 pub fn parse_workload(json: &str) -> Result<ParsedWorkload> {
     let dto: WorkloadDto = serde_json::from_str(json).map_err(|e| malformed("workload", e))?;
-    workload_from_dto(dto)
+    ParsedWorkload::try_from(dto)
 }
 
 /// Validates a workload DTO.
-pub fn workload_from_dto(dto: WorkloadDto) -> Result<ParsedWorkload> {
-    let (entries, constraints, hardware, runtime) = match dto {
-        WorkloadDto::List(m) => (m, None, None, None),
-        WorkloadDto::Object(o) => (o.models, o.constraints, o.hardware, o.runtime),
-    };
-    if entries.is_empty() {
-        return Err(Error::invalid("models", "[]", "at least one model entry"));
+impl TryFrom<WorkloadDto> for ParsedWorkload {
+    type Error = Error;
+
+    fn try_from(dto: WorkloadDto) -> Result<ParsedWorkload> {
+        let (entries, constraints, hardware, runtime) = match dto {
+            WorkloadDto::List(m) => (m, None, None, None),
+            WorkloadDto::Object(o) => (o.models, o.constraints, o.hardware, o.runtime),
+        };
+        if entries.is_empty() {
+            return Err(Error::invalid("models", "[]", "at least one model entry"));
+        }
+        if entries.len() > crate::predict::multi::MAX_MODELS {
+            return Err(Error::invalid(
+                "models",
+                format!("{} entries", entries.len()),
+                format!("at most {} entries", crate::predict::multi::MAX_MODELS),
+            ));
+        }
+        let models = entries
+            .into_iter()
+            .enumerate()
+            .map(|(i, e)| e.into_spec(&format!("models[{i}]")))
+            .collect::<Result<Vec<_>>>()?;
+        let constraints = constraints.unwrap_or_default().into_constraints()?;
+        Ok(ParsedWorkload {
+            workload: Workload {
+                models,
+                constraints,
+            },
+            hardware,
+            runtime,
+        })
     }
-    if entries.len() > crate::predict::multi::MAX_MODELS {
-        return Err(Error::invalid(
-            "models",
-            format!("{} entries", entries.len()),
-            format!("at most {} entries", crate::predict::multi::MAX_MODELS),
-        ));
-    }
-    let models = entries
-        .into_iter()
-        .enumerate()
-        .map(|(i, e)| e.into_spec(&format!("models[{i}]")))
-        .collect::<Result<Vec<_>>>()?;
-    let constraints = constraints.unwrap_or_default().into_constraints()?;
-    Ok(ParsedWorkload {
-        workload: Workload {
-            models,
-            constraints,
-        },
-        hardware,
-        runtime,
-    })
 }
 
 /// A sharing table row as written in JSON (the seed's schema).
@@ -402,28 +406,32 @@ pub struct SharingRuleDto {
 pub fn parse_sharing(json: &str) -> Result<SharingConfig> {
     let map: BTreeMap<String, SharingRuleDto> =
         serde_json::from_str(json).map_err(|e| malformed("sharing config", e))?;
-    sharing_from_dto(map)
+    SharingConfig::try_from(map)
 }
 
 /// Validates a sharing table.
-pub fn sharing_from_dto(map: BTreeMap<String, SharingRuleDto>) -> Result<SharingConfig> {
-    let mut rules = Vec::new();
-    for (ty, rule) in map {
-        let field = format!("sharing_config.{ty}");
-        let t = ModelType::parse(&field, &ty)?;
-        let compatible_types = rule
-            .compatible_types
-            .iter()
-            .map(|c| ModelType::parse(&format!("{field}.compatible_types"), c))
-            .collect::<Result<Vec<_>>>()?;
-        rules.push((
-            t,
-            SharingRule {
-                compatible_types,
-                sharing_efficiency: rule.sharing_efficiency,
-                memory_reduction: rule.memory_reduction,
-            },
-        ));
+impl TryFrom<BTreeMap<String, SharingRuleDto>> for SharingConfig {
+    type Error = Error;
+
+    fn try_from(map: BTreeMap<String, SharingRuleDto>) -> Result<SharingConfig> {
+        let mut rules = Vec::new();
+        for (ty, rule) in map {
+            let field = format!("sharing_config.{ty}");
+            let t = ModelType::parse(&field, &ty)?;
+            let compatible_types = rule
+                .compatible_types
+                .iter()
+                .map(|c| ModelType::parse(&format!("{field}.compatible_types"), c))
+                .collect::<Result<Vec<_>>>()?;
+            rules.push((
+                t,
+                SharingRule {
+                    compatible_types,
+                    sharing_efficiency: rule.sharing_efficiency,
+                    memory_reduction: rule.memory_reduction,
+                },
+            ));
+        }
+        SharingConfig::new(rules)
     }
-    SharingConfig::new(rules)
 }

@@ -21,8 +21,8 @@ use crate::catalog::hardware::DeviceProfile;
 use crate::error::Error;
 use crate::wire;
 use crate::wire::calibration::{
-    accuracy, fit_dto, measurement_dto, measurement_from_dto, validation_dto, ComparisonRecord,
-    Export, MeasurementDto, StoredFit, StoredProfile, FORMAT,
+    accuracy, measurement_dto, measurement_from_dto, ComparisonRecord, Export, FitDto,
+    MeasurementDto, StoredFit, StoredProfile, ValidationDto, FORMAT,
 };
 use crate::wire::pool::{AccuracyDto, ComparisonDto, RankedDto, StorageDto, WriteErrorDto};
 use crate::Goal;
@@ -239,7 +239,7 @@ impl Calibration {
         let mut newest: BTreeMap<String, u32> = BTreeMap::new();
         for p in &self.profiles {
             if newest.get(&p.id).is_none_or(|v| p.version > *v) {
-                if let Ok(profile) = wire::hardware_from_dto(p.profile.clone()) {
+                if let Ok(profile) = DeviceProfile::try_from(p.profile.clone()) {
                     newest.insert(p.id.clone(), p.version);
                     self.calibrated.insert(p.id.clone(), profile);
                 }
@@ -356,6 +356,60 @@ fn options(v: &JsValue) -> JsValue {
     }
 }
 
+/// The refit of `options.hardware` (default: the profile with the most measurements) on half of its
+/// measurements, checked on the other half: the fit, the profile's id and its stored version (0: none yet).
+fn refit_on_half(s: &State, o: &JsValue) -> Result<(calibrate::Fit, String, u32), JsError> {
+    let c = &s.calibration;
+    let id = match get(o, "hardware").as_string() {
+        Some(h) => h,
+        None => {
+            let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+            for m in &c.measurements {
+                *counts.entry(m.hardware.as_str()).or_default() += 1;
+            }
+            counts
+                .into_iter()
+                .max_by_key(|(_, n)| *n)
+                .map(|(h, _)| h.to_string())
+                .ok_or_else(|| {
+                    js_error(Error::invalid(
+                        "measurements",
+                        0,
+                        "at least 2 measurements: run the pool first",
+                    ))
+                })?
+        }
+    };
+    let profile = c
+        .calibrated
+        .get(&id)
+        .cloned()
+        .or_else(|| s.profiles().into_iter().find(|p| p.id == id))
+        .or_else(|| {
+            c.measurements
+                .iter()
+                .flat_map(|m| m.profiles.iter())
+                .find(|p| p.id == id)
+                .cloned()
+        })
+        .ok_or_else(|| {
+            js_error(Error::invalid(
+                "options.hardware",
+                &id,
+                "the id of a profile the measurements used",
+            ))
+        })?;
+    let mine: Vec<Measurement> = c
+        .measurements
+        .iter()
+        .filter(|m| m.hardware == id)
+        .cloned()
+        .collect();
+    let (train, test) = calibrate::split_half(&mine);
+    let fit = calibrate::refit(&profile, &train, &test).map_err(js_error)?;
+    Ok((fit, id, c.version_of(&profile.id)))
+}
+
 #[wasm_bindgen]
 impl ResourcePool {
     /// Every measurement the pool holds (its runs, imported and added ones), oldest first.
@@ -428,7 +482,7 @@ impl ResourcePool {
             .cloned()
             .collect();
         let v = calibrate::validate(&ms, threshold, window as usize);
-        Ok(to_js(&validation_dto(&v))?.unchecked_into())
+        Ok(to_js(&ValidationDto::from(&v))?.unchecked_into())
     }
 
     /// Refits a profile (`hardware`, default: the one with the most measurements) on half of its
@@ -439,66 +493,15 @@ impl ResourcePool {
         let state = self.state.clone();
         let o = self::options(&options.map_or(JsValue::UNDEFINED, Into::into));
         wasm_bindgen_futures::future_to_promise(async move {
-            let (fit, id, from) = {
-                let s = state.borrow();
-                let c = &s.calibration;
-                let id = match get(&o, "hardware").as_string() {
-                    Some(h) => h,
-                    None => {
-                        let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
-                        for m in &c.measurements {
-                            *counts.entry(m.hardware.as_str()).or_default() += 1;
-                        }
-                        counts
-                            .into_iter()
-                            .max_by_key(|(_, n)| *n)
-                            .map(|(h, _)| h.to_string())
-                            .ok_or_else(|| {
-                                js_error(Error::invalid(
-                                    "measurements",
-                                    0,
-                                    "at least 2 measurements: run the pool first",
-                                ))
-                            })?
-                    }
-                };
-                let profile = c
-                    .calibrated
-                    .get(&id)
-                    .cloned()
-                    .or_else(|| s.profiles().into_iter().find(|p| p.id == id))
-                    .or_else(|| {
-                        c.measurements
-                            .iter()
-                            .flat_map(|m| m.profiles.iter())
-                            .find(|p| p.id == id)
-                            .cloned()
-                    })
-                    .ok_or_else(|| {
-                        js_error(Error::invalid(
-                            "options.hardware",
-                            &id,
-                            "the id of a profile the measurements used",
-                        ))
-                    })?;
-                let mine: Vec<Measurement> = c
-                    .measurements
-                    .iter()
-                    .filter(|m| m.hardware == id)
-                    .cloned()
-                    .collect();
-                let (train, test) = calibrate::split_half(&mine);
-                let fit = calibrate::refit(&profile, &train, &test).map_err(js_error)?;
-                (fit, id, c.version_of(&profile.id))
-            };
-            let report = fit_dto(&fit);
+            let (fit, id, from) = refit_on_half(&state.borrow(), &o)?;
+            let report = FitDto::from(&fit);
             let report_json = serde_json::to_value(&report).unwrap_or_default();
             let previous = StoredProfile {
                 id: id.clone(),
                 version: from.max(1),
                 created_ms: now_ms(),
                 note: "derived from the detected capabilities".to_string(),
-                profile: wire::profile_to_dto(&fit.previous),
+                profile: wire::HardwareProfileDto::from(&fit.previous),
             };
             let to = from.max(1) + 1;
             let stored = StoredProfile {
@@ -506,7 +509,7 @@ impl ResourcePool {
                 version: to,
                 created_ms: now_ms(),
                 note: format!("refit on {} measurements", fit.train),
-                profile: wire::profile_to_dto(&fit.fitted),
+                profile: wire::HardwareProfileDto::from(&fit.fitted),
             };
             let fit_record = StoredFit {
                 created_ms: now_ms(),
@@ -582,7 +585,7 @@ impl ResourcePool {
                 );
             }
             for (i, p) in e.profiles.iter().enumerate() {
-                wire::hardware_from_dto(p.profile.clone()).map_err(|x| {
+                DeviceProfile::try_from(p.profile.clone()).map_err(|x| {
                     js_error(Error::invalid(
                         format!("export.profiles[{i}]"),
                         "rejected",

@@ -37,8 +37,8 @@ pub(super) async fn register(
     let allowed = allowed_backends(options)?;
     let tensor_names =
         string_list(&get(options, "tensors"), "options.tensors")?.unwrap_or_default();
-    let (worker_url, worker_threads, wants_worker, worker_ready, per_run) =
-        worker_option(&get(options, "worker"))?;
+    let worker_opt = worker_option(&get(options, "worker"))?;
+    let wants_worker = worker_opt.2;
     if wants_worker && executor.is_some() {
         return Err(js_error(Error::invalid(
             "options.worker",
@@ -58,7 +58,7 @@ pub(super) async fn register(
     }
 
     // Built-in workloads run on WebGPU and WASM; routing sees the chain that really runs.
-    let built = if executor.is_none() && worker_url.is_none() {
+    let built = if executor.is_none() && worker_opt.0.is_none() {
         Some(builtin_workload(options, &spec)?)
     } else {
         None
@@ -69,31 +69,8 @@ pub(super) async fn register(
         .map_err(js_error)?
         .remove(0);
     let mut chain = backend_chain(&decision, allowed.as_deref())?;
-    let threads = worker_threads.unwrap_or(1);
     let worker = if wants_worker {
-        check_worker_threads(&state.borrow(), threads, per_run)?;
-        if built.is_some() {
-            if !chain.contains(&Backend::Wasm) {
-                return Err(js_error(Error::invalid(
-                    "options.worker",
-                    "true",
-                    "a model that may run on WASM (built-in workers run the WASM path)",
-                )));
-            }
-            chain = vec![Backend::Wasm];
-        }
-        let kind = match (worker_url, &built) {
-            (Some(url), _) => Some(WorkerKind::Module {
-                url,
-                ready: worker_ready,
-            }),
-            (None, Some(w)) => Some(builtin_worker(&state.borrow(), &spec, w)?),
-            (None, None) => None,
-        };
-        match kind {
-            Some(kind) => Some(start_worker(kind, threads, per_run).await?),
-            None => None,
-        }
+        model_worker(state, &spec, built.as_ref(), &mut chain, worker_opt).await?
     } else {
         None
     };
@@ -124,6 +101,35 @@ pub(super) async fn register(
     let dto = registered_dto(&model);
     s.models.push(model);
     to_js(&dto)
+}
+
+/// The worker a model asked for (`options.worker`), started: its script (`url`) or, for a built-in model,
+/// this build's module running the WASM path (the chain becomes WASM only). Its threads must fit the page.
+async fn model_worker(
+    state: &Rc<RefCell<State>>,
+    spec: &ModelSpec,
+    built: Option<&Workload>,
+    chain: &mut Vec<Backend>,
+    (url, threads, _, ready, per_run): WorkerOption,
+) -> Result<Option<Rc<WorkerSlot>>, JsError> {
+    let threads = threads.unwrap_or(1);
+    check_worker_threads(&state.borrow(), threads, per_run)?;
+    if built.is_some() {
+        if !chain.contains(&Backend::Wasm) {
+            return Err(js_error(Error::invalid(
+                "options.worker",
+                "true",
+                "a model that may run on WASM (built-in workers run the WASM path)",
+            )));
+        }
+        *chain = vec![Backend::Wasm];
+    }
+    let kind = match (url, built) {
+        (Some(url), _) => WorkerKind::Module { url, ready },
+        (None, Some(w)) => builtin_worker(&state.borrow(), spec, w)?,
+        (None, None) => return Ok(None),
+    };
+    Ok(Some(start_worker(kind, threads, per_run).await?))
 }
 
 /// `options[key]` as a function, absent as `None`; anything else is an error saying what is `expected`.

@@ -369,7 +369,7 @@ pub(super) async fn run_plan(
             .zip(&ran.outcomes)
             .map(|(j, o)| model_run_dto(j, o))
             .collect(),
-        prediction: crate::wire::prediction_dto(&predicted.prediction),
+        prediction: crate::wire::PredictionDto::from(&predicted.prediction),
         recorded,
         warnings,
     };
