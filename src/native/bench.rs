@@ -651,6 +651,23 @@ impl CpuBench {
         (self.stream_all.max / self.stream_alone.max).clamp(0.05, 1.0)
     }
 
+    /// How far the cores ran at once during the probes (see [`concurrency_of`]): about 1 on a machine
+    /// whose cores are its own.
+    pub fn concurrency(&self) -> f64 {
+        self.all_core_rate().min(self.large_scaling())
+    }
+
+    /// The large GEMM's rate on every core over the cores times its 1-thread rate (capped at 1).
+    pub fn large_scaling(&self) -> f64 {
+        let n = self.threads.last().copied().unwrap_or(1);
+        let large_n = self
+            .shapes
+            .first()
+            .and_then(|s| s.gflops.last())
+            .map_or(0.0, |f| f.median);
+        concurrency_of(1.0, self.large_1(), large_n, n)
+    }
+
     /// Parallel-region cost per thread beyond the first on the spinning pool, µs (> 0 on several cores).
     /// From each thread count's least-disturbed sample (the smallest per-sample median): preemption by
     /// other processes only ever lengthens a region, by a whole scheduler slice (ms), so on a busy machine
@@ -1057,9 +1074,37 @@ fn sources_text(b: &CpuBench, builtin_efficiency: f64) -> String {
     parts.join(". ")
 }
 
+/// Below this [`concurrency_of`], the cores did not run at once during the probes and the profile would
+/// describe a machine with fewer cores: `mmperf calibrate` measures again.
+pub const CONCURRENT_ENOUGH: f64 = 0.7;
+
+/// The lower of the all-core rate (one-thread GEMM streams on every core against one alone) and the large
+/// GEMM's scaling on `n` threads (its rate over `n` times its 1-thread rate). Both are about 1 on a quiet
+/// machine (2 vCPUs here: 0.99-1.0 and 0.99); on these VMs both have read about 0.55 for minutes at a time,
+/// and once the 2-thread GEMM alone did (108.6 GFLOP/s against 102 on one thread, all-core rate 0.999), with
+/// no steal time and no other process: a core held elsewhere.
+pub fn concurrency_of(all_core_rate: f64, large_1: f64, large_n: f64, n: usize) -> f64 {
+    if n <= 1 || large_1 <= 0.0 {
+        return all_core_rate;
+    }
+    all_core_rate.min(large_n / (n as f64 * large_1))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn concurrency_is_the_weaker_of_the_two_probes() {
+        // A quiet 2-core VM: both about 1.
+        assert!((concurrency_of(1.0, 102.4, 202.9, 2) - 0.9907).abs() < 1e-3);
+        // The calibration that missed a core: streams at 0.544, the 2-thread GEMM at 107.5 of 2 x 102.17.
+        assert!(concurrency_of(0.544, 102.17, 107.5, 2) < CONCURRENT_ENOUGH);
+        // Streams fine, the 2-thread GEMM alone at one core's rate.
+        assert!((concurrency_of(0.999, 102.0, 108.6, 2) - 108.6 / 204.0).abs() < 1e-12);
+        // One core: only the streams' figure (1 there).
+        assert_eq!(concurrency_of(1.0, 100.0, 100.0, 1), 1.0);
+    }
 
     #[test]
     fn quantiles_interpolate_and_the_iqr_is_relative_to_the_median() {
