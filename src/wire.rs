@@ -6,25 +6,15 @@
 //! One file per topic: inputs (`workload`, `device` for hardware profiles, `capabilities`, `graph` for ONNX
 //! descriptions), outputs (`prediction`, `recommendation`, `coldstart`, `serve`, `memory`, `catalog`, `trace`,
 //! `route`, `detected`), and the stores' and pools' records (`calibration`, `pool`, `real`, `bench`). The
-//! topics that were here first are re-exported at `wire::`; they take the imports and helpers below with
-//! `use super::*`.
+//! topics that were here first are re-exported at `wire::`; each imports what it uses, the helpers below
+//! (`count`, `positive`, `malformed`, `r4`, `lenient`) through `super::`.
+//!
+//! Conversions: inputs by `TryFrom<XDto>` (validated, naming the field), outputs by `From<&X>`; the few that
+//! need a second argument (a field path, a store id, a request beside its report) are functions.
 
-use std::collections::BTreeMap;
+use serde::Serialize;
 
-use serde::{Deserialize, Serialize};
-
-use crate::catalog::hardware::{
-    self, Concurrency, DeviceProfile, GemmTile, MemoryPool, Peaks, Platform,
-};
-use crate::catalog::models;
-use crate::catalog::models::ChainGemm;
-use crate::catalog::runtime::RuntimeProfile;
-use crate::catalog::sharing::{SharingConfig, SharingRule};
-use crate::catalog::{ModelType, Precision};
 use crate::error::{Error, Result};
-use crate::plan::Recommendation;
-use crate::predict::multi::{Constraints, MultiPrediction, Workload};
-use crate::predict::spec::{ArchSpec, CustomModel, ModelSpec};
 
 pub mod bench;
 pub mod calibration;

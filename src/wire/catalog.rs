@@ -1,6 +1,12 @@
 //! The catalogs as JSON (`listModels`, `listHardware`, `mmperf models|hardware --json`).
 
-use super::*;
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::r4;
+use crate::catalog::hardware::{self, DeviceProfile, Peaks};
+use crate::catalog::models;
 
 /// One catalog model for `models --json`.
 #[derive(Debug, Clone, Serialize)]

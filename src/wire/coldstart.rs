@@ -1,7 +1,9 @@
 //! Cold start as JSON (`predictColdStart`, `mmperf coldstart --json`): options in, first run against warm run
 //! per model and strategy out.
 
-use super::*;
+use serde::{Deserialize, Serialize};
+
+use super::{lenient, r4};
 
 /// Options of a cold-start prediction from JavaScript.
 #[derive(Debug, Clone, Default, Deserialize)]

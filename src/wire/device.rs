@@ -1,7 +1,17 @@
 //! Hardware profiles as JSON: a catalog device with any field overridden (`--hardware FILE`, `hardware: {...}`),
 //! validated field by field, and a profile written back out.
 
-use super::*;
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::{count, lenient, malformed, positive};
+use crate::catalog::hardware::{
+    self, Concurrency, DeviceProfile, GemmTile, MemoryPool, Peaks, Platform,
+};
+use crate::catalog::runtime::RuntimeProfile;
+use crate::catalog::Precision;
+use crate::error::{Error, Result};
 
 /// A custom hardware profile: any field of a device profile, optionally starting from a catalog device
 /// (`base`). Units are in the field names.

@@ -1,7 +1,10 @@
 //! Memory advice as JSON (`adviseMemory`, `mmperf memory --json`): the breakdown per model, ranked options
 //! with their re-predicted effect, and the changes a chosen set of options makes to a workload.
 
-use super::*;
+use serde::Serialize;
+
+use super::{r4, PredictionDto};
+use crate::error::{Error, Result};
 
 /// One model's memory in an advice.
 #[derive(Debug, Clone, Serialize)]

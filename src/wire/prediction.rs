@@ -2,7 +2,10 @@
 //! `totalMetrics`, `individualPredictions`, `contentionFactors`, `sharingBenefits`, `executionSchedule`, plus
 //! the plan, devices, memory pools and energy.
 
-use super::*;
+use serde::Serialize;
+
+use super::r4;
+use crate::predict::multi::MultiPrediction;
 use crate::predict::multi::{EnergyReport, ModelResult, PoolReport, SharingBenefits};
 
 /// `totalMetrics`.

@@ -1,7 +1,12 @@
 //! A recommendation as JSON (`recommendExecutionStrategy`, `mmperf recommend --json`): the chosen option's
 //! plan and full prediction, every alternative's plan and totals, and the reason.
 
-use super::*;
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::{plan_dto, totals, PlanDto, PredictionDto, TotalMetricsDto};
+use crate::plan::Recommendation;
 
 /// An alternative in a recommendation.
 #[derive(Debug, Clone, Serialize)]

@@ -1,7 +1,12 @@
 //! Serving under load as JSON (`simulateServing`, `mmperf serve --json`): arrival and policy options in,
 //! latency percentiles, queueing and sustainable rates out.
 
-use super::*;
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::{lenient, r4};
+use crate::error::{Error, Result};
 
 /// Options of a serving simulation (`mmperf serve`, `simulateServing`).
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -1,6 +1,7 @@
 //! A predicted schedule in Chrome trace format (`mmperf schedule --trace`).
 
-use super::*;
+use super::r4;
+use crate::predict::multi::MultiPrediction;
 
 /// The schedule in Chrome trace format (open in `chrome://tracing` or Perfetto): one complete event per model
 /// on its device's track, plus a memory counter.

@@ -1,7 +1,19 @@
 //! Workload input: model entries (catalog names, architectures, graphs), constraints, the `{models: [...]}`
 //! object, and the sharing table, validated into domain types that name the field on error.
 
-use super::*;
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::{count, graph, lenient, malformed, positive};
+use crate::catalog::hardware;
+use crate::catalog::models::ChainGemm;
+use crate::catalog::runtime::RuntimeProfile;
+use crate::catalog::sharing::{SharingConfig, SharingRule};
+use crate::catalog::{ModelType, Precision};
+use crate::error::{Error, Result};
+use crate::predict::multi::{Constraints, Workload};
+use crate::predict::spec::{ArchSpec, CustomModel, ModelSpec};
 
 /// One model entry as written in JSON.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]

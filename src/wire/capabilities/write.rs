@@ -1,6 +1,11 @@
 //! [`Capabilities`] as `detectCapabilities()` writes them (the output side of [`super`]).
 
-use super::*;
+use super::{
+    AdapterDto, AdapterProbeDto, BrowserDto, BrowserSource, Capabilities, CapabilitiesDto,
+    ContextDto, ContextForm, Failure, FailureDto, FormDto, GlobalScope, GpuAdapter, GpuLimits,
+    KindDto, LimitsDto, OpSupport, OpSupportDto, ScopeDto, SourceDto, WasmDto, WebGpuDto,
+    WebNnContext, WebNnDto, WebNnKind,
+};
 
 fn failure_dto(f: &Failure) -> FailureDto {
     FailureDto {
