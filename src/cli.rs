@@ -584,77 +584,77 @@ fn schedule(a: ScheduleArgs) -> Result<String, String> {
 /// `mmperf models`.
 fn list_models(json: bool) -> String {
     let models = wire::catalog_models();
-    let mut out = String::new();
-    if json {
-        w!(out, "{}", wire::to_json(&models));
-        return out;
-    }
-    w!(
-        out,
-        "{:<26} {:<16} {:>12} {:>12} {:>10}",
-        "model",
-        "type",
-        "params (M)",
-        "published",
-        "GFLOP/item"
-    );
-    for m in models {
-        w!(
-            out,
-            "{:<26} {:<16} {:>12.2} {:>12.2} {:>10.2}",
-            m.name,
-            m.model_type,
-            m.params / 1e6,
-            m.published_params / 1e6,
-            m.gflops_per_item
-        );
-    }
-    out
+    report(
+        json,
+        || &models,
+        |out| {
+            w!(
+                out,
+                "{:<26} {:<16} {:>12} {:>12} {:>10}",
+                "model",
+                "type",
+                "params (M)",
+                "published",
+                "GFLOP/item"
+            );
+            for m in &models {
+                w!(
+                    out,
+                    "{:<26} {:<16} {:>12.2} {:>12.2} {:>10.2}",
+                    m.name,
+                    m.model_type,
+                    m.params / 1e6,
+                    m.published_params / 1e6,
+                    m.gflops_per_item
+                );
+            }
+        },
+    )
 }
 
 /// `mmperf hardware`.
 fn list_hardware(json: bool) -> String {
     let devices = wire::catalog_devices();
-    let mut out = String::new();
-    if json {
-        w!(out, "{}", wire::to_json(&devices));
-        return out;
-    }
-    w!(
-        out,
-        "{:<20} {:<44} {:>9} {:>9} {:>9} {:>9} {:>8}  {:<18} runtime",
-        "id",
-        "name",
-        "fp32 TF",
-        "fp16 TF",
-        "int8 TOPS",
-        "GB/s",
-        "GB",
-        "concurrency"
-    );
-    for d in devices {
-        let peak = |k: &str| {
-            d.peak_tflops
-                .get(k)
-                .map_or("-".to_string(), |v| format!("{v:.1}"))
-        };
-        let mark = if d.platform_default { "*" } else { " " };
-        w!(
-            out,
-            "{:<20} {:<44} {:>9} {:>9} {:>9} {:>9.0} {:>8.0}  {:<18} {}{mark}",
-            d.id,
-            d.name,
-            peak("fp32"),
-            peak("fp16"),
-            peak("int8"),
-            d.memory_bandwidth_gbps,
-            d.memory_capacity_mb / 1024.0,
-            d.concurrency,
-            d.default_runtime
-        );
-    }
-    w!(out, "* the device a bare platform name selects");
-    out
+    report(
+        json,
+        || &devices,
+        |out| {
+            w!(
+                out,
+                "{:<20} {:<44} {:>9} {:>9} {:>9} {:>9} {:>8}  {:<18} runtime",
+                "id",
+                "name",
+                "fp32 TF",
+                "fp16 TF",
+                "int8 TOPS",
+                "GB/s",
+                "GB",
+                "concurrency"
+            );
+            for d in &devices {
+                let peak = |k: &str| {
+                    d.peak_tflops
+                        .get(k)
+                        .map_or("-".to_string(), |v| format!("{v:.1}"))
+                };
+                let mark = if d.platform_default { "*" } else { " " };
+                w!(
+                    out,
+                    "{:<20} {:<44} {:>9} {:>9} {:>9} {:>9.0} {:>8.0}  {:<18} {}{mark}",
+                    d.id,
+                    d.name,
+                    peak("fp32"),
+                    peak("fp16"),
+                    peak("int8"),
+                    d.memory_bandwidth_gbps,
+                    d.memory_capacity_mb / 1024.0,
+                    d.concurrency,
+                    d.default_runtime
+                );
+            }
+            w!(out, "* the device a bare platform name selects");
+        },
+    )
 }
 
 /// `mmperf runtimes`.

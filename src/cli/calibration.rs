@@ -306,9 +306,13 @@ fn settled_bench(cores: u32, quick: bool) -> Result<bench::CpuBench, String> {
     Ok(b)
 }
 
-/// Extra calibrations when the cores did not run at once.
+/// Extra calibrations when the cores did not run at once: two keep a calibration under the minute on
+/// 2 cores (a full calibration takes 3-8 s here, `--quick` under 1 s).
 const RETRIES: u32 = 2;
-/// Pause before each, s (the episodes seen here lasted seconds to minutes).
+/// Pause before each, s. Seen on the development VM: a calibration right after a long run read the 2-thread
+/// GEMM at 108.6 GFLOP/s and the next, started seconds later, 202.9 (session 9; session 8: 105, then 194);
+/// the ONNX Runtime run that followed the 107.5 GFLOP/s calibration scaled normally on two threads (MiniLM
+/// 1.87x): the episodes end within seconds to minutes, so a short pause and a second try suffice.
 const PAUSE_S: u64 = 10;
 
 /// Ranks the strategies by measured makespan and checks what the recommendation would have chosen.

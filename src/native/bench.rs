@@ -1075,7 +1075,9 @@ fn sources_text(b: &CpuBench, builtin_efficiency: f64) -> String {
 }
 
 /// Below this [`concurrency_of`], the cores did not run at once during the probes and the profile would
-/// describe a machine with fewer cores: `mmperf calibrate` measures again.
+/// describe a machine with fewer cores: `mmperf calibrate` measures again. Measured on the 2-vCPU
+/// development VM: 0.99-1.0 when quiet, 0.53-0.55 with a core held elsewhere; 0.7 lies between, below any
+/// quiet figure seen (the lowest all-core rate a quiet calibration wrote is 0.90, `profile-dev-vm-s5.json`).
 pub const CONCURRENT_ENOUGH: f64 = 0.7;
 
 /// The lower of the all-core rate (one-thread GEMM streams on every core against one alone) and the large

@@ -451,7 +451,12 @@ struct NodeCtx<'a> {
     kind: Kind,
 }
 
-impl NodeCtx<'_> {
+impl<'a> NodeCtx<'a> {
+    /// The operator, attributes, inputs and output kind, as the operator families read them.
+    fn parts(&self) -> (&'a str, Attrs<'a>, &'a [Option<&'a Value>], Kind) {
+        (self.op, self.attrs, self.inputs, self.kind)
+    }
+
     /// A value of `v`'s type and shape, of this node's kind.
     fn same(&self, v: &Value) -> Value {
         Value::new(v.dtype, v.shape.clone(), self.kind)
@@ -460,13 +465,8 @@ impl NodeCtx<'_> {
 
 /// Constants and element-wise operators (unary, binary, quantise/dequantise casts). `None`: not one of these operators.
 fn elementwise(n: &NodeCtx<'_>) -> Result<Option<Vec<Value>>, Why> {
-    let NodeCtx {
-        node,
-        op,
-        attrs,
-        inputs,
-        kind,
-    } = *n;
+    let node = n.node;
+    let (op, attrs, inputs, kind) = n.parts();
     Ok(Some(match op {
         "Constant" => vec![constant(&attrs)?],
         _ if UNARY.contains(&op) => {
@@ -560,13 +560,7 @@ fn elementwise(n: &NodeCtx<'_>) -> Result<Option<Vec<Value>>, Why> {
 
 /// Matrix products: MatMul and its quantised and fused forms, MatMulNBits, Gemm. `None`: not one of these operators.
 fn linear(n: &NodeCtx<'_>) -> Result<Option<Vec<Value>>, Why> {
-    let NodeCtx {
-        op,
-        attrs,
-        inputs,
-        kind,
-        ..
-    } = *n;
+    let (op, attrs, inputs, kind) = n.parts();
     Ok(Some(match op {
         "MatMul" | "MatMulInteger" | "FusedMatMul" | "QLinearMatMul" => {
             let (ai, bi) = if op == "QLinearMatMul" {
@@ -622,13 +616,8 @@ fn linear(n: &NodeCtx<'_>) -> Result<Option<Vec<Value>>, Why> {
 
 /// Convolutions and pools. `None`: not one of these operators.
 fn convolved(n: &NodeCtx<'_>) -> Result<Option<Vec<Value>>, Why> {
-    let NodeCtx {
-        node,
-        op,
-        attrs,
-        inputs,
-        kind,
-    } = *n;
+    let node = n.node;
+    let (op, attrs, inputs, kind) = n.parts();
     Ok(Some(match op {
         "Conv" | "ConvInteger" | "QLinearConv" => {
             let (xi, wi) = if op == "QLinearConv" { (0, 3) } else { (0, 1) };
@@ -704,13 +693,8 @@ fn convolved(n: &NodeCtx<'_>) -> Result<Option<Vec<Value>>, Why> {
 
 /// Normalisations and reductions. `None`: not one of these operators.
 fn normalised(n: &NodeCtx<'_>) -> Result<Option<Vec<Value>>, Why> {
-    let NodeCtx {
-        node,
-        op,
-        attrs,
-        inputs,
-        kind,
-    } = *n;
+    let node = n.node;
+    let (op, attrs, inputs, kind) = n.parts();
     let same = |v: &Value| n.same(v);
     Ok(Some(match op {
         _ if NORMS.contains(&op) => vec![same(need(inputs, 0)?)],
@@ -784,13 +768,7 @@ fn normalised(n: &NodeCtx<'_>) -> Result<Option<Vec<Value>>, Why> {
 
 /// Shape reads and views: Shape, Size, Reshape, Flatten, Squeeze, Unsqueeze. `None`: not one of these operators.
 fn reshaped(n: &NodeCtx<'_>) -> Result<Option<Vec<Value>>, Why> {
-    let NodeCtx {
-        op,
-        attrs,
-        inputs,
-        kind,
-        ..
-    } = *n;
+    let (op, attrs, inputs, kind) = n.parts();
     Ok(Some(match op {
         "Shape" => {
             let x = need(inputs, 0)?;
@@ -861,13 +839,8 @@ fn reshaped(n: &NodeCtx<'_>) -> Result<Option<Vec<Value>>, Why> {
 
 /// Rearranged tensors: Transpose, Concat, Split. `None`: not one of these operators.
 fn rearranged(n: &NodeCtx<'_>) -> Result<Option<Vec<Value>>, Why> {
-    let NodeCtx {
-        node,
-        op,
-        attrs,
-        inputs,
-        kind,
-    } = *n;
+    let node = n.node;
+    let (op, attrs, inputs, kind) = n.parts();
     Ok(Some(match op {
         "Transpose" => {
             let x = need(inputs, 0)?;
@@ -940,13 +913,7 @@ fn rearranged(n: &NodeCtx<'_>) -> Result<Option<Vec<Value>>, Why> {
 
 /// Indexing: Slice, Gather, GatherElements, Expand. `None`: not one of these operators.
 fn indexed(n: &NodeCtx<'_>) -> Result<Option<Vec<Value>>, Why> {
-    let NodeCtx {
-        op,
-        attrs,
-        inputs,
-        kind,
-        ..
-    } = *n;
+    let (op, attrs, inputs, kind) = n.parts();
     Ok(Some(match op {
         "Slice" => slice(inputs, &attrs, kind)?,
         "Gather" => {
@@ -1001,13 +968,7 @@ fn indexed(n: &NodeCtx<'_>) -> Result<Option<Vec<Value>>, Why> {
 
 /// Generated tensors: ConstantOfShape, Range, Tile. `None`: not one of these operators.
 fn generated(n: &NodeCtx<'_>) -> Result<Option<Vec<Value>>, Why> {
-    let NodeCtx {
-        op,
-        attrs,
-        inputs,
-        kind,
-        ..
-    } = *n;
+    let (op, attrs, inputs, kind) = n.parts();
     Ok(Some(match op {
         "ConstantOfShape" => {
             let s = ints_of(inputs, 0, "shape")?;
@@ -1060,13 +1021,7 @@ fn generated(n: &NodeCtx<'_>) -> Result<Option<Vec<Value>>, Why> {
 
 /// Padded, resized and selected tensors: Pad, Resize, Upsample, TopK. `None`: not one of these operators.
 fn padded(n: &NodeCtx<'_>) -> Result<Option<Vec<Value>>, Why> {
-    let NodeCtx {
-        op,
-        attrs,
-        inputs,
-        kind,
-        ..
-    } = *n;
+    let (op, attrs, inputs, kind) = n.parts();
     Ok(Some(match op {
         "Pad" => {
             let x = need(inputs, 0)?;
@@ -1137,13 +1092,7 @@ fn padded(n: &NodeCtx<'_>) -> Result<Option<Vec<Value>>, Why> {
 
 /// Quantisation and fused attention: DynamicQuantizeLinear, Attention, MultiHeadAttention. `None`: not one of these operators.
 fn fused(n: &NodeCtx<'_>) -> Result<Option<Vec<Value>>, Why> {
-    let NodeCtx {
-        op,
-        attrs,
-        inputs,
-        kind,
-        ..
-    } = *n;
+    let (op, attrs, inputs, kind) = n.parts();
     Ok(Some(match op {
         "DynamicQuantizeLinear" => {
             let x = need(inputs, 0)?;

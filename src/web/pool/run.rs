@@ -3,6 +3,7 @@
 //! run is recorded as a measurement when every model succeeded.
 
 use super::*;
+use crate::predict::multi::MultiPrediction;
 use crate::run::{self as protocol, Attempted, Attempts, Executor, Outcome, Status};
 
 /// What went wrong with a value an executor resolved to, if anything: nothing at all, or non-finite
@@ -133,7 +134,7 @@ fn run_options(state: &State, options: &JsValue) -> Result<RunOptions, JsError> 
 
 /// What a run is judged against: the prediction made before it, the auto choice, and what it records.
 struct Predicted {
-    prediction: crate::predict::multi::MultiPrediction,
+    prediction: MultiPrediction,
     auto: Option<AutoDto>,
     basis: protocol::Basis,
 }
@@ -177,11 +178,7 @@ fn predicted(state: &State, selected: &[usize], opts: &RunOptions) -> Result<Pre
 }
 
 /// One job per selected model, with the plan's threads and the predicted latency.
-fn jobs(
-    state: &State,
-    selected: &[usize],
-    prediction: &crate::predict::multi::MultiPrediction,
-) -> Vec<Job> {
+fn jobs(state: &State, selected: &[usize], prediction: &MultiPrediction) -> Vec<Job> {
     let plan = &prediction.plan;
     selected
         .iter()
