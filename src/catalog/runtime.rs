@@ -66,6 +66,9 @@ pub struct RuntimeProfile {
     /// faults in and the kernel zeroes (the device's `page_fault_us` per 4 KiB page); 0 = the runtime reuses
     /// its memory (an arena), no such cost.
     pub fresh_pages_above_mib: f64,
+    /// CPUs: share of the read bandwidth its matrix-vector kernels stream weights at from memory (1 = as fast
+    /// as `mmperf calibrate`'s streaming read).
+    pub gemv_bandwidth_efficiency: f64,
     /// Platforms the runtime runs on.
     pub platforms: Vec<Platform>,
     /// Where the numbers come from.
@@ -107,6 +110,7 @@ struct CpuRules {
     tiled: bool,
     spin_after_us: f64,
     fresh_pages_mib: f64,
+    gemv_eff: f64,
 }
 
 /// Runtimes that never run kernels on a CPU (TensorRT, QNN, WebLLM): no pool, nothing measured.
@@ -121,6 +125,7 @@ const NOT_ON_CPU: CpuRules = CpuRules {
     tiled: true,
     spin_after_us: 0.0,
     fresh_pages_mib: 0.0,
+    gemv_eff: 1.0,
 };
 
 /// glibc serves allocations above its mmap threshold with `mmap` and returns them with `munmap` on free; the
@@ -143,14 +148,27 @@ const ATEN_GRAIN_SIZE: f64 = 32768.0;
 /// 101-106 GFLOP/s of the calibrated large GEMM), and the 0.85 that holds against cuBLAS predicted 72 of the 86
 /// solo ORT runs too slow, up to 66 % (bench/real, `onnxruntime-dev-vm-s5`: median error alone 16.9 % ->
 /// 10.0 %).
+/// Matrix-vector products stream their weights at 0.91 of the calibrated read: measured by
+/// `bench/real/gemv.py` (56 batch-1 MatMuls of GPT-2's MLP shapes, 528 MB of weights, onnxruntime 1.32 on the
+/// development VM, `mmperf calibrate` just before): 22.2 GB/s on one thread and 31.5 on two, 0.91 and 0.92 of
+/// the calibrated streaming read on the same threads (24.4 and 34.2 GB/s). MLAS splits a GEMV over its
+/// threads, but the predictor keeps decode GEMVs on one thread: with the threads' bandwidth, t5-small's
+/// generation would be predicted 1.5x faster on two threads, and ONNX Runtime ran it 7 % slower there
+/// (`results/onnxruntime-dev-vm-s9.json`: 128.5 ms on one, 137.6 on two), while GPT-2's ran 1.27-1.43x
+/// faster; what else in a decode step stops T5 from scaling is not modelled yet.
 const ORT_CPU: CpuRules = CpuRules {
     region_us: 0.5,
     grain: ATEN_GRAIN_SIZE,
     spins: true,
     spin_after_us: 38_800.0,
     eff: Some(1.0),
+    gemv_eff: ORT_GEMV_READ_SHARE,
     ..NOT_ON_CPU
 };
+
+/// ONNX Runtime's GEMV read rate over the calibrated streaming read (`bench/real/gemv.py`: 0.91 on one
+/// thread, 0.92 on two).
+const ORT_GEMV_READ_SHARE: f64 = 0.91;
 
 /// PyTorch eager on a CPU.
 /// - Host time per kernel 17.4 µs: measured by `bench/real/overhead.py` on the catalog's BERT-base, GPT-2
@@ -175,6 +193,9 @@ const ORT_CPU: CpuRules = CpuRules {
 ///   MobileNet-v2's and EfficientNet-B0's 112×112×96 feature maps at batch 8 (38.5 MB) pay twice per pass
 ///   (the expansion convolution's output and its batch norm's; the activation runs in place). ONNX Runtime
 ///   plans its activations in an arena and does not.
+/// - Matrix-vector products run on one thread: `bench/real/gemv.py` (as for ONNX Runtime above, torch 2.15)
+///   took 29.4 ms on one thread and 29.0 on two, 18.0 GB/s of weights read (0.74 of the calibrated read, the
+///   56 products' host dispatch included: 17.4 µs each is 1 ms of the 29).
 const PYTORCH_CPU: CpuRules = CpuRules {
     host_us: Some(17.4),
     region_us: 1.0,
@@ -182,6 +203,7 @@ const PYTORCH_CPU: CpuRules = CpuRules {
     spin_after_us: 8_600.0,
     fresh_pages_mib: GLIBC_MMAP_THRESHOLD_MAX_MIB,
     eff: None,
+    gemv_eff: 1.0,
     ..ORT_CPU
 };
 
@@ -454,6 +476,7 @@ impl RuntimeProfile {
             tiled_gemm: r.cpu.tiled,
             spin_after_run_us: r.cpu.spin_after_us,
             fresh_pages_above_mib: r.cpu.fresh_pages_mib,
+            gemv_bandwidth_efficiency: r.cpu.gemv_eff,
             platforms: r.platforms.to_vec(),
             source: r.source.to_string(),
         }

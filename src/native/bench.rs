@@ -298,7 +298,6 @@ impl<'a> Split<'a> {
         }
         let cols = chunk.min(n - first);
         let b = window(self.weights, k * n, region as usize);
-        let b = b.get(first..).unwrap_or(&[]);
         let mut c = self.out[thread]
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
@@ -307,9 +306,12 @@ impl<'a> Split<'a> {
             ..self.g
         };
         if g.m == 1 {
-            sgemv(&self.a[..k], b, n, &mut c[..cols]);
+            // Prepacked, as runtimes keep a GEMV's constant weights: each thread's columns are one
+            // contiguous panel (k × cols), so every thread streams its own block.
+            let panel = b.get(first * k..(first + cols) * k).unwrap_or(&[]);
+            sgemv(&self.a[..k], panel, cols, &mut c[..cols]);
         } else {
-            sgemm(g, self.a, b, n, &mut c);
+            sgemm(g, self.a, b.get(first..).unwrap_or(&[]), n, &mut c);
         }
     }
 }

@@ -397,12 +397,11 @@ impl Placement<'_> {
     fn op(&self, r: &Rates, op: &Op) -> Tally {
         // On CPUs an element-wise kernel smaller than the runtime's grain is not split: one thread, no
         // fork-join, and only one core's share of the bandwidth.
-        // Matrix-vector products (decode steps at small batch) gain nothing from more threads either: one
-        // thread already streams the weights at what a core's share of the memory system gives, and
-        // splitting them costs more than it saves (measured: `mmperf calibrate`'s 1×768×3072 GEMV runs at
-        // 12.2 GFLOP/s on one thread and 8.1 on two on the development VM; ONNX Runtime's t5-small with 31
-        // decode steps 135 ms on one thread, 132 on two).
-        let gemv = op.class == OpClass::Gemm && op.m <= GEMV_ROWS;
+        // Matrix-vector products (decode steps at small batch) run on one thread too, streaming their weights
+        // from memory (a decode step reads the whole model, far above the last-level cache) at the runtime's
+        // share of one core's read bandwidth (`gemv_bandwidth_efficiency`). Measured: ONNX Runtime's
+        // t5-small with 31 decode steps took 128.5 ms on one thread, 137.6 on two (bench/real, s9).
+        let gemv = r.cpu && op.class == OpClass::Gemm && op.m <= GEMV_ROWS;
         let serial = r.cpu
             && (gemv
                 || (!matches!(op.class, OpClass::Gemm | OpClass::Attention)
@@ -411,7 +410,12 @@ impl Placement<'_> {
         // A kernel that is not split runs as on one thread: the calling thread alone, at one busy core's rate.
         let r = &if serial { r.one_thread(core_bw) } else { *r };
         let bytes = op.act_elems * r.act_bytes + op.weight_elems * r.weight_bytes;
-        let memory = bytes / r.bandwidth;
+        let read_share = if gemv {
+            self.runtime.gemv_bandwidth_efficiency
+        } else {
+            1.0
+        };
+        let memory = bytes / (r.bandwidth * read_share);
         let (compute, occupancy) = match op.class {
             OpClass::Gemm | OpClass::Attention => self.gemm(r, op),
             _ => (op.flops / r.vector_flops, 1.0),
