@@ -66,6 +66,14 @@ pub struct RuntimeProfile {
     /// faults in and the kernel zeroes (the device's `page_fault_us` per 4 KiB page); 0 = the runtime reuses
     /// its memory (an arena), no such cost.
     pub fresh_pages_above_mib: f64,
+    /// CPUs: matrix-vector products (GEMMs of a few rows: decode steps at small batch) are split by columns
+    /// over the intra-op threads, each streaming its own panels of the prepacked weights (MLAS); otherwise
+    /// the calling thread streams them all (PyTorch eager's GEMV path).
+    pub splits_gemv: bool,
+    /// CPUs: generation runs the prefill and the cached decode steps as two sessions (Optimum's decoder and
+    /// decoder-with-past models, `bench/real`'s exports), so the prefill session's workers keep spinning
+    /// (`spin_after_run_us`) into the first decode steps, on cores the decode session needs.
+    pub decode_session_apart: bool,
     /// CPUs: share of the read bandwidth its matrix-vector kernels stream weights at from memory (1 = as fast
     /// as `mmperf calibrate`'s streaming read).
     pub gemv_bandwidth_efficiency: f64,
@@ -110,6 +118,8 @@ struct CpuRules {
     tiled: bool,
     spin_after_us: f64,
     fresh_pages_mib: f64,
+    splits_gemv: bool,
+    decode_apart: bool,
     gemv_eff: f64,
 }
 
@@ -125,6 +135,8 @@ const NOT_ON_CPU: CpuRules = CpuRules {
     tiled: true,
     spin_after_us: 0.0,
     fresh_pages_mib: 0.0,
+    splits_gemv: false,
+    decode_apart: false,
     gemv_eff: 1.0,
 };
 
@@ -148,22 +160,34 @@ const ATEN_GRAIN_SIZE: f64 = 32768.0;
 /// 101-106 GFLOP/s of the calibrated large GEMM), and the 0.85 that holds against cuBLAS predicted 72 of the 86
 /// solo ORT runs too slow, up to 66 % (bench/real, `onnxruntime-dev-vm-s5`: median error alone 16.9 % ->
 /// 10.0 %).
-/// Matrix-vector products stream their weights at 0.91 of the calibrated read: measured by
-/// `bench/real/gemv.py` (56 batch-1 MatMuls of GPT-2's MLP shapes, 528 MB of weights, onnxruntime 1.32 on the
-/// development VM, `mmperf calibrate` just before): 22.2 GB/s on one thread and 31.5 on two, 0.91 and 0.92 of
-/// the calibrated streaming read on the same threads (24.4 and 34.2 GB/s). MLAS splits a GEMV over its
-/// threads, but the predictor keeps decode GEMVs on one thread: with the threads' bandwidth, t5-small's
-/// generation would be predicted 1.5x faster on two threads, and ONNX Runtime ran it 7 % slower there
-/// (`results/onnxruntime-dev-vm-s9.json`: 128.5 ms on one, 137.6 on two), while GPT-2's ran 1.27-1.43x
-/// faster; what else in a decode step stops T5 from scaling is not modelled yet.
+/// Matrix-vector products: MLAS splits a GEMV's columns over the pool, each thread streaming its own panels
+/// of the prepacked weights, at 0.91 of the calibrated read: measured by `bench/real/gemv.py` (56 batch-1
+/// MatMuls of GPT-2's MLP shapes, 528 MB of weights, onnxruntime 1.32 on the development VM, `mmperf
+/// calibrate` just before): 22.2 GB/s on one thread and 31.5 on two, 0.91 and 0.92 of the calibrated
+/// streaming read on the same threads (24.4 and 34.2 GB/s); a decode step alone ran 1.3-1.5x faster on two
+/// threads (`bench/real/decode_steps.py`).
+/// Generation runs as two sessions (`bench/real`'s prefill and decode graphs, as Optimum's decoder and
+/// decoder-with-past models), so each starts while the other's pool still spins
+/// (`Placement::beside_other_session` in the predictor).
 const ORT_CPU: CpuRules = CpuRules {
     region_us: 0.5,
     grain: ATEN_GRAIN_SIZE,
     spins: true,
     spin_after_us: 38_800.0,
     eff: Some(1.0),
+    splits_gemv: true,
+    decode_apart: true,
     gemv_eff: ORT_GEMV_READ_SHARE,
     ..NOT_ON_CPU
+};
+
+/// ONNX Runtime's pool rules without what was measured of ONNX Runtime alone (its matrix-vector kernels, its
+/// generation in two sessions), for runtimes whose pools are taken to behave like it.
+const ORT_MEASURED_APART: CpuRules = CpuRules {
+    splits_gemv: false,
+    decode_apart: false,
+    gemv_eff: 1.0,
+    ..ORT_CPU
 };
 
 /// ONNX Runtime's GEMV read rate over the calibrated streaming read (`bench/real/gemv.py`: 0.91 on one
@@ -203,6 +227,8 @@ const PYTORCH_CPU: CpuRules = CpuRules {
     spin_after_us: 8_600.0,
     fresh_pages_mib: GLIBC_MMAP_THRESHOLD_MAX_MIB,
     eff: None,
+    splits_gemv: false,
+    decode_apart: false,
     gemv_eff: 1.0,
     ..ORT_CPU
 };
@@ -212,7 +238,7 @@ const PYTORCH_CPU: CpuRules = CpuRules {
 const OPENVINO_CPU: CpuRules = CpuRules {
     spin_after_us: 0.0,
     eff: None,
-    ..ORT_CPU
+    ..ORT_MEASURED_APART
 };
 
 /// WebAssembly threads are Web Workers woken with `Atomics.notify` through the browser's event machinery:
@@ -245,7 +271,7 @@ const WEBNN_CPU: CpuRules = CpuRules {
     spins: false,
     spin_after_us: 0.0,
     eff: None,
-    ..ORT_CPU
+    ..ORT_MEASURED_APART
 };
 
 /// The built-in CPU runner (src/native/run.rs).
@@ -476,6 +502,8 @@ impl RuntimeProfile {
             tiled_gemm: r.cpu.tiled,
             spin_after_run_us: r.cpu.spin_after_us,
             fresh_pages_above_mib: r.cpu.fresh_pages_mib,
+            splits_gemv: r.cpu.splits_gemv,
+            decode_session_apart: r.cpu.decode_apart,
             gemv_bandwidth_efficiency: r.cpu.gemv_eff,
             platforms: r.platforms.to_vec(),
             source: r.source.to_string(),

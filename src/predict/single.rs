@@ -397,13 +397,13 @@ impl Placement<'_> {
     fn op(&self, r: &Rates, op: &Op) -> Tally {
         // On CPUs an element-wise kernel smaller than the runtime's grain is not split: one thread, no
         // fork-join, and only one core's share of the bandwidth.
-        // Matrix-vector products (decode steps at small batch) run on one thread too, streaming their weights
-        // from memory (a decode step reads the whole model, far above the last-level cache) at the runtime's
-        // share of one core's read bandwidth (`gemv_bandwidth_efficiency`). Measured: ONNX Runtime's
-        // t5-small with 31 decode steps took 128.5 ms on one thread, 137.6 on two (bench/real, s9).
+        // Matrix-vector products (decode steps at small batch) stream their weights from memory (a decode
+        // step reads the whole model, far above the last-level cache) at the runtime's share of the read
+        // bandwidth (`gemv_bandwidth_efficiency`): the threads' bandwidth where the runtime splits them
+        // (`splits_gemv`), one core's where it does not.
         let gemv = r.cpu && op.class == OpClass::Gemm && op.m <= GEMV_ROWS;
         let serial = r.cpu
-            && (gemv
+            && ((gemv && !self.runtime.splits_gemv)
                 || (!matches!(op.class, OpClass::Gemm | OpClass::Attention)
                     && op.act_elems < self.runtime.parallel_grain_elems));
         let core_bw = self.device.per_unit_bandwidth_gbps * 1e9;
@@ -573,6 +573,70 @@ impl Placement<'_> {
         total
     }
 
+    /// Generation on a runtime that runs the prefill and the cached decode steps as two sessions
+    /// (`decode_session_apart`) whose pools spin after a run: each session starts while the other's
+    /// `threads − 1` workers still spin (`spin_after_run_us` of CPU time each; in a stream of calls the
+    /// prefill follows the last call's decode steps), holding cores its threads need. The placement the work
+    /// in that window runs as (the cores left over, at least one thread) and the window, µs: the spin's CPU
+    /// time over the share of a core each spinner gets among the session's threads and the spinners.
+    /// Measured on the development VM (2 cores, ONNX Runtime 1.32, `bench/real/decode_steps.py`, medians of 6
+    /// generations 0.1 s apart, `results/decode-steps-onnxruntime-dev-vm-s10.txt`): on two threads t5-small's
+    /// first 7 decode steps took 9.7-11.8 ms (8.5-9.0 on one thread), the later ones 5.7-6.5; GPT-2's first
+    /// two 32.9 and 32.0 ms (24.4-25.1 on one thread), the third 20.9, the later ones 18.0-19.0. Back to back,
+    /// t5-small's 8-token generation takes longer on two threads than on one
+    /// (`results/onnxruntime-dev-vm-s10.json`: 134.9 ms against 123.1).
+    fn beside_other_session(&self, work: &Work) -> Option<(Placement<'_>, f64)> {
+        let threads = self.effective_threads();
+        let spin_us = self.runtime.spin_after_run_us;
+        if !self.is_cpu()
+            || !self.runtime.decode_session_apart
+            || work.decode_steps == 0
+            || threads <= 1
+            || spin_us <= 0.0
+        {
+            return None;
+        }
+        let cores = self.device.compute_units.max(1);
+        let free = cores.saturating_sub(threads - 1).clamp(1, threads);
+        if free >= threads {
+            return None;
+        }
+        let spinners = f64::from(threads - 1);
+        let window_us = spin_us * (f64::from(threads) + spinners) / f64::from(cores);
+        Some((
+            Placement {
+                threads: free,
+                ..*self
+            },
+            window_us,
+        ))
+    }
+
+    /// The prefill, and the whole run (the prefill and its decode steps), with the first `window_us` of each
+    /// session run as `beside` runs it (see [`Placement::beside_other_session`]).
+    fn generation(&self, r: &Rates, model: &ResolvedModel, work: &Work) -> (Tally, Tally) {
+        let prefill = self.phase(r, &work.prefill);
+        let steps = f64::from(work.decode_steps);
+        let step = self.phase(r, &work.decode_step);
+        let Some((beside, window_us)) = self.beside_other_session(work) else {
+            let mut total = prefill;
+            total.add(&step, steps);
+            return (prefill, total);
+        };
+        let slow_r = beside.rates(model.precision).0;
+        let slow_prefill = beside.phase(&slow_r, &work.prefill);
+        let in_window = (window_us / slow_prefill.wall_us.max(1e-9)).min(1.0);
+        let mut first = Tally::default();
+        first.add(&slow_prefill, in_window);
+        first.add(&prefill, 1.0 - in_window);
+        let mut total = first;
+        let slow_step = beside.phase(&slow_r, &work.decode_step);
+        let slow_steps = count_ceil(window_us / slow_step.wall_us.max(1e-9)).min(steps);
+        total.add(&slow_step, slow_steps);
+        total.add(&step, steps - slow_steps);
+        (first, total)
+    }
+
     /// Predicts one resolved model alone on this placement.
     pub fn predict(&self, model: &ResolvedModel) -> SinglePrediction {
         self.predict_with(model, &model.arch.work(&model.input))
@@ -591,12 +655,7 @@ impl Placement<'_> {
                 compute_precision.name()
             ));
         }
-        let prefill = self.phase(&r, &work.prefill);
-        let mut total = prefill;
-        if work.decode_steps > 0 {
-            let step = self.phase(&r, &work.decode_step);
-            total.add(&step, f64::from(work.decode_steps));
-        }
+        let (prefill, mut total) = self.generation(&r, model, work);
         let correction = self.device.correction_for(&model.name);
         if correction != 1.0 {
             total.scale_time(correction);
@@ -653,11 +712,12 @@ impl Placement<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::{count_ceil, remainder_padding, row_padding, Placement, MB};
+    use super::{count_ceil, remainder_padding, row_padding, Placement, SinglePrediction, MB};
     use crate::catalog::arch::Op;
     use crate::catalog::hardware;
     use crate::catalog::runtime::RuntimeProfile;
     use crate::catalog::Precision;
+    use crate::predict::spec::{resolve, ModelSpec};
 
     #[test]
     fn outputs_above_the_runtimes_fresh_page_threshold_pay_their_page_faults() {
@@ -693,6 +753,74 @@ mod tests {
         assert!((extra("pytorch", 2, 40.0) - 15_360.0 / two).abs() < 1e-6);
         // ONNX Runtime plans its activations in an arena.
         assert_eq!(extra("onnxruntime", 1, 40.0), 0.0);
+    }
+
+    /// t5-small generating `tokens` tokens on `runtime` with `threads` threads on a `cores`-core CPU.
+    fn generation(
+        runtime: &RuntimeProfile,
+        cores: u32,
+        threads: u32,
+        tokens: u32,
+    ) -> SinglePrediction {
+        let mut device = hardware::find("cpu").unwrap();
+        device.compute_units = cores;
+        let mut spec = ModelSpec::named("t5-small");
+        spec.sequence_length = Some(128);
+        spec.output_tokens = Some(tokens);
+        let model = resolve(&spec, "models[0]").unwrap();
+        Placement {
+            device: &device,
+            runtime,
+            threads,
+        }
+        .predict(&model)
+    }
+
+    #[test]
+    fn a_second_session_starts_beside_the_first_ones_spinning_pool() {
+        let ort = RuntimeProfile::find("onnxruntime").unwrap();
+        assert!(ort.decode_session_apart && ort.spin_after_run_us > 0.0);
+        let mut one_session = ort.clone();
+        one_session.decode_session_apart = false;
+        // On 2 cores, the other session's spinning worker leaves one core: the prefill and the first decode
+        // steps run as on one thread, so the generation takes longer than with one session.
+        let apart = generation(&ort, 2, 2, 8);
+        let together = generation(&one_session, 2, 2, 8);
+        assert!(apart.prefill_ms > together.prefill_ms * 1.2, "{apart:?}");
+        assert!(apart.decode_ms > together.decode_ms * 1.2, "{apart:?}");
+        // The window is the spin's CPU time stretched over the cores the threads and spinners share: a long
+        // generation leaves it, so the later steps run at the full two threads' speed.
+        let long_apart = generation(&ort, 2, 2, 200);
+        let long_together = generation(&one_session, 2, 2, 200);
+        let extra = long_apart.latency_ms - long_together.latency_ms;
+        assert!(extra > 0.0 && extra < apart.latency_ms - together.latency_ms + 20.0);
+        // With cores to spare the spinner takes an idle core; one thread has no pool to spin.
+        assert_eq!(
+            generation(&ort, 16, 2, 8).latency_ms,
+            generation(&one_session, 16, 2, 8).latency_ms
+        );
+        assert_eq!(
+            generation(&ort, 2, 1, 8).latency_ms,
+            generation(&one_session, 2, 1, 8).latency_ms
+        );
+    }
+
+    #[test]
+    fn matrix_vector_products_use_the_threads_only_where_the_runtime_splits_them() {
+        let mut split = RuntimeProfile::find("onnxruntime").unwrap();
+        split.decode_session_apart = false;
+        let mut serial = split.clone();
+        serial.splits_gemv = false;
+        // Decode steps are matrix-vector products: split, two threads stream the weights faster than one.
+        let decode = |rt: &RuntimeProfile, threads| generation(rt, 2, threads, 64).decode_ms;
+        assert!(decode(&split, 2) < decode(&split, 1) * 0.8);
+        assert!(decode(&serial, 2) > decode(&split, 2) * 1.2);
+        // Streaming at a smaller share of the read bandwidth takes longer, in proportion for a memory-bound
+        // step.
+        let mut slower = split.clone();
+        slower.gemv_bandwidth_efficiency = split.gemv_bandwidth_efficiency / 2.0;
+        let ratio = decode(&slower, 1) / decode(&split, 1);
+        assert!(ratio > 1.5 && ratio < 2.0, "{ratio}");
     }
 
     #[test]
