@@ -115,6 +115,11 @@ pub struct RealReport {
     pub max_regret: f64,
     /// Median absolute percentage error of solo predictions.
     pub median_ape_alone: f64,
+    /// Geometric-mean signed error of the solo predictions, `exp(mean ln(predicted / measured)) − 1`: below 0
+    /// the runs were slower than predicted. Far from 0 (beyond ±10 %) with a small spread, the machine ran
+    /// at another speed than the profile describes (drift, or a stale calibration) rather than the model
+    /// missing a model's shape.
+    pub solo_bias: f64,
     /// Median absolute percentage error of plan makespans with more than one model at once.
     pub median_ape_concurrent: f64,
     /// Share of all predictions (solo and plans) within ±25 %.
@@ -257,6 +262,7 @@ fn summarise(scenarios: Vec<ScenarioCheck>) -> RealReport {
         mean_regret: regrets.iter().sum::<f64>() / regrets.len().max(1) as f64,
         max_regret: regrets.iter().copied().fold(0.0, f64::max),
         median_ape_alone: ErrorStats::of(&alone).median_ape,
+        solo_bias: ErrorStats::of(&alone).log_bias.exp() - 1.0,
         median_ape_concurrent: ErrorStats::of(&concurrent).median_ape,
         within_25: ErrorStats::of(&all).within_25,
         scenarios,
@@ -310,6 +316,40 @@ mod tests {
         assert!((c.regret - 1.0).abs() < 1e-12);
         assert_eq!(r.hits, 0);
         assert_eq!(c.alone[0].model, "resnet-50");
+        // One solo run: the bias is its own signed error.
+        let a = &c.alone[0];
+        assert!((r.solo_bias - (a.predicted_ms / a.measured_ms - 1.0)).abs() < 1e-12);
+    }
+
+    #[test]
+    fn the_solo_bias_is_the_geometric_mean_of_the_solo_ratios() {
+        let target = Target::new("cpu").unwrap();
+        let mut s = scenario(vec![(
+            "sequential",
+            vec![vec![0], vec![1]],
+            vec![1, 1],
+            100.0,
+        )]);
+        let predicted = |s: &RealScenario| check(std::slice::from_ref(s), &target).unwrap();
+        let p = predicted(&s).scenarios[0].alone[0].predicted_ms;
+        // Two runs of the same model measured at twice and at half its prediction: no bias.
+        s.alone = [2.0, 0.5]
+            .map(|k| RealAlone {
+                model: 1,
+                threads: 1,
+                measured_ms: p * k,
+            })
+            .to_vec();
+        assert!(predicted(&s).solo_bias.abs() < 1e-12);
+        // Both measured 25 % slower than predicted: predictions 20 % too fast.
+        s.alone = [1.25, 1.25]
+            .map(|k| RealAlone {
+                model: 1,
+                threads: 1,
+                measured_ms: p * k,
+            })
+            .to_vec();
+        assert!((predicted(&s).solo_bias + 0.2).abs() < 1e-12);
     }
 
     #[test]

@@ -73,7 +73,7 @@ fn render(r: &RealReport, runtime: &str, device: &str) -> String {
     }
     let _ = writeln!(
         out,
-        "\n(* = pick: lowest predicted makespan among the measured plans; = = measured best)\nsummary: {} of {} picks within {:.0} % of the measured best; regret mean {:.1} %, max {:.1} %; median error alone {:.1} %, concurrent plans {:.1} %; {:.0} % of predictions within ±25 %",
+        "\n(* = pick: lowest predicted makespan among the measured plans; = = measured best)\nsummary: {} of {} picks within {:.0} % of the measured best; regret mean {:.1} %, max {:.1} %; median error alone {:.1} %, concurrent plans {:.1} %; {:.0} % of predictions within ±25 %\nsolo runs: predicted {:+.1} % against measured (geometric mean; beyond ±10 % the machine ran at another speed than the profile says: calibrate again next to the run)",
         r.hits,
         r.scenarios.len(),
         100.0 * HIT_TOLERANCE,
@@ -81,7 +81,8 @@ fn render(r: &RealReport, runtime: &str, device: &str) -> String {
         100.0 * r.max_regret,
         100.0 * r.median_ape_alone,
         100.0 * r.median_ape_concurrent,
-        100.0 * r.within_25
+        100.0 * r.within_25,
+        100.0 * r.solo_bias
     );
     out
 }
