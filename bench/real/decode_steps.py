@@ -15,41 +15,25 @@ import os
 import statistics
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 
 import onnx_export
+from models import ort_session
 
 CACHE = Path(__file__).resolve().parent / ".cache" / "onnx"
 
 
-def session(path: Path, threads: int):
-    import onnxruntime as ort
-
-    opts = ort.SessionOptions()
-    opts.intra_op_num_threads = threads
-    opts.inter_op_num_threads = 1
-    opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
-
-
-def one_generation(pre, dec, feeds: dict, ids_name: str, steps: int) -> list:
-    """[prefill ms, step 1 ms, ...]."""
+def one_generation(pre, dec, feeds: dict, kind: str, steps: int) -> list:
+    """[prefill ms, step 1 ms, ...]: `onnx_export.decode`, timed between the tokens it yields."""
+    sessions = {"prefill": pre, "decode": dec}
+    times = []
     t0 = time.perf_counter()
-    outs = dict(zip([o.name for o in pre.get_outputs()], pre.run(None, onnx_export._only(pre, feeds))))
-    times = [(time.perf_counter() - t0) * 1e3]
-    tok = outs["logits"].argmax(-1)[:, None].astype(np.int64)
-    cross = {k: v for k, v in outs.items() if k.startswith("cross.")}
-    past = {k.replace("present.", "past."): v for k, v in outs.items() if k.startswith("present.")}
-    static = onnx_export._only(dec, {**cross, "attention_mask": feeds.get("attention_mask")})
-    names = [o.name for o in dec.get_outputs()]
-    for _ in range(steps):
-        t0 = time.perf_counter()
-        res = dict(zip(names, dec.run(None, {ids_name: tok, **past, **static})))
-        times.append((time.perf_counter() - t0) * 1e3)
-        past = {k.replace("present.", "past."): v for k, v in res.items() if k.startswith("present.")}
-        tok = res["logits"].argmax(-1)[:, None].astype(np.int64)
+    for _ in onnx_export.decode(SimpleNamespace(kind=kind), sessions, feeds, steps):
+        t1 = time.perf_counter()
+        times.append((t1 - t0) * 1e3)
+        t0 = t1
     return times
 
 
@@ -63,13 +47,14 @@ def main():
     for name in args.models.split(","):
         folder = CACHE / name
         feeds = dict(np.load(folder / "inputs.npz"))
-        ids_name = "decoder_input_ids" if "decoder_input_ids" in feeds else "input_ids"
+        # `onnx_export.decode` feeds GPT-2's decoder `input_ids`, every other decoder `decoder_input_ids`.
+        kind = "gpt2" if "decoder_input_ids" not in feeds else "seq2seq"
         for threads in sorted({1, cores}):
-            pre, dec = session(folder / "prefill.onnx", threads), session(folder / "decode.onnx", threads)
+            pre, dec = ort_session(folder / "prefill.onnx", threads), ort_session(folder / "decode.onnx", threads)
             rows = []
             for _ in range(8):
                 time.sleep(0.1)
-                rows.append(one_generation(pre, dec, feeds, ids_name, args.steps))
+                rows.append(one_generation(pre, dec, feeds, kind, args.steps))
             med = [statistics.median(col) for col in zip(*rows[2:])]
             print(f"{name} {threads} thread(s): prefill {med[0]:.1f} ms; steps "
                   + " ".join(f"{x:.1f}" for x in med[1:]), flush=True)

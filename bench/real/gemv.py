@@ -13,10 +13,10 @@ share of the calibrated streaming read on the same thread count (`per_unit_bandw
 import argparse
 import json
 import os
-import statistics
-import time
 
 import numpy as np
+
+from kernels import median_s
 
 D, FF = 768, 3072
 LAYERS = 28  # 2 x 28 matrices of 9.4 MB: 528 MB
@@ -37,17 +37,6 @@ def onnx_chain(weights):
     graph = helper.make_graph(nodes, "gemv-chain", [x], [y], inits)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
     return model.SerializeToString()
-
-
-def median_s(run):
-    for _ in range(3):
-        run()
-    times = []
-    for _ in range(REPEATS):
-        t0 = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
 
 
 def main():
@@ -74,7 +63,7 @@ def main():
         so.intra_op_num_threads = t
         so.inter_op_num_threads = 1
         sess = ort.InferenceSession(model, so, providers=["CPUExecutionProvider"])
-        rows.append(("onnxruntime " + ort.__version__, t, median_s(lambda: sess.run(None, {"x": x}))))
+        rows.append(("onnxruntime " + ort.__version__, t, median_s(lambda: sess.run(None, {"x": x}), REPEATS)))
         del sess
 
     import torch
@@ -91,7 +80,7 @@ def main():
 
     for t in range(1, cores + 1):
         torch.set_num_threads(t)
-        rows.append(("pytorch " + torch.__version__, t, median_s(chain)))
+        rows.append(("pytorch " + torch.__version__, t, median_s(chain, REPEATS)))
 
     out = []
     for runtime, t, secs in rows:

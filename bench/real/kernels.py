@@ -25,7 +25,7 @@ import statistics
 import time
 
 
-def _median_s(f, reps: int) -> float:
+def median_s(f, reps: int) -> float:
     f()
     f()
     samples = []
@@ -44,8 +44,8 @@ def fresh_pages(reps: int) -> list[dict]:
     for mib in [8, 16, 24, 30, 31.5, 32.5, 40, 64]:
         x = torch.randn(int(mib * 2**20 / 4))
         out = torch.empty_like(x)
-        fresh = _median_s(lambda: act(x), reps)
-        into = _median_s(lambda: torch.clamp(x, 0, 6, out=out), reps)
+        fresh = median_s(lambda: act(x), reps)
+        into = median_s(lambda: torch.clamp(x, 0, 6, out=out), reps)
         pages = mib * 2**20 / 4096
         rows.append({"mib": mib, "fresh_output_ms": fresh * 1e3, "preallocated_ms": into * 1e3,
                      "extra_us_per_page": (fresh - into) * 1e6 / pages})
@@ -61,7 +61,7 @@ def depthwise(reps: int) -> list[dict]:
         x = torch.randn(1, channels, size, size)
         conv = torch.nn.Conv2d(channels, channels, 3, stride, 1, groups=channels, bias=False).eval()
         with torch.no_grad():
-            s = _median_s(lambda: conv(x), reps)
+            s = median_s(lambda: conv(x), reps)
         out_elems = channels * (size // stride) ** 2
         moved = 4 * (channels * size * size + out_elems)
         rows.append({"channels": channels, "size": size, "stride": stride, "ms": s * 1e3,

@@ -381,15 +381,7 @@ class OrtRunner:
         self.sessions = {t: self._sessions(t) for t in thread_counts}
 
     def _sessions(self, threads: int) -> dict:
-        import onnxruntime as ort
-
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = threads
-        opts.inter_op_num_threads = 1
-        opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        return {n: ort.InferenceSession(str(p), opts, providers=["CPUExecutionProvider"])
-                for n, p in self.paths.items()}
+        return {n: ort_session(p, threads) for n, p in self.paths.items()}
 
     def run(self, threads: int):
         import onnx_export
@@ -398,6 +390,18 @@ class OrtRunner:
         if "main" in sessions:
             return sessions["main"].run(None, self.feeds)
         return onnx_export.generate(self.entry, sessions, self.feeds)
+
+
+def ort_session(path, threads: int):
+    """An ONNX Runtime CPU session on `threads` intra-op threads, one inter-op thread, every graph optimisation."""
+    import onnxruntime as ort
+
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = threads
+    opts.inter_op_num_threads = 1
+    opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
 
 
 def runtime_version(runtime: str) -> str:

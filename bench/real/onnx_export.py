@@ -204,19 +204,28 @@ def _only(session, feeds: dict) -> dict:
     return {k: v for k, v in feeds.items() if k in names}
 
 
-def generate(entry, sessions: dict, feeds: dict) -> list:
-    """Prefill, then output_tokens - 1 greedy decode steps feeding the KV cache back; returns the tokens."""
+def decode(entry, sessions: dict, feeds: dict, steps: int):
+    """Prefill, then `steps` greedy decode steps feeding the KV cache back; yields the tokens so far after the
+    prefill and after every step (so a caller can time each)."""
     pre, dec = sessions["prefill"], sessions["decode"]
     out_names = [o.name for o in pre.get_outputs()]
     outs = dict(zip(out_names, pre.run(None, _only(pre, feeds))))
     tokens = [outs["logits"].argmax(-1)[:, None].astype(np.int64)]
+    yield tokens
     cross = {k: v for k, v in outs.items() if k.startswith("cross.")}
     past = {k.replace("present.", "past."): v for k, v in outs.items() if k.startswith("present.")}
     static = _only(dec, {**cross, "attention_mask": feeds.get("attention_mask")})
     dec_names = [o.name for o in dec.get_outputs()]
     ids_name = "input_ids" if entry.kind == "gpt2" else "decoder_input_ids"
-    for _ in range(entry.output_tokens - 1):
+    for _ in range(steps):
         res = dict(zip(dec_names, dec.run(None, {ids_name: tokens[-1], **past, **static})))
         past = {k.replace("present.", "past."): v for k, v in res.items() if k.startswith("present.")}
         tokens.append(res["logits"].argmax(-1)[:, None].astype(np.int64))
+        yield tokens
+
+
+def generate(entry, sessions: dict, feeds: dict) -> list:
+    """Prefill, then output_tokens - 1 greedy decode steps feeding the KV cache back; returns the tokens."""
+    for tokens in decode(entry, sessions, feeds, entry.output_tokens - 1):
+        pass
     return tokens

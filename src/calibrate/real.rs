@@ -248,6 +248,7 @@ fn summarise(scenarios: Vec<ScenarioCheck>) -> RealReport {
         .iter()
         .flat_map(|s| s.alone.iter().map(|a| (a.predicted_ms, a.measured_ms)))
         .collect();
+    let solo = ErrorStats::of(&alone);
     let plans = || scenarios.iter().flat_map(|s| s.plans.iter());
     let concurrent: Vec<(f64, f64)> = plans()
         .filter(|p| p.concurrent)
@@ -261,8 +262,8 @@ fn summarise(scenarios: Vec<ScenarioCheck>) -> RealReport {
         hits,
         mean_regret: regrets.iter().sum::<f64>() / regrets.len().max(1) as f64,
         max_regret: regrets.iter().copied().fold(0.0, f64::max),
-        median_ape_alone: ErrorStats::of(&alone).median_ape,
-        solo_bias: ErrorStats::of(&alone).log_bias.exp() - 1.0,
+        median_ape_alone: solo.median_ape,
+        solo_bias: solo.log_bias.exp() - 1.0,
         median_ape_concurrent: ErrorStats::of(&concurrent).median_ape,
         within_25: ErrorStats::of(&all).within_25,
         scenarios,
@@ -332,23 +333,20 @@ mod tests {
         )]);
         let predicted = |s: &RealScenario| check(std::slice::from_ref(s), &target).unwrap();
         let p = predicted(&s).scenarios[0].alone[0].predicted_ms;
-        // Two runs of the same model measured at twice and at half its prediction: no bias.
-        s.alone = [2.0, 0.5]
-            .map(|k| RealAlone {
+        // Solo runs of the same model measured at these multiples of its prediction.
+        let runs = |ks: [f64; 2]| {
+            ks.map(|k| RealAlone {
                 model: 1,
                 threads: 1,
                 measured_ms: p * k,
             })
-            .to_vec();
+            .to_vec()
+        };
+        // Measured at twice and at half its prediction: no bias.
+        s.alone = runs([2.0, 0.5]);
         assert!(predicted(&s).solo_bias.abs() < 1e-12);
         // Both measured 25 % slower than predicted: predictions 20 % too fast.
-        s.alone = [1.25, 1.25]
-            .map(|k| RealAlone {
-                model: 1,
-                threads: 1,
-                measured_ms: p * k,
-            })
-            .to_vec();
+        s.alone = runs([1.25, 1.25]);
         assert!((predicted(&s).solo_bias + 0.2).abs() < 1e-12);
     }
 

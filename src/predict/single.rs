@@ -585,15 +585,10 @@ impl Placement<'_> {
     /// two 32.9 and 32.0 ms (24.4-25.1 on one thread), the third 20.9, the later ones 18.0-19.0. Back to back,
     /// t5-small's 8-token generation takes longer on two threads than on one
     /// (`results/onnxruntime-dev-vm-s10.json`: 134.9 ms against 123.1).
-    fn beside_other_session(&self, work: &Work) -> Option<(Placement<'_>, f64)> {
+    fn beside_other_session(&self) -> Option<(Placement<'_>, f64)> {
         let threads = self.effective_threads();
         let spin_us = self.runtime.spin_after_run_us;
-        if !self.is_cpu()
-            || !self.runtime.decode_session_apart
-            || work.decode_steps == 0
-            || threads <= 1
-            || spin_us <= 0.0
-        {
+        if !self.is_cpu() || !self.runtime.decode_session_apart || threads <= 1 || spin_us <= 0.0 {
             return None;
         }
         let cores = self.device.compute_units.max(1);
@@ -616,9 +611,12 @@ impl Placement<'_> {
     /// session run as `beside` runs it (see [`Placement::beside_other_session`]).
     fn generation(&self, r: &Rates, model: &ResolvedModel, work: &Work) -> (Tally, Tally) {
         let prefill = self.phase(r, &work.prefill);
+        if work.decode_steps == 0 {
+            return (prefill, prefill);
+        }
         let steps = f64::from(work.decode_steps);
         let step = self.phase(r, &work.decode_step);
-        let Some((beside, window_us)) = self.beside_other_session(work) else {
+        let Some((beside, window_us)) = self.beside_other_session() else {
             let mut total = prefill;
             total.add(&step, steps);
             return (prefill, total);
