@@ -206,25 +206,18 @@ pub(crate) fn batched_with(
     Plan { groups, ..template }
 }
 
-/// Subset dynamic programming over the partitions of `order`: `best[mask]` is the least total makespan of a
-/// partition of `mask` into groups that fit, with its first group. The lowest model of `mask` alone followed
-/// by the best partition of the rest is tried first, so on equal makespans models run apart (a lower mean
-/// latency and peak memory for the same makespan); a later group replaces it only when strictly shorter. A
-/// group is simulated only when it can: when its makespan floor ([`Scenario::makespan_floor_ns`]) plus the
-/// best of the rest is below the best found so far. On a CPU where every model takes all the cores no group
-/// beats running apart, and most searches simulate only the single models.
+/// Branch and bound over the partitions of `order` ([`Partitions::solve`]): the least total makespan of a
+/// partition of the models into groups that fit, found top-down from the whole set, each set's best partition
+/// solved once. A group is simulated only when it can win: when its makespan floor
+/// ([`Scenario::makespan_floor_ns`]) plus a floor under the best partition of the rest is below the best found
+/// so far. On a CPU where every model takes all the cores no group beats running apart, and on a GPU that runs
+/// them all at once no split into groups beats the whole set: most searches simulate a few groups.
 fn exact(search: &mut GroupSearch, order: &[usize]) -> Vec<Vec<usize>> {
     let n = order.len();
     let full = (1usize << n) - 1;
-    let members = |mask: usize, out: &mut Vec<usize>| {
-        out.clear();
-        out.extend((0..n).filter(|b| mask >> b & 1 == 1).map(|b| order[b]));
-    };
-    let mut group = Vec::with_capacity(n);
-    // Simulated makespans and floors, by group mask, filled on first use.
-    let mut cost: Vec<Option<Option<u64>>> = vec![None; full + 1];
-    // Without thread splits the jobs never change, so every floor comes from one pass over the subsets.
-    let mut floor: Vec<Option<u64>> = if search.split {
+    // Without thread splits the jobs never change, so every floor comes from one pass over the subsets, and
+    // the floor of a set of models bounds every partition of it from below (see `Partitions::lower_bound`).
+    let floor: Vec<Option<u64>> = if search.split {
         vec![None; full + 1]
     } else {
         search
@@ -234,70 +227,142 @@ fn exact(search: &mut GroupSearch, order: &[usize]) -> Vec<Vec<usize>> {
             .map(|f| Some(f.floor() as u64))
             .collect()
     };
+    let mut parts = Partitions {
+        order,
+        group: Vec::with_capacity(n),
+        cost: vec![None; full + 1],
+        bounds_partitions: !search.split,
+        floor,
+        best: vec![None; full + 1],
+    };
+    parts.best[0] = Some(Some((0, 0)));
     for b in 0..n {
-        members(1 << b, &mut group);
-        cost[1 << b] = Some(search.cost(&group));
+        parts.members(1 << b);
+        parts.cost[1 << b] = Some(search.cost(&parts.group));
     }
-    // best[mask] = (total makespan, first group) over partitions of `mask` into feasible groups.
-    let mut best: Vec<Option<(u64, usize)>> = vec![None; full + 1];
-    best[0] = Some((0, 0));
-    for mask in 1..=full {
-        let low = mask & mask.wrapping_neg();
-        let rest = mask ^ low;
-        // The lowest model alone, then the best of the rest, is tried first: on equal makespans the partition
-        // that runs models apart wins (a lower mean latency and a lower peak memory for the same makespan).
-        if let (Some(c), Some((tail, _))) = (cost[low].flatten(), best[rest]) {
-            best[mask] = Some((c.saturating_add(tail), low));
-        }
-        let mut sub = rest;
-        while sub != 0 {
-            let g = sub | low;
-            sub = (sub - 1) & rest;
-            let Some((tail, _)) = best[mask ^ g] else {
-                continue;
-            };
-            // A group already simulated costs what it cost; one not yet simulated is simulated only when its
-            // floor leaves it a chance.
-            let c = match cost[g] {
-                Some(c) => c,
-                None => {
-                    let least = match floor[g] {
-                        Some(f) => f,
-                        None => {
-                            members(g, &mut group);
-                            *floor[g].insert(search.floor(&group))
-                        }
-                    };
-                    if best[mask].is_some_and(|(b, _)| least.saturating_add(tail) >= b) {
-                        continue;
-                    }
-                    members(g, &mut group);
-                    *cost[g].insert(search.cost(&group))
-                }
-            };
-            let Some(c) = c else { continue };
-            let total = c.saturating_add(tail);
-            if best[mask].is_none_or(|(b, _)| total < b) {
-                best[mask] = Some((total, g));
-            }
-        }
-    }
-    if best[full].is_none() {
+    if parts.solve(search, full).is_none() {
         // Nothing fits even alone: one model per group is the least memory a plan can need.
         return order.iter().map(|&i| vec![i]).collect();
     }
     let mut groups = Vec::new();
     let mut mask = full;
     while mask != 0 {
-        let Some((_, first)) = best[mask] else { break };
-        members(first, &mut group);
-        groups.push(group.clone());
+        let Some(Some((_, first))) = parts.best[mask] else {
+            break;
+        };
+        parts.members(first);
+        groups.push(parts.group.clone());
         mask ^= first;
     }
     groups
 }
 
-/// Running totals of a candidate group, for the closed-form makespan estimate the greedy search uses.
+/// The state of [`exact`]'s search, by group mask over `order`'s positions.
+struct Partitions<'o> {
+    order: &'o [usize],
+    /// Scratch: the members of the mask last expanded.
+    group: Vec<usize>,
+    /// Simulated makespans (`Some(None)`: the group does not fit), filled on first use.
+    cost: Vec<Option<Option<u64>>>,
+    /// Makespan floors, filled on first use (all at once without thread splits).
+    floor: Vec<Option<u64>>,
+    /// Whether a mask's floor also bounds its best partition (true without thread splits).
+    bounds_partitions: bool,
+    /// `best[mask]`: the least total makespan of a partition of `mask` into groups that fit and its first
+    /// group (`Some(None)`: no partition fits; `None`: not solved yet).
+    best: Vec<Option<Option<(u64, usize)>>>,
+}
+
+impl Partitions<'_> {
+    fn members(&mut self, mask: usize) {
+        self.group.clear();
+        let order = self.order;
+        self.group.extend(
+            (0..order.len())
+                .filter(|b| mask >> b & 1 == 1)
+                .map(|b| order[b]),
+        );
+    }
+
+    fn floor(&mut self, search: &mut GroupSearch, g: usize) -> u64 {
+        if let Some(f) = self.floor[g] {
+            return f;
+        }
+        self.members(g);
+        *self.floor[g].insert(search.floor(&self.group))
+    }
+
+    /// A floor under the best partition of `mask` without solving it: its value when solved; else, without
+    /// thread splits, the floor of the whole set (groups run one after another, so their makespans add up
+    /// to at least the longest model and to at least each resource's work over its capacity, the two terms
+    /// of the floor); with thread splits nothing (a model's threads, and so its work, depend on its group).
+    fn lower_bound(&self, mask: usize) -> u64 {
+        match self.best[mask] {
+            Some(b) => b.map_or(u64::MAX, |(t, _)| t),
+            None if self.bounds_partitions => self.floor[mask].unwrap_or(0),
+            None => 0,
+        }
+    }
+
+    /// `best[mask]`, solved top-down: the lowest model of `mask` alone followed by the best partition of the
+    /// rest is tried first, so on equal makespans models run apart (a lower mean latency and peak memory for
+    /// the same makespan); a later group replaces it only when strictly shorter. A group is simulated, and
+    /// the rest after it solved, only when their floors leave the pair a chance against the best so far.
+    fn solve(&mut self, search: &mut GroupSearch, mask: usize) -> Option<(u64, usize)> {
+        if let Some(b) = self.best[mask] {
+            return b;
+        }
+        let low = mask & mask.wrapping_neg();
+        let rest = mask ^ low;
+        let mut best: Option<(u64, usize)> = None;
+        if let Some(c) = self.cost[low].flatten() {
+            if let Some((tail, _)) = self.solve(search, rest) {
+                best = Some((c.saturating_add(tail), low));
+            }
+        }
+        let mut sub = rest;
+        while sub != 0 {
+            let g = sub | low;
+            sub = (sub - 1) & rest;
+            let others = mask ^ g;
+            let beaten =
+                |least: u64, tail: u64| best.is_some_and(|(b, _)| least.saturating_add(tail) >= b);
+            // A group already simulated costs what it cost; one not yet simulated is simulated only when its
+            // floor leaves it a chance.
+            let c = match self.cost[g] {
+                Some(c) => c,
+                None => {
+                    let least = self.floor(search, g);
+                    if beaten(least, self.lower_bound(others)) {
+                        continue;
+                    }
+                    let Some((tail, _)) = self.solve(search, others) else {
+                        continue;
+                    };
+                    if beaten(least, tail) {
+                        continue;
+                    }
+                    self.members(g);
+                    *self.cost[g].insert(search.cost(&self.group))
+                }
+            };
+            let Some(c) = c else { continue };
+            if beaten(c, self.lower_bound(others)) {
+                continue;
+            }
+            let Some((tail, _)) = self.solve(search, others) else {
+                continue;
+            };
+            let total = c.saturating_add(tail);
+            if best.is_none_or(|(b, _)| total < b) {
+                best = Some((total, g));
+            }
+        }
+        self.best[mask] = Some(best);
+        best
+    }
+}
+
 #[derive(Clone)]
 struct GroupLoad {
     members: Vec<usize>,

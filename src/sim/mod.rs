@@ -141,6 +141,12 @@ pub struct RateScratch {
     /// Per resource, the demand of jobs whose runtime spins while waiting.
     spinning: Vec<f64>,
     co_runners: Vec<usize>,
+    /// Per resource, load over capacity.
+    total: Vec<f64>,
+    /// Per resource, the share of a proportionally shared one each job gets (1 / max(1, total)).
+    share: Vec<f64>,
+    /// Per domain, 1 + interference per job × co-runners.
+    interference: Vec<f64>,
     rates: Vec<f64>,
 }
 
@@ -273,38 +279,47 @@ impl Scenario {
                 }
             }
         }
+        // Per resource, how far its load exceeds its capacity and the share a proportionally shared one gives
+        // each job; per domain, the interference its co-runners cause: computed once, read by every job.
+        scratch.total.clear();
+        scratch.share.clear();
+        for (res, &load) in self.resources.iter().zip(&scratch.load) {
+            let total = load / res.capacity.max(1e-9);
+            scratch.total.push(total);
+            scratch.share.push(1.0 / total.max(1.0));
+        }
+        scratch.interference.clear();
+        scratch.interference.extend(
+            self.domains
+                .iter()
+                .zip(&scratch.co_runners)
+                .map(|(d, &n)| 1.0 + d.interference_per_job * n.saturating_sub(1) as f64),
+        );
         scratch.rates.clear();
         for &k in active {
-            let r = self
-                .rate(k, &scratch.co_runners, &scratch.load, &scratch.spinning)
-                .max(1e-12);
+            let r = self.rate(k, scratch).max(1e-12);
             scratch.rates.push(r);
         }
         &scratch.rates
     }
 
-    fn rate(&self, job: usize, co_runners: &[usize], load: &[f64], spinning: &[f64]) -> f64 {
+    fn rate(&self, job: usize, scratch: &RateScratch) -> f64 {
         let j = &self.jobs[job];
         let mut rate: f64 = 1.0;
         for &(r, own) in &j.demands {
-            let res = &self.resources[r];
-            let total = load[r] / res.capacity.max(1e-9);
-            let share = match res.kind {
-                ResourceKind::Shared => 1.0 / total.max(1.0),
-                ResourceKind::Cores(c) => c.rate(j, own, total, spinning[r] / load[r].max(1e-12)),
+            let share = match self.resources[r].kind {
+                ResourceKind::Shared => scratch.share[r],
+                ResourceKind::Cores(c) => c.rate(
+                    j,
+                    own,
+                    scratch.total[r],
+                    scratch.spinning[r] / scratch.load[r].max(1e-12),
+                ),
             };
             rate = rate.min(share);
         }
-        let others = co_runners
-            .get(j.domain)
-            .copied()
-            .unwrap_or(1)
-            .saturating_sub(1);
-        let interference = self
-            .domains
-            .get(j.domain)
-            .map_or(0.0, |d| d.interference_per_job);
-        rate / (1.0 + interference * others as f64)
+        // A job outside every domain (none listed) has no co-runners to interfere with it.
+        rate / scratch.interference.get(j.domain).copied().unwrap_or(1.0)
     }
 
     /// Memory held for the whole run: runtime contexts and resident weights (each pool's sum order-free,
