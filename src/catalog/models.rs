@@ -960,16 +960,12 @@ pub const ALIASES: [(&str, &str); 14] = [
 
 /// Finds a catalog model by name, ignoring case and an organisation prefix (`google-bert/`, `openai/`, …).
 pub fn find(name: &str) -> Option<CatalogModel> {
-    let bare = name
-        .rsplit('/')
-        .next()
-        .unwrap_or(name)
-        .trim()
-        .to_ascii_lowercase();
+    // Compared without case, so nothing is allocated (every prediction looks its models up here).
+    let bare = name.rsplit('/').next().unwrap_or(name).trim();
     let canonical = ALIASES
         .iter()
-        .find(|(a, _)| *a == bare)
-        .map_or(bare.as_str(), |(_, c)| c);
+        .find(|(a, _)| a.eq_ignore_ascii_case(bare))
+        .map_or(bare, |(_, c)| c);
     entries()
         .iter()
         .find(|m| m.name.eq_ignore_ascii_case(canonical))

@@ -510,19 +510,27 @@ impl RuntimeProfile {
 
     /// Finds a runtime by name (case-insensitive; `trt`, `torch`, `ort`, `ort-web`, `transformers.js` accepted).
     pub fn find(name: &str) -> Result<Self> {
-        let key = name.trim().to_ascii_lowercase();
-        let canonical = match key.as_str() {
-            "trt" => "tensorrt",
-            "torch" => "pytorch",
-            "ort" => "onnxruntime",
-            "ort-web" | "onnxruntime_web" => "onnxruntime-web",
-            "transformers.js" | "transformers-js" => "transformersjs",
-            "tensorflowjs" | "tensorflow.js" => "tfjs",
-            other => other,
-        };
+        // Compared without case, so nothing is allocated (every model of every prediction looks its runtime
+        // up here).
+        const ALIASES: [(&str, &str); 9] = [
+            ("trt", "tensorrt"),
+            ("torch", "pytorch"),
+            ("ort", "onnxruntime"),
+            ("ort-web", "onnxruntime-web"),
+            ("onnxruntime_web", "onnxruntime-web"),
+            ("transformers.js", "transformersjs"),
+            ("transformers-js", "transformersjs"),
+            ("tensorflowjs", "tfjs"),
+            ("tensorflow.js", "tfjs"),
+        ];
+        let key = name.trim();
+        let canonical = ALIASES
+            .iter()
+            .find(|(alias, _)| alias.eq_ignore_ascii_case(key))
+            .map_or(key, |(_, c)| c);
         RUNTIMES
             .iter()
-            .find(|r| r.name == canonical)
+            .find(|r| r.name.eq_ignore_ascii_case(canonical))
             .map(Self::from_entry)
             .ok_or_else(|| {
                 Error::invalid("runtime", name, format!("one of {}", names().join(", ")))

@@ -204,12 +204,12 @@ pub fn prepare(workload: &Workload, target: &Target, sharing: &SharingConfig) ->
     let mut models = Vec::with_capacity(workload.models.len());
     let mut warnings = Vec::new();
     for (i, spec) in workload.models.iter().enumerate() {
-        let field = format!("models[{i}]");
-        let resolved = resolve(spec, &field)?;
+        let field = ModelField(i);
+        let resolved = resolve(spec, field)?;
         warnings.extend(resolved.warnings.iter().cloned());
         let device = match &spec.device {
             None => 0,
-            Some(id) => device_index(&mut devices, &target.devices, id, &field)?,
+            Some(id) => device_index(&mut devices, &target.devices, id, field)?,
         };
         let dev = &devices[device];
         let runtime = match (&spec.runtime, &target.runtime, device) {
@@ -233,7 +233,7 @@ pub fn prepare(workload: &Workload, target: &Target, sharing: &SharingConfig) ->
                 ),
             ));
         }
-        let pool = pool_index(&mut pools, dev, &field)?;
+        let pool = pool_index(&mut pools, dev, field)?;
         models.push(PreparedModel {
             spec: spec.clone(),
             work: resolved.arch.work(&resolved.input),
@@ -248,9 +248,9 @@ pub fn prepare(workload: &Workload, target: &Target, sharing: &SharingConfig) ->
     let keys: Vec<String> = models
         .iter()
         .map(|m| {
+            use std::fmt::Write;
             let mut k = m.spec.canonical_key();
-            k.push('|');
-            k.push_str(&m.device.to_string());
+            let _ = write!(k, "|{}", m.device);
             k
         })
         .collect();
@@ -268,11 +268,21 @@ pub fn prepare(workload: &Workload, target: &Target, sharing: &SharingConfig) ->
     Ok(prepared)
 }
 
+/// `models[i]`, the path of a workload's entry `i` in errors and warnings: written only when one is.
+#[derive(Debug, Clone, Copy)]
+struct ModelField(usize);
+
+impl std::fmt::Display for ModelField {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "models[{}]", self.0)
+    }
+}
+
 fn device_index(
     devices: &mut Vec<DeviceProfile>,
     extra: &[DeviceProfile],
     id: &str,
-    field: &str,
+    field: ModelField,
 ) -> Result<usize> {
     if let Some(k) = devices.iter().position(|d| d.id == id) {
         return Ok(k);
@@ -295,7 +305,11 @@ fn device_index(
     Ok(devices.len() - 1)
 }
 
-fn pool_index(pools: &mut Vec<(String, f64)>, dev: &DeviceProfile, field: &str) -> Result<usize> {
+fn pool_index(
+    pools: &mut Vec<(String, f64)>,
+    dev: &DeviceProfile,
+    field: ModelField,
+) -> Result<usize> {
     let name = match dev.memory_pool {
         MemoryPool::Host => "host".to_string(),
         MemoryPool::Dedicated => dev.id.clone(),

@@ -23,20 +23,20 @@ const GEMV_ROWS: f64 = 4.0;
 /// Work factor of a CPU GEMM's `m` rows on a tile `tile` rows high whose microkernel block is `micro` rows:
 /// fewer rows than the tile cost the whole tile (the packed weight panels serve too few rows; the device's
 /// small-tile efficiency is the measured rate of such GEMMs); more rows run whole tiles and pad only their
-/// remainder to the microkernel (a cache block's last panel is just shorter).
-fn row_padding(m: f64, tile: f64, micro: f64) -> f64 {
+/// remainder to the microkernel (a cache block's last panel is just shorter). `per_tile` is `m / tile`.
+fn row_padding(m: f64, tile: f64, micro: f64, per_tile: f64) -> f64 {
     if m < tile {
         return tile / m;
     }
-    remainder_padding(m, tile, micro)
+    remainder_padding(m, tile, micro, per_tile)
 }
 
 /// `len` in whole tiles plus its remainder padded to the microkernel's block (at most one more tile), over
-/// `len`. Also the work factor of a CPU GEMM's columns: the weights are packed into panels as wide as the
-/// microkernel's block, so a narrow GEMM (a pointwise convolution with 24 channels) has fewer panels and pads
-/// only its last one.
-fn remainder_padding(len: f64, tile: f64, micro: f64) -> f64 {
-    let whole = (len / tile).floor() * tile;
+/// `len` (`per_tile` is `len / tile`). Also the work factor of a CPU GEMM's columns: the weights are packed
+/// into panels as wide as the microkernel's block, so a narrow GEMM (a pointwise convolution with 24 channels)
+/// has fewer panels and pads only its last one.
+fn remainder_padding(len: f64, tile: f64, micro: f64, per_tile: f64) -> f64 {
+    let whole = count_floor(per_tile) * tile;
     let rest = len - whole;
     let padded = if rest > 0.0 {
         (count_ceil(rest / micro) * micro).min(tile)
@@ -52,6 +52,12 @@ fn remainder_padding(len: f64, tile: f64, micro: f64) -> f64 {
 fn count_ceil(x: f64) -> f64 {
     let t = x as i64 as f64;
     (if t < x { t + 1.0 } else { t }).max(1.0)
+}
+
+/// `x.floor()` for a non-negative count far below 2^53 (whole tiles of a GEMM): the same value, without the
+/// libm call `f64::floor` is on x86-64 targets without SSE4.1.
+fn count_floor(x: f64) -> f64 {
+    x as i64 as f64
 }
 
 /// Bytes in one MB as reported everywhere (MiB).
@@ -375,17 +381,23 @@ impl Placement<'_> {
             return (t, (op.m / (rows * r.lanes)).min(1.0));
         }
         let mut best = (f64::INFINITY, 0.0);
+        let lane_rate = r.unit_flops * r.lane_speed;
+        let padded = r.cpu && op.m > GEMV_ROWS;
         for tile in &self.device.gemm_tiles {
             let (tm, tn) = (f64::from(tile.m), f64::from(tile.n));
-            let (rows, cols) = (count_ceil(op.m / tm), count_ceil(op.n / tn));
+            // Each quotient is taken once: the tile counts and the paddings read it.
+            let (per_m, per_n) = (op.m / tm, op.n / tn);
+            let (rows, cols) = (count_ceil(per_m), count_ceil(per_n));
             let tiles = op.batches * rows * cols;
-            let work = if r.cpu && op.m > GEMV_ROWS {
-                op.flops * row_padding(op.m, tm, r.micro.0) * remainder_padding(op.n, tn, r.micro.1)
+            let work = if padded {
+                op.flops
+                    * row_padding(op.m, tm, r.micro.0, per_m)
+                    * remainder_padding(op.n, tn, r.micro.1, per_n)
             } else {
                 op.flops
             };
             let waves = count_ceil(tiles / r.lanes);
-            let rate = r.unit_flops * r.lane_speed * tile.efficiency * efficiency;
+            let rate = lane_rate * tile.efficiency * efficiency;
             let t = waves * (work / tiles) / rate;
             if t < best.0 {
                 best = (t, (tiles / (waves * r.lanes)).min(1.0));
@@ -710,7 +722,9 @@ impl Placement<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::{count_ceil, remainder_padding, row_padding, Placement, SinglePrediction, MB};
+    use super::{
+        count_ceil, count_floor, remainder_padding, row_padding, Placement, SinglePrediction, MB,
+    };
     use crate::catalog::arch::Op;
     use crate::catalog::hardware;
     use crate::catalog::runtime::RuntimeProfile;
@@ -824,6 +838,9 @@ mod tests {
     #[test]
     fn padding_covers_whole_tiles_exactly_and_pads_only_the_remainder() {
         // Whole tiles cost nothing extra, even when the microkernel's block does not divide the tile.
+        let row_padding = |m: f64, tile: f64, micro: f64| row_padding(m, tile, micro, m / tile);
+        let remainder_padding =
+            |len: f64, tile: f64, micro: f64| remainder_padding(len, tile, micro, len / tile);
         assert_eq!(row_padding(512.0, 64.0, 24.0), 1.0);
         assert_eq!(remainder_padding(768.0, 256.0, 96.0), 1.0);
         // 197 rows: three 64-row tiles and 5 rows padded to 16.
@@ -836,7 +853,7 @@ mod tests {
     }
 
     #[test]
-    fn count_ceil_is_ceil_at_least_one() {
+    fn count_ceil_is_ceil_at_least_one_and_count_floor_is_floor() {
         let mut x: f64 = 1e-9;
         while x < 1e13 {
             for v in [
@@ -847,6 +864,7 @@ mod tests {
                 x.round() + 0.5,
             ] {
                 assert_eq!(count_ceil(v), v.ceil().max(1.0), "{v}");
+                assert_eq!(count_floor(v), v.floor(), "{v}");
             }
             x *= 1.37;
         }

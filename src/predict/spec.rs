@@ -197,8 +197,10 @@ pub struct ResolvedModel {
 /// Default output tokens for generation models (the seed's default).
 pub const DEFAULT_OUTPUT_TOKENS: u32 = 32;
 
-/// Resolves an entry; `field` is its path in the workload (e.g. `models[1]`).
-pub fn resolve(spec: &ModelSpec, field: &str) -> Result<ResolvedModel> {
+/// Resolves an entry; `field` is its path in the workload (e.g. `models[1]`), written only into errors and
+/// warnings.
+pub fn resolve(spec: &ModelSpec, field: impl std::fmt::Display) -> Result<ResolvedModel> {
+    let field: &dyn std::fmt::Display = &field;
     let mut warnings = Vec::new();
     let (arch, catalog_type, mut input, weights_key) =
         match (&spec.custom, models::find(&spec.name)) {
@@ -260,7 +262,7 @@ pub fn resolve(spec: &ModelSpec, field: &str) -> Result<ResolvedModel> {
 fn clamp_positions(
     arch: &Architecture,
     input: &mut InputShape,
-    field: &str,
+    field: &dyn std::fmt::Display,
     warnings: &mut Vec<String>,
 ) {
     let limit = match arch {
@@ -309,7 +311,7 @@ fn synth_stack(params: f64) -> TxStack {
 fn custom_arch(
     spec: &ModelSpec,
     custom: &CustomModel,
-    field: &str,
+    field: &dyn std::fmt::Display,
     warnings: &mut Vec<String>,
 ) -> Result<(Architecture, ModelType, InputShape)> {
     let ty = spec.model_type;
@@ -505,7 +507,7 @@ fn decimal(text: &str) -> Option<f64> {
 
 fn estimate(
     spec: &ModelSpec,
-    field: &str,
+    field: &dyn std::fmt::Display,
     warnings: &mut Vec<String>,
 ) -> Result<(Architecture, ModelType, InputShape)> {
     let lower = spec.name.to_ascii_lowercase();
