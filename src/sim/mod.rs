@@ -258,25 +258,23 @@ impl Scenario {
         spinning_after: &[(ResourceId, f64, u64)],
         scratch: &'s mut RateScratch,
     ) -> &'s [f64] {
-        scratch.load.clear();
-        scratch.load.resize(self.resources.len(), 0.0);
-        scratch.spinning.clear();
-        scratch.spinning.resize(self.resources.len(), 0.0);
+        zeroed(&mut scratch.load, self.resources.len());
+        zeroed(&mut scratch.spinning, self.resources.len());
         for &(r, d, _) in spinning_after {
             scratch.load[r] += d;
             scratch.spinning[r] += d;
         }
-        scratch.co_runners.clear();
-        scratch.co_runners.resize(self.domains.len().max(1), 0);
+        zeroed(&mut scratch.co_runners, self.domains.len().max(1));
         for &k in active {
-            if let Some(c) = scratch.co_runners.get_mut(self.jobs[k].domain) {
+            let job = &self.jobs[k];
+            if let Some(c) = scratch.co_runners.get_mut(job.domain) {
                 *c += 1;
             }
-            for &(r, d) in &self.jobs[k].demands {
+            // Adding +0.0 leaves a sum as it is: the jobs that do not spin add nothing, without a branch.
+            let spins = if job.spins { 1.0 } else { 0.0 };
+            for &(r, d) in &job.demands {
                 scratch.load[r] += d;
-                if self.jobs[k].spins {
-                    scratch.spinning[r] += d;
-                }
+                scratch.spinning[r] += d * spins;
             }
         }
         // Per resource, how far its load exceeds its capacity and the share a proportionally shared one gives
@@ -434,12 +432,8 @@ impl Scenario {
                 obs.sample(now, self.memory_now(resident, &ws.active));
                 // Pools that finished and still spin: (resource, share of it, until ns).
                 ws.spinning.retain(|s| s.2 > now);
-                ws.step_rates.clear();
-                ws.step_rates.extend_from_slice(self.rates_beside(
-                    &ws.active,
-                    &ws.spinning,
-                    &mut ws.rates,
-                ));
+                self.rates_beside(&ws.active, &ws.spinning, &mut ws.rates);
+                let rates = &ws.rates.rates;
                 // Rates hold until the next job ends or the next spinning pool blocks.
                 let until_spin_ends = ws
                     .spinning
@@ -449,14 +443,14 @@ impl Scenario {
                 let step = ws
                     .active
                     .iter()
-                    .zip(&ws.step_rates)
+                    .zip(rates)
                     .map(|(&k, r)| ws.remaining[k] / r)
                     .fold(until_spin_ends, f64::min);
                 let dt = ceil_ns(step);
                 obs.busy(self, &ws.active, dt);
                 now += dt;
                 ws.still.clear();
-                for (&k, r) in ws.active.iter().zip(&ws.step_rates) {
+                for (&k, r) in ws.active.iter().zip(rates) {
                     ws.remaining[k] -= r * step;
                     // Jobs within half a nanosecond of done finish in this event (ties in seq order).
                     if ws.remaining[k] <= 0.5 {
@@ -480,6 +474,16 @@ impl Scenario {
     }
 }
 
+/// `v` as `len` zeros, reusing its buffer.
+fn zeroed<T: Copy + Default>(v: &mut Vec<T>, len: usize) {
+    if v.len() == len {
+        v.fill(T::default());
+    } else {
+        v.clear();
+        v.resize(len, T::default());
+    }
+}
+
 /// `t.ceil().max(0.0) as u64` for a step of the simulation, ns, without the libm call that `f64::ceil` is on
 /// x86-64 targets without SSE4.1 (every event of every group a grouping search simulates takes one).
 fn ceil_ns(t: f64) -> u64 {
@@ -495,7 +499,6 @@ fn ceil_ns(t: f64) -> u64 {
 #[derive(Debug, Clone, Default)]
 pub struct Workspace {
     rates: RateScratch,
-    step_rates: Vec<f64>,
     active: Vec<usize>,
     still: Vec<usize>,
     remaining: Vec<f64>,
