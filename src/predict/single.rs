@@ -220,13 +220,6 @@ impl Tally {
     }
 }
 
-/// The kernels one operator becomes under a runtime (`Placement::expand`): none (a fused epilogue), the operator
-/// itself, or the four kernels of unfused attention; a fixed array, so costing a model allocates nothing.
-struct Kernels {
-    ops: [Op; 4],
-    len: usize,
-}
-
 /// Device, runtime and threads one model runs with.
 #[derive(Debug, Clone, Copy)]
 pub struct Placement<'a> {
@@ -258,6 +251,15 @@ struct Rates {
     cpu: bool,
     /// The runtime's kernel efficiency on this device (`DeviceProfile::kernel_efficiency`).
     efficiency: f64,
+    /// One core's bandwidth, B/s (0: no per-core limit).
+    core_bw: f64,
+    /// Device-side cost of a kernel split over the threads, s: its launch on accelerators, the fork and join
+    /// of the placement's threads on CPUs (none on one thread).
+    launch_s: f64,
+    /// Host time to dispatch one kernel, s.
+    host_s: f64,
+    /// CPUs: more than one thread, so a split kernel is a parallel region.
+    multi_thread: bool,
 }
 
 impl Rates {
@@ -351,7 +353,20 @@ impl Placement<'_> {
             .iter()
             .min_by_key(|t| u64::from(t.m) * u64::from(t.n))
             .map_or((1.0, 1.0), |t| (f64::from(t.m), f64::from(t.n)));
+        let per_kernel = if cpu {
+            self.runtime.cpu_host_overhead_us
+        } else {
+            self.runtime.host_overhead_us
+        };
         let rates = Rates {
+            core_bw: dev.per_unit_bandwidth_gbps * 1e9,
+            launch_s: if cpu {
+                self.region_s(f64::from(self.effective_threads()))
+            } else {
+                dev.kernel_overhead_us * 1e-6
+            },
+            host_s: per_kernel * dev.overhead_scale * 1e-6,
+            multi_thread: cpu && self.effective_threads() > 1,
             micro,
             lanes,
             lane_speed: units / lanes,
@@ -418,9 +433,15 @@ impl Placement<'_> {
             && ((gemv && !self.runtime.splits_gemv)
                 || (!matches!(op.class, OpClass::Gemm | OpClass::Attention)
                     && op.act_elems < self.runtime.parallel_grain_elems));
-        let core_bw = self.device.per_unit_bandwidth_gbps * 1e9;
+        let core_bw = r.core_bw;
         // A kernel that is not split runs as on one thread: the calling thread alone, at one busy core's rate.
-        let r = &if serial { r.one_thread(core_bw) } else { *r };
+        let alone;
+        let r = if serial {
+            alone = r.one_thread(core_bw);
+            &alone
+        } else {
+            r
+        };
         let bytes = op.act_elems * r.act_bytes + op.weight_elems * r.weight_bytes;
         let read_share = if gemv {
             self.runtime.gemv_bandwidth_efficiency
@@ -442,20 +463,9 @@ impl Placement<'_> {
         let pack = pack + faults;
         // The device-side cost: a kernel launch on accelerators, the fork and join of the kernel's threads on
         // CPUs (none on one thread).
-        let overhead = if !r.cpu {
-            self.device.kernel_overhead_us * 1e-6
-        } else if serial {
-            0.0
-        } else {
-            self.region_s(f64::from(self.effective_threads()))
-        };
+        let overhead = if serial { 0.0 } else { r.launch_s };
         let device = compute.max(memory) + pack + overhead;
-        let per_kernel = if r.cpu {
-            self.runtime.cpu_host_overhead_us
-        } else {
-            self.runtime.host_overhead_us
-        };
-        let host = per_kernel * self.device.overhead_scale * 1e-6;
+        let host = r.host_s;
         let wall = if r.cpu {
             device + host
         } else {
@@ -475,11 +485,7 @@ impl Placement<'_> {
             memory_us: (memory + pack) * 1e6,
             host_us: host * 1e6,
             kernels: 1.0,
-            regions: if r.cpu && !serial && self.effective_threads() > 1 {
-                1.0
-            } else {
-                0.0
-            },
+            regions: if r.multi_thread && !serial { 1.0 } else { 0.0 },
             flops: op.flops,
             bytes,
             compute_bound_us: cb * 1e6,
@@ -521,57 +527,48 @@ impl Placement<'_> {
         (pack, faults)
     }
 
-    /// The kernels an op becomes under this runtime: epilogues vanish into their producer when the runtime
-    /// fuses them; unfused attention is two GEMMs around a scale/mask and a softmax that write the scores.
-    fn expand(&self, op: &Op, out: &mut Kernels) {
-        match op.class {
-            OpClass::Epilogue if self.runtime.fuses_epilogues => out.len = 0,
-            OpClass::Attention if !self.runtime.fused_attention => {
-                let scores = op.mn_elems();
-                let half = Op {
-                    flops: op.flops / 2.0,
-                    act_elems: op.act_elems / 2.0 + scores,
-                    class: OpClass::Gemm,
-                    ..*op
-                };
-                let qk = Op {
-                    n: op.n,
-                    k: op.k,
-                    out_elems: scores,
-                    ..half
-                };
-                let av = Op {
-                    n: op.k,
-                    k: op.n,
-                    out_elems: op.out_elems,
-                    ..half
-                };
-                let mut softmax = Op::norm(scores);
-                softmax.repeat = op.repeat;
-                let mut scale = Op::epilogue(2.0 * scores);
-                scale.repeat = op.repeat;
-                *out = Kernels {
-                    ops: [qk, scale, softmax, av],
-                    len: 4,
-                };
-            }
-            _ => {
-                out.ops[0] = *op;
-                out.len = 1;
-            }
-        }
+    /// The four kernels of unfused attention: two GEMMs around a scale/mask and a softmax that write the
+    /// scores (a fixed array, so costing a model allocates nothing).
+    fn unfused_attention(op: &Op) -> [Op; 4] {
+        let scores = op.mn_elems();
+        let half = Op {
+            flops: op.flops / 2.0,
+            act_elems: op.act_elems / 2.0 + scores,
+            class: OpClass::Gemm,
+            ..*op
+        };
+        let qk = Op {
+            n: op.n,
+            k: op.k,
+            out_elems: scores,
+            ..half
+        };
+        let av = Op {
+            n: op.k,
+            k: op.n,
+            out_elems: op.out_elems,
+            ..half
+        };
+        let mut softmax = Op::norm(scores);
+        softmax.repeat = op.repeat;
+        let mut scale = Op::epilogue(2.0 * scores);
+        scale.repeat = op.repeat;
+        [qk, scale, softmax, av]
     }
 
     fn phase(&self, r: &Rates, ops: &[Op]) -> Tally {
         let mut total = Tally::default();
-        let mut kernels = Kernels {
-            ops: [Op::epilogue(0.0); 4],
-            len: 0,
-        };
+        // The kernels each operator becomes under this runtime: epilogues vanish into their producer when the
+        // runtime fuses them, unfused attention is four kernels, anything else runs as itself.
         for op in ops {
-            self.expand(op, &mut kernels);
-            for k in &kernels.ops[..kernels.len] {
-                total.add(&self.op(r, k), k.repeat);
+            match op.class {
+                OpClass::Epilogue if self.runtime.fuses_epilogues => {}
+                OpClass::Attention if !self.runtime.fused_attention => {
+                    for k in &Self::unfused_attention(op) {
+                        total.add(&self.op(r, k), k.repeat);
+                    }
+                }
+                _ => total.add(&self.op(r, op), op.repeat),
             }
         }
         let call = if r.cpu {
