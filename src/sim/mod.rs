@@ -11,9 +11,30 @@
 /// Sum that does not depend on the order of its terms (they are sorted first), so that listing the same
 /// models in another order gives bit-identical totals.
 pub fn order_free_sum(values: impl Iterator<Item = f64>) -> f64 {
-    let mut v: Vec<f64> = values.collect();
-    v.sort_by(f64::total_cmp);
-    v.into_iter().sum()
+    // Up to `ON_STACK` terms (a report's per-model and per-device sums) are sorted in place without an
+    // allocation; more go to the heap.
+    const ON_STACK: usize = 16;
+    let mut few = [0.0f64; ON_STACK];
+    let mut more: Vec<f64> = Vec::new();
+    let mut n = 0;
+    for x in values {
+        if n < ON_STACK {
+            few[n] = x;
+        } else {
+            if more.is_empty() {
+                more.extend_from_slice(&few);
+            }
+            more.push(x);
+        }
+        n += 1;
+    }
+    let terms = if n <= ON_STACK {
+        &mut few[..n]
+    } else {
+        &mut more[..]
+    };
+    terms.sort_by(f64::total_cmp);
+    terms.iter().sum()
 }
 
 /// Index of a shared resource (a device's compute units or queue, a memory bus, the host CPU).
@@ -137,17 +158,32 @@ pub struct Scenario {
 /// Reusable buffers for [`Scenario::rates`].
 #[derive(Debug, Clone, Default)]
 pub struct RateScratch {
-    load: Vec<f64>,
-    /// Per resource, the demand of jobs whose runtime spins while waiting.
-    spinning: Vec<f64>,
-    co_runners: Vec<usize>,
-    /// Per resource, load over capacity.
-    total: Vec<f64>,
-    /// Per resource, the share of a proportionally shared one each job gets (1 / max(1, total)).
-    share: Vec<f64>,
-    /// Per domain, 1 + interference per job × co-runners.
-    interference: Vec<f64>,
+    /// Per resource.
+    resources: Vec<ResourceState>,
+    /// Per domain (at least one).
+    domains: Vec<DomainState>,
     rates: Vec<f64>,
+}
+
+/// What a resource carries while a set of jobs runs.
+#[derive(Debug, Clone, Copy, Default)]
+struct ResourceState {
+    /// Σ demand of the running jobs (and of pools still spinning).
+    load: f64,
+    /// The part of `load` from runtimes that spin while waiting.
+    spinning: f64,
+    /// Load over capacity.
+    total: f64,
+    /// The share of a proportionally shared resource each job gets (1 / max(1, total)).
+    share: f64,
+}
+
+/// The running jobs of one interference domain.
+#[derive(Debug, Clone, Copy, Default)]
+struct DomainState {
+    co_runners: usize,
+    /// 1 + interference per job × the other co-runners (1 for a slot with no domain).
+    slowdown: f64,
 }
 
 /// Per-job outcome.
@@ -258,41 +294,37 @@ impl Scenario {
         spinning_after: &[(ResourceId, f64, u64)],
         scratch: &'s mut RateScratch,
     ) -> &'s [f64] {
-        zeroed(&mut scratch.load, self.resources.len());
-        zeroed(&mut scratch.spinning, self.resources.len());
+        zeroed(&mut scratch.resources, self.resources.len());
         for &(r, d, _) in spinning_after {
-            scratch.load[r] += d;
-            scratch.spinning[r] += d;
+            let res = &mut scratch.resources[r];
+            res.load += d;
+            res.spinning += d;
         }
-        zeroed(&mut scratch.co_runners, self.domains.len().max(1));
+        zeroed(&mut scratch.domains, self.domains.len().max(1));
         for &k in active {
             let job = &self.jobs[k];
-            if let Some(c) = scratch.co_runners.get_mut(job.domain) {
-                *c += 1;
+            if let Some(c) = scratch.domains.get_mut(job.domain) {
+                c.co_runners += 1;
             }
             // Adding +0.0 leaves a sum as it is: the jobs that do not spin add nothing, without a branch.
             let spins = if job.spins { 1.0 } else { 0.0 };
             for &(r, d) in &job.demands {
-                scratch.load[r] += d;
-                scratch.spinning[r] += d * spins;
+                let res = &mut scratch.resources[r];
+                res.load += d;
+                res.spinning += d * spins;
             }
         }
         // Per resource, how far its load exceeds its capacity and the share a proportionally shared one gives
         // each job; per domain, the interference its co-runners cause: computed once, read by every job.
-        scratch.total.clear();
-        scratch.share.clear();
-        for (res, &load) in self.resources.iter().zip(&scratch.load) {
-            let total = load / res.capacity.max(1e-9);
-            scratch.total.push(total);
-            scratch.share.push(1.0 / total.max(1.0));
+        for (res, state) in self.resources.iter().zip(&mut scratch.resources) {
+            state.total = state.load / res.capacity.max(1e-9);
+            state.share = 1.0 / state.total.max(1.0);
         }
-        scratch.interference.clear();
-        scratch.interference.extend(
-            self.domains
-                .iter()
-                .zip(&scratch.co_runners)
-                .map(|(d, &n)| 1.0 + d.interference_per_job * n.saturating_sub(1) as f64),
-        );
+        for (k, state) in scratch.domains.iter_mut().enumerate() {
+            state.slowdown = self.domains.get(k).map_or(1.0, |d| {
+                1.0 + d.interference_per_job * state.co_runners.saturating_sub(1) as f64
+            });
+        }
         scratch.rates.clear();
         for &k in active {
             let r = self.rate(k, scratch).max(1e-12);
@@ -305,19 +337,17 @@ impl Scenario {
         let j = &self.jobs[job];
         let mut rate: f64 = 1.0;
         for &(r, own) in &j.demands {
+            let state = &scratch.resources[r];
             let share = match self.resources[r].kind {
-                ResourceKind::Shared => scratch.share[r],
-                ResourceKind::Cores(c) => c.rate(
-                    j,
-                    own,
-                    scratch.total[r],
-                    scratch.spinning[r] / scratch.load[r].max(1e-12),
-                ),
+                ResourceKind::Shared => state.share,
+                ResourceKind::Cores(c) => {
+                    c.rate(j, own, state.total, state.spinning / state.load.max(1e-12))
+                }
             };
             rate = rate.min(share);
         }
         // A job outside every domain (none listed) has no co-runners to interfere with it.
-        rate / scratch.interference.get(j.domain).copied().unwrap_or(1.0)
+        rate / scratch.domains.get(j.domain).map_or(1.0, |d| d.slowdown)
     }
 
     /// Memory held for the whole run: runtime contexts and resident weights (each pool's sum order-free,
@@ -617,6 +647,25 @@ mod tests {
             jobs,
             groups,
             base_mb: vec![0.0],
+        }
+    }
+
+    #[test]
+    fn order_free_sums_are_the_sorted_sum_in_any_order_on_and_off_the_stack() {
+        for n in [0usize, 1, 5, 16, 17, 40] {
+            // Terms of mixed magnitude, so the order of additions shows in the last bits.
+            let terms: Vec<f64> = (0..n)
+                .map(|i| (i as f64 * 0.37).sin() * 10f64.powi((i % 7) as i32 - 3))
+                .collect();
+            let mut sorted = terms.clone();
+            sorted.sort_by(f64::total_cmp);
+            let want: f64 = sorted.iter().sum();
+            let mut reversed = terms.clone();
+            reversed.reverse();
+            for order in [terms, reversed] {
+                let got = order_free_sum(order.into_iter());
+                assert_eq!(got.to_bits(), want.to_bits(), "{n} terms");
+            }
         }
     }
 
