@@ -10,6 +10,7 @@ use crate::catalog::runtime::RuntimeProfile;
 use crate::catalog::sharing::SharingConfig;
 use crate::error::{Error, Result};
 use crate::sim::{self, Job, Resource, ResourceKind, Scenario, Schedule, MAX_POOLS};
+use std::sync::Arc;
 
 /// Limits the user puts on a plan.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -122,8 +123,8 @@ pub struct PreparedModel {
     pub resolved: ResolvedModel,
     /// Index into [`Prepared::devices`].
     pub device: usize,
-    /// Runtime it runs under.
-    pub runtime: RuntimeProfile,
+    /// Runtime it runs under (shared by the workload's models that name the same one).
+    pub runtime: Arc<RuntimeProfile>,
     /// Memory pool index.
     pub pool: usize,
     /// Weights (MB) not counted because another model holds the same or shareable tensors.
@@ -203,6 +204,7 @@ pub fn prepare(workload: &Workload, target: &Target, sharing: &SharingConfig) ->
     let mut pools: Vec<(String, f64)> = Vec::new();
     let mut models = Vec::with_capacity(workload.models.len());
     let mut warnings = Vec::new();
+    let mut runtimes = Runtimes::default();
     for (i, spec) in workload.models.iter().enumerate() {
         let field = ModelField(i);
         let resolved = resolve(spec, field)?;
@@ -213,9 +215,9 @@ pub fn prepare(workload: &Workload, target: &Target, sharing: &SharingConfig) ->
         };
         let dev = &devices[device];
         let runtime = match (&spec.runtime, &target.runtime, device) {
-            (Some(r), _, _) => RuntimeProfile::find(r)?,
-            (None, Some(rt), 0) => rt.clone(),
-            _ => RuntimeProfile::find(&dev.default_runtime)?,
+            (Some(r), _, _) => runtimes.find(r)?,
+            (None, Some(rt), 0) => runtimes.target(rt),
+            _ => runtimes.find(&dev.default_runtime)?,
         };
         if !runtime.platforms.contains(&dev.platform) {
             let allowed: Vec<String> = RuntimeProfile::all()
@@ -266,6 +268,30 @@ pub fn prepare(workload: &Workload, target: &Target, sharing: &SharingConfig) ->
     };
     prepared.apply_sharing(sharing);
     Ok(prepared)
+}
+
+/// The runtimes a workload's models name, each looked up once and shared.
+#[derive(Default)]
+struct Runtimes {
+    /// By the name as given.
+    found: Vec<(String, Arc<RuntimeProfile>)>,
+    /// The target's own runtime.
+    target: Option<Arc<RuntimeProfile>>,
+}
+
+impl Runtimes {
+    fn find(&mut self, name: &str) -> Result<Arc<RuntimeProfile>> {
+        if let Some((_, rt)) = self.found.iter().find(|(n, _)| n == name) {
+            return Ok(Arc::clone(rt));
+        }
+        let rt = Arc::new(RuntimeProfile::find(name)?);
+        self.found.push((name.to_string(), Arc::clone(&rt)));
+        Ok(rt)
+    }
+
+    fn target(&mut self, rt: &RuntimeProfile) -> Arc<RuntimeProfile> {
+        Arc::clone(self.target.get_or_insert_with(|| Arc::new(rt.clone())))
+    }
 }
 
 /// `models[i]`, the path of a workload's entry `i` in errors and warnings: written only when one is.
