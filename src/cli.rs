@@ -361,7 +361,7 @@ fn load(c: &Common) -> Result<Loaded, String> {
     Ok(Loaded {
         workload,
         target: Target {
-            device,
+            device: device.into(),
             runtime,
             devices: Vec::new(),
         },

@@ -47,7 +47,7 @@ fn run(
         .map(|(n, b)| ModelSpec::named(n).with_batch(*b))
         .collect();
     let target = Target {
-        device: base.clone(),
+        device: base.clone().into(),
         runtime: None,
         devices: Vec::new(),
     };

@@ -232,7 +232,7 @@ fn oversubscribed_spinning_pools_lose_a_slice_per_region_blocking_ones_a_wake_up
     let models = || vec![chain("a", 64, 256, 200), chain("b", 64, 256, 200)];
     let run = |runtime: &str| {
         let target = Target {
-            device: dev.clone(),
+            device: dev.clone().into(),
             runtime: Some(RuntimeProfile::find(runtime).unwrap()),
             devices: vec![dev.clone()],
         };
@@ -272,7 +272,7 @@ fn one_thread_runs_share_the_cores_fairly_whether_their_runtime_spins_or_blocks(
     dev.all_core_rate = 1.0;
     for runtime in ["pytorch", "onnxruntime", "builtin"] {
         let target = Target {
-            device: dev.clone(),
+            device: dev.clone().into(),
             runtime: Some(RuntimeProfile::find(runtime).unwrap()),
             devices: vec![dev.clone()],
         };

@@ -208,7 +208,7 @@ fn oversubscribed_host_memory_is_priced_as_swapping_but_device_memory_is_not() {
     );
     assert!(host.warnings.iter().any(|w| w.contains("page it to swap")));
     let mut small = Target::new("cuda:t4").unwrap();
-    small.device.memory_capacity_mb = 4000.0;
+    std::sync::Arc::make_mut(&mut small.device).memory_capacity_mb = 4000.0;
     let gpu = predictor.predict(&w, &small, Strategy::Parallel).unwrap();
     assert!(!gpu.feasible && gpu.pools[0].swap_ms_per_round == 0.0);
 }

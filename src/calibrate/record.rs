@@ -157,7 +157,7 @@ impl Measurement {
                 Error::invalid("hardware", &self.hardware, "a profile of the measurement")
             })?;
         let target = Target {
-            device: main,
+            device: main.into(),
             runtime: None,
             devices: profiles,
         };

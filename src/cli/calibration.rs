@@ -426,7 +426,7 @@ fn recommended(
         constraints: Default::default(),
     };
     let target = multimodel_perf::Target {
-        device: profile.clone(),
+        device: profile.clone().into(),
         runtime: None,
         devices: vec![profile.clone()],
     };

@@ -18,7 +18,7 @@ pub fn check_real(path: &str, hardware: &str) -> Result<String, String> {
     let target = Target {
         runtime: Some(RuntimeProfile::find(&runtime).map_err(text)?),
         devices: vec![device.clone()],
-        device,
+        device: device.into(),
     };
     let report = real::check(&scenarios, &target).map_err(text)?;
     Ok(render(&report, &runtime, &target.device.id))

@@ -965,7 +965,7 @@ fn fitted_builtin_efficiency(p: &DeviceProfile, b: &CpuBench) -> Result<f64> {
         let mut probe = p.clone();
         probe.runtime_efficiency = vec![("builtin".to_string(), efficiency)];
         let target = Target {
-            device: probe.clone(),
+            device: probe.clone().into(),
             runtime: Some(runtime.clone()),
             devices: vec![probe],
         };

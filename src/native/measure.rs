@@ -124,7 +124,7 @@ fn planned(
     specs: &[ModelSpec],
 ) -> Result<(Plan, MultiPrediction, Vec<usize>)> {
     let target = Target {
-        device: req.profile.clone(),
+        device: req.profile.clone().into(),
         runtime: Some(RuntimeProfile::find("builtin")?),
         devices: vec![req.profile.clone()],
     };

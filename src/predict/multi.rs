@@ -94,8 +94,9 @@ pub struct Workload {
 /// Where the workload runs.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Target {
-    /// Device for models without their own `device`.
-    pub device: DeviceProfile,
+    /// Device for models without their own `device` (shared with every prediction made for this target, so
+    /// a call does not copy it; `DeviceProfile` converts `.into()` one).
+    pub device: Arc<DeviceProfile>,
     /// Runtime for models on that device (its platform's default when `None`).
     pub runtime: Option<RuntimeProfile>,
     /// Profiles outside the catalog that a model's `device` may name by id (e.g. the browser pool's
@@ -107,7 +108,7 @@ impl Target {
     /// A catalog device with its default runtime.
     pub fn new(hardware: &str) -> Result<Self> {
         Ok(Target {
-            device: hardware::find(hardware)?,
+            device: hardware::find(hardware)?.into(),
             runtime: None,
             devices: Vec::new(),
         })
@@ -153,7 +154,7 @@ pub struct Prepared {
     /// Models in the user's order.
     pub models: Vec<PreparedModel>,
     /// Devices used, the target's first.
-    pub devices: Vec<DeviceProfile>,
+    pub devices: Vec<Arc<DeviceProfile>>,
     /// Memory pools: name and capacity (MB).
     pub pools: Vec<(String, f64)>,
     /// Limits.
@@ -200,7 +201,7 @@ pub fn prepare(workload: &Workload, target: &Target, sharing: &SharingConfig) ->
             ));
         }
     }
-    let mut devices = vec![target.device.clone()];
+    let mut devices = vec![Arc::clone(&target.device)];
     let mut pools: Vec<(String, f64)> = Vec::new();
     let mut models = Vec::with_capacity(workload.models.len());
     let mut warnings = Vec::new();
@@ -305,7 +306,7 @@ impl std::fmt::Display for ModelField {
 }
 
 fn device_index(
-    devices: &mut Vec<DeviceProfile>,
+    devices: &mut Vec<Arc<DeviceProfile>>,
     extra: &[DeviceProfile],
     id: &str,
     field: ModelField,
@@ -314,7 +315,7 @@ fn device_index(
         return Ok(k);
     }
     if let Some(d) = extra.iter().find(|d| d.id == id) {
-        devices.push(d.clone());
+        devices.push(Arc::new(d.clone()));
         return Ok(devices.len() - 1);
     }
     let dev = hardware::find(id).map_err(|_| {
@@ -327,7 +328,7 @@ fn device_index(
     if let Some(k) = devices.iter().position(|d| d.id == dev.id) {
         return Ok(k);
     }
-    devices.push(dev);
+    devices.push(Arc::new(dev));
     Ok(devices.len() - 1)
 }
 

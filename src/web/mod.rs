@@ -90,7 +90,7 @@ fn browser_placement(workload: &mut crate::Workload) -> Result<Target, JsError> 
         .cloned()
         .ok_or_else(|| js_error(Error::invalid("models", "[]", "at least one model entry")))?;
     Ok(Target {
-        device,
+        device: device.into(),
         runtime: None,
         devices,
     })
@@ -276,7 +276,7 @@ impl JsPredictor {
             (None, None) => None,
         };
         Ok(Target {
-            device,
+            device: device.into(),
             runtime,
             devices: Vec::new(),
         })

@@ -862,7 +862,8 @@ fn run_inputs(s: &State, selected: &[usize]) -> Result<(PredictWorkload, Target)
             .iter()
             .find(|p| p.id == main)
             .cloned()
-            .ok_or_else(|| JsError::new("no device profile for the run's models"))?,
+            .ok_or_else(|| JsError::new("no device profile for the run's models"))?
+            .into(),
         runtime: None,
         devices: profiles,
     };

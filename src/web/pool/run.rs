@@ -166,7 +166,7 @@ fn predicted(state: &State, selected: &[usize], opts: &RunOptions) -> Result<Pre
     let basis = protocol::Basis {
         specs: workload.models,
         profiles: target.devices,
-        hardware: target.device.id,
+        hardware: target.device.id.clone(),
         source: "pool".to_string(),
         timestamp_ms: js_sys::Date::now(),
     };
