@@ -101,6 +101,32 @@ fn an_unknown_model_without_a_hint_is_rejected() {
 }
 
 #[test]
+fn an_unknown_device_on_an_entry_is_rejected_naming_the_entry() {
+    rejected_workload(
+        "unknown-device",
+        r#"[{"model_name": "gpt2"}, {"model_name": "bert-base-uncased", "device": "cuda:gtx480"}]"#,
+        &["models[1].device: cuda:gtx480 "],
+    );
+}
+
+#[test]
+fn model_and_runtime_names_are_found_whatever_their_case() {
+    let predictor = MultiModelPredictor::default();
+    let target = Target::new("cpu").unwrap();
+    let predict = |json: &str| {
+        let parsed = wire::parse_workload(json).unwrap();
+        let p = predictor
+            .predict(&parsed.workload, &target, Strategy::Parallel)
+            .unwrap();
+        (p.combined_latency_ms, p.models[0].runtime.clone())
+    };
+    let lower = predict(r#"[{"model_name": "bert-base-uncased", "runtime": "onnxruntime"}]"#);
+    let mixed = predict(r#"[{"model_name": "Google-BERT/BERT-Base-Uncased", "runtime": " ORT "}]"#);
+    assert_eq!(lower, mixed);
+    assert_eq!(lower.1, "onnxruntime");
+}
+
+#[test]
 fn unknown_strategy_and_goal_are_rejected() {
     rejected(
         &["predict", &seed(), "--strategy", "diagonal"],
