@@ -118,7 +118,9 @@ pub struct RealReport {
     /// Geometric-mean signed error of the solo predictions, `exp(mean ln(predicted / measured)) − 1`: below 0
     /// the runs were slower than predicted. Far from 0 (beyond ±10 %) with a small spread, the machine ran
     /// at another speed than the profile describes (drift, or a stale calibration) rather than the model
-    /// missing a model's shape.
+    /// missing a model's shape. The ±10 % line is from the PyTorch runs on the development VM
+    /// (`bench/real/results/check-pytorch-dev-vm-*.txt`): the one run that met the pick criterion (s9, 16 of
+    /// 17) had −9.0 %, the runs that did not −15.8 % (s10), −25.9 % (s10d) and −18.7 % (s11).
     pub solo_bias: f64,
     /// Median absolute percentage error of plan makespans with more than one model at once.
     pub median_ape_concurrent: f64,

@@ -94,8 +94,8 @@ pub struct Workload {
 /// Where the workload runs.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Target {
-    /// Device for models without their own `device` (shared with every prediction made for this target, so
-    /// a call does not copy it; `DeviceProfile` converts `.into()` one).
+    /// Device for models without their own `device`, shared with every prediction made for this target so a
+    /// call does not copy it (a `DeviceProfile` becomes one with `.into()`).
     pub device: Arc<DeviceProfile>,
     /// Runtime for models on that device (its platform's default when `None`).
     pub runtime: Option<RuntimeProfile>,

@@ -258,21 +258,19 @@ struct Rates {
     launch_s: f64,
     /// Host time to dispatch one kernel, s.
     host_s: f64,
-    /// CPUs: more than one thread, so a split kernel is a parallel region.
-    multi_thread: bool,
 }
 
 impl Rates {
     /// The same device as one thread alone sees it: one lane at one busy core's rate, with one core's
-    /// bandwidth (`core_bw`, B/s; 0 = no per-core limit).
-    fn one_thread(&self, core_bw: f64) -> Rates {
+    /// bandwidth (`core_bw`; 0 = no per-core limit).
+    fn one_thread(&self) -> Rates {
         Rates {
             lanes: 1.0,
             lane_speed: 1.0,
             units: 1.0,
             vector_flops: self.vector_flops / self.units,
-            bandwidth: if core_bw > 0.0 {
-                self.bandwidth.min(core_bw)
+            bandwidth: if self.core_bw > 0.0 {
+                self.bandwidth.min(self.core_bw)
             } else {
                 self.bandwidth
             },
@@ -366,7 +364,6 @@ impl Placement<'_> {
                 dev.kernel_overhead_us * 1e-6
             },
             host_s: per_kernel * dev.overhead_scale * 1e-6,
-            multi_thread: cpu && self.effective_threads() > 1,
             micro,
             lanes,
             lane_speed: units / lanes,
@@ -433,11 +430,10 @@ impl Placement<'_> {
             && ((gemv && !self.runtime.splits_gemv)
                 || (!matches!(op.class, OpClass::Gemm | OpClass::Attention)
                     && op.act_elems < self.runtime.parallel_grain_elems));
-        let core_bw = r.core_bw;
         // A kernel that is not split runs as on one thread: the calling thread alone, at one busy core's rate.
         let alone;
         let r = if serial {
-            alone = r.one_thread(core_bw);
+            alone = r.one_thread();
             &alone
         } else {
             r
@@ -453,7 +449,7 @@ impl Placement<'_> {
             OpClass::Gemm | OpClass::Attention => self.gemm(r, op),
             _ => (op.flops / r.vector_flops, 1.0),
         };
-        let (pack, faults) = self.outside_roofline(r, op, core_bw);
+        let (pack, faults) = self.outside_roofline(r, op);
         let memory = if pack > 0.0 {
             op.act_elems * r.act_bytes / r.bandwidth
         } else {
@@ -485,7 +481,12 @@ impl Placement<'_> {
             memory_us: (memory + pack) * 1e6,
             host_us: host * 1e6,
             kernels: 1.0,
-            regions: if r.multi_thread && !serial { 1.0 } else { 0.0 },
+            // A kernel split over more than one thread is a parallel region.
+            regions: if r.cpu && !serial && r.lanes > 1.0 {
+                1.0
+            } else {
+                0.0
+            },
             flops: op.flops,
             bytes,
             compute_bound_us: cb * 1e6,
@@ -497,7 +498,8 @@ impl Placement<'_> {
 
     /// Memory work outside the roofline, s: the weights packed on every call, and fresh output pages faulted
     /// in.
-    fn outside_roofline(&self, r: &Rates, op: &Op, core_bw: f64) -> (f64, f64) {
+    fn outside_roofline(&self, r: &Rates, op: &Op) -> (f64, f64) {
+        let core_bw = r.core_bw;
         // A runtime that packs the weights on every call (BLAS sgemm without prepacked weights) first copies
         // them into its panel layout on one core, reading them from memory and writing the panels: twice the
         // weight bytes at one core's bandwidth, before and apart from the threads' arithmetic, which then

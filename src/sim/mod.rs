@@ -294,13 +294,19 @@ impl Scenario {
         spinning_after: &[(ResourceId, f64, u64)],
         scratch: &'s mut RateScratch,
     ) -> &'s [f64] {
-        zeroed(&mut scratch.resources, self.resources.len());
+        scratch.resources.clear();
+        scratch
+            .resources
+            .resize(self.resources.len(), ResourceState::default());
         for &(r, d, _) in spinning_after {
             let res = &mut scratch.resources[r];
             res.load += d;
             res.spinning += d;
         }
-        zeroed(&mut scratch.domains, self.domains.len().max(1));
+        scratch.domains.clear();
+        scratch
+            .domains
+            .resize(self.domains.len().max(1), DomainState::default());
         for &k in active {
             let job = &self.jobs[k];
             if let Some(c) = scratch.domains.get_mut(job.domain) {
@@ -501,16 +507,6 @@ impl Scenario {
         }
         obs.sample(now, self.memory_now(resident, &[]));
         now
-    }
-}
-
-/// `v` as `len` zeros, reusing its buffer.
-fn zeroed<T: Copy + Default>(v: &mut Vec<T>, len: usize) {
-    if v.len() == len {
-        v.fill(T::default());
-    } else {
-        v.clear();
-        v.resize(len, T::default());
     }
 }
 
