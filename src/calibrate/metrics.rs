@@ -77,6 +77,9 @@ pub enum Direction {
 }
 
 impl Direction {
+    /// Every direction, in a fixed order.
+    pub const ALL: [Direction; 3] = [Self::Improving, Self::Worsening, Self::Steady];
+
     /// Lower-case name.
     pub fn name(self) -> &'static str {
         match self {

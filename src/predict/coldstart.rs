@@ -29,6 +29,10 @@ pub const NETWORK_GBPS: f64 = 0.0125;
 pub const BROWSER_CACHE_GBPS: f64 = 1.0;
 
 impl WeightSource {
+    /// Every weight source, in a fixed order.
+    pub const ALL: [WeightSource; 4] =
+        [Self::Memory, Self::Disk, Self::Network, Self::BrowserCache];
+
     /// Parses `memory`, `disk`, `network`, `cache`.
     pub fn parse(field: &str, text: &str) -> Result<Self> {
         match text.trim().to_ascii_lowercase().as_str() {

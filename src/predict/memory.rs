@@ -62,6 +62,16 @@ pub enum OptionKind {
 }
 
 impl OptionKind {
+    /// Every kind of option, in a fixed order.
+    pub const ALL: [OptionKind; 6] = [
+        Self::LowerPrecision,
+        Self::FusedAttention,
+        Self::EpilogueFusion,
+        Self::SharedArena,
+        Self::PlannedArena,
+        Self::FitPlan,
+    ];
+
     /// Lower-case name.
     pub fn name(self) -> &'static str {
         match self {

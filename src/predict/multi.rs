@@ -69,6 +69,19 @@ pub enum Residency {
     Unload,
 }
 
+impl Residency {
+    /// Both, in a fixed order.
+    pub const ALL: [Residency; 2] = [Self::Resident, Self::Unload];
+
+    /// The JSON name: `resident` or `unload`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Resident => "resident",
+            Self::Unload => "unload",
+        }
+    }
+}
+
 /// What to do: groups in order (indices into the workload's models), threads per model, residency.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Plan {

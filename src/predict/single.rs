@@ -111,6 +111,9 @@ pub enum Bound {
 }
 
 impl Bound {
+    /// Every bound, in a fixed order.
+    pub const ALL: [Bound; 3] = [Self::Compute, Self::Memory, Self::Overhead];
+
     /// Lower-case name.
     pub fn name(self) -> &'static str {
         match self {

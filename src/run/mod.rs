@@ -30,6 +30,9 @@ pub enum Status {
 }
 
 impl Status {
+    /// Every status, in a fixed order.
+    pub const ALL: [Status; 4] = [Self::Ok, Self::Error, Self::Timeout, Self::InvalidOutput];
+
     /// The JSON name: `ok`, `error`, `timeout`, `invalid-output`.
     pub fn name(self) -> &'static str {
         match self {

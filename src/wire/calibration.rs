@@ -60,6 +60,7 @@ impl From<&ModelSpec> for ModelEntryDto {
 /// One measured model.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "MeasuredModel"))]
 pub struct MeasuredModelDto {
     /// The entry as predicted.
     pub model: ModelEntryDto,
@@ -74,9 +75,11 @@ pub struct MeasuredModelDto {
 /// A measurement.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "MeasurementRecord"))]
 pub struct MeasurementDto {
     /// Store id (absent until stored).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
     pub id: Option<i64>,
     /// ms since the Unix epoch.
     #[serde(alias = "timestamp_ms", deserialize_with = "lenient::number")]
@@ -89,6 +92,7 @@ pub struct MeasurementDto {
     /// Every profile used.
     pub profiles: Vec<HardwareProfileDto>,
     /// Strategy.
+    #[cfg_attr(test, ts(type = "Strategy"))]
     pub strategy: String,
     /// Groups run one after another.
     pub groups: Vec<Vec<usize>>,
@@ -173,6 +177,7 @@ pub fn measurement_from_dto(d: MeasurementDto, field: &str) -> Result<Measuremen
 /// Error statistics.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "ErrorStats"))]
 pub struct ErrorStatsDto {
     /// Pairs.
     pub n: usize,
@@ -204,6 +209,7 @@ impl From<&ErrorStats> for ErrorStatsDto {
 /// The trend.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "ErrorTrend"))]
 pub struct TrendDto {
     /// Window size.
     pub window: usize,
@@ -214,12 +220,14 @@ pub struct TrendDto {
     /// Difference.
     pub change: f64,
     /// improving, worsening or steady.
+    #[cfg_attr(test, ts(type = "TrendDirection"))]
     pub direction: &'static str,
 }
 
 /// A validation report.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "ValidationReport"))]
 pub struct ValidationDto {
     /// Measurements.
     pub measurements: usize,
@@ -274,6 +282,7 @@ impl From<&Validation> for ValidationDto {
 /// A refit report.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "FitReport"))]
 pub struct FitDto {
     /// Profile id.
     pub profile: String,
@@ -336,6 +345,7 @@ impl From<&Fit> for FitDto {
 /// A stored profile version.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "StoredProfile"))]
 pub struct StoredProfile {
     /// Profile id.
     pub id: String,
@@ -352,6 +362,7 @@ pub struct StoredProfile {
 /// A stored fit.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "StoredFit"))]
 pub struct StoredFit {
     /// When, ms since the Unix epoch.
     pub created_ms: f64,
@@ -362,22 +373,27 @@ pub struct StoredFit {
     /// Version written.
     pub to_version: u32,
     /// The fit report (`FitDto`).
+    #[cfg_attr(test, ts(type = "FitReport"))]
     pub report: serde_json::Value,
 }
 
 /// One comparison of strategies by measurement: did the recommendation pick the measured best?
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "ComparisonRecord"))]
 pub struct ComparisonRecord {
     /// When, ms since the Unix epoch.
     pub created_ms: f64,
     /// Goal compared on.
+    #[cfg_attr(test, ts(type = "Goal"))]
     pub goal: String,
     /// The models (names).
     pub models: Vec<String>,
     /// What the recommendation picked.
+    #[cfg_attr(test, ts(type = "Strategy"))]
     pub recommended: String,
     /// What measured best.
+    #[cfg_attr(test, ts(type = "Strategy"))]
     pub measured_best: String,
     /// How much worse the recommended strategy measured (0 when it was the best).
     pub loss: f64,
@@ -405,6 +421,7 @@ pub fn accuracy(records: &[ComparisonRecord]) -> (usize, usize, f64) {
 /// Everything in a store, as JSON.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "MeasurementExport"))]
 pub struct Export {
     /// Format tag.
     pub format: String,

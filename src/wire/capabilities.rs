@@ -14,9 +14,10 @@ use crate::error::{Error, Result};
 
 mod write;
 
-/// `Capabilities`.
+/// What `detectCapabilities()` found. Absence is data with its reason, never an exception.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "Capabilities"))]
 pub struct CapabilitiesDto {
     /// `window`, `worker` or `other`.
     pub scope: ScopeDto,
@@ -31,12 +32,12 @@ pub struct CapabilitiesDto {
     pub webnn: WebNnDto,
     /// WebAssembly.
     pub wasm: WasmDto,
-    /// Logical cores.
+    /// Logical cores (`navigator.hardwareConcurrency`).
     pub hardware_concurrency: Option<u32>,
-    /// GB, as the browser rounds and caps it.
+    /// GB, rounded to a power of two and capped at 8 by Chromium; null elsewhere.
     #[serde(default, deserialize_with = "lenient::option")]
     pub device_memory_gb: Option<f64>,
-    /// Bound on each await, ms.
+    /// Bound on each await during detection, ms.
     #[serde(default)]
     pub timeout_ms: u32,
 }
@@ -44,6 +45,7 @@ pub struct CapabilitiesDto {
 /// The global scope.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "GlobalScope"))]
 pub enum ScopeDto {
     /// A page.
     Window,
@@ -53,16 +55,17 @@ pub enum ScopeDto {
     Other,
 }
 
-/// `BrowserInfo`.
+/// The browser and OS.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "DetectedBrowser"))]
 pub struct BrowserDto {
-    /// Brand.
+    /// "Google Chrome", "Microsoft Edge", "Chromium", "HeadlessChrome", "Firefox", "Safari", …
     pub name: String,
-    /// Version.
+    /// Full version where Client Hints give it, else as in the UA string; "" when unknown.
     #[serde(default)]
     pub version: String,
-    /// OS.
+    /// "Windows", "macOS", "Linux", "Android", "iOS", "ChromeOS" or "unknown".
     #[serde(default)]
     pub os: String,
     /// OS version.
@@ -79,6 +82,7 @@ pub struct BrowserDto {
 /// Where the browser info came from.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "BrowserInfoSource"))]
 pub enum SourceDto {
     /// User-Agent Client Hints.
     ClientHints,
@@ -86,8 +90,10 @@ pub enum SourceDto {
     UserAgent,
 }
 
-/// `DetectionFailure`.
+/// Why a probe failed: the JS error's name and message as the browser gave them (`NotSupportedError`,
+/// `TypeError`, …), or `NoAdapter` (requestAdapter resolved to null) / `TimeoutError` (no answer in time).
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "DetectionFailure"))]
 pub struct FailureDto {
     /// Error name.
     pub name: String,
@@ -95,9 +101,10 @@ pub struct FailureDto {
     pub message: String,
 }
 
-/// `WebGpuCapabilities`.
+/// WebGPU as detected.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "WebGpuCapabilities"))]
 pub struct WebGpuDto {
     /// `navigator.gpu` exists.
     pub available: bool,
@@ -112,8 +119,9 @@ pub struct WebGpuDto {
     pub wgsl_language_features: Vec<String>,
 }
 
-/// `WebGpuAdapterProbe`.
+/// One requestAdapter call: the adapter, or why there is none.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "WebGpuAdapterProbe"))]
 pub struct AdapterProbeDto {
     /// The adapter.
     pub adapter: Option<AdapterDto>,
@@ -121,9 +129,10 @@ pub struct AdapterProbeDto {
     pub error: Option<FailureDto>,
 }
 
-/// `WebGpuAdapterInfo`.
+/// A WebGPU adapter.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "WebGpuAdapterInfo"))]
 pub struct AdapterDto {
     /// Vendor.
     #[serde(default)]
@@ -137,18 +146,19 @@ pub struct AdapterDto {
     /// Description.
     #[serde(default)]
     pub description: String,
-    /// Software adapter.
+    /// A software adapter (SwiftShader, WARP): a CPU in disguise.
     pub is_fallback_adapter: bool,
-    /// Sorted features.
+    /// Sorted, e.g. "shader-f16", "subgroups", "timestamp-query".
     #[serde(default)]
     pub features: Vec<String>,
     /// Limits.
     pub limits: LimitsDto,
 }
 
-/// `WebGpuLimits`.
+/// Adapter limits, bytes or counts.
 #[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "WebGpuLimits"))]
 pub struct LimitsDto {
     /// Bytes.
     pub max_buffer_size: u64,
@@ -166,9 +176,10 @@ pub struct LimitsDto {
     pub max_compute_workgroups_per_dimension: u32,
 }
 
-/// `WebNnCapabilities`.
+/// WebNN as detected.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "WebNnCapabilities"))]
 pub struct WebNnDto {
     /// `navigator.ml` exists.
     pub available: bool,
@@ -179,22 +190,24 @@ pub struct WebNnDto {
     pub contexts: Vec<ContextDto>,
 }
 
-/// `WebNnContextReport`.
+/// One `navigator.ml.createContext` attempt.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "WebNnContextReport"))]
 pub struct ContextDto {
-    /// `gpu`, `npu`, `cpu`.
+    /// gpu: accelerated + high-performance; npu: accelerated + low-power; cpu: not accelerated.
     pub kind: KindDto,
-    /// `options` or `deviceType`.
+    /// "options": `{powerPreference, accelerated}` (current spec); "deviceType": the older form, tried only
+    /// after a TypeError.
     pub form: FormDto,
-    /// The dictionary passed.
+    /// The dictionary passed, as written.
     #[serde(default)]
     pub options: String,
     /// A context was created.
     pub ok: bool,
     /// Why not.
     pub error: Option<FailureDto>,
-    /// `MLContext.accelerated`.
+    /// `MLContext.accelerated` where the browser exposes it.
     pub accelerated: Option<bool>,
     /// `opSupportLimits()` summary.
     pub op_support: Option<OpSupportDto>,
@@ -207,6 +220,7 @@ pub struct ContextDto {
 /// Context kind.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "WebNnKind"))]
 pub enum KindDto {
     /// Accelerated, high performance.
     Gpu,
@@ -219,6 +233,7 @@ pub enum KindDto {
 /// `createContext` dictionary form.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "WebNnContextForm"))]
 pub enum FormDto {
     /// `{powerPreference, accelerated}`.
     Options,
@@ -226,9 +241,10 @@ pub enum FormDto {
     DeviceType,
 }
 
-/// `WebNnOpSupport`.
+/// `MLContext.opSupportLimits()` in brief.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "WebNnOpSupport"))]
 pub struct OpSupportDto {
     /// Operators listed.
     pub op_count: u32,
@@ -243,9 +259,10 @@ pub struct OpSupportDto {
     pub preferred_input_layout: Option<String>,
 }
 
-/// `WasmCapabilities`.
+/// WebAssembly as detected.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "WasmCapabilities"))]
 pub struct WasmDto {
     /// `WebAssembly` exists.
     pub webassembly: bool,
@@ -258,7 +275,7 @@ pub struct WasmDto {
     pub shared_array_buffer: bool,
     /// `crossOriginIsolated`.
     pub cross_origin_isolated: bool,
-    /// Both of the above (written out; ignored when read).
+    /// sharedArrayBuffer && crossOriginIsolated (written out; ignored when read).
     #[serde(default)]
     pub threads: bool,
 }

@@ -11,10 +11,12 @@ use crate::catalog::models;
 /// One catalog model for `models --json`.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "CatalogModel"))]
 pub struct CatalogModelDto {
     /// Name.
     pub name: String,
     /// Type.
+    #[cfg_attr(test, ts(type = "ModelType"))]
     pub model_type: String,
     /// Derived parameters.
     pub params: f64,
@@ -54,6 +56,7 @@ pub fn catalog_models() -> Vec<CatalogModelDto> {
 /// One device for `hardware --json`.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "CatalogDevice"))]
 pub struct DeviceDto {
     /// Id.
     pub id: String,
@@ -62,6 +65,7 @@ pub struct DeviceDto {
     /// Platform.
     pub platform: String,
     /// Peaks per precision, TFLOP/s.
+    #[cfg_attr(test, ts(type = "Partial<Record<Precision, number>>"))]
     pub peak_tflops: BTreeMap<String, f64>,
     /// Bandwidth, GB/s.
     pub memory_bandwidth_gbps: f64,
@@ -76,6 +80,7 @@ pub struct DeviceDto {
     /// Speed after throttling.
     pub throttled_speed: f64,
     /// Concurrency model.
+    #[cfg_attr(test, ts(type = "Concurrency"))]
     pub concurrency: String,
     /// Default runtime.
     pub default_runtime: String,

@@ -8,26 +8,26 @@ use super::{lenient, r4};
 /// Options of a cold-start prediction from JavaScript.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[cfg_attr(
+    test,
+    derive(ts_rs::TS),
+    ts(rename = "ColdStartOptions", optional_fields)
+)]
 pub struct ColdStartOptionsDto {
-    /// `memory`, `disk`, `network` or `cache`.
+    /// Where the weights come from (default "disk").
+    #[cfg_attr(test, ts(type = "WeightSource", optional))]
     pub source: Option<String>,
-    /// Source bandwidth, GB/s.
+    /// Bandwidth of the source, GB/s (default: 3 disk, 0.0125 network, 1 cache).
     #[serde(default, deserialize_with = "lenient::option")]
     pub source_gbps: Option<f64>,
-    /// Warm-up iterations.
+    /// Warm-up iterations before the first measured run (default 0).
     pub warmup_iterations: Option<u32>,
-}
-
-pub(super) fn residency_name(r: crate::predict::multi::Residency) -> &'static str {
-    match r {
-        crate::predict::multi::Residency::Resident => "resident",
-        crate::predict::multi::Residency::Unload => "unload",
-    }
 }
 
 /// One model's cold start.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "ModelColdStart"))]
 pub struct ModelColdStartDto {
     /// Name.
     pub model_name: String,
@@ -48,10 +48,13 @@ pub struct ModelColdStartDto {
 /// Cold and warm makespan of one strategy.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "StrategyColdStart"))]
 pub struct StrategyColdStartDto {
     /// Strategy.
+    #[cfg_attr(test, ts(type = "Strategy"))]
     pub strategy: String,
     /// `resident` or `unload`.
+    #[cfg_attr(test, ts(type = "Residency"))]
     pub residency: String,
     /// Warm makespan, ms.
     pub warm_ms: f64,
@@ -62,8 +65,10 @@ pub struct StrategyColdStartDto {
 /// The result of `coldstart`.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "ColdStartResult"))]
 pub struct ColdStartDto {
     /// Weight source.
+    #[cfg_attr(test, ts(type = "WeightSource"))]
     pub source: String,
     /// Its bandwidth, GB/s.
     pub source_gbps: f64,
@@ -100,7 +105,7 @@ impl From<&crate::predict::coldstart::ColdStartReport> for ColdStartDto {
                 .iter()
                 .map(|s| StrategyColdStartDto {
                     strategy: s.strategy.name().to_string(),
-                    residency: residency_name(s.residency).to_string(),
+                    residency: s.residency.name().to_string(),
                     warm_ms: r4(s.warm_ms),
                     cold_ms: r4(s.cold_ms),
                 })

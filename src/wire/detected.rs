@@ -10,6 +10,7 @@ use crate::wire::{DeviceDto, HardwareProfileDto};
 /// the reasons, and the same profile as a `HardwareProfile` input the predictor accepts.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "DetectedProfile"))]
 pub struct DetectedProfileDto {
     /// The `CatalogDevice` fields.
     #[serde(flatten)]
@@ -19,6 +20,7 @@ pub struct DetectedProfileDto {
     /// One sentence per decision and change.
     pub reasons: Vec<String>,
     /// The profile as predictor input (snake_case `HardwareProfile`, unset fields left out).
+    #[cfg_attr(test, ts(type = "HardwareProfile"))]
     pub hardware: serde_json::Value,
 }
 

@@ -17,6 +17,11 @@ use crate::error::{Error, Result};
 /// (`base`). Units are in the field names.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "snake_case")]
+#[cfg_attr(
+    test,
+    derive(ts_rs::TS),
+    ts(rename = "HardwareProfile", optional_fields)
+)]
 pub struct HardwareProfileDto {
     /// Catalog device to start from.
     pub base: Option<String>,
@@ -27,6 +32,7 @@ pub struct HardwareProfileDto {
     /// Name.
     pub name: Option<String>,
     /// Peaks, TFLOP/s by precision.
+    #[cfg_attr(test, ts(type = "Partial<Record<Precision, number>>", optional))]
     pub peak_tflops: Option<BTreeMap<String, f64>>,
     /// Datasheet bandwidth.
     #[serde(default, deserialize_with = "lenient::option")]
@@ -38,6 +44,7 @@ pub struct HardwareProfileDto {
     #[serde(default, deserialize_with = "lenient::option")]
     pub memory_capacity_mb: Option<f64>,
     /// `dedicated` or `host`.
+    #[cfg_attr(test, ts(type = "\"dedicated\" | \"host\"", optional))]
     pub memory_pool: Option<String>,
     /// Power.
     #[serde(default, deserialize_with = "lenient::option")]
@@ -63,6 +70,7 @@ pub struct HardwareProfileDto {
     #[serde(default, deserialize_with = "lenient::option")]
     pub kernel_overhead_us: Option<f64>,
     /// `concurrent_kernels`, `serial_queue` or `cpu_threads`.
+    #[cfg_attr(test, ts(type = "Concurrency", optional))]
     pub concurrency: Option<String>,
     /// Interference.
     #[serde(default, deserialize_with = "lenient::option")]
@@ -111,6 +119,7 @@ pub struct HardwareProfileDto {
 /// A GEMM tile in a profile.
 #[derive(Debug, Clone, Copy, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "GemmTile"))]
 pub struct TileDto {
     /// Rows.
     pub m: u32,

@@ -16,20 +16,26 @@ use super::{lenient, ModelEntryDto};
 /// One operator of a described graph.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "GraphOp"))]
 pub struct OpDto {
     /// `gemm`, `attention`, `epilogue`, `norm`, `gather`, `pool` or `depthwise`.
+    #[cfg_attr(test, ts(type = "OpClass"))]
     pub class: String,
     /// Independent problems (GEMM batches, attention heads × items).
     #[serde(default = "one", deserialize_with = "lenient::number")]
+    #[cfg_attr(test, ts(type = "number", optional))]
     pub batches: f64,
     /// GEMM rows / attention queries.
     #[serde(default, deserialize_with = "lenient::number")]
+    #[cfg_attr(test, ts(type = "number", optional))]
     pub m: f64,
     /// GEMM columns / attention keys.
     #[serde(default, deserialize_with = "lenient::number")]
+    #[cfg_attr(test, ts(type = "number", optional))]
     pub n: f64,
     /// GEMM reduction / attention head size.
     #[serde(default, deserialize_with = "lenient::number")]
+    #[cfg_attr(test, ts(type = "number", optional))]
     pub k: f64,
     /// Floating-point operations (a multiply-add counts 2).
     #[serde(deserialize_with = "lenient::number")]
@@ -39,12 +45,15 @@ pub struct OpDto {
     pub act_elems: f64,
     /// Weight elements read.
     #[serde(alias = "weightElems", default, deserialize_with = "lenient::number")]
+    #[cfg_attr(test, ts(type = "number", optional))]
     pub weight_elems: f64,
     /// Elements written.
     #[serde(alias = "outElems", default, deserialize_with = "lenient::number")]
+    #[cfg_attr(test, ts(type = "number", optional))]
     pub out_elems: f64,
     /// Identical copies run one after another.
     #[serde(default = "one", deserialize_with = "lenient::number")]
+    #[cfg_attr(test, ts(type = "number", optional))]
     pub repeat: f64,
 }
 
@@ -55,6 +64,7 @@ fn one() -> f64 {
 /// A model's operators at `items` items (what `describe` writes into a model entry).
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "OpGraph"))]
 pub struct GraphDto {
     /// Items (batch) the operators were described at.
     #[serde(deserialize_with = "lenient::number")]
@@ -199,6 +209,7 @@ impl OpDto {
 /// One input of the described graph with the shape it was described at.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "GraphInput"))]
 pub struct GraphInputDto {
     /// Input name.
     pub name: String,
@@ -211,6 +222,7 @@ pub struct GraphInputDto {
 /// A dynamic dimension and the value it was given.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "GraphDim"))]
 pub struct DimDto {
     /// The graph's name for it (`batch_size`, `sequence_length`, …).
     pub name: String,
@@ -218,14 +230,17 @@ pub struct DimDto {
     pub value: i64,
     /// Where the value came from: `given` (the options' dims), `entry` (the entry's batch, sequence length or
     /// image size), `default`.
+    #[cfg_attr(test, ts(type = "\"given\" | \"entry\" | \"default\""))]
     pub source: String,
 }
 
 /// What describing an ONNX file found.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "OnnxDescription"))]
 pub struct DescriptionDto {
     /// A model entry holding the graph: drop it into a workload's `models`.
+    #[cfg_attr(test, ts(type = "ModelEntry & { model_name: string, graph: OpGraph }"))]
     pub entry: ModelEntryDto,
     /// The program that wrote the file (`pytorch 2.5.0`, …).
     pub producer: String,
@@ -302,23 +317,30 @@ impl From<&Description> for DescriptionDto {
 /// Options of `describeOnnx(bytes, options)`, as written in JS (camelCase, snake_case accepted).
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(
+    test,
+    derive(ts_rs::TS),
+    ts(rename = "DescribeOnnxOptions", optional_fields)
+)]
 pub struct DescribeOptionsDto {
-    /// Name for the model entry.
+    /// Name of the model entry (default "onnx-model").
     pub name: Option<String>,
     /// Dynamic dimensions by their name in the graph.
     #[serde(default)]
+    #[cfg_attr(test, ts(type = "Record<string, number>", optional))]
     pub dims: std::collections::BTreeMap<String, f64>,
-    /// Items per run.
+    /// Binds dimensions named like a batch (default 1).
     #[serde(alias = "batch_size")]
     pub batch_size: Option<f64>,
-    /// Tokens per item.
+    /// Binds dimensions named like a sequence length (default 128).
     #[serde(alias = "sequence_length")]
     pub sequence_length: Option<f64>,
-    /// Image side, pixels.
+    /// Binds dimensions named like a height or width (default 224).
     #[serde(alias = "image_size")]
     pub image_size: Option<f64>,
     /// `text_embedding`, `text_generation`, `vision`, `audio` or `multimodal`.
     #[serde(alias = "model_type")]
+    #[cfg_attr(test, ts(type = "ModelType", optional))]
     pub model_type: Option<String>,
 }
 

@@ -9,10 +9,12 @@ use crate::error::{Error, Result};
 /// One model's memory in an advice.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "ModelMemory"))]
 pub struct ModelMemoryDto {
     /// Name.
     pub model_name: String,
     /// Precision.
+    #[cfg_attr(test, ts(type = "Precision"))]
     pub precision: String,
     /// Weights, MB.
     pub weights_mb: f64,
@@ -33,10 +35,12 @@ pub struct ModelMemoryDto {
 /// One option of an advice.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "MemoryOption"))]
 pub struct MemoryOptionDto {
-    /// 1-based rank (pass it to `--apply`).
+    /// 1-based rank: pass it to `applyMemoryOptions` or `mmperf memory --apply` (0 = the fit plan).
     pub rank: usize,
     /// Kind (`lower-precision`, `fused-attention`, `epilogue-fusion`, `shared-arena`, `planned-arena`, `fit-plan`).
+    #[cfg_attr(test, ts(type = "MemoryOptionKind"))]
     pub kind: String,
     /// Models it applies to.
     pub models: Vec<String>,
@@ -57,8 +61,10 @@ pub struct MemoryOptionDto {
 /// The result of memory advice.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "MemoryAdvice"))]
 pub struct MemoryAdviceDto {
     /// Strategy advised for.
+    #[cfg_attr(test, ts(type = "Strategy"))]
     pub strategy: String,
     /// Peak memory, MB.
     pub peak_mb: f64,
@@ -85,6 +91,7 @@ pub struct MemoryAdviceDto {
 /// A fit plan.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "FitPlan"))]
 pub struct FitPlanDto {
     /// The option.
     pub option: MemoryOptionDto,

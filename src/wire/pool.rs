@@ -7,24 +7,67 @@ use serde::{Deserialize, Serialize};
 use super::route::RouteDecisionDto;
 use super::{lenient, PredictionDto};
 
+/// Where a registered model's work runs (`runsOn`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunsOn {
+    /// WebGPU: one device queue shared with the other WebGPU models.
+    GpuQueue,
+    /// WASM on the page's thread: blocks it, so such models run one after another.
+    MainThread,
+    /// Its own Web Worker.
+    Worker,
+    /// A WebNN context.
+    WebNnContext,
+}
+
+impl RunsOn {
+    /// Every place, in a fixed order.
+    pub const ALL: [RunsOn; 4] = [
+        Self::GpuQueue,
+        Self::MainThread,
+        Self::Worker,
+        Self::WebNnContext,
+    ];
+
+    /// The JSON name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::GpuQueue => "gpu-queue",
+            Self::MainThread => "main-thread",
+            Self::Worker => "worker",
+            Self::WebNnContext => "webnn-context",
+        }
+    }
+}
+
 /// `ResourcePool.create` options, without functions.
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "PoolOptions", optional_fields))]
 pub struct PoolOptionsDto {
-    /// Default per-model timeout of `execute`, ms.
+    /// Default per-model timeout for `execute`, ms (default 30000).
     #[serde(default, deserialize_with = "lenient::option")]
     pub timeout_ms: Option<f64>,
-    /// Try the next usable backend when a model fails.
+    /// Try the next usable backend when a model fails (default true).
     pub fallback: Option<bool>,
-    /// At most this many models at once per backend name.
+    /// At most this many models at once per backend (default: no limit; WASM runs on the page's thread
+    /// anyway).
+    #[cfg_attr(test, ts(type = "Partial<Record<PoolBackend, number>>", optional))]
     pub concurrency: Option<std::collections::BTreeMap<String, f64>>,
-    /// Read separately, as a capabilities DTO.
+    /// Capabilities to use instead of detecting them (e.g. fixtures, or a result from a worker); read
+    /// separately, as a capabilities DTO.
     #[serde(rename = "capabilities", default)]
+    #[cfg_attr(test, ts(type = "Capabilities", optional))]
     pub _capabilities: Option<serde::de::IgnoredAny>,
-    /// Read separately, as a `WebAssembly.Module`.
+    /// A compiled `multimodel_perf_bg.wasm` for built-in workers. Not needed with the npm package, which
+    /// hands workers its own module; only a build without feature `own-module` (e.g. wasm-pack --target
+    /// bundler) needs it. Read separately, as a `WebAssembly.Module`.
     #[serde(rename = "wasmModule", default)]
+    #[cfg_attr(test, ts(type = "WebAssembly.Module", optional))]
     pub _wasm_module: Option<serde::de::IgnoredAny>,
-    /// `indexeddb` (default) or `memory`.
+    /// Where measurements, refitted profiles and fits are kept: "indexeddb" (default; falls back to memory
+    /// with a warning when unavailable) or "memory".
+    #[cfg_attr(test, ts(type = "StorageBackend", optional))]
     pub storage: Option<String>,
     /// IndexedDB database name (default `multimodel-perf`).
     pub db_name: Option<String>,
@@ -33,10 +76,17 @@ pub struct PoolOptionsDto {
 /// `execute` options.
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(
+    test,
+    derive(ts_rs::TS),
+    ts(rename = "ExecuteOptions", optional_fields)
+)]
 pub struct ExecuteOptionsDto {
     /// `parallel`, `sequential`, `batched` or `auto`.
+    #[cfg_attr(test, ts(type = "Strategy | \"auto\"", optional))]
     pub strategy: Option<String>,
-    /// The goal `auto` plans for.
+    /// The goal `auto` plans for (default throughput).
+    #[cfg_attr(test, ts(type = "Goal", optional))]
     pub goal: Option<String>,
     /// Per-model timeout, ms.
     #[serde(default, deserialize_with = "lenient::option")]
@@ -48,11 +98,16 @@ pub struct ExecuteOptionsDto {
 /// Built-in workload sizing.
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(
+    test,
+    derive(ts_rs::TS),
+    ts(rename = "WorkloadOptions", optional_fields)
+)]
 pub struct WorkloadOptionsDto {
-    /// Dimension scale of the model's GEMM chain, in (0, 1].
+    /// Dimension scale of the model's GEMM chain, in (0, 1]; FLOPs shrink by about scale³.
     #[serde(default, deserialize_with = "lenient::option")]
     pub scale: Option<f64>,
-    /// Budget of the chain, MFLOP (instead of a scale).
+    /// Budget of the chain when no scale is given, MFLOP (default 64).
     #[serde(default, deserialize_with = "lenient::option")]
     pub max_mflop: Option<f64>,
 }
@@ -60,6 +115,7 @@ pub struct WorkloadOptionsDto {
 /// The size of a registered model's built-in workload.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "WorkloadShape"))]
 pub struct WorkloadShapeDto {
     /// GEMMs in the chain.
     pub gemms: usize,
@@ -78,6 +134,7 @@ pub struct WorkloadShapeDto {
 /// `registerModel`'s answer.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "RegisteredModel"))]
 pub struct RegisteredDto {
     /// Pool model id.
     pub id: String,
@@ -85,16 +142,22 @@ pub struct RegisteredDto {
     pub model: String,
     /// Runs the built-in workload (no executor).
     pub builtin: bool,
-    /// Backend routing chose.
+    /// Backend the pool will try first.
+    #[cfg_attr(test, ts(type = "PoolBackend"))]
     pub backend: &'static str,
-    /// Usable backends to fall back to, in order.
+    /// Then these, in order, when fallback is on.
+    #[cfg_attr(test, ts(type = "PoolBackend[]"))]
     pub fallbacks: Vec<&'static str>,
-    /// The routing decision.
+    /// The routing decision (predicted latency per backend, reasons).
     pub route: RouteDecisionDto,
     /// The built-in workload's size, when it runs one.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
     pub workload: Option<WorkloadShapeDto>,
-    /// `page` or `worker`.
+    /// Where its work runs: "gpu-queue" (WebGPU, shared with the other WebGPU models), "main-thread"
+    /// (WASM here: blocks this thread, so WASM models run one after another), "worker" (its own Web
+    /// Worker), "webnn-context".
+    #[cfg_attr(test, ts(type = "RunsOn"))]
     pub runs_on: &'static str,
     /// Shared tensors it acquired.
     pub tensors: Vec<String>,
@@ -103,21 +166,26 @@ pub struct RegisteredDto {
 /// One try of a model on one backend.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "Attempt"))]
 pub struct AttemptDto {
     /// Backend tried.
+    #[cfg_attr(test, ts(type = "PoolBackend"))]
     pub backend: &'static str,
     /// `ok`, `error`, `timeout` or `invalid-output`.
+    #[cfg_attr(test, ts(type = "RunStatus"))]
     pub status: &'static str,
     /// Time it took, ms.
     pub ms: f64,
     /// Why it failed.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
     pub error: Option<String>,
 }
 
 /// A built-in workload's output checked against the CPU reference.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "OutputCheck"))]
 pub struct CheckDto {
     /// Largest relative error over the output.
     pub max_relative_error: f64,
@@ -130,48 +198,57 @@ pub struct CheckDto {
 /// One model of a pool run.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "ModelRun"))]
 pub struct ModelRunDto {
     /// Pool model id.
     pub id: String,
     /// Model name.
     pub model: String,
     /// `ok`, `error`, `timeout` or `invalid-output`.
+    #[cfg_attr(test, ts(type = "RunStatus"))]
     pub status: &'static str,
-    /// Backend it ran on last.
+    /// Backend that produced the result (the last one tried when all failed).
+    #[cfg_attr(test, ts(type = "PoolBackend"))]
     pub backend: &'static str,
-    /// Backend the plan gave it.
+    /// Backend routing chose first.
+    #[cfg_attr(test, ts(type = "PoolBackend"))]
     pub planned_backend: &'static str,
-    /// It ran on a fallback backend.
+    /// Whether a fallback backend produced the result.
     pub fell_back: bool,
     /// Every try, in order.
     pub attempts: Vec<AttemptDto>,
-    /// Start since the run began, ms.
+    /// Start since the run began, ms (performance.now).
     pub start_ms: f64,
     /// End since the run began, ms.
     pub end_ms: f64,
     /// Measured latency, ms.
     pub latency_ms: f64,
-    /// Items per second.
+    /// Items per second over its own latency (0 when it failed).
     pub throughput: f64,
     /// Items per run.
     pub batch_size: u32,
-    /// `page` or `worker`.
+    /// Where its work ran (as `RegisteredModel.runsOn`).
+    #[cfg_attr(test, ts(type = "RunsOn"))]
     pub runs_on: &'static str,
     /// Why it failed.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
     pub error: Option<String>,
-    /// The output check of a built-in workload.
+    /// Built-in workloads: how the output compared with the CPU reference.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
     pub check: Option<CheckDto>,
-    /// Latency predicted before the run, ms.
+    /// Predicted latency of this model in the plan, ms.
     pub predicted_latency_ms: f64,
 }
 
 /// What `strategy: "auto"` chose.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "AutoChoice"))]
 pub struct AutoDto {
     /// Goal planned for.
+    #[cfg_attr(test, ts(type = "Goal"))]
     pub goal: &'static str,
     /// Why this plan.
     pub reason: String,
@@ -182,17 +259,20 @@ pub struct AutoDto {
 /// `execute`'s answer.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "PoolRun"))]
 pub struct PoolRunDto {
     /// Strategy run: `parallel`, `sequential` or `batched`.
+    #[cfg_attr(test, ts(type = "Strategy"))]
     pub strategy: &'static str,
-    /// What `auto` chose, when asked.
+    /// Set when strategy "auto" was asked: the recommendation's goal, reason and plan label.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
     pub auto: Option<AutoDto>,
-    /// Model ids per stage, stages one after another.
+    /// Model ids per stage: stages run one after another; models in a stage start together.
     pub stages: Vec<Vec<String>>,
     /// Measured makespan, ms.
     pub makespan_ms: f64,
-    /// Items per second over the makespan.
+    /// Items per second over the makespan, successful models only.
     pub throughput: f64,
     /// Per model, in the order asked.
     pub models: Vec<ModelRunDto>,
@@ -200,9 +280,9 @@ pub struct PoolRunDto {
     pub succeeded: usize,
     /// Models that failed.
     pub failed: usize,
-    /// The prediction made before the run.
+    /// The prediction made before the run, for the same plan and backends.
     pub prediction: PredictionDto,
-    /// The run was stored as a measurement.
+    /// Whether the run was recorded as a measurement (only runs where every model succeeded are).
     pub recorded: bool,
     /// Notes.
     pub warnings: Vec<String>,
@@ -211,6 +291,7 @@ pub struct PoolRunDto {
 /// A shared tensor held by the pool.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "TensorMemory"))]
 pub struct TensorMemoryDto {
     /// Name.
     pub name: String,
@@ -227,6 +308,7 @@ pub struct TensorMemoryDto {
 /// A model's own memory in the pool.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "ModelPoolMemory"))]
 pub struct ModelMemoryDto {
     /// Pool model id.
     pub id: String,
@@ -237,24 +319,27 @@ pub struct ModelMemoryDto {
 /// `memory()`'s answer.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "PoolMemory"))]
 pub struct PoolMemoryDto {
     /// Shared tensors.
     pub tensors: Vec<TensorMemoryDto>,
-    /// Bytes held in shared tensors.
+    /// Bytes of shared tensors (each counted once).
     pub shared_bytes: f64,
-    /// Bytes sharing saved against one copy per user.
+    /// Bytes sharing saves: what each extra user would otherwise hold.
     pub saved_bytes: f64,
     /// Per model.
     pub models: Vec<ModelMemoryDto>,
-    /// Everything held, bytes.
+    /// Shared tensors plus every model's own buffers, bytes.
     pub total_bytes: f64,
 }
 
 /// One strategy of `compareStrategies`, measured against predicted.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "RankedStrategy"))]
 pub struct RankedDto {
     /// `parallel`, `sequential` or `batched`.
+    #[cfg_attr(test, ts(type = "Strategy"))]
     pub strategy: &'static str,
     /// Measured makespan, ms.
     pub measured: f64,
@@ -265,6 +350,7 @@ pub struct RankedDto {
 /// How often the recommendation picked the measured best, over the stored comparisons.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "RecommendationAccuracy"))]
 pub struct AccuracyDto {
     /// Comparisons where it did.
     pub hits: usize,
@@ -277,40 +363,51 @@ pub struct AccuracyDto {
 /// `compareStrategies`' result without the runs (attached as JS objects, with their outputs).
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "StrategyComparison"))]
 pub struct ComparisonDto {
     /// Goal compared for.
+    #[cfg_attr(test, ts(type = "Goal"))]
     pub goal: &'static str,
     /// Strategies by measured makespan, fastest first.
     pub ranked: Vec<RankedDto>,
     /// The recommended strategy.
+    #[cfg_attr(test, ts(type = "Strategy"))]
     pub recommended: &'static str,
     /// The strategy that measured best.
+    #[cfg_attr(test, ts(type = "Strategy"))]
     pub measured_best: &'static str,
-    /// They are the same.
+    /// Whether the recommendation was the measured best.
     pub hit: bool,
-    /// How much slower the recommended measured than the best, relative.
+    /// How much worse the recommended strategy measured than the best, relative (0 when it was the best).
     pub loss: f64,
-    /// Over every comparison stored.
+    /// Over every comparison stored (this session and earlier ones on the same database).
     pub accuracy: AccuracyDto,
 }
 
 /// Where the pool keeps its measurements (`storage()`).
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "StorageState"))]
 pub struct StorageDto {
     /// `indexeddb` or `memory`.
+    #[cfg_attr(test, ts(type = "StorageBackend"))]
     pub backend: &'static str,
     /// Database name.
     pub name: String,
-    /// The browser granted persistent storage.
+    /// False when IndexedDB was asked for but could not be used, or while some records are unsaved (see
+    /// `warning`).
     pub persistent: bool,
     /// Why it fell back to memory.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
     pub warning: Option<String>,
-    /// Records not yet written.
+    /// Records held in memory only because their IndexedDB write failed; written again before the next
+    /// record.
     pub unsaved: usize,
-    /// The last write's failure.
+    /// Why the last write failed, while records are unsaved: `name` is "QuotaExceededError" when the
+    /// origin is over its storage quota.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
     pub write_error: Option<WriteErrorDto>,
     /// Measurements held.
     pub measurements: usize,
@@ -322,6 +419,7 @@ pub struct StorageDto {
 
 /// A failed write to the store.
 #[derive(Debug, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "WriteError"))]
 pub struct WriteErrorDto {
     /// Error name (`QuotaExceededError`, …).
     pub name: String,

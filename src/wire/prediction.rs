@@ -11,14 +11,15 @@ use crate::predict::multi::{EnergyReport, ModelResult, PoolReport, SharingBenefi
 /// `totalMetrics`.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "TotalMetrics"))]
 pub struct TotalMetricsDto {
-    /// Items/s over the makespan.
+    /// Items per second over the makespan.
     pub combined_throughput: f64,
     /// Makespan, ms.
     pub combined_latency: f64,
     /// Peak memory, MB.
     pub combined_memory: f64,
-    /// Mean completion time, ms.
+    /// Mean time until a model's result is ready, ms.
     pub mean_latency: f64,
     /// Fits.
     pub feasible: bool,
@@ -31,6 +32,7 @@ pub struct TotalMetricsDto {
 /// `memoryBreakdown` of a model.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "MemoryBreakdown"))]
 pub struct MemoryBreakdownDto {
     /// Weights, MB.
     pub weights: f64,
@@ -49,10 +51,12 @@ pub struct MemoryBreakdownDto {
 /// One entry of `individualPredictions`.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "IndividualPrediction"))]
 pub struct IndividualDto {
     /// Name.
     pub model_name: String,
     /// Type.
+    #[cfg_attr(test, ts(type = "ModelType"))]
     pub model_type: String,
     /// Device id.
     pub device: String,
@@ -61,8 +65,10 @@ pub struct IndividualDto {
     /// Batch size.
     pub batch_size: u32,
     /// Precision asked for.
+    #[cfg_attr(test, ts(type = "Precision"))]
     pub precision: String,
     /// Precision computed in.
+    #[cfg_attr(test, ts(type = "Precision"))]
     pub compute_precision: String,
     /// Time in the schedule, ms.
     pub latency: f64,
@@ -81,6 +87,7 @@ pub struct IndividualDto {
     /// Time in schedule / time alone.
     pub slowdown: f64,
     /// Dominant limit.
+    #[cfg_attr(test, ts(type = "Bound"))]
     pub bound: String,
     /// Kernels per batch.
     pub kernels: f64,
@@ -101,6 +108,7 @@ pub struct IndividualDto {
 /// `contentionFactors`.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "ContentionFactors"))]
 pub struct ContentionDto {
     /// Σ compute shares of co-running models (worst group).
     pub compute_contention: f64,
@@ -117,6 +125,7 @@ pub struct ContentionDto {
 /// A name with a number.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "NamedValue"))]
 pub struct NamedValueDto {
     /// Model name.
     pub model_name: String,
@@ -127,6 +136,7 @@ pub struct NamedValueDto {
 /// `sharingBenefits`.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "SharingBenefits"))]
 pub struct SharingDto {
     /// Memory with / without sharing.
     pub memory_benefit: f64,
@@ -141,6 +151,7 @@ pub struct SharingDto {
 /// A sharing pair.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "SharingPair"))]
 pub struct PairDto {
     /// Model holding the weights.
     pub model_a: String,
@@ -155,6 +166,7 @@ pub struct PairDto {
 /// A timeline bar.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "TimelineEntry"))]
 pub struct TimelineDto {
     /// Model name.
     pub model: String,
@@ -173,6 +185,7 @@ pub struct TimelineDto {
 /// A point of the memory curve.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "MemoryPoint"))]
 pub struct MemoryPointDto {
     /// Time, ms.
     pub time: f64,
@@ -183,6 +196,7 @@ pub struct MemoryPointDto {
 /// `executionSchedule`.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "ExecutionSchedule"))]
 pub struct ScheduleDto {
     /// Bars.
     pub timeline: Vec<TimelineDto>,
@@ -195,6 +209,7 @@ pub struct ScheduleDto {
 /// Energy of one device.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "DeviceEnergy"))]
 pub struct DeviceEnergyDto {
     /// Device id.
     pub device: String,
@@ -207,6 +222,7 @@ pub struct DeviceEnergyDto {
 /// `energy`.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "EnergyReport"))]
 pub struct EnergyDto {
     /// Total, J.
     pub total_j: f64,
@@ -221,6 +237,7 @@ pub struct EnergyDto {
 /// A memory pool.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "MemoryPool"))]
 pub struct PoolDto {
     /// Name.
     pub name: String,
@@ -230,27 +247,31 @@ pub struct PoolDto {
     pub peak_mb: f64,
     /// Overflow, MB.
     pub overflow_mb: f64,
-    /// Extra time per round if host memory is paged to swap, ms.
+    /// Host memory only: extra time per round if the overflow is paged to swap, ms.
     pub swap_ms_per_round: f64,
 }
 
 /// A plan.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "ExecutionPlan"))]
 pub struct PlanDto {
     /// Strategy.
+    #[cfg_attr(test, ts(type = "Strategy"))]
     pub strategy: String,
     /// Groups in order, by model name.
     pub groups: Vec<Vec<String>>,
     /// Threads per model (CPU devices).
     pub threads: Vec<NamedValueDto>,
     /// `resident` or `unload`.
+    #[cfg_attr(test, ts(type = "Residency"))]
     pub residency: String,
 }
 
 /// The result of `predict`.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "PredictionResult"))]
 pub struct PredictionDto {
     /// Totals.
     pub total_metrics: TotalMetricsDto,
@@ -263,6 +284,7 @@ pub struct PredictionDto {
     /// Schedule.
     pub execution_schedule: ScheduleDto,
     /// Strategy.
+    #[cfg_attr(test, ts(type = "Strategy"))]
     pub execution_strategy: String,
     /// Plan.
     pub plan: PlanDto,
@@ -309,11 +331,7 @@ pub(super) fn plan_dto(p: &MultiPrediction) -> PlanDto {
                 value: f64::from(m.solo.threads),
             })
             .collect(),
-        residency: match p.plan.residency {
-            crate::predict::multi::Residency::Resident => "resident",
-            crate::predict::multi::Residency::Unload => "unload",
-        }
-        .to_string(),
+        residency: p.plan.residency.name().to_string(),
     }
 }
 

@@ -11,6 +11,7 @@ use crate::plan::Recommendation;
 /// An alternative in a recommendation.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "Alternative"))]
 pub struct AlternativeDto {
     /// Label.
     pub label: String,
@@ -23,12 +24,14 @@ pub struct AlternativeDto {
 /// The result of `recommend`.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "RecommendationResult"))]
 pub struct RecommendationDto {
     /// Chosen option's label.
     pub recommended_strategy: String,
     /// What to do.
     pub plan: PlanDto,
     /// Goal.
+    #[cfg_attr(test, ts(type = "Goal"))]
     pub optimization_goal: String,
     /// Totals per option label.
     pub all_predictions: BTreeMap<String, TotalMetricsDto>,

@@ -11,6 +11,7 @@ use crate::error::{Error, Result};
 /// Options of a serving simulation (`mmperf serve`, `simulateServing`).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "ServeOptions", optional_fields))]
 pub struct ServeOptionsDto {
     /// Requests per second for every model.
     #[serde(default, deserialize_with = "lenient::option")]
@@ -18,10 +19,18 @@ pub struct ServeOptionsDto {
     /// Requests per second by model name (overrides `rate`).
     pub rates: Option<BTreeMap<String, f64>>,
     /// `poisson` (default) or `periodic`.
+    #[cfg_attr(test, ts(type = "\"poisson\" | \"periodic\"", optional))]
     pub arrivals: Option<String>,
     /// Arrival times in ms by model name (replaces its rate).
     pub traces: Option<BTreeMap<String, Vec<f64>>>,
     /// `parallel` (default), `fifo`, `sjf` or `priority`.
+    #[cfg_attr(
+        test,
+        ts(
+            type = "\"parallel\" | \"fifo\" | \"sjf\" | \"shortest-job-first\" | \"shortest_job_first\" | \"priority\"",
+            optional
+        )
+    )]
     pub policy: Option<String>,
     /// Priority level per model in workload order (0 = most urgent), for `priority`.
     pub priorities: Option<Vec<u32>>,
@@ -148,6 +157,7 @@ pub fn serve_request(
 /// Latency statistics of one model.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "LatencyStats"))]
 pub struct LatencyDto {
     /// Mean, ms.
     pub mean_ms: f64,
@@ -166,6 +176,7 @@ pub struct LatencyDto {
 /// One model under load.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "ModelServeResult"))]
 pub struct ModelServeDto {
     /// Name.
     pub model_name: String,
@@ -198,8 +209,13 @@ pub struct ModelServeDto {
 /// The result of a serving simulation.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "ServeResult"))]
 pub struct ServeDto {
     /// Policy.
+    #[cfg_attr(
+        test,
+        ts(type = "\"parallel\" | \"fifo\" | \"shortest_job_first\" | \"priority\"")
+    )]
     pub policy: String,
     /// Measured window, s.
     pub window_s: f64,

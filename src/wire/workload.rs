@@ -18,6 +18,7 @@ use crate::predict::spec::{ArchSpec, CustomModel, ModelSpec};
 /// One model entry as written in JSON.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "ModelEntry", optional_fields))]
 pub struct ModelEntryDto {
     /// Model name.
     #[serde(alias = "modelName", alias = "name")]
@@ -26,6 +27,7 @@ pub struct ModelEntryDto {
     /// Model type.
     #[serde(alias = "modelType")]
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(type = "ModelType", optional))]
     pub model_type: Option<String>,
     /// Batch size.
     #[serde(alias = "batchSize")]
@@ -34,6 +36,7 @@ pub struct ModelEntryDto {
     pub batch_size: Option<f64>,
     /// Precision.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(type = "Precision", optional))]
     pub precision: Option<String>,
     /// Tokens per item.
     #[serde(alias = "sequenceLength")]
@@ -55,21 +58,21 @@ pub struct ModelEntryDto {
     #[serde(default, deserialize_with = "lenient::option")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub output_tokens: Option<f64>,
-    /// CPU threads.
+    /// CPU threads (default: every core).
     #[serde(default, deserialize_with = "lenient::option")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub threads: Option<f64>,
-    /// Placement.
+    /// Place this model on another device than the target, e.g. "wasm" or "webnn:npu".
     #[serde(skip_serializing_if = "Option::is_none")]
     pub device: Option<String>,
-    /// Runtime for this model (the device's or the workload's when absent).
+    /// Runtime for this model, e.g. "onnxruntime-web" (the device's or the workload's when absent).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub runtime: Option<String>,
-    /// Parameters, millions (custom models).
+    /// Parameters in millions, for models outside the catalog.
     #[serde(default, deserialize_with = "lenient::option")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub params: Option<f64>,
-    /// GFLOPs per item (custom models).
+    /// GFLOPs per item, with `params`, for models outside the catalog.
     #[serde(default, deserialize_with = "lenient::option")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub gflops: Option<f64>,
@@ -88,11 +91,18 @@ pub struct ModelEntryDto {
 /// Layer shapes of a custom model.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(
+    test,
+    derive(ts_rs::TS),
+    ts(rename = "ArchitectureSpec", optional_fields)
+)]
 pub struct ArchDto {
     /// `encoder` or `decoder`.
+    #[cfg_attr(test, ts(type = "\"encoder\" | \"decoder\"", optional))]
     pub family: Option<String>,
     /// Layers.
     #[serde(default, deserialize_with = "lenient::option")]
+    #[cfg_attr(test, ts(type = "number"))]
     pub layers: Option<f64>,
     /// Hidden size.
     #[serde(alias = "hidden_size", alias = "hiddenSize", alias = "d_model")]
@@ -121,12 +131,13 @@ pub struct ArchDto {
 /// Constraints as written in JSON.
 #[derive(Debug, Clone, Copy, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "Constraints", optional_fields))]
 pub struct ConstraintsDto {
-    /// Memory budget, MB.
+    /// Memory budget across all pools, MB.
     #[serde(alias = "maxMemory")]
     #[serde(default, deserialize_with = "lenient::option")]
     pub max_memory: Option<f64>,
-    /// Compute share, 0..1.
+    /// Share of each device's compute the models may use, in (0, 1].
     #[serde(alias = "maxCompute")]
     #[serde(default, deserialize_with = "lenient::option")]
     pub max_compute: Option<f64>,
@@ -175,6 +186,11 @@ impl<'de> Deserialize<'de> for WorkloadDto {
 /// Object form of a workload.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(
+    test,
+    derive(ts_rs::TS),
+    ts(rename = "WorkloadObject", optional_fields)
+)]
 pub struct WorkloadObjectDto {
     /// Entries.
     pub models: Vec<ModelEntryDto>,
@@ -400,9 +416,11 @@ impl TryFrom<WorkloadDto> for ParsedWorkload {
 /// A sharing table row as written in JSON (the seed's schema).
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "SharingRule"))]
 pub struct SharingRuleDto {
     /// Compatible types.
     #[serde(alias = "compatibleTypes")]
+    #[cfg_attr(test, ts(type = "ModelType[]"))]
     pub compatible_types: Vec<String>,
     /// Work saved on the shared part.
     #[serde(alias = "sharingEfficiency")]

@@ -14,10 +14,10 @@
 //!   the next usable backend is tried; other models' results are never lost.
 
 mod calibration;
-mod dto;
 mod register;
 mod run;
 mod tensors;
+mod types;
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
@@ -40,10 +40,10 @@ use crate::error::Error;
 use crate::plan::route::{self, Backend, RouteDecision};
 use crate::predict::multi::{Strategy, Target, Workload as PredictWorkload};
 use crate::predict::spec::ModelSpec;
+use crate::wire::pool::*;
 use crate::wire::route::RouteDecisionDto;
 use crate::workload::{self, Workload, WorkloadOptions};
 use crate::{Goal, MultiModelPredictor};
-use dto::*;
 use register::register;
 use run::{execute, run_js, run_plan};
 use tensors::{Registry, Tensor};
@@ -245,11 +245,12 @@ impl Model {
     }
 
     fn runs_on(&self) -> &'static str {
-        if self.worker.is_some() {
-            "worker"
+        let place = if self.worker.is_some() {
+            RunsOn::Worker
         } else {
             runs_on(self.chain[0])
-        }
+        };
+        place.name()
     }
 }
 
@@ -263,11 +264,11 @@ fn profile_id(b: Backend) -> String {
     }
 }
 
-fn runs_on(b: Backend) -> &'static str {
+fn runs_on(b: Backend) -> RunsOn {
     match b {
-        Backend::WebGpu => "gpu-queue",
-        Backend::Wasm => "main-thread",
-        Backend::WebNn(_) => "webnn-context",
+        Backend::WebGpu => RunsOn::GpuQueue,
+        Backend::Wasm => RunsOn::MainThread,
+        Backend::WebNn(_) => RunsOn::WebNnContext,
     }
 }
 
