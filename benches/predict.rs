@@ -15,46 +15,22 @@ fn benches(c: &mut Criterion) {
     let eight = workload(8);
     let fifty = workload(50);
     c.bench_function("predict/3-models/parallel", |b| {
-        b.iter(|| {
-            predictor
-                .predict(black_box(&three), &gpu, Strategy::Parallel)
-                .unwrap()
-        })
+        b.iter(|| predictor.predict(black_box(&three), &gpu, Strategy::Parallel).unwrap())
     });
     c.bench_function("predict/50-models/parallel", |b| {
-        b.iter(|| {
-            predictor
-                .predict(black_box(&fifty), &gpu, Strategy::Parallel)
-                .unwrap()
-        })
+        b.iter(|| predictor.predict(black_box(&fifty), &gpu, Strategy::Parallel).unwrap())
     });
     c.bench_function("recommend/8-models/cuda", |b| {
-        b.iter(|| {
-            predictor
-                .recommend(black_box(&eight), &gpu, Goal::Throughput)
-                .unwrap()
-        })
+        b.iter(|| predictor.recommend(black_box(&eight), &gpu, Goal::Throughput).unwrap())
     });
     c.bench_function("recommend/50-models/cuda", |b| {
-        b.iter(|| {
-            predictor
-                .recommend(black_box(&fifty), &gpu, Goal::Throughput)
-                .unwrap()
-        })
+        b.iter(|| predictor.recommend(black_box(&fifty), &gpu, Goal::Throughput).unwrap())
     });
     c.bench_function("recommend/8-models/cpu", |b| {
-        b.iter(|| {
-            predictor
-                .recommend(black_box(&eight), &cpu, Goal::Throughput)
-                .unwrap()
-        })
+        b.iter(|| predictor.recommend(black_box(&eight), &cpu, Goal::Throughput).unwrap())
     });
     c.bench_function("recommend/50-models/cpu", |b| {
-        b.iter(|| {
-            predictor
-                .recommend(black_box(&fifty), &cpu, Goal::Throughput)
-                .unwrap()
-        })
+        b.iter(|| predictor.recommend(black_box(&fifty), &cpu, Goal::Throughput).unwrap())
     });
     let prep = predictor.prepare(&fifty, &gpu).unwrap();
     c.bench_function("batched-search/50-models", |b| {

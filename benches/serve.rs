@@ -14,9 +14,7 @@ const REQUESTS: f64 = 200_000.0;
 fn benches(c: &mut Criterion) {
     let workload = multimodel_perf::bench::seed();
     let target = Target::new("cuda:a100-40gb").unwrap();
-    let prep = MultiModelPredictor::default()
-        .prepare(&workload, &target)
-        .unwrap();
+    let prep = MultiModelPredictor::default().prepare(&workload, &target).unwrap();
     for (name, policy) in [("parallel", Policy::Parallel), ("fifo", Policy::Fifo)] {
         let config = multimodel_perf::bench::serve_config(&prep, policy, REQUESTS).unwrap();
         let report = serve::simulate(&prep, &config).unwrap();

@@ -20,10 +20,7 @@ const BERT_TINY_CONFIG: &str = r#"{"model_type": "bert", "architectures": ["Bert
 "#;
 
 fn inline() -> graphs::Builder {
-    graphs::Builder {
-        inline: true,
-        ..Default::default()
-    }
+    graphs::Builder { inline: true, ..Default::default() }
 }
 
 /// `n` nodes of `op` in a row on a `rows × cols` input, each with its own `weight`-shaped second operand.
@@ -69,15 +66,9 @@ fn main() -> std::process::ExitCode {
     let folder = dir.join("transformers/bert-tiny");
     let mut files = vec![
         (folder.join("onnx/model.onnx"), bert.clone()),
-        (
-            folder.join("config.json"),
-            BERT_TINY_CONFIG.as_bytes().to_vec(),
-        ),
+        (folder.join("config.json"), BERT_TINY_CONFIG.as_bytes().to_vec()),
         (dir.join("bert-tiny.onnx"), bert),
-        (
-            dir.join("cnn-small.onnx"),
-            graphs::small_cnn_into(inline(), "batch"),
-        ),
+        (dir.join("cnn-small.onnx"), graphs::small_cnn_into(inline(), "batch")),
     ];
     if std::env::args().any(|a| a == "--chains") {
         for n in [1, 64] {
@@ -87,10 +78,7 @@ fn main() -> std::process::ExitCode {
             ));
         }
         for n in [1, 64, 256] {
-            files.push((
-                dir.join(format!("chain-{n}.onnx")),
-                chain("Add", n, 1, 16, &[16]),
-            ));
+            files.push((dir.join(format!("chain-{n}.onnx")), chain("Add", n, 1, 16, &[16])));
         }
     }
     for (path, bytes) in &files {

@@ -110,12 +110,7 @@ pub fn serve_config(
     let n = prep.models.len();
     // Equal request rates whose one-at-a-time load is 1; the capacity search then scales them to 90 %.
     let load: f64 = (0..n).map(|i| prep.single(i, 0).latency_ms / 1e3).sum();
-    let arrivals = vec![
-        Arrivals::Poisson {
-            rate_per_s: 1.0 / load
-        };
-        n
-    ];
+    let arrivals = vec![Arrivals::Poisson { rate_per_s: 1.0 / load }; n];
     let probe = ServeConfig::new(arrivals, policy.clone(), 2_000.0 * load);
     let rate = 0.9 * max_sustainable_scale(prep, &probe)? / load;
     Ok(ServeConfig::new(

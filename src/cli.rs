@@ -324,9 +324,7 @@ pub(crate) fn text(e: impl std::fmt::Display) -> String {
 
 impl Loaded {
     fn prepared(&self) -> Result<multimodel_perf::predict::multi::Prepared, String> {
-        self.predictor
-            .prepare(&self.workload.workload, &self.target)
-            .map_err(text)
+        self.predictor.prepare(&self.workload.workload, &self.target).map_err(text)
     }
 }
 
@@ -360,11 +358,7 @@ fn load(c: &Common) -> Result<Loaded, String> {
     };
     Ok(Loaded {
         workload,
-        target: Target {
-            device: device.into(),
-            runtime,
-            devices: Vec::new(),
-        },
+        target: Target { device: device.into(), runtime, devices: Vec::new() },
         predictor: MultiModelPredictor::new(sharing),
     })
 }
@@ -380,19 +374,12 @@ fn run(cli: Cli) -> Result<String, String> {
         Command::Models { json } => Ok(list_models(json)),
         Command::Hardware { json } => Ok(list_hardware(json)),
         Command::Runtimes => Ok(list_runtimes()),
-        Command::Bench {
-            seconds,
-            only,
-            scaling,
-            json,
-        } => bench(seconds, only.as_deref(), scaling, json),
-        Command::Calibrate {
-            out: file,
-            wasm_out,
-            db,
-            quick,
-            json,
-        } => calibration::calibrate(&file, &wasm_out, &db, quick, json),
+        Command::Bench { seconds, only, scaling, json } => {
+            bench(seconds, only.as_deref(), scaling, json)
+        }
+        Command::Calibrate { out: file, wasm_out, db, quick, json } => {
+            calibration::calibrate(&file, &wasm_out, &db, quick, json)
+        }
         Command::Measure {
             workload,
             strategy,
@@ -419,19 +406,12 @@ fn run(cli: Cli) -> Result<String, String> {
         Command::CheckReal { results, hardware } => real::check_real(&results, &hardware),
         Command::Describe(args) => describe::describe(args),
         Command::Route(args) => route::route(args),
-        Command::Validate {
-            db,
-            hardware,
-            threshold,
-            window,
-            json,
-        } => calibration::validate(&db, &hardware, threshold, window, json),
-        Command::Refit {
-            db,
-            hardware,
-            out: file,
-            json,
-        } => calibration::refit(&db, &hardware, &file, json),
+        Command::Validate { db, hardware, threshold, window, json } => {
+            calibration::validate(&db, &hardware, threshold, window, json)
+        }
+        Command::Refit { db, hardware, out: file, json } => {
+            calibration::refit(&db, &hardware, &file, json)
+        }
         Command::Export { db } => calibration::export(&db),
         Command::Import { file, db } => calibration::import(&file, &db),
     }
@@ -456,29 +436,20 @@ fn report<T: serde::Serialize>(
 fn predicted(common: &Common, strategy: &str) -> Result<MultiPrediction, String> {
     let strategy = Strategy::parse("--strategy", strategy).map_err(text)?;
     let l = load(common)?;
-    l.predictor
-        .predict(&l.workload.workload, &l.target, strategy)
-        .map_err(text)
+    l.predictor.predict(&l.workload.workload, &l.target, strategy).map_err(text)
 }
 
 /// `mmperf predict`.
 fn predict(common: &Common, strategy: &str) -> Result<String, String> {
     let p = predicted(common, strategy)?;
-    Ok(report(
-        common.json,
-        || wire::PredictionDto::from(&p),
-        |out| print_prediction(out, &p),
-    ))
+    Ok(report(common.json, || wire::PredictionDto::from(&p), |out| print_prediction(out, &p)))
 }
 
 /// `mmperf recommend`.
 fn recommend(common: &Common, goal: &str) -> Result<String, String> {
     let goal = Goal::parse("--goal", goal).map_err(text)?;
     let l = load(common)?;
-    let r = l
-        .predictor
-        .recommend(&l.workload.workload, &l.target, goal)
-        .map_err(text)?;
+    let r = l.predictor.recommend(&l.workload.workload, &l.target, goal).map_err(text)?;
     Ok(report(
         common.json,
         || wire::RecommendationDto::from(&r),
@@ -539,11 +510,8 @@ fn serve_under_load(a: ServeArgs) -> Result<String, String> {
     };
     let req = wire::serve_request(dto, &prep).map_err(text)?;
     let simulated = serve::simulate(&prep, &req.config).map_err(text)?;
-    let cap = if req.capacity {
-        Some(serve::capacity(&prep, &req.config).map_err(text)?)
-    } else {
-        None
-    };
+    let cap =
+        if req.capacity { Some(serve::capacity(&prep, &req.config).map_err(text)?) } else { None };
     let dto = wire::serve_dto(&req, &simulated, cap.as_ref());
     Ok(report(a.common.json, || &dto, |out| print_serve(out, &dto)))
 }
@@ -553,17 +521,10 @@ fn coldstart(a: ColdstartArgs) -> Result<String, String> {
     let source = WeightSource::parse("--source", &a.source).map_err(text)?;
     let l = load(&a.common)?;
     let prep = l.prepared()?;
-    let config = ColdStartConfig {
-        source,
-        source_gbps: a.source_gbps,
-        warmup_iterations: a.warmup,
-    };
+    let config =
+        ColdStartConfig { source, source_gbps: a.source_gbps, warmup_iterations: a.warmup };
     let r = cold_start(&prep, config).map_err(text)?;
-    Ok(report(
-        a.common.json,
-        || wire::ColdStartDto::from(&r),
-        |out| print_cold_start(out, &r),
-    ))
+    Ok(report(a.common.json, || wire::ColdStartDto::from(&r), |out| print_cold_start(out, &r)))
 }
 
 /// `mmperf schedule`: the chart, and with `--trace` a Chrome trace file.
@@ -632,11 +593,8 @@ fn list_hardware(json: bool) -> String {
                 "concurrency"
             );
             for d in &devices {
-                let peak = |k: &str| {
-                    d.peak_tflops
-                        .get(k)
-                        .map_or("-".to_string(), |v| format!("{v:.1}"))
-                };
+                let peak =
+                    |k: &str| d.peak_tflops.get(k).map_or("-".to_string(), |v| format!("{v:.1}"));
                 let mark = if d.platform_default { "*" } else { " " };
                 w!(
                     out,
@@ -696,13 +654,7 @@ fn print_prediction(out: &mut String, p: &MultiPrediction) {
         v.dedup();
         v
     };
-    w!(
-        out,
-        "{} on {} ({})",
-        p.plan.strategy.name(),
-        p.devices.join(" + "),
-        runtimes.join(", ")
-    );
+    w!(out, "{} on {} ({})", p.plan.strategy.name(), p.devices.join(" + "), runtimes.join(", "));
     let cap: f64 = p.pools.iter().map(|x| x.capacity_mb).sum();
     w!(
         out,
@@ -807,11 +759,7 @@ fn print_serve(out: &mut String, r: &wire::ServeDto) {
         out,
         "utilisation {:.2} | {}",
         r.utilisation,
-        if r.stable {
-            "stable"
-        } else {
-            "UNSTABLE: a queue grows without bound"
-        }
+        if r.stable { "stable" } else { "UNSTABLE: a queue grows without bound" }
     );
     w!(
         out,
@@ -841,8 +789,7 @@ fn print_serve(out: &mut String, r: &wire::ServeDto) {
             cell(|l| l.p99_ms),
             cell(|l| l.mean_wait_ms),
             m.utilisation,
-            m.max_sustainable_rps
-                .map_or("-".to_string(), |x| format!("{x:.2}")),
+            m.max_sustainable_rps.map_or("-".to_string(), |x| format!("{x:.2}")),
             if m.kept_up { "" } else { "  (falling behind)" }
         );
     }
@@ -880,14 +827,7 @@ fn print_cold_start(out: &mut String, r: &ColdStartReport) {
             m.first_run_ms
         );
     }
-    w!(
-        out,
-        "{:<18} {:>12} {:>12} {:>8}",
-        "strategy",
-        "warm ms",
-        "cold ms",
-        "ratio"
-    );
+    w!(out, "{:<18} {:>12} {:>12} {:>8}", "strategy", "warm ms", "cold ms", "ratio");
     for s in &r.strategies {
         w!(
             out,
@@ -957,19 +897,9 @@ fn print_gantt(out: &mut String, p: &MultiPrediction) {
     w!(out, "{} schedule, {:.3} ms", p.plan.strategy.name(), total);
     for m in &p.models {
         let a = ((m.start_ms / total) * WIDTH as f64).round() as usize;
-        let b = (((m.end_ms / total) * WIDTH as f64).round() as usize)
-            .max(a + 1)
-            .min(WIDTH);
-        let bar: String = (0..WIDTH)
-            .map(|x| if x >= a && x < b { '#' } else { '.' })
-            .collect();
-        w!(
-            out,
-            "{:<24} |{bar}| {:>9.3} -> {:>9.3} ms",
-            m.name,
-            m.start_ms,
-            m.end_ms
-        );
+        let b = (((m.end_ms / total) * WIDTH as f64).round() as usize).max(a + 1).min(WIDTH);
+        let bar: String = (0..WIDTH).map(|x| if x >= a && x < b { '#' } else { '.' }).collect();
+        w!(out, "{:<24} |{bar}| {:>9.3} -> {:>9.3} ms", m.name, m.start_ms, m.end_ms);
     }
     w!(out, "peak memory {:.0} MB", p.combined_memory_mb);
 }
@@ -981,10 +911,7 @@ pub fn main() -> ExitCode {
         Ok(text) => {
             // A closed pipe (`mmperf hardware | head`) is the reader's choice, not an error.
             let mut stdout = std::io::stdout().lock();
-            match stdout
-                .write_all(text.as_bytes())
-                .and_then(|()| stdout.flush())
-            {
+            match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
                 Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
                     eprintln!("error: cannot write output: {e}");
                     ExitCode::from(1)
@@ -1002,9 +929,7 @@ pub fn main() -> ExitCode {
 /// `mmperf bench`.
 fn bench(seconds: f64, only: Option<&str>, scaling: bool, json: bool) -> Result<String, String> {
     if !(seconds.is_finite() && seconds > 0.0 && seconds <= 60.0) {
-        return Err(format!(
-            "--seconds: got {seconds}; expected a number of seconds in (0, 60]"
-        ));
+        return Err(format!("--seconds: got {seconds}; expected a number of seconds in (0, 60]"));
     }
     let mut r = multimodel_perf::native::speed::run(seconds, only).map_err(|e| e.to_string())?;
     if scaling {
@@ -1015,23 +940,9 @@ fn bench(seconds: f64, only: Option<&str>, scaling: bool, json: bool) -> Result<
         return Ok(serde_json::to_string_pretty(&v).unwrap_or_default() + "\n");
     }
     let mut out = String::new();
-    w!(
-        out,
-        "{:<28} {:>12} {:>12} {:>8}",
-        "case (native)",
-        "median µs",
-        "fastest µs",
-        "samples"
-    );
+    w!(out, "{:<28} {:>12} {:>12} {:>8}", "case (native)", "median µs", "fastest µs", "samples");
     for c in &r.cases {
-        w!(
-            out,
-            "{:<28} {:>12.2} {:>12.2} {:>8}",
-            c.name,
-            c.median_us,
-            c.min_us,
-            c.samples
-        );
+        w!(out, "{:<28} {:>12.2} {:>12.2} {:>8}", c.name, c.median_us, c.min_us, c.samples);
     }
     for s in &r.serve {
         w!(
@@ -1044,14 +955,7 @@ fn bench(seconds: f64, only: Option<&str>, scaling: bool, json: bool) -> Result<
         );
     }
     if !r.scaling.is_empty() {
-        w!(
-            out,
-            "\n{:<8} {:>8} {:>14} {:>16}",
-            "device",
-            "models",
-            "predict ms",
-            "recommend ms"
-        );
+        w!(out, "\n{:<8} {:>8} {:>14} {:>16}", "device", "models", "predict ms", "recommend ms");
         for s in &r.scaling {
             w!(
                 out,

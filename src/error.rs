@@ -59,10 +59,7 @@ impl Error {
 
     /// Shorthand for [`Error::Missing`].
     pub fn missing(field: impl Into<String>, allowed: impl Into<String>) -> Self {
-        Error::Missing {
-            field: field.into(),
-            allowed: allowed.into(),
-        }
+        Error::Missing { field: field.into(), allowed: allowed.into() }
     }
 }
 

@@ -47,9 +47,7 @@ pub mod lenient {
                 "NaN" => Ok(f64::NAN),
                 "Infinity" => Ok(f64::INFINITY),
                 "-Infinity" => Ok(f64::NEG_INFINITY),
-                other => Err(E::custom(format!(
-                    "expected a number, found the string \"{other}\""
-                ))),
+                other => Err(E::custom(format!("expected a number, found the string \"{other}\""))),
             },
         }
     }
@@ -90,11 +88,7 @@ pub(crate) fn count(field: &str, v: Option<f64>, min: f64, max: f64) -> Result<O
     match v {
         None => Ok(None),
         Some(x) if x.is_finite() && x.fract() == 0.0 && x >= min && x <= max => Ok(Some(x as u32)),
-        Some(x) => Err(Error::invalid(
-            field,
-            x,
-            format!("an integer from {min} to {max}"),
-        )),
+        Some(x) => Err(Error::invalid(field, x, format!("an integer from {min} to {max}"))),
     }
 }
 
@@ -102,19 +96,12 @@ pub(crate) fn positive(field: &str, v: Option<f64>, max: f64) -> Result<Option<f
     match v {
         None => Ok(None),
         Some(x) if x.is_finite() && x > 0.0 && x <= max => Ok(Some(x)),
-        Some(x) => Err(Error::invalid(
-            field,
-            x,
-            format!("a positive number up to {max}"),
-        )),
+        Some(x) => Err(Error::invalid(field, x, format!("a positive number up to {max}"))),
     }
 }
 
 pub(crate) fn malformed(what: &str, e: serde_json::Error) -> Error {
-    Error::Malformed {
-        what: what.to_string(),
-        detail: e.to_string(),
-    }
+    Error::Malformed { what: what.to_string(), detail: e.to_string() }
 }
 
 pub(crate) fn r4(x: f64) -> f64 {
@@ -147,14 +134,8 @@ mod tests {
     #[test]
     fn bad_numbers_name_the_field() {
         for (json, field) in [
-            (
-                r#"[{"model_name":"gpt2","batch_size":0}]"#,
-                "models[0].batch_size",
-            ),
-            (
-                r#"[{"model_name":"gpt2","batch_size":2.5}]"#,
-                "models[0].batch_size",
-            ),
+            (r#"[{"model_name":"gpt2","batch_size":0}]"#, "models[0].batch_size"),
+            (r#"[{"model_name":"gpt2","batch_size":2.5}]"#, "models[0].batch_size"),
             (
                 r#"[{"model_name":"gpt2"},{"model_name":"gpt2","sequence_length":-3}]"#,
                 "models[1].sequence_length",
@@ -167,10 +148,7 @@ mod tests {
                 r#"{"models":[{"model_name":"gpt2"}],"constraints":{"max_compute":1.5}}"#,
                 "constraints.max_compute",
             ),
-            (
-                r#"[{"model_name":"gpt2","precision":"fp12"}]"#,
-                "models[0].precision",
-            ),
+            (r#"[{"model_name":"gpt2","precision":"fp12"}]"#, "models[0].precision"),
             (r#"[{"batch_size":1}]"#, "models[0].model_name"),
         ] {
             let err = parse_workload(json).unwrap_err().to_string();
@@ -180,13 +158,8 @@ mod tests {
 
     #[test]
     fn unknown_keys_are_named() {
-        let err = parse_workload(r#"[{"model_name":"gpt2","bogus":1}]"#)
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.contains("unknown field `bogus`") && err.contains("batch_size"),
-            "{err}"
-        );
+        let err = parse_workload(r#"[{"model_name":"gpt2","bogus":1}]"#).unwrap_err().to_string();
+        assert!(err.contains("unknown field `bogus`") && err.contains("batch_size"), "{err}");
         let err = parse_workload(r#""gpt2""#).unwrap_err().to_string();
         assert!(err.contains("an array of model entries"), "{err}");
     }
@@ -209,13 +182,8 @@ mod tests {
 
     #[test]
     fn malformed_json_is_reported_with_position() {
-        let err = parse_workload("[{\"model_name\": }")
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.starts_with("malformed workload") && err.contains("line 1"),
-            "{err}"
-        );
+        let err = parse_workload("[{\"model_name\": }").unwrap_err().to_string();
+        assert!(err.starts_with("malformed workload") && err.contains("line 1"), "{err}");
     }
 
     #[test]
@@ -226,9 +194,8 @@ mod tests {
         .unwrap();
         assert_eq!(d.memory_capacity_mb, 20000.0);
         assert_eq!(d.peak_tflops.fp16, 312.0);
-        let err = parse_hardware(r#"{"base":"cuda","bandwidth_efficiency":2}"#)
-            .unwrap_err()
-            .to_string();
+        let err =
+            parse_hardware(r#"{"base":"cuda","bandwidth_efficiency":2}"#).unwrap_err().to_string();
         assert!(err.contains("hardware.bandwidth_efficiency"), "{err}");
     }
 }

@@ -15,15 +15,9 @@ use files::{scratch, seed, write};
 
 /// Runs mmperf and checks the bad-input contract; returns the error line.
 fn rejected(args: &[&str], mentions: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_mmperf"))
-        .args(args)
-        .output()
-        .expect("run mmperf");
+    let out = Command::new(env!("CARGO_BIN_EXE_mmperf")).args(args).output().expect("run mmperf");
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(
-        !stderr.contains("panicked"),
-        "mmperf {args:?} panicked: {stderr}"
-    );
+    assert!(!stderr.contains("panicked"), "mmperf {args:?} panicked: {stderr}");
     assert_eq!(
         out.status.code(),
         Some(2),
@@ -31,18 +25,11 @@ fn rejected(args: &[&str], mentions: &[&str]) -> String {
         out.status
     );
     let lines: Vec<&str> = stderr.lines().collect();
-    assert_eq!(
-        lines.len(),
-        1,
-        "mmperf {args:?}: expected one stderr line, got {lines:?}"
-    );
+    assert_eq!(lines.len(), 1, "mmperf {args:?}: expected one stderr line, got {lines:?}");
     let line = lines[0];
     assert!(line.starts_with("error:"), "{line}");
     for m in mentions {
-        assert!(
-            line.contains(m),
-            "mmperf {args:?}: '{line}' does not mention '{m}'"
-        );
+        assert!(line.contains(m), "mmperf {args:?}: '{line}' does not mention '{m}'");
     }
     line.to_string()
 }
@@ -115,9 +102,7 @@ fn model_and_runtime_names_are_found_whatever_their_case() {
     let target = Target::new("cpu").unwrap();
     let predict = |json: &str| {
         let parsed = wire::parse_workload(json).unwrap();
-        let p = predictor
-            .predict(&parsed.workload, &target, Strategy::Parallel)
-            .unwrap();
+        let p = predictor.predict(&parsed.workload, &target, Strategy::Parallel).unwrap();
         (p.combined_latency_ms, p.models[0].runtime.clone())
     };
     let lower = predict(r#"[{"model_name": "bert-base-uncased", "runtime": "onnxruntime"}]"#);
@@ -128,58 +113,29 @@ fn model_and_runtime_names_are_found_whatever_their_case() {
 
 #[test]
 fn unknown_strategy_and_goal_are_rejected() {
-    rejected(
-        &["predict", &seed(), "--strategy", "diagonal"],
-        &["strategy: diagonal "],
-    );
-    rejected(
-        &["schedule", &seed(), "--strategy", "diagonal"],
-        &["strategy: diagonal "],
-    );
-    rejected(
-        &["recommend", &seed(), "--goal", "happiness"],
-        &["goal: happiness "],
-    );
+    rejected(&["predict", &seed(), "--strategy", "diagonal"], &["strategy: diagonal "]);
+    rejected(&["schedule", &seed(), "--strategy", "diagonal"], &["strategy: diagonal "]);
+    rejected(&["recommend", &seed(), "--goal", "happiness"], &["goal: happiness "]);
 }
 
 #[test]
 fn unknown_hardware_is_rejected() {
-    rejected(
-        &["predict", &seed(), "--hardware", "tpu"],
-        &["hardware: tpu "],
-    );
-    rejected(
-        &["predict", &seed(), "--hardware", "cuda:gtx480"],
-        &["hardware: cuda:gtx480 "],
-    );
+    rejected(&["predict", &seed(), "--hardware", "tpu"], &["hardware: tpu "]);
+    rejected(&["predict", &seed(), "--hardware", "cuda:gtx480"], &["hardware: cuda:gtx480 "]);
 }
 
 #[test]
 fn unknown_or_misplaced_runtimes_are_rejected() {
+    rejected(&["predict", &seed(), "--runtime", "warpdrive"], &["runtime: warpdrive "]);
     rejected(
-        &["predict", &seed(), "--runtime", "warpdrive"],
-        &["runtime: warpdrive "],
-    );
-    rejected(
-        &[
-            "predict",
-            &seed(),
-            "--runtime",
-            "tensorrt",
-            "--hardware",
-            "cpu",
-        ],
+        &["predict", &seed(), "--runtime", "tensorrt", "--hardware", "cpu"],
         &["runtime: tensorrt ", "cpu"],
     );
 }
 
 #[test]
 fn malformed_json_is_rejected_with_its_position() {
-    rejected_workload(
-        "malformed",
-        "[{\"model_name\": }",
-        &["malformed workload", "line 1"],
-    );
+    rejected_workload("malformed", "[{\"model_name\": }", &["malformed workload", "line 1"]);
 }
 
 #[test]
@@ -260,41 +216,11 @@ fn non_finite_numbers_name_the_field() {
             ..ModelEntryDto::default()
         };
         let cases: [(&str, ModelEntryDto); 6] = [
-            (
-                "models[0].batch_size",
-                ModelEntryDto {
-                    batch_size: Some(x),
-                    ..entry()
-                },
-            ),
-            (
-                "models[0].sequence_length",
-                ModelEntryDto {
-                    sequence_length: Some(x),
-                    ..entry()
-                },
-            ),
-            (
-                "models[0].image_size",
-                ModelEntryDto {
-                    image_size: Some(x),
-                    ..entry()
-                },
-            ),
-            (
-                "models[0].audio_seconds",
-                ModelEntryDto {
-                    audio_seconds: Some(x),
-                    ..entry()
-                },
-            ),
-            (
-                "models[0].threads",
-                ModelEntryDto {
-                    threads: Some(x),
-                    ..entry()
-                },
-            ),
+            ("models[0].batch_size", ModelEntryDto { batch_size: Some(x), ..entry() }),
+            ("models[0].sequence_length", ModelEntryDto { sequence_length: Some(x), ..entry() }),
+            ("models[0].image_size", ModelEntryDto { image_size: Some(x), ..entry() }),
+            ("models[0].audio_seconds", ModelEntryDto { audio_seconds: Some(x), ..entry() }),
+            ("models[0].threads", ModelEntryDto { threads: Some(x), ..entry() }),
             (
                 "models[0].params",
                 ModelEntryDto {
@@ -312,25 +238,11 @@ fn non_finite_numbers_name_the_field() {
             assert!(err.contains(field), "{field} = {x}: {err}");
         }
         for (field, dto) in [
-            (
-                "constraints.max_memory",
-                ConstraintsDto {
-                    max_memory: Some(x),
-                    max_compute: None,
-                },
-            ),
-            (
-                "constraints.max_compute",
-                ConstraintsDto {
-                    max_memory: None,
-                    max_compute: Some(x),
-                },
-            ),
+            ("constraints.max_memory", ConstraintsDto { max_memory: Some(x), max_compute: None }),
+            ("constraints.max_compute", ConstraintsDto { max_memory: None, max_compute: Some(x) }),
         ] {
-            let err = dto
-                .into_constraints()
-                .expect_err(&format!("{field} = {x} accepted"))
-                .to_string();
+            let err =
+                dto.into_constraints().expect_err(&format!("{field} = {x} accepted")).to_string();
             assert!(err.contains(field), "{field} = {x}: {err}");
         }
     }

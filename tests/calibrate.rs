@@ -42,22 +42,11 @@ fn run(
     strategy: Strategy,
     t: u64,
 ) -> Measurement {
-    let models: Vec<ModelSpec> = names
-        .iter()
-        .map(|(n, b)| ModelSpec::named(n).with_batch(*b))
-        .collect();
-    let target = Target {
-        device: base.clone().into(),
-        runtime: None,
-        devices: Vec::new(),
-    };
-    let workload = Workload {
-        models: models.clone(),
-        constraints: Default::default(),
-    };
-    let predicted = MultiModelPredictor::default()
-        .predict(&workload, &target, strategy)
-        .unwrap();
+    let models: Vec<ModelSpec> =
+        names.iter().map(|(n, b)| ModelSpec::named(n).with_batch(*b)).collect();
+    let target = Target { device: base.clone().into(), runtime: None, devices: Vec::new() };
+    let workload = Workload { models: models.clone(), constraints: Default::default() };
+    let predicted = MultiModelPredictor::default().predict(&workload, &target, strategy).unwrap();
     let mut m = Measurement {
         timestamp_ms: 1_700_000_000_000.0 + t as f64 * 1000.0,
         source: "test".to_string(),
@@ -93,14 +82,8 @@ fn cpu() -> DeviceProfile {
 /// The machine is slower at compute, faster at memory, slower to dispatch and interferes more than the
 /// profile says.
 fn truth() -> DeviceProfile {
-    let mut t = calibrate::fit::apply_scales(
-        &cpu(),
-        Scales {
-            compute: 1.8,
-            memory: 0.7,
-            overhead: 3.0,
-        },
-    );
+    let mut t =
+        calibrate::fit::apply_scales(&cpu(), Scales { compute: 1.8, memory: 0.7, overhead: 3.0 });
     t.interference_per_model = 0.15;
     t
 }
@@ -145,40 +128,22 @@ fn a_refit_on_half_lowers_the_error_on_the_other_half() {
         fit.after
     );
     // The multipliers found are those the "machine" was built with, within the noise.
-    assert!(
-        (fit.scales.compute / 1.8 - 1.0).abs() < 0.15,
-        "{:?}",
-        fit.scales
-    );
+    assert!((fit.scales.compute / 1.8 - 1.0).abs() < 0.15, "{:?}", fit.scales);
     // The previous profile is returned unchanged; the new one keeps the id and says how it was made.
     assert_eq!(fit.previous, cpu());
     assert_eq!(fit.fitted.id, cpu().id);
-    assert!(fit
-        .fitted
-        .sources
-        .iter()
-        .any(|(k, v)| k == "calibration" && v.contains("held-out")));
-    let i = fit
-        .interference
-        .1
-        .expect("concurrent runs were there to fit on");
+    assert!(fit.fitted.sources.iter().any(|(k, v)| k == "calibration" && v.contains("held-out")));
+    let i = fit.interference.1.expect("concurrent runs were there to fit on");
     assert!(i > 0.05, "interference {i}");
 }
 
 #[test]
 fn too_little_data_is_refused_with_the_reason() {
     let all = measurements();
-    let e = calibrate::refit(&cpu(), &all[..1], &[])
-        .unwrap_err()
-        .to_string();
-    assert!(
-        e.contains("measurements") && e.contains("at least 2"),
-        "{e}"
-    );
+    let e = calibrate::refit(&cpu(), &all[..1], &[]).unwrap_err().to_string();
+    assert!(e.contains("measurements") && e.contains("at least 2"), "{e}");
     // Two parallel runs: nothing ran alone, so there is no single-model timing to fit on.
-    let e = calibrate::refit(&cpu(), &all[1..2], &all[3..4])
-        .unwrap_err()
-        .to_string();
+    let e = calibrate::refit(&cpu(), &all[1..2], &all[3..4]).unwrap_err().to_string();
     assert!(e.contains("single-model timings"), "{e}");
 }
 
@@ -187,38 +152,22 @@ fn invalid_measurements_are_rejected_naming_the_field() {
     let good = measurements().remove(0);
     type Change = Box<dyn Fn(&mut Measurement)>;
     let cases: Vec<(Change, &str)> = vec![
-        (
-            Box::new(|m| m.models[1].measured_ms = f64::NAN),
-            "models[1].measured_ms",
-        ),
-        (
-            Box::new(|m| m.models[0].measured_ms = -3.0),
-            "models[0].measured_ms",
-        ),
-        (
-            Box::new(|m| m.measured_makespan_ms = 0.0),
-            "measured_makespan_ms",
-        ),
+        (Box::new(|m| m.models[1].measured_ms = f64::NAN), "models[1].measured_ms"),
+        (Box::new(|m| m.models[0].measured_ms = -3.0), "models[0].measured_ms"),
+        (Box::new(|m| m.measured_makespan_ms = 0.0), "measured_makespan_ms"),
         (Box::new(|m| m.memory_mb = Some(-1.0)), "memory_mb"),
         (Box::new(|m| m.groups = vec![vec![0]]), "groups"),
         (Box::new(|m| m.models.clear()), "models"),
-        (
-            Box::new(|m| m.hardware = "cuda:h100".to_string()),
-            "hardware",
-        ),
+        (Box::new(|m| m.hardware = "cuda:h100".to_string()), "hardware"),
     ];
     for (change, field) in cases {
         let mut m = good.clone();
         change(&mut m);
         let e = m.validate().unwrap_err().to_string();
         assert!(e.contains(field), "{field}: {e}");
-        let e = calibrate::refit(
-            &cpu(),
-            &[m.clone(), good.clone()],
-            std::slice::from_ref(&good),
-        )
-        .unwrap_err()
-        .to_string();
+        let e = calibrate::refit(&cpu(), &[m.clone(), good.clone()], std::slice::from_ref(&good))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("measurements[0]") && e.contains(field), "{e}");
     }
     assert!(good.validate().is_ok());
@@ -226,12 +175,8 @@ fn invalid_measurements_are_rejected_naming_the_field() {
 
 #[test]
 fn metrics_are_exact_on_hand_made_pairs() {
-    let s = calibrate::ErrorStats::of(&[
-        (110.0, 100.0),
-        (50.0, 100.0),
-        (100.0, 100.0),
-        (130.0, 100.0),
-    ]);
+    let s =
+        calibrate::ErrorStats::of(&[(110.0, 100.0), (50.0, 100.0), (100.0, 100.0), (130.0, 100.0)]);
     assert_eq!(s.n, 4);
     assert!((s.mean_ape - (0.10 + 0.50 + 0.0 + 0.30) / 4.0).abs() < 1e-12);
     assert!((s.median_ape - 0.20).abs() < 1e-12);
@@ -293,12 +238,8 @@ fn on_recorded_measurements_a_refit_on_half_lowers_the_error_on_the_other_half()
     )
     .unwrap();
     let export: serde_json::Value = serde_json::from_str(&text).unwrap();
-    let profile = export["profiles"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["version"] == 1)
-        .unwrap();
+    let profile =
+        export["profiles"].as_array().unwrap().iter().find(|p| p["version"] == 1).unwrap();
     let profile = DeviceProfile::try_from(
         serde_json::from_value::<wire::HardwareProfileDto>(profile["profile"].clone()).unwrap(),
     )

@@ -12,21 +12,14 @@ mod files;
 use files::{scratch, seed, write};
 
 fn mmperf(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_mmperf"))
-        .args(args)
-        .output()
-        .expect("run mmperf")
+    Command::new(env!("CARGO_BIN_EXE_mmperf")).args(args).output().expect("run mmperf")
 }
 
 /// Runs and expects success; returns stdout.
 fn ok(args: &[&str]) -> String {
     let out = mmperf(args);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "mmperf {args:?} failed: {stderr}"
-    );
+    assert_eq!(out.status.code(), Some(0), "mmperf {args:?} failed: {stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
     String::from_utf8(out.stdout).expect("utf-8 stdout")
 }
@@ -58,9 +51,7 @@ fn predict_json_has_the_seed_shape_and_consistent_totals() {
         let x = num(&v, &format!("/totalMetrics/{key}"));
         assert!(x.is_finite() && x > 0.0, "totalMetrics.{key} = {x}");
     }
-    assert!(v
-        .pointer("/totalMetrics/feasible")
-        .is_some_and(Value::is_boolean));
+    assert!(v.pointer("/totalMetrics/feasible").is_some_and(Value::is_boolean));
 
     let individual = array(&v, "/individualPredictions");
     assert_eq!(individual.len(), SEED_MODELS.len());
@@ -68,24 +59,15 @@ fn predict_json_has_the_seed_shape_and_consistent_totals() {
         .iter()
         .map(|m| m["modelName"].as_str().expect("modelName is a string"))
         .collect();
-    assert_eq!(
-        names, SEED_MODELS,
-        "individualPredictions keep the user's order"
-    );
+    assert_eq!(names, SEED_MODELS, "individualPredictions keep the user's order");
     for m in individual {
         for key in ["latency", "throughput", "memory"] {
-            let x = m[key]
-                .as_f64()
-                .unwrap_or_else(|| panic!("{key} missing in {m}"));
+            let x = m[key].as_f64().unwrap_or_else(|| panic!("{key} missing in {m}"));
             assert!(x.is_finite() && x > 0.0, "{key} = {x} in {m}");
         }
     }
 
-    for key in [
-        "computeContention",
-        "memoryBandwidthContention",
-        "memoryContention",
-    ] {
+    for key in ["computeContention", "memoryBandwidthContention", "memoryContention"] {
         let x = num(&v, &format!("/contentionFactors/{key}"));
         assert!(x.is_finite() && x >= 0.0, "contentionFactors.{key} = {x}");
     }
@@ -95,10 +77,7 @@ fn predict_json_has_the_seed_shape_and_consistent_totals() {
     assert_eq!(timeline.len(), SEED_MODELS.len());
     let mut last_end: f64 = 0.0;
     for bar in timeline {
-        assert!(
-            SEED_MODELS.contains(&bar["model"].as_str().expect("model")),
-            "{bar}"
-        );
+        assert!(SEED_MODELS.contains(&bar["model"].as_str().expect("model")), "{bar}");
         let (start, end, duration) = (
             bar["startTime"].as_f64().expect("startTime"),
             bar["endTime"].as_f64().expect("endTime"),
@@ -113,10 +92,7 @@ fn predict_json_has_the_seed_shape_and_consistent_totals() {
     assert_eq!(total, last_end, "the last bar ends at the makespan");
 
     assert_eq!(v["executionStrategy"], "parallel");
-    assert_eq!(
-        v["hardwarePlatform"], "cuda:a100-40gb",
-        "the seed's 'cuda' is the A100 default"
-    );
+    assert_eq!(v["hardwarePlatform"], "cuda:a100-40gb", "the seed's 'cuda' is the A100 default");
     assert!(v["warnings"].is_array(), "warnings: {v}");
 }
 
@@ -163,9 +139,7 @@ fn a_reordered_workload_gives_identical_totals() {
 fn recommend_json_explains_the_choice_for_the_goal() {
     let v = ok_json(&["recommend", &seed(), "--json", "--goal", "memory"]);
     assert_eq!(v["optimizationGoal"], "memory");
-    let chosen = v["recommendedStrategy"]
-        .as_str()
-        .expect("recommendedStrategy");
+    let chosen = v["recommendedStrategy"].as_str().expect("recommendedStrategy");
     let groups = array(&v, "/plan/groups");
     let mut planned: Vec<&str> = groups
         .iter()
@@ -199,18 +173,9 @@ fn tables_name_every_model() {
     let recommend = ok(&["recommend", &seed()]);
     let schedule = ok(&["schedule", &seed()]);
     for name in SEED_MODELS {
-        assert!(
-            predict.contains(name),
-            "predict table lacks {name}:\n{predict}"
-        );
-        assert!(
-            recommend.contains(name),
-            "recommend table lacks {name}:\n{recommend}"
-        );
-        assert!(
-            schedule.contains(name),
-            "schedule chart lacks {name}:\n{schedule}"
-        );
+        assert!(predict.contains(name), "predict table lacks {name}:\n{predict}");
+        assert!(recommend.contains(name), "recommend table lacks {name}:\n{recommend}");
+        assert!(schedule.contains(name), "schedule chart lacks {name}:\n{schedule}");
     }
 }
 
@@ -225,14 +190,10 @@ fn catalogs_list_models_and_devices() {
         assert!(hardware.contains(id), "{hardware}");
     }
     let models: Value = serde_json::from_str(&ok(&["models", "--json"])).expect("models --json");
-    assert!(array(&models, "")
-        .iter()
-        .any(|m| m["name"] == "bert-base-uncased"));
+    assert!(array(&models, "").iter().any(|m| m["name"] == "bert-base-uncased"));
     let devices: Value =
         serde_json::from_str(&ok(&["hardware", "--json"])).expect("hardware --json");
-    assert!(array(&devices, "")
-        .iter()
-        .any(|d| d["id"] == "cuda:a100-40gb"));
+    assert!(array(&devices, "").iter().any(|d| d["id"] == "cuda:a100-40gb"));
 }
 
 #[test]
@@ -287,32 +248,22 @@ fn snake_and_camel_case_keys_give_the_same_output() {
             {"modelName": "vit-base-patch16-224", "batchSize": 3, "imageSize": 224, "precision": "fp16"}
         ], "resourceConstraints": {"maxMemory": 30000, "maxCompute": 0.8}, "hardware": "cuda:t4"}"#,
     );
-    assert_ne!(
-        ok(&["predict", &snake, "--json"]),
-        ok(&["predict", &other, "--json"])
-    );
+    assert_ne!(ok(&["predict", &snake, "--json"]), ok(&["predict", &other, "--json"]));
     let _ = std::fs::remove_dir_all(dir);
 }
 
 #[test]
 fn a_small_custom_profile_makes_a_big_workload_infeasible() {
     let dir = scratch("profile");
-    let profile = write(
-        &dir,
-        "small-gpu.json",
-        r#"{"base": "cuda:a100-40gb", "memory_capacity_mb": 1000}"#,
-    );
+    let profile =
+        write(&dir, "small-gpu.json", r#"{"base": "cuda:a100-40gb", "memory_capacity_mb": 1000}"#);
     let big = write(
         &dir,
         "big.json",
         r#"[{"model_name": "llama-3.2-1b", "batch_size": 4}, {"model_name": "bert-large-uncased", "batch_size": 8}]"#,
     );
     let v = ok_json(&["predict", &big, "--hardware", &profile, "--json"]);
-    assert_eq!(
-        v["totalMetrics"]["feasible"], false,
-        "{}",
-        v["totalMetrics"]
-    );
+    assert_eq!(v["totalMetrics"]["feasible"], false, "{}", v["totalMetrics"]);
     let overflow = num(&v, "/totalMetrics/overflowMb");
     let memory = num(&v, "/totalMetrics/combinedMemory");
     assert!(overflow > 0.0, "{}", v["totalMetrics"]);
@@ -324,11 +275,7 @@ fn a_small_custom_profile_makes_a_big_workload_infeasible() {
     assert!(pools.iter().all(|p| p["capacityMb"] == 1000.0), "{pools:?}");
     // The same workload fits on the catalog A100 the profile starts from.
     let base = ok_json(&["predict", &big, "--hardware", "cuda:a100-40gb", "--json"]);
-    assert_eq!(
-        base["totalMetrics"]["feasible"], true,
-        "{}",
-        base["totalMetrics"]
-    );
+    assert_eq!(base["totalMetrics"]["feasible"], true, "{}", base["totalMetrics"]);
     let _ = std::fs::remove_dir_all(dir);
 }
 
@@ -345,17 +292,11 @@ fn bench_times_the_shared_speed_cases_and_rejects_a_bad_duration() {
         .collect();
     assert_eq!(names, want);
     for c in cases {
-        let (median, min) = (
-            c["medianUs"].as_f64().unwrap(),
-            c["minUs"].as_f64().unwrap(),
-        );
+        let (median, min) = (c["medianUs"].as_f64().unwrap(), c["minUs"].as_f64().unwrap());
         assert!(min > 0.0 && min <= median, "{c}");
         assert!(c["samples"].as_u64().unwrap() >= 5, "{c}");
     }
-    assert!(
-        v["serve"].as_array().unwrap().is_empty(),
-        "--only keeps no serve case"
-    );
+    assert!(v["serve"].as_array().unwrap().is_empty(), "--only keeps no serve case");
     let out = mmperf(&["bench", "--seconds", "0"]);
     assert_eq!(out.status.code(), Some(2), "{out:?}");
     assert!(String::from_utf8_lossy(&out.stderr).contains("--seconds"));
@@ -391,8 +332,5 @@ fn route_reads_a_capabilities_file_and_prints_decisions_as_routemodels_does() {
     let out = mmperf(&["route", &seed, "--capabilities", &bad]);
     assert_ne!(out.status.code(), Some(0));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains("capabilities.hardwareConcurrency"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("capabilities.hardwareConcurrency"), "{stderr}");
 }

@@ -19,11 +19,7 @@ fn mmperf(args: &[&str]) -> Output {
 
 fn ok(args: &[&str]) -> String {
     let out = mmperf(args);
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8(out.stdout).unwrap()
 }
 
@@ -31,11 +27,7 @@ fn fails(args: &[&str]) -> String {
     let out = mmperf(args);
     assert_eq!(out.status.code(), Some(2), "{args:?} should fail");
     let err = String::from_utf8(out.stderr).unwrap();
-    assert_eq!(
-        err.lines().filter(|l| l.starts_with("error:")).count(),
-        1,
-        "{err}"
-    );
+    assert_eq!(err.lines().filter(|l| l.starts_with("error:")).count(), 1, "{err}");
     err
 }
 
@@ -55,10 +47,7 @@ fn calibrate_measure_validate_refit_export_import() {
     let out = mmperf(&["calibrate", "--quick", "--db", &db, "--out", &profile]);
     assert!(out.status.success());
     let progress = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        progress.contains("GEMM") && progress.contains("GB/s"),
-        "{progress}"
-    );
+    assert!(progress.contains("GEMM") && progress.contains("GB/s"), "{progress}");
     let p: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&profile).unwrap()).unwrap();
     assert_eq!(p["id"], "cpu:calibrated");
@@ -81,20 +70,13 @@ fn calibrate_measure_validate_refit_export_import() {
             "--db",
             &db,
         ]);
-        for s in [
-            "parallel:",
-            "sequential:",
-            "batched:",
-            "stored as measurement",
-            "recommendation:",
-        ] {
+        for s in
+            ["parallel:", "sequential:", "batched:", "stored as measurement", "recommendation:"]
+        {
             assert!(text.contains(s), "{s}: {text}");
         }
         // The recommendation's accuracy accumulates over the stored comparisons.
-        assert!(
-            text.contains(&format!("of {} comparisons", k + 1)),
-            "{text}"
-        );
+        assert!(text.contains(&format!("of {} comparisons", k + 1)), "{text}");
     }
     let json = ok(&[
         "measure",
@@ -128,20 +110,13 @@ fn calibrate_measure_validate_refit_export_import() {
     assert!(ok(&["validate", "--db", &db]).contains("refit due:"));
 
     let fit = ok(&["refit", "--db", &db]);
-    assert!(
-        fit.contains("v1 → v2 (v1 kept)") && fit.contains("held-out makespan error"),
-        "{fit}"
-    );
+    assert!(fit.contains("v1 → v2 (v1 kept)") && fit.contains("held-out makespan error"), "{fit}");
 
     let export = ok(&["export", "--db", &db]);
     let e: serde_json::Value = serde_json::from_str(&export).unwrap();
     assert_eq!(e["measurements"].as_array().unwrap().len(), 11);
-    let versions: Vec<u64> = e["profiles"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["version"].as_u64().unwrap())
-        .collect();
+    let versions: Vec<u64> =
+        e["profiles"].as_array().unwrap().iter().map(|p| p["version"].as_u64().unwrap()).collect();
     assert_eq!(versions, vec![1, 2]);
     assert_eq!(e["fits"].as_array().unwrap().len(), 1);
     assert_eq!(e["comparisons"].as_array().unwrap().len(), 2);
@@ -159,17 +134,9 @@ fn calibrate_measure_validate_refit_export_import() {
     bad["measurements"][3]["models"][1]["measuredMs"] = serde_json::json!("NaN");
     let bad_file = files::write(&dir, "bad.json", &bad.to_string());
     let err = fails(&["import", &bad_file, "--db", &db2]);
-    assert!(
-        err.contains("measurements[3]") && err.contains("models[1].measured_ms"),
-        "{err}"
-    );
+    assert!(err.contains("measurements[3]") && err.contains("models[1].measured_ms"), "{err}");
     bad["measurements"][3]["models"][1]["measuredMs"] = serde_json::json!(-2.0);
-    let err = fails(&[
-        "import",
-        &files::write(&dir, "neg.json", &bad.to_string()),
-        "--db",
-        &db2,
-    ]);
+    let err = fails(&["import", &files::write(&dir, "neg.json", &bad.to_string()), "--db", &db2]);
     assert!(err.contains("measured_ms"), "{err}");
     let still: serde_json::Value =
         serde_json::from_str(&ok(&["validate", "--db", &db2, "--json"])).unwrap();
@@ -184,10 +151,7 @@ fn a_corrupt_or_foreign_store_is_reported_and_left_untouched() {
     std::fs::write(&path, &junk).unwrap();
     let db = path.to_string_lossy().into_owned();
     let e = fails(&["validate", "--db", &db]);
-    assert!(
-        e.contains(&db) && e.contains("not an SQLite database"),
-        "{e}"
-    );
+    assert!(e.contains(&db) && e.contains("not an SQLite database"), "{e}");
     assert_eq!(std::fs::read(&path).unwrap(), junk, "the file was changed");
     // An SQLite database of something else.
     let other = dir.join("other.sqlite");
@@ -240,30 +204,12 @@ fn the_calibrated_profile_separates_the_machine_from_the_builtin_runtime() {
     let db = dir.join("m.sqlite").to_string_lossy().into_owned();
     let file = dir.join("cpu.json").to_string_lossy().into_owned();
     let wasm_file = dir.join("wasm.json").to_string_lossy().into_owned();
-    let out = mmperf(&[
-        "calibrate",
-        "--quick",
-        "--db",
-        &db,
-        "--out",
-        &file,
-        "--wasm-out",
-        &wasm_file,
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out =
+        mmperf(&["calibrate", "--quick", "--db", &db, "--out", &file, "--wasm-out", &wasm_file]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let progress = String::from_utf8_lossy(&out.stderr);
-    for s in [
-        "16×768×768",
-        "1×768×3072",
-        "concurrency",
-        "parallel region",
-        "fork-join",
-        "IQR",
-    ] {
+    for s in ["16×768×768", "1×768×3072", "concurrency", "parallel region", "fork-join", "IQR"]
+    {
         assert!(progress.contains(s), "{s}: {progress}");
     }
     let p: serde_json::Value =
@@ -272,20 +218,14 @@ fn the_calibrated_profile_separates_the_machine_from_the_builtin_runtime() {
     assert!(all_core > 0.0 && all_core <= 1.0, "{all_core}");
     let cores = p["compute_units"].as_f64().unwrap();
     let overhead = p["kernel_overhead_us"].as_f64().unwrap();
-    assert!(
-        cores <= 1.0 || overhead > 0.0,
-        "{overhead} µs on {cores} cores"
-    );
+    assert!(cores <= 1.0 || overhead > 0.0, "{overhead} µs on {cores} cores");
     let builtin = p["runtime_efficiency"]["builtin"].as_f64().unwrap();
     assert!(builtin > 0.0 && builtin <= 1.0, "{builtin}");
     assert_eq!(p["serial_fraction"].as_f64(), Some(0.0));
     assert_eq!(p["bandwidth_efficiency"].as_f64(), Some(1.0));
     assert!(p["per_unit_bandwidth_gbps"].as_f64().unwrap() > 0.0);
     let sources = p["sources"].to_string();
-    assert!(
-        sources.contains("matrixmultiply") && sources.contains("IQR"),
-        "{sources}"
-    );
+    assert!(sources.contains("matrixmultiply") && sources.contains("IQR"), "{sources}");
     // Co-runners cost what the concurrency probe and the bandwidth shares say, nothing on top.
     assert_eq!(p["interference_per_model"].as_f64(), Some(0.0));
 
@@ -299,16 +239,8 @@ fn the_calibrated_profile_separates_the_machine_from_the_builtin_runtime() {
     assert_eq!(w["default_runtime"], "onnxruntime-web");
     let ratio =
         w["peak_tflops"]["fp32"].as_f64().unwrap() / p["peak_tflops"]["fp32"].as_f64().unwrap();
-    assert!(
-        [1.0, 0.5, 0.25].iter().any(|r| (ratio - r).abs() < 1e-9),
-        "{ratio}"
-    );
-    for same in [
-        "memory_bandwidth_gbps",
-        "compute_units",
-        "all_core_rate",
-        "gemm_tiles",
-    ] {
+    assert!([1.0, 0.5, 0.25].iter().any(|r| (ratio - r).abs() < 1e-9), "{ratio}");
+    for same in ["memory_bandwidth_gbps", "compute_units", "all_core_rate", "gemm_tiles"] {
         assert_eq!(w[same], p[same], "{same}");
     }
     assert!(w["sources"]["wasm"].as_str().unwrap().contains("SIMD128"));
@@ -347,11 +279,7 @@ fn two_measure_processes_writing_one_store_at_once_lose_nothing() {
     let (a, b) = (spawn(), spawn());
     for child in [a, b] {
         let out = child.wait_with_output().expect("wait for mmperf");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     }
     // Each run stores one measurement per plan (5 with splits on a multi-core machine, 3 on one core) and
     // one comparison; the export must hold both runs' worth.
@@ -359,8 +287,5 @@ fn two_measure_processes_writing_one_store_at_once_lose_nothing() {
     let measurements = export["measurements"].as_array().unwrap().len();
     let comparisons = export["comparisons"].as_array().unwrap().len();
     assert_eq!(comparisons, 2, "{export}");
-    assert!(
-        measurements == 10 || measurements == 6,
-        "{measurements} measurements"
-    );
+    assert!(measurements == 10 || measurements == 6, "{measurements} measurements");
 }

@@ -14,26 +14,14 @@ use multimodel_perf::predict::spec::{resolve, CustomModel, ModelSpec};
 /// A chain of `count` square GEMMs of `rows` × `dim` × `dim`.
 fn chain(name: &str, rows: u32, dim: u32, count: usize) -> ModelSpec {
     ModelSpec {
-        custom: Some(CustomModel::Chain(vec![
-            ChainGemm {
-                m: rows,
-                k: dim,
-                n: dim
-            };
-            count
-        ])),
+        custom: Some(CustomModel::Chain(vec![ChainGemm { m: rows, k: dim, n: dim }; count])),
         ..ModelSpec::named(name)
     }
 }
 
 fn single(dev: &DeviceProfile, runtime: &str, spec: &ModelSpec, threads: u32) -> SinglePrediction {
     let runtime = RuntimeProfile::find(runtime).unwrap();
-    Placement {
-        device: dev,
-        runtime: &runtime,
-        threads,
-    }
-    .predict(&resolve(spec, "m").unwrap())
+    Placement { device: dev, runtime: &runtime, threads }.predict(&resolve(spec, "m").unwrap())
 }
 
 fn laptop() -> DeviceProfile {
@@ -122,11 +110,7 @@ fn onnx_runtime_runs_a_large_gemm_at_the_tuned_gemm_rate_on_a_cpu() {
     // taken off for the runtime (on GPUs its kernels reach 0.85 of cuBLAS).
     let dev = laptop();
     let one = single(&dev, "onnxruntime", &chain("big", 512, 1024, 4), 1);
-    let tile = dev
-        .gemm_tiles
-        .iter()
-        .map(|t| t.efficiency)
-        .fold(0.0, f64::max);
+    let tile = dev.gemm_tiles.iter().map(|t| t.efficiency).fold(0.0, f64::max);
     let core_gflops = dev.peak_tflops.fp32 * 1e3 / f64::from(dev.compute_units) * tile;
     let expected_ms = one.gflops / core_gflops * 1e3;
     assert!(
@@ -148,10 +132,7 @@ fn the_all_core_rate_slows_every_thread_when_all_cores_are_busy() {
     dev.all_core_rate = 0.8;
     assert_eq!(single(&dev, "pytorch", &big, 1).latency_ms, one);
     let slower = single(&dev, "pytorch", &big, 4).latency_ms;
-    assert!(
-        slower > four * 1.2 && slower < four * 1.3,
-        "{four} → {slower}"
-    );
+    assert!(slower > four * 1.2 && slower < four * 1.3, "{four} → {slower}");
 }
 
 fn prepared(
@@ -163,10 +144,7 @@ fn prepared(
         runtime: Some(RuntimeProfile::find(runtime).unwrap()),
         ..Target::new(device).unwrap()
     };
-    let workload = Workload {
-        models,
-        constraints: Default::default(),
-    };
+    let workload = Workload { models, constraints: Default::default() };
     prepare(&workload, &target, &Default::default()).unwrap()
 }
 
@@ -196,9 +174,7 @@ fn cores_go_to_the_model_that_would_finish_last() {
 
 #[test]
 fn more_models_than_cores_get_one_thread_each() {
-    let models = (0..5)
-        .map(|i| chain(&format!("m{i}"), 64, 256, 4))
-        .collect();
+    let models = (0..5).map(|i| chain(&format!("m{i}"), 64, 256, 4)).collect();
     let prep = prepared(models, "cpu:laptop-4c", "pytorch");
     let mut table = threads::SingleTable::new(&prep);
     let split = threads::fill(&prep, &[0, 1, 2, 3, 4], &mut table);
@@ -211,11 +187,7 @@ fn makespan(
     threads: Vec<u32>,
 ) -> f64 {
     let plan = Plan {
-        strategy: if groups.len() == 1 {
-            Strategy::Parallel
-        } else {
-            Strategy::Sequential
-        },
+        strategy: if groups.len() == 1 { Strategy::Parallel } else { Strategy::Sequential },
         groups,
         threads: threads.into_iter().map(Some).collect(),
         residency: Residency::Resident,
@@ -236,10 +208,7 @@ fn oversubscribed_spinning_pools_lose_a_slice_per_region_blocking_ones_a_wake_up
             runtime: Some(RuntimeProfile::find(runtime).unwrap()),
             devices: vec![dev.clone()],
         };
-        let w = Workload {
-            models: models(),
-            constraints: Default::default(),
-        };
+        let w = Workload { models: models(), constraints: Default::default() };
         let prep = prepare(&w, &target, &Default::default()).unwrap();
         let seq = makespan(&prep, vec![vec![0], vec![1]], vec![2, 2]);
         let naive = makespan(&prep, vec![vec![0, 1]], vec![2, 2]);
@@ -253,10 +222,7 @@ fn oversubscribed_spinning_pools_lose_a_slice_per_region_blocking_ones_a_wake_up
     let (_, blocking_naive, _) = run("builtin");
     let (blocking_seq, _, _) = run("builtin");
     // Blocking joins lose only a wake-up per region.
-    assert!(
-        blocking_naive < 2.0 * blocking_seq,
-        "{blocking_naive} vs {blocking_seq}"
-    );
+    assert!(blocking_naive < 2.0 * blocking_seq, "{blocking_naive} vs {blocking_seq}");
 }
 
 #[test]
@@ -277,19 +243,14 @@ fn one_thread_runs_share_the_cores_fairly_whether_their_runtime_spins_or_blocks(
             devices: vec![dev.clone()],
         };
         let w = Workload {
-            models: (0..4)
-                .map(|i| chain(&format!("m{i}"), 64, 256, 50))
-                .collect(),
+            models: (0..4).map(|i| chain(&format!("m{i}"), 64, 256, 50)).collect(),
             constraints: Default::default(),
         };
         let prep = prepare(&w, &target, &Default::default()).unwrap();
         let solo = prep.single(0, 1).latency_ms;
         let shared = makespan(&prep, vec![vec![0, 1, 2, 3]], vec![1; 4]);
         let ratio = shared / (2.0 * solo);
-        assert!(
-            (ratio - 1.0).abs() < 0.01,
-            "{runtime}: {shared} ms vs 2 × {solo} ms"
-        );
+        assert!((ratio - 1.0).abs() < 0.01, "{runtime}: {shared} ms vs 2 × {solo} ms");
     }
 }
 
@@ -307,17 +268,8 @@ fn the_recommendation_offers_thread_splits_and_says_the_threads() {
     let labels: Vec<&str> = r.candidates.iter().map(|c| c.label.as_str()).collect();
     assert!(labels.contains(&"parallel-split-threads"), "{labels:?}");
     assert!(labels.contains(&"batched-split-threads"), "{labels:?}");
-    let split = r
-        .candidates
-        .iter()
-        .find(|c| c.label == "parallel-split-threads")
-        .unwrap();
-    let t: Vec<u32> = (0..2)
-        .map(|i| prep.threads(i, &split.prediction.plan))
-        .collect();
+    let split = r.candidates.iter().find(|c| c.label == "parallel-split-threads").unwrap();
+    let t: Vec<u32> = (0..2).map(|i| prep.threads(i, &split.prediction.plan)).collect();
     // Each model at least one thread, together no more than the cores.
-    assert!(
-        t.iter().all(|&x| x >= 1) && t.iter().sum::<u32>() <= 4,
-        "{t:?}"
-    );
+    assert!(t.iter().all(|&x| x >= 1) && t.iter().sum::<u32>() <= 4, "{t:?}");
 }

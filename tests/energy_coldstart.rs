@@ -11,18 +11,10 @@ use multimodel_perf::{
 };
 
 fn seed() -> Workload {
-    wire::parse_workload(include_str!("data/seed-example.json"))
-        .unwrap()
-        .workload
+    wire::parse_workload(include_str!("data/seed-example.json")).unwrap().workload
 }
 
-const TARGETS: [&str; 5] = [
-    "cuda:a100-40gb",
-    "cuda:t4",
-    "cpu",
-    "mps:m2",
-    "webgpu:integrated",
-];
+const TARGETS: [&str; 5] = ["cuda:a100-40gb", "cuda:t4", "cpu", "mps:m2", "webgpu:integrated"];
 
 #[test]
 fn energy_is_attributed_bounded_and_grows_with_work() {
@@ -61,9 +53,7 @@ fn energy_is_attributed_bounded_and_grows_with_work() {
 fn the_energy_goal_picks_the_least_energy_feasible_plan() {
     let predictor = MultiModelPredictor::default();
     for hw in TARGETS {
-        let prep = predictor
-            .prepare(&seed(), &Target::new(hw).unwrap())
-            .unwrap();
+        let prep = predictor.prepare(&seed(), &Target::new(hw).unwrap()).unwrap();
         let r = plan::recommend(&prep, Goal::Energy);
         let best = r.best().prediction.energy.total_j;
         for c in r.candidates.iter().filter(|c| c.prediction.feasible) {
@@ -83,16 +73,11 @@ fn oversubscribed_cpus_burn_more_energy_than_sequential() {
         ModelSpec::named("distilbert-base-uncased").with_batch(4),
         ModelSpec::named("all-MiniLM-L6-v2").with_batch(8),
     ];
-    let w = Workload {
-        models,
-        constraints: Default::default(),
-    };
+    let w = Workload { models, constraints: Default::default() };
     let predictor = MultiModelPredictor::default();
     let target = Target::new("cpu").unwrap();
     let par = predictor.predict(&w, &target, Strategy::Parallel).unwrap();
-    let seq = predictor
-        .predict(&w, &target, Strategy::Sequential)
-        .unwrap();
+    let seq = predictor.predict(&w, &target, Strategy::Sequential).unwrap();
     assert!(par.combined_latency_ms > seq.combined_latency_ms);
     assert!(par.energy.total_j > seq.energy.total_j);
 }
@@ -101,9 +86,7 @@ fn oversubscribed_cpus_burn_more_energy_than_sequential() {
 fn cold_is_never_faster_than_warm_and_slower_sources_cost_more() {
     let predictor = MultiModelPredictor::default();
     for hw in TARGETS {
-        let prep = predictor
-            .prepare(&seed(), &Target::new(hw).unwrap())
-            .unwrap();
+        let prep = predictor.prepare(&seed(), &Target::new(hw).unwrap()).unwrap();
         let mut previous: Option<Vec<f64>> = None;
         for source in [
             WeightSource::Memory,
@@ -113,11 +96,7 @@ fn cold_is_never_faster_than_warm_and_slower_sources_cost_more() {
         ] {
             let r = cold_start(
                 &prep,
-                ColdStartConfig {
-                    source,
-                    source_gbps: None,
-                    warmup_iterations: 1,
-                },
+                ColdStartConfig { source, source_gbps: None, warmup_iterations: 1 },
             )
             .unwrap();
             for s in &r.strategies {
@@ -130,19 +109,12 @@ fn cold_is_never_faster_than_warm_and_slower_sources_cost_more() {
                 );
             }
             for m in &r.models {
-                assert!(
-                    m.first_run_ms >= m.warm_ms + m.warmup_ms,
-                    "{hw}: {}",
-                    m.name
-                );
+                assert!(m.first_run_ms >= m.warm_ms + m.warmup_ms, "{hw}: {}", m.name);
             }
             let colds: Vec<f64> = r.strategies.iter().map(|s| s.cold_ms).collect();
             if let Some(prev) = &previous {
                 for (a, b) in prev.iter().zip(&colds) {
-                    assert!(
-                        b + 1e-9 >= *a,
-                        "{hw}: {source:?} was faster than a faster source"
-                    );
+                    assert!(b + 1e-9 >= *a, "{hw}: {source:?} was faster than a faster source");
                 }
             }
             previous = Some(colds);
@@ -152,9 +124,8 @@ fn cold_is_never_faster_than_warm_and_slower_sources_cost_more() {
 
 #[test]
 fn cold_start_rejects_a_bad_bandwidth() {
-    let prep = MultiModelPredictor::default()
-        .prepare(&seed(), &Target::new("cuda").unwrap())
-        .unwrap();
+    let prep =
+        MultiModelPredictor::default().prepare(&seed(), &Target::new("cuda").unwrap()).unwrap();
     for bad in [0.0, -1.0, f64::NAN, f64::INFINITY] {
         let err = cold_start(
             &prep,
@@ -183,23 +154,12 @@ fn oversubscribed_host_memory_is_priced_as_swapping_but_device_memory_is_not() {
         long("llama-3.2-1b", Precision::Fp16),
         long("qwen2.5-0.5b", Precision::Fp32),
     ];
-    let w = Workload {
-        models,
-        constraints: Default::default(),
-    };
+    let w = Workload { models, constraints: Default::default() };
     let predictor = MultiModelPredictor::default();
-    let host = predictor
-        .predict(
-            &w,
-            &Target::new("cpu:laptop-4c").unwrap(),
-            Strategy::Parallel,
-        )
-        .unwrap();
+    let host =
+        predictor.predict(&w, &Target::new("cpu:laptop-4c").unwrap(), Strategy::Parallel).unwrap();
     let pool = &host.pools[0];
-    assert!(
-        !host.feasible && pool.overflow_mb > 0.0,
-        "the workload should overflow 16 GB"
-    );
+    assert!(!host.feasible && pool.overflow_mb > 0.0, "the workload should overflow 16 GB");
     let expected = 2.0 * pool.overflow_mb * 1024.0 * 1024.0 / 3e9 * 1e3;
     assert!(
         (pool.swap_ms_per_round - expected).abs() < 1e-6,

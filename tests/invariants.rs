@@ -13,14 +13,8 @@ use multimodel_perf::wire;
 use multimodel_perf::{ModelSpec, MultiModelPredictor};
 use proptest::prelude::*;
 
-const TARGETS: [&str; 6] = [
-    "cuda:a100-40gb",
-    "cuda:t4",
-    "cpu",
-    "mps:m2",
-    "webgpu:integrated",
-    "wasm",
-];
+const TARGETS: [&str; 6] =
+    ["cuda:a100-40gb", "cuda:t4", "cpu", "mps:m2", "webgpu:integrated", "wasm"];
 
 const PRECISIONS: [Precision; 3] = [Precision::Fp32, Precision::Fp16, Precision::Int8];
 
@@ -36,25 +30,18 @@ fn specs(entries: &[Entry]) -> Vec<ModelSpec> {
     entries
         .iter()
         .map(|&(m, b, p)| {
-            ModelSpec::named(names[m % names.len()])
-                .with_batch(b)
-                .with_precision(PRECISIONS[p])
+            ModelSpec::named(names[m % names.len()]).with_batch(b).with_precision(PRECISIONS[p])
         })
         .collect()
 }
 
 fn workload(entries: &[Entry], constraints: Constraints) -> Workload {
-    Workload {
-        models: specs(entries),
-        constraints,
-    }
+    Workload { models: specs(entries), constraints }
 }
 
 fn prepare(w: &Workload, target: &str) -> Prepared {
     let target = Target::new(target).expect("catalog target");
-    MultiModelPredictor::default()
-        .prepare(w, &target)
-        .expect("catalog workload prepares")
+    MultiModelPredictor::default().prepare(w, &target).expect("catalog workload prepares")
 }
 
 fn evaluate(prep: &Prepared, strategy: RunStrategy) -> MultiPrediction {
@@ -67,17 +54,11 @@ fn entries() -> impl Strategy<Value = Vec<Entry>> {
 }
 
 fn config() -> ProptestConfig {
-    ProptestConfig {
-        failure_persistence: None,
-        ..ProptestConfig::with_cases(64)
-    }
+    ProptestConfig { failure_persistence: None, ..ProptestConfig::with_cases(64) }
 }
 
 fn longest_solo(p: &MultiPrediction) -> f64 {
-    p.models
-        .iter()
-        .map(|m| m.solo.latency_ms)
-        .fold(0.0, f64::max)
+    p.models.iter().map(|m| m.solo.latency_ms).fold(0.0, f64::max)
 }
 
 fn last_end(p: &MultiPrediction) -> f64 {
@@ -154,11 +135,7 @@ fn check_memory_fits(p: &MultiPrediction, budget: Option<f64>) {
         }
         assert_eq!(p.overflow_mb, 0.0, "feasible with an overflow");
     } else {
-        assert!(
-            p.overflow_mb > 0.0,
-            "{:?} infeasible without an overflow",
-            p.plan.strategy
-        );
+        assert!(p.overflow_mb > 0.0, "{:?} infeasible without an overflow", p.plan.strategy);
         let over_pool = p.pools.iter().any(|x| x.peak_mb > x.capacity_mb);
         let over_budget = budget.is_some_and(|b| p.combined_memory_mb > b);
         assert!(
@@ -251,11 +228,7 @@ fn check_recommendation_optimal(prep: &Prepared) {
         assert!(r.chosen < r.candidates.len());
         assert!(!r.reason.is_empty());
         let best = &r.best().prediction;
-        let feasible: Vec<_> = r
-            .candidates
-            .iter()
-            .filter(|c| c.prediction.feasible)
-            .collect();
+        let feasible: Vec<_> = r.candidates.iter().filter(|c| c.prediction.feasible).collect();
         if feasible.is_empty() {
             continue;
         }
@@ -295,20 +268,11 @@ fn check_budget_below_sequential_peak(entries: &[Entry], target: &str, fraction:
     let capacity: f64 = seq.pools.iter().map(|p| p.capacity_mb).sum();
     // At most the capacity, so the budget (not a pool) is the larger overflow.
     let budget = peak.min(capacity) * fraction;
-    let constraints = Constraints {
-        max_memory_mb: Some(budget),
-        max_compute: None,
-    };
+    let constraints = Constraints { max_memory_mb: Some(budget), max_compute: None };
     let prep = prepare(&workload(entries, constraints), target);
     let p = evaluate(&prep, RunStrategy::Sequential);
-    assert_eq!(
-        p.combined_memory_mb, peak,
-        "the budget changed the sequential peak"
-    );
-    assert!(
-        !p.feasible,
-        "sequential peak {peak} MB reported feasible under a {budget} MB budget"
-    );
+    assert_eq!(p.combined_memory_mb, peak, "the budget changed the sequential peak");
+    assert!(!p.feasible, "sequential peak {peak} MB reported feasible under a {budget} MB budget");
     assert!(p.overflow_mb > 0.0);
     assert!(
         (p.overflow_mb - (peak - budget)).abs() <= 1e-6,
@@ -368,10 +332,7 @@ proptest! {
 #[test]
 fn the_seed_example_satisfies_the_invariants() {
     let parsed = wire::parse_workload(include_str!("data/seed-example.json")).expect("seed parses");
-    let hardware = parsed
-        .hardware
-        .clone()
-        .expect("the seed names its hardware");
+    let hardware = parsed.hardware.clone().expect("the seed names its hardware");
     assert_eq!(parsed.workload.models.len(), 3);
     check_workload(&parsed.workload, &hardware);
     let mut reversed = parsed.workload.clone();

@@ -71,9 +71,7 @@ fn each_advice(mut check: impl FnMut(&str, &Workload, &Target, Strategy, &Memory
 fn measured_savings_equal_a_rerun_with_the_option_alone() {
     each_advice(|name, w, t, s, a| {
         for o in a.options.iter().filter(|o| !o.estimated) {
-            let after = apply(w, t, &SharingConfig::default(), s, &o.changes)
-                .unwrap()
-                .prediction;
+            let after = apply(w, t, &SharingConfig::default(), s, &o.changes).unwrap().prediction;
             let saved = a.peak_mb - after.combined_memory_mb;
             let slower = after.combined_latency_ms - a.latency_ms;
             assert!(
@@ -99,11 +97,7 @@ fn savings_are_non_negative_and_ranked() {
             let ordered = x.saved_mb > y.saved_mb + TOL
                 || ((x.saved_mb - y.saved_mb).abs() <= TOL
                     && x.latency_delta_ms <= y.latency_delta_ms + TOL);
-            assert!(
-                ordered,
-                "{name} {s:?}: {} before {}",
-                x.description, y.description
-            );
+            assert!(ordered, "{name} {s:?}: {} before {}", x.description, y.description);
         }
     });
 }
@@ -111,11 +105,7 @@ fn savings_are_non_negative_and_ranked() {
 #[test]
 fn lower_precision_never_increases_memory() {
     each_advice(|name, w, t, s, a| {
-        for o in a
-            .options
-            .iter()
-            .filter(|o| o.kind == OptionKind::LowerPrecision)
-        {
+        for o in a.options.iter().filter(|o| o.kind == OptionKind::LowerPrecision) {
             assert!(o.saved_mb > 0.0, "{name}: {}", o.description);
             assert!(
                 o.caveat.as_deref().is_some_and(|c| !c.is_empty()),
@@ -125,15 +115,8 @@ fn lower_precision_never_increases_memory() {
             let before = apply(w, t, &SharingConfig::default(), s, &[]).unwrap();
             for i in &o.models {
                 let (b, x) = (&before.prediction.models[*i], &after.prediction.models[*i]);
-                assert!(
-                    x.solo.memory.weights_mb < b.solo.memory.weights_mb,
-                    "{name}"
-                );
-                assert!(
-                    x.memory_mb <= b.memory_mb + TOL,
-                    "{name}: {}",
-                    o.description
-                );
+                assert!(x.solo.memory.weights_mb < b.solo.memory.weights_mb, "{name}");
+                assert!(x.memory_mb <= b.memory_mb + TOL, "{name}: {}", o.description);
             }
         }
     });
@@ -150,10 +133,7 @@ fn applying_the_fit_plan_of_an_over_capacity_workload_fits() {
             if a.feasible {
                 continue;
             }
-            let fit = a
-                .fit_plan
-                .as_ref()
-                .unwrap_or_else(|| panic!("{name} {s:?}: no fit plan"));
+            let fit = a.fit_plan.as_ref().unwrap_or_else(|| panic!("{name} {s:?}: no fit plan"));
             let applied = apply(&w, &t, &SharingConfig::default(), s, &fit.option.changes).unwrap();
             assert!(applied.prediction.feasible, "{name} {s:?}");
             assert!(fit.prediction.feasible && fit.option.feasible);
@@ -189,10 +169,7 @@ fn models_are_dropped_only_when_quantising_and_sequencing_cannot_fit() {
     let drops = |a: &MemoryAdvice| {
         let fit = a.fit_plan.as_ref().unwrap();
         assert!(fit.prediction.feasible && fit.option.caveat.is_some());
-        fit.option
-            .changes
-            .iter()
-            .any(|c| matches!(c, Change::Drop { .. }))
+        fit.option.changes.iter().any(|c| matches!(c, Change::Drop { .. }))
     };
     // 2,000 MB holds the PyTorch context and both models at 4 bits: quantising is enough.
     assert!(!drops(&budget(2000.0)));
@@ -216,16 +193,8 @@ fn fused_attention_is_offered_only_when_the_runtime_lacks_it() {
     // transformers.js on WebGPU does not; the option counts the attention blocks it removes.
     let web = target("webgpu:integrated", None);
     let a = advice(&seed(), &web, Strategy::Parallel);
-    let o = a
-        .options
-        .iter()
-        .find(|o| o.kind == OptionKind::FusedAttention)
-        .unwrap();
-    assert!(
-        o.description.contains("bert-base-uncased 12 blocks"),
-        "{}",
-        o.description
-    );
+    let o = a.options.iter().find(|o| o.kind == OptionKind::FusedAttention).unwrap();
+    assert!(o.description.contains("bert-base-uncased 12 blocks"), "{}", o.description);
     assert!(o.saved_mb > 0.0);
     // The same runtime with fused attention switched on gets no such option.
     let mut fused = web.clone();
@@ -233,23 +202,12 @@ fn fused_attention_is_offered_only_when_the_runtime_lacks_it() {
         fused_attention: true,
         ..RuntimeProfile::find("transformersjs").unwrap()
     });
-    assert!(!has(
-        &advice(&seed(), &fused, Strategy::Parallel),
-        OptionKind::FusedAttention
-    ));
+    assert!(!has(&advice(&seed(), &fused, Strategy::Parallel), OptionKind::FusedAttention));
     // PyTorch runs epilogues as their own kernels: fusing them is offered, with what the models contain.
     let cnn = parsed(r#"[{"model_name": "resnet-50", "batch_size": 8}]"#);
     let a = advice(&cnn, &target("cuda", None), Strategy::Parallel);
-    let o = a
-        .options
-        .iter()
-        .find(|o| o.kind == OptionKind::EpilogueFusion)
-        .unwrap();
-    assert!(
-        o.description.contains("conv-bn-activation chains"),
-        "{}",
-        o.description
-    );
+    let o = a.options.iter().find(|o| o.kind == OptionKind::EpilogueFusion).unwrap();
+    assert!(o.description.contains("conv-bn-activation chains"), "{}", o.description);
 }
 
 #[test]
@@ -257,56 +215,30 @@ fn a_shared_arena_needs_models_that_never_overlap() {
     let ort = target("cuda", Some("onnxruntime"));
     let is_arena = |a: &MemoryAdvice| a.options.iter().any(|o| o.kind == OptionKind::SharedArena);
     let sequential = advice(&seed(), &ort, Strategy::Sequential);
-    let o = sequential
-        .options
-        .iter()
-        .find(|o| o.kind == OptionKind::SharedArena)
-        .unwrap();
+    let o = sequential.options.iter().find(|o| o.kind == OptionKind::SharedArena).unwrap();
     assert!(o.saved_mb > 0.0 && o.models.len() == 3);
     // Under parallel every model overlaps every other: nothing to share, and the advice says why.
     let parallel = advice(&seed(), &ort, Strategy::Parallel);
     assert!(!is_arena(&parallel));
-    assert!(parallel
-        .notes
-        .iter()
-        .any(|n| n.contains("shared activation arena")));
+    assert!(parallel.notes.iter().any(|n| n.contains("shared activation arena")));
     // PyTorch's caching allocator already reuses freed blocks across models.
-    assert!(!is_arena(&advice(
-        &seed(),
-        &target("cuda", None),
-        Strategy::Sequential
-    )));
+    assert!(!is_arena(&advice(&seed(), &target("cuda", None), Strategy::Sequential)));
 }
 
 #[test]
 fn the_planned_arena_is_an_estimate_for_per_tensor_allocators_only() {
     let a = advice(&seed(), &target("cuda", None), Strategy::Parallel);
-    let o = a
-        .options
-        .iter()
-        .find(|o| o.kind == OptionKind::PlannedArena)
-        .unwrap();
+    let o = a.options.iter().find(|o| o.kind == OptionKind::PlannedArena).unwrap();
     assert!(o.estimated && o.saved_mb > 0.0 && o.description.starts_with("estimate"));
-    let ort = advice(
-        &seed(),
-        &target("cuda", Some("onnxruntime")),
-        Strategy::Parallel,
-    );
-    assert!(!ort
-        .options
-        .iter()
-        .any(|o| o.kind == OptionKind::PlannedArena));
+    let ort = advice(&seed(), &target("cuda", Some("onnxruntime")), Strategy::Parallel);
+    assert!(!ort.options.iter().any(|o| o.kind == OptionKind::PlannedArena));
 }
 
 /// Options keyed by content (kind, model names, description), so two advices on permuted workloads compare.
 fn by_content(w: &Workload, a: &MemoryAdvice) -> Vec<(String, f64, f64)> {
     let opts = a.options.iter().chain(a.fit_plan.iter().map(|f| &f.option));
     opts.map(|o| {
-        let mut names: Vec<&str> = o
-            .models
-            .iter()
-            .map(|&i| w.models[i].name.as_str())
-            .collect();
+        let mut names: Vec<&str> = o.models.iter().map(|&i| w.models[i].name.as_str()).collect();
         names.sort_unstable();
         let key = format!("{}|{}|{}", o.kind.name(), names.join(","), o.description);
         (key, o.saved_mb, o.latency_delta_ms)
@@ -322,17 +254,11 @@ fn advice_is_deterministic_and_independent_of_model_order() {
         for s in Strategy::ALL {
             let a = advice(&w, &t, s);
             assert_eq!(a, advice(&w, &t, s), "{name} {s:?}: not deterministic");
-            let (x, y) = (
-                by_content(&w, &a),
-                by_content(&reversed, &advice(&reversed, &t, s)),
-            );
+            let (x, y) = (by_content(&w, &a), by_content(&reversed, &advice(&reversed, &t, s)));
             assert_eq!(x.len(), y.len(), "{name} {s:?}");
             for (p, q) in x.iter().zip(&y) {
                 assert_eq!(p.0, q.0, "{name} {s:?}");
-                assert!(
-                    (p.1 - q.1).abs() <= TOL && (p.2 - q.2).abs() <= TOL,
-                    "{name} {s:?}"
-                );
+                assert!((p.1 - q.1).abs() <= TOL && (p.2 - q.2).abs() <= TOL, "{name} {s:?}");
             }
         }
     }
@@ -349,42 +275,22 @@ fn bad_change_indices_are_errors() {
         &changes,
     );
     assert!(r.is_err());
-    let all = [Change::Drop {
-        models: vec![0, 1, 2],
-    }];
-    let r = apply(
-        &seed(),
-        &target("cuda", None),
-        &SharingConfig::default(),
-        Strategy::Parallel,
-        &all,
-    );
+    let all = [Change::Drop { models: vec![0, 1, 2] }];
+    let r =
+        apply(&seed(), &target("cuda", None), &SharingConfig::default(), Strategy::Parallel, &all);
     assert!(r.is_err());
-    let one = Workload {
-        models: vec![ModelSpec::named("bert-base-uncased")],
-        ..seed()
-    };
-    assert!(advise(
-        &one,
-        &target("cuda", None),
-        &SharingConfig::default(),
-        Strategy::Parallel
-    )
-    .is_ok());
+    let one = Workload { models: vec![ModelSpec::named("bert-base-uncased")], ..seed() };
+    assert!(
+        advise(&one, &target("cuda", None), &SharingConfig::default(), Strategy::Parallel).is_ok()
+    );
 }
 
 #[test]
 fn print_the_seed_and_over_capacity_advice() {
     let seed = advice(&seed(), &target("cuda", None), Strategy::Parallel);
-    println!(
-        "seed workload on cuda (pytorch), parallel\n{}",
-        seed.table()
-    );
+    println!("seed workload on cuda (pytorch), parallel\n{}", seed.table());
     let tight = advice(&tight(), &target("cuda:t4", None), Strategy::Parallel);
-    println!(
-        "tight-memory workload on cuda:t4, parallel\n{}",
-        tight.table()
-    );
+    println!("tight-memory workload on cuda:t4, parallel\n{}", tight.table());
     let llms = advice(&two_llms(), &target("cuda:t4", None), Strategy::Parallel);
     println!(
         "llama-3.2-1b + qwen2.5-0.5b fp32 batch 32, 2,048-token prompts, on cuda:t4, parallel\n{}",

@@ -22,11 +22,7 @@ mod files;
 mod graphs;
 
 fn bert_base(batch: &str, seq: &str, dynamic: bool) -> Vec<u8> {
-    graphs::Bert {
-        dynamic_reshape: dynamic,
-        ..graphs::Bert::BASE
-    }
-    .encode(batch, seq)
+    graphs::Bert { dynamic_reshape: dynamic, ..graphs::Bert::BASE }.encode(batch, seq)
 }
 
 fn total_flops(ops: &[multimodel_perf::catalog::arch::Op]) -> f64 {
@@ -35,20 +31,13 @@ fn total_flops(ops: &[multimodel_perf::catalog::arch::Op]) -> f64 {
 
 /// FLOPs of the GEMMs alone.
 fn gemm_flops(ops: &[multimodel_perf::catalog::arch::Op]) -> f64 {
-    ops.iter()
-        .filter(|o| o.class == OpClass::Gemm)
-        .map(|o| o.flops * o.repeat)
-        .sum()
+    ops.iter().filter(|o| o.class == OpClass::Gemm).map(|o| o.flops * o.repeat).sum()
 }
 
 /// FLOPs of the catalog's bert-base-uncased for `batch` × `seq` tokens.
 fn catalog_bert_flops(batch: u32, seq: u32) -> f64 {
     let m = models::find("bert-base-uncased").unwrap();
-    let w = m.arch.work(&InputShape {
-        batch,
-        sequence_length: seq,
-        ..m.default_input
-    });
+    let w = m.arch.work(&InputShape { batch, sequence_length: seq, ..m.default_input });
     total_flops(&w.prefill)
 }
 
@@ -59,49 +48,25 @@ fn a_bert_graph_has_the_catalog_berts_parameters_and_flops() {
     assert_eq!(d.graph.params, catalog.arch.params());
     assert_eq!(d.graph.params, 109_482_240.0);
     let (got, want) = (total_flops(&d.graph.ops), catalog_bert_flops(1, 128));
-    assert!(
-        (got / want - 1.0).abs() < 0.02,
-        "FLOPs {got} against the catalog's {want}"
-    );
+    assert!((got / want - 1.0).abs() < 0.02, "FLOPs {got} against the catalog's {want}");
     assert_eq!(d.precision, Precision::Fp32);
     assert_eq!(d.graph.model_type, ModelType::TextEmbedding);
     assert_eq!(d.graph.items, 1);
     // Q·Kᵀ, scale, mask, softmax and ·V of each layer are one attention op; 12 identical layers are one op
     // repeated 12 times.
-    let attention: Vec<_> = d
-        .graph
-        .ops
-        .iter()
-        .filter(|o| o.class == OpClass::Attention)
-        .collect();
+    let attention: Vec<_> = d.graph.ops.iter().filter(|o| o.class == OpClass::Attention).collect();
     assert_eq!(attention.len(), 1);
     assert_eq!(
-        (
-            attention[0].repeat,
-            attention[0].batches,
-            attention[0].m,
-            attention[0].n,
-            attention[0].k
-        ),
+        (attention[0].repeat, attention[0].batches, attention[0].m, attention[0].n, attention[0].k),
         (12.0, 12.0, 128.0, 128.0, 64.0)
     );
     // The head transposes feed matrix multiplies: no copies are left but the pooler's first-token gather.
-    let copies: f64 = d
-        .graph
-        .ops
-        .iter()
-        .filter(|o| o.class == OpClass::Pool)
-        .map(|o| o.repeat)
-        .sum();
+    let copies: f64 =
+        d.graph.ops.iter().filter(|o| o.class == OpClass::Pool).map(|o| o.repeat).sum();
     assert_eq!(copies, 1.0, "{:?}", d.graph.ops);
     // GELU's five nodes and the bias add before them are one epilogue per layer.
-    let gemms: f64 = d
-        .graph
-        .ops
-        .iter()
-        .filter(|o| o.class == OpClass::Gemm)
-        .map(|o| o.repeat)
-        .sum();
+    let gemms: f64 =
+        d.graph.ops.iter().filter(|o| o.class == OpClass::Gemm).map(|o| o.repeat).sum();
     assert_eq!(gemms, 12.0 * 6.0 + 1.0);
     assert_eq!(d.nodes, d.op_types.values().sum::<usize>());
 }
@@ -109,11 +74,7 @@ fn a_bert_graph_has_the_catalog_berts_parameters_and_flops() {
 #[test]
 fn run_time_reshapes_and_named_dimensions_resolve_from_the_options() {
     let bytes = bert_base("batch_size", "sequence_length", true);
-    let opts = Options {
-        batch_size: Some(4),
-        sequence_length: Some(64),
-        ..Options::default()
-    };
+    let opts = Options { batch_size: Some(4), sequence_length: Some(64), ..Options::default() };
     let d = describe(bytes.clone(), &opts).unwrap();
     assert_eq!(
         d.dims,
@@ -129,15 +90,9 @@ fn run_time_reshapes_and_named_dimensions_resolve_from_the_options() {
     // Given dims win over the entry's sizes; unset ones take their defaults.
     let mut dims = BTreeMap::new();
     dims.insert("sequence_length".to_string(), 32);
-    let given = describe(
-        bytes.clone(),
-        &Options {
-            dims,
-            sequence_length: Some(64),
-            ..Options::default()
-        },
-    )
-    .unwrap();
+    let given =
+        describe(bytes.clone(), &Options { dims, sequence_length: Some(64), ..Options::default() })
+            .unwrap();
     assert_eq!(
         given.dims,
         vec![
@@ -146,14 +101,8 @@ fn run_time_reshapes_and_named_dimensions_resolve_from_the_options() {
         ]
     );
     // Described at one item and asked for four, the operators scale to those described at four.
-    let one = describe(
-        bytes,
-        &Options {
-            sequence_length: Some(64),
-            ..Options::default()
-        },
-    )
-    .unwrap();
+    let one =
+        describe(bytes, &Options { sequence_length: Some(64), ..Options::default() }).unwrap();
     let scaled = one.graph.ops_for(4);
     let four = &d.graph.ops;
     assert_eq!(scaled.len(), four.len());
@@ -173,10 +122,7 @@ fn run_time_reshapes_and_named_dimensions_resolve_from_the_options() {
 fn a_small_cnn_is_counted_as_by_hand() {
     let d = describe(graphs::small_cnn("N"), &Options::default()).unwrap();
     // conv 16·3·3·3 + BN 4·16 + depthwise 16·9 + pointwise 32·16 + 32 + classifier 10·32 + 10.
-    assert_eq!(
-        d.graph.params,
-        432.0 + 64.0 + 144.0 + 512.0 + 32.0 + 320.0 + 10.0
-    );
+    assert_eq!(d.graph.params, 432.0 + 64.0 + 144.0 + 512.0 + 32.0 + 320.0 + 10.0);
     assert_eq!(d.graph.model_type, ModelType::Vision);
     let find = |class: OpClass, k: f64| {
         d.graph
@@ -187,20 +133,11 @@ fn a_small_cnn_is_counted_as_by_hand() {
     };
     // 32×32 at stride 2 with padding 1: 16×16 outputs; implicit GEMM 256 rows × 16 × 27.
     let c1 = find(OpClass::Gemm, 27.0);
-    assert_eq!(
-        (c1.m, c1.n, c1.flops),
-        (256.0, 16.0, 2.0 * 256.0 * 16.0 * 27.0)
-    );
+    assert_eq!((c1.m, c1.n, c1.flops), (256.0, 16.0, 2.0 * 256.0 * 16.0 * 27.0));
     let dw = find(OpClass::Depthwise, 0.0);
-    assert_eq!(
-        (dw.flops, dw.weight_elems),
-        (2.0 * 256.0 * 16.0 * 9.0, 144.0)
-    );
+    assert_eq!((dw.flops, dw.weight_elems), (2.0 * 256.0 * 16.0 * 9.0, 144.0));
     let pw = find(OpClass::Gemm, 16.0);
-    assert_eq!(
-        (pw.m, pw.n, pw.flops),
-        (256.0, 32.0, 2.0 * 256.0 * 32.0 * 16.0)
-    );
+    assert_eq!((pw.m, pw.n, pw.flops), (256.0, 32.0, 2.0 * 256.0 * 32.0 * 16.0));
     let fc = find(OpClass::Gemm, 32.0);
     assert_eq!((fc.m, fc.n, fc.weight_elems), (1.0, 10.0, 320.0));
 }
@@ -209,15 +146,8 @@ fn a_small_cnn_is_counted_as_by_hand() {
 fn the_entry_predicts_like_any_model_and_as_the_catalog_model_with_the_same_kernels() {
     // With Q, K and V in one GEMM, the graph runs the catalog BERT's kernels plus one Split per layer.
     let d = describe(
-        graphs::Bert {
-            fused_qkv: true,
-            ..graphs::Bert::BASE
-        }
-        .encode("1", "128"),
-        &Options {
-            name: Some("my-bert".into()),
-            ..Options::default()
-        },
+        graphs::Bert { fused_qkv: true, ..graphs::Bert::BASE }.encode("1", "128"),
+        &Options { name: Some("my-bert".into()), ..Options::default() },
     )
     .unwrap();
     let dto = DescriptionDto::from(&d);
@@ -228,15 +158,9 @@ fn the_entry_predicts_like_any_model_and_as_the_catalog_model_with_the_same_kern
     let predictor = MultiModelPredictor::default();
     for target in ["cpu", "cuda"] {
         let t = Target::new(target).unwrap();
-        let p = predictor
-            .predict(&parsed.workload, &t, Strategy::Sequential)
-            .unwrap();
+        let p = predictor.predict(&parsed.workload, &t, Strategy::Sequential).unwrap();
         let alone = |name: &str| {
-            p.models
-                .iter()
-                .find(|m| m.name == name)
-                .map(|m| m.solo.latency_ms)
-                .unwrap()
+            p.models.iter().find(|m| m.name == name).map(|m| m.solo.latency_ms).unwrap()
         };
         let (mine, catalog) = (alone("my-bert"), alone("bert-base-uncased"));
         assert!(
@@ -253,8 +177,7 @@ fn quantised_weights_count_per_weight_and_set_the_precision() {
     let (rows, d) = (16, 256);
     let int8 = |int4_too: bool| {
         let mut g = graphs::Builder::default();
-        g.inputs
-            .push(graphs::value_info("x", dtype::FLOAT, &["1", "16", "256"]));
+        g.inputs.push(graphs::value_info("x", dtype::FLOAT, &["1", "16", "256"]));
         // Static: int8 weight, dequantised, multiplied.
         let w = g.typed_weight("w_q", &[d, d], dtype::INT8);
         let scale = g.scalar(0.02);
@@ -266,11 +189,7 @@ fn quantised_weights_count_per_weight_and_set_the_precision() {
         g.node_out("DynamicQuantizeLinear", &[&y], &[&q, &s, &z], vec![]);
         let w2 = g.typed_weight("w2_q", &[d, d], dtype::INT8);
         let acc = g.node("MatMulInteger", &[&q, &w2], vec![]);
-        let f = g.node(
-            "Cast",
-            &[&acc],
-            vec![graphs::int("to", i64::from(dtype::FLOAT))],
-        );
+        let f = g.node("Cast", &[&acc], vec![graphs::int("to", i64::from(dtype::FLOAT))]);
         let mut out = g.node("Mul", &[&f, &s], vec![]);
         if int4_too {
             // 4-bit: N x (K / 32 blocks) x 16 bytes, one scale per block.
@@ -325,23 +244,11 @@ fn bad_graphs_in_entries_are_typed_errors() {
             other => panic!("{field}: {other:?}"),
         }
     };
-    check(
-        &|e| e["graph"]["ops"][0]["class"] = "conv".into(),
-        "models[0].graph.ops[0].class",
-    );
-    check(
-        &|e| e["graph"]["ops"][1]["flops"] = (-1.0).into(),
-        "models[0].graph.ops[1].flops",
-    );
-    check(
-        &|e| e["graph"]["ops"][0]["repeat"] = 0.into(),
-        "models[0].graph.ops[0].repeat",
-    );
+    check(&|e| e["graph"]["ops"][0]["class"] = "conv".into(), "models[0].graph.ops[0].class");
+    check(&|e| e["graph"]["ops"][1]["flops"] = (-1.0).into(), "models[0].graph.ops[1].flops");
+    check(&|e| e["graph"]["ops"][0]["repeat"] = 0.into(), "models[0].graph.ops[0].repeat");
     check(&|e| e["graph"]["items"] = 0.into(), "models[0].graph.items");
-    check(
-        &|e| e["graph"]["ops"] = serde_json::json!([]),
-        "models[0].graph.ops",
-    );
+    check(&|e| e["graph"]["ops"] = serde_json::json!([]), "models[0].graph.ops");
 }
 
 #[test]
@@ -351,14 +258,8 @@ fn what_cannot_be_described_says_why() {
         matches!(malformed, Err(Error::Malformed { ref what, .. }) if what == "ONNX file"),
         "{malformed:?}"
     );
-    match describe(
-        bert_base("batch", "tokens_mystery", false),
-        &Options::default(),
-    ) {
-        Ok(d) => assert_eq!(
-            d.dims[1],
-            ("tokens_mystery".to_string(), 128, DimSource::Default)
-        ),
+    match describe(bert_base("batch", "tokens_mystery", false), &Options::default()) {
+        Ok(d) => assert_eq!(d.dims[1], ("tokens_mystery".to_string(), 128, DimSource::Default)),
         Err(e) => panic!("{e}"),
     }
     match describe(bert_base("batch", "q", false), &Options::default()) {
@@ -389,11 +290,7 @@ fn what_cannot_be_described_says_why() {
         other => panic!("{other:?}"),
     }
     let d = unknown(true).unwrap();
-    assert!(
-        d.warnings.iter().any(|w| w.contains("Einsum")),
-        "{:?}",
-        d.warnings
-    );
+    assert!(d.warnings.iter().any(|w| w.contains("Einsum")), "{:?}", d.warnings);
 }
 
 #[test]
@@ -402,36 +299,19 @@ fn mmperf_describe_prints_a_table_an_entry_and_json() {
     let path = dir.join("bert.onnx");
     std::fs::write(&path, bert_base("batch", "sequence", true)).unwrap();
     let p = path.to_str().unwrap();
-    let run = |args: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_mmperf"))
-            .args(args)
-            .output()
-            .unwrap()
-    };
+    let run =
+        |args: &[&str]| Command::new(env!("CARGO_BIN_EXE_mmperf")).args(args).output().unwrap();
     let table = run(&["describe", p, "--sequence-length", "64"]);
     let text = String::from_utf8_lossy(&table.stdout);
-    assert_eq!(
-        table.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&table.stderr)
-    );
+    assert_eq!(table.status.code(), Some(0), "{}", String::from_utf8_lossy(&table.stderr));
     assert!(text.contains("109.48 M parameters (fp32)"), "{text}");
     assert!(text.contains("dim   sequence = 64"), "{text}");
     let entry = run(&["describe", p, "--entry", "--batch-size", "2"]);
     let e: serde_json::Value = serde_json::from_slice(&entry.stdout).unwrap();
-    assert_eq!(
-        (e["model_name"].as_str(), e["batch_size"].as_f64()),
-        (Some("bert"), Some(2.0))
-    );
+    assert_eq!((e["model_name"].as_str(), e["batch_size"].as_f64()), (Some("bert"), Some(2.0)));
     let wl = files::write(&dir, "wl.json", &serde_json::json!([e]).to_string());
     let predicted = run(&["predict", &wl, "--hardware", "cpu", "--json"]);
-    assert_eq!(
-        predicted.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&predicted.stderr)
-    );
+    assert_eq!(predicted.status.code(), Some(0), "{}", String::from_utf8_lossy(&predicted.stderr));
     let bad = run(&["describe", p, "--dim", "sequence"]);
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("NAME=VALUE"));

@@ -19,12 +19,8 @@ fn predict_row(row: &serde_json::Value) -> f64 {
     spec.precision = Precision::parse("precision", s("precision")).unwrap();
     spec.sequence_length = row["sequence_length"].as_u64().map(|x| x as u32);
     let model = resolve(&spec, "row").unwrap();
-    let p = Placement {
-        device: &device,
-        runtime: &runtime,
-        threads: device.compute_units,
-    }
-    .predict(&model);
+    let p = Placement { device: &device, runtime: &runtime, threads: device.compute_units }
+        .predict(&model);
     match s("metric") {
         "latency_ms" => p.latency_ms,
         "throughput_items_per_s" => p.throughput,
@@ -49,11 +45,7 @@ fn published_rows_are_predicted_within_25_percent() {
             err * 100.0
         );
         if err.abs() > TOLERANCE {
-            failures.push(format!(
-                "{}: {got:.2} vs {want:.2} ({:+.1} %)",
-                row["id"],
-                err * 100.0
-            ));
+            failures.push(format!("{}: {got:.2} vs {want:.2} ({:+.1} %)", row["id"], err * 100.0));
         }
     }
     assert!(failures.is_empty(), "outside ±25 %: {failures:?}");

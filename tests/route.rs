@@ -133,11 +133,7 @@ fn no_webgpu_puts_everything_on_wasm_with_the_reason() {
         assert_eq!(d.runtime, "onnxruntime-web");
         assert!(d.latency_ms > 0.0 && d.memory.total_mb() > 0.0);
         assert!(d.reason.contains("only usable backend"), "{}", d.reason);
-        assert!(
-            d.reason.contains("navigator.gpu is undefined"),
-            "{}",
-            d.reason
-        );
+        assert!(d.reason.contains("navigator.gpu is undefined"), "{}", d.reason);
         let g = alt(&d, Backend::WebGpu);
         assert!(!g.usable && g.latency_ms.is_none());
     }
@@ -146,14 +142,8 @@ fn no_webgpu_puts_everything_on_wasm_with_the_reason() {
 #[test]
 fn no_adapter_is_excluded_with_the_failure() {
     let c = caps(Ok(WebGpu {
-        high_performance: Err(Failure::new(
-            "NoAdapter",
-            "requestAdapter() resolved to null",
-        )),
-        low_power: Err(Failure::new(
-            "NoAdapter",
-            "requestAdapter() resolved to null",
-        )),
+        high_performance: Err(Failure::new("NoAdapter", "requestAdapter() resolved to null")),
+        low_power: Err(Failure::new("NoAdapter", "requestAdapter() resolved to null")),
         wgsl_language_features: Vec::new(),
     }));
     let d = &one(&[small()], &c)[0];
@@ -163,13 +153,7 @@ fn no_adapter_is_excluded_with_the_failure() {
 
 #[test]
 fn fallback_adapter_loses_to_wasm() {
-    let c = caps(gpu(adapter(
-        "google",
-        "swiftshader",
-        true,
-        false,
-        128 * MIB,
-    )));
+    let c = caps(gpu(adapter("google", "swiftshader", true, false, 128 * MIB)));
     for m in [small(), ModelSpec::named("mobilenet-v2").with_batch(4)] {
         let d = &one(&[m], &c)[0];
         assert_eq!(d.backend, Backend::Wasm, "{}", d.reason);
@@ -191,11 +175,7 @@ fn discrete_gpu_with_a_large_batch_goes_to_webgpu() {
         assert!(d.device.contains("webgpu:discrete"), "{}", d.device);
         let w = alt(d, Backend::Wasm);
         assert!(w.usable && w.latency_ms.unwrap() > 5.0 * d.latency_ms);
-        assert!(
-            d.reason.contains("lowest predicted latency"),
-            "{}",
-            d.reason
-        );
+        assert!(d.reason.contains("lowest predicted latency"), "{}", d.reason);
     }
 }
 
@@ -207,11 +187,7 @@ fn a_tensor_over_the_binding_limit_cannot_go_to_webgpu() {
     let g = alt(d, Backend::WebGpu);
     assert!(!g.usable);
     let expected = 151_936.0 * 896.0 * 4.0;
-    assert!(
-        (d.largest_tensor_bytes - expected).abs() < 1.0,
-        "{}",
-        d.largest_tensor_bytes
-    );
+    assert!((d.largest_tensor_bytes - expected).abs() < 1.0, "{}", d.largest_tensor_bytes);
     for needle in ["545 MB", "maxStorageBufferBindingSize", "134217728"] {
         assert!(g.reason.contains(needle), "{needle}: {}", g.reason);
         assert!(d.reason.contains(needle), "{needle}: {}", d.reason);
@@ -242,8 +218,7 @@ fn unusable_webnn_is_excluded_with_the_browser_message() {
         let a = alt(d, Backend::WebNn(k));
         assert!(!a.usable && a.latency_ms.is_none());
         assert!(
-            a.reason
-                .contains("NotSupportedError: WebNN is not supported on this platform."),
+            a.reason.contains("NotSupportedError: WebNN is not supported on this platform."),
             "{}",
             a.reason
         );
@@ -251,9 +226,7 @@ fn unusable_webnn_is_excluded_with_the_browser_message() {
     let mut c = integrated();
     c.webnn = Err("navigator.ml is undefined".to_string());
     let d = &one(&[small()], &c)[0];
-    assert!(alt(d, Backend::WebNn(WebNnKind::Npu))
-        .reason
-        .contains("navigator.ml is undefined"));
+    assert!(alt(d, Backend::WebNn(WebNnKind::Npu)).reason.contains("navigator.ml is undefined"));
 }
 
 #[test]
@@ -266,11 +239,7 @@ fn an_available_npu_is_ranked_by_latency_and_by_its_data_types() {
     // The NPU lists no float32 matmul: an fp32 model is excluded from it, with the listed types.
     let fp32 = &one(&[small()], &c)[0];
     let a = alt(fp32, Backend::WebNn(WebNnKind::Npu));
-    assert!(
-        !a.usable && a.reason.contains("float16, int8"),
-        "{}",
-        a.reason
-    );
+    assert!(!a.usable && a.reason.contains("float16, int8"), "{}", a.reason);
 }
 
 fn alt_or_chosen(d: &RouteDecision, b: Backend) -> Option<f64> {
@@ -296,10 +265,7 @@ fn routing_is_independent_of_model_order() {
         let mut b = one(&reversed, &c);
         b.reverse();
         for (x, y) in a.iter().zip(&b) {
-            assert_eq!(
-                (&x.model, x.backend, &x.reason),
-                (&y.model, y.backend, &y.reason)
-            );
+            assert_eq!((&x.model, x.backend, &x.reason), (&y.model, y.backend, &y.reason));
             assert_eq!(x.latency_ms.to_bits(), y.latency_ms.to_bits());
             assert_eq!(x.alternatives, y.alternatives);
         }
@@ -317,10 +283,7 @@ fn bad_input_is_an_error_naming_the_field() {
     let mut none = caps(Err("absent".to_string()));
     none.wasm.webassembly = false;
     let e = route(&[small()], &none).unwrap_err().to_string();
-    assert!(
-        e.contains("models[0]") && e.contains("WebAssembly is absent"),
-        "{e}"
-    );
+    assert!(e.contains("models[0]") && e.contains("WebAssembly is absent"), "{e}");
 }
 
 #[test]
@@ -330,12 +293,8 @@ fn browsers_without_default_webgpu_rank_below_for_large_batch_vision() {
         ModelSpec::named("resnet-50").with_batch(32),
     ];
     let r = recommend_browser(&models);
-    let pos = |b: &str, os: &str| {
-        r.ranked
-            .iter()
-            .position(|o| o.browser == b && o.os == os)
-            .unwrap()
-    };
+    let pos =
+        |b: &str, os: &str| r.ranked.iter().position(|o| o.browser == b && o.os == os).unwrap();
     assert!(pos("chrome", "Windows") < pos("firefox", "macOS"));
     assert!(pos("firefox", "Windows") < pos("firefox", "Linux"));
     assert!(pos("safari", "macOS") < pos("chrome", "Linux"));
@@ -346,15 +305,9 @@ fn browsers_without_default_webgpu_rank_below_for_large_batch_vision() {
     assert_eq!(ff_mac.backends, vec![Backend::Wasm]);
     assert!(ff_mac.total_latency_ms.unwrap() > best.total_latency_ms.unwrap());
     assert!(r.reason.contains("WebGPU"), "{}", r.reason);
-    assert!(r
-        .ranked
-        .iter()
-        .all(|o| !o.sources.is_empty() && !o.notes.is_empty()));
+    assert!(r.ranked.iter().all(|o| !o.sources.is_empty() && !o.notes.is_empty()));
     // No browser ships WebNN by default (REFERENCE-FACTS): no option offers it.
-    assert!(r
-        .ranked
-        .iter()
-        .all(|o| o.backends.iter().all(|b| !matches!(b, Backend::WebNn(_)))));
+    assert!(r.ranked.iter().all(|o| o.backends.iter().all(|b| !matches!(b, Backend::WebNn(_)))));
     // Independent of model order.
     let mut rev = models.to_vec();
     rev.reverse();
@@ -362,13 +315,7 @@ fn browsers_without_default_webgpu_rank_below_for_large_batch_vision() {
     let key = |r: &multimodel_perf::plan::route::BrowserRecommendation| {
         r.ranked
             .iter()
-            .map(|o| {
-                (
-                    o.browser.clone(),
-                    o.os.clone(),
-                    o.total_latency_ms.map(f64::to_bits),
-                )
-            })
+            .map(|o| (o.browser.clone(), o.os.clone(), o.total_latency_ms.map(f64::to_bits)))
             .collect::<Vec<_>>()
     };
     assert_eq!(key(&r), key(&r2));
@@ -381,10 +328,7 @@ fn a_tiny_model_at_batch_1_runs_on_wasm_and_says_why() {
     // 250 k parameters, 1 MFLOP per item: dispatch overhead, not arithmetic, decides. (Around 4 MFLOP
     // WebGPU wins: WASM threads pay a fork-join per operator and matrix-vector products run on one thread.)
     let tiny = ModelSpec {
-        custom: Some(CustomModel::Size {
-            params_m: 0.25,
-            gflops: Some(0.001),
-        }),
+        custom: Some(CustomModel::Size { params_m: 0.25, gflops: Some(0.001) }),
         model_type: Some(ModelType::TextEmbedding),
         ..ModelSpec::named("tiny-embedder")
     };
@@ -392,12 +336,7 @@ fn a_tiny_model_at_batch_1_runs_on_wasm_and_says_why() {
     assert_eq!(d.backend, Backend::Wasm, "{}", d.reason);
     let g = alt(d, Backend::WebGpu).latency_ms.unwrap();
     assert!(g > d.latency_ms);
-    assert!(
-        d.reason
-            .contains("small models at batch 1 are often faster on WASM"),
-        "{}",
-        d.reason
-    );
+    assert!(d.reason.contains("small models at batch 1 are often faster on WASM"), "{}", d.reason);
     for x in [d.latency_ms, g] {
         let shown = format!("{x:.2} ms");
         assert!(d.reason.contains(&shown), "{shown}: {}", d.reason);
@@ -411,10 +350,7 @@ fn a_tiny_model_at_batch_1_runs_on_wasm_and_says_why() {
 // Chromium on the development VM), read through the same validated JSON path as `mmperf route --capabilities`.
 
 fn fixture(name: &str) -> (String, Capabilities) {
-    let path = format!(
-        "{}/tests/data/capabilities/{name}.json",
-        env!("CARGO_MANIFEST_DIR")
-    );
+    let path = format!("{}/tests/data/capabilities/{name}.json", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     let caps = multimodel_perf::wire::capabilities::parse_capabilities(&text)
         .unwrap_or_else(|e| panic!("{path}: {e}"));
@@ -445,18 +381,12 @@ fn numbers_as_f64(v: serde_json::Value) -> serde_json::Value {
 #[test]
 fn fixtures_read_back_as_detect_capabilities_wrote_them() {
     use multimodel_perf::wire::capabilities::CapabilitiesDto;
-    for name in [
-        "headless-chromium-isolated",
-        "headless-chromium-webnn-flag",
-        "laptop-igpu-webnn",
-    ] {
+    for name in ["headless-chromium-isolated", "headless-chromium-webnn-flag", "laptop-igpu-webnn"]
+    {
         let (text, caps) = fixture(name);
         let written = numbers_as_f64(serde_json::to_value(CapabilitiesDto::from(&caps)).unwrap());
         let read = numbers_as_f64(serde_json::from_str(&text).unwrap());
-        assert_eq!(
-            written, read,
-            "{name}: capabilities changed on the way through"
-        );
+        assert_eq!(written, read, "{name}: capabilities changed on the way through");
     }
 }
 
@@ -476,19 +406,10 @@ fn captured_headless_chromium_routes_to_wasm_for_the_reasons_it_reported() {
         // No navigator.ml: detection's reason is given once, not wrapped in another "is absent".
         let nn = alt(a, Backend::WebNn(WebNnKind::Cpu));
         assert!(!nn.usable, "{}", nn.reason);
-        assert_eq!(
-            nn.reason.matches("navigator.ml is absent").count(),
-            1,
-            "{}",
-            nn.reason
-        );
+        assert_eq!(nn.reason.matches("navigator.ml is absent").count(), 1, "{}", nn.reason);
         // Without an adapter WebGPU is out, with the browser's own words; WebNN's refused contexts too.
         let gpu = alt(b, Backend::WebGpu);
-        assert!(
-            !gpu.usable && gpu.reason.contains("NoAdapter"),
-            "{}",
-            gpu.reason
-        );
+        assert!(!gpu.usable && gpu.reason.contains("NoAdapter"), "{}", gpu.reason);
         let npu = alt(b, Backend::WebNn(WebNnKind::Npu));
         assert!(!npu.usable && npu.reason.contains("not supported on this platform"));
         // The isolated page has WASM threads on its 2 cores, the other page one thread.
@@ -518,12 +439,7 @@ fn a_laptop_with_webnn_and_an_integrated_gpu_routes_off_wasm_to_the_fastest_usab
                 d.latency_ms
             );
         }
-        assert_eq!(
-            d.alternatives.len(),
-            4,
-            "{}: every other backend ranked",
-            d.model
-        );
+        assert_eq!(d.alternatives.len(), 4, "{}: every other backend ranked", d.model);
     }
 }
 
@@ -533,21 +449,9 @@ fn impossible_capabilities_are_errors_naming_the_field() {
     let (text, _) = fixture("laptop-igpu-webnn");
     let base: serde_json::Value = serde_json::from_str(&text).unwrap();
     let cases: [(&str, serde_json::Value, &str); 4] = [
-        (
-            "/hardwareConcurrency",
-            0.into(),
-            "capabilities.hardwareConcurrency",
-        ),
-        (
-            "/deviceMemoryGb",
-            "NaN".into(),
-            "capabilities.deviceMemoryGb",
-        ),
-        (
-            "/deviceMemoryGb",
-            (-8).into(),
-            "capabilities.deviceMemoryGb",
-        ),
+        ("/hardwareConcurrency", 0.into(), "capabilities.hardwareConcurrency"),
+        ("/deviceMemoryGb", "NaN".into(), "capabilities.deviceMemoryGb"),
+        ("/deviceMemoryGb", (-8).into(), "capabilities.deviceMemoryGb"),
         (
             "/webnn/contexts/1/opSupport/maxTensorByteLength",
             0.into(),
@@ -558,10 +462,7 @@ fn impossible_capabilities_are_errors_naming_the_field() {
         let mut doc = base.clone();
         *doc.pointer_mut(pointer).unwrap() = value.clone();
         let err = parse_capabilities(&doc.to_string()).expect_err(pointer);
-        assert!(
-            err.to_string().contains(field),
-            "{pointer} = {value}: {err}"
-        );
+        assert!(err.to_string().contains(field), "{pointer} = {value}: {err}");
     }
     let err = parse_capabilities("{\"scope\": \"window\"").unwrap_err();
     assert!(err.to_string().contains("capabilities"), "{err}");

@@ -25,13 +25,7 @@ struct Script {
 
 impl Script {
     fn new(ms: Vec<Vec<f64>>, status: Vec<Vec<Status>>, fallback: bool) -> Script {
-        Script {
-            ms,
-            status,
-            fallback,
-            clock: Cell::new(100.0),
-            calls: RefCell::new(Vec::new()),
-        }
+        Script { ms, status, fallback, clock: Cell::new(100.0), calls: RefCell::new(Vec::new()) }
     }
 
     fn all_ok(ms: &[f64]) -> Script {
@@ -85,9 +79,7 @@ impl Executor for Script {
 }
 
 fn ran(exec: &Script, stages: &[Stage], models: usize) -> run::Ran<String> {
-    run::run(exec, stages, models, || "never ran".to_string())
-        .now_or_never()
-        .unwrap()
+    run::run(exec, stages, models, || "never ran".to_string()).now_or_never().unwrap()
 }
 
 #[test]
@@ -118,27 +110,17 @@ fn makespan_is_the_stages_in_turn_and_the_longest_lane_of_each() {
     let r = ran(&exec, &par, 3);
     assert_eq!(r.makespan_ms, 50.0);
     assert!(r.outcomes.iter().all(|o| o.ok() && o.start_ms == 0.0));
-    assert_eq!(
-        r.outcomes.iter().map(|o| o.latency_ms).collect::<Vec<_>>(),
-        vec![30.0, 50.0, 20.0]
-    );
+    assert_eq!(r.outcomes.iter().map(|o| o.latency_ms).collect::<Vec<_>>(), vec![30.0, 50.0, 20.0]);
     // Sequential: three stages; each model starts where the previous one ended.
     let seq = run::stages(&[vec![2], vec![0], vec![1]], &["cpu"; 3], &BTreeMap::new());
     let r = ran(&exec, &seq, 3);
     assert_eq!(r.makespan_ms, 100.0);
     assert_eq!(
-        r.outcomes
-            .iter()
-            .map(|o| (o.start_ms, o.end_ms))
-            .collect::<Vec<_>>(),
+        r.outcomes.iter().map(|o| (o.start_ms, o.end_ms)).collect::<Vec<_>>(),
         vec![(20.0, 50.0), (50.0, 100.0), (0.0, 20.0)]
     );
     // One lane shared by two models: they run in turn within the stage.
-    let lane = run::stages(
-        &[vec![0, 1, 2]],
-        &["gpu", "gpu", "cpu"],
-        &BTreeMap::from([("gpu", 1)]),
-    );
+    let lane = run::stages(&[vec![0, 1, 2]], &["gpu", "gpu", "cpu"], &BTreeMap::from([("gpu", 1)]));
     assert_eq!(ran(&exec, &lane, 3).makespan_ms, 80.0);
 }
 
@@ -146,10 +128,7 @@ fn makespan_is_the_stages_in_turn_and_the_longest_lane_of_each() {
 fn fallback_tries_the_next_backend_and_times_the_one_that_succeeded() {
     let exec = Script::new(
         vec![vec![5.0, 40.0, 7.0], vec![12.0]],
-        vec![
-            vec![Status::Timeout, Status::Ok, Status::Ok],
-            vec![Status::Ok],
-        ],
+        vec![vec![Status::Timeout, Status::Ok, Status::Ok], vec![Status::Ok]],
         true,
     );
     let stages = run::stages(&[vec![0], vec![1]], &["webgpu", "wasm"], &BTreeMap::new());
@@ -163,10 +142,7 @@ fn fallback_tries_the_next_backend_and_times_the_one_that_succeeded() {
     // The successful attempt's own time, from its own start; the failed one is in the attempts.
     assert_eq!((o.start_ms, o.end_ms, o.latency_ms), (5.0, 45.0, 40.0));
     assert_eq!(
-        o.attempts
-            .iter()
-            .map(|a| (a.backend, a.status, a.ms))
-            .collect::<Vec<_>>(),
+        o.attempts.iter().map(|a| (a.backend, a.status, a.ms)).collect::<Vec<_>>(),
         vec![(0, Status::Timeout, 5.0), (1, Status::Ok, 40.0)]
     );
     assert_eq!(o.attempts[0].error.as_deref(), Some("timeout on 0"));
@@ -202,10 +178,7 @@ fn a_model_no_stage_holds_is_reported_not_lost() {
     let stages = run::stages(&[vec![1]], &["cpu"; 2], &BTreeMap::new());
     let r = ran(&exec, &stages, 2);
     assert_eq!(r.outcomes[0].status, Status::Error);
-    assert_eq!(
-        r.outcomes[0].error.as_deref(),
-        Some("the plan did not include this model")
-    );
+    assert_eq!(r.outcomes[0].error.as_deref(), Some("the plan did not include this model"));
     assert_eq!(r.outcomes[0].output, "never ran");
     assert_eq!(r.outcomes[0].start_ms, 10.0);
     assert!(r.outcomes[1].ok());
@@ -219,9 +192,7 @@ fn predicted(strategy: Strategy) -> multimodel_perf::predict::multi::MultiPredic
         constraints: Default::default(),
     };
     let target = Target::new("cpu:laptop-4c").unwrap();
-    MultiModelPredictor::default()
-        .predict(&workload, &target, strategy)
-        .unwrap()
+    MultiModelPredictor::default().predict(&workload, &target, strategy).unwrap()
 }
 
 fn basis(p: &multimodel_perf::predict::multi::MultiPrediction) -> Basis {
@@ -274,8 +245,5 @@ fn a_run_with_a_failure_is_summed_up_but_not_recorded() {
     assert_eq!((s.succeeded, s.failed), (1, 1));
     // Only the successful model's 4 items count, over the 200 ms makespan.
     assert!((s.throughput - 20.0).abs() < 1e-9, "{}", s.throughput);
-    assert_eq!(
-        s.measurement.unwrap_err(),
-        "not recorded as a measurement: 1 of 2 models failed"
-    );
+    assert_eq!(s.measurement.unwrap_err(), "not recorded as a measurement: 1 of 2 models failed");
 }

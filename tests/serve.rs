@@ -19,19 +19,13 @@ fn prep(models: &[(&str, u32)], hardware: &str) -> Prepared {
         constraints: Default::default(),
     };
     let target = Target::new(hardware).unwrap();
-    MultiModelPredictor::default()
-        .prepare(&workload, &target)
-        .unwrap()
+    MultiModelPredictor::default().prepare(&workload, &target).unwrap()
 }
 
 /// The seed workload (README, benches) on an A100.
 fn seed_workload() -> Prepared {
     prep(
-        &[
-            ("bert-base-uncased", 4),
-            ("vit-base-patch16-224", 1),
-            ("t5-small", 2),
-        ],
+        &[("bert-base-uncased", 4), ("vit-base-patch16-224", 1), ("t5-small", 2)],
         "cuda:a100-40gb",
     )
 }
@@ -49,9 +43,7 @@ fn service_s(p: &Prepared, i: usize) -> f64 {
 fn poisson_at(p: &Prepared, rho: f64) -> Vec<Arrivals> {
     let n = p.models.len() as f64;
     (0..p.models.len())
-        .map(|i| Arrivals::Poisson {
-            rate_per_s: rho / n / service_s(p, i),
-        })
+        .map(|i| Arrivals::Poisson { rate_per_s: rho / n / service_s(p, i) })
         .collect()
 }
 
@@ -108,31 +100,21 @@ fn a_trace_queues_in_arrival_order() {
     let c = ServeConfig {
         warmup_s: 0.0,
         ..ServeConfig::new(
-            vec![Arrivals::Trace {
-                times_ms: vec![0.0, 0.0, 0.0],
-            }],
+            vec![Arrivals::Trace { times_ms: vec![0.0, 0.0, 0.0] }],
             Policy::Fifo,
             1.0,
         )
     };
     let l = run(&p, &c).models[0].latency.unwrap();
     let close = |a: f64, b: f64| (a - b).abs() < 1e-5;
-    assert!(
-        close(l.p50_ms, 2.0 * s_ms) && close(l.max_ms, 3.0 * s_ms),
-        "{l:?}"
-    );
+    assert!(close(l.p50_ms, 2.0 * s_ms) && close(l.max_ms, 3.0 * s_ms), "{l:?}");
     assert!(close(l.mean_wait_ms, s_ms), "{l:?}");
 }
 
 fn check_invariants(r: &ServeReport) {
     assert!(r.utilisation <= 1.0 + 1e-12, "{}", r.utilisation);
     for m in &r.models {
-        assert!(
-            m.utilisation <= 1.0 + 1e-12,
-            "{}: {}",
-            m.name,
-            m.utilisation
-        );
+        assert!(m.utilisation <= 1.0 + 1e-12, "{}: {}", m.name, m.utilisation);
         assert!(m.completed <= m.arrived);
         let Some(l) = m.latency else { continue };
         // Latencies are whole nanoseconds: 1 ns of slack on the service time.
@@ -143,12 +125,7 @@ fn check_invariants(r: &ServeReport) {
 }
 
 fn policies() -> [Policy; 4] {
-    [
-        Policy::Parallel,
-        Policy::Fifo,
-        Policy::ShortestJobFirst,
-        Policy::Priority(vec![1, 0, 2]),
-    ]
+    [Policy::Parallel, Policy::Fifo, Policy::ShortestJobFirst, Policy::Priority(vec![1, 0, 2])]
 }
 
 proptest! {
@@ -183,23 +160,15 @@ fn stable_throughput_equals_the_arrival_rate() {
         let r = run(&p, &config(arrivals.clone(), policy, 60_000.0, 5));
         assert!(r.stable, "{:?}", r.policy);
         for (m, a) in r.models.iter().zip(&arrivals) {
-            let Arrivals::Poisson { rate_per_s } = a else {
-                unreachable!()
-            };
+            let Arrivals::Poisson { rate_per_s } = a else { unreachable!() };
             // Arrivals in a window W are Poisson(λW): 5 standard deviations is √(λW)·5 requests. Departures
             // differ from arrivals only by the backlog at the two ends of the window, a few requests at ρ = 0.6
             // (the slack of 20).
             let tol = (5.0 * (rate_per_s * r.window_s).sqrt() + 20.0) / r.window_s;
             assert!((m.offered_rps - rate_per_s).abs() < tol, "{}", m.name);
             assert!((m.throughput_rps - rate_per_s).abs() < tol, "{}", m.name);
-            let items = f64::from(
-                p.models
-                    .iter()
-                    .find(|x| x.spec.name == m.name)
-                    .unwrap()
-                    .spec
-                    .batch_size,
-            );
+            let items =
+                f64::from(p.models.iter().find(|x| x.spec.name == m.name).unwrap().spec.batch_size);
             assert!((m.throughput_items_per_s - m.throughput_rps * items).abs() < 1e-9);
         }
     }
@@ -210,10 +179,7 @@ fn the_same_seed_repeats_and_another_differs() {
     let p = seed_workload();
     for policy in policies() {
         let c = config(poisson_at(&p, 0.7), policy, 5_000.0, 42);
-        let other = ServeConfig {
-            seed: 43,
-            ..c.clone()
-        };
+        let other = ServeConfig { seed: 43, ..c.clone() };
         assert_eq!(run(&p, &c), run(&p, &c));
         let (a, b) = (run(&p, &c), run(&p, &other));
         assert_ne!(a.models[0].latency, b.models[0].latency);
@@ -225,9 +191,7 @@ fn periodic_traffic_below_capacity_never_waits() {
     let p = bert();
     let s = service_s(&p, 0);
     for policy in [Policy::Fifo, Policy::Parallel] {
-        let arrivals = vec![Arrivals::Periodic {
-            rate_per_s: 0.9 / s,
-        }];
+        let arrivals = vec![Arrivals::Periodic { rate_per_s: 0.9 / s }];
         let r = run(&p, &config(arrivals, policy, 5_000.0, 3));
         let m = &r.models[0];
         let l = m.latency.unwrap();
@@ -241,11 +205,8 @@ fn periodic_traffic_below_capacity_never_waits() {
 fn shortest_job_first_beats_fifo_on_mean_latency_at_high_load() {
     let p = seed_workload();
     let arrivals = poisson_at(&p, 0.9);
-    let mean = |policy| {
-        run(&p, &config(arrivals.clone(), policy, 20_000.0, 9))
-            .mean_latency_ms
-            .unwrap()
-    };
+    let mean =
+        |policy| run(&p, &config(arrivals.clone(), policy, 20_000.0, 9)).mean_latency_ms.unwrap();
     let (sjf, fifo) = (mean(Policy::ShortestJobFirst), mean(Policy::Fifo));
     println!("mean latency at rho 0.9: SJF {sjf:.3} ms, FIFO {fifo:.3} ms");
     assert!(sjf <= fifo, "SJF {sjf} > FIFO {fifo}");
@@ -256,17 +217,9 @@ fn the_urgent_model_has_the_lower_tail_at_high_load() {
     let p = seed_workload();
     let arrivals = poisson_at(&p, 0.9);
     for (levels, urgent, relaxed) in [(vec![0, 1, 1], 0, 1), (vec![1, 1, 0], 2, 0)] {
-        let r = run(
-            &p,
-            &config(arrivals.clone(), Policy::Priority(levels), 20_000.0, 4),
-        );
+        let r = run(&p, &config(arrivals.clone(), Policy::Priority(levels), 20_000.0, 4));
         let p95 = |i: usize| r.models[i].latency.unwrap().p95_ms;
-        assert!(
-            p95(urgent) <= p95(relaxed),
-            "{} > {}",
-            p95(urgent),
-            p95(relaxed)
-        );
+        assert!(p95(urgent) <= p95(relaxed), "{} > {}", p95(urgent), p95(relaxed));
     }
 }
 
@@ -279,38 +232,22 @@ fn parallel_servers_slow_each_other_down() {
     let both = vec![Arrivals::Poisson { rate_per_s: rate }; 2];
     let one = vec![Arrivals::Poisson { rate_per_s: rate }, Arrivals::None];
     let mean = |a: Vec<Arrivals>| {
-        run(&p, &config(a, Policy::Parallel, 4_000.0, 2)).models[0]
-            .latency
-            .unwrap()
-            .mean_ms
+        run(&p, &config(a, Policy::Parallel, 4_000.0, 2)).models[0].latency.unwrap().mean_ms
     };
     let (alone, shared) = (mean(one), mean(both));
-    assert!(
-        shared > 1.2 * alone,
-        "alone {alone} ms, with a co-runner {shared} ms"
-    );
+    assert!(shared > 1.2 * alone, "alone {alone} ms, with a co-runner {shared} ms");
 }
 
 #[test]
 fn throttling_to_half_speed_doubles_service_times() {
     let p = bert();
     let s = service_s(&p, 0);
-    let arrivals = vec![Arrivals::Periodic {
-        rate_per_s: 0.2 / s,
-    }];
+    let arrivals = vec![Arrivals::Periodic { rate_per_s: 0.2 / s }];
     let base = config(arrivals, Policy::Fifo, 2_000.0, 8);
-    let throttled = ServeConfig {
-        throttle: Some(Throttle {
-            after_ns: 0,
-            speed: 0.5,
-        }),
-        ..base.clone()
-    };
+    let throttled =
+        ServeConfig { throttle: Some(Throttle { after_ns: 0, speed: 0.5 }), ..base.clone() };
     let (cool, hot) = (run(&p, &base), run(&p, &throttled));
-    let (c, h) = (
-        cool.models[0].latency.unwrap(),
-        hot.models[0].latency.unwrap(),
-    );
+    let (c, h) = (cool.models[0].latency.unwrap(), hot.models[0].latency.unwrap());
     assert!((h.max_ms - 2.0 * c.max_ms).abs() < 1e-6, "{h:?} vs {c:?}");
     assert!((h.mean_ms - 2.0 * c.mean_ms).abs() < 1e-6);
 }
@@ -319,35 +256,21 @@ fn throttling_to_half_speed_doubles_service_times() {
 fn fifo_capacity_is_the_inverse_load_and_bounds_stability() {
     let p = seed_workload();
     let rates = [40.0, 25.0, 60.0];
-    let arrivals: Vec<Arrivals> = rates
-        .iter()
-        .map(|&rate_per_s| Arrivals::Poisson { rate_per_s })
-        .collect();
-    let load: f64 = rates
-        .iter()
-        .enumerate()
-        .map(|(i, r)| r * service_s(&p, i))
-        .sum();
+    let arrivals: Vec<Arrivals> =
+        rates.iter().map(|&rate_per_s| Arrivals::Poisson { rate_per_s }).collect();
+    let load: f64 = rates.iter().enumerate().map(|(i, r)| r * service_s(&p, i)).sum();
     // 100,000 requests: at 0.9k the thirds of the window then agree within the trend bound for every seed
     // tried (30 of 30), while 1.2k grows without bound.
     let c = config(arrivals, Policy::Fifo, 100_000.0, 6);
     let cap = serve::capacity(&p, &c).unwrap();
     // Service times are whole nanoseconds: agreement to 1e-6 relative.
-    assert!(
-        (cap.scale * load - 1.0).abs() < 1e-6,
-        "{} vs {}",
-        cap.scale,
-        1.0 / load
-    );
+    assert!((cap.scale * load - 1.0).abs() < 1e-6, "{} vs {}", cap.scale, 1.0 / load);
     assert_eq!(serve::max_sustainable_scale(&p, &c).unwrap(), cap.scale);
     for (max, rate) in cap.max_rate_per_s.iter().zip(rates) {
         assert!((max - rate * cap.scale).abs() < 1e-9);
     }
     let scaled = |k: f64| ServeConfig {
-        arrivals: rates
-            .iter()
-            .map(|r| Arrivals::Poisson { rate_per_s: r * k })
-            .collect(),
+        arrivals: rates.iter().map(|r| Arrivals::Poisson { rate_per_s: r * k }).collect(),
         duration_s: c.duration_s / k,
         warmup_s: c.warmup_s / k,
         ..c.clone()
@@ -374,13 +297,7 @@ fn parallel_capacity_is_found_by_bisection_within_the_servers_bound() {
     // (about 2.0 with 200,000), so the margins either side are 20 % and 25 %.
     let at = |f: f64| {
         let arrivals = poisson_at(&p, f * cap.scale);
-        run(
-            &p,
-            &ServeConfig {
-                arrivals,
-                ..c.clone()
-            },
-        )
+        run(&p, &ServeConfig { arrivals, ..c.clone() })
     };
     let (below, above) = (at(0.8), at(1.25));
     println!(
@@ -401,22 +318,14 @@ fn field_of(result: Result<impl std::fmt::Debug, Error>) -> String {
 fn bad_input_names_the_field() {
     let p = seed_workload();
     let good = config(poisson_at(&p, 0.5), Policy::Fifo, 1_000.0, 0);
-    let with_arrivals = |a: Vec<Arrivals>| ServeConfig {
-        arrivals: a,
-        ..good.clone()
-    };
+    let with_arrivals = |a: Vec<Arrivals>| ServeConfig { arrivals: a, ..good.clone() };
     let poisson = |r: f64| Arrivals::Poisson { rate_per_s: r };
     let cases: Vec<(ServeConfig, &str)> = vec![
-        (
-            with_arrivals(vec![poisson(-1.0), poisson(1.0), poisson(1.0)]),
-            "arrivals[0].rate_per_s",
-        ),
+        (with_arrivals(vec![poisson(-1.0), poisson(1.0), poisson(1.0)]), "arrivals[0].rate_per_s"),
         (
             with_arrivals(vec![
                 poisson(1.0),
-                Arrivals::Periodic {
-                    rate_per_s: f64::NAN,
-                },
+                Arrivals::Periodic { rate_per_s: f64::NAN },
                 poisson(1.0),
             ]),
             "arrivals[1].rate_per_s",
@@ -425,9 +334,7 @@ fn bad_input_names_the_field() {
             with_arrivals(vec![
                 poisson(1.0),
                 poisson(1.0),
-                Arrivals::Trace {
-                    times_ms: vec![0.0, 5.0, 2.0],
-                },
+                Arrivals::Trace { times_ms: vec![0.0, 5.0, 2.0] },
             ]),
             "arrivals[2].times_ms[2]",
         ),
@@ -435,70 +342,23 @@ fn bad_input_names_the_field() {
             with_arrivals(vec![
                 poisson(1.0),
                 poisson(1.0),
-                Arrivals::Trace {
-                    times_ms: vec![f64::INFINITY],
-                },
+                Arrivals::Trace { times_ms: vec![f64::INFINITY] },
             ]),
             "arrivals[2].times_ms[0]",
         ),
         (with_arrivals(vec![poisson(1.0)]), "arrivals"),
+        (with_arrivals(vec![poisson(1e12), poisson(1.0), poisson(1.0)]), "arrivals"),
+        (ServeConfig { duration_s: 0.0, ..good.clone() }, "duration_s"),
+        (ServeConfig { duration_s: f64::NAN, ..good.clone() }, "duration_s"),
+        (ServeConfig { warmup_s: good.duration_s, ..good.clone() }, "warmup_s"),
+        (ServeConfig { warmup_s: -1.0, ..good.clone() }, "warmup_s"),
+        (ServeConfig { policy: Policy::Priority(vec![0, 1]), ..good.clone() }, "policy.priority"),
         (
-            with_arrivals(vec![poisson(1e12), poisson(1.0), poisson(1.0)]),
-            "arrivals",
-        ),
-        (
-            ServeConfig {
-                duration_s: 0.0,
-                ..good.clone()
-            },
-            "duration_s",
-        ),
-        (
-            ServeConfig {
-                duration_s: f64::NAN,
-                ..good.clone()
-            },
-            "duration_s",
-        ),
-        (
-            ServeConfig {
-                warmup_s: good.duration_s,
-                ..good.clone()
-            },
-            "warmup_s",
-        ),
-        (
-            ServeConfig {
-                warmup_s: -1.0,
-                ..good.clone()
-            },
-            "warmup_s",
-        ),
-        (
-            ServeConfig {
-                policy: Policy::Priority(vec![0, 1]),
-                ..good.clone()
-            },
-            "policy.priority",
-        ),
-        (
-            ServeConfig {
-                throttle: Some(Throttle {
-                    after_ns: 0,
-                    speed: 0.0,
-                }),
-                ..good.clone()
-            },
+            ServeConfig { throttle: Some(Throttle { after_ns: 0, speed: 0.0 }), ..good.clone() },
             "throttle.speed",
         ),
         (
-            ServeConfig {
-                throttle: Some(Throttle {
-                    after_ns: 0,
-                    speed: 1.5,
-                }),
-                ..good.clone()
-            },
+            ServeConfig { throttle: Some(Throttle { after_ns: 0, speed: 1.5 }), ..good.clone() },
             "throttle.speed",
         ),
     ];
@@ -509,13 +369,8 @@ fn bad_input_names_the_field() {
     let silent = with_arrivals(vec![
         Arrivals::None,
         Arrivals::None,
-        Arrivals::Trace {
-            times_ms: vec![1.0],
-        },
+        Arrivals::Trace { times_ms: vec![1.0] },
     ]);
-    assert_eq!(
-        field_of(serve::max_sustainable_scale(&p, &silent)),
-        "arrivals"
-    );
+    assert_eq!(field_of(serve::max_sustainable_scale(&p, &silent)), "arrivals");
     assert!(serve::simulate(&p, &good).is_ok());
 }

@@ -18,13 +18,7 @@ use multimodel_perf::{bench, wire, Goal, MultiModelPredictor, Strategy, Target, 
 use serde_json::Value;
 
 const FILE: &str = "tests/data/snapshot-predictions.json";
-const EXAMPLES: [&str; 5] = [
-    "seed",
-    "cpu-threads",
-    "gpu-and-cpu",
-    "browser-page",
-    "tight-memory",
-];
+const EXAMPLES: [&str; 5] = ["seed", "cpu-threads", "gpu-and-cpu", "browser-page", "tight-memory"];
 const STRATEGIES: [Strategy; 3] = [Strategy::Parallel, Strategy::Sequential, Strategy::Batched];
 const GOALS: [Goal; 4] = [Goal::Throughput, Goal::Latency, Goal::Memory, Goal::Energy];
 
@@ -32,11 +26,8 @@ fn cases() -> BTreeMap<String, Value> {
     let predictor = MultiModelPredictor::default();
     let mut out = BTreeMap::new();
     let mut add = |name: String, workload: &Workload, target: &Target, all: bool| {
-        let (strategies, goals) = if all {
-            (&STRATEGIES[..], &GOALS[..])
-        } else {
-            (&STRATEGIES[..1], &GOALS[..1])
-        };
+        let (strategies, goals) =
+            if all { (&STRATEGIES[..], &GOALS[..]) } else { (&STRATEGIES[..1], &GOALS[..1]) };
         for &s in strategies {
             let p = predictor.predict(workload, target, s).expect("predict");
             let v = serde_json::to_value(wire::PredictionDto::from(&p)).unwrap();
@@ -52,28 +43,13 @@ fn cases() -> BTreeMap<String, Value> {
         let path = files::manifest_dir().join(format!("examples/{example}.json"));
         let parsed = wire::parse_workload(&std::fs::read_to_string(path).unwrap()).unwrap();
         let target = Target::new(parsed.hardware.as_deref().unwrap_or("cuda")).unwrap();
-        add(
-            format!("examples/{example}"),
-            &parsed.workload,
-            &target,
-            true,
-        );
+        add(format!("examples/{example}"), &parsed.workload, &target, true);
     }
     for device in ["cuda:a100-40gb", "cpu"] {
         let target = Target::new(device).unwrap();
-        add(
-            format!("bench/seed/{device}"),
-            &bench::seed(),
-            &target,
-            true,
-        );
+        add(format!("bench/seed/{device}"), &bench::seed(), &target, true);
         for n in [8, 50] {
-            add(
-                format!("bench/{n}-models/{device}"),
-                &bench::catalog_mix(n),
-                &target,
-                n < 50,
-            );
+            add(format!("bench/{n}-models/{device}"), &bench::catalog_mix(n), &target, n < 50);
         }
     }
     out
@@ -138,31 +114,11 @@ fn predictions_match_the_snapshot() {
 fn the_comparison_reports_changed_numbers_fields_and_lengths() {
     let want = serde_json::json!({"a": 1.0, "b": [1, 2], "c": "x"});
     let mut out = Vec::new();
-    diff(
-        "r",
-        &serde_json::json!({"a": 1.0 + 1e-12, "b": [1, 2], "c": "x"}),
-        &want,
-        &mut out,
-    );
+    diff("r", &serde_json::json!({"a": 1.0 + 1e-12, "b": [1, 2], "c": "x"}), &want, &mut out);
     assert!(out.is_empty(), "{out:?}");
-    diff(
-        "r",
-        &serde_json::json!({"a": 1.001, "b": [1, 2], "c": "x"}),
-        &want,
-        &mut out,
-    );
-    diff(
-        "r",
-        &serde_json::json!({"a": 1.0, "b": [1], "c": "x"}),
-        &want,
-        &mut out,
-    );
-    diff(
-        "r",
-        &serde_json::json!({"a": 1.0, "b": [1, 2]}),
-        &want,
-        &mut out,
-    );
+    diff("r", &serde_json::json!({"a": 1.001, "b": [1, 2], "c": "x"}), &want, &mut out);
+    diff("r", &serde_json::json!({"a": 1.0, "b": [1], "c": "x"}), &want, &mut out);
+    diff("r", &serde_json::json!({"a": 1.0, "b": [1, 2]}), &want, &mut out);
     assert_eq!(out.len(), 3, "{out:?}");
     assert!(out[0].starts_with("r.a:"), "{out:?}");
 }

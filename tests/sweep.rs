@@ -15,16 +15,10 @@ fn every_model_device_and_precision_gives_finite_numbers() {
         let runtime = RuntimeProfile::find(&dev.default_runtime).unwrap();
         for m in models::catalog() {
             for precision in Precision::ALL {
-                let spec = ModelSpec::named(m.name)
-                    .with_batch(2)
-                    .with_precision(precision);
+                let spec = ModelSpec::named(m.name).with_batch(2).with_precision(precision);
                 let model = resolve(&spec, "m").unwrap();
-                let p = Placement {
-                    device: &dev,
-                    runtime: &runtime,
-                    threads: dev.compute_units,
-                }
-                .predict(&model);
+                let p = Placement { device: &dev, runtime: &runtime, threads: dev.compute_units }
+                    .predict(&model);
                 let what = format!("{} on {} at {}", m.name, dev.id, precision.name());
                 for (name, v) in [
                     ("latency", p.latency_ms),
@@ -34,12 +28,7 @@ fn every_model_device_and_precision_gives_finite_numbers() {
                 ] {
                     assert!(v.is_finite() && v > 0.0, "{what}: {name} = {v}");
                 }
-                for share in [
-                    p.compute_share,
-                    p.bandwidth_share,
-                    p.queue_share,
-                    p.host_share,
-                ] {
+                for share in [p.compute_share, p.bandwidth_share, p.queue_share, p.host_share] {
                     assert!((0.0..=1.0).contains(&share), "{what}: share {share}");
                 }
                 // The decomposition calibration fits against adds up to the latency.
@@ -54,8 +43,5 @@ fn every_model_device_and_precision_gives_finite_numbers() {
             }
         }
     }
-    assert_eq!(
-        checked,
-        hardware::all().len() * models::catalog().len() * Precision::ALL.len()
-    );
+    assert_eq!(checked, hardware::all().len() * models::catalog().len() * Precision::ALL.len());
 }

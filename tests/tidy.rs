@@ -77,11 +77,7 @@ fn every_source_file_opens_with_a_module_doc() {
     rust_files(&root().join("src"), &mut files);
     for f in files {
         let text = fs::read_to_string(&f).unwrap();
-        assert!(
-            text.starts_with("//!"),
-            "{} does not start with a //! doc comment",
-            f.display()
-        );
+        assert!(text.starts_with("//!"), "{} does not start with a //! doc comment", f.display());
     }
 }
 
@@ -113,11 +109,7 @@ fn serde_shapes_live_in_wire() {
     let mut files = Vec::new();
     rust_files(&root().join("src"), &mut files);
     for f in files {
-        let rel = f
-            .strip_prefix(root())
-            .unwrap()
-            .to_string_lossy()
-            .replace('\\', "/");
+        let rel = f.strip_prefix(root()).unwrap().to_string_lossy().replace('\\', "/");
         let in_wire = rel == "src/wire.rs" || rel.starts_with("src/wire/");
         assert!(
             in_wire || !declares_serde(&fs::read_to_string(&f).unwrap()),
@@ -175,9 +167,8 @@ fn typescript_of_data_shapes_is_generated() {
         for kw in ["export interface ", "export type "] {
             for (i, _) in text.match_indices(kw) {
                 let rest = &text[i + kw.len()..];
-                let end = rest
-                    .find(|c: char| !c.is_alphanumeric() && c != '_')
-                    .unwrap_or(rest.len());
+                let end =
+                    rest.find(|c: char| !c.is_alphanumeric() && c != '_').unwrap_or(rest.len());
                 names.push(rest[..end].to_owned());
             }
         }
@@ -185,11 +176,7 @@ fn typescript_of_data_shapes_is_generated() {
     };
     let generated = fs::read_to_string(root().join("src/web/generated.d.ts")).unwrap();
     let generated_names = declared(&generated);
-    assert!(
-        generated_names.len() > 100,
-        "generated.d.ts declares {} types",
-        generated_names.len()
-    );
+    assert!(generated_names.len() > 100, "generated.d.ts declares {} types", generated_names.len());
     let types = fs::read_to_string(root().join("src/web/types.rs")).unwrap();
     assert!(
         types.contains("include_str!(\"generated.d.ts\")"),
@@ -203,10 +190,8 @@ fn typescript_of_data_shapes_is_generated() {
             let Some(start) = section.find("r#\"") else {
                 continue;
             };
-            let body = &section[start
-                ..section[start..]
-                    .find("\"#")
-                    .map_or(section.len(), |e| start + e)];
+            let body =
+                &section[start..section[start..].find("\"#").map_or(section.len(), |e| start + e)];
             for name in declared(body) {
                 assert!(
                     BY_HAND.contains(&name.as_str()) && !generated_names.contains(&name),

@@ -16,15 +16,9 @@ const FIXTURES: [(&str, &str); 6] = [
     ("seed-example", include_str!("data/seed-example.json")),
     ("seed", include_str!("../examples/seed.json")),
     ("cpu-threads", include_str!("../examples/cpu-threads.json")),
-    (
-        "browser-page",
-        include_str!("../examples/browser-page.json"),
-    ),
+    ("browser-page", include_str!("../examples/browser-page.json")),
     ("gpu-and-cpu", include_str!("../examples/gpu-and-cpu.json")),
-    (
-        "tight-memory",
-        include_str!("../examples/tight-memory.json"),
-    ),
+    ("tight-memory", include_str!("../examples/tight-memory.json")),
 ];
 
 fn js(json: &str) -> JsValue {
@@ -32,17 +26,12 @@ fn js(json: &str) -> JsValue {
 }
 
 fn stringify(v: &JsValue) -> String {
-    js_sys::JSON::stringify(v)
-        .expect("result is JSON")
-        .as_string()
-        .unwrap()
+    js_sys::JSON::stringify(v).expect("result is JSON").as_string().unwrap()
 }
 
 fn error_message(e: wasm_bindgen::JsError) -> String {
     let v: JsValue = e.into();
-    v.dyn_into::<js_sys::Error>()
-        .map(|e| String::from(e.message()))
-        .unwrap_or_default()
+    v.dyn_into::<js_sys::Error>().map(|e| String::from(e.message())).unwrap_or_default()
 }
 
 /// Structural equality where numbers compare as f64 (JS prints 0.0 as 0, serde_json as 0.0).
@@ -52,19 +41,11 @@ fn same(a: &serde_json::Value, b: &serde_json::Value, path: &str) {
         (Number(x), Number(y)) => assert_eq!(x.as_f64(), y.as_f64(), "{path}"),
         (Array(x), Array(y)) => {
             assert_eq!(x.len(), y.len(), "{path}: length");
-            x.iter()
-                .zip(y)
-                .enumerate()
-                .for_each(|(i, (p, q))| same(p, q, &format!("{path}[{i}]")));
+            x.iter().zip(y).enumerate().for_each(|(i, (p, q))| same(p, q, &format!("{path}[{i}]")));
         }
         (Object(x), Object(y)) => {
-            assert_eq!(
-                x.keys().collect::<Vec<_>>(),
-                y.keys().collect::<Vec<_>>(),
-                "{path}: keys"
-            );
-            x.iter()
-                .for_each(|(k, v)| same(v, &y[k], &format!("{path}.{k}")));
+            assert_eq!(x.keys().collect::<Vec<_>>(), y.keys().collect::<Vec<_>>(), "{path}: keys");
+            x.iter().for_each(|(k, v)| same(v, &y[k], &format!("{path}.{k}")));
         }
         _ => assert_eq!(a, b, "{path}"),
     }
@@ -106,17 +87,9 @@ fn invariants_hold_in_wasm() {
     for (name, text) in FIXTURES {
         let parsed = wire::parse_workload(text).unwrap();
         let target = Target::new(parsed.hardware.as_deref().unwrap_or("webgpu")).unwrap();
-        let par = lib
-            .predict(&parsed.workload, &target, Strategy::Parallel)
-            .unwrap();
-        let seq = lib
-            .predict(&parsed.workload, &target, Strategy::Sequential)
-            .unwrap();
-        let longest = par
-            .models
-            .iter()
-            .map(|m| m.solo.latency_ms)
-            .fold(0.0, f64::max);
+        let par = lib.predict(&parsed.workload, &target, Strategy::Parallel).unwrap();
+        let seq = lib.predict(&parsed.workload, &target, Strategy::Sequential).unwrap();
+        let longest = par.models.iter().map(|m| m.solo.latency_ms).fold(0.0, f64::max);
         assert!(
             par.combined_latency_ms >= longest - 1e-6,
             "{name}: parallel shorter than its longest model"
@@ -165,23 +138,11 @@ fn published_rows_are_within_25_percent_in_wasm() {
             .with_batch(row["batch_size"].as_u64().unwrap() as u32);
         spec.precision = Precision::parse("precision", s("precision")).unwrap();
         spec.sequence_length = row["sequence_length"].as_u64().map(|x| x as u32);
-        let p = Placement {
-            device: &device,
-            runtime: &runtime,
-            threads: device.compute_units,
-        }
-        .predict(&resolve(&spec, "row").unwrap());
-        let got = if s("metric") == "latency_ms" {
-            p.latency_ms
-        } else {
-            p.throughput
-        };
+        let p = Placement { device: &device, runtime: &runtime, threads: device.compute_units }
+            .predict(&resolve(&spec, "row").unwrap());
+        let got = if s("metric") == "latency_ms" { p.latency_ms } else { p.throughput };
         let want = row["value"].as_f64().unwrap();
-        assert!(
-            (got / want - 1.0).abs() <= 0.25,
-            "{}: {got} vs {want}",
-            s("id")
-        );
+        assert!((got / want - 1.0).abs() <= 0.25, "{}: {got} vs {want}", s("id"));
     }
 }
 
@@ -200,16 +161,8 @@ fn bad_input_is_a_catchable_error_naming_the_field() {
             "parallel",
             "models[0].precision",
         ),
-        (
-            r#"[{"model_name":"foo"}]"#,
-            "parallel",
-            "models[0].model_name",
-        ),
-        (
-            r#"[{"model_name":"bert-base-uncased","bogus":1}]"#,
-            "parallel",
-            "bogus",
-        ),
+        (r#"[{"model_name":"foo"}]"#, "parallel", "models[0].model_name"),
+        (r#"[{"model_name":"bert-base-uncased","bogus":1}]"#, "parallel", "bogus"),
         (
             r#"{"models":[{"model_name":"gpt2"}],"constraints":{"max_compute":2}}"#,
             "parallel",
@@ -237,10 +190,7 @@ fn bad_input_is_a_catchable_error_naming_the_field() {
         .err()
         .map(error_message)
         .unwrap();
-    assert!(
-        err.contains("models[0].batch_size") && err.contains("NaN"),
-        "{err}"
-    );
+    assert!(err.contains("models[0].batch_size") && err.contains("NaN"), "{err}");
 }
 
 #[wasm_bindgen_test]
@@ -249,12 +199,9 @@ fn options_set_the_default_target_and_the_sharing_table() {
         r#"{"hardware":"cuda:t4","runtime":"tensorrt","sharingConfig":{"vision":{"compatible_types":["vision"],"sharing_efficiency":0.4,"memory_reduction":0.25}}}"#,
     );
     let p = JsPredictor::new(Some(options.unchecked_into())).unwrap();
-    let out = predict_js(
-        &p,
-        r#"[{"model_name":"resnet-50"},{"model_name":"mobilenet-v2"}]"#,
-        "parallel",
-    )
-    .unwrap();
+    let out =
+        predict_js(&p, r#"[{"model_name":"resnet-50"},{"model_name":"mobilenet-v2"}]"#, "parallel")
+            .unwrap();
     let v: serde_json::Value = serde_json::from_str(&stringify(&out)).unwrap();
     assert_eq!(v["hardwarePlatform"], "cuda:t4");
     assert_eq!(v["individualPredictions"][0]["runtime"], "tensorrt");
@@ -278,18 +225,12 @@ fn recommendation_and_catalogs_are_plain_objects() {
     let v: serde_json::Value = serde_json::from_str(&stringify(&r)).unwrap();
     assert_eq!(v["optimizationGoal"], "memory");
     assert!(
-        v["allPredictions"]["sequential"]["combinedMemory"]
-            .as_f64()
-            .unwrap()
-            > 0.0,
+        v["allPredictions"]["sequential"]["combinedMemory"].as_f64().unwrap() > 0.0,
         "maps must be plain objects: {v}"
     );
     let models: JsValue = multimodel_perf::web::list_models().unwrap().into();
     let list = js_sys::Array::from(&models);
-    assert_eq!(
-        list.length() as usize,
-        multimodel_perf::catalog::models::catalog().len()
-    );
+    assert_eq!(list.length() as usize, multimodel_perf::catalog::models::catalog().len());
     let devices: JsValue = multimodel_perf::web::list_hardware().unwrap().into();
     assert!(stringify(&devices).contains("webgpu:fallback"));
     assert_eq!(multimodel_perf::web::version(), env!("CARGO_PKG_VERSION"));

@@ -40,13 +40,10 @@ async fn builtin(p: &ResourcePool, names: &[&str], mflop: f64) {
 
 async fn run(p: &ResourcePool, strategy: &str) -> Value {
     to_json(
-        &JsFuture::from(p.execute(
-            None,
-            Some(js(&json!({"strategy": strategy})).unchecked_into()),
-        ))
-        .await
-        .map_err(message)
-        .unwrap(),
+        &JsFuture::from(p.execute(None, Some(js(&json!({"strategy": strategy})).unchecked_into())))
+            .await
+            .map_err(message)
+            .unwrap(),
     )
 }
 
@@ -96,33 +93,18 @@ async fn without_indexeddb_the_pool_keeps_measurements_in_memory_and_says_so() {
         js_sys::Reflect::define_property(&global, &"indexedDB".into(), original.unchecked_ref())
             .unwrap();
     }
-    assert!(js_sys::Reflect::get(&global, &"indexedDB".into())
-        .unwrap()
-        .is_object());
+    assert!(js_sys::Reflect::get(&global, &"indexedDB".into()).unwrap().is_object());
     let storage = to_json(&p.storage().unwrap().into());
     assert_eq!(storage["persistent"], false);
     assert!(
-        storage["warning"]
-            .as_str()
-            .unwrap()
-            .contains("indexedDB is not available"),
+        storage["warning"].as_str().unwrap().contains("indexedDB is not available"),
         "{storage}"
     );
     builtin(&p, &["gpt2"], 1.0).await;
     let r = run(&p, "sequential").await;
     assert_eq!(r["recorded"], true);
-    assert!(
-        r["warnings"].to_string().contains("in memory"),
-        "{}",
-        r["warnings"]
-    );
-    assert_eq!(
-        to_json(&p.measurements().unwrap().into())
-            .as_array()
-            .unwrap()
-            .len(),
-        1
-    );
+    assert!(r["warnings"].to_string().contains("in memory"), "{}", r["warnings"]);
+    assert_eq!(to_json(&p.measurements().unwrap().into()).as_array().unwrap().len(), 1);
 }
 
 #[wasm_bindgen_test]
@@ -130,40 +112,20 @@ async fn after_a_refit_the_pool_predicts_closer_to_what_it_measures() {
     let p = pool(json!({"storage": "memory"})).await;
     builtin(&p, &["bert-base-uncased", "resnet-50", "gpt2"], 2.0).await;
     let err = |r: &Value| {
-        let (pred, meas) = (
-            f(&r["prediction"]["totalMetrics"], "combinedLatency"),
-            f(r, "makespanMs"),
-        );
+        let (pred, meas) =
+            (f(&r["prediction"]["totalMetrics"], "combinedLatency"), f(r, "makespanMs"));
         (pred - meas).abs() / meas
     };
     let mut before = Vec::new();
-    for s in [
-        "sequential",
-        "parallel",
-        "sequential",
-        "batched",
-        "sequential",
-        "parallel",
-    ] {
+    for s in ["sequential", "parallel", "sequential", "batched", "sequential", "parallel"] {
         before.push(err(&run(&p, s).await));
     }
-    let fit = to_json(
-        &JsFuture::from(p.refit(None))
-            .await
-            .map_err(message)
-            .unwrap(),
-    );
+    let fit = to_json(&JsFuture::from(p.refit(None)).await.map_err(message).unwrap());
     assert_eq!(fit["profile"], "pool:wasm-main-thread");
-    assert!(
-        f(&fit["after"], "meanApe") < f(&fit["before"], "meanApe"),
-        "{fit}"
-    );
+    assert!(f(&fit["after"], "meanApe") < f(&fit["before"], "meanApe"), "{fit}");
     let after = err(&run(&p, "sequential").await);
     let first = before[0];
-    assert!(
-        after < first,
-        "makespan error before the refit {first:.3}, after {after:.3}"
-    );
+    assert!(after < first, "makespan error before the refit {first:.3}, after {after:.3}");
     // The refit profile is stored beside the one it came from.
     let export = to_json(&p.export_measurements().unwrap().into());
     let versions: Vec<u64> = export["profiles"]
@@ -193,10 +155,7 @@ async fn bad_measurements_and_fits_from_too_little_are_refused() {
     let p = pool(json!({"storage": "memory"})).await;
     builtin(&p, &["gpt2"], 1.0).await;
     run(&p, "sequential").await;
-    let e = JsFuture::from(p.refit(None))
-        .await
-        .map_err(message)
-        .unwrap_err();
+    let e = JsFuture::from(p.refit(None)).await.map_err(message).unwrap_err();
     assert!(e.contains("at least 2 measurements"), "{e}");
     let mut m = to_json(&p.measurements().unwrap().into())[0].clone();
     m["models"][0]["measuredMs"] = json!(f64::NAN.to_string());
@@ -212,17 +171,8 @@ async fn bad_measurements_and_fits_from_too_little_are_refused() {
         .unwrap_err();
     assert!(e.contains("measured_ms"), "{e}");
     m["models"][0]["measuredMs"] = json!(5.0);
-    JsFuture::from(p.add_measurement(js(&m).unchecked_into()))
-        .await
-        .map_err(message)
-        .unwrap();
-    assert_eq!(
-        to_json(&p.measurements().unwrap().into())
-            .as_array()
-            .unwrap()
-            .len(),
-        2
-    );
+    JsFuture::from(p.add_measurement(js(&m).unchecked_into())).await.map_err(message).unwrap();
+    assert_eq!(to_json(&p.measurements().unwrap().into()).as_array().unwrap().len(), 2);
     let e = match p.validate(Some(js(&json!({"threshold": -1})).unchecked_into())) {
         Ok(_) => panic!("a negative threshold was accepted"),
         Err(e) => message(e.into()),
@@ -235,10 +185,9 @@ async fn strategies_are_compared_by_what_they_measure() {
     let p = pool(json!({"storage": "memory"})).await;
     builtin(&p, &["bert-base-uncased", "gpt2"], 1.0).await;
     let c = to_json(
-        &JsFuture::from(p.compare_strategies(
-            None,
-            Some(js(&json!({"goal": "throughput"})).unchecked_into()),
-        ))
+        &JsFuture::from(
+            p.compare_strategies(None, Some(js(&json!({"goal": "throughput"})).unchecked_into())),
+        )
         .await
         .map_err(message)
         .unwrap(),
@@ -252,18 +201,9 @@ async fn strategies_are_compared_by_what_they_measure() {
     assert_eq!(c["accuracy"]["comparisons"], 1);
     assert!(c["accuracy"]["meanLossWhenMissed"].as_f64().unwrap() >= 0.0);
     assert_eq!(
-        to_json(&p.export_measurements().unwrap().into())["comparisons"]
-            .as_array()
-            .unwrap()
-            .len(),
+        to_json(&p.export_measurements().unwrap().into())["comparisons"].as_array().unwrap().len(),
         1
     );
     assert_eq!(c["runs"].as_array().unwrap().len(), 3);
-    assert_eq!(
-        to_json(&p.measurements().unwrap().into())
-            .as_array()
-            .unwrap()
-            .len(),
-        3
-    );
+    assert_eq!(to_json(&p.measurements().unwrap().into()).as_array().unwrap().len(), 3);
 }

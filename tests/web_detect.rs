@@ -36,27 +36,16 @@ fn js(v: &Value) -> JsValue {
 }
 
 async fn capabilities() -> Value {
-    json(
-        &detect_capabilities()
-            .await
-            .expect("detection never rejects")
-            .into(),
-    )
+    json(&detect_capabilities().await.expect("detection never rejects").into())
 }
 
 fn profile(caps: &Value) -> Value {
-    json(
-        &detected_profile(js(caps).unchecked_into())
-            .expect("a detected profile")
-            .into(),
-    )
+    json(&detected_profile(js(caps).unchecked_into()).expect("a detected profile").into())
 }
 
 fn error_message(e: wasm_bindgen::JsError) -> String {
     let v: JsValue = e.into();
-    v.dyn_into::<js_sys::Error>()
-        .map(|e| String::from(e.message()))
-        .unwrap_or_default()
+    v.dyn_into::<js_sys::Error>().map(|e| String::from(e.message())).unwrap_or_default()
 }
 
 #[wasm_bindgen_test]
@@ -88,16 +77,10 @@ async fn a_webgpu_adapter_here_is_the_software_fallback_and_predicted_as_one() {
     let adapter = &c["webgpu"]["highPerformance"]["adapter"];
     let expected = option_env!("MMPERF_EXPECT_WEBGPU_ADAPTER");
     if expected == Some("1") {
-        assert!(
-            adapter.is_object(),
-            "the test started Chromium with --enable-unsafe-webgpu: {c}"
-        );
+        assert!(adapter.is_object(), "the test started Chromium with --enable-unsafe-webgpu: {c}");
     }
     if expected == Some("0") {
-        assert!(
-            adapter.is_null(),
-            "the test started Chromium without WebGPU: {c}"
-        );
+        assert!(adapter.is_null(), "the test started Chromium without WebGPU: {c}");
     }
     let p = profile(&c);
     if adapter.is_object() {
@@ -106,10 +89,7 @@ async fn a_webgpu_adapter_here_is_the_software_fallback_and_predicted_as_one() {
         assert_eq!(p["id"], "detected:webgpu:fallback");
         let cores = c["hardwareConcurrency"].as_f64().unwrap();
         assert_eq!(p["hardware"]["compute_units"].as_f64(), Some(cores));
-        assert!(
-            p["peakTflops"]["fp32"].as_f64().unwrap() < 0.01,
-            "CPU speed: {p}"
-        );
+        assert!(p["peakTflops"]["fp32"].as_f64().unwrap() < 0.01, "CPU speed: {p}");
     } else {
         let why = if c["webgpu"]["available"] == true {
             c["webgpu"]["highPerformance"]["error"]["message"].clone()
@@ -121,10 +101,7 @@ async fn a_webgpu_adapter_here_is_the_software_fallback_and_predicted_as_one() {
     }
     let reasons = p["reasons"].as_array().unwrap();
     assert!(
-        !reasons.is_empty()
-            && reasons
-                .iter()
-                .all(|r| r.as_str().is_some_and(|s| !s.is_empty()))
+        !reasons.is_empty() && reasons.iter().all(|r| r.as_str().is_some_and(|s| !s.is_empty()))
     );
 }
 
@@ -137,20 +114,14 @@ async fn unusable_webnn_is_reported_with_the_browsers_reason() {
         return;
     }
     let contexts = webnn["contexts"].as_array().unwrap();
-    let kinds: Vec<&str> = contexts
-        .iter()
-        .map(|k| k["kind"].as_str().unwrap())
-        .collect();
+    let kinds: Vec<&str> = contexts.iter().map(|k| k["kind"].as_str().unwrap()).collect();
     assert_eq!(kinds, ["gpu", "npu", "cpu"]);
     for ctx in contexts {
         // This Chromium has no WebNN backend: every kind must carry the browser's own error.
         if ctx["ok"] == false {
             let e = &ctx["error"];
             assert!(e["name"].as_str().is_some_and(|s| !s.is_empty()), "{ctx}");
-            assert!(
-                e["message"].as_str().is_some_and(|s| !s.is_empty()),
-                "{ctx}"
-            );
+            assert!(e["message"].as_str().is_some_and(|s| !s.is_empty()), "{ctx}");
         }
     }
 }
@@ -160,10 +131,7 @@ async fn without_navigator_gpu_the_profile_is_wasm_on_the_cores() {
     let _hidden = Shadow::new("gpu", &JsValue::UNDEFINED);
     let c = capabilities().await;
     assert_eq!(c["webgpu"]["available"], false);
-    assert!(c["webgpu"]["reason"]
-        .as_str()
-        .unwrap()
-        .starts_with("navigator.gpu is absent"));
+    assert!(c["webgpu"]["reason"].as_str().unwrap().starts_with("navigator.gpu is absent"));
     let p = profile(&c);
     assert_eq!(p["id"], "detected:wasm:laptop-4c");
     let threads = c["wasm"]["threads"].as_bool().unwrap();
@@ -205,25 +173,17 @@ async fn an_older_webnn_is_asked_with_device_type_and_summarised() {
         assert_eq!(ctx["ok"], true);
         let ops = &ctx["opSupport"];
         assert_eq!(ops["opCount"], 3, "{ops}");
-        assert_eq!(
-            ops["matmulInputDataTypes"],
-            serde_json::json!(["float16", "float32"])
-        );
+        assert_eq!(ops["matmulInputDataTypes"], serde_json::json!(["float16", "float32"]));
         assert_eq!(ops["conv2dInputDataTypes"], serde_json::json!(["float32"]));
         assert_eq!(ops["preferredInputLayout"], "nchw");
     }
-    assert_eq!(
-        c["webnn"]["contexts"][1]["options"],
-        "{deviceType: \"npu\"}"
-    );
+    assert_eq!(c["webnn"]["contexts"][1]["options"], "{deviceType: \"npu\"}");
 }
 
 #[wasm_bindgen_test]
 async fn a_probe_that_never_answers_times_out_and_detection_still_resolves() {
-    let _ml = Shadow::new(
-        "ml",
-        &script("return { createContext() { return new Promise(() => {}); } };"),
-    );
+    let _ml =
+        Shadow::new("ml", &script("return { createContext() { return new Promise(() => {}); } };"));
     let start = js_sys::Date::now();
     let c = detect(300).await;
     let elapsed = js_sys::Date::now() - start;
@@ -275,16 +235,10 @@ async fn a_probe_that_answers_clears_its_timer() {
         &script("return { createContext() { return Promise.resolve({ accelerated: false }); } };"),
     );
     let c = detect(60_000).await;
-    let count = |k: &str| {
-        js_sys::Reflect::get(&timers, &k.into())
-            .unwrap()
-            .as_f64()
-            .unwrap()
-    };
+    let count = |k: &str| js_sys::Reflect::get(&timers, &k.into()).unwrap().as_f64().unwrap();
     let (set, cleared) = (count("set"), count("cleared"));
-    let restore: js_sys::Function = js_sys::Reflect::get(&timers, &"restore".into())
-        .unwrap()
-        .unchecked_into();
+    let restore: js_sys::Function =
+        js_sys::Reflect::get(&timers, &"restore".into()).unwrap().unchecked_into();
     restore.call0(&timers).unwrap();
     assert_eq!(c.webnn.expect("navigator.ml is there").contexts.len(), 3);
     // One timer per awaited probe (three WebNN contexts at least), every one cleared when its answer came.
@@ -298,10 +252,7 @@ fn predict_with(hardware: &serde_json::Value, model: &str) -> Value {
     let predictor = JsPredictor::new(Some(options.unchecked_into())).expect("hardware accepted");
     let models = js(&serde_json::json!([{ "model_name": model }]));
     json(
-        &predictor
-            .predict(models.unchecked_into(), None, None, None)
-            .expect("a prediction")
-            .into(),
+        &predictor.predict(models.unchecked_into(), None, None, None).expect("a prediction").into(),
     )
 }
 
@@ -324,18 +275,13 @@ async fn hardware_detected_predicts_with_what_detection_found() {
 
 #[wasm_bindgen_test]
 fn detected_profile_rejects_what_is_not_capabilities() {
-    let missing = detected_profile(JsValue::UNDEFINED.unchecked_into())
-        .err()
-        .expect("an error");
+    let missing = detected_profile(JsValue::UNDEFINED.unchecked_into()).err().expect("an error");
     assert!(error_message(missing).contains("capabilities"));
     let wrong = detected_profile(js(&serde_json::json!({ "scope": "moon" })).unchecked_into())
         .err()
         .expect("an error");
     let message = error_message(wrong);
-    assert!(
-        message.contains("capabilities") && message.contains("moon"),
-        "{message}"
-    );
+    assert!(message.contains("capabilities") && message.contains("moon"), "{message}");
 }
 
 #[wasm_bindgen_test]
@@ -356,14 +302,8 @@ fn a_hand_written_discrete_gpu_maps_to_the_discrete_profile() {
     let p = profile(&caps);
     assert_eq!(p["id"], "detected:webgpu:discrete");
     assert_eq!(p["platform"], "webgpu");
-    assert!(
-        p["peakTflops"]["fp16"].as_f64().unwrap() > 0.0,
-        "shader-f16 kept fp16: {p}"
-    );
-    assert!(p["sources"]["detected"]
-        .as_str()
-        .unwrap()
-        .contains("discrete"));
+    assert!(p["peakTflops"]["fp16"].as_f64().unwrap() > 0.0, "shader-f16 kept fp16: {p}");
+    assert!(p["sources"]["detected"].as_str().unwrap().contains("discrete"));
 }
 
 #[wasm_bindgen_test]
@@ -392,11 +332,7 @@ async fn hardware_browser_places_each_model_on_its_routed_backend() {
     );
     for (i, r) in routes.as_array().unwrap().iter().enumerate() {
         let m = &p["individualPredictions"][i];
-        assert_eq!(
-            m["device"],
-            format!("browser:{}", r["backend"].as_str().unwrap()),
-            "{m}"
-        );
+        assert_eq!(m["device"], format!("browser:{}", r["backend"].as_str().unwrap()), "{m}");
         assert_eq!(m["runtime"], r["runtime"], "{m}");
     }
 }

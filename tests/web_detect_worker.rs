@@ -40,9 +40,7 @@ async fn detection_in_a_worker_resolves_with_the_page_shape() {
         assert_eq!(adapter["isFallbackAdapter"], true, "{adapter}");
     }
     let p = json(
-        &detected_profile(wasm_bindgen::JsCast::unchecked_into(caps))
-            .expect("a profile")
-            .into(),
+        &detected_profile(wasm_bindgen::JsCast::unchecked_into(caps)).expect("a profile").into(),
     );
     assert!(p["id"].as_str().unwrap().starts_with("detected:"), "{p}");
     assert!(!p["reasons"].as_array().unwrap().is_empty());
@@ -50,10 +48,8 @@ async fn detection_in_a_worker_resolves_with_the_page_shape() {
 
 #[wasm_bindgen_test]
 async fn a_probe_that_never_answers_times_out_in_a_worker_too() {
-    let _ml = Shadow::new(
-        "ml",
-        &script("return { createContext() { return new Promise(() => {}); } };"),
-    );
+    let _ml =
+        Shadow::new("ml", &script("return { createContext() { return new Promise(() => {}); } };"));
     let c = detect(300).await;
     for ctx in &c.webnn.expect("navigator.ml is there").contexts {
         let e = ctx.result.as_ref().expect_err("never resolves");

@@ -45,9 +45,7 @@ async fn register(pool: &ResourcePool, options: JsValue) -> Result<Value, String
 }
 
 async fn execute_raw(pool: &ResourcePool, options: Value) -> Result<JsValue, String> {
-    JsFuture::from(pool.execute(None, Some(js(&options).unchecked_into())))
-        .await
-        .map_err(message)
+    JsFuture::from(pool.execute(None, Some(js(&options).unchecked_into()))).await.map_err(message)
 }
 
 async fn execute(pool: &ResourcePool, options: Value) -> Value {
@@ -76,62 +74,36 @@ fn check_timings(run: &Value, backend: &str) {
     for m in models {
         assert_eq!(m["status"], "ok", "{m}");
         assert_eq!(m["backend"], backend, "{m}");
-        assert!(
-            f(&m["check"], "maxRelativeError") <= f(&m["check"], "tolerance"),
-            "{m}"
-        );
+        assert!(f(&m["check"], "maxRelativeError") <= f(&m["check"], "tolerance"), "{m}");
         assert!(f(m, "latencyMs") > 0.0);
-        assert!(
-            f(m, "startMs") >= 0.0 && f(m, "endMs") <= makespan + 0.5,
-            "{m} vs {makespan}"
-        );
+        assert!(f(m, "startMs") >= 0.0 && f(m, "endMs") <= makespan + 0.5, "{m} vs {makespan}");
         assert!(f(m, "throughput") > 0.0);
         assert!(f(m, "predictedLatencyMs") > 0.0);
     }
-    assert!(
-        makespan + 0.5 >= max,
-        "makespan {makespan} < longest model {max}"
-    );
+    assert!(makespan + 0.5 >= max, "makespan {makespan} < longest model {max}");
     match run["strategy"].as_str().unwrap() {
         "sequential" => {
             // One after another: the makespan is the sum of the parts plus the hand-overs.
             assert!(sum <= makespan + 0.5, "sum {sum} > makespan {makespan}");
-            assert!(
-                makespan <= sum * 1.25 + SLACK_MS,
-                "makespan {makespan} vs sum {sum}"
-            );
-            let mut spans: Vec<(f64, f64)> = models
-                .iter()
-                .map(|m| (f(m, "startMs"), f(m, "endMs")))
-                .collect();
+            assert!(makespan <= sum * 1.25 + SLACK_MS, "makespan {makespan} vs sum {sum}");
+            let mut spans: Vec<(f64, f64)> =
+                models.iter().map(|m| (f(m, "startMs"), f(m, "endMs"))).collect();
             spans.sort_by(|a, b| a.0.total_cmp(&b.0));
             for w in spans.windows(2) {
-                assert!(
-                    w[1].0 + 0.5 >= w[0].1,
-                    "overlap in a sequential run: {spans:?}"
-                );
+                assert!(w[1].0 + 0.5 >= w[0].1, "overlap in a sequential run: {spans:?}");
             }
         }
         "parallel" if backend == "wasm" => {
             // Synchronous WASM runs on one thread: started together, they still run one after another.
             assert!(sum <= makespan + 0.5, "sum {sum} > makespan {makespan}");
-            assert!(
-                makespan <= sum * 1.25 + SLACK_MS,
-                "makespan {makespan} vs sum {sum}"
-            );
+            assert!(makespan <= sum * 1.25 + SLACK_MS, "makespan {makespan} vs sum {sum}");
         }
         "parallel" => {
             // All start together on the one GPU queue: never longer than running them in turn.
             for m in models {
-                assert!(
-                    f(m, "startMs") < max,
-                    "{m} started after the longest model could end"
-                );
+                assert!(f(m, "startMs") < max, "{m} started after the longest model could end");
             }
-            assert!(
-                makespan <= sum * 1.25 + SLACK_MS,
-                "makespan {makespan} vs sum {sum}"
-            );
+            assert!(makespan <= sum * 1.25 + SLACK_MS, "makespan {makespan} vs sum {sum}");
         }
         "batched" => {
             let stages = run["stages"].as_array().unwrap();
@@ -152,10 +124,7 @@ fn check_timings(run: &Value, backend: &str) {
                 makespan + 0.5 >= stage_max,
                 "makespan {makespan} < Σ stage maxima {stage_max}"
             );
-            assert!(
-                makespan <= sum * 1.25 + SLACK_MS,
-                "makespan {makespan} vs sum {sum}"
-            );
+            assert!(makespan <= sum * 1.25 + SLACK_MS, "makespan {makespan} vs sum {sum}");
         }
         other => panic!("unexpected strategy {other}"),
     }
@@ -167,11 +136,7 @@ async fn three_builtin_workloads_run_with_every_strategy_on_webgpu_and_wasm() {
     let caps = to_json(&p.capabilities().unwrap());
     let has_gpu = caps["webgpu"]["highPerformance"]["adapter"].is_object();
     assert_eq!(has_gpu, expect_adapter(), "{}", caps["webgpu"]);
-    let backends: &[&str] = if has_gpu {
-        &["webgpu", "wasm"]
-    } else {
-        &["wasm"]
-    };
+    let backends: &[&str] = if has_gpu { &["webgpu", "wasm"] } else { &["wasm"] };
     for backend in backends {
         let p = pool(json!({})).await;
         for name in MODELS {
@@ -195,18 +160,8 @@ async fn three_builtin_workloads_run_with_every_strategy_on_webgpu_and_wasm() {
         for strategy in ["parallel", "sequential", "batched", "auto"] {
             let run = execute(&p, json!({"strategy": strategy, "goal": "latency"})).await;
             assert_eq!(run["succeeded"], 3, "{strategy}: {run}");
-            assert_eq!(
-                run["prediction"]["individualPredictions"]
-                    .as_array()
-                    .unwrap()
-                    .len(),
-                3
-            );
-            let device = if *backend == "webgpu" {
-                "pool:webgpu"
-            } else {
-                "pool:wasm-main-thread"
-            };
+            assert_eq!(run["prediction"]["individualPredictions"].as_array().unwrap().len(), 3);
+            let device = if *backend == "webgpu" { "pool:webgpu" } else { "pool:wasm-main-thread" };
             assert_eq!(
                 run["prediction"]["individualPredictions"][0]["device"], device,
                 "{}",
@@ -266,72 +221,40 @@ async fn one_models_failure_never_loses_the_others() {
     )
     .await
     .unwrap();
+    register(&p, user("throws", "throw new RangeError('kernel exploded');")).await.unwrap();
     register(
         &p,
-        user("throws", "throw new RangeError('kernel exploded');"),
+        user("hangs", "globalThis.__hangSignal = inputs.signal; return new Promise(() => {});"),
     )
     .await
     .unwrap();
-    register(
-        &p,
-        user(
-            "hangs",
-            "globalThis.__hangSignal = inputs.signal; return new Promise(() => {});",
-        ),
-    )
-    .await
-    .unwrap();
-    register(&p, user("garbage", "return new Float32Array([1, NaN, 3]);"))
-        .await
-        .unwrap();
-    register(&p, user("nothing", "return undefined;"))
-        .await
-        .unwrap();
+    register(&p, user("garbage", "return new Float32Array([1, NaN, 3]);")).await.unwrap();
+    register(&p, user("nothing", "return undefined;")).await.unwrap();
     let checked = user("rejected-by-validate", "return { logits: [0.1, 0.2] };");
     set(
         &checked,
         "validate",
-        &func(
-            "out",
-            "return out.logits.length === 3 || 'expected 3 logits';",
-        ),
+        &func("out", "return out.logits.length === 3 || 'expected 3 logits';"),
     );
     register(&p, checked).await.unwrap();
     register(&p, js(&json!({"id": "builtin", "model": {"model_name": "bert-base-uncased"}, "backends": ["wasm"], "workload": {"maxMflop": 2}}))).await.unwrap();
 
-    let raw = execute_raw(&p, json!({"strategy": "parallel"}))
-        .await
-        .unwrap();
+    let raw = execute_raw(&p, json!({"strategy": "parallel"})).await.unwrap();
     let run = to_json(&raw);
     let status = |id: &str| {
-        let m = run["models"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|m| m["id"] == id)
-            .unwrap()
-            .clone();
-        (
-            m["status"].as_str().unwrap().to_string(),
-            m["error"].as_str().unwrap_or("").to_string(),
-        )
+        let m = run["models"].as_array().unwrap().iter().find(|m| m["id"] == id).unwrap().clone();
+        (m["status"].as_str().unwrap().to_string(), m["error"].as_str().unwrap_or("").to_string())
     };
     assert_eq!(status("good").0, "ok");
     assert_eq!(status("builtin").0, "ok");
     let (s, e) = status("throws");
     assert_eq!(s, "error");
-    assert!(
-        e.contains("RangeError") && e.contains("kernel exploded"),
-        "{e}"
-    );
+    assert!(e.contains("RangeError") && e.contains("kernel exploded"), "{e}");
     let (s, e) = status("hangs");
     assert_eq!(s, "timeout");
     assert!(e.contains("300 ms"), "{e}");
     let signal = js_sys::Reflect::get(&js_sys::global(), &"__hangSignal".into()).unwrap();
-    assert_eq!(
-        js_sys::Reflect::get(&signal, &"aborted".into()).unwrap(),
-        JsValue::TRUE
-    );
+    assert_eq!(js_sys::Reflect::get(&signal, &"aborted".into()).unwrap(), JsValue::TRUE);
     let (s, e) = status("garbage");
     assert_eq!(s, "invalid-output");
     assert!(e.contains("NaN"), "{e}");
@@ -348,10 +271,7 @@ async fn one_models_failure_never_loses_the_others() {
         .find(|m| js_sys::Reflect::get(m, &"id".into()).unwrap() == "good")
         .unwrap();
     let out = js_sys::Reflect::get(&good, &"outputs".into()).unwrap();
-    assert_eq!(
-        js_sys::Float32Array::from(out).to_vec(),
-        vec![1.0, 2.0, 3.0]
-    );
+    assert_eq!(js_sys::Float32Array::from(out).to_vec(), vec![1.0, 2.0, 3.0]);
 }
 
 #[wasm_bindgen_test]
@@ -382,10 +302,7 @@ async fn fallback_moves_a_failing_model_to_the_next_backend() {
     assert_eq!(m["plannedBackend"], "webgpu");
     assert_eq!(m["fellBack"], true);
     assert_eq!(m["attempts"][0]["status"], "error");
-    assert!(m["attempts"][0]["error"]
-        .as_str()
-        .unwrap()
-        .contains("no kernels for webgpu"));
+    assert!(m["attempts"][0]["error"].as_str().unwrap().contains("no kernels for webgpu"));
     // Without fallback the failure stands.
     let run = execute(&p, json!({"strategy": "sequential", "fallback": false})).await;
     assert_eq!(run["models"][0]["status"], "error");
@@ -402,16 +319,12 @@ async fn shared_tensors_are_counted_once_and_released_on_last_use() {
     let opts = js_sys::Object::new();
     set(&opts, "data", &data);
     set(&opts, "gpu", &JsValue::TRUE);
-    let t = JsFuture::from(p.share_tensor(
-        "embeddings".into(),
-        Some(JsValue::from(opts).unchecked_into()),
-    ))
+    let t = JsFuture::from(
+        p.share_tensor("embeddings".into(), Some(JsValue::from(opts).unchecked_into())),
+    )
     .await
     .unwrap();
-    assert_eq!(
-        js_sys::Reflect::get(&t, &"byteLength".into()).unwrap(),
-        4096
-    );
+    assert_eq!(js_sys::Reflect::get(&t, &"byteLength".into()).unwrap(), 4096);
     let seen = js_sys::Array::new();
     js_sys::Reflect::set(&js_sys::global(), &"__seenBuffers".into(), &seen).unwrap();
     for id in ["a", "b"] {
@@ -425,10 +338,7 @@ async fn shared_tensors_are_counted_once_and_released_on_last_use() {
     assert_eq!(run["succeeded"], 2, "{run}");
     assert_eq!(seen.length(), 2);
     assert!(seen.get(0).is_instance_of::<web_sys::GpuBuffer>());
-    assert!(
-        js_sys::Object::is(&seen.get(0), &seen.get(1)),
-        "both models bind the same GPUBuffer"
-    );
+    assert!(js_sys::Object::is(&seen.get(0), &seen.get(1)), "both models bind the same GPUBuffer");
     let mem = to_json(&p.memory().unwrap().into());
     let t = mem["tensors"]
         .as_array()
@@ -449,12 +359,7 @@ async fn shared_tensors_are_counted_once_and_released_on_last_use() {
         .as_array()
         .unwrap()
         .iter()
-        .filter(|t| {
-            t["name"]
-                .as_str()
-                .unwrap()
-                .starts_with("builtin-weights:bert-base-uncased")
-        })
+        .filter(|t| t["name"].as_str().unwrap().starts_with("builtin-weights:bert-base-uncased"))
         .collect();
     assert_eq!(weights.len(), 1, "{mem}");
     assert_eq!(weights[0]["refs"], 2);
@@ -466,10 +371,7 @@ async fn shared_tensors_are_counted_once_and_released_on_last_use() {
     assert!(!mem.to_string().contains("builtin-weights"), "{mem}");
     p.unregister_model("a").unwrap();
     assert_eq!(p.release_tensor("embeddings", "b").unwrap(), 0);
-    let e = p
-        .drop_tensor("nope")
-        .map_err(|e| message(e.into()))
-        .unwrap_err();
+    let e = p.drop_tensor("nope").map_err(|e| message(e.into())).unwrap_err();
     assert!(e.contains("nope"), "{e}");
     p.drop_tensor("embeddings").unwrap();
     assert_eq!(to_json(&p.memory().unwrap().into())["tensors"], json!([]));
@@ -484,23 +386,15 @@ async fn bad_arguments_name_the_field() {
     )
     .await
     .unwrap_err();
-    assert!(
-        e.contains("options.backends[0]") && e.contains("webgpu"),
-        "{e}"
-    );
-    let e = register(
-        &p,
-        js(&json!({"model": {"model_name": "bert-base-uncased", "batch_size": 0}})),
-    )
-    .await
-    .unwrap_err();
+    assert!(e.contains("options.backends[0]") && e.contains("webgpu"), "{e}");
+    let e =
+        register(&p, js(&json!({"model": {"model_name": "bert-base-uncased", "batch_size": 0}})))
+            .await
+            .unwrap_err();
     assert!(e.contains("batch_size"), "{e}");
-    let e = register(
-        &p,
-        js(&json!({"executor": 3, "model": {"model_name": "bert-base-uncased"}})),
-    )
-    .await
-    .unwrap_err();
+    let e = register(&p, js(&json!({"executor": 3, "model": {"model_name": "bert-base-uncased"}})))
+        .await
+        .unwrap_err();
     assert!(e.contains("options.executor"), "{e}");
     let e = register(&p, js(&json!({}))).await.unwrap_err();
     assert!(e.contains("options.model"), "{e}");
@@ -514,13 +408,10 @@ async fn bad_arguments_name_the_field() {
     let e = execute_raw(&p, json!({})).await.unwrap_err();
     assert!(e.contains("ids") && e.contains("registerModel"), "{e}");
     register(&p, js(&json!({"id": "m", "model": {"model_name": "bert-base-uncased"}, "backends": ["wasm"], "workload": {"maxMflop": 1}}))).await.unwrap();
-    let e = register(&p, js(&json!({"id": "m", "model": {"model_name": "gpt2"}})))
-        .await
-        .unwrap_err();
+    let e =
+        register(&p, js(&json!({"id": "m", "model": {"model_name": "gpt2"}}))).await.unwrap_err();
     assert!(e.contains("options.id"), "{e}");
-    let e = execute_raw(&p, json!({"strategy": "fastest"}))
-        .await
-        .unwrap_err();
+    let e = execute_raw(&p, json!({"strategy": "fastest"})).await.unwrap_err();
     assert!(e.contains("options.strategy") && e.contains("auto"), "{e}");
     let e = execute_raw(&p, json!({"timeoutMs": -1})).await.unwrap_err();
     assert!(e.contains("options.timeoutMs"), "{e}");
@@ -529,13 +420,11 @@ async fn bad_arguments_name_the_field() {
         .map_err(message)
         .unwrap_err();
     assert!(e.contains("ghost") && e.contains("m"), "{e}");
-    let e = ResourcePool::create(Some(
-        js(&json!({"concurrency": {"webgpu": 0}})).unchecked_into(),
-    ))
-    .await
-    .map(|_| ())
-    .map_err(|e| message(e.into()))
-    .unwrap_err();
+    let e = ResourcePool::create(Some(js(&json!({"concurrency": {"webgpu": 0}})).unchecked_into()))
+        .await
+        .map(|_| ())
+        .map_err(|e| message(e.into()))
+        .unwrap_err();
     assert!(e.contains("options.concurrency.webgpu"), "{e}");
 }
 
@@ -573,11 +462,7 @@ async fn builtin_workers_run_off_the_main_thread_and_check_their_results() {
     });
     let before = js_sys::Reflect::get(&js_sys::global(), &"performance".into())
         .ok()
-        .and_then(|perf| {
-            js_sys::Reflect::get(&perf, &"now".into())
-                .ok()
-                .map(|f| (perf, f))
-        })
+        .and_then(|perf| js_sys::Reflect::get(&perf, &"now".into()).ok().map(|f| (perf, f)))
         .and_then(|(perf, f)| js_sys::Function::from(f).call0(&perf).ok())
         .and_then(|v| v.as_f64())
         .unwrap();
@@ -587,16 +472,10 @@ async fn builtin_workers_run_off_the_main_thread_and_check_their_results() {
     assert_eq!(run["succeeded"], 2, "{run}");
     for m in models {
         assert_eq!(m["runsOn"], "worker");
-        assert!(
-            f(&m["check"], "maxRelativeError") <= f(&m["check"], "tolerance"),
-            "{m}"
-        );
+        assert!(f(&m["check"], "maxRelativeError") <= f(&m["check"], "tolerance"), "{m}");
         assert!(m["outputs"]["checksum"].as_f64().unwrap().is_finite());
     }
-    let first_end = models
-        .iter()
-        .map(|m| f(m, "endMs"))
-        .fold(f64::INFINITY, f64::min);
+    let first_end = models.iter().map(|m| f(m, "endMs")).fold(f64::INFINITY, f64::min);
     assert!(
         tick - before < first_end,
         "timer at +{} ms, first model ended at {first_end} ms",
@@ -604,15 +483,9 @@ async fn builtin_workers_run_off_the_main_thread_and_check_their_results() {
     );
     // Both were in flight at once.
     let (a, b) = (&models[0], &models[1]);
-    assert!(
-        f(a, "startMs") < f(b, "endMs") && f(b, "startMs") < f(a, "endMs"),
-        "{a} {b}"
-    );
+    assert!(f(a, "startMs") < f(b, "endMs") && f(b, "startMs") < f(a, "endMs"), "{a} {b}");
     // The prediction places them on the workers' profile with their thread budget.
-    assert_eq!(
-        run["prediction"]["individualPredictions"][0]["device"],
-        "pool:wasm-workers"
-    );
+    assert_eq!(run["prediction"]["individualPredictions"][0]["device"], "pool:wasm-workers");
     p.destroy();
 }
 
@@ -637,21 +510,12 @@ async fn user_workers_answer_fail_and_time_out_in_isolation() {
     add("failing", failing).await.unwrap();
     let run = execute(&p, json!({"strategy": "parallel"})).await;
     let by_id = |run: &Value, id: &str| {
-        run["models"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|m| m["id"] == id)
-            .unwrap()
-            .clone()
+        run["models"].as_array().unwrap().iter().find(|m| m["id"] == id).unwrap().clone()
     };
     assert_eq!(by_id(&run, "good")["status"], "ok", "{run}");
     assert_eq!(by_id(&run, "good")["outputs"], json!([1, 0]));
     assert_eq!(by_id(&run, "failing")["status"], "error");
-    let e = by_id(&run, "failing")["error"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let e = by_id(&run, "failing")["error"].as_str().unwrap().to_string();
     assert!(e.contains("OrtError: session failed"), "{e}");
     p.unregister_model("failing").unwrap();
     add("silent", silent).await.unwrap();
@@ -684,10 +548,7 @@ async fn a_worker_that_throws_fails_its_run_with_a_worker_error() {
     // The error event rejects the run at once (not after the 5 s timeout), and the pool handled it.
     assert_eq!(m["status"], "error", "{run}");
     let e = m["error"].as_str().unwrap();
-    assert!(
-        e.starts_with("WorkerError") && e.contains("kernel exploded"),
-        "{e}"
-    );
+    assert!(e.starts_with("WorkerError") && e.contains("kernel exploded"), "{e}");
     assert!(elapsed < 5000.0, "took {elapsed} ms");
     p.destroy();
 }
@@ -695,9 +556,7 @@ async fn a_worker_that_throws_fails_its_run_with_a_worker_error() {
 #[wasm_bindgen_test]
 async fn worker_threads_stay_within_the_cores() {
     let p = pool(json!({})).await;
-    let cores = to_json(&p.capabilities().unwrap())["hardwareConcurrency"]
-        .as_u64()
-        .unwrap_or(4);
+    let cores = to_json(&p.capabilities().unwrap())["hardwareConcurrency"].as_u64().unwrap_or(4);
     register(
         &p,
         js(&json!({"id": "all", "model": {"model_name": "gpt2"}, "worker": {"threads": cores}, "workload": {"maxMflop": 1}})),
@@ -707,17 +566,11 @@ async fn worker_threads_stay_within_the_cores() {
     let e = register(&p, js(&json!({"id": "more", "model": {"model_name": "gpt2"}, "worker": true, "workload": {"maxMflop": 1}})))
         .await
         .unwrap_err();
-    assert!(
-        e.contains("options.worker.threads") && e.contains("at most 0"),
-        "{e}"
-    );
+    assert!(e.contains("options.worker.threads") && e.contains("at most 0"), "{e}");
     let o = js(&json!({"model": {"model_name": "gpt2"}, "worker": true}));
     set(&o, "executor", &func("", "return 1;"));
     let e = register(&p, o).await.unwrap_err();
-    assert!(
-        e.contains("options.worker") && e.contains("worker.url"),
-        "{e}"
-    );
+    assert!(e.contains("options.worker") && e.contains("worker.url"), "{e}");
     p.destroy();
 }
 
@@ -808,10 +661,7 @@ async fn builtin_workloads_run_as_webnn_graphs_where_a_context_exists() {
     for m in run["models"].as_array().unwrap() {
         assert_eq!(m["status"], "ok", "{m}");
         assert_eq!(m["backend"], "webnn-npu");
-        assert!(
-            f(&m["check"], "maxRelativeError") <= f(&m["check"], "tolerance"),
-            "{m}"
-        );
+        assert!(f(&m["check"], "maxRelativeError") <= f(&m["check"], "tolerance"), "{m}");
     }
     let ops = to_json(&js_sys::Reflect::get(&js_sys::global(), &"__nnOps".into()).unwrap());
     // One graph per model; ResNet's widening layers need tile, every shape change a slice.

@@ -67,11 +67,7 @@ pub struct Scales {
 
 impl Scales {
     /// No change.
-    pub const ONE: Scales = Scales {
-        compute: 1.0,
-        memory: 1.0,
-        overhead: 1.0,
-    };
+    pub const ONE: Scales = Scales { compute: 1.0, memory: 1.0, overhead: 1.0 };
 }
 
 /// A refit and how it did.
@@ -145,10 +141,7 @@ fn on_profile(m: &Measurement, i: usize, id: &str) -> bool {
 fn rows(profile: &DeviceProfile, ms: &[Measurement]) -> Result<Vec<([f64; 3], f64, String)>> {
     let mut out = Vec::new();
     for m in ms {
-        let solo: Vec<usize> = m
-            .solo()
-            .filter(|&i| on_profile(m, i, &profile.id))
-            .collect();
+        let solo: Vec<usize> = m.solo().filter(|&i| on_profile(m, i, &profile.id)).collect();
         if solo.is_empty() {
             continue;
         }
@@ -212,10 +205,8 @@ fn nnls(rows: &[([f64; 3], f64, String)], free: [bool; 3]) -> ([f64; 3], Vec<f64
                 .map(|(_, &j)| j)
                 .collect();
             // Relative rows: divide by the measured time; fixed parts move to the right-hand side.
-            let mut a: Vec<Vec<f64>> = rows
-                .iter()
-                .map(|(r, y, _)| vars.iter().map(|&j| r[j] / y).collect())
-                .collect();
+            let mut a: Vec<Vec<f64>> =
+                rows.iter().map(|(r, y, _)| vars.iter().map(|&j| r[j] / y).collect()).collect();
             let mut rhs: Vec<f64> = rows
                 .iter()
                 .map(|(r, y, _)| 1.0 - (0..3).filter(|j| !free[*j]).map(|j| r[j] / y).sum::<f64>())
@@ -276,10 +267,7 @@ fn residual(r: &[f64; 3], y: f64, x: [f64; 3]) -> f64 {
 fn makespan_stats(profile: &DeviceProfile, ms: &[Measurement]) -> Result<ErrorStats> {
     let mut pairs = Vec::with_capacity(ms.len());
     for m in ms {
-        pairs.push((
-            m.repredict(profile)?.combined_latency_ms,
-            m.measured_makespan_ms,
-        ));
+        pairs.push((m.repredict(profile)?.combined_latency_ms, m.measured_makespan_ms));
     }
     Ok(ErrorStats::of(&pairs))
 }
@@ -288,11 +276,7 @@ fn log_loss(profile: &DeviceProfile, ms: &[&Measurement]) -> f64 {
     ms.iter()
         .map(|m| {
             m.repredict(profile)
-                .map(|p| {
-                    (p.combined_latency_ms / m.measured_makespan_ms)
-                        .ln()
-                        .powi(2)
-                })
+                .map(|p| (p.combined_latency_ms / m.measured_makespan_ms).ln().powi(2))
                 .unwrap_or(f64::INFINITY)
         })
         .sum()
@@ -328,10 +312,9 @@ pub fn refit(profile: &DeviceProfile, train: &[Measurement], test: &[Measurement
     for (name, f) in &corrections {
         let old = fitted.correction_for(name);
         fitted.latency_corrections.retain(|(k, _)| k != name);
-        fitted.latency_corrections.push((
-            name.clone(),
-            (old * f).clamp(CORRECTION_RANGE.0, CORRECTION_RANGE.1),
-        ));
+        fitted
+            .latency_corrections
+            .push((name.clone(), (old * f).clamp(CORRECTION_RANGE.0, CORRECTION_RANGE.1)));
     }
     let (scales, n_rows, outliers) = (scaled.scales, scaled.rows, scaled.outliers);
     let before = makespan_stats(profile, &test)?;
@@ -378,12 +361,7 @@ struct Scaled {
 /// Three rounds of a non-negative least-squares fit of the compute, memory and overhead scales on the
 /// single-model timings of `train` (a scale stays 1 where its share of the time is too small to tell).
 fn fit_scales(profile: &DeviceProfile, train: &[Measurement]) -> Result<Scaled> {
-    let mut out = Scaled {
-        profile: profile.clone(),
-        scales: Scales::ONE,
-        rows: 0,
-        outliers: 0,
-    };
+    let mut out = Scaled { profile: profile.clone(), scales: Scales::ONE, rows: 0, outliers: 0 };
     for _round in 0..3 {
         let rows = rows(&out.profile, train)?;
         if rows.len() < MIN_ROWS {
@@ -402,11 +380,7 @@ fn fit_scales(profile: &DeviceProfile, train: &[Measurement]) -> Result<Scaled> 
         let (x, res) = nnls(&rows, free);
         out.rows = rows.len();
         out.outliers = res.iter().filter(|e| e.abs() > 3.0 * HUBER).count();
-        let step = Scales {
-            compute: x[0],
-            memory: x[1],
-            overhead: x[2],
-        };
+        let step = Scales { compute: x[0], memory: x[1], overhead: x[2] };
         out.profile = apply_scales(&out.profile, step);
         let s = out.scales;
         out.scales = Scales {
@@ -443,9 +417,7 @@ fn fit_interference(current: &mut DeviceProfile, train: &[Measurement]) -> Optio
     }
     let v = (lo + hi) / 2.0;
     current.interference_per_model = v;
-    current
-        .sources
-        .retain(|(k, _)| k != "interference_per_model");
+    current.sources.retain(|(k, _)| k != "interference_per_model");
     current.sources.push((
         "interference_per_model".to_string(),
         format!(
@@ -464,10 +436,7 @@ fn corrections(current: &DeviceProfile, train: &[Measurement]) -> Result<Vec<(St
     for (r, y, name) in &rows {
         let pred = r[0] + r[1] + r[2];
         if pred > 0.0 {
-            by_model
-                .entry(name.to_ascii_lowercase())
-                .or_default()
-                .push((y / pred).ln());
+            by_model.entry(name.to_ascii_lowercase()).or_default().push((y / pred).ln());
         }
     }
     let mut corrections = Vec::new();

@@ -142,10 +142,8 @@ pub const TREND_POINTS: f64 = 0.02;
 pub fn validate(measurements: &[Measurement], threshold: f64, window: usize) -> Validation {
     let mut ms: Vec<&Measurement> = measurements.iter().collect();
     ms.sort_by(|a, b| a.timestamp_ms.total_cmp(&b.timestamp_ms));
-    let makespan_pairs: Vec<(f64, f64)> = ms
-        .iter()
-        .map(|m| (m.predicted_makespan_ms, m.measured_makespan_ms))
-        .collect();
+    let makespan_pairs: Vec<(f64, f64)> =
+        ms.iter().map(|m| (m.predicted_makespan_ms, m.measured_makespan_ms)).collect();
     let mut latency = Vec::new();
     let mut throughput = Vec::new();
     let mut by_hardware: BTreeMap<String, Vec<(f64, f64)>> = BTreeMap::new();
@@ -153,28 +151,17 @@ pub fn validate(measurements: &[Measurement], threshold: f64, window: usize) -> 
     let mut by_model: BTreeMap<String, Vec<(f64, f64)>> = BTreeMap::new();
     for m in &ms {
         let pair = (m.predicted_makespan_ms, m.measured_makespan_ms);
-        by_hardware
-            .entry(m.hardware.clone())
-            .or_default()
-            .push(pair);
-        by_strategy
-            .entry(m.strategy.name().to_string())
-            .or_default()
-            .push(pair);
+        by_hardware.entry(m.hardware.clone()).or_default().push(pair);
+        by_strategy.entry(m.strategy.name().to_string()).or_default().push(pair);
         for x in &m.models {
             let b = f64::from(x.spec.batch_size);
             latency.push((x.predicted_ms, x.measured_ms));
             throughput.push((b / x.predicted_ms, b / x.measured_ms));
-            by_model
-                .entry(x.spec.name.clone())
-                .or_default()
-                .push((x.predicted_ms, x.measured_ms));
+            by_model.entry(x.spec.name.clone()).or_default().push((x.predicted_ms, x.measured_ms));
         }
     }
     let stats = |m: BTreeMap<String, Vec<(f64, f64)>>| {
-        m.into_iter()
-            .map(|(k, v)| (k, ErrorStats::of(&v)))
-            .collect::<BTreeMap<_, _>>()
+        m.into_iter().map(|(k, v)| (k, ErrorStats::of(&v))).collect::<BTreeMap<_, _>>()
     };
     let window = window.max(1);
     let trend = trend(&makespan_pairs, window);

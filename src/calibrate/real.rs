@@ -139,16 +139,9 @@ pub fn check(scenarios: &[RealScenario], target: &Target) -> Result<RealReport> 
 
 fn check_one(s: &RealScenario, target: &Target, field: &str) -> Result<ScenarioCheck> {
     if s.plans.is_empty() {
-        return Err(Error::invalid(
-            format!("{field}.plans"),
-            "[]",
-            "at least one measured plan",
-        ));
+        return Err(Error::invalid(format!("{field}.plans"), "[]", "at least one measured plan"));
     }
-    let workload = Workload {
-        models: s.models.clone(),
-        constraints: Default::default(),
-    };
+    let workload = Workload { models: s.models.clone(), constraints: Default::default() };
     let prep = prepare(&workload, target, &Default::default())?;
     let n = s.models.len();
     let mut plans = Vec::with_capacity(s.plans.len());
@@ -164,9 +157,7 @@ fn check_one(s: &RealScenario, target: &Target, field: &str) -> Result<ScenarioC
         });
     }
     let argmin = |key: &dyn Fn(&PlanCheck) -> f64| {
-        (0..plans.len())
-            .min_by(|&a, &b| key(&plans[a]).total_cmp(&key(&plans[b])))
-            .unwrap_or(0)
+        (0..plans.len()).min_by(|&a, &b| key(&plans[a]).total_cmp(&key(&plans[b]))).unwrap_or(0)
     };
     let picked = argmin(&|p| p.predicted_ms);
     let best = argmin(&|p| p.measured_ms);
@@ -194,15 +185,7 @@ fn check_one(s: &RealScenario, target: &Target, field: &str) -> Result<ScenarioC
             predicted_ms: prep.single(a.model, a.threads).latency_ms,
         });
     }
-    Ok(ScenarioCheck {
-        name: s.name.clone(),
-        plans,
-        picked,
-        best,
-        regret,
-        recommended,
-        alone,
-    })
+    Ok(ScenarioCheck { name: s.name.clone(), plans, picked, best, regret, recommended, alone })
 }
 
 /// The predictor's plan for a measured one; groups must cover every model once.
@@ -241,10 +224,7 @@ fn to_plan(p: &RealPlan, n: usize, field: &str) -> Result<Plan> {
 }
 
 fn summarise(scenarios: Vec<ScenarioCheck>) -> RealReport {
-    let hits = scenarios
-        .iter()
-        .filter(|s| s.regret <= HIT_TOLERANCE)
-        .count();
+    let hits = scenarios.iter().filter(|s| s.regret <= HIT_TOLERANCE).count();
     let regrets: Vec<f64> = scenarios.iter().map(|s| s.regret).collect();
     let alone: Vec<(f64, f64)> = scenarios
         .iter()
@@ -252,14 +232,10 @@ fn summarise(scenarios: Vec<ScenarioCheck>) -> RealReport {
         .collect();
     let solo = ErrorStats::of(&alone);
     let plans = || scenarios.iter().flat_map(|s| s.plans.iter());
-    let concurrent: Vec<(f64, f64)> = plans()
-        .filter(|p| p.concurrent)
-        .map(|p| (p.predicted_ms, p.measured_ms))
-        .collect();
-    let all: Vec<(f64, f64)> = plans()
-        .map(|p| (p.predicted_ms, p.measured_ms))
-        .chain(alone.iter().copied())
-        .collect();
+    let concurrent: Vec<(f64, f64)> =
+        plans().filter(|p| p.concurrent).map(|p| (p.predicted_ms, p.measured_ms)).collect();
+    let all: Vec<(f64, f64)> =
+        plans().map(|p| (p.predicted_ms, p.measured_ms)).chain(alone.iter().copied()).collect();
     RealReport {
         hits,
         mean_regret: regrets.iter().sum::<f64>() / regrets.len().max(1) as f64,
@@ -282,15 +258,8 @@ mod tests {
     fn scenario(plans: Vec<PlanRow>) -> RealScenario {
         RealScenario {
             name: "two".into(),
-            models: vec![
-                ModelSpec::named("bert-base-uncased"),
-                ModelSpec::named("resnet-50"),
-            ],
-            alone: vec![RealAlone {
-                model: 1,
-                threads: 1,
-                measured_ms: 100.0,
-            }],
+            models: vec![ModelSpec::named("bert-base-uncased"), ModelSpec::named("resnet-50")],
+            alone: vec![RealAlone { model: 1, threads: 1, measured_ms: 100.0 }],
             plans: plans
                 .into_iter()
                 .map(|(l, g, t, ms)| RealPlan {
@@ -327,22 +296,12 @@ mod tests {
     #[test]
     fn the_solo_bias_is_the_geometric_mean_of_the_solo_ratios() {
         let target = Target::new("cpu").unwrap();
-        let mut s = scenario(vec![(
-            "sequential",
-            vec![vec![0], vec![1]],
-            vec![1, 1],
-            100.0,
-        )]);
+        let mut s = scenario(vec![("sequential", vec![vec![0], vec![1]], vec![1, 1], 100.0)]);
         let predicted = |s: &RealScenario| check(std::slice::from_ref(s), &target).unwrap();
         let p = predicted(&s).scenarios[0].alone[0].predicted_ms;
         // Solo runs of the same model measured at these multiples of its prediction.
         let runs = |ks: [f64; 2]| {
-            ks.map(|k| RealAlone {
-                model: 1,
-                threads: 1,
-                measured_ms: p * k,
-            })
-            .to_vec()
+            ks.map(|k| RealAlone { model: 1, threads: 1, measured_ms: p * k }).to_vec()
         };
         // Measured at twice and at half its prediction: no bias.
         s.alone = runs([2.0, 0.5]);

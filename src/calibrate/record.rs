@@ -65,20 +65,10 @@ impl Measurement {
             ));
         }
         if self.models.is_empty() {
-            return Err(Error::invalid(
-                "models",
-                "[]",
-                "at least one measured model",
-            ));
+            return Err(Error::invalid("models", "[]", "at least one measured model"));
         }
-        time(
-            "measured_makespan_ms".to_string(),
-            self.measured_makespan_ms,
-        )?;
-        time(
-            "predicted_makespan_ms".to_string(),
-            self.predicted_makespan_ms,
-        )?;
+        time("measured_makespan_ms".to_string(), self.measured_makespan_ms)?;
+        time("predicted_makespan_ms".to_string(), self.predicted_makespan_ms)?;
         for (i, m) in self.models.iter().enumerate() {
             time(format!("models[{i}].measured_ms"), m.measured_ms)?;
             time(format!("models[{i}].predicted_ms"), m.predicted_ms)?;
@@ -94,11 +84,7 @@ impl Measurement {
         }
         if let Some(mem) = self.memory_mb {
             if !(mem.is_finite() && mem >= 0.0) {
-                return Err(Error::invalid(
-                    "memory_mb",
-                    mem,
-                    "a non-negative number of MB",
-                ));
+                return Err(Error::invalid("memory_mb", mem, "a non-negative number of MB"));
             }
         }
         let mut seen = vec![false; self.models.len()];
@@ -149,18 +135,10 @@ impl Measurement {
                 *p = profile.clone();
             }
         }
-        let main = profiles
-            .iter()
-            .find(|p| p.id == self.hardware)
-            .cloned()
-            .ok_or_else(|| {
-                Error::invalid("hardware", &self.hardware, "a profile of the measurement")
-            })?;
-        let target = Target {
-            device: main.into(),
-            runtime: None,
-            devices: profiles,
-        };
+        let main = profiles.iter().find(|p| p.id == self.hardware).cloned().ok_or_else(|| {
+            Error::invalid("hardware", &self.hardware, "a profile of the measurement")
+        })?;
+        let target = Target { device: main.into(), runtime: None, devices: profiles };
         let workload = Workload {
             models: self.models.iter().map(|m| m.spec.clone()).collect(),
             constraints: Default::default(),

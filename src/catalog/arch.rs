@@ -281,11 +281,7 @@ impl TxStack {
     fn ffn_params(&self) -> f64 {
         let (d, ff) = (self.d(), f64::from(self.d_ff));
         let mats = if self.gated_ffn { 3.0 } else { 2.0 };
-        let bias = if self.ffn_bias {
-            ff * (mats - 1.0) + d
-        } else {
-            0.0
-        };
+        let bias = if self.ffn_bias { ff * (mats - 1.0) + d } else { 0.0 };
         mats * d * ff + bias
     }
 
@@ -314,12 +310,7 @@ impl TxStack {
     ) {
         let layers = f64::from(self.layers);
         let rows = items * q_len;
-        let (d, q, kv, ff) = (
-            self.d(),
-            self.q_width(),
-            self.kv_width(),
-            f64::from(self.d_ff),
-        );
+        let (d, q, kv, ff) = (self.d(), self.q_width(), self.kv_width(), f64::from(self.d_ff));
         let heads = items * f64::from(self.heads);
         let dh = f64::from(self.head_dim);
         let attention = [
@@ -332,11 +323,8 @@ impl TxStack {
         out.extend(attention.into_iter().map(|op| op.times(layers)));
         if let (true, Some((enc_len, project))) = (self.cross_attention, cross) {
             let cross_attention = if project {
-                [
-                    Op::linear(items * enc_len, d, 2.0 * kv),
-                    Op::attention(heads, q_len, enc_len, dh),
-                ]
-                .to_vec()
+                [Op::linear(items * enc_len, d, 2.0 * kv), Op::attention(heads, q_len, enc_len, dh)]
+                    .to_vec()
             } else {
                 vec![self.cached_attention(heads, q_len, enc_len, dh, enc_len, items)]
             };
@@ -564,12 +552,9 @@ impl Cnn {
         let cf = f64::from(c);
         self.params += 2.0 * cf * f64::from(squeeze) + f64::from(squeeze) + cf;
         let elems = self.items * self.elems();
-        self.ops
-            .push(Op::memory(OpClass::Pool, elems, self.items * cf, elems));
-        self.ops
-            .push(Op::linear(self.items, cf, f64::from(squeeze)));
-        self.ops
-            .push(Op::linear(self.items, f64::from(squeeze), cf));
+        self.ops.push(Op::memory(OpClass::Pool, elems, self.items * cf, elems));
+        self.ops.push(Op::linear(self.items, cf, f64::from(squeeze)));
+        self.ops.push(Op::linear(self.items, f64::from(squeeze), cf));
         self.ops.push(Op::residual(elems));
     }
 
@@ -661,9 +646,7 @@ impl Cnn {
             (6, 160, 3, 2),
             (6, 320, 1, 1),
         ] {
-            self.stage(n, s, |net, stride, _| {
-                net.inverted_residual(t, 3, stride, c, false)
-            });
+            self.stage(n, s, |net, stride, _| net.inverted_residual(t, 3, stride, c, false));
         }
         self.conv(1280, 1, 1, 1, false).bn().act();
         self.global_pool();
@@ -717,12 +700,8 @@ mod tests {
     fn resnet50_macs_match_torchvision() {
         // torchvision resnet50 weights meta: 4.089 GMACs at 224², 25,557,032 parameters.
         let net = Cnn::build(CnnFamily::ResNet50, 1.0, 224);
-        let gemm: f64 = net
-            .ops
-            .iter()
-            .filter(|o| o.class == OpClass::Gemm)
-            .map(|o| o.flops * o.repeat)
-            .sum();
+        let gemm: f64 =
+            net.ops.iter().filter(|o| o.class == OpClass::Gemm).map(|o| o.flops * o.repeat).sum();
         assert!((gemm / 2e9 - 4.089).abs() < 0.02, "{} GMACs", gemm / 2e9);
         assert_eq!(net.params, 25_557_032.0);
     }

@@ -168,16 +168,8 @@ mod tests {
     #[test]
     fn profiles_are_consistent() {
         for b in all() {
-            assert!(
-                b.webgpu_oses.iter().all(|os| b.oses.contains(os)),
-                "{}",
-                b.id
-            );
-            assert!(
-                b.oses.iter().all(|os| DESKTOP_OSES.contains(os)),
-                "{}",
-                b.id
-            );
+            assert!(b.webgpu_oses.iter().all(|os| b.oses.contains(os)), "{}", b.id);
+            assert!(b.oses.iter().all(|os| DESKTOP_OSES.contains(os)), "{}", b.id);
             assert!(!b.sources.is_empty());
         }
         assert_eq!(find("Microsoft Edge").map(|b| b.id), Some("edge"));

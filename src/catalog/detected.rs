@@ -59,10 +59,7 @@ pub struct Failure {
 impl Failure {
     /// A failure with a name and a message.
     pub fn new(name: impl Into<String>, message: impl Into<String>) -> Self {
-        Failure {
-            name: name.into(),
-            message: message.into(),
-        }
+        Failure { name: name.into(), message: message.into() }
     }
 }
 
@@ -111,17 +108,9 @@ impl GpuAdapter {
     }
 
     fn same_hardware(&self, other: &GpuAdapter) -> bool {
-        (
-            &self.vendor,
-            &self.architecture,
-            &self.device,
-            &self.description,
-        ) == (
-            &other.vendor,
-            &other.architecture,
-            &other.device,
-            &other.description,
-        ) && self.is_fallback_adapter == other.is_fallback_adapter
+        (&self.vendor, &self.architecture, &self.device, &self.description)
+            == (&other.vendor, &other.architecture, &other.device, &other.description)
+            && self.is_fallback_adapter == other.is_fallback_adapter
     }
 
     fn label(&self) -> String {
@@ -152,9 +141,8 @@ pub struct WebGpu {
 impl WebGpu {
     /// The adapter models would run on: a hardware one before a software one, high-performance first.
     pub fn adapter(&self) -> Option<&GpuAdapter> {
-        let found = [&self.high_performance, &self.low_power]
-            .into_iter()
-            .filter_map(|r| r.as_ref().ok());
+        let found =
+            [&self.high_performance, &self.low_power].into_iter().filter_map(|r| r.as_ref().ok());
         let mut found: Vec<&GpuAdapter> = found.collect();
         found.sort_by_key(|a| a.is_fallback_adapter);
         found.first().copied()
@@ -421,11 +409,7 @@ fn hardware_gpu(
         _ => false,
     };
     let discrete = two || looks_discrete(a);
-    let mut p = catalog(if discrete {
-        "webgpu:discrete"
-    } else {
-        "webgpu:integrated"
-    });
+    let mut p = catalog(if discrete { "webgpu:discrete" } else { "webgpu:integrated" });
     reasons.push(if two {
         format!(
             "The high-performance adapter ({}) differs from the low-power one: a second, discrete GPU, \
@@ -454,9 +438,7 @@ fn hardware_gpu(
     }
     if let Some(n) = cores {
         p.host_cores = n;
-        reasons.push(format!(
-            "{n} logical cores dispatch the GPU work (hardwareConcurrency)."
-        ));
+        reasons.push(format!("{n} logical cores dispatch the GPU work (hardwareConcurrency)."));
     }
     p
 }
@@ -594,12 +576,7 @@ pub fn browser_from_client_hints(
     user_agent: &str,
 ) -> BrowserInfo {
     let real: Vec<&(String, String)> = brands.iter().filter(|(b, _)| !is_grease(b)).collect();
-    let rank = |b: &str| {
-        BRAND_ORDER
-            .iter()
-            .position(|k| *k == b)
-            .unwrap_or(BRAND_ORDER.len() - 1)
-    };
+    let rank = |b: &str| BRAND_ORDER.iter().position(|k| *k == b).unwrap_or(BRAND_ORDER.len() - 1);
     let chosen = real.iter().min_by_key(|(b, _)| rank(b));
     let from_ua = browser_from_user_agent(user_agent);
     let (name, version) = match chosen {

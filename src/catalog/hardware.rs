@@ -58,16 +58,13 @@ impl Platform {
     /// Parses a platform name.
     pub fn parse(field: &str, text: &str) -> Result<Self> {
         let key = text.trim().to_ascii_lowercase();
-        Self::ALL
-            .into_iter()
-            .find(|p| p.name() == key)
-            .ok_or_else(|| {
-                Error::invalid(
-                    field,
-                    text,
-                    "one of cpu, cuda, rocm, mps, openvino, qnn, webgpu, webnn, wasm",
-                )
-            })
+        Self::ALL.into_iter().find(|p| p.name() == key).ok_or_else(|| {
+            Error::invalid(
+                field,
+                text,
+                "one of cpu, cuda, rocm, mps, openvino, qnn, webgpu, webnn, wasm",
+            )
+        })
     }
 }
 
@@ -99,16 +96,9 @@ impl Concurrency {
 
     /// Parses a JSON name (exactly as [`Concurrency::name`] writes it).
     pub fn parse(field: &str, text: &str) -> Result<Self> {
-        Self::ALL
-            .into_iter()
-            .find(|c| c.name() == text)
-            .ok_or_else(|| {
-                Error::invalid(
-                    field,
-                    text,
-                    "concurrent_kernels, serial_queue or cpu_threads",
-                )
-            })
+        Self::ALL.into_iter().find(|c| c.name() == text).ok_or_else(|| {
+            Error::invalid(field, text, "concurrent_kernels, serial_queue or cpu_threads")
+        })
     }
 }
 
@@ -249,40 +239,27 @@ impl DeviceProfile {
     /// (CPUs; see `all_core_rate`). Linear between 1 busy core and all of them; beyond all cores the
     /// all-core rate holds (oversubscription is the scheduler's business, not the cores').
     pub fn core_rate(&self, busy: f64) -> f64 {
-        core_rate(
-            busy,
-            f64::from(self.compute_units.max(1)),
-            self.all_core_rate,
-        )
+        core_rate(busy, f64::from(self.compute_units.max(1)), self.all_core_rate)
     }
 
     /// Multiplies every peak by `factor` (more or fewer cores than a catalog entry, a calibrated rate).
     pub fn scale_peaks(&mut self, factor: f64) {
         let k = &mut self.peak_tflops;
-        for v in [
-            &mut k.fp32,
-            &mut k.fp16,
-            &mut k.bf16,
-            &mut k.int8,
-            &mut k.int4,
-        ] {
+        for v in [&mut k.fp32, &mut k.fp16, &mut k.bf16, &mut k.int8, &mut k.int4] {
             *v *= factor;
         }
     }
 
     /// Kernel efficiency of `runtime` on this device: measured where the profile has it, else the runtime's.
     pub fn kernel_efficiency(&self, runtime: &super::runtime::RuntimeProfile) -> f64 {
-        self.runtime_efficiency
-            .iter()
-            .find(|(k, _)| *k == runtime.name)
-            .map_or(
-                if self.platform == Platform::Cpu {
-                    runtime.cpu_kernel_efficiency
-                } else {
-                    runtime.kernel_efficiency
-                },
-                |(_, e)| *e,
-            )
+        self.runtime_efficiency.iter().find(|(k, _)| *k == runtime.name).map_or(
+            if self.platform == Platform::Cpu {
+                runtime.cpu_kernel_efficiency
+            } else {
+                runtime.kernel_efficiency
+            },
+            |(_, e)| *e,
+        )
     }
 
     /// The calibrated latency factor for a model (1 when there is none).
@@ -291,10 +268,7 @@ impl DeviceProfile {
             return 1.0;
         }
         let key = model.to_ascii_lowercase();
-        self.latency_corrections
-            .iter()
-            .find(|(k, _)| *k == key)
-            .map_or(1.0, |(_, f)| *f)
+        self.latency_corrections.iter().find(|(k, _)| *k == key).map_or(1.0, |(_, f)| *f)
     }
 
     /// Peak for `precision` and the precision really computed in (falls back to fp32 rates where a precision
@@ -326,44 +300,14 @@ impl DeviceProfile {
 /// Tensor-core GPUs: CUTLASS/cuBLAS 128×128 tiles sustain ~70 % of the tensor peak on transformer-sized
 /// GEMMs, 64×64 tiles (chosen for small problems to fill more SMs) about 45 % (CUTLASS profiler reports;
 /// NVIDIA's published A100 BERT/ResNet throughputs sit at 55-60 % of peak end to end). Reliability: U.
-const GPU_TILES: [GemmTile; 2] = [
-    GemmTile {
-        m: 128,
-        n: 128,
-        efficiency: 0.70,
-    },
-    GemmTile {
-        m: 64,
-        n: 64,
-        efficiency: 0.45,
-    },
-];
+const GPU_TILES: [GemmTile; 2] =
+    [GemmTile { m: 128, n: 128, efficiency: 0.70 }, GemmTile { m: 64, n: 64, efficiency: 0.45 }];
 /// CPU GEMMs (oneDNN/MLAS/XNNPACK) split work per thread in blocks; ~75 % of FMA peak on large blocks.
-const CPU_TILES: [GemmTile; 2] = [
-    GemmTile {
-        m: 64,
-        n: 256,
-        efficiency: 0.75,
-    },
-    GemmTile {
-        m: 16,
-        n: 64,
-        efficiency: 0.5,
-    },
-];
+const CPU_TILES: [GemmTile; 2] =
+    [GemmTile { m: 64, n: 256, efficiency: 0.75 }, GemmTile { m: 16, n: 64, efficiency: 0.5 }];
 /// WGSL/Metal shader GEMMs: 64×64 workgroup tiles, 32×32 for small problems.
-const SHADER_TILES: [GemmTile; 2] = [
-    GemmTile {
-        m: 64,
-        n: 64,
-        efficiency: 0.6,
-    },
-    GemmTile {
-        m: 32,
-        n: 32,
-        efficiency: 0.4,
-    },
-];
+const SHADER_TILES: [GemmTile; 2] =
+    [GemmTile { m: 64, n: 64, efficiency: 0.6 }, GemmTile { m: 32, n: 32, efficiency: 0.4 }];
 /// Device-side cost of one CUDA kernel: launch latency and ramp-up of back-to-back small kernels, ~2-3 µs
 /// (Nsight traces of empty kernels; 'cudaLaunchKernel ~1-3 µs on CUDA 12+'). Reliability: U.
 const CUDA_KERNEL_US: f64 = 2.5;
@@ -433,13 +377,7 @@ enum Kind {
 }
 
 const fn peaks(fp32: f64, fp16: f64, bf16: f64, int8: f64, int4: f64) -> Peaks {
-    Peaks {
-        fp32,
-        fp16,
-        bf16,
-        int8,
-        int4,
-    }
+    Peaks { fp32, fp16, bf16, int8, int4 }
 }
 
 use MemoryPool::{Dedicated, Host};
@@ -546,11 +484,7 @@ const DEVICE_ALIASES: [(&str, &str); 8] = [
 
 fn build(d: &Dev) -> DeviceProfile {
     let power =
-        POWER
-            .iter()
-            .copied()
-            .find(|p| p.0 == d.id)
-            .unwrap_or((d.id, d.tdp * 0.1, 0.0, 1.0));
+        POWER.iter().copied().find(|p| p.0 == d.id).unwrap_or((d.id, d.tdp * 0.1, 0.0, 1.0));
     let platform = Platform::parse("hardware", d.id.split(':').next().unwrap_or_default())
         .unwrap_or(Platform::Cpu);
     let (tiles, kernel_us, concurrency, interference, per_unit_bw, spin, link) = match d.kind {
@@ -581,15 +515,9 @@ fn build(d: &Dev) -> DeviceProfile {
             SPIN_WAIT_SHARE,
             d.bw,
         ),
-        Kind::Npu(k) => (
-            SHADER_TILES.to_vec(),
-            k,
-            Concurrency::SerialQueue,
-            GPU_INTERFERENCE,
-            0.0,
-            0.0,
-            d.bw,
-        ),
+        Kind::Npu(k) => {
+            (SHADER_TILES.to_vec(), k, Concurrency::SerialQueue, GPU_INTERFERENCE, 0.0, 0.0, d.bw)
+        }
     };
     let tiles_src = match d.kind {
         Kind::Gpu => "CUTLASS/cuBLAS tile shapes; efficiencies U (see GPU_TILES)",
@@ -686,25 +614,15 @@ mod tests {
                 .iter()
                 .find(|p| p.0 == d.id)
                 .unwrap_or_else(|| panic!("{} has no power row", d.id));
-            assert!(
-                row.1 > 0.0 && row.1 < d.tdp && row.3 > 0.0 && row.3 <= 1.0,
-                "{}",
-                d.id
-            );
+            assert!(row.1 > 0.0 && row.1 < d.tdp && row.3 > 0.0 && row.3 <= 1.0, "{}", d.id);
         }
     }
 
     #[test]
     fn unknown_device_names_the_choices() {
         let err = find("cuda:gtx480").unwrap_err().to_string();
-        assert!(
-            err.contains("cuda:gtx480") && err.contains("cuda:a100-40gb"),
-            "{err}"
-        );
-        assert!(find("tpu")
-            .unwrap_err()
-            .to_string()
-            .contains("one of cpu, cuda"));
+        assert!(err.contains("cuda:gtx480") && err.contains("cuda:a100-40gb"), "{err}");
+        assert!(find("tpu").unwrap_err().to_string().contains("one of cpu, cuda"));
     }
 
     #[test]

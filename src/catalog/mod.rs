@@ -41,11 +41,7 @@ impl Precision {
             "bf16" | "bfloat16" => Ok(Self::Bf16),
             "int8" | "q8" | "i8" | "uint8" => Ok(Self::Int8),
             "int4" | "q4" | "i4" => Ok(Self::Int4),
-            _ => Err(Error::invalid(
-                field,
-                text,
-                "one of fp32, fp16, bf16, int8, int4",
-            )),
+            _ => Err(Error::invalid(field, text, "one of fp32, fp16, bf16, int8, int4")),
         }
     }
 
@@ -98,13 +94,8 @@ pub enum ModelType {
 
 impl ModelType {
     /// Every model type, in a fixed order.
-    pub const ALL: [ModelType; 5] = [
-        Self::TextEmbedding,
-        Self::TextGeneration,
-        Self::Vision,
-        Self::Audio,
-        Self::Multimodal,
-    ];
+    pub const ALL: [ModelType; 5] =
+        [Self::TextEmbedding, Self::TextGeneration, Self::Vision, Self::Audio, Self::Multimodal];
 
     /// Parses the seed's names (`text_embedding`, …); also accepts a few common aliases.
     pub fn parse(field: &str, text: &str) -> Result<Self> {

@@ -187,28 +187,17 @@ impl Architecture {
     /// Parameters derived from the layer shapes.
     pub fn params(&self) -> f64 {
         match self {
-            Self::Encoder {
-                embed,
-                stack,
-                pooler,
-            } => {
+            Self::Encoder { embed, stack, pooler } => {
                 let d = f64::from(stack.d_model);
                 embed.params() + stack.params() + if *pooler { d * d + d } else { 0.0 }
             }
-            Self::Vit {
-                patch,
-                image,
-                stack,
-                classes,
-            } => vit_params(*patch, *image, stack, true) + head(stack, *classes),
+            Self::Vit { patch, image, stack, classes } => {
+                vit_params(*patch, *image, stack, true) + head(stack, *classes)
+            }
             Self::Wav2Vec2 { stack } => {
                 wav2vec2_frontend_params(stack) + stack.params() + ln(stack)
             }
-            Self::Decoder {
-                embed,
-                stack,
-                tied_head,
-            } => {
+            Self::Decoder { embed, stack, tied_head } => {
                 let head = if *tied_head {
                     0.0
                 } else {
@@ -216,11 +205,7 @@ impl Architecture {
                 };
                 embed.params() + stack.params() + norm(stack) + head
             }
-            Self::T5 {
-                vocab,
-                encoder,
-                decoder,
-            } => {
+            Self::T5 { vocab, encoder, decoder } => {
                 // Relative position bias: 32 buckets per head, in the first layer of each stack.
                 let rel = 32.0 * f64::from(encoder.heads + decoder.heads);
                 f64::from(*vocab) * f64::from(encoder.d_model)
@@ -230,11 +215,7 @@ impl Architecture {
                     + norm(decoder)
                     + rel
             }
-            Self::Whisper {
-                encoder,
-                decoder_embed,
-                decoder,
-            } => {
+            Self::Whisper { encoder, decoder_embed, decoder } => {
                 let d = f64::from(encoder.d_model);
                 let stem = 80.0 * d * 3.0 + d + d * d * 3.0 + d;
                 let positions = 1500.0 * d;
@@ -245,14 +226,7 @@ impl Architecture {
                     + decoder.params()
                     + ln(decoder)
             }
-            Self::Clip {
-                vision,
-                patch,
-                image,
-                text_embed,
-                text,
-                projection,
-            } => {
+            Self::Clip { vision, patch, image, text_embed, text, projection } => {
                 let tower = vit_params(*patch, *image, vision, false) + ln(vision);
                 let p = f64::from(*projection);
                 // logit_scale is one learned scalar.
@@ -285,10 +259,7 @@ impl Architecture {
 
     /// Whether the model produces tokens one at a time.
     pub fn generates(&self) -> bool {
-        matches!(
-            self,
-            Self::Decoder { .. } | Self::T5 { .. } | Self::Whisper { .. }
-        )
+        matches!(self, Self::Decoder { .. } | Self::T5 { .. } | Self::Whisper { .. })
     }
 
     /// The work of one batch with this input.
@@ -297,22 +268,14 @@ impl Architecture {
         // Room for a transformer stack's operators (CNNs and cross-attention stacks grow past it once).
         let mut w = Work {
             prefill: Vec::with_capacity(32),
-            decode_step: if self.generates() {
-                Vec::with_capacity(32)
-            } else {
-                Vec::new()
-            },
+            decode_step: if self.generates() { Vec::with_capacity(32) } else { Vec::new() },
             decode_steps: 0,
             kv_cache_elems: 0.0,
             cnn_peak_act_elems: 0.0,
         };
         let seq = f64::from(input.sequence_length);
         match self {
-            Self::Encoder {
-                embed,
-                stack,
-                pooler,
-            } => {
+            Self::Encoder { embed, stack, pooler } => {
                 embed.ops(b * seq, &mut w.prefill);
                 stack.ops(b, seq, seq, None, &mut w.prefill);
                 if *pooler {
@@ -323,16 +286,10 @@ impl Architecture {
                     ));
                 }
             }
-            Self::Vit {
-                patch,
-                stack,
-                classes,
-                ..
-            } => {
+            Self::Vit { patch, stack, classes, .. } => {
                 vit_ops(b, input.image_size, *patch, stack, &mut w.prefill);
                 if *classes > 0 {
-                    w.prefill
-                        .push(Op::linear(b, f64::from(stack.d_model), f64::from(*classes)));
+                    w.prefill.push(Op::linear(b, f64::from(stack.d_model), f64::from(*classes)));
                 }
             }
             Self::Wav2Vec2 { stack } => wav2vec2_ops(b, input.audio_seconds, stack, &mut w.prefill),
@@ -341,38 +298,22 @@ impl Architecture {
                 let vocab = f64::from(embed.vocab);
                 embed.ops(b * seq, &mut w.prefill);
                 stack.ops(b, seq, seq, None, &mut w.prefill);
-                w.prefill
-                    .extend([Op::norm(b * seq * d), Op::linear(b, d, vocab)]);
+                w.prefill.extend([Op::norm(b * seq * d), Op::linear(b, d, vocab)]);
                 generation(input, stack, seq, &mut w, |ctx, ops| {
                     embed.ops(b, ops);
                     stack.ops(b, 1.0, ctx, None, ops);
                     ops.extend([Op::norm(b * d), Op::linear(b, d, vocab)]);
                 });
             }
-            Self::T5 {
-                vocab,
-                encoder,
-                decoder,
-            } => t5_work(*vocab, encoder, decoder, input, &mut w),
-            Self::Whisper {
-                encoder,
-                decoder_embed,
-                decoder,
-            } => whisper_work(encoder, decoder_embed, decoder, input, &mut w),
-            Self::Clip {
-                vision,
-                patch,
-                text_embed,
-                text,
-                projection,
-                ..
-            } => clip_ops(
-                input,
-                (vision, *patch),
-                (text_embed, text),
-                *projection,
-                &mut w.prefill,
-            ),
+            Self::T5 { vocab, encoder, decoder } => {
+                t5_work(*vocab, encoder, decoder, input, &mut w)
+            }
+            Self::Whisper { encoder, decoder_embed, decoder } => {
+                whisper_work(encoder, decoder_embed, decoder, input, &mut w)
+            }
+            Self::Clip { vision, patch, text_embed, text, projection, .. } => {
+                clip_ops(input, (vision, *patch), (text_embed, text), *projection, &mut w.prefill)
+            }
             Self::Cnn(family) => {
                 let net = Cnn::build(*family, b, input.image_size);
                 w.cnn_peak_act_elems = net.peak_act_elems;
@@ -419,13 +360,8 @@ fn t5_work(vocab: u32, encoder: &TxStack, decoder: &TxStack, input: &InputShape,
     let seq = f64::from(input.sequence_length);
     let d = f64::from(encoder.d_model);
     let v = f64::from(vocab);
-    let embed = Embedding {
-        vocab,
-        dim: encoder.d_model,
-        positions: 0,
-        token_types: 0,
-        norm: false,
-    };
+    let embed =
+        Embedding { vocab, dim: encoder.d_model, positions: 0, token_types: 0, norm: false };
     embed.ops(b * seq, &mut w.prefill);
     encoder.ops(b, seq, seq, None, &mut w.prefill);
     w.prefill.push(Op::norm(b * seq * d));
@@ -554,11 +490,7 @@ fn wav2vec2_ops(b: f64, seconds: f64, stack: &TxStack, out: &mut Vec<Op>) {
     let frames = len;
     out.extend([Op::norm(b * frames * c), Op::linear(b * frames, c, d)]);
     let pos_k = d / WAV2VEC2_POS_GROUPS * WAV2VEC2_POS_KERNEL;
-    let mut pos = Op::linear(
-        b * frames * WAV2VEC2_POS_GROUPS,
-        pos_k,
-        d / WAV2VEC2_POS_GROUPS,
-    );
+    let mut pos = Op::linear(b * frames * WAV2VEC2_POS_GROUPS, pos_k, d / WAV2VEC2_POS_GROUPS);
     pos.weight_elems = d * pos_k;
     out.extend([pos, Op::residual(b * frames * d), Op::norm(b * frames * d)]);
     stack.ops(b, frames, frames, None, out);
@@ -592,13 +524,7 @@ const fn text(seq: u32) -> InputShape {
 }
 
 const fn bert_embed(vocab: u32, dim: u32, positions: u32, token_types: u32) -> Embedding {
-    Embedding {
-        vocab,
-        dim,
-        positions,
-        token_types,
-        norm: true,
-    }
+    Embedding { vocab, dim, positions, token_types, norm: true }
 }
 
 const fn llama_stack(
@@ -682,11 +608,7 @@ fn bert_like(
     CatalogModel {
         name,
         model_type: ty,
-        arch: Architecture::Encoder {
-            embed,
-            stack,
-            pooler,
-        },
+        arch: Architecture::Encoder { embed, stack, pooler },
         published_params: published,
         source,
         default_input: text(128),
@@ -707,9 +629,7 @@ pub fn entries() -> &'static [CatalogModel] {
 fn build() -> Vec<CatalogModel> {
     use ModelType::*;
     let bert_base = TxStack::bert(12, 768, 12, 3072);
-    let gpt2_stack = TxStack {
-        ..TxStack::bert(12, 768, 12, 3072)
-    };
+    let gpt2_stack = TxStack { ..TxStack::bert(12, 768, 12, 3072) };
     let mut v = vec![
         bert_like(
             "bert-base-uncased",
@@ -732,13 +652,7 @@ fn build() -> Vec<CatalogModel> {
         bert_like(
             "distilbert-base-uncased",
             TextEmbedding,
-            Embedding {
-                vocab: 30_522,
-                dim: 768,
-                positions: 512,
-                token_types: 0,
-                norm: true,
-            },
+            Embedding { vocab: 30_522, dim: 768, positions: 512, token_types: 0, norm: true },
             TxStack::bert(6, 768, 12, 3072),
             false,
             66_362_880.0,
@@ -774,12 +688,7 @@ fn build() -> Vec<CatalogModel> {
         CatalogModel {
             name: "vit-base-patch16-224",
             model_type: Vision,
-            arch: Architecture::Vit {
-                patch: 16,
-                image: 224,
-                stack: bert_base,
-                classes: 1000,
-            },
+            arch: Architecture::Vit { patch: 16, image: 224, stack: bert_base, classes: 1000 },
             published_params: 86_567_656.0,
             source: "torchvision vit_b_16 weights meta: 86,567,656",
             default_input: text(0),
@@ -962,14 +871,9 @@ pub const ALIASES: [(&str, &str); 14] = [
 pub fn find(name: &str) -> Option<CatalogModel> {
     // Compared without case, so nothing is allocated (every prediction looks its models up here).
     let bare = name.rsplit('/').next().unwrap_or(name).trim();
-    let canonical = ALIASES
-        .iter()
-        .find(|(a, _)| a.eq_ignore_ascii_case(bare))
-        .map_or(bare, |(_, c)| c);
-    entries()
-        .iter()
-        .find(|m| m.name.eq_ignore_ascii_case(canonical))
-        .cloned()
+    let canonical =
+        ALIASES.iter().find(|(a, _)| a.eq_ignore_ascii_case(bare)).map_or(bare, |(_, c)| c);
+    entries().iter().find(|m| m.name.eq_ignore_ascii_case(canonical)).cloned()
 }
 
 #[cfg(test)]
@@ -1006,14 +910,11 @@ mod tests {
         let whisper = find("whisper-tiny").unwrap().arch;
         let w2v = find("wav2vec2-base").unwrap().arch;
         let flops = |a: &Architecture, s: f64| {
-            a.work(&InputShape {
-                audio_seconds: s,
-                ..text(0)
-            })
-            .prefill
-            .iter()
-            .map(|o| o.flops * o.repeat)
-            .sum::<f64>()
+            a.work(&InputShape { audio_seconds: s, ..text(0) })
+                .prefill
+                .iter()
+                .map(|o| o.flops * o.repeat)
+                .sum::<f64>()
         };
         assert_eq!(flops(&whisper, 5.0), flops(&whisper, 20.0));
         assert!(flops(&w2v, 20.0) > 3.5 * flops(&w2v, 5.0));

@@ -184,12 +184,8 @@ const ORT_CPU: CpuRules = CpuRules {
 /// ONNX Runtime's pool rules with matrix-vector products on one thread at the full read and generation in one
 /// session: what PyTorch was measured to do (below), and what runtimes whose pools are taken to behave like
 /// ONNX Runtime's keep (ONNX Runtime's own GEMV and two-session figures were not measured for them).
-const ORT_MEASURED_APART: CpuRules = CpuRules {
-    splits_gemv: false,
-    decode_apart: false,
-    gemv_eff: 1.0,
-    ..ORT_CPU
-};
+const ORT_MEASURED_APART: CpuRules =
+    CpuRules { splits_gemv: false, decode_apart: false, gemv_eff: 1.0, ..ORT_CPU };
 
 /// ONNX Runtime's GEMV read rate over the calibrated streaming read (`bench/real/gemv.py`: 0.91 on one
 /// thread, 0.92 on two).
@@ -233,11 +229,7 @@ const PYTORCH_CPU: CpuRules = CpuRules {
 
 /// OpenVINO's CPU plugin (oneDNN, TBB): region cost and grain taken as ONNX Runtime's (U); it compiles the
 /// weights into its blobs (no packing per call); spin after a run not measured (taken as none).
-const OPENVINO_CPU: CpuRules = CpuRules {
-    spin_after_us: 0.0,
-    eff: None,
-    ..ORT_MEASURED_APART
-};
+const OPENVINO_CPU: CpuRules = CpuRules { spin_after_us: 0.0, eff: None, ..ORT_MEASURED_APART };
 
 /// WebAssembly threads are Web Workers woken with `Atomics.notify` through the browser's event machinery:
 /// several µs per worker, 5 µs (U). XNNPACK packs weights at load. Their waits do not burn the cores:
@@ -246,31 +238,19 @@ const OPENVINO_CPU: CpuRules = CpuRules {
 /// another, where pools that spin through a scheduler slice at every preempted join would take 1.7-3.5x; so
 /// onnxruntime-web (and transformers.js on it) and TensorFlow.js's XNNPACK pthreadpool are taken to block.
 /// Spin after a run not measured in a browser (taken as none).
-const WASM_CPU: CpuRules = CpuRules {
-    region_us: 5.0,
-    grain: ATEN_GRAIN_SIZE,
-    spins: false,
-    ..NOT_ON_CPU
-};
+const WASM_CPU: CpuRules =
+    CpuRules { region_us: 5.0, grain: ATEN_GRAIN_SIZE, spins: false, ..NOT_ON_CPU };
 
 /// onnxruntime-web's own fixed costs on the WASM EP (one thread, headless Chromium, the 2-core development VM,
 /// onnxruntime-web 1.30.0): `node bench/web/overhead.mjs` times chains of 1, 64 and 256 element-wise Adds on a
 /// 1 × 16 tensor, which do no measurable arithmetic; over 3 passes a kernel dispatch took 0.23-1.15 µs (median
 /// 0.47) and a `session.run` call from JS 10-35 µs (median 25), against the 5 and 150 µs assumed before.
-const ORT_WEB_CPU: CpuRules = CpuRules {
-    host_us: Some(0.5),
-    call_us: Some(25.0),
-    ..WASM_CPU
-};
+const ORT_WEB_CPU: CpuRules = CpuRules { host_us: Some(0.5), call_us: Some(25.0), ..WASM_CPU };
 
 /// A WebNN CPU context (TFLite/XNNPACK inside the browser): native threads, ONNX Runtime's region cost and
 /// grain taken for it (U), blocking waits.
-const WEBNN_CPU: CpuRules = CpuRules {
-    spins: false,
-    spin_after_us: 0.0,
-    eff: None,
-    ..ORT_MEASURED_APART
-};
+const WEBNN_CPU: CpuRules =
+    CpuRules { spins: false, spin_after_us: 0.0, eff: None, ..ORT_MEASURED_APART };
 
 /// The built-in CPU runner (src/native/run.rs).
 /// - It starts scoped OS threads for every GEMM and joins them: thread creation and join, 30 µs per extra

@@ -93,12 +93,7 @@ mod tests {
             sharing_efficiency: 1.5,
             memory_reduction: 0.1,
         };
-        let err = SharingConfig::new(vec![(ModelType::Vision, rule)])
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.contains("sharing_config.vision.sharing_efficiency"),
-            "{err}"
-        );
+        let err = SharingConfig::new(vec![(ModelType::Vision, rule)]).unwrap_err().to_string();
+        assert!(err.contains("sharing_config.vision.sharing_efficiency"), "{err}");
     }
 }

@@ -45,10 +45,7 @@ pub fn calibrate(
     json: bool,
 ) -> Result<String, String> {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as u32;
-    progress(&format!(
-        "microbenchmarks on {cores} cores{}",
-        if quick { " (quick)" } else { "" }
-    ));
+    progress(&format!("microbenchmarks on {cores} cores{}", if quick { " (quick)" } else { "" }));
     let b = settled_bench(cores, quick)?;
     let p = bench::profile(&b).map_err(text)?;
     let store = open(db)?;
@@ -64,22 +61,13 @@ pub fn calibrate(
     }
     if let Some(f) = wasm_file {
         let page = bench::wasm_profile(&p, &b);
-        write(
-            f,
-            &wire::to_json(&wire::HardwareProfileDto::from(&page)),
-            "browser-page profile",
-        )?;
+        write(f, &wire::to_json(&wire::HardwareProfileDto::from(&page)), "browser-page profile")?;
     }
     let mut out = String::new();
     if json {
         w!(out, "{json_text}");
     } else {
-        w!(
-            out,
-            "profile {} v{version} stored in {}",
-            p.id,
-            db_path(db).display()
-        );
+        w!(out, "profile {} v{version} stored in {}", p.id, db_path(db).display());
         w!(out, "cores               {}", b.cores);
         w!(out, "ISA                 {}", b.isa.name);
         for sh in &b.shapes {
@@ -96,17 +84,9 @@ pub fn calibrate(
                 );
             }
         }
-        w!(
-            out,
-            "peak fp32           {:>8.3} TFLOP/s",
-            p.peak_tflops.fp32
-        );
+        w!(out, "peak fp32           {:>8.3} TFLOP/s", p.peak_tflops.fp32);
         w!(out, "all-core rate       {:>8.3}", p.all_core_rate);
-        w!(
-            out,
-            "region per thread   {:>8.3} µs (spinning pool)",
-            p.kernel_overhead_us
-        );
+        w!(out, "region per thread   {:>8.3} µs (spinning pool)", p.kernel_overhead_us);
         w!(
             out,
             "read bandwidth      {:>8.2} GB/s ({:.2} on 1 thread)",
@@ -179,15 +159,10 @@ pub fn measure(a: MeasureArgs<'_>) -> Result<String, String> {
         }
         v
     } else {
-        vec![(
-            Strategy::parse("--strategy", a.strategy).map_err(text)?,
-            false,
-        )]
+        vec![(Strategy::parse("--strategy", a.strategy).map_err(text)?, false)]
     };
-    let options = WorkloadOptions {
-        scale: a.scale,
-        max_mflop: a.max_mflop.unwrap_or(DEFAULT_MAX_MFLOP),
-    };
+    let options =
+        WorkloadOptions { scale: a.scale, max_mflop: a.max_mflop.unwrap_or(DEFAULT_MAX_MFLOP) };
     let mut out = String::new();
     let mut results = Vec::new();
     for &(strategy, split_threads) in &strategies {
@@ -214,29 +189,17 @@ pub fn measure(a: MeasureArgs<'_>) -> Result<String, String> {
         results.push((id, m.measurement));
     }
     if a.json {
-        let list: Vec<wc::MeasurementDto> = results
-            .iter()
-            .map(|(id, m)| wc::measurement_dto(m, *id))
-            .collect();
+        let list: Vec<wc::MeasurementDto> =
+            results.iter().map(|(id, m)| wc::measurement_dto(m, *id)).collect();
         w!(out, "{}", wire::to_json(&list));
         return Ok(out);
     }
-    w!(
-        out,
-        "on {} (v{version}); measured vs predicted before the run",
-        profile.id
-    );
+    w!(out, "on {} (v{version}); measured vs predicted before the run", profile.id);
     for (id, m) in &results {
         print_measurement(&mut out, m, *id);
     }
     if results.len() > 1 {
-        compare(
-            &mut out,
-            &results,
-            &models,
-            &profile,
-            (!a.no_store).then_some(&store),
-        )?;
+        compare(&mut out, &results, &models, &profile, (!a.no_store).then_some(&store))?;
     }
     Ok(out)
 }
@@ -323,14 +286,9 @@ fn compare(
     profile: &DeviceProfile,
     store: Option<&Store>,
 ) -> Result<(), String> {
-    let mut ranked: Vec<(String, &Measurement)> = results
-        .iter()
-        .map(|(_, m)| (label(m, models, profile.compute_units), m))
-        .collect();
-    ranked.sort_by(|a, b| {
-        a.1.measured_makespan_ms
-            .total_cmp(&b.1.measured_makespan_ms)
-    });
+    let mut ranked: Vec<(String, &Measurement)> =
+        results.iter().map(|(_, m)| (label(m, models, profile.compute_units), m)).collect();
+    ranked.sort_by(|a, b| a.1.measured_makespan_ms.total_cmp(&b.1.measured_makespan_ms));
     w!(out, "\nstrategies by measured makespan (throughput goal):");
     for (i, (l, m)) in ranked.iter().enumerate() {
         w!(
@@ -347,33 +305,19 @@ fn compare(
     let (best_label, best) = (&ranked[0].0, ranked[0].1);
     let cores = profile.compute_units.max(1);
     let measured = ranked.iter().find(|(_, m)| {
-        plan_key(
-            &m.groups,
-            m.models
-                .iter()
-                .map(|x| x.spec.threads.unwrap_or(cores))
-                .collect(),
-        ) == wanted
+        plan_key(&m.groups, m.models.iter().map(|x| x.spec.threads.unwrap_or(cores)).collect())
+            == wanted
     });
-    let loss = measured.map_or(0.0, |(_, m)| {
-        m.measured_makespan_ms / best.measured_makespan_ms - 1.0
-    });
-    let best_label = if loss <= 0.0 && measured.is_some() {
-        chosen.to_string()
-    } else {
-        best_label.clone()
-    };
+    let loss =
+        measured.map_or(0.0, |(_, m)| m.measured_makespan_ms / best.measured_makespan_ms - 1.0);
+    let best_label =
+        if loss <= 0.0 && measured.is_some() { chosen.to_string() } else { best_label.clone() };
     if let Some(store) = store {
         store
             .add_comparison(&wc::ComparisonRecord {
                 created_ms: results[0].1.timestamp_ms,
                 goal: "throughput".to_string(),
-                models: results[0]
-                    .1
-                    .models
-                    .iter()
-                    .map(|x| x.spec.name.clone())
-                    .collect(),
+                models: results[0].1.models.iter().map(|x| x.spec.name.clone()).collect(),
                 recommended: chosen.to_string(),
                 measured_best: best_label.clone(),
                 loss,
@@ -416,23 +360,15 @@ fn recommended(
         .models
         .iter()
         .zip(models)
-        .map(|(x, given)| ModelSpec {
-            threads: given.threads,
-            ..x.spec.clone()
-        })
+        .map(|(x, given)| ModelSpec { threads: given.threads, ..x.spec.clone() })
         .collect();
-    let workload = multimodel_perf::Workload {
-        models: specs,
-        constraints: Default::default(),
-    };
+    let workload = multimodel_perf::Workload { models: specs, constraints: Default::default() };
     let target = multimodel_perf::Target {
         device: profile.clone().into(),
         runtime: None,
         devices: vec![profile.clone()],
     };
-    let prep = MultiModelPredictor::default()
-        .prepare(&workload, &target)
-        .map_err(text)?;
+    let prep = MultiModelPredictor::default().prepare(&workload, &target).map_err(text)?;
     let r = multimodel_perf::plan::recommend(&prep, Goal::Throughput);
     let plan = &r.best().prediction.plan;
     let threads: Vec<u32> = (0..models.len()).map(|i| prep.threads(i, plan)).collect();
@@ -465,11 +401,7 @@ fn label(m: &Measurement, given: &[ModelSpec], cores: u32) -> String {
             .iter()
             .zip(given)
             .any(|(x, g)| x.spec.threads != Some(g.threads.unwrap_or(cores)));
-    format!(
-        "{}{}",
-        m.strategy.name(),
-        if split { "-split-threads" } else { "" }
-    )
+    format!("{}{}", m.strategy.name(), if split { "-split-threads" } else { "" })
 }
 
 /// `mmperf validate`.
@@ -481,9 +413,7 @@ pub fn validate(
     json: bool,
 ) -> Result<String, String> {
     if !(threshold.is_finite() && threshold > 0.0) {
-        return Err(format!(
-            "invalid --threshold: {threshold} (a positive fraction, e.g. 0.15)"
-        ));
+        return Err(format!("invalid --threshold: {threshold} (a positive fraction, e.g. 0.15)"));
     }
     let store = open(db)?;
     let ms: Vec<Measurement> = store
@@ -498,12 +428,7 @@ pub fn validate(
         w!(out, "{}", wire::to_json(&wc::ValidationDto::from(&v)));
         return Ok(out);
     }
-    w!(
-        out,
-        "{} measurements in {}",
-        v.measurements,
-        db_path(db).display()
-    );
+    w!(out, "{} measurements in {}", v.measurements, db_path(db).display());
     let line = |out: &mut String, name: &str, s: &metrics::ErrorStats| {
         w!(
             out,
@@ -539,12 +464,7 @@ pub fn validate(
             100.0 * t.recent
         );
     }
-    w!(
-        out,
-        "refit due: {} ({})",
-        if v.refit_due { "yes" } else { "no" },
-        v.reason
-    );
+    w!(out, "refit due: {} ({})", if v.refit_due { "yes" } else { "no" }, v.reason);
     Ok(out)
 }
 
@@ -556,32 +476,21 @@ pub fn refit(
     json: bool,
 ) -> Result<String, String> {
     let store = open(db)?;
-    let id = hardware
-        .clone()
-        .unwrap_or_else(|| "cpu:calibrated".to_string());
+    let id = hardware.clone().unwrap_or_else(|| "cpu:calibrated".to_string());
     let (version, profile) = store
         .latest_profile(&id)
         .map_err(text)?
         .ok_or_else(|| format!("no profile '{id}' in the store: run mmperf calibrate first"))?;
-    let ms: Vec<Measurement> = store
-        .measurements(Some(&id))
-        .map_err(text)?
-        .into_iter()
-        .map(|(_, m)| m)
-        .collect();
+    let ms: Vec<Measurement> =
+        store.measurements(Some(&id)).map_err(text)?.into_iter().map(|(_, m)| m).collect();
     let (train, test) = calibrate::split_half(&ms);
     let fit = calibrate::refit(&profile, &train, &test).map_err(text)?;
     let dto = wc::FitDto::from(&fit);
     let report = serde_json::to_value(&dto).map_err(|e| e.to_string())?;
     let new_version = store
-        .save_profile(
-            &fit.fitted,
-            &format!("refit from v{version} on {} measurements", fit.train),
-        )
+        .save_profile(&fit.fitted, &format!("refit from v{version} on {} measurements", fit.train))
         .map_err(text)?;
-    store
-        .add_fit(&id, version, new_version, &report)
-        .map_err(text)?;
+    store.add_fit(&id, version, new_version, &report).map_err(text)?;
     if let Some(f) = out_file {
         std::fs::write(f, wire::to_json(&dto.fitted))
             .map_err(|e| format!("cannot write '{f}': {e}"))?;
@@ -600,12 +509,9 @@ pub fn refit(
         fit.scales.overhead
     );
     match fit.interference.1 {
-        Some(v) => w!(
-            out,
-            "  interference per co-running model {:.3} → {:.3}",
-            fit.interference.0,
-            v
-        ),
+        Some(v) => {
+            w!(out, "  interference per co-running model {:.3} → {:.3}", fit.interference.0, v)
+        }
         None => w!(
             out,
             "  interference unchanged ({:.3}): no runs with models together",

@@ -49,17 +49,13 @@ pub fn describe(a: Args) -> Result<String, String> {
         let (k, v) = d.split_once('=').ok_or_else(|| {
             format!("invalid --dim: {d} (NAME=VALUE, e.g. --dim sequence_length=256)")
         })?;
-        let v: i64 = v
-            .trim()
-            .parse()
-            .map_err(|_| format!("invalid --dim {k}: {v} (an integer size)"))?;
+        let v: i64 =
+            v.trim().parse().map_err(|_| format!("invalid --dim {k}: {v} (an integer size)"))?;
         dims.insert(k.trim().to_string(), v);
     }
     let bytes = std::fs::read(&a.model)
         .map_err(|e| format!("cannot read model file '{}': {e}", a.model))?;
-    let stem = std::path::Path::new(&a.model)
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned());
+    let stem = std::path::Path::new(&a.model).file_stem().map(|s| s.to_string_lossy().into_owned());
     let opts = Options {
         name: a.name.or(stem),
         dims,
@@ -93,11 +89,7 @@ fn render(d: &Description, dto: &DescriptionDto) -> String {
         d.name,
         d.nodes,
         d.opset,
-        if d.producer.is_empty() {
-            "(unknown)"
-        } else {
-            &d.producer
-        }
+        if d.producer.is_empty() { "(unknown)" } else { &d.producer }
     );
     for i in &d.inputs {
         let _ = writeln!(out, "  input {:<24} {:<8} {:?}", i.name, i.dtype, i.shape);
@@ -137,20 +129,13 @@ fn render(d: &Description, dto: &DescriptionDto) -> String {
             )
         });
         if n > 0.0 {
-            let _ = writeln!(
-                out,
-                "{name:<10} {n:>7} {:>12.3} {:>14.1}",
-                fl / 1e9,
-                bytes / 1e6
-            );
+            let _ = writeln!(out, "{name:<10} {n:>7} {:>12.3} {:>14.1}", fl / 1e9, bytes / 1e6);
         }
     }
     for w in &d.warnings {
         let _ = writeln!(out, "warning: {w}");
     }
-    let _ = writeln!(
-        out,
-        "\nThe model entry for a workload's models: the same command with --entry"
-    );
+    let _ =
+        writeln!(out, "\nThe model entry for a workload's models: the same command with --entry");
     out
 }

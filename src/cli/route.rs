@@ -59,9 +59,7 @@ fn render(decisions: &[RouteDecision], browser: &str, os: &str) -> String {
         );
         let _ = writeln!(out, "  why: {}", d.reason);
         for alt in &d.alternatives {
-            let latency = alt
-                .latency_ms
-                .map_or_else(|| "-".to_string(), |l| format!("{l:.2} ms"));
+            let latency = alt.latency_ms.map_or_else(|| "-".to_string(), |l| format!("{l:.2} ms"));
             let _ = writeln!(
                 out,
                 "  {} {:<10} {:>10}  {}",

@@ -245,21 +245,9 @@ fn stream_sum(xs: &[f32]) -> f32 {
 }
 
 /// The shape classes.
-const LARGE: ChainGemm = ChainGemm {
-    m: 512,
-    k: 768,
-    n: 768,
-};
-const SMALL: ChainGemm = ChainGemm {
-    m: 16,
-    k: 768,
-    n: 768,
-};
-const GEMV: ChainGemm = ChainGemm {
-    m: 1,
-    k: 768,
-    n: 3072,
-};
+const LARGE: ChainGemm = ChainGemm { m: 512, k: 768, n: 768 };
+const SMALL: ChainGemm = ChainGemm { m: 16, k: 768, n: 768 };
+const GEMV: ChainGemm = ChainGemm { m: 1, k: 768, n: 3072 };
 
 fn flops(g: ChainGemm) -> f64 {
     2.0 * f64::from(g.m) * f64::from(g.k) * f64::from(g.n)
@@ -277,16 +265,9 @@ struct Split<'a> {
 
 impl<'a> Split<'a> {
     fn new(g: ChainGemm, threads: usize, a: &'a [f32], weights: &'a [f32]) -> Self {
-        let out = (0..threads)
-            .map(|_| Mutex::new(vec![0.0; g.m as usize * g.n as usize]))
-            .collect();
-        Split {
-            g,
-            threads,
-            a,
-            weights,
-            out,
-        }
+        let out =
+            (0..threads).map(|_| Mutex::new(vec![0.0; g.m as usize * g.n as usize])).collect();
+        Split { g, threads, a, weights, out }
     }
 
     fn run(&self, thread: usize, region: u64) {
@@ -298,13 +279,8 @@ impl<'a> Split<'a> {
         }
         let cols = chunk.min(n - first);
         let b = window(self.weights, k * n, region as usize);
-        let mut c = self.out[thread]
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        let g = ChainGemm {
-            n: cols as u32,
-            ..self.g
-        };
+        let mut c = self.out[thread].lock().unwrap_or_else(PoisonError::into_inner);
+        let g = ChainGemm { n: cols as u32, ..self.g };
         if g.m == 1 {
             // Prepacked, as runtimes keep a GEMV's constant weights: each thread's columns are one
             // contiguous panel (k × cols), so every thread streams its own block.
@@ -337,13 +313,9 @@ fn thread_counts(cores: usize) -> Vec<usize> {
 
 /// GFLOP/s of one shape class per thread count.
 fn gemm_rates(g: ChainGemm, counts: &[usize], weights: &[f32], s: &Settings) -> Vec<Figure> {
-    let a: Vec<f32> = (0..g.m as usize * g.k as usize)
-        .map(|i| ((i % 13) as f32 - 6.0) * 0.01)
-        .collect();
-    let splits: Vec<Split> = counts
-        .iter()
-        .map(|&t| Split::new(g, t, &a, weights))
-        .collect();
+    let a: Vec<f32> =
+        (0..g.m as usize * g.k as usize).map(|i| ((i % 13) as f32 - 6.0) * 0.01).collect();
+    let splits: Vec<Split> = counts.iter().map(|&t| Split::new(g, t, &a, weights)).collect();
     let probes: Vec<Sampler> = splits
         .iter()
         .map(|sp| {
@@ -359,9 +331,8 @@ fn gemm_rates(g: ChainGemm, counts: &[usize], weights: &[f32], s: &Settings) -> 
 /// stream on each of `cores` threads at once (each thread times its own GEMMs; its own weights).
 fn concurrency(cores: usize, weights: &[f32], s: &Settings) -> (Figure, Figure) {
     let g = LARGE;
-    let a: Vec<f32> = (0..g.m as usize * g.k as usize)
-        .map(|i| ((i % 11) as f32 - 5.0) * 0.01)
-        .collect();
+    let a: Vec<f32> =
+        (0..g.m as usize * g.k as usize).map(|i| ((i % 11) as f32 - 5.0) * 0.01).collect();
     let stream = |threads: usize| {
         let out: Vec<Mutex<(Vec<f32>, f64)>> = (0..threads)
             .map(|_| Mutex::new((vec![0.0; g.m as usize * g.n as usize], 0.0)))
@@ -480,10 +451,7 @@ fn chains(s: &Settings) -> Result<Vec<Workload>> {
 }
 
 fn chains_of(mflop: f64) -> Result<Vec<Workload>> {
-    let options = WorkloadOptions {
-        scale: None,
-        max_mflop: mflop,
-    };
+    let options = WorkloadOptions { scale: None, max_mflop: mflop };
     ["roberta-base", "clip-vit-base-patch32"]
         .iter()
         .map(|n| workload::build(&ModelSpec::named(n), "calibration", options))
@@ -512,18 +480,10 @@ fn chain_rates(s: &Settings) -> Result<(Figure, Figure)> {
     let ready: Vec<Ready> = ws.iter().cloned().map(Ready::new).collect();
     let data: Vec<(Vec<f32>, Vec<Vec<f32>>)> = ws
         .iter()
-        .map(|w| {
-            (
-                w.input(),
-                (0..w.gemms.len()).map(|i| w.weights(i)).collect(),
-            )
-        })
+        .map(|w| (w.input(), (0..w.gemms.len()).map(|i| w.weights(i)).collect()))
         .collect();
     let builtin = || {
-        let secs: f64 = ready
-            .iter()
-            .map(|r| std::hint::black_box(r.timed(1)).0 * 1e-3)
-            .sum();
+        let secs: f64 = ready.iter().map(|r| std::hint::black_box(r.timed(1)).0 * 1e-3).sum();
         total / secs / 1e9
     };
     let tuned = || {
@@ -545,9 +505,8 @@ fn builtin_fork_joins(counts: &[usize], s: &Settings) -> Vec<Figure> {
         .filter(|&&t| t > 1)
         .map(|&t| {
             Box::new(move || {
-                let mut v: Vec<f64> = (0..s.regions / 4 + 5)
-                    .map(|_| super::run::fork_join_us(t, 1))
-                    .collect();
+                let mut v: Vec<f64> =
+                    (0..s.regions / 4 + 5).map(|_| super::run::fork_join_us(t, 1)).collect();
                 v.sort_by(f64::total_cmp);
                 quantile(&v, 0.5)
             }) as Sampler
@@ -627,18 +586,12 @@ pub struct CpuBench {
 impl CpuBench {
     /// The large GEMM's 1-thread rate, GFLOP/s.
     pub fn large_1(&self) -> f64 {
-        self.shapes
-            .first()
-            .and_then(|s| s.gflops.first())
-            .map_or(0.0, |f| f.median)
+        self.shapes.first().and_then(|s| s.gflops.first()).map_or(0.0, |f| f.median)
     }
 
     /// The small GEMM's 1-thread rate, GFLOP/s (the large one's where it was not measured).
     pub fn small_1(&self) -> f64 {
-        self.shapes
-            .get(1)
-            .and_then(|s| s.gflops.first())
-            .map_or(self.large_1(), |f| f.median)
+        self.shapes.get(1).and_then(|s| s.gflops.first()).map_or(self.large_1(), |f| f.median)
     }
 
     /// Per-core rate with every core busy relative to one busy core, in (0, 1]: the best sample of the
@@ -662,11 +615,7 @@ impl CpuBench {
     /// The large GEMM's rate on every core over the cores times its 1-thread rate (capped at 1).
     pub fn large_scaling(&self) -> f64 {
         let n = self.threads.last().copied().unwrap_or(1);
-        let large_n = self
-            .shapes
-            .first()
-            .and_then(|s| s.gflops.last())
-            .map_or(0.0, |f| f.median);
+        let large_n = self.shapes.first().and_then(|s| s.gflops.last()).map_or(0.0, |f| f.median);
         concurrency_of(1.0, self.large_1(), large_n, n)
     }
 
@@ -724,9 +673,7 @@ pub fn bench(cores: u32, quick: bool, progress: &mut dyn FnMut(&str)) -> Result<
             _ => " (clock unknown)".to_string(),
         }
     ));
-    let data: Vec<f32> = (0..s.stream_bytes / 4)
-        .map(|i| ((i % 7) as f32 - 3.0) * 0.01)
-        .collect();
+    let data: Vec<f32> = (0..s.stream_bytes / 4).map(|i| ((i % 7) as f32 - 3.0) * 0.01).collect();
     let stream_mb = (data.len() * 4) as f64 / f64::from(1 << 20);
     let shapes = shape_rates(&counts, &data, &s, &isa, progress);
     let (stream_alone, stream_all) = concurrency(cores as usize, &data, &s);
@@ -737,10 +684,7 @@ pub fn bench(cores: u32, quick: bool, progress: &mut dyn FnMut(&str)) -> Result<
     ));
     let region_us = region_costs(&counts, &s);
     for (t, f) in counts.iter().zip(&region_us) {
-        progress(&format!(
-            "parallel region (spinning pool), {t} thread(s): {} µs",
-            f.show(2)
-        ));
+        progress(&format!("parallel region (spinning pool), {t} thread(s): {} µs", f.show(2)));
     }
     let bandwidth = bandwidths(&counts, &data, &s);
     drop(data);
@@ -813,11 +757,7 @@ fn shape_rates(
                 f.show(1)
             ));
         }
-        shapes.push(ShapeRates {
-            label,
-            gemm: g,
-            gflops,
-        });
+        shapes.push(ShapeRates { label, gemm: g, gflops });
     }
     if let (Some(p), Some(f)) = (isa.peak_gflops(), shapes[0].gflops.first()) {
         progress(&format!(
@@ -889,11 +829,7 @@ pub fn profile(b: &CpuBench) -> Result<DeviceProfile> {
     // The catalog's large tile reproduces the large GEMM by construction; the small tile's efficiency is the
     // one that reproduces the small GEMM (16 rows: one small tile high, so no padding), measured alike.
     p.gemm_tiles = vec![
-        GemmTile {
-            m: 64,
-            n: 256,
-            efficiency: LARGE_TILE_EFFICIENCY,
-        },
+        GemmTile { m: 64, n: 256, efficiency: LARGE_TILE_EFFICIENCY },
         GemmTile {
             m: 16,
             n: 64,
@@ -902,16 +838,12 @@ pub fn profile(b: &CpuBench) -> Result<DeviceProfile> {
     ];
     let builtin_efficiency = fitted_builtin_efficiency(&p, b)?;
     p.runtime_efficiency = vec![("builtin".to_string(), builtin_efficiency)];
-    p.sources
-        .retain(|(k, _)| k != "datasheet" && k != "interference_per_model");
+    p.sources.retain(|(k, _)| k != "datasheet" && k != "interference_per_model");
     p.sources.push((
         "interference_per_model".to_string(),
         "0: co-running models slow each other by the measured all_core_rate (clocks, shared caches) and by their shares of the measured bandwidth, nothing more".to_string(),
     ));
-    p.sources.push((
-        "calibration".to_string(),
-        sources_text(b, builtin_efficiency),
-    ));
+    p.sources.push(("calibration".to_string(), sources_text(b, builtin_efficiency)));
     Ok(p)
 }
 
@@ -925,15 +857,10 @@ pub fn wasm_profile(cpu: &DeviceProfile, b: &CpuBench) -> DeviceProfile {
     let mut p = cpu.clone();
     p.id = "wasm:calibrated".to_string();
     p.platform = Platform::Wasm;
-    p.name = format!(
-        "This machine in a browser page ({} cores, calibrated)",
-        b.cores
-    );
+    p.name = format!("This machine in a browser page ({} cores, calibrated)", b.cores);
     p.peak_tflops.fp32 *= ratio;
     // A page's memory is a wasm32 instance's: at most 4 GiB of address space.
-    p.memory_capacity_mb = p
-        .memory_capacity_mb
-        .min(crate::catalog::detected::WASM32_MAX_MB);
+    p.memory_capacity_mb = p.memory_capacity_mb.min(crate::catalog::detected::WASM32_MAX_MB);
     p.default_runtime = "onnxruntime-web".to_string();
     // The native built-in runner's efficiency does not carry over to a page.
     p.runtime_efficiency.clear();
@@ -969,10 +896,7 @@ fn fitted_builtin_efficiency(p: &DeviceProfile, b: &CpuBench) -> Result<f64> {
             runtime: Some(runtime.clone()),
             devices: vec![probe],
         };
-        let workload = PredictWorkload {
-            models: specs.clone(),
-            constraints: Default::default(),
-        };
+        let workload = PredictWorkload { models: specs.clone(), constraints: Default::default() };
         let prep = MultiModelPredictor::default().prepare(&workload, &target)?;
         Ok((0..specs.len()).map(|i| prep.single(i, 1).latency_ms).sum())
     };
@@ -1117,10 +1041,7 @@ mod tests {
         assert_eq!(quantile(&v, 0.25), 2.0);
         assert!((relative_iqr(&v) - 2.0 / 3.0).abs() < 1e-12);
         let f = Figure::of(&[9.0, 1.0, 1.0, 1.0], 3);
-        assert_eq!(
-            (f.median, f.iqr_pct, f.samples, f.stable),
-            (1.0, 0.0, 4, true)
-        );
+        assert_eq!((f.median, f.iqr_pct, f.samples, f.stable), (1.0, 0.0, 4, true));
     }
 
     #[test]

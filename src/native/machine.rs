@@ -40,9 +40,7 @@ fn cpuinfo_field(info: &str, key: &str) -> Option<String> {
 pub(super) fn detect_isa() -> Isa {
     let info = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
     let amd = cpuinfo_field(&info, "vendor_id").is_some_and(|v| v == "AuthenticAMD");
-    let family: u32 = cpuinfo_field(&info, "cpu family")
-        .and_then(|f| f.parse().ok())
-        .unwrap_or(0);
+    let family: u32 = cpuinfo_field(&info, "cpu family").and_then(|f| f.parse().ok()).unwrap_or(0);
     let (name, fpc, simd128) = isa_flops(amd, family);
     let max_khz = std::fs::read_to_string("/sys/devices/system/cpu/cpu0/cpufreq/cpuinfo_max_freq")
         .ok()
@@ -51,12 +49,7 @@ pub(super) fn detect_isa() -> Isa {
         .map(|k| k / 1e3)
         .or_else(|| cpuinfo_field(&info, "cpu MHz").and_then(|m| m.parse().ok()))
         .filter(|m: &f64| *m > 0.0);
-    Isa {
-        name: name.to_string(),
-        flops_per_cycle: fpc,
-        simd128_flops_per_cycle: simd128,
-        mhz,
-    }
+    Isa { name: name.to_string(), flops_per_cycle: fpc, simd128_flops_per_cycle: simd128, mhz }
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -134,31 +127,22 @@ impl Load {
         let own_stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
         // Fields 14 and 15 (utime, stime), counted after the command name's closing parenthesis.
         let own = own_stat.rsplit_once(')').map_or(0, |(_, rest)| {
-            rest.split_whitespace()
-                .skip(11)
-                .take(2)
-                .filter_map(|v| v.parse::<u64>().ok())
-                .sum()
+            rest.split_whitespace().skip(11).take(2).filter_map(|v| v.parse::<u64>().ok()).sum()
         });
         (machine, own)
     }
 
     pub(super) fn start() -> Load {
         let (machine, own) = Load::ticks();
-        Load {
-            at: Instant::now(),
-            machine,
-            own,
-        }
+        Load { at: Instant::now(), machine, own }
     }
 
     /// Cores other processes kept busy on average since the start. Ticks are USER_HZ, 100 per second on
     /// Linux (`sysconf(_SC_CLK_TCK)`, fixed by the kernel ABI for /proc).
     pub(super) fn others_cores(&self) -> f64 {
         let (machine, own) = Load::ticks();
-        let others = machine
-            .saturating_sub(self.machine)
-            .saturating_sub(own.saturating_sub(self.own));
+        let others =
+            machine.saturating_sub(self.machine).saturating_sub(own.saturating_sub(self.own));
         others as f64 / 100.0 / self.at.elapsed().as_secs_f64().max(1e-3)
     }
 }

@@ -56,23 +56,15 @@ pub fn measure(req: &MeasureRequest<'_>, progress: &mut dyn FnMut(&str)) -> Resu
         let out = r.run(t);
         max_error = max_error.max(workload::max_relative_error(&out, &reference));
     }
-    let exec = Threads {
-        ready: &ready,
-        threads: &threads,
-        origin: Instant::now(),
-    };
+    let exec = Threads { ready: &ready, threads: &threads, origin: Instant::now() };
     let ran = median_run(req, &exec, &plan.groups, progress);
-    let timestamp_ms = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0.0, |d| d.as_secs_f64() * 1e3);
+    let timestamp_ms =
+        SystemTime::now().duration_since(UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64() * 1e3);
     let basis = run::Basis {
         specs: specs
             .iter()
             .zip(&threads)
-            .map(|(s, &t)| ModelSpec {
-                threads: Some(t as u32),
-                ..s.clone()
-            })
+            .map(|(s, &t)| ModelSpec { threads: Some(t as u32), ..s.clone() })
             .collect(),
         profiles: vec![req.profile.clone()],
         hardware: req.profile.id.clone(),
@@ -83,10 +75,7 @@ pub fn measure(req: &MeasureRequest<'_>, progress: &mut dyn FnMut(&str)) -> Resu
         .measurement
         .map_err(|why| Error::invalid("models", "a run", &why))?;
     measurement.validate()?;
-    Ok(Measured {
-        measurement,
-        max_error,
-    })
+    Ok(Measured { measurement, max_error })
 }
 
 /// Each model's built-in workload, ready to run, and its entry as predicted (on this profile, runtime
@@ -128,10 +117,7 @@ fn planned(
         runtime: Some(RuntimeProfile::find("builtin")?),
         devices: vec![req.profile.clone()],
     };
-    let workload = Workload {
-        models: specs.to_vec(),
-        constraints: Default::default(),
-    };
+    let workload = Workload { models: specs.to_vec(), constraints: Default::default() };
     let prep = MultiModelPredictor::default().prepare(&workload, &target)?;
     let mut table = plan::threads::SingleTable::new(&prep);
     let plan = match (req.strategy, req.split_threads) {
@@ -140,9 +126,7 @@ fn planned(
         (s, _) => prep.plan(s),
     };
     let predicted = prep.evaluate(&plan);
-    let threads = (0..specs.len())
-        .map(|i| prep.threads(i, &plan) as usize)
-        .collect();
+    let threads = (0..specs.len()).map(|i| prep.threads(i, &plan) as usize).collect();
     Ok((plan, predicted, threads))
 }
 
@@ -154,11 +138,7 @@ fn median_run(
     progress: &mut dyn FnMut(&str),
 ) -> run::Ran<()> {
     let stages = run::stages(groups, &vec!["cpu"; exec.ready.len()], &BTreeMap::new());
-    let split = if req.split_threads {
-        " (split threads)"
-    } else {
-        ""
-    };
+    let split = if req.split_threads { " (split threads)" } else { "" };
     let mut runs = Vec::new();
     for k in 0..req.repeat.max(1) {
         let ran = run::run(exec, &stages, exec.ready.len(), || ())
@@ -214,11 +194,7 @@ impl Executor for Threads<'_> {
                     })
                 })
                 .collect();
-            handles
-                .into_iter()
-                .filter_map(|h| h.join().ok())
-                .flatten()
-                .collect()
+            handles.into_iter().filter_map(|h| h.join().ok()).flatten().collect()
         })
     }
 }

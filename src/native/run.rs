@@ -21,14 +21,8 @@ impl Ready {
     /// Generates the seeded input and weights.
     pub fn new(workload: Workload) -> Ready {
         let input = workload.input();
-        let weights = (0..workload.gemms.len())
-            .map(|i| workload.weights(i))
-            .collect();
-        Ready {
-            workload,
-            input,
-            weights,
-        }
+        let weights = (0..workload.gemms.len()).map(|i| workload.weights(i)).collect();
+        Ready { workload, input, weights }
     }
 
     /// The single-thread reference output (`workload::run_cpu` on this data).

@@ -113,10 +113,7 @@ pub fn run(seconds: f64, only: Option<&str>) -> Result<BenchReport> {
     }
     let mut serve_timings = Vec::new();
     let prep = predictor.prepare(&bench::seed(), &Target::new("cuda:a100-40gb")?)?;
-    for (name, policy) in [
-        ("serve/parallel", Policy::Parallel),
-        ("serve/fifo", Policy::Fifo),
-    ] {
+    for (name, policy) in [("serve/parallel", Policy::Parallel), ("serve/fifo", Policy::Fifo)] {
         if only.is_some_and(|o| !name.contains(o)) {
             continue;
         }

@@ -52,18 +52,12 @@ fn now_ms() -> f64 {
 
 impl Store {
     fn err(&self, detail: impl std::fmt::Display) -> Error {
-        Error::Storage {
-            location: self.path.display().to_string(),
-            detail: detail.to_string(),
-        }
+        Error::Storage { location: self.path.display().to_string(), detail: detail.to_string() }
     }
 
     /// Opens (creating when absent) the store at `path`.
     pub fn open(path: &Path) -> Result<Store> {
-        let fail = |detail: String| Error::Storage {
-            location: path.display().to_string(),
-            detail,
-        };
+        let fail = |detail: String| Error::Storage { location: path.display().to_string(), detail };
         let conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE,
@@ -73,16 +67,12 @@ impl Store {
         // write instead of failing with "database is locked".
         conn.busy_timeout(BUSY_TIMEOUT)
             .map_err(|e| fail(format!("cannot set a busy timeout: {e}")))?;
-        let store = Store {
-            conn,
-            path: path.to_path_buf(),
-        };
+        let store = Store { conn, path: path.to_path_buf() };
         // Reading the schema first: a file that is not an SQLite database fails here, before any write.
-        let format: std::result::Result<Option<String>, _> = store.conn.query_row(
-            "SELECT value FROM mmperf_meta WHERE key = 'format'",
-            [],
-            |r| r.get(0),
-        );
+        let format: std::result::Result<Option<String>, _> =
+            store
+                .conn
+                .query_row("SELECT value FROM mmperf_meta WHERE key = 'format'", [], |r| r.get(0));
         match format {
             Ok(Some(f)) if f == FORMAT => {
                 // Tables added since the file was made (all `IF NOT EXISTS`).
@@ -155,9 +145,7 @@ impl Store {
             .prepare("SELECT id, json FROM measurements WHERE ?1 IS NULL OR hardware = ?1 ORDER BY timestamp_ms, id")
             .map_err(|e| self.err(e))?;
         let rows = stmt
-            .query_map(params![hardware], |r| {
-                Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
-            })
+            .query_map(params![hardware], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))
             .map_err(|e| self.err(e))?;
         let mut out = Vec::new();
         for row in rows {
@@ -245,9 +233,7 @@ impl Store {
             .conn
             .prepare("SELECT json FROM comparisons ORDER BY id")
             .map_err(|e| self.err(e))?;
-        let rows = stmt
-            .query_map([], |r| r.get::<_, String>(0))
-            .map_err(|e| self.err(e))?;
+        let rows = stmt.query_map([], |r| r.get::<_, String>(0)).map_err(|e| self.err(e))?;
         let mut out = Vec::new();
         for row in rows {
             let json = row.map_err(|e| self.err(e))?;
@@ -258,10 +244,7 @@ impl Store {
 
     /// Everything, as JSON.
     pub fn export(&self) -> Result<Export> {
-        let mut out = Export {
-            format: FORMAT.to_string(),
-            ..Export::default()
-        };
+        let mut out = Export { format: FORMAT.to_string(), ..Export::default() };
         let mut stmt = self
             .conn
             .prepare(
@@ -282,13 +265,7 @@ impl Store {
         for row in rows {
             let (id, version, created_ms, note, json) = row.map_err(|e| self.err(e))?;
             let profile = serde_json::from_str(&json).map_err(|e| self.err(e))?;
-            out.profiles.push(StoredProfile {
-                id,
-                version,
-                created_ms,
-                note,
-                profile,
-            });
+            out.profiles.push(StoredProfile { id, version, created_ms, note, profile });
         }
         for (id, m) in self.measurements(None)? {
             out.measurements.push(measurement_dto(&m, Some(id)));
@@ -346,10 +323,8 @@ impl Store {
             measurements.push(measurement_from_dto(m, &format!("measurements[{i}]"))?);
         }
         let loc = self.path.display().to_string();
-        let st = |x: rusqlite::Error| Error::Storage {
-            location: loc.clone(),
-            detail: x.to_string(),
-        };
+        let st =
+            |x: rusqlite::Error| Error::Storage { location: loc.clone(), detail: x.to_string() };
         let counts = (profiles.len(), measurements.len(), e.fits.len());
         let tx = self.conn.transaction().map_err(st)?;
         for (p, note) in &profiles {
@@ -385,8 +360,7 @@ impl Store {
         }
         for c in &e.comparisons {
             let json = serde_json::to_string(c).unwrap_or_default();
-            tx.execute("INSERT INTO comparisons (json) VALUES (?1)", params![json])
-                .map_err(st)?;
+            tx.execute("INSERT INTO comparisons (json) VALUES (?1)", params![json]).map_err(st)?;
         }
         tx.commit().map_err(st)?;
         Ok(counts)

@@ -36,12 +36,7 @@ pub struct Value {
 impl Value {
     /// A value of this shape with no known contents.
     pub fn new(dtype: i32, shape: Vec<i64>, kind: Kind) -> Self {
-        Value {
-            dtype,
-            shape,
-            data: None,
-            kind,
-        }
+        Value { dtype, shape, data: None, kind }
     }
 
     /// Elements.
@@ -58,9 +53,7 @@ impl Value {
 
     /// Contents as integers.
     pub fn ints(&self) -> Option<Vec<i64>> {
-        self.data
-            .as_ref()
-            .map(|d| d.iter().map(|&x| x as i64).collect())
+        self.data.as_ref().map(|d| d.iter().map(|&x| x as i64).collect())
     }
 }
 
@@ -131,9 +124,7 @@ impl Attrs<'_> {
 
     /// A string attribute.
     pub fn string(&self, name: &str) -> String {
-        self.get(name)
-            .map(|a| String::from_utf8_lossy(&a.s).into_owned())
-            .unwrap_or_default()
+        self.get(name).map(|a| String::from_utf8_lossy(&a.s).into_owned()).unwrap_or_default()
     }
 
     /// A tensor attribute.
@@ -236,11 +227,8 @@ pub const NORMS: &[&str] = &[
 ];
 
 /// Layer normalisations (optional mean and inverse-deviation outputs).
-pub const LAYER_NORMS: &[&str] = &[
-    "LayerNormalization",
-    "SimplifiedLayerNormalization",
-    "RMSNormalization",
-];
+pub const LAYER_NORMS: &[&str] =
+    &["LayerNormalization", "SimplifiedLayerNormalization", "RMSNormalization"];
 
 /// Element-wise operators over broadcast inputs.
 pub const BINARY: &[&str] = &[
@@ -342,17 +330,11 @@ fn kind_of(inputs: &[Option<&Value>]) -> Kind {
 }
 
 fn need<'a>(inputs: &[Option<&'a Value>], i: usize) -> Result<&'a Value, Why> {
-    inputs
-        .get(i)
-        .copied()
-        .flatten()
-        .ok_or_else(|| format!("input {i} is missing"))
+    inputs.get(i).copied().flatten().ok_or_else(|| format!("input {i} is missing"))
 }
 
 fn ints_of(inputs: &[Option<&Value>], i: usize, what: &str) -> Result<Vec<i64>, Why> {
-    need(inputs, i)?
-        .ints()
-        .ok_or_else(|| format!("its {what} (input {i}) is computed at run time"))
+    need(inputs, i)?.ints().ok_or_else(|| format!("its {what} (input {i}) is computed at run time"))
 }
 
 /// Optional integer list: from input `i` (newer opsets) or attribute `name` (older ones).
@@ -376,21 +358,14 @@ fn window(input: i64, kernel: i64, stride: i64, dilation: i64, pads: i64, ceil: 
     let eff = dilation * (kernel - 1) + 1;
     let span = input + pads - eff;
     let s = stride.max(1);
-    (if ceil {
-        (span + s - 1).div_euclid(s)
-    } else {
-        span.div_euclid(s)
-    }) + 1
+    (if ceil { (span + s - 1).div_euclid(s) } else { span.div_euclid(s) }) + 1
 }
 
 /// Spatial output shape of a convolution or pooling window over `x` (N, C, spatial...).
 pub fn windowed(x: &[i64], kernel: &[i64], attrs: &Attrs) -> Result<Vec<i64>, Why> {
     let n = kernel.len();
     if x.len() != n + 2 {
-        return Err(format!(
-            "input rank {} does not match a {n}-D kernel",
-            x.len()
-        ));
+        return Err(format!("input rank {} does not match a {n}-D kernel", x.len()));
     }
     let strides = attrs.ints("strides").unwrap_or_else(|| vec![1; n]);
     let dil = attrs.ints("dilations").unwrap_or_else(|| vec![1; n]);
@@ -474,16 +449,12 @@ fn elementwise(n: &NodeCtx<'_>) -> Result<Option<Vec<Value>>, Why> {
             let to = match op {
                 "Cast" => attrs.int("to", i64::from(x.dtype)) as i32,
                 "CastLike" => need(inputs, 1)?.dtype,
-                "QuantizeLinear" => inputs
-                    .get(2)
-                    .copied()
-                    .flatten()
-                    .map_or(dtype::UINT8, |z| z.dtype),
-                "DequantizeLinear" => inputs
-                    .get(1)
-                    .copied()
-                    .flatten()
-                    .map_or(dtype::FLOAT, |s| s.dtype),
+                "QuantizeLinear" => {
+                    inputs.get(2).copied().flatten().map_or(dtype::UINT8, |z| z.dtype)
+                }
+                "DequantizeLinear" => {
+                    inputs.get(1).copied().flatten().map_or(dtype::FLOAT, |s| s.dtype)
+                }
                 "IsNaN" | "IsInf" => dtype::BOOL,
                 _ => x.dtype,
             };
@@ -497,11 +468,7 @@ fn elementwise(n: &NodeCtx<'_>) -> Result<Option<Vec<Value>>, Why> {
             };
             let mut v = Value::new(to, x.shape.clone(), k);
             if let Some(d) = &x.data {
-                if let Some(f) = d
-                    .iter()
-                    .map(|&e| fold1(op, e, to))
-                    .collect::<Option<Vec<_>>>()
-                {
+                if let Some(f) = d.iter().map(|&e| fold1(op, e, to)).collect::<Option<Vec<_>>>() {
                     v = v.with_data(f);
                 }
             }
@@ -528,9 +495,7 @@ fn elementwise(n: &NodeCtx<'_>) -> Result<Option<Vec<Value>>, Why> {
                 let data: Option<Vec<f64>> = (0..n as usize)
                     .map(|pos| {
                         let at = |p: &Value| {
-                            p.data
-                                .as_ref()
-                                .map(|d| d[bcast_index(&shape, pos, &p.shape)])
+                            p.data.as_ref().map(|d| d[bcast_index(&shape, pos, &p.shape)])
                         };
                         if op == "Where" {
                             let c = at(present[0])?;
@@ -563,22 +528,16 @@ fn linear(n: &NodeCtx<'_>) -> Result<Option<Vec<Value>>, Why> {
     let (op, attrs, inputs, kind) = n.parts();
     Ok(Some(match op {
         "MatMul" | "MatMulInteger" | "FusedMatMul" | "QLinearMatMul" => {
-            let (ai, bi) = if op == "QLinearMatMul" {
-                (0, 3)
-            } else {
-                (0, 1)
-            };
+            let (ai, bi) = if op == "QLinearMatMul" { (0, 3) } else { (0, 1) };
             let (a, b) = (need(inputs, ai)?, need(inputs, bi)?);
             let ta = op == "FusedMatMul" && attrs.int("transA", 0) != 0;
             let tb = op == "FusedMatMul" && attrs.int("transB", 0) != 0;
             let shape = matmul_shape(&a.shape, &b.shape, ta, tb)?;
             let dt = match op {
                 "MatMulInteger" => dtype::INT32,
-                "QLinearMatMul" => inputs
-                    .get(7)
-                    .copied()
-                    .flatten()
-                    .map_or(dtype::UINT8, |z| z.dtype),
+                "QLinearMatMul" => {
+                    inputs.get(7).copied().flatten().map_or(dtype::UINT8, |z| z.dtype)
+                }
                 _ => a.dtype,
             };
             vec![Value::new(dt, shape, kind)]
@@ -598,16 +557,8 @@ fn linear(n: &NodeCtx<'_>) -> Result<Option<Vec<Value>>, Why> {
             if a.shape.len() != 2 || b.shape.len() != 2 {
                 return Err("Gemm takes 2-D inputs".into());
             }
-            let m = if attrs.int("transA", 0) != 0 {
-                a.shape[1]
-            } else {
-                a.shape[0]
-            };
-            let n = if attrs.int("transB", 0) != 0 {
-                b.shape[0]
-            } else {
-                b.shape[1]
-            };
+            let m = if attrs.int("transA", 0) != 0 { a.shape[1] } else { a.shape[0] };
+            let n = if attrs.int("transB", 0) != 0 { b.shape[0] } else { b.shape[1] };
             vec![Value::new(a.dtype, vec![m, n], kind)]
         }
         _ => return Ok(None),
@@ -625,16 +576,10 @@ fn convolved(n: &NodeCtx<'_>) -> Result<Option<Vec<Value>>, Why> {
             if w.shape.len() < 3 {
                 return Err("convolution weights must have rank ≥ 3".into());
             }
-            let kernel = attrs
-                .ints("kernel_shape")
-                .unwrap_or_else(|| w.shape[2..].to_vec());
+            let kernel = attrs.ints("kernel_shape").unwrap_or_else(|| w.shape[2..].to_vec());
             let mut s = vec![x.shape[0], w.shape[0]];
             s.extend(windowed(&x.shape, &kernel, &attrs)?);
-            let dt = if op == "ConvInteger" {
-                dtype::INT32
-            } else {
-                x.dtype
-            };
+            let dt = if op == "ConvInteger" { dtype::INT32 } else { x.dtype };
             vec![Value::new(dt, s, kind)]
         }
         "ConvTranspose" => {
@@ -668,9 +613,7 @@ fn convolved(n: &NodeCtx<'_>) -> Result<Option<Vec<Value>>, Why> {
         }
         "MaxPool" | "AveragePool" | "LpPool" => {
             let x = need(inputs, 0)?;
-            let kernel = attrs
-                .ints("kernel_shape")
-                .ok_or("pooling needs kernel_shape")?;
+            let kernel = attrs.ints("kernel_shape").ok_or("pooling needs kernel_shape")?;
             let mut s = x.shape[..2.min(x.shape.len())].to_vec();
             s.extend(windowed(&x.shape, &kernel, &attrs)?);
             let mut outs = vec![Value::new(x.dtype, s.clone(), kind)];
@@ -749,11 +692,7 @@ fn normalised(n: &NodeCtx<'_>) -> Result<Option<Vec<Value>>, Why> {
                     s.push(d);
                 }
             }
-            let dt = if op.starts_with("Arg") {
-                dtype::INT64
-            } else {
-                x.dtype
-            };
+            let dt = if op.starts_with("Arg") { dtype::INT64 } else { x.dtype };
             let mut v = Value::new(dt, s, kind);
             if op == "ReduceProd" && axes.len() == r {
                 if let Some(d) = &x.data {
@@ -776,10 +715,7 @@ fn reshaped(n: &NodeCtx<'_>) -> Result<Option<Vec<Value>>, Why> {
             let clampi = |v: i64| (if v < 0 { v + r } else { v }).clamp(0, r) as usize;
             let start = clampi(attrs.int("start", 0));
             let end = clampi(attrs.int("end", r));
-            let dims: Vec<f64> = x.shape[start..end.max(start)]
-                .iter()
-                .map(|&d| d as f64)
-                .collect();
+            let dims: Vec<f64> = x.shape[start..end.max(start)].iter().map(|&d| d as f64).collect();
             vec![Value::new(dtype::INT64, vec![dims.len() as i64], Kind::Const).with_data(dims)]
         }
         "Size" => {
@@ -845,9 +781,7 @@ fn rearranged(n: &NodeCtx<'_>) -> Result<Option<Vec<Value>>, Why> {
         "Transpose" => {
             let x = need(inputs, 0)?;
             let r = x.shape.len();
-            let perm = attrs
-                .ints("perm")
-                .unwrap_or_else(|| (0..r as i64).rev().collect());
+            let perm = attrs.ints("perm").unwrap_or_else(|| (0..r as i64).rev().collect());
             if perm.len() != r {
                 return Err(format!("perm {perm:?} does not match rank {r}"));
             }
@@ -855,11 +789,7 @@ fn rearranged(n: &NodeCtx<'_>) -> Result<Option<Vec<Value>>, Why> {
                 .iter()
                 .map(|&p| x.shape.get(p as usize).copied().ok_or("perm out of range"))
                 .collect::<Result<Vec<_>, _>>()?;
-            let k = if x.kind == Kind::Weight {
-                Kind::Weight
-            } else {
-                kind
-            };
+            let k = if x.kind == Kind::Weight { Kind::Weight } else { kind };
             let mut v = Value::new(x.dtype, s, k);
             if r <= 1 {
                 v.data = x.data.clone();
@@ -871,10 +801,7 @@ fn rearranged(n: &NodeCtx<'_>) -> Result<Option<Vec<Value>>, Why> {
             let first = present.first().ok_or("Concat has no inputs")?;
             let ax = axis(attrs.int("axis", 0), first.shape.len())?;
             let mut s = first.shape.clone();
-            s[ax] = present
-                .iter()
-                .map(|v| v.shape.get(ax).copied().unwrap_or(0))
-                .sum();
+            s[ax] = present.iter().map(|v| v.shape.get(ax).copied().unwrap_or(0)).sum();
             let mut v = Value::new(first.dtype, s, kind);
             if first.shape.len() == 1 && present.iter().all(|p| p.data.is_some()) {
                 v = v.with_data(
@@ -954,9 +881,7 @@ fn indexed(n: &NodeCtx<'_>) -> Result<Option<Vec<Value>>, Why> {
                 let n: i64 = s.iter().product();
                 if (n as usize) <= MAX_TRACKED {
                     v = v.with_data(
-                        (0..n as usize)
-                            .map(|p| d[bcast_index(&s, p, &x.shape)])
-                            .collect(),
+                        (0..n as usize).map(|p| d[bcast_index(&s, p, &x.shape)]).collect(),
                     );
                 }
             }
@@ -973,21 +898,14 @@ fn generated(n: &NodeCtx<'_>) -> Result<Option<Vec<Value>>, Why> {
         "ConstantOfShape" => {
             let s = ints_of(inputs, 0, "shape")?;
             let (dt, fill) = match attrs.tensor("value") {
-                Some(t) => (
-                    t.data_type,
-                    tensor_data(t)
-                        .and_then(|d| d.first().copied())
-                        .unwrap_or(0.0),
-                ),
+                Some(t) => {
+                    (t.data_type, tensor_data(t).and_then(|d| d.first().copied()).unwrap_or(0.0))
+                }
                 None => (dtype::FLOAT, 0.0),
             };
             let n: i64 = s.iter().product();
             let v = Value::new(dt, s, Kind::Const);
-            vec![if (n as usize) <= MAX_TRACKED {
-                v.with_data(vec![fill; n as usize])
-            } else {
-                v
-            }]
+            vec![if (n as usize) <= MAX_TRACKED { v.with_data(vec![fill; n as usize]) } else { v }]
         }
         "Range" => {
             let (s, l, d) = (need(inputs, 0)?, need(inputs, 1)?, need(inputs, 2)?);
@@ -1053,9 +971,7 @@ fn padded(n: &NodeCtx<'_>) -> Result<Option<Vec<Value>>, Why> {
                     .flatten()
                     .and_then(|v| v.data.as_ref().map(|d| d.to_vec()))
                     .or_else(|| {
-                        attrs
-                            .floats("scales")
-                            .map(|f| f.iter().map(|&x| f64::from(x)).collect())
+                        attrs.floats("scales").map(|f| f.iter().map(|&x| f64::from(x)).collect())
                     }),
                 _ => inputs
                     .get(2)
@@ -1065,12 +981,9 @@ fn padded(n: &NodeCtx<'_>) -> Result<Option<Vec<Value>>, Why> {
             };
             let s = match (sizes, scales) {
                 (Some(s), _) if s.len() == x.shape.len() => s,
-                (_, Some(f)) if f.len() == x.shape.len() => x
-                    .shape
-                    .iter()
-                    .zip(&f)
-                    .map(|(&d, &k)| (d as f64 * k).floor() as i64)
-                    .collect(),
+                (_, Some(f)) if f.len() == x.shape.len() => {
+                    x.shape.iter().zip(&f).map(|(&d, &k)| (d as f64 * k).floor() as i64).collect()
+                }
                 _ => return Err("its output size is computed at run time".into()),
             };
             vec![Value::new(x.dtype, s, kind)]
@@ -1081,10 +994,7 @@ fn padded(n: &NodeCtx<'_>) -> Result<Option<Vec<Value>>, Why> {
             let ax = axis(attrs.int("axis", -1), x.shape.len())?;
             let mut s = x.shape.clone();
             s[ax] = *k.first().ok_or("TopK without k")?;
-            vec![
-                Value::new(x.dtype, s.clone(), kind),
-                Value::new(dtype::INT64, s, kind),
-            ]
+            vec![Value::new(x.dtype, s.clone(), kind), Value::new(dtype::INT64, s, kind)]
         }
         _ => return Ok(None),
     }))
@@ -1105,9 +1015,7 @@ fn fused(n: &NodeCtx<'_>) -> Result<Option<Vec<Value>>, Why> {
         "Attention" | "MultiHeadAttention" => {
             let q = need(inputs, 0)?;
             if q.shape.len() != 3 {
-                return Err(format!(
-                    "{op} expects a 3-D input (batch, sequence, hidden)"
-                ));
+                return Err(format!("{op} expects a 3-D input (batch, sequence, hidden)"));
             }
             let hidden = match op {
                 "Attention" => {
@@ -1125,28 +1033,15 @@ fn fused(n: &NodeCtx<'_>) -> Result<Option<Vec<Value>>, Why> {
                     .and_then(|v| v.shape.last().copied())
                     .unwrap_or(q.shape[2]),
             };
-            vec![Value::new(
-                q.dtype,
-                vec![q.shape[0], q.shape[1], hidden],
-                kind,
-            )]
+            vec![Value::new(q.dtype, vec![q.shape[0], q.shape[1], hidden], kind)]
         }
         _ => return Ok(None),
     }))
 }
 
 fn view(x: &Value, shape: Vec<i64>, kind: Kind) -> Value {
-    let k = if x.kind == Kind::Weight {
-        Kind::Weight
-    } else {
-        kind
-    };
-    Value {
-        dtype: x.dtype,
-        shape,
-        data: x.data.clone(),
-        kind: k,
-    }
+    let k = if x.kind == Kind::Weight { Kind::Weight } else { kind };
+    Value { dtype: x.dtype, shape, data: x.data.clone(), kind: k }
 }
 
 fn constant(attrs: &Attrs) -> Result<Value, Why> {
@@ -1199,9 +1094,7 @@ pub fn matmul_shape(a: &[i64], b: &[i64], ta: bool, tb: bool) -> Result<Vec<i64>
     let (m, k) = (a2[ra - 2], a2[ra - 1]);
     let (k2, n) = (b2[rb - 2], b2[rb - 1]);
     if k != k2 {
-        return Err(format!(
-            "MatMul of {a:?} and {b:?}: inner sizes {k} and {k2} differ"
-        ));
+        return Err(format!("MatMul of {a:?} and {b:?}: inner sizes {k} and {k2} differ"));
     }
     let mut s = broadcast(&[&a2[..ra - 2], &b2[..rb - 2]])?;
     if a.len() > 1 {
@@ -1218,13 +1111,7 @@ fn reshape(x: &[i64], target: &[i64], allow_zero: bool) -> Result<Vec<i64>, Why>
     let mut s: Vec<i64> = target
         .iter()
         .enumerate()
-        .map(|(i, &d)| {
-            if d == 0 && !allow_zero {
-                x.get(i).copied().unwrap_or(0)
-            } else {
-                d
-            }
-        })
+        .map(|(i, &d)| if d == 0 && !allow_zero { x.get(i).copied().unwrap_or(0) } else { d })
         .collect();
     let unknown: Vec<usize> = (0..s.len()).filter(|&i| s[i] == -1).collect();
     match unknown.as_slice() {
@@ -1279,24 +1166,15 @@ fn slice(inputs: &[Option<&Value>], attrs: &Attrs, kind: Kind) -> Result<Vec<Val
     let mut ranges: Vec<(i64, i64)> = vec![(0, 1); r];
     for (i, &a) in axes.iter().enumerate() {
         let d = x.shape[a];
-        let step = steps
-            .as_ref()
-            .and_then(|st| st.get(i).copied())
-            .unwrap_or(1);
+        let step = steps.as_ref().and_then(|st| st.get(i).copied()).unwrap_or(1);
         if step == 0 {
             return Err("Slice step 0".into());
         }
         let norm = |v: i64, lo: i64, hi: i64| (if v < 0 { v + d } else { v }).clamp(lo, hi);
         let (b, e) = if step > 0 {
-            (
-                norm(starts[i], 0, d),
-                norm(*ends.get(i).unwrap_or(&d), 0, d),
-            )
+            (norm(starts[i], 0, d), norm(*ends.get(i).unwrap_or(&d), 0, d))
         } else {
-            (
-                norm(starts[i], -1, d - 1),
-                norm(*ends.get(i).unwrap_or(&-1), -1, d - 1),
-            )
+            (norm(starts[i], -1, d - 1), norm(*ends.get(i).unwrap_or(&-1), -1, d - 1))
         };
         let n = if step > 0 {
             ((e - b) + step - 1).div_euclid(step).max(0)

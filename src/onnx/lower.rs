@@ -30,22 +30,9 @@ pub struct Flow<'a> {
     consumers: BTreeMap<&'a str, Vec<usize>>,
 }
 
-const VIEWS: &[&str] = &[
-    "Reshape",
-    "Squeeze",
-    "Unsqueeze",
-    "Flatten",
-    "Identity",
-    "Dropout",
-];
-const MATMULS: &[&str] = &[
-    "MatMul",
-    "Gemm",
-    "FusedMatMul",
-    "MatMulNBits",
-    "MatMulInteger",
-    "QLinearMatMul",
-];
+const VIEWS: &[&str] = &["Reshape", "Squeeze", "Unsqueeze", "Flatten", "Identity", "Dropout"];
+const MATMULS: &[&str] =
+    &["MatMul", "Gemm", "FusedMatMul", "MatMulNBits", "MatMulInteger", "QLinearMatMul"];
 
 impl<'a> Flow<'a> {
     /// Indexes `nodes`.
@@ -64,13 +51,7 @@ impl<'a> Flow<'a> {
                 consumers.entry(x.as_str()).or_default().push(i);
             }
         }
-        Flow {
-            values,
-            nodes,
-            outputs,
-            producer,
-            consumers,
-        }
+        Flow { values, nodes, outputs, producer, consumers }
     }
 
     fn value(&self, name: &str) -> Option<&Value> {
@@ -98,11 +79,7 @@ impl<'a> Flow<'a> {
     }
 
     fn input(&self, i: usize, k: usize) -> Option<&'a str> {
-        self.nodes[i]
-            .input
-            .get(k)
-            .map(String::as_str)
-            .filter(|s| !s.is_empty())
+        self.nodes[i].input.get(k).map(String::as_str).filter(|s| !s.is_empty())
     }
 
     /// Whether every use of `name` (through views and further transposes, which compose with it into one
@@ -187,10 +164,7 @@ fn find_attention(f: &Flow, softmax: usize) -> Option<(Vec<usize>, Op)> {
         }
     };
     nodes.push(pv);
-    let (qs, out) = (
-        &f.value(q)?.shape,
-        &f.value(f.nodes[pv].output.first()?)?.shape,
-    );
+    let (qs, out) = (&f.value(q)?.shape, &f.value(f.nodes[pv].output.first()?)?.shape);
     let (qlen, kv) = (shape[shape.len() - 2] as f64, shape[shape.len() - 1] as f64);
     let dh = *qs.last()? as f64;
     let heads = product(&shape[..shape.len() - 2]);
@@ -216,11 +190,7 @@ fn is_bias_add(f: &Flow, i: usize) -> bool {
     let (Some(yv), Some(bv)) = (f.value(y), f.value(bias)) else {
         return false;
     };
-    let along = if conv {
-        yv.shape.get(1)
-    } else {
-        yv.shape.last()
-    };
+    let along = if conv { yv.shape.get(1) } else { yv.shape.last() };
     let vector = bv.elems() == along.map_or(-1.0, |&d| d as f64);
     gemm && bv.kind == Kind::Weight && vector && f.uses(y).len() == 1 && !f.is_output(y)
 }
@@ -314,12 +284,7 @@ pub fn lower(f: &Flow) -> Vec<Op> {
             }
         }
         let last = *nodes.last().unwrap_or(&0);
-        placed[last].push(Op::memory(
-            OpClass::Epilogue,
-            read + written,
-            written,
-            flops,
-        ));
+        placed[last].push(Op::memory(OpClass::Epilogue, read + written, written, flops));
     }
     for i in (0..n).filter(|&i| works(i) && !taken[i] && !elementwise(f.op(i))) {
         node_ops(f, i, &mut placed[i]);
@@ -340,12 +305,7 @@ fn node_ops(f: &Flow, i: usize, out: &mut Vec<Op>) {
     let Some(y) = node.output.first().and_then(|o| f.value(o)) else {
         return;
     };
-    let in_elems: f64 = node
-        .input
-        .iter()
-        .filter(|x| f.act(x))
-        .map(|x| f.elems(x))
-        .sum();
+    let in_elems: f64 = node.input.iter().filter(|x| f.act(x)).map(|x| f.elems(x)).sum();
     let y_elems = y.elems();
     match op {
         _ if VIEWS.contains(&op) => {}
@@ -369,22 +329,12 @@ fn node_ops(f: &Flow, i: usize, out: &mut Vec<Op>) {
         }
         "MaxPool" | "AveragePool" | "LpPool" => {
             let kk = attrs.ints("kernel_shape").map_or(1.0, |k| product(&k));
-            out.push(Op::memory(
-                OpClass::Pool,
-                in_elems + y_elems,
-                y_elems,
-                y_elems * kk,
-            ));
+            out.push(Op::memory(OpClass::Pool, in_elems + y_elems, y_elems, y_elems * kk));
         }
         "GlobalAveragePool" | "GlobalMaxPool" | "GlobalLpPool" | "ReduceMean" | "ReduceSum"
         | "ReduceMax" | "ReduceMin" | "ReduceProd" | "ReduceL1" | "ReduceL2" | "ReduceLogSum"
         | "ReduceLogSumExp" | "ReduceSumSquare" | "ArgMax" | "ArgMin" | "TopK" | "CumSum" => {
-            out.push(Op::memory(
-                OpClass::Pool,
-                in_elems + y_elems,
-                y_elems,
-                in_elems,
-            ));
+            out.push(Op::memory(OpClass::Pool, in_elems + y_elems, y_elems, in_elems));
         }
         _ if NORMS.contains(&op) || LAYER_NORMS.contains(&op) => out.push(Op::norm(y_elems)),
         "SkipLayerNormalization" | "SkipSimplifiedLayerNormalization" => {
@@ -411,12 +361,7 @@ fn node_ops(f: &Flow, i: usize, out: &mut Vec<Op>) {
         }
         _ => {
             // Concat, Split, Slice, Pad, Tile, Expand, Resize, Trilu, ...: data movement.
-            let written: f64 = node
-                .output
-                .iter()
-                .filter(|o| f.act(o))
-                .map(|o| f.elems(o))
-                .sum();
+            let written: f64 = node.output.iter().filter(|o| f.act(o)).map(|o| f.elems(o)).sum();
             out.push(copy(in_elems, written));
         }
     }
@@ -433,20 +378,12 @@ fn matmul_op(op: &str, attrs: &Attrs<'_>, a: &Value, b: &Value, y: &Value) -> Op
     } else {
         *a.shape.last().unwrap_or(&1) as f64
     };
-    let n_cols = if y.shape.is_empty() {
-        1.0
-    } else {
-        *y.shape.last().unwrap_or(&1) as f64
-    };
+    let n_cols = if y.shape.is_empty() { 1.0 } else { *y.shape.last().unwrap_or(&1) as f64 };
     let y_elems = y.elems();
     if op == "MatMulNBits" || (b.kind == Kind::Weight && b.shape.len() <= 2) {
         return Op::linear(y_elems / n_cols.max(1.0), k, n_cols);
     }
-    let m = if y.shape.len() >= 2 {
-        y.shape[y.shape.len() - 2] as f64
-    } else {
-        1.0
-    };
+    let m = if y.shape.len() >= 2 { y.shape[y.shape.len() - 2] as f64 } else { 1.0 };
     let batches = y_elems / (m * n_cols).max(1.0);
     let weights = match (a.kind, b.kind) {
         (_, Kind::Weight) => b.elems(),
@@ -465,12 +402,8 @@ fn conv_op(attrs: &Attrs<'_>, x: &Value, w: &Value, y_elems: f64) -> Op {
     let kk = product(&w.shape[2..]);
     let rows = y_elems / cout.max(1.0);
     if g > 1.0 && per_group_in == 1.0 && x.shape.get(1).is_some_and(|&c| c as f64 == g) {
-        let mut d = Op::memory(
-            OpClass::Depthwise,
-            x.elems() + y_elems,
-            y_elems,
-            2.0 * rows * cout * kk,
-        );
+        let mut d =
+            Op::memory(OpClass::Depthwise, x.elems() + y_elems, y_elems, 2.0 * rows * cout * kk);
         d.weight_elems = w.elems();
         return d;
     }

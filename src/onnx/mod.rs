@@ -146,11 +146,7 @@ impl Binder<'_> {
             }
         };
         if !(0..=1 << 40).contains(&v) {
-            return Err(Error::invalid(
-                format!("dims.{param}"),
-                v,
-                "a size from 0 to 2^40",
-            ));
+            return Err(Error::invalid(format!("dims.{param}"), v, "a size from 0 to 2^40"));
         }
         self.bound.push((param.to_string(), v, src));
         Ok(v)
@@ -192,10 +188,7 @@ pub fn describe(bytes: impl Into<prost::bytes::Bytes>, opts: &Options) -> Result
         });
     }
     let (mut values, weight_bytes) = initializers(graph)?;
-    let mut binder = Binder {
-        opts,
-        bound: Vec::new(),
-    };
+    let mut binder = Binder { opts, bound: Vec::new() };
     let inputs = graph_inputs(graph, &mut values, &mut binder)?;
     let walked = walk(graph, &mut values, &mut binder)?;
     let warnings = walked
@@ -221,16 +214,9 @@ pub fn describe(bytes: impl Into<prost::bytes::Bytes>, opts: &Options) -> Result
     let model_type = opts.model_type.unwrap_or_else(|| guess_type(&inputs));
     Ok(Description {
         name: opts.name.clone().unwrap_or_else(|| "onnx-model".into()),
-        graph: OpGraph {
-            items,
-            params,
-            model_type,
-            ops,
-        },
+        graph: OpGraph { items, params, model_type, ops },
         precision,
-        producer: format!("{} {}", model.producer_name, model.producer_version)
-            .trim()
-            .to_string(),
+        producer: format!("{} {}", model.producer_name, model.producer_version).trim().to_string(),
         opset: model
             .opset_import
             .iter()
@@ -314,17 +300,10 @@ fn walk(
     values: &mut BTreeMap<String, Value>,
     binder: &mut Binder<'_>,
 ) -> Result<Walked> {
-    let declared: BTreeMap<&str, &ValueInfoProto> = graph
-        .value_info
-        .iter()
-        .chain(&graph.output)
-        .map(|v| (v.name.as_str(), v))
-        .collect();
-    let mut walked = Walked {
-        op_types: BTreeMap::new(),
-        fallbacks: BTreeMap::new(),
-        nbits: Vec::new(),
-    };
+    let declared: BTreeMap<&str, &ValueInfoProto> =
+        graph.value_info.iter().chain(&graph.output).map(|v| (v.name.as_str(), v)).collect();
+    let mut walked =
+        Walked { op_types: BTreeMap::new(), fallbacks: BTreeMap::new(), nbits: Vec::new() };
     for (i, node) in graph.node.iter().enumerate() {
         let key = if node.domain.is_empty() || node.domain == "ai.onnx" {
             node.op_type.clone()
@@ -335,9 +314,7 @@ fn walk(
         if node.op_type == "MatMulNBits" {
             if let Some(w) = node.input.get(1) {
                 let k = infer::Attrs(&node.attribute);
-                walked
-                    .nbits
-                    .push((w.clone(), (k.int("K", 0) * k.int("N", 0)) as f64));
+                walked.nbits.push((w.clone(), (k.int("K", 0) * k.int("N", 0)) as f64));
             }
         }
         let ins = node_inputs(i, node, values)?;
@@ -391,11 +368,8 @@ fn declared_outputs(
     binder: &mut Binder<'_>,
     why: String,
 ) -> Result<Vec<Value>> {
-    let kind = if ins.iter().flatten().any(|v| v.kind == Kind::Act) {
-        Kind::Act
-    } else {
-        Kind::Const
-    };
+    let kind =
+        if ins.iter().flatten().any(|v| v.kind == Kind::Act) { Kind::Act } else { Kind::Const };
     let mut outs = Vec::new();
     for o in &node.output {
         let shape = match declared.get(o.as_str()) {
@@ -429,10 +403,7 @@ fn parameters(
     let mut by_precision: BTreeMap<u8, f64> = BTreeMap::new();
     let mut total = 0.0;
     let mut count = |name: &str, t: i32, elems: f64| {
-        let logical = nbits
-            .iter()
-            .find(|(n, _)| n == name)
-            .map_or(elems, |(_, e)| *e);
+        let logical = nbits.iter().find(|(n, _)| n == name).map_or(elems, |(_, e)| *e);
         let p = match t {
             _ if nbits.iter().any(|(n, _)| n == name) => Precision::Int4,
             dtype::FLOAT16 => Precision::Fp16,
@@ -472,12 +443,7 @@ fn items(bound: &[(String, i64, DimSource)], inputs: &[InputInfo]) -> u32 {
         .iter()
         .find(|(n, _, _)| role(n) == Some(DimRole::Batch))
         .map(|(_, v, _)| *v)
-        .or_else(|| {
-            inputs
-                .iter()
-                .find(|i| i.shape.len() >= 2)
-                .map(|i| i.shape[0])
-        })
+        .or_else(|| inputs.iter().find(|i| i.shape.len() >= 2).map(|i| i.shape[0]))
         .unwrap_or(1)
         .clamp(1, 65_536) as u32
 }
@@ -487,20 +453,14 @@ fn guess_type(inputs: &[InputInfo]) -> ModelType {
     if inputs.iter().any(|i| i.name.contains("past")) {
         ModelType::TextGeneration
     } else if inputs.iter().any(|i| int(&i)) {
-        if inputs
-            .iter()
-            .any(|i| i.dtype == "float32" && i.shape.len() == 4)
-        {
+        if inputs.iter().any(|i| i.dtype == "float32" && i.shape.len() == 4) {
             ModelType::Multimodal
         } else {
             ModelType::TextEmbedding
         }
     } else if inputs.iter().any(|i| i.shape.len() == 4) {
         ModelType::Vision
-    } else if inputs
-        .iter()
-        .any(|i| i.shape.len() == 3 || i.shape.len() == 2)
-    {
+    } else if inputs.iter().any(|i| i.shape.len() == 3 || i.shape.len() == 2) {
         ModelType::Audio
     } else {
         ModelType::TextEmbedding

@@ -206,10 +206,7 @@ pub mod dtype {
 
     /// Whether the type holds real numbers (weights), as opposed to indices, masks or shapes.
     pub fn is_float(t: i32) -> bool {
-        matches!(
-            t,
-            FLOAT | FLOAT16 | DOUBLE | BFLOAT16 | FLOAT8E4M3FN | 18 | FLOAT8E5M2 | 20
-        )
+        matches!(t, FLOAT | FLOAT16 | DOUBLE | BFLOAT16 | FLOAT8E4M3FN | 18 | FLOAT8E5M2 | 20)
     }
 
     /// The element type's name as onnxruntime-web writes it (`float32`, `int64`, ...; `other` if unknown).

@@ -46,11 +46,7 @@ impl Goal {
             "latency" => Ok(Self::Latency),
             "memory" => Ok(Self::Memory),
             "energy" => Ok(Self::Energy),
-            _ => Err(Error::invalid(
-                field,
-                text,
-                "one of throughput, latency, memory, energy",
-            )),
+            _ => Err(Error::invalid(field, text, "one of throughput, latency, memory, energy")),
         }
     }
 
@@ -106,37 +102,22 @@ pub fn recommend(prep: &Prepared, goal: Goal) -> Recommendation {
     let mut options: Vec<(String, Plan)> = vec![
         ("parallel".into(), prep.plan(Strategy::Parallel)),
         ("sequential".into(), sequential),
-        (
-            "batched".into(),
-            batched_with(prep, vec![None; n], &mut table, false),
-        ),
+        ("batched".into(), batched_with(prep, vec![None; n], &mut table, false)),
     ];
     if shares_a_cpu(prep) {
-        options.push((
-            "parallel-split-threads".into(),
-            parallel_split(prep, &mut table),
-        ));
-        options.push((
-            "batched-split-threads".into(),
-            batched_split(prep, &mut table),
-        ));
+        options.push(("parallel-split-threads".into(), parallel_split(prep, &mut table)));
+        options.push(("batched-split-threads".into(), batched_split(prep, &mut table)));
     }
     let mut candidates: Vec<Candidate> = options
         .into_iter()
-        .map(|(label, plan)| Candidate {
-            prediction: evaluate(prep, &plan, &mut table),
-            label,
-        })
+        .map(|(label, plan)| Candidate { prediction: evaluate(prep, &plan, &mut table), label })
         .collect();
     // The grouping search adds up groups run alone; whole plans also carry what one group leaves to the
     // next (pools still spinning after their runs). Sequential and the one-group split are groupings too,
     // so batched is never reported worse than the best of them that fits.
     for (grouped, alternatives) in [
         ("batched", &["sequential"][..]),
-        (
-            "batched-split-threads",
-            &["parallel-split-threads", "sequential"][..],
-        ),
+        ("batched-split-threads", &["parallel-split-threads", "sequential"][..]),
     ] {
         let Some(g) = candidates.iter().position(|c| c.label == grouped) else {
             continue;
@@ -156,28 +137,21 @@ pub fn recommend(prep: &Prepared, goal: Goal) -> Recommendation {
     if !candidates[1].prediction.feasible {
         let mut p = candidates[1].prediction.plan.clone();
         p.residency = Residency::Unload;
-        candidates.push(Candidate {
-            label: "sequential-unload".into(),
-            prediction: prep.evaluate(&p),
-        });
+        candidates
+            .push(Candidate { label: "sequential-unload".into(), prediction: prep.evaluate(&p) });
     }
-    let feasible: Vec<usize> = (0..candidates.len())
-        .filter(|&k| candidates[k].prediction.feasible)
-        .collect();
+    let feasible: Vec<usize> =
+        (0..candidates.len()).filter(|&k| candidates[k].prediction.feasible).collect();
     let pick = |pool: &[usize], key: &dyn Fn(&MultiPrediction) -> (f64, f64)| {
-        pool.iter()
-            .copied()
-            .fold(None::<usize>, |best, k| match best {
+        pool.iter().copied().fold(None::<usize>, |best, k| match best {
+            Some(b)
+                if lexi_less(key(&candidates[b].prediction), key(&candidates[k].prediction))
+                    || key(&candidates[b].prediction) == key(&candidates[k].prediction) =>
+            {
                 Some(b)
-                    if lexi_less(
-                        key(&candidates[b].prediction),
-                        key(&candidates[k].prediction),
-                    ) || key(&candidates[b].prediction) == key(&candidates[k].prediction) =>
-                {
-                    Some(b)
-                }
-                _ => Some(k),
-            })
+            }
+            _ => Some(k),
+        })
     };
     let (chosen, reason) = match pick(&feasible, &|p| goal.cost(p)) {
         Some(k) => (k, explain(goal, &candidates, k, &feasible)),
@@ -188,13 +162,7 @@ pub fn recommend(prep: &Prepared, goal: Goal) -> Recommendation {
             (k, format!("no option fits in memory; {} overflows least ({:.0} MB over): lower the precision, drop a model, or raise the memory limit", candidates[k].label, p.overflow_mb))
         }
     };
-    Recommendation {
-        goal,
-        candidates,
-        chosen,
-        reason,
-        exact_grouping: n <= EXACT_GROUPING_LIMIT,
-    }
+    Recommendation { goal, candidates, chosen, reason, exact_grouping: n <= EXACT_GROUPING_LIMIT }
 }
 
 fn lexi_less(a: (f64, f64), b: (f64, f64)) -> bool {
@@ -209,9 +177,8 @@ fn lexi_less(a: (f64, f64), b: (f64, f64)) -> bool {
 
 /// `prep.evaluate(plan)` with the single-model predictions taken from `table`.
 fn evaluate(prep: &Prepared, plan: &Plan, table: &mut SingleTable) -> MultiPrediction {
-    let singles = (0..prep.models.len())
-        .map(|i| table.get(prep, i, prep.threads(i, plan)).clone())
-        .collect();
+    let singles =
+        (0..prep.models.len()).map(|i| table.get(prep, i, prep.threads(i, plan)).clone()).collect();
     prep.evaluate_with(plan, singles)
 }
 
@@ -220,12 +187,7 @@ fn evaluate(prep: &Prepared, plan: &Plan, table: &mut SingleTable) -> MultiPredi
 fn shares_a_cpu(prep: &Prepared) -> bool {
     prep.devices.iter().enumerate().any(|(d, dev)| {
         dev.concurrency == Concurrency::CpuThreads
-            && prep
-                .models
-                .iter()
-                .filter(|m| m.device == d && m.spec.threads.is_none())
-                .count()
-                >= 2
+            && prep.models.iter().filter(|m| m.device == d && m.spec.threads.is_none()).count() >= 2
     })
 }
 
@@ -234,10 +196,9 @@ fn explain(goal: Goal, c: &[Candidate], k: usize, feasible: &[usize]) -> String 
         Goal::Throughput => format!("{:.1} items/s", p.combined_throughput),
         Goal::Latency => format!("{:.2} ms mean latency", p.mean_latency_ms),
         Goal::Memory => format!("{:.0} MB peak", p.combined_memory_mb),
-        Goal::Energy => format!(
-            "{:.3} J ({:.1} W average)",
-            p.energy.total_j, p.energy.average_power_w
-        ),
+        Goal::Energy => {
+            format!("{:.3} J ({:.1} W average)", p.energy.total_j, p.energy.average_power_w)
+        }
     };
     let best = &c[k];
     let others: Vec<String> = c
@@ -249,11 +210,7 @@ fn explain(goal: Goal, c: &[Candidate], k: usize, feasible: &[usize]) -> String 
                 "{} {}{}",
                 o.label,
                 metric(&o.prediction),
-                if feasible.contains(&j) {
-                    ""
-                } else {
-                    " (does not fit)"
-                }
+                if feasible.contains(&j) { "" } else { " (does not fit)" }
             )
         })
         .collect();

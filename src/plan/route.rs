@@ -77,16 +77,9 @@ impl Backend {
         if t == "webnn" {
             return Ok(Self::WebNn(WebNnKind::Gpu));
         }
-        Self::ALL
-            .into_iter()
-            .find(|b| b.name() == t)
-            .ok_or_else(|| {
-                Error::invalid(
-                    field,
-                    text,
-                    "webgpu, webnn-gpu, webnn-npu, webnn-cpu or wasm",
-                )
-            })
+        Self::ALL.into_iter().find(|b| b.name() == t).ok_or_else(|| {
+            Error::invalid(field, text, "webgpu, webnn-gpu, webnn-npu, webnn-cpu or wasm")
+        })
     }
 
     /// `WebGPU`, `WebNN (gpu)`, … for sentences.
@@ -99,10 +92,7 @@ impl Backend {
     }
 
     fn order(self) -> usize {
-        Self::ALL
-            .iter()
-            .position(|b| *b == self)
-            .unwrap_or(Self::ALL.len())
+        Self::ALL.iter().position(|b| *b == self).unwrap_or(Self::ALL.len())
     }
 }
 
@@ -151,10 +141,7 @@ pub struct RouteDecision {
 /// Largest tensor an operator list binds, bytes at `precision`.
 pub fn largest_tensor_bytes(model: &ResolvedModel) -> f64 {
     let work = model.arch.work(&model.input);
-    let (w, a) = (
-        model.precision.weight_bytes(),
-        model.precision.activation_bytes(),
-    );
+    let (w, a) = (model.precision.weight_bytes(), model.precision.activation_bytes());
     work.prefill
         .iter()
         .chain(work.decode_step.iter())
@@ -230,10 +217,7 @@ fn devices(caps: &Capabilities) -> Result<Devices> {
     } else {
         Err("WebAssembly is absent".to_string())
     };
-    let webnn = WebNnKind::ALL
-        .iter()
-        .map(|&kind| (kind, webnn_device(caps, kind)))
-        .collect();
+    let webnn = WebNnKind::ALL.iter().map(|&kind| (kind, webnn_device(caps, kind))).collect();
     Ok(Devices {
         webgpu,
         wasm,
@@ -253,21 +237,16 @@ fn absent(api: &str, why: &str) -> String {
 }
 
 fn webnn_device(caps: &Capabilities, kind: WebNnKind) -> WebNnDevice {
-    let nn = caps
-        .webnn
-        .as_ref()
-        .map_err(|why| absent("navigator.ml", why))?;
+    let nn = caps.webnn.as_ref().map_err(|why| absent("navigator.ml", why))?;
     let ctx = nn
         .contexts
         .iter()
         .find(|c| c.kind == kind)
         .ok_or_else(|| format!("no {} context was probed", kind.name()))?;
-    let info = ctx.result.as_ref().map_err(|f| {
-        format!(
-            "createContext({}) failed: {}: {}",
-            ctx.options, f.name, f.message
-        )
-    })?;
+    let info = ctx
+        .result
+        .as_ref()
+        .map_err(|f| format!("createContext({}) failed: {}: {}", ctx.options, f.name, f.message))?;
     let (id, note) = match (kind, info.accelerated) {
         (WebNnKind::Gpu | WebNnKind::Npu, Some(false)) => (
             "webnn:cpu",
@@ -285,14 +264,8 @@ fn webnn_device(caps: &Capabilities, kind: WebNnKind) -> WebNnDevice {
             None,
         ),
     };
-    let types = info
-        .op_support
-        .as_ref()
-        .ok()
-        .and_then(|o| o.matmul_input_data_types.clone());
-    hardware::find(id)
-        .map(|p| (p, note, types))
-        .map_err(|e| e.to_string())
+    let types = info.op_support.as_ref().ok().and_then(|o| o.matmul_input_data_types.clone());
+    hardware::find(id).map(|p| (p, note, types)).map_err(|e| e.to_string())
 }
 
 fn webnn_type(p: Precision) -> Option<&'static [&'static str]> {
@@ -310,14 +283,7 @@ fn predict(
     spec: &ModelSpec,
     model: &ResolvedModel,
 ) -> Run {
-    let on = |threads| {
-        Placement {
-            device,
-            runtime,
-            threads,
-        }
-        .predict(model)
-    };
+    let on = |threads| Placement { device, runtime, threads }.predict(model);
     // On a CPU without a thread count of its own the model gets the count that runs it fastest: a small
     // model pays more in fork-joins than extra threads save.
     let cores = device.compute_units.max(1);
@@ -400,10 +366,7 @@ fn candidates(
             }
         }
     };
-    out.push(Candidate {
-        backend: Backend::WebGpu,
-        outcome: webgpu,
-    });
+    out.push(Candidate { backend: Backend::WebGpu, outcome: webgpu });
     for (kind, dev) in &d.webnn {
         let outcome = match dev {
             Err(why) => Err(why.clone()),
@@ -427,19 +390,13 @@ fn candidates(
                 }
             }
         };
-        out.push(Candidate {
-            backend: Backend::WebNn(*kind),
-            outcome,
-        });
+        out.push(Candidate { backend: Backend::WebNn(*kind), outcome });
     }
     let wasm = match &d.wasm {
         Err(why) => Err(why.clone()),
         Ok(profile) => fits(predict(profile, &d.web_runtime, spec, model), profile),
     };
-    out.push(Candidate {
-        backend: Backend::Wasm,
-        outcome: wasm,
-    });
+    out.push(Candidate { backend: Backend::Wasm, outcome: wasm });
     Ok(out)
 }
 
@@ -454,11 +411,7 @@ fn ms(x: f64) -> String {
 fn route_one(d: &Devices, spec: &ModelSpec, index: usize) -> Result<RouteDecision> {
     let field = format!("models[{index}]");
     if spec.batch_size == 0 {
-        return Err(Error::invalid(
-            format!("{field}.batch_size"),
-            0,
-            "an integer of at least 1",
-        ));
+        return Err(Error::invalid(format!("{field}.batch_size"), 0, "an integer of at least 1"));
     }
     let model = resolve(spec, &field)?;
     let cands = candidates(d, spec, &model, &field)?;
@@ -471,16 +424,12 @@ fn route_one(d: &Devices, spec: &ModelSpec, index: usize) -> Result<RouteDecisio
         }
     }
     usable.sort_by(|a, b| {
-        a.1.latency_ms
-            .total_cmp(&b.1.latency_ms)
-            .then(a.0.order().cmp(&b.0.order()))
+        a.1.latency_ms.total_cmp(&b.1.latency_ms).then(a.0.order().cmp(&b.0.order()))
     });
     excluded.sort_by_key(|e| e.0.order());
     if usable.is_empty() {
-        let why: Vec<String> = excluded
-            .iter()
-            .map(|(b, w)| format!("{}: {w}", b.label()))
-            .collect();
+        let why: Vec<String> =
+            excluded.iter().map(|(b, w)| format!("{}: {w}", b.label())).collect();
         return Err(Error::invalid(
             field,
             &spec.name,
@@ -539,10 +488,7 @@ fn route_reason(
     usable: &[(Backend, Run)],
     excluded: &[(Backend, String)],
 ) -> String {
-    let gpu = usable
-        .iter()
-        .find(|(b, _)| *b == Backend::WebGpu)
-        .map(|(_, r)| r);
+    let gpu = usable.iter().find(|(b, _)| *b == Backend::WebGpu).map(|(_, r)| r);
     let gpu_fallback = matches!(&d.webgpu, Ok((_, a)) if a.is_fallback_adapter);
     let mut reason = match (backend, gpu) {
         (Backend::Wasm, Some(g)) if gpu_fallback => format!(
@@ -588,11 +534,7 @@ pub fn route(models: &[ModelSpec], caps: &Capabilities) -> Result<Vec<RouteDecis
         return Err(Error::invalid("models", "[]", "at least one model entry"));
     }
     let d = devices(caps)?;
-    models
-        .iter()
-        .enumerate()
-        .map(|(i, m)| route_one(&d, m, i))
-        .collect()
+    models.iter().enumerate().map(|(i, m)| route_one(&d, m, i)).collect()
 }
 
 /// The device profile a backend's predictions use under `caps` (the detected WebGPU or WASM profile, a
@@ -681,10 +623,7 @@ pub fn typical_capabilities(b: &BrowserProfile, os: &str) -> Capabilities {
             wgsl_language_features: Vec::new(),
         })
     } else {
-        Err(format!(
-            "WebGPU is not on by default in {} on {os}: {}",
-            b.name, b.webgpu_note
-        ))
+        Err(format!("WebGPU is not on by default in {} on {os}: {}", b.name, b.webgpu_note))
     };
     let webnn = if b.webnn_default {
         Ok(WebNn {
@@ -781,17 +720,12 @@ fn option(b: &BrowserProfile, os: &str, models: &[ModelSpec]) -> BrowserOption {
         backends.extend(WebNnKind::ALL.iter().map(|&k| Backend::WebNn(k)));
     }
     backends.push(Backend::Wasm);
-    let mut notes = vec![
-        b.webgpu_note.to_string(),
-        b.webnn_note.to_string(),
-        b.shader_f16_note.to_string(),
-    ];
+    let mut notes =
+        vec![b.webgpu_note.to_string(), b.webnn_note.to_string(), b.shader_f16_note.to_string()];
     let (total, routes) = match route(models, &caps) {
         Ok(ds) => (
             Some(ds.iter().map(|d| d.latency_ms).sum()),
-            ds.into_iter()
-                .map(|d| (d.model, d.backend, d.latency_ms))
-                .collect(),
+            ds.into_iter().map(|d| (d.model, d.backend, d.latency_ms)).collect(),
         ),
         Err(e) => {
             notes.push(e.to_string());
@@ -834,10 +768,7 @@ fn recommendation_reason(ranked: &[BrowserOption]) -> String {
     if !tied.is_empty() {
         s.push_str(&format!(" Tied: {}.", tied.join(", ")));
     }
-    if let Some(worst) = ranked
-        .iter()
-        .rev()
-        .find(|o| o.total_latency_ms.is_some_and(|t| t > total))
+    if let Some(worst) = ranked.iter().rev().find(|o| o.total_latency_ms.is_some_and(|t| t > total))
     {
         let why = if worst.backends.contains(&Backend::WebGpu) {
             "fewer backends or no shader-f16".to_string()

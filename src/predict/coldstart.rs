@@ -40,11 +40,7 @@ impl WeightSource {
             "disk" | "ssd" => Ok(Self::Disk),
             "network" | "net" => Ok(Self::Network),
             "cache" | "browser-cache" | "browser_cache" => Ok(Self::BrowserCache),
-            _ => Err(Error::invalid(
-                field,
-                text,
-                "one of memory, disk, network, cache",
-            )),
+            _ => Err(Error::invalid(field, text, "one of memory, disk, network, cache")),
         }
     }
 
@@ -82,11 +78,7 @@ pub struct ColdStartConfig {
 
 impl Default for ColdStartConfig {
     fn default() -> Self {
-        ColdStartConfig {
-            source: WeightSource::Disk,
-            source_gbps: None,
-            warmup_iterations: 0,
-        }
+        ColdStartConfig { source: WeightSource::Disk, source_gbps: None, warmup_iterations: 0 }
     }
 }
 
@@ -139,11 +131,7 @@ pub struct ColdStartReport {
 pub fn cold_start(prep: &Prepared, config: ColdStartConfig) -> Result<ColdStartReport> {
     let gbps = match (config.source_gbps, config.source.default_gbps()) {
         (Some(g), _) if !(g.is_finite() && g > 0.0) => {
-            return Err(Error::invalid(
-                "source_gbps",
-                g,
-                "a positive number of GB/s",
-            ))
+            return Err(Error::invalid("source_gbps", g, "a positive number of GB/s"))
         }
         (Some(g), _) => g,
         (None, Some(g)) => g,
@@ -168,12 +156,7 @@ pub fn cold_start(prep: &Prepared, config: ColdStartConfig) -> Result<ColdStartR
             }
         })
         .collect();
-    Ok(ColdStartReport {
-        config,
-        source_gbps: gbps,
-        models,
-        strategies,
-    })
+    Ok(ColdStartReport { config, source_gbps: gbps, models, strategies })
 }
 
 fn model_cold_start(prep: &Prepared, i: usize, source_gbps: f64, warmup: u32) -> ModelColdStart {
@@ -186,11 +169,7 @@ fn model_cold_start(prep: &Prepared, i: usize, source_gbps: f64, warmup: u32) ->
     };
     let solo = prep.single(i, m.spec.threads.unwrap_or(threads));
     let bytes = solo.memory.weights_mb * MB;
-    let read_ms = if source_gbps > 0.0 {
-        bytes / (source_gbps * 1e9) * 1e3
-    } else {
-        0.0
-    };
+    let read_ms = if source_gbps > 0.0 { bytes / (source_gbps * 1e9) * 1e3 } else { 0.0 };
     let copy_ms = if dev.memory_pool == MemoryPool::Dedicated {
         bytes / (dev.host_link_gbps * 1e9) * 1e3
     } else {
@@ -239,10 +218,7 @@ fn cold_makespan(
     for group in &plan.groups {
         let start = group.iter().map(|&i| ready[i]).fold(now, f64::max);
         let span = group.iter().map(|&i| warm[i].end_ms).fold(0.0, f64::max)
-            - group
-                .iter()
-                .map(|&i| warm[i].start_ms)
-                .fold(f64::INFINITY, f64::min);
+            - group.iter().map(|&i| warm[i].start_ms).fold(f64::INFINITY, f64::min);
         now = start + span.max(0.0);
     }
     now

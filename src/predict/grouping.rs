@@ -86,26 +86,16 @@ impl<'a> GroupSearch<'a> {
     /// [`GroupSearch::cost`] with the jobs already set for `group`.
     fn simulate(&mut self, group: &[usize]) -> Option<u64> {
         let s = self.scenario.run_group(group, &mut self.workspace);
-        let fits_pools = self
-            .prep
-            .pools
-            .iter()
-            .enumerate()
-            .all(|(p, (_, cap))| s.peak_mb[p] <= *cap);
-        let fits_budget = self
-            .prep
-            .constraints
-            .max_memory_mb
-            .is_none_or(|b| s.peak_total_mb <= b);
+        let fits_pools =
+            self.prep.pools.iter().enumerate().all(|(p, (_, cap))| s.peak_mb[p] <= *cap);
+        let fits_budget = self.prep.constraints.max_memory_mb.is_none_or(|b| s.peak_total_mb <= b);
         (fits_pools && fits_budget).then_some(s.makespan_ns)
     }
 
     /// A floor under `group`'s makespan (ns) without simulating it ([`Scenario::makespan_floor_ns`]).
     fn floor(&mut self, group: &[usize]) -> u64 {
         self.set_jobs(group);
-        self.scenario
-            .makespan_floor_ns(group, &mut self.floor_load)
-            .floor() as u64
+        self.scenario.makespan_floor_ns(group, &mut self.floor_load).floor() as u64
     }
 }
 
@@ -177,16 +167,8 @@ pub(crate) fn batched_with(
     let span: Vec<u64> = groups
         .iter()
         .map(|g| {
-            let start = g
-                .iter()
-                .map(|&i| schedule.spans[i].start_ns)
-                .min()
-                .unwrap_or(0);
-            let end = g
-                .iter()
-                .map(|&i| schedule.spans[i].end_ns)
-                .max()
-                .unwrap_or(0);
+            let start = g.iter().map(|&i| schedule.spans[i].start_ns).min().unwrap_or(0);
+            let end = g.iter().map(|&i| schedule.spans[i].end_ns).max().unwrap_or(0);
             end - start
         })
         .collect();
@@ -199,10 +181,7 @@ pub(crate) fn batched_with(
                 .total_cmp(&(span[b] as f64 / groups[b].len() as f64))
         });
     }
-    groups = idx
-        .into_iter()
-        .map(|k| std::mem::take(&mut groups[k]))
-        .collect();
+    groups = idx.into_iter().map(|k| std::mem::take(&mut groups[k])).collect();
     Plan { groups, ..template }
 }
 
@@ -280,11 +259,7 @@ impl Partitions<'_> {
     fn members(&mut self, mask: usize) {
         self.group.clear();
         let order = self.order;
-        self.group.extend(
-            (0..order.len())
-                .filter(|b| mask >> b & 1 == 1)
-                .map(|b| order[b]),
-        );
+        self.group.extend((0..order.len()).filter(|b| mask >> b & 1 == 1).map(|b| order[b]));
     }
 
     fn floor(&mut self, search: &mut GroupSearch, g: usize) -> u64 {
@@ -412,8 +387,7 @@ impl GroupLoad {
     fn estimate_ns(&self, sc: &Scenario, extra: Option<usize>) -> f64 {
         let job = extra.map(|i| &sc.jobs[i]);
         let demand = |r: usize| {
-            job.and_then(|j| j.demands.iter().find(|(x, _)| *x == r))
-                .map_or(0.0, |(_, d)| *d)
+            job.and_then(|j| j.demands.iter().find(|(x, _)| *x == r)).map_or(0.0, |(_, d)| *d)
         };
         let solo = job.map_or(0.0, |j| j.solo_ns as f64);
         let interference = sc
@@ -449,11 +423,8 @@ impl GroupLoad {
         let job = &sc.jobs[i];
         let running =
             |p: usize| self.running_mb[p] + if job.pool == p { job.running_mb } else { 0.0 };
-        let per_pool = prep
-            .pools
-            .iter()
-            .enumerate()
-            .all(|(p, (_, cap))| resident[p] + running(p) <= *cap);
+        let per_pool =
+            prep.pools.iter().enumerate().all(|(p, (_, cap))| resident[p] + running(p) <= *cap);
         let total: f64 = (0..resident.len()).map(|p| resident[p] + running(p)).sum();
         per_pool && prep.constraints.max_memory_mb.is_none_or(|b| total <= b)
     }
@@ -530,10 +501,8 @@ mod tests {
         let full = (1usize << n) - 1;
         let cost: Vec<Option<u64>> = (0..=full)
             .map(|mask| {
-                let group: Vec<usize> = (0..n)
-                    .filter(|b| mask >> b & 1 == 1)
-                    .map(|b| order[b])
-                    .collect();
+                let group: Vec<usize> =
+                    (0..n).filter(|b| mask >> b & 1 == 1).map(|b| order[b]).collect();
                 if group.is_empty() {
                     Some(0)
                 } else {
@@ -561,9 +530,7 @@ mod tests {
                 }
             }
         }
-        best.into_iter()
-            .map(|b| b.unwrap_or((u64::MAX, 0)))
-            .collect()
+        best.into_iter().map(|b| b.unwrap_or((u64::MAX, 0))).collect()
     }
 
     #[test]
@@ -580,9 +547,7 @@ mod tests {
             ] {
                 let mut workload = crate::bench::catalog_mix(n);
                 workload.constraints.max_memory_mb = budget;
-                let prep = predictor
-                    .prepare(&workload, &Target::new(target).unwrap())
-                    .unwrap();
+                let prep = predictor.prepare(&workload, &Target::new(target).unwrap()).unwrap();
                 for split in [false, true] {
                     let threads = vec![None; prep.models.len()];
                     let template = Plan {

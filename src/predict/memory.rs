@@ -225,22 +225,11 @@ pub fn advise(
 ) -> Result<MemoryAdvice> {
     let prep = prepare(workload, target, sharing)?;
     let base = prep.evaluate(&prep.plan(strategy));
-    let ctx = options::Ctx {
-        workload,
-        target,
-        sharing,
-        strategy,
-        prep: &prep,
-        base: &base,
-    };
+    let ctx = options::Ctx { workload, target, sharing, strategy, prep: &prep, base: &base };
     let mut notes = Vec::new();
     let mut options = options::all(&ctx, &mut notes)?;
     rank(&mut options, &prep);
-    let fit_plan = if base.feasible {
-        None
-    } else {
-        fit::plan(&ctx, &mut notes)?
-    };
+    let fit_plan = if base.feasible { None } else { fit::plan(&ctx, &mut notes)? };
     Ok(MemoryAdvice {
         strategy,
         models: breakdown(&base),
@@ -282,10 +271,7 @@ pub fn apply(
             Change::SharedArena => runtime_mut(&mut target)?.shared_allocator = true,
             // The prediction already sizes activations exactly: nothing to change in it.
             Change::PlannedArena => {}
-            Change::Strategy {
-                strategy: s,
-                residency: r,
-            } => (strategy, residency) = (*s, *r),
+            Change::Strategy { strategy: s, residency: r } => (strategy, residency) = (*s, *r),
             Change::Drop { models } => {
                 for &i in models {
                     dropped[checked(i, n)?] = true;
@@ -296,12 +282,7 @@ pub fn apply(
     let mut keep = dropped.iter().map(|d| !d);
     out.models.retain(|_| keep.next().unwrap_or(true));
     let (plan, prediction) = predict(&out, &target, sharing, strategy, residency)?;
-    Ok(Applied {
-        workload: out,
-        target,
-        plan,
-        prediction,
-    })
+    Ok(Applied { workload: out, target, plan, prediction })
 }
 
 /// Prepares and evaluates one strategy with one residency.
@@ -313,10 +294,7 @@ fn predict(
     residency: Residency,
 ) -> Result<(Plan, MultiPrediction)> {
     let prep = prepare(workload, target, sharing)?;
-    let plan = Plan {
-        residency,
-        ..prep.plan(strategy)
-    };
+    let plan = Plan { residency, ..prep.plan(strategy) };
     let prediction = prep.evaluate(&plan);
     Ok((plan, prediction))
 }
@@ -325,11 +303,7 @@ fn checked(i: usize, n: usize) -> Result<usize> {
     if i < n {
         Ok(i)
     } else {
-        Err(Error::invalid(
-            "changes.models",
-            i,
-            format!("a model index below {n}"),
-        ))
+        Err(Error::invalid("changes.models", i, format!("a model index below {n}")))
     }
 }
 
@@ -351,11 +325,8 @@ fn runtime_mut(target: &mut Target) -> Result<&mut RuntimeProfile> {
 /// never depends on the order of the entries.
 fn rank(options: &mut [MemoryOption], prep: &Prepared) {
     let key = |o: &MemoryOption| -> Vec<String> {
-        let mut k: Vec<String> = o
-            .models
-            .iter()
-            .map(|&i| prep.models[i].spec.canonical_key())
-            .collect();
+        let mut k: Vec<String> =
+            o.models.iter().map(|&i| prep.models[i].spec.canonical_key()).collect();
         k.sort();
         k
     };
@@ -409,7 +380,5 @@ fn context_mb(prep: &Prepared) -> f64 {
 
 fn capacity_mb(prep: &Prepared) -> f64 {
     let pools: f64 = prep.pools.iter().map(|(_, cap)| cap).sum();
-    prep.constraints
-        .max_memory_mb
-        .map_or(pools, |budget| budget.min(pools))
+    prep.constraints.max_memory_mb.map_or(pools, |budget| budget.min(pools))
 }

@@ -51,11 +51,7 @@ impl Strategy {
             "parallel" => Ok(Self::Parallel),
             "sequential" => Ok(Self::Sequential),
             "batched" => Ok(Self::Batched),
-            _ => Err(Error::invalid(
-                field,
-                text,
-                "one of parallel, sequential, batched",
-            )),
+            _ => Err(Error::invalid(field, text, "one of parallel, sequential, batched")),
         }
     }
 }
@@ -120,11 +116,7 @@ pub struct Target {
 impl Target {
     /// A catalog device with its default runtime.
     pub fn new(hardware: &str) -> Result<Self> {
-        Ok(Target {
-            device: hardware::find(hardware)?.into(),
-            runtime: None,
-            devices: Vec::new(),
-        })
+        Ok(Target { device: hardware::find(hardware)?.into(), runtime: None, devices: Vec::new() })
     }
 }
 
@@ -152,12 +144,7 @@ impl PreparedModel {
     /// Two models with the same key hold identical tensors: same weights, same precision, same memory pool.
     /// Weight sharing (which compares these three fields directly) and the memory advice's grouping rely on it.
     pub fn weights_identity(&self) -> String {
-        format!(
-            "{}|{}|{}",
-            self.resolved.weights_key,
-            self.resolved.precision.name(),
-            self.pool
-        )
+        format!("{}|{}|{}", self.resolved.weights_key, self.resolved.precision.name(), self.pool)
     }
 }
 
@@ -198,20 +185,12 @@ pub fn prepare(workload: &Workload, target: &Target, sharing: &SharingConfig) ->
     let c = workload.constraints;
     if let Some(m) = c.max_memory_mb {
         if !(m.is_finite() && m > 0.0) {
-            return Err(Error::invalid(
-                "constraints.max_memory",
-                m,
-                "a positive number of MB",
-            ));
+            return Err(Error::invalid("constraints.max_memory", m, "a positive number of MB"));
         }
     }
     if let Some(x) = c.max_compute {
         if !(x.is_finite() && x > 0.0 && x <= 1.0) {
-            return Err(Error::invalid(
-                "constraints.max_compute",
-                x,
-                "a number in (0, 1]",
-            ));
+            return Err(Error::invalid("constraints.max_compute", x, "a number in (0, 1]"));
         }
     }
     let mut devices = vec![Arc::clone(&target.device)];
@@ -242,11 +221,7 @@ pub fn prepare(workload: &Workload, target: &Target, sharing: &SharingConfig) ->
             return Err(Error::invalid(
                 "runtime",
                 &runtime.name,
-                format!(
-                    "a runtime that runs on {} ({})",
-                    dev.platform.name(),
-                    allowed.join(", ")
-                ),
+                format!("a runtime that runs on {} ({})", dev.platform.name(), allowed.join(", ")),
             ));
         }
         let pool = pool_index(&mut pools, dev, field)?;
@@ -392,11 +367,7 @@ impl Prepared {
         let mut owner: Vec<Option<usize>> = vec![None; self.models.len()];
         for &i in &order {
             let m = &self.models[i];
-            let ident = (
-                m.resolved.weights_key.as_str(),
-                m.resolved.precision.name(),
-                m.pool,
-            );
+            let ident = (m.resolved.weights_key.as_str(), m.resolved.precision.name(), m.pool);
             match holders.get(&ident) {
                 Some(&j) => owner[i] = Some(j),
                 None => {
@@ -407,24 +378,16 @@ impl Prepared {
         for &i in &order {
             if let Some(j) = owner[i] {
                 self.models[i].shared_mb = weights[i];
-                self.sharing_pairs
-                    .push((j, i, weights[i], "identical weights".to_string()));
+                self.sharing_pairs.push((j, i, weights[i], "identical weights".to_string()));
             }
         }
         if config.rules.is_empty() {
             return;
         }
         // Distinct weight holders, largest first; each smaller model shares with its best larger partner.
-        let mut distinct: Vec<usize> = order
-            .iter()
-            .copied()
-            .filter(|&i| owner[i].is_none())
-            .collect();
-        distinct.sort_by(|&a, &b| {
-            weights[b]
-                .total_cmp(&weights[a])
-                .then(rank[a].cmp(&rank[b]))
-        });
+        let mut distinct: Vec<usize> =
+            order.iter().copied().filter(|&i| owner[i].is_none()).collect();
+        distinct.sort_by(|&a, &b| weights[b].total_cmp(&weights[a]).then(rank[a].cmp(&rank[b])));
         for (pos, &i) in distinct.iter().enumerate() {
             let (ty, pool) = (self.models[i].resolved.model_type, self.models[i].pool);
             let best = distinct[..pos]
@@ -472,12 +435,8 @@ impl Prepared {
     /// Model `i` alone with `threads` CPU threads.
     pub fn single(&self, i: usize, threads: u32) -> SinglePrediction {
         let m = &self.models[i];
-        Placement {
-            device: &self.devices[m.device],
-            runtime: &m.runtime,
-            threads,
-        }
-        .predict_with(&m.resolved, &m.work)
+        Placement { device: &self.devices[m.device], runtime: &m.runtime, threads }
+            .predict_with(&m.resolved, &m.work)
     }
 
     /// Simulates `plan` and reports.
@@ -487,9 +446,7 @@ impl Prepared {
 
     /// Every model alone with the threads `plan` gives it.
     pub fn singles(&self, plan: &Plan) -> Vec<SinglePrediction> {
-        (0..self.models.len())
-            .map(|i| self.single(i, self.threads(i, plan)))
-            .collect()
+        (0..self.models.len()).map(|i| self.single(i, self.threads(i, plan))).collect()
     }
 
     /// Simulates `plan` with single-model predictions computed beforehand (`singles[i]` for model `i`).
@@ -522,24 +479,13 @@ impl Prepared {
                 }),
                 _ => ResourceKind::Shared,
             };
-            resources.push(Resource {
-                kind,
-                capacity: cap,
-            });
+            resources.push(Resource { kind, capacity: cap });
         }
         for _ in &self.pools {
-            resources.push(Resource {
-                kind: ResourceKind::Shared,
-                capacity: 1.0,
-            });
+            resources.push(Resource { kind: ResourceKind::Shared, capacity: 1.0 });
         }
-        resources.push(Resource {
-            kind: ResourceKind::Shared,
-            capacity: 1.0,
-        });
-        let pool_bw: Vec<f64> = (0..self.pools.len())
-            .map(|p| self.pool_bandwidth(p))
-            .collect();
+        resources.push(Resource { kind: ResourceKind::Shared, capacity: 1.0 });
+        let pool_bw: Vec<f64> = (0..self.pools.len()).map(|p| self.pool_bandwidth(p)).collect();
         let mut base_mb = vec![0.0; self.pools.len()];
         let mut contexts: Vec<(usize, &str)> = Vec::new();
         let mut jobs = Vec::with_capacity(self.models.len());
@@ -553,17 +499,9 @@ impl Prepared {
         let domains = self
             .devices
             .iter()
-            .map(|d| sim::Domain {
-                interference_per_job: d.interference_per_model,
-            })
+            .map(|d| sim::Domain { interference_per_job: d.interference_per_model })
             .collect();
-        Scenario {
-            resources,
-            domains,
-            jobs,
-            groups: plan.groups.clone(),
-            base_mb,
-        }
+        Scenario { resources, domains, jobs, groups: plan.groups.clone(), base_mb }
     }
 
     /// The simulator's job for model `i` running as `s` predicts, with `residency`.
@@ -594,15 +532,11 @@ impl Prepared {
             Concurrency::SerialQueue => demands.push((m.device, s.queue_share)),
             // A model's threads hold their cores for its whole run (they spin or wait at each region's
             // join), so it claims one core per thread.
-            Concurrency::CpuThreads => demands.push((
-                m.device,
-                f64::from(s.threads) / f64::from(dev.compute_units.max(1)),
-            )),
+            Concurrency::CpuThreads => {
+                demands.push((m.device, f64::from(s.threads) / f64::from(dev.compute_units.max(1))))
+            }
         }
-        demands.push((
-            nd + m.pool,
-            s.bandwidth_share * achievable_bw(dev) / pool_bw.max(1.0),
-        ));
+        demands.push((nd + m.pool, s.bandwidth_share * achievable_bw(dev) / pool_bw.max(1.0)));
         if dev.concurrency != Concurrency::CpuThreads {
             demands.push((host, s.host_share / host_cores));
         }
@@ -676,15 +610,11 @@ impl Prepared {
             residency: Residency::Resident,
         };
         let mut order = self.canonical.clone();
-        let lat: Vec<f64> = (0..self.models.len())
-            .map(|i| latency_ms(i, self.threads(i, &base)))
-            .collect();
+        let lat: Vec<f64> =
+            (0..self.models.len()).map(|i| latency_ms(i, self.threads(i, &base))).collect();
         // Shortest first minimises the mean wait; the makespan is the same in any order.
         order.sort_by(|&a, &b| lat[a].total_cmp(&lat[b]));
-        Plan {
-            groups: order.into_iter().map(|i| vec![i]).collect(),
-            ..base
-        }
+        Plan { groups: order.into_iter().map(|i| vec![i]).collect(), ..base }
     }
 }
 

@@ -24,20 +24,12 @@ pub fn build(
     let makespan_ms = schedule.makespan_ns as f64 / NS_PER_MS;
     let mut models = model_results(prep, plan, singles, scenario, &schedule);
     let items: f64 = models.iter().map(|m| f64::from(m.batch_size)).sum();
-    let combined_memory_mb = schedule
-        .memory
-        .iter()
-        .map(|s| s.mb.iter().sum::<f64>())
-        .fold(0.0, f64::max);
+    let combined_memory_mb =
+        schedule.memory.iter().map(|s| s.mb.iter().sum::<f64>()).fold(0.0, f64::max);
     let pools = pool_reports(prep, &schedule);
-    let budget_overflow = prep
-        .constraints
-        .max_memory_mb
-        .map_or(0.0, |b| (combined_memory_mb - b).max(0.0));
-    let overflow_mb = pools
-        .iter()
-        .map(|p| p.overflow_mb)
-        .fold(budget_overflow, f64::max);
+    let budget_overflow =
+        prep.constraints.max_memory_mb.map_or(0.0, |b| (combined_memory_mb - b).max(0.0));
+    let overflow_mb = pools.iter().map(|p| p.overflow_mb).fold(budget_overflow, f64::max);
     let warnings = warnings(prep, &models, &pools, overflow_mb);
     let contention = contention(prep, plan, &models, &pools, makespan_ms);
     let (energy, per_model_j) = energy(prep, scenario, &schedule, items);
@@ -45,11 +37,8 @@ pub fn build(
         m.energy_j = e;
     }
     let sharing = sharing(prep, &models);
-    let memory_curve = schedule
-        .memory
-        .iter()
-        .map(|s| (s.time_ns as f64 / NS_PER_MS, s.mb.iter().sum()))
-        .collect();
+    let memory_curve =
+        schedule.memory.iter().map(|s| (s.time_ns as f64 / NS_PER_MS, s.mb.iter().sum())).collect();
     let mean_latency_ms =
         order_free_sum(models.iter().map(|m| m.end_ms)) / models.len().max(1) as f64;
     MultiPrediction {
@@ -120,11 +109,8 @@ fn pool_reports(prep: &Prepared, schedule: &Schedule) -> Vec<PoolReport> {
             let overflow_mb = (schedule.peak_mb[p] - cap).max(0.0);
             // Every round touches every resident byte, so the overflow is written out and read back once per
             // round (an LRU-like pager evicts exactly what the next model needs).
-            let swap_ms_per_round = if name == "host" {
-                2.0 * overflow_mb * MB / (SWAP_GBPS * 1e9) * 1e3
-            } else {
-                0.0
-            };
+            let swap_ms_per_round =
+                if name == "host" { 2.0 * overflow_mb * MB / (SWAP_GBPS * 1e9) * 1e3 } else { 0.0 };
             PoolReport {
                 name: name.clone(),
                 capacity_mb: *cap,
@@ -148,9 +134,7 @@ fn warnings(
         warnings.extend(m.solo.warnings.iter().cloned());
     }
     if overflow_mb > 0.0 {
-        warnings.push(format!(
-            "infeasible: needs {overflow_mb:.0} MB more memory than available"
-        ));
+        warnings.push(format!("infeasible: needs {overflow_mb:.0} MB more memory than available"));
     }
     for pool in pools.iter().filter(|p| p.swap_ms_per_round > 0.0) {
         warnings.push(format!(
@@ -169,17 +153,12 @@ fn energy(
     items: f64,
 ) -> (EnergyReport, Vec<f64>) {
     let makespan_s = schedule.makespan_ns as f64 * 1e-9;
-    let weight: Vec<f64> = scenario
-        .jobs
-        .iter()
-        .map(|j| j.activity * j.solo_ns as f64)
-        .collect();
+    let weight: Vec<f64> = scenario.jobs.iter().map(|j| j.activity * j.solo_ns as f64).collect();
     let mut devices = Vec::new();
     let mut per_model = vec![0.0; scenario.jobs.len()];
     for (d, dev) in prep.devices.iter().enumerate() {
-        let on: Vec<usize> = (0..prep.models.len())
-            .filter(|&i| prep.models[i].device == d)
-            .collect();
+        let on: Vec<usize> =
+            (0..prep.models.len()).filter(|&i| prep.models[i].device == d).collect();
         if on.is_empty() {
             continue;
         }
@@ -189,28 +168,17 @@ fn energy(
             * 1e-9;
         let total_weight = order_free_sum(on.iter().map(|&i| weight[i]));
         for &i in &on {
-            let share = if total_weight > 0.0 {
-                weight[i] / total_weight
-            } else {
-                1.0 / on.len() as f64
-            };
+            let share =
+                if total_weight > 0.0 { weight[i] / total_weight } else { 1.0 / on.len() as f64 };
             per_model[i] = (idle_j + dynamic_j) * share;
         }
-        devices.push(DeviceEnergy {
-            device: dev.id.clone(),
-            idle_j,
-            dynamic_j,
-        });
+        devices.push(DeviceEnergy { device: dev.id.clone(), idle_j, dynamic_j });
     }
     let total_j = order_free_sum(devices.iter().map(|d| d.idle_j + d.dynamic_j));
     let report = EnergyReport {
         total_j,
         per_item_j: total_j / items.max(1.0),
-        average_power_w: if makespan_s > 0.0 {
-            total_j / makespan_s
-        } else {
-            0.0
-        },
+        average_power_w: if makespan_s > 0.0 { total_j / makespan_s } else { 0.0 },
         devices,
     };
     (report, per_model)
@@ -233,19 +201,13 @@ fn contention(
         }
     };
     let worst = |f: &dyn Fn(usize) -> f64| {
-        plan.groups
-            .iter()
-            .map(|g| g.iter().map(|&i| f(i)).sum::<f64>())
-            .fold(0.0, f64::max)
+        plan.groups.iter().map(|g| g.iter().map(|&i| f(i)).sum::<f64>()).fold(0.0, f64::max)
     };
     let longest = models.iter().map(|m| m.solo.latency_ms).fold(0.0, f64::max);
     Contention {
         compute: worst(&share),
         memory_bandwidth: worst(&|i| models[i].solo.bandwidth_share),
-        memory: pools
-            .iter()
-            .map(|p| p.peak_mb / p.capacity_mb.max(1e-9))
-            .fold(0.0, f64::max),
+        memory: pools.iter().map(|p| p.peak_mb / p.capacity_mb.max(1e-9)).fold(0.0, f64::max),
         makespan_over_longest: makespan_ms / longest.max(1e-12),
     }
 }
@@ -255,11 +217,7 @@ fn sharing(prep: &Prepared, models: &[ModelResult]) -> SharingBenefits {
     let total = order_free_sum(models.iter().map(|m| m.memory_mb));
     SharingBenefits {
         memory_saved_mb: saved,
-        memory_benefit: if total + saved > 0.0 {
-            total / (total + saved)
-        } else {
-            1.0
-        },
+        memory_benefit: if total + saved > 0.0 { total / (total + saved) } else { 1.0 },
         compute_benefit: 1.0,
         pairs: prep
             .sharing_pairs

@@ -38,11 +38,7 @@ fn row_padding(m: f64, tile: f64, micro: f64, per_tile: f64) -> f64 {
 fn remainder_padding(len: f64, tile: f64, micro: f64, per_tile: f64) -> f64 {
     let whole = count_floor(per_tile) * tile;
     let rest = len - whole;
-    let padded = if rest > 0.0 {
-        (count_ceil(rest / micro) * micro).min(tile)
-    } else {
-        0.0
-    };
+    let padded = if rest > 0.0 { (count_ceil(rest / micro) * micro).min(tile) } else { 0.0 };
     ((whole + padded) / len).max(1.0)
 }
 
@@ -320,45 +316,27 @@ impl Placement<'_> {
         let (peak, compute) = dev.peak_for(precision);
         let all_units = f64::from(dev.compute_units.max(1));
         let cpu = self.is_cpu();
-        let lanes = if cpu {
-            f64::from(self.effective_threads())
-        } else {
-            all_units
-        };
+        let lanes = if cpu { f64::from(self.effective_threads()) } else { all_units };
         let units = if cpu { self.busy_cores() } else { all_units };
         let unit_flops = peak * 1e12 / all_units;
         let mut bandwidth = dev.memory_bandwidth_gbps * 1e9 * dev.bandwidth_efficiency;
         if dev.per_unit_bandwidth_gbps > 0.0 {
             bandwidth = bandwidth.min(lanes * dev.per_unit_bandwidth_gbps * 1e9);
         }
-        let smallest_tile = dev
-            .gemm_tiles
-            .iter()
-            .map(|t| t.efficiency)
-            .fold(1.0, f64::min);
-        let fp32_peak = if dev.peak_tflops.fp32 > 0.0 {
-            dev.peak_for(Precision::Fp32).0
-        } else {
-            peak
-        };
+        let smallest_tile = dev.gemm_tiles.iter().map(|t| t.efficiency).fold(1.0, f64::min);
+        let fp32_peak =
+            if dev.peak_tflops.fp32 > 0.0 { dev.peak_for(Precision::Fp32).0 } else { peak };
         let efficiency = dev.kernel_efficiency(self.runtime);
         let vector_flops = fp32_peak * 1e12 * units / all_units * smallest_tile * efficiency;
-        let act = if precision == Precision::Int4 {
-            Precision::Fp16
-        } else {
-            compute
-        };
+        let act = if precision == Precision::Int4 { Precision::Fp16 } else { compute };
         // The microkernel's block: the device's smallest tile (by area).
         let micro = dev
             .gemm_tiles
             .iter()
             .min_by_key(|t| u64::from(t.m) * u64::from(t.n))
             .map_or((1.0, 1.0), |t| (f64::from(t.m), f64::from(t.n)));
-        let per_kernel = if cpu {
-            self.runtime.cpu_host_overhead_us
-        } else {
-            self.runtime.host_overhead_us
-        };
+        let per_kernel =
+            if cpu { self.runtime.cpu_host_overhead_us } else { self.runtime.host_overhead_us };
         let rates = Rates {
             core_bw: dev.per_unit_bandwidth_gbps * 1e9,
             launch_s: if cpu {
@@ -442,22 +420,14 @@ impl Placement<'_> {
             r
         };
         let bytes = op.act_elems * r.act_bytes + op.weight_elems * r.weight_bytes;
-        let read_share = if gemv {
-            self.runtime.gemv_bandwidth_efficiency
-        } else {
-            1.0
-        };
+        let read_share = if gemv { self.runtime.gemv_bandwidth_efficiency } else { 1.0 };
         let memory = bytes / (r.bandwidth * read_share);
         let (compute, occupancy) = match op.class {
             OpClass::Gemm | OpClass::Attention => self.gemm(r, op),
             _ => (op.flops / r.vector_flops, 1.0),
         };
         let (pack, faults) = self.outside_roofline(r, op);
-        let memory = if pack > 0.0 {
-            op.act_elems * r.act_bytes / r.bandwidth
-        } else {
-            memory
-        };
+        let memory = if pack > 0.0 { op.act_elems * r.act_bytes / r.bandwidth } else { memory };
         // Packing and faulting are memory work outside the roofline: they add to it.
         let pack = pack + faults;
         // The device-side cost: a kernel launch on accelerators, the fork and join of the kernel's threads on
@@ -465,11 +435,7 @@ impl Placement<'_> {
         let overhead = if serial { 0.0 } else { r.launch_s };
         let device = compute.max(memory) + pack + overhead;
         let host = r.host_s;
-        let wall = if r.cpu {
-            device + host
-        } else {
-            device.max(host)
-        };
+        let wall = if r.cpu { device + host } else { device.max(host) };
         let busy = compute.max(memory) + pack;
         let (mut cb, mut mb) = (0.0, pack);
         if compute >= memory {
@@ -485,11 +451,7 @@ impl Placement<'_> {
             host_us: host * 1e6,
             kernels: 1.0,
             // A kernel split over more than one thread is a parallel region.
-            regions: if r.cpu && !serial && r.lanes > 1.0 {
-                1.0
-            } else {
-                0.0
-            },
+            regions: if r.cpu && !serial && r.lanes > 1.0 { 1.0 } else { 0.0 },
             flops: op.flops,
             bytes,
             compute_bound_us: cb * 1e6,
@@ -542,18 +504,8 @@ impl Placement<'_> {
             class: OpClass::Gemm,
             ..*op
         };
-        let qk = Op {
-            n: op.n,
-            k: op.k,
-            out_elems: scores,
-            ..half
-        };
-        let av = Op {
-            n: op.k,
-            k: op.n,
-            out_elems: op.out_elems,
-            ..half
-        };
+        let qk = Op { n: op.n, k: op.k, out_elems: scores, ..half };
+        let av = Op { n: op.k, k: op.n, out_elems: op.out_elems, ..half };
         let mut softmax = Op::norm(scores);
         softmax.repeat = op.repeat;
         let mut scale = Op::epilogue(2.0 * scores);
@@ -576,11 +528,9 @@ impl Placement<'_> {
                 _ => total.add(&self.op(r, op), op.repeat),
             }
         }
-        let call = if r.cpu {
-            self.runtime.cpu_call_overhead_us
-        } else {
-            self.runtime.call_overhead_us
-        } * self.device.overhead_scale;
+        let call =
+            if r.cpu { self.runtime.cpu_call_overhead_us } else { self.runtime.call_overhead_us }
+                * self.device.overhead_scale;
         total.wall_us += call;
         total.host_us += call;
         total.overhead_us += call;
@@ -612,13 +562,7 @@ impl Placement<'_> {
         }
         let spinners = f64::from(threads - 1);
         let window_us = spin_us * (f64::from(threads) + spinners) / f64::from(cores);
-        Some((
-            Placement {
-                threads: free,
-                ..*self
-            },
-            window_us,
-        ))
+        Some((Placement { threads: free, ..*self }, window_us))
     }
 
     /// The prefill, and the whole run (the prefill and its decode steps), with the first `window_us` of each
@@ -707,11 +651,7 @@ impl Placement<'_> {
             memory,
             compute_precision,
             bound,
-            compute_share: if r.cpu {
-                1.0
-            } else {
-                (total.unit_us / latency_us).min(1.0)
-            },
+            compute_share: if r.cpu { 1.0 } else { (total.unit_us / latency_us).min(1.0) },
             bandwidth_share: (total.memory_us / latency_us).min(1.0),
             queue_share: (total.device_us / latency_us).min(1.0),
             host_share: (total.host_us / latency_us).min(1.0),
@@ -744,11 +684,7 @@ mod tests {
             let rt = RuntimeProfile::find(runtime).unwrap();
             let op = Op::epilogue(2.0 * mib * MB / 4.0);
             let wall = |device| {
-                let p = Placement {
-                    device,
-                    runtime: &rt,
-                    threads,
-                };
+                let p = Placement { device, runtime: &rt, threads };
                 let (r, _) = p.rates(Precision::Fp32);
                 p.op(&r, &op).wall_us
             };
@@ -782,12 +718,7 @@ mod tests {
         spec.sequence_length = Some(128);
         spec.output_tokens = Some(tokens);
         let model = resolve(&spec, "models[0]").unwrap();
-        Placement {
-            device: &device,
-            runtime,
-            threads,
-        }
-        .predict(&model)
+        Placement { device: &device, runtime, threads }.predict(&model)
     }
 
     #[test]

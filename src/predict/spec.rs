@@ -49,20 +49,16 @@ impl CustomModel {
     /// Identifies the described weights.
     pub fn key(&self) -> String {
         match self {
-            CustomModel::Size { params_m, gflops } => format!(
-                "size:{:x}:{:x}",
-                params_m.to_bits(),
-                gflops.unwrap_or(0.0).to_bits()
-            ),
+            CustomModel::Size { params_m, gflops } => {
+                format!("size:{:x}:{:x}", params_m.to_bits(), gflops.unwrap_or(0.0).to_bits())
+            }
             CustomModel::Arch(a) => format!(
                 "arch:{}:{}:{}:{}:{:?}:{:?}:{:?}:{}",
                 a.decoder, a.layers, a.hidden, a.heads, a.kv_heads, a.ffn, a.vocab, a.gated
             ),
             CustomModel::Chain(gemms) => {
-                let dims: Vec<String> = gemms
-                    .iter()
-                    .map(|g| format!("{}x{}x{}", g.m, g.k, g.n))
-                    .collect();
+                let dims: Vec<String> =
+                    gemms.iter().map(|g| format!("{}x{}x{}", g.m, g.k, g.n)).collect();
                 format!("chain:{}", dims.join(","))
             }
             CustomModel::Graph(g) => g.key(),
@@ -208,20 +204,12 @@ pub fn resolve(spec: &ModelSpec, field: impl std::fmt::Display) -> Result<Resolv
                 let (a, t, i) = custom_arch(spec, custom, field, &mut warnings)?;
                 (a, t, i, format!("custom:{}:{}", t.name(), custom.key()))
             }
-            (None, Some(m)) => (
-                m.arch,
-                m.model_type,
-                m.default_input,
-                format!("catalog:{}", m.name),
-            ),
+            (None, Some(m)) => {
+                (m.arch, m.model_type, m.default_input, format!("catalog:{}", m.name))
+            }
             (None, None) => {
                 let (a, t, i) = estimate(spec, field, &mut warnings)?;
-                (
-                    a,
-                    t,
-                    i,
-                    format!("estimated:{}:{}", t.name(), spec.name.to_ascii_lowercase()),
-                )
+                (a, t, i, format!("estimated:{}:{}", t.name(), spec.name.to_ascii_lowercase()))
             }
         };
     input.batch = spec.batch_size;
@@ -234,11 +222,8 @@ pub fn resolve(spec: &ModelSpec, field: impl std::fmt::Display) -> Result<Resolv
     if let Some(s) = spec.audio_seconds {
         input.audio_seconds = s;
     }
-    input.output_tokens = if arch.generates() {
-        spec.output_tokens.unwrap_or(DEFAULT_OUTPUT_TOKENS)
-    } else {
-        0
-    };
+    input.output_tokens =
+        if arch.generates() { spec.output_tokens.unwrap_or(DEFAULT_OUTPUT_TOKENS) } else { 0 };
     if spec.output_tokens.is_some() && !arch.generates() {
         warnings.push(format!(
             "{field}.output_tokens ignored: '{}' does not generate tokens",
@@ -297,11 +282,7 @@ fn synth_stack(params: f64) -> TxStack {
     let per_width = |d: f64| 12.0 * (d / 64.0) * d * d;
     let d = (1..=1024u32)
         .map(|k| f64::from(k * 64))
-        .min_by(|a, b| {
-            (per_width(*a) - params)
-                .abs()
-                .total_cmp(&(per_width(*b) - params).abs())
-        })
+        .min_by(|a, b| (per_width(*a) - params).abs().total_cmp(&(per_width(*b) - params).abs()))
         .unwrap_or(64.0);
     let layers = (params / (12.0 * d * d)).round().clamp(1.0, 1000.0);
     let d = d as u32;
@@ -382,22 +363,12 @@ fn custom_arch(
             let stack = TxStack {
                 kv_heads: kv,
                 gated_ffn: a.gated,
-                attn_bias: if a.decoder && a.gated {
-                    AttnBias::None
-                } else {
-                    AttnBias::All
-                },
+                attn_bias: if a.decoder && a.gated { AttnBias::None } else { AttnBias::All },
                 ffn_bias: !a.gated,
                 norm_bias: !a.gated,
                 ..TxStack::bert(a.layers, a.hidden, heads, a.ffn.unwrap_or(4 * a.hidden))
             };
-            Ok(generic(
-                stack,
-                a.decoder,
-                a.vocab.unwrap_or(32_000),
-                ty,
-                default_input(),
-            ))
+            Ok(generic(stack, a.decoder, a.vocab.unwrap_or(32_000), ty, default_input()))
         }
     }
 }
@@ -409,30 +380,13 @@ fn generic(
     ty: Option<ModelType>,
     input: InputShape,
 ) -> (Architecture, ModelType, InputShape) {
-    let embed = Embedding {
-        vocab,
-        dim: stack.d_model,
-        positions: 0,
-        token_types: 0,
-        norm: !decoder,
-    };
+    let embed =
+        Embedding { vocab, dim: stack.d_model, positions: 0, token_types: 0, norm: !decoder };
     if decoder {
-        (
-            Architecture::Decoder {
-                embed,
-                stack,
-                tied_head: true,
-            },
-            ModelType::TextGeneration,
-            input,
-        )
+        (Architecture::Decoder { embed, stack, tied_head: true }, ModelType::TextGeneration, input)
     } else {
         (
-            Architecture::Encoder {
-                embed,
-                stack,
-                pooler: false,
-            },
+            Architecture::Encoder { embed, stack, pooler: false },
             ty.unwrap_or(ModelType::TextEmbedding),
             input,
         )
@@ -466,26 +420,22 @@ const DECODER_WORDS: [&str; 12] = [
     "tinyllama",
     "mpt",
 ];
-const VISION_WORDS: [&str; 8] = [
-    "vit", "deit", "swin", "beit", "dino", "convnext", "resnet", "image",
-];
-const TEXT_WORDS: [&str; 8] = [
-    "bert", "roberta", "minilm", "bge", "e5", "gte", "mpnet", "electra",
-];
+const VISION_WORDS: [&str; 8] =
+    ["vit", "deit", "swin", "beit", "dino", "convnext", "resnet", "image"];
+const TEXT_WORDS: [&str; 8] = ["bert", "roberta", "minilm", "bge", "e5", "gte", "mpnet", "electra"];
 const AUDIO_WORDS: [&str; 4] = ["whisper", "wav2vec", "hubert", "audio"];
 
 /// Explicit sizes in the name: `7b`, `0.5b`, `125m`.
 fn size_in_name(name: &str) -> Option<f64> {
-    name.split(|c: char| !(c.is_ascii_alphanumeric() || c == '.'))
-        .find_map(|tok| {
-            let (num, unit) = tok.split_at(tok.len().checked_sub(1)?);
-            let scale = match unit {
-                "b" => 1e9,
-                "m" => 1e6,
-                _ => return None,
-            };
-            decimal(num).filter(|v| *v > 0.0).map(|v| v * scale)
-        })
+    name.split(|c: char| !(c.is_ascii_alphanumeric() || c == '.')).find_map(|tok| {
+        let (num, unit) = tok.split_at(tok.len().checked_sub(1)?);
+        let scale = match unit {
+            "b" => 1e9,
+            "m" => 1e6,
+            _ => return None,
+        };
+        decimal(num).filter(|v| *v > 0.0).map(|v| v * scale)
+    })
 }
 
 /// Parses `12`, `0.5`, `1.25` (digits with at most one point); anything else is `None`. Written out because
@@ -498,10 +448,7 @@ fn decimal(text: &str) -> Option<f64> {
     {
         return None;
     }
-    let digits = |s: &str| {
-        s.bytes()
-            .fold(0.0, |acc, b| acc * 10.0 + f64::from(b - b'0'))
-    };
+    let digits = |s: &str| s.bytes().fold(0.0, |acc, b| acc * 10.0 + f64::from(b - b'0'));
     Some(digits(int) + digits(frac) / 10f64.powi(frac.len() as i32))
 }
 
@@ -533,11 +480,9 @@ fn estimate(
             format!("a catalog model ({}), or give model_type, params (millions) or an architecture for other models", names.join(", ")),
         ));
     };
-    let word = SIZE_WORDS.iter().find(|(w, ..)| {
-        lower
-            .split(|c: char| !c.is_ascii_alphanumeric())
-            .any(|t| t == *w)
-    });
+    let word = SIZE_WORDS
+        .iter()
+        .find(|(w, ..)| lower.split(|c: char| !c.is_ascii_alphanumeric()).any(|t| t == *w));
     let column = |row: &(&str, f64, f64, f64)| match ty {
         ModelType::TextGeneration => row.2,
         ModelType::Vision | ModelType::Multimodal => row.3,
@@ -546,10 +491,7 @@ fn estimate(
     let (params, basis) = match (size_in_name(&lower), word) {
         (Some(p), _) => (p, format!("the size '{}' in its name", fmt_params(p))),
         (None, Some(row)) => (column(row), format!("the size word '{}'", row.0)),
-        (None, None) => (
-            column(&SIZE_WORDS[3]),
-            "no size word (assumed 'base')".to_string(),
-        ),
+        (None, None) => (column(&SIZE_WORDS[3]), "no size word (assumed 'base')".to_string()),
     };
     let stack = synth_stack(params);
     warnings.push(format!(
@@ -565,18 +507,8 @@ fn estimate(
     } else if ty == ModelType::Audio {
         input.sequence_length = 500; // 10 s at 50 frames/s.
     }
-    let vocab = if ty == ModelType::TextGeneration {
-        50_257
-    } else {
-        0
-    };
-    Ok(generic(
-        stack,
-        ty == ModelType::TextGeneration,
-        vocab,
-        Some(ty),
-        input,
-    ))
+    let vocab = if ty == ModelType::TextGeneration { 50_257 } else { 0 };
+    Ok(generic(stack, ty == ModelType::TextGeneration, vocab, Some(ty), input))
 }
 
 fn fmt_params(p: f64) -> String {
@@ -597,16 +529,8 @@ mod tests {
         spec.model_type = None;
         let r = resolve(&spec, "models[0]").unwrap();
         assert_eq!(r.model_type, ModelType::TextGeneration);
-        assert!(
-            (r.arch.params() / 7e9 - 1.0).abs() < 0.25,
-            "{}",
-            r.arch.params()
-        );
-        assert!(
-            r.warnings[0].contains("unknown model 'acme-llama-7b-chat'"),
-            "{:?}",
-            r.warnings
-        );
+        assert!((r.arch.params() / 7e9 - 1.0).abs() < 0.25, "{}", r.arch.params());
+        assert!(r.warnings[0].contains("unknown model 'acme-llama-7b-chat'"), "{:?}", r.warnings);
     }
 
     #[test]
@@ -622,22 +546,14 @@ mod tests {
 
     #[test]
     fn a_name_without_any_hint_is_an_error_naming_the_field() {
-        let err = resolve(&ModelSpec::named("foo"), "models[3]")
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.contains("models[3].model_name") && err.contains("bert-base-uncased"),
-            "{err}"
-        );
+        let err = resolve(&ModelSpec::named("foo"), "models[3]").unwrap_err().to_string();
+        assert!(err.contains("models[3].model_name") && err.contains("bert-base-uncased"), "{err}");
     }
 
     #[test]
     fn explicit_size_and_gflops_set_the_work() {
         let mut spec = ModelSpec::named("in-house-ranker");
-        spec.custom = Some(CustomModel::Size {
-            params_m: 100.0,
-            gflops: Some(20.0),
-        });
+        spec.custom = Some(CustomModel::Size { params_m: 100.0, gflops: Some(20.0) });
         let r = resolve(&spec, "models[0]").unwrap();
         assert_eq!(r.input.sequence_length, 100);
         assert!((r.arch.params() / 100e6 - 1.0).abs() < 0.3);

@@ -23,9 +23,7 @@ pub struct SingleTable {
 impl SingleTable {
     /// An empty table for `prep`'s models.
     pub fn new(prep: &Prepared) -> Self {
-        SingleTable {
-            rows: vec![Vec::new(); prep.models.len()],
-        }
+        SingleTable { rows: vec![Vec::new(); prep.models.len()] }
     }
 
     /// Model `i` alone on `threads` threads.
@@ -75,10 +73,8 @@ pub fn fill_into(
             continue;
         }
         // Each open model's latency at its current threads (None: closed, more threads do not help).
-        let mut now: Vec<Option<f64>> = on
-            .iter()
-            .map(|&(i, _)| Some(table.get(prep, i, 1).latency_ms))
-            .collect();
+        let mut now: Vec<Option<f64>> =
+            on.iter().map(|&(i, _)| Some(table.get(prep, i, 1).latency_ms)).collect();
         while left > 0 {
             // The slowest open model; on equal times the first.
             let slowest = (0..on.len())

@@ -59,20 +59,12 @@ pub struct Attempted<O> {
 impl<O> Attempted<O> {
     /// A failed attempt with its reason.
     pub fn failed(status: Status, error: impl Into<String>, output: O) -> Attempted<O> {
-        Attempted {
-            status,
-            error: Some(error.into()),
-            output,
-        }
+        Attempted { status, error: Some(error.into()), output }
     }
 
     /// A successful attempt.
     pub fn ok(output: O) -> Attempted<O> {
-        Attempted {
-            status: Status::Ok,
-            error: None,
-            output,
-        }
+        Attempted { status: Status::Ok, error: None, output }
     }
 }
 
@@ -173,12 +165,7 @@ pub async fn run_model<A: Attempts + ?Sized>(a: &A, model: usize, t0: f64) -> Ou
         let a0 = a.now_ms();
         let got = a.attempt(model, backend).await;
         let ms = a.now_ms() - a0;
-        attempts.push(Attempt {
-            backend,
-            status: got.status,
-            ms,
-            error: got.error.clone(),
-        });
+        attempts.push(Attempt { backend, status: got.status, ms, error: got.error.clone() });
         let ok = got.status == Status::Ok;
         last = Some((backend, got));
         if ok {
@@ -284,18 +271,11 @@ pub async fn run<E: Executor>(
         .into_iter()
         .map(|o| {
             o.unwrap_or_else(|| {
-                Outcome::not_run(
-                    "the plan did not include this model",
-                    makespan_ms,
-                    missing(),
-                )
+                Outcome::not_run("the plan did not include this model", makespan_ms, missing())
             })
         })
         .collect();
-    Ran {
-        outcomes,
-        makespan_ms,
-    }
+    Ran { outcomes, makespan_ms }
 }
 
 /// What a measurement records besides the outcomes: the models as predicted, the profiles predicted with,
@@ -344,11 +324,7 @@ pub fn summarise<O>(
         .filter(|(o, _)| o.ok())
         .map(|(_, s)| f64::from(s.batch_size))
         .sum();
-    let throughput = if ran.makespan_ms > 0.0 {
-        items / (ran.makespan_ms / 1e3)
-    } else {
-        0.0
-    };
+    let throughput = if ran.makespan_ms > 0.0 { items / (ran.makespan_ms / 1e3) } else { 0.0 };
     let measurement = if failed == 0 {
         let m = Measurement {
             timestamp_ms: basis.timestamp_ms,
@@ -379,10 +355,5 @@ pub fn summarise<O>(
             ran.outcomes.len()
         ))
     };
-    Summary {
-        succeeded,
-        failed,
-        throughput,
-        measurement,
-    }
+    Summary { succeeded, failed, throughput, measurement }
 }

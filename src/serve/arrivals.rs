@@ -8,17 +8,9 @@ use super::rng::Rng;
 pub(crate) enum Source<'a> {
     /// Exponential gaps; the clock is kept in f64 ns so that rounding each arrival to whole nanoseconds
     /// never accumulates into a drift of the rate.
-    Poisson {
-        rng: Rng,
-        mean_gap_ns: f64,
-        clock_ns: f64,
-    },
+    Poisson { rng: Rng, mean_gap_ns: f64, clock_ns: f64 },
     /// `phase + k · period`, computed from `k` each time for the same reason.
-    Periodic {
-        period_ns: f64,
-        phase_ns: f64,
-        count: u64,
-    },
+    Periodic { period_ns: f64, phase_ns: f64, count: u64 },
     /// Recorded times.
     Trace { times_ms: &'a [f64], pos: usize },
     /// No traffic.
@@ -33,18 +25,12 @@ impl<'a> Source<'a> {
             Arrivals::Trace { times_ms } => Source::Trace { times_ms, pos: 0 },
             Arrivals::None => Source::Silent,
             _ if arrivals.scalable_rate() * scale <= 0.0 => Source::Silent,
-            Arrivals::Poisson { rate_per_s } => Source::Poisson {
-                mean_gap_ns: 1e9 / (rate_per_s * scale),
-                clock_ns: 0.0,
-                rng,
-            },
+            Arrivals::Poisson { rate_per_s } => {
+                Source::Poisson { mean_gap_ns: 1e9 / (rate_per_s * scale), clock_ns: 0.0, rng }
+            }
             Arrivals::Periodic { rate_per_s } => {
                 let period_ns = 1e9 / (rate_per_s * scale);
-                Source::Periodic {
-                    phase_ns: rng.unit() * period_ns,
-                    period_ns,
-                    count: 0,
-                }
+                Source::Periodic { phase_ns: rng.unit() * period_ns, period_ns, count: 0 }
             }
         }
     }
@@ -52,19 +38,11 @@ impl<'a> Source<'a> {
     /// Time of the next arrival, or `None` once the stream reaches `end_ns`.
     pub(crate) fn next(&mut self, end_ns: u64) -> Option<u64> {
         let t = match self {
-            Source::Poisson {
-                rng,
-                mean_gap_ns,
-                clock_ns,
-            } => {
+            Source::Poisson { rng, mean_gap_ns, clock_ns } => {
                 *clock_ns += rng.exponential(*mean_gap_ns);
                 *clock_ns
             }
-            Source::Periodic {
-                period_ns,
-                phase_ns,
-                count,
-            } => {
+            Source::Periodic { period_ns, phase_ns, count } => {
                 *count += 1;
                 *phase_ns + (*count - 1) as f64 * *period_ns
             }
@@ -100,13 +78,8 @@ mod tests {
 
     #[test]
     fn trace_stops_at_the_end() {
-        let a = Arrivals::Trace {
-            times_ms: vec![0.0, 1.5, 2.0, 9.0],
-        };
-        assert_eq!(
-            all(Source::new(&a, 5.0, 0, 0), 5_000_000),
-            vec![0, 1_500_000, 2_000_000]
-        );
+        let a = Arrivals::Trace { times_ms: vec![0.0, 1.5, 2.0, 9.0] };
+        assert_eq!(all(Source::new(&a, 5.0, 0, 0), 5_000_000), vec![0, 1_500_000, 2_000_000]);
     }
 
     #[test]

@@ -46,17 +46,9 @@ pub fn capacity(prep: &Prepared, config: &ServeConfig) -> Result<CapacityReport>
     config.validate(prep.models.len())?;
     let machine = Machine::new(prep);
     let speed = config.throttle.map_or(1.0, |t| t.speed);
-    let alone_s: Vec<f64> = machine
-        .alone_ns
-        .iter()
-        .map(|&ns| ns as f64 / 1e9 / speed)
-        .collect();
-    let scaled_load: f64 = config
-        .arrivals
-        .iter()
-        .zip(&alone_s)
-        .map(|(a, s)| a.scalable_rate() * s)
-        .sum();
+    let alone_s: Vec<f64> = machine.alone_ns.iter().map(|&ns| ns as f64 / 1e9 / speed).collect();
+    let scaled_load: f64 =
+        config.arrivals.iter().zip(&alone_s).map(|(a, s)| a.scalable_rate() * s).sum();
     if scaled_load <= 0.0 {
         return Err(Error::invalid(
             "arrivals",
@@ -65,11 +57,7 @@ pub fn capacity(prep: &Prepared, config: &ServeConfig) -> Result<CapacityReport>
         ));
     }
     let (scale, simulations) = if config.policy.is_shared_slot() {
-        let trace_load: f64 = trace_rates(config)
-            .iter()
-            .zip(&alone_s)
-            .map(|(r, s)| r * s)
-            .sum();
+        let trace_load: f64 = trace_rates(config).iter().zip(&alone_s).map(|(r, s)| r * s).sum();
         (((1.0 - trace_load) / scaled_load).max(0.0), 0)
     } else {
         bisect(&machine, config, &alone_s)?
@@ -81,11 +69,7 @@ pub fn capacity(prep: &Prepared, config: &ServeConfig) -> Result<CapacityReport>
         .zip(traces)
         .map(|(a, trace)| a.scalable_rate() * scale + trace)
         .collect();
-    Ok(CapacityReport {
-        scale,
-        max_rate_per_s,
-        simulations,
-    })
+    Ok(CapacityReport { scale, max_rate_per_s, simulations })
 }
 
 /// Mean rate of each trace over the simulated span (0 for other arrivals).

@@ -162,11 +162,7 @@ impl ServeConfig {
         }
         if let Some(t) = self.throttle {
             if !(t.speed.is_finite() && t.speed > 0.0 && t.speed <= 1.0) {
-                return Err(Error::invalid(
-                    "throttle.speed",
-                    t.speed,
-                    "a number in (0, 1]",
-                ));
+                return Err(Error::invalid("throttle.speed", t.speed, "a number in (0, 1]"));
             }
         }
         check_request_count(self.expected_requests(1.0), "arrivals")
@@ -190,21 +186,14 @@ impl ServeConfig {
             ));
         }
         if self.end_ns() <= self.warmup_ns() {
-            return Err(Error::invalid(
-                "duration_s",
-                d,
-                "at least 1 ns longer than warmup_s",
-            ));
+            return Err(Error::invalid("duration_s", d, "at least 1 ns longer than warmup_s"));
         }
         Ok(())
     }
 
     /// Expected requests of all models with Poisson and Periodic rates scaled by `scale`.
     pub(crate) fn expected_requests(&self, scale: f64) -> f64 {
-        self.arrivals
-            .iter()
-            .map(|a| a.expected_requests(self.duration_s, scale))
-            .sum()
+        self.arrivals.iter().map(|a| a.expected_requests(self.duration_s, scale)).sum()
     }
 }
 

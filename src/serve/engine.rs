@@ -95,9 +95,8 @@ impl<'a> Engine<'a> {
         let n = machine.service_ns.len();
         let rank = shared_rank(&config.policy, machine);
         let servers = if rank.is_some() { 1 } else { n };
-        let sources = (0..n)
-            .map(|m| Source::new(&config.arrivals[m], scale, config.seed, m))
-            .collect();
+        let sources =
+            (0..n).map(|m| Source::new(&config.arrivals[m], scale, config.seed, m)).collect();
         let mut engine = Engine {
             machine,
             rank,
@@ -135,13 +134,7 @@ impl<'a> Engine<'a> {
 
     fn push(&mut self, time_ns: u64, kind: Kind, target: usize, generation: u64) {
         self.seq += 1;
-        self.heap.push(Reverse(Event {
-            time_ns,
-            kind,
-            seq: self.seq,
-            target,
-            generation,
-        }));
+        self.heap.push(Reverse(Event { time_ns, kind, seq: self.seq, target, generation }));
     }
 
     fn schedule_arrival(&mut self, m: usize) {
@@ -209,10 +202,7 @@ impl<'a> Engine<'a> {
 
     fn arrive(&mut self, m: usize, order: u64) {
         self.tally.arrive(m, self.now);
-        self.queues[m].push_back(Request {
-            arrival_ns: self.now,
-            order,
-        });
+        self.queues[m].push_back(Request { arrival_ns: self.now, order });
         self.schedule_arrival(m);
         self.touched.push(self.server_of(m));
     }
@@ -259,9 +249,7 @@ impl<'a> Engine<'a> {
 
     /// Starts the next request on idle server `s`, if any waits; returns whether one started.
     fn start_next(&mut self, s: usize) -> bool {
-        let Some(request) = self
-            .pick(s)
-            .and_then(|m| self.queues[m].pop_front().map(|r| (m, r)))
+        let Some(request) = self.pick(s).and_then(|m| self.queues[m].pop_front().map(|r| (m, r)))
         else {
             return false;
         };
@@ -272,11 +260,7 @@ impl<'a> Engine<'a> {
         }
         self.running += 1;
         let server = &mut self.servers[s];
-        server.job = Some(Job {
-            model,
-            request,
-            start_ns: self.now,
-        });
+        server.job = Some(Job { model, request, start_ns: self.now });
         server.remaining = self.machine.service_ns[model] as f64;
         server.rate = 0.0;
         server.since_ns = self.now;
@@ -286,17 +270,12 @@ impl<'a> Engine<'a> {
     /// Gives every running request whose rate changed its new rate and completion time.
     fn reschedule(&mut self) {
         self.active.clear();
-        self.active
-            .extend(self.servers.iter().filter_map(|s| s.job.map(|j| j.model)));
+        self.active.extend(self.servers.iter().filter_map(|s| s.job.map(|j| j.model)));
         if self.active.is_empty() {
             return;
         }
         let rates = self.machine.scenario.rates(&self.active, &mut self.scratch);
-        let busy = self
-            .servers
-            .iter_mut()
-            .enumerate()
-            .filter(|(_, s)| s.job.is_some());
+        let busy = self.servers.iter_mut().enumerate().filter(|(_, s)| s.job.is_some());
         for ((index, server), &rate) in busy.zip(rates) {
             let rate = rate * self.speed;
             if rate == server.rate {
@@ -322,13 +301,9 @@ impl<'a> Engine<'a> {
 
     fn snapshot_backlog(&mut self) {
         for m in 0..self.queues.len() {
-            let in_service = self
-                .servers
-                .iter()
-                .filter(|s| s.job.is_some_and(|j| j.model == m))
-                .count();
-            self.tally
-                .backlog(m, (self.queues[m].len() + in_service) as u64);
+            let in_service =
+                self.servers.iter().filter(|s| s.job.is_some_and(|j| j.model == m)).count();
+            self.tally.backlog(m, (self.queues[m].len() + in_service) as u64);
         }
     }
 }
@@ -367,13 +342,8 @@ mod tests {
         };
         Machine {
             scenario: Scenario {
-                resources: vec![Resource {
-                    kind: ResourceKind::Shared,
-                    capacity: 1.0,
-                }],
-                domains: vec![Domain {
-                    interference_per_job: 0.0,
-                }],
+                resources: vec![Resource { kind: ResourceKind::Shared, capacity: 1.0 }],
+                domains: vec![Domain { interference_per_job: 0.0 }],
                 jobs: vec![job.clone(), job],
                 groups: vec![],
                 base_mb: vec![0.0],
@@ -388,21 +358,11 @@ mod tests {
     /// Largest latency of each model, ns, for one request per model at the given times (ms).
     fn latencies(policy: Policy, at_ms: [f64; 2]) -> Vec<f64> {
         let m = machine();
-        let arrivals = at_ms
-            .iter()
-            .map(|&t| Arrivals::Trace { times_ms: vec![t] })
-            .collect();
-        let config = ServeConfig {
-            warmup_s: 0.0,
-            ..ServeConfig::new(arrivals, policy, 1.0)
-        };
+        let arrivals = at_ms.iter().map(|&t| Arrivals::Trace { times_ms: vec![t] }).collect();
+        let config = ServeConfig { warmup_s: 0.0, ..ServeConfig::new(arrivals, policy, 1.0) };
         let (tally, _) = Engine::new(&m, &config, 1.0).run();
         let report = tally.report(&m, &config.policy, 0, crate::serve::STABLE_TREND);
-        report
-            .models
-            .iter()
-            .map(|r| r.latency.unwrap().max_ms * 1e6)
-            .collect()
+        report.models.iter().map(|r| r.latency.unwrap().max_ms * 1e6).collect()
     }
 
     #[test]
@@ -417,9 +377,6 @@ mod tests {
     #[test]
     fn a_shared_slot_runs_one_request_at_a_time() {
         assert_eq!(latencies(Policy::Fifo, [0.0, 0.0]), [1000.0, 2000.0]);
-        assert_eq!(
-            latencies(Policy::Priority(vec![1, 0]), [0.0, 0.0]),
-            [2000.0, 1000.0]
-        );
+        assert_eq!(latencies(Policy::Priority(vec![1, 0]), [0.0, 0.0]), [2000.0, 1000.0]);
     }
 }

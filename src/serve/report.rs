@@ -124,9 +124,7 @@ impl Tally {
 
     /// Part of `[from, to]` inside the window.
     fn overlap(&self, from_ns: u64, to_ns: u64) -> u64 {
-        to_ns
-            .min(self.end_ns)
-            .saturating_sub(from_ns.max(self.start_ns))
+        to_ns.min(self.end_ns).saturating_sub(from_ns.max(self.start_ns))
     }
 
     pub(crate) fn arrive(&mut self, m: usize, now: u64) {
@@ -192,14 +190,7 @@ impl Tally {
         for (m, mut t) in self.models.into_iter().enumerate() {
             total_ns += t.latencies_ns.iter().map(|&l| l as f64).sum::<f64>();
             total_n += t.latencies_ns.len() as u64;
-            models.push(model_report(
-                &mut t,
-                machine,
-                m,
-                window_s,
-                parallel,
-                trend_allowance,
-            ));
+            models.push(model_report(&mut t, machine, m, window_s, parallel, trend_allowance));
         }
         let utilisation = self.busy_ns as f64 / window_ns;
         let slot_ok = parallel || utilisation < STABLE_UTILISATION;
@@ -309,9 +300,6 @@ mod tests {
     #[test]
     fn arrivals_split_into_thirds_of_the_window() {
         let t = Tally::new(1, 100, 400);
-        assert_eq!(
-            [t.third(100), t.third(199), t.third(200), t.third(399)],
-            [0, 0, 1, 2]
-        );
+        assert_eq!([t.third(100), t.third(199), t.third(200), t.third(399)], [0, 0, 1, 2]);
     }
 }

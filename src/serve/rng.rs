@@ -89,8 +89,6 @@ mod tests {
     #[test]
     fn unit_stays_in_range() {
         let mut r = Rng::new(0, 0);
-        assert!((0..10_000)
-            .map(|_| r.unit())
-            .all(|u| (0.0..1.0).contains(&u)));
+        assert!((0..10_000).map(|_| r.unit()).all(|u| (0.0..1.0).contains(&u)));
     }
 }

@@ -28,11 +28,7 @@ pub fn order_free_sum(values: impl Iterator<Item = f64>) -> f64 {
         }
         n += 1;
     }
-    let terms = if n <= ON_STACK {
-        &mut few[..n]
-    } else {
-        &mut more[..]
-    };
+    let terms = if n <= ON_STACK { &mut few[..n] } else { &mut more[..] };
     terms.sort_by(f64::total_cmp);
     terms.iter().sum()
 }
@@ -83,11 +79,7 @@ impl Cores {
         let sched = (1.0 / total) * (1.0 - spin * (1.0 - 1.0 / total));
         // A multi-thread job's regions find one of their threads off-core with the probability that a thread
         // is waiting (1 − 1/total), and wait for it.
-        let per_region = if job.spins {
-            self.spinning_wait_ns
-        } else {
-            self.blocking_wait_ns
-        };
+        let per_region = if job.spins { self.spinning_wait_ns } else { self.blocking_wait_ns };
         let solo = job.solo_ns as f64;
         let wait = solo / (solo + job.regions * per_region * (1.0 - 1.0 / total));
         clock * sched * wait
@@ -295,18 +287,14 @@ impl Scenario {
         scratch: &'s mut RateScratch,
     ) -> &'s [f64] {
         scratch.resources.clear();
-        scratch
-            .resources
-            .resize(self.resources.len(), ResourceState::default());
+        scratch.resources.resize(self.resources.len(), ResourceState::default());
         for &(r, d, _) in spinning_after {
             let res = &mut scratch.resources[r];
             res.load += d;
             res.spinning += d;
         }
         scratch.domains.clear();
-        scratch
-            .domains
-            .resize(self.domains.len().max(1), DomainState::default());
+        scratch.domains.resize(self.domains.len().max(1), DomainState::default());
         for &k in active {
             let job = &self.jobs[k];
             if let Some(c) = scratch.domains.get_mut(job.domain) {
@@ -390,25 +378,14 @@ impl Scenario {
     pub fn run(&self) -> Schedule {
         let n = self.jobs.len();
         let mut full = Full {
-            spans: vec![
-                Span {
-                    start_ns: 0,
-                    end_ns: 0
-                };
-                n
-            ],
+            spans: vec![Span { start_ns: 0, end_ns: 0 }; n],
             peak: [0.0; MAX_POOLS],
             memory: Vec::new(),
             busy_ns: vec![0.0; self.domains.len()],
         };
         let mut ws = Workspace::default();
         let resident = self.resident(&mut ws.sums);
-        let now = self.play(
-            self.groups.iter().map(Vec::as_slice),
-            resident,
-            &mut ws,
-            &mut full,
-        );
+        let now = self.play(self.groups.iter().map(Vec::as_slice), resident, &mut ws, &mut full);
         let mean_rate = (0..n)
             .map(|k| {
                 let took = full.spans[k].end_ns.saturating_sub(full.spans[k].start_ns);
@@ -471,11 +448,8 @@ impl Scenario {
                 self.rates_beside(&ws.active, &ws.spinning, &mut ws.rates);
                 let rates = &ws.rates.rates;
                 // Rates hold until the next job ends or the next spinning pool blocks.
-                let until_spin_ends = ws
-                    .spinning
-                    .iter()
-                    .map(|s| (s.2 - now) as f64)
-                    .fold(f64::INFINITY, f64::min);
+                let until_spin_ends =
+                    ws.spinning.iter().map(|s| (s.2 - now) as f64).fold(f64::INFINITY, f64::min);
                 let step = ws
                     .active
                     .iter()
@@ -494,8 +468,7 @@ impl Scenario {
                         let job = &self.jobs[k];
                         if job.spin_after_ns > 0 && job.spin_share > 0.0 {
                             if let Some(&(r, _)) = job.demands.first() {
-                                ws.spinning
-                                    .push((r, job.spin_share, now + job.spin_after_ns));
+                                ws.spinning.push((r, job.spin_share, now + job.spin_after_ns));
                             }
                         }
                     } else {
@@ -633,13 +606,8 @@ mod tests {
 
     fn scenario(jobs: Vec<Job>, groups: Vec<Vec<usize>>) -> Scenario {
         Scenario {
-            resources: vec![Resource {
-                kind: ResourceKind::Shared,
-                capacity: 1.0,
-            }],
-            domains: vec![Domain {
-                interference_per_job: 0.0,
-            }],
+            resources: vec![Resource { kind: ResourceKind::Shared, capacity: 1.0 }],
+            domains: vec![Domain { interference_per_job: 0.0 }],
             jobs,
             groups,
             base_mb: vec![0.0],
@@ -650,9 +618,8 @@ mod tests {
     fn order_free_sums_are_the_sorted_sum_in_any_order_on_and_off_the_stack() {
         for n in [0usize, 1, 5, 16, 17, 40] {
             // Terms of mixed magnitude, so the order of additions shows in the last bits.
-            let terms: Vec<f64> = (0..n)
-                .map(|i| (i as f64 * 0.37).sin() * 10f64.powi((i % 7) as i32 - 3))
-                .collect();
+            let terms: Vec<f64> =
+                (0..n).map(|i| (i as f64 * 0.37).sin() * 10f64.powi((i % 7) as i32 - 3)).collect();
             let mut sorted = terms.clone();
             sorted.sort_by(f64::total_cmp);
             let want: f64 = sorted.iter().sum();
@@ -669,13 +636,7 @@ mod tests {
     fn sequential_makespan_is_the_sum_of_solo_times() {
         let s = scenario(vec![job(1000, 1.0), job(3000, 0.2)], vec![vec![0], vec![1]]).run();
         assert_eq!(s.makespan_ns, 4000);
-        assert_eq!(
-            s.spans[1],
-            Span {
-                start_ns: 1000,
-                end_ns: 4000
-            }
-        );
+        assert_eq!(s.spans[1], Span { start_ns: 1000, end_ns: 4000 });
         assert_eq!(s.peak_mb[0], 25.0);
     }
 
@@ -712,14 +673,8 @@ mod tests {
 
     #[test]
     fn event_steps_round_up_to_whole_nanoseconds() {
-        for (t, want) in [
-            (0.0, 0),
-            (-3.5, 0),
-            (f64::NAN, 0),
-            (1.0, 1),
-            (1.2, 2),
-            (2999.0001, 3000),
-        ] {
+        for (t, want) in [(0.0, 0), (-3.5, 0), (f64::NAN, 0), (1.0, 1), (1.2, 2), (2999.0001, 3000)]
+        {
             assert_eq!(ceil_ns(t), want, "{t}");
             if t >= 0.0 {
                 assert_eq!(ceil_ns(t), t.ceil() as u64);
@@ -758,14 +713,8 @@ mod tests {
         }
         let mut sc = scenario(jobs, vec![]);
         sc.resources = vec![
-            Resource {
-                kind: cores,
-                capacity: 0.75,
-            },
-            Resource {
-                kind: ResourceKind::Shared,
-                capacity: 1.0,
-            },
+            Resource { kind: cores, capacity: 0.75 },
+            Resource { kind: ResourceKind::Shared, capacity: 1.0 },
         ];
         sc.domains[0].interference_per_job = 0.05;
         let (mut ws, mut load) = (Workspace::default(), Vec::new());

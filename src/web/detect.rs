@@ -68,10 +68,8 @@ pub fn detected_profile(capabilities: CapabilitiesArg) -> Result<DetectedProfile
     let dto: CapabilitiesDto = super::from_js(&value, "capabilities")?;
     let (profile, reasons) =
         detected::profile_from_capabilities(&Capabilities::try_from(dto).map_err(super::js_error)?);
-    Ok(super::to_js(&crate::wire::detected::detected_profile_dto(
-        &profile, reasons,
-    ))?
-    .unchecked_into())
+    Ok(super::to_js(&crate::wire::detected::detected_profile_dto(&profile, reasons))?
+        .unchecked_into())
 }
 
 /// Detection from Rust: every await bounded by `timeout_ms`.
@@ -115,9 +113,7 @@ fn string(target: &JsValue, key: &str) -> String {
 
 fn strings(list: &JsValue) -> Vec<String> {
     let mut out: Vec<String> = match js_sys::try_iter(list) {
-        Ok(Some(items)) => items
-            .filter_map(|v| v.ok().and_then(|v| v.as_string()))
-            .collect(),
+        Ok(Some(items)) => items.filter_map(|v| v.ok().and_then(|v| v.as_string())).collect(),
         _ => Vec::new(),
     };
     out.sort();
@@ -140,24 +136,13 @@ async fn browser(navigator: &JsValue, timeout_ms: u32) -> BrowserInfo {
         return browser_from_user_agent(&ua);
     }
     let hints = Array::of2(&"fullVersionList".into(), &"platformVersion".into());
-    let high = call_async(
-        &data,
-        "getHighEntropyValues",
-        &Array::of1(&hints),
-        timeout_ms,
-    )
-    .await
-    .unwrap_or(JsValue::UNDEFINED);
+    let high = call_async(&data, "getHighEntropyValues", &Array::of1(&hints), timeout_ms)
+        .await
+        .unwrap_or(JsValue::UNDEFINED);
     let full = get(&high, "fullVersionList");
-    let list = if Array::is_array(&full) {
-        full
-    } else {
-        get(&data, "brands")
-    };
-    let brands: Vec<(String, String)> = Array::from(&list)
-        .iter()
-        .map(|b| (string(&b, "brand"), string(&b, "version")))
-        .collect();
+    let list = if Array::is_array(&full) { full } else { get(&data, "brands") };
+    let brands: Vec<(String, String)> =
+        Array::from(&list).iter().map(|b| (string(&b, "brand"), string(&b, "version"))).collect();
     let platform_version = get(&high, "platformVersion").as_string();
     browser_from_client_hints(
         &brands,
@@ -185,12 +170,7 @@ async fn webgpu(
 ) -> Result<WebGpu, String> {
     let value = get(navigator, "gpu");
     if value.is_undefined() || value.is_null() {
-        return Err(missing_reason(
-            navigator,
-            "navigator.gpu",
-            "WebGPU",
-            secure_context,
-        ));
+        return Err(missing_reason(navigator, "navigator.gpu", "WebGPU", secure_context));
     }
     let gpu: Gpu = value
         .dyn_into()
@@ -291,9 +271,7 @@ async fn webnn(
         webnn_context(&ml, cpu, timeout_ms),
     )
     .await;
-    Ok(WebNn {
-        contexts: vec![gpu, npu, cpu],
-    })
+    Ok(WebNn { contexts: vec![gpu, npu, cpu] })
 }
 
 fn object(entries: &[(&str, JsValue)]) -> Object {
@@ -309,10 +287,8 @@ fn object(entries: &[(&str, JsValue)]) -> Object {
 /// only when the current one is rejected as a `TypeError` (a build that does not know the dictionary).
 async fn webnn_context(ml: &JsValue, kind: WebNnKind, timeout_ms: u32) -> WebNnContext {
     let (preference, accelerated) = kind.options();
-    let current = object(&[
-        ("powerPreference", preference.into()),
-        ("accelerated", accelerated.into()),
-    ]);
+    let current =
+        object(&[("powerPreference", preference.into()), ("accelerated", accelerated.into())]);
     let written = format!("{{powerPreference: \"{preference}\", accelerated: {accelerated}}}");
     match create_context(ml, &current, timeout_ms).await {
         Err(e) if e.name == "TypeError" => {
@@ -351,13 +327,8 @@ async fn create_context(
 }
 
 /// Top-level members of `MLOpSupportLimits` that describe graph inputs and outputs, not operators.
-const NOT_OPS: [&str; 5] = [
-    "preferredInputLayout",
-    "maxTensorByteLength",
-    "input",
-    "constant",
-    "output",
-];
+const NOT_OPS: [&str; 5] =
+    ["preferredInputLayout", "maxTensorByteLength", "input", "constant", "output"];
 
 fn op_support(limits: &JsValue) -> OpSupport {
     let Some(obj) = limits.dyn_ref::<Object>() else {

@@ -16,10 +16,7 @@ use crate::catalog::detected::Failure;
 /// `performance.now()` of this global scope (window or worker), ms; 0 where there is no `performance`.
 pub fn now_ms() -> f64 {
     let perf = get(&js_sys::global(), "performance");
-    call(&perf, "now", &Array::new())
-        .ok()
-        .and_then(|v| v.as_f64())
-        .unwrap_or(0.0)
+    call(&perf, "now", &Array::new()).ok().and_then(|v| v.as_f64()).unwrap_or(0.0)
 }
 
 /// `target[key]`, or `undefined` where `target` is not an object or the getter throws.
@@ -38,8 +35,7 @@ pub fn failure(e: &JsValue) -> Failure {
         (Some(n), Some(m)) => Failure::new(n, m),
         (n, m) => Failure::new(
             n.unwrap_or_else(|| "Error".to_string()),
-            m.or_else(|| e.as_string())
-                .unwrap_or_else(|| format!("{e:?}")),
+            m.or_else(|| e.as_string()).unwrap_or_else(|| format!("{e:?}")),
         ),
     }
 }
@@ -55,10 +51,7 @@ pub fn call(target: &JsValue, method: &str, args: &Array) -> Result<JsValue, Fai
 /// Awaits `value` (a promise or a plain value) for at most `timeout_ms`.
 pub async fn settle(value: &JsValue, timeout_ms: u32) -> Result<JsValue, Failure> {
     match race_timeout(value, f64::from(timeout_ms)).await {
-        None => Err(Failure::new(
-            "TimeoutError",
-            format!("no answer within {timeout_ms} ms"),
-        )),
+        None => Err(Failure::new("TimeoutError", format!("no answer within {timeout_ms} ms"))),
         Some(Ok(v)) => Ok(v),
         Some(Err(e)) => Err(failure(&e)),
     }

@@ -89,11 +89,7 @@ fn browser_placement(workload: &mut crate::Workload) -> Result<Target, JsError> 
         .first()
         .cloned()
         .ok_or_else(|| js_error(Error::invalid("models", "[]", "at least one model entry")))?;
-    Ok(Target {
-        device: device.into(),
-        runtime: None,
-        devices,
-    })
+    Ok(Target { device: device.into(), runtime: None, devices })
 }
 
 /// Remembers detected capabilities for `hardware: "detected"`.
@@ -110,21 +106,14 @@ fn js_error(e: Error) -> JsError {
 /// no NaN or infinity, so non-finite numbers are written as the strings `"NaN"`, `"Infinity"`, `"-Infinity"`,
 /// which the DTOs read back as numbers for validation to reject by field name.
 fn from_js<T: serde::de::DeserializeOwned>(v: &JsValue, what: &str) -> Result<T, JsError> {
-    let json = json_text(v)
-        .ok()
-        .and_then(|s| s.as_string())
-        .ok_or_else(|| {
-            js_error(Error::Malformed {
-                what: what.to_string(),
-                detail: "not representable as JSON (a function, a BigInt or a cycle?)".to_string(),
-            })
-        })?;
-    serde_json::from_str(&json).map_err(|e| {
+    let json = json_text(v).ok().and_then(|s| s.as_string()).ok_or_else(|| {
         js_error(Error::Malformed {
             what: what.to_string(),
-            detail: e.to_string(),
+            detail: "not representable as JSON (a function, a BigInt or a cycle?)".to_string(),
         })
-    })
+    })?;
+    serde_json::from_str(&json)
+        .map_err(|e| js_error(Error::Malformed { what: what.to_string(), detail: e.to_string() }))
 }
 
 #[wasm_bindgen(inline_js = r#"
@@ -237,11 +226,8 @@ impl JsPredictor {
             .transpose()
             .map_err(js_error)?;
         let sharing_value = get("sharingConfig");
-        let sharing_value = if is_absent(&sharing_value) {
-            get("sharing_config")
-        } else {
-            sharing_value
-        };
+        let sharing_value =
+            if is_absent(&sharing_value) { get("sharing_config") } else { sharing_value };
         let sharing = if is_absent(&sharing_value) {
             SharingConfig::default()
         } else {
@@ -249,11 +235,7 @@ impl JsPredictor {
                 from_js(&sharing_value, "options.sharingConfig")?;
             SharingConfig::try_from(table).map_err(js_error)?
         };
-        Ok(JsPredictor {
-            inner: MultiModelPredictor::new(sharing),
-            hardware,
-            runtime,
-        })
+        Ok(JsPredictor { inner: MultiModelPredictor::new(sharing), hardware, runtime })
     }
 
     fn target(
@@ -275,11 +257,7 @@ impl JsPredictor {
             (None, Some(r)) => Some(RuntimeProfile::find(&r).map_err(js_error)?),
             (None, None) => None,
         };
-        Ok(Target {
-            device: device.into(),
-            runtime,
-            devices: Vec::new(),
-        })
+        Ok(Target { device: device.into(), runtime, devices: Vec::new() })
     }
 
     /// The workload (with `constraints`) and the target: the arguments every export starts from.
@@ -333,20 +311,14 @@ impl JsPredictor {
         strategy: Option<StrategyArg>,
         constraints: Option<ConstraintsArg>,
     ) -> Result<PredictionJs, JsError> {
-        let (parsed, target) = self.inputs(
-            models,
-            hardware,
-            constraints.map_or(JsValue::UNDEFINED, Into::into),
-        )?;
+        let (parsed, target) =
+            self.inputs(models, hardware, constraints.map_or(JsValue::UNDEFINED, Into::into))?;
         let strategy = Strategy::parse(
             "strategy",
             &name_arg(strategy.map(Into::into), "strategy", "parallel")?,
         )
         .map_err(js_error)?;
-        let p = self
-            .inner
-            .predict(&parsed.workload, &target, strategy)
-            .map_err(js_error)?;
+        let p = self.inner.predict(&parsed.workload, &target, strategy).map_err(js_error)?;
         Ok(to_js(&wire::PredictionDto::from(&p))?.unchecked_into())
     }
 
@@ -360,20 +332,11 @@ impl JsPredictor {
         goal: Option<GoalArg>,
         constraints: Option<ConstraintsArg>,
     ) -> Result<RecommendationJs, JsError> {
-        let (parsed, target) = self.inputs(
-            models,
-            hardware,
-            constraints.map_or(JsValue::UNDEFINED, Into::into),
-        )?;
-        let goal = Goal::parse(
-            "goal",
-            &name_arg(goal.map(Into::into), "goal", "throughput")?,
-        )
-        .map_err(js_error)?;
-        let r = self
-            .inner
-            .recommend(&parsed.workload, &target, goal)
+        let (parsed, target) =
+            self.inputs(models, hardware, constraints.map_or(JsValue::UNDEFINED, Into::into))?;
+        let goal = Goal::parse("goal", &name_arg(goal.map(Into::into), "goal", "throughput")?)
             .map_err(js_error)?;
+        let r = self.inner.recommend(&parsed.workload, &target, goal).map_err(js_error)?;
         Ok(to_js(&wire::RecommendationDto::from(&r))?.unchecked_into())
     }
 }
@@ -403,10 +366,7 @@ impl JsPredictor {
             source_gbps: o.source_gbps,
             warmup_iterations: o.warmup_iterations.unwrap_or(0),
         };
-        let prep = self
-            .inner
-            .prepare(&parsed.workload, &target)
-            .map_err(js_error)?;
+        let prep = self.inner.prepare(&parsed.workload, &target).map_err(js_error)?;
         let report = cold_start(&prep, config).map_err(js_error)?;
         Ok(to_js(&wire::ColdStartDto::from(&report))?.unchecked_into())
     }
@@ -433,10 +393,7 @@ impl JsPredictor {
             )));
         }
         let dto: wire::ServeOptionsDto = from_js(&options, "options")?;
-        let prep = self
-            .inner
-            .prepare(&parsed.workload, &target)
-            .map_err(js_error)?;
+        let prep = self.inner.prepare(&parsed.workload, &target).map_err(js_error)?;
         let req = wire::serve_request(dto, &prep).map_err(js_error)?;
         let report = crate::serve::simulate(&prep, &req.config).map_err(js_error)?;
         let cap = if req.capacity {

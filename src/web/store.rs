@@ -110,10 +110,7 @@ impl StoreError {
         if f.name == QUOTA_EXCEEDED {
             StoreError::QuotaExceeded { store }
         } else {
-            StoreError::Failed {
-                name: f.name,
-                message: f.message,
-            }
+            StoreError::Failed { name: f.name, message: f.message }
         }
     }
 }
@@ -154,9 +151,8 @@ impl Kind {
 impl Idb {
     /// Opens (creating) the database, or says why it cannot.
     pub async fn open(name: &str) -> Result<Idb, StoreError> {
-        let db = JsFuture::from(idb_open(name))
-            .await
-            .map_err(|e| StoreError::from_js(&e, "(open)"))?;
+        let db =
+            JsFuture::from(idb_open(name)).await.map_err(|e| StoreError::from_js(&e, "(open)"))?;
         Ok(Idb { db })
     }
 
@@ -173,10 +169,7 @@ impl Idb {
         let v = JsFuture::from(idb_all(&self.db, kind.name()))
             .await
             .map_err(|e| StoreError::from_js(&e, kind.name()))?;
-        Ok(Array::from(&v)
-            .iter()
-            .filter_map(|x| x.as_string())
-            .collect())
+        Ok(Array::from(&v).iter().filter_map(|x| x.as_string()).collect())
     }
 
     /// Empties every store.

@@ -91,11 +91,7 @@ impl Gpu {
             );
         }
         let options = Object::new();
-        let _ = Reflect::set(
-            &options,
-            &"powerPreference".into(),
-            &"high-performance".into(),
-        );
+        let _ = Reflect::set(&options, &"powerPreference".into(), &"high-performance".into());
         let request = super::js::call(&gpu, "requestAdapter", &Array::of1(&options))
             .map_err(|f| format!("{}: {}", f.name, f.message))?;
         let adapter = settle(&request, timeout_ms)
@@ -134,9 +130,7 @@ impl Gpu {
         let dl = get(&device, "limits");
         Ok(Gpu {
             queue: device.queue(),
-            max_binding: get(&dl, "maxStorageBufferBindingSize")
-                .as_f64()
-                .unwrap_or(134_217_728.0),
+            max_binding: get(&dl, "maxStorageBufferBindingSize").as_f64().unwrap_or(134_217_728.0),
             max_workgroups: get(&dl, "maxComputeWorkgroupsPerDimension")
                 .as_f64()
                 .unwrap_or(65_535.0),
@@ -250,11 +244,8 @@ impl GpuChain {
         }
         let input = gpu.upload(&w.input())?;
         gpu.checked(|| {
-            let out_max = w
-                .gemms
-                .iter()
-                .map(|g| 4.0 * f64::from(g.m) * f64::from(g.n))
-                .fold(4.0, f64::max);
+            let out_max =
+                w.gemms.iter().map(|g| 4.0 * f64::from(g.m) * f64::from(g.n)).fold(4.0, f64::max);
             let storage = usage::STORAGE | usage::COPY_SRC;
             let ping = [gpu.buffer(out_max, storage)?, gpu.buffer(out_max, storage)?];
             let mut owned = vec![input.clone(), ping[0].clone(), ping[1].clone()];
@@ -286,14 +277,7 @@ impl GpuChain {
             let out_bytes = 4.0 * w.output_len() as f64;
             let readback = gpu.buffer(out_bytes, usage::MAP_READ | usage::COPY_DST)?;
             owned.push(readback.clone());
-            Ok(GpuChain {
-                gemms: w.gemms.clone(),
-                binds,
-                owned,
-                last: prev.0,
-                readback,
-                out_bytes,
-            })
+            Ok(GpuChain { gemms: w.gemms.clone(), binds, owned, last: prev.0, readback, out_bytes })
         })
         .await
     }
@@ -326,10 +310,7 @@ impl GpuChain {
         JsFuture::from(self.readback.map_async(gpu_map_mode::READ))
             .await
             .map_err(|e| format!("reading the result back failed: {}", js_message(&e)))?;
-        let range = self
-            .readback
-            .get_mapped_range()
-            .map_err(|e| js_message(&e))?;
+        let range = self.readback.get_mapped_range().map_err(|e| js_message(&e))?;
         let out = Float32Array::new(&range).to_vec();
         self.readback.unmap();
         Ok(out)

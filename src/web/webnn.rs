@@ -53,10 +53,7 @@ async fn context(kind: WebNnKind, timeout_ms: u32) -> Result<JsValue, String> {
         return Err("navigator.ml is absent".to_string());
     }
     let (power, accelerated) = kind.options();
-    let current = dict(&[
-        ("powerPreference", power.into()),
-        ("accelerated", accelerated.into()),
-    ]);
+    let current = dict(&[("powerPreference", power.into()), ("accelerated", accelerated.into())]);
     let first = match call(&ml, "createContext", &Array::of1(&current)) {
         Ok(p) => settle(&p, timeout_ms).await,
         Err(f) => Err(f),
@@ -67,9 +64,7 @@ async fn context(kind: WebNnKind, timeout_ms: u32) -> Result<JsValue, String> {
             let older = dict(&[("deviceType", kind.name().into())]);
             let p = call(&ml, "createContext", &Array::of1(&older))
                 .map_err(|f| failed("createContext", f))?;
-            settle(&p, timeout_ms)
-                .await
-                .map_err(|f| failed("createContext", f))
+            settle(&p, timeout_ms).await.map_err(|f| failed("createContext", f))
         }
     }
 }
@@ -113,16 +108,8 @@ impl NnChain {
         }
         let last = w.gemms.last().ok_or("an empty workload")?;
         let built = op("build", &Array::of1(&dict(&[("y", y)])))?;
-        let graph = settle(&built, timeout_ms)
-            .await
-            .map_err(|f| failed("builder.build", f))?;
-        Ok(NnChain {
-            context,
-            graph,
-            input: w.input(),
-            in_shape,
-            out_shape: [last.m, last.n],
-        })
+        let graph = settle(&built, timeout_ms).await.map_err(|f| failed("builder.build", f))?;
+        Ok(NnChain { context, graph, input: w.input(), in_shape, out_shape: [last.m, last.n] })
     }
 
     /// One run: input written, graph dispatched, output read back.
@@ -137,9 +124,7 @@ impl NnChain {
                 let _ = Reflect::set(&d, &"writable".into(), &(!readable).into());
                 let p = call(ctx, "createTensor", &Array::of1(&d))
                     .map_err(|f| failed("createTensor", f))?;
-                settle(&p, timeout_ms)
-                    .await
-                    .map_err(|f| failed("createTensor", f))
+                settle(&p, timeout_ms).await.map_err(|f| failed("createTensor", f))
             };
             let x = tensor(self.in_shape, false).await?;
             let y = tensor(self.out_shape, true).await?;
@@ -148,18 +133,12 @@ impl NnChain {
             call(
                 ctx,
                 "dispatch",
-                &Array::of3(
-                    &self.graph,
-                    &dict(&[("x", x.clone())]),
-                    &dict(&[("y", y.clone())]),
-                ),
+                &Array::of3(&self.graph, &dict(&[("x", x.clone())]), &dict(&[("y", y.clone())])),
             )
             .map_err(|f| failed("dispatch", f))?;
             let p =
                 call(ctx, "readTensor", &Array::of1(&y)).map_err(|f| failed("readTensor", f))?;
-            let buffer = settle(&p, timeout_ms)
-                .await
-                .map_err(|f| failed("readTensor", f))?;
+            let buffer = settle(&p, timeout_ms).await.map_err(|f| failed("readTensor", f))?;
             for t in [&x, &y] {
                 let _ = call(t, "destroy", &Array::new());
             }
@@ -176,9 +155,7 @@ impl NnChain {
                 ),
             )
             .map_err(|f| failed("compute", f))?;
-            let result = settle(&p, timeout_ms)
-                .await
-                .map_err(|f| failed("compute", f))?;
+            let result = settle(&p, timeout_ms).await.map_err(|f| failed("compute", f))?;
             let y = get(&get(&result, "outputs"), "y");
             y.dyn_into::<Float32Array>()
                 .map(|a| a.to_vec())

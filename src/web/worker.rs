@@ -219,10 +219,7 @@ pub extern "C" fn mmperf_builtin_prepare(
     spec.sequence_length = count(sequence);
     spec.image_size = count(image);
     spec.audio_seconds = (audio_ms > 0.0).then_some(audio_ms / 1000.0);
-    let options = WorkloadOptions {
-        scale: Some(scale),
-        max_mflop: workload::DEFAULT_MAX_MFLOP,
-    };
+    let options = WorkloadOptions { scale: Some(scale), max_mflop: workload::DEFAULT_MAX_MFLOP };
     let Ok(w) = workload::build(&spec, "worker", options) else {
         return -2;
     };

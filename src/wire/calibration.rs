@@ -169,8 +169,7 @@ pub fn measurement_from_dto(d: MeasurementDto, field: &str) -> Result<Measuremen
         measured_makespan_ms: d.measured_makespan_ms,
         memory_mb: d.memory_mb,
     };
-    m.validate()
-        .map_err(|e| Error::invalid(field, "rejected", e.to_string()))?;
+    m.validate().map_err(|e| Error::invalid(field, "rejected", e.to_string()))?;
     Ok(m)
 }
 
@@ -401,20 +400,11 @@ pub struct ComparisonRecord {
 
 /// Recommendation accuracy over comparisons: (hits, comparisons, mean loss when missed).
 pub fn accuracy(records: &[ComparisonRecord]) -> (usize, usize, f64) {
-    let hits = records
-        .iter()
-        .filter(|r| r.recommended == r.measured_best)
-        .count();
-    let misses: Vec<f64> = records
-        .iter()
-        .filter(|r| r.recommended != r.measured_best)
-        .map(|r| r.loss)
-        .collect();
-    let mean_loss = if misses.is_empty() {
-        0.0
-    } else {
-        misses.iter().sum::<f64>() / misses.len() as f64
-    };
+    let hits = records.iter().filter(|r| r.recommended == r.measured_best).count();
+    let misses: Vec<f64> =
+        records.iter().filter(|r| r.recommended != r.measured_best).map(|r| r.loss).collect();
+    let mean_loss =
+        if misses.is_empty() { 0.0 } else { misses.iter().sum::<f64>() / misses.len() as f64 };
     (hits, records.len(), mean_loss)
 }
 

@@ -285,10 +285,7 @@ fn failure(f: FailureDto) -> Failure {
 }
 
 fn probe(p: Option<AdapterProbeDto>) -> Result<GpuAdapter, Failure> {
-    let p = p.unwrap_or(AdapterProbeDto {
-        adapter: None,
-        error: None,
-    });
+    let p = p.unwrap_or(AdapterProbeDto { adapter: None, error: None });
     match (p.adapter, p.error) {
         (Some(a), _) => Ok(GpuAdapter {
             vendor: a.vendor,
@@ -342,9 +339,7 @@ fn context(c: ContextDto, field: &str) -> Result<WebNnContext> {
             },
         })
     } else {
-        Err(c
-            .error
-            .map_or_else(|| Failure::new("Absent", "no reason was reported"), failure))
+        Err(c.error.map_or_else(|| Failure::new("Absent", "no reason was reported"), failure))
     };
     Ok(WebNnContext {
         kind: match c.kind {

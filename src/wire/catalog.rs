@@ -97,26 +97,18 @@ pub fn catalog_devices() -> Vec<DeviceDto> {
 
 /// The positive peaks of a device by precision name (`fp32`, `fp16`, `bf16`, `int8`, `int4`), TFLOP/s.
 pub(super) fn peaks(p: &Peaks) -> BTreeMap<String, f64> {
-    [
-        ("fp32", p.fp32),
-        ("fp16", p.fp16),
-        ("bf16", p.bf16),
-        ("int8", p.int8),
-        ("int4", p.int4),
-    ]
-    .into_iter()
-    .filter(|(_, v)| *v > 0.0)
-    .map(|(k, v)| (k.to_string(), v))
-    .collect()
+    [("fp32", p.fp32), ("fp16", p.fp16), ("bf16", p.bf16), ("int8", p.int8), ("int4", p.int4)]
+        .into_iter()
+        .filter(|(_, v)| *v > 0.0)
+        .map(|(k, v)| (k.to_string(), v))
+        .collect()
 }
 
 /// A `listHardware()` entry: a catalog device, or any profile (a detected one) in the same fields.
 impl From<&DeviceProfile> for DeviceDto {
     fn from(d: &DeviceProfile) -> Self {
         DeviceDto {
-            platform_default: hardware::PLATFORM_DEFAULTS
-                .iter()
-                .any(|(_, id)| *id == d.id),
+            platform_default: hardware::PLATFORM_DEFAULTS.iter().any(|(_, id)| *id == d.id),
             id: d.id.clone(),
             name: d.name.clone(),
             platform: d.platform.name().to_string(),

@@ -8,11 +8,7 @@ use super::{lenient, r4};
 /// Options of a cold-start prediction from JavaScript.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-#[cfg_attr(
-    test,
-    derive(ts_rs::TS),
-    ts(rename = "ColdStartOptions", optional_fields)
-)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "ColdStartOptions", optional_fields))]
 pub struct ColdStartOptionsDto {
     /// Where the weights come from (default "disk").
     #[cfg_attr(test, ts(type = "WeightSource", optional))]

@@ -45,10 +45,7 @@ pub fn detected_profile_dto(p: &DeviceProfile, reasons: Vec<String>) -> Detected
     }
     DetectedProfileDto {
         // Not a catalog entry, so never what a bare platform name selects.
-        device: DeviceDto {
-            platform_default: false,
-            ..DeviceDto::from(p)
-        },
+        device: DeviceDto { platform_default: false, ..DeviceDto::from(p) },
         base,
         reasons,
         hardware,

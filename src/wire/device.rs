@@ -17,11 +17,7 @@ use crate::error::{Error, Result};
 /// (`base`). Units are in the field names.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "snake_case")]
-#[cfg_attr(
-    test,
-    derive(ts_rs::TS),
-    ts(rename = "HardwareProfile", optional_fields)
-)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "HardwareProfile", optional_fields))]
 pub struct HardwareProfileDto {
     /// Catalog device to start from.
     pub base: Option<String>,
@@ -222,20 +218,11 @@ fn compute(d: &HardwareProfileDto, p: &mut DeviceProfile) -> Result<()> {
                 "at least one tile with m, n ≥ 1 and efficiency in (0, 1]",
             ));
         }
-        p.gemm_tiles = tiles
-            .iter()
-            .map(|t| GemmTile {
-                m: t.m,
-                n: t.n,
-                efficiency: t.efficiency,
-            })
-            .collect();
+        p.gemm_tiles =
+            tiles.iter().map(|t| GemmTile { m: t.m, n: t.n, efficiency: t.efficiency }).collect();
     }
-    let overhead = non_negative(
-        "kernel_overhead_us",
-        d.kernel_overhead_us,
-        "a non-negative number of µs",
-    )?;
+    let overhead =
+        non_negative("kernel_overhead_us", d.kernel_overhead_us, "a non-negative number of µs")?;
     if let Some(v) = overhead {
         p.kernel_overhead_us = v;
     }
@@ -247,13 +234,7 @@ fn compute(d: &HardwareProfileDto, p: &mut DeviceProfile) -> Result<()> {
 
 /// `peak_tflops` by precision name; at least one of fp32, fp16, int8 positive.
 fn peak_tflops(peaks: &BTreeMap<String, f64>) -> Result<Peaks> {
-    let mut out = Peaks {
-        fp32: 0.0,
-        fp16: 0.0,
-        bf16: 0.0,
-        int8: 0.0,
-        int4: 0.0,
-    };
+    let mut out = Peaks { fp32: 0.0, fp16: 0.0, bf16: 0.0, int8: 0.0, int4: 0.0 };
     for (k, &v) in peaks {
         let name = field(&format!("peak_tflops.{k}"));
         if !(v.is_finite() && v >= 0.0) {
@@ -268,22 +249,14 @@ fn peak_tflops(peaks: &BTreeMap<String, f64>) -> Result<Peaks> {
         }
     }
     if out.fp32 <= 0.0 && out.fp16 <= 0.0 && out.int8 <= 0.0 {
-        return Err(Error::invalid(
-            field("peak_tflops"),
-            "all zero",
-            "at least one positive peak",
-        ));
+        return Err(Error::invalid(field("peak_tflops"), "all zero", "at least one positive peak"));
     }
     Ok(out)
 }
 
 /// Bandwidth (whole and per unit), capacity, memory pool, host link.
 fn memory(d: &HardwareProfileDto, p: &mut DeviceProfile) -> Result<()> {
-    let bandwidth = positive(
-        &field("memory_bandwidth_gbps"),
-        d.memory_bandwidth_gbps,
-        1e6,
-    )?;
+    let bandwidth = positive(&field("memory_bandwidth_gbps"), d.memory_bandwidth_gbps, 1e6)?;
     if let Some(v) = bandwidth {
         p.memory_bandwidth_gbps = v;
     }
@@ -297,13 +270,7 @@ fn memory(d: &HardwareProfileDto, p: &mut DeviceProfile) -> Result<()> {
         p.memory_pool = match pool {
             "dedicated" => MemoryPool::Dedicated,
             "host" => MemoryPool::Host,
-            other => {
-                return Err(Error::invalid(
-                    field("memory_pool"),
-                    other,
-                    "dedicated or host",
-                ))
-            }
+            other => return Err(Error::invalid(field("memory_pool"), other, "dedicated or host")),
         };
     }
     let per_unit = non_negative(
@@ -366,11 +333,7 @@ fn cpu_behaviour(d: &HardwareProfileDto, p: &mut DeviceProfile) -> Result<()> {
     }
     match fraction("all_core_rate", d.all_core_rate)? {
         Some(v) if v <= 0.0 => {
-            return Err(Error::invalid(
-                field("all_core_rate"),
-                v,
-                "a number above 0 and at most 1",
-            ))
+            return Err(Error::invalid(field("all_core_rate"), v, "a number above 0 and at most 1"))
         }
         Some(v) => p.all_core_rate = v,
         None => {}
@@ -406,11 +369,7 @@ fn runtimes(d: HardwareProfileDto, p: &mut DeviceProfile) -> Result<()> {
     }
     if let Some(v) = d.overhead_scale {
         if !(v.is_finite() && v > 0.0 && v <= 1e3) {
-            return Err(Error::invalid(
-                field("overhead_scale"),
-                v,
-                "a positive number up to 1000",
-            ));
+            return Err(Error::invalid(field("overhead_scale"), v, "a positive number up to 1000"));
         }
         p.overhead_scale = v;
     }
@@ -484,11 +443,7 @@ impl From<&DeviceProfile> for HardwareProfileDto {
             gemm_tiles: Some(
                 p.gemm_tiles
                     .iter()
-                    .map(|t| TileDto {
-                        m: t.m,
-                        n: t.n,
-                        efficiency: t.efficiency,
-                    })
+                    .map(|t| TileDto { m: t.m, n: t.n, efficiency: t.efficiency })
                     .collect(),
             ),
             kernel_overhead_us: Some(p.kernel_overhead_us),

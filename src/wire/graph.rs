@@ -108,11 +108,7 @@ impl GraphDto {
         let f = |k: &str| format!("{field}.{k}");
         let items = self.items;
         if !(items.is_finite() && items.fract() == 0.0 && (1.0..=65_536.0).contains(&items)) {
-            return Err(Error::invalid(
-                f("items"),
-                items,
-                "an integer from 1 to 65536",
-            ));
+            return Err(Error::invalid(f("items"), items, "an integer from 1 to 65536"));
         }
         if !(self.params.is_finite() && self.params >= 0.0 && self.params <= 1e13) {
             return Err(Error::invalid(
@@ -184,10 +180,7 @@ impl OpDto {
         {
             return Err(Error::invalid(
                 field.to_string(),
-                format!(
-                    "batches {} m {} n {} k {}",
-                    self.batches, self.m, self.n, self.k
-                ),
+                format!("batches {} m {} n {} k {}", self.batches, self.m, self.n, self.k),
                 "a GEMM or attention with batches ≥ 1 and m, n, k > 0",
             ));
         }
@@ -317,11 +310,7 @@ impl From<&Description> for DescriptionDto {
 /// Options of `describeOnnx(bytes, options)`, as written in JS (camelCase, snake_case accepted).
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[cfg_attr(
-    test,
-    derive(ts_rs::TS),
-    ts(rename = "DescribeOnnxOptions", optional_fields)
-)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "DescribeOnnxOptions", optional_fields))]
 pub struct DescribeOptionsDto {
     /// Name of the model entry (default "onnx-model").
     pub name: Option<String>,
@@ -353,11 +342,7 @@ impl TryFrom<DescribeOptionsDto> for crate::onnx::Options {
         let mut dims = std::collections::BTreeMap::new();
         for (k, v) in o.dims {
             if !(v.is_finite() && v.fract() == 0.0 && v >= 0.0) {
-                return Err(Error::invalid(
-                    format!("dims.{k}"),
-                    v,
-                    "an integer size ≥ 0",
-                ));
+                return Err(Error::invalid(format!("dims.{k}"), v, "an integer size ≥ 0"));
             }
             dims.insert(k, v as i64);
         }

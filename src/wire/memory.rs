@@ -107,11 +107,7 @@ pub(super) fn memory_option_dto(
     MemoryOptionDto {
         rank,
         kind: o.kind.name().to_string(),
-        models: o
-            .models
-            .iter()
-            .filter_map(|&i| names.get(i).cloned())
-            .collect(),
+        models: o.models.iter().filter_map(|&i| names.get(i).cloned()).collect(),
         description: o.description.clone(),
         saved_mb: r4(o.saved_mb),
         latency_delta_ms: r4(o.latency_delta_ms),
@@ -183,11 +179,7 @@ pub fn memory_changes(
                 format!(
                     "a rank from 1 to {} (0 for the fit plan{})",
                     a.options.len(),
-                    if a.fit_plan.is_some() {
-                        ""
-                    } else {
-                        ", absent here"
-                    }
+                    if a.fit_plan.is_some() { "" } else { ", absent here" }
                 ),
             )
         })?;

@@ -22,12 +22,8 @@ pub enum RunsOn {
 
 impl RunsOn {
     /// Every place, in a fixed order.
-    pub const ALL: [RunsOn; 4] = [
-        Self::GpuQueue,
-        Self::MainThread,
-        Self::Worker,
-        Self::WebNnContext,
-    ];
+    pub const ALL: [RunsOn; 4] =
+        [Self::GpuQueue, Self::MainThread, Self::Worker, Self::WebNnContext];
 
     /// The JSON name.
     pub fn name(self) -> &'static str {
@@ -76,11 +72,7 @@ pub struct PoolOptionsDto {
 /// `execute` options.
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[cfg_attr(
-    test,
-    derive(ts_rs::TS),
-    ts(rename = "ExecuteOptions", optional_fields)
-)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "ExecuteOptions", optional_fields))]
 pub struct ExecuteOptionsDto {
     /// `parallel`, `sequential`, `batched` or `auto`.
     #[cfg_attr(test, ts(type = "Strategy | \"auto\"", optional))]
@@ -98,11 +90,7 @@ pub struct ExecuteOptionsDto {
 /// Built-in workload sizing.
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[cfg_attr(
-    test,
-    derive(ts_rs::TS),
-    ts(rename = "WorkloadOptions", optional_fields)
-)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "WorkloadOptions", optional_fields))]
 pub struct WorkloadOptionsDto {
     /// Dimension scale of the model's GEMM chain, in (0, 1]; FLOPs shrink by about scale³.
     #[serde(default, deserialize_with = "lenient::option")]

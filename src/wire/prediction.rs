@@ -316,20 +316,12 @@ pub(super) fn plan_dto(p: &MultiPrediction) -> PlanDto {
     let name = |i: usize| p.models[i].name.clone();
     PlanDto {
         strategy: p.plan.strategy.name().to_string(),
-        groups: p
-            .plan
-            .groups
-            .iter()
-            .map(|g| g.iter().map(|&i| name(i)).collect())
-            .collect(),
+        groups: p.plan.groups.iter().map(|g| g.iter().map(|&i| name(i)).collect()).collect(),
         threads: p
             .models
             .iter()
             .filter(|m| m.solo.threads > 0)
-            .map(|m| NamedValueDto {
-                model_name: m.name.clone(),
-                value: f64::from(m.solo.threads),
-            })
+            .map(|m| NamedValueDto { model_name: m.name.clone(), value: f64::from(m.solo.threads) })
             .collect(),
         residency: p.plan.residency.name().to_string(),
     }
@@ -402,10 +394,7 @@ fn contention_dto(p: &MultiPrediction) -> ContentionDto {
         model_slowdowns: p
             .models
             .iter()
-            .map(|m| NamedValueDto {
-                model_name: m.name.clone(),
-                value: r4(m.slowdown),
-            })
+            .map(|m| NamedValueDto { model_name: m.name.clone(), value: r4(m.slowdown) })
             .collect(),
     }
 }
@@ -456,10 +445,7 @@ fn schedule_dto(p: &MultiPrediction) -> ScheduleDto {
         memory_timeline: p
             .memory_curve
             .iter()
-            .map(|(t, mb)| MemoryPointDto {
-                time: r4(*t),
-                memory: r4(*mb),
-            })
+            .map(|(t, mb)| MemoryPointDto { time: r4(*t), memory: r4(*mb) })
             .collect(),
     }
 }

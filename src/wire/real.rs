@@ -112,12 +112,7 @@ pub fn parse_real_run(json: &str) -> Result<(String, Vec<RealScenario>)> {
                 })
             })
             .collect::<Result<Vec<_>>>()?;
-        out.push(RealScenario {
-            name: s.name,
-            models,
-            alone,
-            plans,
-        });
+        out.push(RealScenario { name: s.name, models, alone, plans });
     }
     Ok((dto.runtime, out))
 }

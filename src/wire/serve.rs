@@ -64,11 +64,8 @@ pub fn serve_request(
 ) -> Result<ServeRequest> {
     use crate::serve::{Arrivals, Policy, ServeConfig, Throttle};
     let names: Vec<&str> = prep.models.iter().map(|m| m.spec.name.as_str()).collect();
-    for key in dto
-        .rates
-        .iter()
-        .flat_map(|m| m.keys())
-        .chain(dto.traces.iter().flat_map(|m| m.keys()))
+    for key in
+        dto.rates.iter().flat_map(|m| m.keys()).chain(dto.traces.iter().flat_map(|m| m.keys()))
     {
         if !names.contains(&key.as_str()) {
             return Err(Error::invalid(
@@ -81,13 +78,7 @@ pub fn serve_request(
     let periodic = match dto.arrivals.as_deref().unwrap_or("poisson") {
         "poisson" => false,
         "periodic" => true,
-        other => {
-            return Err(Error::invalid(
-                "serve.arrivals",
-                other,
-                "poisson or periodic",
-            ))
-        }
+        other => return Err(Error::invalid("serve.arrivals", other, "poisson or periodic")),
     };
     if dto.rate.is_none() && dto.rates.is_none() && dto.traces.is_none() {
         return Err(Error::missing(
@@ -99,17 +90,9 @@ pub fn serve_request(
         .iter()
         .map(|name| {
             if let Some(times) = dto.traces.as_ref().and_then(|t| t.get(*name)) {
-                return Arrivals::Trace {
-                    times_ms: times.clone(),
-                };
+                return Arrivals::Trace { times_ms: times.clone() };
             }
-            match dto
-                .rates
-                .as_ref()
-                .and_then(|r| r.get(*name))
-                .copied()
-                .or(dto.rate)
-            {
+            match dto.rates.as_ref().and_then(|r| r.get(*name)).copied().or(dto.rate) {
                 Some(rate_per_s) if periodic => Arrivals::Periodic { rate_per_s },
                 Some(rate_per_s) => Arrivals::Poisson { rate_per_s },
                 None => Arrivals::None,
@@ -121,9 +104,7 @@ pub fn serve_request(
         "fifo" => Policy::Fifo,
         "sjf" | "shortest-job-first" | "shortest_job_first" => Policy::ShortestJobFirst,
         "priority" => Policy::Priority(
-            dto.priorities
-                .clone()
-                .unwrap_or_else(|| (0..names.len() as u32).collect()),
+            dto.priorities.clone().unwrap_or_else(|| (0..names.len() as u32).collect()),
         ),
         other => {
             return Err(Error::invalid(
@@ -148,10 +129,7 @@ pub fn serve_request(
         });
     }
     config.validate(names.len())?;
-    Ok(ServeRequest {
-        config,
-        capacity: dto.capacity.unwrap_or(true),
-    })
+    Ok(ServeRequest { config, capacity: dto.capacity.unwrap_or(true) })
 }
 
 /// Latency statistics of one model.
@@ -212,10 +190,7 @@ pub struct ModelServeDto {
 #[cfg_attr(test, derive(ts_rs::TS), ts(rename = "ServeResult"))]
 pub struct ServeDto {
     /// Policy.
-    #[cfg_attr(
-        test,
-        ts(type = "\"parallel\" | \"fifo\" | \"shortest_job_first\" | \"priority\"")
-    )]
+    #[cfg_attr(test, ts(type = "\"parallel\" | \"fifo\" | \"shortest_job_first\" | \"priority\""))]
     pub policy: String,
     /// Measured window, s.
     pub window_s: f64,
@@ -252,10 +227,7 @@ pub fn serve_dto(
         events: r.events,
         requests: r.requests,
         max_sustainable_scale: cap.map(|c| r4(c.scale)),
-        throttle: req
-            .config
-            .throttle
-            .map(|t| [r4(t.after_ns as f64 * 1e-9), r4(t.speed)]),
+        throttle: req.config.throttle.map(|t| [r4(t.after_ns as f64 * 1e-9), r4(t.speed)]),
         models: r
             .models
             .iter()

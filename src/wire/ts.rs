@@ -93,12 +93,7 @@ impl Gen {
         for (key, ty, doc) in attached {
             let (key, optional) = key.strip_suffix('?').map_or((*key, false), |k| (k, true));
             let doc = vec![(*doc).to_owned()];
-            decl.fields.push(Field {
-                doc,
-                key: key.to_owned(),
-                optional,
-                ty: (*ty).to_owned(),
-            });
+            decl.fields.push(Field { doc, key: key.to_owned(), optional, ty: (*ty).to_owned() });
         }
         self.push(decl)
     }
@@ -121,11 +116,7 @@ impl Gen {
     }
 
     fn push(&mut self, decl: Declaration) -> &mut Self {
-        assert!(
-            self.declared.insert(decl.name.clone()),
-            "{} declared twice",
-            decl.name
-        );
+        assert!(self.declared.insert(decl.name.clone()), "{} declared twice", decl.name);
         self.out.push('\n');
         self.out.push_str(&decl.render());
         self
@@ -134,10 +125,7 @@ impl Gen {
     /// The file's text; panics when a declared type names one that is not declared.
     fn finish(self) -> String {
         let missing: Vec<&String> = self.referenced.difference(&self.declared).collect();
-        assert!(
-            missing.is_empty(),
-            "referenced but not declared: {missing:?}"
-        );
+        assert!(missing.is_empty(), "referenced but not declared: {missing:?}");
         self.out
     }
 }
@@ -197,56 +185,32 @@ fn vocabulary(g: &mut Gen) {
     use crate::predict::memory::OptionKind;
     use crate::predict::multi::{Residency, Strategy};
     use crate::predict::single::Bound;
-    g.names(
-        "ModelType",
-        "Kinds of model.",
-        ModelType::ALL.map(ModelType::name),
-    )
-    .names(
-        "Precision",
-        "Number formats.",
-        Precision::ALL.map(Precision::name),
-    )
-    .names(
-        "Strategy",
-        "Ways to run the models together.",
-        Strategy::ALL.map(Strategy::name),
-    )
-    .names(
-        "Goal",
-        "What a recommendation optimises.",
-        Goal::ALL.map(Goal::name),
-    )
-    .names(
-        "Concurrency",
-        "How a device runs models at once.",
-        Concurrency::ALL.map(Concurrency::name),
-    )
-    .names(
-        "Bound",
-        "What dominated a model's time.",
-        Bound::ALL.map(Bound::name),
-    )
-    .names(
-        "Residency",
-        "Whether weights stay loaded between runs.",
-        Residency::ALL.map(Residency::name),
-    )
-    .names(
-        "WeightSource",
-        "Where a cold start reads the weights from.",
-        WeightSource::ALL.map(WeightSource::name),
-    )
-    .names(
-        "MemoryOptionKind",
-        "Kinds of memory-saving option.",
-        OptionKind::ALL.map(OptionKind::name),
-    )
-    .names(
-        "OpClass",
-        "Kinds of operator in a model's graph.",
-        OpClass::ALL.map(OpClass::name),
-    );
+    g.names("ModelType", "Kinds of model.", ModelType::ALL.map(ModelType::name))
+        .names("Precision", "Number formats.", Precision::ALL.map(Precision::name))
+        .names("Strategy", "Ways to run the models together.", Strategy::ALL.map(Strategy::name))
+        .names("Goal", "What a recommendation optimises.", Goal::ALL.map(Goal::name))
+        .names(
+            "Concurrency",
+            "How a device runs models at once.",
+            Concurrency::ALL.map(Concurrency::name),
+        )
+        .names("Bound", "What dominated a model's time.", Bound::ALL.map(Bound::name))
+        .names(
+            "Residency",
+            "Whether weights stay loaded between runs.",
+            Residency::ALL.map(Residency::name),
+        )
+        .names(
+            "WeightSource",
+            "Where a cold start reads the weights from.",
+            WeightSource::ALL.map(WeightSource::name),
+        )
+        .names(
+            "MemoryOptionKind",
+            "Kinds of memory-saving option.",
+            OptionKind::ALL.map(OptionKind::name),
+        )
+        .names("OpClass", "Kinds of operator in a model's graph.", OpClass::ALL.map(OpClass::name));
 }
 
 fn workload(g: &mut Gen) {
@@ -316,11 +280,7 @@ fn route(g: &mut Gen) {
         "Where a model runs in the browser (transformers.js device strings).",
         Backend::ALL.map(Backend::name),
     )
-    .names(
-        "BrowserId",
-        "Browsers the catalog describes.",
-        browsers.iter().map(|b| b.id),
-    )
+    .names("BrowserId", "Browsers the catalog describes.", browsers.iter().map(|b| b.id))
     .shape::<AlternativeDto>()
     .shape::<RouteMemoryDto>()
     .shape::<RouteDecisionDto>()
@@ -337,59 +297,43 @@ fn pool(g: &mut Gen) {
     let outputs =
         "What the executor resolved to (user executors), or the output array (built-in workloads).";
     let runs = "The runs, one per strategy, with their outputs.";
-    g.named(
-        "PoolBackend",
-        "Backend names the pool routes to.",
-        "RouteBackend",
-    )
-    .names(
-        "RunsOn",
-        "Where a registered model's work runs.",
-        RunsOn::ALL.map(RunsOn::name),
-    )
-    .names(
-        "RunStatus",
-        "How a model's run ended.",
-        Status::ALL.map(Status::name),
-    )
-    .names(
-        "StorageBackend",
-        "Where the pool keeps its records.",
-        ["indexeddb", "memory"],
-    )
-    .names(
-        "TrendDirection",
-        "Whether recent predictions got better.",
-        Direction::ALL.map(Direction::name),
-    )
-    .input::<PoolOptionsDto>()
-    .input::<ExecuteOptionsDto>()
-    .input::<WorkloadOptionsDto>()
-    .shape::<WorkloadShapeDto>()
-    .shape::<RegisteredDto>()
-    .shape::<AttemptDto>()
-    .shape::<CheckDto>()
-    .shape_plus::<ModelRunDto>(&[("outputs?", "unknown", outputs)])
-    .shape::<AutoDto>()
-    .shape::<PoolRunDto>()
-    .shape::<TensorMemoryDto>()
-    .shape::<ModelMemoryDto>()
-    .shape::<PoolMemoryDto>()
-    .shape::<MeasuredModelDto>()
-    .shape::<MeasurementDto>()
-    .shape::<ErrorStatsDto>()
-    .shape::<TrendDto>()
-    .shape::<ValidationDto>()
-    .shape::<FitDto>()
-    .shape::<StoredProfile>()
-    .shape::<StoredFit>()
-    .shape::<ComparisonRecord>()
-    .shape::<Export>()
-    .shape::<WriteErrorDto>()
-    .shape::<StorageDto>()
-    .shape::<RankedDto>()
-    .shape::<AccuracyDto>()
-    .shape_plus::<ComparisonDto>(&[("runs", "PoolRun[]", runs)]);
+    g.named("PoolBackend", "Backend names the pool routes to.", "RouteBackend")
+        .names("RunsOn", "Where a registered model's work runs.", RunsOn::ALL.map(RunsOn::name))
+        .names("RunStatus", "How a model's run ended.", Status::ALL.map(Status::name))
+        .names("StorageBackend", "Where the pool keeps its records.", ["indexeddb", "memory"])
+        .names(
+            "TrendDirection",
+            "Whether recent predictions got better.",
+            Direction::ALL.map(Direction::name),
+        )
+        .input::<PoolOptionsDto>()
+        .input::<ExecuteOptionsDto>()
+        .input::<WorkloadOptionsDto>()
+        .shape::<WorkloadShapeDto>()
+        .shape::<RegisteredDto>()
+        .shape::<AttemptDto>()
+        .shape::<CheckDto>()
+        .shape_plus::<ModelRunDto>(&[("outputs?", "unknown", outputs)])
+        .shape::<AutoDto>()
+        .shape::<PoolRunDto>()
+        .shape::<TensorMemoryDto>()
+        .shape::<ModelMemoryDto>()
+        .shape::<PoolMemoryDto>()
+        .shape::<MeasuredModelDto>()
+        .shape::<MeasurementDto>()
+        .shape::<ErrorStatsDto>()
+        .shape::<TrendDto>()
+        .shape::<ValidationDto>()
+        .shape::<FitDto>()
+        .shape::<StoredProfile>()
+        .shape::<StoredFit>()
+        .shape::<ComparisonRecord>()
+        .shape::<Export>()
+        .shape::<WriteErrorDto>()
+        .shape::<StorageDto>()
+        .shape::<RankedDto>()
+        .shape::<AccuracyDto>()
+        .shape_plus::<ComparisonDto>(&[("runs", "PoolRun[]", runs)]);
 }
 
 fn capabilities(g: &mut Gen) {
@@ -463,9 +407,7 @@ mod tests {
         );
         let mut with_aliases = decl.clone();
         let accepted = ["model_name", "modelName", "name", "dims", "kind"];
-        with_aliases
-            .add_aliases(&accepted, &[("Entry", "name", "model_name")])
-            .unwrap();
+        with_aliases.add_aliases(&accepted, &[("Entry", "name", "model_name")]).unwrap();
         assert_eq!(
             with_aliases.render(),
             "/** One entry. */\nexport interface Entry {\n  /** The name. */\n  model_name?: string;\n  modelName?: string;\n  name?: string;\n  dims: { [key in string]: number };\n  \"kind\": \"a, b\";\n}\n"
@@ -480,9 +422,8 @@ mod tests {
             unplaced.unwrap_err(),
             "Entry accepts the alias \"label\": add it to OTHER_ALIASES with the key it stands for"
         );
-        let unaccepted = decl
-            .clone()
-            .add_aliases(&["model_name"], &[("Entry", "name", "model_name")]);
+        let unaccepted =
+            decl.clone().add_aliases(&["model_name"], &[("Entry", "name", "model_name")]);
         assert_eq!(
             unaccepted.unwrap_err(),
             "OTHER_ALIASES lists \"name\" of Entry, which Entry does not accept"

@@ -91,11 +91,7 @@ pub struct ModelEntryDto {
 /// Layer shapes of a custom model.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-#[cfg_attr(
-    test,
-    derive(ts_rs::TS),
-    ts(rename = "ArchitectureSpec", optional_fields)
-)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "ArchitectureSpec", optional_fields))]
 pub struct ArchDto {
     /// `encoder` or `decoder`.
     #[cfg_attr(test, ts(type = "\"encoder\" | \"decoder\"", optional))]
@@ -186,11 +182,7 @@ impl<'de> Deserialize<'de> for WorkloadDto {
 /// Object form of a workload.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-#[cfg_attr(
-    test,
-    derive(ts_rs::TS),
-    ts(rename = "WorkloadObject", optional_fields)
-)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "WorkloadObject", optional_fields))]
 pub struct WorkloadObjectDto {
     /// Entries.
     pub models: Vec<ModelEntryDto>,
@@ -225,15 +217,9 @@ impl ModelEntryDto {
     /// Like [`ModelEntryDto::into_spec`], where `device` may also name one of `devices` (profiles outside
     /// the catalog that come with the entry, as in a stored measurement).
     pub fn into_spec_on(self, field: &str, devices: &[String]) -> Result<ModelSpec> {
-        let name = self
-            .model_name
-            .filter(|n| !n.trim().is_empty())
-            .ok_or_else(|| {
-                Error::missing(
-                    format!("{field}.model_name"),
-                    "a model name such as bert-base-uncased",
-                )
-            })?;
+        let name = self.model_name.filter(|n| !n.trim().is_empty()).ok_or_else(|| {
+            Error::missing(format!("{field}.model_name"), "a model name such as bert-base-uncased")
+        })?;
         let f = |k: &str| format!("{field}.{k}");
         let model_type = self
             .model_type
@@ -242,9 +228,7 @@ impl ModelEntryDto {
             .transpose()?;
         let custom = match (self.params, self.architecture) {
             _ if self.graph.is_some() => Some(CustomModel::Graph(
-                self.graph
-                    .unwrap_or_default()
-                    .into_graph(&f("graph"), model_type)?,
+                self.graph.unwrap_or_default().into_graph(&f("graph"), model_type)?,
             )),
             _ if self.chain.is_some() => Some(CustomModel::Chain(
                 self.chain
@@ -259,10 +243,7 @@ impl ModelEntryDto {
                 gflops: positive(&f("gflops"), self.gflops, 1e9)?,
             }),
             (None, None) if self.gflops.is_some() => {
-                return Err(Error::missing(
-                    f("params"),
-                    "params (millions) must accompany gflops",
-                ))
+                return Err(Error::missing(f("params"), "params (millions) must accompany gflops"))
             }
             (None, None) => None,
         };
@@ -285,12 +266,7 @@ impl ModelEntryDto {
                 .map(|p| Precision::parse(&f("precision"), p))
                 .transpose()?
                 .unwrap_or(Precision::Fp32),
-            sequence_length: count(
-                &f("sequence_length"),
-                self.sequence_length,
-                1.0,
-                1_048_576.0,
-            )?,
+            sequence_length: count(&f("sequence_length"), self.sequence_length, 1.0, 1_048_576.0)?,
             image_size: count(&f("image_size"), self.image_size, 32.0, 8192.0)?,
             audio_seconds: positive(&f("audio_seconds"), self.audio_seconds, 36_000.0)?,
             output_tokens: count(&f("output_tokens"), self.output_tokens, 0.0, 1_048_576.0)?,
@@ -318,12 +294,7 @@ impl ArchDto {
         let need = |k: &str, v: Option<f64>, max: f64| {
             count(&f(k), v, 1.0, max)?.ok_or_else(|| Error::missing(f(k), "a positive integer"))
         };
-        let decoder = match self
-            .family
-            .as_deref()
-            .map(str::to_ascii_lowercase)
-            .as_deref()
-        {
+        let decoder = match self.family.as_deref().map(str::to_ascii_lowercase).as_deref() {
             None | Some("encoder") => false,
             Some("decoder") => true,
             Some(other) => return Err(Error::invalid(f("family"), other, "encoder or decoder")),
@@ -346,28 +317,17 @@ impl ConstraintsDto {
     pub fn into_constraints(self) -> Result<Constraints> {
         let max_memory_mb = match self.max_memory {
             Some(m) if !(m.is_finite() && m > 0.0) => {
-                return Err(Error::invalid(
-                    "constraints.max_memory",
-                    m,
-                    "a positive number of MB",
-                ))
+                return Err(Error::invalid("constraints.max_memory", m, "a positive number of MB"))
             }
             m => m,
         };
         let max_compute = match self.max_compute {
             Some(x) if !(x.is_finite() && x > 0.0 && x <= 1.0) => {
-                return Err(Error::invalid(
-                    "constraints.max_compute",
-                    x,
-                    "a number in (0, 1]",
-                ))
+                return Err(Error::invalid("constraints.max_compute", x, "a number in (0, 1]"))
             }
             x => x,
         };
-        Ok(Constraints {
-            max_memory_mb,
-            max_compute,
-        })
+        Ok(Constraints { max_memory_mb, max_compute })
     }
 }
 
@@ -402,14 +362,7 @@ impl TryFrom<WorkloadDto> for ParsedWorkload {
             .map(|(i, e)| e.into_spec(&format!("models[{i}]")))
             .collect::<Result<Vec<_>>>()?;
         let constraints = constraints.unwrap_or_default().into_constraints()?;
-        Ok(ParsedWorkload {
-            workload: Workload {
-                models,
-                constraints,
-            },
-            hardware,
-            runtime,
-        })
+        Ok(ParsedWorkload { workload: Workload { models, constraints }, hardware, runtime })
     }
 }
 

@@ -43,10 +43,7 @@ pub struct WorkloadOptions {
 
 impl Default for WorkloadOptions {
     fn default() -> Self {
-        WorkloadOptions {
-            scale: None,
-            max_mflop: DEFAULT_MAX_MFLOP,
-        }
+        WorkloadOptions { scale: None, max_mflop: DEFAULT_MAX_MFLOP }
     }
 }
 
@@ -71,11 +68,7 @@ pub struct Workload {
 pub fn build(spec: &ModelSpec, field: &str, options: WorkloadOptions) -> Result<Workload> {
     if let Some(s) = options.scale {
         if !(s.is_finite() && s > 0.0 && s <= 1.0) {
-            return Err(Error::invalid(
-                format!("{field}.scale"),
-                s,
-                "a number in (0, 1]",
-            ));
+            return Err(Error::invalid(format!("{field}.scale"), s, "a number in (0, 1]"));
         }
     }
     if !(options.max_mflop.is_finite() && options.max_mflop > 0.0) {
@@ -88,11 +81,7 @@ pub fn build(spec: &ModelSpec, field: &str, options: WorkloadOptions) -> Result<
     let resolved = resolve(spec, field)?;
     let work = resolved.arch.work(&resolved.input);
     let mut full = Vec::new();
-    for op in work
-        .prefill
-        .iter()
-        .filter(|op| op.class == OpClass::Gemm && op.weight_elems > 0.0)
-    {
+    for op in work.prefill.iter().filter(|op| op.class == OpClass::Gemm && op.weight_elems > 0.0) {
         for _ in 0..(op.repeat.round().max(1.0) as u64) {
             full.push([op.batches * op.m, op.k, op.n]);
         }
@@ -105,18 +94,11 @@ pub fn build(spec: &ModelSpec, field: &str, options: WorkloadOptions) -> Result<
         ));
     }
     let full_flops: f64 = full.iter().map(|[m, k, n]| 2.0 * m * k * n).sum();
-    let scale = options
-        .scale
-        .unwrap_or_else(|| (options.max_mflop * 1e6 / full_flops).cbrt().min(1.0));
+    let scale =
+        options.scale.unwrap_or_else(|| (options.max_mflop * 1e6 / full_flops).cbrt().min(1.0));
     let dim = |x: f64| (x * scale).round().clamp(1.0, f64::from(u32::MAX)) as u32;
-    let gemms = full
-        .iter()
-        .map(|&[m, k, n]| ChainGemm {
-            m: dim(m),
-            k: dim(k),
-            n: dim(n),
-        })
-        .collect();
+    let gemms =
+        full.iter().map(|&[m, k, n]| ChainGemm { m: dim(m), k: dim(k), n: dim(n) }).collect();
     // Catalog models are named canonically, so aliases give the same data (and share weights).
     let name = crate::catalog::models::find(&spec.name)
         .filter(|_| spec.custom.is_none())
@@ -134,17 +116,12 @@ pub fn build(spec: &ModelSpec, field: &str, options: WorkloadOptions) -> Result<
 impl Workload {
     /// FLOPs of one run.
     pub fn flops(&self) -> f64 {
-        self.gemms
-            .iter()
-            .map(|g| 2.0 * f64::from(g.m) * f64::from(g.k) * f64::from(g.n))
-            .sum()
+        self.gemms.iter().map(|g| 2.0 * f64::from(g.m) * f64::from(g.k) * f64::from(g.n)).sum()
     }
 
     /// Elements of the first GEMM's input.
     pub fn input_len(&self) -> usize {
-        self.gemms
-            .first()
-            .map_or(0, |g| g.m as usize * g.k as usize)
+        self.gemms.first().map_or(0, |g| g.m as usize * g.k as usize)
     }
 
     /// Elements of the last GEMM's output.
@@ -154,10 +131,7 @@ impl Workload {
 
     /// Bytes of all weights (fp32).
     pub fn weight_bytes(&self) -> f64 {
-        self.gemms
-            .iter()
-            .map(|g| 4.0 * f64::from(g.k) * f64::from(g.n))
-            .sum()
+        self.gemms.iter().map(|g| 4.0 * f64::from(g.k) * f64::from(g.n)).sum()
     }
 
     /// Largest single buffer (weights, input or output of one GEMM), bytes.
@@ -250,11 +224,8 @@ pub fn max_relative_error(got: &[f32], reference: &[f32]) -> f64 {
     if got.len() != reference.len() {
         return f64::INFINITY;
     }
-    let scale = reference
-        .iter()
-        .map(|v| f64::from(v.abs()))
-        .fold(0.0, f64::max)
-        .max(f64::MIN_POSITIVE);
+    let scale =
+        reference.iter().map(|v| f64::from(v.abs())).fold(0.0, f64::max).max(f64::MIN_POSITIVE);
     let mut worst = 0.0f64;
     for (a, b) in got.iter().zip(reference) {
         let d = f64::from(*a) - f64::from(*b);
@@ -268,9 +239,9 @@ pub fn max_relative_error(got: &[f32], reference: &[f32]) -> f64 {
 
 /// FNV-1a, 64 bit: a stable seed from a name.
 fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
-    })
+    bytes
+        .iter()
+        .fold(0xcbf2_9ce4_8422_2325, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3))
 }
 
 fn splitmix(mut z: u64) -> u64 {

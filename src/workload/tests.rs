@@ -9,15 +9,7 @@ fn bert(batch: u32) -> ModelSpec {
 }
 
 fn full_scale(spec: &ModelSpec) -> Workload {
-    build(
-        spec,
-        "models[0]",
-        WorkloadOptions {
-            scale: Some(1.0),
-            max_mflop: 1.0,
-        },
-    )
-    .unwrap()
+    build(spec, "models[0]", WorkloadOptions { scale: Some(1.0), max_mflop: 1.0 }).unwrap()
 }
 
 /// Straightforward triple loop over the chaining rule, written independently of `gemm`/`chain_input`.
@@ -54,14 +46,7 @@ fn bert_base_chain_is_its_weight_gemms() {
     let expected = 12.0 * per_layer + 2.0 * 768.0 * 768.0;
     assert!((w.full_gflop * 1e9 - expected).abs() < 1.0);
     assert!((w.flops() - expected).abs() < 1.0);
-    assert_eq!(
-        w.gemms[0],
-        ChainGemm {
-            m: 128,
-            k: 768,
-            n: 2304
-        }
-    );
+    assert_eq!(w.gemms[0], ChainGemm { m: 128, k: 768, n: 2304 });
 }
 
 #[test]
@@ -80,21 +65,14 @@ fn default_scale_fits_the_budget_and_keeps_every_layer() {
     assert_eq!(w.gemms.len(), full.gemms.len());
     let budget = DEFAULT_MAX_MFLOP * 1e6;
     // Rounding each dimension moves FLOPs by a few percent either way.
-    assert!(
-        (w.flops() / budget - 1.0).abs() < 0.1,
-        "{} vs {budget}",
-        w.flops()
-    );
+    assert!((w.flops() / budget - 1.0).abs() < 0.1, "{} vs {budget}", w.flops());
     let expected_scale = (budget / (full.full_gflop * 1e9)).cbrt();
     assert!((w.scale - expected_scale).abs() < 1e-12);
     // A model already under budget is not scaled up.
     let tiny = build(
         &ModelSpec::named("all-minilm-l6-v2"),
         "m",
-        WorkloadOptions {
-            scale: None,
-            max_mflop: 1e6,
-        },
+        WorkloadOptions { scale: None, max_mflop: 1e6 },
     )
     .unwrap();
     assert_eq!(tiny.scale, 1.0);
@@ -110,10 +88,7 @@ fn batch_scales_rows() {
 
 #[test]
 fn data_is_seeded_by_the_model_name() {
-    let o = WorkloadOptions {
-        scale: Some(0.05),
-        max_mflop: 1.0,
-    };
+    let o = WorkloadOptions { scale: Some(0.05), max_mflop: 1.0 };
     let a = build(&bert(1), "m", o).unwrap();
     let b = build(&bert(1), "m", o).unwrap();
     assert_eq!(a.input(), b.input());
@@ -129,15 +104,9 @@ fn data_is_seeded_by_the_model_name() {
 #[test]
 fn run_cpu_matches_an_independent_reference_and_keeps_unit_scale() {
     for name in ["bert-base-uncased", "resnet-50", "gpt2"] {
-        let w = build(
-            &ModelSpec::named(name),
-            "m",
-            WorkloadOptions {
-                scale: None,
-                max_mflop: 2.0,
-            },
-        )
-        .unwrap();
+        let w =
+            build(&ModelSpec::named(name), "m", WorkloadOptions { scale: None, max_mflop: 2.0 })
+                .unwrap();
         let input = w.input();
         let weights: Vec<Vec<f32>> = (0..w.gemms.len()).map(|i| w.weights(i)).collect();
         let out = run_cpu(&w, &input, &weights);
@@ -164,28 +133,14 @@ fn max_relative_error_catches_differences() {
 #[test]
 fn bad_options_name_the_field() {
     for s in [0.0, -1.0, 1.5, f64::NAN] {
-        let e = build(
-            &bert(1),
-            "models[2]",
-            WorkloadOptions {
-                scale: Some(s),
-                max_mflop: 1.0,
-            },
-        )
-        .unwrap_err()
-        .to_string();
+        let e = build(&bert(1), "models[2]", WorkloadOptions { scale: Some(s), max_mflop: 1.0 })
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("models[2].scale"), "{e}");
     }
-    let e = build(
-        &bert(1),
-        "models[0]",
-        WorkloadOptions {
-            scale: None,
-            max_mflop: 0.0,
-        },
-    )
-    .unwrap_err()
-    .to_string();
+    let e = build(&bert(1), "models[0]", WorkloadOptions { scale: None, max_mflop: 0.0 })
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("models[0].maxMflop"), "{e}");
 }
 
@@ -193,10 +148,7 @@ fn bad_options_name_the_field() {
 fn the_predictor_models_the_chain_itself() {
     use crate::predict::multi::{Strategy, Target, Workload as W};
     let w = build(&bert(2), "m", WorkloadOptions::default()).unwrap();
-    let workload = W {
-        models: vec![w.spec()],
-        constraints: Default::default(),
-    };
+    let workload = W { models: vec![w.spec()], constraints: Default::default() };
     let target = Target::new("wasm").unwrap();
     let p = crate::MultiModelPredictor::default()
         .predict(&workload, &target, Strategy::Sequential)
@@ -220,14 +172,8 @@ fn per_model_runtime_and_extra_device_profiles_are_used() {
     let mut on_pool = w.spec();
     on_pool.device = Some("pool:wasm".to_string());
     on_pool.runtime = Some("builtin".to_string());
-    let target = Target {
-        devices: vec![profile],
-        ..Target::new("webgpu").unwrap()
-    };
-    let workload = W {
-        models: vec![on_pool.clone()],
-        constraints: Default::default(),
-    };
+    let target = Target { devices: vec![profile], ..Target::new("webgpu").unwrap() };
+    let workload = W { models: vec![on_pool.clone()], constraints: Default::default() };
     let p = crate::MultiModelPredictor::default()
         .predict(&workload, &target, Strategy::Sequential)
         .unwrap();
@@ -237,10 +183,7 @@ fn per_model_runtime_and_extra_device_profiles_are_used() {
     on_pool.device = Some("pool:nothing".to_string());
     let e = crate::MultiModelPredictor::default()
         .predict(
-            &W {
-                models: vec![on_pool],
-                constraints: Default::default(),
-            },
+            &W { models: vec![on_pool], constraints: Default::default() },
             &target,
             Strategy::Sequential,
         )

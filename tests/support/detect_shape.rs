@@ -6,9 +6,7 @@ use serde_json::Value;
 
 /// Asserts `v` is an object with exactly these keys.
 pub fn keys(v: &Value, path: &str, expected: &[&str]) {
-    let obj = v
-        .as_object()
-        .unwrap_or_else(|| panic!("{path} is not an object: {v}"));
+    let obj = v.as_object().unwrap_or_else(|| panic!("{path} is not an object: {v}"));
     let mut got: Vec<&str> = obj.keys().map(String::as_str).collect();
     let mut want = expected.to_vec();
     got.sort_unstable();
@@ -23,14 +21,8 @@ fn string_or_null(v: &Value, path: &str) {
 fn failure_or_null(v: &Value, path: &str) {
     if !v.is_null() {
         keys(v, path, &["name", "message"]);
-        assert!(
-            v["name"].as_str().is_some_and(|s| !s.is_empty()),
-            "{path}.name = {v}"
-        );
-        assert!(
-            v["message"].as_str().is_some_and(|s| !s.is_empty()),
-            "{path}.message = {v}"
-        );
+        assert!(v["name"].as_str().is_some_and(|s| !s.is_empty()), "{path}.name = {v}");
+        assert!(v["message"].as_str().is_some_and(|s| !s.is_empty()), "{path}.message = {v}");
     }
 }
 
@@ -53,10 +45,7 @@ fn adapter_probe(v: &Value, path: &str) {
     }
     keys(v, path, &["adapter", "error"]);
     let a = &v["adapter"];
-    assert!(
-        a.is_null() != v["error"].is_null(),
-        "{path}: an adapter or an error, not both: {v}"
-    );
+    assert!(a.is_null() != v["error"].is_null(), "{path}: an adapter or an error, not both: {v}");
     failure_or_null(&v["error"], &format!("{path}.error"));
     if a.is_null() {
         return;
@@ -117,10 +106,7 @@ fn webnn_context(v: &Value, path: &str) {
             "currentFormError",
         ],
     );
-    assert!(
-        matches!(v["form"].as_str(), Some("options" | "deviceType")),
-        "{path}.form"
-    );
+    assert!(matches!(v["form"].as_str(), Some("options" | "deviceType")), "{path}.form");
     assert!(v["options"].as_str().is_some_and(|s| s.starts_with('{')));
     let ok = v["ok"].as_bool().expect("ok is a boolean");
     assert_eq!(ok, v["error"].is_null(), "{path}: ok xor error: {v}");
@@ -152,65 +138,28 @@ pub fn check(c: &Value) {
             "timeoutMs",
         ],
     );
-    assert!(matches!(
-        c["scope"].as_str(),
-        Some("window" | "worker" | "other")
-    ));
+    assert!(matches!(c["scope"].as_str(), Some("window" | "worker" | "other")));
     assert!(c["secureContext"].is_boolean());
     let b = &c["browser"];
-    keys(
-        b,
-        "browser",
-        &[
-            "name",
-            "version",
-            "os",
-            "osVersion",
-            "mobile",
-            "source",
-            "userAgent",
-        ],
-    );
-    assert!(matches!(
-        b["source"].as_str(),
-        Some("client-hints" | "user-agent")
-    ));
+    keys(b, "browser", &["name", "version", "os", "osVersion", "mobile", "source", "userAgent"]);
+    assert!(matches!(b["source"].as_str(), Some("client-hints" | "user-agent")));
     string_or_null(&b["osVersion"], "browser.osVersion");
     let g = &c["webgpu"];
     keys(
         g,
         "webgpu",
-        &[
-            "available",
-            "reason",
-            "highPerformance",
-            "lowPower",
-            "wgslLanguageFeatures",
-        ],
+        &["available", "reason", "highPerformance", "lowPower", "wgslLanguageFeatures"],
     );
     let available = g["available"].as_bool().expect("webgpu.available");
-    assert_eq!(
-        available,
-        g["reason"].is_null(),
-        "webgpu: available xor a reason"
-    );
+    assert_eq!(available, g["reason"].is_null(), "webgpu: available xor a reason");
     adapter_probe(&g["highPerformance"], "webgpu.highPerformance");
     adapter_probe(&g["lowPower"], "webgpu.lowPower");
     sorted_strings(&g["wgslLanguageFeatures"], "webgpu.wgslLanguageFeatures");
     let n = &c["webnn"];
     keys(n, "webnn", &["available", "reason", "contexts"]);
     let available = n["available"].as_bool().expect("webnn.available");
-    assert_eq!(
-        available,
-        n["reason"].is_null(),
-        "webnn: available xor a reason"
-    );
-    for (i, ctx) in n["contexts"]
-        .as_array()
-        .expect("contexts")
-        .iter()
-        .enumerate()
-    {
+    assert_eq!(available, n["reason"].is_null(), "webnn: available xor a reason");
+    for (i, ctx) in n["contexts"].as_array().expect("contexts").iter().enumerate() {
         webnn_context(ctx, &format!("webnn.contexts[{i}]"));
     }
     keys(

@@ -10,10 +10,7 @@ pub fn manifest_dir() -> PathBuf {
 
 /// Path of `examples/seed.json`.
 pub fn seed() -> String {
-    manifest_dir()
-        .join("examples/seed.json")
-        .to_string_lossy()
-        .into_owned()
+    manifest_dir().join("examples/seed.json").to_string_lossy().into_owned()
 }
 
 /// A fresh directory for one test: the test binary, the test's name and the process id keep parallel tests

@@ -18,7 +18,5 @@ pub fn js(v: &Value) -> JsValue {
 
 /// The message of an `Error` (empty for anything else).
 pub fn message(e: JsValue) -> String {
-    e.dyn_into::<js_sys::Error>()
-        .map(|e| String::from(e.message()))
-        .unwrap_or_default()
+    e.dyn_into::<js_sys::Error>().map(|e| String::from(e.message())).unwrap_or_default()
 }

@@ -25,22 +25,12 @@ pub struct Builder {
 
 /// An integer attribute.
 pub fn int(name: &str, i: i64) -> AttributeProto {
-    AttributeProto {
-        name: name.into(),
-        i,
-        r#type: 2,
-        ..Default::default()
-    }
+    AttributeProto { name: name.into(), i, r#type: 2, ..Default::default() }
 }
 
 /// An integer-list attribute.
 pub fn ints(name: &str, v: &[i64]) -> AttributeProto {
-    AttributeProto {
-        name: name.into(),
-        ints: v.to_vec(),
-        r#type: 7,
-        ..Default::default()
-    }
+    AttributeProto { name: name.into(), ints: v.to_vec(), r#type: 7, ..Default::default() }
 }
 
 /// A tensor type with fixed or named dimensions (`"batch"` style names bind from options).
@@ -117,10 +107,7 @@ impl Builder {
             let mut raw = Vec::with_capacity(4 * n as usize);
             for _ in 0..n {
                 // A linear congruential generator: the same file on every run.
-                self.seed = self
-                    .seed
-                    .wrapping_mul(1_664_525)
-                    .wrapping_add(1_013_904_223);
+                self.seed = self.seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
                 let x = (self.seed >> 8) as f32 / (1u32 << 24) as f32;
                 raw.extend_from_slice(&(lo + (hi - lo) * x).to_le_bytes());
             }
@@ -231,10 +218,7 @@ impl Builder {
                 output: self.outputs,
                 value_info: self.value_info,
             }),
-            opset_import: vec![OperatorSetIdProto {
-                domain: String::new(),
-                version: opset,
-            }],
+            opset_import: vec![OperatorSetIdProto { domain: String::new(), version: opset }],
         }
         .encode_to_vec()
     }
@@ -278,20 +262,9 @@ impl Bert {
 
     /// The file built in `g` (e.g. a builder with `inline` weights).
     pub fn encode_into(&self, mut g: Builder, batch: &str, seq: &str) -> Vec<u8> {
-        let Bert {
-            layers,
-            d,
-            heads,
-            ff,
-            vocab,
-            positions,
-            dynamic_reshape,
-            fused_qkv,
-        } = *self;
-        g.inputs
-            .push(value_info("input_ids", dtype::INT64, &[batch, seq]));
-        g.inputs
-            .push(value_info("attention_mask", dtype::INT64, &[batch, seq]));
+        let Bert { layers, d, heads, ff, vocab, positions, dynamic_reshape, fused_qkv } = *self;
+        g.inputs.push(value_info("input_ids", dtype::INT64, &[batch, seq]));
+        g.inputs.push(value_info("attention_mask", dtype::INT64, &[batch, seq]));
         let dh = d / heads;
         // Embeddings: word + position + token type, then LayerNorm.
         let word = g.weight("word_embeddings", &[vocab, d]);
@@ -395,11 +368,7 @@ impl Bert {
         let pb = g.weight("pooler_b", &[d]);
         let pooled = g.node("Gemm", &[&first2, &pw, &pb], vec![]);
         g.node_out("Tanh", &[&pooled], &["pooler_output"], vec![]);
-        g.outputs.push(value_info(
-            "pooler_output",
-            dtype::FLOAT,
-            &[batch, &d.to_string()],
-        ));
+        g.outputs.push(value_info("pooler_output", dtype::FLOAT, &[batch, &d.to_string()]));
         g.encode(17)
     }
 }
@@ -412,20 +381,12 @@ pub fn small_cnn(batch: &str) -> Vec<u8> {
 
 /// [`small_cnn`] into `g`.
 pub fn small_cnn_into(mut g: Builder, batch: &str) -> Vec<u8> {
-    g.inputs.push(value_info(
-        "pixels",
-        dtype::FLOAT,
-        &[batch, "3", "32", "32"],
-    ));
+    g.inputs.push(value_info("pixels", dtype::FLOAT, &[batch, "3", "32", "32"]));
     let w1 = g.weight("conv1", &[16, 3, 3, 3]);
     let c1 = g.node(
         "Conv",
         &["pixels", &w1],
-        vec![
-            ints("strides", &[2, 2]),
-            ints("pads", &[1, 1, 1, 1]),
-            ints("kernel_shape", &[3, 3]),
-        ],
+        vec![ints("strides", &[2, 2]), ints("pads", &[1, 1, 1, 1]), ints("kernel_shape", &[3, 3])],
     );
     let (s, b, m, v) = (
         g.weight("bn_s", &[16]),
@@ -436,11 +397,7 @@ pub fn small_cnn_into(mut g: Builder, batch: &str) -> Vec<u8> {
     let bn = g.node("BatchNormalization", &[&c1, &s, &b, &m, &v], vec![]);
     let r1 = g.node("Relu", &[&bn], vec![]);
     let wd = g.weight("dw", &[16, 1, 3, 3]);
-    let dw = g.node(
-        "Conv",
-        &[&r1, &wd],
-        vec![int("group", 16), ints("pads", &[1, 1, 1, 1])],
-    );
+    let dw = g.node("Conv", &[&r1, &wd], vec![int("group", 16), ints("pads", &[1, 1, 1, 1])]);
     let r2 = g.node("Relu", &[&dw], vec![]);
     let wp = g.weight("pw", &[32, 16, 1, 1]);
     let bp = g.weight("pw_b", &[32]);
@@ -449,13 +406,7 @@ pub fn small_cnn_into(mut g: Builder, batch: &str) -> Vec<u8> {
     let flat = g.node("Flatten", &[&gap], vec![int("axis", 1)]);
     let fw = g.weight("fc", &[10, 32]);
     let fb = g.weight("fc_b", &[10]);
-    g.node_out(
-        "Gemm",
-        &[&flat, &fw, &fb],
-        &["logits"],
-        vec![int("transB", 1)],
-    );
-    g.outputs
-        .push(value_info("logits", dtype::FLOAT, &[batch, "10"]));
+    g.node_out("Gemm", &[&flat, &fw, &fb], &["logits"], vec![int("transB", 1)]);
+    g.outputs.push(value_info("logits", dtype::FLOAT, &[batch, "10"]));
     g.encode(17)
 }

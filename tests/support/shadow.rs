@@ -33,7 +33,5 @@ impl Drop for Shadow {
 }
 
 pub fn script(body: &str) -> JsValue {
-    js_sys::Function::new_no_args(body)
-        .call0(&JsValue::NULL)
-        .unwrap()
+    js_sys::Function::new_no_args(body).call0(&JsValue::NULL).unwrap()
 }

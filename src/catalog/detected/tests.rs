@@ -48,17 +48,8 @@ fn caps(webgpu: Result<WebGpu, String>) -> Capabilities {
 }
 
 fn no_adapter() -> Result<WebGpu, String> {
-    let none = || {
-        Err(Failure::new(
-            "NoAdapter",
-            "requestAdapter() resolved to null",
-        ))
-    };
-    Ok(WebGpu {
-        high_performance: none(),
-        low_power: none(),
-        wgsl_language_features: Vec::new(),
-    })
+    let none = || Err(Failure::new("NoAdapter", "requestAdapter() resolved to null"));
+    Ok(WebGpu { high_performance: none(), low_power: none(), wgsl_language_features: Vec::new() })
 }
 
 #[test]
@@ -66,43 +57,21 @@ fn the_base_device_follows_the_adapter() {
     let swiftshader = adapter("google", "swiftshader", true);
     let xe = adapter("intel", "xe-lpg", false);
     let cases: [(&str, Result<WebGpu, String>, &str); 7] = [
-        (
-            "fallback",
-            gpu(swiftshader.clone(), swiftshader.clone()),
-            "webgpu:fallback",
-        ),
-        (
-            "one intel adapter",
-            gpu(xe.clone(), xe.clone()),
-            "webgpu:integrated",
-        ),
-        (
-            "two adapters",
-            gpu(adapter("nvidia", "ampere", false), xe.clone()),
-            "webgpu:discrete",
-        ),
+        ("fallback", gpu(swiftshader.clone(), swiftshader.clone()), "webgpu:fallback"),
+        ("one intel adapter", gpu(xe.clone(), xe.clone()), "webgpu:integrated"),
+        ("two adapters", gpu(adapter("nvidia", "ampere", false), xe.clone()), "webgpu:discrete"),
         (
             "nvidia alone",
-            gpu(
-                adapter("nvidia", "lovelace", false),
-                adapter("nvidia", "lovelace", false),
-            ),
+            gpu(adapter("nvidia", "lovelace", false), adapter("nvidia", "lovelace", false)),
             "webgpu:discrete",
         ),
         (
             "intel arc",
-            gpu(
-                adapter("intel", "xe-hpg", false),
-                adapter("intel", "xe-hpg", false),
-            ),
+            gpu(adapter("intel", "xe-hpg", false), adapter("intel", "xe-hpg", false)),
             "webgpu:discrete",
         ),
         ("no adapter", no_adapter(), "wasm:laptop-4c"),
-        (
-            "no navigator.gpu",
-            Err("navigator.gpu is absent".to_string()),
-            "wasm:laptop-4c",
-        ),
+        ("no navigator.gpu", Err("navigator.gpu is absent".to_string()), "wasm:laptop-4c"),
     ];
     for (label, webgpu, base) in cases {
         let (p, reasons) = profile_from_capabilities(&caps(webgpu));
@@ -129,11 +98,8 @@ fn amd_and_nvidia_integrated_graphics_stay_integrated() {
         let mut a = adapter(vendor, architecture, false);
         a.description = description.to_string();
         let (p, reasons) = profile_from_capabilities(&caps(gpu(a.clone(), a)));
-        let expected = if discrete {
-            "detected:webgpu:discrete"
-        } else {
-            "detected:webgpu:integrated"
-        };
+        let expected =
+            if discrete { "detected:webgpu:discrete" } else { "detected:webgpu:integrated" };
         assert_eq!(p.id, expected, "{description}: {reasons:?}");
     }
 }
@@ -146,15 +112,8 @@ fn a_fallback_adapter_is_predicted_at_cpu_speed_on_every_core() {
     assert_eq!((p.compute_units, p.host_cores), (8, 8));
     // 8 cores instead of the 2 the catalog figure was measured on.
     assert!((p.peak_tflops.fp32 - base.peak_tflops.fp32 * 4.0).abs() < 1e-12);
-    assert!(
-        p.peak_tflops.fp32 < 0.01,
-        "a CPU in disguise: {}",
-        p.peak_tflops.fp32
-    );
-    assert!(
-        reasons.iter().any(|r| r.contains("fallback")),
-        "{reasons:?}"
-    );
+    assert!(p.peak_tflops.fp32 < 0.01, "a CPU in disguise: {}", p.peak_tflops.fp32);
+    assert!(reasons.iter().any(|r| r.contains("fallback")), "{reasons:?}");
     let hw = hardware::find("webgpu:integrated").unwrap();
     assert!(p.peak_tflops.fp32 < hw.peak_tflops.fp32 / 100.0);
 }
@@ -177,10 +136,7 @@ fn without_shader_f16_fp16_runs_at_the_fp32_rate() {
     let (with, _) = profile_from_capabilities(&caps(gpu(xe.clone(), xe)));
     assert_eq!(
         with.peak_tflops.fp16,
-        hardware::find("webgpu:integrated")
-            .unwrap()
-            .peak_tflops
-            .fp16
+        hardware::find("webgpu:integrated").unwrap().peak_tflops.fp16
     );
 }
 
@@ -191,10 +147,7 @@ fn without_webgpu_wasm_uses_cores_only_when_cross_origin_isolated() {
     let (single, reasons) = profile_from_capabilities(&c);
     assert_eq!((single.compute_units, single.host_cores), (1, 8));
     assert!((single.peak_tflops.fp32 - base.peak_tflops.fp32 / 4.0).abs() < 1e-12);
-    assert!(
-        reasons.iter().any(|r| r.contains("single-threaded")),
-        "{reasons:?}"
-    );
+    assert!(reasons.iter().any(|r| r.contains("single-threaded")), "{reasons:?}");
     c.wasm.shared_array_buffer = true;
     c.wasm.cross_origin_isolated = true;
     let (threaded, _) = profile_from_capabilities(&c);
@@ -204,10 +157,7 @@ fn without_webgpu_wasm_uses_cores_only_when_cross_origin_isolated() {
     c.wasm.relaxed_simd = false;
     let (no_fma, reasons) = profile_from_capabilities(&c);
     assert!((no_fma.peak_tflops.fp32 - threaded.peak_tflops.fp32 / 2.0).abs() < 1e-12);
-    assert!(
-        reasons.iter().any(|r| r.contains("relaxed SIMD")),
-        "{reasons:?}"
-    );
+    assert!(reasons.iter().any(|r| r.contains("relaxed SIMD")), "{reasons:?}");
     c.wasm.relaxed_simd = true;
     c.wasm.simd = false;
     let (scalar, reasons) = profile_from_capabilities(&c);
@@ -236,10 +186,7 @@ fn memory_follows_device_memory_within_the_browser_caps() {
         let mut c = caps(gpu(a.clone(), a));
         c.device_memory_gb = gb;
         let (p, reasons) = profile_from_capabilities(&c);
-        assert_eq!(
-            p.memory_capacity_mb, expected,
-            "{gb:?} {buffer_mib}: {reasons:?}"
-        );
+        assert_eq!(p.memory_capacity_mb, expected, "{gb:?} {buffer_mib}: {reasons:?}");
     }
 }
 
@@ -262,12 +209,7 @@ fn discrete_memory_is_the_catalogs_or_at_least_one_buffer() {
     assert_eq!(p.memory_capacity_mb, 16384.0, "{reasons:?}");
     let small = adapter("nvidia", "ampere", false);
     let (p, _) = profile_from_capabilities(&caps(gpu(small.clone(), small)));
-    assert_eq!(
-        p.memory_capacity_mb,
-        hardware::find("webgpu:discrete")
-            .unwrap()
-            .memory_capacity_mb
-    );
+    assert_eq!(p.memory_capacity_mb, hardware::find("webgpu:discrete").unwrap().memory_capacity_mb);
 }
 
 #[test]
@@ -276,13 +218,8 @@ fn missing_core_counts_keep_the_catalog_and_say_so() {
     let mut c = caps(gpu(sw.clone(), sw));
     c.hardware_concurrency = None;
     let (p, reasons) = profile_from_capabilities(&c);
-    assert_eq!(
-        p.compute_units,
-        hardware::find("webgpu:fallback").unwrap().compute_units
-    );
-    assert!(reasons
-        .iter()
-        .any(|r| r.contains("hardwareConcurrency is absent")));
+    assert_eq!(p.compute_units, hardware::find("webgpu:fallback").unwrap().compute_units);
+    assert!(reasons.iter().any(|r| r.contains("hardwareConcurrency is absent")));
 }
 
 #[test]
@@ -314,18 +251,13 @@ fn user_agent_strings_name_browser_and_os() {
         );
         assert_eq!(b.source, BrowserSource::UserAgent);
     }
-    assert_eq!(
-        browser_from_user_agent(cases[4].0).os_version.as_deref(),
-        Some("18.2")
-    );
+    assert_eq!(browser_from_user_agent(cases[4].0).os_version.as_deref(), Some("18.2"));
 }
 
 #[test]
 fn client_hints_skip_grease_brands_and_prefer_the_vendor() {
     let pairs = |v: &[(&str, &str)]| -> Vec<(String, String)> {
-        v.iter()
-            .map(|(a, b)| (a.to_string(), b.to_string()))
-            .collect()
+        v.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
     };
     let edge = pairs(&[
         ("Not)A;Brand", "99.0.0.0"),
@@ -333,27 +265,15 @@ fn client_hints_skip_grease_brands_and_prefer_the_vendor() {
         ("Chromium", "131.0.6778.140"),
     ]);
     let b = browser_from_client_hints(&edge, "Windows", Some("15.0.0"), Some(false), "");
-    assert_eq!(
-        (b.name.as_str(), b.version.as_str()),
-        ("Microsoft Edge", "131.0.2903.86")
-    );
-    assert_eq!(
-        (b.os.as_str(), b.os_version.as_deref()),
-        ("Windows", Some("11"))
-    );
+    assert_eq!((b.name.as_str(), b.version.as_str()), ("Microsoft Edge", "131.0.2903.86"));
+    assert_eq!((b.os.as_str(), b.os_version.as_deref()), ("Windows", Some("11")));
     assert_eq!(b.source, BrowserSource::ClientHints);
     let win10 = browser_from_client_hints(&edge, "Windows", Some("10.0.0"), None, "");
     assert_eq!(win10.os_version.as_deref(), Some("10"));
     let chromium = pairs(&[("Chromium", "156.0.7500.0"), ("Not_A Brand", "24.0.0.0")]);
     let b = browser_from_client_hints(&chromium, "Linux", Some(""), Some(false), "");
-    assert_eq!(
-        (b.name.as_str(), b.os.as_str(), b.os_version),
-        ("Chromium", "Linux", None)
-    );
+    assert_eq!((b.name.as_str(), b.os.as_str(), b.os_version), ("Chromium", "Linux", None));
     let only_grease = pairs(&[("Not A(Brand", "8")]);
     let ua = "Mozilla/5.0 (X11; Linux x86_64) Chrome/120.0.0.0 Safari/537.36";
-    assert_eq!(
-        browser_from_client_hints(&only_grease, "", None, None, ua).name,
-        "Google Chrome"
-    );
+    assert_eq!(browser_from_client_hints(&only_grease, "", None, None, ua).name, "Google Chrome");
 }

@@ -96,9 +96,8 @@ pub fn model_overhead_mb(prep: &Prepared, i: usize) -> f64 {
     for op in work.prefill.iter().chain(&work.decode_step) {
         for_each_kernel(op, &m.runtime, |tensors| {
             exact = exact.max(tensors.iter().sum::<f64>() * bytes);
-            reserved = reserved.max(caching_allocator_reserved_bytes(
-                tensors.iter().map(|t| t * bytes),
-            ));
+            reserved =
+                reserved.max(caching_allocator_reserved_bytes(tensors.iter().map(|t| t * bytes)));
         });
     }
     (reserved - exact).max(0.0) / MB

@@ -84,12 +84,7 @@ fn keep_better(best: &mut Option<Candidate>, c: Candidate) {
 
 /// The advised strategy (no change), then those that hold less memory at once.
 fn switches(strategy: Strategy) -> Vec<Option<Change>> {
-    let to = |strategy, residency| {
-        Some(Change::Strategy {
-            strategy,
-            residency,
-        })
-    };
+    let to = |strategy, residency| Some(Change::Strategy { strategy, residency });
     let mut out = vec![None];
     if strategy == Strategy::Parallel {
         out.push(to(Strategy::Batched, Residency::Resident));
@@ -107,19 +102,12 @@ fn lower(ctx: &Ctx, g: &[usize], level: Precision) -> Option<Change> {
     offered(&ctx.prep.devices[m.device], m.resolved.precision)
         .into_iter()
         .find(|p| p.weight_bytes() <= level.weight_bytes())
-        .map(|precision| Change::Precision {
-            models: g.to_vec(),
-            precision,
-        })
+        .map(|precision| Change::Precision { models: g.to_vec(), precision })
 }
 
 fn try_changes(ctx: &Ctx, changes: Vec<Change>, drops: usize) -> Result<Option<Candidate>> {
     let (_, _, prediction) = ctx.measure(&changes)?;
-    Ok(prediction.feasible.then_some(Candidate {
-        changes,
-        drops,
-        prediction,
-    }))
+    Ok(prediction.feasible.then_some(Candidate { changes, drops, prediction }))
 }
 
 /// The smallest prefix of the largest groups, at the mildest level, that fits under `sw`.
@@ -167,9 +155,7 @@ fn dropping(ctx: &Ctx, sw: &Option<Change>, groups: &[Vec<usize>]) -> Result<Opt
         let mut dropped = order[..d].to_vec();
         dropped.sort_unstable();
         let mut changes: Vec<Change> = sw.iter().cloned().collect();
-        changes.push(Change::Drop {
-            models: dropped.clone(),
-        });
+        changes.push(Change::Drop { models: dropped.clone() });
         if let Some(c) = try_changes(ctx, changes.clone(), d)? {
             return Ok(Some(c));
         }
@@ -192,13 +178,9 @@ fn describe(ctx: &Ctx, change: &Change) -> String {
         Change::Precision { models, precision } => {
             format!("store {} in {}", names(models), precision.name())
         }
-        Change::Strategy {
-            strategy,
-            residency: Residency::Unload,
-        } => format!(
-            "run {} with weights unloaded after each model",
-            strategy.name()
-        ),
+        Change::Strategy { strategy, residency: Residency::Unload } => {
+            format!("run {} with weights unloaded after each model", strategy.name())
+        }
         Change::Strategy { strategy, .. } => format!("run {}", strategy.name()),
         Change::Drop { models } => format!("drop {}", names(models)),
         other => format!("{other:?}"),
@@ -210,10 +192,7 @@ fn fit_plan(ctx: &Ctx, c: Candidate) -> Result<FitPlan> {
     let mut caveats: Vec<String> = Vec::new();
     for change in &c.changes {
         match change {
-            Change::Precision {
-                models: m,
-                precision,
-            } => {
+            Change::Precision { models: m, precision } => {
                 models.extend(m);
                 let device = &ctx.prep.devices[ctx.prep.models[m[0]].device];
                 caveats.push(caveat(device, *precision));
@@ -251,8 +230,5 @@ fn fit_plan(ctx: &Ctx, c: Candidate) -> Result<FitPlan> {
         feasible: true,
         caveat: (!caveats.is_empty()).then(|| caveats.join("; ")),
     };
-    Ok(FitPlan {
-        option,
-        prediction: c.prediction,
-    })
+    Ok(FitPlan { option, prediction: c.prediction })
 }

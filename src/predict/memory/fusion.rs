@@ -57,11 +57,8 @@ fn fusible(ctx: &Ctx, i: usize) -> Fusible {
 /// a copy of the runtime that has the fusion on.
 pub(super) fn options(ctx: &Ctx, notes: &mut Vec<String>) -> Result<Vec<MemoryOption>> {
     let rt = target_runtime(ctx.target)?;
-    let found: Vec<(usize, Fusible)> = ctx
-        .on_target()
-        .into_iter()
-        .map(|i| (i, fusible(ctx, i)))
-        .collect();
+    let found: Vec<(usize, Fusible)> =
+        ctx.on_target().into_iter().map(|i| (i, fusible(ctx, i))).collect();
     let mut out = Vec::new();
     if rt.fused_attention {
         notes.push(format!("{} already fuses attention", rt.name));
@@ -81,10 +78,8 @@ fn attention(
     rt: &RuntimeProfile,
     found: &[(usize, Fusible)],
 ) -> Result<Option<MemoryOption>> {
-    let with: Vec<&(usize, Fusible)> = found
-        .iter()
-        .filter(|(_, f)| f.attention_blocks > 0.0)
-        .collect();
+    let with: Vec<&(usize, Fusible)> =
+        found.iter().filter(|(_, f)| f.attention_blocks > 0.0).collect();
     if with.is_empty() {
         return Ok(None);
     }
@@ -127,16 +122,10 @@ fn epilogues(
     let what: Vec<String> = with
         .iter()
         .map(|(i, f)| match f.conv_chains > 0.0 {
-            true => format!(
-                "{} {:.0} conv-bn-activation chains",
-                ctx.name(*i),
-                f.conv_chains
-            ),
-            false => format!(
-                "{} {:.0} bias/activation/residual epilogues",
-                ctx.name(*i),
-                f.epilogues
-            ),
+            true => format!("{} {:.0} conv-bn-activation chains", ctx.name(*i), f.conv_chains),
+            false => {
+                format!("{} {:.0} bias/activation/residual epilogues", ctx.name(*i), f.epilogues)
+            }
         })
         .collect();
     let description = format!(

@@ -24,14 +24,8 @@ pub(super) struct Ctx<'a> {
 impl Ctx<'_> {
     /// Applies `changes` alone and measures them against the base prediction.
     pub(super) fn measure(&self, changes: &[Change]) -> Result<(f64, f64, MultiPrediction)> {
-        let after = apply(
-            self.workload,
-            self.target,
-            self.sharing,
-            self.strategy,
-            changes,
-        )?
-        .prediction;
+        let after =
+            apply(self.workload, self.target, self.sharing, self.strategy, changes)?.prediction;
         let mut saved = self.base.combined_memory_mb - after.combined_memory_mb;
         if saved.abs() < NOISE_MB {
             saved = 0.0;
@@ -68,12 +62,7 @@ impl Ctx<'_> {
     /// Models on the target's own device, in canonical order: the only ones a changed target runtime
     /// affects.
     pub(super) fn on_target(&self) -> Vec<usize> {
-        self.prep
-            .canonical
-            .iter()
-            .copied()
-            .filter(|&i| self.prep.models[i].device == 0)
-            .collect()
+        self.prep.canonical.iter().copied().filter(|&i| self.prep.models[i].device == 0).collect()
     }
 
     pub(super) fn name(&self, i: usize) -> &str {
@@ -173,13 +162,8 @@ fn shared_arena(ctx: &Ctx, notes: &mut Vec<String>) -> Result<Option<MemoryOptio
         ctx.names(&models),
         arena_how(&rt.name)
     );
-    let o = ctx.option(
-        OptionKind::SharedArena,
-        models,
-        vec![Change::SharedArena],
-        description,
-        None,
-    )?;
+    let o =
+        ctx.option(OptionKind::SharedArena, models, vec![Change::SharedArena], description, None)?;
     Ok(Some(o).filter(|o| o.saved_mb > 0.0))
 }
 
@@ -191,9 +175,7 @@ fn planned_arena(ctx: &Ctx) -> Option<MemoryOption> {
             false => 0.0,
         })
         .collect();
-    let models: Vec<usize> = (0..per_model.len())
-        .filter(|&i| per_model[i] > 0.0)
-        .collect();
+    let models: Vec<usize> = (0..per_model.len()).filter(|&i| per_model[i] > 0.0).collect();
     let saved_mb = alloc::plan_overhead_mb(&ctx.base.plan, &per_model);
     if saved_mb <= 0.0 {
         return None;

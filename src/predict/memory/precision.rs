@@ -26,9 +26,7 @@ const CAVEAT_INT4: &str = "4-bit weights (GPTQ/AWQ) raise perplexity by a few pe
 /// formats are weight-only kernels that dequantise per tile when there is no integer rate
 /// ([`DeviceProfile::peak_for`] names the precision really computed).
 pub(super) fn offered(device: &DeviceProfile, current: Precision) -> Vec<Precision> {
-    let half = [Precision::Fp16, Precision::Bf16]
-        .into_iter()
-        .find(|&p| device.peak_for(p).1 == p);
+    let half = [Precision::Fp16, Precision::Bf16].into_iter().find(|&p| device.peak_for(p).1 == p);
     half.into_iter()
         .chain([Precision::Int8, Precision::Int4])
         .filter(|p| p.weight_bytes() < current.weight_bytes())
@@ -78,10 +76,7 @@ pub(super) fn options(ctx: &Ctx, notes: &mut Vec<String>) -> Result<Vec<MemoryOp
             let o = ctx.option(
                 OptionKind::LowerPrecision,
                 group.clone(),
-                vec![Change::Precision {
-                    models: group.clone(),
-                    precision: p,
-                }],
+                vec![Change::Precision { models: group.clone(), precision: p }],
                 describe(ctx, group, p),
                 Some(caveat(device, p)),
             )?;

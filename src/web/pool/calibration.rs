@@ -111,28 +111,20 @@ impl Calibration {
             }
         };
         let mut skipped = 0;
-        c.profiles = read_all(&idb, Kind::Profiles, &mut skipped, |t| {
-            serde_json::from_str(t).ok()
-        })
-        .await;
+        c.profiles =
+            read_all(&idb, Kind::Profiles, &mut skipped, |t| serde_json::from_str(t).ok()).await;
         c.measurements = read_all(&idb, Kind::Measurements, &mut skipped, |t| {
             serde_json::from_str::<MeasurementDto>(t)
                 .ok()
                 .and_then(|d| measurement_from_dto(d, "stored measurement").ok())
         })
         .await;
-        c.fits = read_all(&idb, Kind::Fits, &mut skipped, |t| {
-            serde_json::from_str(t).ok()
-        })
-        .await;
-        c.comparisons = read_all(&idb, Kind::Comparisons, &mut skipped, |t| {
-            serde_json::from_str(t).ok()
-        })
-        .await;
+        c.fits = read_all(&idb, Kind::Fits, &mut skipped, |t| serde_json::from_str(t).ok()).await;
+        c.comparisons =
+            read_all(&idb, Kind::Comparisons, &mut skipped, |t| serde_json::from_str(t).ok()).await;
         if skipped > 0 {
-            c.warning = Some(format!(
-                "{skipped} stored records could not be read and were skipped"
-            ));
+            c.warning =
+                Some(format!("{skipped} stored records could not be read and were skipped"));
         }
         c.rebuild_calibrated();
         c.idb = Some(Rc::new(idb));
@@ -153,12 +145,7 @@ impl Calibration {
     }
 
     fn version_of(&self, id: &str) -> u32 {
-        self.profiles
-            .iter()
-            .filter(|p| p.id == id)
-            .map(|p| p.version)
-            .max()
-            .unwrap_or(0)
+        self.profiles.iter().filter(|p| p.id == id).map(|p| p.version).max().unwrap_or(0)
     }
 
     /// The storage warning, if any: why the store could not be opened or read, and why records are unsaved.
@@ -182,10 +169,10 @@ impl Calibration {
             persistent: self.idb.is_some() && self.unsaved.is_empty(),
             warning: self.warning_text(),
             unsaved: self.unsaved.len(),
-            write_error: self.write_error.as_ref().map(|e| WriteErrorDto {
-                name: e.name().to_string(),
-                message: e.to_string(),
-            }),
+            write_error: self
+                .write_error
+                .as_ref()
+                .map(|e| WriteErrorDto { name: e.name().to_string(), message: e.to_string() }),
             measurements: self.measurements.len(),
             profiles: self.profiles.len(),
             fits: self.fits.len(),
@@ -230,10 +217,7 @@ async fn persist(state: &Rc<RefCell<State>>, kind: Kind, text: String) -> bool {
             let c = &mut s.calibration;
             // Writes that started meanwhile queued theirs behind ours: keep the session's order.
             let later = std::mem::take(&mut c.unsaved);
-            c.unsaved = std::iter::once((kind, text))
-                .chain(queue)
-                .chain(later)
-                .collect();
+            c.unsaved = std::iter::once((kind, text)).chain(queue).chain(later).collect();
             c.write_error = Some(e);
             return false;
         }
@@ -272,17 +256,15 @@ fn refit_on_half(s: &State, o: &JsValue) -> Result<(calibrate::Fit, String, u32)
             for m in &c.measurements {
                 *counts.entry(m.hardware.as_str()).or_default() += 1;
             }
-            counts
-                .into_iter()
-                .max_by_key(|(_, n)| *n)
-                .map(|(h, _)| h.to_string())
-                .ok_or_else(|| {
+            counts.into_iter().max_by_key(|(_, n)| *n).map(|(h, _)| h.to_string()).ok_or_else(
+                || {
                     js_error(Error::invalid(
                         "measurements",
                         0,
                         "at least 2 measurements: run the pool first",
                     ))
-                })?
+                },
+            )?
         }
     };
     let profile = c
@@ -291,11 +273,7 @@ fn refit_on_half(s: &State, o: &JsValue) -> Result<(calibrate::Fit, String, u32)
         .cloned()
         .or_else(|| s.profiles().into_iter().find(|p| p.id == id))
         .or_else(|| {
-            c.measurements
-                .iter()
-                .flat_map(|m| m.profiles.iter())
-                .find(|p| p.id == id)
-                .cloned()
+            c.measurements.iter().flat_map(|m| m.profiles.iter()).find(|p| p.id == id).cloned()
         })
         .ok_or_else(|| {
             js_error(Error::invalid(
@@ -304,12 +282,8 @@ fn refit_on_half(s: &State, o: &JsValue) -> Result<(calibrate::Fit, String, u32)
                 "the id of a profile the measurements used",
             ))
         })?;
-    let mine: Vec<Measurement> = c
-        .measurements
-        .iter()
-        .filter(|m| m.hardware == id)
-        .cloned()
-        .collect();
+    let mine: Vec<Measurement> =
+        c.measurements.iter().filter(|m| m.hardware == id).cloned().collect();
     let (train, test) = calibrate::split_half(&mine);
     let fit = calibrate::refit(&profile, &train, &test).map_err(js_error)?;
     Ok((fit, id, c.version_of(&profile.id)))
@@ -320,12 +294,8 @@ impl ResourcePool {
     /// Every measurement the pool holds (its runs, imported and added ones), oldest first.
     pub fn measurements(&self) -> Result<MeasurementRecordsJs, JsError> {
         let s = self.state.borrow();
-        let list: Vec<MeasurementDto> = s
-            .calibration
-            .measurements
-            .iter()
-            .map(|m| measurement_dto(m, None))
-            .collect();
+        let list: Vec<MeasurementDto> =
+            s.calibration.measurements.iter().map(|m| measurement_dto(m, None)).collect();
         Ok(to_js(&list)?.unchecked_into())
     }
 
@@ -357,9 +327,8 @@ impl ResourcePool {
         options: Option<ValidateOptionsArg>,
     ) -> Result<ValidationReportJs, JsError> {
         let o = self::options(&options.map_or(JsValue::UNDEFINED, Into::into));
-        let threshold = get(&o, "threshold")
-            .as_f64()
-            .unwrap_or(calibrate::metrics::DEFAULT_THRESHOLD);
+        let threshold =
+            get(&o, "threshold").as_f64().unwrap_or(calibrate::metrics::DEFAULT_THRESHOLD);
         if !(threshold.is_finite() && threshold > 0.0) {
             return Err(js_error(Error::invalid(
                 "options.threshold",
@@ -367,15 +336,10 @@ impl ResourcePool {
                 "a positive fraction such as 0.15",
             )));
         }
-        let window = get(&o, "window")
-            .as_f64()
-            .unwrap_or(calibrate::metrics::DEFAULT_WINDOW as f64);
+        let window =
+            get(&o, "window").as_f64().unwrap_or(calibrate::metrics::DEFAULT_WINDOW as f64);
         if !(window.is_finite() && window >= 1.0) {
-            return Err(js_error(Error::invalid(
-                "options.window",
-                window,
-                "a whole number ≥ 1",
-            )));
+            return Err(js_error(Error::invalid("options.window", window, "a whole number ≥ 1")));
         }
         let hardware = get(&o, "hardware").as_string();
         let s = self.state.borrow();
@@ -434,14 +398,8 @@ impl ResourcePool {
                     ));
                     c.profiles.push(previous);
                 }
-                writes.push((
-                    Kind::Profiles,
-                    serde_json::to_string(&stored).unwrap_or_default(),
-                ));
-                writes.push((
-                    Kind::Fits,
-                    serde_json::to_string(&fit_record).unwrap_or_default(),
-                ));
+                writes.push((Kind::Profiles, serde_json::to_string(&stored).unwrap_or_default()));
+                writes.push((Kind::Fits, serde_json::to_string(&fit_record).unwrap_or_default()));
                 c.profiles.push(stored);
                 c.fits.push(fit_record);
                 c.calibrated.insert(id, fit.fitted.clone());
@@ -461,11 +419,7 @@ impl ResourcePool {
         let e = Export {
             format: FORMAT.to_string(),
             profiles: c.profiles.clone(),
-            measurements: c
-                .measurements
-                .iter()
-                .map(|m| measurement_dto(m, None))
-                .collect(),
+            measurements: c.measurements.iter().map(|m| measurement_dto(m, None)).collect(),
             fits: c.fits.clone(),
             comparisons: c.comparisons.clone(),
         };
@@ -507,10 +461,7 @@ impl ResourcePool {
                 let c = &mut s.calibration;
                 for mut p in e.profiles {
                     p.version = c.version_of(&p.id) + 1;
-                    writes.push((
-                        Kind::Profiles,
-                        serde_json::to_string(&p).unwrap_or_default(),
-                    ));
+                    writes.push((Kind::Profiles, serde_json::to_string(&p).unwrap_or_default()));
                     c.profiles.push(p);
                 }
                 for f in e.fits {
@@ -518,10 +469,7 @@ impl ResourcePool {
                     c.fits.push(f);
                 }
                 for r in e.comparisons {
-                    writes.push((
-                        Kind::Comparisons,
-                        serde_json::to_string(&r).unwrap_or_default(),
-                    ));
+                    writes.push((Kind::Comparisons, serde_json::to_string(&r).unwrap_or_default()));
                     c.comparisons.push(r);
                 }
                 c.rebuild_calibrated();
@@ -575,9 +523,7 @@ impl ResourcePool {
         let ids: JsValue = ids.map_or(JsValue::UNDEFINED, Into::into);
         let o = self::options(&options.map_or(JsValue::UNDEFINED, Into::into));
         wasm_bindgen_futures::future_to_promise(async move {
-            let goal_name = get(&o, "goal")
-                .as_string()
-                .unwrap_or_else(|| "throughput".to_string());
+            let goal_name = get(&o, "goal").as_string().unwrap_or_else(|| "throughput".to_string());
             let goal = Goal::parse("options.goal", &goal_name).map_err(js_error)?;
             let timeout = get(&o, "timeoutMs");
             let recommended = super::recommended_strategy(&state, &ids, goal)?;
@@ -604,11 +550,7 @@ impl ResourcePool {
             }
             ranked.sort_by(|a, b| a.1.total_cmp(&b.1));
             let best = ranked[0];
-            let rec = ranked
-                .iter()
-                .find(|r| r.0 == recommended)
-                .copied()
-                .unwrap_or(best);
+            let rec = ranked.iter().find(|r| r.0 == recommended).copied().unwrap_or(best);
             let hit = rec.0 == best.0;
             let loss = if hit { 0.0 } else { rec.1 / best.1 - 1.0 };
             let models: Vec<String> = {
@@ -644,11 +586,7 @@ impl ResourcePool {
                 measured_best: best.0,
                 hit,
                 loss,
-                accuracy: AccuracyDto {
-                    hits,
-                    comparisons,
-                    mean_loss_when_missed: mean_loss,
-                },
+                accuracy: AccuracyDto { hits, comparisons, mean_loss_when_missed: mean_loss },
             })?;
             let _ = Reflect::set(&out, &"runs".into(), &runs);
             Ok(out)

@@ -187,8 +187,7 @@ impl WorkerSlot {
                 let reply = wasm_bindgen_futures::JsFuture::from(worker::call(&w, &msg.into()))
                     .await
                     .map_err(message)?;
-                self.prepared
-                    .set(get(&reply, "handle").as_f64().unwrap_or(-1.0) as i32);
+                self.prepared.set(get(&reply, "handle").as_f64().unwrap_or(-1.0) as i32);
                 w
             }
         };
@@ -245,11 +244,7 @@ impl Model {
     }
 
     fn runs_on(&self) -> &'static str {
-        let place = if self.worker.is_some() {
-            RunsOn::Worker
-        } else {
-            runs_on(self.chain[0])
-        };
+        let place = if self.worker.is_some() { RunsOn::Worker } else { runs_on(self.chain[0]) };
         place.name()
     }
 }
@@ -289,10 +284,7 @@ struct State {
 
 impl State {
     fn model(&self, id: &str) -> Result<&Model, JsError> {
-        self.models
-            .iter()
-            .find(|m| m.id == id)
-            .ok_or_else(|| self.unknown(id))
+        self.models.iter().find(|m| m.id == id).ok_or_else(|| self.unknown(id))
     }
 
     fn unknown(&self, id: &str) -> JsError {
@@ -322,16 +314,12 @@ impl State {
                 Some(p)
             })
             .map(|p| self.calibration.calibrated.get(&p.id).cloned().unwrap_or(p))
-            .chain(
-                route::backend_profile(&self.caps, Backend::Wasm)
-                    .ok()
-                    .map(|mut p| {
-                        p.id = WORKERS_PROFILE.to_string();
-                        p.concurrency = Concurrency::CpuThreads;
-                        p.name = format!("{} (Web Workers)", p.name);
-                        p
-                    }),
-            )
+            .chain(route::backend_profile(&self.caps, Backend::Wasm).ok().map(|mut p| {
+                p.id = WORKERS_PROFILE.to_string();
+                p.concurrency = Concurrency::CpuThreads;
+                p.name = format!("{} (Web Workers)", p.name);
+                p
+            }))
             .map(|p| self.calibration.calibrated.get(&p.id).cloned().unwrap_or(p))
             .collect()
     }
@@ -421,11 +409,7 @@ fn timeout_field(v: Option<f64>, field: &str, default: f64) -> Result<f64, JsErr
     match v {
         None => Ok(default),
         Some(t) if t.is_finite() && t > 0.0 => Ok(t),
-        Some(t) => Err(js_error(Error::invalid(
-            field,
-            t,
-            "a positive number of milliseconds",
-        ))),
+        Some(t) => Err(js_error(Error::invalid(field, t, "a positive number of milliseconds"))),
     }
 }
 
@@ -506,11 +490,7 @@ impl ResourcePool {
     #[wasm_bindgen(js_name = unregisterModel)]
     pub fn unregister_model(&self, id: &str) -> Result<(), JsError> {
         let mut s = self.state.borrow_mut();
-        let k = s
-            .models
-            .iter()
-            .position(|m| m.id == id)
-            .ok_or_else(|| s.unknown(id))?;
+        let k = s.models.iter().position(|m| m.id == id).ok_or_else(|| s.unknown(id))?;
         let m = s.models.remove(k);
         for t in &m.tensors {
             let _ = s.tensors.release(t, &m.id);
@@ -571,9 +551,7 @@ impl ResourcePool {
     pub fn acquire_tensor(&self, name: &str, id: &str) -> Result<SharedTensorJs, JsError> {
         let mut s = self.state.borrow_mut();
         s.model(id)?;
-        s.tensors
-            .acquire(name, id)
-            .map_err(|e| js_error(Error::invalid("name", name, e)))?;
+        s.tensors.acquire(name, id).map_err(|e| js_error(Error::invalid("name", name, e)))?;
         tensor_js(&s.tensors, name)
     }
 
@@ -581,10 +559,8 @@ impl ResourcePool {
     #[wasm_bindgen(js_name = releaseTensor)]
     pub fn release_tensor(&self, name: &str, id: &str) -> Result<usize, JsError> {
         let mut s = self.state.borrow_mut();
-        let left = s
-            .tensors
-            .release(name, id)
-            .map_err(|e| js_error(Error::invalid("name", name, e)))?;
+        let left =
+            s.tensors.release(name, id).map_err(|e| js_error(Error::invalid("name", name, e)))?;
         for m in s.models.iter_mut().filter(|m| m.id == id) {
             m.tensors.retain(|t| t != name);
         }
@@ -660,10 +636,7 @@ fn memory_dto(s: &State) -> PoolMemoryDto {
         })
         .collect();
     let shared: f64 = tensors.iter().map(|t| t.bytes).sum();
-    let saved: f64 = tensors
-        .iter()
-        .map(|t| t.bytes * t.refs.saturating_sub(1) as f64)
-        .sum();
+    let saved: f64 = tensors.iter().map(|t| t.bytes * t.refs.saturating_sub(1) as f64).sum();
     let models: Vec<ModelMemoryDto> = s
         .models
         .iter()
@@ -759,11 +732,7 @@ async fn share_tensor(
     }
     let gpu_buffers = if on_gpu {
         let g = gpu(state).await.map_err(|e| {
-            js_error(Error::invalid(
-                "options.gpu",
-                "true",
-                format!("WebGPU to be available: {e}"),
-            ))
+            js_error(Error::invalid("options.gpu", "true", format!("WebGPU to be available: {e}")))
         })?;
         let buffer = g
             .upload_bytes(&bytes, size)
@@ -780,11 +749,7 @@ async fn share_tensor(
                 bytes: size,
                 users: BTreeSet::new(),
                 gpu: gpu_buffers,
-                data: if is_absent(&data) {
-                    JsValue::UNDEFINED
-                } else {
-                    data
-                },
+                data: if is_absent(&data) { JsValue::UNDEFINED } else { data },
                 release_on_last: false,
             },
         )
@@ -796,22 +761,14 @@ fn string_list(v: &JsValue, field: &str) -> Result<Option<Vec<String>>, JsError>
     if is_absent(v) {
         return Ok(None);
     }
-    let arr = v.dyn_ref::<Array>().ok_or_else(|| {
-        js_error(Error::invalid(
-            field,
-            format!("{v:?}"),
-            "an array of strings",
-        ))
-    })?;
+    let arr = v
+        .dyn_ref::<Array>()
+        .ok_or_else(|| js_error(Error::invalid(field, format!("{v:?}"), "an array of strings")))?;
     arr.iter()
         .enumerate()
         .map(|(i, x)| {
             x.as_string().ok_or_else(|| {
-                js_error(Error::invalid(
-                    format!("{field}[{i}]"),
-                    format!("{x:?}"),
-                    "a string",
-                ))
+                js_error(Error::invalid(format!("{field}[{i}]"), format!("{x:?}"), "a string"))
             })
         })
         .collect::<Result<Vec<_>, _>>()
@@ -826,11 +783,7 @@ fn select(s: &State, ids: &JsValue) -> Result<Vec<usize>, JsError> {
             let mut seen = BTreeSet::new();
             let mut out = Vec::new();
             for id in &list {
-                let k = s
-                    .models
-                    .iter()
-                    .position(|m| &m.id == id)
-                    .ok_or_else(|| s.unknown(id))?;
+                let k = s.models.iter().position(|m| &m.id == id).ok_or_else(|| s.unknown(id))?;
                 if seen.insert(k) {
                     out.push(k);
                 }
@@ -849,9 +802,7 @@ fn run_inputs(s: &State, selected: &[usize]) -> Result<(PredictWorkload, Target)
     // The run is attributed to the device most of its models use (ties: the smallest id).
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
     for sp in &specs {
-        *counts
-            .entry(sp.device.clone().unwrap_or_default())
-            .or_default() += 1;
+        *counts.entry(sp.device.clone().unwrap_or_default()).or_default() += 1;
     }
     let main = counts
         .iter()
@@ -868,13 +819,7 @@ fn run_inputs(s: &State, selected: &[usize]) -> Result<(PredictWorkload, Target)
         runtime: None,
         devices: profiles,
     };
-    Ok((
-        PredictWorkload {
-            models: specs,
-            constraints: Default::default(),
-        },
-        target,
-    ))
+    Ok((PredictWorkload { models: specs, constraints: Default::default() }, target))
 }
 
 /// The strategy the recommendation picks for `goal` on the models `ids` names.
@@ -889,8 +834,6 @@ fn recommended_strategy(
         return Err(js_error(Error::invalid("ids", "[]", "at least one registered model")).into());
     }
     let (workload, target) = run_inputs(&s, &selected)?;
-    let r = MultiModelPredictor::default()
-        .recommend(&workload, &target, goal)
-        .map_err(js_error)?;
+    let r = MultiModelPredictor::default().recommend(&workload, &target, goal).map_err(js_error)?;
     Ok(r.best().prediction.plan.strategy.name())
 }

@@ -24,16 +24,10 @@ pub(super) async fn register(
     let spec = from_js::<crate::wire::ModelEntryDto>(&entry, "options.model")?
         .into_spec("options.model")
         .map_err(js_error)?;
-    let executor = optional_function(
-        options,
-        "executor",
-        "a function (backend, inputs) => Promise<outputs>",
-    )?;
-    let validate = optional_function(
-        options,
-        "validate",
-        "a function (outputs) => boolean | string",
-    )?;
+    let executor =
+        optional_function(options, "executor", "a function (backend, inputs) => Promise<outputs>")?;
+    let validate =
+        optional_function(options, "validate", "a function (outputs) => boolean | string")?;
     let allowed = allowed_backends(options)?;
     let tensor_names =
         string_list(&get(options, "tensors"), "options.tensors")?.unwrap_or_default();
@@ -65,9 +59,8 @@ pub(super) async fn register(
     };
     let route_spec = built.as_ref().map_or_else(|| spec.clone(), Workload::spec);
     let caps = state.borrow().caps.clone();
-    let decision = route::route(std::slice::from_ref(&route_spec), &caps)
-        .map_err(js_error)?
-        .remove(0);
+    let decision =
+        route::route(std::slice::from_ref(&route_spec), &caps).map_err(js_error)?.remove(0);
     let mut chain = backend_chain(&decision, allowed.as_deref())?;
     let worker = if wants_worker {
         model_worker(state, &spec, built.as_ref(), &mut chain, worker_opt).await?
@@ -83,9 +76,7 @@ pub(super) async fn register(
     };
     let mut s = state.borrow_mut();
     for t in &tensor_names {
-        s.tensors
-            .acquire(t, &id)
-            .map_err(|e| js_error(Error::invalid("options.tensors", t, e)))?;
+        s.tensors.acquire(t, &id).map_err(|e| js_error(Error::invalid("options.tensors", t, e)))?;
     }
     let model = Model {
         id,
@@ -142,13 +133,9 @@ fn optional_function(
     if is_absent(&v) {
         return Ok(None);
     }
-    v.dyn_into::<Function>().map(Some).map_err(|v| {
-        js_error(Error::invalid(
-            format!("options.{key}"),
-            format!("{v:?}"),
-            expected,
-        ))
-    })
+    v.dyn_into::<Function>()
+        .map(Some)
+        .map_err(|v| js_error(Error::invalid(format!("options.{key}"), format!("{v:?}"), expected)))
 }
 
 /// `options.backends`: the backends the caller allows, in their order (absent: any).
@@ -178,22 +165,11 @@ fn model_id(s: &State, options: &JsValue, name: &str) -> Result<String, JsError>
         }
         return Ok(id);
     }
-    let id = given
-        .as_string()
-        .filter(|s| !s.trim().is_empty())
-        .ok_or_else(|| {
-            js_error(Error::invalid(
-                "options.id",
-                format!("{given:?}"),
-                "a non-empty string",
-            ))
-        })?;
+    let id = given.as_string().filter(|s| !s.trim().is_empty()).ok_or_else(|| {
+        js_error(Error::invalid("options.id", format!("{given:?}"), "a non-empty string"))
+    })?;
     if s.models.iter().any(|m| m.id == id) {
-        return Err(js_error(Error::invalid(
-            "options.id",
-            &id,
-            "an id not already registered",
-        )));
+        return Err(js_error(Error::invalid("options.id", &id, "an id not already registered")));
     }
     Ok(id)
 }
@@ -225,23 +201,14 @@ fn backend_chain(
 ) -> Result<Vec<Backend>, JsError> {
     let mut ranked: Vec<(Backend, bool, &str)> =
         vec![(decision.backend, true, decision.reason.as_str())];
-    ranked.extend(
-        decision
-            .alternatives
-            .iter()
-            .map(|a| (a.backend, a.usable, a.reason.as_str())),
-    );
+    ranked.extend(decision.alternatives.iter().map(|a| (a.backend, a.usable, a.reason.as_str())));
     let chain: Vec<Backend> = match allowed {
         Some(list) => list
             .iter()
             .copied()
             .filter(|b| ranked.iter().any(|(x, usable, _)| x == b && *usable))
             .collect(),
-        None => ranked
-            .iter()
-            .filter(|(_, usable, _)| *usable)
-            .map(|(b, _, _)| *b)
-            .collect(),
+        None => ranked.iter().filter(|(_, usable, _)| *usable).map(|(b, _, _)| *b).collect(),
     };
     if !chain.is_empty() {
         return Ok(chain);
@@ -263,11 +230,7 @@ fn backend_chain(
 /// A worker's threads fit the page: a per-run worker may use up to every core in a run; a fixed one holds
 /// its share beside the other workers'.
 fn check_worker_threads(s: &State, threads: u32, per_run: bool) -> Result<(), JsError> {
-    let free = if per_run {
-        s.cores()
-    } else {
-        s.cores().saturating_sub(s.worker_threads())
-    };
+    let free = if per_run { s.cores() } else { s.cores().saturating_sub(s.worker_threads()) };
     if threads <= free {
         return Ok(());
     }
@@ -336,11 +299,7 @@ async fn builtin(state: &Rc<RefCell<State>>, w: Workload, chain: &[Backend], id:
     let key = format!(
         "builtin-weights:{}:{}",
         w.model,
-        w.gemms
-            .iter()
-            .map(|g| format!("{}x{}", g.k, g.n))
-            .collect::<Vec<_>>()
-            .join(",")
+        w.gemms.iter().map(|g| format!("{}x{}", g.k, g.n)).collect::<Vec<_>>().join(",")
     );
     let mut b = Builtin {
         weights_tensor: key.clone(),
@@ -359,9 +318,7 @@ async fn builtin(state: &Rc<RefCell<State>>, w: Workload, chain: &[Backend], id:
     }
     for backend in chain {
         if let Backend::WebNn(kind) = *backend {
-            let built = NnChain::new(kind, &b.workload, &b.cpu_weights, 10_000)
-                .await
-                .map(Rc::new);
+            let built = NnChain::new(kind, &b.workload, &b.cpu_weights, 10_000).await.map(Rc::new);
             b.nn.push((kind, built));
         }
     }
@@ -388,17 +345,13 @@ fn worker_option(v: &JsValue) -> Result<WorkerOption, JsError> {
     }
     let url = match get(v, "url") {
         u if is_absent(&u) => None,
-        u => Some(
-            u.as_string()
-                .filter(|s| !s.trim().is_empty())
-                .ok_or_else(|| {
-                    js_error(Error::invalid(
-                        "options.worker.url",
-                        format!("{u:?}"),
-                        "a module worker script URL",
-                    ))
-                })?,
-        ),
+        u => Some(u.as_string().filter(|s| !s.trim().is_empty()).ok_or_else(|| {
+            js_error(Error::invalid(
+                "options.worker.url",
+                format!("{u:?}"),
+                "a module worker script URL",
+            ))
+        })?),
     };
     let threads = match get(v, "threads") {
         t if is_absent(&t) => None,
@@ -453,9 +406,7 @@ fn worker_flag(
 }
 
 fn unreachable_exec() -> Result<Exec, JsError> {
-    Err(JsError::new(
-        "a model needs an executor or a built-in workload",
-    ))
+    Err(JsError::new("a model needs an executor or a built-in workload"))
 }
 
 /// Uploads (or reuses) the weights tensor and builds the model's dispatch chain.
@@ -468,11 +419,7 @@ async fn build_chain(
     let g = gpu(state).await?;
     let exists = state.borrow().tensors.get(key).is_some();
     if !exists {
-        let buffers = b
-            .cpu_weights
-            .iter()
-            .map(|w| g.upload(w))
-            .collect::<Result<Vec<_>, _>>()?;
+        let buffers = b.cpu_weights.iter().map(|w| g.upload(w)).collect::<Result<Vec<_>, _>>()?;
         let bytes = b.workload.weight_bytes();
         state.borrow_mut().tensors.insert(
             key,
@@ -485,12 +432,7 @@ async fn build_chain(
             },
         )?;
     }
-    let buffers = state
-        .borrow()
-        .tensors
-        .get(key)
-        .map(|t| t.gpu.clone())
-        .unwrap_or_default();
+    let buffers = state.borrow().tensors.get(key).map(|t| t.gpu.clone()).unwrap_or_default();
     let chain = GpuChain::new(&g, &b.workload, &buffers).await?;
     state.borrow_mut().tensors.acquire(key, id)?;
     Ok(chain)

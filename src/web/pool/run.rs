@@ -33,9 +33,7 @@ fn output_problem(v: &JsValue, depth: u32) -> Option<String> {
         return None;
     }
     if let Some(a) = v.dyn_ref::<Array>() {
-        return a
-            .iter()
-            .find_map(|x| output_problem(&x, depth + 1).filter(|_| !x.is_undefined()));
+        return a.iter().find_map(|x| output_problem(&x, depth + 1).filter(|_| !x.is_undefined()));
     }
     let plain = Object::get_prototype_of(v) == Object::get_prototype_of(&Object::new());
     if plain || depth == 0 {
@@ -85,10 +83,7 @@ pub(super) fn run_js(run: &PoolRunDto, outputs: &[JsValue]) -> Result<JsValue, J
     for (k, o) in outputs.iter().enumerate() {
         if !o.is_undefined() {
             let _ = Reflect::set(
-                &list
-                    .dyn_ref::<Array>()
-                    .map(|a| a.get(k as u32))
-                    .unwrap_or_default(),
+                &list.dyn_ref::<Array>().map(|a| a.get(k as u32)).unwrap_or_default(),
                 &"outputs".into(),
                 o,
             );
@@ -144,16 +139,9 @@ fn predicted(state: &State, selected: &[usize], opts: &RunOptions) -> Result<Pre
     let (workload, target) = run_inputs(state, selected)?;
     let predictor = MultiModelPredictor::default();
     let (prediction, auto) = match opts.strategy {
-        Some(st) => (
-            predictor
-                .predict(&workload, &target, st)
-                .map_err(js_error)?,
-            None,
-        ),
+        Some(st) => (predictor.predict(&workload, &target, st).map_err(js_error)?, None),
         None => {
-            let r = predictor
-                .recommend(&workload, &target, opts.goal)
-                .map_err(js_error)?;
+            let r = predictor.recommend(&workload, &target, opts.goal).map_err(js_error)?;
             let best = r.best();
             let auto = AutoDto {
                 goal: opts.goal.name(),
@@ -170,11 +158,7 @@ fn predicted(state: &State, selected: &[usize], opts: &RunOptions) -> Result<Pre
         source: "pool".to_string(),
         timestamp_ms: js_sys::Date::now(),
     };
-    Ok(Predicted {
-        prediction,
-        auto,
-        basis,
-    })
+    Ok(Predicted { prediction, auto, basis })
 }
 
 /// One job per selected model, with the plan's threads and the predicted latency.
@@ -241,15 +225,7 @@ impl Attempts for PageRun<'_> {
     async fn attempt(&self, model: usize, backend: usize) -> AttemptResult {
         let job = &self.jobs[model];
         let device = self.device.clone();
-        attempt(
-            self.state,
-            job,
-            job.chain[backend],
-            device,
-            self.timeout_ms,
-            backend,
-        )
-        .await
+        attempt(self.state, job, job.chain[backend], device, self.timeout_ms, backend).await
     }
 }
 
@@ -313,11 +289,7 @@ pub(super) async fn run_plan(
     warnings.extend(shared_warnings(&stages));
 
     let needs_gpu = jobs.iter().any(|j| j.chain.contains(&Backend::WebGpu));
-    let device = if needs_gpu {
-        gpu(state).await.ok()
-    } else {
-        None
-    };
+    let device = if needs_gpu { gpu(state).await.ok() } else { None };
     // Workers a timeout terminated start again before the clock starts.
     for job in &jobs {
         if let Some(w) = &job.worker {
@@ -361,11 +333,7 @@ pub(super) async fn run_plan(
         throughput: summary.throughput,
         succeeded: summary.succeeded,
         failed: summary.failed,
-        models: jobs
-            .iter()
-            .zip(&ran.outcomes)
-            .map(|(j, o)| model_run_dto(j, o))
-            .collect(),
+        models: jobs.iter().zip(&ran.outcomes).map(|(j, o)| model_run_dto(j, o)).collect(),
         prediction: crate::wire::PredictionDto::from(&predicted.prediction),
         recorded,
         warnings,
@@ -420,10 +388,7 @@ fn settled(
     note: &str,
 ) -> Result<JsValue, AttemptResult> {
     match outcome {
-        None => Err(fail(
-            Status::Timeout,
-            format!("no result within {timeout_ms} ms{note}"),
-        )),
+        None => Err(fail(Status::Timeout, format!("no result within {timeout_ms} ms{note}"))),
         Some(Err(e)) => {
             let f = failure(&e);
             Err(fail(Status::Error, format!("{}: {}", f.name, f.message)))
@@ -493,10 +458,7 @@ async fn builtin_attempt(
     match settled(race_timeout(&work, timeout_ms).await, timeout_ms, "") {
         Err(failed) => failed,
         Ok(v) => {
-            let got = v
-                .dyn_ref::<Float32Array>()
-                .map(Float32Array::to_vec)
-                .unwrap_or_default();
+            let got = v.dyn_ref::<Float32Array>().map(Float32Array::to_vec).unwrap_or_default();
             builtin_checked(&got, &b.reference)
         }
     }
@@ -516,9 +478,9 @@ fn builtin_work(
     };
     match backend {
         Backend::WebGpu => match (b.chain.clone(), device) {
-            (Some(c), Some(g)) => Ok(wasm_bindgen_futures::future_to_promise(async move {
-                outputs(c.run(&g).await)
-            })),
+            (Some(c), Some(g)) => {
+                Ok(wasm_bindgen_futures::future_to_promise(async move { outputs(c.run(&g).await) }))
+            }
             _ => {
                 let why = b
                     .chain_error
@@ -531,15 +493,10 @@ fn builtin_work(
             Some((_, Ok(g))) => {
                 let g = g.clone();
                 let ms = timeout_ms.clamp(1.0, f64::from(u32::MAX)) as u32;
-                Ok(wasm_bindgen_futures::future_to_promise(async move {
-                    outputs(g.run(ms).await)
-                }))
+                Ok(wasm_bindgen_futures::future_to_promise(async move { outputs(g.run(ms).await) }))
             }
             Some((_, Err(why))) => Err(fail(Status::Error, format!("WebNN: {why}"))),
-            None => Err(fail(
-                Status::Error,
-                format!("no WebNN {} graph was built", kind.name()),
-            )),
+            None => Err(fail(Status::Error, format!("no WebNN {} graph was built", kind.name()))),
         },
         Backend::Wasm => Err(fail(Status::Error, "the WASM backend runs synchronously")),
     }
@@ -603,11 +560,7 @@ fn executor_inputs(
     let _ = Reflect::set(&inputs, &"id".into(), &JsValue::from_str(&job.id));
     let _ = Reflect::set(&inputs, &"model".into(), &job.entry);
     let _ = Reflect::set(&inputs, &"tensors".into(), &tensors);
-    let _ = Reflect::set(
-        &inputs,
-        &"attempt".into(),
-        &JsValue::from_f64(attempt_no as f64),
-    );
+    let _ = Reflect::set(&inputs, &"attempt".into(), &JsValue::from_f64(attempt_no as f64));
     if let Some(c) = controller {
         let _ = Reflect::set(&inputs, &"signal".into(), &get(c, "signal"));
     }
@@ -623,9 +576,7 @@ fn user_checked(job: &Job, v: JsValue) -> AttemptResult {
         match check.call1(&JsValue::NULL, &v) {
             Ok(r) if r.as_bool() == Some(true) => {}
             Ok(r) => {
-                let why = r
-                    .as_string()
-                    .unwrap_or_else(|| "validate() returned false".to_string());
+                let why = r.as_string().unwrap_or_else(|| "validate() returned false".to_string());
                 return Attempted::failed(Status::InvalidOutput, why, (None, v));
             }
             Err(e) => {
@@ -685,11 +636,8 @@ async fn worker_attempt(
             let reference = &b.reference;
             let got = get(&v, "checksum").as_f64().unwrap_or(f64::NAN);
             let want = worker::checksum(reference);
-            let scale: f64 = reference
-                .iter()
-                .map(|x| f64::from(x.abs()))
-                .sum::<f64>()
-                .max(f64::MIN_POSITIVE);
+            let scale: f64 =
+                reference.iter().map(|x| f64::from(x.abs())).sum::<f64>().max(f64::MIN_POSITIVE);
             let err = (got - want).abs() / scale;
             let check = CheckDto {
                 max_relative_error: if err.is_finite() { err } else { f64::MAX },

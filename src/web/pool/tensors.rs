@@ -45,20 +45,14 @@ impl Registry {
 
     /// Adds `user` to the tensor's users (idempotent); returns the reference count.
     pub fn acquire(&mut self, name: &str, user: &str) -> Result<usize, String> {
-        let t = self
-            .tensors
-            .get_mut(name)
-            .ok_or_else(|| self_missing(name))?;
+        let t = self.tensors.get_mut(name).ok_or_else(|| self_missing(name))?;
         t.users.insert(user.to_string());
         Ok(t.users.len())
     }
 
     /// Removes `user`; at zero users a `release_on_last` tensor is freed. Returns the remaining count.
     pub fn release(&mut self, name: &str, user: &str) -> Result<usize, String> {
-        let t = self
-            .tensors
-            .get_mut(name)
-            .ok_or_else(|| self_missing(name))?;
+        let t = self.tensors.get_mut(name).ok_or_else(|| self_missing(name))?;
         if !t.users.remove(user) {
             return Err(format!("model '{user}' does not hold tensor '{name}'"));
         }
@@ -74,10 +68,7 @@ impl Registry {
         let t = self.tensors.get(name).ok_or_else(|| self_missing(name))?;
         if !t.users.is_empty() {
             let users: Vec<&str> = t.users.iter().map(String::as_str).collect();
-            return Err(format!(
-                "tensor '{name}' is still used by {}",
-                users.join(", ")
-            ));
+            return Err(format!("tensor '{name}' is still used by {}", users.join(", ")));
         }
         self.free(name);
         Ok(())

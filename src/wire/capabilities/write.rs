@@ -8,10 +8,7 @@ use super::{
 };
 
 fn failure_dto(f: &Failure) -> FailureDto {
-    FailureDto {
-        name: f.name.clone(),
-        message: f.message.clone(),
-    }
+    FailureDto { name: f.name.clone(), message: f.message.clone() }
 }
 
 fn probe_dto(r: &Result<GpuAdapter, Failure>) -> AdapterProbeDto {
@@ -28,10 +25,7 @@ fn probe_dto(r: &Result<GpuAdapter, Failure>) -> AdapterProbeDto {
             }),
             error: None,
         },
-        Err(f) => AdapterProbeDto {
-            adapter: None,
-            error: Some(failure_dto(f)),
-        },
+        Err(f) => AdapterProbeDto { adapter: None, error: Some(failure_dto(f)) },
     }
 }
 
@@ -132,11 +126,9 @@ impl From<&Capabilities> for CapabilitiesDto {
                     reason: None,
                     contexts: n.contexts.iter().map(context_dto).collect(),
                 },
-                Err(why) => WebNnDto {
-                    available: false,
-                    reason: Some(why.clone()),
-                    contexts: Vec::new(),
-                },
+                Err(why) => {
+                    WebNnDto { available: false, reason: Some(why.clone()), contexts: Vec::new() }
+                }
             },
             wasm: WasmDto {
                 webassembly: c.wasm.webassembly,

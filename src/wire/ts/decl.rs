@@ -40,12 +40,8 @@ impl Declaration {
 
     /// Reads `ts-rs`'s `decl()` and `docs()`.
     pub fn parse(decl: &str, docs: Option<String>) -> Self {
-        let rest = decl
-            .strip_prefix("type ")
-            .expect("a ts-rs declaration starts with `type `");
-        let (name, expr) = rest
-            .split_once(" = ")
-            .expect("a ts-rs declaration has ` = `");
+        let rest = decl.strip_prefix("type ").expect("a ts-rs declaration starts with `type `");
+        let (name, expr) = rest.split_once(" = ").expect("a ts-rs declaration has ` = `");
         let expr = expr.trim().trim_end_matches(';').trim();
         let mut d = Declaration::union(name, docs, expr.to_owned());
         if let Some(body) = expr.strip_prefix('{').and_then(|b| b.strip_suffix('}')) {
@@ -64,9 +60,7 @@ impl Declaration {
         other: &[(&str, &str, &str)],
     ) -> Result<(), String> {
         let listed = other.iter().filter(|(ty, _, _)| *ty == self.name);
-        if let Some((_, alias, _)) = listed
-            .clone()
-            .find(|(_, alias, _)| !accepted.contains(alias))
+        if let Some((_, alias, _)) = listed.clone().find(|(_, alias, _)| !accepted.contains(alias))
         {
             let name = &self.name;
             return Err(format!(
@@ -74,14 +68,8 @@ impl Declaration {
             ));
         }
         let mut placed: Vec<(usize, &str)> = Vec::new();
-        for alias in accepted
-            .iter()
-            .filter(|a| !self.fields.iter().any(|f| bare(&f.key) == **a))
-        {
-            let by_name = self
-                .fields
-                .iter()
-                .position(|f| same_but_case(bare(&f.key), alias));
+        for alias in accepted.iter().filter(|a| !self.fields.iter().any(|f| bare(&f.key) == **a)) {
+            let by_name = self.fields.iter().position(|f| same_but_case(bare(&f.key), alias));
             let by_table = || {
                 let (_, _, key) = listed.clone().find(|(_, a, _)| a == alias)?;
                 self.fields.iter().position(|f| bare(&f.key) == *key)
@@ -96,11 +84,8 @@ impl Declaration {
         }
         let fields = std::mem::take(&mut self.fields);
         for (i, mut f) in fields.into_iter().enumerate() {
-            let aliases: Vec<&str> = placed
-                .iter()
-                .filter(|(at, _)| *at == i)
-                .map(|(_, a)| *a)
-                .collect();
+            let aliases: Vec<&str> =
+                placed.iter().filter(|(at, _)| *at == i).map(|(_, a)| *a).collect();
             f.optional |= !aliases.is_empty();
             let ty = f.ty.clone();
             self.fields.push(f);
@@ -164,9 +149,7 @@ fn camel_case(key: &str) -> String {
 /// The lines of a `/** ... */` comment, without its markers.
 fn doc_lines(doc: &str) -> Vec<String> {
     let inner = doc.trim().trim_start_matches("/**").trim_end_matches("*/");
-    let lines = inner
-        .lines()
-        .map(|l| l.trim().trim_start_matches('*').trim());
+    let lines = inner.lines().map(|l| l.trim().trim_start_matches('*').trim());
     // Rustdoc's links, [`X`], as code.
     let unlinked = lines.map(|l| l.replace("[`", "`").replace("`]", "`"));
     unlinked.filter(|l| !l.is_empty()).collect()
@@ -212,12 +195,7 @@ fn field(text: &str, doc: Vec<String>) -> Field {
     let (key, rest) = text.split_at(key_end);
     let optional = rest.starts_with('?');
     let ty = rest.trim_start_matches('?').trim_start_matches(':').trim();
-    Field {
-        doc,
-        key: key.to_owned(),
-        optional,
-        ty: ty.to_owned(),
-    }
+    Field { doc, key: key.to_owned(), optional, ty: ty.to_owned() }
 }
 
 /// Where the first comma outside brackets and strings is.
