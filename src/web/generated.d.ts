@@ -6,14 +6,17 @@ export type ModelType = "text_embedding" | "text_generation" | "vision" | "audio
 /** Number formats. */
 export type Precision = "fp32" | "fp16" | "bf16" | "int8" | "int4";
 
+/** How a device runs models at once. */
+export type Concurrency = "concurrent_kernels" | "serial_queue" | "cpu_threads";
+
+/** Kinds of operator in a model's graph. */
+export type OpClass = "gemm" | "attention" | "epilogue" | "norm" | "gather" | "pool" | "depthwise";
+
 /** Ways to run the models together. */
 export type Strategy = "parallel" | "sequential" | "batched";
 
 /** What a recommendation optimises. */
 export type Goal = "throughput" | "latency" | "memory" | "energy";
-
-/** How a device runs models at once. */
-export type Concurrency = "concurrent_kernels" | "serial_queue" | "cpu_threads";
 
 /** What dominated a model's time. */
 export type Bound = "compute" | "memory" | "overhead";
@@ -26,9 +29,6 @@ export type WeightSource = "memory" | "disk" | "network" | "cache";
 
 /** Kinds of memory-saving option. */
 export type MemoryOptionKind = "lower-precision" | "fused-attention" | "epilogue-fusion" | "shared-arena" | "planned-arena" | "fit-plan";
-
-/** Kinds of operator in a model's graph. */
-export type OpClass = "gemm" | "attention" | "epilogue" | "norm" | "gather" | "pool" | "depthwise";
 
 /** Layer shapes of a custom model. */
 export interface ArchitectureSpec {
@@ -168,89 +168,6 @@ export interface WorkloadObject {
   description?: string;
 }
 
-/** A GEMM tile in a profile. */
-export interface GemmTile {
-  /** Rows. */
-  m: number;
-  /** Columns. */
-  n: number;
-  /** Efficiency. */
-  efficiency: number;
-}
-
-/**
- * A custom hardware profile: any field of a device profile, optionally starting from a catalog device
- * (`base`). Units are in the field names.
- */
-export interface HardwareProfile {
-  /** Catalog device to start from. */
-  base?: string;
-  /** Profile id. */
-  id?: string;
-  /** Platform. */
-  platform?: string;
-  /** Name. */
-  name?: string;
-  /** Peaks, TFLOP/s by precision. */
-  peak_tflops?: Partial<Record<Precision, number>>;
-  /** Datasheet bandwidth. */
-  memory_bandwidth_gbps?: number;
-  /** Achievable fraction of it. */
-  bandwidth_efficiency?: number;
-  /** Capacity, MB. */
-  memory_capacity_mb?: number;
-  /** `dedicated` or `host`. */
-  memory_pool?: "dedicated" | "host";
-  /** Power. */
-  tdp_w?: number;
-  /** Idle power, W. */
-  idle_w?: number;
-  /** Seconds of sustained load before throttling (0: never). */
-  throttle_after_s?: number;
-  /** Speed after throttling. */
-  throttled_speed?: number;
-  /** Sustained clock ratio. */
-  sustained_clock_ratio?: number;
-  /** Compute units. */
-  compute_units?: number;
-  /** Tiles. */
-  gemm_tiles?: Array<GemmTile>;
-  /** Kernel overhead. */
-  kernel_overhead_us?: number;
-  /** `concurrent_kernels`, `serial_queue` or `cpu_threads`. */
-  concurrency?: Concurrency;
-  /** Interference. */
-  interference_per_model?: number;
-  /** Per-unit bandwidth. */
-  per_unit_bandwidth_gbps?: number;
-  /** Host cores. */
-  host_cores?: number;
-  /** Host link. */
-  host_link_gbps?: number;
-  /** Spin share. */
-  spin_wait_share?: number;
-  /** Amdahl serial fraction of CPU kernels. */
-  serial_fraction?: number;
-  /** CPUs: per-core rate with every core busy relative to one busy core, in (0, 1]. */
-  all_core_rate?: number;
-  /** CPUs: scheduler time slice, µs. */
-  sched_slice_us?: number;
-  /** CPUs: wake-up latency of a blocked thread, µs. */
-  wake_us?: number;
-  /** CPUs: first write to a fresh 4 KiB page, µs. */
-  page_fault_us?: number;
-  /** Default runtime. */
-  default_runtime?: string;
-  /** Multiplier of the runtime's dispatch and call overheads on this device (calibration). */
-  overhead_scale?: number;
-  /** Per-model latency factors from calibration, by model name. */
-  latency_corrections?: { [key in string]: number };
-  /** Measured kernel efficiency per runtime on this device, in (0, 1]. */
-  runtime_efficiency?: { [key in string]: number };
-  /** Sources per field. */
-  sources?: { [key in string]: string };
-}
-
 /** A sharing table row as written in JSON (the seed's schema). */
 export interface SharingRule {
   /** Compatible types. */
@@ -336,6 +253,137 @@ export interface OnnxDescription {
   ops: number;
   /** What was assumed or left out. */
   warnings: Array<string>;
+}
+
+/** A GEMM tile in a profile. */
+export interface GemmTile {
+  /** Rows. */
+  m: number;
+  /** Columns. */
+  n: number;
+  /** Efficiency. */
+  efficiency: number;
+}
+
+/**
+ * A custom hardware profile: any field of a device profile, optionally starting from a catalog device
+ * (`base`). Units are in the field names.
+ */
+export interface HardwareProfile {
+  /** Catalog device to start from. */
+  base?: string;
+  /** Profile id. */
+  id?: string;
+  /** Platform. */
+  platform?: string;
+  /** Name. */
+  name?: string;
+  /** Peaks, TFLOP/s by precision. */
+  peak_tflops?: Partial<Record<Precision, number>>;
+  /** Datasheet bandwidth. */
+  memory_bandwidth_gbps?: number;
+  /** Achievable fraction of it. */
+  bandwidth_efficiency?: number;
+  /** Capacity, MB. */
+  memory_capacity_mb?: number;
+  /** `dedicated` or `host`. */
+  memory_pool?: "dedicated" | "host";
+  /** Power. */
+  tdp_w?: number;
+  /** Idle power, W. */
+  idle_w?: number;
+  /** Seconds of sustained load before throttling (0: never). */
+  throttle_after_s?: number;
+  /** Speed after throttling. */
+  throttled_speed?: number;
+  /** Sustained clock ratio. */
+  sustained_clock_ratio?: number;
+  /** Compute units. */
+  compute_units?: number;
+  /** Tiles. */
+  gemm_tiles?: Array<GemmTile>;
+  /** Kernel overhead. */
+  kernel_overhead_us?: number;
+  /** `concurrent_kernels`, `serial_queue` or `cpu_threads`. */
+  concurrency?: Concurrency;
+  /** Interference. */
+  interference_per_model?: number;
+  /** Per-unit bandwidth. */
+  per_unit_bandwidth_gbps?: number;
+  /** Host cores. */
+  host_cores?: number;
+  /** Host link. */
+  host_link_gbps?: number;
+  /** Spin share. */
+  spin_wait_share?: number;
+  /** Amdahl serial fraction of CPU kernels. */
+  serial_fraction?: number;
+  /** CPUs: per-core rate with every core busy relative to one busy core, in (0, 1]. */
+  all_core_rate?: number;
+  /** CPUs: scheduler time slice, µs. */
+  sched_slice_us?: number;
+  /** CPUs: wake-up latency of a blocked thread, µs. */
+  wake_us?: number;
+  /** CPUs: first write to a fresh 4 KiB page, µs. */
+  page_fault_us?: number;
+  /** Default runtime. */
+  default_runtime?: string;
+  /** Multiplier of the runtime's dispatch and call overheads on this device (calibration). */
+  overhead_scale?: number;
+  /** Per-model latency factors from calibration, by model name. */
+  latency_corrections?: { [key in string]: number };
+  /** Measured kernel efficiency per runtime on this device, in (0, 1]. */
+  runtime_efficiency?: { [key in string]: number };
+  /** Sources per field. */
+  sources?: { [key in string]: string };
+}
+
+/** One catalog model for `models --json`. */
+export interface CatalogModel {
+  /** Name. */
+  name: string;
+  /** Type. */
+  modelType: ModelType;
+  /** Derived parameters. */
+  params: number;
+  /** Published parameters. */
+  publishedParams: number;
+  /** Source of the published count. */
+  source: string;
+  /** Default input GFLOPs per item. */
+  gflopsPerItem: number;
+}
+
+/** One device for `hardware --json`. */
+export interface CatalogDevice {
+  /** Id. */
+  id: string;
+  /** Name. */
+  name: string;
+  /** Platform. */
+  platform: string;
+  /** Peaks per precision, TFLOP/s. */
+  peakTflops: Partial<Record<Precision, number>>;
+  /** Bandwidth, GB/s. */
+  memoryBandwidthGbps: number;
+  /** Capacity, MB. */
+  memoryCapacityMb: number;
+  /** Power, W. */
+  tdpW: number;
+  /** Idle power, W. */
+  idleW: number;
+  /** Seconds of sustained load before throttling (0: never). */
+  throttleAfterS: number;
+  /** Speed after throttling. */
+  throttledSpeed: number;
+  /** Concurrency model. */
+  concurrency: Concurrency;
+  /** Default runtime. */
+  defaultRuntime: string;
+  /** Whether a bare platform name selects it. */
+  platformDefault: boolean;
+  /** Sources. */
+  sources: { [key in string]: string };
 }
 
 /** `totalMetrics`. */
@@ -838,54 +886,6 @@ export interface MemoryAdvice {
   notes: Array<string>;
 }
 
-/** One catalog model for `models --json`. */
-export interface CatalogModel {
-  /** Name. */
-  name: string;
-  /** Type. */
-  modelType: ModelType;
-  /** Derived parameters. */
-  params: number;
-  /** Published parameters. */
-  publishedParams: number;
-  /** Source of the published count. */
-  source: string;
-  /** Default input GFLOPs per item. */
-  gflopsPerItem: number;
-}
-
-/** One device for `hardware --json`. */
-export interface CatalogDevice {
-  /** Id. */
-  id: string;
-  /** Name. */
-  name: string;
-  /** Platform. */
-  platform: string;
-  /** Peaks per precision, TFLOP/s. */
-  peakTflops: Partial<Record<Precision, number>>;
-  /** Bandwidth, GB/s. */
-  memoryBandwidthGbps: number;
-  /** Capacity, MB. */
-  memoryCapacityMb: number;
-  /** Power, W. */
-  tdpW: number;
-  /** Idle power, W. */
-  idleW: number;
-  /** Seconds of sustained load before throttling (0: never). */
-  throttleAfterS: number;
-  /** Speed after throttling. */
-  throttledSpeed: number;
-  /** Concurrency model. */
-  concurrency: Concurrency;
-  /** Default runtime. */
-  defaultRuntime: string;
-  /** Whether a bare platform name selects it. */
-  platformDefault: boolean;
-  /** Sources. */
-  sources: { [key in string]: string };
-}
-
 /** Where a model runs in the browser (transformers.js device strings). */
 export type RouteBackend = "webgpu" | "webnn-npu" | "webnn-gpu" | "webnn-cpu" | "wasm";
 
@@ -1002,9 +1002,6 @@ export type RunStatus = "ok" | "error" | "timeout" | "invalid-output";
 
 /** Where the pool keeps its records. */
 export type StorageBackend = "indexeddb" | "memory";
-
-/** Whether recent predictions got better. */
-export type TrendDirection = "improving" | "worsening" | "steady";
 
 /** `ResourcePool.create` options, without functions. */
 export interface PoolOptions {
@@ -1267,96 +1264,6 @@ export interface MeasurementRecord {
   memoryMb: number | null;
 }
 
-/** Error statistics. */
-export interface ErrorStats {
-  /** Pairs. */
-  n: number;
-  /** Mean absolute percentage error (0.1 = 10 %). */
-  meanApe: number;
-  /** Median absolute percentage error. */
-  medianApe: number;
-  /** Mean ln(predicted / measured). */
-  logBias: number;
-  /** Share within ±10 %. */
-  within10: number;
-  /** Share within ±25 %. */
-  within25: number;
-}
-
-/** The trend. */
-export interface ErrorTrend {
-  /** Window size. */
-  window: number;
-  /** Mean APE before. */
-  earlier: number;
-  /** Mean APE recently. */
-  recent: number;
-  /** Difference. */
-  change: number;
-  /** improving, worsening or steady. */
-  direction: TrendDirection;
-}
-
-/** A validation report. */
-export interface ValidationReport {
-  /** Measurements. */
-  measurements: number;
-  /** Makespan error. */
-  makespan: ErrorStats;
-  /** Per-model latency error. */
-  latency: ErrorStats;
-  /** Per-model throughput error. */
-  throughput: ErrorStats;
-  /** Makespan error per profile. */
-  byHardware: { [key in string]: ErrorStats };
-  /** Makespan error per strategy. */
-  byStrategy: { [key in string]: ErrorStats };
-  /** Latency error per model. */
-  byModel: { [key in string]: ErrorStats };
-  /** Trend. */
-  trend: ErrorTrend | null;
-  /** Whether to refit. */
-  refitDue: boolean;
-  /** Why. */
-  reason: string;
-}
-
-/** A refit report. */
-export interface FitReport {
-  /** Profile id. */
-  profile: string;
-  /** Multiplier of compute-limited time. */
-  computeScale: number;
-  /** Multiplier of bandwidth-limited time. */
-  memoryScale: number;
-  /** Multiplier of overheads. */
-  overheadScale: number;
-  /** Interference per co-running model before. */
-  interferenceBefore: number;
-  /** After (absent: nothing ran together to fit it on). */
-  interferenceAfter: number | null;
-  /** Per-model corrections set. */
-  corrections: { [key in string]: number };
-  /** Single-model timings used. */
-  rows: number;
-  /** Down-weighted as outliers. */
-  outliers: number;
-  /** Measurements fitted on. */
-  train: number;
-  /** Measurements held out. */
-  test: number;
-  /** Held-out makespan error before. */
-  before: ErrorStats;
-  /** Held-out makespan error after. */
-  after: ErrorStats;
-  /** Training makespan error before. */
-  trainBefore: ErrorStats;
-  /** Training makespan error after. */
-  trainAfter: ErrorStats;
-  /** The new profile (same id), usable as `--hardware FILE`. */
-  fitted: HardwareProfile;
-}
-
 /** A stored profile version. */
 export interface StoredProfile {
   /** Profile id. */
@@ -1454,6 +1361,99 @@ export interface StorageState {
   fits: number;
 }
 
+/** Whether recent predictions got better. */
+export type TrendDirection = "improving" | "worsening" | "steady";
+
+/** Error statistics. */
+export interface ErrorStats {
+  /** Pairs. */
+  n: number;
+  /** Mean absolute percentage error (0.1 = 10 %). */
+  meanApe: number;
+  /** Median absolute percentage error. */
+  medianApe: number;
+  /** Mean ln(predicted / measured). */
+  logBias: number;
+  /** Share within ±10 %. */
+  within10: number;
+  /** Share within ±25 %. */
+  within25: number;
+}
+
+/** The trend. */
+export interface ErrorTrend {
+  /** Window size. */
+  window: number;
+  /** Mean APE before. */
+  earlier: number;
+  /** Mean APE recently. */
+  recent: number;
+  /** Difference. */
+  change: number;
+  /** improving, worsening or steady. */
+  direction: TrendDirection;
+}
+
+/** A validation report. */
+export interface ValidationReport {
+  /** Measurements. */
+  measurements: number;
+  /** Makespan error. */
+  makespan: ErrorStats;
+  /** Per-model latency error. */
+  latency: ErrorStats;
+  /** Per-model throughput error. */
+  throughput: ErrorStats;
+  /** Makespan error per profile. */
+  byHardware: { [key in string]: ErrorStats };
+  /** Makespan error per strategy. */
+  byStrategy: { [key in string]: ErrorStats };
+  /** Latency error per model. */
+  byModel: { [key in string]: ErrorStats };
+  /** Trend. */
+  trend: ErrorTrend | null;
+  /** Whether to refit. */
+  refitDue: boolean;
+  /** Why. */
+  reason: string;
+}
+
+/** A refit report. */
+export interface FitReport {
+  /** Profile id. */
+  profile: string;
+  /** Multiplier of compute-limited time. */
+  computeScale: number;
+  /** Multiplier of bandwidth-limited time. */
+  memoryScale: number;
+  /** Multiplier of overheads. */
+  overheadScale: number;
+  /** Interference per co-running model before. */
+  interferenceBefore: number;
+  /** After (absent: nothing ran together to fit it on). */
+  interferenceAfter: number | null;
+  /** Per-model corrections set. */
+  corrections: { [key in string]: number };
+  /** Single-model timings used. */
+  rows: number;
+  /** Down-weighted as outliers. */
+  outliers: number;
+  /** Measurements fitted on. */
+  train: number;
+  /** Measurements held out. */
+  test: number;
+  /** Held-out makespan error before. */
+  before: ErrorStats;
+  /** Held-out makespan error after. */
+  after: ErrorStats;
+  /** Training makespan error before. */
+  trainBefore: ErrorStats;
+  /** Training makespan error after. */
+  trainAfter: ErrorStats;
+  /** The new profile (same id), usable as `--hardware FILE`. */
+  fitted: HardwareProfile;
+}
+
 /** One strategy of `compareStrategies`, measured against predicted. */
 export interface RankedStrategy {
   /** `parallel`, `sequential` or `batched`. */
@@ -1524,6 +1524,88 @@ export interface DetectedBrowser {
   source: BrowserInfoSource;
   /** Raw UA string. */
   userAgent: string;
+}
+
+/** WebAssembly as detected. */
+export interface WasmCapabilities {
+  /** `WebAssembly` exists. */
+  webassembly: boolean;
+  /** SIMD validates. */
+  simd: boolean;
+  /** Relaxed SIMD validates. */
+  relaxedSimd: boolean;
+  /** `SharedArrayBuffer` exists. */
+  sharedArrayBuffer: boolean;
+  /** `crossOriginIsolated`. */
+  crossOriginIsolated: boolean;
+  /** sharedArrayBuffer && crossOriginIsolated (written out; ignored when read). */
+  threads: boolean;
+}
+
+/** The global scope. */
+export type GlobalScope = "window" | "worker" | "other";
+
+/** What `detectCapabilities()` found. Absence is data with its reason, never an exception. */
+export interface Capabilities {
+  /** `window`, `worker` or `other`. */
+  scope: GlobalScope;
+  /** `isSecureContext`. */
+  secureContext: boolean;
+  /** Browser and OS. */
+  browser: DetectedBrowser;
+  /** WebGPU. */
+  webgpu: WebGpuCapabilities;
+  /** WebNN. */
+  webnn: WebNnCapabilities;
+  /** WebAssembly. */
+  wasm: WasmCapabilities;
+  /** Logical cores (`navigator.hardwareConcurrency`). */
+  hardwareConcurrency: number | null;
+  /** GB, rounded to a power of two and capped at 8 by Chromium; null elsewhere. */
+  deviceMemoryGb: number | null;
+  /** Bound on each await during detection, ms. */
+  timeoutMs: number;
+}
+
+/**
+ * `DetectedProfile`: a `listHardware()` entry for the detected device, the catalog entry it started from,
+ * the reasons, and the same profile as a `HardwareProfile` input the predictor accepts.
+ */
+export interface DetectedProfile {
+  /** Catalog id the profile started from. */
+  base: string;
+  /** One sentence per decision and change. */
+  reasons: Array<string>;
+  /** The profile as predictor input (snake_case `HardwareProfile`, unset fields left out). */
+  hardware: HardwareProfile;
+  /** Id. */
+  id: string;
+  /** Name. */
+  name: string;
+  /** Platform. */
+  platform: string;
+  /** Peaks per precision, TFLOP/s. */
+  peakTflops: Partial<Record<Precision, number>>;
+  /** Bandwidth, GB/s. */
+  memoryBandwidthGbps: number;
+  /** Capacity, MB. */
+  memoryCapacityMb: number;
+  /** Power, W. */
+  tdpW: number;
+  /** Idle power, W. */
+  idleW: number;
+  /** Seconds of sustained load before throttling (0: never). */
+  throttleAfterS: number;
+  /** Speed after throttling. */
+  throttledSpeed: number;
+  /** Concurrency model. */
+  concurrency: Concurrency;
+  /** Default runtime. */
+  defaultRuntime: string;
+  /** Whether a bare platform name selects it. */
+  platformDefault: boolean;
+  /** Sources. */
+  sources: { [key in string]: string };
 }
 
 /** Adapter limits, bytes or counts. */
@@ -1637,86 +1719,4 @@ export interface WebNnCapabilities {
   reason: string | null;
   /** One report per context kind. */
   contexts: Array<WebNnContextReport>;
-}
-
-/** WebAssembly as detected. */
-export interface WasmCapabilities {
-  /** `WebAssembly` exists. */
-  webassembly: boolean;
-  /** SIMD validates. */
-  simd: boolean;
-  /** Relaxed SIMD validates. */
-  relaxedSimd: boolean;
-  /** `SharedArrayBuffer` exists. */
-  sharedArrayBuffer: boolean;
-  /** `crossOriginIsolated`. */
-  crossOriginIsolated: boolean;
-  /** sharedArrayBuffer && crossOriginIsolated (written out; ignored when read). */
-  threads: boolean;
-}
-
-/** The global scope. */
-export type GlobalScope = "window" | "worker" | "other";
-
-/** What `detectCapabilities()` found. Absence is data with its reason, never an exception. */
-export interface Capabilities {
-  /** `window`, `worker` or `other`. */
-  scope: GlobalScope;
-  /** `isSecureContext`. */
-  secureContext: boolean;
-  /** Browser and OS. */
-  browser: DetectedBrowser;
-  /** WebGPU. */
-  webgpu: WebGpuCapabilities;
-  /** WebNN. */
-  webnn: WebNnCapabilities;
-  /** WebAssembly. */
-  wasm: WasmCapabilities;
-  /** Logical cores (`navigator.hardwareConcurrency`). */
-  hardwareConcurrency: number | null;
-  /** GB, rounded to a power of two and capped at 8 by Chromium; null elsewhere. */
-  deviceMemoryGb: number | null;
-  /** Bound on each await during detection, ms. */
-  timeoutMs: number;
-}
-
-/**
- * `DetectedProfile`: a `listHardware()` entry for the detected device, the catalog entry it started from,
- * the reasons, and the same profile as a `HardwareProfile` input the predictor accepts.
- */
-export interface DetectedProfile {
-  /** Catalog id the profile started from. */
-  base: string;
-  /** One sentence per decision and change. */
-  reasons: Array<string>;
-  /** The profile as predictor input (snake_case `HardwareProfile`, unset fields left out). */
-  hardware: HardwareProfile;
-  /** Id. */
-  id: string;
-  /** Name. */
-  name: string;
-  /** Platform. */
-  platform: string;
-  /** Peaks per precision, TFLOP/s. */
-  peakTflops: Partial<Record<Precision, number>>;
-  /** Bandwidth, GB/s. */
-  memoryBandwidthGbps: number;
-  /** Capacity, MB. */
-  memoryCapacityMb: number;
-  /** Power, W. */
-  tdpW: number;
-  /** Idle power, W. */
-  idleW: number;
-  /** Seconds of sustained load before throttling (0: never). */
-  throttleAfterS: number;
-  /** Speed after throttling. */
-  throttledSpeed: number;
-  /** Concurrency model. */
-  concurrency: Concurrency;
-  /** Default runtime. */
-  defaultRuntime: string;
-  /** Whether a bare platform name selects it. */
-  platformDefault: boolean;
-  /** Sources. */
-  sources: { [key in string]: string };
 }

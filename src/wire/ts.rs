@@ -18,13 +18,13 @@ use ts_rs::{Config, TS};
 
 mod decl;
 
-use decl::{Declaration, Field};
+use decl::{Alias, Declaration, Field};
 
 /// The generated file, from the crate's root.
 const FILE: &str = "src/web/generated.d.ts";
 
 /// Aliases that are not the camelCase spelling of their key: (type, alias, key).
-const OTHER_ALIASES: &[(&str, &str, &str)] = &[
+const OTHER_ALIASES: &[Alias] = &[
     ("ModelEntry", "name", "model_name"),
     ("ArchitectureSpec", "hidden_size", "hidden"),
     ("ArchitectureSpec", "hiddenSize", "hidden"),
@@ -40,26 +40,21 @@ const OTHER_ALIASES: &[(&str, &str, &str)] = &[
     ("WorkloadObject", "resource_constraints", "constraints"),
 ];
 
+/// The file's first line.
+const HEADER: &str = "// Generated from the crate's DTOs by `src/wire/ts.rs` \
+    (MMPERF_UPDATE_TS=1 cargo test --lib wire::ts). Do not edit.\n";
+
 /// Collects declarations in the order they are asked for.
 struct Gen {
     cfg: Config,
-    out: String,
-    declared: BTreeSet<String>,
+    decls: Vec<Declaration>,
     referenced: BTreeSet<String>,
 }
 
 impl Gen {
     fn new() -> Self {
-        let mut out = String::from(
-            "// Generated from the crate's DTOs by `src/wire/ts.rs` (MMPERF_UPDATE_TS=1 cargo test --lib wire::ts)."
-        );
-        out.push_str(" Do not edit.\n");
-        Gen {
-            cfg: Config::default().with_large_int("number"),
-            out,
-            declared: BTreeSet::new(),
-            referenced: BTreeSet::new(),
-        }
+        let cfg = Config::default().with_large_int("number");
+        Gen { cfg, decls: Vec::new(), referenced: BTreeSet::new() }
     }
 
     /// A string union of a domain enum's names.
@@ -70,14 +65,12 @@ impl Gen {
         names: impl IntoIterator<Item = &'a str>,
     ) -> &mut Self {
         let values: Vec<String> = names.into_iter().map(|n| format!("\"{n}\"")).collect();
-        let decl = Declaration::union(name, Some(doc.to_owned()), values.join(" | "));
-        self.push(decl)
+        self.named(name, doc, &values.join(" | "))
     }
 
     /// A type expression with a name.
     fn named(&mut self, name: &str, doc: &str, expr: &str) -> &mut Self {
-        let decl = Declaration::union(name, Some(doc.to_owned()), expr.to_owned());
-        self.push(decl)
+        self.push(Declaration::union(name, Some(doc.to_owned()), expr.to_owned()))
     }
 
     /// An output (or an input without aliases).
@@ -87,7 +80,7 @@ impl Gen {
     }
 
     /// An output with fields the JS layer attaches to it after serialising (JS values such as outputs):
-    /// (key, type, doc).
+    /// (key, type, doc), the key ending in `?` when optional.
     fn shape_plus<T: TS + 'static>(&mut self, attached: &[(&str, &str, &str)]) -> &mut Self {
         let mut decl = self.declaration::<T>();
         for (key, ty, doc) in attached {
@@ -101,32 +94,38 @@ impl Gen {
     /// An input: its aliases written beside their keys.
     fn input<T: TS + DeserializeOwned + 'static>(&mut self) -> &mut Self {
         let mut decl = self.declaration::<T>();
-        let accepted = deserializer_fields::<T>();
-        if let Err(e) = decl.add_aliases(&accepted, OTHER_ALIASES) {
-            panic!("{e}");
-        }
+        decl.add_aliases(&deserializer_fields::<T>(), OTHER_ALIASES)
+            .unwrap_or_else(|e| panic!("{e}"));
         self.push(decl)
     }
 
     fn declaration<T: TS + 'static>(&mut self) -> Declaration {
-        for dep in T::dependencies(&self.cfg) {
-            self.referenced.insert(dep.ts_name);
-        }
+        self.referenced.extend(T::dependencies(&self.cfg).into_iter().map(|d| d.ts_name));
         Declaration::parse(&T::decl(&self.cfg), T::docs())
     }
 
-    fn push(&mut self, decl: Declaration) -> &mut Self {
-        assert!(self.declared.insert(decl.name.clone()), "{} declared twice", decl.name);
-        self.out.push('\n');
-        self.out.push_str(&decl.render());
+    /// Renames the declaration just pushed (an enum whose TypeScript name is not its Rust one).
+    fn declared_as(&mut self, name: &str) -> &mut Self {
+        self.decls.last_mut().expect("a declaration to rename").name = name.to_owned();
         self
     }
 
-    /// The file's text; panics when a declared type names one that is not declared.
+    fn push(&mut self, decl: Declaration) -> &mut Self {
+        self.decls.push(decl);
+        self
+    }
+
+    /// The file's text; panics when a name is declared twice, or referenced and not declared.
     fn finish(self) -> String {
-        let missing: Vec<&String> = self.referenced.difference(&self.declared).collect();
+        let mut declared = BTreeSet::new();
+        let twice: Vec<&str> =
+            self.decls.iter().map(|d| d.name.as_str()).filter(|n| !declared.insert(*n)).collect();
+        assert!(twice.is_empty(), "declared twice: {twice:?}");
+        let missing: Vec<&String> =
+            self.referenced.iter().filter(|r| !declared.contains(r.as_str())).collect();
         assert!(missing.is_empty(), "referenced but not declared: {missing:?}");
-        self.out
+        let decls = self.decls.iter().map(|d| format!("\n{}", d.render()));
+        std::iter::once(HEADER.to_owned()).chain(decls).collect()
     }
 }
 
@@ -164,197 +163,195 @@ impl<'de> serde::Deserializer<'de> for &Probe {
     }
 }
 
-/// Every shape of the JS API, in the order of the file.
+/// Every shape of the JS API, in the order of the file: by topic, as the `wire` files are.
+const TOPICS: [fn(&mut Gen); 18] = [
+    model_vocabulary,
+    plan_vocabulary,
+    workload,
+    graph,
+    hardware,
+    prediction,
+    schedule,
+    recommendation,
+    coldstart,
+    serve,
+    memory,
+    route,
+    pool_inputs,
+    pool_runs,
+    records,
+    reports,
+    browser,
+    accelerators,
+];
+
+/// The file's text.
 fn generate() -> String {
     let mut g = Gen::new();
-    vocabulary(&mut g);
-    workload(&mut g);
-    results(&mut g);
-    route(&mut g);
-    pool(&mut g);
-    capabilities(&mut g);
+    TOPICS.iter().for_each(|topic| topic(&mut g));
     g.finish()
 }
 
-fn vocabulary(g: &mut Gen) {
+/// A string union of an enum's names, from its `ALL` and `name()`.
+macro_rules! names {
+    ($g:expr, $ty:ident, $doc:expr) => {
+        $g.names(stringify!($ty), $doc, $ty::ALL.map($ty::name))
+    };
+}
+
+fn model_vocabulary(g: &mut Gen) {
     use crate::catalog::arch::OpClass;
     use crate::catalog::hardware::Concurrency;
     use crate::catalog::{ModelType, Precision};
+    names!(g, ModelType, "Kinds of model.");
+    names!(g, Precision, "Number formats.");
+    names!(g, Concurrency, "How a device runs models at once.");
+    names!(g, OpClass, "Kinds of operator in a model's graph.");
+}
+
+fn plan_vocabulary(g: &mut Gen) {
     use crate::plan::Goal;
     use crate::predict::coldstart::WeightSource;
     use crate::predict::memory::OptionKind;
     use crate::predict::multi::{Residency, Strategy};
     use crate::predict::single::Bound;
-    g.names("ModelType", "Kinds of model.", ModelType::ALL.map(ModelType::name))
-        .names("Precision", "Number formats.", Precision::ALL.map(Precision::name))
-        .names("Strategy", "Ways to run the models together.", Strategy::ALL.map(Strategy::name))
-        .names("Goal", "What a recommendation optimises.", Goal::ALL.map(Goal::name))
-        .names(
-            "Concurrency",
-            "How a device runs models at once.",
-            Concurrency::ALL.map(Concurrency::name),
-        )
-        .names("Bound", "What dominated a model's time.", Bound::ALL.map(Bound::name))
-        .names(
-            "Residency",
-            "Whether weights stay loaded between runs.",
-            Residency::ALL.map(Residency::name),
-        )
-        .names(
-            "WeightSource",
-            "Where a cold start reads the weights from.",
-            WeightSource::ALL.map(WeightSource::name),
-        )
-        .names(
-            "MemoryOptionKind",
-            "Kinds of memory-saving option.",
-            OptionKind::ALL.map(OptionKind::name),
-        )
-        .names("OpClass", "Kinds of operator in a model's graph.", OpClass::ALL.map(OpClass::name));
+    names!(g, Strategy, "Ways to run the models together.");
+    names!(g, Goal, "What a recommendation optimises.");
+    names!(g, Bound, "What dominated a model's time.");
+    names!(g, Residency, "Whether weights stay loaded between runs.");
+    names!(g, WeightSource, "Where a cold start reads the weights from.");
+    g.names(
+        "MemoryOptionKind",
+        "Kinds of memory-saving option.",
+        OptionKind::ALL.map(OptionKind::name),
+    );
 }
 
 fn workload(g: &mut Gen) {
-    use super::graph::*;
     use super::*;
+    let sharing = "Partial<Record<ModelType, SharingRule>>";
     g.input::<ArchDto>()
-        .input::<OpDto>()
-        .input::<GraphDto>()
-        .input::<ModelEntryDto>()
-        .input::<ConstraintsDto>()
-        .input::<WorkloadObjectDto>()
-        .input::<TileDto>()
-        .input::<HardwareProfileDto>()
-        .input::<SharingRuleDto>()
-        .named(
-            "SharingConfig",
-            "The seed's sharing table, by model type.",
-            "Partial<Record<ModelType, SharingRule>>",
-        )
-        .input::<DescribeOptionsDto>()
-        .shape::<GraphInputDto>()
-        .shape::<DimDto>()
-        .shape::<DescriptionDto>();
+        .input::<graph::OpDto>()
+        .input::<graph::GraphDto>()
+        .input::<ModelEntryDto>();
+    g.input::<ConstraintsDto>().input::<WorkloadObjectDto>().input::<SharingRuleDto>();
+    g.named("SharingConfig", "The seed's sharing table, by model type.", sharing);
 }
 
-fn results(g: &mut Gen) {
+fn graph(g: &mut Gen) {
+    use super::graph::*;
+    g.input::<DescribeOptionsDto>().shape::<GraphInputDto>().shape::<DimDto>();
+    g.shape::<DescriptionDto>();
+}
+
+fn hardware(g: &mut Gen) {
     use super::*;
-    g.shape::<TotalMetricsDto>()
-        .shape::<MemoryBreakdownDto>()
-        .shape::<IndividualDto>()
-        .shape::<NamedValueDto>()
-        .shape::<ContentionDto>()
-        .shape::<PairDto>()
-        .shape::<SharingDto>()
-        .shape::<TimelineDto>()
-        .shape::<MemoryPointDto>()
-        .shape::<ScheduleDto>()
-        .shape::<PoolDto>()
-        .shape::<PlanDto>()
-        .shape::<DeviceEnergyDto>()
-        .shape::<EnergyDto>()
-        .shape::<PredictionDto>()
-        .shape::<AlternativeDto>()
-        .shape::<RecommendationDto>()
-        .input::<ColdStartOptionsDto>()
-        .shape::<ModelColdStartDto>()
-        .shape::<StrategyColdStartDto>()
-        .shape::<ColdStartDto>()
-        .input::<ServeOptionsDto>()
-        .shape::<LatencyDto>()
-        .shape::<ModelServeDto>()
-        .shape::<ServeDto>()
-        .shape::<ModelMemoryDto>()
-        .shape::<MemoryOptionDto>()
-        .shape::<FitPlanDto>()
-        .shape::<MemoryAdviceDto>()
-        .shape::<CatalogModelDto>()
-        .shape::<DeviceDto>();
+    g.input::<TileDto>().input::<HardwareProfileDto>();
+    g.shape::<CatalogModelDto>().shape::<DeviceDto>();
+}
+
+fn prediction(g: &mut Gen) {
+    use super::*;
+    g.shape::<TotalMetricsDto>().shape::<MemoryBreakdownDto>().shape::<IndividualDto>();
+    g.shape::<NamedValueDto>().shape::<ContentionDto>().shape::<PairDto>().shape::<SharingDto>();
+}
+
+fn schedule(g: &mut Gen) {
+    use super::*;
+    g.shape::<TimelineDto>().shape::<MemoryPointDto>().shape::<ScheduleDto>().shape::<PoolDto>();
+    g.shape::<PlanDto>().shape::<DeviceEnergyDto>().shape::<EnergyDto>().shape::<PredictionDto>();
+}
+
+fn recommendation(g: &mut Gen) {
+    use super::*;
+    g.shape::<AlternativeDto>().shape::<RecommendationDto>();
+}
+
+fn coldstart(g: &mut Gen) {
+    use super::*;
+    g.input::<ColdStartOptionsDto>().shape::<ModelColdStartDto>();
+    g.shape::<StrategyColdStartDto>().shape::<ColdStartDto>();
+}
+
+fn serve(g: &mut Gen) {
+    use super::*;
+    g.input::<ServeOptionsDto>().shape::<LatencyDto>().shape::<ModelServeDto>().shape::<ServeDto>();
+}
+
+fn memory(g: &mut Gen) {
+    use super::*;
+    g.shape::<ModelMemoryDto>().shape::<MemoryOptionDto>().shape::<FitPlanDto>();
+    g.shape::<MemoryAdviceDto>();
 }
 
 fn route(g: &mut Gen) {
     use super::route::*;
     use crate::plan::route::Backend;
+    let backends = "Where a model runs in the browser (transformers.js device strings).";
     let browsers = crate::catalog::browsers::all();
-    g.names(
-        "RouteBackend",
-        "Where a model runs in the browser (transformers.js device strings).",
-        Backend::ALL.map(Backend::name),
-    )
-    .names("BrowserId", "Browsers the catalog describes.", browsers.iter().map(|b| b.id))
-    .shape::<AlternativeDto>()
-    .shape::<RouteMemoryDto>()
-    .shape::<RouteDecisionDto>()
-    .shape::<BrowserRouteDto>()
-    .shape::<BrowserOptionDto>()
-    .shape::<BrowserRecommendationDto>();
+    names!(g, Backend, backends).declared_as("RouteBackend");
+    g.names("BrowserId", "Browsers the catalog describes.", browsers.iter().map(|b| b.id));
+    g.shape::<AlternativeDto>().shape::<RouteMemoryDto>().shape::<RouteDecisionDto>();
+    g.shape::<BrowserRouteDto>().shape::<BrowserOptionDto>().shape::<BrowserRecommendationDto>();
 }
 
-fn pool(g: &mut Gen) {
-    use super::calibration::*;
+fn pool_inputs(g: &mut Gen) {
     use super::pool::*;
-    use crate::calibrate::metrics::Direction;
     use crate::run::Status;
+    g.named("PoolBackend", "Backend names the pool routes to.", "RouteBackend");
+    names!(g, RunsOn, "Where a registered model's work runs.");
+    names!(g, Status, "How a model's run ended.").declared_as("RunStatus");
+    g.names("StorageBackend", "Where the pool keeps its records.", ["indexeddb", "memory"]);
+    g.input::<PoolOptionsDto>().input::<ExecuteOptionsDto>().input::<WorkloadOptionsDto>();
+}
+
+fn pool_runs(g: &mut Gen) {
+    use super::pool::*;
     let outputs =
         "What the executor resolved to (user executors), or the output array (built-in workloads).";
-    let runs = "The runs, one per strategy, with their outputs.";
-    g.named("PoolBackend", "Backend names the pool routes to.", "RouteBackend")
-        .names("RunsOn", "Where a registered model's work runs.", RunsOn::ALL.map(RunsOn::name))
-        .names("RunStatus", "How a model's run ended.", Status::ALL.map(Status::name))
-        .names("StorageBackend", "Where the pool keeps its records.", ["indexeddb", "memory"])
-        .names(
-            "TrendDirection",
-            "Whether recent predictions got better.",
-            Direction::ALL.map(Direction::name),
-        )
-        .input::<PoolOptionsDto>()
-        .input::<ExecuteOptionsDto>()
-        .input::<WorkloadOptionsDto>()
-        .shape::<WorkloadShapeDto>()
+    g.shape::<WorkloadShapeDto>()
         .shape::<RegisteredDto>()
         .shape::<AttemptDto>()
-        .shape::<CheckDto>()
-        .shape_plus::<ModelRunDto>(&[("outputs?", "unknown", outputs)])
-        .shape::<AutoDto>()
-        .shape::<PoolRunDto>()
-        .shape::<TensorMemoryDto>()
-        .shape::<ModelMemoryDto>()
-        .shape::<PoolMemoryDto>()
-        .shape::<MeasuredModelDto>()
-        .shape::<MeasurementDto>()
-        .shape::<ErrorStatsDto>()
-        .shape::<TrendDto>()
-        .shape::<ValidationDto>()
-        .shape::<FitDto>()
-        .shape::<StoredProfile>()
-        .shape::<StoredFit>()
-        .shape::<ComparisonRecord>()
-        .shape::<Export>()
-        .shape::<WriteErrorDto>()
-        .shape::<StorageDto>()
-        .shape::<RankedDto>()
-        .shape::<AccuracyDto>()
-        .shape_plus::<ComparisonDto>(&[("runs", "PoolRun[]", runs)]);
+        .shape::<CheckDto>();
+    g.shape_plus::<ModelRunDto>(&[("outputs?", "unknown", outputs)]);
+    g.shape::<AutoDto>().shape::<PoolRunDto>();
+    g.shape::<TensorMemoryDto>().shape::<ModelMemoryDto>().shape::<PoolMemoryDto>();
 }
 
-fn capabilities(g: &mut Gen) {
+fn records(g: &mut Gen) {
+    use super::calibration::*;
+    use super::pool::{StorageDto, WriteErrorDto};
+    g.shape::<MeasuredModelDto>().shape::<MeasurementDto>().shape::<StoredProfile>();
+    g.shape::<StoredFit>().shape::<ComparisonRecord>().shape::<Export>();
+    g.shape::<WriteErrorDto>().shape::<StorageDto>();
+}
+
+fn reports(g: &mut Gen) {
+    use super::calibration::*;
+    use super::pool::{AccuracyDto, ComparisonDto, RankedDto};
+    use crate::calibrate::metrics::Direction;
+    names!(g, Direction, "Whether recent predictions got better.").declared_as("TrendDirection");
+    g.shape::<ErrorStatsDto>().shape::<TrendDto>().shape::<ValidationDto>().shape::<FitDto>();
+    g.shape::<RankedDto>().shape::<AccuracyDto>();
+    g.shape_plus::<ComparisonDto>(&[(
+        "runs",
+        "PoolRun[]",
+        "The runs, one per strategy, with their outputs.",
+    )]);
+}
+
+fn browser(g: &mut Gen) {
     use super::capabilities::*;
     use super::detected::DetectedProfileDto;
-    g.shape::<FailureDto>()
-        .shape::<SourceDto>()
-        .shape::<BrowserDto>()
-        .shape::<LimitsDto>()
-        .shape::<AdapterDto>()
-        .shape::<AdapterProbeDto>()
-        .shape::<WebGpuDto>()
-        .shape::<OpSupportDto>()
-        .shape::<KindDto>()
-        .shape::<FormDto>()
-        .shape::<ContextDto>()
-        .shape::<WebNnDto>()
-        .shape::<WasmDto>()
-        .shape::<ScopeDto>()
-        .shape::<CapabilitiesDto>()
-        .shape::<DetectedProfileDto>();
+    g.shape::<FailureDto>().shape::<SourceDto>().shape::<BrowserDto>().shape::<WasmDto>();
+    g.shape::<ScopeDto>().shape::<CapabilitiesDto>().shape::<DetectedProfileDto>();
+}
+
+fn accelerators(g: &mut Gen) {
+    use super::capabilities::*;
+    g.shape::<LimitsDto>().shape::<AdapterDto>().shape::<AdapterProbeDto>().shape::<WebGpuDto>();
+    g.shape::<OpSupportDto>().shape::<KindDto>().shape::<FormDto>().shape::<ContextDto>();
+    g.shape::<WebNnDto>();
 }
 
 #[cfg(test)]

@@ -1,6 +1,8 @@
 //! One TypeScript declaration as `ts-rs` writes it (`type X = { a?: T, b: U, };` on one line), read into
 //! its fields so that aliases can be added, and written back one field per line with its JSDoc.
 
+use heck::ToLowerCamelCase;
+
 /// A declared type: an object's fields, or any other type expression (a union of names, say).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Declaration {
@@ -13,6 +15,9 @@ pub struct Declaration {
     /// The expression when it is not an object type.
     pub other: Option<String>,
 }
+
+/// An alias that is not the camelCase spelling of its key: (type, alias, key).
+pub type Alias = (&'static str, &'static str, &'static str);
 
 /// One field of an object type.
 #[derive(Debug, Clone, PartialEq)]
@@ -54,68 +59,72 @@ impl Declaration {
     /// Writes each accepted key that is not a field beside the field it stands for (its camelCase spelling,
     /// or the key `other` names), with the field's type; a field with aliases becomes optional, since any of
     /// its spellings will do.
-    pub fn add_aliases(
-        &mut self,
-        accepted: &[&str],
-        other: &[(&str, &str, &str)],
-    ) -> Result<(), String> {
-        let listed = other.iter().filter(|(ty, _, _)| *ty == self.name);
-        if let Some((_, alias, _)) = listed.clone().find(|(_, alias, _)| !accepted.contains(alias))
-        {
+    pub fn add_aliases(&mut self, accepted: &[&str], other: &[Alias]) -> Result<(), String> {
+        let listed: Vec<&Alias> = other.iter().filter(|(ty, _, _)| *ty == self.name).collect();
+        if let Some((_, alias, _)) = listed.iter().find(|(_, alias, _)| !accepted.contains(alias)) {
             let name = &self.name;
             return Err(format!(
                 "OTHER_ALIASES lists \"{alias}\" of {name}, which {name} does not accept"
             ));
         }
-        let mut placed: Vec<(usize, &str)> = Vec::new();
-        for alias in accepted.iter().filter(|a| !self.fields.iter().any(|f| bare(&f.key) == **a)) {
-            let by_name = self.fields.iter().position(|f| same_but_case(bare(&f.key), alias));
-            let by_table = || {
-                let (_, _, key) = listed.clone().find(|(_, a, _)| a == alias)?;
-                self.fields.iter().position(|f| bare(&f.key) == *key)
-            };
-            let Some(at) = by_name.or_else(by_table) else {
-                let name = &self.name;
-                return Err(format!(
-                    "{name} accepts the alias \"{alias}\": add it to OTHER_ALIASES with the key it stands for"
-                ));
-            };
-            placed.push((at, alias));
-        }
-        let fields = std::mem::take(&mut self.fields);
-        for (i, mut f) in fields.into_iter().enumerate() {
-            let aliases: Vec<&str> =
-                placed.iter().filter(|(at, _)| *at == i).map(|(_, a)| *a).collect();
-            f.optional |= !aliases.is_empty();
-            let ty = f.ty.clone();
-            self.fields.push(f);
-            let alias_field = |a: &str| Field {
-                doc: Vec::new(),
-                key: a.to_owned(),
-                optional: true,
-                ty: ty.clone(),
-            };
-            self.fields.extend(aliases.into_iter().map(alias_field));
-        }
+        let unknown = accepted.iter().filter(|a| self.position(a).is_none());
+        let placed = unknown.map(|a| self.place(a, &listed).map(|at| (at, *a)));
+        let placed = placed.collect::<Result<Vec<_>, _>>()?;
+        self.insert_aliases(&placed);
         Ok(())
+    }
+
+    /// The field a key names.
+    fn position(&self, key: &str) -> Option<usize> {
+        self.fields.iter().position(|f| bare(&f.key) == key)
+    }
+
+    /// The field an alias stands for: the same key in the other case, or the one the table names.
+    fn place(&self, alias: &str, listed: &[&Alias]) -> Result<usize, String> {
+        let by_name = self.fields.iter().position(|f| same_but_case(bare(&f.key), alias));
+        let by_table = || {
+            listed.iter().find(|(_, a, _)| *a == alias).and_then(|(_, _, key)| self.position(key))
+        };
+        by_name.or_else(by_table).ok_or_else(|| {
+            let name = &self.name;
+            format!("{name} accepts the alias \"{alias}\": add it to OTHER_ALIASES with the key it stands for")
+        })
+    }
+
+    /// Writes each (field index, alias) after its field, which becomes optional.
+    fn insert_aliases(&mut self, placed: &[(usize, &str)]) {
+        for (i, mut f) in std::mem::take(&mut self.fields).into_iter().enumerate() {
+            let aliases = placed.iter().filter(|(at, _)| *at == i).map(|(_, a)| *a);
+            let alias_fields: Vec<Field> = aliases.map(|a| f.alias(a)).collect();
+            f.optional |= !alias_fields.is_empty();
+            self.fields.push(f);
+            self.fields.extend(alias_fields);
+        }
     }
 
     /// The declaration, exported: an `interface` for an object type, else a `type`.
     pub fn render(&self) -> String {
-        let mut out = jsdoc(&self.doc, "");
-        match &self.other {
-            Some(expr) => out.push_str(&format!("export type {} = {expr};\n", self.name)),
+        let body = match &self.other {
+            Some(expr) => format!("export type {} = {expr};\n", self.name),
             None => {
-                out.push_str(&format!("export interface {} {{\n", self.name));
-                for f in &self.fields {
-                    out.push_str(&jsdoc(&f.doc, "  "));
-                    let q = if f.optional { "?" } else { "" };
-                    out.push_str(&format!("  {}{q}: {};\n", f.key, f.ty));
-                }
-                out.push_str("}\n");
+                let fields: String = self.fields.iter().map(Field::render).collect();
+                format!("export interface {} {{\n{fields}}}\n", self.name)
             }
-        }
-        out
+        };
+        jsdoc(&self.doc, "") + &body
+    }
+}
+
+impl Field {
+    /// One line (after its JSDoc) of an interface.
+    fn render(&self) -> String {
+        let q = if self.optional { "?" } else { "" };
+        format!("{}  {}{q}: {};\n", jsdoc(&self.doc, "  "), self.key, self.ty)
+    }
+
+    /// The same field under another key, optional and undocumented.
+    fn alias(&self, key: &str) -> Field {
+        Field { doc: Vec::new(), key: key.to_owned(), optional: true, ty: self.ty.clone() }
     }
 }
 
@@ -126,24 +135,7 @@ fn bare(key: &str) -> &str {
 
 /// Whether one key is the other's camelCase spelling.
 fn same_but_case(a: &str, b: &str) -> bool {
-    camel_case(a) == b || camel_case(b) == a
-}
-
-/// `snake_case` as `snakeCase`.
-fn camel_case(key: &str) -> String {
-    let mut out = String::with_capacity(key.len());
-    let mut upper = false;
-    for c in key.chars() {
-        match c {
-            '_' => upper = true,
-            c if upper => {
-                out.extend(c.to_uppercase());
-                upper = false;
-            }
-            c => out.push(c),
-        }
-    }
-    out
+    a.to_lower_camel_case() == b || b.to_lower_camel_case() == a
 }
 
 /// The lines of a `/** ... */` comment, without its markers.
