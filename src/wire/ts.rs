@@ -16,6 +16,18 @@ use std::collections::BTreeSet;
 use serde::de::{DeserializeOwned, Visitor};
 use ts_rs::{Config, TS};
 
+use crate::calibrate::metrics::Direction;
+use crate::catalog::arch::OpClass;
+use crate::catalog::hardware::Concurrency;
+use crate::catalog::{ModelType, Precision};
+use crate::plan::route::Backend;
+use crate::plan::Goal;
+use crate::predict::coldstart::WeightSource;
+use crate::predict::memory::OptionKind;
+use crate::predict::multi::{Residency, Strategy};
+use crate::predict::single::Bound;
+use crate::run::Status;
+
 mod decl;
 
 use decl::{Alias, Declaration, Field};
@@ -104,12 +116,6 @@ impl Gen {
         Declaration::parse(&T::decl(&self.cfg), T::docs())
     }
 
-    /// Renames the declaration just pushed (an enum whose TypeScript name is not its Rust one).
-    fn declared_as(&mut self, name: &str) -> &mut Self {
-        self.decls.last_mut().expect("a declaration to rename").name = name.to_owned();
-        self
-    }
-
     fn push(&mut self, decl: Declaration) -> &mut Self {
         self.decls.push(decl);
         self
@@ -117,15 +123,25 @@ impl Gen {
 
     /// The file's text; panics when a name is declared twice, or referenced and not declared.
     fn finish(self) -> String {
-        let mut declared = BTreeSet::new();
-        let twice: Vec<&str> =
-            self.decls.iter().map(|d| d.name.as_str()).filter(|n| !declared.insert(*n)).collect();
-        assert!(twice.is_empty(), "declared twice: {twice:?}");
+        let declared = self.declared_once();
         let missing: Vec<&String> =
-            self.referenced.iter().filter(|r| !declared.contains(r.as_str())).collect();
+            self.referenced.iter().filter(|r| !declared.contains(*r)).collect();
         assert!(missing.is_empty(), "referenced but not declared: {missing:?}");
         let decls = self.decls.iter().map(|d| format!("\n{}", d.render()));
         std::iter::once(HEADER.to_owned()).chain(decls).collect()
+    }
+
+    /// The names declared; panics when one is declared twice.
+    fn declared_once(&self) -> BTreeSet<String> {
+        let mut declared = BTreeSet::new();
+        let twice: Vec<&Declaration> =
+            self.decls.iter().filter(|d| !declared.insert(d.name.clone())).collect();
+        assert!(
+            twice.is_empty(),
+            "declared twice: {:?}",
+            twice.iter().map(|d| &d.name).collect::<Vec<_>>()
+        );
+        declared
     }
 }
 
@@ -163,6 +179,13 @@ impl<'de> serde::Deserializer<'de> for &Probe {
     }
 }
 
+/// `ModelRun.outputs`, attached in JS.
+const OUTPUTS: &str =
+    "What the executor resolved to (user executors), or the output array (built-in workloads).";
+
+/// `StrategyComparison.runs`, attached in JS.
+const RUNS: &str = "The runs, one per strategy, with their outputs.";
+
 /// Every shape of the JS API, in the order of the file: by topic, as the `wire` files are.
 const TOPICS: [fn(&mut Gen); 18] = [
     model_vocabulary,
@@ -192,17 +215,17 @@ fn generate() -> String {
     g.finish()
 }
 
-/// A string union of an enum's names, from its `ALL` and `name()`.
+/// A string union of an enum's names, from its `ALL` and `name()`, under the enum's name or another.
 macro_rules! names {
     ($g:expr, $ty:ident, $doc:expr) => {
-        $g.names(stringify!($ty), $doc, $ty::ALL.map($ty::name))
+        names!($g, $ty as stringify!($ty), $doc)
+    };
+    ($g:expr, $ty:ident as $name:expr, $doc:expr) => {
+        $g.names($name, $doc, $ty::ALL.map($ty::name))
     };
 }
 
 fn model_vocabulary(g: &mut Gen) {
-    use crate::catalog::arch::OpClass;
-    use crate::catalog::hardware::Concurrency;
-    use crate::catalog::{ModelType, Precision};
     names!(g, ModelType, "Kinds of model.");
     names!(g, Precision, "Number formats.");
     names!(g, Concurrency, "How a device runs models at once.");
@@ -210,21 +233,12 @@ fn model_vocabulary(g: &mut Gen) {
 }
 
 fn plan_vocabulary(g: &mut Gen) {
-    use crate::plan::Goal;
-    use crate::predict::coldstart::WeightSource;
-    use crate::predict::memory::OptionKind;
-    use crate::predict::multi::{Residency, Strategy};
-    use crate::predict::single::Bound;
     names!(g, Strategy, "Ways to run the models together.");
     names!(g, Goal, "What a recommendation optimises.");
     names!(g, Bound, "What dominated a model's time.");
     names!(g, Residency, "Whether weights stay loaded between runs.");
     names!(g, WeightSource, "Where a cold start reads the weights from.");
-    g.names(
-        "MemoryOptionKind",
-        "Kinds of memory-saving option.",
-        OptionKind::ALL.map(OptionKind::name),
-    );
+    names!(g, OptionKind as "MemoryOptionKind", "Kinds of memory-saving option.");
 }
 
 fn workload(g: &mut Gen) {
@@ -286,10 +300,9 @@ fn memory(g: &mut Gen) {
 
 fn route(g: &mut Gen) {
     use super::route::*;
-    use crate::plan::route::Backend;
     let backends = "Where a model runs in the browser (transformers.js device strings).";
     let browsers = crate::catalog::browsers::all();
-    names!(g, Backend, backends).declared_as("RouteBackend");
+    names!(g, Backend as "RouteBackend", backends);
     g.names("BrowserId", "Browsers the catalog describes.", browsers.iter().map(|b| b.id));
     g.shape::<AlternativeDto>().shape::<RouteMemoryDto>().shape::<RouteDecisionDto>();
     g.shape::<BrowserRouteDto>().shape::<BrowserOptionDto>().shape::<BrowserRecommendationDto>();
@@ -297,23 +310,17 @@ fn route(g: &mut Gen) {
 
 fn pool_inputs(g: &mut Gen) {
     use super::pool::*;
-    use crate::run::Status;
     g.named("PoolBackend", "Backend names the pool routes to.", "RouteBackend");
     names!(g, RunsOn, "Where a registered model's work runs.");
-    names!(g, Status, "How a model's run ended.").declared_as("RunStatus");
+    names!(g, Status as "RunStatus", "How a model's run ended.");
     g.names("StorageBackend", "Where the pool keeps its records.", ["indexeddb", "memory"]);
     g.input::<PoolOptionsDto>().input::<ExecuteOptionsDto>().input::<WorkloadOptionsDto>();
 }
 
 fn pool_runs(g: &mut Gen) {
     use super::pool::*;
-    let outputs =
-        "What the executor resolved to (user executors), or the output array (built-in workloads).";
-    g.shape::<WorkloadShapeDto>()
-        .shape::<RegisteredDto>()
-        .shape::<AttemptDto>()
-        .shape::<CheckDto>();
-    g.shape_plus::<ModelRunDto>(&[("outputs?", "unknown", outputs)]);
+    g.shape::<WorkloadShapeDto>().shape::<RegisteredDto>().shape::<AttemptDto>();
+    g.shape::<CheckDto>().shape_plus::<ModelRunDto>(&[("outputs?", "unknown", OUTPUTS)]);
     g.shape::<AutoDto>().shape::<PoolRunDto>();
     g.shape::<TensorMemoryDto>().shape::<ModelMemoryDto>().shape::<PoolMemoryDto>();
 }
@@ -329,15 +336,10 @@ fn records(g: &mut Gen) {
 fn reports(g: &mut Gen) {
     use super::calibration::*;
     use super::pool::{AccuracyDto, ComparisonDto, RankedDto};
-    use crate::calibrate::metrics::Direction;
-    names!(g, Direction, "Whether recent predictions got better.").declared_as("TrendDirection");
+    names!(g, Direction as "TrendDirection", "Whether recent predictions got better.");
     g.shape::<ErrorStatsDto>().shape::<TrendDto>().shape::<ValidationDto>().shape::<FitDto>();
     g.shape::<RankedDto>().shape::<AccuracyDto>();
-    g.shape_plus::<ComparisonDto>(&[(
-        "runs",
-        "PoolRun[]",
-        "The runs, one per strategy, with their outputs.",
-    )]);
+    g.shape_plus::<ComparisonDto>(&[("runs", "PoolRun[]", RUNS)]);
 }
 
 fn browser(g: &mut Gen) {

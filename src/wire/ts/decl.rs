@@ -61,17 +61,22 @@ impl Declaration {
     /// its spellings will do.
     pub fn add_aliases(&mut self, accepted: &[&str], other: &[Alias]) -> Result<(), String> {
         let listed: Vec<&Alias> = other.iter().filter(|(ty, _, _)| *ty == self.name).collect();
-        if let Some((_, alias, _)) = listed.iter().find(|(_, alias, _)| !accepted.contains(alias)) {
-            let name = &self.name;
-            return Err(format!(
-                "OTHER_ALIASES lists \"{alias}\" of {name}, which {name} does not accept"
-            ));
-        }
+        self.all_accepted(&listed, accepted)?;
         let unknown = accepted.iter().filter(|a| self.position(a).is_none());
         let placed = unknown.map(|a| self.place(a, &listed).map(|at| (at, *a)));
-        let placed = placed.collect::<Result<Vec<_>, _>>()?;
-        self.insert_aliases(&placed);
+        self.insert_aliases(&placed.collect::<Result<Vec<_>, _>>()?);
         Ok(())
+    }
+
+    /// An error when the table lists an alias the type does not accept.
+    fn all_accepted(&self, listed: &[&Alias], accepted: &[&str]) -> Result<(), String> {
+        match listed.iter().find(|(_, alias, _)| !accepted.contains(alias)) {
+            Some((_, alias, _)) => Err(format!(
+                "OTHER_ALIASES lists \"{alias}\" of {0}, which {0} does not accept",
+                self.name
+            )),
+            None => Ok(()),
+        }
     }
 
     /// The field a key names.
@@ -162,20 +167,22 @@ fn jsdoc(lines: &[String], indent: &str) -> String {
 /// The fields of an object type's body: split at top-level commas, each with the JSDoc before it.
 fn fields(body: &str) -> Vec<Field> {
     let mut out = Vec::new();
-    let mut doc = Vec::new();
     let mut rest = body.trim_start();
     while !rest.is_empty() {
-        if let Some(after) = rest.strip_prefix("/**") {
-            let end = after.find("*/").expect("a JSDoc comment ends");
-            doc = doc_lines(&after[..end]);
-            rest = after[end + 2..].trim_start();
-            continue;
-        }
-        let end = top_level_comma(rest).unwrap_or(rest.len());
-        out.push(field(rest[..end].trim(), std::mem::take(&mut doc)));
-        rest = rest[(end + 1).min(rest.len())..].trim_start();
+        let (doc, text) = leading_doc(rest);
+        let end = top_level_comma(text).unwrap_or(text.len());
+        out.push(field(text[..end].trim(), doc));
+        rest = text[(end + 1).min(text.len())..].trim_start();
     }
     out
+}
+
+/// The JSDoc comment `text` starts with (its lines), and what follows it.
+fn leading_doc(text: &str) -> (Vec<String>, &str) {
+    match text.strip_prefix("/**").and_then(|t| t.split_once("*/")) {
+        Some((doc, after)) => (doc_lines(doc), after.trim_start()),
+        None => (Vec::new(), text),
+    }
 }
 
 /// `key?: type` or `"key": type`.
