@@ -128,74 +128,49 @@ impl Store {
     /// Stores a measurement (validated first); returns its id.
     pub fn add_measurement(&self, m: &Measurement) -> Result<i64> {
         m.validate()?;
-        let json = serde_json::to_string(&measurement_dto(m, None)).map_err(|e| self.err(e))?;
-        self.conn
-            .execute(
-                "INSERT INTO measurements (timestamp_ms, hardware, strategy, json) VALUES (?1, ?2, ?3, ?4)",
-                params![m.timestamp_ms, m.hardware, m.strategy.name(), json],
-            )
+        insert_measurement(&self.conn, m)
             .map_err(|e| self.err(format!("cannot write a measurement: {e}")))?;
         Ok(self.conn.last_insert_rowid())
     }
 
     /// Measurements (all, or those attributed to `hardware`), oldest first, with their ids.
     pub fn measurements(&self, hardware: Option<&str>) -> Result<Vec<(i64, Measurement)>> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT id, json FROM measurements WHERE ?1 IS NULL OR hardware = ?1 ORDER BY timestamp_ms, id")
-            .map_err(|e| self.err(e))?;
-        let rows = stmt
-            .query_map(params![hardware], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))
-            .map_err(|e| self.err(e))?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (id, json) = row.map_err(|e| self.err(e))?;
-            let field = format!("measurement {id}");
-            let dto: MeasurementDto = serde_json::from_str(&json)
-                .map_err(|e| self.err(format!("{field} is not readable: {e}")))?;
-            out.push((id, measurement_from_dto(dto, &field)?));
-        }
-        Ok(out)
+        let sql = "SELECT id, json FROM measurements WHERE ?1 IS NULL OR hardware = ?1 ORDER BY timestamp_ms, id";
+        let rows = self.json_rows(sql, params![hardware])?;
+        rows.into_iter().map(|(id, json)| Ok((id, self.measurement(id, &json)?))).collect()
+    }
+
+    /// Measurement `id` from its stored JSON.
+    fn measurement(&self, id: i64, json: &str) -> Result<Measurement> {
+        let field = format!("measurement {id}");
+        let dto: MeasurementDto = serde_json::from_str(json)
+            .map_err(|e| self.err(format!("{field} is not readable: {e}")))?;
+        measurement_from_dto(dto, &field)
+    }
+
+    /// (id, json) of each row of a `SELECT id, json ...` query.
+    fn json_rows(&self, sql: &str, values: impl rusqlite::Params) -> Result<Vec<(i64, String)>> {
+        let mut stmt = self.conn.prepare(sql).map_err(|e| self.err(e))?;
+        let rows =
+            stmt.query_map(values, |r| Ok((r.get(0)?, r.get(1)?))).map_err(|e| self.err(e))?;
+        rows.map(|row| row.map_err(|e| self.err(e))).collect()
     }
 
     /// Stores a new version of `p` (never replacing an old one); returns the version.
     pub fn save_profile(&self, p: &DeviceProfile, note: &str) -> Result<u32> {
-        let version = self.latest_version(&p.id)? + 1;
-        let json =
-            serde_json::to_string(&wire::HardwareProfileDto::from(p)).map_err(|e| self.err(e))?;
-        self.conn
-            .execute(
-                "INSERT INTO profiles (id, version, created_ms, note, json) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![p.id, version, now_ms(), note, json],
-            )
-            .map_err(|e| self.err(format!("cannot write a profile: {e}")))?;
-        Ok(version)
-    }
-
-    fn latest_version(&self, id: &str) -> Result<u32> {
-        self.conn
-            .query_row(
-                "SELECT coalesce(max(version), 0) FROM profiles WHERE id = ?1",
-                params![id],
-                |r| r.get(0),
-            )
-            .map_err(|e| self.err(e))
+        insert_profile(&self.conn, p, note)
+            .map_err(|e| self.err(format!("cannot write a profile: {e}")))
     }
 
     /// The newest version of profile `id`.
     pub fn latest_profile(&self, id: &str) -> Result<Option<(u32, DeviceProfile)>> {
-        let v = self.latest_version(id)?;
+        let v = latest_version(&self.conn, id).map_err(|e| self.err(e))?;
         if v == 0 {
             return Ok(None);
         }
-        let json: String = self
-            .conn
-            .query_row(
-                "SELECT json FROM profiles WHERE id = ?1 AND version = ?2",
-                params![id, v],
-                |r| r.get(0),
-            )
-            .map_err(|e| self.err(e))?;
+        let sql = "SELECT json FROM profiles WHERE id = ?1 AND version = ?2";
+        let json: String =
+            self.conn.query_row(sql, params![id, v], |r| r.get(0)).map_err(|e| self.err(e))?;
         let dto: HardwareProfileDto = serde_json::from_str(&json)
             .map_err(|e| self.err(format!("profile {id} v{v} is not readable: {e}")))?;
         Ok(Some((v, DeviceProfile::try_from(dto)?)))
@@ -209,37 +184,26 @@ impl Store {
         to: u32,
         report: &serde_json::Value,
     ) -> Result<()> {
-        self.conn
-            .execute(
-                "INSERT INTO fits (created_ms, profile, from_version, to_version, json) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![now_ms(), profile, from, to, report.to_string()],
-            )
-            .map_err(|e| self.err(format!("cannot write the fit: {e}")))?;
-        Ok(())
+        let fit = StoredFit {
+            created_ms: now_ms(),
+            profile: profile.to_owned(),
+            from_version: from,
+            to_version: to,
+            report: report.clone(),
+        };
+        insert_fit(&self.conn, &fit).map_err(|e| self.err(format!("cannot write the fit: {e}")))
     }
 
     /// Records a strategy comparison.
     pub fn add_comparison(&self, c: &ComparisonRecord) -> Result<()> {
-        let json = serde_json::to_string(c).map_err(|e| self.err(e))?;
-        self.conn
-            .execute("INSERT INTO comparisons (json) VALUES (?1)", params![json])
-            .map_err(|e| self.err(format!("cannot write the comparison: {e}")))?;
-        Ok(())
+        insert_comparison(&self.conn, c)
+            .map_err(|e| self.err(format!("cannot write the comparison: {e}")))
     }
 
     /// Every strategy comparison, oldest first.
     pub fn comparisons(&self) -> Result<Vec<ComparisonRecord>> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT json FROM comparisons ORDER BY id")
-            .map_err(|e| self.err(e))?;
-        let rows = stmt.query_map([], |r| r.get::<_, String>(0)).map_err(|e| self.err(e))?;
-        let mut out = Vec::new();
-        for row in rows {
-            let json = row.map_err(|e| self.err(e))?;
-            out.push(serde_json::from_str(&json).map_err(|e| self.err(e))?);
-        }
-        Ok(out)
+        let rows = self.json_rows("SELECT id, json FROM comparisons ORDER BY id", [])?;
+        rows.iter().map(|(_, json)| serde_json::from_str(json).map_err(|e| self.err(e))).collect()
     }
 
     /// Everything, as JSON.
@@ -328,41 +292,58 @@ impl Store {
         let counts = (profiles.len(), measurements.len(), e.fits.len());
         let tx = self.conn.transaction().map_err(st)?;
         for (p, note) in &profiles {
-            let v: u32 = tx
-                .query_row(
-                    "SELECT coalesce(max(version), 0) FROM profiles WHERE id = ?1",
-                    params![p.id],
-                    |r| r.get(0),
-                )
-                .map_err(st)?;
-            let json =
-                serde_json::to_string(&wire::HardwareProfileDto::from(p)).unwrap_or_default();
-            tx.execute(
-                "INSERT INTO profiles (id, version, created_ms, note, json) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![p.id, v + 1, now_ms(), format!("imported: {note}"), json],
-            )
-            .map_err(st)?;
+            insert_profile(&tx, p, &format!("imported: {note}")).map_err(st)?;
         }
         for m in &measurements {
-            let json = serde_json::to_string(&measurement_dto(m, None)).unwrap_or_default();
-            tx.execute(
-                "INSERT INTO measurements (timestamp_ms, hardware, strategy, json) VALUES (?1, ?2, ?3, ?4)",
-                params![m.timestamp_ms, m.hardware, m.strategy.name(), json],
-            )
-            .map_err(st)?;
+            insert_measurement(&tx, m).map_err(st)?;
         }
         for f in &e.fits {
-            tx.execute(
-                "INSERT INTO fits (created_ms, profile, from_version, to_version, json) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![f.created_ms, f.profile, f.from_version, f.to_version, f.report.to_string()],
-            )
-            .map_err(st)?;
+            insert_fit(&tx, f).map_err(st)?;
         }
         for c in &e.comparisons {
-            let json = serde_json::to_string(c).unwrap_or_default();
-            tx.execute("INSERT INTO comparisons (json) VALUES (?1)", params![json]).map_err(st)?;
+            insert_comparison(&tx, c).map_err(st)?;
         }
         tx.commit().map_err(st)?;
         Ok(counts)
     }
+}
+
+/// JSON text of a stored record; a value that cannot be written is an SQL conversion error.
+fn json_text<T: serde::Serialize>(value: &T) -> rusqlite::Result<String> {
+    serde_json::to_string(value).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
+}
+
+/// The newest version of profile `id`, 0 when there is none.
+fn latest_version(conn: &Connection, id: &str) -> rusqlite::Result<u32> {
+    let sql = "SELECT coalesce(max(version), 0) FROM profiles WHERE id = ?1";
+    conn.query_row(sql, params![id], |r| r.get(0))
+}
+
+/// Writes `p` as the next version of its id; returns that version.
+fn insert_profile(conn: &Connection, p: &DeviceProfile, note: &str) -> rusqlite::Result<u32> {
+    let version = latest_version(conn, &p.id)? + 1;
+    let json = json_text(&wire::HardwareProfileDto::from(p))?;
+    let sql =
+        "INSERT INTO profiles (id, version, created_ms, note, json) VALUES (?1, ?2, ?3, ?4, ?5)";
+    conn.execute(sql, params![p.id, version, now_ms(), note, json])?;
+    Ok(version)
+}
+
+fn insert_measurement(conn: &Connection, m: &Measurement) -> rusqlite::Result<()> {
+    let json = json_text(&measurement_dto(m, None))?;
+    let sql =
+        "INSERT INTO measurements (timestamp_ms, hardware, strategy, json) VALUES (?1, ?2, ?3, ?4)";
+    conn.execute(sql, params![m.timestamp_ms, m.hardware, m.strategy.name(), json]).map(drop)
+}
+
+fn insert_fit(conn: &Connection, f: &StoredFit) -> rusqlite::Result<()> {
+    let sql = "INSERT INTO fits (created_ms, profile, from_version, to_version, json) VALUES (?1, ?2, ?3, ?4, ?5)";
+    let values =
+        params![f.created_ms, f.profile, f.from_version, f.to_version, f.report.to_string()];
+    conn.execute(sql, values).map(drop)
+}
+
+fn insert_comparison(conn: &Connection, c: &ComparisonRecord) -> rusqlite::Result<()> {
+    let json = json_text(c)?;
+    conn.execute("INSERT INTO comparisons (json) VALUES (?1)", params![json]).map(drop)
 }
