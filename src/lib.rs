@@ -34,10 +34,13 @@
 //!   the SQLite measurement store.
 //! - `wire.rs` (+ `wire/`: `calibration`, `capabilities`, `detected`, `route`, `pool`, `graph`, `real`,
 //!   `bench`): serde DTOs (snake_case and camelCase in, camelCase out), the same JSON for the CLI, the JS API
-//!   and the stores; a tidy test keeps serde types there. `api.rs`: [`MultiModelPredictor`].
+//!   and the stores; a tidy test keeps serde types there. In test builds they also derive `ts_rs::TS`, and
+//!   `wire/ts.rs` writes their TypeScript into `web/generated.d.ts` (a test fails when it is stale).
+//!   `api.rs`: [`MultiModelPredictor`].
 //! - `workload/`: built-in synthetic workloads (a catalog model's weight-GEMM chain, scaled, seeded data,
 //!   CPU reference) that the browser pool and native measurement run.
-//! - `web/` (wasm32 only): `#[wasm_bindgen]` exports, TypeScript types, `detect.rs` (navigator.gpu/ml),
+//! - `web/` (wasm32 only): `#[wasm_bindgen]` exports, TypeScript types (`generated.d.ts` and the few JS-only
+//!   shapes written by hand in `types.rs` and `pool/types.rs`), `detect.rs` (navigator.gpu/ml),
 //!   `pool/` (`ResourcePool`: routing, execution, timing, failures, shared tensors), `webgpu.rs` (WGSL GEMM
 //!   chains on the pool's one device), `js.rs` (safe JS property reads, calls, timeouts, `performance.now`).
 //! - `main.rs` and `cli.rs` (+ `cli/`: `calibration`, `describe`, `real`, `route`): the `mmperf` CLI (native
