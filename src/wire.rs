@@ -25,7 +25,7 @@ pub mod pool;
 pub mod real;
 pub mod route;
 #[cfg(all(test, not(target_arch = "wasm32")))]
-mod ts;
+pub(crate) mod ts;
 
 /// JSON has no NaN or infinity. JavaScript callers' non-finite numbers reach the JSON parser as the strings
 /// `"NaN"`, `"Infinity"` and `"-Infinity"` (the wasm layer writes them so) and are read back as numbers, so

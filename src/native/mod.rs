@@ -8,3 +8,5 @@ mod pool;
 pub mod run;
 pub mod speed;
 pub mod store;
+#[cfg(test)]
+mod typescript;

@@ -1,4 +1,4 @@
-// Generated from the crate's DTOs by `src/wire/ts.rs` (MMPERF_UPDATE_TS=1 cargo test --lib wire::ts). Do not edit.
+// Generated from the crate's DTOs by `src/wire/ts.rs` (MMPERF_UPDATE_TS=1 cargo test --lib typescript). Do not edit.
 
 /** Kinds of model. */
 export type ModelType = "text_embedding" | "text_generation" | "vision" | "audio" | "multimodal";
