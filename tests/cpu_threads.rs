@@ -273,3 +273,34 @@ fn the_recommendation_offers_thread_splits_and_says_the_threads() {
     // Each model at least one thread, together no more than the cores.
     assert!(t.iter().all(|&x| x >= 1) && t.iter().sum::<u32>() <= 4, "{t:?}");
 }
+
+/// A model of one depthwise convolution: `elems` activation elements in and out, 9 multiply-adds per output.
+fn depthwise(elems: f64) -> ModelSpec {
+    use multimodel_perf::catalog::arch::{Op, OpClass};
+    use multimodel_perf::catalog::models::OpGraph;
+    use multimodel_perf::catalog::ModelType;
+    let op = Op::memory(OpClass::Depthwise, elems, elems / 2.0, 9.0 * elems);
+    let graph = OpGraph { items: 1, params: 0.0, model_type: ModelType::Vision, ops: vec![op] };
+    ModelSpec {
+        custom: Some(CustomModel::Graph(std::sync::Arc::new(graph))),
+        ..ModelSpec::named("dw")
+    }
+}
+
+#[test]
+fn pytorch_depthwise_convolutions_run_at_its_share_of_a_core_per_thread() {
+    let dev = laptop();
+    // 8 M elements: its 16 MB output stays below PyTorch's fresh-page threshold (32 MiB).
+    let dw = depthwise(8e6);
+    let bytes = 8e6 * 4.0;
+    let per_core = dev.per_unit_bandwidth_gbps * 1e9;
+    // ONNX Runtime moves the activations at the memory system's rate; one thread at one core's.
+    let ort = single(&dev, "onnxruntime", &dw, 1);
+    assert!((ort.memory_ms - bytes / per_core * 1e3).abs() < 0.01 * ort.memory_ms, "{ort:?}");
+    // PyTorch's kernel moves them at 0.15 of one core's bandwidth per thread, and gains with each thread.
+    for threads in [1, 2, 4] {
+        let pt = single(&dev, "pytorch", &dw, threads).memory_ms;
+        let want = bytes / (0.15 * per_core * f64::from(threads)) * 1e3;
+        assert!((pt - want).abs() < 0.02 * want, "{threads} threads: {pt} ms, want {want}");
+    }
+}

@@ -77,6 +77,9 @@ pub struct RuntimeProfile {
     /// CPUs: share of the read bandwidth its matrix-vector kernels stream weights at from memory (1 = as fast
     /// as `mmperf calibrate`'s streaming read).
     pub gemv_bandwidth_efficiency: f64,
+    /// CPUs: share of the bandwidth its depthwise convolutions move their activations at (1 = memory-bound at
+    /// `mmperf calibrate`'s streaming rate).
+    pub depthwise_bandwidth_efficiency: f64,
     /// Platforms the runtime runs on.
     pub platforms: Vec<Platform>,
     /// Where the numbers come from.
@@ -121,6 +124,7 @@ struct CpuRules {
     splits_gemv: bool,
     decode_apart: bool,
     gemv_eff: f64,
+    depthwise_eff: f64,
 }
 
 /// Runtimes that never run kernels on a CPU (TensorRT, QNN, WebLLM): no pool, nothing measured.
@@ -138,6 +142,7 @@ const NOT_ON_CPU: CpuRules = CpuRules {
     splits_gemv: false,
     decode_apart: false,
     gemv_eff: 1.0,
+    depthwise_eff: 1.0,
 };
 
 /// glibc serves allocations above its mmap threshold with `mmap` and returns them with `munmap` on free; the
@@ -224,8 +229,19 @@ const PYTORCH_CPU: CpuRules = CpuRules {
     spin_after_us: 8_600.0,
     fresh_pages_mib: GLIBC_MMAP_THRESHOLD_MAX_MIB,
     eff: None,
+    depthwise_eff: PYTORCH_DEPTHWISE_SHARE,
     ..ORT_MEASURED_APART
 };
+
+/// PyTorch's depthwise convolutions on a CPU move their activations at about 0.15 of one core's streaming
+/// bandwidth per thread, and scale with the threads (oneDNN reorders the NCHW tensors to its blocked layout
+/// and back around each call). Measured by `bench/real/op_profile.py` (torch.profiler self time of
+/// `aten::mkldnn_convolution` on the depthwise layers; torch 2.15 on the 2-core development VM, quiet, after
+/// a `mmperf calibrate` that read 22.7 GB/s on one thread): mobilenet-v2 at batch 1 and 8 on 1 and 2 threads
+/// 5.9, 3.6, 74.3 and 27.3 ms for 24.2 and 193.4 MB of activations, efficientnet-b0 4.6, 2.7, 80.8 and
+/// 34.7 ms for 24.4 and 195.0 MB: 2.4-5.4 GB/s per thread, geometric mean 3.45 (0.15 of 22.7). The
+/// memory-bound cost predicted 5-8x less (mobilenet-v2 at batch 8 on one thread: 9.7 ms).
+const PYTORCH_DEPTHWISE_SHARE: f64 = 0.15;
 
 /// OpenVINO's CPU plugin (oneDNN, TBB): region cost and grain taken as ONNX Runtime's (U); it compiles the
 /// weights into its blobs (no packing per call); spin after a run not measured (taken as none).
@@ -483,6 +499,7 @@ impl RuntimeProfile {
             splits_gemv: r.cpu.splits_gemv,
             decode_session_apart: r.cpu.decode_apart,
             gemv_bandwidth_efficiency: r.cpu.gemv_eff,
+            depthwise_bandwidth_efficiency: r.cpu.depthwise_eff,
             platforms: r.platforms.to_vec(),
             source: r.source.to_string(),
         }

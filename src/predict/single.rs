@@ -399,13 +399,26 @@ impl Placement<'_> {
         best
     }
 
+    /// The bandwidth a depthwise convolution moves its activations at on a CPU: at most the runtime's share
+    /// of one core's bandwidth per thread (`depthwise_bandwidth_efficiency`; a kernel that is slow per
+    /// thread scales with the threads, not with the memory system), never more than the placement's.
+    fn depthwise_bandwidth(&self, r: &Rates) -> f64 {
+        let share = self.runtime.depthwise_bandwidth_efficiency;
+        if share >= 1.0 {
+            return r.bandwidth;
+        }
+        let per_core = if r.core_bw > 0.0 { r.core_bw } else { r.bandwidth / r.lanes };
+        r.bandwidth.min(per_core * r.lanes * share)
+    }
+
     fn op(&self, r: &Rates, op: &Op) -> Tally {
         // On CPUs an element-wise kernel smaller than the runtime's grain is not split: one thread, no
         // fork-join, and only one core's share of the bandwidth.
         // Matrix-vector products (decode steps at small batch) stream their weights from memory (a decode
         // step reads the whole model, far above the last-level cache) at the runtime's share of the read
         // bandwidth (`gemv_bandwidth_efficiency`): the threads' bandwidth where the runtime splits them
-        // (`splits_gemv`), one core's where it does not.
+        // (`splits_gemv`), one core's where it does not. Depthwise convolutions move their activations at most
+        // at the runtime's share of one core's bandwidth per thread (`depthwise_bandwidth`).
         let gemv = r.cpu && op.class == OpClass::Gemm && op.m <= GEMV_ROWS;
         let serial = r.cpu
             && ((gemv && !self.runtime.splits_gemv)
@@ -420,8 +433,12 @@ impl Placement<'_> {
             r
         };
         let bytes = op.act_elems * r.act_bytes + op.weight_elems * r.weight_bytes;
-        let read_share = if gemv { self.runtime.gemv_bandwidth_efficiency } else { 1.0 };
-        let memory = bytes / (r.bandwidth * read_share);
+        let bandwidth = match op.class {
+            _ if gemv => r.bandwidth * self.runtime.gemv_bandwidth_efficiency,
+            OpClass::Depthwise if r.cpu => self.depthwise_bandwidth(r),
+            _ => r.bandwidth,
+        };
+        let memory = bytes / bandwidth;
         let (compute, occupancy) = match op.class {
             OpClass::Gemm | OpClass::Attention => self.gemm(r, op),
             _ => (op.flops / r.vector_flops, 1.0),
