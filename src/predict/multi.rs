@@ -172,27 +172,7 @@ pub const MAX_MODELS: usize = 10_000;
 
 /// Validates and resolves a workload for a target.
 pub fn prepare(workload: &Workload, target: &Target, sharing: &SharingConfig) -> Result<Prepared> {
-    if workload.models.is_empty() {
-        return Err(Error::invalid("models", "[]", "at least one model entry"));
-    }
-    if workload.models.len() > MAX_MODELS {
-        return Err(Error::invalid(
-            "models",
-            format!("{} entries", workload.models.len()),
-            format!("at most {MAX_MODELS} entries"),
-        ));
-    }
-    let c = workload.constraints;
-    if let Some(m) = c.max_memory_mb {
-        if !(m.is_finite() && m > 0.0) {
-            return Err(Error::invalid("constraints.max_memory", m, "a positive number of MB"));
-        }
-    }
-    if let Some(x) = c.max_compute {
-        if !(x.is_finite() && x > 0.0 && x <= 1.0) {
-            return Err(Error::invalid("constraints.max_compute", x, "a number in (0, 1]"));
-        }
-    }
+    check_workload(workload)?;
     let mut devices = vec![Arc::clone(&target.device)];
     let mut pools: Vec<(String, f64)> = Vec::new();
     let mut models = Vec::with_capacity(workload.models.len());
@@ -212,51 +192,66 @@ pub fn prepare(workload: &Workload, target: &Target, sharing: &SharingConfig) ->
             (None, Some(rt), 0) => runtimes.target(rt),
             _ => runtimes.find(&dev.default_runtime)?,
         };
-        if !runtime.platforms.contains(&dev.platform) {
-            let allowed: Vec<String> = RuntimeProfile::all()
-                .into_iter()
-                .filter(|r| r.platforms.contains(&dev.platform))
-                .map(|r| r.name)
-                .collect();
-            return Err(Error::invalid(
-                "runtime",
-                &runtime.name,
-                format!("a runtime that runs on {} ({})", dev.platform.name(), allowed.join(", ")),
-            ));
-        }
+        check_platform(&runtime, dev)?;
         let pool = pool_index(&mut pools, dev, field)?;
-        models.push(PreparedModel {
-            spec: spec.clone(),
-            work: resolved.arch.work(&resolved.input),
-            resolved,
-            device,
-            runtime,
-            pool,
-            shared_mb: 0.0,
-        });
+        let work = resolved.arch.work(&resolved.input);
+        let spec = spec.clone();
+        models.push(PreparedModel { spec, work, resolved, device, runtime, pool, shared_mb: 0.0 });
     }
-    let mut canonical: Vec<usize> = (0..models.len()).collect();
-    let keys: Vec<String> = models
-        .iter()
-        .map(|m| {
-            use std::fmt::Write;
-            let mut k = m.spec.canonical_key();
-            let _ = write!(k, "|{}", m.device);
-            k
-        })
-        .collect();
-    canonical.sort_by(|&a, &b| keys[a].cmp(&keys[b]).then(a.cmp(&b)));
-    let mut prepared = Prepared {
-        models,
-        devices,
-        pools,
-        constraints: c,
-        canonical,
-        sharing_pairs: Vec::new(),
-        warnings,
-    };
+    let canonical = canonical_order(&models);
+    let constraints = workload.constraints;
+    let sharing_pairs = Vec::new();
+    let mut prepared =
+        Prepared { models, devices, pools, constraints, canonical, sharing_pairs, warnings };
     prepared.apply_sharing(sharing);
     Ok(prepared)
+}
+
+/// Rejects an empty or oversized workload and constraints out of range, naming the field.
+fn check_workload(workload: &Workload) -> Result<()> {
+    let n = workload.models.len();
+    if n == 0 {
+        return Err(Error::invalid("models", "[]", "at least one model entry"));
+    }
+    if n > MAX_MODELS {
+        let most = format!("at most {MAX_MODELS} entries");
+        return Err(Error::invalid("models", format!("{n} entries"), most));
+    }
+    let c = workload.constraints;
+    if let Some(m) = c.max_memory_mb.filter(|m| !(m.is_finite() && *m > 0.0)) {
+        return Err(Error::invalid("constraints.max_memory", m, "a positive number of MB"));
+    }
+    if let Some(x) = c.max_compute.filter(|x| !(x.is_finite() && *x > 0.0 && *x <= 1.0)) {
+        return Err(Error::invalid("constraints.max_compute", x, "a number in (0, 1]"));
+    }
+    Ok(())
+}
+
+/// Rejects a runtime that does not run on the device's platform, naming those that do.
+fn check_platform(runtime: &RuntimeProfile, dev: &DeviceProfile) -> Result<()> {
+    if runtime.platforms.contains(&dev.platform) {
+        return Ok(());
+    }
+    let runs_here =
+        RuntimeProfile::all().into_iter().filter(|r| r.platforms.contains(&dev.platform));
+    let allowed: Vec<String> = runs_here.map(|r| r.name).collect();
+    let want = format!("a runtime that runs on {} ({})", dev.platform.name(), allowed.join(", "));
+    Err(Error::invalid("runtime", &runtime.name, want))
+}
+
+/// The models' indices ordered by content (canonical key, then device), so that no total depends on the
+/// order of the entries.
+fn canonical_order(models: &[PreparedModel]) -> Vec<usize> {
+    use std::fmt::Write;
+    let key = |m: &PreparedModel| {
+        let mut k = m.spec.canonical_key();
+        let _ = write!(k, "|{}", m.device);
+        k
+    };
+    let keys: Vec<String> = models.iter().map(key).collect();
+    let mut canonical: Vec<usize> = (0..models.len()).collect();
+    canonical.sort_by(|&a, &b| keys[a].cmp(&keys[b]).then(a.cmp(&b)));
+    canonical
 }
 
 /// The runtimes a workload's models name, each looked up once and shared.
