@@ -241,6 +241,12 @@ const PYTORCH_CPU: CpuRules = CpuRules {
 /// 5.9, 3.6, 74.3 and 27.3 ms for 24.2 and 193.4 MB of activations, efficientnet-b0 4.6, 2.7, 80.8 and
 /// 34.7 ms for 24.4 and 195.0 MB: 2.4-5.4 GB/s per thread, geometric mean 3.45 (0.15 of 22.7). The
 /// memory-bound cost predicted 5-8x less (mobilenet-v2 at batch 8 on one thread: 9.7 ms).
+/// What the share holds, measured afterwards (`getrusage` around single calls, one thread): at batch 8 most of
+/// a large call is page faults, not the kernel: mobilenet-v2's 96-channel 112×112 stride-2 layer 37.3 ms, of
+/// which 28.0 ms system time and 14,083 minor faults (55 MB of fresh pages for 48 MB of input and output:
+/// oneDNN's blocked copies are allocated afresh on every call), its user time 9.3 ms (5.2 GB/s); at batch 1
+/// no faults and 12-13 GB/s. So this share stands for the reorders and their fresh pages together; modelling
+/// those faults as the fresh-page rule does for outputs above 32 MiB would replace it.
 const PYTORCH_DEPTHWISE_SHARE: f64 = 0.15;
 
 /// OpenVINO's CPU plugin (oneDNN, TBB): region cost and grain taken as ONNX Runtime's (U); it compiles the
