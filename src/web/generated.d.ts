@@ -1571,41 +1571,13 @@ export interface Capabilities {
  * `DetectedProfile`: a `listHardware()` entry for the detected device, the catalog entry it started from,
  * the reasons, and the same profile as a `HardwareProfile` input the predictor accepts.
  */
-export interface DetectedProfile {
+export interface DetectedProfile extends CatalogDevice {
   /** Catalog id the profile started from. */
   base: string;
   /** One sentence per decision and change. */
   reasons: Array<string>;
   /** The profile as predictor input (snake_case `HardwareProfile`, unset fields left out). */
   hardware: HardwareProfile;
-  /** Id. */
-  id: string;
-  /** Name. */
-  name: string;
-  /** Platform. */
-  platform: string;
-  /** Peaks per precision, TFLOP/s. */
-  peakTflops: Partial<Record<Precision, number>>;
-  /** Bandwidth, GB/s. */
-  memoryBandwidthGbps: number;
-  /** Capacity, MB. */
-  memoryCapacityMb: number;
-  /** Power, W. */
-  tdpW: number;
-  /** Idle power, W. */
-  idleW: number;
-  /** Seconds of sustained load before throttling (0: never). */
-  throttleAfterS: number;
-  /** Speed after throttling. */
-  throttledSpeed: number;
-  /** Concurrency model. */
-  concurrency: Concurrency;
-  /** Default runtime. */
-  defaultRuntime: string;
-  /** Whether a bare platform name selects it. */
-  platformDefault: boolean;
-  /** Sources. */
-  sources: { [key in string]: string };
 }
 
 /** Adapter limits, bytes or counts. */

@@ -35,22 +35,22 @@ use decl::{Alias, Declaration, Field};
 /// The generated file, from the crate's root.
 pub(crate) const FILE: &str = "src/web/generated.d.ts";
 
-/// Aliases that are not the camelCase spelling of their key: (type, alias, key).
-const OTHER_ALIASES: &[Alias] = &[
-    ("ModelEntry", "name", "model_name"),
-    ("ArchitectureSpec", "hidden_size", "hidden"),
-    ("ArchitectureSpec", "hiddenSize", "hidden"),
-    ("ArchitectureSpec", "d_model", "hidden"),
-    ("ArchitectureSpec", "num_heads", "heads"),
-    ("ArchitectureSpec", "numHeads", "heads"),
-    ("ArchitectureSpec", "intermediate_size", "ffn"),
-    ("ArchitectureSpec", "intermediateSize", "ffn"),
-    ("ArchitectureSpec", "vocab_size", "vocab"),
-    ("ArchitectureSpec", "vocabSize", "vocab"),
-    ("ModelEntry", "arch", "architecture"),
-    ("WorkloadObject", "resourceConstraints", "constraints"),
-    ("WorkloadObject", "resource_constraints", "constraints"),
+/// Aliases that are not the camelCase spelling of their key: (type, key, its other spellings).
+const OTHER_ALIASES: &[(&str, &str, &[&str])] = &[
+    ("ModelEntry", "model_name", &["name"]),
+    ("ModelEntry", "architecture", &["arch"]),
+    ("ArchitectureSpec", "hidden", &["hidden_size", "hiddenSize", "d_model"]),
+    ("ArchitectureSpec", "heads", &["num_heads", "numHeads"]),
+    ("ArchitectureSpec", "ffn", &["intermediate_size", "intermediateSize"]),
+    ("ArchitectureSpec", "vocab", &["vocab_size", "vocabSize"]),
+    ("WorkloadObject", "constraints", &["resourceConstraints", "resource_constraints"]),
 ];
+
+/// [`OTHER_ALIASES`] one alias a row: (type, alias, key).
+fn other_aliases() -> Vec<Alias> {
+    let rows = OTHER_ALIASES.iter();
+    rows.flat_map(|(ty, key, aliases)| aliases.iter().map(move |a| (*ty, *a, *key))).collect()
+}
 
 /// The file's first line.
 const HEADER: &str = "// Generated from the crate's DTOs by `src/wire/ts.rs` \
@@ -103,10 +103,18 @@ impl Gen {
         self.push(decl)
     }
 
+    /// An output whose struct flattens `base`'s (declared before): written as extending it.
+    fn shape_extending<T: TS + 'static>(&mut self, base: &str) -> &mut Self {
+        let mut decl = self.declaration::<T>();
+        let base = self.decls.iter().find(|d| d.name == base).expect("the base is declared first");
+        decl.extend(base).unwrap_or_else(|e| panic!("{e}"));
+        self.push(decl)
+    }
+
     /// An input: its aliases written beside their keys.
     fn input<T: TS + DeserializeOwned + 'static>(&mut self) -> &mut Self {
         let mut decl = self.declaration::<T>();
-        decl.add_aliases(&deserializer_fields::<T>(), OTHER_ALIASES)
+        decl.add_aliases(&deserializer_fields::<T>(), &other_aliases())
             .unwrap_or_else(|e| panic!("{e}"));
         self.push(decl)
     }
@@ -346,7 +354,8 @@ fn browser(g: &mut Gen) {
     use super::capabilities::*;
     use super::detected::DetectedProfileDto;
     g.shape::<FailureDto>().shape::<SourceDto>().shape::<BrowserDto>().shape::<WasmDto>();
-    g.shape::<ScopeDto>().shape::<CapabilitiesDto>().shape::<DetectedProfileDto>();
+    g.shape::<ScopeDto>().shape::<CapabilitiesDto>();
+    g.shape_extending::<DetectedProfileDto>("CatalogDevice");
 }
 
 fn accelerators(g: &mut Gen) {
@@ -412,6 +421,23 @@ mod tests {
         assert_eq!(
             unaccepted.unwrap_err(),
             "OTHER_ALIASES lists \"name\" of Entry, which Entry does not accept"
+        );
+    }
+
+    #[test]
+    fn a_flattened_struct_is_written_as_extending_its_base_and_must_hold_all_of_it() {
+        let base = Declaration::parse("type Base = { id: string, name: string, };", None);
+        let mut derived =
+            Declaration::parse("type Derived = { base: string, id: string, name: string, };", None);
+        derived.extend(&base).unwrap();
+        assert_eq!(
+            derived.render(),
+            "export interface Derived extends Base {\n  base: string;\n}\n"
+        );
+        let mut partial = Declaration::parse("type Partial = { id: string, };", None);
+        assert_eq!(
+            partial.extend(&base).unwrap_err(),
+            "Partial lacks Base.name, so it does not extend it"
         );
     }
 }

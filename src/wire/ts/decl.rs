@@ -12,6 +12,8 @@ pub struct Declaration {
     pub doc: Vec<String>,
     /// Fields of an object type; empty for another expression.
     pub fields: Vec<Field>,
+    /// The interface an object type extends (its fields are then not repeated).
+    pub extends: Option<String>,
     /// The expression when it is not an object type.
     pub other: Option<String>,
 }
@@ -39,6 +41,7 @@ impl Declaration {
             name: name.to_owned(),
             doc: doc_lines(doc.as_deref().unwrap_or("")),
             fields: Vec::new(),
+            extends: None,
             other: Some(expr),
         }
     }
@@ -54,6 +57,21 @@ impl Declaration {
             d.other = None;
         }
         d
+    }
+
+    /// Declares `self` as extending `base`: drops the fields `base` has (ts-rs inlines a flattened struct's
+    /// fields); an error when `self` lacks one of them, since it would not be an extension.
+    pub fn extend(&mut self, base: &Declaration) -> Result<(), String> {
+        let missing = base.fields.iter().find(|b| !self.fields.iter().any(|f| f.key == b.key));
+        if let Some(b) = missing {
+            return Err(format!(
+                "{} lacks {}.{}, so it does not extend it",
+                self.name, base.name, b.key
+            ));
+        }
+        self.fields.retain(|f| !base.fields.iter().any(|b| b.key == f.key));
+        self.extends = Some(base.name.clone());
+        Ok(())
     }
 
     /// Writes each accepted key that is not a field beside the field it stands for (its camelCase spelling,
@@ -113,7 +131,9 @@ impl Declaration {
             Some(expr) => format!("export type {} = {expr};\n", self.name),
             None => {
                 let fields: String = self.fields.iter().map(Field::render).collect();
-                format!("export interface {} {{\n{fields}}}\n", self.name)
+                let extends =
+                    self.extends.as_ref().map_or(String::new(), |e| format!(" extends {e}"));
+                format!("export interface {}{extends} {{\n{fields}}}\n", self.name)
             }
         };
         jsdoc(&self.doc, "") + &body
