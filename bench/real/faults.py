@@ -2,7 +2,7 @@
 calls after a warm-up): a whole torchvision model, or its depthwise convolutions alone.
 
     .venv/bin/python faults.py model mobilenet_v2 --batch 8 --threads 1
-    .venv/bin/python faults.py depthwise --threads 1
+    .venv/bin/python faults.py depthwise --batch 8 --threads 1   # depthwise.py's shapes
 
 Why: a MobileNet-v2 pass at batch 8 spends a third to a half of its wall time in the kernel (page faults of
 buffers allocated afresh on every call), and how much varies with glibc's adaptive mmap threshold, i.e. with
@@ -14,10 +14,7 @@ import time
 
 import torch
 
-# (channels, side, kernel, stride, batch): mobilenet-v2's large depthwise layers at batch 8, a small one, and
-# two at batch 1.
-DEPTHWISE = [(96, 112, 3, 2, 8), (32, 112, 3, 1, 8), (144, 56, 3, 1, 8), (384, 14, 3, 1, 8),
-             (32, 112, 3, 1, 1), (144, 56, 3, 1, 1)]
+from depthwise import SHAPES, conv_and_input
 
 
 def per_call(run, n):
@@ -48,10 +45,9 @@ def main():
         x = torch.randn(a.batch, 3, 224, 224)
         print(f"{a.name} batch {a.batch}, {a.threads} thread(s): {per_call(lambda: model(x), 5)}")
         return
-    for c, h, k, s, b in DEPTHWISE:
-        conv = torch.nn.Conv2d(c, c, k, s, k // 2, groups=c, bias=False).eval()
-        x = torch.randn(b, c, h, h)
-        print(f"depthwise C{c:4d} H{h:4d} k{k} s{s} batch {b}: {per_call(lambda: conv(x), 20)}")
+    for c, h, k, s in SHAPES:
+        conv, x = conv_and_input(c, h, k, s, a.batch)
+        print(f"depthwise C{c:4d} H{h:4d} k{k} s{s} batch {a.batch}: {per_call(lambda: conv(x), 20)}")
 
 
 if __name__ == "__main__":
