@@ -32,6 +32,21 @@ fn benches(c: &mut Criterion) {
     c.bench_function("recommend/50-models/cpu", |b| {
         b.iter(|| predictor.recommend(black_box(&fifty), &cpu, Goal::Throughput).unwrap())
     });
+    // The three stages of a predict, apart: resolving the workload, the models alone, simulating and reporting.
+    for (name, workload) in [("3", &three), ("50", &fifty)] {
+        let prep = predictor.prepare(workload, &cpu).unwrap();
+        let plan = prep.plan(Strategy::Parallel);
+        c.bench_function(&format!("stage/prepare/{name}-models/cpu"), |b| {
+            b.iter(|| predictor.prepare(black_box(workload), &cpu).unwrap())
+        });
+        c.bench_function(&format!("stage/singles/{name}-models/cpu"), |b| {
+            b.iter(|| black_box(&prep).singles(&plan))
+        });
+        let singles = prep.singles(&plan);
+        c.bench_function(&format!("stage/evaluate/{name}-models/cpu"), |b| {
+            b.iter(|| black_box(&prep).evaluate_with(&plan, singles.clone()))
+        });
+    }
     let prep = predictor.prepare(&fifty, &gpu).unwrap();
     c.bench_function("batched-search/50-models", |b| {
         b.iter(|| plan::batched(black_box(&prep), &vec![None; 50]))
