@@ -5,6 +5,7 @@ pub mod bench;
 pub mod machine;
 pub mod measure;
 mod pool;
+pub mod published;
 pub mod run;
 pub mod speed;
 pub mod store;

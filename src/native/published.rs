@@ -1,0 +1,355 @@
+//! The published validation set (issue 12): rows of published single-model measurements (`tests/data/
+//! published-public.json` and `published-candidates.json`), each predicted from the catalog, and the catalog's
+//! constants that no datasheet gives ([`KNOBS`]) fitted to them with leave-one-source-out cross-validation.
+//!
+//! A knob is a factor on a catalog constant (1 = the catalog as it stands), applied to every device and
+//! runtime it names, never to one row or one model. [`fit`] chooses the factors that minimise the mean
+//! absolute log error over the rows it is given, by coordinate descent on a fixed grid (deterministic, no
+//! randomness). [`cross_validate`] fits once per source with that source's rows left out and predicts the
+//! left-out rows with the factors fitted without them, so each row's error says how the catalog's constants
+//! generalise to a publisher they were not fitted to. A knob that no training row depends on stays at 1 (a
+//! held-out publisher's own constants are never invented from the others'). `tests/published.rs` prints the
+//! report (`cargo test --release --test published -- --nocapture`): every row with its catalog and held-out
+//! errors, summaries by device class, batch regime, precision and source, and the factors of every fold and
+//! of the fit over all rows.
+
+use crate::catalog::hardware::{self, DeviceProfile, Platform};
+use crate::catalog::models::Work;
+use crate::catalog::runtime::RuntimeProfile;
+use crate::catalog::Precision;
+use crate::predict::single::Placement;
+use crate::predict::spec::{resolve, ModelSpec, ResolvedModel};
+use crate::sim::order_free_sum;
+use serde::Deserialize;
+
+/// One published measurement.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Row {
+    /// Identifier.
+    pub id: String,
+    /// Catalog model.
+    pub model_name: String,
+    /// Catalog device.
+    pub hardware: String,
+    /// Catalog runtime.
+    pub runtime: String,
+    /// Precision name.
+    pub precision: String,
+    /// Batch size (MLPerf's offline and server rows publish none).
+    #[serde(default)]
+    pub batch_size: Option<u32>,
+    /// Sequence length, where the model reads text.
+    #[serde(default)]
+    pub sequence_length: Option<u32>,
+    /// Tokens generated, where the source states them (AI Hub's Whisper encoders: 1, no decode step).
+    #[serde(default)]
+    pub output_tokens: Option<u32>,
+    /// `latency_ms` or `throughput_items_per_s`.
+    pub metric: String,
+    /// The published value.
+    pub value: f64,
+    /// Where it was published.
+    pub source: Source,
+}
+
+/// A row's source: a document in a repository, or a line of text naming it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum Source {
+    /// A file in a public repository.
+    Document {
+        /// `owner/name`.
+        repo: String,
+        /// Path of the file.
+        path: String,
+    },
+    /// A description (the six original rows).
+    Note(String),
+}
+
+impl Row {
+    /// The publisher a row comes from, which cross-validation leaves out as a whole: the repository (MLPerf's
+    /// rounds are one publisher: `mlcommons/inference_results`), and for NVIDIA's DeepLearningExamples the
+    /// framework directory (PyTorch and TensorFlow are separate harnesses).
+    pub fn source_group(&self) -> String {
+        let (repo, path) = match &self.source {
+            Source::Document { repo, path } => (repo.as_str(), path.as_str()),
+            Source::Note(text) if text.starts_with("MLPerf") => ("mlcommons/inference_results", ""),
+            Source::Note(text) => text.split_once(' ').unwrap_or((text, "")),
+        };
+        let repo = match repo.split_once("inference_results_v") {
+            Some((head, _)) => format!("{head}inference_results"),
+            None => repo.to_string(),
+        };
+        match repo.as_str() {
+            "NVIDIA/DeepLearningExamples" => {
+                let framework = path.split(['/', ' ']).next().unwrap_or("");
+                format!("{repo}/{framework}")
+            }
+            _ => repo,
+        }
+    }
+
+    /// The row's model resolved as the row states it, with its operators, or why it cannot be predicted.
+    fn resolve(&self) -> Result<(ResolvedModel, Work), String> {
+        let batch = self.batch_size.ok_or("no batch size published")?;
+        let mut spec = ModelSpec::named(&self.model_name).with_batch(batch);
+        spec.precision =
+            Precision::parse("precision", &self.precision).map_err(|e| e.to_string())?;
+        spec.sequence_length = self.sequence_length;
+        spec.output_tokens = self.output_tokens;
+        let model = resolve(&spec, "row").map_err(|e| e.to_string())?;
+        let work = model.arch.work(&model.input);
+        Ok((model, work))
+    }
+}
+
+/// Rows read from a validation file (`{"rows": [...]}`).
+pub fn rows(json: &str) -> Result<Vec<Row>, String> {
+    #[derive(Deserialize)]
+    struct File {
+        rows: Vec<Row>,
+    }
+    serde_json::from_str::<File>(json).map(|f| f.rows).map_err(|e| e.to_string())
+}
+
+/// A catalog constant that no datasheet gives, fitted as a factor on its catalog value.
+pub struct Knob {
+    /// Name in reports.
+    pub name: &'static str,
+    /// What it is and where it lives in the catalog.
+    pub means: &'static str,
+    apply: fn(f64, &mut DeviceProfile, &mut RuntimeProfile),
+}
+
+fn is_gpu(d: &DeviceProfile) -> bool {
+    matches!(d.platform, Platform::Cuda | Platform::Rocm)
+}
+
+fn is_npu(d: &DeviceProfile) -> bool {
+    matches!(d.platform, Platform::Qnn)
+}
+
+/// The fitted constants. Each scales one catalog constant on the devices or the runtime it names.
+pub const KNOBS: [Knob; 8] = [
+    Knob {
+        name: "gpu_tile_efficiency",
+        means: "share of the tensor peak CUDA/ROCm GEMM tiles sustain (GPU_TILES in catalog/hardware.rs)",
+        apply: |f, d, _| {
+            if is_gpu(d) {
+                d.gemm_tiles.iter_mut().for_each(|t| t.efficiency = (t.efficiency * f).min(1.0));
+            }
+        },
+    },
+    Knob {
+        name: "gpu_kernel_us",
+        means: "device-side cost of one CUDA/ROCm kernel (CUDA_KERNEL_US)",
+        apply: |f, d, _| {
+            if is_gpu(d) {
+                d.kernel_overhead_us *= f;
+            }
+        },
+    },
+    Knob {
+        name: "tensorrt_host_us",
+        means: "TensorRT's host time per kernel (its host_us in catalog/runtime.rs)",
+        apply: |f, _, r| {
+            if r.name == "tensorrt" {
+                r.host_overhead_us *= f;
+            }
+        },
+    },
+    Knob {
+        name: "tensorrt_call_us",
+        means: "TensorRT's host time per inference call (call_us)",
+        apply: |f, _, r| {
+            if r.name == "tensorrt" {
+                r.call_overhead_us *= f;
+            }
+        },
+    },
+    Knob {
+        name: "pytorch_gpu_efficiency",
+        means: "PyTorch's kernel efficiency on GPUs (eff), relative to the device's tiles",
+        apply: |f, d, r| {
+            if r.name == "pytorch" && d.platform != Platform::Cpu {
+                r.kernel_efficiency = (r.kernel_efficiency * f).min(1.0);
+            }
+        },
+    },
+    Knob {
+        name: "pytorch_gpu_host_us",
+        means: "PyTorch eager's host time per kernel on GPUs (host_us)",
+        apply: |f, d, r| {
+            if r.name == "pytorch" && d.platform != Platform::Cpu {
+                r.host_overhead_us *= f;
+            }
+        },
+    },
+    Knob {
+        name: "npu_kernel_us",
+        means: "device-side cost of one NPU kernel (Kind::Npu in catalog/hardware.rs)",
+        apply: |f, d, _| {
+            if is_npu(d) {
+                d.kernel_overhead_us *= f;
+            }
+        },
+    },
+    Knob {
+        name: "qnn_efficiency",
+        means: "QNN's kernel efficiency on the HTP (eff)",
+        apply: |f, _, r| {
+            if r.name == "qnn" {
+                r.kernel_efficiency = (r.kernel_efficiency * f).min(1.0);
+            }
+        },
+    },
+];
+
+/// Factors a knob may take: 2^(k/8) for k in -24..=24 (an eighth to eight times the catalog value, steps of
+/// about 9 %).
+fn grid() -> impl Iterator<Item = f64> {
+    (-24..=24).map(|k| 2f64.powf(f64::from(k) / 8.0))
+}
+
+/// A row ready to predict: its model resolved once, its device and runtime from the catalog.
+pub struct Case {
+    /// The row.
+    pub row: Row,
+    /// Its publisher ([`Row::source_group`]).
+    pub group: String,
+    model: ResolvedModel,
+    work: Work,
+    device: DeviceProfile,
+    runtime: RuntimeProfile,
+}
+
+impl Case {
+    /// The row prepared, or why it cannot be predicted (a precision, runtime or missing batch size the
+    /// model does not describe).
+    pub fn new(row: Row) -> Result<Case, String> {
+        let device = hardware::find(&row.hardware).map_err(|e| e.to_string())?;
+        let runtime = RuntimeProfile::find(&row.runtime).map_err(|e| e.to_string())?;
+        let (model, work) = row.resolve()?;
+        let group = row.source_group();
+        Ok(Case { row, group, model, work, device, runtime })
+    }
+
+    /// The device's class in summaries.
+    pub fn class(&self) -> &'static str {
+        match self.device.platform {
+            Platform::Cuda | Platform::Rocm => "datacenter GPU",
+            Platform::Mps | Platform::Webgpu => "consumer GPU",
+            Platform::Cpu | Platform::Openvino | Platform::Wasm => "CPU",
+            Platform::Qnn | Platform::Webnn => "NPU",
+        }
+    }
+
+    /// The prediction in the row's metric with the knobs at `factors`, and the bound that decided it.
+    pub fn predict(&self, factors: &[f64]) -> (f64, &'static str) {
+        let (mut device, mut runtime) = (self.device.clone(), self.runtime.clone());
+        for (knob, &f) in KNOBS.iter().zip(factors) {
+            (knob.apply)(f, &mut device, &mut runtime);
+        }
+        let placement =
+            Placement { device: &device, runtime: &runtime, threads: device.compute_units };
+        let p = placement.predict_with(&self.model, &self.work);
+        let value =
+            if self.row.metric == "throughput_items_per_s" { p.throughput } else { p.latency_ms };
+        (value, p.bound.name())
+    }
+
+    /// `ln(predicted / published)` with the knobs at `factors`.
+    fn log_error(&self, factors: &[f64]) -> f64 {
+        (self.predict(factors).0 / self.row.value).ln()
+    }
+}
+
+/// Weight of the prior in [`fit`]'s objective: each factor costs `PRIOR × |ln factor|` beside the rows'
+/// mean absolute log error. The catalog's value (from the source it cites) is the prior, so a knob the rows
+/// barely constrain stays near it instead of running to the end of the grid to shave a row's error.
+pub const PRIOR: f64 = 0.01;
+
+/// Mean absolute log error of `cases` with the knobs at `factors`, plus the prior's cost.
+fn objective(cases: &[&Case], factors: &[f64]) -> f64 {
+    let rows = order_free_sum(cases.iter().map(|c| c.log_error(factors).abs()));
+    let prior = factors.iter().map(|f| f.ln().abs()).sum::<f64>();
+    rows / cases.len().max(1) as f64 + PRIOR * prior
+}
+
+/// The factors that minimise the mean absolute log error over `cases` (plus the [`PRIOR`]), by coordinate
+/// descent from 1 over [`grid`]: each sweep sets every knob in turn to its best grid value with the others
+/// held, until a sweep changes nothing. A knob no case depends on stays at 1; a tie keeps the value nearer 1.
+pub fn fit(cases: &[&Case]) -> Vec<f64> {
+    let mut factors = vec![1.0; KNOBS.len()];
+    let mut best = objective(cases, &factors);
+    for _sweep in 0..12 {
+        let mut moved = false;
+        for k in 0..KNOBS.len() {
+            let start = factors[k];
+            let mut chosen = start;
+            for f in grid() {
+                factors[k] = f;
+                let e = objective(cases, &factors);
+                let tie_nearer_one = e <= best + 1e-12 && f.ln().abs() < chosen.ln().abs();
+                if e < best - 1e-12 || tie_nearer_one {
+                    (best, chosen) = (e, f);
+                }
+            }
+            factors[k] = chosen;
+            moved |= chosen != start;
+        }
+        if !moved {
+            break;
+        }
+    }
+    factors
+}
+
+/// One row's cross-validated prediction.
+#[derive(Debug, Clone)]
+pub struct Validated {
+    /// Index into the cases.
+    pub case: usize,
+    /// With the catalog as it stands (every factor 1).
+    pub catalog: f64,
+    /// With the knobs fitted on every other source.
+    pub held_out: f64,
+    /// The bound of the held-out prediction.
+    pub bound: &'static str,
+}
+
+/// Leave-one-source-out: per source, the knobs fitted on the other sources' rows, its own rows predicted
+/// with them. Returns each row's predictions and each source's fitted factors (by source, sorted).
+pub fn cross_validate(cases: &[Case]) -> (Vec<Validated>, Vec<(String, Vec<f64>)>) {
+    let mut groups: Vec<String> = cases.iter().map(|c| c.group.clone()).collect();
+    groups.sort();
+    groups.dedup();
+    let ones = vec![1.0; KNOBS.len()];
+    let mut out: Vec<Validated> = Vec::with_capacity(cases.len());
+    let mut folds = Vec::with_capacity(groups.len());
+    for g in groups {
+        let train: Vec<&Case> = cases.iter().filter(|c| c.group != g).collect();
+        let factors = fit(&train);
+        for (i, c) in cases.iter().enumerate().filter(|(_, c)| c.group == g) {
+            let (held_out, bound) = c.predict(&factors);
+            out.push(Validated { case: i, catalog: c.predict(&ones).0, held_out, bound });
+        }
+        folds.push((g, factors));
+    }
+    out.sort_by_key(|v| v.case);
+    (out, folds)
+}
+
+/// Median absolute relative error and the share of rows within ±25 %.
+pub fn summary(errors: &[f64]) -> (f64, f64) {
+    let mut abs: Vec<f64> = errors.iter().map(|e| e.abs()).collect();
+    abs.sort_by(f64::total_cmp);
+    let median = match abs.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => abs[n / 2],
+        n => (abs[n / 2 - 1] + abs[n / 2]) / 2.0,
+    };
+    let within = abs.iter().filter(|e| **e <= 0.25).count() as f64 / abs.len().max(1) as f64;
+    (median, within)
+}
