@@ -63,27 +63,59 @@ pub struct Cores {
 }
 
 impl Cores {
-    /// Rate of `job` (its own share `own` of the cores) while the cores carry `total` of their capacity, of
-    /// which `spinning` belongs to pools that spin while they wait.
-    fn rate(&self, job: &Job, own: f64, total: f64, spinning: f64) -> f64 {
-        // Each core slows as more of them are busy (clock, SMT, shared caches); the job's solo time already
-        // holds the rate at its own thread count.
-        let core =
-            |busy: f64| crate::catalog::hardware::core_rate(busy, self.cores, self.all_core_rate);
-        let clock = core(total.min(1.0) * self.cores) / core(own * self.cores);
+    /// Per-core rate with `busy` cores busy ([`crate::catalog::hardware::core_rate`]), with `1 / (cores − 1)`
+    /// taken once per event instead of once per job.
+    fn core_rate(&self, busy: f64, per_extra_core: f64) -> f64 {
+        if self.cores <= 1.0 {
+            return 1.0;
+        }
+        let x = ((busy - 1.0) * per_extra_core).clamp(0.0, 1.0);
+        1.0 - (1.0 - self.all_core_rate.clamp(0.0, 1.0)) * x
+    }
+
+    /// What every job on these cores shares while the cores carry `total` of their capacity, of which
+    /// `spinning` (a share of the load) belongs to pools that spin while they wait.
+    fn state(&self, total: f64, spinning: f64) -> CoresState {
+        let per_extra_core = if self.cores > 1.0 { 1.0 / (self.cores - 1.0) } else { 0.0 };
+        // Each core slows as more of them are busy (clock, SMT, shared caches).
+        let clock = self.core_rate(total.min(1.0) * self.cores, per_extra_core);
         if total <= 1.0 {
-            return clock;
+            return CoresState { per_extra_core, clock, sched: 1.0, waiting: 0.0 };
         }
         // Only the threads of spinning runtimes burn their waiting slices.
         let spin = self.spin_wait_share * spinning;
-        let sched = (1.0 / total) * (1.0 - spin * (1.0 - 1.0 / total));
-        // A multi-thread job's regions find one of their threads off-core with the probability that a thread
-        // is waiting (1 − 1/total), and wait for it.
+        let waiting = 1.0 - 1.0 / total;
+        let sched = (1.0 / total) * (1.0 - spin * waiting);
+        CoresState { per_extra_core, clock, sched, waiting }
+    }
+
+    /// Rate of `job` (its own share `own` of the cores) in `state`: the clock relative to the job's own (its
+    /// solo time already holds the rate at its own thread count), the scheduler's share, and, on
+    /// oversubscribed cores, each of the job's regions waiting for a thread taken off its core (with the
+    /// probability `waiting` that a thread is waiting): `solo / (solo + regions × wait)` of its time.
+    fn rate(&self, job: &Job, own: f64, state: &CoresState) -> f64 {
+        let own_clock = self.core_rate(own * self.cores, state.per_extra_core);
+        if state.waiting <= 0.0 {
+            return state.clock / own_clock;
+        }
         let per_region = if job.spins { self.spinning_wait_ns } else { self.blocking_wait_ns };
         let solo = job.solo_ns as f64;
-        let wait = solo / (solo + job.regions * per_region * (1.0 - 1.0 / total));
-        clock * sched * wait
+        let stalled = solo + job.regions * per_region * state.waiting;
+        state.clock * state.sched * solo / (own_clock * stalled)
     }
+}
+
+/// What the cores give every job on them during one event (see [`Cores::state`]).
+#[derive(Debug, Clone, Copy, Default)]
+struct CoresState {
+    /// `1 / (cores − 1)`.
+    per_extra_core: f64,
+    /// Per-core rate at the cores' load.
+    clock: f64,
+    /// Share of its slices a thread gets (1 while the cores are not oversubscribed).
+    sched: f64,
+    /// Probability that a thread is waiting for a core (0 while not oversubscribed).
+    waiting: f64,
 }
 
 /// A resource with its capacity (1.0 = the whole thing).
@@ -168,14 +200,16 @@ struct ResourceState {
     total: f64,
     /// The share of a proportionally shared resource each job gets (1 / max(1, total)).
     share: f64,
+    /// Cores: what every job on them gets.
+    cores: CoresState,
 }
 
 /// The running jobs of one interference domain.
 #[derive(Debug, Clone, Copy, Default)]
 struct DomainState {
     co_runners: usize,
-    /// 1 + interference per job × the other co-runners (1 for a slot with no domain).
-    slowdown: f64,
+    /// 1 / (1 + interference per job × the other co-runners) (1 for a slot with no domain).
+    speed: f64,
 }
 
 /// Per-job outcome.
@@ -313,10 +347,13 @@ impl Scenario {
         for (res, state) in self.resources.iter().zip(&mut scratch.resources) {
             state.total = state.load / res.capacity.max(1e-9);
             state.share = 1.0 / state.total.max(1.0);
+            if let ResourceKind::Cores(c) = res.kind {
+                state.cores = c.state(state.total, state.spinning / state.load.max(1e-12));
+            }
         }
         for (k, state) in scratch.domains.iter_mut().enumerate() {
-            state.slowdown = self.domains.get(k).map_or(1.0, |d| {
-                1.0 + d.interference_per_job * state.co_runners.saturating_sub(1) as f64
+            state.speed = self.domains.get(k).map_or(1.0, |d| {
+                1.0 / (1.0 + d.interference_per_job * state.co_runners.saturating_sub(1) as f64)
             });
         }
         scratch.rates.clear();
@@ -334,14 +371,12 @@ impl Scenario {
             let state = &scratch.resources[r];
             let share = match self.resources[r].kind {
                 ResourceKind::Shared => state.share,
-                ResourceKind::Cores(c) => {
-                    c.rate(j, own, state.total, state.spinning / state.load.max(1e-12))
-                }
+                ResourceKind::Cores(c) => c.rate(j, own, &state.cores),
             };
             rate = rate.min(share);
         }
         // A job outside every domain (none listed) has no co-runners to interfere with it.
-        rate / scratch.domains.get(j.domain).map_or(1.0, |d| d.slowdown)
+        rate * scratch.domains.get(j.domain).map_or(1.0, |d| d.speed)
     }
 
     /// Memory held for the whole run: runtime contexts and resident weights (each pool's sum order-free,
