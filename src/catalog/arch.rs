@@ -405,6 +405,9 @@ impl Embedding {
     }
 }
 
+/// The image size the catalog's CNNs are trained at (ImageNet's 224×224).
+const DEFAULT_IMAGE: u32 = 224;
+
 /// A convolutional layer stack, built by [`Cnn`] for one input resolution.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CnnFamily {
@@ -417,11 +420,23 @@ pub enum CnnFamily {
 }
 
 impl CnnFamily {
-    /// Parameters of the network (they depend on neither the batch nor the image size): built once per family
-    /// and kept, since every prediction's resolve asks for them.
+    /// Parameters of the network (they depend on neither the batch nor the image size).
     pub fn params(self) -> f64 {
-        static PARAMS: [std::sync::OnceLock<f64>; 3] = [const { std::sync::OnceLock::new() }; 3];
-        *PARAMS[self as usize].get_or_init(|| Cnn::build(self, 1.0, 224).params)
+        self.one_image(DEFAULT_IMAGE).params
+    }
+
+    /// The network for one `image`×`image` image: at the default 224 built once per family and kept (every
+    /// prediction of a CNN asks for it; a batch is its operators scaled by [`Op::scaled_items`]), at any other
+    /// size built on the spot.
+    pub fn one_image(self, image: u32) -> std::borrow::Cow<'static, Cnn> {
+        static NETS: [std::sync::OnceLock<Cnn>; 3] = [const { std::sync::OnceLock::new() }; 3];
+        if image == DEFAULT_IMAGE {
+            std::borrow::Cow::Borrowed(
+                NETS[self as usize].get_or_init(|| Cnn::build(self, 1.0, DEFAULT_IMAGE)),
+            )
+        } else {
+            std::borrow::Cow::Owned(Cnn::build(self, 1.0, image))
+        }
     }
 }
 

@@ -3,7 +3,7 @@
 //!
 //! Parameter counts are derived from the layer shapes and checked against the published counts in tests.
 
-use super::arch::{AttnBias, Cnn, CnnFamily, Embedding, Op, TxStack};
+use super::arch::{AttnBias, CnnFamily, Embedding, Op, TxStack};
 use super::ModelType;
 
 /// One GEMM of a [`Architecture::Chain`]: `m × k` activations times a `k × n` weight matrix.
@@ -315,9 +315,9 @@ impl Architecture {
                 clip_ops(input, (vision, *patch), (text_embed, text), *projection, &mut w.prefill)
             }
             Self::Cnn(family) => {
-                let net = Cnn::build(*family, b, input.image_size);
+                let net = family.one_image(input.image_size);
                 w.cnn_peak_act_elems = net.peak_act_elems;
-                w.prefill = net.ops;
+                w.prefill = net.ops.iter().map(|op| op.scaled_items(b)).collect();
             }
             Self::Chain(gemms) => {
                 w.prefill = gemms
