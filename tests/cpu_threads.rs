@@ -304,3 +304,38 @@ fn pytorch_depthwise_convolutions_run_at_its_share_of_a_core_per_thread() {
         assert!((pt - want).abs() < 0.02 * want, "{threads} threads: {pt} ms, want {want}");
     }
 }
+
+/// A model of one GEMM of `rows × 1024 · 1024 × 1024` lowered from a convolution `window` wide (1: a matrix
+/// product or a 1×1 convolution).
+fn conv_gemm(rows: f64, window: f64) -> ModelSpec {
+    use multimodel_perf::catalog::arch::Op;
+    use multimodel_perf::catalog::models::OpGraph;
+    use multimodel_perf::catalog::ModelType;
+    let mut op = Op::linear(rows, 1024.0, 1024.0);
+    op.window = window;
+    let graph = OpGraph { items: 1, params: 0.0, model_type: ModelType::Vision, ops: vec![op] };
+    ModelSpec {
+        custom: Some(CustomModel::Graph(std::sync::Arc::new(graph))),
+        ..ModelSpec::named("g")
+    }
+}
+
+#[test]
+fn pytorch_matrix_products_run_at_avx2_width_on_amd_cores_with_512_bit_fma() {
+    let compute = |bits: u32, vendor: &str, runtime: &str, window: f64| {
+        let mut dev = laptop();
+        dev.fma_width_bits = bits;
+        dev.cpu_vendor = vendor.to_string();
+        single(&dev, runtime, &conv_gemm(4096.0, window), 1).compute_ms
+    };
+    // Zen 5 (two 512-bit FMA pipes): MKL's AVX2 kernels fill half the datapath, twice the time.
+    let full = compute(512, "intel", "pytorch", 1.0);
+    assert!((compute(512, "amd", "pytorch", 1.0) / full - 2.0).abs() < 1e-9);
+    // Zen 4 splits 512-bit instructions over 256-bit pipes: AVX2 reaches the same peak; an unknown datapath
+    // is not capped.
+    assert_eq!(compute(256, "amd", "pytorch", 1.0), full);
+    assert_eq!(compute(0, "", "pytorch", 1.0), full);
+    // A 3×3 convolution runs in oneDNN at the full width, and ONNX Runtime's MLAS uses AVX-512 on any vendor.
+    assert_eq!(compute(512, "amd", "pytorch", 9.0), compute(512, "intel", "pytorch", 9.0));
+    assert_eq!(compute(512, "amd", "onnxruntime", 1.0), compute(512, "intel", "onnxruntime", 1.0));
+}

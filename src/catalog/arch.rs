@@ -75,6 +75,10 @@ pub struct Op {
     pub out_elems: f64,
     /// How many identical copies of this op run one after another.
     pub repeat: f64,
+    /// The convolution window (kernel height × width) a GEMM was lowered from: 1 for matrix products and 1×1
+    /// convolutions, 9 for a 3×3 convolution. Runtimes route the two to different libraries (PyTorch: MKL's
+    /// GEMM for linear layers and 1×1 convolutions, oneDNN's direct convolutions for larger windows).
+    pub window: f64,
 }
 
 impl Op {
@@ -91,6 +95,7 @@ impl Op {
             weight_elems: weights,
             out_elems: batches * m * n,
             repeat: 1.0,
+            window: 1.0,
         }
     }
 
@@ -113,6 +118,7 @@ impl Op {
             weight_elems: 0.0,
             out_elems,
             repeat: 1.0,
+            window: 1.0,
         }
     }
 
@@ -146,6 +152,7 @@ impl Op {
             weight_elems: 0.0,
             out_elems: heads * q * dh,
             repeat: 1.0,
+            window: 1.0,
         }
     }
 
@@ -157,7 +164,7 @@ impl Op {
 
     /// Every size of the operator (all fields but its class and `repeat`), in declaration order: what makes two
     /// operators the same kernel.
-    pub fn sizes(&self) -> [f64; 8] {
+    pub fn sizes(&self) -> [f64; 9] {
         [
             self.batches,
             self.m,
@@ -167,6 +174,7 @@ impl Op {
             self.act_elems,
             self.weight_elems,
             self.out_elems,
+            self.window,
         ]
     }
 
@@ -502,6 +510,7 @@ impl Cnn {
         } else {
             let mut op = Op::gemm(1.0, rows, f64::from(out), kk * per_group_in, 0.0);
             op.weight_elems = kk * per_group_in * f64::from(out);
+            op.window = kk;
             // Implicit GEMM reads the input feature map once, not the k×k-expanded im2col matrix.
             op.act_elems = self.items * (input + output);
             self.ops.push(op);

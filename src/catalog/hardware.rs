@@ -206,6 +206,13 @@ pub struct DeviceProfile {
     /// what a runtime that maps its large outputs anew on every call (`RuntimeProfile::fresh_pages_above_mib`)
     /// pays per page; several threads writing the output fault in parallel.
     pub page_fault_us: f64,
+    /// CPUs: width of the FMA datapath the FP32 peak assumes, bits: 512 on cores with two 512-bit FMA pipes
+    /// (Zen 5, Xeon Gold and Platinum), 256 where 512-bit instructions are split over 256-bit pipes (Zen 4) or
+    /// the widest vectors are AVX2's; 0 = unknown. A runtime whose GEMMs use narrower vectors on this CPU
+    /// (`RuntimeProfile::cpu_gemm_bits_off_intel`) reaches that share of the peak.
+    pub fma_width_bits: u32,
+    /// CPUs: who made the cores, as `/proc/cpuinfo`'s vendor reads (`intel`, `amd`; empty when unknown).
+    pub cpu_vendor: String,
     /// Share of a CPU kernel's work that does not speed up with more threads (Amdahl; 0 = perfect scaling):
     /// `T` threads do the work of `1 / (s + (1 − s) / T)` cores.
     pub serial_fraction: f64,
@@ -552,6 +559,8 @@ fn build(d: &Dev) -> DeviceProfile {
         sched_slice_us: linux_slice_us(d.units),
         wake_us: CPU_WAKE_US,
         page_fault_us: CPU_PAGE_FAULT_US,
+        fma_width_bits: 0,
+        cpu_vendor: String::new(),
         default_runtime: default_runtime(platform).to_string(),
         overhead_scale: 1.0,
         latency_corrections: Vec::new(),

@@ -80,6 +80,11 @@ pub struct RuntimeProfile {
     /// CPUs: share of the bandwidth its depthwise convolutions move their activations at (1 = memory-bound at
     /// `mmperf calibrate`'s streaming rate).
     pub depthwise_bandwidth_efficiency: f64,
+    /// CPUs not made by Intel: the widest vectors its matrix-product GEMMs (window 1: linear layers, 1×1
+    /// convolutions) use there, bits (0 = as wide as the CPU's FMA datapath). On a CPU whose FMA datapath is
+    /// wider (`DeviceProfile::fma_width_bits`) they reach this share of the FP32 peak; convolutions with a
+    /// larger window keep the full width.
+    pub cpu_gemm_bits_off_intel: u32,
     /// Platforms the runtime runs on.
     pub platforms: Vec<Platform>,
     /// Where the numbers come from.
@@ -125,6 +130,7 @@ struct CpuRules {
     decode_apart: bool,
     gemv_eff: f64,
     depthwise_eff: f64,
+    gemm_bits_off_intel: u32,
 }
 
 /// Runtimes that never run kernels on a CPU (TensorRT, QNN, WebLLM): no pool, nothing measured.
@@ -143,6 +149,7 @@ const NOT_ON_CPU: CpuRules = CpuRules {
     decode_apart: false,
     gemv_eff: 1.0,
     depthwise_eff: 1.0,
+    gemm_bits_off_intel: 0,
 };
 
 /// glibc serves allocations above its mmap threshold with `mmap` and returns them with `munmap` on free; the
@@ -230,8 +237,19 @@ const PYTORCH_CPU: CpuRules = CpuRules {
     fresh_pages_mib: GLIBC_MMAP_THRESHOLD_MAX_MIB,
     eff: None,
     depthwise_eff: PYTORCH_DEPTHWISE_SHARE,
+    gemm_bits_off_intel: MKL_BITS_OFF_INTEL,
     ..ORT_MEASURED_APART
 };
+
+/// PyTorch's CPU matrix products (`addmm` for linear layers, and the GEMMs of 1×1 convolutions in
+/// `_slow_conv2d_forward`) run in MKL's `sgemm`, which dispatches its AVX-512 kernels on Intel CPUs only and
+/// its AVX2 (256-bit) kernels elsewhere; convolutions with a larger window run in oneDNN
+/// (`mkldnn_convolution`), which picks AVX-512 on any vendor. Measured on a 2-vCPU AMD EPYC Zen 5 VM (two
+/// 512-bit FMA pipes; torch 2.15 reports AVX512 capability; `bench/real/gemm_probe.py`): one thread,
+/// `torch.mm` 512×768×768 111 GFLOP/s, 16×768×768 87, against ONNX Runtime's MLAS 260 and 228 and the
+/// calibrated tuned GEMM's 212 on the same core: half the AVX-512 rate, as 256-bit FMAs on the same two
+/// pipes give. On Zen 4, whose 512-bit instructions run over 256-bit pipes, both widths reach the same peak.
+const MKL_BITS_OFF_INTEL: u32 = 256;
 
 /// PyTorch's depthwise convolutions on a CPU move their activations at about 0.15 of one core's streaming
 /// bandwidth per thread, and scale with the threads (oneDNN reorders the NCHW tensors to its blocked layout
@@ -506,6 +524,7 @@ impl RuntimeProfile {
             decode_session_apart: r.cpu.decode_apart,
             gemv_bandwidth_efficiency: r.cpu.gemv_eff,
             depthwise_bandwidth_efficiency: r.cpu.depthwise_eff,
+            cpu_gemm_bits_off_intel: r.cpu.gemm_bits_off_intel,
             platforms: r.platforms.to_vec(),
             source: r.source.to_string(),
         }

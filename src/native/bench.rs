@@ -824,6 +824,8 @@ pub fn profile(b: &CpuBench) -> Result<DeviceProfile> {
     p.bandwidth_efficiency = 1.0;
     p.per_unit_bandwidth_gbps = b.bandwidth_1();
     p.page_fault_us = b.page_fault_us.median;
+    p.fma_width_bits = b.isa.fma_bits;
+    p.cpu_vendor = b.isa.vendor.to_string();
     p.serial_fraction = 0.0;
     p.sustained_clock_ratio = 1.0;
     // The catalog's large tile reproduces the large GEMM by construction; the small tile's efficiency is the
@@ -844,6 +846,13 @@ pub fn profile(b: &CpuBench) -> Result<DeviceProfile> {
         "0: co-running models slow each other by the measured all_core_rate (clocks, shared caches) and by their shares of the measured bandwidth, nothing more".to_string(),
     ));
     p.sources.push(("calibration".to_string(), sources_text(b, builtin_efficiency)));
+    p.sources.push((
+        "fma_width_bits".to_string(),
+        format!(
+            "{} bits, vendor {:?}: read from the ISA ({}), not measured; a runtime whose GEMMs use narrower vectors on this vendor's CPUs reaches that share of the peak",
+            b.isa.fma_bits, b.isa.vendor, b.isa.name
+        ),
+    ));
     Ok(p)
 }
 

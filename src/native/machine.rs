@@ -16,6 +16,11 @@ pub struct Isa {
     pub simd128_flops_per_cycle: f64,
     /// Clock the peak is taken at (cpufreq's maximum, else /proc/cpuinfo's current), MHz.
     pub mhz: Option<f64>,
+    /// Width of the FMA datapath, bits (512 with two 512-bit pipes, 256 where 512-bit instructions are split
+    /// over 256-bit pipes or AVX2 is the widest; 0 otherwise).
+    pub fma_bits: u32,
+    /// `intel`, `amd`, or empty (`/proc/cpuinfo`'s `vendor_id`).
+    pub vendor: &'static str,
 }
 
 impl Isa {
@@ -39,7 +44,13 @@ fn cpuinfo_field(info: &str, key: &str) -> Option<String> {
 /// 8 lanes (16); SSE2 of 4 (8). Intel parts with one 512-bit unit reach 32: the figure is an upper bound.
 pub(super) fn detect_isa() -> Isa {
     let info = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-    let amd = cpuinfo_field(&info, "vendor_id").is_some_and(|v| v == "AuthenticAMD");
+    let vendor_id = cpuinfo_field(&info, "vendor_id").unwrap_or_default();
+    let amd = vendor_id == "AuthenticAMD";
+    let vendor = match vendor_id.as_str() {
+        "AuthenticAMD" => "amd",
+        "GenuineIntel" => "intel",
+        _ => "",
+    };
     let family: u32 = cpuinfo_field(&info, "cpu family").and_then(|f| f.parse().ok()).unwrap_or(0);
     let (name, fpc, simd128) = isa_flops(amd, family);
     let max_khz = std::fs::read_to_string("/sys/devices/system/cpu/cpu0/cpufreq/cpuinfo_max_freq")
@@ -49,7 +60,17 @@ pub(super) fn detect_isa() -> Isa {
         .map(|k| k / 1e3)
         .or_else(|| cpuinfo_field(&info, "cpu MHz").and_then(|m| m.parse().ok()))
         .filter(|m: &f64| *m > 0.0);
-    Isa { name: name.to_string(), flops_per_cycle: fpc, simd128_flops_per_cycle: simd128, mhz }
+    // Two FMA pipes per core on every part listed in `isa_flops`: the datapath is the FLOP per cycle over
+    // 2 pipes × 2 FLOP per FMA lane × 32 bits per FP32 lane (no FMA: no FMA datapath to compare with).
+    let fma_bits = if fpc >= 32.0 { (fpc / 4.0 * 32.0) as u32 } else { 0 };
+    Isa {
+        name: name.to_string(),
+        flops_per_cycle: fpc,
+        simd128_flops_per_cycle: simd128,
+        mhz,
+        fma_bits,
+        vendor,
+    }
 }
 
 #[cfg(target_arch = "x86_64")]

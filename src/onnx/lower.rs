@@ -409,6 +409,7 @@ fn conv_op(attrs: &Attrs<'_>, x: &Value, w: &Value, y_elems: f64) -> Op {
     }
     let mut c = Op::gemm(g, rows, cout / g, per_group_in * kk, w.elems());
     c.act_elems = x.elems() + y_elems;
+    c.window = kk;
     c
 }
 
@@ -455,13 +456,13 @@ fn attention_ops(
 /// of first appearance.
 pub fn merge(ops: Vec<Op>) -> Vec<Op> {
     let key = |o: &Op| {
-        let mut k = [o.class as u64; 9];
+        let mut k = [o.class as u64; 10];
         for (slot, x) in k[1..].iter_mut().zip(o.sizes()) {
             *slot = x.to_bits();
         }
         k
     };
-    let mut at: BTreeMap<[u64; 9], usize> = BTreeMap::new();
+    let mut at: BTreeMap<[u64; 10], usize> = BTreeMap::new();
     let mut merged: Vec<Op> = Vec::new();
     for op in ops {
         match at.get(&key(&op)) {

@@ -257,6 +257,9 @@ struct Rates {
     launch_s: f64,
     /// Host time to dispatch one kernel, s.
     host_s: f64,
+    /// CPUs: share of the peak the runtime's matrix-product GEMMs reach on this CPU's FMA datapath
+    /// ([`Placement::gemm_width_share`]); convolutions with a window run at the full width.
+    narrow_share: f64,
 }
 
 impl Rates {
@@ -311,6 +314,17 @@ impl Placement<'_> {
         (threads - 1.0).max(0.0) * per_thread * 1e-6
     }
 
+    /// CPUs: the share of the FP32 peak the runtime's GEMM kernels can reach on this CPU's FMA datapath
+    /// (`RuntimeProfile::cpu_gemm_bits_off_intel`): narrower vectors than the datapath, on a CPU not made by
+    /// Intel, fill that share of it; 1 otherwise.
+    fn gemm_width_share(&self) -> f64 {
+        let (bits, width) = (self.runtime.cpu_gemm_bits_off_intel, self.device.fma_width_bits);
+        if !self.is_cpu() || bits == 0 || width <= bits || self.device.cpu_vendor == "intel" {
+            return 1.0;
+        }
+        f64::from(bits) / f64::from(width)
+    }
+
     fn rates(&self, precision: Precision) -> (Rates, Precision) {
         let dev = self.device;
         let (peak, compute) = dev.peak_for(precision);
@@ -356,6 +370,7 @@ impl Placement<'_> {
             weight_bytes: precision.weight_bytes(),
             cpu,
             efficiency,
+            narrow_share: self.gemm_width_share(),
         };
         (rates, compute)
     }
@@ -374,7 +389,8 @@ impl Placement<'_> {
             return (t, (op.m / (rows * r.lanes)).min(1.0));
         }
         let mut best = (f64::INFINITY, 0.0);
-        let lane_rate = r.unit_flops * r.lane_speed;
+        let width_share = if op.window > 1.0 { 1.0 } else { r.narrow_share };
+        let lane_rate = r.unit_flops * r.lane_speed * width_share;
         let padded = r.cpu && op.m > GEMV_ROWS;
         for tile in &self.device.gemm_tiles {
             let (tm, tn) = (f64::from(tile.m), f64::from(tile.n));

@@ -326,6 +326,13 @@ export interface HardwareProfile {
   wake_us?: number;
   /** CPUs: first write to a fresh 4 KiB page, µs. */
   page_fault_us?: number;
+  /**
+   * CPUs: width of the FMA datapath the FP32 peak assumes, bits (512 on Zen 5 and Xeon, 256 on Zen 4 and
+   * AVX2 parts; 0 = unknown).
+   */
+  fma_width_bits?: number;
+  /** CPUs: the cores' maker (`intel`, `amd`, or empty when unknown). */
+  cpu_vendor?: "intel" | "amd" | "";
   /** Default runtime. */
   default_runtime?: string;
   /** Multiplier of the runtime's dispatch and call overheads on this device (calibration). */

@@ -98,6 +98,13 @@ pub struct HardwareProfileDto {
     /// CPUs: first write to a fresh 4 KiB page, µs.
     #[serde(default, deserialize_with = "lenient::option")]
     pub page_fault_us: Option<f64>,
+    /// CPUs: width of the FMA datapath the FP32 peak assumes, bits (512 on Zen 5 and Xeon, 256 on Zen 4 and
+    /// AVX2 parts; 0 = unknown).
+    #[serde(default, deserialize_with = "lenient::option")]
+    pub fma_width_bits: Option<f64>,
+    /// CPUs: the cores' maker (`intel`, `amd`, or empty when unknown).
+    #[cfg_attr(test, ts(optional, type = "\"intel\" | \"amd\" | \"\""))]
+    pub cpu_vendor: Option<String>,
     /// Default runtime.
     pub default_runtime: Option<String>,
     /// Multiplier of the runtime's dispatch and call overheads on this device (calibration).
@@ -325,6 +332,16 @@ fn cpu_behaviour(d: &HardwareProfileDto, p: &mut DeviceProfile) -> Result<()> {
     if let Some(v) = count(&field("host_cores"), d.host_cores, 1.0, 4096.0)? {
         p.host_cores = v;
     }
+    if let Some(v) = count(&field("fma_width_bits"), d.fma_width_bits, 0.0, 2048.0)? {
+        p.fma_width_bits = v;
+    }
+    match d.cpu_vendor.as_deref() {
+        Some(v @ ("intel" | "amd" | "")) => p.cpu_vendor = v.to_string(),
+        Some(v) => {
+            return Err(Error::invalid(field("cpu_vendor"), v, "\"intel\", \"amd\" or \"\""))
+        }
+        None => {}
+    }
     if let Some(v) = fraction("spin_wait_share", d.spin_wait_share)? {
         p.spin_wait_share = v;
     }
@@ -458,6 +475,8 @@ impl From<&DeviceProfile> for HardwareProfileDto {
             sched_slice_us: Some(p.sched_slice_us),
             wake_us: Some(p.wake_us),
             page_fault_us: Some(p.page_fault_us),
+            fma_width_bits: Some(f64::from(p.fma_width_bits)),
+            cpu_vendor: Some(p.cpu_vendor.clone()),
             default_runtime: Some(p.default_runtime.clone()),
             overhead_scale: Some(p.overhead_scale),
             latency_corrections: Some(p.latency_corrections.iter().cloned().collect()),

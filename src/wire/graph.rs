@@ -195,6 +195,7 @@ impl OpDto {
             weight_elems: self.weight_elems,
             out_elems: self.out_elems,
             repeat: self.repeat,
+            window: 1.0,
         })
     }
 }
