@@ -208,7 +208,7 @@ pub const KNOBS: [Knob; 8] = [
 
 /// Factors a knob may take: 2^(k/8) for k in -24..=24 (an eighth to eight times the catalog value, steps of
 /// about 9 %).
-fn grid() -> impl Iterator<Item = f64> {
+pub fn grid() -> impl Iterator<Item = f64> {
     (-24..=24).map(|k| 2f64.powf(f64::from(k) / 8.0))
 }
 
