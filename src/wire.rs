@@ -22,6 +22,8 @@ pub mod capabilities;
 pub mod detected;
 pub mod graph;
 pub mod pool;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod published;
 pub mod real;
 pub mod route;
 #[cfg(all(test, not(target_arch = "wasm32")))]

@@ -20,52 +20,7 @@ use crate::catalog::Precision;
 use crate::predict::single::Placement;
 use crate::predict::spec::{resolve, ModelSpec, ResolvedModel};
 use crate::sim::order_free_sum;
-use serde::Deserialize;
-
-/// One published measurement.
-#[derive(Debug, Clone, Deserialize)]
-pub struct Row {
-    /// Identifier.
-    pub id: String,
-    /// Catalog model.
-    pub model_name: String,
-    /// Catalog device.
-    pub hardware: String,
-    /// Catalog runtime.
-    pub runtime: String,
-    /// Precision name.
-    pub precision: String,
-    /// Batch size (MLPerf's offline and server rows publish none).
-    #[serde(default)]
-    pub batch_size: Option<u32>,
-    /// Sequence length, where the model reads text.
-    #[serde(default)]
-    pub sequence_length: Option<u32>,
-    /// Tokens generated, where the source states them (AI Hub's Whisper encoders: 1, no decode step).
-    #[serde(default)]
-    pub output_tokens: Option<u32>,
-    /// `latency_ms` or `throughput_items_per_s`.
-    pub metric: String,
-    /// The published value.
-    pub value: f64,
-    /// Where it was published.
-    pub source: Source,
-}
-
-/// A row's source: a document in a repository, or a line of text naming it.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
-pub enum Source {
-    /// A file in a public repository.
-    Document {
-        /// `owner/name`.
-        repo: String,
-        /// Path of the file.
-        path: String,
-    },
-    /// A description (the six original rows).
-    Note(String),
-}
+pub use crate::wire::published::{rows, Row, Source};
 
 impl Row {
     /// The publisher a row comes from, which cross-validation leaves out as a whole: the repository (MLPerf's
@@ -102,15 +57,6 @@ impl Row {
         let work = model.arch.work(&model.input);
         Ok((model, work))
     }
-}
-
-/// Rows read from a validation file (`{"rows": [...]}`).
-pub fn rows(json: &str) -> Result<Vec<Row>, String> {
-    #[derive(Deserialize)]
-    struct File {
-        rows: Vec<Row>,
-    }
-    serde_json::from_str::<File>(json).map(|f| f.rows).map_err(|e| e.to_string())
 }
 
 /// A catalog constant that no datasheet gives, fitted as a factor on its catalog value.
