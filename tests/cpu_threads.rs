@@ -339,3 +339,33 @@ fn pytorch_matrix_products_run_at_avx2_width_on_amd_cores_with_512_bit_fma() {
     assert_eq!(compute(512, "amd", "pytorch", 9.0), compute(512, "intel", "pytorch", 9.0));
     assert_eq!(compute(512, "amd", "onnxruntime", 1.0), compute(512, "intel", "onnxruntime", 1.0));
 }
+
+#[test]
+fn onnx_runtime_pays_its_slow_skip_layer_norm_in_post_norm_encoders_only() {
+    let dev = laptop();
+    // BERT-base at batch 1, sequence 128: 24 post-norm layer norms of 128 × 768 elements, fused with their
+    // residual adds into SkipLayerNormalization at 0.25 G elements per second per thread.
+    let bert = ModelSpec::named("bert-base-uncased");
+    let vit = ModelSpec::named("vit-base-patch16-224");
+    let ort = RuntimeProfile::find("onnxruntime").unwrap();
+    assert_eq!(ort.cpu_skip_norm_gelems_per_thread, 0.25);
+    let skip_norms_ms = |threads: u32| 24.0 * 128.0 * 768.0 / (0.25e9 * f64::from(threads)) * 1e3;
+    let mut plain = ort.clone();
+    plain.cpu_skip_norm_gelems_per_thread = 0.0;
+    let with = |rt: &RuntimeProfile, spec: &ModelSpec, threads: u32| {
+        Placement { device: &dev, runtime: rt, threads }.predict(&resolve(spec, "m").unwrap())
+    };
+    for threads in [1, 2] {
+        let added = with(&ort, &bert, threads).latency_ms - with(&plain, &bert, threads).latency_ms;
+        // Less the plain norms' memory-bound time it replaces (about a tenth on this profile's bandwidth).
+        let want = skip_norms_ms(threads);
+        assert!(
+            added > 0.85 * want && added <= want,
+            "{threads} threads: +{added} ms, want about {want}"
+        );
+    }
+    // A pre-norm stack (ViT) keeps ONNX Runtime's plain layer norms.
+    assert_eq!(with(&ort, &vit, 1).latency_ms, with(&plain, &vit, 1).latency_ms);
+    // PyTorch runs the add and the norm as two ordinary kernels.
+    assert_eq!(RuntimeProfile::find("pytorch").unwrap().cpu_skip_norm_gelems_per_thread, 0.0);
+}

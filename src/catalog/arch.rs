@@ -79,6 +79,9 @@ pub struct Op {
     /// convolutions, 9 for a 3×3 convolution. Runtimes route the two to different libraries (PyTorch: MKL's
     /// GEMM for linear layers and 1×1 convolutions, oneDNN's direct convolutions for larger windows).
     pub window: f64,
+    /// A layer norm that also adds the residual before it (post-norm encoders such as BERT: add & norm),
+    /// which ONNX Runtime runs as one `SkipLayerNormalization` kernel.
+    pub skip_norm: bool,
 }
 
 impl Op {
@@ -96,6 +99,7 @@ impl Op {
             out_elems: batches * m * n,
             repeat: 1.0,
             window: 1.0,
+            skip_norm: false,
         }
     }
 
@@ -119,6 +123,7 @@ impl Op {
             out_elems,
             repeat: 1.0,
             window: 1.0,
+            skip_norm: false,
         }
     }
 
@@ -153,6 +158,7 @@ impl Op {
             out_elems: heads * q * dh,
             repeat: 1.0,
             window: 1.0,
+            skip_norm: false,
         }
     }
 

@@ -3,7 +3,7 @@
 //!
 //! Parameter counts are derived from the layer shapes and checked against the published counts in tests.
 
-use super::arch::{AttnBias, CnnFamily, Embedding, Op, TxStack};
+use super::arch::{AttnBias, CnnFamily, Embedding, Op, OpClass, TxStack};
 use super::ModelType;
 
 /// One GEMM of a [`Architecture::Chain`]: `m × k` activations times a `k × n` weight matrix.
@@ -277,7 +277,12 @@ impl Architecture {
         match self {
             Self::Encoder { embed, stack, pooler } => {
                 embed.ops(b * seq, &mut w.prefill);
+                let layers = w.prefill.len();
                 stack.ops(b, seq, seq, None, &mut w.prefill);
+                // BERT-family encoders normalise after each residual add (post-norm).
+                for op in w.prefill[layers..].iter_mut().filter(|o| o.class == OpClass::Norm) {
+                    op.skip_norm = true;
+                }
                 if *pooler {
                     w.prefill.push(Op::linear(
                         b,

@@ -85,6 +85,9 @@ pub struct RuntimeProfile {
     /// wider (`DeviceProfile::fma_width_bits`) they reach this share of the FP32 peak; convolutions with a
     /// larger window keep the full width.
     pub cpu_gemm_bits_off_intel: u32,
+    /// CPUs: elements per second, in billions, one thread of its fused residual-add-and-layer-norm kernel
+    /// processes (`Op::skip_norm`), where that kernel is slower than memory; 0 = costed as any normalisation.
+    pub cpu_skip_norm_gelems_per_thread: f64,
     /// Platforms the runtime runs on.
     pub platforms: Vec<Platform>,
     /// Where the numbers come from.
@@ -131,6 +134,7 @@ struct CpuRules {
     gemv_eff: f64,
     depthwise_eff: f64,
     gemm_bits_off_intel: u32,
+    skip_norm_gelems: f64,
 }
 
 /// Runtimes that never run kernels on a CPU (TensorRT, QNN, WebLLM): no pool, nothing measured.
@@ -150,6 +154,7 @@ const NOT_ON_CPU: CpuRules = CpuRules {
     gemv_eff: 1.0,
     depthwise_eff: 1.0,
     gemm_bits_off_intel: 0,
+    skip_norm_gelems: 0.0,
 };
 
 /// glibc serves allocations above its mmap threshold with `mmap` and returns them with `munmap` on free; the
@@ -190,14 +195,29 @@ const ORT_CPU: CpuRules = CpuRules {
     splits_gemv: true,
     decode_apart: true,
     gemv_eff: ORT_GEMV_READ_SHARE,
+    skip_norm_gelems: ORT_SKIP_LAYER_NORM_GELEMS,
     ..NOT_ON_CPU
 };
+
+/// ONNX Runtime fuses a post-norm encoder's residual add and layer norm (BERT, DistilBERT, MiniLM) into its
+/// `SkipLayerNormalization` kernel, which runs far below memory speed: 0.25 G elements per second on one
+/// thread and 0.51 on two (1 × 128 × 768 and 8 × 128 × 384, 388 and 1,553 µs per node on one thread),
+/// against 3.0 and 5.8 for its plain `LayerNormalization` and 1.6 for `SkipSimplifiedLayerNormalization`
+/// (`bench/real/ort_ops.py`, onnxruntime 1.32, one and two threads, the Zen 5 development VM, session 13).
+/// In BERT-base at batch 1 its 25 nodes took 9.9 of 119.8 ms (ORT's profiler); in MiniLM at batch 8 its 12
+/// took 18.9 of 140.4 ms. Pre-norm stacks (ViT, GPT-2, T5, Whisper) keep the plain kernels.
+const ORT_SKIP_LAYER_NORM_GELEMS: f64 = 0.25;
 
 /// ONNX Runtime's pool rules with matrix-vector products on one thread at the full read and generation in one
 /// session: what PyTorch was measured to do (below), and what runtimes whose pools are taken to behave like
 /// ONNX Runtime's keep (ONNX Runtime's own GEMV and two-session figures were not measured for them).
-const ORT_MEASURED_APART: CpuRules =
-    CpuRules { splits_gemv: false, decode_apart: false, gemv_eff: 1.0, ..ORT_CPU };
+const ORT_MEASURED_APART: CpuRules = CpuRules {
+    splits_gemv: false,
+    decode_apart: false,
+    gemv_eff: 1.0,
+    skip_norm_gelems: 0.0,
+    ..ORT_CPU
+};
 
 /// ONNX Runtime's GEMV read rate over the calibrated streaming read (`bench/real/gemv.py`: 0.91 on one
 /// thread, 0.92 on two).
@@ -525,6 +545,7 @@ impl RuntimeProfile {
             gemv_bandwidth_efficiency: r.cpu.gemv_eff,
             depthwise_bandwidth_efficiency: r.cpu.depthwise_eff,
             cpu_gemm_bits_off_intel: r.cpu.gemm_bits_off_intel,
+            cpu_skip_norm_gelems_per_thread: r.cpu.skip_norm_gelems,
             platforms: r.platforms.to_vec(),
             source: r.source.to_string(),
         }

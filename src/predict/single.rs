@@ -415,6 +415,18 @@ impl Placement<'_> {
         best
     }
 
+    /// Compute time of an operator off the GEMM units, s: its arithmetic at the vector rate, or on a CPU a
+    /// fused residual-add-and-norm at the runtime's own per-thread element rate where it has one
+    /// (`cpu_skip_norm_gelems_per_thread`), whichever is slower.
+    fn vector_work(&self, r: &Rates, op: &Op) -> f64 {
+        let vector = op.flops / r.vector_flops;
+        let rate = self.runtime.cpu_skip_norm_gelems_per_thread;
+        if !(r.cpu && op.skip_norm && rate > 0.0) {
+            return vector;
+        }
+        vector.max(op.out_elems / (rate * 1e9 * r.units))
+    }
+
     /// The bandwidth a depthwise convolution moves its activations at on a CPU: at most the runtime's share
     /// of one core's bandwidth per thread (`depthwise_bandwidth_efficiency`; a kernel that is slow per
     /// thread scales with the threads, not with the memory system), never more than the placement's.
@@ -457,7 +469,7 @@ impl Placement<'_> {
         let memory = bytes / bandwidth;
         let (compute, occupancy) = match op.class {
             OpClass::Gemm | OpClass::Attention => self.gemm(r, op),
-            _ => (op.flops / r.vector_flops, 1.0),
+            _ => (self.vector_work(r, op), 1.0),
         };
         let (pack, faults) = self.outside_roofline(r, op);
         let memory = if pack > 0.0 { op.act_elems * r.act_bytes / r.bandwidth } else { memory };

@@ -196,6 +196,7 @@ impl OpDto {
             out_elems: self.out_elems,
             repeat: self.repeat,
             window: 1.0,
+            skip_norm: false,
         })
     }
 }
