@@ -237,7 +237,13 @@ pub fn core_rate(busy: f64, cores: f64, all_core_rate: f64) -> f64 {
     if cores <= 1.0 {
         return 1.0;
     }
-    let x = ((busy - 1.0) / (cores - 1.0)).clamp(0.0, 1.0);
+    core_rate_between(busy - 1.0, 1.0 / (cores - 1.0), all_core_rate)
+}
+
+/// [`core_rate`] from the busy cores beyond the first and `1 / (cores − 1)` (a caller that rates many jobs at
+/// one load takes the reciprocal once).
+pub fn core_rate_between(extra_busy: f64, per_extra_core: f64, all_core_rate: f64) -> f64 {
+    let x = (extra_busy * per_extra_core).clamp(0.0, 1.0);
     1.0 - (1.0 - all_core_rate.clamp(0.0, 1.0)) * x
 }
 

@@ -69,8 +69,7 @@ impl Cores {
         if self.cores <= 1.0 {
             return 1.0;
         }
-        let x = ((busy - 1.0) * per_extra_core).clamp(0.0, 1.0);
-        1.0 - (1.0 - self.all_core_rate.clamp(0.0, 1.0)) * x
+        crate::catalog::hardware::core_rate_between(busy - 1.0, per_extra_core, self.all_core_rate)
     }
 
     /// What every job on these cores shares while the cores carry `total` of their capacity, of which
