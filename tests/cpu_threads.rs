@@ -225,6 +225,57 @@ fn oversubscribed_spinning_pools_lose_a_slice_per_region_blocking_ones_a_wake_up
     assert!(blocking_naive < 2.0 * blocking_seq, "{blocking_naive} vs {blocking_seq}");
 }
 
+/// A 2-core CPU with nothing but cores, threads and pools in play.
+fn two_cores() -> DeviceProfile {
+    let mut dev = laptop();
+    dev.id = "cpu:two".into();
+    dev.compute_units = 2;
+    dev.interference_per_model = 0.0;
+    dev.all_core_rate = 1.0;
+    dev
+}
+
+#[test]
+fn pytorch_models_run_back_to_back_take_over_the_spinning_pool_onnx_runtime_sessions_do_not() {
+    // Two models on two threads each, one after another. PyTorch's models share the process's OpenMP pool:
+    // the second takes over the workers the first leaves spinning, so the sequence costs the sum of the
+    // models alone. ONNX Runtime's sessions own their pools: the first's worker spins on (38.8 ms) beside
+    // the second, which runs slower. Measured so (bench/real, sequential plans: PyTorch within 1 % of the
+    // sum of its models alone, median over seven runs; ONNX Runtime 17-23 % above it).
+    let dev = two_cores();
+    let models = || vec![chain("a", 64, 768, 60), chain("b", 64, 768, 60)];
+    let seq = |runtimes: [&str; 2]| {
+        let target =
+            Target { device: dev.clone().into(), runtime: None, devices: vec![dev.clone()] };
+        let mut ms = models();
+        for (m, rt) in ms.iter_mut().zip(runtimes) {
+            m.runtime = Some(rt.to_string());
+        }
+        let prep = prepare(
+            &Workload { models: ms, constraints: Default::default() },
+            &target,
+            &Default::default(),
+        )
+        .unwrap();
+        let sum = prep.single(0, 2).latency_ms + prep.single(1, 2).latency_ms;
+        (makespan(&prep, vec![vec![0], vec![1]], vec![2, 2]), sum)
+    };
+    let (torch, sum) = seq(["pytorch", "pytorch"]);
+    assert!(
+        (torch - sum).abs() < 1e-5,
+        "PyTorch back to back {torch} ms vs the sum alone {sum} ms"
+    );
+    let (ort, sum) = seq(["onnxruntime", "onnxruntime"]);
+    assert!(ort > sum * 1.02, "ONNX Runtime back to back {ort} ms vs the sum alone {sum} ms");
+    // A PyTorch model's pool is not an ONNX Runtime session's: it spins beside the next one.
+    let (mixed, sum) = seq(["pytorch", "onnxruntime"]);
+    let (mixed_back, sum_back) = seq(["onnxruntime", "pytorch"]);
+    assert!(
+        mixed > sum * 1.001 && mixed_back > sum_back * 1.001,
+        "mixed runtimes back to back: {mixed} vs {sum}, {mixed_back} vs {sum_back}"
+    );
+}
+
 #[test]
 fn one_thread_runs_share_the_cores_fairly_whether_their_runtime_spins_or_blocks() {
     // Four equal single-thread models on 2 cores: a one-thread run has no pool workers, so nothing waits at a
@@ -305,9 +356,9 @@ fn pytorch_depthwise_convolutions_run_at_its_share_of_a_core_per_thread() {
     }
 }
 
-/// A model of one GEMM of `rows × 1024 · 1024 × 1024` lowered from a convolution `window` wide (1: a matrix
-/// product or a 1×1 convolution).
-fn conv_gemm(rows: f64, window: f64) -> ModelSpec {
+/// A model of one GEMM of `rows × 1024 · 1024 × 1024` lowered from a convolution `window` wide (0: a matrix
+/// product, 1: a 1×1 convolution), at `batch`.
+fn conv_gemm(rows: f64, window: f64, batch: u32) -> ModelSpec {
     use multimodel_perf::catalog::arch::Op;
     use multimodel_perf::catalog::models::OpGraph;
     use multimodel_perf::catalog::ModelType;
@@ -316,28 +367,45 @@ fn conv_gemm(rows: f64, window: f64) -> ModelSpec {
     let graph = OpGraph { items: 1, params: 0.0, model_type: ModelType::Vision, ops: vec![op] };
     ModelSpec {
         custom: Some(CustomModel::Graph(std::sync::Arc::new(graph))),
+        batch_size: batch,
         ..ModelSpec::named("g")
     }
 }
 
 #[test]
 fn pytorch_matrix_products_run_at_avx2_width_on_amd_cores_with_512_bit_fma() {
-    let compute = |bits: u32, vendor: &str, runtime: &str, window: f64| {
+    let run = |bits: u32, vendor: &str, runtime: &str, window: f64, threads: u32, batch: u32| {
         let mut dev = laptop();
         dev.fma_width_bits = bits;
         dev.cpu_vendor = vendor.to_string();
-        single(&dev, runtime, &conv_gemm(4096.0, window), 1).compute_ms
+        single(&dev, runtime, &conv_gemm(4096.0, window, batch), threads).compute_ms
+    };
+    let compute = |bits: u32, vendor: &str, runtime: &str, window: f64| {
+        run(bits, vendor, runtime, window, 1, 1)
     };
     // Zen 5 (two 512-bit FMA pipes): MKL's AVX2 kernels fill half the datapath, twice the time.
-    let full = compute(512, "intel", "pytorch", 1.0);
-    assert!((compute(512, "amd", "pytorch", 1.0) / full - 2.0).abs() < 1e-9);
+    let full = compute(512, "intel", "pytorch", 0.0);
+    assert!((compute(512, "amd", "pytorch", 0.0) / full - 2.0).abs() < 1e-9);
     // Zen 4 splits 512-bit instructions over 256-bit pipes: AVX2 reaches the same peak; an unknown datapath
     // is not capped.
-    assert_eq!(compute(256, "amd", "pytorch", 1.0), full);
-    assert_eq!(compute(0, "", "pytorch", 1.0), full);
+    assert_eq!(compute(256, "amd", "pytorch", 0.0), full);
+    assert_eq!(compute(0, "", "pytorch", 0.0), full);
     // A 3×3 convolution runs in oneDNN at the full width, and ONNX Runtime's MLAS uses AVX-512 on any vendor.
     assert_eq!(compute(512, "amd", "pytorch", 9.0), compute(512, "intel", "pytorch", 9.0));
-    assert_eq!(compute(512, "amd", "onnxruntime", 1.0), compute(512, "intel", "onnxruntime", 1.0));
+    assert_eq!(compute(512, "amd", "onnxruntime", 0.0), compute(512, "intel", "onnxruntime", 0.0));
+    // A 1×1 convolution is a matrix product for ATen on one thread below batch 16, a oneDNN convolution on
+    // more threads or at batch 16; a linear layer stays a matrix product on any thread count.
+    assert_eq!(compute(512, "amd", "pytorch", 1.0), compute(512, "amd", "pytorch", 0.0));
+    for (threads, batch) in [(2, 1), (1, 16)] {
+        let amd = run(512, "amd", "pytorch", 1.0, threads, batch);
+        assert_eq!(
+            amd,
+            run(512, "intel", "pytorch", 1.0, threads, batch),
+            "{threads} threads, batch {batch}"
+        );
+        let linear = run(512, "amd", "pytorch", 0.0, threads, batch);
+        assert!((linear / run(512, "intel", "pytorch", 0.0, threads, batch) - 2.0).abs() < 1e-9);
+    }
 }
 
 #[test]

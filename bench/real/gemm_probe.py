@@ -2,13 +2,47 @@
 on this CPU, beside `mmperf calibrate`'s tuned GEMM: shows which vector width each runtime's matrix products
 use (on AMD CPUs MKL runs its AVX2 kernels; MLAS its AVX-512 ones where the CPU has them).
 
-    .venv/bin/python gemm_probe.py
+    .venv/bin/python gemm_probe.py           # matrix products, one thread
+    .venv/bin/python gemm_probe.py --conv    # PyTorch's 1×1 convolutions on one and two threads
 
 Shapes: 512×768×768 and 16×768×768 (calibrate's large and small GEMMs) and a 1×768×3072 GEMV. Medians of 30
 calls after 5 untimed ones.
+
+With --conv: 1×1 convolutions of ResNet-50's and MobileNet-v2's shapes at batch 1 and 8 on one and two threads,
+time, GFLOP/s and activation GB/s (input plus output). ATen runs them through MKL's GEMM on one thread below
+batch 16, through oneDNN otherwise (`ConvParams::use_mkldnn`), which reorders NCHW tensors to its blocked layout
+and back around each call.
 """
-import time, torch, numpy as np
+import sys, time, torch, numpy as np
 torch.set_num_threads(1)
+
+
+def conv_probe():
+    torch.set_num_interop_threads(1)
+
+    def median_s(f, threads, reps=40):
+        torch.set_num_threads(threads)
+        for _ in range(5): f()
+        ts = []
+        for _ in range(reps):
+            t = time.perf_counter(); f(); ts.append(time.perf_counter() - t)
+        return float(np.median(ts))
+
+    for n in (1, 8):
+        for (c, h, o) in [(256, 56, 64), (64, 56, 256), (1024, 14, 256), (16, 112, 96), (24, 56, 144),
+                          (144, 56, 24), (32, 28, 192), (96, 14, 576), (320, 7, 1280)]:
+            x = torch.randn(n, c, h, h); w = torch.randn(o, c, 1, 1)
+            flops, act = 2 * n * h * h * c * o, 4 * n * h * h * (c + o)
+            f = lambda: torch.nn.functional.conv2d(x, w)
+            t1, t2 = median_s(f, 1), median_s(f, 2)
+            print(f"conv1x1 n={n} {c:4d}->{o:4d} @{h:3d}: 1T {t1 * 1e6:8.1f} us ({flops / t1 / 1e9:6.1f} GFLOP/s,"
+                  f" {act / t1 / 1e9:5.1f} GB/s)  2T {t2 * 1e6:8.1f} us ({flops / t2 / 1e9:6.1f} GFLOP/s,"
+                  f" {act / t2 / 1e9:5.1f} GB/s)  speed-up {t1 / t2:.2f}")
+
+
+if "--conv" in sys.argv[1:]:
+    conv_probe()
+    sys.exit(0)
 print("torch cpu capability:", torch.backends.cpu.get_cpu_capability(), "mkl:", torch.backends.mkl.is_available(), "mkldnn:", torch.backends.mkldnn.is_available())
 def rate(f, flops, n=30):
     for _ in range(5): f()

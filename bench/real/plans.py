@@ -9,8 +9,9 @@ together) and `threads` (one count per model). On N cores:
                          model's single-thread time (largest remainder, at least 1 each) that sums to N.
 * batched                (3+ models) pairs: every way of cutting the models into pairs (and one single for an odd
                          count), each group split as in parallel-split; a single runs with N threads.
-* sequential-one-process (onnxruntime only) as sequential, but every session lives in ONE process and the
-                         models run back to back there: the idle sessions' intra-op pools stay alive (and spin).
+* sequential-one-process as sequential, but every model lives in ONE process and the models run back to back
+                         there: ONNX Runtime's idle sessions keep their own intra-op pools alive (and spinning);
+                         PyTorch's models share the process's one OpenMP pool.
 * alone                  one model at t threads, t = 1..N, nothing else running (per-model accuracy check).
 """
 
@@ -90,8 +91,7 @@ def scenario_plans(weights: list, cores: int, runtime: str, wanted=PLAN_NAMES) -
     ]
     if n >= 3:
         plans += [_grouped("batched", p, weights, cores) for p in pairings(idx)]
-    if runtime == "onnxruntime":
-        plans.append(_grouped("sequential-one-process", [[i] for i in idx], weights, cores, one_process=True))
+    plans.append(_grouped("sequential-one-process", [[i] for i in idx], weights, cores, one_process=True))
     return [p for p in plans if p.plan in wanted]
 
 

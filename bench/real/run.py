@@ -275,7 +275,7 @@ def measure_scenario(sc: dict, args, runtime: str, progress) -> dict:
     entries, cores = sc["entries"], os.cpu_count()
     wanted = _plan_list(args.plans, "--plans") if args.plans else sc["plans"]
     t0, load0 = time.monotonic(), os.getloadavg()[0]
-    one_process = runtime == "onnxruntime" and "sequential-one-process" in wanted
+    one_process = "sequential-one-process" in wanted
     progress("starting workers")
     with WorkerPool(runtime, entries, list(range(1, cores + 1)), one_process) as pool:
         progress("warm-up")

@@ -75,9 +75,10 @@ pub struct Op {
     pub out_elems: f64,
     /// How many identical copies of this op run one after another.
     pub repeat: f64,
-    /// The convolution window (kernel height × width) a GEMM was lowered from: 1 for matrix products and 1×1
-    /// convolutions, 9 for a 3×3 convolution. Runtimes route the two to different libraries (PyTorch: MKL's
-    /// GEMM for linear layers and 1×1 convolutions, oneDNN's direct convolutions for larger windows).
+    /// The convolution window (kernel height × width) a GEMM was lowered from: 0 for a matrix product that is
+    /// no convolution, 1 for a 1×1 convolution, 9 for a 3×3 one. Runtimes route them to different libraries
+    /// (PyTorch: MKL's GEMM for linear layers, and for 1×1 convolutions on one thread at small batch;
+    /// oneDNN's convolutions otherwise).
     pub window: f64,
     /// A layer norm that also adds the residual before it (post-norm encoders such as BERT: add & norm),
     /// which ONNX Runtime runs as one `SkipLayerNormalization` kernel.
@@ -98,7 +99,7 @@ impl Op {
             weight_elems: weights,
             out_elems: batches * m * n,
             repeat: 1.0,
-            window: 1.0,
+            window: 0.0,
             skip_norm: false,
         }
     }
@@ -122,7 +123,7 @@ impl Op {
             weight_elems: 0.0,
             out_elems,
             repeat: 1.0,
-            window: 1.0,
+            window: 0.0,
             skip_norm: false,
         }
     }
@@ -157,7 +158,7 @@ impl Op {
             weight_elems: 0.0,
             out_elems: heads * q * dh,
             repeat: 1.0,
-            window: 1.0,
+            window: 0.0,
             skip_norm: false,
         }
     }

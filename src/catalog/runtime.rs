@@ -62,6 +62,11 @@ pub struct RuntimeProfile {
     /// CPUs: how long the intra-op pool's workers keep spinning after a run returns before they block, µs;
     /// meanwhile they hold their cores against whatever runs next.
     pub spin_after_run_us: f64,
+    /// CPUs: every model of the runtime in one process runs on one intra-op pool per calling thread
+    /// (OpenMP's thread team: PyTorch's `set_num_threads` is process-wide), so a model that starts right
+    /// after another takes over its still-spinning workers instead of competing with them. Otherwise
+    /// (ONNX Runtime) each session owns its pool, whose workers spin on beside the next session's.
+    pub pool_per_process: bool,
     /// CPUs: outputs larger than this many MiB come from fresh pages on every call, which the first write
     /// faults in and the kernel zeroes (the device's `page_fault_us` per 4 KiB page); 0 = the runtime reuses
     /// its memory (an arena), no such cost.
@@ -80,11 +85,15 @@ pub struct RuntimeProfile {
     /// CPUs: share of the bandwidth its depthwise convolutions move their activations at (1 = memory-bound at
     /// `mmperf calibrate`'s streaming rate).
     pub depthwise_bandwidth_efficiency: f64,
-    /// CPUs not made by Intel: the widest vectors its matrix-product GEMMs (window 1: linear layers, 1×1
-    /// convolutions) use there, bits (0 = as wide as the CPU's FMA datapath). On a CPU whose FMA datapath is
-    /// wider (`DeviceProfile::fma_width_bits`) they reach this share of the FP32 peak; convolutions with a
-    /// larger window keep the full width.
+    /// CPUs not made by Intel: the widest vectors its matrix-product GEMMs (linear layers, and the 1×1
+    /// convolutions below `cpu_pointwise_conv_gemm_below_batch`) use there, bits (0 = as wide as the CPU's
+    /// FMA datapath). On a CPU whose FMA datapath is wider (`DeviceProfile::fma_width_bits`) they reach this
+    /// share of the FP32 peak; other convolutions keep the full width.
     pub cpu_gemm_bits_off_intel: u32,
+    /// CPUs: 1×1 convolutions run as matrix products (`cpu_gemm_bits_off_intel`) only on one thread and below
+    /// this batch; on more threads or at a larger batch they run as convolutions (0: always as
+    /// convolutions).
+    pub cpu_pointwise_conv_gemm_below_batch: u32,
     /// CPUs: elements per second, in billions, one thread of its fused residual-add-and-layer-norm kernel
     /// processes (`Op::skip_norm`), where that kernel is slower than memory; 0 = costed as any normalisation.
     pub cpu_skip_norm_gelems_per_thread: f64,
@@ -128,12 +137,14 @@ struct CpuRules {
     packs: bool,
     tiled: bool,
     spin_after_us: f64,
+    pool_per_process: bool,
     fresh_pages_mib: f64,
     splits_gemv: bool,
     decode_apart: bool,
     gemv_eff: f64,
     depthwise_eff: f64,
     gemm_bits_off_intel: u32,
+    pointwise_gemm_below_batch: u32,
     skip_norm_gelems: f64,
 }
 
@@ -148,12 +159,14 @@ const NOT_ON_CPU: CpuRules = CpuRules {
     packs: false,
     tiled: true,
     spin_after_us: 0.0,
+    pool_per_process: false,
     fresh_pages_mib: 0.0,
     splits_gemv: false,
     decode_apart: false,
     gemv_eff: 1.0,
     depthwise_eff: 1.0,
     gemm_bits_off_intel: 0,
+    pointwise_gemm_below_batch: 0,
     skip_norm_gelems: 0.0,
 };
 
@@ -237,7 +250,11 @@ const ORT_GEMV_READ_SHARE: f64 = 0.91;
 ///   which packs it into panels on every call. On the development VM BERT-base at batch 1 runs 268 ms on one
 ///   thread and 154 ms on two: a part of about 27 ms does not divide by the threads, 85 M weights (340 MB)
 ///   read and written once at one core's 25 GB/s (bench/real results).
-/// - Workers spin 8.6 ms after a run (8.0-9.1), measured as for ONNX Runtime above.
+/// - Workers spin 8.6 ms after a run (8.0-9.1), measured as for ONNX Runtime above, but the pool is the
+///   process's (`pool_per_process`): a model run right after another in the same process takes those
+///   workers over. Measured in `bench/real`'s sequential plans: PyTorch's ran at 0.99-1.01 of the sum of
+///   their models alone (median over the scenarios of each of seven runs, sessions 10-13), ONNX Runtime's
+///   at 1.17-1.23 (its sessions' pools spin on beside the next session).
 /// - Outputs above [`GLIBC_MMAP_THRESHOLD_MAX_MIB`] are fresh pages on every call: eager mode allocates each
 ///   output through `c10::alloc_cpu` (`posix_memalign`, glibc malloc). Measured on the development VM by
 ///   `bench/real/kernels.py` (torch 2.15, one thread; `bench/real/results/kernels-pytorch-dev-vm.json`):
@@ -254,10 +271,12 @@ const PYTORCH_CPU: CpuRules = CpuRules {
     region_us: 1.0,
     packs: true,
     spin_after_us: 8_600.0,
+    pool_per_process: true,
     fresh_pages_mib: GLIBC_MMAP_THRESHOLD_MAX_MIB,
     eff: None,
     depthwise_eff: PYTORCH_DEPTHWISE_SHARE,
     gemm_bits_off_intel: MKL_BITS_OFF_INTEL,
+    pointwise_gemm_below_batch: ATEN_POINTWISE_CONV_GEMM_BELOW_BATCH,
     ..ORT_MEASURED_APART
 };
 
@@ -270,6 +289,18 @@ const PYTORCH_CPU: CpuRules = CpuRules {
 /// calibrated tuned GEMM's 212 on the same core: half the AVX-512 rate, as 256-bit FMAs on the same two
 /// pipes give. On Zen 4, whose 512-bit instructions run over 256-bit pipes, both widths reach the same peak.
 const MKL_BITS_OFF_INTEL: u32 = 256;
+
+/// ATen routes a 1×1 convolution (stride 1, fp32) to its own im2col-and-GEMM path (`_slow_conv2d_forward`,
+/// MKL's `sgemm`) only when one thread runs it and the batch is below 16 (`ConvParams::use_mkldnn` in
+/// `aten/src/ATen/native/Convolution.cpp`: "for 1x1 filters, MKLDNN is faster than THNN when
+/// multi-threaded"); otherwise oneDNN runs it, with AVX-512 on any vendor. Measured on the Zen 5 development VM
+/// (torch 2.15, `bench/real/gemm_probe.py --conv`, `bench/real/results/conv1x1-pytorch-dev-vm-s14.txt`): 1×1
+/// convolutions of ResNet-50's shapes at batch 1 run 106-111 GFLOP/s on one thread (as `torch.mm`'s 111) and
+/// 113-150 per thread on two; 256 → 64 channels at batch 16 on one thread 180. ResNet-50 (mostly 1×1
+/// convolutions) ran 2.3-2.4x faster on two threads than on one in every session-13 and -14 run. Not
+/// modelled: oneDNN reorders NCHW tensors to its blocked layout and back around each call, so MobileNet-v2's
+/// narrow 1×1 convolutions (24 → 144 channels on 56×56) gain nothing from a second thread.
+const ATEN_POINTWISE_CONV_GEMM_BELOW_BATCH: u32 = 16;
 
 /// PyTorch's depthwise convolutions on a CPU move their activations at about 0.15 of one core's streaming
 /// bandwidth per thread, and scale with the threads (oneDNN reorders the NCHW tensors to its blocked layout
@@ -539,12 +570,14 @@ impl RuntimeProfile {
             packs_weights_per_call: r.cpu.packs,
             tiled_gemm: r.cpu.tiled,
             spin_after_run_us: r.cpu.spin_after_us,
+            pool_per_process: r.cpu.pool_per_process,
             fresh_pages_above_mib: r.cpu.fresh_pages_mib,
             splits_gemv: r.cpu.splits_gemv,
             decode_session_apart: r.cpu.decode_apart,
             gemv_bandwidth_efficiency: r.cpu.gemv_eff,
             depthwise_bandwidth_efficiency: r.cpu.depthwise_eff,
             cpu_gemm_bits_off_intel: r.cpu.gemm_bits_off_intel,
+            cpu_pointwise_conv_gemm_below_batch: r.cpu.pointwise_gemm_below_batch,
             cpu_skip_norm_gelems_per_thread: r.cpu.skip_norm_gelems,
             platforms: r.platforms.to_vec(),
             source: r.source.to_string(),

@@ -135,6 +135,9 @@ pub struct PreparedModel {
     pub pool: usize,
     /// Weights (MB) not counted because another model holds the same or shareable tensors.
     pub shared_mb: f64,
+    /// The intra-op pool the model's threads share with the other models of its runtime on its CPU
+    /// (`RuntimeProfile::pool_per_process`): equal keys, one pool; 0 = a pool of its own.
+    pub pool_key: u32,
     /// The operators of one batch (independent of device, runtime and threads): built once here and read
     /// by every single-model prediction of the call.
     pub work: Work,
@@ -165,6 +168,10 @@ pub struct Prepared {
     pub sharing_pairs: Vec<(usize, usize, f64, String)>,
     /// Warnings from resolution.
     pub warnings: Vec<String>,
+    /// Idle time between one group's end and the next group's start, ms, outside the makespan: pools that
+    /// spin after a run spin that much less into the next group. 0 (what `prepare` sets): a program that
+    /// runs the groups back to back.
+    pub group_gap_ms: f64,
 }
 
 /// Largest workload accepted in one call.
@@ -178,6 +185,7 @@ pub fn prepare(workload: &Workload, target: &Target, sharing: &SharingConfig) ->
     let mut models = Vec::with_capacity(workload.models.len());
     let mut warnings = Vec::new();
     let mut runtimes = Runtimes::default();
+    let mut process_pools: Vec<(usize, Arc<RuntimeProfile>)> = Vec::new();
     for (i, spec) in workload.models.iter().enumerate() {
         let field = ModelField(i);
         let resolved = resolve(spec, field)?;
@@ -195,16 +203,53 @@ pub fn prepare(workload: &Workload, target: &Target, sharing: &SharingConfig) ->
         check_platform(&runtime, dev)?;
         let pool = pool_index(&mut pools, dev, field)?;
         let work = resolved.arch.work(&resolved.input);
+        let pool_key = process_pool_key(&mut process_pools, device, &runtime, dev);
         let spec = spec.clone();
-        models.push(PreparedModel { spec, work, resolved, device, runtime, pool, shared_mb: 0.0 });
+        models.push(PreparedModel {
+            spec,
+            work,
+            resolved,
+            device,
+            runtime,
+            pool,
+            shared_mb: 0.0,
+            pool_key,
+        });
     }
     let canonical = canonical_order(&models);
     let constraints = workload.constraints;
     let sharing_pairs = Vec::new();
-    let mut prepared =
-        Prepared { models, devices, pools, constraints, canonical, sharing_pairs, warnings };
+    let mut prepared = Prepared {
+        models,
+        devices,
+        pools,
+        constraints,
+        canonical,
+        sharing_pairs,
+        warnings,
+        group_gap_ms: 0.0,
+    };
     prepared.apply_sharing(sharing);
     Ok(prepared)
+}
+
+/// The [`PreparedModel::pool_key`] of a model of `runtime` on device `device`: one key per (device, runtime)
+/// whose runtime keeps one intra-op pool per process on a CPU.
+fn process_pool_key(
+    pools: &mut Vec<(usize, Arc<RuntimeProfile>)>,
+    device: usize,
+    runtime: &Arc<RuntimeProfile>,
+    dev: &DeviceProfile,
+) -> u32 {
+    if !runtime.pool_per_process || dev.concurrency != Concurrency::CpuThreads {
+        return 0;
+    }
+    let at = pools.iter().position(|(d, r)| *d == device && r.name == runtime.name);
+    let at = at.unwrap_or_else(|| {
+        pools.push((device, Arc::clone(runtime)));
+        pools.len() - 1
+    });
+    at as u32 + 1
 }
 
 /// Rejects an empty or oversized workload and constraints out of range, naming the field.
@@ -496,7 +541,14 @@ impl Prepared {
             .iter()
             .map(|d| sim::Domain { interference_per_job: d.interference_per_model })
             .collect();
-        Scenario { resources, domains, jobs, groups: plan.groups.clone(), base_mb }
+        Scenario {
+            resources,
+            domains,
+            jobs,
+            groups: plan.groups.clone(),
+            base_mb,
+            group_gap_ns: (self.group_gap_ms * 1e6).round() as u64,
+        }
     }
 
     /// The simulator's job for model `i` running as `s` predicts, with `residency`.
@@ -561,6 +613,7 @@ impl Prepared {
             // The caller's thread returns to the program; the pool's workers spin.
             spin_share: f64::from(s.threads.saturating_sub(1))
                 / f64::from(dev.compute_units.max(1)),
+            pool_key: m.pool_key,
         };
         match residency {
             // A model with its own arena keeps activations and workspace allocated between runs.

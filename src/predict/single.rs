@@ -260,6 +260,9 @@ struct Rates {
     /// CPUs: share of the peak the runtime's matrix-product GEMMs reach on this CPU's FMA datapath
     /// ([`Placement::gemm_width_share`]); convolutions with a window run at the full width.
     narrow_share: f64,
+    /// The same for 1×1 convolutions: `narrow_share` where the runtime runs them as matrix products (one
+    /// thread, below `RuntimeProfile::cpu_pointwise_conv_gemm_below_batch`), 1 otherwise.
+    pointwise_share: f64,
 }
 
 impl Rates {
@@ -351,6 +354,7 @@ impl Placement<'_> {
             .map_or((1.0, 1.0), |t| (f64::from(t.m), f64::from(t.n)));
         let per_kernel =
             if cpu { self.runtime.cpu_host_overhead_us } else { self.runtime.host_overhead_us };
+        let narrow_share = self.gemm_width_share();
         let rates = Rates {
             core_bw: dev.per_unit_bandwidth_gbps * 1e9,
             launch_s: if cpu {
@@ -370,9 +374,26 @@ impl Placement<'_> {
             weight_bytes: precision.weight_bytes(),
             cpu,
             efficiency,
-            narrow_share: self.gemm_width_share(),
+            narrow_share,
+            pointwise_share: if self.runtime.cpu_pointwise_conv_gemm_below_batch > 0
+                && self.effective_threads() == 1
+            {
+                narrow_share
+            } else {
+                1.0
+            },
         };
         (rates, compute)
+    }
+
+    /// [`Placement::rates`] for `model`: at its precision, with its batch deciding how the runtime runs 1×1
+    /// convolutions.
+    fn model_rates(&self, model: &ResolvedModel) -> (Rates, Precision) {
+        let (mut r, compute) = self.rates(model.precision);
+        if model.input.batch >= self.runtime.cpu_pointwise_conv_gemm_below_batch {
+            r.pointwise_share = 1.0;
+        }
+        (r, compute)
     }
 
     /// GEMM time (s) and occupancy with the best tile of the device: the tiles are dealt out to the lanes in
@@ -389,7 +410,13 @@ impl Placement<'_> {
             return (t, (op.m / (rows * r.lanes)).min(1.0));
         }
         let mut best = (f64::INFINITY, 0.0);
-        let width_share = if op.window > 1.0 { 1.0 } else { r.narrow_share };
+        let width_share = if op.window > 1.0 {
+            1.0
+        } else if op.window == 1.0 {
+            r.pointwise_share
+        } else {
+            r.narrow_share
+        };
         let lane_rate = r.unit_flops * r.lane_speed * width_share;
         let padded = r.cpu && op.m > GEMV_ROWS;
         for tile in &self.device.gemm_tiles {
@@ -624,7 +651,7 @@ impl Placement<'_> {
             total.add(&step, steps);
             return (prefill, total);
         };
-        let slow_r = beside.rates(model.precision).0;
+        let slow_r = beside.model_rates(model).0;
         let slow_prefill = beside.phase(&slow_r, &work.prefill);
         let in_window = (window_us / slow_prefill.wall_us.max(1e-9)).min(1.0);
         let mut first = Tally::default();
@@ -645,7 +672,7 @@ impl Placement<'_> {
 
     /// [`Placement::predict`] with the model's operators already built (`model.arch.work(&model.input)`).
     pub fn predict_with(&self, model: &ResolvedModel, work: &Work) -> SinglePrediction {
-        let (r, compute_precision) = self.rates(model.precision);
+        let (r, compute_precision) = self.model_rates(model);
         let mut warnings = Vec::new();
         if compute_precision != model.precision && model.precision != Precision::Int4 {
             warnings.push(format!(

@@ -339,6 +339,7 @@ mod tests {
             regions: 0.0,
             spin_after_ns: 0,
             spin_share: 0.0,
+            pool_key: 0,
         };
         Machine {
             scenario: Scenario {
@@ -347,6 +348,7 @@ mod tests {
                 jobs: vec![job.clone(), job],
                 groups: vec![],
                 base_mb: vec![0.0],
+                group_gap_ns: 0,
             },
             service_ns: vec![1000, 1000],
             alone_ns: vec![1000, 1000],

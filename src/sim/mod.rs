@@ -154,6 +154,22 @@ pub struct Job {
     pub spin_after_ns: u64,
     /// Share of the device's cores the spinning workers hold (workers / cores).
     pub spin_share: f64,
+    /// CPUs: the intra-op pool the job's workers belong to when its runtime keeps one pool for every model
+    /// of a process (`RuntimeProfile::pool_per_process`); a later job of the same pool takes over its
+    /// still-spinning workers (up to its own `spin_share`). 0: the job's pool is its own.
+    pub pool_key: u32,
+}
+
+/// Workers of a finished job that still spin, holding part of a core resource.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct SpinningPool {
+    resource: ResourceId,
+    /// Share of the resource they hold.
+    share: f64,
+    /// When they block, ns.
+    until_ns: u64,
+    /// The job's [`Job::pool_key`].
+    pool_key: u32,
 }
 
 /// Per-domain interference factors.
@@ -176,6 +192,9 @@ pub struct Scenario {
     pub groups: Vec<Vec<usize>>,
     /// Memory present from the start in each pool (runtime contexts), MB.
     pub base_mb: Vec<f64>,
+    /// Idle time between one group's end and the next group's start, ns, not counted in the makespan:
+    /// pools that spin after a run spin that much less into the next group (0: groups run back to back).
+    pub group_gap_ns: u64,
 }
 
 /// Reusable buffers for [`Scenario::rates`].
@@ -311,20 +330,19 @@ impl Scenario {
         floors
     }
 
-    /// [`Scenario::rates`] with pools that finished but still spin (`(resource, share of it, until)`) taking
-    /// their part of the cores.
+    /// [`Scenario::rates`] with pools that finished but still spin taking their part of the cores.
     fn rates_beside<'s>(
         &self,
         active: &[usize],
-        spinning_after: &[(ResourceId, f64, u64)],
+        spinning_after: &[SpinningPool],
         scratch: &'s mut RateScratch,
     ) -> &'s [f64] {
         scratch.resources.clear();
         scratch.resources.resize(self.resources.len(), ResourceState::default());
-        for &(r, d, _) in spinning_after {
-            let res = &mut scratch.resources[r];
-            res.load += d;
-            res.spinning += d;
+        for p in spinning_after {
+            let res = &mut scratch.resources[p.resource];
+            res.load += p.share;
+            res.spinning += p.share;
         }
         scratch.domains.clear();
         scratch.domains.resize(self.domains.len().max(1), DomainState::default());
@@ -468,22 +486,31 @@ impl Scenario {
         ws.remaining.resize(n, 0.0);
         ws.spinning.clear();
         let mut now: u64 = 0;
-        for group in groups {
+        for (g, group) in groups.enumerate() {
+            if g > 0 && self.group_gap_ns > 0 {
+                for p in &mut ws.spinning {
+                    p.until_ns = p.until_ns.saturating_sub(self.group_gap_ns);
+                }
+            }
             ws.active.clear();
             ws.active.extend(group.iter().copied().filter(|&k| k < n));
             for &k in &ws.active {
                 obs.start(k, now);
                 ws.remaining[k] = self.jobs[k].solo_ns as f64;
+                take_over_spinning(&self.jobs[k], &mut ws.spinning);
             }
             while !ws.active.is_empty() {
                 obs.sample(now, self.memory_now(resident, &ws.active));
                 // Pools that finished and still spin: (resource, share of it, until ns).
-                ws.spinning.retain(|s| s.2 > now);
+                ws.spinning.retain(|p| p.until_ns > now && p.share > 1e-12);
                 self.rates_beside(&ws.active, &ws.spinning, &mut ws.rates);
                 let rates = &ws.rates.rates;
                 // Rates hold until the next job ends or the next spinning pool blocks.
-                let until_spin_ends =
-                    ws.spinning.iter().map(|s| (s.2 - now) as f64).fold(f64::INFINITY, f64::min);
+                let until_spin_ends = ws
+                    .spinning
+                    .iter()
+                    .map(|p| (p.until_ns - now) as f64)
+                    .fold(f64::INFINITY, f64::min);
                 let step = ws
                     .active
                     .iter()
@@ -501,8 +528,13 @@ impl Scenario {
                         obs.end(k, now);
                         let job = &self.jobs[k];
                         if job.spin_after_ns > 0 && job.spin_share > 0.0 {
-                            if let Some(&(r, _)) = job.demands.first() {
-                                ws.spinning.push((r, job.spin_share, now + job.spin_after_ns));
+                            if let Some(&(resource, _)) = job.demands.first() {
+                                ws.spinning.push(SpinningPool {
+                                    resource,
+                                    share: job.spin_share,
+                                    until_ns: now + job.spin_after_ns,
+                                    pool_key: job.pool_key,
+                                });
                             }
                         }
                     } else {
@@ -514,6 +546,21 @@ impl Scenario {
         }
         obs.sample(now, self.memory_now(resident, &[]));
         now
+    }
+}
+
+/// A starting job whose runtime keeps one pool per process takes its workers from that pool's spinning ones
+/// (as many as it has: `spin_share`), which then work for it instead of holding cores beside it.
+fn take_over_spinning(job: &Job, spinning: &mut [SpinningPool]) {
+    if job.pool_key == 0 {
+        return;
+    }
+    let Some(&(resource, _)) = job.demands.first() else { return };
+    let mut wanted = job.spin_share;
+    for p in spinning.iter_mut().filter(|p| p.pool_key == job.pool_key && p.resource == resource) {
+        let taken = wanted.min(p.share);
+        p.share -= taken;
+        wanted -= taken;
     }
 }
 
@@ -535,7 +582,7 @@ pub struct Workspace {
     active: Vec<usize>,
     still: Vec<usize>,
     remaining: Vec<f64>,
-    spinning: Vec<(ResourceId, f64, u64)>,
+    spinning: Vec<SpinningPool>,
     sums: Vec<f64>,
     /// What the jobs keep resident per pool, once computed by [`Scenario::run_group`].
     resident: Option<[f64; MAX_POOLS]>,
@@ -635,6 +682,7 @@ mod tests {
             regions: 0.0,
             spin_after_ns: 0,
             spin_share: 0.0,
+            pool_key: 0,
         }
     }
 
@@ -645,6 +693,7 @@ mod tests {
             jobs,
             groups,
             base_mb: vec![0.0],
+            group_gap_ns: 0,
         }
     }
 
@@ -703,6 +752,66 @@ mod tests {
         });
         // Each gets half the cores, and a quarter of that half is burnt: rate 0.375.
         assert_eq!(sc.run().makespan_ns, 2667);
+    }
+
+    #[test]
+    fn a_later_job_of_the_same_pool_takes_over_its_spinning_workers() {
+        // Two 2-thread jobs on 2 cores, one after another; the first's worker spins 1,000 ns after it ends.
+        let run = |keys: [u32; 2], second_threads: f64| {
+            let mut first = job(1000, 1.0);
+            first.spin_after_ns = 1000;
+            first.spin_share = 0.5;
+            first.pool_key = keys[0];
+            let mut second = job(2000, second_threads / 2.0);
+            second.spin_share = (second_threads - 1.0) / 2.0;
+            second.pool_key = keys[1];
+            let mut sc = scenario(vec![first, second], vec![vec![0], vec![1]]);
+            sc.resources[0].kind = ResourceKind::Cores(Cores {
+                spin_wait_share: 0.0,
+                cores: 2.0,
+                all_core_rate: 1.0,
+                blocking_wait_ns: 0.0,
+                spinning_wait_ns: 0.0,
+            });
+            sc.run().makespan_ns
+        };
+        // Same pool: the second job's worker is the spinning one, nothing is lost.
+        assert_eq!(run([1, 1], 2.0), 3000);
+        // Its own pool (key 0) or another runtime's: two threads and one spinning worker on two cores, each
+        // thread at 2/3 of a core for the 1,000 ns the worker spins, then at full rate for the rest:
+        // 1,000 + 1,000 + ⌈2,000 − 1,000 × 2/3⌉ ns.
+        let beside = 2000 + (2000.0 - 1000.0 / 1.5_f64).ceil() as u64;
+        assert_eq!(run([1, 0], 2.0), beside);
+        assert_eq!(run([1, 2], 2.0), beside);
+        // A one-thread job has no workers to take over: the spinning one holds its core, but one thread
+        // and half a core spinning fit on two cores.
+        assert_eq!(run([1, 1], 1.0), 3000);
+    }
+
+    #[test]
+    fn a_gap_between_groups_shortens_the_spin_the_next_group_sees() {
+        // The first job's worker spins 1,000 ns after it ends; with 600 ns idle before the next group, the
+        // second job runs beside it for the 400 ns left, doing 2/3 of that in work, and the rest at full rate.
+        let run = |gap: u64| {
+            let mut first = job(1000, 1.0);
+            first.spin_after_ns = 1000;
+            first.spin_share = 0.5;
+            let mut sc = scenario(vec![first, job(2000, 1.0)], vec![vec![0], vec![1]]);
+            sc.resources[0].kind = ResourceKind::Cores(Cores {
+                spin_wait_share: 0.0,
+                cores: 2.0,
+                all_core_rate: 1.0,
+                blocking_wait_ns: 0.0,
+                spinning_wait_ns: 0.0,
+            });
+            sc.group_gap_ns = gap;
+            sc.run().makespan_ns
+        };
+        let beside = |spin: f64| 1000 + spin as u64 + (2000.0 - spin / 1.5).ceil() as u64;
+        assert_eq!(run(0), beside(1000.0));
+        assert_eq!(run(600), beside(400.0));
+        // A gap longer than the spin: the pool blocked before the next group started.
+        assert_eq!(run(1000), 3000);
     }
 
     #[test]
