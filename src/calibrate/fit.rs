@@ -137,7 +137,8 @@ fn on_profile(m: &Measurement, i: usize, id: &str) -> bool {
     m.models[i].spec.device.as_deref().unwrap_or(&m.hardware) == id
 }
 
-/// (C, M, O, measured, model name) of every model that ran alone on `profile`.
+/// (C, M, O, measured, model name) of every model that ran alone on `profile` (its group's only model), each
+/// part scaled by the slowdown the run predicts for it.
 fn rows(profile: &DeviceProfile, ms: &[Measurement]) -> Result<Vec<([f64; 3], f64, String)>> {
     let mut out = Vec::new();
     for m in ms {
@@ -148,8 +149,11 @@ fn rows(profile: &DeviceProfile, ms: &[Measurement]) -> Result<Vec<([f64; 3], f6
         let p = m.repredict(profile)?;
         for i in solo {
             let s = &p.models[i].solo;
+            // A model alone in its group can still run beside a pool that spins after the previous group's
+            // run: its predicted time in the run is its solo time times that slowdown.
+            let k = p.models[i].slowdown;
             out.push((
-                [s.compute_ms, s.memory_ms, s.overhead_ms],
+                [s.compute_ms * k, s.memory_ms * k, s.overhead_ms * k],
                 m.models[i].measured_ms,
                 m.models[i].spec.name.clone(),
             ));

@@ -810,6 +810,7 @@ pub fn profile(b: &CpuBench) -> Result<DeviceProfile> {
     p.name = format!("This machine ({} cores, calibrated)", b.cores);
     p.compute_units = b.cores;
     p.host_cores = b.cores;
+    p.sched_slice_us = hardware::linux_slice_us(b.cores);
     p.peak_tflops.fp32 = b.large_1() * cores / LARGE_TILE_EFFICIENCY / 1e3;
     p.peak_tflops.fp16 = 0.0;
     p.peak_tflops.bf16 = 0.0;

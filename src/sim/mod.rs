@@ -426,7 +426,9 @@ impl Scenario {
         mb
     }
 
-    /// Runs the simulation.
+    /// Runs the simulation: one round of the groups as it runs among rounds repeated one after another, so
+    /// pools still spinning when a round ends (less `group_gap_ns`) spin on into the next round's first group
+    /// (the round is played twice when any job's pool spins after its run; the second play is the schedule).
     pub fn run(&self) -> Schedule {
         let n = self.jobs.len();
         let mut full = Full {
@@ -437,7 +439,17 @@ impl Scenario {
         };
         let mut ws = Workspace::default();
         let resident = self.resident(&mut ws.sums);
-        let now = self.play(self.groups.iter().map(Vec::as_slice), resident, &mut ws, &mut full);
+        let groups = || self.groups.iter().map(Vec::as_slice);
+        if self.jobs.iter().any(|j| j.spin_after_ns > 0 && j.spin_share > 0.0) {
+            let end = self.play(groups(), resident, &mut ws, &mut Peaks::default());
+            // What still spins when the next round starts, on that round's clock.
+            let next = end + self.group_gap_ns;
+            let carried = ws.spinning.iter().filter(|p| p.until_ns > next);
+            let carried: Vec<SpinningPool> =
+                carried.map(|p| SpinningPool { until_ns: p.until_ns - next, ..*p }).collect();
+            ws.carried = carried;
+        }
+        let now = self.play(groups(), resident, &mut ws, &mut full);
         let mean_rate = (0..n)
             .map(|k| {
                 let took = full.spans[k].end_ns.saturating_sub(full.spans[k].start_ns);
@@ -472,8 +484,9 @@ impl Scenario {
         peaks
     }
 
-    /// Plays `groups` one after another; `obs` sees every start, end, memory sample and busy interval.
-    /// Returns the makespan, ns.
+    /// Plays `groups` one after another, beside the pools `ws` carries from a previous round; `obs` sees every
+    /// start, end, memory sample and busy interval. Returns the makespan, ns; `ws` keeps the pools that
+    /// still spin.
     fn play<'g, O: Observer>(
         &self,
         groups: impl Iterator<Item = &'g [usize]>,
@@ -485,6 +498,7 @@ impl Scenario {
         ws.remaining.clear();
         ws.remaining.resize(n, 0.0);
         ws.spinning.clear();
+        ws.spinning.append(&mut ws.carried);
         let mut now: u64 = 0;
         for (g, group) in groups.enumerate() {
             if g > 0 && self.group_gap_ns > 0 {
@@ -583,6 +597,8 @@ pub struct Workspace {
     still: Vec<usize>,
     remaining: Vec<f64>,
     spinning: Vec<SpinningPool>,
+    /// Pools spinning from a previous round into the next play's start (taken by [`Scenario::play`]).
+    carried: Vec<SpinningPool>,
     sums: Vec<f64>,
     /// What the jobs keep resident per pool, once computed by [`Scenario::run_group`].
     resident: Option<[f64; MAX_POOLS]>,
@@ -812,6 +828,40 @@ mod tests {
         assert_eq!(run(600), beside(400.0));
         // A gap longer than the spin: the pool blocked before the next group started.
         assert_eq!(run(1000), 3000);
+    }
+
+    #[test]
+    fn a_pool_spinning_at_the_end_of_a_round_spins_into_the_next_rounds_start() {
+        // Two 2-thread jobs on 2 cores, one after another; the second's worker spins 1,000 ns after it ends,
+        // past the round's end and into the next round's first job, less the gap between rounds.
+        let run = |keys: [u32; 2], gap: u64| {
+            let mut first = job(1000, 1.0);
+            first.spin_share = 0.5;
+            first.pool_key = keys[0];
+            let mut last = job(1000, 1.0);
+            last.spin_after_ns = 1000;
+            last.spin_share = 0.5;
+            last.pool_key = keys[1];
+            let mut sc = scenario(vec![first, last], vec![vec![0], vec![1]]);
+            sc.resources[0].kind = ResourceKind::Cores(Cores {
+                spin_wait_share: 0.0,
+                cores: 2.0,
+                all_core_rate: 1.0,
+                blocking_wait_ns: 0.0,
+                spinning_wait_ns: 0.0,
+            });
+            sc.group_gap_ns = gap;
+            sc.run()
+        };
+        // The first job runs at 2/3 of its rate while the worker spins `spin` ns into the round.
+        let first_ends = |spin: f64| spin as u64 + (1000.0 - spin / 1.5).ceil() as u64;
+        let s = run([0, 0], 0);
+        assert_eq!(s.spans[0], Span { start_ns: 0, end_ns: first_ends(1000.0) });
+        assert_eq!(s.makespan_ns, first_ends(1000.0) + 1000);
+        assert_eq!(run([0, 0], 400).makespan_ns, first_ends(600.0) + 1000);
+        assert_eq!(run([0, 0], 1000).makespan_ns, 2000);
+        // One pool for both: the first job takes the spinning worker over.
+        assert_eq!(run([1, 1], 0).makespan_ns, 2000);
     }
 
     #[test]
