@@ -702,6 +702,18 @@ mod tests {
         }
     }
 
+    /// Two cores with nothing burnt spinning, no wait at a join and no slowdown when both are busy: only the
+    /// scheduler's sharing.
+    fn two_plain_cores() -> ResourceKind {
+        ResourceKind::Cores(Cores {
+            spin_wait_share: 0.0,
+            cores: 2.0,
+            all_core_rate: 1.0,
+            blocking_wait_ns: 0.0,
+            spinning_wait_ns: 0.0,
+        })
+    }
+
     fn scenario(jobs: Vec<Job>, groups: Vec<Vec<usize>>) -> Scenario {
         Scenario {
             resources: vec![Resource { kind: ResourceKind::Shared, capacity: 1.0 }],
@@ -782,13 +794,7 @@ mod tests {
             second.spin_share = (second_threads - 1.0) / 2.0;
             second.pool_key = keys[1];
             let mut sc = scenario(vec![first, second], vec![vec![0], vec![1]]);
-            sc.resources[0].kind = ResourceKind::Cores(Cores {
-                spin_wait_share: 0.0,
-                cores: 2.0,
-                all_core_rate: 1.0,
-                blocking_wait_ns: 0.0,
-                spinning_wait_ns: 0.0,
-            });
+            sc.resources[0].kind = two_plain_cores();
             sc.run().makespan_ns
         };
         // Same pool: the second job's worker is the spinning one, nothing is lost.
@@ -813,13 +819,7 @@ mod tests {
             first.spin_after_ns = 1000;
             first.spin_share = 0.5;
             let mut sc = scenario(vec![first, job(2000, 1.0)], vec![vec![0], vec![1]]);
-            sc.resources[0].kind = ResourceKind::Cores(Cores {
-                spin_wait_share: 0.0,
-                cores: 2.0,
-                all_core_rate: 1.0,
-                blocking_wait_ns: 0.0,
-                spinning_wait_ns: 0.0,
-            });
+            sc.resources[0].kind = two_plain_cores();
             sc.group_gap_ns = gap;
             sc.run().makespan_ns
         };
@@ -843,13 +843,7 @@ mod tests {
             last.spin_share = 0.5;
             last.pool_key = keys[1];
             let mut sc = scenario(vec![first, last], vec![vec![0], vec![1]]);
-            sc.resources[0].kind = ResourceKind::Cores(Cores {
-                spin_wait_share: 0.0,
-                cores: 2.0,
-                all_core_rate: 1.0,
-                blocking_wait_ns: 0.0,
-                spinning_wait_ns: 0.0,
-            });
+            sc.resources[0].kind = two_plain_cores();
             sc.group_gap_ns = gap;
             sc.run()
         };
