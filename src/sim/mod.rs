@@ -428,28 +428,28 @@ impl Scenario {
 
     /// Runs the simulation: one round of the groups as it runs among rounds repeated one after another, so
     /// pools still spinning when a round ends (less `group_gap_ns`) spin on into the next round's first group
-    /// (the round is played twice when any job's pool spins after its run; the second play is the schedule).
+    /// (the round is played again when any do; the second play is the schedule).
     pub fn run(&self) -> Schedule {
         let n = self.jobs.len();
-        let mut full = Full {
+        let fresh = || Full {
             spans: vec![Span { start_ns: 0, end_ns: 0 }; n],
             peak: [0.0; MAX_POOLS],
             memory: Vec::new(),
             busy_ns: vec![0.0; self.domains.len()],
         };
+        let mut full = fresh();
         let mut ws = Workspace::default();
         let resident = self.resident(&mut ws.sums);
         let groups = || self.groups.iter().map(Vec::as_slice);
-        if self.jobs.iter().any(|j| j.spin_after_ns > 0 && j.spin_share > 0.0) {
-            let end = self.play(groups(), resident, &mut ws, &mut Peaks::default());
-            // What still spins when the next round starts, on that round's clock.
-            let next = end + self.group_gap_ns;
-            let carried = ws.spinning.iter().filter(|p| p.until_ns > next);
-            let carried: Vec<SpinningPool> =
-                carried.map(|p| SpinningPool { until_ns: p.until_ns - next, ..*p }).collect();
-            ws.carried = carried;
+        let mut now = self.play(groups(), resident, &mut ws, &mut full);
+        // What still spins when the next round starts, on that round's clock.
+        let next = now + self.group_gap_ns;
+        let carried = ws.spinning.iter().filter(|p| p.until_ns > next);
+        ws.carried.extend(carried.map(|p| SpinningPool { until_ns: p.until_ns - next, ..*p }));
+        if !ws.carried.is_empty() {
+            full = fresh();
+            now = self.play(groups(), resident, &mut ws, &mut full);
         }
-        let now = self.play(groups(), resident, &mut ws, &mut full);
         let mean_rate = (0..n)
             .map(|k| {
                 let took = full.spans[k].end_ns.saturating_sub(full.spans[k].start_ns);
@@ -480,6 +480,7 @@ impl Scenario {
             None => *ws.resident.insert(self.resident(&mut ws.sums)),
         };
         let mut peaks = Peaks::default();
+        ws.carried.clear();
         peaks.makespan_ns = self.play(std::iter::once(group), resident, ws, &mut peaks);
         peaks
     }
