@@ -240,8 +240,8 @@ fn pytorch_models_run_back_to_back_take_over_the_spinning_pool_onnx_runtime_sess
     // Two models on two threads each, one after another. PyTorch's models share the process's OpenMP pool:
     // the second takes over the workers the first leaves spinning, so the sequence costs the sum of the
     // models alone. ONNX Runtime's sessions own their pools: the first's worker spins on (38.8 ms) beside
-    // the second, which runs slower. Measured so (bench/real, sequential plans: PyTorch within 1 % of the
-    // sum of its models alone, median over seven runs; ONNX Runtime 17-23 % above it).
+    // the second, which runs slower. Measured so (bench/real, sequential plans: PyTorch at 0.99-1.02 of the
+    // sum of its models alone, medians of nine runs; ONNX Runtime 15-33 % above it).
     let dev = two_cores();
     let models = || vec![chain("a", 64, 768, 60), chain("b", 64, 768, 60)];
     let seq = |runtimes: [&str; 2]| {

@@ -252,9 +252,10 @@ const ORT_GEMV_READ_SHARE: f64 = 0.91;
 ///   read and written once at one core's 25 GB/s (bench/real results).
 /// - Workers spin 8.6 ms after a run (8.0-9.1), measured as for ONNX Runtime above, but the pool is the
 ///   process's (`pool_per_process`): a model run right after another in the same process takes those
-///   workers over. Measured in `bench/real`'s sequential plans: PyTorch's ran at 0.99-1.01 of the sum of
-///   their models alone (median over the scenarios of each of seven runs, sessions 10-13), ONNX Runtime's
-///   at 1.17-1.23 (its sessions' pools spin on beside the next session).
+///   workers over. Measured in `bench/real`'s sequential plans: PyTorch's ran at 0.99-1.02 of the sum of
+///   their models alone (median over the scenarios of each of nine runs, sessions 10-14), ONNX Runtime's
+///   at 1.15-1.33 (its sessions' pools spin on beside the next session); in one process, back to back,
+///   PyTorch's at 0.97-0.99 (sessions 14 and 14b).
 /// - Outputs above [`GLIBC_MMAP_THRESHOLD_MAX_MIB`] are fresh pages on every call: eager mode allocates each
 ///   output through `c10::alloc_cpu` (`posix_memalign`, glibc malloc). Measured on the development VM by
 ///   `bench/real/kernels.py` (torch 2.15, one thread; `bench/real/results/kernels-pytorch-dev-vm.json`):
@@ -297,7 +298,7 @@ const MKL_BITS_OFF_INTEL: u32 = 256;
 /// (torch 2.15, `bench/real/gemm_probe.py --conv`, `bench/real/results/conv1x1-pytorch-dev-vm-s14.txt`): 1×1
 /// convolutions of ResNet-50's shapes at batch 1 run 106-111 GFLOP/s on one thread (as `torch.mm`'s 111) and
 /// 113-150 per thread on two; 256 → 64 channels at batch 16 on one thread 180. ResNet-50 (mostly 1×1
-/// convolutions) ran 2.3-2.4x faster on two threads than on one in every session-13 and -14 run. Not
+/// convolutions) ran 1.9-2.4x faster on two threads than on one (median 2.3) in the session-13 and -14 runs. Not
 /// modelled: oneDNN reorders NCHW tensors to its blocked layout and back around each call, so MobileNet-v2's
 /// narrow 1×1 convolutions (24 → 144 channels on 56×56) gain nothing from a second thread.
 const ATEN_POINTWISE_CONV_GEMM_BELOW_BATCH: u32 = 16;
