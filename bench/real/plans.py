@@ -80,7 +80,7 @@ def _grouped(name, groups, weights, cores, **kw) -> Plan:
     return Plan(name, tuple(tuple(g) for g in groups), tuple(threads), **kw)
 
 
-def scenario_plans(weights: list, cores: int, runtime: str, wanted=PLAN_NAMES) -> list:
+def scenario_plans(weights: list, cores: int, wanted=PLAN_NAMES) -> list:
     """The plans of a scenario with models of single-thread times `weights` (ms), filtered to `wanted`."""
     n = len(weights)
     idx = list(range(n))

@@ -281,7 +281,7 @@ def measure_scenario(sc: dict, args, runtime: str, progress) -> dict:
         progress("warm-up")
         pool.warm_up()
         weights = probe_weights(pool, len(entries))
-        plans = plan_mod.scenario_plans(weights, cores, runtime, wanted)
+        plans = plan_mod.scenario_plans(weights, cores, wanted)
         alone = [] if args.no_alone else plan_mod.alone_plans(len(entries), cores)
         samples = measure_plans(pool, alone + plans, args, progress)
     return {

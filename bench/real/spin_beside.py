@@ -22,17 +22,12 @@ import os
 import statistics
 import time
 
+from workers import LEAD_S, wait_until
+
 DEFAULT_MODELS = ["mobilenet-v2:1", "all-MiniLM-L6-v2:1", "resnet-50:1", "all-MiniLM-L6-v2:8", "vit-base-patch16-224:1"]
-LEAD_S = 0.010
-
-
-def _wait_until(t: float):
-    while True:
-        left = t - time.monotonic()
-        if left <= 0:
-            return
-        if left > 0.002:
-            time.sleep(left - 0.002)
+# The model's own pool spins ~34 ms after each run (spin_wall.py); runs start this long apart so it has
+# blocked before the next start.
+SETTLE_S = 0.06
 
 
 def _spinner(conn):
@@ -42,7 +37,7 @@ def _spinner(conn):
         if msg is None:
             return
         t_start, window_s = msg
-        _wait_until(t_start)
+        wait_until(t_start)
         end = t_start + window_s
         x = 0
         while time.monotonic() < end:
@@ -63,7 +58,7 @@ def _model(conn, raw: dict, threads: int):
         msg = conn.recv()
         if msg is None:
             return
-        _wait_until(msg)
+        wait_until(msg)
         t0 = time.monotonic()
         runner.run(threads)
         conn.send((t0, time.monotonic()))
@@ -92,7 +87,7 @@ def measure(raw: dict, threads: int, windows_ms: list, repeats: int) -> dict:
                     beside[w].append((t1 - t0) * 1e3)
                 else:
                     alone.append((t1 - t0) * 1e3)
-                time.sleep(0.06)  # the model's own pool stops spinning before the next start
+                time.sleep(SETTLE_S)
     finally:
         mp_parent.send(None)
         sp_parent.send(None)

@@ -29,9 +29,18 @@ pub struct RealPlan {
     pub threads: Vec<u32>,
     /// Pooled median makespan, ms.
     pub measured_ms: f64,
-    /// Every model ran in one process (the harness's `sequential-one-process`); otherwise each model ran in
-    /// a process of its own, so no two share a runtime's per-process pool.
-    pub one_process: bool,
+}
+
+/// The harness's plan that runs every model in one process, back to back; it runs every other plan with a
+/// process per model.
+pub const ONE_PROCESS_PLAN: &str = "sequential-one-process";
+
+impl RealPlan {
+    /// Every model ran in one process; otherwise each ran in a process of its own, so no two shared a
+    /// runtime's per-process pool.
+    pub fn one_process(&self) -> bool {
+        self.label == ONE_PROCESS_PLAN
+    }
 }
 
 /// One model measured alone.
@@ -153,42 +162,43 @@ fn check_one(s: &RealScenario, target: &Target, gap_ms: f64, field: &str) -> Res
     let mut prep = prepare(&workload, target, &Default::default())?;
     prep.group_gap_ms = gap_ms;
     let apart = own_processes(&prep);
-    // The same layout run back to back, as a program runs it: what breaks ties below.
-    let gapless = |p: &Prepared| Prepared { group_gap_ms: 0.0, ..p.clone() };
-    let (prep0, apart0) = (gapless(&prep), apart.as_ref().map(gapless));
+    // The harness's process layout of a plan.
+    let layout = |p: &RealPlan| match &apart {
+        Some(apart) if !p.one_process() => apart,
+        _ => &prep,
+    };
     let n = s.models.len();
     let mut plans = Vec::with_capacity(s.plans.len());
-    let mut back_to_back = Vec::with_capacity(s.plans.len());
+    let mut predictor_plans = Vec::with_capacity(s.plans.len());
     for (k, p) in s.plans.iter().enumerate() {
-        let f = format!("{field}.plans[{k}]");
-        let plan = to_plan(p, n, &f)?;
-        let (layout, layout0) = match (&apart, &apart0, p.one_process) {
-            (Some(apart), Some(apart0), false) => (apart, apart0),
-            _ => (&prep, &prep0),
-        };
-        back_to_back.push(layout0.evaluate(&plan).combined_latency_ms);
+        let plan = to_plan(p, n, &format!("{field}.plans[{k}]"))?;
         plans.push(PlanCheck {
             label: p.label.clone(),
             threads: p.threads.clone(),
             concurrent: p.groups.iter().any(|g| g.len() > 1),
             measured_ms: p.measured_ms,
-            predicted_ms: layout.evaluate(&plan).combined_latency_ms,
+            predicted_ms: layout(p).evaluate(&plan).combined_latency_ms,
         });
+        predictor_plans.push(plan);
     }
     let argmin = |key: &dyn Fn(&PlanCheck) -> f64| {
         (0..plans.len()).min_by(|&a, &b| key(&plans[a]).total_cmp(&key(&plans[b]))).unwrap_or(0)
     };
+    let mut picked = argmin(&|p| p.predicted_ms);
     // Equal predictions (the same plan run in one process and in a process per model, when the harness's gap
     // outlasts the spin) go to the plan predicted faster back to back, without the gap, as a program runs
     // it: PyTorch's one process, whose next model takes the spinning pool over; then to the first listed.
-    let picked = (0..plans.len())
-        .min_by(|&a, &b| {
-            plans[a]
-                .predicted_ms
-                .total_cmp(&plans[b].predicted_ms)
-                .then(back_to_back[a].total_cmp(&back_to_back[b]))
-        })
-        .unwrap_or(0);
+    let lowest = plans[picked].predicted_ms;
+    let tied: Vec<usize> = (0..plans.len()).filter(|&k| plans[k].predicted_ms == lowest).collect();
+    if tied.len() > 1 {
+        let back_to_back = |k: usize| {
+            let gapless = Prepared { group_gap_ms: 0.0, ..layout(&s.plans[k]).clone() };
+            gapless.evaluate(&predictor_plans[k]).combined_latency_ms
+        };
+        let times: Vec<f64> = tied.iter().map(|&k| back_to_back(k)).collect();
+        let first_fastest = (0..tied.len()).min_by(|&a, &b| times[a].total_cmp(&times[b]));
+        picked = tied[first_fastest.unwrap_or(0)];
+    }
     let best = argmin(&|p| p.measured_ms);
     let regret = plans[picked].measured_ms / plans[best].measured_ms - 1.0;
     let r = recommend(&prep, Goal::Throughput);
@@ -315,7 +325,6 @@ mod tests {
             plans: plans
                 .into_iter()
                 .map(|(l, g, t, ms)| RealPlan {
-                    one_process: l == "sequential-one-process",
                     label: l.into(),
                     groups: g,
                     threads: t,
@@ -360,7 +369,7 @@ mod tests {
             };
             let s = scenario(vec![
                 ("sequential", vec![vec![0], vec![1]], vec![4, 4], 120.0),
-                ("sequential-one-process", vec![vec![0], vec![1]], vec![4, 4], 100.0),
+                (ONE_PROCESS_PLAN, vec![vec![0], vec![1]], vec![4, 4], 100.0),
             ]);
             check_gapped(&[s], &target, gap_ms).unwrap().scenarios.remove(0)
         };

@@ -375,24 +375,28 @@ impl Placement<'_> {
             cpu,
             efficiency,
             narrow_share,
-            pointwise_share: if self.runtime.cpu_pointwise_conv_gemm_below_batch > 0
-                && self.effective_threads() == 1
-            {
-                narrow_share
-            } else {
-                1.0
-            },
+            pointwise_share: self.pointwise_share(1, narrow_share),
         };
         (rates, compute)
+    }
+
+    /// The width share of 1×1 convolutions at `batch`: `narrow_share` (the matrix products') where the
+    /// runtime runs them as matrix products (one thread, below `cpu_pointwise_conv_gemm_below_batch`), the
+    /// full width otherwise.
+    fn pointwise_share(&self, batch: u32, narrow_share: f64) -> f64 {
+        let below = self.runtime.cpu_pointwise_conv_gemm_below_batch;
+        if self.effective_threads() == 1 && batch < below {
+            narrow_share
+        } else {
+            1.0
+        }
     }
 
     /// [`Placement::rates`] for `model`: at its precision, with its batch deciding how the runtime runs 1×1
     /// convolutions.
     fn model_rates(&self, model: &ResolvedModel) -> (Rates, Precision) {
         let (mut r, compute) = self.rates(model.precision);
-        if model.input.batch >= self.runtime.cpu_pointwise_conv_gemm_below_batch {
-            r.pointwise_share = 1.0;
-        }
+        r.pointwise_share = self.pointwise_share(model.input.batch, r.narrow_share);
         (r, compute)
     }
 

@@ -480,7 +480,6 @@ impl Scenario {
             None => *ws.resident.insert(self.resident(&mut ws.sums)),
         };
         let mut peaks = Peaks::default();
-        ws.carried.clear();
         peaks.makespan_ns = self.play(std::iter::once(group), resident, ws, &mut peaks);
         peaks
     }

@@ -106,7 +106,6 @@ pub fn parse_real_run(json: &str) -> Result<(String, Vec<RealScenario>)> {
                         format!("{f}.plans[{i}].medianMakespanMs"),
                         p.median_makespan_ms,
                     )?,
-                    one_process: p.plan == "sequential-one-process",
                     label: p.plan,
                     groups: p.groups,
                     threads: p.threads,
