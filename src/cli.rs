@@ -145,6 +145,11 @@ enum Command {
         /// parallel, sequential or batched.
         #[arg(long, default_value = "parallel")]
         strategy: String,
+        /// Also show where each model's predicted time alone goes, by kind of kernel (matrix products,
+        /// 1×1 and wider convolutions, depthwise, attention, element-wise, norms, pooling, calls), with the
+        /// threads the strategy gives it.
+        #[arg(long)]
+        ops: bool,
     },
     /// Time the predictor's own calls (predict 3 / 50 models, recommend 3 / 8 / 50 models on a GPU and a
     /// CPU) and the serving simulator's events per second; `npm run bench` prints the same cases for wasm.
@@ -365,7 +370,7 @@ fn load(c: &Common) -> Result<Loaded, String> {
 
 fn run(cli: Cli) -> Result<String, String> {
     match cli.command {
-        Command::Predict { common, strategy } => predict(&common, &strategy),
+        Command::Predict { common, strategy, ops } => predict(&common, &strategy, ops),
         Command::Recommend { common, goal } => recommend(&common, &goal),
         Command::Memory(a) => memory_advice(a),
         Command::Serve(a) => serve_under_load(a),
@@ -439,10 +444,56 @@ fn predicted(common: &Common, strategy: &str) -> Result<MultiPrediction, String>
     l.predictor.predict(&l.workload.workload, &l.target, strategy).map_err(text)
 }
 
-/// `mmperf predict`.
-fn predict(common: &Common, strategy: &str) -> Result<String, String> {
-    let p = predicted(common, strategy)?;
-    Ok(report(common.json, || wire::PredictionDto::from(&p), |out| print_prediction(out, &p)))
+/// `mmperf predict`; with `ops`, each model's breakdown alone after the prediction (text), or as
+/// `{"prediction": …, "operators": [[{kind, kernels, ms}, …] per model]}` (JSON).
+fn predict(common: &Common, strategy: &str, ops: bool) -> Result<String, String> {
+    if !ops {
+        let p = predicted(common, strategy)?;
+        return Ok(report(
+            common.json,
+            || wire::PredictionDto::from(&p),
+            |out| print_prediction(out, &p),
+        ));
+    }
+    let strategy = Strategy::parse("--strategy", strategy).map_err(text)?;
+    let l = load(common)?;
+    let prep = l.predictor.prepare(&l.workload.workload, &l.target).map_err(text)?;
+    let plan = prep.plan(strategy);
+    let p = prep.evaluate(&plan);
+    let breakdowns: Vec<_> = (0..prep.models.len())
+        .map(|i| (i, prep.threads(i, &plan), prep.breakdown(i, prep.threads(i, &plan))))
+        .collect();
+    Ok(report(
+        common.json,
+        || {
+            let operators: Vec<Vec<wire::OperatorTimeDto>> = breakdowns
+                .iter()
+                .map(|(_, _, b)| b.iter().map(wire::OperatorTimeDto::from).collect())
+                .collect();
+            serde_json::json!({ "prediction": wire::PredictionDto::from(&p), "operators": operators })
+        },
+        |out| {
+            print_prediction(out, &p);
+            for (i, threads, b) in &breakdowns {
+                let total: f64 = b.iter().map(|o| o.ms).sum();
+                let name = &prep.models[*i].resolved.name;
+                let on =
+                    if *threads > 0 { format!(", {threads} thread(s)") } else { String::new() };
+                w!(out, "\n{name} alone{on}: where the predicted {total:.2} ms go");
+                w!(out, "  {:<12} {:>8} {:>10} {:>7}", "kind", "kernels", "ms", "share");
+                for o in b {
+                    w!(
+                        out,
+                        "  {:<12} {:>8.0} {:>10.3} {:>6.1}%",
+                        o.kind.name(),
+                        o.kernels,
+                        o.ms,
+                        100.0 * o.ms / total.max(1e-12)
+                    );
+                }
+            }
+        },
+    ))
 }
 
 /// `mmperf recommend`.

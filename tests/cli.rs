@@ -97,6 +97,29 @@ fn predict_json_has_the_seed_shape_and_consistent_totals() {
 }
 
 #[test]
+fn predict_ops_shows_where_each_models_time_alone_goes() {
+    let v = ok_json(&["predict", &seed(), "--hardware", "cpu", "--ops", "--json"]);
+    let individual = array(&v, "/prediction/individualPredictions");
+    let operators = array(&v, "/operators");
+    assert_eq!(operators.len(), SEED_MODELS.len());
+    for (m, parts) in individual.iter().zip(operators) {
+        let parts = parts.as_array().expect("one array per model");
+        let sum: f64 = parts.iter().map(|o| o["ms"].as_f64().expect("ms")).sum();
+        // The kinds add up to the model's latency alone (each rounded to 4 decimals).
+        let latency = m["soloLatency"].as_f64().expect("soloLatency");
+        assert!((sum - latency).abs() <= 1e-3 * latency, "{parts:?} against {latency}");
+        assert!(parts.iter().any(|o| o["kind"] == "matmul"), "{parts:?}");
+    }
+    let table = ok(&["predict", &seed(), "--hardware", "cpu", "--ops"]);
+    for name in SEED_MODELS {
+        assert!(
+            table.contains(&format!("{name} alone, 8 thread(s): where the predicted")),
+            "{table}"
+        );
+    }
+}
+
+#[test]
 fn predict_twice_gives_identical_bytes() {
     let a = ok(&["predict", &seed(), "--json"]);
     let b = ok(&["predict", &seed(), "--json"]);

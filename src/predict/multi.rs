@@ -479,6 +479,13 @@ impl Prepared {
             .predict_with(&m.resolved, &m.work)
     }
 
+    /// Where model `i`'s predicted time alone on `threads` threads goes ([`Placement::breakdown`]).
+    pub fn breakdown(&self, i: usize, threads: u32) -> Vec<super::single::OperatorTime> {
+        let m = &self.models[i];
+        Placement { device: &self.devices[m.device], runtime: &m.runtime, threads }
+            .breakdown(&m.resolved, &m.work)
+    }
+
     /// Simulates `plan` and reports.
     pub fn evaluate(&self, plan: &Plan) -> MultiPrediction {
         self.evaluate_with(plan, self.singles(plan))

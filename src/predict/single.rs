@@ -219,6 +219,102 @@ impl Tally {
     }
 }
 
+/// The kinds of kernel a prediction's [`Placement::breakdown`] groups time by: matrix products apart from
+/// the convolutions lowered to them (1×1 and wider windows), since runtimes route those to different
+/// libraries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OperatorKind {
+    /// Matrix products that are no convolution (linear layers, projections).
+    MatMul,
+    /// 1×1 convolutions.
+    Pointwise,
+    /// Convolutions with a wider window.
+    Conv,
+    /// Depthwise convolutions.
+    Depthwise,
+    /// Attention (fused, or its score products, scale and softmax where the runtime does not fuse it).
+    Attention,
+    /// Element-wise work: activations, bias, batch norm, residual adds.
+    Elementwise,
+    /// Layer, RMS and group normalisation.
+    Norm,
+    /// Pooling and squeeze-excite reductions.
+    Pool,
+    /// Embedding lookups.
+    Gather,
+    /// The runtime's host time per call, outside any kernel.
+    Call,
+}
+
+impl OperatorKind {
+    /// Every kind, in the order a breakdown lists them.
+    pub const ALL: [OperatorKind; 10] = [
+        Self::MatMul,
+        Self::Pointwise,
+        Self::Conv,
+        Self::Depthwise,
+        Self::Attention,
+        Self::Elementwise,
+        Self::Norm,
+        Self::Pool,
+        Self::Gather,
+        Self::Call,
+    ];
+
+    /// Lower-case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::MatMul => "matmul",
+            Self::Pointwise => "conv 1x1",
+            Self::Conv => "conv",
+            Self::Depthwise => "depthwise",
+            Self::Attention => "attention",
+            Self::Elementwise => "elementwise",
+            Self::Norm => "norm",
+            Self::Pool => "pool",
+            Self::Gather => "gather",
+            Self::Call => "call",
+        }
+    }
+
+    /// The kind of the operator `op` (the operator a kernel came from: unfused attention's kernels are
+    /// attention).
+    pub fn of(op: &Op) -> Self {
+        match op.class {
+            OpClass::Gemm if op.window > 1.0 => Self::Conv,
+            OpClass::Gemm if op.window == 1.0 => Self::Pointwise,
+            OpClass::Gemm => Self::MatMul,
+            OpClass::Attention => Self::Attention,
+            OpClass::Epilogue => Self::Elementwise,
+            OpClass::Norm => Self::Norm,
+            OpClass::Gather => Self::Gather,
+            OpClass::Pool => Self::Pool,
+            OpClass::Depthwise => Self::Depthwise,
+        }
+    }
+}
+
+/// One kind's share of a model's predicted time ([`Placement::breakdown`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct OperatorTime {
+    /// The kind.
+    pub kind: OperatorKind,
+    /// Kernels of that kind per run (0 for the call).
+    pub kernels: f64,
+    /// Predicted time per run, ms.
+    pub ms: f64,
+}
+
+/// A generation's start beside another session's spinning pool ([`Placement::start_window`]).
+struct StartWindow<'a> {
+    beside: Placement<'a>,
+    rates: Rates,
+    prefill_share: f64,
+    steps: f64,
+    slow_prefill: Tally,
+    slow_step: Tally,
+}
+
 /// Device, runtime and threads one model runs with.
 #[derive(Debug, Clone, Copy)]
 pub struct Placement<'a> {
@@ -589,28 +685,82 @@ impl Placement<'_> {
         [qk, scale, softmax, av]
     }
 
-    fn phase(&self, r: &Rates, ops: &[Op]) -> Tally {
-        let mut total = Tally::default();
-        // The kernels each operator becomes under this runtime: epilogues vanish into their producer when the
-        // runtime fuses them, unfused attention is four kernels, anything else runs as itself.
+    /// Calls `each` with every kernel `ops` become under this runtime, the operator it came from and its
+    /// repeat count: epilogues vanish into their producer when the runtime fuses them, unfused attention is
+    /// four kernels, anything else runs as itself.
+    #[inline]
+    fn kernels(&self, r: &Rates, ops: &[Op], mut each: impl FnMut(&Op, &Tally, f64)) {
         for op in ops {
             match op.class {
                 OpClass::Epilogue if self.runtime.fuses_epilogues => {}
                 OpClass::Attention if !self.runtime.fused_attention => {
                     for k in &Self::unfused_attention(op) {
-                        total.add(&self.op(r, k), k.repeat);
+                        each(op, &self.op(r, k), k.repeat);
                     }
                 }
-                _ => total.add(&self.op(r, op), op.repeat),
+                _ => each(op, &self.op(r, op), op.repeat),
             }
         }
+    }
+
+    /// Host time of one call into the runtime, µs.
+    fn call_us(&self, r: &Rates) -> f64 {
         let call =
-            if r.cpu { self.runtime.cpu_call_overhead_us } else { self.runtime.call_overhead_us }
-                * self.device.overhead_scale;
+            if r.cpu { self.runtime.cpu_call_overhead_us } else { self.runtime.call_overhead_us };
+        call * self.device.overhead_scale
+    }
+
+    fn phase(&self, r: &Rates, ops: &[Op]) -> Tally {
+        let mut total = Tally::default();
+        self.kernels(r, ops, |_, t, times| total.add(t, times));
+        let call = self.call_us(r);
         total.wall_us += call;
         total.host_us += call;
         total.overhead_us += call;
         total
+    }
+
+    /// Where the predicted time of `model` alone goes: its kernels grouped by [`OperatorKind`], in a fixed
+    /// order, kinds without kernels left out, and the calls into the runtime as [`OperatorKind::Call`]. The
+    /// times add up to [`Placement::predict`]'s latency (a generation's start-up window beside the other
+    /// session's pool and the device's latency correction included).
+    pub fn breakdown(&self, model: &ResolvedModel, work: &Work) -> Vec<OperatorTime> {
+        let (r, _) = self.model_rates(model);
+        let mut out: Vec<OperatorTime> = OperatorKind::ALL
+            .iter()
+            .map(|&kind| OperatorTime { kind, kernels: 0.0, ms: 0.0 })
+            .collect();
+        let steps = f64::from(work.decode_steps);
+        // (placement, rates, operators, runs): the start-up window's share of the prefill and its decode
+        // steps run beside the other session's pool, the rest as this placement runs them.
+        let window = self.start_window(model, work);
+        let (in_prefill, in_steps) =
+            window.as_ref().map_or((0.0, 0.0), |w| (w.prefill_share, w.steps));
+        let mut parts = vec![
+            (*self, r, &work.prefill, 1.0 - in_prefill),
+            (*self, r, &work.decode_step, steps - in_steps),
+        ];
+        if let Some(w) = &window {
+            parts.push((w.beside, w.rates, &work.prefill, in_prefill));
+            parts.push((w.beside, w.rates, &work.decode_step, in_steps));
+        }
+        for (placement, rates, ops, runs) in parts {
+            if runs <= 0.0 {
+                continue;
+            }
+            placement.kernels(&rates, ops, |op, t, repeat| {
+                let slot = &mut out[OperatorKind::of(op) as usize];
+                slot.kernels += t.kernels * repeat * runs;
+                slot.ms += t.wall_us * repeat * runs / 1000.0;
+            });
+            out[OperatorKind::Call as usize].ms += placement.call_us(&rates) * runs / 1000.0;
+        }
+        let correction = self.device.correction_for(&model.name);
+        for o in &mut out {
+            o.ms *= correction;
+        }
+        out.retain(|o| o.ms > 0.0 || o.kernels > 0.0);
+        out
     }
 
     /// Generation on a runtime that runs the prefill and the cached decode steps as two sessions
@@ -641,8 +791,25 @@ impl Placement<'_> {
         Some((Placement { threads: free, ..*self }, window_us))
     }
 
-    /// The prefill, and the whole run (the prefill and its decode steps), with the first `window_us` of each
-    /// session run as `beside` runs it (see [`Placement::beside_other_session`]).
+    /// Where a generation on a runtime that runs it as two sessions (`beside_other_session`) runs beside the
+    /// other session's spinning pool: that placement and its rates, the share of the prefill in the window,
+    /// and the decode steps in it. `None` where no window applies.
+    fn start_window(&self, model: &ResolvedModel, work: &Work) -> Option<StartWindow<'_>> {
+        if work.decode_steps == 0 {
+            return None;
+        }
+        let (beside, window_us) = self.beside_other_session()?;
+        let rates = beside.model_rates(model).0;
+        let slow_prefill = beside.phase(&rates, &work.prefill);
+        let prefill_share = (window_us / slow_prefill.wall_us.max(1e-9)).min(1.0);
+        let slow_step = beside.phase(&rates, &work.decode_step);
+        let steps =
+            count_ceil(window_us / slow_step.wall_us.max(1e-9)).min(f64::from(work.decode_steps));
+        Some(StartWindow { beside, rates, prefill_share, steps, slow_prefill, slow_step })
+    }
+
+    /// The prefill, and the whole run (the prefill and its decode steps), with the start of each session
+    /// run as [`Placement::start_window`] says.
     fn generation(&self, r: &Rates, model: &ResolvedModel, work: &Work) -> (Tally, Tally) {
         let prefill = self.phase(r, &work.prefill);
         if work.decode_steps == 0 {
@@ -650,22 +817,17 @@ impl Placement<'_> {
         }
         let steps = f64::from(work.decode_steps);
         let step = self.phase(r, &work.decode_step);
-        let Some((beside, window_us)) = self.beside_other_session() else {
+        let Some(w) = self.start_window(model, work) else {
             let mut total = prefill;
             total.add(&step, steps);
             return (prefill, total);
         };
-        let slow_r = beside.model_rates(model).0;
-        let slow_prefill = beside.phase(&slow_r, &work.prefill);
-        let in_window = (window_us / slow_prefill.wall_us.max(1e-9)).min(1.0);
         let mut first = Tally::default();
-        first.add(&slow_prefill, in_window);
-        first.add(&prefill, 1.0 - in_window);
+        first.add(&w.slow_prefill, w.prefill_share);
+        first.add(&prefill, 1.0 - w.prefill_share);
         let mut total = first;
-        let slow_step = beside.phase(&slow_r, &work.decode_step);
-        let slow_steps = count_ceil(window_us / slow_step.wall_us.max(1e-9)).min(steps);
-        total.add(&slow_step, slow_steps);
-        total.add(&step, steps - slow_steps);
+        total.add(&w.slow_step, w.steps);
+        total.add(&step, steps - w.steps);
         (first, total)
     }
 
@@ -779,6 +941,74 @@ mod tests {
         assert!((extra("pytorch", 2, 40.0) - 15_360.0 / two).abs() < 1e-6);
         // ONNX Runtime plans its activations in an arena.
         assert_eq!(extra("onnxruntime", 1, 40.0), 0.0);
+    }
+
+    #[test]
+    fn a_breakdown_splits_the_predicted_latency_by_kind_of_kernel() {
+        use super::OperatorKind;
+        let mut device = hardware::find("cpu").unwrap();
+        // Two cores: ONNX Runtime's generation starts beside the other session's spinning pool, and the
+        // breakdown counts that window too.
+        device.compute_units = 2;
+        for (name, runtime, generate) in [
+            ("efficientnet-b0", "pytorch", 0),
+            ("bert-base-uncased", "onnxruntime", 0),
+            ("gpt2", "pytorch", 8),
+            ("t5-small", "onnxruntime", 8),
+        ] {
+            let rt = RuntimeProfile::find(runtime).unwrap();
+            let mut spec = ModelSpec::named(name);
+            if generate > 0 {
+                spec.output_tokens = Some(generate);
+            }
+            let model = resolve(&spec, "models[0]").unwrap();
+            let work = model.arch.work(&model.input);
+            for threads in [1, 2] {
+                let p = Placement { device: &device, runtime: &rt, threads };
+                let parts = p.breakdown(&model, &work);
+                let total: f64 = parts.iter().map(|o| o.ms).sum();
+                let latency = p.predict(&model).latency_ms;
+                assert!(
+                    (total - latency).abs() < 1e-9 * latency,
+                    "{name}: {parts:?} against {latency}"
+                );
+                let kinds: Vec<_> = parts.iter().map(|o| o.kind).collect();
+                // In the order of OperatorKind::ALL, each kind once.
+                let order: Vec<_> =
+                    OperatorKind::ALL.iter().copied().filter(|k| kinds.contains(k)).collect();
+                assert_eq!(kinds, order);
+                let kernels =
+                    |kind| parts.iter().find(|o| o.kind == kind).map_or(0.0, |o| o.kernels);
+                match name {
+                    // 16 MBConv blocks, each with one depthwise convolution; its 1×1 convolutions dominate
+                    // and PyTorch runs its activations as their own kernels.
+                    "efficientnet-b0" => {
+                        assert_eq!(kernels(OperatorKind::Depthwise), 16.0);
+                        assert!(kernels(OperatorKind::Pointwise) > 30.0);
+                        assert!(kernels(OperatorKind::Elementwise) > 0.0);
+                        assert_eq!(kernels(OperatorKind::Attention), 0.0);
+                    }
+                    // ONNX Runtime fuses the epilogues: no element-wise kernels; 12 layers of attention.
+                    "bert-base-uncased" => {
+                        assert_eq!(kernels(OperatorKind::Elementwise), 0.0);
+                        assert_eq!(kernels(OperatorKind::Attention), 12.0);
+                        assert_eq!(kernels(OperatorKind::Depthwise), 0.0);
+                    }
+                    // The prefill and its decode steps: a call into the runtime each; GPT-2 (a decoder only)
+                    // runs the same attention layers in each.
+                    _ => {
+                        let calls = 1.0 + f64::from(work.decode_steps);
+                        assert!(work.decode_steps > 0);
+                        let call = parts.iter().find(|o| o.kind == OperatorKind::Call).unwrap();
+                        let per_call = rt.cpu_call_overhead_us * device.overhead_scale;
+                        assert!((call.ms * 1e3 - calls * per_call).abs() < 1e-6, "{call:?}");
+                        if name == "gpt2" {
+                            assert_eq!(kernels(OperatorKind::Attention) % calls, 0.0);
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /// t5-small generating `tokens` tokens on `runtime` with `threads` threads on a `cores`-core CPU.

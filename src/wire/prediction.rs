@@ -480,3 +480,22 @@ impl From<&PoolReport> for PoolDto {
         }
     }
 }
+
+/// One kind of kernel's share of a model's predicted time alone (`mmperf predict --ops --json`).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OperatorTimeDto {
+    /// `matmul`, `conv 1x1`, `conv`, `depthwise`, `attention`, `elementwise`, `norm`, `pool`, `gather` or
+    /// `call`.
+    pub kind: &'static str,
+    /// Kernels per run.
+    pub kernels: f64,
+    /// Predicted time per run, ms.
+    pub ms: f64,
+}
+
+impl From<&crate::predict::single::OperatorTime> for OperatorTimeDto {
+    fn from(o: &crate::predict::single::OperatorTime) -> Self {
+        Self { kind: o.kind.name(), kernels: o.kernels, ms: r4(o.ms) }
+    }
+}
