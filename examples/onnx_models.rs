@@ -6,7 +6,10 @@
 //! With `--chains`, also `chain-N.onnx` for N in 1, 64, 256: N element-wise `Add` nodes in a row on a
 //! 1 × 16 float tensor, whose run time is the runtime's fixed costs alone (bench/web/overhead.mjs), and
 //! `matmul-chain-N.onnx` for N in 1, 64: N MatMuls of 64 × 128 by 128 × 128 (2.1 MFLOP each), what a second
-//! WASM thread gains or costs per kernel (bench/web/threads.mjs).
+//! WASM thread gains or costs per kernel (bench/web/threads.mjs); and `gemm-M.onnx` for M in 512 and 16: 8
+//! MatMuls of M × 768 by 768 × 768, each with its own weights (19 MB in all), the shapes `mmperf calibrate`
+//! and `measureWasmGemm` time, so onnxruntime-web's GEMM rate compares with the tuned GEMM's in the same page
+//! (bench/web/gemm.mjs).
 //! Usage: `cargo run --example onnx_models -- DIR [--chains]` (scripts/test.sh writes them to
 //! target/onnx-models).
 
@@ -79,6 +82,12 @@ fn main() -> std::process::ExitCode {
         }
         for n in [1, 64, 256] {
             files.push((dir.join(format!("chain-{n}.onnx")), chain("Add", n, 1, 16, &[16])));
+        }
+        for m in [512, 16] {
+            files.push((
+                dir.join(format!("gemm-{m}.onnx")),
+                chain("MatMul", 8, m, 768, &[768, 768]),
+            ));
         }
     }
     for (path, bytes) in &files {

@@ -68,6 +68,8 @@ pub mod predict;
 pub mod run;
 pub mod serve;
 pub mod sim;
+#[cfg(any(not(target_arch = "wasm32"), not(feature = "predictor-only")))]
+pub mod tuned;
 pub mod wire;
 pub mod workload;
 

@@ -235,3 +235,52 @@ fn recommendation_and_catalogs_are_plain_objects() {
     assert!(stringify(&devices).contains("webgpu:fallback"));
     assert_eq!(multimodel_perf::web::version(), env!("CARGO_PKG_VERSION"));
 }
+
+#[wasm_bindgen_test]
+async fn the_tuned_gemm_is_timed_in_this_engine_and_sets_the_profiles_peak() {
+    use multimodel_perf::web::measure_wasm_gemm;
+    let options = r#"{"seconds": 0.3, "hardware": {"base": "wasm:laptop-4c", "compute_units": 3, "memory_bandwidth_gbps": 20}}"#;
+    let r: JsValue = measure_wasm_gemm(Some(js(options).unchecked_into())).await.unwrap().into();
+    let v: serde_json::Value = serde_json::from_str(&stringify(&r)).unwrap();
+    let num = |path: &str| {
+        v.pointer(path).and_then(|x| x.as_f64()).unwrap_or_else(|| panic!("{path} in {v}"))
+    };
+    for shape in ["large", "small"] {
+        let (lo, mid, hi) = (
+            num(&format!("/{shape}/min")),
+            num(&format!("/{shape}/median")),
+            num(&format!("/{shape}/max")),
+        );
+        assert!(mid > 0.0 && lo <= mid && mid <= hi, "{shape}: {v}");
+        assert!(num(&format!("/{shape}/samples")) >= 3.0, "{v}");
+    }
+    assert_eq!(v["largeShape"], serde_json::json!([512, 768, 768]));
+    assert_eq!(v["smallShape"], serde_json::json!([16, 768, 768]));
+    // The profile: the base's machine figures kept, the peak and the small tile from the rates.
+    let h = &v["hardware"];
+    assert_eq!((h["id"].as_str(), h["platform"].as_str()), (Some("wasm:calibrated"), Some("wasm")));
+    assert_eq!(num("/hardware/memory_bandwidth_gbps"), 20.0);
+    assert_eq!(num("/hardware/compute_units"), 3.0);
+    let (large, small) = (num("/large/median"), num("/small/median"));
+    let peak_gflops = num("/hardware/peak_tflops/fp32") * 1e3;
+    assert!((peak_gflops - 3.0 * large / 0.75).abs() < 1e-3 * peak_gflops, "{h}");
+    let small_tile = num("/hardware/gemm_tiles/1/efficiency");
+    assert!((small_tile - (0.75 * small / large).clamp(0.01, 1.0)).abs() < 1e-3, "{h}");
+    // The profile goes straight back in as a predictor's hardware.
+    if let Err(e) = JsPredictor::new(Some(js(&format!(r#"{{"hardware": {h}}}"#)).unchecked_into()))
+    {
+        panic!("the measured profile is refused as hardware: {}", error_message(e));
+    }
+    // Bad options come back as errors that name the field.
+    for (bad, field) in [
+        (r#"{"seconds": 0}"#, "options.seconds"),
+        (r#"{"seconds": 61}"#, "options.seconds"),
+        (r#"{"seconds": "long"}"#, "options.seconds"),
+        (r#"{"hardware": "no-such-device"}"#, "no-such-device"),
+        ("5", "options"),
+    ] {
+        let e = measure_wasm_gemm(Some(js(bad).unchecked_into())).await.err().expect(bad);
+        let msg = error_message(e);
+        assert!(msg.contains(field), "{bad}: {msg}");
+    }
+}

@@ -3,10 +3,12 @@
 //! checks the refit on held-out ones. Storage (SQLite natively, IndexedDB in the browser) and measuring
 //! live outside the core.
 
+pub mod figure;
 pub mod fit;
 pub mod metrics;
 pub mod real;
 pub mod record;
+pub mod wasm;
 
 pub use fit::{refit, split_half, Fit, Scales};
 pub use metrics::{validate, ErrorStats, Validation};

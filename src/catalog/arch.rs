@@ -52,6 +52,21 @@ impl OpClass {
     }
 }
 
+/// The function an element-wise operator applies, where it decides the operator's cost: runtimes fuse the
+/// cheap ones (ReLU, ReLU6, clipping, bias, batch norm) into the kernel that produces their input, and may run
+/// those that need an exponential or an error function per element as kernels of their own (ONNX Runtime's
+/// `QuickGelu` and `Gelu`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Activation {
+    /// No activation, or a cheap one.
+    #[default]
+    None,
+    /// Sigmoid-gated: SiLU/Swish (`x·σ(x)`), QuickGELU (`x·σ(1.702x)`), sigmoid.
+    Sigmoid,
+    /// GELU (the error-function form or its tanh approximation).
+    Gelu,
+}
+
 /// One kernel-sized unit of work, repeated `repeat` times (e.g. once per layer).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Op {
@@ -83,6 +98,8 @@ pub struct Op {
     /// A layer norm that also adds the residual before it (post-norm encoders such as BERT: add & norm),
     /// which ONNX Runtime runs as one `SkipLayerNormalization` kernel.
     pub skip_norm: bool,
+    /// The function an element-wise operator applies ([`Activation::None`] for any other operator).
+    pub activation: Activation,
 }
 
 impl Op {
@@ -101,6 +118,7 @@ impl Op {
             repeat: 1.0,
             window: 0.0,
             skip_norm: false,
+            activation: Activation::None,
         }
     }
 
@@ -125,6 +143,17 @@ impl Op {
             repeat: 1.0,
             window: 0.0,
             skip_norm: false,
+            activation: Activation::None,
+        }
+    }
+
+    /// Elements an activation applies its function to: the elements it writes, or half of those it moves when
+    /// it works in place.
+    pub fn activation_elems(&self) -> f64 {
+        if self.out_elems > 0.0 {
+            self.out_elems
+        } else {
+            self.act_elems / 2.0
         }
     }
 
@@ -160,6 +189,7 @@ impl Op {
             repeat: 1.0,
             window: 0.0,
             skip_norm: false,
+            activation: Activation::None,
         }
     }
 
@@ -245,6 +275,8 @@ pub struct TxStack {
     pub norm_bias: bool,
     /// Each layer also attends to an encoder's output (encoder-decoder models).
     pub cross_attention: bool,
+    /// The FFN's activation.
+    pub activation: Activation,
 }
 
 impl TxStack {
@@ -262,6 +294,7 @@ impl TxStack {
             ffn_bias: true,
             norm_bias: true,
             cross_attention: false,
+            activation: Activation::Gelu,
         }
     }
 
@@ -356,7 +389,7 @@ impl TxStack {
             [
                 Op::norm(rows * d),
                 Op::linear(rows, d, up),
-                Op::epilogue(rows * (up + ff)),
+                Op { activation: self.activation, ..Op::epilogue(rows * (up + ff)) },
                 Op::linear(rows, ff, d),
                 Op::residual(rows * d),
             ]
@@ -468,10 +501,12 @@ pub struct Cnn {
     pub ops: Vec<Op>,
     /// Largest activation working set (input + output elements of one layer) seen so far, per item.
     pub peak_act_elems: f64,
+    /// The network's activation function (ReLU and ReLU6 are [`Activation::None`], SiLU is sigmoid-gated).
+    activation: Activation,
 }
 
 impl Cnn {
-    fn new(items: f64, image: u32) -> Self {
+    fn new(items: f64, image: u32, activation: Activation) -> Self {
         Cnn {
             items,
             channels: 3,
@@ -480,6 +515,7 @@ impl Cnn {
             params: 0.0,
             ops: Vec::new(),
             peak_act_elems: 0.0,
+            activation,
         }
     }
 
@@ -537,6 +573,7 @@ impl Cnn {
     fn act(&mut self) -> &mut Self {
         let mut op = Op::epilogue(2.0 * self.items * self.elems());
         op.out_elems = 0.0;
+        op.activation = self.activation;
         self.ops.push(op);
         self
     }
@@ -613,7 +650,12 @@ impl Cnn {
 
     /// Builds `family` for `items` images of `image`×`image` pixels.
     pub fn build(family: CnnFamily, items: f64, image: u32) -> Self {
-        let mut net = Cnn::new(items, image);
+        // ResNet-50 uses ReLU, MobileNet-v2 ReLU6, EfficientNet-B0 SiLU (torchvision).
+        let activation = match family {
+            CnnFamily::EfficientNetB0 => Activation::Sigmoid,
+            CnnFamily::ResNet50 | CnnFamily::MobileNetV2 => Activation::None,
+        };
+        let mut net = Cnn::new(items, image, activation);
         match family {
             CnnFamily::ResNet50 => net.resnet50(),
             CnnFamily::MobileNetV2 => net.mobilenet_v2(),

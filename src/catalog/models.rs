@@ -3,7 +3,7 @@
 //!
 //! Parameter counts are derived from the layer shapes and checked against the published counts in tests.
 
-use super::arch::{AttnBias, CnnFamily, Embedding, Op, OpClass, TxStack};
+use super::arch::{Activation, AttnBias, CnnFamily, Embedding, Op, OpClass, TxStack};
 use super::ModelType;
 
 /// One GEMM of a [`Architecture::Chain`]: `m × k` activations times a `k × n` weight matrix.
@@ -552,6 +552,7 @@ const fn llama_stack(
         ffn_bias: false,
         norm_bias: false,
         cross_attention: false,
+        activation: Activation::Sigmoid,
     }
 }
 
@@ -568,6 +569,7 @@ const fn t5_stack(layers: u32, d: u32, heads: u32, ff: u32, cross: bool) -> TxSt
         ffn_bias: false,
         norm_bias: false,
         cross_attention: cross,
+        activation: Activation::None,
     }
 }
 
@@ -584,6 +586,7 @@ const fn whisper_stack(layers: u32, d: u32, heads: u32, cross: bool) -> TxStack 
         ffn_bias: true,
         norm_bias: true,
         cross_attention: cross,
+        activation: Activation::Gelu,
     }
 }
 
@@ -725,8 +728,9 @@ fn build() -> Vec<CatalogModel> {
         CatalogModel {
             name: "clip-vit-base-patch32",
             model_type: Multimodal,
+            // CLIP's stacks use QuickGELU, x·σ(1.702x) (openai/clip-vit-base-patch32 config: quick_gelu).
             arch: Architecture::Clip {
-                vision: bert_base,
+                vision: TxStack { activation: Activation::Sigmoid, ..bert_base },
                 patch: 32,
                 image: 224,
                 text_embed: Embedding {
@@ -736,7 +740,10 @@ fn build() -> Vec<CatalogModel> {
                     token_types: 0,
                     norm: false,
                 },
-                text: TxStack::bert(12, 512, 8, 2048),
+                text: TxStack {
+                    activation: Activation::Sigmoid,
+                    ..TxStack::bert(12, 512, 8, 2048)
+                },
                 projection: 512,
             },
             published_params: 151_277_313.0,

@@ -97,6 +97,22 @@ pub struct RuntimeProfile {
     /// CPUs: elements per second, in billions, one thread of its fused residual-add-and-layer-norm kernel
     /// processes (`Op::skip_norm`), where that kernel is slower than memory; 0 = costed as any normalisation.
     pub cpu_skip_norm_gelems_per_thread: f64,
+    /// CPUs: elements per second, in billions, one thread of its normalisation kernels (layer, RMS and group
+    /// norms, fused or not) processes, where they run slower than memory; 0 = at memory and vector speed.
+    pub cpu_norm_gelems_per_thread: f64,
+    /// CPUs: elements per second, in billions, one thread of its sigmoid-gated activation kernels (SiLU,
+    /// QuickGELU: `Activation::Sigmoid`) processes, which it runs as kernels of their own; 0 = fused into the
+    /// producer where the runtime fuses epilogues.
+    pub cpu_sigmoid_gelems_per_thread: f64,
+    /// CPUs: the same for its GELU kernels (`Activation::Gelu`).
+    pub cpu_gelu_gelems_per_thread: f64,
+    /// CPUs: share of its small-GEMM arithmetic rate (the device's vector rate) its depthwise convolutions
+    /// compute at, where they run through the GEMM kernel group by group; 0 = as any other vector work.
+    pub cpu_depthwise_vector_share: f64,
+    /// WebAssembly: its GEMMs' rate over the tuned GEMM's that `measureWasmGemm` times in the same page, on one
+    /// thread (0 = not measured). A profile made from that measurement sets the runtime's kernel efficiency to
+    /// it (`calibrate::wasm`).
+    pub wasm_gemm_ratio: f64,
     /// Platforms the runtime runs on.
     pub platforms: Vec<Platform>,
     /// Where the numbers come from.
@@ -146,6 +162,11 @@ struct CpuRules {
     gemm_bits_off_intel: u32,
     pointwise_gemm_below_batch: u32,
     skip_norm_gelems: f64,
+    norm_gelems: f64,
+    sigmoid_gelems: f64,
+    gelu_gelems: f64,
+    depthwise_vector_share: f64,
+    wasm_gemm_ratio: f64,
 }
 
 /// Runtimes that never run kernels on a CPU (TensorRT, QNN, WebLLM): no pool, nothing measured.
@@ -168,6 +189,11 @@ const NOT_ON_CPU: CpuRules = CpuRules {
     gemm_bits_off_intel: 0,
     pointwise_gemm_below_batch: 0,
     skip_norm_gelems: 0.0,
+    norm_gelems: 0.0,
+    sigmoid_gelems: 0.0,
+    gelu_gelems: 0.0,
+    depthwise_vector_share: 0.0,
+    wasm_gemm_ratio: 0.0,
 };
 
 /// glibc serves allocations above its mmap threshold with `mmap` and returns them with `munmap` on free; the
@@ -333,11 +359,39 @@ const OPENVINO_CPU: CpuRules = CpuRules { spin_after_us: 0.0, eff: None, ..ORT_M
 const WASM_CPU: CpuRules =
     CpuRules { region_us: 5.0, grain: ATEN_GRAIN_SIZE, spins: false, ..NOT_ON_CPU };
 
-/// onnxruntime-web's own fixed costs on the WASM EP (one thread, headless Chromium, the 2-core development VM,
-/// onnxruntime-web 1.30.0): `node bench/web/overhead.mjs` times chains of 1, 64 and 256 element-wise Adds on a
-/// 1 × 16 tensor, which do no measurable arithmetic; over 3 passes a kernel dispatch took 0.23-1.15 µs (median
-/// 0.47) and a `session.run` call from JS 10-35 µs (median 25), against the 5 and 150 µs assumed before.
-const ORT_WEB_CPU: CpuRules = CpuRules { host_us: Some(0.5), call_us: Some(25.0), ..WASM_CPU };
+/// onnxruntime-web on its WASM EP (MLAS's WebAssembly SIMD128 kernels), measured in headless Chromium on the
+/// 2-core Zen 5 development VM (onnxruntime-web 1.30.0):
+/// - Fixed costs, one thread: `node bench/web/overhead.mjs` times chains of 1, 64 and 256 element-wise Adds
+///   on a 1 × 16 tensor, which do no measurable arithmetic; over 3 passes a kernel dispatch took 0.23-1.15 µs
+///   (median 0.47) and a `session.run` call from JS 10-35 µs (median 25), against the 5 and 150 µs assumed
+///   before.
+/// - GEMMs at 0.98 of the tuned GEMM `measureWasmGemm` times in the same page (`wasm_gemm_ratio`):
+///   `node bench/web/gemm.mjs`, 8 MatMuls of 512 × 768 by 768 × 768 against `matrixmultiply`'s SIMD128
+///   kernel, one thread each, passes alternating which ran first: 0.92-1.00 over 14 passes in three runs
+///   (median 0.98; 36-39 GFLOP/s against 39-40); at 16 rows 1.2-1.3 when the tuned GEMM ran first (its
+///   small-GEMM path beats the tuned crate's; 0.47 when onnxruntime-web ran first, before its code tiered
+///   up), not modelled: the small tile stays the tuned GEMM's.
+/// - Its own profiler (`node bench/web/op_profile.mjs`, one thread; 2 threads scale these by 1.55-1.9):
+///   depthwise convolutions (MLAS's grouped path: one tiny GEMM per channel, no depthwise kernel on WASM)
+///   compute at 5.6-5.9 GFLOP/s whatever their window and batch (mobilenet-v2, 3×3, at batch 1 and 8: 41
+///   and 332 MFLOP in 7.1 and 59.4 ms; efficientnet-b0, 3×3 and 5×5, at batch 1 and 4: 69 and 276 MFLOP in
+///   11.8 and 48.8 ms), 0.20 of the page's small-GEMM rate (the tuned GEMM's 29 GFLOP/s at 16 rows, its
+///   large shape at 39.5 then); memory would allow 3-5 times that; SiLU runs as `QuickGelu` kernels of its own at 0.41 G
+///   elements per second (efficientnet-b0 at batch 1 and 4: 6.16 and 24.63 M elements in 14.8 and 60.0 ms,
+///   30 % of the model), GELU as `Gelu` kernels at 0.256 (bert-base, vit-base, MiniLM: 4.72, 7.26 and
+///   1.18 M elements in 18.5, 28.3 and 4.5 ms), and its layer norms, plain or fused with the residual add, at
+///   0.24 (`SkipLayerNormalization` in bert-base and MiniLM 0.23 and 0.22, `LayerNormalization` in vit-base
+///   0.26), where memory would allow 30 times that.
+const ORT_WEB_CPU: CpuRules = CpuRules {
+    host_us: Some(0.5),
+    call_us: Some(25.0),
+    depthwise_vector_share: 0.20,
+    sigmoid_gelems: 0.41,
+    gelu_gelems: 0.256,
+    norm_gelems: 0.24,
+    wasm_gemm_ratio: 0.98,
+    ..WASM_CPU
+};
 
 /// A WebNN CPU context (TFLite/XNNPACK inside the browser): native threads, ONNX Runtime's region cost and
 /// grain taken for it (U), blocking waits.
@@ -580,6 +634,11 @@ impl RuntimeProfile {
             cpu_gemm_bits_off_intel: r.cpu.gemm_bits_off_intel,
             cpu_pointwise_conv_gemm_below_batch: r.cpu.pointwise_gemm_below_batch,
             cpu_skip_norm_gelems_per_thread: r.cpu.skip_norm_gelems,
+            cpu_norm_gelems_per_thread: r.cpu.norm_gelems,
+            cpu_sigmoid_gelems_per_thread: r.cpu.sigmoid_gelems,
+            cpu_gelu_gelems_per_thread: r.cpu.gelu_gelems,
+            cpu_depthwise_vector_share: r.cpu.depthwise_vector_share,
+            wasm_gemm_ratio: r.cpu.wasm_gemm_ratio,
             platforms: r.platforms.to_vec(),
             source: r.source.to_string(),
         }

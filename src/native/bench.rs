@@ -27,19 +27,18 @@ use std::time::Instant;
 use super::machine::{detect_isa, last_level_cache_bytes, Isa, Load, BUSY_CORES};
 use super::pool::{region_seconds, with_pool};
 use super::run::Ready;
+pub use crate::calibrate::figure::Figure;
+use crate::calibrate::figure::{quantile, LARGE_GEMM, LARGE_TILE_EFFICIENCY, SMALL_GEMM};
 use crate::catalog::hardware::{self, DeviceProfile, GemmTile, Platform, PAGE_BYTES};
 use crate::catalog::models::ChainGemm;
 use crate::catalog::runtime::{RuntimeProfile, GLIBC_MMAP_THRESHOLD_MAX_MIB};
 use crate::error::Result;
 use crate::predict::multi::{Target, Workload as PredictWorkload};
 use crate::predict::spec::ModelSpec;
+use crate::tuned::{sgemm, window};
 use crate::workload::{self, Workload, WorkloadOptions, DEFAULT_MAX_MFLOP};
 use crate::MultiModelPredictor;
 
-/// A figure stops sampling once the relative IQR of its last `WINDOW` samples is below this. Chosen from
-/// repeated runs on the 2-core development VM: GEMM and bandwidth figures settle within 1-2 % in a few
-/// hundred ms when the machine is quiet; 2.5 % leaves room for a busy neighbour without sampling forever.
-const TARGET_SPREAD: f64 = 0.025;
 /// Samples a figure is judged on (its last ones) and reported from.
 const WINDOW: usize = 15;
 /// Time cap per probe family, s: seven families stay under a minute together on 2 cores even when no figure
@@ -52,10 +51,6 @@ const SAMPLE_S: f64 = 0.004;
 const REGIONS_PER_SAMPLE: usize = 400;
 /// Streaming buffer: ≥ 256 MB and ≥ 8× the last-level cache, so that no cache holds a useful part of it.
 const STREAM_MIN_BYTES: usize = 256 << 20;
-/// Efficiency of the catalog's large CPU tile (64×256 at 0.75, `hardware::CPU_TILES`): the calibrated peak
-/// is the measured large-GEMM 1-thread rate divided by it, so that the profile's tiles reproduce the rate.
-const LARGE_TILE_EFFICIENCY: f64 = 0.75;
-
 /// How long and how finely probes sample.
 #[derive(Debug, Clone, Copy)]
 struct Settings {
@@ -92,73 +87,6 @@ impl Settings {
     }
 }
 
-/// One measured quantity: the median of its stable samples and their spread.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Figure {
-    /// Median of the reported window.
-    pub median: f64,
-    /// Smallest sample of the window.
-    pub min: f64,
-    /// Largest sample of the window.
-    pub max: f64,
-    /// Interquartile range of the window relative to its median, %.
-    pub iqr_pct: f64,
-    /// Samples taken in all.
-    pub samples: usize,
-    /// Whether the window settled under the target spread before the time cap.
-    pub stable: bool,
-}
-
-impl Figure {
-    /// The figure of the last `window` of `all` samples (`mmperf bench` passes all of them).
-    pub(crate) fn of(all: &[f64], window: usize) -> Figure {
-        let mut w: Vec<f64> = all[all.len().saturating_sub(window)..].to_vec();
-        w.sort_by(f64::total_cmp);
-        let median = quantile(&w, 0.5);
-        let iqr = relative_iqr(&w);
-        Figure {
-            median,
-            min: w.first().copied().unwrap_or(0.0),
-            max: w.last().copied().unwrap_or(0.0),
-            iqr_pct: 100.0 * iqr,
-            samples: all.len(),
-            stable: w.len() >= window && iqr < TARGET_SPREAD,
-        }
-    }
-
-    /// `median (IQR x %, min–max, n samples)` with `digits` decimals.
-    pub fn show(&self, digits: usize) -> String {
-        format!(
-            "{:.d$} (IQR {:.1} %, {:.d$}–{:.d$}, {} samples{})",
-            self.median,
-            self.iqr_pct,
-            self.min,
-            self.max,
-            self.samples,
-            if self.stable { "" } else { ", time cap" },
-            d = digits
-        )
-    }
-}
-
-/// Linear-interpolated quantile of sorted values.
-fn quantile(sorted: &[f64], q: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let x = q * (sorted.len() - 1) as f64;
-    let (lo, hi) = (x.floor() as usize, x.ceil() as usize);
-    sorted[lo] + (sorted[hi] - sorted[lo]) * (x - lo as f64)
-}
-
-fn relative_iqr(sorted: &[f64]) -> f64 {
-    let m = quantile(sorted, 0.5).abs();
-    if m == 0.0 {
-        return 0.0;
-    }
-    (quantile(sorted, 0.75) - quantile(sorted, 0.25)) / m
-}
-
 type Sampler<'a> = Box<dyn FnMut() -> f64 + 'a>;
 
 /// Samples every probe of a family round by round (interleaved) until each has settled or the family's time
@@ -182,43 +110,6 @@ fn converge(mut probes: Vec<Sampler<'_>>, s: &Settings) -> Vec<Figure> {
 }
 
 // ---- Kernels ----------------------------------------------------------------------------------------------
-
-/// `c = a · b` on this thread with the tuned kernel: `a` is m×k row-major, `b` k×n with row stride `ldb`,
-/// `c` m×n row-major.
-fn sgemm(g: ChainGemm, a: &[f32], b: &[f32], ldb: usize, c: &mut [f32]) {
-    let (m, k, n) = (g.m as usize, g.k as usize, g.n as usize);
-    // Not user input: the shapes are this file's. A real assert, not a debug one: it is what makes the
-    // call below sound.
-    assert!(
-        a.len() >= m * k
-            && c.len() >= m * n
-            && n <= ldb
-            && (k == 0 || b.len() >= (k - 1) * ldb + n),
-        "sgemm operands too short for {m}×{k}×{n}"
-    );
-    // The crate's one unsafe block (`unsafe_code` is denied everywhere else, Cargo.toml [lints]).
-    // SAFETY: the assert keeps every element matrixmultiply addresses (row < m, column < n, depth < k with
-    // these strides) inside the three slices; `c` is a distinct `&mut`, so it aliases neither input.
-    #[allow(unsafe_code)]
-    unsafe {
-        matrixmultiply::sgemm(
-            m,
-            k,
-            n,
-            1.0,
-            a.as_ptr(),
-            k as isize,
-            1,
-            b.as_ptr(),
-            ldb as isize,
-            1,
-            0.0,
-            c.as_mut_ptr(),
-            n as isize,
-            1,
-        );
-    }
-}
 
 /// `y = x · b` for one row `x` (a GEMV): row by row over `b` (k×n, row stride `ldb`), streaming it once;
 /// `y` stays in L1. What runtimes run for batch-1 decoding: memory-bound, so a vectorised loop is enough.
@@ -244,9 +135,9 @@ fn stream_sum(xs: &[f32]) -> f32 {
     acc.iter().sum::<f32>() + it.remainder().iter().sum::<f32>()
 }
 
-/// The shape classes.
-const LARGE: ChainGemm = ChainGemm { m: 512, k: 768, n: 768 };
-const SMALL: ChainGemm = ChainGemm { m: 16, k: 768, n: 768 };
+/// The shape classes (the large and small ones shared with `measureWasmGemm` in a page).
+const LARGE: ChainGemm = LARGE_GEMM;
+const SMALL: ChainGemm = SMALL_GEMM;
 const GEMV: ChainGemm = ChainGemm { m: 1, k: 768, n: 3072 };
 
 fn flops(g: ChainGemm) -> f64 {
@@ -290,13 +181,6 @@ impl<'a> Split<'a> {
             sgemm(g, self.a, b.get(first..).unwrap_or(&[]), n, &mut c);
         }
     }
-}
-
-/// The `i`-th matrix of `len` elements in `buffer` (cycling).
-fn window(buffer: &[f32], len: usize, i: usize) -> &[f32] {
-    let count = (buffer.len() / len.max(1)).max(1);
-    let start = (i % count) * len;
-    buffer.get(start..start + len).unwrap_or(buffer)
 }
 
 // ---- Probes -------------------------------------------------------------------------------------------------
@@ -1042,16 +926,6 @@ mod tests {
         assert!((concurrency_of(0.999, 102.0, 108.6, 2) - 108.6 / 204.0).abs() < 1e-12);
         // One core: only the streams' figure (1 there).
         assert_eq!(concurrency_of(1.0, 100.0, 100.0, 1), 1.0);
-    }
-
-    #[test]
-    fn quantiles_interpolate_and_the_iqr_is_relative_to_the_median() {
-        let v = [1.0, 2.0, 3.0, 4.0, 5.0];
-        assert_eq!(quantile(&v, 0.5), 3.0);
-        assert_eq!(quantile(&v, 0.25), 2.0);
-        assert!((relative_iqr(&v) - 2.0 / 3.0).abs() < 1e-12);
-        let f = Figure::of(&[9.0, 1.0, 1.0, 1.0], 3);
-        assert_eq!((f.median, f.iqr_pct, f.samples, f.stable), (1.0, 0.0, 4, true));
     }
 
     #[test]

@@ -8,7 +8,7 @@
 //! weights and the KV cache.
 
 use super::spec::ResolvedModel;
-use crate::catalog::arch::{Op, OpClass};
+use crate::catalog::arch::{Activation, Op, OpClass};
 use crate::catalog::hardware::{Concurrency, DeviceProfile, PAGE_BYTES};
 use crate::catalog::models::Work;
 use crate::catalog::runtime::RuntimeProfile;
@@ -542,16 +542,47 @@ impl Placement<'_> {
         best
     }
 
-    /// Compute time of an operator off the GEMM units, s: its arithmetic at the vector rate, or on a CPU a
-    /// fused residual-add-and-norm at the runtime's own per-thread element rate where it has one
-    /// (`cpu_skip_norm_gelems_per_thread`), whichever is slower.
+    /// Compute time of an operator off the GEMM units, s: its arithmetic at the vector rate (a depthwise
+    /// convolution's at the runtime's share of it where it has one, `cpu_depthwise_vector_share`), or on a CPU
+    /// at the runtime's own per-thread element rate where it has one (`own_element_rate`), whichever is
+    /// slower.
     fn vector_work(&self, r: &Rates, op: &Op) -> f64 {
+        let share = self.runtime.cpu_depthwise_vector_share;
+        if r.cpu && op.class == OpClass::Depthwise && share > 0.0 {
+            return op.flops / (r.vector_flops * share);
+        }
         let vector = op.flops / r.vector_flops;
-        let rate = self.runtime.cpu_skip_norm_gelems_per_thread;
-        if !(r.cpu && op.skip_norm && rate > 0.0) {
+        let (rate, elems) = self.own_element_rate(r, op);
+        if rate <= 0.0 {
             return vector;
         }
-        vector.max(op.out_elems / (rate * 1e9 * r.units))
+        vector.max(elems / (rate * 1e9 * r.units))
+    }
+
+    /// The runtime's own per-thread element rate for `op` on a CPU (G elements/s) and the elements it applies
+    /// to: a fused residual-add-and-norm (`cpu_skip_norm_gelems_per_thread`), any other normalisation
+    /// (`cpu_norm_gelems_per_thread`), or an activation it runs as a kernel of its own
+    /// (`cpu_sigmoid_gelems_per_thread`, `cpu_gelu_gelems_per_thread`); rate 0 where it has none.
+    fn own_element_rate(&self, r: &Rates, op: &Op) -> (f64, f64) {
+        if !r.cpu {
+            return (0.0, 0.0);
+        }
+        let rt = self.runtime;
+        match op.class {
+            OpClass::Norm if op.skip_norm && rt.cpu_skip_norm_gelems_per_thread > 0.0 => {
+                (rt.cpu_skip_norm_gelems_per_thread, op.out_elems)
+            }
+            OpClass::Norm => (rt.cpu_norm_gelems_per_thread, op.out_elems),
+            OpClass::Epilogue => {
+                let rate = match op.activation {
+                    Activation::None => 0.0,
+                    Activation::Sigmoid => rt.cpu_sigmoid_gelems_per_thread,
+                    Activation::Gelu => rt.cpu_gelu_gelems_per_thread,
+                };
+                (rate, op.activation_elems())
+            }
+            _ => (0.0, 0.0),
+        }
     }
 
     /// The bandwidth a depthwise convolution moves its activations at on a CPU: at most the runtime's share
@@ -692,7 +723,9 @@ impl Placement<'_> {
     fn kernels(&self, r: &Rates, ops: &[Op], mut each: impl FnMut(&Op, &Tally, f64)) {
         for op in ops {
             match op.class {
-                OpClass::Epilogue if self.runtime.fuses_epilogues => {}
+                // An activation the runtime runs as a kernel of its own is no epilogue to fuse.
+                OpClass::Epilogue
+                    if self.runtime.fuses_epilogues && self.own_element_rate(r, op).0 <= 0.0 => {}
                 OpClass::Attention if !self.runtime.fused_attention => {
                     for k in &Self::unfused_attention(op) {
                         each(op, &self.op(r, k), k.repeat);

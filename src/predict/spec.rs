@@ -1,7 +1,7 @@
 //! Validated inputs: one model entry ([`ModelSpec`]) and its resolution to an architecture and an input shape
 //! ([`ResolvedModel`]), with a warning whenever something had to be estimated.
 
-use crate::catalog::arch::{AttnBias, Embedding, TxStack};
+use crate::catalog::arch::{Activation, AttnBias, Embedding, TxStack};
 use crate::catalog::models::{self, Architecture, ChainGemm, InputShape, OpGraph};
 use crate::catalog::{ModelType, Precision};
 use crate::error::{Error, Result};
@@ -366,6 +366,8 @@ fn custom_arch(
                 attn_bias: if a.decoder && a.gated { AttnBias::None } else { AttnBias::All },
                 ffn_bias: !a.gated,
                 norm_bias: !a.gated,
+                // Gated FFNs are SwiGLU (SiLU on the gate); plain ones GELU.
+                activation: if a.gated { Activation::Sigmoid } else { Activation::Gelu },
                 ..TxStack::bert(a.layers, a.hidden, heads, a.ffn.unwrap_or(4 * a.hidden))
             };
             Ok(generic(stack, a.decoder, a.vocab.unwrap_or(32_000), ty, default_input()))

@@ -339,7 +339,10 @@ export interface HardwareProfile {
   overhead_scale?: number;
   /** Per-model latency factors from calibration, by model name. */
   latency_corrections?: { [key in string]: number };
-  /** Measured kernel efficiency per runtime on this device, in (0, 1]. */
+  /**
+   * Measured kernel efficiency per runtime on this device, in (0, 4]: above 1 where its kernels beat the
+   * tuned GEMM the peak was calibrated with.
+   */
   runtime_efficiency?: { [key in string]: number };
   /** Sources per field. */
   sources?: { [key in string]: string };
@@ -1499,6 +1502,41 @@ export interface StrategyComparison {
   accuracy: RecommendationAccuracy;
   /** The runs, one per strategy, with their outputs. */
   runs: PoolRun[];
+}
+
+/** `measureWasmGemm` options: seconds to spend (default 2, at most 60) and the profile to start from (a target string or a profile object; default the `wasm` catalog device). */
+export type WasmGemmOptions = { seconds?: number; hardware?: string | HardwareProfile };
+
+/** One measured figure: the median of its last samples and their spread (`measureWasmGemm`). */
+export interface MeasuredFigure {
+  /** Median of the reported window. */
+  median: number;
+  /** Smallest sample of the window. */
+  min: number;
+  /** Largest sample of the window. */
+  max: number;
+  /** Interquartile range of the window relative to the median, %. */
+  iqrPct: number;
+  /** Samples taken in all. */
+  samples: number;
+  /** Whether the window settled under the target spread (2.5 %) before the time cap. */
+  stable: boolean;
+}
+
+/** `measureWasmGemm`'s result: the tuned GEMM's rates on one thread of this page and the profile they make. */
+export interface WasmGemmMeasurement {
+  /** `m×k×n` of the large shape. */
+  largeShape: [number, number, number];
+  /** GFLOP/s of the large shape. */
+  large: MeasuredFigure;
+  /** `m×k×n` of the small shape. */
+  smallShape: [number, number, number];
+  /** GFLOP/s of the small shape. */
+  small: MeasuredFigure;
+  /** Seconds the measurement took. */
+  seconds: number;
+  /** The base profile with the measured peak and tiles (id `wasm:calibrated`): pass it as `hardware`. */
+  hardware: HardwareProfile;
 }
 
 /**

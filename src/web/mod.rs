@@ -6,6 +6,8 @@
 #[cfg(not(feature = "predictor-only"))]
 mod detect;
 #[cfg(not(feature = "predictor-only"))]
+mod gemm;
+#[cfg(not(feature = "predictor-only"))]
 mod js;
 #[cfg(not(feature = "predictor-only"))]
 mod pool;
@@ -37,6 +39,8 @@ use crate::{Goal, MultiModelPredictor};
 
 #[cfg(not(feature = "predictor-only"))]
 pub use detect::*;
+#[cfg(not(feature = "predictor-only"))]
+pub use gemm::*;
 #[cfg(not(feature = "predictor-only"))]
 pub use pool::*;
 #[cfg(not(feature = "predictor-only"))]

@@ -428,3 +428,69 @@ pub struct Export {
 
 /// Format tag of stores and exports.
 pub const FORMAT: &str = "mmperf-measurements-1";
+
+/// One measured figure: the median of its last samples and their spread (`measureWasmGemm`).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "MeasuredFigure"))]
+pub struct FigureDto {
+    /// Median of the reported window.
+    pub median: f64,
+    /// Smallest sample of the window.
+    pub min: f64,
+    /// Largest sample of the window.
+    pub max: f64,
+    /// Interquartile range of the window relative to the median, %.
+    pub iqr_pct: f64,
+    /// Samples taken in all.
+    pub samples: f64,
+    /// Whether the window settled under the target spread (2.5 %) before the time cap.
+    pub stable: bool,
+}
+
+impl From<&crate::calibrate::figure::Figure> for FigureDto {
+    fn from(f: &crate::calibrate::figure::Figure) -> Self {
+        FigureDto {
+            median: super::r4(f.median),
+            min: super::r4(f.min),
+            max: super::r4(f.max),
+            iqr_pct: super::r4(f.iqr_pct),
+            samples: f.samples as f64,
+            stable: f.stable,
+        }
+    }
+}
+
+/// `measureWasmGemm`'s result: the tuned GEMM's rates on one thread of this page and the profile they make.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "WasmGemmMeasurement"))]
+pub struct WasmGemmDto {
+    /// `m×k×n` of the large shape.
+    pub large_shape: [u32; 3],
+    /// GFLOP/s of the large shape.
+    pub large: FigureDto,
+    /// `m×k×n` of the small shape.
+    pub small_shape: [u32; 3],
+    /// GFLOP/s of the small shape.
+    pub small: FigureDto,
+    /// Seconds the measurement took.
+    pub seconds: f64,
+    /// The base profile with the measured peak and tiles (id `wasm:calibrated`): pass it as `hardware`.
+    pub hardware: HardwareProfileDto,
+}
+
+impl WasmGemmDto {
+    /// The DTO of measurement `g`, which took `seconds`, and the profile `p` made from it.
+    pub fn new(g: &crate::calibrate::wasm::WasmGemm, seconds: f64, p: &DeviceProfile) -> Self {
+        use crate::calibrate::figure::{LARGE_GEMM as L, SMALL_GEMM as S};
+        WasmGemmDto {
+            large_shape: [L.m, L.k, L.n],
+            large: FigureDto::from(&g.large),
+            small_shape: [S.m, S.k, S.n],
+            small: FigureDto::from(&g.small),
+            seconds: super::r4(seconds),
+            hardware: HardwareProfileDto::from(p),
+        }
+    }
+}

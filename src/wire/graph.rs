@@ -198,6 +198,8 @@ impl OpDto {
             // The described graph keeps no convolution windows: its GEMMs count as matrix products.
             window: 0.0,
             skip_norm: false,
+            // Nor activation functions: its element-wise operators count as cheap ones.
+            activation: crate::catalog::arch::Activation::None,
         })
     }
 }

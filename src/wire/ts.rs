@@ -348,6 +348,12 @@ fn reports(g: &mut Gen) {
     g.shape::<ErrorStatsDto>().shape::<TrendDto>().shape::<ValidationDto>().shape::<FitDto>();
     g.shape::<RankedDto>().shape::<AccuracyDto>();
     g.shape_plus::<ComparisonDto>(&[("runs", "PoolRun[]", RUNS)]);
+    g.named(
+        "WasmGemmOptions",
+        "`measureWasmGemm` options: seconds to spend (default 2, at most 60) and the profile to start from (a target string or a profile object; default the `wasm` catalog device).",
+        "{ seconds?: number; hardware?: string | HardwareProfile }",
+    );
+    g.shape::<FigureDto>().shape::<WasmGemmDto>();
 }
 
 fn browser(g: &mut Gen) {
