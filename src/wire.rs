@@ -200,4 +200,17 @@ mod tests {
             parse_hardware(r#"{"base":"cuda","bandwidth_efficiency":2}"#).unwrap_err().to_string();
         assert!(err.contains("hardware.bandwidth_efficiency"), "{err}");
     }
+
+    #[test]
+    fn a_runtime_may_beat_the_calibrated_gemm_by_up_to_four_times() {
+        // onnxruntime-web's small GEMMs ran 1.2-1.3x the page's tuned GEMM (bench/web/gemm.mjs).
+        let d = parse_hardware(r#"{"base":"wasm","runtime_efficiency":{"ort-web":1.25}}"#).unwrap();
+        assert_eq!(d.runtime_efficiency, vec![("onnxruntime-web".to_string(), 1.25)]);
+        for bad in ["0", "4.5", "-1"] {
+            let json = format!(r#"{{"base":"wasm","runtime_efficiency":{{"onnxruntime-web":{bad}}}}}"#);
+            let err = parse_hardware(&json).unwrap_err().to_string();
+            assert!(err.contains("hardware.runtime_efficiency.onnxruntime-web"), "{err}");
+            assert!(err.contains("at most 4"), "{err}");
+        }
+    }
 }
