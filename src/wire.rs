@@ -207,7 +207,8 @@ mod tests {
         let d = parse_hardware(r#"{"base":"wasm","runtime_efficiency":{"ort-web":1.25}}"#).unwrap();
         assert_eq!(d.runtime_efficiency, vec![("onnxruntime-web".to_string(), 1.25)]);
         for bad in ["0", "4.5", "-1"] {
-            let json = format!(r#"{{"base":"wasm","runtime_efficiency":{{"onnxruntime-web":{bad}}}}}"#);
+            let json =
+                format!(r#"{{"base":"wasm","runtime_efficiency":{{"onnxruntime-web":{bad}}}}}"#);
             let err = parse_hardware(&json).unwrap_err().to_string();
             assert!(err.contains("hardware.runtime_efficiency.onnxruntime-web"), "{err}");
             assert!(err.contains("at most 4"), "{err}");
