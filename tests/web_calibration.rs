@@ -207,3 +207,49 @@ async fn strategies_are_compared_by_what_they_measure() {
     assert_eq!(c["runs"].as_array().unwrap().len(), 3);
     assert_eq!(to_json(&p.measurements().unwrap().into()).as_array().unwrap().len(), 3);
 }
+
+#[wasm_bindgen_test]
+async fn measuring_the_pages_gemm_makes_the_pools_wasm_profiles() {
+    let p = pool(json!({"storage": "memory"})).await;
+    let m = to_json(
+        &JsFuture::from(p.measure_wasm(Some(js(&json!({"seconds": 0.3})).unchecked_into())))
+            .await
+            .map_err(message)
+            .unwrap(),
+    );
+    let large = f(&m["large"], "median");
+    assert!(large > 0.0 && f(&m["small"], "median") > 0.0, "{m}");
+    // The workers' profile, its peak from the rate: cores × large ÷ 0.75.
+    let h = &m["hardware"];
+    assert_eq!(h["id"], "pool:wasm-workers", "{h}");
+    let cores = f(h, "compute_units");
+    let peak = h["peak_tflops"]["fp32"].as_f64().unwrap() * 1e3;
+    assert!((peak - cores * large / 0.75).abs() < 1e-3 * peak, "{h}");
+    assert_eq!(h["runtime_efficiency"]["onnxruntime-web"].as_f64(), Some(0.98), "{h}");
+    // Both WASM profiles get a new version beside the derived one.
+    let export = to_json(&p.export_measurements().unwrap().into());
+    let mut stored: Vec<(String, u64, bool)> = export["profiles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            let note = x["note"].as_str().unwrap_or_default();
+            (x["id"].as_str().unwrap().to_string(), x["version"].as_u64().unwrap(), note.starts_with("measureWasm"))
+        })
+        .collect();
+    stored.sort();
+    assert_eq!(
+        stored,
+        vec![
+            ("pool:wasm-main-thread".to_string(), 1, false),
+            ("pool:wasm-main-thread".to_string(), 2, true),
+            ("pool:wasm-workers".to_string(), 1, false),
+            ("pool:wasm-workers".to_string(), 2, true),
+        ]
+    );
+    let e = JsFuture::from(p.measure_wasm(Some(js(&json!({"seconds": 0})).unchecked_into())))
+        .await
+        .map_err(message)
+        .unwrap_err();
+    assert!(e.contains("options.seconds"), "{e}");
+}

@@ -58,27 +58,7 @@ fn flops(g: ChainGemm) -> f64 {
 #[wasm_bindgen(js_name = measureWasmGemm)]
 pub async fn measure_wasm_gemm(options: Option<WasmGemmOptionsArg>) -> Result<WasmGemmJs, JsError> {
     let o: JsValue = options.map_or(JsValue::UNDEFINED, Into::into);
-    if !is_absent(&o) && !o.is_object() {
-        return Err(js_error(Error::invalid(
-            "options",
-            format!("{o:?}"),
-            "an object { seconds?, hardware? } or nothing",
-        )));
-    }
-    let seconds = match get(&o, "seconds") {
-        v if is_absent(&v) => DEFAULT_SECONDS,
-        v => {
-            let s: f64 = from_js(&v, "options.seconds")?;
-            if !(s > 0.0 && s <= MAX_SECONDS) {
-                return Err(js_error(Error::invalid(
-                    "options.seconds",
-                    s,
-                    format!("a number of seconds above 0 and at most {MAX_SECONDS}"),
-                )));
-            }
-            s
-        }
-    };
+    let seconds = seconds_option(&o)?;
     let base = match hardware_from_js(&get(&o, "hardware"), "options.hardware")? {
         Some(p) => p,
         None => hardware::find("wasm").map_err(js_error)?,
@@ -90,11 +70,36 @@ pub async fn measure_wasm_gemm(options: Option<WasmGemmOptionsArg>) -> Result<Wa
     Ok(to_js(&WasmGemmDto::new(&g, elapsed_s, &profile))?.unchecked_into())
 }
 
+/// `options.seconds` (default 2, above 0 and at most 60), with `options` an object or nothing.
+pub(super) fn seconds_option(o: &JsValue) -> Result<f64, JsError> {
+    if !is_absent(o) && !o.is_object() {
+        return Err(js_error(Error::invalid(
+            "options",
+            format!("{o:?}"),
+            "an object { seconds?, hardware? } or nothing",
+        )));
+    }
+    match get(o, "seconds") {
+        v if is_absent(&v) => Ok(DEFAULT_SECONDS),
+        v => {
+            let s: f64 = from_js(&v, "options.seconds")?;
+            if !(s > 0.0 && s <= MAX_SECONDS) {
+                return Err(js_error(Error::invalid(
+                    "options.seconds",
+                    s,
+                    format!("a number of seconds above 0 and at most {MAX_SECONDS}"),
+                )));
+            }
+            Ok(s)
+        }
+    }
+}
+
 /// Samples both shapes in turn, after a warm-up, until both settle or `budget_ms` is spent (3 samples each
 /// at least), yielding to the event loop between samples: V8 tiers hot WebAssembly up in the background
 /// and the optimised code reached the calls only across event-loop turns. Without the yields headless
 /// Chromium timed 14-15, 33 or 40 GFLOP/s for the large shape, page by page; with them 39-40 in 8 of 8.
-async fn measure(budget_ms: f64) -> WasmGemm {
+pub(super) async fn measure(budget_ms: f64) -> WasmGemm {
     let (l, s) = (LARGE_GEMM, SMALL_GEMM);
     let a: Vec<f32> =
         (0..l.m as usize * l.k as usize).map(|i| ((i % 13) as f32 - 6.0) * 0.01).collect();
