@@ -6,8 +6,10 @@
 // pick uncalibrated, refits, and runs them again; prints measured against predicted per scenario and writes
 // everything to --out.
 //
-//   node bench/web/pool.mjs [--scenarios FILE] [--only a,b] [--rounds K] [--out FILE] [--per-run]
+//   node bench/web/pool.mjs [--scenarios FILE] [--only a,b] [--rounds K] [--out FILE] [--per-run] [--measure-wasm]
 //
+// --measure-wasm: after the uncalibrated rounds, pool.measureWasm() (the page's own WebAssembly GEMM makes the
+// pool's WASM profiles) and the same rounds again ("measured"), before the refit.
 // --per-run: every model in a worker whose threads each plan chooses (ortWorkerModel perRun), so sequential
 // runs each model on every core, parallel on every core each, and auto on the split it recommends.
 //
@@ -29,6 +31,7 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '3' },
     out: { type: 'string', default: join(HERE, 'results', 'pool-dev-vm.json') },
     'per-run': { type: 'boolean', default: false },
+    'measure-wasm': { type: 'boolean', default: false },
   },
 });
 const rounds = Number(values.rounds);
@@ -56,7 +59,7 @@ const results = { date: new Date().toISOString(), rounds, scenarios: [] };
 let failed = 0;
 try {
   for (const s of scenarios) {
-    const cfg = { models: s.models, paths: s.models.map(graph), rounds, perRun: values['per-run'] };
+    const cfg = { models: s.models, paths: s.models.map(graph), rounds, perRun: values['per-run'], measureWasm: values['measure-wasm'] };
     const page = await browser.newPage();
     page.on('pageerror', (e) => log(`  page error: ${e}`));
     log(`${s.name}: ${s.models.map((m) => m.model_name).join(' + ')}`);
@@ -81,6 +84,7 @@ try {
       console.log(`  ${name}: ${row('sequential')}\n  ${' '.repeat(name.length)}  ${row('parallel')}`);
       console.log(`  ${' '.repeat(name.length)}  median makespan error ${(100 * err).toFixed(0)} %; faster measured: ${mp < ms ? 'parallel' : 'sequential'} (x${(Math.max(ms, mp) / Math.min(ms, mp)).toFixed(2)}), predicted: ${pp < ps ? 'parallel' : 'sequential'} (x${(Math.max(ps, pp) / Math.min(ps, pp)).toFixed(2)}); auto picked ${p.auto.strategy}${p.auto.threads?.length ? ` [${p.auto.threads.join(', ')} threads]` : ''} (${p.auto.makespanMs.toFixed(1)} ms, predicted ${p.auto.predictedMs.toFixed(1)})${bad.length ? `; ${bad.length} runs with failures` : ''}`);
     }
+    if (r.wasm) console.log(`  measureWasm: ${JSON.stringify(r.wasm)}`);
     if (r.fit) console.log(`  refit: ${JSON.stringify(r.fit)}`);
     mkdirSync(dirname(resolve(values.out)), { recursive: true });
     writeFileSync(values.out, `${JSON.stringify(results, null, 1)}\n`);
