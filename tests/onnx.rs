@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::process::Command;
 
-use multimodel_perf::catalog::arch::OpClass;
+use multimodel_perf::catalog::arch::{Activation, OpClass};
 use multimodel_perf::catalog::models::{self, InputShape};
 use multimodel_perf::catalog::{ModelType, Precision};
 use multimodel_perf::onnx::proto::dtype;
@@ -354,4 +354,36 @@ fn the_committed_onnx_fixtures_are_the_builders_output() {
         );
         describe(bytes, &Options::default()).unwrap();
     }
+}
+
+#[test]
+fn element_wise_groups_carry_the_activation_function_they_compute() {
+    // The BERT graph's FFN computes GELU with an error function (x · (1 + erf(x / √2)) / 2): one GELU
+    // epilogue per layer, and the pooler's tanh counts alike (an exponential per element); its other
+    // element-wise groups (residual adds, scaling) are plain.
+    let d = describe(bert_base("1", "128", false), &Options::default()).unwrap();
+    let gelu: Vec<_> = d.graph.ops.iter().filter(|o| o.activation == Activation::Gelu).collect();
+    assert_eq!(gelu.len(), 2, "{:?}", d.graph.ops);
+    assert_eq!(
+        (gelu[0].class, gelu[0].repeat, gelu[0].out_elems),
+        (OpClass::Epilogue, 12.0, 128.0 * 3072.0)
+    );
+    assert_eq!((gelu[1].repeat, gelu[1].out_elems), (1.0, 768.0));
+    assert!(d
+        .graph
+        .ops
+        .iter()
+        .any(|o| o.class == OpClass::Epilogue && o.activation == Activation::None));
+    // It survives the model entry's JSON, and a name outside the three is refused by field.
+    let entry = serde_json::to_value(DescriptionDto::from(&d)).unwrap();
+    let ops = entry["entry"]["graph"]["ops"].as_array().unwrap();
+    assert_eq!(ops.iter().filter(|o| o["activation"] == "gelu").count(), 2);
+    let mut bad = entry["entry"].clone();
+    let i = ops.iter().position(|o| o["activation"] == "gelu").unwrap();
+    bad["graph"]["ops"][i]["activation"] = serde_json::json!("relu");
+    let e = wire::parse_workload(&serde_json::json!([bad]).to_string()).unwrap_err().to_string();
+    assert!(
+        e.contains(&format!("graph.ops[{i}].activation")) && e.contains("none, sigmoid or gelu"),
+        "{e}"
+    );
 }

@@ -234,7 +234,11 @@ async fn measuring_the_pages_gemm_makes_the_pools_wasm_profiles() {
         .iter()
         .map(|x| {
             let note = x["note"].as_str().unwrap_or_default();
-            (x["id"].as_str().unwrap().to_string(), x["version"].as_u64().unwrap(), note.starts_with("measureWasm"))
+            (
+                x["id"].as_str().unwrap().to_string(),
+                x["version"].as_u64().unwrap(),
+                note.starts_with("measureWasm"),
+            )
         })
         .collect();
     stored.sort();

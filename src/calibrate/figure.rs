@@ -2,6 +2,7 @@
 //! samples with their spread, and stops sampling once that spread is small. `mmperf calibrate` (natively)
 //! and `measureWasmGemm` (in a page) use the same rules.
 
+use crate::catalog::hardware::GemmTile;
 use crate::catalog::models::ChainGemm;
 
 /// The large GEMM shape calibration times (m×k×n: a 512-token encoder layer's projection).
@@ -16,6 +17,26 @@ pub const TARGET_SPREAD: f64 = 0.025;
 /// Efficiency of the catalog's large CPU tile (64×256 at 0.75, `hardware::CPU_TILES`): the calibrated peak
 /// is the measured large-GEMM 1-thread rate divided by it, so that the profile's tiles reproduce the rate.
 pub const LARGE_TILE_EFFICIENCY: f64 = 0.75;
+
+/// FLOPs of one GEMM of shape `g`.
+pub fn gemm_flops(g: ChainGemm) -> f64 {
+    2.0 * f64::from(g.m) * f64::from(g.k) * f64::from(g.n)
+}
+
+/// The tiles a calibrated profile gets from its measured large and small GEMM rates (any unit): the catalog's
+/// large tile (64×256) at [`LARGE_TILE_EFFICIENCY`], which the peak is set to reproduce, and the small tile
+/// (16×64) at the efficiency that reproduces the small GEMM (16 rows: one small tile high, no padding),
+/// kept within (0, 1]: at least 0.01 so a broken sample cannot make a tile cost without bound.
+pub fn calibrated_tiles(large: f64, small: f64) -> Vec<GemmTile> {
+    vec![
+        GemmTile { m: 64, n: 256, efficiency: LARGE_TILE_EFFICIENCY },
+        GemmTile {
+            m: 16,
+            n: 64,
+            efficiency: (LARGE_TILE_EFFICIENCY * small / large).clamp(0.01, 1.0),
+        },
+    ]
+}
 
 /// One measured quantity: the median of its stable samples and their spread.
 #[derive(Debug, Clone, Copy, PartialEq)]

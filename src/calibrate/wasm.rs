@@ -12,8 +12,8 @@
 //! (2×512-bit pipes, derived 16/64) its GEMMs ran 1.4-1.6x faster than derived (`bench/web/op_profile.mjs`,
 //! session 15), while the two derived peaks were within 3 % of each other.
 
-use super::figure::{Figure, LARGE_GEMM, LARGE_TILE_EFFICIENCY, SMALL_GEMM};
-use crate::catalog::hardware::{DeviceProfile, GemmTile, Platform};
+use super::figure::{calibrated_tiles, Figure, LARGE_GEMM, LARGE_TILE_EFFICIENCY, SMALL_GEMM};
+use crate::catalog::hardware::{DeviceProfile, Platform};
 use crate::catalog::runtime::RuntimeProfile;
 use crate::error::{Error, Result};
 
@@ -30,6 +30,13 @@ pub struct WasmGemm {
 /// `base` with the peak and tiles `g` measured: id `wasm:calibrated`, platform `wasm`; bandwidth, cores and
 /// every other figure stay `base`'s. Errors name the field when a rate is not a positive number.
 pub fn profile_from_wasm_gemm(base: &DeviceProfile, g: &WasmGemm) -> Result<DeviceProfile> {
+    if !matches!(base.platform, Platform::Wasm | Platform::Cpu) {
+        return Err(Error::invalid(
+            "hardware",
+            &base.id,
+            "a wasm or cpu profile (the machine whose page ran the GEMM)",
+        ));
+    }
     for (field, f) in [("gemm.large.median", g.large), ("gemm.small.median", g.small)] {
         if !(f.median.is_finite() && f.median > 0.0) {
             return Err(Error::invalid(field, f.median, "a positive GFLOP/s figure"));
@@ -44,14 +51,7 @@ pub fn profile_from_wasm_gemm(base: &DeviceProfile, g: &WasmGemm) -> Result<Devi
     }
     p.platform = Platform::Wasm;
     p.peak_tflops.fp32 = g.large.median * cores / LARGE_TILE_EFFICIENCY / 1e3;
-    p.gemm_tiles = vec![
-        GemmTile { m: 64, n: 256, efficiency: LARGE_TILE_EFFICIENCY },
-        GemmTile {
-            m: 16,
-            n: 64,
-            efficiency: (LARGE_TILE_EFFICIENCY * g.small.median / g.large.median).clamp(0.01, 1.0),
-        },
-    ];
+    p.gemm_tiles = calibrated_tiles(g.large.median, g.small.median);
     // The runtimes whose GEMMs were measured against the tuned GEMM in a page run at that ratio of it.
     let mut ratios = Vec::new();
     for rt in RuntimeProfile::all().iter().filter(|r| r.wasm_gemm_ratio > 0.0) {
@@ -63,7 +63,7 @@ pub fn profile_from_wasm_gemm(base: &DeviceProfile, g: &WasmGemm) -> Result<Devi
     p.sources.push((
         "runtime_efficiency".to_string(),
         format!(
-            "against the measured peak: {} (its GEMMs' rate over the tuned GEMM's in one page, bench/web/gemm.mjs); other runtimes keep their catalog efficiency, now against the measured peak",
+            "against the measured peak: {} (its GEMMs' rate over the tuned GEMM's in one page, bench/web/gemm.mjs); other runtimes keep the efficiency they had (the catalog's unless the profile held one), now against the measured peak",
             ratios.join(", ")
         ),
     ));
@@ -125,7 +125,12 @@ mod tests {
     }
 
     #[test]
-    fn a_rate_that_is_not_a_positive_number_is_refused_by_field() {
+    fn a_rate_that_is_not_a_positive_number_or_a_gpu_base_is_refused_by_field() {
+        let gpu = hardware::find("webgpu").unwrap();
+        let e = profile_from_wasm_gemm(&gpu, &WasmGemm { large: rate(40.0), small: rate(30.0) })
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("hardware") && e.contains("wasm or cpu"), "{e}");
         let base = hardware::find("wasm:laptop-4c").unwrap();
         for (large, small, field) in
             [(0.0, 30.0, "gemm.large.median"), (40.0, f64::NAN, "gemm.small.median")]

@@ -67,6 +67,22 @@ pub enum Activation {
     Gelu,
 }
 
+impl Activation {
+    /// Lower-case name, as written in a model entry's `graph.ops[].activation` (`none` is left out there).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::Sigmoid => "sigmoid",
+            Self::Gelu => "gelu",
+        }
+    }
+
+    /// The activation named `name` (`none`, `sigmoid` or `gelu`).
+    pub fn parse(name: &str) -> Option<Self> {
+        [Self::None, Self::Sigmoid, Self::Gelu].into_iter().find(|a| a.name() == name)
+    }
+}
+
 /// One kernel-sized unit of work, repeated `repeat` times (e.g. once per layer).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Op {
@@ -100,6 +116,8 @@ pub struct Op {
     pub skip_norm: bool,
     /// The function an element-wise operator applies ([`Activation::None`] for any other operator).
     pub activation: Activation,
+    /// A normalisation that is attention's softmax (unfused attention's), not a layer norm.
+    pub softmax: bool,
 }
 
 impl Op {
@@ -119,6 +137,7 @@ impl Op {
             window: 0.0,
             skip_norm: false,
             activation: Activation::None,
+            softmax: false,
         }
     }
 
@@ -144,6 +163,7 @@ impl Op {
             window: 0.0,
             skip_norm: false,
             activation: Activation::None,
+            softmax: false,
         }
     }
 
@@ -190,6 +210,7 @@ impl Op {
             window: 0.0,
             skip_norm: false,
             activation: Activation::None,
+            softmax: false,
         }
     }
 
@@ -389,7 +410,13 @@ impl TxStack {
             [
                 Op::norm(rows * d),
                 Op::linear(rows, d, up),
-                Op { activation: self.activation, ..Op::epilogue(rows * (up + ff)) },
+                // Bias and activation over the up projection's output; a gated FFN's SwiGLU reads the gate and
+                // the up halves and writes `rows × ff`, the activation's elements.
+                Op {
+                    activation: self.activation,
+                    out_elems: rows * ff,
+                    ..Op::epilogue(rows * (up + ff))
+                },
                 Op::linear(rows, ff, d),
                 Op::residual(rows * d),
             ]

@@ -126,6 +126,7 @@ impl OpGraph {
         eat(self.model_type as u64);
         for op in &self.ops {
             eat(op.class as u64);
+            eat(op.activation as u64);
             for x in op.sizes() {
                 eat(x.to_bits());
             }

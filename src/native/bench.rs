@@ -28,8 +28,10 @@ use super::machine::{detect_isa, last_level_cache_bytes, Isa, Load, BUSY_CORES};
 use super::pool::{region_seconds, with_pool};
 use super::run::Ready;
 pub use crate::calibrate::figure::Figure;
-use crate::calibrate::figure::{quantile, LARGE_GEMM, LARGE_TILE_EFFICIENCY, SMALL_GEMM};
-use crate::catalog::hardware::{self, DeviceProfile, GemmTile, Platform, PAGE_BYTES};
+use crate::calibrate::figure::{
+    calibrated_tiles, gemm_flops, quantile, LARGE_GEMM, LARGE_TILE_EFFICIENCY, SMALL_GEMM,
+};
+use crate::catalog::hardware::{self, DeviceProfile, Platform, PAGE_BYTES};
 use crate::catalog::models::ChainGemm;
 use crate::catalog::runtime::{RuntimeProfile, GLIBC_MMAP_THRESHOLD_MAX_MIB};
 use crate::error::Result;
@@ -141,7 +143,7 @@ const SMALL: ChainGemm = SMALL_GEMM;
 const GEMV: ChainGemm = ChainGemm { m: 1, k: 768, n: 3072 };
 
 fn flops(g: ChainGemm) -> f64 {
-    2.0 * f64::from(g.m) * f64::from(g.k) * f64::from(g.n)
+    gemm_flops(g)
 }
 
 /// One GEMM shape split by columns between `threads` threads (blocks of 16 columns, a microkernel's width),
@@ -715,14 +717,7 @@ pub fn profile(b: &CpuBench) -> Result<DeviceProfile> {
     p.sustained_clock_ratio = 1.0;
     // The catalog's large tile reproduces the large GEMM by construction; the small tile's efficiency is the
     // one that reproduces the small GEMM (16 rows: one small tile high, so no padding), measured alike.
-    p.gemm_tiles = vec![
-        GemmTile { m: 64, n: 256, efficiency: LARGE_TILE_EFFICIENCY },
-        GemmTile {
-            m: 16,
-            n: 64,
-            efficiency: (LARGE_TILE_EFFICIENCY * b.small_1() / b.large_1()).clamp(0.01, 1.0),
-        },
-    ];
+    p.gemm_tiles = calibrated_tiles(b.large_1(), b.small_1());
     let builtin_efficiency = fitted_builtin_efficiency(&p, b)?;
     p.runtime_efficiency = vec![("builtin".to_string(), builtin_efficiency)];
     p.sources.retain(|(k, _)| k != "datasheet" && k != "interference_per_model");

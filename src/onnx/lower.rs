@@ -13,7 +13,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::catalog::arch::{Op, OpClass};
+use crate::catalog::arch::{Activation, Op, OpClass};
 
 use super::infer::{Attrs, Kind, Value, BINARY, LAYER_NORMS, NORMS, UNARY};
 use super::proto::NodeProto;
@@ -284,12 +284,30 @@ pub fn lower(f: &Flow) -> Vec<Op> {
             }
         }
         let last = *nodes.last().unwrap_or(&0);
-        placed[last].push(Op::memory(OpClass::Epilogue, read + written, written, flops));
+        let mut op = Op::memory(OpClass::Epilogue, read + written, written, flops);
+        op.activation = group_activation(nodes.iter().map(|&j| f.op(j)));
+        placed[last].push(op);
     }
     for i in (0..n).filter(|&i| works(i) && !taken[i] && !elementwise(f.op(i))) {
         node_ops(f, i, &mut placed[i]);
     }
     placed.into_iter().flatten().collect()
+}
+
+/// The activation function an element-wise group computes, from its node types: GELU where it has an
+/// error function, a GELU node or a tanh (GELU's tanh form; a lone tanh, as BERT's pooler, needs an
+/// exponential per element alike), sigmoid-gated where it has a sigmoid
+/// (SiLU exports as `Sigmoid` and `Mul`), otherwise none (ReLU, clipping, bias, scaling).
+fn group_activation<'a>(ops: impl Iterator<Item = &'a str>) -> Activation {
+    let mut found = Activation::None;
+    for op in ops {
+        match op {
+            "Erf" | "Gelu" | "FastGelu" | "BiasGelu" | "Tanh" => return Activation::Gelu,
+            "Sigmoid" | "QuickGelu" => found = Activation::Sigmoid,
+            _ => {}
+        }
+    }
+    found
 }
 
 /// A copy of `read` elements into `written` new ones.
@@ -452,11 +470,11 @@ fn attention_ops(
     out.push(Op::attention(b * heads, s, kv, width / heads));
 }
 
-/// Merges identical operators (same class and sizes) into one with the summed `repeat`, keeping the order
+/// Merges identical operators (same class, activation and sizes) into one with the summed `repeat`, keeping the order
 /// of first appearance.
 pub fn merge(ops: Vec<Op>) -> Vec<Op> {
     let key = |o: &Op| {
-        let mut k = [o.class as u64; 10];
+        let mut k = [(o.class as u64) | ((o.activation as u64) << 8); 10];
         for (slot, x) in k[1..].iter_mut().zip(o.sizes()) {
             *slot = x.to_bits();
         }

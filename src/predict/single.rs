@@ -9,7 +9,7 @@
 
 use super::spec::ResolvedModel;
 use crate::catalog::arch::{Activation, Op, OpClass};
-use crate::catalog::hardware::{Concurrency, DeviceProfile, PAGE_BYTES};
+use crate::catalog::hardware::{Concurrency, DeviceProfile, Platform, PAGE_BYTES};
 use crate::catalog::models::Work;
 use crate::catalog::runtime::RuntimeProfile;
 use crate::catalog::Precision;
@@ -548,7 +548,7 @@ impl Placement<'_> {
     /// slower.
     fn vector_work(&self, r: &Rates, op: &Op) -> f64 {
         let share = self.runtime.cpu_depthwise_vector_share;
-        if r.cpu && op.class == OpClass::Depthwise && share > 0.0 {
+        if op.class == OpClass::Depthwise && share > 0.0 && self.own_cpu_kernels(r) {
             return op.flops / (r.vector_flops * share);
         }
         let vector = op.flops / r.vector_flops;
@@ -559,16 +559,24 @@ impl Placement<'_> {
         vector.max(elems / (rate * 1e9 * r.units))
     }
 
+    /// Whether the runtime's own kernels run on the cores here: a CPU, or WebAssembly in a page (a WebNN
+    /// context runs the browser's kernels, not the runtime's, so its rules do not apply there).
+    fn own_cpu_kernels(&self, r: &Rates) -> bool {
+        r.cpu && matches!(self.device.platform, Platform::Cpu | Platform::Wasm)
+    }
+
     /// The runtime's own per-thread element rate for `op` on a CPU (G elements/s) and the elements it applies
     /// to: a fused residual-add-and-norm (`cpu_skip_norm_gelems_per_thread`), any other normalisation
-    /// (`cpu_norm_gelems_per_thread`), or an activation it runs as a kernel of its own
+    /// (`cpu_norm_gelems_per_thread`), attention's softmax (`cpu_softmax_gelems_per_thread`), or an
+    /// activation it runs as a kernel of its own
     /// (`cpu_sigmoid_gelems_per_thread`, `cpu_gelu_gelems_per_thread`); rate 0 where it has none.
     fn own_element_rate(&self, r: &Rates, op: &Op) -> (f64, f64) {
-        if !r.cpu {
+        if !self.own_cpu_kernels(r) {
             return (0.0, 0.0);
         }
         let rt = self.runtime;
         match op.class {
+            OpClass::Norm if op.softmax => (rt.cpu_softmax_gelems_per_thread, op.out_elems),
             OpClass::Norm if op.skip_norm && rt.cpu_skip_norm_gelems_per_thread > 0.0 => {
                 (rt.cpu_skip_norm_gelems_per_thread, op.out_elems)
             }
@@ -711,6 +719,7 @@ impl Placement<'_> {
         let av = Op { n: op.k, k: op.n, out_elems: op.out_elems, ..half };
         let mut softmax = Op::norm(scores);
         softmax.repeat = op.repeat;
+        softmax.softmax = true;
         let mut scale = Op::epilogue(2.0 * scores);
         scale.repeat = op.repeat;
         [qk, scale, softmax, av]
@@ -938,7 +947,7 @@ mod tests {
     use super::{
         count_ceil, count_floor, remainder_padding, row_padding, Placement, SinglePrediction, MB,
     };
-    use crate::catalog::arch::Op;
+    use crate::catalog::arch::{Activation, Op, OpClass};
     use crate::catalog::hardware;
     use crate::catalog::runtime::RuntimeProfile;
     use crate::catalog::Precision;
@@ -1042,6 +1051,51 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn onnxruntime_webs_own_kernel_rates_apply_on_wasm_and_not_in_a_webnn_context() {
+        use super::OperatorKind;
+        let ort_web = RuntimeProfile::find("onnxruntime-web").unwrap();
+        let breakdown = |device: &str, model: &str| {
+            let d = hardware::find(device).unwrap();
+            let m = resolve(&ModelSpec::named(model), "models[0]").unwrap();
+            let p = Placement { device: &d, runtime: &ort_web, threads: 1 };
+            p.breakdown(&m, &m.arch.work(&m.input))
+        };
+        let kind = |parts: &[super::OperatorTime], k| parts.iter().find(|o| o.kind == k).copied();
+        // On WASM its SiLU kernels cost their elements at its rate; in a WebNN context the browser's kernels
+        // run and the activation stays fused.
+        let wasm = breakdown("wasm:laptop-4c", "efficientnet-b0");
+        let silu = kind(&wasm, OperatorKind::Elementwise).expect("SiLU kernels on WASM");
+        let m = resolve(&ModelSpec::named("efficientnet-b0"), "m").unwrap();
+        let elems: f64 = m
+            .arch
+            .work(&m.input)
+            .prefill
+            .iter()
+            .filter(|o| o.activation == Activation::Sigmoid)
+            .map(|o| o.activation_elems() * o.repeat)
+            .sum();
+        let at_rate_ms = elems / (ort_web.cpu_sigmoid_gelems_per_thread * 1e9) * 1e3;
+        assert!(
+            silu.ms >= at_rate_ms && silu.ms < 1.1 * at_rate_ms,
+            "{silu:?} against {at_rate_ms}"
+        );
+        assert!(
+            kind(&breakdown("webnn:cpu", "efficientnet-b0"), OperatorKind::Elementwise).is_none()
+        );
+        // Its softmax (attention is not fused on onnxruntime-web) at the softmax rate, not the layer norms'.
+        let bert = resolve(&ModelSpec::named("bert-base-uncased"), "m").unwrap();
+        let d = hardware::find("wasm:laptop-4c").unwrap();
+        let p = Placement { device: &d, runtime: &ort_web, threads: 1 };
+        let (r, _) = p.rates(Precision::Fp32);
+        let attention =
+            bert.arch.work(&bert.input).prefill.into_iter().find(|o| o.class == OpClass::Attention);
+        let softmax = Placement::unfused_attention(&attention.unwrap())[2];
+        assert!(softmax.softmax);
+        let want = softmax.out_elems / (ort_web.cpu_softmax_gelems_per_thread * 1e9);
+        assert!((p.vector_work(&r, &softmax) - want).abs() < 1e-12, "{want}");
     }
 
     /// t5-small generating `tokens` tokens on `runtime` with `threads` threads on a `cores`-core CPU.

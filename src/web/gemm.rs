@@ -10,10 +10,9 @@ use wasm_bindgen::JsCast;
 
 use super::js::{get, now_ms};
 use super::{from_js, hardware_from_js, is_absent, js_error, to_js};
-use crate::calibrate::figure::{Figure, LARGE_GEMM, SMALL_GEMM};
+use crate::calibrate::figure::{gemm_flops, Figure, LARGE_GEMM, SMALL_GEMM};
 use crate::calibrate::wasm::{profile_from_wasm_gemm, WasmGemm};
 use crate::catalog::hardware;
-use crate::catalog::models::ChainGemm;
 use crate::error::Error;
 use crate::tuned::{sgemm, window};
 use crate::wire::calibration::WasmGemmDto;
@@ -30,26 +29,27 @@ extern "C" {
 
 /// Seconds spent when `options.seconds` is not given.
 const DEFAULT_SECONDS: f64 = 2.0;
-/// The longest measurement `options.seconds` may ask for.
+/// The longest measurement `options.seconds` may ask for: both shapes settle in about a second on a quiet
+/// core; a minute bounds a page that never settles without blocking anyone indefinitely.
 const MAX_SECONDS: f64 = 60.0;
 /// One sample: GEMMs in a row for at least this long, ms (far above the coarsest timer a page gets, 0.1 ms).
 const SAMPLE_MS: f64 = 20.0;
 /// Samples a figure is judged on and reported from: the last ones, after the engine's optimising tier has
-/// replaced its baseline code.
+/// replaced its baseline code. 9 samples of 20 ms: about 0.2 s per shape once settled (the native
+/// calibration's 15 samples are of 4 ms).
 const WINDOW: usize = 9;
 /// Untimed GEMM calls before sampling, ms: time for the engine to compile the optimised code it swaps in at
-/// the next call (`tuned::sgemm` is never inlined for this).
+/// the next call (`tuned::sgemm` is never inlined for this). In headless Chromium a standalone module's first
+/// three batches of 10 calls (about 0.1 s each) ran at 28, 37 and 40 GFLOP/s, the settled rate; the yields
+/// between samples let the rest settle within the window.
 const WARMUP_MS: f64 = 300.0;
 /// The weights' buffer, bytes.
 const WEIGHTS_BYTES: usize = 64 << 20;
 
-fn flops(g: ChainGemm) -> f64 {
-    2.0 * f64::from(g.m) * f64::from(g.k) * f64::from(g.n)
-}
-
 /// Times the tuned GEMM's large (512×768×768) and small (16×768×768) shapes on this thread, for up to
-/// `options.seconds` (default 2, at most 60; the thread computes in 20 ms slices between which the page's
-/// event loop runs; it holds 64 MiB of weights while it runs), and resolves to their GFLOP/s with the
+/// `options.seconds` (default 2, at most 60, after a 0.3 s warm-up; the thread computes in 20 ms slices
+/// between which the page's event loop runs; its 64 MiB of weights are freed afterwards, but a WebAssembly
+/// memory never shrinks, so the page keeps that much more memory), and resolves to their GFLOP/s with the
 /// profile they make: `options.hardware` (a target string, a profile object, or the `wasm` catalog device)
 /// with its peak set to cores × the large rate ÷ the large tile's efficiency (0.75) and its small tile's
 /// efficiency from the small rate, id `wasm:calibrated`. Pass that profile as `hardware` to the predictor
@@ -140,7 +140,7 @@ pub(super) async fn measure(budget_ms: f64) -> WasmGemm {
                     break dt;
                 }
             };
-            samples[i].push(flops(g) * f64::from(calls) / (elapsed * 1e-3) / 1e9);
+            samples[i].push(gemm_flops(g) * f64::from(calls) / (elapsed * 1e-3) / 1e9);
             settled[i] = Figure::of(&samples[i], WINDOW).stable;
             TimeoutFuture::new(0).await;
         }

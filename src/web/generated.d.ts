@@ -85,6 +85,11 @@ export interface GraphOp {
   outElems?: number;
   /** Identical copies run one after another. */
   repeat?: number;
+  /**
+   * An element-wise operator's activation function where it needs an exponential or an error function:
+   * `sigmoid` (SiLU, QuickGELU, sigmoid) or `gelu`; absent (or `none`) for any other operator.
+   */
+  activation?: "none" | "sigmoid" | "gelu";
 }
 
 /** A model's operators at `items` items (what `describe` writes into a model entry). */

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::catalog::arch::{Op, OpClass};
+use crate::catalog::arch::{Activation, Op, OpClass};
 use crate::catalog::models::OpGraph;
 use crate::catalog::ModelType;
 use crate::error::{Error, Result};
@@ -55,6 +55,11 @@ pub struct OpDto {
     #[serde(default = "one", deserialize_with = "lenient::number")]
     #[cfg_attr(test, ts(type = "number", optional))]
     pub repeat: f64,
+    /// An element-wise operator's activation function where it needs an exponential or an error function:
+    /// `sigmoid` (SiLU, QuickGELU, sigmoid) or `gelu`; absent (or `none`) for any other operator.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(type = "\"none\" | \"sigmoid\" | \"gelu\"", optional))]
+    pub activation: Option<String>,
 }
 
 fn one() -> f64 {
@@ -89,6 +94,10 @@ impl From<&Op> for OpDto {
             weight_elems: op.weight_elems,
             out_elems: op.out_elems,
             repeat: op.repeat,
+            activation: match op.activation {
+                Activation::None => None,
+                a => Some(a.name().to_string()),
+            },
         }
     }
 }
@@ -175,6 +184,12 @@ impl OpDto {
                 "a number from 1 to 1e9",
             ));
         }
+        let activation = match self.activation.as_deref() {
+            None => Activation::None,
+            Some(a) => Activation::parse(a).ok_or_else(|| {
+                Error::invalid(format!("{field}.activation"), a, "none, sigmoid or gelu")
+            })?,
+        };
         if matches!(class, OpClass::Gemm | OpClass::Attention)
             && (self.batches < 1.0 || self.m <= 0.0 || self.n <= 0.0 || self.k <= 0.0)
         {
@@ -198,8 +213,8 @@ impl OpDto {
             // The described graph keeps no convolution windows: its GEMMs count as matrix products.
             window: 0.0,
             skip_norm: false,
-            // Nor activation functions: its element-wise operators count as cheap ones.
-            activation: crate::catalog::arch::Activation::None,
+            activation,
+            softmax: false,
         })
     }
 }

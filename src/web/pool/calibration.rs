@@ -16,15 +16,14 @@ use wasm_bindgen::JsCast;
 
 use super::super::store::{Idb, Kind, StoreError};
 use super::{from_js, get, is_absent, js_error, to_js, ResourcePool, State};
-use crate::calibrate::{self, Measurement};
 use crate::calibrate::wasm::profile_from_wasm_gemm;
+use crate::calibrate::{self, Measurement};
 use crate::catalog::hardware::{DeviceProfile, Platform};
 use crate::error::Error;
 use crate::wire;
 use crate::wire::calibration::{
-    WasmGemmDto,
     accuracy, measurement_dto, measurement_from_dto, ComparisonRecord, Export, FitDto,
-    MeasurementDto, StoredFit, StoredProfile, ValidationDto, FORMAT,
+    MeasurementDto, StoredFit, StoredProfile, ValidationDto, WasmGemmDto, FORMAT,
 };
 use crate::wire::pool::{AccuracyDto, ComparisonDto, RankedDto, StorageDto, WriteErrorDto};
 use crate::Goal;
@@ -417,18 +416,34 @@ impl ResourcePool {
     /// makes the pool's WASM profiles (this thread's and the workers') from it: peak fp32 = cores × the large
     /// GEMM's rate ÷ 0.75, onnxruntime-web's kernel efficiency its measured ratio to that GEMM. Each becomes a
     /// new stored version (kept in IndexedDB like a refit's), which later predictions, `validate` and `refit`
-    /// start from. Resolves to the measurement; its `hardware` is the workers' new profile.
+    /// start from (`options.hardware` is not read: the pool's own profiles are the bases). Resolves to the
+    /// measurement; its `hardware` is the workers' new profile.
     #[wasm_bindgen(js_name = measureWasm, unchecked_return_type = "Promise<WasmGemmMeasurement>")]
-    pub fn measure_wasm(&self, options: Option<super::super::gemm::WasmGemmOptionsArg>) -> js_sys::Promise {
+    pub fn measure_wasm(
+        &self,
+        options: Option<super::super::gemm::WasmGemmOptionsArg>,
+    ) -> js_sys::Promise {
         let state = self.state.clone();
         let o = self::options(&options.map_or(JsValue::UNDEFINED, Into::into));
         wasm_bindgen_futures::future_to_promise(async move {
             let seconds = super::super::gemm::seconds_option(&o)?;
+            let bases: Vec<DeviceProfile> = state
+                .borrow()
+                .profiles()
+                .into_iter()
+                .filter(|p| p.platform == Platform::Wasm)
+                .collect();
+            if bases.is_empty() {
+                return Err(js_error(Error::invalid(
+                    "capabilities.wasm",
+                    "unavailable",
+                    "a page that runs WebAssembly (the pool has no WASM profile to measure)",
+                ))
+                .into());
+            }
             let start = now_ms();
             let g = super::super::gemm::measure(seconds * 1e3).await;
             let elapsed_s = (now_ms() - start) / 1e3;
-            let bases: Vec<DeviceProfile> =
-                state.borrow().profiles().into_iter().filter(|p| p.platform == Platform::Wasm).collect();
             let mut writes = Vec::new();
             let mut last = None;
             {
@@ -447,7 +462,10 @@ impl ResourcePool {
                             note: "derived from the detected capabilities".to_string(),
                             profile: wire::HardwareProfileDto::from(&base),
                         };
-                        writes.push((Kind::Profiles, serde_json::to_string(&previous).unwrap_or_default()));
+                        writes.push((
+                            Kind::Profiles,
+                            serde_json::to_string(&previous).unwrap_or_default(),
+                        ));
                         c.profiles.push(previous);
                     }
                     let stored = StoredProfile {
@@ -460,7 +478,8 @@ impl ResourcePool {
                         ),
                         profile: wire::HardwareProfileDto::from(&p),
                     };
-                    writes.push((Kind::Profiles, serde_json::to_string(&stored).unwrap_or_default()));
+                    writes
+                        .push((Kind::Profiles, serde_json::to_string(&stored).unwrap_or_default()));
                     c.profiles.push(stored);
                     c.calibrated.insert(p.id.clone(), p.clone());
                     last = Some(p);
@@ -469,15 +488,15 @@ impl ResourcePool {
             for (kind, text) in writes {
                 persist(&state, kind, text).await;
             }
-            let Some(profile) = last else {
-                return Err(js_error(Error::invalid(
+            match last {
+                Some(profile) => Ok(to_js(&WasmGemmDto::new(&g, elapsed_s, &profile))?),
+                None => Err(js_error(Error::invalid(
                     "capabilities.wasm",
                     "unavailable",
-                    "a page that runs WebAssembly (the pool has no WASM profile to measure)",
+                    "a page that runs WebAssembly",
                 ))
-                .into());
-            };
-            Ok(to_js(&WasmGemmDto::new(&g, elapsed_s, &profile))?)
+                .into()),
+            }
         })
     }
 
