@@ -110,14 +110,16 @@ mod tests {
         assert_eq!(p.compute_units, base.compute_units);
         let source = &p.sources.iter().find(|(k, _)| k == "wasm").unwrap().1;
         assert!(source.contains("measureWasmGemm") && source.contains("42.0"), "{source}");
-        // onnxruntime-web at its measured ratio; transformers.js (not measured) at its catalog efficiency.
+        // onnxruntime-web (and transformers.js, which runs its kernels) at the measured ratio; TensorFlow.js
+        // (XNNPACK, not measured against the page's GEMM) at its catalog efficiency.
         let eff = |p: &crate::catalog::hardware::DeviceProfile, name: &str| {
             p.kernel_efficiency(&RuntimeProfile::find(name).unwrap())
         };
         let ort_web = RuntimeProfile::find("onnxruntime-web").unwrap();
         assert!(ort_web.wasm_gemm_ratio > 0.0);
         assert_eq!(eff(&p, "onnxruntime-web"), ort_web.wasm_gemm_ratio);
-        assert_eq!(eff(&p, "transformersjs"), eff(&base, "transformersjs"));
+        assert_eq!(eff(&p, "transformersjs"), ort_web.wasm_gemm_ratio);
+        assert_eq!(eff(&p, "tfjs"), eff(&base, "tfjs"));
         // Applied twice, one wasm source.
         let again =
             profile_from_wasm_gemm(&p, &WasmGemm { large: rate(40.0), small: rate(30.0) }).unwrap();

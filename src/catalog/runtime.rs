@@ -401,6 +401,12 @@ const ORT_WEB_CPU: CpuRules = CpuRules {
     ..WASM_CPU
 };
 
+/// transformers.js on the WASM EP runs onnxruntime-web's kernels, so its kernel rules (GEMMs against the
+/// page's tuned GEMM, its SiLU/GELU, norm, softmax and depthwise rates) are onnxruntime-web's, measured
+/// through onnxruntime-web itself, not through transformers.js; its host costs per kernel and per call stay
+/// its own (tokenizer and tensor marshalling around each call).
+const TRANSFORMERS_JS_CPU: CpuRules = CpuRules { host_us: None, call_us: None, ..ORT_WEB_CPU };
+
 /// A WebNN CPU context (TFLite/XNNPACK inside the browser): native threads, ONNX Runtime's region cost and
 /// grain taken for it (U), blocking waits.
 const WEBNN_CPU: CpuRules =
@@ -540,7 +546,7 @@ const RUNTIMES: [Rt; 11] = [
         context: 0.0,
         shared_alloc: false,
         compile_us: 2000.0,
-        cpu: WASM_CPU,
+        cpu: TRANSFORMERS_JS_CPU,
         platforms: &[Webgpu, Wasm, Webnn],
         source: "transformers.js runs on onnxruntime-web; per-kernel JS dispatch in the WebGPU EP, tokenizer and tensor marshalling per call; WGSL matmul far from vendor GEMM (transformers.js #796, #1750; gpuweb #5291); browser runtimes use several times the model size (arXiv 2402.05981)",
     },
