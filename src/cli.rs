@@ -28,6 +28,7 @@ use multimodel_perf::predict::coldstart::{
 };
 use multimodel_perf::predict::memory;
 use multimodel_perf::predict::multi::{MultiPrediction, Residency, Target};
+use multimodel_perf::predict::single::OperatorTime;
 use multimodel_perf::serve;
 use multimodel_perf::wire::{self, ParsedWorkload};
 use multimodel_perf::{Goal, MultiModelPredictor, Recommendation, Strategy};
@@ -460,8 +461,12 @@ fn predict(common: &Common, strategy: &str, ops: bool) -> Result<String, String>
     let prep = l.predictor.prepare(&l.workload.workload, &l.target).map_err(text)?;
     let plan = prep.plan(strategy);
     let p = prep.evaluate(&plan);
+    // (model, its threads under the plan, its breakdown alone on them).
     let breakdowns: Vec<_> = (0..prep.models.len())
-        .map(|i| (i, prep.threads(i, &plan), prep.breakdown(i, prep.threads(i, &plan))))
+        .map(|i| {
+            let threads = prep.threads(i, &plan);
+            (i, threads, prep.breakdown(i, threads))
+        })
         .collect();
     Ok(report(
         common.json,
@@ -475,25 +480,22 @@ fn predict(common: &Common, strategy: &str, ops: bool) -> Result<String, String>
         |out| {
             print_prediction(out, &p);
             for (i, threads, b) in &breakdowns {
-                let total: f64 = b.iter().map(|o| o.ms).sum();
-                let name = &prep.models[*i].resolved.name;
-                let on =
-                    if *threads > 0 { format!(", {threads} thread(s)") } else { String::new() };
-                w!(out, "\n{name} alone{on}: where the predicted {total:.2} ms go");
-                w!(out, "  {:<12} {:>8} {:>10} {:>7}", "kind", "kernels", "ms", "share");
-                for o in b {
-                    w!(
-                        out,
-                        "  {:<12} {:>8.0} {:>10.3} {:>6.1}%",
-                        o.kind.name(),
-                        o.kernels,
-                        o.ms,
-                        100.0 * o.ms / total.max(1e-12)
-                    );
-                }
+                print_breakdown(out, &prep.models[*i].resolved.name, *threads, b);
             }
         },
     ))
+}
+
+/// One model's breakdown as a table: kind, kernels, ms and share of its total.
+fn print_breakdown(out: &mut String, name: &str, threads: u32, parts: &[OperatorTime]) {
+    let total: f64 = parts.iter().map(|o| o.ms).sum();
+    let on = if threads > 0 { format!(", {threads} thread(s)") } else { String::new() };
+    w!(out, "\n{name} alone{on}: where the predicted {total:.2} ms go");
+    w!(out, "  {:<12} {:>8} {:>10} {:>7}", "kind", "kernels", "ms", "share");
+    for o in parts {
+        let share = 100.0 * o.ms / total.max(1e-12);
+        w!(out, "  {:<12} {:>8.0} {:>10.3} {share:>6.1}%", o.kind.name(), o.kernels, o.ms);
+    }
 }
 
 /// `mmperf recommend`.

@@ -27,7 +27,8 @@ extern "C" {
     pub type WasmGemmJs;
 }
 
-/// Seconds spent when `options.seconds` is not given.
+/// Seconds spent when `options.seconds` is not given: both shapes settled in 0.9 s on the development VM
+/// (9 samples each after the warm-up), so 2 s leaves a busy page room to settle.
 const DEFAULT_SECONDS: f64 = 2.0;
 /// The longest measurement `options.seconds` may ask for: both shapes settle in about a second on a quiet
 /// core; a minute bounds a page that never settles without blocking anyone indefinitely.
@@ -43,7 +44,9 @@ const WINDOW: usize = 9;
 /// three batches of 10 calls (about 0.1 s each) ran at 28, 37 and 40 GFLOP/s, the settled rate; the yields
 /// between samples let the rest settle within the window.
 const WARMUP_MS: f64 = 300.0;
-/// The weights' buffer, bytes.
+/// The weights' buffer, bytes: 27 of the 2.25 MiB matrices in turn, twice a 32 MiB last-level cache (the
+/// development VM's), so each call reads its weights from memory as a model's layers do, at a quarter of the
+/// native calibration's 256 MiB stream (a page's WebAssembly memory keeps what it grows to).
 const WEIGHTS_BYTES: usize = 64 << 20;
 
 /// Times the tuned GEMM's large (512×768×768) and small (16×768×768) shapes on this thread, for up to
@@ -63,9 +66,7 @@ pub async fn measure_wasm_gemm(options: Option<WasmGemmOptionsArg>) -> Result<Wa
         Some(p) => p,
         None => hardware::find("wasm").map_err(js_error)?,
     };
-    let start = now_ms();
-    let g = measure(seconds * 1e3).await;
-    let elapsed_s = (now_ms() - start) / 1e3;
+    let (g, elapsed_s) = measure_timed(seconds).await;
     let profile = profile_from_wasm_gemm(&base, &g).map_err(js_error)?;
     Ok(to_js(&WasmGemmDto::new(&g, elapsed_s, &profile))?.unchecked_into())
 }
@@ -95,11 +96,18 @@ pub(super) fn seconds_option(o: &JsValue) -> Result<f64, JsError> {
     }
 }
 
+/// [`measure`] within `seconds`, and the seconds it took in all (warm-up included).
+pub(super) async fn measure_timed(seconds: f64) -> (WasmGemm, f64) {
+    let start = now_ms();
+    let g = measure(seconds * 1e3).await;
+    (g, (now_ms() - start) / 1e3)
+}
+
 /// Samples both shapes in turn, after a warm-up, until both settle or `budget_ms` is spent (3 samples each
 /// at least), yielding to the event loop between samples: V8 tiers hot WebAssembly up in the background
 /// and the optimised code reached the calls only across event-loop turns. Without the yields headless
 /// Chromium timed 14-15, 33 or 40 GFLOP/s for the large shape, page by page; with them 39-40 in 8 of 8.
-pub(super) async fn measure(budget_ms: f64) -> WasmGemm {
+async fn measure(budget_ms: f64) -> WasmGemm {
     let (l, s) = (LARGE_GEMM, SMALL_GEMM);
     let a: Vec<f32> =
         (0..l.m as usize * l.k as usize).map(|i| ((i % 13) as f32 - 6.0) * 0.01).collect();

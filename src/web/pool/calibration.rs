@@ -145,6 +145,43 @@ impl Calibration {
         }
     }
 
+    /// Stores `new` as the next version of profile `id` (the derived `base` first, as version 1, when none
+    /// is stored yet) and makes it the one predictions use. Returns the records to persist and the versions
+    /// it went from and to.
+    fn add_version(
+        &mut self,
+        id: &str,
+        base: &DeviceProfile,
+        new: &DeviceProfile,
+        note: String,
+    ) -> (Vec<(Kind, String)>, u32, u32) {
+        let mut writes = Vec::new();
+        let from = self.version_of(id);
+        if from == 0 {
+            let derived = StoredProfile {
+                id: id.to_string(),
+                version: 1,
+                created_ms: now_ms(),
+                note: "derived from the detected capabilities".to_string(),
+                profile: wire::HardwareProfileDto::from(base),
+            };
+            writes.push((Kind::Profiles, serde_json::to_string(&derived).unwrap_or_default()));
+            self.profiles.push(derived);
+        }
+        let (from, to) = (from.max(1), from.max(1) + 1);
+        let stored = StoredProfile {
+            id: id.to_string(),
+            version: to,
+            created_ms: now_ms(),
+            note,
+            profile: wire::HardwareProfileDto::from(new),
+        };
+        writes.push((Kind::Profiles, serde_json::to_string(&stored).unwrap_or_default()));
+        self.profiles.push(stored);
+        self.calibrated.insert(id.to_string(), new.clone());
+        (writes, from, to)
+    }
+
     fn version_of(&self, id: &str) -> u32 {
         self.profiles.iter().filter(|p| p.id == id).map(|p| p.version).max().unwrap_or(0)
     }
@@ -363,48 +400,25 @@ impl ResourcePool {
         let state = self.state.clone();
         let o = self::options(&options.map_or(JsValue::UNDEFINED, Into::into));
         wasm_bindgen_futures::future_to_promise(async move {
-            let (fit, id, from) = refit_on_half(&state.borrow(), &o)?;
+            let (fit, id, _) = refit_on_half(&state.borrow(), &o)?;
             let report = FitDto::from(&fit);
             let report_json = serde_json::to_value(&report).unwrap_or_default();
-            let previous = StoredProfile {
-                id: id.clone(),
-                version: from.max(1),
-                created_ms: now_ms(),
-                note: "derived from the detected capabilities".to_string(),
-                profile: wire::HardwareProfileDto::from(&fit.previous),
-            };
-            let to = from.max(1) + 1;
-            let stored = StoredProfile {
-                id: id.clone(),
-                version: to,
-                created_ms: now_ms(),
-                note: format!("refit on {} measurements", fit.train),
-                profile: wire::HardwareProfileDto::from(&fit.fitted),
-            };
-            let fit_record = StoredFit {
-                created_ms: now_ms(),
-                profile: id.clone(),
-                from_version: from.max(1),
-                to_version: to,
-                report: report_json,
-            };
-            let mut writes = Vec::new();
-            {
+            let writes = {
                 let mut s = state.borrow_mut();
                 let c = &mut s.calibration;
-                if from == 0 {
-                    writes.push((
-                        Kind::Profiles,
-                        serde_json::to_string(&previous).unwrap_or_default(),
-                    ));
-                    c.profiles.push(previous);
-                }
-                writes.push((Kind::Profiles, serde_json::to_string(&stored).unwrap_or_default()));
+                let note = format!("refit on {} measurements", fit.train);
+                let (mut writes, from, to) = c.add_version(&id, &fit.previous, &fit.fitted, note);
+                let fit_record = StoredFit {
+                    created_ms: now_ms(),
+                    profile: id.clone(),
+                    from_version: from,
+                    to_version: to,
+                    report: report_json,
+                };
                 writes.push((Kind::Fits, serde_json::to_string(&fit_record).unwrap_or_default()));
-                c.profiles.push(stored);
                 c.fits.push(fit_record);
-                c.calibrated.insert(id, fit.fitted.clone());
-            }
+                writes
+            };
             for (kind, text) in writes {
                 persist(&state, kind, text).await;
             }
@@ -441,9 +455,7 @@ impl ResourcePool {
                 ))
                 .into());
             }
-            let start = now_ms();
-            let g = super::super::gemm::measure(seconds * 1e3).await;
-            let elapsed_s = (now_ms() - start) / 1e3;
+            let (g, elapsed_s) = super::super::gemm::measure_timed(seconds).await;
             let mut writes = Vec::new();
             let mut last = None;
             {
@@ -453,35 +465,11 @@ impl ResourcePool {
                     let mut p = profile_from_wasm_gemm(&base, &g).map_err(js_error)?;
                     p.id = base.id.clone();
                     p.name = base.name.clone();
-                    let from = c.version_of(&p.id);
-                    if from == 0 {
-                        let previous = StoredProfile {
-                            id: p.id.clone(),
-                            version: 1,
-                            created_ms: now_ms(),
-                            note: "derived from the detected capabilities".to_string(),
-                            profile: wire::HardwareProfileDto::from(&base),
-                        };
-                        writes.push((
-                            Kind::Profiles,
-                            serde_json::to_string(&previous).unwrap_or_default(),
-                        ));
-                        c.profiles.push(previous);
-                    }
-                    let stored = StoredProfile {
-                        id: p.id.clone(),
-                        version: from.max(1) + 1,
-                        created_ms: now_ms(),
-                        note: format!(
-                            "measureWasm: tuned GEMM {:.1} GFLOP/s (512×768×768), {:.1} (16×768×768) on one thread of this page",
-                            g.large.median, g.small.median
-                        ),
-                        profile: wire::HardwareProfileDto::from(&p),
-                    };
-                    writes
-                        .push((Kind::Profiles, serde_json::to_string(&stored).unwrap_or_default()));
-                    c.profiles.push(stored);
-                    c.calibrated.insert(p.id.clone(), p.clone());
+                    let note = format!(
+                        "measureWasm: tuned GEMM {:.1} GFLOP/s (512×768×768), {:.1} (16×768×768) on one thread of this page",
+                        g.large.median, g.small.median
+                    );
+                    writes.extend(c.add_version(&p.id, &base, &p, note).0);
                     last = Some(p);
                 }
             }
