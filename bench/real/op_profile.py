@@ -68,8 +68,8 @@ def main():
     (w1, s1), (w2, s2) = profile(run, 1), profile(run, 2)
     print(f"{a.model} batch {a.batch}: wall {w1:.1f} ms on 1 thread, {w2:.1f} ms on 2 (x{w1 / w2:.2f})")
     print(f"  {'operator (self time, ms)':48s} {'1 thread':>9s} {'2 threads':>9s}")
-    for k in sorted(s1, key=lambda k: -s1[k])[:a.top]:
-        print(f"  {k:48s} {s1[k]:9.2f} {s2.get(k, 0.0):9.2f}")
+    for k in sorted(set(s1) | set(s2), key=lambda k: -max(s1.get(k, 0.0), s2.get(k, 0.0)))[:a.top]:
+        print(f"  {k:48s} {s1.get(k, 0.0):9.2f} {s2.get(k, 0.0):9.2f}")
     print(f"  {'sum':48s} {sum(s1.values()):9.2f} {sum(s2.values()):9.2f}")
 
 

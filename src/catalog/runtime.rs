@@ -94,6 +94,11 @@ pub struct RuntimeProfile {
     /// this batch; on more threads or at a larger batch they run as convolutions (0: always as
     /// convolutions).
     pub cpu_pointwise_conv_gemm_below_batch: u32,
+    /// CPUs: its convolutions (1×1 ones where they do not run as matrix products) compute in the
+    /// convolution library's blocked layout on tensors the runtime keeps plain (NCHW), so every call copies
+    /// the input into that layout and the output back (PyTorch eager on oneDNN); depthwise convolutions'
+    /// copies are in `depthwise_bandwidth_efficiency`.
+    pub cpu_conv_layout_copies: bool,
     /// CPUs: elements per second, in billions, one thread of its fused residual-add-and-layer-norm kernel
     /// processes (`Op::skip_norm`), where that kernel is slower than memory; 0 = costed as any normalisation.
     pub cpu_skip_norm_gelems_per_thread: f64,
@@ -165,6 +170,7 @@ struct CpuRules {
     depthwise_eff: f64,
     gemm_bits_off_intel: u32,
     pointwise_gemm_below_batch: u32,
+    conv_layout_copies: bool,
     skip_norm_gelems: f64,
     norm_gelems: f64,
     sigmoid_gelems: f64,
@@ -193,6 +199,7 @@ const NOT_ON_CPU: CpuRules = CpuRules {
     depthwise_eff: 1.0,
     gemm_bits_off_intel: 0,
     pointwise_gemm_below_batch: 0,
+    conv_layout_copies: false,
     skip_norm_gelems: 0.0,
     norm_gelems: 0.0,
     sigmoid_gelems: 0.0,
@@ -310,6 +317,7 @@ const PYTORCH_CPU: CpuRules = CpuRules {
     depthwise_eff: PYTORCH_DEPTHWISE_SHARE,
     gemm_bits_off_intel: MKL_BITS_OFF_INTEL,
     pointwise_gemm_below_batch: ATEN_POINTWISE_CONV_GEMM_BELOW_BATCH,
+    conv_layout_copies: true,
     ..ORT_MEASURED_APART
 };
 
@@ -330,9 +338,18 @@ const MKL_BITS_OFF_INTEL: u32 = 256;
 /// (torch 2.15, `bench/real/gemm_probe.py --conv`, `bench/real/results/conv1x1-pytorch-dev-vm-s14.txt`): 1×1
 /// convolutions of ResNet-50's shapes at batch 1 run 106-111 GFLOP/s on one thread (as `torch.mm`'s 111) and
 /// 113-150 per thread on two; 256 → 64 channels at batch 16 on one thread 180. ResNet-50 (mostly 1×1
-/// convolutions) ran 1.9-2.4x faster on two threads than on one (median 2.3) in the session-13 and -14 runs. Not
-/// modelled: oneDNN reorders NCHW tensors to its blocked layout and back around each call, so MobileNet-v2's
-/// narrow 1×1 convolutions (24 → 144 channels on 56×56) gain nothing from a second thread.
+/// convolutions) ran 1.9-2.4x faster on two threads than on one (median 2.3) in the session-13 and -14 runs.
+/// oneDNN computes in its blocked layout (`aBcd16b`) on the NCHW tensors eager mode keeps, so every oneDNN
+/// convolution copies its input into that layout and its output back (`cpu_conv_layout_copies`; the
+/// `ONEDNN_VERBOSE=1` log shows a `reorder` primitive either side of each `jit_1x1` / `jit` convolution).
+/// Measured by `bench/real/pointwise.py` (torch 2.15, two threads, the Zen 5 development VM, session 16): the
+/// 1×1 layers of mobilenet-v2 at batch 1 and 8 took 5.9 and 49.1 ms on NCHW tensors against 4.0 and 27.5 ms
+/// on channels-last ones (no activation copies), efficientnet-b0's 7.1 and 57.3 against 4.8 and 33.9: the
+/// copies cost the 27-28 and 219-222 MB of activations in and out at 9.5-14.4 GB/s, the order of a second
+/// read and write of each at the calibrated 2-thread bandwidth (about 60 GB/s) plus, at batch 8, the fresh
+/// pages of the copies above 32 MiB. ResNet-50's wide layers hide them (13.7 ms NCHW against 14.5
+/// channels-last at batch 1), which the rule does not see: it charges them there too. Not modelled either:
+/// copies of 112×112 maps ran at 29 GB/s where 56×56 and smaller ones in cache ran at 44-120.
 const ATEN_POINTWISE_CONV_GEMM_BELOW_BATCH: u32 = 16;
 
 /// PyTorch's depthwise convolutions on a CPU move their activations at about 0.15 of one core's streaming
@@ -647,6 +664,7 @@ impl RuntimeProfile {
             depthwise_bandwidth_efficiency: r.cpu.depthwise_eff,
             cpu_gemm_bits_off_intel: r.cpu.gemm_bits_off_intel,
             cpu_pointwise_conv_gemm_below_batch: r.cpu.pointwise_gemm_below_batch,
+            cpu_conv_layout_copies: r.cpu.conv_layout_copies,
             cpu_skip_norm_gelems_per_thread: r.cpu.skip_norm_gelems,
             cpu_norm_gelems_per_thread: r.cpu.norm_gelems,
             cpu_sigmoid_gelems_per_thread: r.cpu.sigmoid_gelems,

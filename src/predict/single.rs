@@ -359,6 +359,9 @@ struct Rates {
     /// The same for 1×1 convolutions: `narrow_share` where the runtime runs them as matrix products (one
     /// thread, below `RuntimeProfile::cpu_pointwise_conv_gemm_below_batch`), 1 otherwise.
     pointwise_share: f64,
+    /// CPUs: 1×1 convolutions run as matrix products here (one thread, below
+    /// `RuntimeProfile::cpu_pointwise_conv_gemm_below_batch`), not as convolutions.
+    pointwise_gemm: bool,
 }
 
 impl Rates {
@@ -472,6 +475,7 @@ impl Placement<'_> {
             efficiency,
             narrow_share,
             pointwise_share: self.pointwise_share(1, narrow_share),
+            pointwise_gemm: self.pointwise_gemm(1),
         };
         (rates, compute)
     }
@@ -480,12 +484,17 @@ impl Placement<'_> {
     /// runtime runs them as matrix products (one thread, below `cpu_pointwise_conv_gemm_below_batch`), the
     /// full width otherwise.
     fn pointwise_share(&self, batch: u32, narrow_share: f64) -> f64 {
-        let below = self.runtime.cpu_pointwise_conv_gemm_below_batch;
-        if self.effective_threads() == 1 && batch < below {
+        if self.pointwise_gemm(batch) {
             narrow_share
         } else {
             1.0
         }
+    }
+
+    /// Whether the runtime runs 1×1 convolutions at `batch` as matrix products (one thread, below
+    /// `cpu_pointwise_conv_gemm_below_batch`).
+    fn pointwise_gemm(&self, batch: u32) -> bool {
+        self.effective_threads() == 1 && batch < self.runtime.cpu_pointwise_conv_gemm_below_batch
     }
 
     /// [`Placement::rates`] for `model`: at its precision, with its batch deciding how the runtime runs 1×1
@@ -493,6 +502,7 @@ impl Placement<'_> {
     fn model_rates(&self, model: &ResolvedModel) -> (Rates, Precision) {
         let (mut r, compute) = self.rates(model.precision);
         r.pointwise_share = self.pointwise_share(model.input.batch, r.narrow_share);
+        r.pointwise_gemm = self.pointwise_gemm(model.input.batch);
         (r, compute)
     }
 
@@ -680,7 +690,7 @@ impl Placement<'_> {
         // them into its panel layout on one core, reading them from memory and writing the panels: twice the
         // weight bytes at one core's bandwidth, before and apart from the threads' arithmetic, which then
         // reads the panels from cache.
-        let pack = if r.cpu
+        let mut pack = if r.cpu
             && self.runtime.packs_weights_per_call
             && op.class == OpClass::Gemm
             && op.weight_elems > 0.0
@@ -693,16 +703,35 @@ impl Placement<'_> {
         // A runtime that maps large outputs afresh on every call faults their pages in as the kernel first
         // writes them; the threads writing the output fault in parallel.
         let out_bytes = op.out_elems * r.act_bytes;
-        let faults = if r.cpu
-            && self.runtime.fresh_pages_above_mib > 0.0
-            && out_bytes > self.runtime.fresh_pages_above_mib * MB
+        let mut faults = self.fresh_pages_s(r, out_bytes);
+        // A runtime that hands plain (NCHW) tensors to a library computing in its own blocked layout copies
+        // the convolution's input into that layout and its output back on every call: the activations read
+        // and written once more at the placement's bandwidth, two more parallel regions, and the two copies'
+        // fresh pages where they are large.
+        if r.cpu
+            && self.runtime.cpu_conv_layout_copies
+            && op.class == OpClass::Gemm
+            && (op.window > 1.0 || (op.window == 1.0 && !r.pointwise_gemm))
         {
-            count_ceil(out_bytes / PAGE_BYTES as f64) * self.device.page_fault_us * 1e-6
+            let act_bytes = op.act_elems * r.act_bytes;
+            let regions = if r.lanes > 1.0 { 2.0 * r.launch_s } else { 0.0 };
+            pack += 2.0 * act_bytes / r.bandwidth + regions;
+            faults +=
+                self.fresh_pages_s(r, act_bytes - out_bytes) + self.fresh_pages_s(r, out_bytes);
+        }
+        (pack, faults)
+    }
+
+    /// Faulting in a fresh output of `bytes`, s, where the runtime maps outputs above its threshold afresh on
+    /// every call (`RuntimeProfile::fresh_pages_above_mib`); the threads writing it fault in parallel.
+    fn fresh_pages_s(&self, r: &Rates, bytes: f64) -> f64 {
+        let above = self.runtime.fresh_pages_above_mib;
+        if r.cpu && above > 0.0 && bytes > above * MB {
+            count_ceil(bytes / PAGE_BYTES as f64) * self.device.page_fault_us * 1e-6
                 / r.units.max(1.0)
         } else {
             0.0
-        };
-        (pack, faults)
+        }
     }
 
     /// The four kernels of unfused attention: two GEMMs around a scale/mask and a softmax that write the
@@ -983,6 +1012,58 @@ mod tests {
         assert!((extra("pytorch", 2, 40.0) - 15_360.0 / two).abs() < 1e-6);
         // ONNX Runtime plans its activations in an arena.
         assert_eq!(extra("onnxruntime", 1, 40.0), 0.0);
+    }
+
+    #[test]
+    fn pytorch_convolutions_copy_their_activations_into_the_blocked_layout_and_back() {
+        let mut device = hardware::find("cpu").unwrap();
+        device.page_fault_us = 1.5;
+        let copying = RuntimeProfile::find("pytorch").unwrap();
+        assert!(copying.cpu_conv_layout_copies);
+        let plain = RuntimeProfile { cpu_conv_layout_copies: false, ..copying.clone() };
+        // A convolution `window` wide over `mib` MiB of activations in and out (half of them its output).
+        let conv = |window: f64, mib: f64| {
+            let elems = mib * MB / 4.0;
+            let mut op = Op::gemm(1.0, 4096.0, 256.0, 256.0 * window, 256.0 * 256.0 * window);
+            op.window = window;
+            op.act_elems = elems;
+            op.out_elems = elems / 2.0;
+            op
+        };
+        // The extra time of the copies, µs, and what they should cost: the activations read and written once
+        // more at the placement's bandwidth, two more parallel regions beyond one thread, and fresh pages for
+        // copies above the 32 MiB threshold.
+        let extra = |op: &Op, threads: u32| {
+            let wall = |runtime| {
+                let p = Placement { device: &device, runtime, threads };
+                let (r, _) = p.rates(Precision::Fp32);
+                p.op(&r, op).wall_us
+            };
+            wall(&copying) - wall(&plain)
+        };
+        let want = |op: &Op, threads: u32, pages: f64| {
+            let p = Placement { device: &device, runtime: &copying, threads };
+            let (r, _) = p.rates(Precision::Fp32);
+            let regions = if threads > 1 { 2.0 * r.launch_s } else { 0.0 };
+            (2.0 * op.act_elems * 4.0 / r.bandwidth + regions) * 1e6 + pages * 1.5 / p.busy_cores()
+        };
+        for threads in [1, 2] {
+            let small = conv(9.0, 8.0);
+            let got = extra(&small, threads);
+            assert!((got - want(&small, threads, 0.0)).abs() < 1e-6, "{threads}: {got}");
+            // 80 MiB: a 40 MiB input copy and a 40 MiB output (twice: the blocked one and the plain one), each
+            // 10,240 fresh pages.
+            let large = conv(9.0, 80.0);
+            let got = extra(&large, threads);
+            assert!((got - want(&large, threads, 20_480.0)).abs() < 1e-6, "{threads}: {got}");
+        }
+        // A 1×1 convolution runs as a matrix product on one thread below batch 16 (no copies), as a oneDNN
+        // convolution on two.
+        let pointwise = conv(1.0, 8.0);
+        assert_eq!(extra(&pointwise, 1), 0.0);
+        assert!((extra(&pointwise, 2) - want(&pointwise, 2, 0.0)).abs() < 1e-6);
+        // A linear layer is no convolution.
+        assert_eq!(extra(&conv(0.0, 8.0), 2), 0.0);
     }
 
     #[test]
