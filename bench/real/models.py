@@ -276,7 +276,10 @@ class TorchRunner:
         return self.model(self.inputs["pixels"])
 
     def _run_gpt2(self):
-        out = self.model(input_ids=self.inputs["input_ids"], use_cache=True)
+        # As `generate()` does (transformers 5): the prompt's logits only at its last position, the one decoding
+        # reads. ONNX Runtime's exported prefill graph is a plain forward pass and projects every position
+        # (`RuntimeProfile::prefill_logits_every_position`).
+        out = self.model(input_ids=self.inputs["input_ids"], use_cache=True, logits_to_keep=1)
         return self._decode(out, lambda tok, past: self.model(input_ids=tok, past_key_values=past,
                                                                  use_cache=True))
 

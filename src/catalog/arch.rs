@@ -118,6 +118,10 @@ pub struct Op {
     pub activation: Activation,
     /// A normalisation that is attention's softmax (unfused attention's), not a layer norm.
     pub softmax: bool,
+    /// A language-model head over the prompt's last position: the rows it has where the runtime projects
+    /// every prompt position instead (a plain forward pass, as exported decoder graphs run it:
+    /// `RuntimeProfile::prefill_logits_every_position`); 0 for any other operator.
+    pub prompt_rows: f64,
 }
 
 impl Op {
@@ -138,12 +142,29 @@ impl Op {
             skip_norm: false,
             activation: Activation::None,
             softmax: false,
+            prompt_rows: 0.0,
         }
     }
 
     /// A layer's linear projection of `rows` activations from `k` to `n` features.
     pub fn linear(rows: f64, k: f64, n: f64) -> Self {
         Self::gemm(1.0, rows, n, k, k * n)
+    }
+
+    /// A language-model head from `k` features to an `n`-token vocabulary over the last of `prompt` positions
+    /// of `items` sequences ([`Op::prompt_rows`]: `items × prompt` rows where every position is projected).
+    pub fn lm_head(items: f64, prompt: f64, k: f64, n: f64) -> Self {
+        Op { prompt_rows: items * prompt, ..Self::linear(items, k, n) }
+    }
+
+    /// The head over every prompt position, where this is a language-model head over the last one
+    /// ([`Op::prompt_rows`]); otherwise the operator itself.
+    pub fn every_prompt_position(&self) -> Self {
+        if self.prompt_rows > self.m && self.m > 0.0 {
+            Op { prompt_rows: 0.0, ..self.scaled_items(self.prompt_rows / self.m) }
+        } else {
+            *self
+        }
     }
 
     /// A memory-bound op that moves `act_elems` activation elements (reads plus writes, `out_elems` of them
@@ -164,6 +185,7 @@ impl Op {
             skip_norm: false,
             activation: Activation::None,
             softmax: false,
+            prompt_rows: 0.0,
         }
     }
 
@@ -211,6 +233,7 @@ impl Op {
             skip_norm: false,
             activation: Activation::None,
             softmax: false,
+            prompt_rows: 0.0,
         }
     }
 
@@ -249,6 +272,7 @@ impl Op {
         self.flops *= f;
         self.act_elems *= f;
         self.out_elems *= f;
+        self.prompt_rows *= f;
         self
     }
 

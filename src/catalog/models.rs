@@ -304,7 +304,7 @@ impl Architecture {
                 let vocab = f64::from(embed.vocab);
                 embed.ops(b * seq, &mut w.prefill);
                 stack.ops(b, seq, seq, None, &mut w.prefill);
-                w.prefill.extend([Op::norm(b * seq * d), Op::linear(b, d, vocab)]);
+                w.prefill.extend([Op::norm(b * seq * d), Op::lm_head(b, seq, d, vocab)]);
                 generation(input, stack, seq, &mut w, |ctx, ops| {
                     embed.ops(b, ops);
                     stack.ops(b, 1.0, ctx, None, ops);
@@ -407,7 +407,7 @@ fn whisper_work(
     let v = f64::from(decoder_embed.vocab);
     decoder_embed.ops(b * prompt, &mut w.prefill);
     decoder.ops(b, prompt, prompt, Some((enc_len, true)), &mut w.prefill);
-    w.prefill.extend([Op::norm(b * d), Op::linear(b, d, v)]);
+    w.prefill.extend([Op::norm(b * d), Op::lm_head(b, prompt, d, v)]);
     generation(input, decoder, prompt, w, |ctx, ops| {
         decoder_embed.ops(b, ops);
         decoder.ops(b, 1.0, ctx, Some((enc_len, false)), ops);

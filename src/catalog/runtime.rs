@@ -41,6 +41,15 @@ pub struct RuntimeProfile {
     pub shared_allocator: bool,
     /// First-run cost per distinct kernel: shader/pipeline compilation, kernel selection, session set-up, µs.
     pub compile_us_per_kernel: f64,
+    /// A decoder's prefill projects every prompt position through the language-model head, not only the last
+    /// one (the graph is a plain forward pass: Optimum's and `bench/real`'s exported decoder graphs return
+    /// logits for every position). Measured with ONNX Runtime's profiler on `bench/real`'s GPT-2 prefill
+    /// graph (prompt 128, one thread, onnxruntime 1.32, the Zen 5 development VM, session 16): 13 `MatMul`
+    /// nodes took 48.7 of 160.6 ms, the head's 128 × 768 × 50,257 (9.9 GFLOP) at about 205 GFLOP/s
+    /// (`bench/real/ort_profile.py .cache/onnx/gpt2-b1-s128 prefill 1`). PyTorch's
+    /// `generate()` passes `logits_to_keep=1` (transformers 5), as `bench/real/models.py` now does, and
+    /// serving engines (TensorRT-LLM, vLLM, WebLLM) keep the last position too.
+    pub prefill_logits_every_position: bool,
     /// CPUs: cost of one parallel region (waking the intra-op pool's threads and joining them at the end) per
     /// thread beyond the first, µs; a kernel on one thread pays none. Multiplied by the device's
     /// `overhead_scale` like the other host costs.
@@ -140,6 +149,7 @@ struct Rt {
     context: f64,
     shared_alloc: bool,
     compile_us: f64,
+    logits_all: bool,
     cpu: CpuRules,
     platforms: &'static [Platform],
     source: &'static str,
@@ -467,6 +477,7 @@ const RUNTIMES: [Rt; 11] = [
         context: 300.0,
         shared_alloc: false,
         compile_us: 0.0,
+        logits_all: false,
         cpu: NOT_ON_CPU,
         platforms: &[Cuda],
         source: "TensorRT Developer Guide: layer/tensor fusion (conv+bias+ReLU, BN folding), fused MHA plugins in demo/BERT, tactic autotuning; enqueue ~1 µs per kernel; CUDA context ~300 MB (NVIDIA forums)",
@@ -483,6 +494,7 @@ const RUNTIMES: [Rt; 11] = [
         context: 500.0,
         shared_alloc: true,
         compile_us: 50.0,
+        logits_all: false,
         cpu: PYTORCH_CPU,
         platforms: &[Cuda, Rocm, Mps, Cpu],
         source: "eager mode: ~5-25 µs CPU dispatch per op (Python, pybind, ATen dispatcher, cudaLaunchKernel; jiahuanglin.xyz 'From PyTorch op to kernel launch'); no epilogue fusion; SDPA flash attention (PyTorch 2 docs); cuBLAS/cuDNN heuristics; caching allocator; CUDA context + cuBLAS/cuDNN handles ~500 MB",
@@ -499,6 +511,7 @@ const RUNTIMES: [Rt; 11] = [
         context: 300.0,
         shared_alloc: false,
         compile_us: 100.0,
+        logits_all: true,
         cpu: ORT_CPU,
         platforms: &[Cpu, Cuda, Rocm, Openvino],
         source: "ONNX Runtime graph optimisations (Gelu/LayerNorm/bias fusion, Attention contrib op: onnxruntime.ai/docs/performance/transformers-optimization); C++ executor, few µs per node; BFC arena",
@@ -515,6 +528,7 @@ const RUNTIMES: [Rt; 11] = [
         context: 0.0,
         shared_alloc: false,
         compile_us: 300.0,
+        logits_all: false,
         cpu: OPENVINO_CPU,
         platforms: &[Openvino, Cpu],
         source: "OpenVINO graph compiler fuses element-wise ops and SDPA (docs.openvino.ai optimisation guide); oneDNN kernels",
@@ -531,6 +545,7 @@ const RUNTIMES: [Rt; 11] = [
         context: 0.0,
         shared_alloc: false,
         compile_us: 0.0,
+        logits_all: false,
         cpu: NOT_ON_CPU,
         platforms: &[Qnn],
         source: "Qualcomm AI Engine Direct: graph compiled ahead of time for the HTP, one FastRPC call per inference (~100s of µs)",
@@ -547,6 +562,7 @@ const RUNTIMES: [Rt; 11] = [
         context: 0.0,
         shared_alloc: false,
         compile_us: 1000.0,
+        logits_all: true,
         cpu: ORT_WEB_CPU,
         platforms: &[Wasm, Webgpu, Webnn],
         source: "onnxruntime-web: graph optimisations as native ORT; WASM SIMD kernels (MLAS) and WGSL shaders; async session.run round trip; browser memory overhead (arXiv 2402.05981)",
@@ -563,6 +579,7 @@ const RUNTIMES: [Rt; 11] = [
         context: 0.0,
         shared_alloc: false,
         compile_us: 2000.0,
+        logits_all: true,
         cpu: TRANSFORMERS_JS_CPU,
         platforms: &[Webgpu, Wasm, Webnn],
         source: "transformers.js runs on onnxruntime-web; per-kernel JS dispatch in the WebGPU EP, tokenizer and tensor marshalling per call; WGSL matmul far from vendor GEMM (transformers.js #796, #1750; gpuweb #5291); browser runtimes use several times the model size (arXiv 2402.05981)",
@@ -579,6 +596,7 @@ const RUNTIMES: [Rt; 11] = [
         context: 0.0,
         shared_alloc: true,
         compile_us: 2000.0,
+        logits_all: false,
         cpu: WASM_CPU,
         platforms: &[Webgpu, Wasm],
         source: "TensorFlow.js: fusedMatMul/fusedConv2d fuse bias+activation (tfjs-core ops/fused); JS kernel dispatch per op",
@@ -595,6 +613,7 @@ const RUNTIMES: [Rt; 11] = [
         context: 0.0,
         shared_alloc: false,
         compile_us: 500.0,
+        logits_all: false,
         cpu: NOT_ON_CPU,
         platforms: &[Webgpu],
         source: "WebLLM/MLC: TVM-compiled and tuned WGSL kernels, fused attention with paged KV cache (mlc-ai/web-llm); vram_required_MB already counts its buffers",
@@ -611,6 +630,7 @@ const RUNTIMES: [Rt; 11] = [
         context: 0.0,
         shared_alloc: false,
         compile_us: 300.0,
+        logits_all: false,
         cpu: WEBNN_CPU,
         platforms: &[Webnn],
         source: "WebNN: the whole graph is compiled by the browser to DirectML/Core ML/TFLite and run with one compute() promise (W3C WebNN spec); native kernels",
@@ -627,6 +647,7 @@ const RUNTIMES: [Rt; 11] = [
         context: 0.0,
         shared_alloc: false,
         compile_us: 20000.0,
+        logits_all: false,
         cpu: BUILTIN_CPU,
         platforms: &[Webgpu, Wasm, Webnn, Cpu],
         source: "multimodel-perf's own built-in GEMM-chain workloads (src/workload): one 16×16-tiled WGSL matmul dispatch per GEMM with one submit and one read-back per run on WebGPU; one MLGraph (matmul, tile, slice) per model on WebNN; a vectorised loop on one thread on WASM/CPU. Overheads and efficiency are starting assumptions (U) for calibration to refit",
@@ -650,6 +671,7 @@ impl RuntimeProfile {
             context_mb: r.context,
             shared_allocator: r.shared_alloc,
             compile_us_per_kernel: r.compile_us,
+            prefill_logits_every_position: r.logits_all,
             region_us_per_thread: r.cpu.region_us,
             parallel_grain_elems: r.cpu.grain,
             spins_while_waiting: r.cpu.spins,

@@ -769,6 +769,11 @@ impl Placement<'_> {
                         each(op, &self.op(r, k), k.repeat);
                     }
                 }
+                OpClass::Gemm
+                    if op.prompt_rows > 0.0 && self.runtime.prefill_logits_every_position =>
+                {
+                    each(op, &self.op(r, &op.every_prompt_position()), op.repeat)
+                }
                 _ => each(op, &self.op(r, op), op.repeat),
             }
         }
@@ -1064,6 +1069,39 @@ mod tests {
         assert!((extra(&pointwise, 2) - want(&pointwise, 2, 0.0)).abs() < 1e-6);
         // A linear layer is no convolution.
         assert_eq!(extra(&conv(0.0, 8.0), 2), 0.0);
+    }
+
+    #[test]
+    fn exported_decoder_graphs_project_every_prompt_position_through_the_head() {
+        // The head over the last of 128 positions of 2 sequences, and over all 256 of them.
+        let head = Op::lm_head(2.0, 128.0, 768.0, 50_257.0);
+        assert_eq!((head.m, head.prompt_rows), (2.0, 256.0));
+        let every = head.every_prompt_position();
+        assert_eq!(every.m, 256.0);
+        assert_eq!(every.flops, 2.0 * 256.0 * 768.0 * 50_257.0);
+        assert_eq!(every.out_elems, 256.0 * 50_257.0);
+        assert_eq!(every.weight_elems, head.weight_elems);
+        // Any other operator stays as it is.
+        let linear = Op::linear(2.0, 768.0, 768.0);
+        assert_eq!(linear.every_prompt_position(), linear);
+        // ONNX Runtime (exported graphs) pays the head over the whole prompt; PyTorch's `generate()` keeps
+        // the last position. GPT-2's prefill alone (one output token), one thread.
+        let device = hardware::find("cpu").unwrap();
+        let ort = RuntimeProfile::find("onnxruntime").unwrap();
+        assert!(ort.prefill_logits_every_position);
+        assert!(!RuntimeProfile::find("pytorch").unwrap().prefill_logits_every_position);
+        let last_only = RuntimeProfile { prefill_logits_every_position: false, ..ort.clone() };
+        let mut spec = ModelSpec::named("gpt2");
+        spec.output_tokens = Some(1);
+        spec.sequence_length = Some(128);
+        let model = resolve(&spec, "models[0]").unwrap();
+        let latency =
+            |runtime| Placement { device: &device, runtime, threads: 1 }.predict(&model).latency_ms;
+        let extra_ms = latency(&ort) - latency(&last_only);
+        // 127 more rows of 768 × 50,257: at least their arithmetic at one core's peak.
+        let flops = 2.0 * 127.0 * 768.0 * 50_257.0;
+        let core_peak = device.peak_tflops.fp32 * 1e12 / f64::from(device.compute_units);
+        assert!(extra_ms > flops / core_peak * 1e3, "{extra_ms} ms");
     }
 
     #[test]

@@ -215,6 +215,7 @@ impl OpDto {
             skip_norm: false,
             activation,
             softmax: false,
+            prompt_rows: 0.0,
         })
     }
 }
