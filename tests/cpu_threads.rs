@@ -409,6 +409,26 @@ fn pytorch_matrix_products_run_at_avx2_width_on_amd_cores_with_512_bit_fma() {
 }
 
 #[test]
+fn narrow_vectors_cap_the_arithmetic_not_a_few_rows_bound_by_moving_data() {
+    use multimodel_perf::catalog::hardware::GemmTile;
+    let run = |vendor: &str, rows: f64| {
+        let mut dev = laptop();
+        dev.fma_width_bits = 512;
+        dev.cpu_vendor = vendor.to_string();
+        // A large tile at 0.75 of the peak and a 16-row one at 0.25, below half of 0.75.
+        dev.gemm_tiles = vec![
+            GemmTile { m: 64, n: 256, efficiency: 0.75 },
+            GemmTile { m: 16, n: 64, efficiency: 0.25 },
+        ];
+        single(&dev, "pytorch", &conv_gemm(rows, 0.0, 1), 1).compute_ms
+    };
+    // 4096 rows take the large tile: MKL's AVX2 kernels on AMD reach half of it, twice the time.
+    assert!((run("amd", 4096.0) / run("intel", 4096.0) - 2.0).abs() < 1e-9);
+    // 16 rows take the small tile, whose 0.25 is below the AVX2 cap of 0.5 × 0.75: the same time.
+    assert_eq!(run("amd", 16.0), run("intel", 16.0));
+}
+
+#[test]
 fn onnx_runtime_pays_its_slow_skip_layer_norm_in_post_norm_encoders_only() {
     let dev = laptop();
     // BERT-base at batch 1, sequence 128: 24 post-norm layer norms of 128 × 768 elements, fused with their

@@ -323,13 +323,23 @@ const PYTORCH_CPU: CpuRules = CpuRules {
     spin_after_us: 8_600.0,
     pool_per_process: true,
     fresh_pages_mib: GLIBC_MMAP_THRESHOLD_MAX_MIB,
-    eff: None,
+    eff: Some(PYTORCH_CPU_KERNEL_EFFICIENCY),
     depthwise_eff: PYTORCH_DEPTHWISE_SHARE,
     gemm_bits_off_intel: MKL_BITS_OFF_INTEL,
     pointwise_gemm_below_batch: ATEN_POINTWISE_CONV_GEMM_BELOW_BATCH,
     conv_layout_copies: true,
     ..ORT_MEASURED_APART
 };
+
+/// PyTorch's CPU kernels against the tuned GEMM `mmperf calibrate` times, at the vector width they use
+/// ([`MKL_BITS_OFF_INTEL`]): `bench/real/gemm_probe.py` right after a calibration on the Zen 5 development VM
+/// (torch 2.15, one thread, session 16): `torch.mm` 512×768×768 108.8 GFLOP/s against the tuned GEMM's 206.4
+/// (1.05 of its AVX2 half), 16×768×768 85.2 against 78.0 (1.09: a few rows are bound by moving data, not by
+/// the vector width); oneDNN's 1×1 and 3×3 convolutions of ResNet-50 at batch 1 on two threads ran 485 and
+/// about 450 GFLOP/s in `ONEDNN_VERBOSE` kernel times against the tuned GEMM's 390-434. 1, not the 0.9 its GPU
+/// kernels are given: over sessions 13-16 the catalog's encoders and ResNet-50 were predicted 7-17 % slow on
+/// one thread.
+const PYTORCH_CPU_KERNEL_EFFICIENCY: f64 = 1.0;
 
 /// PyTorch's CPU matrix products (`addmm` for linear layers, and the GEMMs of 1×1 convolutions in
 /// `_slow_conv2d_forward`) run in MKL's `sgemm`, which dispatches its AVX-512 kernels on Intel CPUs only and

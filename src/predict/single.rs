@@ -527,7 +527,11 @@ impl Placement<'_> {
         } else {
             r.narrow_share
         };
-        let lane_rate = r.unit_flops * r.lane_speed * width_share;
+        let lane_rate = r.unit_flops * r.lane_speed;
+        // Narrower vectors than the FMA datapath cap the arithmetic at that share of the best tile's rate; a
+        // tile that moves data more than it computes (a few rows) stays as fast as its data allows.
+        let width_cap =
+            width_share * self.device.gemm_tiles.iter().map(|t| t.efficiency).fold(0.0, f64::max);
         let padded = r.cpu && op.m > GEMV_ROWS;
         for tile in &self.device.gemm_tiles {
             let (tm, tn) = (f64::from(tile.m), f64::from(tile.n));
@@ -543,7 +547,9 @@ impl Placement<'_> {
                 op.flops
             };
             let waves = count_ceil(tiles / r.lanes);
-            let rate = lane_rate * tile.efficiency * efficiency;
+            let tile_efficiency =
+                if width_share < 1.0 { tile.efficiency.min(width_cap) } else { tile.efficiency };
+            let rate = lane_rate * tile_efficiency * efficiency;
             let t = waves * (work / tiles) / rate;
             if t < best.0 {
                 best = (t, (tiles / (waves * r.lanes)).min(1.0));
