@@ -277,6 +277,32 @@ fn pytorch_models_run_back_to_back_take_over_the_spinning_pool_onnx_runtime_sess
 }
 
 #[test]
+fn a_session_run_again_next_round_takes_over_its_own_spinning_workers() {
+    // One model on every core, round after round: its workers still spin from the last round when it starts
+    // again, but they are its own session's (or process's), so nothing competes with it. Two ONNX Runtime
+    // sessions one after another still pay each other's spin (the test above).
+    let dev = two_cores();
+    for runtime in ["onnxruntime", "pytorch"] {
+        let target =
+            Target { device: dev.clone().into(), runtime: None, devices: vec![dev.clone()] };
+        let mut m = chain("a", 64, 768, 60);
+        m.runtime = Some(runtime.to_string());
+        let prep = prepare(
+            &Workload { models: vec![m], constraints: Default::default() },
+            &target,
+            &Default::default(),
+        )
+        .unwrap();
+        let alone = prep.single(0, 2).latency_ms;
+        let rounds = makespan(&prep, vec![vec![0]], vec![2]);
+        assert!(
+            (rounds - alone).abs() < 1e-5,
+            "{runtime}: {rounds} ms round after round, {alone} ms alone"
+        );
+    }
+}
+
+#[test]
 fn one_thread_runs_share_the_cores_fairly_whether_their_runtime_spins_or_blocks() {
     // Four equal single-thread models on 2 cores: a one-thread run has no pool workers, so nothing waits at a
     // join or spins; the scheduler gives each half a core and the four finish together at twice their solo

@@ -170,6 +170,9 @@ struct SpinningPool {
     until_ns: u64,
     /// The job's [`Job::pool_key`].
     pool_key: u32,
+    /// The job whose run left them spinning: its own next run (the next round) takes them over, whatever its
+    /// runtime (a session's workers are the ones it runs on again).
+    job: usize,
 }
 
 /// Per-domain interference factors.
@@ -511,7 +514,7 @@ impl Scenario {
             for &k in &ws.active {
                 obs.start(k, now);
                 ws.remaining[k] = self.jobs[k].solo_ns as f64;
-                take_over_spinning(&self.jobs[k], &mut ws.spinning);
+                take_over_spinning(k, &self.jobs[k], &mut ws.spinning);
             }
             while !ws.active.is_empty() {
                 obs.sample(now, self.memory_now(resident, &ws.active));
@@ -548,6 +551,7 @@ impl Scenario {
                                     share: job.spin_share,
                                     until_ns: now + job.spin_after_ns,
                                     pool_key: job.pool_key,
+                                    job: k,
                                 });
                             }
                         }
@@ -565,13 +569,11 @@ impl Scenario {
 
 /// A starting job whose runtime keeps one pool per process takes its workers from that pool's spinning ones
 /// (as many as it has: `spin_share`), which then work for it instead of holding cores beside it.
-fn take_over_spinning(job: &Job, spinning: &mut [SpinningPool]) {
-    if job.pool_key == 0 {
-        return;
-    }
+fn take_over_spinning(k: usize, job: &Job, spinning: &mut [SpinningPool]) {
     let Some(&(resource, _)) = job.demands.first() else { return };
     let mut wanted = job.spin_share;
-    for p in spinning.iter_mut().filter(|p| p.pool_key == job.pool_key && p.resource == resource) {
+    let own = |p: &SpinningPool| p.job == k || (job.pool_key != 0 && p.pool_key == job.pool_key);
+    for p in spinning.iter_mut().filter(|p| own(p) && p.resource == resource) {
         let taken = wanted.min(p.share);
         p.share -= taken;
         wanted -= taken;
