@@ -356,15 +356,20 @@ struct Rates {
     /// CPUs: share of the peak the runtime's matrix-product GEMMs reach on this CPU's FMA datapath
     /// ([`Placement::gemm_width_share`]); convolutions with a window run at the full width.
     narrow_share: f64,
-    /// The same for 1×1 convolutions: `narrow_share` where the runtime runs them as matrix products (one
-    /// thread, below `RuntimeProfile::cpu_pointwise_conv_gemm_below_batch`), 1 otherwise.
-    pointwise_share: f64,
+    /// The best efficiency among the device's GEMM tiles.
+    best_tile: f64,
     /// CPUs: 1×1 convolutions run as matrix products here (one thread, below
     /// `RuntimeProfile::cpu_pointwise_conv_gemm_below_batch`), not as convolutions.
     pointwise_gemm: bool,
 }
 
 impl Rates {
+    /// Whether a GEMM lowered from a convolution runs as one (a window wider than 1×1, or a 1×1 one the
+    /// runtime does not run as a matrix product here), not as a matrix product.
+    fn runs_as_convolution(&self, op: &Op) -> bool {
+        op.window > 1.0 || (op.window == 1.0 && !self.pointwise_gemm)
+    }
+
     /// The same device as one thread alone sees it: one lane at one busy core's rate, with one core's
     /// bandwidth (`core_bw`; 0 = no per-core limit).
     fn one_thread(&self) -> Rates {
@@ -474,21 +479,10 @@ impl Placement<'_> {
             cpu,
             efficiency,
             narrow_share,
-            pointwise_share: self.pointwise_share(1, narrow_share),
+            best_tile: dev.gemm_tiles.iter().map(|t| t.efficiency).fold(0.0, f64::max),
             pointwise_gemm: self.pointwise_gemm(1),
         };
         (rates, compute)
-    }
-
-    /// The width share of 1×1 convolutions at `batch`: `narrow_share` (the matrix products') where the
-    /// runtime runs them as matrix products (one thread, below `cpu_pointwise_conv_gemm_below_batch`), the
-    /// full width otherwise.
-    fn pointwise_share(&self, batch: u32, narrow_share: f64) -> f64 {
-        if self.pointwise_gemm(batch) {
-            narrow_share
-        } else {
-            1.0
-        }
     }
 
     /// Whether the runtime runs 1×1 convolutions at `batch` as matrix products (one thread, below
@@ -501,7 +495,6 @@ impl Placement<'_> {
     /// convolutions.
     fn model_rates(&self, model: &ResolvedModel) -> (Rates, Precision) {
         let (mut r, compute) = self.rates(model.precision);
-        r.pointwise_share = self.pointwise_share(model.input.batch, r.narrow_share);
         r.pointwise_gemm = self.pointwise_gemm(model.input.batch);
         (r, compute)
     }
@@ -520,18 +513,12 @@ impl Placement<'_> {
             return (t, (op.m / (rows * r.lanes)).min(1.0));
         }
         let mut best = (f64::INFINITY, 0.0);
-        let width_share = if op.window > 1.0 {
-            1.0
-        } else if op.window == 1.0 {
-            r.pointwise_share
-        } else {
-            r.narrow_share
-        };
+        // Convolutions with a window run at the full width; 1×1 ones too unless they run as matrix products.
+        let width_share = if r.runs_as_convolution(op) { 1.0 } else { r.narrow_share };
         let lane_rate = r.unit_flops * r.lane_speed;
         // Narrower vectors than the FMA datapath cap the arithmetic at that share of the best tile's rate; a
         // tile that moves data more than it computes (a few rows) stays as fast as its data allows.
-        let width_cap =
-            width_share * self.device.gemm_tiles.iter().map(|t| t.efficiency).fold(0.0, f64::max);
+        let width_cap = width_share * r.best_tile;
         let padded = r.cpu && op.m > GEMV_ROWS;
         for tile in &self.device.gemm_tiles {
             let (tm, tn) = (f64::from(tile.m), f64::from(tile.n));
@@ -717,7 +704,7 @@ impl Placement<'_> {
         if r.cpu
             && self.runtime.cpu_conv_layout_copies
             && op.class == OpClass::Gemm
-            && (op.window > 1.0 || (op.window == 1.0 && !r.pointwise_gemm))
+            && r.runs_as_convolution(op)
         {
             let act_bytes = op.act_elems * r.act_bytes;
             let regions = if r.lanes > 1.0 { 2.0 * r.launch_s } else { 0.0 };
