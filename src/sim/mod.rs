@@ -210,6 +210,15 @@ pub struct RateScratch {
     rates: Vec<f64>,
 }
 
+impl RateScratch {
+    /// Adds (`sign` 1) or takes away (`sign` −1) the cores a spinning pool holds.
+    fn pool_load(&mut self, p: &SpinningPool, sign: f64) {
+        let res = &mut self.resources[p.resource];
+        res.load += sign * p.share;
+        res.spinning += sign * p.share;
+    }
+}
+
 /// What a resource carries while a set of jobs runs.
 #[derive(Debug, Clone, Copy, Default)]
 struct ResourceState {
@@ -340,28 +349,47 @@ impl Scenario {
         spinning_after: &[SpinningPool],
         scratch: &'s mut RateScratch,
     ) -> &'s [f64] {
+        self.clear_loads(scratch);
+        for p in spinning_after {
+            scratch.pool_load(p, 1.0);
+        }
+        for &k in active {
+            self.job_load(k, 1.0, scratch);
+        }
+        self.rates_at_loads(active, scratch)
+    }
+
+    /// Empties `scratch`'s loads: one slot per resource and per domain (at least one).
+    fn clear_loads(&self, scratch: &mut RateScratch) {
         scratch.resources.clear();
         scratch.resources.resize(self.resources.len(), ResourceState::default());
-        for p in spinning_after {
-            let res = &mut scratch.resources[p.resource];
-            res.load += p.share;
-            res.spinning += p.share;
-        }
         scratch.domains.clear();
         scratch.domains.resize(self.domains.len().max(1), DomainState::default());
-        for &k in active {
-            let job = &self.jobs[k];
-            if let Some(c) = scratch.domains.get_mut(job.domain) {
+    }
+
+    /// Adds (`sign` 1) or takes away (`sign` −1) job `k`'s demands and its place among its domain's
+    /// co-runners.
+    fn job_load(&self, k: usize, sign: f64, scratch: &mut RateScratch) {
+        let job = &self.jobs[k];
+        if let Some(c) = scratch.domains.get_mut(job.domain) {
+            if sign > 0.0 {
                 c.co_runners += 1;
-            }
-            // Adding +0.0 leaves a sum as it is: the jobs that do not spin add nothing, without a branch.
-            let spins = if job.spins { 1.0 } else { 0.0 };
-            for &(r, d) in &job.demands {
-                let res = &mut scratch.resources[r];
-                res.load += d;
-                res.spinning += d * spins;
+            } else {
+                c.co_runners = c.co_runners.saturating_sub(1);
             }
         }
+        // Adding +0.0 leaves a sum as it is: the jobs that do not spin add nothing, without a branch.
+        let spins = if job.spins { sign } else { 0.0 };
+        for &(r, d) in &job.demands {
+            let res = &mut scratch.resources[r];
+            res.load += sign * d;
+            res.spinning += d * spins;
+        }
+    }
+
+    /// The rate of every job of `active` with `scratch` holding the loads they and any spinning pools put
+    /// on each resource and domain.
+    fn rates_at_loads<'s>(&self, active: &[usize], scratch: &'s mut RateScratch) -> &'s [f64] {
         // Per resource, how far its load exceeds its capacity and the share a proportionally shared one gives
         // each job; per domain, the interference its co-runners cause: computed once, read by every job.
         for (res, state) in self.resources.iter().zip(&mut scratch.resources) {
@@ -516,11 +544,29 @@ impl Scenario {
                 ws.remaining[k] = self.jobs[k].solo_ns as f64;
                 take_over_spinning(k, &self.jobs[k], &mut ws.spinning);
             }
+            // The loads on each resource, summed afresh at each group's start (the pools still spinning, then
+            // the group's jobs) and kept up to date as jobs end and pools block.
+            self.clear_loads(&mut ws.rates);
+            for p in &ws.spinning {
+                ws.rates.pool_load(p, 1.0);
+            }
+            for &k in &ws.active {
+                self.job_load(k, 1.0, &mut ws.rates);
+            }
+            // Memory in use, summed afresh at the group's start and less each job's running memory as it ends.
+            let mut mb = self.memory_now(resident, &ws.active);
             while !ws.active.is_empty() {
-                obs.sample(now, self.memory_now(resident, &ws.active));
+                obs.sample(now, mb);
                 // Pools that finished and still spin: (resource, share of it, until ns).
-                ws.spinning.retain(|p| p.until_ns > now && p.share > 1e-12);
-                self.rates_beside(&ws.active, &ws.spinning, &mut ws.rates);
+                let (spinning, scratch) = (&mut ws.spinning, &mut ws.rates);
+                spinning.retain(|p| {
+                    let keep = p.until_ns > now && p.share > 1e-12;
+                    if !keep {
+                        scratch.pool_load(p, -1.0);
+                    }
+                    keep
+                });
+                self.rates_at_loads(&ws.active, &mut ws.rates);
                 let rates = &ws.rates.rates;
                 // Rates hold until the next job ends or the next spinning pool blocks.
                 let until_spin_ends = ws
@@ -538,25 +584,33 @@ impl Scenario {
                 obs.busy(self, &ws.active, dt);
                 now += dt;
                 ws.still.clear();
+                ws.ended.clear();
                 for (&k, r) in ws.active.iter().zip(rates) {
                     ws.remaining[k] -= r * step;
                     // Jobs within half a nanosecond of done finish in this event (ties in seq order).
                     if ws.remaining[k] <= 0.5 {
-                        obs.end(k, now);
-                        let job = &self.jobs[k];
-                        if job.spin_after_ns > 0 && job.spin_share > 0.0 {
-                            if let Some(&(resource, _)) = job.demands.first() {
-                                ws.spinning.push(SpinningPool {
-                                    resource,
-                                    share: job.spin_share,
-                                    until_ns: now + job.spin_after_ns,
-                                    pool_key: job.pool_key,
-                                    job: k,
-                                });
-                            }
-                        }
+                        ws.ended.push(k);
                     } else {
                         ws.still.push(k);
+                    }
+                }
+                for &k in &ws.ended {
+                    obs.end(k, now);
+                    self.job_load(k, -1.0, &mut ws.rates);
+                    let job = &self.jobs[k];
+                    mb[job.pool.min(MAX_POOLS - 1)] -= job.running_mb;
+                    if job.spin_after_ns > 0 && job.spin_share > 0.0 {
+                        if let Some(&(resource, _)) = job.demands.first() {
+                            let pool = SpinningPool {
+                                resource,
+                                share: job.spin_share,
+                                until_ns: now + job.spin_after_ns,
+                                pool_key: job.pool_key,
+                                job: k,
+                            };
+                            ws.rates.pool_load(&pool, 1.0);
+                            ws.spinning.push(pool);
+                        }
                     }
                 }
                 std::mem::swap(&mut ws.active, &mut ws.still);
@@ -597,6 +651,8 @@ pub struct Workspace {
     rates: RateScratch,
     active: Vec<usize>,
     still: Vec<usize>,
+    /// The jobs that end in an event.
+    ended: Vec<usize>,
     remaining: Vec<f64>,
     spinning: Vec<SpinningPool>,
     /// Pools spinning from a previous round into the next play's start (taken by [`Scenario::play`]).
