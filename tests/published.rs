@@ -135,7 +135,10 @@ fn leave_one_source_out_report() {
             v.held_out,
             held * 100.0,
             error(c.predict(&fitted).0, &c.row) * 100.0,
-            v.bound
+            match c.streams() {
+                (0, _) => v.bound.to_string(),
+                (t, n) => format!("{} ({n} requests at once, {t} core{} each)", v.bound, if t == 1 { "" } else { "s" }),
+            }
         );
         let keys = [
             "all rows".to_string(),

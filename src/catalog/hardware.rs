@@ -263,6 +263,21 @@ impl DeviceProfile {
         }
     }
 
+    /// The part of a CPU that `units` of its cores make up, as a device of its own: those cores, and their
+    /// share of the peaks and of the memory bandwidth (one of several equal streams a throughput-mode runtime
+    /// runs at once, each on its own cores).
+    pub fn cores_share(&self, units: u32) -> DeviceProfile {
+        let all = self.compute_units.max(1);
+        let units = units.clamp(1, all);
+        let share = f64::from(units) / f64::from(all);
+        let mut p = self.clone();
+        p.scale_peaks(share);
+        p.memory_bandwidth_gbps *= share;
+        p.compute_units = units;
+        p.host_cores = units;
+        p
+    }
+
     /// Kernel efficiency of `runtime` on this device: measured where the profile has it, else the runtime's.
     pub fn kernel_efficiency(&self, runtime: &super::runtime::RuntimeProfile) -> f64 {
         self.runtime_efficiency.iter().find(|(k, _)| *k == runtime.name).map_or(
@@ -395,7 +410,7 @@ const fn peaks(fp32: f64, fp16: f64, bf16: f64, int8: f64, int4: f64) -> Peaks {
 
 use MemoryPool::{Dedicated, Host};
 
-const DEVICES: [Dev; 25] = [
+const DEVICES: [Dev; 28] = [
     Dev { id: "cuda:h100-sxm", name: "NVIDIA H100 SXM5 80GB", peaks: peaks(66.9, 989.4, 989.4, 1978.9, 0.0), bw: 3350.0, bw_eff: 0.62, mem_gb: 80.0, pool: Dedicated, tdp: 700.0, clock: 1.0, units: 132, kind: Kind::Gpu, host_cores: 16, source: "NVIDIA H100 datasheet via glennklockwood.com/garden/processors/h100; bandwidth efficiency 2,090/3,350 GB/s measured by Habitat" },
     Dev { id: "cuda:a100-40gb", name: "NVIDIA A100 SXM4 40GB", peaks: peaks(19.5, 312.0, 312.0, 624.0, 1248.0), bw: 1555.0, bw_eff: 0.75, mem_gb: 40.0, pool: Dedicated, tdp: 400.0, clock: 1.0, units: 108, kind: Kind::Gpu, host_cores: 16, source: "NVIDIA A100 datasheet (glennklockwood A100); bandwidth efficiency 1,160/1,555 GB/s measured by Habitat" },
     Dev { id: "cuda:a100-80gb", name: "NVIDIA A100 SXM4 80GB", peaks: peaks(19.5, 312.0, 312.0, 624.0, 1248.0), bw: 2039.0, bw_eff: 0.75, mem_gb: 80.0, pool: Dedicated, tdp: 400.0, clock: 1.0, units: 108, kind: Kind::Gpu, host_cores: 16, source: "NVIDIA A100 datasheet (80GB SXM: 2,039 GB/s); bandwidth efficiency as A100-40GB (Habitat)" },
@@ -408,6 +423,9 @@ const DEVICES: [Dev; 25] = [
     Dev { id: "mps:m1", name: "Apple M1 (8-core GPU)", peaks: peaks(2.6, 2.6, 0.0, 0.0, 0.0), bw: 68.25, bw_eff: DEFAULT_BW_EFF, mem_gb: 16.0, pool: Host, tdp: 20.0, clock: 1.0, units: 8, kind: Kind::SerialGpu(10.0), host_cores: 8, source: "Apple M1: 8-core GPU 2.6 TF FP32 (FP16 same rate), LPDDR4X-4266 128-bit 68.25 GB/s unified; PyTorch MPS uses one command queue per process" },
     Dev { id: "mps:m2", name: "Apple M2 (10-core GPU)", peaks: peaks(3.578, 3.578, 0.0, 0.0, 0.0), bw: 100.0, bw_eff: DEFAULT_BW_EFF, mem_gb: 16.0, pool: Host, tdp: 22.0, clock: 1.0, units: 10, kind: Kind::SerialGpu(10.0), host_cores: 8, source: "askgeek.io M2 10-core GPU 3.578 TF FP32, FP16 same rate (U); LPDDR5-6400 100 GB/s unified (Apple); PyTorch MPS uses one command queue per process" },
     Dev { id: "openvino:cpu", name: "Intel Core i7-1185G7 (4 cores, AVX-512 VNNI)", peaks: peaks(0.384, 0.0, 0.0, 1.536, 0.0), bw: 68.3, bw_eff: DEFAULT_BW_EFF, mem_gb: 16.0, pool: Host, tdp: 28.0, clock: 1.0, units: 4, kind: Kind::Cpu(20.0), host_cores: 4, source: "Intel ark i7-1185G7: 4 cores, 3.0 GHz base, one 512-bit FMA port per core = 32 FP32 FLOP/cycle (384 GFLOP/s), VNNI int8 4x; LPDDR4x-4266 128-bit 68.3 GB/s, 28 W" },
+    Dev { id: "openvino:xeon-8490h-2s", name: "2x Intel Xeon Platinum 8490H (120 cores, AVX-512, AMX)", peaks: peaks(14.592, 29.184, 233.472, 466.944, 0.0), bw: 614.4, bw_eff: DEFAULT_BW_EFF, mem_gb: 512.0, pool: Host, tdp: 700.0, clock: 1.0, units: 120, kind: Kind::Cpu(20.0), host_cores: 120, source: "Intel ark Xeon Platinum 8490H: 60 cores, 1.9 GHz base (AVX-512 and AMX run near base with every core busy), two 512-bit FMA ports = 64 FP32 FLOP/cycle/core (AVX512-FP16 2x), AMX tiles 1,024 BF16 and 2,048 INT8 ops/cycle/core (Intel Architecture Day 2021); 8 channels DDR5-4800 = 307.2 GB/s per socket; 350 W per socket; two sockets (the OpenVINO benchmark system); per-core bandwidth U as cpu:server-32c" },
+    Dev { id: "openvino:xeon-8380-2s", name: "2x Intel Xeon Platinum 8380 (80 cores, AVX-512 VNNI)", peaks: peaks(11.776, 0.0, 0.0, 47.104, 0.0), bw: 409.6, bw_eff: DEFAULT_BW_EFF, mem_gb: 512.0, pool: Host, tdp: 540.0, clock: 1.0, units: 80, kind: Kind::Cpu(20.0), host_cores: 80, source: "Intel ark Xeon Platinum 8380: 40 cores, 2.3 GHz base, two 512-bit FMA ports = 64 FP32 FLOP/cycle/core, AVX-512 VNNI int8 4x (no BF16, no FP16 arithmetic); 8 channels DDR4-3200 = 204.8 GB/s per socket; 270 W per socket; two sockets (the OpenVINO benchmark system); per-core bandwidth U as cpu:server-32c" },
+    Dev { id: "openvino:i9-13900k", name: "Intel Core i9-13900K (8P + 16E cores, AVX2)", peaks: peaks(2.483, 0.0, 0.0, 9.933, 0.0), bw: 89.6, bw_eff: DEFAULT_BW_EFF, mem_gb: 32.0, pool: Host, tdp: 253.0, clock: 1.0, units: 24, kind: Kind::Cpu(25.0), host_cores: 24, source: "Intel ark Core i9-13900K: 8 P-cores at 5.4 GHz max turbo with two 256-bit FMA ports (32 FP32 FLOP/cycle) and 16 E-cores at 4.3 GHz with two 128-bit ones (16 FLOP/cycle): 1.382 + 1.101 TF; AVX-VNNI int8 4x on both; no AVX-512; DDR5-5600 dual channel 89.6 GB/s; 253 W maximum turbo power (125 W base); per-core bandwidth U as cpu:desktop-8c" },
     Dev { id: "openvino:gpu", name: "Intel Iris Xe 96EU (Tiger Lake iGPU)", peaks: peaks(2.1, 4.2, 0.0, 8.3, 0.0), bw: 68.3, bw_eff: DEFAULT_BW_EFF, mem_gb: 16.0, pool: Host, tdp: 28.0, clock: 1.0, units: 96, kind: Kind::SerialGpu(5.0), host_cores: 4, source: "Iris Xe 96 EU: 768 lanes x 2 x 1.35 GHz = 2.1 TF FP32, FP16 2:1, DP4a int8 ~8 TOPS (U); shares LPDDR4x 68.3 GB/s and RAM with the CPU" },
     Dev { id: "qnn:x-elite-npu", name: "Qualcomm Snapdragon X Elite Hexagon NPU", peaks: peaks(0.0, 22.5, 0.0, 45.0, 45.0), bw: 135.0, bw_eff: DEFAULT_BW_EFF, mem_gb: 16.0, pool: Host, tdp: 10.0, clock: 1.0, units: 1, kind: Kind::Npu(50.0), host_cores: 12, source: "Qualcomm Snapdragon X Elite: Hexagon NPU 45 TOPS INT8; FP16 at half the INT8 rate (U); LPDDR5x-8448 135 GB/s shared; no FP32 on the HTP" },
     Dev { id: "cpu:desktop-8c", name: "AMD Ryzen 7 7700X (8 cores, AVX-512)", peaks: peaks(1.152, 0.0, 2.304, 2.304, 0.0), bw: 83.2, bw_eff: 0.8, mem_gb: 32.0, pool: Host, tdp: 105.0, clock: 1.0, units: 8, kind: Kind::Cpu(25.0), host_cores: 8, source: "AMD Ryzen 7 7700X: 8 Zen 4 cores at 4.5 GHz, 2x256-bit FMA = 32 FP32 FLOP/cycle/core (1.15 TF), AVX512-BF16/VNNI 2x; DDR5-5200 dual channel 83.2 GB/s; 105 W" },
@@ -429,7 +447,7 @@ const DEVICES: [Dev; 25] = [
 /// (e.g. reviews of the fanless M1/M2 MacBook Air show GPU clocks falling after a few minutes; 28 W laptop
 /// CPUs fall from turbo to base clocks once their short power limit expires, typically within 30-60 s);
 /// reliability U.
-const POWER: [(&str, f64, f64, f64); 25] = [
+const POWER: [(&str, f64, f64, f64); 28] = [
     ("cuda:h100-sxm", 70.0, 0.0, 1.0),
     ("cuda:a100-40gb", 50.0, 0.0, 1.0),
     ("cuda:a100-80gb", 55.0, 0.0, 1.0),
@@ -443,6 +461,9 @@ const POWER: [(&str, f64, f64, f64); 25] = [
     ("mps:m2", 2.0, 300.0, 0.75),
     ("openvino:cpu", 3.0, 45.0, 0.7),
     ("openvino:gpu", 3.0, 45.0, 0.7),
+    ("openvino:xeon-8490h-2s", 200.0, 0.0, 1.0),
+    ("openvino:xeon-8380-2s", 160.0, 0.0, 1.0),
+    ("openvino:i9-13900k", 15.0, 0.0, 1.0),
     ("qnn:x-elite-npu", 0.5, 600.0, 0.85),
     ("cpu:desktop-8c", 25.0, 0.0, 1.0),
     ("cpu:laptop-4c", 3.0, 45.0, 0.7),
@@ -631,6 +652,24 @@ mod tests {
                 .unwrap_or_else(|| panic!("{} has no power row", d.id));
             assert!(row.1 > 0.0 && row.1 < d.tdp && row.3 > 0.0 && row.3 <= 1.0, "{}", d.id);
         }
+    }
+
+    #[test]
+    fn a_share_of_a_cpus_cores_has_their_share_of_its_peaks_and_bandwidth() {
+        let xeon = find("openvino:xeon-8490h-2s").unwrap();
+        let quarter = xeon.cores_share(30);
+        assert_eq!(quarter.compute_units, 30);
+        assert_eq!(quarter.host_cores, 30);
+        assert!((quarter.peak_tflops.int8 - xeon.peak_tflops.int8 / 4.0).abs() < 1e-9);
+        assert!((quarter.peak_tflops.fp32 - xeon.peak_tflops.fp32 / 4.0).abs() < 1e-9);
+        assert!((quarter.memory_bandwidth_gbps - 614.4 / 4.0).abs() < 1e-9);
+        // What a core has of its own stays: its per-core bandwidth and its tiles.
+        assert_eq!(quarter.per_unit_bandwidth_gbps, xeon.per_unit_bandwidth_gbps);
+        assert_eq!(quarter.gemm_tiles, xeon.gemm_tiles);
+        // Between one core and all of them.
+        assert_eq!(xeon.cores_share(0).compute_units, 1);
+        assert_eq!(xeon.cores_share(500).compute_units, 120);
+        assert!((xeon.cores_share(500).memory_bandwidth_gbps - 614.4).abs() < 1e-9);
     }
 
     #[test]

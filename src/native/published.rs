@@ -13,11 +13,11 @@
 //! errors, summaries by device class, batch regime, precision and source, and the factors of every fold and
 //! of the fit over all rows.
 
-use crate::catalog::hardware::{self, DeviceProfile, Platform};
+use crate::catalog::hardware::{self, Concurrency, DeviceProfile, Platform};
 use crate::catalog::models::Work;
 use crate::catalog::runtime::RuntimeProfile;
 use crate::catalog::Precision;
-use crate::predict::single::Placement;
+use crate::predict::single::{Placement, SinglePrediction};
 use crate::predict::spec::{resolve, ModelSpec, ResolvedModel};
 use crate::sim::order_free_sum;
 pub use crate::wire::published::{rows, Row, Source};
@@ -168,6 +168,9 @@ pub struct Case {
     work: Work,
     device: DeviceProfile,
     runtime: RuntimeProfile,
+    /// Cores each of the runtime's concurrent requests runs on ([`Row::concurrent_requests`] on a CPU;
+    /// 0 otherwise): chosen once, with the catalog's constants ([`Case::stream_cores`]).
+    stream_cores: u32,
 }
 
 impl Case {
@@ -178,7 +181,52 @@ impl Case {
         let runtime = RuntimeProfile::find(&row.runtime).map_err(|e| e.to_string())?;
         let (model, work) = row.resolve()?;
         let group = row.source_group();
-        Ok(Case { row, group, model, work, device, runtime })
+        let mut case = Case { row, group, model, work, device, runtime, stream_cores: 0 };
+        case.stream_cores = case.best_stream_cores();
+        Ok(case)
+    }
+
+    /// Rows of a runtime running several requests at once on a CPU: the cores per request that give the
+    /// most throughput with the catalog's constants, among the splits of the cores into equal streams (what
+    /// a throughput-mode runtime tunes itself to); 0 for any other row.
+    fn best_stream_cores(&self) -> u32 {
+        let cores = self.device.compute_units.max(1);
+        if !self.row.concurrent_requests || self.device.concurrency != Concurrency::CpuThreads {
+            return 0;
+        }
+        let mut best = (0.0, cores);
+        for t in (1..=cores).filter(|t| cores % t == 0) {
+            let throughput = self.streams_throughput(&self.device, &self.runtime, t).throughput;
+            if throughput > best.0 {
+                best = (throughput, t);
+            }
+        }
+        best.1
+    }
+
+    /// Cores each of the runtime's concurrent requests runs on, and how many run at once (`(0, 0)` for a
+    /// row of one request at a time).
+    pub fn streams(&self) -> (u32, u32) {
+        match self.stream_cores {
+            0 => (0, 0),
+            t => (t, self.device.compute_units.max(1) / t),
+        }
+    }
+
+    /// `cores ÷ t` requests at once, each on its own `t` cores ([`DeviceProfile::cores_share`]): one
+    /// request's prediction there, with the throughput of them all.
+    fn streams_throughput(
+        &self,
+        device: &DeviceProfile,
+        runtime: &RuntimeProfile,
+        t: u32,
+    ) -> SinglePrediction {
+        let share = device.cores_share(t);
+        let streams = f64::from(device.compute_units.max(1) / t.max(1));
+        let mut p =
+            Placement { device: &share, runtime, threads: t }.predict_with(&self.model, &self.work);
+        p.throughput *= streams;
+        p
     }
 
     /// The device's class in summaries.
@@ -197,9 +245,12 @@ impl Case {
         for (knob, &f) in KNOBS.iter().zip(factors) {
             (knob.apply)(f, &mut device, &mut runtime);
         }
-        let placement =
-            Placement { device: &device, runtime: &runtime, threads: device.compute_units };
-        let p = placement.predict_with(&self.model, &self.work);
+        let p = if self.stream_cores > 0 {
+            self.streams_throughput(&device, &runtime, self.stream_cores)
+        } else {
+            Placement { device: &device, runtime: &runtime, threads: device.compute_units }
+                .predict_with(&self.model, &self.work)
+        };
         let value =
             if self.row.metric == "throughput_items_per_s" { p.throughput } else { p.latency_ms };
         (value, p.bound.name())
@@ -301,4 +352,60 @@ pub fn summary(errors: &[f64]) -> (f64, f64) {
     };
     let within = abs.iter().filter(|e| **e <= 0.25).count() as f64 / abs.len().max(1) as f64;
     (median, within)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(id: &str, model: &str, hardware: &str, precision: &str, concurrent: bool) -> Row {
+        let json = format!(
+            r#"{{"rows": [{{"id": "{id}", "model_name": "{model}", "hardware": "{hardware}",
+                "runtime": "openvino", "precision": "{precision}", "batch_size": 1,
+                "metric": "throughput_items_per_s", "value": 100.0, "concurrent_requests": {concurrent},
+                "source": {{"repo": "openvinotoolkit/openvino", "path": "benchmarks.csv"}}}}]}}"#
+        );
+        rows(&json).unwrap().remove(0)
+    }
+
+    #[test]
+    fn concurrent_requests_split_the_cores_into_the_streams_that_give_the_most_throughput() {
+        let case = Case::new(row("r", "resnet-50", "openvino:i9-13900k", "int8", true)).unwrap();
+        let cores = case.device.compute_units;
+        assert_eq!(cores, 24);
+        let t = case.stream_cores;
+        assert!(t >= 1 && cores % t == 0, "{t} cores per stream");
+        // Every split into equal streams, each request alone on its share of the cores.
+        let each = |t: u32| {
+            let share = case.device.cores_share(t);
+            let one = Placement { device: &share, runtime: &case.runtime, threads: t }
+                .predict_with(&case.model, &case.work);
+            f64::from(cores / t) / (one.latency_ms / 1e3)
+        };
+        let ones = vec![1.0; KNOBS.len()];
+        let predicted = case.predict(&ones).0;
+        assert!((predicted / each(t) - 1.0).abs() < 1e-12, "{predicted} against {}", each(t));
+        for other in (1..=cores).filter(|d| cores % d == 0) {
+            assert!(
+                predicted >= each(other) * (1.0 - 1e-12),
+                "{other} cores per stream does better"
+            );
+        }
+        // One request on every core is a candidate, and many small streams beat it here: a batch-1
+        // ResNet-50 cannot keep 24 cores busy at once (its regions and small layers do not split that far).
+        let whole = Placement { device: &case.device, runtime: &case.runtime, threads: cores }
+            .predict_with(&case.model, &case.work)
+            .throughput;
+        assert!(predicted > whole, "{predicted} against one request's {whole}");
+    }
+
+    #[test]
+    fn rows_of_one_request_at_a_time_run_on_every_core() {
+        let case = Case::new(row("r", "resnet-50", "openvino:i9-13900k", "int8", false)).unwrap();
+        assert_eq!(case.stream_cores, 0);
+        let whole = Placement { device: &case.device, runtime: &case.runtime, threads: 24 }
+            .predict_with(&case.model, &case.work)
+            .throughput;
+        assert_eq!(case.predict(&vec![1.0; KNOBS.len()]).0, whole);
+    }
 }

@@ -27,6 +27,11 @@ pub struct Row {
     pub output_tokens: Option<u32>,
     /// `latency_ms` or `throughput_items_per_s`.
     pub metric: String,
+    /// The runtime ran several inference requests at once, each on its own share of the device's cores
+    /// (OpenVINO's throughput mode: "multiple parallel infer requests/streams"), and the figure is their
+    /// total.
+    #[serde(default)]
+    pub concurrent_requests: bool,
     /// The published value.
     pub value: f64,
     /// Where it was published.
