@@ -285,7 +285,11 @@ impl Scenario {
     /// Exposed so that other simulators over the same machine (the serving simulator) share the contention
     /// model. `scratch` keeps the buffers between calls.
     pub fn rates<'s>(&self, active: &[usize], scratch: &'s mut RateScratch) -> &'s [f64] {
-        self.rates_beside(active, &[], scratch)
+        self.clear_loads(scratch);
+        for &k in active {
+            self.job_load(k, 1.0, scratch);
+        }
+        self.rates_at_loads(active, scratch)
     }
 
     /// A floor under the makespan of `group` run alone ([`Scenario::run_group`]), ns, without simulating it:
@@ -340,23 +344,6 @@ impl Scenario {
             floors[mask] = self.floor_of(longest[mask], &work[mask * r..mask * r + r]);
         }
         floors
-    }
-
-    /// [`Scenario::rates`] with pools that finished but still spin taking their part of the cores.
-    fn rates_beside<'s>(
-        &self,
-        active: &[usize],
-        spinning_after: &[SpinningPool],
-        scratch: &'s mut RateScratch,
-    ) -> &'s [f64] {
-        self.clear_loads(scratch);
-        for p in spinning_after {
-            scratch.pool_load(p, 1.0);
-        }
-        for &k in active {
-            self.job_load(k, 1.0, scratch);
-        }
-        self.rates_at_loads(active, scratch)
     }
 
     /// Empties `scratch`'s loads: one slot per resource and per domain (at least one).
