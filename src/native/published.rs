@@ -52,6 +52,7 @@ impl Row {
         spec.precision =
             Precision::parse("precision", &self.precision).map_err(|e| e.to_string())?;
         spec.sequence_length = self.sequence_length;
+        spec.audio_seconds = self.audio_seconds;
         spec.output_tokens = self.output_tokens;
         let model = resolve(&spec, "row").map_err(|e| e.to_string())?;
         let work = model.arch.work(&model.input);
@@ -397,6 +398,24 @@ mod tests {
             .predict_with(&case.model, &case.work)
             .throughput;
         assert!(predicted > whole, "{predicted} against one request's {whole}");
+    }
+
+    #[test]
+    fn a_rows_audio_length_is_the_models_input() {
+        let json = |audio: &str| {
+            format!(
+                r#"{{"rows": [{{"id": "w", "model_name": "wav2vec2-base", "hardware": "cuda:a100-80gb",
+                    "runtime": "pytorch", "precision": "bf16", "batch_size": 1, {audio}
+                    "metric": "latency_ms", "value": 10.0, "source": "DeepLearningExamples"}}]}}"#
+            )
+        };
+        let stated =
+            Case::new(rows(&json(r#""audio_seconds": 6.54,"#)).unwrap().remove(0)).unwrap();
+        let default = Case::new(rows(&json("")).unwrap().remove(0)).unwrap();
+        assert_eq!(stated.model.input.audio_seconds, 6.54);
+        assert!(default.model.input.audio_seconds > 6.54);
+        let ones = vec![1.0; KNOBS.len()];
+        assert!(stated.predict(&ones).0 < default.predict(&ones).0);
     }
 
     #[test]

@@ -22,6 +22,10 @@ pub struct Row {
     /// Sequence length, where the model reads text.
     #[serde(default)]
     pub sequence_length: Option<u32>,
+    /// Seconds of audio per item, where the model listens and the source states it (DeepLearningExamples'
+    /// wav2vec2: LibriSpeech test-other's mean utterance).
+    #[serde(default)]
+    pub audio_seconds: Option<f64>,
     /// Tokens generated, where the source states them (AI Hub's Whisper encoders: 1, no decode step).
     #[serde(default)]
     pub output_tokens: Option<u32>,
