@@ -26,40 +26,29 @@ def onnx_runner(path):
     return lambda: session.run(None, feed)
 
 
-def worker(name, secs, q, start):
-    if os.path.isdir(name):
-        run = onnx_runner(name)
-        for _ in range(3):
-            run()
-        start.wait()
-        t0, n = time.perf_counter(), 0
-        while time.perf_counter() - t0 < secs:
-            run()
-            n += 1
-        q.put(n / (time.perf_counter() - t0))
-        return
+def torch_runner(name):
+    """One thread, batch 1: `op_profile.build`'s model, run under inference mode as `op_profile` runs it."""
     import torch
+    from op_profile import build
     torch.set_num_threads(1)
-    if name == "minilm":
-        from transformers import BertConfig, BertModel
-        cfg = BertConfig(hidden_size=384, num_hidden_layers=6, num_attention_heads=12, intermediate_size=1536)
-        model = BertModel(cfg).float().eval()
-        ids = torch.randint(0, cfg.vocab_size, (1, 128))
-        run = lambda: model(input_ids=ids)
-    else:
-        import torchvision
-        model = getattr(torchvision.models, name)(weights=None).float().eval()
-        x = torch.randn(1, 3, 224, 224)
-        run = lambda: model(x)
-    with torch.no_grad():
-        for _ in range(3):
-            run()
-        start.wait()
-        t0, n = time.perf_counter(), 0
-        while time.perf_counter() - t0 < secs:
-            run()
-            n += 1
-        q.put(n / (time.perf_counter() - t0))
+    run = build(name, 1)
+
+    def inference():
+        with torch.inference_mode():
+            return run()
+    return inference
+
+
+def worker(name, secs, q, start):
+    run = onnx_runner(name) if os.path.isdir(name) else torch_runner(name)
+    for _ in range(3):
+        run()
+    start.wait()
+    t0, n = time.perf_counter(), 0
+    while time.perf_counter() - t0 < secs:
+        run()
+        n += 1
+    q.put(n / (time.perf_counter() - t0))
 
 
 def total(name, procs, secs):

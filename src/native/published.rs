@@ -170,7 +170,7 @@ pub struct Case {
     device: DeviceProfile,
     runtime: RuntimeProfile,
     /// Cores each of the runtime's concurrent requests runs on ([`Row::concurrent_requests`] on a CPU;
-    /// 0 otherwise): chosen once, with the catalog's constants ([`Case::stream_cores`]).
+    /// 0 otherwise): chosen once, with the catalog's constants ([`Case::best_stream_cores`]).
     stream_cores: u32,
 }
 
