@@ -131,7 +131,8 @@ def load_scenarios(path: str, only: str) -> list:
 
 
 def machine_info() -> dict:
-    """CPU model (lscpu), core count, and the vector ISA flags the kernel reports."""
+    """CPU model (lscpu), core count, the vector ISA flags the kernel reports, and glibc malloc's tunables
+    from the environment (`MALLOC_*`, e.g. a heap never trimmed: `heap_faults.py`)."""
     cpu = "unknown"
     try:
         out = subprocess.run(["lscpu"], capture_output=True, text=True, check=False).stdout
@@ -146,7 +147,8 @@ def machine_info() -> dict:
                 break
     except OSError:
         pass
-    return {"cpu": cpu, "cores": os.cpu_count(), "isa": [f for f in ISA_FLAGS if f in flags]}
+    malloc = {k: v for k, v in sorted(os.environ.items()) if k.startswith("MALLOC_")}
+    return {"cpu": cpu, "cores": os.cpu_count(), "isa": [f for f in ISA_FLAGS if f in flags], "malloc": malloc}
 
 
 def _version_of(runtime) -> str:
