@@ -13,20 +13,26 @@ use super::{read, text};
 /// Reads the results at `path`, predicts them on `hardware` (a profile JSON file or catalog id) with the
 /// measured runtime, and prints the report.
 pub fn check_real(path: &str, hardware: &str) -> Result<String, String> {
-    let (runtime, scenarios) = wire::real::parse_real_run(&read(path, "results")?).map_err(text)?;
+    let run = wire::real::parse_real_run(&read(path, "results")?).map_err(text)?;
     let device = super::device(hardware)?;
     let target = Target {
-        runtime: Some(RuntimeProfile::find(&runtime).map_err(text)?),
+        runtime: Some(RuntimeProfile::find(&run.runtime).map_err(text)?),
         devices: vec![device.clone()],
         device: device.into(),
     };
-    let report = real::check(&scenarios, &target).map_err(text)?;
-    Ok(render(&report, &runtime, &target.device.id))
+    let report = real::check(&run.scenarios, &target).map_err(text)?;
+    Ok(render(&report, &run, &target.device.id))
 }
 
-fn render(r: &RealReport, runtime: &str, device: &str) -> String {
+fn render(r: &RealReport, run: &wire::real::RealRun, device: &str) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "{runtime} measured, predicted on {device}");
+    let _ = writeln!(out, "{} measured, predicted on {device}", run.runtime);
+    // The predictions assume glibc's defaults: a run that changed them says so.
+    if !run.malloc.is_empty() {
+        let set: Vec<String> = run.malloc.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let _ =
+            writeln!(out, "measured with glibc malloc set by the environment: {}", set.join(" "));
+    }
     for s in &r.scenarios {
         let _ = writeln!(
             out,

@@ -1,5 +1,8 @@
 //! JSON of real-runtime measurements (`bench/real/run.py`'s results file) read by `mmperf check-real`.
-//! camelCase; fields the check does not use (raw samples, spreads, machine details) are allowed and ignored.
+//! camelCase; fields the check does not use (raw samples, spreads, most machine details) are allowed and
+//! ignored.
+
+use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
@@ -18,6 +21,31 @@ pub struct RealRunDto {
     pub runtime_version: Option<String>,
     /// Scenarios.
     pub scenarios: Vec<RealScenarioDto>,
+    /// The machine the runs were measured on.
+    #[serde(default)]
+    pub machine: RealMachineDto,
+}
+
+/// What a results file says of its machine that the check reports.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RealMachineDto {
+    /// glibc malloc's tunables set in the environment of the run (`MALLOC_TRIM_THRESHOLD_`, ...), by name:
+    /// they decide how often a runtime allocating through malloc faults fresh pages in (empty: glibc's
+    /// defaults).
+    #[serde(default)]
+    pub malloc: BTreeMap<String, String>,
+}
+
+/// A parsed results file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RealRun {
+    /// Runtime measured: the runtime the predictions use.
+    pub runtime: String,
+    /// glibc malloc's tunables the run set, in name order (empty: glibc's defaults).
+    pub malloc: Vec<(String, String)>,
+    /// Scenarios, validated.
+    pub scenarios: Vec<RealScenario>,
 }
 
 /// One scenario of a results file.
@@ -61,9 +89,9 @@ pub struct RealPlanDto {
     pub median_makespan_ms: f64,
 }
 
-/// Parses a results file: the runtime name and the scenarios, validated (positive finite times, model entries
-/// as the workload parser checks them).
-pub fn parse_real_run(json: &str) -> Result<(String, Vec<RealScenario>)> {
+/// Parses a results file: the runtime name, the malloc settings of the run, and the scenarios, validated
+/// (positive finite times, model entries as the workload parser checks them).
+pub fn parse_real_run(json: &str) -> Result<RealRun> {
     let dto: RealRunDto = serde_json::from_str(json).map_err(|e| Error::Malformed {
         what: "real-runtime results".to_string(),
         detail: e.to_string(),
@@ -114,5 +142,50 @@ pub fn parse_real_run(json: &str) -> Result<(String, Vec<RealScenario>)> {
             .collect::<Result<Vec<_>>>()?;
         out.push(RealScenario { name: s.name, models, alone, plans });
     }
-    Ok((dto.runtime, out))
+    Ok(RealRun {
+        runtime: dto.runtime,
+        malloc: dto.machine.malloc.into_iter().collect(),
+        scenarios: out,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RUN: &str = r#"{"runtime": "pytorch", "runtimeVersion": "2.15.0",
+        "machine": {"cpu": "AMD EPYC", "cores": 2, "malloc": {"MALLOC_TRIM_THRESHOLD_": "107374182400", "MALLOC_MMAP_MAX_": "0"}},
+        "scenarios": [{"name": "tiny-pair", "models": [{"model_name": "all-MiniLM-L6-v2"}, {"model_name": "mobilenet-v2"}],
+            "alone": [{"model": 1, "threads": 2, "medianMs": 11.4, "iqrMs": 0.3}],
+            "plans": [{"plan": "sequential", "groups": [[0], [1]], "threads": [2, 2], "medianMakespanMs": 35.7}]}]}"#;
+
+    #[test]
+    fn a_results_file_gives_its_runtime_malloc_settings_and_scenarios() {
+        let run = parse_real_run(RUN).unwrap();
+        assert_eq!(run.runtime, "pytorch");
+        // In name order, whatever the file's order.
+        let names: Vec<&str> = run.malloc.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(names, ["MALLOC_MMAP_MAX_", "MALLOC_TRIM_THRESHOLD_"]);
+        assert_eq!(run.malloc[0].1, "0");
+        let s = &run.scenarios[0];
+        assert_eq!(
+            (s.name.as_str(), s.models.len(), s.plans[0].measured_ms),
+            ("tiny-pair", 2, 35.7)
+        );
+        assert_eq!((s.alone[0].model, s.alone[0].threads), (1, 2));
+    }
+
+    #[test]
+    fn a_results_file_without_machine_details_ran_on_glibcs_defaults() {
+        let old = RUN.replace(r#""machine": {"cpu": "AMD EPYC", "cores": 2, "malloc": {"MALLOC_TRIM_THRESHOLD_": "107374182400", "MALLOC_MMAP_MAX_": "0"}},"#, "");
+        assert_ne!(old, RUN);
+        assert!(parse_real_run(&old).unwrap().malloc.is_empty());
+    }
+
+    #[test]
+    fn a_plan_time_that_is_not_a_positive_number_is_refused_by_field() {
+        let bad = RUN.replace("35.7", "-1");
+        let e = parse_real_run(&bad).unwrap_err().to_string();
+        assert!(e.contains("scenarios[0].plans[0].medianMakespanMs"), "{e}");
+    }
 }
