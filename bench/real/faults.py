@@ -14,10 +14,11 @@ import time
 
 import torch
 
-from depthwise import SHAPES, conv_and_input
 
 
-def per_call(run, n):
+def rusage_per_call(run, n):
+    """Wall, user and system ms and minor page faults per call of `run`, over `n` calls after 3 untimed ones,
+    under inference mode (`heap_faults.py` measures with it too)."""
     with torch.inference_mode():
         for _ in range(3):
             run()
@@ -25,9 +26,14 @@ def per_call(run, n):
         for _ in range(n):
             run()
         wall, r1 = (time.perf_counter() - t) / n, resource.getrusage(resource.RUSAGE_SELF)
-    user, sys_ = (r1.ru_utime - r0.ru_utime) / n, (r1.ru_stime - r0.ru_stime) / n
-    return f"wall {wall * 1e3:8.3f} ms, user {user * 1e3:8.3f}, sys {sys_ * 1e3:8.3f}, " \
-           f"faults {(r1.ru_minflt - r0.ru_minflt) / n:7.0f}"
+    return {"wall_ms": wall * 1e3, "user_ms": (r1.ru_utime - r0.ru_utime) / n * 1e3,
+            "sys_ms": (r1.ru_stime - r0.ru_stime) / n * 1e3, "faults": (r1.ru_minflt - r0.ru_minflt) / n}
+
+
+def per_call(run, n):
+    r = rusage_per_call(run, n)
+    return f"wall {r['wall_ms']:8.3f} ms, user {r['user_ms']:8.3f}, sys {r['sys_ms']:8.3f}, " \
+           f"faults {r['faults']:7.0f}"
 
 
 def main():
@@ -45,6 +51,9 @@ def main():
         x = torch.randn(a.batch, 3, 224, 224)
         print(f"{a.name} batch {a.batch}, {a.threads} thread(s): {per_call(lambda: model(x), 5)}")
         return
+    # Imported here: a whole-model measurement allocates nothing for the depthwise shapes first (what a process
+    # allocated before decides how often glibc's heap faults pages in again: `heap_faults.py`).
+    from depthwise import SHAPES, conv_and_input
     for c, h, k, s in SHAPES:
         conv, x = conv_and_input(c, h, k, s, a.batch)
         print(f"depthwise C{c:4d} H{h:4d} k{k} s{s} batch {a.batch}: {per_call(lambda: conv(x), 20)}")

@@ -25,9 +25,16 @@ faults those pages in again. Small allocations (tensor headers, Python objects) 
 """
 import argparse, bisect, json, os, subprocess, sys, tempfile
 
-PAGE = 4096
-DYN_MAX = 32 << 20  # DEFAULT_MMAP_THRESHOLD_MAX on 64-bit
-TOP_PAD = 128 << 10
+PAGE = 4096            # x86-64 base page
+DYN_MAX = 32 << 20     # malloc.c DEFAULT_MMAP_THRESHOLD_MAX on 64-bit: the dynamic threshold's ceiling
+TOP_PAD = 128 << 10    # malloc.c DEFAULT_TOP_PAD: what the heap grows by beyond a request, and keeps when trimmed
+# Per-chunk overhead: malloc.c's request2size adds SIZE_SZ (8 on 64-bit) and rounds to MALLOC_ALIGNMENT (16);
+# 16 is taken here (the replay in results/heap-faults-pytorch-dev-vm-s18.txt used it; for tensors of kilobytes
+# and more the difference is one alignment step).
+CHUNK_HEADER = 16
+ALIGN = 16             # malloc.c MALLOC_ALIGNMENT on x86-64
+INITIAL_THRESHOLD = 128 << 10  # malloc.c DEFAULT_MMAP_THRESHOLD_MIN and DEFAULT_TRIM_THRESHOLD
+MIN_SPLIT = 32         # malloc.c MINSIZE on 64-bit: a smaller remainder stays with the chunk
 FIXED_ENV = {"MALLOC_TRIM_THRESHOLD_": str(100 << 30), "MALLOC_MMAP_MAX_": "0"}
 
 
@@ -35,7 +42,7 @@ class MainArena:
     """The main arena's large chunks: address-ordered free list, top chunk, brk, dynamic thresholds."""
 
     def __init__(self):
-        self.mmap_threshold = self.trim_threshold = 128 << 10
+        self.mmap_threshold = self.trim_threshold = INITIAL_THRESHOLD
         self.free = []          # (address, size), sorted
         self.top = self.brk = 0
         self.resident_end = 0   # pages below have been faulted in and not trimmed since
@@ -47,7 +54,7 @@ class MainArena:
             self.resident_end = end
 
     def malloc(self, request):
-        size = (request + 16 + 15) // 16 * 16
+        size = (request + CHUNK_HEADER + ALIGN - 1) // ALIGN * ALIGN
         if size >= self.mmap_threshold:
             self.faults += (size + PAGE - 1) // PAGE
             return ("mmap", size)
@@ -55,7 +62,7 @@ class MainArena:
         if fits:
             i = min(fits, key=lambda i: self.free[i][1])
             addr, s = self.free.pop(i)
-            if s - size >= 32:
+            if s - size >= MIN_SPLIT:
                 bisect.insort(self.free, (addr + size, s - size))
         else:
             addr, self.top = self.top, self.top + size
@@ -106,7 +113,7 @@ def replay(trace, calls=4):
 def child(specs, threads, mode, out):
     """Runs in a fresh process: `measure` (getrusage per call), `trace` (one call's allocations) or
     `rounds` (the models one after another, median ms per call of each)."""
-    import resource, statistics, time
+    import statistics, time
     import torch
     from op_profile import build
     torch.manual_seed(0)
@@ -123,28 +130,22 @@ def child(specs, threads, mode, out):
         json.dump([statistics.median(t[2:]) for t in times], open(out, "w"))
         return
     run = runs[0]
+    if mode == "measure":
+        from faults import rusage_per_call
+        json.dump(rusage_per_call(run, 5), open(out, "w"))
+        return
+    from torch.profiler import ProfilerActivity, profile
     with torch.inference_mode():
         for _ in range(3):
             run()
-        if mode == "trace":
-            from torch.profiler import ProfilerActivity, profile
-            with profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
-                run()
-            path = out + ".chrome.json"
-            prof.export_chrome_trace(path)
-            events = [e for e in json.load(open(path))["traceEvents"] if e.get("name") == "[memory]"]
-            os.remove(path)
-            events.sort(key=lambda e: e["ts"])
-            json.dump([(e["args"]["Addr"], e["args"]["Bytes"]) for e in events], open(out, "w"))
-            return
-        n = 5
-        r0, t0 = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
-        for _ in range(n):
+        with profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
             run()
-        wall, r1 = (time.perf_counter() - t0) / n, resource.getrusage(resource.RUSAGE_SELF)
-    json.dump({"wall_ms": wall * 1e3, "user_ms": (r1.ru_utime - r0.ru_utime) / n * 1e3,
-               "sys_ms": (r1.ru_stime - r0.ru_stime) / n * 1e3,
-               "faults": (r1.ru_minflt - r0.ru_minflt) / n}, open(out, "w"))
+    path = out + ".chrome.json"
+    prof.export_chrome_trace(path)
+    events = [e for e in json.load(open(path))["traceEvents"] if e.get("name") == "[memory]"]
+    os.remove(path)
+    events.sort(key=lambda e: e["ts"])
+    json.dump([(e["args"]["Addr"], e["args"]["Bytes"]) for e in events], open(out, "w"))
 
 
 def in_child(specs, threads, mode, env=None):
