@@ -42,8 +42,8 @@ pub struct RealMachineDto {
 pub struct RealRun {
     /// Runtime measured: the runtime the predictions use.
     pub runtime: String,
-    /// glibc malloc's tunables the run set, in name order (empty: glibc's defaults).
-    pub malloc: Vec<(String, String)>,
+    /// glibc malloc's tunables the run set, by name (empty: glibc's defaults).
+    pub malloc: BTreeMap<String, String>,
     /// Scenarios, validated.
     pub scenarios: Vec<RealScenario>,
 }
@@ -142,31 +142,34 @@ pub fn parse_real_run(json: &str) -> Result<RealRun> {
             .collect::<Result<Vec<_>>>()?;
         out.push(RealScenario { name: s.name, models, alone, plans });
     }
-    Ok(RealRun {
-        runtime: dto.runtime,
-        malloc: dto.machine.malloc.into_iter().collect(),
-        scenarios: out,
-    })
+    Ok(RealRun { runtime: dto.runtime, malloc: dto.machine.malloc, scenarios: out })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    const RUN: &str = r#"{"runtime": "pytorch", "runtimeVersion": "2.15.0",
-        "machine": {"cpu": "AMD EPYC", "cores": 2, "malloc": {"MALLOC_TRIM_THRESHOLD_": "107374182400", "MALLOC_MMAP_MAX_": "0"}},
-        "scenarios": [{"name": "tiny-pair", "models": [{"model_name": "all-MiniLM-L6-v2"}, {"model_name": "mobilenet-v2"}],
-            "alone": [{"model": 1, "threads": 2, "medianMs": 11.4, "iqrMs": 0.3}],
-            "plans": [{"plan": "sequential", "groups": [[0], [1]], "threads": [2, 2], "medianMakespanMs": 35.7}]}]}"#;
+    /// The machine of a run with the heap never trimmed, as `run.py` records it.
+    const MACHINE: &str = r#""machine": {"cpu": "AMD EPYC", "cores": 2, "malloc": {"MALLOC_TRIM_THRESHOLD_": "107374182400", "MALLOC_MMAP_MAX_": "0"}},"#;
+
+    /// A one-scenario results file with `machine` (a `"machine": {...},` member, or nothing).
+    fn run(machine: &str) -> String {
+        format!(
+            r#"{{"runtime": "pytorch", "runtimeVersion": "2.15.0", {machine}
+            "scenarios": [{{"name": "tiny-pair", "models": [{{"model_name": "all-MiniLM-L6-v2"}}, {{"model_name": "mobilenet-v2"}}],
+                "alone": [{{"model": 1, "threads": 2, "medianMs": 11.4, "iqrMs": 0.3}}],
+                "plans": [{{"plan": "sequential", "groups": [[0], [1]], "threads": [2, 2], "medianMakespanMs": 35.7}}]}}]}}"#
+        )
+    }
 
     #[test]
     fn a_results_file_gives_its_runtime_malloc_settings_and_scenarios() {
-        let run = parse_real_run(RUN).unwrap();
+        let run = parse_real_run(&run(MACHINE)).unwrap();
         assert_eq!(run.runtime, "pytorch");
         // In name order, whatever the file's order.
-        let names: Vec<&str> = run.malloc.iter().map(|(k, _)| k.as_str()).collect();
+        let names: Vec<&str> = run.malloc.keys().map(String::as_str).collect();
         assert_eq!(names, ["MALLOC_MMAP_MAX_", "MALLOC_TRIM_THRESHOLD_"]);
-        assert_eq!(run.malloc[0].1, "0");
+        assert_eq!(run.malloc["MALLOC_MMAP_MAX_"], "0");
         let s = &run.scenarios[0];
         assert_eq!(
             (s.name.as_str(), s.models.len(), s.plans[0].measured_ms),
@@ -177,14 +180,14 @@ mod tests {
 
     #[test]
     fn a_results_file_without_machine_details_ran_on_glibcs_defaults() {
-        let old = RUN.replace(r#""machine": {"cpu": "AMD EPYC", "cores": 2, "malloc": {"MALLOC_TRIM_THRESHOLD_": "107374182400", "MALLOC_MMAP_MAX_": "0"}},"#, "");
-        assert_ne!(old, RUN);
+        let old = run("");
+        assert_ne!(old, run(MACHINE));
         assert!(parse_real_run(&old).unwrap().malloc.is_empty());
     }
 
     #[test]
     fn a_plan_time_that_is_not_a_positive_number_is_refused_by_field() {
-        let bad = RUN.replace("35.7", "-1");
+        let bad = run(MACHINE).replace("35.7", "-1");
         let e = parse_real_run(&bad).unwrap_err().to_string();
         assert!(e.contains("scenarios[0].plans[0].medianMakespanMs"), "{e}");
     }
