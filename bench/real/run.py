@@ -32,6 +32,11 @@ from workers import WorkerError, WorkerPool
 
 HERE = Path(__file__).resolve().parent
 RUNTIMES = ("pytorch", "onnxruntime")
+# glibc malloc's tunables that keep the heap's freed pages (trimming and mmap off): PyTorch's eager tensors come
+# from malloc, and with glibc's defaults a call faults in again what the last one gave back, an amount that
+# depends on the process's history (heap_faults.py). `mmperf check-real` predicts a PyTorch run made this way
+# with its `pytorch-kept-heap` rules, one made with glibc's defaults with `pytorch`'s.
+KEPT_HEAP = {"MALLOC_TRIM_THRESHOLD_": "107374182400", "MALLOC_MMAP_MAX_": "0"}
 NOISY = 0.10  # foreign CPU share above which a plan's figures are flagged (a quiet VM shows 0-3 %)
 ISA_FLAGS = ("sse4_2", "avx", "avx2", "fma", "f16c", "avx512f", "avx512bw", "avx512vl", "avx512_vnni",
              "avx512_bf16", "avx_vnni", "amx_tile", "amx_bf16", "amx_int8")
@@ -60,6 +65,10 @@ def parse_args(argv):
     p.add_argument("--plans", default="", help=f"comma-separated subset of {', '.join(plan_mod.PLAN_NAMES)}")
     p.add_argument("--no-alone", action="store_true", help="skip the alone (1..N threads) measurements")
     p.add_argument("--out", default="", help="results file (default results/<runtime>-<host>-<date>.json)")
+    p.add_argument("--heap", choices=("kept", "glibc"), default=None,
+                   help="workers' glibc malloc: 'kept' sets " + " ".join(f"{k}={v}" for k, v in KEPT_HEAP.items())
+                   + " (no page given back, none faulted in again), 'glibc' clears them (glibc's defaults); "
+                   "default: kept for pytorch, the environment's for onnxruntime")
     args = p.parse_args(argv)
     if args.rounds < 1 or args.passes < 1 or args.warmup < 0:
         p.error("--rounds and --passes must be >= 1, --warmup >= 0")
@@ -399,11 +408,25 @@ def run(args) -> int:
     return 1 if doc["failed"] else 0
 
 
+def set_heap(heap):
+    """Sets (`kept`) or clears (`glibc`) the kept-heap tunables in the environment the workers start with
+    (glibc reads them when a process starts); None leaves the environment as it is."""
+    for k, v in KEPT_HEAP.items():
+        if heap == "kept":
+            os.environ[k] = v
+        elif heap == "glibc":
+            os.environ.pop(k, None)
+    if heap:
+        settings = " ".join(f"{k}={os.environ.get(k, 'unset')}" for k in KEPT_HEAP)
+        log(f"heap: {heap} ({settings})")
+
+
 def main(argv=None) -> int:
     models.quiet_libraries()
     signal.signal(signal.SIGTERM, _sigterm)
     signal.signal(signal.SIGINT, signal.default_int_handler)  # even when started with SIGINT ignored (`cmd &`)
     args = parse_args(argv)
+    set_heap(args.heap or ("kept" if args.runtime == "pytorch" else None))
     try:
         return run(args)
     except ScenarioError as exc:

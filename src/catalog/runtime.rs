@@ -388,6 +388,34 @@ const ATEN_POINTWISE_CONV_GEMM_BELOW_BATCH: u32 = 16;
 /// those faults as the fresh-page rule does for outputs above 32 MiB would replace it.
 const PYTORCH_DEPTHWISE_SHARE: f64 = 0.15;
 
+/// PyTorch eager on a CPU whose heap keeps the pages it has freed: glibc malloc with trimming and mmap off
+/// (`MALLOC_TRIM_THRESHOLD_=107374182400 MALLOC_MMAP_MAX_=0`, what `bench/real/run.py` measures PyTorch with
+/// by default), or an allocator that retains them as jemalloc and TCMalloc do (PyTorch's CPU performance
+/// tuning guide suggests them; not measured here). glibc's defaults give the pages of freed tensors back to
+/// the OS and the next call faults them in again, an amount that depends on the process's history
+/// (`bench/real/heap_faults.py`: MobileNet-v2 at batch 8 spends 53-57 % of its time there); with the heap
+/// kept no call faults in steady state (0-32 faults per call there), so:
+/// - no output is fresh pages (`fresh_pages_mib` 0), whatever its size;
+/// - depthwise convolutions move their activations at [`PYTORCH_KEPT_HEAP_DEPTHWISE_SHARE`] of one core's
+///   bandwidth per thread, not at [`PYTORCH_DEPTHWISE_SHARE`], which carries the faults of their reorders.
+/// Everything else is measured as for [`PYTORCH_CPU`] (on models that fault little under glibc's defaults:
+/// encoders, ResNet-50).
+const PYTORCH_KEPT_HEAP_CPU: CpuRules = CpuRules {
+    fresh_pages_mib: 0.0,
+    depthwise_eff: PYTORCH_KEPT_HEAP_DEPTHWISE_SHARE,
+    ..PYTORCH_CPU
+};
+
+/// PyTorch's depthwise convolutions with the heap kept move their activations at about 0.20 of one core's
+/// streaming bandwidth per thread. Measured by `bench/real/op_profile.py` (self time of
+/// `aten::mkldnn_convolution` on the depthwise layers, heap never trimmed; torch 2.15 on the 2-core Zen 5
+/// development VM, session 19, right before a `mmperf calibrate` that read 36.0 GB/s on one thread):
+/// mobilenet-v2 at batch 1 and 8 on 1 and 2 threads 4.28, 1.62, 33.72 and 11.81 ms for 24.2 and 193.4 MB of
+/// activations, efficientnet-b0 at batch 1 and 4 3.33, 2.07, 12.34 and 5.49 ms for 24.4 and 97.5 MB:
+/// 5.7-8.9 GB/s per thread, geometric mean 7.0 (0.196 of 36.0). The same layers with glibc's defaults ran
+/// 1.3-3x slower at batch 8 (session 12: 74.3 and 27.3 ms for mobilenet-v2).
+const PYTORCH_KEPT_HEAP_DEPTHWISE_SHARE: f64 = 0.20;
+
 /// OpenVINO's CPU plugin (oneDNN, TBB): region cost and grain taken as ONNX Runtime's (U); it compiles the
 /// weights into its blobs (no packing per call); spin after a run not measured (taken as none).
 const OPENVINO_CPU: CpuRules = CpuRules { spin_after_us: 0.0, eff: None, ..ORT_MEASURED_APART };
@@ -466,6 +494,25 @@ const BUILTIN_CPU: CpuRules = CpuRules {
     ..NOT_ON_CPU
 };
 
+/// PyTorch eager (CUDA, ROCm, MPS, CPU with glibc malloc's defaults).
+const PYTORCH: Rt = Rt {
+    name: "pytorch",
+    host_us: 15.0,
+    call_us: 20.0,
+    fuse: false,
+    flash: true,
+    eff: 0.9,
+    mem: 1.05,
+    workspace: 32.0,
+    context: 500.0,
+    shared_alloc: true,
+    compile_us: 50.0,
+    logits_all: false,
+    cpu: PYTORCH_CPU,
+    platforms: &[Cuda, Rocm, Mps, Cpu],
+    source: "eager mode: ~5-25 µs CPU dispatch per op (Python, pybind, ATen dispatcher, cudaLaunchKernel; jiahuanglin.xyz 'From PyTorch op to kernel launch'); no epilogue fusion; SDPA flash attention (PyTorch 2 docs); cuBLAS/cuDNN heuristics; caching allocator; CUDA context + cuBLAS/cuDNN handles ~500 MB",
+};
+
 /// First-run costs per distinct kernel (`compile_us`), reliability U: TensorRT and QNN load prebuilt
 /// engines/context binaries (their cost is the load); PyTorch pays cuBLAS/cuDNN handle creation and heuristics
 /// on first use of a shape (tens of µs); ONNX Runtime and OpenVINO build kernels when the session/model is
@@ -474,7 +521,7 @@ const BUILTIN_CPU: CpuRules = CpuRules {
 ///
 /// The runtime catalog. Overheads are documented or measured per-op costs; efficiencies are what each
 /// runtime's kernels are reported to reach relative to the vendor libraries.
-const RUNTIMES: [Rt; 11] = [
+const RUNTIMES: [Rt; 12] = [
     Rt {
         name: "tensorrt",
         host_us: 1.0,
@@ -492,22 +539,13 @@ const RUNTIMES: [Rt; 11] = [
         platforms: &[Cuda],
         source: "TensorRT Developer Guide: layer/tensor fusion (conv+bias+ReLU, BN folding), fused MHA plugins in demo/BERT, tactic autotuning; enqueue ~1 µs per kernel; CUDA context ~300 MB (NVIDIA forums)",
     },
+    PYTORCH,
     Rt {
-        name: "pytorch",
-        host_us: 15.0,
-        call_us: 20.0,
-        fuse: false,
-        flash: true,
-        eff: 0.9,
-        mem: 1.05,
-        workspace: 32.0,
-        context: 500.0,
-        shared_alloc: true,
-        compile_us: 50.0,
-        logits_all: false,
-        cpu: PYTORCH_CPU,
-        platforms: &[Cuda, Rocm, Mps, Cpu],
-        source: "eager mode: ~5-25 µs CPU dispatch per op (Python, pybind, ATen dispatcher, cudaLaunchKernel; jiahuanglin.xyz 'From PyTorch op to kernel launch'); no epilogue fusion; SDPA flash attention (PyTorch 2 docs); cuBLAS/cuDNN heuristics; caching allocator; CUDA context + cuBLAS/cuDNN handles ~500 MB",
+        name: "pytorch-kept-heap",
+        cpu: PYTORCH_KEPT_HEAP_CPU,
+        platforms: &[Cpu],
+        source: "PyTorch eager on a CPU with a heap that keeps its freed pages (glibc malloc with trimming and mmap off, as bench/real/run.py measures by default; jemalloc or TCMalloc as PyTorch's CPU performance tuning guide suggests): pytorch's rules without fresh pages, depthwise convolutions measured with the heap kept",
+        ..PYTORCH
     },
     Rt {
         name: "onnxruntime",

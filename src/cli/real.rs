@@ -16,7 +16,7 @@ pub fn check_real(path: &str, hardware: &str) -> Result<String, String> {
     let run = wire::real::parse_real_run(&read(path, "results")?).map_err(text)?;
     let device = super::device(hardware)?;
     let target = Target {
-        runtime: Some(RuntimeProfile::find(&run.runtime).map_err(text)?),
+        runtime: Some(RuntimeProfile::find(run.predicted_runtime()).map_err(text)?),
         devices: vec![device.clone()],
         device: device.into(),
     };
@@ -26,12 +26,21 @@ pub fn check_real(path: &str, hardware: &str) -> Result<String, String> {
 
 fn render(r: &RealReport, run: &wire::real::RealRun, device: &str) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "{} measured, predicted on {device}", run.runtime);
-    // The predictions assume glibc's defaults: a run that changed them says so.
+    let _ = writeln!(
+        out,
+        "{} measured, predicted on {device} with {}",
+        run.runtime,
+        run.predicted_runtime()
+    );
+    // A run that set glibc malloc's tunables says so, and whether they kept its heap.
     if !run.malloc.is_empty() {
         let set: Vec<String> = run.malloc.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        let _ =
-            writeln!(out, "measured with glibc malloc set by the environment: {}", set.join(" "));
+        let kept = if run.heap_kept() { "heap kept" } else { "heap not kept: glibc's trimming" };
+        let _ = writeln!(
+            out,
+            "measured with glibc malloc set by the environment: {} ({kept})",
+            set.join(" ")
+        );
     }
     for s in &r.scenarios {
         let _ = writeln!(

@@ -48,6 +48,33 @@ pub struct RealRun {
     pub scenarios: Vec<RealScenario>,
 }
 
+/// A trim threshold at least this large (bytes) keeps a heap's freed top: no activations of the catalog come
+/// near it.
+const KEPT_HEAP_TRIM_THRESHOLD: u64 = 1 << 30;
+
+impl RealRun {
+    /// Whether the run's heap kept the pages it freed: glibc malloc with trimming off
+    /// (`MALLOC_TRIM_THRESHOLD_` of at least 1 GiB) and no chunk mapped apart (`MALLOC_MMAP_MAX_=0`; glibc
+    /// caps `MALLOC_MMAP_THRESHOLD_` at 32 MiB, so only this turns mapping off), as `bench/real/run.py` sets
+    /// them by default for PyTorch.
+    pub fn heap_kept(&self) -> bool {
+        let trim = self.malloc.get("MALLOC_TRIM_THRESHOLD_").and_then(|v| v.trim().parse::<u64>().ok());
+        let mmap_max = self.malloc.get("MALLOC_MMAP_MAX_").map(|v| v.trim());
+        trim.is_some_and(|t| t >= KEPT_HEAP_TRIM_THRESHOLD) && mmap_max == Some("0")
+    }
+
+    /// The catalog runtime that predicts the run: the measured one, or `pytorch-kept-heap` for PyTorch
+    /// measured with the heap kept.
+    pub fn predicted_runtime(&self) -> &str {
+        let torch = ["pytorch", "torch"].iter().any(|n| n.eq_ignore_ascii_case(self.runtime.trim()));
+        if torch && self.heap_kept() {
+            "pytorch-kept-heap"
+        } else {
+            &self.runtime
+        }
+    }
+}
+
 /// One scenario of a results file.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -182,7 +209,30 @@ mod tests {
     fn a_results_file_without_machine_details_ran_on_glibcs_defaults() {
         let old = run("");
         assert_ne!(old, run(MACHINE));
-        assert!(parse_real_run(&old).unwrap().malloc.is_empty());
+        let old = parse_real_run(&old).unwrap();
+        assert!(old.malloc.is_empty());
+        assert!(!old.heap_kept());
+        assert_eq!(old.predicted_runtime(), "pytorch");
+    }
+
+    #[test]
+    fn pytorch_with_the_heap_kept_is_predicted_by_its_kept_heap_rules() {
+        let kept = parse_real_run(&run(MACHINE)).unwrap();
+        assert!(kept.heap_kept());
+        assert_eq!(kept.predicted_runtime(), "pytorch-kept-heap");
+        // Trimming off but chunks still mapped apart (and the reverse) do not keep the heap.
+        for (from, to) in [(r#""MALLOC_MMAP_MAX_": "0""#, r#""MALLOC_MMAP_MAX_": "65536""#),
+            (r#""107374182400""#, r#""131072""#)]
+        {
+            let partly = parse_real_run(&run(MACHINE).replace(from, to)).unwrap();
+            assert!(!partly.heap_kept(), "{:?}", partly.malloc);
+            assert_eq!(partly.predicted_runtime(), "pytorch");
+        }
+        // Another runtime measured with the heap kept keeps its own rules.
+        let ort = parse_real_run(&run(MACHINE).replace(r#""runtime": "pytorch""#, r#""runtime": "onnxruntime""#))
+            .unwrap();
+        assert!(ort.heap_kept());
+        assert_eq!(ort.predicted_runtime(), "onnxruntime");
     }
 
     #[test]
