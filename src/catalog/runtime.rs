@@ -406,15 +406,18 @@ const PYTORCH_KEPT_HEAP_CPU: CpuRules = CpuRules {
     ..PYTORCH_CPU
 };
 
-/// PyTorch's depthwise convolutions with the heap kept move their activations at about 0.20 of one core's
-/// streaming bandwidth per thread. Measured by `bench/real/op_profile.py` (self time of
-/// `aten::mkldnn_convolution` on the depthwise layers, heap never trimmed; torch 2.15 on the 2-core Zen 5
-/// development VM, session 19, right before a `mmperf calibrate` that read 36.0 GB/s on one thread):
-/// mobilenet-v2 at batch 1 and 8 on 1 and 2 threads 4.28, 1.62, 33.72 and 11.81 ms for 24.2 and 193.4 MB of
-/// activations, efficientnet-b0 at batch 1 and 4 3.33, 2.07, 12.34 and 5.49 ms for 24.4 and 97.5 MB:
-/// 5.7-8.9 GB/s per thread, geometric mean 7.0 (0.196 of 36.0). The same layers with glibc's defaults ran
-/// 1.3-3x slower at batch 8 (session 12: 74.3 and 27.3 ms for mobilenet-v2).
-const PYTORCH_KEPT_HEAP_DEPTHWISE_SHARE: f64 = 0.20;
+/// PyTorch's depthwise convolutions with the heap kept move their activations at about 0.27 of one core's
+/// streaming bandwidth per thread. Measured by `bench/real/knockout.py` (the model's wall time per call less
+/// its time with every depthwise convolution replaced by its input subsampled at the stride, heap kept, 5
+/// passes, medians; torch 2.15 on the 2-core Zen 5 development VM, session 19, next to `mmperf calibrate`
+/// runs that read 34.9 and 36.0 GB/s on one thread): mobilenet-v2 at batch 1 and 8 on 1 and 2 threads 1.92,
+/// 1.44, 20.06 and 11.24 ms for 24.2 and 193.4 MB of activations, efficientnet-b0 at batch 1 and 4 2.80,
+/// 1.68, 10.76 and 6.25 ms for 24.4 and 97.5 MB; less the predicted host time of their 16-17 kernels,
+/// 7.8-14.9 GB/s per thread, geometric mean 9.7 (0.27 of 35.5). torch.profiler's self times of the same
+/// layers (`op_profile.py`, heap kept) are 1.3-2.2x these (4.28, 1.62, 33.72, 11.81, 3.33, 2.07, 12.34 and
+/// 5.49 ms): the profiler's own cost per operator. The same layers with glibc's defaults ran 2.3-3.7x slower
+/// at batch 8 (session 12's self times: 74.3 and 27.3 ms for mobilenet-v2).
+const PYTORCH_KEPT_HEAP_DEPTHWISE_SHARE: f64 = 0.27;
 
 /// OpenVINO's CPU plugin (oneDNN, TBB): region cost and grain taken as ONNX Runtime's (U); it compiles the
 /// weights into its blobs (no packing per call); spin after a run not measured (taken as none).
