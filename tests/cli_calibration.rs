@@ -56,6 +56,14 @@ fn calibrate_measure_validate_refit_export_import() {
     // A page fault costs something, and less than a millisecond.
     let fault = p["page_fault_us"].as_f64().unwrap();
     assert!(fault > 0.0 && fault < 1000.0, "page_fault_us {fault}");
+    // Where sysfs gives the last-level cache, its size and one thread's read rate from it.
+    let llc = p["llc_mb"].as_f64().unwrap();
+    let llc_bw = p["llc_bandwidth_gbps"].as_f64().unwrap();
+    if std::path::Path::new("/sys/devices/system/cpu/cpu0/cache/index0/size").exists() {
+        assert!(llc >= 1.0 && llc_bw > 0.0, "llc_mb {llc}, llc_bandwidth_gbps {llc_bw}");
+    } else {
+        assert_eq!((llc, llc_bw), (0.0, 0.0));
+    }
 
     let three = files::write(&dir, "three.json", THREE);
     for (k, w) in [&two, &three].into_iter().enumerate() {

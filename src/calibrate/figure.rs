@@ -38,8 +38,8 @@ pub fn calibrated_tiles(large: f64, small: f64) -> Vec<GemmTile> {
     ]
 }
 
-/// One measured quantity: the median of its stable samples and their spread.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// One measured quantity: the median of its stable samples and their spread (all zero: not measured).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Figure {
     /// Median of the reported window.
     pub median: f64,

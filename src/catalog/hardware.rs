@@ -206,6 +206,12 @@ pub struct DeviceProfile {
     /// what a runtime that maps its large outputs anew on every call (`RuntimeProfile::fresh_pages_above_mib`)
     /// pays per page; several threads writing the output fault in parallel.
     pub page_fault_us: f64,
+    /// CPUs: last-level cache the cores share, MB (0 = unknown: every kernel streams from memory).
+    pub llc_mb: f64,
+    /// CPUs: rate one core reads a buffer that fits in the last-level cache at, GB/s (0 = unknown). An
+    /// element-wise, normalisation or pooling kernel whose inputs and outputs fit in the cache (`llc_mb`)
+    /// moves them at this rate per thread instead of memory's: the producer's output is still in the cache.
+    pub llc_bandwidth_gbps: f64,
     /// CPUs: width of the FMA datapath the FP32 peak assumes, bits: 512 on cores with two 512-bit FMA pipes
     /// (Zen 5, Xeon Gold and Platinum), 256 where 512-bit instructions are split over 256-bit pipes (Zen 4) or
     /// the widest vectors are AVX2's; 0 = unknown. A runtime whose GEMMs use narrower vectors on this CPU
@@ -588,6 +594,8 @@ fn build(d: &Dev) -> DeviceProfile {
         sched_slice_us: linux_slice_us(d.units),
         wake_us: CPU_WAKE_US,
         page_fault_us: CPU_PAGE_FAULT_US,
+        llc_mb: 0.0,
+        llc_bandwidth_gbps: 0.0,
         fma_width_bits: 0,
         cpu_vendor: String::new(),
         default_runtime: default_runtime(platform).to_string(),

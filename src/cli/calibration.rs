@@ -93,6 +93,14 @@ pub fn calibrate(
             p.memory_bandwidth_gbps,
             p.per_unit_bandwidth_gbps
         );
+        if p.llc_mb > 0.0 {
+            w!(
+                out,
+                "last-level cache    {:>8.2} GB/s on 1 thread ({:.0} MB)",
+                p.llc_bandwidth_gbps,
+                p.llc_mb
+            );
+        }
         w!(
             out,
             "built-in runtime    {:>8.3} kernel efficiency, {:.1} µs fork-join per extra thread",

@@ -24,7 +24,7 @@
 use std::sync::{Mutex, PoisonError};
 use std::time::Instant;
 
-use super::machine::{detect_isa, last_level_cache_bytes, Isa, Load, BUSY_CORES};
+use super::machine::{detect_isa, last_level_cache, last_level_cache_bytes, Isa, Load, BUSY_CORES};
 use super::pool::{region_seconds, with_pool};
 use super::run::Ready;
 pub use crate::calibrate::figure::Figure;
@@ -310,6 +310,27 @@ fn bandwidths(counts: &[usize], data: &[f32], s: &Settings) -> Vec<Figure> {
     converge(probes, s)
 }
 
+/// Read rate of one thread over a buffer of half the last-level cache (`llc_bytes`), GB/s: the buffer is read
+/// once before each sample and then read again [`LLC_PASSES`] times, timed, so it is read from the cache,
+/// as an element-wise kernel reads what its producer has just written.
+fn llc_bandwidth(llc_bytes: usize, s: &Settings) -> Figure {
+    let data: Vec<f32> = (0..llc_bytes / 8).map(|i| ((i % 5) as f32 - 2.0) * 0.01).collect();
+    let probe: Sampler = Box::new(move || {
+        let mut sum = stream_sum(&data);
+        let t0 = Instant::now();
+        for _ in 0..LLC_PASSES {
+            sum += stream_sum(std::hint::black_box(&data));
+        }
+        let secs = t0.elapsed().as_secs_f64();
+        std::hint::black_box(sum);
+        (data.len() * 4 * LLC_PASSES) as f64 / secs / 1e9
+    });
+    converge(vec![probe], s).remove(0)
+}
+
+/// Timed reads of the buffer per sample of [`llc_bandwidth`].
+const LLC_PASSES: usize = 8;
+
 /// Bytes the page-fault probe maps afresh per sample: twice glibc's largest mmap threshold, so the block is a
 /// new mapping every time, as a runtime's large outputs are.
 const PAGE_PROBE_BYTES: usize = (2 * GLIBC_MMAP_THRESHOLD_MAX_MIB as usize) << 20;
@@ -454,6 +475,11 @@ pub struct CpuBench {
     pub stream_mb: f64,
     /// First write to a fresh 4 KiB page, 1 thread, µs.
     pub page_fault_us: Figure,
+    /// The last-level cache, bytes (sysfs; 0 when unknown).
+    pub llc_bytes: usize,
+    /// Read rate of one thread over a buffer of half the last-level cache, kept in it, GB/s (no samples when
+    /// the cache's size is unknown).
+    pub llc_bandwidth: Figure,
     /// Size of the model-shaped chains, MFLOP each.
     pub chain_mflop: f64,
     /// Built-in kernel on the model-shaped chains, 1 thread, GFLOP/s.
@@ -587,6 +613,19 @@ pub fn bench(cores: u32, quick: bool, progress: &mut dyn FnMut(&str)) -> Result<
         PAGE_PROBE_BYTES >> 20,
         page_fault_us.show(2)
     ));
+    let llc_bytes = last_level_cache().unwrap_or(0);
+    let llc_bandwidth = if llc_bytes > 0 {
+        let f = llc_bandwidth(llc_bytes, &s);
+        progress(&format!(
+            "last-level cache read ({} MiB of its {} MiB), 1 thread: {} GB/s",
+            llc_bytes >> 21,
+            llc_bytes >> 20,
+            f.show(2)
+        ));
+        f
+    } else {
+        Figure::default()
+    };
     let (builtin_chain, tuned_chain) = chain_rates(&s)?;
     progress(&format!(
         "model-shaped chains, 1 thread: built-in kernel {} GFLOP/s, tuned GEMM {} GFLOP/s",
@@ -611,6 +650,8 @@ pub fn bench(cores: u32, quick: bool, progress: &mut dyn FnMut(&str)) -> Result<
         bandwidth,
         stream_mb,
         page_fault_us,
+        llc_bytes,
+        llc_bandwidth,
         chain_mflop: s.chain_mflop,
         builtin_chain,
         tuned_chain,
@@ -711,6 +752,8 @@ pub fn profile(b: &CpuBench) -> Result<DeviceProfile> {
     p.bandwidth_efficiency = 1.0;
     p.per_unit_bandwidth_gbps = b.bandwidth_1();
     p.page_fault_us = b.page_fault_us.median;
+    p.llc_mb = b.llc_bytes as f64 / f64::from(1 << 20);
+    p.llc_bandwidth_gbps = b.llc_bandwidth.median;
     p.fma_width_bits = b.isa.fma_bits;
     p.cpu_vendor = b.isa.vendor.to_string();
     p.serial_fraction = 0.0;
@@ -868,6 +911,15 @@ fn sources_text(b: &CpuBench, builtin_efficiency: f64) -> String {
         b.stream_mb,
         per_thread(&b.threads, &b.bandwidth, |f| format!("{} best {:.2}", f.show(2), f.max))
     ));
+    if b.llc_bytes > 0 {
+        parts.push(format!(
+            "llc_mb {:.1} (sysfs, cpu0's largest cache), llc_bandwidth_gbps {:.2}: one thread reading {} MiB kept in it, {LLC_PASSES} times per sample: {} GB/s",
+            b.llc_bytes as f64 / f64::from(1 << 20),
+            b.llc_bandwidth.median,
+            b.llc_bytes >> 21,
+            b.llc_bandwidth.show(2)
+        ));
+    }
     parts.push(format!(
         "page_fault_us {:.2}: first write to a fresh 4 KiB page, 1 thread, {} MiB calloc'd afresh per sample: {} µs",
         b.page_fault_us.median,

@@ -104,6 +104,11 @@ fn isa_flops(_amd: bool, _family: u32) -> (&'static str, f64, f64) {
 
 /// The last-level cache's size (Linux sysfs; 32 MB when unknown).
 pub(super) fn last_level_cache_bytes() -> usize {
+    last_level_cache().unwrap_or(32 << 20)
+}
+
+/// The last-level cache's size as Linux's sysfs gives it (the largest cache of cpu0), if it does.
+pub(super) fn last_level_cache() -> Option<usize> {
     let base = "/sys/devices/system/cpu/cpu0/cache";
     let size = (0..8)
         .filter_map(|i| std::fs::read_to_string(format!("{base}/index{i}/size")).ok())
@@ -116,7 +121,7 @@ pub(super) fn last_level_cache_bytes() -> usize {
             num.parse::<usize>().ok().map(|n| n * mult)
         })
         .max();
-    size.unwrap_or(32 << 20)
+    size
 }
 
 /// Other processes' load above which calibrate warns (cores kept busy on average): a tenth of a core is

@@ -348,6 +348,10 @@ struct Rates {
     efficiency: f64,
     /// One core's bandwidth, B/s (0: no per-core limit).
     core_bw: f64,
+    /// CPUs: one core's read rate from the last-level cache, B/s (0: unknown, no cache rule).
+    llc_core_bw: f64,
+    /// CPUs: the last-level cache, bytes.
+    llc_bytes: f64,
     /// Device-side cost of a kernel split over the threads, s: its launch on accelerators, the fork and join
     /// of the placement's threads on CPUs (none on one thread).
     launch_s: f64,
@@ -364,6 +368,16 @@ struct Rates {
 }
 
 impl Rates {
+    /// Whether `op` moves its activations through the last-level cache on a CPU: an element-wise,
+    /// normalisation or pooling kernel whose inputs and outputs together fit in it, so its producer's
+    /// output is still there (`DeviceProfile::llc_bandwidth_gbps`).
+    fn in_cache(&self, op: &Op) -> bool {
+        self.cpu
+            && self.llc_core_bw > 0.0
+            && matches!(op.class, OpClass::Epilogue | OpClass::Norm | OpClass::Pool)
+            && op.act_elems * self.act_bytes <= self.llc_bytes
+    }
+
     /// Whether a GEMM lowered from a convolution runs as one (a window wider than 1×1, or a 1×1 one the
     /// runtime does not run as a matrix product here), not as a matrix product.
     fn runs_as_convolution(&self, op: &Op) -> bool {
@@ -461,6 +475,8 @@ impl Placement<'_> {
         let narrow_share = self.gemm_width_share();
         let rates = Rates {
             core_bw: dev.per_unit_bandwidth_gbps * 1e9,
+            llc_core_bw: if cpu { dev.llc_bandwidth_gbps * 1e9 } else { 0.0 },
+            llc_bytes: dev.llc_mb * MB,
             launch_s: if cpu {
                 self.region_s(f64::from(self.effective_threads()))
             } else {
@@ -635,7 +651,13 @@ impl Placement<'_> {
             OpClass::Depthwise if r.cpu => self.depthwise_bandwidth(r),
             _ => r.bandwidth,
         };
-        let memory = bytes / bandwidth;
+        // Activations in the last-level cache move at its rate per thread; weights still come from memory.
+        let memory = if r.in_cache(op) {
+            op.act_elems * r.act_bytes / (r.llc_core_bw * r.lanes)
+                + op.weight_elems * r.weight_bytes / bandwidth
+        } else {
+            bytes / bandwidth
+        };
         let (compute, occupancy) = match op.class {
             OpClass::Gemm | OpClass::Attention => self.gemm(r, op),
             _ => (self.vector_work(r, op), 1.0),
@@ -1012,6 +1034,40 @@ mod tests {
         assert_eq!(extra("onnxruntime", 1, 40.0), 0.0);
         assert_eq!(extra("pytorch-kept-heap", 1, 40.0), 0.0);
         assert_eq!(extra("pytorch-kept-heap", 2, 400.0), 0.0);
+    }
+
+    #[test]
+    fn element_wise_kernels_whose_tensors_fit_in_the_last_level_cache_move_them_at_its_rate() {
+        let plain = hardware::find("cpu").unwrap();
+        let cached = hardware::DeviceProfile { llc_mb: 32.0, llc_bandwidth_gbps: 200.0, ..plain.clone() };
+        let rt = RuntimeProfile::find("onnxruntime").unwrap();
+        // Memory time of `op` on `threads`, µs.
+        let memory = |device: &hardware::DeviceProfile, op: &Op, threads: u32| {
+            let p = Placement { device, runtime: &rt, threads };
+            let (r, _) = p.rates(Precision::Fp32);
+            p.op(&r, op).memory_us
+        };
+        // 16 MiB in and out: in the cache, at 200 GB/s per thread.
+        let small = Op::epilogue(16.0 * MB / 4.0);
+        let bytes = small.act_elems * 4.0;
+        assert!((memory(&cached, &small, 1) - bytes / 200e9 * 1e6).abs() < 1e-9);
+        assert!((memory(&cached, &small, 2) - bytes / 400e9 * 1e6).abs() < 1e-9);
+        assert!(memory(&cached, &small, 1) < memory(&plain, &small, 1));
+        // 64 MiB does not fit: from memory, as without a cache.
+        let large = Op::epilogue(64.0 * MB / 4.0);
+        assert_eq!(memory(&cached, &large, 1), memory(&plain, &large, 1));
+        // GEMMs, depthwise convolutions and accelerators keep their rules.
+        let gemm = Op::gemm(1.0, 512.0, 768.0, 768.0, 768.0 * 768.0);
+        assert_eq!(memory(&cached, &gemm, 1), memory(&plain, &gemm, 1));
+        let gpu = hardware::find("cuda").unwrap();
+        let gpu_cached = hardware::DeviceProfile { llc_mb: 32.0, llc_bandwidth_gbps: 200.0, ..gpu.clone() };
+        let torch = RuntimeProfile::find("pytorch").unwrap();
+        let on = |device| {
+            let p = Placement { device, runtime: &torch, threads: 1 };
+            let (r, _) = p.rates(Precision::Fp32);
+            p.op(&r, &small).memory_us
+        };
+        assert_eq!(on(&gpu_cached), on(&gpu));
     }
 
     #[test]

@@ -98,6 +98,12 @@ pub struct HardwareProfileDto {
     /// CPUs: first write to a fresh 4 KiB page, µs.
     #[serde(default, deserialize_with = "lenient::option")]
     pub page_fault_us: Option<f64>,
+    /// CPUs: last-level cache the cores share, MB (0 = unknown).
+    #[serde(default, deserialize_with = "lenient::option")]
+    pub llc_mb: Option<f64>,
+    /// CPUs: one core's read rate from the last-level cache, GB/s (0 = unknown).
+    #[serde(default, deserialize_with = "lenient::option")]
+    pub llc_bandwidth_gbps: Option<f64>,
     /// CPUs: width of the FMA datapath the FP32 peak assumes, bits (512 on Zen 5 and Xeon, 256 on Zen 4 and
     /// AVX2 parts; 0 = unknown).
     #[serde(default, deserialize_with = "lenient::option")]
@@ -288,6 +294,14 @@ fn memory(d: &HardwareProfileDto, p: &mut DeviceProfile) -> Result<()> {
     )?;
     if let Some(v) = per_unit {
         p.per_unit_bandwidth_gbps = v;
+    }
+    for (k, v, slot) in [
+        ("llc_mb", d.llc_mb, &mut p.llc_mb),
+        ("llc_bandwidth_gbps", d.llc_bandwidth_gbps, &mut p.llc_bandwidth_gbps),
+    ] {
+        if let Some(x) = non_negative(k, v, "a non-negative number (0 = unknown)")? {
+            *slot = x;
+        }
     }
     if let Some(v) = positive(&field("host_link_gbps"), d.host_link_gbps, 1e6)? {
         p.host_link_gbps = v;
@@ -480,6 +494,8 @@ impl From<&DeviceProfile> for HardwareProfileDto {
             sched_slice_us: Some(p.sched_slice_us),
             wake_us: Some(p.wake_us),
             page_fault_us: Some(p.page_fault_us),
+            llc_mb: Some(p.llc_mb),
+            llc_bandwidth_gbps: Some(p.llc_bandwidth_gbps),
             fma_width_bits: Some(f64::from(p.fma_width_bits)),
             cpu_vendor: Some(p.cpu_vendor.clone()),
             default_runtime: Some(p.default_runtime.clone()),
