@@ -398,6 +398,7 @@ const PYTORCH_DEPTHWISE_SHARE: f64 = 0.15;
 /// - no output is fresh pages (`fresh_pages_mib` 0), whatever its size;
 /// - depthwise convolutions move their activations at [`PYTORCH_KEPT_HEAP_DEPTHWISE_SHARE`] of one core's
 ///   bandwidth per thread, not at [`PYTORCH_DEPTHWISE_SHARE`], which carries the faults of their reorders.
+///
 /// Everything else is measured as for [`PYTORCH_CPU`] (on models that fault little under glibc's defaults:
 /// encoders, ResNet-50).
 const PYTORCH_KEPT_HEAP_CPU: CpuRules = CpuRules {

@@ -1039,7 +1039,8 @@ mod tests {
     #[test]
     fn element_wise_kernels_whose_tensors_fit_in_the_last_level_cache_move_them_at_its_rate() {
         let plain = hardware::find("cpu").unwrap();
-        let cached = hardware::DeviceProfile { llc_mb: 32.0, llc_bandwidth_gbps: 200.0, ..plain.clone() };
+        let cached =
+            hardware::DeviceProfile { llc_mb: 32.0, llc_bandwidth_gbps: 200.0, ..plain.clone() };
         let rt = RuntimeProfile::find("onnxruntime").unwrap();
         // Memory time of `op` on `threads`, µs.
         let memory = |device: &hardware::DeviceProfile, op: &Op, threads: u32| {
@@ -1056,11 +1057,12 @@ mod tests {
         // 64 MiB does not fit: from memory, as without a cache.
         let large = Op::epilogue(64.0 * MB / 4.0);
         assert_eq!(memory(&cached, &large, 1), memory(&plain, &large, 1));
-        // GEMMs, depthwise convolutions and accelerators keep their rules.
+        // GEMMs and accelerators keep their rules.
         let gemm = Op::gemm(1.0, 512.0, 768.0, 768.0, 768.0 * 768.0);
         assert_eq!(memory(&cached, &gemm, 1), memory(&plain, &gemm, 1));
         let gpu = hardware::find("cuda").unwrap();
-        let gpu_cached = hardware::DeviceProfile { llc_mb: 32.0, llc_bandwidth_gbps: 200.0, ..gpu.clone() };
+        let gpu_cached =
+            hardware::DeviceProfile { llc_mb: 32.0, llc_bandwidth_gbps: 200.0, ..gpu.clone() };
         let torch = RuntimeProfile::find("pytorch").unwrap();
         let on = |device| {
             let p = Placement { device, runtime: &torch, threads: 1 };
@@ -1071,7 +1073,7 @@ mod tests {
     }
 
     #[test]
-    fn pytorch_with_a_kept_heap_differs_from_glibcs_defaults_only_in_pages_and_depthwise_convolutions() {
+    fn pytorch_on_a_kept_heap_differs_from_glibcs_defaults_in_pages_and_depthwise_only() {
         let glibc = RuntimeProfile::find("pytorch").unwrap();
         let kept = RuntimeProfile::find("pytorch-kept-heap").unwrap();
         assert_eq!(glibc.fresh_pages_above_mib, 32.0);

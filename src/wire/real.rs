@@ -58,7 +58,8 @@ impl RealRun {
     /// caps `MALLOC_MMAP_THRESHOLD_` at 32 MiB, so only this turns mapping off), as `bench/real/run.py` sets
     /// them by default for PyTorch.
     pub fn heap_kept(&self) -> bool {
-        let trim = self.malloc.get("MALLOC_TRIM_THRESHOLD_").and_then(|v| v.trim().parse::<u64>().ok());
+        let trim =
+            self.malloc.get("MALLOC_TRIM_THRESHOLD_").and_then(|v| v.trim().parse::<u64>().ok());
         let mmap_max = self.malloc.get("MALLOC_MMAP_MAX_").map(|v| v.trim());
         trim.is_some_and(|t| t >= KEPT_HEAP_TRIM_THRESHOLD) && mmap_max == Some("0")
     }
@@ -66,7 +67,8 @@ impl RealRun {
     /// The catalog runtime that predicts the run: the measured one, or `pytorch-kept-heap` for PyTorch
     /// measured with the heap kept.
     pub fn predicted_runtime(&self) -> &str {
-        let torch = ["pytorch", "torch"].iter().any(|n| n.eq_ignore_ascii_case(self.runtime.trim()));
+        let torch =
+            ["pytorch", "torch"].iter().any(|n| n.eq_ignore_ascii_case(self.runtime.trim()));
         if torch && self.heap_kept() {
             "pytorch-kept-heap"
         } else {
@@ -221,16 +223,19 @@ mod tests {
         assert!(kept.heap_kept());
         assert_eq!(kept.predicted_runtime(), "pytorch-kept-heap");
         // Trimming off but chunks still mapped apart (and the reverse) do not keep the heap.
-        for (from, to) in [(r#""MALLOC_MMAP_MAX_": "0""#, r#""MALLOC_MMAP_MAX_": "65536""#),
-            (r#""107374182400""#, r#""131072""#)]
-        {
+        for (from, to) in [
+            (r#""MALLOC_MMAP_MAX_": "0""#, r#""MALLOC_MMAP_MAX_": "65536""#),
+            (r#""107374182400""#, r#""131072""#),
+        ] {
             let partly = parse_real_run(&run(MACHINE).replace(from, to)).unwrap();
             assert!(!partly.heap_kept(), "{:?}", partly.malloc);
             assert_eq!(partly.predicted_runtime(), "pytorch");
         }
         // Another runtime measured with the heap kept keeps its own rules.
-        let ort = parse_real_run(&run(MACHINE).replace(r#""runtime": "pytorch""#, r#""runtime": "onnxruntime""#))
-            .unwrap();
+        let ort = parse_real_run(
+            &run(MACHINE).replace(r#""runtime": "pytorch""#, r#""runtime": "onnxruntime""#),
+        )
+        .unwrap();
         assert!(ort.heap_kept());
         assert_eq!(ort.predicted_runtime(), "onnxruntime");
     }
