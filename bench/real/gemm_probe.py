@@ -4,6 +4,7 @@ use (on AMD CPUs MKL runs its AVX2 kernels; MLAS its AVX-512 ones where the CPU 
 
     .venv/bin/python gemm_probe.py           # matrix products, one thread
     .venv/bin/python gemm_probe.py --conv    # PyTorch's 1×1 convolutions on one and two threads
+    .venv/bin/python gemm_probe.py --linear  # PyTorch's linear layers on ViT's and BERT's shapes, 1 and 2 threads
 
 Shapes: 512×768×768 and 16×768×768 (calibrate's large and small GEMMs) and a 1×768×3072 GEMV. Medians of 30
 calls after 5 untimed ones.
@@ -12,6 +13,11 @@ With --conv: 1×1 convolutions of ResNet-50's and MobileNet-v2's shapes at batch
 time, GFLOP/s and activation GB/s (input plus output). ATen runs them through MKL's GEMM on one thread below
 batch 16, through oneDNN otherwise (`ConvParams::use_mkldnn`), which reorders NCHW tensors to its blocked layout
 and back around each call.
+
+With --linear: `torch.nn.functional.linear` (MKL sgemm with the bias) on ViT-B/16's and BERT-base's shapes and
+the large one, GFLOP/s on 1 and 2 threads, twice in turn: to set beside the tuned GEMM rates `mmperf calibrate`
+reads in the same minutes (`results/linear-pytorch-dev-vm-s19.txt`, run with the heap kept:
+`MALLOC_TRIM_THRESHOLD_=107374182400 MALLOC_MMAP_MAX_=0`).
 """
 import sys, time, torch, numpy as np
 torch.set_num_threads(1)
@@ -40,16 +46,35 @@ def conv_probe():
                   f" {act / t2 / 1e9:5.1f} GB/s)  speed-up {t1 / t2:.2f}")
 
 
-if "--conv" in sys.argv[1:]:
-    conv_probe()
-    sys.exit(0)
-print("torch cpu capability:", torch.backends.cpu.get_cpu_capability(), "mkl:", torch.backends.mkl.is_available(), "mkldnn:", torch.backends.mkldnn.is_available())
 def rate(f, flops, n=30):
+    """GFLOP/s of `f` doing `flops`: the median of `n` calls after 5 untimed ones."""
     for _ in range(5): f()
     ts=[]
     for _ in range(n):
         t=time.perf_counter(); f(); ts.append(time.perf_counter()-t)
     return flops/np.median(ts)/1e9
+
+
+def linear_probe():
+    shapes = [(197, 768, 768), (197, 768, 3072), (197, 3072, 768), (128, 768, 768), (128, 768, 3072),
+              (512, 768, 768)]
+    with torch.inference_mode():
+        for th in (1, 2, 1, 2):
+            torch.set_num_threads(th)
+            out = []
+            for m, k, n in shapes:
+                x, w, b = torch.randn(m, k), torch.randn(n, k), torch.randn(n)
+                out.append(f"{m}x{k}x{n} {rate(lambda: torch.nn.functional.linear(x, w, b), 2 * m * k * n):6.1f}")
+            print(f"{th}T GFLOP/s: " + " | ".join(out), flush=True)
+
+
+if "--conv" in sys.argv[1:]:
+    conv_probe()
+    sys.exit(0)
+if "--linear" in sys.argv[1:]:
+    linear_probe()
+    sys.exit(0)
+print("torch cpu capability:", torch.backends.cpu.get_cpu_capability(), "mkl:", torch.backends.mkl.is_available(), "mkldnn:", torch.backends.mkldnn.is_available())
 for (m,k,n) in [(512,768,768),(16,768,768),(1,768,3072)]:
     a=torch.randn(m,k); b=torch.randn(k,n)
     lin=torch.nn.Linear(k,n,bias=False).eval()

@@ -35,7 +35,8 @@ CHUNK_HEADER = 16
 ALIGN = 16             # malloc.c MALLOC_ALIGNMENT on x86-64
 INITIAL_THRESHOLD = 128 << 10  # malloc.c DEFAULT_MMAP_THRESHOLD_MIN and DEFAULT_TRIM_THRESHOLD
 MIN_SPLIT = 32         # malloc.c MINSIZE on 64-bit: a smaller remainder stays with the chunk
-FIXED_ENV = {"MALLOC_TRIM_THRESHOLD_": str(100 << 30), "MALLOC_MMAP_MAX_": "0"}
+# The heap kept: trimming off (a 100 GiB threshold) and nothing mmapped. run.py measures PyTorch with it by default.
+KEPT_HEAP = {"MALLOC_TRIM_THRESHOLD_": str(100 << 30), "MALLOC_MMAP_MAX_": "0"}
 
 
 class MainArena:
@@ -172,7 +173,7 @@ def main():
         return
     if a.together:
         print(f"{a.threads} thread(s); median ms per call; {', '.join(a.models)} one after another")
-        for label, env in (("glibc defaults", None), ("never trimmed", FIXED_ENV)):
+        for label, env in (("glibc defaults", None), ("never trimmed", KEPT_HEAP)):
             one = in_child(a.models, a.threads, "rounds", env)
             apart = [in_child([m], a.threads, "rounds", env)[0] for m in a.models]
             print(f"{label:15s} one process: {' '.join(f'{t:7.1f}' for t in one)}  sum {sum(one):7.1f}   "
@@ -184,7 +185,7 @@ def main():
     for spec in a.models:
         name, batch = spec.split(":")
         d = in_child([spec], a.threads, "measure")
-        f = in_child([spec], a.threads, "measure", FIXED_ENV)
+        f = in_child([spec], a.threads, "measure", KEPT_HEAP)
         trace = in_child([spec], a.threads, "trace")
         steady = replay(trace)[-1]
         share = (d["wall_ms"] - f["wall_ms"]) / d["wall_ms"]

@@ -27,16 +27,16 @@ from pathlib import Path
 
 import models
 import noise
+from heap_faults import KEPT_HEAP
 import plans as plan_mod
 from workers import WorkerError, WorkerPool
 
 HERE = Path(__file__).resolve().parent
 RUNTIMES = ("pytorch", "onnxruntime")
-# glibc malloc's tunables that keep the heap's freed pages (trimming and mmap off): PyTorch's eager tensors come
-# from malloc, and with glibc's defaults a call faults in again what the last one gave back, an amount that
-# depends on the process's history (heap_faults.py). `mmperf check-real` predicts a PyTorch run made this way
-# with its `pytorch-kept-heap` rules, one made with glibc's defaults with `pytorch`'s.
-KEPT_HEAP = {"MALLOC_TRIM_THRESHOLD_": "107374182400", "MALLOC_MMAP_MAX_": "0"}
+# KEPT_HEAP: glibc malloc's tunables that keep the heap's freed pages (trimming and mmap off). PyTorch's eager
+# tensors come from malloc, and with glibc's defaults a call faults in again what the last one gave back, an
+# amount that depends on the process's history (heap_faults.py). `mmperf check-real` predicts a PyTorch run made
+# this way with its `pytorch-kept-heap` rules, one made with glibc's defaults with `pytorch`'s.
 NOISY = 0.10  # foreign CPU share above which a plan's figures are flagged (a quiet VM shows 0-3 %)
 ISA_FLAGS = ("sse4_2", "avx", "avx2", "fma", "f16c", "avx512f", "avx512bw", "avx512vl", "avx512_vnni",
              "avx512_bf16", "avx_vnni", "amx_tile", "amx_bf16", "amx_int8")

@@ -388,13 +388,16 @@ const ATEN_POINTWISE_CONV_GEMM_BELOW_BATCH: u32 = 16;
 /// those faults as the fresh-page rule does for outputs above 32 MiB would replace it.
 const PYTORCH_DEPTHWISE_SHARE: f64 = 0.15;
 
+/// The catalog name of PyTorch on a kept heap (`mmperf check-real` predicts such runs with it).
+pub const PYTORCH_KEPT_HEAP: &str = "pytorch-kept-heap";
+
 /// PyTorch eager on a CPU whose heap keeps the pages it has freed: glibc malloc with trimming and mmap off
 /// (`MALLOC_TRIM_THRESHOLD_=107374182400 MALLOC_MMAP_MAX_=0`, what `bench/real/run.py` measures PyTorch with
 /// by default), or an allocator that retains them as jemalloc and TCMalloc do (PyTorch's CPU performance
 /// tuning guide suggests them; not measured here). glibc's defaults give the pages of freed tensors back to
 /// the OS and the next call faults them in again, an amount that depends on the process's history
 /// (`bench/real/heap_faults.py`: MobileNet-v2 at batch 8 spends 53-57 % of its time there); with the heap
-/// kept no call faults in steady state (0-32 faults per call there), so:
+/// kept a call faults at most 1,254 pages in steady state there, against up to 64,385, so:
 /// - no output is fresh pages (`fresh_pages_mib` 0), whatever its size;
 /// - depthwise convolutions move their activations at [`PYTORCH_KEPT_HEAP_DEPTHWISE_SHARE`] of one core's
 ///   bandwidth per thread, not at [`PYTORCH_DEPTHWISE_SHARE`], which carries the faults of their reorders.
@@ -545,7 +548,7 @@ const RUNTIMES: [Rt; 12] = [
     },
     PYTORCH,
     Rt {
-        name: "pytorch-kept-heap",
+        name: PYTORCH_KEPT_HEAP,
         cpu: PYTORCH_KEPT_HEAP_CPU,
         platforms: &[Cpu],
         source: "PyTorch eager on a CPU with a heap that keeps its freed pages (glibc malloc with trimming and mmap off, as bench/real/run.py measures by default; jemalloc or TCMalloc as PyTorch's CPU performance tuning guide suggests): pytorch's rules without fresh pages, depthwise convolutions measured with the heap kept",

@@ -475,7 +475,7 @@ impl Placement<'_> {
         let narrow_share = self.gemm_width_share();
         let rates = Rates {
             core_bw: dev.per_unit_bandwidth_gbps * 1e9,
-            llc_core_bw: if cpu { dev.llc_bandwidth_gbps * 1e9 } else { 0.0 },
+            llc_core_bw: dev.llc_bandwidth_gbps * 1e9,
             llc_bytes: dev.llc_mb * MB,
             launch_s: if cpu {
                 self.region_s(f64::from(self.effective_threads()))

@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 use super::ModelEntryDto;
 use crate::calibrate::real::{RealAlone, RealPlan, RealScenario};
+use crate::catalog::runtime::{RuntimeProfile, PYTORCH_KEPT_HEAP};
 use crate::error::{Error, Result};
 
 /// A results file.
@@ -48,8 +49,9 @@ pub struct RealRun {
     pub scenarios: Vec<RealScenario>,
 }
 
-/// A trim threshold at least this large (bytes) keeps a heap's freed top: no activations of the catalog come
-/// near it.
+/// A trim threshold at least this large (bytes) keeps a heap's freed top: glibc trims only a free top above
+/// it (mallopt(3), M_TRIM_THRESHOLD), and the most a model gave back per call with glibc's defaults was 264 MB
+/// (MobileNet-v2 at batch 8: 64,385 pages, `bench/real/results/heap-faults-pytorch-dev-vm-s18.txt`).
 const KEPT_HEAP_TRIM_THRESHOLD: u64 = 1 << 30;
 
 impl RealRun {
@@ -65,12 +67,11 @@ impl RealRun {
     }
 
     /// The catalog runtime that predicts the run: the measured one, or `pytorch-kept-heap` for PyTorch
-    /// measured with the heap kept.
+    /// (by any of the catalog's names for it) measured with the heap kept.
     pub fn predicted_runtime(&self) -> &str {
-        let torch =
-            ["pytorch", "torch"].iter().any(|n| n.eq_ignore_ascii_case(self.runtime.trim()));
+        let torch = RuntimeProfile::find(&self.runtime).is_ok_and(|r| r.name == "pytorch");
         if torch && self.heap_kept() {
-            "pytorch-kept-heap"
+            PYTORCH_KEPT_HEAP
         } else {
             &self.runtime
         }
