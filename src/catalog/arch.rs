@@ -282,6 +282,21 @@ impl Op {
     }
 }
 
+/// Merges operators that are identical but for `repeat` into the first of them, their repeats added: a
+/// model's cost is a sum over its operators whatever their order, so a network whose blocks repeat a shape
+/// (the batch norm after every convolution of one width) is costed once per shape. Quadratic in the
+/// operators: for networks built once and kept ([`CnnFamily::one_image`]).
+pub fn merge_identical(ops: &mut Vec<Op>) {
+    let mut kept: Vec<Op> = Vec::with_capacity(ops.len());
+    for op in ops.drain(..) {
+        match kept.iter_mut().find(|k| Op { repeat: op.repeat, ..**k } == op) {
+            Some(k) => k.repeat += op.repeat,
+            None => kept.push(op),
+        }
+    }
+    *ops = kept;
+}
+
 /// Which bias vectors the attention projections carry (they differ between model families).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AttnBias {
@@ -406,33 +421,43 @@ impl TxStack {
         let (d, q, kv, ff) = (self.d(), self.q_width(), self.kv_width(), f64::from(self.d_ff));
         let heads = items * f64::from(self.heads);
         let dh = f64::from(self.head_dim);
-        let attention = [
-            Op::norm(rows * d),
-            Op::linear(rows, d, q + 2.0 * kv),
-            self.cached_attention(heads, q_len, kv_len, dh, kv_len - q_len, items),
-            Op::linear(rows, q, d),
-            Op::residual(rows * d),
-        ];
-        out.extend(attention.into_iter().map(|op| op.times(layers)));
-        if let (true, Some((enc_len, project))) = (self.cross_attention, cross) {
-            let cross_attention = if project {
-                [Op::linear(items * enc_len, d, 2.0 * kv), Op::attention(heads, q_len, enc_len, dh)]
-                    .to_vec()
-            } else {
-                vec![self.cached_attention(heads, q_len, enc_len, dh, enc_len, items)]
-            };
-            out.extend(
-                [Op::norm(rows * d), Op::linear(rows, d, q)]
+        // Each sub-layer (self-attention, cross-attention where the stack has it, the FFN) starts with a norm
+        // and ends with a residual add of the same shape, and both attentions end with the same output
+        // projection: one operator each, repeated per sub-layer (a model's cost is a sum over its operators,
+        // whatever their order).
+        let cross = cross.filter(|_| self.cross_attention);
+        let sublayers = if cross.is_some() { 3.0 } else { 2.0 };
+        let attentions = sublayers - 1.0;
+        out.extend(
+            [
+                Op::norm(rows * d).times(sublayers),
+                Op::linear(rows, d, q + 2.0 * kv),
+                self.cached_attention(heads, q_len, kv_len, dh, kv_len - q_len, items),
+                Op::linear(rows, q, d).times(attentions),
+                Op::residual(rows * d).times(sublayers),
+            ]
+            .into_iter()
+            .map(|op| op.times(layers)),
+        );
+        if let Some((enc_len, project)) = cross {
+            out.push(Op::linear(rows, d, q).times(layers));
+            if project {
+                out.extend(
+                    [
+                        Op::linear(items * enc_len, d, 2.0 * kv),
+                        Op::attention(heads, q_len, enc_len, dh),
+                    ]
                     .into_iter()
-                    .chain(cross_attention)
-                    .chain([Op::linear(rows, q, d), Op::residual(rows * d)])
                     .map(|op| op.times(layers)),
-            );
+                );
+            } else {
+                let attention = self.cached_attention(heads, q_len, enc_len, dh, enc_len, items);
+                out.push(attention.times(layers));
+            }
         }
         let up = if self.gated_ffn { 2.0 * ff } else { ff };
         out.extend(
             [
-                Op::norm(rows * d),
                 Op::linear(rows, d, up),
                 // Bias and activation over the up projection's output; a gated FFN's SwiGLU reads the gate and
                 // the up halves and writes `rows × ff`, the activation's elements.
@@ -442,7 +467,6 @@ impl TxStack {
                     ..Op::epilogue(rows * (up + ff))
                 },
                 Op::linear(rows, ff, d),
-                Op::residual(rows * d),
             ]
             .into_iter()
             .map(|op| op.times(layers)),
@@ -712,6 +736,7 @@ impl Cnn {
             CnnFamily::MobileNetV2 => net.mobilenet_v2(),
             CnnFamily::EfficientNetB0 => net.efficientnet_b0(),
         }
+        merge_identical(&mut net.ops);
         net
     }
 
@@ -802,6 +827,36 @@ impl Cnn {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn identical_operators_merge_into_the_first_with_their_repeats_added() {
+        let a = Op::norm(64.0);
+        let b = Op::linear(4.0, 8.0, 16.0);
+        let mut ops = vec![a, b, a.times(3.0), Op { skip_norm: true, ..a }];
+        merge_identical(&mut ops);
+        assert_eq!(ops, vec![a.times(4.0), b, Op { skip_norm: true, ..a }]);
+        // The catalog's networks come out merged, with every FLOP of the layer-by-layer walk kept.
+        for family in [CnnFamily::ResNet50, CnnFamily::MobileNetV2, CnnFamily::EfficientNetB0] {
+            let net = Cnn::build(family, 1.0, 224);
+            let mut walked = Cnn::new(1.0, 224, net.activation);
+            match family {
+                CnnFamily::ResNet50 => walked.resnet50(),
+                CnnFamily::MobileNetV2 => walked.mobilenet_v2(),
+                CnnFamily::EfficientNetB0 => walked.efficientnet_b0(),
+            }
+            assert!(net.ops.len() < walked.ops.len(), "{family:?}");
+            let flops = |ops: &[Op]| ops.iter().map(|o| o.flops * o.repeat).sum::<f64>();
+            let (merged, all) = (flops(&net.ops), flops(&walked.ops));
+            assert!((merged - all).abs() <= 1e-12 * all, "{family:?}: {merged} vs {all}");
+            for (i, op) in net.ops.iter().enumerate() {
+                let same = |o: &&Op| Op { repeat: op.repeat, ..**o } == *op;
+                assert!(
+                    !net.ops[i + 1..].iter().any(|o| same(&o)),
+                    "{family:?}: operator {i} twice"
+                );
+            }
+        }
+    }
 
     #[test]
     fn bert_base_layer_flops_match_the_closed_form() {
