@@ -20,26 +20,27 @@ use crate::catalog::Precision;
 /// catalog's generating models are run at.
 const GEMV_ROWS: f64 = 4.0;
 
-/// Work factor of a CPU GEMM's `m` rows on a tile `tile` rows high whose microkernel block is `micro` rows:
+/// The rows a CPU GEMM of `m` rows costs on a tile `tile` rows high whose microkernel block is `micro` rows:
 /// fewer rows than the tile cost the whole tile (the packed weight panels serve too few rows; the device's
 /// small-tile efficiency is the measured rate of such GEMMs); more rows run whole tiles and pad only their
-/// remainder to the microkernel (a cache block's last panel is just shorter). `per_tile` is `m / tile`.
-fn row_padding(m: f64, tile: f64, micro: f64, per_tile: f64) -> f64 {
+/// remainder to the microkernel (a cache block's last panel is just shorter). `per_tile` is `m / tile`. Over
+/// `m`, the GEMM's work factor.
+fn padded_rows(m: f64, tile: f64, micro: f64, per_tile: f64) -> f64 {
     if m < tile {
-        return tile / m;
+        return tile;
     }
-    remainder_padding(m, tile, micro, per_tile)
+    padded_len(m, tile, micro, per_tile)
 }
 
-/// `len` in whole tiles plus its remainder padded to the microkernel's block (at most one more tile), over
-/// `len` (`per_tile` is `len / tile`). Also the work factor of a CPU GEMM's columns: the weights are packed
+/// `len` in whole tiles plus its remainder padded to the microkernel's block (at most one more tile), never
+/// less than `len` (`per_tile` is `len / tile`). Also what a CPU GEMM's columns cost: the weights are packed
 /// into panels as wide as the microkernel's block, so a narrow GEMM (a pointwise convolution with 24 channels)
 /// has fewer panels and pads only its last one.
-fn remainder_padding(len: f64, tile: f64, micro: f64, per_tile: f64) -> f64 {
+fn padded_len(len: f64, tile: f64, micro: f64, per_tile: f64) -> f64 {
     let whole = count_floor(per_tile) * tile;
     let rest = len - whole;
     let padded = if rest > 0.0 { (count_ceil(rest / micro) * micro).min(tile) } else { 0.0 };
-    ((whole + padded) / len).max(1.0)
+    (whole + padded).max(len)
 }
 
 /// `x.ceil().max(1.0)` for the counts of tiles and waves (finite, positive, far below 2^53): the same value,
@@ -517,7 +518,7 @@ impl Placement<'_> {
 
     /// GEMM time (s) and occupancy with the best tile of the device: the tiles are dealt out to the lanes in
     /// waves. On CPUs a GEMM shorter than a tile costs the whole tile and a longer one pads its remainder to
-    /// the microkernel's block (`row_padding`, `remainder_padding`), except for matrix-vector products of a few
+    /// the microkernel's block (`padded_rows`, `padded_len`), except for matrix-vector products of a few
     /// rows, which stream the weights through a GEMV kernel instead.
     fn gemm(&self, r: &Rates, op: &Op) -> (f64, f64) {
         let efficiency = r.efficiency;
@@ -542,18 +543,19 @@ impl Placement<'_> {
             let (per_m, per_n) = (op.m / tm, op.n / tn);
             let (rows, cols) = (count_ceil(per_m), count_ceil(per_n));
             let tiles = op.batches * rows * cols;
-            let work = if padded {
-                op.flops
-                    * row_padding(op.m, tm, r.micro.0, per_m)
-                    * remainder_padding(op.n, tn, r.micro.1, per_n)
+            // The padded work over the tiles, at the tile's rate, per wave: as one quotient (a chain of
+            // divisions is the loop's latency), the padding as padded rows and columns over the real ones.
+            let (work, area) = if padded {
+                let rows = padded_rows(op.m, tm, r.micro.0, per_m);
+                (op.flops * rows * padded_len(op.n, tn, r.micro.1, per_n), op.m * op.n)
             } else {
-                op.flops
+                (op.flops, 1.0)
             };
             let waves = count_ceil(tiles / r.lanes);
             let tile_efficiency =
                 if width_share < 1.0 { tile.efficiency.min(width_cap) } else { tile.efficiency };
             let rate = lane_rate * tile_efficiency * efficiency;
-            let t = waves * (work / tiles) / rate;
+            let t = waves * work / (area * tiles * rate);
             if t < best.0 {
                 best = (t, (tiles / (waves * r.lanes)).min(1.0));
             }
@@ -994,7 +996,7 @@ impl Placement<'_> {
 #[cfg(test)]
 mod tests {
     use super::{
-        count_ceil, count_floor, remainder_padding, row_padding, Placement, SinglePrediction, MB,
+        count_ceil, count_floor, padded_len, padded_rows, Placement, SinglePrediction, MB,
     };
     use crate::catalog::arch::{Activation, Op, OpClass};
     use crate::catalog::hardware;
@@ -1368,18 +1370,17 @@ mod tests {
     #[test]
     fn padding_covers_whole_tiles_exactly_and_pads_only_the_remainder() {
         // Whole tiles cost nothing extra, even when the microkernel's block does not divide the tile.
-        let row_padding = |m: f64, tile: f64, micro: f64| row_padding(m, tile, micro, m / tile);
-        let remainder_padding =
-            |len: f64, tile: f64, micro: f64| remainder_padding(len, tile, micro, len / tile);
-        assert_eq!(row_padding(512.0, 64.0, 24.0), 1.0);
-        assert_eq!(remainder_padding(768.0, 256.0, 96.0), 1.0);
+        let padded_rows = |m: f64, tile: f64, micro: f64| padded_rows(m, tile, micro, m / tile);
+        let padded_len = |len: f64, tile: f64, micro: f64| padded_len(len, tile, micro, len / tile);
+        assert_eq!(padded_rows(512.0, 64.0, 24.0), 512.0);
+        assert_eq!(padded_len(768.0, 256.0, 96.0), 768.0);
         // 197 rows: three 64-row tiles and 5 rows padded to 16.
-        assert_eq!(row_padding(197.0, 64.0, 16.0), 208.0 / 197.0);
+        assert_eq!(padded_rows(197.0, 64.0, 16.0), 208.0);
         // Fewer rows than a tile cost the tile; fewer columns only their panel.
-        assert_eq!(row_padding(16.0, 64.0, 16.0), 4.0);
-        assert_eq!(remainder_padding(24.0, 256.0, 64.0), 64.0 / 24.0);
+        assert_eq!(padded_rows(16.0, 64.0, 16.0), 64.0);
+        assert_eq!(padded_len(24.0, 256.0, 64.0), 64.0);
         // A remainder never costs more than one more tile.
-        assert_eq!(row_padding(65.0, 64.0, 96.0), 128.0 / 65.0);
+        assert_eq!(padded_rows(65.0, 64.0, 96.0), 128.0);
     }
 
     #[test]
