@@ -266,9 +266,11 @@ impl Architecture {
     /// The work of one batch with this input.
     pub fn work(&self, input: &InputShape) -> Work {
         let b = f64::from(input.batch);
-        // Room for a transformer stack's operators (CNNs and cross-attention stacks grow past it once).
+        // Room for a transformer stack's operators (CNNs and cross-attention stacks grow past it once); the
+        // operator lists built whole (CNNs, chains, graphs) allocate their own.
+        let built_whole = matches!(self, Self::Cnn(_) | Self::Chain(_) | Self::Graph(_));
         let mut w = Work {
-            prefill: Vec::with_capacity(32),
+            prefill: if built_whole { Vec::new() } else { Vec::with_capacity(32) },
             decode_step: if self.generates() { Vec::with_capacity(32) } else { Vec::new() },
             decode_steps: 0,
             kv_cache_elems: 0.0,

@@ -287,15 +287,18 @@ fn check_platform(runtime: &RuntimeProfile, dev: &DeviceProfile) -> Result<()> {
 /// The models' indices ordered by content (canonical key, then device), so that no total depends on the
 /// order of the entries.
 fn canonical_order(models: &[PreparedModel]) -> Vec<usize> {
-    use std::fmt::Write;
-    let key = |m: &PreparedModel| {
-        let mut k = m.spec.canonical_key();
-        let _ = write!(k, "|{}", m.device);
-        k
-    };
-    let keys: Vec<String> = models.iter().map(key).collect();
+    // Every key in one buffer: `ends[i]` is where model i's key ends.
+    let mut text = String::with_capacity(models.len() * 64);
+    let mut ends = Vec::with_capacity(models.len());
+    for m in models {
+        m.spec.canonical_key_into(&mut text);
+        text.push('|');
+        super::spec::push_decimal(&mut text, m.device as u32);
+        ends.push(text.len());
+    }
+    let key = |i: usize| &text[if i == 0 { 0 } else { ends[i - 1] }..ends[i]];
     let mut canonical: Vec<usize> = (0..models.len()).collect();
-    canonical.sort_by(|&a, &b| keys[a].cmp(&keys[b]).then(a.cmp(&b)));
+    canonical.sort_by(|&a, &b| key(a).cmp(key(b)).then(a.cmp(&b)));
     canonical
 }
 
@@ -366,10 +369,10 @@ fn pool_index(
     field: ModelField,
 ) -> Result<usize> {
     let name = match dev.memory_pool {
-        MemoryPool::Host => "host".to_string(),
-        MemoryPool::Dedicated => dev.id.clone(),
+        MemoryPool::Host => "host",
+        MemoryPool::Dedicated => dev.id.as_str(),
     };
-    if let Some(k) = pools.iter().position(|(n, _)| *n == name) {
+    if let Some(k) = pools.iter().position(|(n, _)| n == name) {
         let cap = &mut pools[k].1;
         *cap = cap.max(dev.memory_capacity_mb);
         return Ok(k);
@@ -377,7 +380,7 @@ fn pool_index(
     if pools.len() == MAX_POOLS {
         return Err(Error::invalid(format!("{field}.device"), &dev.id, format!("at most {MAX_POOLS} memory pools (devices with their own memory, plus host RAM) in one workload")));
     }
-    pools.push((name, dev.memory_capacity_mb));
+    pools.push((name.to_string(), dev.memory_capacity_mb));
     Ok(pools.len() - 1)
 }
 

@@ -129,31 +129,37 @@ impl ModelSpec {
     /// A key that identifies the entry's content, used to order models canonically so that the order in
     /// which a user lists them never changes a result.
     pub fn canonical_key(&self) -> String {
-        use std::fmt::Write;
-        // Floats enter by their bit patterns: exact, and no float formatting code in the wasm build. Written
-        // into one string (absent values as empty fields).
         let mut k = String::with_capacity(self.name.len() + 48);
-        let _ = write!(
-            k,
-            "{}|{}|{}|{}|",
-            self.name,
-            self.model_type.map_or("", ModelType::name),
-            self.batch_size,
-            self.precision.name()
-        );
+        self.canonical_key_into(&mut k);
+        k
+    }
+
+    /// [`ModelSpec::canonical_key`] appended to `k` (a caller keying many entries writes them into one
+    /// buffer). Floats enter by their bit patterns: exact, and no float formatting code in the wasm build.
+    /// Absent values are empty fields.
+    pub fn canonical_key_into(&self, k: &mut String) {
+        for text in [self.name.as_str(), self.model_type.map_or("", ModelType::name)] {
+            k.push_str(text);
+            k.push('|');
+        }
+        push_decimal(k, self.batch_size);
+        k.push('|');
+        k.push_str(self.precision.name());
+        k.push('|');
         for x in [self.sequence_length, self.image_size] {
             if let Some(v) = x {
-                let _ = write!(k, "{v}");
+                push_decimal(k, v);
             }
             k.push('|');
         }
         if let Some(v) = self.audio_seconds {
+            use std::fmt::Write;
             let _ = write!(k, "{:x}", v.to_bits());
         }
         k.push('|');
         for x in [self.output_tokens, self.threads] {
             if let Some(v) = x {
-                let _ = write!(k, "{v}");
+                push_decimal(k, v);
             }
             k.push('|');
         }
@@ -164,7 +170,25 @@ impl ModelSpec {
         if let Some(c) = &self.custom {
             k.push_str(&c.key());
         }
-        k
+    }
+}
+
+/// Appends `v` in decimal, as `write!(k, "{v}")` does, without the formatting machinery (keys are written for
+/// every entry of every call).
+pub fn push_decimal(k: &mut String, v: u32) {
+    let mut digits = [0u8; 10];
+    let mut at = digits.len();
+    let mut rest = v;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    for &d in &digits[at..] {
+        k.push(char::from(d));
     }
 }
 
@@ -205,7 +229,7 @@ pub fn resolve(spec: &ModelSpec, field: impl std::fmt::Display) -> Result<Resolv
                 (a, t, i, format!("custom:{}:{}", t.name(), custom.key()))
             }
             (None, Some(m)) => {
-                (m.arch, m.model_type, m.default_input, format!("catalog:{}", m.name))
+                (m.arch, m.model_type, m.default_input, ["catalog:", m.name].concat())
             }
             (None, None) => {
                 let (a, t, i) = estimate(spec, field, &mut warnings)?;
@@ -524,6 +548,22 @@ fn fmt_params(p: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decimals_are_written_as_the_formatter_writes_them() {
+        for v in [0, 7, 10, 99, 100, 4_096, 65_535, 1_000_000_007, u32::MAX] {
+            let mut k = String::from("x|");
+            push_decimal(&mut k, v);
+            assert_eq!(k, format!("x|{v}"));
+        }
+        // The key of an entry with every field set: its fields in order, absent ones empty.
+        let mut spec = ModelSpec::named("gpt2").with_batch(12);
+        spec.model_type = Some(ModelType::TextGeneration);
+        spec.sequence_length = Some(300);
+        spec.threads = Some(2);
+        spec.runtime = Some("onnxruntime".into());
+        assert_eq!(spec.canonical_key(), "gpt2|text_generation|12|fp32|300||||2||onnxruntime|");
+    }
 
     #[test]
     fn unknown_names_are_estimated_with_a_warning() {

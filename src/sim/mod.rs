@@ -79,36 +79,56 @@ impl Cores {
         // Each core slows as more of them are busy (clock, SMT, shared caches).
         let clock = self.core_rate(total.min(1.0) * self.cores, per_extra_core);
         if total <= 1.0 {
-            return CoresState { per_extra_core, clock, sched: 1.0, waiting: 0.0 };
+            return CoresState { clock, sched: 1.0, waiting: 0.0 };
         }
         // Only the threads of spinning runtimes burn their waiting slices.
         let spin = self.spin_wait_share * spinning;
         let waiting = 1.0 - 1.0 / total;
         let sched = (1.0 / total) * (1.0 - spin * waiting);
-        CoresState { per_extra_core, clock, sched, waiting }
+        CoresState { clock, sched, waiting }
     }
 
-    /// Rate of `job` (its own share `own` of the cores) in `state`: the clock relative to the job's own (its
-    /// solo time already holds the rate at its own thread count), the scheduler's share, and, on
-    /// oversubscribed cores, each of the job's regions waiting for a thread taken off its core (with the
-    /// probability `waiting` that a thread is waiting): `solo / (solo + regions × wait)` of its time.
-    fn rate(&self, job: &Job, own: f64, state: &CoresState) -> f64 {
-        let own_clock = self.core_rate(own * self.cores, state.per_extra_core);
-        if state.waiting <= 0.0 {
-            return state.clock / own_clock;
-        }
+    /// What the rate of `job` on these cores (its own share `own` of them) reads at every event: the clock of
+    /// its own share (its solo time already holds the rate at its own thread count) and the wait of its
+    /// regions for a thread taken off its core.
+    fn terms(&self, job: &Job, resource: ResourceId, own: f64) -> CoresTerm {
+        let per_extra_core = if self.cores > 1.0 { 1.0 / (self.cores - 1.0) } else { 0.0 };
         let per_region = if job.spins { self.spinning_wait_ns } else { self.blocking_wait_ns };
-        let solo = job.solo_ns as f64;
-        let stalled = solo + job.regions * per_region * state.waiting;
-        state.clock * state.sched * solo / (own_clock * stalled)
+        CoresTerm {
+            resource,
+            own_clock: self.core_rate(own * self.cores, per_extra_core),
+            stall_ns: job.regions * per_region,
+        }
     }
+}
+
+/// Rate of a job on cores in `state`, with `solo` its time alone (ns) and `d` its [`Cores::terms`]: the clock
+/// relative to the job's own, the scheduler's share, and, on oversubscribed cores, each of the job's regions
+/// waiting for a thread taken off its core (with the probability `waiting` that a thread is waiting):
+/// `solo / (solo + regions × wait)` of its time.
+fn cores_rate(d: &CoresTerm, solo: f64, state: &CoresState) -> f64 {
+    if state.waiting <= 0.0 {
+        return state.clock / d.own_clock;
+    }
+    let stalled = solo + d.stall_ns * state.waiting;
+    state.clock * state.sched * solo / (d.own_clock * stalled)
+}
+
+/// What a job's rate on cores reads at every event, taken from the job at its group's start
+/// ([`Scenario::cores_terms`]): the first cores it demands.
+#[derive(Debug, Clone, Copy, Default)]
+struct CoresTerm {
+    /// The cores resource (`usize::MAX`: the job demands none).
+    resource: ResourceId,
+    /// The per-core clock at the job's own share of them.
+    own_clock: f64,
+    /// The job's regions times the wait of one for a thread taken off its core, ns.
+    stall_ns: f64,
 }
 
 /// What the cores give every job on them during one event (see [`Cores::state`]).
 #[derive(Debug, Clone, Copy, Default)]
 struct CoresState {
-    /// `1 / (cores − 1)`.
-    per_extra_core: f64,
     /// Per-core rate at the cores' load.
     clock: f64,
     /// Share of its slices a thread gets (1 while the cores are not oversubscribed).
@@ -208,6 +228,8 @@ pub struct RateScratch {
     /// Per domain (at least one).
     domains: Vec<DomainState>,
     rates: Vec<f64>,
+    /// Per job (index = job): what its rate on cores reads, for the jobs of the group playing.
+    cores: Vec<CoresTerm>,
 }
 
 impl RateScratch {
@@ -286,10 +308,29 @@ impl Scenario {
     /// model. `scratch` keeps the buffers between calls.
     pub fn rates<'s>(&self, active: &[usize], scratch: &'s mut RateScratch) -> &'s [f64] {
         self.clear_loads(scratch);
+        self.cores_terms(active.iter().copied(), scratch);
         for &k in active {
             self.job_load(k, 1.0, scratch);
         }
         self.rates_at_loads(active, scratch)
+    }
+
+    /// Takes what the rates of `jobs` on cores read at every event from the jobs into `scratch`
+    /// ([`CoresTerm`]; nothing where the scenario has no cores).
+    fn cores_terms(&self, jobs: impl Iterator<Item = usize>, scratch: &mut RateScratch) {
+        if !self.resources.iter().any(|r| matches!(r.kind, ResourceKind::Cores(_))) {
+            return;
+        }
+        let none = CoresTerm { resource: usize::MAX, ..CoresTerm::default() };
+        scratch.cores.resize(self.jobs.len(), none);
+        for k in jobs {
+            let job = &self.jobs[k];
+            let on_cores = job.demands.iter().find_map(|&(r, own)| match self.resources[r].kind {
+                ResourceKind::Cores(c) => Some(c.terms(job, r, own)),
+                ResourceKind::Shared => None,
+            });
+            scratch.cores[k] = on_cores.unwrap_or(none);
+        }
     }
 
     /// A floor under the makespan of `group` run alone ([`Scenario::run_group`]), ns, without simulating it:
@@ -406,7 +447,14 @@ impl Scenario {
             let state = &scratch.resources[r];
             let share = match self.resources[r].kind {
                 ResourceKind::Shared => state.share,
-                ResourceKind::Cores(c) => c.rate(j, own, &state.cores),
+                // The job's terms as its group's start took them (for its first cores), else afresh.
+                ResourceKind::Cores(c) => {
+                    let solo = j.solo_ns as f64;
+                    match scratch.cores.get(job).filter(|t| t.resource == r) {
+                        Some(t) => cores_rate(t, solo, &state.cores),
+                        None => cores_rate(&c.terms(j, r, own), solo, &state.cores),
+                    }
+                }
             };
             rate = rate.min(share);
         }
@@ -526,6 +574,7 @@ impl Scenario {
             }
             ws.active.clear();
             ws.active.extend(group.iter().copied().filter(|&k| k < n));
+            self.cores_terms(ws.active.iter().copied(), &mut ws.rates);
             for &k in &ws.active {
                 obs.start(k, now);
                 ws.remaining[k] = self.jobs[k].solo_ns as f64;
