@@ -702,7 +702,7 @@ fn list_runtimes() -> String {
 
 fn print_prediction(out: &mut String, p: &MultiPrediction) {
     let runtimes: Vec<&str> = {
-        let mut v: Vec<&str> = p.models.iter().map(|m| m.runtime.as_str()).collect();
+        let mut v: Vec<&str> = p.models.iter().map(|m| &*m.runtime).collect();
         v.sort_unstable();
         v.dedup();
         v
@@ -935,7 +935,7 @@ fn print_recommendation(out: &mut String, r: &Recommendation) {
                     let t = m.solo.threads;
                     format!("{} ({t} thread{})", m.name, if t == 1 { "" } else { "s" })
                 } else {
-                    m.name.clone()
+                    m.name.to_string()
                 }
             })
             .collect();

@@ -108,7 +108,7 @@ fn model_and_runtime_names_are_found_whatever_their_case() {
     let lower = predict(r#"[{"model_name": "bert-base-uncased", "runtime": "onnxruntime"}]"#);
     let mixed = predict(r#"[{"model_name": "Google-BERT/BERT-Base-Uncased", "runtime": " ORT "}]"#);
     assert_eq!(lower, mixed);
-    assert_eq!(lower.1, "onnxruntime");
+    assert_eq!(&*lower.1, "onnxruntime");
 }
 
 #[test]

@@ -160,7 +160,7 @@ fn the_entry_predicts_like_any_model_and_as_the_catalog_model_with_the_same_kern
         let t = Target::new(target).unwrap();
         let p = predictor.predict(&parsed.workload, &t, Strategy::Sequential).unwrap();
         let alone = |name: &str| {
-            p.models.iter().find(|m| m.name == name).map(|m| m.solo.latency_ms).unwrap()
+            p.models.iter().find(|m| &*m.name == name).map(|m| m.solo.latency_ms).unwrap()
         };
         let (mine, catalog) = (alone("my-bert"), alone("bert-base-uncased"));
         assert!(

@@ -351,7 +351,7 @@ fn breakdown(p: &MultiPrediction) -> Vec<ModelMemory> {
             let mem = &m.solo.memory;
             ModelMemory {
                 index,
-                name: m.name.clone(),
+                name: m.name.to_string(),
                 precision: m.precision,
                 weights_mb: mem.weights_mb,
                 activations_mb: mem.activations_mb,

@@ -125,6 +125,8 @@ impl Target {
 pub struct PreparedModel {
     /// The entry.
     pub spec: ModelSpec,
+    /// Its name, device id and runtime name as every report of the call prints them (shared, not copied).
+    pub labels: Labels,
     /// Its architecture and input.
     pub resolved: ResolvedModel,
     /// Index into [`Prepared::devices`].
@@ -151,6 +153,21 @@ impl PreparedModel {
     }
 }
 
+/// A name printed in reports, made once per call and shared by them.
+pub type Label = Arc<str>;
+
+/// A model's name, device id and runtime name, made once per call and shared by its reports: every plan a
+/// recommendation weighs reports every model by them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Labels {
+    /// The entry's name.
+    pub name: Arc<str>,
+    /// The device's id (one string per device of the call).
+    pub device: Arc<str>,
+    /// The runtime's name (one string per runtime of the call).
+    pub runtime: Arc<str>,
+}
+
 /// A workload resolved once, ready to be evaluated under many plans.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Prepared {
@@ -165,7 +182,7 @@ pub struct Prepared {
     /// Model indices in canonical (content) order.
     pub canonical: Vec<usize>,
     /// Pairs that share weights: (model a, model b, MB saved, why).
-    pub sharing_pairs: Vec<(usize, usize, f64, String)>,
+    pub sharing_pairs: Vec<(usize, usize, f64, Arc<str>)>,
     /// Warnings from resolution.
     pub warnings: Vec<String>,
     /// Idle time between one group's end and the next group's start, ms, outside the makespan: pools that
@@ -186,6 +203,8 @@ pub fn prepare(workload: &Workload, target: &Target, sharing: &SharingConfig) ->
     let mut warnings = Vec::new();
     let mut runtimes = Runtimes::default();
     let mut process_pools: Vec<(usize, Arc<RuntimeProfile>)> = Vec::new();
+    // Device ids and runtime names, one string each.
+    let mut names: Vec<Arc<str>> = Vec::new();
     for (i, spec) in workload.models.iter().enumerate() {
         let field = ModelField(i);
         let resolved = resolve(spec, field)?;
@@ -204,9 +223,15 @@ pub fn prepare(workload: &Workload, target: &Target, sharing: &SharingConfig) ->
         let pool = pool_index(&mut pools, dev, field)?;
         let work = resolved.arch.work(&resolved.input);
         let pool_key = process_pool_key(&mut process_pools, device, &runtime, dev);
+        let labels = Labels {
+            name: Arc::from(spec.name.as_str()),
+            device: intern(&mut names, &dev.id),
+            runtime: intern(&mut names, &runtime.name),
+        };
         let spec = spec.clone();
         models.push(PreparedModel {
             spec,
+            labels,
             work,
             resolved,
             device,
@@ -231,6 +256,16 @@ pub fn prepare(workload: &Workload, target: &Target, sharing: &SharingConfig) ->
     };
     prepared.apply_sharing(sharing);
     Ok(prepared)
+}
+
+/// The string of `names` equal to `text`, added if none is.
+fn intern(names: &mut Vec<Arc<str>>, text: &str) -> Arc<str> {
+    if let Some(n) = names.iter().find(|n| ***n == *text) {
+        return Arc::clone(n);
+    }
+    let n: Arc<str> = Arc::from(text);
+    names.push(Arc::clone(&n));
+    n
 }
 
 /// The [`PreparedModel::pool_key`] of a model of `runtime` on device `device`: one key per (device, runtime)
@@ -418,10 +453,13 @@ impl Prepared {
                 }
             }
         }
+        let mut identical: Option<Arc<str>> = None;
         for &i in &order {
             if let Some(j) = owner[i] {
                 self.models[i].shared_mb = weights[i];
-                self.sharing_pairs.push((j, i, weights[i], "identical weights".to_string()));
+                let why =
+                    Arc::clone(identical.get_or_insert_with(|| Arc::from("identical weights")));
+                self.sharing_pairs.push((j, i, weights[i], why));
             }
         }
         if config.rules.is_empty() {
@@ -455,7 +493,7 @@ impl Prepared {
                     self.models[j].resolved.model_type.name(),
                     ty.name()
                 );
-                self.sharing_pairs.push((j, i, saved, why));
+                self.sharing_pairs.push((j, i, saved, Arc::from(why)));
             }
         }
     }
@@ -685,7 +723,7 @@ fn achievable_bw(d: &DeviceProfile) -> f64 {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ModelResult {
     /// Name as given.
-    pub name: String,
+    pub name: Arc<str>,
     /// Type used for sharing.
     pub model_type: crate::catalog::ModelType,
     /// Weight precision.
@@ -693,9 +731,9 @@ pub struct ModelResult {
     /// Weights not counted thanks to sharing, MB.
     pub shared_mb: f64,
     /// Device id.
-    pub device: String,
+    pub device: Arc<str>,
     /// Runtime name.
-    pub runtime: String,
+    pub runtime: Arc<str>,
     /// Batch size.
     pub batch_size: u32,
     /// The model alone.
@@ -741,7 +779,7 @@ pub struct SharingBenefits {
     /// Compute with sharing over compute without: 1.0, sharing weights saves no arithmetic.
     pub compute_benefit: f64,
     /// (model a, model b, MB saved, why).
-    pub pairs: Vec<(String, String, f64, String)>,
+    pub pairs: Vec<(Label, Label, f64, Label)>,
 }
 
 /// Energy of one device over the run.

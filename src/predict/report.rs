@@ -8,6 +8,7 @@ use super::multi::{
 use super::single::{SinglePrediction, MB};
 use crate::catalog::hardware::Concurrency;
 use crate::sim::{order_free_sum, Scenario, Schedule};
+use std::sync::Arc;
 
 const NS_PER_MS: f64 = 1e6;
 /// Swap on an NVMe SSD: ~3 GB/s sequential (PCIe 3.0 x4 class), shared by page-out and page-in.
@@ -69,7 +70,15 @@ fn model_results(
     scenario: &Scenario,
     schedule: &Schedule,
 ) -> Vec<ModelResult> {
-    let group_of = |i: usize| plan.groups.iter().position(|g| g.contains(&i)).unwrap_or(0);
+    // Each model's group (0 for a model in none), looked up once.
+    let mut group_of = vec![0; prep.models.len()];
+    for (g, members) in plan.groups.iter().enumerate().rev() {
+        for &i in members {
+            if let Some(slot) = group_of.get_mut(i) {
+                *slot = g;
+            }
+        }
+    }
     prep.models
         .iter()
         .zip(singles)
@@ -79,12 +88,12 @@ fn model_results(
             let latency_ms = (span.end_ns - span.start_ns) as f64 / NS_PER_MS;
             let job = &scenario.jobs[i];
             ModelResult {
-                name: m.spec.name.clone(),
+                name: Arc::clone(&m.labels.name),
                 model_type: m.resolved.model_type,
                 precision: m.resolved.precision,
                 shared_mb: m.shared_mb,
-                device: prep.devices[m.device].id.clone(),
-                runtime: m.runtime.name.clone(),
+                device: Arc::clone(&m.labels.device),
+                runtime: Arc::clone(&m.labels.runtime),
                 batch_size: m.spec.batch_size,
                 start_ms: span.start_ns as f64 / NS_PER_MS,
                 end_ms: span.end_ns as f64 / NS_PER_MS,
@@ -93,7 +102,7 @@ fn model_results(
                 memory_mb: job.resident_mb + job.running_mb,
                 slowdown: latency_ms / solo.latency_ms.max(1e-12),
                 energy_j: 0.0,
-                group: group_of(i),
+                group: group_of[i],
                 solo,
             }
         })
@@ -224,10 +233,10 @@ fn sharing(prep: &Prepared, models: &[ModelResult]) -> SharingBenefits {
             .iter()
             .map(|(a, b, mb, why)| {
                 (
-                    prep.models[*a].spec.name.clone(),
-                    prep.models[*b].spec.name.clone(),
+                    Arc::clone(&prep.models[*a].labels.name),
+                    Arc::clone(&prep.models[*b].labels.name),
                     *mb,
-                    why.clone(),
+                    Arc::clone(why),
                 )
             })
             .collect(),

@@ -313,7 +313,7 @@ pub(super) fn totals(p: &MultiPrediction) -> TotalMetricsDto {
 }
 
 pub(super) fn plan_dto(p: &MultiPrediction) -> PlanDto {
-    let name = |i: usize| p.models[i].name.clone();
+    let name = |i: usize| p.models[i].name.to_string();
     PlanDto {
         strategy: p.plan.strategy.name().to_string(),
         groups: p.plan.groups.iter().map(|g| g.iter().map(|&i| name(i)).collect()).collect(),
@@ -321,7 +321,10 @@ pub(super) fn plan_dto(p: &MultiPrediction) -> PlanDto {
             .models
             .iter()
             .filter(|m| m.solo.threads > 0)
-            .map(|m| NamedValueDto { model_name: m.name.clone(), value: f64::from(m.solo.threads) })
+            .map(|m| NamedValueDto {
+                model_name: m.name.to_string(),
+                value: f64::from(m.solo.threads),
+            })
             .collect(),
         residency: p.plan.residency.name().to_string(),
     }
@@ -351,10 +354,10 @@ impl From<&ModelResult> for IndividualDto {
     fn from(m: &ModelResult) -> Self {
         let b = &m.solo.memory;
         IndividualDto {
-            model_name: m.name.clone(),
+            model_name: m.name.to_string(),
             model_type: m.model_type.name().to_string(),
-            device: m.device.clone(),
-            runtime: m.runtime.clone(),
+            device: m.device.to_string(),
+            runtime: m.runtime.to_string(),
             batch_size: m.batch_size,
             precision: m.precision.name().to_string(),
             compute_precision: m.solo.compute_precision.name().to_string(),
@@ -394,7 +397,7 @@ fn contention_dto(p: &MultiPrediction) -> ContentionDto {
         model_slowdowns: p
             .models
             .iter()
-            .map(|m| NamedValueDto { model_name: m.name.clone(), value: r4(m.slowdown) })
+            .map(|m| NamedValueDto { model_name: m.name.to_string(), value: r4(m.slowdown) })
             .collect(),
     }
 }
@@ -409,10 +412,10 @@ impl From<&SharingBenefits> for SharingDto {
                 .pairs
                 .iter()
                 .map(|(a, b, mb, why)| PairDto {
-                    model_a: a.clone(),
-                    model_b: b.clone(),
+                    model_a: a.to_string(),
+                    model_b: b.to_string(),
                     memory_saved_mb: r4(*mb),
-                    reason: why.clone(),
+                    reason: why.to_string(),
                 })
                 .collect(),
         }
@@ -425,12 +428,12 @@ fn schedule_dto(p: &MultiPrediction) -> ScheduleDto {
         .models
         .iter()
         .map(|m| TimelineDto {
-            model: m.name.clone(),
+            model: m.name.to_string(),
             start_time: r4(m.start_ms),
             end_time: r4(m.end_ms),
             duration: r4(m.end_ms - m.start_ms),
             group: m.group,
-            device: m.device.clone(),
+            device: m.device.to_string(),
         })
         .collect();
     timeline.sort_by(|a, b| {

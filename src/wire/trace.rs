@@ -9,9 +9,9 @@ pub fn chrome_trace(p: &MultiPrediction) -> String {
     let mut events = Vec::new();
     for (i, m) in p.models.iter().enumerate() {
         events.push(serde_json::json!({
-            "name": m.name, "cat": "model", "ph": "X",
+            "name": &*m.name, "cat": "model", "ph": "X",
             "ts": r4(m.start_ms * 1000.0), "dur": r4((m.end_ms - m.start_ms) * 1000.0),
-            "pid": m.device, "tid": i,
+            "pid": &*m.device, "tid": i,
             "args": {"batch": m.batch_size, "soloMs": r4(m.solo.latency_ms), "slowdown": r4(m.slowdown), "group": m.group}
         }));
     }

@@ -177,8 +177,8 @@ fn per_model_runtime_and_extra_device_profiles_are_used() {
     let p = crate::MultiModelPredictor::default()
         .predict(&workload, &target, Strategy::Sequential)
         .unwrap();
-    assert_eq!(p.models[0].device, "pool:wasm");
-    assert_eq!(p.models[0].runtime, "builtin");
+    assert_eq!(&*p.models[0].device, "pool:wasm");
+    assert_eq!(&*p.models[0].runtime, "builtin");
     // A device id that is neither an extra profile nor in the catalog names the field.
     on_pool.device = Some("pool:nothing".to_string());
     let e = crate::MultiModelPredictor::default()
