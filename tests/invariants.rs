@@ -238,6 +238,11 @@ fn check_recommendation_optimal(prep: &Prepared) {
             r.best().label,
             feasible[0].label
         );
+        // Every candidate reports what its own plan gives when evaluated afresh (a candidate that repeats an
+        // earlier one's groups, threads and residency is that one's prediction with its own plan in it).
+        for c in &r.candidates {
+            assert_eq!(c.prediction, prep.evaluate(&c.prediction.plan), "{goal:?}: '{}'", c.label);
+        }
         for c in feasible {
             let o = &c.prediction;
             let ok = match goal {

@@ -108,10 +108,11 @@ pub fn recommend(prep: &Prepared, goal: Goal) -> Recommendation {
         options.push(("parallel-split-threads".into(), parallel_split(prep, &mut table)));
         options.push(("batched-split-threads".into(), batched_split(prep, &mut table)));
     }
-    let mut candidates: Vec<Candidate> = options
-        .into_iter()
-        .map(|(label, plan)| Candidate { prediction: evaluate(prep, &plan, &mut table), label })
-        .collect();
+    let mut candidates: Vec<Candidate> = Vec::with_capacity(options.len() + 1);
+    for (label, plan) in options {
+        let prediction = evaluate_once(prep, &plan, &mut table, &candidates);
+        candidates.push(Candidate { label, prediction });
+    }
     // The grouping search adds up groups run alone; whole plans also carry what one group leaves to the
     // next (pools still spinning after their runs). Sequential and the one-group split are groupings too,
     // so batched is never reported worse than the best of them that fits.
@@ -128,9 +129,8 @@ pub fn recommend(prep: &Prepared, goal: Goal) -> Recommendation {
             };
             let (pg, pa) = (&candidates[g].prediction, &candidates[a].prediction);
             if pa.feasible && pa.combined_latency_ms < pg.combined_latency_ms {
-                let mut plan = pa.plan.clone();
-                plan.strategy = Strategy::Batched;
-                candidates[g].prediction = evaluate(prep, &plan, &mut table);
+                let plan = Plan { strategy: Strategy::Batched, ..pa.plan.clone() };
+                candidates[g].prediction = MultiPrediction { plan, ..pa.clone() };
             }
         }
     }
@@ -180,6 +180,26 @@ fn evaluate(prep: &Prepared, plan: &Plan, table: &mut SingleTable) -> MultiPredi
     let singles =
         (0..prep.models.len()).map(|i| table.get(prep, i, prep.threads(i, plan)).clone()).collect();
     prep.evaluate_with(plan, singles)
+}
+
+/// `plan` evaluated, or an earlier candidate's prediction with `plan` in it where that candidate ran the same
+/// groups with the same threads and residency: a plan's prediction depends on nothing else (its strategy is a
+/// label), so a grouping search that lands on the sequential plan is not simulated twice.
+fn evaluate_once(
+    prep: &Prepared,
+    plan: &Plan,
+    table: &mut SingleTable,
+    earlier: &[Candidate],
+) -> MultiPrediction {
+    let same = |p: &Plan| {
+        p.groups == plan.groups
+            && p.residency == plan.residency
+            && (0..prep.models.len()).all(|i| prep.threads(i, p) == prep.threads(i, plan))
+    };
+    match earlier.iter().find(|c| same(&c.prediction.plan)) {
+        Some(c) => MultiPrediction { plan: plan.clone(), ..c.prediction.clone() },
+        None => evaluate(prep, plan, table),
+    }
 }
 
 /// Whether at least two models without their own thread count run on one CPU (so that splitting its
