@@ -548,15 +548,18 @@ impl CnnFamily {
         self.one_image(DEFAULT_IMAGE).params
     }
 
-    /// The network for one `image`×`image` image: at the default 224 built once per family and kept (every
-    /// prediction of a CNN asks for it; a batch is its operators scaled by [`Op::scaled_items`]), at any other
-    /// size built on the spot.
+    /// The network for one `image`×`image` image: at the default 224 built once per family, its identical
+    /// operators merged ([`merge_identical`]), and kept (every prediction of a CNN asks for it; a batch is its
+    /// operators scaled by [`Op::scaled_items`]); at any other size built on the spot, unmerged (the merge is
+    /// quadratic in the operators: worth it only once).
     pub fn one_image(self, image: u32) -> std::borrow::Cow<'static, Cnn> {
         static NETS: [std::sync::OnceLock<Cnn>; 3] = [const { std::sync::OnceLock::new() }; 3];
         if image == DEFAULT_IMAGE {
-            std::borrow::Cow::Borrowed(
-                NETS[self as usize].get_or_init(|| Cnn::build(self, 1.0, DEFAULT_IMAGE)),
-            )
+            std::borrow::Cow::Borrowed(NETS[self as usize].get_or_init(|| {
+                let mut net = Cnn::build(self, 1.0, DEFAULT_IMAGE);
+                merge_identical(&mut net.ops);
+                net
+            }))
         } else {
             std::borrow::Cow::Owned(Cnn::build(self, 1.0, image))
         }
@@ -736,7 +739,6 @@ impl Cnn {
             CnnFamily::MobileNetV2 => net.mobilenet_v2(),
             CnnFamily::EfficientNetB0 => net.efficientnet_b0(),
         }
-        merge_identical(&mut net.ops);
         net
     }
 
@@ -835,15 +837,10 @@ mod tests {
         let mut ops = vec![a, b, a.times(3.0), Op { skip_norm: true, ..a }];
         merge_identical(&mut ops);
         assert_eq!(ops, vec![a.times(4.0), b, Op { skip_norm: true, ..a }]);
-        // The catalog's networks come out merged, with every FLOP of the layer-by-layer walk kept.
+        // The catalog's kept networks come out merged, with every FLOP of the layer-by-layer walk kept.
         for family in [CnnFamily::ResNet50, CnnFamily::MobileNetV2, CnnFamily::EfficientNetB0] {
-            let net = Cnn::build(family, 1.0, 224);
-            let mut walked = Cnn::new(1.0, 224, net.activation);
-            match family {
-                CnnFamily::ResNet50 => walked.resnet50(),
-                CnnFamily::MobileNetV2 => walked.mobilenet_v2(),
-                CnnFamily::EfficientNetB0 => walked.efficientnet_b0(),
-            }
+            let net = family.one_image(DEFAULT_IMAGE);
+            let walked = Cnn::build(family, 1.0, DEFAULT_IMAGE);
             assert!(net.ops.len() < walked.ops.len(), "{family:?}");
             let flops = |ops: &[Op]| ops.iter().map(|o| o.flops * o.repeat).sum::<f64>();
             let (merged, all) = (flops(&net.ops), flops(&walked.ops));
