@@ -161,11 +161,11 @@ pub type Label = Arc<str>;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Labels {
     /// The entry's name.
-    pub name: Arc<str>,
+    pub name: Label,
     /// The device's id (one string per device of the call).
-    pub device: Arc<str>,
+    pub device: Label,
     /// The runtime's name (one string per runtime of the call).
-    pub runtime: Arc<str>,
+    pub runtime: Label,
 }
 
 /// A workload resolved once, ready to be evaluated under many plans.
@@ -182,7 +182,7 @@ pub struct Prepared {
     /// Model indices in canonical (content) order.
     pub canonical: Vec<usize>,
     /// Pairs that share weights: (model a, model b, MB saved, why).
-    pub sharing_pairs: Vec<(usize, usize, f64, Arc<str>)>,
+    pub sharing_pairs: Vec<(usize, usize, f64, Label)>,
     /// Warnings from resolution.
     pub warnings: Vec<String>,
     /// Idle time between one group's end and the next group's start, ms, outside the makespan: pools that
@@ -204,7 +204,7 @@ pub fn prepare(workload: &Workload, target: &Target, sharing: &SharingConfig) ->
     let mut runtimes = Runtimes::default();
     let mut process_pools: Vec<(usize, Arc<RuntimeProfile>)> = Vec::new();
     // Device ids and runtime names, one string each.
-    let mut names: Vec<Arc<str>> = Vec::new();
+    let mut names: Vec<Label> = Vec::new();
     for (i, spec) in workload.models.iter().enumerate() {
         let field = ModelField(i);
         let resolved = resolve(spec, field)?;
@@ -259,11 +259,11 @@ pub fn prepare(workload: &Workload, target: &Target, sharing: &SharingConfig) ->
 }
 
 /// The string of `names` equal to `text`, added if none is.
-fn intern(names: &mut Vec<Arc<str>>, text: &str) -> Arc<str> {
+fn intern(names: &mut Vec<Label>, text: &str) -> Label {
     if let Some(n) = names.iter().find(|n| ***n == *text) {
         return Arc::clone(n);
     }
-    let n: Arc<str> = Arc::from(text);
+    let n: Label = Arc::from(text);
     names.push(Arc::clone(&n));
     n
 }
@@ -322,16 +322,17 @@ fn check_platform(runtime: &RuntimeProfile, dev: &DeviceProfile) -> Result<()> {
 /// The models' indices ordered by content (canonical key, then device), so that no total depends on the
 /// order of the entries.
 fn canonical_order(models: &[PreparedModel]) -> Vec<usize> {
-    // Every key in one buffer: `ends[i]` is where model i's key ends.
+    // Every key in one buffer: `spans[i]` is model i's.
     let mut text = String::with_capacity(models.len() * 64);
-    let mut ends = Vec::with_capacity(models.len());
+    let mut spans = Vec::with_capacity(models.len());
     for m in models {
+        let start = text.len();
         m.spec.canonical_key_into(&mut text);
         text.push('|');
         super::spec::push_decimal(&mut text, m.device as u32);
-        ends.push(text.len());
+        spans.push(start..text.len());
     }
-    let key = |i: usize| &text[if i == 0 { 0 } else { ends[i - 1] }..ends[i]];
+    let key = |i: usize| &text[spans[i].clone()];
     let mut canonical: Vec<usize> = (0..models.len()).collect();
     canonical.sort_by(|&a, &b| key(a).cmp(key(b)).then(a.cmp(&b)));
     canonical
@@ -453,7 +454,7 @@ impl Prepared {
                 }
             }
         }
-        let mut identical: Option<Arc<str>> = None;
+        let mut identical: Option<Label> = None;
         for &i in &order {
             if let Some(j) = owner[i] {
                 self.models[i].shared_mb = weights[i];
@@ -723,7 +724,7 @@ fn achievable_bw(d: &DeviceProfile) -> f64 {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ModelResult {
     /// Name as given.
-    pub name: Arc<str>,
+    pub name: Label,
     /// Type used for sharing.
     pub model_type: crate::catalog::ModelType,
     /// Weight precision.
@@ -731,9 +732,9 @@ pub struct ModelResult {
     /// Weights not counted thanks to sharing, MB.
     pub shared_mb: f64,
     /// Device id.
-    pub device: Arc<str>,
+    pub device: Label,
     /// Runtime name.
-    pub runtime: Arc<str>,
+    pub runtime: Label,
     /// Batch size.
     pub batch_size: u32,
     /// The model alone.

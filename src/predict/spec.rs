@@ -176,20 +176,7 @@ impl ModelSpec {
 /// Appends `v` in decimal, as `write!(k, "{v}")` does, without the formatting machinery (keys are written for
 /// every entry of every call).
 pub fn push_decimal(k: &mut String, v: u32) {
-    let mut digits = [0u8; 10];
-    let mut at = digits.len();
-    let mut rest = v;
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (rest % 10) as u8;
-        rest /= 10;
-        if rest == 0 {
-            break;
-        }
-    }
-    for &d in &digits[at..] {
-        k.push(char::from(d));
-    }
+    k.push_str(itoa::Buffer::new().format(v));
 }
 
 /// A model entry turned into an architecture and a concrete input.

@@ -64,7 +64,7 @@ pub struct Cores {
 
 impl Cores {
     /// Per-core rate with `busy` cores busy ([`crate::catalog::hardware::core_rate`]), with `1 / (cores − 1)`
-    /// taken once per event instead of once per job.
+    /// ([`Cores::per_extra_core`]) taken by the caller.
     fn core_rate(&self, busy: f64, per_extra_core: f64) -> f64 {
         if self.cores <= 1.0 {
             return 1.0;
@@ -72,12 +72,20 @@ impl Cores {
         crate::catalog::hardware::core_rate_between(busy - 1.0, per_extra_core, self.all_core_rate)
     }
 
+    /// `1 / (cores − 1)`, which [`Cores::core_rate`] takes (0 on one core).
+    fn per_extra_core(&self) -> f64 {
+        if self.cores > 1.0 {
+            1.0 / (self.cores - 1.0)
+        } else {
+            0.0
+        }
+    }
+
     /// What every job on these cores shares while the cores carry `total` of their capacity, of which
     /// `spinning` (a share of the load) belongs to pools that spin while they wait.
     fn state(&self, total: f64, spinning: f64) -> CoresState {
-        let per_extra_core = if self.cores > 1.0 { 1.0 / (self.cores - 1.0) } else { 0.0 };
         // Each core slows as more of them are busy (clock, SMT, shared caches).
-        let clock = self.core_rate(total.min(1.0) * self.cores, per_extra_core);
+        let clock = self.core_rate(total.min(1.0) * self.cores, self.per_extra_core());
         if total <= 1.0 {
             return CoresState { clock, sched: 1.0, waiting: 0.0 };
         }
@@ -92,11 +100,10 @@ impl Cores {
     /// its own share (its solo time already holds the rate at its own thread count) and the wait of its
     /// regions for a thread taken off its core.
     fn terms(&self, job: &Job, resource: ResourceId, own: f64) -> CoresTerm {
-        let per_extra_core = if self.cores > 1.0 { 1.0 / (self.cores - 1.0) } else { 0.0 };
         let per_region = if job.spins { self.spinning_wait_ns } else { self.blocking_wait_ns };
         CoresTerm {
             resource,
-            own_clock: self.core_rate(own * self.cores, per_extra_core),
+            own_clock: self.core_rate(own * self.cores, self.per_extra_core()),
             stall_ns: job.regions * per_region,
         }
     }
