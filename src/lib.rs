@@ -62,6 +62,7 @@ pub mod catalog;
 pub mod error;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod native;
+pub(crate) mod num;
 pub mod onnx;
 pub mod plan;
 pub mod predict;

@@ -13,6 +13,7 @@ use crate::catalog::hardware::{Concurrency, DeviceProfile, Platform, PAGE_BYTES}
 use crate::catalog::models::Work;
 use crate::catalog::runtime::RuntimeProfile;
 use crate::catalog::Precision;
+use crate::num;
 
 /// CPU GEMMs with at most this many rows (decode steps at small batch) run as matrix-vector kernels that
 /// stream the weights without padding to a tile (MKL/oneDNN/MLAS GEMV paths). Reliability U: libraries
@@ -39,8 +40,8 @@ fn padded_rows(m: f64, tile: f64, micro: f64, per_tile: f64) -> f64 {
 fn padded_len(len: f64, tile: f64, micro: f64, per_tile: f64) -> f64 {
     let whole = count_floor(per_tile) * tile;
     let rest = len - whole;
-    let padded = if rest > 0.0 { (count_ceil(rest / micro) * micro).min(tile) } else { 0.0 };
-    (whole + padded).max(len)
+    let padded = if rest > 0.0 { num::min(count_ceil(rest / micro) * micro, tile) } else { 0.0 };
+    num::max(whole + padded, len)
 }
 
 /// `x.ceil().max(1.0)` for the counts of tiles and waves (finite, positive, far below 2^53): the same value,
@@ -48,7 +49,7 @@ fn padded_len(len: f64, tile: f64, micro: f64, per_tile: f64) -> f64 {
 /// every tile shape of every operator of every prediction).
 fn count_ceil(x: f64) -> f64 {
     let t = x as i64 as f64;
-    (if t < x { t + 1.0 } else { t }).max(1.0)
+    num::max(if t < x { t + 1.0 } else { t }, 1.0)
 }
 
 /// `x.floor()` for a non-negative count far below 2^53 (whole tiles of a GEMM): the same value, without the
@@ -216,7 +217,7 @@ impl Tally {
         self.compute_bound_us += other.compute_bound_us * times;
         self.memory_bound_us += other.memory_bound_us * times;
         self.overhead_us += other.overhead_us * times;
-        self.peak_act_bytes = self.peak_act_bytes.max(other.peak_act_bytes);
+        self.peak_act_bytes = num::max(self.peak_act_bytes, other.peak_act_bytes);
     }
 }
 
@@ -525,9 +526,9 @@ impl Placement<'_> {
         if r.cpu && !self.runtime.tiled_gemm {
             // Rows split evenly over the threads: the slowest thread has ⌈m / T⌉ rows of every batch.
             let rows = count_ceil(op.m / r.lanes);
-            let share = (rows / op.m.max(1.0)).min(1.0);
+            let share = num::min(rows / num::max(op.m, 1.0), 1.0);
             let t = op.flops * share / (r.unit_flops * r.lane_speed * efficiency);
-            return (t, (op.m / (rows * r.lanes)).min(1.0));
+            return (t, num::min(op.m / (rows * r.lanes), 1.0));
         }
         let mut best = (f64::INFINITY, 0.0);
         // Convolutions with a window run at the full width; 1×1 ones too unless they run as matrix products.
@@ -552,12 +553,15 @@ impl Placement<'_> {
                 (op.flops, 1.0)
             };
             let waves = count_ceil(tiles / r.lanes);
-            let tile_efficiency =
-                if width_share < 1.0 { tile.efficiency.min(width_cap) } else { tile.efficiency };
+            let tile_efficiency = if width_share < 1.0 {
+                num::min(tile.efficiency, width_cap)
+            } else {
+                tile.efficiency
+            };
             let rate = lane_rate * tile_efficiency * efficiency;
             let t = waves * work / (area * tiles * rate);
             if t < best.0 {
-                best = (t, (tiles / (waves * r.lanes)).min(1.0));
+                best = (t, num::min(tiles / (waves * r.lanes), 1.0));
             }
         }
         best
@@ -577,7 +581,7 @@ impl Placement<'_> {
         if rate <= 0.0 {
             return vector;
         }
-        vector.max(elems / (rate * 1e9 * r.units))
+        num::max(vector, elems / (rate * 1e9 * r.units))
     }
 
     /// Whether the runtime's own kernels run on the cores here: a CPU, or WebAssembly in a page (a WebNN
@@ -623,7 +627,7 @@ impl Placement<'_> {
             return r.bandwidth;
         }
         let per_core = if r.core_bw > 0.0 { r.core_bw } else { r.bandwidth / r.lanes };
-        r.bandwidth.min(per_core * r.lanes * share)
+        num::min(r.bandwidth, per_core * r.lanes * share)
     }
 
     fn op(&self, r: &Rates, op: &Op) -> Tally {
@@ -671,10 +675,10 @@ impl Placement<'_> {
         // The device-side cost: a kernel launch on accelerators, the fork and join of the kernel's threads on
         // CPUs (none on one thread).
         let overhead = if serial { 0.0 } else { r.launch_s };
-        let device = compute.max(memory) + pack + overhead;
+        let device = num::max(compute, memory) + pack + overhead;
         let host = r.host_s;
-        let wall = if r.cpu { device + host } else { device.max(host) };
-        let busy = compute.max(memory) + pack;
+        let wall = if r.cpu { device + host } else { num::max(device, host) };
+        let busy = num::max(compute, memory) + pack;
         let (mut cb, mut mb) = (0.0, pack);
         if compute >= memory {
             cb = compute

@@ -18,12 +18,15 @@ use crate::predict::single::SinglePrediction;
 pub struct SingleTable {
     /// `rows[i][t − 1]`: model `i` alone on `t` threads (threads 0 stands for accelerators).
     rows: Vec<Vec<Option<SinglePrediction>>>,
+    /// [`fill_into`]'s latencies of the open models at their current threads (negative: closed), kept
+    /// between calls.
+    now: Vec<f64>,
 }
 
 impl SingleTable {
     /// An empty table for `prep`'s models.
     pub fn new(prep: &Prepared) -> Self {
-        SingleTable { rows: vec![Vec::new(); prep.models.len()] }
+        SingleTable { rows: vec![Vec::new(); prep.models.len()], now: Vec::new() }
     }
 
     /// Model `i` alone on `threads` threads.
@@ -72,14 +75,18 @@ pub fn fill_into(
         if on.is_empty() || left == 0 {
             continue;
         }
-        // Each open model's latency at its current threads (None: closed, more threads do not help).
-        let mut now: Vec<Option<f64>> =
-            on.iter().map(|&(i, _)| Some(table.get(prep, i, 1).latency_ms)).collect();
+        // Each open model's latency at its current threads (negative: closed, more threads do not help).
+        let mut now = std::mem::take(&mut table.now);
+        now.clear();
+        now.extend(on.iter().map(|&(i, _)| table.get(prep, i, 1).latency_ms));
         while left > 0 {
-            // The slowest open model; on equal times the first.
-            let slowest = (0..on.len())
-                .filter_map(|k| now[k].map(|t| (k, t)))
-                .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
+            // The slowest open model; on equal times the first (latencies are positive and finite).
+            let mut slowest: Option<(usize, f64)> = None;
+            for (k, &t) in now.iter().enumerate() {
+                if t >= 0.0 && slowest.is_none_or(|(_, s)| t > s) {
+                    slowest = Some((k, t));
+                }
+            }
             let Some((k, t)) = slowest else { break };
             let (i, given) = on[k];
             // The fewest further threads that shorten it: tile quantisation can make the next thread
@@ -92,10 +99,11 @@ pub fn fill_into(
                 Some((extra, l)) => {
                     on[k].1 += extra;
                     left -= extra;
-                    now[k] = Some(l);
+                    now[k] = l;
                 }
-                None => now[k] = None,
+                None => now[k] = -1.0,
             }
         }
+        table.now = now;
     }
 }
