@@ -85,20 +85,45 @@ pub use serve::*;
 pub use trace::*;
 pub use workload::*;
 
-/// An optional whole number in `min..=max`, or an error naming `field`.
-pub(crate) fn count(field: &str, v: Option<f64>, min: f64, max: f64) -> Result<Option<u32>> {
+/// An optional whole number in `min..=max`, or an error naming `field` (written out only for the error).
+pub(crate) fn count(
+    field: impl std::fmt::Display,
+    v: Option<f64>,
+    min: f64,
+    max: f64,
+) -> Result<Option<u32>> {
     match v {
         None => Ok(None),
         Some(x) if x.is_finite() && x.fract() == 0.0 && x >= min && x <= max => Ok(Some(x as u32)),
-        Some(x) => Err(Error::invalid(field, x, format!("an integer from {min} to {max}"))),
+        Some(x) => {
+            Err(Error::invalid(field.to_string(), x, format!("an integer from {min} to {max}")))
+        }
     }
 }
 
-pub(crate) fn positive(field: &str, v: Option<f64>, max: f64) -> Result<Option<f64>> {
+/// An optional number in `(0, max]`, or an error naming `field` (written out only for the error).
+pub(crate) fn positive(
+    field: impl std::fmt::Display,
+    v: Option<f64>,
+    max: f64,
+) -> Result<Option<f64>> {
     match v {
         None => Ok(None),
         Some(x) if x.is_finite() && x > 0.0 && x <= max => Ok(Some(x)),
-        Some(x) => Err(Error::invalid(field, x, format!("a positive number up to {max}"))),
+        Some(x) => {
+            Err(Error::invalid(field.to_string(), x, format!("a positive number up to {max}")))
+        }
+    }
+}
+
+/// `parent.key` as a field path in errors, written only when an error names it (a model entry's fields are
+/// checked on every call, and almost never fail).
+#[derive(Clone, Copy)]
+pub(crate) struct FieldPath<'a>(pub &'a str, pub &'a str);
+
+impl std::fmt::Display for FieldPath<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}", self.0, self.1)
     }
 }
 

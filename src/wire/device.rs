@@ -217,7 +217,7 @@ fn compute(d: &HardwareProfileDto, p: &mut DeviceProfile) -> Result<()> {
     if let Some(v) = fraction("sustained_clock_ratio", d.sustained_clock_ratio)? {
         p.sustained_clock_ratio = v.max(1e-3);
     }
-    if let Some(v) = count(&field("compute_units"), d.compute_units, 1.0, 1e6)? {
+    if let Some(v) = count(field("compute_units"), d.compute_units, 1.0, 1e6)? {
         p.compute_units = v;
     }
     if let Some(tiles) = &d.gemm_tiles {
@@ -270,14 +270,14 @@ fn peak_tflops(peaks: &BTreeMap<String, f64>) -> Result<Peaks> {
 
 /// Bandwidth (whole and per unit), capacity, memory pool, host link.
 fn memory(d: &HardwareProfileDto, p: &mut DeviceProfile) -> Result<()> {
-    let bandwidth = positive(&field("memory_bandwidth_gbps"), d.memory_bandwidth_gbps, 1e6)?;
+    let bandwidth = positive(field("memory_bandwidth_gbps"), d.memory_bandwidth_gbps, 1e6)?;
     if let Some(v) = bandwidth {
         p.memory_bandwidth_gbps = v;
     }
     if let Some(v) = fraction("bandwidth_efficiency", d.bandwidth_efficiency)? {
         p.bandwidth_efficiency = v.max(1e-3);
     }
-    if let Some(v) = positive(&field("memory_capacity_mb"), d.memory_capacity_mb, 1e9)? {
+    if let Some(v) = positive(field("memory_capacity_mb"), d.memory_capacity_mb, 1e9)? {
         p.memory_capacity_mb = v;
     }
     if let Some(pool) = d.memory_pool.as_deref() {
@@ -303,7 +303,7 @@ fn memory(d: &HardwareProfileDto, p: &mut DeviceProfile) -> Result<()> {
             *slot = x;
         }
     }
-    if let Some(v) = positive(&field("host_link_gbps"), d.host_link_gbps, 1e6)? {
+    if let Some(v) = positive(field("host_link_gbps"), d.host_link_gbps, 1e6)? {
         p.host_link_gbps = v;
     }
     Ok(())
@@ -311,7 +311,7 @@ fn memory(d: &HardwareProfileDto, p: &mut DeviceProfile) -> Result<()> {
 
 /// TDP, idle power (at most the TDP) and thermal throttling.
 fn power(d: &HardwareProfileDto, p: &mut DeviceProfile) -> Result<()> {
-    if let Some(v) = positive(&field("tdp_w"), d.tdp_w, 1e5)? {
+    if let Some(v) = positive(field("tdp_w"), d.tdp_w, 1e5)? {
         p.tdp_w = v;
     }
     if let Some(v) = d.idle_w {
@@ -344,10 +344,10 @@ fn cpu_behaviour(d: &HardwareProfileDto, p: &mut DeviceProfile) -> Result<()> {
     if let Some(v) = fraction("interference_per_model", d.interference_per_model)? {
         p.interference_per_model = v;
     }
-    if let Some(v) = count(&field("host_cores"), d.host_cores, 1.0, 4096.0)? {
+    if let Some(v) = count(field("host_cores"), d.host_cores, 1.0, 4096.0)? {
         p.host_cores = v;
     }
-    if let Some(v) = count(&field("fma_width_bits"), d.fma_width_bits, 0.0, 2048.0)? {
+    if let Some(v) = count(field("fma_width_bits"), d.fma_width_bits, 0.0, 2048.0)? {
         p.fma_width_bits = v;
     }
     match d.cpu_vendor.as_deref() {

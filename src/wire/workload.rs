@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::{count, graph, lenient, malformed, positive};
+use super::{count, graph, lenient, malformed, positive, FieldPath};
 use crate::catalog::hardware;
 use crate::catalog::models::ChainGemm;
 use crate::catalog::runtime::RuntimeProfile;
@@ -221,6 +221,8 @@ impl ModelEntryDto {
             Error::missing(format!("{field}.model_name"), "a model name such as bert-base-uncased")
         })?;
         let f = |k: &str| format!("{field}.{k}");
+        // The field paths of checks that pass on almost every call, written only for an error.
+        let at = |k| FieldPath(field, k);
         let model_type = self
             .model_type
             .as_deref()
@@ -239,8 +241,8 @@ impl ModelEntryDto {
             )),
             (_, Some(a)) => Some(CustomModel::Arch(a.into_spec(&f("architecture"))?)),
             (Some(p), None) => Some(CustomModel::Size {
-                params_m: positive(&f("params"), Some(p), 1e7)?.unwrap_or(p),
-                gflops: positive(&f("gflops"), self.gflops, 1e9)?,
+                params_m: positive(at("params"), Some(p), 1e7)?.unwrap_or(p),
+                gflops: positive(at("gflops"), self.gflops, 1e9)?,
             }),
             (None, None) if self.gflops.is_some() => {
                 return Err(Error::missing(f("params"), "params (millions) must accompany gflops"))
@@ -259,18 +261,18 @@ impl ModelEntryDto {
         Ok(ModelSpec {
             name,
             model_type,
-            batch_size: count(&f("batch_size"), self.batch_size, 1.0, 65_536.0)?.unwrap_or(1),
+            batch_size: count(at("batch_size"), self.batch_size, 1.0, 65_536.0)?.unwrap_or(1),
             precision: self
                 .precision
                 .as_deref()
                 .map(|p| Precision::parse(&f("precision"), p))
                 .transpose()?
                 .unwrap_or(Precision::Fp32),
-            sequence_length: count(&f("sequence_length"), self.sequence_length, 1.0, 1_048_576.0)?,
-            image_size: count(&f("image_size"), self.image_size, 32.0, 8192.0)?,
-            audio_seconds: positive(&f("audio_seconds"), self.audio_seconds, 36_000.0)?,
-            output_tokens: count(&f("output_tokens"), self.output_tokens, 0.0, 1_048_576.0)?,
-            threads: count(&f("threads"), self.threads, 1.0, 4096.0)?,
+            sequence_length: count(at("sequence_length"), self.sequence_length, 1.0, 1_048_576.0)?,
+            image_size: count(at("image_size"), self.image_size, 32.0, 8192.0)?,
+            audio_seconds: positive(at("audio_seconds"), self.audio_seconds, 36_000.0)?,
+            output_tokens: count(at("output_tokens"), self.output_tokens, 0.0, 1_048_576.0)?,
+            threads: count(at("threads"), self.threads, 1.0, 4096.0)?,
             device: self.device,
             runtime: self
                 .runtime
@@ -291,8 +293,10 @@ impl ModelEntryDto {
 impl ArchDto {
     fn into_spec(self, field: &str) -> Result<ArchSpec> {
         let f = |k: &str| format!("{field}.{k}");
+        let at = |k| FieldPath(field, k);
         let need = |k: &str, v: Option<f64>, max: f64| {
-            count(&f(k), v, 1.0, max)?.ok_or_else(|| Error::missing(f(k), "a positive integer"))
+            count(FieldPath(field, k), v, 1.0, max)?
+                .ok_or_else(|| Error::missing(f(k), "a positive integer"))
         };
         let decoder = match self.family.as_deref().map(str::to_ascii_lowercase).as_deref() {
             None | Some("encoder") => false,
@@ -304,9 +308,9 @@ impl ArchDto {
             layers: need("layers", self.layers, 1000.0)?,
             hidden: need("hidden", self.hidden, 65_536.0)?,
             heads: need("heads", self.heads, 1024.0)?,
-            kv_heads: count(&f("kv_heads"), self.kv_heads, 1.0, 1024.0)?,
-            ffn: count(&f("ffn"), self.ffn, 1.0, 1_048_576.0)?,
-            vocab: count(&f("vocab"), self.vocab, 1.0, 10_000_000.0)?,
+            kv_heads: count(at("kv_heads"), self.kv_heads, 1.0, 1024.0)?,
+            ffn: count(at("ffn"), self.ffn, 1.0, 1_048_576.0)?,
+            vocab: count(at("vocab"), self.vocab, 1.0, 10_000_000.0)?,
             gated: self.gated.unwrap_or(false),
         })
     }
