@@ -196,7 +196,8 @@ fn name_arg(v: Option<JsValue>, field: &str, default: &str) -> Result<String, Js
 #[wasm_bindgen(js_name = MultiModelPredictor)]
 pub struct JsPredictor {
     inner: MultiModelPredictor,
-    hardware: Option<DeviceProfile>,
+    /// The constructor's device, shared with every call's target (not copied per call).
+    hardware: Option<std::sync::Arc<DeviceProfile>>,
     runtime: Option<RuntimeProfile>,
 }
 
@@ -239,7 +240,11 @@ impl JsPredictor {
                 from_js(&sharing_value, "options.sharingConfig")?;
             SharingConfig::try_from(table).map_err(js_error)?
         };
-        Ok(JsPredictor { inner: MultiModelPredictor::new(sharing), hardware, runtime })
+        Ok(JsPredictor {
+            inner: MultiModelPredictor::new(sharing),
+            hardware: hardware.map(Into::into),
+            runtime,
+        })
     }
 
     fn target(
@@ -249,11 +254,11 @@ impl JsPredictor {
         workload_rt: Option<String>,
     ) -> Result<Target, JsError> {
         let device = match hardware_from_js(hardware, "hardware")? {
-            Some(d) => d,
+            Some(d) => d.into(),
             None => match (&workload_hw, &self.hardware) {
-                (Some(h), _) => hardware::find(h).map_err(js_error)?,
-                (None, Some(d)) => d.clone(),
-                (None, None) => hardware::find("webgpu").map_err(js_error)?,
+                (Some(h), _) => hardware::find(h).map_err(js_error)?.into(),
+                (None, Some(d)) => std::sync::Arc::clone(d),
+                (None, None) => hardware::find("webgpu").map_err(js_error)?.into(),
             },
         };
         let runtime = match (&self.runtime, workload_rt) {
@@ -261,7 +266,7 @@ impl JsPredictor {
             (None, Some(r)) => Some(RuntimeProfile::find(&r).map_err(js_error)?),
             (None, None) => None,
         };
-        Ok(Target { device: device.into(), runtime, devices: Vec::new() })
+        Ok(Target { device, runtime, devices: Vec::new() })
     }
 
     /// The workload (with `constraints`) and the target: the arguments every export starts from.

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::r4;
 use crate::predict::multi::MultiPrediction;
-use crate::predict::multi::{EnergyReport, ModelResult, PoolReport, SharingBenefits};
+use crate::predict::multi::{EnergyReport, Label, ModelResult, PoolReport, SharingBenefits};
 
 /// `totalMetrics`.
 #[derive(Debug, Clone, Serialize)]
@@ -54,22 +54,25 @@ pub struct MemoryBreakdownDto {
 #[cfg_attr(test, derive(ts_rs::TS), ts(rename = "IndividualPrediction"))]
 pub struct IndividualDto {
     /// Name.
-    pub model_name: String,
+    #[cfg_attr(test, ts(type = "string"))]
+    pub model_name: Label,
     /// Type.
     #[cfg_attr(test, ts(type = "ModelType"))]
-    pub model_type: String,
+    pub model_type: &'static str,
     /// Device id.
-    pub device: String,
+    #[cfg_attr(test, ts(type = "string"))]
+    pub device: Label,
     /// Runtime.
-    pub runtime: String,
+    #[cfg_attr(test, ts(type = "string"))]
+    pub runtime: Label,
     /// Batch size.
     pub batch_size: u32,
     /// Precision asked for.
     #[cfg_attr(test, ts(type = "Precision"))]
-    pub precision: String,
+    pub precision: &'static str,
     /// Precision computed in.
     #[cfg_attr(test, ts(type = "Precision"))]
-    pub compute_precision: String,
+    pub compute_precision: &'static str,
     /// Time in the schedule, ms.
     pub latency: f64,
     /// Time alone, ms.
@@ -88,7 +91,7 @@ pub struct IndividualDto {
     pub slowdown: f64,
     /// Dominant limit.
     #[cfg_attr(test, ts(type = "Bound"))]
-    pub bound: String,
+    pub bound: &'static str,
     /// Kernels per batch.
     pub kernels: f64,
     /// GFLOP per batch.
@@ -128,7 +131,8 @@ pub struct ContentionDto {
 #[cfg_attr(test, derive(ts_rs::TS), ts(rename = "NamedValue"))]
 pub struct NamedValueDto {
     /// Model name.
-    pub model_name: String,
+    #[cfg_attr(test, ts(type = "string"))]
+    pub model_name: Label,
     /// Value.
     pub value: f64,
 }
@@ -154,13 +158,16 @@ pub struct SharingDto {
 #[cfg_attr(test, derive(ts_rs::TS), ts(rename = "SharingPair"))]
 pub struct PairDto {
     /// Model holding the weights.
-    pub model_a: String,
+    #[cfg_attr(test, ts(type = "string"))]
+    pub model_a: Label,
     /// Model reusing them.
-    pub model_b: String,
+    #[cfg_attr(test, ts(type = "string"))]
+    pub model_b: Label,
     /// MB saved.
     pub memory_saved_mb: f64,
     /// Why.
-    pub reason: String,
+    #[cfg_attr(test, ts(type = "string"))]
+    pub reason: Label,
 }
 
 /// A timeline bar.
@@ -169,7 +176,8 @@ pub struct PairDto {
 #[cfg_attr(test, derive(ts_rs::TS), ts(rename = "TimelineEntry"))]
 pub struct TimelineDto {
     /// Model name.
-    pub model: String,
+    #[cfg_attr(test, ts(type = "string"))]
+    pub model: Label,
     /// Start, ms.
     pub start_time: f64,
     /// End, ms.
@@ -179,7 +187,8 @@ pub struct TimelineDto {
     /// Group.
     pub group: usize,
     /// Device.
-    pub device: String,
+    #[cfg_attr(test, ts(type = "string"))]
+    pub device: Label,
 }
 
 /// A point of the memory curve.
@@ -258,14 +267,15 @@ pub struct PoolDto {
 pub struct PlanDto {
     /// Strategy.
     #[cfg_attr(test, ts(type = "Strategy"))]
-    pub strategy: String,
+    pub strategy: &'static str,
     /// Groups in order, by model name.
-    pub groups: Vec<Vec<String>>,
+    #[cfg_attr(test, ts(type = "Array<Array<string>>"))]
+    pub groups: Vec<Vec<Label>>,
     /// Threads per model (CPU devices).
     pub threads: Vec<NamedValueDto>,
     /// `resident` or `unload`.
     #[cfg_attr(test, ts(type = "Residency"))]
-    pub residency: String,
+    pub residency: &'static str,
 }
 
 /// The result of `predict`.
@@ -313,20 +323,20 @@ pub(super) fn totals(p: &MultiPrediction) -> TotalMetricsDto {
 }
 
 pub(super) fn plan_dto(p: &MultiPrediction) -> PlanDto {
-    let name = |i: usize| p.models[i].name.to_string();
+    let name = |i: usize| Label::clone(&p.models[i].name);
     PlanDto {
-        strategy: p.plan.strategy.name().to_string(),
+        strategy: p.plan.strategy.name(),
         groups: p.plan.groups.iter().map(|g| g.iter().map(|&i| name(i)).collect()).collect(),
         threads: p
             .models
             .iter()
             .filter(|m| m.solo.threads > 0)
             .map(|m| NamedValueDto {
-                model_name: m.name.to_string(),
+                model_name: Label::clone(&m.name),
                 value: f64::from(m.solo.threads),
             })
             .collect(),
-        residency: p.plan.residency.name().to_string(),
+        residency: p.plan.residency.name(),
     }
 }
 
@@ -354,13 +364,13 @@ impl From<&ModelResult> for IndividualDto {
     fn from(m: &ModelResult) -> Self {
         let b = &m.solo.memory;
         IndividualDto {
-            model_name: m.name.to_string(),
-            model_type: m.model_type.name().to_string(),
-            device: m.device.to_string(),
-            runtime: m.runtime.to_string(),
+            model_name: Label::clone(&m.name),
+            model_type: m.model_type.name(),
+            device: Label::clone(&m.device),
+            runtime: Label::clone(&m.runtime),
             batch_size: m.batch_size,
-            precision: m.precision.name().to_string(),
-            compute_precision: m.solo.compute_precision.name().to_string(),
+            precision: m.precision.name(),
+            compute_precision: m.solo.compute_precision.name(),
             latency: r4(m.latency_ms),
             solo_latency: r4(m.solo.latency_ms),
             throughput: r4(m.throughput),
@@ -376,7 +386,7 @@ impl From<&ModelResult> for IndividualDto {
             start_time: r4(m.start_ms),
             end_time: r4(m.end_ms),
             slowdown: r4(m.slowdown),
-            bound: m.solo.bound.name().to_string(),
+            bound: m.solo.bound.name(),
             kernels: m.solo.kernels,
             gflops: r4(m.solo.gflops),
             prefill_latency: r4(m.solo.prefill_ms),
@@ -397,7 +407,7 @@ fn contention_dto(p: &MultiPrediction) -> ContentionDto {
         model_slowdowns: p
             .models
             .iter()
-            .map(|m| NamedValueDto { model_name: m.name.to_string(), value: r4(m.slowdown) })
+            .map(|m| NamedValueDto { model_name: Label::clone(&m.name), value: r4(m.slowdown) })
             .collect(),
     }
 }
@@ -412,10 +422,10 @@ impl From<&SharingBenefits> for SharingDto {
                 .pairs
                 .iter()
                 .map(|(a, b, mb, why)| PairDto {
-                    model_a: a.to_string(),
-                    model_b: b.to_string(),
+                    model_a: Label::clone(a),
+                    model_b: Label::clone(b),
                     memory_saved_mb: r4(*mb),
-                    reason: why.to_string(),
+                    reason: Label::clone(why),
                 })
                 .collect(),
         }
@@ -428,12 +438,12 @@ fn schedule_dto(p: &MultiPrediction) -> ScheduleDto {
         .models
         .iter()
         .map(|m| TimelineDto {
-            model: m.name.to_string(),
+            model: Label::clone(&m.name),
             start_time: r4(m.start_ms),
             end_time: r4(m.end_ms),
             duration: r4(m.end_ms - m.start_ms),
             group: m.group,
-            device: m.device.to_string(),
+            device: Label::clone(&m.device),
         })
         .collect();
     timeline.sort_by(|a, b| {
