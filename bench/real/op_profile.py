@@ -5,8 +5,8 @@ the model's wall time without the profiler (the profiler adds its own cost: comp
     .venv/bin/python op_profile.py mobilenet_v2 --batch 8
     .venv/bin/python op_profile.py minilm --batch 1
 
-Models: any torchvision constructor name (random weights), or `minilm` (all-MiniLM-L6-v2's config, sequence
-128). Nothing is downloaded.
+Models: any torchvision constructor name (random weights), `minilm` (all-MiniLM-L6-v2's config, sequence
+128) or `bert` (bert-base-uncased's config, sequence 128). Nothing is downloaded.
 """
 import argparse, collections, time
 
@@ -18,9 +18,11 @@ WRAPPERS = ("aten::conv2d", "aten::convolution", "aten::_convolution")
 
 
 def build(name, batch):
-    if name == "minilm":
+    if name in ("minilm", "bert"):
         from transformers import BertConfig, BertModel
-        cfg = BertConfig(hidden_size=384, num_hidden_layers=6, num_attention_heads=12, intermediate_size=1536)
+        small = dict(hidden_size=384, num_hidden_layers=6, num_attention_heads=12, intermediate_size=1536)
+        # BertConfig's defaults are bert-base-uncased's shape.
+        cfg = BertConfig(**small) if name == "minilm" else BertConfig()
         model = BertModel(cfg).float().eval()
         ids = torch.randint(0, cfg.vocab_size, (batch, 128))
         return lambda: model(input_ids=ids, attention_mask=torch.ones_like(ids))
