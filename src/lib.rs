@@ -60,9 +60,9 @@ pub mod bench;
 pub mod calibrate;
 pub mod catalog;
 pub mod error;
+pub(crate) mod minmax;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod native;
-pub(crate) mod num;
 pub mod onnx;
 pub mod plan;
 pub mod predict;

@@ -34,14 +34,16 @@ impl Precision {
     pub const ALL: [Precision; 5] = [Self::Fp32, Self::Fp16, Self::Bf16, Self::Int8, Self::Int4];
 
     /// Parses the names users write (`fp32`, `float16`, `q4`, …).
-    pub fn parse(field: &str, text: &str) -> Result<Self> {
+    pub fn parse(field: impl std::fmt::Display, text: &str) -> Result<Self> {
         match text.trim().to_ascii_lowercase().as_str() {
             "fp32" | "float32" | "f32" => Ok(Self::Fp32),
             "fp16" | "float16" | "f16" | "half" => Ok(Self::Fp16),
             "bf16" | "bfloat16" => Ok(Self::Bf16),
             "int8" | "q8" | "i8" | "uint8" => Ok(Self::Int8),
             "int4" | "q4" | "i4" => Ok(Self::Int4),
-            _ => Err(Error::invalid(field, text, "one of fp32, fp16, bf16, int8, int4")),
+            _ => {
+                Err(Error::invalid(field.to_string(), text, "one of fp32, fp16, bf16, int8, int4"))
+            }
         }
     }
 
@@ -98,7 +100,7 @@ impl ModelType {
         [Self::TextEmbedding, Self::TextGeneration, Self::Vision, Self::Audio, Self::Multimodal];
 
     /// Parses the seed's names (`text_embedding`, …); also accepts a few common aliases.
-    pub fn parse(field: &str, text: &str) -> Result<Self> {
+    pub fn parse(field: impl std::fmt::Display, text: &str) -> Result<Self> {
         match text.trim().to_ascii_lowercase().replace('-', "_").as_str() {
             "text_embedding" | "embedding" | "text" => Ok(Self::TextEmbedding),
             "text_generation" | "generation" | "llm" => Ok(Self::TextGeneration),
@@ -106,7 +108,7 @@ impl ModelType {
             "audio" | "speech" => Ok(Self::Audio),
             "multimodal" => Ok(Self::Multimodal),
             _ => Err(Error::invalid(
-                field,
+                field.to_string(),
                 text,
                 "one of text_embedding, text_generation, vision, audio, multimodal",
             )),

@@ -13,7 +13,7 @@ use crate::catalog::hardware::{Concurrency, DeviceProfile, Platform, PAGE_BYTES}
 use crate::catalog::models::Work;
 use crate::catalog::runtime::RuntimeProfile;
 use crate::catalog::Precision;
-use crate::num;
+use crate::minmax;
 
 /// CPU GEMMs with at most this many rows (decode steps at small batch) run as matrix-vector kernels that
 /// stream the weights without padding to a tile (MKL/oneDNN/MLAS GEMV paths). Reliability U: libraries
@@ -40,8 +40,8 @@ fn padded_rows(m: f64, tile: f64, micro: f64, per_tile: f64) -> f64 {
 fn padded_len(len: f64, tile: f64, micro: f64, per_tile: f64) -> f64 {
     let whole = count_floor(per_tile) * tile;
     let rest = len - whole;
-    let padded = if rest > 0.0 { num::min(count_ceil(rest / micro) * micro, tile) } else { 0.0 };
-    num::max(whole + padded, len)
+    let padded = if rest > 0.0 { minmax::min(count_ceil(rest / micro) * micro, tile) } else { 0.0 };
+    minmax::max(whole + padded, len)
 }
 
 /// `x.ceil().max(1.0)` for the counts of tiles and waves (finite, positive, far below 2^53): the same value,
@@ -49,7 +49,7 @@ fn padded_len(len: f64, tile: f64, micro: f64, per_tile: f64) -> f64 {
 /// every tile shape of every operator of every prediction).
 fn count_ceil(x: f64) -> f64 {
     let t = x as i64 as f64;
-    num::max(if t < x { t + 1.0 } else { t }, 1.0)
+    minmax::max(if t < x { t + 1.0 } else { t }, 1.0)
 }
 
 /// `x.floor()` for a non-negative count far below 2^53 (whole tiles of a GEMM): the same value, without the
@@ -217,7 +217,7 @@ impl Tally {
         self.compute_bound_us += other.compute_bound_us * times;
         self.memory_bound_us += other.memory_bound_us * times;
         self.overhead_us += other.overhead_us * times;
-        self.peak_act_bytes = num::max(self.peak_act_bytes, other.peak_act_bytes);
+        self.peak_act_bytes = minmax::max(self.peak_act_bytes, other.peak_act_bytes);
     }
 }
 
@@ -395,7 +395,7 @@ impl Rates {
             units: 1.0,
             vector_flops: self.vector_flops / self.units,
             bandwidth: if self.core_bw > 0.0 {
-                self.bandwidth.min(self.core_bw)
+                minmax::min(self.bandwidth, self.core_bw)
             } else {
                 self.bandwidth
             },
@@ -526,9 +526,9 @@ impl Placement<'_> {
         if r.cpu && !self.runtime.tiled_gemm {
             // Rows split evenly over the threads: the slowest thread has ⌈m / T⌉ rows of every batch.
             let rows = count_ceil(op.m / r.lanes);
-            let share = num::min(rows / num::max(op.m, 1.0), 1.0);
+            let share = minmax::min(rows / minmax::max(op.m, 1.0), 1.0);
             let t = op.flops * share / (r.unit_flops * r.lane_speed * efficiency);
-            return (t, num::min(op.m / (rows * r.lanes), 1.0));
+            return (t, minmax::min(op.m / (rows * r.lanes), 1.0));
         }
         let mut best = (f64::INFINITY, 0.0);
         // Convolutions with a window run at the full width; 1×1 ones too unless they run as matrix products.
@@ -554,14 +554,14 @@ impl Placement<'_> {
             };
             let waves = count_ceil(tiles / r.lanes);
             let tile_efficiency = if width_share < 1.0 {
-                num::min(tile.efficiency, width_cap)
+                minmax::min(tile.efficiency, width_cap)
             } else {
                 tile.efficiency
             };
             let rate = lane_rate * tile_efficiency * efficiency;
             let t = waves * work / (area * tiles * rate);
             if t < best.0 {
-                best = (t, num::min(tiles / (waves * r.lanes), 1.0));
+                best = (t, minmax::min(tiles / (waves * r.lanes), 1.0));
             }
         }
         best
@@ -581,7 +581,7 @@ impl Placement<'_> {
         if rate <= 0.0 {
             return vector;
         }
-        num::max(vector, elems / (rate * 1e9 * r.units))
+        minmax::max(vector, elems / (rate * 1e9 * r.units))
     }
 
     /// Whether the runtime's own kernels run on the cores here: a CPU, or WebAssembly in a page (a WebNN
@@ -627,7 +627,7 @@ impl Placement<'_> {
             return r.bandwidth;
         }
         let per_core = if r.core_bw > 0.0 { r.core_bw } else { r.bandwidth / r.lanes };
-        num::min(r.bandwidth, per_core * r.lanes * share)
+        minmax::min(r.bandwidth, per_core * r.lanes * share)
     }
 
     fn op(&self, r: &Rates, op: &Op) -> Tally {
@@ -675,10 +675,10 @@ impl Placement<'_> {
         // The device-side cost: a kernel launch on accelerators, the fork and join of the kernel's threads on
         // CPUs (none on one thread).
         let overhead = if serial { 0.0 } else { r.launch_s };
-        let device = num::max(compute, memory) + pack + overhead;
+        let device = minmax::max(compute, memory) + pack + overhead;
         let host = r.host_s;
-        let wall = if r.cpu { device + host } else { num::max(device, host) };
-        let busy = num::max(compute, memory) + pack;
+        let wall = if r.cpu { device + host } else { minmax::max(device, host) };
+        let busy = minmax::max(compute, memory) + pack;
         let (mut cb, mut mb) = (0.0, pack);
         if compute >= memory {
             cb = compute
@@ -749,7 +749,7 @@ impl Placement<'_> {
         let above = self.runtime.fresh_pages_above_mib;
         if r.cpu && above > 0.0 && bytes > above * MB {
             count_ceil(bytes / PAGE_BYTES as f64) * self.device.page_fault_us * 1e-6
-                / r.units.max(1.0)
+                / minmax::max(r.units, 1.0)
         } else {
             0.0
         }

@@ -8,7 +8,7 @@
 //! of a core and a share of that is burnt spinning at barriers. Memory is sampled at every event, so the
 //! reported peak is the true maximum of the piecewise-constant memory curve.
 
-use crate::num;
+use crate::minmax;
 
 /// Sum that does not depend on the order of its terms (they are sorted first), so that listing the same
 /// models in another order gives bit-identical totals.
@@ -87,7 +87,7 @@ impl Cores {
     /// `spinning` (a share of the load) belongs to pools that spin while they wait.
     fn state(&self, total: f64, spinning: f64) -> CoresState {
         // Each core slows as more of them are busy (clock, SMT, shared caches).
-        let clock = self.core_rate(num::min(total, 1.0) * self.cores, self.per_extra_core());
+        let clock = self.core_rate(minmax::min(total, 1.0) * self.cores, self.per_extra_core());
         if total <= 1.0 {
             return CoresState { clock, sched: 1.0, waiting: 0.0 };
         }
@@ -354,7 +354,7 @@ impl Scenario {
         for &k in group {
             let Some(j) = self.jobs.get(k) else { continue };
             let solo = j.solo_ns as f64;
-            longest = num::max(longest, solo);
+            longest = minmax::max(longest, solo);
             for &(r, d) in &j.demands {
                 load[r] += solo * d;
             }
@@ -367,8 +367,8 @@ impl Scenario {
     fn floor_of(&self, longest: f64, work: &[f64]) -> f64 {
         work.iter()
             .zip(&self.resources)
-            .map(|(w, res)| w / num::max(res.capacity, 1e-9))
-            .fold(longest, num::max)
+            .map(|(w, res)| w / minmax::max(res.capacity, 1e-9))
+            .fold(longest, minmax::max)
     }
 
     /// [`Scenario::makespan_floor_ns`] of every subset of `order` (index: the bit mask over `order`'s
@@ -386,7 +386,7 @@ impl Scenario {
             longest[mask] = longest[rest];
             if let Some(j) = self.jobs.get(order[b]) {
                 let solo = j.solo_ns as f64;
-                longest[mask] = num::max(longest[mask], solo);
+                longest[mask] = minmax::max(longest[mask], solo);
                 for &(res, d) in &j.demands {
                     work[mask * r + res] += solo * d;
                 }
@@ -430,10 +430,10 @@ impl Scenario {
         // Per resource, how far its load exceeds its capacity and the share a proportionally shared one gives
         // each job; per domain, the interference its co-runners cause: computed once, read by every job.
         for (res, state) in self.resources.iter().zip(&mut scratch.resources) {
-            state.total = state.load / num::max(res.capacity, 1e-9);
-            state.share = 1.0 / num::max(state.total, 1.0);
+            state.total = state.load / minmax::max(res.capacity, 1e-9);
+            state.share = 1.0 / minmax::max(state.total, 1.0);
             if let ResourceKind::Cores(c) = res.kind {
-                state.cores = c.state(state.total, state.spinning / num::max(state.load, 1e-12));
+                state.cores = c.state(state.total, state.spinning / minmax::max(state.load, 1e-12));
             }
         }
         for (k, state) in scratch.domains.iter_mut().enumerate() {
@@ -443,7 +443,7 @@ impl Scenario {
         }
         scratch.rates.clear();
         for &k in active {
-            let r = num::max(self.rate(k, scratch), 1e-12);
+            let r = minmax::max(self.rate(k, scratch), 1e-12);
             scratch.rates.push(r);
         }
         &scratch.rates
@@ -465,7 +465,7 @@ impl Scenario {
                     }
                 }
             };
-            rate = num::min(rate, share);
+            rate = minmax::min(rate, share);
         }
         // A job outside every domain (none listed) has no co-runners to interfere with it.
         rate * scratch.domains.get(j.domain).map_or(1.0, |d| d.speed)
@@ -618,13 +618,13 @@ impl Scenario {
                     .spinning
                     .iter()
                     .map(|p| (p.until_ns - now) as f64)
-                    .fold(f64::INFINITY, num::min);
+                    .fold(f64::INFINITY, minmax::min);
                 let step = ws
                     .active
                     .iter()
                     .zip(rates)
                     .map(|(&k, r)| ws.remaining[k] / r)
-                    .fold(until_spin_ends, num::min);
+                    .fold(until_spin_ends, minmax::min);
                 let dt = ceil_ns(step);
                 obs.busy(self, &ws.active, dt);
                 now += dt;
@@ -673,7 +673,7 @@ fn take_over_spinning(k: usize, job: &Job, spinning: &mut [SpinningPool]) {
     let mut wanted = job.spin_share;
     let own = |p: &SpinningPool| p.job == k || (job.pool_key != 0 && p.pool_key == job.pool_key);
     for p in spinning.iter_mut().filter(|p| own(p) && p.resource == resource) {
-        let taken = num::min(wanted, p.share);
+        let taken = minmax::min(wanted, p.share);
         p.share -= taken;
         wanted -= taken;
     }
@@ -740,9 +740,9 @@ trait Observer {
 impl Observer for Peaks {
     fn sample(&mut self, _now: u64, mb: [f64; MAX_POOLS]) {
         for (p, v) in self.peak_mb.iter_mut().zip(mb) {
-            *p = num::max(*p, v);
+            *p = minmax::max(*p, v);
         }
-        self.peak_total_mb = num::max(self.peak_total_mb, mb.iter().sum::<f64>());
+        self.peak_total_mb = minmax::max(self.peak_total_mb, mb.iter().sum::<f64>());
     }
 }
 
@@ -757,7 +757,7 @@ struct Full {
 impl Observer for Full {
     fn sample(&mut self, now: u64, mb: [f64; MAX_POOLS]) {
         for (p, v) in self.peak.iter_mut().zip(mb) {
-            *p = num::max(*p, v);
+            *p = minmax::max(*p, v);
         }
         if self.memory.last().map(|s| s.mb) != Some(mb) {
             self.memory.push(MemorySample { time_ns: now, mb });
@@ -779,7 +779,7 @@ impl Observer for Full {
                 .filter(|&&k| sc.jobs[k].domain == d)
                 .map(|&k| sc.jobs[k].activity)
                 .sum();
-            *busy += num::min(activity, 1.0) * dt as f64;
+            *busy += minmax::min(activity, 1.0) * dt as f64;
         }
     }
 }

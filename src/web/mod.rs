@@ -24,6 +24,7 @@ mod webnn;
 mod worker;
 
 use serde::Serialize;
+use std::sync::Arc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -197,7 +198,7 @@ fn name_arg(v: Option<JsValue>, field: &str, default: &str) -> Result<String, Js
 pub struct JsPredictor {
     inner: MultiModelPredictor,
     /// The constructor's device, shared with every call's target (not copied per call).
-    hardware: Option<std::sync::Arc<DeviceProfile>>,
+    hardware: Option<Arc<DeviceProfile>>,
     runtime: Option<RuntimeProfile>,
 }
 
@@ -257,7 +258,7 @@ impl JsPredictor {
             Some(d) => d.into(),
             None => match (&workload_hw, &self.hardware) {
                 (Some(h), _) => hardware::find(h).map_err(js_error)?.into(),
-                (None, Some(d)) => std::sync::Arc::clone(d),
+                (None, Some(d)) => Arc::clone(d),
                 (None, None) => hardware::find("webgpu").map_err(js_error)?.into(),
             },
         };

@@ -295,7 +295,7 @@ pub struct PredictionDto {
     pub execution_schedule: ScheduleDto,
     /// Strategy.
     #[cfg_attr(test, ts(type = "Strategy"))]
-    pub execution_strategy: String,
+    pub execution_strategy: &'static str,
     /// Plan.
     pub plan: PlanDto,
     /// Main device id.
@@ -349,7 +349,7 @@ impl From<&MultiPrediction> for PredictionDto {
             contention_factors: contention_dto(p),
             sharing_benefits: SharingDto::from(&p.sharing),
             execution_schedule: schedule_dto(p),
-            execution_strategy: p.plan.strategy.name().to_string(),
+            execution_strategy: p.plan.strategy.name(),
             plan: plan_dto(p),
             hardware_platform: p.devices.first().cloned().unwrap_or_default(),
             devices: p.devices.clone(),

@@ -226,7 +226,7 @@ impl ModelEntryDto {
         let model_type = self
             .model_type
             .as_deref()
-            .map(|t| ModelType::parse(&f("model_type"), t))
+            .map(|t| ModelType::parse(at("model_type"), t))
             .transpose()?;
         let custom = match (self.params, self.architecture) {
             _ if self.graph.is_some() => Some(CustomModel::Graph(
@@ -265,7 +265,7 @@ impl ModelEntryDto {
             precision: self
                 .precision
                 .as_deref()
-                .map(|p| Precision::parse(&f("precision"), p))
+                .map(|p| Precision::parse(at("precision"), p))
                 .transpose()?
                 .unwrap_or(Precision::Fp32),
             sequence_length: count(at("sequence_length"), self.sequence_length, 1.0, 1_048_576.0)?,
@@ -408,7 +408,7 @@ impl TryFrom<BTreeMap<String, SharingRuleDto>> for SharingConfig {
             let compatible_types = rule
                 .compatible_types
                 .iter()
-                .map(|c| ModelType::parse(&format!("{field}.compatible_types"), c))
+                .map(|c| ModelType::parse(FieldPath(&field, "compatible_types"), c))
                 .collect::<Result<Vec<_>>>()?;
             rules.push((
                 t,
