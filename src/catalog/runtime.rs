@@ -756,31 +756,13 @@ impl RuntimeProfile {
 
     /// Finds a runtime by name (case-insensitive; `trt`, `torch`, `ort`, `ort-web`, `transformers.js` accepted).
     pub fn find(name: &str) -> Result<Self> {
-        // Compared without case, so nothing is allocated (every model of every prediction looks its runtime
-        // up here).
-        const ALIASES: [(&str, &str); 9] = [
-            ("trt", "tensorrt"),
-            ("torch", "pytorch"),
-            ("ort", "onnxruntime"),
-            ("ort-web", "onnxruntime-web"),
-            ("onnxruntime_web", "onnxruntime-web"),
-            ("transformers.js", "transformersjs"),
-            ("transformers-js", "transformersjs"),
-            ("tensorflowjs", "tfjs"),
-            ("tensorflow.js", "tfjs"),
-        ];
-        let key = name.trim();
-        let canonical = ALIASES
-            .iter()
-            .find(|(alias, _)| alias.eq_ignore_ascii_case(key))
-            .map_or(key, |(_, c)| c);
-        RUNTIMES
-            .iter()
-            .find(|r| r.name.eq_ignore_ascii_case(canonical))
-            .map(Self::from_entry)
-            .ok_or_else(|| {
-                Error::invalid("runtime", name, format!("one of {}", names().join(", ")))
-            })
+        Ok(Self::from_entry(entry(name)?))
+    }
+
+    /// The catalog's name of the runtime `name` names (as [`RuntimeProfile::find`] reads it), without
+    /// building its profile: what a model entry's `runtime` is checked and stored as.
+    pub fn canonical(name: &str) -> Result<&'static str> {
+        Ok(entry(name)?.name)
     }
 
     /// Every runtime in the catalog.
@@ -789,7 +771,55 @@ impl RuntimeProfile {
     }
 }
 
+/// The catalog entry `name` names, or an error listing the runtimes.
+fn entry(name: &str) -> Result<&'static Rt> {
+    // Compared without case, so nothing is allocated (every model of every prediction looks its runtime
+    // up here).
+    const ALIASES: [(&str, &str); 9] = [
+        ("trt", "tensorrt"),
+        ("torch", "pytorch"),
+        ("ort", "onnxruntime"),
+        ("ort-web", "onnxruntime-web"),
+        ("onnxruntime_web", "onnxruntime-web"),
+        ("transformers.js", "transformersjs"),
+        ("transformers-js", "transformersjs"),
+        ("tensorflowjs", "tfjs"),
+        ("tensorflow.js", "tfjs"),
+    ];
+    let key = name.trim();
+    let canonical =
+        ALIASES.iter().find(|(alias, _)| alias.eq_ignore_ascii_case(key)).map_or(key, |(_, c)| c);
+    RUNTIMES
+        .iter()
+        .find(|r| r.name.eq_ignore_ascii_case(canonical))
+        .ok_or_else(|| Error::invalid("runtime", name, format!("one of {}", names().join(", "))))
+}
+
 /// Names of every runtime.
 pub fn names() -> Vec<&'static str> {
     RUNTIMES.iter().map(|r| r.name).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{names, RuntimeProfile};
+
+    #[test]
+    fn canonical_names_are_what_find_resolves_to() {
+        for given in [
+            "trt",
+            "Torch",
+            " ort ",
+            "ORT-web",
+            "transformers.js",
+            "tensorflow.js",
+            "pytorch-kept-heap",
+        ] {
+            let name = RuntimeProfile::canonical(given).unwrap();
+            assert_eq!(name, RuntimeProfile::find(given).unwrap().name, "{given}");
+            assert!(names().contains(&name), "{given} -> {name}");
+        }
+        let err = RuntimeProfile::canonical("tensorflow").unwrap_err().to_string();
+        assert!(err.contains("runtime") && err.contains("onnxruntime-web"), "{err}");
+    }
 }

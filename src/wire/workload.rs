@@ -278,7 +278,7 @@ impl ModelEntryDto {
                 .runtime
                 .as_deref()
                 .map(|r| {
-                    RuntimeProfile::find(r).map(|p| p.name).map_err(|_| {
+                    RuntimeProfile::canonical(r).map(str::to_string).map_err(|_| {
                         let names: Vec<String> =
                             RuntimeProfile::all().into_iter().map(|p| p.name).collect();
                         Error::invalid(f("runtime"), r, format!("one of {}", names.join(", ")))
