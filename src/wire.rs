@@ -119,9 +119,9 @@ pub(crate) fn positive(
 /// `parent.key` as a field path in errors, written only when an error names it (a model entry's fields are
 /// checked on every call, and almost never fail).
 #[derive(Clone, Copy)]
-pub(crate) struct FieldPath<'a>(pub &'a str, pub &'a str);
+pub(crate) struct FieldPath<'a, P>(pub P, pub &'a str);
 
-impl std::fmt::Display for FieldPath<'_> {
+impl<P: std::fmt::Display> std::fmt::Display for FieldPath<'_, P> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}.{}", self.0, self.1)
     }

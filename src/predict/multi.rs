@@ -364,7 +364,7 @@ impl Runtimes {
 
 /// `models[i]`, the path of a workload's entry `i` in errors and warnings: written only when one is.
 #[derive(Debug, Clone, Copy)]
-struct ModelField(usize);
+pub(crate) struct ModelField(pub usize);
 
 impl std::fmt::Display for ModelField {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -152,7 +152,7 @@ pub fn measurement_from_dto(d: MeasurementDto, field: &str) -> Result<Measuremen
     let mut models = Vec::with_capacity(d.models.len());
     for (i, m) in d.models.into_iter().enumerate() {
         models.push(MeasuredModel {
-            spec: m.model.into_spec_on(&f(&format!("models[{i}]")), &ids)?,
+            spec: m.model.into_spec_on(f(&format!("models[{i}]")), &ids)?,
             predicted_ms: m.predicted_ms,
             measured_ms: m.measured_ms,
         });

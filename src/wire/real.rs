@@ -140,7 +140,7 @@ pub fn parse_real_run(json: &str) -> Result<RealRun> {
             .models
             .into_iter()
             .enumerate()
-            .map(|(i, e)| e.into_spec(&format!("{f}.models[{i}]")))
+            .map(|(i, e)| e.into_spec(format!("{f}.models[{i}]")))
             .collect::<Result<Vec<_>>>()?;
         let alone = s
             .alone

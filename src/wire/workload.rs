@@ -12,7 +12,7 @@ use crate::catalog::runtime::RuntimeProfile;
 use crate::catalog::sharing::{SharingConfig, SharingRule};
 use crate::catalog::{ModelType, Precision};
 use crate::error::{Error, Result};
-use crate::predict::multi::{Constraints, Workload};
+use crate::predict::multi::{Constraints, ModelField, Workload};
 use crate::predict::spec::{ArchSpec, CustomModel, ModelSpec};
 
 /// One model entry as written in JSON.
@@ -209,20 +209,24 @@ pub struct ParsedWorkload {
 }
 
 impl ModelEntryDto {
-    /// Validates the entry found at `field` (e.g. `models[2]`).
-    pub fn into_spec(self, field: &str) -> Result<ModelSpec> {
+    /// Validates the entry found at `field` (e.g. `models[2]`; written only into errors).
+    pub fn into_spec(self, field: impl std::fmt::Display) -> Result<ModelSpec> {
         self.into_spec_on(field, &[])
     }
 
     /// Like [`ModelEntryDto::into_spec`], where `device` may also name one of `devices` (profiles outside
     /// the catalog that come with the entry, as in a stored measurement).
-    pub fn into_spec_on(self, field: &str, devices: &[String]) -> Result<ModelSpec> {
+    pub fn into_spec_on(
+        self,
+        field: impl std::fmt::Display,
+        devices: &[String],
+    ) -> Result<ModelSpec> {
         let name = self.model_name.filter(|n| !n.trim().is_empty()).ok_or_else(|| {
             Error::missing(format!("{field}.model_name"), "a model name such as bert-base-uncased")
         })?;
         let f = |k: &str| format!("{field}.{k}");
         // The field paths of checks that pass on almost every call, written only for an error.
-        let at = |k| FieldPath(field, k);
+        let at = |k| FieldPath(&field, k);
         let model_type = self
             .model_type
             .as_deref()
@@ -363,7 +367,7 @@ impl TryFrom<WorkloadDto> for ParsedWorkload {
         let models = entries
             .into_iter()
             .enumerate()
-            .map(|(i, e)| e.into_spec(&format!("models[{i}]")))
+            .map(|(i, e)| e.into_spec(ModelField(i)))
             .collect::<Result<Vec<_>>>()?;
         let constraints = constraints.unwrap_or_default().into_constraints()?;
         Ok(ParsedWorkload { workload: Workload { models, constraints }, hardware, runtime })
