@@ -119,9 +119,9 @@ pub(crate) fn positive(
 /// `parent.key` as a field path in errors, written only when an error names it (a model entry's fields are
 /// checked on every call, and almost never fail).
 #[derive(Clone, Copy)]
-pub(crate) struct FieldPath<'a, P>(pub P, pub &'a str);
+pub(crate) struct FieldPath<'a>(pub &'a dyn std::fmt::Display, pub &'a str);
 
-impl<P: std::fmt::Display> std::fmt::Display for FieldPath<'_, P> {
+impl std::fmt::Display for FieldPath<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}.{}", self.0, self.1)
     }

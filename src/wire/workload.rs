@@ -221,12 +221,18 @@ impl ModelEntryDto {
         field: impl std::fmt::Display,
         devices: &[String],
     ) -> Result<ModelSpec> {
+        self.checked(&field, devices)
+    }
+
+    /// [`ModelEntryDto::into_spec_on`] with the path behind one pointer type, so the body is compiled once
+    /// whatever path type callers pass (the package's size).
+    fn checked(self, field: &dyn std::fmt::Display, devices: &[String]) -> Result<ModelSpec> {
         let name = self.model_name.filter(|n| !n.trim().is_empty()).ok_or_else(|| {
             Error::missing(format!("{field}.model_name"), "a model name such as bert-base-uncased")
         })?;
         let f = |k: &str| format!("{field}.{k}");
         // The field paths of checks that pass on almost every call, written only for an error.
-        let at = |k| FieldPath(&field, k);
+        let at = |k| FieldPath(field, k);
         let model_type = self
             .model_type
             .as_deref()
@@ -297,9 +303,9 @@ impl ModelEntryDto {
 impl ArchDto {
     fn into_spec(self, field: &str) -> Result<ArchSpec> {
         let f = |k: &str| format!("{field}.{k}");
-        let at = |k| FieldPath(field, k);
+        let at = |k| FieldPath(&field, k);
         let need = |k: &str, v: Option<f64>, max: f64| {
-            count(FieldPath(field, k), v, 1.0, max)?
+            count(FieldPath(&field, k), v, 1.0, max)?
                 .ok_or_else(|| Error::missing(f(k), "a positive integer"))
         };
         let decoder = match self.family.as_deref().map(str::to_ascii_lowercase).as_deref() {
@@ -412,7 +418,7 @@ impl TryFrom<BTreeMap<String, SharingRuleDto>> for SharingConfig {
             let compatible_types = rule
                 .compatible_types
                 .iter()
-                .map(|c| ModelType::parse(FieldPath(&field, "compatible_types"), c))
+                .map(|c| ModelType::parse(FieldPath(&field.as_str(), "compatible_types"), c))
                 .collect::<Result<Vec<_>>>()?;
             rules.push((
                 t,
