@@ -121,6 +121,11 @@ pub struct RuntimeProfile {
     pub cpu_sigmoid_gelems_per_thread: f64,
     /// CPUs: the same for its GELU kernels (`Activation::Gelu`).
     pub cpu_gelu_gelems_per_thread: f64,
+    /// CPUs: arithmetic one element of its GELU kernel costs at the device's vector rate (the rate its
+    /// small GEMMs reach per core), FLOP: an exact (erf) GELU evaluates a polynomial per element, so on a core
+    /// with narrower or slower vectors it is slower per element, where a fixed element rate would not follow
+    /// the core; 0 = 2 FLOP per element like any element-wise kernel.
+    pub cpu_gelu_flops_per_elem: f64,
     /// CPUs: elements per second, in billions, one thread of its softmax kernel (unfused attention's)
     /// processes, where it runs slower than memory; 0 = at memory and vector speed.
     pub cpu_softmax_gelems_per_thread: f64,
@@ -185,6 +190,7 @@ struct CpuRules {
     norm_gelems: f64,
     sigmoid_gelems: f64,
     gelu_gelems: f64,
+    gelu_flops: f64,
     softmax_gelems: f64,
     depthwise_vector_share: f64,
     wasm_gemm_ratio: f64,
@@ -214,6 +220,7 @@ const NOT_ON_CPU: CpuRules = CpuRules {
     norm_gelems: 0.0,
     sigmoid_gelems: 0.0,
     gelu_gelems: 0.0,
+    gelu_flops: 0.0,
     softmax_gelems: 0.0,
     depthwise_vector_share: 0.0,
     wasm_gemm_ratio: 0.0,
@@ -328,8 +335,23 @@ const PYTORCH_CPU: CpuRules = CpuRules {
     gemm_bits_off_intel: MKL_BITS_OFF_INTEL,
     pointwise_gemm_below_batch: ATEN_POINTWISE_CONV_GEMM_BELOW_BATCH,
     conv_layout_copies: true,
+    gelu_flops: ATEN_GELU_FLOPS_PER_ELEM,
     ..ORT_MEASURED_APART
 };
+
+/// What one element of ATen's exact GELU (`aten::gelu`, erf form, fp32) costs at the device's vector rate,
+/// FLOP. Measured with `bench/real/op_profile.py` (torch 2.15, one thread; 4.72 M GELU elements in each
+/// model: MiniLM at batch 4, BERT-base at batch 1) against the 16-row GEMM rate `mmperf calibrate` measured
+/// on the same VM, which is the vector rate a calibrated profile gives:
+/// - Zen 5 VM (AVX-512): 7.29, 8.52 and 8.69 ms (`op-profile-pytorch-kept-heap-dev-vm-s21-minilm.txt`,
+///   `...-s21-bert.txt`), 0.54-0.65 G elements/s, against 80.7 GFLOP/s (session 20's calibration): 125-149
+///   FLOP per element;
+/// - Zen 3 VM (AVX2): 14.11 ms (`op-profile-pytorch-kept-heap-zen3-vm-s22-minilm.txt`), 0.335 G elements/s,
+///   against 45.1 GFLOP/s (`profile-zen3-vm-s22-pt.json`, the same session): 135.
+///
+/// The model's 2 FLOP per element put these kernels at 1.0-1.3 ms. SiLU does not follow one figure this way
+/// (Zen 5 4.56 G elements/s, Zen 3 1.01: 18 and 45 FLOP per element), so it keeps the element-wise cost.
+const ATEN_GELU_FLOPS_PER_ELEM: f64 = 140.0;
 
 /// PyTorch's CPU kernels against the tuned GEMM `mmperf calibrate` times, at the vector width they use
 /// ([`MKL_BITS_OFF_INTEL`]): `bench/real/gemm_probe.py` right after a calibration on the Zen 5 development VM
@@ -746,6 +768,7 @@ impl RuntimeProfile {
             cpu_norm_gelems_per_thread: r.cpu.norm_gelems,
             cpu_sigmoid_gelems_per_thread: r.cpu.sigmoid_gelems,
             cpu_gelu_gelems_per_thread: r.cpu.gelu_gelems,
+            cpu_gelu_flops_per_elem: r.cpu.gelu_flops,
             cpu_softmax_gelems_per_thread: r.cpu.softmax_gelems,
             cpu_depthwise_vector_share: r.cpu.depthwise_vector_share,
             wasm_gemm_ratio: r.cpu.wasm_gemm_ratio,

@@ -568,7 +568,8 @@ impl Placement<'_> {
     }
 
     /// Compute time of an operator off the GEMM units, s: its arithmetic at the vector rate (a depthwise
-    /// convolution's at the runtime's share of it where it has one, `cpu_depthwise_vector_share`), or on a CPU
+    /// convolution's at the runtime's share of it where it has one, `cpu_depthwise_vector_share`; a GELU's at
+    /// the runtime's cost per element where it has one, `cpu_gelu_flops_per_elem`), or on a CPU
     /// at the runtime's own per-thread element rate where it has one (`own_element_rate`), whichever is
     /// slower.
     fn vector_work(&self, r: &Rates, op: &Op) -> f64 {
@@ -576,7 +577,15 @@ impl Placement<'_> {
         if op.class == OpClass::Depthwise && share > 0.0 && self.own_cpu_kernels(r) {
             return op.flops / (r.vector_flops * share);
         }
-        let vector = op.flops / r.vector_flops;
+        let mut vector = op.flops / r.vector_flops;
+        let per_elem = self.runtime.cpu_gelu_flops_per_elem;
+        if op.class == OpClass::Epilogue
+            && op.activation == Activation::Gelu
+            && per_elem > 0.0
+            && self.own_cpu_kernels(r)
+        {
+            vector = minmax::max(vector, op.activation_elems() * per_elem / r.vector_flops);
+        }
         let (rate, elems) = self.own_element_rate(r, op);
         if rate <= 0.0 {
             return vector;
@@ -1306,6 +1315,32 @@ mod tests {
         assert!(softmax.softmax);
         let want = softmax.out_elems / (ort_web.cpu_softmax_gelems_per_thread * 1e9);
         assert!((p.vector_work(&r, &softmax) - want).abs() < 1e-12, "{want}");
+    }
+
+    #[test]
+    fn pytorchs_gelu_costs_its_arithmetic_per_element_at_the_cores_vector_rate() {
+        let pytorch = RuntimeProfile::find("pytorch").unwrap();
+        assert!(pytorch.cpu_gelu_flops_per_elem > 2.0);
+        let m = resolve(&ModelSpec::named("all-MiniLM-L6-v2").with_batch(4), "m").unwrap();
+        let work = m.arch.work(&m.input);
+        let gelu = work.prefill.iter().find(|o| o.activation == Activation::Gelu).unwrap();
+        let sigmoid_like = Op { activation: Activation::None, ..*gelu };
+        for (device, threads) in [("cpu", 1), ("cpu", 4), ("cpu:server-32c", 8)] {
+            let d = hardware::find(device).unwrap();
+            let p = Placement { device: &d, runtime: &pytorch, threads };
+            let (r, _) = p.rates(Precision::Fp32);
+            // Its elements at the runtime's FLOP each over the placement's vector rate, so a core with a
+            // slower vector unit takes longer per element; a plain element-wise kernel keeps 2 FLOP each.
+            let want = gelu.activation_elems() * pytorch.cpu_gelu_flops_per_elem / r.vector_flops;
+            assert!((p.vector_work(&r, gelu) - want).abs() <= 1e-12 * want, "{device} {threads}");
+            assert!(p.vector_work(&r, &sigmoid_like) < want / 10.0);
+        }
+        // A runtime without the figure (ONNX Runtime fuses its GELU) costs it as any element-wise kernel.
+        let ort = RuntimeProfile::find("onnxruntime").unwrap();
+        let d = hardware::find("cpu").unwrap();
+        let p = Placement { device: &d, runtime: &ort, threads: 1 };
+        let (r, _) = p.rates(Precision::Fp32);
+        assert_eq!(p.vector_work(&r, gelu), gelu.flops / r.vector_flops);
     }
 
     /// t5-small generating `tokens` tokens on `runtime` with `threads` threads on a `cores`-core CPU.
