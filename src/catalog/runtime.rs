@@ -349,6 +349,8 @@ const PYTORCH_CPU: CpuRules = CpuRules {
 /// - Zen 3 VM (AVX2): 14.11 ms (`op-profile-pytorch-kept-heap-zen3-vm-s22-minilm.txt`), 0.335 G elements/s,
 ///   against 45.1 GFLOP/s (`profile-zen3-vm-s22-pt.json`, the same session): 135.
 ///
+/// 140 is the median of the four figures (124.7, 134.9, 145.7, 148.6).
+///
 /// The model's 2 FLOP per element put these kernels at 1.0-1.3 ms. SiLU does not follow one figure this way
 /// (Zen 5 4.56 G elements/s, Zen 3 1.01: 18 and 45 FLOP per element), so it keeps the element-wise cost.
 const ATEN_GELU_FLOPS_PER_ELEM: f64 = 140.0;

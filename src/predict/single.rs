@@ -568,8 +568,7 @@ impl Placement<'_> {
     }
 
     /// Compute time of an operator off the GEMM units, s: its arithmetic at the vector rate (a depthwise
-    /// convolution's at the runtime's share of it where it has one, `cpu_depthwise_vector_share`; a GELU's at
-    /// the runtime's cost per element where it has one, `cpu_gelu_flops_per_elem`), or on a CPU
+    /// convolution's at the runtime's share of it where it has one, `cpu_depthwise_vector_share`), or on a CPU
     /// at the runtime's own per-thread element rate where it has one (`own_element_rate`), whichever is
     /// slower.
     fn vector_work(&self, r: &Rates, op: &Op) -> f64 {
@@ -577,15 +576,7 @@ impl Placement<'_> {
         if op.class == OpClass::Depthwise && share > 0.0 && self.own_cpu_kernels(r) {
             return op.flops / (r.vector_flops * share);
         }
-        let mut vector = op.flops / r.vector_flops;
-        let per_elem = self.runtime.cpu_gelu_flops_per_elem;
-        if op.class == OpClass::Epilogue
-            && op.activation == Activation::Gelu
-            && per_elem > 0.0
-            && self.own_cpu_kernels(r)
-        {
-            vector = minmax::max(vector, op.activation_elems() * per_elem / r.vector_flops);
-        }
+        let vector = op.flops / r.vector_flops;
         let (rate, elems) = self.own_element_rate(r, op);
         if rate <= 0.0 {
             return vector;
@@ -602,8 +593,10 @@ impl Placement<'_> {
     /// The runtime's own per-thread element rate for `op` on a CPU (G elements/s) and the elements it applies
     /// to: a fused residual-add-and-norm (`cpu_skip_norm_gelems_per_thread`), any other normalisation
     /// (`cpu_norm_gelems_per_thread`), attention's softmax (`cpu_softmax_gelems_per_thread`), or an
-    /// activation it runs as a kernel of its own
-    /// (`cpu_sigmoid_gelems_per_thread`, `cpu_gelu_gelems_per_thread`); rate 0 where it has none.
+    /// activation it runs as a kernel of its own (`cpu_sigmoid_gelems_per_thread`,
+    /// `cpu_gelu_gelems_per_thread`; a GELU whose cost is given per element instead,
+    /// `cpu_gelu_flops_per_elem`, at what one thread's share of the vector rate buys); rate 0 where it has
+    /// none.
     fn own_element_rate(&self, r: &Rates, op: &Op) -> (f64, f64) {
         if !self.own_cpu_kernels(r) {
             return (0.0, 0.0);
@@ -619,7 +612,13 @@ impl Placement<'_> {
                 let rate = match op.activation {
                     Activation::None => 0.0,
                     Activation::Sigmoid => rt.cpu_sigmoid_gelems_per_thread,
-                    Activation::Gelu => rt.cpu_gelu_gelems_per_thread,
+                    Activation::Gelu if rt.cpu_gelu_gelems_per_thread > 0.0 => {
+                        rt.cpu_gelu_gelems_per_thread
+                    }
+                    Activation::Gelu if rt.cpu_gelu_flops_per_elem > 0.0 => {
+                        r.vector_flops / r.units / rt.cpu_gelu_flops_per_elem * 1e-9
+                    }
+                    Activation::Gelu => 0.0,
                 };
                 (rate, op.activation_elems())
             }
@@ -1324,7 +1323,7 @@ mod tests {
         let m = resolve(&ModelSpec::named("all-MiniLM-L6-v2").with_batch(4), "m").unwrap();
         let work = m.arch.work(&m.input);
         let gelu = work.prefill.iter().find(|o| o.activation == Activation::Gelu).unwrap();
-        let sigmoid_like = Op { activation: Activation::None, ..*gelu };
+        let plain = Op { activation: Activation::None, ..*gelu };
         for (device, threads) in [("cpu", 1), ("cpu", 4), ("cpu:server-32c", 8)] {
             let d = hardware::find(device).unwrap();
             let p = Placement { device: &d, runtime: &pytorch, threads };
@@ -1333,7 +1332,7 @@ mod tests {
             // slower vector unit takes longer per element; a plain element-wise kernel keeps 2 FLOP each.
             let want = gelu.activation_elems() * pytorch.cpu_gelu_flops_per_elem / r.vector_flops;
             assert!((p.vector_work(&r, gelu) - want).abs() <= 1e-12 * want, "{device} {threads}");
-            assert!(p.vector_work(&r, &sigmoid_like) < want / 10.0);
+            assert!(p.vector_work(&r, &plain) < want / 10.0);
         }
         // A runtime without the figure (ONNX Runtime fuses its GELU) costs it as any element-wise kernel.
         let ort = RuntimeProfile::find("onnxruntime").unwrap();
