@@ -181,6 +181,10 @@ pub struct Prepared {
     pub constraints: Constraints,
     /// Model indices in canonical (content) order.
     pub canonical: Vec<usize>,
+    /// `twins[i]`: the first model of the call whose single-model predictions are model `i`'s (the same
+    /// entry but for nothing a prediction reads: the same content key, device, runtime, architecture and
+    /// input); `i` itself where none comes before it. A workload that lists a model twice predicts it once.
+    pub twins: Vec<usize>,
     /// Pairs that share weights: (model a, model b, MB saved, why).
     pub sharing_pairs: Vec<(usize, usize, f64, Label)>,
     /// Warnings from resolution.
@@ -241,7 +245,7 @@ pub fn prepare(workload: &Workload, target: &Target, sharing: &SharingConfig) ->
             pool_key,
         });
     }
-    let canonical = canonical_order(&models);
+    let (canonical, twins) = canonical_order(&models);
     let constraints = workload.constraints;
     let sharing_pairs = Vec::new();
     let mut prepared = Prepared {
@@ -250,6 +254,7 @@ pub fn prepare(workload: &Workload, target: &Target, sharing: &SharingConfig) ->
         pools,
         constraints,
         canonical,
+        twins,
         sharing_pairs,
         warnings,
         group_gap_ms: 0.0,
@@ -320,8 +325,10 @@ fn check_platform(runtime: &RuntimeProfile, dev: &DeviceProfile) -> Result<()> {
 }
 
 /// The models' indices ordered by content (canonical key, then device), so that no total depends on the
-/// order of the entries.
-fn canonical_order(models: &[PreparedModel]) -> Vec<usize> {
+/// order of the entries; and each model's twin ([`Prepared::twins`]): the entries of equal key sit side by
+/// side in that order, the lowest index first, and one whose device, runtime and resolved work match the
+/// first of its run is that one's twin.
+fn canonical_order(models: &[PreparedModel]) -> (Vec<usize>, Vec<usize>) {
     // Every key in one buffer: `spans[i]` is model i's.
     let mut text = String::with_capacity(models.len() * 64);
     let mut spans = Vec::with_capacity(models.len());
@@ -335,7 +342,20 @@ fn canonical_order(models: &[PreparedModel]) -> Vec<usize> {
     let key = |i: usize| &text[spans[i].clone()];
     let mut canonical: Vec<usize> = (0..models.len()).collect();
     canonical.sort_by(|&a, &b| key(a).cmp(key(b)).then(a.cmp(&b)));
-    canonical
+    let mut twins: Vec<usize> = (0..models.len()).collect();
+    for pair in canonical.windows(2) {
+        let (first, i) = (twins[pair[0]], pair[1]);
+        let (a, b) = (&models[first], &models[i]);
+        if key(first) == key(i)
+            && a.device == b.device
+            && Arc::ptr_eq(&a.runtime, &b.runtime)
+            && a.resolved == b.resolved
+            && a.work == b.work
+        {
+            twins[i] = first;
+        }
+    }
+    (canonical, twins)
 }
 
 /// The runtimes a workload's models name, each looked up once and shared.
@@ -533,9 +553,26 @@ impl Prepared {
         self.evaluate_with(plan, self.singles(plan))
     }
 
-    /// Every model alone with the threads `plan` gives it.
+    /// Every model alone with the threads `plan` gives it (a model listed twice with the same threads is
+    /// predicted once: [`Prepared::twins`]).
     pub fn singles(&self, plan: &Plan) -> Vec<SinglePrediction> {
-        (0..self.models.len()).map(|i| self.single(i, self.threads(i, plan))).collect()
+        let mut out: Vec<SinglePrediction> = Vec::with_capacity(self.models.len());
+        for i in 0..self.models.len() {
+            let threads = self.threads(i, plan);
+            let twin = self.twin(i);
+            let s = if twin != i && self.threads(twin, plan) == threads {
+                out[twin].clone()
+            } else {
+                self.single(i, threads)
+            };
+            out.push(s);
+        }
+        out
+    }
+
+    /// The model whose single-model predictions are model `i`'s ([`Prepared::twins`]; `i` where none is).
+    pub fn twin(&self, i: usize) -> usize {
+        self.twins.get(i).copied().unwrap_or(i)
     }
 
     /// Simulates `plan` with single-model predictions computed beforehand (`singles[i]` for model `i`).
@@ -859,4 +896,45 @@ pub struct MultiPrediction {
     pub warnings: Vec<String>,
     /// The raw schedule.
     pub schedule: Schedule,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn prepared(models: Vec<ModelSpec>, hardware: &str) -> Prepared {
+        let workload = Workload { models, constraints: Constraints::default() };
+        prepare(&workload, &Target::new(hardware).unwrap(), &SharingConfig::default()).unwrap()
+    }
+
+    #[test]
+    fn a_model_listed_twice_takes_its_first_listings_predictions_where_its_threads_match() {
+        let bert = || ModelSpec::named("bert-base-uncased").with_batch(4);
+        let models = vec![
+            ModelSpec::named("t5-small"),
+            bert(),
+            bert().with_batch(2),
+            bert(),
+            ModelSpec { threads: Some(1), ..bert() },
+            ModelSpec::named("t5-small"),
+        ];
+        let prep = prepared(models, "cpu");
+        // Equal entries point at the first of them; another batch or thread count is another model.
+        let twins: Vec<usize> = (0..prep.models.len()).map(|i| prep.twin(i)).collect();
+        assert_eq!(twins, [0, 1, 2, 1, 4, 0]);
+        for strategy in [Strategy::Parallel, Strategy::Sequential] {
+            let plan = prep.plan(strategy);
+            let singles = prep.singles(&plan);
+            for (i, s) in singles.iter().enumerate() {
+                assert_eq!(*s, prep.single(i, prep.threads(i, &plan)), "model {i}, {strategy:?}");
+            }
+        }
+        // A plan that gives a twin other threads than its first predicts it on those.
+        let mut plan = prep.plan(Strategy::Parallel);
+        plan.threads = vec![Some(2), Some(2), Some(2), Some(1), None, Some(2)];
+        let singles = prep.singles(&plan);
+        assert_eq!(singles[3].threads, 1);
+        assert_eq!(singles[3], prep.single(3, 1));
+        assert_ne!(singles[3].latency_ms, singles[1].latency_ms);
+    }
 }

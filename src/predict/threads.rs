@@ -29,14 +29,15 @@ impl SingleTable {
         SingleTable { rows: vec![Vec::new(); prep.models.len()], now: Vec::new() }
     }
 
-    /// Model `i` alone on `threads` threads.
+    /// Model `i` alone on `threads` threads (its twin's prediction where it has one: [`Prepared::twin`]).
     pub fn get(&mut self, prep: &Prepared, i: usize, threads: u32) -> &SinglePrediction {
         let slot = threads as usize;
-        let row = &mut self.rows[i];
+        let twin = prep.twin(i);
+        let row = &mut self.rows[twin];
         if row.len() <= slot {
             row.resize(slot + 1, None);
         }
-        row[slot].get_or_insert_with(|| prep.single(i, threads))
+        row[slot].get_or_insert_with(|| prep.single(twin, threads))
     }
 }
 
