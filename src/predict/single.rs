@@ -40,8 +40,35 @@ fn padded_rows(m: f64, tile: f64, micro: f64, per_tile: f64) -> f64 {
 fn padded_len(len: f64, tile: f64, micro: f64, per_tile: f64) -> f64 {
     let whole = count_floor(per_tile) * tile;
     let rest = len - whole;
-    let padded = if rest > 0.0 { minmax::min(count_ceil(rest / micro) * micro, tile) } else { 0.0 };
+    let padded = if rest > 0.0 {
+        minmax::min(count_ceil(quotient(rest, micro, pow2_recip(micro))) * micro, tile)
+    } else {
+        0.0
+    };
     minmax::max(whole + padded, len)
+}
+
+/// `1 / x` where `x` is a positive power of two whose reciprocal is a normal number (so that multiplying by
+/// it is dividing by `x`, to the bit), else 0: read from the bits, without a division.
+fn pow2_recip(x: f64) -> f64 {
+    const MANTISSA: u64 = (1 << 52) - 1;
+    let bits = x.to_bits();
+    let exp = bits >> 52; // the sign bit set gives an exponent above 2046
+    if bits & MANTISSA != 0 || exp == 0 || exp >= 2046 {
+        return 0.0;
+    }
+    f64::from_bits((2046 - exp) << 52)
+}
+
+/// `a / x`, as a product where `inv` is `x`'s exact reciprocal ([`pow2_recip`], 0 where it has none): the
+/// same value, without the division's latency on the GEMM loop's chain (the catalog's tile sizes and most
+/// CPU thread counts are powers of two).
+fn quotient(a: f64, x: f64, inv: f64) -> f64 {
+    if inv > 0.0 {
+        a * inv
+    } else {
+        a / x
+    }
 }
 
 /// `x.ceil().max(1.0)` for the counts of tiles and waves (finite, positive, far below 2^53): the same value,
@@ -538,10 +565,12 @@ impl Placement<'_> {
         // tile that moves data more than it computes (a few rows) stays as fast as its data allows.
         let width_cap = width_share * r.best_tile;
         let padded = r.cpu && op.m > GEMV_ROWS;
+        let inv_lanes = pow2_recip(r.lanes);
         for tile in &self.device.gemm_tiles {
             let (tm, tn) = (f64::from(tile.m), f64::from(tile.n));
             // Each quotient is taken once: the tile counts and the paddings read it.
-            let (per_m, per_n) = (op.m / tm, op.n / tn);
+            let (per_m, per_n) =
+                (quotient(op.m, tm, pow2_recip(tm)), quotient(op.n, tn, pow2_recip(tn)));
             let (rows, cols) = (count_ceil(per_m), count_ceil(per_n));
             let tiles = op.batches * rows * cols;
             // The padded work over the tiles, at the tile's rate, per wave: as one quotient (a chain of
@@ -552,7 +581,7 @@ impl Placement<'_> {
             } else {
                 (op.flops, 1.0)
             };
-            let waves = count_ceil(tiles / r.lanes);
+            let waves = count_ceil(quotient(tiles, r.lanes, inv_lanes));
             let tile_efficiency = if width_share < 1.0 {
                 minmax::min(tile.efficiency, width_cap)
             } else {
@@ -1008,7 +1037,8 @@ impl Placement<'_> {
 #[cfg(test)]
 mod tests {
     use super::{
-        count_ceil, count_floor, padded_len, padded_rows, Placement, SinglePrediction, MB,
+        count_ceil, count_floor, padded_len, padded_rows, pow2_recip, quotient, Placement,
+        SinglePrediction, MB,
     };
     use crate::catalog::arch::{Activation, Op, OpClass};
     use crate::catalog::hardware;
@@ -1403,6 +1433,25 @@ mod tests {
         slower.gemv_bandwidth_efficiency = split.gemv_bandwidth_efficiency / 2.0;
         let ratio = decode(&slower, 1) / decode(&split, 1);
         assert!(ratio > 1.5 && ratio < 2.0, "{ratio}");
+    }
+
+    #[test]
+    fn a_quotient_by_a_power_of_two_is_its_product_with_the_exact_reciprocal() {
+        let powers = (-8..=24).map(|e| 2f64.powi(e));
+        for x in powers.clone() {
+            assert_eq!(pow2_recip(x), 1.0 / x, "{x}");
+        }
+        // Anything else has no exact reciprocal to multiply by, and the quotient divides.
+        for x in [3.0, 6.0, 24.0, 96.0, 108.0, 0.0, -2.0, -0.0, f64::INFINITY, f64::NAN, 1e-310] {
+            assert_eq!(pow2_recip(x), 0.0, "{x}");
+        }
+        let divisors = powers.chain([3.0, 6.0, 24.0, 96.0, 108.0]);
+        for x in divisors {
+            for a in [0.0, 1.0, 5.0, 197.0, 1023.0, 4096.0, 3.3e9, 7.0 / 3.0, 1e-3] {
+                let q = quotient(a, x, pow2_recip(x));
+                assert_eq!(q.to_bits(), (a / x).to_bits(), "{a} / {x}");
+            }
+        }
     }
 
     #[test]
