@@ -14,8 +14,8 @@ time, GFLOP/s and activation GB/s (input plus output). ATen runs them through MK
 batch 16, through oneDNN otherwise (`ConvParams::use_mkldnn`), which reorders NCHW tensors to its blocked layout
 and back around each call.
 
-With --linear: `torch.nn.functional.linear` (MKL sgemm with the bias) on ViT-B/16's and BERT-base's shapes and
-the large one, GFLOP/s on 1 and 2 threads, twice in turn: to set beside the tuned GEMM rates `mmperf calibrate`
+With --linear: `torch.nn.functional.linear` (MKL sgemm with the bias) on ViT-B/16's, BERT-base's and MiniLM's
+(batch 1) shapes, the large one and calibrate's 16-row one, GFLOP/s on 1 and 2 threads, twice in turn: to set beside the tuned GEMM rates `mmperf calibrate`
 reads in the same minutes (`results/linear-pytorch-dev-vm-s19.txt`, run with the heap kept:
 `MALLOC_TRIM_THRESHOLD_=107374182400 MALLOC_MMAP_MAX_=0`).
 """
@@ -57,7 +57,7 @@ def rate(f, flops, n=30):
 
 def linear_probe():
     shapes = [(197, 768, 768), (197, 768, 3072), (197, 3072, 768), (128, 768, 768), (128, 768, 3072),
-              (512, 768, 768)]
+              (512, 768, 768), (128, 384, 384), (128, 384, 1536), (128, 1536, 384), (16, 768, 768)]
     with torch.inference_mode():
         for th in (1, 2, 1, 2):
             torch.set_num_threads(th)
