@@ -325,9 +325,11 @@ fn check_platform(runtime: &RuntimeProfile, dev: &DeviceProfile) -> Result<()> {
 }
 
 /// The models' indices ordered by content (canonical key, then device), so that no total depends on the
-/// order of the entries; and each model's twin ([`Prepared::twins`]): the entries of equal key sit side by
-/// side in that order, the lowest index first, and one whose device, runtime and resolved work match the
-/// first of its run is that one's twin.
+/// order of the entries; and each model's twin ([`Prepared::twins`]): the entries of equal key (which holds
+/// every field of the entry and the device's index) sit side by side in that order, the lowest index first,
+/// and one whose runtime and resolved model match the first of its run is that one's twin (its operators are
+/// built from the resolved model, so they match too; the comparison guards against two custom graphs whose
+/// keys, a hash of their operators, collide).
 fn canonical_order(models: &[PreparedModel]) -> (Vec<usize>, Vec<usize>) {
     // Every key in one buffer: `spans[i]` is model i's.
     let mut text = String::with_capacity(models.len() * 64);
@@ -346,12 +348,7 @@ fn canonical_order(models: &[PreparedModel]) -> (Vec<usize>, Vec<usize>) {
     for pair in canonical.windows(2) {
         let (first, i) = (twins[pair[0]], pair[1]);
         let (a, b) = (&models[first], &models[i]);
-        if key(first) == key(i)
-            && a.device == b.device
-            && Arc::ptr_eq(&a.runtime, &b.runtime)
-            && a.resolved == b.resolved
-            && a.work == b.work
-        {
+        if key(first) == key(i) && Arc::ptr_eq(&a.runtime, &b.runtime) && a.resolved == b.resolved {
             twins[i] = first;
         }
     }

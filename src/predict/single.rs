@@ -40,11 +40,8 @@ fn padded_rows(m: f64, tile: f64, micro: f64, per_tile: f64) -> f64 {
 fn padded_len(len: f64, tile: f64, micro: f64, per_tile: f64) -> f64 {
     let whole = count_floor(per_tile) * tile;
     let rest = len - whole;
-    let padded = if rest > 0.0 {
-        minmax::min(count_ceil(quotient(rest, micro, pow2_recip(micro))) * micro, tile)
-    } else {
-        0.0
-    };
+    let padded =
+        if rest > 0.0 { minmax::min(count_ceil(quotient(rest, micro)) * micro, tile) } else { 0.0 };
     minmax::max(whole + padded, len)
 }
 
@@ -60,10 +57,11 @@ fn pow2_recip(x: f64) -> f64 {
     f64::from_bits((2046 - exp) << 52)
 }
 
-/// `a / x`, as a product where `inv` is `x`'s exact reciprocal ([`pow2_recip`], 0 where it has none): the
-/// same value, without the division's latency on the GEMM loop's chain (the catalog's tile sizes and most
-/// CPU thread counts are powers of two).
-fn quotient(a: f64, x: f64, inv: f64) -> f64 {
+/// `a / x`, as a product with `x`'s exact reciprocal where it has one ([`pow2_recip`]): the same value,
+/// without the division's latency on the GEMM loop's chain (the catalog's tile sizes and most CPU thread
+/// counts are powers of two).
+fn quotient(a: f64, x: f64) -> f64 {
+    let inv = pow2_recip(x);
     if inv > 0.0 {
         a * inv
     } else {
@@ -565,12 +563,10 @@ impl Placement<'_> {
         // tile that moves data more than it computes (a few rows) stays as fast as its data allows.
         let width_cap = width_share * r.best_tile;
         let padded = r.cpu && op.m > GEMV_ROWS;
-        let inv_lanes = pow2_recip(r.lanes);
         for tile in &self.device.gemm_tiles {
             let (tm, tn) = (f64::from(tile.m), f64::from(tile.n));
             // Each quotient is taken once: the tile counts and the paddings read it.
-            let (per_m, per_n) =
-                (quotient(op.m, tm, pow2_recip(tm)), quotient(op.n, tn, pow2_recip(tn)));
+            let (per_m, per_n) = (quotient(op.m, tm), quotient(op.n, tn));
             let (rows, cols) = (count_ceil(per_m), count_ceil(per_n));
             let tiles = op.batches * rows * cols;
             // The padded work over the tiles, at the tile's rate, per wave: as one quotient (a chain of
@@ -581,7 +577,7 @@ impl Placement<'_> {
             } else {
                 (op.flops, 1.0)
             };
-            let waves = count_ceil(quotient(tiles, r.lanes, inv_lanes));
+            let waves = count_ceil(quotient(tiles, r.lanes));
             let tile_efficiency = if width_share < 1.0 {
                 minmax::min(tile.efficiency, width_cap)
             } else {
@@ -1448,7 +1444,7 @@ mod tests {
         let divisors = powers.chain([3.0, 6.0, 24.0, 96.0, 108.0]);
         for x in divisors {
             for a in [0.0, 1.0, 5.0, 197.0, 1023.0, 4096.0, 3.3e9, 7.0 / 3.0, 1e-3] {
-                let q = quotient(a, x, pow2_recip(x));
+                let q = quotient(a, x);
                 assert_eq!(q.to_bits(), (a / x).to_bits(), "{a} / {x}");
             }
         }
