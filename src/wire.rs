@@ -26,6 +26,7 @@ pub mod pool;
 pub mod published;
 pub mod real;
 pub mod route;
+pub mod tape;
 #[cfg(all(test, not(target_arch = "wasm32")))]
 pub(crate) mod ts;
 

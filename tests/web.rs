@@ -62,13 +62,20 @@ fn predict_js(p: &JsPredictor, workload: &str, strategy: &str) -> Result<JsValue
     .map_err(error_message)
 }
 
+/// Each fixture's name, text, workload and target (its `hardware`, else `webgpu`).
+fn fixtures() -> impl Iterator<Item = (&'static str, &'static str, wire::ParsedWorkload, Target)> {
+    FIXTURES.into_iter().map(|(name, text)| {
+        let parsed = wire::parse_workload(text).unwrap();
+        let target = Target::new(parsed.hardware.as_deref().unwrap_or("webgpu")).unwrap();
+        (name, text, parsed, target)
+    })
+}
+
 #[wasm_bindgen_test]
 fn js_exports_give_the_library_numbers_for_every_fixture() {
     let js_predictor = JsPredictor::new(None).unwrap();
     let lib = MultiModelPredictor::default();
-    for (name, text) in FIXTURES {
-        let parsed = wire::parse_workload(text).unwrap();
-        let target = Target::new(parsed.hardware.as_deref().unwrap_or("webgpu")).unwrap();
+    for (name, text, parsed, target) in fixtures() {
         for strategy in Strategy::ALL {
             let via_js = predict_js(&js_predictor, text, strategy.name())
                 .unwrap_or_else(|e| panic!("{name}: {e}"));
@@ -283,4 +290,69 @@ async fn the_tuned_gemm_is_timed_in_this_engine_and_sets_the_profiles_peak() {
         let msg = error_message(e);
         assert!(msg.contains(field), "{bad}: {msg}");
     }
+}
+
+#[wasm_bindgen::prelude::wasm_bindgen(inline_js = r#"
+export function deep_equal(a, b, path) {
+  if (typeof a !== typeof b) return `${path}: ${typeof a} against ${typeof b}`;
+  if (typeof a === 'number') return Object.is(a, b) ? '' : `${path}: ${a} against ${b}`;
+  if (a === null || b === null || typeof a !== 'object') return a === b ? '' : `${path}: ${a} against ${b}`;
+  if (Array.isArray(a) !== Array.isArray(b)) return `${path}: array against object`;
+  if (Object.getPrototypeOf(a) !== Object.getPrototypeOf(b)) return `${path}: prototypes differ`;
+  const ka = Object.keys(a), kb = Object.keys(b);
+  if (ka.join() !== kb.join()) return `${path}: keys [${ka}] against [${kb}]`;
+  for (const k of ka) {
+    const d = deep_equal(a[k], b[k], `${path}.${k}`);
+    if (d) return d;
+  }
+  return '';
+}
+"#)]
+extern "C" {
+    /// '' when `a` and `b` are the same plain value (types, key order, numbers by `Object.is`), else where
+    /// they first differ.
+    fn deep_equal(a: &JsValue, b: &JsValue, path: &str) -> String;
+}
+
+/// The design's crate's value of `dto`, as the package built results before `wire::tape`.
+fn reference<T: serde::Serialize>(dto: &T) -> JsValue {
+    dto.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).unwrap()
+}
+
+#[wasm_bindgen_test]
+fn results_are_the_values_serde_wasm_bindgen_makes() {
+    let js_predictor = JsPredictor::new(None).unwrap();
+    let lib = MultiModelPredictor::default();
+    for (name, text, parsed, target) in fixtures() {
+        for strategy in Strategy::ALL {
+            let via_js = predict_js(&js_predictor, text, strategy.name()).unwrap();
+            let direct = lib.predict(&parsed.workload, &target, strategy).unwrap();
+            let want = reference(&wire::PredictionDto::from(&direct));
+            let diff = deep_equal(&via_js, &want, &format!("{name} {}", strategy.name()));
+            assert!(diff.is_empty(), "{diff}");
+        }
+        let goal = multimodel_perf::Goal::Latency;
+        let via_js: JsValue = js_predictor
+            .recommend(
+                js(text).unchecked_into(),
+                None,
+                Some(JsValue::from_str(goal.name()).unchecked_into()),
+                None,
+            )
+            .unwrap()
+            .into();
+        let direct = lib.recommend(&parsed.workload, &target, goal).unwrap();
+        let want = reference(&wire::RecommendationDto::from(&direct));
+        let diff = deep_equal(&via_js, &want, &format!("{name} recommend"));
+        assert!(diff.is_empty(), "{diff}");
+    }
+    let models: JsValue = multimodel_perf::web::list_models().unwrap().into();
+    let diff = deep_equal(&models, &reference(&wire::catalog_models()), "listModels");
+    assert!(diff.is_empty(), "{diff}");
+    let devices: JsValue = multimodel_perf::web::list_hardware().unwrap().into();
+    let diff = deep_equal(&devices, &reference(&wire::catalog_devices()), "listHardware");
+    assert!(diff.is_empty(), "{diff}");
+    // The comparison itself tells values apart.
+    let other = reference(&wire::catalog_models()[1..].to_vec());
+    assert!(!deep_equal(&models, &other, "listModels").is_empty());
 }

@@ -24,6 +24,7 @@ mod webnn;
 mod worker;
 
 use serde::Serialize;
+use std::cell::RefCell;
 use std::sync::Arc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -35,7 +36,7 @@ use crate::error::Error;
 #[cfg(not(feature = "predictor-only"))]
 use crate::predict::coldstart::{cold_start, ColdStartConfig, WeightSource};
 use crate::predict::multi::{Constraints, Strategy, Target};
-use crate::wire::{self, ConstraintsDto, HardwareProfileDto, SharingRuleDto, WorkloadDto};
+use crate::wire::{self, tape, ConstraintsDto, HardwareProfileDto, SharingRuleDto, WorkloadDto};
 use crate::{Goal, MultiModelPredictor};
 
 #[cfg(not(feature = "predictor-only"))]
@@ -132,10 +133,95 @@ extern "C" {
     fn json_text(v: &JsValue) -> Result<JsValue, JsValue>;
 }
 
+// The JavaScript half of `wire::tape`: builds a result's objects from its tape in one call. `KEYS` holds the
+// field names sent so far (this module's, so a page's and each worker's own); a tape's last `fresh` strings
+// are new ones, and `base` is how many the WebAssembly side has sent before: it answers `undefined` when it
+// holds fewer (a fresh copy of this module), and the caller sends them all again.
+#[wasm_bindgen(inline_js = r#"
+const KEYS = [];
+export function decode_tape(ops, nums, text, ends, base, fresh) {
+  if (KEYS.length < base) return undefined;
+  KEYS.length = base;
+  const strs = new Array(ends.length);
+  let a = 0;
+  for (let i = 0; i < ends.length; i++) { const b = ends[i]; strs[i] = text.slice(a, b); a = b; }
+  for (let i = ends.length - fresh; i < ends.length; i++) KEYS.push(strs[i]);
+  let p = 0, q = 0;
+  const value = () => {
+    switch (ops[p++]) {
+      case 3: return nums[q++];
+      case 4: return strs[ops[p++]];
+      case 6: {
+        const o = {};
+        for (;;) {
+          const k = ops[p++];
+          if (k === 0xffffffff) return o;
+          o[k >= 0x80000000 ? strs[k - 0x80000000] : KEYS[k]] = value();
+        }
+      }
+      case 5: {
+        const out = [];
+        while (ops[p] !== 0xffffffff) out.push(value());
+        p++;
+        return out;
+      }
+      case 0: return null;
+      case 1: return false;
+      case 2: return true;
+    }
+    throw new Error(`malformed result tape at ${p - 1}`);
+  };
+  return value();
+}
+"#)]
+extern "C" {
+    /// Builds the value `ops`, `nums`, `text` and `ends` describe (`wire::tape`), the last `fresh` strings
+    /// being field names the module has not seen and `base` the number it has; `undefined` if it has fewer.
+    fn decode_tape(
+        ops: &[u32],
+        nums: &[f64],
+        text: &str,
+        ends: &[u32],
+        base: u32,
+        fresh: u32,
+    ) -> JsValue;
+}
+
+thread_local! {
+    /// The field names `decode_tape`'s module has been sent, and the tape every result is written into (its
+    /// buffers kept between calls).
+    static TAPE: RefCell<(tape::Keys, tape::Tape)> = RefCell::default();
+}
+
+/// A result as a plain JS value: written as a `wire::tape`, built by `decode_tape` in one call. The same
+/// value `serde_wasm_bindgen::Serializer::json_compatible()` makes (`tests/web.rs` checks them deep-equal).
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|e| JsError::new(&format!("cannot convert the result to a JS value: {e}")))
+    TAPE.with(|state| {
+        let (keys, t) = &mut *state.borrow_mut();
+        for _ in 0..2 {
+            tape::encode_into(value, keys, t).map_err(|e| {
+                JsError::new(&format!("cannot convert the result to a JS value: {e}"))
+            })?;
+            let (base, fresh) = keys.unsent();
+            for name in fresh {
+                t.push_str(name);
+            }
+            let (base, fresh) = (base as u32, fresh.len() as u32);
+            let v = decode_tape(&t.ops, &t.nums, &t.text, &t.ends, base, fresh);
+            if !v.is_undefined() {
+                keys.mark_sent();
+                // A very large result (a long serving trace) does not hold its buffers for the page's life.
+                if t.ops.capacity() > 1 << 20 {
+                    *t = tape::Tape::default();
+                }
+                return Ok(v);
+            }
+            keys.forget_sent();
+        }
+        Err(JsError::new(
+            "cannot convert the result to a JS value: the decoder lost its field names",
+        ))
+    })
 }
 
 fn is_absent(v: &JsValue) -> bool {
