@@ -122,9 +122,15 @@ fn from_js<T: serde::de::DeserializeOwned>(v: &JsValue, what: &str) -> Result<T,
         .map_err(|e| js_error(Error::Malformed { what: what.to_string(), detail: e.to_string() }))
 }
 
+// `JSON.stringify` writes a non-finite number as `null`, so text without any `null` had none and is the
+// answer; only text with one (a real null, a non-finite number, or the word inside a string) is written
+// again with the replacer, which takes the engine off its fast path.
 #[wasm_bindgen(inline_js = r#"
 const nonFinite = (_key, x) => (typeof x === 'number' && !Number.isFinite(x) ? (Number.isNaN(x) ? 'NaN' : x > 0 ? 'Infinity' : '-Infinity') : x);
-export function json_text(v) { return JSON.stringify(v, nonFinite); }
+export function json_text(v) {
+  const plain = JSON.stringify(v);
+  return plain === undefined || plain.includes('null') ? JSON.stringify(v, nonFinite) : plain;
+}
 "#)]
 extern "C" {
     /// `JSON.stringify` with non-finite numbers as the strings `"NaN"`, `"Infinity"`, `"-Infinity"`; the
