@@ -16,7 +16,7 @@
 //!   once per page (or worker) and every object of a shape gets its properties in one order, from the same
 //!   strings.
 //!
-//! The value it builds is the one `serde_wasm_bindgen::Serializer::json_compatible()` builds (structs and
+//! The value it builds is the one serde-wasm-bindgen's `Serializer::json_compatible()` builds (structs and
 //! string-keyed maps as plain objects, sequences and tuples as arrays, `None` and `()` as `null`, unit
 //! variants as their names, other variants as `{variant: value}`, bytes as arrays of numbers, integers
 //! beyond 2^53 an error): the wasm tests check the two deep-equal on predictions, recommendations and the
