@@ -183,6 +183,8 @@ export function decode_tape(ops, nums, text, ends, base, fresh) {
 extern "C" {
     /// Builds the value `ops`, `nums`, `text` and `ends` describe (`wire::tape`), the last `fresh` strings
     /// being field names the module has not seen and `base` the number it has; `undefined` if it has fewer.
+    /// Caught: an exception must not unwind through `to_js` while it holds the tape.
+    #[wasm_bindgen(catch)]
     fn decode_tape(
         ops: &[u32],
         nums: &[f64],
@@ -190,7 +192,7 @@ extern "C" {
         ends: &[u32],
         base: u32,
         fresh: u32,
-    ) -> JsValue;
+    ) -> Result<JsValue, JsValue>;
 }
 
 thread_local! {
@@ -213,7 +215,13 @@ fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
                 t.push_str(name);
             }
             let (base, fresh) = (base as u32, fresh.len() as u32);
-            let v = decode_tape(&t.ops, &t.nums, &t.text, &t.ends, base, fresh);
+            let v = decode_tape(&t.ops, &t.nums, &t.text, &t.ends, base, fresh).map_err(|e| {
+                let why = e.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message()));
+                JsError::new(&format!(
+                    "cannot convert the result to a JS value: {}",
+                    why.unwrap_or_else(|| "the decoder failed".to_string())
+                ))
+            })?;
             if !v.is_undefined() {
                 keys.mark_sent();
                 // A very large result (a long serving trace) does not hold its buffers for the page's life.
