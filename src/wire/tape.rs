@@ -18,9 +18,10 @@
 //!
 //! The value it builds is the one serde-wasm-bindgen's `Serializer::json_compatible()` builds (structs and
 //! string-keyed maps as plain objects, sequences and tuples as arrays, `None` and `()` as `null`, unit
-//! variants as their names, other variants as `{variant: value}`, bytes as arrays of numbers, integers
-//! beyond 2^53 an error): the wasm tests check the two deep-equal on predictions, recommendations and the
-//! catalogs.
+//! variants as their names, other variants as `{variant: value}`, bytes as arrays of numbers, integers of
+//! 2^53 or more an error), except two things no result of the package holds: 128-bit integers (a `BigInt`
+//! there, an error here) and a map key in an `Option` (a string there, an error here). The wasm tests check
+//! the two deep-equal on predictions, recommendations and the catalogs.
 
 use std::collections::HashMap;
 use std::fmt::Display;
