@@ -356,3 +356,51 @@ fn results_are_the_values_serde_wasm_bindgen_makes() {
     let other = reference(&wire::catalog_models()[1..].to_vec());
     assert!(!deep_equal(&models, &other, "listModels").is_empty());
 }
+
+#[wasm_bindgen_test]
+fn cold_start_serving_and_memory_advice_are_the_values_serde_wasm_bindgen_makes() {
+    use multimodel_perf::predict::coldstart::{cold_start, ColdStartConfig, WeightSource};
+    let p = JsPredictor::new(None).unwrap();
+    let lib = MultiModelPredictor::default();
+    let text = include_str!("data/seed-example.json");
+    let parsed = wire::parse_workload(text).unwrap();
+    let target = Target::new(parsed.hardware.as_deref().unwrap_or("webgpu")).unwrap();
+    let prep = lib.prepare(&parsed.workload, &target).unwrap();
+    let check = |got: JsValue, want: JsValue, what: &str| {
+        let diff = deep_equal(&got, &want, what);
+        assert!(diff.is_empty(), "{diff}");
+    };
+
+    let via_js = p.predict_cold_start(js(text).unchecked_into(), None, None).unwrap();
+    let config = ColdStartConfig {
+        source: WeightSource::parse("source", "disk").unwrap(),
+        source_gbps: None,
+        warmup_iterations: 0,
+    };
+    let report = cold_start(&prep, config).unwrap();
+    check(via_js.into(), reference(&wire::ColdStartDto::from(&report)), "predictColdStart");
+
+    // A serving run with the capacity search: a seeded simulation, per-model maps and nested reports.
+    let options = r#"{"rate": 20, "duration_s": 2, "seed": 7, "capacity": true}"#;
+    let via_js = p.simulate_serving(js(text).unchecked_into(), None, js(options).unchecked_into());
+    let dto: wire::ServeOptionsDto = serde_json::from_str(options).unwrap();
+    let req = wire::serve_request(dto, &prep).unwrap();
+    let report = multimodel_perf::serve::simulate(&prep, &req.config).unwrap();
+    let cap = multimodel_perf::serve::capacity(&prep, &req.config).unwrap();
+    let want = reference(&wire::serve_dto(&req, &report, Some(&cap)));
+    check(via_js.unwrap().into(), want, "simulateServing");
+
+    let via_js = p.advise_memory(
+        js(text).unchecked_into(),
+        None,
+        Some(JsValue::from_str("parallel").unchecked_into()),
+    );
+    let advice = multimodel_perf::predict::memory::advise(
+        &parsed.workload,
+        &target,
+        &lib.sharing,
+        Strategy::Parallel,
+    )
+    .unwrap();
+    check(via_js.unwrap().into(), reference(&wire::MemoryAdviceDto::from(&advice)), "adviseMemory");
+}
