@@ -140,22 +140,18 @@ extern "C" {
 }
 
 // The JavaScript half of `wire::tape`: builds a result's objects from its tape in one call. `KEYS` holds the
-// field names sent so far, for the WebAssembly instance `OWNER` (its memory): a page's or worker's, or
-// whichever instance last called where two share this module. `names` and `nameEnds` are the names it has not
-// seen, `base` how many it has been sent before: it answers `undefined` when it holds fewer (another instance
-// called, or the module is fresh), and the caller sends them all.
+// field names sent so far (this module's, so a page's and each worker's own); a tape's last `fresh` strings
+// are new ones, and `base` is how many the WebAssembly side has sent before: it answers `undefined` when it
+// holds fewer (a fresh copy of this module), and the caller sends them all again.
 #[wasm_bindgen(inline_js = r#"
-let OWNER = null;
 const KEYS = [];
-export function decode_tape(owner, ops, nums, text, ends, names, nameEnds, base) {
-  if (owner !== OWNER) { OWNER = owner; KEYS.length = 0; }
+export function decode_tape(ops, nums, text, ends, base, fresh) {
   if (KEYS.length < base) return undefined;
   KEYS.length = base;
-  let a = 0;
-  for (let i = 0; i < nameEnds.length; i++) { const b = nameEnds[i]; KEYS.push(names.slice(a, b)); a = b; }
   const strs = new Array(ends.length);
-  a = 0;
+  let a = 0;
   for (let i = 0; i < ends.length; i++) { const b = ends[i]; strs[i] = text.slice(a, b); a = b; }
+  for (let i = ends.length - fresh; i < ends.length; i++) KEYS.push(strs[i]);
   let p = 0, q = 0;
   const value = () => {
     switch (ops[p++]) {
@@ -185,94 +181,53 @@ export function decode_tape(owner, ops, nums, text, ends, names, nameEnds, base)
 }
 "#)]
 extern "C" {
-    /// Builds the value `ops`, `nums`, `text` and `ends` describe (`wire::tape`) for the instance whose
-    /// memory is `owner`, `names` (ending at `name_ends`) being the field names after the first `base` it was
-    /// sent; `undefined` if it holds fewer than `base`. Caught: a JavaScript exception becomes an error.
-    #[wasm_bindgen(catch)]
-    #[allow(clippy::too_many_arguments)]
+    /// Builds the value `ops`, `nums`, `text` and `ends` describe (`wire::tape`), the last `fresh` strings
+    /// being field names the module has not seen and `base` the number it has; `undefined` if it has fewer.
     fn decode_tape(
-        owner: &JsValue,
         ops: &[u32],
         nums: &[f64],
         text: &str,
         ends: &[u32],
-        names: &str,
-        name_ends: &[u32],
         base: u32,
-    ) -> Result<JsValue, JsValue>;
-}
-
-/// What `to_js` keeps between calls: the field names sent to `decode_tape`, the tape every result is written
-/// into and the names that go with it (their buffers reused).
-#[derive(Default)]
-struct TapeState {
-    keys: tape::Keys,
-    tape: tape::Tape,
-    names: tape::Tape,
+        fresh: u32,
+    ) -> JsValue;
 }
 
 thread_local! {
-    /// `to_js`'s state, taken out for the length of a call: a trap half-way (out of memory) leaves an empty
-    /// one here, whose next call sends every name again, not one that stays borrowed.
-    static TAPE: RefCell<TapeState> = RefCell::default();
+    /// The field names `decode_tape`'s module has been sent, and the tape every result is written into (its
+    /// buffers kept between calls).
+    static TAPE: RefCell<(tape::Keys, tape::Tape)> = RefCell::default();
 }
 
-fn conversion_error(why: impl std::fmt::Display) -> JsError {
-    JsError::new(&format!("cannot convert the result to a JS value: {why}"))
-}
-
-/// A result as a plain JS value: written as a `wire::tape`, built by `decode_tape` in one call. The value
-/// serde-wasm-bindgen's JSON-compatible serializer makes (`tests/web.rs` checks them deep-equal).
+/// A result as a plain JS value: written as a `wire::tape`, built by `decode_tape` in one call. The same
+/// value `serde_wasm_bindgen::Serializer::json_compatible()` makes (`tests/web.rs` checks them deep-equal).
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
-    let mut st = TAPE.with(|s| s.take());
-    let out = match tape::encode_into(value, &mut st.keys, &mut st.tape) {
-        Ok(()) => build(&mut st),
-        Err(e) => Err(conversion_error(e)),
-    };
-    let (t, n) = (&st.tape, &st.names);
-    // A very large result (a long serving trace) does not hold its buffers for the page's life.
-    if t.ops.capacity() + t.nums.capacity() + t.text.capacity() + n.text.capacity() > 1 << 22 {
-        (st.tape, st.names) = Default::default();
-    }
-    TAPE.with(|s| s.replace(st));
-    out
-}
-
-/// The JS value of `st`'s tape (one generic-free function for every result type): `decode_tape`, with
-/// every name again if its module holds fewer than were sent.
-fn build(st: &mut TapeState) -> Result<JsValue, JsError> {
-    let TapeState { keys, tape: t, names } = st;
-    let owner = wasm_bindgen::memory();
-    for _ in 0..2 {
-        let (base, fresh) = keys.unsent();
-        names.clear();
-        for name in fresh {
-            names.push_str(name);
-        }
-        let v =
-            decode_tape(
-                &owner,
-                &t.ops,
-                &t.nums,
-                &t.text,
-                &t.ends,
-                &names.text,
-                &names.ends,
-                base as u32,
-            )
-            .map_err(|e| {
-                conversion_error(e.dyn_ref::<js_sys::Error>().map_or_else(
-                    || "the decoder failed".to_string(),
-                    |e| String::from(e.message()),
-                ))
+    TAPE.with(|state| {
+        let (keys, t) = &mut *state.borrow_mut();
+        for _ in 0..2 {
+            tape::encode_into(value, keys, t).map_err(|e| {
+                JsError::new(&format!("cannot convert the result to a JS value: {e}"))
             })?;
-        if !v.is_undefined() {
-            keys.mark_sent();
-            return Ok(v);
+            let (base, fresh) = keys.unsent();
+            for name in fresh {
+                t.push_str(name);
+            }
+            let (base, fresh) = (base as u32, fresh.len() as u32);
+            let v = decode_tape(&t.ops, &t.nums, &t.text, &t.ends, base, fresh);
+            if !v.is_undefined() {
+                keys.mark_sent();
+                // A very large result (a long serving trace) does not hold its buffers for the page's life.
+                if t.ops.capacity() > 1 << 20 {
+                    *t = tape::Tape::default();
+                }
+                return Ok(v);
+            }
+            keys.forget_sent();
         }
-        keys.forget_sent();
-    }
-    Err(conversion_error("the decoder lost its field names"))
+        Err(JsError::new(
+            "cannot convert the result to a JS value: the decoder lost its field names",
+        ))
+    })
 }
 
 fn is_absent(v: &JsValue) -> bool {
