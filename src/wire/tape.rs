@@ -89,6 +89,7 @@ impl Tape {
     }
 
     /// The strings, in order (what the JavaScript side slices `text` into).
+    #[cfg(test)]
     pub fn strings(&self) -> Vec<String> {
         let units: Vec<u16> = self.text.encode_utf16().collect();
         let mut start = 0;
@@ -157,6 +158,7 @@ impl Keys {
     }
 
     /// Name `id`.
+    #[cfg(test)]
     pub fn name(&self, id: u32) -> Option<&'static str> {
         self.names.get(id as usize).copied()
     }
@@ -181,13 +183,14 @@ impl ser::Error for Error {
 }
 
 /// Writes `value` as a tape, its field names indexed in `keys`.
+#[cfg(test)]
 pub fn encode<T: Serialize + ?Sized>(value: &T, keys: &mut Keys) -> Result<Tape, Error> {
     let mut tape = Tape::default();
     encode_into(value, keys, &mut tape)?;
     Ok(tape)
 }
 
-/// [`encode`] into `tape` (emptied first), reusing its buffers.
+/// Writes `value` as a tape into `tape` (emptied first, its buffers reused), its field names indexed in `keys`.
 pub fn encode_into<T: Serialize + ?Sized>(
     value: &T,
     keys: &mut Keys,
