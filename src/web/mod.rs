@@ -24,7 +24,6 @@ mod webnn;
 mod worker;
 
 use serde::Serialize;
-use std::cell::RefCell;
 use std::sync::Arc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -139,19 +138,25 @@ extern "C" {
     fn json_text(v: &JsValue) -> Result<JsValue, JsValue>;
 }
 
-// The JavaScript half of `wire::tape`: builds a result's objects from its tape in one call. `KEYS` holds the
-// field names sent so far (this module's, so a page's and each worker's own); a tape's last `fresh` strings
-// are new ones, and `base` is how many the WebAssembly side has sent before: it answers `undefined` when it
-// holds fewer (a fresh copy of this module), and the caller sends them all again.
+// The JavaScript half of `wire::tape`: builds a result's objects from its tape in one call. `KEYS` holds, per
+// WebAssembly instance (`tape_instance` numbers them: two instances can share this module when the glue is
+// loaded twice), the field names sent so far; `fresh` is an array of new ones (or `undefined`), and `base` is
+// how many the instance has sent before: it answers `undefined` when it holds fewer (a fresh copy of this
+// module), and the caller sends them all again. The names are strings of their own, so the table never holds
+// a slice of a result's text.
 #[wasm_bindgen(inline_js = r#"
-const KEYS = [];
-export function decode_tape(ops, nums, text, ends, base, fresh) {
-  if (KEYS.length < base) return undefined;
-  KEYS.length = base;
+const KEYS = new Map();
+let instances = 0;
+export function tape_instance() { return ++instances; }
+export function decode_tape(ops, nums, text, ends, instance, base, fresh) {
+  let keys = KEYS.get(instance);
+  if (keys === undefined) { keys = []; KEYS.set(instance, keys); }
+  if (keys.length < base) return undefined;
+  keys.length = base;
+  if (fresh !== undefined) for (const k of fresh) keys.push(k);
   const strs = new Array(ends.length);
   let a = 0;
   for (let i = 0; i < ends.length; i++) { const b = ends[i]; strs[i] = text.slice(a, b); a = b; }
-  for (let i = ends.length - fresh; i < ends.length; i++) KEYS.push(strs[i]);
   let p = 0, q = 0;
   const value = () => {
     switch (ops[p++]) {
@@ -162,7 +167,7 @@ export function decode_tape(ops, nums, text, ends, base, fresh) {
         for (;;) {
           const k = ops[p++];
           if (k === 0xffffffff) return o;
-          o[k >= 0x80000000 ? strs[k - 0x80000000] : KEYS[k]] = value();
+          o[k >= 0x80000000 ? strs[k - 0x80000000] : keys[k]] = value();
         }
       }
       case 5: {
@@ -181,53 +186,80 @@ export function decode_tape(ops, nums, text, ends, base, fresh) {
 }
 "#)]
 extern "C" {
-    /// Builds the value `ops`, `nums`, `text` and `ends` describe (`wire::tape`), the last `fresh` strings
-    /// being field names the module has not seen and `base` the number it has; `undefined` if it has fewer.
+    /// A number for this WebAssembly instance's field-name table, new on each call.
+    fn tape_instance() -> u32;
+    /// Builds the value `ops`, `nums`, `text` and `ends` describe (`wire::tape`), `fresh` being the field
+    /// names (an array, or `undefined` for none) that `instance`'s table lacks and `base` the number it has;
+    /// `undefined` if it has fewer. Caught: an exception comes back as an error, it does not unwind.
+    #[wasm_bindgen(catch)]
     fn decode_tape(
         ops: &[u32],
         nums: &[f64],
         text: &str,
         ends: &[u32],
+        instance: u32,
         base: u32,
-        fresh: u32,
-    ) -> JsValue;
+        fresh: &JsValue,
+    ) -> Result<JsValue, JsValue>;
+}
+
+/// What every result's conversion reuses: the field names sent to `decode_tape`'s table for this instance
+/// (`instance`, 0 until it has a number) and the tape's buffers.
+#[derive(Default)]
+struct TapeState {
+    instance: u32,
+    keys: tape::Keys,
+    tape: tape::Tape,
 }
 
 thread_local! {
-    /// The field names `decode_tape`'s module has been sent, and the tape every result is written into (its
-    /// buffers kept between calls).
-    static TAPE: RefCell<(tape::Keys, tape::Tape)> = RefCell::default();
+    /// Taken out for each conversion and put back after it: a conversion cut short (a trap, an exception)
+    /// leaves a fresh state behind, never a borrowed one, and the next conversion starts a new table.
+    static TAPE: std::cell::Cell<TapeState> = std::cell::Cell::default();
 }
 
 /// A result as a plain JS value: written as a `wire::tape`, built by `decode_tape` in one call. The same
 /// value `serde_wasm_bindgen::Serializer::json_compatible()` makes (`tests/web.rs` checks them deep-equal).
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
-    TAPE.with(|state| {
-        let (keys, t) = &mut *state.borrow_mut();
-        for _ in 0..2 {
-            tape::encode_into(value, keys, t).map_err(|e| {
-                JsError::new(&format!("cannot convert the result to a JS value: {e}"))
+    let mut state = TAPE.take();
+    let out = convert(value, &mut state);
+    // A very large result (a long serving trace) does not hold its buffers for the page's life.
+    if state.tape.ops.capacity() > 1 << 20 {
+        state.tape = tape::Tape::default();
+    }
+    TAPE.set(state);
+    out
+}
+
+/// [`to_js`] with its state: the tape written, then decoded (a second time with every name when the table
+/// was lost).
+fn convert<T: Serialize>(value: &T, state: &mut TapeState) -> Result<JsValue, JsError> {
+    let failed =
+        |why: &str| JsError::new(&format!("cannot convert the result to a JS value: {why}"));
+    if state.instance == 0 {
+        state.instance = tape_instance();
+    }
+    let TapeState { instance, keys, tape: t } = state;
+    tape::encode_into(value, keys, t).map_err(|e| failed(&e.to_string()))?;
+    for _ in 0..2 {
+        let (base, fresh) = keys.unsent();
+        let names = if fresh.is_empty() {
+            JsValue::UNDEFINED
+        } else {
+            fresh.iter().map(|n| JsValue::from_str(n)).collect::<js_sys::Array>().into()
+        };
+        let v = decode_tape(&t.ops, &t.nums, &t.text, &t.ends, *instance, base as u32, &names)
+            .map_err(|e| {
+                let message = e.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message()));
+                failed(message.as_deref().unwrap_or("the decoder failed"))
             })?;
-            let (base, fresh) = keys.unsent();
-            for name in fresh {
-                t.push_str(name);
-            }
-            let (base, fresh) = (base as u32, fresh.len() as u32);
-            let v = decode_tape(&t.ops, &t.nums, &t.text, &t.ends, base, fresh);
-            if !v.is_undefined() {
-                keys.mark_sent();
-                // A very large result (a long serving trace) does not hold its buffers for the page's life.
-                if t.ops.capacity() > 1 << 20 {
-                    *t = tape::Tape::default();
-                }
-                return Ok(v);
-            }
-            keys.forget_sent();
+        if !v.is_undefined() {
+            keys.mark_sent();
+            return Ok(v);
         }
-        Err(JsError::new(
-            "cannot convert the result to a JS value: the decoder lost its field names",
-        ))
-    })
+        keys.forget_sent();
+    }
+    Err(failed("the decoder lost its field names"))
 }
 
 fn is_absent(v: &JsValue) -> bool {
