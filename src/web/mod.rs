@@ -148,9 +148,13 @@ extern "C" {
 const KEYS = new Map();
 let instances = 0;
 export function tape_instance() { return ++instances; }
-export function decode_tape(ops, nums, text, ends, instance, base, fresh) {
+function table(instance) {
   let keys = KEYS.get(instance);
   if (keys === undefined) { keys = []; KEYS.set(instance, keys); }
+  return keys;
+}
+export function decode_tape(ops, nums, text, ends, instance, base, fresh) {
+  const keys = table(instance);
   if (keys.length < base) return undefined;
   keys.length = base;
   if (fresh !== undefined) for (const k of fresh) keys.push(k);
