@@ -620,6 +620,20 @@ pub fn all() -> Vec<DeviceProfile> {
 
 /// Resolves `platform` or `platform:device` to a catalog profile.
 pub fn find(target: &str) -> Result<DeviceProfile> {
+    Ok(build(&DEVICES[device_index(target)?]))
+}
+
+/// [`find`] as a profile shared by every caller: each catalog device is built once per process (a page or
+/// worker), so a call that names its hardware (`predict(models, "cuda")`) does not build it again.
+pub fn shared(target: &str) -> Result<std::sync::Arc<DeviceProfile>> {
+    static BUILT: [std::sync::OnceLock<std::sync::Arc<DeviceProfile>>; DEVICES.len()] =
+        [const { std::sync::OnceLock::new() }; DEVICES.len()];
+    let i = device_index(target)?;
+    Ok(std::sync::Arc::clone(BUILT[i].get_or_init(|| std::sync::Arc::new(build(&DEVICES[i])))))
+}
+
+/// The index in [`DEVICES`] of the device `target` names (a platform, an alias or an id, any case).
+fn device_index(target: &str) -> Result<usize> {
     let key = target.trim().to_ascii_lowercase();
     let id = match key.split_once(':') {
         None => {
@@ -635,7 +649,7 @@ pub fn find(target: &str) -> Result<DeviceProfile> {
             .find(|(a, _)| *a == key)
             .map_or(key.clone(), |(_, id)| id.to_string()),
     };
-    DEVICES.iter().find(|d| d.id == id).map(build).ok_or_else(|| {
+    DEVICES.iter().position(|d| d.id == id).ok_or_else(|| {
         let ids: Vec<&str> = DEVICES.iter().map(|d| d.id).collect();
         Error::invalid("hardware", target, format!("a platform (cpu, cuda, rocm, mps, openvino, qnn, webgpu, webnn, wasm), one of {}, or a profile JSON file", ids.join(", ")))
     })
@@ -644,6 +658,24 @@ pub fn find(target: &str) -> Result<DeviceProfile> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shared_profiles_are_built_once_and_equal_what_find_builds() {
+        for d in &DEVICES {
+            let first = shared(d.id).unwrap();
+            assert_eq!(*first, find(d.id).unwrap(), "{}", d.id);
+            assert!(
+                std::sync::Arc::ptr_eq(&first, &shared(&d.id.to_uppercase()).unwrap()),
+                "{}",
+                d.id
+            );
+        }
+        // A platform name and the device it defaults to are one profile.
+        let (platform, id) = PLATFORM_DEFAULTS[0];
+        assert!(std::sync::Arc::ptr_eq(&shared(platform.name()).unwrap(), &shared(id).unwrap()));
+        let err = shared("cuda:nope").unwrap_err().to_string();
+        assert!(err.contains("hardware") && err.contains("cuda:a100-40gb"), "{err}");
+    }
 
     #[test]
     fn every_platform_default_resolves_to_a_device_of_that_platform() {

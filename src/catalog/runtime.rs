@@ -784,6 +784,17 @@ impl RuntimeProfile {
         Ok(Self::from_entry(entry(name)?))
     }
 
+    /// [`RuntimeProfile::find`] as a profile shared by every caller: each catalog runtime is built once per
+    /// process (a page or worker), not once per model of every prediction.
+    pub fn shared(name: &str) -> Result<std::sync::Arc<Self>> {
+        static BUILT: [std::sync::OnceLock<std::sync::Arc<RuntimeProfile>>; RUNTIMES.len()] =
+            [const { std::sync::OnceLock::new() }; RUNTIMES.len()];
+        let i = entry_index(name)?;
+        Ok(std::sync::Arc::clone(
+            BUILT[i].get_or_init(|| std::sync::Arc::new(Self::from_entry(&RUNTIMES[i]))),
+        ))
+    }
+
     /// The catalog's name of the runtime `name` names (as [`RuntimeProfile::find`] reads it), without
     /// building its profile: what a model entry's `runtime` is checked and stored as.
     pub fn canonical(name: &str) -> Result<&'static str> {
@@ -798,6 +809,11 @@ impl RuntimeProfile {
 
 /// The catalog entry `name` names, or an error listing the runtimes.
 fn entry(name: &str) -> Result<&'static Rt> {
+    Ok(&RUNTIMES[entry_index(name)?])
+}
+
+/// The index in [`RUNTIMES`] of the entry `name` names, or an error listing the runtimes.
+fn entry_index(name: &str) -> Result<usize> {
     // Compared without case, so nothing is allocated (every model of every prediction looks its runtime
     // up here).
     const ALIASES: [(&str, &str); 9] = [
@@ -816,7 +832,7 @@ fn entry(name: &str) -> Result<&'static Rt> {
         ALIASES.iter().find(|(alias, _)| alias.eq_ignore_ascii_case(key)).map_or(key, |(_, c)| c);
     RUNTIMES
         .iter()
-        .find(|r| r.name.eq_ignore_ascii_case(canonical))
+        .position(|r| r.name.eq_ignore_ascii_case(canonical))
         .ok_or_else(|| Error::invalid("runtime", name, format!("one of {}", names().join(", "))))
 }
 
@@ -828,6 +844,20 @@ pub fn names() -> Vec<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::{names, RuntimeProfile};
+
+    #[test]
+    fn shared_runtimes_are_built_once_and_equal_what_find_builds() {
+        for name in names() {
+            let first = RuntimeProfile::shared(name).unwrap();
+            assert_eq!(*first, RuntimeProfile::find(name).unwrap(), "{name}");
+            let again = RuntimeProfile::shared(&name.to_uppercase()).unwrap();
+            assert!(std::sync::Arc::ptr_eq(&first, &again), "{name}");
+        }
+        let torch = RuntimeProfile::shared("torch").unwrap();
+        assert!(std::sync::Arc::ptr_eq(&torch, &RuntimeProfile::shared("pytorch").unwrap()));
+        let err = RuntimeProfile::shared("nope").unwrap_err().to_string();
+        assert!(err.contains("runtime") && err.contains("onnxruntime"), "{err}");
+    }
 
     #[test]
     fn canonical_names_are_what_find_resolves_to() {

@@ -116,7 +116,7 @@ pub struct Target {
 impl Target {
     /// A catalog device with its default runtime.
     pub fn new(hardware: &str) -> Result<Self> {
-        Ok(Target { device: hardware::find(hardware)?.into(), runtime: None, devices: Vec::new() })
+        Ok(Target { device: hardware::shared(hardware)?, runtime: None, devices: Vec::new() })
     }
 }
 
@@ -369,7 +369,7 @@ impl Runtimes {
         if let Some((_, rt)) = self.found.iter().find(|(n, _)| n == name) {
             return Ok(Arc::clone(rt));
         }
-        let rt = Arc::new(RuntimeProfile::find(name)?);
+        let rt = RuntimeProfile::shared(name)?;
         self.found.push((name.to_string(), Arc::clone(&rt)));
         Ok(rt)
     }

@@ -64,7 +64,7 @@ pub async fn measure_wasm_gemm(options: Option<WasmGemmOptionsArg>) -> Result<Wa
     let seconds = seconds_option(&o)?;
     let base = match hardware_from_js(&get(&o, "hardware"), "options.hardware")? {
         Some(p) => p,
-        None => hardware::find("wasm").map_err(js_error)?,
+        None => hardware::shared("wasm").map_err(js_error)?,
     };
     let (g, elapsed_s) = measure_timed(seconds).await;
     let profile = profile_from_wasm_gemm(&base, &g).map_err(js_error)?;

@@ -271,7 +271,7 @@ fn is_absent(v: &JsValue) -> bool {
 }
 
 /// A hardware argument: a target string, a profile object, or nothing (the default).
-fn hardware_from_js(v: &JsValue, field: &str) -> Result<Option<DeviceProfile>, JsError> {
+fn hardware_from_js(v: &JsValue, field: &str) -> Result<Option<Arc<DeviceProfile>>, JsError> {
     if is_absent(v) {
         return Ok(None);
     }
@@ -280,7 +280,7 @@ fn hardware_from_js(v: &JsValue, field: &str) -> Result<Option<DeviceProfile>, J
             return LAST_DETECTED.with(|d| {
                 d.borrow()
                     .as_ref()
-                    .map(|caps| Some(crate::catalog::detected::profile_from_capabilities(caps).0))
+                    .map(|caps| Some(crate::catalog::detected::profile_from_capabilities(caps).0.into()))
                     .ok_or_else(|| {
                         js_error(Error::invalid(
                             field,
@@ -290,11 +290,11 @@ fn hardware_from_js(v: &JsValue, field: &str) -> Result<Option<DeviceProfile>, J
                     })
             });
         }
-        return hardware::find(&s).map(Some).map_err(js_error);
+        return hardware::shared(&s).map(Some).map_err(js_error);
     }
     if v.is_object() {
         let dto: HardwareProfileDto = from_js(v, field)?;
-        return DeviceProfile::try_from(dto).map(Some).map_err(js_error);
+        return DeviceProfile::try_from(dto).map(|d| Some(d.into())).map_err(js_error);
     }
     Err(js_error(Error::invalid(
         field,
@@ -369,11 +369,7 @@ impl JsPredictor {
                 from_js(&sharing_value, "options.sharingConfig")?;
             SharingConfig::try_from(table).map_err(js_error)?
         };
-        Ok(JsPredictor {
-            inner: MultiModelPredictor::new(sharing),
-            hardware: hardware.map(Into::into),
-            runtime,
-        })
+        Ok(JsPredictor { inner: MultiModelPredictor::new(sharing), hardware, runtime })
     }
 
     fn target(
@@ -383,11 +379,11 @@ impl JsPredictor {
         workload_rt: Option<String>,
     ) -> Result<Target, JsError> {
         let device = match hardware_from_js(hardware, "hardware")? {
-            Some(d) => d.into(),
+            Some(d) => d,
             None => match (&workload_hw, &self.hardware) {
-                (Some(h), _) => hardware::find(h).map_err(js_error)?.into(),
+                (Some(h), _) => hardware::shared(h).map_err(js_error)?,
                 (None, Some(d)) => Arc::clone(d),
-                (None, None) => hardware::find("webgpu").map_err(js_error)?.into(),
+                (None, None) => hardware::shared("webgpu").map_err(js_error)?,
             },
         };
         let runtime = match (&self.runtime, workload_rt) {
