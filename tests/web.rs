@@ -218,6 +218,39 @@ fn options_set_the_default_target_and_the_sharing_table() {
 }
 
 #[wasm_bindgen_test]
+fn timelines_false_leaves_the_schedules_curves_empty_and_nothing_else_changes() {
+    let seed = include_str!("data/seed-example.json");
+    let full = JsPredictor::new(Some(js(r#"{"hardware":"cpu"}"#).unchecked_into())).unwrap();
+    let lean =
+        JsPredictor::new(Some(js(r#"{"hardware":"cpu","timelines":false}"#).unchecked_into()))
+            .unwrap();
+    for strategy in ["parallel", "sequential", "batched"] {
+        let mut with: serde_json::Value =
+            serde_json::from_str(&stringify(&predict_js(&full, seed, strategy).unwrap())).unwrap();
+        let without: serde_json::Value =
+            serde_json::from_str(&stringify(&predict_js(&lean, seed, strategy).unwrap())).unwrap();
+        let schedule = &mut with["executionSchedule"];
+        assert_eq!(schedule["timeline"].as_array().unwrap().len(), 3, "{strategy}");
+        assert!(schedule["memoryTimeline"].as_array().unwrap().len() >= 2, "{strategy}");
+        schedule["timeline"] = serde_json::json!([]);
+        schedule["memoryTimeline"] = serde_json::json!([]);
+        assert_eq!(with, without, "{strategy}");
+    }
+    let goal = || Some(JsValue::from_str("latency").unchecked_into());
+    let r: JsValue = lean.recommend(js(seed).unchecked_into(), None, goal(), None).unwrap().into();
+    let r: serde_json::Value = serde_json::from_str(&stringify(&r)).unwrap();
+    assert_eq!(r["prediction"]["executionSchedule"]["timeline"], serde_json::json!([]));
+    let r: JsValue = full.recommend(js(seed).unchecked_into(), None, goal(), None).unwrap().into();
+    assert!(stringify(&r).contains("\"duration\""));
+    let bad = JsPredictor::new(Some(js(r#"{"timelines":"no"}"#).unchecked_into()));
+    let message = error_message(bad.err().unwrap());
+    assert!(
+        message.contains("options.timelines") && message.contains("true or false"),
+        "{message}"
+    );
+}
+
+#[wasm_bindgen_test]
 fn recommendation_and_catalogs_are_plain_objects() {
     let p = JsPredictor::new(None).unwrap();
     let r: JsValue = p

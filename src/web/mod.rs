@@ -328,12 +328,15 @@ pub struct JsPredictor {
     /// The constructor's device, shared with every call's target (not copied per call).
     hardware: Option<Arc<DeviceProfile>>,
     runtime: Option<RuntimeProfile>,
+    /// `options.timelines`: predictions and recommendations carry the schedule's timeline and memory curve.
+    timelines: bool,
 }
 
 #[wasm_bindgen(js_class = MultiModelPredictor)]
 impl JsPredictor {
     /// `options.sharingConfig` (the seed schema), `options.hardware` (target string or profile object, default
-    /// `webgpu`), `options.runtime` (default: the platform's).
+    /// `webgpu`), `options.runtime` (default: the platform's), `options.timelines` (default `true`; `false`
+    /// leaves every result's `executionSchedule.timeline` and `memoryTimeline` empty).
     #[wasm_bindgen(constructor)]
     pub fn new(options: Option<PredictorOptions>) -> Result<JsPredictor, JsError> {
         let options: JsValue = options.map_or(JsValue::UNDEFINED, Into::into);
@@ -342,13 +345,14 @@ impl JsPredictor {
                 inner: MultiModelPredictor::default(),
                 hardware: None,
                 runtime: None,
+                timelines: true,
             });
         }
         if !options.is_object() {
             return Err(js_error(Error::invalid(
                 "options",
                 format!("{options:?}"),
-                "an object with sharingConfig, hardware and runtime",
+                "an object with sharingConfig, hardware, runtime and timelines",
             )));
         }
         let get = |k: &str| {
@@ -359,6 +363,12 @@ impl JsPredictor {
             .map(|r| RuntimeProfile::find(&r))
             .transpose()
             .map_err(js_error)?;
+        let timelines = match get("timelines") {
+            v if is_absent(&v) => true,
+            v => v.as_bool().ok_or_else(|| {
+                js_error(Error::invalid("options.timelines", format!("{v:?}"), "true or false"))
+            })?,
+        };
         let sharing_value = get("sharingConfig");
         let sharing_value =
             if is_absent(&sharing_value) { get("sharing_config") } else { sharing_value };
@@ -369,7 +379,7 @@ impl JsPredictor {
                 from_js(&sharing_value, "options.sharingConfig")?;
             SharingConfig::try_from(table).map_err(js_error)?
         };
-        Ok(JsPredictor { inner: MultiModelPredictor::new(sharing), hardware, runtime })
+        Ok(JsPredictor { inner: MultiModelPredictor::new(sharing), hardware, runtime, timelines })
     }
 
     fn target(
@@ -453,7 +463,7 @@ impl JsPredictor {
         )
         .map_err(js_error)?;
         let p = self.inner.predict(&parsed.workload, &target, strategy).map_err(js_error)?;
-        Ok(to_js(&wire::PredictionDto::from(&p))?.unchecked_into())
+        Ok(to_js(&wire::PredictionDto::with_timelines(&p, self.timelines))?.unchecked_into())
     }
 
     /// The seed's `recommend_execution_strategy`: every strategy evaluated, the best feasible one for `goal`
@@ -471,7 +481,7 @@ impl JsPredictor {
         let goal = Goal::parse("goal", &name_arg(goal.map(Into::into), "goal", "throughput")?)
             .map_err(js_error)?;
         let r = self.inner.recommend(&parsed.workload, &target, goal).map_err(js_error)?;
-        Ok(to_js(&wire::RecommendationDto::from(&r))?.unchecked_into())
+        Ok(to_js(&wire::RecommendationDto::with_timelines(&r, self.timelines))?.unchecked_into())
     }
 }
 

@@ -343,12 +343,21 @@ pub(super) fn plan_dto(p: &MultiPrediction) -> PlanDto {
 /// Converts a prediction to its JSON shape.
 impl From<&MultiPrediction> for PredictionDto {
     fn from(p: &MultiPrediction) -> PredictionDto {
+        PredictionDto::with_timelines(p, true)
+    }
+}
+
+impl PredictionDto {
+    /// [`PredictionDto::from`], with `executionSchedule.timeline` and `memoryTimeline` left empty unless
+    /// `timelines` (a caller that reads only totals and per-model figures skips building and converting them;
+    /// every other field is the same).
+    pub fn with_timelines(p: &MultiPrediction, timelines: bool) -> PredictionDto {
         PredictionDto {
             total_metrics: totals(p),
             individual_predictions: p.models.iter().map(IndividualDto::from).collect(),
             contention_factors: contention_dto(p),
             sharing_benefits: SharingDto::from(&p.sharing),
-            execution_schedule: schedule_dto(p),
+            execution_schedule: schedule_dto(p, timelines),
             execution_strategy: p.plan.strategy.name(),
             plan: plan_dto(p),
             hardware_platform: p.devices.first().cloned().unwrap_or_default(),
@@ -432,10 +441,12 @@ impl From<&SharingBenefits> for SharingDto {
     }
 }
 
-/// The timeline ordered by start, end and name (the seed's `executionSchedule`), and the memory curve.
-fn schedule_dto(p: &MultiPrediction) -> ScheduleDto {
-    let mut timeline: Vec<TimelineDto> = p
-        .models
+/// The timeline ordered by start, end and name (the seed's `executionSchedule`), and the memory curve (both
+/// empty unless `timelines`).
+fn schedule_dto(p: &MultiPrediction, timelines: bool) -> ScheduleDto {
+    let shown = if timelines { p.models.as_slice() } else { &[] };
+    let curve = if timelines { p.memory_curve.as_slice() } else { &[] };
+    let mut timeline: Vec<TimelineDto> = shown
         .iter()
         .map(|m| TimelineDto {
             model: Label::clone(&m.name),
@@ -455,8 +466,7 @@ fn schedule_dto(p: &MultiPrediction) -> ScheduleDto {
     ScheduleDto {
         timeline,
         total_execution_time: r4(p.combined_latency_ms),
-        memory_timeline: p
-            .memory_curve
+        memory_timeline: curve
             .iter()
             .map(|(t, mb)| MemoryPointDto { time: r4(*t), memory: r4(*mb) })
             .collect(),

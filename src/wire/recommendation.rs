@@ -48,6 +48,14 @@ pub struct RecommendationDto {
 /// Converts a recommendation to its JSON shape.
 impl From<&Recommendation> for RecommendationDto {
     fn from(r: &Recommendation) -> RecommendationDto {
+        RecommendationDto::with_timelines(r, true)
+    }
+}
+
+impl RecommendationDto {
+    /// [`RecommendationDto::from`], the chosen option's prediction as [`PredictionDto::with_timelines`] gives
+    /// it.
+    pub fn with_timelines(r: &Recommendation, timelines: bool) -> RecommendationDto {
         let best = r.best();
         RecommendationDto {
             recommended_strategy: best.label.clone(),
@@ -69,7 +77,7 @@ impl From<&Recommendation> for RecommendationDto {
                 .collect(),
             reason: r.reason.clone(),
             exact_grouping: r.exact_grouping,
-            prediction: PredictionDto::from(&best.prediction),
+            prediction: PredictionDto::with_timelines(&best.prediction, timelines),
         }
     }
 }
