@@ -26,6 +26,7 @@ const GEMV_ROWS: f64 = 4.0;
 /// small-tile efficiency is the measured rate of such GEMMs); more rows run whole tiles and pad only their
 /// remainder to the microkernel (a cache block's last panel is just shorter). `per_tile` is `m / tile`. Over
 /// `m`, the GEMM's work factor.
+#[inline(always)]
 fn padded_rows(m: f64, tile: f64, micro: f64, per_tile: f64) -> f64 {
     if m < tile {
         return tile;
@@ -37,6 +38,7 @@ fn padded_rows(m: f64, tile: f64, micro: f64, per_tile: f64) -> f64 {
 /// less than `len` (`per_tile` is `len / tile`). Also what a CPU GEMM's columns cost: the weights are packed
 /// into panels as wide as the microkernel's block, so a narrow GEMM (a pointwise convolution with 24 channels)
 /// has fewer panels and pads only its last one.
+#[inline(always)]
 fn padded_len(len: f64, tile: f64, micro: f64, per_tile: f64) -> f64 {
     let whole = count_floor(per_tile) * tile;
     let rest = len - whole;
@@ -47,6 +49,7 @@ fn padded_len(len: f64, tile: f64, micro: f64, per_tile: f64) -> f64 {
 
 /// `1 / x` where `x` is a positive power of two whose reciprocal is a normal number (so that multiplying by
 /// it is dividing by `x`, to the bit), else 0: read from the bits, without a division.
+#[inline(always)]
 fn pow2_recip(x: f64) -> f64 {
     const MANTISSA: u64 = (1 << 52) - 1;
     let bits = x.to_bits();
@@ -60,6 +63,7 @@ fn pow2_recip(x: f64) -> f64 {
 /// `a / x`, as a product with `x`'s exact reciprocal where it has one ([`pow2_recip`]): the same value,
 /// without the division's latency on the GEMM loop's chain (the catalog's tile sizes and most CPU thread
 /// counts are powers of two).
+#[inline(always)]
 fn quotient(a: f64, x: f64) -> f64 {
     let inv = pow2_recip(x);
     if inv > 0.0 {
@@ -72,6 +76,7 @@ fn quotient(a: f64, x: f64) -> f64 {
 /// `x.ceil().max(1.0)` for the counts of tiles and waves (finite, positive, far below 2^53): the same value,
 /// without the libm call that `f64::ceil` is on x86-64 targets without SSE4.1 (the GEMM loop calls it for
 /// every tile shape of every operator of every prediction).
+#[inline(always)]
 fn count_ceil(x: f64) -> f64 {
     let t = x as i64 as f64;
     minmax::max(if t < x { t + 1.0 } else { t }, 1.0)
@@ -79,6 +84,7 @@ fn count_ceil(x: f64) -> f64 {
 
 /// `x.floor()` for a non-negative count far below 2^53 (whole tiles of a GEMM): the same value, without the
 /// libm call `f64::floor` is on x86-64 targets without SSE4.1.
+#[inline(always)]
 fn count_floor(x: f64) -> f64 {
     x as i64 as f64
 }
@@ -229,6 +235,7 @@ impl Tally {
         }
     }
 
+    #[inline(always)]
     fn add(&mut self, other: &Tally, times: f64) {
         self.wall_us += other.wall_us * times;
         self.device_us += other.device_us * times;

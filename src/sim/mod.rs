@@ -115,6 +115,7 @@ impl Cores {
 /// relative to the job's own, the scheduler's share, and, on oversubscribed cores, each of the job's regions
 /// waiting for a thread taken off its core (with the probability `waiting` that a thread is waiting):
 /// `solo / (solo + regions × wait)` of its time.
+#[inline(always)]
 fn cores_rate(d: &CoresTerm, solo: f64, state: &CoresState) -> f64 {
     if state.waiting <= 0.0 {
         return state.clock / d.own_clock;
