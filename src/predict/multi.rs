@@ -402,7 +402,7 @@ fn device_index(
         devices.push(Arc::new(d.clone()));
         return Ok(devices.len() - 1);
     }
-    let dev = hardware::find(id).map_err(|_| {
+    let dev = hardware::shared(id).map_err(|_| {
         Error::invalid(
             format!("{field}.device"),
             id,
@@ -412,7 +412,7 @@ fn device_index(
     if let Some(k) = devices.iter().position(|d| d.id == dev.id) {
         return Ok(k);
     }
-    devices.push(Arc::new(dev));
+    devices.push(dev);
     Ok(devices.len() - 1)
 }
 

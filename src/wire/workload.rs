@@ -260,7 +260,7 @@ impl ModelEntryDto {
             (None, None) => None,
         };
         if let Some(d) = self.device.as_ref().filter(|d| !devices.contains(d)) {
-            hardware::find(d).map_err(|_| {
+            hardware::shared(d).map_err(|_| {
                 Error::invalid(
                     f("device"),
                     d,
