@@ -16,9 +16,9 @@ export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
 # `webdriver.json`...",
 # one request's bytes unread in the server's socket; the runner gives up only after the renderer's
 # 300 s timeout). A run whose test binary has not reported "running N tests" within CHROME_START_S
-# (default 150) seconds of its "Running headless tests" line, or that ends with "Failed to detect test as
-# having been run" and no test reported, is stopped and tried again, up to twice; a run where a test ran and
-# failed is not retried.
+# (default 90; a page starts in seconds) seconds of its "Running headless tests" line, or that ends with "Failed to detect test as
+# having been run" and no test reported, is stopped and tried again, up to six attempts in all (one CI check
+# hung three times in a row in one step); a run where a test ran and failed is not retried.
 chrome_attempt() {
   local log=$1; shift
   setsid "$@" > >(tee "$log") 2>&1 &
@@ -30,8 +30,8 @@ chrome_attempt() {
     ran=$(grep -cE '^running [0-9]+ tests?' "$log" || true)
     if [ "$started" -gt "$ran" ]; then
       since=${since:-$SECONDS}
-      if [ $((SECONDS - since)) -ge "${CHROME_START_S:-150}" ]; then
-        echo "== headless Chromium: no test page after ${CHROME_START_S:-150} s; stopping this run"
+      if [ $((SECONDS - since)) -ge "${CHROME_START_S:-90}" ]; then
+        echo "== headless Chromium: no test page after ${CHROME_START_S:-90} s; stopping this run"
         kill -- -"$pid" 2>/dev/null || true
         wait "$pid" 2>/dev/null || true
         return 2
@@ -46,7 +46,7 @@ chrome_attempt() {
 chrome_tests() {
   local log rc attempt
   log=$(mktemp)
-  for attempt in 1 2 3; do
+  for attempt in 1 2 3 4 5 6; do
     rc=0
     chrome_attempt "$log" "$@" || rc=$?
     if [ "$rc" -eq 0 ]; then
@@ -57,7 +57,7 @@ chrome_tests() {
         && ! grep -q '^test .*\.\.\. ' "$log"; }; then
       break
     fi
-    [ "$attempt" -lt 3 ] && echo "== headless Chromium ran no test (the page never started): trying again"
+    [ "$attempt" -lt 6 ] && echo "== headless Chromium ran no test (the page never started): trying again"
   done
   rm -f "$log"
   return "$rc"
