@@ -626,10 +626,9 @@ pub fn find(target: &str) -> Result<DeviceProfile> {
 /// [`find`] as a profile shared by every caller: each catalog device is built once per process (a page or
 /// worker), so a call that names its hardware (`predict(models, "cuda")`) does not build it again.
 pub fn shared(target: &str) -> Result<std::sync::Arc<DeviceProfile>> {
-    static BUILT: [std::sync::OnceLock<std::sync::Arc<DeviceProfile>>; DEVICES.len()] =
-        [const { std::sync::OnceLock::new() }; DEVICES.len()];
+    static BUILT: super::BuiltOnce<DeviceProfile, { DEVICES.len() }> = super::BuiltOnce::new();
     let i = device_index(target)?;
-    Ok(std::sync::Arc::clone(BUILT[i].get_or_init(|| std::sync::Arc::new(build(&DEVICES[i])))))
+    Ok(BUILT.get(i, || build(&DEVICES[i])))
 }
 
 /// The index in [`DEVICES`] of the device `target` names (a platform, an alias or an id, any case).

@@ -13,6 +13,24 @@ pub mod runtime;
 pub mod sharing;
 
 use crate::error::{Error, Result};
+use std::sync::{Arc, OnceLock};
+
+/// One profile per entry of a catalog table of `N` entries, each built on first use and shared after (once per
+/// process: a page or a worker), so looking a device or runtime up by name does not build it again
+/// ([`hardware::shared`], [`runtime::RuntimeProfile::shared`]).
+pub(crate) struct BuiltOnce<T, const N: usize>([OnceLock<Arc<T>>; N]);
+
+impl<T, const N: usize> BuiltOnce<T, N> {
+    /// Nothing built yet.
+    pub(crate) const fn new() -> Self {
+        BuiltOnce([const { OnceLock::new() }; N])
+    }
+
+    /// Entry `i`'s profile, `build` making it the first time.
+    pub(crate) fn get(&self, i: usize, build: impl FnOnce() -> T) -> Arc<T> {
+        Arc::clone(self.0[i].get_or_init(|| Arc::new(build())))
+    }
+}
 
 /// Numeric format of weights (and, for most formats, of activations).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

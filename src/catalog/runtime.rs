@@ -787,12 +787,10 @@ impl RuntimeProfile {
     /// [`RuntimeProfile::find`] as a profile shared by every caller: each catalog runtime is built once per
     /// process (a page or worker), not once per model of every prediction.
     pub fn shared(name: &str) -> Result<std::sync::Arc<Self>> {
-        static BUILT: [std::sync::OnceLock<std::sync::Arc<RuntimeProfile>>; RUNTIMES.len()] =
-            [const { std::sync::OnceLock::new() }; RUNTIMES.len()];
+        static BUILT: super::BuiltOnce<RuntimeProfile, { RUNTIMES.len() }> =
+            super::BuiltOnce::new();
         let i = entry_index(name)?;
-        Ok(std::sync::Arc::clone(
-            BUILT[i].get_or_init(|| std::sync::Arc::new(Self::from_entry(&RUNTIMES[i]))),
-        ))
+        Ok(BUILT.get(i, || Self::from_entry(&RUNTIMES[i])))
     }
 
     /// The catalog's name of the runtime `name` names (as [`RuntimeProfile::find`] reads it), without
