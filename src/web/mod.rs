@@ -328,7 +328,8 @@ pub struct JsPredictor {
     /// The constructor's device, shared with every call's target (not copied per call).
     hardware: Option<Arc<DeviceProfile>>,
     runtime: Option<RuntimeProfile>,
-    /// `options.timelines`: predictions and recommendations carry the schedule's timeline and memory curve.
+    /// `options.timelines`: the predictions this predictor returns carry the schedule's timeline and memory
+    /// curve.
     timelines: bool,
 }
 
@@ -336,7 +337,8 @@ pub struct JsPredictor {
 impl JsPredictor {
     /// `options.sharingConfig` (the seed schema), `options.hardware` (target string or profile object, default
     /// `webgpu`), `options.runtime` (default: the platform's), `options.timelines` (default `true`; `false`
-    /// leaves every result's `executionSchedule.timeline` and `memoryTimeline` empty).
+    /// leaves `executionSchedule.timeline` and `memoryTimeline` empty in the predictions that
+    /// `predictMultiModelPerformance`, `recommendExecutionStrategy` and `applyMemoryOptions` return).
     #[wasm_bindgen(constructor)]
     pub fn new(options: Option<PredictorOptions>) -> Result<JsPredictor, JsError> {
         let options: JsValue = options.map_or(JsValue::UNDEFINED, Into::into);
@@ -599,7 +601,8 @@ impl JsPredictor {
             &changes,
         )
         .map_err(js_error)?;
-        Ok(to_js(&wire::PredictionDto::from(&applied.prediction))?.unchecked_into())
+        Ok(to_js(&wire::PredictionDto::with_timelines(&applied.prediction, self.timelines))?
+            .unchecked_into())
     }
 
     fn memory_inputs(

@@ -20,8 +20,9 @@ export interface PredictorOptions {
   hardware?: string | HardwareProfile;
   /** Runtime for the default target, e.g. "transformersjs", "onnxruntime-web", "tensorrt". */
   runtime?: string;
-  /** false: predictions and recommendations leave `executionSchedule.timeline` and `memoryTimeline` empty
-   * (less to build for a caller that reads totals and per-model figures only). Default true. */
+  /** false: the predictions of predictMultiModelPerformance, recommendExecutionStrategy and
+   * applyMemoryOptions leave `executionSchedule.timeline` and `memoryTimeline` empty (less to build for a
+   * caller that reads totals and per-model figures only; adviseMemory's fit plan keeps them). Default true. */
   timelines?: boolean;
 }
 "#;

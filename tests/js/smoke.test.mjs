@@ -93,6 +93,10 @@ test('memory advice and applying it', () => {
   const after = predictor.applyMemoryOptions(tight, undefined, 'parallel', [0]);
   assert.equal(after.totalMetrics.feasible, true);
   assert.throws(() => predictor.applyMemoryOptions(tight, undefined, 'parallel', [999]), /apply: 999/);
+  // A predictor made with { timelines: false } returns the same applied prediction without the two curves.
+  const lean = new pkg.MultiModelPredictor({ timelines: false }).applyMemoryOptions(tight, undefined, 'parallel', [0]);
+  assert.ok(after.executionSchedule.timeline.length > 0 && after.executionSchedule.memoryTimeline.length > 0);
+  assert.deepEqual(lean, { ...after, executionSchedule: { ...after.executionSchedule, timeline: [], memoryTimeline: [] } });
 });
 
 test('detection, routing and browser recommendation', async () => {
