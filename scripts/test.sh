@@ -11,36 +11,43 @@ export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
 
 # A headless-Chromium run sometimes never starts its test page: wasm-bindgen-test-runner's file server
 # (tiny_http 0.12) can leave a new connection queued while each of its threads waits on one of Chromium's
-# idle keep-alive connections, so a script request is never answered and the page never loads (session 25:
-# 4 of 9 runs of `--test web` on the 2-vCPU VM, 1 of 4 of them on session 24's code, hung after "Try find
-# `webdriver.json`...",
-# one request's bytes unread in the server's socket; the runner gives up only after the renderer's
-# 300 s timeout). A run whose test binary has not reported "running N tests" within CHROME_START_S
-# (default 90; a page starts in seconds) seconds of its "Running headless tests" line, or that ends with "Failed to detect test as
-# having been run" and no test reported, is stopped and tried again, up to six attempts in all (one CI check
-# hung three times in a row in one step); a run where a test ran and failed is not retried.
+# idle keep-alive connections, so a script request is never answered and the page never loads; the runner
+# gives up only after the renderer's 300 s timeout. Session 25 on the 2-vCPU VM: 4 of 9 runs of
+# `--test web` alone hung after "Try find `webdriver.json`..." (1 of 4 on session 24's code), one request's
+# bytes unread in the server's socket; in CI it hung 1, 0, 1, 3 and 1 times in five checks. A test binary
+# that has not reported "running N tests" CHROME_START_S seconds (default 90; a page starts within seconds)
+# after its "Running headless tests" line is stopped (status 2), and so is retried, as is a run that ends with
+# "Failed to detect test as having been run" and no test reported; up to six attempts. A run where a test ran
+# and failed is never retried.
 chrome_attempt() {
   local log=$1; shift
+  local limit=${CHROME_START_S:-90} since=""
   setsid "$@" > >(tee "$log") 2>&1 &
-  local pid=$! since=""
+  local pid=$!
   while kill -0 "$pid" 2>/dev/null; do
     sleep 2
     local started ran
     started=$(grep -c 'Running headless tests' "$log" || true)
     ran=$(grep -cE '^running [0-9]+ tests?' "$log" || true)
-    if [ "$started" -gt "$ran" ]; then
-      since=${since:-$SECONDS}
-      if [ $((SECONDS - since)) -ge "${CHROME_START_S:-90}" ]; then
-        echo "== headless Chromium: no test page after ${CHROME_START_S:-90} s; stopping this run"
-        kill -- -"$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
-        return 2
-      fi
-    else
+    if [ "$started" -le "$ran" ]; then
       since=""
+      continue
+    fi
+    since=${since:-$SECONDS}
+    if [ $((SECONDS - since)) -ge "$limit" ]; then
+      echo "== headless Chromium: no test page after $limit s; stopping this run"
+      kill -- -"$pid" 2>/dev/null || true
+      wait "$pid" 2>/dev/null || true
+      return 2
     fi
   done
   wait "$pid"
+}
+
+# Whether the attempt logged in $2 that ended with status $1 never started its page.
+page_never_started() {
+  [ "$1" -eq 2 ] && return 0
+  grep -q 'Failed to detect test as having been run' "$2" && ! grep -q '^test .*\.\.\. ' "$2"
 }
 
 chrome_tests() {
@@ -49,12 +56,7 @@ chrome_tests() {
   for attempt in 1 2 3 4 5 6; do
     rc=0
     chrome_attempt "$log" "$@" || rc=$?
-    if [ "$rc" -eq 0 ]; then
-      rm -f "$log"
-      return 0
-    fi
-    if [ "$rc" -ne 2 ] && ! { grep -q 'Failed to detect test as having been run' "$log" \
-        && ! grep -q '^test .*\.\.\. ' "$log"; }; then
+    if [ "$rc" -eq 0 ] || ! page_never_started "$rc" "$log"; then
       break
     fi
     [ "$attempt" -lt 6 ] && echo "== headless Chromium ran no test (the page never started): trying again"
