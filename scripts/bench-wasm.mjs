@@ -3,7 +3,7 @@
 // table on stderr). A benchmark, not a test: it only reports.
 //
 // Cases: predict (parallel) of 3 and 50 models, recommend (throughput) of 3, 8 and 50 models, on
-// `cuda:a100-40gb` and `cpu`. 3 models = the seed workload; N models = the catalog (listModels() order)
+// `cuda:a100-40gb` and `cpu`, each by a predictor with its memo and by one without (`/no-memo`). 3 models = the seed workload; N models = the catalog (listModels() order)
 // cycled, model i at batch 1 + i mod 4 (src/bench.rs `catalog_mix`). Each case: 50 ms of warm-up, then
 // samples of about 2 ms of calls (20 ms in Chromium, whose clock is coarse) for `--seconds` (default 1); the
 // figure is the median time per call.
@@ -46,17 +46,21 @@ function measureAll(pkg, seed, seconds, only, sampleMs = 2) {
   };
   const out = [];
   for (const [short, device] of [['cuda', 'cuda:a100-40gb'], ['cpu', 'cpu']]) {
-    const p = new pkg.MultiModelPredictor({ hardware: device });
     for (const [call, n] of [['predict', 3], ['predict', 50], ['recommend', 3], ['recommend', 8], ['recommend', 50]]) {
-      const name = `${call}/${n}-models/${short}`;
-      if (only && !name.includes(only)) continue;
-      const models = n === 3 ? seed : mix(n);
-      const f = call === 'predict'
-        ? () => p.predictMultiModelPerformance(models, undefined, 'parallel')
-        : () => p.recommendExecutionStrategy(models, undefined, 'throughput');
-      out.push({ name, ...time(f) });
+      // A predictor of its own per case: with its memo (the default; calls after the first take the models'
+      // kept predictions), then without (`/no-memo`: every call costs every model).
+      for (const memo of [true, false]) {
+        const name = `${call}/${n}-models/${short}${memo ? '' : '/no-memo'}`;
+        if (only && !name.includes(only)) continue;
+        const p = new pkg.MultiModelPredictor({ hardware: device, memo });
+        const models = n === 3 ? seed : mix(n);
+        const f = call === 'predict'
+          ? () => p.predictMultiModelPerformance(models, undefined, 'parallel')
+          : () => p.recommendExecutionStrategy(models, undefined, 'throughput');
+        out.push({ name, ...time(f) });
+        p.free();
+      }
     }
-    p.free();
   }
   return out;
 }
@@ -81,7 +85,7 @@ if (otherPkg) {
   const other = await import(join(otherPkg, 'multimodel_perf.js'));
   await other.default({ module_or_path: read(join(otherPkg, 'multimodel_perf_bg.wasm')) });
   report.builds.other = measureAll(other, seed, seconds, only);
-  for (const c of report.builds.other) console.error(`${otherPkg}: ${c.name.padEnd(24)} ${c.medianUs.toFixed(1)} µs`);
+  for (const c of report.builds.other) console.error(`${otherPkg}: ${c.name.padEnd(32)} ${c.medianUs.toFixed(1)} µs`);
 }
 
 const { browser, base, close } = await openBrowser();
@@ -103,9 +107,9 @@ try {
 const native = Object.fromEntries((report.builds.native ?? []).map((c) => [c.name, c.medianUs]));
 const rows = report.builds.node.map((c, i) => ({ name: c.name, native: native[c.name], node: c.medianUs, chromium: report.builds.chromium[i]?.medianUs }));
 report.ratios = rows.map((r) => ({ name: r.name, nodeOverNative: r.node / r.native, chromiumOverNative: r.chromium / r.native }));
-console.error(`${'case'.padEnd(24)} ${'native µs'.padStart(10)} ${'node µs'.padStart(10)} ${'chromium µs'.padStart(12)}  node/native chromium/native`);
+console.error(`${'case'.padEnd(32)} ${'native µs'.padStart(10)} ${'node µs'.padStart(10)} ${'chromium µs'.padStart(12)}  node/native chromium/native`);
 for (const r of rows) {
   const f = (x, w) => (x === undefined ? '-' : x.toFixed(1)).padStart(w);
-  console.error(`${r.name.padEnd(24)} ${f(r.native, 10)} ${f(r.node, 10)} ${f(r.chromium, 12)}  ${f(r.node / r.native, 11)} ${f(r.chromium / r.native, 15)}`);
+  console.error(`${r.name.padEnd(32)} ${f(r.native, 10)} ${f(r.node, 10)} ${f(r.chromium, 12)}  ${f(r.node / r.native, 11)} ${f(r.chromium / r.native, 15)}`);
 }
 console.log(JSON.stringify(report, null, 2));

@@ -23,24 +23,40 @@
 use crate::catalog::sharing::SharingConfig;
 use crate::error::Result;
 use crate::plan::{self, Goal, Recommendation};
-use crate::predict::multi::{prepare, MultiPrediction, Prepared, Strategy, Target, Workload};
+use crate::predict::memo::SingleMemo;
+use crate::predict::multi::{prepare_with, MultiPrediction, Prepared, Strategy, Target, Workload};
 
-/// Predicts and plans multi-model workloads with one sharing table.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// Predicts and plans multi-model workloads with one sharing table, keeping the single-model predictions
+/// its calls make for the next ones ([`SingleMemo`]: the same numbers, computed once).
+#[derive(Debug, Clone, PartialEq)]
 pub struct MultiModelPredictor {
     /// Cross-model sharing rules (empty: only identical weights are shared).
     pub sharing: SharingConfig,
+    /// Single-model predictions kept between calls (shared by the predictor's clones); `None`: every call
+    /// computes its own.
+    pub memo: Option<SingleMemo>,
+}
+
+impl Default for MultiModelPredictor {
+    fn default() -> Self {
+        Self::new(SharingConfig::default())
+    }
 }
 
 impl MultiModelPredictor {
-    /// A predictor with a sharing table.
+    /// A predictor with a sharing table (and an empty memo).
     pub fn new(sharing: SharingConfig) -> Self {
-        MultiModelPredictor { sharing }
+        MultiModelPredictor { sharing, memo: Some(SingleMemo::new()) }
+    }
+
+    /// The same predictor without a memo: every call costs every model again.
+    pub fn without_memo(self) -> Self {
+        MultiModelPredictor { memo: None, ..self }
     }
 
     /// Resolves a workload once, for evaluating several plans.
     pub fn prepare(&self, workload: &Workload, target: &Target) -> Result<Prepared> {
-        prepare(workload, target, &self.sharing)
+        prepare_with(workload, target, &self.sharing, self.memo.as_ref())
     }
 
     /// The seed's `predict_multi_model_performance`: one strategy, simulated.

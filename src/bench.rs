@@ -44,7 +44,8 @@ pub enum Call {
     Recommend,
 }
 
-/// One timed call: `name` is `call/N-models/target`, the same in every benchmark's output.
+/// One timed call: `name` is `call/N-models/target` (with `/no-memo` for a predictor without a memo), the
+/// same in every benchmark's output.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Case {
     /// `predict/3-models/cuda`, …
@@ -55,6 +56,10 @@ pub struct Case {
     pub models: usize,
     /// Catalog device id.
     pub device: &'static str,
+    /// Whether the predictor keeps its single-model predictions between calls (its default,
+    /// [`crate::predict::memo::SingleMemo`]): timed calls after the first then take them from its memo. The
+    /// same case without (`…/no-memo`) costs every model on every call.
+    pub memo: bool,
 }
 
 impl Case {
@@ -71,7 +76,8 @@ impl Case {
 /// The GPU and the CPU every case runs on, by short name and catalog id.
 pub const DEVICES: [(&str, &str); 2] = [("cuda", "cuda:a100-40gb"), ("cpu", "cpu")];
 
-/// Every speed case: predict 3 and 50 models, recommend 3, 8 and 50 models, on each of [`DEVICES`].
+/// Every speed case: predict 3 and 50 models, recommend 3, 8 and 50 models, on each of [`DEVICES`], each by
+/// a predictor with its memo and by one without.
 pub fn cases() -> Vec<Case> {
     let calls = [
         (Call::Predict, 3),
@@ -80,23 +86,21 @@ pub fn cases() -> Vec<Case> {
         (Call::Recommend, 8),
         (Call::Recommend, 50),
     ];
-    DEVICES
-        .iter()
-        .flat_map(|&(short, device)| {
-            calls.iter().map(move |&(call, models)| Case {
-                name: format!(
-                    "{}/{models}-models/{short}",
-                    match call {
-                        Call::Predict => "predict",
-                        Call::Recommend => "recommend",
-                    }
-                ),
-                call,
-                models,
-                device,
-            })
-        })
-        .collect()
+    let mut out = Vec::new();
+    for (short, device) in DEVICES {
+        for (call, models) in calls {
+            for memo in [true, false] {
+                let call_name = match call {
+                    Call::Predict => "predict",
+                    Call::Recommend => "recommend",
+                };
+                let suffix = if memo { "" } else { "/no-memo" };
+                let name = format!("{call_name}/{models}-models/{short}{suffix}");
+                out.push(Case { name, call, models, device, memo });
+            }
+        }
+    }
+    out
 }
 
 /// The serving simulator's benchmark: [`seed`] on `cuda:a100-40gb` at 90 % of its sustainable load under

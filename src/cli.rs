@@ -993,14 +993,14 @@ fn bench(seconds: f64, only: Option<&str>, scaling: bool, json: bool) -> Result<
         return Ok(serde_json::to_string_pretty(&v).unwrap_or_default() + "\n");
     }
     let mut out = String::new();
-    w!(out, "{:<28} {:>12} {:>12} {:>8}", "case (native)", "median µs", "fastest µs", "samples");
+    w!(out, "{:<34} {:>12} {:>12} {:>8}", "case (native)", "median µs", "fastest µs", "samples");
     for c in &r.cases {
-        w!(out, "{:<28} {:>12.2} {:>12.2} {:>8}", c.name, c.median_us, c.min_us, c.samples);
+        w!(out, "{:<34} {:>12.2} {:>12.2} {:>8}", c.name, c.median_us, c.min_us, c.samples);
     }
     for s in &r.serve {
         w!(
             out,
-            "{:<28} {:>10.0} events/s ({} events per run, {:.1} ms)",
+            "{:<34} {:>10.0} events/s ({} events per run, {:.1} ms)",
             s.name,
             s.events_per_s,
             s.events,

@@ -251,6 +251,32 @@ fn timelines_false_leaves_the_schedules_curves_empty_and_nothing_else_changes() 
 }
 
 #[wasm_bindgen_test]
+fn a_predictor_answers_again_from_its_memo_with_the_same_numbers_as_one_without() {
+    let seed = include_str!("data/seed-example.json");
+    let other =
+        r#"[{"model_name":"resnet-50","batch_size":2},{"model_name":"t5-small","threads":1}]"#;
+    let kept = JsPredictor::new(Some(js(r#"{"hardware":"cpu"}"#).unchecked_into())).unwrap();
+    let fresh =
+        JsPredictor::new(Some(js(r#"{"hardware":"cpu","memo":false}"#).unchecked_into())).unwrap();
+    // The memo filled by one workload, then asked about another and the first again.
+    for (workload, strategy) in
+        [(seed, "batched"), (other, "parallel"), (seed, "parallel"), (seed, "batched")]
+    {
+        let a = stringify(&predict_js(&kept, workload, strategy).unwrap());
+        let b = stringify(&predict_js(&fresh, workload, strategy).unwrap());
+        assert_eq!(a, b, "{strategy}");
+    }
+    let goal = || Some(JsValue::from_str("throughput").unchecked_into());
+    let a: JsValue = kept.recommend(js(other).unchecked_into(), None, goal(), None).unwrap().into();
+    let b: JsValue =
+        fresh.recommend(js(other).unchecked_into(), None, goal(), None).unwrap().into();
+    assert_eq!(stringify(&a), stringify(&b));
+    let bad = JsPredictor::new(Some(js(r#"{"memo":1}"#).unchecked_into()));
+    let message = error_message(bad.err().unwrap());
+    assert!(message.contains("options.memo") && message.contains("true or false"), "{message}");
+}
+
+#[wasm_bindgen_test]
 fn recommendation_and_catalogs_are_plain_objects() {
     let p = JsPredictor::new(None).unwrap();
     let r: JsValue = p

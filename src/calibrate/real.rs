@@ -192,7 +192,8 @@ fn check_one(s: &RealScenario, target: &Target, gap_ms: f64, field: &str) -> Res
     let tied: Vec<usize> = (0..plans.len()).filter(|&k| plans[k].predicted_ms == lowest).collect();
     if tied.len() > 1 {
         let back_to_back = |k: usize| {
-            let gapless = Prepared { group_gap_ms: 0.0, ..layout(&s.plans[k]).clone() };
+            let mut gapless = layout(&s.plans[k]).clone();
+            gapless.group_gap_ms = 0.0;
             gapless.evaluate(&predictor_plans[k]).combined_latency_ms
         };
         let times: Vec<f64> = tied.iter().map(|&k| back_to_back(k)).collect();

@@ -80,12 +80,14 @@ pub fn scaling() -> Result<Vec<ScalingRow>> {
 
 /// Runs every case for about `seconds` each; `only` keeps the cases whose name contains it.
 pub fn run(seconds: f64, only: Option<&str>) -> Result<BenchReport> {
-    let predictor = MultiModelPredictor::default();
     let mut cases = Vec::new();
     for case in bench::cases() {
         if only.is_some_and(|o| !case.name.contains(o)) {
             continue;
         }
+        // A predictor of its own per case, so that no case finds another's predictions in its memo.
+        let predictor = MultiModelPredictor::default();
+        let predictor = if case.memo { predictor } else { predictor.without_memo() };
         let target = Target::new(case.device)?;
         let workload = case.workload();
         // A failing call is reported before anything is timed.
@@ -112,7 +114,9 @@ pub fn run(seconds: f64, only: Option<&str>) -> Result<BenchReport> {
         });
     }
     let mut serve_timings = Vec::new();
-    let prep = predictor.prepare(&bench::seed(), &Target::new("cuda:a100-40gb")?)?;
+    let prep = MultiModelPredictor::default()
+        .without_memo()
+        .prepare(&bench::seed(), &Target::new("cuda:a100-40gb")?)?;
     for (name, policy) in [("serve/parallel", Policy::Parallel), ("serve/fifo", Policy::Fifo)] {
         if only.is_some_and(|o| !name.contains(o)) {
             continue;

@@ -4,6 +4,7 @@
 
 pub mod coldstart;
 pub mod grouping;
+pub mod memo;
 pub mod memory;
 pub mod multi;
 pub mod report;

@@ -2,6 +2,7 @@
 //! weights, then let the simulator ([`crate::sim`]) run the plan so that per-model start/end times, the
 //! timeline, the makespan and peak memory come from one schedule and always agree.
 
+use super::memo::SingleMemo;
 use super::single::{Placement, SinglePrediction};
 use super::spec::{resolve, ModelSpec, ResolvedModel};
 use crate::catalog::hardware::{self, Concurrency, DeviceProfile, MemoryPool};
@@ -193,6 +194,12 @@ pub struct Prepared {
     /// spin after a run spin that much less into the next group. 0 (what `prepare` sets): a program that
     /// runs the groups back to back.
     pub group_gap_ms: f64,
+    /// The predictor's kept single-model predictions ([`SingleMemo`]), read and filled by
+    /// [`Prepared::single`]; `None`: the call computes its own.
+    pub memo: Option<SingleMemo>,
+    /// Every model's canonical key (with its device's index), in one buffer: `key_spans[i]` is model `i`'s.
+    key_text: String,
+    key_spans: Vec<std::ops::Range<usize>>,
 }
 
 /// Largest workload accepted in one call.
@@ -200,6 +207,16 @@ pub const MAX_MODELS: usize = 10_000;
 
 /// Validates and resolves a workload for a target.
 pub fn prepare(workload: &Workload, target: &Target, sharing: &SharingConfig) -> Result<Prepared> {
+    prepare_with(workload, target, sharing, None)
+}
+
+/// [`prepare`], with single-model predictions kept between calls in `memo` ([`SingleMemo`]).
+pub fn prepare_with(
+    workload: &Workload,
+    target: &Target,
+    sharing: &SharingConfig,
+    memo: Option<&SingleMemo>,
+) -> Result<Prepared> {
     check_workload(workload)?;
     let mut devices = vec![Arc::clone(&target.device)];
     let mut pools: Vec<(String, f64)> = Vec::new();
@@ -245,7 +262,8 @@ pub fn prepare(workload: &Workload, target: &Target, sharing: &SharingConfig) ->
             pool_key,
         });
     }
-    let (canonical, twins) = canonical_order(&models);
+    let (key_text, key_spans) = canonical_keys(&models);
+    let (canonical, twins) = canonical_order(&models, &key_text, &key_spans);
     let constraints = workload.constraints;
     let sharing_pairs = Vec::new();
     let mut prepared = Prepared {
@@ -258,6 +276,9 @@ pub fn prepare(workload: &Workload, target: &Target, sharing: &SharingConfig) ->
         sharing_pairs,
         warnings,
         group_gap_ms: 0.0,
+        memo: memo.cloned(),
+        key_text,
+        key_spans,
     };
     prepared.apply_sharing(sharing);
     Ok(prepared)
@@ -324,14 +345,8 @@ fn check_platform(runtime: &RuntimeProfile, dev: &DeviceProfile) -> Result<()> {
     Err(Error::invalid("runtime", &runtime.name, want))
 }
 
-/// The models' indices ordered by content (canonical key, then device), so that no total depends on the
-/// order of the entries; and each model's twin ([`Prepared::twins`]): the entries of equal key (which holds
-/// every field of the entry and the device's index) sit side by side in that order, the lowest index first,
-/// and one whose runtime and resolved model match the first of its run is that one's twin (its operators are
-/// built from the resolved model, so they match too; the comparison guards against two custom graphs whose
-/// keys, a hash of their operators, collide).
-fn canonical_order(models: &[PreparedModel]) -> (Vec<usize>, Vec<usize>) {
-    // Every key in one buffer: `spans[i]` is model i's.
+/// Every model's canonical key and its device's index, written into one buffer: `spans[i]` is model `i`'s.
+fn canonical_keys(models: &[PreparedModel]) -> (String, Vec<std::ops::Range<usize>>) {
     let mut text = String::with_capacity(models.len() * 64);
     let mut spans = Vec::with_capacity(models.len());
     for m in models {
@@ -341,6 +356,20 @@ fn canonical_order(models: &[PreparedModel]) -> (Vec<usize>, Vec<usize>) {
         super::spec::push_decimal(&mut text, m.device as u32);
         spans.push(start..text.len());
     }
+    (text, spans)
+}
+
+/// The models' indices ordered by content (canonical key, then device), so that no total depends on the
+/// order of the entries; and each model's twin ([`Prepared::twins`]): the entries of equal key (which holds
+/// every field of the entry and the device's index) sit side by side in that order, the lowest index first,
+/// and one whose runtime and resolved model match the first of its run is that one's twin (its operators are
+/// built from the resolved model, so they match too; the comparison guards against two custom graphs whose
+/// keys, a hash of their operators, collide).
+fn canonical_order(
+    models: &[PreparedModel],
+    text: &str,
+    spans: &[std::ops::Range<usize>],
+) -> (Vec<usize>, Vec<usize>) {
     let key = |i: usize| &text[spans[i].clone()];
     let mut canonical: Vec<usize> = (0..models.len()).collect();
     canonical.sort_by(|&a, &b| key(a).cmp(key(b)).then(a.cmp(&b)));
@@ -531,11 +560,23 @@ impl Prepared {
             .clamp(1, dev.compute_units.max(1))
     }
 
-    /// Model `i` alone with `threads` CPU threads.
+    /// Model `i` alone with `threads` CPU threads (kept in and taken from the predictor's memo where the
+    /// call has one: [`Prepared::memo`]).
     pub fn single(&self, i: usize, threads: u32) -> SinglePrediction {
         let m = &self.models[i];
-        Placement { device: &self.devices[m.device], runtime: &m.runtime, threads }
-            .predict_with(&m.resolved, &m.work)
+        let device = &self.devices[m.device];
+        let compute = || {
+            Placement { device, runtime: &m.runtime, threads }.predict_with(&m.resolved, &m.work)
+        };
+        match (&self.memo, self.key_spans.get(i)) {
+            (Some(memo), Some(span)) => memo.get_or_insert_with(
+                &self.key_text[span.clone()],
+                (device, &m.runtime, threads),
+                &m.resolved,
+                compute,
+            ),
+            _ => compute(),
+        }
     }
 
     /// Where model `i`'s predicted time alone on `threads` threads goes ([`Placement::breakdown`]).

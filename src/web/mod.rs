@@ -338,7 +338,9 @@ impl JsPredictor {
     /// `options.sharingConfig` (the seed schema), `options.hardware` (target string or profile object, default
     /// `webgpu`), `options.runtime` (default: the platform's), `options.timelines` (default `true`; `false`
     /// leaves `executionSchedule.timeline` and `memoryTimeline` empty in the predictions that
-    /// `predictMultiModelPerformance`, `recommendExecutionStrategy` and `applyMemoryOptions` return).
+    /// `predictMultiModelPerformance`, `recommendExecutionStrategy` and `applyMemoryOptions` return),
+    /// `options.memo` (default `true`: single-model predictions are kept for the predictor's next calls,
+    /// `SingleMemo`; `false`: every call costs every model again; the results are the same).
     #[wasm_bindgen(constructor)]
     pub fn new(options: Option<PredictorOptions>) -> Result<JsPredictor, JsError> {
         let options: JsValue = options.map_or(JsValue::UNDEFINED, Into::into);
@@ -354,7 +356,7 @@ impl JsPredictor {
             return Err(js_error(Error::invalid(
                 "options",
                 format!("{options:?}"),
-                "an object with sharingConfig, hardware, runtime and timelines",
+                "an object with sharingConfig, hardware, runtime, timelines and memo",
             )));
         }
         let get = |k: &str| {
@@ -365,12 +367,14 @@ impl JsPredictor {
             .map(|r| RuntimeProfile::find(&r))
             .transpose()
             .map_err(js_error)?;
-        let timelines = match get("timelines") {
-            v if is_absent(&v) => true,
+        let flag = |k: &str| match get(k) {
+            v if is_absent(&v) => Ok(true),
             v => v.as_bool().ok_or_else(|| {
-                js_error(Error::invalid("options.timelines", format!("{v:?}"), "true or false"))
-            })?,
+                js_error(Error::invalid(format!("options.{k}"), format!("{v:?}"), "true or false"))
+            }),
         };
+        let timelines = flag("timelines")?;
+        let memo = flag("memo")?;
         let sharing_value = get("sharingConfig");
         let sharing_value =
             if is_absent(&sharing_value) { get("sharing_config") } else { sharing_value };
@@ -381,7 +385,9 @@ impl JsPredictor {
                 from_js(&sharing_value, "options.sharingConfig")?;
             SharingConfig::try_from(table).map_err(js_error)?
         };
-        Ok(JsPredictor { inner: MultiModelPredictor::new(sharing), hardware, runtime, timelines })
+        let inner = MultiModelPredictor::new(sharing);
+        let inner = if memo { inner } else { inner.without_memo() };
+        Ok(JsPredictor { inner, hardware, runtime, timelines })
     }
 
     fn target(

@@ -24,6 +24,9 @@ export interface PredictorOptions {
    * applyMemoryOptions leave `executionSchedule.timeline` and `memoryTimeline` empty (less to build for a
    * caller that reads totals and per-model figures only; adviseMemory's fit plan keeps them). Default true. */
   timelines?: boolean;
+  /** false: every call costs every model again. Default true: each model's prediction alone (per device,
+   * runtime and threads) is kept for this predictor's next calls, which return the same numbers faster. */
+  memo?: boolean;
 }
 "#;
 
