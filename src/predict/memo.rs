@@ -223,6 +223,35 @@ mod tests {
     }
 
     #[test]
+    fn a_targets_catalog_runtime_is_known_from_call_to_call_and_an_adjusted_one_is_not() {
+        use crate::catalog::runtime::RuntimeProfile;
+        let kept = MultiModelPredictor::default();
+        let fresh = MultiModelPredictor::default().without_memo();
+        let memo = kept.memo.clone().unwrap();
+        let seed = bench::seed();
+        let mut target = Target::new("cuda:t4").unwrap();
+        target.runtime = Some(RuntimeProfile::find("tensorrt").unwrap());
+        kept.predict(&seed, &target, Strategy::Parallel).unwrap();
+        assert_eq!(memo.len(), 3);
+        kept.predict(&seed, &target, Strategy::Parallel).unwrap();
+        assert_eq!(
+            memo.len(),
+            3,
+            "the catalog's TensorRT, given as the target's runtime, is one profile"
+        );
+        // The same name with another per-kernel cost: its own predictions, as a predictor without a memo
+        // makes them.
+        let mut slower = RuntimeProfile::find("tensorrt").unwrap();
+        slower.call_overhead_us *= 4.0;
+        let adjusted = Target { runtime: Some(slower), ..target.clone() };
+        let a = kept.predict(&seed, &adjusted, Strategy::Parallel).unwrap();
+        assert_eq!(a, fresh.predict(&seed, &adjusted, Strategy::Parallel).unwrap());
+        assert_eq!(memo.len(), 6);
+        let b = kept.predict(&seed, &target, Strategy::Parallel).unwrap();
+        assert!(a.combined_latency_ms > b.combined_latency_ms);
+    }
+
+    #[test]
     fn a_full_memo_starts_over() {
         let target = Target::new("cpu").unwrap();
         let prep = prepare(&bench::seed(), &target, &Default::default()).unwrap();

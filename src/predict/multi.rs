@@ -403,8 +403,14 @@ impl Runtimes {
         Ok(rt)
     }
 
+    /// The target's runtime: the catalog's shared profile where it is that one unchanged (`--runtime`, the
+    /// JS predictor's `runtime` option), so that a predictor's memo knows it from call to call; a copy of its
+    /// own otherwise (a calibrated or adjusted profile).
     fn target(&mut self, rt: &RuntimeProfile) -> Arc<RuntimeProfile> {
-        Arc::clone(self.target.get_or_insert_with(|| Arc::new(rt.clone())))
+        Arc::clone(self.target.get_or_insert_with(|| match RuntimeProfile::shared(&rt.name) {
+            Ok(shared) if *shared == *rt => shared,
+            _ => Arc::new(rt.clone()),
+        }))
     }
 }
 
