@@ -26,7 +26,8 @@ use super::spec::ResolvedModel;
 use crate::catalog::hardware::DeviceProfile;
 use crate::catalog::runtime::RuntimeProfile;
 
-/// Most predictions a memo keeps: one that would keep more starts over empty (about 0.5 MB at most).
+/// Most predictions a memo keeps: one that would keep more starts over empty (about 1 MB at most: an entry
+/// is 432 bytes, with its model's key and names beside it).
 pub const MEMO_CAPACITY: usize = 2048;
 
 /// One kept prediction.
