@@ -89,11 +89,11 @@ pub fn cases() -> Vec<Case> {
     let mut out = Vec::new();
     for (short, device) in DEVICES {
         for (call, models) in calls {
+            let call_name = match call {
+                Call::Predict => "predict",
+                Call::Recommend => "recommend",
+            };
             for memo in [true, false] {
-                let call_name = match call {
-                    Call::Predict => "predict",
-                    Call::Recommend => "recommend",
-                };
                 let suffix = if memo { "" } else { "/no-memo" };
                 let name = format!("{call_name}/{models}-models/{short}{suffix}");
                 out.push(Case { name, call, models, device, memo });

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use super::bench::Figure;
 use crate::bench::{self, BenchReport, Call, CaseTiming, ScalingRow, ServeTiming};
 use crate::error::Result;
+use crate::predict::multi::prepare;
 use crate::serve::{self, Policy};
 use crate::{Goal, MultiModelPredictor, Strategy, Target};
 
@@ -114,9 +115,7 @@ pub fn run(seconds: f64, only: Option<&str>) -> Result<BenchReport> {
         });
     }
     let mut serve_timings = Vec::new();
-    let prep = MultiModelPredictor::default()
-        .without_memo()
-        .prepare(&bench::seed(), &Target::new("cuda:a100-40gb")?)?;
+    let prep = prepare(&bench::seed(), &Target::new("cuda:a100-40gb")?, &Default::default())?;
     for (name, policy) in [("serve/parallel", Policy::Parallel), ("serve/fifo", Policy::Fifo)] {
         if only.is_some_and(|o| !name.contains(o)) {
             continue;

@@ -98,13 +98,18 @@ impl SingleMemo {
             table.by_key.clear();
             table.entries = 0;
         }
-        table.by_key.entry(key.into()).or_default().push(Entry {
+        let entry = Entry {
             device: Arc::clone(device),
             runtime: Arc::clone(runtime),
             threads,
             resolved: resolved.clone(),
             single: single.clone(),
-        });
+        };
+        // The key is copied only the first time it is kept.
+        match table.by_key.get_mut(key) {
+            Some(kept) => kept.push(entry),
+            None => drop(table.by_key.insert(key.into(), vec![entry])),
+        }
         table.entries += 1;
         single
     }
