@@ -240,4 +240,22 @@ mod tests {
             assert!(err.contains("at most 4"), "{err}");
         }
     }
+
+    #[test]
+    fn a_measured_region_cost_names_its_runtime_and_stays_in_range() {
+        let d = parse_hardware(r#"{"base":"cpu","runtime_region_us":{"builtin":119.3}}"#).unwrap();
+        assert_eq!(d.runtime_region_us, vec![("builtin".to_string(), 119.3)]);
+        let back = serde_json::to_value(crate::wire::device::HardwareProfileDto::from(&d)).unwrap();
+        assert_eq!(back["runtime_region_us"]["builtin"], 119.3);
+        for (runtime, us, says) in [
+            ("builtin", "-1", "from 0 to 10000"),
+            ("builtin", "20000", "from 0 to 10000"),
+            ("tensorflow", "10", "tensorrt"),
+        ] {
+            let json = format!(r#"{{"base":"cpu","runtime_region_us":{{"{runtime}":{us}}}}}"#);
+            let err = parse_hardware(&json).unwrap_err().to_string();
+            assert!(err.contains(&format!("hardware.runtime_region_us.{runtime}")), "{err}");
+            assert!(err.contains(says), "{err}");
+        }
+    }
 }

@@ -227,12 +227,16 @@ fn the_calibrated_profile_separates_the_machine_from_the_builtin_runtime() {
     let cores = p["compute_units"].as_f64().unwrap();
     let overhead = p["kernel_overhead_us"].as_f64().unwrap();
     assert!(cores <= 1.0 || overhead > 0.0, "{overhead} µs on {cores} cores");
+    let sources = p["sources"].to_string();
     let builtin = p["runtime_efficiency"]["builtin"].as_f64().unwrap();
     assert!(builtin > 0.0 && builtin <= 1.0, "{builtin}");
+    // The built-in runner's fork-join, timed with its GEMMs' work, replaces the catalog's region cost for it.
+    let region = p["runtime_region_us"]["builtin"].as_f64().unwrap();
+    assert!(region.is_finite() && region >= 0.0, "{region}");
+    assert!(sources.contains("runtime_region_us builtin"), "{sources}");
     assert_eq!(p["serial_fraction"].as_f64(), Some(0.0));
     assert_eq!(p["bandwidth_efficiency"].as_f64(), Some(1.0));
     assert!(p["per_unit_bandwidth_gbps"].as_f64().unwrap() > 0.0);
-    let sources = p["sources"].to_string();
     assert!(sources.contains("matrixmultiply") && sources.contains("IQR"), "{sources}");
     // Co-runners cost what the concurrency probe and the bandwidth shares say, nothing on top.
     assert_eq!(p["interference_per_model"].as_f64(), Some(0.0));
@@ -245,6 +249,8 @@ fn the_calibrated_profile_separates_the_machine_from_the_builtin_runtime() {
     assert_eq!(w["platform"], "wasm");
     assert_eq!(w["id"], "wasm:calibrated");
     assert_eq!(w["default_runtime"], "onnxruntime-web");
+    // The native runner's fork-join does not carry over to a page.
+    assert_eq!(w["runtime_region_us"], serde_json::json!({}));
     let ratio =
         w["peak_tflops"]["fp32"].as_f64().unwrap() / p["peak_tflops"]["fp32"].as_f64().unwrap();
     assert!([1.0, 0.5, 0.25].iter().any(|r| (ratio - r).abs() < 1e-9), "{ratio}");

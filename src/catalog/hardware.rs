@@ -233,6 +233,11 @@ pub struct DeviceProfile {
     /// kernels reach), by runtime name; replaces the runtime catalog's `kernel_efficiency` (on a `cpu`
     /// platform its `cpu_kernel_efficiency`) for that runtime here. Empty by default; `mmperf calibrate` measures the built-in workloads' kernel.
     pub runtime_efficiency: Vec<(String, f64)>,
+    /// CPUs: measured cost of a parallel region per thread beyond the first for a runtime on this device, µs,
+    /// by runtime name; replaces `kernel_overhead_us` plus the runtime's `region_us_per_thread` (times the
+    /// overhead scale) for that runtime here. Empty by default; `mmperf calibrate` measures the built-in
+    /// runner's (threads started per GEMM, timed with the GEMM's work in them).
+    pub runtime_region_us: Vec<(String, f64)>,
     /// Where each number comes from.
     pub sources: Vec<(String, String)>,
 }
@@ -602,6 +607,7 @@ fn build(d: &Dev) -> DeviceProfile {
         overhead_scale: 1.0,
         latency_corrections: Vec::new(),
         runtime_efficiency: Vec::new(),
+        runtime_region_us: Vec::new(),
         sources: vec![
             ("datasheet".to_string(), d.source.to_string()),
             ("gemm_tiles".to_string(), tiles_src.to_string()),

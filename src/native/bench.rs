@@ -15,7 +15,8 @@
 //! - Streaming read bandwidth over ≥ 256 MB (and ≥ 8× the last-level cache) on every thread count.
 //! - The built-in workloads' runtime: its own kernel (`workload::gemm_rows` through `run::Ready`) against the
 //!   tuned GEMM on the same model-shaped chains (its kernel efficiency), and its fork-join (threads started
-//!   per GEMM, as `run.rs` does).
+//!   per GEMM, as `run.rs` does), timed on those chains with the GEMMs' work in the threads: the device
+//!   profile's `runtime_region_us` for `builtin`.
 //!
 //! Each figure is sampled until the relative interquartile range of its last samples is under 2.5 % (or its
 //! probe family's time cap is spent), thread counts interleaved round by round so that a disturbance hits
@@ -404,22 +405,45 @@ fn chain_rates(s: &Settings) -> Result<(Figure, Figure)> {
     Ok((f[0], f[1]))
 }
 
-/// The built-in runner's fork-join (scoped threads started per GEMM, `run::fork_join_us`) per thread count
-/// from 2, µs, median of many.
-fn builtin_fork_joins(counts: &[usize], s: &Settings) -> Vec<Figure> {
+/// The built-in runner's fork-join per GEMM, µs, per thread count from 2, timed with the GEMMs' work in the
+/// threads, as `measure` runs them: the calibration chains run on one thread and on `t` threads back to back,
+/// and the `t`-thread time less the slowest thread's share of the one-thread time (`⌈m / t⌉` of each GEMM's
+/// `m` rows) is spread over the GEMMs. A thread started beside work can wait for the scheduler to give it a
+/// core of its own (on a 2-vCPU VM about 0.2 ms per GEMM, against 0.07 for an empty fork-join), which an
+/// empty fork-join does not show.
+fn builtin_fork_joins(counts: &[usize], s: &Settings) -> Result<Vec<Figure>> {
+    let ready: Vec<Ready> = chains(s)?.into_iter().map(Ready::new).collect();
+    let gemms = ready.iter().map(|r| r.workload.gemms.len()).sum::<usize>().max(1) as f64;
     let probes: Vec<Sampler> = counts
         .iter()
         .filter(|&&t| t > 1)
         .map(|&t| {
+            let ready = &ready;
+            let share = slowest_thread_share(ready, t);
             Box::new(move || {
-                let mut v: Vec<f64> =
-                    (0..s.regions / 4 + 5).map(|_| super::run::fork_join_us(t, 1)).collect();
-                v.sort_by(f64::total_cmp);
-                quantile(&v, 0.5)
+                let one: f64 = ready.iter().map(|r| std::hint::black_box(r.timed(1)).0).sum();
+                let many: f64 = ready.iter().map(|r| std::hint::black_box(r.timed(t)).0).sum();
+                (many - one * share) * 1e3 / gemms
             }) as Sampler
         })
         .collect();
-    converge(probes, s)
+    Ok(converge(probes, s))
+}
+
+/// The share of the chains' one-thread work that the slowest of `t` threads computes: `⌈m / t⌉` of each
+/// GEMM's `m` rows (the runner starts no more threads than rows), weighted by the GEMM's FLOPs.
+fn slowest_thread_share(ready: &[Ready], t: usize) -> f64 {
+    let (mut slowest, mut total) = (0.0, 0.0);
+    for g in ready.iter().flat_map(|r| &r.workload.gemms) {
+        let (m, f) = (g.m.max(1) as usize, flops(*g));
+        slowest += f * m.div_ceil(t.min(m)) as f64 / m as f64;
+        total += f;
+    }
+    if total > 0.0 {
+        slowest / total
+    } else {
+        1.0
+    }
 }
 
 /// Least-squares slope through the origin of `y` against threads beyond the first (points from 2 threads).
@@ -486,7 +510,8 @@ pub struct CpuBench {
     pub builtin_chain: Figure,
     /// Tuned GEMM on the same chains, 1 thread, GFLOP/s.
     pub tuned_chain: Figure,
-    /// The built-in runner's fork-join per thread count from 2, µs.
+    /// The built-in runner's fork-join per GEMM with the GEMMs' work in its threads, per thread count from 2,
+    /// µs.
     pub builtin_fork_join_us: Vec<Figure>,
     /// Cores other processes kept busy on average while it ran (Linux; 0 where unknown): above a few
     /// tenths the figures are low and will not repeat.
@@ -632,10 +657,10 @@ pub fn bench(cores: u32, quick: bool, progress: &mut dyn FnMut(&str)) -> Result<
         builtin_chain.show(2),
         tuned_chain.show(2)
     ));
-    let builtin_fork_join_us = builtin_fork_joins(&counts, &s);
+    let builtin_fork_join_us = builtin_fork_joins(&counts, &s)?;
     for (t, f) in counts.iter().skip(1).zip(&builtin_fork_join_us) {
         progress(&format!(
-            "built-in runner's fork-join (threads started per GEMM), {t} threads: {} µs",
+            "built-in runner's fork-join per GEMM with its work (threads started per GEMM), {t} threads: {} µs",
             f.show(1)
         ));
     }
@@ -763,6 +788,8 @@ pub fn profile(b: &CpuBench) -> Result<DeviceProfile> {
     p.gemm_tiles = calibrated_tiles(b.large_1(), b.small_1());
     let builtin_efficiency = fitted_builtin_efficiency(&p, b)?;
     p.runtime_efficiency = vec![("builtin".to_string(), builtin_efficiency)];
+    p.runtime_region_us =
+        vec![("builtin".to_string(), b.builtin_fork_join_per_thread_us().max(0.0))];
     p.sources.retain(|(k, _)| k != "datasheet" && k != "interference_per_model");
     p.sources.push((
         "interference_per_model".to_string(),
@@ -794,8 +821,9 @@ pub fn wasm_profile(cpu: &DeviceProfile, b: &CpuBench) -> DeviceProfile {
     // A page's memory is a wasm32 instance's: at most 4 GiB of address space.
     p.memory_capacity_mb = p.memory_capacity_mb.min(crate::catalog::detected::WASM32_MAX_MB);
     p.default_runtime = "onnxruntime-web".to_string();
-    // The native built-in runner's efficiency does not carry over to a page.
+    // The native built-in runner's efficiency and fork-join do not carry over to a page.
     p.runtime_efficiency.clear();
+    p.runtime_region_us.clear();
     p.sources.push((
         "wasm".to_string(),
         format!(
@@ -927,7 +955,7 @@ fn sources_text(b: &CpuBench, builtin_efficiency: f64) -> String {
         b.page_fault_us.show(2)
     ));
     parts.push(format!(
-        "runtime_efficiency builtin {:.3}: fitted so that this profile reproduces the built-in kernel's {} GFLOP/s on RoBERTa-base + CLIP ViT-B/32 chains at {:.0} MFLOP, 1 thread (bisection on the predicted time); on the same chains the tuned GEMM runs {} GFLOP/s ({:.0} % of the large GEMM: small shapes, packing), so the built-in kernel alone is {:.3} of it; built-in runner's fork-join {:.1} µs per extra thread (µs: {})",
+        "runtime_efficiency builtin {:.3}: fitted so that this profile reproduces the built-in kernel's {} GFLOP/s on RoBERTa-base + CLIP ViT-B/32 chains at {:.0} MFLOP, 1 thread (bisection on the predicted time); on the same chains the tuned GEMM runs {} GFLOP/s ({:.0} % of the large GEMM: small shapes, packing), so the built-in kernel alone is {:.3} of it. runtime_region_us builtin {:.1}: the built-in runner's fork-join per extra thread, timed on the same chains with their GEMMs' work in the threads (threads started per GEMM; the t-thread run less the slowest thread's share of the 1-thread run, per GEMM; µs: {})",
         builtin_efficiency,
         b.builtin_chain.show(2),
         b.chain_mflop,

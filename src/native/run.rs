@@ -70,19 +70,6 @@ impl Ready {
     }
 }
 
-/// The cost of one fork-join of `threads` threads around an empty GEMM, µs (what every GEMM pays).
-pub fn fork_join_us(threads: usize, rounds: u32) -> f64 {
-    let t0 = Instant::now();
-    for _ in 0..rounds {
-        std::thread::scope(|s| {
-            for _ in 1..threads.max(1) {
-                s.spawn(|| std::hint::black_box(0u8));
-            }
-        });
-    }
-    t0.elapsed().as_secs_f64() * 1e6 / f64::from(rounds.max(1))
-}
-
 /// A workload of one GEMM (what `mmperf calibrate` times).
 pub fn single(g: ChainGemm) -> Workload {
     Workload {

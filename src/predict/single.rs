@@ -462,10 +462,16 @@ impl Placement<'_> {
     }
 
     /// CPUs: cost of one parallel region on `threads` threads, s (none on one thread): the machine's
-    /// per-thread wake-up and join plus the runtime pool's own.
+    /// per-thread wake-up and join plus the runtime pool's own, or what this device measured for the runtime
+    /// (`DeviceProfile::runtime_region_us`).
     fn region_s(&self, threads: f64) -> f64 {
-        let per_thread = self.device.kernel_overhead_us
-            + self.runtime.region_us_per_thread * self.device.overhead_scale;
+        let name = &self.runtime.name;
+        let measured = self.device.runtime_region_us.iter().find(|(k, _)| k == name);
+        let per_thread = measured.map_or(
+            self.device.kernel_overhead_us
+                + self.runtime.region_us_per_thread * self.device.overhead_scale,
+            |(_, us)| *us,
+        );
         (threads - 1.0).max(0.0) * per_thread * 1e-6
     }
 
@@ -1418,6 +1424,35 @@ mod tests {
             generation(&ort, 2, 1, 8).latency_ms,
             generation(&one_session, 2, 1, 8).latency_ms
         );
+    }
+
+    #[test]
+    fn a_region_cost_measured_for_a_runtime_replaces_the_catalogs_for_that_runtime_only() {
+        let model = resolve(&ModelSpec::named("bert-base-uncased"), "models[0]").unwrap();
+        let predict = |device: &hardware::DeviceProfile, runtime: &str, threads| {
+            let runtime = RuntimeProfile::find(runtime).unwrap();
+            Placement { device, runtime: &runtime, threads }.predict(&model)
+        };
+        let mut device = hardware::find("cpu").unwrap();
+        let builtin = RuntimeProfile::find("builtin").unwrap();
+        let catalog_us =
+            device.kernel_overhead_us + builtin.region_us_per_thread * device.overhead_scale;
+        let before = predict(&device, "builtin", 2);
+        let (one, torch) = (predict(&device, "builtin", 1), predict(&device, "pytorch", 2));
+        device.runtime_region_us = vec![("builtin".to_string(), catalog_us + 1000.0)];
+        let after = predict(&device, "builtin", 2);
+        // Every region of the two threads costs the measured figure, one more millisecond each here.
+        assert!(before.regions > 10.0, "{}", before.regions);
+        assert_eq!(after.regions, before.regions);
+        let added = after.latency_ms - before.latency_ms;
+        assert!(
+            (added - before.regions).abs() < 1e-6 * after.latency_ms,
+            "{added} {}",
+            before.regions
+        );
+        // One thread starts no region, and another runtime keeps its own cost.
+        assert_eq!(predict(&device, "builtin", 1), one);
+        assert_eq!(predict(&device, "pytorch", 2), torch);
     }
 
     #[test]

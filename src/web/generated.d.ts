@@ -353,6 +353,11 @@ export interface HardwareProfile {
    * tuned GEMM the peak was calibrated with.
    */
   runtime_efficiency?: { [key in string]: number };
+  /**
+   * CPUs: measured cost of a parallel region per thread beyond the first for a runtime on this device, µs,
+   * in [0, 10000]; replaces the device's region cost plus the runtime's own for that runtime.
+   */
+  runtime_region_us?: { [key in string]: number };
   /** Sources per field. */
   sources?: { [key in string]: string };
 }

@@ -122,6 +122,10 @@ pub struct HardwareProfileDto {
     /// tuned GEMM the peak was calibrated with.
     #[serde(default)]
     pub runtime_efficiency: Option<BTreeMap<String, f64>>,
+    /// CPUs: measured cost of a parallel region per thread beyond the first for a runtime on this device, µs,
+    /// in [0, 10000]; replaces the device's region cost plus the runtime's own for that runtime.
+    #[serde(default)]
+    pub runtime_region_us: Option<BTreeMap<String, f64>>,
     /// Sources per field.
     pub sources: Option<BTreeMap<String, String>>,
 }
@@ -170,6 +174,26 @@ impl TryFrom<HardwareProfileDto> for DeviceProfile {
         runtimes(d, &mut p)?;
         Ok(p)
     }
+}
+
+/// A per-runtime figure of a profile (`key.{runtime}`): each name a catalog runtime (aliases resolved) and
+/// each value finite and `ok`, else a typed error naming the entry and what is `allowed`.
+fn by_runtime(
+    c: BTreeMap<String, f64>,
+    key: &str,
+    ok: impl Fn(f64) -> bool,
+    allowed: &str,
+) -> Result<Vec<(String, f64)>> {
+    let mut out = Vec::with_capacity(c.len());
+    for (k, v) in c {
+        let name = field(&format!("{key}.{k}"));
+        let rt = RuntimeProfile::find(&k).map_err(|e| Error::invalid(&name, &k, e.to_string()))?;
+        if !(v.is_finite() && ok(v)) {
+            return Err(Error::invalid(name, v, allowed));
+        }
+        out.push((rt.name, v));
+    }
+    Ok(out)
 }
 
 /// `hardware.<k>`.
@@ -420,21 +444,19 @@ fn runtimes(d: HardwareProfileDto, p: &mut DeviceProfile) -> Result<()> {
         p.latency_corrections = out;
     }
     if let Some(c) = d.runtime_efficiency {
-        let mut out = Vec::with_capacity(c.len());
-        for (k, v) in c {
-            let name = field(&format!("runtime_efficiency.{k}"));
-            let rt =
-                RuntimeProfile::find(&k).map_err(|e| Error::invalid(&name, &k, e.to_string()))?;
-            // Above 1 where a runtime's kernels beat the tuned GEMM the profile's peak was calibrated with:
-            // onnxruntime-web's small GEMMs ran 1.2-1.3x the page's tuned GEMM (bench/web/gemm.mjs), and the
-            // catalog's large tile counts 0.75 of the peak, so a runtime may reach at most 1 / 0.75 of the tuned
-            // GEMM's large rate; 4 leaves room for kernels measured on other shapes.
-            if !(v.is_finite() && v > 0.0 && v <= 4.0) {
-                return Err(Error::invalid(name, v, "a number above 0 and at most 4"));
-            }
-            out.push((rt.name, v));
-        }
-        p.runtime_efficiency = out;
+        // Above 1 where a runtime's kernels beat the tuned GEMM the profile's peak was calibrated with:
+        // onnxruntime-web's small GEMMs ran 1.2-1.3x the page's tuned GEMM (bench/web/gemm.mjs), and the
+        // catalog's large tile counts 0.75 of the peak, so a runtime may reach at most 1 / 0.75 of the tuned
+        // GEMM's large rate; 4 leaves room for kernels measured on other shapes.
+        let ok = |v: f64| v > 0.0 && v <= 4.0;
+        p.runtime_efficiency =
+            by_runtime(c, "runtime_efficiency", ok, "a number above 0 and at most 4")?;
+    }
+    if let Some(c) = d.runtime_region_us {
+        // Starting a thread costs tens to hundreds of µs; 10 ms per region would be a broken probe.
+        let ok = |v: f64| (0.0..=10_000.0).contains(&v);
+        p.runtime_region_us =
+            by_runtime(c, "runtime_region_us", ok, "a number of µs from 0 to 10000")?;
     }
     if let Some(src) = d.sources {
         p.sources.retain(|(k, _)| !src.contains_key(k));
@@ -502,6 +524,7 @@ impl From<&DeviceProfile> for HardwareProfileDto {
             overhead_scale: Some(p.overhead_scale),
             latency_corrections: Some(p.latency_corrections.iter().cloned().collect()),
             runtime_efficiency: Some(p.runtime_efficiency.iter().cloned().collect()),
+            runtime_region_us: Some(p.runtime_region_us.iter().cloned().collect()),
             sources: Some(p.sources.iter().cloned().collect()),
         }
     }
