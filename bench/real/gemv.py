@@ -7,7 +7,11 @@ second. With --profile (a `mmperf calibrate --out` profile taken just before), e
 share of the calibrated streaming read on the same thread count (`per_unit_bandwidth_gbps` on one thread,
 `memory_bandwidth_gbps` on all): the runtime's `gemv_bandwidth_efficiency`.
 
-    .venv/bin/python gemv.py [--profile PROFILE.json] [--out results/gemv-NAME.json]
+    .venv/bin/python gemv.py [--profile PROFILE.json] [--out results/gemv-NAME.json] [--layouts]
+
+PyTorch's products read the weights as `x @ W` with W stored in x out (GPT-2's Conv1D layout); with --layouts
+also through `F.linear` with W stored out x in (nn.Linear's layout: BERT, T5, Whisper, GPT-2's head), rows
+named `pytorch ... F.linear`.
 """
 
 import argparse
@@ -43,6 +47,9 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--profile", help="calibrated profile JSON to express the rates against")
     ap.add_argument("--out", help="write the figures as JSON here")
+    ap.add_argument("--layouts", action="store_true",
+                    help="also time PyTorch with the weights stored out x in (F.linear, as nn.Linear keeps them; "
+                         "the default chain is x @ W with W in x out, as GPT-2's Conv1D keeps them)")
     args = ap.parse_args()
     rng = np.random.default_rng(0)
     weights = []
@@ -69,6 +76,8 @@ def main():
     import torch
 
     tw = [torch.from_numpy(w) for w in weights]
+    # The same weights stored out x in, as nn.Linear keeps them (GPT-2's Conv1D keeps in x out, as `tw`).
+    tw_linear = [w.t().contiguous() for w in tw]
     tx = torch.from_numpy(x)
 
     def chain():
@@ -78,9 +87,20 @@ def main():
                 y = y @ w
         return y
 
+    def linear_chain():
+        y = tx
+        with torch.no_grad():
+            for w in tw_linear:
+                y = torch.nn.functional.linear(y, w)
+        return y
+
     for t in range(1, cores + 1):
         torch.set_num_threads(t)
         rows.append(("pytorch " + torch.__version__, t, median_s(chain, REPEATS)))
+    if args.layouts:
+        for t in range(1, cores + 1):
+            torch.set_num_threads(t)
+            rows.append(("pytorch " + torch.__version__ + " F.linear", t, median_s(linear_chain, REPEATS)))
 
     out = []
     for runtime, t, secs in rows:
