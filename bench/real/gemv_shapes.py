@@ -1,0 +1,54 @@
+"""PyTorch's single-row products (a decode step's) by shape and weight layout, one thread: each shape's
+weights repeated to 300 MB (beyond any last-level cache), timed as a chain of calls with the same input row;
+µs per call and GB/s of weights read. `NN` is `x @ W` with W stored in x out (GPT-2's Conv1D), `NT` is
+`F.linear(x, W)` with W stored out x in (nn.Linear). Best of 5 passes.
+
+    .venv/bin/python gemv_shapes.py [--out results/gemv-shapes-NAME.txt]
+"""
+import argparse
+import time
+
+SHAPES = [(384, 384), (512, 512), (384, 1536), (1536, 384), (512, 2048), (2048, 512), (768, 768),
+          (768, 3072), (3072, 768), (768, 2304)]
+TOTAL_BYTES = 300e6
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", help="also write the lines here")
+    args = ap.parse_args()
+    import torch
+
+    torch.set_num_threads(1)
+    lines = [f"torch {torch.__version__}, 1 thread: in x out, layout, MB per call, µs per call, GB/s"]
+    print(lines[0], flush=True)
+    with torch.inference_mode():
+        for k, n in SHAPES:
+            count = int(TOTAL_BYTES / (k * n * 4)) + 1
+            x = torch.randn(1, k)
+            for layout in ("NT", "NN"):
+                if layout == "NT":
+                    ws = [torch.randn(n, k) for _ in range(count)]
+                    call = torch.nn.functional.linear
+                else:
+                    ws = [torch.randn(k, n) for _ in range(count)]
+                    call = torch.mm
+                for w in ws:
+                    call(x, w)
+                best = float("inf")
+                for _ in range(5):
+                    t0 = time.perf_counter()
+                    for w in ws:
+                        call(x, w)
+                    best = min(best, time.perf_counter() - t0)
+                us = best / count * 1e6
+                mb = k * n * 4 / 1e6
+                lines.append(f"{k:5} x {n:<5} {layout} {mb:6.2f} MB {us:8.1f} µs {mb * 1e3 / us:6.1f} GB/s")
+                print(lines[-1], flush=True)
+                del ws
+    if args.out:
+        open(args.out, "w").write("\n".join(lines) + "\n")
+
+
+if __name__ == "__main__":
+    main()
