@@ -175,7 +175,7 @@ fn model_cold_start(prep: &Prepared, i: usize, source_gbps: f64, warmup: u32) ->
     } else {
         0.0
     };
-    let work = m.resolved.arch.work(&m.resolved.input);
+    let work = m.work();
     // Each listed operator is one distinct kernel shape; repeated layers reuse it.
     let distinct = (work.prefill.len() + work.decode_step.len()) as f64;
     let compile_ms = distinct * m.runtime.compile_us_per_kernel / 1e3;

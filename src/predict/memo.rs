@@ -212,6 +212,22 @@ mod tests {
     }
 
     #[test]
+    fn a_call_answered_from_the_memo_never_builds_its_models_operators() {
+        let p = MultiModelPredictor::default();
+        let target = Target::new("cuda:a100-40gb").unwrap();
+        let seed = bench::seed();
+        let prep = p.prepare(&seed, &target).unwrap();
+        assert!(prep.models.iter().all(|m| !m.work_built()));
+        let first: Vec<_> = (0..3).map(|i| prep.single(i, 1)).collect();
+        assert!(prep.models.iter().all(|m| m.work_built()));
+        // The next call's models come from the memo: their operators are never built, the numbers the same.
+        let again = p.prepare(&seed, &target).unwrap();
+        let second: Vec<_> = (0..3).map(|i| again.single(i, 1)).collect();
+        assert_eq!(first, second);
+        assert!(again.models.iter().all(|m| !m.work_built()));
+    }
+
+    #[test]
     fn a_changed_device_is_not_taken_for_the_kept_one() {
         let kept = MultiModelPredictor::default();
         let fresh = MultiModelPredictor::default().without_memo();

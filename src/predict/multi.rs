@@ -11,7 +11,7 @@ use crate::catalog::runtime::RuntimeProfile;
 use crate::catalog::sharing::SharingConfig;
 use crate::error::{Error, Result};
 use crate::sim::{self, Job, Resource, ResourceKind, Scenario, Schedule, MAX_POOLS};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// Limits the user puts on a plan.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -141,12 +141,24 @@ pub struct PreparedModel {
     /// The intra-op pool the model's threads share with the other models of its runtime on its CPU
     /// (`RuntimeProfile::pool_per_process`): equal keys, one pool; 0 = a pool of its own.
     pub pool_key: u32,
-    /// The operators of one batch (independent of device, runtime and threads): built once here and read
-    /// by every single-model prediction of the call.
-    pub work: Work,
+    /// The operators of one batch (independent of device, runtime and threads): built on the first
+    /// single-model prediction of the call that is not in the predictor's memo, and read by the others
+    /// ([`PreparedModel::work`]). A call answered from the memo never builds them.
+    work: OnceLock<Work>,
 }
 
 impl PreparedModel {
+    /// The operators of one batch, built on first use.
+    pub fn work(&self) -> &Work {
+        self.work.get_or_init(|| self.resolved.arch.work(&self.resolved.input))
+    }
+
+    /// Whether [`PreparedModel::work`] has been built.
+    #[cfg(test)]
+    pub(crate) fn work_built(&self) -> bool {
+        self.work.get().is_some()
+    }
+
     /// Two models with the same key hold identical tensors: same weights, same precision, same memory pool.
     /// Weight sharing (which compares these three fields directly) and the memory advice's grouping rely on it.
     pub fn weights_identity(&self) -> String {
@@ -242,7 +254,6 @@ pub fn prepare_with(
         };
         check_platform(&runtime, dev)?;
         let pool = pool_index(&mut pools, dev, field)?;
-        let work = resolved.arch.work(&resolved.input);
         let pool_key = process_pool_key(&mut process_pools, device, &runtime, dev);
         let labels = Labels {
             name: Arc::from(spec.name.as_str()),
@@ -253,7 +264,7 @@ pub fn prepare_with(
         models.push(PreparedModel {
             spec,
             labels,
-            work,
+            work: OnceLock::new(),
             resolved,
             device,
             runtime,
@@ -572,7 +583,7 @@ impl Prepared {
         let m = &self.models[i];
         let device = &self.devices[m.device];
         let compute = || {
-            Placement { device, runtime: &m.runtime, threads }.predict_with(&m.resolved, &m.work)
+            Placement { device, runtime: &m.runtime, threads }.predict_with(&m.resolved, m.work())
         };
         match (&self.memo, self.key_spans.get(i)) {
             (Some(memo), Some(span)) => memo.get_or_insert_with(
@@ -589,7 +600,7 @@ impl Prepared {
     pub fn breakdown(&self, i: usize, threads: u32) -> Vec<super::single::OperatorTime> {
         let m = &self.models[i];
         Placement { device: &self.devices[m.device], runtime: &m.runtime, threads }
-            .breakdown(&m.resolved, &m.work)
+            .breakdown(&m.resolved, m.work())
     }
 
     /// Simulates `plan` and reports.

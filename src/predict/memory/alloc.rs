@@ -90,7 +90,7 @@ fn activation_bytes(prep: &Prepared, i: usize) -> f64 {
 /// MB a caching allocator reserves for model `i`'s activations beyond the exact largest working set.
 pub fn model_overhead_mb(prep: &Prepared, i: usize) -> f64 {
     let m = &prep.models[i];
-    let work = m.resolved.arch.work(&m.resolved.input);
+    let work = m.work();
     let bytes = activation_bytes(prep, i);
     let (mut exact, mut reserved) = (0.0f64, 0.0f64);
     for op in work.prefill.iter().chain(&work.decode_step) {

@@ -22,7 +22,7 @@ struct Fusible {
 
 fn fusible(ctx: &Ctx, i: usize) -> Fusible {
     let m = &ctx.prep.models[i];
-    let work = m.resolved.arch.work(&m.resolved.input);
+    let work = m.work();
     let (_, compute) = ctx.prep.devices[m.device].peak_for(m.resolved.precision);
     let bytes = if m.resolved.precision == Precision::Int4 {
         Precision::Fp16.activation_bytes()
