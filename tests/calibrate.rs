@@ -272,3 +272,12 @@ fn on_recorded_measurements_a_refit_on_half_lowers_the_error_on_the_other_half()
     let v = calibrate::validate(&ms, 0.15, 5);
     assert!(v.makespan.median_ape <= 0.15, "{:?}", v.makespan);
 }
+
+#[test]
+fn a_refit_scales_a_runtimes_measured_region_cost_with_the_other_overheads() {
+    let mut p = cpu();
+    p.runtime_region_us = vec![("builtin".to_string(), 100.0)];
+    let q = calibrate::fit::apply_scales(&p, Scales { compute: 1.0, memory: 1.0, overhead: 3.0 });
+    assert_eq!(q.runtime_region_us, vec![("builtin".to_string(), 300.0)]);
+    assert_eq!(q.kernel_overhead_us, p.kernel_overhead_us * 3.0);
+}

@@ -77,7 +77,7 @@ def main():
 
     tw = [torch.from_numpy(w) for w in weights]
     # The same weights stored out x in, as nn.Linear keeps them (GPT-2's Conv1D keeps in x out, as `tw`).
-    tw_linear = [w.t().contiguous() for w in tw]
+    tw_linear = [w.t().contiguous() for w in tw] if args.layouts else []
     tx = torch.from_numpy(x)
 
     def chain():

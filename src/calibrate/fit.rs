@@ -130,6 +130,10 @@ pub fn apply_scales(p: &DeviceProfile, s: Scales) -> DeviceProfile {
     q.per_unit_bandwidth_gbps /= s.memory;
     q.kernel_overhead_us *= s.overhead;
     q.overhead_scale *= s.overhead;
+    // A runtime's measured region cost stands in for the two above, so it scales with them.
+    for (_, us) in &mut q.runtime_region_us {
+        *us *= s.overhead;
+    }
     q
 }
 

@@ -50,6 +50,8 @@ pub fn profile_from_wasm_gemm(base: &DeviceProfile, g: &WasmGemm) -> Result<Devi
         p.name = format!("This browser page ({} cores, GEMM measured)", p.compute_units.max(1));
     }
     p.platform = Platform::Wasm;
+    // The native built-in runner's fork-join does not carry over to a page.
+    p.runtime_region_us.clear();
     p.peak_tflops.fp32 = g.large.median * cores / LARGE_TILE_EFFICIENCY / 1e3;
     p.gemm_tiles = calibrated_tiles(g.large.median, g.small.median);
     // The runtimes whose GEMMs were measured against the tuned GEMM in a page run at that ratio of it.
@@ -124,6 +126,15 @@ mod tests {
         let again =
             profile_from_wasm_gemm(&p, &WasmGemm { large: rate(40.0), small: rate(30.0) }).unwrap();
         assert_eq!(again.sources.iter().filter(|(k, _)| k == "wasm").count(), 1);
+    }
+
+    #[test]
+    fn a_calibrated_cpu_base_leaves_its_native_runners_fork_join_behind() {
+        let mut base = hardware::find("cpu").unwrap();
+        base.runtime_region_us = vec![("builtin".to_string(), 119.3)];
+        let p = profile_from_wasm_gemm(&base, &WasmGemm { large: rate(42.0), small: rate(35.0) })
+            .unwrap();
+        assert!(p.runtime_region_us.is_empty());
     }
 
     #[test]

@@ -26,6 +26,7 @@ use crate::catalog::detected::{
     GpuLimits, WasmSupport, WebGpu, WebNn, WebNnContext, WebNnContextInfo, WebNnKind,
 };
 use crate::catalog::hardware::{self, Concurrency, DeviceProfile};
+use crate::catalog::models::Work;
 use crate::catalog::runtime::RuntimeProfile;
 use crate::catalog::Precision;
 use crate::error::{Error, Result};
@@ -140,7 +141,11 @@ pub struct RouteDecision {
 
 /// Largest tensor an operator list binds, bytes at `precision`.
 pub fn largest_tensor_bytes(model: &ResolvedModel) -> f64 {
-    let work = model.arch.work(&model.input);
+    largest_tensor_bytes_of(model, &model.arch.work(&model.input))
+}
+
+/// [`largest_tensor_bytes`] with the model's operators already built.
+fn largest_tensor_bytes_of(model: &ResolvedModel, work: &Work) -> f64 {
     let (w, a) = (model.precision.weight_bytes(), model.precision.activation_bytes());
     work.prefill
         .iter()
@@ -283,7 +288,9 @@ fn predict(
     spec: &ModelSpec,
     model: &ResolvedModel,
 ) -> Run {
-    let on = |threads| Placement { device, runtime, threads }.predict(model);
+    // The operators are the same on every thread count: built once.
+    let work = model.arch.work(&model.input);
+    let on = |threads| Placement { device, runtime, threads }.predict_with(model, &work);
     // On a CPU without a thread count of its own the model gets the count that runs it fastest: a small
     // model pays more in fork-joins than extra threads save.
     let cores = device.compute_units.max(1);
@@ -303,7 +310,7 @@ fn predict(
         precision: model.precision,
         latency_ms: p.latency_ms,
         memory: p.memory,
-        tensor_bytes: largest_tensor_bytes(model),
+        tensor_bytes: largest_tensor_bytes_of(model, &work),
         warnings: p.warnings,
         note,
     }
