@@ -237,6 +237,7 @@ pub struct DeviceProfile {
     /// by runtime name; replaces `kernel_overhead_us` plus the runtime's `region_us_per_thread` (times the
     /// overhead scale) for that runtime here. Empty by default; `mmperf calibrate` measures the built-in
     /// runner's (threads started per GEMM, timed with the GEMM's work in them).
+    /// At most [`MAX_REGION_US`].
     pub runtime_region_us: Vec<(String, f64)>,
     /// Where each number comes from.
     pub sources: Vec<(String, String)>,
@@ -287,6 +288,16 @@ impl DeviceProfile {
         p.compute_units = units;
         p.host_cores = units;
         p
+    }
+
+    /// CPUs: cost of a parallel region per thread beyond the first for `runtime` on this device, µs: measured
+    /// where the profile has it (`runtime_region_us`), else the device's wake-up and join plus the runtime
+    /// pool's own.
+    pub fn region_us_per_thread(&self, runtime: &super::runtime::RuntimeProfile) -> f64 {
+        self.runtime_region_us.iter().find(|(k, _)| *k == runtime.name).map_or(
+            self.kernel_overhead_us + runtime.region_us_per_thread * self.overhead_scale,
+            |(_, us)| *us,
+        )
     }
 
     /// Kernel efficiency of `runtime` on this device: measured where the profile has it, else the runtime's.
@@ -388,6 +399,10 @@ const SPIN_WAIT_SHARE: f64 = 0.5;
 /// NVidia Turing T4 GPU via Microbenchmarking" (2019) show compute-heavy kernels hitting the power limit and
 /// throttling; ~1.1 GHz sustained is assumed (U).
 const T4_SUSTAINED_CLOCK: f64 = 0.7;
+
+/// The most a profile's `runtime_region_us` may hold, µs: starting a thread costs tens to hundreds of µs
+/// (0.07-0.24 ms on the 2-vCPU VMs, session 27); 10 ms per region would be a broken probe, not a machine.
+pub const MAX_REGION_US: f64 = 10_000.0;
 /// PCIe 4.0 x16 ≈ 32 GB/s per direction; ~25 GB/s achieved for host-to-device copies.
 const PCIE4_GBPS: f64 = 25.0;
 

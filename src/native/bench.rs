@@ -27,7 +27,7 @@ use std::time::Instant;
 
 use super::machine::{detect_isa, last_level_cache, last_level_cache_bytes, Isa, Load, BUSY_CORES};
 use super::pool::{region_seconds, with_pool};
-use super::run::Ready;
+use super::run::{rows_per_thread, Ready};
 pub use crate::calibrate::figure::Figure;
 use crate::calibrate::figure::{
     calibrated_tiles, gemm_flops, quantile, LARGE_GEMM, LARGE_TILE_EFFICIENCY, SMALL_GEMM,
@@ -381,28 +381,24 @@ fn tuned_chain(w: &Workload, input: &[f32], weights: &[Vec<f32>]) -> Vec<f32> {
     y
 }
 
-/// GFLOP/s of the built-in kernel and of the tuned GEMM on the same chains, 1 thread, run alternately.
-fn chain_rates(s: &Settings) -> Result<(Figure, Figure)> {
-    let ws = chains(s)?;
-    let total: f64 = ws.iter().map(Workload::flops).sum();
-    let ready: Vec<Ready> = ws.iter().cloned().map(Ready::new).collect();
-    let data: Vec<(Vec<f32>, Vec<Vec<f32>>)> = ws
-        .iter()
-        .map(|w| (w.input(), (0..w.gemms.len()).map(|i| w.weights(i)).collect()))
-        .collect();
+/// GFLOP/s of the built-in kernel and of the tuned GEMM on the same chains (`ready`, with their data), 1
+/// thread, run alternately.
+fn chain_rates(ready: &[Ready], s: &Settings) -> (Figure, Figure) {
+    let total: f64 = ready.iter().map(|r| r.workload.flops()).sum();
     let builtin = || {
         let secs: f64 = ready.iter().map(|r| std::hint::black_box(r.timed(1)).0 * 1e-3).sum();
         total / secs / 1e9
     };
     let tuned = || {
         let t0 = Instant::now();
-        for (w, (x, b)) in ws.iter().zip(&data) {
-            std::hint::black_box(tuned_chain(w, x, b));
+        for r in ready {
+            let (x, b) = r.data();
+            std::hint::black_box(tuned_chain(&r.workload, x, b));
         }
         total / t0.elapsed().as_secs_f64() / 1e9
     };
     let f = converge(vec![Box::new(builtin), Box::new(tuned)], s);
-    Ok((f[0], f[1]))
+    (f[0], f[1])
 }
 
 /// The built-in runner's fork-join per GEMM, µs, per thread count from 2, timed with the GEMMs' work in the
@@ -413,14 +409,12 @@ fn chain_rates(s: &Settings) -> Result<(Figure, Figure)> {
 /// per GEMM and the `measure` runs implied about 0.2, against 0.07 for an empty fork-join). What it reads is
 /// every cost of the second thread beyond the split arithmetic (also each thread streaming the whole weight
 /// matrix, and the serial chaining between GEMMs scaled by the share), as the runs pay it.
-fn builtin_fork_joins(counts: &[usize], s: &Settings) -> Result<Vec<Figure>> {
-    let ready: Vec<Ready> = chains(s)?.into_iter().map(Ready::new).collect();
+fn builtin_fork_joins(ready: &[Ready], counts: &[usize], s: &Settings) -> Vec<Figure> {
     let gemms = ready.iter().map(|r| r.workload.gemms.len()).sum::<usize>().max(1) as f64;
     let probes: Vec<Sampler> = counts
         .iter()
         .filter(|&&t| t > 1)
         .map(|&t| {
-            let ready = &ready;
             let share = slowest_thread_share(ready, t);
             Box::new(move || {
                 let one: f64 = ready.iter().map(|r| std::hint::black_box(r.timed(1)).0).sum();
@@ -429,16 +423,16 @@ fn builtin_fork_joins(counts: &[usize], s: &Settings) -> Result<Vec<Figure>> {
             }) as Sampler
         })
         .collect();
-    Ok(converge(probes, s))
+    converge(probes, s)
 }
 
-/// The share of the chains' one-thread work that the slowest of `t` threads computes: `⌈m / t⌉` of each
-/// GEMM's `m` rows (the runner starts no more threads than rows), weighted by the GEMM's FLOPs.
+/// The share of the chains' one-thread work that the slowest of `t` threads computes: the runner's largest
+/// block of each GEMM's rows (`run::rows_per_thread`), weighted by the GEMM's FLOPs.
 fn slowest_thread_share(ready: &[Ready], t: usize) -> f64 {
     let (mut slowest, mut total) = (0.0, 0.0);
     for g in ready.iter().flat_map(|r| &r.workload.gemms) {
         let (m, f) = (g.m.max(1) as usize, flops(*g));
-        slowest += f * m.div_ceil(t.min(m)) as f64 / m as f64;
+        slowest += f * rows_per_thread(m, t) as f64 / m as f64;
         total += f;
     }
     if total > 0.0 {
@@ -653,13 +647,16 @@ pub fn bench(cores: u32, quick: bool, progress: &mut dyn FnMut(&str)) -> Result<
     } else {
         Figure::default()
     };
-    let (builtin_chain, tuned_chain) = chain_rates(&s)?;
+    // The calibration chains and their data, made once for both built-in probes.
+    let ready: Vec<Ready> = chains(&s)?.into_iter().map(Ready::new).collect();
+    let (builtin_chain, tuned_chain) = chain_rates(&ready, &s);
     progress(&format!(
         "model-shaped chains, 1 thread: built-in kernel {} GFLOP/s, tuned GEMM {} GFLOP/s",
         builtin_chain.show(2),
         tuned_chain.show(2)
     ));
-    let builtin_fork_join_us = builtin_fork_joins(&counts, &s)?;
+    let builtin_fork_join_us = builtin_fork_joins(&ready, &counts, &s);
+    drop(ready);
     for (t, f) in counts.iter().skip(1).zip(&builtin_fork_join_us) {
         progress(&format!(
             "built-in runner's fork-join per GEMM with its work (threads started per GEMM), {t} threads: {} µs",
@@ -790,8 +787,8 @@ pub fn profile(b: &CpuBench) -> Result<DeviceProfile> {
     p.gemm_tiles = calibrated_tiles(b.large_1(), b.small_1());
     let builtin_efficiency = fitted_builtin_efficiency(&p, b)?;
     p.runtime_efficiency = vec![("builtin".to_string(), builtin_efficiency)];
-    // Within what a profile accepts (`hardware.runtime_region_us`: 0 to 10 ms), so a stored profile reads back.
-    let region_us = b.builtin_fork_join_per_thread_us().clamp(0.0, 10_000.0);
+    // Within what a profile accepts, so a stored profile reads back.
+    let region_us = b.builtin_fork_join_per_thread_us().clamp(0.0, hardware::MAX_REGION_US);
     p.runtime_region_us = vec![("builtin".to_string(), region_us)];
     p.sources.retain(|(k, _)| k != "datasheet" && k != "interference_per_model");
     p.sources.push((

@@ -44,10 +44,9 @@ impl Ready {
             y.clear();
             y.resize(m * n, 0.0);
             let w = &self.weights[i];
-            let t = threads.min(m).max(1);
-            let rows = m.div_ceil(t);
+            let rows = rows_per_thread(m, threads);
             let mut parts = x.chunks(rows * k).zip(y.chunks_mut(rows * n));
-            // The calling thread takes the first block; t − 1 threads are started for the others.
+            // The calling thread takes the first block; a thread is started for each of the others.
             let first = parts.next();
             std::thread::scope(|s| {
                 for (xs, ys) in parts {
@@ -62,12 +61,23 @@ impl Ready {
         y
     }
 
+    /// The seeded input and each GEMM's weights, as the chain runs them.
+    pub fn data(&self) -> (&[f32], &[Vec<f32>]) {
+        (&self.input, &self.weights)
+    }
+
     /// Runs once and returns the elapsed milliseconds and the output.
     pub fn timed(&self, threads: usize) -> (f64, Vec<f32>) {
         let t0 = Instant::now();
         let out = self.run(threads);
         (t0.elapsed().as_secs_f64() * 1e3, out)
     }
+}
+
+/// Rows of an `m`-row GEMM each thread takes on `threads` threads (the last takes the rest): no more threads
+/// are started than there are rows, so the calling thread's block, the largest, is `⌈m / t⌉` rows.
+pub fn rows_per_thread(m: usize, threads: usize) -> usize {
+    m.div_ceil(threads.min(m).max(1))
 }
 
 /// A workload of one GEMM (what `mmperf calibrate` times).

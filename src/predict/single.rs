@@ -465,14 +465,7 @@ impl Placement<'_> {
     /// per-thread wake-up and join plus the runtime pool's own, or what this device measured for the runtime
     /// (`DeviceProfile::runtime_region_us`).
     fn region_s(&self, threads: f64) -> f64 {
-        let name = &self.runtime.name;
-        let measured = self.device.runtime_region_us.iter().find(|(k, _)| k == name);
-        let per_thread = measured.map_or(
-            self.device.kernel_overhead_us
-                + self.runtime.region_us_per_thread * self.device.overhead_scale,
-            |(_, us)| *us,
-        );
-        (threads - 1.0).max(0.0) * per_thread * 1e-6
+        (threads - 1.0).max(0.0) * self.device.region_us_per_thread(self.runtime) * 1e-6
     }
 
     /// CPUs: the share of the FP32 peak the runtime's GEMM kernels can reach on this CPU's FMA datapath

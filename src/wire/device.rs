@@ -453,10 +453,9 @@ fn runtimes(d: HardwareProfileDto, p: &mut DeviceProfile) -> Result<()> {
             by_runtime(c, "runtime_efficiency", ok, "a number above 0 and at most 4")?;
     }
     if let Some(c) = d.runtime_region_us {
-        // Starting a thread costs tens to hundreds of µs; 10 ms per region would be a broken probe.
-        let ok = |v: f64| (0.0..=10_000.0).contains(&v);
-        p.runtime_region_us =
-            by_runtime(c, "runtime_region_us", ok, "a number of µs from 0 to 10000")?;
+        let ok = |v: f64| (0.0..=hardware::MAX_REGION_US).contains(&v);
+        let allowed = format!("a number of µs from 0 to {}", hardware::MAX_REGION_US);
+        p.runtime_region_us = by_runtime(c, "runtime_region_us", ok, &allowed)?;
     }
     if let Some(src) = d.sources {
         p.sources.retain(|(k, _)| !src.contains_key(k));
