@@ -5,6 +5,7 @@ use (on AMD CPUs MKL runs its AVX2 kernels; MLAS its AVX-512 ones where the CPU 
     .venv/bin/python gemm_probe.py           # matrix products, one thread
     .venv/bin/python gemm_probe.py --conv    # PyTorch's 1×1 convolutions on one and two threads
     .venv/bin/python gemm_probe.py --linear  # PyTorch's linear layers on ViT's and BERT's shapes, 1 and 2 threads
+    .venv/bin/python gemm_probe.py --stack   # BERT-base's 72 linear layers, distinct weights against reused ones
 
 Shapes: 512×768×768 and 16×768×768 (calibrate's large and small GEMMs) and a 1×768×3072 GEMV. Medians of 30
 calls after 5 untimed ones.
@@ -18,6 +19,13 @@ With --linear: `torch.nn.functional.linear` (MKL sgemm with the bias) on ViT-B/1
 (batch 1) shapes, the large one and calibrate's 16-row one, GFLOP/s on 1 and 2 threads, twice in turn: to set beside the tuned GEMM rates `mmperf calibrate`
 reads in the same minutes (`results/linear-pytorch-dev-vm-s19.txt`, run with the heap kept:
 `MALLOC_TRIM_THRESHOLD_=107374182400 MALLOC_MMAP_MAX_=0`).
+
+With --stack: BERT-base's 72 linear layers at 128 rows (12 x Q, K, V, output 768x768, 768x3072, 3072x768; 85 M
+weights, 340 MB) one after another, as a forward pass runs them, on 1 and 2 threads: with every layer's own
+weights (read from memory, and copied into MKL's panels, on every call) and with one layer's weights of each
+shape reused by all 12 (in cache). The difference is what moving the weights costs beyond the arithmetic; the
+part of it that does not divide by the threads is the per-call packing the model charges
+(`packs_weights_per_call`). Medians of 7 passes after 2 untimed ones, both variants in turn.
 """
 import sys, time, torch, numpy as np
 torch.set_num_threads(1)
@@ -68,6 +76,41 @@ def linear_probe():
             print(f"{th}T GFLOP/s: " + " | ".join(out), flush=True)
 
 
+def stack_probe():
+    torch.set_num_interop_threads(1)
+    shapes = [(768, 768)] * 4 + [(768, 3072), (3072, 768)]
+    distinct = [[(torch.randn(n, k), torch.randn(n)) for (k, n) in shapes] for _ in range(12)]
+    reused = [distinct[0]] * 12
+    xs = {k: torch.randn(128, k) for (k, _) in shapes}
+    flops = 2 * 128 * sum(k * n for (k, n) in shapes) * 12
+    weight_mb = 4 * sum(k * n for (k, n) in shapes) * 12 / 1e6
+
+    def run(layers):
+        for layer in layers:
+            for (w, b) in layer:
+                torch.nn.functional.linear(xs[w.shape[1]], w, b)
+
+    print(f"# 72 linear layers, 128 rows, {flops / 1e9:.1f} GFLOP, {weight_mb:.0f} MB of weights")
+    with torch.inference_mode():
+        for th in (1, 2, 1, 2):
+            torch.set_num_threads(th)
+            t = {}
+            for name, layers in (("distinct", distinct), ("reused", reused)):
+                for _ in range(2): run(layers)
+                ts = []
+                for _ in range(7):
+                    s0 = time.perf_counter(); run(layers); ts.append(time.perf_counter() - s0)
+                t[name] = float(np.median(ts))
+            extra = t["distinct"] - t["reused"]
+            print(f"{th}T: distinct weights {t['distinct'] * 1e3:7.1f} ms ({flops / t['distinct'] / 1e9:6.1f} GFLOP/s)"
+                  f"  reused {t['reused'] * 1e3:7.1f} ms ({flops / t['reused'] / 1e9:6.1f} GFLOP/s)"
+                  f"  weights cost {extra * 1e3:6.1f} ms ({weight_mb / 1e3 / extra if extra > 0 else float('inf'):5.1f} GB/s of weights)",
+                  flush=True)
+
+
+if "--stack" in sys.argv[1:]:
+    stack_probe()
+    sys.exit(0)
 if "--conv" in sys.argv[1:]:
     conv_probe()
     sys.exit(0)
