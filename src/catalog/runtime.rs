@@ -84,6 +84,10 @@ pub struct RuntimeProfile {
     /// over the intra-op threads, each streaming its own panels of the prepacked weights (MLAS); otherwise
     /// the calling thread streams them all (PyTorch eager's GEMV path).
     pub splits_gemv: bool,
+    /// CPUs made by Intel (`DeviceProfile::cpu_vendor`): its matrix-vector products are MKL's threaded GEMV
+    /// there, split over the intra-op threads even where `splits_gemv` is false and streaming the weights
+    /// once as they lie, with no panels packed (`packs_weights_per_call` applies to its GEMMs only).
+    pub splits_gemv_on_intel: bool,
     /// CPUs: generation runs the prefill and the cached decode steps as two sessions (Optimum's decoder and
     /// decoder-with-past models, `bench/real`'s exports), so the prefill session's workers keep spinning
     /// (`spin_after_run_us`) into the first decode steps, on cores the decode session needs.
@@ -180,6 +184,7 @@ struct CpuRules {
     pool_per_process: bool,
     fresh_pages_mib: f64,
     splits_gemv: bool,
+    splits_gemv_on_intel: bool,
     decode_apart: bool,
     gemv_eff: f64,
     depthwise_eff: f64,
@@ -210,6 +215,7 @@ const NOT_ON_CPU: CpuRules = CpuRules {
     pool_per_process: false,
     fresh_pages_mib: 0.0,
     splits_gemv: false,
+    splits_gemv_on_intel: false,
     decode_apart: false,
     gemv_eff: 1.0,
     depthwise_eff: 1.0,
@@ -320,13 +326,31 @@ const ORT_GEMV_READ_SHARE: f64 = 0.91;
 ///   MobileNet-v2's and EfficientNet-B0's 112×112×96 feature maps at batch 8 (38.5 MB) pay twice per pass
 ///   (the expansion convolution's output and its batch norm's; the activation runs in place). ONNX Runtime
 ///   plans its activations in an arena and does not.
-/// - Matrix-vector products run on one thread: `bench/real/gemv.py` (as for ONNX Runtime above, torch 2.15)
-///   took 29.4 ms on one thread and 29.0 on two, 18.0 GB/s of weights read (0.74 of the calibrated read, the
-///   56 products' host dispatch included: 17.4 µs each is 1 ms of the 29).
+/// - Matrix-vector products run on one thread off Intel and on every thread on Intel CPUs, reading the
+///   weights once (no panels packed: MKL's GEMV streams the weights as they lie) at the calibrated read
+///   rate. `bench/real/gemv.py` (as for ONNX Runtime above, torch 2.15; 528 MB of weights): on the AMD Zen 5
+///   development VM 29.4 ms on one thread and 29.0 on two (session 10); on the Zen 3 VM 16.2-18.2 GB/s on
+///   one thread and the same on two, 1.09-1.24 of the calibrated one-thread read (sessions 22, 26, 27:
+///   `results/gemv-zen3-vm-s2*.json`); on a 2-vCPU Intel Xeon VM (AVX-512) 12.5 GB/s on one thread (1.02 of
+///   the calibrated read) and 23.5 on two (1.14 of the calibrated two-thread read), as ONNX Runtime's split
+///   GEMV there, 12.7 and 23.8 (session 28, `results/gemv-xeon-vm-s28.json`). Packing the weights as a
+///   GEMM does (read and written once, `packs_weights_per_call`) would take twice the one-thread read.
+///   Off Intel the model keeps that packing for GEMVs too (`splits_gemv_on_intel` off): dropping it there
+///   lost 10 of 153 picks over the nine stored AMD runs (T5-small's short-row steps, 512 floats, then
+///   predicted 30 % too fast: `gemv_shapes.py` read such rows at 9-13.5 GB/s with a 5-8 µs fixed cost per
+///   call on the Zen 3 VM), so there the packing stands in for what is not modelled.
+/// - Weight packing (`packs_weights_per_call`) on Intel, not modelled apart: `bench/real/gemm_probe.py
+///   --stack` (BERT-base's 72 linear layers at 128 rows, each with its own weights against one layer's
+///   reused; the Xeon VM, session 28, `results/gemm-probe-xeon-vm-s28.txt`) spent 13.9-20.6 ms more with
+///   its own weights on one thread (340 MB at 16.5-24.5 GB/s: read once, 1.25-1.9 of the calibrated
+///   one-thread read) and 6.6-12.0 ms on two, where the one-core read-and-write rule charges 52 ms on both. Charging it as a read at the threads' bandwidth
+///   on Intel brought the session-28 run's median errors to 9.5 % alone and 12.3 % concurrent but its picks
+///   from 16 to 14 of 17 (two-thread plans then predicted 7-15 % too fast), so it is not applied.
 const PYTORCH_CPU: CpuRules = CpuRules {
     host_us: Some(17.4),
     region_us: 1.0,
     packs: true,
+    splits_gemv_on_intel: true,
     spin_after_us: 8_600.0,
     pool_per_process: true,
     fresh_pages_mib: GLIBC_MMAP_THRESHOLD_MAX_MIB,
@@ -760,6 +784,7 @@ impl RuntimeProfile {
             pool_per_process: r.cpu.pool_per_process,
             fresh_pages_above_mib: r.cpu.fresh_pages_mib,
             splits_gemv: r.cpu.splits_gemv,
+            splits_gemv_on_intel: r.cpu.splits_gemv_on_intel,
             decode_session_apart: r.cpu.decode_apart,
             gemv_bandwidth_efficiency: r.cpu.gemv_eff,
             depthwise_bandwidth_efficiency: r.cpu.depthwise_eff,

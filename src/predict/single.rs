@@ -461,6 +461,18 @@ impl Placement<'_> {
         }
     }
 
+    /// CPUs: whether the runtime's matrix-vector products on this device are a threaded GEMV that streams
+    /// the weights once as they lie (`RuntimeProfile::splits_gemv_on_intel` on an Intel CPU).
+    fn intel_gemv(&self) -> bool {
+        self.runtime.splits_gemv_on_intel && self.device.cpu_vendor == "intel"
+    }
+
+    /// CPUs: whether the runtime splits matrix-vector products over its threads on this device
+    /// (`RuntimeProfile::splits_gemv`, or [`Placement::intel_gemv`]).
+    fn splits_gemv(&self) -> bool {
+        self.runtime.splits_gemv || self.intel_gemv()
+    }
+
     /// CPUs: cost of one parallel region on `threads` threads, s (none on one thread): the machine's
     /// per-thread wake-up and join plus the runtime pool's own, or what this device measured for the runtime
     /// (`DeviceProfile::runtime_region_us`).
@@ -675,11 +687,11 @@ impl Placement<'_> {
         // Matrix-vector products (decode steps at small batch) stream their weights from memory (a decode
         // step reads the whole model, far above the last-level cache) at the runtime's share of the read
         // bandwidth (`gemv_bandwidth_efficiency`): the threads' bandwidth where the runtime splits them
-        // (`splits_gemv`), one core's where it does not. Depthwise convolutions move their activations at most
+        // (`splits_gemv`, `splits_gemv_on_intel`), one core's where it does not; they pack no panels. Depthwise convolutions move their activations at most
         // at the runtime's share of one core's bandwidth per thread (`depthwise_bandwidth`).
         let gemv = r.cpu && op.class == OpClass::Gemm && op.m <= GEMV_ROWS;
         let serial = r.cpu
-            && ((gemv && !self.runtime.splits_gemv)
+            && ((gemv && !self.splits_gemv())
                 || (!matches!(op.class, OpClass::Gemm | OpClass::Attention)
                     && op.act_elems < self.runtime.parallel_grain_elems));
         // A kernel that is not split runs as on one thread: the calling thread alone, at one busy core's rate.
@@ -749,10 +761,12 @@ impl Placement<'_> {
         // A runtime that packs the weights on every call (BLAS sgemm without prepacked weights) first copies
         // them into its panel layout on one core, reading them from memory and writing the panels: twice the
         // weight bytes at one core's bandwidth, before and apart from the threads' arithmetic, which then
-        // reads the panels from cache.
+        // reads the panels from cache. A threaded GEMV (`intel_gemv`) streams the weights as they lie, no
+        // panels: its read is the roofline's memory term.
         let mut pack = if r.cpu
             && self.runtime.packs_weights_per_call
             && op.class == OpClass::Gemm
+            && !(op.m <= GEMV_ROWS && self.intel_gemv())
             && op.weight_elems > 0.0
             && core_bw > 0.0
         {
@@ -1381,8 +1395,20 @@ mod tests {
         threads: u32,
         tokens: u32,
     ) -> SinglePrediction {
+        generation_on("", runtime, cores, threads, tokens)
+    }
+
+    /// [`generation`] on a CPU made by `vendor` (`DeviceProfile::cpu_vendor`).
+    fn generation_on(
+        vendor: &str,
+        runtime: &RuntimeProfile,
+        cores: u32,
+        threads: u32,
+        tokens: u32,
+    ) -> SinglePrediction {
         let mut device = hardware::find("cpu").unwrap();
         device.compute_units = cores;
+        device.cpu_vendor = vendor.to_string();
         let mut spec = ModelSpec::named("t5-small");
         spec.sequence_length = Some(128);
         spec.output_tokens = Some(tokens);
@@ -1464,6 +1490,30 @@ mod tests {
         slower.gemv_bandwidth_efficiency = split.gemv_bandwidth_efficiency / 2.0;
         let ratio = decode(&slower, 1) / decode(&split, 1);
         assert!(ratio > 1.5 && ratio < 2.0, "{ratio}");
+    }
+
+    #[test]
+    fn pytorchs_decode_steps_stream_the_weights_over_the_threads_on_intel_cpus_only() {
+        let torch = RuntimeProfile::find("pytorch").unwrap();
+        assert!(!torch.splits_gemv && torch.splits_gemv_on_intel && torch.packs_weights_per_call);
+        let decode = |vendor, threads| generation_on(vendor, &torch, 2, threads, 64).decode_ms;
+        // Off Intel the calling thread packs and streams every weight: a second thread gains little.
+        assert!(decode("amd", 2) > decode("amd", 1) * 0.85);
+        // On Intel MKL's GEMV splits the columns and reads the weights once, without panels: faster on one
+        // thread than packing (read and written), and faster again on two.
+        assert!(decode("intel", 1) < decode("amd", 1) * 0.8);
+        assert!(decode("intel", 2) < decode("intel", 1) * 0.75);
+        // Matrix products of many rows (an encoder's) pack as before on Intel too; only its one-row pooler
+        // (0.7 % of the weights) streams.
+        let mut packing = torch.clone();
+        packing.splits_gemv_on_intel = false;
+        let mut device = hardware::find("cpu").unwrap();
+        device.cpu_vendor = "intel".to_string();
+        let bert = resolve(&ModelSpec::named("bert-base-uncased"), "models[0]").unwrap();
+        let encode = |rt| Placement { device: &device, runtime: rt, threads: 2 }.predict(&bert);
+        let (streamed, packed) = (encode(&torch).latency_ms, encode(&packing).latency_ms);
+        assert!(streamed < packed && streamed > packed * 0.99, "{streamed} against {packed}");
+        assert!(generation_on("intel", &packing, 2, 2, 64).decode_ms > decode("intel", 2) * 1.5);
     }
 
     #[test]
