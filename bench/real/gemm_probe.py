@@ -77,6 +77,8 @@ def linear_probe():
 
 
 def stack_probe():
+    from kernels import median_s
+
     torch.set_num_interop_threads(1)
     shapes = [(768, 768)] * 4 + [(768, 3072), (3072, 768)]
     distinct = [[(torch.randn(n, k), torch.randn(n)) for (k, n) in shapes] for _ in range(12)]
@@ -96,11 +98,7 @@ def stack_probe():
             torch.set_num_threads(th)
             t = {}
             for name, layers in (("distinct", distinct), ("reused", reused)):
-                for _ in range(2): run(layers)
-                ts = []
-                for _ in range(7):
-                    s0 = time.perf_counter(); run(layers); ts.append(time.perf_counter() - s0)
-                t[name] = float(np.median(ts))
+                t[name] = median_s(lambda: run(layers), 7)
             extra = t["distinct"] - t["reused"]
             print(f"{th}T: distinct weights {t['distinct'] * 1e3:7.1f} ms ({flops / t['distinct'] / 1e9:6.1f} GFLOP/s)"
                   f"  reused {t['reused'] * 1e3:7.1f} ms ({flops / t['reused'] / 1e9:6.1f} GFLOP/s)"

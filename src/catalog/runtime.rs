@@ -343,9 +343,10 @@ const ORT_GEMV_READ_SHARE: f64 = 0.91;
 ///   --stack` (BERT-base's 72 linear layers at 128 rows, each with its own weights against one layer's
 ///   reused; the Xeon VM, session 28, `results/gemm-probe-xeon-vm-s28.txt`) spent 13.9-20.6 ms more with
 ///   its own weights on one thread (340 MB at 16.5-24.5 GB/s: read once, 1.25-1.9 of the calibrated
-///   one-thread read) and 6.6-12.0 ms on two, where the one-core read-and-write rule charges 52 ms on both. Charging it as a read at the threads' bandwidth
-///   on Intel brought the session-28 run's median errors to 9.5 % alone and 12.3 % concurrent but its picks
-///   from 16 to 14 of 17 (two-thread plans then predicted 7-15 % too fast), so it is not applied.
+///   one-thread read) and 6.6-12.0 ms on two, where the one-core read-and-write rule charges 52 ms on both.
+///   Charging it as a read at the threads' bandwidth on Intel brought the session-28 run's median errors to
+///   9.5 % alone and 12.3 % concurrent but its picks from 16 to 14 of 17 (two-thread plans then predicted
+///   7-15 % too fast), so it is not applied.
 const PYTORCH_CPU: CpuRules = CpuRules {
     host_us: Some(17.4),
     region_us: 1.0,

@@ -399,9 +399,18 @@ struct Rates {
     /// CPUs: 1×1 convolutions run as matrix products here (one thread, below
     /// `RuntimeProfile::cpu_pointwise_conv_gemm_below_batch`), not as convolutions.
     pointwise_gemm: bool,
+    /// CPUs: matrix-vector products are a threaded GEMV that streams the weights as they lie
+    /// ([`Placement::intel_gemv`]).
+    intel_gemv: bool,
 }
 
 impl Rates {
+    /// Whether `op` is a matrix-vector product on a CPU: a GEMM of at most [`GEMV_ROWS`] rows (a decode
+    /// step at small batch), which streams its weights instead of tiling them.
+    fn is_gemv(&self, op: &Op) -> bool {
+        self.cpu && op.class == OpClass::Gemm && op.m <= GEMV_ROWS
+    }
+
     /// Whether `op` moves its activations through the last-level cache on a CPU: an element-wise,
     /// normalisation or pooling kernel whose inputs and outputs together fit in it, so its producer's
     /// output is still there (`DeviceProfile::llc_bandwidth_gbps`).
@@ -465,12 +474,6 @@ impl Placement<'_> {
     /// the weights once as they lie (`RuntimeProfile::splits_gemv_on_intel` on an Intel CPU).
     fn intel_gemv(&self) -> bool {
         self.runtime.splits_gemv_on_intel && self.device.cpu_vendor == "intel"
-    }
-
-    /// CPUs: whether the runtime splits matrix-vector products over its threads on this device
-    /// (`RuntimeProfile::splits_gemv`, or [`Placement::intel_gemv`]).
-    fn splits_gemv(&self) -> bool {
-        self.runtime.splits_gemv || self.intel_gemv()
     }
 
     /// CPUs: cost of one parallel region on `threads` threads, s (none on one thread): the machine's
@@ -542,6 +545,7 @@ impl Placement<'_> {
             narrow_share,
             best_tile: dev.gemm_tiles.iter().map(|t| t.efficiency).fold(0.0, f64::max),
             pointwise_gemm: self.pointwise_gemm(1),
+            intel_gemv: self.intel_gemv(),
         };
         (rates, compute)
     }
@@ -687,11 +691,12 @@ impl Placement<'_> {
         // Matrix-vector products (decode steps at small batch) stream their weights from memory (a decode
         // step reads the whole model, far above the last-level cache) at the runtime's share of the read
         // bandwidth (`gemv_bandwidth_efficiency`): the threads' bandwidth where the runtime splits them
-        // (`splits_gemv`, `splits_gemv_on_intel`), one core's where it does not; they pack no panels. Depthwise convolutions move their activations at most
-        // at the runtime's share of one core's bandwidth per thread (`depthwise_bandwidth`).
-        let gemv = r.cpu && op.class == OpClass::Gemm && op.m <= GEMV_ROWS;
+        // (`splits_gemv`, or MKL's threaded GEMV on Intel: `intel_gemv`), one core's where it does not.
+        // Depthwise convolutions move their activations at most at the runtime's share of one core's
+        // bandwidth per thread (`depthwise_bandwidth`).
+        let gemv = r.is_gemv(op);
         let serial = r.cpu
-            && ((gemv && !self.splits_gemv())
+            && ((gemv && !(self.runtime.splits_gemv || r.intel_gemv))
                 || (!matches!(op.class, OpClass::Gemm | OpClass::Attention)
                     && op.act_elems < self.runtime.parallel_grain_elems));
         // A kernel that is not split runs as on one thread: the calling thread alone, at one busy core's rate.
@@ -766,7 +771,7 @@ impl Placement<'_> {
         let mut pack = if r.cpu
             && self.runtime.packs_weights_per_call
             && op.class == OpClass::Gemm
-            && !(op.m <= GEMV_ROWS && self.intel_gemv())
+            && !(r.intel_gemv && r.is_gemv(op))
             && op.weight_elems > 0.0
             && core_bw > 0.0
         {
