@@ -12,7 +12,8 @@
 //!   the per-stream ratio is the all-core rate (clocks, SMT, shared caches).
 //! - The cost of a parallel region on the spinning pool (epoch counter + spin barrier) per thread count,
 //!   fitted per thread beyond the first.
-//! - Streaming read bandwidth over ≥ 256 MB (and ≥ 8× the last-level cache) on every thread count.
+//! - Streaming read bandwidth over ≥ 256 MB (and ≥ 8× the last-level cache) on every thread count, each thread
+//!   reading its part as four interleaved streams (one stream leaves a core too few misses in flight).
 //! - The built-in workloads' runtime: its own kernel (`workload::gemm_rows` through `run::Ready`) against the
 //!   tuned GEMM on the same model-shaped chains (its kernel efficiency), and its fork-join (threads started
 //!   per GEMM, as `run.rs` does), timed on those chains with the GEMMs' work in the threads: the device
@@ -126,16 +127,30 @@ fn sgemv(x: &[f32], b: &[f32], ldb: usize, y: &mut [f32]) {
     }
 }
 
-/// Sum with 16 independent accumulators (vectorised): the streaming read.
+/// Interleaved streams the streaming read follows ([`stream_sum`]).
+const READ_STREAMS: usize = 4;
+
+/// The streaming read: the sum of `xs`, read as [`READ_STREAMS`] streams (its quarters, in lockstep) with 16
+/// independent accumulators each (vectorised). One core's share of the memory bandwidth is set by the cache
+/// misses it keeps in flight: one stream leaves the hardware prefetchers too little to work on, and reads less
+/// than tuned runtimes' kernels on the same core (on the 2-vCPU Intel Xeon VM, session 29: one stream
+/// 9.9-10.6 GB/s over 240 MiB and 3,840 MiB, four streams 12.7-13.0, a prefetch 2 KiB ahead 11.9-12.1, NumPy's
+/// sum 14.0, MKL's GEMV in PyTorch 11.5-15.1; `bench/real/gemv_shapes.py`).
 fn stream_sum(xs: &[f32]) -> f32 {
-    let mut acc = [0f32; 16];
-    let mut it = xs.chunks_exact(16);
-    for c in &mut it {
-        for (a, x) in acc.iter_mut().zip(c) {
-            *a += x;
+    let len = xs.len() / (16 * READ_STREAMS) * 16;
+    let (body, rest) = xs.split_at(len * READ_STREAMS);
+    let mut streams: [std::slice::ChunksExact<'_, f32>; READ_STREAMS] =
+        std::array::from_fn(|i| body.get(i * len..(i + 1) * len).unwrap_or(&[]).chunks_exact(16));
+    let mut acc = [[0f32; 16]; READ_STREAMS];
+    'read: loop {
+        for (stream, acc) in streams.iter_mut().zip(acc.iter_mut()) {
+            let Some(c) = stream.next() else { break 'read };
+            for (a, x) in acc.iter_mut().zip(c) {
+                *a += x;
+            }
         }
     }
-    acc.iter().sum::<f32>() + it.remainder().iter().sum::<f32>()
+    acc.iter().flatten().sum::<f32>() + rest.iter().sum::<f32>()
 }
 
 /// The shape classes (the large and small ones shared with `measureWasmGemm` in a page).
@@ -990,6 +1005,16 @@ pub fn concurrency_of(all_core_rate: f64, large_1: f64, large_n: f64, n: usize) 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_streaming_read_sums_every_element_once_whatever_the_length() {
+        // Lengths below one round of the streams, at a round's edge, and with a remainder after the streams.
+        for len in [0usize, 5, 63, 64, 65, 1000, 4096 + 17] {
+            let xs: Vec<f32> = (0..len).map(|i| (i % 3) as f32).collect();
+            let exact: f32 = (0..len).map(|i| (i % 3) as f32).sum();
+            assert_eq!(stream_sum(&xs), exact, "length {len}");
+        }
+    }
 
     #[test]
     fn concurrency_is_the_weaker_of_the_two_probes() {
