@@ -88,6 +88,10 @@ pub struct RuntimeProfile {
     /// there, split over the intra-op threads even where `splits_gemv` is false and streaming the weights
     /// once as they lie, with no panels packed (`packs_weights_per_call` applies to its GEMMs only).
     pub splits_gemv_on_intel: bool,
+    /// CPUs made by Intel, where `splits_gemv_on_intel` holds: share of the read bandwidth its threaded GEMV
+    /// streams the weights at (1 = as fast as `mmperf calibrate`'s streaming read); elsewhere
+    /// `gemv_bandwidth_efficiency` applies.
+    pub intel_gemv_bandwidth_efficiency: f64,
     /// CPUs: generation runs the prefill and the cached decode steps as two sessions (Optimum's decoder and
     /// decoder-with-past models, `bench/real`'s exports), so the prefill session's workers keep spinning
     /// (`spin_after_run_us`) into the first decode steps, on cores the decode session needs.
@@ -185,6 +189,7 @@ struct CpuRules {
     fresh_pages_mib: f64,
     splits_gemv: bool,
     splits_gemv_on_intel: bool,
+    intel_gemv_eff: f64,
     decode_apart: bool,
     gemv_eff: f64,
     depthwise_eff: f64,
@@ -216,6 +221,7 @@ const NOT_ON_CPU: CpuRules = CpuRules {
     fresh_pages_mib: 0.0,
     splits_gemv: false,
     splits_gemv_on_intel: false,
+    intel_gemv_eff: 1.0,
     decode_apart: false,
     gemv_eff: 1.0,
     depthwise_eff: 1.0,
@@ -330,7 +336,7 @@ const ORT_GEMV_READ_SHARE: f64 = 0.91;
 ///   plans its activations in an arena and does not.
 /// - Matrix-vector products run on one thread off Intel and on every thread on Intel CPUs, reading the
 ///   weights once (no panels packed: MKL's GEMV streams the weights as they lie) at the calibrated read
-///   rate. `bench/real/gemv.py` (as for ONNX Runtime above, torch 2.15; 528 MB of weights): on the AMD Zen 5
+///   rate, on Intel at [`MKL_INTEL_GEMV_READ_SHARE`] of it. `bench/real/gemv.py` (as for ONNX Runtime above, torch 2.15; 528 MB of weights): on the AMD Zen 5
 ///   development VM 29.4 ms on one thread and 29.0 on two (session 10); on the Zen 3 VM 16.2-18.2 GB/s on
 ///   one thread and the same on two, 1.09-1.24 of the calibrated one-thread read (sessions 22, 26, 27:
 ///   `results/gemv-zen3-vm-s2*.json`); on a 2-vCPU Intel Xeon VM (AVX-512) 12.5 GB/s on one thread (1.02 of
@@ -354,6 +360,7 @@ const PYTORCH_CPU: CpuRules = CpuRules {
     region_us: 1.0,
     packs: true,
     splits_gemv_on_intel: true,
+    intel_gemv_eff: MKL_INTEL_GEMV_READ_SHARE,
     spin_after_us: 8_600.0,
     pool_per_process: true,
     fresh_pages_mib: GLIBC_MMAP_THRESHOLD_MAX_MIB,
@@ -365,6 +372,13 @@ const PYTORCH_CPU: CpuRules = CpuRules {
     gelu_flops: ATEN_GELU_FLOPS_PER_ELEM,
     ..ORT_MEASURED_APART
 };
+
+/// PyTorch's (MKL's) threaded GEMV on an Intel CPU over `mmperf calibrate`'s four-stream read: measured by
+/// `bench/real/gemv.py --layouts --profile` (torch 2.15, 528 MB of GPT-2's MLP shapes; the 2-vCPU Intel Xeon
+/// VM, session 29, `results/gemv-xeon-vm-s29.json`, against a calibration taken minutes before): `x @ W`
+/// 0.83 on one thread and 0.80 on two, `F.linear` 0.80 and 0.81; T5-small's shapes read 0.75-0.85 of it
+/// (`gemv_shapes.py`). The median of the four.
+const MKL_INTEL_GEMV_READ_SHARE: f64 = 0.805;
 
 /// What one element of ATen's exact GELU (`aten::gelu`, erf form, fp32) costs at the device's vector rate,
 /// FLOP. Measured with `bench/real/op_profile.py` (torch 2.15, one thread; 4.72 M GELU elements in each
@@ -788,6 +802,7 @@ impl RuntimeProfile {
             fresh_pages_above_mib: r.cpu.fresh_pages_mib,
             splits_gemv: r.cpu.splits_gemv,
             splits_gemv_on_intel: r.cpu.splits_gemv_on_intel,
+            intel_gemv_bandwidth_efficiency: r.cpu.intel_gemv_eff,
             decode_session_apart: r.cpu.decode_apart,
             gemv_bandwidth_efficiency: r.cpu.gemv_eff,
             depthwise_bandwidth_efficiency: r.cpu.depthwise_eff,
