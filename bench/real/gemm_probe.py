@@ -28,6 +28,9 @@ part of it that does not divide by the threads is the per-call packing the model
 (`packs_weights_per_call`). Medians of 7 passes after 2 untimed ones, both variants in turn.
 """
 import sys, time, torch, numpy as np
+
+from kernels import median_s
+
 torch.set_num_threads(1)
 
 
@@ -77,8 +80,6 @@ def linear_probe():
 
 
 def stack_probe():
-    from kernels import median_s
-
     torch.set_num_interop_threads(1)
     shapes = [(768, 768)] * 4 + [(768, 3072), (3072, 768)]
     distinct = [[(torch.randn(n, k), torch.randn(n)) for (k, n) in shapes] for _ in range(12)]

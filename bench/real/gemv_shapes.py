@@ -61,8 +61,9 @@ def main():
                 del ws
     a = np.array([[mb, rows, 1.0] for mb, rows, _ in fit])
     t = np.array([us for _, _, us in fit])
-    (per_mb, per_row, per_call), *_ = np.linalg.lstsq(a, t, rcond=None)
-    resid = np.abs(a @ np.array([per_mb, per_row, per_call]) / t - 1)
+    coef, *_ = np.linalg.lstsq(a, t, rcond=None)
+    per_mb, per_row, per_call = coef
+    resid = np.abs(a @ coef / t - 1)
     lines.append(f"fit: {1e3 / per_mb:.1f} GB/s, {per_row * 1e3:.1f} ns per stored row, {per_call:.1f} µs per call; "
                  f"|error| median {100 * np.median(resid):.1f} %, max {100 * resid.max():.1f} %")
     print(lines[-1], flush=True)

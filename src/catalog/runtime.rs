@@ -302,7 +302,8 @@ const ORT_MEASURED_APART: CpuRules = CpuRules {
 
 /// ONNX Runtime's GEMV read rate over the calibrated streaming read (`bench/real/gemv.py`: 0.91 on one
 /// thread, 0.92 on two). Measured against the one-stream read `calibrate` had until session 29 (on the Zen 5
-/// development VM); it reads four interleaved streams since, 1.2-1.4x more on the Intel Xeon VM, and the
+/// development VM); it reads four interleaved streams since, 1.03-1.21x more on one thread and 1.11-1.36x on
+/// two on the Intel Xeon VM (three side-by-side calibrations, `stream_sum` in `src/native/bench.rs`), and the
 /// share has not been measured against that read on an AMD VM.
 const ORT_GEMV_READ_SHARE: f64 = 0.91;
 

@@ -133,9 +133,13 @@ const READ_STREAMS: usize = 4;
 /// The streaming read: the sum of `xs`, read as [`READ_STREAMS`] streams (its quarters, in lockstep) with 16
 /// independent accumulators each (vectorised). One core's share of the memory bandwidth is set by the cache
 /// misses it keeps in flight: one stream leaves the hardware prefetchers too little to work on, and reads less
-/// than tuned runtimes' kernels on the same core (on the 2-vCPU Intel Xeon VM, session 29: one stream
-/// 9.9-10.6 GB/s over 240 MiB and 3,840 MiB, four streams 12.7-13.0, a prefetch 2 KiB ahead 11.9-12.1, NumPy's
-/// sum 14.0, MKL's GEMV in PyTorch 11.5-15.1; `bench/real/gemv_shapes.py`).
+/// than tuned runtimes' kernels on the same core. On the 2-vCPU Intel Xeon VM (session 29), calibrations by
+/// the one-stream build (4c8baf8) and this one a minute apart read 11.48 / 13.91, 12.66 / 14.55 and
+/// 12.89 / 13.22 GB/s on one thread, 20.09 / 27.30, 21.93 / 28.24 and 22.08 / 24.60 on two
+/// (`bench/real/results/profile-xeon-vm-s29{b,,c}-*` with and without `one-stream`), where NumPy's sum read 14.0
+/// and MKL's GEMV in PyTorch 11.5-15.1 on one thread (`bench/real/gemv_shapes.py`). Four streams came from
+/// a scratch comparison there (one stream 9.9-10.6 GB/s, two 12.1-12.2, four 12.7-13.0, eight 11.8-12.9, a
+/// software prefetch 2 KiB ahead 11.9-12.1; the vector width made no difference).
 fn stream_sum(xs: &[f32]) -> f32 {
     let len = xs.len() / (16 * READ_STREAMS) * 16;
     let (body, rest) = xs.split_at(len * READ_STREAMS);

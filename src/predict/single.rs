@@ -399,9 +399,19 @@ struct Rates {
     /// CPUs: 1×1 convolutions run as matrix products here (one thread, below
     /// `RuntimeProfile::cpu_pointwise_conv_gemm_below_batch`), not as convolutions.
     pointwise_gemm: bool,
-    /// CPUs: matrix-vector products are a threaded GEMV that streams the weights as they lie
-    /// ([`Placement::intel_gemv`]).
-    intel_gemv: bool,
+    /// CPUs: how the runtime runs matrix-vector products here ([`Placement::gemv`]).
+    gemv: Gemv,
+}
+
+/// How a runtime runs matrix-vector products on a CPU ([`Rates::is_gemv`]), resolved once per placement.
+#[derive(Clone, Copy)]
+struct Gemv {
+    /// Split by columns over the threads; otherwise the calling thread streams every weight.
+    split: bool,
+    /// The weights are packed into panels on every call first (`RuntimeProfile::packs_weights_per_call`).
+    packs: bool,
+    /// Share of the read bandwidth the weights stream at.
+    read_share: f64,
 }
 
 impl Rates {
@@ -470,10 +480,21 @@ impl Placement<'_> {
         }
     }
 
-    /// CPUs: whether the runtime's matrix-vector products on this device are a threaded GEMV that streams
-    /// the weights once as they lie (`RuntimeProfile::splits_gemv_on_intel` on an Intel CPU).
-    fn intel_gemv(&self) -> bool {
-        self.runtime.splits_gemv_on_intel && self.device.cpu_vendor == "intel"
+    /// CPUs: how the runtime runs matrix-vector products on this device. MKL's threaded GEMV on an Intel CPU
+    /// (`RuntimeProfile::splits_gemv_on_intel`) splits over the threads, streams the weights once as they lie
+    /// (no panels) at `intel_gemv_bandwidth_efficiency` of the read; elsewhere the runtime's `splits_gemv`,
+    /// `packs_weights_per_call` and `gemv_bandwidth_efficiency` apply.
+    fn gemv(&self) -> Gemv {
+        let rt = self.runtime;
+        if rt.splits_gemv_on_intel && self.device.cpu_vendor == "intel" {
+            Gemv { split: true, packs: false, read_share: rt.intel_gemv_bandwidth_efficiency }
+        } else {
+            Gemv {
+                split: rt.splits_gemv,
+                packs: rt.packs_weights_per_call,
+                read_share: rt.gemv_bandwidth_efficiency,
+            }
+        }
     }
 
     /// CPUs: cost of one parallel region on `threads` threads, s (none on one thread): the machine's
@@ -545,7 +566,7 @@ impl Placement<'_> {
             narrow_share,
             best_tile: dev.gemm_tiles.iter().map(|t| t.efficiency).fold(0.0, f64::max),
             pointwise_gemm: self.pointwise_gemm(1),
-            intel_gemv: self.intel_gemv(),
+            gemv: self.gemv(),
         };
         (rates, compute)
     }
@@ -690,13 +711,13 @@ impl Placement<'_> {
         // fork-join, and only one core's share of the bandwidth.
         // Matrix-vector products (decode steps at small batch) stream their weights from memory (a decode
         // step reads the whole model, far above the last-level cache) at the runtime's share of the read
-        // bandwidth (`gemv_bandwidth_efficiency`): the threads' bandwidth where the runtime splits them
-        // (`splits_gemv`, or MKL's threaded GEMV on Intel: `intel_gemv`), one core's where it does not.
+        // bandwidth (`Gemv::read_share`): the threads' bandwidth where the runtime splits them
+        // (`Gemv::split`), one core's where it does not.
         // Depthwise convolutions move their activations at most at the runtime's share of one core's
         // bandwidth per thread (`depthwise_bandwidth`).
         let gemv = r.is_gemv(op);
         let serial = r.cpu
-            && ((gemv && !(self.runtime.splits_gemv || r.intel_gemv))
+            && ((gemv && !r.gemv.split)
                 || (!matches!(op.class, OpClass::Gemm | OpClass::Attention)
                     && op.act_elems < self.runtime.parallel_grain_elems));
         // A kernel that is not split runs as on one thread: the calling thread alone, at one busy core's rate.
@@ -709,8 +730,7 @@ impl Placement<'_> {
         };
         let bytes = op.act_elems * r.act_bytes + op.weight_elems * r.weight_bytes;
         let bandwidth = match op.class {
-            _ if gemv && r.intel_gemv => r.bandwidth * self.runtime.intel_gemv_bandwidth_efficiency,
-            _ if gemv => r.bandwidth * self.runtime.gemv_bandwidth_efficiency,
+            _ if gemv => r.bandwidth * r.gemv.read_share,
             OpClass::Depthwise if r.cpu => self.depthwise_bandwidth(r),
             _ => r.bandwidth,
         };
@@ -767,12 +787,12 @@ impl Placement<'_> {
         // A runtime that packs the weights on every call (BLAS sgemm without prepacked weights) first copies
         // them into its panel layout on one core, reading them from memory and writing the panels: twice the
         // weight bytes at one core's bandwidth, before and apart from the threads' arithmetic, which then
-        // reads the panels from cache. A threaded GEMV (`intel_gemv`) streams the weights as they lie, no
-        // panels: its read is the roofline's memory term.
+        // reads the panels from cache. A GEMV that packs none (`Gemv::packs`) streams the weights as they lie:
+        // its read is the roofline's memory term.
+        let packs = if r.is_gemv(op) { r.gemv.packs } else { self.runtime.packs_weights_per_call };
         let mut pack = if r.cpu
-            && self.runtime.packs_weights_per_call
+            && packs
             && op.class == OpClass::Gemm
-            && !(r.intel_gemv && r.is_gemv(op))
             && op.weight_elems > 0.0
             && core_bw > 0.0
         {
