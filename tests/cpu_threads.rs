@@ -483,3 +483,51 @@ fn onnx_runtime_pays_its_slow_skip_layer_norm_in_post_norm_encoders_only() {
     // PyTorch runs the add and the norm as two ordinary kernels.
     assert_eq!(RuntimeProfile::find("pytorch").unwrap().cpu_skip_norm_gelems_per_thread, 0.0);
 }
+
+/// A model of one pooling pass over `elems` activation elements in and out: nothing but moving data.
+fn stream(name: &str, elems: f64) -> ModelSpec {
+    use multimodel_perf::catalog::arch::{Op, OpClass};
+    use multimodel_perf::catalog::models::OpGraph;
+    use multimodel_perf::catalog::ModelType;
+    let op = Op::memory(OpClass::Pool, elems, elems / 2.0, elems / 2.0);
+    let graph = OpGraph { items: 1, params: 0.0, model_type: ModelType::Vision, ops: vec![op] };
+    ModelSpec {
+        custom: Some(CustomModel::Graph(std::sync::Arc::new(graph))),
+        ..ModelSpec::named(name)
+    }
+}
+
+#[test]
+fn one_thread_models_draw_one_cores_read_rate_from_the_bus_they_share() {
+    // Two one-thread models that only move data (256 M elements, far beyond any cache) on a 2-core CPU whose
+    // bus reads 40 GB/s. Where one core reads 20 GB/s, each draws half the bus: side by side they take no
+    // longer than one alone. Where one core alone reads the whole bus, they share it and take twice as long.
+    let run = |core_gbps: f64| {
+        let mut dev = two_cores();
+        dev.memory_bandwidth_gbps = 40.0;
+        dev.bandwidth_efficiency = 1.0;
+        dev.per_unit_bandwidth_gbps = core_gbps;
+        dev.llc_mb = 0.0;
+        let target = Target {
+            device: dev.clone().into(),
+            runtime: Some(RuntimeProfile::find("onnxruntime").unwrap()),
+            devices: vec![dev.clone()],
+        };
+        let models = vec![stream("a", 256e6), stream("b", 256e6)];
+        let prep = prepare(
+            &Workload { models, constraints: Default::default() },
+            &target,
+            &Default::default(),
+        )
+        .unwrap();
+        let solo = prep.single(0, 1);
+        (solo, makespan(&prep, vec![vec![0, 1]], vec![1, 1]))
+    };
+    let (solo, together) = run(20.0);
+    assert!(solo.bandwidth_share > 0.45 && solo.bandwidth_share <= 0.5, "{}", solo.bandwidth_share);
+    assert!((together / solo.latency_ms - 1.0).abs() < 0.01, "{together} vs {}", solo.latency_ms);
+    let (solo, together) = run(40.0);
+    assert!(solo.bandwidth_share > 0.9, "{}", solo.bandwidth_share);
+    let ratio = together / solo.latency_ms;
+    assert!(ratio > 1.8 && ratio <= 2.0, "{together} vs {}", solo.latency_ms);
+}

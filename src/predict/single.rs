@@ -207,6 +207,10 @@ struct Tally {
     device_us: f64,
     unit_us: f64,
     memory_us: f64,
+    /// CPUs: the memory bus's time for the bytes the work moves through it (from memory, not the last-level
+    /// cache), at the device's whole bandwidth: what the work occupies of a bus other models share. Not
+    /// scaled by a time correction (the bytes do not change).
+    bus_us: f64,
     host_us: f64,
     kernels: f64,
     regions: f64,
@@ -241,6 +245,7 @@ impl Tally {
         self.device_us += other.device_us * times;
         self.unit_us += other.unit_us * times;
         self.memory_us += other.memory_us * times;
+        self.bus_us += other.bus_us * times;
         self.host_us += other.host_us * times;
         self.kernels += other.kernels * times;
         self.regions += other.regions * times;
@@ -375,6 +380,8 @@ struct Rates {
     unit_flops: f64,
     vector_flops: f64,
     bandwidth: f64,
+    /// The device's whole achievable bandwidth, B/s: the bus every model on it shares.
+    bus_bandwidth: f64,
     act_bytes: f64,
     weight_bytes: f64,
     cpu: bool,
@@ -523,7 +530,8 @@ impl Placement<'_> {
         let lanes = if cpu { f64::from(self.effective_threads()) } else { all_units };
         let units = if cpu { self.busy_cores() } else { all_units };
         let unit_flops = peak * 1e12 / all_units;
-        let mut bandwidth = dev.memory_bandwidth_gbps * 1e9 * dev.bandwidth_efficiency;
+        let bus_bandwidth = dev.memory_bandwidth_gbps * 1e9 * dev.bandwidth_efficiency;
+        let mut bandwidth = bus_bandwidth;
         if dev.per_unit_bandwidth_gbps > 0.0 {
             bandwidth = bandwidth.min(lanes * dev.per_unit_bandwidth_gbps * 1e9);
         }
@@ -559,6 +567,7 @@ impl Placement<'_> {
             unit_flops,
             vector_flops,
             bandwidth,
+            bus_bandwidth,
             act_bytes: act.activation_bytes(),
             weight_bytes: precision.weight_bytes(),
             cpu,
@@ -735,7 +744,8 @@ impl Placement<'_> {
             _ => r.bandwidth,
         };
         // Activations in the last-level cache move at its rate per thread; weights still come from memory.
-        let memory = if r.in_cache(op) {
+        let in_cache = r.in_cache(op);
+        let memory = if in_cache {
             op.act_elems * r.act_bytes / (r.llc_core_bw * r.lanes)
                 + op.weight_elems * r.weight_bytes / bandwidth
         } else {
@@ -745,7 +755,16 @@ impl Placement<'_> {
             OpClass::Gemm | OpClass::Attention => self.gemm(r, op),
             _ => (self.vector_work(r, op), 1.0),
         };
-        let (pack, faults) = self.outside_roofline(r, op);
+        let (pack, faults, pack_bytes) = self.outside_roofline(r, op);
+        // What crosses the memory bus: the weights and the activations not already in the cache (with
+        // packing, the weights' read is the packing's), and what packing and copies move.
+        let bus_bytes = if pack > 0.0 {
+            op.act_elems * r.act_bytes
+        } else if in_cache {
+            op.weight_elems * r.weight_bytes
+        } else {
+            bytes
+        } + pack_bytes;
         let memory = if pack > 0.0 { op.act_elems * r.act_bytes / r.bandwidth } else { memory };
         // Packing and faulting are memory work outside the roofline: they add to it.
         let pack = pack + faults;
@@ -767,6 +786,7 @@ impl Placement<'_> {
             device_us: device * 1e6,
             unit_us: compute * occupancy * 1e6,
             memory_us: (memory + pack) * 1e6,
+            bus_us: if r.cpu { bus_bytes / r.bus_bandwidth * 1e6 } else { 0.0 },
             host_us: host * 1e6,
             kernels: 1.0,
             // A kernel split over more than one thread is a parallel region.
@@ -781,8 +801,8 @@ impl Placement<'_> {
     }
 
     /// Memory work outside the roofline, s: the weights packed on every call, and fresh output pages faulted
-    /// in.
-    fn outside_roofline(&self, r: &Rates, op: &Op) -> (f64, f64) {
+    /// in; and the bytes the packing and copies move through the memory bus.
+    fn outside_roofline(&self, r: &Rates, op: &Op) -> (f64, f64, f64) {
         let core_bw = r.core_bw;
         // A runtime that packs the weights on every call (BLAS sgemm without prepacked weights) first copies
         // them into its panel layout on one core, reading them from memory and writing the panels: twice the
@@ -790,16 +810,17 @@ impl Placement<'_> {
         // reads the panels from cache. A GEMV that packs none (`Gemv::packs`) streams the weights as they lie:
         // its read is the roofline's memory term.
         let packs = if r.is_gemv(op) { r.gemv.packs } else { self.runtime.packs_weights_per_call };
-        let mut pack = if r.cpu
+        let mut moved = if r.cpu
             && packs
             && op.class == OpClass::Gemm
             && op.weight_elems > 0.0
             && core_bw > 0.0
         {
-            2.0 * op.weight_elems * r.weight_bytes / core_bw
+            2.0 * op.weight_elems * r.weight_bytes
         } else {
             0.0
         };
+        let mut pack = if moved > 0.0 { moved / core_bw } else { 0.0 };
         // A runtime that maps large outputs afresh on every call faults their pages in as the kernel first
         // writes them; the threads writing the output fault in parallel.
         let out_bytes = op.out_elems * r.act_bytes;
@@ -816,10 +837,11 @@ impl Placement<'_> {
             let act_bytes = op.act_elems * r.act_bytes;
             let regions = if r.lanes > 1.0 { 2.0 * r.launch_s } else { 0.0 };
             pack += 2.0 * act_bytes / r.bandwidth + regions;
+            moved += 2.0 * act_bytes;
             faults +=
                 self.fresh_pages_s(r, act_bytes - out_bytes) + self.fresh_pages_s(r, out_bytes);
         }
-        (pack, faults)
+        (pack, faults, moved)
     }
 
     /// Faulting in a fresh output of `bytes`, s, where the runtime maps outputs above its threshold afresh on
@@ -1066,7 +1088,10 @@ impl Placement<'_> {
             compute_precision,
             bound,
             compute_share: if r.cpu { 1.0 } else { (total.unit_us / latency_us).min(1.0) },
-            bandwidth_share: (total.memory_us / latency_us).min(1.0),
+            // A CPU model's threads draw what their bytes take of the whole bus (one thread reads at one
+            // core's rate, a share of the bus); an accelerator's kernels stream at the whole bus.
+            bandwidth_share: (if r.cpu { total.bus_us } else { total.memory_us } / latency_us)
+                .min(1.0),
             queue_share: (total.device_us / latency_us).min(1.0),
             host_share: (total.host_us / latency_us).min(1.0),
             threads,
