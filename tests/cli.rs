@@ -357,3 +357,31 @@ fn route_reads_a_capabilities_file_and_prints_decisions_as_routemodels_does() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("capabilities.hardwareConcurrency"), "{stderr}");
 }
+
+/// Every `$ mmperf ...` transcript in the README's text blocks is what the binary prints today, so the worked
+/// examples cannot go stale when the model changes.
+#[test]
+fn the_readmes_transcripts_are_what_the_cli_prints() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let lines: Vec<&str> = readme.lines().collect();
+    let mut checked = 0;
+    for (k, line) in lines.iter().enumerate() {
+        let Some(command) = line.strip_prefix("$ mmperf ") else { continue };
+        let shown: Vec<&str> = lines[k + 1..]
+            .iter()
+            .take_while(|l| !l.is_empty() && !l.starts_with("```") && !l.starts_with("$ mmperf"))
+            .copied()
+            .collect();
+        let args: Vec<&str> = command.split_whitespace().collect();
+        let printed = ok(&args);
+        assert_eq!(
+            printed.trim_end().lines().collect::<Vec<_>>(),
+            shown,
+            "README line {}: mmperf {command}",
+            k + 1
+        );
+        checked += 1;
+    }
+    assert!(checked >= 3, "{checked} transcripts");
+}
