@@ -3,6 +3,7 @@
 
 #![cfg(not(target_arch = "wasm32"))]
 
+use multimodel_perf::catalog::arch::{Op, OpClass};
 use multimodel_perf::catalog::hardware::{self, DeviceProfile};
 use multimodel_perf::catalog::models::ChainGemm;
 use multimodel_perf::catalog::runtime::RuntimeProfile;
@@ -148,6 +149,21 @@ fn prepared(
     prepare(&workload, &target, &Default::default()).unwrap()
 }
 
+/// [`prepared`] on a device made by the test rather than taken from the catalog.
+fn prepared_on(
+    dev: &DeviceProfile,
+    models: Vec<ModelSpec>,
+    runtime: &str,
+) -> multimodel_perf::predict::multi::Prepared {
+    let target = Target {
+        device: dev.clone().into(),
+        runtime: Some(RuntimeProfile::find(runtime).unwrap()),
+        devices: vec![dev.clone()],
+    };
+    let workload = Workload { models, constraints: Default::default() };
+    prepare(&workload, &target, &Default::default()).unwrap()
+}
+
 #[test]
 fn cores_go_to_the_model_that_would_finish_last() {
     let prep = prepared(
@@ -203,13 +219,7 @@ fn oversubscribed_spinning_pools_lose_a_slice_per_region_blocking_ones_a_wake_up
     dev.compute_units = 2;
     let models = || vec![chain("a", 64, 256, 200), chain("b", 64, 256, 200)];
     let run = |runtime: &str| {
-        let target = Target {
-            device: dev.clone().into(),
-            runtime: Some(RuntimeProfile::find(runtime).unwrap()),
-            devices: vec![dev.clone()],
-        };
-        let w = Workload { models: models(), constraints: Default::default() };
-        let prep = prepare(&w, &target, &Default::default()).unwrap();
+        let prep = prepared_on(&dev, models(), runtime);
         let seq = makespan(&prep, vec![vec![0], vec![1]], vec![2, 2]);
         let naive = makespan(&prep, vec![vec![0, 1]], vec![2, 2]);
         let split = makespan(&prep, vec![vec![0, 1]], vec![1, 1]);
@@ -314,16 +324,8 @@ fn one_thread_runs_share_the_cores_fairly_whether_their_runtime_spins_or_blocks(
     dev.interference_per_model = 0.0;
     dev.all_core_rate = 1.0;
     for runtime in ["pytorch", "onnxruntime", "builtin"] {
-        let target = Target {
-            device: dev.clone().into(),
-            runtime: Some(RuntimeProfile::find(runtime).unwrap()),
-            devices: vec![dev.clone()],
-        };
-        let w = Workload {
-            models: (0..4).map(|i| chain(&format!("m{i}"), 64, 256, 50)).collect(),
-            constraints: Default::default(),
-        };
-        let prep = prepare(&w, &target, &Default::default()).unwrap();
+        let models = (0..4).map(|i| chain(&format!("m{i}"), 64, 256, 50)).collect();
+        let prep = prepared_on(&dev, models, runtime);
         let solo = prep.single(0, 1).latency_ms;
         let shared = makespan(&prep, vec![vec![0, 1, 2, 3]], vec![1; 4]);
         let ratio = shared / (2.0 * solo);
@@ -353,14 +355,17 @@ fn the_recommendation_offers_thread_splits_and_says_the_threads() {
 
 /// A model of one depthwise convolution: `elems` activation elements in and out, 9 multiply-adds per output.
 fn depthwise(elems: f64) -> ModelSpec {
-    use multimodel_perf::catalog::arch::{Op, OpClass};
+    one_op("dw", Op::memory(OpClass::Depthwise, elems, elems / 2.0, 9.0 * elems))
+}
+
+/// A vision model of the one operator `op`.
+fn one_op(name: &str, op: Op) -> ModelSpec {
     use multimodel_perf::catalog::models::OpGraph;
     use multimodel_perf::catalog::ModelType;
-    let op = Op::memory(OpClass::Depthwise, elems, elems / 2.0, 9.0 * elems);
     let graph = OpGraph { items: 1, params: 0.0, model_type: ModelType::Vision, ops: vec![op] };
     ModelSpec {
         custom: Some(CustomModel::Graph(std::sync::Arc::new(graph))),
-        ..ModelSpec::named("dw")
+        ..ModelSpec::named(name)
     }
 }
 
@@ -385,17 +390,8 @@ fn pytorch_depthwise_convolutions_run_at_its_share_of_a_core_per_thread() {
 /// A model of one GEMM of `rows × 1024 · 1024 × 1024` lowered from a convolution `window` wide (0: a matrix
 /// product, 1: a 1×1 convolution), at `batch`.
 fn conv_gemm(rows: f64, window: f64, batch: u32) -> ModelSpec {
-    use multimodel_perf::catalog::arch::Op;
-    use multimodel_perf::catalog::models::OpGraph;
-    use multimodel_perf::catalog::ModelType;
-    let mut op = Op::linear(rows, 1024.0, 1024.0);
-    op.window = window;
-    let graph = OpGraph { items: 1, params: 0.0, model_type: ModelType::Vision, ops: vec![op] };
-    ModelSpec {
-        custom: Some(CustomModel::Graph(std::sync::Arc::new(graph))),
-        batch_size: batch,
-        ..ModelSpec::named("g")
-    }
+    let op = Op { window, ..Op::linear(rows, 1024.0, 1024.0) };
+    ModelSpec { batch_size: batch, ..one_op("g", op) }
 }
 
 #[test]
@@ -486,15 +482,7 @@ fn onnx_runtime_pays_its_slow_skip_layer_norm_in_post_norm_encoders_only() {
 
 /// A model of one pooling pass over `elems` activation elements in and out: nothing but moving data.
 fn stream(name: &str, elems: f64) -> ModelSpec {
-    use multimodel_perf::catalog::arch::{Op, OpClass};
-    use multimodel_perf::catalog::models::OpGraph;
-    use multimodel_perf::catalog::ModelType;
-    let op = Op::memory(OpClass::Pool, elems, elems / 2.0, elems / 2.0);
-    let graph = OpGraph { items: 1, params: 0.0, model_type: ModelType::Vision, ops: vec![op] };
-    ModelSpec {
-        custom: Some(CustomModel::Graph(std::sync::Arc::new(graph))),
-        ..ModelSpec::named(name)
-    }
+    one_op(name, Op::memory(OpClass::Pool, elems, elems / 2.0, elems / 2.0))
 }
 
 #[test]
@@ -508,18 +496,7 @@ fn one_thread_models_draw_one_cores_read_rate_from_the_bus_they_share() {
         dev.bandwidth_efficiency = 1.0;
         dev.per_unit_bandwidth_gbps = core_gbps;
         dev.llc_mb = 0.0;
-        let target = Target {
-            device: dev.clone().into(),
-            runtime: Some(RuntimeProfile::find("onnxruntime").unwrap()),
-            devices: vec![dev.clone()],
-        };
-        let models = vec![stream("a", 256e6), stream("b", 256e6)];
-        let prep = prepare(
-            &Workload { models, constraints: Default::default() },
-            &target,
-            &Default::default(),
-        )
-        .unwrap();
+        let prep = prepared_on(&dev, vec![stream("a", 256e6), stream("b", 256e6)], "onnxruntime");
         let solo = prep.single(0, 1);
         (solo, makespan(&prep, vec![vec![0, 1]], vec![1, 1]))
     };

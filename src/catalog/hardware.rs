@@ -260,6 +260,12 @@ pub fn core_rate_between(extra_busy: f64, per_extra_core: f64, all_core_rate: f6
 }
 
 impl DeviceProfile {
+    /// The bandwidth a streaming kernel reaches on the whole memory bus, B/s (datasheet bandwidth times
+    /// `bandwidth_efficiency`): what every model whose memory lives there shares.
+    pub fn achievable_bandwidth(&self) -> f64 {
+        self.memory_bandwidth_gbps * 1e9 * self.bandwidth_efficiency
+    }
+
     /// Compute rate of one core while `busy` of the device's cores are busy, relative to one busy core
     /// (CPUs; see `all_core_rate`). Linear between 1 busy core and all of them; beyond all cores the
     /// all-core rate holds (oversubscription is the scheduler's business, not the cores').

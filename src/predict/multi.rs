@@ -703,7 +703,7 @@ impl Prepared {
         self.models
             .iter()
             .filter(|o| o.pool == pool)
-            .map(|o| achievable_bw(&self.devices[o.device]))
+            .map(|o| self.devices[o.device].achievable_bandwidth())
             .fold(0.0, f64::max)
     }
 
@@ -724,7 +724,8 @@ impl Prepared {
                 demands.push((m.device, f64::from(s.threads) / f64::from(dev.compute_units.max(1))))
             }
         }
-        demands.push((nd + m.pool, s.bandwidth_share * achievable_bw(dev) / pool_bw.max(1.0)));
+        demands
+            .push((nd + m.pool, s.bandwidth_share * dev.achievable_bandwidth() / pool_bw.max(1.0)));
         if dev.concurrency != Concurrency::CpuThreads {
             demands.push((host, s.host_share / host_cores));
         }
@@ -805,11 +806,6 @@ impl Prepared {
         order.sort_by(|&a, &b| lat[a].total_cmp(&lat[b]));
         Plan { groups: order.into_iter().map(|i| vec![i]).collect(), ..base }
     }
-}
-
-/// Achievable bandwidth of a device, bytes/s.
-fn achievable_bw(d: &DeviceProfile) -> f64 {
-    d.memory_bandwidth_gbps * 1e9 * d.bandwidth_efficiency
 }
 
 /// One model's part of a multi-model prediction.

@@ -380,7 +380,8 @@ struct Rates {
     unit_flops: f64,
     vector_flops: f64,
     bandwidth: f64,
-    /// The device's whole achievable bandwidth, B/s: the bus every model on it shares.
+    /// The device's whole achievable bandwidth, B/s ([`DeviceProfile::achievable_bandwidth`]): the bus every
+    /// model on it shares.
     bus_bandwidth: f64,
     act_bytes: f64,
     weight_bytes: f64,
@@ -530,7 +531,7 @@ impl Placement<'_> {
         let lanes = if cpu { f64::from(self.effective_threads()) } else { all_units };
         let units = if cpu { self.busy_cores() } else { all_units };
         let unit_flops = peak * 1e12 / all_units;
-        let bus_bandwidth = dev.memory_bandwidth_gbps * 1e9 * dev.bandwidth_efficiency;
+        let bus_bandwidth = dev.achievable_bandwidth();
         let mut bandwidth = bus_bandwidth;
         if dev.per_unit_bandwidth_gbps > 0.0 {
             bandwidth = bandwidth.min(lanes * dev.per_unit_bandwidth_gbps * 1e9);
