@@ -33,8 +33,8 @@ fn laptop() -> DeviceProfile {
 fn one_thread_pays_no_fork_join_and_more_threads_pay_per_region() {
     let dev = laptop();
     let big = chain("big", 512, 1024, 4);
-    let one = single(&dev, "pytorch", &big, 1);
-    let four = single(&dev, "pytorch", &big, 4);
+    let one = single(&dev, "onnxruntime", &big, 1);
+    let four = single(&dev, "onnxruntime", &big, 4);
     assert_eq!(one.regions, 0.0);
     assert_eq!(four.regions, 4.0);
     // Large GEMMs: four threads are nearly four times as fast (tiles divide evenly, regions are µs).
@@ -46,6 +46,25 @@ fn one_thread_pays_no_fork_join_and_more_threads_pay_per_region() {
     let t1 = single(&dev, "builtin", &tiny, 1).latency_ms;
     let t4 = single(&dev, "builtin", &tiny, 4).latency_ms;
     assert!(t4 > t1, "4 threads {t4} ms vs 1 thread {t1} ms");
+}
+
+#[test]
+fn a_runtimes_gemm_serial_share_slows_each_extra_thread_not_the_first() {
+    let dev = laptop();
+    let big = resolve(&chain("big", 512, 1024, 4), "m").unwrap();
+    let divides = RuntimeProfile::find("onnxruntime").unwrap();
+    assert_eq!(divides.cpu_gemm_serial_share, 0.0);
+    let mut serial = divides.clone();
+    serial.cpu_gemm_serial_share = 0.1;
+    let at = |runtime: &RuntimeProfile, threads| {
+        Placement { device: &dev, runtime, threads }.predict(&big).latency_ms
+    };
+    assert_eq!(at(&divides, 1), at(&serial, 1));
+    // Four compute-bound GEMMs on 4 threads: each takes 1 + 0.1 × 3 times as long (their fork-joins are µs).
+    let ratio = at(&serial, 4) / at(&divides, 4);
+    assert!((1.28..=1.3).contains(&ratio), "{ratio}");
+    // PyTorch's is measured (MKL at BERT's and ViT's shapes): two threads run its GEMMs at 2 / 1.042 of one.
+    assert!(RuntimeProfile::find("pytorch").unwrap().cpu_gemm_serial_share > 0.0);
 }
 
 #[test]

@@ -144,6 +144,11 @@ pub struct RuntimeProfile {
     /// thread (0 = not measured). A profile made from that measurement sets the runtime's kernel efficiency to
     /// it (`calibrate::wasm`).
     pub wasm_gemm_ratio: f64,
+    /// CPUs: the Amdahl serial share of each tiled GEMM kernel on more than one thread (0 = the kernel's tiles
+    /// divide over the threads at the busy cores' rate): on `T` threads it takes `1 + s·(T − 1)` times the
+    /// time the tiles alone would, the part of the kernel (packing shared panels, the last partial blocks,
+    /// the join) that does not divide.
+    pub cpu_gemm_serial_share: f64,
     /// Platforms the runtime runs on.
     pub platforms: Vec<Platform>,
     /// Where the numbers come from.
@@ -204,6 +209,7 @@ struct CpuRules {
     softmax_gelems: f64,
     depthwise_vector_share: f64,
     wasm_gemm_ratio: f64,
+    gemm_serial: f64,
 }
 
 /// Runtimes that never run kernels on a CPU (TensorRT, QNN, WebLLM): no pool, nothing measured.
@@ -236,6 +242,7 @@ const NOT_ON_CPU: CpuRules = CpuRules {
     softmax_gelems: 0.0,
     depthwise_vector_share: 0.0,
     wasm_gemm_ratio: 0.0,
+    gemm_serial: 0.0,
 };
 
 /// glibc serves allocations above its mmap threshold with `mmap` and returns them with `munmap` on free; the
@@ -371,8 +378,20 @@ const PYTORCH_CPU: CpuRules = CpuRules {
     pointwise_gemm_below_batch: ATEN_POINTWISE_CONV_GEMM_BELOW_BATCH,
     conv_layout_copies: true,
     gelu_flops: ATEN_GELU_FLOPS_PER_ELEM,
+    gemm_serial: MKL_GEMM_SERIAL_SHARE,
     ..ORT_MEASURED_APART
 };
+
+/// The serial share of PyTorch's GEMMs on more than one thread (`RuntimeProfile::cpu_gemm_serial_share`):
+/// `bench/real/gemm_probe.py --linear` (`torch.nn.functional.linear` at BERT-base's, MiniLM's and ViT-B's
+/// shapes, 128-512 rows, on one thread and on two, each the best of its repeats) on the 2-vCPU Intel Xeon VM
+/// ran two threads at 1.85x one thread's rate (median of 18 shape pairs over two passes, session 28:
+/// `results/gemm-probe-xeon-vm-s28.txt`) and 1.93x (session 31: `results/gemm-probe-xeon-vm-s31.txt`); over
+/// the 36 pairs 1.89x, where two single-thread GEMM streams run at 0.985 of one alone (`calibrate`'s
+/// all-core rate there): `2 × 0.985 / 1.89 − 1` = 0.042. The same figure is applied to its convolutions
+/// (oneDNN), which were not measured apart. Over the 16 stored PyTorch runs it moves the picks from 230 to
+/// 233 of 272 (none lost).
+const MKL_GEMM_SERIAL_SHARE: f64 = 0.042;
 
 /// PyTorch's (MKL's) threaded GEMV on an Intel CPU over `mmperf calibrate`'s four-stream read: measured by
 /// `bench/real/gemv.py --layouts --profile` (torch 2.15, 528 MB of GPT-2's MLP shapes; the 2-vCPU Intel Xeon
@@ -818,6 +837,7 @@ impl RuntimeProfile {
             cpu_softmax_gelems_per_thread: r.cpu.softmax_gelems,
             cpu_depthwise_vector_share: r.cpu.depthwise_vector_share,
             wasm_gemm_ratio: r.cpu.wasm_gemm_ratio,
+            cpu_gemm_serial_share: r.cpu.gemm_serial,
             platforms: r.platforms.to_vec(),
             source: r.source.to_string(),
         }

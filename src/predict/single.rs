@@ -612,6 +612,12 @@ impl Placement<'_> {
         // Convolutions with a window run at the full width; 1×1 ones too unless they run as matrix products.
         let width_share = if r.runs_as_convolution(op) { 1.0 } else { r.narrow_share };
         let lane_rate = r.unit_flops * r.lane_speed;
+        // The share of each kernel that does not divide over the threads (`cpu_gemm_serial_share`).
+        let serial = if r.cpu {
+            1.0 + self.runtime.cpu_gemm_serial_share * minmax::max(r.lanes - 1.0, 0.0)
+        } else {
+            1.0
+        };
         // Narrower vectors than the FMA datapath cap the arithmetic at that share of the best tile's rate; a
         // tile that moves data more than it computes (a few rows) stays as fast as its data allows.
         let width_cap = width_share * r.best_tile;
@@ -637,7 +643,7 @@ impl Placement<'_> {
                 tile.efficiency
             };
             let rate = lane_rate * tile_efficiency * efficiency;
-            let t = waves * work / (area * tiles * rate);
+            let t = serial * waves * work / (area * tiles * rate);
             if t < best.0 {
                 best = (t, minmax::min(tiles / (waves * r.lanes), 1.0));
             }
