@@ -402,6 +402,9 @@ struct Rates {
     /// CPUs: share of the peak the runtime's matrix-product GEMMs reach on this CPU's FMA datapath
     /// ([`Placement::gemm_width_share`]); convolutions with a window run at the full width.
     narrow_share: f64,
+    /// CPUs: the runtime's tiled GEMM kernels' rate over the tuned GEMM `mmperf calibrate` timed
+    /// ([`Placement::gemm_kernel_ratio`]); 1 elsewhere.
+    gemm_ratio: f64,
     /// The best efficiency among the device's GEMM tiles.
     best_tile: f64,
     /// CPUs: 1×1 convolutions run as matrix products here (one thread, below
@@ -523,6 +526,22 @@ impl Placement<'_> {
         f64::from(bits) / f64::from(width)
     }
 
+    /// CPUs: the runtime's tiled GEMM kernels' rate over the tuned GEMM `calibrate` times, where the runtime
+    /// has measured it for this kind of core: on an Intel CPU with 512-bit FMA,
+    /// `RuntimeProfile::cpu_intel_avx512_gemm_ratio`; 1 otherwise.
+    fn gemm_kernel_ratio(&self) -> f64 {
+        let ratio = self.runtime.cpu_intel_avx512_gemm_ratio;
+        if self.is_cpu()
+            && ratio > 0.0
+            && self.device.cpu_vendor == "intel"
+            && self.device.fma_width_bits >= 512
+        {
+            ratio
+        } else {
+            1.0
+        }
+    }
+
     fn rates(&self, precision: Precision) -> (Rates, Precision) {
         let dev = self.device;
         let (peak, compute) = dev.peak_for(precision);
@@ -574,6 +593,7 @@ impl Placement<'_> {
             cpu,
             efficiency,
             narrow_share,
+            gemm_ratio: self.gemm_kernel_ratio(),
             best_tile: dev.gemm_tiles.iter().map(|t| t.efficiency).fold(0.0, f64::max),
             pointwise_gemm: self.pointwise_gemm(1),
             gemv: self.gemv(),
@@ -642,7 +662,7 @@ impl Placement<'_> {
             } else {
                 tile.efficiency
             };
-            let rate = lane_rate * tile_efficiency * efficiency;
+            let rate = lane_rate * tile_efficiency * efficiency * r.gemm_ratio;
             let t = serial * waves * work / (area * tiles * rate);
             if t < best.0 {
                 best = (t, minmax::min(tiles / (waves * r.lanes), 1.0));
