@@ -155,17 +155,23 @@ fn the_all_core_rate_slows_every_thread_when_all_cores_are_busy() {
     assert!(slower > four * 1.2 && slower < four * 1.3, "{four} → {slower}");
 }
 
+/// `models` prepared on `target` with the catalog runtime `runtime`.
+fn prepared_for(
+    models: Vec<ModelSpec>,
+    target: Target,
+    runtime: &str,
+) -> multimodel_perf::predict::multi::Prepared {
+    let target = Target { runtime: Some(RuntimeProfile::find(runtime).unwrap()), ..target };
+    let workload = Workload { models, constraints: Default::default() };
+    prepare(&workload, &target, &Default::default()).unwrap()
+}
+
 fn prepared(
     models: Vec<ModelSpec>,
     device: &str,
     runtime: &str,
 ) -> multimodel_perf::predict::multi::Prepared {
-    let target = Target {
-        runtime: Some(RuntimeProfile::find(runtime).unwrap()),
-        ..Target::new(device).unwrap()
-    };
-    let workload = Workload { models, constraints: Default::default() };
-    prepare(&workload, &target, &Default::default()).unwrap()
+    prepared_for(models, Target::new(device).unwrap(), runtime)
 }
 
 /// [`prepared`] on a device made by the test rather than taken from the catalog.
@@ -174,13 +180,8 @@ fn prepared_on(
     models: Vec<ModelSpec>,
     runtime: &str,
 ) -> multimodel_perf::predict::multi::Prepared {
-    let target = Target {
-        device: dev.clone().into(),
-        runtime: Some(RuntimeProfile::find(runtime).unwrap()),
-        devices: vec![dev.clone()],
-    };
-    let workload = Workload { models, constraints: Default::default() };
-    prepare(&workload, &target, &Default::default()).unwrap()
+    let target = Target { device: dev.clone().into(), runtime: None, devices: vec![dev.clone()] };
+    prepared_for(models, target, runtime)
 }
 
 #[test]

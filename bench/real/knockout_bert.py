@@ -83,9 +83,10 @@ def main():
                             run()
                         times[k].append((time.perf_counter() - t) / a.reps * 1e3)
             full = statistics.median(times["none"])
-            parts = "  ".join(f"{k} {full - statistics.median(times[k]):6.2f}" for k in KINDS)
+            cost = {k: full - statistics.median(times[k]) for k in KINDS}
+            parts = "  ".join(f"{k} {c:6.2f}" for k, c in cost.items())
             print(f"{name}:{batch} {threads}T wall {full:7.2f} ms | cost of {parts} | rest "
-                  f"{full - sum(full - statistics.median(times[k]) for k in KINDS):6.2f}", flush=True)
+                  f"{full - sum(cost.values()):6.2f}", flush=True)
 
 
 if __name__ == "__main__":

@@ -394,19 +394,21 @@ const PYTORCH_CPU: CpuRules = CpuRules {
 /// `results/gemm-probe-xeon-vm-s28.txt`: 1.18) and 186.4 against 154.2 a minute apart (session 31,
 /// `results/gemm-probe-xeon-vm-s31.txt`: 1.21); the mean, 1.195. ONNX Runtime's MLAS ran the same product at
 /// 183.9 (1.19) but its solo runs there are predicted within -9 to +2 % at 1, so it keeps 1 (not measured
-/// apart). Before it the Xeon VM's PyTorch solo runs were predicted up to 23 % too slow (sessions 31 and
-/// 31b, blind); over the nine stored PyTorch runs there the picks stay 141 of 153 and the median errors
+/// apart). Before it the Xeon VM's PyTorch solo runs were predicted up to 23 % too slow (session 31's first
+/// two blind runs, `results/check-pytorch-xeon-vm-s31*.txt`); over the nine stored PyTorch runs there the picks stay 141 of 153 and the median errors
 /// fall from 9.2-22.9 % to 8.2-12.8 % alone and from 12.8-23.5 % to 7.1-14.0 % concurrent.
 const MKL_INTEL_AVX512_GEMM_RATIO: f64 = 1.195;
 
 /// The serial share of PyTorch's GEMMs on more than one thread (`RuntimeProfile::cpu_gemm_serial_share`):
 /// `bench/real/gemm_probe.py --linear` (`torch.nn.functional.linear` at BERT-base's, MiniLM's and ViT-B's
-/// shapes, 128-512 rows, on one thread and on two, each the best of its repeats) on the 2-vCPU Intel Xeon VM
+/// shapes, 128-512 rows, on one thread and on two, each the median of 30 calls) on the 2-vCPU Intel Xeon VM
 /// ran two threads at 1.85x one thread's rate (median of 18 shape pairs over two passes, session 28:
 /// `results/gemm-probe-xeon-vm-s28.txt`) and 1.93x (session 31: `results/gemm-probe-xeon-vm-s31.txt`); over
-/// the 36 pairs 1.89x, where two single-thread GEMM streams run at 0.985 of one alone (`calibrate`'s
-/// all-core rate there): `2 × 0.985 / 1.89 − 1` = 0.042. The same figure is applied to its convolutions
-/// (oneDNN), which were not measured apart. Over the 16 stored PyTorch runs it moves the picks from 230 to
+/// the 36 pairs 1.887x, where two single-thread GEMM streams run at 0.984 of one alone (the median all-core
+/// rate of the eleven calibrations next to this VM's PyTorch runs, 0.90-1.00): `2 × 0.985 / 1.89 − 1` = 0.042
+/// with both rounded (0.043 unrounded). The same Amdahl form as a device's `serial_fraction`, but the
+/// runtime's and for its GEMMs only. The same figure is applied to its convolutions (oneDNN), which were not
+/// measured apart. Over the 16 stored PyTorch runs it moves the picks from 230 to
 /// 233 of 272 (none lost).
 const MKL_GEMM_SERIAL_SHARE: f64 = 0.042;
 
