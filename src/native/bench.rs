@@ -14,6 +14,10 @@
 //!   fitted per thread beyond the first.
 //! - Streaming read bandwidth over ≥ 256 MB (and ≥ 8× the last-level cache) on every thread count, each thread
 //!   reading its part as four interleaved streams (one stream leaves a core too few misses in flight).
+//! - The last-level cache one thread really has: one thread re-reading buffers doubling from past the
+//!   second-level cache up to sysfs's last-level size; the cache ends at the first buffer read less than half
+//!   from it (a VM may report its host's whole L3, or a made-up one: 480 MiB on the Xeon VM of session 32,
+//!   where 64 MiB was held), and its read rate is timed over half of what is held.
 //! - The built-in workloads' runtime: its own kernel (`workload::gemm_rows` through `run::Ready`) against the
 //!   tuned GEMM on the same model-shaped chains (its kernel efficiency), and its fork-join (threads started
 //!   per GEMM, as `run.rs` does), timed on those chains with the GEMMs' work in the threads: the device
@@ -26,7 +30,9 @@
 use std::sync::{Mutex, PoisonError};
 use std::time::Instant;
 
-use super::machine::{detect_isa, last_level_cache, last_level_cache_bytes, Isa, Load, BUSY_CORES};
+use super::machine::{
+    detect_isa, last_level_cache, last_level_cache_bytes, second_level_cache, Isa, Load, BUSY_CORES,
+};
 use super::pool::{region_seconds, with_pool};
 use super::run::{rows_per_thread, Ready};
 pub use crate::calibrate::figure::Figure;
@@ -64,6 +70,8 @@ struct Settings {
     regions: usize,
     stream_bytes: usize,
     chain_mflop: f64,
+    /// Largest buffer of the cache sweep, bytes (sysfs's last-level size bounds it too).
+    sweep_max_bytes: usize,
 }
 
 impl Settings {
@@ -77,6 +85,7 @@ impl Settings {
                 regions: 50,
                 stream_bytes: 16 << 20,
                 chain_mflop: 16.0,
+                sweep_max_bytes: 32 << 20,
             }
         } else {
             Settings {
@@ -86,6 +95,7 @@ impl Settings {
                 regions: REGIONS_PER_SAMPLE,
                 stream_bytes: STREAM_MIN_BYTES.max(8 * last_level_cache_bytes()),
                 chain_mflop: DEFAULT_MAX_MFLOP,
+                sweep_max_bytes: usize::MAX,
             }
         }
     }
@@ -351,6 +361,55 @@ fn llc_bandwidth(llc_bytes: usize, s: &Settings) -> Figure {
 /// Timed reads of the buffer per sample of [`llc_bandwidth`].
 const LLC_PASSES: usize = 8;
 
+/// Smallest buffer of the cache sweep ([`cache_sweep`]): past the second-level cache of every core of today
+/// (2 MiB on Sapphire Rapids, 1 MiB on Zen 4) unless sysfs names a larger one.
+const SWEEP_FROM_BYTES: usize = 4 << 20;
+/// Bytes one sample of the cache sweep reads: its buffer again and again, at least twice.
+const SWEEP_SAMPLE_BYTES: usize = 256 << 20;
+
+/// One thread's read rate over buffers doubling from `from` bytes up to `up_to`, each read once before a
+/// sample and then again, timed, so what the caches hold of it is read from them: (bytes, GB/s).
+fn cache_sweep(from: usize, up_to: usize, s: &Settings) -> Vec<(usize, Figure)> {
+    let sizes: Vec<usize> =
+        std::iter::successors(Some(from), |&b| Some(b * 2)).take_while(|&b| b <= up_to).collect();
+    let buffers: Vec<Vec<f32>> = sizes
+        .iter()
+        .map(|&b| (0..b / 4).map(|i| ((i % 5) as f32 - 2.0) * 0.01).collect())
+        .collect();
+    let probes: Vec<Sampler> = buffers
+        .iter()
+        .map(|data| {
+            let passes = (SWEEP_SAMPLE_BYTES / (data.len() * 4).max(1)).max(2);
+            Box::new(move || {
+                let mut sum = stream_sum(data);
+                let t0 = Instant::now();
+                for _ in 0..passes {
+                    sum += stream_sum(std::hint::black_box(data));
+                }
+                let secs = t0.elapsed().as_secs_f64();
+                std::hint::black_box(sum);
+                (data.len() * 4 * passes) as f64 / secs / 1e9
+            }) as Sampler
+        })
+        .collect();
+    sizes.into_iter().zip(converge(probes, s)).collect()
+}
+
+/// The cache one thread really has, bytes, from a [`cache_sweep`] (sizes doubling, median GB/s) and the
+/// memory's 1-thread read rate: the largest buffer of the unbroken run from the smallest one that still
+/// reads at least half from the cache, that is at or above the harmonic mean of the smallest buffer's rate
+/// and the memory's (half the bytes at each). `None` when the smallest buffer reads no faster than memory
+/// (no cache to see) or when every buffer passes (the sweep ended before the cache did).
+fn held_cache(sweep: &[(usize, f64)], memory_gbps: f64) -> Option<usize> {
+    let &(_, cached) = sweep.first()?;
+    if cached <= memory_gbps || memory_gbps <= 0.0 {
+        return None;
+    }
+    let half = 2.0 / (1.0 / cached + 1.0 / memory_gbps);
+    let held = sweep.iter().take_while(|&&(_, rate)| rate >= half).count();
+    (held < sweep.len()).then(|| sweep.get(held.saturating_sub(1)).map(|&(b, _)| b)).flatten()
+}
+
 /// Bytes the page-fault probe maps afresh per sample: twice glibc's largest mmap threshold, so the block is a
 /// new mapping every time, as a runtime's large outputs are.
 const PAGE_PROBE_BYTES: usize = (2 * GLIBC_MMAP_THRESHOLD_MAX_MIB as usize) << 20;
@@ -514,8 +573,14 @@ pub struct CpuBench {
     pub stream_mb: f64,
     /// First write to a fresh 4 KiB page, 1 thread, µs.
     pub page_fault_us: Figure,
-    /// The last-level cache, bytes (sysfs; 0 when unknown).
+    /// The last-level cache one thread really has, bytes: the largest buffer of the cache sweep still read at
+    /// least half from the caches, or sysfs's size where the sweep cannot tell (0 when unknown).
     pub llc_bytes: usize,
+    /// The last-level cache as sysfs gives it, bytes (0 when unknown): a VM may report its host's, or none.
+    pub llc_sysfs_bytes: usize,
+    /// One thread's read rate over buffers doubling from past the second-level cache up to sysfs's last-level
+    /// size: (bytes, GB/s).
+    pub cache_sweep: Vec<(usize, Figure)>,
     /// Read rate of one thread over a buffer of half the last-level cache, kept in it, GB/s (no samples when
     /// the cache's size is unknown).
     pub llc_bandwidth: Figure,
@@ -653,7 +718,19 @@ pub fn bench(cores: u32, quick: bool, progress: &mut dyn FnMut(&str)) -> Result<
         PAGE_PROBE_BYTES >> 20,
         page_fault_us.show(2)
     ));
-    let llc_bytes = last_level_cache().unwrap_or(0);
+    let llc_sysfs_bytes = last_level_cache().unwrap_or(0);
+    let from = SWEEP_FROM_BYTES.max(2 * second_level_cache().unwrap_or(0));
+    let cache_sweep = cache_sweep(from, llc_sysfs_bytes.min(s.sweep_max_bytes), &s);
+    let memory_1 = bandwidth.first().map_or(0.0, |f| f.median);
+    for (bytes, f) in &cache_sweep {
+        progress(&format!(
+            "cache sweep, {} MiB read again and again, 1 thread: {} GB/s",
+            bytes >> 20,
+            f.show(2)
+        ));
+    }
+    let sweep_rates: Vec<(usize, f64)> = cache_sweep.iter().map(|(b, f)| (*b, f.median)).collect();
+    let llc_bytes = held_cache(&sweep_rates, memory_1).unwrap_or(llc_sysfs_bytes);
     let llc_bandwidth = if llc_bytes > 0 {
         let f = llc_bandwidth(llc_bytes, &s);
         progress(&format!(
@@ -694,6 +771,8 @@ pub fn bench(cores: u32, quick: bool, progress: &mut dyn FnMut(&str)) -> Result<
         stream_mb,
         page_fault_us,
         llc_bytes,
+        llc_sysfs_bytes,
+        cache_sweep,
         llc_bandwidth,
         chain_mflop: s.chain_mflop,
         builtin_chain,
@@ -742,6 +821,24 @@ fn shape_rates(
         ));
     }
     shapes
+}
+
+/// Where the profile's last-level cache size comes from, for the profile's sources.
+fn llc_source(b: &CpuBench) -> String {
+    let sweep = b
+        .cache_sweep
+        .iter()
+        .map(|(bytes, f)| format!("{} MiB {:.1}", bytes >> 20, f.median))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sysfs = b.llc_sysfs_bytes >> 20;
+    if b.llc_bytes == b.llc_sysfs_bytes {
+        format!("sysfs, cpu0's largest cache; the sweep of one thread re-reading buffers, GB/s: {sweep}")
+    } else {
+        format!(
+            "measured: the largest buffer one thread still reads at least half from the caches, GB/s: {sweep}; sysfs says {sysfs} MiB"
+        )
+    }
 }
 
 /// The summary line, and a warning when other processes kept the cores busy.
@@ -960,8 +1057,9 @@ fn sources_text(b: &CpuBench, builtin_efficiency: f64) -> String {
     ));
     if b.llc_bytes > 0 {
         parts.push(format!(
-            "llc_mb {:.1} (sysfs, cpu0's largest cache), llc_bandwidth_gbps {:.2}: one thread reading {} MiB kept in it, {LLC_PASSES} times per sample: {} GB/s",
+            "llc_mb {:.1} ({}), llc_bandwidth_gbps {:.2}: one thread reading {} MiB kept in it, {LLC_PASSES} times per sample: {} GB/s",
             b.llc_bytes as f64 / f64::from(1 << 20),
+            llc_source(b),
             b.llc_bandwidth.median,
             b.llc_bytes >> 21,
             b.llc_bandwidth.show(2)
@@ -1018,6 +1116,31 @@ mod tests {
             let exact: f32 = (0..len).map(|i| (i % 3) as f32).sum();
             assert_eq!(stream_sum(&xs), exact, "length {len}");
         }
+    }
+
+    #[test]
+    fn the_held_cache_ends_where_half_the_reads_miss() {
+        const MIB: usize = 1 << 20;
+        // A VM whose sysfs reports a 480 MiB L3: 40 GB/s from the cache up to 32 MiB, memory's 15 beyond.
+        let sweep: Vec<(usize, f64)> =
+            [(4, 40.0), (8, 39.0), (16, 37.0), (32, 30.0), (64, 18.0), (128, 15.5), (256, 15.0)]
+                .iter()
+                .map(|&(mib, gbps)| (mib * MIB, gbps))
+                .collect();
+        // Half the bytes from each: 2 / (1/40 + 1/15) = 21.8 GB/s; 32 MiB reads 30, 64 MiB 18.
+        assert_eq!(held_cache(&sweep, 15.0), Some(32 * MIB));
+        // A dip past the first miss does not extend it.
+        let mut dipped = sweep.clone();
+        dipped[5].1 = 35.0;
+        assert_eq!(held_cache(&dipped, 15.0), Some(32 * MIB));
+        // Every buffer held: the sweep ended before the cache did, so sysfs's size stands.
+        assert_eq!(held_cache(&sweep[..4], 15.0), None);
+        // No cache seen (the smallest buffer reads at memory's rate), no sweep, no memory figure.
+        assert_eq!(held_cache(&[(4 * MIB, 14.0), (8 * MIB, 14.0)], 15.0), None);
+        assert_eq!(held_cache(&[], 15.0), None);
+        assert_eq!(held_cache(&sweep, 0.0), None);
+        // The smallest buffer already half missing: a cache of no buffer of the sweep.
+        assert_eq!(held_cache(&[(4 * MIB, 16.0), (8 * MIB, 15.0)], 15.0), Some(4 * MIB));
     }
 
     #[test]

@@ -109,19 +109,31 @@ pub(super) fn last_level_cache_bytes() -> usize {
 
 /// The last-level cache's size as Linux's sysfs gives it (the largest cache of cpu0), if it does.
 pub(super) fn last_level_cache() -> Option<usize> {
+    caches().into_iter().map(|(_, size)| size).max()
+}
+
+/// The second-level cache's size as Linux's sysfs gives it (cpu0's), if it does.
+pub(super) fn second_level_cache() -> Option<usize> {
+    caches().into_iter().filter(|&(level, _)| level == 2).map(|(_, size)| size).max()
+}
+
+/// cpu0's caches as Linux's sysfs lists them: (level, bytes).
+fn caches() -> Vec<(u32, usize)> {
     let base = "/sys/devices/system/cpu/cpu0/cache";
-    let size = (0..8)
-        .filter_map(|i| std::fs::read_to_string(format!("{base}/index{i}/size")).ok())
-        .filter_map(|s| {
-            let s = s.trim();
-            let (num, mult) = match s.strip_suffix('K') {
+    let read =
+        |i: usize, what: &str| std::fs::read_to_string(format!("{base}/index{i}/{what}")).ok();
+    (0..8)
+        .filter_map(|i| {
+            let level = read(i, "level")?.trim().parse().ok()?;
+            let size = read(i, "size")?;
+            let size = size.trim();
+            let (num, mult) = match size.strip_suffix('K') {
                 Some(n) => (n, 1 << 10),
-                None => (s.strip_suffix('M').unwrap_or(s), 1 << 20),
+                None => (size.strip_suffix('M').unwrap_or(size), 1 << 20),
             };
-            num.parse::<usize>().ok().map(|n| n * mult)
+            Some((level, num.parse::<usize>().ok()? * mult))
         })
-        .max();
-    size
+        .collect()
 }
 
 /// Other processes' load above which calibrate warns (cores kept busy on average): a tenth of a core is
