@@ -15,7 +15,7 @@
 //! - Streaming read bandwidth over ≥ 256 MB (and ≥ 8× the last-level cache) on every thread count, each thread
 //!   reading its part as four interleaved streams (one stream leaves a core too few misses in flight).
 //! - The last-level cache one thread really has: one thread re-reading buffers doubling from past the
-//!   second-level cache up to sysfs's last-level size; the cache ends at the first buffer read less than half
+//!   second-level cache up to sysfs's last-level size; the cache ends where a buffer is read less than half
 //!   from it (a VM may report its host's whole L3, or a made-up one: 480 MiB on the Xeon VM of session 32,
 //!   where 64 MiB was held), and its read rate is timed over half of what is held.
 //! - The built-in workloads' runtime: its own kernel (`workload::gemm_rows` through `run::Ready`) against the
@@ -396,10 +396,12 @@ fn cache_sweep(from: usize, up_to: usize, s: &Settings) -> Vec<(usize, Figure)> 
 }
 
 /// The cache one thread really has, bytes, from a [`cache_sweep`] (sizes doubling, median GB/s) and the
-/// memory's 1-thread read rate: the largest buffer of the unbroken run from the smallest one that still
-/// reads at least half from the cache, that is at or above the harmonic mean of the smallest buffer's rate
-/// and the memory's (half the bytes at each). `None` when the smallest buffer reads no faster than memory
-/// (no cache to see) or when every buffer passes (the sweep ended before the cache did).
+/// memory's 1-thread read rate: where the unbroken run of buffers from the smallest one that still read at
+/// least half from the cache ends, that is where the rate falls to the harmonic mean of the smallest buffer's
+/// rate and the memory's (half the bytes at each), interpolated on the sizes' log scale between the last buffer
+/// above it and the first below (so a rate a little either side of it moves the size a little, not twofold).
+/// `None` when the smallest buffer reads no faster than memory (no cache to see) or when every buffer passes
+/// (the sweep ended before the cache did).
 fn held_cache(sweep: &[(usize, f64)], memory_gbps: f64) -> Option<usize> {
     let &(_, cached) = sweep.first()?;
     if cached <= memory_gbps || memory_gbps <= 0.0 {
@@ -407,7 +409,9 @@ fn held_cache(sweep: &[(usize, f64)], memory_gbps: f64) -> Option<usize> {
     }
     let half = 2.0 / (1.0 / cached + 1.0 / memory_gbps);
     let held = sweep.iter().take_while(|&&(_, rate)| rate >= half).count();
-    (held < sweep.len()).then(|| sweep.get(held.saturating_sub(1)).map(|&(b, _)| b)).flatten()
+    let (&(bytes, above), &(next, below)) = (sweep.get(held.checked_sub(1)?)?, sweep.get(held)?);
+    let share = (above - half) / (above - below);
+    Some((bytes as f64 * (next as f64 / bytes as f64).powf(share)) as usize)
 }
 
 /// Bytes the page-fault probe maps afresh per sample: twice glibc's largest mmap threshold, so the block is a
@@ -1127,20 +1131,35 @@ mod tests {
                 .iter()
                 .map(|&(mib, gbps)| (mib * MIB, gbps))
                 .collect();
-        // Half the bytes from each: 2 / (1/40 + 1/15) = 21.8 GB/s; 32 MiB reads 30, 64 MiB 18.
-        assert_eq!(held_cache(&sweep, 15.0), Some(32 * MIB));
+        // Half the bytes from each: 2 / (1/40 + 1/15) = 21.82 GB/s; 32 MiB reads 30, 64 MiB 18, so the cache
+        // ends (30 - 21.82) / (30 - 18) = 0.68 of the way from 32 to 64 MiB on the log scale: 32 * 2^0.68.
+        let held = held_cache(&sweep, 15.0).unwrap();
+        let expected = 32.0 * 2f64.powf((30.0 - 240.0 / 11.0) / 12.0) * MIB as f64;
+        assert!((held as f64 - expected).abs() <= 1.0, "{held} against {expected}");
+        assert!(held > 32 * MIB && held < 64 * MIB);
         // A dip past the first miss does not extend it.
         let mut dipped = sweep.clone();
         dipped[5].1 = 35.0;
-        assert_eq!(held_cache(&dipped, 15.0), Some(32 * MIB));
+        assert_eq!(held_cache(&dipped, 15.0), Some(held));
+        // A rate just either side of the half-way mark moves the size a little, not twofold.
+        let mut at = sweep.clone();
+        at[4].1 = 240.0 / 11.0 + 0.05;
+        let above = held_cache(&at, 15.0).unwrap();
+        at[4].1 = 240.0 / 11.0 - 0.05;
+        let below = held_cache(&at, 15.0).unwrap();
+        assert!(
+            above >= 63 * MIB && below >= 63 * MIB && above <= 65 * MIB && below <= 65 * MIB,
+            "{above} {below}"
+        );
         // Every buffer held: the sweep ended before the cache did, so sysfs's size stands.
         assert_eq!(held_cache(&sweep[..4], 15.0), None);
         // No cache seen (the smallest buffer reads at memory's rate), no sweep, no memory figure.
         assert_eq!(held_cache(&[(4 * MIB, 14.0), (8 * MIB, 14.0)], 15.0), None);
         assert_eq!(held_cache(&[], 15.0), None);
         assert_eq!(held_cache(&sweep, 0.0), None);
-        // The smallest buffer already half missing: a cache of no buffer of the sweep.
-        assert_eq!(held_cache(&[(4 * MIB, 16.0), (8 * MIB, 15.0)], 15.0), Some(4 * MIB));
+        // The second buffer already at memory's rate: the cache ends between the first two.
+        let small = held_cache(&[(4 * MIB, 16.0), (8 * MIB, 15.0)], 15.0).unwrap();
+        assert!(small > 4 * MIB && small < 8 * MIB, "{small}");
     }
 
     #[test]
