@@ -17,7 +17,7 @@
 //! - The last-level cache one thread really has: one thread re-reading buffers doubling from past the
 //!   second-level cache up to sysfs's last-level size; the cache ends where a buffer is read less than half
 //!   from it (a VM may report its host's whole L3, or a made-up one: 480 MiB on the Xeon VM of session 32,
-//!   where 64 MiB was held), and its read rate is timed over half of what is held.
+//!   where one thread held 62-99 MiB), and its read rate is timed over half of what is held.
 //! - The built-in workloads' runtime: its own kernel (`workload::gemm_rows` through `run::Ready`) against the
 //!   tuned GEMM on the same model-shaped chains (its kernel efficiency), and its fork-join (threads started
 //!   per GEMM, as `run.rs` does), timed on those chains with the GEMMs' work in the threads: the device
