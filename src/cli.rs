@@ -216,7 +216,8 @@ enum Command {
         /// Measurement store (SQLite; default $MMPERF_DB or ./mmperf.sqlite).
         #[arg(long)]
         db: Option<String>,
-        /// Short runs (seconds instead of tens of seconds; less precise).
+        /// Short runs (seconds instead of tens of seconds; less precise; the last-level cache's size from
+        /// sysfs, not measured).
         #[arg(long)]
         quick: bool,
         /// Print the profile JSON.

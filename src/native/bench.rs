@@ -15,9 +15,9 @@
 //! - Streaming read bandwidth over ≥ 256 MB (and ≥ 8× the last-level cache) on every thread count, each thread
 //!   reading its part as four interleaved streams (one stream leaves a core too few misses in flight).
 //! - The last-level cache one thread really has: one thread re-reading buffers doubling from past the
-//!   second-level cache up to sysfs's last-level size; the cache ends where a buffer is read less than half
+//!   second-level cache up to sysfs's last-level size; the cache ends where half a buffer's bytes come
 //!   from it (a VM may report its host's whole L3, or a made-up one: 480 MiB on the Xeon VM of session 32,
-//!   where one thread held 62-99 MiB), and its read rate is timed over half of what is held.
+//!   where one thread held 62-118 MiB), and its read rate is timed over half of what is held.
 //! - The built-in workloads' runtime: its own kernel (`workload::gemm_rows` through `run::Ready`) against the
 //!   tuned GEMM on the same model-shaped chains (its kernel efficiency), and its fork-join (threads started
 //!   per GEMM, as `run.rs` does), timed on those chains with the GEMMs' work in the threads: the device
@@ -85,7 +85,8 @@ impl Settings {
                 regions: 50,
                 stream_bytes: 16 << 20,
                 chain_mflop: 16.0,
-                sweep_max_bytes: 32 << 20,
+                // No sweep (sysfs's size stands): the quick stream buffer may sit in the cache itself.
+                sweep_max_bytes: 0,
             }
         } else {
             Settings {
@@ -340,22 +341,32 @@ fn bandwidths(counts: &[usize], data: &[f32], s: &Settings) -> Vec<Figure> {
     converge(probes, s)
 }
 
-/// Read rate of one thread over a buffer of half the last-level cache (`llc_bytes`), GB/s: the buffer is read
-/// once before each sample and then read again [`LLC_PASSES`] times, timed, so it is read from the cache,
-/// as an element-wise kernel reads what its producer has just written.
-fn llc_bandwidth(llc_bytes: usize, s: &Settings) -> Figure {
-    let data: Vec<f32> = (0..llc_bytes / 8).map(|i| ((i % 5) as f32 - 2.0) * 0.01).collect();
-    let probe: Sampler = Box::new(move || {
-        let mut sum = stream_sum(&data);
+/// A buffer of `bytes` to read (small values, so the sums stay finite).
+fn filled(bytes: usize) -> Vec<f32> {
+    (0..bytes / 4).map(|i| ((i % 5) as f32 - 2.0) * 0.01).collect()
+}
+
+/// A sampler of one thread's rate re-reading `data`, GB/s: it is read once (so what the caches hold of it is
+/// there), then `passes` times more, timed.
+fn reread(data: &[f32], passes: usize) -> Sampler<'_> {
+    Box::new(move || {
+        let mut sum = stream_sum(data);
         let t0 = Instant::now();
-        for _ in 0..LLC_PASSES {
-            sum += stream_sum(std::hint::black_box(&data));
+        for _ in 0..passes {
+            sum += stream_sum(std::hint::black_box(data));
         }
         let secs = t0.elapsed().as_secs_f64();
         std::hint::black_box(sum);
-        (data.len() * 4 * LLC_PASSES) as f64 / secs / 1e9
-    });
-    converge(vec![probe], s).remove(0)
+        (data.len() * 4 * passes) as f64 / secs / 1e9
+    })
+}
+
+/// Read rate of one thread over a buffer of half the last-level cache (`llc_bytes`), GB/s, re-read
+/// [`LLC_PASSES`] times per sample ([`reread`]), so it is read from the cache, as an element-wise kernel reads
+/// what its producer has just written.
+fn llc_bandwidth(llc_bytes: usize, s: &Settings) -> Figure {
+    let data = filled(llc_bytes / 2);
+    converge(vec![reread(&data, LLC_PASSES)], s).remove(0)
 }
 
 /// Timed reads of the buffer per sample of [`llc_bandwidth`].
@@ -366,52 +377,56 @@ const LLC_PASSES: usize = 8;
 const SWEEP_FROM_BYTES: usize = 4 << 20;
 /// Bytes one sample of the cache sweep reads: its buffer again and again, at least twice.
 const SWEEP_SAMPLE_BYTES: usize = 256 << 20;
+/// How much faster than memory the sweep's smallest buffer must read for a cache to be seen at all: four times
+/// the 2.5 % spread within which a figure settles, so noise alone does not make one.
+const CACHE_VISIBLE: f64 = 1.1;
 
-/// One thread's read rate over buffers doubling from `from` bytes up to `up_to`, each read once before a
-/// sample and then again, timed, so what the caches hold of it is read from them: (bytes, GB/s).
+/// One thread's re-read rate ([`reread`]) over buffers doubling from `from` bytes up to `up_to`, the prefixes
+/// of one buffer of the largest size: (bytes, GB/s); empty when `up_to` is below `from`.
 fn cache_sweep(from: usize, up_to: usize, s: &Settings) -> Vec<(usize, Figure)> {
     let sizes: Vec<usize> =
         std::iter::successors(Some(from), |&b| Some(b * 2)).take_while(|&b| b <= up_to).collect();
-    let buffers: Vec<Vec<f32>> = sizes
+    let Some(&largest) = sizes.last() else {
+        return Vec::new();
+    };
+    let data = filled(largest);
+    let probes: Vec<Sampler> = sizes
         .iter()
-        .map(|&b| (0..b / 4).map(|i| ((i % 5) as f32 - 2.0) * 0.01).collect())
-        .collect();
-    let probes: Vec<Sampler> = buffers
-        .iter()
-        .map(|data| {
-            let passes = (SWEEP_SAMPLE_BYTES / (data.len() * 4).max(1)).max(2);
-            Box::new(move || {
-                let mut sum = stream_sum(data);
-                let t0 = Instant::now();
-                for _ in 0..passes {
-                    sum += stream_sum(std::hint::black_box(data));
-                }
-                let secs = t0.elapsed().as_secs_f64();
-                std::hint::black_box(sum);
-                (data.len() * 4 * passes) as f64 / secs / 1e9
-            }) as Sampler
+        .map(|&b| {
+            reread(data.get(..b / 4).unwrap_or(&data), (SWEEP_SAMPLE_BYTES / b.max(1)).max(2))
         })
         .collect();
     sizes.into_iter().zip(converge(probes, s)).collect()
 }
 
-/// The cache one thread really has, bytes, from a [`cache_sweep`] (sizes doubling, median GB/s) and the
-/// memory's 1-thread read rate: where the unbroken run of buffers from the smallest one that still read at
-/// least half from the cache ends, that is where the rate falls to the harmonic mean of the smallest buffer's
-/// rate and the memory's (half the bytes at each), interpolated on the sizes' log scale between the last buffer
-/// above it and the first below (so a rate a little either side of it moves the size a little, not twofold).
-/// `None` when the smallest buffer reads no faster than memory (no cache to see) or when every buffer passes
-/// (the sweep ended before the cache did).
+/// The cache one thread holds, bytes, from a [`cache_sweep`] (sizes doubling, median GB/s) and the memory's
+/// 1-thread read rate (median): the size at which re-reading falls to the harmonic mean of the smallest
+/// buffer's rate and the memory's, that is where half the bytes come from each, interpolated on the sizes' log
+/// scale between the last buffer above that mark and the first below (so a rate a little either side of it
+/// moves the size a little, not twofold). A larger buffer cannot hold more in the cache than a smaller one, so
+/// each rate counts as at most the rates before it (a buffer read faster than a smaller one is noise).
+/// `None` when the smallest buffer reads less than [`CACHE_VISIBLE`] times the memory's rate (no cache to
+/// see), when every buffer stays above the mark (the sweep ended before the cache did), or for a rate that is
+/// not a number.
 fn held_cache(sweep: &[(usize, f64)], memory_gbps: f64) -> Option<usize> {
     let &(_, cached) = sweep.first()?;
-    if cached <= memory_gbps || memory_gbps <= 0.0 {
+    if !(memory_gbps > 0.0 && cached >= CACHE_VISIBLE * memory_gbps) {
         return None;
     }
+    let mut floor = f64::INFINITY;
+    let falling: Vec<(usize, f64)> = sweep
+        .iter()
+        .map(|&(bytes, rate)| {
+            floor = floor.min(rate);
+            (bytes, floor)
+        })
+        .collect();
     let half = 2.0 / (1.0 / cached + 1.0 / memory_gbps);
-    let held = sweep.iter().take_while(|&&(_, rate)| rate >= half).count();
-    let (&(bytes, above), &(next, below)) = (sweep.get(held.checked_sub(1)?)?, sweep.get(held)?);
+    let held = falling.iter().take_while(|&&(_, rate)| rate >= half).count();
+    let (&(bytes, above), &(next, below)) =
+        (falling.get(held.checked_sub(1)?)?, falling.get(held)?);
     let share = (above - half) / (above - below);
-    Some((bytes as f64 * (next as f64 / bytes as f64).powf(share)) as usize)
+    share.is_finite().then(|| (bytes as f64 * (next as f64 / bytes as f64).powf(share)) as usize)
 }
 
 /// Bytes the page-fault probe maps afresh per sample: twice glibc's largest mmap threshold, so the block is a
@@ -577,8 +592,8 @@ pub struct CpuBench {
     pub stream_mb: f64,
     /// First write to a fresh 4 KiB page, 1 thread, µs.
     pub page_fault_us: Figure,
-    /// The last-level cache one thread really has, bytes: the largest buffer of the cache sweep still read at
-    /// least half from the caches, or sysfs's size where the sweep cannot tell (0 when unknown).
+    /// The last-level cache one thread holds, bytes: where the cache sweep's re-read rate falls to half the
+    /// bytes from the cache (`held_cache`), or sysfs's size where the sweep cannot tell (0 when unknown).
     pub llc_bytes: usize,
     /// The last-level cache as sysfs gives it, bytes (0 when unknown): a VM may report its host's, or none.
     pub llc_sysfs_bytes: usize,
@@ -836,11 +851,15 @@ fn llc_source(b: &CpuBench) -> String {
         .collect::<Vec<_>>()
         .join(", ");
     let sysfs = b.llc_sysfs_bytes >> 20;
-    if b.llc_bytes == b.llc_sysfs_bytes {
-        format!("sysfs, cpu0's largest cache; the sweep of one thread re-reading buffers, GB/s: {sweep}")
+    if b.cache_sweep.is_empty() {
+        "sysfs, cpu0's largest cache; no sweep".to_string()
+    } else if b.llc_bytes == b.llc_sysfs_bytes {
+        format!(
+            "sysfs, cpu0's largest cache: the sweep of one thread re-reading buffers did not see where the cache ends (GB/s: {sweep})"
+        )
     } else {
         format!(
-            "measured: the largest buffer one thread still reads at least half from the caches, GB/s: {sweep}; sysfs says {sysfs} MiB"
+            "measured: where one thread re-reading a buffer gets half its bytes from the cache, interpolated in the sweep (GB/s: {sweep}); sysfs says {sysfs} MiB"
         )
     }
 }
@@ -1137,10 +1156,19 @@ mod tests {
         let expected = 32.0 * 2f64.powf((30.0 - 240.0 / 11.0) / 12.0) * MIB as f64;
         assert!((held as f64 - expected).abs() <= 1.0, "{held} against {expected}");
         assert!(held > 32 * MIB && held < 64 * MIB);
-        // A dip past the first miss does not extend it.
-        let mut dipped = sweep.clone();
-        dipped[5].1 = 35.0;
-        assert_eq!(held_cache(&dipped, 15.0), Some(held));
+        // A rise past the first miss does not extend it.
+        let mut rise = sweep.clone();
+        rise[5].1 = 35.0;
+        assert_eq!(held_cache(&rise, 15.0), Some(held));
+        // A rise inside the held run is noise: 64 MiB read at 28 GB/s after 32 MiB at 25 cannot hold more, so
+        // it counts at 25 and the cache ends (25 - 21.82) / (25 - 15.5) of the way from 64 to 128 MiB, not
+        // from 28 (which would put it further).
+        let mut noisy = sweep.clone();
+        noisy[3].1 = 25.0;
+        noisy[4].1 = 28.0;
+        let got = held_cache(&noisy, 15.0).unwrap() as f64;
+        let expected = 64.0 * 2f64.powf((25.0 - 240.0 / 11.0) / (25.0 - 15.5)) * MIB as f64;
+        assert!((got - expected).abs() <= 1.0, "{got} against {expected}");
         // A rate just either side of the half-way mark moves the size a little, not twofold.
         let mut at = sweep.clone();
         at[4].1 = 240.0 / 11.0 + 0.05;
@@ -1153,13 +1181,31 @@ mod tests {
         );
         // Every buffer held: the sweep ended before the cache did, so sysfs's size stands.
         assert_eq!(held_cache(&sweep[..4], 15.0), None);
-        // No cache seen (the smallest buffer reads at memory's rate), no sweep, no memory figure.
+        // No cache seen (the smallest buffer reads at memory's rate, or within noise of it), no sweep, no
+        // memory figure, a rate that is not a number.
         assert_eq!(held_cache(&[(4 * MIB, 14.0), (8 * MIB, 14.0)], 15.0), None);
+        assert_eq!(held_cache(&[(4 * MIB, 16.0), (8 * MIB, 15.0)], 15.0), None);
+        assert_eq!(held_cache(&[(4 * MIB, f64::NAN), (8 * MIB, 15.0)], 15.0), None);
+        assert_eq!(held_cache(&sweep, f64::NAN), None);
         assert_eq!(held_cache(&[], 15.0), None);
         assert_eq!(held_cache(&sweep, 0.0), None);
         // The second buffer already at memory's rate: the cache ends between the first two.
-        let small = held_cache(&[(4 * MIB, 16.0), (8 * MIB, 15.0)], 15.0).unwrap();
+        let small = held_cache(&[(4 * MIB, 20.0), (8 * MIB, 15.0)], 15.0).unwrap();
         assert!(small > 4 * MIB && small < 8 * MIB, "{small}");
+        // A rate that is not a number after the first counts as the rate before it.
+        let mut nan = sweep.clone();
+        nan[2].1 = f64::NAN;
+        assert!(held_cache(&nan, 15.0).is_some_and(|b| b > 32 * MIB && b < 64 * MIB));
+    }
+
+    #[test]
+    fn the_cache_sweep_times_every_doubling_up_to_its_end() {
+        let quick = Settings::new(true);
+        let sweep = cache_sweep(64 << 10, 300 << 10, &quick);
+        let sizes: Vec<usize> = sweep.iter().map(|(b, _)| *b).collect();
+        assert_eq!(sizes, [64 << 10, 128 << 10, 256 << 10]);
+        assert!(sweep.iter().all(|(_, f)| f.median > 0.0 && f.median.is_finite()));
+        assert!(cache_sweep(4 << 20, 1 << 20, &quick).is_empty());
     }
 
     #[test]
