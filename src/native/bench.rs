@@ -38,6 +38,7 @@ use super::run::{rows_per_thread, Ready};
 pub use crate::calibrate::figure::Figure;
 use crate::calibrate::figure::{
     calibrated_tiles, gemm_flops, quantile, LARGE_GEMM, LARGE_TILE_EFFICIENCY, SMALL_GEMM,
+    TARGET_SPREAD,
 };
 use crate::catalog::hardware::{self, DeviceProfile, Platform, PAGE_BYTES};
 use crate::catalog::models::ChainGemm;
@@ -375,11 +376,13 @@ const LLC_PASSES: usize = 8;
 /// Smallest buffer of the cache sweep ([`cache_sweep`]): past the second-level cache of every core of today
 /// (2 MiB on Sapphire Rapids, 1 MiB on Zen 4) unless sysfs names a larger one.
 const SWEEP_FROM_BYTES: usize = 4 << 20;
-/// Bytes one sample of the cache sweep reads: its buffer again and again, at least twice.
-const SWEEP_SAMPLE_BYTES: usize = 256 << 20;
+/// Bytes one sample of the cache sweep reads: its buffer again and again, at least twice. As much as the
+/// smallest streaming buffer ([`STREAM_MIN_BYTES`]): 9-18 ms at the 30 and 15 GB/s of the Xeon VM's cache and
+/// memory, several [`SAMPLE_S`], so the timer's resolution is negligible beside it.
+const SWEEP_SAMPLE_BYTES: usize = STREAM_MIN_BYTES;
 /// How much faster than memory the sweep's smallest buffer must read for a cache to be seen at all: four times
-/// the 2.5 % spread within which a figure settles, so noise alone does not make one.
-const CACHE_VISIBLE: f64 = 1.1;
+/// the spread within which a figure settles ([`TARGET_SPREAD`]), so noise alone does not make one.
+const CACHE_VISIBLE: f64 = 1.0 + 4.0 * TARGET_SPREAD;
 
 /// One thread's re-read rate ([`reread`]) over buffers doubling from `from` bytes up to `up_to`, the prefixes
 /// of one buffer of the largest size: (bytes, GB/s); empty when `up_to` is below `from`.
@@ -709,7 +712,7 @@ pub fn bench(cores: u32, quick: bool, progress: &mut dyn FnMut(&str)) -> Result<
             _ => " (clock unknown)".to_string(),
         }
     ));
-    let data: Vec<f32> = (0..s.stream_bytes / 4).map(|i| ((i % 7) as f32 - 3.0) * 0.01).collect();
+    let data = filled(s.stream_bytes);
     let stream_mb = (data.len() * 4) as f64 / f64::from(1 << 20);
     let shapes = shape_rates(&counts, &data, &s, &isa, progress);
     let (stream_alone, stream_all) = concurrency(cores as usize, &data, &s);
