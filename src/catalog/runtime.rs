@@ -406,11 +406,11 @@ const MKL_INTEL_AVX512_GEMM_RATIO: f64 = 1.195;
 /// `results/gemm-probe-xeon-vm-s28.txt`) and 1.93x (session 31: `results/gemm-probe-xeon-vm-s31.txt`); over
 /// the 36 pairs 1.887x, where two single-thread GEMM streams run at 0.984 of one alone (the median all-core
 /// rate of the eleven calibrations next to this VM's PyTorch runs, 0.90-1.00): `2 × 0.984 / 1.887 − 1` =
-/// 0.043. The constant, 0.042, is what session 31 computed from 0.985 and 1.89 (`2 × 0.985 / 1.89 − 1`); the
-/// 0.001 between the two is far inside the 1.85-1.93x spread of the two sessions' probes. The same Amdahl form as a device's `serial_fraction`, but the
-/// runtime's and for its GEMMs only. The same figure is applied to its convolutions (oneDNN), which were not
-/// measured apart. Over the 16 stored PyTorch runs it moves the picks from 230 to
-/// 233 of 272 (none lost).
+/// 0.043. The constant, 0.042, is what session 31 computed from 0.985 and 1.89 (`2 × 0.985 / 1.89 − 1`);
+/// the 0.001 between the two is far inside the 1.85-1.93x spread of the two sessions' probes. The same
+/// Amdahl form as a device's `serial_fraction`, but the runtime's and for its GEMMs only. The same figure is
+/// applied to its convolutions (oneDNN), which were not measured apart. Over the 16 stored PyTorch runs it
+/// moves the picks from 230 to 233 of 272 (none lost).
 const MKL_GEMM_SERIAL_SHARE: f64 = 0.042;
 
 /// PyTorch's (MKL's) threaded GEMV on an Intel CPU over `mmperf calibrate`'s four-stream read: measured by

@@ -393,12 +393,8 @@ fn cache_sweep(from: usize, up_to: usize, s: &Settings) -> Vec<(usize, Figure)> 
         return Vec::new();
     };
     let data = filled(largest);
-    let probes: Vec<Sampler> = sizes
-        .iter()
-        .map(|&b| {
-            reread(data.get(..b / 4).unwrap_or(&data), (SWEEP_SAMPLE_BYTES / b.max(1)).max(2))
-        })
-        .collect();
+    let probes: Vec<Sampler> =
+        sizes.iter().map(|&b| reread(&data[..b / 4], (SWEEP_SAMPLE_BYTES / b).max(2))).collect();
     sizes.into_iter().zip(converge(probes, s)).collect()
 }
 
