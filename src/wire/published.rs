@@ -19,9 +19,21 @@ pub struct Row {
     /// Batch size (MLPerf's offline and server rows publish none).
     #[serde(default)]
     pub batch_size: Option<u32>,
+    /// How the figure was measured: MLPerf's `offline` (every query at once, the submitter picks the batch),
+    /// `server`, `single-stream`; `latency` or none for other sources.
+    #[serde(default)]
+    pub scenario: Option<String>,
     /// Sequence length, where the model reads text.
     #[serde(default)]
     pub sequence_length: Option<u32>,
+    /// Tokens an item holds on average, where the runtime computes only an item's own tokens (no padding
+    /// to `sequence_length`) and the source of the rows states the dataset (NVIDIA's MLPerf BERT harness on
+    /// SQuAD v1.1): the model is predicted at this length.
+    #[serde(default)]
+    pub mean_sequence_length: Option<u32>,
+    /// Where [`Row::mean_sequence_length`] comes from.
+    #[serde(default)]
+    pub mean_sequence_length_source: Option<String>,
     /// Seconds of audio per item, where the model listens and the source states it (DeepLearningExamples'
     /// wav2vec2: LibriSpeech test-other's mean utterance).
     #[serde(default)]
