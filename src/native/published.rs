@@ -461,6 +461,50 @@ mod tests {
     }
 
     #[test]
+    fn an_offline_row_without_a_batch_runs_at_the_fitting_batch_of_most_throughput() {
+        let json = |scenario: &str, device: &str| {
+            format!(
+                r#"{{"rows": [{{"id": "o", "model_name": "bert-large-uncased", "hardware": "{device}",
+                    "runtime": "tensorrt", "precision": "int8", "sequence_length": 384,
+                    "mean_sequence_length": 177, "scenario": "{scenario}",
+                    "metric": "throughput_items_per_s", "value": 1000.0, "source": "MLPerf"}}]}}"#
+            )
+        };
+        for device in ["cuda:a30", "cuda:l4", "webgpu:fallback"] {
+            let case = Case::new(rows(&json("offline", device)).unwrap().remove(0)).unwrap();
+            assert_eq!(
+                case.model.input.sequence_length, 177,
+                "the mean length, not the padded one"
+            );
+            let at = |batch: u32| {
+                let (model, work) = case.row.resolve(batch).unwrap();
+                Placement {
+                    device: &case.device,
+                    runtime: &case.runtime,
+                    threads: case.device.compute_units,
+                }
+                .predict_with(&model, &work)
+            };
+            assert!(at(case.batch).memory.total_mb() <= case.device.memory_capacity_mb);
+            let ones = vec![1.0; KNOBS.len()];
+            let chosen = case.predict(&ones).0;
+            for b in (0..=OFFLINE_MAX_BATCH.ilog2()).map(|k| 1u32 << k) {
+                let p = at(b);
+                if p.memory.total_mb() <= case.device.memory_capacity_mb {
+                    assert!(chosen >= p.throughput, "{device}: batch {b} gives more");
+                }
+            }
+        }
+        // The 2 GB software adapter cannot hold BERT-large's activations at the largest batch.
+        let small =
+            Case::new(rows(&json("offline", "webgpu:fallback")).unwrap().remove(0)).unwrap();
+        assert!(small.batch < OFFLINE_MAX_BATCH, "batch {}", small.batch);
+        // Outside the offline scenario a row without a batch is not predicted.
+        let why = Case::new(rows(&json("server", "cuda:a30")).unwrap().remove(0)).err().unwrap();
+        assert!(why.contains("batch size"), "{why}");
+    }
+
+    #[test]
     fn rows_of_one_request_at_a_time_run_on_every_core() {
         let case = Case::new(row("r", "resnet-50", "openvino:i9-13900k", "int8", false)).unwrap();
         assert_eq!(case.stream_cores, 0);
