@@ -178,8 +178,9 @@ pub struct Case {
     /// Cores each of the runtime's concurrent requests runs on ([`Row::concurrent_requests`] on a CPU;
     /// 0 otherwise): chosen once, with the catalog's constants ([`Case::best_stream_cores`]).
     stream_cores: u32,
-    /// The batch predicted: the row's, or for an offline row that publishes none the one chosen once with
-    /// the catalog's constants ([`Case::best_offline_batch`]).
+    /// The batch predicted: the row's, or for an offline row that publishes none the fitting batch (a power
+    /// of two up to [`OFFLINE_MAX_BATCH`]) of most predicted throughput, chosen once with the catalog's
+    /// constants.
     pub batch: u32,
 }
 
