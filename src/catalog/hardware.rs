@@ -442,7 +442,7 @@ const fn peaks(fp32: f64, fp16: f64, bf16: f64, int8: f64, int4: f64) -> Peaks {
 
 use MemoryPool::{Dedicated, Host};
 
-const DEVICES: [Dev; 28] = [
+const DEVICES: [Dev; 29] = [
     Dev { id: "cuda:h100-sxm", name: "NVIDIA H100 SXM5 80GB", peaks: peaks(66.9, 989.4, 989.4, 1978.9, 0.0), bw: 3350.0, bw_eff: 0.62, mem_gb: 80.0, pool: Dedicated, tdp: 700.0, clock: 1.0, units: 132, kind: Kind::Gpu, host_cores: 16, source: "NVIDIA H100 datasheet via glennklockwood.com/garden/processors/h100; bandwidth efficiency 2,090/3,350 GB/s measured by Habitat" },
     Dev { id: "cuda:a100-40gb", name: "NVIDIA A100 SXM4 40GB", peaks: peaks(19.5, 312.0, 312.0, 624.0, 1248.0), bw: 1555.0, bw_eff: 0.75, mem_gb: 40.0, pool: Dedicated, tdp: 400.0, clock: 1.0, units: 108, kind: Kind::Gpu, host_cores: 16, source: "NVIDIA A100 datasheet (glennklockwood A100); bandwidth efficiency 1,160/1,555 GB/s measured by Habitat" },
     Dev { id: "cuda:a100-80gb", name: "NVIDIA A100 SXM4 80GB", peaks: peaks(19.5, 312.0, 312.0, 624.0, 1248.0), bw: 2039.0, bw_eff: 0.75, mem_gb: 80.0, pool: Dedicated, tdp: 400.0, clock: 1.0, units: 108, kind: Kind::Gpu, host_cores: 16, source: "NVIDIA A100 datasheet (80GB SXM: 2,039 GB/s); bandwidth efficiency as A100-40GB (Habitat)" },
@@ -459,6 +459,7 @@ const DEVICES: [Dev; 28] = [
     Dev { id: "openvino:xeon-8380-2s", name: "2x Intel Xeon Platinum 8380 (80 cores, AVX-512 VNNI)", peaks: peaks(11.776, 0.0, 0.0, 47.104, 0.0), bw: 409.6, bw_eff: DEFAULT_BW_EFF, mem_gb: 512.0, pool: Host, tdp: 540.0, clock: 1.0, units: 80, kind: Kind::Cpu(20.0), host_cores: 80, source: "Intel ark Xeon Platinum 8380: 40 cores, 2.3 GHz base, two 512-bit FMA ports = 64 FP32 FLOP/cycle/core, AVX-512 VNNI int8 4x (no BF16, no FP16 arithmetic); 8 channels DDR4-3200 = 204.8 GB/s per socket; 270 W per socket; two sockets (the OpenVINO benchmark system); memory size (not stated by the benchmark) and per-core bandwidth U as cpu:server-32c" },
     Dev { id: "openvino:i9-13900k", name: "Intel Core i9-13900K (8P + 16E cores, AVX2)", peaks: peaks(2.483, 0.0, 0.0, 9.933, 0.0), bw: 89.6, bw_eff: DEFAULT_BW_EFF, mem_gb: 32.0, pool: Host, tdp: 253.0, clock: 1.0, units: 24, kind: Kind::Cpu(25.0), host_cores: 24, source: "Intel ark Core i9-13900K: 8 P-cores at 5.4 GHz max turbo with two 256-bit FMA ports (32 FP32 FLOP/cycle) and 16 E-cores at 4.3 GHz with two 128-bit ones (16 FLOP/cycle): 1.382 + 1.101 TF; AVX-VNNI int8 4x on both; no AVX-512; DDR5-5600 dual channel 89.6 GB/s; 253 W maximum turbo power (125 W base); memory size (not stated by the benchmark) and per-core bandwidth U as cpu:desktop-8c" },
     Dev { id: "openvino:gpu", name: "Intel Iris Xe 96EU (Tiger Lake iGPU)", peaks: peaks(2.1, 4.2, 0.0, 8.3, 0.0), bw: 68.3, bw_eff: DEFAULT_BW_EFF, mem_gb: 16.0, pool: Host, tdp: 28.0, clock: 1.0, units: 96, kind: Kind::SerialGpu(5.0), host_cores: 4, source: "Iris Xe 96 EU: 768 lanes x 2 x 1.35 GHz = 2.1 TF FP32, FP16 2:1, DP4a int8 ~8 TOPS (U); shares LPDDR4x 68.3 GB/s and RAM with the CPU" },
+    Dev { id: "openvino:npu", name: "Intel Core Ultra 7 165H NPU (Meteor Lake)", peaks: peaks(0.0, 5.5, 0.0, 11.0, 0.0), bw: 89.6, bw_eff: DEFAULT_BW_EFF, mem_gb: 16.0, pool: Host, tdp: 28.0, clock: 1.0, units: 1, kind: Kind::Npu(50.0), host_cores: 16, source: "Intel Core Ultra 7 165H (Intel ark): NPU 11 TOPS INT8, FP16 at half rate (U, as webnn:npu); 28 W processor base power; 16 cores (6P + 8E + 2LP); DDR5-5600 dual channel 89.6 GB/s shared (the processor also takes LPDDR5x-7467; the OpenVINO benchmark system's memory is not stated, U)" },
     Dev { id: "qnn:x-elite-npu", name: "Qualcomm Snapdragon X Elite Hexagon NPU", peaks: peaks(0.0, 22.5, 0.0, 45.0, 45.0), bw: 135.0, bw_eff: DEFAULT_BW_EFF, mem_gb: 16.0, pool: Host, tdp: 10.0, clock: 1.0, units: 1, kind: Kind::Npu(50.0), host_cores: 12, source: "Qualcomm Snapdragon X Elite: Hexagon NPU 45 TOPS INT8; FP16 at half the INT8 rate (U); LPDDR5x-8448 135 GB/s shared; no FP32 on the HTP" },
     Dev { id: "cpu:desktop-8c", name: "AMD Ryzen 7 7700X (8 cores, AVX-512)", peaks: peaks(1.152, 0.0, 2.304, 2.304, 0.0), bw: 83.2, bw_eff: 0.8, mem_gb: 32.0, pool: Host, tdp: 105.0, clock: 1.0, units: 8, kind: Kind::Cpu(25.0), host_cores: 8, source: "AMD Ryzen 7 7700X: 8 Zen 4 cores at 4.5 GHz, 2x256-bit FMA = 32 FP32 FLOP/cycle/core (1.15 TF), AVX512-BF16/VNNI 2x; DDR5-5200 dual channel 83.2 GB/s; 105 W" },
     Dev { id: "cpu:laptop-4c", name: "Intel Core i7-1185G7 (4 cores)", peaks: peaks(0.384, 0.0, 0.0, 1.536, 0.0), bw: 68.3, bw_eff: DEFAULT_BW_EFF, mem_gb: 16.0, pool: Host, tdp: 28.0, clock: 1.0, units: 4, kind: Kind::Cpu(20.0), host_cores: 4, source: "as openvino:cpu" },
@@ -479,7 +480,7 @@ const DEVICES: [Dev; 28] = [
 /// (e.g. reviews of the fanless M1/M2 MacBook Air show GPU clocks falling after a few minutes; 28 W laptop
 /// CPUs fall from turbo to base clocks once their short power limit expires, typically within 30-60 s);
 /// reliability U.
-const POWER: [(&str, f64, f64, f64); 28] = [
+const POWER: [(&str, f64, f64, f64); 29] = [
     ("cuda:h100-sxm", 70.0, 0.0, 1.0),
     ("cuda:a100-40gb", 50.0, 0.0, 1.0),
     ("cuda:a100-80gb", 55.0, 0.0, 1.0),
@@ -498,6 +499,7 @@ const POWER: [(&str, f64, f64, f64); 28] = [
     ("openvino:xeon-8490h-2s", 200.0, 0.0, 1.0),
     ("openvino:xeon-8380-2s", 160.0, 0.0, 1.0),
     ("openvino:i9-13900k", 15.0, 0.0, 1.0),
+    ("openvino:npu", 0.5, 600.0, 0.85),
     ("qnn:x-elite-npu", 0.5, 600.0, 0.85),
     ("cpu:desktop-8c", 25.0, 0.0, 1.0),
     ("cpu:laptop-4c", 3.0, 45.0, 0.7),

@@ -79,8 +79,10 @@ fn is_gpu(d: &DeviceProfile) -> bool {
     matches!(d.platform, Platform::Cuda | Platform::Rocm)
 }
 
+/// The catalog's NPUs (`qnn:x-elite-npu`, `openvino:npu`, `webnn:npu`): one compiled graph on a serial
+/// accelerator, whatever runtime drives it.
 fn is_npu(d: &DeviceProfile) -> bool {
-    matches!(d.platform, Platform::Qnn)
+    d.platform == Platform::Qnn || d.id.ends_with(":npu")
 }
 
 /// The fitted constants. Each scales one catalog constant on the devices or the runtime it names.
@@ -149,10 +151,10 @@ pub const KNOBS: [Knob; 8] = [
         },
     },
     Knob {
-        name: "qnn_efficiency",
-        means: "QNN's kernel efficiency on the HTP (eff)",
-        apply: |f, _, r| {
-            if r.name == "qnn" {
+        name: "npu_efficiency",
+        means: "a runtime's kernel efficiency on an NPU (eff): QNN on the HTP, OpenVINO on Intel's NPU",
+        apply: |f, d, r| {
+            if is_npu(d) {
                 r.kernel_efficiency = (r.kernel_efficiency * f).min(1.0);
             }
         },
@@ -275,6 +277,9 @@ impl Case {
 
     /// The device's class in summaries.
     pub fn class(&self) -> &'static str {
+        if is_npu(&self.device) {
+            return "NPU";
+        }
         match self.device.platform {
             Platform::Cuda | Platform::Rocm => "datacenter GPU",
             Platform::Mps | Platform::Webgpu => "consumer GPU",
