@@ -23,11 +23,14 @@
 use crate::catalog::sharing::SharingConfig;
 use crate::error::Result;
 use crate::plan::{self, Goal, Recommendation};
-use crate::predict::memo::SingleMemo;
+use std::sync::Arc;
+
+use crate::predict::memo::{PreparedMemo, SingleMemo};
 use crate::predict::multi::{prepare_with, MultiPrediction, Prepared, Strategy, Target, Workload};
 
 /// Predicts and plans multi-model workloads with one sharing table, keeping the single-model predictions
-/// its calls make for the next ones ([`SingleMemo`]: the same numbers, computed once).
+/// its calls make for the next ones ([`SingleMemo`]: the same numbers, computed once) and the workload it
+/// resolved last ([`PreparedMemo`]: a call about the same workload and target resolves nothing again).
 #[derive(Debug, Clone, PartialEq)]
 pub struct MultiModelPredictor {
     /// Cross-model sharing rules (empty: only identical weights are shared).
@@ -35,6 +38,9 @@ pub struct MultiModelPredictor {
     /// Single-model predictions kept between calls (shared by the predictor's clones); `None`: every call
     /// computes its own.
     pub memo: Option<SingleMemo>,
+    /// The workload [`Self::predict`] and [`Self::recommend`] resolved last, kept for the next call (shared
+    /// by the predictor's clones); `None`: every call resolves its workload.
+    pub prepared: Option<PreparedMemo>,
 }
 
 impl Default for MultiModelPredictor {
@@ -46,12 +52,16 @@ impl Default for MultiModelPredictor {
 impl MultiModelPredictor {
     /// A predictor with a sharing table (and an empty memo).
     pub fn new(sharing: SharingConfig) -> Self {
-        MultiModelPredictor { sharing, memo: Some(SingleMemo::new()) }
+        MultiModelPredictor {
+            sharing,
+            memo: Some(SingleMemo::new()),
+            prepared: Some(PreparedMemo::new()),
+        }
     }
 
-    /// The same predictor without a memo: every call costs every model again.
+    /// The same predictor without its memos: every call resolves its workload and costs every model again.
     pub fn without_memo(self) -> Self {
-        MultiModelPredictor { memo: None, ..self }
+        MultiModelPredictor { memo: None, prepared: None, ..self }
     }
 
     /// Resolves a workload once, for evaluating several plans.
@@ -66,7 +76,7 @@ impl MultiModelPredictor {
         target: &Target,
         strategy: Strategy,
     ) -> Result<MultiPrediction> {
-        let prep = self.prepare(workload, target)?;
+        let prep = self.prepared(workload, target)?;
         Ok(prep.evaluate(&prep.plan(strategy)))
     }
 
@@ -77,7 +87,17 @@ impl MultiModelPredictor {
         target: &Target,
         goal: Goal,
     ) -> Result<Recommendation> {
-        let prep = self.prepare(workload, target)?;
+        let prep = self.prepared(workload, target)?;
         Ok(plan::recommend(&prep, goal))
+    }
+
+    /// The workload resolved for `target`: the kept one where it is the same ([`PreparedMemo`]), else
+    /// resolved now (and kept).
+    fn prepared(&self, workload: &Workload, target: &Target) -> Result<Arc<Prepared>> {
+        match &self.prepared {
+            Some(memo) => memo
+                .get_or_prepare(workload, target, &self.sharing, || self.prepare(workload, target)),
+            None => self.prepare(workload, target).map(Arc::new),
+        }
     }
 }

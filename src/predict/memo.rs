@@ -21,10 +21,13 @@ use std::hash::BuildHasherDefault;
 
 use rustc_hash::FxHasher;
 
+use super::multi::{Prepared, Target, Workload};
 use super::single::SinglePrediction;
 use super::spec::ResolvedModel;
 use crate::catalog::hardware::DeviceProfile;
 use crate::catalog::runtime::RuntimeProfile;
+use crate::catalog::sharing::SharingConfig;
+use crate::error::Result;
 
 /// Most predictions a memo keeps: one that would keep more starts over empty (about 1 MB at most: an entry
 /// is 432 bytes, with its model's key and names beside it).
@@ -133,9 +136,88 @@ impl PartialEq for SingleMemo {
     }
 }
 
+/// The workload a predictor prepared last, with what it was prepared for.
+struct LastPrepared {
+    workload: Workload,
+    target: Target,
+    sharing: SharingConfig,
+    prepared: Arc<Prepared>,
+}
+
+/// The last workload a predictor resolved ([`Prepared`]), kept for its next call: a call with an equal
+/// workload, the same target (its device by identity or by content, its runtime and extra profiles equal)
+/// and an equal sharing table takes it instead of resolving every entry again (a page asking about the same
+/// models under other strategies or goals; resolving is about a third of a 3-model prediction natively).
+/// Like [`SingleMemo`], it never changes a result: a [`Prepared`] is a function of exactly those three
+/// inputs (and of the predictor's [`SingleMemo`], which only ever returns what it would compute).
+#[derive(Clone, Default)]
+pub struct PreparedMemo(Arc<Mutex<Option<LastPrepared>>>);
+
+impl PreparedMemo {
+    /// An empty memo.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Whether a workload is kept.
+    pub fn is_kept(&self) -> bool {
+        self.last().is_some()
+    }
+
+    /// The kept workload prepared for `target` with `sharing` if it equals `workload`, else `prepare`'s,
+    /// kept in its place.
+    pub(crate) fn get_or_prepare(
+        &self,
+        workload: &Workload,
+        target: &Target,
+        sharing: &SharingConfig,
+        prepare: impl FnOnce() -> Result<Prepared>,
+    ) -> Result<Arc<Prepared>> {
+        if let Some(last) = self.last().as_ref() {
+            let same_device = Arc::ptr_eq(&last.target.device, &target.device)
+                || last.target.device == target.device;
+            if same_device
+                && last.target.runtime == target.runtime
+                && last.target.devices == target.devices
+                && last.sharing == *sharing
+                && last.workload == *workload
+            {
+                return Ok(Arc::clone(&last.prepared));
+            }
+        }
+        let prepared = Arc::new(prepare()?);
+        *self.last() = Some(LastPrepared {
+            workload: workload.clone(),
+            target: target.clone(),
+            sharing: sharing.clone(),
+            prepared: Arc::clone(&prepared),
+        });
+        Ok(prepared)
+    }
+
+    /// The kept workload; a panic elsewhere while it was held left it whole (every change is one store).
+    fn last(&self) -> MutexGuard<'_, Option<LastPrepared>> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl std::fmt::Debug for PreparedMemo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PreparedMemo").field("kept", &self.is_kept()).finish()
+    }
+}
+
+/// Every memo equals every other: what it holds never changes a result.
+impl PartialEq for PreparedMemo {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::catalog::sharing::SharingRule;
     use crate::predict::multi::prepare;
     use crate::predict::spec::{ArchSpec, CustomModel, ModelSpec};
     use crate::{bench, Goal, MultiModelPredictor, Strategy, Target, Workload};
@@ -225,6 +307,70 @@ mod tests {
         let second: Vec<_> = (0..3).map(|i| again.single(i, 1)).collect();
         assert_eq!(first, second);
         assert!(again.models.iter().all(|m| !m.work_built()));
+    }
+
+    #[test]
+    fn the_kept_workload_is_taken_only_for_the_same_workload_target_and_sharing() {
+        let memo = PreparedMemo::new();
+        let mut seed = bench::seed();
+        let a100 = Target::new("cuda:a100-40gb").unwrap();
+        let sharing = SharingConfig::default();
+        let calls = std::cell::Cell::new(0);
+        let get = |w: &Workload, t: &Target, s: &SharingConfig| {
+            memo.get_or_prepare(w, t, s, || {
+                calls.set(calls.get() + 1);
+                prepare(w, t, s)
+            })
+            .unwrap()
+        };
+        let first = get(&seed, &a100, &sharing);
+        assert!(memo.is_kept());
+        // The same call again, with a target built anew (the catalog's shared device, an equal target).
+        let again = get(&seed, &Target::new("cuda:a100-40gb").unwrap(), &sharing);
+        assert!(Arc::ptr_eq(&first, &again));
+        assert_eq!(calls.get(), 1);
+        // Another target device, runtime, sharing table or workload is resolved again.
+        let t4 = Target::new("cuda:t4").unwrap();
+        assert_eq!(get(&seed, &t4, &sharing).devices[0].id, "cuda:t4");
+        let ort = Target {
+            runtime: Some(RuntimeProfile::find("onnxruntime").unwrap()),
+            ..Target::new("cuda:t4").unwrap()
+        };
+        assert_eq!(&*get(&seed, &ort, &sharing).models[0].runtime.name, "onnxruntime");
+        let rule = SharingRule {
+            compatible_types: vec![crate::catalog::ModelType::Vision],
+            sharing_efficiency: 0.5,
+            memory_reduction: 0.5,
+        };
+        let shared = SharingConfig::new(vec![(crate::catalog::ModelType::Vision, rule)]).unwrap();
+        get(&seed, &ort, &shared);
+        seed.models[0].batch_size = 8;
+        assert_eq!(get(&seed, &ort, &shared).models[0].resolved.input.batch, 8);
+        assert_eq!(calls.get(), 5);
+        // Each call's workload equals a fresh one: the kept one is never taken for another.
+        assert_eq!(*get(&seed, &ort, &shared), prepare(&seed, &ort, &shared).unwrap());
+        assert_eq!(calls.get(), 5);
+    }
+
+    #[test]
+    fn a_predictor_answering_again_gives_a_fresh_predictors_numbers() {
+        let kept = MultiModelPredictor::default();
+        let fresh = MultiModelPredictor::default().without_memo();
+        assert!(fresh.prepared.is_none());
+        let mut seed = bench::seed();
+        let target = Target::new("cpu").unwrap();
+        for _ in 0..2 {
+            let p = kept.predict(&seed, &target, Strategy::Parallel).unwrap();
+            assert_eq!(p, fresh.predict(&seed, &target, Strategy::Parallel).unwrap());
+            let r = kept.recommend(&seed, &target, Goal::Throughput).unwrap();
+            assert_eq!(r, fresh.recommend(&seed, &target, Goal::Throughput).unwrap());
+        }
+        assert!(kept.prepared.as_ref().is_some_and(PreparedMemo::is_kept));
+        let before = kept.predict(&seed, &target, Strategy::Sequential).unwrap();
+        seed.models[1].batch_size = 4;
+        let after = kept.predict(&seed, &target, Strategy::Sequential).unwrap();
+        assert_eq!(after, fresh.predict(&seed, &target, Strategy::Sequential).unwrap());
+        assert!(after.combined_latency_ms > before.combined_latency_ms);
     }
 
     #[test]

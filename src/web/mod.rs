@@ -340,7 +340,8 @@ impl JsPredictor {
     /// leaves `executionSchedule.timeline` and `memoryTimeline` empty in the predictions that
     /// `predictMultiModelPerformance`, `recommendExecutionStrategy` and `applyMemoryOptions` return),
     /// `options.memo` (default `true`: single-model predictions are kept for the predictor's next calls,
-    /// `SingleMemo`; `false`: every call costs every model again; the results are the same).
+    /// `SingleMemo`, and the workload its last predict or recommend resolved, `PreparedMemo`; `false`: every
+    /// call resolves its workload and costs every model again; the results are the same).
     #[wasm_bindgen(constructor)]
     pub fn new(options: Option<PredictorOptions>) -> Result<JsPredictor, JsError> {
         let options: JsValue = options.map_or(JsValue::UNDEFINED, Into::into);
