@@ -92,8 +92,8 @@ impl MultiModelPredictor {
     }
 
     /// The workload resolved for `target`: the kept one where it is the same ([`PreparedMemo`]), else
-    /// resolved now (and kept).
-    fn prepared(&self, workload: &Workload, target: &Target) -> Result<Arc<Prepared>> {
+    /// resolved now (and kept), shared with the memo. [`Self::prepare`] resolves a fresh one every time.
+    pub fn prepared(&self, workload: &Workload, target: &Target) -> Result<Arc<Prepared>> {
         match &self.prepared {
             Some(memo) => memo
                 .get_or_prepare(workload, target, &self.sharing, || self.prepare(workload, target)),

@@ -519,7 +519,7 @@ impl JsPredictor {
             source_gbps: o.source_gbps,
             warmup_iterations: o.warmup_iterations.unwrap_or(0),
         };
-        let prep = self.inner.prepare(&parsed.workload, &target).map_err(js_error)?;
+        let prep = self.inner.prepared(&parsed.workload, &target).map_err(js_error)?;
         let report = cold_start(&prep, config).map_err(js_error)?;
         Ok(to_js(&wire::ColdStartDto::from(&report))?.unchecked_into())
     }
@@ -546,7 +546,7 @@ impl JsPredictor {
             )));
         }
         let dto: wire::ServeOptionsDto = from_js(&options, "options")?;
-        let prep = self.inner.prepare(&parsed.workload, &target).map_err(js_error)?;
+        let prep = self.inner.prepared(&parsed.workload, &target).map_err(js_error)?;
         let req = wire::serve_request(dto, &prep).map_err(js_error)?;
         let report = crate::serve::simulate(&prep, &req.config).map_err(js_error)?;
         let cap = if req.capacity {
