@@ -56,9 +56,10 @@ pub struct Case {
     pub models: usize,
     /// Catalog device id.
     pub device: &'static str,
-    /// Whether the predictor keeps its single-model predictions between calls (its default,
-    /// [`crate::predict::memo::SingleMemo`]): timed calls after the first then take them from its memo. The
-    /// same case without (`…/no-memo`) costs every model on every call.
+    /// Whether the predictor keeps its single-model predictions and its last resolved workload between
+    /// calls (its default, [`crate::predict::memo::SingleMemo`] and [`crate::predict::memo::PreparedMemo`]):
+    /// timed calls after the first then take both from its memos. The same case without (`…/no-memo`)
+    /// resolves the workload and costs every model on every call.
     pub memo: bool,
 }
 
