@@ -20,11 +20,11 @@
 //! # Ok::<(), multimodel_perf::Error>(())
 //! ```
 
+use std::sync::Arc;
+
 use crate::catalog::sharing::SharingConfig;
 use crate::error::Result;
 use crate::plan::{self, Goal, Recommendation};
-use std::sync::Arc;
-
 use crate::predict::memo::{PreparedMemo, SingleMemo};
 use crate::predict::multi::{prepare_with, MultiPrediction, Prepared, Strategy, Target, Workload};
 

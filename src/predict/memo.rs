@@ -136,9 +136,9 @@ impl PartialEq for SingleMemo {
     }
 }
 
-/// The workload a predictor prepared last, with what it was prepared for.
+/// The workload a predictor prepared last, with the target and sharing table it was prepared for (the
+/// workload itself is the prepared one's entries and constraints: [`Prepared::is_for`]).
 struct LastPrepared {
-    workload: Workload,
     target: Target,
     sharing: SharingConfig,
     prepared: Arc<Prepared>,
@@ -174,20 +174,15 @@ impl PreparedMemo {
         prepare: impl FnOnce() -> Result<Prepared>,
     ) -> Result<Arc<Prepared>> {
         if let Some(last) = self.last().as_ref() {
-            let same_device = Arc::ptr_eq(&last.target.device, &target.device)
-                || last.target.device == target.device;
-            if same_device
-                && last.target.runtime == target.runtime
-                && last.target.devices == target.devices
+            if last.target.same_as(target)
                 && last.sharing == *sharing
-                && last.workload == *workload
+                && last.prepared.is_for(workload)
             {
                 return Ok(Arc::clone(&last.prepared));
             }
         }
         let prepared = Arc::new(prepare()?);
         *self.last() = Some(LastPrepared {
-            workload: workload.clone(),
             target: target.clone(),
             sharing: sharing.clone(),
             prepared: Arc::clone(&prepared),

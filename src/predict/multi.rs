@@ -119,6 +119,15 @@ impl Target {
     pub fn new(hardware: &str) -> Result<Self> {
         Ok(Target { device: hardware::shared(hardware)?, runtime: None, devices: Vec::new() })
     }
+
+    /// Equal to `other`, its device compared by identity first (the catalog's shared profile) and by content
+    /// only where the two differ. Every field is named, so a new one cannot be left out of the comparison.
+    pub fn same_as(&self, other: &Target) -> bool {
+        let Target { device, runtime, devices } = self;
+        (Arc::ptr_eq(device, &other.device) || **device == *other.device)
+            && *runtime == other.runtime
+            && *devices == other.devices
+    }
 }
 
 /// One model, resolved and placed.
@@ -484,6 +493,14 @@ fn pool_index(
 }
 
 impl Prepared {
+    /// Whether this is `workload` resolved: its entries (each model keeps its own, [`PreparedModel::spec`])
+    /// and constraints are the workload's.
+    pub fn is_for(&self, workload: &Workload) -> bool {
+        self.constraints == workload.constraints
+            && self.models.len() == workload.models.len()
+            && self.models.iter().zip(&workload.models).all(|(m, spec)| m.spec == *spec)
+    }
+
     /// Identical weights count once; then the type table lets a smaller model share `memory_reduction` of
     /// its weights with a larger compatible one. Every decision is taken in canonical order, so the result
     /// does not depend on the order of the entries.
