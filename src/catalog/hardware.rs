@@ -206,11 +206,14 @@ pub struct DeviceProfile {
     /// what a runtime that maps its large outputs anew on every call (`RuntimeProfile::fresh_pages_above_mib`)
     /// pays per page; several threads writing the output fault in parallel.
     pub page_fault_us: f64,
-    /// CPUs: last-level cache the cores share, MB (0 = unknown: every kernel streams from memory).
+    /// Last-level cache the cores (a GPU's SMs: its L2) share, MB (0 = unknown: every kernel streams from
+    /// memory).
     pub llc_mb: f64,
-    /// CPUs: rate one core reads a buffer that fits in the last-level cache at, GB/s (0 = unknown). An
-    /// element-wise, normalisation or pooling kernel whose inputs and outputs fit in the cache (`llc_mb`)
-    /// moves them at this rate per thread instead of memory's: the producer's output is still in the cache.
+    /// Rate one core (a GPU's SM) reads a buffer that fits in the last-level cache at, GB/s (0 = unknown).
+    /// A kernel whose inputs, outputs and weights fit in the cache (`llc_mb`) moves its inputs and outputs at
+    /// this rate per thread (on a GPU, per SM: all of them together) instead of memory's, as the producer's
+    /// output is still in the cache; on CPUs only element-wise, normalisation and pooling kernels (a GEMM's packing and blocking
+    /// are modelled apart), on GPUs every kernel. Weights still come from memory.
     pub llc_bandwidth_gbps: f64,
     /// CPUs: width of the FMA datapath the FP32 peak assumes, bits: 512 on cores with two 512-bit FMA pipes
     /// (Zen 5, Xeon Gold and Platinum), 256 where 512-bit instructions are split over 256-bit pipes (Zen 4) or
@@ -367,6 +370,24 @@ const SHADER_TILES: [GemmTile; 2] =
 /// Device-side cost of one CUDA kernel: launch latency and ramp-up of back-to-back small kernels, ~2-3 µs
 /// (Nsight traces of empty kernels; 'cudaLaunchKernel ~1-3 µs on CUDA 12+'). Reliability: U.
 const CUDA_KERNEL_US: f64 = 2.5;
+/// The L2 cache the SMs (CUs) of each catalog GPU share, MB, and where the size comes from. A kernel whose
+/// inputs, outputs and weights together fit in it reads its inputs where their producer left them, at the
+/// L2's rate ([`GPU_L2_RATE`]), and only its weights from DRAM.
+const GPU_L2: [(&str, f64, &str); 9] = [
+    ("cuda:h100-sxm", 50.0, "NVIDIA H100 Tensor Core GPU Architecture whitepaper: 50 MB L2 (H100 SXM5)"),
+    ("cuda:a100-40gb", 40.0, "NVIDIA A100 Tensor Core GPU Architecture whitepaper: 40 MB L2"),
+    ("cuda:a100-80gb", 40.0, "NVIDIA A100 Tensor Core GPU Architecture whitepaper: 40 MB L2"),
+    ("cuda:a30", 24.0, "24 MB L2 (GA100 with 24 GB; TechPowerUp GPU database, U)"),
+    ("cuda:v100", 6.0, "NVIDIA Tesla V100 GPU Architecture whitepaper: 6,144 KB L2"),
+    ("cuda:t4", 4.0, "NVIDIA Turing GPU Architecture whitepaper (TU104): 4 MB L2"),
+    ("cuda:l4", 48.0, "AD104's 48 MB L2 (NVIDIA Ada GPU Architecture whitepaper, RTX 4070 Ti column; U for the L4)"),
+    ("cuda:rtx4090", 72.0, "NVIDIA Ada GPU Architecture whitepaper: 72 MB L2 (RTX 4090)"),
+    ("rocm:mi250", 8.0, "AMD CDNA 2 Architecture whitepaper: 8 MB L2 per GCD"),
+];
+/// A GPU's L2 read rate over its achievable DRAM bandwidth. No datasheet gives the L2's rate;
+/// microbenchmark studies of NVIDIA GPUs find it a few times DRAM's. Reliability U: `tests/published.rs`
+/// fits it (`gpu_l2_rate`) with the other constants no datasheet gives.
+const GPU_L2_RATE: f64 = 2.0;
 /// Habitat (Yu et al., USENIX ATC 2021) measured DRAM bandwidth at 62-85 % of datasheet; mid value where a
 /// device was not measured.
 const DEFAULT_BW_EFF: f64 = 0.75;
@@ -589,6 +610,7 @@ fn build(d: &Dev) -> DeviceProfile {
             (SHADER_TILES.to_vec(), k, Concurrency::SerialQueue, GPU_INTERFERENCE, 0.0, 0.0, d.bw)
         }
     };
+    let l2 = GPU_L2.iter().find(|(id, _, _)| *id == d.id).copied();
     let tiles_src = match d.kind {
         Kind::Gpu => "CUTLASS/cuBLAS tile shapes; efficiencies U (see GPU_TILES)",
         Kind::Cpu(_) => "oneDNN/MLAS per-thread blocking; efficiencies U",
@@ -622,8 +644,10 @@ fn build(d: &Dev) -> DeviceProfile {
         sched_slice_us: linux_slice_us(d.units),
         wake_us: CPU_WAKE_US,
         page_fault_us: CPU_PAGE_FAULT_US,
-        llc_mb: 0.0,
-        llc_bandwidth_gbps: 0.0,
+        llc_mb: l2.map_or(0.0, |(_, mb, _)| mb),
+        // One SM's share of the L2's rate: the cache rule reads at this rate times the SMs.
+        llc_bandwidth_gbps: l2
+            .map_or(0.0, |_| GPU_L2_RATE * d.bw * d.bw_eff / f64::from(d.units.max(1))),
         fma_width_bits: 0,
         cpu_vendor: String::new(),
         default_runtime: default_runtime(platform).to_string(),
@@ -631,14 +655,22 @@ fn build(d: &Dev) -> DeviceProfile {
         latency_corrections: Vec::new(),
         runtime_efficiency: Vec::new(),
         runtime_region_us: Vec::new(),
-        sources: vec![
+        sources: [
             ("datasheet".to_string(), d.source.to_string()),
             ("gemm_tiles".to_string(), tiles_src.to_string()),
             (
                 "interference_per_model".to_string(),
                 "assumed a few % per co-runner; refitted by calibration".to_string(),
             ),
-        ],
+        ]
+        .into_iter()
+        .chain(l2.map(|(_, _, source)| {
+            (
+                "llc_mb".to_string(),
+                format!("{source}; its rate {GPU_L2_RATE} x the achievable DRAM bandwidth (U)"),
+            )
+        }))
+        .collect(),
     }
 }
 

@@ -86,7 +86,7 @@ fn is_npu(d: &DeviceProfile) -> bool {
 }
 
 /// The fitted constants. Each scales one catalog constant on the devices or the runtime it names.
-pub const KNOBS: [Knob; 8] = [
+pub const KNOBS: [Knob; 9] = [
     Knob {
         name: "gpu_tile_efficiency",
         means: "share of the tensor peak CUDA/ROCm GEMM tiles sustain (GPU_TILES in catalog/hardware.rs)",
@@ -120,6 +120,15 @@ pub const KNOBS: [Knob; 8] = [
         apply: |f, _, r| {
             if r.name == "tensorrt" {
                 r.call_overhead_us *= f;
+            }
+        },
+    },
+    Knob {
+        name: "gpu_l2_rate",
+        means: "the rate CUDA/ROCm kernels read tensors that fit in the L2 at (GPU_L2_RATE)",
+        apply: |f, d, _| {
+            if is_gpu(d) {
+                d.llc_bandwidth_gbps *= f;
             }
         },
     },

@@ -390,9 +390,9 @@ struct Rates {
     efficiency: f64,
     /// One core's bandwidth, B/s (0: no per-core limit).
     core_bw: f64,
-    /// CPUs: one core's read rate from the last-level cache, B/s (0: unknown, no cache rule).
+    /// One core's (a GPU's SM's) read rate from the last-level cache, B/s (0: unknown, no cache rule).
     llc_core_bw: f64,
-    /// CPUs: the last-level cache, bytes.
+    /// The last-level cache, bytes.
     llc_bytes: f64,
     /// Device-side cost of a kernel split over the threads, s: its launch on accelerators, the fork and join
     /// of the placement's threads on CPUs (none on one thread).
@@ -432,14 +432,14 @@ impl Rates {
         self.cpu && op.class == OpClass::Gemm && op.m <= GEMV_ROWS
     }
 
-    /// Whether `op` moves its activations through the last-level cache on a CPU: an element-wise,
-    /// normalisation or pooling kernel whose inputs and outputs together fit in it, so its producer's
-    /// output is still there (`DeviceProfile::llc_bandwidth_gbps`).
+    /// Whether `op` moves its activations through the last-level cache: a kernel whose inputs, outputs and
+    /// weights together fit in it (the weights pass through it too), so its producer's output is still there
+    /// (`DeviceProfile::llc_bandwidth_gbps`): on a CPU an element-wise, normalisation or pooling kernel, on a
+    /// GPU any kernel.
     fn in_cache(&self, op: &Op) -> bool {
-        self.cpu
-            && self.llc_core_bw > 0.0
-            && matches!(op.class, OpClass::Epilogue | OpClass::Norm | OpClass::Pool)
-            && op.act_elems * self.act_bytes <= self.llc_bytes
+        self.llc_core_bw > 0.0
+            && (!self.cpu || matches!(op.class, OpClass::Epilogue | OpClass::Norm | OpClass::Pool))
+            && op.act_elems * self.act_bytes + op.weight_elems * self.weight_bytes <= self.llc_bytes
     }
 
     /// Whether a GEMM lowered from a convolution runs as one (a window wider than 1×1, or a 1×1 one the
@@ -1195,19 +1195,43 @@ mod tests {
         // 64 MiB does not fit: from memory, as without a cache.
         let large = Op::epilogue(64.0 * MB / 4.0);
         assert_eq!(memory(&cached, &large, 1), memory(&plain, &large, 1));
-        // GEMMs and accelerators keep their rules.
+        // A CPU's GEMMs keep their rule (packing and blocking).
         let gemm = Op::gemm(1.0, 512.0, 768.0, 768.0, 768.0 * 768.0);
         assert_eq!(memory(&cached, &gemm, 1), memory(&plain, &gemm, 1));
-        let gpu = hardware::find("cuda").unwrap();
-        let gpu_cached =
-            hardware::DeviceProfile { llc_mb: 32.0, llc_bandwidth_gbps: 200.0, ..gpu.clone() };
+    }
+
+    #[test]
+    fn on_a_gpu_every_kernel_whose_tensors_fit_in_the_l2_reads_them_there_and_its_weights_from_memory(
+    ) {
+        let gpu = hardware::find("cuda:a100-40gb").unwrap();
+        assert_eq!(gpu.llc_mb, 40.0);
+        let sms = f64::from(gpu.compute_units);
+        let l2_rate = gpu.llc_bandwidth_gbps * 1e9 * sms;
+        assert!(l2_rate > gpu.achievable_bandwidth());
+        let no_l2 = hardware::DeviceProfile { llc_mb: 0.0, llc_bandwidth_gbps: 0.0, ..gpu.clone() };
         let torch = RuntimeProfile::find("pytorch").unwrap();
-        let on = |device| {
+        let memory = |device: &hardware::DeviceProfile, op: &Op| {
             let p = Placement { device, runtime: &torch, threads: 1 };
-            let (r, _) = p.rates(Precision::Fp32);
-            p.op(&r, &small).memory_us
+            let (r, _) = p.rates(Precision::Fp16);
+            p.op(&r, op).memory_us
         };
-        assert_eq!(on(&gpu_cached), on(&gpu));
+        // A 512 x 768 x 768 fp16 GEMM: 1.2 MB of activations in the L2, 1.2 MB of weights from DRAM.
+        let gemm = Op::gemm(1.0, 512.0, 768.0, 768.0, 768.0 * 768.0);
+        let (act, weights) = (gemm.act_elems * 2.0, gemm.weight_elems * 2.0);
+        let expected = (act / l2_rate + weights / gpu.achievable_bandwidth()) * 1e6;
+        assert!((memory(&gpu, &gemm) - expected).abs() < 1e-9);
+        assert!(memory(&gpu, &gemm) < memory(&no_l2, &gemm));
+        // A GEMM whose weights fill the L2 (4,096 x 5,120 fp16: 40 MiB) streams everything from DRAM.
+        let wide = Op::gemm(1.0, 16.0, 5120.0, 4096.0, 4096.0 * 5120.0);
+        assert_eq!(memory(&gpu, &wide), memory(&no_l2, &wide));
+        // Element-wise kernels too; one whose tensors exceed the 40 MB streams from DRAM as without an L2.
+        let small = Op::epilogue(16.0 * MB / 2.0);
+        assert!(memory(&gpu, &small) < memory(&no_l2, &small));
+        let large = Op::epilogue(64.0 * MB / 2.0);
+        assert_eq!(memory(&gpu, &large), memory(&no_l2, &large));
+        // Browser and Apple GPUs have no L2 in the catalog: every kernel streams from memory.
+        assert_eq!(hardware::find("mps:m2").unwrap().llc_mb, 0.0);
+        assert_eq!(hardware::find("webgpu:discrete").unwrap().llc_mb, 0.0);
     }
 
     #[test]

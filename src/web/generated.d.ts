@@ -331,9 +331,9 @@ export interface HardwareProfile {
   wake_us?: number;
   /** CPUs: first write to a fresh 4 KiB page, µs. */
   page_fault_us?: number;
-  /** CPUs: last-level cache the cores share, MB (0 = unknown). */
+  /** Last-level cache the cores (a GPU's SMs: its L2) share, MB (0 = unknown). */
   llc_mb?: number;
-  /** CPUs: one core's read rate from the last-level cache, GB/s (0 = unknown). */
+  /** One core's (a GPU's SM's) read rate from the last-level cache, GB/s (0 = unknown). */
   llc_bandwidth_gbps?: number;
   /**
    * CPUs: width of the FMA datapath the FP32 peak assumes, bits (512 on Zen 5 and Xeon, 256 on Zen 4 and

@@ -98,10 +98,10 @@ pub struct HardwareProfileDto {
     /// CPUs: first write to a fresh 4 KiB page, µs.
     #[serde(default, deserialize_with = "lenient::option")]
     pub page_fault_us: Option<f64>,
-    /// CPUs: last-level cache the cores share, MB (0 = unknown).
+    /// Last-level cache the cores (a GPU's SMs: its L2) share, MB (0 = unknown).
     #[serde(default, deserialize_with = "lenient::option")]
     pub llc_mb: Option<f64>,
-    /// CPUs: one core's read rate from the last-level cache, GB/s (0 = unknown).
+    /// One core's (a GPU's SM's) read rate from the last-level cache, GB/s (0 = unknown).
     #[serde(default, deserialize_with = "lenient::option")]
     pub llc_bandwidth_gbps: Option<f64>,
     /// CPUs: width of the FMA datapath the FP32 peak assumes, bits (512 on Zen 5 and Xeon, 256 on Zen 4 and
