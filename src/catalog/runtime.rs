@@ -24,6 +24,11 @@ pub struct RuntimeProfile {
     pub fuses_epilogues: bool,
     /// Attention runs as one fused kernel that never writes the score matrix to memory.
     pub fused_attention: bool,
+    /// Share of a GEMM tile's rate that the runtime's fused attention kernel sustains on an accelerator (GPU,
+    /// NPU): its inner dimension is a head's (64 in BERT), and between its two products every block of
+    /// scores passes through a softmax on the vector units ([`ACCELERATOR_ATTENTION_SHARE`]). CPUs run
+    /// attention as their GEMMs.
+    pub attention_share: f64,
     /// Fraction of the device's tuned GEMM speed its kernels reach (1.0 = vendor-tuned, autotuned tactics).
     pub kernel_efficiency: f64,
     /// The same on `cpu` platform devices, where the reference is the tuned GEMM `mmperf calibrate` measures
@@ -249,6 +254,13 @@ const NOT_ON_CPU: CpuRules = CpuRules {
     gemm_serial: 0.0,
     intel_avx512_gemm: 0.0,
 };
+
+/// Share of a GEMM tile's rate a fused attention kernel sustains on a GPU or NPU. FlashAttention-2 (Dao,
+/// 2023) reports its forward pass at 50-73 % of the A100's peak, below cuBLAS GEMMs of the same size, and at
+/// head dimension 64 and sequences of a few hundred tokens (BERT's) the lower end; older fused kernels
+/// (TensorRT's BERT plugins) and NPUs' compiled attention less. Reliability U: `tests/published.rs` fits it
+/// (`attention_share`) with the other constants no datasheet gives.
+pub const ACCELERATOR_ATTENTION_SHARE: f64 = 0.5;
 
 /// glibc serves allocations above its mmap threshold with `mmap` and returns them with `munmap` on free; the
 /// threshold rises to the size of freed mapped blocks, but only up to `DEFAULT_MMAP_THRESHOLD_MAX`, 32 MiB on
@@ -825,6 +837,7 @@ impl RuntimeProfile {
             fuses_epilogues: r.fuse,
             fused_attention: r.flash,
             kernel_efficiency: r.eff,
+            attention_share: ACCELERATOR_ATTENTION_SHARE,
             cpu_kernel_efficiency: r.cpu.eff.unwrap_or(r.eff),
             memory_overhead_factor: r.mem,
             workspace_mb: r.workspace,

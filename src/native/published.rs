@@ -86,7 +86,7 @@ fn is_npu(d: &DeviceProfile) -> bool {
 }
 
 /// The fitted constants. Each scales one catalog constant on the devices or the runtime it names.
-pub const KNOBS: [Knob; 9] = [
+pub const KNOBS: [Knob; 10] = [
     Knob {
         name: "gpu_tile_efficiency",
         means: "share of the tensor peak CUDA/ROCm GEMM tiles sustain (GPU_TILES in catalog/hardware.rs)",
@@ -131,6 +131,11 @@ pub const KNOBS: [Knob; 9] = [
                 d.llc_bandwidth_gbps *= f;
             }
         },
+    },
+    Knob {
+        name: "attention_share",
+        means: "the share of a GEMM tile's rate fused attention sustains on GPUs and NPUs (ACCELERATOR_ATTENTION_SHARE)",
+        apply: |f, _, r| r.attention_share = (r.attention_share * f).min(1.0),
     },
     Knob {
         name: "pytorch_gpu_efficiency",

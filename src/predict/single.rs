@@ -642,6 +642,12 @@ impl Placement<'_> {
         // tile that moves data more than it computes (a few rows) stays as fast as its data allows.
         let width_cap = width_share * r.best_tile;
         let padded = r.cpu && op.m > GEMV_ROWS;
+        // A fused attention kernel on an accelerator runs at a share of its tile's rate.
+        let attention = if !r.cpu && op.class == OpClass::Attention {
+            self.runtime.attention_share
+        } else {
+            1.0
+        };
         for tile in &self.device.gemm_tiles {
             let (tm, tn) = (f64::from(tile.m), f64::from(tile.n));
             // Each quotient is taken once: the tile counts and the paddings read it.
@@ -662,7 +668,7 @@ impl Placement<'_> {
             } else {
                 tile.efficiency
             };
-            let rate = lane_rate * tile_efficiency * efficiency * r.gemm_ratio;
+            let rate = lane_rate * tile_efficiency * efficiency * r.gemm_ratio * attention;
             let t = serial * waves * work / (area * tiles * rate);
             if t < best.0 {
                 best = (t, minmax::min(tiles / (waves * r.lanes), 1.0));
@@ -1198,6 +1204,32 @@ mod tests {
         // A CPU's GEMMs keep their rule (packing and blocking).
         let gemm = Op::gemm(1.0, 512.0, 768.0, 768.0, 768.0 * 768.0);
         assert_eq!(memory(&cached, &gemm, 1), memory(&plain, &gemm, 1));
+    }
+
+    #[test]
+    fn fused_attention_runs_at_its_share_of_the_tile_rate_on_accelerators_and_as_a_gemm_on_cpus() {
+        let rt = RuntimeProfile::find("tensorrt").unwrap();
+        assert!(rt.fused_attention);
+        let attention = Op::attention(12.0, 384.0, 384.0, 64.0);
+        let as_gemm = Op { class: OpClass::Gemm, ..attention };
+        // Compute time of `op` on `device` with `runtime`, µs.
+        let compute = |device: &hardware::DeviceProfile, runtime: &RuntimeProfile, op: &Op| {
+            let p = Placement { device, runtime, threads: device.compute_units };
+            let (r, _) = p.rates(Precision::Fp16);
+            p.gemm(&r, op).0 * 1e6
+        };
+        for id in ["cuda:a100-40gb", "qnn:x-elite-npu"] {
+            let device = hardware::find(id).unwrap();
+            let ratio = compute(&device, &rt, &attention) / compute(&device, &rt, &as_gemm);
+            assert!((ratio - 1.0 / rt.attention_share).abs() < 1e-9, "{id}: {ratio}");
+        }
+        let whole = RuntimeProfile { attention_share: 1.0, ..rt.clone() };
+        let gpu = hardware::find("cuda:a100-40gb").unwrap();
+        assert_eq!(compute(&gpu, &whole, &attention), compute(&gpu, &whole, &as_gemm));
+        // CPUs run attention as their GEMMs.
+        let ort = RuntimeProfile::find("onnxruntime").unwrap();
+        let cpu = hardware::find("cpu").unwrap();
+        assert_eq!(compute(&cpu, &ort, &attention), compute(&cpu, &ort, &as_gemm));
     }
 
     #[test]
