@@ -85,8 +85,15 @@ fn is_npu(d: &DeviceProfile) -> bool {
     d.platform == Platform::Qnn || d.id.ends_with(":npu")
 }
 
+/// Scales the runtime's fused-attention share by `f` (at most 1) where the row's device is of the knob's kind.
+fn scale_attention(f: f64, on: bool, r: &mut RuntimeProfile) {
+    if on {
+        r.attention_share = (r.attention_share * f).min(1.0);
+    }
+}
+
 /// The fitted constants. Each scales one catalog constant on the devices or the runtime it names.
-pub const KNOBS: [Knob; 10] = [
+pub const KNOBS: [Knob; 11] = [
     Knob {
         name: "gpu_tile_efficiency",
         means: "share of the tensor peak CUDA/ROCm GEMM tiles sustain (GPU_TILES in catalog/hardware.rs)",
@@ -133,9 +140,14 @@ pub const KNOBS: [Knob; 10] = [
         },
     },
     Knob {
-        name: "attention_share",
-        means: "the share of a GEMM tile's rate fused attention sustains on GPUs and NPUs (ACCELERATOR_ATTENTION_SHARE)",
-        apply: |f, _, r| r.attention_share = (r.attention_share * f).min(1.0),
+        name: "gpu_attention_share",
+        means: "the share of a GEMM tile's rate fused attention sustains on CUDA/ROCm GPUs (ACCELERATOR_ATTENTION_SHARE)",
+        apply: |f, d, r| scale_attention(f, is_gpu(d), r),
+    },
+    Knob {
+        name: "npu_attention_share",
+        means: "the share of a GEMM tile's rate fused attention sustains on an NPU (ACCELERATOR_ATTENTION_SHARE)",
+        apply: |f, d, r| scale_attention(f, is_npu(d), r),
     },
     Knob {
         name: "pytorch_gpu_efficiency",

@@ -386,6 +386,8 @@ struct Rates {
     act_bytes: f64,
     weight_bytes: f64,
     cpu: bool,
+    /// A CUDA or ROCm GPU: every kernel may use the L2 ([`Rates::in_cache`]).
+    gpu: bool,
     /// The runtime's kernel efficiency on this device (`DeviceProfile::kernel_efficiency`).
     efficiency: f64,
     /// One core's bandwidth, B/s (0: no per-core limit).
@@ -435,10 +437,15 @@ impl Rates {
     /// Whether `op` moves its activations through the last-level cache: a kernel whose inputs, outputs and
     /// weights together fit in it (the weights pass through it too), so its producer's output is still there
     /// (`DeviceProfile::llc_bandwidth_gbps`): on a CPU an element-wise, normalisation or pooling kernel, on a
-    /// GPU any kernel.
+    /// CUDA or ROCm GPU any kernel; no other accelerator.
     fn in_cache(&self, op: &Op) -> bool {
+        let kind = if self.cpu {
+            matches!(op.class, OpClass::Epilogue | OpClass::Norm | OpClass::Pool)
+        } else {
+            self.gpu
+        };
         self.llc_core_bw > 0.0
-            && (!self.cpu || matches!(op.class, OpClass::Epilogue | OpClass::Norm | OpClass::Pool))
+            && kind
             && op.act_elems * self.act_bytes + op.weight_elems * self.weight_bytes <= self.llc_bytes
     }
 
@@ -591,6 +598,7 @@ impl Placement<'_> {
             act_bytes: act.activation_bytes(),
             weight_bytes: precision.weight_bytes(),
             cpu,
+            gpu: matches!(dev.platform, Platform::Cuda | Platform::Rocm),
             efficiency,
             narrow_share,
             gemm_ratio: self.gemm_kernel_ratio(),
@@ -779,7 +787,8 @@ impl Placement<'_> {
         // Activations in the last-level cache move at its rate per thread; weights still come from memory.
         let in_cache = r.in_cache(op);
         let memory = if in_cache {
-            op.act_elems * r.act_bytes / (r.llc_core_bw * r.lanes)
+            // A cache is never read slower than memory (a profile that raises the bandwidth keeps its rate).
+            op.act_elems * r.act_bytes / minmax::max(r.llc_core_bw * r.lanes, bandwidth)
                 + op.weight_elems * r.weight_bytes / bandwidth
         } else {
             bytes / bandwidth
@@ -819,7 +828,7 @@ impl Placement<'_> {
             device_us: device * 1e6,
             unit_us: compute * occupancy * 1e6,
             memory_us: (memory + pack) * 1e6,
-            bus_us: if r.cpu { bus_bytes / r.bus_bandwidth * 1e6 } else { 0.0 },
+            bus_us: bus_bytes / r.bus_bandwidth * 1e6,
             host_us: host * 1e6,
             kernels: 1.0,
             // A kernel split over more than one thread is a parallel region.
@@ -1121,10 +1130,10 @@ impl Placement<'_> {
             compute_precision,
             bound,
             compute_share: if r.cpu { 1.0 } else { (total.unit_us / latency_us).min(1.0) },
-            // A CPU model's threads draw what their bytes take of the whole bus (one thread reads at one
-            // core's rate, a share of the bus); an accelerator's kernels stream at the whole bus.
-            bandwidth_share: (if r.cpu { total.bus_us } else { total.memory_us } / latency_us)
-                .min(1.0),
+            // A model draws what its bytes take of the whole bus: a CPU model's threads read at their cores'
+            // rate, a share of it; an accelerator's kernels stream at the whole bus, except what a GPU's
+            // kernels read from its L2.
+            bandwidth_share: (total.bus_us / latency_us).min(1.0),
             queue_share: (total.device_us / latency_us).min(1.0),
             host_share: (total.host_us / latency_us).min(1.0),
             threads,
@@ -1210,6 +1219,8 @@ mod tests {
     fn fused_attention_runs_at_its_share_of_the_tile_rate_on_accelerators_and_as_a_gemm_on_cpus() {
         let rt = RuntimeProfile::find("tensorrt").unwrap();
         assert!(rt.fused_attention);
+        assert_eq!(rt.attention_share, crate::catalog::runtime::ACCELERATOR_ATTENTION_SHARE);
+        assert!(rt.attention_share < 1.0);
         let attention = Op::attention(12.0, 384.0, 384.0, 64.0);
         let as_gemm = Op { class: OpClass::Gemm, ..attention };
         // Compute time of `op` on `device` with `runtime`, µs.
@@ -1218,8 +1229,9 @@ mod tests {
             let (r, _) = p.rates(Precision::Fp16);
             p.gemm(&r, op).0 * 1e6
         };
-        for id in ["cuda:a100-40gb", "qnn:x-elite-npu"] {
+        for (id, runtime) in [("cuda:a100-40gb", "tensorrt"), ("qnn:x-elite-npu", "qnn")] {
             let device = hardware::find(id).unwrap();
+            let rt = RuntimeProfile::find(runtime).unwrap();
             let ratio = compute(&device, &rt, &attention) / compute(&device, &rt, &as_gemm);
             assert!((ratio - 1.0 / rt.attention_share).abs() < 1e-9, "{id}: {ratio}");
         }
@@ -1264,6 +1276,21 @@ mod tests {
         // Browser and Apple GPUs have no L2 in the catalog: every kernel streams from memory.
         assert_eq!(hardware::find("mps:m2").unwrap().llc_mb, 0.0);
         assert_eq!(hardware::find("webgpu:discrete").unwrap().llc_mb, 0.0);
+        // Nor does another accelerator given the A100's L2: the rule is CUDA's and ROCm's.
+        let webgpu =
+            hardware::DeviceProfile { platform: hardware::Platform::Webgpu, ..gpu.clone() };
+        let webgpu_no_l2 = hardware::DeviceProfile { llc_mb: 0.0, ..webgpu.clone() };
+        assert_eq!(memory(&webgpu, &gemm), memory(&webgpu_no_l2, &gemm));
+        // A profile whose bandwidth outgrows its L2's rate reads cached tensors no slower than memory.
+        let fast = hardware::DeviceProfile { memory_bandwidth_gbps: 1e6, ..gpu.clone() };
+        let fast_no_l2 = hardware::DeviceProfile { llc_mb: 0.0, ..fast.clone() };
+        assert!(memory(&fast, &gemm) <= memory(&fast_no_l2, &gemm));
+        // What a model takes of the DRAM bus leaves out what its kernels read from the L2.
+        let bert = resolve(&ModelSpec::named("bert-base-uncased"), "m").unwrap();
+        let share = |device: &hardware::DeviceProfile| {
+            Placement { device, runtime: &torch, threads: 1 }.predict(&bert).bandwidth_share
+        };
+        assert!(share(&gpu) < share(&no_l2));
     }
 
     #[test]
