@@ -27,6 +27,12 @@ pub enum Platform {
 }
 
 impl Platform {
+    /// CUDA or ROCm: a compute GPU driven by its vendor's kernel libraries (the catalog's datacenter and
+    /// desktop GPUs), as opposed to Apple's, browsers' and NPUs' accelerators.
+    pub fn is_cuda_or_rocm(self) -> bool {
+        matches!(self, Self::Cuda | Self::Rocm)
+    }
+
     /// Every platform, in a fixed order.
     pub const ALL: [Platform; 9] = [
         Self::Cpu,
@@ -212,8 +218,8 @@ pub struct DeviceProfile {
     /// Rate one core (a GPU's SM) reads a buffer that fits in the last-level cache at, GB/s (0 = unknown).
     /// A kernel whose inputs, outputs and weights fit in the cache (`llc_mb`) moves its inputs and outputs at
     /// this rate per thread (on a GPU, per SM: all of them together) instead of memory's, as the producer's
-    /// output is still in the cache; on CPUs only element-wise, normalisation and pooling kernels (a GEMM's packing and blocking
-    /// are modelled apart), on GPUs every kernel. Weights still come from memory.
+    /// output is still in the cache: on CPUs only element-wise, normalisation and pooling kernels (a GEMM's
+    /// packing and blocking are modelled apart), on CUDA/ROCm GPUs every kernel. Weights still come from memory.
     pub llc_bandwidth_gbps: f64,
     /// CPUs: width of the FMA datapath the FP32 peak assumes, bits: 512 on cores with two 512-bit FMA pipes
     /// (Zen 5, Xeon Gold and Platinum), 256 where 512-bit instructions are split over 256-bit pipes (Zen 4) or
@@ -384,9 +390,10 @@ const GPU_L2: [(&str, f64, &str); 9] = [
     ("cuda:rtx4090", 72.0, "NVIDIA Ada GPU Architecture whitepaper: 72 MB L2 (RTX 4090)"),
     ("rocm:mi250", 8.0, "AMD CDNA 2 Architecture whitepaper: 8 MB L2 per GCD"),
 ];
-/// A GPU's L2 read rate over its achievable DRAM bandwidth. No datasheet gives the L2's rate;
-/// microbenchmark studies of NVIDIA GPUs find it a few times DRAM's. Reliability U: `tests/published.rs`
-/// fits it (`gpu_l2_rate`) with the other constants no datasheet gives.
+/// A GPU's L2 read rate over its achievable DRAM bandwidth. No datasheet gives the L2's rate: 2x is a starting
+/// value (U) that the published rows keep: `tests/published.rs` fits it as `gpu_l2_rate` with leave-one-source-
+/// out cross-validation, ×1 in five of six folds and ×1.09 in the sixth (session 36; with the rate fixed, 1.5x
+/// to 5x gave held-out median errors of 15.7-18.4 %, 2x 16.4 %).
 const GPU_L2_RATE: f64 = 2.0;
 /// Habitat (Yu et al., USENIX ATC 2021) measured DRAM bandwidth at 62-85 % of datasheet; mid value where a
 /// device was not measured.

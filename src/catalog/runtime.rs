@@ -259,7 +259,8 @@ const NOT_ON_CPU: CpuRules = CpuRules {
 /// 2023) reports its forward pass at 50-73 % of the A100's peak, below cuBLAS GEMMs of the same size, and at
 /// head dimension 64 and sequences of a few hundred tokens (BERT's) the lower end; older fused kernels
 /// (TensorRT's BERT plugins) and NPUs' compiled attention less. Reliability U: `tests/published.rs` fits it
-/// (`gpu_attention_share`, `npu_attention_share`) with the other constants no datasheet gives.
+/// (`gpu_attention_share`, `npu_attention_share`) with the other constants no datasheet gives; every fold keeps
+/// the GPUs' at ×1, the NPUs' fit ×0.42-0.55 with AI Hub's Whisper encoders in training (session 36).
 pub const ACCELERATOR_ATTENTION_SHARE: f64 = 0.5;
 
 /// glibc serves allocations above its mmap threshold with `mmap` and returns them with `munmap` on free; the

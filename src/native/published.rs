@@ -76,7 +76,7 @@ pub struct Knob {
 }
 
 fn is_gpu(d: &DeviceProfile) -> bool {
-    matches!(d.platform, Platform::Cuda | Platform::Rocm)
+    d.platform.is_cuda_or_rocm()
 }
 
 /// The catalog's NPUs (`qnn:x-elite-npu`, `openvino:npu`, `webnn:npu`): one compiled graph on a serial
@@ -85,10 +85,17 @@ fn is_npu(d: &DeviceProfile) -> bool {
     d.platform == Platform::Qnn || d.id.ends_with(":npu")
 }
 
-/// Scales the runtime's fused-attention share by `f` (at most 1) where the row's device is of the knob's kind.
-fn scale_attention(f: f64, on: bool, r: &mut RuntimeProfile) {
+/// `value × f` where the knob applies (`on`), else `value` unchanged.
+fn scale(on: bool, value: &mut f64, f: f64) {
     if on {
-        r.attention_share = (r.attention_share * f).min(1.0);
+        *value *= f;
+    }
+}
+
+/// [`scale`] for a share of a peak or rate, which stays at most 1.
+fn scale_share(on: bool, value: &mut f64, f: f64) {
+    if on {
+        *value = (*value * f).min(1.0);
     }
 }
 
@@ -98,92 +105,63 @@ pub const KNOBS: [Knob; 11] = [
         name: "gpu_tile_efficiency",
         means: "share of the tensor peak CUDA/ROCm GEMM tiles sustain (GPU_TILES in catalog/hardware.rs)",
         apply: |f, d, _| {
-            if is_gpu(d) {
-                d.gemm_tiles.iter_mut().for_each(|t| t.efficiency = (t.efficiency * f).min(1.0));
-            }
+            let on = is_gpu(d);
+            d.gemm_tiles.iter_mut().for_each(|t| scale_share(on, &mut t.efficiency, f));
         },
     },
     Knob {
         name: "gpu_kernel_us",
         means: "device-side cost of one CUDA/ROCm kernel (CUDA_KERNEL_US)",
-        apply: |f, d, _| {
-            if is_gpu(d) {
-                d.kernel_overhead_us *= f;
-            }
-        },
+        apply: |f, d, _| scale(is_gpu(d), &mut d.kernel_overhead_us, f),
     },
     Knob {
         name: "tensorrt_host_us",
         means: "TensorRT's host time per kernel (its host_us in catalog/runtime.rs)",
-        apply: |f, _, r| {
-            if r.name == "tensorrt" {
-                r.host_overhead_us *= f;
-            }
-        },
+        apply: |f, _, r| scale(r.name == "tensorrt", &mut r.host_overhead_us, f),
     },
     Knob {
         name: "tensorrt_call_us",
         means: "TensorRT's host time per inference call (call_us)",
-        apply: |f, _, r| {
-            if r.name == "tensorrt" {
-                r.call_overhead_us *= f;
-            }
-        },
+        apply: |f, _, r| scale(r.name == "tensorrt", &mut r.call_overhead_us, f),
     },
     Knob {
         name: "gpu_l2_rate",
         means: "the rate CUDA/ROCm kernels read tensors that fit in the L2 at (GPU_L2_RATE)",
-        apply: |f, d, _| {
-            if is_gpu(d) {
-                d.llc_bandwidth_gbps *= f;
-            }
-        },
+        apply: |f, d, _| scale(is_gpu(d), &mut d.llc_bandwidth_gbps, f),
     },
     Knob {
         name: "gpu_attention_share",
         means: "the share of a GEMM tile's rate fused attention sustains on CUDA/ROCm GPUs (ACCELERATOR_ATTENTION_SHARE)",
-        apply: |f, d, r| scale_attention(f, is_gpu(d), r),
+        apply: |f, d, r| scale_share(is_gpu(d), &mut r.attention_share, f),
     },
     Knob {
         name: "npu_attention_share",
         means: "the share of a GEMM tile's rate fused attention sustains on an NPU (ACCELERATOR_ATTENTION_SHARE)",
-        apply: |f, d, r| scale_attention(f, is_npu(d), r),
+        apply: |f, d, r| scale_share(is_npu(d), &mut r.attention_share, f),
     },
     Knob {
         name: "pytorch_gpu_efficiency",
         means: "PyTorch's kernel efficiency on GPUs (eff), relative to the device's tiles",
         apply: |f, d, r| {
-            if r.name == "pytorch" && d.platform != Platform::Cpu {
-                r.kernel_efficiency = (r.kernel_efficiency * f).min(1.0);
-            }
+            scale_share(r.name == "pytorch" && d.platform != Platform::Cpu, &mut r.kernel_efficiency, f)
         },
     },
     Knob {
         name: "pytorch_gpu_host_us",
         means: "PyTorch eager's host time per kernel on GPUs (host_us)",
         apply: |f, d, r| {
-            if r.name == "pytorch" && d.platform != Platform::Cpu {
-                r.host_overhead_us *= f;
-            }
+            scale(r.name == "pytorch" && d.platform != Platform::Cpu, &mut r.host_overhead_us, f)
         },
     },
     Knob {
         name: "npu_kernel_us",
         means: "device-side cost of one NPU kernel (Kind::Npu in catalog/hardware.rs)",
-        apply: |f, d, _| {
-            if is_npu(d) {
-                d.kernel_overhead_us *= f;
-            }
-        },
+        apply: |f, d, _| scale(is_npu(d), &mut d.kernel_overhead_us, f),
     },
     Knob {
         name: "npu_efficiency",
         means: "a runtime's kernel efficiency on an NPU (eff): QNN on the HTP, OpenVINO on Intel's NPU",
-        apply: |f, d, r| {
-            if is_npu(d) {
-                r.kernel_efficiency = (r.kernel_efficiency * f).min(1.0);
-            }
-        },
+        apply: |f, d, r| scale_share(is_npu(d), &mut r.kernel_efficiency, f),
     },
 ];
 

@@ -598,7 +598,7 @@ impl Placement<'_> {
             act_bytes: act.activation_bytes(),
             weight_bytes: precision.weight_bytes(),
             cpu,
-            gpu: matches!(dev.platform, Platform::Cuda | Platform::Rocm),
+            gpu: dev.platform.is_cuda_or_rocm(),
             efficiency,
             narrow_share,
             gemm_ratio: self.gemm_kernel_ratio(),
