@@ -18,15 +18,31 @@ use crate::predict::single::SinglePrediction;
 pub struct SingleTable {
     /// `rows[i][t − 1]`: model `i` alone on `t` threads (threads 0 stands for accelerators).
     rows: Vec<Vec<Option<SinglePrediction>>>,
-    /// [`fill_into`]'s latencies of the open models at their current threads (negative: closed), kept
-    /// between calls.
-    now: Vec<f64>,
+    /// `stairs[i]`: the thread counts at which model `i` (alone) gets faster than on any fewer, as far as
+    /// scanned; what [`fill_into`] steps along.
+    stairs: Vec<Stairs>,
+    /// [`fill_into`]'s latencies of the open models at their current threads (negative: closed) and their
+    /// steps on their stairs, kept between calls.
+    now: Vec<(f64, usize)>,
+}
+
+/// The record-low thread counts of one model: `steps[0]` is one thread, and each next step the fewest
+/// threads that beat the one before; thread counts up to `scanned` are known.
+#[derive(Debug, Clone, Default)]
+struct Stairs {
+    steps: Vec<(u32, f64)>,
+    scanned: u32,
 }
 
 impl SingleTable {
     /// An empty table for `prep`'s models.
     pub fn new(prep: &Prepared) -> Self {
-        SingleTable { rows: vec![Vec::new(); prep.models.len()], now: Vec::new() }
+        let n = prep.models.len();
+        SingleTable {
+            rows: vec![Vec::new(); n],
+            stairs: vec![Stairs::default(); n],
+            now: Vec::new(),
+        }
     }
 
     /// Model `i` alone on `threads` threads (its twin's prediction where it has one: [`Prepared::twin`]).
@@ -38,6 +54,29 @@ impl SingleTable {
             row.resize(slot + 1, None);
         }
         row[slot].get_or_insert_with(|| prep.single(twin, threads))
+    }
+
+    /// Step `k` of model `i`'s stairs (`k` 0: one thread) when it needs at most `limit` threads: the fewest
+    /// threads that beat step `k − 1`, scanning thread counts one by one as far as `limit` the first time
+    /// they are asked for.
+    fn step(&mut self, prep: &Prepared, i: usize, k: usize, limit: u32) -> Option<(u32, f64)> {
+        let twin = prep.twin(i);
+        loop {
+            let stairs = &self.stairs[twin];
+            if let Some(&step) = stairs.steps.get(k) {
+                return (step.0 <= limit).then_some(step);
+            }
+            if stairs.scanned >= limit {
+                return None;
+            }
+            let t = stairs.scanned + 1;
+            let latency = self.get(prep, twin, t).latency_ms;
+            let stairs = &mut self.stairs[twin];
+            stairs.scanned = t;
+            if stairs.steps.last().is_none_or(|&(_, best)| latency < best) {
+                stairs.steps.push((t, latency));
+            }
+        }
     }
 }
 
@@ -76,33 +115,30 @@ pub fn fill_into(
         if on.is_empty() || left == 0 {
             continue;
         }
-        // Each open model's latency at its current threads (negative: closed, more threads do not help).
+        // Each open model's latency at its current threads and its step on its stairs (latency negative:
+        // closed, more threads do not help).
         let mut now = std::mem::take(&mut table.now);
         now.clear();
-        now.extend(on.iter().map(|&(i, _)| table.get(prep, i, 1).latency_ms));
+        now.extend(on.iter().map(|&(i, _)| (table.get(prep, i, 1).latency_ms, 0)));
         while left > 0 {
             // The slowest open model; on equal times the first (latencies are positive and finite).
             let mut slowest: Option<(usize, f64)> = None;
-            for (k, &t) in now.iter().enumerate() {
+            for (k, &(t, _)) in now.iter().enumerate() {
                 if t >= 0.0 && slowest.is_none_or(|(_, s)| t > s) {
                     slowest = Some((k, t));
                 }
             }
-            let Some((k, t)) = slowest else { break };
+            let Some((k, _)) = slowest else { break };
             let (i, given) = on[k];
-            // The fewest further threads that shorten it: tile quantisation can make the next thread
-            // useless while a later one completes a wave.
-            let step = (1..=left).find_map(|extra| {
-                let l = table.get(prep, i, given + extra).latency_ms;
-                (l < t).then_some((extra, l))
-            });
-            match step {
-                Some((extra, l)) => {
-                    on[k].1 += extra;
-                    left -= extra;
-                    now[k] = l;
+            // The fewest further threads that shorten it, its next step: tile quantisation can make the next
+            // thread useless while a later one completes a wave.
+            match table.step(prep, i, now[k].1 + 1, given + left) {
+                Some((threads, l)) => {
+                    on[k].1 = threads;
+                    left -= threads - given;
+                    now[k] = (l, now[k].1 + 1);
                 }
-                None => now[k] = -1.0,
+                None => now[k].0 = -1.0,
             }
         }
         table.now = now;

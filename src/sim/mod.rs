@@ -510,11 +510,12 @@ impl Scenario {
         let fresh = || Full {
             spans: vec![Span { start_ns: 0, end_ns: 0 }; n],
             peak: [0.0; MAX_POOLS],
-            memory: Vec::new(),
+            // A sample at each start and at each event, and jobs end in at most one event each.
+            memory: Vec::with_capacity(2 * n + self.groups.len() + 1),
             busy_ns: vec![0.0; self.domains.len()],
         };
         let mut full = fresh();
-        let mut ws = Workspace::default();
+        let mut ws = Workspace::sized_for(self);
         let resident = self.resident(&mut ws.sums);
         let groups = || self.groups.iter().map(Vec::as_slice);
         let mut now = self.play(groups(), resident, &mut ws, &mut full);
@@ -709,6 +710,27 @@ pub struct Workspace {
 }
 
 impl Workspace {
+    /// Buffers with room for `sc`'s jobs, resources and domains, so that a single run grows none of them.
+    pub fn sized_for(sc: &Scenario) -> Self {
+        let n = sc.jobs.len();
+        Workspace {
+            rates: RateScratch {
+                resources: Vec::with_capacity(sc.resources.len()),
+                domains: Vec::with_capacity(sc.domains.len().max(1)),
+                rates: Vec::with_capacity(n),
+                cores: Vec::with_capacity(n),
+            },
+            active: Vec::with_capacity(n),
+            still: Vec::with_capacity(n),
+            ended: Vec::with_capacity(n),
+            remaining: Vec::with_capacity(n),
+            spinning: Vec::with_capacity(n),
+            carried: Vec::new(),
+            sums: Vec::with_capacity(n),
+            resident: None,
+        }
+    }
+
     /// A job's memory changed: [`Scenario::run_group`] computes the resident memory again.
     pub fn jobs_changed(&mut self) {
         self.resident = None;
