@@ -242,6 +242,25 @@ mod tests {
     }
 
     #[test]
+    fn an_npus_vector_unit_share_is_read_written_and_bounded() {
+        let catalog = parse_hardware(r#"{"base":"qnn:x-elite-npu"}"#).unwrap();
+        assert!(catalog.vector_unit_share > 0.0);
+        let d = parse_hardware(r#"{"base":"qnn:x-elite-npu","vector_unit_share":0.01}"#).unwrap();
+        assert_eq!(d.vector_unit_share, 0.01);
+        let back = serde_json::to_value(crate::wire::device::HardwareProfileDto::from(&d)).unwrap();
+        assert_eq!(back["vector_unit_share"], 0.01);
+        // 0 turns the DSPs off: every kernel at the device's rate.
+        let off = parse_hardware(r#"{"base":"qnn:x-elite-npu","vector_unit_share":0}"#).unwrap();
+        assert_eq!(off.vector_unit_share, 0.0);
+        for bad in ["-0.1", "1.5"] {
+            let json = format!(r#"{{"base":"qnn:x-elite-npu","vector_unit_share":{bad}}}"#);
+            let err = parse_hardware(&json).unwrap_err().to_string();
+            assert!(err.contains("hardware.vector_unit_share"), "{err}");
+            assert!(err.contains("from 0 to 1"), "{err}");
+        }
+    }
+
+    #[test]
     fn a_measured_region_cost_names_its_runtime_and_stays_in_range() {
         let d = parse_hardware(r#"{"base":"cpu","runtime_region_us":{"builtin":119.3}}"#).unwrap();
         assert_eq!(d.runtime_region_us, vec![("builtin".to_string(), 119.3)]);

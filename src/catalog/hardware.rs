@@ -221,6 +221,11 @@ pub struct DeviceProfile {
     /// output is still in the cache: on CPUs only element-wise, normalisation and pooling kernels (a GEMM's
     /// packing and blocking are modelled apart), on CUDA/ROCm GPUs every kernel. Weights still come from memory.
     pub llc_bandwidth_gbps: f64,
+    /// NPUs: the rate of the vector DSPs beside the MAC array, as a share of the int8 peak (0: none apart; every
+    /// kernel at the device's rate). Normalisation and softmax kernels, which the MAC array and its
+    /// fixed-function activation block do not compute, run there, and so does attention's softmax: an NPU
+    /// with such DSPs runs attention as its two matrix products around a softmax, never fused.
+    pub vector_unit_share: f64,
     /// CPUs: width of the FMA datapath the FP32 peak assumes, bits: 512 on cores with two 512-bit FMA pipes
     /// (Zen 5, Xeon Gold and Platinum), 256 where 512-bit instructions are split over 256-bit pipes (Zen 4) or
     /// the widest vectors are AVX2's; 0 = unknown. A runtime whose GEMMs use narrower vectors on this CPU
@@ -395,6 +400,14 @@ const GPU_L2: [(&str, f64, &str); 9] = [
 /// out cross-validation, ×1 in five of six folds and ×1.09 in the sixth (session 36; with the rate fixed, 1.5x
 /// to 5x gave held-out median errors of 15.7-18.4 %, 2x 16.4 %).
 const GPU_L2_RATE: f64 = 2.0;
+/// An NPU's vector DSPs' rate as a share of its int8 MAC peak (`DeviceProfile::vector_unit_share`). No vendor
+/// publishes it. Intel's Meteor Lake NPU has two neural compute engines, each a MAC array of 2,048 MACs per
+/// cycle beside two programmable VLIW DSPs (TechPowerUp, "Intel Meteor Lake Technical Deep Dive", NPU page);
+/// taking each DSP (SHAVE, Movidius' 128-bit VLIW vector engine) as 8 fp16 lanes at one operation per lane
+/// and cycle gives 4 × 8 / (2 × 2,048 × 2) ≈ 0.0039 of the int8 rate (U); Qualcomm's Hexagon (HVX beside the
+/// HMX tensor unit) gets the same share (U). `tests/published.rs` fits it as `npu_vector_share` with
+/// leave-one-source-out cross-validation.
+const NPU_VECTOR_UNIT_SHARE: f64 = 0.0039;
 /// Habitat (Yu et al., USENIX ATC 2021) measured DRAM bandwidth at 62-85 % of datasheet; mid value where a
 /// device was not measured.
 const DEFAULT_BW_EFF: f64 = 0.75;
@@ -655,6 +668,7 @@ fn build(d: &Dev) -> DeviceProfile {
         // One SM's share of the L2's rate: the cache rule reads at this rate times the SMs.
         llc_bandwidth_gbps: l2
             .map_or(0.0, |_| GPU_L2_RATE * d.bw * d.bw_eff / f64::from(d.units.max(1))),
+        vector_unit_share: if matches!(d.kind, Kind::Npu(_)) { NPU_VECTOR_UNIT_SHARE } else { 0.0 },
         fma_width_bits: 0,
         cpu_vendor: String::new(),
         default_runtime: default_runtime(platform).to_string(),

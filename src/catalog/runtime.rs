@@ -24,10 +24,10 @@ pub struct RuntimeProfile {
     pub fuses_epilogues: bool,
     /// Attention runs as one fused kernel that never writes the score matrix to memory.
     pub fused_attention: bool,
-    /// Share of a GEMM tile's rate that the runtime's fused attention kernel sustains on an accelerator (GPU,
-    /// NPU): its inner dimension is a head's (64 in BERT), and between its two products every block of
-    /// scores passes through a softmax on the vector units ([`ACCELERATOR_ATTENTION_SHARE`]). CPUs run
-    /// attention as their GEMMs.
+    /// Share of a GEMM tile's rate that the runtime's fused attention kernel sustains on an accelerator: its
+    /// inner dimension is a head's (64 in BERT), and between its two products every block of scores passes
+    /// through a softmax on the vector units ([`ACCELERATOR_ATTENTION_SHARE`]). CPUs run attention as their
+    /// GEMMs; NPUs with vector DSPs apart do not fuse it (`DeviceProfile::vector_unit_share`).
     pub attention_share: f64,
     /// Fraction of the device's tuned GEMM speed its kernels reach (1.0 = vendor-tuned, autotuned tactics).
     pub kernel_efficiency: f64,
@@ -255,12 +255,13 @@ const NOT_ON_CPU: CpuRules = CpuRules {
     intel_avx512_gemm: 0.0,
 };
 
-/// Share of a GEMM tile's rate a fused attention kernel sustains on a GPU or NPU. FlashAttention-2 (Dao,
-/// 2023) reports its forward pass at 50-73 % of the A100's peak, below cuBLAS GEMMs of the same size, and at
-/// head dimension 64 and sequences of a few hundred tokens (BERT's) the lower end; older fused kernels
-/// (TensorRT's BERT plugins) and NPUs' compiled attention less. Reliability U: `tests/published.rs` fits it
-/// (`gpu_attention_share`, `npu_attention_share`) with the other constants no datasheet gives; every fold keeps
-/// the GPUs' at ×1, the NPUs' fit ×0.42-0.55 with AI Hub's Whisper encoders in training (session 36).
+/// Share of a GEMM tile's rate a fused attention kernel sustains on a GPU. FlashAttention-2 (Dao, 2023)
+/// reports its forward pass at 50-73 % of the A100's peak, below cuBLAS GEMMs of the same size, and at head
+/// dimension 64 and sequences of a few hundred tokens (BERT's) the lower end; older fused kernels (TensorRT's
+/// BERT plugins) less. Reliability U: `tests/published.rs` fits it (`gpu_attention_share`) with the other
+/// constants no datasheet gives; every fold keeps it at ×1 (sessions 36 and 37). NPUs run attention unfused,
+/// its softmax on their vector DSPs (`DeviceProfile::vector_unit_share`, session 37; before, a share fitted
+/// for them came out at ×0.42-0.55 with AI Hub's Whisper encoders in training).
 pub const ACCELERATOR_ATTENTION_SHARE: f64 = 0.5;
 
 /// glibc serves allocations above its mmap threshold with `mmap` and returns them with `munmap` on free; the

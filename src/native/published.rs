@@ -135,9 +135,9 @@ pub const KNOBS: [Knob; 11] = [
         apply: |f, d, r| scale_share(is_gpu(d), &mut r.attention_share, f),
     },
     Knob {
-        name: "npu_attention_share",
-        means: "the share of a GEMM tile's rate fused attention sustains on an NPU (ACCELERATOR_ATTENTION_SHARE)",
-        apply: |f, d, r| scale_share(is_npu(d), &mut r.attention_share, f),
+        name: "npu_vector_share",
+        means: "an NPU's vector DSPs' rate as a share of its int8 peak (NPU_VECTOR_UNIT_SHARE): norms and softmax",
+        apply: |f, d, _| scale_share(is_npu(d), &mut d.vector_unit_share, f),
     },
     Knob {
         name: "pytorch_gpu_efficiency",

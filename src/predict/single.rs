@@ -379,6 +379,9 @@ struct Rates {
     units: f64,
     unit_flops: f64,
     vector_flops: f64,
+    /// The rate normalisation and softmax kernels run at: the vector DSPs' on an NPU that has them
+    /// (`DeviceProfile::vector_unit_share`), else `vector_flops`.
+    norm_flops: f64,
     bandwidth: f64,
     /// The device's whole achievable bandwidth, B/s ([`DeviceProfile::achievable_bandwidth`]): the bus every
     /// model on it shares.
@@ -463,6 +466,7 @@ impl Rates {
             lane_speed: 1.0,
             units: 1.0,
             vector_flops: self.vector_flops / self.units,
+            norm_flops: self.norm_flops / self.units,
             bandwidth: if self.core_bw > 0.0 {
                 minmax::min(self.bandwidth, self.core_bw)
             } else {
@@ -567,6 +571,11 @@ impl Placement<'_> {
             if dev.peak_tflops.fp32 > 0.0 { dev.peak_for(Precision::Fp32).0 } else { peak };
         let efficiency = dev.kernel_efficiency(self.runtime);
         let vector_flops = fp32_peak * 1e12 * units / all_units * smallest_tile * efficiency;
+        let norm_flops = if dev.vector_unit_share > 0.0 {
+            dev.peak_for(Precision::Int8).0 * 1e12 * dev.vector_unit_share
+        } else {
+            vector_flops
+        };
         let act = if precision == Precision::Int4 { Precision::Fp16 } else { compute };
         // The microkernel's block: the device's smallest tile (by area).
         let micro = dev
@@ -593,6 +602,7 @@ impl Placement<'_> {
             units,
             unit_flops,
             vector_flops,
+            norm_flops,
             bandwidth,
             bus_bandwidth,
             act_bytes: act.activation_bytes(),
@@ -694,7 +704,8 @@ impl Placement<'_> {
         if op.class == OpClass::Depthwise && share > 0.0 && self.own_cpu_kernels(r) {
             return op.flops / (r.vector_flops * share);
         }
-        let vector = op.flops / r.vector_flops;
+        let vector =
+            op.flops / if op.class == OpClass::Norm { r.norm_flops } else { r.vector_flops };
         let (rate, elems) = self.own_element_rate(r, op);
         if rate <= 0.0 {
             return vector;
@@ -928,7 +939,7 @@ impl Placement<'_> {
                 // An activation the runtime runs as a kernel of its own is no epilogue to fuse.
                 OpClass::Epilogue
                     if self.runtime.fuses_epilogues && self.own_element_rate(r, op).0 <= 0.0 => {}
-                OpClass::Attention if !self.runtime.fused_attention => {
+                OpClass::Attention if !self.fused_attention() => {
                     for k in &Self::unfused_attention(op) {
                         each(op, &self.op(r, k), k.repeat);
                     }
@@ -941,6 +952,13 @@ impl Placement<'_> {
                 _ => each(op, &self.op(r, op), op.repeat),
             }
         }
+    }
+
+    /// Whether attention runs as one fused kernel: where the runtime has one, on a device that computes its
+    /// softmax beside the matrix products (an NPU with vector DSPs apart runs the two products on its MAC
+    /// array and the softmax on its DSPs: `DeviceProfile::vector_unit_share`).
+    fn fused_attention(&self) -> bool {
+        self.runtime.fused_attention && self.device.vector_unit_share <= 0.0
     }
 
     /// Host time of one call into the runtime, µs.
@@ -1229,7 +1247,7 @@ mod tests {
             let (r, _) = p.rates(Precision::Fp16);
             p.gemm(&r, op).0 * 1e6
         };
-        for (id, runtime) in [("cuda:a100-40gb", "tensorrt"), ("qnn:x-elite-npu", "qnn")] {
+        for (id, runtime) in [("cuda:a100-40gb", "tensorrt"), ("rocm:mi250", "pytorch")] {
             let device = hardware::find(id).unwrap();
             let rt = RuntimeProfile::find(runtime).unwrap();
             let ratio = compute(&device, &rt, &attention) / compute(&device, &rt, &as_gemm);
@@ -1242,6 +1260,48 @@ mod tests {
         let ort = RuntimeProfile::find("onnxruntime").unwrap();
         let cpu = hardware::find("cpu").unwrap();
         assert_eq!(compute(&cpu, &ort, &attention), compute(&cpu, &ort, &as_gemm));
+    }
+
+    #[test]
+    fn an_npu_runs_norms_and_softmax_on_its_vector_dsps_and_attention_as_two_products_around_a_softmax(
+    ) {
+        let npu = hardware::find("qnn:x-elite-npu").unwrap();
+        assert!(npu.vector_unit_share > 0.0 && npu.vector_unit_share < 0.01);
+        let qnn = RuntimeProfile::find("qnn").unwrap();
+        assert!(qnn.fused_attention);
+        // The same NPU as if its vector work ran at the MAC array's rate.
+        let flat = hardware::DeviceProfile { vector_unit_share: 0.0, ..npu.clone() };
+        let norm = Op::norm(384.0 * 768.0);
+        let bias = Op::epilogue(384.0 * 768.0);
+        let attention = Op::attention(12.0, 384.0, 384.0, 64.0);
+        let at = |device: &hardware::DeviceProfile| {
+            let p = Placement { device, runtime: &qnn, threads: 1 };
+            let (r, _) = p.rates(Precision::Fp16);
+            let kernels = p.phase(&r, &[attention]).kernels;
+            (p.vector_work(&r, &norm), p.vector_work(&r, &bias), kernels, r)
+        };
+        let (dsp_norm, dsp_bias, dsp_kernels, r) = at(&npu);
+        let (flat_norm, flat_bias, flat_kernels, _) = at(&flat);
+        // Norms at the DSPs' rate, a share of the int8 peak whatever the model's precision.
+        let rate = npu.peak_for(Precision::Int8).0 * 1e12 * npu.vector_unit_share;
+        assert_eq!(r.norm_flops, rate);
+        assert_eq!(dsp_norm, norm.flops / rate);
+        assert!(dsp_norm > 10.0 * flat_norm, "{dsp_norm} against {flat_norm}");
+        // What the MAC array's fixed-function block computes keeps the array's rate.
+        assert_eq!(dsp_bias, flat_bias);
+        // Attention: its two products, the scale and the softmax as kernels of their own on the NPU; one
+        // fused kernel without DSPs apart.
+        assert_eq!((dsp_kernels, flat_kernels), (4.0, 1.0));
+        // Faster DSPs, shorter norms.
+        let faster = hardware::DeviceProfile {
+            vector_unit_share: 2.0 * npu.vector_unit_share,
+            ..npu.clone()
+        };
+        assert!(at(&faster).0 < dsp_norm);
+        // No other device has DSPs apart.
+        for d in hardware::all().iter().filter(|d| !d.id.contains("npu")) {
+            assert_eq!(d.vector_unit_share, 0.0, "{}", d.id);
+        }
     }
 
     #[test]

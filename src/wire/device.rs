@@ -104,6 +104,9 @@ pub struct HardwareProfileDto {
     /// One core's (a GPU's SM's) read rate from the last-level cache, GB/s (0 = unknown).
     #[serde(default, deserialize_with = "lenient::option")]
     pub llc_bandwidth_gbps: Option<f64>,
+    /// NPUs: the vector DSPs' rate (norms, softmax) as a share of the int8 peak, 0 to 1 (0 = none apart).
+    #[serde(default, deserialize_with = "lenient::option")]
+    pub vector_unit_share: Option<f64>,
     /// CPUs: width of the FMA datapath the FP32 peak assumes, bits (512 on Zen 5 and Xeon, 256 on Zen 4 and
     /// AVX2 parts; 0 = unknown).
     #[serde(default, deserialize_with = "lenient::option")]
@@ -300,6 +303,9 @@ fn memory(d: &HardwareProfileDto, p: &mut DeviceProfile) -> Result<()> {
     }
     if let Some(v) = fraction("bandwidth_efficiency", d.bandwidth_efficiency)? {
         p.bandwidth_efficiency = v.max(1e-3);
+    }
+    if let Some(v) = fraction("vector_unit_share", d.vector_unit_share)? {
+        p.vector_unit_share = v;
     }
     if let Some(v) = positive(field("memory_capacity_mb"), d.memory_capacity_mb, 1e9)? {
         p.memory_capacity_mb = v;
@@ -517,6 +523,7 @@ impl From<&DeviceProfile> for HardwareProfileDto {
             page_fault_us: Some(p.page_fault_us),
             llc_mb: Some(p.llc_mb),
             llc_bandwidth_gbps: Some(p.llc_bandwidth_gbps),
+            vector_unit_share: Some(p.vector_unit_share),
             fma_width_bits: Some(f64::from(p.fma_width_bits)),
             cpu_vendor: Some(p.cpu_vendor.clone()),
             default_runtime: Some(p.default_runtime.clone()),
