@@ -258,6 +258,15 @@ mod tests {
             assert!(err.contains("hardware.vector_unit_share"), "{err}");
             assert!(err.contains("from 0 to 1"), "{err}");
         }
+        // CPUs and concurrent-kernel GPUs compute norms with everything else: no DSPs apart to give them.
+        for base in ["cpu", "cuda:a100-40gb"] {
+            let json = format!(r#"{{"base":"{base}","vector_unit_share":0.01}}"#);
+            let err = parse_hardware(&json).unwrap_err().to_string();
+            assert!(err.contains("hardware.vector_unit_share"), "{err}");
+            assert!(err.contains("serial_queue"), "{err}");
+            let zero = format!(r#"{{"base":"{base}","vector_unit_share":0}}"#);
+            assert_eq!(parse_hardware(&zero).unwrap().vector_unit_share, 0.0);
+        }
     }
 
     #[test]

@@ -203,6 +203,17 @@ fn fused_attention_is_offered_only_when_the_runtime_lacks_it() {
         ..RuntimeProfile::find("transformersjs").unwrap()
     });
     assert!(!has(&advice(&seed(), &fused, Strategy::Parallel), OptionKind::FusedAttention));
+    // An NPU with vector DSPs apart runs attention unfused whatever the runtime: nothing to offer, and the
+    // note says why (a WebNN NPU under ONNX Runtime Web, which lacks fused attention, too).
+    for (hw, rt) in [("qnn:x-elite-npu", None), ("webnn:npu", Some("onnxruntime-web"))] {
+        let a = advice(&seed(), &target(hw, rt), Strategy::Parallel);
+        assert!(!has(&a, OptionKind::FusedAttention), "{hw}");
+        assert!(
+            a.notes.iter().any(|n| n.contains("runs attention unfused")),
+            "{hw}: {:?}",
+            a.notes
+        );
+    }
     // PyTorch runs epilogues as their own kernels: fusing them is offered, with what the models contain.
     let cnn = parsed(r#"[{"model_name": "resnet-50", "batch_size": 8}]"#);
     let a = advice(&cnn, &target("cuda", None), Strategy::Parallel);

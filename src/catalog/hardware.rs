@@ -221,10 +221,12 @@ pub struct DeviceProfile {
     /// output is still in the cache: on CPUs only element-wise, normalisation and pooling kernels (a GEMM's
     /// packing and blocking are modelled apart), on CUDA/ROCm GPUs every kernel. Weights still come from memory.
     pub llc_bandwidth_gbps: f64,
-    /// NPUs: the rate of the vector DSPs beside the MAC array, as a share of the int8 peak (0: none apart; every
-    /// kernel at the device's rate). Normalisation and softmax kernels, which the MAC array and its
-    /// fixed-function activation block do not compute, run there, and so does attention's softmax: an NPU
-    /// with such DSPs runs attention as its two matrix products around a softmax, never fused.
+    /// NPUs: the rate of the vector DSPs beside the MAC array, as a share of the int8 peak (the fp16 peak's
+    /// where the device has no int8), whatever the model's precision; 0: none apart, every kernel at the
+    /// device's rate. Normalisation and softmax kernels, which the MAC array and its fixed-function activation
+    /// block do not compute, run there at this rate (no runtime or calibrated kernel efficiency applies), and
+    /// so does attention's softmax: an NPU with such DSPs runs attention as its two matrix products around a
+    /// softmax, never fused. Only serial-queue devices have them ([`DeviceProfile::vector_dsp_share`]).
     pub vector_unit_share: f64,
     /// CPUs: width of the FMA datapath the FP32 peak assumes, bits: 512 on cores with two 512-bit FMA pipes
     /// (Zen 5, Xeon Gold and Platinum), 256 where 512-bit instructions are split over 256-bit pipes (Zen 4) or
@@ -318,6 +320,24 @@ impl DeviceProfile {
             self.kernel_overhead_us + runtime.region_us_per_thread * self.overhead_scale,
             |(_, us)| *us,
         )
+    }
+
+    /// The share of the int8 peak this device's normalisation and softmax kernels run at on vector DSPs apart
+    /// from its MAC array (`vector_unit_share`), on an accelerator that serialises its work on one queue (the
+    /// NPUs); 0 everywhere else: CPUs and concurrent-kernel GPUs compute them with everything else.
+    pub fn vector_dsp_share(&self) -> f64 {
+        if self.concurrency == Concurrency::SerialQueue {
+            self.vector_unit_share
+        } else {
+            0.0
+        }
+    }
+
+    /// Whether `runtime` runs attention as one fused kernel here: where it has one, on a device that computes
+    /// the softmax beside the products (an NPU with vector DSPs apart runs the two products on its MAC array
+    /// and the softmax on the DSPs: [`DeviceProfile::vector_dsp_share`]).
+    pub fn fuses_attention(&self, runtime: &super::runtime::RuntimeProfile) -> bool {
+        runtime.fused_attention && self.vector_dsp_share() <= 0.0
     }
 
     /// Kernel efficiency of `runtime` on this device: measured where the profile has it, else the runtime's.

@@ -2,7 +2,7 @@
 //!
 //! - `MatMul`/`Gemm`/`MatMulNBits` by a weight become linear layers; products of two activations become batched
 //!   GEMMs, except `MatMul → (scale, mask) → Softmax → MatMul`, which is one attention op (the runtime profile
-//!   decides whether it runs fused, as for catalog models).
+//!   and the device decide whether it runs fused, as for catalog models).
 //! - Convolutions become implicit GEMMs, depthwise ones depthwise ops, as in the catalog's CNNs.
 //! - Connected element-wise nodes (bias, activation, residual add, GELU's five nodes) become one epilogue that
 //!   reads the group's inputs and writes its outputs once, as runtimes' element-wise fusion does; whether it

@@ -271,7 +271,8 @@ pub enum OperatorKind {
     Conv,
     /// Depthwise convolutions.
     Depthwise,
-    /// Attention (fused, or its score products, scale and softmax where the runtime does not fuse it).
+    /// Attention (fused, or its score products, scale and softmax where the runtime or the device does not
+    /// fuse it).
     Attention,
     /// Element-wise work: activations, bias, batch norm, residual adds.
     Elementwise,
@@ -571,8 +572,8 @@ impl Placement<'_> {
             if dev.peak_tflops.fp32 > 0.0 { dev.peak_for(Precision::Fp32).0 } else { peak };
         let efficiency = dev.kernel_efficiency(self.runtime);
         let vector_flops = fp32_peak * 1e12 * units / all_units * smallest_tile * efficiency;
-        let norm_flops = if dev.vector_unit_share > 0.0 {
-            dev.peak_for(Precision::Int8).0 * 1e12 * dev.vector_unit_share
+        let norm_flops = if dev.vector_dsp_share() > 0.0 {
+            dev.peak_for(Precision::Int8).0 * 1e12 * dev.vector_dsp_share()
         } else {
             vector_flops
         };
@@ -939,7 +940,7 @@ impl Placement<'_> {
                 // An activation the runtime runs as a kernel of its own is no epilogue to fuse.
                 OpClass::Epilogue
                     if self.runtime.fuses_epilogues && self.own_element_rate(r, op).0 <= 0.0 => {}
-                OpClass::Attention if !self.fused_attention() => {
+                OpClass::Attention if !self.device.fuses_attention(self.runtime) => {
                     for k in &Self::unfused_attention(op) {
                         each(op, &self.op(r, k), k.repeat);
                     }
@@ -952,13 +953,6 @@ impl Placement<'_> {
                 _ => each(op, &self.op(r, op), op.repeat),
             }
         }
-    }
-
-    /// Whether attention runs as one fused kernel: where the runtime has one, on a device that computes its
-    /// softmax beside the matrix products (an NPU with vector DSPs apart runs the two products on its MAC
-    /// array and the softmax on its DSPs: `DeviceProfile::vector_unit_share`).
-    fn fused_attention(&self) -> bool {
-        self.runtime.fused_attention && self.device.vector_unit_share <= 0.0
     }
 
     /// Host time of one call into the runtime, µs.
@@ -1292,15 +1286,29 @@ mod tests {
         // Attention: its two products, the scale and the softmax as kernels of their own on the NPU; one
         // fused kernel without DSPs apart.
         assert_eq!((dsp_kernels, flat_kernels), (4.0, 1.0));
+        // Unfused attention's softmax is a norm: at the DSPs' rate too.
+        let softmax = Placement::unfused_attention(&attention)[2];
+        assert!(softmax.softmax && softmax.class == OpClass::Norm);
+        let on_npu = Placement { device: &npu, runtime: &qnn, threads: 1 };
+        assert_eq!(on_npu.vector_work(&r, &softmax), softmax.flops / rate);
         // Faster DSPs, shorter norms.
         let faster = hardware::DeviceProfile {
             vector_unit_share: 2.0 * npu.vector_unit_share,
             ..npu.clone()
         };
         assert!(at(&faster).0 < dsp_norm);
-        // No other device has DSPs apart.
-        for d in hardware::all().iter().filter(|d| !d.id.contains("npu")) {
-            assert_eq!(d.vector_unit_share, 0.0, "{}", d.id);
+        // Every catalog NPU has DSPs apart, no other device does.
+        for d in hardware::all() {
+            let npu = d.id.ends_with(":npu") || d.id.contains("-npu");
+            assert_eq!(d.vector_dsp_share() > 0.0, npu, "{}", d.id);
+        }
+        // A CPU or GPU profile given a share has no DSPs apart all the same: norms and attention as before.
+        let ort = RuntimeProfile::find("onnxruntime").unwrap();
+        for id in ["cpu", "cuda:a100-40gb"] {
+            let d =
+                hardware::DeviceProfile { vector_unit_share: 0.5, ..hardware::find(id).unwrap() };
+            assert_eq!(d.vector_dsp_share(), 0.0, "{id}");
+            assert!(d.fuses_attention(&ort), "{id}");
         }
     }
 

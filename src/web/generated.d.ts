@@ -335,7 +335,10 @@ export interface HardwareProfile {
   llc_mb?: number;
   /** One core's (a GPU's SM's) read rate from the last-level cache, GB/s (0 = unknown). */
   llc_bandwidth_gbps?: number;
-  /** NPUs: the vector DSPs' rate (norms, softmax) as a share of the int8 peak, 0 to 1 (0 = none apart). */
+  /**
+   * NPUs: the vector DSPs' rate (norms, softmax) as a share of the int8 peak, 0 to 1 (0 = none apart); above 0
+   * only on a `serial_queue` device.
+   */
   vector_unit_share?: number;
   /**
    * CPUs: width of the FMA datapath the FP32 peak assumes, bits (512 on Zen 5 and Xeon, 256 on Zen 4 and

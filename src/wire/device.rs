@@ -104,7 +104,8 @@ pub struct HardwareProfileDto {
     /// One core's (a GPU's SM's) read rate from the last-level cache, GB/s (0 = unknown).
     #[serde(default, deserialize_with = "lenient::option")]
     pub llc_bandwidth_gbps: Option<f64>,
-    /// NPUs: the vector DSPs' rate (norms, softmax) as a share of the int8 peak, 0 to 1 (0 = none apart).
+    /// NPUs: the vector DSPs' rate (norms, softmax) as a share of the int8 peak, 0 to 1 (0 = none apart); above 0
+    /// only on a `serial_queue` device.
     #[serde(default, deserialize_with = "lenient::option")]
     pub vector_unit_share: Option<f64>,
     /// CPUs: width of the FMA datapath the FP32 peak assumes, bits (512 on Zen 5 and Xeon, 256 on Zen 4 and
@@ -305,6 +306,13 @@ fn memory(d: &HardwareProfileDto, p: &mut DeviceProfile) -> Result<()> {
         p.bandwidth_efficiency = v.max(1e-3);
     }
     if let Some(v) = fraction("vector_unit_share", d.vector_unit_share)? {
+        if v > 0.0 && p.concurrency != Concurrency::SerialQueue {
+            return Err(Error::invalid(
+                field("vector_unit_share"),
+                v,
+                "0 unless the device's concurrency is serial_queue (an NPU's vector DSPs)",
+            ));
+        }
         p.vector_unit_share = v;
     }
     if let Some(v) = positive(field("memory_capacity_mb"), d.memory_capacity_mb, 1e9)? {

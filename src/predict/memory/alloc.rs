@@ -50,17 +50,18 @@ pub fn caching_allocator_reserved_bytes(tensors: impl IntoIterator<Item = f64>) 
     round_up(small, SMALL_BUFFER_BYTES) + round_up(mid, LARGE_BUFFER_BYTES) + large
 }
 
-/// Calls `f` with the activation tensors (elements) live during each kernel `op` becomes under `rt`. This
+/// Calls `f` with the activation tensors (elements) live during each kernel `op` becomes under `rt` (attention
+/// `fused` where the device runs it so: `DeviceProfile::fuses_attention`). This
 /// mirrors how the single-model prediction expands operators: fused epilogues launch nothing; unfused
 /// attention is a QKᵀ GEMM, a softmax over the scores and a score·V GEMM.
-fn for_each_kernel(op: &Op, rt: &RuntimeProfile, mut f: impl FnMut(&[f64])) {
+fn for_each_kernel(op: &Op, rt: &RuntimeProfile, fused: bool, mut f: impl FnMut(&[f64])) {
     match op.class {
         OpClass::Epilogue if rt.fuses_epilogues => {}
         OpClass::Attention => {
             // Q and the output have one row per query; K and V take the rest of the elements moved.
             let q = op.batches * op.m * op.k;
             let kv = ((op.act_elems - 2.0 * q) / 2.0).max(0.0);
-            if rt.fused_attention {
+            if fused {
                 f(&[q, kv, kv, q]);
             } else {
                 let scores = op.mn_elems();
@@ -93,8 +94,9 @@ pub fn model_overhead_mb(prep: &Prepared, i: usize) -> f64 {
     let work = m.work();
     let bytes = activation_bytes(prep, i);
     let (mut exact, mut reserved) = (0.0f64, 0.0f64);
+    let fused = prep.devices[m.device].fuses_attention(&m.runtime);
     for op in work.prefill.iter().chain(&work.decode_step) {
-        for_each_kernel(op, &m.runtime, |tensors| {
+        for_each_kernel(op, &m.runtime, fused, |tensors| {
             exact = exact.max(tensors.iter().sum::<f64>() * bytes);
             reserved =
                 reserved.max(caching_allocator_reserved_bytes(tensors.iter().map(|t| t * bytes)));
