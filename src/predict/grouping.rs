@@ -191,7 +191,7 @@ pub(crate) fn batched_with(
 /// ([`Scenario::makespan_floor_ns`]) plus a floor under the best partition of the rest is below the best found
 /// so far. On a CPU where every model takes all the cores no group beats running apart, and the search
 /// simulates few groups (a whole recommend of the 8-model benchmark list on `cpu`, plain and split searches
-/// together, simulates 38); on a GPU, where small models overlap, most groups still run (227 of 255 on
+/// together, simulates 35); on a GPU, where small models overlap, most groups still run (229 of 255 on
 /// `cuda:a100-40gb`): the floors leave out the slowdown each
 /// co-runner causes, so they sit well below the simulated makespans (55.1 against 70.5 ms for all 8).
 fn exact(search: &mut GroupSearch, order: &[usize]) -> Vec<Vec<usize>> {
