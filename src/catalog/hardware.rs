@@ -333,11 +333,17 @@ impl DeviceProfile {
         }
     }
 
-    /// Whether `runtime` runs attention as one fused kernel here: where it has one, on a device that computes
-    /// the softmax beside the products (an NPU with vector DSPs apart runs the two products on its MAC array
-    /// and the softmax on the DSPs: [`DeviceProfile::vector_dsp_share`]).
+    /// Whether a runtime's fused attention kernel can run here: on a device that computes the softmax beside
+    /// the products, not on an NPU with vector DSPs apart, which runs the two products on its MAC array and
+    /// the softmax on the DSPs ([`DeviceProfile::vector_dsp_share`]).
+    pub fn can_fuse_attention(&self) -> bool {
+        self.vector_dsp_share() <= 0.0
+    }
+
+    /// Whether `runtime` runs attention as one fused kernel here: where it has one and the device can
+    /// ([`DeviceProfile::can_fuse_attention`]).
     pub fn fuses_attention(&self, runtime: &super::runtime::RuntimeProfile) -> bool {
-        runtime.fused_attention && self.vector_dsp_share() <= 0.0
+        runtime.fused_attention && self.can_fuse_attention()
     }
 
     /// Kernel efficiency of `runtime` on this device: measured where the profile has it, else the runtime's.

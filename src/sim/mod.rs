@@ -510,7 +510,8 @@ impl Scenario {
         let fresh = || Full {
             spans: vec![Span { start_ns: 0, end_ns: 0 }; n],
             peak: [0.0; MAX_POOLS],
-            // A sample at each start and at each event, and jobs end in at most one event each.
+            // A sample at each group's start, at each event (a job's end, a spinning pool's block: at most
+            // one each per job) and at the end. A hint only: the vector grows past it if a run needs more.
             memory: Vec::with_capacity(2 * n + self.groups.len() + 1),
             busy_ns: vec![0.0; self.domains.len()],
         };

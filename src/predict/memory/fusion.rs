@@ -60,7 +60,7 @@ pub(super) fn options(ctx: &Ctx, notes: &mut Vec<String>) -> Result<Vec<MemoryOp
     let found: Vec<(usize, Fusible)> =
         ctx.on_target().into_iter().map(|i| (i, fusible(ctx, i))).collect();
     let mut out = Vec::new();
-    if ctx.target.device.vector_dsp_share() > 0.0 {
+    if !ctx.target.device.can_fuse_attention() {
         notes.push(format!(
             "{} runs attention unfused: its softmax runs on the NPU's vector DSPs",
             ctx.target.device.id
