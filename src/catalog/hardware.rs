@@ -1,6 +1,7 @@
 //! Device profiles: datasheet peaks, memory, power, and how each device runs concurrent work. Every number is a
 //! named field with its source beside it; a custom profile (JSON, see `wire`) has the same fields.
 
+use crate::catalog::arch::Activation;
 use crate::error::{Error, Result};
 
 /// Where a model runs.
@@ -333,6 +334,20 @@ impl DeviceProfile {
         }
     }
 
+    /// Whether this device runs `activation` as a kernel of its own on its vector DSPs, at
+    /// [`DSP_GELU_OPS_PER_ELEM`] operations per element, instead of in the MAC array's fixed-function activation
+    /// block: GELU on an NPU with DSPs apart ([`DeviceProfile::vector_dsp_share`]). Intel's NPU compiler fuses
+    /// only ReLU, clamp and leaky ReLU into a convolution or matrix product on the Meteor Lake NPU (37XX); any
+    /// other activation is a software kernel on the SHAVE DSPs (openvinotoolkit/npu_plugin, commit 49f7212,
+    /// `src/vpux_compiler/src/VPU37XX/dialect/VPU/IR/layer_post_ops.cpp`, `isSupportedHWPostOp`). Sigmoid-gated
+    /// activations stay in the activation block here: Qualcomm AI Hub's EfficientNet-B0 (SiLU after every
+    /// convolution) runs on the X Elite's NPU in 1.76 ms, predicted 11.5 % faster held out with its SiLUs in
+    /// the array and 48 % slower with them on the DSPs (`tests/published.rs`), and no published row runs one
+    /// on Intel's NPU (there, this is optimistic).
+    pub fn activation_on_dsps(&self, activation: Activation) -> bool {
+        self.vector_dsp_share() > 0.0 && activation == Activation::Gelu
+    }
+
     /// Whether a runtime's fused attention kernel can run here: on a device that computes the softmax beside
     /// the products, not on an NPU with vector DSPs apart, which runs the two products on its MAC array and
     /// the softmax on the DSPs ([`DeviceProfile::vector_dsp_share`]).
@@ -434,6 +449,11 @@ const GPU_L2_RATE: f64 = 2.0;
 /// HMX tensor unit) gets the same share (U). `tests/published.rs` fits it as `npu_vector_share` with
 /// leave-one-source-out cross-validation.
 const NPU_VECTOR_UNIT_SHARE: f64 = 0.0039;
+/// Vector operations per element of a GELU computed on an NPU's DSPs ([`DeviceProfile::activation_on_dsps`]),
+/// counted from its tanh form `0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))`: five multiplies and adds around
+/// the tanh, and the tanh as `(e − 1)/(e + 1)` of `e = exp(2y)`, an exponential of about ten operations
+/// (range reduction and a polynomial) and a division of about five (U: no vendor publishes its DSP kernels).
+pub const DSP_GELU_OPS_PER_ELEM: f64 = 20.0;
 /// Habitat (Yu et al., USENIX ATC 2021) measured DRAM bandwidth at 62-85 % of datasheet; mid value where a
 /// device was not measured.
 const DEFAULT_BW_EFF: f64 = 0.75;

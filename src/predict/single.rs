@@ -9,7 +9,9 @@
 
 use super::spec::ResolvedModel;
 use crate::catalog::arch::{Activation, Op, OpClass};
-use crate::catalog::hardware::{Concurrency, DeviceProfile, Platform, PAGE_BYTES};
+use crate::catalog::hardware::{
+    Concurrency, DeviceProfile, Platform, DSP_GELU_OPS_PER_ELEM, PAGE_BYTES,
+};
 use crate::catalog::models::Work;
 use crate::catalog::runtime::RuntimeProfile;
 use crate::catalog::Precision;
@@ -705,6 +707,9 @@ impl Placement<'_> {
         if op.class == OpClass::Depthwise && share > 0.0 && self.own_cpu_kernels(r) {
             return op.flops / (r.vector_flops * share);
         }
+        if op.class == OpClass::Epilogue && self.device.activation_on_dsps(op.activation) {
+            return op.activation_elems() * DSP_GELU_OPS_PER_ELEM / r.norm_flops;
+        }
         let vector =
             op.flops / if op.class == OpClass::Norm { r.norm_flops } else { r.vector_flops };
         let (rate, elems) = self.own_element_rate(r, op);
@@ -939,7 +944,9 @@ impl Placement<'_> {
             match op.class {
                 // An activation the runtime runs as a kernel of its own is no epilogue to fuse.
                 OpClass::Epilogue
-                    if self.runtime.fuses_epilogues && self.own_element_rate(r, op).0 <= 0.0 => {}
+                    if self.runtime.fuses_epilogues
+                        && self.own_element_rate(r, op).0 <= 0.0
+                        && !self.device.activation_on_dsps(op.activation) => {}
                 OpClass::Attention if !self.device.fuses_attention(self.runtime) => {
                     for k in &Self::unfused_attention(op) {
                         each(op, &self.op(r, k), k.repeat);
@@ -1159,7 +1166,7 @@ impl Placement<'_> {
 mod tests {
     use super::{
         count_ceil, count_floor, padded_len, padded_rows, pow2_recip, quotient, Placement,
-        SinglePrediction, MB,
+        SinglePrediction, DSP_GELU_OPS_PER_ELEM, MB,
     };
     use crate::catalog::arch::{Activation, Op, OpClass};
     use crate::catalog::hardware;
@@ -1310,6 +1317,52 @@ mod tests {
             assert_eq!(d.vector_dsp_share(), 0.0, "{id}");
             assert!(d.fuses_attention(&ort), "{id}");
         }
+    }
+
+    #[test]
+    fn an_npu_runs_gelu_as_a_kernel_of_its_own_on_its_dsps_and_the_relu_family_and_sigmoids_in_its_array(
+    ) {
+        let ov = RuntimeProfile::find("openvino").unwrap();
+        assert!(ov.fuses_epilogues);
+        let elems = 128.0 * 3072.0;
+        let with = |activation| Op { activation, ..Op::epilogue(2.0 * elems) };
+        let (gelu, relu, silu) =
+            (with(Activation::Gelu), with(Activation::None), with(Activation::Sigmoid));
+        let kernels = |device: &hardware::DeviceProfile, op: &Op| {
+            let p = Placement { device, runtime: &ov, threads: device.compute_units };
+            let (r, _) = p.rates(Precision::Int8);
+            (p.phase(&r, &[*op]).kernels, p.vector_work(&r, op), r.norm_flops)
+        };
+        let npu = hardware::find("openvino:npu").unwrap();
+        assert!(npu.activation_on_dsps(Activation::Gelu));
+        // The GELU: one kernel, its elements at DSP_GELU_OPS_PER_ELEM operations each at the DSPs' rate.
+        let (n, work, dsp_rate) = kernels(&npu, &gelu);
+        assert_eq!(n, 1.0);
+        assert_eq!(work, elems * DSP_GELU_OPS_PER_ELEM / dsp_rate);
+        // Slower DSPs, a slower GELU.
+        let slower = hardware::DeviceProfile {
+            vector_unit_share: npu.vector_unit_share / 2.0,
+            ..npu.clone()
+        };
+        assert!((kernels(&slower, &gelu).1 / work - 2.0).abs() < 1e-9);
+        // ReLU and sigmoid-gated activations stay fused into their producer there.
+        assert_eq!(kernels(&npu, &relu).0, 0.0);
+        assert_eq!(kernels(&npu, &silu).0, 0.0);
+        // No other device takes a GELU off its producer: a GPU and a CPU fuse it as before.
+        for id in ["cuda:a100-40gb", "openvino:xeon-8490h-2s"] {
+            let d = hardware::find(id).unwrap();
+            assert!(!d.activation_on_dsps(Activation::Gelu), "{id}");
+            assert_eq!(kernels(&d, &gelu).0, 0.0, "{id}");
+        }
+        // A whole BERT on the NPU: one more kernel per layer than with the GELU in the array, and slower.
+        let bert = resolve(&ModelSpec::named("bert-base-uncased"), "m").unwrap();
+        let array = hardware::DeviceProfile { vector_unit_share: 0.0, ..npu.clone() };
+        let on = |device: &hardware::DeviceProfile| {
+            Placement { device, runtime: &ov, threads: 1 }.predict(&bert)
+        };
+        let (dsps, flat) = (on(&npu), on(&array));
+        assert!(dsps.latency_ms > flat.latency_ms);
+        assert!(dsps.kernels >= flat.kernels + 12.0, "{} against {}", dsps.kernels, flat.kernels);
     }
 
     #[test]

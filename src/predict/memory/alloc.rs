@@ -8,6 +8,7 @@
 //! it assumes perfect packing inside segments and ignores holes left by interleaved frees.
 
 use crate::catalog::arch::{Op, OpClass};
+use crate::catalog::hardware::DeviceProfile;
 use crate::catalog::runtime::RuntimeProfile;
 use crate::catalog::Precision;
 use crate::predict::multi::{Plan, Prepared};
@@ -50,13 +51,20 @@ pub fn caching_allocator_reserved_bytes(tensors: impl IntoIterator<Item = f64>) 
     round_up(small, SMALL_BUFFER_BYTES) + round_up(mid, LARGE_BUFFER_BYTES) + large
 }
 
-/// Calls `f` with the activation tensors (elements) live during each kernel `op` becomes under `rt` (attention
-/// `fused` where the device runs it so: `DeviceProfile::fuses_attention`). This
-/// mirrors how the single-model prediction expands operators: fused epilogues launch nothing; unfused
-/// attention is a QKᵀ GEMM, a softmax over the scores and a score·V GEMM.
-fn for_each_kernel(op: &Op, rt: &RuntimeProfile, fused: bool, mut f: impl FnMut(&[f64])) {
+/// Calls `f` with the activation tensors (elements) live during each kernel `op` becomes under `rt` on
+/// `device` (attention fused where the device runs it so: `DeviceProfile::fuses_attention`). This mirrors how
+/// the single-model prediction expands operators: fused epilogues launch nothing (an activation the device
+/// runs on its DSPs, `DeviceProfile::activation_on_dsps`, is no epilogue to fuse); unfused attention is a QKᵀ
+/// GEMM, a softmax over the scores and a score·V GEMM.
+fn for_each_kernel(
+    op: &Op,
+    rt: &RuntimeProfile,
+    device: &DeviceProfile,
+    mut f: impl FnMut(&[f64]),
+) {
+    let fused = device.fuses_attention(rt);
     match op.class {
-        OpClass::Epilogue if rt.fuses_epilogues => {}
+        OpClass::Epilogue if rt.fuses_epilogues && !device.activation_on_dsps(op.activation) => {}
         OpClass::Attention => {
             // Q and the output have one row per query; K and V take the rest of the elements moved.
             let q = op.batches * op.m * op.k;
@@ -94,9 +102,9 @@ pub fn model_overhead_mb(prep: &Prepared, i: usize) -> f64 {
     let work = m.work();
     let bytes = activation_bytes(prep, i);
     let (mut exact, mut reserved) = (0.0f64, 0.0f64);
-    let fused = prep.devices[m.device].fuses_attention(&m.runtime);
+    let device = &prep.devices[m.device];
     for op in work.prefill.iter().chain(&work.decode_step) {
-        for_each_kernel(op, &m.runtime, fused, |tensors| {
+        for_each_kernel(op, &m.runtime, device, |tensors| {
             exact = exact.max(tensors.iter().sum::<f64>() * bytes);
             reserved =
                 reserved.max(caching_allocator_reserved_bytes(tensors.iter().map(|t| t * bytes)));
