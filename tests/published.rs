@@ -146,6 +146,7 @@ fn leave_one_source_out_report() {
             held * 100.0,
             error(c.predict(&fitted).0, &c.row) * 100.0,
             match c.streams() {
+                (0, _) if c.overlaps_requests() => format!("{} (requests overlapped)", v.bound),
                 (0, _) => v.bound.to_string(),
                 (t, n) => format!("{} ({n} requests at once, {t} core{} each)", v.bound, if t == 1 { "" } else { "s" }),
             }
