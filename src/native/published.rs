@@ -13,7 +13,10 @@
 //! errors, summaries by device class, batch regime, precision and source, and the factors of every fold and
 //! of the fit over all rows.
 
-use crate::catalog::hardware::{self, Concurrency, DeviceProfile, Platform};
+use crate::catalog::hardware::{
+    self, Concurrency, DeviceProfile, Platform, NPU_KERNEL_US, NPU_KERNEL_US_PRIOR,
+    NPU_VECTOR_UNIT_SHARE, NPU_VECTOR_UNIT_SHARE_PRIOR,
+};
 use crate::catalog::models::Work;
 use crate::catalog::runtime::RuntimeProfile;
 use crate::catalog::Precision;
@@ -73,6 +76,11 @@ pub struct Knob {
     pub name: &'static str,
     /// What it is and where it lives in the catalog.
     pub means: &'static str,
+    /// The factor the fit starts from and its prior pulls toward: 1 (the catalog's value) for a constant the
+    /// catalog takes from a source or a guess; for one that is itself this fit's result over all rows (the
+    /// NPUs' kernel cost and DSP rate), the factor that gives back its value before that fit, so that a fold
+    /// starts from a value no held-out row has shaped.
+    pub prior: f64,
     apply: fn(f64, &mut DeviceProfile, &mut RuntimeProfile),
 }
 
@@ -105,6 +113,7 @@ pub const KNOBS: [Knob; 11] = [
     Knob {
         name: "gpu_tile_efficiency",
         means: "share of the tensor peak CUDA/ROCm GEMM tiles sustain (GPU_TILES in catalog/hardware.rs)",
+        prior: 1.0,
         apply: |f, d, _| {
             let on = is_gpu(d);
             d.gemm_tiles.iter_mut().for_each(|t| scale_share(on, &mut t.efficiency, f));
@@ -113,36 +122,43 @@ pub const KNOBS: [Knob; 11] = [
     Knob {
         name: "gpu_kernel_us",
         means: "device-side cost of one CUDA/ROCm kernel (CUDA_KERNEL_US)",
+        prior: 1.0,
         apply: |f, d, _| scale(is_gpu(d), &mut d.kernel_overhead_us, f),
     },
     Knob {
         name: "tensorrt_host_us",
         means: "TensorRT's host time per kernel (its host_us in catalog/runtime.rs)",
+        prior: 1.0,
         apply: |f, _, r| scale(r.name == "tensorrt", &mut r.host_overhead_us, f),
     },
     Knob {
         name: "tensorrt_call_us",
         means: "TensorRT's host time per inference call (call_us)",
+        prior: 1.0,
         apply: |f, _, r| scale(r.name == "tensorrt", &mut r.call_overhead_us, f),
     },
     Knob {
         name: "gpu_l2_rate",
         means: "the rate CUDA/ROCm kernels read tensors that fit in the L2 at (GPU_L2_RATE)",
+        prior: 1.0,
         apply: |f, d, _| scale(is_gpu(d), &mut d.llc_bandwidth_gbps, f),
     },
     Knob {
         name: "gpu_attention_share",
         means: "the share of a GEMM tile's rate fused attention sustains on CUDA/ROCm GPUs (ACCELERATOR_ATTENTION_SHARE)",
+        prior: 1.0,
         apply: |f, d, r| scale_share(is_gpu(d), &mut r.attention_share, f),
     },
     Knob {
         name: "npu_vector_share",
         means: "an NPU's vector DSPs' rate as a share of its int8 peak (NPU_VECTOR_UNIT_SHARE): norms and softmax",
+        prior: NPU_VECTOR_UNIT_SHARE_PRIOR / NPU_VECTOR_UNIT_SHARE,
         apply: |f, d, _| scale_share(is_npu(d), &mut d.vector_unit_share, f),
     },
     Knob {
         name: "pytorch_gpu_efficiency",
         means: "PyTorch's kernel efficiency on GPUs (eff), relative to the device's tiles",
+        prior: 1.0,
         apply: |f, d, r| {
             scale_share(r.name == "pytorch" && d.platform != Platform::Cpu, &mut r.kernel_efficiency, f)
         },
@@ -150,6 +166,7 @@ pub const KNOBS: [Knob; 11] = [
     Knob {
         name: "pytorch_gpu_host_us",
         means: "PyTorch eager's host time per kernel on GPUs (host_us)",
+        prior: 1.0,
         apply: |f, d, r| {
             scale(r.name == "pytorch" && d.platform != Platform::Cpu, &mut r.host_overhead_us, f)
         },
@@ -157,11 +174,13 @@ pub const KNOBS: [Knob; 11] = [
     Knob {
         name: "npu_kernel_us",
         means: "device-side cost of one NPU kernel (Kind::Npu in catalog/hardware.rs)",
+        prior: NPU_KERNEL_US_PRIOR / NPU_KERNEL_US,
         apply: |f, d, _| scale(is_npu(d), &mut d.kernel_overhead_us, f),
     },
     Knob {
         name: "npu_efficiency",
         means: "a runtime's kernel efficiency on an NPU (eff): QNN on the HTP, OpenVINO on Intel's NPU",
+        prior: 1.0,
         apply: |f, d, r| scale_share(is_npu(d), &mut r.kernel_efficiency, f),
     },
 ];
@@ -331,8 +350,9 @@ impl Case {
     }
 }
 
-/// Weight of the prior in [`fit`]'s objective: each factor costs `PRIOR × |ln factor|` beside the rows'
-/// mean absolute log error. The catalog's value (from the source it cites) is the prior, so a knob the rows
+/// Weight of the prior in [`fit`]'s objective: each factor costs `PRIOR × |ln (factor / prior)|` beside the rows'
+/// mean absolute log error. The catalog's value (from the source it cites) is the prior, or for a constant the
+/// catalog takes from this fit over all rows its value before the fit ([`Knob::prior`]), so a knob the rows
 /// barely constrain stays near it instead of running to the end of the grid to shave a row's error. A
 /// chosen weight, not a measurement: one grid step (ln 2 / 8 = 0.087) costs 0.09 % of mean log error, so it
 /// only settles near-ties.
@@ -341,7 +361,7 @@ pub const PRIOR: f64 = 0.01;
 /// Mean absolute log error of `cases` with the knobs at `factors`, plus the prior's cost.
 fn objective(cases: &[&Case], factors: &[f64]) -> f64 {
     let rows = order_free_sum(cases.iter().map(|c| c.log_error(factors).abs()));
-    let prior = factors.iter().map(|f| f.ln().abs()).sum::<f64>();
+    let prior = factors.iter().zip(&KNOBS).map(|(f, k)| (f / k.prior).ln().abs()).sum::<f64>();
     rows / cases.len().max(1) as f64 + PRIOR * prior
 }
 
@@ -349,18 +369,20 @@ fn objective(cases: &[&Case], factors: &[f64]) -> f64 {
 /// descent from 1 over [`grid`]: each sweep sets every knob in turn to its best grid value with the others
 /// held, until a sweep changes nothing. A knob no case depends on stays at 1; a tie keeps the value nearer 1.
 pub fn fit(cases: &[&Case]) -> Vec<f64> {
-    let mut factors = vec![1.0; KNOBS.len()];
+    let mut factors: Vec<f64> = KNOBS.iter().map(|k| k.prior).collect();
     let mut best = objective(cases, &factors);
-    // Each sweep that moves a knob lowers the objective (or moves a tie toward 1); 12 bound a slow zig-zag.
+    // Each sweep that moves a knob lowers the objective (or moves a tie toward its prior); 12 bound a slow zig-zag.
     for _sweep in 0..12 {
         let mut moved = false;
         for k in 0..KNOBS.len() {
             let start = factors[k];
             let mut chosen = start;
-            for f in grid() {
+            let prior = KNOBS[k].prior;
+            for f in grid().map(|g| g * prior) {
                 factors[k] = f;
                 let e = objective(cases, &factors);
-                let tie_nearer_one = e <= best + 1e-12 && f.ln().abs() < chosen.ln().abs();
+                let tie_nearer_one =
+                    e <= best + 1e-12 && (f / prior).ln().abs() < (chosen / prior).ln().abs();
                 if e < best - 1e-12 || tie_nearer_one {
                     (best, chosen) = (e, f);
                 }
