@@ -458,7 +458,7 @@ pub const NPU_VECTOR_UNIT_SHARE: f64 = NPU_VECTOR_UNIT_SHARE_PRIOR * 0.353_553_3
 pub const NPU_KERNEL_US_PRIOR: f64 = 50.0;
 /// The catalog's NPU kernel cost, µs (11.5): the prior times the factor the fit over all published rows gives
 /// (2^(−17/8) = ×0.229, session 38; the folds give ×0.18-0.27 of the prior: both NPUs' rows put it far below).
-pub const NPU_KERNEL_US: f64 = NPU_KERNEL_US_PRIOR * 0.229_280_444_887_217_3;
+pub const NPU_KERNEL_US: f64 = NPU_KERNEL_US_PRIOR * 0.229_251_010_801_167_8;
 /// Vector operations per element of a GELU computed on an NPU's DSPs ([`DeviceProfile::activation_on_dsps`]),
 /// counted from its tanh form `0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))`: five multiplies and adds around
 /// the tanh, and the tanh as `(e − 1)/(e + 1)` of `e = exp(2y)`, an exponential of about ten operations
