@@ -355,6 +355,17 @@ impl DeviceProfile {
         self.vector_dsp_share() <= 0.0
     }
 
+    /// Whether `runtime` fuses an element-wise epilogue with `activation` into its producer here: where it
+    /// fuses epilogues and the device computes the activation beside the producer, not as a DSP kernel of its
+    /// own ([`DeviceProfile::activation_on_dsps`]).
+    pub fn fuses_epilogue(
+        &self,
+        runtime: &super::runtime::RuntimeProfile,
+        activation: Activation,
+    ) -> bool {
+        runtime.fuses_epilogues && !self.activation_on_dsps(activation)
+    }
+
     /// Whether `runtime` runs attention as one fused kernel here: where it has one and the device can
     /// ([`DeviceProfile::can_fuse_attention`]).
     pub fn fuses_attention(&self, runtime: &super::runtime::RuntimeProfile) -> bool {

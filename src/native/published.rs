@@ -7,8 +7,8 @@
 //! absolute log error over the rows it is given, by coordinate descent on a fixed grid (deterministic, no
 //! randomness). [`cross_validate`] fits once per source with that source's rows left out and predicts the
 //! left-out rows with the factors fitted without them, so each row's error says how the catalog's constants
-//! generalise to a publisher they were not fitted to. A knob that no training row depends on stays at 1 (a
-//! held-out publisher's own constants are never invented from the others'). `tests/published.rs` prints the
+//! generalise to a publisher they were not fitted to. A knob that no training row depends on stays at its
+//! prior ([`Knob::prior`]; a held-out publisher's own constants are never invented from the others'). `tests/published.rs` prints the
 //! report (`cargo test --release --test published -- --nocapture`): every row with its catalog and held-out
 //! errors, summaries by device class, batch regime, precision and source, and the factors of every fold and
 //! of the fit over all rows.
@@ -285,13 +285,14 @@ impl Case {
 
     /// Whether the row runs several requests at once on an accelerator that runs one kernel at a time (an
     /// NPU in OpenVINO's throughput mode): while one request's kernel waits out its fixed costs (the kernel's
-    /// launch and the call into the runtime), another request's kernel computes, so each request takes the
-    /// longer of its busy time and its fixed costs, not their sum ([`Case::predict`]). What shows it:
+    /// launch and the call into the runtime; Intel's NPU has two compute engines that each take a request of
+    /// their own), another request's kernel computes, so each request takes the longer of its busy time and
+    /// its fixed costs, not their sum ([`Case::predict`]). What shows it:
     /// OpenVINO 2024.3's int8 throughput on the Core Ultra 7 165H's NPU against its int8 latency, ResNet-50
     /// 779.5/s against one request in 1.55 ms and MobileNet-v2 2,009/s against 0.77 ms, hides 0.27 ms per
     /// request for both (the same CSV rows as the published fp16 throughput and int8 latency rows).
     pub fn overlaps_requests(&self) -> bool {
-        self.row.concurrent_requests && self.device.concurrency == Concurrency::SerialQueue
+        self.row.concurrent_requests && is_npu(&self.device)
     }
 
     /// `cores ÷ t` requests at once, each on its own `t` cores ([`DeviceProfile::cores_share`]): one
@@ -366,8 +367,9 @@ fn objective(cases: &[&Case], factors: &[f64]) -> f64 {
 }
 
 /// The factors that minimise the mean absolute log error over `cases` (plus the [`PRIOR`]), by coordinate
-/// descent from 1 over [`grid`]: each sweep sets every knob in turn to its best grid value with the others
-/// held, until a sweep changes nothing. A knob no case depends on stays at 1; a tie keeps the value nearer 1.
+/// descent from each knob's [`Knob::prior`] over the [`grid`] around it: each sweep sets every knob in turn to
+/// its best grid value with the others held, until a sweep changes nothing. A knob no case depends on stays at
+/// its prior; a tie keeps the value nearer it.
 pub fn fit(cases: &[&Case]) -> Vec<f64> {
     let mut factors: Vec<f64> = KNOBS.iter().map(|k| k.prior).collect();
     let mut best = objective(cases, &factors);
@@ -381,9 +383,9 @@ pub fn fit(cases: &[&Case]) -> Vec<f64> {
             for f in grid().map(|g| g * prior) {
                 factors[k] = f;
                 let e = objective(cases, &factors);
-                let tie_nearer_one =
+                let tie_nearer_prior =
                     e <= best + 1e-12 && (f / prior).ln().abs() < (chosen / prior).ln().abs();
-                if e < best - 1e-12 || tie_nearer_one {
+                if e < best - 1e-12 || tie_nearer_prior {
                     (best, chosen) = (e, f);
                 }
             }

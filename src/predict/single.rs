@@ -944,9 +944,8 @@ impl Placement<'_> {
             match op.class {
                 // An activation the runtime runs as a kernel of its own is no epilogue to fuse.
                 OpClass::Epilogue
-                    if self.runtime.fuses_epilogues
-                        && self.own_element_rate(r, op).0 <= 0.0
-                        && !self.device.activation_on_dsps(op.activation) => {}
+                    if self.device.fuses_epilogue(self.runtime, op.activation)
+                        && self.own_element_rate(r, op).0 <= 0.0 => {}
                 OpClass::Attention if !self.device.fuses_attention(self.runtime) => {
                     for k in &Self::unfused_attention(op) {
                         each(op, &self.op(r, k), k.repeat);
@@ -1354,8 +1353,18 @@ mod tests {
             assert!(!d.activation_on_dsps(Activation::Gelu), "{id}");
             assert_eq!(kernels(&d, &gelu).0, 0.0, "{id}");
         }
-        // A whole BERT on the NPU: one more kernel per layer than with the GELU in the array, and slower.
+        // A whole BERT on the NPU: one element-wise kernel per layer, its GELU (biases and residual adds stay
+        // fused); and slower and with more kernels than the same NPU without DSPs apart (which also fuses its
+        // attention).
         let bert = resolve(&ModelSpec::named("bert-base-uncased"), "m").unwrap();
+        let p = Placement { device: &npu, runtime: &ov, threads: 1 };
+        let elementwise: f64 = p
+            .breakdown(&bert, &bert.arch.work(&bert.input))
+            .iter()
+            .filter(|o| o.kind == super::OperatorKind::Elementwise)
+            .map(|o| o.kernels)
+            .sum();
+        assert_eq!(elementwise, 12.0);
         let array = hardware::DeviceProfile { vector_unit_share: 0.0, ..npu.clone() };
         let on = |device: &hardware::DeviceProfile| {
             Placement { device, runtime: &ov, threads: 1 }.predict(&bert)

@@ -53,8 +53,8 @@ pub fn caching_allocator_reserved_bytes(tensors: impl IntoIterator<Item = f64>) 
 
 /// Calls `f` with the activation tensors (elements) live during each kernel `op` becomes under `rt` on
 /// `device` (attention fused where the device runs it so: `DeviceProfile::fuses_attention`). This mirrors how
-/// the single-model prediction expands operators: fused epilogues launch nothing (an activation the device
-/// runs on its DSPs, `DeviceProfile::activation_on_dsps`, is no epilogue to fuse); unfused attention is a QKᵀ
+/// the single-model prediction expands operators: fused epilogues (`DeviceProfile::fuses_epilogue`) launch
+/// nothing; unfused attention is a QKᵀ
 /// GEMM, a softmax over the scores and a score·V GEMM.
 fn for_each_kernel(
     op: &Op,
@@ -64,7 +64,7 @@ fn for_each_kernel(
 ) {
     let fused = device.fuses_attention(rt);
     match op.class {
-        OpClass::Epilogue if rt.fuses_epilogues && !device.activation_on_dsps(op.activation) => {}
+        OpClass::Epilogue if device.fuses_epilogue(rt, op.activation) => {}
         OpClass::Attention => {
             // Q and the output have one row per query; K and V take the rest of the elements moved.
             let q = op.batches * op.m * op.k;
