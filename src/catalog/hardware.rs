@@ -170,6 +170,13 @@ pub struct DeviceProfile {
     pub sustained_clock_ratio: f64,
     /// Power drawn with nothing running (device powered, clocks idle), W.
     pub idle_w: f64,
+    /// Board power its compute units would draw kept busy at the boost clock, W, where that is above `tdp_w`
+    /// (a GPU whose power limit, not its boost clock, sets its speed under a heavy load: the L4, the A30, the
+    /// A100 PCIe); 0 where a full load holds the boost clock within `tdp_w` or nobody knows. The catalog
+    /// derives it from the GPU's int8 peak at the energy per operation of its architecture's reference part
+    /// ([`POWER_REFERENCES`]). A prediction that would draw more than `tdp_w` runs at the clock that fits
+    /// ([`DeviceProfile::power_limited_clock`]).
+    pub full_load_w: f64,
     /// Seconds of sustained load after which a passively cooled or thin device throttles (0: it does not).
     pub throttle_after_s: f64,
     /// Speed after throttling, relative to before (1: no throttling).
@@ -323,6 +330,40 @@ impl DeviceProfile {
         )
     }
 
+    /// The clock, as a share of the boost clock the peaks are quoted at, a load runs at within the power limit:
+    /// a load whose compute units are busy `unit_us` of every `latency_us` at the boost clock. Its power is
+    /// `idle_w` plus the units' dynamic power, `full_load_w − idle_w` at the boost clock when busy all the time,
+    /// scaled by the share of the time they are busy and by the cube of the clock (power `∝ f·V²` with the
+    /// voltage following the clock over the DVFS range). Where that exceeds `tdp_w` the clock drops to the `c`
+    /// at which it fits, the busy time stretching to `unit_us / c` while the rest (memory, launches) stays:
+    /// `c³·U = k·(c·(L − U) + U)` with `k = (tdp_w − idle_w) / (full_load_w − idle_w)`, one positive root,
+    /// found by bisection (no transcendental function: the same bits natively and in wasm). 1 for a device
+    /// with no `full_load_w` above `tdp_w`, or a load that fits at the boost clock.
+    pub fn power_limited_clock(&self, unit_us: f64, latency_us: f64) -> f64 {
+        let dynamic = self.full_load_w - self.idle_w;
+        let budget = self.tdp_w - self.idle_w;
+        if self.full_load_w <= self.tdp_w || dynamic <= 0.0 || budget <= 0.0 || latency_us <= 0.0 {
+            return 1.0;
+        }
+        let (u, l) = (unit_us.clamp(0.0, latency_us), latency_us);
+        let k = budget / dynamic;
+        // Positive where the load draws more than the budget at clock `c`.
+        let over = |c: f64| c * c * c * u - k * (c * (l - u) + u);
+        if over(1.0) <= 0.0 {
+            return 1.0;
+        }
+        let (mut lo, mut hi) = (0.0, 1.0);
+        for _ in 0..48 {
+            let mid = 0.5 * (lo + hi);
+            if over(mid) > 0.0 {
+                hi = mid;
+            } else {
+                lo = mid;
+            }
+        }
+        lo
+    }
+
     /// The share of the int8 peak this device's normalisation and softmax kernels run at on vector DSPs apart
     /// from its MAC array (`vector_unit_share`), on an accelerator that serialises its work on one queue (the
     /// NPUs); 0 everywhere else: CPUs and concurrent-kernel GPUs compute them with everything else.
@@ -436,10 +477,11 @@ const CUDA_KERNEL_US: f64 = 2.5;
 /// The L2 cache the SMs (CUs) of each catalog GPU share, MB, and where the size comes from. A kernel whose
 /// inputs, outputs and weights together fit in it reads its inputs where their producer left them, at the
 /// L2's rate ([`GPU_L2_RATE`]), and only its weights from DRAM.
-const GPU_L2: [(&str, f64, &str); 9] = [
+const GPU_L2: [(&str, f64, &str); 10] = [
     ("cuda:h100-sxm", 50.0, "NVIDIA H100 Tensor Core GPU Architecture whitepaper: 50 MB L2 (H100 SXM5)"),
     ("cuda:a100-40gb", 40.0, "NVIDIA A100 Tensor Core GPU Architecture whitepaper: 40 MB L2"),
     ("cuda:a100-80gb", 40.0, "NVIDIA A100 Tensor Core GPU Architecture whitepaper: 40 MB L2"),
+    ("cuda:a100-pcie-80gb", 40.0, "NVIDIA A100 Tensor Core GPU Architecture whitepaper: 40 MB L2"),
     ("cuda:a30", 24.0, "24 MB L2 (GA100 with 24 GB; TechPowerUp GPU database, U)"),
     ("cuda:v100", 6.0, "NVIDIA Tesla V100 GPU Architecture whitepaper: 6,144 KB L2"),
     ("cuda:t4", 4.0, "NVIDIA Turing GPU Architecture whitepaper (TU104): 4 MB L2"),
@@ -513,6 +555,17 @@ const SPIN_WAIT_SHARE: f64 = 0.5;
 /// NVidia Turing T4 GPU via Microbenchmarking" (2019) show compute-heavy kernels hitting the power limit and
 /// throttling; ~1.1 GHz sustained is assumed (U).
 const T4_SUSTAINED_CLOCK: f64 = 0.7;
+/// GPUs whose power limit sets their clock under a heavy load, each with the reference part of its architecture
+/// whose energy per operation it shares: the reference reaches its own board power with its tensor cores busy at
+/// its boost clock (U: the full-load power of no GPU is published), so the GPU draws its int8 peak times the
+/// reference's board power per int8 operation, the same silicon at the same voltage and clock ranges. The L4
+/// (72 W, 242.5 dense int8 TOPS) against the RTX 4090 (Ada, 450 W, 660.6): 165 W; the A30 (165 W, 330 TOPS) and
+/// the A100 PCIe (300 W, 624) against the A100 SXM4 (400 W, 624): 212 W and 400 W.
+pub const POWER_REFERENCES: [(&str, &str); 3] = [
+    ("cuda:l4", "cuda:rtx4090"),
+    ("cuda:a30", "cuda:a100-40gb"),
+    ("cuda:a100-pcie-80gb", "cuda:a100-80gb"),
+];
 
 /// The most a profile's `runtime_region_us` may hold, µs: starting a thread costs tens to hundreds of µs
 /// (0.07-0.24 ms on the 2-vCPU VMs, session 27); 10 ms per region would be a broken probe, not a machine.
@@ -550,10 +603,11 @@ const fn peaks(fp32: f64, fp16: f64, bf16: f64, int8: f64, int4: f64) -> Peaks {
 
 use MemoryPool::{Dedicated, Host};
 
-const DEVICES: [Dev; 29] = [
+const DEVICES: [Dev; 30] = [
     Dev { id: "cuda:h100-sxm", name: "NVIDIA H100 SXM5 80GB", peaks: peaks(66.9, 989.4, 989.4, 1978.9, 0.0), bw: 3350.0, bw_eff: 0.62, mem_gb: 80.0, pool: Dedicated, tdp: 700.0, clock: 1.0, units: 132, kind: Kind::Gpu, host_cores: 16, source: "NVIDIA H100 datasheet via glennklockwood.com/garden/processors/h100; bandwidth efficiency 2,090/3,350 GB/s measured by Habitat" },
     Dev { id: "cuda:a100-40gb", name: "NVIDIA A100 SXM4 40GB", peaks: peaks(19.5, 312.0, 312.0, 624.0, 1248.0), bw: 1555.0, bw_eff: 0.75, mem_gb: 40.0, pool: Dedicated, tdp: 400.0, clock: 1.0, units: 108, kind: Kind::Gpu, host_cores: 16, source: "NVIDIA A100 datasheet (glennklockwood A100); bandwidth efficiency 1,160/1,555 GB/s measured by Habitat" },
     Dev { id: "cuda:a100-80gb", name: "NVIDIA A100 SXM4 80GB", peaks: peaks(19.5, 312.0, 312.0, 624.0, 1248.0), bw: 2039.0, bw_eff: 0.75, mem_gb: 80.0, pool: Dedicated, tdp: 400.0, clock: 1.0, units: 108, kind: Kind::Gpu, host_cores: 16, source: "NVIDIA A100 datasheet (80GB SXM: 2,039 GB/s); bandwidth efficiency as A100-40GB (Habitat)" },
+    Dev { id: "cuda:a100-pcie-80gb", name: "NVIDIA A100 PCIe 80GB", peaks: peaks(19.5, 312.0, 312.0, 624.0, 1248.0), bw: 1935.0, bw_eff: 0.75, mem_gb: 80.0, pool: Dedicated, tdp: 300.0, clock: 1.0, units: 108, kind: Kind::Gpu, host_cores: 16, source: "NVIDIA A100 datasheet (80GB PCIe: the SXM4's peaks, 1,935 GB/s, 300 W max TDP); bandwidth efficiency as A100-40GB (Habitat)" },
     Dev { id: "cuda:a30", name: "NVIDIA A30 24GB", peaks: peaks(10.3, 165.0, 165.0, 330.0, 661.0), bw: 933.0, bw_eff: DEFAULT_BW_EFF, mem_gb: 24.0, pool: Dedicated, tdp: 165.0, clock: 1.0, units: 56, kind: Kind::Gpu, host_cores: 16, source: "NVIDIA A30 datasheet: FP32 10.3 TF, FP16/BF16 165 TF, INT8 330 TOPS, 933 GB/s HBM2, 165 W, 56 SMs" },
     Dev { id: "cuda:v100", name: "NVIDIA V100 SXM2 32GB", peaks: peaks(15.7, 125.0, 0.0, 62.8, 0.0), bw: 900.0, bw_eff: DEFAULT_BW_EFF, mem_gb: 32.0, pool: Dedicated, tdp: 300.0, clock: 1.0, units: 80, kind: Kind::Gpu, host_cores: 16, source: "NVIDIA V100 datasheet: FP32 15.7 TF, tensor FP16 125 TF, INT8 via DP4A = 4x FP32, 900 GB/s, 300 W, 80 SMs; no BF16" },
     Dev { id: "cuda:t4", name: "NVIDIA T4 16GB", peaks: peaks(8.1, 65.0, 0.0, 130.0, 260.0), bw: 320.0, bw_eff: 239.0 / 320.0, mem_gb: 16.0, pool: Dedicated, tdp: 70.0, clock: T4_SUSTAINED_CLOCK, units: 40, kind: Kind::Gpu, host_cores: 16, source: "NVIDIA T4 datasheet: FP32 8.1 TF, FP16 65 TF, INT8 130 TOPS, INT4 260 TOPS, 320 GB/s GDDR6, 70 W, 40 SMs; bandwidth efficiency 239/320 measured by Habitat; no BF16" },
@@ -588,10 +642,11 @@ const DEVICES: [Dev; 29] = [
 /// (e.g. reviews of the fanless M1/M2 MacBook Air show GPU clocks falling after a few minutes; 28 W laptop
 /// CPUs fall from turbo to base clocks once their short power limit expires, typically within 30-60 s);
 /// reliability U.
-const POWER: [(&str, f64, f64, f64); 29] = [
+const POWER: [(&str, f64, f64, f64); 30] = [
     ("cuda:h100-sxm", 70.0, 0.0, 1.0),
     ("cuda:a100-40gb", 50.0, 0.0, 1.0),
     ("cuda:a100-80gb", 55.0, 0.0, 1.0),
+    ("cuda:a100-pcie-80gb", 55.0, 0.0, 1.0),
     ("cuda:a30", 30.0, 0.0, 1.0),
     ("cuda:v100", 40.0, 0.0, 1.0),
     ("cuda:t4", 10.0, 0.0, 1.0),
@@ -715,6 +770,7 @@ fn build(d: &Dev) -> DeviceProfile {
         tdp_w: d.tdp,
         sustained_clock_ratio: d.clock,
         idle_w: power.1,
+        full_load_w: full_load_w(d),
         throttle_after_s: power.2,
         throttled_speed: power.3,
         compute_units: d.units,
@@ -762,6 +818,15 @@ fn build(d: &Dev) -> DeviceProfile {
     }
 }
 
+/// The board power `d` would draw with its compute units busy at the boost clock, W, for a GPU of
+/// [`POWER_REFERENCES`]: its int8 peak at its reference part's board power per int8 operation; 0 for any other.
+fn full_load_w(d: &Dev) -> f64 {
+    let Some((_, reference)) = POWER_REFERENCES.iter().find(|(id, _)| *id == d.id) else {
+        return 0.0;
+    };
+    DEVICES.iter().find(|r| r.id == *reference).map_or(0.0, |r| d.peaks.int8 * r.tdp / r.peaks.int8)
+}
+
 /// Every catalog device.
 pub fn all() -> Vec<DeviceProfile> {
     DEVICES.iter().map(build).collect()
@@ -805,7 +870,49 @@ fn device_index(target: &str) -> Result<usize> {
 
 #[cfg(test)]
 mod tests {
+
     use super::*;
+
+    #[test]
+    fn a_power_limited_gpu_draws_its_int8_peak_at_its_reference_parts_energy_per_operation() {
+        // The L4 (242.5 dense int8 TOPS) at the RTX 4090's 450 W per 660.6 TOPS; the A30 and the A100 PCIe at
+        // the A100 SXM4's 400 W per 624 TOPS.
+        for (id, watts) in
+            [("cuda:l4", 165.19), ("cuda:a30", 211.54), ("cuda:a100-pcie-80gb", 400.0)]
+        {
+            let d = find(id).unwrap();
+            assert!((d.full_load_w - watts).abs() < 0.01, "{id}: {}", d.full_load_w);
+            assert!(d.full_load_w > d.tdp_w, "{id}");
+        }
+        // Every reference is a catalog GPU that reaches its own board power at full load, so is not limited.
+        for (id, reference) in POWER_REFERENCES {
+            let (d, r) = (find(id).unwrap(), find(reference).unwrap());
+            assert_eq!(r.full_load_w, 0.0, "{reference}");
+            assert_eq!(d.platform, r.platform, "{id}");
+        }
+        assert_eq!(find("cuda:h100-sxm").unwrap().full_load_w, 0.0);
+        assert_eq!(find("cpu").unwrap().full_load_w, 0.0);
+    }
+
+    #[test]
+    fn the_power_limited_clock_is_the_one_at_which_the_load_draws_the_board_power() {
+        let l4 = find("cuda:l4").unwrap();
+        let k = (l4.tdp_w - l4.idle_w) / (l4.full_load_w - l4.idle_w);
+        // Busy all the time: the dynamic power scales with the cube of the clock alone.
+        let c = l4.power_limited_clock(10.0, 10.0);
+        assert!((c * c * c - k).abs() < 1e-9, "{c}");
+        // Busy 6 of 10 µs at the boost clock: at clock c the busy time is 6/c of 4 + 6/c, and the power is
+        // the board power.
+        let c = l4.power_limited_clock(6.0, 10.0);
+        let share = (6.0 / c) / (4.0 + 6.0 / c);
+        let power = l4.idle_w + (l4.full_load_w - l4.idle_w) * share * c * c * c;
+        assert!((power - l4.tdp_w).abs() < 1e-6, "{power} W at {c}");
+        // Busy a quarter of the time: 16 + 149 x 0.25 = 53 W fits the 72 W, so the boost clock holds.
+        assert_eq!(l4.power_limited_clock(2.5, 10.0), 1.0);
+        // Nothing to run, or a busy time beyond the latency (clamped), stays defined.
+        assert_eq!(l4.power_limited_clock(0.0, 0.0), 1.0);
+        assert_eq!(l4.power_limited_clock(20.0, 10.0), l4.power_limited_clock(10.0, 10.0));
+    }
 
     #[test]
     fn shared_profiles_are_built_once_and_equal_what_find_builds() {

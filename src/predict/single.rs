@@ -461,6 +461,17 @@ impl Rates {
         op.window > 1.0 || (op.window == 1.0 && !self.pointwise_gemm)
     }
 
+    /// The same device with its compute units at `clock` times the boost clock: every compute rate scaled,
+    /// the memory system's and the launches' kept.
+    fn at_clock(&self, clock: f64) -> Rates {
+        Rates {
+            unit_flops: self.unit_flops * clock,
+            vector_flops: self.vector_flops * clock,
+            norm_flops: self.norm_flops * clock,
+            ..*self
+        }
+    }
+
     /// The same device as one thread alone sees it: one lane at one busy core's rate, with one core's
     /// bandwidth (`core_bw`; 0 = no per-core limit).
     fn one_thread(&self) -> Rates {
@@ -968,7 +979,38 @@ impl Placement<'_> {
         call * self.device.overhead_scale
     }
 
+    /// `ops` run once with `r` at the clock their load runs at within the device's power limit
+    /// ([`Placement::clocked`]).
     fn phase(&self, r: &Rates, ops: &[Op]) -> Tally {
+        let at_boost = self.phase_at(r, ops);
+        match self.clock_for(&at_boost) {
+            Some(c) => self.phase_at(&r.at_clock(c), ops),
+            None => at_boost,
+        }
+    }
+
+    /// The clock below the boost clock a phase that tallies `at_boost` at it runs at on a power-limited
+    /// device ([`DeviceProfile::power_limited_clock`]); `None` where it holds the boost clock.
+    fn clock_for(&self, at_boost: &Tally) -> Option<f64> {
+        let c = self.device.power_limited_clock(at_boost.unit_us, at_boost.wall_us);
+        (c < 1.0).then_some(c)
+    }
+
+    /// `r` at the clock `ops`' load runs at within the device's power limit: a GPU whose compute units kept
+    /// busy would draw more than its board power (`DeviceProfile::full_load_w`) computes a heavy phase below
+    /// its boost clock, each phase (a prefill, a decode step) at its own; memory and launches keep their rates.
+    fn clocked(&self, r: &Rates, ops: &[Op]) -> Rates {
+        if self.device.full_load_w <= self.device.tdp_w {
+            return *r;
+        }
+        match self.clock_for(&self.phase_at(r, ops)) {
+            Some(c) => r.at_clock(c),
+            None => *r,
+        }
+    }
+
+    /// `ops` run once with `r`: their kernels and the call into the runtime.
+    fn phase_at(&self, r: &Rates, ops: &[Op]) -> Tally {
         let mut total = Tally::default();
         self.kernels(r, ops, |_, t, times| total.add(t, times));
         let call = self.call_us(r);
@@ -1006,6 +1048,7 @@ impl Placement<'_> {
             if runs <= 0.0 {
                 continue;
             }
+            let rates = placement.clocked(&rates, ops);
             placement.kernels(&rates, ops, |op, t, repeat| {
                 let slot = &mut out[OperatorKind::of(op) as usize];
                 slot.kernels += t.kernels * repeat * runs;
@@ -1372,6 +1415,44 @@ mod tests {
         let (dsps, flat) = (on(&npu), on(&array));
         assert!(dsps.latency_ms > flat.latency_ms);
         assert!(dsps.kernels >= flat.kernels + 12.0, "{} against {}", dsps.kernels, flat.kernels);
+    }
+
+    #[test]
+    fn a_power_limited_gpu_computes_a_heavy_load_below_its_boost_clock_and_a_light_one_at_it() {
+        let l4 = hardware::find("cuda:l4").unwrap();
+        assert!(l4.full_load_w > l4.tdp_w);
+        let at_boost = hardware::DeviceProfile { full_load_w: 0.0, ..l4.clone() };
+        let trt = RuntimeProfile::find("tensorrt").unwrap();
+        let run = |device: &hardware::DeviceProfile, batch: u32| {
+            let spec = ModelSpec::named("bert-base-uncased")
+                .with_batch(batch)
+                .with_precision(Precision::Int8);
+            let model = resolve(&spec, "m").unwrap();
+            let p = Placement { device, runtime: &trt, threads: 1 };
+            let parts: f64 =
+                p.breakdown(&model, &model.arch.work(&model.input)).iter().map(|o| o.ms).sum();
+            (p.predict(&model), parts)
+        };
+        // BERT-base at batch 128 keeps the tensor cores busy: at the boost clock it would draw more than the
+        // L4's 72 W, so it computes at the clock whose power fits, and takes longer by about its inverse.
+        let ((limited, parts), (free, _)) = (run(&l4, 128), run(&at_boost, 128));
+        let c = l4.power_limited_clock(free.compute_share * free.latency_ms, free.latency_ms);
+        assert!(c < 0.9, "{c}");
+        assert!(limited.latency_ms > free.latency_ms * 1.1);
+        assert!(limited.latency_ms <= free.latency_ms / c * 1.000_001);
+        assert!((parts - limited.latency_ms).abs() < 1e-9 * limited.latency_ms);
+        // Its power at that clock: idle plus the dynamic share, scaled by the cube of the clock, is the TDP.
+        let share = limited.compute_share;
+        let clock = free.compute_share * free.latency_ms / (share * limited.latency_ms);
+        let power = l4.idle_w + (l4.full_load_w - l4.idle_w) * share * clock.powi(3);
+        assert!(power <= l4.tdp_w * 1.05 && power > l4.tdp_w * 0.8, "{power} W at {clock}");
+        // At batch 1 the units wait on launches most of the time: the load fits at the boost clock.
+        let ((light, _), (light_free, _)) = (run(&l4, 1), run(&at_boost, 1));
+        assert_eq!(light.latency_ms, light_free.latency_ms);
+        // A GPU that holds its boost clock under a full load is never slowed.
+        let a100 = hardware::find("cuda:a100-80gb").unwrap();
+        assert_eq!(a100.full_load_w, 0.0);
+        assert_eq!(a100.power_limited_clock(1.0, 1.0), 1.0);
     }
 
     #[test]

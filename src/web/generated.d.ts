@@ -297,6 +297,11 @@ export interface HardwareProfile {
   tdp_w?: number;
   /** Idle power, W. */
   idle_w?: number;
+  /**
+   * Power the compute units would draw kept busy at the boost clock, W, where that exceeds `tdp_w` (a
+   * power-limited GPU: a heavy load runs below its boost clock); 0: a full load fits `tdp_w`.
+   */
+  full_load_w?: number;
   /** Seconds of sustained load before throttling (0: never). */
   throttle_after_s?: number;
   /** Speed after throttling. */
@@ -401,6 +406,8 @@ export interface CatalogDevice {
   tdpW: number;
   /** Idle power, W. */
   idleW: number;
+  /** Power the compute units would draw busy at the boost clock, W, where above `tdp_w` (0: none). */
+  fullLoadW: number;
   /** Seconds of sustained load before throttling (0: never). */
   throttleAfterS: number;
   /** Speed after throttling. */

@@ -75,6 +75,8 @@ pub struct DeviceDto {
     pub tdp_w: f64,
     /// Idle power, W.
     pub idle_w: f64,
+    /// Power the compute units would draw busy at the boost clock, W, where above `tdp_w` (0: none).
+    pub full_load_w: f64,
     /// Seconds of sustained load before throttling (0: never).
     pub throttle_after_s: f64,
     /// Speed after throttling.
@@ -117,6 +119,7 @@ impl From<&DeviceProfile> for DeviceDto {
             memory_capacity_mb: d.memory_capacity_mb,
             tdp_w: d.tdp_w,
             idle_w: d.idle_w,
+            full_load_w: d.full_load_w,
             throttle_after_s: d.throttle_after_s,
             throttled_speed: d.throttled_speed,
             concurrency: d.concurrency.name().to_string(),

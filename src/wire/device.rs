@@ -48,6 +48,10 @@ pub struct HardwareProfileDto {
     /// Idle power, W.
     #[serde(default, deserialize_with = "lenient::option")]
     pub idle_w: Option<f64>,
+    /// Power the compute units would draw kept busy at the boost clock, W, where that exceeds `tdp_w` (a
+    /// power-limited GPU: a heavy load runs below its boost clock); 0: a full load fits `tdp_w`.
+    #[serde(default, deserialize_with = "lenient::option")]
+    pub full_load_w: Option<f64>,
     /// Seconds of sustained load before throttling (0: never).
     #[serde(default, deserialize_with = "lenient::option")]
     pub throttle_after_s: Option<f64>,
@@ -362,6 +366,14 @@ fn power(d: &HardwareProfileDto, p: &mut DeviceProfile) -> Result<()> {
         }
         p.idle_w = v;
     }
+    let full = non_negative(
+        "full_load_w",
+        d.full_load_w,
+        "a non-negative number of W (0 = a full load fits tdp_w)",
+    )?;
+    if let Some(v) = full {
+        p.full_load_w = v;
+    }
     let after = non_negative(
         "throttle_after_s",
         d.throttle_after_s,
@@ -507,6 +519,7 @@ impl From<&DeviceProfile> for HardwareProfileDto {
             ),
             tdp_w: Some(p.tdp_w),
             idle_w: Some(p.idle_w),
+            full_load_w: Some(p.full_load_w),
             throttle_after_s: Some(p.throttle_after_s),
             throttled_speed: Some(p.throttled_speed),
             sustained_clock_ratio: Some(p.sustained_clock_ratio),
