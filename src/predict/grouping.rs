@@ -411,6 +411,8 @@ impl GroupLoad {
                     ResourceKind::Cores(c) if over > 1.0 => {
                         1.0 - c.spin_wait_share * (1.0 - 1.0 / over)
                     }
+                    // A power budget is no work to serve (Scenario::makespan_floor_ns leaves it out too).
+                    ResourceKind::Power { .. } => return 0.0,
                     _ => 1.0,
                 };
                 (self.work[r] + solo * demand(r)) / (cap * efficiency)

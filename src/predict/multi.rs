@@ -683,6 +683,12 @@ impl Prepared {
             resources.push(Resource { kind: ResourceKind::Shared, capacity: 1.0 });
         }
         resources.push(Resource { kind: ResourceKind::Shared, capacity: 1.0 });
+        // Then each power-limited device's power budget ([`Prepared::power_resource`]).
+        for (d, dev) in self.devices.iter().enumerate() {
+            if let Some(capacity) = power_budget(dev) {
+                resources.push(Resource { kind: ResourceKind::Power { compute: d }, capacity });
+            }
+        }
         let pool_bw: Vec<f64> = (0..self.pools.len()).map(|p| self.pool_bandwidth(p)).collect();
         let mut base_mb = vec![0.0; self.pools.len()];
         let mut contexts: Vec<(usize, &str)> = Vec::new();
@@ -712,6 +718,14 @@ impl Prepared {
     /// The simulator's job for model `i` running as `s` predicts, with `residency`.
     pub fn job(&self, i: usize, s: &SinglePrediction, residency: Residency) -> Job {
         self.job_in(i, s, residency, self.pool_bandwidth(self.models[i].pool))
+    }
+
+    /// The resource of device `d`'s power budget in [`Prepared::scenario`]'s list (after the devices, the
+    /// pools and the host, one per power-limited device in device order); `None` where `d` has none.
+    fn power_resource(&self, d: usize) -> Option<usize> {
+        power_budget(&self.devices[d])?;
+        let before = self.devices[..d].iter().filter(|o| power_budget(o).is_some()).count();
+        Some(self.devices.len() + self.pools.len() + 1 + before)
     }
 
     /// The bus rate of memory pool `pool`: the highest achievable bandwidth among the devices of the models
@@ -745,6 +759,9 @@ impl Prepared {
             .push((nd + m.pool, s.bandwidth_share * dev.achievable_bandwidth() / pool_bw.max(1.0)));
         if dev.concurrency != Concurrency::CpuThreads {
             demands.push((host, s.host_share / host_cores));
+        }
+        if let Some(power) = self.power_resource(m.device) {
+            demands.push((power, s.power_share));
         }
         let weights = (s.memory.resident_mb() - m.shared_mb).max(0.0);
         let solo = (s.latency_ms * 1e6).round().max(1.0) as u64;
@@ -966,6 +983,13 @@ pub struct MultiPrediction {
     pub schedule: Schedule,
 }
 
+/// A power-limited device's budget for its compute units' dynamic power (`ResourceKind::Power`'s capacity):
+/// its TDP less idle over its full-load draw less idle; `None` for a device whose full load fits its TDP.
+fn power_budget(dev: &DeviceProfile) -> Option<f64> {
+    (dev.full_load_w > dev.tdp_w && dev.full_load_w > dev.idle_w)
+        .then(|| (dev.tdp_w - dev.idle_w).max(0.0) / (dev.full_load_w - dev.idle_w))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -973,6 +997,53 @@ mod tests {
     fn prepared(models: Vec<ModelSpec>, hardware: &str) -> Prepared {
         let workload = Workload { models, constraints: Constraints::default() };
         prepare(&workload, &Target::new(hardware).unwrap(), &SharingConfig::default()).unwrap()
+    }
+
+    #[test]
+    fn models_running_at_once_on_a_power_limited_gpu_share_its_power_budget() {
+        use crate::catalog::Precision;
+        // Three BERT-base int8 at batch 8 on the L4: each alone busies its tensor cores within the 72 W at
+        // nearly the boost clock; at once they would draw far more, so the device clocks down for them all.
+        let bert =
+            || ModelSpec::named("bert-base-uncased").with_batch(8).with_precision(Precision::Int8);
+        let prep = prepared(vec![bert(), bert(), bert()], "cuda:l4");
+        let l4 = &prep.devices[0];
+        let budget = power_budget(l4).unwrap();
+        assert!((budget - (72.0 - l4.idle_w) / (l4.full_load_w - l4.idle_w)).abs() < 1e-12);
+        let plan = prep.plan(Strategy::Parallel);
+        let singles = prep.singles(&plan);
+        for s in &singles {
+            assert!(
+                s.power_share > 0.0 && s.power_share <= budget * 1.000_001,
+                "{}",
+                s.power_share
+            );
+        }
+        assert!(singles.iter().map(|s| s.power_share).sum::<f64>() > budget);
+        let mut scenario = prep.scenario(&plan, &singles);
+        let power = scenario
+            .resources
+            .iter()
+            .position(|r| matches!(r.kind, ResourceKind::Power { compute: 0 }))
+            .unwrap();
+        assert_eq!(prep.power_resource(0), Some(power));
+        assert!(scenario.jobs.iter().all(|j| j.demands.contains(&(power, singles[0].power_share))));
+        let shared = scenario.run().makespan_ns;
+        scenario.resources[power].capacity = f64::INFINITY;
+        let unlimited = scenario.run().makespan_ns;
+        assert!(shared as f64 > unlimited as f64 * 1.02, "{shared} against {unlimited}");
+        // One model alone stays within the budget: its own clock already holds it there.
+        let one = prepared(vec![bert()], "cuda:l4");
+        let plan = one.plan(Strategy::Parallel);
+        let singles = one.singles(&plan);
+        let alone = one.scenario(&plan, &singles).run().makespan_ns;
+        assert_eq!(alone, (singles[0].latency_ms * 1e6).round() as u64);
+        // A device without a power limit has no budget resource.
+        let a100 = prepared(vec![bert(), bert()], "cuda:a100-80gb");
+        assert_eq!(a100.power_resource(0), None);
+        let plan = a100.plan(Strategy::Parallel);
+        let scenario = a100.scenario(&plan, &a100.singles(&plan));
+        assert!(!scenario.resources.iter().any(|r| matches!(r.kind, ResourceKind::Power { .. })));
     }
 
     #[test]

@@ -45,6 +45,16 @@ pub enum ResourceKind {
     Shared,
     /// CPU cores under an OS scheduler: oversubscription wastes `spin_wait_share` of each waiting slice.
     Cores(Cores),
+    /// A power-limited device's budget for its compute units' dynamic power, in units of what they draw kept
+    /// busy at the boost clock (`DeviceProfile::full_load_w` less idle); a job's demand is what it draws
+    /// alone at its own clock. Co-runners that together draw more than the capacity (each its demand times
+    /// the share of resource `compute`, the device's compute units, it gets) lower the device's clock to the
+    /// `x` (relative to theirs) at which it fits, `Σ drawn · x³ = capacity`: each job's busy share of the
+    /// units stretches by `1 / x`, the rest of its time does not, and the units serve `x` of their capacity.
+    Power {
+        /// The device's compute resource, whose demand is the job's busy share.
+        compute: ResourceId,
+    },
 }
 
 /// A CPU's cores as the scheduler shares them.
@@ -145,6 +155,24 @@ struct CoresState {
     sched: f64,
     /// Probability that a thread is waiting for a core (0 while not oversubscribed).
     waiting: f64,
+}
+
+/// The cube root of `share` in (0, 1] (1 for anything above), by bisection: multiplications and comparisons
+/// only, so the same bits natively and in wasm.
+fn cube_root_of_share(share: f64) -> f64 {
+    if share >= 1.0 {
+        return 1.0;
+    }
+    let (mut lo, mut hi) = (0.0, 1.0);
+    for _ in 0..48 {
+        let mid = 0.5 * (lo + hi);
+        if mid * mid * mid > share {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    lo
 }
 
 /// A resource with its capacity (1.0 = the whole thing).
@@ -337,7 +365,7 @@ impl Scenario {
             let job = &self.jobs[k];
             let on_cores = job.demands.iter().find_map(|&(r, own)| match self.resources[r].kind {
                 ResourceKind::Cores(c) => Some(c.terms(job, r, own)),
-                ResourceKind::Shared => None,
+                ResourceKind::Shared | ResourceKind::Power { .. } => None,
             });
             scratch.cores[k] = on_cores.unwrap_or(none);
         }
@@ -364,11 +392,15 @@ impl Scenario {
     }
 
     /// The floor of a group whose longest job takes `longest` ns alone and which needs `work[r]` (Σ solo time
-    /// × demand) of each resource `r`.
+    /// × demand) of each resource `r`. A power budget bounds nothing this way (a lower clock spends less
+    /// energy on the same work), so it is left out.
     fn floor_of(&self, longest: f64, work: &[f64]) -> f64 {
         work.iter()
             .zip(&self.resources)
-            .map(|(w, res)| w / minmax::max(res.capacity, 1e-9))
+            .map(|(w, res)| match res.kind {
+                ResourceKind::Power { .. } => 0.0,
+                _ => w / minmax::max(res.capacity, 1e-9),
+            })
             .fold(longest, minmax::max)
     }
 
@@ -433,8 +465,26 @@ impl Scenario {
         for (res, state) in self.resources.iter().zip(&mut scratch.resources) {
             state.total = state.load / minmax::max(res.capacity, 1e-9);
             state.share = 1.0 / minmax::max(state.total, 1.0);
-            if let ResourceKind::Cores(c) = res.kind {
-                state.cores = c.state(state.total, state.spinning / minmax::max(state.load, 1e-12));
+            match res.kind {
+                ResourceKind::Cores(c) => {
+                    state.cores =
+                        c.state(state.total, state.spinning / minmax::max(state.load, 1e-12));
+                }
+                ResourceKind::Shared | ResourceKind::Power { .. } => {}
+            }
+        }
+        // A power budget: the jobs draw their own power times the share of the compute units they get; where
+        // that exceeds the budget the units run at the clock `x` (relative to the jobs' own) at which it fits,
+        // `x³ = budget / drawn`, and serve `x` of their capacity.
+        for (r, res) in self.resources.iter().enumerate() {
+            let ResourceKind::Power { compute } = res.kind else { continue };
+            let drawn = scratch.resources[r].load * scratch.resources[compute].share;
+            let x = cube_root_of_share(res.capacity / minmax::max(drawn, 1e-12));
+            scratch.resources[r].share = x;
+            if x < 1.0 {
+                let units = &mut scratch.resources[compute];
+                units.total = units.load / minmax::max(self.resources[compute].capacity * x, 1e-9);
+                units.share = 1.0 / minmax::max(units.total, 1.0);
             }
         }
         for (k, state) in scratch.domains.iter_mut().enumerate() {
@@ -457,6 +507,15 @@ impl Scenario {
             let state = &scratch.resources[r];
             let share = match self.resources[r].kind {
                 ResourceKind::Shared => state.share,
+                // Its busy share on the compute units stretches by 1 / clock, the rest of its time does not.
+                ResourceKind::Power { compute } => {
+                    let busy = j
+                        .demands
+                        .iter()
+                        .find(|(c, _)| *c == compute)
+                        .map_or(1.0, |&(_, d)| d.clamp(0.0, 1.0));
+                    1.0 / (1.0 - busy + busy / minmax::max(state.share, 1e-9))
+                }
                 // The job's terms as its group's start took them (for its first cores), else afresh.
                 ResourceKind::Cores(c) => {
                     let solo = j.solo_ns as f64;
