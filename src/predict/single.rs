@@ -188,10 +188,6 @@ pub struct SinglePrediction {
     pub bound: Bound,
     /// Fraction of the device's compute units busy over the run, averaged.
     pub compute_share: f64,
-    /// Power-limited devices (`DeviceProfile::full_load_w`): the compute units' average dynamic power over
-    /// the run, as a share of their draw kept busy at the boost clock (each phase's busy share times the cube
-    /// of its clock); at most the share the power limit allows. 0 on every other device.
-    pub power_share: f64,
     /// Fraction of the achievable memory bandwidth used over the run, averaged.
     pub bandwidth_share: f64,
     /// Fraction of the run the device's queue is busy with this model's kernels.
@@ -226,9 +222,6 @@ struct Tally {
     memory_bound_us: f64,
     overhead_us: f64,
     peak_act_bytes: f64,
-    /// Power-limited devices: the busy time weighted by the cube of the clock it runs at (what the compute
-    /// units' dynamic power integrates to, in units of their draw busy at the boost clock); 0 elsewhere.
-    power_us: f64,
 }
 
 impl Tally {
@@ -243,7 +236,6 @@ impl Tally {
             &mut self.compute_bound_us,
             &mut self.memory_bound_us,
             &mut self.overhead_us,
-            &mut self.power_us,
         ] {
             *t *= k;
         }
@@ -263,7 +255,6 @@ impl Tally {
         self.bytes += other.bytes * times;
         self.compute_bound_us += other.compute_bound_us * times;
         self.memory_bound_us += other.memory_bound_us * times;
-        self.power_us += other.power_us * times;
         self.overhead_us += other.overhead_us * times;
         self.peak_act_bytes = minmax::max(self.peak_act_bytes, other.peak_act_bytes);
     }
@@ -876,7 +867,6 @@ impl Placement<'_> {
             memory_bound_us: mb * 1e6,
             overhead_us: (wall - busy) * 1e6,
             peak_act_bytes: op.act_elems * r.act_bytes,
-            power_us: 0.0,
         }
     }
 
@@ -991,22 +981,11 @@ impl Placement<'_> {
 
     /// `ops` run once with `r` at the clock their load runs at within the device's power limit
     /// ([`Placement::clocked`]).
-    /// On a power-limited device the tally also holds the phase's draw (`Tally::power_us`).
     fn phase(&self, r: &Rates, ops: &[Op]) -> Tally {
-        let mut at_boost = self.phase_at(r, ops);
-        if self.device.full_load_w <= self.device.tdp_w {
-            return at_boost;
-        }
+        let at_boost = self.phase_at(r, ops);
         match self.clock_for(&at_boost) {
-            Some(c) => {
-                let mut t = self.phase_at(&r.at_clock(c), ops);
-                t.power_us = t.unit_us * c * c * c;
-                t
-            }
-            None => {
-                at_boost.power_us = at_boost.unit_us;
-                at_boost
-            }
+            Some(c) => self.phase_at(&r.at_clock(c), ops),
+            None => at_boost,
         }
     }
 
@@ -1212,7 +1191,6 @@ impl Placement<'_> {
             compute_precision,
             bound,
             compute_share: if r.cpu { 1.0 } else { (total.unit_us / latency_us).min(1.0) },
-            power_share: (total.power_us / latency_us).min(1.0),
             // A model draws what its bytes take of the whole bus: a CPU model's threads read at their cores'
             // rate, a share of it; an accelerator's kernels stream at the whole bus, except what a GPU's
             // kernels read from its L2.

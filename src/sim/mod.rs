@@ -157,6 +157,16 @@ struct CoresState {
     waiting: f64,
 }
 
+/// The rate of `job` with the compute units of resource `compute` at `clock` times its own: its busy share
+/// of them stretches by `1 / clock`, the rest of its time does not. Kept out of [`Scenario::rate`]'s loop,
+/// which every simulation runs at every event.
+#[inline(never)]
+fn stretched_rate(job: &Job, compute: ResourceId, clock: f64) -> f64 {
+    let busy =
+        job.demands.iter().find(|(c, _)| *c == compute).map_or(1.0, |&(_, d)| d.clamp(0.0, 1.0));
+    1.0 / (1.0 - busy + busy / minmax::max(clock, 1e-9))
+}
+
 /// The cube root of `share` in (0, 1] (1 for anything above), by bisection: multiplications and comparisons
 /// only, so the same bits natively and in wasm.
 fn cube_root_of_share(share: f64) -> f64 {
@@ -462,6 +472,7 @@ impl Scenario {
     fn rates_at_loads<'s>(&self, active: &[usize], scratch: &'s mut RateScratch) -> &'s [f64] {
         // Per resource, how far its load exceeds its capacity and the share a proportionally shared one gives
         // each job; per domain, the interference its co-runners cause: computed once, read by every job.
+        let mut budgets = false;
         for (res, state) in self.resources.iter().zip(&mut scratch.resources) {
             state.total = state.load / minmax::max(res.capacity, 1e-9);
             state.share = 1.0 / minmax::max(state.total, 1.0);
@@ -470,13 +481,14 @@ impl Scenario {
                     state.cores =
                         c.state(state.total, state.spinning / minmax::max(state.load, 1e-12));
                 }
-                ResourceKind::Shared | ResourceKind::Power { .. } => {}
+                ResourceKind::Power { .. } => budgets = true,
+                ResourceKind::Shared => {}
             }
         }
         // A power budget: the jobs draw their own power times the share of the compute units they get; where
         // that exceeds the budget the units run at the clock `x` (relative to the jobs' own) at which it fits,
         // `x³ = budget / drawn`, and serve `x` of their capacity.
-        for (r, res) in self.resources.iter().enumerate() {
+        for (r, res) in self.resources.iter().enumerate().filter(|_| budgets) {
             let ResourceKind::Power { compute } = res.kind else { continue };
             let drawn = scratch.resources[r].load * scratch.resources[compute].share;
             let x = cube_root_of_share(res.capacity / minmax::max(drawn, 1e-12));
@@ -508,14 +520,7 @@ impl Scenario {
             let share = match self.resources[r].kind {
                 ResourceKind::Shared => state.share,
                 // Its busy share on the compute units stretches by 1 / clock, the rest of its time does not.
-                ResourceKind::Power { compute } => {
-                    let busy = j
-                        .demands
-                        .iter()
-                        .find(|(c, _)| *c == compute)
-                        .map_or(1.0, |&(_, d)| d.clamp(0.0, 1.0));
-                    1.0 / (1.0 - busy + busy / minmax::max(state.share, 1e-9))
-                }
+                ResourceKind::Power { compute } => stretched_rate(j, compute, state.share),
                 // The job's terms as its group's start took them (for its first cores), else afresh.
                 ResourceKind::Cores(c) => {
                     let solo = j.solo_ns as f64;
