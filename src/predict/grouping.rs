@@ -187,33 +187,41 @@ pub(crate) fn batched_with(
 
 /// Branch and bound over the partitions of `order` ([`Partitions::solve`]): the least total makespan of a
 /// partition of the models into groups that fit, found top-down from the whole set, each set's best partition
-/// solved once. A group is simulated only when it can win: when its makespan floor
-/// ([`Scenario::makespan_floor_ns`]) plus a floor under the best partition of the rest is below the best found
-/// so far. On a CPU where every model takes all the cores no group beats running apart, and the search
-/// simulates few groups (a whole recommend of the 8-model benchmark list on `cpu`, plain and split searches
-/// together, simulates 35); on a GPU, where small models overlap, most groups still run (229 of 255 on
-/// `cuda:a100-40gb`): the floors leave out the slowdown each
-/// co-runner causes, so they sit well below the simulated makespans (55.1 against 70.5 ms for all 8).
+/// solved once. A group is simulated only when it can win: when its makespan floor plus a floor under the best
+/// partition of the rest is below the best found so far. Without thread splits the floors are
+/// [`Scenario::subset_floors_ns`]: where models progress at one rate (models on one GPU without a power
+/// budget) a floor is the group's makespan to within nanoseconds, a floor under every partition is the least
+/// sum of group floors ([`partition_floors`]), and the first group of that partition is tried first; a
+/// recommend of the 8-model benchmark list on `cuda:a100-40gb` then simulates the 8 models alone and 3 groups
+/// (229 of the 255 groups before these floors). On a CPU, where every model takes all the cores, no group
+/// beats running apart and the plain floors prune most groups (27 simulations on `cpu`, plain and split
+/// searches together); on a power-limited GPU (`cuda:l4`) every model's rate is its own, the plain floors
+/// leave out what co-runners cost each other, and most groups still run (249).
 fn exact(search: &mut GroupSearch, order: &[usize]) -> Vec<Vec<usize>> {
     let n = order.len();
     let full = (1usize << n) - 1;
-    // Without thread splits the jobs never change, so every floor comes from one pass over the subsets, and
-    // the floor of a set of models bounds every partition of it from below (see `Partitions::lower_bound`).
-    let floor: Vec<Option<u64>> = if search.split {
-        vec![None; full + 1]
+    // Without thread splits the jobs never change, so every floor comes from one pass over the subsets; a
+    // floor under every partition of a set too (`partition_floors`).
+    let (floor, partition_floor, hint) = if search.split {
+        (vec![None; full + 1], Vec::new(), Vec::new())
     } else {
-        search
-            .scenario
-            .makespan_floors_ns(order)
-            .into_iter()
-            .map(|f| Some(f.floor() as u64))
-            .collect()
+        let floors = search.scenario.subset_floors_ns(order);
+        // `as` truncates: the floor of a number that is not negative.
+        let floor: Vec<Option<u64>> = floors.group.iter().map(|&f| Some(f as u64)).collect();
+        // Plain floors add up over the groups of a partition; raised ones do not.
+        let (partition_floor, hint) = if floors.one_rate {
+            partition_floors(&floor, floors.additive.as_deref())
+        } else {
+            (floor.iter().map(|f| f.unwrap_or(0)).collect(), Vec::new())
+        };
+        (floor, partition_floor, hint)
     };
     let mut parts = Partitions {
         order,
         group: Vec::with_capacity(n),
         cost: vec![None; full + 1],
-        bounds_partitions: !search.split,
+        partition_floor,
+        hint,
         floor,
         best: vec![None; full + 1],
     };
@@ -239,6 +247,31 @@ fn exact(search: &mut GroupSearch, order: &[usize]) -> Vec<Vec<usize>> {
     groups
 }
 
+/// For every mask, the least sum of group floors over its partitions: a floor under its best partition (each
+/// group's makespan is at least its floor, and a group that does not fit only removes partitions). The same
+/// subset recursion as the search, on numbers already known.
+fn partition_floors(floor: &[Option<u64>], additive: Option<&[f64]>) -> (Vec<u64>, Vec<usize>) {
+    let floor: Vec<u64> = floor.iter().map(|f| f.unwrap_or(0)).collect();
+    let mut least = vec![0u64; floor.len()];
+    let mut first = vec![0usize; floor.len()];
+    for mask in 1..floor.len() {
+        let low = mask & mask.wrapping_neg();
+        let rest = mask ^ low;
+        // The partitions whose first group is `low` alone, then every other first group with `low` in it.
+        let mut best = (floor[low].saturating_add(least[rest]), low);
+        let mut sub = rest;
+        while sub != 0 {
+            let g = sub | low;
+            best = best.min((floor[g].saturating_add(least[mask ^ g]), g));
+            sub = (sub - 1) & rest;
+        }
+        // `as` truncates: the floor of a number that is not negative.
+        least[mask] = best.0.max(additive.map_or(0, |a| a[mask] as u64));
+        first[mask] = best.1;
+    }
+    (least, first)
+}
+
 /// The state of [`exact`]'s search, by group mask over `order`'s positions.
 struct Partitions<'o> {
     order: &'o [usize],
@@ -248,8 +281,12 @@ struct Partitions<'o> {
     cost: Vec<Option<Option<u64>>>,
     /// Makespan floors, filled on first use (all at once without thread splits).
     floor: Vec<Option<u64>>,
-    /// Whether a mask's floor also bounds its best partition (true without thread splits).
-    bounds_partitions: bool,
+    /// Without thread splits, a floor under every partition of each mask ([`partition_floors`]); empty with
+    /// thread splits (a model's threads, and so its work, depend on its group).
+    partition_floor: Vec<u64>,
+    /// Where floors were raised ([`Scenario::subset_floors_ns`]), the first group of the floors'
+    /// best partition of each mask ([`partition_floors`]): tried first. Empty otherwise.
+    hint: Vec<usize>,
     /// `best[mask]`: the least total makespan of a partition of `mask` into groups that fit and its first
     /// group (`Some(None)`: no partition fits; `None`: not solved yet).
     best: Vec<Option<Option<(u64, usize)>>>,
@@ -277,67 +314,91 @@ impl Partitions<'_> {
     fn lower_bound(&self, mask: usize) -> u64 {
         match self.best[mask] {
             Some(b) => b.map_or(u64::MAX, |(t, _)| t),
-            None if self.bounds_partitions => self.floor[mask].unwrap_or(0),
-            None => 0,
+            None => self.partition_floor.get(mask).copied().unwrap_or(0),
         }
     }
 
-    /// `best[mask]`, solved top-down: the lowest model of `mask` alone followed by the best partition of the
-    /// rest is tried first, so on equal makespans models run apart (a lower mean latency and peak memory for
-    /// the same makespan); a later group replaces it only when strictly shorter. A group is simulated, and
-    /// the rest after it solved, only when their floors leave the pair a chance against the best so far.
+    /// `best[mask]`, solved top-down. Its partitions are ranked by total makespan, then by their first group
+    /// in the order the subsets are listed: the lowest model of `mask` alone, then the groups with it from
+    /// the largest mask down (so on equal makespans models run apart: a lower mean latency and peak memory
+    /// for the same makespan). The first group the floors' own best partition starts with
+    /// ([`partition_floors`]) is tried first, as the likeliest winner; then the others, each only while its
+    /// floors leave it a chance against the best so far (a group is simulated, and the rest after it
+    /// solved, only then).
     fn solve(&mut self, search: &mut GroupSearch, mask: usize) -> Option<(u64, usize)> {
         if let Some(b) = self.best[mask] {
             return b;
         }
         let low = mask & mask.wrapping_neg();
         let rest = mask ^ low;
+        let hint = self.hint.get(mask).copied().filter(|&g| g & low != 0 && g & !mask == 0);
         let mut best: Option<(u64, usize)> = None;
-        if let Some(c) = self.cost[low].flatten() {
-            if let Some((tail, _)) = self.solve(search, rest) {
-                best = Some((c.saturating_add(tail), low));
-            }
+        if let Some(g) = hint {
+            self.consider(search, mask, g, &mut best);
+        }
+        if hint != Some(low) {
+            self.consider(search, mask, low, &mut best);
         }
         let mut sub = rest;
         while sub != 0 {
             let g = sub | low;
             sub = (sub - 1) & rest;
-            let others = mask ^ g;
-            let beaten =
-                |least: u64, tail: u64| best.is_some_and(|(b, _)| least.saturating_add(tail) >= b);
-            // A group already simulated costs what it cost; one not yet simulated is simulated only when its
-            // floor leaves it a chance.
-            let c = match self.cost[g] {
-                Some(c) => c,
-                None => {
-                    let least = self.floor(search, g);
-                    if beaten(least, self.lower_bound(others)) {
-                        continue;
-                    }
-                    let Some((tail, _)) = self.solve(search, others) else {
-                        continue;
-                    };
-                    if beaten(least, tail) {
-                        continue;
-                    }
-                    self.members(g);
-                    *self.cost[g].insert(search.cost(&self.group))
-                }
-            };
-            let Some(c) = c else { continue };
-            if beaten(c, self.lower_bound(others)) {
-                continue;
-            }
-            let Some((tail, _)) = self.solve(search, others) else {
-                continue;
-            };
-            let total = c.saturating_add(tail);
-            if best.is_none_or(|(b, _)| total < b) {
-                best = Some((total, g));
+            if hint != Some(g) {
+                self.consider(search, mask, g, &mut best);
             }
         }
         self.best[mask] = Some(best);
         best
+    }
+
+    /// The partitions of `mask` that start with group `g`: their best replaces `best` where it ranks above
+    /// it ([`Partitions::solve`]).
+    fn consider(
+        &mut self,
+        search: &mut GroupSearch,
+        mask: usize,
+        g: usize,
+        best: &mut Option<(u64, usize)>,
+    ) {
+        let low = mask & mask.wrapping_neg();
+        let others = mask ^ g;
+        // Whether a partition starting with `g` that takes `total` cannot rank above `best`.
+        let beaten = |total: u64, best: &Option<(u64, usize)>| {
+            best.is_some_and(|(b, first)| {
+                let listed_earlier = g == low || (first != low && g > first);
+                total > b || (total == b && !listed_earlier)
+            })
+        };
+        // A group already simulated costs what it cost; one not yet simulated is simulated only when its
+        // floor leaves it a chance.
+        let c = match self.cost[g] {
+            Some(c) => c,
+            None => {
+                let least = self.floor(search, g);
+                if beaten(least.saturating_add(self.lower_bound(others)), best) {
+                    return;
+                }
+                let Some((tail, _)) = self.solve(search, others) else {
+                    return;
+                };
+                if beaten(least.saturating_add(tail), best) {
+                    return;
+                }
+                self.members(g);
+                *self.cost[g].insert(search.cost(&self.group))
+            }
+        };
+        let Some(c) = c else { return };
+        if beaten(c.saturating_add(self.lower_bound(others)), best) {
+            return;
+        }
+        let Some((tail, _)) = self.solve(search, others) else {
+            return;
+        };
+        let total = c.saturating_add(tail);
+        if !beaten(total, best) {
+            *best = Some((total, g));
+        }
     }
 }
 
@@ -539,15 +600,24 @@ mod tests {
     fn the_partition_search_finds_what_simulating_every_group_finds() {
         let predictor = MultiModelPredictor::default();
         let mut checked = 0;
+        // Copies of one model: partitions that tie on makespan (copies swapped between groups), which the
+        // ranking's second key must settle as exhaustion does.
+        let copies = |n: usize| crate::predict::multi::Workload {
+            models: vec![crate::predict::spec::ModelSpec::named("resnet-50"); n],
+            constraints: Default::default(),
+        };
         for n in 2..=EXACT_GROUPING_LIMIT {
-            for (target, budget) in [
-                ("cuda:a100-40gb", None),
-                ("cuda:t4", Some(3000.0)),
-                ("cpu:laptop-4c", None),
-                ("cpu:server-32c", Some(2000.0)),
-                ("wasm:laptop-4c", None),
+            for (target, budget, tied) in [
+                ("cuda:a100-40gb", None, false),
+                ("cuda:t4", Some(3000.0), false),
+                ("cpu:laptop-4c", None, false),
+                ("cpu:server-32c", Some(2000.0), false),
+                ("wasm:laptop-4c", None, false),
+                ("cuda:a100-40gb", Some(1000.0), true),
+                ("cuda:l4", Some(1000.0), true),
+                ("cuda:t4", Some(800.0), true),
             ] {
-                let mut workload = crate::bench::catalog_mix(n);
+                let mut workload = if tied { copies(n) } else { crate::bench::catalog_mix(n) };
                 workload.constraints.max_memory_mb = budget;
                 let prep = predictor.prepare(&workload, &Target::new(target).unwrap()).unwrap();
                 for split in [false, true] {
@@ -593,6 +663,6 @@ mod tests {
                 }
             }
         }
-        assert_eq!(checked, 7 * 5 * 2);
+        assert_eq!(checked, 7 * 8 * 2);
     }
 }

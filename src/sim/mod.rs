@@ -439,6 +439,113 @@ impl Scenario {
         floors
     }
 
+    /// Whether every job of `a`'s and `b`'s kind progresses at one rate when they run together: the same
+    /// device (interference domain) and the same resources, all proportionally shared (every job on one gets
+    /// the same share of it), and no workers left spinning when one ends.
+    fn one_rate_class(&self, a: &Job, b: &Job) -> bool {
+        let plain = |j: &Job| {
+            (j.spin_after_ns == 0 || j.spin_share <= 0.0)
+                && j.demands.iter().all(|&(r, _)| {
+                    self.resources.get(r).is_some_and(|x| x.kind == ResourceKind::Shared)
+                })
+        };
+        let listed =
+            |x: &Job, y: &Job| x.demands.iter().all(|(r, _)| y.demands.iter().any(|(q, _)| q == r));
+        a.domain == b.domain && plain(a) && plain(b) && listed(a, b) && listed(b, a)
+    }
+
+    /// The positions of `order` grouped by [`Scenario::one_rate_class`], classes of two jobs or more only.
+    fn one_rate_classes(&self, order: &[usize]) -> Vec<Vec<usize>> {
+        let mut classes: Vec<Vec<usize>> = Vec::new();
+        for (b, &k) in order.iter().enumerate() {
+            let Some(j) = self.jobs.get(k).filter(|j| self.one_rate_class(j, j)) else { continue };
+            let same = |c: &&mut Vec<usize>| self.one_rate_class(&self.jobs[order[c[0]]], j);
+            match classes.iter_mut().find(same) {
+                Some(c) => c.push(b),
+                None => classes.push(vec![b]),
+            }
+        }
+        classes.retain(|c| c.len() >= 2);
+        classes
+    }
+
+    /// Floors under the makespan of every subset of `order` run alone (index: the bit mask over `order`'s
+    /// positions) for a grouping search: [`Scenario::makespan_floors_ns`], raised with the makespan of each
+    /// subset's jobs that progress at one rate (one device, the same resources, all proportionally shared,
+    /// none spinning after its end), less what rounding can take off it. Such jobs, whatever else runs
+    /// beside them, end in the order of their solo times, so while the `i`-th shortest and the longer ones
+    /// run, each progresses at most at the rate `ρ` they would have alone together (the least share of their
+    /// resources at their own load, times the interference of their number): their makespan is at least
+    /// `Σ (s(i) − s(i − 1)) / ρ(the jobs from i on)` over their solo times `s` in increasing order, built up
+    /// over the subsets of each class from the one without its shortest job. The simulator ends a job
+    /// within half a nanosecond of done early and rounds each event up to a whole nanosecond: the makespan
+    /// is monotone in every solo time with slopes summing to `1 / ρ(all)`, so `0.5 / ρ(all)`, a nanosecond
+    /// per job and 1e-9 of the total (floating point) cover it.
+    pub fn subset_floors_ns(&self, order: &[usize]) -> SubsetFloors {
+        let n = order.len();
+        let subsets = 1usize << n;
+        let classes = self.one_rate_classes(order);
+        // One class of every job: the raised floors are within nanoseconds of every subset's makespan, and
+        // the plain ones would add nothing.
+        let additive = if classes.len() == 1 && classes[0].len() == n {
+            None
+        } else {
+            Some(self.makespan_floors_ns(order))
+        };
+        let mut group = additive.clone().unwrap_or_else(|| vec![0.0; subsets]);
+        let inverse_cap: Vec<f64> =
+            self.resources.iter().map(|x| 1.0 / minmax::max(x.capacity, 1e-9)).collect();
+        let mut tight = vec![0.0f64; subsets];
+        for class in &classes {
+            let solo = |p: usize| self.jobs[order[p]].solo_ns;
+            let mut class = class.clone();
+            class.sort_by(|&a, &b| solo(a).cmp(&solo(b)).then(a.cmp(&b)));
+            let first = &self.jobs[order[class[0]]];
+            let alpha = self.domains.get(first.domain).map_or(0.0, |d| d.interference_per_job);
+            // The class's resources, and each member's demand on them (dense rows).
+            let listed: Vec<usize> = first.demands.iter().map(|&(res, _)| res).collect();
+            let w = listed.len();
+            let mut demand = vec![0.0f64; class.len() * w];
+            for (i, &p) in class.iter().enumerate() {
+                for &(res, d) in &self.jobs[order[p]].demands {
+                    if let Some(c) = listed.iter().position(|&x| x == res) {
+                        demand[i * w + c] += d * inverse_cap[res];
+                    }
+                }
+            }
+            let solos: Vec<f64> = class.iter().map(|&p| solo(p) as f64).collect();
+            let local_subsets = 1usize << class.len();
+            // Per local subset: load over capacity per listed resource, jobs, 1 / rate, makespan, global mask.
+            let mut load = vec![0.0f64; local_subsets * w];
+            let mut jobs = vec![0.0f64; local_subsets];
+            let mut inverse = vec![0.0f64; local_subsets];
+            let mut span = vec![0.0f64; local_subsets];
+            let mut global = vec![0usize; local_subsets];
+            for local in 1..local_subsets {
+                let low = local.trailing_zeros() as usize;
+                let rest = local & (local - 1);
+                global[local] = global[rest] | 1 << class[low];
+                jobs[local] = jobs[rest] + 1.0;
+                let mut over: f64 = 1.0;
+                for (c, d) in demand[low * w..low * w + w].iter().enumerate() {
+                    let x = load[rest * w + c] + d;
+                    load[local * w + c] = x;
+                    over = minmax::max(over, x);
+                }
+                // The simulator's rate is at least 1e-12.
+                inverse[local] = minmax::min(over * (1.0 + alpha * (jobs[local] - 1.0)), 1e12);
+                span[local] = span[rest] + solos[low] * (inverse[local] - inverse[rest]);
+                let margin = 0.5 * inverse[local] + 1e-9 * span[local] + jobs[local];
+                tight[global[local]] = span[local] - margin;
+            }
+            let members = global[local_subsets - 1];
+            for (mask, floor) in group.iter_mut().enumerate() {
+                *floor = minmax::max(*floor, tight[mask & members]);
+            }
+        }
+        SubsetFloors { group, additive, one_rate: !classes.is_empty() }
+    }
+
     /// Empties `scratch`'s loads: one slot per resource and per domain (at least one).
     fn clear_loads(&self, scratch: &mut RateScratch) {
         scratch.resources.clear();
@@ -757,6 +864,19 @@ fn ceil_ns(t: f64) -> u64 {
     }
 }
 
+/// Floors of every subset of a list of jobs ([`Scenario::subset_floors_ns`]), by bit mask over the list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SubsetFloors {
+    /// Under each subset's makespan run alone, ns.
+    pub group: Vec<f64>,
+    /// [`Scenario::makespan_floors_ns`], which add up over the groups of a partition (the summed makespans
+    /// of groups run one after another are at least the floor of their union); `None` where every job is of
+    /// one class (then `group`, within rounding of the simulated makespans, leaves them nothing to add).
+    pub additive: Option<Vec<f64>>,
+    /// Whether any subset's floor was raised above the additive one (jobs of one class, two or more).
+    pub one_rate: bool,
+}
+
 /// Buffers of a simulation, kept between runs by a caller that simulates many groups of one scenario.
 #[derive(Debug, Clone, Default)]
 pub struct Workspace {
@@ -1059,6 +1179,80 @@ mod tests {
             }
         }
         assert_eq!(ceil_ns(1e300), u64::MAX);
+    }
+
+    #[test]
+    fn one_rate_floors_stay_under_the_simulated_run_and_come_within_rounding_of_it() {
+        // Device 0 (interference 0.05): five jobs on its units and bus, and one that also uses a third
+        // resource (a class of its own); device 1: a job on cores (no one-rate class) that shares the bus.
+        let mut jobs = Vec::new();
+        for (solo, units, bus) in [
+            (1000u64, 0.6, 0.1),
+            (3000, 0.3, 0.4),
+            (700, 0.9, 0.05),
+            (2500, 0.5, 0.3),
+            (700, 0.2, 0.6),
+        ] {
+            let mut j = job(solo, units);
+            j.demands.push((1, bus));
+            jobs.push(j);
+        }
+        let mut odd = job(1800, 0.4);
+        odd.demands.extend([(1, 0.2), (2, 0.7)]);
+        jobs.push(odd);
+        let mut on_cores = job(2200, 1.0);
+        on_cores.demands = vec![(3, 0.5), (1, 0.3)];
+        on_cores.domain = 1;
+        on_cores.spin_after_ns = 500;
+        on_cores.spin_share = 0.5;
+        jobs.push(on_cores);
+        let mut sc = scenario(jobs, vec![]);
+        sc.resources = vec![
+            Resource { kind: ResourceKind::Shared, capacity: 1.0 },
+            Resource { kind: ResourceKind::Shared, capacity: 0.8 },
+            Resource { kind: ResourceKind::Shared, capacity: 1.0 },
+            Resource { kind: two_plain_cores(), capacity: 1.0 },
+        ];
+        sc.domains =
+            vec![Domain { interference_per_job: 0.05 }, Domain { interference_per_job: 0.08 }];
+        // Listed in another order than the jobs: the floors index subsets of `order`'s positions.
+        let order = [3, 6, 0, 5, 1, 4, 2];
+        let base = sc.makespan_floors_ns(&order);
+        let floors = sc.subset_floors_ns(&order);
+        assert!(floors.one_rate);
+        assert_eq!(floors.additive.as_ref(), Some(&base));
+        let tight = floors.group;
+        let mut ws = Workspace::default();
+        let mut raised = 0;
+        for mask in 1..1usize << order.len() {
+            let group: Vec<usize> =
+                (0..order.len()).filter(|b| mask >> b & 1 == 1).map(|b| order[b]).collect();
+            let run = sc.run_group(&group, &mut ws).makespan_ns as f64;
+            assert!(
+                tight[mask] >= base[mask] && tight[mask] <= run,
+                "{group:?}: {} above {run}",
+                tight[mask]
+            );
+            // The device's five one-rate jobs alone: the floor is their makespan to within rounding.
+            if group.len() >= 2 && group.iter().all(|&k| k <= 4) {
+                assert!(run - tight[mask] <= 3.0 * group.len() as f64 + 1e-6 * run, "{group:?}");
+                raised += usize::from(tight[mask] > base[mask]);
+            }
+        }
+        // Every group of two or more of the five runs longer than its base floor says (interference).
+        assert_eq!(raised, 26);
+        // A scenario with no two jobs of one class keeps its floors.
+        let lone = scenario(vec![job(1000, 0.5), job(2000, 0.5)], vec![]);
+        let floors = lone.subset_floors_ns(&[0]);
+        assert!(!floors.one_rate);
+        assert_eq!(floors.group, vec![0.0, 1000.0]);
+        // Jobs all of one class: no plain floors are needed, and the raised ones stay under each run.
+        let both = lone.subset_floors_ns(&[1, 0]);
+        assert!(both.one_rate && both.additive.is_none());
+        for (mask, group) in [(1, vec![1]), (2, vec![0]), (3, vec![1, 0])] {
+            let run = lone.run_group(&group, &mut ws).makespan_ns as f64;
+            assert!(both.group[mask] <= run && run - both.group[mask] <= 6.0, "{group:?}");
+        }
     }
 
     #[test]
