@@ -360,7 +360,7 @@ impl Scenario {
         for &k in active {
             self.job_load(k, 1.0, scratch);
         }
-        self.rates_at_loads(active, scratch)
+        self.rates_at_loads(active, scratch, false)
     }
 
     /// Takes what the rates of `jobs` on cores read at every event from the jobs into `scratch`
@@ -576,7 +576,14 @@ impl Scenario {
 
     /// The rate of every job of `active` with `scratch` holding the loads they and any spinning pools put
     /// on each resource and domain.
-    fn rates_at_loads<'s>(&self, active: &[usize], scratch: &'s mut RateScratch) -> &'s [f64] {
+    /// `one_rate`: every job of `active` is of one [`Scenario::one_rate_class`], so each has the first's rate
+    /// (the same minimum over the same shares, times the same interference: bit for bit), computed once.
+    fn rates_at_loads<'s>(
+        &self,
+        active: &[usize],
+        scratch: &'s mut RateScratch,
+        one_rate: bool,
+    ) -> &'s [f64] {
         // Per resource, how far its load exceeds its capacity and the share a proportionally shared one gives
         // each job; per domain, the interference its co-runners cause: computed once, read by every job.
         let mut budgets = false;
@@ -612,9 +619,14 @@ impl Scenario {
             });
         }
         scratch.rates.clear();
-        for &k in active {
+        // One call site of `rate`, so that it stays inlined in the loop.
+        let computed = if one_rate { active.len().min(1) } else { active.len() };
+        for &k in &active[..computed] {
             let r = minmax::max(self.rate(k, scratch), 1e-12);
             scratch.rates.push(r);
+        }
+        if let Some(&r) = scratch.rates.first() {
+            scratch.rates.resize(active.len(), r);
         }
         &scratch.rates
     }
@@ -757,6 +769,13 @@ impl Scenario {
             }
             ws.active.clear();
             ws.active.extend(group.iter().copied().filter(|&k| k < n));
+            let one_rate = match ws.active.split_first() {
+                Some((&first, rest)) if !rest.is_empty() => {
+                    let first = &self.jobs[first];
+                    rest.iter().all(|&k| self.one_rate_class(first, &self.jobs[k]))
+                }
+                _ => false,
+            };
             self.cores_terms(ws.active.iter().copied(), &mut ws.rates);
             for &k in &ws.active {
                 obs.start(k, now);
@@ -785,7 +804,7 @@ impl Scenario {
                     }
                     keep
                 });
-                self.rates_at_loads(&ws.active, &mut ws.rates);
+                self.rates_at_loads(&ws.active, &mut ws.rates, one_rate);
                 let rates = &ws.rates.rates;
                 // Rates hold until the next job ends or the next spinning pool blocks.
                 let until_spin_ends = ws
@@ -793,12 +812,20 @@ impl Scenario {
                     .iter()
                     .map(|p| (p.until_ns - now) as f64)
                     .fold(f64::INFINITY, minmax::min);
-                let step = ws
-                    .active
-                    .iter()
-                    .zip(rates)
-                    .map(|(&k, r)| ws.remaining[k] / r)
-                    .fold(until_spin_ends, minmax::min);
+                let step = match rates.first() {
+                    // One rate: the least remaining work over it (division by one positive number keeps
+                    // the order, so this is the least quotient, bit for bit) with one division.
+                    Some(&r) if one_rate => {
+                        let least = ws.active.iter().map(|&k| ws.remaining[k]);
+                        minmax::min(until_spin_ends, least.fold(f64::INFINITY, minmax::min) / r)
+                    }
+                    _ => ws
+                        .active
+                        .iter()
+                        .zip(rates)
+                        .map(|(&k, r)| ws.remaining[k] / r)
+                        .fold(until_spin_ends, minmax::min),
+                };
                 let dt = ceil_ns(step);
                 obs.busy(self, &ws.active, dt);
                 now += dt;
@@ -1181,22 +1208,47 @@ mod tests {
         assert_eq!(ceil_ns(1e300), u64::MAX);
     }
 
+    /// Five jobs of one device on its units (resource 0) and bus (resource 1), of different lengths.
+    fn jobs_on_units_and_bus() -> Vec<Job> {
+        [(1000u64, 0.6, 0.1), (3000, 0.3, 0.4), (700, 0.9, 0.05), (2500, 0.5, 0.3), (700, 0.2, 0.6)]
+            .into_iter()
+            .map(|(solo, units, bus)| {
+                let mut j = job(solo, units);
+                j.demands.push((1, bus));
+                j
+            })
+            .collect()
+    }
+
+    #[test]
+    fn jobs_of_one_rate_run_as_the_general_rule_runs_them() {
+        // Five jobs on one device's units and bus (one class: their rate is computed once per event), and the
+        // same five where one also lists an idle third resource (no class: every rate computed): the same
+        // schedule to the nanosecond.
+        let jobs = jobs_on_units_and_bus();
+        let mut one = scenario(jobs, vec![vec![0, 1, 2, 3, 4], vec![2, 4]]);
+        one.resources = vec![
+            Resource { kind: ResourceKind::Shared, capacity: 1.0 },
+            Resource { kind: ResourceKind::Shared, capacity: 0.8 },
+            Resource { kind: ResourceKind::Shared, capacity: 1.0 },
+        ];
+        one.domains[0].interference_per_job = 0.05;
+        let mut general = one.clone();
+        general.jobs[3].demands.push((2, 0.0));
+        assert!(one.one_rate_class(&one.jobs[0], &one.jobs[3]));
+        assert!(!general.one_rate_class(&general.jobs[0], &general.jobs[3]));
+        let (a, b) = (one.run(), general.run());
+        assert_eq!(a.spans, b.spans);
+        assert_eq!(a.makespan_ns, b.makespan_ns);
+        // Processor sharing slowed them: the first group took longer than its longest job.
+        assert!(a.spans[1].end_ns > 3000);
+    }
+
     #[test]
     fn one_rate_floors_stay_under_the_simulated_run_and_come_within_rounding_of_it() {
         // Device 0 (interference 0.05): five jobs on its units and bus, and one that also uses a third
         // resource (a class of its own); device 1: a job on cores (no one-rate class) that shares the bus.
-        let mut jobs = Vec::new();
-        for (solo, units, bus) in [
-            (1000u64, 0.6, 0.1),
-            (3000, 0.3, 0.4),
-            (700, 0.9, 0.05),
-            (2500, 0.5, 0.3),
-            (700, 0.2, 0.6),
-        ] {
-            let mut j = job(solo, units);
-            j.demands.push((1, bus));
-            jobs.push(j);
-        }
+        let mut jobs = jobs_on_units_and_bus();
         let mut odd = job(1800, 0.4);
         odd.demands.extend([(1, 0.2), (2, 0.7)]);
         jobs.push(odd);
