@@ -207,14 +207,14 @@ fn exact(search: &mut GroupSearch, order: &[usize]) -> Vec<Vec<usize>> {
     } else {
         let floors = search.scenario.subset_floors_ns(order);
         // `as` truncates: the floor of a number that is not negative.
-        let floor: Vec<Option<u64>> = floors.group.iter().map(|&f| Some(f as u64)).collect();
+        let group: Vec<u64> = floors.group.iter().map(|&f| f as u64).collect();
         // Plain floors add up over the groups of a partition; raised ones do not.
         let (partition_floor, hint) = if floors.one_rate {
-            partition_floors(&floor, floors.additive.as_deref())
+            partition_floors(&group, floors.additive.as_deref())
         } else {
-            (floor.iter().map(|f| f.unwrap_or(0)).collect(), Vec::new())
+            (group.clone(), Vec::new())
         };
-        (floor, partition_floor, hint)
+        (group.into_iter().map(Some).collect(), partition_floor, hint)
     };
     let mut parts = Partitions {
         order,
@@ -250,8 +250,7 @@ fn exact(search: &mut GroupSearch, order: &[usize]) -> Vec<Vec<usize>> {
 /// For every mask, the least sum of group floors over its partitions: a floor under its best partition (each
 /// group's makespan is at least its floor, and a group that does not fit only removes partitions). The same
 /// subset recursion as the search, on numbers already known.
-fn partition_floors(floor: &[Option<u64>], additive: Option<&[f64]>) -> (Vec<u64>, Vec<usize>) {
-    let floor: Vec<u64> = floor.iter().map(|f| f.unwrap_or(0)).collect();
+fn partition_floors(floor: &[u64], additive: Option<&[f64]>) -> (Vec<u64>, Vec<usize>) {
     let mut least = vec![0u64; floor.len()];
     let mut first = vec![0usize; floor.len()];
     for mask in 1..floor.len() {

@@ -35,6 +35,10 @@ pub fn order_free_sum(values: impl Iterator<Item = f64>) -> f64 {
     terms.iter().sum()
 }
 
+/// The least rate a running job progresses at (solo work per unit of time): a floor that keeps every event's
+/// step finite, not a model of anything.
+const MIN_RATE: f64 = 1e-12;
+
 /// Index of a shared resource (a device's compute units or queue, a memory bus, the host CPU).
 pub type ResourceId = usize;
 
@@ -439,33 +443,57 @@ impl Scenario {
         floors
     }
 
-    /// Whether every job of `a`'s and `b`'s kind progresses at one rate when they run together: the same
-    /// device (interference domain) and the same resources, all proportionally shared (every job on one gets
-    /// the same share of it), and no workers left spinning when one ends.
-    fn one_rate_class(&self, a: &Job, b: &Job) -> bool {
-        let plain = |j: &Job| {
-            (j.spin_after_ns == 0 || j.spin_share <= 0.0)
-                && j.demands.iter().all(|&(r, _)| {
-                    self.resources.get(r).is_some_and(|x| x.kind == ResourceKind::Shared)
-                })
-        };
-        let listed =
-            |x: &Job, y: &Job| x.demands.iter().all(|(r, _)| y.demands.iter().any(|(q, _)| q == r));
-        a.domain == b.domain && plain(a) && plain(b) && listed(a, b) && listed(b, a)
+    /// Whether `j` can share one rate with others ([`Scenario::of_one_rate`]): every resource it lists is
+    /// proportionally shared, and no workers of its are left spinning when it ends.
+    fn one_rate_job(&self, j: &Job) -> bool {
+        (j.spin_after_ns == 0 || j.spin_share <= 0.0)
+            && j.demands.iter().all(|&(r, _)| {
+                self.resources.get(r).is_some_and(|x| x.kind == ResourceKind::Shared)
+            })
     }
 
-    /// The positions of `order` grouped by [`Scenario::one_rate_class`], classes of two jobs or more only.
+    /// Whether `a` and `b` run on the same device (interference domain) and list the same resources.
+    fn same_device_and_resources(a: &Job, b: &Job) -> bool {
+        let listed =
+            |x: &Job, y: &Job| x.demands.iter().all(|(r, _)| y.demands.iter().any(|(q, _)| q == r));
+        a.domain == b.domain && listed(a, b) && listed(b, a)
+    }
+
+    /// Whether the jobs `group` lists (at least two) progress at one rate whenever they run together, whatever
+    /// else runs beside them: the same device and the same resources ([`Scenario::same_device_and_resources`]),
+    /// all proportionally shared (every job on one gets the same share of it), and no workers left spinning
+    /// when one ends ([`Scenario::one_rate_job`]).
+    fn of_one_rate(&self, group: &[usize]) -> bool {
+        match group.split_first() {
+            Some((&first, rest)) if !rest.is_empty() => {
+                let first = &self.jobs[first];
+                self.one_rate_job(first)
+                    && rest
+                        .iter()
+                        .map(|&k| &self.jobs[k])
+                        .all(|j| self.one_rate_job(j) && Self::same_device_and_resources(first, j))
+            }
+            _ => false,
+        }
+    }
+
+    /// The positions of `order` grouped into classes of one rate ([`Scenario::of_one_rate`]), of two jobs or
+    /// more only, each in increasing solo time (then position).
     fn one_rate_classes(&self, order: &[usize]) -> Vec<Vec<usize>> {
         let mut classes: Vec<Vec<usize>> = Vec::new();
         for (b, &k) in order.iter().enumerate() {
-            let Some(j) = self.jobs.get(k).filter(|j| self.one_rate_class(j, j)) else { continue };
-            let same = |c: &&mut Vec<usize>| self.one_rate_class(&self.jobs[order[c[0]]], j);
+            let Some(j) = self.jobs.get(k).filter(|j| self.one_rate_job(j)) else { continue };
+            let same =
+                |c: &&mut Vec<usize>| Self::same_device_and_resources(&self.jobs[order[c[0]]], j);
             match classes.iter_mut().find(same) {
                 Some(c) => c.push(b),
                 None => classes.push(vec![b]),
             }
         }
         classes.retain(|c| c.len() >= 2);
+        for class in &mut classes {
+            class.sort_by_key(|&p| (self.jobs[order[p]].solo_ns, p));
+        }
         classes
     }
 
@@ -497,9 +525,6 @@ impl Scenario {
             self.resources.iter().map(|x| 1.0 / minmax::max(x.capacity, 1e-9)).collect();
         let mut tight = vec![0.0f64; subsets];
         for class in &classes {
-            let solo = |p: usize| self.jobs[order[p]].solo_ns;
-            let mut class = class.clone();
-            class.sort_by(|&a, &b| solo(a).cmp(&solo(b)).then(a.cmp(&b)));
             let first = &self.jobs[order[class[0]]];
             let alpha = self.domains.get(first.domain).map_or(0.0, |d| d.interference_per_job);
             // The class's resources, and each member's demand on them (dense rows).
@@ -513,7 +538,8 @@ impl Scenario {
                     }
                 }
             }
-            let solos: Vec<f64> = class.iter().map(|&p| solo(p) as f64).collect();
+            let solos: Vec<f64> =
+                class.iter().map(|&p| self.jobs[order[p]].solo_ns as f64).collect();
             let local_subsets = 1usize << class.len();
             // Per local subset: load over capacity per listed resource, jobs, 1 / rate, makespan, global mask.
             let mut load = vec![0.0f64; local_subsets * w];
@@ -532,8 +558,9 @@ impl Scenario {
                     load[local * w + c] = x;
                     over = minmax::max(over, x);
                 }
-                // The simulator's rate is at least 1e-12.
-                inverse[local] = minmax::min(over * (1.0 + alpha * (jobs[local] - 1.0)), 1e12);
+                // The simulator's rate is at least MIN_RATE.
+                inverse[local] =
+                    minmax::min(over * (1.0 + alpha * (jobs[local] - 1.0)), 1.0 / MIN_RATE);
                 span[local] = span[rest] + solos[low] * (inverse[local] - inverse[rest]);
                 let margin = 0.5 * inverse[local] + 1e-9 * span[local] + jobs[local];
                 tight[global[local]] = span[local] - margin;
@@ -576,7 +603,7 @@ impl Scenario {
 
     /// The rate of every job of `active` with `scratch` holding the loads they and any spinning pools put
     /// on each resource and domain.
-    /// `one_rate`: every job of `active` is of one [`Scenario::one_rate_class`], so each has the first's rate
+    /// `one_rate`: the jobs of `active` are of one rate ([`Scenario::of_one_rate`]), so each has the first's rate
     /// (the same minimum over the same shares, times the same interference: bit for bit), computed once.
     fn rates_at_loads<'s>(
         &self,
@@ -622,7 +649,7 @@ impl Scenario {
         // One call site of `rate`, so that it stays inlined in the loop.
         let computed = if one_rate { active.len().min(1) } else { active.len() };
         for &k in &active[..computed] {
-            let r = minmax::max(self.rate(k, scratch), 1e-12);
+            let r = minmax::max(self.rate(k, scratch), MIN_RATE);
             scratch.rates.push(r);
         }
         if let Some(&r) = scratch.rates.first() {
@@ -769,13 +796,7 @@ impl Scenario {
             }
             ws.active.clear();
             ws.active.extend(group.iter().copied().filter(|&k| k < n));
-            let one_rate = match ws.active.split_first() {
-                Some((&first, rest)) if !rest.is_empty() => {
-                    let first = &self.jobs[first];
-                    rest.iter().all(|&k| self.one_rate_class(first, &self.jobs[k]))
-                }
-                _ => false,
-            };
+            let one_rate = self.of_one_rate(&ws.active);
             self.cores_terms(ws.active.iter().copied(), &mut ws.rates);
             for &k in &ws.active {
                 obs.start(k, now);
@@ -1235,8 +1256,8 @@ mod tests {
         one.domains[0].interference_per_job = 0.05;
         let mut general = one.clone();
         general.jobs[3].demands.push((2, 0.0));
-        assert!(one.one_rate_class(&one.jobs[0], &one.jobs[3]));
-        assert!(!general.one_rate_class(&general.jobs[0], &general.jobs[3]));
+        assert!(one.of_one_rate(&[0, 1, 2, 3, 4]));
+        assert!(!general.of_one_rate(&[0, 1, 2, 3, 4]));
         let (a, b) = (one.run(), general.run());
         assert_eq!(a.spans, b.spans);
         assert_eq!(a.makespan_ns, b.makespan_ns);
