@@ -39,7 +39,8 @@ pub struct MultiModelPredictor {
     /// computes its own.
     pub memo: Option<SingleMemo>,
     /// The workload [`Self::predict`] and [`Self::recommend`] resolved last, kept for the next call (shared
-    /// by the predictor's clones); `None`: every call resolves its workload.
+    /// by the predictor's clones), with the plans of its last recommend's grouping searches
+    /// ([`crate::predict::memo::KeptSearches`]); `None`: every call resolves its workload and searches.
     pub prepared: Option<PreparedMemo>,
 }
 

@@ -158,7 +158,7 @@ enum Command {
         /// Seconds to time each case for.
         #[arg(long, default_value_t = 1.0)]
         seconds: f64,
-        /// Only the cases whose name contains this (e.g. `recommend/8`).
+        /// Only the cases whose name contains this (e.g. `recommend/8`), or only the one named exactly this.
         #[arg(long)]
         only: Option<String>,
         /// Also time one predict and one recommend on 1, 10, 100, 1,000 and 10,000 models (about a minute).

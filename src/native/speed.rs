@@ -79,11 +79,25 @@ pub fn scaling() -> Result<Vec<ScalingRow>> {
     Ok(rows)
 }
 
-/// Runs every case for about `seconds` each; `only` keeps the cases whose name contains it.
+/// The serving simulator's cases: name and policy.
+const SERVE_CASES: [(&str, Policy); 2] =
+    [("serve/parallel", Policy::Parallel), ("serve/fifo", Policy::Fifo)];
+
+/// Runs every case for about `seconds` each; `only` keeps the cases whose name contains it, or only the one
+/// named exactly that where there is one (`recommend/8-models/cpu` without its `/no-memo` twin).
 pub fn run(seconds: f64, only: Option<&str>) -> Result<BenchReport> {
+    let all = bench::cases();
+    let exact = only.filter(|o| {
+        all.iter().any(|c| c.name == *o) || SERVE_CASES.iter().any(|(name, _)| name == o)
+    });
+    let skip = |name: &str| match (exact, only) {
+        (Some(o), _) => name != o,
+        (None, Some(o)) => !name.contains(o),
+        (None, None) => false,
+    };
     let mut cases = Vec::new();
-    for case in bench::cases() {
-        if only.is_some_and(|o| !case.name.contains(o)) {
+    for case in all {
+        if skip(&case.name) {
             continue;
         }
         // A predictor of its own per case, so that no case finds another's predictions in its memo.
@@ -116,8 +130,8 @@ pub fn run(seconds: f64, only: Option<&str>) -> Result<BenchReport> {
     }
     let mut serve_timings = Vec::new();
     let prep = prepare(&bench::seed(), &Target::new("cuda:a100-40gb")?, &Default::default())?;
-    for (name, policy) in [("serve/parallel", Policy::Parallel), ("serve/fifo", Policy::Fifo)] {
-        if only.is_some_and(|o| !name.contains(o)) {
+    for (name, policy) in SERVE_CASES {
+        if skip(name) {
             continue;
         }
         let config = bench::serve_config(&prep, policy, SERVE_REQUESTS)?;

@@ -8,7 +8,7 @@ pub use crate::predict::threads;
 
 use crate::catalog::hardware::Concurrency;
 use crate::error::{Error, Result};
-use crate::predict::grouping::batched_with;
+use crate::predict::grouping::{batched_with, SearchedPlans};
 use crate::predict::multi::{MultiPrediction, Plan, Prepared, Residency, Strategy};
 use threads::SingleTable;
 
@@ -99,14 +99,20 @@ pub fn recommend(prep: &Prepared, goal: Goal) -> Recommendation {
     // Single-model predictions by thread count, computed once for every option below.
     let mut table = SingleTable::new(prep);
     let sequential = prep.sequential_plan(|i, t| table.get(prep, i, t).latency_ms);
+    // The grouping searches, or their plans from this workload's last recommend where the predictor keeps it.
+    let searched = prep.kept_searches.get_or_search(|| SearchedPlans {
+        batched: batched_with(prep, vec![None; n], &mut table, false),
+        split: shares_a_cpu(prep)
+            .then(|| (parallel_split(prep, &mut table), batched_split(prep, &mut table))),
+    });
     let mut options: Vec<(String, Plan)> = vec![
         ("parallel".into(), prep.plan(Strategy::Parallel)),
         ("sequential".into(), sequential),
-        ("batched".into(), batched_with(prep, vec![None; n], &mut table, false)),
+        ("batched".into(), searched.batched.clone()),
     ];
-    if shares_a_cpu(prep) {
-        options.push(("parallel-split-threads".into(), parallel_split(prep, &mut table)));
-        options.push(("batched-split-threads".into(), batched_split(prep, &mut table)));
+    if let Some((parallel, batched)) = &searched.split {
+        options.push(("parallel-split-threads".into(), parallel.clone()));
+        options.push(("batched-split-threads".into(), batched.clone()));
     }
     let mut candidates: Vec<Candidate> = Vec::with_capacity(options.len() + 1);
     for (label, plan) in options {

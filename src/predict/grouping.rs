@@ -99,6 +99,17 @@ impl<'a> GroupSearch<'a> {
     }
 }
 
+/// What `recommend`'s grouping searches find for a workload: the `batched` plan with every model on the
+/// threads it would take alone, and where two or more models share a CPU the plans with its cores split
+/// between them, all at once and by groups ([`parallel_split`], [`batched_split`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchedPlans {
+    /// The grouping with each model's own threads.
+    pub batched: Plan,
+    /// `(parallel_split, batched_split)` where models share a CPU.
+    pub split: Option<(Plan, Plan)>,
+}
+
 /// The `batched` plan: a partition of the models into groups that run one after another, found exactly for up
 /// to [`EXACT_GROUPING_LIMIT`] models (minimum total makespan among partitions whose every group fits in
 /// memory) and greedily beyond (longest model first, into the group whose estimated makespan it lengthens

@@ -21,6 +21,7 @@ use std::hash::BuildHasherDefault;
 
 use rustc_hash::FxHasher;
 
+use super::grouping::SearchedPlans;
 use super::multi::{Prepared, Target, Workload};
 use super::single::SinglePrediction;
 use super::spec::ResolvedModel;
@@ -181,7 +182,10 @@ impl PreparedMemo {
                 return Ok(Arc::clone(&last.prepared));
             }
         }
-        let prepared = Arc::new(prepare()?);
+        let mut prepared = prepare()?;
+        // Kept behind an `Arc` from here on, so nothing can change it after its searches ran.
+        prepared.kept_searches = KeptSearches::on();
+        let prepared = Arc::new(prepared);
         *self.last() = Some(LastPrepared {
             target: target.clone(),
             sharing: sharing.clone(),
@@ -204,6 +208,65 @@ impl std::fmt::Debug for PreparedMemo {
 
 /// Every memo equals every other: what it holds never changes a result.
 impl PartialEq for PreparedMemo {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+/// The plans of `recommend`'s grouping searches for a workload the predictor keeps ([`PreparedMemo`]), found
+/// by its first recommend and taken by the next ones (another goal, the same models again). The searches read
+/// nothing but the prepared workload (and single-model predictions, which the memo only ever returns as they
+/// would be computed), so like the other memos it never changes a result. Only a kept workload keeps them: it
+/// sits behind an `Arc` and cannot change after they ran; a [`Prepared`] from [`super::multi::prepare`] (whose
+/// fields a caller may change between calls) and every clone start off, searching on each call.
+#[derive(Default)]
+pub struct KeptSearches {
+    on: bool,
+    plans: std::sync::OnceLock<SearchedPlans>,
+}
+
+impl KeptSearches {
+    /// A holder that keeps the plans.
+    fn on() -> Self {
+        KeptSearches { on: true, plans: std::sync::OnceLock::new() }
+    }
+
+    /// The kept plans, or `search`'s (kept where this holder keeps them).
+    pub(crate) fn get_or_search(
+        &self,
+        search: impl FnOnce() -> SearchedPlans,
+    ) -> std::borrow::Cow<'_, SearchedPlans> {
+        if self.on {
+            std::borrow::Cow::Borrowed(self.plans.get_or_init(search))
+        } else {
+            std::borrow::Cow::Owned(search())
+        }
+    }
+}
+
+#[cfg(test)]
+impl KeptSearches {
+    /// Whether plans are kept.
+    pub(crate) fn is_kept(&self) -> bool {
+        self.plans.get().is_some()
+    }
+}
+
+/// A clone keeps nothing: it may be changed, and its searches must see the change.
+impl Clone for KeptSearches {
+    fn clone(&self) -> Self {
+        Self::default()
+    }
+}
+
+impl std::fmt::Debug for KeptSearches {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeptSearches").field("kept", &self.plans.get().is_some()).finish()
+    }
+}
+
+/// Every holder equals every other: what it keeps never changes a result.
+impl PartialEq for KeptSearches {
     fn eq(&self, _: &Self) -> bool {
         true
     }
@@ -259,12 +322,60 @@ mod tests {
                     let a = kept.predict(w, &target, strategy).unwrap();
                     assert_eq!(a, fresh.predict(w, &target, strategy).unwrap(), "{hardware}");
                 }
-                let a = kept.recommend(w, &target, Goal::Throughput).unwrap();
-                assert_eq!(a, fresh.recommend(w, &target, Goal::Throughput).unwrap());
+                // Every goal, the later ones from the kept workload's kept searches.
+                for goal in [Goal::Throughput, Goal::Latency, Goal::Memory, Goal::Energy] {
+                    let a = kept.recommend(w, &target, goal).unwrap();
+                    assert_eq!(
+                        a,
+                        fresh.recommend(w, &target, goal).unwrap(),
+                        "{hardware} {goal:?}"
+                    );
+                }
             }
         }
         assert!(!kept.memo.unwrap().is_empty());
         assert!(fresh.memo.is_none());
+    }
+
+    #[test]
+    fn only_a_kept_workload_keeps_its_searches_and_a_changed_copy_searches_again() {
+        let p = MultiModelPredictor::default();
+        let target = Target::new("cpu").unwrap();
+        let w = bench::catalog_mix(6);
+        let first = p.recommend(&w, &target, Goal::Throughput).unwrap();
+        let kept = p.prepared(&w, &target).unwrap();
+        assert!(kept.kept_searches.is_kept());
+        assert_eq!(p.recommend(&w, &target, Goal::Throughput).unwrap(), first);
+        // A workload prepared outside the memo, and a copy of the kept one, search on every call.
+        let own = p.prepare(&w, &target).unwrap();
+        assert_eq!(crate::plan::recommend(&own, Goal::Throughput), first);
+        assert!(!own.kept_searches.is_kept());
+        let mut copy = (*kept).clone();
+        assert!(!copy.kept_searches.is_kept());
+        // Changed after the kept searches ran: the copy's plans are the changed workload's, not the kept ones.
+        // A budget under every model at once: the searches' groups must change.
+        let all_at_once = first.candidates.iter().map(|c| c.prediction.combined_memory_mb);
+        let budget = 0.6 * all_at_once.fold(0.0, f64::max);
+        copy.constraints.max_memory_mb = Some(budget);
+        let tight = Workload {
+            constraints: crate::predict::multi::Constraints {
+                max_memory_mb: Some(budget),
+                ..Default::default()
+            },
+            ..w.clone()
+        };
+        let expected = MultiModelPredictor::default()
+            .without_memo()
+            .recommend(&tight, &target, Goal::Throughput)
+            .unwrap();
+        assert!(expected.candidates != first.candidates, "the budget changes nothing");
+        let got = crate::plan::recommend(&copy, Goal::Throughput);
+        assert!(
+            got == expected,
+            "the changed copy answered {}, not {}",
+            got.reason,
+            expected.reason
+        );
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! weights, then let the simulator ([`crate::sim`]) run the plan so that per-model start/end times, the
 //! timeline, the makespan and peak memory come from one schedule and always agree.
 
-use super::memo::SingleMemo;
+use super::memo::{KeptSearches, SingleMemo};
 use super::single::{Placement, SinglePrediction};
 use super::spec::{resolve, ModelSpec, ResolvedModel};
 use crate::catalog::hardware::{self, Concurrency, DeviceProfile, MemoryPool};
@@ -221,6 +221,8 @@ pub struct Prepared {
     /// Every model's canonical key (with its device's index), in one buffer: `key_spans[i]` is model `i`'s.
     key_text: String,
     key_spans: Vec<std::ops::Range<usize>>,
+    /// The grouping searches' plans, kept where the predictor keeps this workload ([`KeptSearches`]).
+    pub(crate) kept_searches: KeptSearches,
 }
 
 /// Largest workload accepted in one call.
@@ -299,6 +301,7 @@ pub fn prepare_with(
         memo: memo.cloned(),
         key_text,
         key_spans,
+        kept_searches: KeptSearches::default(),
     };
     prepared.apply_sharing(sharing);
     Ok(prepared)
