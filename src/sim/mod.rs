@@ -14,25 +14,30 @@ use crate::minmax;
 /// models in another order gives bit-identical totals.
 pub fn order_free_sum(values: impl Iterator<Item = f64>) -> f64 {
     // Up to `ON_STACK` terms (a report's per-model and per-device sums) are sorted in place without an
-    // allocation; more go to the heap.
+    // allocation; more go to the heap. The terms are sorted as integers in `f64::total_cmp`'s order (its own
+    // key: the bits, with every bit but the sign flipped on negative numbers, which undoes itself), a plain
+    // integer sort instead of a comparison that rebuilds both keys at every step; two terms with the same
+    // key are the same bits, so the order, and so the sum, is `total_cmp`'s to the bit.
     const ON_STACK: usize = 16;
-    let mut few = [0.0f64; ON_STACK];
-    let mut more: Vec<f64> = Vec::new();
+    let key = |x: i64| x ^ (((x >> 63) as u64) >> 1) as i64;
+    let mut few = [0i64; ON_STACK];
+    let mut more: Vec<i64> = Vec::new();
     let mut n = 0;
     for x in values {
+        let k = key(x.to_bits() as i64);
         if n < ON_STACK {
-            few[n] = x;
+            few[n] = k;
         } else {
             if more.is_empty() {
                 more.extend_from_slice(&few);
             }
-            more.push(x);
+            more.push(k);
         }
         n += 1;
     }
     let terms = if n <= ON_STACK { &mut few[..n] } else { &mut more[..] };
-    terms.sort_by(f64::total_cmp);
-    terms.iter().sum()
+    terms.sort_unstable();
+    terms.iter().map(|&k| f64::from_bits(key(k) as u64)).sum()
 }
 
 /// The least rate a running job progresses at (solo work per unit of time): a floor that keeps every event's
@@ -1088,8 +1093,19 @@ mod tests {
     fn order_free_sums_are_the_sorted_sum_in_any_order_on_and_off_the_stack() {
         for n in [0usize, 1, 5, 16, 17, 40] {
             // Terms of mixed magnitude, so the order of additions shows in the last bits.
-            let terms: Vec<f64> =
+            let mut terms: Vec<f64> =
                 (0..n).map(|i| (i as f64 * 0.37).sin() * 10f64.powi((i % 7) as i32 - 3)).collect();
+            // Both zeros and subnormals among them, where there is room.
+            let specials = [-0.0, 0.0, -f64::MIN_POSITIVE / 8.0, f64::MIN_POSITIVE / 4.0];
+            for (t, s) in terms.iter_mut().step_by(3).zip(specials) {
+                *t = s;
+            }
+            // Negative terms whose order shows: -1e16 first absorbs each -1 (its ulp is 2); the -1s first
+            // add up to -8 before it.
+            if n == 40 {
+                terms[30..39]
+                    .copy_from_slice(&[-1.0, -1.0, -1e16, -1.0, -1.0, -1.0, -1.0, -1.0, -1.0]);
+            }
             let mut sorted = terms.clone();
             sorted.sort_by(f64::total_cmp);
             let want: f64 = sorted.iter().sum();
