@@ -40,7 +40,7 @@ pub struct MultiModelPredictor {
     pub memo: Option<SingleMemo>,
     /// The workload [`Self::predict`] and [`Self::recommend`] resolved last, kept for the next call (shared
     /// by the predictor's clones), with the plans of its last recommend's grouping searches
-    /// ([`crate::predict::memo::KeptSearches`]); `None`: every call resolves its workload and searches.
+    /// ([`crate::predict::memo::Kept`]); `None`: every call resolves its workload and searches.
     pub prepared: Option<PreparedMemo>,
 }
 

@@ -100,7 +100,7 @@ pub fn recommend(prep: &Prepared, goal: Goal) -> Recommendation {
     let mut table = SingleTable::new(prep);
     let sequential = prep.sequential_plan(|i, t| table.get(prep, i, t).latency_ms);
     // The grouping searches, or their plans from this workload's last recommend where the predictor keeps it.
-    let searched = prep.kept_searches.get_or_search(|| SearchedPlans {
+    let searched = prep.kept.searched(|| SearchedPlans {
         batched: batched_with(prep, vec![None; n], &mut table, false),
         split: shares_a_cpu(prep)
             .then(|| (parallel_split(prep, &mut table), batched_split(prep, &mut table))),

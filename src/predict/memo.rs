@@ -183,8 +183,8 @@ impl PreparedMemo {
             }
         }
         let mut prepared = prepare()?;
-        // Kept behind an `Arc` from here on, so nothing can change it after its searches ran.
-        prepared.kept_searches = KeptSearches::on();
+        // Kept behind an `Arc` from here on, so nothing can change it after its calls kept what they made.
+        prepared.kept = Kept::on(prepared.models.len());
         let prepared = Arc::new(prepared);
         *self.last() = Some(LastPrepared {
             target: target.clone(),
@@ -213,60 +213,83 @@ impl PartialEq for PreparedMemo {
     }
 }
 
-/// The plans of `recommend`'s grouping searches for a workload the predictor keeps ([`PreparedMemo`]), found
-/// by its first recommend and taken by the next ones (another goal, the same models again). The searches read
-/// nothing but the prepared workload (and single-model predictions, which the memo only ever returns as they
-/// would be computed), so like the other memos it never changes a result. Only a kept workload keeps them: it
-/// sits behind an `Arc` and cannot change after they ran; a [`Prepared`] from [`super::multi::prepare`] (whose
-/// fields a caller may change between calls) and every clone start off, searching on each call.
+/// What a workload the predictor keeps ([`PreparedMemo`]) keeps of its calls for the next ones: each model's
+/// prediction alone on its own threads (taken without the [`SingleMemo`]'s lock, key hashing and comparison of
+/// the resolved model: the kept workload is that model), and the plans of its first recommend's grouping
+/// searches, which the next recommend about it (another goal, the same models) takes and only evaluates. Both
+/// read nothing but the prepared workload (the predictions are what [`Prepared::single`] computes, the
+/// searches run on them), so like the other memos it never changes a result. Only a kept workload keeps them:
+/// it sits behind an `Arc` and cannot change after they were made; a [`Prepared`] from
+/// [`super::multi::prepare`] (whose fields a caller may change between calls) and every clone keep nothing.
 #[derive(Default)]
-pub struct KeptSearches {
-    on: bool,
-    plans: std::sync::OnceLock<SearchedPlans>,
+pub struct Kept {
+    /// `singles[i]`: model `i` alone on its own threads; empty where nothing is kept.
+    singles: Vec<std::sync::OnceLock<SinglePrediction>>,
+    /// The searches' plans, where kept.
+    plans: Option<std::sync::OnceLock<SearchedPlans>>,
 }
 
-impl KeptSearches {
-    /// A holder that keeps the plans.
-    fn on() -> Self {
-        KeptSearches { on: true, plans: std::sync::OnceLock::new() }
+impl Kept {
+    /// A holder that keeps what `models` models' calls make.
+    fn on(models: usize) -> Self {
+        Kept {
+            singles: (0..models).map(|_| std::sync::OnceLock::new()).collect(),
+            plans: Some(std::sync::OnceLock::new()),
+        }
+    }
+
+    /// Model `i`'s kept prediction alone on its own threads, or `compute`'s (kept where this holder keeps).
+    pub(crate) fn single(
+        &self,
+        i: usize,
+        compute: impl FnOnce() -> SinglePrediction,
+    ) -> SinglePrediction {
+        match self.singles.get(i) {
+            Some(kept) => kept.get_or_init(compute).clone(),
+            None => compute(),
+        }
     }
 
     /// The kept plans, or `search`'s (kept where this holder keeps them).
-    pub(crate) fn get_or_search(
+    pub(crate) fn searched(
         &self,
         search: impl FnOnce() -> SearchedPlans,
     ) -> std::borrow::Cow<'_, SearchedPlans> {
-        if self.on {
-            std::borrow::Cow::Borrowed(self.plans.get_or_init(search))
-        } else {
-            std::borrow::Cow::Owned(search())
+        match &self.plans {
+            Some(plans) => std::borrow::Cow::Borrowed(plans.get_or_init(search)),
+            None => std::borrow::Cow::Owned(search()),
         }
     }
 }
 
 #[cfg(test)]
-impl KeptSearches {
+impl Kept {
     /// Whether plans are kept.
-    pub(crate) fn is_kept(&self) -> bool {
-        self.plans.get().is_some()
+    pub(crate) fn has_plans(&self) -> bool {
+        self.plans.as_ref().is_some_and(|p| p.get().is_some())
+    }
+
+    /// How many models' predictions are kept.
+    pub(crate) fn singles_kept(&self) -> usize {
+        self.singles.iter().filter(|s| s.get().is_some()).count()
     }
 }
 
-/// A clone keeps nothing: it may be changed, and its searches must see the change.
-impl Clone for KeptSearches {
+/// A clone keeps nothing: it may be changed, and its calls must see the change.
+impl Clone for Kept {
     fn clone(&self) -> Self {
         Self::default()
     }
 }
 
-impl std::fmt::Debug for KeptSearches {
+impl std::fmt::Debug for Kept {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("KeptSearches").field("kept", &self.plans.get().is_some()).finish()
+        f.debug_struct("Kept").field("models", &self.singles.len()).finish()
     }
 }
 
 /// Every holder equals every other: what it keeps never changes a result.
-impl PartialEq for KeptSearches {
+impl PartialEq for Kept {
     fn eq(&self, _: &Self) -> bool {
         true
     }
@@ -344,14 +367,15 @@ mod tests {
         let w = bench::catalog_mix(6);
         let first = p.recommend(&w, &target, Goal::Throughput).unwrap();
         let kept = p.prepared(&w, &target).unwrap();
-        assert!(kept.kept_searches.is_kept());
+        assert!(kept.kept.has_plans());
+        assert_eq!(kept.kept.singles_kept(), w.models.len());
         assert_eq!(p.recommend(&w, &target, Goal::Throughput).unwrap(), first);
         // A workload prepared outside the memo, and a copy of the kept one, search on every call.
         let own = p.prepare(&w, &target).unwrap();
         assert_eq!(crate::plan::recommend(&own, Goal::Throughput), first);
-        assert!(!own.kept_searches.is_kept());
+        assert!(!own.kept.has_plans() && own.kept.singles_kept() == 0);
         let mut copy = (*kept).clone();
-        assert!(!copy.kept_searches.is_kept());
+        assert!(!copy.kept.has_plans() && copy.kept.singles_kept() == 0);
         // Changed after the kept searches ran: the copy's plans are the changed workload's, not the kept ones.
         // A budget under every model at once: the searches' groups must change.
         let all_at_once = first.candidates.iter().map(|c| c.prediction.combined_memory_mb);

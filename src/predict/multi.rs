@@ -2,7 +2,7 @@
 //! weights, then let the simulator ([`crate::sim`]) run the plan so that per-model start/end times, the
 //! timeline, the makespan and peak memory come from one schedule and always agree.
 
-use super::memo::{KeptSearches, SingleMemo};
+use super::memo::{Kept, SingleMemo};
 use super::single::{Placement, SinglePrediction};
 use super::spec::{resolve, ModelSpec, ResolvedModel};
 use crate::catalog::hardware::{self, Concurrency, DeviceProfile, MemoryPool};
@@ -221,8 +221,8 @@ pub struct Prepared {
     /// Every model's canonical key (with its device's index), in one buffer: `key_spans[i]` is model `i`'s.
     key_text: String,
     key_spans: Vec<std::ops::Range<usize>>,
-    /// The grouping searches' plans, kept where the predictor keeps this workload ([`KeptSearches`]).
-    pub(crate) kept_searches: KeptSearches,
+    /// What the calls about this workload keep for the next ones, where the predictor keeps it ([`Kept`]).
+    pub(crate) kept: Kept,
 }
 
 /// Largest workload accepted in one call.
@@ -301,7 +301,7 @@ pub fn prepare_with(
         memo: memo.cloned(),
         key_text,
         key_spans,
-        kept_searches: KeptSearches::default(),
+        kept: Kept::default(),
     };
     prepared.apply_sharing(sharing);
     Ok(prepared)
@@ -584,14 +584,21 @@ impl Prepared {
 
     /// Threads model `i` runs with under `plan` (0 on accelerators).
     pub fn threads(&self, i: usize, plan: &Plan) -> u32 {
+        self.threads_given(i, plan.threads.get(i).copied().flatten())
+    }
+
+    /// The threads model `i` runs on where no plan gives it any: its entry's, or all of its CPU's cores.
+    fn own_threads(&self, i: usize) -> u32 {
+        self.threads_given(i, None)
+    }
+
+    /// [`Prepared::threads`] for a plan that gives model `i` `given` threads.
+    fn threads_given(&self, i: usize, given: Option<u32>) -> u32 {
         let dev = &self.devices[self.models[i].device];
         if dev.concurrency != Concurrency::CpuThreads {
             return 0;
         }
-        plan.threads
-            .get(i)
-            .copied()
-            .flatten()
+        given
             .or(self.models[i].spec.threads)
             .unwrap_or(dev.compute_units)
             .clamp(1, dev.compute_units.max(1))
@@ -605,7 +612,7 @@ impl Prepared {
         let compute = || {
             Placement { device, runtime: &m.runtime, threads }.predict_with(&m.resolved, m.work())
         };
-        match (&self.memo, self.key_spans.get(i)) {
+        let memo = || match (&self.memo, self.key_spans.get(i)) {
             (Some(memo), Some(span)) => memo.get_or_insert_with(
                 &self.key_text[span.clone()],
                 (device, &m.runtime, threads),
@@ -613,6 +620,12 @@ impl Prepared {
                 compute,
             ),
             _ => compute(),
+        };
+        // On its own threads (most calls), from what this workload keeps where the predictor keeps it.
+        if threads == self.own_threads(i) {
+            self.kept.single(i, memo)
+        } else {
+            memo()
         }
     }
 
