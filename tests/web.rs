@@ -266,6 +266,27 @@ fn a_predictor_answers_again_from_its_memo_with_the_same_numbers_as_one_without(
         let b = stringify(&predict_js(&fresh, workload, strategy).unwrap());
         assert_eq!(a, b, "{strategy}");
     }
+    // One JS object changed between two calls, then the same models under a memory budget: each call reads
+    // its arguments as they are then (the predictor keeps the last call's text, not the object).
+    let models = js(other);
+    let parallel = || Some(JsValue::from_str("parallel").unchecked_into());
+    let call = |p: &JsPredictor, constraints: Option<&str>| {
+        let c = constraints.map(|c| js(c).unchecked_into());
+        let r: JsValue =
+            p.predict(models.clone().unchecked_into(), None, parallel(), c).unwrap().into();
+        stringify(&r)
+    };
+    let before = call(&kept, None);
+    let first = js_sys::Reflect::get(&models, &JsValue::from(0)).unwrap();
+    js_sys::Reflect::set(&first, &JsValue::from_str("batch_size"), &JsValue::from(8)).unwrap();
+    let after = call(&kept, None);
+    assert_ne!(before, after);
+    assert_eq!(after, call(&fresh, None));
+    let budget = Some(r#"{"max_memory":300}"#);
+    let tight = call(&kept, budget);
+    assert_ne!(tight, after);
+    assert_eq!(tight, call(&fresh, budget));
+    assert_eq!(call(&kept, None), after);
     let goal = || Some(JsValue::from_str("throughput").unchecked_into());
     let a: JsValue = kept.recommend(js(other).unchecked_into(), None, goal(), None).unwrap().into();
     let b: JsValue =

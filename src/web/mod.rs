@@ -111,13 +111,22 @@ fn js_error(e: Error) -> JsError {
 /// no NaN or infinity, so non-finite numbers are written as the strings `"NaN"`, `"Infinity"`, `"-Infinity"`,
 /// which the DTOs read back as numbers for validation to reject by field name.
 fn from_js<T: serde::de::DeserializeOwned>(v: &JsValue, what: &str) -> Result<T, JsError> {
-    let json = json_text(v).ok().and_then(|s| s.as_string()).ok_or_else(|| {
+    from_json(&json_of(v, what)?, what)
+}
+
+/// A JS value's JSON text, as [`from_js`] reads it.
+fn json_of(v: &JsValue, what: &str) -> Result<String, JsError> {
+    json_text(v).ok().and_then(|s| s.as_string()).ok_or_else(|| {
         js_error(Error::Malformed {
             what: what.to_string(),
             detail: "not representable as JSON (a function, a BigInt or a cycle?)".to_string(),
         })
-    })?;
-    serde_json::from_str(&json)
+    })
+}
+
+/// A DTO from JSON text, with the CLI's parser and messages.
+fn from_json<T: serde::de::DeserializeOwned>(json: &str, what: &str) -> Result<T, JsError> {
+    serde_json::from_str(json)
         .map_err(|e| js_error(Error::Malformed { what: what.to_string(), detail: e.to_string() }))
 }
 
@@ -331,6 +340,17 @@ pub struct JsPredictor {
     /// `options.timelines`: the predictions this predictor returns carry the schedule's timeline and memory
     /// curve.
     timelines: bool,
+    /// With the memo on: the JSON text of the last call's models and constraints and what they parsed to,
+    /// so that a call with the same text (a page asking again about the same models) does not parse and
+    /// validate it again.
+    last_input: std::cell::RefCell<Option<LastInput>>,
+}
+
+/// A call's inputs as JSON text and the workload they parse to ([`JsPredictor::workload`]).
+struct LastInput {
+    models: String,
+    constraints: Option<String>,
+    parsed: wire::ParsedWorkload,
 }
 
 #[wasm_bindgen(js_class = MultiModelPredictor)]
@@ -340,8 +360,9 @@ impl JsPredictor {
     /// leaves `executionSchedule.timeline` and `memoryTimeline` empty in the predictions that
     /// `predictMultiModelPerformance`, `recommendExecutionStrategy` and `applyMemoryOptions` return),
     /// `options.memo` (default `true`: single-model predictions are kept for the predictor's next calls,
-    /// `SingleMemo`, and the workload its last predict or recommend resolved, `PreparedMemo`; `false`: every
-    /// call resolves its workload and costs every model again; the results are the same).
+    /// `SingleMemo`, the workload its last predict or recommend resolved, `PreparedMemo`, and its last call's
+    /// inputs as JSON text with what they parsed to; `false`: every call parses and resolves its workload
+    /// and costs every model again; the results are the same).
     #[wasm_bindgen(constructor)]
     pub fn new(options: Option<PredictorOptions>) -> Result<JsPredictor, JsError> {
         let options: JsValue = options.map_or(JsValue::UNDEFINED, Into::into);
@@ -351,6 +372,7 @@ impl JsPredictor {
                 hardware: None,
                 runtime: None,
                 timelines: true,
+                last_input: Default::default(),
             });
         }
         if !options.is_object() {
@@ -388,7 +410,7 @@ impl JsPredictor {
         };
         let inner = MultiModelPredictor::new(sharing);
         let inner = if memo { inner } else { inner.without_memo() };
-        Ok(JsPredictor { inner, hardware, runtime, timelines })
+        Ok(JsPredictor { inner, hardware, runtime, timelines, last_input: Default::default() })
     }
 
     fn target(
@@ -445,12 +467,26 @@ impl JsPredictor {
                 "an array of model entries or {models: [...]}",
             )));
         }
-        let dto: WorkloadDto = from_js(models, "models")?;
+        let models = json_of(models, "models")?;
+        let constraints =
+            if is_absent(constraints) { None } else { Some(json_of(constraints, "constraints")?) };
+        // With the memo on, the same text as the last call's parses to what it parsed to.
+        let keeps = self.inner.prepared.is_some();
+        if let Some(last) = self.last_input.borrow().as_ref() {
+            if keeps && last.models == models && last.constraints == constraints {
+                return Ok(last.parsed.clone());
+            }
+        }
+        let dto: WorkloadDto = from_json(&models, "models")?;
         let mut parsed = crate::wire::ParsedWorkload::try_from(dto).map_err(js_error)?;
-        if !is_absent(constraints) {
-            let c: ConstraintsDto = from_js(constraints, "constraints")?;
+        if let Some(text) = &constraints {
+            let c: ConstraintsDto = from_json(text, "constraints")?;
             let c: Constraints = c.into_constraints().map_err(js_error)?;
             parsed.workload.constraints = c;
+        }
+        if keeps {
+            *self.last_input.borrow_mut() =
+                Some(LastInput { models, constraints, parsed: parsed.clone() });
         }
         Ok(parsed)
     }
