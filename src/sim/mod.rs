@@ -731,7 +731,7 @@ impl Scenario {
             busy_ns: vec![0.0; self.domains.len()],
         };
         let mut full = fresh();
-        let mut ws = Workspace::sized_for(self);
+        let mut ws = Workspace::spare();
         let resident = self.resident(&mut ws.sums);
         let groups = || self.groups.iter().map(Vec::as_slice);
         let mut now = self.play(groups(), resident, &mut ws, &mut full);
@@ -753,6 +753,7 @@ impl Scenario {
                 }
             })
             .collect();
+        ws.keep();
         Schedule {
             spans: full.spans,
             makespan_ns: now,
@@ -930,6 +931,14 @@ pub struct SubsetFloors {
     pub one_rate: bool,
 }
 
+/// The most jobs whose buffers a thread keeps between runs ([`Workspace::keep`]): a few kB.
+const SPARE_JOBS: usize = 256;
+
+thread_local! {
+    /// Taken out by each [`Scenario::run`] and put back after it: a run cut short leaves fresh buffers.
+    static SPARE: std::cell::Cell<Workspace> = std::cell::Cell::default();
+}
+
 /// Buffers of a simulation, kept between runs by a caller that simulates many groups of one scenario.
 #[derive(Debug, Clone, Default)]
 pub struct Workspace {
@@ -948,24 +957,20 @@ pub struct Workspace {
 }
 
 impl Workspace {
-    /// Buffers with room for `sc`'s jobs, resources and domains, so that a single run grows none of them.
-    pub fn sized_for(sc: &Scenario) -> Self {
-        let n = sc.jobs.len();
-        Workspace {
-            rates: RateScratch {
-                resources: Vec::with_capacity(sc.resources.len()),
-                domains: Vec::with_capacity(sc.domains.len().max(1)),
-                rates: Vec::with_capacity(n),
-                cores: Vec::with_capacity(n),
-            },
-            active: Vec::with_capacity(n),
-            still: Vec::with_capacity(n),
-            ended: Vec::with_capacity(n),
-            remaining: Vec::with_capacity(n),
-            spinning: Vec::with_capacity(n),
-            carried: Vec::new(),
-            sums: Vec::with_capacity(n),
-            resident: None,
+    /// The buffers the thread's last [`Scenario::run`] left ([`Workspace::keep`]), or new ones: a report's
+    /// simulation then allocates only what it returns. Nothing of the last run is read: [`Scenario::play`]
+    /// clears what it uses, and the pools carried over and the resident memory are cleared here.
+    fn spare() -> Self {
+        let mut ws = SPARE.take();
+        ws.carried.clear();
+        ws.resident = None;
+        ws
+    }
+
+    /// Leaves the buffers for the thread's next [`Scenario::run`], unless a very large run grew them.
+    fn keep(self) {
+        if self.remaining.capacity() <= SPARE_JOBS {
+            SPARE.set(self);
         }
     }
 
@@ -1231,6 +1236,31 @@ mod tests {
         assert_eq!(run([0, 0], 1000).makespan_ns, 2000);
         // One pool for both: the first job takes the spinning worker over.
         assert_eq!(run([1, 1], 0).makespan_ns, 2000);
+    }
+
+    #[test]
+    fn a_run_after_other_runs_on_its_thread_gives_what_it_gives_on_a_fresh_thread() {
+        // A round whose last pool spins into the next round's start (the buffers' carried pools), and a
+        // larger scenario of three groups run between.
+        let mut first = job(1000, 1.0);
+        first.spin_share = 0.5;
+        let mut last = job(1000, 1.0);
+        last.spin_after_ns = 1000;
+        last.spin_share = 0.5;
+        let mut spinning = scenario(vec![first, last], vec![vec![0], vec![1]]);
+        spinning.resources[0].kind = two_plain_cores();
+        let other = scenario(
+            (0..6).map(|k| job(300 + 100 * k, 0.4)).collect(),
+            vec![vec![0, 1, 2], vec![3, 4], vec![5]],
+        );
+        let alone = {
+            let sc = spinning.clone();
+            std::thread::spawn(move || sc.run()).join().unwrap()
+        };
+        for _ in 0..2 {
+            other.run();
+            assert_eq!(spinning.run(), alone);
+        }
     }
 
     #[test]
