@@ -39,8 +39,9 @@ pub struct MultiModelPredictor {
     /// computes its own.
     pub memo: Option<SingleMemo>,
     /// The workload [`Self::predict`] and [`Self::recommend`] resolved last, kept for the next call (shared
-    /// by the predictor's clones), with the plans of its last recommend's grouping searches
-    /// ([`crate::predict::memo::Kept`]); `None`: every call resolves its workload and searches.
+    /// by the predictor's clones), with what its calls made for the next ones: each model's prediction on its
+    /// own threads and the plans of its first recommend's grouping searches ([`crate::predict::memo::Kept`]);
+    /// `None`: every call resolves its workload and searches.
     pub prepared: Option<PreparedMemo>,
 }
 

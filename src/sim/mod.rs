@@ -931,7 +931,8 @@ pub struct SubsetFloors {
     pub one_rate: bool,
 }
 
-/// The most jobs whose buffers a thread keeps between runs ([`Workspace::keep`]): a few kB.
+/// The most jobs whose buffers a thread keeps between runs ([`Workspace::keep`]): at most a few tens of kB
+/// (some 170 bytes of buffers per job), not a model constant.
 const SPARE_JOBS: usize = 256;
 
 thread_local! {

@@ -470,10 +470,9 @@ impl JsPredictor {
         let models = json_of(models, "models")?;
         let constraints =
             if is_absent(constraints) { None } else { Some(json_of(constraints, "constraints")?) };
-        // With the memo on, the same text as the last call's parses to what it parsed to.
-        let keeps = self.inner.prepared.is_some();
+        // The same text as the last call's parses to what it parsed to (kept only with the memo on).
         if let Some(last) = self.last_input.borrow().as_ref() {
-            if keeps && last.models == models && last.constraints == constraints {
+            if last.models == models && last.constraints == constraints {
                 return Ok(last.parsed.clone());
             }
         }
@@ -484,7 +483,7 @@ impl JsPredictor {
             let c: Constraints = c.into_constraints().map_err(js_error)?;
             parsed.workload.constraints = c;
         }
-        if keeps {
+        if self.inner.prepared.is_some() {
             *self.last_input.borrow_mut() =
                 Some(LastInput { models, constraints, parsed: parsed.clone() });
         }
