@@ -144,7 +144,7 @@ fn cores_rate(d: &CoresTerm, solo: f64, state: &CoresState) -> f64 {
 }
 
 /// What a job's rate on cores reads at every event, taken from the job at its group's start
-/// ([`Scenario::cores_terms`]): the first cores it demands.
+/// ([`Scenario::rate_terms`]): the first cores it demands.
 #[derive(Debug, Clone, Copy, Default)]
 struct CoresTerm {
     /// The cores resource (`usize::MAX`: the job demands none).
@@ -153,6 +153,31 @@ struct CoresTerm {
     own_clock: f64,
     /// The job's regions times the wait of one for a thread taken off its core, ns.
     stall_ns: f64,
+}
+
+/// Demands a [`RateTerm`] holds in place; a job with more is rated from its own list ([`Scenario::rate`]).
+const INLINE_DEMANDS: usize = 4;
+
+/// Marks a [`RateTerm`] whose job is rated from its own list ([`Scenario::rate`]): it demands a power budget,
+/// a second cores resource or more than [`INLINE_DEMANDS`] resources.
+const GENERAL: u8 = u8::MAX;
+
+/// What a job's rate reads at every event, taken from the job at its group's start ([`Scenario::rate_terms`])
+/// so that each event reads one small record per job instead of the job, its demands and their resources.
+#[derive(Debug, Clone, Copy, Default)]
+struct RateTerm {
+    /// The resources the job demands, in its order (the first `len`).
+    resources: [u32; INLINE_DEMANDS],
+    /// How many of `resources` are listed, or [`GENERAL`].
+    len: u8,
+    /// The position in `resources` of its cores (`u8::MAX`: none); the others are proportionally shared.
+    cores_at: u8,
+    /// Its rate on its first cores.
+    cores: CoresTerm,
+    /// Its time alone, ns.
+    solo: f64,
+    /// Its interference domain.
+    domain: usize,
 }
 
 /// What the cores give every job on them during one event (see [`Cores::state`]).
@@ -164,6 +189,39 @@ struct CoresState {
     sched: f64,
     /// Probability that a thread is waiting for a core (0 while not oversubscribed).
     waiting: f64,
+}
+
+impl RateTerm {
+    /// [`Scenario::same_device_and_resources`] for two jobs whose terms hold their demands.
+    fn same_device_and_resources(&self, other: &RateTerm) -> bool {
+        // The usual case first: the same list in the same order (the slots past `len` are all 0).
+        if self.len == other.len && self.resources == other.resources {
+            return self.domain == other.domain;
+        }
+        let (a, b) =
+            (&self.resources[..usize::from(self.len)], &other.resources[..usize::from(other.len)]);
+        self.domain == other.domain
+            && a.iter().all(|r| b.contains(r))
+            && b.iter().all(|r| a.contains(r))
+    }
+}
+
+/// The rate of a job whose [`RateTerm`] `t` holds its demands: the least of its proportionally shared
+/// resources' shares and its rate on its cores ([`cores_rate`]), in the order the job lists them, times its
+/// domain's interference: what [`Scenario::rate`] computes from the job, bit for bit.
+#[inline(always)]
+fn inline_rate(t: &RateTerm, scratch: &RateScratch) -> f64 {
+    let mut rate: f64 = 1.0;
+    for (i, &r) in t.resources[..usize::from(t.len)].iter().enumerate() {
+        let state = &scratch.resources[r as usize];
+        let share = if i == usize::from(t.cores_at) {
+            cores_rate(&t.cores, t.solo, &state.cores)
+        } else {
+            state.share
+        };
+        rate = minmax::min(rate, share);
+    }
+    rate * scratch.domains.get(t.domain).map_or(1.0, |d| d.speed)
 }
 
 /// The rate of `job` with the compute units of resource `compute` at `clock` times its own: its busy share
@@ -285,8 +343,8 @@ pub struct RateScratch {
     /// Per domain (at least one).
     domains: Vec<DomainState>,
     rates: Vec<f64>,
-    /// Per job (index = job): what its rate on cores reads, for the jobs of the group playing.
-    cores: Vec<CoresTerm>,
+    /// Per job (index = job): what its rate reads, for the jobs of the group playing.
+    terms: Vec<RateTerm>,
 }
 
 impl RateScratch {
@@ -365,29 +423,56 @@ impl Scenario {
     /// model. `scratch` keeps the buffers between calls.
     pub fn rates<'s>(&self, active: &[usize], scratch: &'s mut RateScratch) -> &'s [f64] {
         self.clear_loads(scratch);
-        self.cores_terms(active.iter().copied(), scratch);
+        self.rate_terms(active.iter().copied(), scratch);
         for &k in active {
             self.job_load(k, 1.0, scratch);
         }
         self.rates_at_loads(active, scratch, false)
     }
 
-    /// Takes what the rates of `jobs` on cores read at every event from the jobs into `scratch`
-    /// ([`CoresTerm`]; nothing where the scenario has no cores).
-    fn cores_terms(&self, jobs: impl Iterator<Item = usize>, scratch: &mut RateScratch) {
-        if !self.resources.iter().any(|r| matches!(r.kind, ResourceKind::Cores(_))) {
-            return;
-        }
-        let none = CoresTerm { resource: usize::MAX, ..CoresTerm::default() };
-        scratch.cores.resize(self.jobs.len(), none);
+    /// Takes what the rates of `jobs` read at every event from the jobs into `scratch` ([`RateTerm`]), and
+    /// tells whether they are of one rate ([`Scenario::of_one_rate`]; a job whose term does not hold its
+    /// demands counts as not, which only costs the shortcut).
+    fn rate_terms(&self, jobs: impl Iterator<Item = usize>, scratch: &mut RateScratch) -> bool {
+        scratch.terms.resize(self.jobs.len(), RateTerm::default());
+        let (mut first, mut count, mut one_rate) = (None::<RateTerm>, 0usize, true);
         for k in jobs {
             let job = &self.jobs[k];
-            let on_cores = job.demands.iter().find_map(|&(r, own)| match self.resources[r].kind {
-                ResourceKind::Cores(c) => Some(c.terms(job, r, own)),
-                ResourceKind::Shared | ResourceKind::Power { .. } => None,
-            });
-            scratch.cores[k] = on_cores.unwrap_or(none);
+            let mut t = RateTerm {
+                cores_at: u8::MAX,
+                cores: CoresTerm { resource: usize::MAX, ..CoresTerm::default() },
+                solo: job.solo_ns as f64,
+                domain: job.domain,
+                ..RateTerm::default()
+            };
+            for (i, &(r, own)) in job.demands.iter().enumerate() {
+                let inline = i < INLINE_DEMANDS && u32::try_from(r).is_ok();
+                match self.resources[r].kind {
+                    ResourceKind::Cores(c) if t.cores.resource == usize::MAX => {
+                        t.cores = c.terms(job, r, own);
+                        if inline {
+                            t.cores_at = i as u8;
+                        }
+                    }
+                    ResourceKind::Shared if inline => {}
+                    _ => t.len = GENERAL,
+                }
+                if inline && t.len != GENERAL {
+                    t.resources[i] = r as u32;
+                    t.len += 1;
+                } else {
+                    t.len = GENERAL;
+                }
+            }
+            scratch.terms[k] = t;
+            count += 1;
+            one_rate = one_rate
+                && t.len != GENERAL
+                && t.cores_at == u8::MAX
+                && (job.spin_after_ns == 0 || job.spin_share <= 0.0)
+                && first.get_or_insert(t).same_device_and_resources(&t);
         }
+        one_rate && count >= 2
     }
 
     /// A floor under the makespan of `group` run alone ([`Scenario::run_group`]), ns, without simulating it:
@@ -468,18 +553,10 @@ impl Scenario {
     /// else runs beside them: the same device and the same resources ([`Scenario::same_device_and_resources`]),
     /// all proportionally shared (every job on one gets the same share of it), and no workers left spinning
     /// when one ends ([`Scenario::one_rate_job`]).
+    /// [`Scenario::play`] tells it from the jobs' [`RateTerm`]s as it takes them ([`Scenario::rate_terms`]).
+    #[cfg(test)]
     fn of_one_rate(&self, group: &[usize]) -> bool {
-        match group.split_first() {
-            Some((&first, rest)) if !rest.is_empty() => {
-                let first = &self.jobs[first];
-                self.one_rate_job(first)
-                    && rest
-                        .iter()
-                        .map(|&k| &self.jobs[k])
-                        .all(|j| self.one_rate_job(j) && Self::same_device_and_resources(first, j))
-            }
-            _ => false,
-        }
+        self.rate_terms(group.iter().copied(), &mut RateScratch::default())
     }
 
     /// The positions of `order` grouped into classes of one rate ([`Scenario::of_one_rate`]), of two jobs or
@@ -650,19 +727,24 @@ impl Scenario {
                 1.0 / (1.0 + d.interference_per_job * state.co_runners.saturating_sub(1) as f64)
             });
         }
-        scratch.rates.clear();
-        // One call site of `rate`, so that it stays inlined in the loop.
         let computed = if one_rate { active.len().min(1) } else { active.len() };
-        for &k in &active[..computed] {
-            let r = minmax::max(self.rate(k, scratch), MIN_RATE);
-            scratch.rates.push(r);
+        let mut rates = std::mem::take(&mut scratch.rates);
+        rates.clear();
+        rates.extend(active[..computed].iter().map(|&k| {
+            let t = &scratch.terms[k];
+            let rate =
+                if t.len == GENERAL { self.rate(k, scratch) } else { inline_rate(t, scratch) };
+            minmax::max(rate, MIN_RATE)
+        }));
+        if let Some(&r) = rates.first() {
+            rates.resize(active.len(), r);
         }
-        if let Some(&r) = scratch.rates.first() {
-            scratch.rates.resize(active.len(), r);
-        }
+        scratch.rates = rates;
         &scratch.rates
     }
 
+    /// The rate of a job whose [`RateTerm`] does not hold its demands, from its own list.
+    #[inline(never)]
     fn rate(&self, job: usize, scratch: &RateScratch) -> f64 {
         let j = &self.jobs[job];
         let mut rate: f64 = 1.0;
@@ -675,7 +757,7 @@ impl Scenario {
                 // The job's terms as its group's start took them (for its first cores), else afresh.
                 ResourceKind::Cores(c) => {
                     let solo = j.solo_ns as f64;
-                    match scratch.cores.get(job).filter(|t| t.resource == r) {
+                    match scratch.terms.get(job).map(|t| &t.cores).filter(|t| t.resource == r) {
                         Some(t) => cores_rate(t, solo, &state.cores),
                         None => cores_rate(&c.terms(j, r, own), solo, &state.cores),
                     }
@@ -721,6 +803,12 @@ impl Scenario {
     /// pools still spinning when a round ends (less `group_gap_ns`) spin on into the next round's first group
     /// (the round is played again when any do; the second play is the schedule).
     pub fn run(&self) -> Schedule {
+        self.run_replaying(false)
+    }
+
+    /// [`Scenario::run`]; `always`: plays the round again whenever pools spin into it, even where the first
+    /// group takes them all over (to check that skipping that play changes nothing).
+    fn run_replaying(&self, always: bool) -> Schedule {
         let n = self.jobs.len();
         let fresh = || Full {
             spans: vec![Span { start_ns: 0, end_ns: 0 }; n],
@@ -739,7 +827,9 @@ impl Scenario {
         let next = now + self.group_gap_ns;
         let carried = ws.spinning.iter().filter(|p| p.until_ns > next);
         ws.carried.extend(carried.map(|p| SpinningPool { until_ns: p.until_ns - next, ..*p }));
-        if !ws.carried.is_empty() {
+        if !ws.carried.is_empty()
+            && (always || !self.first_group_takes_over(&ws.carried, &mut ws.probe))
+        {
             full = fresh();
             now = self.play(groups(), resident, &mut ws, &mut full);
         }
@@ -762,6 +852,27 @@ impl Scenario {
             mean_rate,
             busy_ns: full.busy_ns,
         }
+    }
+
+    /// Whether the first group's jobs, as they start, take over every pool of `carried` entirely (each left
+    /// holding exactly nothing, as a job taking over its own pool leaves it): then the round played again
+    /// beside them is the round played without them, to the bit (a pool holding nothing adds `0.0` to the
+    /// loads and leaves at the first event, before any rate is read). `probe` is a buffer.
+    fn first_group_takes_over(
+        &self,
+        carried: &[SpinningPool],
+        probe: &mut Vec<SpinningPool>,
+    ) -> bool {
+        let Some(first) = self.groups.first() else { return false };
+        probe.clear();
+        probe.extend_from_slice(carried);
+        let mut starts = false;
+        for &k in first.iter().filter(|&&k| k < self.jobs.len()) {
+            take_over_spinning(k, &self.jobs[k], probe);
+            starts = true;
+        }
+        // A group with no job has no event at which the pools would leave.
+        starts && probe.iter().all(|p| p.share == 0.0)
     }
 
     /// Runs `group` alone (the scenario's own groups ignored) and keeps only what a grouping search needs:
@@ -789,8 +900,6 @@ impl Scenario {
         obs: &mut O,
     ) -> u64 {
         let n = self.jobs.len();
-        ws.remaining.clear();
-        ws.remaining.resize(n, 0.0);
         ws.spinning.clear();
         ws.spinning.append(&mut ws.carried);
         let mut now: u64 = 0;
@@ -802,11 +911,12 @@ impl Scenario {
             }
             ws.active.clear();
             ws.active.extend(group.iter().copied().filter(|&k| k < n));
-            let one_rate = self.of_one_rate(&ws.active);
-            self.cores_terms(ws.active.iter().copied(), &mut ws.rates);
+            let one_rate = self.rate_terms(ws.active.iter().copied(), &mut ws.rates);
+            // Each running job's solo work still to do, beside it in `active`.
+            ws.remaining.clear();
             for &k in &ws.active {
                 obs.start(k, now);
-                ws.remaining[k] = self.jobs[k].solo_ns as f64;
+                ws.remaining.push(self.jobs[k].solo_ns as f64);
                 take_over_spinning(k, &self.jobs[k], &mut ws.spinning);
             }
             // The loads on each resource, summed afresh at each group's start (the pools still spinning, then
@@ -842,31 +952,36 @@ impl Scenario {
                 let step = match rates.first() {
                     // One rate: the least remaining work over it (division by one positive number keeps
                     // the order, so this is the least quotient, bit for bit) with one division.
-                    Some(&r) if one_rate => {
-                        let least = ws.active.iter().map(|&k| ws.remaining[k]);
-                        minmax::min(until_spin_ends, least.fold(f64::INFINITY, minmax::min) / r)
-                    }
+                    Some(&r) if one_rate => minmax::min(
+                        until_spin_ends,
+                        ws.remaining.iter().copied().fold(f64::INFINITY, minmax::min) / r,
+                    ),
                     _ => ws
-                        .active
+                        .remaining
                         .iter()
                         .zip(rates)
-                        .map(|(&k, r)| ws.remaining[k] / r)
+                        .map(|(m, r)| m / r)
                         .fold(until_spin_ends, minmax::min),
                 };
                 let dt = ceil_ns(step);
                 obs.busy(self, &ws.active, dt);
                 now += dt;
-                ws.still.clear();
+                // The jobs that end leave `active` (the others keep their order).
                 ws.ended.clear();
-                for (&k, r) in ws.active.iter().zip(rates) {
-                    ws.remaining[k] -= r * step;
+                let mut kept = 0;
+                for (i, r) in rates.iter().enumerate().take(ws.active.len()) {
+                    let (k, left) = (ws.active[i], ws.remaining[i] - r * step);
                     // Jobs within half a nanosecond of done finish in this event (ties in seq order).
-                    if ws.remaining[k] <= 0.5 {
+                    if left <= 0.5 {
                         ws.ended.push(k);
                     } else {
-                        ws.still.push(k);
+                        ws.active[kept] = k;
+                        ws.remaining[kept] = left;
+                        kept += 1;
                     }
                 }
+                ws.active.truncate(kept);
+                ws.remaining.truncate(kept);
                 for &k in &ws.ended {
                     obs.end(k, now);
                     self.job_load(k, -1.0, &mut ws.rates);
@@ -886,7 +1001,6 @@ impl Scenario {
                         }
                     }
                 }
-                std::mem::swap(&mut ws.active, &mut ws.still);
             }
         }
         obs.sample(now, self.memory_now(resident, &[]));
@@ -945,13 +1059,15 @@ thread_local! {
 pub struct Workspace {
     rates: RateScratch,
     active: Vec<usize>,
-    still: Vec<usize>,
     /// The jobs that end in an event.
     ended: Vec<usize>,
+    /// The solo work each job of `active` still has to do, ns.
     remaining: Vec<f64>,
     spinning: Vec<SpinningPool>,
     /// Pools spinning from a previous round into the next play's start (taken by [`Scenario::play`]).
     carried: Vec<SpinningPool>,
+    /// [`Scenario::first_group_takes_over`]'s buffer.
+    probe: Vec<SpinningPool>,
     sums: Vec<f64>,
     /// What the jobs keep resident per pool, once computed by [`Scenario::run_group`].
     resident: Option<[f64; MAX_POOLS]>,
@@ -1237,6 +1353,53 @@ mod tests {
         assert_eq!(run([0, 0], 1000).makespan_ns, 2000);
         // One pool for both: the first job takes the spinning worker over.
         assert_eq!(run([1, 1], 0).makespan_ns, 2000);
+    }
+
+    #[test]
+    fn a_round_whose_first_group_takes_over_every_spinning_pool_is_played_once_as_twice() {
+        // Four jobs on 2 cores, every one's workers spinning past the round's end: two with their own pools,
+        // two of one shared pool (keys 0 and 7).
+        let jobs: Vec<Job> = (0..4u64)
+            .map(|k| {
+                let mut j = job(700 + 300 * k, 0.5 + 0.25 * k as f64);
+                j.spin_after_ns = 5000;
+                j.spin_share = 0.25 + 0.125 * k as f64;
+                j.pool_key = if k >= 2 { 7 } else { 0 };
+                j
+            })
+            .collect();
+        let mut sc = scenario(jobs, vec![vec![0, 1, 2, 3]]);
+        sc.resources[0].kind = ResourceKind::Cores(Cores {
+            spin_wait_share: 0.5,
+            cores: 2.0,
+            all_core_rate: 0.9,
+            blocking_wait_ns: 50.0,
+            spinning_wait_ns: 20.0,
+        });
+        // Every pool spins into the next round, where its own job (or its pool's) takes it over.
+        let carried: Vec<SpinningPool> = (0..4)
+            .map(|k| SpinningPool {
+                resource: 0,
+                share: sc.jobs[k].spin_share,
+                until_ns: 100,
+                pool_key: sc.jobs[k].pool_key,
+                job: k,
+            })
+            .collect();
+        let mut probe = Vec::new();
+        assert!(sc.first_group_takes_over(&carried, &mut probe));
+        assert_eq!(sc.run(), sc.run_replaying(true));
+        // One after another, the first group takes over only its own pool: the round is played again, and
+        // the pools spinning into it slow the first job down.
+        sc.groups = vec![vec![0], vec![1], vec![2], vec![3]];
+        assert!(!sc.first_group_takes_over(&carried, &mut probe));
+        assert_eq!(sc.run(), sc.run_replaying(true));
+        let mut quiet = sc.clone();
+        quiet.jobs[3].spin_after_ns = 0;
+        assert!(sc.run().spans[0].end_ns > quiet.run().spans[0].end_ns);
+        // A first group with no job in it takes nothing over.
+        sc.groups = vec![vec![9], vec![0, 1, 2, 3]];
+        assert!(!sc.first_group_takes_over(&carried, &mut probe));
     }
 
     #[test]
