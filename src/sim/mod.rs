@@ -423,11 +423,31 @@ impl Scenario {
     /// model. `scratch` keeps the buffers between calls.
     pub fn rates<'s>(&self, active: &[usize], scratch: &'s mut RateScratch) -> &'s [f64] {
         self.clear_loads(scratch);
-        self.rate_terms(active.iter().copied(), scratch);
+        self.general_terms(active.iter().copied(), scratch);
         for &k in active {
             self.job_load(k, 1.0, scratch);
         }
-        self.rates_at_loads(active, scratch, false)
+        self.rates_at_loads(active, scratch, false, true)
+    }
+
+    /// Takes each of `jobs`' term on its first cores into `scratch` ([`RateTerm::cores`]) for rating them from
+    /// their own lists ([`Scenario::rate`]): for a caller that rates a few jobs once per call
+    /// ([`Scenario::rates`]), where taking their whole [`RateTerm`]s would cost more than it saves.
+    fn general_terms(&self, jobs: impl Iterator<Item = usize>, scratch: &mut RateScratch) {
+        // Without cores there is nothing to take ([`Scenario::rate`] reads no term).
+        if !self.resources.iter().any(|r| matches!(r.kind, ResourceKind::Cores(_))) {
+            return;
+        }
+        let none = CoresTerm { resource: usize::MAX, ..CoresTerm::default() };
+        scratch.terms.resize(self.jobs.len(), RateTerm::default());
+        for k in jobs {
+            let job = &self.jobs[k];
+            let on_cores = job.demands.iter().find_map(|&(r, own)| match self.resources[r].kind {
+                ResourceKind::Cores(c) => Some(c.terms(job, r, own)),
+                ResourceKind::Shared | ResourceKind::Power { .. } => None,
+            });
+            scratch.terms[k].cores = on_cores.unwrap_or(none);
+        }
     }
 
     /// Takes what the rates of `jobs` read at every event from the jobs into `scratch` ([`RateTerm`]), and
@@ -687,11 +707,14 @@ impl Scenario {
     /// on each resource and domain.
     /// `one_rate`: the jobs of `active` are of one rate ([`Scenario::of_one_rate`]), so each has the first's rate
     /// (the same minimum over the same shares, times the same interference: bit for bit), computed once.
+    /// `general`: every job is rated from its own list ([`Scenario::general_terms`]), not from its
+    /// [`RateTerm`] ([`Scenario::rate_terms`]).
     fn rates_at_loads<'s>(
         &self,
         active: &[usize],
         scratch: &'s mut RateScratch,
         one_rate: bool,
+        general: bool,
     ) -> &'s [f64] {
         // Per resource, how far its load exceeds its capacity and the share a proportionally shared one gives
         // each job; per domain, the interference its co-runners cause: computed once, read by every job.
@@ -730,12 +753,16 @@ impl Scenario {
         let computed = if one_rate { active.len().min(1) } else { active.len() };
         let mut rates = std::mem::take(&mut scratch.rates);
         rates.clear();
-        rates.extend(active[..computed].iter().map(|&k| {
-            let t = &scratch.terms[k];
-            let rate =
-                if t.len == GENERAL { self.rate(k, scratch) } else { inline_rate(t, scratch) };
-            minmax::max(rate, MIN_RATE)
-        }));
+        if general {
+            rates.extend(active.iter().map(|&k| minmax::max(self.rate(k, scratch), MIN_RATE)));
+        } else {
+            rates.extend(active[..computed].iter().map(|&k| {
+                let t = &scratch.terms[k];
+                let rate =
+                    if t.len == GENERAL { self.rate(k, scratch) } else { inline_rate(t, scratch) };
+                minmax::max(rate, MIN_RATE)
+            }));
+        }
         if let Some(&r) = rates.first() {
             rates.resize(active.len(), r);
         }
@@ -941,7 +968,7 @@ impl Scenario {
                     }
                     keep
                 });
-                self.rates_at_loads(&ws.active, &mut ws.rates, one_rate);
+                self.rates_at_loads(&ws.active, &mut ws.rates, one_rate, false);
                 let rates = &ws.rates.rates;
                 // Rates hold until the next job ends or the next spinning pool blocks.
                 let until_spin_ends = ws
