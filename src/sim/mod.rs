@@ -1073,7 +1073,7 @@ pub struct SubsetFloors {
 }
 
 /// The most jobs whose buffers a thread keeps between runs ([`Workspace::keep`]): at most a few tens of kB
-/// (some 170 bytes of buffers per job), not a model constant.
+/// (some 230 bytes of buffers per job), not a model constant.
 const SPARE_JOBS: usize = 256;
 
 thread_local! {
@@ -1113,7 +1113,15 @@ impl Workspace {
 
     /// Leaves the buffers for the thread's next [`Scenario::run`], unless a very large run grew them.
     fn keep(self) {
-        if self.remaining.capacity() <= SPARE_JOBS {
+        // Every buffer that grows with the jobs: the rate records are as many as the scenario's jobs, the
+        // others as the running ones, the pools or the memory sums.
+        let grown = [
+            self.rates.terms.capacity(),
+            self.remaining.capacity(),
+            self.spinning.capacity(),
+            self.sums.capacity(),
+        ];
+        if grown.into_iter().all(|c| c <= SPARE_JOBS) {
             SPARE.set(self);
         }
     }
@@ -1427,6 +1435,20 @@ mod tests {
         // A first group with no job in it takes nothing over.
         sc.groups = vec![vec![9], vec![0, 1, 2, 3]];
         assert!(!sc.first_group_takes_over(&carried, &mut probe));
+    }
+
+    #[test]
+    fn a_run_of_many_jobs_leaves_its_thread_no_large_buffers() {
+        // 300 jobs one after another: one runs at a time, but the rate records are one per job.
+        let sequential = scenario(
+            (0..300u64).map(|k| job(100 + k, 0.5)).collect(),
+            (0..300).map(|k| vec![k]).collect(),
+        );
+        sequential.run();
+        assert!(SPARE.take().rates.terms.capacity() <= SPARE_JOBS);
+        // A small run's buffers are kept for the next.
+        scenario(vec![job(100, 0.5), job(200, 0.5)], vec![vec![0, 1]]).run();
+        assert!(SPARE.take().rates.terms.capacity() >= 2);
     }
 
     #[test]
