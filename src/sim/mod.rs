@@ -198,12 +198,21 @@ impl RateTerm {
         if self.len == other.len && self.resources == other.resources {
             return self.domain == other.domain;
         }
-        let (a, b) =
-            (&self.resources[..usize::from(self.len)], &other.resources[..usize::from(other.len)]);
-        self.domain == other.domain
-            && a.iter().all(|r| b.contains(r))
-            && b.iter().all(|r| a.contains(r))
+        self.domain == other.domain && list_the_same(self.listed(), other.listed())
     }
+
+    /// The resources the term holds.
+    fn listed(&self) -> impl Iterator<Item = ResourceId> + Clone + '_ {
+        self.resources[..usize::from(self.len)].iter().map(|&r| r as ResourceId)
+    }
+}
+
+/// Whether two lists of resources hold the same ones (each listing every one of the other's).
+fn list_the_same(
+    a: impl Iterator<Item = ResourceId> + Clone,
+    b: impl Iterator<Item = ResourceId> + Clone,
+) -> bool {
+    a.clone().all(|r| b.clone().any(|q| q == r)) && b.clone().all(|q| a.clone().any(|r| r == q))
 }
 
 /// The rate of a job whose [`RateTerm`] `t` holds its demands: the least of its proportionally shared
@@ -442,12 +451,16 @@ impl Scenario {
         scratch.terms.resize(self.jobs.len(), RateTerm::default());
         for k in jobs {
             let job = &self.jobs[k];
-            let on_cores = job.demands.iter().find_map(|&(r, own)| match self.resources[r].kind {
-                ResourceKind::Cores(c) => Some(c.terms(job, r, own)),
-                ResourceKind::Shared | ResourceKind::Power { .. } => None,
-            });
-            scratch.terms[k].cores = on_cores.unwrap_or(none);
+            scratch.terms[k].cores = self.first_cores(job).map_or(none, |(_, t)| t);
         }
+    }
+
+    /// Where `job` first demands cores: the position in its list and its term on them.
+    fn first_cores(&self, job: &Job) -> Option<(usize, CoresTerm)> {
+        job.demands.iter().enumerate().find_map(|(i, &(r, own))| match self.resources[r].kind {
+            ResourceKind::Cores(c) => Some((i, c.terms(job, r, own))),
+            ResourceKind::Shared | ResourceKind::Power { .. } => None,
+        })
     }
 
     /// Takes what the rates of `jobs` read at every event from the jobs into `scratch` ([`RateTerm`]), and
@@ -465,6 +478,8 @@ impl Scenario {
                 domain: job.domain,
                 ..RateTerm::default()
             };
+            // In place: up to INLINE_DEMANDS resources, each proportionally shared or the first cores (one
+            // pass over the demands: this runs for every job at every group's start).
             for (i, &(r, own)) in job.demands.iter().enumerate() {
                 let inline = i < INLINE_DEMANDS && u32::try_from(r).is_ok();
                 match self.resources[r].kind {
@@ -564,9 +579,8 @@ impl Scenario {
 
     /// Whether `a` and `b` run on the same device (interference domain) and list the same resources.
     fn same_device_and_resources(a: &Job, b: &Job) -> bool {
-        let listed =
-            |x: &Job, y: &Job| x.demands.iter().all(|(r, _)| y.demands.iter().any(|(q, _)| q == r));
-        a.domain == b.domain && listed(a, b) && listed(b, a)
+        let (x, y) = (a.demands.iter().map(|&(r, _)| r), b.demands.iter().map(|&(r, _)| r));
+        a.domain == b.domain && list_the_same(x, y)
     }
 
     /// Whether the jobs `group` lists (at least two) progress at one rate whenever they run together, whatever
