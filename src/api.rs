@@ -79,7 +79,9 @@ impl MultiModelPredictor {
         strategy: Strategy,
     ) -> Result<MultiPrediction> {
         let prep = self.prepared(workload, target)?;
-        Ok(prep.evaluate(&prep.plan(strategy)))
+        let plan = prep.plan(strategy);
+        let singles = prep.singles(&plan);
+        Ok(prep.evaluate_owned(plan, singles))
     }
 
     /// The seed's `recommend_execution_strategy`: every strategy evaluated, the best feasible one for `goal`.

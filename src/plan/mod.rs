@@ -116,7 +116,7 @@ pub fn recommend(prep: &Prepared, goal: Goal) -> Recommendation {
     }
     let mut candidates: Vec<Candidate> = Vec::with_capacity(options.len() + 1);
     for (label, plan) in options {
-        let prediction = evaluate_once(prep, &plan, &mut table, &candidates);
+        let prediction = evaluate_once(prep, plan, &mut table, &candidates);
         candidates.push(Candidate { label, prediction });
     }
     // The grouping search adds up groups run alone; whole plans also carry what one group leaves to the
@@ -181,11 +181,12 @@ fn lexi_less(a: (f64, f64), b: (f64, f64)) -> bool {
     }
 }
 
-/// `prep.evaluate(plan)` with the single-model predictions taken from `table`.
-fn evaluate(prep: &Prepared, plan: &Plan, table: &mut SingleTable) -> MultiPrediction {
-    let singles =
-        (0..prep.models.len()).map(|i| table.get(prep, i, prep.threads(i, plan)).clone()).collect();
-    prep.evaluate_with(plan, singles)
+/// `prep.evaluate(&plan)` with the single-model predictions taken from `table`.
+fn evaluate(prep: &Prepared, plan: Plan, table: &mut SingleTable) -> MultiPrediction {
+    let singles = (0..prep.models.len())
+        .map(|i| table.get(prep, i, prep.threads(i, &plan)).clone())
+        .collect();
+    prep.evaluate_owned(plan, singles)
 }
 
 /// `plan` evaluated, or an earlier candidate's prediction with `plan` in it where that candidate ran the same
@@ -193,17 +194,17 @@ fn evaluate(prep: &Prepared, plan: &Plan, table: &mut SingleTable) -> MultiPredi
 /// label), so a grouping search that lands on the sequential plan is not simulated twice.
 fn evaluate_once(
     prep: &Prepared,
-    plan: &Plan,
+    plan: Plan,
     table: &mut SingleTable,
     earlier: &[Candidate],
 ) -> MultiPrediction {
     let same = |p: &Plan| {
         p.groups == plan.groups
             && p.residency == plan.residency
-            && (0..prep.models.len()).all(|i| prep.threads(i, p) == prep.threads(i, plan))
+            && (0..prep.models.len()).all(|i| prep.threads(i, p) == prep.threads(i, &plan))
     };
     match earlier.iter().find(|c| same(&c.prediction.plan)) {
-        Some(c) => MultiPrediction { plan: plan.clone(), ..c.prediction.clone() },
+        Some(c) => MultiPrediction { plan, ..c.prediction.clone() },
         None => evaluate(prep, plan, table),
     }
 }

@@ -198,7 +198,9 @@ pub struct Prepared {
     /// Devices used, the target's first.
     pub devices: Vec<Arc<DeviceProfile>>,
     /// Memory pools: name and capacity (MB).
-    pub pools: Vec<(String, f64)>,
+    pub pools: Vec<(Label, f64)>,
+    /// The devices' ids, in [`Prepared::devices`]' order, shared by every report.
+    pub device_ids: Vec<Label>,
     /// Limits.
     pub constraints: Constraints,
     /// Model indices in canonical (content) order.
@@ -242,7 +244,7 @@ pub fn prepare_with(
 ) -> Result<Prepared> {
     check_workload(workload)?;
     let mut devices = vec![Arc::clone(&target.device)];
-    let mut pools: Vec<(String, f64)> = Vec::new();
+    let mut pools: Vec<(Label, f64)> = Vec::new();
     let mut models = Vec::with_capacity(workload.models.len());
     let mut warnings = Vec::new();
     let mut runtimes = Runtimes::default();
@@ -288,10 +290,12 @@ pub fn prepare_with(
     let (canonical, twins) = canonical_order(&models, &key_text, &key_spans);
     let constraints = workload.constraints;
     let sharing_pairs = Vec::new();
+    let device_ids = devices.iter().map(|d| intern(&mut names, &d.id)).collect();
     let mut prepared = Prepared {
         models,
         devices,
         pools,
+        device_ids,
         constraints,
         canonical,
         twins,
@@ -475,7 +479,7 @@ fn device_index(
 }
 
 fn pool_index(
-    pools: &mut Vec<(String, f64)>,
+    pools: &mut Vec<(Label, f64)>,
     dev: &DeviceProfile,
     field: ModelField,
 ) -> Result<usize> {
@@ -483,7 +487,7 @@ fn pool_index(
         MemoryPool::Host => "host",
         MemoryPool::Dedicated => dev.id.as_str(),
     };
-    if let Some(k) = pools.iter().position(|(n, _)| n == name) {
+    if let Some(k) = pools.iter().position(|(n, _)| **n == *name) {
         let cap = &mut pools[k].1;
         *cap = cap.max(dev.memory_capacity_mb);
         return Ok(k);
@@ -491,7 +495,7 @@ fn pool_index(
     if pools.len() == MAX_POOLS {
         return Err(Error::invalid(format!("{field}.device"), &dev.id, format!("at most {MAX_POOLS} memory pools (devices with their own memory, plus host RAM) in one workload")));
     }
-    pools.push((name.to_string(), dev.memory_capacity_mb));
+    pools.push((Arc::from(name), dev.memory_capacity_mb));
     Ok(pools.len() - 1)
 }
 
@@ -638,7 +642,7 @@ impl Prepared {
 
     /// Simulates `plan` and reports.
     pub fn evaluate(&self, plan: &Plan) -> MultiPrediction {
-        self.evaluate_with(plan, self.singles(plan))
+        self.evaluate_owned(plan.clone(), self.singles(plan))
     }
 
     /// Every model alone with the threads `plan` gives it (a model listed twice with the same threads is
@@ -665,8 +669,20 @@ impl Prepared {
 
     /// Simulates `plan` with single-model predictions computed beforehand (`singles[i]` for model `i`).
     pub fn evaluate_with(&self, plan: &Plan, singles: Vec<SinglePrediction>) -> MultiPrediction {
-        let scenario = self.scenario(plan, &singles);
+        self.evaluate_owned(plan.clone(), singles)
+    }
+
+    /// [`Prepared::evaluate_with`] of a plan the prediction keeps: its groups lent to the simulator and
+    /// handed back, so that neither copies them.
+    pub fn evaluate_owned(
+        &self,
+        mut plan: Plan,
+        singles: Vec<SinglePrediction>,
+    ) -> MultiPrediction {
+        let groups = std::mem::take(&mut plan.groups);
+        let mut scenario = self.scenario_of(&plan, &singles, groups);
         let schedule = scenario.run();
+        plan.groups = std::mem::take(&mut scenario.groups);
         super::report::build(self, plan, singles, &scenario, schedule)
     }
 
@@ -678,6 +694,16 @@ impl Prepared {
 
     /// Builds the simulator input for a plan.
     pub fn scenario(&self, plan: &Plan, singles: &[SinglePrediction]) -> Scenario {
+        self.scenario_of(plan, singles, plan.groups.clone())
+    }
+
+    /// [`Prepared::scenario`] running `groups` (the plan's, taken out of it).
+    fn scenario_of(
+        &self,
+        plan: &Plan,
+        singles: &[SinglePrediction],
+        groups: Vec<Vec<usize>>,
+    ) -> Scenario {
         let cap = self.constraints.max_compute.unwrap_or(1.0);
         let nd = self.devices.len();
         // Resources: per device [compute or queue or cores], per pool [bandwidth], then the host.
@@ -705,9 +731,11 @@ impl Prepared {
                 resources.push(Resource { kind: ResourceKind::Power { compute: d }, capacity });
             }
         }
-        let pool_bw: Vec<f64> = (0..self.pools.len()).map(|p| self.pool_bandwidth(p)).collect();
+        // A few devices and pools: in place.
+        let pool_bw: smallvec::SmallVec<[f64; 4]> =
+            (0..self.pools.len()).map(|p| self.pool_bandwidth(p)).collect();
         let mut base_mb = vec![0.0; self.pools.len()];
-        let mut contexts: Vec<(usize, &str)> = Vec::new();
+        let mut contexts: smallvec::SmallVec<[(usize, &str); 4]> = smallvec::SmallVec::new();
         let mut jobs = Vec::with_capacity(self.models.len());
         for (i, (m, s)) in self.models.iter().zip(singles).enumerate() {
             if !contexts.contains(&(m.device, m.runtime.name.as_str())) {
@@ -725,7 +753,7 @@ impl Prepared {
             resources,
             domains,
             jobs,
-            groups: plan.groups.clone(),
+            groups,
             base_mb,
             group_gap_ns: (self.group_gap_ms * 1e6).round() as u64,
         }
@@ -762,7 +790,7 @@ impl Prepared {
         let nd = self.devices.len();
         let host = nd + self.pools.len();
         let host_cores = f64::from(self.devices[0].host_cores.max(1));
-        let mut demands = Vec::with_capacity(3);
+        let mut demands = sim::Demands::new();
         match dev.concurrency {
             Concurrency::ConcurrentKernels => demands.push((m.device, s.compute_share)),
             Concurrency::SerialQueue => demands.push((m.device, s.queue_share)),
@@ -929,7 +957,7 @@ pub struct SharingBenefits {
 #[derive(Debug, Clone, PartialEq)]
 pub struct DeviceEnergy {
     /// Device id.
-    pub device: String,
+    pub device: Label,
     /// Idle power over the makespan, J.
     pub idle_j: f64,
     /// Power above idle while busy, J.
@@ -954,7 +982,7 @@ pub struct EnergyReport {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PoolReport {
     /// `host` or the device id.
-    pub name: String,
+    pub name: Label,
     /// Capacity, MB.
     pub capacity_mb: f64,
     /// Peak, MB.
@@ -996,7 +1024,7 @@ pub struct MultiPrediction {
     /// Energy.
     pub energy: EnergyReport,
     /// Devices used.
-    pub devices: Vec<String>,
+    pub devices: Vec<Label>,
     /// Notes.
     pub warnings: Vec<String>,
     /// The raw schedule.

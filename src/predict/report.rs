@@ -17,13 +17,13 @@ const SWAP_GBPS: f64 = crate::predict::coldstart::DISK_GBPS;
 /// Assembles the report of `plan` from its schedule.
 pub fn build(
     prep: &Prepared,
-    plan: &Plan,
+    plan: Plan,
     singles: Vec<SinglePrediction>,
     scenario: &Scenario,
     schedule: Schedule,
 ) -> MultiPrediction {
     let makespan_ms = schedule.makespan_ns as f64 / NS_PER_MS;
-    let mut models = model_results(prep, plan, singles, scenario, &schedule);
+    let mut models = model_results(prep, &plan, singles, scenario, &schedule);
     let items: f64 = models.iter().map(|m| f64::from(m.batch_size)).sum();
     let combined_memory_mb =
         schedule.memory.iter().map(|s| s.mb.iter().sum::<f64>()).fold(0.0, f64::max);
@@ -32,7 +32,7 @@ pub fn build(
         prep.constraints.max_memory_mb.map_or(0.0, |b| (combined_memory_mb - b).max(0.0));
     let overflow_mb = pools.iter().map(|p| p.overflow_mb).fold(budget_overflow, f64::max);
     let warnings = warnings(prep, &models, &pools, overflow_mb);
-    let contention = contention(prep, plan, &models, &pools, makespan_ms);
+    let contention = contention(prep, &plan, &models, &pools, makespan_ms);
     let (energy, per_model_j) = energy(prep, scenario, &schedule, items);
     for (m, e) in models.iter_mut().zip(per_model_j) {
         m.energy_j = e;
@@ -43,7 +43,7 @@ pub fn build(
     let mean_latency_ms =
         order_free_sum(models.iter().map(|m| m.end_ms)) / models.len().max(1) as f64;
     MultiPrediction {
-        plan: plan.clone(),
+        plan,
         combined_latency_ms: makespan_ms,
         combined_throughput: items / (makespan_ms / 1000.0).max(1e-12),
         combined_memory_mb,
@@ -55,7 +55,7 @@ pub fn build(
         sharing,
         memory_curve,
         energy,
-        devices: prep.devices.iter().map(|d| d.id.clone()).collect(),
+        devices: prep.device_ids.clone(),
         warnings,
         models,
         schedule,
@@ -118,10 +118,13 @@ fn pool_reports(prep: &Prepared, schedule: &Schedule) -> Vec<PoolReport> {
             let overflow_mb = (schedule.peak_mb[p] - cap).max(0.0);
             // Every round touches every resident byte, so the overflow is written out and read back once per
             // round (an LRU-like pager evicts exactly what the next model needs).
-            let swap_ms_per_round =
-                if name == "host" { 2.0 * overflow_mb * MB / (SWAP_GBPS * 1e9) * 1e3 } else { 0.0 };
+            let swap_ms_per_round = if **name == *"host" {
+                2.0 * overflow_mb * MB / (SWAP_GBPS * 1e9) * 1e3
+            } else {
+                0.0
+            };
             PoolReport {
-                name: name.clone(),
+                name: Arc::clone(name),
                 capacity_mb: *cap,
                 peak_mb: schedule.peak_mb[p],
                 overflow_mb,
@@ -162,26 +165,30 @@ fn energy(
     items: f64,
 ) -> (EnergyReport, Vec<f64>) {
     let makespan_s = schedule.makespan_ns as f64 * 1e-9;
-    let weight: Vec<f64> = scenario.jobs.iter().map(|j| j.activity * j.solo_ns as f64).collect();
-    let mut devices = Vec::new();
+    let weight = |i: usize| {
+        let j = &scenario.jobs[i];
+        j.activity * j.solo_ns as f64
+    };
+    let mut devices = Vec::with_capacity(prep.devices.len());
     let mut per_model = vec![0.0; scenario.jobs.len()];
     for (d, dev) in prep.devices.iter().enumerate() {
-        let on: Vec<usize> =
-            (0..prep.models.len()).filter(|&i| prep.models[i].device == d).collect();
-        if on.is_empty() {
+        // The models on device `d` (walked a few times rather than listed).
+        let on = || (0..prep.models.len()).filter(move |&i| prep.models[i].device == d);
+        let count = on().count();
+        if count == 0 {
             continue;
         }
         let idle_j = dev.idle_w * makespan_s;
         let dynamic_j = (dev.tdp_w - dev.idle_w).max(0.0)
             * schedule.busy_ns.get(d).copied().unwrap_or(0.0)
             * 1e-9;
-        let total_weight = order_free_sum(on.iter().map(|&i| weight[i]));
-        for &i in &on {
+        let total_weight = order_free_sum(on().map(weight));
+        for i in on() {
             let share =
-                if total_weight > 0.0 { weight[i] / total_weight } else { 1.0 / on.len() as f64 };
+                if total_weight > 0.0 { weight(i) / total_weight } else { 1.0 / count as f64 };
             per_model[i] = (idle_j + dynamic_j) * share;
         }
-        devices.push(DeviceEnergy { device: dev.id.clone(), idle_j, dynamic_j });
+        devices.push(DeviceEnergy { device: Arc::clone(&prep.device_ids[d]), idle_j, dynamic_j });
     }
     let total_j = order_free_sum(devices.iter().map(|d| d.idle_j + d.dynamic_j));
     let report = EnergyReport {

@@ -329,7 +329,7 @@ mod tests {
     fn machine() -> Machine {
         let job = SimJob {
             solo_ns: 1000,
-            demands: vec![(0, 1.0)],
+            demands: smallvec::smallvec![(0, 1.0)],
             domain: 0,
             pool: 0,
             resident_mb: 0.0,

@@ -47,6 +47,10 @@ const MIN_RATE: f64 = 1e-12;
 /// Index of a shared resource (a device's compute units or queue, a memory bus, the host CPU).
 pub type ResourceId = usize;
 
+/// A job's demands: each resource it uses and its share of it while running alone. Up to four sit in place
+/// (a model's device, its memory pool, the host and a power budget), more on the heap.
+pub type Demands = smallvec::SmallVec<[(ResourceId, f64); INLINE_DEMANDS]>;
+
 /// How a resource's demands combine.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum ResourceKind {
@@ -276,7 +280,7 @@ pub struct Job {
     /// Time alone, ns.
     pub solo_ns: u64,
     /// Share of each resource the job uses while running alone.
-    pub demands: Vec<(ResourceId, f64)>,
+    pub demands: Demands,
     /// Jobs on the same interference domain slow each other down by `interference` per extra co-runner.
     pub domain: usize,
     /// Memory pool the job's memory lives in.
@@ -851,7 +855,7 @@ impl Scenario {
     /// group takes them all over (to check that skipping that play changes nothing).
     fn run_replaying(&self, always: bool) -> Schedule {
         let n = self.jobs.len();
-        let fresh = || Full {
+        let mut full = Full {
             spans: vec![Span { start_ns: 0, end_ns: 0 }; n],
             peak: [0.0; MAX_POOLS],
             // A sample at each group's start, at each event (a job's end, a spinning pool's block: at most
@@ -859,7 +863,6 @@ impl Scenario {
             memory: Vec::with_capacity(2 * n + self.groups.len() + 1),
             busy_ns: vec![0.0; self.domains.len()],
         };
-        let mut full = fresh();
         let mut ws = Workspace::spare();
         let resident = self.resident(&mut ws.sums);
         let groups = || self.groups.iter().map(Vec::as_slice);
@@ -871,7 +874,7 @@ impl Scenario {
         if !ws.carried.is_empty()
             && (always || !self.first_group_takes_over(&ws.carried, &mut ws.probe))
         {
-            full = fresh();
+            full.clear();
             now = self.play(groups(), resident, &mut ws, &mut full);
         }
         let mean_rate = (0..n)
@@ -1186,6 +1189,16 @@ struct Full {
     busy_ns: Vec<f64>,
 }
 
+impl Full {
+    /// Back to what a play starts from (every span and busy time 0, no sample), keeping the buffers.
+    fn clear(&mut self) {
+        self.spans.fill(Span { start_ns: 0, end_ns: 0 });
+        self.peak = [0.0; MAX_POOLS];
+        self.memory.clear();
+        self.busy_ns.fill(0.0);
+    }
+}
+
 impl Observer for Full {
     fn sample(&mut self, now: u64, mb: [f64; MAX_POOLS]) {
         for (p, v) in self.peak.iter_mut().zip(mb) {
@@ -1223,7 +1236,7 @@ mod tests {
     fn job(solo_ns: u64, compute: f64) -> Job {
         Job {
             solo_ns,
-            demands: vec![(0, compute)],
+            demands: smallvec::smallvec![(0, compute)],
             domain: 0,
             pool: 0,
             resident_mb: 10.0,
@@ -1545,7 +1558,7 @@ mod tests {
         odd.demands.extend([(1, 0.2), (2, 0.7)]);
         jobs.push(odd);
         let mut on_cores = job(2200, 1.0);
-        on_cores.demands = vec![(3, 0.5), (1, 0.3)];
+        on_cores.demands = smallvec::smallvec![(3, 0.5), (1, 0.3)];
         on_cores.domain = 1;
         on_cores.spin_after_ns = 500;
         on_cores.spin_share = 0.5;

@@ -221,7 +221,7 @@ pub struct ScheduleDto {
 #[cfg_attr(test, derive(ts_rs::TS), ts(rename = "DeviceEnergy"))]
 pub struct DeviceEnergyDto {
     /// Device id.
-    pub device: String,
+    pub device: Label,
     /// Idle power over the makespan, J.
     pub idle_j: f64,
     /// Power above idle, J.
@@ -249,7 +249,7 @@ pub struct EnergyDto {
 #[cfg_attr(test, derive(ts_rs::TS), ts(rename = "MemoryPool"))]
 pub struct PoolDto {
     /// Name.
-    pub name: String,
+    pub name: Label,
     /// Capacity, MB.
     pub capacity_mb: f64,
     /// Peak, MB.
@@ -299,9 +299,9 @@ pub struct PredictionDto {
     /// Plan.
     pub plan: PlanDto,
     /// Main device id.
-    pub hardware_platform: String,
+    pub hardware_platform: Label,
     /// Every device used.
-    pub devices: Vec<String>,
+    pub devices: Vec<Label>,
     /// Memory pools.
     pub memory_pools: Vec<PoolDto>,
     /// Energy of the round.
@@ -360,7 +360,7 @@ impl PredictionDto {
             execution_schedule: schedule_dto(p, timelines),
             execution_strategy: p.plan.strategy.name(),
             plan: plan_dto(p),
-            hardware_platform: p.devices.first().cloned().unwrap_or_default(),
+            hardware_platform: p.devices.first().cloned().unwrap_or_else(|| Label::from("")),
             devices: p.devices.clone(),
             energy: EnergyDto::from(&p.energy),
             memory_pools: p.pools.iter().map(PoolDto::from).collect(),
