@@ -848,25 +848,40 @@ impl Scenario {
     /// pools still spinning when a round ends (less `group_gap_ns`) spin on into the next round's first group
     /// (the round is played again when any do; the second play is the schedule).
     pub fn run(&self) -> Schedule {
-        self.run_replaying(false)
+        self.run_replaying(false, true).0
     }
 
     /// [`Scenario::run`]; `always`: plays the round again whenever pools spin into it, even where the first
-    /// group takes them all over (to check that skipping that play changes nothing).
-    fn run_replaying(&self, always: bool) -> Schedule {
+    /// group takes them all over; `splice`: the second play takes the rest of the first from the first group
+    /// at whose start it stands as the first did (both to check that the shortcuts change nothing). Also
+    /// returns that group, where the second play took the rest from the first.
+    fn run_replaying(&self, always: bool, splice: bool) -> (Schedule, Option<usize>) {
         let n = self.jobs.len();
-        let mut full = Full {
+        let fresh = || Full {
             spans: vec![Span { start_ns: 0, end_ns: 0 }; n],
             peak: [0.0; MAX_POOLS],
             // A sample at each group's start, at each event (a job's end, a spinning pool's block: at most
             // one each per job) and at the end. A hint only: the vector grows past it if a run needs more.
             memory: Vec::with_capacity(2 * n + self.groups.len() + 1),
             busy_ns: vec![0.0; self.domains.len()],
+            record: None,
         };
+        let mut full = fresh();
         let mut ws = Workspace::spare();
         let resident = self.resident(&mut ws.sums);
+        // Only a round with pools that spin after their jobs and more than one group can be played again
+        // and rejoin the first play at a later group: the first play then records where each group starts.
+        let may_rejoin = splice
+            && self.groups.len() > 1
+            && self.jobs.iter().any(|j| j.spin_after_ns > 0 && j.spin_share > 0.0);
+        if may_rejoin {
+            let mut record = std::mem::take(&mut ws.record);
+            record.clear();
+            full.record = Some(record);
+        }
         let groups = || self.groups.iter().map(Vec::as_slice);
-        let mut now = self.play(groups(), resident, &mut ws, &mut full);
+        let (mut now, _) = self.play(groups(), resident, &mut ws, &mut full);
+        let mut rejoined = None;
         // What still spins when the next round starts, on that round's clock.
         let next = now + self.group_gap_ns;
         let carried = ws.spinning.iter().filter(|p| p.until_ns > next);
@@ -874,8 +889,25 @@ impl Scenario {
         if !ws.carried.is_empty()
             && (always || !self.first_group_takes_over(&ws.carried, &mut ws.probe))
         {
-            full.clear();
-            now = self.play(groups(), resident, &mut ws, &mut full);
+            if full.record.is_some() {
+                let mut second = Rejoin { full: fresh(), first: &full, at: None };
+                let (end, stopped) = self.play(groups(), resident, &mut ws, &mut second);
+                rejoined = stopped;
+                now = match stopped {
+                    Some(g) => second.take_rest(self, g, end, now),
+                    None => end,
+                };
+                let Rejoin { full: played, .. } = second;
+                if let Some(record) = full.record.take() {
+                    ws.record = record;
+                }
+                full = played;
+            } else {
+                full.clear();
+                now = self.play(groups(), resident, &mut ws, &mut full).0;
+            }
+        } else if let Some(record) = full.record.take() {
+            ws.record = record;
         }
         let mean_rate = (0..n)
             .map(|k| {
@@ -888,14 +920,15 @@ impl Scenario {
             })
             .collect();
         ws.keep();
-        Schedule {
+        let schedule = Schedule {
             spans: full.spans,
             makespan_ns: now,
             peak_mb: full.peak,
             memory: full.memory,
             mean_rate,
             busy_ns: full.busy_ns,
-        }
+        };
+        (schedule, rejoined)
     }
 
     /// Whether the first group's jobs, as they start, take over every pool of `carried` entirely (each left
@@ -929,20 +962,21 @@ impl Scenario {
             None => *ws.resident.insert(self.resident(&mut ws.sums)),
         };
         let mut peaks = Peaks::default();
-        peaks.makespan_ns = self.play(std::iter::once(group), resident, ws, &mut peaks);
+        peaks.makespan_ns = self.play(std::iter::once(group), resident, ws, &mut peaks).0;
         peaks
     }
 
     /// Plays `groups` one after another, beside the pools `ws` carries from a previous round; `obs` sees every
-    /// start, end, memory sample and busy interval. Returns the makespan, ns; `ws` keeps the pools that
-    /// still spin.
+    /// group's start, job start and end, memory sample and busy interval. Returns the makespan, ns, or where
+    /// `obs` stopped the play at a group's start, that time and the group; `ws` keeps the pools that still
+    /// spin.
     fn play<'g, O: Observer>(
         &self,
         groups: impl Iterator<Item = &'g [usize]>,
         resident: [f64; MAX_POOLS],
         ws: &mut Workspace,
         obs: &mut O,
-    ) -> u64 {
+    ) -> (u64, Option<usize>) {
         let n = self.jobs.len();
         ws.spinning.clear();
         ws.spinning.append(&mut ws.carried);
@@ -952,6 +986,10 @@ impl Scenario {
                 for p in &mut ws.spinning {
                     p.until_ns = p.until_ns.saturating_sub(self.group_gap_ns);
                 }
+            }
+            // From here on the play depends only on the pools still spinning (as they stand against `now`).
+            if obs.group_start(g, now, &ws.spinning) {
+                return (now, Some(g));
             }
             ws.active.clear();
             ws.active.extend(group.iter().copied().filter(|&k| k < n));
@@ -1048,7 +1086,7 @@ impl Scenario {
             }
         }
         obs.sample(now, self.memory_now(resident, &[]));
-        now
+        (now, None)
     }
 }
 
@@ -1115,6 +1153,8 @@ pub struct Workspace {
     sums: Vec<f64>,
     /// What the jobs keep resident per pool, once computed by [`Scenario::run_group`].
     resident: Option<[f64; MAX_POOLS]>,
+    /// A first play's record for its second ([`Scenario::run`]), kept for the buffers.
+    record: Record,
 }
 
 impl Workspace {
@@ -1170,6 +1210,11 @@ trait Observer {
     fn end(&mut self, _k: usize, _now: u64) {}
     /// `active` run for `dt` ns from here.
     fn busy(&mut self, _sc: &Scenario, _active: &[usize], _dt: u64) {}
+    /// Group `g` starts at `now` beside the pools `spinning` (before its jobs take any over): whether the play
+    /// stops here.
+    fn group_start(&mut self, _g: usize, _now: u64, _spinning: &[SpinningPool]) -> bool {
+        false
+    }
 }
 
 impl Observer for Peaks {
@@ -1187,6 +1232,135 @@ struct Full {
     peak: [f64; MAX_POOLS],
     memory: Vec<MemorySample>,
     busy_ns: Vec<f64>,
+    /// Where each group started and each event's busy terms, for a second play to rejoin this one.
+    record: Option<Record>,
+}
+
+/// What a round's first play records for its second ([`Rejoin`]): where each group started.
+#[derive(Debug, Clone, Default)]
+struct Record {
+    /// Per group, in order.
+    starts: Vec<GroupStart>,
+    /// The pools spinning at each group's start (`GroupStart::pools` ends each group's), their `until_ns` as
+    /// time left after the start (0 for one that has blocked and not yet left).
+    pools: Vec<SpinningPool>,
+    /// Each event's busy time per domain (domains in order, events one after another), as added up.
+    busy: Vec<f64>,
+}
+
+impl Record {
+    fn clear(&mut self) {
+        self.starts.clear();
+        self.pools.clear();
+        self.busy.clear();
+    }
+}
+
+/// Where a group of a recorded play started.
+#[derive(Debug, Clone, Copy)]
+struct GroupStart {
+    now: u64,
+    /// Where its pools end in [`Record::pools`].
+    pools: usize,
+    /// The memory samples and busy terms recorded before it.
+    samples: usize,
+    busy: usize,
+    /// The last memory sample before it.
+    last_mb: Option<[f64; MAX_POOLS]>,
+}
+
+/// A pool as it stands against `now`: how long it still spins (0 once it has blocked).
+fn pool_left(p: &SpinningPool, now: u64) -> SpinningPool {
+    SpinningPool { until_ns: p.until_ns.saturating_sub(now), ..*p }
+}
+
+/// A round's second play, beside its first: at each group's start after the first, where the pools spinning
+/// (as they stand against the start) and the last memory sample are the first play's there, bit for bit, the
+/// rest of the round plays as the first did, shifted in time (the play reads nothing else: loads, rates and
+/// memory are summed afresh at each group's start, and every time is a difference of integers), so it stops
+/// there and takes the rest from the first ([`Rejoin::take_rest`]).
+struct Rejoin<'a> {
+    full: Full,
+    first: &'a Full,
+    /// The group it stopped at.
+    at: Option<usize>,
+}
+
+impl Rejoin<'_> {
+    /// The rest of the round from group `g`, which this play started at `now`: the first play's spans of the
+    /// jobs of `g` and later groups, memory samples and busy terms from there, shifted by the time between
+    /// the two starts; `first_end` is the first play's makespan. Returns this one's.
+    fn take_rest(&mut self, sc: &Scenario, g: usize, now: u64, first_end: u64) -> u64 {
+        let (first, full) = (self.first, &mut self.full);
+        let Some(record) = &first.record else { return now };
+        let start = record.starts[g];
+        // Both plays' times are whole ns: the shift is exact, and wraps back for a later start.
+        let shift = now.wrapping_sub(start.now);
+        for group in &sc.groups[g..] {
+            for &k in group.iter().filter(|&&k| k < sc.jobs.len()) {
+                let s = first.spans[k];
+                full.spans[k] = Span {
+                    start_ns: s.start_ns.wrapping_add(shift),
+                    end_ns: s.end_ns.wrapping_add(shift),
+                };
+            }
+        }
+        for sample in &first.memory[start.samples..] {
+            for (p, v) in full.peak.iter_mut().zip(sample.mb) {
+                *p = minmax::max(*p, v);
+            }
+            full.memory
+                .push(MemorySample { time_ns: sample.time_ns.wrapping_add(shift), ..*sample });
+        }
+        let domains = full.busy_ns.len().max(1);
+        for terms in record.busy[start.busy..].chunks(domains) {
+            for (busy, term) in full.busy_ns.iter_mut().zip(terms) {
+                *busy += term;
+            }
+        }
+        first_end.wrapping_add(shift)
+    }
+}
+
+impl Observer for Rejoin<'_> {
+    fn sample(&mut self, now: u64, mb: [f64; MAX_POOLS]) {
+        self.full.sample(now, mb);
+    }
+
+    fn start(&mut self, k: usize, now: u64) {
+        self.full.start(k, now);
+    }
+
+    fn end(&mut self, k: usize, now: u64) {
+        self.full.end(k, now);
+    }
+
+    fn busy(&mut self, sc: &Scenario, active: &[usize], dt: u64) {
+        self.full.busy(sc, active, dt);
+    }
+
+    fn group_start(&mut self, g: usize, now: u64, spinning: &[SpinningPool]) -> bool {
+        let Some(record) = &self.first.record else { return false };
+        let Some(start) = record.starts.get(g).filter(|_| g > 0) else { return false };
+        let from = if g == 0 { 0 } else { record.starts[g - 1].pools };
+        let theirs = &record.pools[from..start.pools];
+        let same_pools = theirs.len() == spinning.len()
+            && theirs.iter().zip(spinning).all(|(a, b)| same_pool(a, &pool_left(b, now)));
+        let same_memory = self.full.memory.last().map(|s| s.mb) == start.last_mb;
+        if same_pools && same_memory {
+            self.at = Some(g);
+        }
+        self.at.is_some()
+    }
+}
+
+/// Two pools the same to the bit (a share compared by its bits, so that no sum can tell them apart).
+fn same_pool(a: &SpinningPool, b: &SpinningPool) -> bool {
+    a.resource == b.resource
+        && a.share.to_bits() == b.share.to_bits()
+        && a.until_ns == b.until_ns
+        && a.pool_key == b.pool_key
+        && a.job == b.job
 }
 
 impl Full {
@@ -1224,8 +1398,26 @@ impl Observer for Full {
                 .filter(|&&k| sc.jobs[k].domain == d)
                 .map(|&k| sc.jobs[k].activity)
                 .sum();
-            *busy += minmax::min(activity, 1.0) * dt as f64;
+            let term = minmax::min(activity, 1.0) * dt as f64;
+            *busy += term;
+            if let Some(record) = &mut self.record {
+                record.busy.push(term);
+            }
         }
+    }
+
+    fn group_start(&mut self, _g: usize, now: u64, spinning: &[SpinningPool]) -> bool {
+        if let Some(record) = &mut self.record {
+            record.pools.extend(spinning.iter().map(|p| pool_left(p, now)));
+            record.starts.push(GroupStart {
+                now,
+                pools: record.pools.len(),
+                samples: self.memory.len(),
+                busy: record.busy.len(),
+                last_mb: self.memory.last().map(|s| s.mb),
+            });
+        }
+        false
     }
 }
 
@@ -1259,6 +1451,17 @@ mod tests {
             all_core_rate: 1.0,
             blocking_wait_ns: 0.0,
             spinning_wait_ns: 0.0,
+        })
+    }
+
+    /// Two cores whose threads wait at their regions' joins (spinning runtimes burn half their wait).
+    fn two_waiting_cores(all_core_rate: f64) -> ResourceKind {
+        ResourceKind::Cores(Cores {
+            spin_wait_share: 0.5,
+            cores: 2.0,
+            all_core_rate,
+            blocking_wait_ns: 50.0,
+            spinning_wait_ns: 20.0,
         })
     }
 
@@ -1431,13 +1634,7 @@ mod tests {
             })
             .collect();
         let mut sc = scenario(jobs, vec![vec![0, 1, 2, 3]]);
-        sc.resources[0].kind = ResourceKind::Cores(Cores {
-            spin_wait_share: 0.5,
-            cores: 2.0,
-            all_core_rate: 0.9,
-            blocking_wait_ns: 50.0,
-            spinning_wait_ns: 20.0,
-        });
+        sc.resources[0].kind = two_waiting_cores(0.9);
         // Every pool spins into the next round, where its own job (or its pool's) takes it over.
         let carried: Vec<SpinningPool> = (0..4)
             .map(|k| SpinningPool {
@@ -1450,18 +1647,104 @@ mod tests {
             .collect();
         let mut probe = Vec::new();
         assert!(sc.first_group_takes_over(&carried, &mut probe));
-        assert_eq!(sc.run(), sc.run_replaying(true));
+        assert_eq!(sc.run(), sc.run_replaying(true, false).0);
         // One after another, the first group takes over only its own pool: the round is played again, and
         // the pools spinning into it slow the first job down.
         sc.groups = vec![vec![0], vec![1], vec![2], vec![3]];
         assert!(!sc.first_group_takes_over(&carried, &mut probe));
-        assert_eq!(sc.run(), sc.run_replaying(true));
+        assert_eq!(sc.run(), sc.run_replaying(true, false).0);
         let mut quiet = sc.clone();
         quiet.jobs[3].spin_after_ns = 0;
         assert!(sc.run().spans[0].end_ns > quiet.run().spans[0].end_ns);
         // A first group with no job in it takes nothing over.
         sc.groups = vec![vec![9], vec![0, 1, 2, 3]];
         assert!(!sc.first_group_takes_over(&carried, &mut probe));
+    }
+
+    #[test]
+    fn a_second_play_that_stands_as_the_first_at_a_groups_start_takes_the_rest_from_it_as_played() {
+        // Jobs on 2 cores of two domains, every one's workers spinning after it (own pools and one shared), in
+        // groups of one and two: the last group's pools spin into the next round and slow its first group.
+        let jobs: Vec<Job> = (0..6u64)
+            .map(|k| {
+                let mut j = job(900 + 250 * k, 0.6 + 0.1 * (k % 3) as f64);
+                j.spin_after_ns = 300 + 40 * k;
+                j.spin_share = 0.25 + 0.125 * (k % 2) as f64;
+                j.pool_key = if k % 3 == 2 { 5 } else { 0 };
+                j.domain = (k % 2) as usize;
+                j.activity = 0.3 + 0.1 * k as f64;
+                j.running_mb = 4.0 + k as f64;
+                j
+            })
+            .collect();
+        let mut sc = scenario(jobs, vec![vec![0], vec![1, 2], vec![3], vec![4, 5]]);
+        sc.domains =
+            vec![Domain { interference_per_job: 0.05 }, Domain { interference_per_job: 0.1 }];
+        sc.resources[0].kind = two_waiting_cores(0.9);
+        let played = |sc: &Scenario| sc.run_replaying(false, false).0;
+        // The carried pools have blocked by the second group's start, where the second play stands as the first.
+        let (rejoined, at) = sc.run_replaying(false, true);
+        assert_eq!(at, Some(1));
+        assert_eq!(rejoined, played(&sc));
+        let alone = sc.run_replaying(false, false);
+        assert_eq!(alone.1, None);
+        // The pools slowed the first group: the second play is not the first.
+        let mut quiet = sc.clone();
+        for j in &mut quiet.jobs[4..] {
+            j.spin_after_ns = 0;
+        }
+        assert!(rejoined.spans[0].end_ns > quiet.run().spans[0].end_ns);
+        // With a gap between groups, and with pools that spin past several groups (rejoining later or not at
+        // all), the same.
+        for (gap, spin) in [(200, 0), (0, 2500), (100, 9000)] {
+            let mut other = sc.clone();
+            other.group_gap_ns = gap;
+            for j in &mut other.jobs {
+                j.spin_after_ns += spin;
+            }
+            let (schedule, at) = other.run_replaying(false, true);
+            assert_eq!(schedule, played(&other), "gap {gap}, spin {spin}: rejoined at {at:?}");
+        }
+        // A pool carried from the last group still spinning at the second group's start: the plays differ
+        // there, and rejoin later if at all.
+        let mut longer = sc.clone();
+        longer.jobs[5].spin_after_ns = 5000;
+        let (schedule, at) = longer.run_replaying(false, true);
+        assert!(at.is_none_or(|g| g > 1), "rejoined at {at:?}");
+        assert_eq!(schedule, played(&longer));
+        // Long pools of the first group too, so that the plays stand alike only once both have blocked.
+        longer.jobs[0].spin_after_ns = 5000;
+        let (schedule, at) = longer.run_replaying(false, true);
+        assert_eq!(schedule, played(&longer), "rejoined at {at:?}");
+    }
+
+    #[test]
+    fn a_second_play_whose_last_memory_sample_differs_at_a_groups_start_plays_on() {
+        // Two jobs without pools share the cores in the first group: alone the shorter one ends first; beside
+        // the pool carried from the last group the cores are oversubscribed, and the one whose regions wait
+        // for their threads falls behind. The second group then starts with no pool spinning in both plays,
+        // but after different last samples, and holds what the first play's last sample held (so that play
+        // took its start's sample for no change, and the second must not).
+        let mut a = job(1000, 0.5);
+        a.regions = 20.0;
+        a.running_mb = 7.0;
+        let mut b = job(1010, 0.5);
+        b.running_mb = 3.0;
+        let mut c = job(800, 0.5);
+        c.running_mb = 3.0;
+        let mut d = job(900, 0.5);
+        d.spin_after_ns = 600;
+        d.spin_share = 0.5;
+        let mut sc = scenario(vec![a, b, c, d], vec![vec![0, 1], vec![2], vec![3]]);
+        sc.resources[0].kind = two_waiting_cores(1.0);
+        let mut quiet = sc.clone();
+        quiet.jobs[3].spin_after_ns = 0;
+        let first = quiet.run();
+        let (second, at) = sc.run_replaying(false, true);
+        assert!(first.spans[0].end_ns < first.spans[1].end_ns);
+        assert!(second.spans[0].end_ns > second.spans[1].end_ns);
+        assert_ne!(at, Some(1));
+        assert_eq!(second, sc.run_replaying(false, false).0);
     }
 
     #[test]
