@@ -249,7 +249,7 @@ pub fn prepare_with(
     let mut warnings = Vec::new();
     let mut runtimes = Runtimes::default();
     let mut process_pools: Vec<(usize, Arc<RuntimeProfile>)> = Vec::new();
-    // Device ids and runtime names, one string each.
+    // Device ids, runtime names and memory pool names, one string each.
     let mut names: Vec<Label> = Vec::new();
     for (i, spec) in workload.models.iter().enumerate() {
         let field = ModelField(i);
@@ -266,7 +266,7 @@ pub fn prepare_with(
             _ => runtimes.find(&dev.default_runtime)?,
         };
         check_platform(&runtime, dev)?;
-        let pool = pool_index(&mut pools, dev, field)?;
+        let pool = pool_index(&mut pools, &mut names, dev, field)?;
         let pool_key = process_pool_key(&mut process_pools, device, &runtime, dev);
         let labels = Labels {
             name: Arc::from(spec.name.as_str()),
@@ -480,6 +480,7 @@ fn device_index(
 
 fn pool_index(
     pools: &mut Vec<(Label, f64)>,
+    names: &mut Vec<Label>,
     dev: &DeviceProfile,
     field: ModelField,
 ) -> Result<usize> {
@@ -495,7 +496,7 @@ fn pool_index(
     if pools.len() == MAX_POOLS {
         return Err(Error::invalid(format!("{field}.device"), &dev.id, format!("at most {MAX_POOLS} memory pools (devices with their own memory, plus host RAM) in one workload")));
     }
-    pools.push((Arc::from(name), dev.memory_capacity_mb));
+    pools.push((intern(names, name), dev.memory_capacity_mb));
     Ok(pools.len() - 1)
 }
 

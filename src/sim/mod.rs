@@ -159,6 +159,18 @@ struct CoresTerm {
     stall_ns: f64,
 }
 
+/// How [`Scenario::rates_at_loads`] reads each running job's rate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Rating {
+    /// From its [`RateTerm`], taken at its group's start ([`Scenario::rate_terms`]).
+    Terms,
+    /// The jobs are of one rate ([`Scenario::of_one_rate`]): each has the first's (the same minimum over the
+    /// same shares, times the same interference: bit for bit), computed once from its [`RateTerm`].
+    OneRate,
+    /// From the job's own list ([`Scenario::rate`]), its cores term taken by [`Scenario::general_terms`].
+    OwnLists,
+}
+
 /// Demands a [`RateTerm`] holds in place; a job with more is rated from its own list ([`Scenario::rate`]).
 const INLINE_DEMANDS: usize = 4;
 
@@ -440,7 +452,7 @@ impl Scenario {
         for &k in active {
             self.job_load(k, 1.0, scratch);
         }
-        self.rates_at_loads(active, scratch, false, true)
+        self.rates_at_loads(active, scratch, Rating::OwnLists)
     }
 
     /// Takes each of `jobs`' term on its first cores into `scratch` ([`RateTerm::cores`]) for rating them from
@@ -723,16 +735,12 @@ impl Scenario {
 
     /// The rate of every job of `active` with `scratch` holding the loads they and any spinning pools put
     /// on each resource and domain.
-    /// `one_rate`: the jobs of `active` are of one rate ([`Scenario::of_one_rate`]), so each has the first's rate
-    /// (the same minimum over the same shares, times the same interference: bit for bit), computed once.
-    /// `general`: every job is rated from its own list ([`Scenario::general_terms`]), not from its
-    /// [`RateTerm`] ([`Scenario::rate_terms`]).
+    /// `rating`: how each job's rate is read ([`Rating`]).
     fn rates_at_loads<'s>(
         &self,
         active: &[usize],
         scratch: &'s mut RateScratch,
-        one_rate: bool,
-        general: bool,
+        rating: Rating,
     ) -> &'s [f64] {
         // Per resource, how far its load exceeds its capacity and the share a proportionally shared one gives
         // each job; per domain, the interference its co-runners cause: computed once, read by every job.
@@ -768,10 +776,10 @@ impl Scenario {
                 1.0 / (1.0 + d.interference_per_job * state.co_runners.saturating_sub(1) as f64)
             });
         }
-        let computed = if one_rate { active.len().min(1) } else { active.len() };
+        let computed = if rating == Rating::OneRate { active.len().min(1) } else { active.len() };
         let mut rates = std::mem::take(&mut scratch.rates);
         rates.clear();
-        if general {
+        if rating == Rating::OwnLists {
             rates.extend(active.iter().map(|&k| minmax::max(self.rate(k, scratch), MIN_RATE)));
         } else {
             rates.extend(active[..computed].iter().map(|&k| {
@@ -881,6 +889,7 @@ impl Scenario {
         }
         let groups = || self.groups.iter().map(Vec::as_slice);
         let (mut now, _) = self.play(groups(), resident, &mut ws, &mut full);
+        let record = full.record.take();
         let mut rejoined = None;
         // What still spins when the next round starts, on that round's clock.
         let next = now + self.group_gap_ns;
@@ -889,24 +898,21 @@ impl Scenario {
         if !ws.carried.is_empty()
             && (always || !self.first_group_takes_over(&ws.carried, &mut ws.probe))
         {
-            if full.record.is_some() {
-                let mut second = Rejoin { full: fresh(), first: &full, at: None };
+            if let Some(record) = &record {
+                let mut second = Rejoin { full: fresh(), first: &full, record };
                 let (end, stopped) = self.play(groups(), resident, &mut ws, &mut second);
                 rejoined = stopped;
                 now = match stopped {
                     Some(g) => second.take_rest(self, g, end, now),
                     None => end,
                 };
-                let Rejoin { full: played, .. } = second;
-                if let Some(record) = full.record.take() {
-                    ws.record = record;
-                }
-                full = played;
+                full = second.full;
             } else {
                 full.clear();
                 now = self.play(groups(), resident, &mut ws, &mut full).0;
             }
-        } else if let Some(record) = full.record.take() {
+        }
+        if let Some(record) = record {
             ws.record = record;
         }
         let mean_rate = (0..n)
@@ -1023,7 +1029,8 @@ impl Scenario {
                     }
                     keep
                 });
-                self.rates_at_loads(&ws.active, &mut ws.rates, one_rate, false);
+                let rating = if one_rate { Rating::OneRate } else { Rating::Terms };
+                self.rates_at_loads(&ws.active, &mut ws.rates, rating);
                 let rates = &ws.rates.rates;
                 // Rates hold until the next job ends or the next spinning pool blocks.
                 let until_spin_ends = ws
@@ -1282,8 +1289,8 @@ fn pool_left(p: &SpinningPool, now: u64) -> SpinningPool {
 struct Rejoin<'a> {
     full: Full,
     first: &'a Full,
-    /// The group it stopped at.
-    at: Option<usize>,
+    /// What the first play recorded.
+    record: &'a Record,
 }
 
 impl Rejoin<'_> {
@@ -1291,8 +1298,7 @@ impl Rejoin<'_> {
     /// jobs of `g` and later groups, memory samples and busy terms from there, shifted by the time between
     /// the two starts; `first_end` is the first play's makespan. Returns this one's.
     fn take_rest(&mut self, sc: &Scenario, g: usize, now: u64, first_end: u64) -> u64 {
-        let (first, full) = (self.first, &mut self.full);
-        let Some(record) = &first.record else { return now };
+        let (first, record, full) = (self.first, self.record, &mut self.full);
         let start = record.starts[g];
         // Both plays' times are whole ns: the shift is exact, and wraps back for a later start.
         let shift = now.wrapping_sub(start.now);
@@ -1340,17 +1346,14 @@ impl Observer for Rejoin<'_> {
     }
 
     fn group_start(&mut self, g: usize, now: u64, spinning: &[SpinningPool]) -> bool {
-        let Some(record) = &self.first.record else { return false };
-        let Some(start) = record.starts.get(g).filter(|_| g > 0) else { return false };
-        let from = if g == 0 { 0 } else { record.starts[g - 1].pools };
-        let theirs = &record.pools[from..start.pools];
-        let same_pools = theirs.len() == spinning.len()
-            && theirs.iter().zip(spinning).all(|(a, b)| same_pool(a, &pool_left(b, now)));
-        let same_memory = self.full.memory.last().map(|s| s.mb) == start.last_mb;
-        if same_pools && same_memory {
-            self.at = Some(g);
-        }
-        self.at.is_some()
+        // The first group is where the carried pools spin: never the first play's start.
+        let (Some(before), Some(start)) = (g.checked_sub(1), self.record.starts.get(g)) else {
+            return false;
+        };
+        let theirs = &self.record.pools[self.record.starts[before].pools..start.pools];
+        theirs.len() == spinning.len()
+            && theirs.iter().zip(spinning).all(|(a, b)| same_pool(a, &pool_left(b, now)))
+            && self.full.memory.last().map(|s| s.mb) == start.last_mb
     }
 }
 
