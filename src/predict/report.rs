@@ -33,10 +33,7 @@ pub fn build(
     let overflow_mb = pools.iter().map(|p| p.overflow_mb).fold(budget_overflow, f64::max);
     let warnings = warnings(prep, &models, &pools, overflow_mb);
     let contention = contention(prep, &plan, &models, &pools, makespan_ms);
-    let (energy, per_model_j) = energy(prep, scenario, &schedule, items);
-    for (m, e) in models.iter_mut().zip(per_model_j) {
-        m.energy_j = e;
-    }
+    let energy = energy(prep, scenario, &schedule, items, &mut models);
     let sharing = sharing(prep, &models);
     let memory_curve =
         schedule.memory.iter().map(|s| (s.time_ns as f64 / NS_PER_MS, s.mb.iter().sum())).collect();
@@ -71,7 +68,7 @@ fn model_results(
     schedule: &Schedule,
 ) -> Vec<ModelResult> {
     // Each model's group (0 for a model in none), looked up once.
-    let mut group_of = vec![0; prep.models.len()];
+    let mut group_of: smallvec::SmallVec<[usize; 16]> = smallvec::smallvec![0; prep.models.len()];
     for (g, members) in plan.groups.iter().enumerate().rev() {
         for &i in members {
             if let Some(slot) = group_of.get_mut(i) {
@@ -157,20 +154,21 @@ fn warnings(
     warnings
 }
 
-/// Device energy from the schedule, and each model's share of its device's energy (by busy device-time).
+/// Device energy from the schedule; each model of `models` gets its share of its device's energy (by busy
+/// device-time).
 fn energy(
     prep: &Prepared,
     scenario: &Scenario,
     schedule: &Schedule,
     items: f64,
-) -> (EnergyReport, Vec<f64>) {
+    models: &mut [ModelResult],
+) -> EnergyReport {
     let makespan_s = schedule.makespan_ns as f64 * 1e-9;
     let weight = |i: usize| {
         let j = &scenario.jobs[i];
         j.activity * j.solo_ns as f64
     };
     let mut devices = Vec::with_capacity(prep.devices.len());
-    let mut per_model = vec![0.0; scenario.jobs.len()];
     for (d, dev) in prep.devices.iter().enumerate() {
         // The models on device `d` (walked a few times rather than listed).
         let on = || (0..prep.models.len()).filter(move |&i| prep.models[i].device == d);
@@ -186,18 +184,17 @@ fn energy(
         for i in on() {
             let share =
                 if total_weight > 0.0 { weight(i) / total_weight } else { 1.0 / count as f64 };
-            per_model[i] = (idle_j + dynamic_j) * share;
+            models[i].energy_j = (idle_j + dynamic_j) * share;
         }
         devices.push(DeviceEnergy { device: Arc::clone(&prep.device_ids[d]), idle_j, dynamic_j });
     }
     let total_j = order_free_sum(devices.iter().map(|d| d.idle_j + d.dynamic_j));
-    let report = EnergyReport {
+    EnergyReport {
         total_j,
         per_item_j: total_j / items.max(1.0),
         average_power_w: if makespan_s > 0.0 { total_j / makespan_s } else { 0.0 },
         devices,
-    };
-    (report, per_model)
+    }
 }
 
 fn contention(

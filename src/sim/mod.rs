@@ -829,7 +829,9 @@ impl Scenario {
         for (pool, base) in self.base_mb.iter().enumerate().take(MAX_POOLS) {
             mb[pool] = *base;
         }
-        for (pool, slot) in mb.iter_mut().enumerate() {
+        // Only the pools some job or base memory is in (a slot of no job keeps its base, or 0).
+        let used = self.jobs.iter().map(|j| j.pool.min(MAX_POOLS - 1) + 1).fold(0, usize::max);
+        for (pool, slot) in mb.iter_mut().enumerate().take(used) {
             buf.clear();
             buf.extend(
                 self.jobs
@@ -864,6 +866,25 @@ impl Scenario {
     /// at whose start it stands as the first did (both to check that the shortcuts change nothing). Also
     /// returns that group, where the second play took the rest from the first.
     fn run_replaying(&self, always: bool, splice: bool) -> (Schedule, Option<usize>) {
+        // The thread's buffers, borrowed where they stand (a run inside a run, which nothing does, gets new
+        // ones); a run that grew them past `SPARE_JOBS` leaves new ones behind.
+        SPARE.with(|spare| match spare.try_borrow_mut() {
+            Ok(mut ws) => {
+                let out = self.run_in(always, splice, &mut ws);
+                if ws.grown() {
+                    *ws = Workspace::default();
+                }
+                out
+            }
+            Err(_) => self.run_in(always, splice, &mut Workspace::default()),
+        })
+    }
+
+    /// [`Scenario::run_replaying`] with the buffers `ws` (none of its last run's content is read: `play`
+    /// clears what it uses, and the pools carried over and the resident memory are cleared here).
+    fn run_in(&self, always: bool, splice: bool, ws: &mut Workspace) -> (Schedule, Option<usize>) {
+        ws.carried.clear();
+        ws.resident = None;
         let n = self.jobs.len();
         let fresh = || Full {
             spans: vec![Span { start_ns: 0, end_ns: 0 }; n],
@@ -875,7 +896,6 @@ impl Scenario {
             record: None,
         };
         let mut full = fresh();
-        let mut ws = Workspace::spare();
         let resident = self.resident(&mut ws.sums);
         // Only a round with pools that spin after their jobs and more than one group can be played again
         // and rejoin the first play at a later group: the first play then records where each group starts.
@@ -888,7 +908,7 @@ impl Scenario {
             full.record = Some(record);
         }
         let groups = || self.groups.iter().map(Vec::as_slice);
-        let (mut now, _) = self.play(groups(), resident, &mut ws, &mut full);
+        let (mut now, _) = self.play(groups(), resident, ws, &mut full);
         let record = full.record.take();
         let mut rejoined = None;
         // What still spins when the next round starts, on that round's clock.
@@ -900,7 +920,7 @@ impl Scenario {
         {
             if let Some(record) = &record {
                 let mut second = Rejoin { full: fresh(), first: &full, record };
-                let (end, stopped) = self.play(groups(), resident, &mut ws, &mut second);
+                let (end, stopped) = self.play(groups(), resident, ws, &mut second);
                 rejoined = stopped;
                 now = match stopped {
                     Some(g) => second.take_rest(self, g, end, now),
@@ -909,7 +929,7 @@ impl Scenario {
                 full = second.full;
             } else {
                 full.clear();
-                now = self.play(groups(), resident, &mut ws, &mut full).0;
+                now = self.play(groups(), resident, ws, &mut full).0;
             }
         }
         if let Some(record) = record {
@@ -925,7 +945,6 @@ impl Scenario {
                 }
             })
             .collect();
-        ws.keep();
         let schedule = Schedule {
             spans: full.spans,
             makespan_ns: now,
@@ -1139,8 +1158,9 @@ pub struct SubsetFloors {
 const SPARE_JOBS: usize = 256;
 
 thread_local! {
-    /// Taken out by each [`Scenario::run`] and put back after it: a run cut short leaves fresh buffers.
-    static SPARE: std::cell::Cell<Workspace> = std::cell::Cell::default();
+    /// Borrowed by each [`Scenario::run`] (a run cut short leaves them as they are: the next clears what it
+    /// reads).
+    static SPARE: std::cell::RefCell<Workspace> = std::cell::RefCell::default();
 }
 
 /// Buffers of a simulation, kept between runs by a caller that simulates many groups of one scenario.
@@ -1165,29 +1185,17 @@ pub struct Workspace {
 }
 
 impl Workspace {
-    /// The buffers the thread's last [`Scenario::run`] left ([`Workspace::keep`]), or new ones: a report's
-    /// simulation then allocates only what it returns. Nothing of the last run is read: [`Scenario::play`]
-    /// clears what it uses, and the pools carried over and the resident memory are cleared here.
-    fn spare() -> Self {
-        let mut ws = SPARE.take();
-        ws.carried.clear();
-        ws.resident = None;
-        ws
-    }
-
-    /// Leaves the buffers for the thread's next [`Scenario::run`], unless a very large run grew them.
-    fn keep(self) {
-        // Every buffer that grows with the jobs: the rate records are as many as the scenario's jobs, the
-        // others as the running ones, the pools or the memory sums.
+    /// Whether a very large run grew the buffers that grow with the jobs (the rate records are as many as
+    /// the scenario's jobs, the others as the running ones, the pools or the memory sums) past what the
+    /// thread keeps for its next [`Scenario::run`].
+    fn grown(&self) -> bool {
         let grown = [
             self.rates.terms.capacity(),
             self.remaining.capacity(),
             self.spinning.capacity(),
             self.sums.capacity(),
         ];
-        if grown.into_iter().all(|c| c <= SPARE_JOBS) {
-            SPARE.set(self);
-        }
+        grown.into_iter().any(|c| c > SPARE_JOBS)
     }
 
     /// A job's memory changed: [`Scenario::run_group`] computes the resident memory again.
@@ -1758,10 +1766,10 @@ mod tests {
             (0..300).map(|k| vec![k]).collect(),
         );
         sequential.run();
-        assert!(SPARE.take().rates.terms.capacity() <= SPARE_JOBS);
+        assert!(SPARE.with_borrow(|ws| ws.rates.terms.capacity()) <= SPARE_JOBS);
         // A small run's buffers are kept for the next.
         scenario(vec![job(100, 0.5), job(200, 0.5)], vec![vec![0, 1]]).run();
-        assert!(SPARE.take().rates.terms.capacity() >= 2);
+        assert!(SPARE.with_borrow(|ws| ws.rates.terms.capacity()) >= 2);
     }
 
     #[test]
