@@ -158,15 +158,20 @@ const KEYS = new Map();
 let instances = 0;
 export function tape_instance() { return ++instances; }
 function table(instance) {
-  let keys = KEYS.get(instance);
-  if (keys === undefined) { keys = []; KEYS.set(instance, keys); }
-  return keys;
+  let t = KEYS.get(instance);
+  if (t === undefined) { t = { keys: [], templates: [] }; KEYS.set(instance, t); }
+  return t;
 }
-export function decode_tape(ops, nums, text, ends, instance, base, fresh) {
-  const keys = table(instance);
-  if (keys.length < base) return undefined;
+export function decode_tape(ops, nums, text, ends, instance, base, fresh, shapeBase, shapes) {
+  const { keys, templates } = table(instance);
+  if (keys.length < base || templates.length < shapeBase) return undefined;
   keys.length = base;
+  templates.length = shapeBase;
   if (fresh !== undefined) for (const k of fresh) keys.push(k);
+  for (let i = 0; i < shapes.length; i += shapes[i] + 1) {
+    const names = Array.from(shapes.subarray(i + 1, i + 1 + shapes[i]), (k) => JSON.stringify(keys[k]) + ':null');
+    templates.push(JSON.parse('{' + names.join(',') + '}'));
+  }
   const strs = new Array(ends.length);
   let a = 0;
   for (let i = 0; i < ends.length; i++) { const b = ends[i]; strs[i] = text.slice(a, b); a = b; }
@@ -175,8 +180,10 @@ export function decode_tape(ops, nums, text, ends, instance, base, fresh) {
     switch (ops[p++]) {
       case 3: return nums[q++];
       case 4: return strs[ops[p++]];
-      case 6: {
-        const o = {};
+      case 6: case 7: {
+        let o;
+        if (ops[p - 1] === 6) o = {};
+        else { const t = ops[p++]; o = t === 0xffffffff ? {} : { ...templates[t] }; }
         for (;;) {
           const k = ops[p++];
           if (k === 0xffffffff) return o;
@@ -202,9 +209,12 @@ extern "C" {
     /// A number for this WebAssembly instance's field-name table, new on each call.
     fn tape_instance() -> u32;
     /// Builds the value `ops`, `nums`, `text` and `ends` describe (`wire::tape`), `fresh` being the field
-    /// names (an array, or `undefined` for none) that `instance`'s table lacks and `base` the number it has;
-    /// `undefined` if it has fewer. Caught: an exception comes back as an error, it does not unwind.
+    /// names (an array, or `undefined` for none) that `instance`'s table lacks and `base` the number it has,
+    /// `shapes` the shapes it lacks (each as its number of names, then their indices) and `shape_base` the
+    /// number it has; `undefined` if it has fewer of either. Caught: an exception comes back as an error, it
+    /// does not unwind.
     #[wasm_bindgen(catch)]
+    #[allow(clippy::too_many_arguments)]
     fn decode_tape(
         ops: &[u32],
         nums: &[f64],
@@ -213,6 +223,8 @@ extern "C" {
         instance: u32,
         base: u32,
         fresh: &JsValue,
+        shape_base: u32,
+        shapes: &[u32],
     ) -> Result<JsValue, JsValue>;
 }
 
@@ -261,11 +273,22 @@ fn convert<T: Serialize>(value: &T, state: &mut TapeState) -> Result<JsValue, Js
         } else {
             fresh.iter().map(|n| JsValue::from_str(n)).collect::<js_sys::Array>().into()
         };
-        let v = decode_tape(&t.ops, &t.nums, &t.text, &t.ends, *instance, base as u32, &names)
-            .map_err(|e| {
-                let message = e.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message()));
-                failed(message.as_deref().unwrap_or("the decoder failed"))
-            })?;
+        let (shape_base, shapes) = keys.unsent_shapes();
+        let v = decode_tape(
+            &t.ops,
+            &t.nums,
+            &t.text,
+            &t.ends,
+            *instance,
+            base as u32,
+            &names,
+            shape_base as u32,
+            &shapes,
+        )
+        .map_err(|e| {
+            let message = e.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message()));
+            failed(message.as_deref().unwrap_or("the decoder failed"))
+        })?;
         if !v.is_undefined() {
             keys.mark_sent();
             return Ok(v);
