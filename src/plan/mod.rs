@@ -184,7 +184,7 @@ fn lexi_less(a: (f64, f64), b: (f64, f64)) -> bool {
 /// `prep.evaluate(&plan)` with the single-model predictions taken from `table`.
 fn evaluate(prep: &Prepared, plan: Plan, table: &mut SingleTable) -> MultiPrediction {
     let singles = (0..prep.models.len())
-        .map(|i| table.get(prep, i, prep.threads(i, &plan)).clone())
+        .map(|i| std::sync::Arc::clone(table.get(prep, i, prep.threads(i, &plan))))
         .collect();
     prep.evaluate_owned(plan, singles)
 }

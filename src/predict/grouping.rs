@@ -7,6 +7,7 @@ use super::multi::{Plan, Prepared, Residency, Strategy};
 use super::single::SinglePrediction;
 use super::threads::{self, SingleTable};
 use crate::sim::{Job, ResourceKind, Scenario, Workspace};
+use std::sync::Arc;
 
 /// Workloads up to this size get an exact partition search (Bell(8) = 4,140 partitions, via subset DP).
 pub const EXACT_GROUPING_LIMIT: usize = 8;
@@ -156,8 +157,8 @@ pub(crate) fn batched_with(
         threads,
         residency: Residency::Resident,
     };
-    let singles: Vec<SinglePrediction> = (0..prep.models.len())
-        .map(|i| table.get(prep, i, prep.threads(i, &template)).clone())
+    let singles: Vec<Arc<SinglePrediction>> = (0..prep.models.len())
+        .map(|i| Arc::clone(table.get(prep, i, prep.threads(i, &template))))
         .collect();
     let mut search = GroupSearch::new(prep, prep.scenario(&template, &singles), table, split);
     let order = &prep.canonical;
@@ -506,7 +507,7 @@ impl GroupLoad {
 fn greedy(
     search: &mut GroupSearch,
     order: &[usize],
-    singles: &[SinglePrediction],
+    singles: &[Arc<SinglePrediction>],
 ) -> Vec<Vec<usize>> {
     let sc = &search.scenario;
     let pools = search.prep.pools.len();
@@ -639,8 +640,8 @@ mod tests {
                         residency: Residency::Resident,
                     };
                     let mut table = SingleTable::new(&prep);
-                    let singles: Vec<SinglePrediction> = (0..prep.models.len())
-                        .map(|i| table.get(&prep, i, prep.threads(i, &template)).clone())
+                    let singles: Vec<Arc<SinglePrediction>> = (0..prep.models.len())
+                        .map(|i| Arc::clone(table.get(&prep, i, prep.threads(i, &template))))
                         .collect();
                     let (mut one, mut two) = (table.clone(), table);
                     let new_search = |table| {

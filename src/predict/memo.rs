@@ -40,7 +40,7 @@ struct Entry {
     runtime: Arc<RuntimeProfile>,
     threads: u32,
     resolved: ResolvedModel,
-    single: SinglePrediction,
+    single: Arc<SinglePrediction>,
 }
 
 #[derive(Default)]
@@ -85,7 +85,7 @@ impl SingleMemo {
         place: (&Arc<DeviceProfile>, &Arc<RuntimeProfile>, u32),
         resolved: &ResolvedModel,
         compute: impl FnOnce() -> SinglePrediction,
-    ) -> SinglePrediction {
+    ) -> Arc<SinglePrediction> {
         let (device, runtime, threads) = place;
         let same = |e: &&Entry| {
             e.threads == threads
@@ -94,9 +94,9 @@ impl SingleMemo {
                 && e.resolved == *resolved
         };
         if let Some(kept) = self.table().by_key.get(key).and_then(|v| v.iter().find(same)) {
-            return kept.single.clone();
+            return Arc::clone(&kept.single);
         }
-        let single = compute();
+        let single = Arc::new(compute());
         let mut table = self.table();
         if table.entries >= MEMO_CAPACITY {
             table.by_key.clear();
@@ -107,7 +107,7 @@ impl SingleMemo {
             runtime: Arc::clone(runtime),
             threads,
             resolved: resolved.clone(),
-            single: single.clone(),
+            single: Arc::clone(&single),
         };
         // The key is copied only the first time it is kept.
         match table.by_key.get_mut(key) {
@@ -224,7 +224,7 @@ impl PartialEq for PreparedMemo {
 #[derive(Default)]
 pub struct Kept {
     /// `singles[i]`: model `i` alone on its own threads; empty where nothing is kept.
-    singles: Vec<std::sync::OnceLock<SinglePrediction>>,
+    singles: Vec<std::sync::OnceLock<Arc<SinglePrediction>>>,
     /// The searches' plans, where kept.
     plans: Option<std::sync::OnceLock<SearchedPlans>>,
 }
@@ -242,10 +242,10 @@ impl Kept {
     pub(crate) fn single(
         &self,
         i: usize,
-        compute: impl FnOnce() -> SinglePrediction,
-    ) -> SinglePrediction {
+        compute: impl FnOnce() -> Arc<SinglePrediction>,
+    ) -> Arc<SinglePrediction> {
         match self.singles.get(i) {
-            Some(kept) => kept.get_or_init(compute).clone(),
+            Some(kept) => Arc::clone(kept.get_or_init(compute)),
             None => compute(),
         }
     }
@@ -558,8 +558,9 @@ mod tests {
         let memo = SingleMemo::new();
         for i in 0..MEMO_CAPACITY + 5 {
             let key = i.to_string();
-            let kept = memo
-                .get_or_insert_with(&key, (device, &m.runtime, 1), &m.resolved, || single.clone());
+            let kept = memo.get_or_insert_with(&key, (device, &m.runtime, 1), &m.resolved, || {
+                (*single).clone()
+            });
             assert_eq!(kept, single);
         }
         assert_eq!(memo.len(), 5);

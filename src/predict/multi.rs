@@ -611,7 +611,7 @@ impl Prepared {
 
     /// Model `i` alone with `threads` CPU threads (kept in and taken from the predictor's memo where the
     /// call has one: [`Prepared::memo`]).
-    pub fn single(&self, i: usize, threads: u32) -> SinglePrediction {
+    pub fn single(&self, i: usize, threads: u32) -> Arc<SinglePrediction> {
         let m = &self.models[i];
         let device = &self.devices[m.device];
         let compute = || {
@@ -624,7 +624,7 @@ impl Prepared {
                 &m.resolved,
                 compute,
             ),
-            _ => compute(),
+            _ => Arc::new(compute()),
         };
         // On its own threads (most calls), from what this workload keeps where the predictor keeps it.
         if threads == self.own_threads(i) {
@@ -648,13 +648,13 @@ impl Prepared {
 
     /// Every model alone with the threads `plan` gives it (a model listed twice with the same threads is
     /// predicted once: [`Prepared::twins`]).
-    pub fn singles(&self, plan: &Plan) -> Vec<SinglePrediction> {
-        let mut out: Vec<SinglePrediction> = Vec::with_capacity(self.models.len());
+    pub fn singles(&self, plan: &Plan) -> Vec<Arc<SinglePrediction>> {
+        let mut out: Vec<Arc<SinglePrediction>> = Vec::with_capacity(self.models.len());
         for i in 0..self.models.len() {
             let threads = self.threads(i, plan);
             let twin = self.twin(i);
             let s = if twin != i && self.threads(twin, plan) == threads {
-                out[twin].clone()
+                Arc::clone(&out[twin])
             } else {
                 self.single(i, threads)
             };
@@ -669,7 +669,11 @@ impl Prepared {
     }
 
     /// Simulates `plan` with single-model predictions computed beforehand (`singles[i]` for model `i`).
-    pub fn evaluate_with(&self, plan: &Plan, singles: Vec<SinglePrediction>) -> MultiPrediction {
+    pub fn evaluate_with(
+        &self,
+        plan: &Plan,
+        singles: Vec<Arc<SinglePrediction>>,
+    ) -> MultiPrediction {
         self.evaluate_owned(plan.clone(), singles)
     }
 
@@ -678,7 +682,7 @@ impl Prepared {
     pub fn evaluate_owned(
         &self,
         mut plan: Plan,
-        singles: Vec<SinglePrediction>,
+        singles: Vec<Arc<SinglePrediction>>,
     ) -> MultiPrediction {
         let groups = std::mem::take(&mut plan.groups);
         let mut scenario = self.scenario_of(&plan, &singles, groups);
@@ -694,7 +698,7 @@ impl Prepared {
     }
 
     /// Builds the simulator input for a plan.
-    pub fn scenario(&self, plan: &Plan, singles: &[SinglePrediction]) -> Scenario {
+    pub fn scenario(&self, plan: &Plan, singles: &[Arc<SinglePrediction>]) -> Scenario {
         self.scenario_of(plan, singles, plan.groups.clone())
     }
 
@@ -702,7 +706,7 @@ impl Prepared {
     fn scenario_of(
         &self,
         plan: &Plan,
-        singles: &[SinglePrediction],
+        singles: &[Arc<SinglePrediction>],
         groups: Vec<Vec<usize>>,
     ) -> Scenario {
         let cap = self.constraints.max_compute.unwrap_or(1.0);
@@ -909,7 +913,7 @@ pub struct ModelResult {
     /// Batch size.
     pub batch_size: u32,
     /// The model alone.
-    pub solo: SinglePrediction,
+    pub solo: Arc<SinglePrediction>,
     /// Start in the schedule, ms.
     pub start_ms: f64,
     /// End in the schedule, ms.

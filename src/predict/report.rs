@@ -18,7 +18,7 @@ const SWAP_GBPS: f64 = crate::predict::coldstart::DISK_GBPS;
 pub fn build(
     prep: &Prepared,
     plan: Plan,
-    singles: Vec<SinglePrediction>,
+    singles: Vec<Arc<SinglePrediction>>,
     scenario: &Scenario,
     schedule: Schedule,
 ) -> MultiPrediction {
@@ -63,7 +63,7 @@ pub fn build(
 fn model_results(
     prep: &Prepared,
     plan: &Plan,
-    singles: Vec<SinglePrediction>,
+    singles: Vec<Arc<SinglePrediction>>,
     scenario: &Scenario,
     schedule: &Schedule,
 ) -> Vec<ModelResult> {

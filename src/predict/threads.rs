@@ -12,12 +12,13 @@
 use crate::catalog::hardware::Concurrency;
 use crate::predict::multi::Prepared;
 use crate::predict::single::SinglePrediction;
+use std::sync::Arc;
 
 /// Single-model predictions by (model, threads), computed on first use.
 #[derive(Debug, Clone, Default)]
 pub struct SingleTable {
     /// `rows[i][t − 1]`: model `i` alone on `t` threads (threads 0 stands for accelerators).
-    rows: Vec<Vec<Option<SinglePrediction>>>,
+    rows: Vec<Vec<Option<Arc<SinglePrediction>>>>,
     /// `stairs[i]`: the thread counts at which model `i` (alone) gets faster than on any fewer, as far as
     /// scanned; what [`fill_into`] steps along.
     stairs: Vec<Stairs>,
@@ -46,7 +47,7 @@ impl SingleTable {
     }
 
     /// Model `i` alone on `threads` threads (its twin's prediction where it has one: [`Prepared::twin`]).
-    pub fn get(&mut self, prep: &Prepared, i: usize, threads: u32) -> &SinglePrediction {
+    pub fn get(&mut self, prep: &Prepared, i: usize, threads: u32) -> &Arc<SinglePrediction> {
         let slot = threads as usize;
         let twin = prep.twin(i);
         let row = &mut self.rows[twin];
