@@ -79,6 +79,20 @@ fn an_unknown_precision_is_rejected() {
 }
 
 #[test]
+fn an_unknown_head_or_a_head_on_a_model_without_one_is_rejected() {
+    rejected_workload(
+        "head-unknown",
+        r#"[{"model_name": "bert-base-uncased", "head": "classifier"}]"#,
+        &["models[0].head: classifier ", "masked-lm"],
+    );
+    rejected_workload(
+        "head-cnn",
+        r#"[{"model_name": "bert-base-uncased"}, {"model_name": "resnet-50", "head": "masked-lm"}]"#,
+        &["models[1].head: masked-lm ", "vision", "encoder"],
+    );
+}
+
+#[test]
 fn an_unknown_model_without_a_hint_is_rejected() {
     rejected_workload(
         "unknown-model",

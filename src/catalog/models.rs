@@ -28,6 +28,10 @@ pub enum Architecture {
         stack: TxStack,
         /// A `d×d` tanh pooler on the first token.
         pooler: bool,
+        /// A masked-language-model head over every position (BERT's and DistilBERT's `…ForMaskedLM`, as the
+        /// checkpoints ship and a fill-mask pipeline runs them): a `d×d` transform with GELU, a LayerNorm and
+        /// the projection to the vocabulary, whose weights are the word embeddings' (tied) plus a bias.
+        masked_lm: bool,
     },
     /// Vision transformer: patch embedding, class token, encoder, final norm, classifier.
     Vit {
@@ -188,9 +192,14 @@ impl Architecture {
     /// Parameters derived from the layer shapes.
     pub fn params(&self) -> f64 {
         match self {
-            Self::Encoder { embed, stack, pooler } => {
+            Self::Encoder { embed, stack, pooler, masked_lm } => {
                 let d = f64::from(stack.d_model);
-                embed.params() + stack.params() + if *pooler { d * d + d } else { 0.0 }
+                // The head's transform and LayerNorm, and the vocabulary's bias (its matrix is the embeddings').
+                let head = d * d + d + 2.0 * d + f64::from(embed.vocab);
+                embed.params()
+                    + stack.params()
+                    + if *pooler { d * d + d } else { 0.0 }
+                    + if *masked_lm { head } else { 0.0 }
             }
             Self::Vit { patch, image, stack, classes } => {
                 vit_params(*patch, *image, stack, true) + head(stack, *classes)
@@ -278,7 +287,7 @@ impl Architecture {
         };
         let seq = f64::from(input.sequence_length);
         match self {
-            Self::Encoder { embed, stack, pooler } => {
+            Self::Encoder { embed, stack, pooler, masked_lm } => {
                 embed.ops(b * seq, &mut w.prefill);
                 let layers = w.prefill.len();
                 stack.ops(b, seq, seq, None, &mut w.prefill);
@@ -286,12 +295,23 @@ impl Architecture {
                 for op in w.prefill[layers..].iter_mut().filter(|o| o.class == OpClass::Norm) {
                     op.skip_norm = true;
                 }
+                let d = f64::from(stack.d_model);
                 if *pooler {
-                    w.prefill.push(Op::linear(
-                        b,
-                        f64::from(stack.d_model),
-                        f64::from(stack.d_model),
-                    ));
+                    w.prefill.push(Op::linear(b, d, d));
+                }
+                if *masked_lm {
+                    let rows = b * seq;
+                    w.prefill.extend([
+                        Op::linear(rows, d, d),
+                        // The transform's bias and GELU over its output.
+                        Op {
+                            activation: Activation::Gelu,
+                            out_elems: rows * d,
+                            ..Op::epilogue(2.0 * rows * d)
+                        },
+                        Op::norm(rows * d),
+                        Op::linear(rows, d, f64::from(embed.vocab)),
+                    ]);
                 }
             }
             Self::Vit { patch, stack, classes, .. } => {
@@ -619,7 +639,7 @@ fn bert_like(
     CatalogModel {
         name,
         model_type: ty,
-        arch: Architecture::Encoder { embed, stack, pooler },
+        arch: Architecture::Encoder { embed, stack, pooler, masked_lm: false },
         published_params: published,
         source,
         default_input: text(128),

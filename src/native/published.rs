@@ -22,7 +22,7 @@ use crate::catalog::runtime::RuntimeProfile;
 use crate::catalog::Precision;
 use crate::minmax;
 use crate::predict::single::{Placement, SinglePrediction};
-use crate::predict::spec::{resolve, ModelSpec, ResolvedModel};
+use crate::predict::spec::{resolve, Head, ModelSpec, ResolvedModel};
 use crate::sim::order_free_sum;
 pub use crate::wire::published::{rows, Row, Source};
 
@@ -64,6 +64,12 @@ impl Row {
         spec.sequence_length = self.mean_sequence_length.or(self.sequence_length);
         spec.audio_seconds = self.audio_seconds;
         spec.output_tokens = self.output_tokens;
+        spec.head = self
+            .head
+            .as_deref()
+            .map(|h| Head::parse("head", h))
+            .transpose()
+            .map_err(|e| e.to_string())?;
         let model = resolve(&spec, "row").map_err(|e| e.to_string())?;
         let work = model.arch.work(&model.input);
         Ok((model, work))

@@ -93,6 +93,40 @@ pub struct ModelSpec {
     pub runtime: Option<String>,
     /// Description of a model outside the catalog.
     pub custom: Option<CustomModel>,
+    /// The output head run on top of the model, where it is not the catalog's (encoders: a masked-LM head).
+    pub head: Option<Head>,
+}
+
+/// An output head a model entry asks for instead of its catalog model's own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Head {
+    /// An encoder's masked-language-model head over every position, in place of its pooler (BERT's and
+    /// DistilBERT's `…ForMaskedLM`; a fill-mask pipeline): the vocabulary's logits for every token.
+    MaskedLm,
+}
+
+impl Head {
+    /// Every head.
+    pub const ALL: [Head; 1] = [Self::MaskedLm];
+
+    /// Its name in workloads.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::MaskedLm => "masked-lm",
+        }
+    }
+
+    /// Parses a head's name (`masked-lm`, also `masked_lm` and `fill-mask`).
+    pub fn parse(field: impl std::fmt::Display, text: &str) -> Result<Self> {
+        match text.trim().to_ascii_lowercase().replace('_', "-").as_str() {
+            "masked-lm" | "fill-mask" => Ok(Self::MaskedLm),
+            _ => Err(Error::invalid(
+                field.to_string(),
+                text,
+                "masked-lm (an encoder's masked-LM head)",
+            )),
+        }
+    }
 }
 
 impl ModelSpec {
@@ -111,6 +145,7 @@ impl ModelSpec {
             device: None,
             runtime: None,
             custom: None,
+            head: None,
         }
     }
 
@@ -167,6 +202,8 @@ impl ModelSpec {
             k.push_str(x.as_deref().unwrap_or(""));
             k.push('|');
         }
+        k.push_str(self.head.map_or("", Head::name));
+        k.push('|');
         if let Some(c) = &self.custom {
             k.push_str(&c.key());
         }
@@ -209,7 +246,7 @@ pub const DEFAULT_OUTPUT_TOKENS: u32 = 32;
 pub fn resolve(spec: &ModelSpec, field: impl std::fmt::Display) -> Result<ResolvedModel> {
     let field: &dyn std::fmt::Display = &field;
     let mut warnings = Vec::new();
-    let (arch, catalog_type, mut input, weights_key) =
+    let (mut arch, catalog_type, mut input, mut weights_key) =
         match (&spec.custom, models::find(&spec.name)) {
             (Some(custom), _) => {
                 let (a, t, i) = custom_arch(spec, custom, field, &mut warnings)?;
@@ -241,6 +278,11 @@ pub fn resolve(spec: &ModelSpec, field: impl std::fmt::Display) -> Result<Resolv
             spec.name
         ));
     }
+    if let Some(head) = spec.head {
+        with_head(&mut arch, head, field)?;
+        weights_key.push(':');
+        weights_key.push_str(head.name());
+    }
     clamp_positions(&arch, &mut input, field, &mut warnings);
     Ok(ResolvedModel {
         name: spec.name.clone(),
@@ -252,6 +294,31 @@ pub fn resolve(spec: &ModelSpec, field: impl std::fmt::Display) -> Result<Resolv
         weights_key,
         warnings,
     })
+}
+
+/// `arch` with `head` in place of its own, or an error naming the entry's `head` where the architecture has
+/// no such head.
+fn with_head(arch: &mut Architecture, head: Head, field: &dyn std::fmt::Display) -> Result<()> {
+    match (head, arch) {
+        (Head::MaskedLm, Architecture::Encoder { pooler, masked_lm, .. }) => {
+            *pooler = false;
+            *masked_lm = true;
+            Ok(())
+        }
+        (Head::MaskedLm, other) => Err(Error::invalid(
+            format!("{field}.head"),
+            head.name(),
+            match other {
+                Architecture::Graph(_) => {
+                    "no head on a described graph: its operators are the model's, head included".to_string()
+                }
+                _ => format!(
+                    "no head on this model ({}): masked-lm is an encoder's (BERT family: bert-base-uncased, distilbert-base-uncased, ...)",
+                    other.default_type().name()
+                ),
+            },
+        )),
+    }
 }
 
 /// Models with a learned position table cannot read past it; the input is cut and a warning says so.
@@ -399,7 +466,7 @@ fn generic(
         (Architecture::Decoder { embed, stack, tied_head: true }, ModelType::TextGeneration, input)
     } else {
         (
-            Architecture::Encoder { embed, stack, pooler: false },
+            Architecture::Encoder { embed, stack, pooler: false, masked_lm: false },
             ty.unwrap_or(ModelType::TextEmbedding),
             input,
         )
@@ -537,6 +604,34 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_masked_lm_head_replaces_the_pooler_with_the_vocabulary_at_every_position() {
+        let (seq, d, vocab) = (384.0, 768.0, 30_522.0);
+        let entry = |head| ModelSpec {
+            sequence_length: Some(384),
+            head,
+            ..ModelSpec::named("bert-base-uncased")
+        };
+        let plain = resolve(&entry(None), "m").unwrap();
+        let mlm = resolve(&entry(Some(Head::MaskedLm)), "m").unwrap();
+        let flops = |m: &ResolvedModel| {
+            m.arch.work(&m.input).prefill.iter().map(|o| o.flops * o.repeat).sum::<f64>()
+        };
+        // The pooler's d×d product on one token goes; the transform (d×d), its GELU and LayerNorm, and the
+        // projection to the vocabulary (d×vocab) on every token come.
+        let head_gemms = 2.0 * seq * d * (d + vocab) - 2.0 * d * d;
+        let added = flops(&mlm) - flops(&plain);
+        assert!(added > head_gemms && added < head_gemms * 1.01, "{added} vs {head_gemms}");
+        // Its weights: the transform, the LayerNorm and the vocabulary's bias (the projection is the word
+        // embeddings', already counted), less the pooler's.
+        assert_eq!(mlm.params - plain.params, (d * d + d + 2.0 * d + vocab) - (d * d + d));
+        // Not the same weights as the catalog model's: no sharing between the two.
+        assert_ne!(mlm.weights_key, plain.weights_key);
+        // Its own key: a workload of both keeps them apart.
+        assert_ne!(entry(Some(Head::MaskedLm)).canonical_key(), entry(None).canonical_key());
+        assert_eq!(Head::parse("h", "fill_mask").unwrap(), Head::MaskedLm);
+    }
+
+    #[test]
     fn decimals_are_written_as_the_formatter_writes_them() {
         for v in [0, 7, 10, 99, 100, 4_096, 65_535, 1_000_000_007, u32::MAX] {
             let mut k = String::from("x|");
@@ -549,7 +644,9 @@ mod tests {
         spec.sequence_length = Some(300);
         spec.threads = Some(2);
         spec.runtime = Some("onnxruntime".into());
-        assert_eq!(spec.canonical_key(), "gpt2|text_generation|12|fp32|300||||2||onnxruntime|");
+        assert_eq!(spec.canonical_key(), "gpt2|text_generation|12|fp32|300||||2||onnxruntime||");
+        spec.head = Some(Head::MaskedLm);
+        assert!(spec.canonical_key().ends_with("|onnxruntime|masked-lm|"));
     }
 
     #[test]

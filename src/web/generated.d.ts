@@ -134,6 +134,11 @@ export interface ModelEntry {
   device?: string;
   /** Runtime for this model, e.g. "onnxruntime-web" (the device's or the workload's when absent). */
   runtime?: string;
+  /**
+   * The output head to run instead of the catalog model's own: "masked-lm" (an encoder's masked-LM head
+   * over every position, as a fill-mask pipeline runs BERT).
+   */
+  head?: "masked-lm";
   /** Parameters in millions, for models outside the catalog. */
   params?: number;
   /** GFLOPs per item, with `params`, for models outside the catalog. */

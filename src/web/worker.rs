@@ -170,9 +170,9 @@ pub fn call(worker: &web_sys::Worker, message: &JsValue) -> js_sys::Promise {
 
 /// The numeric arguments that rebuild `spec`'s workload in a worker: catalog index, batch, sequence
 /// length, image size, audio milliseconds (0 = the model's default), scale. `None` for models outside the
-/// catalog.
+/// catalog and for an entry with a head of its own (the arguments cannot say it).
 pub fn prepare_args(spec: &ModelSpec, w: &Workload) -> Option<Array> {
-    if spec.custom.is_some() {
+    if spec.custom.is_some() || spec.head.is_some() {
         return None;
     }
     let index = models::entries().iter().position(|m| m.name == w.model)?;

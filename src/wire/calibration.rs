@@ -28,6 +28,7 @@ impl From<&ModelSpec> for ModelEntryDto {
             threads: s.threads.map(f64::from),
             device: s.device.clone(),
             runtime: s.runtime.clone(),
+            head: s.head.map(|h| h.name().to_string()),
             ..ModelEntryDto::default()
         };
         match &s.custom {

@@ -41,6 +41,10 @@ pub struct Row {
     /// Tokens generated, where the source states them (AI Hub's Whisper encoders: 1, no decode step).
     #[serde(default)]
     pub output_tokens: Option<u32>,
+    /// The output head the source runs, where it is not the catalog model's own (AI Hub's BERT and DistilBERT:
+    /// `masked-lm`, the vocabulary's logits at every position).
+    #[serde(default)]
+    pub head: Option<String>,
     /// `latency_ms` or `throughput_items_per_s`.
     pub metric: String,
     /// The runtime ran several inference requests at once, each on its own share of the device's cores

@@ -13,7 +13,7 @@ use crate::catalog::sharing::{SharingConfig, SharingRule};
 use crate::catalog::{ModelType, Precision};
 use crate::error::{Error, Result};
 use crate::predict::multi::{Constraints, ModelField, Workload};
-use crate::predict::spec::{ArchSpec, CustomModel, ModelSpec};
+use crate::predict::spec::{ArchSpec, CustomModel, Head, ModelSpec};
 
 /// One model entry as written in JSON.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -68,6 +68,11 @@ pub struct ModelEntryDto {
     /// Runtime for this model, e.g. "onnxruntime-web" (the device's or the workload's when absent).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub runtime: Option<String>,
+    /// The output head to run instead of the catalog model's own: "masked-lm" (an encoder's masked-LM head
+    /// over every position, as a fill-mask pipeline runs BERT).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(type = "\"masked-lm\"", optional))]
+    pub head: Option<String>,
     /// Parameters in millions, for models outside the catalog.
     #[serde(default, deserialize_with = "lenient::option")]
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -296,6 +301,7 @@ impl ModelEntryDto {
                 })
                 .transpose()?,
             custom,
+            head: self.head.as_deref().map(|h| Head::parse(at("head"), h)).transpose()?,
         })
     }
 }

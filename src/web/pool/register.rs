@@ -262,7 +262,7 @@ fn builtin_worker(s: &State, spec: &ModelSpec, w: &Workload) -> Result<WorkerKin
         js_error(Error::invalid(
             "options.worker",
             &spec.name,
-            "a catalog model (built-in workers rebuild the workload from the catalog)",
+            "a catalog model as the catalog has it, without `head` (built-in workers rebuild the workload from the catalog)",
         ))
     })?;
     Ok(WorkerKind::Builtin { module, args })
