@@ -17,6 +17,19 @@ pub struct ChainGemm {
     pub n: u32,
 }
 
+/// What an encoder runs on top of its layers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EncoderHead {
+    /// Nothing: the last layer's hidden states are the output.
+    None,
+    /// A `d×d` tanh pooler on the first token.
+    Pooler,
+    /// A masked-language-model head over every position (BERT's and DistilBERT's `…ForMaskedLM`, as the
+    /// checkpoints ship and a fill-mask pipeline runs them): a `d×d` transform with GELU, a LayerNorm and the
+    /// projection to the vocabulary, whose weights are the word embeddings' (tied) plus a bias.
+    MaskedLm,
+}
+
 /// A network's structure.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Architecture {
@@ -26,12 +39,8 @@ pub enum Architecture {
         embed: Embedding,
         /// The layers.
         stack: TxStack,
-        /// A `d×d` tanh pooler on the first token.
-        pooler: bool,
-        /// A masked-language-model head over every position (BERT's and DistilBERT's `…ForMaskedLM`, as the
-        /// checkpoints ship and a fill-mask pipeline runs them): a `d×d` transform with GELU, a LayerNorm and
-        /// the projection to the vocabulary, whose weights are the word embeddings' (tied) plus a bias.
-        masked_lm: bool,
+        /// What runs on top of the layers.
+        head: EncoderHead,
     },
     /// Vision transformer: patch embedding, class token, encoder, final norm, classifier.
     Vit {
@@ -192,14 +201,17 @@ impl Architecture {
     /// Parameters derived from the layer shapes.
     pub fn params(&self) -> f64 {
         match self {
-            Self::Encoder { embed, stack, pooler, masked_lm } => {
+            Self::Encoder { embed, stack, head } => {
                 let d = f64::from(stack.d_model);
-                // The head's transform and LayerNorm, and the vocabulary's bias (its matrix is the embeddings').
-                let head = d * d + d + 2.0 * d + f64::from(embed.vocab);
                 embed.params()
                     + stack.params()
-                    + if *pooler { d * d + d } else { 0.0 }
-                    + if *masked_lm { head } else { 0.0 }
+                    + match head {
+                        EncoderHead::None => 0.0,
+                        EncoderHead::Pooler => d * d + d,
+                        // The transform and its LayerNorm, and the vocabulary's bias (its matrix is the
+                        // embeddings').
+                        EncoderHead::MaskedLm => d * d + d + 2.0 * d + f64::from(embed.vocab),
+                    }
             }
             Self::Vit { patch, image, stack, classes } => {
                 vit_params(*patch, *image, stack, true) + head(stack, *classes)
@@ -287,7 +299,7 @@ impl Architecture {
         };
         let seq = f64::from(input.sequence_length);
         match self {
-            Self::Encoder { embed, stack, pooler, masked_lm } => {
+            Self::Encoder { embed, stack, head } => {
                 embed.ops(b * seq, &mut w.prefill);
                 let layers = w.prefill.len();
                 stack.ops(b, seq, seq, None, &mut w.prefill);
@@ -296,22 +308,23 @@ impl Architecture {
                     op.skip_norm = true;
                 }
                 let d = f64::from(stack.d_model);
-                if *pooler {
-                    w.prefill.push(Op::linear(b, d, d));
-                }
-                if *masked_lm {
-                    let rows = b * seq;
-                    w.prefill.extend([
-                        Op::linear(rows, d, d),
-                        // The transform's bias and GELU over its output.
-                        Op {
-                            activation: Activation::Gelu,
-                            out_elems: rows * d,
-                            ..Op::epilogue(2.0 * rows * d)
-                        },
-                        Op::norm(rows * d),
-                        Op::linear(rows, d, f64::from(embed.vocab)),
-                    ]);
+                match head {
+                    EncoderHead::None => {}
+                    EncoderHead::Pooler => w.prefill.push(Op::linear(b, d, d)),
+                    EncoderHead::MaskedLm => {
+                        let rows = b * seq;
+                        w.prefill.extend([
+                            Op::linear(rows, d, d),
+                            // The transform's bias and GELU over its output.
+                            Op {
+                                activation: Activation::Gelu,
+                                out_elems: rows * d,
+                                ..Op::epilogue(2.0 * rows * d)
+                            },
+                            Op::norm(rows * d),
+                            Op::linear(rows, d, f64::from(embed.vocab)),
+                        ]);
+                    }
                 }
             }
             Self::Vit { patch, stack, classes, .. } => {
@@ -632,14 +645,14 @@ fn bert_like(
     ty: ModelType,
     embed: Embedding,
     stack: TxStack,
-    pooler: bool,
+    head: EncoderHead,
     published: f64,
     source: &'static str,
 ) -> CatalogModel {
     CatalogModel {
         name,
         model_type: ty,
-        arch: Architecture::Encoder { embed, stack, pooler, masked_lm: false },
+        arch: Architecture::Encoder { embed, stack, head },
         published_params: published,
         source,
         default_input: text(128),
@@ -667,7 +680,7 @@ fn build() -> Vec<CatalogModel> {
             TextEmbedding,
             bert_embed(30_522, 768, 512, 2),
             bert_base,
-            true,
+            EncoderHead::Pooler,
             109_482_240.0,
             "Hugging Face bert-base-uncased (109,482,240; TensorRT BERT README: 110M)",
         ),
@@ -676,7 +689,7 @@ fn build() -> Vec<CatalogModel> {
             TextEmbedding,
             bert_embed(30_522, 1024, 512, 2),
             TxStack::bert(24, 1024, 16, 4096),
-            true,
+            EncoderHead::Pooler,
             335_141_888.0,
             "Hugging Face bert-large-uncased (335M; Devlin et al. 2019: 340M)",
         ),
@@ -685,7 +698,7 @@ fn build() -> Vec<CatalogModel> {
             TextEmbedding,
             Embedding { vocab: 30_522, dim: 768, positions: 512, token_types: 0, norm: true },
             TxStack::bert(6, 768, 12, 3072),
-            false,
+            EncoderHead::None,
             66_362_880.0,
             "Hugging Face distilbert-base-uncased (66M; Sanh et al. 2019)",
         ),
@@ -694,7 +707,7 @@ fn build() -> Vec<CatalogModel> {
             TextEmbedding,
             bert_embed(50_265, 768, 514, 1),
             bert_base,
-            true,
+            EncoderHead::Pooler,
             124_645_632.0,
             "Hugging Face roberta-base (125M; Liu et al. 2019)",
         ),
@@ -703,7 +716,7 @@ fn build() -> Vec<CatalogModel> {
             TextEmbedding,
             bert_embed(30_522, 384, 512, 2),
             TxStack::bert(6, 384, 12, 1536),
-            true,
+            EncoderHead::Pooler,
             22_713_216.0,
             "sentence-transformers/all-MiniLM-L6-v2 model card (22.7M)",
         ),
@@ -712,7 +725,7 @@ fn build() -> Vec<CatalogModel> {
             TextEmbedding,
             bert_embed(30_522, 768, 512, 2),
             bert_base,
-            true,
+            EncoderHead::Pooler,
             109_482_240.0,
             "BAAI/bge-base-en-v1.5 model card (109M, BERT-base layout)",
         ),

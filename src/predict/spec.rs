@@ -2,7 +2,7 @@
 //! ([`ResolvedModel`]), with a warning whenever something had to be estimated.
 
 use crate::catalog::arch::{Activation, AttnBias, Embedding, TxStack};
-use crate::catalog::models::{self, Architecture, ChainGemm, InputShape, OpGraph};
+use crate::catalog::models::{self, Architecture, ChainGemm, EncoderHead, InputShape, OpGraph};
 use crate::catalog::{ModelType, Precision};
 use crate::error::{Error, Result};
 
@@ -106,9 +106,6 @@ pub enum Head {
 }
 
 impl Head {
-    /// Every head.
-    pub const ALL: [Head; 1] = [Self::MaskedLm];
-
     /// Its name in workloads.
     pub fn name(self) -> &'static str {
         match self {
@@ -300,9 +297,8 @@ pub fn resolve(spec: &ModelSpec, field: impl std::fmt::Display) -> Result<Resolv
 /// no such head.
 fn with_head(arch: &mut Architecture, head: Head, field: &dyn std::fmt::Display) -> Result<()> {
     match (head, arch) {
-        (Head::MaskedLm, Architecture::Encoder { pooler, masked_lm, .. }) => {
-            *pooler = false;
-            *masked_lm = true;
+        (Head::MaskedLm, Architecture::Encoder { head: own, .. }) => {
+            *own = EncoderHead::MaskedLm;
             Ok(())
         }
         (Head::MaskedLm, other) => Err(Error::invalid(
@@ -466,7 +462,7 @@ fn generic(
         (Architecture::Decoder { embed, stack, tied_head: true }, ModelType::TextGeneration, input)
     } else {
         (
-            Architecture::Encoder { embed, stack, pooler: false, masked_lm: false },
+            Architecture::Encoder { embed, stack, head: EncoderHead::None },
             ty.unwrap_or(ModelType::TextEmbedding),
             input,
         )
