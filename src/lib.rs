@@ -69,6 +69,7 @@ pub mod predict;
 pub mod run;
 pub mod serve;
 pub mod sim;
+pub(crate) mod sorting;
 #[cfg(any(not(target_arch = "wasm32"), not(feature = "predictor-only")))]
 pub mod tuned;
 pub mod wire;

@@ -59,7 +59,7 @@ impl Figure {
     /// The figure of the last `window` of `all` samples (`mmperf bench` passes all of them).
     pub fn of(all: &[f64], window: usize) -> Figure {
         let mut w: Vec<f64> = all[all.len().saturating_sub(window)..].to_vec();
-        w.sort_by(f64::total_cmp);
+        crate::sorting::sort_by(&mut w, f64::total_cmp);
         let median = quantile(&w, 0.5);
         let iqr = relative_iqr(&w);
         Figure {

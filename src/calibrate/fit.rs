@@ -104,7 +104,7 @@ pub struct Fit {
 /// Splits measurements for a held-out check: ordered by time, every other one is held out.
 pub fn split_half(measurements: &[Measurement]) -> (Vec<Measurement>, Vec<Measurement>) {
     let mut ms = measurements.to_vec();
-    ms.sort_by(|a, b| a.timestamp_ms.total_cmp(&b.timestamp_ms));
+    crate::sorting::sort_by(&mut ms, |a, b| a.timestamp_ms.total_cmp(&b.timestamp_ms));
     let (mut train, mut test) = (Vec::new(), Vec::new());
     for (i, m) in ms.into_iter().enumerate() {
         if i % 2 == 0 {
@@ -452,7 +452,7 @@ fn corrections(current: &DeviceProfile, train: &[Measurement]) -> Result<Vec<(St
         if logs.len() < 2 {
             continue;
         }
-        logs.sort_by(f64::total_cmp);
+        crate::sorting::sort_by(&mut logs, f64::total_cmp);
         let n = logs.len() as f64;
         let f = (super::metrics::median_sorted(&logs) * n / (n + PSEUDO))
             .exp()

@@ -43,7 +43,7 @@ impl ErrorStats {
             };
         }
         let mut ape: Vec<f64> = good.iter().map(|(p, m)| (p - m).abs() / m).collect();
-        ape.sort_by(f64::total_cmp);
+        crate::sorting::sort_by(&mut ape, f64::total_cmp);
         let nf = n as f64;
         ErrorStats {
             n,
@@ -141,7 +141,7 @@ pub const TREND_POINTS: f64 = 0.02;
 /// Validation metrics of `measurements` (ordered by time here, so the input order does not matter).
 pub fn validate(measurements: &[Measurement], threshold: f64, window: usize) -> Validation {
     let mut ms: Vec<&Measurement> = measurements.iter().collect();
-    ms.sort_by(|a, b| a.timestamp_ms.total_cmp(&b.timestamp_ms));
+    crate::sorting::sort_by(&mut ms, |a, b| a.timestamp_ms.total_cmp(&b.timestamp_ms));
     let makespan_pairs: Vec<(f64, f64)> =
         ms.iter().map(|m| (m.predicted_makespan_ms, m.measured_makespan_ms)).collect();
     let mut latency = Vec::new();

@@ -144,7 +144,7 @@ impl WebGpu {
         let found =
             [&self.high_performance, &self.low_power].into_iter().filter_map(|r| r.as_ref().ok());
         let mut found: Vec<&GpuAdapter> = found.collect();
-        found.sort_by_key(|a| a.is_fallback_adapter);
+        crate::sorting::sort_by_key(&mut found, |a| a.is_fallback_adapter);
         found.first().copied()
     }
 }

@@ -44,7 +44,7 @@ impl SharingConfig {
                 }
             }
         }
-        rules.sort_by_key(|(t, _)| *t);
+        crate::sorting::sort_by_key(&mut rules, |(t, _)| *t);
         rules.dedup_by_key(|(t, _)| *t);
         Ok(SharingConfig { rules })
     }

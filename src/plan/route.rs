@@ -430,10 +430,10 @@ fn route_one(d: &Devices, spec: &ModelSpec, index: usize) -> Result<RouteDecisio
             Err(why) => excluded.push((c.backend, why)),
         }
     }
-    usable.sort_by(|a, b| {
+    crate::sorting::sort_by(&mut usable, |a, b| {
         a.1.latency_ms.total_cmp(&b.1.latency_ms).then(a.0.order().cmp(&b.0.order()))
     });
-    excluded.sort_by_key(|e| e.0.order());
+    crate::sorting::sort_by_key(&mut excluded, |e| e.0.order());
     if usable.is_empty() {
         let why: Vec<String> =
             excluded.iter().map(|(b, w)| format!("{}: {w}", b.label())).collect();
@@ -695,7 +695,7 @@ pub fn recommend_browser(models: &[ModelSpec]) -> BrowserRecommendation {
         }
     }
     // Stable sort: ties keep the profile order.
-    ranked.sort_by(|a, b| match (a.total_latency_ms, b.total_latency_ms) {
+    crate::sorting::sort_by(&mut ranked, |a, b| match (a.total_latency_ms, b.total_latency_ms) {
         (Some(x), Some(y)) => x.total_cmp(&y),
         (Some(_), None) => std::cmp::Ordering::Less,
         (None, Some(_)) => std::cmp::Ordering::Greater,

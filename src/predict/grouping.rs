@@ -188,7 +188,7 @@ pub(crate) fn batched_with(
     {
         // Smith's rule: groups with the least time per model first minimise the mean completion time; the
         // makespan, and so throughput and peak memory, do not depend on the order.
-        idx.sort_by(|&a, &b| {
+        crate::sorting::sort_by(&mut idx, |&a, &b| {
             (span[a] as f64 / groups[a].len() as f64)
                 .total_cmp(&(span[b] as f64 / groups[b].len() as f64))
         });
@@ -520,7 +520,9 @@ fn greedy(
         resident[j.pool.min(pools - 1)] += j.resident_mb;
     }
     let mut by_size = order.to_vec();
-    by_size.sort_by(|&a, &b| singles[b].latency_ms.total_cmp(&singles[a].latency_ms));
+    crate::sorting::sort_by(&mut by_size, |&a, &b| {
+        singles[b].latency_ms.total_cmp(&singles[a].latency_ms)
+    });
     let empty = GroupLoad::new(sc, pools);
     let mut groups: Vec<(GroupLoad, f64)> = Vec::new();
     for i in by_size {
@@ -554,7 +556,7 @@ fn greedy(
         .into_iter()
         .map(|(g, _)| {
             let mut m = g.members;
-            m.sort_by_key(|&i| rank[i]);
+            crate::sorting::sort_by_key(&mut m, |&i| rank[i]);
             m
         })
         .collect()

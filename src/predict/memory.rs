@@ -327,13 +327,13 @@ fn rank(options: &mut [MemoryOption], prep: &Prepared) {
     let key = |o: &MemoryOption| -> Vec<String> {
         let mut k: Vec<String> =
             o.models.iter().map(|&i| prep.models[i].spec.canonical_key()).collect();
-        k.sort();
+        crate::sorting::sort(&mut k);
         k
     };
     // Compared at a micro-MB and a nanosecond, far below what matters, so that the last bits of a sum (which
     // depend on the order of its terms) never reorder two options.
     let micro = |x: f64| (x * 1e6).round();
-    options.sort_by(|a, b| {
+    crate::sorting::sort_by(options, |a, b| {
         micro(b.saved_mb)
             .total_cmp(&micro(a.saved_mb))
             .then(micro(a.latency_delta_ms).total_cmp(&micro(b.latency_delta_ms)))

@@ -399,7 +399,7 @@ fn canonical_order(
 ) -> (Vec<usize>, Vec<usize>) {
     let key = |i: usize| &text[spans[i].clone()];
     let mut canonical: Vec<usize> = (0..models.len()).collect();
-    canonical.sort_by(|&a, &b| key(a).cmp(key(b)).then(a.cmp(&b)));
+    crate::sorting::sort_by(&mut canonical, |&a, &b| key(a).cmp(key(b)).then(a.cmp(&b)));
     let mut twins: Vec<usize> = (0..models.len()).collect();
     for pair in canonical.windows(2) {
         let (first, i) = (twins[pair[0]], pair[1]);
@@ -557,7 +557,9 @@ impl Prepared {
         // Distinct weight holders, largest first; each smaller model shares with its best larger partner.
         let mut distinct: Vec<usize> =
             order.iter().copied().filter(|&i| owner[i].is_none()).collect();
-        distinct.sort_by(|&a, &b| weights[b].total_cmp(&weights[a]).then(rank[a].cmp(&rank[b])));
+        crate::sorting::sort_by(&mut distinct, |&a, &b| {
+            weights[b].total_cmp(&weights[a]).then(rank[a].cmp(&rank[b]))
+        });
         for (pos, &i) in distinct.iter().enumerate() {
             let (ty, pool) = (self.models[i].resolved.model_type, self.models[i].pool);
             let best = distinct[..pos]
@@ -890,7 +892,7 @@ impl Prepared {
         let lat: Vec<f64> =
             (0..self.models.len()).map(|i| latency_ms(i, self.threads(i, &base))).collect();
         // Shortest first minimises the mean wait; the makespan is the same in any order.
-        order.sort_by(|&a, &b| lat[a].total_cmp(&lat[b]));
+        crate::sorting::sort_by(&mut order, |&a, &b| lat[a].total_cmp(&lat[b]));
         Plan { groups: order.into_iter().map(|i| vec![i]).collect(), ..base }
     }
 }

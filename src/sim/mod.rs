@@ -624,7 +624,7 @@ impl Scenario {
         }
         classes.retain(|c| c.len() >= 2);
         for class in &mut classes {
-            class.sort_by_key(|&p| (self.jobs[order[p]].solo_ns, p));
+            crate::sorting::sort_by_key(class, |&p| (self.jobs[order[p]].solo_ns, p));
         }
         classes
     }
@@ -839,7 +839,7 @@ impl Scenario {
                     .filter(|j| j.pool.min(MAX_POOLS - 1) == pool)
                     .map(|j| j.resident_mb),
             );
-            buf.sort_by(f64::total_cmp);
+            crate::sorting::sort_by(buf, f64::total_cmp);
             *slot += buf.iter().sum::<f64>();
         }
         mb
@@ -1505,7 +1505,7 @@ mod tests {
                     .copy_from_slice(&[-1.0, -1.0, -1e16, -1.0, -1.0, -1.0, -1.0, -1.0, -1.0]);
             }
             let mut sorted = terms.clone();
-            sorted.sort_by(f64::total_cmp);
+            crate::sorting::sort_by(&mut sorted, f64::total_cmp);
             let want: f64 = sorted.iter().sum();
             let mut reversed = terms.clone();
             reversed.reverse();

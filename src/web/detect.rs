@@ -116,7 +116,7 @@ fn strings(list: &JsValue) -> Vec<String> {
         Ok(Some(items)) => items.filter_map(|v| v.ok().and_then(|v| v.as_string())).collect(),
         _ => Vec::new(),
     };
-    out.sort();
+    crate::sorting::sort(&mut out);
     out
 }
 

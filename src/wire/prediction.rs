@@ -457,7 +457,7 @@ fn schedule_dto(p: &MultiPrediction, timelines: bool) -> ScheduleDto {
             device: Label::clone(&m.device),
         })
         .collect();
-    timeline.sort_by(|a, b| {
+    crate::sorting::sort_by(&mut timeline, |a, b| {
         a.start_time
             .total_cmp(&b.start_time)
             .then(a.end_time.total_cmp(&b.end_time))

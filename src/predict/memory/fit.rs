@@ -144,7 +144,7 @@ fn lowest_value_first(ctx: &Ctx) -> Vec<usize> {
         f64::from(m.batch_size) / m.memory_mb.max(1e-9)
     };
     let mut order = ctx.prep.canonical.clone();
-    order.sort_by(|&a, &b| value(a).total_cmp(&value(b)));
+    crate::sorting::sort_by(&mut order, |&a, &b| value(a).total_cmp(&value(b)));
     order
 }
 

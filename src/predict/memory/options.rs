@@ -111,7 +111,7 @@ pub(super) fn largest_first(ctx: &Ctx) -> Vec<Vec<usize>> {
     let mut groups = weight_groups(ctx.prep);
     let held = |g: &Vec<usize>| -> f64 { g.iter().map(|&i| ctx.base.models[i].memory_mb).sum() };
     // A stable sort keeps the canonical order of equal holders.
-    groups.sort_by(|a, b| held(b).total_cmp(&held(a)));
+    crate::sorting::sort_by(&mut groups, |a, b| held(b).total_cmp(&held(a)));
     groups
 }
 

@@ -625,7 +625,7 @@ impl ResourcePool {
                 runs.push(&super::run_js(&run, &outputs)?);
                 ranked.push((strategy, measured, predicted));
             }
-            ranked.sort_by(|a, b| a.1.total_cmp(&b.1));
+            crate::sorting::sort_by(&mut ranked, |a, b| a.1.total_cmp(&b.1));
             let best = ranked[0];
             let rec = ranked.iter().find(|r| r.0 == recommended).copied().unwrap_or(best);
             let hit = rec.0 == best.0;
