@@ -769,7 +769,7 @@ fn print_prediction(out: &mut String, p: &MultiPrediction) {
     }
 }
 
-fn parse_rates(text: &str) -> Result<std::collections::BTreeMap<String, f64>, String> {
+fn parse_rates(text: &str) -> Result<multimodel_perf::flatmap::FlatMap<String, f64>, String> {
     text.split(',')
         .map(|pair| {
             let (name, rate) = pair.rsplit_once('=').ok_or_else(|| {

@@ -60,6 +60,7 @@ pub mod bench;
 pub mod calibrate;
 pub mod catalog;
 pub mod error;
+pub mod flatmap;
 pub(crate) mod minmax;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod native;

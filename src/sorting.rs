@@ -72,11 +72,11 @@ fn permute<T>(v: &mut [T], order: &mut [usize]) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::by_positions;
 
     /// A small deterministic generator (no randomness in the core's tests either).
-    fn lcg(seed: &mut u64) -> u64 {
+    pub(crate) fn lcg(seed: &mut u64) -> u64 {
         *seed =
             seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
         *seed >> 33

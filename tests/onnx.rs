@@ -5,7 +5,7 @@
 
 #![cfg(not(target_arch = "wasm32"))]
 
-use std::collections::BTreeMap;
+use multimodel_perf::flatmap::FlatMap;
 use std::process::Command;
 
 use multimodel_perf::catalog::arch::{Activation, OpClass};
@@ -88,7 +88,7 @@ fn run_time_reshapes_and_named_dimensions_resolve_from_the_options() {
     let (got, want) = (total_flops(&d.graph.ops), catalog_bert_flops(4, 64));
     assert!((got / want - 1.0).abs() < 0.02, "{got} vs {want}");
     // Given dims win over the entry's sizes; unset ones take their defaults.
-    let mut dims = BTreeMap::new();
+    let mut dims = FlatMap::new();
     dims.insert("sequence_length".to_string(), 32);
     let given =
         describe(bytes.clone(), &Options { dims, sequence_length: Some(64), ..Options::default() })

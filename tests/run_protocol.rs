@@ -4,8 +4,8 @@
 
 #![cfg(not(target_arch = "wasm32"))]
 
+use multimodel_perf::flatmap::FlatMap;
 use std::cell::{Cell, RefCell};
-use std::collections::BTreeMap;
 
 use futures_util::FutureExt;
 use multimodel_perf::predict::multi::{Strategy, Target, Workload};
@@ -87,18 +87,18 @@ fn stages_follow_the_groups_and_deal_shared_backends_into_lanes() {
     let keys = ["webgpu", "wasm", "webgpu", "webgpu", "webnn:npu"];
     let groups = vec![vec![0, 1, 2, 3], vec![4]];
     // No limits: every model its own lane, lanes ordered by backend name.
-    let free = run::stages(&groups, &keys, &BTreeMap::new());
+    let free = run::stages(&groups, &keys, &FlatMap::new());
     assert_eq!(free.len(), 2);
     assert_eq!(free[0].lanes, vec![vec![1], vec![0], vec![2], vec![3]]);
     assert_eq!(free[0].shared, vec![("webgpu".to_string(), 3)]);
     assert_eq!(free[1].lanes, vec![vec![4]]);
     assert!(free[1].shared.is_empty());
     // WebGPU limited to 2 at once: its three models dealt round-robin into two lanes.
-    let limits = BTreeMap::from([("webgpu", 2), ("wasm", 1)]);
+    let limits = FlatMap::from([("webgpu", 2), ("wasm", 1)]);
     let limited = run::stages(&groups, &keys, &limits);
     assert_eq!(limited[0].lanes, vec![vec![1], vec![0, 3], vec![2]]);
     // A limit of 0 is treated as 1, never as no lane at all.
-    let zero = run::stages(&[vec![0, 2]], &keys, &BTreeMap::from([("webgpu", 0)]));
+    let zero = run::stages(&[vec![0, 2]], &keys, &FlatMap::from([("webgpu", 0)]));
     assert_eq!(zero[0].lanes, vec![vec![0, 2]]);
 }
 
@@ -106,13 +106,13 @@ fn stages_follow_the_groups_and_deal_shared_backends_into_lanes() {
 fn makespan_is_the_stages_in_turn_and_the_longest_lane_of_each() {
     let exec = Script::all_ok(&[30.0, 50.0, 20.0]);
     // Parallel: one stage, three lanes.
-    let par = run::stages(&[vec![0, 1, 2]], &["cpu"; 3], &BTreeMap::new());
+    let par = run::stages(&[vec![0, 1, 2]], &["cpu"; 3], &FlatMap::new());
     let r = ran(&exec, &par, 3);
     assert_eq!(r.makespan_ms, 50.0);
     assert!(r.outcomes.iter().all(|o| o.ok() && o.start_ms == 0.0));
     assert_eq!(r.outcomes.iter().map(|o| o.latency_ms).collect::<Vec<_>>(), vec![30.0, 50.0, 20.0]);
     // Sequential: three stages; each model starts where the previous one ended.
-    let seq = run::stages(&[vec![2], vec![0], vec![1]], &["cpu"; 3], &BTreeMap::new());
+    let seq = run::stages(&[vec![2], vec![0], vec![1]], &["cpu"; 3], &FlatMap::new());
     let r = ran(&exec, &seq, 3);
     assert_eq!(r.makespan_ms, 100.0);
     assert_eq!(
@@ -120,7 +120,7 @@ fn makespan_is_the_stages_in_turn_and_the_longest_lane_of_each() {
         vec![(20.0, 50.0), (50.0, 100.0), (0.0, 20.0)]
     );
     // One lane shared by two models: they run in turn within the stage.
-    let lane = run::stages(&[vec![0, 1, 2]], &["gpu", "gpu", "cpu"], &BTreeMap::from([("gpu", 1)]));
+    let lane = run::stages(&[vec![0, 1, 2]], &["gpu", "gpu", "cpu"], &FlatMap::from([("gpu", 1)]));
     assert_eq!(ran(&exec, &lane, 3).makespan_ms, 80.0);
 }
 
@@ -131,7 +131,7 @@ fn fallback_tries_the_next_backend_and_times_the_one_that_succeeded() {
         vec![vec![Status::Timeout, Status::Ok, Status::Ok], vec![Status::Ok]],
         true,
     );
-    let stages = run::stages(&[vec![0], vec![1]], &["webgpu", "wasm"], &BTreeMap::new());
+    let stages = run::stages(&[vec![0], vec![1]], &["webgpu", "wasm"], &FlatMap::new());
     let r = ran(&exec, &stages, 2);
     let o = &r.outcomes[0];
     assert_eq!(o.status, Status::Ok);
@@ -158,7 +158,7 @@ fn without_fallback_a_failure_is_the_model_s_outcome_and_others_still_run() {
         vec![vec![Status::InvalidOutput, Status::Ok], vec![Status::Ok]],
         false,
     );
-    let stages = run::stages(&[vec![0, 1]], &["wasm", "wasm"], &BTreeMap::new());
+    let stages = run::stages(&[vec![0, 1]], &["wasm", "wasm"], &FlatMap::new());
     let r = ran(&exec, &stages, 2);
     let o = &r.outcomes[0];
     assert_eq!(o.status, Status::InvalidOutput);
@@ -175,7 +175,7 @@ fn without_fallback_a_failure_is_the_model_s_outcome_and_others_still_run() {
 #[test]
 fn a_model_no_stage_holds_is_reported_not_lost() {
     let exec = Script::all_ok(&[10.0, 10.0]);
-    let stages = run::stages(&[vec![1]], &["cpu"; 2], &BTreeMap::new());
+    let stages = run::stages(&[vec![1]], &["cpu"; 2], &FlatMap::new());
     let r = ran(&exec, &stages, 2);
     assert_eq!(r.outcomes[0].status, Status::Error);
     assert_eq!(r.outcomes[0].error.as_deref(), Some("the plan did not include this model"));
@@ -211,7 +211,7 @@ fn basis(p: &multimodel_perf::predict::multi::MultiPrediction) -> Basis {
 fn a_run_where_every_model_succeeded_is_a_measurement_of_the_plan() {
     let p = predicted(Strategy::Sequential);
     let exec = Script::all_ok(&[200.0, 50.0]);
-    let stages = run::stages(&p.plan.groups, &["cpu"; 2], &BTreeMap::new());
+    let stages = run::stages(&p.plan.groups, &["cpu"; 2], &FlatMap::new());
     let r = ran(&exec, &stages, 2);
     let s = run::summarise(&r, &p.plan, &p, basis(&p));
     assert_eq!((s.succeeded, s.failed), (2, 0));
@@ -239,7 +239,7 @@ fn a_run_with_a_failure_is_summed_up_but_not_recorded() {
         vec![vec![Status::Ok], vec![Status::Error]],
         false,
     );
-    let stages = run::stages(&p.plan.groups, &["cpu"; 2], &BTreeMap::new());
+    let stages = run::stages(&p.plan.groups, &["cpu"; 2], &FlatMap::new());
     let r = ran(&exec, &stages, 2);
     let s = run::summarise(&r, &p.plan, &p, basis(&p));
     assert_eq!((s.succeeded, s.failed), (1, 1));

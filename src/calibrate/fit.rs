@@ -440,7 +440,7 @@ fn fit_interference(current: &mut DeviceProfile, train: &[Measurement]) -> Optio
 /// measured to predicted per model with at least two timings (factors within 1 % are dropped).
 fn corrections(current: &DeviceProfile, train: &[Measurement]) -> Result<Vec<(String, f64)>> {
     let rows = rows(current, train)?;
-    let mut by_model: std::collections::BTreeMap<String, Vec<f64>> = Default::default();
+    let mut by_model: crate::flatmap::FlatMap<String, Vec<f64>> = Default::default();
     for (r, y, name) in &rows {
         let pred = r[0] + r[1] + r[2];
         if pred > 0.0 {

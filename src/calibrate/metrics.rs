@@ -2,7 +2,7 @@
 //! signed bias in log space, the share within ±10 % and ±25 %, per metric and per hardware profile,
 //! strategy and model; a trend over a sliding window; and whether a refit is due.
 
-use std::collections::BTreeMap;
+use crate::flatmap::FlatMap;
 
 use super::record::Measurement;
 
@@ -117,11 +117,11 @@ pub struct Validation {
     /// Each model's throughput (items per second over its latency).
     pub throughput: ErrorStats,
     /// Makespan error per hardware profile id.
-    pub by_hardware: BTreeMap<String, ErrorStats>,
+    pub by_hardware: FlatMap<String, ErrorStats>,
     /// Makespan error per strategy.
-    pub by_strategy: BTreeMap<String, ErrorStats>,
+    pub by_strategy: FlatMap<String, ErrorStats>,
     /// Latency error per model name.
-    pub by_model: BTreeMap<String, ErrorStats>,
+    pub by_model: FlatMap<String, ErrorStats>,
     /// Trend, when there are at least two windows of measurements.
     pub trend: Option<Trend>,
     /// Whether a refit is due.
@@ -146,9 +146,9 @@ pub fn validate(measurements: &[Measurement], threshold: f64, window: usize) -> 
         ms.iter().map(|m| (m.predicted_makespan_ms, m.measured_makespan_ms)).collect();
     let mut latency = Vec::new();
     let mut throughput = Vec::new();
-    let mut by_hardware: BTreeMap<String, Vec<(f64, f64)>> = BTreeMap::new();
-    let mut by_strategy: BTreeMap<String, Vec<(f64, f64)>> = BTreeMap::new();
-    let mut by_model: BTreeMap<String, Vec<(f64, f64)>> = BTreeMap::new();
+    let mut by_hardware: FlatMap<String, Vec<(f64, f64)>> = FlatMap::new();
+    let mut by_strategy: FlatMap<String, Vec<(f64, f64)>> = FlatMap::new();
+    let mut by_model: FlatMap<String, Vec<(f64, f64)>> = FlatMap::new();
     for m in &ms {
         let pair = (m.predicted_makespan_ms, m.measured_makespan_ms);
         by_hardware.entry(m.hardware.clone()).or_default().push(pair);
@@ -160,8 +160,8 @@ pub fn validate(measurements: &[Measurement], threshold: f64, window: usize) -> 
             by_model.entry(x.spec.name.clone()).or_default().push((x.predicted_ms, x.measured_ms));
         }
     }
-    let stats = |m: BTreeMap<String, Vec<(f64, f64)>>| {
-        m.into_iter().map(|(k, v)| (k, ErrorStats::of(&v))).collect::<BTreeMap<_, _>>()
+    let stats = |m: FlatMap<String, Vec<(f64, f64)>>| {
+        m.into_iter().map(|(k, v)| (k, ErrorStats::of(&v))).collect::<FlatMap<_, _>>()
     };
     let window = window.max(1);
     let trend = trend(&makespan_pairs, window);

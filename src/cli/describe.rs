@@ -1,7 +1,7 @@
 //! `mmperf describe MODEL.onnx`: a model's own ONNX graph as the predictor's operators, printed as a summary
 //! table or as JSON whose `entry` goes into a workload's `models`.
 
-use std::collections::BTreeMap;
+use multimodel_perf::flatmap::FlatMap;
 use std::fmt::Write as _;
 
 use multimodel_perf::catalog::arch::OpClass;
@@ -44,7 +44,7 @@ pub struct Args {
 
 /// Runs `mmperf describe`.
 pub fn describe(a: Args) -> Result<String, String> {
-    let mut dims = BTreeMap::new();
+    let mut dims = FlatMap::new();
     for d in &a.dims {
         let (k, v) = d.split_once('=').ok_or_else(|| {
             format!("invalid --dim: {d} (NAME=VALUE, e.g. --dim sequence_length=256)")

@@ -1,7 +1,6 @@
 //! `mmperf measure`: runs the built-in workloads of a workload's models on this CPU with a strategy, alone
 //! and together as the plan says, and records the run beside the prediction made before it.
 
-use std::collections::BTreeMap;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use futures_util::FutureExt;
@@ -137,7 +136,8 @@ fn median_run(
     groups: &[Vec<usize>],
     progress: &mut dyn FnMut(&str),
 ) -> run::Ran<()> {
-    let stages = run::stages(groups, &vec!["cpu"; exec.ready.len()], &BTreeMap::new());
+    let stages =
+        run::stages(groups, &vec!["cpu"; exec.ready.len()], &crate::flatmap::FlatMap::new());
     let split = if req.split_threads { " (split threads)" } else { "" };
     let mut runs = Vec::new();
     for k in 0..req.repeat.max(1) {

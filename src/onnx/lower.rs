@@ -11,7 +11,7 @@
 //!   (transposes not absorbed by a GEMM, concat, slice, pad, gather of activations) a pool-class memory op.
 //! - Views (`Reshape`, `Squeeze`, `Flatten`, `Identity`) and anything computed from constants alone are free.
 
-use std::collections::BTreeMap;
+use crate::flatmap::FlatMap;
 
 use crate::catalog::arch::{Activation, Op, OpClass};
 
@@ -21,13 +21,13 @@ use super::proto::NodeProto;
 /// Values by name, producers and consumers of each.
 pub struct Flow<'a> {
     /// Every value.
-    pub values: &'a BTreeMap<String, Value>,
+    pub values: &'a FlatMap<String, Value>,
     /// Nodes in order.
     pub nodes: &'a [NodeProto],
     /// Graph output names.
     pub outputs: &'a [String],
-    producer: BTreeMap<&'a str, usize>,
-    consumers: BTreeMap<&'a str, Vec<usize>>,
+    producer: FlatMap<&'a str, usize>,
+    consumers: FlatMap<&'a str, Vec<usize>>,
 }
 
 const VIEWS: &[&str] = &["Reshape", "Squeeze", "Unsqueeze", "Flatten", "Identity", "Dropout"];
@@ -37,12 +37,12 @@ const MATMULS: &[&str] =
 impl<'a> Flow<'a> {
     /// Indexes `nodes`.
     pub fn new(
-        values: &'a BTreeMap<String, Value>,
+        values: &'a FlatMap<String, Value>,
         nodes: &'a [NodeProto],
         outputs: &'a [String],
     ) -> Self {
-        let mut producer = BTreeMap::new();
-        let mut consumers: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+        let mut producer = FlatMap::new();
+        let mut consumers: FlatMap<&str, Vec<usize>> = FlatMap::new();
         for (i, n) in nodes.iter().enumerate() {
             for o in &n.output {
                 producer.insert(o.as_str(), i);
@@ -258,7 +258,7 @@ pub fn lower(f: &Flow) -> Vec<Op> {
             }
         }
     }
-    let mut members: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    let mut members: FlatMap<usize, Vec<usize>> = FlatMap::new();
     for j in (0..n).filter(|&j| ew(j)) {
         members.entry(groups.find(j)).or_default().push(j);
     }
@@ -480,7 +480,7 @@ pub fn merge(ops: Vec<Op>) -> Vec<Op> {
         }
         k
     };
-    let mut at: BTreeMap<[u64; 10], usize> = BTreeMap::new();
+    let mut at: FlatMap<[u64; 10], usize> = FlatMap::new();
     let mut merged: Vec<Op> = Vec::new();
     for op in ops {
         match at.get(&key(&op)) {

@@ -10,7 +10,7 @@ pub mod infer;
 pub mod lower;
 pub mod proto;
 
-use std::collections::BTreeMap;
+use crate::flatmap::FlatMap;
 
 use prost::Message;
 
@@ -27,7 +27,7 @@ pub struct Options {
     /// Name for the model entry (default `onnx-model`).
     pub name: Option<String>,
     /// Values of named dynamic dimensions (`dim_param`), which win over everything else.
-    pub dims: BTreeMap<String, i64>,
+    pub dims: FlatMap<String, i64>,
     /// Items per run: binds dimensions named like a batch.
     pub batch_size: Option<u32>,
     /// Tokens per item: binds dimensions named like a sequence length.
@@ -81,7 +81,7 @@ pub struct Description {
     /// Node count.
     pub nodes: usize,
     /// Nodes per operator type.
-    pub op_types: BTreeMap<String, usize>,
+    pub op_types: FlatMap<String, usize>,
     /// Bytes of stored weights.
     pub weight_bytes: f64,
     /// Assumptions made.
@@ -233,8 +233,8 @@ pub fn describe(bytes: impl Into<prost::bytes::Bytes>, opts: &Options) -> Result
 
 /// Every initializer as a value (weights: float and 8/4-bit tensors with a shape; small integer tensors keep
 /// their contents) and the bytes of all of them.
-fn initializers(graph: &proto::GraphProto) -> Result<(BTreeMap<String, Value>, f64)> {
-    let mut values = BTreeMap::new();
+fn initializers(graph: &proto::GraphProto) -> Result<(FlatMap<String, Value>, f64)> {
+    let mut values = FlatMap::new();
     let mut weight_bytes = 0.0;
     for t in &graph.initializer {
         if t.dims.iter().any(|&d| d < 0) {
@@ -260,7 +260,7 @@ fn initializers(graph: &proto::GraphProto) -> Result<(BTreeMap<String, Value>, f
 /// The graph's inputs (not initializers) with their dimensions bound, added to `values`.
 fn graph_inputs(
     graph: &proto::GraphProto,
-    values: &mut BTreeMap<String, Value>,
+    values: &mut FlatMap<String, Value>,
     binder: &mut Binder<'_>,
 ) -> Result<Vec<InputInfo>> {
     let mut inputs = Vec::new();
@@ -289,21 +289,21 @@ fn graph_inputs(
 /// What walking the nodes counted: nodes per operator type, the operators whose shapes came from the file,
 /// and the 4-bit weights with their element counts.
 struct Walked {
-    op_types: BTreeMap<String, usize>,
-    fallbacks: BTreeMap<String, usize>,
+    op_types: FlatMap<String, usize>,
+    fallbacks: FlatMap<String, usize>,
     nbits: Vec<(String, f64)>,
 }
 
 /// Works out every node's outputs in order into `values`.
 fn walk(
     graph: &proto::GraphProto,
-    values: &mut BTreeMap<String, Value>,
+    values: &mut FlatMap<String, Value>,
     binder: &mut Binder<'_>,
 ) -> Result<Walked> {
-    let declared: BTreeMap<&str, &ValueInfoProto> =
+    let declared: FlatMap<&str, &ValueInfoProto> =
         graph.value_info.iter().chain(&graph.output).map(|v| (v.name.as_str(), v)).collect();
     let mut walked =
-        Walked { op_types: BTreeMap::new(), fallbacks: BTreeMap::new(), nbits: Vec::new() };
+        Walked { op_types: FlatMap::new(), fallbacks: FlatMap::new(), nbits: Vec::new() };
     for (i, node) in graph.node.iter().enumerate() {
         let key = if node.domain.is_empty() || node.domain == "ai.onnx" {
             node.op_type.clone()
@@ -339,7 +339,7 @@ fn walk(
 fn node_inputs<'v>(
     i: usize,
     node: &proto::NodeProto,
-    values: &'v BTreeMap<String, Value>,
+    values: &'v FlatMap<String, Value>,
 ) -> Result<Vec<Option<&'v Value>>> {
     node.input
         .iter()
@@ -364,7 +364,7 @@ fn declared_outputs(
     i: usize,
     node: &proto::NodeProto,
     ins: &[Option<&Value>],
-    declared: &BTreeMap<&str, &ValueInfoProto>,
+    declared: &FlatMap<&str, &ValueInfoProto>,
     binder: &mut Binder<'_>,
     why: String,
 ) -> Result<Vec<Value>> {
@@ -397,10 +397,10 @@ fn is_weight_type(t: i32) -> bool {
 /// equal values, 4-bit packed weights counted per weight) and the precision most of them are stored in.
 fn parameters(
     graph: &proto::GraphProto,
-    values: &BTreeMap<String, Value>,
+    values: &FlatMap<String, Value>,
     nbits: &[(String, f64)],
 ) -> (f64, Precision) {
-    let mut by_precision: BTreeMap<u8, f64> = BTreeMap::new();
+    let mut by_precision: FlatMap<u8, f64> = FlatMap::new();
     let mut total = 0.0;
     let mut count = |name: &str, t: i32, elems: f64| {
         let logical = nbits.iter().find(|(n, _)| n == name).map_or(elems, |(_, e)| *e);

@@ -8,7 +8,7 @@
 //! virtual clock. Futures here never need a runtime of their own: the executor decides how a stage's lanes
 //! run at once (`join_all` in a page, scoped threads natively).
 
-use std::collections::BTreeMap;
+use crate::flatmap::FlatMap;
 use std::future::Future;
 
 use crate::calibrate::{MeasuredModel, Measurement};
@@ -213,11 +213,11 @@ pub struct Stage {
 /// The stages of a plan's `groups`: in each, the models grouped by `keys[i]` (the backend each model runs
 /// on first), each key's models dealt round-robin into at most `limits[key]` lanes (every model its own lane
 /// when the key has no limit). Lanes are ordered by key, then by lane.
-pub fn stages(groups: &[Vec<usize>], keys: &[&str], limits: &BTreeMap<&str, usize>) -> Vec<Stage> {
+pub fn stages(groups: &[Vec<usize>], keys: &[&str], limits: &FlatMap<&str, usize>) -> Vec<Stage> {
     groups
         .iter()
         .map(|group| {
-            let mut by_key: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+            let mut by_key: FlatMap<&str, Vec<usize>> = FlatMap::new();
             for &i in group {
                 by_key.entry(keys[i]).or_default().push(i);
             }

@@ -427,7 +427,7 @@ impl JsPredictor {
         let sharing = if is_absent(&sharing_value) {
             SharingConfig::default()
         } else {
-            let table: std::collections::BTreeMap<String, SharingRuleDto> =
+            let table: crate::flatmap::FlatMap<String, SharingRuleDto> =
                 from_js(&sharing_value, "options.sharingConfig")?;
             SharingConfig::try_from(table).map_err(js_error)?
         };

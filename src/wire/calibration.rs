@@ -1,7 +1,7 @@
 //! JSON of calibration: measurements (read and written: they are stored, exported and imported), and the
 //! validation and refit reports. camelCase out; snake_case accepted in.
 
-use std::collections::BTreeMap;
+use crate::flatmap::FlatMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -238,11 +238,11 @@ pub struct ValidationDto {
     /// Per-model throughput error.
     pub throughput: ErrorStatsDto,
     /// Makespan error per profile.
-    pub by_hardware: BTreeMap<String, ErrorStatsDto>,
+    pub by_hardware: FlatMap<String, ErrorStatsDto>,
     /// Makespan error per strategy.
-    pub by_strategy: BTreeMap<String, ErrorStatsDto>,
+    pub by_strategy: FlatMap<String, ErrorStatsDto>,
     /// Latency error per model.
-    pub by_model: BTreeMap<String, ErrorStatsDto>,
+    pub by_model: FlatMap<String, ErrorStatsDto>,
     /// Trend.
     pub trend: Option<TrendDto>,
     /// Whether to refit.
@@ -251,7 +251,7 @@ pub struct ValidationDto {
     pub reason: String,
 }
 
-fn stats_map(m: &BTreeMap<String, ErrorStats>) -> BTreeMap<String, ErrorStatsDto> {
+fn stats_map(m: &FlatMap<String, ErrorStats>) -> FlatMap<String, ErrorStatsDto> {
     m.iter().map(|(k, v)| (k.clone(), v.into())).collect()
 }
 
@@ -297,7 +297,7 @@ pub struct FitDto {
     /// After (absent: nothing ran together to fit it on).
     pub interference_after: Option<f64>,
     /// Per-model corrections set.
-    pub corrections: BTreeMap<String, f64>,
+    pub corrections: FlatMap<String, f64>,
     /// Single-model timings used.
     pub rows: usize,
     /// Down-weighted as outliers.

@@ -1,6 +1,6 @@
 //! The catalogs as JSON (`listModels`, `listHardware`, `mmperf models|hardware --json`).
 
-use std::collections::BTreeMap;
+use crate::flatmap::FlatMap;
 
 use serde::Serialize;
 
@@ -66,7 +66,7 @@ pub struct DeviceDto {
     pub platform: String,
     /// Peaks per precision, TFLOP/s.
     #[cfg_attr(test, ts(type = "Partial<Record<Precision, number>>"))]
-    pub peak_tflops: BTreeMap<String, f64>,
+    pub peak_tflops: FlatMap<String, f64>,
     /// Bandwidth, GB/s.
     pub memory_bandwidth_gbps: f64,
     /// Capacity, MB.
@@ -89,7 +89,7 @@ pub struct DeviceDto {
     /// Whether a bare platform name selects it.
     pub platform_default: bool,
     /// Sources.
-    pub sources: BTreeMap<String, String>,
+    pub sources: FlatMap<String, String>,
 }
 
 /// The device catalog.
@@ -98,7 +98,7 @@ pub fn catalog_devices() -> Vec<DeviceDto> {
 }
 
 /// The positive peaks of a device by precision name (`fp32`, `fp16`, `bf16`, `int8`, `int4`), TFLOP/s.
-pub(super) fn peaks(p: &Peaks) -> BTreeMap<String, f64> {
+pub(super) fn peaks(p: &Peaks) -> FlatMap<String, f64> {
     [("fp32", p.fp32), ("fp16", p.fp16), ("bf16", p.bf16), ("int8", p.int8), ("int4", p.int4)]
         .into_iter()
         .filter(|(_, v)| *v > 0.0)

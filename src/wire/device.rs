@@ -1,7 +1,7 @@
 //! Hardware profiles as JSON: a catalog device with any field overridden (`--hardware FILE`, `hardware: {...}`),
 //! validated field by field, and a profile written back out.
 
-use std::collections::BTreeMap;
+use crate::flatmap::FlatMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -29,7 +29,7 @@ pub struct HardwareProfileDto {
     pub name: Option<String>,
     /// Peaks, TFLOP/s by precision.
     #[cfg_attr(test, ts(type = "Partial<Record<Precision, number>>", optional))]
-    pub peak_tflops: Option<BTreeMap<String, f64>>,
+    pub peak_tflops: Option<FlatMap<String, f64>>,
     /// Datasheet bandwidth.
     #[serde(default, deserialize_with = "lenient::option")]
     pub memory_bandwidth_gbps: Option<f64>,
@@ -125,17 +125,17 @@ pub struct HardwareProfileDto {
     #[serde(default, deserialize_with = "lenient::option")]
     pub overhead_scale: Option<f64>,
     /// Per-model latency factors from calibration, by model name.
-    pub latency_corrections: Option<BTreeMap<String, f64>>,
+    pub latency_corrections: Option<FlatMap<String, f64>>,
     /// Measured kernel efficiency per runtime on this device, in (0, 4]: above 1 where its kernels beat the
     /// tuned GEMM the peak was calibrated with.
     #[serde(default)]
-    pub runtime_efficiency: Option<BTreeMap<String, f64>>,
+    pub runtime_efficiency: Option<FlatMap<String, f64>>,
     /// CPUs: measured cost of a parallel region per thread beyond the first for a runtime on this device, µs,
     /// in [0, 10000]; replaces the device's region cost plus the runtime's own for that runtime.
     #[serde(default)]
-    pub runtime_region_us: Option<BTreeMap<String, f64>>,
+    pub runtime_region_us: Option<FlatMap<String, f64>>,
     /// Sources per field.
-    pub sources: Option<BTreeMap<String, String>>,
+    pub sources: Option<FlatMap<String, String>>,
 }
 
 /// A GEMM tile in a profile.
@@ -187,7 +187,7 @@ impl TryFrom<HardwareProfileDto> for DeviceProfile {
 /// A per-runtime figure of a profile (`key.{runtime}`): each name a catalog runtime (aliases resolved) and
 /// each value finite and `ok`, else a typed error naming the entry and what is `allowed`.
 fn by_runtime(
-    c: BTreeMap<String, f64>,
+    c: FlatMap<String, f64>,
     key: &str,
     ok: impl Fn(f64) -> bool,
     allowed: &str,
@@ -279,7 +279,7 @@ fn compute(d: &HardwareProfileDto, p: &mut DeviceProfile) -> Result<()> {
 }
 
 /// `peak_tflops` by precision name; at least one of fp32, fp16, int8 positive.
-fn peak_tflops(peaks: &BTreeMap<String, f64>) -> Result<Peaks> {
+fn peak_tflops(peaks: &FlatMap<String, f64>) -> Result<Peaks> {
     let mut out = Peaks { fp32: 0.0, fp16: 0.0, bf16: 0.0, int8: 0.0, int4: 0.0 };
     for (k, &v) in peaks {
         let name = field(&format!("peak_tflops.{k}"));
@@ -494,7 +494,7 @@ fn runtimes(d: HardwareProfileDto, p: &mut DeviceProfile) -> Result<()> {
 /// as JSON and given back as `--hardware FILE`).
 impl From<&DeviceProfile> for HardwareProfileDto {
     fn from(p: &DeviceProfile) -> HardwareProfileDto {
-        let peaks = BTreeMap::from([
+        let peaks = FlatMap::from([
             ("fp32".to_string(), p.peak_tflops.fp32),
             ("fp16".to_string(), p.peak_tflops.fp16),
             ("bf16".to_string(), p.peak_tflops.bf16),

@@ -267,7 +267,7 @@ pub struct DescriptionDto {
     /// Nodes in the graph.
     pub nodes: usize,
     /// Nodes per operator type (`domain:Op` outside the default domain).
-    pub op_types: std::collections::BTreeMap<String, usize>,
+    pub op_types: crate::flatmap::FlatMap<String, usize>,
     /// Parameters.
     pub params: f64,
     /// Bytes of weights as stored.
@@ -338,7 +338,7 @@ pub struct DescribeOptionsDto {
     /// Dynamic dimensions by their name in the graph.
     #[serde(default)]
     #[cfg_attr(test, ts(type = "Record<string, number>", optional))]
-    pub dims: std::collections::BTreeMap<String, f64>,
+    pub dims: crate::flatmap::FlatMap<String, f64>,
     /// Binds dimensions named like a batch (default 1).
     #[serde(alias = "batch_size")]
     pub batch_size: Option<f64>,
@@ -360,7 +360,7 @@ impl TryFrom<DescribeOptionsDto> for crate::onnx::Options {
     type Error = Error;
 
     fn try_from(o: DescribeOptionsDto) -> Result<Self> {
-        let mut dims = std::collections::BTreeMap::new();
+        let mut dims = crate::flatmap::FlatMap::new();
         for (k, v) in o.dims {
             if !(v.is_finite() && v.fract() == 0.0 && v >= 0.0) {
                 return Err(Error::invalid(format!("dims.{k}"), v, "an integer size ≥ 0"));

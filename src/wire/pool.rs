@@ -49,7 +49,7 @@ pub struct PoolOptionsDto {
     /// At most this many models at once per backend (default: no limit; WASM runs on the page's thread
     /// anyway).
     #[cfg_attr(test, ts(type = "Partial<Record<PoolBackend, number>>", optional))]
-    pub concurrency: Option<std::collections::BTreeMap<String, f64>>,
+    pub concurrency: Option<crate::flatmap::FlatMap<String, f64>>,
     /// Capabilities to use instead of detecting them (e.g. fixtures, or a result from a worker); read
     /// separately, as a capabilities DTO.
     #[serde(rename = "capabilities", default)]

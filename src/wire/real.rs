@@ -2,7 +2,7 @@
 //! camelCase; fields the check does not use (raw samples, spreads, most machine details) are allowed and
 //! ignored.
 
-use std::collections::BTreeMap;
+use crate::flatmap::FlatMap;
 
 use serde::Deserialize;
 
@@ -35,7 +35,7 @@ pub struct RealMachineDto {
     /// they decide how often a runtime allocating through malloc faults fresh pages in (empty: glibc's
     /// defaults).
     #[serde(default)]
-    pub malloc: BTreeMap<String, String>,
+    pub malloc: FlatMap<String, String>,
 }
 
 /// A parsed results file.
@@ -44,7 +44,7 @@ pub struct RealRun {
     /// Runtime measured: the runtime the predictions use.
     pub runtime: String,
     /// glibc malloc's tunables the run set, by name (empty: glibc's defaults).
-    pub malloc: BTreeMap<String, String>,
+    pub malloc: FlatMap<String, String>,
     /// Scenarios, validated.
     pub scenarios: Vec<RealScenario>,
 }

@@ -1,7 +1,7 @@
 //! A recommendation as JSON (`recommendExecutionStrategy`, `mmperf recommend --json`): the chosen option's
 //! plan and full prediction, every alternative's plan and totals, and the reason.
 
-use std::collections::BTreeMap;
+use crate::flatmap::FlatMap;
 
 use serde::Serialize;
 
@@ -34,7 +34,7 @@ pub struct RecommendationDto {
     #[cfg_attr(test, ts(type = "Goal"))]
     pub optimization_goal: String,
     /// Totals per option label.
-    pub all_predictions: BTreeMap<String, TotalMetricsDto>,
+    pub all_predictions: FlatMap<String, TotalMetricsDto>,
     /// Every option with its plan.
     pub alternatives: Vec<AlternativeDto>,
     /// Why.

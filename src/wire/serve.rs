@@ -1,7 +1,7 @@
 //! Serving under load as JSON (`simulateServing`, `mmperf serve --json`): arrival and policy options in,
 //! latency percentiles, queueing and sustainable rates out.
 
-use std::collections::BTreeMap;
+use crate::flatmap::FlatMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -17,12 +17,12 @@ pub struct ServeOptionsDto {
     #[serde(default, deserialize_with = "lenient::option")]
     pub rate: Option<f64>,
     /// Requests per second by model name (overrides `rate`).
-    pub rates: Option<BTreeMap<String, f64>>,
+    pub rates: Option<FlatMap<String, f64>>,
     /// `poisson` (default) or `periodic`.
     #[cfg_attr(test, ts(type = "\"poisson\" | \"periodic\"", optional))]
     pub arrivals: Option<String>,
     /// Arrival times in ms by model name (replaces its rate).
-    pub traces: Option<BTreeMap<String, Vec<f64>>>,
+    pub traces: Option<FlatMap<String, Vec<f64>>>,
     /// `parallel` (default), `fifo`, `sjf` or `priority`.
     #[cfg_attr(
         test,

@@ -1,7 +1,7 @@
 //! Workload input: model entries (catalog names, architectures, graphs), constraints, the `{models: [...]}`
 //! object, and the sharing table, validated into domain types that name the field on error.
 
-use std::collections::BTreeMap;
+use crate::flatmap::FlatMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -407,16 +407,16 @@ pub struct SharingRuleDto {
 
 /// Parses a sharing table.
 pub fn parse_sharing(json: &str) -> Result<SharingConfig> {
-    let map: BTreeMap<String, SharingRuleDto> =
+    let map: FlatMap<String, SharingRuleDto> =
         serde_json::from_str(json).map_err(|e| malformed("sharing config", e))?;
     SharingConfig::try_from(map)
 }
 
 /// Validates a sharing table.
-impl TryFrom<BTreeMap<String, SharingRuleDto>> for SharingConfig {
+impl TryFrom<FlatMap<String, SharingRuleDto>> for SharingConfig {
     type Error = Error;
 
-    fn try_from(map: BTreeMap<String, SharingRuleDto>) -> Result<SharingConfig> {
+    fn try_from(map: FlatMap<String, SharingRuleDto>) -> Result<SharingConfig> {
         let mut rules = Vec::new();
         for (ty, rule) in map {
             let field = format!("sharing_config.{ty}");

@@ -6,8 +6,8 @@
 //! quota, say) stays in memory, is counted as unsaved with the typed reason, and is written again before
 //! the next record, so the store catches up once it accepts writes.
 
+use crate::flatmap::FlatMap;
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use js_sys::Reflect;
@@ -57,7 +57,7 @@ pub struct Calibration {
     fits: Vec<StoredFit>,
     comparisons: Vec<ComparisonRecord>,
     /// Newest refitted profile per id: used instead of the derived one.
-    pub calibrated: BTreeMap<String, DeviceProfile>,
+    pub calibrated: FlatMap<String, DeviceProfile>,
     idb: Option<Rc<Idb>>,
     backend: &'static str,
     name: String,
@@ -82,7 +82,7 @@ impl Calibration {
             profiles: Vec::new(),
             fits: Vec::new(),
             comparisons: Vec::new(),
-            calibrated: BTreeMap::new(),
+            calibrated: FlatMap::new(),
             idb: None,
             backend: "memory",
             name: name.clone(),
@@ -134,7 +134,7 @@ impl Calibration {
 
     fn rebuild_calibrated(&mut self) {
         self.calibrated.clear();
-        let mut newest: BTreeMap<String, u32> = BTreeMap::new();
+        let mut newest: FlatMap<String, u32> = FlatMap::new();
         for p in &self.profiles {
             if newest.get(&p.id).is_none_or(|v| p.version > *v) {
                 if let Ok(profile) = DeviceProfile::try_from(p.profile.clone()) {
@@ -290,7 +290,7 @@ fn refit_on_half(s: &State, o: &JsValue) -> Result<(calibrate::Fit, String, u32)
     let id = match get(o, "hardware").as_string() {
         Some(h) => h,
         None => {
-            let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+            let mut counts: FlatMap<&str, usize> = FlatMap::new();
             for m in &c.measurements {
                 *counts.entry(m.hardware.as_str()).or_default() += 1;
             }

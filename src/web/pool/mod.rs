@@ -20,7 +20,8 @@ mod tensors;
 mod types;
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, BTreeSet};
+
+use crate::flatmap::FlatMap;
 use std::rc::Rc;
 
 use futures_util::future::join_all;
@@ -275,7 +276,7 @@ struct State {
     tensors: Registry,
     timeout_ms: f64,
     fallback: bool,
-    limits: BTreeMap<&'static str, usize>,
+    limits: FlatMap<&'static str, usize>,
     /// This WebAssembly module, for built-in workers (`wasmModule` or the build's own).
     wasm_module: Option<JsValue>,
     /// Measurements, refitted profiles and their storage.
@@ -428,7 +429,7 @@ impl ResourcePool {
             }
         };
         let timeout_ms = timeout_field(dto.timeout_ms, "options.timeoutMs", RUN_TIMEOUT_MS)?;
-        let mut limits = BTreeMap::new();
+        let mut limits = FlatMap::new();
         for (k, v) in dto.concurrency.unwrap_or_default() {
             let b = Backend::parse(&format!("options.concurrency.{k}"), &k).map_err(js_error)?;
             if !(v.is_finite() && v >= 1.0 && v.fract() == 0.0) {
@@ -631,7 +632,7 @@ fn memory_dto(s: &State) -> PoolMemoryDto {
             name: name.clone(),
             bytes: t.bytes,
             refs: t.users.len(),
-            users: t.users.iter().cloned().collect(),
+            users: t.users.keys().cloned().collect(),
             on_gpu: !t.gpu.is_empty(),
         })
         .collect();
@@ -663,7 +664,7 @@ fn tensor_js(reg: &Registry, name: &str) -> Result<SharedTensorJs, JsError> {
         .get(name)
         .ok_or_else(|| js_error(Error::invalid("name", name, "a shared tensor's name")))?;
     let o = Object::new();
-    let users: Array = t.users.iter().map(|u| JsValue::from_str(u)).collect();
+    let users: Array = t.users.keys().map(|u| JsValue::from_str(u)).collect();
     let set = |k: &str, v: &JsValue| Reflect::set(&o, &JsValue::from_str(k), v).map(|_| ());
     let result = (|| {
         set("name", &JsValue::from_str(name))?;
@@ -747,7 +748,7 @@ async fn share_tensor(
             name,
             Tensor {
                 bytes: size,
-                users: BTreeSet::new(),
+                users: FlatMap::new(),
                 gpu: gpu_buffers,
                 data: if is_absent(&data) { JsValue::UNDEFINED } else { data },
                 release_on_last: false,
@@ -780,11 +781,10 @@ fn select(s: &State, ids: &JsValue) -> Result<Vec<usize>, JsError> {
     Ok(match string_list(ids, "ids")? {
         None => (0..s.models.len()).collect(),
         Some(list) => {
-            let mut seen = BTreeSet::new();
             let mut out = Vec::new();
             for id in &list {
                 let k = s.models.iter().position(|m| &m.id == id).ok_or_else(|| s.unknown(id))?;
-                if seen.insert(k) {
+                if !out.contains(&k) {
                     out.push(k);
                 }
             }
@@ -800,7 +800,7 @@ fn run_inputs(s: &State, selected: &[usize]) -> Result<(PredictWorkload, Target)
     let specs: Vec<ModelSpec> = models.iter().map(|m| m.predicted_spec()).collect();
     let profiles = s.profiles();
     // The run is attributed to the device most of its models use (ties: the smallest id).
-    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    let mut counts: FlatMap<String, usize> = FlatMap::new();
     for sp in &specs {
         *counts.entry(sp.device.clone().unwrap_or_default()).or_default() += 1;
     }

@@ -425,7 +425,7 @@ async fn build_chain(
             key,
             Tensor {
                 bytes,
-                users: BTreeSet::new(),
+                users: crate::flatmap::FlatMap::new(),
                 gpu: buffers,
                 data: JsValue::UNDEFINED,
                 release_on_last: true,

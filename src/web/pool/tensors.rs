@@ -2,7 +2,7 @@
 //! built-in weights), with the set of users as the reference count, byte accounting, and release (including
 //! `GPUBuffer.destroy()`) when the last user lets go.
 
-use std::collections::{BTreeMap, BTreeSet};
+use crate::flatmap::FlatMap;
 
 use wasm_bindgen::JsValue;
 use web_sys::GpuBuffer;
@@ -12,7 +12,7 @@ pub struct Tensor {
     /// Bytes it holds (each buffer's size, summed).
     pub bytes: f64,
     /// Model ids holding a reference.
-    pub users: BTreeSet<String>,
+    pub users: FlatMap<String, ()>,
     /// GPU buffers shared by every user (one for user tensors; one per GEMM for built-in weights).
     pub gpu: Vec<GpuBuffer>,
     /// Host data, if it was given.
@@ -25,7 +25,7 @@ pub struct Tensor {
 /// The registry, by name.
 #[derive(Default)]
 pub struct Registry {
-    tensors: BTreeMap<String, Tensor>,
+    tensors: FlatMap<String, Tensor>,
 }
 
 impl Registry {
@@ -46,14 +46,14 @@ impl Registry {
     /// Adds `user` to the tensor's users (idempotent); returns the reference count.
     pub fn acquire(&mut self, name: &str, user: &str) -> Result<usize, String> {
         let t = self.tensors.get_mut(name).ok_or_else(|| self_missing(name))?;
-        t.users.insert(user.to_string());
+        t.users.insert(user.to_string(), ());
         Ok(t.users.len())
     }
 
     /// Removes `user`; at zero users a `release_on_last` tensor is freed. Returns the remaining count.
     pub fn release(&mut self, name: &str, user: &str) -> Result<usize, String> {
         let t = self.tensors.get_mut(name).ok_or_else(|| self_missing(name))?;
-        if !t.users.remove(user) {
+        if t.users.remove(user).is_none() {
             return Err(format!("model '{user}' does not hold tensor '{name}'"));
         }
         let left = t.users.len();
@@ -67,7 +67,7 @@ impl Registry {
     pub fn drop_unused(&mut self, name: &str) -> Result<(), String> {
         let t = self.tensors.get(name).ok_or_else(|| self_missing(name))?;
         if !t.users.is_empty() {
-            let users: Vec<&str> = t.users.iter().map(String::as_str).collect();
+            let users: Vec<&str> = t.users.keys().map(String::as_str).collect();
             return Err(format!("tensor '{name}' is still used by {}", users.join(", ")));
         }
         self.free(name);
