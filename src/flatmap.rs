@@ -323,4 +323,19 @@ mod tests {
         let theirs: BTreeMap<u64, u64> = pairs.into_iter().collect();
         assert_eq!(ours.into_iter().collect::<Vec<_>>(), theirs.into_iter().collect::<Vec<_>>());
     }
+
+    #[test]
+    fn reads_and_writes_json_as_a_btreemap_does() {
+        let text = r#"{"b": 2.0, "a": 1.0, "b": 3.0}"#;
+        let ours: FlatMap<String, f64> = serde_json::from_str(text).unwrap();
+        let theirs: BTreeMap<String, f64> = serde_json::from_str(text).unwrap();
+        assert_eq!(serde_json::to_string(&ours).unwrap(), serde_json::to_string(&theirs).unwrap());
+        assert_eq!(serde_json::to_string(&FlatMap::<String, f64>::new()).unwrap(), "{}");
+        for bad in [r#"[["a", 1.0]]"#, "3", r#"{"a": "x"}"#] {
+            let ours = serde_json::from_str::<FlatMap<String, f64>>(bad).unwrap_err().to_string();
+            let theirs =
+                serde_json::from_str::<BTreeMap<String, f64>>(bad).unwrap_err().to_string();
+            assert_eq!(ours, theirs, "{bad}");
+        }
+    }
 }
