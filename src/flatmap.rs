@@ -4,8 +4,9 @@
 //! stable sort of its own: 124 KB of B-tree code and 8 of the 9 remaining copies of driftsort, of 1.7 MB
 //! (`twiggy top` of an unstripped build, session 45). Here a lookup is a binary search over a slice, an
 //! insertion a vector insertion, and building from pairs one sort through `crate::sorting`: a few hundred
-//! bytes per type. The maps are small (tens to a few thousand entries), where a vector insertion costs less
-//! than a tree's.
+//! bytes per type. An insertion moves the entries after it, so a map filled one insertion at a time must stay
+//! small (names to counts, a pool's tensors, a profile's peaks); maps that grow with the input (an ONNX
+//! graph's tensors and nodes, a workload's distinct models) and are only looked up are [`LookupMap`]s.
 //!
 //! It behaves as `BTreeMap` does where the crate uses it: iteration in key order, `insert` replaces and
 //! returns the old value, and collecting pairs keeps the last value of equal keys. (`litemap`, the crate made
@@ -20,6 +21,10 @@ use std::ops::Index;
 
 use serde::de::{MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// A hash map for lookups only (FxHash: deterministic, no random seed), for maps that grow with the input;
+/// never iterated where the order would reach a result.
+pub type LookupMap<K, V> = std::collections::HashMap<K, V, rustc_hash::FxBuildHasher>;
 
 /// A map in key order over a sorted `Vec<(K, V)>`, with no two equal keys.
 #[derive(Clone, PartialEq)]

@@ -11,7 +11,7 @@
 //!   (transposes not absorbed by a GEMM, concat, slice, pad, gather of activations) a pool-class memory op.
 //! - Views (`Reshape`, `Squeeze`, `Flatten`, `Identity`) and anything computed from constants alone are free.
 
-use crate::flatmap::FlatMap;
+use crate::flatmap::LookupMap;
 
 use crate::catalog::arch::{Activation, Op, OpClass};
 
@@ -21,13 +21,13 @@ use super::proto::NodeProto;
 /// Values by name, producers and consumers of each.
 pub struct Flow<'a> {
     /// Every value.
-    pub values: &'a FlatMap<String, Value>,
+    pub values: &'a LookupMap<String, Value>,
     /// Nodes in order.
     pub nodes: &'a [NodeProto],
     /// Graph output names.
     pub outputs: &'a [String],
-    producer: FlatMap<&'a str, usize>,
-    consumers: FlatMap<&'a str, Vec<usize>>,
+    producer: LookupMap<&'a str, usize>,
+    consumers: LookupMap<&'a str, Vec<usize>>,
 }
 
 const VIEWS: &[&str] = &["Reshape", "Squeeze", "Unsqueeze", "Flatten", "Identity", "Dropout"];
@@ -37,12 +37,12 @@ const MATMULS: &[&str] =
 impl<'a> Flow<'a> {
     /// Indexes `nodes`.
     pub fn new(
-        values: &'a FlatMap<String, Value>,
+        values: &'a LookupMap<String, Value>,
         nodes: &'a [NodeProto],
         outputs: &'a [String],
     ) -> Self {
-        let mut producer = FlatMap::new();
-        let mut consumers: FlatMap<&str, Vec<usize>> = FlatMap::new();
+        let mut producer = LookupMap::default();
+        let mut consumers: LookupMap<&str, Vec<usize>> = LookupMap::default();
         for (i, n) in nodes.iter().enumerate() {
             for o in &n.output {
                 producer.insert(o.as_str(), i);
@@ -258,11 +258,12 @@ pub fn lower(f: &Flow) -> Vec<Op> {
             }
         }
     }
-    let mut members: FlatMap<usize, Vec<usize>> = FlatMap::new();
+    // Each group's nodes under its root's index, read in the order of the roots.
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); n];
     for j in (0..n).filter(|&j| ew(j)) {
-        members.entry(groups.find(j)).or_default().push(j);
+        members[groups.find(j)].push(j);
     }
-    for nodes in members.values() {
+    for nodes in members.iter().filter(|m| !m.is_empty()) {
         let inside = |i: &usize| nodes.binary_search(i).is_ok();
         let mut read = 0.0;
         let mut seen: Vec<&str> = Vec::new();
@@ -480,7 +481,7 @@ pub fn merge(ops: Vec<Op>) -> Vec<Op> {
         }
         k
     };
-    let mut at: FlatMap<[u64; 10], usize> = FlatMap::new();
+    let mut at: LookupMap<[u64; 10], usize> = LookupMap::default();
     let mut merged: Vec<Op> = Vec::new();
     for op in ops {
         match at.get(&key(&op)) {

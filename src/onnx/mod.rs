@@ -10,7 +10,7 @@ pub mod infer;
 pub mod lower;
 pub mod proto;
 
-use crate::flatmap::FlatMap;
+use crate::flatmap::{FlatMap, LookupMap};
 
 use prost::Message;
 
@@ -233,8 +233,8 @@ pub fn describe(bytes: impl Into<prost::bytes::Bytes>, opts: &Options) -> Result
 
 /// Every initializer as a value (weights: float and 8/4-bit tensors with a shape; small integer tensors keep
 /// their contents) and the bytes of all of them.
-fn initializers(graph: &proto::GraphProto) -> Result<(FlatMap<String, Value>, f64)> {
-    let mut values = FlatMap::new();
+fn initializers(graph: &proto::GraphProto) -> Result<(LookupMap<String, Value>, f64)> {
+    let mut values = LookupMap::default();
     let mut weight_bytes = 0.0;
     for t in &graph.initializer {
         if t.dims.iter().any(|&d| d < 0) {
@@ -260,7 +260,7 @@ fn initializers(graph: &proto::GraphProto) -> Result<(FlatMap<String, Value>, f6
 /// The graph's inputs (not initializers) with their dimensions bound, added to `values`.
 fn graph_inputs(
     graph: &proto::GraphProto,
-    values: &mut FlatMap<String, Value>,
+    values: &mut LookupMap<String, Value>,
     binder: &mut Binder<'_>,
 ) -> Result<Vec<InputInfo>> {
     let mut inputs = Vec::new();
@@ -297,7 +297,7 @@ struct Walked {
 /// Works out every node's outputs in order into `values`.
 fn walk(
     graph: &proto::GraphProto,
-    values: &mut FlatMap<String, Value>,
+    values: &mut LookupMap<String, Value>,
     binder: &mut Binder<'_>,
 ) -> Result<Walked> {
     let declared: FlatMap<&str, &ValueInfoProto> =
@@ -339,7 +339,7 @@ fn walk(
 fn node_inputs<'v>(
     i: usize,
     node: &proto::NodeProto,
-    values: &'v FlatMap<String, Value>,
+    values: &'v LookupMap<String, Value>,
 ) -> Result<Vec<Option<&'v Value>>> {
     node.input
         .iter()
@@ -397,7 +397,7 @@ fn is_weight_type(t: i32) -> bool {
 /// equal values, 4-bit packed weights counted per weight) and the precision most of them are stored in.
 fn parameters(
     graph: &proto::GraphProto,
-    values: &FlatMap<String, Value>,
+    values: &LookupMap<String, Value>,
     nbits: &[(String, f64)],
 ) -> (f64, Precision) {
     let mut by_precision: FlatMap<u8, f64> = FlatMap::new();

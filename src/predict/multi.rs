@@ -529,8 +529,8 @@ impl Prepared {
             })
             .collect();
         // Holders by identity (the fields of `weights_identity`, compared without formatting them).
-        let mut holders: crate::flatmap::FlatMap<(&str, &str, usize), usize> =
-            crate::flatmap::FlatMap::new();
+        let mut holders: crate::flatmap::LookupMap<(&str, &str, usize), usize> =
+            crate::flatmap::LookupMap::default();
         let mut owner: Vec<Option<usize>> = vec![None; self.models.len()];
         for &i in &order {
             let m = &self.models[i];
