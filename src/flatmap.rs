@@ -1,5 +1,5 @@
-//! An ordered map kept as one sorted vector of pairs, for the crate's small maps (names to counts, an ONNX
-//! graph's values, a pool's tensors). `BTreeMap` was compiled for 27 key and value types in the package's
+//! An ordered map kept as one sorted vector of pairs, for the crate's small maps (names to counts, a device's peaks
+//! and sources, a pool's tensors). `BTreeMap` was compiled for 27 key and value types in the package's
 //! wasm, each with its own node, search, navigation and insertion code, and each `collect()` into one with a
 //! stable sort of its own: 124 KB of B-tree code and 8 of the 9 remaining copies of driftsort, of 1.7 MB
 //! (`twiggy top` of an unstripped build, session 45). Here a lookup is a binary search over a slice, an
