@@ -302,19 +302,21 @@ fn walk(
 ) -> Result<Walked> {
     let declared: FlatMap<&str, &ValueInfoProto> =
         graph.value_info.iter().chain(&graph.output).map(|v| (v.name.as_str(), v)).collect();
-    let mut walked =
-        Walked { op_types: FlatMap::new(), fallbacks: FlatMap::new(), nbits: Vec::new() };
+    // Counted in hash maps (a file may name as many operator types as it has nodes), sorted once at the end.
+    let mut op_types: LookupMap<String, usize> = LookupMap::default();
+    let mut fallbacks: LookupMap<String, usize> = LookupMap::default();
+    let mut nbits = Vec::new();
     for (i, node) in graph.node.iter().enumerate() {
         let key = if node.domain.is_empty() || node.domain == "ai.onnx" {
             node.op_type.clone()
         } else {
             format!("{}:{}", node.domain, node.op_type)
         };
-        *walked.op_types.entry(key).or_default() += 1;
+        *op_types.entry(key).or_default() += 1;
         if node.op_type == "MatMulNBits" {
             if let Some(w) = node.input.get(1) {
                 let k = infer::Attrs(&node.attribute);
-                walked.nbits.push((w.clone(), (k.int("K", 0) * k.int("N", 0)) as f64));
+                nbits.push((w.clone(), (k.int("K", 0) * k.int("N", 0)) as f64));
             }
         }
         let ins = node_inputs(i, node, values)?;
@@ -322,7 +324,7 @@ fn walk(
             Ok(o) => o,
             Err(why) => {
                 let outs = declared_outputs(i, node, &ins, &declared, binder, why)?;
-                *walked.fallbacks.entry(node.op_type.clone()).or_default() += 1;
+                *fallbacks.entry(node.op_type.clone()).or_default() += 1;
                 outs
             }
         };
@@ -332,7 +334,11 @@ fn walk(
             }
         }
     }
-    Ok(walked)
+    Ok(Walked {
+        op_types: op_types.into_iter().collect(),
+        fallbacks: fallbacks.into_iter().collect(),
+        nbits,
+    })
 }
 
 /// A node's input values (`None` for an omitted optional input); an unknown name is an error.
