@@ -79,11 +79,6 @@ impl<K, V> FlatMap<K, V> {
     pub fn clear(&mut self) {
         self.pairs.clear();
     }
-
-    /// Keeps the entries `keep` is true of.
-    pub fn retain(&mut self, mut keep: impl FnMut(&K, &mut V) -> bool) {
-        self.pairs.retain_mut(|(k, v)| keep(k, v));
-    }
 }
 
 impl<K: Ord, V> FlatMap<K, V> {

@@ -11,6 +11,8 @@
 //!   (transposes not absorbed by a GEMM, concat, slice, pad, gather of activations) a pool-class memory op.
 //! - Views (`Reshape`, `Squeeze`, `Flatten`, `Identity`) and anything computed from constants alone are free.
 
+use std::collections::hash_map::Entry;
+
 use crate::flatmap::LookupMap;
 
 use crate::catalog::arch::{Activation, Op, OpClass};
@@ -484,10 +486,10 @@ pub fn merge(ops: Vec<Op>) -> Vec<Op> {
     let mut at: LookupMap<[u64; 10], usize> = LookupMap::default();
     let mut merged: Vec<Op> = Vec::new();
     for op in ops {
-        match at.get(&key(&op)) {
-            Some(&i) => merged[i].repeat += op.repeat,
-            None => {
-                at.insert(key(&op), merged.len());
+        match at.entry(key(&op)) {
+            Entry::Occupied(i) => merged[*i.get()].repeat += op.repeat,
+            Entry::Vacant(slot) => {
+                slot.insert(merged.len());
                 merged.push(op);
             }
         }

@@ -16,11 +16,6 @@
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use std::collections::HashMap;
-use std::hash::BuildHasherDefault;
-
-use rustc_hash::FxHasher;
-
 use super::grouping::SearchedPlans;
 use super::multi::{Prepared, Target, Workload};
 use super::single::SinglePrediction;
@@ -29,6 +24,7 @@ use crate::catalog::hardware::DeviceProfile;
 use crate::catalog::runtime::RuntimeProfile;
 use crate::catalog::sharing::SharingConfig;
 use crate::error::Result;
+use crate::flatmap::LookupMap;
 
 /// Most predictions a memo keeps: one that would keep more starts over empty (about 1 MB at most: an entry
 /// is 432 bytes, with its model's key and names beside it).
@@ -46,7 +42,7 @@ struct Entry {
 #[derive(Default)]
 struct Table {
     /// By the model's canonical key: every (device, runtime, threads) kept for it.
-    by_key: HashMap<Box<str>, Vec<Entry>, BuildHasherDefault<FxHasher>>,
+    by_key: LookupMap<Box<str>, Vec<Entry>>,
     entries: usize,
 }
 

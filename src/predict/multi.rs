@@ -535,11 +535,9 @@ impl Prepared {
         for &i in &order {
             let m = &self.models[i];
             let ident = (m.resolved.weights_key.as_str(), m.resolved.precision.name(), m.pool);
-            match holders.get(&ident) {
-                Some(&j) => owner[i] = Some(j),
-                None => {
-                    holders.insert(ident, i);
-                }
+            let j = *holders.entry(ident).or_insert(i);
+            if j != i {
+                owner[i] = Some(j);
             }
         }
         let mut identical: Option<Label> = None;

@@ -31,7 +31,6 @@
 //! there, an error here) and a map key in an `Option` (a string there, an error here). The wasm tests check
 //! the two deep-equal on predictions, recommendations and the catalogs.
 
-use std::collections::HashMap;
 use std::fmt::Display;
 
 use serde::ser::{self, Serialize};
@@ -147,7 +146,7 @@ pub struct Keys {
     names: Vec<&'static str>,
     /// Index by the name's address and length (a name is a `&'static str` of a serde derive), hashed with
     /// FxHash (two words: SipHash cost more than the rest of the tape).
-    ids: HashMap<(usize, usize), u32, rustc_hash::FxBuildHasher>,
+    ids: crate::flatmap::LookupMap<(usize, usize), u32>,
     /// `after[k]`: the name that followed name `k` last time (a struct's fields come in one order, so this
     /// finds most names without hashing); `u32::MAX` where none has yet.
     after: Vec<u32>,
