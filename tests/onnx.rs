@@ -387,3 +387,27 @@ fn element_wise_groups_carry_the_activation_function_they_compute() {
         "{e}"
     );
 }
+
+#[test]
+fn one_value_read_by_many_element_wise_nodes_and_many_values_summed_are_one_group_each() {
+    // Relu then 300 Muls, each reading the Relu's output: one epilogue that reads x and writes the last
+    // product (64 elements each), computing one element per node and output element.
+    let k = 300.0;
+    let d = describe(graphs::fan_out(300), &Options::default()).unwrap();
+    assert_eq!(d.nodes, 301);
+    assert_eq!(d.graph.ops.len(), 1, "{:?}", d.graph.ops);
+    let op = &d.graph.ops[0];
+    assert_eq!((op.class, op.act_elems, op.out_elems), (OpClass::Epilogue, 128.0, 64.0));
+    assert_eq!(op.flops, (k + 1.0) * 64.0);
+    // 300 products summed by 299 Adds: the products (one GEMM, 300 times) and one epilogue that reads
+    // every product once and writes the sum.
+    let d = describe(graphs::fan_in(300), &Options::default()).unwrap();
+    assert_eq!(d.nodes, 599);
+    let gemm = d.graph.ops.iter().find(|o| o.class == OpClass::Gemm).unwrap();
+    assert_eq!((gemm.m, gemm.n, gemm.k, gemm.repeat), (1.0, 64.0, 64.0, k));
+    let sum = d.graph.ops.iter().find(|o| o.class == OpClass::Epilogue).unwrap();
+    assert_eq!((sum.repeat, sum.out_elems), (1.0, 64.0));
+    assert_eq!(sum.act_elems, k * 64.0 + 64.0);
+    assert_eq!(sum.flops, (k - 1.0) * 64.0);
+    assert_eq!(d.graph.ops.len(), 2, "{:?}", d.graph.ops);
+}

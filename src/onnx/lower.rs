@@ -249,13 +249,17 @@ pub fn lower(f: &Flow) -> Vec<Op> {
     }
     // Element-wise groups: a node joins its producer when that producer is element-wise too and every use of
     // the value between them is element-wise (nothing else needs it in memory... but the group's outputs).
+    // Walked from the producers, each value's uses checked once: walked from the consumers, a value read by
+    // every layer (an attention mask) had its uses checked once per layer, quadratic in the layers. A set's
+    // root is its least node whatever the order of the unions, so the groups are the same.
     let ew = |i: usize| works(i) && !taken[i] && elementwise(f.op(i));
     let mut groups = Groups((0..n).collect());
-    for j in (0..n).filter(|&j| ew(j)) {
-        for x in f.nodes[j].input.iter().filter(|x| f.act(x)) {
-            if let Some(&p) = f.producer.get(x.as_str()) {
-                if ew(p) && !f.is_output(x) && f.uses(x).iter().all(|&c| ew(c)) {
-                    groups.union(j, p);
+    for p in (0..n).filter(|&p| ew(p)) {
+        for x in f.nodes[p].output.iter().filter(|x| f.act(x) && !f.is_output(x)) {
+            let uses = f.uses(x);
+            if f.producer.get(x.as_str()) == Some(&p) && uses.iter().all(|&c| ew(c)) {
+                for &c in uses {
+                    groups.union(c, p);
                 }
             }
         }
@@ -268,14 +272,14 @@ pub fn lower(f: &Flow) -> Vec<Op> {
     for nodes in members.iter().filter(|m| !m.is_empty()) {
         let inside = |i: &usize| nodes.binary_search(i).is_ok();
         let mut read = 0.0;
-        let mut seen: Vec<&str> = Vec::new();
+        // A hash set: a group may read thousands of values (a sum over every layer's output).
+        let mut seen: LookupMap<&str, ()> = LookupMap::default();
         let mut written = 0.0;
         let mut flops = 0.0;
         for &j in nodes {
             for x in f.nodes[j].input.iter().map(String::as_str) {
                 let external = f.producer.get(x).is_none_or(|p| !inside(p));
-                if f.act(x) && external && !seen.contains(&x) {
-                    seen.push(x);
+                if f.act(x) && external && seen.insert(x, ()).is_none() {
                     read += f.elems(x);
                 }
             }

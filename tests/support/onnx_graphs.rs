@@ -410,3 +410,32 @@ pub fn small_cnn_into(mut g: Builder, batch: &str) -> Vec<u8> {
     g.outputs.push(value_info("logits", dtype::FLOAT, &[batch, "10"]));
     g.encode(17)
 }
+
+/// One element-wise value read by `k` element-wise nodes: `r = Relu(x)`, then `k` times `a = Mul(r, a)`,
+/// `x` of shape (1, 64). All `k + 1` nodes are one element-wise group.
+pub fn fan_out(k: usize) -> Vec<u8> {
+    let mut g = Builder::default();
+    g.inputs.push(value_info("x", dtype::FLOAT, &["1", "64"]));
+    let r = g.node("Relu", &["x"], vec![]);
+    let mut a = r.clone();
+    for _ in 0..k {
+        a = g.node("Mul", &[&r, &a], vec![]);
+    }
+    g.outputs.push(value_info(&a, dtype::FLOAT, &["1", "64"]));
+    g.encode(17)
+}
+
+/// `k` matrix products of one input `x` (1 × 64) by 64 × 64 weights, summed by a chain of `k − 1` `Add`s:
+/// one element-wise group that reads the `k` products.
+pub fn fan_in(k: usize) -> Vec<u8> {
+    let mut g = Builder::default();
+    g.inputs.push(value_info("x", dtype::FLOAT, &["1", "64"]));
+    let mut sum = String::new();
+    for i in 0..k {
+        let w = g.weight("w", &[64, 64]);
+        let y = g.node("MatMul", &["x", &w], vec![]);
+        sum = if i == 0 { y } else { g.node("Add", &[&sum, &y], vec![]) };
+    }
+    g.outputs.push(value_info(&sum, dtype::FLOAT, &["1", "64"]));
+    g.encode(17)
+}
