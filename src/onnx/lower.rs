@@ -249,15 +249,17 @@ pub fn lower(f: &Flow) -> Vec<Op> {
     }
     // Element-wise groups: a node joins its producer when that producer is element-wise too and every use of
     // the value between them is element-wise (nothing else needs it in memory... but the group's outputs).
-    // Walked from the producers, each value's uses checked once: walked from the consumers, a value read by
-    // every layer (an attention mask) had its uses checked once per layer, quadratic in the layers. A set's
-    // root is its least node whatever the order of the unions, so the groups are the same.
-    let ew = |i: usize| works(i) && !taken[i] && elementwise(f.op(i));
+    // Walked from the producers, each value's uses checked once: walked from the consumers, a value read by K
+    // element-wise nodes (a scale or residual every layer reads, where nothing fuses it away) had its uses
+    // checked K times. A set's root is its least node whatever the order of the unions, so the groups are the
+    // same. (The producer check keeps the producer map's choice, the last node naming it, where a malformed
+    // file writes a value twice.)
+    let ew: Vec<bool> = (0..n).map(|i| works(i) && !taken[i] && elementwise(f.op(i))).collect();
     let mut groups = Groups((0..n).collect());
-    for p in (0..n).filter(|&p| ew(p)) {
+    for p in (0..n).filter(|&p| ew[p]) {
         for x in f.nodes[p].output.iter().filter(|x| f.act(x) && !f.is_output(x)) {
             let uses = f.uses(x);
-            if f.producer.get(x.as_str()) == Some(&p) && uses.iter().all(|&c| ew(c)) {
+            if f.producer.get(x.as_str()) == Some(&p) && uses.iter().all(|&c| ew[c]) {
                 for &c in uses {
                     groups.union(c, p);
                 }
@@ -266,7 +268,7 @@ pub fn lower(f: &Flow) -> Vec<Op> {
     }
     // Each group's nodes under its root's index, read in the order of the roots.
     let mut members: Vec<Vec<usize>> = vec![Vec::new(); n];
-    for j in (0..n).filter(|&j| ew(j)) {
+    for j in (0..n).filter(|&j| ew[j]) {
         members[groups.find(j)].push(j);
     }
     for nodes in members.iter().filter(|m| !m.is_empty()) {
