@@ -134,6 +134,8 @@ pub struct GemmTile {
 pub struct Peaks {
     /// FP32.
     pub fp32: f64,
+    /// TF32 on tensor cores (0: none; computed as FP32).
+    pub tf32: f64,
     /// FP16 (tensor/matrix units where present).
     pub fp16: f64,
     /// BF16.
@@ -442,6 +444,7 @@ impl DeviceProfile {
         let p = &self.peak_tflops;
         let chain_at_boost: &[(f64, super::Precision)] = match precision {
             Fp32 => &[(p.fp32, Fp32)],
+            Tf32 => &[(p.tf32, Tf32), (p.fp32, Fp32)],
             Fp16 => &[(p.fp16, Fp16), (p.fp32, Fp32)],
             Bf16 => &[(p.bf16, Bf16), (p.fp32, Fp32)],
             Int8 => &[(p.int8, Int8), (p.fp16, Fp16), (p.fp32, Fp32)],
@@ -488,6 +491,18 @@ const GPU_L2: [(&str, f64, &str); 10] = [
     ("cuda:l4", 48.0, "AD104's 48 MB L2 (NVIDIA Ada GPU Architecture whitepaper, RTX 4070 Ti column; U for the L4)"),
     ("cuda:rtx4090", 72.0, "NVIDIA Ada GPU Architecture whitepaper: 72 MB L2 (RTX 4090)"),
     ("rocm:mi250", 8.0, "AMD CDNA 2 Architecture whitepaper: 8 MB L2 per GCD"),
+];
+/// Dense TF32 tensor-core peak of the catalog GPUs that have one, TFLOP/s, and where it comes from: NVIDIA
+/// Ampere and later (half the dense FP16/BF16 tensor rate). Volta (V100) and Turing (T4) have no TF32 units and
+/// AMD's CDNA 2 (MI250) no TF32 format, so a `tf32` model computes at their FP32 rate.
+const GPU_TF32: [(&str, f64, &str); 7] = [
+    ("cuda:h100-sxm", 494.7, "NVIDIA H100 datasheet: TF32 Tensor Core 989 TFLOPS with sparsity, 494.7 dense (REFERENCE-FACTS)"),
+    ("cuda:a100-40gb", 156.0, "NVIDIA A100 datasheet: TF32 Tensor Core 156 TFLOPS dense (REFERENCE-FACTS)"),
+    ("cuda:a100-80gb", 156.0, "NVIDIA A100 datasheet: TF32 Tensor Core 156 TFLOPS dense (REFERENCE-FACTS)"),
+    ("cuda:a100-pcie-80gb", 156.0, "NVIDIA A100 datasheet: TF32 Tensor Core 156 TFLOPS dense (PCIe and SXM4 alike)"),
+    ("cuda:a30", 82.0, "NVIDIA A30 datasheet: TF32 Tensor Core 82 TFLOPS dense (165 with sparsity)"),
+    ("cuda:l4", 60.0, "NVIDIA L4 datasheet: TF32 Tensor Core 120 TFLOPS with sparsity, halved for dense"),
+    ("cuda:rtx4090", 82.6, "NVIDIA Ada GPU Architecture whitepaper: RTX 4090 peak TF32 Tensor 82.6 TFLOPS dense"),
 ];
 /// A GPU's L2 read rate over its achievable DRAM bandwidth. No datasheet gives the L2's rate: 2x is a starting
 /// value (U) that the published rows keep: `tests/published.rs` fits it as `gpu_l2_rate` with leave-one-source-
@@ -598,7 +613,7 @@ enum Kind {
 }
 
 const fn peaks(fp32: f64, fp16: f64, bf16: f64, int8: f64, int4: f64) -> Peaks {
-    Peaks { fp32, fp16, bf16, int8, int4 }
+    Peaks { fp32, tf32: 0.0, fp16, bf16, int8, int4 }
 }
 
 use MemoryPool::{Dedicated, Host};
@@ -753,6 +768,7 @@ fn build(d: &Dev) -> DeviceProfile {
         }
     };
     let l2 = GPU_L2.iter().find(|(id, _, _)| *id == d.id).copied();
+    let tf32 = GPU_TF32.iter().find(|(id, _, _)| *id == d.id);
     let tiles_src = match d.kind {
         Kind::Gpu => "CUTLASS/cuBLAS tile shapes; efficiencies U (see GPU_TILES)",
         Kind::Cpu(_) => "oneDNN/MLAS per-thread blocking; efficiencies U",
@@ -762,7 +778,7 @@ fn build(d: &Dev) -> DeviceProfile {
         id: d.id.to_string(),
         platform,
         name: d.name.to_string(),
-        peak_tflops: d.peaks,
+        peak_tflops: Peaks { tf32: tf32.map_or(0.0, |(_, tf, _)| *tf), ..d.peaks },
         memory_bandwidth_gbps: d.bw,
         bandwidth_efficiency: d.bw_eff,
         memory_capacity_mb: d.mem_gb * 1024.0,
@@ -814,6 +830,7 @@ fn build(d: &Dev) -> DeviceProfile {
                 format!("{source}; its rate {GPU_L2_RATE} x the achievable DRAM bandwidth (U)"),
             )
         }))
+        .chain(tf32.map(|(_, _, source)| ("peak_tflops.tf32".to_string(), source.to_string())))
         .collect(),
     }
 }

@@ -37,6 +37,10 @@ impl<T, const N: usize> BuiltOnce<T, N> {
 pub enum Precision {
     /// IEEE single precision.
     Fp32,
+    /// TensorFloat-32: fp32 storage (weights and activations), products on tensor cores with a 10-bit
+    /// mantissa (NVIDIA Ampere and later: PyTorch's `allow_tf32`, `set_float32_matmul_precision("high")`,
+    /// TensorRT's default for fp32 engines). Devices without TF32 units compute it as fp32.
+    Tf32,
     /// IEEE half precision.
     Fp16,
     /// bfloat16.
@@ -49,19 +53,23 @@ pub enum Precision {
 
 impl Precision {
     /// Every precision, in a fixed order.
-    pub const ALL: [Precision; 5] = [Self::Fp32, Self::Fp16, Self::Bf16, Self::Int8, Self::Int4];
+    pub const ALL: [Precision; 6] =
+        [Self::Fp32, Self::Tf32, Self::Fp16, Self::Bf16, Self::Int8, Self::Int4];
 
     /// Parses the names users write (`fp32`, `float16`, `q4`, …).
     pub fn parse(field: impl std::fmt::Display, text: &str) -> Result<Self> {
         match text.trim().to_ascii_lowercase().as_str() {
             "fp32" | "float32" | "f32" => Ok(Self::Fp32),
+            "tf32" | "tensorfloat32" => Ok(Self::Tf32),
             "fp16" | "float16" | "f16" | "half" => Ok(Self::Fp16),
             "bf16" | "bfloat16" => Ok(Self::Bf16),
             "int8" | "q8" | "i8" | "uint8" => Ok(Self::Int8),
             "int4" | "q4" | "i4" => Ok(Self::Int4),
-            _ => {
-                Err(Error::invalid(field.to_string(), text, "one of fp32, fp16, bf16, int8, int4"))
-            }
+            _ => Err(Error::invalid(
+                field.to_string(),
+                text,
+                "one of fp32, tf32, fp16, bf16, int8, int4",
+            )),
         }
     }
 
@@ -69,6 +77,7 @@ impl Precision {
     pub fn name(self) -> &'static str {
         match self {
             Self::Fp32 => "fp32",
+            Self::Tf32 => "tf32",
             Self::Fp16 => "fp16",
             Self::Bf16 => "bf16",
             Self::Int8 => "int8",
@@ -80,7 +89,7 @@ impl Precision {
     /// hence 0.5 + 2/32.
     pub fn weight_bytes(self) -> f64 {
         match self {
-            Self::Fp32 => 4.0,
+            Self::Fp32 | Self::Tf32 => 4.0,
             Self::Fp16 | Self::Bf16 => 2.0,
             Self::Int8 => 1.0,
             Self::Int4 => 0.5 + 2.0 / 32.0,
@@ -90,7 +99,7 @@ impl Precision {
     /// Bytes per activation element. Weight-only int4 keeps fp16 activations.
     pub fn activation_bytes(self) -> f64 {
         match self {
-            Self::Fp32 => 4.0,
+            Self::Fp32 | Self::Tf32 => 4.0,
             Self::Fp16 | Self::Bf16 | Self::Int4 => 2.0,
             Self::Int8 => 1.0,
         }

@@ -275,7 +275,8 @@ fn webnn_device(caps: &Capabilities, kind: WebNnKind) -> WebNnDevice {
 
 fn webnn_type(p: Precision) -> Option<&'static [&'static str]> {
     match p {
-        Precision::Fp32 => Some(&["float32"]),
+        // TF32 is stored as float32; WebNN computes it so.
+        Precision::Fp32 | Precision::Tf32 => Some(&["float32"]),
         Precision::Fp16 => Some(&["float16"]),
         Precision::Int8 => Some(&["int8", "uint8"]),
         Precision::Bf16 | Precision::Int4 => None,

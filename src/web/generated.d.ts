@@ -4,7 +4,7 @@
 export type ModelType = "text_embedding" | "text_generation" | "vision" | "audio" | "multimodal";
 
 /** Number formats. */
-export type Precision = "fp32" | "fp16" | "bf16" | "int8" | "int4";
+export type Precision = "fp32" | "tf32" | "fp16" | "bf16" | "int8" | "int4";
 
 /** How a device runs models at once. */
 export type Concurrency = "concurrent_kernels" | "serial_queue" | "cpu_threads";

@@ -97,13 +97,21 @@ pub fn catalog_devices() -> Vec<DeviceDto> {
     hardware::all().iter().map(DeviceDto::from).collect()
 }
 
-/// The positive peaks of a device by precision name (`fp32`, `fp16`, `bf16`, `int8`, `int4`), TFLOP/s.
+/// The positive peaks of a device by precision name (`fp32`, `tf32`, `fp16`, `bf16`, `int8`, `int4`),
+/// TFLOP/s.
 pub(super) fn peaks(p: &Peaks) -> FlatMap<String, f64> {
-    [("fp32", p.fp32), ("fp16", p.fp16), ("bf16", p.bf16), ("int8", p.int8), ("int4", p.int4)]
-        .into_iter()
-        .filter(|(_, v)| *v > 0.0)
-        .map(|(k, v)| (k.to_string(), v))
-        .collect()
+    [
+        ("fp32", p.fp32),
+        ("tf32", p.tf32),
+        ("fp16", p.fp16),
+        ("bf16", p.bf16),
+        ("int8", p.int8),
+        ("int4", p.int4),
+    ]
+    .into_iter()
+    .filter(|(_, v)| *v > 0.0)
+    .map(|(k, v)| (k.to_string(), v))
+    .collect()
 }
 
 /// A `listHardware()` entry: a catalog device, or any profile (a detected one) in the same fields.

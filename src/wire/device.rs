@@ -245,6 +245,9 @@ fn identity(d: &HardwareProfileDto, p: &mut DeviceProfile) -> Result<()> {
 fn compute(d: &HardwareProfileDto, p: &mut DeviceProfile) -> Result<()> {
     if let Some(peaks) = &d.peak_tflops {
         p.peak_tflops = peak_tflops(peaks)?;
+        // The base device's sources for its own peaks do not describe these (a profile's own come back in
+        // its `sources`).
+        p.sources.retain(|(k, _)| !k.starts_with("peak_tflops."));
     }
     if let Some(v) = fraction("sustained_clock_ratio", d.sustained_clock_ratio)? {
         p.sustained_clock_ratio = v.max(1e-3);
@@ -280,7 +283,7 @@ fn compute(d: &HardwareProfileDto, p: &mut DeviceProfile) -> Result<()> {
 
 /// `peak_tflops` by precision name; at least one of fp32, fp16, int8 positive.
 fn peak_tflops(peaks: &FlatMap<String, f64>) -> Result<Peaks> {
-    let mut out = Peaks { fp32: 0.0, fp16: 0.0, bf16: 0.0, int8: 0.0, int4: 0.0 };
+    let mut out = Peaks { fp32: 0.0, tf32: 0.0, fp16: 0.0, bf16: 0.0, int8: 0.0, int4: 0.0 };
     for (k, &v) in peaks {
         let name = field(&format!("peak_tflops.{k}"));
         if !(v.is_finite() && v >= 0.0) {
@@ -288,6 +291,7 @@ fn peak_tflops(peaks: &FlatMap<String, f64>) -> Result<Peaks> {
         }
         match Precision::parse(&name, k)? {
             Precision::Fp32 => out.fp32 = v,
+            Precision::Tf32 => out.tf32 = v,
             Precision::Fp16 => out.fp16 = v,
             Precision::Bf16 => out.bf16 = v,
             Precision::Int8 => out.int8 = v,
@@ -496,6 +500,7 @@ impl From<&DeviceProfile> for HardwareProfileDto {
     fn from(p: &DeviceProfile) -> HardwareProfileDto {
         let peaks = FlatMap::from([
             ("fp32".to_string(), p.peak_tflops.fp32),
+            ("tf32".to_string(), p.peak_tflops.tf32),
             ("fp16".to_string(), p.peak_tflops.fp16),
             ("bf16".to_string(), p.peak_tflops.bf16),
             ("int8".to_string(), p.peak_tflops.int8),

@@ -12,6 +12,10 @@ use crate::predict::single::MB;
 /// al. 2018, "Mixed Precision Training"); models trained in bf16 can overflow fp16 (the T5 fp16 NaN issue in
 /// Hugging Face transformers).
 const CAVEAT_HALF: &str = "16-bit weights usually match fp32 accuracy; check for fp16 overflow (NaNs) in models trained in bf16 such as T5";
+/// Accuracy of TF32: products' inputs rounded to a 10-bit mantissa (fp16's), sums in fp32; NVIDIA reports
+/// networks trained and run in TF32 matching their fp32 accuracy ("TensorFloat-32 in the A100 GPU", NVIDIA
+/// blog, 2020).
+const CAVEAT_TF32: &str = "TF32 rounds each product's inputs to a 10-bit mantissa and sums in fp32; it matches fp32 accuracy on most networks (NVIDIA, 2020)";
 /// Accuracy of int8 post-training quantisation: under 1 % on CNNs and BERT-class encoders with calibration
 /// (Wu et al. 2020, "Integer Quantization for Deep Learning Inference", arXiv 2004.09602); large LLMs need
 /// outlier handling (Dettmers et al. 2022, "LLM.int8()").
@@ -37,6 +41,7 @@ pub(super) fn offered(device: &DeviceProfile, current: Precision) -> Vec<Precisi
 pub(super) fn caveat(device: &DeviceProfile, p: Precision) -> String {
     let accuracy = match p {
         Precision::Fp32 => "",
+        Precision::Tf32 => CAVEAT_TF32,
         Precision::Fp16 | Precision::Bf16 => CAVEAT_HALF,
         Precision::Int8 => CAVEAT_INT8,
         Precision::Int4 => CAVEAT_INT4,
