@@ -6,7 +6,9 @@
 // `cuda:a100-40gb` and `cpu`, each by a predictor with its memo and by one without (`/no-memo`). 3 models = the seed workload; N models = the catalog (listModels() order)
 // cycled, model i at batch 1 + i mod 4 (src/bench.rs `catalog_mix`). Each case: 50 ms of warm-up, then
 // samples of about 2 ms of calls (20 ms in Chromium, whose clock is coarse) for `--seconds` (default 1); the
-// figure is the median time per call.
+// figure is the median time per call. Each case with its memo also gives `parseUs`, the median time node's
+// `JSON.parse` takes to build the same result from its JSON text (`resultBytes` characters): what returning the
+// result as plain objects costs at least, whatever the boundary.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -57,7 +59,12 @@ function measureAll(pkg, seed, seconds, only, sampleMs = 2) {
         const f = call === 'predict'
           ? () => p.predictMultiModelPerformance(models, undefined, 'parallel')
           : () => p.recommendExecutionStrategy(models, undefined, 'throughput');
-        out.push({ name, ...time(f) });
+        const timed = time(f);
+        // A floor for any boundary that returns the result as plain objects: V8's own JSON.parse building the
+        // same value from its JSON text (`resultBytes` long), timed the same way.
+        const text = JSON.stringify(f());
+        const floor = memo ? { parseUs: time(() => JSON.parse(text)).medianUs, resultBytes: text.length } : {};
+        out.push({ name, ...timed, ...floor });
         p.free();
       }
     }
@@ -105,11 +112,11 @@ try {
 }
 
 const native = Object.fromEntries((report.builds.native ?? []).map((c) => [c.name, c.medianUs]));
-const rows = report.builds.node.map((c, i) => ({ name: c.name, native: native[c.name], node: c.medianUs, chromium: report.builds.chromium[i]?.medianUs }));
+const rows = report.builds.node.map((c, i) => ({ name: c.name, native: native[c.name], node: c.medianUs, chromium: report.builds.chromium[i]?.medianUs, parse: c.parseUs }));
 report.ratios = rows.map((r) => ({ name: r.name, nodeOverNative: r.node / r.native, chromiumOverNative: r.chromium / r.native }));
-console.error(`${'case'.padEnd(32)} ${'native µs'.padStart(10)} ${'node µs'.padStart(10)} ${'chromium µs'.padStart(12)}  node/native chromium/native`);
+console.error(`${'case'.padEnd(32)} ${'native µs'.padStart(10)} ${'node µs'.padStart(10)} ${'chromium µs'.padStart(12)}  node/native chromium/native  JSON.parse µs (node)`);
 for (const r of rows) {
-  const f = (x, w) => (x === undefined ? '-' : x.toFixed(1)).padStart(w);
-  console.error(`${r.name.padEnd(32)} ${f(r.native, 10)} ${f(r.node, 10)} ${f(r.chromium, 12)}  ${f(r.node / r.native, 11)} ${f(r.chromium / r.native, 15)}`);
+  const f = (x, w) => (x === undefined || Number.isNaN(x) ? '-' : x.toFixed(1)).padStart(w);
+  console.error(`${r.name.padEnd(32)} ${f(r.native, 10)} ${f(r.node, 10)} ${f(r.chromium, 12)}  ${f(r.node / r.native, 11)} ${f(r.chromium / r.native, 15)}  ${f(r.parse, 20)}`);
 }
 console.log(JSON.stringify(report, null, 2));

@@ -636,10 +636,11 @@ fn list_hardware(json: bool) -> String {
         |out| {
             w!(
                 out,
-                "{:<20} {:<44} {:>9} {:>9} {:>9} {:>9} {:>8}  {:<18} runtime",
+                "{:<20} {:<44} {:>9} {:>9} {:>9} {:>9} {:>9} {:>8}  {:<18} runtime",
                 "id",
                 "name",
                 "fp32 TF",
+                "tf32 TF",
                 "fp16 TF",
                 "int8 TOPS",
                 "GB/s",
@@ -652,10 +653,11 @@ fn list_hardware(json: bool) -> String {
                 let mark = if d.platform_default { "*" } else { " " };
                 w!(
                     out,
-                    "{:<20} {:<44} {:>9} {:>9} {:>9} {:>9.0} {:>8.0}  {:<18} {}{mark}",
+                    "{:<20} {:<44} {:>9} {:>9} {:>9} {:>9} {:>9.0} {:>8.0}  {:<18} {}{mark}",
                     d.id,
                     d.name,
                     peak("fp32"),
+                    peak("tf32"),
                     peak("fp16"),
                     peak("int8"),
                     d.memory_bandwidth_gbps,

@@ -211,6 +211,8 @@ pub struct Prepared {
     pub twins: Vec<usize>,
     /// Pairs that share weights: (model a, model b, MB saved, why).
     pub sharing_pairs: Vec<(usize, usize, f64, Label)>,
+    /// The same pairs by the models' names, as every report of the workload lists them: made once, shared.
+    pub named_pairs: Arc<[(Label, Label, f64, Label)]>,
     /// Warnings from resolution.
     pub warnings: Vec<String>,
     /// Idle time between one group's end and the next group's start, ms, outside the makespan: pools that
@@ -300,6 +302,7 @@ pub fn prepare_with(
         canonical,
         twins,
         sharing_pairs,
+        named_pairs: Arc::new([]),
         warnings,
         group_gap_ms: 0.0,
         memo: memo.cloned(),
@@ -308,6 +311,14 @@ pub fn prepare_with(
         kept: Kept::default(),
     };
     prepared.apply_sharing(sharing);
+    prepared.named_pairs = prepared
+        .sharing_pairs
+        .iter()
+        .map(|(a, b, mb, why)| {
+            let name = |i: usize| Arc::clone(&prepared.models[i].labels.name);
+            (name(*a), name(*b), *mb, Arc::clone(why))
+        })
+        .collect();
     Ok(prepared)
 }
 
@@ -954,8 +965,8 @@ pub struct SharingBenefits {
     pub memory_benefit: f64,
     /// Compute with sharing over compute without: 1.0, sharing weights saves no arithmetic.
     pub compute_benefit: f64,
-    /// (model a, model b, MB saved, why).
-    pub pairs: Vec<(Label, Label, f64, Label)>,
+    /// (model a, model b, MB saved, why): the workload's [`Prepared::named_pairs`].
+    pub pairs: Arc<[(Label, Label, f64, Label)]>,
 }
 
 /// Energy of one device over the run.

@@ -232,17 +232,6 @@ fn sharing(prep: &Prepared, models: &[ModelResult]) -> SharingBenefits {
         memory_saved_mb: saved,
         memory_benefit: if total + saved > 0.0 { total / (total + saved) } else { 1.0 },
         compute_benefit: 1.0,
-        pairs: prep
-            .sharing_pairs
-            .iter()
-            .map(|(a, b, mb, why)| {
-                (
-                    Arc::clone(&prep.models[*a].labels.name),
-                    Arc::clone(&prep.models[*b].labels.name),
-                    *mb,
-                    Arc::clone(why),
-                )
-            })
-            .collect(),
+        pairs: Arc::clone(&prep.named_pairs),
     }
 }
