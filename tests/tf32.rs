@@ -76,3 +76,12 @@ fn tf32_on_a_gpu_without_tf32_units_is_the_fp32_prediction() {
         assert_eq!(tf32.memory.total_mb(), fp32.memory.total_mb(), "{device}");
     }
 }
+
+#[test]
+fn scaling_a_devices_peaks_scales_its_tf32_peak_too() {
+    // What calibration's compute fit and a CPU's share of cores do to a profile.
+    let mut d = hardware::find("cuda:a100-40gb").unwrap();
+    d.scale_peaks(0.5);
+    assert_eq!(d.peak_tflops.tf32, 78.0);
+    assert_eq!(d.peak_tflops.fp32, 9.75);
+}

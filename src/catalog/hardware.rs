@@ -302,7 +302,7 @@ impl DeviceProfile {
     /// Multiplies every peak by `factor` (more or fewer cores than a catalog entry, a calibrated rate).
     pub fn scale_peaks(&mut self, factor: f64) {
         let k = &mut self.peak_tflops;
-        for v in [&mut k.fp32, &mut k.fp16, &mut k.bf16, &mut k.int8, &mut k.int4] {
+        for v in [&mut k.fp32, &mut k.tf32, &mut k.fp16, &mut k.bf16, &mut k.int8, &mut k.int4] {
             *v *= factor;
         }
     }

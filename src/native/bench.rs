@@ -901,6 +901,7 @@ pub fn profile(b: &CpuBench) -> Result<DeviceProfile> {
     p.host_cores = b.cores;
     p.sched_slice_us = hardware::linux_slice_us(b.cores);
     p.peak_tflops.fp32 = b.large_1() * cores / LARGE_TILE_EFFICIENCY / 1e3;
+    p.peak_tflops.tf32 = 0.0;
     p.peak_tflops.fp16 = 0.0;
     p.peak_tflops.bf16 = 0.0;
     p.peak_tflops.int8 = 0.0;
