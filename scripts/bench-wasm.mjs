@@ -8,8 +8,8 @@
 // samples of about 2 ms of calls (20 ms in Chromium, whose clock is coarse) for `--seconds` (default 1); the
 // figure is the median time per call. Each case with its memo also gives `copyUs`, the median time a plain
 // JavaScript copy of the result takes (every object and array of it made again, `resultBytes` characters of
-// JSON): what making the result's objects costs in that engine at least, whatever the boundary; the table
-// prints Chromium's.
+// JSON): an estimate of what making the result's objects costs in that engine, whatever the boundary (not a
+// strict floor: code that builds fixed-shape literals may do better); the table prints Chromium's.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';

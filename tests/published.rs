@@ -94,8 +94,8 @@ fn candidate_rows_carry_their_source_and_name_catalog_entries() {
             );
         }
     }
-    // The rows left out say why, and only for a condition the model does not describe: a precision it has
-    // no format for (tf32), a runtime it has no profile for (TensorFlow), a batch size the source does not
+    // The rows left out say why, and only for a condition the model does not describe: a runtime it has no
+    // profile for (TensorFlow), a batch size the source does not
     // publish outside the offline scenario (MLPerf server: throughput under a latency bound as queries
     // arrive; an offline row is predicted at the batch that gives the most throughput).
     let (cases, skipped) = all_cases();

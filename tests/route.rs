@@ -467,3 +467,16 @@ fn impossible_capabilities_are_errors_naming_the_field() {
     let err = parse_capabilities("{\"scope\": \"window\"").unwrap_err();
     assert!(err.to_string().contains("capabilities"), "{err}");
 }
+
+#[test]
+fn tf32_in_a_browser_is_computed_and_reported_as_fp32() {
+    let fp32 = &one(&[ModelSpec::named("bert-base-uncased")], &discrete(true))[0];
+    let tf32 = &one(
+        &[ModelSpec::named("bert-base-uncased").with_precision(Precision::Tf32)],
+        &discrete(true),
+    )[0];
+    assert_eq!(tf32.backend, fp32.backend);
+    assert_eq!(tf32.precision, Precision::Fp32);
+    assert_eq!(tf32.latency_ms, fp32.latency_ms);
+    assert_eq!(tf32.memory.weights_mb, fp32.memory.weights_mb);
+}

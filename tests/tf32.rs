@@ -85,3 +85,64 @@ fn scaling_a_devices_peaks_scales_its_tf32_peak_too() {
     assert_eq!(d.peak_tflops.tf32, 78.0);
     assert_eq!(d.peak_tflops.fp32, 9.75);
 }
+
+#[test]
+fn every_cuda_gpu_with_bf16_has_a_tf32_peak_with_its_source_and_no_other_device_has_one() {
+    // BF16 and TF32 tensor cores came together, with Ampere; the catalog's only other BF16 devices are AMD's
+    // and Intel's, which have no TF32.
+    for d in hardware::all() {
+        let cuda_bf16 = d.id.starts_with("cuda:") && d.peak_tflops.bf16 > 0.0;
+        let source = d.sources.iter().any(|(k, _)| k == "peak_tflops.tf32");
+        assert_eq!(d.peak_tflops.tf32 > 0.0, cuda_bf16, "{}", d.id);
+        assert_eq!(source, cuda_bf16, "{}", d.id);
+        if cuda_bf16 {
+            // Dense TF32 is half the dense FP16 tensor rate on every one of them.
+            let ratio = d.peak_tflops.fp16 / d.peak_tflops.tf32;
+            assert!((ratio - 2.0).abs() < 0.02, "{}: fp16 / tf32 = {ratio}", d.id);
+        }
+    }
+}
+
+#[test]
+fn fp32_and_tf32_entries_of_one_model_share_their_weights() {
+    use multimodel_perf::predict::multi::{Strategy, Target, Workload};
+    let models = vec![
+        ModelSpec::named("bert-base-uncased").with_precision(Precision::Fp32),
+        ModelSpec::named("bert-base-uncased").with_precision(Precision::Tf32),
+        ModelSpec::named("bert-base-uncased").with_precision(Precision::Fp16),
+    ];
+    let workload = Workload { models, constraints: Default::default() };
+    let target = Target::new("cuda:a100-40gb").unwrap();
+    let p = multimodel_perf::MultiModelPredictor::default()
+        .predict(&workload, &target, Strategy::Parallel)
+        .unwrap();
+    // The tf32 entry holds the fp32 entry's very tensors; the fp16 one holds other ones.
+    assert_eq!(p.models[1].shared_mb, p.models[0].solo.memory.resident_mb());
+    assert_eq!(p.models[2].shared_mb, 0.0);
+    assert_eq!(p.sharing.pairs.len(), 1);
+    assert_eq!(p.sharing.memory_saved_mb, p.models[1].shared_mb);
+}
+
+#[test]
+fn a_device_profile_gives_a_tf32_peak_and_drops_its_bases_peak_sources() {
+    use multimodel_perf::catalog::hardware::DeviceProfile;
+    use multimodel_perf::wire::HardwareProfileDto;
+    let a100 = hardware::find("cuda:a100-40gb").unwrap();
+    let mut json = serde_json::to_value(HardwareProfileDto::from(&a100)).unwrap();
+    json["id"] = "cuda:my-gpu".into();
+    json["peak_tflops"] = serde_json::json!({ "fp32": 10.0, "tf32": 80.0, "fp16": 160.0 });
+    json["sources"] = serde_json::json!({ "datasheet": "my datasheet" });
+    let p = DeviceProfile::try_from(
+        serde_json::from_value::<HardwareProfileDto>(json.clone()).unwrap(),
+    )
+    .unwrap();
+    assert_eq!((p.peak_tflops.fp32, p.peak_tflops.tf32, p.peak_tflops.fp16), (10.0, 80.0, 160.0));
+    assert_eq!(p.peak_for(Precision::Tf32), (80.0, Precision::Tf32));
+    assert!(p.sources.iter().all(|(k, _)| k != "peak_tflops.tf32"), "{:?}", p.sources);
+    // Only a TF32 peak: nothing to run fp32, fp16 or int8 work at, an error naming the field.
+    json["peak_tflops"] = serde_json::json!({ "tf32": 80.0 });
+    let err = DeviceProfile::try_from(serde_json::from_value::<HardwareProfileDto>(json).unwrap())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("peak_tflops") && err.contains("fp32, fp16 or int8"), "{err}");
+}

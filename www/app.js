@@ -155,7 +155,7 @@ function renderModels() {
     const [key, unit, def] = inputFor(m, typeOf(m));
     const batch = el('input', { type: 'number', min: 1, max: 65536, step: 1, value: m.batch_size ?? 1, ariaLabel: `batch size of ${m.model_name}` });
     batch.addEventListener('change', () => { m.batch_size = Math.max(1, Math.round(Number(batch.value) || 1)); update(); });
-    const prec = el('select', { ariaLabel: `precision of ${m.model_name}` }, ...['fp32', 'fp16', 'int8', 'int4'].map((p) => new Option(p, p)));
+    const prec = el('select', { ariaLabel: `precision of ${m.model_name}` }, ...['fp32', 'tf32', 'fp16', 'bf16', 'int8', 'int4'].map((p) => new Option(p, p)));
     prec.value = m.precision ?? 'fp32';
     prec.addEventListener('change', () => { m.precision = prec.value; update(); });
     const size = el('input', { type: 'number', min: 1, step: key === 'audio_seconds' ? 0.5 : 1, value: m[key] ?? def, ariaLabel: `${key.replace('_', ' ')} of ${m.model_name}` });

@@ -496,7 +496,7 @@ const GPU_L2: [(&str, f64, &str); 10] = [
 /// Ampere and later (half the dense FP16/BF16 tensor rate). Volta (V100) and Turing (T4) have no TF32 units and
 /// AMD's CDNA 2 (MI250) no TF32 format, so a `tf32` model computes at their FP32 rate.
 const GPU_TF32: [(&str, f64, &str); 7] = [
-    ("cuda:h100-sxm", 494.7, "NVIDIA H100 datasheet: TF32 Tensor Core 989 TFLOPS with sparsity, 494.7 dense (REFERENCE-FACTS)"),
+    ("cuda:h100-sxm", 494.7, "NVIDIA H100 datasheet: TF32 Tensor Core 989.4 TFLOPS with sparsity, 494.7 dense (REFERENCE-FACTS)"),
     ("cuda:a100-40gb", 156.0, "NVIDIA A100 datasheet: TF32 Tensor Core 156 TFLOPS dense (REFERENCE-FACTS)"),
     ("cuda:a100-80gb", 156.0, "NVIDIA A100 datasheet: TF32 Tensor Core 156 TFLOPS dense (REFERENCE-FACTS)"),
     ("cuda:a100-pcie-80gb", 156.0, "NVIDIA A100 datasheet: TF32 Tensor Core 156 TFLOPS dense (PCIe and SXM4 alike)"),

@@ -85,6 +85,14 @@ impl Precision {
         }
     }
 
+    /// The format the tensors are stored in: TF32 is stored as fp32 (the same weights), every other as itself.
+    pub fn storage(self) -> Self {
+        match self {
+            Self::Tf32 => Self::Fp32,
+            p => p,
+        }
+    }
+
     /// Bytes per stored weight. int4 carries one fp16 scale per group of 32 weights (GPTQ/AWQ layout),
     /// hence 0.5 + 2/32.
     pub fn weight_bytes(self) -> f64 {

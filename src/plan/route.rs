@@ -308,7 +308,11 @@ fn predict(
     Run {
         device: device.id.clone(),
         runtime: runtime.name.clone(),
-        precision: model.precision,
+        // TF32 where the backend has no TF32 units (no browser backend has) computes as fp32.
+        precision: match model.precision {
+            Precision::Tf32 => device.peak_for(Precision::Tf32).1,
+            p => p,
+        },
         latency_ms: p.latency_ms,
         memory: p.memory,
         tensor_bytes: largest_tensor_bytes_of(model, &work),

@@ -168,10 +168,16 @@ impl PreparedModel {
         self.work.get().is_some()
     }
 
-    /// Two models with the same key hold identical tensors: same weights, same precision, same memory pool.
+    /// Two models with the same key hold identical tensors: same weights, same stored precision (fp32 and tf32
+    /// store the same), same memory pool.
     /// Weight sharing (which compares these three fields directly) and the memory advice's grouping rely on it.
     pub fn weights_identity(&self) -> String {
-        format!("{}|{}|{}", self.resolved.weights_key, self.resolved.precision.name(), self.pool)
+        format!(
+            "{}|{}|{}",
+            self.resolved.weights_key,
+            self.resolved.precision.storage().name(),
+            self.pool
+        )
     }
 }
 
@@ -545,7 +551,8 @@ impl Prepared {
         let mut owner: Vec<Option<usize>> = vec![None; self.models.len()];
         for &i in &order {
             let m = &self.models[i];
-            let ident = (m.resolved.weights_key.as_str(), m.resolved.precision.name(), m.pool);
+            let ident =
+                (m.resolved.weights_key.as_str(), m.resolved.precision.storage().name(), m.pool);
             let j = *holders.entry(ident).or_insert(i);
             if j != i {
                 owner[i] = Some(j);

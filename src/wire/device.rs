@@ -299,7 +299,11 @@ fn peak_tflops(peaks: &FlatMap<String, f64>) -> Result<Peaks> {
         }
     }
     if out.fp32 <= 0.0 && out.fp16 <= 0.0 && out.int8 <= 0.0 {
-        return Err(Error::invalid(field("peak_tflops"), "all zero", "at least one positive peak"));
+        return Err(Error::invalid(
+            field("peak_tflops"),
+            "no positive fp32, fp16 or int8 peak",
+            "at least one positive fp32, fp16 or int8 peak",
+        ));
     }
     Ok(out)
 }
