@@ -68,11 +68,10 @@ function measureAll(pkg, seed, seconds, only, sampleMs = 2) {
           ? () => p.predictMultiModelPerformance(models, undefined, 'parallel')
           : () => p.recommendExecutionStrategy(models, undefined, 'throughput');
         const timed = time(f);
-        // What making the result's objects costs in JavaScript alone, whatever the boundary: a copy of the
-        // result built object by object (a spread copy of each, arrays mapped), timed the same way.
+        // `copyUs` (the header says why): the result copied object by object, timed the same way.
         const result = f();
-        const floor = memo ? { copyUs: time(() => copy(result)).medianUs, resultBytes: JSON.stringify(result).length } : {};
-        out.push({ name, ...timed, ...floor });
+        const copied = memo ? { copyUs: time(() => copy(result)).medianUs, resultBytes: JSON.stringify(result).length } : {};
+        out.push({ name, ...timed, ...copied });
         p.free();
       }
     }

@@ -146,6 +146,31 @@ pub struct Peaks {
     pub int4: f64,
 }
 
+impl Peaks {
+    /// No peak at all (every format computed through another or not at all).
+    pub const NONE: Peaks =
+        Peaks { fp32: 0.0, tf32: 0.0, fp16: 0.0, bf16: 0.0, int8: 0.0, int4: 0.0 };
+
+    /// The peak of `precision`.
+    pub fn get(self, precision: super::Precision) -> f64 {
+        let mut peaks = self;
+        *peaks.get_mut(precision)
+    }
+
+    /// The peak of `precision`, to set.
+    pub fn get_mut(&mut self, precision: super::Precision) -> &mut f64 {
+        use super::Precision::*;
+        match precision {
+            Fp32 => &mut self.fp32,
+            Tf32 => &mut self.tf32,
+            Fp16 => &mut self.fp16,
+            Bf16 => &mut self.bf16,
+            Int8 => &mut self.int8,
+            Int4 => &mut self.int4,
+        }
+    }
+}
+
 /// One device.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DeviceProfile {
@@ -301,9 +326,8 @@ impl DeviceProfile {
 
     /// Multiplies every peak by `factor` (more or fewer cores than a catalog entry, a calibrated rate).
     pub fn scale_peaks(&mut self, factor: f64) {
-        let k = &mut self.peak_tflops;
-        for v in [&mut k.fp32, &mut k.tf32, &mut k.fp16, &mut k.bf16, &mut k.int8, &mut k.int4] {
-            *v *= factor;
+        for precision in super::Precision::ALL {
+            *self.peak_tflops.get_mut(precision) *= factor;
         }
     }
 
@@ -613,7 +637,7 @@ enum Kind {
 }
 
 const fn peaks(fp32: f64, fp16: f64, bf16: f64, int8: f64, int4: f64) -> Peaks {
-    Peaks { fp32, tf32: 0.0, fp16, bf16, int8, int4 }
+    Peaks { fp32, fp16, bf16, int8, int4, ..Peaks::NONE }
 }
 
 use MemoryPool::{Dedicated, Host};

@@ -40,7 +40,7 @@ use crate::calibrate::figure::{
     calibrated_tiles, gemm_flops, quantile, LARGE_GEMM, LARGE_TILE_EFFICIENCY, SMALL_GEMM,
     TARGET_SPREAD,
 };
-use crate::catalog::hardware::{self, DeviceProfile, Platform, PAGE_BYTES};
+use crate::catalog::hardware::{self, DeviceProfile, Peaks, Platform, PAGE_BYTES};
 use crate::catalog::models::ChainGemm;
 use crate::catalog::runtime::{RuntimeProfile, GLIBC_MMAP_THRESHOLD_MAX_MIB};
 use crate::error::Result;
@@ -900,12 +900,8 @@ pub fn profile(b: &CpuBench) -> Result<DeviceProfile> {
     p.compute_units = b.cores;
     p.host_cores = b.cores;
     p.sched_slice_us = hardware::linux_slice_us(b.cores);
-    p.peak_tflops.fp32 = b.large_1() * cores / LARGE_TILE_EFFICIENCY / 1e3;
-    p.peak_tflops.tf32 = 0.0;
-    p.peak_tflops.fp16 = 0.0;
-    p.peak_tflops.bf16 = 0.0;
-    p.peak_tflops.int8 = 0.0;
-    p.peak_tflops.int4 = 0.0;
+    p.peak_tflops =
+        Peaks { fp32: b.large_1() * cores / LARGE_TILE_EFFICIENCY / 1e3, ..Peaks::NONE };
     p.all_core_rate = b.all_core_rate();
     // Co-runners' slowdown is what the concurrency probe measures (a stream on every core, each reading its
     // own weights) and the bandwidth shares model; a per-model factor on top would count it twice.

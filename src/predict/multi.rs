@@ -170,14 +170,17 @@ impl PreparedModel {
 
     /// Two models with the same key hold identical tensors: same weights, same stored precision (fp32 and tf32
     /// store the same), same memory pool.
-    /// Weight sharing (which compares these three fields directly) and the memory advice's grouping rely on it.
+    /// Weight sharing (which compares [`PreparedModel::weights_fields`] directly) and the memory advice's
+    /// grouping rely on it.
     pub fn weights_identity(&self) -> String {
-        format!(
-            "{}|{}|{}",
-            self.resolved.weights_key,
-            self.resolved.precision.storage().name(),
-            self.pool
-        )
+        let (key, precision, pool) = self.weights_fields();
+        format!("{key}|{precision}|{pool}")
+    }
+
+    /// The fields of [`PreparedModel::weights_identity`]: the weights' key, their stored precision's name and
+    /// the memory pool.
+    pub fn weights_fields(&self) -> (&str, &'static str, usize) {
+        (&self.resolved.weights_key, self.resolved.precision.storage().name(), self.pool)
     }
 }
 
@@ -215,10 +218,9 @@ pub struct Prepared {
     /// entry but for nothing a prediction reads: the same content key, device, runtime, architecture and
     /// input); `i` itself where none comes before it. A workload that lists a model twice predicts it once.
     pub twins: Vec<usize>,
-    /// Pairs that share weights: (model a, model b, MB saved, why).
-    pub sharing_pairs: Vec<(usize, usize, f64, Label)>,
-    /// The same pairs by the models' names, as every report of the workload lists them: made once, shared.
-    pub named_pairs: Arc<[(Label, Label, f64, Label)]>,
+    /// Pairs that share weights by the models' names: (model a, model b, MB saved, why). Made once, shared by
+    /// every report of the workload.
+    pub sharing_pairs: Arc<[(Label, Label, f64, Label)]>,
     /// Warnings from resolution.
     pub warnings: Vec<String>,
     /// Idle time between one group's end and the next group's start, ms, outside the makespan: pools that
@@ -297,7 +299,6 @@ pub fn prepare_with(
     let (key_text, key_spans) = canonical_keys(&models);
     let (canonical, twins) = canonical_order(&models, &key_text, &key_spans);
     let constraints = workload.constraints;
-    let sharing_pairs = Vec::new();
     let device_ids = devices.iter().map(|d| intern(&mut names, &d.id)).collect();
     let mut prepared = Prepared {
         models,
@@ -307,8 +308,7 @@ pub fn prepare_with(
         constraints,
         canonical,
         twins,
-        sharing_pairs,
-        named_pairs: Arc::new([]),
+        sharing_pairs: Arc::new([]),
         warnings,
         group_gap_ms: 0.0,
         memo: memo.cloned(),
@@ -317,14 +317,6 @@ pub fn prepare_with(
         kept: Kept::default(),
     };
     prepared.apply_sharing(sharing);
-    prepared.named_pairs = prepared
-        .sharing_pairs
-        .iter()
-        .map(|(a, b, mb, why)| {
-            let name = |i: usize| Arc::clone(&prepared.models[i].labels.name);
-            (name(*a), name(*b), *mb, Arc::clone(why))
-        })
-        .collect();
     Ok(prepared)
 }
 
@@ -530,6 +522,15 @@ impl Prepared {
     /// its weights with a larger compatible one. Every decision is taken in canonical order, so the result
     /// does not depend on the order of the entries.
     fn apply_sharing(&mut self, config: &SharingConfig) {
+        let pairs = self.share_weights(config);
+        let name = |i: usize| Arc::clone(&self.models[i].labels.name);
+        self.sharing_pairs =
+            pairs.into_iter().map(|(a, b, mb, why)| (name(a), name(b), mb, why)).collect();
+    }
+
+    /// [`Prepared::apply_sharing`]'s decisions: each model's `shared_mb`, and the pairs by model index.
+    fn share_weights(&mut self, config: &SharingConfig) -> Vec<(usize, usize, f64, Label)> {
+        let mut pairs = Vec::new();
         let order = self.canonical.clone();
         let mut rank = vec![0usize; order.len()];
         for (pos, &i) in order.iter().enumerate() {
@@ -545,15 +546,12 @@ impl Prepared {
                     * m.runtime.memory_overhead_factor
             })
             .collect();
-        // Holders by identity (the fields of `weights_identity`, compared without formatting them).
+        // Holders by identity (`weights_identity`'s fields, compared without formatting them).
         let mut holders: crate::flatmap::LookupMap<(&str, &str, usize), usize> =
             crate::flatmap::LookupMap::default();
         let mut owner: Vec<Option<usize>> = vec![None; self.models.len()];
         for &i in &order {
-            let m = &self.models[i];
-            let ident =
-                (m.resolved.weights_key.as_str(), m.resolved.precision.storage().name(), m.pool);
-            let j = *holders.entry(ident).or_insert(i);
+            let j = *holders.entry(self.models[i].weights_fields()).or_insert(i);
             if j != i {
                 owner[i] = Some(j);
             }
@@ -564,11 +562,11 @@ impl Prepared {
                 self.models[i].shared_mb = weights[i];
                 let why =
                     Arc::clone(identical.get_or_insert_with(|| Arc::from("identical weights")));
-                self.sharing_pairs.push((j, i, weights[i], why));
+                pairs.push((j, i, weights[i], why));
             }
         }
         if config.rules.is_empty() {
-            return;
+            return pairs;
         }
         // Distinct weight holders, largest first; each smaller model shares with its best larger partner.
         let mut distinct: Vec<usize> =
@@ -600,9 +598,10 @@ impl Prepared {
                     self.models[j].resolved.model_type.name(),
                     ty.name()
                 );
-                self.sharing_pairs.push((j, i, saved, Arc::from(why)));
+                pairs.push((j, i, saved, Arc::from(why)));
             }
         }
+        pairs
     }
 
     /// Threads model `i` runs with under `plan` (0 on accelerators).
@@ -972,7 +971,7 @@ pub struct SharingBenefits {
     pub memory_benefit: f64,
     /// Compute with sharing over compute without: 1.0, sharing weights saves no arithmetic.
     pub compute_benefit: f64,
-    /// (model a, model b, MB saved, why): the workload's [`Prepared::named_pairs`].
+    /// (model a, model b, MB saved, why): the workload's [`Prepared::sharing_pairs`].
     pub pairs: Arc<[(Label, Label, f64, Label)]>,
 }
 

@@ -232,6 +232,6 @@ fn sharing(prep: &Prepared, models: &[ModelResult]) -> SharingBenefits {
         memory_saved_mb: saved,
         memory_benefit: if total + saved > 0.0 { total / (total + saved) } else { 1.0 },
         compute_benefit: 1.0,
-        pairs: Arc::clone(&prep.named_pairs),
+        pairs: Arc::clone(&prep.sharing_pairs),
     }
 }

@@ -7,6 +7,7 @@ use serde::Serialize;
 use super::r4;
 use crate::catalog::hardware::{self, DeviceProfile, Peaks};
 use crate::catalog::models;
+use crate::catalog::Precision;
 
 /// One catalog model for `models --json`.
 #[derive(Debug, Clone, Serialize)]
@@ -100,18 +101,11 @@ pub fn catalog_devices() -> Vec<DeviceDto> {
 /// The positive peaks of a device by precision name (`fp32`, `tf32`, `fp16`, `bf16`, `int8`, `int4`),
 /// TFLOP/s.
 pub(super) fn peaks(p: &Peaks) -> FlatMap<String, f64> {
-    [
-        ("fp32", p.fp32),
-        ("tf32", p.tf32),
-        ("fp16", p.fp16),
-        ("bf16", p.bf16),
-        ("int8", p.int8),
-        ("int4", p.int4),
-    ]
-    .into_iter()
-    .filter(|(_, v)| *v > 0.0)
-    .map(|(k, v)| (k.to_string(), v))
-    .collect()
+    Precision::ALL
+        .into_iter()
+        .filter(|&precision| p.get(precision) > 0.0)
+        .map(|precision| (precision.name().to_string(), p.get(precision)))
+        .collect()
 }
 
 /// A `listHardware()` entry: a catalog device, or any profile (a detected one) in the same fields.

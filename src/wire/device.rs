@@ -283,20 +283,13 @@ fn compute(d: &HardwareProfileDto, p: &mut DeviceProfile) -> Result<()> {
 
 /// `peak_tflops` by precision name; at least one of fp32, fp16, int8 positive.
 fn peak_tflops(peaks: &FlatMap<String, f64>) -> Result<Peaks> {
-    let mut out = Peaks { fp32: 0.0, tf32: 0.0, fp16: 0.0, bf16: 0.0, int8: 0.0, int4: 0.0 };
+    let mut out = Peaks::NONE;
     for (k, &v) in peaks {
         let name = field(&format!("peak_tflops.{k}"));
         if !(v.is_finite() && v >= 0.0) {
             return Err(Error::invalid(name, v, "a non-negative number of TFLOP/s"));
         }
-        match Precision::parse(&name, k)? {
-            Precision::Fp32 => out.fp32 = v,
-            Precision::Tf32 => out.tf32 = v,
-            Precision::Fp16 => out.fp16 = v,
-            Precision::Bf16 => out.bf16 = v,
-            Precision::Int8 => out.int8 = v,
-            Precision::Int4 => out.int4 = v,
-        }
+        *out.get_mut(Precision::parse(&name, k)?) = v;
     }
     if out.fp32 <= 0.0 && out.fp16 <= 0.0 && out.int8 <= 0.0 {
         return Err(Error::invalid(
@@ -502,14 +495,10 @@ fn runtimes(d: HardwareProfileDto, p: &mut DeviceProfile) -> Result<()> {
 /// as JSON and given back as `--hardware FILE`).
 impl From<&DeviceProfile> for HardwareProfileDto {
     fn from(p: &DeviceProfile) -> HardwareProfileDto {
-        let peaks = FlatMap::from([
-            ("fp32".to_string(), p.peak_tflops.fp32),
-            ("tf32".to_string(), p.peak_tflops.tf32),
-            ("fp16".to_string(), p.peak_tflops.fp16),
-            ("bf16".to_string(), p.peak_tflops.bf16),
-            ("int8".to_string(), p.peak_tflops.int8),
-            ("int4".to_string(), p.peak_tflops.int4),
-        ]);
+        let peaks = Precision::ALL
+            .into_iter()
+            .map(|precision| (precision.name().to_string(), p.peak_tflops.get(precision)))
+            .collect();
         HardwareProfileDto {
             base: None,
             id: Some(p.id.clone()),
