@@ -146,3 +146,89 @@ fn a_device_profile_gives_a_tf32_peak_and_drops_its_bases_peak_sources() {
         .to_string();
     assert!(err.contains("peak_tflops") && err.contains("fp32, fp16 or int8"), "{err}");
 }
+
+fn predict_on(device: &str, runtime: &RuntimeProfile, model: &str, batch: u32) -> SinglePrediction {
+    let dev = hardware::find(device).unwrap();
+    let spec = ModelSpec::named(model).with_batch(batch).with_precision(Precision::Fp32);
+    let model = resolve(&spec, "m").unwrap();
+    Placement { device: &dev, runtime, threads: dev.compute_units }.predict(&model)
+}
+
+/// The runtime as it would be with TF32 turned off (`allow_tf32 = False`, `use_tf32 = 0`, kTF32 cleared).
+fn strict(runtime: &str) -> RuntimeProfile {
+    use multimodel_perf::catalog::runtime::Tf32Default;
+    RuntimeProfile { fp32_as_tf32: Tf32Default::Off, ..RuntimeProfile::find(runtime).unwrap() }
+}
+
+#[test]
+fn pytorch_runs_fp32_convolutions_as_tf32_on_an_a100_and_its_matrix_products_as_fp32() {
+    let pytorch = RuntimeProfile::find("pytorch").unwrap();
+    // ResNet-50 at batch 64: nearly all its FLOPs are convolutions, compute-bound at the fp32 rate.
+    let cnn = predict_on("cuda:a100-40gb", &pytorch, "resnet-50", 64);
+    let cnn_strict = predict_on("cuda:a100-40gb", &strict("pytorch"), "resnet-50", 64);
+    assert_eq!(cnn.compute_precision, Precision::Tf32);
+    assert_eq!(cnn_strict.compute_precision, Precision::Fp32);
+    assert!(
+        cnn.latency_ms < cnn_strict.latency_ms / 2.0,
+        "{} vs {}",
+        cnn.latency_ms,
+        cnn_strict.latency_ms
+    );
+    assert_eq!(cnn.memory.total_mb(), cnn_strict.memory.total_mb());
+    assert!(
+        cnn.warnings.iter().any(|w| w.contains("convolutions as TF32") && w.contains("allow_tf32")),
+        "{:?}",
+        cnn.warnings
+    );
+    assert!(cnn_strict.warnings.is_empty(), "{:?}", cnn_strict.warnings);
+    // An explicit tf32 entry also runs its one linear layer on the tensor cores: no slower than fp32's.
+    let tf32 = predict("cuda:a100-40gb", "resnet-50", 64, Precision::Tf32);
+    assert!(tf32.latency_ms <= cnn.latency_ms, "{} vs {}", tf32.latency_ms, cnn.latency_ms);
+    // BERT has no convolutions: its fp32 products stay at the fp32 rate, with no note.
+    let bert = predict_on("cuda:a100-40gb", &pytorch, "bert-large-uncased", 32);
+    let bert_strict = predict_on("cuda:a100-40gb", &strict("pytorch"), "bert-large-uncased", 32);
+    assert_eq!(bert, bert_strict);
+    assert_eq!(bert.compute_precision, Precision::Fp32);
+}
+
+#[test]
+fn tensorrt_and_onnx_runtime_run_fp32_products_as_tf32_by_default_where_the_gpu_has_it() {
+    for runtime in ["tensorrt", "onnxruntime"] {
+        let rt = RuntimeProfile::find(runtime).unwrap();
+        let fp32 = predict_on("cuda:a100-40gb", &rt, "bert-large-uncased", 32);
+        let spec =
+            ModelSpec::named("bert-large-uncased").with_batch(32).with_precision(Precision::Tf32);
+        let dev = hardware::find("cuda:a100-40gb").unwrap();
+        let tf32 = Placement { device: &dev, runtime: &rt, threads: dev.compute_units }
+            .predict(&resolve(&spec, "m").unwrap());
+        assert_eq!(fp32.compute_precision, Precision::Tf32, "{runtime}");
+        assert_eq!(fp32.latency_ms, tf32.latency_ms, "{runtime}");
+        let off = predict_on("cuda:a100-40gb", &strict(runtime), "bert-large-uncased", 32);
+        assert!(
+            fp32.latency_ms < off.latency_ms / 3.0,
+            "{runtime}: {} vs {}",
+            fp32.latency_ms,
+            off.latency_ms
+        );
+        assert!(
+            fp32.warnings.iter().any(|w| w.contains("as TF32") && w.contains(runtime)),
+            "{runtime}: {:?}",
+            fp32.warnings
+        );
+        // A T4 has no TF32 units: fp32 is fp32, with no note.
+        let t4 = predict_on("cuda:t4", &rt, "bert-large-uncased", 32);
+        assert_eq!(
+            t4,
+            predict_on("cuda:t4", &strict(runtime), "bert-large-uncased", 32),
+            "{runtime}"
+        );
+        assert_eq!(t4.compute_precision, Precision::Fp32, "{runtime}");
+        assert!(t4.warnings.is_empty(), "{runtime}: {:?}", t4.warnings);
+    }
+    // ONNX Runtime on a CPU: no TF32 anywhere.
+    let ort = RuntimeProfile::find("onnxruntime").unwrap();
+    assert_eq!(
+        predict_on("cpu", &ort, "resnet-50", 4),
+        predict_on("cpu", &strict("onnxruntime"), "resnet-50", 4)
+    );
+}

@@ -5,6 +5,19 @@
 use super::hardware::Platform;
 use crate::error::{Error, Result};
 
+/// Which of a model's fp32 products a runtime runs as TF32 by default on a GPU with a TF32 tensor rate
+/// (NVIDIA Ampere and later: `DeviceProfile::peak_tflops.tf32`): 10-bit-mantissa inputs on the tensor cores,
+/// fp32 tensors in memory. Elsewhere fp32 stays fp32.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tf32Default {
+    /// None: fp32 computes at the fp32 rate.
+    Off,
+    /// Convolutions only (cuDNN's), matrix products at the fp32 rate.
+    Convolutions,
+    /// Matrix products and convolutions alike.
+    All,
+}
+
 /// How a runtime executes a model.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RuntimeProfile {
@@ -158,6 +171,9 @@ pub struct RuntimeProfile {
     /// CPUs made by Intel with 512-bit FMA (AVX-512): its tiled GEMM kernels' rate over the tuned GEMM
     /// `mmperf calibrate` times on the same core (0 = not measured: taken as 1, as on every other CPU).
     pub cpu_intel_avx512_gemm_ratio: f64,
+    /// What it runs as TF32 when a model asks for fp32 on a GPU that has a TF32 rate, left at its default
+    /// (the runtime's `source` says where that default is documented).
+    pub fp32_as_tf32: Tf32Default,
     /// Platforms the runtime runs on.
     pub platforms: Vec<Platform>,
     /// Where the numbers come from.
@@ -177,6 +193,7 @@ struct Rt {
     shared_alloc: bool,
     compile_us: f64,
     logits_all: bool,
+    tf32: Tf32Default,
     cpu: CpuRules,
     platforms: &'static [Platform],
     source: &'static str,
@@ -635,9 +652,10 @@ const PYTORCH: Rt = Rt {
     shared_alloc: true,
     compile_us: 50.0,
     logits_all: false,
+    tf32: Tf32Default::Convolutions,
     cpu: PYTORCH_CPU,
     platforms: &[Cuda, Rocm, Mps, Cpu],
-    source: "eager mode: ~5-25 µs CPU dispatch per op (Python, pybind, ATen dispatcher, cudaLaunchKernel; jiahuanglin.xyz 'From PyTorch op to kernel launch'); no epilogue fusion; SDPA flash attention (PyTorch 2 docs); cuBLAS/cuDNN heuristics; caching allocator; CUDA context + cuBLAS/cuDNN handles ~500 MB",
+    source: "eager mode: ~5-25 µs CPU dispatch per op (Python, pybind, ATen dispatcher, cudaLaunchKernel; jiahuanglin.xyz 'From PyTorch op to kernel launch'); no epilogue fusion; SDPA flash attention (PyTorch 2 docs); cuBLAS/cuDNN heuristics; caching allocator; CUDA context + cuBLAS/cuDNN handles ~500 MB; on Ampere and later GPUs fp32 convolutions run as TF32 (torch.backends.cudnn.allow_tf32 defaults to True) and fp32 matrix products do not (torch.backends.cuda.matmul.allow_tf32 defaults to False since PyTorch 1.12; PyTorch docs, CUDA semantics, TensorFloat-32 on Ampere and later devices)",
 };
 
 /// First-run costs per distinct kernel (`compile_us`), reliability U: TensorRT and QNN load prebuilt
@@ -662,9 +680,10 @@ const RUNTIMES: [Rt; 12] = [
         shared_alloc: false,
         compile_us: 0.0,
         logits_all: false,
+        tf32: Tf32Default::All,
         cpu: NOT_ON_CPU,
         platforms: &[Cuda],
-        source: "TensorRT Developer Guide: layer/tensor fusion (conv+bias+ReLU, BN folding), fused MHA plugins in demo/BERT, tactic autotuning; enqueue ~1 µs per kernel; CUDA context ~300 MB (NVIDIA forums)",
+        source: "TensorRT Developer Guide: layer/tensor fusion (conv+bias+ReLU, BN folding), fused MHA plugins in demo/BERT, tactic autotuning; enqueue ~1 µs per kernel; CUDA context ~300 MB (NVIDIA forums); fp32 layers may use TF32 tensor cores by default (TensorRT Developer Guide, TF32: BuilderFlag::kTF32 is set unless cleared, or NVIDIA_TF32_OVERRIDE=0)",
     },
     PYTORCH,
     Rt {
@@ -687,9 +706,10 @@ const RUNTIMES: [Rt; 12] = [
         shared_alloc: false,
         compile_us: 100.0,
         logits_all: true,
+        tf32: Tf32Default::All,
         cpu: ORT_CPU,
         platforms: &[Cpu, Cuda, Rocm, Openvino],
-        source: "ONNX Runtime graph optimisations (Gelu/LayerNorm/bias fusion, Attention contrib op: onnxruntime.ai/docs/performance/transformers-optimization); C++ executor, few µs per node; BFC arena",
+        source: "ONNX Runtime graph optimisations (Gelu/LayerNorm/bias fusion, Attention contrib op: onnxruntime.ai/docs/performance/transformers-optimization); C++ executor, few µs per node; BFC arena; CUDA execution provider: use_tf32 defaults to 1, float GEMMs and cuDNN convolutions as TF32 (onnxruntime/core/providers/cuda/cuda_execution_provider_info.h)",
     },
     Rt {
         name: "openvino",
@@ -704,6 +724,7 @@ const RUNTIMES: [Rt; 12] = [
         shared_alloc: false,
         compile_us: 300.0,
         logits_all: false,
+        tf32: Tf32Default::Off,
         cpu: OPENVINO_CPU,
         platforms: &[Openvino, Cpu],
         source: "OpenVINO graph compiler fuses element-wise ops and SDPA (docs.openvino.ai optimisation guide); oneDNN kernels",
@@ -721,6 +742,7 @@ const RUNTIMES: [Rt; 12] = [
         shared_alloc: false,
         compile_us: 0.0,
         logits_all: false,
+        tf32: Tf32Default::Off,
         cpu: NOT_ON_CPU,
         platforms: &[Qnn],
         source: "Qualcomm AI Engine Direct: graph compiled ahead of time for the HTP, one FastRPC call per inference (~100s of µs)",
@@ -738,6 +760,7 @@ const RUNTIMES: [Rt; 12] = [
         shared_alloc: false,
         compile_us: 1000.0,
         logits_all: true,
+        tf32: Tf32Default::Off,
         cpu: ORT_WEB_CPU,
         platforms: &[Wasm, Webgpu, Webnn],
         source: "onnxruntime-web: graph optimisations as native ORT; WASM SIMD kernels (MLAS) and WGSL shaders; async session.run round trip; browser memory overhead (arXiv 2402.05981)",
@@ -755,6 +778,7 @@ const RUNTIMES: [Rt; 12] = [
         shared_alloc: false,
         compile_us: 2000.0,
         logits_all: true,
+        tf32: Tf32Default::Off,
         cpu: TRANSFORMERS_JS_CPU,
         platforms: &[Webgpu, Wasm, Webnn],
         source: "transformers.js runs on onnxruntime-web; per-kernel JS dispatch in the WebGPU EP, tokenizer and tensor marshalling per call; WGSL matmul far from vendor GEMM (transformers.js #796, #1750; gpuweb #5291); browser runtimes use several times the model size (arXiv 2402.05981)",
@@ -772,6 +796,7 @@ const RUNTIMES: [Rt; 12] = [
         shared_alloc: true,
         compile_us: 2000.0,
         logits_all: false,
+        tf32: Tf32Default::Off,
         cpu: WASM_CPU,
         platforms: &[Webgpu, Wasm],
         source: "TensorFlow.js: fusedMatMul/fusedConv2d fuse bias+activation (tfjs-core ops/fused); JS kernel dispatch per op",
@@ -789,6 +814,7 @@ const RUNTIMES: [Rt; 12] = [
         shared_alloc: false,
         compile_us: 500.0,
         logits_all: false,
+        tf32: Tf32Default::Off,
         cpu: NOT_ON_CPU,
         platforms: &[Webgpu],
         source: "WebLLM/MLC: TVM-compiled and tuned WGSL kernels, fused attention with paged KV cache (mlc-ai/web-llm); vram_required_MB already counts its buffers",
@@ -806,6 +832,7 @@ const RUNTIMES: [Rt; 12] = [
         shared_alloc: false,
         compile_us: 300.0,
         logits_all: false,
+        tf32: Tf32Default::Off,
         cpu: WEBNN_CPU,
         platforms: &[Webnn],
         source: "WebNN: the whole graph is compiled by the browser to DirectML/Core ML/TFLite and run with one compute() promise (W3C WebNN spec); native kernels",
@@ -823,6 +850,7 @@ const RUNTIMES: [Rt; 12] = [
         shared_alloc: false,
         compile_us: 20000.0,
         logits_all: false,
+        tf32: Tf32Default::Off,
         cpu: BUILTIN_CPU,
         platforms: &[Webgpu, Wasm, Webnn, Cpu],
         source: "multimodel-perf's own built-in GEMM-chain workloads (src/workload): one 16×16-tiled WGSL matmul dispatch per GEMM with one submit and one read-back per run on WebGPU; one MLGraph (matmul, tile, slice) per model on WebNN; a vectorised loop on one thread on WASM/CPU. Overheads and efficiency are starting assumptions (U) for calibration to refit",
@@ -848,6 +876,7 @@ impl RuntimeProfile {
             shared_allocator: r.shared_alloc,
             compile_us_per_kernel: r.compile_us,
             prefill_logits_every_position: r.logits_all,
+            fp32_as_tf32: r.tf32,
             region_us_per_thread: r.cpu.region_us,
             parallel_grain_elems: r.cpu.grain,
             spins_while_waiting: r.cpu.spins,

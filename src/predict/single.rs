@@ -13,7 +13,7 @@ use crate::catalog::hardware::{
     Concurrency, DeviceProfile, Platform, DSP_GELU_OPS_PER_ELEM, PAGE_BYTES,
 };
 use crate::catalog::models::Work;
-use crate::catalog::runtime::RuntimeProfile;
+use crate::catalog::runtime::{RuntimeProfile, Tf32Default};
 use crate::catalog::Precision;
 use crate::minmax;
 
@@ -381,6 +381,9 @@ struct Rates {
     /// `lanes × lane_speed`: units' worth of work done at once.
     units: f64,
     unit_flops: f64,
+    /// One unit's rate for GEMMs lowered from a convolution: `unit_flops`, except where the runtime runs
+    /// only its fp32 convolutions as TF32 ([`Tf32Default::Convolutions`]).
+    conv_unit_flops: f64,
     vector_flops: f64,
     /// The rate normalisation and softmax kernels run at: the vector DSPs' on an NPU that has them
     /// (`DeviceProfile::vector_unit_share`), else `vector_flops`.
@@ -455,6 +458,16 @@ impl Rates {
             && op.act_elems * self.act_bytes + op.weight_elems * self.weight_bytes <= self.llc_bytes
     }
 
+    /// One unit's rate for `op`: a GEMM lowered from a convolution at `conv_unit_flops`, any other at
+    /// `unit_flops`.
+    fn unit_flops_for(&self, op: &Op) -> f64 {
+        if op.window > 0.0 {
+            self.conv_unit_flops
+        } else {
+            self.unit_flops
+        }
+    }
+
     /// Whether a GEMM lowered from a convolution runs as one (a window wider than 1×1, or a 1×1 one the
     /// runtime does not run as a matrix product here), not as a matrix product.
     fn runs_as_convolution(&self, op: &Op) -> bool {
@@ -466,6 +479,7 @@ impl Rates {
     fn at_clock(&self, clock: f64) -> Rates {
         Rates {
             unit_flops: self.unit_flops * clock,
+            conv_unit_flops: self.conv_unit_flops * clock,
             vector_flops: self.vector_flops * clock,
             norm_flops: self.norm_flops * clock,
             ..*self
@@ -567,9 +581,25 @@ impl Placement<'_> {
         }
     }
 
+    /// The precision the runtime computes `precision`'s matrix products at where the device has its rate,
+    /// and the one it computes its convolutions at: fp32 as TF32 where the runtime does so by default
+    /// ([`RuntimeProfile::fp32_as_tf32`]); `precision` for both otherwise.
+    fn runtime_precisions(&self, precision: Precision) -> (Precision, Precision) {
+        if precision != Precision::Fp32 {
+            return (precision, precision);
+        }
+        match self.runtime.fp32_as_tf32 {
+            Tf32Default::Off => (precision, precision),
+            Tf32Default::Convolutions => (precision, Precision::Tf32),
+            Tf32Default::All => (Precision::Tf32, Precision::Tf32),
+        }
+    }
+
     fn rates(&self, precision: Precision) -> (Rates, Precision) {
         let dev = self.device;
-        let (peak, compute) = dev.peak_for(precision);
+        let (products, convolutions) = self.runtime_precisions(precision);
+        let (peak, compute) = dev.peak_for(products);
+        let conv_peak = if convolutions == products { peak } else { dev.peak_for(convolutions).0 };
         let all_units = f64::from(dev.compute_units.max(1));
         let cpu = self.is_cpu();
         let lanes = if cpu { f64::from(self.effective_threads()) } else { all_units };
@@ -615,6 +645,7 @@ impl Placement<'_> {
             lane_speed: units / lanes,
             units,
             unit_flops,
+            conv_unit_flops: conv_peak * 1e12 / all_units,
             vector_flops,
             norm_flops,
             bandwidth,
@@ -657,13 +688,13 @@ impl Placement<'_> {
             // Rows split evenly over the threads: the slowest thread has ⌈m / T⌉ rows of every batch.
             let rows = count_ceil(op.m / r.lanes);
             let share = minmax::min(rows / minmax::max(op.m, 1.0), 1.0);
-            let t = op.flops * share / (r.unit_flops * r.lane_speed * efficiency);
+            let t = op.flops * share / (r.unit_flops_for(op) * r.lane_speed * efficiency);
             return (t, minmax::min(op.m / (rows * r.lanes), 1.0));
         }
         let mut best = (f64::INFINITY, 0.0);
         // Convolutions with a window run at the full width; 1×1 ones too unless they run as matrix products.
         let width_share = if r.runs_as_convolution(op) { 1.0 } else { r.narrow_share };
-        let lane_rate = r.unit_flops * r.lane_speed;
+        let lane_rate = r.unit_flops_for(op) * r.lane_speed;
         // The share of each kernel that does not divide over the threads (`cpu_gemm_serial_share`).
         let serial = if r.cpu {
             1.0 + self.runtime.cpu_gemm_serial_share * minmax::max(r.lanes - 1.0, 0.0)
@@ -1132,6 +1163,56 @@ impl Placement<'_> {
         (first, total)
     }
 
+    /// Where the runtime computes an fp32 model's products or convolutions as TF32 by default on this device
+    /// ([`RuntimeProfile::fp32_as_tf32`]): says so in `warnings`, and returns the precision most of its
+    /// FLOPs run at (`products`, the matrix products', unless convolutions run as TF32 and do most of it).
+    fn tf32_default(
+        &self,
+        model: &ResolvedModel,
+        work: &Work,
+        r: &Rates,
+        products: Precision,
+        warnings: &mut Vec<String>,
+    ) -> Precision {
+        if model.precision != Precision::Fp32 {
+            return products;
+        }
+        let runtime = &self.runtime.name;
+        if products == Precision::Tf32 {
+            warnings.push(format!(
+                "{}: {runtime} computes fp32 matrix products and convolutions as TF32 on {} by default \
+                 (10-bit mantissa inputs on the tensor cores); predicted at its TF32 rate",
+                model.name, self.device.id
+            ));
+            return products;
+        }
+        if r.conv_unit_flops == r.unit_flops {
+            return products;
+        }
+        let flops = |ops: &[Op], conv: bool| -> f64 {
+            ops.iter()
+                .filter(|op| !conv || (op.class == OpClass::Gemm && op.window > 0.0))
+                .map(|op| op.flops * op.repeat)
+                .sum()
+        };
+        let steps = f64::from(work.decode_steps);
+        let conv = flops(&work.prefill, true) + steps * flops(&work.decode_step, true);
+        if conv <= 0.0 {
+            return products;
+        }
+        warnings.push(format!(
+            "{}: {runtime} computes fp32 convolutions as TF32 on {} by default \
+             (torch.backends.cudnn.allow_tf32), its matrix products at the fp32 rate",
+            model.name, self.device.id
+        ));
+        let all = flops(&work.prefill, false) + steps * flops(&work.decode_step, false);
+        if conv * 2.0 > all {
+            Precision::Tf32
+        } else {
+            products
+        }
+    }
+
     /// Predicts one resolved model alone on this placement.
     pub fn predict(&self, model: &ResolvedModel) -> SinglePrediction {
         self.predict_with(model, &model.arch.work(&model.input))
@@ -1139,17 +1220,19 @@ impl Placement<'_> {
 
     /// [`Placement::predict`] with the model's operators already built (`model.arch.work(&model.input)`).
     pub fn predict_with(&self, model: &ResolvedModel, work: &Work) -> SinglePrediction {
-        let (r, compute_precision) = self.model_rates(model);
+        let (r, products) = self.model_rates(model);
         let mut warnings = Vec::new();
-        if compute_precision != model.precision && model.precision != Precision::Int4 {
+        let asked = self.runtime_precisions(model.precision).0;
+        if products != model.precision && products != asked && model.precision != Precision::Int4 {
             warnings.push(format!(
                 "{}: {} has no native {} rate; computed at the {} rate",
                 model.name,
                 self.device.id,
                 model.precision.name(),
-                compute_precision.name()
+                products.name()
             ));
         }
+        let compute_precision = self.tf32_default(model, work, &r, products, &mut warnings);
         let (prefill, mut total) = self.generation(&r, model, work);
         let correction = self.device.correction_for(&model.name);
         if correction != 1.0 {
