@@ -15,7 +15,8 @@
 
 use crate::catalog::hardware::{
     self, Concurrency, DeviceProfile, Platform, NPU_KERNEL_US, NPU_KERNEL_US_PRIOR,
-    NPU_VECTOR_UNIT_SHARE, NPU_VECTOR_UNIT_SHARE_PRIOR,
+    NPU_VECTOR_UNIT_SHARE, NPU_VECTOR_UNIT_SHARE_PRIOR, T4_SUSTAINED_CLOCK,
+    T4_SUSTAINED_CLOCK_PRIOR,
 };
 use crate::catalog::models::Work;
 use crate::catalog::runtime::RuntimeProfile;
@@ -115,7 +116,7 @@ fn scale_share(on: bool, value: &mut f64, f: f64) {
 }
 
 /// The fitted constants. Each scales one catalog constant on the devices or the runtime it names.
-pub const KNOBS: [Knob; 11] = [
+pub const KNOBS: [Knob; 12] = [
     Knob {
         name: "gpu_tile_efficiency",
         means: "share of the tensor peak CUDA/ROCm GEMM tiles sustain (GPU_TILES in catalog/hardware.rs)",
@@ -182,6 +183,12 @@ pub const KNOBS: [Knob; 11] = [
         means: "device-side cost of one NPU kernel (Kind::Npu in catalog/hardware.rs)",
         prior: NPU_KERNEL_US_PRIOR / NPU_KERNEL_US,
         apply: |f, d, _| scale(is_npu(d), &mut d.kernel_overhead_us, f),
+    },
+    Knob {
+        name: "gpu_sustained_clock",
+        means: "the clock the T4 sustains under load, as a share of its boost (T4_SUSTAINED_CLOCK): the catalog's GPUs whose clock is not set by the power model",
+        prior: T4_SUSTAINED_CLOCK_PRIOR / T4_SUSTAINED_CLOCK,
+        apply: |f, d, _| scale_share(is_gpu(d) && d.sustained_clock_ratio < 1.0, &mut d.sustained_clock_ratio, f),
     },
     Knob {
         name: "npu_efficiency",
