@@ -39,7 +39,6 @@ fn rejected_workload(test: &str, workload: &str, mentions: &[&str]) -> String {
     let dir = scratch(test);
     let path = write(&dir, "workload.json", workload);
     let line = rejected(&["predict", &path, "--json"], mentions);
-    let _ = std::fs::remove_dir_all(dir);
     line
 }
 
@@ -172,7 +171,6 @@ fn a_missing_workload_file_is_rejected() {
     let missing = dir.join("no-such-workload.json");
     let missing = missing.to_string_lossy().into_owned();
     rejected(&["predict", &missing], &["workload", &missing]);
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[test]

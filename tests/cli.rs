@@ -155,7 +155,6 @@ fn a_reordered_workload_gives_identical_totals() {
     let b = ok_json(&["recommend", &reordered, "--json"]);
     assert_eq!(a["recommendedStrategy"], b["recommendedStrategy"]);
     assert_eq!(a["allPredictions"], b["allPredictions"]);
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[test]
@@ -235,7 +234,6 @@ fn schedule_writes_a_chrome_trace() {
             .unwrap_or_else(|| panic!("no complete event for {name}: {text}"));
         assert!(e["dur"].as_f64().is_some_and(|d| d > 0.0), "{e}");
     }
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[test]
@@ -272,7 +270,6 @@ fn snake_and_camel_case_keys_give_the_same_output() {
         ], "resourceConstraints": {"maxMemory": 30000, "maxCompute": 0.8}, "hardware": "cuda:t4"}"#,
     );
     assert_ne!(ok(&["predict", &snake, "--json"]), ok(&["predict", &other, "--json"]));
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[test]
@@ -299,7 +296,6 @@ fn a_small_custom_profile_makes_a_big_workload_infeasible() {
     // The same workload fits on the catalog A100 the profile starts from.
     let base = ok_json(&["predict", &big, "--hardware", "cuda:a100-40gb", "--json"]);
     assert_eq!(base["totalMetrics"]["feasible"], true, "{}", base["totalMetrics"]);
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[test]

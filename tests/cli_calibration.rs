@@ -173,18 +173,18 @@ fn a_corrupt_or_foreign_store_is_reported_and_left_untouched() {
 }
 
 /// A scratch directory with a store that a quick calibration filled (`m.sqlite`) and the two-model workload
-/// (`two.json`): (store path, workload path).
-fn calibrated_store(test: &str) -> (String, String) {
+/// (`two.json`): (the directory, kept while the test runs; store path, workload path).
+fn calibrated_store(test: &str) -> (files::Scratch, String, String) {
     let dir = files::scratch(test);
     let db = dir.join("m.sqlite").to_string_lossy().into_owned();
     ok(&["calibrate", "--quick", "--db", &db]);
     let two = files::write(&dir, "two.json", TWO);
-    (db, two)
+    (dir, db, two)
 }
 
 #[test]
 fn a_fit_from_one_measurement_is_refused() {
-    let (db, two) = calibrated_store("onefit");
+    let (_dir, db, two) = calibrated_store("onefit");
     ok(&[
         "measure",
         &two,
@@ -270,7 +270,7 @@ fn the_calibrated_profile_separates_the_machine_from_the_builtin_runtime() {
 /// stored (write-ahead log and a busy timeout instead of "database is locked").
 #[test]
 fn two_measure_processes_writing_one_store_at_once_lose_nothing() {
-    let (db, two) = calibrated_store("concurrent");
+    let (_dir, db, two) = calibrated_store("concurrent");
     let spawn = || {
         Command::new(env!("CARGO_BIN_EXE_mmperf"))
             .args([

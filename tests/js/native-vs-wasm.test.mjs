@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fixtures, loadPackage, root } from './load.mjs';
@@ -59,9 +59,14 @@ test('describeOnnx in wasm gives what mmperf describe gives natively, and its en
     close(wasm, native, file);
     assert.ok(wasm.gflops > 0 && wasm.entry.graph.ops.length > 0, `${file}: no work described`);
     const dir = mkdtempSync(join(tmpdir(), 'mmperf-onnx-'));
-    const workload = join(dir, 'w.json');
-    writeFileSync(workload, JSON.stringify([wasm.entry, { model_name: 'resnet-50' }]));
-    const predicted = JSON.parse(execFileSync(mmperf, ['predict', workload, '--hardware', 'cpu', '--json'], { encoding: 'utf8' }));
+    let predicted;
+    try {
+      const workload = join(dir, 'w.json');
+      writeFileSync(workload, JSON.stringify([wasm.entry, { model_name: 'resnet-50' }]));
+      predicted = JSON.parse(execFileSync(mmperf, ['predict', workload, '--hardware', 'cpu', '--json'], { encoding: 'utf8' }));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
     close(predictor.predictMultiModelPerformance([wasm.entry, { model_name: 'resnet-50' }], 'cpu', 'parallel'), predicted, `${file} predicted`);
   }
 });

@@ -13,9 +13,26 @@ pub fn seed() -> String {
     manifest_dir().join("examples/seed.json").to_string_lossy().into_owned()
 }
 
+/// A fresh directory for one test, removed when the value is dropped (at the end of the test, passed or
+/// failed: a panic unwinds through the drop). It reads as the directory's `Path`.
+pub struct Scratch(PathBuf);
+
+impl std::ops::Deref for Scratch {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 /// A fresh directory for one test: the test binary, the test's name and the process id keep parallel tests
 /// and runs apart.
-pub fn scratch(test: &str) -> PathBuf {
+pub fn scratch(test: &str) -> Scratch {
     let dir = std::env::temp_dir().join(format!(
         "mmperf-{}-{test}-{}",
         env!("CARGO_CRATE_NAME"),
@@ -23,7 +40,7 @@ pub fn scratch(test: &str) -> PathBuf {
     ));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("create scratch dir");
-    dir
+    Scratch(dir)
 }
 
 /// Writes `text` to `dir/name` and returns the path.
