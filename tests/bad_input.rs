@@ -38,8 +38,7 @@ fn rejected(args: &[&str], mentions: &[&str]) -> String {
 fn rejected_workload(test: &str, workload: &str, mentions: &[&str]) -> String {
     let dir = scratch(test);
     let path = write(&dir, "workload.json", workload);
-    let line = rejected(&["predict", &path, "--json"], mentions);
-    line
+    rejected(&["predict", &path, "--json"], mentions)
 }
 
 #[test]
