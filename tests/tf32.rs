@@ -175,11 +175,21 @@ fn pytorch_runs_fp32_convolutions_as_tf32_on_an_a100_and_its_matrix_products_as_
         cnn_strict.latency_ms
     );
     assert_eq!(cnn.memory.total_mb(), cnn_strict.memory.total_mb());
+    assert_eq!(cnn.warnings.len(), 1, "{:?}", cnn.warnings);
     assert!(
-        cnn.warnings.iter().any(|w| w.contains("convolutions as TF32") && w.contains("allow_tf32")),
+        cnn.warnings[0].contains("% of its FLOPs) as TF32")
+            && cnn.warnings[0].contains("allow_tf32"),
         "{:?}",
         cnn.warnings
     );
+    // The share it names: all of ResNet-50's work but its one linear layer (4 of 4,100 MFLOP per image),
+    // its batch norms, activations, additions and pools (a few per cent).
+    let share: f64 = cnn.warnings[0]
+        .split_once("convolutions (")
+        .and_then(|(_, rest)| rest.split_once(" %"))
+        .and_then(|(n, _)| n.parse().ok())
+        .unwrap();
+    assert!((95.0..100.0).contains(&share), "{share}");
     assert!(cnn_strict.warnings.is_empty(), "{:?}", cnn_strict.warnings);
     // An explicit tf32 entry also runs its one linear layer on the tensor cores: no slower than fp32's.
     let tf32 = predict("cuda:a100-40gb", "resnet-50", 64, Precision::Tf32);
@@ -210,8 +220,10 @@ fn tensorrt_and_onnx_runtime_run_fp32_products_as_tf32_by_default_where_the_gpu_
             fp32.latency_ms,
             off.latency_ms
         );
+        // One warning, the TF32 default's: not "no native fp32 rate".
+        assert_eq!(fp32.warnings.len(), 1, "{runtime}: {:?}", fp32.warnings);
         assert!(
-            fp32.warnings.iter().any(|w| w.contains("as TF32") && w.contains(runtime)),
+            fp32.warnings[0].contains("as TF32") && fp32.warnings[0].contains(runtime),
             "{runtime}: {:?}",
             fp32.warnings
         );
@@ -231,4 +243,84 @@ fn tensorrt_and_onnx_runtime_run_fp32_products_as_tf32_by_default_where_the_gpu_
         predict_on("cpu", &ort, "resnet-50", 4),
         predict_on("cpu", &strict("onnxruntime"), "resnet-50", 4)
     );
+}
+
+#[test]
+fn pytorch_tf32_convolutions_follow_the_gpu_and_the_models_convolutions() {
+    let pytorch = RuntimeProfile::find("pytorch").unwrap();
+    // A GPU without TF32 units: fp32 is fp32, with no note.
+    let t4 = predict_on("cuda:t4", &pytorch, "resnet-50", 64);
+    assert_eq!(t4, predict_on("cuda:t4", &strict("pytorch"), "resnet-50", 64));
+    assert!(t4.warnings.is_empty(), "{:?}", t4.warnings);
+    // The RTX 4090's TF32 tensor rate equals its fp32 rate: the same time, but its convolutions still
+    // compute as TF32, and the prediction says so.
+    let ada = predict_on("cuda:rtx4090", &pytorch, "resnet-50", 64);
+    assert_eq!(ada.compute_precision, Precision::Tf32);
+    assert_eq!(ada.warnings.len(), 1, "{:?}", ada.warnings);
+    // A power-limited GPU kept busy by fused kernels: TensorRT's rules with PyTorch's TF32 default (PyTorch's
+    // own unfused batch norms leave ResNet-50 memory-bound), on an A100 PCIe held to 150 W so that the clock
+    // that fits is well below boost. The convolutions' TF32 rate is scaled to that clock: as fast as an
+    // explicit tf32 entry, whose every product runs at the clocked TF32 rate (only its one linear layer
+    // differs), and faster than fp32.
+    use multimodel_perf::catalog::runtime::Tf32Default;
+    let trt = RuntimeProfile::find("tensorrt").unwrap();
+    let busy = RuntimeProfile { fp32_as_tf32: Tf32Default::Convolutions, ..trt.clone() };
+    let mut capped = hardware::find("cuda:a100-pcie-80gb").unwrap();
+    capped.tdp_w = 150.0;
+    let run = |runtime: &RuntimeProfile, precision: Precision| {
+        let spec = ModelSpec::named("resnet-50").with_batch(256).with_precision(precision);
+        Placement { device: &capped, runtime, threads: capped.compute_units }
+            .predict(&resolve(&spec, "m").unwrap())
+    };
+    let (convs, tf32, off) = (
+        run(&busy, Precision::Fp32),
+        run(&busy, Precision::Tf32),
+        run(&strict("tensorrt"), Precision::Fp32),
+    );
+    assert!(convs.latency_ms < off.latency_ms, "{} vs {}", convs.latency_ms, off.latency_ms);
+    assert_eq!(tf32.bound, multimodel_perf::predict::single::Bound::Compute);
+    let gap = (convs.latency_ms - tf32.latency_ms) / tf32.latency_ms;
+    assert!((0.0..0.02).contains(&gap), "{} vs {}", convs.latency_ms, tf32.latency_ms);
+    // And the clock that fits 150 W slows the convolutions against the card at its own 300 W.
+    let full = hardware::find("cuda:a100-pcie-80gb").unwrap();
+    let spec = ModelSpec::named("resnet-50").with_batch(256).with_precision(Precision::Fp32);
+    let at_300w = Placement { device: &full, runtime: &busy, threads: full.compute_units }
+        .predict(&resolve(&spec, "m").unwrap());
+    assert!(
+        convs.latency_ms > 1.15 * at_300w.latency_ms,
+        "{} vs {}",
+        convs.latency_ms,
+        at_300w.latency_ms
+    );
+    // Convolutions the catalog costs as matrix products still run through cuDNN: a ViT's patch embedding
+    // and wav2vec 2.0's convolution stem. They are a minority of the ViT's FLOPs: it computes mostly in
+    // fp32, with the note; faster than with TF32 off.
+    for model in ["vit-base-patch16-224", "wav2vec2-base"] {
+        let on = predict_on("cuda:a100-40gb", &pytorch, model, 8);
+        let off = predict_on("cuda:a100-40gb", &strict("pytorch"), model, 8);
+        assert!(on.latency_ms < off.latency_ms, "{model}: {} vs {}", on.latency_ms, off.latency_ms);
+        assert_eq!(on.warnings.len(), 1, "{model}: {:?}", on.warnings);
+    }
+    let vit = predict_on("cuda:a100-40gb", &pytorch, "vit-base-patch16-224", 8);
+    assert_eq!(vit.compute_precision, Precision::Fp32);
+}
+
+#[test]
+fn a_tf32_peak_on_a_gpu_that_is_not_cudas_leaves_fp32_at_fp32() {
+    // A profile may give any device a tf32 peak (an MI300's XF32, say); the TF32 defaults are cuBLAS's and
+    // cuDNN's, so fp32 there stays fp32 under every runtime.
+    let mut mi250 = hardware::find("rocm:mi250").unwrap();
+    mi250.peak_tflops.tf32 = 90.0;
+    let spec = ModelSpec::named("resnet-50").with_batch(64).with_precision(Precision::Fp32);
+    let model = resolve(&spec, "m").unwrap();
+    for runtime in ["pytorch", "onnxruntime"] {
+        let rt = RuntimeProfile::find(runtime).unwrap();
+        let off = strict(runtime);
+        let on = Placement { device: &mi250, runtime: &rt, threads: mi250.compute_units }
+            .predict(&model);
+        let plain = Placement { device: &mi250, runtime: &off, threads: mi250.compute_units }
+            .predict(&model);
+        assert_eq!(on, plain, "{runtime}");
+        assert_eq!(on.compute_precision, Precision::Fp32, "{runtime}");
+    }
 }

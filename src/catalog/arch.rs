@@ -111,6 +111,12 @@ pub struct Op {
     /// (PyTorch: MKL's GEMM for linear layers, and for 1×1 convolutions on one thread at small batch;
     /// oneDNN's convolutions otherwise).
     pub window: f64,
+    /// A GEMM lowered from a convolution, whatever `window` says about how a CPU runtime routes it (the
+    /// patch embedding of a ViT, the convolution stems of Whisper and wav2vec 2.0 are costed as plain matrix
+    /// products there, window 0): on a GPU the runtime runs it through its convolution library (PyTorch's
+    /// cuDNN convolutions run fp32 as TF32 by default, its matrix products do not:
+    /// `RuntimeProfile::fp32_as_tf32`).
+    pub convolution: bool,
     /// A layer norm that also adds the residual before it (post-norm encoders such as BERT: add & norm),
     /// which ONNX Runtime runs as one `SkipLayerNormalization` kernel.
     pub skip_norm: bool,
@@ -139,6 +145,7 @@ impl Op {
             out_elems: batches * m * n,
             repeat: 1.0,
             window: 0.0,
+            convolution: false,
             skip_norm: false,
             activation: Activation::None,
             softmax: false,
@@ -182,6 +189,7 @@ impl Op {
             out_elems,
             repeat: 1.0,
             window: 0.0,
+            convolution: false,
             skip_norm: false,
             activation: Activation::None,
             softmax: false,
@@ -230,6 +238,7 @@ impl Op {
             out_elems: heads * q * dh,
             repeat: 1.0,
             window: 0.0,
+            convolution: false,
             skip_norm: false,
             activation: Activation::None,
             softmax: false,
@@ -243,9 +252,9 @@ impl Op {
         self.batches * self.m * self.n
     }
 
-    /// Every size of the operator (all fields but its class and `repeat`), in declaration order: what makes two
-    /// operators the same kernel.
-    pub fn sizes(&self) -> [f64; 9] {
+    /// Every size of the operator (all fields but its class and `repeat`), in declaration order, with whether
+    /// it is a convolution (1 or 0): what makes two operators the same kernel.
+    pub fn sizes(&self) -> [f64; 10] {
         [
             self.batches,
             self.m,
@@ -256,7 +265,13 @@ impl Op {
             self.weight_elems,
             self.out_elems,
             self.window,
+            f64::from(u8::from(self.convolution)),
         ]
+    }
+
+    /// The same GEMM marked as lowered from a convolution ([`Op::convolution`]).
+    pub fn from_convolution(self) -> Self {
+        Op { convolution: true, ..self }
     }
 
     /// The same operator for `f` times as many items: a weight GEMM gets `f` times the rows, any other GEMM
@@ -632,6 +647,7 @@ impl Cnn {
             let mut op = Op::gemm(1.0, rows, f64::from(out), kk * per_group_in, 0.0);
             op.weight_elems = kk * per_group_in * f64::from(out);
             op.window = kk;
+            op.convolution = true;
             // Implicit GEMM reads the input feature map once, not the k×k-expanded im2col matrix.
             op.act_elems = self.items * (input + output);
             self.ops.push(op);

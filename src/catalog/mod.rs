@@ -37,9 +37,12 @@ impl<T, const N: usize> BuiltOnce<T, N> {
 pub enum Precision {
     /// IEEE single precision.
     Fp32,
-    /// TensorFloat-32: fp32 storage (weights and activations), products on tensor cores with a 10-bit
-    /// mantissa (NVIDIA Ampere and later: PyTorch's `allow_tf32`, `set_float32_matmul_precision("high")`,
-    /// TensorRT's default for fp32 engines). Devices without TF32 units compute it as fp32.
+    /// TensorFloat-32: fp32 storage (weights and activations), matrix products and convolutions on tensor
+    /// cores with a 10-bit mantissa (NVIDIA Ampere and later). Devices without TF32 units compute it as fp32.
+    /// An `Fp32` model already runs as its runtime runs fp32 by default there (TensorRT and ONNX Runtime:
+    /// everything as TF32; PyTorch: its convolutions, `RuntimeProfile::fp32_as_tf32`); ask for `Tf32` where
+    /// PyTorch's matrix products run as TF32 too (`torch.backends.cuda.matmul.allow_tf32`,
+    /// `set_float32_matmul_precision("high")`).
     Tf32,
     /// IEEE half precision.
     Fp16,

@@ -431,9 +431,9 @@ fn whisper_work(
     let frames = f64::from(WHISPER_FRAMES);
     let enc_len = frames / 2.0;
     w.prefill.extend([
-        Op::linear(b * frames, 80.0 * 3.0, d),
+        Op::linear(b * frames, 80.0 * 3.0, d).from_convolution(),
         Op::epilogue(2.0 * b * frames * d),
-        Op::linear(b * enc_len, d * 3.0, d),
+        Op::linear(b * enc_len, d * 3.0, d).from_convolution(),
         Op::epilogue(2.0 * b * enc_len * d),
     ]);
     encoder.ops(b, enc_len, enc_len, None, &mut w.prefill);
@@ -495,7 +495,7 @@ fn vit_ops(b: f64, image: u32, patch: u32, stack: &TxStack, out: &mut Vec<Op>) {
     let d = f64::from(stack.d_model);
     let patches = f64::from((image / patch.max(1)).pow(2));
     let tokens = patches + 1.0;
-    out.push(Op::linear(b * patches, 3.0 * f64::from(patch * patch), d));
+    out.push(Op::linear(b * patches, 3.0 * f64::from(patch * patch), d).from_convolution());
     out.push(Op::epilogue(2.0 * b * tokens * d));
     stack.ops(b, tokens, tokens, None, out);
     out.push(Op::norm(b * tokens * d));
@@ -524,14 +524,15 @@ fn wav2vec2_ops(b: f64, seconds: f64, stack: &TxStack, out: &mut Vec<Op>) {
     let mut cin = 1.0;
     for (k, s) in WAV2VEC2_CONVS {
         len = ((len - f64::from(k)) / f64::from(s)).floor() + 1.0;
-        out.push(Op::linear(b * len, cin * f64::from(k), c));
+        out.push(Op::linear(b * len, cin * f64::from(k), c).from_convolution());
         out.push(Op::epilogue(2.0 * b * len * c));
         cin = c;
     }
     let frames = len;
     out.extend([Op::norm(b * frames * c), Op::linear(b * frames, c, d)]);
     let pos_k = d / WAV2VEC2_POS_GROUPS * WAV2VEC2_POS_KERNEL;
-    let mut pos = Op::linear(b * frames * WAV2VEC2_POS_GROUPS, pos_k, d / WAV2VEC2_POS_GROUPS);
+    let mut pos = Op::linear(b * frames * WAV2VEC2_POS_GROUPS, pos_k, d / WAV2VEC2_POS_GROUPS)
+        .from_convolution();
     pos.weight_elems = d * pos_k;
     out.extend([pos, Op::residual(b * frames * d), Op::norm(b * frames * d)]);
     stack.ops(b, frames, frames, None, out);

@@ -12,7 +12,8 @@ use crate::error::{Error, Result};
 pub enum Tf32Default {
     /// None: fp32 computes at the fp32 rate.
     Off,
-    /// Convolutions only (cuDNN's), matrix products at the fp32 rate.
+    /// Convolutions only (cuDNN's), matrix products at the fp32 rate: PyTorch's defaults (the one runtime with
+    /// it: the prediction's warning names its flag, `torch.backends.cudnn.allow_tf32`).
     Convolutions,
     /// Matrix products and convolutions alike.
     All,

@@ -85,7 +85,7 @@ pub struct Knob {
     pub means: &'static str,
     /// The factor the fit starts from and its prior pulls toward: 1 (the catalog's value) for a constant the
     /// catalog takes from a source or a guess; for one that is itself this fit's result over all rows (the
-    /// NPUs' kernel cost and DSP rate), the factor that gives back its value before that fit, so that a fold
+    /// NPUs' kernel cost and DSP rate, the T4's clock), the factor that gives back its value before that fit, so that a fold
     /// starts from a value no held-out row has shaped.
     pub prior: f64,
     apply: fn(f64, &mut DeviceProfile, &mut RuntimeProfile),
@@ -185,10 +185,10 @@ pub const KNOBS: [Knob; 12] = [
         apply: |f, d, _| scale(is_npu(d), &mut d.kernel_overhead_us, f),
     },
     Knob {
-        name: "gpu_sustained_clock",
-        means: "the clock the T4 sustains under load, as a share of its boost (T4_SUSTAINED_CLOCK): the catalog's GPUs whose clock is not set by the power model",
+        name: "t4_sustained_clock",
+        means: "the clock the T4 sustains under load, as a share of its boost (T4_SUSTAINED_CLOCK), the catalog's one GPU with a fixed clock below its boost",
         prior: T4_SUSTAINED_CLOCK_PRIOR / T4_SUSTAINED_CLOCK,
-        apply: |f, d, _| scale_share(is_gpu(d) && d.sustained_clock_ratio < 1.0, &mut d.sustained_clock_ratio, f),
+        apply: |f, d, _| scale_share(d.id == "cuda:t4", &mut d.sustained_clock_ratio, f),
     },
     Knob {
         name: "npu_efficiency",

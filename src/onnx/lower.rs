@@ -437,6 +437,7 @@ fn conv_op(attrs: &Attrs<'_>, x: &Value, w: &Value, y_elems: f64) -> Op {
     let mut c = Op::gemm(g, rows, cout / g, per_group_in * kk, w.elems());
     c.act_elems = x.elems() + y_elems;
     c.window = kk;
+    c.convolution = true;
     c
 }
 
@@ -483,13 +484,13 @@ fn attention_ops(
 /// of first appearance.
 pub fn merge(ops: Vec<Op>) -> Vec<Op> {
     let key = |o: &Op| {
-        let mut k = [(o.class as u64) | ((o.activation as u64) << 8); 10];
+        let mut k = [(o.class as u64) | ((o.activation as u64) << 8); 11];
         for (slot, x) in k[1..].iter_mut().zip(o.sizes()) {
             *slot = x.to_bits();
         }
         k
     };
-    let mut at: LookupMap<[u64; 10], usize> = LookupMap::default();
+    let mut at: LookupMap<[u64; 11], usize> = LookupMap::default();
     let mut merged: Vec<Op> = Vec::new();
     for op in ops {
         match at.entry(key(&op)) {

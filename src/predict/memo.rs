@@ -543,6 +543,7 @@ mod tests {
         assert_eq!(memo.len(), 6);
         let b = kept.predict(&seed, &target, Strategy::Parallel).unwrap();
         // Each model alone pays the slower call (the parallel makespan may hide it behind the kernels).
+        assert_eq!(a.models.len(), b.models.len());
         for (a, b) in a.models.iter().zip(&b.models) {
             assert!(
                 a.solo.latency_ms > b.solo.latency_ms,

@@ -182,7 +182,9 @@ pub struct SinglePrediction {
     pub traffic_mb: f64,
     /// Memory needed.
     pub memory: MemoryBreakdown,
-    /// Precision the arithmetic really runs in.
+    /// Precision the arithmetic really runs in: where it runs in two (an fp32 CNN under PyTorch on a GPU with
+    /// TF32, whose convolutions run as TF32 and its other products as fp32), the one most of its GEMM and
+    /// convolution FLOPs run in.
     pub compute_precision: Precision,
     /// Dominant limit.
     pub bound: Bound,
@@ -384,6 +386,8 @@ struct Rates {
     /// One unit's rate for GEMMs lowered from a convolution: `unit_flops`, except where the runtime runs
     /// only its fp32 convolutions as TF32 ([`Tf32Default::Convolutions`]).
     conv_unit_flops: f64,
+    /// The precision those convolutions compute in (`peak_for`'s: tf32 only where the device has the rate).
+    conv_precision: Precision,
     vector_flops: f64,
     /// The rate normalisation and softmax kernels run at: the vector DSPs' on an NPU that has them
     /// (`DeviceProfile::vector_unit_share`), else `vector_flops`.
@@ -458,10 +462,10 @@ impl Rates {
             && op.act_elems * self.act_bytes + op.weight_elems * self.weight_bytes <= self.llc_bytes
     }
 
-    /// One unit's rate for `op`: a GEMM lowered from a convolution at `conv_unit_flops`, any other at
-    /// `unit_flops`.
+    /// One unit's rate for `op`: a GEMM lowered from a convolution ([`Op::convolution`]) at
+    /// `conv_unit_flops`, any other at `unit_flops`.
     fn unit_flops_for(&self, op: &Op) -> f64 {
-        if op.window > 0.0 {
+        if op.convolution {
             self.conv_unit_flops
         } else {
             self.unit_flops
@@ -583,9 +587,10 @@ impl Placement<'_> {
 
     /// The precision the runtime computes `precision`'s matrix products at where the device has its rate,
     /// and the one it computes its convolutions at: fp32 as TF32 where the runtime does so by default
-    /// ([`RuntimeProfile::fp32_as_tf32`]); `precision` for both otherwise.
+    /// ([`RuntimeProfile::fp32_as_tf32`]) on a CUDA GPU (the defaults are cuBLAS's and cuDNN's; a profile
+    /// that gives another platform a `tf32` peak keeps fp32 for fp32); `precision` for both otherwise.
     fn runtime_precisions(&self, precision: Precision) -> (Precision, Precision) {
-        if precision != Precision::Fp32 {
+        if precision != Precision::Fp32 || self.device.platform != Platform::Cuda {
             return (precision, precision);
         }
         match self.runtime.fp32_as_tf32 {
@@ -599,7 +604,8 @@ impl Placement<'_> {
         let dev = self.device;
         let (products, convolutions) = self.runtime_precisions(precision);
         let (peak, compute) = dev.peak_for(products);
-        let conv_peak = if convolutions == products { peak } else { dev.peak_for(convolutions).0 };
+        let (conv_peak, conv_precision) =
+            if convolutions == products { (peak, compute) } else { dev.peak_for(convolutions) };
         let all_units = f64::from(dev.compute_units.max(1));
         let cpu = self.is_cpu();
         let lanes = if cpu { f64::from(self.effective_threads()) } else { all_units };
@@ -646,6 +652,7 @@ impl Placement<'_> {
             units,
             unit_flops,
             conv_unit_flops: conv_peak * 1e12 / all_units,
+            conv_precision,
             vector_flops,
             norm_flops,
             bandwidth,
@@ -1186,12 +1193,12 @@ impl Placement<'_> {
             ));
             return products;
         }
-        if r.conv_unit_flops == r.unit_flops {
+        if r.conv_precision != Precision::Tf32 {
             return products;
         }
         let flops = |ops: &[Op], conv: bool| -> f64 {
             ops.iter()
-                .filter(|op| !conv || (op.class == OpClass::Gemm && op.window > 0.0))
+                .filter(|op| !conv || (op.class == OpClass::Gemm && op.convolution))
                 .map(|op| op.flops * op.repeat)
                 .sum()
         };
@@ -1200,12 +1207,14 @@ impl Placement<'_> {
         if conv <= 0.0 {
             return products;
         }
-        warnings.push(format!(
-            "{}: {runtime} computes fp32 convolutions as TF32 on {} by default \
-             (torch.backends.cudnn.allow_tf32), its matrix products at the fp32 rate",
-            model.name, self.device.id
-        ));
         let all = flops(&work.prefill, false) + steps * flops(&work.decode_step, false);
+        warnings.push(format!(
+            "{}: {runtime} computes fp32 convolutions ({:.1} % of its FLOPs) as TF32 on {} by default \
+             (torch.backends.cudnn.allow_tf32), its matrix products at the fp32 rate",
+            model.name,
+            100.0 * conv / all,
+            self.device.id
+        ));
         if conv * 2.0 > all {
             Precision::Tf32
         } else {

@@ -475,7 +475,10 @@ export interface IndividualPrediction {
   batchSize: number;
   /** Precision asked for. */
   precision: Precision;
-  /** Precision computed in. */
+  /**
+   * Precision computed in; where a model computes in two (an fp32 CNN under PyTorch on a GPU with TF32:
+   * convolutions as TF32, other products as fp32; `warnings` says so), the one most of its FLOPs run in.
+   */
   computePrecision: Precision;
   /** Time in the schedule, ms. */
   latency: number;

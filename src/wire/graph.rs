@@ -212,6 +212,7 @@ impl OpDto {
             repeat: self.repeat,
             // The described graph keeps no convolution windows: its GEMMs count as matrix products.
             window: 0.0,
+            convolution: false,
             skip_norm: false,
             activation,
             softmax: false,

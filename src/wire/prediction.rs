@@ -70,7 +70,8 @@ pub struct IndividualDto {
     /// Precision asked for.
     #[cfg_attr(test, ts(type = "Precision"))]
     pub precision: &'static str,
-    /// Precision computed in.
+    /// Precision computed in; where a model computes in two (an fp32 CNN under PyTorch on a GPU with TF32:
+    /// convolutions as TF32, other products as fp32; `warnings` says so), the one most of its FLOPs run in.
     #[cfg_attr(test, ts(type = "Precision"))]
     pub compute_precision: &'static str,
     /// Time in the schedule, ms.
