@@ -274,6 +274,12 @@ impl Op {
         Op { convolution: true, ..self }
     }
 
+    /// The same GEMM lowered from a convolution with a `window` (kernel height × width) of taps: both
+    /// fields set together, so an operator with a window is always a convolution.
+    pub fn with_window(self, window: f64) -> Self {
+        Op { window, ..self.from_convolution() }
+    }
+
     /// The same operator for `f` times as many items: a weight GEMM gets `f` times the rows, any other GEMM
     /// and attention `f` times the problems, a memory-bound operator (an embedding gather's rows included)
     /// `f` times the elements.
@@ -644,10 +650,9 @@ impl Cnn {
             op.weight_elems = kk * f64::from(out);
             self.ops.push(op);
         } else {
-            let mut op = Op::gemm(1.0, rows, f64::from(out), kk * per_group_in, 0.0);
+            let mut op =
+                Op::gemm(1.0, rows, f64::from(out), kk * per_group_in, 0.0).with_window(kk);
             op.weight_elems = kk * per_group_in * f64::from(out);
-            op.window = kk;
-            op.convolution = true;
             // Implicit GEMM reads the input feature map once, not the k×k-expanded im2col matrix.
             op.act_elems = self.items * (input + output);
             self.ops.push(op);

@@ -434,10 +434,8 @@ fn conv_op(attrs: &Attrs<'_>, x: &Value, w: &Value, y_elems: f64) -> Op {
         d.weight_elems = w.elems();
         return d;
     }
-    let mut c = Op::gemm(g, rows, cout / g, per_group_in * kk, w.elems());
+    let mut c = Op::gemm(g, rows, cout / g, per_group_in * kk, w.elems()).with_window(kk);
     c.act_elems = x.elems() + y_elems;
-    c.window = kk;
-    c.convolution = true;
     c
 }
 

@@ -1196,18 +1196,22 @@ impl Placement<'_> {
         if r.conv_precision != Precision::Tf32 {
             return products;
         }
-        let flops = |ops: &[Op], conv: bool| -> f64 {
-            ops.iter()
-                .filter(|op| !conv || (op.class == OpClass::Gemm && op.convolution))
-                .map(|op| op.flops * op.repeat)
-                .sum()
+        // The convolutions' FLOPs and all FLOPs of one pass over `ops`.
+        let flops = |ops: &[Op]| {
+            ops.iter().fold((0.0, 0.0), |(conv, all), op| {
+                let f = op.flops * op.repeat;
+                let is_conv = op.class == OpClass::Gemm && op.convolution;
+                (if is_conv { conv + f } else { conv }, all + f)
+            })
         };
         let steps = f64::from(work.decode_steps);
-        let conv = flops(&work.prefill, true) + steps * flops(&work.decode_step, true);
+        let ((prefill_conv, prefill_all), (step_conv, step_all)) =
+            (flops(&work.prefill), flops(&work.decode_step));
+        let conv = prefill_conv + steps * step_conv;
         if conv <= 0.0 {
             return products;
         }
-        let all = flops(&work.prefill, false) + steps * flops(&work.decode_step, false);
+        let all = prefill_all + steps * step_all;
         warnings.push(format!(
             "{}: {runtime} computes fp32 convolutions ({:.1} % of its FLOPs) as TF32 on {} by default \
              (torch.backends.cudnn.allow_tf32), its matrix products at the fp32 rate",
