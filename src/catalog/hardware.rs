@@ -498,9 +498,28 @@ const CPU_TILES: [GemmTile; 2] =
 /// WGSL/Metal shader GEMMs: 64×64 workgroup tiles, 32×32 for small problems.
 const SHADER_TILES: [GemmTile; 2] =
     [GemmTile { m: 64, n: 64, efficiency: 0.6 }, GemmTile { m: 32, n: 32, efficiency: 0.4 }];
-/// Device-side cost of one CUDA kernel: launch latency and ramp-up of back-to-back small kernels, ~2-3 µs
-/// (Nsight traces of empty kernels; 'cudaLaunchKernel ~1-3 µs on CUDA 12+'). Reliability: U.
-const CUDA_KERNEL_US: f64 = 2.5;
+/// Device-side cost of one CUDA/ROCm kernel in GPU clock cycles: launch latency and ramp-up of back-to-back
+/// small kernels, ~2-3 µs (Nsight traces of empty kernels; 'cudaLaunchKernel ~1-3 µs on CUDA 12+'), taken as
+/// 2.5 µs at the A100's 1,410 MHz boost clock = 3,525 cycles. Counted in cycles because the front end that
+/// dispatches a kernel's thread blocks and the fill and drain of the SMs run at the GPU's clock: a GPU with a
+/// higher clock ([`GPU_BOOST`]: the L4 at 2,040 MHz) pays less time per kernel, one that sustains a lower
+/// clock (the T4's [`T4_SUSTAINED_CLOCK`]) more. Reliability: U (the time per kernel, not the scaling).
+pub const CUDA_KERNEL_CYCLES: f64 = 3_525.0;
+/// The boost clock each catalog GPU's peaks are quoted at, MHz, its FP32 lanes per SM (an AMD GPU's per
+/// compute unit), and where the clock comes from. The FP32 peak is SMs × lanes × 2 × clock (a test checks each
+/// row against the device's `peak_tflops.fp32`); the clock sets a kernel's fixed cost ([`CUDA_KERNEL_CYCLES`]).
+pub const GPU_BOOST: [(&str, f64, u32, &str); 10] = [
+    ("cuda:h100-sxm", 1980.0, 128, "NVIDIA H100 SXM5: 1,980 MHz boost (TechPowerUp GPU database; 66.9 FP32 TFLOPS = 132 SMs x 128 x 2 x 1.98 GHz)"),
+    ("cuda:a100-40gb", 1410.0, 64, "NVIDIA A100 Tensor Core GPU Architecture whitepaper: 1,410 MHz boost, 64 FP32 cores per SM"),
+    ("cuda:a100-80gb", 1410.0, 64, "NVIDIA A100 Tensor Core GPU Architecture whitepaper: 1,410 MHz boost, 64 FP32 cores per SM"),
+    ("cuda:a100-pcie-80gb", 1410.0, 64, "NVIDIA A100 PCIe product brief: 1,410 MHz boost (the SXM4's peaks)"),
+    ("cuda:a30", 1440.0, 64, "NVIDIA A30: 1,440 MHz boost (TechPowerUp GPU database, U; 10.3 FP32 TFLOPS = 56 SMs x 64 x 2 x 1.44 GHz)"),
+    ("cuda:v100", 1530.0, 64, "NVIDIA Tesla V100 GPU Architecture whitepaper: 1,530 MHz boost (SXM2), 64 FP32 cores per SM"),
+    ("cuda:t4", 1590.0, 64, "NVIDIA T4: 1,590 MHz boost (TechPowerUp GPU database, U; 8.1 FP32 TFLOPS = 40 SMs x 64 x 2 x 1.59 GHz)"),
+    ("cuda:l4", 2040.0, 128, "NVIDIA L4: 2,040 MHz boost (TechPowerUp GPU database, U; 30.3 FP32 TFLOPS = 58 SMs x 128 x 2 x 2.04 GHz)"),
+    ("cuda:rtx4090", 2520.0, 128, "NVIDIA Ada GPU Architecture whitepaper: RTX 4090 boost 2,520 MHz, 128 FP32 cores per SM"),
+    ("rocm:mi250", 1700.0, 64, "AMD Instinct MI250: 1,700 MHz peak engine clock (AMD datasheet), 64 FP32 lanes per CU"),
+];
 /// The L2 cache the SMs (CUs) of each catalog GPU share, MB, and where the size comes from. A kernel whose
 /// inputs, outputs and weights together fit in it reads its inputs where their producer left them, at the
 /// L2's rate ([`GPU_L2_RATE`]), and only its weights from DRAM.
@@ -767,7 +786,7 @@ fn build(d: &Dev) -> DeviceProfile {
     let (tiles, kernel_us, concurrency, interference, per_unit_bw, spin, link) = match d.kind {
         Kind::Gpu => (
             GPU_TILES.to_vec(),
-            CUDA_KERNEL_US,
+            gpu_kernel_us(d),
             Concurrency::ConcurrentKernels,
             GPU_INTERFERENCE,
             0.0,
@@ -844,6 +863,7 @@ fn build(d: &Dev) -> DeviceProfile {
         latency_corrections: Vec::new(),
         runtime_efficiency: Vec::new(),
         runtime_region_us: Vec::new(),
+        // In key order: a profile's JSON keeps its sources in a map, which reads them back sorted.
         sources: [
             ("datasheet".to_string(), d.source.to_string()),
             ("gemm_tiles".to_string(), tiles_src.to_string()),
@@ -853,6 +873,15 @@ fn build(d: &Dev) -> DeviceProfile {
             ),
         ]
         .into_iter()
+        .chain(gpu_boost(d.id).filter(|_| matches!(d.kind, Kind::Gpu)).map(|(_, mhz, _, source)| {
+            (
+                "kernel_overhead_us".to_string(),
+                format!(
+                    "{CUDA_KERNEL_CYCLES} cycles per kernel (2-3 µs at 1,410 MHz, Nsight traces of empty kernels; U) at {mhz} MHz x the sustained clock ratio {}; {source}",
+                    d.clock
+                ),
+            )
+        }))
         .chain(l2.map(|(_, _, source)| {
             (
                 "llc_mb".to_string(),
@@ -862,6 +891,19 @@ fn build(d: &Dev) -> DeviceProfile {
         .chain(tf32.map(|(_, _, source)| ("peak_tflops.tf32".to_string(), source.to_string())))
         .collect(),
     }
+}
+
+/// A GPU's fixed cost per kernel, µs: [`CUDA_KERNEL_CYCLES`] at the clock it sustains (its [`GPU_BOOST`]
+/// clock times its `sustained_clock_ratio`; the A100's 1,410 MHz for a GPU without a row, which a test keeps
+/// from happening in the catalog).
+fn gpu_kernel_us(d: &Dev) -> f64 {
+    let boost_mhz = gpu_boost(d.id).map_or(1410.0, |(_, mhz, ..)| mhz);
+    CUDA_KERNEL_CYCLES / (boost_mhz * d.clock)
+}
+
+/// The [`GPU_BOOST`] row of the GPU `id`.
+fn gpu_boost(id: &str) -> Option<(&'static str, f64, u32, &'static str)> {
+    GPU_BOOST.iter().copied().find(|(row, ..)| *row == id)
 }
 
 /// The board power `d` would draw with its compute units busy at the boost clock, W, for a GPU of
@@ -918,6 +960,41 @@ fn device_index(target: &str) -> Result<usize> {
 mod tests {
 
     use super::*;
+
+    #[test]
+    fn every_catalog_gpu_has_the_boost_clock_its_fp32_peak_implies() {
+        let gpus: Vec<&Dev> = DEVICES.iter().filter(|d| matches!(d.kind, Kind::Gpu)).collect();
+        assert_eq!(gpus.len(), GPU_BOOST.len());
+        for d in gpus {
+            let (_, mhz, lanes, _) =
+                gpu_boost(d.id).unwrap_or_else(|| panic!("{}: no boost row", d.id));
+            let peak = f64::from(d.units) * f64::from(lanes) * 2.0 * mhz * 1e6 / 1e12;
+            assert!(
+                (peak / d.peaks.fp32 - 1.0).abs() < 0.01,
+                "{}: {peak} against {}",
+                d.id,
+                d.peaks.fp32
+            );
+        }
+    }
+
+    #[test]
+    fn a_gpu_kernels_fixed_cost_is_a_count_of_cycles_at_the_clock_it_sustains() {
+        let us = |id: &str| find(id).unwrap().kernel_overhead_us;
+        // 2.5 µs at the A100's 1,410 MHz; the L4's 2,040 MHz pays 1,410 / 2,040 of it.
+        assert!((us("cuda:a100-40gb") - 2.5).abs() < 1e-12);
+        assert!((us("cuda:l4") - 2.5 * 1410.0 / 2040.0).abs() < 1e-12);
+        // The T4 at its sustained clock, below its 1,590 MHz boost: more time per kernel than at its boost.
+        let t4 = find("cuda:t4").unwrap();
+        assert!(t4.sustained_clock_ratio < 1.0);
+        assert!((t4.kernel_overhead_us - 3525.0 / (1590.0 * T4_SUSTAINED_CLOCK)).abs() < 1e-12);
+        assert!(t4
+            .sources
+            .iter()
+            .any(|(k, v)| k == "kernel_overhead_us" && v.contains("1590 MHz")));
+        // Other platforms keep their own per-kernel costs.
+        assert_eq!(us("cpu:desktop-8c"), CPU_REGION_US_PER_THREAD);
+    }
 
     #[test]
     fn a_power_limited_gpu_draws_its_int8_peak_at_its_reference_parts_energy_per_operation() {

@@ -128,7 +128,7 @@ pub const KNOBS: [Knob; 12] = [
     },
     Knob {
         name: "gpu_kernel_us",
-        means: "device-side cost of one CUDA/ROCm kernel (CUDA_KERNEL_US)",
+        means: "device-side cost of one CUDA/ROCm kernel (CUDA_KERNEL_CYCLES at the GPU's clock)",
         prior: 1.0,
         apply: |f, d, _| scale(is_gpu(d), &mut d.kernel_overhead_us, f),
     },
@@ -186,9 +186,16 @@ pub const KNOBS: [Knob; 12] = [
     },
     Knob {
         name: "t4_sustained_clock",
-        means: "the clock the T4 sustains under load, as a share of its boost (T4_SUSTAINED_CLOCK), the catalog's one GPU with a fixed clock below its boost",
+        means: "the clock the T4 sustains under load, as a share of its boost (T4_SUSTAINED_CLOCK), the catalog's one GPU with a fixed clock below its boost; its kernels' fixed cost in cycles follows it",
         prior: T4_SUSTAINED_CLOCK_PRIOR / T4_SUSTAINED_CLOCK,
-        apply: |f, d, _| scale_share(d.id == "cuda:t4", &mut d.sustained_clock_ratio, f),
+        apply: |f, d, _| {
+            // A kernel's fixed cost is a count of cycles (CUDA_KERNEL_CYCLES): it follows the clock.
+            if d.id == "cuda:t4" {
+                let before = d.sustained_clock_ratio;
+                scale_share(true, &mut d.sustained_clock_ratio, f);
+                d.kernel_overhead_us *= before / d.sustained_clock_ratio;
+            }
+        },
     },
     Knob {
         name: "npu_efficiency",
