@@ -212,7 +212,9 @@ pub struct DeviceProfile {
     pub compute_units: u32,
     /// Tile shapes of its GEMM kernels.
     pub gemm_tiles: Vec<GemmTile>,
-    /// Device-side fixed cost of one kernel (launch latency, ramp-up, barrier), µs. On CPUs: the cost of a
+    /// Device-side fixed cost of one kernel (launch latency, ramp-up, barrier), µs; for a catalog CUDA/ROCm GPU
+    /// [`CUDA_KERNEL_CYCLES`] at the clock it sustains, fixed when the profile is built (a profile read from
+    /// JSON keeps the value it gives, whatever its `sustained_clock_ratio`). On CPUs: the cost of a
     /// parallel region per thread beyond the first on a spinning pool (waking a core and meeting it at the
     /// join: cross-core cache-line round trips, higher under a hypervisor); a runtime adds its own
     /// `region_us_per_thread`, and a kernel on one thread pays neither.
@@ -504,7 +506,9 @@ const SHADER_TILES: [GemmTile; 2] =
 /// dispatches a kernel's thread blocks and the fill and drain of the SMs run at the GPU's clock: a GPU with a
 /// higher clock ([`GPU_BOOST`]: the L4 at 2,040 MHz) pays less time per kernel, one that sustains a lower
 /// clock (the T4's [`T4_SUSTAINED_CLOCK`]) more. Reliability: U (the time per kernel, not the scaling).
-pub const CUDA_KERNEL_CYCLES: f64 = 3_525.0;
+pub const CUDA_KERNEL_CYCLES: f64 = 2.5 * A100_BOOST_MHZ;
+/// The A100's boost clock, MHz (the A100 whitepaper), which [`CUDA_KERNEL_CYCLES`] is quoted at.
+const A100_BOOST_MHZ: f64 = 1410.0;
 /// The boost clock each catalog GPU's peaks are quoted at, MHz, its FP32 lanes per SM (an AMD GPU's per
 /// compute unit), and where the clock comes from. The FP32 peak is SMs × lanes × 2 × clock (a test checks each
 /// row against the device's `peak_tflops.fp32`); the clock sets a kernel's fixed cost ([`CUDA_KERNEL_CYCLES`]).
@@ -877,7 +881,7 @@ fn build(d: &Dev) -> DeviceProfile {
             (
                 "kernel_overhead_us".to_string(),
                 format!(
-                    "{CUDA_KERNEL_CYCLES} cycles per kernel (2-3 µs at 1,410 MHz, Nsight traces of empty kernels; U) at {mhz} MHz x the sustained clock ratio {}; {source}",
+                    "{CUDA_KERNEL_CYCLES} cycles per kernel (2.5 µs at {A100_BOOST_MHZ} MHz: 2-3 µs in Nsight traces of empty kernels; U) at {mhz} MHz x the sustained clock ratio {:.3}; {source}",
                     d.clock
                 ),
             )
@@ -897,7 +901,7 @@ fn build(d: &Dev) -> DeviceProfile {
 /// clock times its `sustained_clock_ratio`; the A100's 1,410 MHz for a GPU without a row, which a test keeps
 /// from happening in the catalog).
 fn gpu_kernel_us(d: &Dev) -> f64 {
-    let boost_mhz = gpu_boost(d.id).map_or(1410.0, |(_, mhz, ..)| mhz);
+    let boost_mhz = gpu_boost(d.id).map_or(A100_BOOST_MHZ, |(_, mhz, ..)| mhz);
     CUDA_KERNEL_CYCLES / (boost_mhz * d.clock)
 }
 
