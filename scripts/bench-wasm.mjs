@@ -3,7 +3,9 @@
 // table on stderr). A benchmark, not a test: it only reports.
 //
 // Cases: predict (parallel) of 3 and 50 models, recommend (throughput) of 3, 8 and 50 models, on
-// `cuda:a100-40gb` and `cpu`, each by a predictor with its memo and by one without (`/no-memo`). 3 models = the seed workload; N models = the catalog (listModels() order)
+// `cuda:a100-40gb` and `cpu`, each by a predictor with its memo and by one without (`/no-memo`); and the
+// serving simulator's events per second (`serve/parallel`, `serve/fifo`; `measureServe`). 3 models = the seed
+// workload; N models = the catalog (listModels() order)
 // cycled, model i at batch 1 + i mod 4 (src/bench.rs `catalog_mix`). Each case: 50 ms of warm-up, then
 // samples of about 2 ms of calls (20 ms in Chromium, whose clock is coarse) for `--seconds` (default 1); the
 // figure is the median time per call. Each case with its memo also gives `copyUs`, the median time a plain
@@ -79,7 +81,42 @@ function measureAll(pkg, seed, seconds, only, sampleMs = 2) {
   return out;
 }
 
-const report = { secondsPerCase: seconds, builds: {} };
+// The serving simulator's cases of `mmperf bench` (src/native/speed.rs, src/bench.rs `serve_config`) through
+// `simulateServing`: the seed workload on `cuda:a100-40gb`, every model at the same Poisson rate, 90 % of the
+// sustainable load (the capacity search's scale, which the result gives to 4 digits, so the rate and the
+// events can differ from the native run's in the last digits), about 200,000 requests, arrival seed 0. Each
+// case: the median time per run over `seconds` (at least 5 runs); events per second = the run's simulated
+// events over it. Runs in node and, as source text, in the page.
+function measureServe(pkg, seed, seconds, only) {
+  const out = [];
+  for (const policy of ['parallel', 'fifo']) {
+    const name = `serve/${policy}`;
+    if (only && !name.includes(only)) continue;
+    const p = new pkg.MultiModelPredictor({ hardware: 'cuda:a100-40gb' });
+    // Equal rates whose one-at-a-time load is 1, as the native case sets them.
+    const solo = p.predictMultiModelPerformance(seed, undefined, 'parallel').individualPredictions;
+    const load = solo.reduce((sum, m) => sum + m.soloLatency / 1e3, 0);
+    const probe = p.simulateServing(seed, undefined, { rate: 1 / load, policy, durationS: 2000 * load, seed: 0 });
+    const rate = (0.9 * probe.maxSustainableScale) / load;
+    const options = { rate, policy, durationS: 200000 / (rate * seed.length), seed: 0, capacity: false };
+    const run = () => p.simulateServing(seed, undefined, options);
+    const events = run().events;
+    const runs = [];
+    const start = performance.now();
+    while (performance.now() - start < seconds * 1000 || runs.length < 5) {
+      const t = performance.now();
+      run();
+      runs.push(performance.now() - t);
+    }
+    runs.sort((a, b) => a - b);
+    const medianMs = runs[runs.length >> 1];
+    out.push({ name, events, medianMs, eventsPerS: events / (medianMs / 1e3), runs: runs.length });
+    p.free();
+  }
+  return out;
+}
+
+const report = { secondsPerCase: seconds, builds: {}, serve: {} };
 
 const mmperf = join(root, 'target', 'release', 'mmperf');
 try {
@@ -89,11 +126,14 @@ try {
 }
 if (existsSync(mmperf)) {
   const args = ['bench', '--json', '--seconds', String(seconds), ...(only ? ['--only', only] : [])];
-  report.builds.native = JSON.parse(execFileSync(mmperf, args, { encoding: 'utf8' })).cases;
+  const native = JSON.parse(execFileSync(mmperf, args, { encoding: 'utf8' }));
+  report.builds.native = native.cases;
+  report.serve.native = native.serve;
 }
 
 const pkg = await loadPackage();
 report.builds.node = measureAll(pkg, seed, seconds, only);
+report.serve.node = measureServe(pkg, seed, seconds, only);
 if (otherPkg) {
   const { readFileSync: read } = await import('node:fs');
   const other = await import(join(otherPkg, 'multimodel_perf.js'));
@@ -107,13 +147,17 @@ try {
   const page = await browser.newPage();
   await page.goto(`${base}/tests/js/smoke.html`);
   await page.waitForFunction(() => window.__result !== undefined);
-  report.builds.chromium = await page.evaluate(async ({ seed, seconds, only, src }) => {
+  const inPage = await page.evaluate(async ({ seed, seconds, only, src, serveSrc }) => {
     const pkg = await import('/pkg/web/multimodel_perf.js');
     await pkg.default();
     // Chromium coarsens performance.now() to 0.1 ms here (no cross-origin isolation): 20 ms samples keep that
     // under 0.5 %.
-    return new Function('return ' + src)()(pkg, seed, seconds, only, 20);
-  }, { seed, seconds, only, src: measureAll.toString() });
+    const cases = new Function('return ' + src)()(pkg, seed, seconds, only, 20);
+    const serve = new Function('return ' + serveSrc)()(pkg, seed, seconds, only);
+    return { cases, serve };
+  }, { seed, seconds, only, src: measureAll.toString(), serveSrc: measureServe.toString() });
+  report.builds.chromium = inPage.cases;
+  report.serve.chromium = inPage.serve;
 } finally {
   await close();
 }
@@ -125,5 +169,17 @@ console.error(`${'case'.padEnd(32)} ${'native µs'.padStart(10)} ${'node µs'.pa
 for (const r of rows) {
   const f = (x, w) => (x === undefined || Number.isNaN(x) ? '-' : x.toFixed(1)).padStart(w);
   console.error(`${r.name.padEnd(32)} ${f(r.native, 10)} ${f(r.node, 10)} ${f(r.chromium, 12)}  ${f(r.node / r.native, 11)} ${f(r.chromium / r.native, 15)}  ${f(r.copy, 19)}`);
+}
+const serveRows = (report.serve.node ?? []).map((c, i) => ({
+  name: c.name,
+  events: c.events,
+  native: report.serve.native?.find((n) => n.name === c.name)?.eventsPerS,
+  node: c.eventsPerS,
+  chromium: report.serve.chromium?.[i]?.eventsPerS,
+}));
+if (serveRows.length > 0) {
+  console.error(`${'serving simulator'.padEnd(32)} ${'events'.padStart(10)} ${'native M/s'.padStart(11)} ${'node M/s'.padStart(9)} ${'chromium M/s'.padStart(13)}`);
+  const m = (x, w) => (x === undefined || Number.isNaN(x) ? '-' : (x / 1e6).toFixed(2)).padStart(w);
+  for (const r of serveRows) console.error(`${r.name.padEnd(32)} ${String(r.events).padStart(10)} ${m(r.native, 11)} ${m(r.node, 9)} ${m(r.chromium, 13)}`);
 }
 console.log(JSON.stringify(report, null, 2));
