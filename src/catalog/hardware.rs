@@ -877,7 +877,7 @@ fn build(d: &Dev) -> DeviceProfile {
             ),
         ]
         .into_iter()
-        .chain(gpu_boost(d.id).filter(|_| matches!(d.kind, Kind::Gpu)).map(|(_, mhz, _, source)| {
+        .chain(gpu_boost(d.id).map(|(_, mhz, _, source)| {
             (
                 "kernel_overhead_us".to_string(),
                 format!(
