@@ -10,6 +10,7 @@ use std::process::Command;
 
 use multimodel_perf::catalog::arch::{Activation, OpClass};
 use multimodel_perf::catalog::models::{self, InputShape};
+use multimodel_perf::catalog::runtime::RuntimeProfile;
 use multimodel_perf::catalog::{ModelType, Precision};
 use multimodel_perf::onnx::proto::dtype;
 use multimodel_perf::onnx::{describe, DimSource, Options};
@@ -144,7 +145,8 @@ fn a_small_cnn_is_counted_as_by_hand() {
 
 #[test]
 fn the_entry_predicts_like_any_model_and_as_the_catalog_model_with_the_same_kernels() {
-    // With Q, K and V in one GEMM, the graph runs the catalog BERT's kernels plus one Split per layer.
+    // With Q, K and V in one GEMM, the graph runs the catalog BERT's kernels plus one Split per layer: as
+    // fast, but for those 12 kernels' launches where the host's pace decides (PyTorch on a GPU at batch 1).
     let d = describe(
         graphs::Bert { fused_qkv: true, ..graphs::Bert::BASE }.encode("1", "128"),
         &Options { name: Some("my-bert".into()), ..Options::default() },
@@ -163,8 +165,12 @@ fn the_entry_predicts_like_any_model_and_as_the_catalog_model_with_the_same_kern
             p.models.iter().find(|m| &*m.name == name).map(|m| m.solo.latency_ms).unwrap()
         };
         let (mine, catalog) = (alone("my-bert"), alone("bert-base-uncased"));
+        let rt = RuntimeProfile::find(&t.device.default_runtime).unwrap();
+        let per_kernel_us =
+            if target == "cpu" { rt.cpu_host_overhead_us } else { rt.host_overhead_us };
+        let splits_ms = 12.0 * per_kernel_us / 1e3;
         assert!(
-            (mine / catalog - 1.0).abs() < 0.05,
+            (mine - catalog).abs() < 0.05 * catalog + splits_ms,
             "{target}: described {mine} ms, catalog {catalog} ms"
         );
     }

@@ -19,7 +19,7 @@ use crate::catalog::hardware::{
     T4_SUSTAINED_CLOCK_PRIOR,
 };
 use crate::catalog::models::Work;
-use crate::catalog::runtime::RuntimeProfile;
+use crate::catalog::runtime::{RuntimeProfile, PYTORCH_GPU_HOST_US, PYTORCH_GPU_HOST_US_PRIOR};
 use crate::catalog::Precision;
 use crate::minmax;
 use crate::predict::single::{Placement, SinglePrediction};
@@ -85,7 +85,7 @@ pub struct Knob {
     pub means: &'static str,
     /// The factor the fit starts from and its prior pulls toward: 1 (the catalog's value) for a constant the
     /// catalog takes from a source or a guess; for one that is itself this fit's result over all rows (the
-    /// NPUs' kernel cost and DSP rate, the T4's clock), the factor that gives back its value before that fit, so that a fold
+    /// NPUs' kernel cost and DSP rate, the T4's clock, PyTorch's host time per kernel on GPUs), the factor that gives back its value before that fit, so that a fold
     /// starts from a value no held-out row has shaped.
     pub prior: f64,
     apply: fn(f64, &mut DeviceProfile, &mut RuntimeProfile),
@@ -172,8 +172,8 @@ pub const KNOBS: [Knob; 12] = [
     },
     Knob {
         name: "pytorch_gpu_host_us",
-        means: "PyTorch eager's host time per kernel on GPUs (host_us)",
-        prior: 1.0,
+        means: "PyTorch eager's host time per kernel on GPUs (PYTORCH_GPU_HOST_US)",
+        prior: PYTORCH_GPU_HOST_US_PRIOR / PYTORCH_GPU_HOST_US,
         apply: |f, d, r| {
             scale(r.name == "pytorch" && d.platform != Platform::Cpu, &mut r.host_overhead_us, f)
         },

@@ -1072,10 +1072,11 @@ mod tests {
     #[test]
     fn models_running_at_once_on_a_power_limited_gpu_share_its_power_budget() {
         use crate::catalog::Precision;
-        // Three BERT-base int8 at batch 8 on the L4: each alone busies its tensor cores within the 72 W at
-        // nearly the boost clock; at once they would draw far more, so the device clocks down for them all.
+        // Three BERT-base int8 at batch 32 on the L4 (kernels that outlast PyTorch's launches): each alone
+        // busies its tensor cores within the 72 W at nearly the boost clock; at once they would draw far more,
+        // so the device clocks down for them all.
         let bert =
-            || ModelSpec::named("bert-base-uncased").with_batch(8).with_precision(Precision::Int8);
+            || ModelSpec::named("bert-base-uncased").with_batch(32).with_precision(Precision::Int8);
         let prep = prepared(vec![bert(), bert(), bert()], "cuda:l4");
         let l4 = &prep.devices[0];
         let budget = power_budget(l4).unwrap();

@@ -28,7 +28,7 @@
 //! let prep = MultiModelPredictor::default().prepare(&workload, &Target::new("cuda:a100-40gb")?)?;
 //! let arrivals = vec![
 //!     Arrivals::Poisson { rate_per_s: 30.0 },
-//!     Arrivals::Periodic { rate_per_s: 5.0 },
+//!     Arrivals::Periodic { rate_per_s: 2.0 },
 //! ];
 //! let report = serve::simulate(&prep, &ServeConfig::new(arrivals, Policy::Fifo, 60.0))?;
 //! let bert = report.models[0].latency.expect("bert received requests");
