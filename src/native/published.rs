@@ -235,6 +235,10 @@ pub struct Case {
 /// models grows by under 1 % from 1,024 to 2,048 on every catalog GPU, so the bound only ends the search.
 pub const OFFLINE_MAX_BATCH: u32 = 4096;
 
+/// The catalog's CUDA/ROCm GPUs sold as desktop graphics cards, reported with the consumer GPUs (the M1's MPS)
+/// rather than the datacenter ones.
+pub const CONSUMER_GPUS: [&str; 1] = ["cuda:rtx4090"];
+
 impl Case {
     /// The row prepared, or why it cannot be predicted (a precision, runtime or missing batch size the
     /// model does not describe).
@@ -337,6 +341,9 @@ impl Case {
             return "NPU";
         }
         match self.device.platform {
+            Platform::Cuda | Platform::Rocm if CONSUMER_GPUS.contains(&self.device.id.as_str()) => {
+                "consumer GPU"
+            }
             Platform::Cuda | Platform::Rocm => "datacenter GPU",
             Platform::Mps | Platform::Webgpu => "consumer GPU",
             Platform::Cpu | Platform::Openvino | Platform::Wasm => "CPU",
