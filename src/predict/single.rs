@@ -240,6 +240,16 @@ impl LaunchQueue {
         self.issued = last_issue;
         self.done - before
     }
+
+    /// How much later a run of `times` kernels tallied `t` finishes: on a CPU their own wall time (the thread
+    /// that dispatches also computes), on an accelerator the queue's ([`LaunchQueue::run`]).
+    fn kernels(&mut self, t: &Tally, times: f64, cpu: bool) -> f64 {
+        if cpu {
+            t.wall_us * times
+        } else {
+            self.run(t.device_us, t.host_us, times)
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -1089,14 +1099,15 @@ impl Placement<'_> {
         let mut total = Tally::default();
         let call = self.call_us(r);
         let mut queue = LaunchQueue::after_call(call);
+        let mut wall = 0.0;
         self.kernels(r, ops, |_, t, times| {
             total.add(t, times);
-            queue.run(t.device_us, t.host_us, times);
+            wall += queue.kernels(t, times, r.cpu);
         });
+        total.wall_us = wall;
         if !r.cpu {
             // An accelerator's kernels overlap their launches ([`LaunchQueue`]); what the queue's finish
             // exceeds the kernels' busy time by is overhead (launches, and the host's pace where it is slower).
-            total.wall_us = queue.done - call;
             total.overhead_us = total.wall_us - total.compute_bound_us - total.memory_bound_us;
         }
         total.wall_us += call;
@@ -1140,12 +1151,7 @@ impl Placement<'_> {
                 let slot = &mut out[OperatorKind::of(op) as usize];
                 slot.kernels += t.kernels * repeat * runs;
                 // On an accelerator a kernel's share is how much later the queue finishes for it.
-                let wall = if rates.cpu {
-                    t.wall_us * repeat
-                } else {
-                    queue.run(t.device_us, t.host_us, repeat)
-                };
-                slot.ms += wall * runs / 1000.0;
+                slot.ms += queue.kernels(t, repeat, rates.cpu) * runs / 1000.0;
             });
             out[OperatorKind::Call as usize].ms += call * runs / 1000.0;
         }
