@@ -270,6 +270,26 @@ mod tests {
     }
 
     #[test]
+    fn a_gpus_fp32_tile_gain_is_read_written_and_bounded() {
+        // Catalog: the GPUs with one FP32 pipe per SM sub-partition have it, the doubled-FP32 ones and CPUs not.
+        assert_eq!(parse_hardware(r#"{"base":"cuda:v100"}"#).unwrap().fp32_tile_gain, 1.25);
+        assert_eq!(parse_hardware(r#"{"base":"cuda:l4"}"#).unwrap().fp32_tile_gain, 1.0);
+        assert_eq!(parse_hardware(r#"{"base":"cpu"}"#).unwrap().fp32_tile_gain, 1.0);
+        let d = parse_hardware(r#"{"base":"cuda:t4","fp32_tile_gain":1.1}"#).unwrap();
+        assert_eq!(d.fp32_tile_gain, 1.1);
+        // A profile's own gain does not keep the base device's source for the catalog's.
+        assert!(d.sources.iter().all(|(k, _)| k != "fp32_tile_gain"), "{:?}", d.sources);
+        let back = serde_json::to_value(crate::wire::device::HardwareProfileDto::from(&d)).unwrap();
+        assert_eq!(back["fp32_tile_gain"], 1.1);
+        for bad in ["0", "-1", "4.5"] {
+            let json = format!(r#"{{"base":"cuda:t4","fp32_tile_gain":{bad}}}"#);
+            let err = parse_hardware(&json).unwrap_err().to_string();
+            assert!(err.contains("hardware.fp32_tile_gain"), "{err}");
+            assert!(err.contains("positive number up to 4"), "{err}");
+        }
+    }
+
+    #[test]
     fn a_measured_region_cost_names_its_runtime_and_stays_in_range() {
         let d = parse_hardware(r#"{"base":"cpu","runtime_region_us":{"builtin":119.3}}"#).unwrap();
         assert_eq!(d.runtime_region_us, vec![("builtin".to_string(), 119.3)]);

@@ -269,6 +269,16 @@ impl Op {
         ]
     }
 
+    /// A convolution's input positions per output position: its stride squared (1 for a stride-1 "same"
+    /// convolution, 4 for stride 2), read from its input elements (`act_elems − out_elems`) over its output
+    /// rows times its input channels per problem (`k / window`); 0 for an operator without a window.
+    pub fn input_per_output(&self) -> f64 {
+        if self.window <= 0.0 || self.batches * self.m * self.k <= 0.0 {
+            return 0.0;
+        }
+        (self.act_elems - self.out_elems) / (self.batches * self.m * self.k / self.window)
+    }
+
     /// The same GEMM marked as lowered from a convolution ([`Op::convolution`]).
     pub fn from_convolution(self) -> Self {
         Op { convolution: true, ..self }
@@ -901,6 +911,26 @@ mod tests {
             net.ops.iter().filter(|o| o.class == OpClass::Gemm).map(|o| o.flops * o.repeat).sum();
         assert!((gemm / 2e9 - 4.089).abs() < 0.02, "{} GMACs", gemm / 2e9);
         assert_eq!(net.params, 25_557_032.0);
+    }
+
+    #[test]
+    fn a_convolutions_input_positions_per_output_are_its_stride_squared() {
+        // ResNet-50 v1.5 at batch 2: thirteen 3×3 convolutions at stride 1, three at stride 2 (the first of
+        // stages 2-4), the 7×7 stem at stride 2; no matrix product has a window.
+        let net = Cnn::build(CnnFamily::ResNet50, 2.0, 224);
+        let count = |window: f64, ratio: f64| -> f64 {
+            net.ops
+                .iter()
+                .filter(|o| o.window == window && (o.input_per_output() - ratio).abs() < 1e-9)
+                .map(|o| o.repeat)
+                .sum()
+        };
+        assert_eq!(count(9.0, 1.0), 13.0);
+        assert_eq!(count(9.0, 4.0), 3.0);
+        assert_eq!(count(49.0, 4.0), 1.0);
+        let windowless: Vec<&Op> = net.ops.iter().filter(|o| o.window == 0.0).collect();
+        assert!(!windowless.is_empty());
+        assert!(windowless.iter().all(|o| o.input_per_output() == 0.0));
     }
 
     #[test]

@@ -265,6 +265,11 @@ pub struct DeviceProfile {
     /// so does attention's softmax: an NPU with such DSPs runs attention as its two matrix products around a
     /// softmax, never fused. Only serial-queue devices have them ([`DeviceProfile::vector_dsp_share`]).
     pub vector_unit_share: f64,
+    /// CUDA GPUs: how many times the share of its peak a GEMM tile sustains on the tensor cores (`gemm_tiles`'
+    /// efficiency) it sustains of the FP32 peak on the CUDA cores, where a kernel computes in FP32 (capped at
+    /// the whole peak); 1 elsewhere. A tensor-core tile is fed by the same registers and shared memory as a
+    /// CUDA-core one for 8-16x the arithmetic, so it leaves more of its peak idle ([`GPU_FP32_TILE_GAIN`]).
+    pub fp32_tile_gain: f64,
     /// CPUs: width of the FMA datapath the FP32 peak assumes, bits: 512 on cores with two 512-bit FMA pipes
     /// (Zen 5, Xeon Gold and Platinum), 256 where 512-bit instructions are split over 256-bit pipes (Zen 4) or
     /// the widest vectors are AVX2's; 0 = unknown. A runtime whose GEMMs use narrower vectors on this CPU
@@ -551,6 +556,14 @@ const GPU_TF32: [(&str, f64, &str); 7] = [
     ("cuda:l4", 60.0, "NVIDIA L4 datasheet: TF32 Tensor Core 120 TFLOPS with sparsity, halved for dense"),
     ("cuda:rtx4090", 82.6, "NVIDIA Ada GPU Architecture whitepaper: RTX 4090 peak TF32 Tensor 82.6 TFLOPS dense"),
 ];
+/// On a CUDA GPU with one FP32 pipe per SM sub-partition (64 FP32 lanes per SM, [`GPU_BOOST`]: Volta, Turing,
+/// GA100), the share of the FP32 peak a GEMM tile on the CUDA cores sustains over the share of the tensor peak
+/// the same tile sustains on the tensor cores (`GPU_TILES`): cuBLAS SGEMM and cuDNN's FP32 implicit GEMM run
+/// at about 85-90 % of the FP32 peak on large problems where tensor-core tiles reach about 70 % of theirs,
+/// 0.875 / 0.70 = 1.25 (U). GPUs with 128 FP32 lanes per SM (Ada, Hopper) keep 1: half of Ada's lanes share
+/// their issue slot with integer work, and cuBLAS SGEMM sustains about 60 % of such a doubled peak (RTX A6000,
+/// GA102: 23.3 of 38.7 TFLOP/s at 4096², U). `tests/published.rs` fits it as `gpu_fp32_tile_gain`.
+pub const GPU_FP32_TILE_GAIN: f64 = 1.25;
 /// A GPU's L2 read rate over its achievable DRAM bandwidth. No datasheet gives the L2's rate: 2x is a starting
 /// value (U) that the published rows keep: `tests/published.rs` fits it as `gpu_l2_rate` with leave-one-source-
 /// out cross-validation, ×1 in five of six folds and ×1.09 in the sixth (session 36; with the rate fixed, 1.5x
@@ -860,6 +873,7 @@ fn build(d: &Dev) -> DeviceProfile {
         llc_bandwidth_gbps: l2
             .map_or(0.0, |_| GPU_L2_RATE * d.bw * d.bw_eff / f64::from(d.units.max(1))),
         vector_unit_share: if matches!(d.kind, Kind::Npu(_)) { NPU_VECTOR_UNIT_SHARE } else { 0.0 },
+        fp32_tile_gain: fp32_tile_gain(d).map_or(1.0, |(gain, _)| gain),
         fma_width_bits: 0,
         cpu_vendor: String::new(),
         default_runtime: default_runtime(platform).to_string(),
@@ -868,15 +882,16 @@ fn build(d: &Dev) -> DeviceProfile {
         runtime_efficiency: Vec::new(),
         runtime_region_us: Vec::new(),
         // In key order: a profile's JSON keeps its sources in a map, which reads them back sorted.
-        sources: [
-            ("datasheet".to_string(), d.source.to_string()),
-            ("gemm_tiles".to_string(), tiles_src.to_string()),
-            (
-                "interference_per_model".to_string(),
-                "assumed a few % per co-runner; refitted by calibration".to_string(),
-            ),
-        ]
-        .into_iter()
+        sources: [("datasheet".to_string(), d.source.to_string())]
+            .into_iter()
+            .chain(fp32_tile_gain(d).map(|(_, source)| ("fp32_tile_gain".to_string(), source)))
+            .chain([
+                ("gemm_tiles".to_string(), tiles_src.to_string()),
+                (
+                    "interference_per_model".to_string(),
+                    "assumed a few % per co-runner; refitted by calibration".to_string(),
+                ),
+            ])
         .chain(gpu_boost(d.id).map(|(_, mhz, _, source)| {
             (
                 "kernel_overhead_us".to_string(),
@@ -903,6 +918,20 @@ fn build(d: &Dev) -> DeviceProfile {
 fn gpu_kernel_us(d: &Dev) -> f64 {
     let boost_mhz = gpu_boost(d.id).map_or(A100_BOOST_MHZ, |(_, mhz, ..)| mhz);
     CUDA_KERNEL_CYCLES / (boost_mhz * d.clock)
+}
+
+/// A CUDA GPU's [`GPU_FP32_TILE_GAIN`] and where it comes from: those with 64 FP32 lanes per SM
+/// ([`GPU_BOOST`]); none for any other device.
+fn fp32_tile_gain(d: &Dev) -> Option<(f64, String)> {
+    let (_, _, lanes, source) = gpu_boost(d.id)?;
+    (d.id.starts_with("cuda:") && lanes == 64).then(|| {
+        (
+            GPU_FP32_TILE_GAIN,
+            format!(
+                "CUDA-core GEMM tiles sustain {GPU_FP32_TILE_GAIN}x the tensor-core tiles' share of their peak (cuBLAS SGEMM ~85-90 % of FP32 peak against ~70 %, U): one FP32 pipe per SM sub-partition, 64 lanes per SM ({source})"
+            ),
+        )
+    })
 }
 
 /// The [`GPU_BOOST`] row of the GPU `id`.

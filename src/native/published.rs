@@ -116,7 +116,7 @@ fn scale_share(on: bool, value: &mut f64, f: f64) {
 }
 
 /// The fitted constants. Each scales one catalog constant on the devices or the runtime it names.
-pub const KNOBS: [Knob; 12] = [
+pub const KNOBS: [Knob; 13] = [
     Knob {
         name: "gpu_tile_efficiency",
         means: "share of the tensor peak CUDA/ROCm GEMM tiles sustain (GPU_TILES in catalog/hardware.rs)",
@@ -125,6 +125,12 @@ pub const KNOBS: [Knob; 12] = [
             let on = is_gpu(d);
             d.gemm_tiles.iter_mut().for_each(|t| scale_share(on, &mut t.efficiency, f));
         },
+    },
+    Knob {
+        name: "gpu_fp32_tile_gain",
+        means: "how much more of the FP32 peak CUDA-core GEMM tiles sustain than tensor-core tiles of theirs (GPU_FP32_TILE_GAIN)",
+        prior: 1.0,
+        apply: |f, d, _| scale(is_gpu(d), &mut d.fp32_tile_gain, f),
     },
     Knob {
         name: "gpu_kernel_us",

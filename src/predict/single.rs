@@ -474,6 +474,10 @@ struct Rates {
     pointwise_gemm: bool,
     /// CPUs: how the runtime runs matrix-vector products here ([`Placement::gemv`]).
     gemv: Gemv,
+    /// The device's `fp32_tile_gain` where matrix products compute in FP32 on a CUDA or ROCm GPU, else 1.
+    products_tile_gain: f64,
+    /// The same for convolutions (which compute in `conv_precision`).
+    conv_tile_gain: f64,
 }
 
 /// How a runtime runs matrix-vector products on a CPU ([`Rates::is_gemv`]), resolved once per placement.
@@ -485,6 +489,18 @@ struct Gemv {
     packs: bool,
     /// Share of the read bandwidth the weights stream at.
     read_share: f64,
+}
+
+/// Multiplies a direct 3×3 convolution does per multiply of Winograd's minimal filtering F(2×2, 3×3): 36 for
+/// each 2×2 block of outputs against 16 (Lavin and Gray, "Fast Algorithms for Convolutional Neural Networks",
+/// CVPR 2016). cuDNN and MIOpen run FP32 3×3 stride-1 convolutions this way (cuDNN's
+/// `CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD`); their tensor-core (FP16, TF32, int8) convolutions are implicit GEMMs.
+pub const WINOGRAD_F2X2_3X3: f64 = 36.0 / 16.0;
+
+/// Whether `op` is a convolution Winograd's F(2×2, 3×3) computes: a 3×3 window at stride 1
+/// ([`Op::input_per_output`] below the 4 of stride 2).
+fn winograd(op: &Op) -> bool {
+    op.convolution && op.window == 9.0 && op.input_per_output() < 2.0
 }
 
 impl Rates {
@@ -683,6 +699,9 @@ impl Placement<'_> {
         let per_kernel =
             if cpu { self.runtime.cpu_host_overhead_us } else { self.runtime.host_overhead_us };
         let narrow_share = self.gemm_width_share();
+        let gpu = dev.platform.is_cuda_or_rocm();
+        let fp32_gain =
+            |p: Precision| if gpu && p == Precision::Fp32 { dev.fp32_tile_gain } else { 1.0 };
         let rates = Rates {
             core_bw: dev.per_unit_bandwidth_gbps * 1e9,
             llc_core_bw: dev.llc_bandwidth_gbps * 1e9,
@@ -707,13 +726,15 @@ impl Placement<'_> {
             act_bytes: act.activation_bytes(),
             weight_bytes: precision.weight_bytes(),
             cpu,
-            gpu: dev.platform.is_cuda_or_rocm(),
+            gpu,
             efficiency,
             narrow_share,
             gemm_ratio: self.gemm_kernel_ratio(),
             best_tile: dev.gemm_tiles.iter().map(|t| t.efficiency).fold(0.0, f64::max),
             pointwise_gemm: self.pointwise_gemm(1),
             gemv: self.gemv(),
+            products_tile_gain: fp32_gain(compute),
+            conv_tile_gain: fp32_gain(conv_precision),
         };
         (rates, compute)
     }
@@ -759,6 +780,14 @@ impl Placement<'_> {
         // tile that moves data more than it computes (a few rows) stays as fast as its data allows.
         let width_cap = width_share * r.best_tile;
         let padded = r.cpu && op.m > GEMV_ROWS;
+        // FP32 on a GPU's CUDA cores: its tiles sustain more of that peak (`fp32_tile_gain`), and a 3×3
+        // stride-1 convolution runs as Winograd's F(2×2, 3×3), with 2.25 times fewer multiplies.
+        let gain = if op.convolution { r.conv_tile_gain } else { r.products_tile_gain };
+        let flops = if r.gpu && r.conv_precision == Precision::Fp32 && winograd(op) {
+            op.flops / WINOGRAD_F2X2_3X3
+        } else {
+            op.flops
+        };
         // A fused attention kernel on an accelerator runs at a share of its tile's rate.
         let attention = if !r.cpu && op.class == OpClass::Attention {
             self.runtime.attention_share
@@ -775,15 +804,15 @@ impl Placement<'_> {
             // divisions is the loop's latency), the padding as padded rows and columns over the real ones.
             let (work, area) = if padded {
                 let rows = padded_rows(op.m, tm, r.micro.0, per_m);
-                (op.flops * rows * padded_len(op.n, tn, r.micro.1, per_n), op.m * op.n)
+                (flops * rows * padded_len(op.n, tn, r.micro.1, per_n), op.m * op.n)
             } else {
-                (op.flops, 1.0)
+                (flops, 1.0)
             };
             let waves = count_ceil(quotient(tiles, r.lanes));
             let tile_efficiency = if width_share < 1.0 {
                 minmax::min(tile.efficiency, width_cap)
             } else {
-                tile.efficiency
+                minmax::min(tile.efficiency * gain, 1.0)
             };
             let rate = lane_rate * tile_efficiency * efficiency * r.gemm_ratio * attention;
             let t = serial * waves * work / (area * tiles * rate);
@@ -1365,7 +1394,7 @@ impl Placement<'_> {
 mod tests {
     use super::{
         count_ceil, count_floor, padded_len, padded_rows, pow2_recip, quotient, LaunchQueue,
-        Placement, SinglePrediction, DSP_GELU_OPS_PER_ELEM, MB,
+        Placement, SinglePrediction, DSP_GELU_OPS_PER_ELEM, MB, WINOGRAD_F2X2_3X3,
     };
     use crate::catalog::arch::{Activation, Op, OpClass};
     use crate::catalog::hardware;
@@ -1743,6 +1772,50 @@ mod tests {
         assert!((extra(&pointwise, 2) - want(&pointwise, 2, 0.0)).abs() < 1e-6);
         // A linear layer is no convolution.
         assert_eq!(extra(&conv(0.0, 8.0), 2), 0.0);
+    }
+
+    #[test]
+    fn fp32_on_cuda_cores_runs_at_the_tile_gain_and_3x3_stride_1_convolutions_as_winograd() {
+        let v100 = hardware::find("cuda:v100").unwrap();
+        assert_eq!(v100.fp32_tile_gain, hardware::GPU_FP32_TILE_GAIN);
+        let flat = hardware::DeviceProfile { fp32_tile_gain: 1.0, ..v100.clone() };
+        let runtime = RuntimeProfile::find("pytorch").unwrap();
+        // Compute time of `op` at `precision`, s.
+        let compute = |device: &hardware::DeviceProfile, precision: Precision, op: &Op| {
+            let p = Placement { device, runtime: &runtime, threads: 1 };
+            let (r, _) = p.rates(precision);
+            p.gemm(&r, op).0
+        };
+        // A 3×3 convolution of 64 channels over 56×56 at batch 32, at `stride`.
+        let conv = |stride: f64| {
+            let (items, out_px, cin, cout) = (32.0, 56.0 * 56.0, 64.0, 64.0);
+            let mut op =
+                Op::gemm(1.0, items * out_px, cout, 9.0 * cin, 9.0 * cin * cout).with_window(9.0);
+            op.act_elems = items * (out_px * stride * stride * cin + out_px * cout);
+            op
+        };
+        let (one, two) = (conv(1.0), conv(2.0));
+        assert_eq!((one.input_per_output(), two.input_per_output()), (1.0, 4.0));
+        let product = Op::linear(8192.0, 4096.0, 4096.0);
+        // FP32: every tile at the gain; the stride-1 convolution also with 2.25 times fewer multiplies.
+        let gain =
+            compute(&flat, Precision::Fp32, &product) / compute(&v100, Precision::Fp32, &product);
+        assert!((gain - hardware::GPU_FP32_TILE_GAIN).abs() < 1e-9, "{gain}");
+        let strided = compute(&flat, Precision::Fp32, &two) / compute(&v100, Precision::Fp32, &two);
+        assert!((strided - hardware::GPU_FP32_TILE_GAIN).abs() < 1e-9, "{strided}");
+        let winograd =
+            compute(&v100, Precision::Fp32, &two) / compute(&v100, Precision::Fp32, &one);
+        assert!((winograd - WINOGRAD_F2X2_3X3).abs() < 1e-9, "{winograd}");
+        // FP16 runs on the tensor cores: neither.
+        assert_eq!(
+            compute(&flat, Precision::Fp16, &product),
+            compute(&v100, Precision::Fp16, &product)
+        );
+        assert_eq!(compute(&v100, Precision::Fp16, &one), compute(&v100, Precision::Fp16, &two));
+        // A CPU has no gain and no Winograd.
+        let cpu = hardware::find("cpu").unwrap();
+        assert_eq!(cpu.fp32_tile_gain, 1.0);
+        assert_eq!(compute(&cpu, Precision::Fp32, &one), compute(&cpu, Precision::Fp32, &two));
     }
 
     #[test]

@@ -351,6 +351,11 @@ export interface HardwareProfile {
    */
   vector_unit_share?: number;
   /**
+   * CUDA GPUs: how many times the tensor-core tiles' share of their peak a GEMM tile sustains of the FP32
+   * peak on the CUDA cores, above 0 up to 4 (1 = the same share).
+   */
+  fp32_tile_gain?: number;
+  /**
    * CPUs: width of the FMA datapath the FP32 peak assumes, bits (512 on Zen 5 and Xeon, 256 on Zen 4 and
    * AVX2 parts; 0 = unknown).
    */

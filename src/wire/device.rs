@@ -112,6 +112,10 @@ pub struct HardwareProfileDto {
     /// only on a `serial_queue` device.
     #[serde(default, deserialize_with = "lenient::option")]
     pub vector_unit_share: Option<f64>,
+    /// CUDA GPUs: how many times the tensor-core tiles' share of their peak a GEMM tile sustains of the FP32
+    /// peak on the CUDA cores, above 0 up to 4 (1 = the same share).
+    #[serde(default, deserialize_with = "lenient::option")]
+    pub fp32_tile_gain: Option<f64>,
     /// CPUs: width of the FMA datapath the FP32 peak assumes, bits (512 on Zen 5 and Xeon, 256 on Zen 4 and
     /// AVX2 parts; 0 = unknown).
     #[serde(default, deserialize_with = "lenient::option")]
@@ -319,6 +323,12 @@ fn memory(d: &HardwareProfileDto, p: &mut DeviceProfile) -> Result<()> {
             ));
         }
         p.vector_unit_share = v;
+    }
+    if let Some(v) = positive(field("fp32_tile_gain"), d.fp32_tile_gain, 4.0)? {
+        p.fp32_tile_gain = v;
+        // The base device's source for its own gain does not describe this one (a profile's own comes back
+        // in its `sources`).
+        p.sources.retain(|(k, _)| k != "fp32_tile_gain");
     }
     if let Some(v) = positive(field("memory_capacity_mb"), d.memory_capacity_mb, 1e9)? {
         p.memory_capacity_mb = v;
@@ -543,6 +553,7 @@ impl From<&DeviceProfile> for HardwareProfileDto {
             llc_mb: Some(p.llc_mb),
             llc_bandwidth_gbps: Some(p.llc_bandwidth_gbps),
             vector_unit_share: Some(p.vector_unit_share),
+            fp32_tile_gain: Some(p.fp32_tile_gain),
             fma_width_bits: Some(f64::from(p.fma_width_bits)),
             cpu_vendor: Some(p.cpu_vendor.clone()),
             default_runtime: Some(p.default_runtime.clone()),
