@@ -243,7 +243,7 @@ pub const OFFLINE_MAX_BATCH: u32 = 4096;
 
 /// The catalog's CUDA/ROCm GPUs sold as desktop graphics cards, reported with the consumer GPUs (the M1's MPS)
 /// rather than the datacenter ones.
-pub const CONSUMER_GPUS: [&str; 1] = ["cuda:rtx4090"];
+pub const CONSUMER_GPUS: [&str; 2] = ["cuda:rtx4090", "cuda:rtx3090"];
 
 impl Case {
     /// The row prepared, or why it cannot be predicted (a precision, runtime or missing batch size the
