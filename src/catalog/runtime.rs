@@ -61,6 +61,12 @@ pub struct RuntimeProfile {
     pub shared_allocator: bool,
     /// First-run cost per distinct kernel: shader/pipeline compilation, kernel selection, session set-up, µs.
     pub compile_us_per_kernel: f64,
+    /// The model's weights stay FP32 and each call casts every weight a matrix product or convolution reads to
+    /// the model's FP16/BF16 precision first (PyTorch's `torch.autocast`: the cast cache lives only as long as
+    /// the autocast region, one forward call): one more kernel per weight tensor, reading 4 and writing 2
+    /// bytes per parameter, FP32 weights held (4 bytes per parameter) and the FP16 copies alive through the
+    /// call. No effect at FP32 or int8.
+    pub casts_weights_per_call: bool,
     /// A decoder's prefill projects every prompt position through the language-model head, not only the last
     /// one (the graph is a plain forward pass: Optimum's and `bench/real`'s exported decoder graphs return
     /// logits for every position). Measured with ONNX Runtime's profiler on `bench/real`'s GPT-2 prefill
@@ -194,6 +200,7 @@ struct Rt {
     shared_alloc: bool,
     compile_us: f64,
     logits_all: bool,
+    autocast: bool,
     tf32: Tf32Default,
     cpu: CpuRules,
     platforms: &'static [Platform],
@@ -528,6 +535,8 @@ const PYTORCH_DEPTHWISE_SHARE: f64 = 0.15;
 
 /// The catalog name of PyTorch on a kept heap (`mmperf check-real` predicts such runs with it).
 pub const PYTORCH_KEPT_HEAP: &str = "pytorch-kept-heap";
+/// PyTorch eager under `torch.autocast` on a GPU (`RuntimeProfile::casts_weights_per_call`).
+pub const PYTORCH_AUTOCAST: &str = "pytorch-autocast";
 
 /// PyTorch eager on a CPU whose heap keeps the pages it has freed: glibc malloc with trimming and mmap off
 /// (`MALLOC_TRIM_THRESHOLD_=107374182400 MALLOC_MMAP_MAX_=0`, what `bench/real/run.py` measures PyTorch with
@@ -667,6 +676,7 @@ const PYTORCH: Rt = Rt {
     shared_alloc: true,
     compile_us: 50.0,
     logits_all: false,
+    autocast: false,
     tf32: Tf32Default::Convolutions,
     cpu: PYTORCH_CPU,
     platforms: &[Cuda, Rocm, Mps, Cpu],
@@ -681,7 +691,7 @@ const PYTORCH: Rt = Rt {
 ///
 /// The runtime catalog. Overheads are documented or measured per-op costs; efficiencies are what each
 /// runtime's kernels are reported to reach relative to the vendor libraries.
-const RUNTIMES: [Rt; 12] = [
+const RUNTIMES: [Rt; 13] = [
     Rt {
         name: "tensorrt",
         host_us: 1.0,
@@ -695,6 +705,7 @@ const RUNTIMES: [Rt; 12] = [
         shared_alloc: false,
         compile_us: 0.0,
         logits_all: false,
+        autocast: false,
         tf32: Tf32Default::All,
         cpu: NOT_ON_CPU,
         platforms: &[Cuda],
@@ -706,6 +717,13 @@ const RUNTIMES: [Rt; 12] = [
         cpu: PYTORCH_KEPT_HEAP_CPU,
         platforms: &[Cpu],
         source: "PyTorch eager on a CPU with a heap that keeps its freed pages (glibc malloc with trimming and mmap off, as bench/real/run.py measures by default; jemalloc or TCMalloc as PyTorch's CPU performance tuning guide suggests): pytorch's rules without fresh pages, depthwise convolutions measured with the heap kept",
+        ..PYTORCH
+    },
+    Rt {
+        name: PYTORCH_AUTOCAST,
+        autocast: true,
+        platforms: &[Cuda, Rocm],
+        source: "PyTorch eager under torch.autocast (automatic mixed precision, AMP) on a GPU: pytorch's rules, with the weights kept FP32 and cast to FP16/BF16 on every call (the autocast cast cache holds a cast weight only until the autocast region exits; PyTorch docs, torch.amp); what NVIDIA DeepLearningExamples' and timm's AMP inference runs measure",
         ..PYTORCH
     },
     Rt {
@@ -721,6 +739,7 @@ const RUNTIMES: [Rt; 12] = [
         shared_alloc: false,
         compile_us: 100.0,
         logits_all: true,
+        autocast: false,
         tf32: Tf32Default::All,
         cpu: ORT_CPU,
         platforms: &[Cpu, Cuda, Rocm, Openvino],
@@ -739,6 +758,7 @@ const RUNTIMES: [Rt; 12] = [
         shared_alloc: false,
         compile_us: 300.0,
         logits_all: false,
+        autocast: false,
         tf32: Tf32Default::Off,
         cpu: OPENVINO_CPU,
         platforms: &[Openvino, Cpu],
@@ -757,6 +777,7 @@ const RUNTIMES: [Rt; 12] = [
         shared_alloc: false,
         compile_us: 0.0,
         logits_all: false,
+        autocast: false,
         tf32: Tf32Default::Off,
         cpu: NOT_ON_CPU,
         platforms: &[Qnn],
@@ -775,6 +796,7 @@ const RUNTIMES: [Rt; 12] = [
         shared_alloc: false,
         compile_us: 1000.0,
         logits_all: true,
+        autocast: false,
         tf32: Tf32Default::Off,
         cpu: ORT_WEB_CPU,
         platforms: &[Wasm, Webgpu, Webnn],
@@ -793,6 +815,7 @@ const RUNTIMES: [Rt; 12] = [
         shared_alloc: false,
         compile_us: 2000.0,
         logits_all: true,
+        autocast: false,
         tf32: Tf32Default::Off,
         cpu: TRANSFORMERS_JS_CPU,
         platforms: &[Webgpu, Wasm, Webnn],
@@ -811,6 +834,7 @@ const RUNTIMES: [Rt; 12] = [
         shared_alloc: true,
         compile_us: 2000.0,
         logits_all: false,
+        autocast: false,
         tf32: Tf32Default::Off,
         cpu: WASM_CPU,
         platforms: &[Webgpu, Wasm],
@@ -829,6 +853,7 @@ const RUNTIMES: [Rt; 12] = [
         shared_alloc: false,
         compile_us: 500.0,
         logits_all: false,
+        autocast: false,
         tf32: Tf32Default::Off,
         cpu: NOT_ON_CPU,
         platforms: &[Webgpu],
@@ -847,6 +872,7 @@ const RUNTIMES: [Rt; 12] = [
         shared_alloc: false,
         compile_us: 300.0,
         logits_all: false,
+        autocast: false,
         tf32: Tf32Default::Off,
         cpu: WEBNN_CPU,
         platforms: &[Webnn],
@@ -865,6 +891,7 @@ const RUNTIMES: [Rt; 12] = [
         shared_alloc: false,
         compile_us: 20000.0,
         logits_all: false,
+        autocast: false,
         tf32: Tf32Default::Off,
         cpu: BUILTIN_CPU,
         platforms: &[Webgpu, Wasm, Webnn, Cpu],
@@ -891,6 +918,7 @@ impl RuntimeProfile {
             shared_allocator: r.shared_alloc,
             compile_us_per_kernel: r.compile_us,
             prefill_logits_every_position: r.logits_all,
+            casts_weights_per_call: r.autocast,
             fp32_as_tf32: r.tf32,
             region_us_per_thread: r.cpu.region_us,
             parallel_grain_elems: r.cpu.grain,
@@ -1012,6 +1040,7 @@ mod tests {
             "transformers.js",
             "tensorflow.js",
             "pytorch-kept-heap",
+            "pytorch-autocast",
         ] {
             let name = RuntimeProfile::canonical(given).unwrap();
             assert_eq!(name, RuntimeProfile::find(given).unwrap().name, "{given}");

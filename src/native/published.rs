@@ -19,7 +19,9 @@ use crate::catalog::hardware::{
     T4_SUSTAINED_CLOCK_PRIOR,
 };
 use crate::catalog::models::Work;
-use crate::catalog::runtime::{RuntimeProfile, PYTORCH_GPU_HOST_US, PYTORCH_GPU_HOST_US_PRIOR};
+use crate::catalog::runtime::{
+    RuntimeProfile, PYTORCH_AUTOCAST, PYTORCH_GPU_HOST_US, PYTORCH_GPU_HOST_US_PRIOR,
+};
 use crate::catalog::Precision;
 use crate::minmax;
 use crate::predict::single::{Placement, SinglePrediction};
@@ -101,6 +103,11 @@ fn is_npu(d: &DeviceProfile) -> bool {
     d.platform == Platform::Qnn || d.id.ends_with(":npu")
 }
 
+/// PyTorch eager on a GPU, with or without autocast: one framework, one set of PyTorch knobs.
+fn is_pytorch(r: &RuntimeProfile) -> bool {
+    r.name == "pytorch" || r.name == PYTORCH_AUTOCAST
+}
+
 /// `value × f` where the knob applies (`on`), else `value` unchanged.
 fn scale(on: bool, value: &mut f64, f: f64) {
     if on {
@@ -173,7 +180,7 @@ pub const KNOBS: [Knob; 13] = [
         means: "PyTorch's kernel efficiency on GPUs (eff), relative to the device's tiles",
         prior: 1.0,
         apply: |f, d, r| {
-            scale_share(r.name == "pytorch" && d.platform != Platform::Cpu, &mut r.kernel_efficiency, f)
+            scale_share(is_pytorch(r) && d.platform != Platform::Cpu, &mut r.kernel_efficiency, f)
         },
     },
     Knob {
@@ -181,7 +188,7 @@ pub const KNOBS: [Knob; 13] = [
         means: "PyTorch eager's host time per kernel on GPUs (PYTORCH_GPU_HOST_US)",
         prior: PYTORCH_GPU_HOST_US_PRIOR / PYTORCH_GPU_HOST_US,
         apply: |f, d, r| {
-            scale(r.name == "pytorch" && d.platform != Platform::Cpu, &mut r.host_overhead_us, f)
+            scale(is_pytorch(r) && d.platform != Platform::Cpu, &mut r.host_overhead_us, f)
         },
     },
     Knob {

@@ -478,6 +478,9 @@ struct Rates {
     products_tile_gain: f64,
     /// The same for convolutions (which compute in `conv_precision`).
     conv_tile_gain: f64,
+    /// Every matrix product's and convolution's weights are cast from FP32 on each call first
+    /// (`RuntimeProfile::casts_weights_per_call` at FP16 or BF16, on an accelerator).
+    casts_weights: bool,
 }
 
 /// How a runtime runs matrix-vector products on a CPU ([`Rates::is_gemv`]), resolved once per placement.
@@ -496,6 +499,13 @@ struct Gemv {
 /// CVPR 2016). cuDNN and MIOpen run FP32 3×3 stride-1 convolutions this way (cuDNN's
 /// `CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD`); their tensor-core (FP16, TF32, int8) convolutions are implicit GEMMs.
 pub const WINOGRAD_F2X2_3X3: f64 = 36.0 / 16.0;
+
+/// The kernel `torch.autocast` runs before `op` ([`Rates::casts_weights`]): its weights read as FP32 and
+/// written at the model's 2-byte precision, 6 bytes per weight, counted as 3 two-byte activation elements.
+fn weight_cast(op: &Op) -> Op {
+    let w = op.weight_elems;
+    Op::memory(OpClass::Epilogue, 3.0 * w, w, w)
+}
 
 /// Whether `op` is a convolution Winograd's F(2×2, 3×3) computes: a 3×3 window at stride 1
 /// ([`Op::input_per_output`] below the 4 of stride 2).
@@ -735,8 +745,15 @@ impl Placement<'_> {
             gemv: self.gemv(),
             products_tile_gain: fp32_gain(compute),
             conv_tile_gain: fp32_gain(conv_precision),
+            casts_weights: !cpu && self.casts_weights(precision),
         };
         (rates, compute)
+    }
+
+    /// Whether the runtime casts FP32 weights to `precision` on every call (`torch.autocast` at FP16 or BF16).
+    fn casts_weights(&self, precision: Precision) -> bool {
+        self.runtime.casts_weights_per_call
+            && matches!(precision, Precision::Fp16 | Precision::Bf16)
     }
 
     /// Whether the runtime runs 1×1 convolutions at `batch` as matrix products (one thread, below
@@ -1081,6 +1098,12 @@ impl Placement<'_> {
                 {
                     each(op, &self.op(r, &op.every_prompt_position()), op.repeat)
                 }
+                // An element-wise kernel of its own (`weight_cast`), then the product.
+                OpClass::Gemm if r.casts_weights && op.weight_elems > 0.0 => {
+                    let cast = weight_cast(op);
+                    each(&cast, &self.op(r, &cast), op.repeat);
+                    each(op, &self.op(r, op), op.repeat)
+                }
                 _ => each(op, &self.op(r, op), op.repeat),
             }
         }
@@ -1342,7 +1365,13 @@ impl Placement<'_> {
             total.scale_time(correction);
         }
         let latency_us = total.wall_us.max(1e-3);
-        let weights_mb = model.params * model.precision.weight_bytes() / MB;
+        // Under autocast the weights stay FP32, and their 2-byte copies live through the call.
+        let casts = r.casts_weights;
+        let held_bytes =
+            if casts { Precision::Fp32.weight_bytes() } else { model.precision.weight_bytes() };
+        let weights_mb = model.params * held_bytes / MB;
+        let cast_copies_mb =
+            if casts { model.params * model.precision.weight_bytes() / MB } else { 0.0 };
         let act_bytes = total
             .peak_act_bytes
             .max(work.cnn_peak_act_elems * f64::from(model.input.batch) * r.act_bytes);
@@ -1351,7 +1380,8 @@ impl Placement<'_> {
             activations_mb: act_bytes / MB,
             kv_cache_mb: work.kv_cache_elems * r.act_bytes / MB,
             workspace_mb: self.runtime.workspace_mb,
-            runtime_overhead_mb: weights_mb * (self.runtime.memory_overhead_factor - 1.0),
+            runtime_overhead_mb: weights_mb * (self.runtime.memory_overhead_factor - 1.0)
+                + cast_copies_mb,
         };
         let bound = if total.overhead_us >= total.compute_bound_us.max(total.memory_bound_us) {
             Bound::Overhead
@@ -1816,6 +1846,35 @@ mod tests {
         let cpu = hardware::find("cpu").unwrap();
         assert_eq!(cpu.fp32_tile_gain, 1.0);
         assert_eq!(compute(&cpu, Precision::Fp32, &one), compute(&cpu, Precision::Fp32, &two));
+    }
+
+    #[test]
+    fn autocast_casts_every_weight_on_each_call_and_holds_fp32_weights() {
+        let v100 = hardware::find("cuda:v100").unwrap();
+        let plain = RuntimeProfile::find("pytorch").unwrap();
+        let autocast = RuntimeProfile::find("pytorch-autocast").unwrap();
+        assert!(autocast.casts_weights_per_call && !plain.casts_weights_per_call);
+        let predict = |runtime: &RuntimeProfile, precision: Precision| {
+            let mut spec = ModelSpec::named("resnet-50");
+            spec.precision = precision;
+            let model = resolve(&spec, "m").unwrap();
+            Placement { device: &v100, runtime, threads: 1 }.predict(&model)
+        };
+        let (a, p) = (predict(&autocast, Precision::Fp16), predict(&plain, Precision::Fp16));
+        // One cast kernel per weight tensor of a convolution or matrix product: ResNet-50's 53 convolutions
+        // and its classifier.
+        assert_eq!(a.kernels - p.kernels, 54.0);
+        // Each reads 4 and writes 2 bytes per weight: 6 bytes for every parameter of those tensors.
+        let params = 25_557_032.0;
+        let cast_bytes = (a.traffic_mb - p.traffic_mb) * MB;
+        assert!(cast_bytes > 5.9 * params && cast_bytes < 6.0 * params, "{cast_bytes}");
+        assert!(a.latency_ms > p.latency_ms);
+        // The weights stay FP32, and their FP16 copies live through the call.
+        assert!((a.memory.weights_mb - params * 4.0 / MB).abs() < 1e-9);
+        let copies = a.memory.runtime_overhead_mb - p.memory.runtime_overhead_mb * 2.0;
+        assert!((copies - params * 2.0 / MB).abs() < 1e-9, "{copies}");
+        // At FP32 autocast casts nothing: the same prediction as plain PyTorch.
+        assert_eq!(predict(&autocast, Precision::Fp32), predict(&plain, Precision::Fp32));
     }
 
     #[test]
