@@ -176,6 +176,12 @@ fn leave_one_source_out_report() {
             w2 * 100.0
         );
     }
+    // Issue 12 reports these classes; one the set has no row of says so rather than vanishing.
+    for class in published::CLASSES {
+        if !groups.contains_key(class) {
+            println!("{class:<48} {:>4}  no published row of this class yet", 0);
+        }
+    }
     println!("factors fitted without each source (a factor scales the catalog's constant):");
     for (group, factors) in &folds {
         println!("  without {group:<44} {}", factors_line(factors));

@@ -248,6 +248,9 @@ pub struct Case {
 /// models grows by under 1 % from 1,024 to 2,048 on every catalog GPU, so the bound only ends the search.
 pub const OFFLINE_MAX_BATCH: u32 = 4096;
 
+/// The device classes the report summarises ([`Case::class`]).
+pub const CLASSES: [&str; 5] = ["datacenter GPU", "consumer GPU", "CPU", "NPU", "browser"];
+
 /// The catalog's CUDA/ROCm GPUs sold as desktop graphics cards, reported with the consumer GPUs (the M1's MPS)
 /// rather than the datacenter ones.
 pub const CONSUMER_GPUS: [&str; 2] = ["cuda:rtx4090", "cuda:rtx3090"];
@@ -350,17 +353,17 @@ impl Case {
 
     /// The device's class in summaries.
     pub fn class(&self) -> &'static str {
-        if is_npu(&self.device) {
-            return "NPU";
-        }
         match self.device.platform {
+            // A runtime in a page, whatever the backend under it (a WebNN NPU context included).
+            Platform::Webgpu | Platform::Wasm | Platform::Webnn => "browser",
+            _ if is_npu(&self.device) => "NPU",
             Platform::Cuda | Platform::Rocm if CONSUMER_GPUS.contains(&self.device.id.as_str()) => {
                 "consumer GPU"
             }
             Platform::Cuda | Platform::Rocm => "datacenter GPU",
-            Platform::Mps | Platform::Webgpu => "consumer GPU",
-            Platform::Cpu | Platform::Openvino | Platform::Wasm => "CPU",
-            Platform::Qnn | Platform::Webnn => "NPU",
+            Platform::Mps => "consumer GPU",
+            Platform::Cpu | Platform::Openvino => "CPU",
+            Platform::Qnn => "NPU",
         }
     }
 
@@ -499,6 +502,31 @@ mod tests {
                 "source": {{"repo": "openvinotoolkit/openvino", "path": "benchmarks.csv"}}}}]}}"#
         );
         rows(&json).unwrap().remove(0)
+    }
+
+    #[test]
+    fn every_device_falls_in_one_of_the_reported_classes_and_page_runtimes_are_the_browser() {
+        let class = |hardware: &str, runtime: &str| {
+            let json = format!(
+                r#"{{"rows": [{{"id": "c", "model_name": "resnet-50", "hardware": "{hardware}",
+                    "runtime": "{runtime}", "precision": "fp16", "batch_size": 1, "metric": "latency_ms",
+                    "value": 1.0, "source": {{"repo": "o/r", "path": "p"}}}}]}}"#
+            );
+            Case::new(rows(&json).unwrap().remove(0)).unwrap().class()
+        };
+        assert_eq!(class("cuda:a100-40gb", "tensorrt"), "datacenter GPU");
+        assert_eq!(class("cuda:rtx3090", "pytorch"), "consumer GPU");
+        assert_eq!(class("mps:m1", "pytorch"), "consumer GPU");
+        assert_eq!(class("openvino:xeon-8490h-2s", "openvino"), "CPU");
+        assert_eq!(class("qnn:x-elite-npu", "qnn"), "NPU");
+        assert_eq!(class("webgpu:integrated", "transformersjs"), "browser");
+        assert_eq!(class("wasm:laptop-4c", "onnxruntime-web"), "browser");
+        assert_eq!(class("webnn:npu", "webnn"), "browser");
+        for d in crate::catalog::hardware::all() {
+            let runtime = d.default_runtime.clone();
+            let c = class(&d.id, &runtime);
+            assert!(CLASSES.contains(&c), "{}: {c}", d.id);
+        }
     }
 
     #[test]
