@@ -137,7 +137,7 @@ pub const KNOBS: [Knob; 13] = [
         name: "gpu_fp32_tile_gain",
         means: "how much more of the FP32 peak CUDA-core GEMM tiles sustain than tensor-core tiles of theirs (GPU_FP32_TILE_GAIN)",
         prior: 1.0,
-        apply: |f, d, _| scale(is_gpu(d), &mut d.fp32_tile_gain, f),
+        apply: |f, d, _| scale(is_gpu(d) && d.fp32_tile_gain != 1.0, &mut d.fp32_tile_gain, f),
     },
     Knob {
         name: "gpu_kernel_us",

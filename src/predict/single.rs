@@ -501,10 +501,11 @@ struct Gemv {
 pub const WINOGRAD_F2X2_3X3: f64 = 36.0 / 16.0;
 
 /// The kernel `torch.autocast` runs before `op` ([`Rates::casts_weights`]): its weights read as FP32 and
-/// written at the model's 2-byte precision, 6 bytes per weight, counted as 3 two-byte activation elements.
+/// written at the model's 2-byte precision, 6 bytes per weight, counted as 3 two-byte weight elements (weights
+/// come from memory on every call, and are no activations: they raise no activation peak).
 fn weight_cast(op: &Op) -> Op {
     let w = op.weight_elems;
-    Op::memory(OpClass::Epilogue, 3.0 * w, w, w)
+    Op { weight_elems: 3.0 * w, ..Op::memory(OpClass::Epilogue, 0.0, 0.0, w) }
 }
 
 /// Whether `op` is a convolution Winograd's F(2×2, 3×3) computes: a 3×3 window at stride 1
@@ -1099,7 +1100,7 @@ impl Placement<'_> {
                     each(op, &self.op(r, &op.every_prompt_position()), op.repeat)
                 }
                 // An element-wise kernel of its own (`weight_cast`), then the product.
-                OpClass::Gemm if r.casts_weights && op.weight_elems > 0.0 => {
+                OpClass::Gemm | OpClass::Depthwise if r.casts_weights && op.weight_elems > 0.0 => {
                     let cast = weight_cast(op);
                     each(&cast, &self.op(r, &cast), op.repeat);
                     each(op, &self.op(r, op), op.repeat)
@@ -1873,6 +1874,17 @@ mod tests {
         assert!((a.memory.weights_mb - params * 4.0 / MB).abs() < 1e-9);
         let copies = a.memory.runtime_overhead_mb - p.memory.runtime_overhead_mb * 2.0;
         assert!((copies - params * 2.0 / MB).abs() < 1e-9, "{copies}");
+        // The casts move weights, not activations: the activation peak is plain PyTorch's.
+        assert_eq!(a.memory.activations_mb, p.memory.activations_mb);
+        // Depthwise convolutions' weights are cast too: MobileNet-v2's 52 convolutions (17 depthwise) and
+        // its classifier.
+        let mobile = |runtime: &RuntimeProfile| {
+            let mut spec = ModelSpec::named("mobilenet-v2");
+            spec.precision = Precision::Fp16;
+            let model = resolve(&spec, "m").unwrap();
+            Placement { device: &v100, runtime, threads: 1 }.predict(&model).kernels
+        };
+        assert_eq!(mobile(&autocast) - mobile(&plain), 53.0);
         // At FP32 autocast casts nothing: the same prediction as plain PyTorch.
         assert_eq!(predict(&autocast, Precision::Fp32), predict(&plain, Precision::Fp32));
     }
