@@ -495,9 +495,21 @@ mod tests {
     use super::*;
 
     fn row(id: &str, model: &str, hardware: &str, precision: &str, concurrent: bool) -> Row {
+        row_with(id, model, hardware, "openvino", precision, concurrent)
+    }
+
+    /// A batch-1 throughput row of `model` on `hardware` with `runtime`.
+    fn row_with(
+        id: &str,
+        model: &str,
+        hardware: &str,
+        runtime: &str,
+        precision: &str,
+        concurrent: bool,
+    ) -> Row {
         let json = format!(
             r#"{{"rows": [{{"id": "{id}", "model_name": "{model}", "hardware": "{hardware}",
-                "runtime": "openvino", "precision": "{precision}", "batch_size": 1,
+                "runtime": "{runtime}", "precision": "{precision}", "batch_size": 1,
                 "metric": "throughput_items_per_s", "value": 100.0, "concurrent_requests": {concurrent},
                 "source": {{"repo": "openvinotoolkit/openvino", "path": "benchmarks.csv"}}}}]}}"#
         );
@@ -507,12 +519,7 @@ mod tests {
     #[test]
     fn every_device_falls_in_one_of_the_reported_classes_and_page_runtimes_are_the_browser() {
         let class = |hardware: &str, runtime: &str| {
-            let json = format!(
-                r#"{{"rows": [{{"id": "c", "model_name": "resnet-50", "hardware": "{hardware}",
-                    "runtime": "{runtime}", "precision": "fp16", "batch_size": 1, "metric": "latency_ms",
-                    "value": 1.0, "source": {{"repo": "o/r", "path": "p"}}}}]}}"#
-            );
-            Case::new(rows(&json).unwrap().remove(0)).unwrap().class()
+            Case::new(row_with("c", "resnet-50", hardware, runtime, "fp16", false)).unwrap().class()
         };
         assert_eq!(class("cuda:a100-40gb", "tensorrt"), "datacenter GPU");
         assert_eq!(class("cuda:rtx3090", "pytorch"), "consumer GPU");

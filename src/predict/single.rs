@@ -1084,6 +1084,15 @@ impl Placement<'_> {
     #[inline]
     fn kernels(&self, r: &Rates, ops: &[Op], mut each: impl FnMut(&Op, &Tally, f64)) {
         for op in ops {
+            // Under autocast a weighted operator's weights are cast first, however the operator itself runs: an
+            // element-wise kernel of its own (`weight_cast`).
+            if r.casts_weights
+                && op.weight_elems > 0.0
+                && matches!(op.class, OpClass::Gemm | OpClass::Depthwise)
+            {
+                let cast = weight_cast(op);
+                each(&cast, &self.op(r, &cast), op.repeat);
+            }
             match op.class {
                 // An activation the runtime runs as a kernel of its own is no epilogue to fuse.
                 OpClass::Epilogue
@@ -1098,12 +1107,6 @@ impl Placement<'_> {
                     if op.prompt_rows > 0.0 && self.runtime.prefill_logits_every_position =>
                 {
                     each(op, &self.op(r, &op.every_prompt_position()), op.repeat)
-                }
-                // An element-wise kernel of its own (`weight_cast`), then the product.
-                OpClass::Gemm | OpClass::Depthwise if r.casts_weights && op.weight_elems > 0.0 => {
-                    let cast = weight_cast(op);
-                    each(&cast, &self.op(r, &cast), op.repeat);
-                    each(op, &self.op(r, op), op.repeat)
                 }
                 _ => each(op, &self.op(r, op), op.repeat),
             }
