@@ -559,8 +559,11 @@ impl Embedding {
     }
 }
 
-/// The image size the catalog's CNNs are trained at (ImageNet's 224×224).
+/// The image size the catalog's classification CNNs are trained at (ImageNet's 224×224).
 const DEFAULT_IMAGE: u32 = 224;
+
+/// The image size YOLOv5's P5 detectors are benchmarked at (ultralytics/yolov5 README: "size (pixels) 640").
+const YOLO_IMAGE: u32 = 640;
 
 /// A convolutional layer stack, built by [`Cnn`] for one input resolution.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -571,23 +574,56 @@ pub enum CnnFamily {
     MobileNetV2,
     /// EfficientNet-B0 (torchvision), MBConv blocks with squeeze-excite.
     EfficientNetB0,
+    /// YOLOv5n (ultralytics/yolov5 `models/yolov5n.yaml`: depth ×0.33, width ×0.25), fused for inference.
+    YoloV5n,
+    /// YOLOv5s (depth ×0.33, width ×0.50).
+    YoloV5s,
+    /// YOLOv5m (depth ×0.67, width ×0.75).
+    YoloV5m,
+    /// YOLOv5l (depth ×1.0, width ×1.0).
+    YoloV5l,
+    /// YOLOv5x (depth ×1.33, width ×1.25).
+    YoloV5x,
 }
 
 impl CnnFamily {
-    /// Parameters of the network (they depend on neither the batch nor the image size).
-    pub fn params(self) -> f64 {
-        self.one_image(DEFAULT_IMAGE).params
+    /// Every family, in declaration order.
+    pub const ALL: [CnnFamily; 8] = [
+        Self::ResNet50,
+        Self::MobileNetV2,
+        Self::EfficientNetB0,
+        Self::YoloV5n,
+        Self::YoloV5s,
+        Self::YoloV5m,
+        Self::YoloV5l,
+        Self::YoloV5x,
+    ];
+
+    /// The image side the family is published at: 224 for the ImageNet classifiers, 640 for YOLOv5.
+    pub fn default_image(self) -> u32 {
+        match self {
+            Self::ResNet50 | Self::MobileNetV2 | Self::EfficientNetB0 => DEFAULT_IMAGE,
+            Self::YoloV5n | Self::YoloV5s | Self::YoloV5m | Self::YoloV5l | Self::YoloV5x => {
+                YOLO_IMAGE
+            }
+        }
     }
 
-    /// The network for one `image`×`image` image: at the default 224 built once per family, its identical
+    /// Parameters of the network (they depend on neither the batch nor the image size).
+    pub fn params(self) -> f64 {
+        self.one_image(self.default_image()).params
+    }
+
+    /// The network for one `image`×`image` image: at the family's default size built once, its identical
     /// operators merged ([`merge_identical`]), and kept (every prediction of a CNN asks for it; a batch is its
     /// operators scaled by [`Op::scaled_items`]); at any other size built on the spot, unmerged (the merge is
     /// quadratic in the operators: worth it only once).
     pub fn one_image(self, image: u32) -> std::borrow::Cow<'static, Cnn> {
-        static NETS: [std::sync::OnceLock<Cnn>; 3] = [const { std::sync::OnceLock::new() }; 3];
-        if image == DEFAULT_IMAGE {
+        static NETS: [std::sync::OnceLock<Cnn>; CnnFamily::ALL.len()] =
+            [const { std::sync::OnceLock::new() }; CnnFamily::ALL.len()];
+        if image == self.default_image() {
             std::borrow::Cow::Borrowed(NETS[self as usize].get_or_init(|| {
-                let mut net = Cnn::build(self, 1.0, DEFAULT_IMAGE);
+                let mut net = Cnn::build(self, 1.0, image);
                 merge_identical(&mut net.ops);
                 net
             }))
@@ -612,6 +648,17 @@ pub struct Cnn {
     pub peak_act_elems: f64,
     /// The network's activation function (ReLU and ReLU6 are [`Activation::None`], SiLU is sigmoid-gated).
     activation: Activation,
+    /// Elements (per item) of the feature maps a branching network keeps for a later concatenation (YOLOv5's
+    /// P3 and P4 maps, its head's lateral maps): resident beside every layer's input and output meanwhile.
+    held: f64,
+}
+
+/// A feature map's shape (channels, height, width), kept where a network branches.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Shape {
+    channels: u32,
+    height: u32,
+    width: u32,
 }
 
 impl Cnn {
@@ -625,7 +672,16 @@ impl Cnn {
             ops: Vec::new(),
             peak_act_elems: 0.0,
             activation,
+            held: 0.0,
         }
+    }
+
+    fn shape(&self) -> Shape {
+        Shape { channels: self.channels, height: self.height, width: self.width }
+    }
+
+    fn set_shape(&mut self, s: Shape) {
+        (self.channels, self.height, self.width) = (s.channels, s.height, s.width);
     }
 
     fn pixels(&self) -> f64 {
@@ -648,7 +704,7 @@ impl Cnn {
         self.params += kk * per_group_in * f64::from(out) + if bias { f64::from(out) } else { 0.0 };
         let rows = self.items * self.pixels();
         let output = self.elems();
-        self.peak_act_elems = self.peak_act_elems.max(input + output);
+        self.peak_act_elems = self.peak_act_elems.max(input + output + self.held);
         if groups > 1 && groups == cin {
             let mut op = Op::memory(
                 OpClass::Depthwise,
@@ -759,16 +815,22 @@ impl Cnn {
 
     /// Builds `family` for `items` images of `image`×`image` pixels.
     pub fn build(family: CnnFamily, items: f64, image: u32) -> Self {
-        // ResNet-50 uses ReLU, MobileNet-v2 ReLU6, EfficientNet-B0 SiLU (torchvision).
+        // ResNet-50 uses ReLU, MobileNet-v2 ReLU6, EfficientNet-B0 and YOLOv5 SiLU (torchvision; YOLOv5's
+        // `Conv.default_act`).
         let activation = match family {
-            CnnFamily::EfficientNetB0 => Activation::Sigmoid,
             CnnFamily::ResNet50 | CnnFamily::MobileNetV2 => Activation::None,
+            _ => Activation::Sigmoid,
         };
         let mut net = Cnn::new(items, image, activation);
         match family {
             CnnFamily::ResNet50 => net.resnet50(),
             CnnFamily::MobileNetV2 => net.mobilenet_v2(),
             CnnFamily::EfficientNetB0 => net.efficientnet_b0(),
+            CnnFamily::YoloV5n => net.yolov5(0.33, 0.25),
+            CnnFamily::YoloV5s => net.yolov5(0.33, 0.50),
+            CnnFamily::YoloV5m => net.yolov5(0.67, 0.75),
+            CnnFamily::YoloV5l => net.yolov5(1.0, 1.0),
+            CnnFamily::YoloV5x => net.yolov5(1.33, 1.25),
         }
         net
     }
@@ -855,6 +917,151 @@ impl Cnn {
         self.global_pool();
         self.linear(1000);
     }
+
+    /// An activation into a tensor of its own (YOLOv5's `nn.SiLU()` is not in place).
+    fn act_out(&mut self) {
+        let mut op = Op::epilogue(2.0 * self.items * self.elems());
+        op.activation = self.activation;
+        self.ops.push(op);
+    }
+
+    /// YOLOv5's `Conv` as inference runs it after `fuse()`: the convolution with the batch norm folded into
+    /// its bias, then SiLU.
+    fn yolo_conv(&mut self, out: u32, kernel: u32, stride: u32) {
+        self.conv(out, kernel, stride, 1, true).act_out();
+    }
+
+    /// `torch.cat` along channels of the current map (`self`'s shape) with maps of `others` channels at the
+    /// same size: one copy kernel reading every input and writing the result.
+    fn concat(&mut self, others: u32) {
+        self.channels += others;
+        let out = self.items * self.elems();
+        self.ops.push(Op::memory(OpClass::Epilogue, 2.0 * out, out, 0.0));
+    }
+
+    /// Nearest-neighbour upsampling by 2 (`nn.Upsample(None, 2, "nearest")`): reads the map, writes 4×.
+    fn upsample2(&mut self) {
+        let input = self.items * self.elems();
+        self.height *= 2;
+        self.width *= 2;
+        let output = self.items * self.elems();
+        self.ops.push(Op::memory(OpClass::Pool, input + output, output, 0.0));
+    }
+
+    /// YOLOv5's C3 block to `out` channels: `cv1` (1×1 to out/2) then `blocks` bottlenecks (1×1, 3×3, and
+    /// the residual add when `shortcut`), beside `cv2` (1×1 to out/2) on the block input, concatenated, and
+    /// `cv3` (1×1 to `out`).
+    fn c3(&mut self, out: u32, blocks: u32, shortcut: bool) {
+        let hidden = out / 2;
+        let input = self.shape();
+        self.yolo_conv(hidden, 1, 1);
+        self.repeated(blocks, |net| {
+            net.yolo_conv(hidden, 1, 1);
+            net.yolo_conv(hidden, 3, 1);
+            if shortcut {
+                net.residual_add();
+            }
+        });
+        let branch = self.shape();
+        let kept = self.items * self.elems();
+        self.held += kept;
+        self.set_shape(input);
+        self.yolo_conv(hidden, 1, 1);
+        self.held -= kept;
+        self.set_shape(Shape { channels: hidden, ..branch });
+        self.concat(hidden);
+        self.yolo_conv(out, 1, 1);
+    }
+
+    /// YOLOv5's SPPF: `cv1` (1×1 to half the channels), three 5×5 stride-1 max pools in a chain, the four maps
+    /// concatenated, and `cv2` (1×1 to `out`).
+    fn sppf(&mut self, out: u32) {
+        let hidden = self.channels / 2;
+        self.yolo_conv(hidden, 1, 1);
+        self.repeated(3, |net| net.pool(5, 1));
+        self.concat(3 * hidden);
+        self.yolo_conv(out, 1, 1);
+    }
+
+    /// YOLOv5's `Detect` in inference on one level's map: a 1×1 convolution with bias to 3 anchors × 85
+    /// outputs (80 COCO classes + box + objectness), the `permute(...).contiguous()` copy, the sigmoid, three
+    /// element-wise kernels on the 2 box-centre channels and three on the 2 box-size channels (×2 + grid,
+    /// × stride; ×2, squared, × anchor grid), and the concatenation back to 85 channels. Returns the level's
+    /// output elements.
+    fn detect_level(&mut self) -> f64 {
+        const OUTPUTS: u32 = 3 * 85;
+        self.conv(OUTPUTS, 1, 1, 1, true);
+        let e = self.items * self.elems();
+        self.ops.push(Op::memory(OpClass::Pool, 2.0 * e, e, 0.0));
+        let mut sigmoid = Op::epilogue(2.0 * e);
+        sigmoid.activation = Activation::Sigmoid;
+        self.ops.push(sigmoid);
+        self.ops.push(Op::epilogue(2.0 * e * 2.0 / 85.0).times(6.0));
+        self.ops.push(Op::memory(OpClass::Epilogue, 2.0 * e, e, 0.0));
+        e
+    }
+
+    /// Keeps the current map for a later concatenation ([`Cnn::held`]) and returns its shape.
+    fn keep(&mut self) -> Shape {
+        self.held += self.items * self.elems();
+        self.shape()
+    }
+
+    /// Releases a map kept by [`Cnn::keep`] once it has been read.
+    fn release(&mut self, s: Shape) {
+        self.held -= self.items * f64::from(s.channels) * f64::from(s.height) * f64::from(s.width);
+    }
+
+    /// YOLOv5 (v6.0 and later P5 layout, `models/yolov5*.yaml`) at `depth` × the blocks and `width` × the
+    /// channels: a block count `n > 1` becomes `max(round(n × depth), 1)` and a width `c` becomes
+    /// `ceil(c × width / 8) × 8` (`parse_model`, `make_divisible`).
+    fn yolov5(&mut self, depth: f64, width: f64) {
+        // Widths and depths are small positive numbers: the casts are exact.
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let c = |ch: u32| ((f64::from(ch) * width / 8.0).ceil() as u32) * 8;
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let n = |blocks: u32| (f64::from(blocks) * depth).round().max(1.0) as u32;
+        // Backbone.
+        self.yolo_conv(c(64), 6, 2);
+        self.yolo_conv(c(128), 3, 2);
+        self.c3(c(128), n(3), true);
+        self.yolo_conv(c(256), 3, 2);
+        self.c3(c(256), n(6), true);
+        let p3 = self.keep();
+        self.yolo_conv(c(512), 3, 2);
+        self.c3(c(512), n(9), true);
+        let p4 = self.keep();
+        self.yolo_conv(c(1024), 3, 2);
+        self.c3(c(1024), n(3), true);
+        self.sppf(c(1024));
+        // Head, top-down: each lateral 1×1 output kept for the bottom-up path.
+        let mut laterals = Vec::with_capacity(2);
+        for (lateral, skip) in [(512, p4), (256, p3)] {
+            self.yolo_conv(c(lateral), 1, 1);
+            laterals.push(self.keep());
+            self.upsample2();
+            self.concat(skip.channels);
+            self.release(skip);
+            self.c3(c(lateral), n(3), false);
+        }
+        // Bottom-up: a 3×3 stride-2 convolution, the lateral map, a C3; each level's output kept for Detect.
+        let mut levels = vec![self.keep()];
+        for (out, lateral) in [(512, laterals[1]), (1024, laterals[0])] {
+            self.yolo_conv(self.channels, 3, 2);
+            self.concat(lateral.channels);
+            self.release(lateral);
+            self.c3(c(out), n(3), false);
+            levels.push(self.keep());
+        }
+        let mut detected = 0.0;
+        for level in levels {
+            self.release(level);
+            self.set_shape(level);
+            detected += self.detect_level();
+        }
+        // The three levels' predictions concatenated (`torch.cat(z, 1)`).
+        self.ops.push(Op::memory(OpClass::Epilogue, 2.0 * detected, detected, 0.0));
+    }
 }
 
 #[cfg(test)]
@@ -931,6 +1138,48 @@ mod tests {
         let windowless: Vec<&Op> = net.ops.iter().filter(|o| o.window == 0.0).collect();
         assert!(!windowless.is_empty());
         assert!(windowless.iter().all(|o| o.input_per_output() == 0.0));
+    }
+
+    #[test]
+    fn yolov5_parameters_and_flops_match_ultralytics() {
+        // Fused parameter counts as YOLOv5 v7.0 prints them ("Fusing layers... YOLOv5n summary: 213 layers,
+        // 1867405 parameters"; s 7225885 in its tutorial.ipynb; m, l, x as printed by the same summary), and
+        // the README's FLOPs at 640 (B): 4.5, 16.5, 49.0, 109.1, 205.7 (thop, two per multiply-add, rounded;
+        // the fused summary prints 16.4 for s).
+        for (family, params, gflops) in [
+            (CnnFamily::YoloV5n, 1_867_405.0, 4.5),
+            (CnnFamily::YoloV5s, 7_225_885.0, 16.5),
+            (CnnFamily::YoloV5m, 21_172_173.0, 49.0),
+            (CnnFamily::YoloV5l, 46_533_693.0, 109.1),
+            (CnnFamily::YoloV5x, 86_705_005.0, 205.7),
+        ] {
+            let net = Cnn::build(family, 1.0, 640);
+            assert_eq!(net.params, params, "{family:?}");
+            let gemm: f64 = net
+                .ops
+                .iter()
+                .filter(|o| o.class == OpClass::Gemm)
+                .map(|o| o.flops * o.repeat)
+                .sum();
+            assert!((gemm / 1e9 - gflops).abs() < 0.1 + 0.005 * gflops, "{family:?}: {gemm}");
+            assert_eq!(family.default_image(), 640);
+        }
+    }
+
+    #[test]
+    fn yolov5_kernels_per_forward_pass() {
+        // YOLOv5s: 57 fused convolutions with their SiLU (114 kernels), 3 Detect convolutions, 7 residual adds
+        // (bottlenecks 1 + 2 + 3 + 1 in the backbone), 13 concatenations (8 C3, SPPF, 4 in the head), 3 max
+        // pools, 2 upsamplings, per Detect level 9 more kernels (copy, sigmoid, 6 box kernels, concatenation)
+        // and the final concatenation: 170.
+        let net = Cnn::build(CnnFamily::YoloV5s, 1.0, 640);
+        let kernels: f64 = net.ops.iter().map(|o| o.repeat).sum();
+        assert_eq!(kernels, 114.0 + 3.0 + 7.0 + 13.0 + 3.0 + 2.0 + 27.0 + 1.0);
+        // A batch scales the work, not the weights.
+        let four = Cnn::build(CnnFamily::YoloV5s, 4.0, 640);
+        assert_eq!(four.params, net.params);
+        let flops = |n: &Cnn| n.ops.iter().map(|o| o.flops * o.repeat).sum::<f64>();
+        assert!((flops(&four) / flops(&net) - 4.0).abs() < 1e-9);
     }
 
     #[test]

@@ -565,6 +565,20 @@ const fn text(seq: u32) -> InputShape {
     }
 }
 
+/// A YOLOv5 P5 detector at 640×640 (COCO's 80 classes), counted as inference runs it: batch norms folded
+/// into the convolutions' biases (`model.fuse()`).
+const fn yolov5(name: &'static str, family: CnnFamily, params: f64) -> CatalogModel {
+    CatalogModel {
+        name,
+        model_type: ModelType::Vision,
+        arch: Architecture::Cnn(family),
+        published_params: params,
+        source: "ultralytics/yolov5 v7.0 fused model summary ('Fusing layers... YOLOv5s summary: 213 layers, \
+                 7225885 parameters'); README: 1.9, 7.2, 21.2, 46.5, 86.7 M",
+        default_input: InputShape { image_size: 640, ..text(0) },
+    }
+}
+
 const fn bert_embed(vocab: u32, dim: u32, positions: u32, token_types: u32) -> Embedding {
     Embedding { vocab, dim, positions, token_types, norm: true }
 }
@@ -762,6 +776,11 @@ fn build() -> Vec<CatalogModel> {
             source: "torchvision efficientnet_b0 weights meta: 5,288,548",
             default_input: text(0),
         },
+        yolov5("yolov5n", CnnFamily::YoloV5n, 1_867_405.0),
+        yolov5("yolov5s", CnnFamily::YoloV5s, 7_225_885.0),
+        yolov5("yolov5m", CnnFamily::YoloV5m, 21_172_173.0),
+        yolov5("yolov5l", CnnFamily::YoloV5l, 46_533_693.0),
+        yolov5("yolov5x", CnnFamily::YoloV5x, 86_705_005.0),
         CatalogModel {
             name: "clip-vit-base-patch32",
             model_type: Multimodal,
