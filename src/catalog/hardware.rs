@@ -265,9 +265,10 @@ pub struct DeviceProfile {
     /// so does attention's softmax: an NPU with such DSPs runs attention as its two matrix products around a
     /// softmax, never fused. Only serial-queue devices have them ([`DeviceProfile::vector_dsp_share`]).
     pub vector_unit_share: f64,
-    /// CUDA GPUs: how many times the share of its peak a GEMM tile sustains on the tensor cores (`gemm_tiles`'
+    /// GPUs: how many times the share of its peak a GEMM tile sustains on the tensor cores (`gemm_tiles`'
     /// efficiency) it sustains of the FP32 peak on the CUDA cores, where a kernel computes in FP32 (capped at
-    /// the whole peak); 1 elsewhere. A tensor-core tile is fed by the same registers and shared memory as a
+    /// the whole peak). The catalog sets it on CUDA GPUs with 64 FP32 lanes per SM and 1 on every other device;
+    /// a profile may set it on any CUDA or ROCm GPU, where the prediction honours it. A tensor-core tile is fed by the same registers and shared memory as a
     /// CUDA-core one for 8-16x the arithmetic, so it leaves more of its peak idle ([`GPU_FP32_TILE_GAIN`]).
     pub fp32_tile_gain: f64,
     /// CPUs: width of the FMA datapath the FP32 peak assumes, bits: 512 on cores with two 512-bit FMA pipes
@@ -357,9 +358,9 @@ impl DeviceProfile {
     /// where the profile has it (`runtime_region_us`), else the device's wake-up and join plus the runtime
     /// pool's own.
     pub fn region_us_per_thread(&self, runtime: &super::runtime::RuntimeProfile) -> f64 {
-        self.runtime_region_us.iter().find(|(k, _)| *k == runtime.name).map_or(
+        measured_for(&self.runtime_region_us, runtime).map_or(
             self.kernel_overhead_us + runtime.region_us_per_thread * self.overhead_scale,
-            |(_, us)| *us,
+            |us| *us,
         )
     }
 
@@ -448,13 +449,13 @@ impl DeviceProfile {
 
     /// Kernel efficiency of `runtime` on this device: measured where the profile has it, else the runtime's.
     pub fn kernel_efficiency(&self, runtime: &super::runtime::RuntimeProfile) -> f64 {
-        self.runtime_efficiency.iter().find(|(k, _)| *k == runtime.name).map_or(
+        measured_for(&self.runtime_efficiency, runtime).map_or(
             if self.platform == Platform::Cpu {
                 runtime.cpu_kernel_efficiency
             } else {
                 runtime.kernel_efficiency
             },
-            |(_, e)| *e,
+            |e| *e,
         )
     }
 
@@ -951,6 +952,17 @@ fn fp32_tile_gain(d: &Dev) -> Option<(f64, String)> {
     })
 }
 
+/// A device profile's measurement of `runtime` in `by_runtime` (keyed by runtime name): the runtime's own, else
+/// that of the runtime whose kernels it runs ([`super::runtime::RuntimeProfile::kernels_of`]: a profile
+/// calibrated with `pytorch` serves `pytorch-autocast` and `pytorch-kept-heap` too).
+fn measured_for<'a>(
+    by_runtime: &'a [(String, f64)],
+    runtime: &super::runtime::RuntimeProfile,
+) -> Option<&'a f64> {
+    let find = |name: &str| by_runtime.iter().find(|(k, _)| k == name).map(|(_, v)| v);
+    find(&runtime.name).or_else(|| find(runtime.kernels_of()))
+}
+
 /// The [`GPU_BOOST`] row of the GPU `id`.
 fn gpu_boost(id: &str) -> Option<(&'static str, f64, u32, &'static str)> {
     GPU_BOOST.iter().copied().find(|(row, ..)| *row == id)
@@ -1026,6 +1038,25 @@ mod tests {
                 d.peaks.fp32
             );
         }
+    }
+
+    #[test]
+    fn a_profiles_pytorch_measurements_serve_pytorchs_variants_unless_they_have_their_own() {
+        use super::super::runtime::RuntimeProfile;
+        let rt = |name: &str| RuntimeProfile::find(name).unwrap();
+        let mut gpu = find("cuda:v100").unwrap();
+        gpu.runtime_efficiency = vec![("pytorch".to_string(), 0.33)];
+        gpu.runtime_region_us = vec![("pytorch".to_string(), 7.0)];
+        for variant in ["pytorch", "pytorch-autocast", "pytorch-kept-heap"] {
+            assert_eq!(gpu.kernel_efficiency(&rt(variant)), 0.33, "{variant}");
+            assert_eq!(gpu.region_us_per_thread(&rt(variant)), 7.0, "{variant}");
+        }
+        // Another runtime keeps its catalog efficiency; a variant's own entry wins over PyTorch's.
+        let ort = rt("onnxruntime");
+        assert_eq!(gpu.kernel_efficiency(&ort), ort.kernel_efficiency);
+        gpu.runtime_efficiency.push(("pytorch-autocast".to_string(), 0.5));
+        assert_eq!(gpu.kernel_efficiency(&rt("pytorch-autocast")), 0.5);
+        assert_eq!(gpu.kernel_efficiency(&rt("pytorch")), 0.33);
     }
 
     #[test]

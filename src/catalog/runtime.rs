@@ -966,6 +966,18 @@ impl RuntimeProfile {
         Ok(BUILT.get(i, || Self::from_entry(&RUNTIMES[i])))
     }
 
+    /// The runtime whose kernels this one runs, by name: `pytorch` for its variants (a kept heap, autocast),
+    /// which dispatch PyTorch's kernels and differ only around them; the runtime's own name otherwise. What a
+    /// device profile's measurements of a runtime (`DeviceProfile::runtime_efficiency`,
+    /// `DeviceProfile::runtime_region_us`) are looked up by when the variant has none of its own.
+    pub fn kernels_of(&self) -> &str {
+        if self.name == PYTORCH_KEPT_HEAP || self.name == PYTORCH_AUTOCAST {
+            "pytorch"
+        } else {
+            &self.name
+        }
+    }
+
     /// The catalog's name of the runtime `name` names (as [`RuntimeProfile::find`] reads it), without
     /// building its profile: what a model entry's `runtime` is checked and stored as.
     pub fn canonical(name: &str) -> Result<&'static str> {

@@ -19,9 +19,7 @@ use crate::catalog::hardware::{
     T4_SUSTAINED_CLOCK_PRIOR,
 };
 use crate::catalog::models::Work;
-use crate::catalog::runtime::{
-    RuntimeProfile, PYTORCH_AUTOCAST, PYTORCH_GPU_HOST_US, PYTORCH_GPU_HOST_US_PRIOR,
-};
+use crate::catalog::runtime::{RuntimeProfile, PYTORCH_GPU_HOST_US, PYTORCH_GPU_HOST_US_PRIOR};
 use crate::catalog::Precision;
 use crate::minmax;
 use crate::predict::single::{Placement, SinglePrediction};
@@ -105,7 +103,7 @@ fn is_npu(d: &DeviceProfile) -> bool {
 
 /// PyTorch eager on a GPU, with or without autocast: one framework, one set of PyTorch knobs.
 fn is_pytorch(r: &RuntimeProfile) -> bool {
-    r.name == "pytorch" || r.name == PYTORCH_AUTOCAST
+    r.kernels_of() == "pytorch"
 }
 
 /// `value × f` where the knob applies (`on`), else `value` unchanged.

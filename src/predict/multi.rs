@@ -536,14 +536,18 @@ impl Prepared {
         for (pos, &i) in order.iter().enumerate() {
             rank[i] = pos;
         }
-        // What sharing removes is everything resident per byte of weights: the weights and the runtime's
-        // copies of them.
+        // What sharing removes is everything resident per byte of weights: the weights as the runtime holds
+        // them (FP32 under autocast) and the runtime's copies of them.
         let weights: Vec<f64> = self
             .models
             .iter()
             .map(|m| {
-                m.resolved.params * m.resolved.precision.weight_bytes() / super::single::MB
-                    * m.runtime.memory_overhead_factor
+                let held = super::single::held_weight_bytes(
+                    &self.devices[m.device],
+                    &m.runtime,
+                    m.resolved.precision,
+                );
+                m.resolved.params * held / super::single::MB * m.runtime.memory_overhead_factor
             })
             .collect();
         // Holders by identity (`weights_identity`'s fields, compared without formatting them).
@@ -1067,6 +1071,34 @@ mod tests {
     fn prepared(models: Vec<ModelSpec>, hardware: &str) -> Prepared {
         let workload = Workload { models, constraints: Constraints::default() };
         prepare(&workload, &Target::new(hardware).unwrap(), &SharingConfig::default()).unwrap()
+    }
+
+    #[test]
+    fn identical_models_under_autocast_share_their_fp32_weights() {
+        use crate::catalog::Precision;
+        // Two ResNet-50 at FP16 on the V100 hold one set of weights; under autocast that set is FP32 (4 bytes
+        // per parameter), under plain PyTorch FP16 (2 bytes); either way the second model's resident weights
+        // are what is shared.
+        let shared = |runtime: &str| {
+            let workload = Workload {
+                models: vec![
+                    ModelSpec::named("resnet-50").with_precision(Precision::Fp16),
+                    ModelSpec::named("resnet-50").with_precision(Precision::Fp16),
+                ],
+                constraints: Constraints::default(),
+            };
+            let target = Target {
+                runtime: Some(RuntimeProfile::find(runtime).unwrap()),
+                ..Target::new("cuda:v100").unwrap()
+            };
+            let prep = prepare(&workload, &target, &SharingConfig::default()).unwrap();
+            let factor = prep.models[1].runtime.memory_overhead_factor;
+            (prep.models[1].shared_mb, 25_557_032.0 * factor / super::super::single::MB)
+        };
+        let (autocast, per_byte) = shared("pytorch-autocast");
+        assert!((autocast - 4.0 * per_byte).abs() < 1e-9, "{autocast} vs {}", 4.0 * per_byte);
+        let (plain, per_byte) = shared("pytorch");
+        assert!((plain - 2.0 * per_byte).abs() < 1e-9, "{plain} vs {}", 2.0 * per_byte);
     }
 
     #[test]

@@ -508,6 +508,40 @@ fn weight_cast(op: &Op) -> Op {
     Op { weight_elems: 3.0 * w, ..Op::memory(OpClass::Epilogue, 0.0, 0.0, w) }
 }
 
+/// Whether `runtime` casts FP32 weights to `precision` on every call on `device` (`torch.autocast` at FP16 or
+/// BF16, on an accelerator).
+fn casts_weights(device: &DeviceProfile, runtime: &RuntimeProfile, precision: Precision) -> bool {
+    device.concurrency != Concurrency::CpuThreads
+        && runtime.casts_weights_per_call
+        && matches!(precision, Precision::Fp16 | Precision::Bf16)
+}
+
+/// Bytes per weight `runtime` keeps resident for a model at `precision` on `device`: 4 where it casts FP32
+/// weights on every call (the weights stay FP32; their 2-byte copies live only through a call), the
+/// precision's own otherwise. What a prediction's `weights_mb` counts, and what sharing a model's weights saves.
+pub(crate) fn held_weight_bytes(
+    device: &DeviceProfile,
+    runtime: &RuntimeProfile,
+    precision: Precision,
+) -> f64 {
+    if casts_weights(device, runtime, precision) {
+        Precision::Fp32.weight_bytes()
+    } else {
+        precision.weight_bytes()
+    }
+}
+
+/// The weight elements `torch.autocast` casts for one run of `op`: those of a matrix product or convolution
+/// (depthwise included), which autocast runs at 2 bytes; none for any other operator (embedding lookups and
+/// normalisations keep their FP32 weights: they are not on autocast's FP16/BF16 list).
+fn cast_weight_elems(op: &Op) -> f64 {
+    if matches!(op.class, OpClass::Gemm | OpClass::Depthwise) {
+        op.weight_elems
+    } else {
+        0.0
+    }
+}
+
 /// Whether `op` is a convolution Winograd's F(2×2, 3×3) computes: a 3×3 window at stride 1
 /// ([`Op::input_per_output`] below the 4 of stride 2).
 fn winograd(op: &Op) -> bool {
@@ -515,6 +549,13 @@ fn winograd(op: &Op) -> bool {
 }
 
 impl Rates {
+    /// These rates for a generation's decode steps: under one `torch.autocast` region around `generate()`,
+    /// autocast's cast cache keeps the 2-byte copy of each weight the prefill cast until the region ends, so
+    /// the steps cast nothing ([`Rates::casts_weights`] off).
+    fn decoding(&self) -> Rates {
+        Rates { casts_weights: false, ..*self }
+    }
+
     /// Whether `op` is a matrix-vector product on a CPU: a GEMM of at most [`GEMV_ROWS`] rows (a decode
     /// step at small batch), which streams its weights instead of tiling them.
     fn is_gemv(&self, op: &Op) -> bool {
@@ -746,15 +787,9 @@ impl Placement<'_> {
             gemv: self.gemv(),
             products_tile_gain: fp32_gain(compute),
             conv_tile_gain: fp32_gain(conv_precision),
-            casts_weights: !cpu && self.casts_weights(precision),
+            casts_weights: casts_weights(dev, self.runtime, precision),
         };
         (rates, compute)
-    }
-
-    /// Whether the runtime casts FP32 weights to `precision` on every call (`torch.autocast` at FP16 or BF16).
-    fn casts_weights(&self, precision: Precision) -> bool {
-        self.runtime.casts_weights_per_call
-            && matches!(precision, Precision::Fp16 | Precision::Bf16)
     }
 
     /// Whether the runtime runs 1×1 convolutions at `batch` as matrix products (one thread, below
@@ -1086,10 +1121,7 @@ impl Placement<'_> {
         for op in ops {
             // Under autocast a weighted operator's weights are cast first, however the operator itself runs: an
             // element-wise kernel of its own (`weight_cast`).
-            if r.casts_weights
-                && op.weight_elems > 0.0
-                && matches!(op.class, OpClass::Gemm | OpClass::Depthwise)
-            {
+            if r.casts_weights && cast_weight_elems(op) > 0.0 {
                 let cast = weight_cast(op);
                 each(&cast, &self.op(r, &cast), op.repeat);
             }
@@ -1258,7 +1290,7 @@ impl Placement<'_> {
         let rates = beside.model_rates(model).0;
         let slow_prefill = beside.phase(&rates, &work.prefill);
         let prefill_share = (window_us / slow_prefill.wall_us.max(1e-9)).min(1.0);
-        let slow_step = beside.phase(&rates, &work.decode_step);
+        let slow_step = beside.phase(&rates.decoding(), &work.decode_step);
         let steps =
             count_ceil(window_us / slow_step.wall_us.max(1e-9)).min(f64::from(work.decode_steps));
         Some(StartWindow { beside, rates, prefill_share, steps, slow_prefill, slow_step })
@@ -1272,7 +1304,7 @@ impl Placement<'_> {
             return (prefill, prefill);
         }
         let steps = f64::from(work.decode_steps);
-        let step = self.phase(r, &work.decode_step);
+        let step = self.phase(&r.decoding(), &work.decode_step);
         let Some(w) = self.start_window(model, work) else {
             let mut total = prefill;
             total.add(&step, steps);
@@ -1371,11 +1403,16 @@ impl Placement<'_> {
         let latency_us = total.wall_us.max(1e-3);
         // Under autocast the weights stay FP32, and their 2-byte copies live through the call.
         let casts = r.casts_weights;
-        let held_bytes =
-            if casts { Precision::Fp32.weight_bytes() } else { model.precision.weight_bytes() };
-        let weights_mb = model.params * held_bytes / MB;
-        let cast_copies_mb =
-            if casts { model.params * model.precision.weight_bytes() / MB } else { 0.0 };
+        let weights_mb =
+            model.params * held_weight_bytes(self.device, self.runtime, model.precision) / MB;
+        // The copies are of the weights autocast casts (those of matrix products and convolutions; one forward
+        // pass reads each of them), kept through the call by autocast's cast cache.
+        let cast_copies_mb = if casts {
+            let cast: f64 = work.prefill.iter().map(|op| cast_weight_elems(op) * op.repeat).sum();
+            cast * model.precision.weight_bytes() / MB
+        } else {
+            0.0
+        };
         let act_bytes = total
             .peak_act_bytes
             .max(work.cnn_peak_act_elems * f64::from(model.input.batch) * r.act_bytes);
@@ -1873,10 +1910,23 @@ mod tests {
         let cast_bytes = (a.traffic_mb - p.traffic_mb) * MB;
         assert!(cast_bytes > 5.9 * params && cast_bytes < 6.0 * params, "{cast_bytes}");
         assert!(a.latency_ms > p.latency_ms);
-        // The weights stay FP32, and their FP16 copies live through the call.
+        // The weights stay FP32, and the FP16 copies of the cast ones live through the call: every weight but
+        // the 53 batch norms' scales and shifts (53,120) and the classifier's bias (1,000).
         assert!((a.memory.weights_mb - params * 4.0 / MB).abs() < 1e-9);
         let copies = a.memory.runtime_overhead_mb - p.memory.runtime_overhead_mb * 2.0;
-        assert!((copies - params * 2.0 / MB).abs() < 1e-9, "{copies}");
+        assert!((copies - (params - 53_120.0 - 1_000.0) * 2.0 / MB).abs() < 1e-9, "{copies}");
+        // A transformer's embedding tables and norms are not cast: BERT-base's copies are its 12 layers'
+        // projections (4·768² + 2·768·3,072 each) and its pooler (768²), not its 109.5 M parameters.
+        let bert = |runtime: &RuntimeProfile| {
+            let mut spec = ModelSpec::named("bert-base-uncased");
+            spec.precision = Precision::Fp16;
+            let model = resolve(&spec, "m").unwrap();
+            Placement { device: &v100, runtime, threads: 1 }.predict(&model).memory
+        };
+        let (ba, bp) = (bert(&autocast), bert(&plain));
+        let bert_copies = ba.runtime_overhead_mb - bp.runtime_overhead_mb * 2.0;
+        let layers = 12.0 * (4.0 * 768.0f64.powi(2) + 2.0 * 768.0 * 3072.0) + 768.0f64.powi(2);
+        assert!((bert_copies - layers * 2.0 / MB).abs() < 1e-9, "{}", bert_copies * MB / 2.0);
         // The casts move weights, not activations: the activation peak is plain PyTorch's.
         assert_eq!(a.memory.activations_mb, p.memory.activations_mb);
         // Depthwise convolutions' weights are cast too: MobileNet-v2's 52 convolutions (17 depthwise) and
@@ -1888,6 +1938,18 @@ mod tests {
             Placement { device: &v100, runtime, threads: 1 }.predict(&model).kernels
         };
         assert_eq!(mobile(&autocast) - mobile(&plain), 53.0);
+        // A generation casts its weights once, in the prefill: its decode steps read the cached copies, so
+        // the extra kernels do not grow with the tokens generated.
+        let generated = |runtime: &RuntimeProfile, tokens: u32| {
+            let mut spec = ModelSpec::named("gpt2");
+            spec.precision = Precision::Fp16;
+            spec.output_tokens = Some(tokens);
+            let model = resolve(&spec, "m").unwrap();
+            Placement { device: &v100, runtime, threads: 1 }.predict(&model).kernels
+        };
+        let extra = |tokens| generated(&autocast, tokens) - generated(&plain, tokens);
+        assert!(extra(1) > 0.0);
+        assert_eq!(extra(16), extra(1));
         // At FP32 autocast casts nothing: the same prediction as plain PyTorch.
         assert_eq!(predict(&autocast, Precision::Fp32), predict(&plain, Precision::Fp32));
     }

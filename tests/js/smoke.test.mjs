@@ -111,7 +111,10 @@ test('detection, routing and browser recommendation', async () => {
 });
 
 test('catalogs and version', () => {
-  assert.equal(pkg.listModels().length, 19);
+  // 19 transformers and classifiers, and YOLOv5n-x (640x640 by default).
+  const models = pkg.listModels();
+  assert.equal(models.length, 24);
+  assert.ok(models.some((m) => m.name === 'yolov5s'));
   assert.ok(pkg.listHardware().some((d) => d.id === 'webgpu:fallback'));
   const cargo = readFileSync(join(root, 'Cargo.toml'), 'utf8').match(/^version = "(.*)"/m)[1];
   assert.equal(pkg.version(), cargo);
