@@ -648,7 +648,7 @@ pub struct Cnn {
     pub peak_act_elems: f64,
     /// The network's activation function (ReLU and ReLU6 are [`Activation::None`], SiLU is sigmoid-gated).
     activation: Activation,
-    /// Elements (per item) of the feature maps a branching network keeps for a later concatenation (YOLOv5's
+    /// Elements per item (as [`Cnn::peak_act_elems`]) of the feature maps a branching network keeps for a later concatenation (YOLOv5's
     /// P3 and P4 maps, its head's lateral maps): resident beside every layer's input and output meanwhile.
     held: f64,
 }
@@ -821,6 +821,11 @@ impl Cnn {
             CnnFamily::ResNet50 | CnnFamily::MobileNetV2 => Activation::None,
             _ => Activation::Sigmoid,
         };
+        // YOLOv5 takes images whose side is a multiple of its largest stride, 32 (`check_img_size` rounds up).
+        let image = match family {
+            CnnFamily::ResNet50 | CnnFamily::MobileNetV2 | CnnFamily::EfficientNetB0 => image,
+            _ => image.div_ceil(32) * 32,
+        };
         let mut net = Cnn::new(items, image, activation);
         match family {
             CnnFamily::ResNet50 => net.resnet50(),
@@ -963,7 +968,7 @@ impl Cnn {
             }
         });
         let branch = self.shape();
-        let kept = self.items * self.elems();
+        let kept = self.elems();
         self.held += kept;
         self.set_shape(input);
         self.yolo_conv(hidden, 1, 1);
@@ -1003,13 +1008,13 @@ impl Cnn {
 
     /// Keeps the current map for a later concatenation ([`Cnn::held`]) and returns its shape.
     fn keep(&mut self) -> Shape {
-        self.held += self.items * self.elems();
+        self.held += self.elems();
         self.shape()
     }
 
     /// Releases a map kept by [`Cnn::keep`] once it has been read.
     fn release(&mut self, s: Shape) {
-        self.held -= self.items * f64::from(s.channels) * f64::from(s.height) * f64::from(s.width);
+        self.held -= f64::from(s.channels) * f64::from(s.height) * f64::from(s.width);
     }
 
     /// YOLOv5 (v6.0 and later P5 layout, `models/yolov5*.yaml`) at `depth` × the blocks and `width` × the
@@ -1175,11 +1180,14 @@ mod tests {
         let net = Cnn::build(CnnFamily::YoloV5s, 1.0, 640);
         let kernels: f64 = net.ops.iter().map(|o| o.repeat).sum();
         assert_eq!(kernels, 114.0 + 3.0 + 7.0 + 13.0 + 3.0 + 2.0 + 27.0 + 1.0);
-        // A batch scales the work, not the weights.
+        // A batch scales the work, not the weights, nor the per-item activation peak.
         let four = Cnn::build(CnnFamily::YoloV5s, 4.0, 640);
         assert_eq!(four.params, net.params);
         let flops = |n: &Cnn| n.ops.iter().map(|o| o.flops * o.repeat).sum::<f64>();
         assert!((flops(&four) / flops(&net) - 4.0).abs() < 1e-9);
+        assert_eq!(four.peak_act_elems, net.peak_act_elems);
+        // A side that is no multiple of 32 is rounded up, as YOLOv5 does: 630 runs as 640.
+        assert_eq!(Cnn::build(CnnFamily::YoloV5s, 1.0, 630), net);
     }
 
     #[test]

@@ -145,6 +145,9 @@ pub struct PreparedModel {
     pub runtime: Arc<RuntimeProfile>,
     /// Memory pool index.
     pub pool: usize,
+    /// The precision its runtime holds its weights at here (FP32 under autocast, which casts them on every
+    /// call; the model's precision otherwise): what identical weights are matched and shared at.
+    pub held: crate::catalog::Precision,
     /// Weights (MB) not counted because another model holds the same or shareable tensors.
     pub shared_mb: f64,
     /// The intra-op pool the model's threads share with the other models of its runtime on its CPU
@@ -177,10 +180,10 @@ impl PreparedModel {
         format!("{key}|{precision}|{pool}")
     }
 
-    /// The fields of [`PreparedModel::weights_identity`]: the weights' key, their stored precision's name and
-    /// the memory pool.
+    /// The fields of [`PreparedModel::weights_identity`]: the weights' key, the name of the precision they
+    /// are held at ([`PreparedModel::held`], as stored) and the memory pool.
     pub fn weights_fields(&self) -> (&str, &'static str, usize) {
-        (&self.resolved.weights_key, self.resolved.precision.storage().name(), self.pool)
+        (&self.resolved.weights_key, self.held.storage().name(), self.pool)
     }
 }
 
@@ -284,7 +287,9 @@ pub fn prepare_with(
             runtime: intern(&mut names, &runtime.name),
         };
         let spec = spec.clone();
+        let held = super::single::held_precision(dev, &runtime, resolved.precision);
         models.push(PreparedModel {
+            held,
             spec,
             labels,
             work: OnceLock::new(),
@@ -542,12 +547,8 @@ impl Prepared {
             .models
             .iter()
             .map(|m| {
-                let held = super::single::held_weight_bytes(
-                    &self.devices[m.device],
-                    &m.runtime,
-                    m.resolved.precision,
-                );
-                m.resolved.params * held / super::single::MB * m.runtime.memory_overhead_factor
+                m.resolved.params * m.held.weight_bytes() / super::single::MB
+                    * m.runtime.memory_overhead_factor
             })
             .collect();
         // Holders by identity (`weights_identity`'s fields, compared without formatting them).
@@ -1099,6 +1100,25 @@ mod tests {
         assert!((autocast - 4.0 * per_byte).abs() < 1e-9, "{autocast} vs {}", 4.0 * per_byte);
         let (plain, per_byte) = shared("pytorch");
         assert!((plain - 2.0 * per_byte).abs() < 1e-9, "{plain} vs {}", 2.0 * per_byte);
+        // Weights are identical where they are held alike: FP16 under autocast holds the FP32 tensors an FP32
+        // model under plain PyTorch holds, not the FP16 ones an FP16 model does.
+        let pair = |second: Precision| {
+            let mut first = ModelSpec::named("resnet-50").with_precision(Precision::Fp16);
+            first.runtime = Some("pytorch-autocast".to_string());
+            let mut other = ModelSpec::named("resnet-50").with_precision(second);
+            other.runtime = Some("pytorch".to_string());
+            let workload =
+                Workload { models: vec![first, other], constraints: Constraints::default() };
+            let prep =
+                prepare(&workload, &Target::new("cuda:v100").unwrap(), &SharingConfig::default())
+                    .unwrap();
+            (
+                prep.models[0].weights_identity() == prep.models[1].weights_identity(),
+                prep.models[1].held,
+            )
+        };
+        assert_eq!(pair(Precision::Fp32), (true, Precision::Fp32));
+        assert_eq!(pair(Precision::Fp16), (false, Precision::Fp16));
     }
 
     #[test]

@@ -98,7 +98,11 @@ pub(super) fn options(ctx: &Ctx, notes: &mut Vec<String>) -> Result<Vec<MemoryOp
 fn describe(ctx: &Ctx, group: &[usize], to: Precision) -> String {
     let m = &ctx.prep.models[group[0]];
     let from = m.resolved.precision;
-    let weights_mb = |p: Precision| m.resolved.params * p.weight_bytes() / MB;
+    // As the runtime holds them: FP32 under autocast at FP16/BF16.
+    let device = &ctx.prep.devices[m.device];
+    let weights_mb = |p: Precision| {
+        m.resolved.params * crate::predict::single::held_weight_bytes(device, &m.runtime, p) / MB
+    };
     let copies = match group.len() {
         1 => String::new(),
         n => format!(" (all {n} entries)"),
