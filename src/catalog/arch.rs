@@ -599,13 +599,25 @@ impl CnnFamily {
         Self::YoloV5x,
     ];
 
-    /// The image side the family is published at: 224 for the ImageNet classifiers, 640 for YOLOv5.
-    pub fn default_image(self) -> u32 {
+    /// A YOLOv5 model's depth and width multiples (`depth_multiple`, `width_multiple` of
+    /// `models/yolov5{n,s,m,l,x}.yaml`); `None` for the classifiers.
+    const fn yolo_scale(self) -> Option<(f64, f64)> {
         match self {
-            Self::ResNet50 | Self::MobileNetV2 | Self::EfficientNetB0 => DEFAULT_IMAGE,
-            Self::YoloV5n | Self::YoloV5s | Self::YoloV5m | Self::YoloV5l | Self::YoloV5x => {
-                YOLO_IMAGE
-            }
+            Self::ResNet50 | Self::MobileNetV2 | Self::EfficientNetB0 => None,
+            Self::YoloV5n => Some((0.33, 0.25)),
+            Self::YoloV5s => Some((0.33, 0.50)),
+            Self::YoloV5m => Some((0.67, 0.75)),
+            Self::YoloV5l => Some((1.0, 1.0)),
+            Self::YoloV5x => Some((1.33, 1.25)),
+        }
+    }
+
+    /// The image side the family is published at: 224 for the ImageNet classifiers, 640 for YOLOv5.
+    pub const fn default_image(self) -> u32 {
+        if self.yolo_scale().is_some() {
+            YOLO_IMAGE
+        } else {
+            DEFAULT_IMAGE
         }
     }
 
@@ -648,8 +660,9 @@ pub struct Cnn {
     pub peak_act_elems: f64,
     /// The network's activation function (ReLU and ReLU6 are [`Activation::None`], SiLU is sigmoid-gated).
     activation: Activation,
-    /// Elements per item (as [`Cnn::peak_act_elems`]) of the feature maps a branching network keeps for a later concatenation (YOLOv5's
-    /// P3 and P4 maps, its head's lateral maps): resident beside every layer's input and output meanwhile.
+    /// Elements per item (as [`Cnn::peak_act_elems`]) of the feature maps a branching network keeps for a
+    /// later concatenation (YOLOv5's P3 and P4 maps, its head's lateral maps): resident beside every layer's
+    /// input and output meanwhile.
     held: f64,
 }
 
@@ -736,11 +749,19 @@ impl Cnn {
     /// Activation (ReLU, ReLU6, SiLU) as an epilogue, in place (torchvision builds these networks' activations
     /// with `inplace=True`): it writes over its input, so it allocates no tensor of its own.
     fn act(&mut self) -> &mut Self {
-        let mut op = Op::epilogue(2.0 * self.items * self.elems());
-        op.out_elems = 0.0;
-        op.activation = self.activation;
+        let op = Op { out_elems: 0.0, ..self.activation_op() };
         self.ops.push(op);
         self
+    }
+
+    /// The network's activation over the current map, into a tensor of its own.
+    fn activation_op(&self) -> Op {
+        Op { activation: self.activation, ..Op::epilogue(2.0 * self.items * self.elems()) }
+    }
+
+    /// A copy kernel writing `elems` elements it reads once (a concatenation).
+    fn copy_op(elems: f64) -> Op {
+        Op::memory(OpClass::Epilogue, 2.0 * elems, elems, 0.0)
     }
 
     fn residual_add(&mut self) {
@@ -821,21 +842,23 @@ impl Cnn {
             CnnFamily::ResNet50 | CnnFamily::MobileNetV2 => Activation::None,
             _ => Activation::Sigmoid,
         };
+        let yolo = family.yolo_scale();
         // YOLOv5 takes images whose side is a multiple of its largest stride, 32 (`check_img_size` rounds up).
-        let image = match family {
-            CnnFamily::ResNet50 | CnnFamily::MobileNetV2 | CnnFamily::EfficientNetB0 => image,
-            _ => image.div_ceil(32) * 32,
-        };
+        let image = if yolo.is_some() { image.div_ceil(32) * 32 } else { image };
         let mut net = Cnn::new(items, image, activation);
         match family {
             CnnFamily::ResNet50 => net.resnet50(),
             CnnFamily::MobileNetV2 => net.mobilenet_v2(),
             CnnFamily::EfficientNetB0 => net.efficientnet_b0(),
-            CnnFamily::YoloV5n => net.yolov5(0.33, 0.25),
-            CnnFamily::YoloV5s => net.yolov5(0.33, 0.50),
-            CnnFamily::YoloV5m => net.yolov5(0.67, 0.75),
-            CnnFamily::YoloV5l => net.yolov5(1.0, 1.0),
-            CnnFamily::YoloV5x => net.yolov5(1.33, 1.25),
+            CnnFamily::YoloV5n
+            | CnnFamily::YoloV5s
+            | CnnFamily::YoloV5m
+            | CnnFamily::YoloV5l
+            | CnnFamily::YoloV5x => {
+                if let Some((depth, width)) = yolo {
+                    net.yolov5(depth, width);
+                }
+            }
         }
         net
     }
@@ -845,16 +868,16 @@ impl Cnn {
         self.pool(3, 2);
         for (width, blocks, stride) in [(64, 3, 1), (128, 4, 2), (256, 6, 2), (512, 3, 2)] {
             self.stage(blocks, stride, |net, s, first| {
-                let (c, h, w) = (net.channels, net.height, net.width);
+                let input = net.shape();
                 net.conv(width, 1, 1, 1, false).bn().act();
                 net.conv(width, 3, s, 1, false).bn().act();
                 net.conv(width * 4, 1, 1, 1, false).bn();
                 if first {
                     // Projection shortcut on the block input.
-                    let (oc, oh, ow) = (net.channels, net.height, net.width);
-                    (net.channels, net.height, net.width) = (c, h, w);
+                    let output = net.shape();
+                    net.set_shape(input);
                     net.conv(width * 4, 1, s, 1, false).bn();
-                    (net.channels, net.height, net.width) = (oc, oh, ow);
+                    net.set_shape(output);
                 }
                 net.residual_add();
                 net.act();
@@ -925,8 +948,7 @@ impl Cnn {
 
     /// An activation into a tensor of its own (YOLOv5's `nn.SiLU()` is not in place).
     fn act_out(&mut self) {
-        let mut op = Op::epilogue(2.0 * self.items * self.elems());
-        op.activation = self.activation;
+        let op = self.activation_op();
         self.ops.push(op);
     }
 
@@ -940,8 +962,7 @@ impl Cnn {
     /// same size: one copy kernel reading every input and writing the result.
     fn concat(&mut self, others: u32) {
         self.channels += others;
-        let out = self.items * self.elems();
-        self.ops.push(Op::memory(OpClass::Epilogue, 2.0 * out, out, 0.0));
+        self.ops.push(Self::copy_op(self.items * self.elems()));
     }
 
     /// Nearest-neighbour upsampling by 2 (`nn.Upsample(None, 2, "nearest")`): reads the map, writes 4×.
@@ -967,12 +988,10 @@ impl Cnn {
                 net.residual_add();
             }
         });
-        let branch = self.shape();
-        let kept = self.elems();
-        self.held += kept;
+        let branch = self.keep();
         self.set_shape(input);
         self.yolo_conv(hidden, 1, 1);
-        self.held -= kept;
+        self.release(branch);
         self.set_shape(Shape { channels: hidden, ..branch });
         self.concat(hidden);
         self.yolo_conv(out, 1, 1);
@@ -1002,7 +1021,7 @@ impl Cnn {
         sigmoid.activation = Activation::Sigmoid;
         self.ops.push(sigmoid);
         self.ops.push(Op::epilogue(2.0 * e * 2.0 / 85.0).times(6.0));
-        self.ops.push(Op::memory(OpClass::Epilogue, 2.0 * e, e, 0.0));
+        self.ops.push(Self::copy_op(e));
         e
     }
 
@@ -1065,7 +1084,7 @@ impl Cnn {
             detected += self.detect_level();
         }
         // The three levels' predictions concatenated (`torch.cat(z, 1)`).
-        self.ops.push(Op::memory(OpClass::Epilogue, 2.0 * detected, detected, 0.0));
+        self.ops.push(Self::copy_op(detected));
     }
 }
 

@@ -268,8 +268,9 @@ pub struct DeviceProfile {
     /// GPUs: how many times the share of its peak a GEMM tile sustains on the tensor cores (`gemm_tiles`'
     /// efficiency) it sustains of the FP32 peak on the CUDA cores, where a kernel computes in FP32 (capped at
     /// the whole peak). The catalog sets it on CUDA GPUs with 64 FP32 lanes per SM and 1 on every other device;
-    /// a profile may set it on any CUDA or ROCm GPU, where the prediction honours it. A tensor-core tile is fed by the same registers and shared memory as a
-    /// CUDA-core one for 8-16x the arithmetic, so it leaves more of its peak idle ([`GPU_FP32_TILE_GAIN`]).
+    /// a profile may set it on any CUDA or ROCm GPU, where the prediction honours it. A tensor-core tile is fed
+    /// by the same registers and shared memory as a CUDA-core one for 8-16x the arithmetic, so it leaves more of
+    /// its peak idle ([`GPU_FP32_TILE_GAIN`]).
     pub fp32_tile_gain: f64,
     /// CPUs: width of the FMA datapath the FP32 peak assumes, bits: 512 on cores with two 512-bit FMA pipes
     /// (Zen 5, Xeon Gold and Platinum), 256 where 512-bit instructions are split over 256-bit pipes (Zen 4) or

@@ -575,7 +575,7 @@ const fn yolov5(name: &'static str, family: CnnFamily, params: f64) -> CatalogMo
         published_params: params,
         source: "ultralytics/yolov5 v7.0 fused model summary ('Fusing layers... YOLOv5s summary: 213 layers, \
                  7225885 parameters'); README: 1.9, 7.2, 21.2, 46.5, 86.7 M",
-        default_input: InputShape { image_size: 640, ..text(0) },
+        default_input: InputShape { image_size: family.default_image(), ..text(0) },
     }
 }
 

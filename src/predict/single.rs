@@ -516,19 +516,9 @@ fn casts_weights(device: &DeviceProfile, runtime: &RuntimeProfile, precision: Pr
         && matches!(precision, Precision::Fp16 | Precision::Bf16)
 }
 
-/// Bytes per weight `runtime` keeps resident for a model at `precision` on `device`: 4 where it casts FP32
-/// weights on every call (the weights stay FP32; their 2-byte copies live only through a call), the
-/// precision's own otherwise. What a prediction's `weights_mb` counts, and what sharing a model's weights saves.
-pub(crate) fn held_weight_bytes(
-    device: &DeviceProfile,
-    runtime: &RuntimeProfile,
-    precision: Precision,
-) -> f64 {
-    held_precision(device, runtime, precision).weight_bytes()
-}
-
 /// The precision `runtime` keeps a model's weights at, for a model at `precision` on `device`: FP32 where it
-/// casts FP32 weights on every call ([`held_weight_bytes`]), `precision` otherwise.
+/// casts FP32 weights on every call (the weights stay FP32; their 2-byte copies live only through a call),
+/// `precision` otherwise. What a prediction's `weights_mb` counts, and what sharing a model's weights saves.
 pub(crate) fn held_precision(
     device: &DeviceProfile,
     runtime: &RuntimeProfile,
@@ -1414,8 +1404,8 @@ impl Placement<'_> {
         let latency_us = total.wall_us.max(1e-3);
         // Under autocast the weights stay FP32, and their 2-byte copies live through the call.
         let casts = r.casts_weights;
-        let weights_mb =
-            model.params * held_weight_bytes(self.device, self.runtime, model.precision) / MB;
+        let held = held_precision(self.device, self.runtime, model.precision);
+        let weights_mb = model.params * held.weight_bytes() / MB;
         // The copies are of the weights autocast casts (those of matrix products and convolutions; one forward
         // pass reads each of them), kept through the call by autocast's cast cache.
         let cast_copies_mb = if casts {

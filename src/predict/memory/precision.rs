@@ -101,7 +101,8 @@ fn describe(ctx: &Ctx, group: &[usize], to: Precision) -> String {
     // As the runtime holds them: FP32 under autocast at FP16/BF16.
     let device = &ctx.prep.devices[m.device];
     let weights_mb = |p: Precision| {
-        m.resolved.params * crate::predict::single::held_weight_bytes(device, &m.runtime, p) / MB
+        let held = crate::predict::single::held_precision(device, &m.runtime, p);
+        m.resolved.params * held.weight_bytes() / MB
     };
     let copies = match group.len() {
         1 => String::new(),
