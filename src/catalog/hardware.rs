@@ -806,6 +806,18 @@ const DEVICE_ALIASES: [(&str, &str); 9] = [
     ("cpu:desktop", "cpu:desktop-8c"),
 ];
 
+/// The cores of the catalog CPUs whose datasheet the entry quotes: who made them (`DeviceProfile::cpu_vendor`)
+/// and the FMA datapath their FP32 peak assumes (`DeviceProfile::fma_width_bits`), as each entry's source gives
+/// them: the OpenVINO benchmark systems' Xeons have two 512-bit FMA ports per core, the i9-13900K AVX2's 256-bit
+/// ones. Runtimes whose GEMM kernels were measured against the tuned GEMM on an Intel core with 512-bit FMA
+/// (`RuntimeProfile::cpu_intel_avx512_gemm_ratio`) run at that rate on these Xeons too. The other catalog CPUs
+/// stand for a class of machine and leave both unknown.
+const CPU_CORES: [(&str, &str, u32); 3] = [
+    ("openvino:xeon-8490h-2s", "intel", 512),
+    ("openvino:xeon-8380-2s", "intel", 512),
+    ("openvino:i9-13900k", "intel", 256),
+];
+
 fn build(d: &Dev) -> DeviceProfile {
     let power =
         POWER.iter().copied().find(|p| p.0 == d.id).unwrap_or((d.id, d.tdp * 0.1, 0.0, 1.0));
@@ -844,6 +856,7 @@ fn build(d: &Dev) -> DeviceProfile {
         }
     };
     let l2 = GPU_L2.iter().find(|(id, _, _)| *id == d.id).copied();
+    let cores = CPU_CORES.iter().find(|(id, _, _)| *id == d.id).copied();
     let tf32 = GPU_TF32.iter().find(|(id, _, _)| *id == d.id);
     let fp32_gain = fp32_tile_gain(d);
     let tiles_src = match d.kind {
@@ -886,8 +899,8 @@ fn build(d: &Dev) -> DeviceProfile {
             .map_or(0.0, |_| GPU_L2_RATE * d.bw * d.bw_eff / f64::from(d.units.max(1))),
         vector_unit_share: if matches!(d.kind, Kind::Npu(_)) { NPU_VECTOR_UNIT_SHARE } else { 0.0 },
         fp32_tile_gain: fp32_gain.as_ref().map_or(1.0, |(gain, _)| *gain),
-        fma_width_bits: 0,
-        cpu_vendor: String::new(),
+        fma_width_bits: cores.map_or(0, |(_, _, bits)| bits),
+        cpu_vendor: cores.map_or(String::new(), |(_, vendor, _)| vendor.to_string()),
         default_runtime: default_runtime(platform).to_string(),
         overhead_scale: 1.0,
         latency_corrections: Vec::new(),

@@ -2345,6 +2345,38 @@ mod tests {
     }
 
     #[test]
+    fn openvinos_measured_gemm_rate_on_intel_avx512_cores_serves_the_catalogs_xeons_not_the_avx2_desktop(
+    ) {
+        let openvino = RuntimeProfile::find("openvino").unwrap();
+        assert!(openvino.cpu_intel_avx512_gemm_ratio > 1.0);
+        let rn50 = resolve(&ModelSpec::named("resnet-50"), "models[0]").unwrap();
+        fn on<'a>(
+            device: &'a hardware::DeviceProfile,
+            runtime: &'a RuntimeProfile,
+        ) -> Placement<'a> {
+            Placement { device, runtime, threads: 1 }
+        }
+        // The benchmark systems' Xeons have two 512-bit FMA ports per core (their datasheets): OpenVINO's GEMMs
+        // run at the rate measured against the tuned GEMM on such a core.
+        let xeon = hardware::find("openvino:xeon-8490h-2s").unwrap();
+        assert_eq!((xeon.cpu_vendor.as_str(), xeon.fma_width_bits), ("intel", 512));
+        assert_eq!(on(&xeon, &openvino).gemm_kernel_ratio(), openvino.cpu_intel_avx512_gemm_ratio);
+        let mut unknown = xeon.clone();
+        unknown.cpu_vendor = String::new();
+        assert_eq!(on(&unknown, &openvino).gemm_kernel_ratio(), 1.0);
+        // ResNet-50 on one core is compute-bound: faster by at most the ratio (its pooling and calls keep).
+        let measured = on(&xeon, &openvino).predict(&rn50).latency_ms;
+        let plain = on(&unknown, &openvino).predict(&rn50).latency_ms;
+        assert!(
+            measured < plain / 1.15 && measured >= plain / openvino.cpu_intel_avx512_gemm_ratio
+        );
+        // The i9-13900K's cores run AVX2 (256-bit): not measured there.
+        let i9 = hardware::find("openvino:i9-13900k").unwrap();
+        assert_eq!((i9.cpu_vendor.as_str(), i9.fma_width_bits), ("intel", 256));
+        assert_eq!(on(&i9, &openvino).gemm_kernel_ratio(), 1.0);
+    }
+
+    #[test]
     fn a_quotient_by_a_power_of_two_is_its_product_with_the_exact_reciprocal() {
         let powers = (-8..=24).map(|e| 2f64.powi(e));
         for x in powers.clone() {

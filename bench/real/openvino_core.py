@@ -1,0 +1,197 @@
+"""OpenVINO on one CPU core: the per-core time of the OpenVINO benchmark systems' published rows, measured.
+
+OpenVINO's published CPU throughputs (tests/data/published-candidates.json, `ov232-*`) run one infer request per
+core on 2-socket Xeons. This times the same catalog models on this machine's cores the way one such request runs:
+one stream, one thread, batch 1, pinned to one core; then one stream per core on every core at once (all cores
+busy, as the published throughput mode runs them). Models are built from torchvision / transformers configs with
+random weights; int8 models are quantised with NNCF from random calibration inputs (the timing does not depend on
+the weights' values). Nothing is downloaded.
+
+    .venv/bin/python openvino_core.py --out results/openvino-core.json
+
+Prints, per model and precision, the median time per inference on one core alone and per request with every core
+busy, and the precision OpenVINO ran (`INFERENCE_PRECISION_HINT`: fp32 rows are timed with f32 forced, as the
+published FP32 column; `--default-precision` times them with OpenVINO's default, bf16 on CPUs with AMX).
+"""
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import threading
+import time
+
+import numpy as np
+import openvino as ov
+
+
+def resnet50():
+    import torch
+    import torchvision
+
+    m = torchvision.models.resnet50(weights=None).eval()
+    x = torch.randn(1, 3, 224, 224)
+    model = ov.convert_model(m, example_input=x)
+    model.reshape([1, 3, 224, 224])
+    return model
+
+
+def bert_base_cased(seq):
+    import torch
+    from transformers import BertConfig, BertModel
+
+    cfg = BertConfig(vocab_size=28996)  # bert-base-cased's vocabulary; the rest is BERT-base's default
+    m = BertModel(cfg).eval()
+    ids = torch.randint(0, cfg.vocab_size, (1, seq))
+    mask = torch.ones(1, seq, dtype=torch.int64)
+    model = ov.convert_model(m, example_input={"input_ids": ids, "attention_mask": mask})
+    model.reshape({p.get_any_name(): [1, seq] for p in model.inputs})
+    return model
+
+
+def inputs_for(model):
+    out = {}
+    for p in model.inputs:
+        shape = tuple(p.get_partial_shape().to_shape())
+        if p.get_element_type() in (ov.Type.i64, ov.Type.i32):
+            out[p.get_any_name()] = np.random.randint(1, 1000, shape).astype(
+                np.int64 if p.get_element_type() == ov.Type.i64 else np.int32
+            )
+        else:
+            out[p.get_any_name()] = np.random.rand(*shape).astype(np.float32)
+    return out
+
+
+def quantise(model):
+    import nncf
+
+    data = [inputs_for(model) for _ in range(8)]
+    return nncf.quantize(model, nncf.Dataset(data), subset_size=len(data))
+
+
+def compiled(core, model, precision_hint, streams=1):
+    """One single-threaded stream per core asked for: as many requests at once as there are streams."""
+    cfg = {
+        "PERFORMANCE_HINT": "LATENCY" if streams == 1 else "THROUGHPUT",
+        "NUM_STREAMS": str(streams),
+        "INFERENCE_NUM_THREADS": str(streams),
+        "ENABLE_CPU_PINNING": "YES",
+    }
+    if precision_hint:
+        cfg["INFERENCE_PRECISION_HINT"] = precision_hint
+    c = core.compile_model(model, "CPU", cfg)
+    return c, c.get_property("INFERENCE_PRECISION_HINT")
+
+
+def time_requests(c, feed, seconds, out, key):
+    req = c.create_infer_request()
+    for _ in range(5):
+        req.infer(feed)
+    times = []
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        t = time.perf_counter()
+        req.infer(feed)
+        times.append((time.perf_counter() - t) * 1e3)
+    out[key] = times
+
+
+def measure(core, name, model, precision_hint, seconds, cpus):
+    c, ran = compiled(core, model, precision_hint)
+    feed = inputs_for(model)
+    alone = {}
+    time_requests(c, feed, seconds, alone, 0)
+    # Every core busy: one single-threaded stream per core, one request per stream at once (infer() releases
+    # the GIL).
+    many, _ = compiled(core, model, precision_hint, streams=len(cpus))
+    busy = {}
+    threads = [
+        threading.Thread(target=time_requests, args=(many, feed, seconds, busy, i))
+        for i in range(len(cpus))
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    per_core = [statistics.median(busy[i]) for i in range(len(cpus))]
+    row = {
+        "model": name,
+        "inference_precision": str(ran),
+        "alone_ms": statistics.median(alone[0]),
+        "alone_runs": len(alone[0]),
+        "all_cores_busy_ms": per_core,
+        "cores": len(cpus),
+    }
+    print(
+        f"{name:28s} {str(ran):6s} one core alone {row['alone_ms']:8.2f} ms"
+        f"   every core busy {', '.join(f'{v:.2f}' for v in per_core)} ms"
+    )
+    return row
+
+
+def gemm_rate(core, m, k, n, precision_hint="f32", reps=30):
+    """One-thread rate, GFLOP/s, of an OpenVINO MatMul of `m`×`k` by a constant `k`×`n` (calibrate's shapes)."""
+    import openvino.opset13 as ops
+
+    x = ops.parameter([m, k], ov.Type.f32, name="x")
+    w = ops.constant(np.random.rand(k, n).astype(np.float32))
+    model = ov.Model([ops.matmul(x, w, False, False)], [x], "gemm")
+    c, _ = compiled(core, model, precision_hint)
+    req = c.create_infer_request()
+    feed = {"x": np.random.rand(m, k).astype(np.float32)}
+    for _ in range(5):
+        req.infer(feed)
+    ts = []
+    for _ in range(reps):
+        t = time.perf_counter()
+        req.infer(feed)
+        ts.append(time.perf_counter() - t)
+    return 2 * m * k * n / statistics.median(ts) / 1e9
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seconds", type=float, default=10.0)
+    ap.add_argument("--seq", type=int, default=128)
+    ap.add_argument("--default-precision", action="store_true")
+    ap.add_argument("--out")
+    ap.add_argument("--gemm", action="store_true", help="only calibrate's GEMM shapes, one thread, f32")
+    args = ap.parse_args()
+    cpus = sorted(os.sched_getaffinity(0))
+    core = ov.Core()
+    if args.gemm:
+        for m, k, n in ((512, 768, 768), (16, 768, 768)):
+            print(f"OpenVINO MatMul f32 {m}x{k}x{n}, 1 thread: {gemm_rate(core, m, k, n):7.2f} GFLOP/s")
+        return
+    torch_threads = os.environ.get("OMP_NUM_THREADS")
+    rows = []
+    f32 = None if args.default_precision else "f32"
+    for name, build in (("resnet-50", resnet50), ("bert-base-cased", lambda: bert_base_cased(args.seq))):
+        model = build()
+        rows.append(measure(core, f"{name} fp32", model, f32, args.seconds, cpus))
+        rows.append(measure(core, f"{name} int8", quantise(model), None, args.seconds, cpus))
+    result = {
+        "openvino": ov.get_version(),
+        "machine": {
+            "cpu": platform.processor() or platform.machine(),
+            "cores": len(cpus),
+            "flags": sorted(
+                f
+                for f in open("/proc/cpuinfo").read().split("flags")[1].split("\n")[0].split()
+                if f.startswith(("avx512", "amx"))
+            ),
+            "omp_num_threads": torch_threads,
+        },
+        "seconds": args.seconds,
+        "sequence_length": args.seq,
+        "rows": rows,
+    }
+    if args.out:
+        with open(args.out, "w") as f:
+            json.dump(result, f, indent=2)
+            f.write("\n")
+
+
+if __name__ == "__main__":
+    main()
