@@ -1,23 +1,26 @@
-"""OpenVINO on one CPU core: the per-core time of the OpenVINO benchmark systems' published rows, measured.
+"""OpenVINO on one CPU core, as the predictor runs each request of OpenVINO's published CPU throughputs.
 
-OpenVINO's published CPU throughputs (tests/data/published-candidates.json, `ov232-*`) run one infer request per
-core on 2-socket Xeons. This times the same catalog models on this machine's cores the way one such request runs:
-one stream, one thread, batch 1, pinned to one core; then one stream per core on every core at once (all cores
-busy, as the published throughput mode runs them). Models are built from torchvision / transformers configs with
-random weights; int8 models are quantised with NNCF from random calibration inputs (the timing does not depend on
-the weights' values). Nothing is downloaded.
+OpenVINO's published CPU throughputs (tests/data/published-candidates.json, `ov232-*`) state no stream layout; the
+predictor runs them as one single-threaded request per core (`best_stream_cores` in src/native/published.rs picks
+that split). This times catalog models on this machine the same way: one stream of one thread, batch 1, one
+request alone; then one such stream per core with a request on each at once (every core busy), compiled alike
+(OpenVINO pins each stream's thread to a core). Models are built from torchvision / transformers configs with
+random weights (torchvision's ResNet-50 is v1.5; OpenVINO's published rows use OMZ's resnet-50-tf, v1); int8
+models are quantised with NNCF from random calibration inputs (the timing does not depend on the weights'
+values). Nothing is downloaded.
 
     .venv/bin/python openvino_core.py --out results/openvino-core.json
+    .venv/bin/python openvino_core.py --gemm      # a one-thread f32 MatMul at calibrate's GEMM shapes
 
-Prints, per model and precision, the median time per inference on one core alone and per request with every core
-busy, and the precision OpenVINO ran (`INFERENCE_PRECISION_HINT`: fp32 rows are timed with f32 forced, as the
-published FP32 column; `--default-precision` times them with OpenVINO's default, bf16 on CPUs with AMX).
+Prints, per model and precision, the median time per inference alone and per request with every core busy, the
+`INFERENCE_PRECISION_HINT` the compiled model reports (fp32 models are timed with f32 forced, as the published
+FP32 column; `--default-precision` times them with OpenVINO's default, bf16 on CPUs with AMX) and how many of the
+executed graph's nodes ran at each precision (`runtimePrecision` of `get_runtime_model()`).
 """
 
 import argparse
 import json
 import os
-import platform
 import statistics
 import threading
 import time
@@ -54,7 +57,10 @@ def inputs_for(model):
     out = {}
     for p in model.inputs:
         shape = tuple(p.get_partial_shape().to_shape())
-        if p.get_element_type() in (ov.Type.i64, ov.Type.i32):
+        if "mask" in p.get_any_name():
+            # Every token attended to, as a padded batch of one full sequence.
+            out[p.get_any_name()] = np.ones(shape, dtype=np.int64)
+        elif p.get_element_type() in (ov.Type.i64, ov.Type.i32):
             out[p.get_any_name()] = np.random.randint(1, 1000, shape).astype(
                 np.int64 if p.get_element_type() == ov.Type.i64 else np.int32
             )
@@ -63,17 +69,17 @@ def inputs_for(model):
     return out
 
 
-def quantise(model):
+def quantise(model, transformer):
     import nncf
 
     data = [inputs_for(model) for _ in range(8)]
-    return nncf.quantize(model, nncf.Dataset(data), subset_size=len(data))
+    kind = {"model_type": nncf.ModelType.TRANSFORMER} if transformer else {}
+    return nncf.quantize(model, nncf.Dataset(data), subset_size=len(data), **kind)
 
 
 def compiled(core, model, precision_hint, streams=1):
     """One single-threaded stream per core asked for: as many requests at once as there are streams."""
     cfg = {
-        "PERFORMANCE_HINT": "LATENCY" if streams == 1 else "THROUGHPUT",
         "NUM_STREAMS": str(streams),
         "INFERENCE_NUM_THREADS": str(streams),
         "ENABLE_CPU_PINNING": "YES",
@@ -97,6 +103,20 @@ def time_requests(c, feed, seconds, out, key):
     out[key] = times
 
 
+def runtime_precisions(c):
+    """Executed nodes per runtime precision (constants and parameters left out)."""
+    counts = {}
+    for node in c.get_runtime_model().get_ordered_ops():
+        info = node.get_rt_info()
+        if "runtimePrecision" not in info or node.get_type_name() in ("Parameter", "Result"):
+            continue
+        if "layerType" in info and info["layerType"].astype(str) in ("Input", "Output", "Const"):
+            continue
+        p = info["runtimePrecision"].astype(str)
+        counts[p] = counts.get(p, 0) + 1
+    return dict(sorted(counts.items()))
+
+
 def measure(core, name, model, precision_hint, seconds, cpus):
     c, ran = compiled(core, model, precision_hint)
     feed = inputs_for(model)
@@ -117,15 +137,17 @@ def measure(core, name, model, precision_hint, seconds, cpus):
     per_core = [statistics.median(busy[i]) for i in range(len(cpus))]
     row = {
         "model": name,
-        "inference_precision": str(ran),
+        "inference_precision_hint": str(ran),
+        "nodes_by_runtime_precision": runtime_precisions(c),
         "alone_ms": statistics.median(alone[0]),
         "alone_runs": len(alone[0]),
         "all_cores_busy_ms": per_core,
         "cores": len(cpus),
     }
     print(
-        f"{name:28s} {str(ran):6s} one core alone {row['alone_ms']:8.2f} ms"
+        f"{name:22s} hint {str(ran):24s} alone {row['alone_ms']:8.2f} ms"
         f"   every core busy {', '.join(f'{v:.2f}' for v in per_core)} ms"
+        f"   nodes {row['nodes_by_runtime_precision']}"
     )
     return row
 
@@ -150,6 +172,15 @@ def gemm_rate(core, m, k, n, precision_hint="f32", reps=30):
     return 2 * m * k * n / statistics.median(ts) / 1e9
 
 
+def cpuinfo(key):
+    """The first `/proc/cpuinfo` line's value for `key`."""
+    for line in open("/proc/cpuinfo"):
+        k, _, v = line.partition(":")
+        if k.strip() == key:
+            return v.strip()
+    return None
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seconds", type=float, default=10.0)
@@ -164,24 +195,25 @@ def main():
         for m, k, n in ((512, 768, 768), (16, 768, 768)):
             print(f"OpenVINO MatMul f32 {m}x{k}x{n}, 1 thread: {gemm_rate(core, m, k, n):7.2f} GFLOP/s")
         return
-    torch_threads = os.environ.get("OMP_NUM_THREADS")
     rows = []
     f32 = None if args.default_precision else "f32"
     for name, build in (("resnet-50", resnet50), ("bert-base-cased", lambda: bert_base_cased(args.seq))):
         model = build()
         rows.append(measure(core, f"{name} fp32", model, f32, args.seconds, cpus))
-        rows.append(measure(core, f"{name} int8", quantise(model), None, args.seconds, cpus))
+        int8 = quantise(model, transformer=name.startswith("bert"))
+        rows.append(measure(core, f"{name} int8", int8, None, args.seconds, cpus))
     result = {
         "openvino": ov.get_version(),
         "machine": {
-            "cpu": platform.processor() or platform.machine(),
+            "cpu": cpuinfo("model name"),
+            "family": cpuinfo("cpu family"),
+            "model": cpuinfo("model"),
             "cores": len(cpus),
             "flags": sorted(
                 f
                 for f in open("/proc/cpuinfo").read().split("flags")[1].split("\n")[0].split()
                 if f.startswith(("avx512", "amx"))
             ),
-            "omp_num_threads": torch_threads,
         },
         "seconds": args.seconds,
         "sequence_length": args.seq,

@@ -448,10 +448,11 @@ impl DeviceProfile {
         runtime.fused_attention && self.can_fuse_attention()
     }
 
-    /// Kernel efficiency of `runtime` on this device: measured where the profile has it, else the runtime's.
+    /// Kernel efficiency of `runtime` on this device: measured where the profile has it, else the runtime's (its
+    /// CPU one on a device whose cores run the kernels, whatever platform serves them).
     pub fn kernel_efficiency(&self, runtime: &super::runtime::RuntimeProfile) -> f64 {
         measured_for(&self.runtime_efficiency, runtime).map_or(
-            if self.platform == Platform::Cpu {
+            if self.concurrency == Concurrency::CpuThreads {
                 runtime.cpu_kernel_efficiency
             } else {
                 runtime.kernel_efficiency
@@ -808,10 +809,13 @@ const DEVICE_ALIASES: [(&str, &str); 9] = [
 
 /// The cores of the catalog CPUs whose datasheet the entry quotes: who made them (`DeviceProfile::cpu_vendor`)
 /// and the FMA datapath their FP32 peak assumes (`DeviceProfile::fma_width_bits`), as each entry's source gives
-/// them: the OpenVINO benchmark systems' Xeons have two 512-bit FMA ports per core, the i9-13900K AVX2's 256-bit
-/// ones. Runtimes whose GEMM kernels were measured against the tuned GEMM on an Intel core with 512-bit FMA
-/// (`RuntimeProfile::cpu_intel_avx512_gemm_ratio`) run at that rate on these Xeons too. The other catalog CPUs
-/// stand for a class of machine and leave both unknown.
+/// them: the OpenVINO benchmark systems' Xeons have two 512-bit FMA ports per core; the i9-13900K's widest
+/// vectors are AVX2's (256-bit FMA on its P-cores, 128-bit on its E-cores). Runtimes whose FP32 GEMM kernels were
+/// measured against the tuned GEMM on an Intel core with 512-bit FMA (`RuntimeProfile::cpu_intel_avx512_gemm_ratio`)
+/// run at that rate on these Xeons too: [`CPU_TILES`]' large-tile share is the tuned GEMM's (calibrate measures
+/// 73-78 % of the FP32 peak on the Intel Xeon VM), so the ratio applies on top. Only OpenVINO and ONNX Runtime
+/// run on these `openvino:` devices; a placement built directly with PyTorch would take MKL's ratio and its Intel
+/// GEMV path there too. The other catalog CPUs stand for a class of machine and leave both unknown.
 const CPU_CORES: [(&str, &str, u32); 3] = [
     ("openvino:xeon-8490h-2s", "intel", 512),
     ("openvino:xeon-8380-2s", "intel", 512),

@@ -24,8 +24,9 @@ pub enum Tf32Default {
 /// NPU: Qualcomm AI Hub's `perf.yaml` files (quic/ai-hub-models v0.46.1, commit 52c080d2) give 0.154 ms for
 /// MediaPipe's hand-gesture classifier (float, 83 layers, all on the NPU) on the Snapdragon X Elite CRD, the
 /// lowest of their 243 X Elite QNN figures. The catalog takes that bound rounded down; the catalog had 250 µs
-/// before (an unsourced "100s of µs" for the FastRPC round trip), which that figure rules out.
-pub const QNN_CALL_US: f64 = 150.0;
+/// before (an unsourced "100s of µs" for the FastRPC round trip), which that figure rules out. The same graph
+/// runs in 0.050-0.066 ms on the Galaxy S24 and S25 and the QCS8550 in the same files: the bound is loose.
+const QNN_CALL_US: f64 = 150.0;
 
 /// How a runtime executes a model.
 #[derive(Debug, Clone, PartialEq)]
@@ -579,23 +580,28 @@ const PYTORCH_KEPT_HEAP_CPU: CpuRules = CpuRules {
 const PYTORCH_KEPT_HEAP_DEPTHWISE_SHARE: f64 = 0.27;
 
 /// OpenVINO's CPU plugin (oneDNN, TBB): region cost and grain taken as ONNX Runtime's (U); it compiles the
-/// weights into its blobs (no packing per call); spin after a run not measured (taken as none).
+/// weights into its blobs (no packing per call); spin after a run not measured (taken as none). Its CPU kernels
+/// at efficiency 1 with their measured rate over the tuned GEMM on Intel AVX-512 cores
+/// ([`OPENVINO_INTEL_AVX512_GEMM_RATIO`]), as PyTorch's and ONNX Runtime's, not the 0.9 its other devices take.
 const OPENVINO_CPU: CpuRules = CpuRules {
     spin_after_us: 0.0,
-    eff: None,
+    eff: Some(1.0),
     intel_avx512_gemm: OPENVINO_INTEL_AVX512_GEMM_RATIO,
     ..ORT_MEASURED_APART
 };
 
 /// OpenVINO's GEMMs (oneDNN's JIT kernels) on an Intel core with AVX-512 against the tuned GEMM `mmperf
-/// calibrate` times there: `bench/real/openvino_core.py --gemm` on the 2-vCPU Intel Xeon VM (AMX and AVX-512
-/// FP16 in its flags; 3.51-3.54 GHz by a dependent-add loop), a `MatMul` of 512×768 by a constant 768×768, f32
-/// forced, one thread, OpenVINO 2026.4, each beside a calibration run just after it (session 53,
-/// `bench/real/results/openvino-core-s53.txt`): 145.8, 152.6, 145.6 and 150.9 GFLOP/s against 123.6, 123.7,
-/// 130.3 and 121.1, ratios 1.18, 1.23, 1.12 and 1.25; the mean, 1.194 (MKL's `sgemm` there: 1.195). Whole
-/// models on one core run faster still than the calibrated profile predicts with it: ResNet-50 fp32 57.7 ms
-/// measured, 62.4 predicted (74.4 before); BERT-base-cased at 128 tokens 167.3, 200.0 (238.5 before).
-const OPENVINO_INTEL_AVX512_GEMM_RATIO: f64 = 1.194;
+/// calibrate` times there: `bench/real/openvino_core.py --gemm` on the 2-vCPU Intel Xeon VM (AMX-INT8 and
+/// AMX-BF16 in its flags; 3.41-3.53 GHz by `bench/real/clock_probe.c`), a `MatMul` of 512×768 by a constant
+/// 768×768, f32 forced, one thread, OpenVINO 2026.4, each followed by `mmperf calibrate --quick` (session 53,
+/// `bench/real/results/openvino-core-s53.txt`): 146.4, 147.3, 154.1 and 143.1 GFLOP/s against 125.2, 124.9,
+/// 134.0 and 128.5, ratios 1.17, 1.18, 1.15 and 1.11; the mean, 1.153 (four earlier pairs the same day, not
+/// kept, gave 1.12-1.25; MKL's `sgemm` there: 1.18 and 1.21 in sessions 28 and 31). The prediction takes it for
+/// FP32 products only. Whole models on one core on the calibrated profile
+/// (`bench/real/results/profile-xeon-vm-s53.json`), with it and OpenVINO's CPU efficiency of 1: ResNet-50
+/// fp32 58.2-59.0 ms measured, 58.2 predicted (74.4 before both); BERT-base-cased at 128 tokens 166.0-166.3,
+/// 186.4 (238.5 before).
+const OPENVINO_INTEL_AVX512_GEMM_RATIO: f64 = 1.153;
 
 /// WebAssembly threads are Web Workers woken with `Atomics.notify` through the browser's event machinery:
 /// several µs per worker, 5 µs (U). XNNPACK packs weights at load. Their waits do not burn the cores:
@@ -790,7 +796,6 @@ const RUNTIMES: [Rt; 13] = [
     Rt {
         name: "qnn",
         host_us: 0.5,
-        // At most the 0.154 ms Qualcomm AI Hub publishes for its fastest graph on the X Elite's NPU (QNN_CALL_US).
         call_us: QNN_CALL_US,
         fuse: true,
         flash: true,

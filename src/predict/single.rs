@@ -687,7 +687,8 @@ impl Placement<'_> {
 
     /// CPUs: the runtime's tiled GEMM kernels' rate over the tuned GEMM `calibrate` times, where the runtime
     /// has measured it for this kind of core: on an Intel CPU with 512-bit FMA,
-    /// `RuntimeProfile::cpu_intel_avx512_gemm_ratio`; 1 otherwise.
+    /// `RuntimeProfile::cpu_intel_avx512_gemm_ratio`; 1 otherwise. [`Placement::rates`] takes it for FP32
+    /// products only, the precision it was measured at.
     fn gemm_kernel_ratio(&self) -> f64 {
         let ratio = self.runtime.cpu_intel_avx512_gemm_ratio;
         if self.is_cpu()
@@ -782,7 +783,8 @@ impl Placement<'_> {
             gpu,
             efficiency,
             narrow_share,
-            gemm_ratio: self.gemm_kernel_ratio(),
+            // Both runtimes' ratios were measured on FP32 products.
+            gemm_ratio: if compute == Precision::Fp32 { self.gemm_kernel_ratio() } else { 1.0 },
             best_tile: dev.gemm_tiles.iter().map(|t| t.efficiency).fold(0.0, f64::max),
             pointwise_gemm: self.pointwise_gemm(1),
             gemv: self.gemv(),
@@ -2364,12 +2366,18 @@ mod tests {
         let mut unknown = xeon.clone();
         unknown.cpu_vendor = String::new();
         assert_eq!(on(&unknown, &openvino).gemm_kernel_ratio(), 1.0);
-        // ResNet-50 on one core is compute-bound: faster by at most the ratio (its pooling and calls keep).
+        // ResNet-50 fp32 on one core is compute-bound, its convolutions most of it: faster by most of the
+        // ratio, at most all of it (its pooling and calls keep their time).
+        let ratio = openvino.cpu_intel_avx512_gemm_ratio;
         let measured = on(&xeon, &openvino).predict(&rn50).latency_ms;
         let plain = on(&unknown, &openvino).predict(&rn50).latency_ms;
-        assert!(
-            measured < plain / 1.15 && measured >= plain / openvino.cpu_intel_avx512_gemm_ratio
-        );
+        assert!(measured < plain / (1.0 + (ratio - 1.0) / 2.0) && measured >= plain / ratio);
+        // It was measured on FP32 products: int8 keeps the runtime's own rate.
+        let spec = ModelSpec { precision: Precision::Int8, ..ModelSpec::named("resnet-50") };
+        let int8 = resolve(&spec, "models[0]").unwrap();
+        let (with, without) =
+            (on(&xeon, &openvino).predict(&int8), on(&unknown, &openvino).predict(&int8));
+        assert_eq!(with.latency_ms, without.latency_ms);
         // The i9-13900K's cores run AVX2 (256-bit): not measured there.
         let i9 = hardware::find("openvino:i9-13900k").unwrap();
         assert_eq!((i9.cpu_vendor.as_str(), i9.fma_width_bits), ("intel", 256));
