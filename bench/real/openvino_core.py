@@ -11,6 +11,7 @@ values). Nothing is downloaded.
 
     .venv/bin/python openvino_core.py --out results/openvino-core.json
     .venv/bin/python openvino_core.py --gemm      # a one-thread f32 MatMul at calibrate's GEMM shapes
+    .venv/bin/python openvino_core.py --amx       # one-thread MatMuls: f32, OpenVINO's default (bf16 on AMX), int8
 
 Prints, per model and precision, the median time per inference alone and per request with every core busy, the
 `INFERENCE_PRECISION_HINT` the compiled model reports (fp32 models are timed with f32 forced, as the published
@@ -152,14 +153,24 @@ def measure(core, name, model, precision_hint, seconds, cpus):
     return row
 
 
-def gemm_rate(core, m, k, n, precision_hint="f32", reps=30):
-    """One-thread rate, GFLOP/s, of an OpenVINO MatMul of `m`×`k` by a constant `k`×`n` (calibrate's shapes)."""
+def fake_quantize(x, lo, hi, levels):
+    import openvino.opset13 as ops
+
+    lo, hi = ops.constant(np.float32(lo)), ops.constant(np.float32(hi))
+    return ops.fake_quantize(x, lo, hi, lo, hi, levels)
+
+
+def gemm_rate(core, m, k, n, kind="f32", reps=30):
+    """One-thread rate, G operations/s, of an OpenVINO MatMul of `m`×`k` by a constant `k`×`n`, and the precision
+    its node ran at: `f32` forced; `default` (OpenVINO's own precision: bf16 where the CPU has AMX); `int8`, the
+    input and the weights behind FakeQuantize (u8 activations, i8 weights, as NNCF writes them)."""
     import openvino.opset13 as ops
 
     x = ops.parameter([m, k], ov.Type.f32, name="x")
-    w = ops.constant(np.random.rand(k, n).astype(np.float32))
-    model = ov.Model([ops.matmul(x, w, False, False)], [x], "gemm")
-    c, _ = compiled(core, model, precision_hint)
+    w = ops.constant(np.random.uniform(-1.0, 1.0, (k, n)).astype(np.float32))
+    a, b = (fake_quantize(x, 0.0, 1.0, 256), fake_quantize(w, -1.0, 1.0, 255)) if kind == "int8" else (x, w)
+    model = ov.Model([ops.matmul(a, b, False, False)], [x], "gemm")
+    c, _ = compiled(core, model, "f32" if kind == "f32" else None)
     req = c.create_infer_request()
     feed = {"x": np.random.rand(m, k).astype(np.float32)}
     for _ in range(5):
@@ -169,7 +180,7 @@ def gemm_rate(core, m, k, n, precision_hint="f32", reps=30):
         t = time.perf_counter()
         req.infer(feed)
         ts.append(time.perf_counter() - t)
-    return 2 * m * k * n / statistics.median(ts) / 1e9
+    return 2 * m * k * n / statistics.median(ts) / 1e9, runtime_precisions(c)
 
 
 def cpuinfo(key):
@@ -188,12 +199,19 @@ def main():
     ap.add_argument("--default-precision", action="store_true")
     ap.add_argument("--out")
     ap.add_argument("--gemm", action="store_true", help="only calibrate's GEMM shapes, one thread, f32")
+    ap.add_argument("--amx", action="store_true", help="one-thread MatMuls in f32, OpenVINO's default and int8")
     args = ap.parse_args()
     cpus = sorted(os.sched_getaffinity(0))
     core = ov.Core()
     if args.gemm:
         for m, k, n in ((512, 768, 768), (16, 768, 768)):
-            print(f"OpenVINO MatMul f32 {m}x{k}x{n}, 1 thread: {gemm_rate(core, m, k, n):7.2f} GFLOP/s")
+            print(f"OpenVINO MatMul f32 {m}x{k}x{n}, 1 thread: {gemm_rate(core, m, k, n)[0]:7.2f} GFLOP/s")
+        return
+    if args.amx:
+        for m, k, n in ((512, 768, 768), (128, 768, 3072), (16, 768, 768)):
+            for kind in ("f32", "default", "int8"):
+                rate, nodes = gemm_rate(core, m, k, n, kind)
+                print(f"OpenVINO MatMul {kind:7s} {m}x{k}x{n}, 1 thread: {rate:7.1f} G op/s   nodes {nodes}")
         return
     rows = []
     f32 = None if args.default_precision else "f32"
