@@ -92,6 +92,7 @@ def compiled(core, model, precision_hint, streams=1):
 
 
 def time_requests(c, feed, seconds, out, key):
+    """One request on `c` called back to back for `seconds` after 5 untimed calls: ms per call into `out[key]`."""
     req = c.create_infer_request()
     for _ in range(5):
         req.infer(feed)
@@ -160,7 +161,7 @@ def fake_quantize(x, lo, hi, levels):
     return ops.fake_quantize(x, lo, hi, lo, hi, levels)
 
 
-def gemm_rate(core, m, k, n, kind="f32", reps=30):
+def gemm_rate(core, m, k, n, kind="f32", seconds=1.0):
     """One-thread rate, G operations/s, of an OpenVINO MatMul of `m`×`k` by a constant `k`×`n`, and the precision
     its node ran at: `f32` forced; `default` (OpenVINO's own precision: bf16 where the CPU has AMX); `int8`, the
     input and the weights behind FakeQuantize (u8 activations, i8 weights, as NNCF writes them)."""
@@ -171,16 +172,9 @@ def gemm_rate(core, m, k, n, kind="f32", reps=30):
     a, b = (fake_quantize(x, 0.0, 1.0, 256), fake_quantize(w, -1.0, 1.0, 255)) if kind == "int8" else (x, w)
     model = ov.Model([ops.matmul(a, b, False, False)], [x], "gemm")
     c, _ = compiled(core, model, "f32" if kind == "f32" else None)
-    req = c.create_infer_request()
-    feed = {"x": np.random.rand(m, k).astype(np.float32)}
-    for _ in range(5):
-        req.infer(feed)
-    ts = []
-    for _ in range(reps):
-        t = time.perf_counter()
-        req.infer(feed)
-        ts.append(time.perf_counter() - t)
-    return 2 * m * k * n / statistics.median(ts) / 1e9, runtime_precisions(c)
+    times = {}
+    time_requests(c, {"x": np.random.rand(m, k).astype(np.float32)}, seconds, times, 0)
+    return 2 * m * k * n / (statistics.median(times[0]) * 1e-3) / 1e9, runtime_precisions(c)
 
 
 def cpuinfo(key):

@@ -542,6 +542,8 @@ const ATEN_POINTWISE_CONV_GEMM_BELOW_BATCH: u32 = 16;
 /// those faults as the fresh-page rule does for outputs above 32 MiB would replace it.
 const PYTORCH_DEPTHWISE_SHARE: f64 = 0.15;
 
+/// PyTorch eager's name: the runtime whose kernels its variants run ([`RuntimeProfile::kernels_of`]).
+pub const PYTORCH_EAGER: &str = "pytorch";
 /// The catalog name of PyTorch on a kept heap (`mmperf check-real` predicts such runs with it).
 pub const PYTORCH_KEPT_HEAP: &str = "pytorch-kept-heap";
 /// PyTorch eager under `torch.autocast` on a GPU (`RuntimeProfile::casts_weights_per_call`).
@@ -693,7 +695,7 @@ pub const PYTORCH_GPU_HOST_US: f64 = PYTORCH_GPU_HOST_US_PRIOR * 3.363_585_661_0
 
 /// PyTorch eager (CUDA, ROCm, MPS, CPU with glibc malloc's defaults).
 const PYTORCH: Rt = Rt {
-    name: "pytorch",
+    name: PYTORCH_EAGER,
     host_us: PYTORCH_GPU_HOST_US,
     call_us: 20.0,
     fuse: false,
@@ -1001,7 +1003,7 @@ impl RuntimeProfile {
     /// `DeviceProfile::runtime_region_us`) are looked up by when the variant has none of its own.
     pub fn kernels_of(&self) -> &str {
         if self.name == PYTORCH_KEPT_HEAP || self.name == PYTORCH_AUTOCAST {
-            "pytorch"
+            PYTORCH_EAGER
         } else {
             &self.name
         }

@@ -19,7 +19,9 @@ use crate::catalog::hardware::{
     T4_SUSTAINED_CLOCK_PRIOR,
 };
 use crate::catalog::models::Work;
-use crate::catalog::runtime::{RuntimeProfile, PYTORCH_GPU_HOST_US, PYTORCH_GPU_HOST_US_PRIOR};
+use crate::catalog::runtime::{
+    RuntimeProfile, PYTORCH_EAGER, PYTORCH_GPU_HOST_US, PYTORCH_GPU_HOST_US_PRIOR,
+};
 use crate::catalog::Precision;
 use crate::minmax;
 use crate::predict::single::{Placement, SinglePrediction};
@@ -103,7 +105,7 @@ fn is_npu(d: &DeviceProfile) -> bool {
 
 /// PyTorch eager on a GPU, with or without autocast: one framework, one set of PyTorch knobs.
 fn is_pytorch(r: &RuntimeProfile) -> bool {
-    r.kernels_of() == "pytorch"
+    r.kernels_of() == PYTORCH_EAGER
 }
 
 /// `value × f` where the knob applies (`on`), else `value` unchanged.

@@ -687,11 +687,12 @@ impl Placement<'_> {
 
     /// CPUs: the runtime's tiled GEMM kernels' rate over the tuned GEMM `calibrate` times, where the runtime
     /// has measured it for this kind of core: on an Intel CPU with 512-bit FMA,
-    /// `RuntimeProfile::cpu_intel_avx512_gemm_ratio`; 1 otherwise. [`Placement::rates`] takes it for FP32
-    /// products only, the precision it was measured at.
-    fn gemm_kernel_ratio(&self) -> f64 {
+    /// `RuntimeProfile::cpu_intel_avx512_gemm_ratio`, for products computed in FP32 (the precision every such
+    /// ratio was measured at); 1 otherwise.
+    fn gemm_kernel_ratio(&self, products: Precision) -> f64 {
         let ratio = self.runtime.cpu_intel_avx512_gemm_ratio;
         if self.is_cpu()
+            && products == Precision::Fp32
             && ratio > 0.0
             && self.device.cpu_vendor == "intel"
             && self.device.fma_width_bits >= 512
@@ -783,8 +784,7 @@ impl Placement<'_> {
             gpu,
             efficiency,
             narrow_share,
-            // Both runtimes' ratios were measured on FP32 products.
-            gemm_ratio: if compute == Precision::Fp32 { self.gemm_kernel_ratio() } else { 1.0 },
+            gemm_ratio: self.gemm_kernel_ratio(compute),
             best_tile: dev.gemm_tiles.iter().map(|t| t.efficiency).fold(0.0, f64::max),
             pointwise_gemm: self.pointwise_gemm(1),
             gemv: self.gemv(),
@@ -2362,10 +2362,13 @@ mod tests {
         // run at the rate measured against the tuned GEMM on such a core.
         let xeon = hardware::find("openvino:xeon-8490h-2s").unwrap();
         assert_eq!((xeon.cpu_vendor.as_str(), xeon.fma_width_bits), ("intel", 512));
-        assert_eq!(on(&xeon, &openvino).gemm_kernel_ratio(), openvino.cpu_intel_avx512_gemm_ratio);
+        assert_eq!(
+            on(&xeon, &openvino).gemm_kernel_ratio(Precision::Fp32),
+            openvino.cpu_intel_avx512_gemm_ratio
+        );
         let mut unknown = xeon.clone();
         unknown.cpu_vendor = String::new();
-        assert_eq!(on(&unknown, &openvino).gemm_kernel_ratio(), 1.0);
+        assert_eq!(on(&unknown, &openvino).gemm_kernel_ratio(Precision::Fp32), 1.0);
         // ResNet-50 fp32 on one core is compute-bound, its convolutions most of it: faster by most of the
         // ratio, at most all of it (its pooling and calls keep their time).
         let ratio = openvino.cpu_intel_avx512_gemm_ratio;
@@ -2381,7 +2384,7 @@ mod tests {
         // The i9-13900K's cores run AVX2 (256-bit): not measured there.
         let i9 = hardware::find("openvino:i9-13900k").unwrap();
         assert_eq!((i9.cpu_vendor.as_str(), i9.fma_width_bits), ("intel", 256));
-        assert_eq!(on(&i9, &openvino).gemm_kernel_ratio(), 1.0);
+        assert_eq!(on(&i9, &openvino).gemm_kernel_ratio(Precision::Fp32), 1.0);
     }
 
     #[test]
