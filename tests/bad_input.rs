@@ -91,6 +91,15 @@ fn an_unknown_head_or_a_head_on_a_model_without_one_is_rejected() {
 }
 
 #[test]
+fn an_unknown_memory_format_is_rejected_with_the_two_it_takes() {
+    rejected_workload(
+        "memory-format",
+        r#"[{"model_name": "resnet-50", "memory_format": "nhcw"}]"#,
+        &["models[0].memory_format: nhcw ", "contiguous", "channels_last"],
+    );
+}
+
+#[test]
 fn an_unknown_model_without_a_hint_is_rejected() {
     rejected_workload(
         "unknown-model",

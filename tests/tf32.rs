@@ -6,14 +6,22 @@
 use multimodel_perf::catalog::runtime::RuntimeProfile;
 use multimodel_perf::catalog::{hardware, Precision};
 use multimodel_perf::predict::single::{Placement, SinglePrediction};
-use multimodel_perf::predict::spec::{resolve, ModelSpec};
+use multimodel_perf::predict::spec::{resolve, MemoryFormat, ModelSpec};
 
 fn predict(device: &str, model: &str, batch: u32, precision: Precision) -> SinglePrediction {
     let dev = hardware::find(device).unwrap();
     let runtime = RuntimeProfile::find("pytorch").unwrap();
-    let spec = ModelSpec::named(model).with_batch(batch).with_precision(precision);
+    let spec = channels_last(ModelSpec::named(model).with_batch(batch).with_precision(precision));
     let model = resolve(&spec, "m").unwrap();
     Placement { device: &dev, runtime: &runtime, threads: dev.compute_units }.predict(&model)
+}
+
+/// `spec` channels-last, so that PyTorch's tensor-core convolutions pay no NCHW transposes the ones on the
+/// CUDA cores do not: these tests compare the arithmetic alone (`predict::single`'s tests price the
+/// transposes).
+fn channels_last(mut spec: ModelSpec) -> ModelSpec {
+    spec.memory_format = Some(MemoryFormat::ChannelsLast);
+    spec
 }
 
 #[test]
@@ -149,7 +157,8 @@ fn a_device_profile_gives_a_tf32_peak_and_drops_its_bases_peak_sources() {
 
 fn predict_on(device: &str, runtime: &RuntimeProfile, model: &str, batch: u32) -> SinglePrediction {
     let dev = hardware::find(device).unwrap();
-    let spec = ModelSpec::named(model).with_batch(batch).with_precision(Precision::Fp32);
+    let spec =
+        channels_last(ModelSpec::named(model).with_batch(batch).with_precision(Precision::Fp32));
     let model = resolve(&spec, "m").unwrap();
     Placement { device: &dev, runtime, threads: dev.compute_units }.predict(&model)
 }

@@ -277,6 +277,10 @@ pub struct DeviceProfile {
     /// the widest vectors are AVX2's; 0 = unknown. A runtime whose GEMMs use narrower vectors on this CPU
     /// (`RuntimeProfile::cpu_gemm_bits_off_intel`) reaches that share of the peak.
     pub fma_width_bits: u32,
+    /// CUDA GPUs: the compute capability, major × 10 + minor (70 for Volta's V100, 80 for the A100, 89 for
+    /// Ada), as NVIDIA lists it (the catalog's `CUDA_COMPUTE_CAPABILITY`); 0 = unknown or not a CUDA GPU. It says which
+    /// layout cuDNN's tensor-core convolutions write (`RuntimeProfile::gpu_conv_layout_copies`).
+    pub cuda_compute_capability: u32,
     /// CPUs: who made the cores, as `/proc/cpuinfo`'s vendor reads (`intel`, `amd`; empty when unknown).
     pub cpu_vendor: String,
     /// Share of a CPU kernel's work that does not speed up with more threads (Amdahl; 0 = perfect scaling):
@@ -701,8 +705,8 @@ const DEVICES: [Dev; 31] = [
     Dev { id: "cuda:v100", name: "NVIDIA V100 SXM2 32GB", peaks: peaks(15.7, 125.0, 0.0, 62.8, 0.0), bw: 900.0, bw_eff: DEFAULT_BW_EFF, mem_gb: 32.0, pool: Dedicated, tdp: 300.0, clock: 1.0, units: 80, kind: Kind::Gpu, host_cores: 16, source: "NVIDIA V100 datasheet: FP32 15.7 TF, tensor FP16 125 TF, INT8 via DP4A = 4x FP32, 900 GB/s, 300 W, 80 SMs; no BF16" },
     Dev { id: "cuda:t4", name: "NVIDIA T4 16GB", peaks: peaks(8.1, 65.0, 0.0, 130.0, 260.0), bw: 320.0, bw_eff: 239.0 / 320.0, mem_gb: 16.0, pool: Dedicated, tdp: 70.0, clock: T4_SUSTAINED_CLOCK, units: 40, kind: Kind::Gpu, host_cores: 16, source: "NVIDIA T4 datasheet: FP32 8.1 TF, FP16 65 TF, INT8 130 TOPS, INT4 260 TOPS, 320 GB/s GDDR6, 70 W, 40 SMs; bandwidth efficiency 239/320 measured by Habitat; no BF16" },
     Dev { id: "cuda:l4", name: "NVIDIA L4 24GB", peaks: peaks(30.3, 121.0, 121.0, 242.5, 0.0), bw: 300.0, bw_eff: 254.0 / 300.0, mem_gb: 24.0, pool: Dedicated, tdp: 72.0, clock: 1.0, units: 58, kind: Kind::Gpu, host_cores: 16, source: "NVIDIA L4 datasheet: FP32 30.3 TF, FP16 242 TF and INT8 485 TOPS with sparsity (halved for dense), 300 GB/s, 72 W, 58 SMs; bandwidth efficiency 254/300 measured by Habitat" },
-    Dev { id: "cuda:rtx4090", name: "NVIDIA GeForce RTX 4090", peaks: peaks(82.6, 165.2, 165.2, 660.6, 1321.2), bw: 1008.0, bw_eff: DEFAULT_BW_EFF, mem_gb: 24.0, pool: Dedicated, tdp: 450.0, clock: 1.0, units: 128, kind: Kind::Gpu, host_cores: 16, source: "Ada whitepaper via waredb.com/gigagpu.com: FP32 82.6 TF, FP16 tensor 165.2 TF with FP32 accumulate, INT8 660.6 TOPS, 1,008 GB/s, 450 W, 128 SMs" },
-    Dev { id: "cuda:rtx3090", name: "NVIDIA GeForce RTX 3090", peaks: peaks(35.58, 71.0, 71.0, 284.0, 568.0), bw: 936.2, bw_eff: DEFAULT_BW_EFF, mem_gb: 24.0, pool: Dedicated, tdp: 350.0, clock: 1.0, units: 82, kind: Kind::Gpu, host_cores: 16, source: "NVIDIA Ampere GA102 GPU Architecture whitepaper (RTX 3090 column): 82 SMs, FP32 35.6 TF, FP16 and BF16 tensor 71 TF with FP32 accumulate (dense), INT8 284 TOPS, INT4 568 TOPS, 384-bit GDDR6X at 19.5 Gbps = 936.2 GB/s, 24 GB, 350 W total graphics power" },
+    Dev { id: "cuda:rtx4090", name: "NVIDIA GeForce RTX 4090", peaks: peaks(82.6, 165.2, 165.2, 660.6, 1321.2), bw: 1008.0, bw_eff: 921.3 / 1008.0, mem_gb: 24.0, pool: Dedicated, tdp: 450.0, clock: 1.0, units: 128, kind: Kind::Gpu, host_cores: 16, source: "Ada whitepaper via waredb.com/gigagpu.com: FP32 82.6 TF, FP16 tensor 165.2 TF with FP32 accumulate, INT8 660.6 TOPS, 1,008 GB/s, 450 W, 128 SMs; bandwidth efficiency 921.3/1,008 GB/s: clpeak's global memory bandwidth (float16 reads) on an RTX 4090, krrishnarraj/clpeak issue #106 (2023-05-20)" },
+    Dev { id: "cuda:rtx3090", name: "NVIDIA GeForce RTX 3090", peaks: peaks(35.58, 71.0, 71.0, 284.0, 568.0), bw: 936.2, bw_eff: 894.5 / 936.2, mem_gb: 24.0, pool: Dedicated, tdp: 350.0, clock: 1.0, units: 82, kind: Kind::Gpu, host_cores: 16, source: "NVIDIA Ampere GA102 GPU Architecture whitepaper (RTX 3090 column): 82 SMs, FP32 35.6 TF, FP16 and BF16 tensor 71 TF with FP32 accumulate (dense), INT8 284 TOPS, INT4 568 TOPS, 384-bit GDDR6X at 19.5 Gbps = 936.2 GB/s, 24 GB, 350 W total graphics power; bandwidth efficiency 894.5/936.2 GB/s: a sustained-read probe on an RTX 3090 (sm_86), Don-Chad/ninfer-3090 pull request #17 (2026-09-01)" },
     Dev { id: "rocm:mi250", name: "AMD Instinct MI250 (one GCD)", peaks: peaks(22.6, 181.0, 181.0, 181.0, 0.0), bw: 1638.4, bw_eff: DEFAULT_BW_EFF, mem_gb: 64.0, pool: Dedicated, tdp: 250.0, clock: 1.0, units: 104, kind: Kind::Gpu, host_cores: 16, source: "AMD MI250 datasheet (package: FP32 vector 45.3 TF, FP16/BF16/INT8 362 TF, 3,277 GB/s, 128 GB, 500 W, 208 CUs) halved: frameworks see each of the two GCDs as one device" },
     Dev { id: "mps:m1", name: "Apple M1 (8-core GPU)", peaks: peaks(2.6, 2.6, 0.0, 0.0, 0.0), bw: 68.25, bw_eff: DEFAULT_BW_EFF, mem_gb: 16.0, pool: Host, tdp: 20.0, clock: 1.0, units: 8, kind: Kind::SerialGpu(10.0), host_cores: 8, source: "Apple M1: 8-core GPU 2.6 TF FP32 (FP16 same rate), LPDDR4X-4266 128-bit 68.25 GB/s unified; PyTorch MPS uses one command queue per process" },
     Dev { id: "mps:m2", name: "Apple M2 (10-core GPU)", peaks: peaks(3.578, 3.578, 0.0, 0.0, 0.0), bw: 100.0, bw_eff: DEFAULT_BW_EFF, mem_gb: 16.0, pool: Host, tdp: 22.0, clock: 1.0, units: 10, kind: Kind::SerialGpu(10.0), host_cores: 8, source: "askgeek.io M2 10-core GPU 3.578 TF FP32, FP16 same rate (U); LPDDR5-6400 100 GB/s unified (Apple); PyTorch MPS uses one command queue per process" },
@@ -807,6 +811,22 @@ const DEVICE_ALIASES: [(&str, &str); 9] = [
     ("cpu:desktop", "cpu:desktop-8c"),
 ];
 
+/// The compute capability of each catalog CUDA GPU, major × 10 + minor (NVIDIA's CUDA GPUs list,
+/// developer.nvidia.com/cuda-gpus: V100 7.0, T4 7.5, A100 and A30 8.0, RTX 3090 8.6, L4 and RTX 4090 8.9,
+/// H100 9.0).
+const CUDA_COMPUTE_CAPABILITY: [(&str, u32); 10] = [
+    ("cuda:h100-sxm", 90),
+    ("cuda:a100-40gb", 80),
+    ("cuda:a100-80gb", 80),
+    ("cuda:a100-pcie-80gb", 80),
+    ("cuda:a30", 80),
+    ("cuda:v100", 70),
+    ("cuda:t4", 75),
+    ("cuda:l4", 89),
+    ("cuda:rtx4090", 89),
+    ("cuda:rtx3090", 86),
+];
+
 /// The cores of the catalog CPUs whose datasheet the entry quotes: who made them (`DeviceProfile::cpu_vendor`)
 /// and the FMA datapath their FP32 peak assumes (`DeviceProfile::fma_width_bits`), as each entry's source gives
 /// them: the OpenVINO benchmark systems' Xeons have two 512-bit FMA ports per core; the i9-13900K's widest
@@ -904,6 +924,10 @@ fn build(d: &Dev) -> DeviceProfile {
         vector_unit_share: if matches!(d.kind, Kind::Npu(_)) { NPU_VECTOR_UNIT_SHARE } else { 0.0 },
         fp32_tile_gain: fp32_gain.as_ref().map_or(1.0, |(gain, _)| *gain),
         fma_width_bits: cores.map_or(0, |(_, _, bits)| bits),
+        cuda_compute_capability: CUDA_COMPUTE_CAPABILITY
+            .iter()
+            .find(|(id, _)| *id == d.id)
+            .map_or(0, |(_, cc)| *cc),
         cpu_vendor: cores.map_or(String::new(), |(_, vendor, _)| vendor.to_string()),
         default_runtime: default_runtime(platform).to_string(),
         overhead_scale: 1.0,

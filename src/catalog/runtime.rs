@@ -190,6 +190,14 @@ pub struct RuntimeProfile {
     /// What it runs as TF32 when a model asks for fp32 on a GPU that has a TF32 rate, left at its default
     /// (the runtime's `source` says where that default is documented).
     pub fp32_as_tf32: Tf32Default,
+    /// CUDA GPUs: it hands its convolutions the framework's default NCHW tensors unless the model entry asks
+    /// for channels-last ones ([`crate::predict::spec::MemoryFormat`]), and cuDNN's tensor-core convolution
+    /// kernels compute in NHWC, so every convolution on tensor cores transposes its input to NHWC and its
+    /// output back to NCHW: two more kernels, each reading and writing the tensor once (cuDNN's
+    /// `nchwToNhwcKernel` and `nhwcToNchwKernel` in Nsight traces of NCHW models; timm's own NHWC result files
+    /// run 1.09-1.35x faster than its NCHW ones on the same GPU and PyTorch). PyTorch eager; not TensorRT,
+    /// which picks each layer's format when it builds the engine.
+    pub gpu_conv_layout_copies: bool,
     /// Platforms the runtime runs on.
     pub platforms: Vec<Platform>,
     /// Where the numbers come from.
@@ -211,6 +219,7 @@ struct Rt {
     logits_all: bool,
     autocast: bool,
     tf32: Tf32Default,
+    nchw_convs: bool,
     cpu: CpuRules,
     platforms: &'static [Platform],
     source: &'static str,
@@ -709,9 +718,10 @@ const PYTORCH: Rt = Rt {
     logits_all: false,
     autocast: false,
     tf32: Tf32Default::Convolutions,
+    nchw_convs: true,
     cpu: PYTORCH_CPU,
     platforms: &[Cuda, Rocm, Mps, Cpu],
-    source: "eager mode: host time per kernel on GPUs 50.5 µs (PYTORCH_GPU_HOST_US: ~5-25 µs CPU dispatch per op, jiahuanglin.xyz 'From PyTorch op to kernel launch', scaled by the published rows' fit; DeepLearningExamples ResNet-50 latency flat from batch 1 to 4, a host floor); no epilogue fusion; SDPA flash attention (PyTorch 2 docs); cuBLAS/cuDNN heuristics; caching allocator; CUDA context + cuBLAS/cuDNN handles ~500 MB; on Ampere and later GPUs fp32 convolutions run as TF32 (torch.backends.cudnn.allow_tf32 defaults to True) and fp32 matrix products do not (torch.backends.cuda.matmul.allow_tf32 defaults to False since PyTorch 1.12; PyTorch docs, CUDA semantics, TensorFloat-32 on Ampere and later devices)",
+    source: "eager mode: host time per kernel on GPUs 50.5 µs (PYTORCH_GPU_HOST_US: ~5-25 µs CPU dispatch per op, jiahuanglin.xyz 'From PyTorch op to kernel launch', scaled by the published rows' fit; DeepLearningExamples ResNet-50 latency flat from batch 1 to 4, a host floor); no epilogue fusion; SDPA flash attention (PyTorch 2 docs); cuBLAS/cuDNN heuristics; caching allocator; CUDA context + cuBLAS/cuDNN handles ~500 MB; on Ampere and later GPUs fp32 convolutions run as TF32 (torch.backends.cudnn.allow_tf32 defaults to True) and fp32 matrix products do not (torch.backends.cuda.matmul.allow_tf32 defaults to False since PyTorch 1.12; PyTorch docs, CUDA semantics, TensorFloat-32 on Ampere and later devices); NCHW tensors unless the model is channels-last, so cuDNN transposes each tensor-core convolution's input to NHWC, and on the V100 and T4 its output back (nchwToNhwcKernel / nhwcToNchwKernel in Nsight traces; timm's NHWC result files 1.09-1.21x its NCHW ones)",
 };
 
 /// First-run costs per distinct kernel (`compile_us`), reliability U: TensorRT and QNN load prebuilt
@@ -738,6 +748,7 @@ const RUNTIMES: [Rt; 13] = [
         logits_all: false,
         autocast: false,
         tf32: Tf32Default::All,
+        nchw_convs: false,
         cpu: NOT_ON_CPU,
         platforms: &[Cuda],
         source: "TensorRT Developer Guide: layer/tensor fusion (conv+bias+ReLU, BN folding), fused MHA plugins in demo/BERT, tactic autotuning; enqueue ~1 µs per kernel; CUDA context ~300 MB (NVIDIA forums); fp32 layers may use TF32 tensor cores by default (TensorRT Developer Guide, TF32: BuilderFlag::kTF32 is set unless cleared, or NVIDIA_TF32_OVERRIDE=0)",
@@ -772,6 +783,7 @@ const RUNTIMES: [Rt; 13] = [
         logits_all: true,
         autocast: false,
         tf32: Tf32Default::All,
+        nchw_convs: false,
         cpu: ORT_CPU,
         platforms: &[Cpu, Cuda, Rocm, Openvino],
         source: "ONNX Runtime graph optimisations (Gelu/LayerNorm/bias fusion, Attention contrib op: onnxruntime.ai/docs/performance/transformers-optimization); C++ executor, few µs per node; BFC arena; CUDA execution provider: use_tf32 defaults to 1, float GEMMs and cuDNN convolutions as TF32 (onnxruntime/core/providers/cuda/cuda_execution_provider_info.h)",
@@ -791,6 +803,7 @@ const RUNTIMES: [Rt; 13] = [
         logits_all: false,
         autocast: false,
         tf32: Tf32Default::Off,
+        nchw_convs: false,
         cpu: OPENVINO_CPU,
         platforms: &[Openvino, Cpu],
         source: "OpenVINO graph compiler fuses element-wise ops and SDPA (docs.openvino.ai optimisation guide); oneDNN kernels",
@@ -810,6 +823,7 @@ const RUNTIMES: [Rt; 13] = [
         logits_all: false,
         autocast: false,
         tf32: Tf32Default::Off,
+        nchw_convs: false,
         cpu: NOT_ON_CPU,
         platforms: &[Qnn],
         source: "Qualcomm AI Engine Direct: graph compiled ahead of time for the HTP, one FastRPC call per inference: 150 µs, at most the 0.154 ms Qualcomm AI Hub publishes for its fastest X Elite NPU graph (MediaPipe hand-gesture classifier, float, 83 layers; quic/ai-hub-models v0.46.1 perf.yaml)",
@@ -829,6 +843,7 @@ const RUNTIMES: [Rt; 13] = [
         logits_all: true,
         autocast: false,
         tf32: Tf32Default::Off,
+        nchw_convs: false,
         cpu: ORT_WEB_CPU,
         platforms: &[Wasm, Webgpu, Webnn],
         source: "onnxruntime-web: graph optimisations as native ORT; WASM SIMD kernels (MLAS) and WGSL shaders; async session.run round trip; browser memory overhead (arXiv 2402.05981)",
@@ -848,6 +863,7 @@ const RUNTIMES: [Rt; 13] = [
         logits_all: true,
         autocast: false,
         tf32: Tf32Default::Off,
+        nchw_convs: false,
         cpu: TRANSFORMERS_JS_CPU,
         platforms: &[Webgpu, Wasm, Webnn],
         source: "transformers.js runs on onnxruntime-web; per-kernel JS dispatch in the WebGPU EP, tokenizer and tensor marshalling per call; WGSL matmul far from vendor GEMM (transformers.js #796, #1750; gpuweb #5291); browser runtimes use several times the model size (arXiv 2402.05981)",
@@ -867,6 +883,7 @@ const RUNTIMES: [Rt; 13] = [
         logits_all: false,
         autocast: false,
         tf32: Tf32Default::Off,
+        nchw_convs: false,
         cpu: WASM_CPU,
         platforms: &[Webgpu, Wasm],
         source: "TensorFlow.js: fusedMatMul/fusedConv2d fuse bias+activation (tfjs-core ops/fused); JS kernel dispatch per op",
@@ -886,6 +903,7 @@ const RUNTIMES: [Rt; 13] = [
         logits_all: false,
         autocast: false,
         tf32: Tf32Default::Off,
+        nchw_convs: false,
         cpu: NOT_ON_CPU,
         platforms: &[Webgpu],
         source: "WebLLM/MLC: TVM-compiled and tuned WGSL kernels, fused attention with paged KV cache (mlc-ai/web-llm); vram_required_MB already counts its buffers",
@@ -905,6 +923,7 @@ const RUNTIMES: [Rt; 13] = [
         logits_all: false,
         autocast: false,
         tf32: Tf32Default::Off,
+        nchw_convs: false,
         cpu: WEBNN_CPU,
         platforms: &[Webnn],
         source: "WebNN: the whole graph is compiled by the browser to DirectML/Core ML/TFLite and run with one compute() promise (W3C WebNN spec); native kernels",
@@ -924,6 +943,7 @@ const RUNTIMES: [Rt; 13] = [
         logits_all: false,
         autocast: false,
         tf32: Tf32Default::Off,
+        nchw_convs: false,
         cpu: BUILTIN_CPU,
         platforms: &[Webgpu, Wasm, Webnn, Cpu],
         source: "multimodel-perf's own built-in GEMM-chain workloads (src/workload): one 16×16-tiled WGSL matmul dispatch per GEMM with one submit and one read-back per run on WebGPU; one MLGraph (matmul, tile, slice) per model on WebNN; a vectorised loop on one thread on WASM/CPU. Overheads and efficiency are starting assumptions (U) for calibration to refit",
@@ -951,6 +971,7 @@ impl RuntimeProfile {
             prefill_logits_every_position: r.logits_all,
             casts_weights_per_call: r.autocast,
             fp32_as_tf32: r.tf32,
+            gpu_conv_layout_copies: r.nchw_convs,
             region_us_per_thread: r.cpu.region_us,
             parallel_grain_elems: r.cpu.grain,
             spins_while_waiting: r.cpu.spins,

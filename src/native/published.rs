@@ -25,7 +25,7 @@ use crate::catalog::runtime::{
 use crate::catalog::Precision;
 use crate::minmax;
 use crate::predict::single::{Placement, SinglePrediction};
-use crate::predict::spec::{resolve, Head, ModelSpec, ResolvedModel};
+use crate::predict::spec::{resolve, Head, MemoryFormat, ModelSpec, ResolvedModel};
 use crate::sim::order_free_sum;
 pub use crate::wire::published::{rows, Row, Source};
 
@@ -67,12 +67,16 @@ impl Row {
         spec.sequence_length = self.mean_sequence_length.or(self.sequence_length);
         spec.audio_seconds = self.audio_seconds;
         spec.output_tokens = self.output_tokens;
-        spec.head = self
-            .head
-            .as_deref()
-            .map(|h| Head::parse("head", h))
-            .transpose()
-            .map_err(|e| e.to_string())?;
+        // An optional field parsed, its error as text.
+        fn parsed<T>(
+            text: &Option<String>,
+            parse: impl Fn(&str) -> crate::Result<T>,
+        ) -> Result<Option<T>, String> {
+            text.as_deref().map(parse).transpose().map_err(|e| e.to_string())
+        }
+        spec.head = parsed(&self.head, |h| Head::parse("head", h))?;
+        spec.memory_format =
+            parsed(&self.memory_format, |m| MemoryFormat::parse("memory_format", m))?;
         let model = resolve(&spec, "row").map_err(|e| e.to_string())?;
         let work = model.arch.work(&model.input);
         Ok((model, work))

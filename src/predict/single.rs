@@ -472,6 +472,9 @@ struct Rates {
     /// CPUs: 1×1 convolutions run as matrix products here (one thread, below
     /// `RuntimeProfile::cpu_pointwise_conv_gemm_below_batch`), not as convolutions.
     pointwise_gemm: bool,
+    /// CUDA GPUs: the model's tensor-core convolutions transpose their NCHW tensors to NHWC and back
+    /// (`RuntimeProfile::gpu_conv_layout_copies`, the model not channels-last).
+    conv_layout_copies: bool,
     /// CPUs: how the runtime runs matrix-vector products here ([`Placement::gemv`]).
     gemv: Gemv,
     /// The device's `fp32_tile_gain` where matrix products compute in FP32 on a CUDA or ROCm GPU, else 1.
@@ -787,6 +790,7 @@ impl Placement<'_> {
             gemm_ratio: self.gemm_kernel_ratio(compute),
             best_tile: dev.gemm_tiles.iter().map(|t| t.efficiency).fold(0.0, f64::max),
             pointwise_gemm: self.pointwise_gemm(1),
+            conv_layout_copies: false,
             gemv: self.gemv(),
             products_tile_gain: fp32_gain(compute),
             conv_tile_gain: fp32_gain(conv_precision),
@@ -806,6 +810,9 @@ impl Placement<'_> {
     fn model_rates(&self, model: &ResolvedModel) -> (Rates, Precision) {
         let (mut r, compute) = self.rates(model.precision);
         r.pointwise_gemm = self.pointwise_gemm(model.input.batch);
+        r.conv_layout_copies = self.device.platform == Platform::Cuda
+            && self.runtime.gpu_conv_layout_copies
+            && !model.channels_last;
         (r, compute)
     }
 
@@ -996,6 +1003,7 @@ impl Placement<'_> {
             _ => (self.vector_work(r, op), 1.0),
         };
         let (pack, faults, pack_bytes) = self.outside_roofline(r, op);
+        let (layout, layout_bytes) = self.layout_copies(r, op);
         // What crosses the memory bus: the weights and the activations not already in the cache (with
         // packing, the weights' read is the packing's), and what packing and copies move.
         let bus_bytes = if pack > 0.0 {
@@ -1004,10 +1012,11 @@ impl Placement<'_> {
             op.weight_elems * r.weight_bytes
         } else {
             bytes
-        } + pack_bytes;
+        } + pack_bytes
+            + layout_bytes;
         let memory = if pack > 0.0 { op.act_elems * r.act_bytes / r.bandwidth } else { memory };
-        // Packing and faulting are memory work outside the roofline: they add to it.
-        let pack = pack + faults;
+        // Packing, faulting and layout transposes are memory work outside the roofline: they add to it.
+        let pack = pack + faults + layout;
         // The device-side cost: a kernel launch on accelerators, the fork and join of the kernel's threads on
         // CPUs (none on one thread).
         let overhead = if serial { 0.0 } else { r.launch_s };
@@ -1082,6 +1091,31 @@ impl Placement<'_> {
                 self.fresh_pages_s(r, act_bytes - out_bytes) + self.fresh_pages_s(r, out_bytes);
         }
         (pack, faults, moved)
+    }
+
+    /// The transposes a framework that hands NCHW tensors to cuDNN has around a tensor-core convolution
+    /// (`Rates::conv_layout_copies`): the device time they take, s, and the bytes they move through memory.
+    /// cuDNN's tensor-core convolutions read NHWC, so the input is transposed: one more kernel reading and
+    /// writing it (at the L2's rate where the convolution's tensors fit in it). Volta's and Turing's also write
+    /// NHWC, so there the output comes back in a second kernel; from the A100 on cuDNN's xmma kernels write the
+    /// NCHW output themselves (their names end `nhwckrsc_nchw`).
+    fn layout_copies(&self, r: &Rates, op: &Op) -> (f64, f64) {
+        if !(r.conv_layout_copies
+            && op.class == OpClass::Gemm
+            && op.convolution
+            && r.conv_precision != Precision::Fp32)
+        {
+            return (0.0, 0.0);
+        }
+        let out_too = (1..80).contains(&self.device.cuda_compute_capability);
+        let elems = if out_too { op.act_elems } else { op.act_elems - op.out_elems };
+        let bytes = 2.0 * elems * r.act_bytes;
+        let kernels = if out_too { 2.0 } else { 1.0 };
+        if r.in_cache(op) {
+            (bytes / minmax::max(r.llc_core_bw * r.lanes, r.bandwidth) + kernels * r.launch_s, 0.0)
+        } else {
+            (bytes / r.bandwidth + kernels * r.launch_s, bytes)
+        }
     }
 
     /// Faulting in a fresh output of `bytes`, s, where the runtime maps outputs above its threshold afresh on
@@ -1468,13 +1502,13 @@ impl Placement<'_> {
 mod tests {
     use super::{
         count_ceil, count_floor, padded_len, padded_rows, pow2_recip, quotient, LaunchQueue,
-        Placement, SinglePrediction, DSP_GELU_OPS_PER_ELEM, MB, WINOGRAD_F2X2_3X3,
+        Placement, Rates, SinglePrediction, DSP_GELU_OPS_PER_ELEM, MB, WINOGRAD_F2X2_3X3,
     };
     use crate::catalog::arch::{Activation, Op, OpClass};
     use crate::catalog::hardware;
     use crate::catalog::runtime::RuntimeProfile;
     use crate::catalog::Precision;
-    use crate::predict::spec::{resolve, ModelSpec};
+    use crate::predict::spec::{resolve, MemoryFormat, ModelSpec};
 
     #[test]
     fn outputs_above_the_runtimes_fresh_page_threshold_pay_their_page_faults() {
@@ -1846,6 +1880,76 @@ mod tests {
         assert!((extra(&pointwise, 2) - want(&pointwise, 2, 0.0)).abs() < 1e-6);
         // A linear layer is no convolution.
         assert_eq!(extra(&conv(0.0, 8.0), 2), 0.0);
+    }
+
+    #[test]
+    fn pytorch_transposes_nchw_tensors_around_tensor_core_convolutions_the_output_too_before_the_a100(
+    ) {
+        let pytorch = RuntimeProfile::find("pytorch").unwrap();
+        assert!(pytorch.gpu_conv_layout_copies);
+        let tensorrt = RuntimeProfile::find("tensorrt").unwrap();
+        assert!(!tensorrt.gpu_conv_layout_copies);
+        // ResNet-50 as PyTorch holds it by default (NCHW) and channels-last.
+        let model = |format: Option<MemoryFormat>| {
+            let mut spec = ModelSpec::named("resnet-50").with_batch(256);
+            spec.precision = Precision::Fp16;
+            spec.memory_format = format;
+            resolve(&spec, "m").unwrap()
+        };
+        let (nchw, nhwc) = (model(None), model(Some(MemoryFormat::ChannelsLast)));
+        assert!(!nchw.channels_last && nhwc.channels_last);
+        assert!(!model(Some(MemoryFormat::Contiguous)).channels_last);
+        // A 3×3 convolution reading 512 MiB of fp16 activations and writing 256 (above every L2), and a linear
+        // layer of the same size.
+        let conv = {
+            let (input, output) = (256.0 * MB, 128.0 * MB);
+            let mut op = Op::gemm(1.0, 1e6, 128.0, 9.0 * 256.0, 2.0 * 1e6 * 128.0 * 9.0 * 256.0)
+                .with_window(9.0);
+            op.act_elems = input + output;
+            op.out_elems = output;
+            op
+        };
+        let linear = Op { convolution: false, window: 0.0, ..conv };
+        // The time the transposes add to `op`, µs, and the rates the model's kernels run at.
+        let extra = |device: &str, runtime: &RuntimeProfile, m, op: &Op| {
+            let device = hardware::find(device).unwrap();
+            let p = Placement { device: &device, runtime, threads: 1 };
+            let (r, _) = p.model_rates(m);
+            let plain = Rates { conv_layout_copies: false, ..r };
+            (p.op(&r, op).wall_us - p.op(&plain, op).wall_us, r)
+        };
+        // From the A100 on the input is transposed alone: read and written once more, one more kernel.
+        for gpu in ["cuda:a100-40gb", "cuda:rtx3090", "cuda:rtx4090", "cuda:h100-sxm"] {
+            let (got, r) = extra(gpu, &pytorch, &nchw, &conv);
+            let want = (2.0 * 256.0 * MB * 2.0 / r.bandwidth + r.launch_s) * 1e6;
+            assert!((got - want).abs() < 1e-6 * want, "{gpu}: {got} vs {want}");
+        }
+        // On the V100 (and the T4) the output comes back from NHWC as well: two kernels.
+        for gpu in ["cuda:v100", "cuda:t4"] {
+            let (got, r) = extra(gpu, &pytorch, &nchw, &conv);
+            let want = (2.0 * 384.0 * MB * 2.0 / r.bandwidth + 2.0 * r.launch_s) * 1e6;
+            assert!((got - want).abs() < 1e-6 * want, "{gpu}: {got} vs {want}");
+        }
+        // Nothing where the model is channels-last, the layer is no convolution, the runtime picks its own
+        // layouts, or the convolution runs on the CUDA cores (fp32 on the V100, no TF32 there).
+        assert_eq!(extra("cuda:a100-40gb", &pytorch, &nhwc, &conv).0, 0.0);
+        assert_eq!(extra("cuda:a100-40gb", &pytorch, &nchw, &linear).0, 0.0);
+        assert_eq!(extra("cuda:a100-40gb", &tensorrt, &nchw, &conv).0, 0.0);
+        let fp32 = {
+            let mut spec = ModelSpec::named("resnet-50").with_batch(256);
+            spec.precision = Precision::Fp32;
+            resolve(&spec, "m").unwrap()
+        };
+        assert_eq!(extra("cuda:v100", &pytorch, &fp32, &conv).0, 0.0);
+        // On the A100 fp32 convolutions run as TF32 on the tensor cores: transposed.
+        assert!(extra("cuda:a100-40gb", &pytorch, &fp32, &conv).0 > 0.0);
+        // The whole model: slower in NCHW on a CUDA GPU, the same on Apple's (MPS, not cuDNN).
+        let latency = |device: &str, m| {
+            let device = hardware::find(device).unwrap();
+            Placement { device: &device, runtime: &pytorch, threads: 1 }.predict(m).latency_ms
+        };
+        assert!(latency("cuda:a100-40gb", &nchw) > latency("cuda:a100-40gb", &nhwc));
+        assert_eq!(latency("mps:m2", &nchw), latency("mps:m2", &nhwc));
     }
 
     #[test]

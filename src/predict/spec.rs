@@ -95,6 +95,44 @@ pub struct ModelSpec {
     pub custom: Option<CustomModel>,
     /// The output head run on top of the model, where it is not the catalog's (encoders: a masked-LM head).
     pub head: Option<Head>,
+    /// How the runtime lays out the model's activations, where it lets the user choose (PyTorch's
+    /// `memory_format`); the runtime's default (PyTorch: contiguous, NCHW) when absent.
+    pub memory_format: Option<MemoryFormat>,
+}
+
+/// How a model's image activations are laid out in memory, where the runtime lets the user choose: PyTorch's
+/// `torch.contiguous_format` (NCHW, its default) or `torch.channels_last` (NHWC,
+/// `model.to(memory_format=torch.channels_last)` with inputs converted alike).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MemoryFormat {
+    /// NCHW: each channel's pixels together.
+    Contiguous,
+    /// NHWC: each pixel's channels together, the layout cuDNN's tensor-core convolutions compute in.
+    ChannelsLast,
+}
+
+impl MemoryFormat {
+    /// Its name in workloads.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Contiguous => "contiguous",
+            Self::ChannelsLast => "channels_last",
+        }
+    }
+
+    /// Parses a memory format's name: `contiguous` (also `nchw`), `channels_last` (also `channels-last`,
+    /// `nhwc`).
+    pub fn parse(field: impl std::fmt::Display, text: &str) -> Result<Self> {
+        match text.trim().to_ascii_lowercase().replace('-', "_").as_str() {
+            "contiguous" | "contiguous_format" | "nchw" => Ok(Self::Contiguous),
+            "channels_last" | "nhwc" => Ok(Self::ChannelsLast),
+            _ => Err(Error::invalid(
+                field.to_string(),
+                text,
+                "contiguous (NCHW, PyTorch's default) or channels_last (NHWC)",
+            )),
+        }
+    }
 }
 
 /// An output head a model entry asks for instead of its catalog model's own.
@@ -143,6 +181,7 @@ impl ModelSpec {
             runtime: None,
             custom: None,
             head: None,
+            memory_format: None,
         }
     }
 
@@ -201,6 +240,8 @@ impl ModelSpec {
         }
         k.push_str(self.head.map_or("", Head::name));
         k.push('|');
+        k.push_str(self.memory_format.map_or("", MemoryFormat::name));
+        k.push('|');
         if let Some(c) = &self.custom {
             k.push_str(&c.key());
         }
@@ -233,6 +274,9 @@ pub struct ResolvedModel {
     pub weights_key: String,
     /// What was estimated or adjusted.
     pub warnings: Vec<String>,
+    /// The entry asks for channels-last activations (`ModelSpec::memory_format`): the convolutions get NHWC
+    /// tensors.
+    pub channels_last: bool,
 }
 
 /// Default output tokens for generation models (the seed's default).
@@ -290,6 +334,7 @@ pub fn resolve(spec: &ModelSpec, field: impl std::fmt::Display) -> Result<Resolv
         precision: spec.precision,
         weights_key,
         warnings,
+        channels_last: spec.memory_format == Some(MemoryFormat::ChannelsLast),
     })
 }
 
@@ -640,9 +685,11 @@ mod tests {
         spec.sequence_length = Some(300);
         spec.threads = Some(2);
         spec.runtime = Some("onnxruntime".into());
-        assert_eq!(spec.canonical_key(), "gpt2|text_generation|12|fp32|300||||2||onnxruntime||");
+        assert_eq!(spec.canonical_key(), "gpt2|text_generation|12|fp32|300||||2||onnxruntime|||");
         spec.head = Some(Head::MaskedLm);
-        assert!(spec.canonical_key().ends_with("|onnxruntime|masked-lm|"));
+        assert!(spec.canonical_key().ends_with("|onnxruntime|masked-lm||"));
+        spec.memory_format = Some(MemoryFormat::ChannelsLast);
+        assert!(spec.canonical_key().ends_with("|onnxruntime|masked-lm|channels_last|"));
     }
 
     #[test]

@@ -139,6 +139,12 @@ export interface ModelEntry {
    * over every position, as a fill-mask pipeline runs BERT).
    */
   head?: "masked-lm";
+  /**
+   * How the runtime lays out the activations: "contiguous" (NCHW, PyTorch's default) or "channels_last"
+   * (NHWC, `model.to(memory_format=torch.channels_last)`). On CUDA GPUs PyTorch's tensor-core
+   * convolutions transpose NCHW tensors to NHWC and back on every call; channels-last ones do not.
+   */
+  memory_format?: "contiguous" | "channels_last";
   /** Parameters in millions, for models outside the catalog. */
   params?: number;
   /** GFLOPs per item, with `params`, for models outside the catalog. */
@@ -360,6 +366,11 @@ export interface HardwareProfile {
    * AVX2 parts; 0 = unknown).
    */
   fma_width_bits?: number;
+  /**
+   * CUDA GPUs: compute capability, major × 10 + minor (70 Volta, 75 Turing, 80 A100, 86 and 89 Ampere and
+   * Ada consumer parts, 90 Hopper; 0 = unknown).
+   */
+  cuda_compute_capability?: number;
   /** CPUs: the cores' maker (`intel`, `amd`, or empty when unknown). */
   cpu_vendor?: "intel" | "amd" | "";
   /** Default runtime. */

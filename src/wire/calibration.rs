@@ -29,6 +29,7 @@ impl From<&ModelSpec> for ModelEntryDto {
             device: s.device.clone(),
             runtime: s.runtime.clone(),
             head: s.head.map(|h| h.name().to_string()),
+            memory_format: s.memory_format.map(|m| m.name().to_string()),
             ..ModelEntryDto::default()
         };
         match &s.custom {

@@ -120,6 +120,10 @@ pub struct HardwareProfileDto {
     /// AVX2 parts; 0 = unknown).
     #[serde(default, deserialize_with = "lenient::option")]
     pub fma_width_bits: Option<f64>,
+    /// CUDA GPUs: compute capability, major × 10 + minor (70 Volta, 75 Turing, 80 A100, 86 and 89 Ampere and
+    /// Ada consumer parts, 90 Hopper; 0 = unknown).
+    #[serde(default, deserialize_with = "lenient::option")]
+    pub cuda_compute_capability: Option<f64>,
     /// CPUs: the cores' maker (`intel`, `amd`, or empty when unknown).
     #[cfg_attr(test, ts(optional, type = "\"intel\" | \"amd\" | \"\""))]
     pub cpu_vendor: Option<String>,
@@ -411,6 +415,10 @@ fn cpu_behaviour(d: &HardwareProfileDto, p: &mut DeviceProfile) -> Result<()> {
     if let Some(v) = count(field("fma_width_bits"), d.fma_width_bits, 0.0, 2048.0)? {
         p.fma_width_bits = v;
     }
+    if let Some(v) = count(field("cuda_compute_capability"), d.cuda_compute_capability, 0.0, 200.0)?
+    {
+        p.cuda_compute_capability = v;
+    }
     match d.cpu_vendor.as_deref() {
         Some(v @ ("intel" | "amd" | "")) => p.cpu_vendor = v.to_string(),
         Some(v) => {
@@ -555,6 +563,7 @@ impl From<&DeviceProfile> for HardwareProfileDto {
             vector_unit_share: Some(p.vector_unit_share),
             fp32_tile_gain: Some(p.fp32_tile_gain),
             fma_width_bits: Some(f64::from(p.fma_width_bits)),
+            cuda_compute_capability: Some(f64::from(p.cuda_compute_capability)),
             cpu_vendor: Some(p.cpu_vendor.clone()),
             default_runtime: Some(p.default_runtime.clone()),
             overhead_scale: Some(p.overhead_scale),

@@ -45,6 +45,10 @@ pub struct Row {
     /// `masked-lm`, the vocabulary's logits at every position).
     #[serde(default)]
     pub head: Option<String>,
+    /// The activations' memory format where the source sets one apart from the runtime's default
+    /// (`channels_last`: DeepLearningExamples' AMP configurations, timm's `nhwc` result files).
+    #[serde(default)]
+    pub memory_format: Option<String>,
     /// `latency_ms` or `throughput_items_per_s`.
     pub metric: String,
     /// The runtime ran several inference requests at once, each on its own share of the device's cores

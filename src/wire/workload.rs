@@ -13,7 +13,7 @@ use crate::catalog::sharing::{SharingConfig, SharingRule};
 use crate::catalog::{ModelType, Precision};
 use crate::error::{Error, Result};
 use crate::predict::multi::{Constraints, ModelField, Workload};
-use crate::predict::spec::{ArchSpec, CustomModel, Head, ModelSpec};
+use crate::predict::spec::{ArchSpec, CustomModel, Head, MemoryFormat, ModelSpec};
 
 /// One model entry as written in JSON.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -73,6 +73,12 @@ pub struct ModelEntryDto {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[cfg_attr(test, ts(type = "\"masked-lm\"", optional))]
     pub head: Option<String>,
+    /// How the runtime lays out the activations: "contiguous" (NCHW, PyTorch's default) or "channels_last"
+    /// (NHWC, `model.to(memory_format=torch.channels_last)`). On CUDA GPUs PyTorch's tensor-core
+    /// convolutions transpose NCHW tensors to NHWC and back on every call; channels-last ones do not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(type = "\"contiguous\" | \"channels_last\"", optional))]
+    pub memory_format: Option<String>,
     /// Parameters in millions, for models outside the catalog.
     #[serde(default, deserialize_with = "lenient::option")]
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -302,6 +308,11 @@ impl ModelEntryDto {
                 .transpose()?,
             custom,
             head: self.head.as_deref().map(|h| Head::parse(at("head"), h)).transpose()?,
+            memory_format: self
+                .memory_format
+                .as_deref()
+                .map(|m| MemoryFormat::parse(at("memory_format"), m))
+                .transpose()?,
         })
     }
 }
