@@ -100,6 +100,32 @@ fn an_unknown_memory_format_is_rejected_with_the_two_it_takes() {
 }
 
 #[test]
+fn a_memory_format_is_read_under_either_name_and_kept_when_stored() {
+    let predictor = MultiModelPredictor::default();
+    let target = Target::new("cuda:a100-40gb").unwrap();
+    let entry = |extra: &str| {
+        format!(r#"[{{"model_name": "resnet-50", "batch_size": 64, "precision": "fp16"{extra}}}]"#)
+    };
+    let latency = |json: &str| {
+        let parsed = wire::parse_workload(json).unwrap();
+        predictor
+            .predict(&parsed.workload, &target, Strategy::Parallel)
+            .unwrap()
+            .combined_latency_ms
+    };
+    // PyTorch on a CUDA GPU: the channels-last model skips the NCHW transposes.
+    let (nchw, nhwc) =
+        (latency(&entry("")), latency(&entry(r#", "memory_format": "channels_last""#)));
+    assert!(nhwc < nchw, "{nhwc} vs {nchw}");
+    assert_eq!(latency(&entry(r#", "memoryFormat": "NHWC""#)), nhwc);
+    assert_eq!(latency(&entry(r#", "memory_format": "contiguous""#)), nchw);
+    // A stored entry (a measurement's) writes it under its canonical name.
+    let parsed = wire::parse_workload(&entry(r#", "memory_format": "nhwc""#)).unwrap();
+    let stored = ModelEntryDto::from(&parsed.workload.models[0]);
+    assert_eq!(stored.memory_format.as_deref(), Some("channels_last"));
+}
+
+#[test]
 fn an_unknown_model_without_a_hint_is_rejected() {
     rejected_workload(
         "unknown-model",

@@ -134,7 +134,8 @@ fn invariants_hold_in_wasm() {
 #[wasm_bindgen_test]
 fn published_rows_are_within_25_percent_in_wasm() {
     use multimodel_perf::catalog::{hardware, runtime::RuntimeProfile, Precision};
-    use multimodel_perf::predict::{single::Placement, spec::resolve, spec::ModelSpec};
+    use multimodel_perf::predict::single::Placement;
+    use multimodel_perf::predict::spec::{resolve, MemoryFormat, ModelSpec};
     let data: serde_json::Value =
         serde_json::from_str(include_str!("data/published-public.json")).unwrap();
     for row in data["rows"].as_array().unwrap() {
@@ -145,6 +146,8 @@ fn published_rows_are_within_25_percent_in_wasm() {
             .with_batch(row["batch_size"].as_u64().unwrap() as u32);
         spec.precision = Precision::parse("precision", s("precision")).unwrap();
         spec.sequence_length = row["sequence_length"].as_u64().map(|x| x as u32);
+        spec.memory_format =
+            row["memory_format"].as_str().map(|m| MemoryFormat::parse("memory_format", m).unwrap());
         let p = Placement { device: &device, runtime: &runtime, threads: device.compute_units }
             .predict(&resolve(&spec, "row").unwrap());
         let got = if s("metric") == "latency_ms" { p.latency_ms } else { p.throughput };

@@ -192,11 +192,12 @@ pub struct RuntimeProfile {
     pub fp32_as_tf32: Tf32Default,
     /// CUDA GPUs: it hands its convolutions the framework's default NCHW tensors unless the model entry asks
     /// for channels-last ones ([`crate::predict::spec::MemoryFormat`]), and cuDNN's tensor-core convolution
-    /// kernels compute in NHWC, so every convolution on tensor cores transposes its input to NHWC and its
-    /// output back to NCHW: two more kernels, each reading and writing the tensor once (cuDNN's
-    /// `nchwToNhwcKernel` and `nhwcToNchwKernel` in Nsight traces of NCHW models; timm's own NHWC result files
-    /// run 1.09-1.35x faster than its NCHW ones on the same GPU and PyTorch). PyTorch eager; not TensorRT,
-    /// which picks each layer's format when it builds the engine.
+    /// kernels read NHWC, so every 2-D convolution on tensor cores has its input transposed to NHWC, and on
+    /// GPUs before the A100 its output back to NCHW (`Placement::layout_copies`; cuDNN's `nchwToNhwcKernel`
+    /// and `nhwcToNchwKernel` in Nsight traces of NCHW models; timm's NHWC result files run 1.09-1.21x its NCHW
+    /// ones on the RTX 3090 and 4090). PyTorch eager. Not TensorRT, which picks each layer's format when it
+    /// builds the engine. ONNX Runtime's CUDA provider also hands cuDNN NCHW tensors by default (its
+    /// `prefer_nhwc` option is off), but no published row measures it, so it is left without the copies.
     pub gpu_conv_layout_copies: bool,
     /// Platforms the runtime runs on.
     pub platforms: Vec<Platform>,

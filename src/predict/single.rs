@@ -94,6 +94,12 @@ fn count_floor(x: f64) -> f64 {
 /// Bytes in one MB as reported everywhere (MiB).
 pub const MB: f64 = 1024.0 * 1024.0;
 
+/// The first CUDA compute capability (major × 10 + minor) whose cuDNN tensor-core convolutions write an NCHW
+/// output themselves: the A100's 8.0, whose xmma kernels' names end `nhwckrsc_nchw` (NHWC input, NCHW
+/// output); Volta's and Turing's HMMA kernels write NHWC, and a V100 nvprof trace shows one
+/// `nhwcToNchwKernel` per convolution beside its `nchwToNhwcKernel`s.
+pub const CUDNN_NCHW_OUTPUT_FROM_CC: u32 = 80;
+
 /// Where a model's memory goes.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct MemoryBreakdown {
@@ -472,9 +478,12 @@ struct Rates {
     /// CPUs: 1×1 convolutions run as matrix products here (one thread, below
     /// `RuntimeProfile::cpu_pointwise_conv_gemm_below_batch`), not as convolutions.
     pointwise_gemm: bool,
-    /// CUDA GPUs: the model's tensor-core convolutions transpose their NCHW tensors to NHWC and back
-    /// (`RuntimeProfile::gpu_conv_layout_copies`, the model not channels-last).
+    /// CUDA GPUs: the runtime hands the model's convolutions NCHW tensors, so its tensor-core ones are
+    /// transposed ([`Placement::layout_copies`]: `RuntimeProfile::gpu_conv_layout_copies`, the model not
+    /// channels-last).
     conv_layout_copies: bool,
+    /// The model entry asks for channels-last activations (`ModelSpec::memory_format`).
+    channels_last: bool,
     /// CPUs: how the runtime runs matrix-vector products here ([`Placement::gemv`]).
     gemv: Gemv,
     /// The device's `fp32_tile_gain` where matrix products compute in FP32 on a CUDA or ROCm GPU, else 1.
@@ -791,6 +800,7 @@ impl Placement<'_> {
             best_tile: dev.gemm_tiles.iter().map(|t| t.efficiency).fold(0.0, f64::max),
             pointwise_gemm: self.pointwise_gemm(1),
             conv_layout_copies: false,
+            channels_last: false,
             gemv: self.gemv(),
             products_tile_gain: fp32_gain(compute),
             conv_tile_gain: fp32_gain(conv_precision),
@@ -810,6 +820,7 @@ impl Placement<'_> {
     fn model_rates(&self, model: &ResolvedModel) -> (Rates, Precision) {
         let (mut r, compute) = self.rates(model.precision);
         r.pointwise_gemm = self.pointwise_gemm(model.input.batch);
+        r.channels_last = model.channels_last;
         r.conv_layout_copies = self.device.platform == Platform::Cuda
             && self.runtime.gpu_conv_layout_copies
             && !model.channels_last;
@@ -1080,6 +1091,7 @@ impl Placement<'_> {
         // fresh pages where they are large.
         if r.cpu
             && self.runtime.cpu_conv_layout_copies
+            && !r.channels_last
             && op.class == OpClass::Gemm
             && r.runs_as_convolution(op)
         {
@@ -1097,20 +1109,34 @@ impl Placement<'_> {
     /// (`Rates::conv_layout_copies`): the device time they take, s, and the bytes they move through memory.
     /// cuDNN's tensor-core convolutions read NHWC, so the input is transposed: one more kernel reading and
     /// writing it (at the L2's rate where the convolution's tensors fit in it). Volta's and Turing's also write
-    /// NHWC, so there the output comes back in a second kernel; from the A100 on cuDNN's xmma kernels write the
-    /// NCHW output themselves (their names end `nhwckrsc_nchw`).
+    /// NHWC, so there the output comes back in a second kernel; from the A100 on
+    /// ([`CUDNN_NCHW_OUTPUT_FROM_CC`]) cuDNN's xmma kernels write the NCHW output themselves (their names end
+    /// `nhwckrsc_nchw`). Only the 2-D convolutions a CNN is built of (a `window`): the convolution stems of
+    /// audio and vision transformers are costed as matrix products over their unfolded input, whose size is
+    /// not the tensor's, and PyTorch's channels-last applies to 4-D tensors only. Tensor cores: FP16, BF16
+    /// and TF32 from Volta (7.0), int8 from Turing (7.5; the V100's int8 is DP4A on the CUDA cores); a GPU of
+    /// unknown compute capability (0) is taken as Ampere or later.
     fn layout_copies(&self, r: &Rates, op: &Op) -> (f64, f64) {
+        let cc = self.device.cuda_compute_capability;
+        let tensor_cores = match r.conv_precision {
+            Precision::Fp32 => false,
+            Precision::Int8 | Precision::Int4 => cc == 0 || cc >= 75,
+            _ => cc == 0 || cc >= 70,
+        };
         if !(r.conv_layout_copies
+            && tensor_cores
             && op.class == OpClass::Gemm
             && op.convolution
-            && r.conv_precision != Precision::Fp32)
+            && op.window >= 1.0)
         {
             return (0.0, 0.0);
         }
-        let out_too = (1..80).contains(&self.device.cuda_compute_capability);
+        let out_too = cc > 0 && cc < CUDNN_NCHW_OUTPUT_FROM_CC;
         let elems = if out_too { op.act_elems } else { op.act_elems - op.out_elems };
         let bytes = 2.0 * elems * r.act_bytes;
         let kernels = if out_too { 2.0 } else { 1.0 };
+        // Launches are the device's fixed cost of the two copies; they count with the memory work, as the
+        // CPU's layout copies' parallel regions do.
         if r.in_cache(op) {
             (bytes / minmax::max(r.llc_core_bw * r.lanes, r.bandwidth) + kernels * r.launch_s, 0.0)
         } else {
@@ -1890,15 +1916,15 @@ mod tests {
         let tensorrt = RuntimeProfile::find("tensorrt").unwrap();
         assert!(!tensorrt.gpu_conv_layout_copies);
         // ResNet-50 as PyTorch holds it by default (NCHW) and channels-last.
-        let model = |format: Option<MemoryFormat>| {
-            let mut spec = ModelSpec::named("resnet-50").with_batch(256);
-            spec.precision = Precision::Fp16;
+        let model = |precision, format: Option<MemoryFormat>| {
+            let mut spec = ModelSpec::named("resnet-50").with_batch(256).with_precision(precision);
             spec.memory_format = format;
             resolve(&spec, "m").unwrap()
         };
-        let (nchw, nhwc) = (model(None), model(Some(MemoryFormat::ChannelsLast)));
+        let nchw = model(Precision::Fp16, None);
+        let nhwc = model(Precision::Fp16, Some(MemoryFormat::ChannelsLast));
         assert!(!nchw.channels_last && nhwc.channels_last);
-        assert!(!model(Some(MemoryFormat::Contiguous)).channels_last);
+        assert!(!model(Precision::Fp16, Some(MemoryFormat::Contiguous)).channels_last);
         // A 3×3 convolution reading 512 MiB of fp16 activations and writing 256 (above every L2), and a linear
         // layer of the same size.
         let conv = {
@@ -1930,16 +1956,27 @@ mod tests {
             let want = (2.0 * 384.0 * MB * 2.0 / r.bandwidth + 2.0 * r.launch_s) * 1e6;
             assert!((got - want).abs() < 1e-6 * want, "{gpu}: {got} vs {want}");
         }
+        // Nothing for a convolution stem costed over its unfolded input (window 0: Whisper's, wav2vec 2.0's),
+        // a depthwise convolution, on a ROCm GPU, or for int8 on the V100 (DP4A on the CUDA cores); int8 on
+        // the T4's tensor cores is transposed.
+        let stem = Op { window: 0.0, ..conv };
+        assert_eq!(extra("cuda:a100-40gb", &pytorch, &nchw, &stem).0, 0.0);
+        let depthwise = Op { class: OpClass::Depthwise, ..conv };
+        assert_eq!(extra("cuda:a100-40gb", &pytorch, &nchw, &depthwise).0, 0.0);
+        assert_eq!(extra("rocm:mi250", &pytorch, &nchw, &conv).0, 0.0);
+        let int8 = model(Precision::Int8, None);
+        assert_eq!(extra("cuda:v100", &pytorch, &int8, &conv).0, 0.0);
+        assert!(extra("cuda:t4", &pytorch, &int8, &conv).0 > 0.0);
+        // Every catalog CUDA GPU says its compute capability (0 would take it as Ampere or later).
+        for d in hardware::all().iter().filter(|d| d.platform == hardware::Platform::Cuda) {
+            assert!(d.cuda_compute_capability >= 70, "{}", d.id);
+        }
         // Nothing where the model is channels-last, the layer is no convolution, the runtime picks its own
         // layouts, or the convolution runs on the CUDA cores (fp32 on the V100, no TF32 there).
         assert_eq!(extra("cuda:a100-40gb", &pytorch, &nhwc, &conv).0, 0.0);
         assert_eq!(extra("cuda:a100-40gb", &pytorch, &nchw, &linear).0, 0.0);
         assert_eq!(extra("cuda:a100-40gb", &tensorrt, &nchw, &conv).0, 0.0);
-        let fp32 = {
-            let mut spec = ModelSpec::named("resnet-50").with_batch(256);
-            spec.precision = Precision::Fp32;
-            resolve(&spec, "m").unwrap()
-        };
+        let fp32 = model(Precision::Fp32, None);
         assert_eq!(extra("cuda:v100", &pytorch, &fp32, &conv).0, 0.0);
         // On the A100 fp32 convolutions run as TF32 on the tensor cores: transposed.
         assert!(extra("cuda:a100-40gb", &pytorch, &fp32, &conv).0 > 0.0);

@@ -251,6 +251,10 @@ fn identity(d: &HardwareProfileDto, p: &mut DeviceProfile) -> Result<()> {
 
 /// Peaks, GEMM tiles, compute units, launch overhead, how kernels share the device, sustained clock.
 fn compute(d: &HardwareProfileDto, p: &mut DeviceProfile) -> Result<()> {
+    if let Some(v) = count(field("cuda_compute_capability"), d.cuda_compute_capability, 0.0, 200.0)?
+    {
+        p.cuda_compute_capability = v;
+    }
     if let Some(peaks) = &d.peak_tflops {
         p.peak_tflops = peak_tflops(peaks)?;
         // The base device's sources for its own peaks do not describe these (a profile's own come back in
@@ -414,10 +418,6 @@ fn cpu_behaviour(d: &HardwareProfileDto, p: &mut DeviceProfile) -> Result<()> {
     }
     if let Some(v) = count(field("fma_width_bits"), d.fma_width_bits, 0.0, 2048.0)? {
         p.fma_width_bits = v;
-    }
-    if let Some(v) = count(field("cuda_compute_capability"), d.cuda_compute_capability, 0.0, 200.0)?
-    {
-        p.cuda_compute_capability = v;
     }
     match d.cpu_vendor.as_deref() {
         Some(v @ ("intel" | "amd" | "")) => p.cpu_vendor = v.to_string(),

@@ -74,8 +74,10 @@ pub struct ModelEntryDto {
     #[cfg_attr(test, ts(type = "\"masked-lm\"", optional))]
     pub head: Option<String>,
     /// How the runtime lays out the activations: "contiguous" (NCHW, PyTorch's default) or "channels_last"
-    /// (NHWC, `model.to(memory_format=torch.channels_last)`). On CUDA GPUs PyTorch's tensor-core
-    /// convolutions transpose NCHW tensors to NHWC and back on every call; channels-last ones do not.
+    /// (NHWC, `model.to(memory_format=torch.channels_last)`). Under PyTorch on CUDA GPUs each tensor-core 2-D
+    /// convolution of an NCHW model has its input transposed to NHWC (and on the V100 and T4 its output back);
+    /// channels-last ones do not. On CPUs channels-last convolutions skip oneDNN's layout copies.
+    #[serde(alias = "memoryFormat")]
     #[serde(skip_serializing_if = "Option::is_none")]
     #[cfg_attr(test, ts(type = "\"contiguous\" | \"channels_last\"", optional))]
     pub memory_format: Option<String>,
