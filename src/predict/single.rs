@@ -478,10 +478,6 @@ struct Rates {
     /// CPUs: 1×1 convolutions run as matrix products here (one thread, below
     /// `RuntimeProfile::cpu_pointwise_conv_gemm_below_batch`), not as convolutions.
     pointwise_gemm: bool,
-    /// CUDA GPUs: the runtime hands the model's convolutions NCHW tensors, so its tensor-core ones are
-    /// transposed ([`Placement::layout_copies`]: `RuntimeProfile::gpu_conv_layout_copies`, the model not
-    /// channels-last).
-    conv_layout_copies: bool,
     /// The model entry asks for channels-last activations (`ModelSpec::memory_format`).
     channels_last: bool,
     /// CPUs: how the runtime runs matrix-vector products here ([`Placement::gemv`]).
@@ -799,7 +795,6 @@ impl Placement<'_> {
             gemm_ratio: self.gemm_kernel_ratio(compute),
             best_tile: dev.gemm_tiles.iter().map(|t| t.efficiency).fold(0.0, f64::max),
             pointwise_gemm: self.pointwise_gemm(1),
-            conv_layout_copies: false,
             channels_last: false,
             gemv: self.gemv(),
             products_tile_gain: fp32_gain(compute),
@@ -821,9 +816,6 @@ impl Placement<'_> {
         let (mut r, compute) = self.rates(model.precision);
         r.pointwise_gemm = self.pointwise_gemm(model.input.batch);
         r.channels_last = model.channels_last;
-        r.conv_layout_copies = self.device.platform == Platform::Cuda
-            && self.runtime.gpu_conv_layout_copies
-            && !model.channels_last;
         (r, compute)
     }
 
@@ -1106,7 +1098,8 @@ impl Placement<'_> {
     }
 
     /// The transposes a framework that hands NCHW tensors to cuDNN has around a tensor-core convolution
-    /// (`Rates::conv_layout_copies`): the device time they take, s, and the bytes they move through memory.
+    /// (`RuntimeProfile::gpu_conv_layout_copies` on a CUDA GPU, the model not channels-last): the device time
+    /// they take, s, and the bytes they move through memory.
     /// cuDNN's tensor-core convolutions read NHWC, so the input is transposed: one more kernel reading and
     /// writing it (at the L2's rate where the convolution's tensors fit in it). Volta's and Turing's also write
     /// NHWC, so there the output comes back in a second kernel; from the A100 on
@@ -1123,7 +1116,10 @@ impl Placement<'_> {
             Precision::Int8 | Precision::Int4 => cc == 0 || cc >= 75,
             _ => cc == 0 || cc >= 70,
         };
-        if !(r.conv_layout_copies
+        let nchw = self.device.platform == Platform::Cuda
+            && self.runtime.gpu_conv_layout_copies
+            && !r.channels_last;
+        if !(nchw
             && tensor_cores
             && op.class == OpClass::Gemm
             && op.convolution
@@ -1941,7 +1937,7 @@ mod tests {
             let device = hardware::find(device).unwrap();
             let p = Placement { device: &device, runtime, threads: 1 };
             let (r, _) = p.model_rates(m);
-            let plain = Rates { conv_layout_copies: false, ..r };
+            let plain = Rates { channels_last: true, ..r };
             (p.op(&r, op).wall_us - p.op(&plain, op).wall_us, r)
         };
         // From the A100 on the input is transposed alone: read and written once more, one more kernel.
