@@ -22,7 +22,6 @@ pub mod capabilities;
 pub mod detected;
 pub mod graph;
 pub mod pool;
-#[cfg(not(target_arch = "wasm32"))]
 pub mod published;
 pub mod real;
 pub mod route;

@@ -126,6 +126,91 @@ fn a_memory_format_is_read_under_either_name_and_kept_when_stored() {
 }
 
 #[test]
+fn an_unknown_attention_is_rejected_with_the_two_it_takes() {
+    rejected_workload(
+        "attention",
+        r#"[{"model_name": "bert-base-uncased", "attn_implementation": "fastest"}]"#,
+        &["models[0].attention: fastest ", "fused", "unfused", "eager"],
+    );
+}
+
+#[test]
+fn unfused_attention_writes_the_scores_out_and_is_read_under_hugging_faces_names() {
+    let predictor = MultiModelPredictor::default();
+    let target = Target::new("cuda:a100-80gb").unwrap();
+    let entry = |extra: &str| {
+        format!(
+            r#"[{{"model_name": "bert-large-uncased", "batch_size": 32, "sequence_length": 384,
+                 "precision": "fp16"{extra}}}]"#
+        )
+    };
+    let predict = |json: &str| {
+        let parsed = wire::parse_workload(json).unwrap();
+        predictor.predict(&parsed.workload, &target, Strategy::Parallel).unwrap()
+    };
+    // PyTorch on an A100 runs attention fused (scaled_dot_product_attention) unless the entry says otherwise.
+    let (default, fused, unfused) = (
+        predict(&entry("")),
+        predict(&entry(r#", "attention": "fused""#)),
+        predict(&entry(r#", "attention": "unfused""#)),
+    );
+    assert_eq!(default.combined_latency_ms, fused.combined_latency_ms);
+    assert!(fused.warnings.is_empty(), "{:?}", fused.warnings);
+    // Unfused: the scale and the softmax read and write the 32 x 16 x 384 x 384 fp16 scores of each of the
+    // 24 layers (144 MiB a layer) apart from the products: slower, and the softmax holds its input and output
+    // scores at once, more than any kernel of the fused model holds.
+    let scores_mb = 32.0 * 16.0 * 384.0 * 384.0 * 2.0 / (1024.0 * 1024.0);
+    assert!(unfused.combined_latency_ms > fused.combined_latency_ms * 1.1);
+    let activations = |p: &multimodel_perf::predict::multi::MultiPrediction| {
+        p.models[0].solo.memory.activations_mb
+    };
+    assert!(activations(&unfused) >= 2.0 * scores_mb, "{}", activations(&unfused));
+    assert!(activations(&fused) < 2.0 * scores_mb, "{}", activations(&fused));
+    assert!(unfused.models[0].memory_mb > fused.models[0].memory_mb);
+    for name in [r#", "attn_implementation": "eager""#, r#", "attnImplementation": "EAGER""#] {
+        assert_eq!(predict(&entry(name)).combined_latency_ms, unfused.combined_latency_ms);
+    }
+    assert_eq!(
+        predict(&entry(r#", "attention": "sdpa""#)).combined_latency_ms,
+        fused.combined_latency_ms
+    );
+    // A stored entry (a measurement's) writes it under its canonical name.
+    let parsed = wire::parse_workload(&entry(r#", "attn_implementation": "eager""#)).unwrap();
+    let stored = ModelEntryDto::from(&parsed.workload.models[0]);
+    assert_eq!(stored.attention.as_deref(), Some("unfused"));
+}
+
+#[test]
+fn an_option_that_changes_nothing_says_so() {
+    let predictor = MultiModelPredictor::default();
+    let warnings = |target: &str, json: &str| {
+        let parsed = wire::parse_workload(json).unwrap();
+        let target = Target::new(target).unwrap();
+        predictor.predict(&parsed.workload, &target, Strategy::Parallel).unwrap().warnings
+    };
+    let resnet = r#"[{"model_name": "resnet-50", "batch_size": 8, "precision": "fp16",
+                      "memory_format": "channels_last", "attention": "unfused"}]"#;
+    // TensorRT chooses its own layouts, and ResNet-50 has no attention.
+    let w = warnings("cuda:a100-80gb", &resnet.replace('}', r#", "runtime": "tensorrt"}"#));
+    assert!(
+        w.iter().any(|w| w.contains("memory_format channels_last has no effect under tensorrt")),
+        "{w:?}"
+    );
+    assert!(w.iter().any(|w| w.contains("attention unfused has no effect")), "{w:?}");
+    // Under PyTorch the memory format acts on the GPU's tensor-core convolutions: no warning for it.
+    let w = warnings("cuda:a100-80gb", resnet);
+    assert!(!w.iter().any(|w| w.contains("memory_format")), "{w:?}");
+    // BERT has no 2-D convolution for a memory format to act on.
+    let bert = r#"[{"model_name": "bert-base-uncased", "memory_format": "nhwc"}]"#;
+    let w = warnings("cuda:a100-80gb", bert);
+    assert!(w.iter().any(|w| w.contains("memory_format channels_last has no effect")), "{w:?}");
+    // Transformers.js on WebGPU has no fused attention kernel: a fused entry is predicted unfused, and says so.
+    let fused = r#"[{"model_name": "bert-base-uncased", "attention": "fused"}]"#;
+    let w = warnings("webgpu:discrete", fused);
+    assert!(w.iter().any(|w| w.contains("transformersjs has no fused attention kernel")), "{w:?}");
+}
+
+#[test]
 fn an_unknown_model_without_a_hint_is_rejected() {
     rejected_workload(
         "unknown-model",

@@ -6,22 +6,21 @@
 use multimodel_perf::catalog::runtime::RuntimeProfile;
 use multimodel_perf::catalog::{hardware, Precision};
 use multimodel_perf::predict::single::{Placement, SinglePrediction};
-use multimodel_perf::predict::spec::{resolve, MemoryFormat, ModelSpec};
+use multimodel_perf::predict::spec::{resolve, ModelSpec};
 
 fn predict(device: &str, model: &str, batch: u32, precision: Precision) -> SinglePrediction {
     let dev = hardware::find(device).unwrap();
-    let runtime = RuntimeProfile::find("pytorch").unwrap();
-    let spec = channels_last(ModelSpec::named(model).with_batch(batch).with_precision(precision));
+    let runtime = without_transposes(&RuntimeProfile::find("pytorch").unwrap());
+    let spec = ModelSpec::named(model).with_batch(batch).with_precision(precision);
     let model = resolve(&spec, "m").unwrap();
     Placement { device: &dev, runtime: &runtime, threads: dev.compute_units }.predict(&model)
 }
 
-/// `spec` channels-last, so that PyTorch's tensor-core convolutions pay no NCHW transposes the ones on the
-/// CUDA cores do not: these tests compare the arithmetic alone (`predict::single`'s tests price the
-/// transposes).
-fn channels_last(mut spec: ModelSpec) -> ModelSpec {
-    spec.memory_format = Some(MemoryFormat::ChannelsLast);
-    spec
+/// `runtime` without PyTorch's NCHW transposes around tensor-core convolutions, which the ones on the CUDA
+/// cores do not pay: these tests compare the arithmetic alone (`predict::single`'s tests price the
+/// transposes). A channels-last entry would do the same where they apply, and warn where they do not.
+fn without_transposes(runtime: &RuntimeProfile) -> RuntimeProfile {
+    RuntimeProfile { gpu_conv_layout_copies: false, ..runtime.clone() }
 }
 
 #[test]
@@ -157,10 +156,10 @@ fn a_device_profile_gives_a_tf32_peak_and_drops_its_bases_peak_sources() {
 
 fn predict_on(device: &str, runtime: &RuntimeProfile, model: &str, batch: u32) -> SinglePrediction {
     let dev = hardware::find(device).unwrap();
-    let spec =
-        channels_last(ModelSpec::named(model).with_batch(batch).with_precision(Precision::Fp32));
+    let runtime = without_transposes(runtime);
+    let spec = ModelSpec::named(model).with_batch(batch).with_precision(Precision::Fp32);
     let model = resolve(&spec, "m").unwrap();
-    Placement { device: &dev, runtime, threads: dev.compute_units }.predict(&model)
+    Placement { device: &dev, runtime: &runtime, threads: dev.compute_units }.predict(&model)
 }
 
 /// The runtime as it would be with TF32 turned off (`allow_tf32 = False`, `use_tf32 = 0`, kTF32 cleared).

@@ -133,26 +133,21 @@ fn invariants_hold_in_wasm() {
 
 #[wasm_bindgen_test]
 fn published_rows_are_within_25_percent_in_wasm() {
-    use multimodel_perf::catalog::{hardware, runtime::RuntimeProfile, Precision};
+    use multimodel_perf::catalog::{hardware, runtime::RuntimeProfile};
     use multimodel_perf::predict::single::Placement;
-    use multimodel_perf::predict::spec::{resolve, MemoryFormat, ModelSpec};
-    let data: serde_json::Value =
-        serde_json::from_str(include_str!("data/published-public.json")).unwrap();
-    for row in data["rows"].as_array().unwrap() {
-        let s = |k: &str| row[k].as_str().unwrap();
-        let device = hardware::find(s("hardware")).unwrap();
-        let runtime = RuntimeProfile::find(s("runtime")).unwrap();
-        let mut spec = ModelSpec::named(s("model_name"))
-            .with_batch(row["batch_size"].as_u64().unwrap() as u32);
-        spec.precision = Precision::parse("precision", s("precision")).unwrap();
-        spec.sequence_length = row["sequence_length"].as_u64().map(|x| x as u32);
-        spec.memory_format =
-            row["memory_format"].as_str().map(|m| MemoryFormat::parse("memory_format", m).unwrap());
+    use multimodel_perf::predict::spec::resolve;
+    // Each row's entry as the native report states it (`Row::spec`: precision, sequence, memory format,
+    // attention, head).
+    let rows =
+        multimodel_perf::wire::published::rows(include_str!("data/published-public.json")).unwrap();
+    for row in &rows {
+        let device = hardware::find(&row.hardware).unwrap();
+        let runtime = RuntimeProfile::find(&row.runtime).unwrap();
+        let spec = row.spec(row.batch_size.unwrap()).unwrap();
         let p = Placement { device: &device, runtime: &runtime, threads: device.compute_units }
             .predict(&resolve(&spec, "row").unwrap());
-        let got = if s("metric") == "latency_ms" { p.latency_ms } else { p.throughput };
-        let want = row["value"].as_f64().unwrap();
-        assert!((got / want - 1.0).abs() <= 0.25, "{}: {got} vs {want}", s("id"));
+        let got = if row.metric == "latency_ms" { p.latency_ms } else { p.throughput };
+        assert!((got / row.value - 1.0).abs() <= 0.25, "{}: {got} vs {}", row.id, row.value);
     }
 }
 

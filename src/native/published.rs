@@ -22,10 +22,9 @@ use crate::catalog::models::Work;
 use crate::catalog::runtime::{
     RuntimeProfile, PYTORCH_EAGER, PYTORCH_GPU_HOST_US, PYTORCH_GPU_HOST_US_PRIOR,
 };
-use crate::catalog::Precision;
 use crate::minmax;
 use crate::predict::single::{Placement, SinglePrediction};
-use crate::predict::spec::{resolve, Head, MemoryFormat, ModelSpec, ResolvedModel};
+use crate::predict::spec::{resolve, ResolvedModel};
 use crate::sim::order_free_sum;
 pub use crate::wire::published::{rows, Row, Source};
 
@@ -61,22 +60,7 @@ impl Row {
     /// The row's model resolved as the row states it at `batch`, with its operators, or why it cannot be
     /// predicted.
     fn resolve(&self, batch: u32) -> Result<(ResolvedModel, Work), String> {
-        let mut spec = ModelSpec::named(&self.model_name).with_batch(batch);
-        spec.precision =
-            Precision::parse("precision", &self.precision).map_err(|e| e.to_string())?;
-        spec.sequence_length = self.mean_sequence_length.or(self.sequence_length);
-        spec.audio_seconds = self.audio_seconds;
-        spec.output_tokens = self.output_tokens;
-        // An optional field parsed, its error as text.
-        fn parsed<T>(
-            text: &Option<String>,
-            parse: impl Fn(&str) -> crate::Result<T>,
-        ) -> Result<Option<T>, String> {
-            text.as_deref().map(parse).transpose().map_err(|e| e.to_string())
-        }
-        spec.head = parsed(&self.head, |h| Head::parse("head", h))?;
-        spec.memory_format =
-            parsed(&self.memory_format, |m| MemoryFormat::parse("memory_format", m))?;
+        let spec = self.spec(batch)?;
         let model = resolve(&spec, "row").map_err(|e| e.to_string())?;
         let work = model.arch.work(&model.input);
         Ok((model, work))

@@ -7,7 +7,7 @@
 //! cores do both (they add). Generation is a prefill plus `output_tokens − 1` decode steps that re-read the
 //! weights and the KV cache.
 
-use super::spec::ResolvedModel;
+use super::spec::{AttentionKernels, ResolvedModel};
 use crate::catalog::arch::{Activation, Op, OpClass};
 use crate::catalog::hardware::{
     Concurrency, DeviceProfile, Platform, DSP_GELU_OPS_PER_ELEM, PAGE_BYTES,
@@ -480,6 +480,8 @@ struct Rates {
     pointwise_gemm: bool,
     /// The model entry asks for channels-last activations (`ModelSpec::memory_format`).
     channels_last: bool,
+    /// The model entry asks for unfused attention (`ModelSpec::attention`).
+    unfused_attention: bool,
     /// CPUs: how the runtime runs matrix-vector products here ([`Placement::gemv`]).
     gemv: Gemv,
     /// The device's `fp32_tile_gain` where matrix products compute in FP32 on a CUDA or ROCm GPU, else 1.
@@ -796,6 +798,7 @@ impl Placement<'_> {
             best_tile: dev.gemm_tiles.iter().map(|t| t.efficiency).fold(0.0, f64::max),
             pointwise_gemm: self.pointwise_gemm(1),
             channels_last: false,
+            unfused_attention: false,
             gemv: self.gemv(),
             products_tile_gain: fp32_gain(compute),
             conv_tile_gain: fp32_gain(conv_precision),
@@ -815,7 +818,8 @@ impl Placement<'_> {
     fn model_rates(&self, model: &ResolvedModel) -> (Rates, Precision) {
         let (mut r, compute) = self.rates(model.precision);
         r.pointwise_gemm = self.pointwise_gemm(model.input.batch);
-        r.channels_last = model.channels_last;
+        r.channels_last = model.channels_last();
+        r.unfused_attention = model.attention == Some(AttentionKernels::Unfused);
         (r, compute)
     }
 
@@ -1081,12 +1085,7 @@ impl Placement<'_> {
         // the convolution's input into that layout and its output back on every call: the activations read
         // and written once more at the placement's bandwidth, two more parallel regions, and the two copies'
         // fresh pages where they are large.
-        if r.cpu
-            && self.runtime.cpu_conv_layout_copies
-            && !r.channels_last
-            && op.class == OpClass::Gemm
-            && r.runs_as_convolution(op)
-        {
+        if self.cpu_layout_copies(r, op) {
             let act_bytes = op.act_elems * r.act_bytes;
             let regions = if r.lanes > 1.0 { 2.0 * r.launch_s } else { 0.0 };
             pack += 2.0 * act_bytes / r.bandwidth + regions;
@@ -1095,6 +1094,16 @@ impl Placement<'_> {
                 self.fresh_pages_s(r, act_bytes - out_bytes) + self.fresh_pages_s(r, out_bytes);
         }
         (pack, faults, moved)
+    }
+
+    /// Whether the runtime copies convolution `op`'s plain (NCHW) tensors into its CPU library's blocked
+    /// layout and back ([`RuntimeProfile::cpu_conv_layout_copies`], the model not channels-last).
+    fn cpu_layout_copies(&self, r: &Rates, op: &Op) -> bool {
+        r.cpu
+            && self.runtime.cpu_conv_layout_copies
+            && !r.channels_last
+            && op.class == OpClass::Gemm
+            && r.runs_as_convolution(op)
     }
 
     /// The transposes a framework that hands NCHW tensors to cuDNN has around a tensor-core convolution
@@ -1189,7 +1198,7 @@ impl Placement<'_> {
                 OpClass::Epilogue
                     if self.device.fuses_epilogue(self.runtime, op.activation)
                         && self.own_element_rate(r, op).0 <= 0.0 => {}
-                OpClass::Attention if !self.device.fuses_attention(self.runtime) => {
+                OpClass::Attention if !self.fuses_attention(r) => {
                     for k in &Self::unfused_attention(op) {
                         each(op, &self.op(r, k), k.repeat);
                     }
@@ -1202,6 +1211,12 @@ impl Placement<'_> {
                 _ => each(op, &self.op(r, op), op.repeat),
             }
         }
+    }
+
+    /// Whether attention runs as one fused kernel: where the runtime has one on this device
+    /// ([`DeviceProfile::fuses_attention`]) and the model entry does not ask for it unfused.
+    fn fuses_attention(&self, r: &Rates) -> bool {
+        self.device.fuses_attention(self.runtime) && !r.unfused_attention
     }
 
     /// Host time of one call into the runtime, µs.
@@ -1434,6 +1449,50 @@ impl Placement<'_> {
         }
     }
 
+    /// Says in `warnings` where the entry sets an option that changes nothing under this runtime on this
+    /// device: a `memory_format` where no convolution is transposed or copied between layouts either way (a
+    /// runtime that chooses its own layout, such as TensorRT, ONNX Runtime or OpenVINO; FP32 on a GPU before
+    /// the tensor cores; a model without 2-D convolutions), an `attention` on a model without attention, or
+    /// one the runtime runs unfused here whatever the entry asks.
+    fn unused_option_warnings(
+        &self,
+        model: &ResolvedModel,
+        work: &Work,
+        r: &Rates,
+        warnings: &mut Vec<String>,
+    ) {
+        let ops = || work.prefill.iter().chain(&work.decode_step);
+        let (name, runtime, device) = (&model.name, &self.runtime.name, &self.device.id);
+        if let Some(format) = model.memory_format {
+            let nchw = Rates { channels_last: false, ..*r };
+            let copied = |op: &Op| {
+                self.cpu_layout_copies(&nchw, op) || self.layout_copies(&nchw, op).0 > 0.0
+            };
+            if !ops().any(copied) {
+                warnings.push(format!(
+                    "{name}: memory_format {} has no effect under {runtime} on {device}: no convolution of \
+                     this model is transposed or copied between layouts either way",
+                    format.name()
+                ));
+            }
+        }
+        if let Some(attention) = model.attention {
+            if !ops().any(|op| op.class == OpClass::Attention) {
+                warnings.push(format!(
+                    "{name}: attention {} has no effect: the model has no attention layers",
+                    attention.name()
+                ));
+            } else if attention == AttentionKernels::Fused
+                && !self.device.fuses_attention(self.runtime)
+            {
+                warnings.push(format!(
+                    "{name}: {runtime} has no fused attention kernel on {device}; its attention is predicted \
+                     unfused (the products and the softmax apart)"
+                ));
+            }
+        }
+    }
+
     /// Predicts one resolved model alone on this placement.
     pub fn predict(&self, model: &ResolvedModel) -> SinglePrediction {
         self.predict_with(model, &model.arch.work(&model.input))
@@ -1454,6 +1513,7 @@ impl Placement<'_> {
             ));
         }
         let compute_precision = self.tf32_default(model, work, &r, products, &mut warnings);
+        self.unused_option_warnings(model, work, &r, &mut warnings);
         let (prefill, mut total) = self.generation(&r, model, work);
         let correction = self.device.correction_for(&model.name);
         if correction != 1.0 {
@@ -1919,8 +1979,8 @@ mod tests {
         };
         let nchw = model(Precision::Fp16, None);
         let nhwc = model(Precision::Fp16, Some(MemoryFormat::ChannelsLast));
-        assert!(!nchw.channels_last && nhwc.channels_last);
-        assert!(!model(Precision::Fp16, Some(MemoryFormat::Contiguous)).channels_last);
+        assert!(!nchw.channels_last() && nhwc.channels_last());
+        assert!(!model(Precision::Fp16, Some(MemoryFormat::Contiguous)).channels_last());
         // A 3×3 convolution reading 512 MiB of fp16 activations and writing 256 (above every L2), and a linear
         // layer of the same size.
         let conv = {

@@ -98,6 +98,9 @@ pub struct ModelSpec {
     /// How the runtime lays out the model's activations, where it lets the user choose (PyTorch's
     /// `memory_format`); the runtime's default (PyTorch: contiguous, NCHW) when absent.
     pub memory_format: Option<MemoryFormat>,
+    /// Which attention kernels the model runs, where the user chooses (Hugging Face's `attn_implementation`,
+    /// or a PyTorch before 2.0 without `scaled_dot_product_attention`); the runtime's own when absent.
+    pub attention: Option<AttentionKernels>,
 }
 
 /// How a model's image activations are laid out in memory, where the runtime lets the user choose: PyTorch's
@@ -130,6 +133,44 @@ impl MemoryFormat {
                 field.to_string(),
                 text,
                 "contiguous (NCHW, PyTorch's default) or channels_last (NHWC)",
+            )),
+        }
+    }
+}
+
+/// How a model's attention runs, where the user chooses: one fused kernel per layer (PyTorch's
+/// `scaled_dot_product_attention`, FlashAttention; Hugging Face's `attn_implementation="sdpa"` or
+/// `"flash_attention_2"`), or the products and the softmax as kernels of their own that write the scores out
+/// (`attn_implementation="eager"`, hand-written `matmul` / `softmax` / `matmul` models, PyTorch before 2.0).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AttentionKernels {
+    /// One kernel computes the scores, the softmax and their product with V without writing the scores.
+    Fused,
+    /// QKᵀ, the scale and mask, the softmax and the product with V: kernels of their own, the scores written
+    /// to memory and read back between them.
+    Unfused,
+}
+
+impl AttentionKernels {
+    /// Its name in workloads.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Fused => "fused",
+            Self::Unfused => "unfused",
+        }
+    }
+
+    /// Parses an attention implementation: `fused` (also Hugging Face's `sdpa`, `flash_attention_2`, and
+    /// `flash`), `unfused` (also `eager`, `math`).
+    pub fn parse(field: impl std::fmt::Display, text: &str) -> Result<Self> {
+        match text.trim().to_ascii_lowercase().replace('-', "_").as_str() {
+            "fused" | "sdpa" | "flash" | "flash_attention" | "flash_attention_2" => Ok(Self::Fused),
+            "unfused" | "eager" | "math" => Ok(Self::Unfused),
+            _ => Err(Error::invalid(
+                field.to_string(),
+                text,
+                "fused (sdpa, flash_attention_2: one kernel per layer) or unfused (eager: the products and \
+                 the softmax apart)",
             )),
         }
     }
@@ -182,6 +223,7 @@ impl ModelSpec {
             custom: None,
             head: None,
             memory_format: None,
+            attention: None,
         }
     }
 
@@ -242,6 +284,8 @@ impl ModelSpec {
         k.push('|');
         k.push_str(self.memory_format.map_or("", MemoryFormat::name));
         k.push('|');
+        k.push_str(self.attention.map_or("", AttentionKernels::name));
+        k.push('|');
         if let Some(c) = &self.custom {
             k.push_str(&c.key());
         }
@@ -274,9 +318,17 @@ pub struct ResolvedModel {
     pub weights_key: String,
     /// What was estimated or adjusted.
     pub warnings: Vec<String>,
-    /// The entry asks for channels-last activations (`ModelSpec::memory_format`): the convolutions get NHWC
-    /// tensors.
-    pub channels_last: bool,
+    /// The entry's activation layout (`ModelSpec::memory_format`), where it sets one.
+    pub memory_format: Option<MemoryFormat>,
+    /// The entry's attention implementation (`ModelSpec::attention`), where it sets one.
+    pub attention: Option<AttentionKernels>,
+}
+
+impl ResolvedModel {
+    /// The entry asks for channels-last activations: the convolutions get NHWC tensors.
+    pub fn channels_last(&self) -> bool {
+        self.memory_format == Some(MemoryFormat::ChannelsLast)
+    }
 }
 
 /// Default output tokens for generation models (the seed's default).
@@ -334,7 +386,8 @@ pub fn resolve(spec: &ModelSpec, field: impl std::fmt::Display) -> Result<Resolv
         precision: spec.precision,
         weights_key,
         warnings,
-        channels_last: spec.memory_format == Some(MemoryFormat::ChannelsLast),
+        memory_format: spec.memory_format,
+        attention: spec.attention,
     })
 }
 
@@ -685,11 +738,13 @@ mod tests {
         spec.sequence_length = Some(300);
         spec.threads = Some(2);
         spec.runtime = Some("onnxruntime".into());
-        assert_eq!(spec.canonical_key(), "gpt2|text_generation|12|fp32|300||||2||onnxruntime|||");
+        assert_eq!(spec.canonical_key(), "gpt2|text_generation|12|fp32|300||||2||onnxruntime||||");
         spec.head = Some(Head::MaskedLm);
-        assert!(spec.canonical_key().ends_with("|onnxruntime|masked-lm||"));
+        assert!(spec.canonical_key().ends_with("|onnxruntime|masked-lm|||"));
         spec.memory_format = Some(MemoryFormat::ChannelsLast);
-        assert!(spec.canonical_key().ends_with("|onnxruntime|masked-lm|channels_last|"));
+        assert!(spec.canonical_key().ends_with("|onnxruntime|masked-lm|channels_last||"));
+        spec.attention = Some(AttentionKernels::Unfused);
+        assert!(spec.canonical_key().ends_with("|masked-lm|channels_last|unfused|"));
     }
 
     #[test]

@@ -147,6 +147,16 @@ export interface ModelEntry {
    */
   memory_format?: "contiguous" | "channels_last";
   memoryFormat?: "contiguous" | "channels_last";
+  /**
+   * Which attention kernels the model runs: "fused" (one kernel per layer: PyTorch's
+   * `scaled_dot_product_attention`, FlashAttention; Hugging Face's `attn_implementation` "sdpa" or
+   * "flash_attention_2") or "unfused" ("eager": the products and the softmax as kernels of their own, the
+   * scores written out between them, as hand-written attention and PyTorch before 2.0 run). The runtime's
+   * own when absent (PyTorch, TensorRT, ONNX Runtime: fused on GPUs).
+   */
+  attention?: "fused" | "unfused" | "sdpa" | "flash_attention_2" | "eager";
+  attnImplementation?: "fused" | "unfused" | "sdpa" | "flash_attention_2" | "eager";
+  attn_implementation?: "fused" | "unfused" | "sdpa" | "flash_attention_2" | "eager";
   /** Parameters in millions, for models outside the catalog. */
   params?: number;
   /** GFLOPs per item, with `params`, for models outside the catalog. */

@@ -30,6 +30,7 @@ impl From<&ModelSpec> for ModelEntryDto {
             runtime: s.runtime.clone(),
             head: s.head.map(|h| h.name().to_string()),
             memory_format: s.memory_format.map(|m| m.name().to_string()),
+            attention: s.attention.map(|a| a.name().to_string()),
             ..ModelEntryDto::default()
         };
         match &s.custom {

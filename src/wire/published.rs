@@ -1,7 +1,11 @@
 //! The published validation set's rows as their JSON files write them (`tests/data/published-public.json`,
-//! `tests/data/published-candidates.json`); `native::published` predicts and cross-validates them.
+//! `tests/data/published-candidates.json`), and the model entry each states ([`Row::spec`]); natively,
+//! `native::published` predicts and cross-validates them, and in wasm `tests/web.rs` predicts the same entries.
 
 use serde::Deserialize;
+
+use crate::catalog::Precision;
+use crate::predict::spec::{AttentionKernels, Head, MemoryFormat, ModelSpec};
 
 /// One published measurement.
 #[derive(Debug, Clone, Deserialize)]
@@ -49,6 +53,10 @@ pub struct Row {
     /// (`channels_last`: DeepLearningExamples' AMP configurations, timm's `nhwc` result files).
     #[serde(default)]
     pub memory_format: Option<String>,
+    /// The attention implementation where the source's code runs one apart from the runtime's default
+    /// (`unfused`: DeepLearningExamples' hand-written `bmm` / `softmax` / `bmm` attention).
+    #[serde(default)]
+    pub attention: Option<String>,
     /// `latency_ms` or `throughput_items_per_s`.
     pub metric: String,
     /// The runtime ran several inference requests at once, each on its own share of the device's cores
@@ -84,4 +92,29 @@ pub fn rows(json: &str) -> Result<Vec<Row>, String> {
         rows: Vec<Row>,
     }
     serde_json::from_str::<File>(json).map(|f| f.rows).map_err(|e| e.to_string())
+}
+
+impl Row {
+    /// The model entry the row states, at `batch` (a row without a published batch is predicted at the batch
+    /// its caller chooses), or why it has none.
+    pub fn spec(&self, batch: u32) -> Result<ModelSpec, String> {
+        // An optional field parsed, its error as text.
+        fn parsed<T>(
+            text: &Option<String>,
+            parse: impl Fn(&str) -> crate::Result<T>,
+        ) -> Result<Option<T>, String> {
+            text.as_deref().map(parse).transpose().map_err(|e| e.to_string())
+        }
+        let mut spec = ModelSpec::named(&self.model_name).with_batch(batch);
+        spec.precision =
+            Precision::parse("precision", &self.precision).map_err(|e| e.to_string())?;
+        spec.sequence_length = self.mean_sequence_length.or(self.sequence_length);
+        spec.audio_seconds = self.audio_seconds;
+        spec.output_tokens = self.output_tokens;
+        spec.head = parsed(&self.head, |h| Head::parse("head", h))?;
+        spec.memory_format =
+            parsed(&self.memory_format, |m| MemoryFormat::parse("memory_format", m))?;
+        spec.attention = parsed(&self.attention, |a| AttentionKernels::parse("attention", a))?;
+        Ok(spec)
+    }
 }

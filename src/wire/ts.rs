@@ -39,6 +39,7 @@ pub(crate) const FILE: &str = "src/web/generated.d.ts";
 const OTHER_ALIASES: &[(&str, &str, &[&str])] = &[
     ("ModelEntry", "model_name", &["name"]),
     ("ModelEntry", "architecture", &["arch"]),
+    ("ModelEntry", "attention", &["attn_implementation", "attnImplementation"]),
     ("ArchitectureSpec", "hidden", &["hidden_size", "hiddenSize", "d_model"]),
     ("ArchitectureSpec", "heads", &["num_heads", "numHeads"]),
     ("ArchitectureSpec", "ffn", &["intermediate_size", "intermediateSize"]),

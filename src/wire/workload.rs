@@ -13,7 +13,9 @@ use crate::catalog::sharing::{SharingConfig, SharingRule};
 use crate::catalog::{ModelType, Precision};
 use crate::error::{Error, Result};
 use crate::predict::multi::{Constraints, ModelField, Workload};
-use crate::predict::spec::{ArchSpec, CustomModel, Head, MemoryFormat, ModelSpec};
+use crate::predict::spec::{
+    ArchSpec, AttentionKernels, CustomModel, Head, MemoryFormat, ModelSpec,
+};
 
 /// One model entry as written in JSON.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -81,6 +83,21 @@ pub struct ModelEntryDto {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[cfg_attr(test, ts(type = "\"contiguous\" | \"channels_last\"", optional))]
     pub memory_format: Option<String>,
+    /// Which attention kernels the model runs: "fused" (one kernel per layer: PyTorch's
+    /// `scaled_dot_product_attention`, FlashAttention; Hugging Face's `attn_implementation` "sdpa" or
+    /// "flash_attention_2") or "unfused" ("eager": the products and the softmax as kernels of their own, the
+    /// scores written out between them, as hand-written attention and PyTorch before 2.0 run). The runtime's
+    /// own when absent (PyTorch, TensorRT, ONNX Runtime: fused on GPUs).
+    #[serde(alias = "attn_implementation", alias = "attnImplementation")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        test,
+        ts(
+            type = "\"fused\" | \"unfused\" | \"sdpa\" | \"flash_attention_2\" | \"eager\"",
+            optional
+        )
+    )]
+    pub attention: Option<String>,
     /// Parameters in millions, for models outside the catalog.
     #[serde(default, deserialize_with = "lenient::option")]
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -314,6 +331,11 @@ impl ModelEntryDto {
                 .memory_format
                 .as_deref()
                 .map(|m| MemoryFormat::parse(at("memory_format"), m))
+                .transpose()?,
+            attention: self
+                .attention
+                .as_deref()
+                .map(|a| AttentionKernels::parse(at("attention"), a))
                 .transpose()?,
         })
     }

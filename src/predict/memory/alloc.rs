@@ -13,6 +13,7 @@ use crate::catalog::runtime::RuntimeProfile;
 use crate::catalog::Precision;
 use crate::predict::multi::{Plan, Prepared};
 use crate::predict::single::MB;
+use crate::predict::spec::AttentionKernels;
 
 // PyTorch CUDA caching allocator rules, from c10/cuda/CUDACachingAllocator.cpp (the constants of the same
 // names) and the "Memory management" notes of the PyTorch CUDA semantics documentation.
@@ -52,7 +53,8 @@ pub fn caching_allocator_reserved_bytes(tensors: impl IntoIterator<Item = f64>) 
 }
 
 /// Calls `f` with the activation tensors (elements) live during each kernel `op` becomes under `rt` on
-/// `device` (attention fused where the device runs it so: `DeviceProfile::fuses_attention`). This mirrors how
+/// `device` (attention fused where the device runs it so, `DeviceProfile::fuses_attention`, and the model
+/// entry does not ask for it unfused: `fused`). This mirrors how
 /// the single-model prediction expands operators: fused epilogues (`DeviceProfile::fuses_epilogue`) launch
 /// nothing; unfused attention is a QKᵀ
 /// GEMM, a softmax over the scores and a score·V GEMM.
@@ -60,9 +62,9 @@ fn for_each_kernel(
     op: &Op,
     rt: &RuntimeProfile,
     device: &DeviceProfile,
+    fused: bool,
     mut f: impl FnMut(&[f64]),
 ) {
-    let fused = device.fuses_attention(rt);
     match op.class {
         OpClass::Epilogue if device.fuses_epilogue(rt, op.activation) => {}
         OpClass::Attention => {
@@ -103,8 +105,10 @@ pub fn model_overhead_mb(prep: &Prepared, i: usize) -> f64 {
     let bytes = activation_bytes(prep, i);
     let (mut exact, mut reserved) = (0.0f64, 0.0f64);
     let device = &prep.devices[m.device];
+    let fused = device.fuses_attention(&m.runtime)
+        && m.resolved.attention != Some(AttentionKernels::Unfused);
     for op in work.prefill.iter().chain(&work.decode_step) {
-        for_each_kernel(op, &m.runtime, device, |tensors| {
+        for_each_kernel(op, &m.runtime, device, fused, |tensors| {
             exact = exact.max(tensors.iter().sum::<f64>() * bytes);
             reserved =
                 reserved.max(caching_allocator_reserved_bytes(tensors.iter().map(|t| t * bytes)));
