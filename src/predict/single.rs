@@ -1010,7 +1010,7 @@ impl Placement<'_> {
             _ => (self.vector_work(r, op), 1.0),
         };
         let (pack, faults, pack_bytes) = self.outside_roofline(r, op);
-        let (layout, layout_bytes) = self.layout_copies(r, op);
+        let (layout, layout_bytes, layout_kernels) = self.layout_copies(r, op);
         // What crosses the memory bus: the weights and the activations not already in the cache (with
         // packing, the weights' read is the packing's), and what packing and copies move.
         let bus_bytes = if pack > 0.0 {
@@ -1044,7 +1044,7 @@ impl Placement<'_> {
             memory_us: (memory + pack) * 1e6,
             bus_us: bus_bytes / r.bus_bandwidth * 1e6,
             host_us: host * 1e6,
-            kernels: 1.0,
+            kernels: 1.0 + layout_kernels,
             // A kernel split over more than one thread is a parallel region.
             regions: if r.cpu && !serial && r.lanes > 1.0 { 1.0 } else { 0.0 },
             flops: op.flops,
@@ -1108,7 +1108,8 @@ impl Placement<'_> {
 
     /// The transposes a framework that hands NCHW tensors to cuDNN has around a tensor-core convolution
     /// (`RuntimeProfile::gpu_conv_layout_copies` on a CUDA GPU, the model not channels-last): the device time
-    /// they take, s, and the bytes they move through memory.
+    /// they take, s, the bytes they move through memory, and how many kernels they are (cuDNN launches them
+    /// within the convolution's call: no host time of their own).
     /// cuDNN's tensor-core convolutions read NHWC, so the input is transposed: one more kernel reading and
     /// writing it (at the L2's rate where the convolution's tensors fit in it). Volta's and Turing's also write
     /// NHWC, so there the output comes back in a second kernel; from the A100 on
@@ -1118,7 +1119,7 @@ impl Placement<'_> {
     /// not the tensor's, and PyTorch's channels-last applies to 4-D tensors only. Tensor cores: FP16, BF16
     /// and TF32 from Volta (7.0), int8 from Turing (7.5; the V100's int8 is DP4A on the CUDA cores); a GPU of
     /// unknown compute capability (0) is taken as Ampere or later.
-    fn layout_copies(&self, r: &Rates, op: &Op) -> (f64, f64) {
+    fn layout_copies(&self, r: &Rates, op: &Op) -> (f64, f64, f64) {
         let cc = self.device.cuda_compute_capability;
         let tensor_cores = match r.conv_precision {
             Precision::Fp32 => false,
@@ -1134,7 +1135,7 @@ impl Placement<'_> {
             && op.convolution
             && op.window >= 1.0)
         {
-            return (0.0, 0.0);
+            return (0.0, 0.0, 0.0);
         }
         let out_too = cc > 0 && cc < CUDNN_NCHW_OUTPUT_FROM_CC;
         let elems = if out_too { op.act_elems } else { op.act_elems - op.out_elems };
@@ -1143,9 +1144,13 @@ impl Placement<'_> {
         // Launches are the device's fixed cost of the two copies; they count with the memory work, as the
         // CPU's layout copies' parallel regions do.
         if r.in_cache(op) {
-            (bytes / minmax::max(r.llc_core_bw * r.lanes, r.bandwidth) + kernels * r.launch_s, 0.0)
+            (
+                bytes / minmax::max(r.llc_core_bw * r.lanes, r.bandwidth) + kernels * r.launch_s,
+                0.0,
+                kernels,
+            )
         } else {
-            (bytes / r.bandwidth + kernels * r.launch_s, bytes)
+            (bytes / r.bandwidth + kernels * r.launch_s, bytes, kernels)
         }
     }
 
@@ -2000,17 +2005,30 @@ mod tests {
             let plain = Rates { channels_last: true, ..r };
             (p.op(&r, op).wall_us - p.op(&plain, op).wall_us, r)
         };
+        // The kernels `op` is on `device` (the convolution and its transposes), and their host time, µs.
+        let kernels = |device: &str, m, op: &Op| {
+            let device = hardware::find(device).unwrap();
+            let p = Placement { device: &device, runtime: &pytorch, threads: 1 };
+            let (r, _) = p.model_rates(m);
+            let t = p.op(&r, op);
+            (t.kernels, t.host_us)
+        };
         // From the A100 on the input is transposed alone: read and written once more, one more kernel.
         for gpu in ["cuda:a100-40gb", "cuda:rtx3090", "cuda:rtx4090", "cuda:h100-sxm"] {
             let (got, r) = extra(gpu, &pytorch, &nchw, &conv);
             let want = (2.0 * 256.0 * MB * 2.0 / r.bandwidth + r.launch_s) * 1e6;
             assert!((got - want).abs() < 1e-6 * want, "{gpu}: {got} vs {want}");
+            assert_eq!(kernels(gpu, &nchw, &conv).0, 2.0, "{gpu}");
         }
         // On the V100 (and the T4) the output comes back from NHWC as well: two kernels.
         for gpu in ["cuda:v100", "cuda:t4"] {
             let (got, r) = extra(gpu, &pytorch, &nchw, &conv);
             let want = (2.0 * 384.0 * MB * 2.0 / r.bandwidth + 2.0 * r.launch_s) * 1e6;
             assert!((got - want).abs() < 1e-6 * want, "{gpu}: {got} vs {want}");
+            assert_eq!(kernels(gpu, &nchw, &conv).0, 3.0, "{gpu}");
+            // cuDNN launches them within the convolution's call: the host's time is the call's alone.
+            assert_eq!(kernels(gpu, &nchw, &conv).1, kernels(gpu, &nhwc, &conv).1, "{gpu}");
+            assert_eq!(kernels(gpu, &nhwc, &conv).0, 1.0, "{gpu}");
         }
         // Nothing for a convolution stem costed over its unfolded input (window 0: Whisper's, wav2vec 2.0's),
         // a depthwise convolution, on a ROCm GPU, or for int8 on the V100 (DP4A on the CUDA cores); int8 on
