@@ -2257,7 +2257,11 @@ mod tests {
         let device = hardware::find("cuda:a100-40gb").unwrap();
         let rt = RuntimeProfile::find("pytorch").unwrap();
         for (name, batch) in [("efficientnet-b0", 1), ("bert-base-uncased", 64)] {
-            let model = resolve(&ModelSpec::named(name).with_batch(batch), "m").unwrap();
+            // Channels-last: every kernel is one the host issues (NCHW convolutions' transposes are cuDNN's,
+            // launched within the convolution's call).
+            let mut spec = ModelSpec::named(name).with_batch(batch);
+            spec.memory_format = Some(MemoryFormat::ChannelsLast);
+            let model = resolve(&spec, "m").unwrap();
             let work = model.arch.work(&model.input);
             let p = Placement { device: &device, runtime: &rt, threads: device.compute_units };
             let parts = p.breakdown(&model, &work);
