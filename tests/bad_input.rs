@@ -193,21 +193,36 @@ fn an_option_that_changes_nothing_says_so() {
     // TensorRT chooses its own layouts, and ResNet-50 has no attention.
     let w = warnings("cuda:a100-80gb", &resnet.replace('}', r#", "runtime": "tensorrt"}"#));
     assert!(
-        w.iter().any(|w| w.contains("memory_format channels_last has no effect under tensorrt")),
+        w.iter().any(|w| w.contains(
+            "memory_format channels_last changes nothing in this prediction under tensorrt"
+        )),
         "{w:?}"
     );
-    assert!(w.iter().any(|w| w.contains("attention unfused has no effect")), "{w:?}");
+    assert!(
+        w.iter()
+            .any(|w| w.contains("attention unfused changes nothing: the model has no attention")),
+        "{w:?}"
+    );
     // Under PyTorch the memory format acts on the GPU's tensor-core convolutions: no warning for it.
     let w = warnings("cuda:a100-80gb", resnet);
     assert!(!w.iter().any(|w| w.contains("memory_format")), "{w:?}");
     // BERT has no 2-D convolution for a memory format to act on.
     let bert = r#"[{"model_name": "bert-base-uncased", "memory_format": "nhwc"}]"#;
     let w = warnings("cuda:a100-80gb", bert);
-    assert!(w.iter().any(|w| w.contains("memory_format channels_last has no effect")), "{w:?}");
+    assert!(w.iter().any(|w| w.contains("memory_format channels_last changes nothing")), "{w:?}");
     // Transformers.js on WebGPU has no fused attention kernel: a fused entry is predicted unfused, and says so.
     let fused = r#"[{"model_name": "bert-base-uncased", "attention": "fused"}]"#;
     let w = warnings("webgpu:discrete", fused);
     assert!(w.iter().any(|w| w.contains("transformersjs has no fused attention kernel")), "{w:?}");
+    // There an unfused entry changes nothing either, and says so; under PyTorch on a GPU it does, silently.
+    let unfused = r#"[{"model_name": "bert-base-uncased", "attention": "eager"}]"#;
+    let w = warnings("webgpu:discrete", unfused);
+    assert!(w.iter().any(|w| w.contains("transformersjs runs attention unfused")), "{w:?}");
+    assert!(!warnings("cuda:a100-80gb", unfused).iter().any(|w| w.contains("attention")));
+    // PyTorch on a CPU copies an NCHW model's convolutions into oneDNN's layout: a memory format acts there.
+    let cpu =
+        r#"[{"model_name": "resnet-50", "runtime": "pytorch", "memory_format": "channels_last"}]"#;
+    assert!(!warnings("cpu", cpu).iter().any(|w| w.contains("memory_format")));
 }
 
 #[test]

@@ -42,12 +42,23 @@ fn target(hw: &str, runtime: Option<&str>) -> Target {
     }
 }
 
+/// BERT-large at batch 32 over 384 tokens asking for eager (unfused) attention beside BERT-base with the
+/// runtime's own: under PyTorch on a GPU only the first writes its scores out.
+fn eager_bert() -> Workload {
+    parsed(
+        r#"[{"model_name": "bert-large-uncased", "batch_size": 32, "sequence_length": 384,
+             "precision": "fp16", "attn_implementation": "eager"},
+            {"model_name": "bert-base-uncased", "batch_size": 8, "precision": "fp16"}]"#,
+    )
+}
+
 /// Workloads and targets every invariant is checked on: the seed on its CUDA default (PyTorch), under
-/// ONNX Runtime (per-model arenas) and on a WebGPU laptop (transformers.js: no fused attention), and the two
-/// over-capacity workloads.
+/// ONNX Runtime (per-model arenas) and on a WebGPU laptop (transformers.js: no fused attention), the two
+/// over-capacity workloads, and an entry asking for unfused attention under PyTorch.
 fn cases() -> Vec<(&'static str, Workload, Target)> {
     vec![
         ("seed/cuda", seed(), target("cuda", None)),
+        ("eager-bert/a100", eager_bert(), target("cuda:a100-80gb", None)),
         ("seed/cuda+ort", seed(), target("cuda", Some("onnxruntime"))),
         ("seed/webgpu", seed(), target("webgpu:integrated", None)),
         ("tight/t4", tight(), target("cuda:t4", None)),
@@ -219,6 +230,43 @@ fn fused_attention_is_offered_only_when_the_runtime_lacks_it() {
     let a = advice(&cnn, &target("cuda", None), Strategy::Parallel);
     let o = a.options.iter().find(|o| o.kind == OptionKind::EpilogueFusion).unwrap();
     assert!(o.description.contains("conv-bn-activation chains"), "{}", o.description);
+}
+
+#[test]
+fn an_entry_asking_unfused_attention_is_offered_the_runtimes_fused_kernel() {
+    let (w, t) = (eager_bert(), target("cuda:a100-80gb", None));
+    let a = advice(&w, &t, Strategy::Parallel);
+    let o = a.options.iter().find(|o| o.kind == OptionKind::FusedAttention).unwrap();
+    // Only the entry that asks for eager attention is named, with its 24 layers and its fp16 scores:
+    // 32 x 16 x 384 x 384 x 2 bytes = 144 MB a layer (MB of 2^20 bytes, as every report prints them).
+    assert_eq!(o.models, [0]);
+    assert!(
+        o.description.contains("bert-large-uncased 24 blocks, scores up to 144.0 MB"),
+        "{}",
+        o.description
+    );
+    assert!(
+        o.description.contains("pytorch has a fused kernel these models do not use"),
+        "{}",
+        o.description
+    );
+    assert!(!o.description.contains("bert-base-uncased"), "{}", o.description);
+    assert!(
+        o.saved_mb > 0.0 && o.latency_delta_ms < 0.0,
+        "{} MB, {} ms",
+        o.saved_mb,
+        o.latency_delta_ms
+    );
+    // Applied, the entry asks for the fused kernel: the prediction is the workload's without the field.
+    let applied = apply(&w, &t, &SharingConfig::default(), Strategy::Parallel, &o.changes).unwrap();
+    let mut fused = eager_bert();
+    fused.models[0].attention = None;
+    let p = advise(&fused, &t, &SharingConfig::default(), Strategy::Parallel).unwrap();
+    assert!((applied.prediction.combined_memory_mb - p.peak_mb).abs() <= TOL);
+    assert!((applied.prediction.combined_latency_ms - p.latency_ms).abs() <= TOL);
+    // With every entry on the runtime's own kernel, PyTorch's note says it fuses already.
+    assert!(p.options.iter().all(|o| o.kind != OptionKind::FusedAttention));
+    assert!(p.notes.iter().any(|n| n.contains("pytorch already fuses attention")), "{:?}", p.notes);
 }
 
 #[test]

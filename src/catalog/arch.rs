@@ -124,6 +124,12 @@ pub struct Op {
     pub activation: Activation,
     /// A normalisation that is attention's softmax (unfused attention's), not a layer norm.
     pub softmax: bool,
+    /// Attention: the element-wise kernels unfused attention runs over its scores between their product and
+    /// the softmax, each reading and writing them: 1 for the scale alone (vision and audio encoders attend
+    /// without a mask), 2 where an additive mask follows in a kernel of its own (text models' padding or
+    /// causal masks: `scores / sqrt(d) + mask` in Hugging Face's eager attention and DeepLearningExamples'
+    /// BERT); 0 for any other operator.
+    pub score_kernels: f64,
     /// A language-model head over the prompt's last position: the rows it has where the runtime projects
     /// every prompt position instead (a plain forward pass, as exported decoder graphs run it:
     /// `RuntimeProfile::prefill_logits_every_position`); 0 for any other operator.
@@ -149,6 +155,7 @@ impl Op {
             skip_norm: false,
             activation: Activation::None,
             softmax: false,
+            score_kernels: 0.0,
             prompt_rows: 0.0,
         }
     }
@@ -193,6 +200,7 @@ impl Op {
             skip_norm: false,
             activation: Activation::None,
             softmax: false,
+            score_kernels: 0.0,
             prompt_rows: 0.0,
         }
     }
@@ -242,6 +250,7 @@ impl Op {
             skip_norm: false,
             activation: Activation::None,
             softmax: false,
+            score_kernels: 1.0,
             prompt_rows: 0.0,
         }
     }
@@ -438,13 +447,14 @@ impl TxStack {
 
     /// Operators for `items` sequences of `q_len` new tokens attending to `kv_len` tokens (the new ones
     /// included). `cross` is the encoder length for cross-attention and whether its K/V must be projected now
-    /// (true on the first decoder pass, false when cached).
+    /// (true on the first decoder pass, false when cached). `masked`: the self-attention adds a mask to its
+    /// scores (a text model's padding or causal mask; [`Op::score_kernels`]).
     pub fn ops(
         &self,
         items: f64,
-        q_len: f64,
-        kv_len: f64,
+        (q_len, kv_len): (f64, f64),
         cross: Option<(f64, bool)>,
+        masked: bool,
         out: &mut Vec<Op>,
     ) {
         let layers = f64::from(self.layers);
@@ -463,7 +473,10 @@ impl TxStack {
             [
                 Op::norm(rows * d).times(sublayers),
                 Op::linear(rows, d, q + 2.0 * kv),
-                self.cached_attention(heads, q_len, kv_len, dh, kv_len - q_len, items),
+                Op {
+                    score_kernels: if masked { 2.0 } else { 1.0 },
+                    ..self.cached_attention(heads, q_len, kv_len, dh, kv_len - q_len, items)
+                },
                 Op::linear(rows, q, d).times(attentions),
                 Op::residual(rows * d).times(sublayers),
             ]
@@ -1118,11 +1131,41 @@ mod tests {
     }
 
     #[test]
+    fn text_models_mask_their_attention_scores_and_vision_and_audio_encoders_do_not() {
+        use crate::catalog::models::{find, InputShape};
+        // The element-wise kernels unfused attention runs over each layer's scores: the scale, and the mask
+        // a text model adds (BERT's padding mask, a decoder's causal one) in a kernel of its own.
+        let score_kernels = |name: &str| {
+            let m = find(name).unwrap();
+            let input = InputShape { batch: 1, ..m.default_input };
+            let work = m.arch.work(&input);
+            let mut k: Vec<f64> = work
+                .prefill
+                .iter()
+                .chain(&work.decode_step)
+                .filter(|o| o.class == OpClass::Attention)
+                .map(|o| o.score_kernels)
+                .collect();
+            k.dedup();
+            k
+        };
+        assert_eq!(score_kernels("bert-base-uncased"), [2.0]);
+        assert_eq!(score_kernels("gpt2"), [2.0]);
+        assert_eq!(score_kernels("vit-base-patch16-224"), [1.0]);
+        // Whisper: its encoder attends without a mask, its decoder's self-attention with a causal one, and
+        // its cross-attention over the encoder's frames without one.
+        let whisper = score_kernels("whisper-base");
+        assert!(whisper.contains(&1.0) && whisper.contains(&2.0), "{whisper:?}");
+        // Any other operator runs no such kernel.
+        assert_eq!(Op::linear(8.0, 8.0, 8.0).score_kernels, 0.0);
+    }
+
+    #[test]
     fn bert_base_layer_flops_match_the_closed_form() {
         // 2n(4d² + 2d·ff) + 4n²d per layer, d=768, ff=3072, n=128 (REFERENCE-FACTS: 22.4 GFLOPs for 12 layers).
         let stack = TxStack::bert(12, 768, 12, 3072);
         let mut ops = Vec::new();
-        stack.ops(1.0, 128.0, 128.0, None, &mut ops);
+        stack.ops(1.0, (128.0, 128.0), None, true, &mut ops);
         let matmul: f64 = ops
             .iter()
             .filter(|o| matches!(o.class, OpClass::Gemm | OpClass::Attention))

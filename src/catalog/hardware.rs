@@ -447,7 +447,8 @@ impl DeviceProfile {
     }
 
     /// Whether `runtime` runs attention as one fused kernel here: where it has one and the device can
-    /// ([`DeviceProfile::can_fuse_attention`]).
+    /// ([`DeviceProfile::can_fuse_attention`]). A model entry can still ask for it unfused
+    /// (`predict::spec::AttentionKernels::runs_fused` decides a model's).
     pub fn fuses_attention(&self, runtime: &super::runtime::RuntimeProfile) -> bool {
         runtime.fused_attention && self.can_fuse_attention()
     }

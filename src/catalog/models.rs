@@ -302,7 +302,7 @@ impl Architecture {
             Self::Encoder { embed, stack, head } => {
                 embed.ops(b * seq, &mut w.prefill);
                 let layers = w.prefill.len();
-                stack.ops(b, seq, seq, None, &mut w.prefill);
+                stack.ops(b, (seq, seq), None, true, &mut w.prefill);
                 // BERT-family encoders normalise after each residual add (post-norm).
                 for op in w.prefill[layers..].iter_mut().filter(|o| o.class == OpClass::Norm) {
                     op.skip_norm = true;
@@ -338,11 +338,11 @@ impl Architecture {
                 let d = f64::from(stack.d_model);
                 let vocab = f64::from(embed.vocab);
                 embed.ops(b * seq, &mut w.prefill);
-                stack.ops(b, seq, seq, None, &mut w.prefill);
+                stack.ops(b, (seq, seq), None, true, &mut w.prefill);
                 w.prefill.extend([Op::norm(b * seq * d), Op::lm_head(b, seq, d, vocab)]);
                 generation(input, stack, seq, &mut w, |ctx, ops| {
                     embed.ops(b, ops);
-                    stack.ops(b, 1.0, ctx, None, ops);
+                    stack.ops(b, (1.0, ctx), None, true, ops);
                     ops.extend([Op::norm(b * d), Op::linear(b, d, vocab)]);
                 });
             }
@@ -387,7 +387,7 @@ fn clip_ops(
     prefill.push(Op::linear(b, f64::from(vision.d_model), p));
     let tokens = f64::from(text_embed.positions).min(seq);
     text_embed.ops(b * tokens, prefill);
-    text.ops(b, tokens, tokens, None, prefill);
+    text.ops(b, (tokens, tokens), None, true, prefill);
     prefill.extend([
         Op::norm(b * tokens * f64::from(text.d_model)),
         Op::linear(b, f64::from(text.d_model), p),
@@ -404,15 +404,15 @@ fn t5_work(vocab: u32, encoder: &TxStack, decoder: &TxStack, input: &InputShape,
     let embed =
         Embedding { vocab, dim: encoder.d_model, positions: 0, token_types: 0, norm: false };
     embed.ops(b * seq, &mut w.prefill);
-    encoder.ops(b, seq, seq, None, &mut w.prefill);
+    encoder.ops(b, (seq, seq), None, true, &mut w.prefill);
     w.prefill.push(Op::norm(b * seq * d));
     // The decoder's first pass (start token) projects the encoder output into cross-attention K/V.
     embed.ops(b, &mut w.prefill);
-    decoder.ops(b, 1.0, 1.0, Some((seq, true)), &mut w.prefill);
+    decoder.ops(b, (1.0, 1.0), Some((seq, true)), true, &mut w.prefill);
     w.prefill.extend([Op::norm(b * d), Op::linear(b, d, v)]);
     generation(input, decoder, 1.0, w, |ctx, ops| {
         embed.ops(b, ops);
-        decoder.ops(b, 1.0, ctx, Some((seq, false)), ops);
+        decoder.ops(b, (1.0, ctx), Some((seq, false)), true, ops);
         ops.extend([Op::norm(b * d), Op::linear(b, d, v)]);
     });
 }
@@ -436,16 +436,16 @@ fn whisper_work(
         Op::linear(b * enc_len, d * 3.0, d).from_convolution(),
         Op::epilogue(2.0 * b * enc_len * d),
     ]);
-    encoder.ops(b, enc_len, enc_len, None, &mut w.prefill);
+    encoder.ops(b, (enc_len, enc_len), None, false, &mut w.prefill);
     w.prefill.push(Op::norm(b * enc_len * d));
     let prompt = f64::from(WHISPER_PROMPT_TOKENS);
     let v = f64::from(decoder_embed.vocab);
     decoder_embed.ops(b * prompt, &mut w.prefill);
-    decoder.ops(b, prompt, prompt, Some((enc_len, true)), &mut w.prefill);
+    decoder.ops(b, (prompt, prompt), Some((enc_len, true)), true, &mut w.prefill);
     w.prefill.extend([Op::norm(b * d), Op::lm_head(b, prompt, d, v)]);
     generation(input, decoder, prompt, w, |ctx, ops| {
         decoder_embed.ops(b, ops);
-        decoder.ops(b, 1.0, ctx, Some((enc_len, false)), ops);
+        decoder.ops(b, (1.0, ctx), Some((enc_len, false)), true, ops);
         ops.extend([Op::norm(b * d), Op::linear(b, d, v)]);
     });
 }
@@ -497,7 +497,7 @@ fn vit_ops(b: f64, image: u32, patch: u32, stack: &TxStack, out: &mut Vec<Op>) {
     let tokens = patches + 1.0;
     out.push(Op::linear(b * patches, 3.0 * f64::from(patch * patch), d).from_convolution());
     out.push(Op::epilogue(2.0 * b * tokens * d));
-    stack.ops(b, tokens, tokens, None, out);
+    stack.ops(b, (tokens, tokens), None, false, out);
     out.push(Op::norm(b * tokens * d));
 }
 
@@ -535,7 +535,7 @@ fn wav2vec2_ops(b: f64, seconds: f64, stack: &TxStack, out: &mut Vec<Op>) {
         .from_convolution();
     pos.weight_elems = d * pos_k;
     out.extend([pos, Op::residual(b * frames * d), Op::norm(b * frames * d)]);
-    stack.ops(b, frames, frames, None, out);
+    stack.ops(b, (frames, frames), None, false, out);
 }
 
 /// One catalog entry: the architecture plus what was published about it.

@@ -46,7 +46,8 @@ pub struct RuntimeProfile {
     /// Element-wise epilogues (bias, activation, residual, batch norm) are fused into the producing kernel.
     pub fuses_epilogues: bool,
     /// Attention runs as one fused kernel that never writes the score matrix to memory, on devices that
-    /// compute its softmax beside the products (not on NPUs: `DeviceProfile::fuses_attention`).
+    /// compute its softmax beside the products (not on NPUs: `DeviceProfile::fuses_attention`), unless the
+    /// model entry asks for it unfused (`ModelSpec::attention`).
     pub fused_attention: bool,
     /// Share of a GEMM tile's rate that the runtime's fused attention kernel sustains on an accelerator: its
     /// inner dimension is a head's (64 in BERT), and between its two products every block of scores passes

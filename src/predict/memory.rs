@@ -41,6 +41,7 @@ use crate::catalog::runtime::RuntimeProfile;
 use crate::catalog::sharing::SharingConfig;
 use crate::catalog::Precision;
 use crate::error::{Error, Result};
+use crate::predict::spec::AttentionKernels;
 
 pub use alloc::caching_allocator_reserved_bytes;
 
@@ -96,7 +97,8 @@ pub enum Change {
         /// New weight precision.
         precision: Precision,
     },
-    /// The target's runtime runs attention as one fused kernel.
+    /// The target's runtime runs attention as one fused kernel, and entries that ask for it unfused
+    /// (`ModelSpec::attention`) ask for the fused kernel instead.
     FusedAttention,
     /// The target's runtime fuses element-wise epilogues into their producers.
     EpilogueFusion,
@@ -266,7 +268,14 @@ pub fn apply(
                     out.models[checked(i, n)?].precision = *precision;
                 }
             }
-            Change::FusedAttention => runtime_mut(&mut target)?.fused_attention = true,
+            Change::FusedAttention => {
+                runtime_mut(&mut target)?.fused_attention = true;
+                // Entries that ask for attention unfused ask for the fused kernel instead.
+                let unfused = Some(AttentionKernels::Unfused);
+                for m in out.models.iter_mut().filter(|m| m.attention == unfused) {
+                    m.attention = Some(AttentionKernels::Fused);
+                }
+            }
             Change::EpilogueFusion => runtime_mut(&mut target)?.fuses_epilogues = true,
             Change::SharedArena => runtime_mut(&mut target)?.shared_allocator = true,
             // The prediction already sizes activations exactly: nothing to change in it.

@@ -480,8 +480,8 @@ struct Rates {
     pointwise_gemm: bool,
     /// The model entry asks for channels-last activations (`ModelSpec::memory_format`).
     channels_last: bool,
-    /// The model entry asks for unfused attention (`ModelSpec::attention`).
-    unfused_attention: bool,
+    /// The model entry's attention implementation (`ModelSpec::attention`), where it sets one.
+    attention: Option<AttentionKernels>,
     /// CPUs: how the runtime runs matrix-vector products here ([`Placement::gemv`]).
     gemv: Gemv,
     /// The device's `fp32_tile_gain` where matrix products compute in FP32 on a CUDA or ROCm GPU, else 1.
@@ -798,7 +798,7 @@ impl Placement<'_> {
             best_tile: dev.gemm_tiles.iter().map(|t| t.efficiency).fold(0.0, f64::max),
             pointwise_gemm: self.pointwise_gemm(1),
             channels_last: false,
-            unfused_attention: false,
+            attention: None,
             gemv: self.gemv(),
             products_tile_gain: fp32_gain(compute),
             conv_tile_gain: fp32_gain(conv_precision),
@@ -819,7 +819,7 @@ impl Placement<'_> {
         let (mut r, compute) = self.rates(model.precision);
         r.pointwise_gemm = self.pointwise_gemm(model.input.batch);
         r.channels_last = model.channels_last();
-        r.unfused_attention = model.attention == Some(AttentionKernels::Unfused);
+        r.attention = model.attention;
         (r, compute)
     }
 
@@ -1166,8 +1166,9 @@ impl Placement<'_> {
         }
     }
 
-    /// The four kernels of unfused attention: two GEMMs around a scale/mask and a softmax that write the
-    /// scores (a fixed array, so costing a model allocates nothing).
+    /// The kernels of unfused attention: two GEMMs around the element-wise kernels over the scores (a scale,
+    /// and a mask where the model adds one: `Op::score_kernels`) and a softmax, all writing the scores (a fixed
+    /// array, so costing a model allocates nothing).
     fn unfused_attention(op: &Op) -> [Op; 4] {
         let scores = op.mn_elems();
         let half = Op {
@@ -1181,8 +1182,10 @@ impl Placement<'_> {
         let mut softmax = Op::norm(scores);
         softmax.repeat = op.repeat;
         softmax.softmax = true;
+        // The scale, and the mask where the model adds one (`Op::score_kernels`): each reads and writes the
+        // scores.
         let mut scale = Op::epilogue(2.0 * scores);
-        scale.repeat = op.repeat;
+        scale.repeat = op.repeat * op.score_kernels;
         [qk, scale, softmax, av]
     }
 
@@ -1218,10 +1221,9 @@ impl Placement<'_> {
         }
     }
 
-    /// Whether attention runs as one fused kernel: where the runtime has one on this device
-    /// ([`DeviceProfile::fuses_attention`]) and the model entry does not ask for it unfused.
+    /// Whether attention runs as one fused kernel ([`AttentionKernels::runs_fused`]).
     fn fuses_attention(&self, r: &Rates) -> bool {
-        self.device.fuses_attention(self.runtime) && !r.unfused_attention
+        AttentionKernels::runs_fused(r.attention, self.device, self.runtime)
     }
 
     /// Host time of one call into the runtime, µs.
@@ -1454,11 +1456,12 @@ impl Placement<'_> {
         }
     }
 
-    /// Says in `warnings` where the entry sets an option that changes nothing under this runtime on this
-    /// device: a `memory_format` where no convolution is transposed or copied between layouts either way (a
-    /// runtime that chooses its own layout, such as TensorRT, ONNX Runtime or OpenVINO; FP32 on a GPU before
-    /// the tensor cores; a model without 2-D convolutions), an `attention` on a model without attention, or
-    /// one the runtime runs unfused here whatever the entry asks.
+    /// Says in `warnings` where the entry sets an option that changes nothing in this prediction: a
+    /// `memory_format` where no convolution pays a layout copy either way (only PyTorch's NCHW transposes
+    /// around cuDNN's tensor-core convolutions and oneDNN's CPU layout copies are modelled: TensorRT,
+    /// OpenVINO, QNN and the browser runtimes choose their own layouts, and ONNX Runtime's CUDA provider's
+    /// transposes are not priced), an `attention` on a model without attention, or one the runtime runs the
+    /// same way here whatever the entry asks.
     fn unused_option_warnings(
         &self,
         model: &ResolvedModel,
@@ -1475,8 +1478,10 @@ impl Placement<'_> {
             };
             if !ops().any(copied) {
                 warnings.push(format!(
-                    "{name}: memory_format {} has no effect under {runtime} on {device}: no convolution of \
-                     this model is transposed or copied between layouts either way",
+                    "{name}: memory_format {} changes nothing in this prediction under {runtime} on \
+                     {device}: no convolution of this model pays a modelled layout copy either way (only \
+                     PyTorch's NCHW transposes around cuDNN's tensor-core convolutions and oneDNN's CPU \
+                     layout copies are modelled)",
                     format.name()
                 ));
             }
@@ -1484,16 +1489,20 @@ impl Placement<'_> {
         if let Some(attention) = model.attention {
             if !ops().any(|op| op.class == OpClass::Attention) {
                 warnings.push(format!(
-                    "{name}: attention {} has no effect: the model has no attention layers",
+                    "{name}: attention {} changes nothing: the model has no attention layers",
                     attention.name()
                 ));
-            } else if attention == AttentionKernels::Fused
-                && !self.device.fuses_attention(self.runtime)
-            {
-                warnings.push(format!(
-                    "{name}: {runtime} has no fused attention kernel on {device}; its attention is predicted \
-                     unfused (the products and the softmax apart)"
-                ));
+            } else if !self.device.fuses_attention(self.runtime) {
+                warnings.push(match attention {
+                    AttentionKernels::Fused => format!(
+                        "{name}: {runtime} has no fused attention kernel on {device}; its attention is \
+                         predicted unfused (the products, the scale and the softmax apart)"
+                    ),
+                    AttentionKernels::Unfused => format!(
+                        "{name}: attention unfused changes nothing: {runtime} runs attention unfused on \
+                         {device} anyway"
+                    ),
+                });
             }
         }
     }

@@ -2,7 +2,9 @@
 //! ([`ResolvedModel`]), with a warning whenever something had to be estimated.
 
 use crate::catalog::arch::{Activation, AttnBias, Embedding, TxStack};
+use crate::catalog::hardware::DeviceProfile;
 use crate::catalog::models::{self, Architecture, ChainGemm, EncoderHead, InputShape, OpGraph};
+use crate::catalog::runtime::RuntimeProfile;
 use crate::catalog::{ModelType, Precision};
 use crate::error::{Error, Result};
 
@@ -160,11 +162,11 @@ impl AttentionKernels {
         }
     }
 
-    /// Parses an attention implementation: `fused` (also Hugging Face's `sdpa`, `flash_attention_2`, and
-    /// `flash`), `unfused` (also `eager`, `math`).
+    /// Parses an attention implementation: `fused` (also Hugging Face's `sdpa` and `flash_attention_2`, and
+    /// PyTorch's SDPA backend name `flash`), `unfused` (also `eager`, and `math`: SDPA's composite fallback).
     pub fn parse(field: impl std::fmt::Display, text: &str) -> Result<Self> {
         match text.trim().to_ascii_lowercase().replace('-', "_").as_str() {
-            "fused" | "sdpa" | "flash" | "flash_attention" | "flash_attention_2" => Ok(Self::Fused),
+            "fused" | "sdpa" | "flash" | "flash_attention_2" => Ok(Self::Fused),
             "unfused" | "eager" | "math" => Ok(Self::Unfused),
             _ => Err(Error::invalid(
                 field.to_string(),
@@ -173,6 +175,20 @@ impl AttentionKernels {
                  the softmax apart)",
             )),
         }
+    }
+}
+
+impl AttentionKernels {
+    /// Whether a model whose entry asks `asked` runs attention as one fused kernel under `runtime` on
+    /// `device`: where the device runs the runtime's fused kernel ([`DeviceProfile::fuses_attention`]) and
+    /// the entry does not ask for it unfused. The prediction, the memory plan and the memory advice all
+    /// decide it here.
+    pub fn runs_fused(
+        asked: Option<Self>,
+        device: &DeviceProfile,
+        runtime: &RuntimeProfile,
+    ) -> bool {
+        asked != Some(Self::Unfused) && device.fuses_attention(runtime)
     }
 }
 

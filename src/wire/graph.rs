@@ -216,6 +216,9 @@ impl OpDto {
             skip_norm: false,
             activation,
             softmax: false,
+            // The described graph keeps one element-wise kernel over an attention's scores (its scale); the
+            // mask an exported text model adds after it is not counted apart.
+            score_kernels: if class == OpClass::Attention { 1.0 } else { 0.0 },
             prompt_rows: 0.0,
         })
     }

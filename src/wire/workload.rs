@@ -85,15 +85,16 @@ pub struct ModelEntryDto {
     pub memory_format: Option<String>,
     /// Which attention kernels the model runs: "fused" (one kernel per layer: PyTorch's
     /// `scaled_dot_product_attention`, FlashAttention; Hugging Face's `attn_implementation` "sdpa" or
-    /// "flash_attention_2") or "unfused" ("eager": the products and the softmax as kernels of their own, the
-    /// scores written out between them, as hand-written attention and PyTorch before 2.0 run). The runtime's
-    /// own when absent (PyTorch, TensorRT, ONNX Runtime: fused on GPUs).
+    /// "flash_attention_2"; SDPA's backend "flash") or "unfused" ("eager", SDPA's "math": the products, the
+    /// scale, a text model's mask and the softmax as kernels of their own, the scores written out between
+    /// them, as hand-written attention and PyTorch before 2.0 run). The runtime's own when absent (PyTorch,
+    /// TensorRT, ONNX Runtime: fused on GPUs).
     #[serde(alias = "attn_implementation", alias = "attnImplementation")]
     #[serde(skip_serializing_if = "Option::is_none")]
     #[cfg_attr(
         test,
         ts(
-            type = "\"fused\" | \"unfused\" | \"sdpa\" | \"flash_attention_2\" | \"eager\"",
+            type = "\"fused\" | \"unfused\" | \"sdpa\" | \"flash\" | \"flash_attention_2\" | \"eager\" | \"math\"",
             optional
         )
     )]

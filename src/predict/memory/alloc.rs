@@ -53,8 +53,7 @@ pub fn caching_allocator_reserved_bytes(tensors: impl IntoIterator<Item = f64>) 
 }
 
 /// Calls `f` with the activation tensors (elements) live during each kernel `op` becomes under `rt` on
-/// `device` (attention fused where the device runs it so, `DeviceProfile::fuses_attention`, and the model
-/// entry does not ask for it unfused: `fused`). This mirrors how
+/// `device` (attention fused where `fused`: [`AttentionKernels::runs_fused`]). This mirrors how
 /// the single-model prediction expands operators: fused epilogues (`DeviceProfile::fuses_epilogue`) launch
 /// nothing; unfused attention is a QKᵀ
 /// GEMM, a softmax over the scores and a score·V GEMM.
@@ -105,8 +104,7 @@ pub fn model_overhead_mb(prep: &Prepared, i: usize) -> f64 {
     let bytes = activation_bytes(prep, i);
     let (mut exact, mut reserved) = (0.0f64, 0.0f64);
     let device = &prep.devices[m.device];
-    let fused = device.fuses_attention(&m.runtime)
-        && m.resolved.attention != Some(AttentionKernels::Unfused);
+    let fused = AttentionKernels::runs_fused(m.resolved.attention, device, &m.runtime);
     for op in work.prefill.iter().chain(&work.decode_step) {
         for_each_kernel(op, &m.runtime, device, fused, |tensors| {
             exact = exact.max(tensors.iter().sum::<f64>() * bytes);

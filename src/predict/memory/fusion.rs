@@ -10,11 +10,15 @@ use crate::catalog::runtime::RuntimeProfile;
 use crate::catalog::Precision;
 use crate::error::Result;
 use crate::predict::single::MB;
+use crate::predict::spec::AttentionKernels;
 
 /// What an architecture contains that fusion acts on.
 #[derive(Default)]
 struct Fusible {
+    /// Attention blocks that run unfused here (none where they already run fused).
     attention_blocks: f64,
+    /// The entry asks for unfused attention (`ModelSpec::attention`) where the runtime has a fused kernel.
+    asks_unfused: bool,
     largest_scores_mb: f64,
     epilogues: f64,
     conv_chains: f64,
@@ -29,11 +33,17 @@ fn fusible(ctx: &Ctx, i: usize) -> Fusible {
     } else {
         compute.activation_bytes()
     };
-    let mut f = Fusible::default();
+    let device = &ctx.prep.devices[m.device];
+    let fused = AttentionKernels::runs_fused(m.resolved.attention, device, &m.runtime);
+    let mut f = Fusible {
+        asks_unfused: m.resolved.attention == Some(AttentionKernels::Unfused)
+            && device.fuses_attention(&m.runtime),
+        ..Fusible::default()
+    };
     let mut previous: Option<&Op> = None;
     for op in &work.prefill {
         match op.class {
-            OpClass::Attention => {
+            OpClass::Attention if !fused => {
                 f.attention_blocks += op.repeat;
                 let scores = op.mn_elems() * bytes / MB;
                 f.largest_scores_mb = f.largest_scores_mb.max(scores);
@@ -65,7 +75,7 @@ pub(super) fn options(ctx: &Ctx, notes: &mut Vec<String>) -> Result<Vec<MemoryOp
             "{} runs attention unfused: its softmax runs on the NPU's vector DSPs",
             ctx.target.device.id
         ));
-    } else if rt.fused_attention {
+    } else if rt.fused_attention && !found.iter().any(|(_, f)| f.asks_unfused) {
         notes.push(format!("{} already fuses attention", rt.name));
     } else {
         out.extend(attention(ctx, &rt, &found)?);
@@ -99,11 +109,20 @@ fn attention(
             )
         })
         .collect();
-    let description = format!(
-        "fuse attention so the score matrix is never written ({}); {} lacks it: use a fused attention kernel (FlashAttention, ONNX Runtime MultiHeadAttention, WebLLM)",
-        what.join("; "),
-        rt.name
-    );
+    let description = if rt.fused_attention {
+        // The runtime has the kernel; these entries ask for attention unfused.
+        format!(
+            "fuse attention so the score matrix is never written ({}); {} has a fused kernel these models do not use: run them with attention fused (attn_implementation \"sdpa\", torch.nn.functional.scaled_dot_product_attention)",
+            what.join("; "),
+            rt.name
+        )
+    } else {
+        format!(
+            "fuse attention so the score matrix is never written ({}); {} lacks it: use a fused attention kernel (FlashAttention, ONNX Runtime MultiHeadAttention, WebLLM)",
+            what.join("; "),
+            rt.name
+        )
+    };
     let models = with.iter().map(|(i, _)| *i).collect();
     let o = ctx.option(
         OptionKind::FusedAttention,
