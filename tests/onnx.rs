@@ -61,6 +61,13 @@ fn a_bert_graph_has_the_catalog_berts_parameters_and_flops() {
         (attention[0].repeat, attention[0].batches, attention[0].m, attention[0].n, attention[0].k),
         (12.0, 12.0, 128.0, 128.0, 64.0)
     );
+    // Its scale (Div) and its mask (Add) run as kernels of their own where attention runs unfused, as the
+    // catalog BERT's do.
+    assert_eq!(attention[0].score_kernels, 2.0);
+    let catalog_attention = catalog.arch.work(&catalog.default_input).prefill;
+    let catalog_attention =
+        catalog_attention.iter().find(|o| o.class == OpClass::Attention).unwrap();
+    assert_eq!(attention[0].score_kernels, catalog_attention.score_kernels);
     // The head transposes feed matrix multiplies: no copies are left but the pooler's first-token gather.
     let copies: f64 =
         d.graph.ops.iter().filter(|o| o.class == OpClass::Pool).map(|o| o.repeat).sum();
@@ -155,6 +162,15 @@ fn the_entry_predicts_like_any_model_and_as_the_catalog_model_with_the_same_kern
     let dto = DescriptionDto::from(&d);
     let entry = serde_json::to_value(&dto.entry).unwrap();
     assert_eq!(entry["model_name"], "my-bert");
+    // The entry keeps each attention's kernels over its scores (the scale and the mask); the other operators
+    // write none.
+    let ops = entry["graph"]["ops"].as_array().unwrap();
+    let attention = ops.iter().find(|o| o["class"] == "attention").unwrap();
+    assert_eq!(attention["score_kernels"], 2.0);
+    assert!(ops
+        .iter()
+        .filter(|o| o["class"] != "attention")
+        .all(|o| o.get("score_kernels").is_none()));
     let workload = serde_json::json!({ "models": [entry, { "model_name": "bert-base-uncased" }] });
     let parsed = wire::parse_workload(&workload.to_string()).unwrap();
     let predictor = MultiModelPredictor::default();
@@ -392,6 +408,12 @@ fn element_wise_groups_carry_the_activation_function_they_compute() {
         e.contains(&format!("graph.ops[{i}].activation")) && e.contains("none, sigmoid or gelu"),
         "{e}"
     );
+    // An attention's kernels over its scores are a small count, refused by field otherwise.
+    let mut bad = entry["entry"].clone();
+    let i = ops.iter().position(|o| o["class"] == "attention").unwrap();
+    bad["graph"]["ops"][i]["score_kernels"] = serde_json::json!(-1);
+    let e = wire::parse_workload(&serde_json::json!([bad]).to_string()).unwrap_err().to_string();
+    assert!(e.contains(&format!("graph.ops[{i}].score_kernels")) && e.contains("0 to 16"), "{e}");
 }
 
 #[test]

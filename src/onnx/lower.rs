@@ -142,6 +142,9 @@ fn find_attention(f: &Flow, softmax: usize) -> Option<(Vec<usize>, Op)> {
             .map(String::as_str)
             .find(|i| f.act(i) && f.value(i).is_some_and(|v| &v.shape == shape))?;
     };
+    // The element-wise nodes over the scores between their product and the softmax (the scale, a mask, a
+    // cast): each a kernel of its own where the runtime runs attention unfused.
+    let score_kernels = (nodes.len() - 1) as f64;
     let (q, k) = (f.input(qk, 0)?, f.input(qk, 1)?);
     if !(f.act(q) && f.act(k)) {
         return None;
@@ -173,6 +176,7 @@ fn find_attention(f: &Flow, softmax: usize) -> Option<(Vec<usize>, Op)> {
     let mut op = Op::attention(heads, qlen, kv, dh);
     // The value head size may differ from the key's: count the output actually written.
     op.out_elems = product(out);
+    op.score_kernels = score_kernels;
     Some((nodes, op))
 }
 
@@ -482,13 +486,14 @@ fn attention_ops(
 /// of first appearance.
 pub fn merge(ops: Vec<Op>) -> Vec<Op> {
     let key = |o: &Op| {
-        let mut k = [(o.class as u64) | ((o.activation as u64) << 8); 11];
+        let mut k = [(o.class as u64) | ((o.activation as u64) << 8); 12];
         for (slot, x) in k[1..].iter_mut().zip(o.sizes()) {
             *slot = x.to_bits();
         }
+        k[11] = o.score_kernels.to_bits();
         k
     };
-    let mut at: LookupMap<[u64; 11], usize> = LookupMap::default();
+    let mut at: LookupMap<[u64; 12], usize> = LookupMap::default();
     let mut merged: Vec<Op> = Vec::new();
     for op in ops {
         match at.entry(key(&op)) {

@@ -90,6 +90,12 @@ export interface GraphOp {
    * `sigmoid` (SiLU, QuickGELU, sigmoid) or `gelu`; absent (or `none`) for any other operator.
    */
   activation?: "none" | "sigmoid" | "gelu";
+  /**
+   * An attention's element-wise kernels over its scores between their product and the softmax (the scale,
+   * a mask, a cast), each its own kernel where the runtime runs attention unfused; 1 (a scale) when absent.
+   */
+  score_kernels?: number;
+  scoreKernels?: number;
 }
 
 /** A model's operators at `items` items (what `describe` writes into a model entry). */

@@ -60,6 +60,11 @@ pub struct OpDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(test, ts(type = "\"none\" | \"sigmoid\" | \"gelu\"", optional))]
     pub activation: Option<String>,
+    /// An attention's element-wise kernels over its scores between their product and the softmax (the scale,
+    /// a mask, a cast), each its own kernel where the runtime runs attention unfused; 1 (a scale) when absent.
+    #[serde(alias = "scoreKernels", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(type = "number", optional))]
+    pub score_kernels: Option<f64>,
 }
 
 fn one() -> f64 {
@@ -98,6 +103,7 @@ impl From<&Op> for OpDto {
                 Activation::None => None,
                 a => Some(a.name().to_string()),
             },
+            score_kernels: (op.class == OpClass::Attention).then_some(op.score_kernels),
         }
     }
 }
@@ -184,6 +190,14 @@ impl OpDto {
                 "a number from 1 to 1e9",
             ));
         }
+        let score_kernels = self.score_kernels.unwrap_or(1.0);
+        if !(score_kernels.is_finite() && (0.0..=16.0).contains(&score_kernels)) {
+            return Err(Error::invalid(
+                format!("{field}.score_kernels"),
+                score_kernels,
+                "a number of element-wise kernels from 0 to 16",
+            ));
+        }
         let activation = match self.activation.as_deref() {
             None => Activation::None,
             Some(a) => Activation::parse(a).ok_or_else(|| {
@@ -216,9 +230,7 @@ impl OpDto {
             skip_norm: false,
             activation,
             softmax: false,
-            // The described graph keeps one element-wise kernel over an attention's scores (its scale); the
-            // mask an exported text model adds after it is not counted apart.
-            score_kernels: if class == OpClass::Attention { 1.0 } else { 0.0 },
+            score_kernels: if class == OpClass::Attention { score_kernels } else { 0.0 },
             prompt_rows: 0.0,
         })
     }
