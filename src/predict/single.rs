@@ -1474,7 +1474,7 @@ impl Placement<'_> {
         if let Some(format) = model.memory_format {
             let nchw = Rates { channels_last: false, ..*r };
             let copied = |op: &Op| {
-                self.cpu_layout_copies(&nchw, op) || self.layout_copies(&nchw, op).0 > 0.0
+                self.cpu_layout_copies(&nchw, op) || self.layout_copies(&nchw, op).2 > 0.0
             };
             if !ops().any(copied) {
                 warnings.push(format!(

@@ -36,8 +36,7 @@ fn fusible(ctx: &Ctx, i: usize) -> Fusible {
     let device = &ctx.prep.devices[m.device];
     let fused = AttentionKernels::runs_fused(m.resolved.attention, device, &m.runtime);
     let mut f = Fusible {
-        asks_unfused: m.resolved.attention == Some(AttentionKernels::Unfused)
-            && device.fuses_attention(&m.runtime),
+        asks_unfused: !fused && device.fuses_attention(&m.runtime),
         ..Fusible::default()
     };
     let mut previous: Option<&Op> = None;
