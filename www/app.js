@@ -448,7 +448,7 @@ hw.append(new Option('this browser: each model on the backend routing picks', 'b
 hw.append(new Option("this browser's detected profile (WebGPU where there is an adapter)", 'detected'));
 for (const d of hardwareList) hw.append(new Option(`${d.id} — ${d.name}`, d.id));
 hw.value = state.hardware;
-for (const r of ['onnxruntime-web', 'transformersjs', 'webllm', 'webnn', 'tfjs', 'tensorrt', 'pytorch', 'pytorch-autocast', 'pytorch-kept-heap', 'onnxruntime', 'openvino', 'qnn']) $('runtime').append(new Option(r, r));
+for (const r of ['onnxruntime-web', 'transformersjs', 'webllm', 'webnn', 'tfjs', 'tensorrt', 'pytorch', 'pytorch-autocast', 'pytorch-compile', 'pytorch-compile-autocast', 'pytorch-kept-heap', 'onnxruntime', 'openvino', 'qnn']) $('runtime').append(new Option(r, r));
 $('runtime').value = state.runtime ?? '';
 $('goal').value = state.goal;
 $('max-memory').value = state.maxMemory ?? '';

@@ -134,6 +134,13 @@ pub struct Op {
     /// every prompt position instead (a plain forward pass, as exported decoder graphs run it:
     /// `RuntimeProfile::prefill_logits_every_position`); 0 for any other operator.
     pub prompt_rows: f64,
+    /// An element-wise operator applied to the output of the element-wise operator just before it (the
+    /// activation after a batch norm, the residual add after one, the activation after the add): under a
+    /// runtime that generates one kernel per run of them (`RuntimeProfile::fuses_pointwise_runs`) it is no
+    /// kernel of its own, and of what it moves only its other inputs cross memory ([`Op::run_extra_elems`]).
+    /// Kept on the operator, so a model's cost stays a sum over its operators in any order. Set by the
+    /// catalog's convolutional networks; false for anything else.
+    pub joins_run: bool,
 }
 
 impl Op {
@@ -157,6 +164,7 @@ impl Op {
             softmax: false,
             score_kernels: 0.0,
             prompt_rows: 0.0,
+            joins_run: false,
         }
     }
 
@@ -202,7 +210,15 @@ impl Op {
             softmax: false,
             score_kernels: 0.0,
             prompt_rows: 0.0,
+            joins_run: false,
         }
+    }
+
+    /// Elements an operator that joins a run ([`Op::joins_run`]) reads beyond the tensor the run hands it: what
+    /// it moves less a read and a write of that tensor (a residual add's shortcut; nothing for an activation or
+    /// a batch norm).
+    pub fn run_extra_elems(&self) -> f64 {
+        crate::minmax::max(self.act_elems - 2.0 * self.activation_elems(), 0.0)
     }
 
     /// Elements an activation applies its function to: the elements it writes, or half of those it moves when
@@ -252,6 +268,7 @@ impl Op {
             softmax: false,
             score_kernels: 1.0,
             prompt_rows: 0.0,
+            joins_run: false,
         }
     }
 
@@ -755,7 +772,7 @@ impl Cnn {
     /// Batch norm (scale and shift per channel) as an epilogue.
     fn bn(&mut self) -> &mut Self {
         self.params += 2.0 * f64::from(self.channels);
-        self.ops.push(Op::epilogue(2.0 * self.items * self.elems()));
+        self.push_elementwise(Op::epilogue(2.0 * self.items * self.elems()));
         self
     }
 
@@ -763,8 +780,15 @@ impl Cnn {
     /// with `inplace=True`): it writes over its input, so it allocates no tensor of its own.
     fn act(&mut self) -> &mut Self {
         let op = Op { out_elems: 0.0, ..self.activation_op() };
-        self.ops.push(op);
+        self.push_elementwise(op);
         self
+    }
+
+    /// Pushes an element-wise operator on the current map, joining the run of the element-wise operator just
+    /// pushed where there is one ([`Op::joins_run`]).
+    fn push_elementwise(&mut self, op: Op) {
+        let joins_run = self.ops.last().is_some_and(|o| o.class == OpClass::Epilogue);
+        self.ops.push(Op { joins_run, ..op });
     }
 
     /// The network's activation over the current map, into a tensor of its own.
@@ -778,7 +802,7 @@ impl Cnn {
     }
 
     fn residual_add(&mut self) {
-        self.ops.push(Op::residual(self.items * self.elems()));
+        self.push_elementwise(Op::residual(self.items * self.elems()));
     }
 
     fn pool(&mut self, kernel: u32, stride: u32) {

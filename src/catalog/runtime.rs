@@ -45,6 +45,11 @@ pub struct RuntimeProfile {
     pub cpu_call_overhead_us: f64,
     /// Element-wise epilogues (bias, activation, residual, batch norm) are fused into the producing kernel.
     pub fuses_epilogues: bool,
+    /// Element-wise operators that follow one another run as one generated kernel, which reads the run's
+    /// inputs once and writes its output once, but stay apart from the convolution or matrix product before
+    /// them (TorchInductor: pointwise nodes fuse with each other; convolutions and GEMMs are extern calls into
+    /// cuDNN and cuBLAS). Without epilogue fusion only.
+    pub fuses_pointwise_runs: bool,
     /// Attention runs as one fused kernel that never writes the score matrix to memory, on devices that
     /// compute its softmax beside the products (not on NPUs: `DeviceProfile::fuses_attention`), unless the
     /// model entry asks for it unfused (`ModelSpec::attention`).
@@ -211,6 +216,7 @@ struct Rt {
     host_us: f64,
     call_us: f64,
     fuse: bool,
+    runs: bool,
     flash: bool,
     eff: f64,
     mem: f64,
@@ -559,6 +565,10 @@ pub const PYTORCH_EAGER: &str = "pytorch";
 pub const PYTORCH_KEPT_HEAP: &str = "pytorch-kept-heap";
 /// PyTorch eager under `torch.autocast` on a GPU (`RuntimeProfile::casts_weights_per_call`).
 pub const PYTORCH_AUTOCAST: &str = "pytorch-autocast";
+/// PyTorch's `torch.compile` with its default backend, TorchInductor, and default mode on a GPU.
+pub const PYTORCH_COMPILE: &str = "pytorch-compile";
+/// [`PYTORCH_COMPILE`] under `torch.autocast`.
+pub const PYTORCH_COMPILE_AUTOCAST: &str = "pytorch-compile-autocast";
 
 /// PyTorch eager on a CPU whose heap keeps the pages it has freed: glibc malloc with trimming and mmap off
 /// (`MALLOC_TRIM_THRESHOLD_=107374182400 MALLOC_MMAP_MAX_=0`, what `bench/real/run.py` measures PyTorch with
@@ -710,6 +720,7 @@ const PYTORCH: Rt = Rt {
     host_us: PYTORCH_GPU_HOST_US,
     call_us: 20.0,
     fuse: false,
+    runs: false,
     flash: true,
     eff: 0.9,
     mem: 1.05,
@@ -726,6 +737,25 @@ const PYTORCH: Rt = Rt {
     source: "eager mode: host time per kernel on GPUs 50.5 µs (PYTORCH_GPU_HOST_US: ~5-25 µs CPU dispatch per op, jiahuanglin.xyz 'From PyTorch op to kernel launch', scaled by the published rows' fit; DeepLearningExamples ResNet-50 latency flat from batch 1 to 4, a host floor); no epilogue fusion; SDPA flash attention (PyTorch 2 docs); cuBLAS/cuDNN heuristics; caching allocator; CUDA context + cuBLAS/cuDNN handles ~500 MB; on Ampere and later GPUs fp32 convolutions run as TF32 (torch.backends.cudnn.allow_tf32 defaults to True) and fp32 matrix products do not (torch.backends.cuda.matmul.allow_tf32 defaults to False since PyTorch 1.12; PyTorch docs, CUDA semantics, TensorFloat-32 on Ampere and later devices); NCHW tensors unless the model is channels-last, so cuDNN transposes each tensor-core convolution's input to NHWC, and on the V100 and T4 its output back (nchwToNhwcKernel / nhwcToNchwKernel in Nsight traces; timm's NHWC result files 1.09-1.21x its NCHW ones)",
 };
 
+/// What `pytorch-compile` models, from TorchInductor's source (`torch/_inductor`, PyTorch 2.15 as
+/// `bench/real/.venv` installs it) and timm's dynamo result files:
+/// - Element-wise operators that follow one another are generated as one kernel
+///   (`RuntimeProfile::fuses_pointwise_runs`). Convolutions and matrix products stay calls into cuDNN and
+///   cuBLAS, at eager PyTorch's efficiency: the default mode autotunes no GEMM templates (`max-autotune` does).
+/// - Convolution graphs run channels-last on CUDA: `GraphLowering.decide_layout_opt` turns the layout
+///   optimisation on (`config.layout_optimization`, default on except on ROCm) unless a grouped convolution
+///   with more than one input channel per group appears; a depthwise convolution has one, and no catalog
+///   model has another. So cuDNN transposes nothing (`gpu_conv_layout_copies` off).
+/// - Host time per kernel and per call as eager PyTorch's (U): the default mode launches each generated
+///   kernel and each extern call from its Python wrapper without CUDA graphs (`mode="reduce-overhead"` would
+///   capture them); the guards checked on each call are part of the call's cost.
+/// - Attention through SDPA, as eager.
+///
+/// On a CPU TorchInductor runs convolutions through oneDNN in channels-last and generates C++ loops for the rest
+/// (`bench/real/compile_probe.py` on the development VM: ResNet-50 at batch 1 no faster than eager,
+/// MobileNet-v2 and EfficientNet-B0 1.5x faster); that path is not modelled yet, so the runtime lists GPUs only.
+const PYTORCH_COMPILE_SOURCE: &str = "torch.compile (TorchInductor, default mode) on a GPU: runs of element-wise operators generated as one kernel each, convolutions and GEMMs left to cuDNN and cuBLAS at eager efficiency; convolution graphs channels-last on CUDA (decide_layout_opt; no cuDNN transposes); host time per kernel and per call as eager's (U: no CUDA graphs in the default mode)";
+
 /// First-run costs per distinct kernel (`compile_us`), reliability U: TensorRT and QNN load prebuilt
 /// engines/context binaries (their cost is the load); PyTorch pays cuBLAS/cuDNN handle creation and heuristics
 /// on first use of a shape (tens of µs); ONNX Runtime and OpenVINO build kernels when the session/model is
@@ -734,12 +764,13 @@ const PYTORCH: Rt = Rt {
 ///
 /// The runtime catalog. Overheads are documented or measured per-op costs; efficiencies are what each
 /// runtime's kernels are reported to reach relative to the vendor libraries.
-const RUNTIMES: [Rt; 13] = [
+const RUNTIMES: [Rt; 15] = [
     Rt {
         name: "tensorrt",
         host_us: 1.0,
         call_us: 10.0,
         fuse: true,
+        runs: false,
         flash: true,
         eff: 1.0,
         mem: 1.0,
@@ -771,10 +802,28 @@ const RUNTIMES: [Rt; 13] = [
         ..PYTORCH
     },
     Rt {
+        name: PYTORCH_COMPILE,
+        runs: true,
+        nchw_convs: false,
+        platforms: &[Cuda, Rocm],
+        source: PYTORCH_COMPILE_SOURCE,
+        ..PYTORCH
+    },
+    Rt {
+        name: PYTORCH_COMPILE_AUTOCAST,
+        runs: true,
+        nchw_convs: false,
+        autocast: true,
+        platforms: &[Cuda, Rocm],
+        source: "torch.compile (TorchInductor, default mode) under torch.autocast on a GPU: pytorch-compile's rules, with the weights kept FP32 and cast on every call as pytorch-autocast's (parameters are the compiled graph's inputs, not constants, unless the model is frozen); what timm's AMP dynamo result files measure",
+        ..PYTORCH
+    },
+    Rt {
         name: "onnxruntime",
         host_us: 3.0,
         call_us: 30.0,
         fuse: true,
+        runs: false,
         flash: true,
         eff: 0.85,
         mem: 1.1,
@@ -795,6 +844,7 @@ const RUNTIMES: [Rt; 13] = [
         host_us: 2.0,
         call_us: 20.0,
         fuse: true,
+        runs: false,
         flash: true,
         eff: 0.9,
         mem: 1.05,
@@ -815,6 +865,7 @@ const RUNTIMES: [Rt; 13] = [
         host_us: 0.5,
         call_us: QNN_CALL_US,
         fuse: true,
+        runs: false,
         flash: true,
         eff: 0.6,
         mem: 1.0,
@@ -835,6 +886,7 @@ const RUNTIMES: [Rt; 13] = [
         host_us: 5.0,
         call_us: 150.0,
         fuse: true,
+        runs: false,
         flash: false,
         eff: 0.5,
         mem: 1.5,
@@ -855,6 +907,7 @@ const RUNTIMES: [Rt; 13] = [
         host_us: 20.0,
         call_us: 1000.0,
         fuse: true,
+        runs: false,
         flash: false,
         eff: 0.35,
         mem: 2.0,
@@ -875,6 +928,7 @@ const RUNTIMES: [Rt; 13] = [
         host_us: 30.0,
         call_us: 500.0,
         fuse: true,
+        runs: false,
         flash: false,
         eff: 0.25,
         mem: 2.0,
@@ -895,6 +949,7 @@ const RUNTIMES: [Rt; 13] = [
         host_us: 5.0,
         call_us: 200.0,
         fuse: true,
+        runs: false,
         flash: true,
         eff: 0.6,
         mem: 1.0,
@@ -915,6 +970,7 @@ const RUNTIMES: [Rt; 13] = [
         host_us: 0.2,
         call_us: 300.0,
         fuse: true,
+        runs: false,
         flash: true,
         eff: 0.6,
         mem: 1.2,
@@ -935,6 +991,7 @@ const RUNTIMES: [Rt; 13] = [
         host_us: 15.0,
         call_us: 300.0,
         fuse: true,
+        runs: false,
         flash: false,
         eff: 0.3,
         mem: 1.0,
@@ -961,6 +1018,7 @@ impl RuntimeProfile {
             call_overhead_us: r.call_us,
             cpu_call_overhead_us: r.cpu.call_us.unwrap_or(r.call_us),
             fuses_epilogues: r.fuse,
+            fuses_pointwise_runs: r.runs,
             fused_attention: r.flash,
             kernel_efficiency: r.eff,
             attention_share: ACCELERATOR_ATTENTION_SHARE,
@@ -1020,12 +1078,15 @@ impl RuntimeProfile {
         Ok(BUILT.get(i, || Self::from_entry(&RUNTIMES[i])))
     }
 
-    /// The runtime whose kernels this one runs, by name: `pytorch` for its variants (a kept heap, autocast),
-    /// which dispatch PyTorch's kernels and differ only around them; the runtime's own name otherwise. What a
+    /// The runtime whose kernels this one runs, by name: `pytorch` for its variants (a kept heap, autocast,
+    /// `torch.compile`), which dispatch PyTorch's kernels (compiled graphs: its cuDNN and cuBLAS calls) and
+    /// differ around them; the runtime's own name otherwise. What a
     /// device profile's measurements of a runtime (`DeviceProfile::runtime_efficiency`,
     /// `DeviceProfile::runtime_region_us`) are looked up by when the variant has none of its own.
     pub fn kernels_of(&self) -> &str {
-        if self.name == PYTORCH_KEPT_HEAP || self.name == PYTORCH_AUTOCAST {
+        if [PYTORCH_KEPT_HEAP, PYTORCH_AUTOCAST, PYTORCH_COMPILE, PYTORCH_COMPILE_AUTOCAST]
+            .contains(&self.name.as_str())
+        {
             PYTORCH_EAGER
         } else {
             &self.name
@@ -1053,9 +1114,11 @@ fn entry(name: &str) -> Result<&'static Rt> {
 fn entry_index(name: &str) -> Result<usize> {
     // Compared without case, so nothing is allocated (every model of every prediction looks its runtime
     // up here).
-    const ALIASES: [(&str, &str); 9] = [
+    const ALIASES: [(&str, &str); 11] = [
         ("trt", "tensorrt"),
         ("torch", "pytorch"),
+        ("torch-compile", "pytorch-compile"),
+        ("inductor", "pytorch-compile"),
         ("ort", "onnxruntime"),
         ("ort-web", "onnxruntime-web"),
         ("onnxruntime_web", "onnxruntime-web"),
