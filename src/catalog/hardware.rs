@@ -514,17 +514,19 @@ const GPU_TILES: [GemmTile; 2] =
 /// catalog's FP16 peak: V100S 88.92 of 130 TFLOP/s (the V100's GV100 at the V100S's 1,601 MHz), A100 40GB
 /// 247.63 of 312, A100 SXM4 80GB 258.74 of 312, H100 80GB HBM3 760.0 of 989.4 (two entries, 758.14 and
 /// 761.84), RTX 3090 75.64 of 71 (three entries, 75.48-75.88) and RTX 4090 166.44 of 165.2 (four 24 GB entries,
-/// 162.35-171.06). The GeForce cards exceed their quoted peak (their clocks run above the quoted boost under
+/// 162.35-171.06); RTX 5090 229.39 of 209.5 (the mean of its four 32 GB entries, 220.90-237.63, in the commit of
+/// 2026-01-12, bce6dd2). The GeForce cards exceed their quoted peak (their clocks run above the quoted boost under
 /// GPU Boost) and are taken at 1. It is the large tile's efficiency on that GPU ([`GPU_TILES`] for the others:
 /// the T4, whose entries run at its power-limited clock, the L4, the A30 and the A100 PCIe have none), the small
 /// tile's in the same proportion. Measured at FP16, taken for every tensor-core precision.
-const GPU_GEMM_SHARE: [(&str, f64); 6] = [
+const GPU_GEMM_SHARE: [(&str, f64); 7] = [
     ("cuda:v100", 88.92 / 130.0),
     ("cuda:a100-40gb", 247.63 / 312.0),
     ("cuda:a100-80gb", 258.74 / 312.0),
     ("cuda:h100-sxm", 760.0 / 989.4),
     ("cuda:rtx3090", 1.0),
     ("cuda:rtx4090", 1.0),
+    ("cuda:rtx5090", 1.0),
 ];
 /// CPU GEMMs (oneDNN/MLAS/XNNPACK) split work per thread in blocks; ~75 % of FMA peak on large blocks.
 const CPU_TILES: [GemmTile; 2] =
@@ -544,7 +546,7 @@ const A100_BOOST_MHZ: f64 = 1410.0;
 /// The boost clock each catalog GPU's peaks are quoted at, MHz, its FP32 lanes per SM (an AMD GPU's per
 /// compute unit), and where the clock comes from. The FP32 peak is SMs × lanes × 2 × clock (a test checks each
 /// row against the device's `peak_tflops.fp32`); the clock sets a kernel's fixed cost ([`CUDA_KERNEL_CYCLES`]).
-pub const GPU_BOOST: [(&str, f64, u32, &str); 11] = [
+pub const GPU_BOOST: [(&str, f64, u32, &str); 12] = [
     ("cuda:h100-sxm", 1980.0, 128, "NVIDIA H100 SXM5: 1,980 MHz boost (TechPowerUp GPU database; 66.9 FP32 TFLOPS = 132 SMs x 128 x 2 x 1.98 GHz)"),
     ("cuda:a100-40gb", 1410.0, 64, "NVIDIA A100 Tensor Core GPU Architecture whitepaper: 1,410 MHz boost, 64 FP32 cores per SM"),
     ("cuda:a100-80gb", 1410.0, 64, "NVIDIA A100 Tensor Core GPU Architecture whitepaper: 1,410 MHz boost, 64 FP32 cores per SM"),
@@ -555,12 +557,13 @@ pub const GPU_BOOST: [(&str, f64, u32, &str); 11] = [
     ("cuda:l4", 2040.0, 128, "NVIDIA L4: 2,040 MHz boost (TechPowerUp GPU database, U; 30.3 FP32 TFLOPS = 58 SMs x 128 x 2 x 2.04 GHz)"),
     ("cuda:rtx4090", 2520.0, 128, "NVIDIA Ada GPU Architecture whitepaper: RTX 4090 boost 2,520 MHz, 128 FP32 cores per SM"),
     ("cuda:rtx3090", 1695.0, 128, "NVIDIA Ampere GA102 GPU Architecture whitepaper: RTX 3090 boost 1,695 MHz, 128 FP32 cores per SM"),
+    ("cuda:rtx5090", 2407.0, 128, "NVIDIA GeForce RTX 5090 (GB202): 2,407 MHz boost, 170 SMs of 128 FP32 cores (21,760), 104.8 FP32 TFLOPS (Tom's Hardware review, Jarred Walton, as reprinted by Linux Format May 2025)"),
     ("rocm:mi250", 1700.0, 64, "AMD Instinct MI250: 1,700 MHz peak engine clock (AMD datasheet), 64 FP32 lanes per CU"),
 ];
 /// The L2 cache the SMs (CUs) of each catalog GPU share, MB, and where the size comes from. A kernel whose
 /// inputs, outputs and weights together fit in it reads its inputs where their producer left them, at the
 /// L2's rate ([`GPU_L2_RATE`]), and only its weights from DRAM.
-const GPU_L2: [(&str, f64, &str); 11] = [
+const GPU_L2: [(&str, f64, &str); 12] = [
     ("cuda:h100-sxm", 50.0, "NVIDIA H100 Tensor Core GPU Architecture whitepaper: 50 MB L2 (H100 SXM5)"),
     ("cuda:a100-40gb", 40.0, "NVIDIA A100 Tensor Core GPU Architecture whitepaper: 40 MB L2"),
     ("cuda:a100-80gb", 40.0, "NVIDIA A100 Tensor Core GPU Architecture whitepaper: 40 MB L2"),
@@ -571,12 +574,13 @@ const GPU_L2: [(&str, f64, &str); 11] = [
     ("cuda:l4", 48.0, "AD104's 48 MB L2 (NVIDIA Ada GPU Architecture whitepaper, RTX 4070 Ti column; U for the L4)"),
     ("cuda:rtx4090", 72.0, "NVIDIA Ada GPU Architecture whitepaper: 72 MB L2 (RTX 4090)"),
     ("cuda:rtx3090", 6.0, "NVIDIA Ampere GA102 GPU Architecture whitepaper: 6,144 KB L2 (RTX 3090)"),
+    ("cuda:rtx5090", 96.0, "NVIDIA GeForce RTX 5090: 96 MB L2 (Tom's Hardware review specifications)"),
     ("rocm:mi250", 8.0, "AMD CDNA 2 Architecture whitepaper: 8 MB L2 per GCD"),
 ];
 /// Dense TF32 tensor-core peak of the catalog GPUs that have one, TFLOP/s, and where it comes from: NVIDIA
 /// Ampere and later (half the dense FP16/BF16 tensor rate). Volta (V100) and Turing (T4) have no TF32 units and
 /// AMD's CDNA 2 (MI250) no TF32 format, so a `tf32` model computes at their FP32 rate.
-const GPU_TF32: [(&str, f64, &str); 8] = [
+const GPU_TF32: [(&str, f64, &str); 9] = [
     ("cuda:h100-sxm", 494.7, "NVIDIA H100 datasheet: TF32 Tensor Core 989.4 TFLOPS with sparsity, 494.7 dense (REFERENCE-FACTS)"),
     ("cuda:a100-40gb", 156.0, "NVIDIA A100 datasheet: TF32 Tensor Core 156 TFLOPS dense (REFERENCE-FACTS)"),
     ("cuda:a100-80gb", 156.0, "NVIDIA A100 datasheet: TF32 Tensor Core 156 TFLOPS dense (REFERENCE-FACTS)"),
@@ -585,6 +589,7 @@ const GPU_TF32: [(&str, f64, &str); 8] = [
     ("cuda:l4", 60.0, "NVIDIA L4 datasheet: TF32 Tensor Core 120 TFLOPS with sparsity, halved for dense"),
     ("cuda:rtx4090", 82.6, "NVIDIA Ada GPU Architecture whitepaper: RTX 4090 peak TF32 Tensor 82.6 TFLOPS dense"),
     ("cuda:rtx3090", 35.6, "NVIDIA Ampere GA102 GPU Architecture whitepaper: RTX 3090 peak TF32 Tensor 35.6 TFLOPS dense (71 with sparsity)"),
+    ("cuda:rtx5090", 104.8, "RTX 5090 TF32 Tensor dense at its FP32 rate, as the GeForce RTX 4090's 82.6 and 3090's 35.6 (U: the RTX Blackwell whitepaper's table not read)"),
 ];
 /// On a CUDA GPU with one FP32 pipe per SM sub-partition (64 FP32 lanes per SM, [`GPU_BOOST`]: Volta, Turing,
 /// GA100), the share of the FP32 peak a GEMM tile on the CUDA cores sustains over the share of the tensor peak
@@ -717,7 +722,7 @@ const fn peaks(fp32: f64, fp16: f64, bf16: f64, int8: f64, int4: f64) -> Peaks {
 
 use MemoryPool::{Dedicated, Host};
 
-const DEVICES: [Dev; 31] = [
+const DEVICES: [Dev; 32] = [
     Dev { id: "cuda:h100-sxm", name: "NVIDIA H100 SXM5 80GB", peaks: peaks(66.9, 989.4, 989.4, 1978.9, 0.0), bw: 3350.0, bw_eff: 0.62, mem_gb: 80.0, pool: Dedicated, tdp: 700.0, clock: 1.0, units: 132, kind: Kind::Gpu, host_cores: 16, source: "NVIDIA H100 datasheet via glennklockwood.com/garden/processors/h100; bandwidth efficiency 2,090/3,350 GB/s measured by Habitat" },
     Dev { id: "cuda:a100-40gb", name: "NVIDIA A100 SXM4 40GB", peaks: peaks(19.5, 312.0, 312.0, 624.0, 1248.0), bw: 1555.0, bw_eff: 0.75, mem_gb: 40.0, pool: Dedicated, tdp: 400.0, clock: 1.0, units: 108, kind: Kind::Gpu, host_cores: 16, source: "NVIDIA A100 datasheet (glennklockwood A100); bandwidth efficiency 1,160/1,555 GB/s measured by Habitat" },
     Dev { id: "cuda:a100-80gb", name: "NVIDIA A100 SXM4 80GB", peaks: peaks(19.5, 312.0, 312.0, 624.0, 1248.0), bw: 2039.0, bw_eff: 0.75, mem_gb: 80.0, pool: Dedicated, tdp: 400.0, clock: 1.0, units: 108, kind: Kind::Gpu, host_cores: 16, source: "NVIDIA A100 datasheet (80GB SXM: 2,039 GB/s); bandwidth efficiency as A100-40GB (Habitat)" },
@@ -727,6 +732,7 @@ const DEVICES: [Dev; 31] = [
     Dev { id: "cuda:t4", name: "NVIDIA T4 16GB", peaks: peaks(8.1, 65.0, 0.0, 130.0, 260.0), bw: 320.0, bw_eff: 239.0 / 320.0, mem_gb: 16.0, pool: Dedicated, tdp: 70.0, clock: T4_SUSTAINED_CLOCK, units: 40, kind: Kind::Gpu, host_cores: 16, source: "NVIDIA T4 datasheet: FP32 8.1 TF, FP16 65 TF, INT8 130 TOPS, INT4 260 TOPS, 320 GB/s GDDR6, 70 W, 40 SMs; bandwidth efficiency 239/320 measured by Habitat; no BF16" },
     Dev { id: "cuda:l4", name: "NVIDIA L4 24GB", peaks: peaks(30.3, 121.0, 121.0, 242.5, 0.0), bw: 300.0, bw_eff: 254.0 / 300.0, mem_gb: 24.0, pool: Dedicated, tdp: 72.0, clock: 1.0, units: 58, kind: Kind::Gpu, host_cores: 16, source: "NVIDIA L4 datasheet: FP32 30.3 TF, FP16 242 TF and INT8 485 TOPS with sparsity (halved for dense), 300 GB/s, 72 W, 58 SMs; bandwidth efficiency 254/300 measured by Habitat" },
     Dev { id: "cuda:rtx4090", name: "NVIDIA GeForce RTX 4090", peaks: peaks(82.6, 165.2, 165.2, 660.6, 1321.2), bw: 1008.0, bw_eff: 921.3 / 1008.0, mem_gb: 24.0, pool: Dedicated, tdp: 450.0, clock: 1.0, units: 128, kind: Kind::Gpu, host_cores: 16, source: "Ada whitepaper via waredb.com/gigagpu.com: FP32 82.6 TF, FP16 tensor 165.2 TF with FP32 accumulate, INT8 660.6 TOPS, 1,008 GB/s, 450 W, 128 SMs; bandwidth efficiency 921.3/1,008 GB/s: clpeak's global memory bandwidth (reads of 16-wide float vectors) on an RTX 4090 held to 248 W under Windows, krrishnarraj/clpeak issue #106 (2023-05-20); a read-only probe" },
+    Dev { id: "cuda:rtx5090", name: "NVIDIA GeForce RTX 5090", peaks: peaks(104.8, 209.5, 209.5, 838.0, 0.0), bw: 1792.0, bw_eff: DEFAULT_BW_EFF, mem_gb: 32.0, pool: Dedicated, tdp: 575.0, clock: 1.0, units: 170, kind: Kind::Gpu, host_cores: 16, source: "NVIDIA GeForce RTX 5090 (Blackwell GB202; Tom's Hardware review specifications, Jarred Walton, reprinted by Linux Format May 2025): 170 SMs, FP32 104.8 TF, FP16 tensor 838 TFLOPS with sparsity and FP16 accumulate, so 209.5 dense with FP32 accumulate at GeForce's half rate as the RTX 4090's 165.2 of 330.3 (U), BF16 alike; INT8 838 TOPS dense (U: FP8's rate); no INT4 tensor path (FP4 instead); 32 GB GDDR7 at 28 Gb/s on 512 bits, 1,792 GB/s; 575 W; bandwidth efficiency the catalog's default (no measurement found)" },
     Dev { id: "cuda:rtx3090", name: "NVIDIA GeForce RTX 3090", peaks: peaks(35.58, 71.0, 71.0, 284.0, 568.0), bw: 936.2, bw_eff: 894.5 / 936.2, mem_gb: 24.0, pool: Dedicated, tdp: 350.0, clock: 1.0, units: 82, kind: Kind::Gpu, host_cores: 16, source: "NVIDIA Ampere GA102 GPU Architecture whitepaper (RTX 3090 column): 82 SMs, FP32 35.6 TF, FP16 and BF16 tensor 71 TF with FP32 accumulate (dense), INT8 284 TOPS, INT4 568 TOPS, 384-bit GDDR6X at 19.5 Gbps = 936.2 GB/s, 24 GB, 350 W total graphics power; bandwidth efficiency 894.5/936.2 GB/s: a sustained-read probe on an RTX 3090 (sm_86), Don-Chad/ninfer-3090 pull request #17 (open, 2026-09-01); a read-only probe" },
     Dev { id: "rocm:mi250", name: "AMD Instinct MI250 (one GCD)", peaks: peaks(22.6, 181.0, 181.0, 181.0, 0.0), bw: 1638.4, bw_eff: DEFAULT_BW_EFF, mem_gb: 64.0, pool: Dedicated, tdp: 250.0, clock: 1.0, units: 104, kind: Kind::Gpu, host_cores: 16, source: "AMD MI250 datasheet (package: FP32 vector 45.3 TF, FP16/BF16/INT8 362 TF, 3,277 GB/s, 128 GB, 500 W, 208 CUs) halved: frameworks see each of the two GCDs as one device" },
     Dev { id: "mps:m1", name: "Apple M1 (8-core GPU)", peaks: peaks(2.6, 2.6, 0.0, 0.0, 0.0), bw: 68.25, bw_eff: DEFAULT_BW_EFF, mem_gb: 16.0, pool: Host, tdp: 20.0, clock: 1.0, units: 8, kind: Kind::SerialGpu(10.0), host_cores: 8, source: "Apple M1: 8-core GPU 2.6 TF FP32 (FP16 same rate), LPDDR4X-4266 128-bit 68.25 GB/s unified; PyTorch MPS uses one command queue per process" },
@@ -757,7 +763,7 @@ const DEVICES: [Dev; 31] = [
 /// (e.g. reviews of the fanless M1/M2 MacBook Air show GPU clocks falling after a few minutes; 28 W laptop
 /// CPUs fall from turbo to base clocks once their short power limit expires, typically within 30-60 s);
 /// reliability U.
-const POWER: [(&str, f64, f64, f64); 31] = [
+const POWER: [(&str, f64, f64, f64); 32] = [
     ("cuda:h100-sxm", 70.0, 0.0, 1.0),
     ("cuda:a100-40gb", 50.0, 0.0, 1.0),
     ("cuda:a100-80gb", 55.0, 0.0, 1.0),
@@ -768,6 +774,7 @@ const POWER: [(&str, f64, f64, f64); 31] = [
     ("cuda:l4", 16.0, 0.0, 1.0),
     ("cuda:rtx4090", 25.0, 0.0, 1.0),
     ("cuda:rtx3090", 25.0, 0.0, 1.0),
+    ("cuda:rtx5090", 30.0, 0.0, 1.0),
     ("rocm:mi250", 45.0, 0.0, 1.0),
     ("mps:m1", 2.0, 300.0, 0.75),
     ("mps:m2", 2.0, 300.0, 0.75),
@@ -820,11 +827,12 @@ pub fn default_runtime(platform: Platform) -> &'static str {
 }
 
 /// Short device aliases (`cuda:h100`, `cuda:a100`, `webgpu:igpu`, …).
-const DEVICE_ALIASES: [(&str, &str); 9] = [
+const DEVICE_ALIASES: [(&str, &str); 10] = [
     ("cuda:h100", "cuda:h100-sxm"),
     ("cuda:a100", "cuda:a100-40gb"),
     ("cuda:4090", "cuda:rtx4090"),
     ("cuda:3090", "cuda:rtx3090"),
+    ("cuda:5090", "cuda:rtx5090"),
     ("webgpu:igpu", "webgpu:integrated"),
     ("webgpu:dgpu", "webgpu:discrete"),
     ("webgpu:software", "webgpu:fallback"),
@@ -834,8 +842,8 @@ const DEVICE_ALIASES: [(&str, &str); 9] = [
 
 /// The compute capability of each catalog CUDA GPU, major × 10 + minor (NVIDIA's CUDA GPUs list,
 /// developer.nvidia.com/cuda-gpus: V100 7.0, T4 7.5, A100 and A30 8.0, RTX 3090 8.6, L4 and RTX 4090 8.9,
-/// H100 9.0).
-const CUDA_COMPUTE_CAPABILITY: [(&str, u32); 10] = [
+/// H100 9.0, RTX 5090 12.0).
+const CUDA_COMPUTE_CAPABILITY: [(&str, u32); 11] = [
     ("cuda:h100-sxm", 90),
     ("cuda:a100-40gb", 80),
     ("cuda:a100-80gb", 80),
@@ -846,6 +854,7 @@ const CUDA_COMPUTE_CAPABILITY: [(&str, u32); 10] = [
     ("cuda:l4", 89),
     ("cuda:rtx4090", 89),
     ("cuda:rtx3090", 86),
+    ("cuda:rtx5090", 120),
 ];
 
 /// The cores of the catalog CPUs whose datasheet the entry quotes: who made them (`DeviceProfile::cpu_vendor`)

@@ -241,7 +241,7 @@ pub const CLASSES: [&str; 5] = ["datacenter GPU", "consumer GPU", "CPU", "NPU", 
 
 /// The catalog's CUDA/ROCm GPUs sold as desktop graphics cards, reported with the consumer GPUs (the M1's MPS)
 /// rather than the datacenter ones.
-pub const CONSUMER_GPUS: [&str; 2] = ["cuda:rtx4090", "cuda:rtx3090"];
+pub const CONSUMER_GPUS: [&str; 3] = ["cuda:rtx4090", "cuda:rtx3090", "cuda:rtx5090"];
 
 impl Case {
     /// The row prepared, or why it cannot be predicted (a precision, runtime or missing batch size the
