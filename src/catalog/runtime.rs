@@ -74,8 +74,13 @@ pub struct RuntimeProfile {
     /// TensorFlow.js's backend pool). Otherwise each model keeps its own arena (activations and workspace)
     /// allocated from its first run on (ONNX Runtime session arenas, TensorRT execution contexts).
     pub shared_allocator: bool,
-    /// First-run cost per distinct kernel: shader/pipeline compilation, kernel selection, session set-up, µs.
+    /// First-run cost per distinct kernel: shader/pipeline compilation, kernel selection, session set-up, µs;
+    /// per operator where the runtime compiles the whole graph ([`RuntimeProfile::compiles_every_operator`]).
     pub compile_us_per_kernel: f64,
+    /// The first call traces and compiles the model's whole graph, every operator it runs, repeated layers
+    /// included (TorchInductor: Dynamo traces each call, Inductor lowers each node and generates the run's
+    /// kernels), rather than building one kernel per distinct shape.
+    pub compiles_every_operator: bool,
     /// The model's weights stay FP32 and each call casts every weight a matrix product or convolution reads to
     /// the model's FP16/BF16 precision first (PyTorch's `torch.autocast`: the cast cache lives only as long as
     /// the autocast region, one forward call): one more kernel per weight tensor, reading 4 and writing 2
@@ -217,6 +222,7 @@ struct Rt {
     call_us: f64,
     fuse: bool,
     runs: bool,
+    whole_graph: bool,
     flash: bool,
     eff: f64,
     mem: f64,
@@ -721,6 +727,7 @@ const PYTORCH: Rt = Rt {
     call_us: 20.0,
     fuse: false,
     runs: false,
+    whole_graph: false,
     flash: true,
     eff: 0.9,
     mem: 1.05,
@@ -754,7 +761,15 @@ const PYTORCH: Rt = Rt {
 /// On a CPU TorchInductor runs convolutions through oneDNN in channels-last and generates C++ loops for the rest
 /// (`bench/real/compile_probe.py` on the development VM: ResNet-50 at batch 1 no faster than eager,
 /// MobileNet-v2 and EfficientNet-B0 1.5x faster); that path is not modelled yet, so the runtime lists GPUs only.
-const PYTORCH_COMPILE_SOURCE: &str = "torch.compile (TorchInductor, default mode) on a GPU: runs of element-wise operators generated as one kernel each, convolutions and GEMMs left to cuDNN and cuBLAS at eager efficiency; convolution graphs channels-last on CUDA (decide_layout_opt; no cuDNN transposes); host time per kernel and per call as eager's (U: no CUDA graphs in the default mode)";
+/// `torch.compile`'s first call, µs per operator of the model (`RuntimeProfile::compiles_every_operator`):
+/// `bench/real/compile_probe.py` on the 2-vCPU Xeon VM with cold caches (session 56,
+/// `results/compile-probe-xeon-vm-s56.txt`; TorchInductor's on-disk caches make a repeat far faster) took
+/// 41.7 s for ResNet-50 (174 operators in the catalog: 240 ms each), 18.6 s for MobileNet-v2 (151: 123 ms) and
+/// 31.0 s for EfficientNet-B0 (206: 150 ms); the median. Measured on the CPU path (C++ kernels); on a GPU
+/// Triton compiles the generated kernels instead, in parallel workers (U there).
+const TORCH_COMPILE_US_PER_OPERATOR: f64 = 150_000.0;
+
+const PYTORCH_COMPILE_SOURCE: &str = "torch.compile (TorchInductor, default mode) on a GPU: runs of element-wise operators generated as one kernel each, convolutions and GEMMs left to cuDNN and cuBLAS at eager efficiency; convolution graphs channels-last on CUDA (decide_layout_opt; no cuDNN transposes); host time per kernel and per call as eager's (U: no CUDA graphs in the default mode); the first call compiles the whole graph, 150 ms per operator (bench/real/compile_probe.py, the development VM's CPU path with cold caches; U on a GPU)";
 
 /// First-run costs per distinct kernel (`compile_us`), reliability U: TensorRT and QNN load prebuilt
 /// engines/context binaries (their cost is the load); PyTorch pays cuBLAS/cuDNN handle creation and heuristics
@@ -771,6 +786,7 @@ const RUNTIMES: [Rt; 15] = [
         call_us: 10.0,
         fuse: true,
         runs: false,
+        whole_graph: false,
         flash: true,
         eff: 1.0,
         mem: 1.0,
@@ -804,6 +820,8 @@ const RUNTIMES: [Rt; 15] = [
     Rt {
         name: PYTORCH_COMPILE,
         runs: true,
+        whole_graph: true,
+        compile_us: TORCH_COMPILE_US_PER_OPERATOR,
         nchw_convs: false,
         platforms: &[Cuda, Rocm],
         source: PYTORCH_COMPILE_SOURCE,
@@ -812,6 +830,8 @@ const RUNTIMES: [Rt; 15] = [
     Rt {
         name: PYTORCH_COMPILE_AUTOCAST,
         runs: true,
+        whole_graph: true,
+        compile_us: TORCH_COMPILE_US_PER_OPERATOR,
         nchw_convs: false,
         autocast: true,
         platforms: &[Cuda, Rocm],
@@ -824,6 +844,7 @@ const RUNTIMES: [Rt; 15] = [
         call_us: 30.0,
         fuse: true,
         runs: false,
+        whole_graph: false,
         flash: true,
         eff: 0.85,
         mem: 1.1,
@@ -845,6 +866,7 @@ const RUNTIMES: [Rt; 15] = [
         call_us: 20.0,
         fuse: true,
         runs: false,
+        whole_graph: false,
         flash: true,
         eff: 0.9,
         mem: 1.05,
@@ -866,6 +888,7 @@ const RUNTIMES: [Rt; 15] = [
         call_us: QNN_CALL_US,
         fuse: true,
         runs: false,
+        whole_graph: false,
         flash: true,
         eff: 0.6,
         mem: 1.0,
@@ -887,6 +910,7 @@ const RUNTIMES: [Rt; 15] = [
         call_us: 150.0,
         fuse: true,
         runs: false,
+        whole_graph: false,
         flash: false,
         eff: 0.5,
         mem: 1.5,
@@ -908,6 +932,7 @@ const RUNTIMES: [Rt; 15] = [
         call_us: 1000.0,
         fuse: true,
         runs: false,
+        whole_graph: false,
         flash: false,
         eff: 0.35,
         mem: 2.0,
@@ -929,6 +954,7 @@ const RUNTIMES: [Rt; 15] = [
         call_us: 500.0,
         fuse: true,
         runs: false,
+        whole_graph: false,
         flash: false,
         eff: 0.25,
         mem: 2.0,
@@ -950,6 +976,7 @@ const RUNTIMES: [Rt; 15] = [
         call_us: 200.0,
         fuse: true,
         runs: false,
+        whole_graph: false,
         flash: true,
         eff: 0.6,
         mem: 1.0,
@@ -971,6 +998,7 @@ const RUNTIMES: [Rt; 15] = [
         call_us: 300.0,
         fuse: true,
         runs: false,
+        whole_graph: false,
         flash: true,
         eff: 0.6,
         mem: 1.2,
@@ -992,6 +1020,7 @@ const RUNTIMES: [Rt; 15] = [
         call_us: 300.0,
         fuse: true,
         runs: false,
+        whole_graph: false,
         flash: false,
         eff: 0.3,
         mem: 1.0,
@@ -1028,6 +1057,7 @@ impl RuntimeProfile {
             context_mb: r.context,
             shared_allocator: r.shared_alloc,
             compile_us_per_kernel: r.compile_us,
+            compiles_every_operator: r.whole_graph,
             prefill_logits_every_position: r.logits_all,
             casts_weights_per_call: r.autocast,
             fp32_as_tf32: r.tf32,

@@ -176,9 +176,14 @@ fn model_cold_start(prep: &Prepared, i: usize, source_gbps: f64, warmup: u32) ->
         0.0
     };
     let work = m.work();
-    // Each listed operator is one distinct kernel shape; repeated layers reuse it.
-    let distinct = (work.prefill.len() + work.decode_step.len()) as f64;
-    let compile_ms = distinct * m.runtime.compile_us_per_kernel / 1e3;
+    // Each listed operator is one distinct kernel shape; repeated layers reuse it, except under a runtime
+    // that compiles the whole graph, which processes every operator the model runs.
+    let compiled = if m.runtime.compiles_every_operator {
+        work.prefill.iter().chain(&work.decode_step).map(|o| o.repeat).sum::<f64>()
+    } else {
+        (work.prefill.len() + work.decode_step.len()) as f64
+    };
+    let compile_ms = compiled * m.runtime.compile_us_per_kernel / 1e3;
     let warmup_ms = f64::from(warmup) * solo.latency_ms;
     ModelColdStart {
         name: m.spec.name.clone(),
