@@ -135,11 +135,12 @@ pub struct Op {
     /// `RuntimeProfile::prefill_logits_every_position`); 0 for any other operator.
     pub prompt_rows: f64,
     /// An element-wise operator applied to the output of the element-wise operator just before it (the
-    /// activation after a batch norm, the residual add after one, the activation after the add): under a
-    /// runtime that generates one kernel per run of them (`RuntimeProfile::fuses_pointwise_runs`) it is no
-    /// kernel of its own, and of what it moves only its other inputs cross memory ([`Op::run_extra_elems`]).
-    /// Kept on the operator, so a model's cost stays a sum over its operators in any order. Set by the
-    /// catalog's convolutional networks; false for anything else.
+    /// activation after a batch norm, the residual add after one, the activation after the add), or a norm
+    /// applied to it (a transformer's layer norm after its residual add): under a runtime that generates one
+    /// kernel per run of them (`RuntimeProfile::fuses_pointwise_runs`) it is no kernel of its own, and of what it
+    /// moves only what the run does not hand it crosses memory ([`Op::run_extra_elems`]). Kept on the operator,
+    /// so a model's cost stays a sum over its operators in any order. Set by the catalog's convolutional
+    /// networks and transformer stacks; false for anything else.
     pub joins_run: bool,
 }
 
@@ -214,11 +215,13 @@ impl Op {
         }
     }
 
-    /// Elements an operator that joins a run ([`Op::joins_run`]) reads beyond the tensor the run hands it: what
-    /// it moves less a read and a write of that tensor (a residual add's shortcut; nothing for an activation or
-    /// a batch norm).
+    /// Elements an operator that joins a run ([`Op::joins_run`]) moves beyond the tensor the run hands it. An
+    /// element-wise one writes in the run's stead: what it moves less a read and a write of that tensor (a
+    /// residual add's shortcut; nothing for an activation or a batch norm). A norm writes its own output besides
+    /// the run's (the residual stream lives on): what it moves less its read.
     pub fn run_extra_elems(&self) -> f64 {
-        crate::minmax::max(self.act_elems - 2.0 * self.activation_elems(), 0.0)
+        let handed = if self.class == OpClass::Norm { 1.0 } else { 2.0 };
+        crate::minmax::max(self.act_elems - handed * self.activation_elems(), 0.0)
     }
 
     /// Elements an activation applies its function to: the elements it writes, or half of those it moves when
@@ -488,7 +491,9 @@ impl TxStack {
         let attentions = sublayers - 1.0;
         out.extend(
             [
-                Op::norm(rows * d).times(sublayers),
+                // Each norm reads the residual stream a residual add (or the embedding's position add) wrote
+                // just before it: it joins that run ([`Op::joins_run`]).
+                Op { joins_run: true, ..Op::norm(rows * d).times(sublayers) },
                 Op::linear(rows, d, q + 2.0 * kv),
                 Op {
                     score_kernels: if masked { 2.0 } else { 1.0 },

@@ -46,9 +46,10 @@ pub struct RuntimeProfile {
     /// Element-wise epilogues (bias, activation, residual, batch norm) are fused into the producing kernel.
     pub fuses_epilogues: bool,
     /// Element-wise operators that follow one another run as one generated kernel, which reads the run's
-    /// inputs once and writes its output once, but stay apart from the convolution or matrix product before
-    /// them (TorchInductor: pointwise nodes fuse with each other; convolutions and GEMMs are extern calls into
-    /// cuDNN and cuBLAS). Without epilogue fusion only.
+    /// inputs once and writes its output once, and a norm after them joins that kernel; they stay apart from
+    /// the convolution or matrix product before them (TorchInductor: pointwise nodes fuse with each other and
+    /// into the reduction after them; convolutions and GEMMs are extern calls into cuDNN and cuBLAS). Without
+    /// epilogue fusion only.
     pub fuses_pointwise_runs: bool,
     /// Attention runs as one fused kernel that never writes the score matrix to memory, on devices that
     /// compute its softmax beside the products (not on NPUs: `DeviceProfile::fuses_attention`), unless the
@@ -744,11 +745,20 @@ const PYTORCH: Rt = Rt {
     source: "eager mode: host time per kernel on GPUs 50.5 µs (PYTORCH_GPU_HOST_US: ~5-25 µs CPU dispatch per op, jiahuanglin.xyz 'From PyTorch op to kernel launch', scaled by the published rows' fit; DeepLearningExamples ResNet-50 latency flat from batch 1 to 4, a host floor); no epilogue fusion; SDPA flash attention (PyTorch 2 docs); cuBLAS/cuDNN heuristics; caching allocator; CUDA context + cuBLAS/cuDNN handles ~500 MB; on Ampere and later GPUs fp32 convolutions run as TF32 (torch.backends.cudnn.allow_tf32 defaults to True) and fp32 matrix products do not (torch.backends.cuda.matmul.allow_tf32 defaults to False since PyTorch 1.12; PyTorch docs, CUDA semantics, TensorFloat-32 on Ampere and later devices); NCHW tensors unless the model is channels-last, so cuDNN transposes each tensor-core convolution's input to NHWC, and on the V100 and T4 its output back (nchwToNhwcKernel / nhwcToNchwKernel in Nsight traces; timm's NHWC result files 1.09-1.21x its NCHW ones)",
 };
 
+/// `torch.compile`'s first call, µs per operator of the model (`RuntimeProfile::compiles_every_operator`):
+/// `bench/real/compile_probe.py` on the 2-vCPU Xeon VM with cold caches (session 56,
+/// `results/compile-probe-xeon-vm-s56.txt`; TorchInductor's on-disk caches make a repeat far faster) took
+/// 41.7 s for ResNet-50 (174 operators in the catalog: 240 ms each), 18.6 s for MobileNet-v2 (151: 123 ms) and
+/// 31.0 s for EfficientNet-B0 (206: 150 ms); the median. Measured on the CPU path (C++ kernels); on a GPU
+/// Triton compiles the generated kernels instead, in parallel workers (U there).
+const TORCH_COMPILE_US_PER_OPERATOR: f64 = 150_000.0;
+
 /// What `pytorch-compile` models, from TorchInductor's source (`torch/_inductor`, PyTorch 2.15 as
 /// `bench/real/.venv` installs it) and timm's dynamo result files:
-/// - Element-wise operators that follow one another are generated as one kernel
-///   (`RuntimeProfile::fuses_pointwise_runs`). Convolutions and matrix products stay calls into cuDNN and
-///   cuBLAS, at eager PyTorch's efficiency: the default mode autotunes no GEMM templates (`max-autotune` does).
+/// - Element-wise operators that follow one another are generated as one kernel, and a transformer's layer
+///   norm joins the residual add before it (`RuntimeProfile::fuses_pointwise_runs`). Convolutions and matrix
+///   products stay calls into cuDNN and cuBLAS, at eager PyTorch's efficiency: the default mode autotunes no
+///   GEMM templates (`max-autotune` does).
 /// - Convolution graphs run channels-last on CUDA: `GraphLowering.decide_layout_opt` turns the layout
 ///   optimisation on (`config.layout_optimization`, default on except on ROCm) unless a grouped convolution
 ///   with more than one input channel per group appears; a depthwise convolution has one, and no catalog
@@ -761,15 +771,7 @@ const PYTORCH: Rt = Rt {
 /// On a CPU TorchInductor runs convolutions through oneDNN in channels-last and generates C++ loops for the rest
 /// (`bench/real/compile_probe.py` on the development VM: ResNet-50 at batch 1 no faster than eager,
 /// MobileNet-v2 and EfficientNet-B0 1.5x faster); that path is not modelled yet, so the runtime lists GPUs only.
-/// `torch.compile`'s first call, µs per operator of the model (`RuntimeProfile::compiles_every_operator`):
-/// `bench/real/compile_probe.py` on the 2-vCPU Xeon VM with cold caches (session 56,
-/// `results/compile-probe-xeon-vm-s56.txt`; TorchInductor's on-disk caches make a repeat far faster) took
-/// 41.7 s for ResNet-50 (174 operators in the catalog: 240 ms each), 18.6 s for MobileNet-v2 (151: 123 ms) and
-/// 31.0 s for EfficientNet-B0 (206: 150 ms); the median. Measured on the CPU path (C++ kernels); on a GPU
-/// Triton compiles the generated kernels instead, in parallel workers (U there).
-const TORCH_COMPILE_US_PER_OPERATOR: f64 = 150_000.0;
-
-const PYTORCH_COMPILE_SOURCE: &str = "torch.compile (TorchInductor, default mode) on a GPU: runs of element-wise operators generated as one kernel each, convolutions and GEMMs left to cuDNN and cuBLAS at eager efficiency; convolution graphs channels-last on CUDA (decide_layout_opt; no cuDNN transposes); host time per kernel and per call as eager's (U: no CUDA graphs in the default mode); the first call compiles the whole graph, 150 ms per operator (bench/real/compile_probe.py, the development VM's CPU path with cold caches; U on a GPU)";
+const PYTORCH_COMPILE_SOURCE: &str = "torch.compile (TorchInductor, default mode) on a GPU: runs of element-wise operators generated as one kernel each (a layer norm joins the residual add before it), convolutions and GEMMs left to cuDNN and cuBLAS at eager efficiency; convolution graphs channels-last on CUDA (decide_layout_opt; no cuDNN transposes); host time per kernel and per call as eager's (U: no CUDA graphs in the default mode); the first call compiles the whole graph, 150 ms per operator (bench/real/compile_probe.py, the development VM's CPU path with cold caches; U on a GPU)";
 
 /// First-run costs per distinct kernel (`compile_us`), reliability U: TensorRT and QNN load prebuilt
 /// engines/context binaries (their cost is the load); PyTorch pays cuBLAS/cuDNN handle creation and heuristics
