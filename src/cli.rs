@@ -671,29 +671,37 @@ fn list_hardware(json: bool) -> String {
     )
 }
 
-/// `mmperf runtimes`.
+/// `mmperf runtimes`. `fusion`: element-wise epilogues folded into their producer (`epilogue`), runs of them
+/// generated as one kernel each (`runs`, `torch.compile`), or each a kernel of its own (`none`).
 fn list_runtimes() -> String {
     let mut out = String::new();
     w!(
         out,
-        "{:<16} {:>9} {:>9} {:>6} {:>6} {:>6} {:>7}  platforms",
+        "{:<24} {:>9} {:>9} {:>8} {:>6} {:>6} {:>7}  platforms",
         "runtime",
         "host µs",
         "call µs",
-        "fuse",
+        "fusion",
         "flash",
         "eff",
         "cpu eff"
     );
     for r in RuntimeProfile::all() {
         let platforms: Vec<&str> = r.platforms.iter().map(|p| p.name()).collect();
+        let fusion = if r.fuses_epilogues {
+            "epilogue"
+        } else if r.fuses_pointwise_runs {
+            "runs"
+        } else {
+            "none"
+        };
         w!(
             out,
-            "{:<16} {:>9.1} {:>9.1} {:>6} {:>6} {:>6.2} {:>7.2}  {}",
+            "{:<24} {:>9.1} {:>9.1} {:>8} {:>6} {:>6.2} {:>7.2}  {}",
             r.name,
             r.host_overhead_us,
             r.call_overhead_us,
-            r.fuses_epilogues,
+            fusion,
             r.fused_attention,
             r.kernel_efficiency,
             r.cpu_kernel_efficiency,

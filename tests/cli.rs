@@ -216,6 +216,17 @@ fn catalogs_list_models_and_devices() {
     let devices: Value =
         serde_json::from_str(&ok(&["hardware", "--json"])).expect("hardware --json");
     assert!(array(&devices, "").iter().any(|d| d["id"] == "cuda:a100-40gb"));
+    // Each runtime on one line with how it fuses element-wise operators: into their producer (TensorRT), as
+    // runs of their own (torch.compile), or not at all (eager PyTorch).
+    let runtimes = ok(&["runtimes"]);
+    let fusion = |name: &str| {
+        let line = runtimes.lines().find(|l| l.split_whitespace().next() == Some(name));
+        line.unwrap_or_else(|| panic!("{name}: {runtimes}")).split_whitespace().nth(3).unwrap()
+    };
+    assert_eq!(fusion("tensorrt"), "epilogue");
+    assert_eq!(fusion("pytorch-compile"), "runs");
+    assert_eq!(fusion("pytorch-compile-autocast"), "runs");
+    assert_eq!(fusion("pytorch"), "none");
 }
 
 #[test]
