@@ -16,7 +16,8 @@ pub enum OpClass {
     Attention,
     /// Element-wise work after a GEMM (bias, activation, residual add, batch norm): fusible into the producer.
     Epilogue,
-    /// Layer/RMS/group normalisation: a reduction, its own kernel in every runtime.
+    /// Layer/RMS/group normalisation: a reduction, its own kernel in every runtime but one that generates a
+    /// kernel per run of element-wise operators, where it joins the residual add before it (`Op::joins_run`).
     Norm,
     /// Embedding-table lookup: reads only the rows it gathers.
     Gather,
@@ -217,10 +218,11 @@ impl Op {
 
     /// Elements an operator that joins a run ([`Op::joins_run`]) moves beyond the tensor the run hands it. An
     /// element-wise one writes in the run's stead: what it moves less a read and a write of that tensor (a
-    /// residual add's shortcut; nothing for an activation or a batch norm). A norm writes its own output besides
-    /// the run's (the residual stream lives on): what it moves less its read.
+    /// residual add's shortcut; nothing for an activation or a batch norm). So does a post-norm encoder's norm
+    /// (`skip_norm`: the normalised tensor is the new residual stream). A pre-norm stack's norm writes its own
+    /// output besides the run's, which stays the residual stream: what it moves less its read.
     pub fn run_extra_elems(&self) -> f64 {
-        let handed = if self.class == OpClass::Norm { 1.0 } else { 2.0 };
+        let handed = if self.class == OpClass::Norm && !self.skip_norm { 1.0 } else { 2.0 };
         crate::minmax::max(self.act_elems - handed * self.activation_elems(), 0.0)
     }
 

@@ -746,8 +746,9 @@ const PYTORCH: Rt = Rt {
 };
 
 /// `torch.compile`'s first call, µs per operator of the model (`RuntimeProfile::compiles_every_operator`):
-/// `bench/real/compile_probe.py` on the 2-vCPU Xeon VM with cold caches (session 56,
-/// `results/compile-probe-xeon-vm-s56.txt`; TorchInductor's on-disk caches make a repeat far faster) took
+/// `bench/real/compile_probe.py` on the 2-vCPU Xeon VM (session 56, `results/compile-probe-xeon-vm-s56.txt`: the
+/// three models' first compiles in one process, ResNet-50 first, so it carries TorchInductor's start-up; its
+/// on-disk caches were not cleared beforehand, and a repeat that finds them is far faster) took
 /// 41.7 s for ResNet-50 (174 operators in the catalog: 240 ms each), 18.6 s for MobileNet-v2 (151: 123 ms) and
 /// 31.0 s for EfficientNet-B0 (206: 150 ms); the median. Measured on the CPU path (C++ kernels); on a GPU
 /// Triton compiles the generated kernels instead, in parallel workers (U there).
@@ -760,9 +761,10 @@ const TORCH_COMPILE_US_PER_OPERATOR: f64 = 150_000.0;
 ///   products stay calls into cuDNN and cuBLAS, at eager PyTorch's efficiency: the default mode autotunes no
 ///   GEMM templates (`max-autotune` does).
 /// - Convolution graphs run channels-last on CUDA: `GraphLowering.decide_layout_opt` turns the layout
-///   optimisation on (`config.layout_optimization`, default on except on ROCm) unless a grouped convolution
-///   with more than one input channel per group appears; a depthwise convolution has one, and no catalog
-///   model has another. So cuDNN transposes nothing (`gpu_conv_layout_copies` off).
+///   optimisation on (`config.layout_optimization`, default on except on ROCm); for inference it weighs the
+///   convolutions' FLOPs by benchmarked channels-last speed-ups, all below 1 but for grouped convolutions with
+///   more than one input channel per group (a depthwise convolution has one; no catalog model has such a
+///   group). So cuDNN transposes nothing (`gpu_conv_layout_copies` off).
 /// - Host time per kernel and per call as eager PyTorch's (U): the default mode launches each generated
 ///   kernel and each extern call from its Python wrapper without CUDA graphs (`mode="reduce-overhead"` would
 ///   capture them); the guards checked on each call are part of the call's cost.
@@ -771,7 +773,7 @@ const TORCH_COMPILE_US_PER_OPERATOR: f64 = 150_000.0;
 /// On a CPU TorchInductor runs convolutions through oneDNN in channels-last and generates C++ loops for the rest
 /// (`bench/real/compile_probe.py` on the development VM: ResNet-50 at batch 1 no faster than eager,
 /// MobileNet-v2 and EfficientNet-B0 1.5x faster); that path is not modelled yet, so the runtime lists GPUs only.
-const PYTORCH_COMPILE_SOURCE: &str = "torch.compile (TorchInductor, default mode) on a GPU: runs of element-wise operators generated as one kernel each (a layer norm joins the residual add before it), convolutions and GEMMs left to cuDNN and cuBLAS at eager efficiency; convolution graphs channels-last on CUDA (decide_layout_opt; no cuDNN transposes); host time per kernel and per call as eager's (U: no CUDA graphs in the default mode); the first call compiles the whole graph, 150 ms per operator (bench/real/compile_probe.py, the development VM's CPU path with cold caches; U on a GPU)";
+const PYTORCH_COMPILE_SOURCE: &str = "torch.compile (TorchInductor, default mode) on a GPU: runs of element-wise operators generated as one kernel each (a layer norm joins the residual add before it), convolutions and GEMMs left to cuDNN and cuBLAS at eager efficiency; convolution graphs channels-last on CUDA (decide_layout_opt; no cuDNN transposes); host time per kernel and per call as eager's (U: no CUDA graphs in the default mode); the first call compiles the whole graph, 150 ms per operator (bench/real/compile_probe.py, first compiles on the development VM's CPU path; U on a GPU)";
 
 /// First-run costs per distinct kernel (`compile_us`), reliability U: TensorRT and QNN load prebuilt
 /// engines/context binaries (their cost is the load); PyTorch pays cuBLAS/cuDNN handle creation and heuristics

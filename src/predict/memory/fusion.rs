@@ -151,8 +151,15 @@ fn epilogues(
             }
         })
         .collect();
+    // A runtime that already generates one kernel per run of them (torch.compile) leaves the producers
+    // alone: folding them in takes a runtime that fuses epilogues into its convolutions and GEMMs.
+    let how = if rt.fuses_pointwise_runs {
+        "runs each run of them as one kernel of its own, apart from its producer: fold them in with TensorRT or ONNX Runtime graph optimisations"
+    } else {
+        "runs them as separate kernels: compile the models (torch.compile, TensorRT, ONNX Runtime graph optimisations)"
+    };
     let description = format!(
-        "fuse element-wise epilogues into their producing kernels ({}); {} runs them as separate kernels: compile the models (torch.compile, TensorRT, ONNX Runtime graph optimisations)",
+        "fuse element-wise epilogues into their producing kernels ({}); {} {how}",
         what.join("; "),
         rt.name
     );
