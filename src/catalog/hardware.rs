@@ -774,6 +774,7 @@ const POWER: [(&str, f64, f64, f64); 32] = [
     ("cuda:l4", 16.0, 0.0, 1.0),
     ("cuda:rtx4090", 25.0, 0.0, 1.0),
     ("cuda:rtx3090", 25.0, 0.0, 1.0),
+    // No idle reading found: above the RTX 4090's 25 W for its larger board and 32 GB of GDDR7 (U).
     ("cuda:rtx5090", 30.0, 0.0, 1.0),
     ("rocm:mi250", 45.0, 0.0, 1.0),
     ("mps:m1", 2.0, 300.0, 0.75),

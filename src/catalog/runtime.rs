@@ -1127,6 +1127,14 @@ impl RuntimeProfile {
         }
     }
 
+    /// Whether an operator marked [`Op::joins_run`](crate::catalog::arch::Op::joins_run) is part of its run's
+    /// kernel here: the runtime generates one kernel per run and does not fold the run into its producer
+    /// instead (where it does, as the memory advice's what-if, a norm has no run left to join). The one rule
+    /// the prediction and the memory plan share.
+    pub fn joins_pointwise_runs(&self) -> bool {
+        self.fuses_pointwise_runs && !self.fuses_epilogues
+    }
+
     /// The catalog's name of the runtime `name` names (as [`RuntimeProfile::find`] reads it), without
     /// building its profile: what a model entry's `runtime` is checked and stored as.
     pub fn canonical(name: &str) -> Result<&'static str> {

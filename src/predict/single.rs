@@ -1211,8 +1211,7 @@ impl Placement<'_> {
                 // run to join: the residual add before it vanished into its GEMM.
                 OpClass::Epilogue | OpClass::Norm
                     if op.joins_run
-                        && self.runtime.fuses_pointwise_runs
-                        && !self.runtime.fuses_epilogues
+                        && self.runtime.joins_pointwise_runs()
                         && self.own_element_rate(r, op).0 <= 0.0 =>
                 {
                     each(op, &self.joined(r, op), op.repeat)

@@ -67,7 +67,7 @@ fn for_each_kernel(
     match op.class {
         OpClass::Epilogue if device.fuses_epilogue(rt, op.activation) => {}
         // Part of its run's kernel, which writes the run's output once.
-        OpClass::Epilogue if op.joins_run && rt.fuses_pointwise_runs && !rt.fuses_epilogues => {}
+        OpClass::Epilogue if op.joins_run && rt.joins_pointwise_runs() => {}
         OpClass::Attention => {
             // Q and the output have one row per query; K and V take the rest of the elements moved.
             let q = op.batches * op.m * op.k;
