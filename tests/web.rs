@@ -135,17 +135,16 @@ fn invariants_hold_in_wasm() {
 fn published_rows_are_within_25_percent_in_wasm() {
     use multimodel_perf::catalog::{hardware, runtime::RuntimeProfile};
     use multimodel_perf::predict::single::Placement;
-    use multimodel_perf::predict::spec::resolve;
-    // Each row's entry as the native report states it (`Row::spec`: precision, sequence, memory format,
-    // attention, head).
+    // Each row's model and operators as the native report resolves them (`Row::resolve`: precision, sequence,
+    // memory format, attention, head, and the step its source times beside the forward pass).
     let rows =
         multimodel_perf::wire::published::rows(include_str!("data/published-public.json")).unwrap();
     for row in &rows {
         let device = hardware::find(&row.hardware).unwrap();
         let runtime = RuntimeProfile::find(&row.runtime).unwrap();
-        let spec = row.spec(row.batch_size.unwrap()).unwrap();
+        let (model, work) = row.resolve(row.batch_size.unwrap()).unwrap();
         let p = Placement { device: &device, runtime: &runtime, threads: device.compute_units }
-            .predict(&resolve(&spec, "row").unwrap());
+            .predict_with(&model, &work);
         let got = if row.metric == "latency_ms" { p.latency_ms } else { p.throughput };
         assert!((got / row.value - 1.0).abs() <= 0.25, "{}: {got} vs {}", row.id, row.value);
     }

@@ -24,7 +24,7 @@ use crate::catalog::runtime::{
 };
 use crate::minmax;
 use crate::predict::single::{Placement, SinglePrediction};
-use crate::predict::spec::{resolve, ResolvedModel};
+use crate::predict::spec::ResolvedModel;
 use crate::sim::order_free_sum;
 pub use crate::wire::published::{rows, Row, Source};
 
@@ -55,15 +55,6 @@ impl Row {
     /// chose (and does not publish).
     pub fn offline(&self) -> bool {
         self.scenario.as_deref() == Some("offline")
-    }
-
-    /// The row's model resolved as the row states it at `batch`, with its operators, or why it cannot be
-    /// predicted.
-    fn resolve(&self, batch: u32) -> Result<(ResolvedModel, Work), String> {
-        let spec = self.spec(batch)?;
-        let model = resolve(&spec, "row").map_err(|e| e.to_string())?;
-        let work = model.arch.work(&model.input);
-        Ok((model, work))
     }
 }
 
@@ -502,6 +493,28 @@ mod tests {
                 "source": {{"repo": "openvinotoolkit/openvino", "path": "benchmarks.csv"}}}}]}}"#
         );
         rows(&json).unwrap().remove(0)
+    }
+
+    #[test]
+    fn a_timed_validation_step_costs_at_most_its_kernels_launch_and_host_time() {
+        // DeepLearningExamples' ResNet-50 fp32 batch-1 latency on the V100 (host-bound in eager PyTorch),
+        // with and without the validation step its source times.
+        let case = |step: &str| {
+            let json = format!(
+                r#"{{"rows": [{{"id": "r", "model_name": "resnet-50", "hardware": "cuda:v100",
+                    "runtime": "pytorch", "precision": "fp32", "batch_size": 1, {step}
+                    "metric": "latency_ms", "value": 10.0, "source": "a note"}}]}}"#
+            );
+            Case::new(rows(&json).unwrap().remove(0)).unwrap()
+        };
+        let ones = vec![1.0; KNOBS.len()];
+        let alone = case("").predict(&ones).0;
+        let timed = case(r#""timed_step": "imagenet-validation","#);
+        let added = timed.predict(&ones).0 - alone;
+        // Eighteen kernels, each at most its host time and its launch on the device (they move a few KB).
+        let most =
+            18.0 * (timed.runtime.host_overhead_us + timed.device.kernel_overhead_us) / 1000.0;
+        assert!(added > 0.0 && added <= most, "{added} ms of at most {most}");
     }
 
     #[test]

@@ -4,8 +4,12 @@
 
 use serde::Deserialize;
 
+use crate::catalog::arch::{Op, OpClass};
+use crate::catalog::models::Work;
 use crate::catalog::Precision;
-use crate::predict::spec::{AttentionKernels, Head, MemoryFormat, ModelSpec};
+use crate::predict::spec::{
+    resolve, AttentionKernels, Head, MemoryFormat, ModelSpec, ResolvedModel,
+};
 
 /// One published measurement.
 #[derive(Debug, Clone, Deserialize)]
@@ -57,6 +61,10 @@ pub struct Row {
     /// (`unfused`: DeepLearningExamples' hand-written `bmm` / `softmax` / `bmm` attention).
     #[serde(default)]
     pub attention: Option<String>,
+    /// What the source's timed region runs beside the model's forward pass, where its code shows it
+    /// ([`TimedStep`]: `imagenet-validation`); none: the forward pass alone.
+    #[serde(default)]
+    pub timed_step: Option<String>,
     /// `latency_ms` or `throughput_items_per_s`.
     pub metric: String,
     /// The runtime ran several inference requests at once, each on its own share of the device's cores
@@ -83,6 +91,55 @@ pub enum Source {
     },
     /// A description (the six original rows).
     Note(String),
+}
+
+/// Work a source's timed region runs on the model's output beside the forward pass ([`Row::timed_step`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimedStep {
+    /// An ImageNet classifier's validation step on its 1,000 logits per image, as NVIDIA DeepLearningExamples'
+    /// PyTorch ConvNets time it (`image_classification/training.py`, `get_val_step`, at commit 7bdfc81d, the
+    /// README's results of 2021-04: the loss and `utils.accuracy` inside the timed step, then
+    /// `torch.cuda.synchronize()`): the label-smoothing loss (`smoothing.py`: `log_softmax`, `gather`, two
+    /// negations, a mean over the classes, two scalings, an add, the batch mean) and top-1/top-5 accuracy
+    /// (`topk(5)` sorted, `eq`, and per k a cast, a sum and a scaling). Eighteen kernels in PyTorch eager,
+    /// three of them reading the logits (`log_softmax`, the mean over the classes, `topk`) and one more
+    /// sorting the five picks.
+    ImagenetValidation,
+}
+
+/// Logits per image of an ImageNet classifier (ILSVRC-2012's 1,000 classes).
+const IMAGENET_CLASSES: f64 = 1000.0;
+
+impl TimedStep {
+    /// Parses a step's name, or an error naming the row's field and what is allowed.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "imagenet-validation" => Ok(Self::ImagenetValidation),
+            other => Err(format!(
+                "invalid timed_step: {other} (one of imagenet-validation; leave it out for the forward pass alone)"
+            )),
+        }
+    }
+
+    /// The step's operators at `items` images.
+    pub fn ops(self, items: f64) -> Vec<Op> {
+        match self {
+            Self::ImagenetValidation => {
+                let logits = items * IMAGENET_CLASSES;
+                // `log_softmax` over each image's logits: a reduction, read once and written once.
+                let log_softmax = Op::norm(logits);
+                // The mean over the classes and the top-5 selection: each reads the logits once into a
+                // handful of values per image.
+                let mean = Op::memory(OpClass::Pool, logits + items, items, logits);
+                let topk = Op::memory(OpClass::Pool, logits + 5.0 * items, 5.0 * items, logits);
+                // The rest on at most 5 values per image (the sort of the five picks, gather, negations,
+                // scalings, the add, the batch mean, eq, and per k the cast, sum and scaling): 15 kernels,
+                // each moving at most 5 values in and out per image.
+                let small = Op { repeat: 15.0, ..Op::epilogue(2.0 * 5.0 * items) };
+                vec![log_softmax, mean, topk, small]
+            }
+        }
+    }
 }
 
 /// Rows read from a validation file (`{"rows": [...]}`).
@@ -116,5 +173,74 @@ impl Row {
             parsed(&self.memory_format, |m| MemoryFormat::parse("memory_format", m))?;
         spec.attention = parsed(&self.attention, |a| AttentionKernels::parse("attention", a))?;
         Ok(spec)
+    }
+
+    /// The step the source times beside the forward pass ([`Row::timed_step`]), or why it names none we know.
+    pub fn step(&self) -> Result<Option<TimedStep>, String> {
+        self.timed_step.as_deref().map(TimedStep::parse).transpose()
+    }
+
+    /// The row's model resolved as the row states it at `batch`, with the operators its source times: the
+    /// forward pass and its [`Row::step`], or why it cannot be predicted.
+    pub fn resolve(&self, batch: u32) -> Result<(ResolvedModel, Work), String> {
+        let spec = self.spec(batch)?;
+        let model = resolve(&spec, "row").map_err(|e| e.to_string())?;
+        let mut work = model.arch.work(&model.input);
+        if let Some(step) = self.step()? {
+            work.prefill.extend(step.ops(f64::from(batch)));
+        }
+        Ok((model, work))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(step: Option<&str>) -> Row {
+        let json = format!(
+            r#"{{"rows": [{{"id": "r", "model_name": "resnet-50", "hardware": "cuda:v100", "runtime": "pytorch",
+                "precision": "fp32", "batch_size": 1, {} "metric": "latency_ms", "value": 10.0,
+                "source": "a note"}}]}}"#,
+            step.map_or(String::new(), |s| format!(r#""timed_step": "{s}","#))
+        );
+        rows(&json).unwrap().remove(0)
+    }
+
+    #[test]
+    fn a_timed_step_is_parsed_or_named_in_its_error() {
+        assert_eq!(
+            TimedStep::parse(" ImageNet-Validation ").unwrap(),
+            TimedStep::ImagenetValidation
+        );
+        let err = TimedStep::parse("coco-eval").unwrap_err();
+        assert!(err.contains("timed_step") && err.contains("imagenet-validation"), "{err}");
+        assert_eq!(row(None).step().unwrap(), None);
+        assert!(row(Some("nms")).resolve(1).unwrap_err().contains("timed_step"));
+    }
+
+    #[test]
+    fn imagenet_validation_adds_eighteen_kernels_three_of_them_over_the_logits() {
+        for items in [1.0, 256.0] {
+            let ops = TimedStep::ImagenetValidation.ops(items);
+            let kernels: f64 = ops.iter().map(|o| o.repeat).sum();
+            assert_eq!(kernels, 18.0);
+            // log_softmax, the mean over the classes and topk each read every logit; the rest move at most
+            // the five picks per image, in and out.
+            let over_logits = ops.iter().filter(|o| o.act_elems >= items * 1000.0).count();
+            assert_eq!(over_logits, 3);
+            assert!(ops
+                .iter()
+                .filter(|o| o.act_elems < items * 1000.0)
+                .all(|o| o.act_elems <= 10.0 * items));
+        }
+        // The row's operators are the forward pass's and the step's, nothing else.
+        let (_, alone) = row(None).resolve(4).unwrap();
+        let (_, timed) = row(Some("imagenet-validation")).resolve(4).unwrap();
+        assert_eq!(&timed.prefill[..alone.prefill.len()], &alone.prefill[..]);
+        assert_eq!(
+            &timed.prefill[alone.prefill.len()..],
+            &TimedStep::ImagenetValidation.ops(4.0)[..]
+        );
     }
 }
