@@ -17,7 +17,7 @@ pub enum OpClass {
     /// Element-wise work after a GEMM (bias, activation, residual add, batch norm): fusible into the producer.
     Epilogue,
     /// Layer/RMS/group normalisation: a reduction, its own kernel in every runtime but one that generates a
-    /// kernel per run of element-wise operators, where it joins the residual add before it (`Op::joins_run`).
+    /// kernel per run of element-wise operators, where it joins the residual add before it (`Op::joined`).
     Norm,
     /// Embedding-table lookup: reads only the rows it gathers.
     Gather,
@@ -135,14 +135,18 @@ pub struct Op {
     /// every prompt position instead (a plain forward pass, as exported decoder graphs run it:
     /// `RuntimeProfile::prefill_logits_every_position`); 0 for any other operator.
     pub prompt_rows: f64,
-    /// An element-wise operator applied to the output of the element-wise operator just before it (the
+    /// How many of the operator's `repeat` join a run of element-wise operators (0: none; `repeat`: all):
+    /// an element-wise operator applied to the output of the element-wise operator just before it (the
     /// activation after a batch norm, the residual add after one, the activation after the add), or a norm
-    /// applied to it (a transformer's layer norm after its residual add): under a runtime that generates one
-    /// kernel per run of them (`RuntimeProfile::fuses_pointwise_runs`) it is no kernel of its own, and of what it
-    /// moves only what the run does not hand it crosses memory ([`Op::run_extra_elems`]). Kept on the operator,
-    /// so a model's cost stays a sum over its operators in any order. Set by the catalog's convolutional
-    /// networks and transformer stacks; false for anything else.
-    pub joins_run: bool,
+    /// applied to it (a transformer's layer norm after its residual add), or an element-wise operator on
+    /// another input of the run's operator (a ResNet-50 projection block's main-path batch norm, on the
+    /// residual add's other operand, where the shortcut's batch norm starts the run). Under a runtime that
+    /// generates one kernel per run (`RuntimeProfile::fuses_pointwise_runs`) each joined one is no kernel of
+    /// its own, and of what it moves only what the run does not hand it crosses memory
+    /// ([`Op::run_extra_elems`]). A count, not a flag, so that identical operators merge whether or not
+    /// some of them join a run ([`merge_identical`]) and a model's cost stays a sum over its operators in
+    /// any order. Set by the catalog's convolutional networks and transformer stacks; 0 for anything else.
+    pub joined: f64,
 }
 
 impl Op {
@@ -166,7 +170,7 @@ impl Op {
             softmax: false,
             score_kernels: 0.0,
             prompt_rows: 0.0,
-            joins_run: false,
+            joined: 0.0,
         }
     }
 
@@ -212,11 +216,11 @@ impl Op {
             softmax: false,
             score_kernels: 0.0,
             prompt_rows: 0.0,
-            joins_run: false,
+            joined: 0.0,
         }
     }
 
-    /// Elements an operator that joins a run ([`Op::joins_run`]) moves beyond the tensor the run hands it. An
+    /// Elements an operator that joins a run ([`Op::joined`]) moves beyond the tensor the run hands it. An
     /// element-wise one writes in the run's stead: what it moves less a read and a write of that tensor (a
     /// residual add's shortcut; nothing for an activation or a batch norm). So does a post-norm encoder's norm
     /// (`skip_norm`: the normalised tensor is the new residual stream). A pre-norm stack's norm writes its own
@@ -273,7 +277,7 @@ impl Op {
             softmax: false,
             score_kernels: 1.0,
             prompt_rows: 0.0,
-            joins_run: false,
+            joined: 0.0,
         }
     }
 
@@ -338,8 +342,14 @@ impl Op {
         self
     }
 
+    /// The operator with every one of its `repeat` joining a run ([`Op::joined`]).
+    pub fn joining(self) -> Self {
+        Op { joined: self.repeat, ..self }
+    }
+
     fn times(mut self, repeat: f64) -> Self {
         self.repeat *= repeat;
+        self.joined *= repeat;
         self
     }
 }
@@ -351,8 +361,11 @@ impl Op {
 pub fn merge_identical(ops: &mut Vec<Op>) {
     let mut kept: Vec<Op> = Vec::with_capacity(ops.len());
     for op in ops.drain(..) {
-        match kept.iter_mut().find(|k| Op { repeat: op.repeat, ..**k } == op) {
-            Some(k) => k.repeat += op.repeat,
+        match kept.iter_mut().find(|k| Op { repeat: op.repeat, joined: op.joined, ..**k } == op) {
+            Some(k) => {
+                k.repeat += op.repeat;
+                k.joined += op.joined;
+            }
             None => kept.push(op),
         }
     }
@@ -494,8 +507,8 @@ impl TxStack {
         out.extend(
             [
                 // Each norm reads the residual stream a residual add (or the embedding's position add) wrote
-                // just before it: it joins that run ([`Op::joins_run`]).
-                Op { joins_run: true, ..Op::norm(rows * d).times(sublayers) },
+                // just before it: it joins that run ([`Op::joined`]).
+                Op::norm(rows * d).times(sublayers).joining(),
                 Op::linear(rows, d, q + 2.0 * kv),
                 Op {
                     score_kernels: if masked { 2.0 } else { 1.0 },
@@ -792,10 +805,10 @@ impl Cnn {
     }
 
     /// Pushes an element-wise operator on the current map, joining the run of the element-wise operator just
-    /// pushed where there is one ([`Op::joins_run`]).
+    /// pushed where there is one ([`Op::joined`]).
     fn push_elementwise(&mut self, op: Op) {
-        let joins_run = self.ops.last().is_some_and(|o| o.class == OpClass::Epilogue);
-        self.ops.push(Op { joins_run, ..op });
+        let joins = self.ops.last().is_some_and(|o| o.class == OpClass::Epilogue);
+        self.ops.push(if joins { op.joining() } else { op });
     }
 
     /// The network's activation over the current map, into a tensor of its own.
@@ -868,6 +881,7 @@ impl Cnn {
         self.params = params + (self.params - params) * t;
         for op in &mut self.ops[ops..] {
             op.repeat *= t;
+            op.joined *= t;
         }
     }
 
@@ -917,11 +931,17 @@ impl Cnn {
                 net.conv(width, 3, s, 1, false).bn().act();
                 net.conv(width * 4, 1, 1, 1, false).bn();
                 if first {
-                    // Projection shortcut on the block input.
+                    // Projection shortcut on the block input. Its batch norm starts the run the residual add
+                    // and the activation join, and the main path's last batch norm, element-wise on the other
+                    // input of that add, joins it as well: TorchInductor generates one kernel reading both
+                    // convolutions' outputs and writing the block's (the norm's read of its input is the
+                    // add's read of that operand, and its output never reaches memory).
+                    let main_norm = net.ops.len() - 1;
                     let output = net.shape();
                     net.set_shape(input);
                     net.conv(width * 4, 1, s, 1, false).bn();
                     net.set_shape(output);
+                    net.ops[main_norm] = net.ops[main_norm].joining();
                 }
                 net.residual_add();
                 net.act();

@@ -1127,7 +1127,7 @@ impl RuntimeProfile {
         }
     }
 
-    /// Whether an operator marked [`Op::joins_run`](crate::catalog::arch::Op::joins_run) is part of its run's
+    /// Whether an operator's repeats that join a run ([`Op::joined`](crate::catalog::arch::Op::joined)) are part of its run's
     /// kernel here: the runtime generates one kernel per run and does not fold the run into its producer
     /// instead (where it does, as the memory advice's what-if, a norm has no run left to join). The one rule
     /// the prediction and the memory plan share.

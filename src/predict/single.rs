@@ -1210,11 +1210,14 @@ impl Placement<'_> {
                 // Where epilogues fold into their producers (a what-if of the memory advice) a norm has no
                 // run to join: the residual add before it vanished into its GEMM.
                 OpClass::Epilogue | OpClass::Norm
-                    if op.joins_run
+                    if op.joined > 0.0
                         && self.runtime.joins_pointwise_runs()
                         && self.own_element_rate(r, op).0 <= 0.0 =>
                 {
-                    each(op, &self.joined(r, op), op.repeat)
+                    each(op, &self.joined(r, op), op.joined);
+                    if op.repeat > op.joined {
+                        each(op, &self.op(r, op), op.repeat - op.joined);
+                    }
                 }
                 OpClass::Attention if !self.fuses_attention(r) => {
                     for k in &Self::unfused_attention(op) {
@@ -1231,7 +1234,7 @@ impl Placement<'_> {
         }
     }
 
-    /// An element-wise operator inside the kernel its run's first operator stands for ([`Op::joins_run`]): its
+    /// An element-wise operator inside the kernel its run's first operator stands for ([`Op::joined`]): its
     /// other inputs read there ([`Op::run_extra_elems`]), with no launch, dispatch or parallel region of its
     /// own, and its arithmetic.
     fn joined(&self, r: &Rates, op: &Op) -> Tally {
@@ -2166,17 +2169,30 @@ mod tests {
         // ResNet-50 against eager PyTorch channels-last (the same convolutions): in the stem and in each of
         // its 16 blocks every element-wise operator after the first of a run joins it (the stem's ReLU; a
         // block's two ReLUs after their batch norms, and its residual add and ReLU after the last batch
-        // norm), 1 + 16 × 4 = 65 kernels fewer, and each joined operator's read and write of the tensor the
-        // run hands it never reaches memory.
+        // norm), and in the 4 blocks with a projection shortcut the main path's last batch norm joins the
+        // shortcut's run (both norms, the add and the ReLU in one kernel): 1 + 16 × 4 + 4 = 69 kernels fewer,
+        // and each joined operator's read and write of the tensor the run hands it never reaches memory.
         let net = model("resnet-50", None);
         let channels_last = model("resnet-50", Some(MemoryFormat::ChannelsLast));
         let (c, e) = (predict(&compiled, &net), predict(&eager, &channels_last));
-        assert_eq!(e.kernels - c.kernels, 65.0);
+        assert_eq!(e.kernels - c.kernels, 69.0);
         let work = net.arch.work(&net.input);
-        let joined: Vec<&Op> = work.prefill.iter().filter(|o| o.joins_run).collect();
-        assert_eq!(joined.iter().map(|o| o.repeat).sum::<f64>(), 65.0);
+        let joined: Vec<&Op> = work.prefill.iter().filter(|o| o.joined > 0.0).collect();
+        assert_eq!(joined.iter().map(|o| o.joined).sum::<f64>(), 69.0);
+        // The joined batch norms are those 4 main-path ones: each hands the add its operand inside the run
+        // and writes nothing of its own, so it adds no traffic to the run (in place ReLUs write nothing
+        // either; a residual add reads its other operand).
+        let norms: f64 = joined
+            .iter()
+            .filter(|o| o.out_elems > 0.0 && o.run_extra_elems() == 0.0)
+            .map(|o| o.joined)
+            .sum();
+        assert_eq!(norms, 4.0);
+        // They stay merged with the identical batch norms that start runs (eager's operator list does not
+        // change): an operator of 4 batch norms in the first stage, 1 of them joined.
+        assert!(joined.iter().any(|o| o.out_elems > 0.0 && o.joined < o.repeat));
         let saved: f64 =
-            joined.iter().map(|o| o.repeat * (o.act_elems - o.run_extra_elems()) * 2.0).sum();
+            joined.iter().map(|o| o.joined * (o.act_elems - o.run_extra_elems()) * 2.0).sum();
         assert!(((e.traffic_mb - c.traffic_mb) * MB - saved).abs() < 1e-6 * saved);
         assert!(c.latency_ms < e.latency_ms);
         // A residual add reads its shortcut inside the run; an activation or a batch norm nothing more.

@@ -232,7 +232,7 @@ impl OpDto {
             softmax: false,
             score_kernels: if class == OpClass::Attention { score_kernels } else { 0.0 },
             prompt_rows: 0.0,
-            joins_run: false,
+            joined: 0.0,
         })
     }
 }

@@ -55,7 +55,7 @@ pub fn caching_allocator_reserved_bytes(tensors: impl IntoIterator<Item = f64>) 
 /// Calls `f` with the activation tensors (elements) live during each kernel `op` becomes under `rt` on
 /// `device` (attention fused where `fused`: [`AttentionKernels::runs_fused`]). This mirrors how
 /// the single-model prediction expands operators: fused epilogues (`DeviceProfile::fuses_epilogue`) and
-/// element-wise operators inside their run's kernel (`Op::joins_run`) launch nothing; unfused attention is a QKᵀ
+/// element-wise operators inside their run's kernel (`Op::joined`) launch nothing; unfused attention is a QKᵀ
 /// GEMM, a softmax over the scores and a score·V GEMM.
 fn for_each_kernel(
     op: &Op,
@@ -67,7 +67,8 @@ fn for_each_kernel(
     match op.class {
         OpClass::Epilogue if device.fuses_epilogue(rt, op.activation) => {}
         // Part of its run's kernel, which writes the run's output once.
-        OpClass::Epilogue if op.joins_run && rt.joins_pointwise_runs() => {}
+        // (An operator of which only some repeats join a run is a kernel for the others.)
+        OpClass::Epilogue if op.joined >= op.repeat && rt.joins_pointwise_runs() => {}
         OpClass::Attention => {
             // Q and the output have one row per query; K and V take the rest of the elements moved.
             let q = op.batches * op.m * op.k;
