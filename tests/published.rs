@@ -3,6 +3,8 @@
 //! - `tests/data/published-public.json` (a copy of the public scenario file): six rows, each within ±25 %.
 //! - `tests/data/published-candidates.json` (issue 12): the broader validation set; every row carries its
 //!   source with the quoted line, and names a catalog device and model.
+//! - `tests/data/published-pending.json`: rows examined and kept apart until the model describes a condition
+//!   they depend on (each says which in `pending`); checked alike, printed apart, in no summary or fit.
 //!
 //! `cargo test --release --test published -- --nocapture` prints the leave-one-source-out report
 //! (`multimodel_perf::native::published`): each row's error with the catalog as it stands and with the
@@ -18,6 +20,7 @@ use std::collections::BTreeMap;
 const TOLERANCE: f64 = 0.25;
 const PUBLIC: &str = include_str!("data/published-public.json");
 const CANDIDATES: &str = include_str!("data/published-candidates.json");
+const PENDING: &str = include_str!("data/published-pending.json");
 
 /// Every row of both files prepared, and the rows that cannot be predicted with why.
 fn all_cases() -> (Vec<Case>, Vec<String>) {
@@ -103,6 +106,50 @@ fn candidate_rows_carry_their_source_and_name_catalog_entries() {
         |why: &String| ["precision", "runtime", "batch size"].iter().any(|w| why.contains(w));
     assert!(skipped.iter().all(allowed), "rows that should be predictable: {skipped:?}");
     assert_eq!(cases.len() + skipped.len(), data["rows"].as_array().unwrap().len() + 6);
+}
+
+#[test]
+fn pending_rows_carry_their_source_and_why_they_wait_and_are_printed_apart() {
+    let data: Value = serde_json::from_str(PENDING).unwrap();
+    let ones = [1.0; KNOBS.len()];
+    let mut errors = Vec::new();
+    for (row, raw) in
+        published::rows(PENDING).unwrap().into_iter().zip(data["rows"].as_array().unwrap())
+    {
+        let id = row.id.clone();
+        assert!(
+            raw["source"]["url"].as_str().is_some_and(|u| u.starts_with("https://")),
+            "{id}: no source URL"
+        );
+        assert!(
+            raw["quote"].as_str().is_some_and(|q| !q.is_empty()),
+            "{id}: no quoted source line"
+        );
+        assert!(raw["pending"].as_str().is_some_and(|w| !w.is_empty()), "{id}: no reason to wait");
+        // Kept apart for what the model does not describe, not because a name is unknown: each row resolves.
+        let case = Case::new(row).unwrap_or_else(|why| panic!("{id}: {why}"));
+        let (got, bound) = case.predict(&ones);
+        let err = error(got, &case.row);
+        errors.push(err);
+        println!(
+            "pending {id:<44} published {:>9.2} catalog {got:>9.2} {:+6.1} % {bound}",
+            case.row.value,
+            err * 100.0
+        );
+    }
+    assert!(!errors.is_empty());
+    let (median, within) = published::summary(&errors);
+    println!(
+        "pending rows {}: catalog median {:.1} %, {:.0} % within ±25 % (in no summary or fit)",
+        errors.len(),
+        median * 100.0,
+        within * 100.0
+    );
+    // No pending row is also in the validation set.
+    let (cases, _) = all_cases();
+    let data_ids: Vec<&str> =
+        data["rows"].as_array().unwrap().iter().filter_map(|r| r["id"].as_str()).collect();
+    assert!(cases.iter().all(|c| !data_ids.contains(&c.row.id.as_str())));
 }
 
 fn batch_regime(batch: u32) -> &'static str {

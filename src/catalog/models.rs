@@ -727,6 +727,15 @@ fn build() -> Vec<CatalogModel> {
             "Hugging Face roberta-base (125M; Liu et al. 2019)",
         ),
         bert_like(
+            "roberta-large",
+            TextEmbedding,
+            bert_embed(50_265, 1024, 514, 1),
+            TxStack::bert(24, 1024, 16, 4096),
+            EncoderHead::Pooler,
+            355_359_744.0,
+            "Hugging Face roberta-large (355M; Liu et al. 2019)",
+        ),
+        bert_like(
             "all-MiniLM-L6-v2",
             TextEmbedding,
             bert_embed(30_522, 384, 512, 2),
