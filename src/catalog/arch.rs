@@ -1163,6 +1163,10 @@ mod tests {
         let mut ops = vec![a, b, a.times(3.0), Op { skip_norm: true, ..a }];
         merge_identical(&mut ops);
         assert_eq!(ops, vec![a.times(4.0), b, Op { skip_norm: true, ..a }]);
+        // Whether some repeats join a run does not keep identical operators apart: the counts add.
+        let mut joined = vec![a.times(2.0), a.joining(), a.times(3.0).joining()];
+        merge_identical(&mut joined);
+        assert_eq!(joined, vec![Op { joined: 4.0, ..a.times(6.0) }]);
         // The catalog's kept networks come out merged, with every FLOP of the layer-by-layer walk kept.
         for family in [CnnFamily::ResNet50, CnnFamily::MobileNetV2, CnnFamily::EfficientNetB0] {
             let net = family.one_image(DEFAULT_IMAGE);
@@ -1172,7 +1176,7 @@ mod tests {
             let (merged, all) = (flops(&net.ops), flops(&walked.ops));
             assert!((merged - all).abs() <= 1e-12 * all, "{family:?}: {merged} vs {all}");
             for (i, op) in net.ops.iter().enumerate() {
-                let same = |o: &&Op| Op { repeat: op.repeat, ..**o } == *op;
+                let same = |o: &&Op| Op { repeat: op.repeat, joined: op.joined, ..**o } == *op;
                 assert!(
                     !net.ops[i + 1..].iter().any(|o| same(&o)),
                     "{family:?}: operator {i} twice"

@@ -6,6 +6,7 @@ use serde::Deserialize;
 
 use crate::catalog::arch::{Op, OpClass};
 use crate::catalog::models::Work;
+use crate::catalog::runtime::{RuntimeProfile, PYTORCH_EAGER};
 use crate::catalog::Precision;
 use crate::predict::spec::{
     resolve, AttentionKernels, Head, MemoryFormat, ModelSpec, ResolvedModel,
@@ -102,8 +103,9 @@ pub enum TimedStep {
     /// `torch.cuda.synchronize()`): the label-smoothing loss (`smoothing.py`: `log_softmax`, `gather`, two
     /// negations, a mean over the classes, two scalings, an add, the batch mean) and top-1/top-5 accuracy
     /// (`topk(5)` sorted, `eq`, and per k a cast, a sum and a scaling). Eighteen kernels in PyTorch eager,
-    /// three of them reading the logits (`log_softmax`, the mean over the classes, `topk`) and one more
-    /// sorting the five picks.
+    /// three of them reading a tensor of the logits' size (`log_softmax` and `topk` the logits, the mean over
+    /// the classes the log-probabilities) and one more sorting the five picks. PyTorch code: a row with
+    /// another runtime, or whose model has no 1,000 class logits, is refused ([`Row::resolve`]).
     ImagenetValidation,
 }
 
@@ -115,8 +117,8 @@ impl TimedStep {
     pub fn parse(text: &str) -> Result<Self, String> {
         match text.trim().to_ascii_lowercase().as_str() {
             "imagenet-validation" => Ok(Self::ImagenetValidation),
-            other => Err(format!(
-                "invalid timed_step: {other} (one of imagenet-validation; leave it out for the forward pass alone)"
+            _ => Err(format!(
+                "invalid timed_step: {text} (one of imagenet-validation; leave it out for the forward pass alone)"
             )),
         }
     }
@@ -181,13 +183,33 @@ impl Row {
     }
 
     /// The row's model resolved as the row states it at `batch`, with the operators its source times: the
-    /// forward pass and its [`Row::step`], or why it cannot be predicted.
+    /// forward pass and its [`Row::step`], or why it cannot be predicted (a step its runtime or model does
+    /// not run: DeepLearningExamples' validation step is PyTorch code on an ImageNet classifier's logits).
     pub fn resolve(&self, batch: u32) -> Result<(ResolvedModel, Work), String> {
         let spec = self.spec(batch)?;
         let model = resolve(&spec, "row").map_err(|e| e.to_string())?;
         let mut work = model.arch.work(&model.input);
         if let Some(step) = self.step()? {
-            work.prefill.extend(step.ops(f64::from(batch)));
+            let TimedStep::ImagenetValidation = step;
+            let runtime = RuntimeProfile::find(&self.runtime).map_err(|e| e.to_string())?;
+            if runtime.kernels_of() != PYTORCH_EAGER {
+                return Err(format!(
+                    "timed_step imagenet-validation is DeepLearningExamples' PyTorch validation step: runtime {} \
+                     runs no such step (a PyTorch runtime: pytorch, pytorch-autocast, pytorch-compile, ...)",
+                    self.runtime
+                ));
+            }
+            let items = f64::from(batch);
+            let logits =
+                |o: &Op| o.class == OpClass::Gemm && o.m == items && o.n == IMAGENET_CLASSES;
+            if !work.prefill.iter().any(logits) {
+                return Err(format!(
+                    "timed_step imagenet-validation needs a model whose output is 1,000 class logits per item \
+                     (an ImageNet classifier: resnet-50, mobilenet-v2, ...); {} has none",
+                    self.model_name
+                ));
+            }
+            work.prefill.extend(step.ops(items));
         }
         Ok((model, work))
     }
@@ -216,7 +238,24 @@ mod tests {
         let err = TimedStep::parse("coco-eval").unwrap_err();
         assert!(err.contains("timed_step") && err.contains("imagenet-validation"), "{err}");
         assert_eq!(row(None).step().unwrap(), None);
-        assert!(row(Some("nms")).resolve(1).unwrap_err().contains("timed_step"));
+        assert!(row(Some("NMS")).resolve(1).unwrap_err().contains("timed_step: NMS"));
+        // PyTorch code on an ImageNet classifier's logits: refused for another runtime or another model.
+        let with = |runtime: &str, model: &str| {
+            let mut r = row(Some("imagenet-validation"));
+            (r.runtime, r.model_name) = (runtime.to_string(), model.to_string());
+            r.resolve(1)
+        };
+        let trt = with("tensorrt", "resnet-50").unwrap_err();
+        assert!(trt.contains("timed_step") && trt.contains("tensorrt"), "{trt}");
+        for model in ["bert-base-uncased", "yolov5s"] {
+            let err = with("pytorch", model).unwrap_err();
+            assert!(err.contains("timed_step") && err.contains(model), "{err}");
+        }
+        for (runtime, model) in
+            [("pytorch-autocast", "efficientnet-b0"), ("pytorch-compile", "mobilenet-v2")]
+        {
+            assert!(with(runtime, model).is_ok(), "{runtime} {model}");
+        }
     }
 
     #[test]
