@@ -111,10 +111,11 @@ test('detection, routing and browser recommendation', async () => {
 });
 
 test('catalogs and version', () => {
-  // 19 transformers and classifiers, and YOLOv5n-x (640x640 by default).
+  // 20 transformers and classifiers (roberta-large last, since session 57), and YOLOv5n-x (640x640 by default).
   const models = pkg.listModels();
-  assert.equal(models.length, 24);
+  assert.equal(models.length, 25);
   assert.ok(models.some((m) => m.name === 'yolov5s'));
+  assert.equal(models[models.length - 1].name, 'roberta-large');
   assert.ok(pkg.listHardware().some((d) => d.id === 'webgpu:fallback'));
   const cargo = readFileSync(join(root, 'Cargo.toml'), 'utf8').match(/^version = "(.*)"/m)[1];
   assert.equal(pkg.version(), cargo);
