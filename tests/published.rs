@@ -69,24 +69,24 @@ fn published_rows_are_predicted_within_25_percent() {
     assert!(failures.is_empty(), "outside ±25 %: {failures:?}");
 }
 
+/// What every published row carries, as its file writes it: a source URL, the quoted source line and a
+/// positive value.
+fn assert_sourced(row: &Value) {
+    let id = row["id"].as_str().unwrap();
+    assert!(
+        row["source"]["url"].as_str().is_some_and(|u| u.starts_with("https://")),
+        "{id}: no source URL"
+    );
+    assert!(row["quote"].as_str().is_some_and(|q| !q.is_empty()), "{id}: no quoted source line");
+    assert!(row["value"].as_f64().is_some_and(|v| v > 0.0), "{id}: no positive published value");
+}
+
 #[test]
 fn candidate_rows_carry_their_source_and_name_catalog_entries() {
     let data: Value = serde_json::from_str(CANDIDATES).unwrap();
     for row in data["rows"].as_array().unwrap() {
         let id = row["id"].as_str().unwrap();
-        let source = &row["source"];
-        assert!(
-            source["url"].as_str().is_some_and(|u| u.starts_with("https://")),
-            "{id}: no source URL"
-        );
-        assert!(
-            row["quote"].as_str().is_some_and(|q| !q.is_empty()),
-            "{id}: no quoted source line"
-        );
-        assert!(
-            row["value"].as_f64().is_some_and(|v| v > 0.0),
-            "{id}: no positive published value"
-        );
+        assert_sourced(row);
         // A mean length (tokens without padding) says where it comes from and is below the padded length.
         if let Some(mean) = row["mean_sequence_length"].as_u64() {
             let padded = row["sequence_length"].as_u64().unwrap_or(0);
@@ -117,19 +117,8 @@ fn pending_rows_carry_their_source_and_why_they_wait_and_are_printed_apart() {
         published::rows(PENDING).unwrap().into_iter().zip(data["rows"].as_array().unwrap())
     {
         let id = row.id.clone();
-        assert!(
-            raw["source"]["url"].as_str().is_some_and(|u| u.starts_with("https://")),
-            "{id}: no source URL"
-        );
-        assert!(
-            raw["quote"].as_str().is_some_and(|q| !q.is_empty()),
-            "{id}: no quoted source line"
-        );
+        assert_sourced(raw);
         assert!(raw["pending"].as_str().is_some_and(|w| !w.is_empty()), "{id}: no reason to wait");
-        assert!(
-            raw["value"].as_f64().is_some_and(|v| v > 0.0),
-            "{id}: no positive published value"
-        );
         // Kept apart for what the model does not describe, not because a name is unknown: each row resolves.
         let case = Case::new(row).unwrap_or_else(|why| panic!("{id}: {why}"));
         let (got, bound) = case.predict(&ones);

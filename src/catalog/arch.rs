@@ -342,6 +342,12 @@ impl Op {
         self
     }
 
+    /// Whether `other` is this operator, however many times each runs and however many of those join a run
+    /// (`repeat`, `joined`): what [`merge_identical`] merges.
+    pub fn same_operator(&self, other: &Op) -> bool {
+        Op { repeat: other.repeat, joined: other.joined, ..*self } == *other
+    }
+
     /// The operator with every one of its `repeat` joining a run ([`Op::joined`]).
     pub fn joining(self) -> Self {
         Op { joined: self.repeat, ..self }
@@ -361,7 +367,7 @@ impl Op {
 pub fn merge_identical(ops: &mut Vec<Op>) {
     let mut kept: Vec<Op> = Vec::with_capacity(ops.len());
     for op in ops.drain(..) {
-        match kept.iter_mut().find(|k| Op { repeat: op.repeat, joined: op.joined, ..**k } == op) {
+        match kept.iter_mut().find(|k| k.same_operator(&op)) {
             Some(k) => {
                 k.repeat += op.repeat;
                 k.joined += op.joined;
@@ -880,8 +886,7 @@ impl Cnn {
         let t = f64::from(times);
         self.params = params + (self.params - params) * t;
         for op in &mut self.ops[ops..] {
-            op.repeat *= t;
-            op.joined *= t;
+            *op = op.times(t);
         }
     }
 
@@ -1176,9 +1181,8 @@ mod tests {
             let (merged, all) = (flops(&net.ops), flops(&walked.ops));
             assert!((merged - all).abs() <= 1e-12 * all, "{family:?}: {merged} vs {all}");
             for (i, op) in net.ops.iter().enumerate() {
-                let same = |o: &&Op| Op { repeat: op.repeat, joined: op.joined, ..**o } == *op;
                 assert!(
-                    !net.ops[i + 1..].iter().any(|o| same(&o)),
+                    !net.ops[i + 1..].iter().any(|o| o.same_operator(op)),
                     "{family:?}: operator {i} twice"
                 );
             }
