@@ -721,6 +721,15 @@ pub const PYTORCH_GPU_HOST_US_PRIOR: f64 = 15.0;
 /// (15.4 ms for about 200 kernels) is host-bound at a similar cost.
 pub const PYTORCH_GPU_HOST_US: f64 = PYTORCH_GPU_HOST_US_PRIOR * 3.363_585_661_014_858;
 
+/// The host time per kernel PyTorch eager's published batch-1 GPU rows imply on the machines they ran on, µs
+/// (published time over the kernels the catalog counts, DeepLearningExamples' timed validation step included;
+/// `tests/data/published-candidates.json`): 34 on a DGX A100 (two AMD EPYC 7742; EfficientNet-B0, TF32), 37 on
+/// an AWS p3.2xlarge (Xeon E5-2686 v4; YOLOv5n, FP16), 54 on a DGX-1 (two Xeon E5-2698 v4; ResNet-50 and
+/// EfficientNet-B0, FP32). One container, script and model ran 1.57x faster per image at batch 1 on the DGX A100
+/// than on the DGX-1: the host machine, which the catalog does not describe, sets this time. What a
+/// host-bound prediction's warning quotes ([`PYTORCH_GPU_HOST_US`] sits at the slow end).
+pub const PYTORCH_GPU_HOST_US_PUBLISHED: (f64, f64) = (34.0, 54.0);
+
 /// PyTorch eager (CUDA, ROCm, MPS, CPU with glibc malloc's defaults).
 const PYTORCH: Rt = Rt {
     name: PYTORCH_EAGER,

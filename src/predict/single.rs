@@ -13,7 +13,9 @@ use crate::catalog::hardware::{
     Concurrency, DeviceProfile, Platform, DSP_GELU_OPS_PER_ELEM, PAGE_BYTES,
 };
 use crate::catalog::models::Work;
-use crate::catalog::runtime::{RuntimeProfile, Tf32Default};
+use crate::catalog::runtime::{
+    RuntimeProfile, Tf32Default, PYTORCH_EAGER, PYTORCH_GPU_HOST_US_PUBLISHED,
+};
 use crate::catalog::Precision;
 use crate::minmax;
 
@@ -1536,6 +1538,33 @@ impl Placement<'_> {
         }
     }
 
+    /// Says in `warnings` where eager PyTorch's host paces a GPU prediction (one whose bound is its overhead):
+    /// issuing the kernels takes the host longer than the device takes to run them, so the host machine decides
+    /// the time, and the catalog's host time per kernel
+    /// ([`PYTORCH_GPU_HOST_US`](crate::catalog::runtime::PYTORCH_GPU_HOST_US)) is that of the slowest hosts the
+    /// published rows ran on ([`PYTORCH_GPU_HOST_US_PUBLISHED`]).
+    fn host_paced_warning(
+        &self,
+        model: &ResolvedModel,
+        r: &Rates,
+        total: &Tally,
+        warnings: &mut Vec<String>,
+    ) {
+        if r.cpu || self.runtime.kernels_of() != PYTORCH_EAGER || total.host_us <= total.device_us {
+            return;
+        }
+        let (fast, slow) = PYTORCH_GPU_HOST_US_PUBLISHED;
+        warnings.push(format!(
+            "{}: host-bound under {} on {}: its {:.0} kernels at {:.1} µs of host time each outlast the GPU's \
+             work; that time is the host machine's (PyTorch's published batch-1 rows: {fast:.0}-{slow:.0} µs)",
+            model.name,
+            self.runtime.name,
+            self.device.id,
+            total.kernels,
+            r.host_s * 1e6,
+        ));
+    }
+
     /// Predicts one resolved model alone on this placement.
     pub fn predict(&self, model: &ResolvedModel) -> SinglePrediction {
         self.predict_with(model, &model.arch.work(&model.input))
@@ -1593,6 +1622,9 @@ impl Placement<'_> {
         } else {
             Bound::Memory
         };
+        if bound == Bound::Overhead {
+            self.host_paced_warning(model, &r, &total, &mut warnings);
+        }
         let threads = self.effective_threads();
         SinglePrediction {
             latency_ms: latency_us / 1000.0,
@@ -1632,7 +1664,7 @@ mod tests {
     };
     use crate::catalog::arch::{Activation, Op, OpClass};
     use crate::catalog::hardware;
-    use crate::catalog::runtime::RuntimeProfile;
+    use crate::catalog::runtime::{RuntimeProfile, PYTORCH_GPU_HOST_US_PUBLISHED};
     use crate::catalog::Precision;
     use crate::predict::spec::{resolve, MemoryFormat, ModelSpec};
 
@@ -2294,8 +2326,25 @@ mod tests {
             p.breakdown(&model, &model.arch.work(&model.input)).iter().map(|o| o.ms).sum();
         let latency = p.predict(&model).latency_ms;
         assert!((parts - latency).abs() < 1e-9 * latency, "{parts} vs {latency}");
-        // At FP32 autocast casts nothing: the same prediction as plain PyTorch.
-        assert_eq!(predict(&autocast, Precision::Fp32), predict(&plain, Precision::Fp32));
+        // At FP32 autocast casts nothing: the same prediction as plain PyTorch, its warnings naming the runtime
+        // it was asked for.
+        let (a32, p32) = (predict(&autocast, Precision::Fp32), predict(&plain, Precision::Fp32));
+        assert!(
+            p32.warnings.iter().any(|w| w.contains("host-bound under pytorch")),
+            "{:?}",
+            p32.warnings
+        );
+        let named = |w: &[String], from: &str| -> Vec<String> {
+            w.iter().map(|w| w.replace(from, "RUNTIME")).collect()
+        };
+        assert_eq!(
+            named(&a32.warnings, "under pytorch-autocast"),
+            named(&p32.warnings, "under pytorch")
+        );
+        assert_eq!(
+            SinglePrediction { warnings: Vec::new(), ..a32 },
+            SinglePrediction { warnings: Vec::new(), ..p32 }
+        );
     }
 
     #[test]
@@ -2719,6 +2768,41 @@ mod tests {
         let i9 = hardware::find("openvino:i9-13900k").unwrap();
         assert_eq!((i9.cpu_vendor.as_str(), i9.fma_width_bits), ("intel", 256));
         assert_eq!(on(&i9, &openvino).gemm_kernel_ratio(Precision::Fp32), 1.0);
+    }
+
+    #[test]
+    fn a_prediction_eager_pytorchs_host_paces_says_so_and_what_the_host_time_spans() {
+        let v100 = hardware::find("cuda:v100").unwrap();
+        let rn50 = |batch: u32, precision: Precision| {
+            let spec = ModelSpec { batch_size: batch, precision, ..ModelSpec::named("resnet-50") };
+            resolve(&spec, "models[0]").unwrap()
+        };
+        let paced = |p: &SinglePrediction| -> Vec<String> {
+            p.warnings.iter().filter(|w| w.contains("host-bound under")).cloned().collect()
+        };
+        let eager = RuntimeProfile::find("pytorch").unwrap();
+        let on = |device: &hardware::DeviceProfile, runtime: &RuntimeProfile, m: &ResolvedModel| {
+            Placement { device, runtime, threads: 1 }.predict(m)
+        };
+        // Batch 1: 174 kernels at the catalog's 50.5 µs take the host longer than the V100 runs them.
+        let one = on(&v100, &eager, &rn50(1, Precision::Fp32));
+        let warned = paced(&one);
+        assert_eq!(warned.len(), 1, "{:?}", one.warnings);
+        assert!(one.host_share > one.queue_share);
+        let (fast, slow) = PYTORCH_GPU_HOST_US_PUBLISHED;
+        for figure in [
+            format!("{:.0} kernels", one.kernels),
+            format!("{:.1} µs of host time", crate::catalog::runtime::PYTORCH_GPU_HOST_US),
+            format!("{fast:.0}-{slow:.0} µs"),
+        ] {
+            assert!(warned[0].contains(&figure), "{figure} in {}", warned[0]);
+        }
+        // Batch 256: the GPU's work outlasts the host's; TensorRT (its own host time) and a CPU: no warning.
+        assert!(paced(&on(&v100, &eager, &rn50(256, Precision::Fp16))).is_empty());
+        let trt = RuntimeProfile::find("tensorrt").unwrap();
+        assert!(paced(&on(&v100, &trt, &rn50(1, Precision::Fp16))).is_empty());
+        let cpu = hardware::find("cpu:desktop-8c").unwrap();
+        assert!(paced(&on(&cpu, &eager, &rn50(1, Precision::Fp32))).is_empty());
     }
 
     #[test]
