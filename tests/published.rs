@@ -13,9 +13,7 @@
 
 #![cfg(not(target_arch = "wasm32"))]
 
-use multimodel_perf::catalog::runtime::{
-    RuntimeProfile, PYTORCH_AUTOCAST, PYTORCH_EAGER, PYTORCH_KEPT_HEAP,
-};
+use multimodel_perf::catalog::runtime::{RuntimeProfile, PYTORCH_EAGER};
 use multimodel_perf::native::published::{self, Case, Row, KNOBS};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -172,9 +170,10 @@ fn factors_line(factors: &[f64]) -> String {
 /// machine), so the report sums them apart from the rest.
 const EAGER_BATCH_1: &str = "eager PyTorch on a GPU at batch 1";
 
-fn eager_pytorch_on_a_gpu_at_batch_1(c: &Case) -> bool {
-    let eager = RuntimeProfile::canonical(&c.row.runtime)
-        .is_ok_and(|r| [PYTORCH_EAGER, PYTORCH_AUTOCAST, PYTORCH_KEPT_HEAP].contains(&r));
+/// Whether `c`, run under the catalog runtime `runtime`, is one of those rows: a runtime that dispatches
+/// PyTorch's kernels one by one (not `torch.compile`, which traces the model first).
+fn eager_pytorch_on_a_gpu_at_batch_1(c: &Case, runtime: &RuntimeProfile) -> bool {
+    let eager = runtime.kernels_of() == PYTORCH_EAGER && !runtime.compiles_every_operator;
     eager && c.batch == 1 && matches!(c.class(), "datacenter GPU" | "consumer GPU")
 }
 
@@ -188,6 +187,8 @@ fn leave_one_source_out_report() {
     let mut groups: BTreeMap<String, (Vec<f64>, Vec<f64>)> = BTreeMap::new();
     for v in &rows {
         let c = &cases[v.case];
+        // The row's runtime as the catalog names it (an alias such as `torch` groups with `pytorch`).
+        let runtime = RuntimeProfile::find(&c.row.runtime).unwrap();
         let (catalog, held) = (error(v.catalog, &c.row), error(v.held_out, &c.row));
         println!(
             "{:<44} {:<6} {:>4} {:<9} published {:>9.2} catalog {:>9.2} {:+7.1} % held out {:>9.2} {:+7.1} % all-rows fit {:+7.1} % {}",
@@ -213,8 +214,8 @@ fn leave_one_source_out_report() {
             batch_regime(c.batch).to_string(),
             c.row.precision.clone(),
             format!("source {}", c.group),
-            format!("runtime {}", c.row.runtime),
-            if eager_pytorch_on_a_gpu_at_batch_1(c) {
+            format!("runtime {}", runtime.name),
+            if eager_pytorch_on_a_gpu_at_batch_1(c, &runtime) {
                 EAGER_BATCH_1.to_string()
             } else {
                 format!("all rows but {EAGER_BATCH_1}")

@@ -716,9 +716,10 @@ pub const PYTORCH_GPU_HOST_US_PRIOR: f64 = 15.0;
 /// all published rows gives (2^(14/8) = ×3.364, session 50: 50.5 µs), once a kernel's launch overlaps the kernels
 /// before it. What it stands for: NVIDIA's DeepLearningExamples ResNet-50 v1.5 tables (PyTorch 21.03) are flat
 /// from batch 1 to 4, a host floor (V100 FP32 10.37 / 10.24 / 10.46 ms, T4 FP32 10.7 / 11.26 ms at 1 / 2; AMP
-/// flat to batch 8-16 at 12.8-14 ms): about 60 µs for each of its 174 eager kernels, with module calls and
-/// cuDNN's per-call work on a DGX-1's 2.2 GHz Broadwell; the M1 MPS benchmark's EfficientNet-B0 at batch 1
-/// (15.4 ms for about 200 kernels) is host-bound at a similar cost.
+/// flat to batch 8-16 at 12.8-14 ms): about 60 µs for each of its 174 eager kernels, or 54 µs counting the 192
+/// its timed validation step runs (session 57), with module calls and cuDNN's per-call work on a DGX-1's 2.2 GHz
+/// Broadwell; the M1 MPS benchmark's EfficientNet-B0 at batch 1 (15.4 ms for about 200 kernels) is host-bound at
+/// a similar cost. Faster hosts run the same kernels in less ([`PYTORCH_GPU_HOST_US_PUBLISHED`]).
 pub const PYTORCH_GPU_HOST_US: f64 = PYTORCH_GPU_HOST_US_PRIOR * 3.363_585_661_014_858;
 
 /// The host time per kernel PyTorch eager's published batch-1 GPU rows imply on the machines they ran on, µs
