@@ -8,7 +8,9 @@
 //! randomness). [`cross_validate`] fits once per source with that source's rows left out and predicts the
 //! left-out rows with the factors fitted without them, so each row's error says how the catalog's constants
 //! generalise to a publisher they were not fitted to. A knob that no training row depends on stays at its
-//! prior ([`Knob::prior`]; a held-out publisher's own constants are never invented from the others'). `tests/published.rs` prints the
+//! prior ([`Knob::prior`]; a held-out publisher's own constants are never invented from the others').
+//! [`nested_cross_validate`] also chooses the prior's weight ([`PRIOR_WEIGHTS`]) inside each fold, by
+//! leave-one-source-out over that fold's training sources alone. `tests/published.rs` prints the
 //! report (`cargo test --release --test published -- --nocapture`): every row with its catalog and held-out
 //! errors, summaries by device class, batch regime, precision and source, and the factors of every fold and
 //! of the fit over all rows.
@@ -378,14 +380,34 @@ impl Case {
 /// catalog takes from this fit over all rows its value before the fit ([`Knob::prior`]), so a knob the rows
 /// barely constrain stays near it instead of running to the end of the grid to shave a row's error. A
 /// chosen weight, not a measurement: one grid step (ln 2 / 8 = 0.087) costs 0.09 % of mean log error, so it
-/// only settles near-ties.
+/// only settles near-ties. [`nested_cross_validate`] chooses it among [`PRIOR_WEIGHTS`] without the held-out
+/// source instead.
 pub const PRIOR: f64 = 0.01;
 
-/// Mean absolute log error of `cases` with the knobs at `factors`, plus the prior's cost.
-fn objective(cases: &[&Case], factors: &[f64]) -> f64 {
-    let rows = order_free_sum(cases.iter().map(|c| c.log_error(factors).abs()));
+/// The prior weights [`nested_cross_validate`] chooses among: none, and a tenth of [`PRIOR`] to three times it,
+/// about half a decade apart (the weights session 58 tried one by one on the held-out figure).
+pub const PRIOR_WEIGHTS: [f64; 5] = [0.0, 0.001, 0.003, 0.01, 0.03];
+
+/// Mean of the rows' absolute log errors `errors` (one per case, in the cases' order), plus the prior's cost of
+/// `factors` at `weight`.
+fn objective(errors: &[f64], factors: &[f64], weight: f64) -> f64 {
+    let rows = order_free_sum(errors.iter().copied());
     let prior = factors.iter().zip(&KNOBS).map(|(f, k)| (f / k.prior).ln().abs()).sum::<f64>();
-    rows / cases.len().max(1) as f64 + PRIOR * prior
+    rows / errors.len().max(1) as f64 + weight * prior
+}
+
+impl Case {
+    /// Whether knob `k` changes this case's device or runtime at some factor: a knob that does not leaves
+    /// its prediction unchanged at every factor, so [`fit_weighted`] does not predict it again while that knob
+    /// moves. Each knob scales a value (or a share, capped at 1) on devices and runtimes it picks by what they
+    /// are, so a factor above 1 and one below 1 show whether it reaches them.
+    fn touched_by(&self, k: usize) -> bool {
+        [2.0, 0.5].into_iter().any(|f| {
+            let (mut device, mut runtime) = (self.device.clone(), self.runtime.clone());
+            (KNOBS[k].apply)(f, &mut device, &mut runtime);
+            device != self.device || runtime != self.runtime
+        })
+    }
 }
 
 /// The factors that minimise the mean absolute log error over `cases` (plus the [`PRIOR`]), by coordinate
@@ -393,8 +415,20 @@ fn objective(cases: &[&Case], factors: &[f64]) -> f64 {
 /// its best grid value with the others held, until a sweep changes nothing. A knob no case depends on stays at
 /// its prior; a tie keeps the value nearer it.
 pub fn fit(cases: &[&Case]) -> Vec<f64> {
+    fit_weighted(cases, PRIOR)
+}
+
+/// [`fit`] with the prior at `weight` instead of [`PRIOR`]. While a knob moves, only the cases it reaches
+/// (`Case::touched_by`: the knob changes their device or runtime) are predicted again; the others keep their
+/// errors, the same values to the bit.
+pub fn fit_weighted(cases: &[&Case], weight: f64) -> Vec<f64> {
     let mut factors: Vec<f64> = KNOBS.iter().map(|k| k.prior).collect();
-    let mut best = objective(cases, &factors);
+    let reached: Vec<Vec<usize>> = (0..KNOBS.len())
+        .map(|k| (0..cases.len()).filter(|&i| cases[i].touched_by(k)).collect())
+        .collect();
+    let mut errors: Vec<f64> = cases.iter().map(|c| c.log_error(&factors).abs()).collect();
+    let mut best = objective(&errors, &factors, weight);
+    let mut trial = errors.clone();
     // Each sweep that moves a knob lowers the objective (or moves a tie toward its prior); 12 bound a slow zig-zag.
     for _sweep in 0..12 {
         let mut moved = false;
@@ -404,7 +438,10 @@ pub fn fit(cases: &[&Case]) -> Vec<f64> {
             let prior = KNOBS[k].prior;
             for f in grid().map(|g| g * prior) {
                 factors[k] = f;
-                let e = objective(cases, &factors);
+                for &i in &reached[k] {
+                    trial[i] = cases[i].log_error(&factors).abs();
+                }
+                let e = objective(&trial, &factors, weight);
                 let tie_nearer_prior =
                     e <= best + 1e-12 && (f / prior).ln().abs() < (chosen / prior).ln().abs();
                 if e < best - 1e-12 || tie_nearer_prior {
@@ -412,6 +449,10 @@ pub fn fit(cases: &[&Case]) -> Vec<f64> {
                 }
             }
             factors[k] = chosen;
+            for &i in &reached[k] {
+                errors[i] = cases[i].log_error(&factors).abs();
+                trial[i] = errors[i];
+            }
             moved |= chosen != start;
         }
         if !moved {
@@ -437,9 +478,7 @@ pub struct Validated {
 /// Leave-one-source-out: per source, the knobs fitted on the other sources' rows, its own rows predicted
 /// with them. Returns each row's predictions and each source's fitted factors (by source, sorted).
 pub fn cross_validate(cases: &[Case]) -> (Vec<Validated>, Vec<(String, Vec<f64>)>) {
-    let mut groups: Vec<String> = cases.iter().map(|c| c.group.clone()).collect();
-    groups.sort();
-    groups.dedup();
+    let groups = sources(cases.iter());
     let ones = vec![1.0; KNOBS.len()];
     let mut out: Vec<Validated> = Vec::with_capacity(cases.len());
     let mut folds = Vec::with_capacity(groups.len());
@@ -451,6 +490,97 @@ pub fn cross_validate(cases: &[Case]) -> (Vec<Validated>, Vec<(String, Vec<f64>)
             out.push(Validated { case: i, catalog: c.predict(&ones).0, held_out, bound });
         }
         folds.push((g, factors));
+    }
+    out.sort_by_key(|v| v.case);
+    (out, folds)
+}
+
+/// The sources of `cases`, sorted, once each.
+fn sources<'a>(cases: impl Iterator<Item = &'a Case>) -> Vec<String> {
+    let mut groups: Vec<String> = cases.map(|c| c.group.clone()).collect();
+    groups.sort();
+    groups.dedup();
+    groups
+}
+
+/// The prior weight among [`PRIOR_WEIGHTS`] that predicts `cases`' sources best when each is left out: per
+/// weight, leave-one-source-out over `cases` alone, scored by the mean absolute log error of every left-out
+/// row (the fit's own loss); the smaller weight on a tie. Returns the weight and each weight's score.
+pub fn choose_prior_weight(cases: &[&Case]) -> (f64, Vec<f64>) {
+    let groups = sources(cases.iter().copied());
+    let scores: Vec<f64> = PRIOR_WEIGHTS
+        .iter()
+        .map(|&w| {
+            let mut errors = Vec::with_capacity(cases.len());
+            for g in &groups {
+                let train: Vec<&Case> = cases.iter().copied().filter(|c| &c.group != g).collect();
+                let factors = fit_weighted(&train, w);
+                errors.extend(
+                    cases.iter().filter(|c| &c.group == g).map(|c| c.log_error(&factors).abs()),
+                );
+            }
+            order_free_sum(errors.iter().copied()) / errors.len().max(1) as f64
+        })
+        .collect();
+    let mut chosen = 0;
+    for (i, s) in scores.iter().enumerate() {
+        if *s < scores[chosen] {
+            chosen = i;
+        }
+    }
+    (PRIOR_WEIGHTS[chosen], scores)
+}
+
+/// One fold of [`nested_cross_validate`]: the source left out, the prior weight chosen without it, and the
+/// factors fitted without it at that weight.
+#[derive(Debug, Clone)]
+pub struct NestedFold {
+    /// The source left out.
+    pub source: String,
+    /// The weight [`choose_prior_weight`] chose on the other sources.
+    pub weight: f64,
+    /// Each weight's score there (mean absolute log error of their rows left out one source at a time).
+    pub scores: Vec<f64>,
+    /// The factors fitted on the other sources at that weight.
+    pub factors: Vec<f64>,
+}
+
+/// The fold of [`nested_cross_validate`] that leaves `source` out: the weight chosen and the factors fitted on
+/// the other sources' rows alone.
+pub fn nested_fold(cases: &[Case], source: &str) -> NestedFold {
+    let train: Vec<&Case> = cases.iter().filter(|c| c.group != source).collect();
+    let (weight, scores) = choose_prior_weight(&train);
+    NestedFold { source: source.to_string(), weight, scores, factors: fit_weighted(&train, weight) }
+}
+
+/// Nested leave-one-source-out: as [`cross_validate`], but each fold also chooses the prior's weight without
+/// the source it leaves out ([`choose_prior_weight`] on the other sources, itself leaving each of them out in
+/// turn), so no held-out row shapes any choice that predicts it, [`PRIOR`]'s included. The folds run on the
+/// machine's cores (`std::thread::scope`); each is the same computation whichever thread runs it. Returns each
+/// row's held-out prediction (`catalog` as in [`cross_validate`]) and the folds, by source, sorted.
+pub fn nested_cross_validate(cases: &[Case]) -> (Vec<Validated>, Vec<NestedFold>) {
+    let groups = sources(cases.iter());
+    let fold = |g: &String| nested_fold(cases, g);
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(groups.len());
+    let mut folds: Vec<NestedFold> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads.max(1))
+            .map(|t| {
+                let (groups, fold) = (&groups, &fold);
+                scope.spawn(move || {
+                    groups.iter().skip(t).step_by(threads.max(1)).map(fold).collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        workers.into_iter().flat_map(|w| w.join().expect("a fold's thread panicked")).collect()
+    });
+    folds.sort_by(|a, b| a.source.cmp(&b.source));
+    let ones = vec![1.0; KNOBS.len()];
+    let mut out: Vec<Validated> = Vec::with_capacity(cases.len());
+    for f in &folds {
+        for (i, c) in cases.iter().enumerate().filter(|(_, c)| c.group == f.source) {
+            let (held_out, bound) = c.predict(&f.factors);
+            out.push(Validated { case: i, catalog: c.predict(&ones).0, held_out, bound });
+        }
     }
     out.sort_by_key(|v| v.case);
     (out, folds)
