@@ -222,6 +222,9 @@ pub struct Case {
     /// of two up to [`OFFLINE_MAX_BATCH`]) of most predicted throughput, chosen once with the catalog's
     /// constants.
     pub batch: u32,
+    /// The knobs that reach this case ([`Case::touched_by`], by index into [`KNOBS`]): worked out once, as
+    /// the device and runtime they are asked of are the case's own.
+    knobs: Vec<usize>,
 }
 
 /// The largest batch an offline row is predicted at: NVIDIA's MLPerf offline configurations set per-GPU batches
@@ -249,8 +252,19 @@ impl Case {
         };
         let (model, work) = row.resolve(batch)?;
         let group = row.source_group();
-        let mut case = Case { row, group, model, work, device, runtime, stream_cores: 0, batch };
+        let mut case = Case {
+            row,
+            group,
+            model,
+            work,
+            device,
+            runtime,
+            stream_cores: 0,
+            batch,
+            knobs: vec![],
+        };
         case.stream_cores = case.best_stream_cores();
+        case.knobs = (0..KNOBS.len()).filter(|&k| case.touched_by(k)).collect();
         Ok(case)
     }
 
@@ -399,7 +413,7 @@ fn objective(errors: &[f64], factors: &[f64], weight: f64) -> f64 {
 impl Case {
     /// Whether knob `k` changes this case's device or runtime at some factor: a knob that does not leaves
     /// its prediction unchanged at every factor, so [`fit_weighted`] does not predict it again while that knob
-    /// moves. Each knob scales a value (or a share, capped at 1) on devices and runtimes it picks by what they
+    /// moves ([`Case::new`] keeps the answer for every knob). Each knob scales a value (or a share, capped at 1) on devices and runtimes it picks by what they
     /// are, so a factor above 1 and one below 1 show whether it reaches them.
     fn touched_by(&self, k: usize) -> bool {
         [2.0, 0.5].into_iter().any(|f| {
@@ -419,12 +433,12 @@ pub fn fit(cases: &[&Case]) -> Vec<f64> {
 }
 
 /// [`fit`] with the prior at `weight` instead of [`PRIOR`]. While a knob moves, only the cases it reaches
-/// (`Case::touched_by`: the knob changes their device or runtime) are predicted again; the others keep their
+/// (`Case::touched_by`, kept by `Case::new`: the knob changes their device or runtime) are predicted again; the others keep their
 /// errors, the same values to the bit.
 pub fn fit_weighted(cases: &[&Case], weight: f64) -> Vec<f64> {
     let mut factors: Vec<f64> = KNOBS.iter().map(|k| k.prior).collect();
     let reached: Vec<Vec<usize>> = (0..KNOBS.len())
-        .map(|k| (0..cases.len()).filter(|&i| cases[i].touched_by(k)).collect())
+        .map(|k| (0..cases.len()).filter(|&i| cases[i].knobs.contains(&k)).collect())
         .collect();
     let mut errors: Vec<f64> = cases.iter().map(|c| c.log_error(&factors).abs()).collect();
     let mut best = objective(&errors, &factors, weight);
@@ -478,21 +492,45 @@ pub struct Validated {
 /// Leave-one-source-out: per source, the knobs fitted on the other sources' rows, its own rows predicted
 /// with them. Returns each row's predictions and each source's fitted factors (by source, sorted).
 pub fn cross_validate(cases: &[Case]) -> (Vec<Validated>, Vec<(String, Vec<f64>)>) {
-    let groups = sources(cases.iter());
+    let all: Vec<&Case> = cases.iter().collect();
+    let folds: Vec<(String, Vec<f64>)> =
+        per_source(&all, fit).into_iter().map(|(g, factors, _)| (g, factors)).collect();
+    (validated(cases, folds.iter().map(|(g, f)| (g.as_str(), f.as_slice()))), folds)
+}
+
+/// Each row of `cases` predicted with the catalog and with the factors of the fold that leaves its source
+/// out (`folds`: source, factors), in the cases' order.
+fn validated<'a>(
+    cases: &[Case],
+    folds: impl Iterator<Item = (&'a str, &'a [f64])>,
+) -> Vec<Validated> {
     let ones = vec![1.0; KNOBS.len()];
     let mut out: Vec<Validated> = Vec::with_capacity(cases.len());
-    let mut folds = Vec::with_capacity(groups.len());
-    for g in groups {
-        let train: Vec<&Case> = cases.iter().filter(|c| c.group != g).collect();
-        let factors = fit(&train);
-        for (i, c) in cases.iter().enumerate().filter(|(_, c)| c.group == g) {
-            let (held_out, bound) = c.predict(&factors);
+    for (source, factors) in folds {
+        for (i, c) in cases.iter().enumerate().filter(|(_, c)| c.group == source) {
+            let (held_out, bound) = c.predict(factors);
             out.push(Validated { case: i, catalog: c.predict(&ones).0, held_out, bound });
         }
-        folds.push((g, factors));
     }
     out.sort_by_key(|v| v.case);
-    (out, folds)
+    out
+}
+
+/// Leave-one-source-out over `cases`: per source (sorted), `fit` on the other sources' rows, and each of
+/// the source's rows (its index into `cases`) with the factors fitted without it. The one loop
+/// [`cross_validate`] and [`choose_prior_weight`] share.
+fn per_source(
+    cases: &[&Case],
+    fit: impl Fn(&[&Case]) -> Vec<f64>,
+) -> Vec<(String, Vec<f64>, Vec<usize>)> {
+    sources(cases.iter().copied())
+        .into_iter()
+        .map(|g| {
+            let train: Vec<&Case> = cases.iter().copied().filter(|c| c.group != g).collect();
+            let held = (0..cases.len()).filter(|&i| cases[i].group == g).collect();
+            (g, fit(&train), held)
+        })
+        .collect()
 }
 
 /// The sources of `cases`, sorted, once each.
@@ -507,19 +545,14 @@ fn sources<'a>(cases: impl Iterator<Item = &'a Case>) -> Vec<String> {
 /// weight, leave-one-source-out over `cases` alone, scored by the mean absolute log error of every left-out
 /// row (the fit's own loss); the smaller weight on a tie. Returns the weight and each weight's score.
 pub fn choose_prior_weight(cases: &[&Case]) -> (f64, Vec<f64>) {
-    let groups = sources(cases.iter().copied());
     let scores: Vec<f64> = PRIOR_WEIGHTS
         .iter()
         .map(|&w| {
-            let mut errors = Vec::with_capacity(cases.len());
-            for g in &groups {
-                let train: Vec<&Case> = cases.iter().copied().filter(|c| &c.group != g).collect();
-                let factors = fit_weighted(&train, w);
-                errors.extend(
-                    cases.iter().filter(|c| &c.group == g).map(|c| c.log_error(&factors).abs()),
-                );
-            }
-            order_free_sum(errors.iter().copied()) / errors.len().max(1) as f64
+            let folds = per_source(cases, |train| fit_weighted(train, w));
+            let errors = folds.iter().flat_map(|(_, factors, held)| {
+                held.iter().map(move |&i| cases[i].log_error(factors).abs())
+            });
+            order_free_sum(errors) / cases.len().max(1) as f64
         })
         .collect();
     let mut chosen = 0;
@@ -561,29 +594,21 @@ pub fn nested_fold(cases: &[Case], source: &str) -> NestedFold {
 pub fn nested_cross_validate(cases: &[Case]) -> (Vec<Validated>, Vec<NestedFold>) {
     let groups = sources(cases.iter());
     let fold = |g: &String| nested_fold(cases, g);
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(groups.len());
+    let threads =
+        std::thread::available_parallelism().map_or(1, |n| n.get()).min(groups.len()).max(1);
     let mut folds: Vec<NestedFold> = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads.max(1))
+        let workers: Vec<_> = (0..threads)
             .map(|t| {
                 let (groups, fold) = (&groups, &fold);
                 scope.spawn(move || {
-                    groups.iter().skip(t).step_by(threads.max(1)).map(fold).collect::<Vec<_>>()
+                    groups.iter().skip(t).step_by(threads).map(fold).collect::<Vec<_>>()
                 })
             })
             .collect();
         workers.into_iter().flat_map(|w| w.join().expect("a fold's thread panicked")).collect()
     });
     folds.sort_by(|a, b| a.source.cmp(&b.source));
-    let ones = vec![1.0; KNOBS.len()];
-    let mut out: Vec<Validated> = Vec::with_capacity(cases.len());
-    for f in &folds {
-        for (i, c) in cases.iter().enumerate().filter(|(_, c)| c.group == f.source) {
-            let (held_out, bound) = c.predict(&f.factors);
-            out.push(Validated { case: i, catalog: c.predict(&ones).0, held_out, bound });
-        }
-    }
-    out.sort_by_key(|v| v.case);
-    (out, folds)
+    (validated(cases, folds.iter().map(|f| (f.source.as_str(), f.factors.as_slice()))), folds)
 }
 
 /// Median absolute relative error and the share of rows within ±25 %.
