@@ -250,13 +250,16 @@ pub struct DeviceProfile {
     /// pays per page; several threads writing the output fault in parallel.
     pub page_fault_us: f64,
     /// Last-level cache the cores (a GPU's SMs: its L2) share, MB (0 = unknown: every kernel streams from
-    /// memory).
+    /// memory); on a server of several sockets, one socket's (each socket's cores read through their own). On a
+    /// CPU, a model whose weights fit in half of it reads them from there on every call, not from memory
+    /// (`predict::single::WEIGHTS_LLC_SHARE`).
     pub llc_mb: f64,
     /// Rate one core (a GPU's SM) reads a buffer that fits in the last-level cache at, GB/s (0 = unknown).
     /// A kernel whose inputs, outputs and weights fit in the cache (`llc_mb`) moves its inputs and outputs at
     /// this rate per thread (on a GPU, per SM: all of them together) instead of memory's, as the producer's
     /// output is still in the cache: on CPUs only element-wise, normalisation and pooling kernels (a GEMM's
-    /// packing and blocking are modelled apart), on CUDA/ROCm GPUs every kernel. Weights still come from memory.
+    /// packing and blocking are modelled apart), on CUDA/ROCm GPUs every kernel. Weights still come from memory,
+    /// except a CPU model's that stay in the cache (`llc_mb`).
     pub llc_bandwidth_gbps: f64,
     /// NPUs: the rate of the vector DSPs beside the MAC array, as a share of the int8 peak (the fp16 peak's
     /// where the device has no int8), whatever the model's precision; 0: none apart, every kernel at the
@@ -576,6 +579,22 @@ const GPU_L2: [(&str, f64, &str); 12] = [
     ("cuda:rtx3090", 6.0, "NVIDIA Ampere GA102 GPU Architecture whitepaper: 6,144 KB L2 (RTX 3090)"),
     ("cuda:rtx5090", 96.0, "NVIDIA GeForce RTX 5090: 96 MB L2 (Tom's Hardware review specifications)"),
     ("rocm:mi250", 8.0, "AMD CDNA 2 Architecture whitepaper: 8 MB L2 per GCD"),
+];
+/// The L3 cache of the catalog CPUs that have their own entry (the OpenVINO benchmark systems), one socket's, MB,
+/// and where the size comes from. Its read rate is not known for them (`llc_bandwidth_gbps` stays 0): weights
+/// that stay in it come at least at one core's own memory rate (`per_unit_bandwidth_gbps`).
+const CPU_L3: [(&str, f64, &str); 3] = [
+    (
+        "openvino:xeon-8490h-2s",
+        112.5,
+        "Intel ark Xeon Platinum 8490H: 112.5 MB Intel Smart Cache per socket",
+    ),
+    (
+        "openvino:xeon-8380-2s",
+        60.0,
+        "Intel ark Xeon Platinum 8380: 60 MB Intel Smart Cache per socket",
+    ),
+    ("openvino:i9-13900k", 36.0, "Intel ark Core i9-13900K: 36 MB Intel Smart Cache"),
 ];
 /// Dense TF32 tensor-core peak of the catalog GPUs that have one, TFLOP/s, and where it comes from: NVIDIA
 /// Ampere and later (half the dense FP16/BF16 tensor rate). Volta (V100) and Turing (T4) have no TF32 units and
@@ -911,6 +930,7 @@ fn build(d: &Dev) -> DeviceProfile {
         }
     };
     let l2 = GPU_L2.iter().find(|(id, _, _)| *id == d.id).copied();
+    let l3 = CPU_L3.iter().find(|(id, _, _)| *id == d.id).copied();
     let cores = CPU_CORES.iter().find(|(id, _, _)| *id == d.id).copied();
     let tf32 = GPU_TF32.iter().find(|(id, _, _)| *id == d.id);
     let fp32_gain = fp32_tile_gain(d);
@@ -951,7 +971,7 @@ fn build(d: &Dev) -> DeviceProfile {
         sched_slice_us: linux_slice_us(d.units),
         wake_us: CPU_WAKE_US,
         page_fault_us: CPU_PAGE_FAULT_US,
-        llc_mb: l2.map_or(0.0, |(_, mb, _)| mb),
+        llc_mb: l2.map(|(_, mb, _)| mb).or(l3.map(|(_, mb, _)| mb)).unwrap_or(0.0),
         // One SM's share of the L2's rate: the cache rule reads at this rate times the SMs.
         llc_bandwidth_gbps: l2
             .map_or(0.0, |_| GPU_L2_RATE * d.bw * d.bw_eff / f64::from(d.units.max(1))),
@@ -988,6 +1008,7 @@ fn build(d: &Dev) -> DeviceProfile {
                     ),
                 )
             }))
+            .chain(l3.map(|(_, _, source)| ("llc_mb".to_string(), source.to_string())))
             .chain(l2.map(|(_, _, source)| {
                 (
                     "llc_mb".to_string(),

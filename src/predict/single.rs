@@ -493,7 +493,16 @@ struct Rates {
     /// Every matrix product's and convolution's weights are cast from FP32 on each call first
     /// (`RuntimeProfile::casts_weights_per_call` at FP16 or BF16, on an accelerator).
     casts_weights: bool,
+    /// CPUs: the model's weights stay in the last-level cache between calls ([`Placement::model_rates`]), so
+    /// each kernel reads its weights from there, not from memory.
+    weights_in_cache: bool,
 }
+
+/// Share of a CPU's last-level cache a model's weights may take and still stay there from one call to the next:
+/// half, the rest left to what each call streams through it (activations, and on a server the other streams'
+/// working sets). The same half `mmperf calibrate` reads the cache's own rate over (`native::bench`'s
+/// `llc_bandwidth`). A chosen share (U), not a measurement.
+pub const WEIGHTS_LLC_SHARE: f64 = 0.5;
 
 /// How a runtime runs matrix-vector products on a CPU ([`Rates::is_gemv`]), resolved once per placement.
 #[derive(Clone, Copy)]
@@ -805,6 +814,7 @@ impl Placement<'_> {
             products_tile_gain: fp32_gain(compute),
             conv_tile_gain: fp32_gain(conv_precision),
             casts_weights: casts_weights(dev, self.runtime, precision),
+            weights_in_cache: false,
         };
         (rates, compute)
     }
@@ -816,12 +826,17 @@ impl Placement<'_> {
     }
 
     /// [`Placement::rates`] for `model`: at its precision, with its batch deciding how the runtime runs 1×1
-    /// convolutions.
+    /// convolutions, and on a CPU whether its weights stay in the last-level cache: all of them in at most
+    /// [`WEIGHTS_LLC_SHARE`] of it. Every stream running the model on that cache reads the same copy (a
+    /// runtime's concurrent requests share one compiled model's weights), so it holds for any number of them.
     fn model_rates(&self, model: &ResolvedModel) -> (Rates, Precision) {
         let (mut r, compute) = self.rates(model.precision);
         r.pointwise_gemm = self.pointwise_gemm(model.input.batch);
         r.channels_last = model.channels_last();
         r.attention = model.attention;
+        r.weights_in_cache = r.cpu
+            && r.llc_bytes > 0.0
+            && model.params * r.weight_bytes <= r.llc_bytes * WEIGHTS_LLC_SHARE;
         (r, compute)
     }
 
@@ -1000,10 +1015,20 @@ impl Placement<'_> {
         };
         // Activations in the last-level cache move at its rate per thread; weights still come from memory.
         let in_cache = r.in_cache(op);
+        // Weights that stay in the cache come at its rate per thread, where the profile has it, else at least
+        // at what one core pulls from memory on its own (`per_unit_bandwidth_gbps`: a core reads its cache no
+        // slower than memory): not at the placement's share of the memory bus. A cache is never read slower
+        // than memory (a profile that raises the bandwidth keeps its rate).
+        let weight_rate = if r.weights_in_cache {
+            minmax::max(minmax::max(r.llc_core_bw, r.core_bw) * r.lanes, bandwidth)
+        } else {
+            bandwidth
+        };
         let memory = if in_cache {
-            // A cache is never read slower than memory (a profile that raises the bandwidth keeps its rate).
             op.act_elems * r.act_bytes / minmax::max(r.llc_core_bw * r.lanes, bandwidth)
-                + op.weight_elems * r.weight_bytes / bandwidth
+                + op.weight_elems * r.weight_bytes / weight_rate
+        } else if r.weights_in_cache {
+            op.act_elems * r.act_bytes / bandwidth + op.weight_elems * r.weight_bytes / weight_rate
         } else {
             bytes / bandwidth
         };
@@ -1013,14 +1038,15 @@ impl Placement<'_> {
         };
         let (pack, faults, pack_bytes) = self.outside_roofline(r, op);
         let (layout, layout_bytes, layout_kernels) = self.layout_copies(r, op);
-        // What crosses the memory bus: the weights and the activations not already in the cache (with
-        // packing, the weights' read is the packing's), and what packing and copies move.
+        // What crosses the memory bus: the weights that do not stay in the cache and the activations not
+        // already there (with packing, the weights' read is the packing's), and what packing and copies move.
+        let weight_bus = if r.weights_in_cache { 0.0 } else { op.weight_elems * r.weight_bytes };
         let bus_bytes = if pack > 0.0 {
             op.act_elems * r.act_bytes
         } else if in_cache {
-            op.weight_elems * r.weight_bytes
+            weight_bus
         } else {
-            bytes
+            op.act_elems * r.act_bytes + weight_bus
         } + pack_bytes
             + layout_bytes;
         let memory = if pack > 0.0 { op.act_elems * r.act_bytes / r.bandwidth } else { memory };
@@ -1727,6 +1753,46 @@ mod tests {
         // A CPU's GEMMs keep their rule (packing and blocking).
         let gemm = Op::gemm(1.0, 512.0, 768.0, 768.0, 768.0 * 768.0);
         assert_eq!(memory(&cached, &gemm, 1), memory(&plain, &gemm, 1));
+    }
+
+    #[test]
+    fn a_cpu_models_weights_that_fit_in_half_its_last_level_cache_come_from_there_for_every_stream()
+    {
+        // One core of the two-socket Xeon 8490H, as each of OpenVINO's 120 streams runs: the bus's share of
+        // a 120th, 112.5 MB of L3 per socket (Intel ark).
+        let server = hardware::find("openvino:xeon-8490h-2s").unwrap();
+        assert_eq!(server.llc_mb, 112.5);
+        assert_eq!(server.llc_bandwidth_gbps, 0.0);
+        let stream = server.cores_share(1);
+        let uncached = hardware::DeviceProfile { llc_mb: 0.0, ..stream.clone() };
+        let rt = RuntimeProfile::find("openvino").unwrap();
+        let predict = |device: &hardware::DeviceProfile, precision| {
+            let m = resolve(&ModelSpec::named("resnet-50").with_precision(precision), "m").unwrap();
+            let p = Placement { device, runtime: &rt, threads: 1 };
+            (m.params * precision.weight_bytes() / MB, p.predict(&m))
+        };
+        // int8 ResNet-50: 25.6 MB of weights, within half the L3. They come at least at one core's own memory
+        // rate, not at its 120th of the bus, and no longer cross the bus: the call is faster and moves less.
+        let (mb, cached) = predict(&stream, Precision::Int8);
+        assert!(mb < 112.5 * super::WEIGHTS_LLC_SHARE, "{mb}");
+        let (_, streamed) = predict(&uncached, Precision::Int8);
+        assert!(cached.memory_ms < streamed.memory_ms, "{cached:?} against {streamed:?}");
+        assert!(cached.latency_ms < streamed.latency_ms);
+        assert!(cached.bandwidth_share < streamed.bandwidth_share);
+        // fp32: 102 MB, more than half the L3: from memory on every call, as without a cache.
+        let (mb, fp32) = predict(&stream, Precision::Fp32);
+        assert!(mb > 112.5 * super::WEIGHTS_LLC_SHARE, "{mb}");
+        let (_, fp32_uncached) = predict(&uncached, Precision::Fp32);
+        assert_eq!(fp32.latency_ms, fp32_uncached.latency_ms);
+        assert_eq!(fp32.bandwidth_share, fp32_uncached.bandwidth_share);
+        // A GPU's L2 keeps its own rule: the weights come from memory whatever their size.
+        let gpu = hardware::find("cuda:a100-80gb").unwrap();
+        let trt = RuntimeProfile::find("tensorrt").unwrap();
+        let m =
+            resolve(&ModelSpec::named("resnet-50").with_precision(Precision::Int8), "m").unwrap();
+        let (r, _) =
+            Placement { device: &gpu, runtime: &trt, threads: gpu.compute_units }.model_rates(&m);
+        assert!(!r.weights_in_cache);
     }
 
     #[test]
