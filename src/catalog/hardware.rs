@@ -252,7 +252,8 @@ pub struct DeviceProfile {
     /// Last-level cache the cores (a GPU's SMs: its L2) share, MB (0 = unknown: every kernel streams from
     /// memory); on a server of several sockets, one socket's (each socket's cores read through their own). On a
     /// CPU, a model whose weights fit in half of it reads them from there on every call, not from memory
-    /// (`predict::single::WEIGHTS_LLC_SHARE`).
+    /// (`predict::single::WEIGHTS_LLC_SHARE`), but for its matrix-vector products and a runtime's packing of
+    /// weights per call. Each model is checked alone: models run together are not checked against it together.
     pub llc_mb: f64,
     /// Rate one core (a GPU's SM) reads a buffer that fits in the last-level cache at, GB/s (0 = unknown).
     /// A kernel whose inputs, outputs and weights fit in the cache (`llc_mb`) moves its inputs and outputs at
