@@ -719,8 +719,9 @@ pub const PYTORCH_GPU_HOST_US_PRIOR: f64 = 15.0;
 /// flat to batch 8-16 at 12.8-14 ms): about 60 µs for each of its 174 eager kernels, or 54 µs counting the 192
 /// its timed validation step runs (session 57), with module calls and cuDNN's per-call work on a DGX-1's 2.2 GHz
 /// Broadwell; the M1 MPS benchmark's EfficientNet-B0 at batch 1 (15.4 ms for about 200 kernels) is host-bound at
-/// a similar cost (its timer never synchronises, so it times the host's queueing alone; the MPS rows are kept apart
-/// from the fit since session 60, `tests/data/published-pending.json`). Faster hosts run the same kernels in less ([`PYTORCH_GPU_HOST_US_PUBLISHED`]).
+/// a similar cost (its timer never synchronises, so it times the host's queueing alone; the MPS rows are kept
+/// apart from the fit since session 60, `tests/data/published-pending.json`). Faster hosts run the same kernels in
+/// less ([`PYTORCH_GPU_HOST_US_PUBLISHED`]).
 pub const PYTORCH_GPU_HOST_US: f64 = PYTORCH_GPU_HOST_US_PRIOR * 3.363_585_661_014_858;
 
 /// The host time per kernel PyTorch eager's published batch-1 GPU rows imply on the machines they ran on, µs

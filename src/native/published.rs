@@ -413,8 +413,9 @@ fn objective(errors: &[f64], factors: &[f64], weight: f64) -> f64 {
 impl Case {
     /// Whether knob `k` changes this case's device or runtime at some factor: a knob that does not leaves
     /// its prediction unchanged at every factor, so [`fit_weighted`] does not predict it again while that knob
-    /// moves ([`Case::new`] keeps the answer for every knob). Each knob scales a value (or a share, capped at 1) on devices and runtimes it picks by what they
-    /// are, so a factor above 1 and one below 1 show whether it reaches them.
+    /// moves ([`Case::new`] keeps the answer for every knob). Each knob scales a value (or a share, at most
+    /// one) on devices and runtimes it picks by what they are, so a factor above 1 and one below 1 show
+    /// whether it reaches them.
     fn touched_by(&self, k: usize) -> bool {
         [2.0, 0.5].into_iter().any(|f| {
             let (mut device, mut runtime) = (self.device.clone(), self.runtime.clone());
@@ -433,8 +434,8 @@ pub fn fit(cases: &[&Case]) -> Vec<f64> {
 }
 
 /// [`fit`] with the prior at `weight` instead of [`PRIOR`]. While a knob moves, only the cases it reaches
-/// (`Case::touched_by`, kept by `Case::new`: the knob changes their device or runtime) are predicted again; the others keep their
-/// errors, the same values to the bit.
+/// (`Case::touched_by`, kept by `Case::new`: the knob changes their device or runtime) are predicted again;
+/// the others keep their errors, the same values to the bit.
 pub fn fit_weighted(cases: &[&Case], weight: f64) -> Vec<f64> {
     let mut factors: Vec<f64> = KNOBS.iter().map(|k| k.prior).collect();
     let reached: Vec<Vec<usize>> = (0..KNOBS.len())

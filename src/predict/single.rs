@@ -496,6 +496,10 @@ struct Rates {
     /// CPUs: the model's weights stay in the last-level cache between calls ([`Placement::model_rates`]), so
     /// each kernel but a matrix-vector product reads its weights from there, not from memory (a runtime that
     /// packs weights on every call reads them for the packing, at its own rule: `outside_roofline`).
+    /// Matrix-vector products keep streaming theirs (`Gemv`'s rule): with them cached too, the stored PyTorch
+    /// runs on the Xeon VM, whose profiles carry the host's 480 MB L3 as sysfs gives it (half of it holds
+    /// t5-small's and whisper-tiny's weights, which a 2-vCPU guest does not keep), predicted their decode steps
+    /// 15-20 points too fast and picked worse plans (`check-real`, session 60).
     weights_in_cache: bool,
 }
 
@@ -1018,25 +1022,21 @@ impl Placement<'_> {
         // Activations in the last-level cache move at its rate per thread; weights come from memory unless the
         // model's stay in the cache (below).
         let in_cache = r.in_cache(op);
-        // Weights that stay in the cache come at its rate per thread, where the profile has it, else at least
-        // at what one core pulls from memory on its own (`per_unit_bandwidth_gbps`: a core reads its cache no
-        // slower than memory): not at the placement's share of the memory bus. A cache is never read slower
-        // than memory (a profile that raises the bandwidth keeps its rate). Matrix-vector products keep
-        // streaming their weights (`Gemv`'s rule): with them cached too, the stored PyTorch runs on the Xeon VM,
-        // whose profiles carry the host's 480 MB L3 as sysfs gives it (half of it holds t5-small's and
-        // whisper-tiny's weights, which a 2-vCPU guest does not keep), predicted their decode steps 15-20
-        // points too fast and picked worse plans (`check-real`, session 60).
+        // Weights that stay in the cache (not a matrix-vector product's: `Rates::weights_in_cache`) come at its
+        // rate per thread, where the profile has it, else at least at what one core pulls from memory on its own
+        // (`per_unit_bandwidth_gbps`: a core reads its cache no slower than memory), not at the placement's
+        // share of the memory bus. A cache is never read slower than memory (a profile that raises the
+        // bandwidth keeps its rate).
         let weights_cached = r.weights_in_cache && !gemv;
+        let act_rate =
+            if in_cache { minmax::max(r.llc_core_bw * r.lanes, bandwidth) } else { bandwidth };
         let weight_rate = if weights_cached {
             minmax::max(minmax::max(r.llc_core_bw, r.core_bw) * r.lanes, bandwidth)
         } else {
             bandwidth
         };
-        let memory = if in_cache {
-            op.act_elems * r.act_bytes / minmax::max(r.llc_core_bw * r.lanes, bandwidth)
-                + op.weight_elems * r.weight_bytes / weight_rate
-        } else if weights_cached {
-            op.act_elems * r.act_bytes / bandwidth + op.weight_elems * r.weight_bytes / weight_rate
+        let memory = if in_cache || weights_cached {
+            op.act_elems * r.act_bytes / act_rate + op.weight_elems * r.weight_bytes / weight_rate
         } else {
             bytes / bandwidth
         };
