@@ -199,9 +199,9 @@ pub struct DeviceProfile {
     pub idle_w: f64,
     /// Board power its compute units would draw kept busy at the boost clock, W, where that is above `tdp_w`
     /// (a GPU whose power limit, not its boost clock, sets its speed under a heavy load: the L4, the A30, the
-    /// A100 PCIe); 0 where a full load holds the boost clock within `tdp_w` or nobody knows. The catalog
-    /// derives it from the GPU's int8 peak at the energy per operation of its architecture's reference part
-    /// ([`POWER_REFERENCES`]). A prediction that would draw more than `tdp_w` runs at the clock that fits
+    /// A100 PCIe, the T4); 0 where a full load holds the boost clock within `tdp_w` or nobody knows. The
+    /// catalog derives it from the GPU's int8 peak at the energy per operation of its architecture's reference
+    /// part ([`POWER_REFERENCES`]), or from the clock a full load was seen to run at ([`FULL_LOAD_CLOCKS`]). A prediction that would draw more than `tdp_w` runs at the clock that fits
     /// ([`DeviceProfile::power_limited_clock`]).
     pub full_load_w: f64,
     /// Seconds of sustained load after which a passively cooled or thin device throttles (0: it does not).
@@ -543,7 +543,8 @@ const SHADER_TILES: [GemmTile; 2] =
 /// 2.5 µs at the A100's 1,410 MHz boost clock = 3,525 cycles. Counted in cycles because the front end that
 /// dispatches a kernel's thread blocks and the fill and drain of the SMs run at the GPU's clock: a GPU with a
 /// higher clock ([`GPU_BOOST`]: the L4 at 2,040 MHz) pays less time per kernel, one that sustains a lower
-/// clock (the T4's [`T4_SUSTAINED_CLOCK`]) more. Reliability: U (the time per kernel, not the scaling).
+/// clock (a profile's `sustained_clock_ratio` below 1) more; a power-limited GPU's light load at its boost clock
+/// pays the boost clock's. Reliability: U (the time per kernel, not the scaling).
 pub const CUDA_KERNEL_CYCLES: f64 = 2.5 * A100_BOOST_MHZ;
 /// The A100's boost clock, MHz (the A100 whitepaper), which [`CUDA_KERNEL_CYCLES`] is quoted at.
 const A100_BOOST_MHZ: f64 = 1410.0;
@@ -685,15 +686,21 @@ const CPU_INTERFERENCE: f64 = 0.08;
 /// ONNX Runtime and OpenMP spin before sleeping (ORT allow_spinning default on; KMP_BLOCKTIME 200 ms), so
 /// about half of an oversubscribed thread's wait is burnt. To be refitted by `mmperf calibrate`.
 const SPIN_WAIT_SHARE: f64 = 0.5;
-/// The 70 W, passively cooled T4 cannot hold its 1,590 MHz boost under load: Jia et al., "Dissecting the
-/// NVidia Turing T4 GPU via Microbenchmarking" (2019) show compute-heavy kernels hitting the power limit and
-/// throttling. Before the published rows' fit ~1.1 GHz sustained was assumed (U): the prior
-/// `tests/published.rs` fits `gpu_sustained_clock` toward.
-pub const T4_SUSTAINED_CLOCK_PRIOR: f64 = 0.7;
-/// The catalog's T4 clock under load, as a share of its boost clock: the prior times the factor the fit over
-/// all published rows gives (2^(−2/8) = ×0.841, session 48: 0.589, about 940 MHz). The leave-one-source-out
-/// folds start from, and pull toward, the prior.
-pub const T4_SUSTAINED_CLOCK: f64 = T4_SUSTAINED_CLOCK_PRIOR * 0.840_896_415_253_714_6;
+/// The clock the 70 W, passively cooled T4 runs at with its compute units kept busy, as a share of its
+/// 1,590 MHz boost: about 900 MHz, as `nvidia-smi` showed on a T4 of an AWS g4dn.4xlarge running MLPerf BERT
+/// in the SingleStream scenario with the application clocks set to 1,590 MHz (mlcommons/inference_results_v0.5
+/// issue #20, comment of 2020-06-16: "at the maximum frequency the GPU is not really stable, dropping down to
+/// ~900 MHz in a SingleStream run"); Jia et al., "Dissecting the NVidia Turing T4 GPU via Microbenchmarking"
+/// (2019) show compute-heavy kernels hitting its power limit. The T4 is a power-limited GPU like those of
+/// [`POWER_REFERENCES`], but no Turing part in the catalog can serve as its reference, so its full-load power
+/// is the one at which that load draws its 70 W at this clock ([`FULL_LOAD_CLOCKS`]): a lighter load (a
+/// small batch, launch gaps, memory-bound kernels) runs faster. `tests/published.rs` fits a factor on it
+/// (`t4_full_load_clock`) from this prior.
+pub const T4_FULL_LOAD_CLOCK: f64 = 900.0 / 1590.0;
+/// Power-limited GPUs known by the clock a full load runs at instead of by a reference part: the board power
+/// their compute units would draw busy at the boost clock is then the one that draws `tdp_w` at that clock
+/// under [`DeviceProfile::power_limited_clock`]'s law, `idle_w + (tdp_w − idle_w) / clock³`.
+pub const FULL_LOAD_CLOCKS: [(&str, f64); 1] = [("cuda:t4", T4_FULL_LOAD_CLOCK)];
 /// GPUs whose power limit sets their clock under a heavy load, each with the reference part of its architecture
 /// whose energy per operation it shares: the reference reaches its own board power with its tensor cores busy at
 /// its boost clock (U: the full-load power of no GPU is published), so the GPU draws its int8 peak times the
@@ -721,7 +728,6 @@ struct Dev {
     mem_gb: f64,
     pool: MemoryPool,
     tdp: f64,
-    clock: f64,
     units: u32,
     kind: Kind,
     host_cores: u32,
@@ -743,38 +749,38 @@ const fn peaks(fp32: f64, fp16: f64, bf16: f64, int8: f64, int4: f64) -> Peaks {
 use MemoryPool::{Dedicated, Host};
 
 const DEVICES: [Dev; 32] = [
-    Dev { id: "cuda:h100-sxm", name: "NVIDIA H100 SXM5 80GB", peaks: peaks(66.9, 989.4, 989.4, 1978.9, 0.0), bw: 3350.0, bw_eff: 0.62, mem_gb: 80.0, pool: Dedicated, tdp: 700.0, clock: 1.0, units: 132, kind: Kind::Gpu, host_cores: 16, source: "NVIDIA H100 datasheet via glennklockwood.com/garden/processors/h100; bandwidth efficiency 2,090/3,350 GB/s measured by Habitat" },
-    Dev { id: "cuda:a100-40gb", name: "NVIDIA A100 SXM4 40GB", peaks: peaks(19.5, 312.0, 312.0, 624.0, 1248.0), bw: 1555.0, bw_eff: 0.75, mem_gb: 40.0, pool: Dedicated, tdp: 400.0, clock: 1.0, units: 108, kind: Kind::Gpu, host_cores: 16, source: "NVIDIA A100 datasheet (glennklockwood A100); bandwidth efficiency 1,160/1,555 GB/s measured by Habitat" },
-    Dev { id: "cuda:a100-80gb", name: "NVIDIA A100 SXM4 80GB", peaks: peaks(19.5, 312.0, 312.0, 624.0, 1248.0), bw: 2039.0, bw_eff: 0.75, mem_gb: 80.0, pool: Dedicated, tdp: 400.0, clock: 1.0, units: 108, kind: Kind::Gpu, host_cores: 16, source: "NVIDIA A100 datasheet (80GB SXM: 2,039 GB/s); bandwidth efficiency as A100-40GB (Habitat)" },
-    Dev { id: "cuda:a100-pcie-80gb", name: "NVIDIA A100 PCIe 80GB", peaks: peaks(19.5, 312.0, 312.0, 624.0, 1248.0), bw: 1935.0, bw_eff: 0.75, mem_gb: 80.0, pool: Dedicated, tdp: 300.0, clock: 1.0, units: 108, kind: Kind::Gpu, host_cores: 16, source: "NVIDIA A100 datasheet (80GB PCIe: the SXM4's peaks, 1,935 GB/s, 300 W max TDP); bandwidth efficiency as A100-40GB (Habitat)" },
-    Dev { id: "cuda:a30", name: "NVIDIA A30 24GB", peaks: peaks(10.3, 165.0, 165.0, 330.0, 661.0), bw: 933.0, bw_eff: DEFAULT_BW_EFF, mem_gb: 24.0, pool: Dedicated, tdp: 165.0, clock: 1.0, units: 56, kind: Kind::Gpu, host_cores: 16, source: "NVIDIA A30 datasheet: FP32 10.3 TF, FP16/BF16 165 TF, INT8 330 TOPS, 933 GB/s HBM2, 165 W, 56 SMs" },
-    Dev { id: "cuda:v100", name: "NVIDIA V100 SXM2 32GB", peaks: peaks(15.7, 125.0, 0.0, 62.8, 0.0), bw: 900.0, bw_eff: DEFAULT_BW_EFF, mem_gb: 32.0, pool: Dedicated, tdp: 300.0, clock: 1.0, units: 80, kind: Kind::Gpu, host_cores: 16, source: "NVIDIA V100 datasheet: FP32 15.7 TF, tensor FP16 125 TF, INT8 via DP4A = 4x FP32, 900 GB/s, 300 W, 80 SMs; no BF16" },
-    Dev { id: "cuda:t4", name: "NVIDIA T4 16GB", peaks: peaks(8.1, 65.0, 0.0, 130.0, 260.0), bw: 320.0, bw_eff: 239.0 / 320.0, mem_gb: 16.0, pool: Dedicated, tdp: 70.0, clock: T4_SUSTAINED_CLOCK, units: 40, kind: Kind::Gpu, host_cores: 16, source: "NVIDIA T4 datasheet: FP32 8.1 TF, FP16 65 TF, INT8 130 TOPS, INT4 260 TOPS, 320 GB/s GDDR6, 70 W, 40 SMs; bandwidth efficiency 239/320 measured by Habitat; no BF16" },
-    Dev { id: "cuda:l4", name: "NVIDIA L4 24GB", peaks: peaks(30.3, 121.0, 121.0, 242.5, 0.0), bw: 300.0, bw_eff: 254.0 / 300.0, mem_gb: 24.0, pool: Dedicated, tdp: 72.0, clock: 1.0, units: 58, kind: Kind::Gpu, host_cores: 16, source: "NVIDIA L4 datasheet: FP32 30.3 TF, FP16 242 TF and INT8 485 TOPS with sparsity (halved for dense), 300 GB/s, 72 W, 58 SMs; bandwidth efficiency 254/300 measured by Habitat" },
-    Dev { id: "cuda:rtx4090", name: "NVIDIA GeForce RTX 4090", peaks: peaks(82.6, 165.2, 165.2, 660.6, 1321.2), bw: 1008.0, bw_eff: 921.3 / 1008.0, mem_gb: 24.0, pool: Dedicated, tdp: 450.0, clock: 1.0, units: 128, kind: Kind::Gpu, host_cores: 16, source: "Ada whitepaper via waredb.com/gigagpu.com: FP32 82.6 TF, FP16 tensor 165.2 TF with FP32 accumulate, INT8 660.6 TOPS, 1,008 GB/s, 450 W, 128 SMs; bandwidth efficiency 921.3/1,008 GB/s: clpeak's global memory bandwidth (reads of 16-wide float vectors) on an RTX 4090 held to 248 W under Windows, krrishnarraj/clpeak issue #106 (2023-05-20); a read-only probe" },
-    Dev { id: "cuda:rtx5090", name: "NVIDIA GeForce RTX 5090", peaks: peaks(104.8, 209.5, 209.5, 838.0, 0.0), bw: 1792.0, bw_eff: DEFAULT_BW_EFF, mem_gb: 32.0, pool: Dedicated, tdp: 575.0, clock: 1.0, units: 170, kind: Kind::Gpu, host_cores: 16, source: "NVIDIA GeForce RTX 5090 (Blackwell GB202; Tom's Hardware review specifications, Jarred Walton, reprinted by Linux Format May 2025): 170 SMs, FP32 104.8 TF, FP16 tensor 838 TFLOPS with sparsity and FP16 accumulate, so 209.5 dense with FP32 accumulate at GeForce's half rate as the RTX 4090's 165.2 of 330.3 (U), BF16 alike; INT8 838 TOPS dense (U: FP8's rate); no INT4 tensor path (FP4 instead); 32 GB GDDR7 at 28 Gb/s on 512 bits, 1,792 GB/s; 575 W; bandwidth efficiency the catalog's default (no measurement found)" },
-    Dev { id: "cuda:rtx3090", name: "NVIDIA GeForce RTX 3090", peaks: peaks(35.58, 71.0, 71.0, 284.0, 568.0), bw: 936.2, bw_eff: 894.5 / 936.2, mem_gb: 24.0, pool: Dedicated, tdp: 350.0, clock: 1.0, units: 82, kind: Kind::Gpu, host_cores: 16, source: "NVIDIA Ampere GA102 GPU Architecture whitepaper (RTX 3090 column): 82 SMs, FP32 35.6 TF, FP16 and BF16 tensor 71 TF with FP32 accumulate (dense), INT8 284 TOPS, INT4 568 TOPS, 384-bit GDDR6X at 19.5 Gbps = 936.2 GB/s, 24 GB, 350 W total graphics power; bandwidth efficiency 894.5/936.2 GB/s: a sustained-read probe on an RTX 3090 (sm_86), Don-Chad/ninfer-3090 pull request #17 (open, 2026-09-01); a read-only probe" },
-    Dev { id: "rocm:mi250", name: "AMD Instinct MI250 (one GCD)", peaks: peaks(22.6, 181.0, 181.0, 181.0, 0.0), bw: 1638.4, bw_eff: DEFAULT_BW_EFF, mem_gb: 64.0, pool: Dedicated, tdp: 250.0, clock: 1.0, units: 104, kind: Kind::Gpu, host_cores: 16, source: "AMD MI250 datasheet (package: FP32 vector 45.3 TF, FP16/BF16/INT8 362 TF, 3,277 GB/s, 128 GB, 500 W, 208 CUs) halved: frameworks see each of the two GCDs as one device" },
-    Dev { id: "mps:m1", name: "Apple M1 (8-core GPU)", peaks: peaks(2.6, 2.6, 0.0, 0.0, 0.0), bw: 68.25, bw_eff: DEFAULT_BW_EFF, mem_gb: 16.0, pool: Host, tdp: 20.0, clock: 1.0, units: 8, kind: Kind::SerialGpu(10.0), host_cores: 8, source: "Apple M1: 8-core GPU 2.6 TF FP32 (FP16 same rate), LPDDR4X-4266 128-bit 68.25 GB/s unified; PyTorch MPS uses one command queue per process" },
-    Dev { id: "mps:m2", name: "Apple M2 (10-core GPU)", peaks: peaks(3.578, 3.578, 0.0, 0.0, 0.0), bw: 100.0, bw_eff: DEFAULT_BW_EFF, mem_gb: 16.0, pool: Host, tdp: 22.0, clock: 1.0, units: 10, kind: Kind::SerialGpu(10.0), host_cores: 8, source: "askgeek.io M2 10-core GPU 3.578 TF FP32, FP16 same rate (U); LPDDR5-6400 100 GB/s unified (Apple); PyTorch MPS uses one command queue per process" },
-    Dev { id: "openvino:cpu", name: "Intel Core i7-1185G7 (4 cores, AVX-512 VNNI)", peaks: peaks(0.384, 0.0, 0.0, 1.536, 0.0), bw: 68.3, bw_eff: DEFAULT_BW_EFF, mem_gb: 16.0, pool: Host, tdp: 28.0, clock: 1.0, units: 4, kind: Kind::Cpu(20.0), host_cores: 4, source: "Intel ark i7-1185G7: 4 cores, 3.0 GHz base, one 512-bit FMA port per core = 32 FP32 FLOP/cycle (384 GFLOP/s), VNNI int8 4x; LPDDR4x-4266 128-bit 68.3 GB/s, 28 W" },
-    Dev { id: "openvino:xeon-8490h-2s", name: "2x Intel Xeon Platinum 8490H (120 cores, AVX-512, AMX)", peaks: peaks(14.592, 29.184, 233.472, 466.944, 0.0), bw: 614.4, bw_eff: DEFAULT_BW_EFF, mem_gb: 512.0, pool: Host, tdp: 700.0, clock: 1.0, units: 120, kind: Kind::Cpu(20.0), host_cores: 120, source: "Intel ark Xeon Platinum 8490H: 60 cores, 1.9 GHz base (AVX-512 and AMX run near base with every core busy), two 512-bit FMA ports = 64 FP32 FLOP/cycle/core (AVX512-FP16 2x), AMX tiles 1,024 BF16 and 2,048 INT8 ops/cycle/core (Intel Architecture Day 2021); 8 channels DDR5-4800 = 307.2 GB/s per socket; 350 W per socket; two sockets (the OpenVINO benchmark system); memory size (not stated by the benchmark) and per-core bandwidth U as cpu:server-32c" },
-    Dev { id: "openvino:xeon-8380-2s", name: "2x Intel Xeon Platinum 8380 (80 cores, AVX-512 VNNI)", peaks: peaks(11.776, 0.0, 0.0, 47.104, 0.0), bw: 409.6, bw_eff: DEFAULT_BW_EFF, mem_gb: 512.0, pool: Host, tdp: 540.0, clock: 1.0, units: 80, kind: Kind::Cpu(20.0), host_cores: 80, source: "Intel ark Xeon Platinum 8380: 40 cores, 2.3 GHz base, two 512-bit FMA ports = 64 FP32 FLOP/cycle/core, AVX-512 VNNI int8 4x (no BF16, no FP16 arithmetic); 8 channels DDR4-3200 = 204.8 GB/s per socket; 270 W per socket; two sockets (the OpenVINO benchmark system); memory size (not stated by the benchmark) and per-core bandwidth U as cpu:server-32c" },
-    Dev { id: "openvino:i9-13900k", name: "Intel Core i9-13900K (8P + 16E cores, AVX2)", peaks: peaks(2.483, 0.0, 0.0, 9.933, 0.0), bw: 89.6, bw_eff: DEFAULT_BW_EFF, mem_gb: 32.0, pool: Host, tdp: 253.0, clock: 1.0, units: 24, kind: Kind::Cpu(25.0), host_cores: 24, source: "Intel ark Core i9-13900K: 8 P-cores at 5.4 GHz max turbo with two 256-bit FMA ports (32 FP32 FLOP/cycle) and 16 E-cores at 4.3 GHz with two 128-bit ones (16 FLOP/cycle): 1.382 + 1.101 TF; AVX-VNNI int8 4x on both; no AVX-512; DDR5-5600 dual channel 89.6 GB/s; 253 W maximum turbo power (125 W base); memory size (not stated by the benchmark) and per-core bandwidth U as cpu:desktop-8c" },
-    Dev { id: "openvino:gpu", name: "Intel Iris Xe 96EU (Tiger Lake iGPU)", peaks: peaks(2.1, 4.2, 0.0, 8.3, 0.0), bw: 68.3, bw_eff: DEFAULT_BW_EFF, mem_gb: 16.0, pool: Host, tdp: 28.0, clock: 1.0, units: 96, kind: Kind::SerialGpu(5.0), host_cores: 4, source: "Iris Xe 96 EU: 768 lanes x 2 x 1.35 GHz = 2.1 TF FP32, FP16 2:1, DP4a int8 ~8 TOPS (U); shares LPDDR4x 68.3 GB/s and RAM with the CPU" },
-    Dev { id: "openvino:npu", name: "Intel Core Ultra 7 165H NPU (Meteor Lake)", peaks: peaks(0.0, 5.5, 0.0, 11.0, 0.0), bw: 89.6, bw_eff: DEFAULT_BW_EFF, mem_gb: 16.0, pool: Host, tdp: 28.0, clock: 1.0, units: 1, kind: Kind::Npu(NPU_KERNEL_US), host_cores: 16, source: "Intel Core Ultra 7 165H (Intel ark): NPU 11 TOPS INT8, FP16 at half rate (U, as webnn:npu); 28 W processor base power; 16 cores (6P + 8E + 2LP); DDR5-5600 dual channel 89.6 GB/s shared (the processor also takes LPDDR5x-7467; the OpenVINO benchmark system's memory type and size are not stated: 16 GB U); kernel cost 11.5 µs and vector DSPs at 0.00138 of the INT8 peak, as every catalog NPU: both fitted to the published NPU rows (NPU_KERNEL_US, NPU_VECTOR_UNIT_SHARE; tests/published.rs)" },
-    Dev { id: "qnn:x-elite-npu", name: "Qualcomm Snapdragon X Elite Hexagon NPU", peaks: peaks(0.0, 22.5, 0.0, 45.0, 45.0), bw: 135.0, bw_eff: DEFAULT_BW_EFF, mem_gb: 16.0, pool: Host, tdp: 10.0, clock: 1.0, units: 1, kind: Kind::Npu(NPU_KERNEL_US), host_cores: 12, source: "Qualcomm Snapdragon X Elite: Hexagon NPU 45 TOPS INT8; FP16 at half the INT8 rate (U); LPDDR5x-8448 135 GB/s shared; no FP32 on the HTP" },
-    Dev { id: "cpu:desktop-8c", name: "AMD Ryzen 7 7700X (8 cores, AVX-512)", peaks: peaks(1.152, 0.0, 2.304, 2.304, 0.0), bw: 83.2, bw_eff: 0.8, mem_gb: 32.0, pool: Host, tdp: 105.0, clock: 1.0, units: 8, kind: Kind::Cpu(25.0), host_cores: 8, source: "AMD Ryzen 7 7700X: 8 Zen 4 cores at 4.5 GHz, 2x256-bit FMA = 32 FP32 FLOP/cycle/core (1.15 TF), AVX512-BF16/VNNI 2x; DDR5-5200 dual channel 83.2 GB/s; 105 W" },
-    Dev { id: "cpu:laptop-4c", name: "Intel Core i7-1185G7 (4 cores)", peaks: peaks(0.384, 0.0, 0.0, 1.536, 0.0), bw: 68.3, bw_eff: DEFAULT_BW_EFF, mem_gb: 16.0, pool: Host, tdp: 28.0, clock: 1.0, units: 4, kind: Kind::Cpu(20.0), host_cores: 4, source: "as openvino:cpu" },
-    Dev { id: "cpu:server-32c", name: "AMD EPYC 7543 (32 cores, AVX2)", peaks: peaks(2.867, 0.0, 0.0, 5.734, 0.0), bw: 204.8, bw_eff: DEFAULT_BW_EFF, mem_gb: 256.0, pool: Host, tdp: 225.0, clock: 1.0, units: 32, kind: Kind::Cpu(20.0), host_cores: 32, source: "AMD EPYC 7543: 32 Zen 3 cores at 2.8 GHz, 2x256-bit FMA = 32 FP32 FLOP/cycle/core; 8x DDR4-3200 204.8 GB/s; 225 W" },
-    Dev { id: "webgpu:integrated", name: "Integrated GPU via WebGPU (Iris Xe class)", peaks: peaks(2.1, 4.2, 0.0, 0.0, 0.0), bw: 68.3, bw_eff: 0.6, mem_gb: 4.0, pool: Host, tdp: 28.0, clock: 1.0, units: 96, kind: Kind::SerialGpu(15.0), host_cores: 4, source: "Iris Xe 96EU peaks (see openvino:gpu); shader-f16 needed for the FP16 rate; one GPUQueue per device; ~15 µs per dispatch through Dawn validation and command encoding (U); browsers cap usable memory well below RAM" },
-    Dev { id: "webgpu:discrete", name: "Discrete GPU via WebGPU (RTX 3060 class)", peaks: peaks(12.7, 12.7, 0.0, 0.0, 0.0), bw: 360.0, bw_eff: 0.7, mem_gb: 12.0, pool: Dedicated, tdp: 170.0, clock: 1.0, units: 28, kind: Kind::SerialGpu(10.0), host_cores: 8, source: "NVIDIA RTX 3060: 12.7 TF FP32, WGSL f16 runs at the FP32 rate (no tensor cores from WebGPU), 360 GB/s, 12 GB, 170 W, 28 SMs" },
-    Dev { id: "webgpu:fallback", name: "Software WebGPU adapter (SwiftShader)", peaks: peaks(0.001, 0.0, 0.0, 0.0, 0.0), bw: 5.0, bw_eff: 1.0, mem_gb: 2.0, pool: Host, tdp: 15.0, clock: 1.0, units: 2, kind: Kind::SerialGpu(50.0), host_cores: 2, source: "measured here: SwiftShader compute shaders run f32 matmul at 0.5-1.3 GFLOP/s in headless Chromium (TOOLCHAIN.md); isFallbackAdapter = true: a CPU in disguise" },
-    Dev { id: "webnn:cpu", name: "WebNN CPU context (laptop CPU, XNNPACK)", peaks: peaks(0.384, 0.0, 0.0, 1.536, 0.0), bw: 68.3, bw_eff: DEFAULT_BW_EFF, mem_gb: 4.0, pool: Host, tdp: 28.0, clock: 1.0, units: 4, kind: Kind::Cpu(20.0), host_cores: 4, source: "as cpu:laptop-4c, through the browser's WebNN CPU backend (TFLite/XNNPACK)" },
-    Dev { id: "webnn:gpu", name: "WebNN GPU context (Iris Xe class, DirectML)", peaks: peaks(2.1, 4.2, 0.0, 8.3, 0.0), bw: 68.3, bw_eff: DEFAULT_BW_EFF, mem_gb: 4.0, pool: Host, tdp: 28.0, clock: 1.0, units: 96, kind: Kind::SerialGpu(5.0), host_cores: 4, source: "Iris Xe 96EU peaks, native DirectML kernels through WebNN" },
-    Dev { id: "webnn:npu", name: "WebNN NPU context (Intel Core Ultra NPU, 11 TOPS)", peaks: peaks(0.0, 5.5, 0.0, 11.0, 0.0), bw: 89.6, bw_eff: DEFAULT_BW_EFF, mem_gb: 4.0, pool: Host, tdp: 8.0, clock: 1.0, units: 1, kind: Kind::Npu(NPU_KERNEL_US), host_cores: 6, source: "Intel Core Ultra (Meteor Lake) NPU: 11 TOPS INT8 (Intel), FP16 at half rate (U); LPDDR5x-5600 89.6 GB/s shared" },
-    Dev { id: "wasm:laptop-4c", name: "WebAssembly SIMD on a 4-core laptop CPU", peaks: peaks(0.192, 0.0, 0.0, 0.384, 0.0), bw: 68.3, bw_eff: 0.6, mem_gb: 4.0, pool: Host, tdp: 28.0, clock: 1.0, units: 4, kind: Kind::Cpu(15.0), host_cores: 4, source: "wasm SIMD is 128-bit: 4 FP32 lanes x 2 (mul+add, relaxed-simd FMA) x 2 ports x 3.0 GHz = 48 GFLOP/s per core (what a runtime's kernels reach of it is the runtime's efficiency: onnxruntime-web 0.5, measured against a calibrated core's peak × the SIMD128 ratio in bench/web); without relaxed SIMD, half (U); threads need cross-origin isolation; 4 GB wasm32 address space" },
-    Dev { id: "wasm:desktop-8c", name: "WebAssembly SIMD on an 8-core desktop CPU", peaks: peaks(0.576, 0.0, 0.0, 1.152, 0.0), bw: 83.2, bw_eff: 0.6, mem_gb: 4.0, pool: Host, tdp: 105.0, clock: 1.0, units: 8, kind: Kind::Cpu(20.0), host_cores: 8, source: "Ryzen 7 7700X with 128-bit wasm SIMD: 4 lanes x 2 x 2 ports x 4.5 GHz = 72 GFLOP/s per core (relaxed-SIMD FMA; without it, half) (U)" },
+    Dev { id: "cuda:h100-sxm", name: "NVIDIA H100 SXM5 80GB", peaks: peaks(66.9, 989.4, 989.4, 1978.9, 0.0), bw: 3350.0, bw_eff: 0.62, mem_gb: 80.0, pool: Dedicated, tdp: 700.0, units: 132, kind: Kind::Gpu, host_cores: 16, source: "NVIDIA H100 datasheet via glennklockwood.com/garden/processors/h100; bandwidth efficiency 2,090/3,350 GB/s measured by Habitat" },
+    Dev { id: "cuda:a100-40gb", name: "NVIDIA A100 SXM4 40GB", peaks: peaks(19.5, 312.0, 312.0, 624.0, 1248.0), bw: 1555.0, bw_eff: 0.75, mem_gb: 40.0, pool: Dedicated, tdp: 400.0, units: 108, kind: Kind::Gpu, host_cores: 16, source: "NVIDIA A100 datasheet (glennklockwood A100); bandwidth efficiency 1,160/1,555 GB/s measured by Habitat" },
+    Dev { id: "cuda:a100-80gb", name: "NVIDIA A100 SXM4 80GB", peaks: peaks(19.5, 312.0, 312.0, 624.0, 1248.0), bw: 2039.0, bw_eff: 0.75, mem_gb: 80.0, pool: Dedicated, tdp: 400.0, units: 108, kind: Kind::Gpu, host_cores: 16, source: "NVIDIA A100 datasheet (80GB SXM: 2,039 GB/s); bandwidth efficiency as A100-40GB (Habitat)" },
+    Dev { id: "cuda:a100-pcie-80gb", name: "NVIDIA A100 PCIe 80GB", peaks: peaks(19.5, 312.0, 312.0, 624.0, 1248.0), bw: 1935.0, bw_eff: 0.75, mem_gb: 80.0, pool: Dedicated, tdp: 300.0, units: 108, kind: Kind::Gpu, host_cores: 16, source: "NVIDIA A100 datasheet (80GB PCIe: the SXM4's peaks, 1,935 GB/s, 300 W max TDP); bandwidth efficiency as A100-40GB (Habitat)" },
+    Dev { id: "cuda:a30", name: "NVIDIA A30 24GB", peaks: peaks(10.3, 165.0, 165.0, 330.0, 661.0), bw: 933.0, bw_eff: DEFAULT_BW_EFF, mem_gb: 24.0, pool: Dedicated, tdp: 165.0, units: 56, kind: Kind::Gpu, host_cores: 16, source: "NVIDIA A30 datasheet: FP32 10.3 TF, FP16/BF16 165 TF, INT8 330 TOPS, 933 GB/s HBM2, 165 W, 56 SMs" },
+    Dev { id: "cuda:v100", name: "NVIDIA V100 SXM2 32GB", peaks: peaks(15.7, 125.0, 0.0, 62.8, 0.0), bw: 900.0, bw_eff: DEFAULT_BW_EFF, mem_gb: 32.0, pool: Dedicated, tdp: 300.0, units: 80, kind: Kind::Gpu, host_cores: 16, source: "NVIDIA V100 datasheet: FP32 15.7 TF, tensor FP16 125 TF, INT8 via DP4A = 4x FP32, 900 GB/s, 300 W, 80 SMs; no BF16" },
+    Dev { id: "cuda:t4", name: "NVIDIA T4 16GB", peaks: peaks(8.1, 65.0, 0.0, 130.0, 260.0), bw: 320.0, bw_eff: 239.0 / 320.0, mem_gb: 16.0, pool: Dedicated, tdp: 70.0, units: 40, kind: Kind::Gpu, host_cores: 16, source: "NVIDIA T4 datasheet: FP32 8.1 TF, FP16 65 TF, INT8 130 TOPS, INT4 260 TOPS, 320 GB/s GDDR6, 70 W, 40 SMs; bandwidth efficiency 239/320 measured by Habitat; no BF16" },
+    Dev { id: "cuda:l4", name: "NVIDIA L4 24GB", peaks: peaks(30.3, 121.0, 121.0, 242.5, 0.0), bw: 300.0, bw_eff: 254.0 / 300.0, mem_gb: 24.0, pool: Dedicated, tdp: 72.0, units: 58, kind: Kind::Gpu, host_cores: 16, source: "NVIDIA L4 datasheet: FP32 30.3 TF, FP16 242 TF and INT8 485 TOPS with sparsity (halved for dense), 300 GB/s, 72 W, 58 SMs; bandwidth efficiency 254/300 measured by Habitat" },
+    Dev { id: "cuda:rtx4090", name: "NVIDIA GeForce RTX 4090", peaks: peaks(82.6, 165.2, 165.2, 660.6, 1321.2), bw: 1008.0, bw_eff: 921.3 / 1008.0, mem_gb: 24.0, pool: Dedicated, tdp: 450.0, units: 128, kind: Kind::Gpu, host_cores: 16, source: "Ada whitepaper via waredb.com/gigagpu.com: FP32 82.6 TF, FP16 tensor 165.2 TF with FP32 accumulate, INT8 660.6 TOPS, 1,008 GB/s, 450 W, 128 SMs; bandwidth efficiency 921.3/1,008 GB/s: clpeak's global memory bandwidth (reads of 16-wide float vectors) on an RTX 4090 held to 248 W under Windows, krrishnarraj/clpeak issue #106 (2023-05-20); a read-only probe" },
+    Dev { id: "cuda:rtx5090", name: "NVIDIA GeForce RTX 5090", peaks: peaks(104.8, 209.5, 209.5, 838.0, 0.0), bw: 1792.0, bw_eff: DEFAULT_BW_EFF, mem_gb: 32.0, pool: Dedicated, tdp: 575.0, units: 170, kind: Kind::Gpu, host_cores: 16, source: "NVIDIA GeForce RTX 5090 (Blackwell GB202; Tom's Hardware review specifications, Jarred Walton, reprinted by Linux Format May 2025): 170 SMs, FP32 104.8 TF, FP16 tensor 838 TFLOPS with sparsity and FP16 accumulate, so 209.5 dense with FP32 accumulate at GeForce's half rate as the RTX 4090's 165.2 of 330.3 (U), BF16 alike; INT8 838 TOPS dense (U: FP8's rate); no INT4 tensor path (FP4 instead); 32 GB GDDR7 at 28 Gb/s on 512 bits, 1,792 GB/s; 575 W; bandwidth efficiency the catalog's default (no measurement found)" },
+    Dev { id: "cuda:rtx3090", name: "NVIDIA GeForce RTX 3090", peaks: peaks(35.58, 71.0, 71.0, 284.0, 568.0), bw: 936.2, bw_eff: 894.5 / 936.2, mem_gb: 24.0, pool: Dedicated, tdp: 350.0, units: 82, kind: Kind::Gpu, host_cores: 16, source: "NVIDIA Ampere GA102 GPU Architecture whitepaper (RTX 3090 column): 82 SMs, FP32 35.6 TF, FP16 and BF16 tensor 71 TF with FP32 accumulate (dense), INT8 284 TOPS, INT4 568 TOPS, 384-bit GDDR6X at 19.5 Gbps = 936.2 GB/s, 24 GB, 350 W total graphics power; bandwidth efficiency 894.5/936.2 GB/s: a sustained-read probe on an RTX 3090 (sm_86), Don-Chad/ninfer-3090 pull request #17 (open, 2026-09-01); a read-only probe" },
+    Dev { id: "rocm:mi250", name: "AMD Instinct MI250 (one GCD)", peaks: peaks(22.6, 181.0, 181.0, 181.0, 0.0), bw: 1638.4, bw_eff: DEFAULT_BW_EFF, mem_gb: 64.0, pool: Dedicated, tdp: 250.0, units: 104, kind: Kind::Gpu, host_cores: 16, source: "AMD MI250 datasheet (package: FP32 vector 45.3 TF, FP16/BF16/INT8 362 TF, 3,277 GB/s, 128 GB, 500 W, 208 CUs) halved: frameworks see each of the two GCDs as one device" },
+    Dev { id: "mps:m1", name: "Apple M1 (8-core GPU)", peaks: peaks(2.6, 2.6, 0.0, 0.0, 0.0), bw: 68.25, bw_eff: DEFAULT_BW_EFF, mem_gb: 16.0, pool: Host, tdp: 20.0, units: 8, kind: Kind::SerialGpu(10.0), host_cores: 8, source: "Apple M1: 8-core GPU 2.6 TF FP32 (FP16 same rate), LPDDR4X-4266 128-bit 68.25 GB/s unified; PyTorch MPS uses one command queue per process" },
+    Dev { id: "mps:m2", name: "Apple M2 (10-core GPU)", peaks: peaks(3.578, 3.578, 0.0, 0.0, 0.0), bw: 100.0, bw_eff: DEFAULT_BW_EFF, mem_gb: 16.0, pool: Host, tdp: 22.0, units: 10, kind: Kind::SerialGpu(10.0), host_cores: 8, source: "askgeek.io M2 10-core GPU 3.578 TF FP32, FP16 same rate (U); LPDDR5-6400 100 GB/s unified (Apple); PyTorch MPS uses one command queue per process" },
+    Dev { id: "openvino:cpu", name: "Intel Core i7-1185G7 (4 cores, AVX-512 VNNI)", peaks: peaks(0.384, 0.0, 0.0, 1.536, 0.0), bw: 68.3, bw_eff: DEFAULT_BW_EFF, mem_gb: 16.0, pool: Host, tdp: 28.0, units: 4, kind: Kind::Cpu(20.0), host_cores: 4, source: "Intel ark i7-1185G7: 4 cores, 3.0 GHz base, one 512-bit FMA port per core = 32 FP32 FLOP/cycle (384 GFLOP/s), VNNI int8 4x; LPDDR4x-4266 128-bit 68.3 GB/s, 28 W" },
+    Dev { id: "openvino:xeon-8490h-2s", name: "2x Intel Xeon Platinum 8490H (120 cores, AVX-512, AMX)", peaks: peaks(14.592, 29.184, 233.472, 466.944, 0.0), bw: 614.4, bw_eff: DEFAULT_BW_EFF, mem_gb: 512.0, pool: Host, tdp: 700.0, units: 120, kind: Kind::Cpu(20.0), host_cores: 120, source: "Intel ark Xeon Platinum 8490H: 60 cores, 1.9 GHz base (AVX-512 and AMX run near base with every core busy), two 512-bit FMA ports = 64 FP32 FLOP/cycle/core (AVX512-FP16 2x), AMX tiles 1,024 BF16 and 2,048 INT8 ops/cycle/core (Intel Architecture Day 2021); 8 channels DDR5-4800 = 307.2 GB/s per socket; 350 W per socket; two sockets (the OpenVINO benchmark system); memory size (not stated by the benchmark) and per-core bandwidth U as cpu:server-32c" },
+    Dev { id: "openvino:xeon-8380-2s", name: "2x Intel Xeon Platinum 8380 (80 cores, AVX-512 VNNI)", peaks: peaks(11.776, 0.0, 0.0, 47.104, 0.0), bw: 409.6, bw_eff: DEFAULT_BW_EFF, mem_gb: 512.0, pool: Host, tdp: 540.0, units: 80, kind: Kind::Cpu(20.0), host_cores: 80, source: "Intel ark Xeon Platinum 8380: 40 cores, 2.3 GHz base, two 512-bit FMA ports = 64 FP32 FLOP/cycle/core, AVX-512 VNNI int8 4x (no BF16, no FP16 arithmetic); 8 channels DDR4-3200 = 204.8 GB/s per socket; 270 W per socket; two sockets (the OpenVINO benchmark system); memory size (not stated by the benchmark) and per-core bandwidth U as cpu:server-32c" },
+    Dev { id: "openvino:i9-13900k", name: "Intel Core i9-13900K (8P + 16E cores, AVX2)", peaks: peaks(2.483, 0.0, 0.0, 9.933, 0.0), bw: 89.6, bw_eff: DEFAULT_BW_EFF, mem_gb: 32.0, pool: Host, tdp: 253.0, units: 24, kind: Kind::Cpu(25.0), host_cores: 24, source: "Intel ark Core i9-13900K: 8 P-cores at 5.4 GHz max turbo with two 256-bit FMA ports (32 FP32 FLOP/cycle) and 16 E-cores at 4.3 GHz with two 128-bit ones (16 FLOP/cycle): 1.382 + 1.101 TF; AVX-VNNI int8 4x on both; no AVX-512; DDR5-5600 dual channel 89.6 GB/s; 253 W maximum turbo power (125 W base); memory size (not stated by the benchmark) and per-core bandwidth U as cpu:desktop-8c" },
+    Dev { id: "openvino:gpu", name: "Intel Iris Xe 96EU (Tiger Lake iGPU)", peaks: peaks(2.1, 4.2, 0.0, 8.3, 0.0), bw: 68.3, bw_eff: DEFAULT_BW_EFF, mem_gb: 16.0, pool: Host, tdp: 28.0, units: 96, kind: Kind::SerialGpu(5.0), host_cores: 4, source: "Iris Xe 96 EU: 768 lanes x 2 x 1.35 GHz = 2.1 TF FP32, FP16 2:1, DP4a int8 ~8 TOPS (U); shares LPDDR4x 68.3 GB/s and RAM with the CPU" },
+    Dev { id: "openvino:npu", name: "Intel Core Ultra 7 165H NPU (Meteor Lake)", peaks: peaks(0.0, 5.5, 0.0, 11.0, 0.0), bw: 89.6, bw_eff: DEFAULT_BW_EFF, mem_gb: 16.0, pool: Host, tdp: 28.0, units: 1, kind: Kind::Npu(NPU_KERNEL_US), host_cores: 16, source: "Intel Core Ultra 7 165H (Intel ark): NPU 11 TOPS INT8, FP16 at half rate (U, as webnn:npu); 28 W processor base power; 16 cores (6P + 8E + 2LP); DDR5-5600 dual channel 89.6 GB/s shared (the processor also takes LPDDR5x-7467; the OpenVINO benchmark system's memory type and size are not stated: 16 GB U); kernel cost 11.5 µs and vector DSPs at 0.00138 of the INT8 peak, as every catalog NPU: both fitted to the published NPU rows (NPU_KERNEL_US, NPU_VECTOR_UNIT_SHARE; tests/published.rs)" },
+    Dev { id: "qnn:x-elite-npu", name: "Qualcomm Snapdragon X Elite Hexagon NPU", peaks: peaks(0.0, 22.5, 0.0, 45.0, 45.0), bw: 135.0, bw_eff: DEFAULT_BW_EFF, mem_gb: 16.0, pool: Host, tdp: 10.0, units: 1, kind: Kind::Npu(NPU_KERNEL_US), host_cores: 12, source: "Qualcomm Snapdragon X Elite: Hexagon NPU 45 TOPS INT8; FP16 at half the INT8 rate (U); LPDDR5x-8448 135 GB/s shared; no FP32 on the HTP" },
+    Dev { id: "cpu:desktop-8c", name: "AMD Ryzen 7 7700X (8 cores, AVX-512)", peaks: peaks(1.152, 0.0, 2.304, 2.304, 0.0), bw: 83.2, bw_eff: 0.8, mem_gb: 32.0, pool: Host, tdp: 105.0, units: 8, kind: Kind::Cpu(25.0), host_cores: 8, source: "AMD Ryzen 7 7700X: 8 Zen 4 cores at 4.5 GHz, 2x256-bit FMA = 32 FP32 FLOP/cycle/core (1.15 TF), AVX512-BF16/VNNI 2x; DDR5-5200 dual channel 83.2 GB/s; 105 W" },
+    Dev { id: "cpu:laptop-4c", name: "Intel Core i7-1185G7 (4 cores)", peaks: peaks(0.384, 0.0, 0.0, 1.536, 0.0), bw: 68.3, bw_eff: DEFAULT_BW_EFF, mem_gb: 16.0, pool: Host, tdp: 28.0, units: 4, kind: Kind::Cpu(20.0), host_cores: 4, source: "as openvino:cpu" },
+    Dev { id: "cpu:server-32c", name: "AMD EPYC 7543 (32 cores, AVX2)", peaks: peaks(2.867, 0.0, 0.0, 5.734, 0.0), bw: 204.8, bw_eff: DEFAULT_BW_EFF, mem_gb: 256.0, pool: Host, tdp: 225.0, units: 32, kind: Kind::Cpu(20.0), host_cores: 32, source: "AMD EPYC 7543: 32 Zen 3 cores at 2.8 GHz, 2x256-bit FMA = 32 FP32 FLOP/cycle/core; 8x DDR4-3200 204.8 GB/s; 225 W" },
+    Dev { id: "webgpu:integrated", name: "Integrated GPU via WebGPU (Iris Xe class)", peaks: peaks(2.1, 4.2, 0.0, 0.0, 0.0), bw: 68.3, bw_eff: 0.6, mem_gb: 4.0, pool: Host, tdp: 28.0, units: 96, kind: Kind::SerialGpu(15.0), host_cores: 4, source: "Iris Xe 96EU peaks (see openvino:gpu); shader-f16 needed for the FP16 rate; one GPUQueue per device; ~15 µs per dispatch through Dawn validation and command encoding (U); browsers cap usable memory well below RAM" },
+    Dev { id: "webgpu:discrete", name: "Discrete GPU via WebGPU (RTX 3060 class)", peaks: peaks(12.7, 12.7, 0.0, 0.0, 0.0), bw: 360.0, bw_eff: 0.7, mem_gb: 12.0, pool: Dedicated, tdp: 170.0, units: 28, kind: Kind::SerialGpu(10.0), host_cores: 8, source: "NVIDIA RTX 3060: 12.7 TF FP32, WGSL f16 runs at the FP32 rate (no tensor cores from WebGPU), 360 GB/s, 12 GB, 170 W, 28 SMs" },
+    Dev { id: "webgpu:fallback", name: "Software WebGPU adapter (SwiftShader)", peaks: peaks(0.001, 0.0, 0.0, 0.0, 0.0), bw: 5.0, bw_eff: 1.0, mem_gb: 2.0, pool: Host, tdp: 15.0, units: 2, kind: Kind::SerialGpu(50.0), host_cores: 2, source: "measured here: SwiftShader compute shaders run f32 matmul at 0.5-1.3 GFLOP/s in headless Chromium (TOOLCHAIN.md); isFallbackAdapter = true: a CPU in disguise" },
+    Dev { id: "webnn:cpu", name: "WebNN CPU context (laptop CPU, XNNPACK)", peaks: peaks(0.384, 0.0, 0.0, 1.536, 0.0), bw: 68.3, bw_eff: DEFAULT_BW_EFF, mem_gb: 4.0, pool: Host, tdp: 28.0, units: 4, kind: Kind::Cpu(20.0), host_cores: 4, source: "as cpu:laptop-4c, through the browser's WebNN CPU backend (TFLite/XNNPACK)" },
+    Dev { id: "webnn:gpu", name: "WebNN GPU context (Iris Xe class, DirectML)", peaks: peaks(2.1, 4.2, 0.0, 8.3, 0.0), bw: 68.3, bw_eff: DEFAULT_BW_EFF, mem_gb: 4.0, pool: Host, tdp: 28.0, units: 96, kind: Kind::SerialGpu(5.0), host_cores: 4, source: "Iris Xe 96EU peaks, native DirectML kernels through WebNN" },
+    Dev { id: "webnn:npu", name: "WebNN NPU context (Intel Core Ultra NPU, 11 TOPS)", peaks: peaks(0.0, 5.5, 0.0, 11.0, 0.0), bw: 89.6, bw_eff: DEFAULT_BW_EFF, mem_gb: 4.0, pool: Host, tdp: 8.0, units: 1, kind: Kind::Npu(NPU_KERNEL_US), host_cores: 6, source: "Intel Core Ultra (Meteor Lake) NPU: 11 TOPS INT8 (Intel), FP16 at half rate (U); LPDDR5x-5600 89.6 GB/s shared" },
+    Dev { id: "wasm:laptop-4c", name: "WebAssembly SIMD on a 4-core laptop CPU", peaks: peaks(0.192, 0.0, 0.0, 0.384, 0.0), bw: 68.3, bw_eff: 0.6, mem_gb: 4.0, pool: Host, tdp: 28.0, units: 4, kind: Kind::Cpu(15.0), host_cores: 4, source: "wasm SIMD is 128-bit: 4 FP32 lanes x 2 (mul+add, relaxed-simd FMA) x 2 ports x 3.0 GHz = 48 GFLOP/s per core (what a runtime's kernels reach of it is the runtime's efficiency: onnxruntime-web 0.5, measured against a calibrated core's peak × the SIMD128 ratio in bench/web); without relaxed SIMD, half (U); threads need cross-origin isolation; 4 GB wasm32 address space" },
+    Dev { id: "wasm:desktop-8c", name: "WebAssembly SIMD on an 8-core desktop CPU", peaks: peaks(0.576, 0.0, 0.0, 1.152, 0.0), bw: 83.2, bw_eff: 0.6, mem_gb: 4.0, pool: Host, tdp: 105.0, units: 8, kind: Kind::Cpu(20.0), host_cores: 8, source: "Ryzen 7 7700X with 128-bit wasm SIMD: 4 lanes x 2 x 2 ports x 4.5 GHz = 72 GFLOP/s per core (relaxed-SIMD FMA; without it, half) (U)" },
 ];
 
 /// Idle power and thermal behaviour per device: (id, idle W, seconds until throttling (0 = never), speed after).
@@ -953,9 +959,10 @@ fn build(d: &Dev) -> DeviceProfile {
         memory_capacity_mb: d.mem_gb * 1024.0,
         memory_pool: d.pool,
         tdp_w: d.tdp,
-        sustained_clock_ratio: d.clock,
+        // A catalog GPU's heavy load runs below its boost clock through `full_load_w`, not a fixed ratio.
+        sustained_clock_ratio: 1.0,
         idle_w: power.1,
-        full_load_w: full_load_w(d),
+        full_load_w: full_load_w(d, power.1),
         throttle_after_s: power.2,
         throttled_speed: power.3,
         compute_units: d.units,
@@ -1004,8 +1011,7 @@ fn build(d: &Dev) -> DeviceProfile {
                 (
                     "kernel_overhead_us".to_string(),
                     format!(
-                        "{CUDA_KERNEL_CYCLES} cycles per kernel (2.5 µs at {A100_BOOST_MHZ} MHz: 2-3 µs in Nsight traces of empty kernels; U) at {mhz} MHz x the sustained clock ratio {:.3}; {source}",
-                        d.clock
+                        "{CUDA_KERNEL_CYCLES} cycles per kernel (2.5 µs at {A100_BOOST_MHZ} MHz: 2-3 µs in Nsight traces of empty kernels; U) at its {mhz} MHz boost clock; {source}"
                     ),
                 )
             }))
@@ -1033,7 +1039,7 @@ fn sorted_sources(sources: impl Iterator<Item = (String, String)>) -> Vec<(Strin
 /// from happening in the catalog).
 fn gpu_kernel_us(d: &Dev) -> f64 {
     let boost_mhz = gpu_boost(d.id).map_or(A100_BOOST_MHZ, |(_, mhz, ..)| mhz);
-    CUDA_KERNEL_CYCLES / (boost_mhz * d.clock)
+    CUDA_KERNEL_CYCLES / boost_mhz
 }
 
 /// A GPU's GEMM tiles: [`GPU_TILES`], the large one at its measured share of the peak where
@@ -1074,9 +1080,14 @@ fn gpu_boost(id: &str) -> Option<(&'static str, f64, u32, &'static str)> {
     GPU_BOOST.iter().copied().find(|(row, ..)| *row == id)
 }
 
-/// The board power `d` would draw with its compute units busy at the boost clock, W, for a GPU of
-/// [`POWER_REFERENCES`]: its int8 peak at its reference part's board power per int8 operation; 0 for any other.
-fn full_load_w(d: &Dev) -> f64 {
+/// The board power `d` would draw with its compute units busy at the boost clock, W: for a GPU of
+/// [`POWER_REFERENCES`] its int8 peak at its reference part's board power per int8 operation, for one of
+/// [`FULL_LOAD_CLOCKS`] the power at which a full load draws its board power (`tdp_w`) at its clock, above
+/// `idle_w` (the device's idle draw); 0 for any other.
+fn full_load_w(d: &Dev, idle_w: f64) -> f64 {
+    if let Some((_, clock)) = FULL_LOAD_CLOCKS.iter().find(|(id, _)| *id == d.id) {
+        return idle_w + (d.tdp - idle_w) / (clock * clock * clock);
+    }
     let Some((_, reference)) = POWER_REFERENCES.iter().find(|(id, _)| *id == d.id) else {
         return 0.0;
     };
@@ -1189,10 +1200,11 @@ mod tests {
         // 2.5 µs at the A100's 1,410 MHz; the L4's 2,040 MHz pays 1,410 / 2,040 of it.
         assert!((us("cuda:a100-40gb") - 2.5).abs() < 1e-12);
         assert!((us("cuda:l4") - 2.5 * 1410.0 / 2040.0).abs() < 1e-12);
-        // The T4 at its sustained clock, below its 1,590 MHz boost: more time per kernel than at its boost.
+        // The T4 at its 1,590 MHz boost: a light load holds it, a heavy one runs its kernels' work slower
+        // (`power_limited_clock`), not their launches.
         let t4 = find("cuda:t4").unwrap();
-        assert!(t4.sustained_clock_ratio < 1.0);
-        assert!((t4.kernel_overhead_us - 3525.0 / (1590.0 * T4_SUSTAINED_CLOCK)).abs() < 1e-12);
+        assert_eq!(t4.sustained_clock_ratio, 1.0);
+        assert!((t4.kernel_overhead_us - 3525.0 / 1590.0).abs() < 1e-12);
         assert!(t4
             .sources
             .iter()
@@ -1202,7 +1214,7 @@ mod tests {
     }
 
     #[test]
-    fn a_power_limited_gpu_draws_its_int8_peak_at_its_reference_parts_energy_per_operation() {
+    fn a_power_limited_gpus_full_load_power_comes_from_its_reference_part_or_its_full_load_clock() {
         // The L4 (242.5 dense int8 TOPS) at the RTX 4090's 450 W per 660.6 TOPS; the A30 and the A100 PCIe at
         // the A100 SXM4's 400 W per 624 TOPS.
         for (id, watts) in
@@ -1218,6 +1230,12 @@ mod tests {
             assert_eq!(r.full_load_w, 0.0, "{reference}");
             assert_eq!(d.platform, r.platform, "{id}");
         }
+        // The T4, known by its full-load clock: busy all the time it runs at 900 MHz of its 1,590, where it
+        // draws its 70 W; busy half the time, faster.
+        let t4 = find("cuda:t4").unwrap();
+        assert!((t4.power_limited_clock(10.0, 10.0) - 900.0 / 1590.0).abs() < 1e-9);
+        let half = t4.power_limited_clock(5.0, 10.0);
+        assert!(half > 900.0 / 1590.0 + 0.05 && half < 1.0, "{half}");
         assert_eq!(find("cuda:h100-sxm").unwrap().full_load_w, 0.0);
         assert_eq!(find("cpu").unwrap().full_load_w, 0.0);
     }
@@ -1309,7 +1327,7 @@ mod tests {
         let t4 = find("cuda:t4").unwrap();
         assert_eq!(
             t4.peak_for(crate::catalog::Precision::Bf16),
-            (8.1 * T4_SUSTAINED_CLOCK, crate::catalog::Precision::Fp32)
+            (8.1, crate::catalog::Precision::Fp32)
         );
         let cpu = find("cpu").unwrap();
         assert_eq!(cpu.peak_for(crate::catalog::Precision::Fp32).0, 1.152);

@@ -17,8 +17,7 @@
 
 use crate::catalog::hardware::{
     self, Concurrency, DeviceProfile, Platform, NPU_KERNEL_US, NPU_KERNEL_US_PRIOR,
-    NPU_VECTOR_UNIT_SHARE, NPU_VECTOR_UNIT_SHARE_PRIOR, T4_SUSTAINED_CLOCK,
-    T4_SUSTAINED_CLOCK_PRIOR,
+    NPU_VECTOR_UNIT_SHARE, NPU_VECTOR_UNIT_SHARE_PRIOR,
 };
 use crate::catalog::models::Work;
 use crate::catalog::runtime::{
@@ -68,8 +67,8 @@ pub struct Knob {
     pub means: &'static str,
     /// The factor the fit starts from and its prior pulls toward: 1 (the catalog's value) for a constant the
     /// catalog takes from a source or a guess; for one that is itself this fit's result over all rows (the
-    /// NPUs' kernel cost and DSP rate, the T4's clock, PyTorch's host time per kernel on GPUs), the factor that gives back its value before that fit, so that a fold
-    /// starts from a value no held-out row has shaped.
+    /// NPUs' kernel cost and DSP rate, PyTorch's host time per kernel on GPUs), the factor that gives back its
+    /// value before that fit, so that a fold starts from a value no held-out row has shaped.
     pub prior: f64,
     apply: fn(f64, &mut DeviceProfile, &mut RuntimeProfile),
 }
@@ -179,15 +178,13 @@ pub const KNOBS: [Knob; 13] = [
         apply: |f, d, _| scale(is_npu(d), &mut d.kernel_overhead_us, f),
     },
     Knob {
-        name: "t4_sustained_clock",
-        means: "the clock the T4 sustains under load, as a share of its boost (T4_SUSTAINED_CLOCK), the catalog's one GPU with a fixed clock below its boost; its kernels' fixed cost in cycles follows it",
-        prior: T4_SUSTAINED_CLOCK_PRIOR / T4_SUSTAINED_CLOCK,
+        name: "t4_full_load_clock",
+        means: "the clock the T4 runs at with its compute units kept busy, as a share of its boost (T4_FULL_LOAD_CLOCK), which sets the board power a full load would draw at the boost clock (full_load_w) and so the clock of every load within its 70 W",
+        prior: 1.0,
         apply: |f, d, _| {
-            // A kernel's fixed cost is a count of cycles (CUDA_KERNEL_CYCLES): it follows the clock.
+            // The full-load power is idle_w + (tdp_w − idle_w) / c³: the clock × f divides its dynamic part by f³.
             if d.id == "cuda:t4" {
-                let before = d.sustained_clock_ratio;
-                scale_share(true, &mut d.sustained_clock_ratio, f);
-                d.kernel_overhead_us *= before / d.sustained_clock_ratio;
+                d.full_load_w = d.idle_w + (d.full_load_w - d.idle_w) / (f * f * f);
             }
         },
     },
