@@ -192,8 +192,9 @@ pub struct DeviceProfile {
     pub memory_pool: MemoryPool,
     /// Board/package power, W.
     pub tdp_w: f64,
-    /// Clock sustained under full load relative to the boost clock the peaks are quoted at (power-capped
-    /// cards throttle); scales the compute peaks, not the memory bandwidth.
+    /// Clock sustained under full load relative to the boost clock the peaks are quoted at, for a profile that
+    /// states one; scales the compute peaks, not the memory bandwidth. 1 for every catalog device: a catalog
+    /// GPU's power limit acts through `full_load_w`, on each load by how busy it keeps the compute units.
     pub sustained_clock_ratio: f64,
     /// Power drawn with nothing running (device powered, clocks idle), W.
     pub idle_w: f64,
@@ -213,8 +214,8 @@ pub struct DeviceProfile {
     /// Tile shapes of its GEMM kernels.
     pub gemm_tiles: Vec<GemmTile>,
     /// Device-side fixed cost of one kernel (launch latency, ramp-up, barrier), µs; for a catalog CUDA/ROCm GPU
-    /// [`CUDA_KERNEL_CYCLES`] at the clock it sustains, fixed when the profile is built (a profile read from
-    /// JSON keeps the value it gives, whatever its `sustained_clock_ratio`). On CPUs: the cost of a
+    /// [`CUDA_KERNEL_CYCLES`] at its boost clock, fixed when the profile is built (a profile read from JSON
+    /// keeps the value it gives). On CPUs: the cost of a
     /// parallel region per thread beyond the first on a spinning pool (waking a core and meeting it at the
     /// join: cross-core cache-line round trips, higher under a hypervisor); a runtime adds its own
     /// `region_us_per_thread`, and a kernel on one thread pays neither.
@@ -542,9 +543,9 @@ const SHADER_TILES: [GemmTile; 2] =
 /// small kernels, ~2-3 µs (Nsight traces of empty kernels; 'cudaLaunchKernel ~1-3 µs on CUDA 12+'), taken as
 /// 2.5 µs at the A100's 1,410 MHz boost clock = 3,525 cycles. Counted in cycles because the front end that
 /// dispatches a kernel's thread blocks and the fill and drain of the SMs run at the GPU's clock: a GPU with a
-/// higher clock ([`GPU_BOOST`]: the L4 at 2,040 MHz) pays less time per kernel, one that sustains a lower
-/// clock (a profile's `sustained_clock_ratio` below 1) more; a power-limited GPU's light load at its boost clock
-/// pays the boost clock's. Reliability: U (the time per kernel, not the scaling).
+/// higher clock ([`GPU_BOOST`]: the L4 at 2,040 MHz) pays less time per kernel. A power-limited GPU's kernels
+/// are launched at its boost clock: a load that throttles it slows their work, not their fixed cost.
+/// Reliability: U (the time per kernel, not the scaling).
 pub const CUDA_KERNEL_CYCLES: f64 = 2.5 * A100_BOOST_MHZ;
 /// The A100's boost clock, MHz (the A100 whitepaper), which [`CUDA_KERNEL_CYCLES`] is quoted at.
 const A100_BOOST_MHZ: f64 = 1410.0;
@@ -690,8 +691,10 @@ const SPIN_WAIT_SHARE: f64 = 0.5;
 /// 1,590 MHz boost: about 900 MHz, as `nvidia-smi` showed on a T4 of an AWS g4dn.4xlarge running MLPerf BERT
 /// in the SingleStream scenario with the application clocks set to 1,590 MHz (mlcommons/inference_results_v0.5
 /// issue #20, comment of 2020-06-16: "at the maximum frequency the GPU is not really stable, dropping down to
-/// ~900 MHz in a SingleStream run"); Jia et al., "Dissecting the NVidia Turing T4 GPU via Microbenchmarking"
-/// (2019) show compute-heavy kernels hitting its power limit. The T4 is a power-limited GPU like those of
+/// ~900 MHz in a SingleStream run"). That run's queries took 98 ms each (its 90th-percentile latency,
+/// 98,016,803 ns, 11.27 queries/s: BERT one query at a time from a Python SUT), long enough that the GPU is
+/// busy nearly all of each, so the clock is taken as the full-load one. Jia et al., "Dissecting the NVidia
+/// Turing T4 GPU via Microbenchmarking" (2019) show compute-heavy kernels hitting its power limit. The T4 is a power-limited GPU like those of
 /// [`POWER_REFERENCES`], but no Turing part in the catalog can serve as its reference, so its full-load power
 /// is the one at which that load draws its 70 W at this clock ([`FULL_LOAD_CLOCKS`]): a lighter load (a
 /// small batch, launch gaps, memory-bound kernels) runs faster. `tests/published.rs` fits a factor on it
@@ -700,7 +703,12 @@ pub const T4_FULL_LOAD_CLOCK: f64 = 900.0 / 1590.0;
 /// Power-limited GPUs known by the clock a full load runs at instead of by a reference part: the board power
 /// their compute units would draw busy at the boost clock is then the one that draws `tdp_w` at that clock
 /// under [`DeviceProfile::power_limited_clock`]'s law, `idle_w + (tdp_w − idle_w) / clock³`.
-pub const FULL_LOAD_CLOCKS: [(&str, f64); 1] = [("cuda:t4", T4_FULL_LOAD_CLOCK)];
+/// Each row: the GPU, its full-load clock as a share of its boost, and where that comes from.
+pub const FULL_LOAD_CLOCKS: [(&str, f64, &str); 1] = [(
+    "cuda:t4",
+    T4_FULL_LOAD_CLOCK,
+    "about 900 MHz of its 1,590 MHz boost with the units busy: nvidia-smi on a T4 running MLPerf BERT SingleStream (98 ms queries), mlcommons/inference_results_v0.5 issue #20 (2020-06-16)",
+)];
 /// GPUs whose power limit sets their clock under a heavy load, each with the reference part of its architecture
 /// whose energy per operation it shares: the reference reaches its own board power with its tensor cores busy at
 /// its boost clock (U: the full-load power of no GPU is published), so the GPU draws its int8 peak times the
@@ -1015,6 +1023,7 @@ fn build(d: &Dev) -> DeviceProfile {
                     ),
                 )
             }))
+            .chain(full_load_source(d).map(|source| ("full_load_w".to_string(), source)))
             .chain(l3.map(|(_, _, source)| ("llc_mb".to_string(), source.to_string())))
             .chain(l2.map(|(_, _, source)| {
                 (
@@ -1034,9 +1043,8 @@ fn sorted_sources(sources: impl Iterator<Item = (String, String)>) -> Vec<(Strin
     v
 }
 
-/// A GPU's fixed cost per kernel, µs: [`CUDA_KERNEL_CYCLES`] at the clock it sustains (its [`GPU_BOOST`]
-/// clock times its `sustained_clock_ratio`; the A100's 1,410 MHz for a GPU without a row, which a test keeps
-/// from happening in the catalog).
+/// A GPU's fixed cost per kernel, µs: [`CUDA_KERNEL_CYCLES`] at its [`GPU_BOOST`] clock (the A100's 1,410 MHz
+/// for a GPU without a row, which a test keeps from happening in the catalog).
 fn gpu_kernel_us(d: &Dev) -> f64 {
     let boost_mhz = gpu_boost(d.id).map_or(A100_BOOST_MHZ, |(_, mhz, ..)| mhz);
     CUDA_KERNEL_CYCLES / boost_mhz
@@ -1085,13 +1093,23 @@ fn gpu_boost(id: &str) -> Option<(&'static str, f64, u32, &'static str)> {
 /// [`FULL_LOAD_CLOCKS`] the power at which a full load draws its board power (`tdp_w`) at its clock, above
 /// `idle_w` (the device's idle draw); 0 for any other.
 fn full_load_w(d: &Dev, idle_w: f64) -> f64 {
-    if let Some((_, clock)) = FULL_LOAD_CLOCKS.iter().find(|(id, _)| *id == d.id) {
+    if let Some((_, clock, _)) = FULL_LOAD_CLOCKS.iter().find(|(id, ..)| *id == d.id) {
         return idle_w + (d.tdp - idle_w) / (clock * clock * clock);
     }
     let Some((_, reference)) = POWER_REFERENCES.iter().find(|(id, _)| *id == d.id) else {
         return 0.0;
     };
     DEVICES.iter().find(|r| r.id == *reference).map_or(0.0, |r| d.peaks.int8 * r.tdp / r.peaks.int8)
+}
+
+/// Where [`full_load_w`] comes from for `d`, if it has one.
+fn full_load_source(d: &Dev) -> Option<String> {
+    if let Some((_, _, source)) = FULL_LOAD_CLOCKS.iter().find(|(id, ..)| *id == d.id) {
+        return Some(format!("the power at which a full load draws its {} W: {source}", d.tdp));
+    }
+    POWER_REFERENCES.iter().find(|(id, _)| *id == d.id).map(|(_, reference)| {
+        format!("its int8 peak at {reference}'s board power per int8 operation (U: the full-load power of no GPU is published)")
+    })
 }
 
 /// Every catalog device.
@@ -1195,7 +1213,7 @@ mod tests {
     }
 
     #[test]
-    fn a_gpu_kernels_fixed_cost_is_a_count_of_cycles_at_the_clock_it_sustains() {
+    fn a_gpu_kernels_fixed_cost_is_a_count_of_cycles_at_its_boost_clock() {
         let us = |id: &str| find(id).unwrap().kernel_overhead_us;
         // 2.5 µs at the A100's 1,410 MHz; the L4's 2,040 MHz pays 1,410 / 2,040 of it.
         assert!((us("cuda:a100-40gb") - 2.5).abs() < 1e-12);
@@ -1236,6 +1254,7 @@ mod tests {
         assert!((t4.power_limited_clock(10.0, 10.0) - 900.0 / 1590.0).abs() < 1e-9);
         let half = t4.power_limited_clock(5.0, 10.0);
         assert!(half > 900.0 / 1590.0 + 0.05 && half < 1.0, "{half}");
+        assert!(t4.sources.iter().any(|(k, v)| k == "full_load_w" && v.contains("issue #20")));
         assert_eq!(find("cuda:h100-sxm").unwrap().full_load_w, 0.0);
         assert_eq!(find("cpu").unwrap().full_load_w, 0.0);
     }
