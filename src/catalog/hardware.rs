@@ -202,7 +202,8 @@ pub struct DeviceProfile {
     /// (a GPU whose power limit, not its boost clock, sets its speed under a heavy load: the L4, the A30, the
     /// A100 PCIe, the T4); 0 where a full load holds the boost clock within `tdp_w` or nobody knows. The
     /// catalog derives it from the GPU's int8 peak at the energy per operation of its architecture's reference
-    /// part ([`POWER_REFERENCES`]), or from the clock a full load was seen to run at ([`FULL_LOAD_CLOCKS`]). A prediction that would draw more than `tdp_w` runs at the clock that fits
+    /// part ([`POWER_REFERENCES`]), or from the clock a full load was seen to run at ([`FULL_LOAD_CLOCKS`]). A
+    /// prediction that would draw more than `tdp_w` runs at the clock that fits
     /// ([`DeviceProfile::power_limited_clock`]).
     pub full_load_w: f64,
     /// Seconds of sustained load after which a passively cooled or thin device throttles (0: it does not).
@@ -694,21 +695,28 @@ const SPIN_WAIT_SHARE: f64 = 0.5;
 /// ~900 MHz in a SingleStream run"). That run's queries took 98 ms each (its 90th-percentile latency,
 /// 98,016,803 ns, 11.27 queries/s: BERT one query at a time from a Python SUT), long enough that the GPU is
 /// busy nearly all of each, so the clock is taken as the full-load one. Jia et al., "Dissecting the NVidia
-/// Turing T4 GPU via Microbenchmarking" (2019) show compute-heavy kernels hitting its power limit. The T4 is a power-limited GPU like those of
-/// [`POWER_REFERENCES`], but no Turing part in the catalog can serve as its reference, so its full-load power
-/// is the one at which that load draws its 70 W at this clock ([`FULL_LOAD_CLOCKS`]): a lighter load (a
-/// small batch, launch gaps, memory-bound kernels) runs faster. `tests/published.rs` fits a factor on it
+/// Turing T4 GPU via Microbenchmarking" (2019) show compute-heavy kernels hitting its power limit. The T4 is a
+/// power-limited GPU like those of [`POWER_REFERENCES`], but no Turing part in the catalog can serve as its
+/// reference, so its full-load power is the one at which that load draws its 70 W at this clock
+/// ([`FULL_LOAD_CLOCKS`]): a lighter load (a small batch, launch gaps, memory-bound kernels) runs faster. `tests/published.rs` fits a factor on it
 /// (`t4_full_load_clock`) from this prior.
 pub const T4_FULL_LOAD_CLOCK: f64 = 900.0 / 1590.0;
 /// Power-limited GPUs known by the clock a full load runs at instead of by a reference part: the board power
 /// their compute units would draw busy at the boost clock is then the one that draws `tdp_w` at that clock
-/// under [`DeviceProfile::power_limited_clock`]'s law, `idle_w + (tdp_w − idle_w) / clock³`.
-/// Each row: the GPU, its full-load clock as a share of its boost, and where that comes from.
+/// ([`full_load_w_at_clock`]). Each row: the GPU, its full-load clock as a share of its boost, and where that
+/// comes from.
 pub const FULL_LOAD_CLOCKS: [(&str, f64, &str); 1] = [(
     "cuda:t4",
     T4_FULL_LOAD_CLOCK,
     "about 900 MHz of its 1,590 MHz boost with the units busy: nvidia-smi on a T4 running MLPerf BERT SingleStream (98 ms queries), mlcommons/inference_results_v0.5 issue #20 (2020-06-16)",
 )];
+/// The board power compute units busy at the boost clock draw, W, on a device that idles at `idle_w` and whose
+/// full load runs at `clock` (a share of the boost clock) within `tdp_w`: under
+/// [`DeviceProfile::power_limited_clock`]'s law (dynamic power `∝ clock³`), `idle_w + (tdp_w − idle_w) / clock³`.
+pub fn full_load_w_at_clock(idle_w: f64, tdp_w: f64, clock: f64) -> f64 {
+    idle_w + (tdp_w - idle_w) / (clock * clock * clock)
+}
+
 /// GPUs whose power limit sets their clock under a heavy load, each with the reference part of its architecture
 /// whose energy per operation it shares: the reference reaches its own board power with its tensor cores busy at
 /// its boost clock (U: the full-load power of no GPU is published), so the GPU draws its int8 peak times the
@@ -948,6 +956,7 @@ fn build(d: &Dev) -> DeviceProfile {
     let l3 = CPU_L3.iter().find(|(id, _, _)| *id == d.id).copied();
     let cores = CPU_CORES.iter().find(|(id, _, _)| *id == d.id).copied();
     let tf32 = GPU_TF32.iter().find(|(id, _, _)| *id == d.id);
+    let full_load = full_load(d, power.1);
     let fp32_gain = fp32_tile_gain(d);
     let tiles_src = match d.kind {
         Kind::Gpu if GPU_GEMM_SHARE.iter().any(|(gpu, _)| *gpu == d.id) => {
@@ -970,7 +979,7 @@ fn build(d: &Dev) -> DeviceProfile {
         // A catalog GPU's heavy load runs below its boost clock through `full_load_w`, not a fixed ratio.
         sustained_clock_ratio: 1.0,
         idle_w: power.1,
-        full_load_w: full_load_w(d, power.1),
+        full_load_w: full_load.as_ref().map_or(0.0, |(watts, _)| *watts),
         throttle_after_s: power.2,
         throttled_speed: power.3,
         compute_units: d.units,
@@ -1023,7 +1032,7 @@ fn build(d: &Dev) -> DeviceProfile {
                     ),
                 )
             }))
-            .chain(full_load_source(d).map(|source| ("full_load_w".to_string(), source)))
+            .chain(full_load.map(|(_, source)| ("full_load_w".to_string(), source)))
             .chain(l3.map(|(_, _, source)| ("llc_mb".to_string(), source.to_string())))
             .chain(l2.map(|(_, _, source)| {
                 (
@@ -1088,28 +1097,24 @@ fn gpu_boost(id: &str) -> Option<(&'static str, f64, u32, &'static str)> {
     GPU_BOOST.iter().copied().find(|(row, ..)| *row == id)
 }
 
-/// The board power `d` would draw with its compute units busy at the boost clock, W: for a GPU of
-/// [`POWER_REFERENCES`] its int8 peak at its reference part's board power per int8 operation, for one of
-/// [`FULL_LOAD_CLOCKS`] the power at which a full load draws its board power (`tdp_w`) at its clock, above
-/// `idle_w` (the device's idle draw); 0 for any other.
-fn full_load_w(d: &Dev, idle_w: f64) -> f64 {
-    if let Some((_, clock, _)) = FULL_LOAD_CLOCKS.iter().find(|(id, ..)| *id == d.id) {
-        return idle_w + (d.tdp - idle_w) / (clock * clock * clock);
+/// The board power `d` would draw with its compute units busy at the boost clock, W, and where it comes from:
+/// for a GPU of [`POWER_REFERENCES`] its int8 peak at its reference part's board power per int8 operation, for
+/// one of [`FULL_LOAD_CLOCKS`] the power at which a full load draws its board power at its clock, above
+/// `idle_w` (the device's idle draw); `None` for any other.
+fn full_load(d: &Dev, idle_w: f64) -> Option<(f64, String)> {
+    if let Some((_, clock, source)) = FULL_LOAD_CLOCKS.iter().find(|(id, ..)| *id == d.id) {
+        let watts = full_load_w_at_clock(idle_w, d.tdp, *clock);
+        return Some((
+            watts,
+            format!("the power at which a full load draws its {} W: {source}", d.tdp),
+        ));
     }
-    let Some((_, reference)) = POWER_REFERENCES.iter().find(|(id, _)| *id == d.id) else {
-        return 0.0;
-    };
-    DEVICES.iter().find(|r| r.id == *reference).map_or(0.0, |r| d.peaks.int8 * r.tdp / r.peaks.int8)
-}
-
-/// Where [`full_load_w`] comes from for `d`, if it has one.
-fn full_load_source(d: &Dev) -> Option<String> {
-    if let Some((_, _, source)) = FULL_LOAD_CLOCKS.iter().find(|(id, ..)| *id == d.id) {
-        return Some(format!("the power at which a full load draws its {} W: {source}", d.tdp));
-    }
-    POWER_REFERENCES.iter().find(|(id, _)| *id == d.id).map(|(_, reference)| {
-        format!("its int8 peak at {reference}'s board power per int8 operation (U: the full-load power of no GPU is published)")
-    })
+    let (_, reference) = POWER_REFERENCES.iter().find(|(id, _)| *id == d.id)?;
+    let r = DEVICES.iter().find(|r| r.id == *reference)?;
+    Some((
+        d.peaks.int8 * r.tdp / r.peaks.int8,
+        format!("its int8 peak at {reference}'s board power per int8 operation (U: the full-load power of no GPU is published)"),
+    ))
 }
 
 /// Every catalog device.

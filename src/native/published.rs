@@ -17,7 +17,7 @@
 
 use crate::catalog::hardware::{
     self, Concurrency, DeviceProfile, Platform, NPU_KERNEL_US, NPU_KERNEL_US_PRIOR,
-    NPU_VECTOR_UNIT_SHARE, NPU_VECTOR_UNIT_SHARE_PRIOR,
+    NPU_VECTOR_UNIT_SHARE, NPU_VECTOR_UNIT_SHARE_PRIOR, T4_FULL_LOAD_CLOCK,
 };
 use crate::catalog::models::Work;
 use crate::catalog::runtime::{
@@ -182,9 +182,8 @@ pub const KNOBS: [Knob; 13] = [
         means: "the clock the T4 runs at with its compute units kept busy, as a share of its boost (T4_FULL_LOAD_CLOCK), which sets the board power a full load would draw at the boost clock (full_load_w) and so the clock of every load within its 70 W",
         prior: 1.0,
         apply: |f, d, _| {
-            // The full-load power is idle_w + (tdp_w − idle_w) / c³: the clock × f divides its dynamic part by f³.
             if d.id == "cuda:t4" {
-                d.full_load_w = d.idle_w + (d.full_load_w - d.idle_w) / (f * f * f);
+                d.full_load_w = hardware::full_load_w_at_clock(d.idle_w, d.tdp_w, T4_FULL_LOAD_CLOCK * f);
             }
         },
     },
