@@ -882,16 +882,17 @@ impl Placement<'_> {
             op.flops
         };
         // A fused attention kernel on an accelerator runs at a share of its tile's rate.
-        let attention = if !r.cpu && op.class == OpClass::Attention {
-            self.runtime.attention_share
-        } else {
-            1.0
-        };
+        let fused_attention = !r.cpu && op.class == OpClass::Attention;
+        let attention = if fused_attention { self.runtime.attention_share } else { 1.0 };
         for tile in &self.device.gemm_tiles {
             let (tm, tn) = (f64::from(tile.m), f64::from(tile.n));
             // Each quotient is taken once: the tile counts and the paddings read it.
             let (per_m, per_n) = (quotient(op.m, tm), quotient(op.n, tn));
-            let (rows, cols) = (count_ceil(per_m), count_ceil(per_n));
+            // A fused attention kernel deals out blocks of queries, one head each, and every block loops over
+            // all the keys (FlashAttention-2, Dao 2023, section 3.2: thread blocks over batch, heads and query
+            // blocks), so the keys make no tiles of their own.
+            let cols = if fused_attention { 1.0 } else { count_ceil(per_n) };
+            let rows = count_ceil(per_m);
             let tiles = op.batches * rows * cols;
             // The padded work over the tiles, at the tile's rate, per wave: as one quotient (a chain of
             // divisions is the loop's latency), the padding as padded rows and columns over the real ones.
@@ -1825,7 +1826,9 @@ mod tests {
         assert_eq!(rt.attention_share, crate::catalog::runtime::ACCELERATOR_ATTENTION_SHARE);
         assert!(rt.attention_share < 1.0);
         let attention = Op::attention(12.0, 384.0, 384.0, 64.0);
-        let as_gemm = Op { class: OpClass::Gemm, ..attention };
+        // The same arithmetic as a GEMM whose tiles are the fused kernel's: blocks of queries, one head each,
+        // every block as wide as the head (the kernel loops over the keys).
+        let as_gemm = Op { class: OpClass::Gemm, n: attention.k, ..attention };
         // Compute time of `op` on `device` with `runtime`, µs.
         let compute = |device: &hardware::DeviceProfile, runtime: &RuntimeProfile, op: &Op| {
             let p = Placement { device, runtime, threads: device.compute_units };
@@ -1841,6 +1844,17 @@ mod tests {
         let whole = RuntimeProfile { attention_share: 1.0, ..rt.clone() };
         let gpu = hardware::find("cuda:a100-40gb").unwrap();
         assert_eq!(compute(&gpu, &whole, &attention), compute(&gpu, &whole, &as_gemm));
+        // The keys make no blocks of their own: 8 and 16 heads of 384 queries (24 and 48 blocks of 128) both
+        // fit in one wave of the A100's 108 SMs and take the same time, where tiles over the keys too (72 and
+        // 144) would take one wave and two; 48 heads (144 blocks) take two.
+        let heads = |h: f64| compute(&gpu, &rt, &Op::attention(h, 384.0, 384.0, 64.0));
+        assert_eq!(heads(8.0), heads(16.0));
+        assert!(heads(48.0) > 1.5 * heads(16.0));
+        let over_keys = |h: f64| {
+            let op = Op { class: OpClass::Gemm, ..Op::attention(h, 384.0, 384.0, 64.0) };
+            compute(&gpu, &rt, &op)
+        };
+        assert!(over_keys(16.0) > 1.5 * over_keys(8.0));
         // CPUs run attention as their GEMMs.
         let ort = RuntimeProfile::find("onnxruntime").unwrap();
         let cpu = hardware::find("cpu").unwrap();
