@@ -14,7 +14,7 @@
 
 #![cfg(not(target_arch = "wasm32"))]
 
-use multimodel_perf::catalog::runtime::{RuntimeProfile, PYTORCH_EAGER};
+use multimodel_perf::catalog::runtime::{RuntimeProfile, PYTORCH_EAGER, PYTORCH_GPU_HOST_US};
 use multimodel_perf::native::published::{self, Case, Row, KNOBS};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -251,6 +251,26 @@ fn leave_one_source_out_report() {
             w3 * 100.0
         );
     }
+    // What each eager batch-1 row implies for PyTorch's host time per kernel on its machine: the conflict the
+    // one catalog constant cannot settle.
+    let host = KNOBS.iter().position(|k| k.name == "pytorch_gpu_host_us").unwrap();
+    println!(
+        "{EAGER_BATCH_1}: the host time per kernel each row implies (the catalog's {:.1} µs times the factor at which it predicts the row exactly):",
+        PYTORCH_GPU_HOST_US
+    );
+    for c in cases.iter().filter(|c| {
+        eager_pytorch_on_a_gpu_at_batch_1(c, &RuntimeProfile::find(&c.row.runtime).unwrap())
+    }) {
+        let implied = c
+            .exact_factor(host)
+            .map_or("none in range".to_string(), |f| format!("{:5.1} µs", f * PYTORCH_GPU_HOST_US));
+        println!(
+            "  {:<44} {:<14} {}",
+            c.row.id,
+            implied,
+            c.row.hardware_as_published.as_deref().unwrap_or(&c.row.hardware)
+        );
+    }
     // Issue 12 reports these classes; one the set has no row of says so rather than vanishing.
     for class in published::CLASSES {
         if !groups.contains_key(class) {
@@ -384,4 +404,34 @@ fn a_nested_fold_is_chosen_and_fitted_without_the_source_it_leaves_out() {
         bits(&other_after.scores),
         "the fold that trains on them"
     );
+}
+
+/// The factor a row implies for one constant is the one at which the catalog predicts it exactly: an eager
+/// batch-1 row's host time is found (its prediction at that factor is the published value), and a row the
+/// knob does not reach (TensorRT's) implies none.
+#[test]
+fn a_rows_exact_factor_predicts_it_exactly() {
+    let (cases, _) = all_cases();
+    let host = KNOBS.iter().position(|k| k.name == "pytorch_gpu_host_us").unwrap();
+    let case = |id: &str| cases.iter().find(|c| c.row.id == id).unwrap();
+    for id in [
+        "dle-pyt-rn50-v100-fp32-b1-lat",
+        "yolov5-s-v100-fp16-b1-lat",
+        "dle-pyt-effb0-a100-tf32-b1-thr",
+    ] {
+        let c = case(id);
+        let f = c.exact_factor(host).unwrap();
+        let mut factors = vec![1.0; KNOBS.len()];
+        factors[host] = f;
+        let predicted = c.predict(&factors).0;
+        assert!(
+            (predicted / c.row.value - 1.0).abs() < 1e-6,
+            "{id}: {predicted} vs {}",
+            c.row.value
+        );
+    }
+    // The DGX-1's ResNet-50 and the p3.2xlarge's YOLOv5s imply host times over a third apart.
+    let (dgx1, p3) = (case("dle-pyt-rn50-v100-fp32-b1-lat"), case("yolov5-s-v100-fp16-b1-lat"));
+    assert!(dgx1.exact_factor(host).unwrap() > 1.3 * p3.exact_factor(host).unwrap());
+    assert_eq!(case("trt107-bertb-a100-40gb-fp16-s128-b1").exact_factor(host), None);
 }

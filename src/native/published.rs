@@ -379,6 +379,32 @@ impl Case {
         (value, p.bound.name())
     }
 
+    /// The factor on knob `k` at which the catalog (every other knob at 1) predicts this row exactly: what
+    /// the row implies for that constant alone (for eager PyTorch at batch 1, its host's time per kernel).
+    /// Found by bisection of the factor's logarithm between 1/64 and 64; `None` where the row's error keeps
+    /// one sign over that range (the knob does not reach the row, or not that far).
+    pub fn exact_factor(&self, k: usize) -> Option<f64> {
+        let error = |ln_f: f64| {
+            let mut factors = vec![1.0; KNOBS.len()];
+            factors[k] = ln_f.exp();
+            self.log_error(&factors)
+        };
+        let (mut lo, mut hi) = (-(64f64.ln()), 64f64.ln());
+        let low = error(lo);
+        if low * error(hi) >= 0.0 {
+            return None;
+        }
+        for _ in 0..60 {
+            let mid = 0.5 * (lo + hi);
+            if error(mid) * low > 0.0 {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        Some((0.5 * (lo + hi)).exp())
+    }
+
     /// `ln(predicted / published)` with the knobs at `factors`.
     fn log_error(&self, factors: &[f64]) -> f64 {
         (self.predict(factors).0 / self.row.value).ln()

@@ -21,6 +21,10 @@ pub struct Row {
     pub model_name: String,
     /// Catalog device.
     pub hardware: String,
+    /// The machine as the source names it, where the row records it (a DGX-1, an AWS instance): the host
+    /// that eager PyTorch's per-kernel time depends on.
+    #[serde(default)]
+    pub hardware_as_published: Option<String>,
     /// Catalog runtime.
     pub runtime: String,
     /// Precision name.
