@@ -890,7 +890,9 @@ impl Placement<'_> {
             let (per_m, per_n) = (quotient(op.m, tm), quotient(op.n, tn));
             // A fused attention kernel deals out blocks of queries, one head each, and every block loops over
             // all the keys (FlashAttention-2, Dao 2023, section 3.2: thread blocks over batch, heads and query
-            // blocks), so the keys make no tiles of their own.
+            // blocks; TensorRT's BERT plugin at small batches, `fused_multihead_attention_v2.h`, which at larger
+            // ones gives each head of each sequence one block looping over its queries, blocks enough either
+            // way), so the keys make no tiles of their own.
             let cols = if fused_attention { 1.0 } else { count_ceil(per_n) };
             let rows = count_ceil(per_m);
             let tiles = op.batches * rows * cols;
