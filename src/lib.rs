@@ -57,6 +57,7 @@
 
 pub mod api;
 pub mod bench;
+pub(crate) mod bisect;
 pub mod calibrate;
 pub mod catalog;
 pub mod error;

@@ -188,6 +188,8 @@ fn leave_one_source_out_report() {
     let all: Vec<&Case> = cases.iter().collect();
     let fitted = published::fit(&all);
     let mut groups: BTreeMap<String, [Vec<f64>; 3]> = BTreeMap::new();
+    // The eager PyTorch batch-1 rows, by index into the cases, for the host times they imply (below).
+    let mut eager = Vec::new();
     for (v, n) in rows.iter().zip(&nested) {
         assert_eq!(v.case, n.case);
         let c = &cases[v.case];
@@ -222,6 +224,7 @@ fn leave_one_source_out_report() {
             format!("source {}", c.group),
             format!("runtime {}", runtime.name),
             if eager_pytorch_on_a_gpu_at_batch_1(c, &runtime) {
+                eager.push(v.case);
                 EAGER_BATCH_1.to_string()
             } else {
                 format!("all rows but {EAGER_BATCH_1}")
@@ -253,14 +256,12 @@ fn leave_one_source_out_report() {
     }
     // What each eager batch-1 row implies for PyTorch's host time per kernel on its machine: the conflict the
     // one catalog constant cannot settle.
-    let host = KNOBS.iter().position(|k| k.name == "pytorch_gpu_host_us").unwrap();
+    let host = published::knob_index("pytorch_gpu_host_us").unwrap();
     println!(
         "{EAGER_BATCH_1}: the host time per kernel each row implies (the catalog's {:.1} µs times the factor at which it predicts the row exactly):",
         PYTORCH_GPU_HOST_US
     );
-    for c in cases.iter().filter(|c| {
-        eager_pytorch_on_a_gpu_at_batch_1(c, &RuntimeProfile::find(&c.row.runtime).unwrap())
-    }) {
+    for c in eager.iter().map(|&i| &cases[i]) {
         let implied = c
             .exact_factor(host)
             .map_or("none in range".to_string(), |f| format!("{:5.1} µs", f * PYTORCH_GPU_HOST_US));
@@ -341,7 +342,7 @@ fn the_fit_recovers_the_factors_that_generated_the_rows() {
     let (mut cases, _) = all_cases();
     let mut truth = [1.0; KNOBS.len()];
     let set = |name: &str, f: f64, truth: &mut [f64]| {
-        truth[KNOBS.iter().position(|k| k.name == name).unwrap()] = f;
+        truth[published::knob_index(name).unwrap()] = f;
     };
     set("gpu_tile_efficiency", 2f64.powf(-2.0 / 8.0), &mut truth);
     set("npu_efficiency", 0.5, &mut truth);
@@ -412,7 +413,7 @@ fn a_nested_fold_is_chosen_and_fitted_without_the_source_it_leaves_out() {
 #[test]
 fn a_rows_exact_factor_predicts_it_exactly() {
     let (cases, _) = all_cases();
-    let host = KNOBS.iter().position(|k| k.name == "pytorch_gpu_host_us").unwrap();
+    let host = published::knob_index("pytorch_gpu_host_us").unwrap();
     let case = |id: &str| cases.iter().find(|c| c.row.id == id).unwrap();
     for id in [
         "dle-pyt-rn50-v100-fp32-b1-lat",

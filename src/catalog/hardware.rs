@@ -397,16 +397,7 @@ impl DeviceProfile {
         if over(1.0) <= 0.0 {
             return 1.0;
         }
-        let (mut lo, mut hi) = (0.0, 1.0);
-        for _ in 0..48 {
-            let mid = 0.5 * (lo + hi);
-            if over(mid) > 0.0 {
-                hi = mid;
-            } else {
-                lo = mid;
-            }
-        }
-        lo
+        crate::bisect::bisect(0.0, 1.0, 48, |c| over(c) > 0.0).0
     }
 
     /// The share of the int8 peak this device's normalisation and softmax kernels run at on vector DSPs apart

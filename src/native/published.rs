@@ -195,6 +195,11 @@ pub const KNOBS: [Knob; 13] = [
     },
 ];
 
+/// The index into [`KNOBS`] of the knob named `name`.
+pub fn knob_index(name: &str) -> Option<usize> {
+    KNOBS.iter().position(|k| k.name == name)
+}
+
 /// Factors a knob may take: 2^(k/8) for k in -24..=24 (an eighth to eight times the catalog value, steps of
 /// about 9 %).
 pub fn grid() -> impl Iterator<Item = f64> {
@@ -381,7 +386,8 @@ impl Case {
 
     /// The factor on knob `k` at which the catalog (every other knob at 1) predicts this row exactly: what
     /// the row implies for that constant alone (for eager PyTorch at batch 1, its host's time per kernel).
-    /// Found by bisection of the factor's logarithm between 1/64 and 64; `None` where the row's error keeps
+    /// Found by bisection of the factor's logarithm between 1/64 and 64 (the fit's grid, 1/8..8, squared), 60
+    /// halvings, below the last bit of the logarithm; `None` where the row's error keeps
     /// one sign over that range (the knob does not reach the row, or not that far).
     pub fn exact_factor(&self, k: usize) -> Option<f64> {
         let error = |ln_f: f64| {
@@ -389,19 +395,13 @@ impl Case {
             factors[k] = ln_f.exp();
             self.log_error(&factors)
         };
-        let (mut lo, mut hi) = (-(64f64.ln()), 64f64.ln());
+        let (lo, hi) = (-(64f64.ln()), 64f64.ln());
         let low = error(lo);
         if low * error(hi) >= 0.0 {
             return None;
         }
-        for _ in 0..60 {
-            let mid = 0.5 * (lo + hi);
-            if error(mid) * low > 0.0 {
-                lo = mid;
-            } else {
-                hi = mid;
-            }
-        }
+        // Above the root where the error has left the sign it has at the low end.
+        let (lo, hi) = crate::bisect::bisect(lo, hi, 60, |x| error(x) * low <= 0.0);
         Some((0.5 * (lo + hi)).exp())
     }
 

@@ -265,16 +265,7 @@ fn cube_root_of_share(share: f64) -> f64 {
     if share >= 1.0 {
         return 1.0;
     }
-    let (mut lo, mut hi) = (0.0, 1.0);
-    for _ in 0..48 {
-        let mid = 0.5 * (lo + hi);
-        if mid * mid * mid > share {
-            hi = mid;
-        } else {
-            lo = mid;
-        }
-    }
-    lo
+    crate::bisect::bisect(0.0, 1.0, 48, |c| c * c * c > share).0
 }
 
 /// A resource with its capacity (1.0 = the whole thing).
