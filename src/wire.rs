@@ -289,6 +289,29 @@ mod tests {
     }
 
     #[test]
+    fn a_gpus_int8_tile_gain_is_read_written_and_bounded() {
+        // Catalog: every CUDA or ROCm GPU with an INT8 peak has it, with its source; an NPU and a CPU not.
+        for gpu in ["cuda:t4", "cuda:h100-sxm", "rocm:mi250"] {
+            let d = parse_hardware(&format!(r#"{{"base":"{gpu}"}}"#)).unwrap();
+            assert_eq!(d.int8_tile_gain, crate::catalog::hardware::GPU_INT8_TILE_GAIN, "{gpu}");
+            assert!(d.sources.iter().any(|(k, _)| k == "int8_tile_gain"), "{gpu}");
+        }
+        assert_eq!(parse_hardware(r#"{"base":"qnn:x-elite-npu"}"#).unwrap().int8_tile_gain, 1.0);
+        assert_eq!(parse_hardware(r#"{"base":"cpu"}"#).unwrap().int8_tile_gain, 1.0);
+        let d = parse_hardware(r#"{"base":"cuda:l4","int8_tile_gain":0.8}"#).unwrap();
+        assert_eq!(d.int8_tile_gain, 0.8);
+        assert!(d.sources.iter().all(|(k, _)| k != "int8_tile_gain"), "{:?}", d.sources);
+        let back = serde_json::to_value(crate::wire::device::HardwareProfileDto::from(&d)).unwrap();
+        assert_eq!(back["int8_tile_gain"], 0.8);
+        for bad in ["0", "-1", "4.5"] {
+            let json = format!(r#"{{"base":"cuda:l4","int8_tile_gain":{bad}}}"#);
+            let err = parse_hardware(&json).unwrap_err().to_string();
+            assert!(err.contains("hardware.int8_tile_gain"), "{err}");
+            assert!(err.contains("positive number up to 4"), "{err}");
+        }
+    }
+
+    #[test]
     fn a_measured_region_cost_names_its_runtime_and_stays_in_range() {
         let d = parse_hardware(r#"{"base":"cpu","runtime_region_us":{"builtin":119.3}}"#).unwrap();
         assert_eq!(d.runtime_region_us, vec![("builtin".to_string(), 119.3)]);

@@ -278,6 +278,12 @@ pub struct DeviceProfile {
     /// by the same registers and shared memory as a CUDA-core one for 8-16x the arithmetic, so it leaves more of
     /// its peak idle ([`GPU_FP32_TILE_GAIN`]).
     pub fp32_tile_gain: f64,
+    /// GPUs: how many times the share of its peak a GEMM tile sustains at FP16 (`gemm_tiles`' efficiency,
+    /// measured at FP16 where `GPU_GEMM_SHARE` has the GPU) it sustains of the INT8 peak, where a kernel
+    /// computes in INT8 (capped at the whole peak). The catalog sets [`GPU_INT8_TILE_GAIN`] on CUDA and ROCm GPUs
+    /// with an INT8 peak and 1 on every other device; a profile may set it on any CUDA or ROCm GPU, where the
+    /// prediction honours it.
+    pub int8_tile_gain: f64,
     /// CPUs: width of the FMA datapath the FP32 peak assumes, bits: 512 on cores with two 512-bit FMA pipes
     /// (Zen 5, Xeon Gold and Platinum), 256 where 512-bit instructions are split over 256-bit pipes (Zen 4) or
     /// the widest vectors are AVX2's; 0 = unknown. A runtime whose GEMMs use narrower vectors on this CPU
@@ -616,6 +622,17 @@ const GPU_TF32: [(&str, f64, &str); 9] = [
 /// doubled peak (RTX A6000, GA102: 23,270 of 38,700 GFLOP/s at 4096², abhik.ai "CUDA matrix multiplication
 /// optimization", U). `tests/published.rs` fits it as `gpu_fp32_tile_gain`.
 pub const GPU_FP32_TILE_GAIN: f64 = 1.25;
+/// On a CUDA or ROCm GPU, the share of the INT8 tensor peak a GEMM tile sustains over the share of the FP16 peak
+/// it sustains (`GPU_TILES`, `GPU_GEMM_SHARE`, both at FP16) before the published rows' fit: 1, the same share
+/// (U; the prior `tests/published.rs` fits `gpu_int8_tile_gain` toward).
+pub const GPU_INT8_TILE_GAIN_PRIOR: f64 = 1.0;
+/// The catalog's INT8 tile gain: the prior times the factor the fit over all published rows gives, 2^(−1/8) =
+/// ×0.917 (session 63; every leave-one-source-out fold gives the same step). The published INT8 rows run below
+/// the FP16 share: TensorRT's INT8 BERT tables on the T4, A30, A100 and L4 and MLPerf's INT8 BERT rows, each
+/// 5-20 % slower than the FP16 share predicts, the T4's batch-1 BERT-large 26 % (an INT8 engine keeps its
+/// softmax, normalisations and residual adds in FP16 and requantises every product's output, work the INT8
+/// peak does not speed up; the gain carries that share, U as to which part is which).
+pub const GPU_INT8_TILE_GAIN: f64 = GPU_INT8_TILE_GAIN_PRIOR * 0.917_004_043_204_671_2;
 /// A GPU's L2 read rate over its achievable DRAM bandwidth. No datasheet gives the L2's rate: 2x is a starting
 /// value (U) that the published rows keep: `tests/published.rs` fits it as `gpu_l2_rate` with leave-one-source-
 /// out cross-validation, ×1 in five of six folds and ×1.09 in the sixth (session 36; with the rate fixed, 1.5x
@@ -949,6 +966,7 @@ fn build(d: &Dev) -> DeviceProfile {
     let tf32 = GPU_TF32.iter().find(|(id, _, _)| *id == d.id);
     let full_load = full_load(d, power.1);
     let fp32_gain = fp32_tile_gain(d);
+    let int8_gain = int8_tile_gain(d);
     let tiles_src = match d.kind {
         Kind::Gpu if GPU_GEMM_SHARE.iter().any(|(gpu, _)| *gpu == d.id) => {
             "CUTLASS/cuBLAS tile shapes; the large tile at this GPU's measured FP16 matmul share of its peak (zzc0721/torch-performance-test-data database.md, see GPU_GEMM_SHARE), the small one in proportion"
@@ -993,6 +1011,7 @@ fn build(d: &Dev) -> DeviceProfile {
             .map_or(0.0, |_| GPU_L2_RATE * d.bw * d.bw_eff / f64::from(d.units.max(1))),
         vector_unit_share: if matches!(d.kind, Kind::Npu(_)) { NPU_VECTOR_UNIT_SHARE } else { 0.0 },
         fp32_tile_gain: fp32_gain.as_ref().map_or(1.0, |(gain, _)| *gain),
+        int8_tile_gain: int8_gain.as_ref().map_or(1.0, |(gain, _)| *gain),
         fma_width_bits: cores.map_or(0, |(_, _, bits)| bits),
         cuda_compute_capability: CUDA_COMPUTE_CAPABILITY
             .iter()
@@ -1015,6 +1034,7 @@ fn build(d: &Dev) -> DeviceProfile {
             ]
             .into_iter()
             .chain(fp32_gain.map(|(_, source)| ("fp32_tile_gain".to_string(), source)))
+            .chain(int8_gain.map(|(_, source)| ("int8_tile_gain".to_string(), source)))
             .chain(gpu_boost(d.id).map(|(_, mhz, _, source)| {
                 (
                     "kernel_overhead_us".to_string(),
@@ -1067,6 +1087,19 @@ fn fp32_tile_gain(d: &Dev) -> Option<(f64, String)> {
             GPU_FP32_TILE_GAIN,
             format!(
                 "CUDA-core GEMM tiles sustain {GPU_FP32_TILE_GAIN}x the tensor-core tiles' share of their peak (cuBLAS SGEMM ~85-90 % of FP32 peak against ~70 %, U; the published FP32 ResNet-50 rows fit x1.19 on top): one FP32 pipe per SM sub-partition, 64 lanes per SM ({source})"
+            ),
+        )
+    })
+}
+
+/// A CUDA or ROCm GPU's [`GPU_INT8_TILE_GAIN`] and where it comes from: those with an INT8 peak; none for any
+/// other device.
+fn int8_tile_gain(d: &Dev) -> Option<(f64, String)> {
+    (matches!(d.kind, Kind::Gpu) && d.peaks.int8 > 0.0).then(|| {
+        (
+            GPU_INT8_TILE_GAIN,
+            format!(
+                "INT8 GEMM tiles sustain {GPU_INT8_TILE_GAIN:.3}x the FP16 tiles' share of their peak: the published rows' fit over all rows (tests/published.rs, gpu_int8_tile_gain), U"
             ),
         )
     })

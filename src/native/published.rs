@@ -16,8 +16,9 @@
 //! of the fit over all rows.
 
 use crate::catalog::hardware::{
-    self, Concurrency, DeviceProfile, Platform, NPU_KERNEL_US, NPU_KERNEL_US_PRIOR,
-    NPU_VECTOR_UNIT_SHARE, NPU_VECTOR_UNIT_SHARE_PRIOR, T4_FULL_LOAD_CLOCK,
+    self, Concurrency, DeviceProfile, Platform, GPU_INT8_TILE_GAIN, GPU_INT8_TILE_GAIN_PRIOR,
+    NPU_KERNEL_US, NPU_KERNEL_US_PRIOR, NPU_VECTOR_UNIT_SHARE, NPU_VECTOR_UNIT_SHARE_PRIOR,
+    T4_FULL_LOAD_CLOCK,
 };
 use crate::catalog::models::Work;
 use crate::catalog::runtime::{
@@ -103,7 +104,7 @@ fn scale_share(on: bool, value: &mut f64, f: f64) {
 }
 
 /// The fitted constants. Each scales one catalog constant on the devices or the runtime it names.
-pub const KNOBS: [Knob; 13] = [
+pub const KNOBS: [Knob; 14] = [
     Knob {
         name: "gpu_tile_efficiency",
         means: "share of the tensor peak CUDA/ROCm GEMM tiles sustain (GPU_TILES in catalog/hardware.rs)",
@@ -192,6 +193,12 @@ pub const KNOBS: [Knob; 13] = [
         means: "a runtime's kernel efficiency on an NPU (eff): QNN on the HTP, OpenVINO on Intel's NPU",
         prior: 1.0,
         apply: |f, d, r| scale_share(is_npu(d), &mut r.kernel_efficiency, f),
+    },
+    Knob {
+        name: "gpu_int8_tile_gain",
+        means: "how much of the FP16 tiles' share of their peak CUDA/ROCm GEMM tiles sustain of the INT8 peak (GPU_INT8_TILE_GAIN)",
+        prior: GPU_INT8_TILE_GAIN_PRIOR / GPU_INT8_TILE_GAIN,
+        apply: |f, d, _| scale(is_gpu(d), &mut d.int8_tile_gain, f),
     },
 ];
 

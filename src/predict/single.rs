@@ -486,7 +486,8 @@ struct Rates {
     attention: Option<AttentionKernels>,
     /// CPUs: how the runtime runs matrix-vector products here ([`Placement::gemv`]).
     gemv: Gemv,
-    /// The device's `fp32_tile_gain` where matrix products compute in FP32 on a CUDA or ROCm GPU, else 1.
+    /// The device's `fp32_tile_gain` where matrix products compute in FP32 on a CUDA or ROCm GPU, its
+    /// `int8_tile_gain` where they compute in INT8 there, else 1.
     products_tile_gain: f64,
     /// The same for convolutions (which compute in `conv_precision`).
     conv_tile_gain: f64,
@@ -781,8 +782,11 @@ impl Placement<'_> {
             if cpu { self.runtime.cpu_host_overhead_us } else { self.runtime.host_overhead_us };
         let narrow_share = self.gemm_width_share();
         let gpu = dev.platform.is_cuda_or_rocm();
-        let fp32_gain =
-            |p: Precision| if gpu && p == Precision::Fp32 { dev.fp32_tile_gain } else { 1.0 };
+        let tile_gain = |p: Precision| match p {
+            Precision::Fp32 if gpu => dev.fp32_tile_gain,
+            Precision::Int8 if gpu => dev.int8_tile_gain,
+            _ => 1.0,
+        };
         let rates = Rates {
             core_bw: dev.per_unit_bandwidth_gbps * 1e9,
             llc_core_bw: dev.llc_bandwidth_gbps * 1e9,
@@ -816,8 +820,8 @@ impl Placement<'_> {
             channels_last: false,
             attention: None,
             gemv: self.gemv(),
-            products_tile_gain: fp32_gain(compute),
-            conv_tile_gain: fp32_gain(conv_precision),
+            products_tile_gain: tile_gain(compute),
+            conv_tile_gain: tile_gain(conv_precision),
             casts_weights: casts_weights(dev, self.runtime, precision),
             weights_in_cache: false,
         };
@@ -873,7 +877,8 @@ impl Placement<'_> {
         // tile that moves data more than it computes (a few rows) stays as fast as its data allows.
         let width_cap = width_share * r.best_tile;
         let padded = r.cpu && op.m > GEMV_ROWS;
-        // FP32 on a GPU's CUDA cores: its tiles sustain more of that peak (`fp32_tile_gain`), and a 3×3
+        // FP32 on a GPU's CUDA cores: its tiles sustain more of that peak (`fp32_tile_gain`; INT8 on its
+        // tensor cores less of theirs, `int8_tile_gain`), and a 3×3
         // stride-1 convolution runs as Winograd's F(2×2, 3×3), with 2.25 times fewer multiplies.
         let gain = if op.convolution { r.conv_tile_gain } else { r.products_tile_gain };
         let flops = if r.gpu && r.conv_precision == Precision::Fp32 && winograd(op) {
@@ -2282,6 +2287,35 @@ mod tests {
         let cpu = hardware::find("cpu").unwrap();
         assert_eq!(cpu.fp32_tile_gain, 1.0);
         assert_eq!(compute(&cpu, Precision::Fp32, &one), compute(&cpu, Precision::Fp32, &two));
+    }
+
+    #[test]
+    fn int8_products_on_a_gpu_run_at_the_int8_tile_gain() {
+        let l4 = hardware::find("cuda:l4").unwrap();
+        assert_eq!(l4.int8_tile_gain, hardware::GPU_INT8_TILE_GAIN);
+        let flat = hardware::DeviceProfile { int8_tile_gain: 1.0, ..l4.clone() };
+        let runtime = RuntimeProfile::find("tensorrt").unwrap();
+        let compute = |device: &hardware::DeviceProfile, precision: Precision, op: &Op| {
+            let p = Placement { device, runtime: &runtime, threads: 1 };
+            let (r, _) = p.rates(precision);
+            p.gemm(&r, op).0
+        };
+        let product = Op::linear(8192.0, 4096.0, 4096.0);
+        // INT8: every tile at the gain, slower by its inverse.
+        let slower =
+            compute(&l4, Precision::Int8, &product) / compute(&flat, Precision::Int8, &product);
+        assert!((slower - 1.0 / hardware::GPU_INT8_TILE_GAIN).abs() < 1e-9, "{slower}");
+        // Faster than FP16 by the peaks' ratio (about 2 on the L4) times the gain.
+        let speedup =
+            compute(&l4, Precision::Fp16, &product) / compute(&l4, Precision::Int8, &product);
+        let peaks = l4.peak_tflops.int8 / l4.peak_tflops.fp16;
+        assert!((speedup - peaks * hardware::GPU_INT8_TILE_GAIN).abs() < 1e-9, "{speedup}");
+        // FP16 and FP32 do not see it.
+        for p in [Precision::Fp16, Precision::Fp32] {
+            assert_eq!(compute(&l4, p, &product), compute(&flat, p, &product));
+        }
+        // An NPU's INT8 has no such gain: it keeps its own constants.
+        assert_eq!(hardware::find("qnn:x-elite-npu").unwrap().int8_tile_gain, 1.0);
     }
 
     #[test]

@@ -381,6 +381,11 @@ export interface HardwareProfile {
    */
   fp32_tile_gain?: number;
   /**
+   * CUDA and ROCm GPUs: how many times the FP16 tiles' share of their peak a GEMM tile sustains of the INT8
+   * peak, above 0 up to 4 (1 = the same share).
+   */
+  int8_tile_gain?: number;
+  /**
    * CPUs: width of the FMA datapath the FP32 peak assumes, bits (512 on Zen 5 and Xeon, 256 on Zen 4 and
    * AVX2 parts; 0 = unknown).
    */

@@ -116,6 +116,10 @@ pub struct HardwareProfileDto {
     /// peak on the CUDA cores, above 0 up to 4 (1 = the same share).
     #[serde(default, deserialize_with = "lenient::option")]
     pub fp32_tile_gain: Option<f64>,
+    /// CUDA and ROCm GPUs: how many times the FP16 tiles' share of their peak a GEMM tile sustains of the INT8
+    /// peak, above 0 up to 4 (1 = the same share).
+    #[serde(default, deserialize_with = "lenient::option")]
+    pub int8_tile_gain: Option<f64>,
     /// CPUs: width of the FMA datapath the FP32 peak assumes, bits (512 on Zen 5 and Xeon, 256 on Zen 4 and
     /// AVX2 parts; 0 = unknown).
     #[serde(default, deserialize_with = "lenient::option")]
@@ -337,6 +341,10 @@ fn memory(d: &HardwareProfileDto, p: &mut DeviceProfile) -> Result<()> {
         // The base device's source for its own gain does not describe this one (a profile's own comes back
         // in its `sources`).
         p.sources.retain(|(k, _)| k != "fp32_tile_gain");
+    }
+    if let Some(v) = positive(field("int8_tile_gain"), d.int8_tile_gain, 4.0)? {
+        p.int8_tile_gain = v;
+        p.sources.retain(|(k, _)| k != "int8_tile_gain");
     }
     if let Some(v) = positive(field("memory_capacity_mb"), d.memory_capacity_mb, 1e9)? {
         p.memory_capacity_mb = v;
@@ -562,6 +570,7 @@ impl From<&DeviceProfile> for HardwareProfileDto {
             llc_bandwidth_gbps: Some(p.llc_bandwidth_gbps),
             vector_unit_share: Some(p.vector_unit_share),
             fp32_tile_gain: Some(p.fp32_tile_gain),
+            int8_tile_gain: Some(p.int8_tile_gain),
             fma_width_bits: Some(f64::from(p.fma_width_bits)),
             cuda_compute_capability: Some(f64::from(p.cuda_compute_capability)),
             cpu_vendor: Some(p.cpu_vendor.clone()),
