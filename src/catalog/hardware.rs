@@ -628,10 +628,10 @@ pub const GPU_FP32_TILE_GAIN: f64 = 1.25;
 pub const GPU_INT8_TILE_GAIN_PRIOR: f64 = 1.0;
 /// The catalog's INT8 tile gain: the prior times the factor the fit over all published rows gives, 2^(−1/8) =
 /// ×0.917 (session 63; every leave-one-source-out fold gives the same step). The published INT8 rows run below
-/// the FP16 share: TensorRT's INT8 BERT tables on the T4, A30, A100 and L4 and MLPerf's INT8 BERT rows, each
-/// 5-20 % slower than the FP16 share predicts, the T4's batch-1 BERT-large 26 % (an INT8 engine keeps its
-/// softmax, normalisations and residual adds in FP16 and requantises every product's output, work the INT8
-/// peak does not speed up; the gain carries that share, U as to which part is which).
+/// the FP16 share: six of TensorRT's nine INT8 BERT rows (T4, A30, A100, L4) 15-20 % slower than it predicts,
+/// the T4's batch-1 BERT-large 26 %; MLPerf's INT8 rows are mixed (an INT8 engine keeps its softmax,
+/// normalisations and residual adds in FP16 and requantises every product's output, work the INT8 peak does
+/// not speed up; the gain carries that share, U as to which part is which).
 pub const GPU_INT8_TILE_GAIN: f64 = GPU_INT8_TILE_GAIN_PRIOR * 0.917_004_043_204_671_2;
 /// A GPU's L2 read rate over its achievable DRAM bandwidth. No datasheet gives the L2's rate: 2x is a starting
 /// value (U) that the published rows keep: `tests/published.rs` fits it as `gpu_l2_rate` with leave-one-source-
