@@ -274,16 +274,29 @@ mod tests {
         assert_eq!(parse_hardware(r#"{"base":"cuda:v100"}"#).unwrap().fp32_tile_gain, 1.25);
         assert_eq!(parse_hardware(r#"{"base":"cuda:l4"}"#).unwrap().fp32_tile_gain, 1.0);
         assert_eq!(parse_hardware(r#"{"base":"cpu"}"#).unwrap().fp32_tile_gain, 1.0);
-        let d = parse_hardware(r#"{"base":"cuda:t4","fp32_tile_gain":1.1}"#).unwrap();
-        assert_eq!(d.fp32_tile_gain, 1.1);
-        // A profile's own gain does not keep the base device's source for the catalog's.
-        assert!(d.sources.iter().all(|(k, _)| k != "fp32_tile_gain"), "{:?}", d.sources);
+        assert_a_gain_is_read_written_and_bounded("cuda:t4", "fp32_tile_gain", 1.1, |d| {
+            d.fp32_tile_gain
+        });
+    }
+
+    /// A GPU tile gain `field` set to `value` on the catalog's `base`: read into the profile (`get`), its own
+    /// value dropping the base device's source for the catalog's, written back, and refused (naming the field)
+    /// at 0, below 0 and above 4.
+    fn assert_a_gain_is_read_written_and_bounded(
+        base: &str,
+        field: &str,
+        value: f64,
+        get: fn(&crate::catalog::hardware::DeviceProfile) -> f64,
+    ) {
+        let d = parse_hardware(&format!(r#"{{"base":"{base}","{field}":{value}}}"#)).unwrap();
+        assert_eq!(get(&d), value);
+        assert!(d.sources.iter().all(|(k, _)| k != field), "{:?}", d.sources);
         let back = serde_json::to_value(crate::wire::device::HardwareProfileDto::from(&d)).unwrap();
-        assert_eq!(back["fp32_tile_gain"], 1.1);
+        assert_eq!(back[field], value);
         for bad in ["0", "-1", "4.5"] {
-            let json = format!(r#"{{"base":"cuda:t4","fp32_tile_gain":{bad}}}"#);
+            let json = format!(r#"{{"base":"{base}","{field}":{bad}}}"#);
             let err = parse_hardware(&json).unwrap_err().to_string();
-            assert!(err.contains("hardware.fp32_tile_gain"), "{err}");
+            assert!(err.contains(&format!("hardware.{field}")), "{err}");
             assert!(err.contains("positive number up to 4"), "{err}");
         }
     }
@@ -298,17 +311,9 @@ mod tests {
         }
         assert_eq!(parse_hardware(r#"{"base":"qnn:x-elite-npu"}"#).unwrap().int8_tile_gain, 1.0);
         assert_eq!(parse_hardware(r#"{"base":"cpu"}"#).unwrap().int8_tile_gain, 1.0);
-        let d = parse_hardware(r#"{"base":"cuda:l4","int8_tile_gain":0.8}"#).unwrap();
-        assert_eq!(d.int8_tile_gain, 0.8);
-        assert!(d.sources.iter().all(|(k, _)| k != "int8_tile_gain"), "{:?}", d.sources);
-        let back = serde_json::to_value(crate::wire::device::HardwareProfileDto::from(&d)).unwrap();
-        assert_eq!(back["int8_tile_gain"], 0.8);
-        for bad in ["0", "-1", "4.5"] {
-            let json = format!(r#"{{"base":"cuda:l4","int8_tile_gain":{bad}}}"#);
-            let err = parse_hardware(&json).unwrap_err().to_string();
-            assert!(err.contains("hardware.int8_tile_gain"), "{err}");
-            assert!(err.contains("positive number up to 4"), "{err}");
-        }
+        assert_a_gain_is_read_written_and_bounded("cuda:l4", "int8_tile_gain", 0.8, |d| {
+            d.int8_tile_gain
+        });
     }
 
     #[test]

@@ -2245,17 +2245,26 @@ mod tests {
         assert_eq!(latency("mps:m2", &nchw), latency("mps:m2", &nhwc));
     }
 
+    /// Compute time of the GEMM `op` at `precision` with `runtime` on `device`, s.
+    fn gemm_time(
+        device: &hardware::DeviceProfile,
+        runtime: &RuntimeProfile,
+        precision: Precision,
+        op: &Op,
+    ) -> f64 {
+        let p = Placement { device, runtime, threads: 1 };
+        let (r, _) = p.rates(precision);
+        p.gemm(&r, op).0
+    }
+
     #[test]
     fn fp32_on_cuda_cores_runs_at_the_tile_gain_and_3x3_stride_1_convolutions_as_winograd() {
         let v100 = hardware::find("cuda:v100").unwrap();
         assert_eq!(v100.fp32_tile_gain, hardware::GPU_FP32_TILE_GAIN);
         let flat = hardware::DeviceProfile { fp32_tile_gain: 1.0, ..v100.clone() };
         let runtime = RuntimeProfile::find("pytorch").unwrap();
-        // Compute time of `op` at `precision`, s.
         let compute = |device: &hardware::DeviceProfile, precision: Precision, op: &Op| {
-            let p = Placement { device, runtime: &runtime, threads: 1 };
-            let (r, _) = p.rates(precision);
-            p.gemm(&r, op).0
+            gemm_time(device, &runtime, precision, op)
         };
         // A 3×3 convolution of 64 channels over 56×56 at batch 32, at `stride`.
         let conv = |stride: f64| {
@@ -2296,9 +2305,7 @@ mod tests {
         let flat = hardware::DeviceProfile { int8_tile_gain: 1.0, ..l4.clone() };
         let runtime = RuntimeProfile::find("tensorrt").unwrap();
         let compute = |device: &hardware::DeviceProfile, precision: Precision, op: &Op| {
-            let p = Placement { device, runtime: &runtime, threads: 1 };
-            let (r, _) = p.rates(precision);
-            p.gemm(&r, op).0
+            gemm_time(device, &runtime, precision, op)
         };
         let product = Op::linear(8192.0, 4096.0, 4096.0);
         // INT8: every tile at the gain, slower by its inverse.
