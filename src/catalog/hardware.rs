@@ -550,7 +550,7 @@ const A100_BOOST_MHZ: f64 = 1410.0;
 /// The boost clock each catalog GPU's peaks are quoted at, MHz, its FP32 lanes per SM (an AMD GPU's per
 /// compute unit), and where the clock comes from. The FP32 peak is SMs × lanes × 2 × clock (a test checks each
 /// row against the device's `peak_tflops.fp32`); the clock sets a kernel's fixed cost ([`CUDA_KERNEL_CYCLES`]).
-pub const GPU_BOOST: [(&str, f64, u32, &str); 12] = [
+pub const GPU_BOOST: [(&str, f64, u32, &str); 13] = [
     ("cuda:h100-sxm", 1980.0, 128, "NVIDIA H100 SXM5: 1,980 MHz boost (TechPowerUp GPU database; 66.9 FP32 TFLOPS = 132 SMs x 128 x 2 x 1.98 GHz)"),
     ("cuda:a100-40gb", 1410.0, 64, "NVIDIA A100 Tensor Core GPU Architecture whitepaper: 1,410 MHz boost, 64 FP32 cores per SM"),
     ("cuda:a100-80gb", 1410.0, 64, "NVIDIA A100 Tensor Core GPU Architecture whitepaper: 1,410 MHz boost, 64 FP32 cores per SM"),
@@ -562,12 +562,13 @@ pub const GPU_BOOST: [(&str, f64, u32, &str); 12] = [
     ("cuda:rtx4090", 2520.0, 128, "NVIDIA Ada GPU Architecture whitepaper: RTX 4090 boost 2,520 MHz, 128 FP32 cores per SM"),
     ("cuda:rtx3090", 1695.0, 128, "NVIDIA Ampere GA102 GPU Architecture whitepaper: RTX 3090 boost 1,695 MHz, 128 FP32 cores per SM"),
     ("cuda:rtx5090", 2407.0, 128, "NVIDIA GeForce RTX 5090 (GB202): 2,407 MHz boost, 170 SMs of 128 FP32 cores (21,760), 104.8 FP32 TFLOPS (Tom's Hardware review, Jarred Walton, as reprinted by Linux Format May 2025)"),
+    ("cuda:rtx-pro-6000-maxq", 2288.0, 128, "NVIDIA RTX PRO 6000 Blackwell Max-Q Workstation Edition (GB202): 2,288 MHz boost, 188 SMs of 128 FP32 cores (24,064), 110.1 FP32 TFLOPS = 188 x 128 x 2 x 2.288 GHz (technical.city specifications, U)"),
     ("rocm:mi250", 1700.0, 64, "AMD Instinct MI250: 1,700 MHz peak engine clock (AMD datasheet), 64 FP32 lanes per CU"),
 ];
 /// The L2 cache the SMs (CUs) of each catalog GPU share, MB, and where the size comes from. A kernel whose
 /// inputs, outputs and weights together fit in it reads its inputs where their producer left them, at the
 /// L2's rate ([`GPU_L2_RATE`]), and only its weights from DRAM.
-const GPU_L2: [(&str, f64, &str); 12] = [
+const GPU_L2: [(&str, f64, &str); 13] = [
     ("cuda:h100-sxm", 50.0, "NVIDIA H100 Tensor Core GPU Architecture whitepaper: 50 MB L2 (H100 SXM5)"),
     ("cuda:a100-40gb", 40.0, "NVIDIA A100 Tensor Core GPU Architecture whitepaper: 40 MB L2"),
     ("cuda:a100-80gb", 40.0, "NVIDIA A100 Tensor Core GPU Architecture whitepaper: 40 MB L2"),
@@ -579,6 +580,7 @@ const GPU_L2: [(&str, f64, &str); 12] = [
     ("cuda:rtx4090", 72.0, "NVIDIA Ada GPU Architecture whitepaper: 72 MB L2 (RTX 4090)"),
     ("cuda:rtx3090", 6.0, "NVIDIA Ampere GA102 GPU Architecture whitepaper: 6,144 KB L2 (RTX 3090)"),
     ("cuda:rtx5090", 96.0, "NVIDIA GeForce RTX 5090: 96 MB L2 (Tom's Hardware review specifications)"),
+    ("cuda:rtx-pro-6000-maxq", 128.0, "NVIDIA RTX PRO 6000 Blackwell: GB202's whole 128 MB L2 (the RTX 5090 has 96 MB of it); cudaDevAttrL2CacheSize 134,217,728 on a Max-Q"),
     ("rocm:mi250", 8.0, "AMD CDNA 2 Architecture whitepaper: 8 MB L2 per GCD"),
 ];
 /// The L3 cache of the catalog CPUs that have their own entry (the OpenVINO benchmark systems), one socket's, MB,
@@ -600,7 +602,7 @@ const CPU_L3: [(&str, f64, &str); 3] = [
 /// Dense TF32 tensor-core peak of the catalog GPUs that have one, TFLOP/s, and where it comes from: NVIDIA
 /// Ampere and later (half the dense FP16/BF16 tensor rate). Volta (V100) and Turing (T4) have no TF32 units and
 /// AMD's CDNA 2 (MI250) no TF32 format, so a `tf32` model computes at their FP32 rate.
-const GPU_TF32: [(&str, f64, &str); 9] = [
+const GPU_TF32: [(&str, f64, &str); 10] = [
     ("cuda:h100-sxm", 494.7, "NVIDIA H100 datasheet: TF32 Tensor Core 989.4 TFLOPS with sparsity, 494.7 dense (REFERENCE-FACTS)"),
     ("cuda:a100-40gb", 156.0, "NVIDIA A100 datasheet: TF32 Tensor Core 156 TFLOPS dense (REFERENCE-FACTS)"),
     ("cuda:a100-80gb", 156.0, "NVIDIA A100 datasheet: TF32 Tensor Core 156 TFLOPS dense (REFERENCE-FACTS)"),
@@ -609,6 +611,7 @@ const GPU_TF32: [(&str, f64, &str); 9] = [
     ("cuda:l4", 60.0, "NVIDIA L4 datasheet: TF32 Tensor Core 120 TFLOPS with sparsity, halved for dense"),
     ("cuda:rtx4090", 82.6, "NVIDIA Ada GPU Architecture whitepaper: RTX 4090 peak TF32 Tensor 82.6 TFLOPS dense"),
     ("cuda:rtx3090", 35.6, "NVIDIA Ampere GA102 GPU Architecture whitepaper: RTX 3090 peak TF32 Tensor 35.6 TFLOPS dense (71 with sparsity)"),
+    ("cuda:rtx-pro-6000-maxq", 220.2, "RTX PRO 6000 Blackwell TF32 Tensor dense at twice its FP32 rate, as the 600 W edition's 251.9 of 125.95 (hmc-tech.com specifications, U), at the Max-Q's 110.1"),
     ("cuda:rtx5090", 104.8, "RTX 5090 TF32 Tensor dense at its FP32 rate, as the GeForce RTX 4090's 82.6 and 3090's 35.6 (U: the RTX Blackwell whitepaper's table not read)"),
 ];
 /// On a CUDA GPU with one FP32 pipe per SM sub-partition (64 FP32 lanes per SM, [`GPU_BOOST`]: Volta, Turing,
@@ -627,7 +630,9 @@ pub const GPU_FP32_TILE_GAIN: f64 = 1.25;
 /// (U; the prior `tests/published.rs` fits `gpu_int8_tile_gain` toward).
 pub const GPU_INT8_TILE_GAIN_PRIOR: f64 = 1.0;
 /// The catalog's INT8 tile gain: the prior times the factor the fit over all published rows gives, 2^(−1/8) =
-/// ×0.917 (session 63; every leave-one-source-out fold gives the same step). The published INT8 rows run below
+/// ×0.917 (session 63, over 129 rows: every leave-one-source-out fold gave the same step; session 64's 145 rows
+/// leave the fit over all of them at the prior, the 16 added FP16 and BF16 rows diluting the INT8 rows' pull
+/// against the prior's, while five of the seven folds still take the step). The published INT8 rows run below
 /// the FP16 share: six of TensorRT's nine INT8 BERT rows (T4, A30, A100, L4) 15-20 % slower than it predicts,
 /// the T4's batch-1 BERT-large 26 %; MLPerf's INT8 rows are mixed (an INT8 engine keeps its softmax,
 /// normalisations and residual adds in FP16 and requantises every product's output, work the INT8 peak does
@@ -730,11 +735,13 @@ pub fn full_load_w_at_clock(idle_w: f64, tdp_w: f64, clock: f64) -> f64 {
 /// its boost clock (U: the full-load power of no GPU is published), so the GPU draws its int8 peak times the
 /// reference's board power per int8 operation, the same silicon at the same voltage and clock ranges. The L4
 /// (72 W, 242.5 dense int8 TOPS) against the RTX 4090 (Ada, 450 W, 660.6): 165 W; the A30 (165 W, 330 TOPS) and
-/// the A100 PCIe (300 W, 624) against the A100 SXM4 (400 W, 624): 212 W and 400 W.
-pub const POWER_REFERENCES: [(&str, &str); 3] = [
+/// the A100 PCIe (300 W, 624) against the A100 SXM4 (400 W, 624): 212 W and 400 W; the RTX PRO 6000 Blackwell
+/// Max-Q (300 W, 880.9) against the RTX 5090 (its GB202 die, 575 W, 838): 604 W.
+pub const POWER_REFERENCES: [(&str, &str); 4] = [
     ("cuda:l4", "cuda:rtx4090"),
     ("cuda:a30", "cuda:a100-40gb"),
     ("cuda:a100-pcie-80gb", "cuda:a100-80gb"),
+    ("cuda:rtx-pro-6000-maxq", "cuda:rtx5090"),
 ];
 
 /// The most a profile's `runtime_region_us` may hold, µs: starting a thread costs tens to hundreds of µs
@@ -772,7 +779,7 @@ const fn peaks(fp32: f64, fp16: f64, bf16: f64, int8: f64, int4: f64) -> Peaks {
 
 use MemoryPool::{Dedicated, Host};
 
-const DEVICES: [Dev; 32] = [
+const DEVICES: [Dev; 33] = [
     Dev { id: "cuda:h100-sxm", name: "NVIDIA H100 SXM5 80GB", peaks: peaks(66.9, 989.4, 989.4, 1978.9, 0.0), bw: 3350.0, bw_eff: 0.62, mem_gb: 80.0, pool: Dedicated, tdp: 700.0, units: 132, kind: Kind::Gpu, host_cores: 16, source: "NVIDIA H100 datasheet via glennklockwood.com/garden/processors/h100; bandwidth efficiency 2,090/3,350 GB/s measured by Habitat" },
     Dev { id: "cuda:a100-40gb", name: "NVIDIA A100 SXM4 40GB", peaks: peaks(19.5, 312.0, 312.0, 624.0, 1248.0), bw: 1555.0, bw_eff: 0.75, mem_gb: 40.0, pool: Dedicated, tdp: 400.0, units: 108, kind: Kind::Gpu, host_cores: 16, source: "NVIDIA A100 datasheet (glennklockwood A100); bandwidth efficiency 1,160/1,555 GB/s measured by Habitat" },
     Dev { id: "cuda:a100-80gb", name: "NVIDIA A100 SXM4 80GB", peaks: peaks(19.5, 312.0, 312.0, 624.0, 1248.0), bw: 2039.0, bw_eff: 0.75, mem_gb: 80.0, pool: Dedicated, tdp: 400.0, units: 108, kind: Kind::Gpu, host_cores: 16, source: "NVIDIA A100 datasheet (80GB SXM: 2,039 GB/s); bandwidth efficiency as A100-40GB (Habitat)" },
@@ -783,6 +790,7 @@ const DEVICES: [Dev; 32] = [
     Dev { id: "cuda:l4", name: "NVIDIA L4 24GB", peaks: peaks(30.3, 121.0, 121.0, 242.5, 0.0), bw: 300.0, bw_eff: 254.0 / 300.0, mem_gb: 24.0, pool: Dedicated, tdp: 72.0, units: 58, kind: Kind::Gpu, host_cores: 16, source: "NVIDIA L4 datasheet: FP32 30.3 TF, FP16 242 TF and INT8 485 TOPS with sparsity (halved for dense), 300 GB/s, 72 W, 58 SMs; bandwidth efficiency 254/300 measured by Habitat" },
     Dev { id: "cuda:rtx4090", name: "NVIDIA GeForce RTX 4090", peaks: peaks(82.6, 165.2, 165.2, 660.6, 1321.2), bw: 1008.0, bw_eff: 921.3 / 1008.0, mem_gb: 24.0, pool: Dedicated, tdp: 450.0, units: 128, kind: Kind::Gpu, host_cores: 16, source: "Ada whitepaper via waredb.com/gigagpu.com: FP32 82.6 TF, FP16 tensor 165.2 TF with FP32 accumulate, INT8 660.6 TOPS, 1,008 GB/s, 450 W, 128 SMs; bandwidth efficiency 921.3/1,008 GB/s: clpeak's global memory bandwidth (reads of 16-wide float vectors) on an RTX 4090 held to 248 W under Windows, krrishnarraj/clpeak issue #106 (2023-05-20); a read-only probe" },
     Dev { id: "cuda:rtx5090", name: "NVIDIA GeForce RTX 5090", peaks: peaks(104.8, 209.5, 209.5, 838.0, 0.0), bw: 1792.0, bw_eff: DEFAULT_BW_EFF, mem_gb: 32.0, pool: Dedicated, tdp: 575.0, units: 170, kind: Kind::Gpu, host_cores: 16, source: "NVIDIA GeForce RTX 5090 (Blackwell GB202; Tom's Hardware review specifications, Jarred Walton, reprinted by Linux Format May 2025): 170 SMs, FP32 104.8 TF, FP16 tensor 838 TFLOPS with sparsity and FP16 accumulate, so 209.5 dense with FP32 accumulate at GeForce's half rate as the RTX 4090's 165.2 of 330.3 (U), BF16 alike; INT8 838 TOPS dense (U: FP8's rate); no INT4 tensor path (FP4 instead); 32 GB GDDR7 at 28 Gb/s on 512 bits, 1,792 GB/s; 575 W; bandwidth efficiency the catalog's default (no measurement found)" },
+    Dev { id: "cuda:rtx-pro-6000-maxq", name: "NVIDIA RTX PRO 6000 Blackwell Max-Q", peaks: peaks(110.1, 440.5, 440.5, 880.9, 0.0), bw: 1792.0, bw_eff: DEFAULT_BW_EFF, mem_gb: 96.0, pool: Dedicated, tdp: 300.0, units: 188, kind: Kind::Gpu, host_cores: 16, source: "NVIDIA RTX PRO 6000 Blackwell Max-Q Workstation Edition (GB202, the RTX 5090's die): 188 SMs at 2,288 MHz boost, FP32 110.1 TF (technical.city specifications, U); 300 W (the Workstation Edition 600 W); FP16 and BF16 tensor 4x FP32 dense with FP32 accumulate (440.5) and INT8 8x (880.9): the 600 W edition's 503.8 TF FP16 with FP32 accumulate and 1.01 POPS INT8 dense at 125.95 TF FP32 (hmc-tech.com specifications, U), scaled to the Max-Q's clock; professional cards accumulate FP32 at the full rate, GeForce at half; no INT4 tensor path (FP4 instead); 96 GB GDDR7 at 28 Gb/s on 512 bits, 1,792 GB/s; bandwidth efficiency the catalog's default, as the RTX 5090's" },
     Dev { id: "cuda:rtx3090", name: "NVIDIA GeForce RTX 3090", peaks: peaks(35.58, 71.0, 71.0, 284.0, 568.0), bw: 936.2, bw_eff: 894.5 / 936.2, mem_gb: 24.0, pool: Dedicated, tdp: 350.0, units: 82, kind: Kind::Gpu, host_cores: 16, source: "NVIDIA Ampere GA102 GPU Architecture whitepaper (RTX 3090 column): 82 SMs, FP32 35.6 TF, FP16 and BF16 tensor 71 TF with FP32 accumulate (dense), INT8 284 TOPS, INT4 568 TOPS, 384-bit GDDR6X at 19.5 Gbps = 936.2 GB/s, 24 GB, 350 W total graphics power; bandwidth efficiency 894.5/936.2 GB/s: a sustained-read probe on an RTX 3090 (sm_86), Don-Chad/ninfer-3090 pull request #17 (open, 2026-09-01); a read-only probe" },
     Dev { id: "rocm:mi250", name: "AMD Instinct MI250 (one GCD)", peaks: peaks(22.6, 181.0, 181.0, 181.0, 0.0), bw: 1638.4, bw_eff: DEFAULT_BW_EFF, mem_gb: 64.0, pool: Dedicated, tdp: 250.0, units: 104, kind: Kind::Gpu, host_cores: 16, source: "AMD MI250 datasheet (package: FP32 vector 45.3 TF, FP16/BF16/INT8 362 TF, 3,277 GB/s, 128 GB, 500 W, 208 CUs) halved: frameworks see each of the two GCDs as one device" },
     Dev { id: "mps:m1", name: "Apple M1 (8-core GPU)", peaks: peaks(2.6, 2.6, 0.0, 0.0, 0.0), bw: 68.25, bw_eff: DEFAULT_BW_EFF, mem_gb: 16.0, pool: Host, tdp: 20.0, units: 8, kind: Kind::SerialGpu(10.0), host_cores: 8, source: "Apple M1: 8-core GPU 2.6 TF FP32 (FP16 same rate), LPDDR4X-4266 128-bit 68.25 GB/s unified; PyTorch MPS uses one command queue per process" },
@@ -813,7 +821,7 @@ const DEVICES: [Dev; 32] = [
 /// (e.g. reviews of the fanless M1/M2 MacBook Air show GPU clocks falling after a few minutes; 28 W laptop
 /// CPUs fall from turbo to base clocks once their short power limit expires, typically within 30-60 s);
 /// reliability U.
-const POWER: [(&str, f64, f64, f64); 32] = [
+const POWER: [(&str, f64, f64, f64); 33] = [
     ("cuda:h100-sxm", 70.0, 0.0, 1.0),
     ("cuda:a100-40gb", 50.0, 0.0, 1.0),
     ("cuda:a100-80gb", 55.0, 0.0, 1.0),
@@ -826,6 +834,8 @@ const POWER: [(&str, f64, f64, f64); 32] = [
     ("cuda:rtx3090", 25.0, 0.0, 1.0),
     // No idle reading found: above the RTX 4090's 25 W for its larger board and 32 GB of GDDR7 (U).
     ("cuda:rtx5090", 30.0, 0.0, 1.0),
+    // No idle reading found: the RTX 5090's, the same die (U).
+    ("cuda:rtx-pro-6000-maxq", 30.0, 0.0, 1.0),
     ("rocm:mi250", 45.0, 0.0, 1.0),
     ("mps:m1", 2.0, 300.0, 0.75),
     ("mps:m2", 2.0, 300.0, 0.75),
@@ -878,12 +888,13 @@ pub fn default_runtime(platform: Platform) -> &'static str {
 }
 
 /// Short device aliases (`cuda:h100`, `cuda:a100`, `webgpu:igpu`, …).
-const DEVICE_ALIASES: [(&str, &str); 10] = [
+const DEVICE_ALIASES: [(&str, &str); 11] = [
     ("cuda:h100", "cuda:h100-sxm"),
     ("cuda:a100", "cuda:a100-40gb"),
     ("cuda:4090", "cuda:rtx4090"),
     ("cuda:3090", "cuda:rtx3090"),
     ("cuda:5090", "cuda:rtx5090"),
+    ("cuda:pro6000maxq", "cuda:rtx-pro-6000-maxq"),
     ("webgpu:igpu", "webgpu:integrated"),
     ("webgpu:dgpu", "webgpu:discrete"),
     ("webgpu:software", "webgpu:fallback"),
@@ -893,8 +904,8 @@ const DEVICE_ALIASES: [(&str, &str); 10] = [
 
 /// The compute capability of each catalog CUDA GPU, major × 10 + minor (NVIDIA's CUDA GPUs list,
 /// developer.nvidia.com/cuda-gpus: V100 7.0, T4 7.5, A100 and A30 8.0, RTX 3090 8.6, L4 and RTX 4090 8.9,
-/// H100 9.0, RTX 5090 12.0).
-const CUDA_COMPUTE_CAPABILITY: [(&str, u32); 11] = [
+/// H100 9.0, RTX 5090 and RTX PRO 6000 Blackwell 12.0).
+const CUDA_COMPUTE_CAPABILITY: [(&str, u32); 12] = [
     ("cuda:h100-sxm", 90),
     ("cuda:a100-40gb", 80),
     ("cuda:a100-80gb", 80),
@@ -906,6 +917,7 @@ const CUDA_COMPUTE_CAPABILITY: [(&str, u32); 11] = [
     ("cuda:rtx4090", 89),
     ("cuda:rtx3090", 86),
     ("cuda:rtx5090", 120),
+    ("cuda:rtx-pro-6000-maxq", 120),
 ];
 
 /// The cores of the catalog CPUs whose datasheet the entry quotes: who made them (`DeviceProfile::cpu_vendor`)
@@ -1263,10 +1275,13 @@ mod tests {
     #[test]
     fn a_power_limited_gpus_full_load_power_comes_from_its_reference_part_or_its_full_load_clock() {
         // The L4 (242.5 dense int8 TOPS) at the RTX 4090's 450 W per 660.6 TOPS; the A30 and the A100 PCIe at
-        // the A100 SXM4's 400 W per 624 TOPS.
-        for (id, watts) in
-            [("cuda:l4", 165.19), ("cuda:a30", 211.54), ("cuda:a100-pcie-80gb", 400.0)]
-        {
+        // the A100 SXM4's 400 W per 624 TOPS; the RTX PRO 6000 Max-Q (880.9) at the RTX 5090's 575 W per 838.
+        for (id, watts) in [
+            ("cuda:l4", 165.19),
+            ("cuda:a30", 211.54),
+            ("cuda:a100-pcie-80gb", 400.0),
+            ("cuda:rtx-pro-6000-maxq", 604.44),
+        ] {
             let d = find(id).unwrap();
             assert!((d.full_load_w - watts).abs() < 0.01, "{id}: {}", d.full_load_w);
             assert!(d.full_load_w > d.tdp_w, "{id}");

@@ -243,9 +243,10 @@ pub const OFFLINE_MAX_BATCH: u32 = 4096;
 /// The device classes the report summarises ([`Case::class`]).
 pub const CLASSES: [&str; 5] = ["datacenter GPU", "consumer GPU", "CPU", "NPU", "browser"];
 
-/// The catalog's CUDA/ROCm GPUs sold as desktop graphics cards, reported with the consumer GPUs (the M1's MPS)
-/// rather than the datacenter ones.
-pub const CONSUMER_GPUS: [&str; 3] = ["cuda:rtx4090", "cuda:rtx3090", "cuda:rtx5090"];
+/// The catalog's CUDA/ROCm GPUs sold as desktop graphics cards (GeForce, and the RTX PRO workstation card),
+/// reported with the consumer GPUs (the M1's MPS) rather than the datacenter ones.
+pub const CONSUMER_GPUS: [&str; 4] =
+    ["cuda:rtx4090", "cuda:rtx3090", "cuda:rtx5090", "cuda:rtx-pro-6000-maxq"];
 
 impl Case {
     /// The row prepared, or why it cannot be predicted (a precision, runtime or missing batch size the
