@@ -630,13 +630,15 @@ fn list_models(json: bool) -> String {
 /// `mmperf hardware`.
 fn list_hardware(json: bool) -> String {
     let devices = wire::catalog_devices();
+    // The id column as wide as the longest id (`cuda:rtx-pro-6000-maxq`), at least 20.
+    let id = devices.iter().map(|d| d.id.len()).max().unwrap_or(0).max(20);
     report(
         json,
         || &devices,
         |out| {
             w!(
                 out,
-                "{:<20} {:<44} {:>9} {:>9} {:>9} {:>9} {:>9} {:>8}  {:<18} runtime",
+                "{:<id$} {:<44} {:>9} {:>9} {:>9} {:>9} {:>9} {:>8}  {:<18} runtime",
                 "id",
                 "name",
                 "fp32 TF",
@@ -653,7 +655,7 @@ fn list_hardware(json: bool) -> String {
                 let mark = if d.platform_default { "*" } else { " " };
                 w!(
                     out,
-                    "{:<20} {:<44} {:>9} {:>9} {:>9} {:>9} {:>9.0} {:>8.0}  {:<18} {}{mark}",
+                    "{:<id$} {:<44} {:>9} {:>9} {:>9} {:>9} {:>9.0} {:>8.0}  {:<18} {}{mark}",
                     d.id,
                     d.name,
                     peak("fp32"),
