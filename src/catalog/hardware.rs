@@ -580,7 +580,7 @@ const GPU_L2: [(&str, f64, &str); 13] = [
     ("cuda:rtx4090", 72.0, "NVIDIA Ada GPU Architecture whitepaper: 72 MB L2 (RTX 4090)"),
     ("cuda:rtx3090", 6.0, "NVIDIA Ampere GA102 GPU Architecture whitepaper: 6,144 KB L2 (RTX 3090)"),
     ("cuda:rtx5090", 96.0, "NVIDIA GeForce RTX 5090: 96 MB L2 (Tom's Hardware review specifications)"),
-    ("cuda:rtx-pro-6000-maxq", 128.0, "NVIDIA RTX PRO 6000 Blackwell: GB202's whole 128 MB L2 (the RTX 5090 has 96 MB of it); cudaDevAttrL2CacheSize 134,217,728 on a Max-Q"),
+    ("cuda:rtx-pro-6000-maxq", 128.0, "NVIDIA RTX PRO 6000 Blackwell Max-Q: GB202's whole 128 MB L2, the RTX 5090 96 MB of it (technical.city specifications, U)"),
     ("rocm:mi250", 8.0, "AMD CDNA 2 Architecture whitepaper: 8 MB L2 per GCD"),
 ];
 /// The L3 cache of the catalog CPUs that have their own entry (the OpenVINO benchmark systems), one socket's, MB,
@@ -611,8 +611,8 @@ const GPU_TF32: [(&str, f64, &str); 10] = [
     ("cuda:l4", 60.0, "NVIDIA L4 datasheet: TF32 Tensor Core 120 TFLOPS with sparsity, halved for dense"),
     ("cuda:rtx4090", 82.6, "NVIDIA Ada GPU Architecture whitepaper: RTX 4090 peak TF32 Tensor 82.6 TFLOPS dense"),
     ("cuda:rtx3090", 35.6, "NVIDIA Ampere GA102 GPU Architecture whitepaper: RTX 3090 peak TF32 Tensor 35.6 TFLOPS dense (71 with sparsity)"),
-    ("cuda:rtx-pro-6000-maxq", 220.2, "RTX PRO 6000 Blackwell TF32 Tensor dense at twice its FP32 rate, as the 600 W edition's 251.9 of 125.95 (hmc-tech.com specifications, U), at the Max-Q's 110.1"),
     ("cuda:rtx5090", 104.8, "RTX 5090 TF32 Tensor dense at its FP32 rate, as the GeForce RTX 4090's 82.6 and 3090's 35.6 (U: the RTX Blackwell whitepaper's table not read)"),
+    ("cuda:rtx-pro-6000-maxq", 220.2, "RTX PRO 6000 Blackwell TF32 Tensor dense at twice its FP32 rate, as the 600 W edition's 251.9 of 125.95 (hmc-tech.com specifications, U), at the Max-Q's 110.1"),
 ];
 /// On a CUDA GPU with one FP32 pipe per SM sub-partition (64 FP32 lanes per SM, [`GPU_BOOST`]: Volta, Turing,
 /// GA100), the share of the FP32 peak a GEMM tile on the CUDA cores sustains over the share of the tensor peak
