@@ -264,6 +264,13 @@ pub struct DeviceProfile {
     /// packing and blocking are modelled apart), on CUDA/ROCm GPUs every kernel. Weights still come from memory,
     /// except a CPU model's that stay in the cache (`llc_mb`).
     pub llc_bandwidth_gbps: f64,
+    /// CPUs: each core's private L2 cache, MB (0 = unknown: no L2 rule). A kernel whose inputs, outputs and
+    /// weights together fit in the L2 of the cores it runs on (its threads times this) moves its inputs and
+    /// outputs at [`DeviceProfile::l2_bandwidth_gbps`] per thread instead of memory's: its producer's output is
+    /// still there. Its weights come from wherever they live between calls (the last-level cache or memory).
+    pub l2_mb: f64,
+    /// CPUs: one core's read rate from its own L2, GB/s (0 = unknown).
+    pub l2_bandwidth_gbps: f64,
     /// NPUs: the rate of the vector DSPs beside the MAC array, as a share of the int8 peak (the fp16 peak's
     /// where the device has no int8), whatever the model's precision; 0: none apart, every kernel at the
     /// device's rate. Normalisation and softmax kernels, which the MAC array and its fixed-function activation
@@ -599,6 +606,58 @@ const CPU_L3: [(&str, f64, &str); 3] = [
     ),
     ("openvino:i9-13900k", 36.0, "Intel ark Core i9-13900K: 36 MB Intel Smart Cache"),
 ];
+/// Bytes per cycle one core reads from its own L2: Intel 64 and IA-32 Architectures Optimization Reference
+/// Manual, "Cache parameters of the Skylake Server microarchitecture": L2 peak 64 B/cycle, sustained 52 B/cycle.
+/// The sustained figure, taken for the later Xeon and Core cores too (Ice Lake and Golden Cove: U).
+pub const CPU_L2_BYTES_PER_CYCLE: f64 = 52.0;
+
+/// The private L2 of the catalog CPUs that have their own entry (the OpenVINO benchmark systems): MB per core,
+/// the clock (GHz) its rate is taken at (the clock of the entry's peaks), and where the size comes from. The rate
+/// per core is [`CPU_L2_BYTES_PER_CYCLE`] at that clock.
+const CPU_L2: [(&str, f64, f64, &str); 3] = [
+    (
+        "openvino:xeon-8490h-2s",
+        2.0,
+        1.9,
+        "Intel 4th Gen Xeon Scalable (Sapphire Rapids): 2 MB L2 per core (Intel Architecture Day 2021, Golden Cove server core); rate at the 1.9 GHz of the entry's peaks",
+    ),
+    (
+        "openvino:xeon-8380-2s",
+        1.25,
+        2.3,
+        "Intel 3rd Gen Xeon Scalable (Ice Lake): 1.25 MB L2 per core (Intel Xeon Scalable 3rd Gen product brief); rate at the 2.3 GHz of the entry's peaks",
+    ),
+    (
+        "openvino:i9-13900k",
+        32.0 / 24.0,
+        (8.0 * 5.4 + 16.0 * 4.3) / 24.0,
+        "Intel ark Core i9-13900K: Total L2 Cache 32 MB over 24 cores (2 MB per P-core, 4 MB per cluster of four E-cores), their mean per core; rate at the cores' mean max turbo (5.4 GHz P, 4.3 GHz E) of the entry's peaks",
+    ),
+];
+
+/// What a CPU system is beyond its device profile, where a runtime's choices depend on it (OpenVINO's streams:
+/// `predict::streams::openvino_stream_threads`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CpuSystem {
+    /// Sockets (NUMA nodes without sub-NUMA clustering).
+    pub sockets: u32,
+    /// The CPU has efficient cores beside its performance cores (Intel's hybrid Core processors).
+    pub efficient_cores: bool,
+}
+
+/// The catalog CPUs that have their own entry (the OpenVINO benchmark systems) as systems: sockets and efficient
+/// cores, from the entries' own specifications (two Xeon sockets; the i9-13900K's 8 P-cores and 16 E-cores).
+const CPU_SYSTEMS: [(&str, CpuSystem); 3] = [
+    ("openvino:xeon-8490h-2s", CpuSystem { sockets: 2, efficient_cores: false }),
+    ("openvino:xeon-8380-2s", CpuSystem { sockets: 2, efficient_cores: false }),
+    ("openvino:i9-13900k", CpuSystem { sockets: 1, efficient_cores: true }),
+];
+
+/// The system of catalog CPU `id` (the benchmark systems with their own entry), where the catalog knows it.
+pub fn cpu_system(id: &str) -> Option<CpuSystem> {
+    CPU_SYSTEMS.iter().find(|(d, _)| *d == id).map(|(_, s)| *s)
+}
+
 /// Dense TF32 tensor-core peak of the catalog GPUs that have one, TFLOP/s, and where it comes from: NVIDIA
 /// Ampere and later (half the dense FP16/BF16 tensor rate). Volta (V100) and Turing (T4) have no TF32 units and
 /// AMD's CDNA 2 (MI250) no TF32 format, so a `tf32` model computes at their FP32 rate.
@@ -974,6 +1033,7 @@ fn build(d: &Dev) -> DeviceProfile {
     };
     let l2 = GPU_L2.iter().find(|(id, _, _)| *id == d.id).copied();
     let l3 = CPU_L3.iter().find(|(id, _, _)| *id == d.id).copied();
+    let cpu_l2 = CPU_L2.iter().find(|(id, _, _, _)| *id == d.id).copied();
     let cores = CPU_CORES.iter().find(|(id, _, _)| *id == d.id).copied();
     let tf32 = GPU_TF32.iter().find(|(id, _, _)| *id == d.id);
     let full_load = full_load(d, power.1);
@@ -1021,6 +1081,8 @@ fn build(d: &Dev) -> DeviceProfile {
         // One SM's share of the L2's rate: the cache rule reads at this rate times the SMs.
         llc_bandwidth_gbps: l2
             .map_or(0.0, |_| GPU_L2_RATE * d.bw * d.bw_eff / f64::from(d.units.max(1))),
+        l2_mb: cpu_l2.map_or(0.0, |(_, mb, _, _)| mb),
+        l2_bandwidth_gbps: cpu_l2.map_or(0.0, |(_, _, ghz, _)| CPU_L2_BYTES_PER_CYCLE * ghz),
         vector_unit_share: if matches!(d.kind, Kind::Npu(_)) { NPU_VECTOR_UNIT_SHARE } else { 0.0 },
         fp32_tile_gain: fp32_gain.as_ref().map_or(1.0, |(gain, _)| *gain),
         int8_tile_gain: int8_gain.as_ref().map_or(1.0, |(gain, _)| *gain),
@@ -1057,6 +1119,12 @@ fn build(d: &Dev) -> DeviceProfile {
             }))
             .chain(full_load.map(|(_, source)| ("full_load_w".to_string(), source)))
             .chain(l3.map(|(_, _, source)| ("llc_mb".to_string(), source.to_string())))
+            .chain(cpu_l2.map(|(_, _, _, source)| {
+                (
+                    "l2_mb".to_string(),
+                    format!("{source}; {CPU_L2_BYTES_PER_CYCLE} B/cycle per core (CPU_L2_BYTES_PER_CYCLE)"),
+                )
+            }))
             .chain(l2.map(|(_, _, source)| {
                 (
                     "llc_mb".to_string(),

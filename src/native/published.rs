@@ -27,6 +27,7 @@ use crate::catalog::runtime::{
 use crate::minmax;
 use crate::predict::single::{Placement, SinglePrediction};
 use crate::predict::spec::ResolvedModel;
+use crate::predict::streams::openvino_stream_threads;
 use crate::sim::order_free_sum;
 pub use crate::wire::published::{rows, Row, Source};
 
@@ -300,13 +301,21 @@ impl Case {
         best.map(|(_, b)| b).ok_or_else(|| "no batch fits the device's memory".into())
     }
 
-    /// Rows of a runtime running several requests at once on a CPU: the cores per request that give the
-    /// most throughput with the catalog's constants, among the splits of the cores into equal streams (what
-    /// a throughput-mode runtime tunes itself to); 0 for any other row.
+    /// Rows of a runtime running several requests at once on a CPU: the cores per request. OpenVINO's on a
+    /// CPU system the catalog knows ([`hardware::cpu_system`]) are its own rule's
+    /// ([`openvino_stream_threads`]: by how the model's layers fit the L2); any other, the split of the cores
+    /// into equal streams that gives the most throughput with the catalog's constants (what a throughput-mode
+    /// runtime tunes itself to); 0 for any other row.
     fn best_stream_cores(&self) -> u32 {
         let cores = self.device.compute_units.max(1);
         if !self.row.concurrent_requests || self.device.concurrency != Concurrency::CpuThreads {
             return 0;
+        }
+        if let Some(system) =
+            hardware::cpu_system(&self.device.id).filter(|_| self.runtime.name == "openvino")
+        {
+            let ops = &self.work.prefill;
+            return openvino_stream_threads(&self.device, ops, self.model.precision, system);
         }
         let mut best = (0.0, cores);
         for t in (1..=cores).filter(|t| cores % t == 0) {
@@ -658,6 +667,7 @@ pub fn summary(errors: &[f64]) -> (f64, f64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::catalog::Precision;
 
     fn row(id: &str, model: &str, hardware: &str, precision: &str, concurrent: bool) -> Row {
         row_with(id, model, hardware, "openvino", precision, concurrent)
@@ -725,7 +735,9 @@ mod tests {
 
     #[test]
     fn concurrent_requests_split_the_cores_into_the_streams_that_give_the_most_throughput() {
-        let case = Case::new(row("r", "resnet-50", "openvino:i9-13900k", "int8", true)).unwrap();
+        // A runtime without a rule of its own here (OpenVINO has one: the next test).
+        let r = row_with("r", "resnet-50", "openvino:i9-13900k", "onnxruntime", "int8", true);
+        let case = Case::new(r).unwrap();
         let cores = case.device.compute_units;
         assert_eq!(cores, 24);
         let t = case.stream_cores;
@@ -752,6 +764,27 @@ mod tests {
             .predict_with(&case.model, &case.work)
             .throughput;
         assert!(predicted > whole, "{predicted} against one request's {whole}");
+    }
+
+    #[test]
+    fn openvino_s_concurrent_requests_take_its_own_stream_rule() {
+        // MobileNet-v2 in FP32 spills an Ice Lake core's L2, so OpenVINO runs it four threads per stream
+        // (`openvino_stream_threads`), whatever split the catalog's constants would predict the most for.
+        let case =
+            Case::new(row("r", "mobilenet-v2", "openvino:xeon-8380-2s", "fp32", true)).unwrap();
+        let system = hardware::cpu_system("openvino:xeon-8380-2s").unwrap();
+        let rule =
+            openvino_stream_threads(&case.device, &case.work.prefill, Precision::Fp32, system);
+        assert_eq!((rule, case.streams()), (4, (4, 20)));
+        let cores = case.device.compute_units;
+        let throughput =
+            |t: u32| case.streams_throughput(&case.device, &case.runtime, t).throughput;
+        let best = (1..=cores).filter(|d| cores % d == 0).map(throughput).fold(0.0, f64::max);
+        assert!(throughput(4) < best);
+        // In INT8 its layers fit: one thread per stream, 80 streams.
+        let int8 =
+            Case::new(row("r", "mobilenet-v2", "openvino:xeon-8380-2s", "int8", true)).unwrap();
+        assert_eq!(int8.streams(), (1, 80));
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Predictions: one model alone ([`single`]), and several together under a plan ([`multi`], assembled by
-//! [`report`] from the simulated schedule); the `batched` strategy's grouping search ([`grouping`]) and CPU
-//! thread splits ([`threads`]).
+//! [`report`] from the simulated schedule); the `batched` strategy's grouping search ([`grouping`]), CPU
+//! thread splits ([`threads`]) and OpenVINO's split of a CPU into streams of concurrent requests ([`streams`]).
 
 pub mod coldstart;
 pub mod grouping;
@@ -10,4 +10,5 @@ pub mod multi;
 pub mod report;
 pub mod single;
 pub mod spec;
+pub mod streams;
 pub mod threads;

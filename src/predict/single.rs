@@ -464,6 +464,10 @@ struct Rates {
     llc_core_bw: f64,
     /// The last-level cache, bytes.
     llc_bytes: f64,
+    /// CPUs: one core's private L2, bytes (0: unknown, no L2 rule; `DeviceProfile::l2_mb`).
+    l2_bytes: f64,
+    /// CPUs: one core's read rate from its own L2, B/s.
+    l2_core_bw: f64,
     /// Device-side cost of a kernel split over the threads, s: its launch on accelerators, the fork and join
     /// of the placement's threads on CPUs (none on one thread).
     launch_s: f64,
@@ -603,6 +607,20 @@ impl Rates {
         self.llc_core_bw > 0.0
             && kind
             && op.act_elems * self.act_bytes + op.weight_elems * self.weight_bytes <= self.llc_bytes
+    }
+
+    /// Whether `op` moves its activations through the private L2 of the cores it runs on: on a CPU whose L2 is
+    /// known, a kernel whose inputs, outputs and weights together fit in its threads' L2 (`lanes` times one
+    /// core's), so its producer's output is still there and its own stays for its consumer. Matrix-vector
+    /// products are left out by the caller (they stream their weights: `Gemv`). What OpenVINO's CPU plugin
+    /// itself checks a layer against to call it memory-bound or not (`MemBandwidthPressureTolerance`, with the
+    /// L2 per core: `predict::streams::openvino_stream_threads`).
+    fn in_l2(&self, op: &Op) -> bool {
+        self.cpu
+            && self.l2_bytes > 0.0
+            && self.l2_core_bw > 0.0
+            && op.act_elems * self.act_bytes + op.weight_elems * self.weight_bytes
+                <= self.l2_bytes * self.lanes
     }
 
     /// One unit's rate for `op`: a GEMM lowered from a convolution ([`Op::convolution`]) at
@@ -791,6 +809,8 @@ impl Placement<'_> {
             core_bw: dev.per_unit_bandwidth_gbps * 1e9,
             llc_core_bw: dev.llc_bandwidth_gbps * 1e9,
             llc_bytes: dev.llc_mb * MB,
+            l2_bytes: dev.l2_mb * MB,
+            l2_core_bw: dev.l2_bandwidth_gbps * 1e9,
             launch_s: if cpu {
                 self.region_s(f64::from(self.effective_threads()))
             } else {
@@ -1030,6 +1050,9 @@ impl Placement<'_> {
         // Activations in the last-level cache move at its rate per thread; weights come from memory unless the
         // model's stay in the cache (below).
         let in_cache = r.in_cache(op);
+        // On a CPU, activations that stay in the cores' own L2 move at its rate per thread (`Rates::in_l2`).
+        let in_l2 = !gemv && r.in_l2(op);
+        let l2_rate = minmax::max(r.l2_core_bw * r.lanes, bandwidth);
         // Weights that stay in the cache (not a matrix-vector product's: `Rates::weights_in_cache`) come at its
         // rate per thread, where the profile has it, else at least at what one core pulls from memory on its own
         // (`per_unit_bandwidth_gbps`: a core reads its cache no slower than memory), not at the placement's
@@ -1043,7 +1066,9 @@ impl Placement<'_> {
         } else {
             bandwidth
         };
-        let memory = if in_cache || weights_cached {
+        let memory = if in_l2 {
+            op.act_elems * r.act_bytes / l2_rate + op.weight_elems * r.weight_bytes / weight_rate
+        } else if in_cache || weights_cached {
             op.act_elems * r.act_bytes / act_rate + op.weight_elems * r.weight_bytes / weight_rate
         } else {
             bytes / bandwidth
@@ -1058,14 +1083,22 @@ impl Placement<'_> {
         // already there (with packing, the weights' read is the packing's), and what packing and copies move.
         let weight_bus = if weights_cached { 0.0 } else { op.weight_elems * r.weight_bytes };
         let bus_bytes = if pack > 0.0 {
-            op.act_elems * r.act_bytes
-        } else if in_cache {
+            if in_l2 {
+                0.0
+            } else {
+                op.act_elems * r.act_bytes
+            }
+        } else if in_cache || in_l2 {
             weight_bus
         } else {
             op.act_elems * r.act_bytes + weight_bus
         } + pack_bytes
             + layout_bytes;
-        let memory = if pack > 0.0 { op.act_elems * r.act_bytes / r.bandwidth } else { memory };
+        let memory = if pack > 0.0 {
+            op.act_elems * r.act_bytes / if in_l2 { l2_rate } else { r.bandwidth }
+        } else {
+            memory
+        };
         // Packing, faulting and layout transposes are memory work outside the roofline: they add to it.
         let pack = pack + faults + layout;
         // The device-side cost: a kernel launch on accelerators, the fork and join of the kernel's threads on
@@ -1824,6 +1857,47 @@ mod tests {
         let (r, _) =
             Placement { device: &gpu, runtime: &trt, threads: gpu.compute_units }.model_rates(&m);
         assert!(!r.weights_in_cache);
+    }
+
+    #[test]
+    fn a_cpu_kernel_whose_data_fit_its_cores_l2_moves_its_activations_there() {
+        // The 8380's 1.25 MB of L2 per core, read at 52 B/cycle at 2.3 GHz.
+        let xeon = hardware::find("openvino:xeon-8380-2s").unwrap();
+        assert_eq!(xeon.l2_mb, 1.25);
+        assert!((xeon.l2_bandwidth_gbps - 52.0 * 2.3).abs() < 1e-9);
+        let ov = RuntimeProfile::find("openvino").unwrap();
+        let pointwise = |m: f64, n: f64, k: f64| Op {
+            window: 1.0,
+            convolution: true,
+            ..Op::gemm(1.0, m, n, k, n * k)
+        };
+        // 28×28 from 32 to 192 channels: 784 × 224 activations and 6,144 weights, 0.73 MB in FP32.
+        let fits = pointwise(784.0, 192.0, 32.0);
+        // 56×56 from 64 to 128: 3,136 × 192 activations, 2.4 MB: past one core's L2, within four cores'.
+        let four_hold = pointwise(3136.0, 128.0, 64.0);
+        for (threads, held, spilled) in
+            [(1, fits, four_hold), (4, four_hold, pointwise(12544.0, 96.0, 16.0))]
+        {
+            let share = xeon.cores_share(threads);
+            let unknown = hardware::DeviceProfile { l2_mb: 0.0, ..share.clone() };
+            let p = Placement { device: &share, runtime: &ov, threads };
+            let q = Placement { device: &unknown, runtime: &ov, threads };
+            let ((r, _), (r0, _)) = (p.rates(Precision::Fp32), q.rates(Precision::Fp32));
+            assert!(r.in_l2(&held) && !r.in_l2(&spilled) && !r0.in_l2(&held));
+            // Held: its activations at the threads' L2 rate, its weights from memory as before; only the
+            // weights cross the memory bus.
+            let (t, t0) = (p.op(&r, &held), q.op(&r0, &held));
+            let l2_rate = xeon.l2_bandwidth_gbps * 1e9 * f64::from(threads);
+            let expected = held.act_elems * 4.0 / l2_rate + held.weight_elems * 4.0 / r.bandwidth;
+            assert!((t.memory_us - expected * 1e6).abs() < 1e-9 * t.memory_us);
+            assert!(t.memory_us < t0.memory_us / 4.0);
+            assert!((t.bus_us - held.weight_elems * 4.0 / r.bus_bandwidth * 1e6).abs() < 1e-9);
+            // Spilled: as with no L2 known.
+            assert_eq!(p.op(&r, &spilled).memory_us, q.op(&r0, &spilled).memory_us);
+        }
+        // A GPU or a CPU profile without the L2 has no such rule.
+        assert_eq!(hardware::find("cuda:a100-80gb").unwrap().l2_mb, 0.0);
+        assert_eq!(hardware::find("cpu:server-32c").unwrap().l2_mb, 0.0);
     }
 
     #[test]

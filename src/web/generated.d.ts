@@ -370,6 +370,10 @@ export interface HardwareProfile {
   llc_mb?: number;
   /** One core's (a GPU's SM's) read rate from the last-level cache, GB/s (0 = unknown). */
   llc_bandwidth_gbps?: number;
+  /** CPUs: each core's private L2 cache, MB (0 = unknown: no L2 rule). */
+  l2_mb?: number;
+  /** CPUs: one core's read rate from its own L2, GB/s (0 = unknown). */
+  l2_bandwidth_gbps?: number;
   /**
    * NPUs: the vector DSPs' rate (norms, softmax) as a share of the int8 peak, 0 to 1 (0 = none apart); above 0
    * only on a `serial_queue` device.

@@ -108,6 +108,12 @@ pub struct HardwareProfileDto {
     /// One core's (a GPU's SM's) read rate from the last-level cache, GB/s (0 = unknown).
     #[serde(default, deserialize_with = "lenient::option")]
     pub llc_bandwidth_gbps: Option<f64>,
+    /// CPUs: each core's private L2 cache, MB (0 = unknown: no L2 rule).
+    #[serde(default, deserialize_with = "lenient::option")]
+    pub l2_mb: Option<f64>,
+    /// CPUs: one core's read rate from its own L2, GB/s (0 = unknown).
+    #[serde(default, deserialize_with = "lenient::option")]
+    pub l2_bandwidth_gbps: Option<f64>,
     /// NPUs: the vector DSPs' rate (norms, softmax) as a share of the int8 peak, 0 to 1 (0 = none apart); above 0
     /// only on a `serial_queue` device.
     #[serde(default, deserialize_with = "lenient::option")]
@@ -367,6 +373,8 @@ fn memory(d: &HardwareProfileDto, p: &mut DeviceProfile) -> Result<()> {
     for (k, v, slot) in [
         ("llc_mb", d.llc_mb, &mut p.llc_mb),
         ("llc_bandwidth_gbps", d.llc_bandwidth_gbps, &mut p.llc_bandwidth_gbps),
+        ("l2_mb", d.l2_mb, &mut p.l2_mb),
+        ("l2_bandwidth_gbps", d.l2_bandwidth_gbps, &mut p.l2_bandwidth_gbps),
     ] {
         if let Some(x) = non_negative(k, v, "a non-negative number (0 = unknown)")? {
             *slot = x;
@@ -568,6 +576,8 @@ impl From<&DeviceProfile> for HardwareProfileDto {
             page_fault_us: Some(p.page_fault_us),
             llc_mb: Some(p.llc_mb),
             llc_bandwidth_gbps: Some(p.llc_bandwidth_gbps),
+            l2_mb: Some(p.l2_mb),
+            l2_bandwidth_gbps: Some(p.l2_bandwidth_gbps),
             vector_unit_share: Some(p.vector_unit_share),
             fp32_tile_gain: Some(p.fp32_tile_gain),
             int8_tile_gain: Some(p.int8_tile_gain),

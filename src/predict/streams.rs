@@ -1,0 +1,214 @@
+//! Requests at once on a CPU: how many cores each of a runtime's streams gets.
+//!
+//! OpenVINO's CPU plugin, asked for throughput (`ov::hint::PerformanceMode::THROUGHPUT`, what its benchmark
+//! tables are measured with), splits the cores into streams that each run one request, and picks the threads per
+//! stream from the model: a model whose layers' data fit in a core's L2 gets one thread per stream, one whose
+//! layers spill it gets a few (`src/plugins/intel_cpu/src/cpu_streams_calculation.cpp`, `get_model_prefer_threads`
+//! and `get_streams_info_table`, OpenVINO 2023.x; the layer test is `MemBandwidthPressureTolerance` in
+//! `src/inference/dev_api/performance_heuristics.hpp`; the plugin's `docs/performance_hint_and_threads_scheduling.md`
+//! describes the same table: 1, 2, or 3 to 5 threads per stream by memory pressure). [`openvino_stream_threads`]
+//! follows that code on the profile's L2 and peaks and the model's operators.
+
+use crate::catalog::arch::{Op, OpClass};
+use crate::catalog::hardware::{CpuSystem, DeviceProfile};
+use crate::catalog::Precision;
+
+/// The cache share OpenVINO assumes a layer may use before it counts as memory-bound
+/// (`MemBandwidthPressure::LIMITED`: "conservatively assume 1/2 utilization of the cache").
+const LIMITED: f64 = 0.5;
+
+/// How much more of the cache OpenVINO lets a layer use before it calls it memory-bound on a CPU whose
+/// instruction set computes faster (its `isaSpecificThreshold`): 4 with AMX, 2 with VNNI int8 dot products,
+/// 1 for AVX2 or AVX-512 alone. Read from the profile's peaks: a matrix unit (AMX) puts the BF16 peak at 8 or
+/// more times the FP32 one; VNNI the INT8 peak at 4 or more times it.
+fn isa_threshold(device: &DeviceProfile) -> f64 {
+    let p = &device.peak_tflops;
+    let fp32 = p.get(Precision::Fp32);
+    if fp32 <= 0.0 {
+        1.0
+    } else if p.get(Precision::Bf16) >= 8.0 * fp32 {
+        4.0
+    } else if p.get(Precision::Int8) >= 4.0 * fp32 {
+        2.0
+    } else {
+        1.0
+    }
+}
+
+/// Bytes per element OpenVINO counts a layer's data at: its weights' type (1 for int8, 2 for FP16/BF16, 4 else).
+fn element_bytes(precision: Precision) -> f64 {
+    match precision {
+        Precision::Int8 | Precision::Int4 => 1.0,
+        Precision::Fp16 | Precision::Bf16 => 2.0,
+        _ => 4.0,
+    }
+}
+
+/// Elements a layer moves as `MemBandwidthPressureTolerance` counts them, or `None` for a layer it does not
+/// check: a 1×1 convolution's input and output; a matrix product's inputs that are not constants and its output
+/// (a layer's weights are constants; attention's two products, scores against keys and probabilities against
+/// values, have none, and both move the same number). Convolutions with a window of 3×3 or more (and a patch
+/// embedding's, window 0 here) count as compute-bound; depthwise convolutions (OpenVINO's `GroupConvolution`) and
+/// every other operator are not looked at.
+fn checked_elements(op: &Op) -> Option<f64> {
+    match op.class {
+        OpClass::Gemm if op.convolution => (op.window == 1.0).then_some(op.act_elems),
+        OpClass::Gemm => Some(op.act_elems),
+        OpClass::Attention => {
+            // Either product: queries (or probabilities) m×k (m×n), keys (values) n×k, out m×n (m×k).
+            Some(op.batches * (op.m * op.k + op.n * op.k + op.m * op.n))
+        }
+        _ => None,
+    }
+}
+
+/// Threads per stream OpenVINO's CPU plugin runs `ops` at `precision` with under its throughput hint on
+/// `device` (`system` saying what the profile does not):
+///
+/// 1. Each checked layer's L2 factor: one core's L2 over the bytes it moves (`checked_elements` times the
+///    element size); the model's worst factor decides.
+/// 2. Above `0.5 / isa` (`isa_threshold`): 1 thread per stream; otherwise above 0.5: 2; otherwise the default.
+///    With no checked layer: 1 where every convolution is compute-bound, else the default.
+/// 3. One thread on a single-socket CPU without efficient cores becomes 2 (a core's two hyper-threads).
+/// 4. The default: 4 threads per stream where one socket's cores divide by 4, else 5, else 3, else (one
+///    socket) all of them, else 4 above 16 cores and a quarter of them below; halved while the streams are
+///    fewer than half the threads per stream.
+///
+/// A hybrid CPU's single-thread streams run one per performance core's thread or per two efficient cores; on
+/// the catalog's even cores that is 1. The result is at least 1 and at most the device's cores.
+pub fn openvino_stream_threads(
+    device: &DeviceProfile,
+    ops: &[Op],
+    precision: Precision,
+    system: CpuSystem,
+) -> u32 {
+    let cores = device.compute_units.max(1);
+    let l2_bytes = device.l2_mb * 1024.0 * 1024.0;
+    let isa_limit = LIMITED / isa_threshold(device);
+    let bytes = element_bytes(precision);
+    let mut worst: Option<f64> = None;
+    let (mut convs, mut compute_convs) = (0usize, 0usize);
+    for op in ops {
+        if op.class == OpClass::Gemm && op.convolution {
+            convs += 1;
+            if op.window != 1.0 {
+                compute_convs += 1;
+            }
+        }
+        if let Some(elems) = checked_elements(op).filter(|e| *e > 0.0) {
+            let factor = l2_bytes / (elems * bytes);
+            worst = Some(worst.map_or(factor, |w: f64| w.min(factor)));
+        }
+    }
+    let prefer = match worst {
+        None if convs > 0 && compute_convs == convs => 1,
+        None => 0,
+        Some(w) if w > isa_limit => 1,
+        Some(w) if w > LIMITED => 2,
+        Some(_) => 0,
+    };
+    let prefer =
+        if prefer == 1 && !system.efficient_cores && system.sockets == 1 { 2 } else { prefer };
+    let threads = if prefer > 0 {
+        prefer
+    } else {
+        let per_socket = (cores / system.sockets.max(1)).max(1);
+        let mut t = if per_socket % 4 == 0 {
+            4
+        } else if per_socket % 5 == 0 {
+            5
+        } else if per_socket % 3 == 0 {
+            3
+        } else if system.sockets <= 1 {
+            per_socket
+        } else if per_socket > 16 {
+            4
+        } else {
+            (per_socket / 4).max(1)
+        };
+        while (cores / t) * 2 <= t && t > 1 {
+            t /= 2;
+        }
+        t
+    };
+    threads.clamp(1, cores)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::arch::Op;
+    use crate::catalog::hardware::{self, cpu_system};
+    use crate::predict::spec::{resolve, ModelSpec};
+
+    /// Threads per stream for catalog model `name` at `precision` on catalog CPU `id`.
+    fn threads(id: &str, name: &str, precision: Precision) -> u32 {
+        let device = hardware::find(id).unwrap();
+        let m = resolve(&ModelSpec::named(name).with_precision(precision), "m").unwrap();
+        let work = m.arch.work(&m.input);
+        openvino_stream_threads(&device, &work.prefill, precision, cpu_system(id).unwrap())
+    }
+
+    #[test]
+    fn the_isa_threshold_reads_amx_and_vnni_off_the_peaks() {
+        // The 8490H's AMX tiles: BF16 16 times its AVX-512 FP32; the 8380's and 13900K's VNNI: INT8 4 times FP32.
+        assert_eq!(isa_threshold(&hardware::find("openvino:xeon-8490h-2s").unwrap()), 4.0);
+        assert_eq!(isa_threshold(&hardware::find("openvino:xeon-8380-2s").unwrap()), 2.0);
+        assert_eq!(isa_threshold(&hardware::find("openvino:i9-13900k").unwrap()), 2.0);
+        assert_eq!(isa_threshold(&hardware::find("cpu:desktop-8c").unwrap()), 1.0);
+    }
+
+    #[test]
+    fn mobilenet_v2_spills_an_ice_lake_cores_l2_in_fp32_and_fits_it_in_int8() {
+        // Its second block's 1×1 expansion at 112×112 moves 16 + 96 channels of 112×112 = 1,404,928 elements:
+        // 5.6 MB in FP32 against the 8380's 1.25 MB of L2 per core (factor 0.233, under VNNI's 0.5 / 2 = 0.25),
+        // 1.4 MB in INT8 (factor 0.93).
+        let device = hardware::find("openvino:xeon-8380-2s").unwrap();
+        let m = resolve(&ModelSpec::named("mobilenet-v2"), "m").unwrap();
+        let worst =
+            m.arch.work(&m.input).prefill.iter().filter_map(checked_elements).fold(0.0, f64::max);
+        assert_eq!(worst, 112.0 * 112.0 * (16.0 + 96.0));
+        assert!(device.l2_mb * 1024.0 * 1024.0 / (worst * 4.0) < 0.25);
+        // FP32 takes the default split: 40 cores per socket divide by 4.
+        assert_eq!(threads("openvino:xeon-8380-2s", "mobilenet-v2", Precision::Fp32), 4);
+        assert_eq!(threads("openvino:xeon-8380-2s", "mobilenet-v2", Precision::Int8), 1);
+    }
+
+    #[test]
+    fn resnet_50_and_bert_run_one_thread_per_stream_on_sapphire_rapids() {
+        for precision in [Precision::Fp32, Precision::Int8] {
+            for name in ["resnet-50", "bert-base-cased"] {
+                assert_eq!(threads("openvino:xeon-8490h-2s", name, precision), 1, "{name}");
+            }
+        }
+        // The 13900K's single-thread streams stay single: it has efficient cores.
+        assert_eq!(threads("openvino:i9-13900k", "resnet-50", Precision::Int8), 1);
+    }
+
+    #[test]
+    fn the_rule_s_branches() {
+        let device = hardware::find("openvino:xeon-8380-2s").unwrap();
+        let two = CpuSystem { sockets: 2, efficient_cores: false };
+        let one = CpuSystem { sockets: 1, efficient_cores: false };
+        // Only 3×3 convolutions: none is checked, all are compute-bound, one thread; on one socket without
+        // efficient cores, two (a core's hyper-threads).
+        let conv3 =
+            Op { window: 9.0, convolution: true, ..Op::gemm(1.0, 3136.0, 64.0, 576.0, 36864.0) };
+        assert_eq!(openvino_stream_threads(&device, &[conv3], Precision::Fp32, two), 1);
+        assert_eq!(openvino_stream_threads(&device, &[conv3], Precision::Fp32, one), 2);
+        // Nothing the rule looks at: the default split, 4 of each socket's 40 cores.
+        assert_eq!(openvino_stream_threads(&device, &[], Precision::Fp32, two), 4);
+        // A matrix product that spills the L2: the default split too; one that fits: one thread.
+        let big = Op::gemm(1.0, 4096.0, 4096.0, 1024.0, 4096.0 * 1024.0);
+        let small = Op::gemm(1.0, 128.0, 768.0, 768.0, 768.0 * 768.0);
+        assert_eq!(openvino_stream_threads(&device, &[small, big], Precision::Fp32, two), 4);
+        assert_eq!(openvino_stream_threads(&device, &[small], Precision::Fp32, two), 1);
+        // The default split of other core counts: 30 per socket by 5, 21 by 3, two sockets of 7 a quarter each
+        // (at least 1), one socket of 7 all of them, then halved to 3 (its one stream is under half of 7).
+        let with = |cores: u32| hardware::DeviceProfile { compute_units: cores, ..device.clone() };
+        assert_eq!(openvino_stream_threads(&with(60), &[], Precision::Fp32, two), 5);
+        assert_eq!(openvino_stream_threads(&with(42), &[], Precision::Fp32, two), 3);
+        assert_eq!(openvino_stream_threads(&with(14), &[], Precision::Fp32, two), 1);
+        assert_eq!(openvino_stream_threads(&with(7), &[], Precision::Fp32, one), 3);
+    }
+}
