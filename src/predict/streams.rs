@@ -45,7 +45,9 @@ fn element_bytes(precision: Precision) -> f64 {
 }
 
 /// Elements a layer moves as `MemBandwidthPressureTolerance` counts them, or `None` for a layer it does not
-/// check: a 1×1 convolution's input and output; a matrix product's inputs that are not constants and its output
+/// check: a 1×1 convolution's input and output (a strided one's input counted at its output's pixels, as the
+/// lowered operator holds it, where OpenVINO counts the whole input); a matrix product's inputs that are not
+/// constants and its output
 /// (a layer's weights are constants; attention's two products, scores against keys and probabilities against
 /// values, have none, and both move the same number). Convolutions with a window of 3×3 or more (and a patch
 /// embedding's, window 0 here) count as compute-bound; depthwise convolutions (OpenVINO's `GroupConvolution`) and
