@@ -631,7 +631,7 @@ const CPU_L2: [(&str, f64, f64, &str); 3] = [
         "openvino:i9-13900k",
         32.0 / 24.0,
         (8.0 * 5.4 + 16.0 * 4.3) / 24.0,
-        "Intel ark Core i9-13900K: Total L2 Cache 32 MB over 24 cores (2 MB per P-core, 4 MB per cluster of four E-cores), their mean per core; rate at the cores' mean max turbo (5.4 GHz P, 4.3 GHz E) of the entry's peaks",
+        "Intel ark Core i9-13900K: Total L2 Cache 32 MB over 24 cores (2 MB per P-core, 4 MB per cluster of four E-cores, which share it), their mean per core; rate at the cores' mean max turbo (5.4 GHz P, 4.3 GHz E) of the entry's peaks (U for the E-cores' shared L2). OpenVINO's stream rule reads the L2 of the core it starts on: ResNet-50 FP32's worst layer has the factor 0.29 with the mean, 0.44 with a P-core's 2 MB (one thread either way), 0.22 with an E-core's 1 MB (four)",
     ),
 ];
 

@@ -302,7 +302,7 @@ impl Case {
     }
 
     /// Rows of a runtime running several requests at once on a CPU: the cores per request. OpenVINO's on a
-    /// CPU system the catalog knows ([`hardware::cpu_system`]) are its own rule's
+    /// CPU system the catalog knows ([`hardware::cpu_system`]) with its L2 are its own rule's
     /// ([`openvino_stream_threads`]: by how the model's layers fit the L2); any other, the split of the cores
     /// into equal streams that gives the most throughput with the catalog's constants (what a throughput-mode
     /// runtime tunes itself to); 0 for any other row.
@@ -311,11 +311,12 @@ impl Case {
         if !self.row.concurrent_requests || self.device.concurrency != Concurrency::CpuThreads {
             return 0;
         }
-        if let Some(system) =
-            hardware::cpu_system(&self.device.id).filter(|_| self.runtime.name == "openvino")
-        {
-            let ops = &self.work.prefill;
-            return openvino_stream_threads(&self.device, ops, self.model.precision, system);
+        let system =
+            hardware::cpu_system(&self.device.id).filter(|_| self.runtime.name == "openvino");
+        if let Some(t) = system.and_then(|system| {
+            openvino_stream_threads(&self.device, &self.work.prefill, self.model.precision, system)
+        }) {
+            return t;
         }
         let mut best = (0.0, cores);
         for t in (1..=cores).filter(|t| cores % t == 0) {
@@ -775,7 +776,7 @@ mod tests {
         let system = hardware::cpu_system("openvino:xeon-8380-2s").unwrap();
         let rule =
             openvino_stream_threads(&case.device, &case.work.prefill, Precision::Fp32, system);
-        assert_eq!((rule, case.streams()), (4, (4, 20)));
+        assert_eq!((rule, case.streams()), (Some(4), (4, 20)));
         let cores = case.device.compute_units;
         let throughput =
             |t: u32| case.streams_throughput(&case.device, &case.runtime, t).throughput;

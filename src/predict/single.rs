@@ -611,10 +611,11 @@ impl Rates {
 
     /// Whether `op` moves its activations through the private L2 of the cores it runs on: on a CPU whose L2 is
     /// known, a kernel whose inputs, outputs and weights together fit in its threads' L2 (`lanes` times one
-    /// core's), so its producer's output is still there and its own stays for its consumer. Matrix-vector
-    /// products are left out by the caller (they stream their weights: `Gemv`). What OpenVINO's CPU plugin
-    /// itself checks a layer against to call it memory-bound or not (`MemBandwidthPressureTolerance`, with the
-    /// L2 per core: `predict::streams::openvino_stream_threads`).
+    /// core's), so its producer's output is still there and its own stays for its consumer. The caller leaves out
+    /// matrix-vector products (they stream their weights: `Gemv`) and a kernel run on one thread of several
+    /// (its input lies in the other threads' L2s). The same cache OpenVINO's CPU plugin weighs a layer against
+    /// to choose its streams, with a different test (`predict::streams::openvino_stream_threads`: one core's L2,
+    /// activations only, at half its size).
     fn in_l2(&self, op: &Op) -> bool {
         self.cpu
             && self.l2_bytes > 0.0
@@ -1034,6 +1035,8 @@ impl Placement<'_> {
                 || (!matches!(op.class, OpClass::Gemm | OpClass::Attention)
                     && op.act_elems < self.runtime.parallel_grain_elems));
         // A kernel that is not split runs as on one thread: the calling thread alone, at one busy core's rate.
+        // Its input, where the placement has more threads, lies spread over their L2s: no L2 rule for it.
+        let spread = serial && r.lanes > 1.0;
         let alone;
         let r = if serial {
             alone = r.one_thread();
@@ -1050,9 +1053,14 @@ impl Placement<'_> {
         // Activations in the last-level cache move at its rate per thread; weights come from memory unless the
         // model's stay in the cache (below).
         let in_cache = r.in_cache(op);
-        // On a CPU, activations that stay in the cores' own L2 move at its rate per thread (`Rates::in_l2`).
-        let in_l2 = !gemv && r.in_l2(op);
-        let l2_rate = minmax::max(r.l2_core_bw * r.lanes, bandwidth);
+        // On a CPU, activations that stay in the cores' own L2 move at its rate per thread (`Rates::in_l2`), a
+        // depthwise kernel's at the runtime's share of it (`depthwise_bandwidth_efficiency`), never below memory's.
+        let in_l2 = !gemv && !spread && r.in_l2(op);
+        let l2_share = match op.class {
+            OpClass::Depthwise => minmax::min(self.runtime.depthwise_bandwidth_efficiency, 1.0),
+            _ => 1.0,
+        };
+        let l2_rate = minmax::max(r.l2_core_bw * r.lanes * l2_share, bandwidth);
         // Weights that stay in the cache (not a matrix-vector product's: `Rates::weights_in_cache`) come at its
         // rate per thread, where the profile has it, else at least at what one core pulls from memory on its own
         // (`per_unit_bandwidth_gbps`: a core reads its cache no slower than memory), not at the placement's
