@@ -1909,6 +1909,27 @@ mod tests {
     }
 
     #[test]
+    fn a_runtime_that_packs_weights_per_call_reads_its_activations_from_the_l2_too() {
+        let core = hardware::find("openvino:xeon-8380-2s").unwrap().cores_share(1);
+        let unknown = hardware::DeviceProfile { l2_mb: 0.0, ..core.clone() };
+        let pt = RuntimeProfile::find("pytorch").unwrap();
+        assert!(pt.packs_weights_per_call);
+        let p = Placement { device: &core, runtime: &pt, threads: 1 };
+        let q = Placement { device: &unknown, runtime: &pt, threads: 1 };
+        let ((r, _), (r0, _)) = (p.rates(Precision::Fp32), q.rates(Precision::Fp32));
+        // A matrix product of 256 rows, 256 by 256 (no convolution: no layout copies): 131,072 activation
+        // elements and 65,536 weights, 0.75 MB in FP32, in one core's 1.25 MB.
+        let op = Op::gemm(1.0, 256.0, 256.0, 256.0, 65536.0);
+        assert!(!r.is_gemv(&op) && r.in_l2(&op));
+        let (t, t0) = (p.op(&r, &op), q.op(&r0, &op));
+        // Both pack the weights; with the L2 the activations leave the memory bus, the packing's bytes stay.
+        let activations_us = op.act_elems * 4.0 / r.bus_bandwidth * 1e6;
+        assert!((t0.bus_us - t.bus_us - activations_us).abs() < 1e-9 * t0.bus_us);
+        assert!(t.bus_us > 0.0);
+        assert!(t.memory_us < t0.memory_us);
+    }
+
+    #[test]
     fn fused_attention_runs_at_its_share_of_the_tile_rate_on_accelerators_and_as_a_gemm_on_cpus() {
         let rt = RuntimeProfile::find("tensorrt").unwrap();
         assert!(rt.fused_attention);
