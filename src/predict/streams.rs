@@ -13,6 +13,7 @@
 use crate::catalog::arch::{Op, OpClass};
 use crate::catalog::hardware::{CpuSystem, DeviceProfile};
 use crate::catalog::Precision;
+use crate::predict::single::MB;
 
 /// The cache share OpenVINO assumes a layer may use before it counts as memory-bound
 /// (`MemBandwidthPressure::LIMITED`: "conservatively assume 1/2 utilization of the cache").
@@ -100,7 +101,7 @@ pub fn openvino_stream_threads(
         return None;
     }
     let cores = device.compute_units.max(1);
-    let l2_bytes = device.l2_mb * 1024.0 * 1024.0;
+    let l2_bytes = device.l2_mb * MB;
     let isa_limit = LIMITED / isa_threshold(device);
     let bytes = element_bytes(precision);
     let mut worst: Option<f64> = None;
@@ -183,7 +184,7 @@ mod tests {
         let worst =
             m.arch.work(&m.input).prefill.iter().filter_map(checked_elements).fold(0.0, f64::max);
         assert_eq!(worst, 112.0 * 112.0 * (16.0 + 96.0));
-        assert!(device.l2_mb * 1024.0 * 1024.0 / (worst * 4.0) < 0.25);
+        assert!(device.l2_mb * MB / (worst * 4.0) < 0.25);
         // FP32 takes the default split: 40 cores per socket divide by 4.
         assert_eq!(threads("openvino:xeon-8380-2s", "mobilenet-v2", Precision::Fp32), 4);
         assert_eq!(threads("openvino:xeon-8380-2s", "mobilenet-v2", Precision::Int8), 1);
