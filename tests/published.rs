@@ -442,3 +442,36 @@ fn a_rows_exact_factor_predicts_it_exactly() {
     assert!(dgx1.exact_factor(host).unwrap() > 1.3 * p3.exact_factor(host).unwrap());
     assert_eq!(case("trt107-bertb-a100-40gb-fp16-s128-b1").exact_factor(host), None);
 }
+
+/// Rows no knob reaches (the pending i7-1185G7 rows: OpenVINO on a CPU and an iGPU no knob names) add the
+/// same error at every factor, so they leave the fit unchanged to the bit, at any prior weight, however far
+/// off they are.
+#[test]
+fn rows_no_knob_reaches_leave_the_fit_unchanged() {
+    let (cases, _) = all_cases();
+    let unreached: Vec<Case> = published::rows(PENDING)
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.id.contains("-i71185g7-"))
+        .map(|r| Case::new(r).unwrap())
+        .collect();
+    assert_eq!(unreached.len(), 24);
+    assert!(unreached.iter().all(|c| c.knobs().is_empty()));
+    let ones = [1.0; KNOBS.len()];
+    let mean_error = |cs: &[&Case]| {
+        cs.iter().map(|c| (c.predict(&ones).0 / c.row.value).ln().abs()).sum::<f64>()
+            / cs.len() as f64
+    };
+    // The fold without TensorRT's README, at every weight the nested folds choose among.
+    let base: Vec<&Case> = cases.iter().filter(|c| c.group != "NVIDIA/TensorRT").collect();
+    let added: Vec<&Case> = unreached.iter().collect();
+    // Far off: they would weigh on a mean over every row.
+    assert!(mean_error(&added) > 2.0 * mean_error(&base));
+    let with: Vec<&Case> = base.iter().copied().chain(added.iter().copied()).collect();
+    let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    for weight in published::PRIOR_WEIGHTS {
+        let (alone, together) =
+            (published::fit_weighted(&base, weight), published::fit_weighted(&with, weight));
+        assert_eq!(bits(&alone), bits(&together), "weight {weight}");
+    }
+}

@@ -402,6 +402,13 @@ impl Case {
         (value, p.bound.name())
     }
 
+    /// The knobs that reach this case (by index into [`KNOBS`]): those that change its device or runtime at
+    /// some factor. A case none reaches is predicted with the catalog's constants in every fold, and
+    /// [`fit_weighted`] leaves it out of its mean.
+    pub fn knobs(&self) -> &[usize] {
+        &self.knobs
+    }
+
     /// The factor on knob `k` at which the catalog (every other knob at 1) predicts this row exactly: what
     /// the row implies for that constant alone (for eager PyTorch at batch 1, its host's time per kernel).
     /// Found by bisection of the factor's logarithm between 1/64 and 64 (the fit's grid, 1/8..8, squared), 60
@@ -475,8 +482,12 @@ pub fn fit(cases: &[&Case]) -> Vec<f64> {
 
 /// [`fit`] with the prior at `weight` instead of [`PRIOR`]. While a knob moves, only the cases it reaches
 /// (`Case::touched_by`, kept by `Case::new`: the knob changes their device or runtime) are predicted again;
-/// the others keep their errors, the same values to the bit.
+/// the others keep their errors, the same values to the bit. The rows' mean is over the cases some knob
+/// reaches ([`Case::knobs`]): a case none reaches adds the same error at every factor, and counting it would
+/// only dilute the rows against the prior, so adding such rows (a device no knob names) changed the fit of
+/// every other row before session 66.
 pub fn fit_weighted(cases: &[&Case], weight: f64) -> Vec<f64> {
+    let cases: Vec<&Case> = cases.iter().copied().filter(|c| !c.knobs.is_empty()).collect();
     let mut factors: Vec<f64> = KNOBS.iter().map(|k| k.prior).collect();
     let reached: Vec<Vec<usize>> = (0..KNOBS.len())
         .map(|k| (0..cases.len()).filter(|&i| cases[i].knobs.contains(&k)).collect())
