@@ -12,6 +12,7 @@ values). Nothing is downloaded.
     .venv/bin/python openvino_core.py --out results/openvino-core.json
     .venv/bin/python openvino_core.py --gemm      # a one-thread f32 MatMul at calibrate's GEMM shapes
     .venv/bin/python openvino_core.py --amx       # one-thread MatMuls: f32, OpenVINO's default (bf16 on AMX), int8
+    .venv/bin/python openvino_core.py --profile --out results/x.json  # OpenVINO's per-node times, one request
 
 Prints, per model and precision, the median time per inference alone and per request with every core busy, the
 `INFERENCE_PRECISION_HINT` the compiled model reports (fp32 models are timed with f32 forced, as the published
@@ -154,6 +155,44 @@ def measure(core, name, model, precision_hint, seconds, cpus):
     return row
 
 
+def profile(core, name, model, precision_hint, calls):
+    """OpenVINO's own per-node timings (`PERF_COUNT`) of one single-threaded request, summed by node type and the
+    kernel that ran it (its name carries the precision: `brgemm_avx512_I8`), per call, over `calls` calls after 5
+    untimed ones. `nncf.quantize` returns a new model, so the fp32 one profiled after it is the one built."""
+    cfg = {"NUM_STREAMS": "1", "INFERENCE_NUM_THREADS": "1", "ENABLE_CPU_PINNING": "YES", "PERF_COUNT": "YES"}
+    if precision_hint:
+        cfg["INFERENCE_PRECISION_HINT"] = precision_hint
+    c = core.compile_model(model, "CPU", cfg)
+    req, feed = c.create_infer_request(), inputs_for(model)
+    for _ in range(5):
+        req.infer(feed)
+    groups, wall = {}, []
+    for _ in range(calls):
+        t = time.perf_counter()
+        req.infer(feed)
+        wall.append((time.perf_counter() - t) * 1e3)
+        for info in req.profiling_info:
+            if info.status != info.Status.EXECUTED:
+                continue
+            key = (info.node_type, info.exec_type)
+            n, ms = groups.get(key, (0, 0.0))
+            groups[key] = (n + 1, ms + info.real_time.total_seconds() * 1e3)
+    rows = sorted(
+        ((t, e, n // calls, ms / calls) for (t, e), (n, ms) in groups.items()), key=lambda r: -r[3]
+    )
+    total = sum(r[3] for r in rows)
+    print(f"{name}: {statistics.median(wall):.2f} ms per call (median of {calls}), nodes' own times sum to {total:.2f} ms")
+    for t, e, n, ms in rows:
+        print(f"  {t:22s} {e:34s} {n:4d} nodes {ms:8.3f} ms {100 * ms / total:5.1f} %")
+    return {
+        "model": name,
+        "call_ms_median": statistics.median(wall),
+        "calls": calls,
+        "nodes_ms": total,
+        "by_type": [{"type": t, "exec": e, "nodes": n, "ms": ms} for t, e, n, ms in rows],
+    }
+
+
 def fake_quantize(x, lo, hi, levels):
     import openvino.opset13 as ops
 
@@ -194,6 +233,11 @@ def main():
     ap.add_argument("--out")
     ap.add_argument("--gemm", action="store_true", help="only calibrate's GEMM shapes, one thread, f32")
     ap.add_argument("--amx", action="store_true", help="one-thread MatMuls in f32, OpenVINO's default and int8")
+    ap.add_argument(
+        "--profile",
+        action="store_true",
+        help="one single-threaded request of each model and precision: OpenVINO's per-node times by node type",
+    )
     args = ap.parse_args()
     cpus = sorted(os.sched_getaffinity(0))
     core = ov.Core()
@@ -211,8 +255,12 @@ def main():
     f32 = None if args.default_precision else "f32"
     for name, build in (("resnet-50", resnet50), ("bert-base-cased", lambda: bert_base_cased(args.seq))):
         model = build()
-        rows.append(measure(core, f"{name} fp32", model, f32, args.seconds, cpus))
         int8 = quantise(model, transformer=name.startswith("bert"))
+        if args.profile:
+            rows.append(profile(core, f"{name} fp32", model, f32, 20))
+            rows.append(profile(core, f"{name} int8", int8, None, 20))
+            continue
+        rows.append(measure(core, f"{name} fp32", model, f32, args.seconds, cpus))
         rows.append(measure(core, f"{name} int8", int8, None, args.seconds, cpus))
     result = {
         "openvino": ov.get_version(),
