@@ -13,6 +13,7 @@ values). Nothing is downloaded.
     .venv/bin/python openvino_core.py --gemm      # a one-thread f32 MatMul at calibrate's GEMM shapes
     .venv/bin/python openvino_core.py --amx       # one-thread MatMuls: f32, OpenVINO's default (bf16 on AMX), int8
     .venv/bin/python openvino_core.py --profile --out results/x.json  # OpenVINO's per-node times, one request
+    .venv/bin/python openvino_core.py --profile --int8-f32 --out results/x.json  # int8 models' other ops in f32
 
 Prints, per model and precision, the median time per inference alone and per request with every core busy, the
 `INFERENCE_PRECISION_HINT` the compiled model reports (fp32 models are timed with f32 forced, as the published
@@ -163,6 +164,7 @@ def profile(core, name, model, precision_hint, calls):
     if precision_hint:
         cfg["INFERENCE_PRECISION_HINT"] = precision_hint
     c = core.compile_model(model, "CPU", cfg)
+    ran = c.get_property("INFERENCE_PRECISION_HINT")
     req, feed = c.create_infer_request(), inputs_for(model)
     for _ in range(5):
         req.infer(feed)
@@ -177,15 +179,21 @@ def profile(core, name, model, precision_hint, calls):
             key = (info.node_type, info.exec_type)
             n, ms = groups.get(key, (0, 0.0))
             groups[key] = (n + 1, ms + info.real_time.total_seconds() * 1e3)
+    # Static shapes: every call runs the same nodes, so each group's count is a multiple of the calls.
+    assert all(n % calls == 0 for n, _ in groups.values())
     rows = sorted(
         ((t, e, n // calls, ms / calls) for (t, e), (n, ms) in groups.items()), key=lambda r: -r[3]
     )
     total = sum(r[3] for r in rows)
-    print(f"{name}: {statistics.median(wall):.2f} ms per call (median of {calls}), nodes' own times sum to {total:.2f} ms")
+    print(
+        f"{name}: hint {ran}, {statistics.median(wall):.2f} ms per call (median of {calls}),"
+        f" nodes' own times sum to {total:.2f} ms"
+    )
     for t, e, n, ms in rows:
         print(f"  {t:22s} {e:34s} {n:4d} nodes {ms:8.3f} ms {100 * ms / total:5.1f} %")
     return {
         "model": name,
+        "inference_precision_hint": str(ran),
         "call_ms_median": statistics.median(wall),
         "calls": calls,
         "nodes_ms": total,
@@ -234,6 +242,11 @@ def main():
     ap.add_argument("--gemm", action="store_true", help="only calibrate's GEMM shapes, one thread, f32")
     ap.add_argument("--amx", action="store_true", help="one-thread MatMuls in f32, OpenVINO's default and int8")
     ap.add_argument(
+        "--int8-f32",
+        action="store_true",
+        help="int8 models with f32 forced for their unquantised operations (as on a CPU without AVX512-BF16)",
+    )
+    ap.add_argument(
         "--profile",
         action="store_true",
         help="one single-threaded request of each model and precision: OpenVINO's per-node times by node type",
@@ -253,15 +266,17 @@ def main():
         return
     rows = []
     f32 = None if args.default_precision else "f32"
+    int8_hint = "f32" if args.int8_f32 else None
     for name, build in (("resnet-50", resnet50), ("bert-base-cased", lambda: bert_base_cased(args.seq))):
         model = build()
-        int8 = quantise(model, transformer=name.startswith("bert"))
         if args.profile:
+            int8 = quantise(model, transformer=name.startswith("bert"))
             rows.append(profile(core, f"{name} fp32", model, f32, 20))
-            rows.append(profile(core, f"{name} int8", int8, None, 20))
+            rows.append(profile(core, f"{name} int8", int8, int8_hint, 20))
             continue
         rows.append(measure(core, f"{name} fp32", model, f32, args.seconds, cpus))
-        rows.append(measure(core, f"{name} int8", int8, None, args.seconds, cpus))
+        int8 = quantise(model, transformer=name.startswith("bert"))
+        rows.append(measure(core, f"{name} int8", int8, int8_hint, args.seconds, cpus))
     result = {
         "openvino": ov.get_version(),
         "machine": {
@@ -275,7 +290,9 @@ def main():
                 if f.startswith(("avx512", "amx"))
             ),
         },
-        "seconds": args.seconds,
+        "mode": "profile: OpenVINO's per-node times, 20 calls" if args.profile else "timed",
+        "int8_unquantised_ops": "f32 forced" if args.int8_f32 else "OpenVINO's default",
+        "seconds": None if args.profile else args.seconds,
         "sequence_length": args.seq,
         "rows": rows,
     }

@@ -4,11 +4,12 @@
 //!
 //! A knob is a factor on a catalog constant (1 = the catalog as it stands), applied to every device and
 //! runtime it names, never to one row or one model. [`fit`] chooses the factors that minimise the mean
-//! absolute log error over the rows it is given, by coordinate descent on a fixed grid (deterministic, no
-//! randomness). [`cross_validate`] fits once per source with that source's rows left out and predicts the
-//! left-out rows with the factors fitted without them, so each row's error says how the catalog's constants
-//! generalise to a publisher they were not fitted to. A knob that no training row depends on stays at its
-//! prior ([`Knob::prior`]; a held-out publisher's own constants are never invented from the others').
+//! absolute log error over the rows it is given that some knob reaches, by coordinate descent on a fixed
+//! grid (deterministic, no randomness). [`cross_validate`] fits once per source with that source's rows left
+//! out and predicts the left-out rows with the factors fitted without them, so each row's error says how the
+//! catalog's constants generalise to a publisher they were not fitted to. A knob that no training row depends
+//! on stays at its prior ([`Knob::prior`]; a held-out publisher's own constants are never invented from the
+//! others').
 //! [`nested_cross_validate`] also chooses the prior's weight ([`PRIOR_WEIGHTS`]) inside each fold, by
 //! leave-one-source-out over that fold's training sources alone. `tests/published.rs` prints the
 //! report (`cargo test --release --test published -- --nocapture`): every row with its catalog and held-out
@@ -472,10 +473,10 @@ impl Case {
     }
 }
 
-/// The factors that minimise the mean absolute log error over `cases` (plus the [`PRIOR`]), by coordinate
-/// descent from each knob's [`Knob::prior`] over the [`grid`] around it: each sweep sets every knob in turn to
-/// its best grid value with the others held, until a sweep changes nothing. A knob no case depends on stays at
-/// its prior; a tie keeps the value nearer it.
+/// The factors that minimise the mean absolute log error over the `cases` some knob reaches ([`Case::knobs`]),
+/// plus the [`PRIOR`], by coordinate descent from each knob's [`Knob::prior`] over the [`grid`] around it: each
+/// sweep sets every knob in turn to its best grid value with the others held, until a sweep changes nothing. A
+/// knob no case depends on stays at its prior; a tie keeps the value nearer it.
 pub fn fit(cases: &[&Case]) -> Vec<f64> {
     fit_weighted(cases, PRIOR)
 }
@@ -595,16 +596,20 @@ fn sources<'a>(cases: impl Iterator<Item = &'a Case>) -> Vec<String> {
 
 /// The prior weight among [`PRIOR_WEIGHTS`] that predicts `cases`' sources best when each is left out: per
 /// weight, leave-one-source-out over `cases` alone, scored by the mean absolute log error of every left-out
-/// row (the fit's own loss); the smaller weight on a tie. Returns the weight and each weight's score.
+/// row some knob reaches (the fit's own loss: a row none reaches has the same error at every weight); the
+/// smaller weight on a tie. Returns the weight and each weight's score.
 pub fn choose_prior_weight(cases: &[&Case]) -> (f64, Vec<f64>) {
+    let reached = cases.iter().filter(|c| !c.knobs.is_empty()).count();
     let scores: Vec<f64> = PRIOR_WEIGHTS
         .iter()
         .map(|&w| {
             let folds = per_source(cases, |train| fit_weighted(train, w));
             let errors = folds.iter().flat_map(|(_, factors, held)| {
-                held.iter().map(move |&i| cases[i].log_error(factors).abs())
+                held.iter()
+                    .filter(|&&i| !cases[i].knobs.is_empty())
+                    .map(move |&i| cases[i].log_error(factors).abs())
             });
-            order_free_sum(errors) / cases.len().max(1) as f64
+            order_free_sum(errors) / reached.max(1) as f64
         })
         .collect();
     let mut chosen = 0;
