@@ -80,12 +80,14 @@ def quantise(model, transformer):
     return nncf.quantize(model, nncf.Dataset(data), subset_size=len(data), **kind)
 
 
-def compiled(core, model, precision_hint, streams=1):
-    """One single-threaded stream per core asked for: as many requests at once as there are streams."""
+def compiled(core, model, precision_hint, streams=1, extra=None):
+    """One single-threaded stream per core asked for: as many requests at once as there are streams (`extra`:
+    more of OpenVINO's properties)."""
     cfg = {
         "NUM_STREAMS": str(streams),
         "INFERENCE_NUM_THREADS": str(streams),
         "ENABLE_CPU_PINNING": "YES",
+        **(extra or {}),
     }
     if precision_hint:
         cfg["INFERENCE_PRECISION_HINT"] = precision_hint
@@ -160,11 +162,7 @@ def profile(core, name, model, precision_hint, calls):
     """OpenVINO's own per-node timings (`PERF_COUNT`) of one single-threaded request, summed by node type and the
     kernel that ran it (its name carries the precision: `brgemm_avx512_I8`), per call, over `calls` calls after 5
     untimed ones. `nncf.quantize` returns a new model, so the fp32 one profiled after it is the one built."""
-    cfg = {"NUM_STREAMS": "1", "INFERENCE_NUM_THREADS": "1", "ENABLE_CPU_PINNING": "YES", "PERF_COUNT": "YES"}
-    if precision_hint:
-        cfg["INFERENCE_PRECISION_HINT"] = precision_hint
-    c = core.compile_model(model, "CPU", cfg)
-    ran = c.get_property("INFERENCE_PRECISION_HINT")
+    c, ran = compiled(core, model, precision_hint, extra={"PERF_COUNT": "YES"})
     req, feed = c.create_infer_request(), inputs_for(model)
     for _ in range(5):
         req.infer(feed)

@@ -488,7 +488,7 @@ pub fn fit(cases: &[&Case]) -> Vec<f64> {
 /// only dilute the rows against the prior, so adding such rows (a device no knob names) changed the fit of
 /// every other row before session 66.
 pub fn fit_weighted(cases: &[&Case], weight: f64) -> Vec<f64> {
-    let cases: Vec<&Case> = cases.iter().copied().filter(|c| !c.knobs.is_empty()).collect();
+    let cases = reached(cases);
     let mut factors: Vec<f64> = KNOBS.iter().map(|k| k.prior).collect();
     let reached: Vec<Vec<usize>> = (0..KNOBS.len())
         .map(|k| (0..cases.len()).filter(|&i| cases[i].knobs.contains(&k)).collect())
@@ -594,22 +594,26 @@ fn sources<'a>(cases: impl Iterator<Item = &'a Case>) -> Vec<String> {
     groups
 }
 
+/// The cases some knob reaches ([`Case::knobs`]), in their order: the only ones a fit or a choice of prior
+/// weight can tell apart (a case none reaches has the same error at every factor and every weight).
+fn reached<'a>(cases: &[&'a Case]) -> Vec<&'a Case> {
+    cases.iter().copied().filter(|c| !c.knobs.is_empty()).collect()
+}
+
 /// The prior weight among [`PRIOR_WEIGHTS`] that predicts `cases`' sources best when each is left out: per
-/// weight, leave-one-source-out over `cases` alone, scored by the mean absolute log error of every left-out
-/// row some knob reaches (the fit's own loss: a row none reaches has the same error at every weight); the
-/// smaller weight on a tie. Returns the weight and each weight's score.
+/// weight, leave-one-source-out over the cases some knob reaches ([`Case::knobs`]), scored by the mean absolute
+/// log error of every left-out row (the fit's own loss); the smaller weight on a tie. Returns the weight and
+/// each weight's score.
 pub fn choose_prior_weight(cases: &[&Case]) -> (f64, Vec<f64>) {
-    let reached = cases.iter().filter(|c| !c.knobs.is_empty()).count();
+    let cases = reached(cases);
     let scores: Vec<f64> = PRIOR_WEIGHTS
         .iter()
         .map(|&w| {
-            let folds = per_source(cases, |train| fit_weighted(train, w));
+            let folds = per_source(&cases, |train| fit_weighted(train, w));
             let errors = folds.iter().flat_map(|(_, factors, held)| {
-                held.iter()
-                    .filter(|&&i| !cases[i].knobs.is_empty())
-                    .map(move |&i| cases[i].log_error(factors).abs())
+                held.iter().map(|&i| cases[i].log_error(factors).abs())
             });
-            order_free_sum(errors) / reached.max(1) as f64
+            order_free_sum(errors) / cases.len().max(1) as f64
         })
         .collect();
     let mut chosen = 0;
