@@ -14,6 +14,7 @@ values). Nothing is downloaded.
     .venv/bin/python openvino_core.py --amx       # one-thread MatMuls: f32, OpenVINO's default (bf16 on AMX), int8
     .venv/bin/python openvino_core.py --profile --out results/x.json  # OpenVINO's per-node times, one request
     .venv/bin/python openvino_core.py --profile --int8-f32 --out results/x.json  # int8 models' other ops in f32
+    .venv/bin/python openvino_core.py --attention --out results/x.json  # BERT's attention nodes per layer
 
 Prints, per model and precision, the median time per inference alone and per request with every core busy, the
 `INFERENCE_PRECISION_HINT` the compiled model reports (fp32 models are timed with f32 forced, as the published
@@ -199,6 +200,48 @@ def profile(core, name, model, precision_hint, calls):
     }
 
 
+def attention_nodes(core, name, model, precision_hint, calls, layers):
+    """OpenVINO's own times (`PERF_COUNT`) of the nodes of BERT's self-attention between its projections: every
+    executed node whose name is under a layer's `attention.self/` (the fused MHA subgraph, the transposes and
+    reshapes and quantisations OpenVINO leaves outside it; the Q, K and V projections are named
+    `attention.self.query` etc. and are not counted) and the `Transpose` nodes OpenVINO adds without a source
+    name (one per layer, `Transpose_<n>`: the MHA pattern's own), per layer and call, over `calls` calls after
+    5 untimed ones."""
+    c, ran = compiled(core, model, precision_hint, extra={"PERF_COUNT": "YES"})
+    req, feed = c.create_infer_request(), inputs_for(model)
+    for _ in range(5):
+        req.infer(feed)
+    groups, per_call = {}, []
+    for _ in range(calls):
+        req.infer(feed)
+        total = 0.0
+        for info in req.profiling_info:
+            added = info.node_type == "Transpose" and "__module" not in info.node_name
+            if info.status != info.Status.EXECUTED or not ("attention.self/" in info.node_name or added):
+                continue
+            ms = info.real_time.total_seconds() * 1e3
+            total += ms
+            key = (info.node_type, info.exec_type)
+            n, t = groups.get(key, (0, 0.0))
+            groups[key] = (n + 1, t + ms)
+        per_call.append(total / layers)
+    assert all(n % calls == 0 for n, _ in groups.values())
+    rows = sorted(((t, e, n // calls, ms / calls) for (t, e), (n, ms) in groups.items()), key=lambda r: -r[3])
+    med = statistics.median(per_call)
+    print(f"{name}: hint {ran}, attention nodes {med:.3f} ms per layer (median of {calls} calls)")
+    for t, e, n, ms in rows:
+        print(f"  {t:22s} {e:34s} {n:4d} nodes {ms:8.3f} ms")
+    return {
+        "model": name,
+        "inference_precision_hint": str(ran),
+        "attention_ms_per_layer_median": med,
+        "attention_ms_per_layer_min": min(per_call),
+        "attention_ms_per_layer_max": max(per_call),
+        "calls": calls,
+        "by_type": [{"type": t, "exec": e, "nodes": n, "ms": ms} for t, e, n, ms in rows],
+    }
+
+
 def fake_quantize(x, lo, hi, levels):
     import openvino.opset13 as ops
 
@@ -249,6 +292,11 @@ def main():
         action="store_true",
         help="one single-threaded request of each model and precision: OpenVINO's per-node times by node type",
     )
+    ap.add_argument(
+        "--attention",
+        action="store_true",
+        help="BERT-base's self-attention nodes per layer, one single-threaded request: fp32, int8, int8 with f32 forced",
+    )
     args = ap.parse_args()
     cpus = sorted(os.sched_getaffinity(0))
     core = ov.Core()
@@ -263,9 +311,15 @@ def main():
                 print(f"OpenVINO MatMul {kind:7s} {m}x{k}x{n}, 1 thread: {rate:7.1f} G op/s   nodes {nodes}")
         return
     rows = []
+    if args.attention:
+        model = bert_base_cased(args.seq)
+        int8 = quantise(model, transformer=True)
+        for name, m, hint in (("fp32", model, "f32"), ("int8", int8, None), ("int8 f32 forced", int8, "f32")):
+            rows.append(attention_nodes(core, f"bert-base-cased {name}", m, hint, 20, 12))
     f32 = None if args.default_precision else "f32"
     int8_hint = "f32" if args.int8_f32 else None
-    for name, build in (("resnet-50", resnet50), ("bert-base-cased", lambda: bert_base_cased(args.seq))):
+    builds = () if args.attention else (("resnet-50", resnet50), ("bert-base-cased", lambda: bert_base_cased(args.seq)))
+    for name, build in builds:
         model = build()
         if args.profile:
             int8 = quantise(model, transformer=name.startswith("bert"))
@@ -288,8 +342,12 @@ def main():
                 if f.startswith(("avx512", "amx"))
             ),
         },
-        "mode": "profile: OpenVINO's per-node times, 20 calls" if args.profile else "timed",
-        "int8_unquantised_ops": "f32 forced" if args.int8_f32 else "OpenVINO's default",
+        "mode": "attention: OpenVINO's per-node times of BERT's self-attention, 20 calls"
+        if args.attention
+        else "profile: OpenVINO's per-node times, 20 calls"
+        if args.profile
+        else "timed",
+        "int8_unquantised_ops": "both" if args.attention else "f32 forced" if args.int8_f32 else "OpenVINO's default",
         "seconds": None if args.profile else args.seconds,
         "sequence_length": args.seq,
         "rows": rows,

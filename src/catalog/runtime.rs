@@ -199,6 +199,10 @@ pub struct RuntimeProfile {
     /// CPUs made by Intel with 512-bit FMA (AVX-512): its tiled GEMM kernels' rate over the tuned GEMM
     /// `mmperf calibrate` times on the same core (0 = not measured: taken as 1, as on every other CPU).
     pub cpu_intel_avx512_gemm_ratio: f64,
+    /// CPUs: share of its FP32 matrix products' rate (the tuned GEMM's, times `cpu_intel_avx512_gemm_ratio`
+    /// where that applies) its fused attention kernels compute at, whatever the model's precision (0 = as
+    /// any matrix product, at the model's precision).
+    pub cpu_attention_share: f64,
     /// What it runs as TF32 when a model asks for fp32 on a GPU that has a TF32 rate, left at its default
     /// (the runtime's `source` says where that default is documented).
     pub fp32_as_tf32: Tf32Default,
@@ -278,6 +282,7 @@ struct CpuRules {
     wasm_gemm_ratio: f64,
     gemm_serial: f64,
     intel_avx512_gemm: f64,
+    attention_share: f64,
 }
 
 /// Runtimes that never run kernels on a CPU (TensorRT, QNN, WebLLM): no pool, nothing measured.
@@ -312,6 +317,7 @@ const NOT_ON_CPU: CpuRules = CpuRules {
     wasm_gemm_ratio: 0.0,
     gemm_serial: 0.0,
     intel_avx512_gemm: 0.0,
+    attention_share: 0.0,
 };
 
 /// Share of a GEMM tile's rate a fused attention kernel sustains on a GPU. FlashAttention-2 (Dao, 2023)
@@ -612,13 +618,32 @@ const PYTORCH_KEPT_HEAP_DEPTHWISE_SHARE: f64 = 0.27;
 /// OpenVINO's CPU plugin (oneDNN, TBB): region cost and grain taken as ONNX Runtime's (U); it compiles the
 /// weights into its blobs (no packing per call); spin after a run not measured (taken as none). Its CPU kernels
 /// at efficiency 1 with their measured rate over the tuned GEMM on Intel AVX-512 cores
-/// ([`OPENVINO_INTEL_AVX512_GEMM_RATIO`]), as PyTorch's and ONNX Runtime's, not the 0.9 its other devices take.
+/// ([`OPENVINO_INTEL_AVX512_GEMM_RATIO`]), as PyTorch's and ONNX Runtime's, not the 0.9 its other devices take; its attention at
+/// its own share of its FP32 rate ([`OPENVINO_CPU_ATTENTION_SHARE`]).
 const OPENVINO_CPU: CpuRules = CpuRules {
     spin_after_us: 0.0,
     eff: Some(1.0),
     intel_avx512_gemm: OPENVINO_INTEL_AVX512_GEMM_RATIO,
+    attention_share: OPENVINO_CPU_ATTENTION_SHARE,
     ..ORT_MEASURED_APART
 };
+
+/// OpenVINO's CPU plugin runs attention (its fused MHA subgraph between the Q, K and V projections and the
+/// output projection, and the transpose it adds beside it) at this share of its FP32 products' rate, whatever
+/// the model's precision: an INT8 model's attention is no faster than an FP32 one's. Measured by
+/// `bench/real/openvino_core.py --attention` (OpenVINO's own per-node times, one single-threaded request,
+/// BERT-base-cased at batch 1, the median of 20 calls; OpenVINO 2026.4.1 on the 2-vCPU Intel Xeon VM with
+/// AVX-512 VNNI, BF16 and FP16 and no AMX flag, session 67: `bench/real/results/openvino-attention-s67-*.json`)
+/// against the prediction at share 1 on the VM's calibrated profile (`results/profile-xeon-vm-s67-vnni.json`:
+/// 0.301 ms per layer at 128 tokens and 2.697 at 384, the same for FP32 and INT8 at share 1), per layer:
+/// - 128 tokens: FP32 0.661 and 0.669 ms, INT8 (OpenVINO's default: bf16 between the int8 products) 0.629 and
+///   0.638, INT8 with f32 forced 0.469 and 0.485 (two runs): shares 0.45, 0.47 and 0.63;
+/// - 384 tokens: FP32 4.366, INT8 4.771, INT8 with f32 forced 3.419 (one run): shares 0.62, 0.57 and 0.79.
+///
+/// The median of the six, 0.59. At share 1 the model's INT8 attention had run at the INT8 rate, 4 times
+/// the FP32 one here, 0.088 ms per layer at 128 tokens against 0.63 measured. What AMX does to OpenVINO's
+/// attention (the 8490H's published rows) is not measured: U there.
+const OPENVINO_CPU_ATTENTION_SHARE: f64 = 0.59;
 
 /// OpenVINO's GEMMs (oneDNN's JIT kernels) on an Intel core with AVX-512 against the tuned GEMM `mmperf
 /// calibrate` times there: `bench/real/openvino_core.py --gemm` on the 2-vCPU Intel Xeon VM (AMX-INT8 and
@@ -1105,6 +1130,7 @@ impl RuntimeProfile {
             wasm_gemm_ratio: r.cpu.wasm_gemm_ratio,
             cpu_gemm_serial_share: r.cpu.gemm_serial,
             cpu_intel_avx512_gemm_ratio: r.cpu.intel_avx512_gemm,
+            cpu_attention_share: r.cpu.attention_share,
             platforms: r.platforms.to_vec(),
             source: r.source.to_string(),
         }

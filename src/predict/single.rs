@@ -479,6 +479,10 @@ struct Rates {
     /// CPUs: the runtime's tiled GEMM kernels' rate over the tuned GEMM `mmperf calibrate` timed
     /// ([`Placement::gemm_kernel_ratio`]); 1 elsewhere.
     gemm_ratio: f64,
+    /// CPUs: a fused attention kernel's rate over its products' own (`gemm_ratio` and the products'
+    /// precision included) where the runtime computes attention at its own rule
+    /// (`RuntimeProfile::cpu_attention_share`: [`Placement::cpu_attention_scale`]); 1 otherwise.
+    attention_scale: f64,
     /// The best efficiency among the device's GEMM tiles.
     best_tile: f64,
     /// CPUs: 1×1 convolutions run as matrix products here (one thread, below
@@ -749,6 +753,21 @@ impl Placement<'_> {
         }
     }
 
+    /// CPUs: a fused attention kernel's rate over that of the products it would compute at `products`'
+    /// precision (`peak` TFLOP/s), where the runtime has its own rule for attention
+    /// (`RuntimeProfile::cpu_attention_share`): the share of its FP32 products' rate (the FP32 peak with
+    /// [`Placement::gemm_kernel_ratio`] at FP32), whatever the model's precision; 1 otherwise.
+    fn cpu_attention_scale(&self, peak: f64, products: Precision) -> f64 {
+        let share = self.runtime.cpu_attention_share;
+        if !self.is_cpu() || share <= 0.0 || peak <= 0.0 {
+            return 1.0;
+        }
+        let fp32 = self.device.peak_for(Precision::Fp32).0;
+        let fp32 = if fp32 > 0.0 { fp32 } else { peak };
+        share * fp32 * self.gemm_kernel_ratio(Precision::Fp32)
+            / (peak * self.gemm_kernel_ratio(products))
+    }
+
     /// The precision the runtime computes `precision`'s matrix products at where the device has its rate,
     /// and the one it computes its convolutions at: fp32 as TF32 where the runtime does so by default
     /// ([`RuntimeProfile::fp32_as_tf32`]) on a CUDA GPU (the defaults are cuBLAS's and cuDNN's; a profile
@@ -836,6 +855,7 @@ impl Placement<'_> {
             efficiency,
             narrow_share,
             gemm_ratio: self.gemm_kernel_ratio(compute),
+            attention_scale: self.cpu_attention_scale(peak, compute),
             best_tile: dev.gemm_tiles.iter().map(|t| t.efficiency).fold(0.0, f64::max),
             pointwise_gemm: self.pointwise_gemm(1),
             channels_last: false,
@@ -907,9 +927,14 @@ impl Placement<'_> {
         } else {
             op.flops
         };
-        // A fused attention kernel on an accelerator runs at a share of its tile's rate.
+        // A fused attention kernel on an accelerator runs at a share of its tile's rate; on a CPU at the
+        // runtime's own rule where it has one (`Rates::attention_scale`).
         let fused_attention = !r.cpu && op.class == OpClass::Attention;
-        let attention = if fused_attention { self.runtime.attention_share } else { 1.0 };
+        let attention = match op.class {
+            OpClass::Attention if fused_attention => self.runtime.attention_share,
+            OpClass::Attention => r.attention_scale,
+            _ => 1.0,
+        };
         for tile in &self.device.gemm_tiles {
             let (tm, tn) = (f64::from(tile.m), f64::from(tile.n));
             // Each quotient is taken once: the tile counts and the paddings read it.
@@ -3053,6 +3078,46 @@ mod tests {
         let i9 = hardware::find("openvino:i9-13900k").unwrap();
         assert_eq!((i9.cpu_vendor.as_str(), i9.fma_width_bits), ("intel", 256));
         assert_eq!(on(&i9, &openvino).gemm_kernel_ratio(Precision::Fp32), 1.0);
+    }
+
+    #[test]
+    fn openvinos_cpu_attention_runs_at_its_share_of_the_fp32_rate_whatever_the_models_precision() {
+        use super::OperatorKind;
+        let openvino = RuntimeProfile::find("openvino").unwrap();
+        let share = openvino.cpu_attention_share;
+        assert!(share > 0.0 && share < 1.0);
+        let plain = RuntimeProfile { cpu_attention_share: 0.0, ..openvino.clone() };
+        let attention_ms = |device: &hardware::DeviceProfile, rt: &RuntimeProfile, p: Precision| {
+            let spec = ModelSpec { precision: p, ..ModelSpec::named("bert-base-uncased") };
+            let model = resolve(&spec, "models[0]").unwrap();
+            let work = model.arch.work(&model.input);
+            let parts = Placement { device, runtime: rt, threads: 1 }.breakdown(&model, &work);
+            parts.iter().find(|o| o.kind == OperatorKind::Attention).unwrap().ms
+        };
+        // One core of the 8490H (AMX: INT8 at 16 times its FP32 peak), as each of OpenVINO's requests runs.
+        let core = hardware::find("openvino:xeon-8490h-2s").unwrap().cores_share(1);
+        let (fp32, int8) = (
+            attention_ms(&core, &openvino, Precision::Fp32),
+            attention_ms(&core, &openvino, Precision::Int8),
+        );
+        // INT8 attention no faster than FP32's: the same time.
+        assert!((int8 - fp32).abs() < 1e-9 * fp32, "{int8} against {fp32}");
+        // FP32's at the share of what it took as any matrix product (its arithmetic decides it here).
+        let any_product = attention_ms(&core, &plain, Precision::Fp32);
+        assert!((any_product / fp32 - share).abs() < 0.01 * share, "{any_product} / {fp32}");
+        // As any matrix product, INT8 attention ran at the INT8 rate, far faster.
+        assert!(attention_ms(&core, &plain, Precision::Int8) < int8 / 4.0);
+        // Another runtime's attention on the same core keeps the model's precision.
+        let ort = RuntimeProfile::find("onnxruntime").unwrap();
+        assert!(
+            attention_ms(&core, &ort, Precision::Int8)
+                < attention_ms(&core, &ort, Precision::Fp32) / 4.0
+        );
+        // OpenVINO's GPU plugin is not its CPU plugin: the iGPU's attention does not change with the share.
+        let igpu = hardware::find("openvino:gpu").unwrap();
+        for p in [Precision::Fp16, Precision::Int8] {
+            assert_eq!(attention_ms(&igpu, &openvino, p), attention_ms(&igpu, &plain, p));
+        }
     }
 
     #[test]
