@@ -159,30 +159,40 @@ def measure(core, name, model, precision_hint, seconds, cpus):
     return row
 
 
-def profile(core, name, model, precision_hint, calls):
-    """OpenVINO's own per-node timings (`PERF_COUNT`) of one single-threaded request, summed by node type and the
-    kernel that ran it (its name carries the precision: `brgemm_avx512_I8`), per call, over `calls` calls after 5
-    untimed ones. `nncf.quantize` returns a new model, so the fp32 one profiled after it is the one built."""
+def profiled_calls(core, model, precision_hint, calls, keep=lambda info: True):
+    """One single-threaded request with OpenVINO's per-node counters (`PERF_COUNT`), called `calls` times after 5
+    untimed calls: the compiled model's precision hint; the executed nodes `keep` accepts summed by node type and
+    the kernel that ran them (its name carries the precision: `brgemm_avx512_I8`), as (type, kernel, nodes, ms) rows
+    per call, the slowest first; each call's wall time (ms); and each call's sum of those nodes' times (ms)."""
     c, ran = compiled(core, model, precision_hint, extra={"PERF_COUNT": "YES"})
     req, feed = c.create_infer_request(), inputs_for(model)
     for _ in range(5):
         req.infer(feed)
-    groups, wall = {}, []
+    groups, wall, sums = {}, [], []
     for _ in range(calls):
         t = time.perf_counter()
         req.infer(feed)
         wall.append((time.perf_counter() - t) * 1e3)
+        total = 0.0
         for info in req.profiling_info:
-            if info.status != info.Status.EXECUTED:
+            if info.status != info.Status.EXECUTED or not keep(info):
                 continue
+            ms = info.real_time.total_seconds() * 1e3
+            total += ms
             key = (info.node_type, info.exec_type)
-            n, ms = groups.get(key, (0, 0.0))
-            groups[key] = (n + 1, ms + info.real_time.total_seconds() * 1e3)
+            n, t_ms = groups.get(key, (0, 0.0))
+            groups[key] = (n + 1, t_ms + ms)
+        sums.append(total)
     # Static shapes: every call runs the same nodes, so each group's count is a multiple of the calls.
     assert all(n % calls == 0 for n, _ in groups.values())
-    rows = sorted(
-        ((t, e, n // calls, ms / calls) for (t, e), (n, ms) in groups.items()), key=lambda r: -r[3]
-    )
+    rows = sorted(((t, e, n // calls, ms / calls) for (t, e), (n, ms) in groups.items()), key=lambda r: -r[3])
+    return ran, rows, wall, sums
+
+
+def profile(core, name, model, precision_hint, calls):
+    """OpenVINO's own per-node timings of one single-threaded request (`profiled_calls`), per call, over `calls`
+    calls. `nncf.quantize` returns a new model, so the fp32 one profiled after it is the one built."""
+    ran, rows, wall, _ = profiled_calls(core, model, precision_hint, calls)
     total = sum(r[3] for r in rows)
     print(
         f"{name}: hint {ran}, {statistics.median(wall):.2f} ms per call (median of {calls}),"
@@ -200,33 +210,20 @@ def profile(core, name, model, precision_hint, calls):
     }
 
 
+def in_self_attention(info):
+    """A node of BERT's self-attention between its projections: named under a layer's `attention.self/` (the
+    fused MHA subgraph, the transposes, reshapes and quantisations OpenVINO leaves outside it; the Q, K and V
+    projections are named `attention.self.query` etc. and are not), or a `Transpose` OpenVINO adds without a
+    source name (one per layer, `Transpose_<n>`: the MHA pattern's own)."""
+    added = info.node_type == "Transpose" and "__module" not in info.node_name
+    return "attention.self/" in info.node_name or added
+
+
 def attention_nodes(core, name, model, precision_hint, calls, layers):
-    """OpenVINO's own times (`PERF_COUNT`) of the nodes of BERT's self-attention between its projections: every
-    executed node whose name is under a layer's `attention.self/` (the fused MHA subgraph, the transposes and
-    reshapes and quantisations OpenVINO leaves outside it; the Q, K and V projections are named
-    `attention.self.query` etc. and are not counted) and the `Transpose` nodes OpenVINO adds without a source
-    name (one per layer, `Transpose_<n>`: the MHA pattern's own), per layer and call, over `calls` calls after
-    5 untimed ones."""
-    c, ran = compiled(core, model, precision_hint, extra={"PERF_COUNT": "YES"})
-    req, feed = c.create_infer_request(), inputs_for(model)
-    for _ in range(5):
-        req.infer(feed)
-    groups, per_call = {}, []
-    for _ in range(calls):
-        req.infer(feed)
-        total = 0.0
-        for info in req.profiling_info:
-            added = info.node_type == "Transpose" and "__module" not in info.node_name
-            if info.status != info.Status.EXECUTED or not ("attention.self/" in info.node_name or added):
-                continue
-            ms = info.real_time.total_seconds() * 1e3
-            total += ms
-            key = (info.node_type, info.exec_type)
-            n, t = groups.get(key, (0, 0.0))
-            groups[key] = (n + 1, t + ms)
-        per_call.append(total / layers)
-    assert all(n % calls == 0 for n, _ in groups.values())
-    rows = sorted(((t, e, n // calls, ms / calls) for (t, e), (n, ms) in groups.items()), key=lambda r: -r[3])
+    """OpenVINO's own times of the nodes of BERT's self-attention (`in_self_attention`), per layer and call, over
+    `calls` calls of one single-threaded request (`profiled_calls`)."""
+    ran, rows, _, sums = profiled_calls(core, model, precision_hint, calls, in_self_attention)
+    per_call = [ms / layers for ms in sums]
     med = statistics.median(per_call)
     print(f"{name}: hint {ran}, attention nodes {med:.3f} ms per layer (median of {calls} calls)")
     for t, e, n, ms in rows:

@@ -637,12 +637,14 @@ const OPENVINO_CPU: CpuRules = CpuRules {
 /// against the prediction at share 1 on the VM's calibrated profile (`results/profile-xeon-vm-s67-vnni.json`:
 /// 0.301 ms per layer at 128 tokens and 2.697 at 384, the same for FP32 and INT8 at share 1), per layer:
 /// - 128 tokens: FP32 0.661 and 0.669 ms, INT8 (OpenVINO's default: bf16 between the int8 products) 0.629 and
-///   0.638, INT8 with f32 forced 0.469 and 0.485 (two runs): shares 0.45, 0.47 and 0.63;
+///   0.638, INT8 with f32 forced 0.469 and 0.485 (two runs): shares 0.45, 0.48 and 0.63;
 /// - 384 tokens: FP32 4.366, INT8 4.771, INT8 with f32 forced 3.419 (one run): shares 0.62, 0.57 and 0.79.
 ///
-/// The median of the six, 0.59. At share 1 the model's INT8 attention had run at the INT8 rate, 4 times
-/// the FP32 one here, 0.088 ms per layer at 128 tokens against 0.63 measured. What AMX does to OpenVINO's
-/// attention (the 8490H's published rows) is not measured: U there.
+/// The median of the six, 0.59. INT8 attention took 0.72-1.09 of FP32's time (the lower with f32 forced, the
+/// path of CPUs without AVX512-BF16), where at share 1 the model ran it at the INT8 rate: 4 times the FP32 peak,
+/// 3.5 times OpenVINO's FP32 rate with its GEMM ratio, 0.088 ms per layer at 128 tokens against 0.63 measured.
+/// Measured on BERT's encoder attention at batch 1 only; taken for every fused attention OpenVINO runs on a CPU
+/// (ViT, Whisper, a decoder's prefill and steps: U there), and on AMX cores (the 8490H's published rows: U).
 const OPENVINO_CPU_ATTENTION_SHARE: f64 = 0.59;
 
 /// OpenVINO's GEMMs (oneDNN's JIT kernels) on an Intel core with AVX-512 against the tuned GEMM `mmperf

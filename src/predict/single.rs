@@ -762,8 +762,11 @@ impl Placement<'_> {
         if !self.is_cpu() || share <= 0.0 || peak <= 0.0 {
             return 1.0;
         }
-        let fp32 = self.device.peak_for(Precision::Fp32).0;
-        let fp32 = if fp32 > 0.0 { fp32 } else { peak };
+        let fp32 = if self.device.peak_tflops.fp32 > 0.0 {
+            self.device.peak_for(Precision::Fp32).0
+        } else {
+            peak
+        };
         share * fp32 * self.gemm_kernel_ratio(Precision::Fp32)
             / (peak * self.gemm_kernel_ratio(products))
     }
@@ -3094,7 +3097,7 @@ mod tests {
             let parts = Placement { device, runtime: rt, threads: 1 }.breakdown(&model, &work);
             parts.iter().find(|o| o.kind == OperatorKind::Attention).unwrap().ms
         };
-        // One core of the 8490H (AMX: INT8 at 16 times its FP32 peak), as each of OpenVINO's requests runs.
+        // One core of the 8490H (AMX: INT8 at 32 times its FP32 peak), as each of OpenVINO's requests runs.
         let core = hardware::find("openvino:xeon-8490h-2s").unwrap().cores_share(1);
         let (fp32, int8) = (
             attention_ms(&core, &openvino, Precision::Fp32),
