@@ -15,6 +15,8 @@ values). Nothing is downloaded.
     .venv/bin/python openvino_core.py --profile --out results/x.json  # OpenVINO's per-node times, one request
     .venv/bin/python openvino_core.py --profile --int8-f32 --out results/x.json  # int8 models' other ops in f32
     .venv/bin/python openvino_core.py --attention --out results/x.json  # BERT's attention nodes per layer
+    .venv/bin/python openvino_core.py --attention --save-ir /tmp/ir       # ... and keep the fp32 and int8 models
+    /other/venv/bin/python openvino_core.py --attention --ir /tmp/ir      # ... timed by another OpenVINO version
 
 Prints, per model and precision, the median time per inference alone and per request with every core busy, the
 `INFERENCE_PRECISION_HINT` the compiled model reports (fp32 models are timed with f32 forced, as the published
@@ -294,6 +296,12 @@ def main():
         action="store_true",
         help="BERT-base's self-attention nodes per layer, one single-threaded request: fp32, int8, int8 with f32 forced",
     )
+    ap.add_argument("--save-ir", help="--attention: also save the fp32 and int8 models as OpenVINO IR in this folder")
+    ap.add_argument(
+        "--ir",
+        help="--attention: read the fp32 and int8 models from this folder (written by --save-ir) instead of building"
+        " them, so another OpenVINO version (a venv with only openvino and numpy) times the same models",
+    )
     args = ap.parse_args()
     cpus = sorted(os.sched_getaffinity(0))
     core = ov.Core()
@@ -309,8 +317,16 @@ def main():
         return
     rows = []
     if args.attention:
-        model = bert_base_cased(args.seq)
-        int8 = quantise(model, transformer=True)
+        if args.ir:
+            model = core.read_model(os.path.join(args.ir, "bert-fp32.xml"))
+            int8 = core.read_model(os.path.join(args.ir, "bert-int8.xml"))
+        else:
+            model = bert_base_cased(args.seq)
+            int8 = quantise(model, transformer=True)
+        if args.save_ir:
+            os.makedirs(args.save_ir, exist_ok=True)
+            ov.save_model(model, os.path.join(args.save_ir, "bert-fp32.xml"), compress_to_fp16=False)
+            ov.save_model(int8, os.path.join(args.save_ir, "bert-int8.xml"), compress_to_fp16=False)
         for name, m, hint in (("fp32", model, "f32"), ("int8", int8, None), ("int8 f32 forced", int8, "f32")):
             rows.append(attention_nodes(core, f"bert-base-cased {name}", m, hint, 20, 12))
     f32 = None if args.default_precision else "f32"
@@ -347,6 +363,7 @@ def main():
         "int8_unquantised_ops": "both" if args.attention else "f32 forced" if args.int8_f32 else "OpenVINO's default",
         "seconds": None if args.profile else args.seconds,
         "sequence_length": args.seq,
+        "models_from_ir": args.ir,
         "rows": rows,
     }
     if args.out:

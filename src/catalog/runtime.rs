@@ -645,6 +645,9 @@ const OPENVINO_CPU: CpuRules = CpuRules {
 /// 3.5 times OpenVINO's FP32 rate with its GEMM ratio, 0.088 ms per layer at 128 tokens against 0.63 measured.
 /// Measured on BERT's encoder attention at batch 1 only; taken for every fused attention OpenVINO runs on a CPU
 /// (ViT, Whisper, a decoder's prefill and steps: U there), and on AMX cores (the 8490H's published rows: U).
+/// OpenVINO 2024.3 (the Core Ultra and i7-1185G7 rows' version) on the same VM, an hour later and noisier, ran the
+/// same models' INT8 attention in floating point (bf16 subgraphs, no int8 MHA) at 0.85-1.52 of FP32's time, shares
+/// 0.27-0.48 at 128 tokens (`results/openvino-attention-s67-ov2024.3-*.json`): not folded in (they would lower it).
 const OPENVINO_CPU_ATTENTION_SHARE: f64 = 0.59;
 
 /// OpenVINO's GEMMs (oneDNN's JIT kernels) on an Intel core with AVX-512 against the tuned GEMM `mmperf
