@@ -35,6 +35,15 @@ import numpy as np
 import openvino as ov
 
 
+# Calls per profiled model (`--profile`, `--attention`): OpenVINO's per-node counters are read after each; a run
+# length, not a model constant.
+PROFILE_CALLS = 20
+
+# BERT-base's encoder layers (`BertConfig`'s default `num_hidden_layers`), over which `--attention` divides its
+# per-call sums.
+BERT_BASE_LAYERS = 12
+
+
 def resnet50():
     import torch
     import torchvision
@@ -303,6 +312,8 @@ def main():
         " them, so another OpenVINO version (a venv with only openvino and numpy) times the same models",
     )
     args = ap.parse_args()
+    if (args.ir or args.save_ir) and not args.attention:
+        ap.error("--ir and --save-ir go with --attention")
     cpus = sorted(os.sched_getaffinity(0))
     core = ov.Core()
     if args.gemm:
@@ -328,7 +339,8 @@ def main():
             ov.save_model(model, os.path.join(args.save_ir, "bert-fp32.xml"), compress_to_fp16=False)
             ov.save_model(int8, os.path.join(args.save_ir, "bert-int8.xml"), compress_to_fp16=False)
         for name, m, hint in (("fp32", model, "f32"), ("int8", int8, None), ("int8 f32 forced", int8, "f32")):
-            rows.append(attention_nodes(core, f"bert-base-cased {name}", m, hint, 20, 12))
+            row = attention_nodes(core, f"bert-base-cased {name}", m, hint, PROFILE_CALLS, BERT_BASE_LAYERS)
+            rows.append(row)
     f32 = None if args.default_precision else "f32"
     int8_hint = "f32" if args.int8_f32 else None
     builds = () if args.attention else (("resnet-50", resnet50), ("bert-base-cased", lambda: bert_base_cased(args.seq)))
@@ -336,8 +348,8 @@ def main():
         model = build()
         if args.profile:
             int8 = quantise(model, transformer=name.startswith("bert"))
-            rows.append(profile(core, f"{name} fp32", model, f32, 20))
-            rows.append(profile(core, f"{name} int8", int8, int8_hint, 20))
+            rows.append(profile(core, f"{name} fp32", model, f32, PROFILE_CALLS))
+            rows.append(profile(core, f"{name} int8", int8, int8_hint, PROFILE_CALLS))
             continue
         rows.append(measure(core, f"{name} fp32", model, f32, args.seconds, cpus))
         int8 = quantise(model, transformer=name.startswith("bert"))
@@ -355,9 +367,9 @@ def main():
                 if f.startswith(("avx512", "amx"))
             ),
         },
-        "mode": "attention: OpenVINO's per-node times of BERT's self-attention, 20 calls"
+        "mode": f"attention: OpenVINO's per-node times of BERT's self-attention, {PROFILE_CALLS} calls"
         if args.attention
-        else "profile: OpenVINO's per-node times, 20 calls"
+        else f"profile: OpenVINO's per-node times, {PROFILE_CALLS} calls"
         if args.profile
         else "timed",
         "int8_unquantised_ops": "both" if args.attention else "f32 forced" if args.int8_f32 else "OpenVINO's default",

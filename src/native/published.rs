@@ -490,7 +490,8 @@ pub fn fit(cases: &[&Case]) -> Vec<f64> {
 pub fn fit_weighted(cases: &[&Case], weight: f64) -> Vec<f64> {
     let cases = reached(cases);
     let mut factors: Vec<f64> = KNOBS.iter().map(|k| k.prior).collect();
-    let reached: Vec<Vec<usize>> = (0..KNOBS.len())
+    // Per knob, the cases it reaches (by index into `cases`).
+    let reaching: Vec<Vec<usize>> = (0..KNOBS.len())
         .map(|k| (0..cases.len()).filter(|&i| cases[i].knobs.contains(&k)).collect())
         .collect();
     let mut errors: Vec<f64> = cases.iter().map(|c| c.log_error(&factors).abs()).collect();
@@ -505,7 +506,7 @@ pub fn fit_weighted(cases: &[&Case], weight: f64) -> Vec<f64> {
             let prior = KNOBS[k].prior;
             for f in grid().map(|g| g * prior) {
                 factors[k] = f;
-                for &i in &reached[k] {
+                for &i in &reaching[k] {
                     trial[i] = cases[i].log_error(&factors).abs();
                 }
                 let e = objective(&trial, &factors, weight);
@@ -516,7 +517,7 @@ pub fn fit_weighted(cases: &[&Case], weight: f64) -> Vec<f64> {
                 }
             }
             factors[k] = chosen;
-            for &i in &reached[k] {
+            for &i in &reaching[k] {
                 errors[i] = cases[i].log_error(&factors).abs();
                 trial[i] = errors[i];
             }

@@ -755,19 +755,15 @@ impl Placement<'_> {
 
     /// CPUs: a fused attention kernel's rate over that of the products it would compute at `products`'
     /// precision (`peak` TFLOP/s), where the runtime has its own rule for attention
-    /// (`RuntimeProfile::cpu_attention_share`): the share of its FP32 products' rate (the FP32 peak with
-    /// [`Placement::gemm_kernel_ratio`] at FP32), whatever the model's precision; 1 otherwise.
-    fn cpu_attention_scale(&self, peak: f64, products: Precision) -> f64 {
+    /// (`RuntimeProfile::cpu_attention_share`): the share of its FP32 products' rate (`fp32_peak`, the one
+    /// [`Placement::rates`] takes for vector work, with [`Placement::gemm_kernel_ratio`] at FP32), whatever the
+    /// model's precision; 1 otherwise.
+    fn cpu_attention_scale(&self, peak: f64, fp32_peak: f64, products: Precision) -> f64 {
         let share = self.runtime.cpu_attention_share;
         if !self.is_cpu() || share <= 0.0 || peak <= 0.0 {
             return 1.0;
         }
-        let fp32 = if self.device.peak_tflops.fp32 > 0.0 {
-            self.device.peak_for(Precision::Fp32).0
-        } else {
-            peak
-        };
-        share * fp32 * self.gemm_kernel_ratio(Precision::Fp32)
+        share * fp32_peak * self.gemm_kernel_ratio(Precision::Fp32)
             / (peak * self.gemm_kernel_ratio(products))
     }
 
@@ -858,7 +854,7 @@ impl Placement<'_> {
             efficiency,
             narrow_share,
             gemm_ratio: self.gemm_kernel_ratio(compute),
-            attention_scale: self.cpu_attention_scale(peak, compute),
+            attention_scale: self.cpu_attention_scale(peak, fp32_peak, compute),
             best_tile: dev.gemm_tiles.iter().map(|t| t.efficiency).fold(0.0, f64::max),
             pointwise_gemm: self.pointwise_gemm(1),
             channels_last: false,
